@@ -1,0 +1,20 @@
+//! RCMD core: everything the desktop app (and later the rproxy server and the CLI) share.
+//!
+//! * [`rc`]: a typed client for rclone's remote-control API, speaking its real wire format.
+//! * [`ops`]: the file operations of the app (list, copy, about, remotes, mkdir, delete).
+//! * [`sidecar`]: launching and supervising a local `rclone rcd`.
+//! * [`events`]: the typed event bus the UI bridge and notifications listen to.
+//!
+//! This crate has no Tauri dependency: the shell adapts it.
+
+pub mod error;
+pub mod events;
+pub mod ops;
+pub mod path;
+pub mod rc;
+pub mod resilience;
+pub mod secret;
+pub mod sidecar;
+
+pub use error::{Error, Result};
+pub use rcmd_types as types;

@@ -1,0 +1,106 @@
+//! The file operations of the app, over an [`RcClient`].
+
+use std::time::Duration;
+
+use rcmd_types::{FileEntry, RemoteUsage};
+use serde_json::{json, Map, Value};
+use tracing::instrument;
+
+use crate::{
+    path::{RemoteName, RemotePath},
+    rc::{
+        wire::{Empty, JobStatus, ListReply, RemotesReply, VersionReply},
+        RcClient, RcError, WaitOptions,
+    },
+};
+
+/// Names of the configured remotes, sorted.
+#[instrument(skip_all, err(Display))]
+pub async fn list_remotes(rc: &RcClient) -> Result<Vec<String>, RcError> {
+    let mut reply: RemotesReply = rc.call("config/listremotes", &Empty {}).await?;
+    reply.remotes.sort();
+    Ok(reply.remotes)
+}
+
+/// The entries of one directory (not recursive): directories first, then by name.
+#[instrument(skip_all, fields(dir = %dir), err(Display))]
+pub async fn list(rc: &RcClient, dir: &RemotePath) -> Result<Vec<FileEntry>, RcError> {
+    let reply: ListReply = rc
+        .call("operations/list", &json!({ "fs": dir.remote.fs(), "remote": dir.path() }))
+        .await?;
+    let mut entries: Vec<FileEntry> = reply
+        .list
+        .into_iter()
+        .map(|i| FileEntry {
+            name: i.name,
+            path: i.path,
+            size: i.size,
+            mod_time: i.mod_time,
+            is_dir: i.is_dir,
+            mime_type: i.mime_type,
+        })
+        .collect();
+    entries.sort_by(|a, b| b.is_dir.cmp(&a.is_dir).then_with(|| a.name.cmp(&b.name)));
+    Ok(entries)
+}
+
+/// Space usage of a remote.
+#[instrument(skip_all, fields(remote = %remote), err(Display))]
+pub async fn about(rc: &RcClient, remote: &RemoteName) -> Result<RemoteUsage, RcError> {
+    let v: Value = rc.call("operations/about", &json!({ "fs": remote.fs() })).await?;
+    let field = |k: &str| v.get(k).and_then(Value::as_i64);
+    Ok(RemoteUsage {
+        total: field("total"),
+        used: field("used"),
+        free: field("free"),
+        trashed: field("trashed"),
+        other: field("other"),
+        objects: field("objects"),
+    })
+}
+
+/// Creates a directory (and its parents).
+#[instrument(skip_all, fields(dir = %dir), err(Display))]
+pub async fn mkdir(rc: &RcClient, dir: &RemotePath) -> Result<(), RcError> {
+    let _: Value =
+        rc.call("operations/mkdir", &json!({ "fs": dir.remote.fs(), "remote": dir.path() })).await?;
+    Ok(())
+}
+
+/// Deletes one file.
+#[instrument(skip_all, fields(file = %file), err(Display))]
+pub async fn delete_file(rc: &RcClient, file: &RemotePath) -> Result<(), RcError> {
+    let _: Value = rc
+        .call("operations/deletefile", &json!({ "fs": file.remote.fs(), "remote": file.path() }))
+        .await?;
+    Ok(())
+}
+
+/// Copies one file as an async job in its own stats group and waits for it.
+///
+/// Data moves in a job, never in a synchronous call: a dropped connection would cancel it.
+#[instrument(skip_all, fields(src = %src, dst = %dst), err(Display))]
+pub async fn copy_file(
+    rc: &RcClient,
+    src: &RemotePath,
+    dst: &RemotePath,
+) -> Result<JobStatus, RcError> {
+    let mut params = Map::new();
+    params.insert("srcFs".into(), src.remote.fs().into());
+    params.insert("srcRemote".into(), src.path().into());
+    params.insert("dstFs".into(), dst.remote.fs().into());
+    params.insert("dstRemote".into(), dst.path().into());
+    let group = format!("rcmd/copy/{}", rand::random::<u64>());
+    let job = rc.start_job("operations/copyfile", params, &group).await?;
+    let result = rc.wait_job(&job, &WaitOptions::default()).await;
+    // stats are only for progress; failing to drop them must not fail the copy
+    if let Err(e) = rc.delete_group_stats(&group).await {
+        tracing::debug!(error = %e, "could not delete stats group");
+    }
+    result
+}
+
+/// rclone's version. `core/version` is slow (it runs `lsb_release`): call it once, not per view.
+pub async fn version(rc: &RcClient) -> Result<VersionReply, RcError> {
+    rc.call_with_timeout("core/version", &Empty {}, Some(Duration::from_secs(10))).await
+}

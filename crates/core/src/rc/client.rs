@@ -1,0 +1,151 @@
+//! The HTTP side of the RC client.
+
+use std::time::Duration;
+
+use serde::{de::DeserializeOwned, Serialize};
+use tracing::instrument;
+use url::Url;
+
+use super::{wire::ErrorBody, RcError};
+use crate::secret::Secret;
+
+/// A cheap-to-clone handle on one rclone RC endpoint.
+///
+/// It never sets an overall request timeout: dropping the connection of a synchronous call
+/// makes rclone cancel the work, so long work runs as async jobs (see [`super::JobHandle`])
+/// and callers that want a limit (health checks) pass one per call.
+#[derive(Clone)]
+pub struct RcClient {
+    base: Url,
+    auth: Option<(String, Secret)>,
+    http: reqwest::Client,
+}
+
+impl std::fmt::Debug for RcClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RcClient")
+            .field("base", &self.base.as_str())
+            .field("user", &self.auth.as_ref().map(|(u, _)| u))
+            .finish_non_exhaustive()
+    }
+}
+
+/// A reply passed through as bytes (status, body and the `X-Rclone-Jobid` header).
+#[derive(Debug)]
+pub struct RawReply {
+    pub status: u16,
+    pub body: Vec<u8>,
+    pub jobid: Option<i64>,
+}
+
+impl RcClient {
+    /// A client for `base` (e.g. `http://127.0.0.1:5572/`) with optional basic-auth credentials.
+    pub fn new(base: Url, auth: Option<(String, Secret)>) -> Self {
+        let http = reqwest::Client::builder()
+            // loopback RC traffic must never go through a user's HTTP proxy
+            .no_proxy()
+            .connect_timeout(Duration::from_secs(5))
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build()
+            .unwrap_or_default();
+        RcClient { base, auth, http }
+    }
+
+    /// The endpoint's base URL.
+    pub fn base_url(&self) -> &Url {
+        &self.base
+    }
+
+    /// Calls `path` with `params` serialized as the JSON body and decodes the reply.
+    #[instrument(level = "debug", skip_all, fields(path), err(Display))]
+    pub async fn call<P, T>(&self, path: &str, params: &P) -> Result<T, RcError>
+    where
+        P: Serialize + ?Sized,
+        T: DeserializeOwned,
+    {
+        self.call_with_timeout(path, params, None).await
+    }
+
+    /// Like [`RcClient::call`], with a limit on the whole request. Use only for calls whose
+    /// cancellation is harmless (`rc/noop`, `job/status`).
+    pub async fn call_with_timeout<P, T>(
+        &self,
+        path: &str,
+        params: &P,
+        timeout: Option<Duration>,
+    ) -> Result<T, RcError>
+    where
+        P: Serialize + ?Sized,
+        T: DeserializeOwned,
+    {
+        let body = serde_json::to_vec(params)
+            .map_err(|source| RcError::Encode { path: path.to_owned(), source })?;
+        let reply = self.send(path, body, timeout).await?;
+        if reply.status == 200 {
+            serde_json::from_slice(&reply.body)
+                .map_err(|source| RcError::Decode { path: path.to_owned(), source })
+        } else {
+            Err(error_from_reply(path, &reply))
+        }
+    }
+
+    /// Sends `body` as-is and returns the reply unparsed, whatever its status. For pass-through
+    /// use (a proxy) and for testing rclone's handling of malformed requests.
+    pub async fn call_raw(&self, path: &str, body: Vec<u8>) -> Result<RawReply, RcError> {
+        self.send(path, body, None).await
+    }
+
+    async fn send(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+        timeout: Option<Duration>,
+    ) -> Result<RawReply, RcError> {
+        let transport = |source| RcError::Transport { path: path.to_owned(), source };
+        let url = self.base.join(path.trim_start_matches('/')).map_err(|_| RcError::Unexpected {
+            path: path.to_owned(),
+            status: 0,
+            snippet: "invalid RC path".to_owned(),
+        })?;
+        let mut req = self
+            .http
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body);
+        if let Some((user, pass)) = &self.auth {
+            req = req.basic_auth(user, Some(pass.expose()));
+        }
+        if let Some(t) = timeout {
+            req = req.timeout(t);
+        }
+        let resp = req.send().await.map_err(transport)?;
+        let status = resp.status().as_u16();
+        let jobid = resp
+            .headers()
+            .get("x-rclone-jobid")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        let body = resp.bytes().await.map_err(transport)?.to_vec();
+        Ok(RawReply { status, body, jobid })
+    }
+}
+
+/// Turns a non-200 reply into the matching error.
+fn error_from_reply(path: &str, reply: &RawReply) -> RcError {
+    if reply.status == 401 {
+        return RcError::Unauthorized { path: path.to_owned() };
+    }
+    match serde_json::from_slice::<ErrorBody>(&reply.body) {
+        Ok(body) => RcError::Api {
+            path: path.to_owned(),
+            status: if body.status != 0 { body.status } else { reply.status },
+            message: body.error,
+            input: body.input,
+        },
+        Err(_) => RcError::Unexpected {
+            path: path.to_owned(),
+            status: reply.status,
+            snippet: String::from_utf8_lossy(&reply.body).chars().take(200).collect(),
+        },
+    }
+}

@@ -1,0 +1,65 @@
+//! Errors of the RC client.
+
+use std::time::Duration;
+
+/// A failed RC call. Display texts never include request bodies (they can hold secrets).
+#[derive(Debug, thiserror::Error)]
+pub enum RcError {
+    /// rclone could not be reached or the connection broke.
+    #[error("could not reach rclone for {path}: {source}")]
+    Transport {
+        path: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    /// rclone answered with its JSON error body.
+    #[error("rclone {path} failed (HTTP {status}): {message}")]
+    Api {
+        path: String,
+        status: u16,
+        message: String,
+        /// The `input` rclone echoed back; kept for diagnosis, never displayed.
+        input: serde_json::Value,
+    },
+    /// rclone refused the RC credentials.
+    #[error("rclone refused the credentials for {path} (HTTP 401)")]
+    Unauthorized { path: String },
+    /// A reply that is neither a result nor rclone's error body.
+    #[error("unexpected reply from rclone for {path} (HTTP {status}): {snippet}")]
+    Unexpected { path: String, status: u16, snippet: String },
+    /// The request parameters could not be encoded.
+    #[error("could not encode the request for {path}: {source}")]
+    Encode {
+        path: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A successful reply did not have the expected shape.
+    #[error("could not decode rclone's reply for {path}: {source}")]
+    Decode {
+        path: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The job is gone: rclone restarted (new `executeId`) or the job expired.
+    #[error("job {jobid} was lost: {reason}")]
+    JobLost { jobid: i64, reason: String },
+    /// The job finished with an error.
+    #[error("job {jobid} failed: {message}")]
+    JobFailed { jobid: i64, message: String },
+    /// The job did not finish within the caller's limit (it may still be running).
+    #[error("job {jobid} did not finish within {waited:?}")]
+    JobTimeout { jobid: i64, waited: Duration },
+}
+
+impl RcError {
+    /// The HTTP status of an API error, if this is one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            RcError::Api { status, .. } => Some(*status),
+            RcError::Unauthorized { .. } => Some(401),
+            RcError::Unexpected { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! rclone's request and reply bodies, as rclone spells them.
+
+use serde::{Deserialize, Serialize};
+
+/// rclone's error body.
+#[derive(Debug, Deserialize)]
+pub struct ErrorBody {
+    pub error: String,
+    #[serde(default)]
+    pub input: serde_json::Value,
+    #[serde(default)]
+    pub status: u16,
+    #[serde(default)]
+    pub path: String,
+}
+
+/// An empty reply or request (`{}`).
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Empty {}
+
+/// `operations/list` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListItem {
+    pub path: String,
+    pub name: String,
+    pub size: i64,
+    #[serde(default)]
+    pub mime_type: Option<String>,
+    pub mod_time: String,
+    pub is_dir: bool,
+}
+
+/// `operations/list` reply.
+#[derive(Debug, Deserialize)]
+pub struct ListReply {
+    pub list: Vec<ListItem>,
+}
+
+/// `config/listremotes` reply (`remotes` is absent when there are none).
+#[derive(Debug, Deserialize)]
+pub struct RemotesReply {
+    #[serde(default)]
+    pub remotes: Vec<String>,
+}
+
+/// `core/version` reply (fields used by RCMD).
+#[derive(Debug, Clone, Deserialize)]
+pub struct VersionReply {
+    pub version: String,
+    #[serde(default)]
+    pub os: String,
+    #[serde(default)]
+    pub arch: String,
+    #[serde(rename = "goVersion", default)]
+    pub go_version: String,
+}
+
+/// Reply of any call made with `_async: true`.
+#[derive(Debug, Deserialize)]
+pub struct JobStarted {
+    pub jobid: i64,
+    /// Identifies the rclone process; job ids restart at 1 in a new process.
+    #[serde(rename = "executeId")]
+    pub execute_id: String,
+}
+
+/// `job/status` reply.
+#[derive(Debug, Clone, Deserialize)]
+pub struct JobStatus {
+    pub id: i64,
+    #[serde(rename = "executeId", default)]
+    pub execute_id: String,
+    pub finished: bool,
+    pub success: bool,
+    #[serde(default)]
+    pub error: String,
+    #[serde(default)]
+    pub group: String,
+    #[serde(default)]
+    pub duration: f64,
+    #[serde(default)]
+    pub output: serde_json::Value,
+}

@@ -1,0 +1,64 @@
+//! The local `rclone rcd` sidecar: how it is launched ([`Launcher`]), how its process is
+//! started and logged ([`process`]), and how it is kept alive ([`Supervisor`]).
+
+mod config;
+pub mod process;
+mod supervisor;
+
+use std::path::PathBuf;
+
+pub use config::SidecarConfig;
+pub use supervisor::Supervisor;
+
+use rcmd_types::SidecarState;
+
+/// Failures of the sidecar layer.
+#[derive(Debug, thiserror::Error)]
+pub enum SidecarError {
+    /// RC calls were attempted while rclone was not ready.
+    #[error("rclone is not ready ({})", describe(.state))]
+    NotReady { state: SidecarState },
+    /// The launcher could not produce a command (binary missing, ...).
+    #[error("cannot launch rclone: {message}")]
+    Launch { message: String },
+    /// The process could not be started.
+    #[error("cannot start rclone: {source}")]
+    Spawn {
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn describe(state: &SidecarState) -> &'static str {
+    match state {
+        SidecarState::Starting { .. } => "starting",
+        SidecarState::Ready { .. } => "ready",
+        SidecarState::Restarting { .. } => "restarting",
+        SidecarState::Failed { .. } => "failed",
+        SidecarState::Stopped => "stopped",
+    }
+}
+
+/// Produces the command that runs the rclone binary (without arguments). The desktop app
+/// resolves its bundled sidecar through tauri-plugin-shell; tests and the CLI use
+/// [`BinaryLauncher`].
+pub trait Launcher: Send + Sync + 'static {
+    fn command(&self) -> Result<std::process::Command, SidecarError>;
+}
+
+/// Launches rclone from a known path.
+#[derive(Clone, Debug)]
+pub struct BinaryLauncher {
+    pub path: PathBuf,
+}
+
+impl Launcher for BinaryLauncher {
+    fn command(&self) -> Result<std::process::Command, SidecarError> {
+        if !self.path.is_file() {
+            return Err(SidecarError::Launch {
+                message: format!("rclone binary not found at {}", self.path.display()),
+            });
+        }
+        Ok(std::process::Command::new(&self.path))
+    }
+}

@@ -1,0 +1,91 @@
+//! Test harness: a real `rclone rcd` from `bin/`, supervised by the core, on a free loopback
+//! port with its own temp config holding a local (alias) remote and a memory remote.
+
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use rcmd_core::{
+    events::EventBus,
+    rc::RcClient,
+    sidecar::{BinaryLauncher, SidecarConfig, Supervisor},
+};
+
+/// The sidecar binary fetched by `scripts/fetch-rclone.sh` (or `$RCMD_RCLONE`).
+pub fn rclone_binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("RCMD_RCLONE") {
+        return PathBuf::from(p);
+    }
+    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bin");
+    std::fs::read_dir(&bin)
+        .ok()
+        .and_then(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("rcmd-rclone-")))
+        })
+        .unwrap_or_else(|| panic!("no rclone sidecar in {}: run scripts/setup.sh", bin.display()))
+}
+
+pub struct Rclone {
+    pub dir: tempfile::TempDir,
+    pub supervisor: Supervisor,
+    pub client: RcClient,
+    pub bus: EventBus,
+}
+
+impl Rclone {
+    /// Folder behind the `local:` remote.
+    pub fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+}
+
+pub fn init_tracing() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()))
+        .with_test_writer()
+        .try_init();
+}
+
+/// Starts a supervised rclone with `config` tweaks and waits until it is ready.
+pub async fn start_with(tweak: impl FnOnce(&mut SidecarConfig)) -> Rclone {
+    init_tracing();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(data.join("sub")).unwrap();
+    std::fs::write(data.join("hello.txt"), b"hello, rclone\n").unwrap();
+    std::fs::write(data.join("sub/inner.bin"), vec![7u8; 4096]).unwrap();
+    let conf = dir.path().join("rclone.conf");
+    std::fs::write(
+        &conf,
+        format!("[local]\ntype = alias\nremote = {}\n\n[mem]\ntype = memory\n", data.display()),
+    )
+    .unwrap();
+    let mut config = SidecarConfig { rclone_config: Some(conf), ..SidecarConfig::default() };
+    tweak(&mut config);
+    let bus = EventBus::default();
+    let supervisor = Supervisor::start(BinaryLauncher { path: rclone_binary() }, config, bus.clone());
+    let client = supervisor.wait_ready(Duration::from_secs(30)).await.unwrap();
+    Rclone { dir, supervisor, client, bus }
+}
+
+pub async fn start() -> Rclone {
+    start_with(|_| {}).await
+}
+
+/// True while a process with this pid exists (zombies count as gone).
+pub fn alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !stat.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'),
+        Err(_) => false,
+    }
+}
+
+pub fn kill9(pid: u32) {
+    let ok = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status().unwrap();
+    assert!(ok.success(), "kill -9 {pid}");
+}

@@ -1,0 +1,115 @@
+//! Wire types shared by the RCMD core, the Tauri shell and the wasm UI.
+//!
+//! Everything here is plain serde data, so the UI (built for wasm32 with another compiler)
+//! and the backend agree on one definition of each message.
+
+use serde::{Deserialize, Serialize};
+
+/// Name of the Tauri event that carries a new [`SidecarState`].
+pub const EVENT_SIDECAR_STATE: &str = "sidecar-state";
+
+/// Lifecycle of the local rclone sidecar, as shown to the user.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum SidecarState {
+    /// A process is being launched; `attempt` counts launches since the last stable run.
+    Starting { attempt: u32 },
+    /// rclone answers on its RC port.
+    Ready {
+        pid: u32,
+        port: u16,
+        /// rclone's version string, e.g. `v1.75.2`.
+        version: String,
+        /// Milliseconds from supervisor start until this process answered `rc/noop`.
+        ready_after_ms: u64,
+    },
+    /// The process died or stopped answering; a new one is launched after `retry_in_ms`.
+    Restarting { attempt: u32, problem: SidecarProblem, retry_in_ms: u64 },
+    /// The supervisor gave up; the user can ask for a restart.
+    Failed { problem: SidecarProblem },
+    /// Stopped on purpose (app exit).
+    Stopped,
+}
+
+impl SidecarState {
+    /// True when RC calls can be made.
+    pub fn is_ready(&self) -> bool {
+        matches!(self, SidecarState::Ready { .. })
+    }
+}
+
+/// Why the sidecar is not running. The UI turns each variant into a localized sentence.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SidecarProblem {
+    /// The rclone binary could not be found or started.
+    SpawnFailed { message: String },
+    /// The process exited. `code` is its exit code, `signal` the signal that killed it (Unix).
+    Exited { code: Option<i32>, signal: Option<i32> },
+    /// The process never answered `rc/noop` within the readiness timeout.
+    NotReady { timeout_ms: u64 },
+    /// The process stopped answering health checks and was killed.
+    Unresponsive { failed_checks: u32 },
+    /// Too many launches in a row failed; `last` is the final one's problem.
+    TooManyRestarts { attempts: u32, last: Box<SidecarProblem> },
+}
+
+/// One entry of a directory listing (`operations/list`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEntry {
+    pub name: String,
+    /// Path relative to the remote's root.
+    pub path: String,
+    /// Size in bytes; -1 when the backend does not know it.
+    pub size: i64,
+    /// RFC 3339 modification time as rclone reports it.
+    pub mod_time: String,
+    pub is_dir: bool,
+    pub mime_type: Option<String>,
+}
+
+/// Space usage of a remote (`operations/about`); each field is absent when the backend can't tell.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoteUsage {
+    pub total: Option<i64>,
+    pub used: Option<i64>,
+    pub free: Option<i64>,
+    pub trashed: Option<i64>,
+    pub other: Option<i64>,
+    pub objects: Option<i64>,
+}
+
+/// What the page asks for when it loads (Tauri does not replay events to late listeners).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppSnapshot {
+    pub app_version: String,
+    pub sidecar: SidecarState,
+    /// The rclone config file in use, when one was chosen explicitly.
+    pub rclone_config: Option<String>,
+}
+
+/// The error every Tauri command returns: a stable `kind` the UI localizes, plus detail text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IpcError {
+    pub kind: IpcErrorKind,
+    /// Detail in English from the backend (never contains secrets).
+    pub message: String,
+}
+
+/// Coarse error categories for the UI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IpcErrorKind {
+    /// rclone is starting, restarting or failed.
+    NotReady,
+    /// The user gave a bad remote name or path.
+    InvalidInput,
+    /// The file or directory does not exist.
+    NotFound,
+    /// rclone answered with an error.
+    Rclone,
+    /// rclone could not be reached.
+    Transport,
+    /// Anything else.
+    Internal,
+}

