@@ -1,1 +1,292 @@
-//! placeholder
+//! Harness for end-to-end tests of the real RCMD app: a private Xvfb display, the app binary,
+//! tauri-driver + WebKitWebDriver for WebDriver sessions, and a fixture rclone config whose
+//! `e2e:` remote is a local folder.
+//!
+//! Every process started here is stopped by its own PID when its guard drops.
+
+#![allow(clippy::unwrap_used)]
+
+use std::{
+    io::{BufRead, BufReader},
+    net::{TcpListener, TcpStream},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use anyhow::{bail, Context, Result};
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().unwrap()
+}
+
+/// Where tests put screenshots and logs: `artifacts/e2e/` in the workspace.
+pub fn artifacts() -> PathBuf {
+    let dir = root().join("artifacts/e2e");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The built app: `$RCMD_APP_BINARY`, else `<target dir>/debug/rcmd`.
+pub fn app_binary() -> Result<PathBuf> {
+    let path = match std::env::var_os("RCMD_APP_BINARY") {
+        Some(p) => PathBuf::from(p),
+        None => {
+            let target = std::env::var_os("CARGO_TARGET_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| root().join("target"));
+            target.join("debug/rcmd")
+        }
+    };
+    path.canonicalize().with_context(|| format!("app not built at {}: cargo build -p rcmd", path.display()))
+}
+
+/// Sends `signal` (e.g. "TERM", "KILL") to `pid`.
+pub fn signal(pid: u32, signal: &str) {
+    let _ = Command::new("kill").args([&format!("-{signal}"), &pid.to_string()]).status();
+}
+
+/// True while `pid` exists and is not a zombie.
+pub fn alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !stat.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'),
+        Err(_) => false,
+    }
+}
+
+/// Polls `check` every 50 ms until it returns `Some`, or fails after `timeout`.
+pub fn wait_until<T>(timeout: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> Result<T> {
+    let end = Instant::now() + timeout;
+    loop {
+        if let Some(v) = check() {
+            return Ok(v);
+        }
+        if Instant::now() >= end {
+            bail!("timed out after {timeout:?} waiting for {what}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A child process killed (by its PID) and reaped on drop.
+pub struct Proc {
+    pub child: Child,
+    stop_signal: &'static str,
+}
+
+impl Proc {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            signal(self.child.id(), self.stop_signal);
+            let end = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < end {
+                if let Ok(Some(_)) = self.child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// A private X display.
+pub struct Display {
+    pub name: String,
+    _xvfb: Proc,
+}
+
+impl Display {
+    pub fn start() -> Result<Display> {
+        // pick a free display number; Xvfb creates /tmp/.X11-unix/X<n> once it listens
+        let base = 200 + (std::process::id() % 500);
+        for n in base..base + 50 {
+            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() || Path::new(&format!("/tmp/.X{n}-lock")).exists() {
+                continue;
+            }
+            let child = Command::new("Xvfb")
+                .args([&format!(":{n}"), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .context("Xvfb not found: run scripts/setup.sh --test")?;
+            let mut xvfb = Proc { child, stop_signal: "TERM" };
+            let socket = format!("/tmp/.X11-unix/X{n}");
+            let up = wait_until(Duration::from_secs(10), "Xvfb", || {
+                if Path::new(&socket).exists() {
+                    return Some(true);
+                }
+                matches!(xvfb.child.try_wait(), Ok(Some(_))).then_some(false)
+            });
+            if let Ok(true) = up {
+                return Ok(Display { name: format!(":{n}"), _xvfb: xvfb });
+            }
+        }
+        bail!("no free X display")
+    }
+}
+
+/// Folder tree and rclone config for the app under test.
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    /// `e2e:` (alias of a local folder) holding `readme.txt`, `photos/cat.jpg`,
+    /// `photos/2024/trip.png`, and an empty `empty/`; plus a `mem:` remote.
+    pub fn new() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir_all(data.join("photos/2024")).unwrap();
+        std::fs::create_dir_all(data.join("empty")).unwrap();
+        std::fs::write(data.join("readme.txt"), b"RCMD end-to-end test\n").unwrap();
+        std::fs::write(data.join("photos/cat.jpg"), vec![1u8; 3 * 1024 * 1024 / 2]).unwrap();
+        std::fs::write(data.join("photos/2024/trip.png"), vec![2u8; 2048]).unwrap();
+        std::fs::write(
+            dir.path().join("rclone.conf"),
+            format!("[e2e]\ntype = alias\nremote = {}\n\n[mem]\ntype = memory\n", data.display()),
+        )
+        .unwrap();
+        Fixture { dir }
+    }
+
+    /// Environment for the app: the fixture's rclone config, private config/data dirs.
+    pub fn env(&self, display: &Display) -> Vec<(String, String)> {
+        let p = |s: &str| self.dir.path().join(s).display().to_string();
+        vec![
+            ("DISPLAY".into(), display.name.clone()),
+            ("RCLONE_CONFIG".into(), p("rclone.conf")),
+            ("XDG_CONFIG_HOME".into(), p("xdg-config")),
+            ("XDG_DATA_HOME".into(), p("xdg-data")),
+            ("XDG_CACHE_HOME".into(), p("xdg-cache")),
+            ("NO_AT_BRIDGE".into(), "1".into()),
+            ("NO_COLOR".into(), "1".into()),
+            ("RUST_LOG".into(), "info".into()),
+            // WebKit's sandbox needs user namespaces that containers often lack
+            ("WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS".into(), "1".into()),
+        ]
+    }
+}
+
+impl Default for Fixture {
+    fn default() -> Self {
+        Fixture::new()
+    }
+}
+
+/// The app started directly (no WebDriver), with its log collected line by line.
+pub struct RunningApp {
+    pub proc: Proc,
+    pub log: Arc<Mutex<Vec<String>>>,
+}
+
+impl RunningApp {
+    pub fn start(fixture: &Fixture, display: &Display) -> Result<RunningApp> {
+        let mut cmd = Command::new(app_binary()?);
+        cmd.envs(fixture.env(display)).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().context("start app")?;
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let stderr = child.stderr.take().unwrap();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        Ok(RunningApp { proc: Proc { child, stop_signal: "TERM" }, log })
+    }
+
+    pub fn log_text(&self) -> String {
+        self.log.lock().unwrap().join("\n")
+    }
+
+    /// Waits for the log line of a ready sidecar whose pid is not in `except`; returns
+    /// (rclone pid, ms from supervisor start to ready).
+    pub fn wait_ready(&self, timeout: Duration, except: &[u32]) -> Result<(u32, u64)> {
+        wait_until(timeout, "sidecar ready in the app log", || {
+            self.log.lock().unwrap().iter().filter_map(|l| parse_ready(l)).find(|(pid, _)| !except.contains(pid))
+        })
+        .with_context(|| format!("app log:\n{}", self.log_text()))
+    }
+}
+
+/// Parses `... sidecar state state=Ready { pid: 123, port: 456, version: "v1", ready_after_ms: 789 }`.
+pub fn parse_ready(line: &str) -> Option<(u32, u64)> {
+    let rest = line.split("state=Ready { pid: ").nth(1)?;
+    let pid = rest.split(',').next()?.trim().parse().ok()?;
+    let ms = rest.split("ready_after_ms: ").nth(1)?.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()?;
+    Some((pid, ms))
+}
+
+/// tauri-driver on free ports, stopped with SIGTERM (which also stops WebKitWebDriver).
+pub struct Driver {
+    pub port: u16,
+    _proc: Proc,
+}
+
+impl Driver {
+    pub fn start(fixture: &Fixture, display: &Display) -> Result<Driver> {
+        let port = free_port();
+        let native = free_port();
+        let tools = std::env::var_os("RCMD_CACHE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/rcmd"))
+            .join("tools/bin/tauri-driver");
+        let exe = if tools.exists() { tools } else { PathBuf::from("tauri-driver") };
+        let log = std::fs::File::create(artifacts().join(format!("tauri-driver-{port}.log")))?;
+        let child = Command::new(exe)
+            .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+            .envs(fixture.env(display))
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .context("tauri-driver not found: run scripts/setup.sh --test")?;
+        let proc = Proc { child, stop_signal: "TERM" };
+        wait_until(Duration::from_secs(15), "tauri-driver port", || TcpStream::connect(("127.0.0.1", port)).ok())?;
+        Ok(Driver { port, _proc: proc })
+    }
+
+    /// A new WebDriver session that launches the app.
+    pub async fn session(&self) -> Result<fantoccini::Client> {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": app_binary()?.display().to_string() }),
+        );
+        caps.insert("browserName".into(), "wry".into());
+        let client = fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .context("new WebDriver session")?;
+        Ok(client)
+    }
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The pids of the direct children of `parent` named `comm`.
+pub fn children_named(parent: u32, comm: &str) -> Vec<u32> {
+    let Ok(procs) = std::fs::read_dir("/proc") else { return vec![] };
+    procs
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            // "pid (comm) state ppid ..."
+            let name = stat.split('(').nth(1).and_then(|s| s.rsplit_once(')')).map(|(n, _)| n);
+            let ppid = stat.rsplit(')').next().and_then(|s| s.split_whitespace().nth(1)).and_then(|p| p.parse::<u32>().ok());
+            name == Some(comm) && ppid == Some(parent)
+        })
+        .collect()
+}

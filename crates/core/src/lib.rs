@@ -14,6 +14,7 @@ pub mod path;
 pub mod rc;
 pub mod resilience;
 pub mod secret;
+pub mod settings;
 pub mod sidecar;
 
 pub use error::{Error, Result};

@@ -1,0 +1,86 @@
+//! User settings persisted as JSON in the app's config directory.
+
+use std::{
+    io,
+    path::{Path, PathBuf},
+};
+
+use serde::{Deserialize, Serialize};
+
+/// Failures reading or writing the settings file.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("cannot read settings {path}: {source}")]
+    Read { path: PathBuf, source: io::Error },
+    #[error("settings file {path} is not valid: {source}")]
+    Parse { path: PathBuf, source: serde_json::Error },
+    #[error("cannot save settings {path}: {source}")]
+    Write { path: PathBuf, source: io::Error },
+}
+
+/// What the user chose. Unknown fields are kept out; missing ones take defaults.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// rclone config file; `None` means rclone's own choice (`RCLONE_CONFIG` or the standard
+    /// location).
+    pub rclone_config: Option<PathBuf>,
+}
+
+impl Settings {
+    /// Reads `path`; a missing file gives the defaults.
+    pub fn load(path: &Path) -> Result<Self, SettingsError> {
+        match std::fs::read(path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|source| SettingsError::Parse { path: path.to_owned(), source }),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Settings::default()),
+            Err(source) => Err(SettingsError::Read { path: path.to_owned(), source }),
+        }
+    }
+
+    /// Writes `path` atomically (temp file, fsync, rename), so a crash or a full disk never
+    /// leaves a half-written file in place of the old one.
+    pub fn save(&self, path: &Path) -> Result<(), SettingsError> {
+        let write = |source| SettingsError::Write { path: path.to_owned(), source };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(write)?;
+        }
+        let tmp = path.with_extension("json.tmp");
+        let bytes = serde_json::to_vec_pretty(self).map_err(|e| write(io::Error::other(e)))?;
+        {
+            use std::io::Write;
+            let mut f = std::fs::File::create(&tmp).map_err(write)?;
+            f.write_all(&bytes).map_err(write)?;
+            f.sync_all().map_err(write)?;
+        }
+        std::fs::rename(&tmp, path).map_err(write)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn round_trip_and_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/settings.json");
+        assert_eq!(Settings::load(&path).unwrap(), Settings::default());
+        let s = Settings { rclone_config: Some("/x/rclone.conf".into()) };
+        s.save(&path).unwrap();
+        assert_eq!(Settings::load(&path).unwrap(), s);
+        assert!(!path.with_extension("json.tmp").exists());
+    }
+
+    #[test]
+    fn malformed_file_is_an_error_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        std::fs::write(&path, b"{not json").unwrap();
+        let err = Settings::load(&path).unwrap_err();
+        assert!(err.to_string().contains("settings.json"), "{err}");
+        // the user's file is left as it was
+        assert_eq!(std::fs::read(&path).unwrap(), b"{not json");
+    }
+}

@@ -1,0 +1,46 @@
+//! App-level commands: state snapshot, sidecar restart, settings.
+
+use std::path::PathBuf;
+
+use rcmd_core::{settings::Settings, types::{AppSnapshot, IpcErrorKind}};
+use tauri::State;
+
+use crate::{error::CmdResult, state::AppState, CmdError};
+
+/// Everything the page needs on load (events sent before it listened are not replayed).
+#[tauri::command]
+pub fn app_snapshot(state: State<'_, AppState>) -> AppSnapshot {
+    AppSnapshot {
+        app_version: env!("CARGO_PKG_VERSION").to_owned(),
+        sidecar: state.supervisor.state(),
+        rclone_config: state.supervisor.rclone_config().map(|p| p.display().to_string()),
+    }
+}
+
+/// Starts a fresh rclone (also after the supervisor gave up).
+#[tauri::command]
+pub fn restart_sidecar(state: State<'_, AppState>) {
+    state.supervisor.restart();
+}
+
+/// Chooses the rclone config file (`None`/empty: rclone's default), saves it and restarts
+/// rclone with it.
+#[tauri::command]
+pub fn set_rclone_config(state: State<'_, AppState>, path: Option<String>) -> CmdResult<()> {
+    let path = path.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).map(PathBuf::from);
+    if let Some(p) = &path {
+        if !p.is_file() {
+            return Err(CmdError::new(
+                IpcErrorKind::InvalidInput,
+                format!("{} is not a file", p.display()),
+            ));
+        }
+    }
+    let mut settings = Settings::load(&state.settings_path).unwrap_or_default();
+    settings.rclone_config = path.clone();
+    settings
+        .save(&state.settings_path)
+        .map_err(|e| CmdError::new(IpcErrorKind::Internal, e.to_string()))?;
+    state.supervisor.set_rclone_config(path);
+    Ok(())
+}

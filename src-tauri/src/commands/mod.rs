@@ -1,0 +1,4 @@
+//! Tauri commands. Each validates its input and delegates to `rcmd-core`.
+
+pub mod app;
+pub mod files;

@@ -1,0 +1,51 @@
+//! The page layout and the reactions to sidecar state.
+
+use leptos::prelude::*;
+use rcmd_types::SidecarState;
+
+use crate::{
+    actions,
+    components::{Browser, ErrorBanner, Header, RemoteList, SettingsPanel},
+    state::Ctx,
+};
+
+#[component]
+pub fn App() -> impl IntoView {
+    let ctx = Ctx::new();
+    provide_context(ctx);
+    actions::connect(ctx);
+
+    // Each new ready rclone process (first start or restart) reloads what is on screen.
+    let ready_pid = Memo::new(move |_| match ctx.sidecar.get() {
+        Some(SidecarState::Ready { pid, .. }) => Some(pid),
+        _ => None,
+    });
+    Effect::new(move |_| {
+        if ready_pid.get().is_some() {
+            actions::reload(ctx);
+        }
+    });
+    Effect::new(move |_| {
+        let lang = ctx.lang.get();
+        lang.save();
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("lang", lang.code());
+        }
+    });
+
+    view! {
+        <div class="app">
+            <Header/>
+            <ErrorBanner/>
+            <div class="body">
+                <aside class="sidebar">
+                    <RemoteList/>
+                    <SettingsPanel/>
+                </aside>
+                <main class="content">
+                    <Browser/>
+                </main>
+            </div>
+        </div>
+    }
+}

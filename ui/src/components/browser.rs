@@ -1,0 +1,80 @@
+//! One directory of a remote: path bar, "up", and a table of entries with sizes and times.
+
+use leptos::prelude::*;
+use rcmd_types::FileEntry;
+
+use crate::{actions, format, state::use_ctx};
+
+#[component]
+pub fn Browser() -> impl IntoView {
+    let ctx = use_ctx();
+    move || match ctx.location.get() {
+        None => view! { <p class="muted placeholder">{ctx.t().choose_remote}</p> }.into_any(),
+        Some(loc) => {
+            let up_target = loc.parent();
+            let has_parent = up_target.is_some();
+            let shown = format!("{}:/{}", loc.remote, loc.path);
+            view! {
+                <div class="pathbar">
+                    <button id="up-button" disabled=!has_parent
+                        on:click=move |_| if let Some(p) = up_target.clone() { actions::open(ctx, p) }>
+                        "↑ " {move || ctx.t().up}
+                    </button>
+                    <span id="current-path" class="path">{shown}</span>
+                    <Show when=move || ctx.loading.get()>
+                        <span class="muted">{move || ctx.t().loading}</span>
+                    </Show>
+                </div>
+                <FileTable/>
+            }
+            .into_any()
+        }
+    }
+}
+
+#[component]
+fn FileTable() -> impl IntoView {
+    let ctx = use_ctx();
+    move || {
+        let t = ctx.t();
+        let entries = ctx.entries.get()?;
+        if entries.is_empty() {
+            return Some(view! { <p class="muted" id="empty-dir">{t.empty_dir}</p> }.into_any());
+        }
+        Some(
+            view! {
+                <table id="file-table" class="files">
+                    <thead><tr><th>{t.name}</th><th class="num">{t.size}</th><th>{t.modified}</th></tr></thead>
+                    <tbody>
+                        <For each=move || entries.clone() key=|e| (e.path.clone(), e.is_dir) children=move |e| view! { <Row entry=e/> }/>
+                    </tbody>
+                </table>
+            }
+            .into_any(),
+        )
+    }
+}
+
+#[component]
+fn Row(entry: FileEntry) -> impl IntoView {
+    let ctx = use_ctx();
+    let is_dir = entry.is_dir;
+    let name = entry.name.clone();
+    let open = move |_| {
+        if is_dir {
+            if let Some(loc) = ctx.location.get_untracked() {
+                actions::open(ctx, loc.child(&name));
+            }
+        }
+    };
+    let size = if is_dir { String::new() } else { format::size(entry.size) };
+    let mod_time = entry.mod_time.clone();
+    view! {
+        <tr data-name=entry.name.clone() data-dir=is_dir.to_string() data-size=entry.size.to_string()
+            class:dir=is_dir on:dblclick=open.clone() on:click=open>
+            <td class="name">{if is_dir { "📁 " } else { "📄 " }}{entry.name.clone()}</td>
+            <td class="num size">{size}</td>
+            <td class="time">{move || format::time(&mod_time, ctx.lang.get().code())}</td>
+        </tr>
+    }
+}

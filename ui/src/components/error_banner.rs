@@ -1,0 +1,22 @@
+//! The last error, as a readable localized message with its detail.
+
+use leptos::prelude::*;
+
+use crate::state::use_ctx;
+
+#[component]
+pub fn ErrorBanner() -> impl IntoView {
+    let ctx = use_ctx();
+    move || {
+        ctx.error.get().map(|err| {
+            let t = ctx.t();
+            view! {
+                <div id="error-banner" class="error" role="alert">
+                    <strong>{t.error_kind(err.kind)}</strong>
+                    <span class="detail">{err.message}</span>
+                    <button class="link" on:click=move |_| ctx.error.set(None)>{t.dismiss}</button>
+                </div>
+            }
+        })
+    }
+}

@@ -1,0 +1,43 @@
+//! The configured remotes; a click opens one in the browser.
+
+use leptos::prelude::*;
+
+use crate::{
+    actions,
+    state::{use_ctx, Location},
+};
+
+#[component]
+pub fn RemoteList() -> impl IntoView {
+    let ctx = use_ctx();
+    let current = move || ctx.location.get().map(|l| l.remote);
+    view! {
+        <section class="remotes">
+            <div class="section-title">
+                <h2>{move || ctx.t().remotes}</h2>
+                <button class="link" id="refresh-remotes" on:click=move |_| actions::reload(ctx)>
+                    {move || ctx.t().refresh}
+                </button>
+            </div>
+            {move || match ctx.remotes.get() {
+                None => view! { <p class="muted">{ctx.t().loading}</p> }.into_any(),
+                Some(list) if list.is_empty() => view! { <p class="muted" id="no-remotes">{ctx.t().no_remotes}</p> }.into_any(),
+                Some(list) => view! {
+                    <ul id="remotes">
+                        <For each=move || list.clone() key=|name| name.clone() children=move |name| {
+                            let n = name.clone();
+                            let selected = move || current().as_deref() == Some(n.as_str());
+                            let target = name.clone();
+                            view! {
+                                <li data-remote=name.clone() class:selected=selected
+                                    on:click=move |_| actions::open(ctx, Location { remote: target.clone(), path: String::new() })>
+                                    {format!("{name}:")}
+                                </li>
+                            }
+                        }/>
+                    </ul>
+                }.into_any(),
+            }}
+        </section>
+    }
+}

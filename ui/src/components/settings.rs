@@ -1,0 +1,25 @@
+//! Settings: which rclone config file the sidecar uses.
+
+use leptos::prelude::*;
+
+use crate::{actions, state::use_ctx};
+
+#[component]
+pub fn SettingsPanel() -> impl IntoView {
+    let ctx = use_ctx();
+    let draft = RwSignal::new(String::new());
+    Effect::new(move |_| draft.set(ctx.rclone_config.get().unwrap_or_default()));
+    view! {
+        <details class="settings">
+            <summary>{move || ctx.t().settings}</summary>
+            <label for="rclone-config">{move || ctx.t().rclone_config}</label>
+            <input id="rclone-config" type="text" spellcheck="false"
+                placeholder=move || ctx.t().rclone_config_hint
+                prop:value=move || draft.get()
+                on:input=move |ev| draft.set(event_target_value(&ev))/>
+            <button id="apply-config" on:click=move |_| actions::set_rclone_config(ctx, draft.get_untracked())>
+                {move || ctx.t().apply}
+            </button>
+        </details>
+    }
+}

@@ -1,0 +1,58 @@
+//! Calls into the Tauri backend (`invoke`) and subscriptions to its events (`listen`),
+//! through the `window.__TAURI__` global (`withGlobalTauri`).
+
+use rcmd_types::{IpcError, IpcErrorKind};
+use serde::{de::DeserializeOwned, Serialize};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], js_name = invoke, catch)]
+    async fn tauri_invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "event"], js_name = listen, catch)]
+    async fn tauri_listen(event: &str, handler: &js_sys::Function) -> Result<JsValue, JsValue>;
+}
+
+/// Calls a backend command. Every failure, including a missing Tauri API (page opened
+/// outside the app), comes back as an [`IpcError`] the UI can show.
+pub async fn invoke<A: Serialize, R: DeserializeOwned>(cmd: &str, args: &A) -> Result<R, IpcError> {
+    let args = args
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| internal(format!("cannot encode arguments of {cmd}: {e}")))?;
+    match tauri_invoke(cmd, args).await {
+        Ok(v) => serde_wasm_bindgen::from_value(v)
+            .map_err(|e| internal(format!("unexpected reply from {cmd}: {e}"))),
+        Err(e) => Err(serde_wasm_bindgen::from_value::<IpcError>(e.clone())
+            .unwrap_or_else(|_| internal(js_text(&e)))),
+    }
+}
+
+/// Calls `handler` with the payload of every `event`. The subscription lasts as long as the page.
+pub async fn listen<T: DeserializeOwned + 'static>(
+    event: &str,
+    mut handler: impl FnMut(T) + 'static,
+) -> Result<(), IpcError> {
+    let name = event.to_owned();
+    let closure = Closure::<dyn FnMut(JsValue)>::new(move |msg: JsValue| {
+        let payload = js_sys::Reflect::get(&msg, &JsValue::from_str("payload")).unwrap_or(JsValue::NULL);
+        match serde_wasm_bindgen::from_value(payload) {
+            Ok(v) => handler(v),
+            Err(e) => web_sys::console::error_1(&format!("bad payload for {name}: {e}").into()),
+        }
+    });
+    tauri_listen(event, closure.as_ref().unchecked_ref()).await.map_err(|e| internal(js_text(&e)))?;
+    // the page never unsubscribes: keep the closure alive for its lifetime
+    closure.forget();
+    Ok(())
+}
+
+fn internal(message: String) -> IpcError {
+    IpcError { kind: IpcErrorKind::Internal, message }
+}
+
+fn js_text(v: &JsValue) -> String {
+    v.as_string()
+        .or_else(|| v.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())))
+        .unwrap_or_else(|| format!("{v:?}"))
+}

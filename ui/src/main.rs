@@ -1,0 +1,27 @@
+//! RCMD's UI: a Leptos client-side app in the Tauri window.
+
+mod actions;
+mod app;
+mod components;
+mod format;
+mod i18n;
+mod ipc;
+mod state;
+
+fn main() {
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        show_crash(&info.to_string());
+    }));
+    leptos::mount::mount_to_body(app::App);
+}
+
+/// A panic must not leave a blank page: replace it with a readable message.
+fn show_crash(detail: &str) {
+    let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) else {
+        return;
+    };
+    body.set_inner_text(&format!(
+        "RCMD UI error / UI 오류 — please restart the app / 앱을 다시 시작하세요.\n\n{detail}"
+    ));
+}

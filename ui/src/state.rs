@@ -1,0 +1,66 @@
+//! The page's state, shared through Leptos context.
+
+use leptos::prelude::*;
+use rcmd_types::{FileEntry, IpcError, SidecarState};
+
+use crate::i18n::{Lang, Texts};
+
+/// The directory being browsed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Location {
+    pub remote: String,
+    /// Relative to the remote's root, no leading or trailing slash; "" is the root.
+    pub path: String,
+}
+
+impl Location {
+    pub fn parent(&self) -> Option<Location> {
+        if self.path.is_empty() {
+            return None;
+        }
+        let parent = self.path.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
+        Some(Location { remote: self.remote.clone(), path: parent.to_owned() })
+    }
+
+    pub fn child(&self, name: &str) -> Location {
+        let path = if self.path.is_empty() { name.to_owned() } else { format!("{}/{name}", self.path) };
+        Location { remote: self.remote.clone(), path }
+    }
+}
+
+/// All signals of the page; `Copy`, so components take it from context by value.
+#[derive(Clone, Copy)]
+pub struct Ctx {
+    pub lang: RwSignal<Lang>,
+    pub sidecar: RwSignal<Option<SidecarState>>,
+    pub rclone_config: RwSignal<Option<String>>,
+    pub error: RwSignal<Option<IpcError>>,
+    pub remotes: RwSignal<Option<Vec<String>>>,
+    pub location: RwSignal<Option<Location>>,
+    pub entries: RwSignal<Option<Vec<FileEntry>>>,
+    pub loading: RwSignal<bool>,
+}
+
+impl Ctx {
+    pub fn new() -> Self {
+        Ctx {
+            lang: RwSignal::new(Lang::initial()),
+            sidecar: RwSignal::new(None),
+            rclone_config: RwSignal::new(None),
+            error: RwSignal::new(None),
+            remotes: RwSignal::new(None),
+            location: RwSignal::new(None),
+            entries: RwSignal::new(None),
+            loading: RwSignal::new(false),
+        }
+    }
+
+    /// The texts of the current language (reactive).
+    pub fn t(&self) -> &'static Texts {
+        self.lang.get().texts()
+    }
+}
+
+pub fn use_ctx() -> Ctx {
+    use_context::<Ctx>().unwrap_or_else(Ctx::new)
+}
