@@ -69,12 +69,36 @@ fn Row(entry: FileEntry) -> impl IntoView {
     };
     let size = if is_dir { String::new() } else { format::size(entry.size) };
     let mod_time = entry.mod_time.clone();
+    let label = entry.name.clone();
+    let open_row = open.clone();
     view! {
         <tr data-name=entry.name.clone() data-dir=is_dir.to_string() data-size=entry.size.to_string()
-            class:dir=is_dir on:dblclick=open.clone() on:click=open>
-            <td class="name">{if is_dir { "📁 " } else { "📄 " }}{entry.name.clone()}</td>
+            class:dir=is_dir on:click=open_row>
+            <td class="name">
+                <Icon dir=is_dir/>
+                {if is_dir {
+                    view! { <button class="open" on:click=move |ev| { ev.stop_propagation(); open(ev) }>{label}</button> }.into_any()
+                } else {
+                    view! { <span>{label}</span> }.into_any()
+                }}
+            </td>
             <td class="num size">{size}</td>
             <td class="time">{move || format::time(&mod_time, ctx.lang.get().code())}</td>
         </tr>
+    }
+}
+
+/// Folder or file glyph as inline SVG (no emoji font needed).
+#[component]
+fn Icon(dir: bool) -> impl IntoView {
+    let path = if dir {
+        "M1.5 3.5h4l1.5 1.5h7.5v8.5h-13z"
+    } else {
+        "M3.5 1.5h6l3 3v10h-9z M9.5 1.5v3h3"
+    };
+    view! {
+        <svg class=if dir { "icon dir" } else { "icon file" } viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">
+            <path d=path/>
+        </svg>
     }
 }

@@ -1,0 +1,267 @@
+//! End-to-end tests of the real app window under a private Xvfb display.
+//!
+//! They need the built app (`cargo build -p rcmd`), `Xvfb`, `tauri-driver` and
+//! `WebKitWebDriver`; `scripts/test.sh` provides all of them and runs these with `--ignored`.
+//! Screenshots land in `artifacts/e2e/`.
+
+#![allow(clippy::unwrap_used)]
+
+use std::time::{Duration, Instant};
+
+use anyhow::{ensure, Context, Result};
+use fantoccini::{Client, Locator};
+use rcmd_e2e::*;
+
+
+
+/// Polls the page until `check` returns `Some`.
+async fn poll<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let end = Instant::now() + timeout;
+    loop {
+        if let Some(v) = check().await {
+            return Ok(v);
+        }
+        ensure!(Instant::now() < end, "timed out after {timeout:?} waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn attr(c: &Client, css: &str, name: &str) -> Option<String> {
+    c.find(Locator::Css(css)).await.ok()?.attr(name).await.ok()?
+}
+
+async fn text(c: &Client, css: &str) -> Option<String> {
+    c.find(Locator::Css(css)).await.ok()?.text().await.ok()
+}
+
+/// Waits until the status pill says ready with a pid other than `not`; returns the pid.
+async fn wait_ready(c: &Client, not: Option<u32>, timeout: Duration) -> Result<u32> {
+    poll(timeout, "sidecar ready in the UI", || async {
+        if attr(c, "#sidecar-status", "data-state").await.as_deref() != Some("ready") {
+            return None;
+        }
+        let pid: u32 = attr(c, "#sidecar-status", "data-pid").await?.parse().ok()?;
+        (Some(pid) != not).then_some(pid)
+    })
+    .await
+}
+
+/// The (name, is_dir) rows of the file table.
+async fn rows(c: &Client) -> Vec<(String, bool)> {
+    let Ok(rows) = c.find_all(Locator::Css("#file-table tbody tr")).await else { return vec![] };
+    let mut out = vec![];
+    for r in rows {
+        let name = r.attr("data-name").await.ok().flatten().unwrap_or_default();
+        let dir = r.attr("data-dir").await.ok().flatten().as_deref() == Some("true");
+        out.push((name, dir));
+    }
+    out
+}
+
+async fn wait_rows(c: &Client, expected: &[(&str, bool)]) -> Result<()> {
+    let want: Vec<(String, bool)> = expected.iter().map(|(n, d)| (n.to_string(), *d)).collect();
+    let end = Instant::now() + Duration::from_secs(15);
+    loop {
+        let now = rows(c).await;
+        if now == want {
+            return Ok(());
+        }
+        ensure!(Instant::now() < end, "file listing: rows were {now:?}, wanted {want:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn click(c: &Client, css: &str) -> Result<()> {
+    c.find(Locator::Css(css)).await.with_context(|| format!("find {css}"))?.click().await?;
+    Ok(())
+}
+
+async fn screenshot(c: &Client, name: &str) -> Result<std::path::PathBuf> {
+    let png = c.screenshot().await?;
+    let path = artifacts().join(name);
+    std::fs::write(&path, png)?;
+    eprintln!("screenshot: {}", path.display());
+    Ok(path)
+}
+
+/// Runs `body` in a fresh session, always closing it (which ends the app).
+async fn with_session<F, Fut>(name: &str, body: F) -> Result<()>
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: std::future::Future<Output = Result<()>>,
+{
+    let fixture = Fixture::new();
+    let display = Display::start()?;
+    let driver = Driver::start(&fixture, &display)?;
+    let client = driver.session().await?;
+    let result = body(client.clone()).await;
+    if let Err(e) = &result {
+        eprintln!("{name} failed: {e:#?}");
+    }
+    if result.is_err() {
+        let _ = screenshot(&client, &format!("{name}-failure.png")).await;
+    }
+    let _ = client.close().await;
+    result
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the built app, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
+async fn app_starts_shows_version_and_browses_a_local_remote() -> Result<()> {
+    with_session("browse", |c| async move {
+        let t0 = Instant::now();
+        let pid = wait_ready(&c, None, Duration::from_secs(60)).await?;
+        eprintln!("UI shows sidecar ready (pid {pid}) {:?} after session start", t0.elapsed());
+        let version = text(&c, "#rclone-version").await.unwrap_or_default();
+        ensure!(version == "v1.75.2", "version shown: {version:?}");
+
+        // remotes from the fixture's rclone config
+        poll(Duration::from_secs(15), "remote list", || async {
+            let e2e = c.find(Locator::Css("#remotes li[data-remote='e2e']")).await.ok()?;
+            c.find(Locator::Css("#remotes li[data-remote='mem']")).await.ok()?;
+            Some(e2e)
+        })
+        .await?;
+        click(&c, "#remotes li[data-remote='e2e']").await?;
+        wait_rows(&c, &[("empty", true), ("photos", true), ("readme.txt", false)]).await?;
+        let size = text(&c, "#file-table tr[data-name='readme.txt'] .size").await.unwrap_or_default();
+        ensure!(size == "21 B", "readme size shown as {size:?}");
+        let time = text(&c, "#file-table tr[data-name='readme.txt'] .time").await.unwrap_or_default();
+        ensure!(time.chars().any(|ch| ch.is_ascii_digit()), "modification time shown as {time:?}");
+
+        // into a subdirectory, and deeper, then back up
+        click(&c, "#file-table tr[data-name='photos'] button.open").await?;
+        wait_rows(&c, &[("2024", true), ("cat.jpg", false)]).await?;
+        ensure!(text(&c, "#current-path").await.as_deref() == Some("e2e:/photos"));
+        let cat = text(&c, "#file-table tr[data-name='cat.jpg'] .size").await.unwrap_or_default();
+        ensure!(cat == "1.5 MiB", "cat.jpg size shown as {cat:?}");
+        click(&c, "#file-table tr[data-name='2024'] button.open").await?;
+        wait_rows(&c, &[("trip.png", false)]).await?;
+        click(&c, "#up-button").await?;
+        wait_rows(&c, &[("2024", true), ("cat.jpg", false)]).await?;
+        click(&c, "#up-button").await?;
+        wait_rows(&c, &[("empty", true), ("photos", true), ("readme.txt", false)]).await?;
+        click(&c, "#file-table tr[data-name='empty'] button.open").await?;
+        poll(Duration::from_secs(10), "empty folder note", || async { text(&c, "#empty-dir").await }).await?;
+        click(&c, "#up-button").await?;
+        wait_rows(&c, &[("empty", true), ("photos", true), ("readme.txt", false)]).await?;
+        screenshot(&c, "browse.png").await?;
+
+        // Korean and back
+        let before = text(&c, "#sidecar-status").await.unwrap_or_default();
+        click(&c, "#lang-toggle").await?;
+        let ko = poll(Duration::from_secs(5), "Korean text", || async {
+            let s = text(&c, "#sidecar-status").await?;
+            (s != before).then_some(s)
+        })
+        .await?;
+        ensure!(ko.contains("준비됨") || before.contains("준비됨"), "status texts: {before:?} / {ko:?}");
+        screenshot(&c, "browse-lang.png").await?;
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the built app, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
+async fn sidecar_killed_with_sigkill_is_restarted_and_ui_recovers() -> Result<()> {
+    with_session("restart", |c| async move {
+        let first = wait_ready(&c, None, Duration::from_secs(60)).await?;
+        poll(Duration::from_secs(15), "remote list", || async {
+            c.find(Locator::Css("#remotes li[data-remote='e2e']")).await.ok()
+        })
+        .await?;
+        click(&c, "#remotes li[data-remote='e2e']").await?;
+        wait_rows(&c, &[("empty", true), ("photos", true), ("readme.txt", false)]).await?;
+
+        let t0 = Instant::now();
+        signal(first, "KILL");
+        let second = wait_ready(&c, Some(first), Duration::from_secs(30)).await?;
+        eprintln!("sidecar {first} killed; UI ready again with {second} after {:?}", t0.elapsed());
+        ensure!(!alive(first), "killed rclone {first} still exists");
+        ensure!(alive(second), "new rclone {second} is not running");
+        // the page reloaded its listing from the new process
+        wait_rows(&c, &[("empty", true), ("photos", true), ("readme.txt", false)]).await?;
+        click(&c, "#file-table tr[data-name='photos'] button.open").await?;
+        wait_rows(&c, &[("2024", true), ("cat.jpg", false)]).await?;
+        screenshot(&c, "after-restart.png").await?;
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the built app, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
+async fn webdriver_session_end_kills_app_and_leaves_no_rclone() -> Result<()> {
+    // WebKitWebDriver ends the app with SIGKILL: the parent-death signal must take rclone along.
+    let fixture = Fixture::new();
+    let display = Display::start()?;
+    let driver = Driver::start(&fixture, &display)?;
+    let c = driver.session().await?;
+    let pid = wait_ready(&c, None, Duration::from_secs(60)).await?;
+    c.close().await?;
+    wait_until(Duration::from_secs(10), "rclone to exit after the app was killed", || (!alive(pid)).then_some(()))?;
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs the built app and Xvfb: run scripts/test.sh"]
+fn sigterm_quits_app_and_stops_rclone_gracefully() -> Result<()> {
+    let fixture = Fixture::new();
+    let display = Display::start()?;
+    let app = RunningApp::start(&fixture, &display)?;
+    let (pid, ready_ms) = app.wait_ready(Duration::from_secs(60), &[])?;
+    eprintln!("sidecar ready {ready_ms} ms after supervisor start");
+    ensure!(children_named(app.proc.pid(), "rcmd-rclone") == vec![pid], "rclone {pid} is not the app's child");
+
+    signal(app.proc.pid(), "TERM");
+    let mut app = app;
+    let status = wait_until(Duration::from_secs(15), "app exit", || app.proc.child.try_wait().ok().flatten())?;
+    ensure!(status.success(), "app exit status {status:?}\n{}", app.log_text());
+    ensure!(!alive(pid), "rclone {pid} left behind");
+    let log = app.log_text();
+    ensure!(log.contains("rclone stopped"), "no graceful rclone stop in log:\n{log}");
+    std::fs::write(artifacts().join("sigterm-app.log"), &log)?;
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs the built app and Xvfb: run scripts/test.sh"]
+fn sigkill_of_app_leaves_no_rclone() -> Result<()> {
+    let fixture = Fixture::new();
+    let display = Display::start()?;
+    let app = RunningApp::start(&fixture, &display)?;
+    let (pid, _) = app.wait_ready(Duration::from_secs(60), &[])?;
+    signal(app.proc.pid(), "KILL");
+    wait_until(Duration::from_secs(10), "rclone to exit after SIGKILL of the app", || (!alive(pid)).then_some(()))?;
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs the built app and Xvfb: run scripts/test.sh"]
+fn secrets_stay_out_of_the_log() -> Result<()> {
+    // The RC password is random per launch and passed only through rclone's environment.
+    let fixture = Fixture::new();
+    let display = Display::start()?;
+    let app = RunningApp::start(&fixture, &display)?;
+    let (pid, _) = app.wait_ready(Duration::from_secs(60), &[])?;
+    let environ = std::fs::read(format!("/proc/{pid}/environ"))?;
+    let pass = environ
+        .split(|b| *b == 0)
+        .find_map(|kv| kv.strip_prefix(b"RCLONE_RC_PASS="))
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .context("rclone has no RCLONE_RC_PASS")?;
+    ensure!(pass.len() == 32, "unexpected password length {}", pass.len());
+    let cmdline = std::fs::read_to_string(format!("/proc/{pid}/cmdline"))?;
+    ensure!(!cmdline.contains(&pass), "password on rclone's command line");
+    ensure!(!cmdline.contains("--rc-no-auth"), "rclone runs without auth: {cmdline}");
+    signal(app.proc.pid(), "TERM");
+    let mut app = app;
+    wait_until(Duration::from_secs(15), "app exit", || app.proc.child.try_wait().ok().flatten())?;
+    ensure!(!app.log_text().contains(&pass), "RC password found in the app log");
+    Ok(())
+}
