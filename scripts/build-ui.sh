@@ -15,7 +15,7 @@ rm -rf "$stage"; mkdir -p "$stage" "$ROOT/ui/dist"
   export PATH="$SHIM:$PATH" RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc CARGO=/usr/bin/cargo
   export RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$UI_TARGET_DIR
   unset RUSTFLAGS
-  cargo build --release --quiet
+  cargo build --release --quiet --locked
 )
 wasm=$UI_TARGET_DIR/wasm32-unknown-unknown/release/rcmd-ui.wasm
 "$TOOLS/bin/wasm-bindgen" --target web --no-typescript --out-dir "$stage" --out-name rcmd-ui "$wasm"

@@ -10,6 +10,7 @@ use crate::{error::CmdResult, state::AppState, CmdError};
 /// Everything the page needs on load (events sent before it listened are not replayed).
 #[tauri::command]
 pub fn app_snapshot(state: State<'_, AppState>) -> AppSnapshot {
+    tracing::info!("page loaded and asked for the app state");
     AppSnapshot {
         app_version: env!("CARGO_PKG_VERSION").to_owned(),
         sidecar: state.supervisor.state(),
