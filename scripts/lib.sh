@@ -31,5 +31,8 @@ apt_install() {
     $sudo apt-get -o DPkg::Lock::Timeout=900 update -qq
     RCMD_APT_UPDATED=1
   fi
-  $sudo apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}"
+  mkdir -p "$RCMD_CACHE"
+  # dpkg is chatty: keep its output in a log and show the end of it only on failure
+  $sudo apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}" \
+    >"$RCMD_CACHE/apt.log" 2>&1 || { tail -n 40 "$RCMD_CACHE/apt.log" >&2; return 1; }
 }

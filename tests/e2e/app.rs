@@ -94,11 +94,19 @@ where
     F: FnOnce(Client) -> Fut,
     Fut: std::future::Future<Output = Result<()>>,
 {
-    let fixture = Fixture::new();
+    with_fixture_session(name, Fixture::new(), |c, _| body(c)).await
+}
+
+/// Like [`with_session`], giving the body the fixture too.
+async fn with_fixture_session<F, Fut>(name: &str, fixture: Fixture, body: F) -> Result<()>
+where
+    F: FnOnce(Client, std::path::PathBuf) -> Fut,
+    Fut: std::future::Future<Output = Result<()>>,
+{
     let display = Display::start()?;
     let driver = Driver::start(&fixture, &display)?;
     let client = driver.session().await?;
-    let result = body(client.clone()).await;
+    let result = body(client.clone(), fixture.dir.path().to_owned()).await;
     if let Err(e) = &result {
         eprintln!("{name} failed: {e:#?}");
     }
@@ -120,12 +128,16 @@ async fn app_starts_shows_version_and_browses_a_local_remote() -> Result<()> {
         ensure!(version == "v1.75.2", "version shown: {version:?}");
 
         // remotes from the fixture's rclone config
-        poll(Duration::from_secs(15), "remote list", || async {
-            let e2e = c.find(Locator::Css("#remotes li[data-remote='e2e']")).await.ok()?;
-            c.find(Locator::Css("#remotes li[data-remote='mem']")).await.ok()?;
-            Some(e2e)
+        let remotes = poll(Duration::from_secs(15), "remote list", || async {
+            let items = c.find_all(Locator::Css("#remotes li")).await.ok()?;
+            let mut names = vec![];
+            for li in items {
+                names.push(li.attr("data-remote").await.ok()??);
+            }
+            (!names.is_empty()).then_some(names)
         })
         .await?;
+        ensure!(remotes == ["broken", "e2e", "mem"], "remotes shown: {remotes:?}");
         click(&c, "#remotes li[data-remote='e2e']").await?;
         wait_rows(&c, &[("empty", true), ("photos", true), ("readme.txt", false)]).await?;
         let size = text(&c, "#file-table tr[data-name='readme.txt'] .size").await.unwrap_or_default();
@@ -264,4 +276,81 @@ fn secrets_stay_out_of_the_log() -> Result<()> {
     wait_until(Duration::from_secs(15), "app exit", || app.proc.child.try_wait().ok().flatten())?;
     ensure!(!app.log_text().contains(&pass), "RC password found in the app log");
     Ok(())
+}
+
+/// The names in the remote list.
+async fn remote_names(c: &Client) -> Vec<String> {
+    let mut names = vec![];
+    for li in c.find_all(Locator::Css("#remotes li")).await.unwrap_or_default() {
+        if let Ok(Some(n)) = li.attr("data-remote").await {
+            names.push(n);
+        }
+    }
+    names
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the built app, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
+async fn a_failing_remote_shows_a_readable_error_and_recovers() -> Result<()> {
+    with_session("error", |c| async move {
+        wait_ready(&c, None, Duration::from_secs(60)).await?;
+        poll(Duration::from_secs(15), "broken remote", || async {
+            c.find(Locator::Css("#remotes li[data-remote='broken']")).await.ok()
+        })
+        .await?;
+        click(&c, "#remotes li[data-remote='broken']").await?;
+        let banner = poll(Duration::from_secs(15), "error banner", || async { text(&c, "#error-banner").await }).await?;
+        // localized kind + rclone's detail, not a blank page or a raw panic
+        ensure!(banner.contains("Not found") || banner.contains("찾을 수 없음"), "banner: {banner:?}");
+        ensure!(banner.contains("directory not found"), "banner: {banner:?}");
+        ensure!(rows(&c).await.is_empty(), "stale rows shown under an error");
+        screenshot(&c, "error-banner.png").await?;
+
+        // a working remote clears the error
+        click(&c, "#remotes li[data-remote='e2e']").await?;
+        wait_rows(&c, &[("empty", true), ("photos", true), ("readme.txt", false)]).await?;
+        ensure!(c.find(Locator::Css("#error-banner")).await.is_err(), "error banner still shown");
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the built app, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
+async fn settings_choose_another_rclone_config() -> Result<()> {
+    with_fixture_session("settings", Fixture::new(), |c, dir| async move {
+        let first = wait_ready(&c, None, Duration::from_secs(60)).await?;
+        poll(Duration::from_secs(15), "remote list", || async {
+            (remote_names(&c).await == ["broken", "e2e", "mem"]).then_some(())
+        })
+        .await?;
+        c.find(Locator::Css("details.settings summary")).await?.click().await?;
+        let input = c.find(Locator::Css("#rclone-config")).await?;
+
+        // a path that is not a file is refused with a clear message; rclone keeps running
+        input.send_keys("/no/such/rclone.conf").await?;
+        click(&c, "#apply-config").await?;
+        let banner = poll(Duration::from_secs(10), "error banner", || async { text(&c, "#error-banner").await }).await?;
+        ensure!(banner.contains("/no/such/rclone.conf"), "banner: {banner:?}");
+        ensure!(banner.contains("Invalid input") || banner.contains("잘못된 입력"), "banner: {banner:?}");
+        ensure!(attr(&c, "#sidecar-status", "data-pid").await == Some(first.to_string()));
+
+        // a real file: saved, rclone restarted with it, its remotes listed
+        input.clear().await?;
+        input.send_keys(&dir.join("other.conf").display().to_string()).await?;
+        click(&c, "#apply-config").await?;
+        let second = wait_ready(&c, Some(first), Duration::from_secs(30)).await?;
+        poll(Duration::from_secs(15), "remotes of other.conf", || async {
+            (remote_names(&c).await == ["other"]).then_some(())
+        })
+        .await?;
+        click(&c, "#remotes li[data-remote='other']").await?;
+        wait_rows(&c, &[("2024", true), ("cat.jpg", false)]).await?;
+        let saved = std::fs::read_to_string(dir.join("xdg-config/dev.rcmd.app/settings.json"))?;
+        ensure!(saved.contains("other.conf"), "settings file: {saved}");
+        eprintln!("rclone restarted with the chosen config: pid {first} -> {second}");
+        screenshot(&c, "settings.png").await?;
+        Ok(())
+    })
+    .await
 }

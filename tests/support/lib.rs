@@ -142,7 +142,8 @@ pub struct Fixture {
 
 impl Fixture {
     /// `e2e:` (alias of a local folder) holding `readme.txt`, `photos/cat.jpg`,
-    /// `photos/2024/trip.png`, and an empty `empty/`; plus a `mem:` remote.
+    /// `photos/2024/trip.png`, and an empty `empty/`; a `mem:` remote; `broken:`, an alias of a
+    /// folder that does not exist. `other.conf` holds only `other:` (alias of `photos/`).
     pub fn new() -> Fixture {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
@@ -153,7 +154,17 @@ impl Fixture {
         std::fs::write(data.join("photos/2024/trip.png"), vec![2u8; 2048]).unwrap();
         std::fs::write(
             dir.path().join("rclone.conf"),
-            format!("[e2e]\ntype = alias\nremote = {}\n\n[mem]\ntype = memory\n", data.display()),
+            format!(
+                "[e2e]\ntype = alias\nremote = {}\n\n[mem]\ntype = memory\n\n[broken]\ntype = alias\nremote = {}\n",
+                data.display(),
+                dir.path().join("no-such-folder").display()
+            ),
+        )
+        .unwrap();
+        // a second config, for choosing one in Settings
+        std::fs::write(
+            dir.path().join("other.conf"),
+            format!("[other]\ntype = alias\nremote = {}\n", data.join("photos").display()),
         )
         .unwrap();
         Fixture { dir }
@@ -174,6 +185,12 @@ impl Fixture {
             // WebKit's sandbox needs user namespaces that containers often lack
             ("WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS".into(), "1".into()),
         ]
+    }
+}
+
+impl Fixture {
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
     }
 }
 
