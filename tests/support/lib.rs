@@ -268,7 +268,11 @@ impl Driver {
             .spawn()
             .context("tauri-driver not found: run scripts/setup.sh --test")?;
         let proc = Proc { child, stop_signal: "TERM" };
-        wait_until(Duration::from_secs(15), "tauri-driver port", || TcpStream::connect(("127.0.0.1", port)).ok())?;
+        // tauri-driver opens its port before its WebKitWebDriver child opens the native one;
+        // a session request in between is refused, so wait for both.
+        for (p, what) in [(port, "tauri-driver port"), (native, "WebKitWebDriver port")] {
+            wait_until(Duration::from_secs(15), what, || TcpStream::connect(("127.0.0.1", p)).ok())?;
+        }
         Ok(Driver { port, _proc: proc })
     }
 
