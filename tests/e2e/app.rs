@@ -230,12 +230,9 @@ fn sigterm_quits_app_and_stops_rclone_gracefully() -> Result<()> {
     eprintln!("sidecar ready {ready_ms} ms after supervisor start");
     ensure!(children_named(app.proc.pid(), "rcmd-rclone") == vec![pid], "rclone {pid} is not the app's child");
 
-    signal(app.proc.pid(), "TERM");
-    let mut app = app;
-    let status = wait_until(Duration::from_secs(15), "app exit", || app.proc.child.try_wait().ok().flatten())?;
-    ensure!(status.success(), "app exit status {status:?}\n{}", app.log_text());
+    let (status, log) = app.terminate(Duration::from_secs(15))?;
+    ensure!(status.success(), "app exit status {status:?}\n{log}");
     ensure!(!alive(pid), "rclone {pid} left behind");
-    let log = app.log_text();
     ensure!(log.contains("rclone stopped"), "no graceful rclone stop in log:\n{log}");
     std::fs::write(artifacts().join("sigterm-app.log"), &log)?;
     Ok(())
@@ -257,9 +254,10 @@ fn sigkill_of_app_leaves_no_rclone() -> Result<()> {
 #[ignore = "needs the built app and Xvfb: run scripts/test.sh"]
 fn secrets_stay_out_of_the_log() -> Result<()> {
     // The RC password is random per launch and passed only through rclone's environment.
+    // Debug level, so every instrumented RC call is logged too.
     let fixture = Fixture::new();
     let display = Display::start()?;
-    let app = RunningApp::start(&fixture, &display)?;
+    let app = RunningApp::start_with_env(&fixture, &display, &[("RUST_LOG", "debug")])?;
     let (pid, _) = app.wait_ready(Duration::from_secs(60), &[])?;
     let environ = std::fs::read(format!("/proc/{pid}/environ"))?;
     let pass = environ
@@ -271,10 +269,9 @@ fn secrets_stay_out_of_the_log() -> Result<()> {
     let cmdline = std::fs::read_to_string(format!("/proc/{pid}/cmdline"))?;
     ensure!(!cmdline.contains(&pass), "password on rclone's command line");
     ensure!(!cmdline.contains("--rc-no-auth"), "rclone runs without auth: {cmdline}");
-    signal(app.proc.pid(), "TERM");
-    let mut app = app;
-    wait_until(Duration::from_secs(15), "app exit", || app.proc.child.try_wait().ok().flatten())?;
-    ensure!(!app.log_text().contains(&pass), "RC password found in the app log");
+    let (_, log) = app.terminate(Duration::from_secs(15))?;
+    ensure!(log.lines().count() > 20, "debug log unexpectedly short:\n{log}");
+    ensure!(!log.contains(&pass), "RC password found in the app log");
     Ok(())
 }
 

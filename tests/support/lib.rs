@@ -208,8 +208,13 @@ pub struct RunningApp {
 
 impl RunningApp {
     pub fn start(fixture: &Fixture, display: &Display) -> Result<RunningApp> {
+        RunningApp::start_with_env(fixture, display, &[])
+    }
+
+    /// Like [`RunningApp::start`], with extra environment variables (applied last).
+    pub fn start_with_env(fixture: &Fixture, display: &Display, extra: &[(&str, &str)]) -> Result<RunningApp> {
         let mut cmd = Command::new(app_binary()?);
-        cmd.envs(fixture.env(display)).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
+        cmd.envs(fixture.env(display)).envs(extra.iter().copied()).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
         let mut child = cmd.spawn().context("start app")?;
         let log = Arc::new(Mutex::new(Vec::new()));
         let stderr = child.stderr.take().unwrap();
@@ -220,6 +225,15 @@ impl RunningApp {
             }
         });
         Ok(RunningApp { proc: Proc { child, stop_signal: "TERM" }, log })
+    }
+
+    /// Sends SIGTERM and waits for the app to exit; returns its status and whole log.
+    pub fn terminate(mut self, timeout: Duration) -> Result<(std::process::ExitStatus, String)> {
+        signal(self.proc.pid(), "TERM");
+        let status = wait_until(timeout, "app exit", || self.proc.child.try_wait().ok().flatten())?;
+        // the log reader thread ends with the pipe; give it a moment to drain
+        std::thread::sleep(Duration::from_millis(100));
+        Ok((status, self.log_text()))
     }
 
     pub fn log_text(&self) -> String {
