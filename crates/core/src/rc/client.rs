@@ -36,6 +36,8 @@ pub struct RawReply {
     pub status: u16,
     pub body: Vec<u8>,
     pub jobid: Option<i64>,
+    /// `Retry-After` in seconds, when the reply had one.
+    pub retry_after: Option<Duration>,
 }
 
 impl RcClient {
@@ -125,8 +127,14 @@ impl RcClient {
             .get("x-rclone-jobid")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse().ok());
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
         let body = resp.bytes().await.map_err(transport)?.to_vec();
-        Ok(RawReply { status, body, jobid })
+        Ok(RawReply { status, body, jobid, retry_after })
     }
 }
 
@@ -141,6 +149,7 @@ fn error_from_reply(path: &str, reply: &RawReply) -> RcError {
             status: if body.status != 0 { body.status } else { reply.status },
             message: body.error,
             input: body.input,
+            retry_after: reply.retry_after,
         },
         Err(_) => RcError::Unexpected {
             path: path.to_owned(),

@@ -20,6 +20,8 @@ pub enum RcError {
         message: String,
         /// The `input` rclone echoed back; kept for diagnosis, never displayed.
         input: serde_json::Value,
+        /// The reply's `Retry-After` header (rproxy sends one when it sheds load).
+        retry_after: Option<Duration>,
     },
     /// rclone refused the RC credentials.
     #[error("rclone refused the credentials for {path} (HTTP 401)")]
@@ -44,9 +46,13 @@ pub enum RcError {
     /// The job is gone: rclone restarted (new `executeId`) or the job expired.
     #[error("job {jobid} was lost: {reason}")]
     JobLost { jobid: i64, reason: String },
-    /// The job finished with an error.
+    /// The job finished with an error; `stats` are its group's `core/stats` when known.
     #[error("job {jobid} failed: {message}")]
-    JobFailed { jobid: i64, message: String },
+    JobFailed { jobid: i64, message: String, stats: Option<super::wire::GroupStats> },
+    /// The job stopped making progress (no bytes, checks or transfers for `idle`) and was
+    /// stopped by the watchdog.
+    #[error("job {jobid} made no progress for {idle:?} and was stopped")]
+    Stalled { jobid: i64, idle: Duration },
     /// The job did not finish within the caller's limit (it may still be running).
     #[error("job {jobid} did not finish within {waited:?}")]
     JobTimeout { jobid: i64, waited: Duration },

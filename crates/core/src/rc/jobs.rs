@@ -91,7 +91,7 @@ impl RcClient {
                 return if status.success {
                     Ok(status)
                 } else {
-                    Err(RcError::JobFailed { jobid: job.jobid, message: status.error })
+                    Err(RcError::JobFailed { jobid: job.jobid, message: status.error, stats: None })
                 };
             }
             if let Some(limit) = opts.timeout {

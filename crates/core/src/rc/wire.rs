@@ -82,3 +82,30 @@ pub struct JobStatus {
     #[serde(default)]
     pub output: serde_json::Value,
 }
+
+/// `core/stats` for one group (the fields RCMD uses).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct GroupStats {
+    pub bytes: u64,
+    pub total_bytes: u64,
+    pub checks: u64,
+    pub transfers: u64,
+    pub total_transfers: u64,
+    pub deletes: u64,
+    pub renames: u64,
+    pub errors: u64,
+    pub fatal_error: bool,
+    pub retry_error: bool,
+    pub last_error: String,
+    pub speed: f64,
+    pub eta: Option<f64>,
+}
+
+impl GroupStats {
+    /// A number that grows whenever the job does anything (bytes, checks, transfers,
+    /// deletes, renames); the stall watchdog watches it.
+    pub fn progress(&self) -> u64 {
+        self.bytes + self.checks + self.transfers + self.deletes + self.renames
+    }
+}

@@ -1,12 +1,359 @@
-//! The one place that interprets rclone's error texts and statuses.
+//! The one place that interprets failures: transport errors, RC statuses, rclone's error
+//! texts and job stats all become a [`Failure`] with a class, a reason and a suggestion.
+//! Retry, breaker and batch logic look only at the result, never at strings.
 //!
-//! rclone reports most backend failures as HTTP 500 with the backend's message in `error`,
-//! so some conditions can only be recognised by their text.
+//! The rules mirror rclone's own (`fs/fserrors/error.go`, `retriable_errors.go`):
+//! * `ShouldRetry`: a cause with `Timeout()`/`Temporary()`, `io.EOF`/`io.ErrUnexpectedEOF`, the
+//!   errno list (ECONNREFUSED, ECONNRESET, EPIPE, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH, ...) and
+//!   the phrases of `retriableErrorStrings` ("use of closed network connection", "unexpected EOF
+//!   reading trailer", "transport connection broken", "http: ContentLength=", "server closed
+//!   idle connection", "bad record MAC", "stream error:", "tls: use of closed connection").
+//! * `ShouldRetryHTTP` with the usual backend codes 429, 500, 502, 503, 504, 509.
+//! * A cancelled context is never retried.
+//! * Precedence fatal > retry > no-retry: here, a cancellation wins over everything, a rate
+//!   limit over a permission error (Google Drive answers 403 for rate limits), a permanent
+//!   cause over a generic retryable one, and unknown texts are not retried (rclone's default).
+//!
+//! rclone's RC answers 500 for most backend failures with the backend's text in `error`, so the
+//! RC status alone says little; the text decides.
 
-use crate::rc::RcError;
+use std::time::Duration;
+
+use rcmd_types::{FailureClass, FailureInfo, FailureReason};
+
+use crate::rc::{wire::GroupStats, RcError};
+
+/// A classified failure.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    pub class: FailureClass,
+    pub reason: FailureReason,
+    /// Retrying can help: the class is retryable, or a partial job failed with retryable errors.
+    pub retryable: bool,
+    /// The earliest time to retry, when the server or the error said so.
+    pub retry_after: Option<Duration>,
+    /// Short error text for the user (never holds request bodies).
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(reason: FailureReason, message: impl Into<String>) -> Self {
+        let class = class_of(reason);
+        Failure {
+            class,
+            reason,
+            retryable: class == FailureClass::Retryable,
+            retry_after: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn with_retry_after(mut self, after: Option<Duration>) -> Self {
+        self.retry_after = after.or(self.retry_after);
+        self
+    }
+
+    /// Whether this failure says the remote itself is unhealthy (counts for its breaker).
+    /// Not found, bad requests, missing config and cancellations are about the request.
+    pub fn counts_against_remote(&self) -> bool {
+        use FailureReason::*;
+        matches!(
+            self.reason,
+            RateLimited | ServerError | Network | Timeout | Stalled | Unauthorized | Forbidden | StorageFull | NeedsReconnect
+        )
+    }
+
+    /// The UI form, with the suggestion in both languages.
+    pub fn info(&self) -> FailureInfo {
+        let (en, ko) = suggestion(self.reason);
+        FailureInfo {
+            class: self.class,
+            reason: self.reason,
+            retryable: self.retryable,
+            retry_after_ms: self.retry_after.map(|d| d.as_millis() as u64),
+            message: self.message.clone(),
+            suggestion_en: en.to_owned(),
+            suggestion_ko: ko.to_owned(),
+        }
+    }
+}
+
+/// The class of each reason.
+pub fn class_of(reason: FailureReason) -> FailureClass {
+    use FailureReason::*;
+    match reason {
+        RateLimited | ServerError | Network | Timeout | Stalled | JobLost | RcloneNotReady | RemotePaused => {
+            FailureClass::Retryable
+        }
+        Unauthorized | Forbidden | StorageFull | NeedsReconnect | RemoteNotConfigured | BackendMissing
+        | BadRequest | Unknown => FailureClass::Permanent,
+        NotFound => FailureClass::NotFound,
+        Cancelled => FailureClass::Cancelled,
+        Partial => FailureClass::Partial,
+    }
+}
+
+/// What the user can do, in English and Korean.
+pub fn suggestion(reason: FailureReason) -> (&'static str, &'static str) {
+    use FailureReason::*;
+    match reason {
+        RateLimited => ("The service is limiting requests. RCMD waits and retries; lower the number of parallel transfers if it keeps happening.",
+                        "서비스가 요청 수를 제한하고 있습니다. RCMD가 기다렸다가 다시 시도합니다. 계속되면 동시 전송 수를 줄이세요."),
+        ServerError => ("The server had a temporary problem. RCMD retries automatically.",
+                        "서버에 일시적인 문제가 있습니다. RCMD가 자동으로 다시 시도합니다."),
+        Network => ("The connection failed. Check the network or whether the server is up; RCMD retries automatically.",
+                    "연결에 실패했습니다. 네트워크나 서버 상태를 확인하세요. RCMD가 자동으로 다시 시도합니다."),
+        Timeout => ("The server took too long to answer. RCMD retries; check the network if it keeps happening.",
+                    "서버 응답이 너무 늦습니다. RCMD가 다시 시도합니다. 계속되면 네트워크를 확인하세요."),
+        Stalled => ("The transfer stopped making progress and was stopped. It will be retried; check the server if it keeps happening.",
+                    "전송이 더 이상 진행되지 않아 중지했습니다. 다시 시도합니다. 계속되면 서버를 확인하세요."),
+        JobLost => ("rclone restarted or forgot the job. RCMD checks what was done and runs it again.",
+                    "rclone이 재시작되었거나 작업을 잃었습니다. RCMD가 완료된 부분을 확인하고 다시 실행합니다."),
+        RcloneNotReady => ("rclone is starting or restarting. Wait a moment.",
+                           "rclone이 시작 또는 재시작 중입니다. 잠시 기다리세요."),
+        RemotePaused => ("This remote failed repeatedly, so calls to it are paused until the next probe. You can reset it in the remote list.",
+                         "이 리모트가 반복해서 실패하여 다음 점검 때까지 호출을 멈췄습니다. 리모트 목록에서 초기화할 수 있습니다."),
+        Unauthorized => ("The credentials were rejected. Update them with `rclone config` (or `rclone config reconnect` for OAuth remotes).",
+                         "인증 정보가 거부되었습니다. `rclone config`로 수정하세요 (OAuth 리모트는 `rclone config reconnect`)."),
+        Forbidden => ("Access was denied. Check the account's permissions on this path or bucket.",
+                      "접근이 거부되었습니다. 이 경로나 버킷에 대한 계정 권한을 확인하세요."),
+        StorageFull => ("The destination is out of space or over quota. Free space or raise the quota, then resume.",
+                        "대상 저장소의 공간이 부족하거나 할당량을 초과했습니다. 공간을 확보한 뒤 다시 시작하세요."),
+        NeedsReconnect => ("The remote's login expired. Run `rclone config reconnect <remote>:`.",
+                           "리모트 로그인이 만료되었습니다. `rclone config reconnect <리모트>:`를 실행하세요."),
+        RemoteNotConfigured => ("This remote is not in the rclone config. Check its name or choose the right config file in Settings.",
+                                "rclone 설정에 이 리모트가 없습니다. 이름을 확인하거나 설정에서 올바른 설정 파일을 선택하세요."),
+        BackendMissing => ("The remote's type is not supported by this rclone. Check its `type` in the config.",
+                           "이 rclone은 리모트 유형을 지원하지 않습니다. 설정의 `type`을 확인하세요."),
+        BadRequest => ("RCMD sent a request rclone did not accept. Please report this.",
+                       "rclone이 RCMD의 요청을 받아들이지 않았습니다. 이 문제를 알려 주세요."),
+        NotFound => ("The file or folder does not exist (any more). Refresh the listing.",
+                     "파일 또는 폴더가 없습니다. 목록을 새로 고치세요."),
+        Cancelled => ("The operation was cancelled.", "작업이 취소되었습니다."),
+        Partial => ("Some items failed. See the list of failed items; retry them once the cause is fixed.",
+                    "일부 항목이 실패했습니다. 실패한 항목 목록을 확인하고 원인을 해결한 뒤 다시 시도하세요."),
+        Unknown => ("rclone reported an error RCMD does not recognise. See the message; it is not retried automatically.",
+                    "RCMD가 알 수 없는 rclone 오류입니다. 메시지를 확인하세요. 자동으로 다시 시도하지 않습니다."),
+    }
+}
+
+/// Classifies an RC failure. Order: transport, then RC status + error text, then job results.
+pub fn classify(err: &RcError) -> Failure {
+    match err {
+        RcError::Transport { source, .. } => {
+            let reason = if source.is_timeout() { FailureReason::Timeout } else { FailureReason::Network };
+            Failure::new(reason, err.to_string())
+        }
+        // 400: rclone could not parse our request, whatever the text (it may say "EOF")
+        RcError::Api { status: 400, message, .. } => Failure::new(FailureReason::BadRequest, message.clone()),
+        RcError::Api { status, message, retry_after, .. } => {
+            let by_text = classify_text(message);
+            let f = match (by_text.reason, *status) {
+                (FailureReason::Unknown, 404) => Failure::new(FailureReason::NotFound, message.clone()),
+                (FailureReason::Unknown, 429) => Failure::new(FailureReason::RateLimited, message.clone()),
+                (FailureReason::Unknown, 502..=504) => Failure::new(FailureReason::ServerError, message.clone()),
+                _ => by_text,
+            };
+            f.with_retry_after(*retry_after)
+        }
+        RcError::Unauthorized { .. } => Failure::new(FailureReason::Unauthorized, err.to_string()),
+        RcError::Unexpected { status, .. } => {
+            let reason = match status {
+                429 => FailureReason::RateLimited,
+                500..=599 => FailureReason::ServerError,
+                _ => FailureReason::Unknown,
+            };
+            Failure::new(reason, err.to_string())
+        }
+        RcError::Encode { .. } | RcError::Decode { .. } => Failure::new(FailureReason::Unknown, err.to_string()),
+        RcError::JobLost { .. } => Failure::new(FailureReason::JobLost, err.to_string()),
+        RcError::JobTimeout { .. } => Failure::new(FailureReason::Timeout, err.to_string()),
+        RcError::Stalled { .. } => Failure::new(FailureReason::Stalled, err.to_string()),
+        RcError::JobFailed { message, stats, .. } => classify_job(message, stats.as_ref()),
+    }
+}
+
+/// Classifies a finished job from its error text and its group's `core/stats`.
+pub fn classify_job(error: &str, stats: Option<&GroupStats>) -> Failure {
+    let text = match stats {
+        Some(s) if error.is_empty() => s.last_error.as_str(),
+        _ => error,
+    };
+    let mut f = classify_text(text);
+    let Some(s) = stats else { return f };
+    if f.class == FailureClass::Cancelled {
+        return f;
+    }
+    if f.reason == FailureReason::Unknown && s.retry_error && !s.fatal_error {
+        // rclone itself marked the errors retryable
+        f = Failure::new(FailureReason::ServerError, text);
+    }
+    if s.transfers + s.checks + s.deletes + s.renames > 0 && s.errors > 0 {
+        let retryable = f.retryable || (s.retry_error && !s.fatal_error);
+        return Failure {
+            class: FailureClass::Partial,
+            reason: FailureReason::Partial,
+            retryable,
+            retry_after: f.retry_after,
+            message: format!("{} of the job's items failed: {text}", s.errors),
+        };
+    }
+    if s.fatal_error {
+        f.retryable = false;
+    }
+    f
+}
+
+/// Classifies rclone's error text alone.
+pub fn classify_text(text: &str) -> Failure {
+    let reason = reason_of_text(text);
+    Failure::new(reason, text).with_retry_after(retry_after_in_text(text))
+}
+
+fn reason_of_text(text: &str) -> FailureReason {
+    use FailureReason::*;
+    let lower = text.to_ascii_lowercase();
+    let has = |needles: &[&str]| needles.iter().any(|n| lower.contains(n));
+
+    // a cancelled context is never retried (fserrors: context.Canceled)
+    if has(&["context canceled", "context cancelled"]) {
+        return Cancelled;
+    }
+    if has(&["job not found"]) {
+        return JobLost;
+    }
+    // rate limits beat permission errors: some services send them as 403
+    if has(&["429 too many requests", "toomanyrequests", "too many requests", "slowdown", "slow down",
+             "ratelimitexceeded", "rate limit", "userratelimitexceeded", "throttl"])
+        || has_status(&lower, 429)
+    {
+        return RateLimited;
+    }
+    if has(&["config reconnect", "invalid_grant", "token expired", "oauth2: cannot fetch token"]) {
+        return NeedsReconnect;
+    }
+    if has(&["didn't find section in config file", "config file not found"]) {
+        return RemoteNotConfigured;
+    }
+    if has(&["couldn't find backend", "didn't find backend", "unknown backend"]) {
+        return BackendMissing;
+    }
+    if has(&["401 unauthorized", "unauthorized", "invalidaccesskeyid", "signaturedoesnotmatch",
+             "unable to authenticate", "authentication failed", "invalid credentials"])
+        || has_status(&lower, 401)
+    {
+        return Unauthorized;
+    }
+    if has(&["403 forbidden", "accessdenied", "access denied", "permission denied", "forbidden"])
+        || has_status(&lower, 403)
+    {
+        return Forbidden;
+    }
+    if has(&["507 insufficient storage", "insufficient storage", "no space left on device", "quota exceeded",
+             "quotaexceeded", "storagequotaexceeded", "disk quota"])
+        || has_status(&lower, 507)
+    {
+        return StorageFull;
+    }
+    if has(&["object not found", "directory not found", "file not found", "no such file or directory",
+             "nosuchkey", "nosuchbucket"])
+    {
+        return NotFound;
+    }
+    // deadlines and timeouts (Go's net.Error Timeout())
+    if has(&["timeout awaiting response headers", "i/o timeout", "deadline exceeded", "timed out", "timeout"]) {
+        return Timeout;
+    }
+    // retriableErrorStrings, errno texts, io.EOF / io.ErrUnexpectedEOF, SSH and pacer give-ups
+    if has(&["use of closed network connection", "unexpected eof reading trailer", "transport connection broken",
+             "http: contentlength=", "server closed idle connection", "bad record mac", "stream error:",
+             "tls: use of closed connection", "http2: server sent goaway", "connection reset by peer",
+             "connection refused", "broken pipe", "no route to host", "network is unreachable", "host is down",
+             "software caused connection abort", "resource temporarily unavailable", "connection lost",
+             "couldn't connect ssh", "unexpected eof", "exceeded maximum number of attempts"])
+        || lower.ends_with(": eof")
+        || lower == "eof"
+    {
+        return Network;
+    }
+    if [500, 502, 503, 504, 509].iter().any(|c| has_status(&lower, *c))
+        || has(&["internal server error", "bad gateway", "service unavailable", "gateway timeout",
+                 "bandwidth limit exceeded", "internalerror", "serviceunavailable"])
+    {
+        return ServerError;
+    }
+    Unknown
+}
+
+/// Whether `lower` names HTTP status `code` in one of the forms backends print:
+/// `503 Service Unavailable`, `StatusCode: 503`, `status code 503`, `HTTP error 503`,
+/// `http status 503`, `(503)`.
+fn has_status(lower: &str, code: u16) -> bool {
+    let c = code.to_string();
+    let prefixed = ["statuscode: ", "status code ", "status code: ", "http error ", "http status ", "status: ", "("];
+    if prefixed.iter().any(|p| lower.contains(&format!("{p}{c}"))) {
+        return true;
+    }
+    // "<code> <Reason>" where the code stands alone
+    lower.match_indices(&c).any(|(i, _)| {
+        let before = lower[..i].chars().next_back();
+        let after = &lower[i + c.len()..];
+        !before.is_some_and(|b| b.is_ascii_alphanumeric()) && after.starts_with(' ')
+            && after[1..].chars().next().is_some_and(|ch| ch.is_ascii_alphabetic())
+    })
+}
+
+/// A retry delay written in the text: rclone's `ErrorRetryAfter` prints
+/// `try again after <time> (<duration>)`; some backends print `retry after <n>s` or
+/// `Retry-After: <n>`.
+fn retry_after_in_text(text: &str) -> Option<Duration> {
+    let lower = text.to_ascii_lowercase();
+    if let Some(rest) = lower.split("try again after ").nth(1) {
+        let inner = rest.split('(').nth(1)?.split(')').next()?;
+        return parse_go_duration(inner);
+    }
+    for key in ["retry-after: ", "retry after "] {
+        if let Some(rest) = lower.split(key).nth(1) {
+            let token: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '.').collect();
+            return parse_go_duration(&token).or_else(|| token.parse::<u64>().ok().map(Duration::from_secs));
+        }
+    }
+    None
+}
+
+/// Parses Go's `time.Duration` text (`1h2m3.5s`, `250ms`, `4.99s`). Negative → `None`.
+pub fn parse_go_duration(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    if s.is_empty() || s.starts_with('-') {
+        return None;
+    }
+    let mut total = 0f64;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        if num_len == 0 {
+            return None;
+        }
+        let value: f64 = rest[..num_len].parse().ok()?;
+        rest = &rest[num_len..];
+        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let scale = match &rest[..unit_len] {
+            "h" => 3600.0,
+            "m" => 60.0,
+            "s" => 1.0,
+            "ms" => 1e-3,
+            "us" | "µs" => 1e-6,
+            "ns" => 1e-9,
+            _ => return None,
+        };
+        total += value * scale;
+        rest = &rest[unit_len..];
+    }
+    Some(Duration::from_secs_f64(total))
+}
 
 /// rclone's `job/status` for an unknown id: HTTP 500 `{"error": "job not found"}`
-/// (rc/jobs/job.go `rcJobStatus`). Happens after rclone restarts or once a finished job expired.
+/// (rc/jobs/job.go). Happens after rclone restarts or once a finished job expired.
 pub fn is_job_not_found(err: &RcError) -> bool {
     matches!(err, RcError::Api { status: 500, message, .. } if message == "job not found")
 }
@@ -22,19 +369,4 @@ pub fn is_bad_request(err: &RcError) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn api(status: u16, message: &str) -> RcError {
-        RcError::Api { path: "p".into(), status, message: message.into(), input: Default::default() }
-    }
-
-    #[test]
-    fn classifies_rclone_replies() {
-        assert!(is_job_not_found(&api(500, "job not found")));
-        assert!(!is_job_not_found(&api(500, "directory not found")));
-        assert!(is_not_found(&api(404, "object not found")));
-        assert!(!is_not_found(&api(500, "didn't find section in config file (\"x\")")));
-        assert!(is_bad_request(&api(400, "failed to read input JSON: unexpected EOF")));
-    }
-}
+mod tests;
