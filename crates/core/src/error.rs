@@ -1,6 +1,18 @@
 //! The crate's error type: one variant per module error, sources kept.
 
-use crate::{path::PathError, rc::RcError, sidecar::SidecarError};
+use std::time::Duration;
+
+use rcmd_types::FailureReason;
+
+use crate::{
+    path::PathError,
+    rc::RcError,
+    resilience::{
+        classify::{self, Failure},
+        retry::Classify,
+    },
+    sidecar::SidecarError,
+};
 
 /// Any failure of the core.
 #[derive(Debug, thiserror::Error)]
@@ -11,6 +23,48 @@ pub enum Error {
     Path(#[from] PathError),
     #[error(transparent)]
     Sidecar(#[from] SidecarError),
+    /// The remote's circuit breaker is open: the call was not made.
+    #[error("{}", describe_open(.remote, .retry_in, *.forced))]
+    CircuitOpen { remote: String, retry_in: Option<Duration>, forced: bool, last_failure: Option<Failure> },
+    /// The caller cancelled the operation.
+    #[error("cancelled")]
+    Cancelled,
+}
+
+fn describe_open(remote: &str, retry_in: &Option<Duration>, forced: bool) -> String {
+    match (forced, retry_in) {
+        (true, _) => format!("calls to remote '{remote}' are paused by the user; reset its breaker to resume"),
+        (false, Some(d)) => format!(
+            "remote '{remote}' failed repeatedly; calls are paused and will be tried again in {:.0} s",
+            d.as_secs_f64().ceil()
+        ),
+        (false, None) => format!("remote '{remote}' is being probed after repeated failures; try again in a moment"),
+    }
+}
+
+impl Classify for Error {
+    fn failure(&self) -> Failure {
+        match self {
+            Error::Rc(e) => classify::classify(e),
+            Error::Path(e) => Failure::new(FailureReason::BadRequest, e.to_string()),
+            Error::Sidecar(SidecarError::NotReady { .. }) => Failure::new(FailureReason::RcloneNotReady, self.to_string()),
+            Error::Sidecar(e) => Failure::new(FailureReason::Unknown, e.to_string()),
+            Error::CircuitOpen { retry_in, .. } => {
+                // fail fast: retrying here would defeat the breaker; the class still says
+                // "retryable later" and when
+                let mut f = Failure::new(FailureReason::RemotePaused, self.to_string()).with_retry_after(*retry_in);
+                f.retryable = false;
+                f
+            }
+            Error::Cancelled => Failure::new(FailureReason::Cancelled, "cancelled"),
+        }
+    }
+}
+
+impl Classify for RcError {
+    fn failure(&self) -> Failure {
+        classify::classify(self)
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

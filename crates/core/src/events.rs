@@ -1,7 +1,7 @@
 //! Typed core events on a broadcast bus. The Tauri bridge forwards them to the UI; later,
 //! notifications listen too.
 
-use rcmd_types::SidecarState;
+use rcmd_types::{BreakerReason, BreakerSnapshot, BreakerState, SidecarState};
 use serde::Serialize;
 use tokio::sync::broadcast;
 
@@ -11,6 +11,16 @@ use tokio::sync::broadcast;
 pub enum CoreEvent {
     /// The local rclone sidecar changed state.
     Sidecar { state: SidecarState },
+    /// A remote's circuit breaker changed state.
+    Breaker {
+        remote: String,
+        from: BreakerState,
+        to: BreakerState,
+        reason: BreakerReason,
+        /// Unix time in milliseconds.
+        at_ms: u64,
+        snapshot: BreakerSnapshot,
+    },
 }
 
 /// A cheap-to-clone sender side; receivers that fall behind get `Lagged` and should resync

@@ -6,12 +6,15 @@ use rcmd_types::{FileEntry, RemoteUsage};
 use serde_json::{json, Map, Value};
 use tracing::instrument;
 
+use tokio_util::sync::CancellationToken;
+
 use crate::{
     path::{RemoteName, RemotePath},
     rc::{
-        wire::{Empty, JobStatus, ListReply, RemotesReply, VersionReply},
-        RcClient, RcError, WaitOptions,
+        wire::{Empty, ListReply, RemotesReply, VersionReply},
+        RcClient, RcError,
     },
+    resilience::watchdog::{run_job, JobOutcome, WatchdogConfig},
 };
 
 /// Names of the configured remotes, sorted.
@@ -76,7 +79,7 @@ pub async fn delete_file(rc: &RcClient, file: &RemotePath) -> Result<(), RcError
     Ok(())
 }
 
-/// Copies one file as an async job in its own stats group and waits for it.
+/// Copies one file as an async job in its own stats group, watched by the stall watchdog.
 ///
 /// Data moves in a job, never in a synchronous call: a dropped connection would cancel it.
 #[instrument(skip_all, fields(src = %src, dst = %dst), err(Display))]
@@ -84,20 +87,16 @@ pub async fn copy_file(
     rc: &RcClient,
     src: &RemotePath,
     dst: &RemotePath,
-) -> Result<JobStatus, RcError> {
+    watchdog: &WatchdogConfig,
+    cancel: &CancellationToken,
+) -> Result<JobOutcome, RcError> {
     let mut params = Map::new();
     params.insert("srcFs".into(), src.remote.fs().into());
     params.insert("srcRemote".into(), src.path().into());
     params.insert("dstFs".into(), dst.remote.fs().into());
     params.insert("dstRemote".into(), dst.path().into());
     let group = format!("rcmd/copy/{}", rand::random::<u64>());
-    let job = rc.start_job("operations/copyfile", params, &group).await?;
-    let result = rc.wait_job(&job, &WaitOptions::default()).await;
-    // stats are only for progress; failing to drop them must not fail the copy
-    if let Err(e) = rc.delete_group_stats(&group).await {
-        tracing::debug!(error = %e, "could not delete stats group");
-    }
-    result
+    run_job(rc, "operations/copyfile", params, &group, watchdog, cancel, |_| {}).await
 }
 
 /// rclone's version. `core/version` is slow (it runs `lsb_release`): call it once, not per view.

@@ -19,7 +19,8 @@ async fn unknown_remote_is_a_500_with_rclones_message() {
     let rc = common::start().await;
     let err = ops::list(&rc.client, &RemotePath::new("nosuch", "").unwrap()).await.unwrap_err();
     match &err {
-        RcError::Api { path, status, message, input } => {
+        RcError::Api { path, status, message, input, retry_after } => {
+            assert_eq!(retry_after, &None);
             assert_eq!(path, "operations/list");
             assert_eq!(*status, 500);
             assert!(message.contains("didn't find section in config file"), "{message}");
@@ -98,9 +99,16 @@ async fn failed_job_reports_rclones_error() {
     let rc = common::start().await;
     let src = RemotePath::new("local", "does-not-exist.txt").unwrap();
     let dst = RemotePath::new("mem", "x/y.txt").unwrap();
-    let err = ops::copy_file(&rc.client, &src, &dst).await.unwrap_err();
+    let watchdog = rcmd_core::resilience::watchdog::WatchdogConfig::default();
+    let err = ops::copy_file(&rc.client, &src, &dst, &watchdog, &Default::default()).await.unwrap_err();
     match err {
-        RcError::JobFailed { message, .. } => assert!(message.contains("not found"), "{message}"),
+        RcError::JobFailed { message, stats, .. } => {
+            assert!(message.contains("not found"), "{message}");
+            // rclone fails before any transfer starts: the group counts no error, so the
+            // job's error text is what classification relies on
+            let stats = stats.expect("stats of the job's group");
+            assert_eq!((stats.errors, stats.transfers), (0, 0));
+        }
         other => panic!("expected JobFailed, got {other:?}"),
     }
 }

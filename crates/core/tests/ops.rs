@@ -8,8 +8,10 @@ use rcmd_core::{
     ops,
     path::{RemoteName, RemotePath},
     rc::WaitOptions,
+    resilience::watchdog::WatchdogConfig,
 };
 use serde_json::{json, Map};
+use tokio_util::sync::CancellationToken;
 
 #[tokio::test]
 async fn lists_remotes_and_directories() {
@@ -33,9 +35,11 @@ async fn copies_a_file_between_remotes_as_a_job() {
     let rc = common::start().await;
     let src = RemotePath::new("local", "sub/inner.bin").unwrap();
     let dst = RemotePath::new("mem", "bucket/copy.bin").unwrap();
-    let status = ops::copy_file(&rc.client, &src, &dst).await.unwrap();
-    assert!(status.finished && status.success);
-    assert!(status.group.starts_with("rcmd/copy/"), "{}", status.group);
+    let (watchdog, cancel) = (WatchdogConfig::default(), CancellationToken::new());
+    let outcome = ops::copy_file(&rc.client, &src, &dst, &watchdog, &cancel).await.unwrap();
+    assert!(outcome.status.finished && outcome.status.success);
+    assert!(outcome.status.group.starts_with("rcmd/copy/"), "{}", outcome.status.group);
+    assert_eq!((outcome.stats.transfers, outcome.stats.bytes), (1, 4096));
 
     let listed = ops::list(&rc.client, &RemotePath::new("mem", "bucket").unwrap()).await.unwrap();
     assert_eq!(listed.len(), 1);
@@ -43,7 +47,7 @@ async fn copies_a_file_between_remotes_as_a_job() {
 
     // and back to disk, byte for byte
     let back = RemotePath::new("local", "restored/inner.bin").unwrap();
-    ops::copy_file(&rc.client, &dst, &back).await.unwrap();
+    ops::copy_file(&rc.client, &dst, &back, &watchdog, &cancel).await.unwrap();
     let bytes = std::fs::read(rc.data().join("restored/inner.bin")).unwrap();
     assert_eq!(bytes, vec![7u8; 4096]);
 }

@@ -46,7 +46,7 @@ async fn restarts_after_sigkill_with_new_process_and_credentials() {
     let mut saw_restarting = false;
     let second = tokio::time::timeout(Duration::from_secs(30), async {
         loop {
-            let CoreEvent::Sidecar { state } = events.recv().await.unwrap();
+            let CoreEvent::Sidecar { state } = events.recv().await.unwrap() else { continue };
             match state {
                 SidecarState::Restarting { problem: SidecarProblem::Exited { signal, .. }, .. } => {
                     assert_eq!(signal, Some(9));

@@ -1,5 +1,9 @@
 //! Failure handling for RC calls. All matching on rclone's error text lives in [`classify`].
 
+pub mod breaker;
+pub mod breakers;
 pub mod classify;
 pub mod clock;
+pub mod layer;
 pub mod retry;
+pub mod watchdog;

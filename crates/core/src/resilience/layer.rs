@@ -1,0 +1,272 @@
+//! The layer every RC call of the app goes through: the remote's circuit breaker, retries of
+//! retryable failures, a short-lived cache and an optional fallback remote for reads while a
+//! breaker is open, and watched async jobs for anything that moves data.
+
+use std::{
+    collections::HashMap,
+    future::Future,
+    sync::{Arc, Mutex, RwLock},
+    time::{Duration, Instant},
+};
+
+use rcmd_types::{BreakerSnapshot, FileEntry, RemoteUsage};
+use serde::{de::DeserializeOwned, Serialize};
+use tokio_util::sync::CancellationToken;
+
+use super::{
+    breaker::BreakerConfig,
+    breakers::{Breakers, Rejected},
+    clock::{Clock, SystemClock},
+    retry::{Backoff, Classify, Retrier, RetryBudget, RetryPolicy},
+    watchdog::{JobOutcome, WatchdogConfig},
+};
+use crate::{
+    events::EventBus,
+    ops,
+    path::{RemoteName, RemotePath},
+    rc::RcClient,
+    sidecar::{SidecarError, Supervisor},
+    Error, Result,
+};
+
+/// Where the current RC client comes from (the local supervisor, or a fixed endpoint).
+pub trait RcSource: Send + Sync + 'static {
+    fn client(&self) -> Result<RcClient, SidecarError>;
+}
+
+impl RcSource for Supervisor {
+    fn client(&self) -> Result<RcClient, SidecarError> {
+        Supervisor::client(self)
+    }
+}
+
+impl RcSource for RcClient {
+    fn client(&self) -> Result<RcClient, SidecarError> {
+        Ok(self.clone())
+    }
+}
+
+/// Settings of the layer.
+#[derive(Clone, Debug, Default)]
+pub struct ResilienceConfig {
+    pub breaker: BreakerConfig,
+    pub retry: RetryPolicy,
+    pub backoff: Backoff,
+    pub watchdog: WatchdogConfig,
+    pub cache: CacheConfig,
+}
+
+/// The read cache used while a breaker is open.
+#[derive(Clone, Debug)]
+pub struct CacheConfig {
+    /// Entries older than this are not served.
+    pub max_age: Duration,
+    pub max_entries: usize,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        CacheConfig { max_age: Duration::from_secs(600), max_entries: 500 }
+    }
+}
+
+/// A read result and where it came from.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Served<T> {
+    pub value: T,
+    /// Age of the cached copy, when the remote's breaker was open and the cache answered.
+    pub stale_ms: Option<u64>,
+    /// The fallback remote that answered, when the remote's breaker was open.
+    pub fallback: Option<String>,
+}
+
+impl<T> Served<T> {
+    fn fresh(value: T) -> Self {
+        Served { value, stale_ms: None, fallback: None }
+    }
+}
+
+/// The resilient RC layer. Cheap to share behind an `Arc`.
+pub struct Resilient {
+    source: Arc<dyn RcSource>,
+    breakers: Arc<Breakers>,
+    retrier: Retrier,
+    watchdog: WatchdogConfig,
+    cache_cfg: CacheConfig,
+    cache: Mutex<HashMap<String, (Instant, serde_json::Value)>>,
+    fallbacks: RwLock<HashMap<String, String>>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Resilient {
+    pub fn new(source: Arc<dyn RcSource>, cfg: ResilienceConfig, bus: EventBus) -> Self {
+        Resilient::with_clock(source, cfg, bus, Arc::new(SystemClock))
+    }
+
+    /// With an injected clock (breakers, budget, cache ages).
+    pub fn with_clock(source: Arc<dyn RcSource>, cfg: ResilienceConfig, bus: EventBus, clock: Arc<dyn Clock>) -> Self {
+        let budget = Arc::new(RetryBudget::new(0.2, 1.0, 20.0, clock.as_ref()));
+        Resilient {
+            source,
+            breakers: Breakers::new(cfg.breaker, clock.clone(), bus),
+            retrier: Retrier::new(cfg.retry, cfg.backoff, budget, clock.clone()),
+            watchdog: cfg.watchdog,
+            cache_cfg: cfg.cache,
+            cache: Mutex::new(HashMap::new()),
+            fallbacks: RwLock::new(HashMap::new()),
+            clock,
+        }
+    }
+
+    pub fn breakers(&self) -> &Arc<Breakers> {
+        &self.breakers
+    }
+
+    pub fn breaker_snapshots(&self) -> Vec<BreakerSnapshot> {
+        self.breakers.snapshots()
+    }
+
+    /// Reads of `remote` go to `fallback` (same path) while `remote`'s breaker is open.
+    pub fn set_fallback(&self, remote: &RemoteName, fallback: Option<&RemoteName>) {
+        if let Ok(mut f) = self.fallbacks.write() {
+            match fallback {
+                Some(fb) => f.insert(remote.as_str().to_owned(), fb.as_str().to_owned()),
+                None => f.remove(remote.as_str()),
+            };
+        }
+    }
+
+    /// Runs `op` with retries; with `remote`, each attempt passes that remote's breaker.
+    pub async fn call<T, F, Fut>(&self, remotes: &[&RemoteName], cancel: &CancellationToken, op: F) -> Result<T>
+    where
+        F: Fn(RcClient) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let result = self
+            .retrier
+            .run(cancel, |_attempt| async {
+                let permits = remotes
+                    .iter()
+                    .map(|r| self.breakers.acquire(r.as_str()).map_err(open_error))
+                    .collect::<Result<Vec<_>>>()?;
+                let rc = self.source.client().map_err(Error::from)?;
+                let out = op(rc).await;
+                match &out {
+                    Ok(_) => permits.into_iter().for_each(|p| p.success()),
+                    Err(e) => {
+                        let f = e.failure();
+                        permits.into_iter().for_each(|p| p.failure(&f));
+                    }
+                }
+                out
+            })
+            .await;
+        result.map_err(|e| e.error.unwrap_or(Error::Cancelled))
+    }
+
+    /// A read: like [`Resilient::call`], but while the breaker is open the fallback remote or
+    /// the cache may answer (marked in [`Served`]).
+    async fn read<T, F, Fut>(&self, remote: &RemoteName, key: String, cancel: &CancellationToken, op: F) -> Result<Served<T>>
+    where
+        T: Serialize + DeserializeOwned,
+        F: Fn(RcClient, RemoteName) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let first = self.call(&[remote], cancel, |rc| op(rc, remote.clone())).await;
+        match first {
+            Ok(v) => {
+                self.remember(&key, &v);
+                Ok(Served::fresh(v))
+            }
+            Err(err @ Error::CircuitOpen { .. }) => {
+                let fallback = self.fallbacks.read().ok().and_then(|f| f.get(remote.as_str()).cloned());
+                if let Some(fb) = fallback.and_then(|f| RemoteName::parse(&f).ok()) {
+                    let v = self.call(&[&fb], cancel, |rc| op(rc, fb.clone())).await?;
+                    return Ok(Served { value: v, stale_ms: None, fallback: Some(fb.as_str().to_owned()) });
+                }
+                match self.recall(&key) {
+                    Some((age, v)) => Ok(Served { value: v, stale_ms: Some(age.as_millis() as u64), fallback: None }),
+                    None => Err(err),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn remember<T: Serialize>(&self, key: &str, v: &T) {
+        let Ok(json) = serde_json::to_value(v) else { return };
+        let now = self.clock.now();
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= self.cache_cfg.max_entries && !cache.contains_key(key) {
+            if let Some(oldest) = cache.iter().min_by_key(|(_, (t, _))| *t).map(|(k, _)| k.clone()) {
+                cache.remove(&oldest);
+            }
+        }
+        cache.insert(key.to_owned(), (now, json));
+    }
+
+    fn recall<T: DeserializeOwned>(&self, key: &str) -> Option<(Duration, T)> {
+        let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        let (at, json) = cache.get(key)?;
+        let age = self.clock.now().saturating_duration_since(*at);
+        if age > self.cache_cfg.max_age {
+            return None;
+        }
+        Some((age, serde_json::from_value(json.clone()).ok()?))
+    }
+
+    /// Configured remotes (no breaker: this asks rclone, not a remote).
+    pub async fn list_remotes(&self, cancel: &CancellationToken) -> Result<Vec<String>> {
+        self.call(&[], cancel, |rc| async move { Ok(ops::list_remotes(&rc).await?) }).await
+    }
+
+    pub async fn list(&self, dir: &RemotePath, cancel: &CancellationToken) -> Result<Served<Vec<FileEntry>>> {
+        let path = dir.path().to_owned();
+        self.read(&dir.remote, format!("list:{dir}"), cancel, |rc, remote| {
+            let path = path.clone();
+            async move { Ok(ops::list(&rc, &RemotePath::new(remote.as_str(), &path)?).await?) }
+        })
+        .await
+    }
+
+    pub async fn about(&self, remote: &RemoteName, cancel: &CancellationToken) -> Result<Served<RemoteUsage>> {
+        self.read(remote, format!("about:{remote}"), cancel, |rc, remote| async move {
+            Ok(ops::about(&rc, &remote).await?)
+        })
+        .await
+    }
+
+    pub async fn mkdir(&self, dir: &RemotePath, cancel: &CancellationToken) -> Result<()> {
+        self.call(&[&dir.remote], cancel, |rc| async move { Ok(ops::mkdir(&rc, dir).await?) }).await
+    }
+
+    /// Deletes a file. A retry that finds it gone counts as done: the earlier attempt deleted
+    /// it but its answer was lost.
+    pub async fn delete_file(&self, file: &RemotePath, cancel: &CancellationToken) -> Result<()> {
+        let attempted = std::sync::atomic::AtomicBool::new(false);
+        self.call(&[&file.remote], cancel, |rc| {
+            let retry = attempted.swap(true, std::sync::atomic::Ordering::SeqCst);
+            async move {
+                match ops::delete_file(&rc, file).await {
+                    Err(e) if retry && super::classify::is_not_found(&e) => Ok(()),
+                    other => Ok(other?),
+                }
+            }
+        })
+        .await
+    }
+
+    /// Copies one file as a watched job; both remotes' breakers apply.
+    pub async fn copy_file(&self, src: &RemotePath, dst: &RemotePath, cancel: &CancellationToken) -> Result<JobOutcome> {
+        let watchdog = self.watchdog.clone();
+        self.call(&[&src.remote, &dst.remote], cancel, |rc| {
+            let watchdog = watchdog.clone();
+            async move { Ok(ops::copy_file(&rc, src, dst, &watchdog, cancel).await?) }
+        })
+        .await
+    }
+}
+
+fn open_error(r: Rejected) -> Error {
+    Error::CircuitOpen { remote: r.remote, retry_in: r.retry_in, forced: r.forced, last_failure: r.last_failure }
+}
