@@ -108,6 +108,7 @@ impl RcClient {
             path: path.to_owned(),
             status: 0,
             snippet: "invalid RC path".to_owned(),
+            retry_after: None,
         })?;
         let mut req = self
             .http
@@ -155,6 +156,7 @@ fn error_from_reply(path: &str, reply: &RawReply) -> RcError {
             path: path.to_owned(),
             status: reply.status,
             snippet: String::from_utf8_lossy(&reply.body).chars().take(200).collect(),
+            retry_after: reply.retry_after,
         },
     }
 }

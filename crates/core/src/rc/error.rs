@@ -26,9 +26,9 @@ pub enum RcError {
     /// rclone refused the RC credentials.
     #[error("rclone refused the credentials for {path} (HTTP 401)")]
     Unauthorized { path: String },
-    /// A reply that is neither a result nor rclone's error body.
+    /// A reply that is neither a result nor rclone's error body (e.g. from a proxy in between).
     #[error("unexpected reply from rclone for {path} (HTTP {status}): {snippet}")]
-    Unexpected { path: String, status: u16, snippet: String },
+    Unexpected { path: String, status: u16, snippet: String, retry_after: Option<Duration> },
     /// The request parameters could not be encoded.
     #[error("could not encode the request for {path}: {source}")]
     Encode {

@@ -157,13 +157,13 @@ pub fn classify(err: &RcError) -> Failure {
             f.with_retry_after(*retry_after)
         }
         RcError::Unauthorized { .. } => Failure::new(FailureReason::Unauthorized, err.to_string()),
-        RcError::Unexpected { status, .. } => {
+        RcError::Unexpected { status, retry_after, .. } => {
             let reason = match status {
                 429 => FailureReason::RateLimited,
                 500..=599 => FailureReason::ServerError,
                 _ => FailureReason::Unknown,
             };
-            Failure::new(reason, err.to_string())
+            Failure::new(reason, err.to_string()).with_retry_after(*retry_after)
         }
         RcError::Encode { .. } | RcError::Decode { .. } => Failure::new(FailureReason::Unknown, err.to_string()),
         RcError::JobLost { .. } => Failure::new(FailureReason::JobLost, err.to_string()),

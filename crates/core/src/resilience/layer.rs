@@ -5,6 +5,7 @@
 use std::{
     collections::HashMap,
     future::Future,
+    pin::Pin,
     sync::{Arc, Mutex, RwLock},
     time::{Duration, Instant},
 };
@@ -31,29 +32,50 @@ use crate::{
 
 /// Where the current RC client comes from (the local supervisor, or a fixed endpoint).
 pub trait RcSource: Send + Sync + 'static {
-    fn client(&self) -> Result<RcClient, SidecarError>;
+    /// A client, waiting up to `wait` while rclone is (re)starting.
+    fn ready_client(&self, wait: Duration) -> Pin<Box<dyn Future<Output = Result<RcClient, SidecarError>> + Send + '_>>;
 }
 
 impl RcSource for Supervisor {
-    fn client(&self) -> Result<RcClient, SidecarError> {
-        Supervisor::client(self)
+    fn ready_client(&self, wait: Duration) -> Pin<Box<dyn Future<Output = Result<RcClient, SidecarError>> + Send + '_>> {
+        Box::pin(async move {
+            match self.client() {
+                Ok(c) => Ok(c),
+                Err(_) => self.wait_ready(wait).await,
+            }
+        })
     }
 }
 
 impl RcSource for RcClient {
-    fn client(&self) -> Result<RcClient, SidecarError> {
-        Ok(self.clone())
+    fn ready_client(&self, _: Duration) -> Pin<Box<dyn Future<Output = Result<RcClient, SidecarError>> + Send + '_>> {
+        Box::pin(std::future::ready(Ok(self.clone())))
     }
 }
 
 /// Settings of the layer.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct ResilienceConfig {
     pub breaker: BreakerConfig,
     pub retry: RetryPolicy,
     pub backoff: Backoff,
     pub watchdog: WatchdogConfig,
     pub cache: CacheConfig,
+    /// How long a call waits for a (re)starting sidecar before failing as "not ready".
+    pub sidecar_wait: Duration,
+}
+
+impl Default for ResilienceConfig {
+    fn default() -> Self {
+        ResilienceConfig {
+            breaker: BreakerConfig::default(),
+            retry: RetryPolicy::default(),
+            backoff: Backoff::default(),
+            watchdog: WatchdogConfig::default(),
+            cache: CacheConfig::default(),
+            sidecar_wait: Duration::from_secs(15),
+        }
+    }
 }
 
 /// The read cache used while a breaker is open.
@@ -92,6 +114,7 @@ pub struct Resilient {
     breakers: Arc<Breakers>,
     retrier: Retrier,
     watchdog: WatchdogConfig,
+    sidecar_wait: Duration,
     cache_cfg: CacheConfig,
     cache: Mutex<HashMap<String, (Instant, serde_json::Value)>>,
     fallbacks: RwLock<HashMap<String, String>>,
@@ -111,6 +134,7 @@ impl Resilient {
             breakers: Breakers::new(cfg.breaker, clock.clone(), bus),
             retrier: Retrier::new(cfg.retry, cfg.backoff, budget, clock.clone()),
             watchdog: cfg.watchdog,
+            sidecar_wait: cfg.sidecar_wait,
             cache_cfg: cfg.cache,
             cache: Mutex::new(HashMap::new()),
             fallbacks: RwLock::new(HashMap::new()),
@@ -145,11 +169,12 @@ impl Resilient {
         let result = self
             .retrier
             .run(cancel, |_attempt| async {
+                // wait for rclone before taking permits: a waiting call must not hold a probe slot
+                let rc = self.source.ready_client(self.sidecar_wait).await.map_err(Error::from)?;
                 let permits = remotes
                     .iter()
                     .map(|r| self.breakers.acquire(r.as_str()).map_err(open_error))
                     .collect::<Result<Vec<_>>>()?;
-                let rc = self.source.client().map_err(Error::from)?;
                 let out = op(rc).await;
                 match &out {
                     Ok(_) => permits.into_iter().for_each(|p| p.success()),

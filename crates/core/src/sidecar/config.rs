@@ -29,6 +29,8 @@ pub struct SidecarConfig {
     pub stop_grace: Duration,
     /// rclone's log level (`--log-level`); its output goes to our tracing log.
     pub log_level: String,
+    /// More rclone flags (e.g. `--low-level-retries=1` in tests).
+    pub extra_args: Vec<String>,
 }
 
 impl Default for SidecarConfig {
@@ -46,6 +48,7 @@ impl Default for SidecarConfig {
             job_expire: Duration::from_secs(3600),
             stop_grace: Duration::from_secs(3),
             log_level: "NOTICE".into(),
+            extra_args: Vec::new(),
         }
     }
 }

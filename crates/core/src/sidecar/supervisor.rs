@@ -255,6 +255,7 @@ async fn launch(inner: &Inner) -> Result<Ended, SidecarError> {
     if let Some(path) = &config.rclone_config {
         cmd.arg("--config").arg(path);
     }
+    cmd.args(&config.extra_args);
     // Credentials through the environment: argv is visible to every local user in `ps`.
     cmd.env("RCLONE_RC_USER", RC_USER).env("RCLONE_RC_PASS", pass.expose());
     // Settings from the user's environment that would open or change the RC server.

@@ -3,6 +3,8 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod fault;
+
 use std::{
     path::{Path, PathBuf},
     time::Duration,
@@ -53,6 +55,11 @@ pub fn init_tracing() {
 
 /// Starts a supervised rclone with `config` tweaks and waits until it is ready.
 pub async fn start_with(tweak: impl FnOnce(&mut SidecarConfig)) -> Rclone {
+    start_with_remotes("", tweak).await
+}
+
+/// Like [`start_with`], with more remotes appended to the rclone config.
+pub async fn start_with_remotes(extra_remotes: &str, tweak: impl FnOnce(&mut SidecarConfig)) -> Rclone {
     init_tracing();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
@@ -62,7 +69,7 @@ pub async fn start_with(tweak: impl FnOnce(&mut SidecarConfig)) -> Rclone {
     let conf = dir.path().join("rclone.conf");
     std::fs::write(
         &conf,
-        format!("[local]\ntype = alias\nremote = {}\n\n[mem]\ntype = memory\n", data.display()),
+        format!("[local]\ntype = alias\nremote = {}\n\n[mem]\ntype = memory\n\n{extra_remotes}", data.display()),
     )
     .unwrap();
     let mut config = SidecarConfig { rclone_config: Some(conf), ..SidecarConfig::default() };

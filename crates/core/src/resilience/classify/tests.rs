@@ -25,6 +25,10 @@ fn rclone_error_texts() {
         (500, "operation error S3: GetObject, exceeded maximum number of attempts, 3, https response error StatusCode: 500", Network),
         (500, r#"Put "http://127.0.0.1:36263/dst/file.bin": EOF"#, Network),
         (500, "unexpected EOF", Network),
+        // seen through the fault proxy in front of rclone serve webdav
+        (500, r#"error in ListJSON: couldn't list files: Propfind "http://127.0.0.1:35557/dir/": EOF"#, Network),
+        (500, "error in ListJSON: couldn't list files: 507 Insufficient Storage: 507 Insufficient Storage", StorageFull),
+        (500, "error in ListJSON: couldn't list files: 429 Too Many Requests: 429 Too Many Requests", RateLimited),
         (500, "read tcp 127.0.0.1:50000->127.0.0.1:8080: read: connection reset by peer", Network),
         (500, "write tcp 127.0.0.1:50000->127.0.0.1:8080: write: connection reset by peer", Network),
         (500, r#"Propfind "http://127.0.0.1:1/": dial tcp 127.0.0.1:1: connect: connection refused"#, Network),
