@@ -144,7 +144,8 @@ async fn handle(st: Arc<State>, req: Request<hyper::body::Incoming>) -> Result<R
     }
     let upstream = *st.upstream.lock().unwrap();
     let (parts, body) = req.into_parts();
-    let body = body.collect().await.map_err(std::io::Error::other)?.to_bytes();
+    // stream the request body: a server that stops reading stalls the client mid-upload
+    let body = reqwest::Body::wrap_stream(http_body_util::BodyDataStream::new(body));
     let url = format!("http://{upstream}{}", parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"));
     let method = reqwest::Method::from_bytes(parts.method.as_str().as_bytes()).unwrap();
     let mut out = st.client.request(method, url).body(body);

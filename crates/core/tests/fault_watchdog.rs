@@ -1,0 +1,106 @@
+//! The stall watchdog against a real transfer whose server stops answering mid-upload: the
+//! server frozen (SIGSTOP), and the server killed behind a black-holing network. rclone keeps
+//! such jobs running without errors; the watchdog must stop them and report a retryable stall.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::fault::{self, Fault};
+use rcmd_core::{
+    rc::RcError,
+    resilience::{
+        classify::classify,
+        watchdog::{run_job, JobPhase, WatchdogConfig},
+    },
+    types::FailureReason,
+};
+use serde_json::{json, Map};
+use tokio_util::sync::CancellationToken;
+
+const STALL_AFTER: Duration = Duration::from_secs(3);
+
+/// Uploads a 64 MiB file to `flaky:` and calls `break_server` once bytes are moving.
+/// Returns (time from last progress to the job's end, time from job/stop to the end).
+async fn stalled_upload(f: &mut fault::Faulty, break_server: impl FnOnce(&mut fault::Faulty)) -> (Duration, Duration) {
+    std::fs::write(f.rc.data().join("big.bin"), vec![0x5au8; 64 * 1024 * 1024]).unwrap();
+    // slow the upload down so it is surely in flight when the server breaks
+    f.proxy.set_for("PUT", Some(Fault::Delay(Duration::from_millis(1500))));
+    let mut params = Map::new();
+    params.insert("srcFs".into(), json!("local:"));
+    params.insert("srcRemote".into(), json!("big.bin"));
+    params.insert("dstFs".into(), json!("flaky:"));
+    params.insert("dstRemote".into(), json!("big.bin"));
+    let cfg = WatchdogConfig { stall_after: STALL_AFTER, poll: Duration::from_millis(200), stop_grace: Duration::from_secs(120) };
+    let client = f.rc.client.clone();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let job = tokio::spawn(async move {
+        let cancel = CancellationToken::new();
+        run_job(&client, "operations/copyfile", params, "test/stall", &cfg, &cancel, |u| {
+            let _ = tx.send((Instant::now(), u.phase, u.stats.bytes));
+        })
+        .await
+    });
+    // wait until rclone has sent some bytes, then break the server
+    let mut break_server = Some(break_server);
+    let mut last_move = Instant::now();
+    let mut last_bytes = 0;
+    let mut stop_sent = None;
+    let mut ended = None;
+    while let Some((at, phase, bytes)) = rx.recv().await {
+        if bytes != last_bytes {
+            last_bytes = bytes;
+            last_move = at;
+        }
+        if bytes > 0 {
+            if let Some(b) = break_server.take() {
+                b(f);
+            }
+        }
+        if matches!(phase, JobPhase::Stopping { .. }) && stop_sent.is_none() {
+            stop_sent = Some(at);
+        }
+        if phase == JobPhase::Finished {
+            ended = Some(at);
+        }
+    }
+    let result = job.await.unwrap();
+    let err = result.expect_err("the stalled job must not succeed");
+    assert!(matches!(err, RcError::Stalled { .. }), "{err:?}");
+    let failure = classify(&err);
+    assert_eq!(failure.reason, FailureReason::Stalled);
+    assert!(failure.retryable);
+    let ended = ended.unwrap_or_else(Instant::now);
+    let (idle, stopping) = (ended - last_move, ended - stop_sent.expect("a stopping phase"));
+    assert!(idle >= STALL_AFTER, "stopped after only {idle:?} without progress");
+    eprintln!("watchdog: {} bytes sent; job ended {idle:?} after the last progress ({stopping:?} after job/stop)", last_bytes);
+    (idle, stopping)
+}
+
+#[tokio::test]
+async fn watchdog_stops_a_job_whose_server_froze() {
+    let mut f = fault::start().await;
+    let (idle, _) = stalled_upload(&mut f, |f| f.server.freeze(true)).await;
+    assert!(idle < STALL_AFTER + Duration::from_secs(60), "{idle:?}");
+    f.server.freeze(false);
+}
+
+#[tokio::test]
+async fn watchdog_stops_a_job_whose_server_was_killed() {
+    let mut f = fault::start().await;
+    // a dead host whose packets vanish: the proxy hangs instead of refusing
+    f.proxy.blackhole_when_down(true);
+    let (idle, _) = stalled_upload(&mut f, |f| f.server.kill()).await;
+    assert!(idle < STALL_AFTER + Duration::from_secs(60), "{idle:?}");
+    // the server comes back: the same copy now works
+    f.server.restart();
+    f.proxy.set_for("PUT", None);
+    f.proxy.blackhole_when_down(false);
+    let client = f.rc.client.clone();
+    let src = rcmd_core::path::RemotePath::new("local", "big.bin").unwrap();
+    let dst = rcmd_core::path::RemotePath::new("flaky", "big.bin").unwrap();
+    let out = rcmd_core::ops::copy_file(&client, &src, &dst, &WatchdogConfig::default(), &CancellationToken::new()).await.unwrap();
+    assert_eq!(out.stats.bytes, 64 * 1024 * 1024);
+}
