@@ -3,7 +3,7 @@
 use rcmd_core::{
     events::{CoreEvent, EventBus},
     sidecar::Supervisor,
-    types::EVENT_SIDECAR_STATE,
+    types::{EVENT_BREAKER_STATE, EVENT_SIDECAR_STATE},
 };
 use tauri::{AppHandle, Emitter};
 use tokio::sync::broadcast::error::RecvError;
@@ -15,10 +15,12 @@ pub fn spawn(app: AppHandle, bus: &EventBus, supervisor: Supervisor) {
     tauri::async_runtime::spawn(async move {
         loop {
             match rx.recv().await {
-                Ok(CoreEvent::Sidecar { state }) => emit(&app, &state),
+                Ok(CoreEvent::Sidecar { state }) => emit(&app, EVENT_SIDECAR_STATE, &state),
+                Ok(CoreEvent::Breaker { snapshot, .. }) => emit(&app, EVENT_BREAKER_STATE, &snapshot),
                 Err(RecvError::Lagged(n)) => {
                     tracing::warn!(missed = n, "event bridge lagged; resending state");
-                    emit(&app, &supervisor.state());
+                    // breakers resync when the page asks for breaker_states
+                    emit(&app, EVENT_SIDECAR_STATE, &supervisor.state());
                 }
                 Err(RecvError::Closed) => break,
             }
@@ -26,8 +28,8 @@ pub fn spawn(app: AppHandle, bus: &EventBus, supervisor: Supervisor) {
     });
 }
 
-fn emit(app: &AppHandle, state: &rcmd_core::types::SidecarState) {
-    if let Err(e) = app.emit(EVENT_SIDECAR_STATE, state) {
-        tracing::warn!(error = %e, "cannot emit sidecar state");
+fn emit(app: &AppHandle, event: &str, payload: &impl serde::Serialize) {
+    if let Err(e) = app.emit(event, payload) {
+        tracing::warn!(error = %e, event, "cannot emit event");
     }
 }

@@ -2,21 +2,22 @@
 
 use rcmd_core::{
     rc::RcError,
-    resilience::classify,
+    resilience::{classify, retry::Classify},
     sidecar::SidecarError,
     types::{IpcError, IpcErrorKind},
     Error,
 };
 use serde::Serialize;
 
-/// Error of every command: serialized as [`IpcError`] `{kind, message}`.
+/// Error of every command: serialized as [`IpcError`] `{kind, message, failure}`. Boxed, as
+/// the failure info with its two suggestions is large and only errors carry it.
 #[derive(Debug, Serialize)]
 #[serde(transparent)]
-pub struct CmdError(IpcError);
+pub struct CmdError(Box<IpcError>);
 
 impl CmdError {
     pub fn new(kind: IpcErrorKind, message: impl Into<String>) -> Self {
-        CmdError(IpcError { kind, message: message.into() })
+        CmdError(Box::new(IpcError { kind, message: message.into(), failure: None }))
     }
 }
 
@@ -26,14 +27,16 @@ impl<E: Into<Error>> From<E> for CmdError {
         let kind = match &err {
             Error::Path(_) => IpcErrorKind::InvalidInput,
             Error::Sidecar(SidecarError::NotReady { .. }) => IpcErrorKind::NotReady,
-            Error::Sidecar(_) => IpcErrorKind::Internal,
+            Error::Sidecar(_) | Error::Cancelled => IpcErrorKind::Internal,
+            Error::CircuitOpen { .. } => IpcErrorKind::CircuitOpen,
             Error::Rc(rc) if classify::is_not_found(rc) => IpcErrorKind::NotFound,
             Error::Rc(rc) if classify::is_bad_request(rc) => IpcErrorKind::InvalidInput,
-            Error::Rc(RcError::Transport { .. }) => IpcErrorKind::Transport,
+            Error::Rc(rc) if matches!(**rc, RcError::Transport { .. }) => IpcErrorKind::Transport,
             Error::Rc(_) => IpcErrorKind::Rclone,
         };
+        let failure = Some(err.failure().info());
         tracing::debug!(error = %err, ?kind, "command failed");
-        CmdError(IpcError { kind, message: err.to_string() })
+        CmdError(Box::new(IpcError { kind, message: err.to_string(), failure }))
     }
 }
 

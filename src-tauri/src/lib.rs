@@ -12,7 +12,14 @@ mod state;
 
 use std::time::Duration;
 
-use rcmd_core::{events::EventBus, settings::Settings, sidecar::{SidecarConfig, Supervisor}};
+use std::sync::Arc;
+
+use rcmd_core::{
+    events::EventBus,
+    resilience::layer::{ResilienceConfig, Resilient},
+    settings::Settings,
+    sidecar::{SidecarConfig, Supervisor},
+};
 use tauri::{Manager, RunEvent};
 
 pub use error::CmdError;
@@ -34,6 +41,9 @@ pub fn run() {
             commands::files::make_dir,
             commands::files::delete_file,
             commands::files::copy_file,
+            commands::breakers::breaker_states,
+            commands::breakers::reset_breaker,
+            commands::breakers::pause_remote,
         ])
         .setup(|app| {
             let handle = app.handle().clone();
@@ -50,8 +60,9 @@ pub fn run() {
             let supervisor = tauri::async_runtime::block_on(async {
                 Supervisor::start(launcher, config, bus.clone())
             });
+            let rc = Arc::new(Resilient::new(Arc::new(supervisor.clone()), ResilienceConfig::default(), bus.clone()));
             bridge::spawn(handle.clone(), &bus, supervisor.clone());
-            app.manage(AppState { supervisor, settings_path });
+            app.manage(AppState { supervisor, rc, settings_path });
             #[cfg(unix)]
             exit_on_signals(handle);
             Ok(())

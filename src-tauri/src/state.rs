@@ -1,10 +1,12 @@
 //! State shared by the commands.
 
-use std::path::PathBuf;
+use std::{path::PathBuf, sync::Arc};
 
-use rcmd_core::sidecar::Supervisor;
+use rcmd_core::{resilience::layer::Resilient, sidecar::Supervisor};
 
 pub struct AppState {
     pub supervisor: Supervisor,
+    /// Every RC call of the app goes through this layer.
+    pub rc: Arc<Resilient>,
     pub settings_path: PathBuf,
 }

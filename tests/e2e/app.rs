@@ -351,3 +351,63 @@ async fn settings_choose_another_rclone_config() -> Result<()> {
     })
     .await
 }
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the built app, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
+async fn dashboard_shows_a_breaker_opening_and_its_reset() -> Result<()> {
+    let fixture = Fixture::new();
+    let _server = fixture.add_locked_webdav()?;
+    with_fixture_session("breaker", fixture, |c, _| async move {
+        wait_ready(&c, None, Duration::from_secs(60)).await?;
+        poll(Duration::from_secs(15), "locked remote", || async {
+            c.find(Locator::Css("#remotes li[data-remote='locked']")).await.ok()
+        })
+        .await?;
+        // every listing fails with 401; five in a row open the breaker (default threshold)
+        for i in 1..=5 {
+            click(&c, "#remotes li[data-remote='locked']").await?;
+            let banner = poll(Duration::from_secs(15), "error banner", || async { text(&c, "#error-banner").await }).await?;
+            ensure!(banner.contains("401"), "attempt {i}: {banner:?}");
+            ensure!(banner.contains("rclone config"), "no suggestion in {banner:?}");
+            click(&c, "#error-banner button").await?;
+        }
+        let state = poll(Duration::from_secs(10), "breaker open", || async {
+            let s = attr(&c, "#remotes li[data-remote='locked'] .breaker", "data-breaker").await?;
+            (s == "open").then_some(s)
+        })
+        .await?;
+        ensure!(state == "open");
+        let panel_state = text(&c, "#breaker-state").await.unwrap_or_default();
+        ensure!(panel_state == "paused", "panel says {panel_state:?}");
+        let next = text(&c, "#breaker-next").await.unwrap_or_default();
+        ensure!(next.contains(':'), "next probe time shown as {next:?}");
+        let suggestion = text(&c, "#breaker-suggestion").await.unwrap_or_default();
+        ensure!(suggestion.contains("credentials"), "suggestion: {suggestion:?}");
+        // while open, a click fails at once with the paused message
+        click(&c, "#remotes li[data-remote='locked']").await?;
+        let banner = poll(Duration::from_secs(10), "paused banner", || async {
+            text(&c, "#error-banner").await.filter(|b| b.contains("Remote paused"))
+        })
+        .await?;
+        ensure!(banner.contains("'locked'"), "{banner:?}");
+        screenshot(&c, "breaker-open.png").await?;
+
+        // reset from the panel closes it
+        click(&c, "#breaker-reset").await?;
+        poll(Duration::from_secs(10), "breaker closed", || async {
+            (attr(&c, "#remotes li[data-remote='locked'] .breaker", "data-breaker").await.as_deref() == Some("closed")).then_some(())
+        })
+        .await?;
+        // pause from the panel opens it until reset
+        click(&c, "#breaker-pause").await?;
+        poll(Duration::from_secs(10), "breaker forced open", || async {
+            (attr(&c, "#remotes li[data-remote='locked'] .breaker", "data-breaker").await.as_deref() == Some("forcedopen")).then_some(())
+        })
+        .await?;
+        // the other remotes are unaffected
+        click(&c, "#remotes li[data-remote='e2e']").await?;
+        wait_rows(&c, &[("empty", true), ("photos", true), ("readme.txt", false)]).await?;
+        Ok(())
+    })
+    .await
+}

@@ -192,6 +192,33 @@ impl Fixture {
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
+
+    /// Starts a real `rclone serve webdav` that requires a password and adds remote `locked:`
+    /// with the wrong one: every call to it fails with 401. Stops with the returned guard.
+    pub fn add_locked_webdav(&self) -> Result<Proc> {
+        let rclone = app_binary()?.with_file_name("rcmd-rclone");
+        let port = free_port();
+        let served = self.path("webdav");
+        std::fs::create_dir_all(&served)?;
+        let child = Command::new(&rclone)
+            .args(["serve", "webdav", served.to_str().unwrap(), "--addr", &format!("127.0.0.1:{port}")])
+            .args(["--user", "rcmd", "--pass", "right-password", "--config", "/dev/null"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let proc = Proc { child, stop_signal: "TERM" };
+        wait_until(Duration::from_secs(15), "webdav server", || TcpStream::connect(("127.0.0.1", port)).ok())?;
+        let obscured = Command::new(&rclone).args(["obscure", "wrong-password"]).output()?;
+        let obscured = String::from_utf8(obscured.stdout)?.trim().to_owned();
+        let conf = self.path("rclone.conf");
+        let mut text = std::fs::read_to_string(&conf)?;
+        text.push_str(&format!(
+            "\n[locked]\ntype = webdav\nurl = http://127.0.0.1:{port}/\nvendor = other\nuser = rcmd\npass = {obscured}\n"
+        ));
+        std::fs::write(&conf, text)?;
+        Ok(proc)
+    }
 }
 
 impl Default for Fixture {

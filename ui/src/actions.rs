@@ -2,7 +2,7 @@
 //! in `ctx.error` as a readable message.
 
 use leptos::{prelude::*, task::spawn_local};
-use rcmd_types::{AppSnapshot, FileEntry, SidecarState, EVENT_SIDECAR_STATE};
+use rcmd_types::{AppSnapshot, BreakerSnapshot, DirListing, SidecarState, EVENT_BREAKER_STATE, EVENT_SIDECAR_STATE};
 use serde::Serialize;
 
 use crate::{
@@ -17,6 +17,11 @@ struct NoArgs {}
 struct DirArgs<'a> {
     remote: &'a str,
     path: &'a str,
+}
+
+#[derive(Serialize)]
+struct RemoteArgs<'a> {
+    remote: &'a str,
 }
 
 #[derive(Serialize)]
@@ -35,6 +40,11 @@ pub fn connect(ctx: Ctx) {
         if let Err(e) = listening {
             ctx.error.set(Some(e));
         }
+        let breakers = ipc::listen(EVENT_BREAKER_STATE, move |snap: BreakerSnapshot| ctx.set_breaker(snap)).await;
+        if let Err(e) = breakers {
+            ctx.error.set(Some(e));
+        }
+        load_breakers(ctx);
         match ipc::invoke::<_, AppSnapshot>("app_snapshot", &NoArgs {}).await {
             Ok(snap) => {
                 ctx.rclone_config.set(snap.rclone_config);
@@ -59,7 +69,7 @@ pub fn open(ctx: Ctx, loc: Location) {
     ctx.location.set(Some(loc.clone()));
     ctx.loading.set(true);
     spawn_local(async move {
-        let reply = ipc::invoke::<_, Vec<FileEntry>>(
+        let reply = ipc::invoke::<_, DirListing>(
             "list_dir",
             &DirArgs { remote: &loc.remote, path: &loc.path },
         )
@@ -69,12 +79,14 @@ pub fn open(ctx: Ctx, loc: Location) {
         }
         ctx.loading.set(false);
         match reply {
-            Ok(entries) => {
-                ctx.entries.set(Some(entries));
+            Ok(listing) => {
+                ctx.entries.set(Some(listing.entries));
+                ctx.listing_source.set((listing.stale_ms, listing.fallback));
                 ctx.error.set(None);
             }
             Err(e) => {
                 ctx.entries.set(None);
+                ctx.listing_source.set((None, None));
                 ctx.error.set(Some(e));
             }
         }
@@ -83,6 +95,7 @@ pub fn open(ctx: Ctx, loc: Location) {
 
 pub fn reload(ctx: Ctx) {
     load_remotes(ctx);
+    load_breakers(ctx);
     if let Some(loc) = ctx.location.get_untracked() {
         open(ctx, loc);
     }
@@ -108,5 +121,25 @@ pub fn set_rclone_config(ctx: Ctx, path: String) {
             }
             Err(e) => ctx.error.set(Some(e)),
         }
+    });
+}
+
+/// Reads every breaker once (events cover later changes).
+pub fn load_breakers(ctx: Ctx) {
+    spawn_local(async move {
+        match ipc::invoke::<_, Vec<BreakerSnapshot>>("breaker_states", &NoArgs {}).await {
+            Ok(all) => all.into_iter().for_each(|s| ctx.set_breaker(s)),
+            Err(e) => ctx.error.set(Some(e)),
+        }
+    });
+}
+
+/// Closes (`reset_breaker`) or force-opens (`pause_remote`) a remote's breaker.
+pub fn breaker_action(ctx: Ctx, command: &'static str, remote: String) {
+    spawn_local(async move {
+        if let Err(e) = ipc::invoke::<_, ()>(command, &RemoteArgs { remote: &remote }).await {
+            ctx.error.set(Some(e));
+        }
+        load_breakers(ctx);
     });
 }

@@ -5,7 +5,7 @@ use rcmd_types::SidecarState;
 
 use crate::{
     actions,
-    components::{Browser, ErrorBanner, Header, RemoteList, SettingsPanel},
+    components::{BreakerPanel, Browser, ErrorBanner, Header, RemoteList, SettingsPanel},
     state::Ctx,
 };
 
@@ -40,6 +40,7 @@ pub fn App() -> impl IntoView {
             <div class="body">
                 <aside class="sidebar">
                     <RemoteList/>
+                    <BreakerPanel/>
                     <SettingsPanel/>
                 </aside>
                 <main class="content">

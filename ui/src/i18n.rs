@@ -1,7 +1,7 @@
 //! Korean and English texts. Every string the user sees is a field of [`Texts`], so a
 //! missing translation is a compile error.
 
-use rcmd_types::{IpcErrorKind, SidecarProblem, SidecarState};
+use rcmd_types::{BreakerState, FailureClass, FailureInfo, IpcErrorKind, SidecarProblem, SidecarState};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lang {
@@ -83,6 +83,27 @@ pub struct Texts {
     pub err_rclone: &'static str,
     pub err_transport: &'static str,
     pub err_internal: &'static str,
+    pub err_circuit_open: &'static str,
+    pub korean: bool,
+    pub breaker: &'static str,
+    pub b_closed: &'static str,
+    pub b_open: &'static str,
+    pub b_half_open: &'static str,
+    pub b_forced_open: &'static str,
+    pub failure_rate: &'static str,
+    pub in_a_row: &'static str,
+    pub last_error: &'static str,
+    pub next_probe: &'static str,
+    pub reset: &'static str,
+    pub pause: &'static str,
+    pub no_calls_yet: &'static str,
+    pub c_retryable: &'static str,
+    pub c_permanent: &'static str,
+    pub c_not_found: &'static str,
+    pub c_cancelled: &'static str,
+    pub c_partial: &'static str,
+    pub stale_listing: &'static str,
+    pub fallback_listing: &'static str,
     // sidecar problems
     pub p_spawn_failed: &'static str,
     pub p_exited: &'static str,
@@ -123,6 +144,27 @@ pub const EN: Texts = Texts {
     err_rclone: "rclone reported an error",
     err_transport: "Cannot reach rclone",
     err_internal: "Unexpected error",
+    err_circuit_open: "Remote paused",
+    korean: false,
+    breaker: "Circuit breaker",
+    b_closed: "healthy",
+    b_open: "paused",
+    b_half_open: "probing",
+    b_forced_open: "paused by you",
+    failure_rate: "Failure rate",
+    in_a_row: "failures in a row",
+    last_error: "Last error",
+    next_probe: "Next try",
+    reset: "Reset",
+    pause: "Pause",
+    no_calls_yet: "No calls yet.",
+    c_retryable: "temporary",
+    c_permanent: "needs you",
+    c_not_found: "not found",
+    c_cancelled: "cancelled",
+    c_partial: "partial",
+    stale_listing: "This remote is paused; showing the listing cached this many seconds ago:",
+    fallback_listing: "This remote is paused; showing the fallback remote",
     p_spawn_failed: "rclone could not be started",
     p_exited: "rclone exited",
     p_not_ready: "rclone did not answer in time",
@@ -162,6 +204,27 @@ pub const KO: Texts = Texts {
     err_rclone: "rclone 오류",
     err_transport: "rclone에 연결할 수 없음",
     err_internal: "예기치 않은 오류",
+    err_circuit_open: "리모트 일시 중지됨",
+    korean: true,
+    breaker: "회로 차단기",
+    b_closed: "정상",
+    b_open: "일시 중지",
+    b_half_open: "점검 중",
+    b_forced_open: "사용자가 중지함",
+    failure_rate: "실패율",
+    in_a_row: "연속 실패",
+    last_error: "마지막 오류",
+    next_probe: "다음 시도",
+    reset: "초기화",
+    pause: "일시 중지",
+    no_calls_yet: "아직 호출이 없습니다.",
+    c_retryable: "일시적",
+    c_permanent: "조치 필요",
+    c_not_found: "없음",
+    c_cancelled: "취소됨",
+    c_partial: "일부 실패",
+    stale_listing: "이 리모트는 일시 중지되었습니다. 다음 초 전에 캐시된 목록을 표시합니다:",
+    fallback_listing: "이 리모트는 일시 중지되었습니다. 대체 리모트를 표시합니다:",
     p_spawn_failed: "rclone을 시작할 수 없습니다",
     p_exited: "rclone이 종료되었습니다",
     p_not_ready: "rclone이 제시간에 응답하지 않았습니다",
@@ -178,7 +241,32 @@ impl Texts {
             IpcErrorKind::Rclone => self.err_rclone,
             IpcErrorKind::Transport => self.err_transport,
             IpcErrorKind::Internal => self.err_internal,
+            IpcErrorKind::CircuitOpen => self.err_circuit_open,
         }
+    }
+
+    pub fn breaker_state(&self, s: BreakerState) -> &'static str {
+        match s {
+            BreakerState::Closed => self.b_closed,
+            BreakerState::Open => self.b_open,
+            BreakerState::HalfOpen => self.b_half_open,
+            BreakerState::ForcedOpen => self.b_forced_open,
+        }
+    }
+
+    pub fn class(&self, c: FailureClass) -> &'static str {
+        match c {
+            FailureClass::Retryable => self.c_retryable,
+            FailureClass::Permanent => self.c_permanent,
+            FailureClass::NotFound => self.c_not_found,
+            FailureClass::Cancelled => self.c_cancelled,
+            FailureClass::Partial => self.c_partial,
+        }
+    }
+
+    /// The failure's suggestion in this language.
+    pub fn suggestion<'a>(&self, f: &'a FailureInfo) -> &'a str {
+        if self.korean { &f.suggestion_ko } else { &f.suggestion_en }
     }
 
     /// Short label of a state, for the status pill.

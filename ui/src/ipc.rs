@@ -48,7 +48,7 @@ pub async fn listen<T: DeserializeOwned + 'static>(
 }
 
 fn internal(message: String) -> IpcError {
-    IpcError { kind: IpcErrorKind::Internal, message }
+    IpcError { kind: IpcErrorKind::Internal, message, failure: None }
 }
 
 fn js_text(v: &JsValue) -> String {

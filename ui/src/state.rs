@@ -1,7 +1,9 @@
 //! The page's state, shared through Leptos context.
 
 use leptos::prelude::*;
-use rcmd_types::{FileEntry, IpcError, SidecarState};
+use std::collections::BTreeMap;
+
+use rcmd_types::{BreakerSnapshot, FileEntry, IpcError, SidecarState};
 
 use crate::i18n::{Lang, Texts};
 
@@ -38,7 +40,11 @@ pub struct Ctx {
     pub remotes: RwSignal<Option<Vec<String>>>,
     pub location: RwSignal<Option<Location>>,
     pub entries: RwSignal<Option<Vec<FileEntry>>>,
+    /// Where the shown listing came from when the remote is paused: (cache age ms, fallback).
+    pub listing_source: RwSignal<(Option<u64>, Option<String>)>,
     pub loading: RwSignal<bool>,
+    /// Breaker of each remote, with the page time (ms) it arrived, for the probe countdown.
+    pub breakers: RwSignal<BTreeMap<String, (BreakerSnapshot, f64)>>,
 }
 
 impl Ctx {
@@ -51,8 +57,17 @@ impl Ctx {
             remotes: RwSignal::new(None),
             location: RwSignal::new(None),
             entries: RwSignal::new(None),
+            listing_source: RwSignal::new((None, None)),
             loading: RwSignal::new(false),
+            breakers: RwSignal::new(BTreeMap::new()),
         }
+    }
+
+    pub fn set_breaker(&self, snap: BreakerSnapshot) {
+        let now = js_sys::Date::now();
+        self.breakers.update(|m| {
+            m.insert(snap.remote.clone(), (snap, now));
+        });
     }
 
     /// The texts of the current language (reactive).

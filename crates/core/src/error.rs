@@ -17,8 +17,9 @@ use crate::{
 /// Any failure of the core.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// Boxed: RC errors are large and most results never hold one.
     #[error(transparent)]
-    Rc(#[from] RcError),
+    Rc(Box<RcError>),
     #[error(transparent)]
     Path(#[from] PathError),
     #[error(transparent)]
@@ -39,6 +40,12 @@ fn describe_open(remote: &str, retry_in: &Option<Duration>, forced: bool) -> Str
             d.as_secs_f64().ceil()
         ),
         (false, None) => format!("remote '{remote}' is being probed after repeated failures; try again in a moment"),
+    }
+}
+
+impl From<RcError> for Error {
+    fn from(e: RcError) -> Self {
+        Error::Rc(Box::new(e))
     }
 }
 

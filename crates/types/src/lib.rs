@@ -68,6 +68,16 @@ pub struct FileEntry {
     pub mime_type: Option<String>,
 }
 
+/// A directory listing and where it came from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirListing {
+    pub entries: Vec<FileEntry>,
+    /// Age in ms of a cached listing served while the remote's breaker is open.
+    pub stale_ms: Option<u64>,
+    /// The fallback remote that answered while the remote's breaker is open.
+    pub fallback: Option<String>,
+}
+
 /// Space usage of a remote (`operations/about`); each field is absent when the backend can't tell.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RemoteUsage {

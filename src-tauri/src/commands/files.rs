@@ -1,46 +1,42 @@
-//! File browser commands.
+//! File browser commands; every call goes through the resilient layer.
 
 use rcmd_core::{
-    ops,
     path::{RemoteName, RemotePath},
-    types::{FileEntry, RemoteUsage},
+    types::{DirListing, RemoteUsage},
 };
 use tauri::State;
+use tokio_util::sync::CancellationToken;
 
 use crate::{error::CmdResult, state::AppState};
 
 #[tauri::command]
 pub async fn list_remotes(state: State<'_, AppState>) -> CmdResult<Vec<String>> {
-    let rc = state.supervisor.client()?;
-    Ok(ops::list_remotes(&rc).await?)
+    Ok(state.rc.list_remotes(&CancellationToken::new()).await?)
 }
 
 #[tauri::command]
-pub async fn list_dir(state: State<'_, AppState>, remote: String, path: String) -> CmdResult<Vec<FileEntry>> {
+pub async fn list_dir(state: State<'_, AppState>, remote: String, path: String) -> CmdResult<DirListing> {
     let dir = RemotePath::new(&remote, &path)?;
-    let rc = state.supervisor.client()?;
-    Ok(ops::list(&rc, &dir).await?)
+    let served = state.rc.list(&dir, &CancellationToken::new()).await?;
+    Ok(DirListing { entries: served.value, stale_ms: served.stale_ms, fallback: served.fallback })
 }
 
 #[tauri::command]
 pub async fn remote_usage(state: State<'_, AppState>, remote: String) -> CmdResult<RemoteUsage> {
     let remote = RemoteName::parse(&remote)?;
-    let rc = state.supervisor.client()?;
-    Ok(ops::about(&rc, &remote).await?)
+    Ok(state.rc.about(&remote, &CancellationToken::new()).await?.value)
 }
 
 #[tauri::command]
 pub async fn make_dir(state: State<'_, AppState>, remote: String, path: String) -> CmdResult<()> {
     let dir = RemotePath::new(&remote, &path)?;
-    let rc = state.supervisor.client()?;
-    Ok(ops::mkdir(&rc, &dir).await?)
+    Ok(state.rc.mkdir(&dir, &CancellationToken::new()).await?)
 }
 
 #[tauri::command]
 pub async fn delete_file(state: State<'_, AppState>, remote: String, path: String) -> CmdResult<()> {
     let file = RemotePath::new(&remote, &path)?;
-    let rc = state.supervisor.client()?;
-    Ok(ops::delete_file(&rc, &file).await?)
+    Ok(state.rc.delete_file(&file, &CancellationToken::new()).await?)
 }
 
 #[tauri::command]
@@ -53,7 +49,6 @@ pub async fn copy_file(
 ) -> CmdResult<()> {
     let src = RemotePath::new(&src_remote, &src_path)?;
     let dst = RemotePath::new(&dst_remote, &dst_path)?;
-    let rc = state.supervisor.client()?;
-    ops::copy_file(&rc, &src, &dst).await?;
+    state.rc.copy_file(&src, &dst, &CancellationToken::new()).await?;
     Ok(())
 }

@@ -1,4 +1,5 @@
 //! Tauri commands. Each validates its input and delegates to `rcmd-core`.
 
 pub mod app;
+pub mod breakers;
 pub mod files;

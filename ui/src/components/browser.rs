@@ -25,6 +25,7 @@ pub fn Browser() -> impl IntoView {
                         <span class="muted">{move || ctx.t().loading}</span>
                     </Show>
                 </div>
+                <SourceNote/>
                 <FileTable/>
             }
             .into_any()
@@ -100,5 +101,23 @@ fn Icon(dir: bool) -> impl IntoView {
         <svg class=if dir { "icon dir" } else { "icon file" } viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">
             <path d=path/>
         </svg>
+    }
+}
+
+/// Says when the listing is a cached copy or comes from the fallback remote.
+#[component]
+fn SourceNote() -> impl IntoView {
+    let ctx = use_ctx();
+    move || {
+        let t = ctx.t();
+        match ctx.listing_source.get() {
+            (Some(ms), _) => Some(view! {
+                <p id="stale-note" class="note">{format!("{} {}", t.stale_listing, ms / 1000)}</p>
+            }.into_any()),
+            (None, Some(fb)) => Some(view! {
+                <p id="fallback-note" class="note">{format!("{} {fb}:", t.fallback_listing)}</p>
+            }.into_any()),
+            _ => None,
+        }
     }
 }

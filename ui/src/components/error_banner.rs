@@ -13,7 +13,14 @@ pub fn ErrorBanner() -> impl IntoView {
             view! {
                 <div id="error-banner" class="error" role="alert">
                     <strong>{t.error_kind(err.kind)}</strong>
-                    <span class="detail">{err.message}</span>
+                    <span class="detail">
+                        {err.message.clone()}
+                        {err.failure.as_ref().map(|f| view! {
+                            <span class="suggestion" data-class=format!("{:?}", f.class).to_lowercase()>
+                                {format!("[{}] {}", t.class(f.class), t.suggestion(f))}
+                            </span>
+                        })}
+                    </span>
                     <button class="link" on:click=move |_| ctx.error.set(None)>{t.dismiss}</button>
                 </div>
             }

@@ -1,11 +1,13 @@
 //! The page's parts; each reads the shared [`crate::state::Ctx`] from context.
 
+mod breaker_panel;
 mod browser;
 mod error_banner;
 mod header;
 mod remotes;
 mod settings;
 
+pub use breaker_panel::BreakerPanel;
 pub use browser::Browser;
 pub use error_banner::ErrorBanner;
 pub use header::Header;

@@ -31,7 +31,8 @@ pub fn RemoteList() -> impl IntoView {
                             view! {
                                 <li data-remote=name.clone() class:selected=selected
                                     on:click=move |_| actions::open(ctx, Location { remote: target.clone(), path: String::new() })>
-                                    {format!("{name}:")}
+                                    <span class="remote-name">{format!("{name}:")}</span>
+                                    <BreakerBadge remote=name.clone()/>
                                 </li>
                             }
                         }/>
@@ -39,5 +40,22 @@ pub fn RemoteList() -> impl IntoView {
                 }.into_any(),
             }}
         </section>
+    }
+}
+
+/// A dot and label for a remote's breaker, when it has one.
+#[component]
+fn BreakerBadge(remote: String) -> impl IntoView {
+    let ctx = use_ctx();
+    move || {
+        let (snap, _) = ctx.breakers.with(|m| m.get(&remote).cloned())?;
+        let state = format!("{:?}", snap.state).to_lowercase();
+        let rate = snap.failure_rate.map(|r| format!(" {:.0}%", r * 100.0)).unwrap_or_default();
+        Some(view! {
+            <span class="breaker" data-breaker=state>
+                <span class="bdot"></span>
+                {format!("{}{rate}", ctx.t().breaker_state(snap.state))}
+            </span>
+        })
     }
 }

@@ -46,6 +46,22 @@ pub trait Launcher: Send + Sync + 'static {
     fn command(&self) -> Result<std::process::Command, SidecarError>;
 }
 
+/// Finds an rclone sidecar binary outside the Tauri app: `$RCMD_RCLONE`, else `rcmd-rclone`
+/// next to the running executable, else `bin/rcmd-rclone-<triple>` in `workspace` (where
+/// `scripts/fetch-rclone.sh` puts it).
+pub fn locate_rclone(workspace: &std::path::Path) -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("RCMD_RCLONE") {
+        return Some(PathBuf::from(p));
+    }
+    let beside = std::env::current_exe().ok()?.with_file_name(if cfg!(windows) { "rcmd-rclone.exe" } else { "rcmd-rclone" });
+    if beside.is_file() {
+        return Some(beside);
+    }
+    std::fs::read_dir(workspace.join("bin")).ok()?.filter_map(|e| e.ok().map(|e| e.path())).find(|p| {
+        p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("rcmd-rclone-"))
+    })
+}
+
 /// Launches rclone from a known path.
 #[derive(Clone, Debug)]
 pub struct BinaryLauncher {

@@ -18,18 +18,8 @@ use rcmd_core::{
 
 /// The sidecar binary fetched by `scripts/fetch-rclone.sh` (or `$RCMD_RCLONE`).
 pub fn rclone_binary() -> PathBuf {
-    if let Some(p) = std::env::var_os("RCMD_RCLONE") {
-        return PathBuf::from(p);
-    }
-    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bin");
-    std::fs::read_dir(&bin)
-        .ok()
-        .and_then(|entries| {
-            entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("rcmd-rclone-")))
-        })
-        .unwrap_or_else(|| panic!("no rclone sidecar in {}: run scripts/setup.sh", bin.display()))
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    rcmd_core::sidecar::locate_rclone(&workspace).expect("no rclone sidecar in bin/: run scripts/setup.sh")
 }
 
 pub struct Rclone {
