@@ -1,0 +1,148 @@
+//! The same faults against `rclone serve sftp` (no proxy: SSH is not HTTP): the server killed
+//! and restarted, and frozen mid-upload under the stall watchdog. Measured here: after
+//! `job/stop`, an sftp upload to a frozen server had not ended 45 s later, so the watchdog
+//! reports the stall once its stop grace runs out rather than waiting for rclone.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::{
+    net::TcpListener,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use rcmd_core::{
+    ops,
+    path::RemotePath,
+    rc::RcError,
+    resilience::{
+        classify::classify,
+        watchdog::{run_job, WatchdogConfig},
+    },
+    types::FailureReason,
+};
+use serde_json::{json, Map, Value};
+use tokio_util::sync::CancellationToken;
+
+struct Sftp {
+    child: Child,
+    killed: bool,
+}
+
+impl Sftp {
+    fn start(dir: &std::path::Path, port: u16) -> Sftp {
+        let child = Command::new(common::rclone_binary())
+            .args(["serve", "sftp", dir.to_str().unwrap(), "--addr", &format!("127.0.0.1:{port}")])
+            .args(["--user", "rcmd", "--pass", "sftp-secret", "--config", "/dev/null", "--log-level", "ERROR"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let end = Instant::now() + Duration::from_secs(15);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < end, "sftp server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Sftp { child, killed: false }
+    }
+
+    fn kill(&mut self) {
+        common::kill9(self.child.id());
+        let _ = self.child.wait();
+        self.killed = true;
+    }
+
+    fn signal(&self, sig: &str) {
+        Command::new("kill").args([sig, &self.child.id().to_string()]).status().unwrap();
+    }
+}
+
+impl Drop for Sftp {
+    fn drop(&mut self) {
+        if self.killed {
+            return;
+        }
+        self.signal("-CONT");
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn setup() -> (common::Rclone, Sftp, tempfile::TempDir, u16) {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let served = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(served.path().join("dir")).unwrap();
+    let sftp = Sftp::start(served.path(), port);
+    let rc = common::start_with(|c| {
+        c.extra_args = ["--low-level-retries=1", "--retries=1", "--contimeout=2s", "--timeout=30s"].map(String::from).to_vec();
+    })
+    .await;
+    // create the remote through rclone itself, which obscures the password
+    let _: Value = rc
+        .client
+        .call(
+            "config/create",
+            &json!({
+                "name": "sftp", "type": "sftp",
+                "parameters": { "host": "127.0.0.1", "port": port.to_string(), "user": "rcmd", "pass": "sftp-secret" },
+                "opt": { "obscure": true, "nonInteractive": true }
+            }),
+        )
+        .await
+        .unwrap();
+    (rc, sftp, served, port)
+}
+
+#[tokio::test]
+async fn sftp_server_killed_then_restarted() {
+    let (rc, mut sftp, served, port) = setup().await;
+    let dir = RemotePath::new("sftp", "dir").unwrap();
+    ops::list(&rc.client, &dir).await.unwrap();
+
+    sftp.kill();
+    let _: Value = rc.client.call("fscache/clear", &json!({})).await.unwrap();
+    let err = ops::list(&rc.client, &dir).await.unwrap_err();
+    let failure = classify(&err);
+    eprintln!("sftp down -> {:?}: {err}", failure.reason);
+    assert!(failure.retryable, "{err}");
+    assert!(matches!(failure.reason, FailureReason::Network | FailureReason::Timeout), "{err}");
+
+    let _sftp = Sftp::start(served.path(), port);
+    ops::list(&rc.client, &dir).await.unwrap();
+}
+
+#[tokio::test]
+async fn watchdog_stops_an_upload_to_a_frozen_sftp_server() {
+    let (rc, sftp, _served, _) = setup().await;
+    std::fs::write(rc.data().join("big.bin"), vec![7u8; 256 * 1024 * 1024]).unwrap();
+    let mut params = Map::new();
+    params.insert("srcFs".into(), json!("local:"));
+    params.insert("srcRemote".into(), json!("big.bin"));
+    params.insert("dstFs".into(), json!("sftp:dir"));
+    params.insert("dstRemote".into(), json!("big.bin"));
+    let cfg = WatchdogConfig { stall_after: Duration::from_secs(3), poll: Duration::from_millis(200), stop_grace: Duration::from_secs(10) };
+    let mut frozen_at = None;
+    let mut bytes_at_freeze = 0;
+    let started = Instant::now();
+    let err = run_job(&rc.client, "operations/copyfile", params, "test/sftp", &cfg, &CancellationToken::new(), |u| {
+        if frozen_at.is_none() && u.stats.bytes > 0 {
+            sftp.signal("-STOP");
+            frozen_at = Some(Instant::now());
+            bytes_at_freeze = u.stats.bytes;
+        }
+    })
+    .await
+    .expect_err("a frozen server cannot finish the upload");
+    assert!(matches!(err, RcError::Stalled { .. }), "{err:?}");
+    assert!(classify(&err).retryable);
+    let frozen_at = frozen_at.expect("the upload started");
+    eprintln!(
+        "sftp: froze after {bytes_at_freeze} bytes; watchdog returned {:?} after the freeze ({:?} in all)",
+        frozen_at.elapsed(),
+        started.elapsed()
+    );
+    sftp.signal("-CONT");
+}
