@@ -27,7 +27,7 @@ impl<E: Into<Error>> From<E> for CmdError {
         let kind = match &err {
             Error::Path(_) => IpcErrorKind::InvalidInput,
             Error::Sidecar(SidecarError::NotReady { .. }) => IpcErrorKind::NotReady,
-            Error::Sidecar(_) | Error::Cancelled => IpcErrorKind::Internal,
+            Error::Sidecar(_) | Error::Cancelled | Error::Store(_) => IpcErrorKind::Internal,
             Error::CircuitOpen { .. } => IpcErrorKind::CircuitOpen,
             Error::Rc(rc) if classify::is_not_found(rc) => IpcErrorKind::NotFound,
             Error::Rc(rc) if classify::is_bad_request(rc) => IpcErrorKind::InvalidInput,

@@ -30,6 +30,9 @@ pub enum Error {
     /// The caller cancelled the operation.
     #[error("cancelled")]
     Cancelled,
+    /// The batch database failed.
+    #[error(transparent)]
+    Store(Box<crate::batch::StoreError>),
 }
 
 fn describe_open(remote: &str, retry_in: &Option<Duration>, forced: bool) -> String {
@@ -64,6 +67,7 @@ impl Classify for Error {
                 f
             }
             Error::Cancelled => Failure::new(FailureReason::Cancelled, "cancelled"),
+            Error::Store(e) => Failure::new(FailureReason::Unknown, e.to_string()),
         }
     }
 }

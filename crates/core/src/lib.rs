@@ -7,6 +7,7 @@
 //!
 //! This crate has no Tauri dependency: the shell adapts it.
 
+pub mod batch;
 pub mod error;
 pub mod events;
 pub mod ops;

@@ -113,6 +113,8 @@ pub struct Resilient {
     source: Arc<dyn RcSource>,
     breakers: Arc<Breakers>,
     retrier: Retrier,
+    /// Same budget, one attempt: for callers with their own retry queue (batches).
+    once: Retrier,
     watchdog: WatchdogConfig,
     sidecar_wait: Duration,
     cache_cfg: CacheConfig,
@@ -129,9 +131,11 @@ impl Resilient {
     /// With an injected clock (breakers, budget, cache ages).
     pub fn with_clock(source: Arc<dyn RcSource>, cfg: ResilienceConfig, bus: EventBus, clock: Arc<dyn Clock>) -> Self {
         let budget = Arc::new(RetryBudget::new(0.2, 1.0, 20.0, clock.as_ref()));
+        let single = RetryPolicy { max_attempts: 1, ..cfg.retry.clone() };
         Resilient {
             source,
             breakers: Breakers::new(cfg.breaker, clock.clone(), bus),
+            once: Retrier::new(single, cfg.backoff.clone(), budget.clone(), clock.clone()),
             retrier: Retrier::new(cfg.retry, cfg.backoff, budget, clock.clone()),
             watchdog: cfg.watchdog,
             sidecar_wait: cfg.sidecar_wait,
@@ -160,14 +164,31 @@ impl Resilient {
         }
     }
 
-    /// Runs `op` with retries; with `remote`, each attempt passes that remote's breaker.
+    /// Runs `op` with retries; with `remotes`, each attempt passes their breakers.
     pub async fn call<T, F, Fut>(&self, remotes: &[&RemoteName], cancel: &CancellationToken, op: F) -> Result<T>
     where
         F: Fn(RcClient) -> Fut,
         Fut: Future<Output = Result<T>>,
     {
-        let result = self
-            .retrier
+        self.call_using(&self.retrier, remotes, cancel, op).await
+    }
+
+    /// Like [`Resilient::call`] with a single attempt: breakers and the wait for a restarting
+    /// sidecar apply, retries are the caller's (a batch has its own retry queue).
+    pub async fn call_once<T, F, Fut>(&self, remotes: &[&RemoteName], cancel: &CancellationToken, op: F) -> Result<T>
+    where
+        F: Fn(RcClient) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        self.call_using(&self.once, remotes, cancel, op).await
+    }
+
+    async fn call_using<T, F, Fut>(&self, retrier: &Retrier, remotes: &[&RemoteName], cancel: &CancellationToken, op: F) -> Result<T>
+    where
+        F: Fn(RcClient) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let result = retrier
             .run(cancel, |_attempt| async {
                 // wait for rclone before taking permits: a waiting call must not hold a probe slot
                 let rc = self.source.ready_client(self.sidecar_wait).await.map_err(Error::from)?;

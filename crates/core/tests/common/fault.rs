@@ -44,6 +44,10 @@ struct State {
     default: Mutex<Fault>,
     queue: Mutex<VecDeque<Fault>>,
     by_method: Mutex<std::collections::HashMap<String, Fault>>,
+    /// Faults for requests whose path contains the key.
+    by_path: Mutex<Vec<(String, Fault)>>,
+    /// PUT requests per path.
+    puts: Mutex<std::collections::HashMap<String, u32>>,
     requests: AtomicU64,
     /// When the upstream is down: hang (a black-holed host) instead of answering 502.
     blackhole_when_down: Mutex<bool>,
@@ -67,6 +71,8 @@ impl FaultProxy {
             default: Mutex::new(Fault::Pass),
             queue: Mutex::new(VecDeque::new()),
             by_method: Mutex::new(Default::default()),
+            by_path: Mutex::new(Vec::new()),
+            puts: Mutex::new(Default::default()),
             requests: AtomicU64::new(0),
             blackhole_when_down: Mutex::new(false),
             client: reqwest::Client::builder().no_proxy().build().unwrap(),
@@ -99,6 +105,20 @@ impl FaultProxy {
         };
     }
 
+    /// The fault for every request whose path contains `fragment`, before all others.
+    pub fn fail_paths(&self, fragment: &str, fault: Fault) {
+        self.state.by_path.lock().unwrap().push((fragment.to_owned(), fault));
+    }
+
+    pub fn clear_path_faults(&self) {
+        self.state.by_path.lock().unwrap().clear();
+    }
+
+    /// How many PUTs each path received.
+    pub fn puts(&self) -> std::collections::HashMap<String, u32> {
+        self.state.puts.lock().unwrap().clone()
+    }
+
     /// Faults for the next requests, before the default applies again.
     pub fn push(&self, faults: impl IntoIterator<Item = Fault>) {
         self.state.queue.lock().unwrap().extend(faults);
@@ -124,7 +144,11 @@ impl FaultProxy {
 
 async fn handle(st: Arc<State>, req: Request<hyper::body::Incoming>) -> Result<Response<Body>, std::io::Error> {
     st.requests.fetch_add(1, Ordering::SeqCst);
-    let next = st.queue.lock().unwrap().pop_front();
+    if req.method() == hyper::Method::PUT {
+        *st.puts.lock().unwrap().entry(req.uri().path().to_owned()).or_default() += 1;
+    }
+    let by_path = st.by_path.lock().unwrap().iter().find(|(f, _)| req.uri().path().contains(f.as_str())).map(|(_, f)| f.clone());
+    let next = by_path.or_else(|| st.queue.lock().unwrap().pop_front());
     let by_method = st.by_method.lock().unwrap().get(req.method().as_str()).cloned();
     let fault = next.or(by_method).unwrap_or_else(|| st.default.lock().unwrap().clone());
     match &fault {

