@@ -4,9 +4,11 @@
 //! commands delegate to the core, and exit stops rclone.
 
 mod bridge;
+pub mod cli;
 mod commands;
 mod error;
 mod logging;
+pub mod paths;
 mod sidecar;
 mod state;
 

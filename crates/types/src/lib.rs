@@ -324,6 +324,8 @@ pub struct BatchReport {
     pub batch: BatchInfo,
     pub failed: Vec<FailedItem>,
     pub resumable: bool,
+    /// Items handed to rclone more than once (in flight at a crash, or retried).
+    pub retried: u64,
 }
 
 /// Live progress of a running batch (sent often, throttled).

@@ -359,13 +359,25 @@ impl Processor {
             BatchKind::Move | BatchKind::Delete => Some(list_of(src.clone()).await?),
             BatchKind::Copy => None,
         };
+        let precision = match dst {
+            Some(d) => {
+                let d2 = d.clone();
+                self.rc
+                    .call(&[&d.remote], &cancel, |rc| {
+                        let d = d2.clone();
+                        async move { Ok(verify::mod_time_precision(&rc, &d).await?) }
+                    })
+                    .await?
+            }
+            None => None,
+        };
         Ok(items
             .iter()
             .map(|item| {
                 let done = match kind {
-                    BatchKind::Copy => verify::matches(item, at_dst.as_ref().and_then(|m| m.get(&item.path))),
+                    BatchKind::Copy => verify::matches(item, at_dst.as_ref().and_then(|m| m.get(&item.path)), precision),
                     BatchKind::Move => {
-                        verify::matches(item, at_dst.as_ref().and_then(|m| m.get(&item.path)))
+                        verify::matches(item, at_dst.as_ref().and_then(|m| m.get(&item.path)), precision)
                             && !at_src.as_ref().is_some_and(|m| m.contains_key(&item.path))
                     }
                     BatchKind::Delete => !at_src.as_ref().is_some_and(|m| m.contains_key(&item.path)),

@@ -366,6 +366,10 @@ impl Store {
             })
             .collect::<Vec<_>>();
         let resumable = batch.status.is_resumable() || failed.iter().any(|f| f.retryable);
-        Ok(BatchReport { batch, failed, resumable })
+        let retried: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM items WHERE batch_id = ? AND attempts > 1")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(BatchReport { batch, failed, resumable, retried: retried as u64 })
     }
 }

@@ -34,11 +34,29 @@ pub async fn listing(rc: &RcClient, root: &RemotePath) -> Result<HashMap<String,
         .collect())
 }
 
-/// Whether `item` is at the destination as planned: same size and the same modification
-/// time to the second (backends differ in sub-second precision).
-pub fn matches(item: &ItemRow, found: Option<&(i64, String)>) -> bool {
+/// How precisely `root`'s backend keeps modification times (`operations/fsinfo`
+/// `Precision`, ns); `None` when it does not keep them (rclone's `ModTimeNotSupported`).
+pub async fn mod_time_precision(rc: &RcClient, root: &RemotePath) -> Result<Option<std::time::Duration>, RcError> {
+    let info: serde_json::Value = rc.call("operations/fsinfo", &json!({ "fs": root.remote.fs() })).await?;
+    let ns = info.get("Precision").and_then(|p| p.as_u64()).unwrap_or(0);
+    // rclone's ModTimeNotSupported is 100 years; anything of an hour or more cannot be compared
+    Ok((ns < 3_600_000_000_000).then(|| std::time::Duration::from_nanos(ns)))
+}
+
+/// Whether `item` is at the destination as planned, the way rclone's copy decides to skip a
+/// file: same size, and the same modification time within the backend's precision (at least
+/// a second) when the backend keeps times (`precision` is `Some`).
+pub fn matches(item: &ItemRow, found: Option<&(i64, String)>, precision: Option<std::time::Duration>) -> bool {
     let Some((size, mod_time)) = found else { return false };
-    (item.size < 0 || *size == item.size) && unix_second(mod_time) == unix_second(&item.mod_time)
+    if item.size >= 0 && *size != item.size {
+        return false;
+    }
+    let Some(precision) = precision else { return true };
+    let tolerance = precision.as_secs().max(1) as i64;
+    match (unix_second(mod_time), unix_second(&item.mod_time)) {
+        (Some(a), Some(b)) => (a - b).abs() <= tolerance,
+        _ => false,
+    }
 }
 
 /// An RFC 3339 time as whole unix seconds (backends differ in offset and sub-second digits).
@@ -55,12 +73,16 @@ mod tests {
     }
 
     #[test]
-    fn same_size_and_second_match() {
+    fn size_and_time_within_precision() {
+        let ns = Some(std::time::Duration::from_nanos(1));
         let it = item(10, "2026-11-22T01:02:03.123456789Z");
-        assert!(matches(&it, Some(&(10, "2026-11-22T01:02:03.1Z".into()))));
-        assert!(!matches(&it, Some(&(9, "2026-11-22T01:02:03.1Z".into()))), "size differs");
-        assert!(!matches(&it, Some(&(10, "2026-11-22T01:02:04Z".into()))), "time differs");
-        assert!(!matches(&it, None), "missing");
-        assert!(matches(&it, Some(&(10, "2026-11-22T10:02:03+09:00".into()))), "same instant, other offset");
+        assert!(matches(&it, Some(&(10, "2026-11-22T01:02:03.1Z".into())), ns));
+        assert!(!matches(&it, Some(&(9, "2026-11-22T01:02:03.1Z".into())), ns), "size differs");
+        assert!(!matches(&it, Some(&(10, "2026-11-22T01:02:06Z".into())), ns), "time differs");
+        assert!(!matches(&it, None, ns), "missing");
+        assert!(matches(&it, Some(&(10, "2026-11-22T10:02:03+09:00".into())), ns), "same instant, other offset");
+        // a backend without modification times: size decides, as in rclone's copy
+        assert!(matches(&it, Some(&(10, "2030-01-01T00:00:00Z".into())), None));
+        assert!(!matches(&it, Some(&(11, "2030-01-01T00:00:00Z".into())), None));
     }
 }

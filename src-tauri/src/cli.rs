@@ -1,0 +1,251 @@
+//! `rcmd batch ...`: batches from the command line (scripts, cron), over the same core and
+//! database as the app, with its own supervised rclone sidecar. Exit codes: 0 all done,
+//! 2 some items failed, 3 paused or cancelled, 1 error.
+
+use std::{io::IsTerminal, path::Path, sync::Arc, time::Duration};
+
+use rcmd_core::{
+    batch::{plan, BatchControl, Processor, ProcessorConfig, Store},
+    events::EventBus,
+    path::RemotePath,
+    resilience::layer::{ResilienceConfig, Resilient},
+    settings::Settings,
+    sidecar::{locate_rclone, BinaryLauncher, SidecarConfig, Supervisor},
+    types::{BatchInfo, BatchKind, BatchProgress, BatchStatus},
+};
+
+use crate::paths;
+
+const USAGE: &str = "usage:
+  rcmd batch copy <src remote:path> <dst remote:path>
+  rcmd batch move <src remote:path> <dst remote:path>
+  rcmd batch delete <remote:path>
+  rcmd batch list [--json]
+  rcmd batch resume <id>
+  rcmd batch retry <id>          (retry the failed items, then run)
+  rcmd batch report <id> [--json]
+Ctrl-C pauses a running batch; `resume` continues it. Exit: 0 done, 2 items failed, 3 paused/cancelled, 1 error.";
+
+/// Runs the command; returns the process exit code.
+pub fn main(args: &[String]) -> i32 {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(false).try_init();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("rcmd: cannot start: {e}");
+            return 1;
+        }
+    };
+    rt.block_on(async {
+        match run(args).await {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("rcmd: {e}");
+                1
+            }
+        }
+    })
+}
+
+async fn run(args: &[String]) -> Result<i32, String> {
+    let arg = |i: usize| args.get(i).map(String::as_str);
+    let json = args.iter().any(|a| a == "--json");
+    let store = Store::open(&paths::batch_db()).await.map_err(|e| e.to_string())?;
+    let id_arg = |i: usize| arg(i).and_then(|s| s.parse::<i64>().ok()).ok_or_else(|| format!("expected a batch id\n{USAGE}"));
+    match arg(0) {
+        Some("list") => {
+            let all = store.list().await.map_err(|e| e.to_string())?;
+            if json {
+                say(&serde_json::to_string_pretty(&all).map_err(|e| e.to_string())?);
+            } else {
+                for b in &all {
+                    say(&line(b));
+                }
+            }
+            Ok(0)
+        }
+        Some("report") => {
+            let report = store.report(id_arg(1)?).await.map_err(|e| e.to_string())?;
+            if json {
+                say(&serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+            } else {
+                say(&line(&report.batch));
+                for f in &report.failed {
+                    say(&format!("  FAILED {} ({:?}): {}\n    → {}", f.path, f.reason, f.error, f.suggestion_en));
+                }
+            }
+            Ok(exit_code(report.batch.status))
+        }
+        Some(kind @ ("copy" | "move" | "delete")) => {
+            let kind = match kind {
+                "copy" => BatchKind::Copy,
+                "move" => BatchKind::Move,
+                _ => BatchKind::Delete,
+            };
+            let src = RemotePath::parse(arg(1).ok_or(USAGE)?).map_err(|e| e.to_string())?;
+            let dst = match kind {
+                BatchKind::Delete => None,
+                _ => Some(RemotePath::parse(arg(2).ok_or(USAGE)?).map_err(|e| e.to_string())?),
+            };
+            let engine = Engine::start(store.clone()).await?;
+            let items = plan::expand(&engine.client, &src).await.map_err(|e| e.to_string())?;
+            let id = store
+                .create(kind, &src.to_string(), dst.as_ref().map(|d| d.to_string()).as_deref(), &items)
+                .await
+                .map_err(|e| e.to_string())?;
+            eprintln!("batch {id}: {} items", items.len());
+            engine.run(id).await
+        }
+        Some("resume") => {
+            let id = id_arg(1)?;
+            Engine::start(store).await?.run(id).await
+        }
+        Some("retry") => {
+            let id = id_arg(1)?;
+            let n = store.retry_failed(id).await.map_err(|e| e.to_string())?;
+            eprintln!("batch {id}: {n} failed items queued again");
+            Engine::start(store).await?.run(id).await
+        }
+        _ => Err(USAGE.to_owned()),
+    }
+}
+
+/// The sidecar, the resilient layer and the processor, started like the app does.
+struct Engine {
+    supervisor: Supervisor,
+    client: rcmd_core::rc::RcClient,
+    processor: Processor,
+}
+
+impl Engine {
+    async fn start(store: Store) -> Result<Engine, String> {
+        let exe_dir = std::env::current_exe().ok().and_then(|p| p.parent().map(Path::to_owned)).unwrap_or_default();
+        let rclone = locate_rclone(&exe_dir).ok_or("the rclone sidecar (rcmd-rclone) was not found next to rcmd")?;
+        let settings = Settings::load(&paths::config_dir().join("settings.json")).unwrap_or_default();
+        let config = SidecarConfig {
+            rclone_config: settings.rclone_config,
+            extra_args: paths::extra_rclone_flags(),
+            ..SidecarConfig::default()
+        };
+        let bus = EventBus::default();
+        let supervisor = Supervisor::start(BinaryLauncher { path: rclone }, config, bus.clone());
+        let client = supervisor.wait_ready(Duration::from_secs(30)).await.map_err(|e| e.to_string())?;
+        let rc = Arc::new(Resilient::new(Arc::new(supervisor.clone()), ResilienceConfig::default(), bus));
+        let processor = Processor::new(store, rc, ProcessorConfig::new(paths::data_dir().join("work")));
+        Ok(Engine { supervisor, client, processor })
+    }
+
+    /// Runs a batch with a progress bar; Ctrl-C / SIGTERM pause it.
+    async fn run(self, id: i64) -> Result<i32, String> {
+        let control = BatchControl::default();
+        let pause = control.pause.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\npausing (Ctrl-C again to force)...");
+                pause.cancel();
+            }
+        });
+        #[cfg(unix)]
+        {
+            let pause = control.pause.clone();
+            tokio::spawn(async move {
+                if let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    term.recv().await;
+                    pause.cancel();
+                }
+            });
+        }
+        let bar = Arc::new(Bar::new());
+        let b2 = bar.clone();
+        let result = self.processor.run(id, &control, Arc::new(move |p| b2.draw(&p))).await;
+        bar.done();
+        self.supervisor.shutdown().await;
+        let info = result.map_err(|e| e.to_string())?;
+        eprintln!("{}", line(&info));
+        if let Some(r) = &info.pause_reason {
+            eprintln!("  paused: {r} — continue with `rcmd batch resume {id}`");
+        }
+        if info.counts.failed > 0 {
+            eprintln!("  {} items failed — see `rcmd batch report {id}`", info.counts.failed);
+        }
+        Ok(exit_code(info.status))
+    }
+}
+
+fn exit_code(status: BatchStatus) -> i32 {
+    match status {
+        BatchStatus::Completed => 0,
+        BatchStatus::CompletedWithErrors | BatchStatus::Failed => 2,
+        BatchStatus::Paused | BatchStatus::Cancelled | BatchStatus::Queued | BatchStatus::Running => 3,
+    }
+}
+
+fn line(b: &BatchInfo) -> String {
+    let c = &b.counts;
+    format!(
+        "#{} {:?} {} -> {} [{:?}] {}/{} done, {} failed, {} pending, {}/{} bytes",
+        b.id,
+        b.kind,
+        b.src,
+        b.dst.as_deref().unwrap_or("-"),
+        b.status,
+        c.done,
+        c.total(),
+        c.failed,
+        c.pending + c.running,
+        c.bytes_done,
+        c.bytes_total
+    )
+}
+
+/// Prints a result line on stdout (the command's output, for scripts).
+#[allow(clippy::print_stdout)]
+fn say(s: &str) {
+    println!("{s}");
+}
+
+/// A one-line progress bar on a terminal (nothing when stderr is not one), at most 10/s.
+struct Bar {
+    tty: bool,
+    last: std::sync::Mutex<std::time::Instant>,
+}
+
+impl Bar {
+    fn new() -> Self {
+        Bar { tty: std::io::stderr().is_terminal(), last: std::sync::Mutex::new(std::time::Instant::now()) }
+    }
+
+    fn draw(&self, p: &BatchProgress) {
+        if !self.tty {
+            return;
+        }
+        if let Ok(mut last) = self.last.lock() {
+            if last.elapsed() < Duration::from_millis(100) {
+                return;
+            }
+            *last = std::time::Instant::now();
+        }
+        let frac = if p.bytes_total > 0 { p.bytes_done as f64 / p.bytes_total as f64 } else { 0.0 };
+        let filled = (frac * 30.0) as usize;
+        let eta = p.eta_s.map(|s| format!(" ETA {s:.0}s")).unwrap_or_default();
+        eprint!(
+            "\r[{}{}] {:>3.0}% {}/{} items, {:.1}/{:.1} MiB, {:.1} MiB/s{eta}   ",
+            "#".repeat(filled),
+            ".".repeat(30 - filled),
+            frac * 100.0,
+            p.items_done,
+            p.items_total,
+            p.bytes_done as f64 / 1048576.0,
+            p.bytes_total as f64 / 1048576.0,
+            p.speed / 1048576.0
+        );
+    }
+
+    fn done(&self) {
+        if self.tty {
+            eprintln!();
+        }
+    }
+}

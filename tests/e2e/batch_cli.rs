@@ -1,0 +1,136 @@
+//! The headless `rcmd batch` command, killed with SIGKILL at several points of a copy and
+//! resumed: the batch finishes, the destination equals the source, no file that was complete
+//! at a kill is written again, and no rclone is left behind.
+
+#![allow(clippy::unwrap_used)]
+
+use std::{
+    collections::HashMap,
+    os::unix::fs::MetadataExt,
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use anyhow::{ensure, Context, Result};
+use rcmd_e2e::*;
+
+struct Setup {
+    dir: tempfile::TempDir,
+}
+
+impl Setup {
+    fn new(files: usize) -> Setup {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("data/src");
+        for i in 0..files {
+            let p = src.join(format!("d{}/f{i:05}.bin", i % 9));
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, vec![(i % 253) as u8; 1024 + (i * 53) % 3072]).unwrap();
+        }
+        std::fs::write(dir.path().join("rclone.conf"), format!("[t]\ntype = alias\nremote = {}\n", dir.path().join("data").display()))
+            .unwrap();
+        Setup { dir }
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(app_binary().unwrap());
+        c.arg("batch").args(args);
+        c.env("RCLONE_CONFIG", self.dir.path().join("rclone.conf"))
+            .env("RCMD_DATA_DIR", self.dir.path().join("home"))
+            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
+            // slow enough that the kills land mid-chunk
+            .env("RCMD_RCLONE_FLAGS", "--bwlimit 400k")
+            .stdin(Stdio::null());
+        c
+    }
+
+    fn src(&self) -> PathBuf {
+        self.dir.path().join("data/src")
+    }
+
+    fn dst(&self) -> PathBuf {
+        self.dir.path().join("data/dst")
+    }
+}
+
+/// Files in `dst` that are complete (final name, source size and modification time), with
+/// their ctime: a later write of the same file would change it.
+fn complete_files(src: &Path, dst: &Path) -> HashMap<PathBuf, i64> {
+    let mut out = HashMap::new();
+    let mut stack = vec![dst.to_owned()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let rel = p.strip_prefix(dst).unwrap().to_owned();
+            let (Ok(d), Ok(s)) = (std::fs::metadata(&p), std::fs::metadata(src.join(&rel))) else { continue };
+            if d.len() == s.len() && d.mtime() == s.mtime() {
+                out.insert(rel, d.ctime() * 1_000_000_000 + d.ctime_nsec());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+#[ignore = "needs the built app: run scripts/test.sh"]
+fn batch_resumes_exactly_after_the_app_is_killed() -> Result<()> {
+    let files = 1200;
+    let s = Setup::new(files);
+    let mut snapshots = vec![];
+    let mut rclones = vec![];
+    for (run, kill_at) in [200usize, 500, 850].into_iter().enumerate() {
+        let args: Vec<&str> = if run == 0 { vec!["copy", "t:src", "t:dst"] } else { vec!["resume", "1"] };
+        let mut child = s.cmd(&args).stdout(Stdio::null()).stderr(Stdio::null()).spawn()?;
+        let start = Instant::now();
+        let mut rclone = vec![];
+        loop {
+            let done = complete_files(&s.src(), &s.dst()).len();
+            if rclone.is_empty() {
+                rclone = children_named(child.id(), "rcmd-rclone");
+            }
+            if done >= kill_at {
+                break;
+            }
+            ensure!(child.try_wait()?.is_none(), "run {run} ended before the kill point ({done} files)");
+            ensure!(start.elapsed() < Duration::from_secs(120), "run {run} too slow: {done} files");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        signal(child.id(), "KILL");
+        child.wait()?;
+        snapshots.push(complete_files(&s.src(), &s.dst()));
+        eprintln!("run {run}: killed at {} complete files", snapshots.last().unwrap().len());
+        rclones.extend(rclone);
+    }
+    // the parent-death signal took every rclone along
+    for pid in &rclones {
+        wait_until(Duration::from_secs(10), "rclone to exit", || (!alive(*pid)).then_some(()))?;
+    }
+    ensure!(!rclones.is_empty(), "never saw the sidecar");
+
+    let out = s.cmd(&["resume", "1"]).output()?;
+    ensure!(out.status.code() == Some(0), "final resume: {:?}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+
+    // complete and identical
+    let end = complete_files(&s.src(), &s.dst());
+    ensure!(end.len() == files, "{} of {files} files at the destination", end.len());
+    for (rel, _) in &end {
+        ensure!(std::fs::read(s.src().join(rel))? == std::fs::read(s.dst().join(rel))?, "{} differs", rel.display());
+    }
+    // nothing that was complete at a kill was written again
+    for (i, snap) in snapshots.iter().enumerate() {
+        let rewritten: Vec<_> = snap.iter().filter(|(rel, ctime)| end.get(*rel) != Some(ctime)).map(|(r, _)| r).collect();
+        ensure!(rewritten.is_empty(), "after kill {i}, {} complete files were written again: {rewritten:?}", rewritten.len());
+    }
+    let report: serde_json::Value = serde_json::from_slice(&s.cmd(&["report", "1", "--json"]).output()?.stdout).context("report json")?;
+    ensure!(report["batch"]["status"] == "completed", "{report}");
+    ensure!(report["batch"]["counts"]["done"] == files, "{report}");
+    ensure!(report["failed"].as_array().is_some_and(|f| f.is_empty()), "{report}");
+    eprintln!("3 app kills: {} items were handed to rclone more than once (in flight at a kill)", report["retried"]);
+    Ok(())
+}
