@@ -3,6 +3,7 @@
 //! Setup starts the rclone sidecar supervisor, the bridge forwards core events to the page,
 //! commands delegate to the core, and exit stops rclone.
 
+mod batches;
 mod bridge;
 pub mod cli;
 mod commands;
@@ -17,6 +18,7 @@ use std::time::Duration;
 use std::sync::Arc;
 
 use rcmd_core::{
+    batch::{Processor, ProcessorConfig, Store},
     events::EventBus,
     resilience::layer::{ResilienceConfig, Resilient},
     settings::Settings,
@@ -37,6 +39,7 @@ pub fn run() {
             commands::app::app_snapshot,
             commands::app::restart_sidecar,
             commands::app::set_rclone_config,
+            commands::app::set_auto_resume,
             commands::files::list_remotes,
             commands::files::list_dir,
             commands::files::remote_usage,
@@ -46,6 +49,14 @@ pub fn run() {
             commands::breakers::breaker_states,
             commands::breakers::reset_breaker,
             commands::breakers::pause_remote,
+            commands::batches::batch_list,
+            commands::batches::batch_create,
+            commands::batches::batch_resume,
+            commands::batches::batch_pause,
+            commands::batches::batch_cancel,
+            commands::batches::batch_retry_failed,
+            commands::batches::batch_report,
+            commands::batches::batch_progress,
         ])
         .setup(|app| {
             let handle = app.handle().clone();
@@ -64,7 +75,14 @@ pub fn run() {
             });
             let rc = Arc::new(Resilient::new(Arc::new(supervisor.clone()), ResilienceConfig::default(), bus.clone()));
             bridge::spawn(handle.clone(), &bus, supervisor.clone());
-            app.manage(AppState { supervisor, rc, settings_path });
+            // the batch database is shared with `rcmd batch` (same path)
+            let store = tauri::async_runtime::block_on(Store::open(&paths::batch_db()))?;
+            let processor = Processor::new(store.clone(), rc.clone(), ProcessorConfig::new(paths::data_dir().join("work")));
+            let batches = batches::Batches::new(store, processor, handle.clone());
+            let batches2 = batches.clone();
+            // after setup: the supervisor must be running for a resumed batch
+            tauri::async_runtime::spawn(async move { batches2.recover_interrupted(settings.auto_resume_batches).await });
+            app.manage(AppState { supervisor, rc, settings_path, batches });
             #[cfg(unix)]
             exit_on_signals(handle);
             Ok(())

@@ -4,9 +4,12 @@ use std::{path::PathBuf, sync::Arc};
 
 use rcmd_core::{resilience::layer::Resilient, sidecar::Supervisor};
 
+use crate::batches::Batches;
+
 pub struct AppState {
     pub supervisor: Supervisor,
     /// Every RC call of the app goes through this layer.
     pub rc: Arc<Resilient>,
     pub settings_path: PathBuf,
+    pub batches: Batches,
 }

@@ -411,3 +411,117 @@ async fn dashboard_shows_a_breaker_opening_and_its_reset() -> Result<()> {
     })
     .await
 }
+
+/// Writes `n` files of 2-4 KiB under `dir`.
+fn bulk(dir: &std::path::Path, n: usize) {
+    for i in 0..n {
+        let p = dir.join(format!("s{}/b{i:04}.dat", i % 5));
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, vec![(i % 200) as u8; 2048 + (i * 29) % 2048]).unwrap();
+    }
+}
+
+fn count_files(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|rd| rd.flatten().map(|e| if e.path().is_dir() { count_files(&e.path()) } else { 1 }).sum())
+        .unwrap_or(0)
+}
+
+async fn job_status(c: &Client, id: i64) -> Option<String> {
+    attr(c, &format!("li.job[data-batch='{id}']"), "data-status").await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the built app, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
+async fn copies_a_folder_as_a_job_with_progress_and_report() -> Result<()> {
+    let fixture = Fixture::new();
+    bulk(&fixture.path("data/bulk"), 300);
+    with_fixture_session("jobs", fixture, |c, dir| async move {
+        wait_ready(&c, None, Duration::from_secs(60)).await?;
+        poll(Duration::from_secs(15), "remote list", || async {
+            c.find(Locator::Css("#remotes li[data-remote='e2e']")).await.ok()
+        })
+        .await?;
+        click(&c, "#remotes li[data-remote='e2e']").await?;
+        poll(Duration::from_secs(15), "bulk folder", || async {
+            c.find(Locator::Css("#file-table tr[data-name='bulk'] button.open")).await.ok()
+        })
+        .await?;
+        click(&c, "#file-table tr[data-name='bulk'] button.open").await?;
+        c.find(Locator::Css("#batch-dst")).await?.send_keys("e2e:bulk-copy").await?;
+        click(&c, "#batch-copy").await?;
+        // the job list opens and the job completes
+        poll(Duration::from_secs(60), "job completed", || async {
+            (job_status(&c, 1).await.as_deref() == Some("completed")).then_some(())
+        })
+        .await?;
+        let width = c
+            .find(Locator::Css("li.job[data-batch='1'] .bar .fill"))
+            .await?
+            .attr("style")
+            .await?
+            .unwrap_or_default();
+        ensure!(width.contains("100"), "progress bar at {width:?}");
+        let meta = text(&c, "li.job[data-batch='1'] .job-meta").await.unwrap_or_default();
+        ensure!(meta.starts_with("300/300"), "job line: {meta:?}");
+        click(&c, "li.job[data-batch='1'] button.details").await?;
+        let report = poll(Duration::from_secs(10), "report", || async { text(&c, "#job-report").await }).await?;
+        ensure!(report.contains("300 / 300"), "report: {report:?}");
+        screenshot(&c, "jobs.png").await?;
+        ensure!(count_files(&dir.join("data/bulk-copy")) == 300, "destination incomplete");
+        // a bad destination is refused with a clear message
+        click(&c, "#tab-files").await?;
+        c.find(Locator::Css("#batch-dst")).await?.clear().await.ok();
+        let input = c.find(Locator::Css("#batch-dst")).await?;
+        input.clear().await?;
+        input.send_keys("no colon here").await?;
+        click(&c, "#batch-copy").await?;
+        let banner = poll(Duration::from_secs(10), "error banner", || async { text(&c, "#error-banner").await }).await?;
+        ensure!(banner.contains("Invalid input") && banner.contains("no colon here"), "{banner:?}");
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the built app, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
+async fn the_app_resumes_a_batch_interrupted_by_a_crash() -> Result<()> {
+    let fixture = Fixture::new();
+    bulk(&fixture.path("data/bulk"), 400);
+    let display = Display::start()?;
+    // a batch started from the command line, killed mid-run
+    let mut cli = std::process::Command::new(app_binary()?)
+        .args(["batch", "copy", "e2e:bulk", "e2e:bulk-copy"])
+        .envs(fixture.env(&display))
+        .env("RCMD_RCLONE_FLAGS", "--bwlimit 200k")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    let copy = fixture.path("data/bulk-copy");
+    wait_until(Duration::from_secs(60), "the CLI to copy some files", || (count_files(&copy) >= 60).then_some(()))?;
+    signal(cli.id(), "KILL");
+    cli.wait()?;
+    let before = count_files(&copy);
+    ensure!(before < 400, "the batch finished before the kill");
+    drop(display);
+
+    with_fixture_session("resume", fixture, |c, dir| async move {
+        wait_ready(&c, None, Duration::from_secs(60)).await?;
+        click(&c, "#tab-jobs").await?;
+        poll(Duration::from_secs(15), "interrupted job", || async {
+            (job_status(&c, 1).await.as_deref() == Some("paused")).then_some(())
+        })
+        .await?;
+        let reason = text(&c, "li.job[data-batch='1'] .job-reason").await.unwrap_or_default();
+        ensure!(reason.contains("interrupted"), "reason: {reason:?}");
+        screenshot(&c, "interrupted.png").await?;
+        click(&c, "li.job[data-batch='1'] button.resume").await?;
+        poll(Duration::from_secs(90), "resumed job completed", || async {
+            (job_status(&c, 1).await.as_deref() == Some("completed")).then_some(())
+        })
+        .await?;
+        ensure!(count_files(&dir.join("data/bulk-copy")) == 400, "destination incomplete after resume");
+        Ok(())
+    })
+    .await
+}

@@ -2,7 +2,10 @@
 //! in `ctx.error` as a readable message.
 
 use leptos::{prelude::*, task::spawn_local};
-use rcmd_types::{AppSnapshot, BreakerSnapshot, DirListing, SidecarState, EVENT_BREAKER_STATE, EVENT_SIDECAR_STATE};
+use rcmd_types::{
+    AppSnapshot, BatchInfo, BatchKind, BatchProgress, BatchReport, BreakerSnapshot, DirListing, SidecarState,
+    EVENT_BATCH_STATE, EVENT_BREAKER_STATE, EVENT_SIDECAR_STATE,
+};
 use serde::Serialize;
 
 use crate::{
@@ -45,9 +48,29 @@ pub fn connect(ctx: Ctx) {
             ctx.error.set(Some(e));
         }
         load_breakers(ctx);
+        let batches = ipc::listen(EVENT_BATCH_STATE, move |b: BatchInfo| {
+            ctx.batches.update(|m| {
+                m.insert(b.id, b);
+            })
+        })
+        .await;
+        if let Err(e) = batches {
+            ctx.error.set(Some(e));
+        }
+        let progress = ipc::invoke_with_channel("batch_progress", move |p: BatchProgress| {
+            ctx.progress.update(|m| {
+                m.insert(p.id, p);
+            })
+        })
+        .await;
+        if let Err(e) = progress {
+            ctx.error.set(Some(e));
+        }
+        load_batches(ctx);
         match ipc::invoke::<_, AppSnapshot>("app_snapshot", &NoArgs {}).await {
             Ok(snap) => {
                 ctx.rclone_config.set(snap.rclone_config);
+                ctx.auto_resume.set(snap.auto_resume_batches);
                 ctx.sidecar.set(Some(snap.sidecar));
             }
             Err(e) => ctx.error.set(Some(e)),
@@ -141,5 +164,78 @@ pub fn breaker_action(ctx: Ctx, command: &'static str, remote: String) {
             ctx.error.set(Some(e));
         }
         load_breakers(ctx);
+    });
+}
+
+#[derive(Serialize)]
+struct IdArgs {
+    id: i64,
+}
+
+#[derive(Serialize)]
+struct CreateArgs {
+    kind: BatchKind,
+    src: String,
+    dst: Option<String>,
+}
+
+/// Reads all batches once (events cover later status changes).
+pub fn load_batches(ctx: Ctx) {
+    spawn_local(async move {
+        match ipc::invoke::<_, Vec<BatchInfo>>("batch_list", &NoArgs {}).await {
+            Ok(all) => ctx.batches.set(all.into_iter().map(|b| (b.id, b)).collect()),
+            Err(e) => ctx.error.set(Some(e)),
+        }
+    });
+}
+
+/// Creates a batch over the folder being browsed and shows the job list.
+pub fn create_batch(ctx: Ctx, kind: BatchKind, dst: String) {
+    let Some(loc) = ctx.location.get_untracked() else { return };
+    spawn_local(async move {
+        let args = CreateArgs { kind, src: format!("{}:{}", loc.remote, loc.path), dst: Some(dst) };
+        match ipc::invoke::<_, BatchInfo>("batch_create", &args).await {
+            Ok(b) => {
+                ctx.batches.update(|m| {
+                    m.insert(b.id, b);
+                });
+                ctx.error.set(None);
+                ctx.tab.set(crate::state::Tab::Jobs);
+            }
+            Err(e) => ctx.error.set(Some(e)),
+        }
+    });
+}
+
+/// `batch_resume`, `batch_pause`, `batch_cancel` or `batch_retry_failed`.
+pub fn batch_action(ctx: Ctx, command: &'static str, id: i64) {
+    spawn_local(async move {
+        if let Err(e) = ipc::invoke::<_, serde::de::IgnoredAny>(command, &IdArgs { id }).await {
+            ctx.error.set(Some(e));
+        }
+        load_batches(ctx);
+    });
+}
+
+pub fn show_report(ctx: Ctx, id: i64) {
+    spawn_local(async move {
+        match ipc::invoke::<_, BatchReport>("batch_report", &IdArgs { id }).await {
+            Ok(r) => ctx.report.set(Some(r)),
+            Err(e) => ctx.error.set(Some(e)),
+        }
+    });
+}
+
+#[derive(Serialize)]
+struct OnArgs {
+    on: bool,
+}
+
+pub fn set_auto_resume(ctx: Ctx, on: bool) {
+    spawn_local(async move {
+        match ipc::invoke::<_, ()>("set_auto_resume", &OnArgs { on }).await {
+            Ok(()) => ctx.auto_resume.set(on),
+            Err(e) => ctx.error.set(Some(e)),
+        }
     });
 }

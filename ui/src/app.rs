@@ -5,8 +5,8 @@ use rcmd_types::SidecarState;
 
 use crate::{
     actions,
-    components::{BreakerPanel, Browser, ErrorBanner, Header, RemoteList, SettingsPanel},
-    state::Ctx,
+    components::{BreakerPanel, Browser, ErrorBanner, Header, Jobs, RemoteList, SettingsPanel},
+    state::{Ctx, Tab},
 };
 
 #[component]
@@ -44,7 +44,18 @@ pub fn App() -> impl IntoView {
                     <SettingsPanel/>
                 </aside>
                 <main class="content">
-                    <Browser/>
+                    <nav class="tabs">
+                        <button id="tab-files" class:active=move || ctx.tab.get() == Tab::Files
+                            on:click=move |_| ctx.tab.set(Tab::Files)>{move || ctx.t().tab_files}</button>
+                        <button id="tab-jobs" class:active=move || ctx.tab.get() == Tab::Jobs
+                            on:click=move |_| ctx.tab.set(Tab::Jobs)>
+                            {move || format!("{} ({})", ctx.t().tab_jobs, ctx.batches.with(|b| b.len()))}
+                        </button>
+                    </nav>
+                    {move || match ctx.tab.get() {
+                        Tab::Files => view! { <Browser/> }.into_any(),
+                        Tab::Jobs => view! { <Jobs/> }.into_any(),
+                    }}
                 </main>
             </div>
         </div>

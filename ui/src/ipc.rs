@@ -56,3 +56,34 @@ fn js_text(v: &JsValue) -> String {
         .or_else(|| v.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())))
         .unwrap_or_else(|| format!("{v:?}"))
 }
+
+#[wasm_bindgen]
+extern "C" {
+    /// `window.__TAURI__.core.Channel`: a stream of messages from one command.
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], js_name = Channel)]
+    type TauriChannel;
+
+    #[wasm_bindgen(constructor, js_namespace = ["window", "__TAURI__", "core"], js_class = "Channel")]
+    fn new() -> TauriChannel;
+
+    #[wasm_bindgen(method, setter)]
+    fn set_onmessage(this: &TauriChannel, f: &js_sys::Function);
+}
+
+/// Calls `cmd` with a new IPC channel as argument `channel`; `handler` gets every message.
+pub async fn invoke_with_channel<T: DeserializeOwned + 'static>(
+    cmd: &str,
+    mut handler: impl FnMut(T) + 'static,
+) -> Result<(), IpcError> {
+    let channel = TauriChannel::new();
+    let closure = Closure::<dyn FnMut(JsValue)>::new(move |msg: JsValue| {
+        if let Ok(v) = serde_wasm_bindgen::from_value(msg) {
+            handler(v);
+        }
+    });
+    channel.set_onmessage(closure.as_ref().unchecked_ref());
+    closure.forget();
+    let args = js_sys::Object::new();
+    js_sys::Reflect::set(&args, &JsValue::from_str("channel"), &channel).map_err(|e| internal(js_text(&e)))?;
+    tauri_invoke(cmd, args.into()).await.map(|_| ()).map_err(|e| internal(js_text(&e)))
+}

@@ -3,7 +3,9 @@
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 
-use rcmd_types::{BreakerSnapshot, FileEntry, IpcError, SidecarState};
+use std::collections::HashMap;
+
+use rcmd_types::{BatchInfo, BatchProgress, BatchReport, BreakerSnapshot, FileEntry, IpcError, SidecarState};
 
 use crate::i18n::{Lang, Texts};
 
@@ -36,6 +38,7 @@ pub struct Ctx {
     pub lang: RwSignal<Lang>,
     pub sidecar: RwSignal<Option<SidecarState>>,
     pub rclone_config: RwSignal<Option<String>>,
+    pub auto_resume: RwSignal<bool>,
     pub error: RwSignal<Option<IpcError>>,
     pub remotes: RwSignal<Option<Vec<String>>>,
     pub location: RwSignal<Option<Location>>,
@@ -45,6 +48,17 @@ pub struct Ctx {
     pub loading: RwSignal<bool>,
     /// Breaker of each remote, with the page time (ms) it arrived, for the probe countdown.
     pub breakers: RwSignal<BTreeMap<String, (BreakerSnapshot, f64)>>,
+    /// Which main view is shown.
+    pub tab: RwSignal<Tab>,
+    pub batches: RwSignal<BTreeMap<i64, BatchInfo>>,
+    pub progress: RwSignal<HashMap<i64, BatchProgress>>,
+    pub report: RwSignal<Option<BatchReport>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    Files,
+    Jobs,
 }
 
 impl Ctx {
@@ -53,6 +67,7 @@ impl Ctx {
             lang: RwSignal::new(Lang::initial()),
             sidecar: RwSignal::new(None),
             rclone_config: RwSignal::new(None),
+            auto_resume: RwSignal::new(false),
             error: RwSignal::new(None),
             remotes: RwSignal::new(None),
             location: RwSignal::new(None),
@@ -60,6 +75,10 @@ impl Ctx {
             listing_source: RwSignal::new((None, None)),
             loading: RwSignal::new(false),
             breakers: RwSignal::new(BTreeMap::new()),
+            tab: RwSignal::new(Tab::Files),
+            batches: RwSignal::new(BTreeMap::new()),
+            progress: RwSignal::new(HashMap::new()),
+            report: RwSignal::new(None),
         }
     }
 

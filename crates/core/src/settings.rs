@@ -25,6 +25,8 @@ pub struct Settings {
     /// rclone config file; `None` means rclone's own choice (`RCLONE_CONFIG` or the standard
     /// location).
     pub rclone_config: Option<PathBuf>,
+    /// Resume batches interrupted by a crash or exit when the app starts (else offer it).
+    pub auto_resume_batches: bool,
 }
 
 impl Settings {
@@ -67,7 +69,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/settings.json");
         assert_eq!(Settings::load(&path).unwrap(), Settings::default());
-        let s = Settings { rclone_config: Some("/x/rclone.conf".into()) };
+        let s = Settings { rclone_config: Some("/x/rclone.conf".into()), auto_resume_batches: true };
         s.save(&path).unwrap();
         assert_eq!(Settings::load(&path).unwrap(), s);
         assert!(!path.with_extension("json.tmp").exists());

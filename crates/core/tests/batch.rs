@@ -252,3 +252,29 @@ async fn pause_and_cancel_stop_the_running_job() {
     assert_eq!(cancelled.status, BatchStatus::Cancelled);
     assert!(!store.unfinished().await.unwrap().iter().any(|b| b.id == id));
 }
+
+#[tokio::test]
+async fn move_and_delete_batches() {
+    let rc = common::start().await;
+    let files = make_tree(&rc.data().join("src"), 120);
+    std::fs::create_dir_all(rc.data().join("reference")).unwrap();
+    for f in &files {
+        let to = rc.data().join("reference").join(f);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(rc.data().join("src").join(f), to).unwrap();
+    }
+    let store = Store::open_memory().await.unwrap();
+    let p = processor(store.clone(), layer(Arc::new(rc.client.clone())), rc.dir.path(), 50);
+
+    let id = plan_batch(&store, &rc, BatchKind::Move, "local:src", Some("local:moved")).await;
+    let done = p.run(id, &BatchControl::default(), no_progress()).await.unwrap();
+    assert_eq!((done.status, done.counts.done), (BatchStatus::Completed, 120));
+    same_tree(&rc.data().join("reference"), &rc.data().join("moved"));
+    let left: Vec<_> = files.iter().filter(|f| rc.data().join("src").join(f).exists()).collect();
+    assert!(left.is_empty(), "moved files still at the source: {left:?}");
+
+    let id = plan_batch(&store, &rc, BatchKind::Delete, "local:moved", None).await;
+    let done = p.run(id, &BatchControl::default(), no_progress()).await.unwrap();
+    assert_eq!((done.status, done.counts.done), (BatchStatus::Completed, 120));
+    assert!(files.iter().all(|f| !rc.data().join("moved").join(f).exists()));
+}

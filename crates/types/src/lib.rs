@@ -96,6 +96,8 @@ pub struct AppSnapshot {
     pub sidecar: SidecarState,
     /// The rclone config file in use, when one was chosen explicitly.
     pub rclone_config: Option<String>,
+    /// Batches interrupted by a crash or exit resume when the app starts.
+    pub auto_resume_batches: bool,
 }
 
 /// The error every Tauri command returns: a stable `kind` the UI localizes, plus detail text.

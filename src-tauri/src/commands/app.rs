@@ -15,7 +15,16 @@ pub fn app_snapshot(state: State<'_, AppState>) -> AppSnapshot {
         app_version: env!("CARGO_PKG_VERSION").to_owned(),
         sidecar: state.supervisor.state(),
         rclone_config: state.supervisor.rclone_config().map(|p| p.display().to_string()),
+        auto_resume_batches: Settings::load(&state.settings_path).map(|s| s.auto_resume_batches).unwrap_or(false),
     }
+}
+
+/// Whether interrupted batches resume by themselves when the app starts.
+#[tauri::command]
+pub fn set_auto_resume(state: State<'_, AppState>, on: bool) -> CmdResult<()> {
+    let mut settings = Settings::load(&state.settings_path).unwrap_or_default();
+    settings.auto_resume_batches = on;
+    settings.save(&state.settings_path).map_err(|e| CmdError::new(IpcErrorKind::Internal, e.to_string()))
 }
 
 /// Starts a fresh rclone (also after the supervisor gave up).

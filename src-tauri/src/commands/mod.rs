@@ -1,5 +1,6 @@
 //! Tauri commands. Each validates its input and delegates to `rcmd-core`.
 
 pub mod app;
+pub mod batches;
 pub mod breakers;
 pub mod files;

@@ -1,7 +1,7 @@
 //! One directory of a remote: path bar, "up", and a table of entries with sizes and times.
 
 use leptos::prelude::*;
-use rcmd_types::FileEntry;
+use rcmd_types::{BatchKind, FileEntry};
 
 use crate::{actions, format, state::use_ctx};
 
@@ -27,6 +27,7 @@ pub fn Browser() -> impl IntoView {
                 </div>
                 <SourceNote/>
                 <FileTable/>
+                <CopyForm/>
             }
             .into_any()
         }
@@ -119,5 +120,23 @@ fn SourceNote() -> impl IntoView {
             }.into_any()),
             _ => None,
         }
+    }
+}
+
+/// "Copy or move this folder to remote:path": creates a batch over every file below.
+#[component]
+fn CopyForm() -> impl IntoView {
+    let ctx = use_ctx();
+    let dst = RwSignal::new(String::new());
+    view! {
+        <div class="copy-form">
+            <label for="batch-dst">{move || ctx.t().copy_to}</label>
+            <input id="batch-dst" type="text" spellcheck="false" placeholder=move || ctx.t().dst_placeholder
+                prop:value=move || dst.get() on:input=move |ev| dst.set(event_target_value(&ev))/>
+            <button id="batch-copy" on:click=move |_| actions::create_batch(ctx, BatchKind::Copy, dst.get_untracked())>
+                {move || ctx.t().copy}</button>
+            <button id="batch-move" on:click=move |_| actions::create_batch(ctx, BatchKind::Move, dst.get_untracked())>
+                {move || ctx.t().move_}</button>
+        </div>
     }
 }

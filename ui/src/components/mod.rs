@@ -4,6 +4,7 @@ mod breaker_panel;
 mod browser;
 mod error_banner;
 mod header;
+mod jobs;
 mod remotes;
 mod settings;
 
@@ -11,5 +12,6 @@ pub use breaker_panel::BreakerPanel;
 pub use browser::Browser;
 pub use error_banner::ErrorBanner;
 pub use header::Header;
+pub use jobs::Jobs;
 pub use remotes::RemoteList;
 pub use settings::SettingsPanel;

@@ -20,6 +20,11 @@ pub fn SettingsPanel() -> impl IntoView {
             <button id="apply-config" on:click=move |_| actions::set_rclone_config(ctx, draft.get_untracked())>
                 {move || ctx.t().apply}
             </button>
+            <label class="check">
+                <input id="auto-resume" type="checkbox" prop:checked=move || ctx.auto_resume.get()
+                    on:change=move |ev| actions::set_auto_resume(ctx, event_target_checked(&ev))/>
+                {move || ctx.t().auto_resume}
+            </label>
         </details>
     }
 }

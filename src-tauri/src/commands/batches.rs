@@ -1,0 +1,98 @@
+//! Batch commands: create from a folder, list, run, pause, cancel, retry, report.
+
+use rcmd_core::{
+    batch::plan,
+    path::RemotePath,
+    types::{BatchInfo, BatchKind, BatchProgress, BatchReport, IpcErrorKind},
+};
+use tauri::{ipc::Channel, State};
+use tokio_util::sync::CancellationToken;
+
+use crate::{error::CmdResult, state::AppState, CmdError};
+
+fn store_err(e: rcmd_core::batch::StoreError) -> CmdError {
+    CmdError::new(IpcErrorKind::Internal, e.to_string())
+}
+
+#[tauri::command]
+pub async fn batch_list(state: State<'_, AppState>) -> CmdResult<Vec<BatchInfo>> {
+    let mut all = state.batches.store.list().await.map_err(store_err)?;
+    for b in &mut all {
+        // a batch marked running that no task runs is shown as paused (interrupted)
+        if b.status == rcmd_core::types::BatchStatus::Running && !state.batches.is_running(b.id) {
+            b.status = rcmd_core::types::BatchStatus::Paused;
+        }
+    }
+    Ok(all)
+}
+
+/// Creates a batch over every file under `src` (a folder), and starts it.
+#[tauri::command]
+pub async fn batch_create(
+    state: State<'_, AppState>,
+    kind: BatchKind,
+    src: String,
+    dst: Option<String>,
+) -> CmdResult<BatchInfo> {
+    let src = RemotePath::parse(&src)?;
+    let dst = match (kind, dst.as_deref().map(str::trim).filter(|d| !d.is_empty())) {
+        (BatchKind::Delete, _) => None,
+        (_, Some(d)) => Some(RemotePath::parse(d)?),
+        (_, None) => return Err(CmdError::new(IpcErrorKind::InvalidInput, "a destination (remote:path) is needed")),
+    };
+    if dst.as_ref() == Some(&src) {
+        return Err(CmdError::new(IpcErrorKind::InvalidInput, "source and destination are the same"));
+    }
+    let src2 = src.clone();
+    let items = state
+        .rc
+        .call(&[&src.remote], &CancellationToken::new(), |rc| {
+            let src = src2.clone();
+            async move { Ok(plan::expand(&rc, &src).await?) }
+        })
+        .await?;
+    if items.is_empty() {
+        return Err(CmdError::new(IpcErrorKind::InvalidInput, format!("{src} has no files")));
+    }
+    let store = &state.batches.store;
+    let id = store
+        .create(kind, &src.to_string(), dst.as_ref().map(|d| d.to_string()).as_deref(), &items)
+        .await
+        .map_err(store_err)?;
+    state.batches.start(id);
+    store.batch(id).await.map_err(store_err)
+}
+
+#[tauri::command]
+pub fn batch_resume(state: State<'_, AppState>, id: i64) {
+    state.batches.start(id);
+}
+
+#[tauri::command]
+pub async fn batch_pause(state: State<'_, AppState>, id: i64) -> CmdResult<()> {
+    state.batches.pause(id).await;
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn batch_cancel(state: State<'_, AppState>, id: i64) -> CmdResult<()> {
+    state.batches.cancel(id).await.map_err(store_err)
+}
+
+#[tauri::command]
+pub async fn batch_retry_failed(state: State<'_, AppState>, id: i64) -> CmdResult<u64> {
+    let n = state.batches.store.retry_failed(id).await.map_err(store_err)?;
+    state.batches.start(id);
+    Ok(n)
+}
+
+#[tauri::command]
+pub async fn batch_report(state: State<'_, AppState>, id: i64) -> CmdResult<BatchReport> {
+    state.batches.store.report(id).await.map_err(store_err)
+}
+
+/// Sends throttled progress of every running batch to `channel`.
+#[tauri::command]
+pub fn batch_progress(state: State<'_, AppState>, channel: Channel<BatchProgress>) {
+    state.batches.listen(channel);
+}

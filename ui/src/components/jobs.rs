@@ -1,0 +1,132 @@
+//! The job queue: each batch with its progress bar (items and bytes), speed, ETA, status and
+//! actions; a detail view with the failed items and their suggestions.
+
+use leptos::prelude::*;
+use rcmd_types::{BatchInfo, BatchStatus};
+
+use crate::{actions, format, state::use_ctx};
+
+#[component]
+pub fn Jobs() -> impl IntoView {
+    let ctx = use_ctx();
+    view! {
+        <section id="jobs" class="jobs">
+            {move || {
+                let list: Vec<BatchInfo> = ctx.batches.get().into_values().rev().collect();
+                if list.is_empty() {
+                    view! { <p class="muted placeholder" id="no-jobs">{ctx.t().no_jobs}</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="job-list">
+                            <For each=move || list.clone() key=|b| (b.id, format!("{:?}", b.status), b.counts.done, b.counts.failed)
+                                children=move |b| view! { <JobRow batch=b/> }/>
+                        </ul>
+                    }
+                    .into_any()
+                }
+            }}
+            <Report/>
+        </section>
+    }
+}
+
+#[component]
+fn JobRow(batch: BatchInfo) -> impl IntoView {
+    let ctx = use_ctx();
+    let id = batch.id;
+    let status = batch.status;
+    let progress = move || ctx.progress.with(|m| m.get(&id).cloned());
+    let (items_done, items_total, bytes_done, bytes_total) = (batch.counts.done, batch.counts.total(), batch.counts.bytes_done, batch.counts.bytes_total);
+    let live = move || {
+        progress()
+            .filter(|_| status == BatchStatus::Running)
+            .map(|p| (p.items_done, p.items_total, p.bytes_done, p.bytes_total, p.speed, p.eta_s))
+            .unwrap_or((items_done, items_total, bytes_done, bytes_total, 0.0, None))
+    };
+    let pct = move || {
+        let (_, _, b, bt, _, _) = live();
+        if bt == 0 { 0.0 } else { b as f64 * 100.0 / bt as f64 }
+    };
+    let failed = batch.counts.failed;
+    let title = format!(
+        "#{} {:?} {} → {}",
+        batch.id,
+        batch.kind,
+        batch.src,
+        batch.dst.clone().unwrap_or_default()
+    );
+    let state_attr = format!("{status:?}").to_lowercase();
+    let reason = batch.pause_reason.clone();
+    let can_retry = failed > 0 && !status.is_resumable();
+    view! {
+        <li class="job" data-batch=id.to_string() data-status=state_attr>
+            <div class="job-head">
+                <span class="job-title">{title}</span>
+                <span class="job-status">{move || ctx.t().batch_status(status)}</span>
+            </div>
+            <div class="bar"><div class="fill" style:width=move || format!("{:.1}%", pct())></div></div>
+            <div class="job-meta">
+                {move || {
+                    let (d, t, b, bt, speed, eta) = live();
+                    let tx = ctx.t();
+                    let mut s = format!("{d}/{t} {} · {} / {}", tx.items, format::size(b as i64), format::size(bt as i64));
+                    if speed > 0.0 {
+                        s.push_str(&format!(" · {}/s", format::size(speed as i64)));
+                    }
+                    if let Some(e) = eta {
+                        s.push_str(&format!(" · {:.0} s {}", e, tx.eta));
+                    }
+                    if failed > 0 {
+                        s.push_str(&format!(" · {failed} ✗"));
+                    }
+                    s
+                }}
+            </div>
+            {reason.map(|r| view! { <div class="job-reason muted">{r}</div> })}
+            <div class="job-buttons">
+                <Show when=move || status == BatchStatus::Running>
+                    <button class="pause" on:click=move |_| actions::batch_action(ctx, "batch_pause", id)>{move || ctx.t().pause}</button>
+                </Show>
+                <Show when=move || matches!(status, BatchStatus::Paused | BatchStatus::Queued)>
+                    <button class="resume" on:click=move |_| actions::batch_action(ctx, "batch_resume", id)>{move || ctx.t().resume}</button>
+                </Show>
+                <Show when=move || status.is_resumable()>
+                    <button class="cancel" on:click=move |_| actions::batch_action(ctx, "batch_cancel", id)>{move || ctx.t().cancel}</button>
+                </Show>
+                <Show when=move || can_retry>
+                    <button class="retry" on:click=move |_| actions::batch_action(ctx, "batch_retry_failed", id)>{move || ctx.t().retry_failed}</button>
+                </Show>
+                <button class="details" on:click=move |_| actions::show_report(ctx, id)>{move || ctx.t().details}</button>
+            </div>
+        </li>
+    }
+}
+
+#[component]
+fn Report() -> impl IntoView {
+    let ctx = use_ctx();
+    move || {
+        let r = ctx.report.get()?;
+        let t = ctx.t();
+        Some(view! {
+            <div id="job-report" class="report">
+                <h3>{format!("#{} — {}", r.batch.id, t.batch_status(r.batch.status))}
+                    <button class="link" on:click=move |_| ctx.report.set(None)>{t.dismiss}</button></h3>
+                <p>{format!("{} / {} {} · {} ✗", r.batch.counts.done, r.batch.counts.total(), t.items, r.batch.counts.failed)}</p>
+                {(!r.failed.is_empty()).then(|| view! {
+                    <h4>{t.failed_items}</h4>
+                    <ul class="failed-items">
+                        {r.failed.iter().map(|f| view! {
+                            <li data-path=f.path.clone()>
+                                <strong>{f.path.clone()}</strong>
+                                {f.class.map(|c| view! { <span class="class">{t.class(c)}</span> })}
+                                <p class="detail">{f.error.clone()}</p>
+                                <p class="suggestion">{if t.korean { f.suggestion_ko.clone() } else { f.suggestion_en.clone() }}</p>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                })}
+            </div>
+        })
+    }
+}
