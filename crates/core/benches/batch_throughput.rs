@@ -3,6 +3,7 @@
 //!   * 10,000 files of 1-4 KiB: batch (planning + chunked jobs + checkpoints) vs `rclone copy`,
 //!     and one `operations/copyfile` RC call per file (8 at a time) for comparison;
 //!   * 20 files of 50 MiB: batch vs `rclone copy`.
+//!
 //! Each measurement runs `rounds` times (alternating order), the median is reported.
 //!
 //!     cargo bench -p rcmd-core --bench batch_throughput [-- rounds]
