@@ -469,6 +469,25 @@ async fn copies_a_folder_as_a_job_with_progress_and_report() -> Result<()> {
         ensure!(report.contains("300 / 300"), "report: {report:?}");
         screenshot(&c, "jobs.png").await?;
         ensure!(count_files(&dir.join("data/bulk-copy")) == 300, "destination incomplete");
+
+        // a selection: one folder (60 files) and nothing else
+        click(&c, "#tab-files").await?;
+        poll(Duration::from_secs(15), "bulk listing", || async {
+            c.find(Locator::Css("#file-table tr[data-name='s2'] input.select")).await.ok()
+        })
+        .await?;
+        click(&c, "#file-table tr[data-name='s2'] input.select").await?;
+        let input = c.find(Locator::Css("#batch-dst")).await?;
+        input.clear().await?;
+        input.send_keys("e2e:picked").await?;
+        click(&c, "#batch-copy").await?;
+        poll(Duration::from_secs(60), "selection job completed", || async {
+            (job_status(&c, 2).await.as_deref() == Some("completed")).then_some(())
+        })
+        .await?;
+        ensure!(count_files(&dir.join("data/picked")) == 60, "selection copied {} files", count_files(&dir.join("data/picked")));
+        ensure!(dir.join("data/picked/s2").is_dir());
+
         // a bad destination is refused with a clear message
         click(&c, "#tab-files").await?;
         c.find(Locator::Css("#batch-dst")).await?.clear().await.ok();

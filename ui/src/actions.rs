@@ -89,6 +89,9 @@ pub fn load_remotes(ctx: Ctx) {
 
 /// Shows `loc`. A reply that arrives after the user moved elsewhere is dropped.
 pub fn open(ctx: Ctx, loc: Location) {
+    if ctx.location.get_untracked().as_ref() != Some(&loc) {
+        ctx.selected.set(Default::default());
+    }
     ctx.location.set(Some(loc.clone()));
     ctx.loading.set(true);
     spawn_local(async move {
@@ -177,6 +180,7 @@ struct CreateArgs {
     kind: BatchKind,
     src: String,
     dst: Option<String>,
+    names: Vec<String>,
 }
 
 /// Reads all batches once (events cover later status changes).
@@ -193,7 +197,8 @@ pub fn load_batches(ctx: Ctx) {
 pub fn create_batch(ctx: Ctx, kind: BatchKind, dst: String) {
     let Some(loc) = ctx.location.get_untracked() else { return };
     spawn_local(async move {
-        let args = CreateArgs { kind, src: format!("{}:{}", loc.remote, loc.path), dst: Some(dst) };
+        let names = ctx.selected.get_untracked().into_iter().collect();
+        let args = CreateArgs { kind, src: format!("{}:{}", loc.remote, loc.path), dst: Some(dst), names };
         match ipc::invoke::<_, BatchInfo>("batch_create", &args).await {
             Ok(b) => {
                 ctx.batches.update(|m| {

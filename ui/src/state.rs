@@ -53,6 +53,8 @@ pub struct Ctx {
     pub batches: RwSignal<BTreeMap<i64, BatchInfo>>,
     pub progress: RwSignal<HashMap<i64, BatchProgress>>,
     pub report: RwSignal<Option<BatchReport>>,
+    /// Names checked in the file table (cleared when the folder changes).
+    pub selected: RwSignal<std::collections::BTreeSet<String>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,6 +81,7 @@ impl Ctx {
             batches: RwSignal::new(BTreeMap::new()),
             progress: RwSignal::new(HashMap::new()),
             report: RwSignal::new(None),
+            selected: RwSignal::new(Default::default()),
         }
     }
 

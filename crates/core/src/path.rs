@@ -14,6 +14,8 @@ pub enum PathError {
     NulInPath { path: String },
     #[error("path {path:?} contains a '..' segment; give a path below the remote's root")]
     ParentSegment { path: String },
+    #[error("{name:?} is not in {folder}")]
+    NotInFolder { name: String, folder: String },
 }
 
 /// The name of a configured rclone remote (`name` in `name:path`), validated with rclone's

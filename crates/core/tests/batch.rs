@@ -278,3 +278,26 @@ async fn move_and_delete_batches() {
     assert_eq!((done.status, done.counts.done), (BatchStatus::Completed, 120));
     assert!(files.iter().all(|f| !rc.data().join("moved").join(f).exists()));
 }
+
+#[tokio::test]
+async fn a_selection_copies_chosen_files_and_folders() {
+    let rc = common::start().await;
+    make_tree(&rc.data().join("src"), 70);
+    std::fs::write(rc.data().join("src/top.txt"), b"top").unwrap();
+    let store = Store::open_memory().await.unwrap();
+    let root = RemotePath::parse("local:src").unwrap();
+    let names = vec!["d1".to_owned(), "top.txt".to_owned()];
+    let items = plan::selection(&rc.client, &root, &names).await.unwrap();
+    assert_eq!(items.len(), 10 + 1, "d1 holds every 7th of 70 files");
+    assert!(items.iter().all(|i| i.path.starts_with("d1/") || i.path == "top.txt"));
+    let id = store.create(BatchKind::Copy, "local:src", Some("local:picked"), &items).await.unwrap();
+    let p = processor(store.clone(), layer(Arc::new(rc.client.clone())), rc.dir.path(), 100);
+    let done = p.run(id, &BatchControl::default(), no_progress()).await.unwrap();
+    assert_eq!((done.status, done.counts.done), (BatchStatus::Completed, 11));
+    same_tree(&rc.data().join("src/d1"), &rc.data().join("picked/d1"));
+    assert_eq!(std::fs::read(rc.data().join("picked/top.txt")).unwrap(), b"top");
+    assert!(!rc.data().join("picked/d2").exists(), "unselected folder copied");
+    // a name that is not in the folder is refused, naming it
+    let err = plan::selection(&rc.client, &root, &["nope".to_owned()]).await.unwrap_err();
+    assert!(err.to_string().contains("nope"), "{err}");
+}

@@ -26,13 +26,15 @@ pub async fn batch_list(state: State<'_, AppState>) -> CmdResult<Vec<BatchInfo>>
     Ok(all)
 }
 
-/// Creates a batch over every file under `src` (a folder), and starts it.
+/// Creates a batch over the `names` selected in folder `src` (folders expanded), or over
+/// every file under `src` when nothing is selected, and starts it.
 #[tauri::command]
 pub async fn batch_create(
     state: State<'_, AppState>,
     kind: BatchKind,
     src: String,
     dst: Option<String>,
+    names: Option<Vec<String>>,
 ) -> CmdResult<BatchInfo> {
     let src = RemotePath::parse(&src)?;
     let dst = match (kind, dst.as_deref().map(str::trim).filter(|d| !d.is_empty())) {
@@ -44,11 +46,18 @@ pub async fn batch_create(
         return Err(CmdError::new(IpcErrorKind::InvalidInput, "source and destination are the same"));
     }
     let src2 = src.clone();
+    let names = names.unwrap_or_default();
     let items = state
         .rc
         .call(&[&src.remote], &CancellationToken::new(), |rc| {
-            let src = src2.clone();
-            async move { Ok(plan::expand(&rc, &src).await?) }
+            let (src, names) = (src2.clone(), names.clone());
+            async move {
+                if names.is_empty() {
+                    Ok(plan::expand(&rc, &src).await?)
+                } else {
+                    plan::selection(&rc, &src, &names).await
+                }
+            }
         })
         .await?;
     if items.is_empty() {

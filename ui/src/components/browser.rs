@@ -46,7 +46,7 @@ fn FileTable() -> impl IntoView {
         Some(
             view! {
                 <table id="file-table" class="files">
-                    <thead><tr><th>{t.name}</th><th class="num">{t.size}</th><th>{t.modified}</th></tr></thead>
+                    <thead><tr><th class="sel"></th><th>{t.name}</th><th class="num">{t.size}</th><th>{t.modified}</th></tr></thead>
                     <tbody>
                         <For each=move || entries.clone() key=|e| (e.path.clone(), e.is_dir) children=move |e| view! { <Row entry=e/> }/>
                     </tbody>
@@ -76,6 +76,18 @@ fn Row(entry: FileEntry) -> impl IntoView {
     view! {
         <tr data-name=entry.name.clone() data-dir=is_dir.to_string() data-size=entry.size.to_string()
             class:dir=is_dir on:click=open_row>
+            <td class="sel" on:click=|ev| ev.stop_propagation()>
+                <input type="checkbox" class="select" prop:checked={
+                    let n = entry.name.clone();
+                    move || ctx.selected.with(|s| s.contains(&n))
+                } on:change={
+                    let n = entry.name.clone();
+                    move |ev| {
+                        let on = event_target_checked(&ev);
+                        ctx.selected.update(|s| { if on { s.insert(n.clone()); } else { s.remove(&n); } });
+                    }
+                }/>
+            </td>
             <td class="name">
                 <Icon dir=is_dir/>
                 {if is_dir {
@@ -130,7 +142,10 @@ fn CopyForm() -> impl IntoView {
     let dst = RwSignal::new(String::new());
     view! {
         <div class="copy-form">
-            <label for="batch-dst">{move || ctx.t().copy_to}</label>
+            <label for="batch-dst">{move || {
+                let n = ctx.selected.with(|s| s.len());
+                if n == 0 { ctx.t().copy_to.to_owned() } else { format!("{} ({n})", ctx.t().copy_selected_to) }
+            }}</label>
             <input id="batch-dst" type="text" spellcheck="false" placeholder=move || ctx.t().dst_placeholder
                 prop:value=move || dst.get() on:input=move |ev| dst.set(event_target_value(&ev))/>
             <button id="batch-copy" on:click=move |_| actions::create_batch(ctx, BatchKind::Copy, dst.get_untracked())>

@@ -37,3 +37,24 @@ pub async fn expand(rc: &RcClient, root: &RemotePath) -> Result<Vec<PlannedItem>
     items.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(items)
 }
+
+/// Items for a selection of entries of the folder `root`: files as they are, folders
+/// expanded. Paths stay relative to `root`; names must be direct children of it.
+pub async fn selection(rc: &RcClient, root: &RemotePath, names: &[String]) -> Result<Vec<PlannedItem>, crate::Error> {
+    let entries = crate::ops::list(rc, root).await?;
+    let mut items = Vec::new();
+    for name in names {
+        let entry = entries.iter().find(|e| &e.name == name).ok_or_else(|| {
+            crate::Error::from(crate::path::PathError::NotInFolder { name: name.clone(), folder: root.to_string() })
+        })?;
+        if entry.is_dir {
+            let sub = root.join(name)?;
+            items.extend(expand(rc, &sub).await?.into_iter().map(|i| PlannedItem { path: format!("{name}/{}", i.path), ..i }));
+        } else {
+            items.push(PlannedItem { path: name.clone(), size: entry.size, mod_time: entry.mod_time.clone() });
+        }
+    }
+    items.sort_by(|a, b| a.path.cmp(&b.path));
+    items.dedup_by(|a, b| a.path == b.path);
+    Ok(items)
+}
