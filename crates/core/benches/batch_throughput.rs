@@ -55,10 +55,18 @@ async fn batch_copy(rc: &RcClient, layer: &Arc<Resilient>, work: &Path, src: &st
     let t = Instant::now();
     let store = Store::open(&work.join(format!("db-{}.sqlite", rand::random::<u32>()))).await.expect("db");
     let items = plan::expand(rc, &RemotePath::parse(src).expect("src")).await.expect("plan");
+    let planned = t.elapsed();
     let id = store.create(BatchKind::Copy, src, Some(dst), &items).await.expect("create");
+    let created = t.elapsed();
     let p = Processor::new(store, layer.clone(), ProcessorConfig::new(work.join("lists")));
     let info = p.run(id, &BatchControl::default(), Arc::new(|_| {})).await.expect("run");
     assert_eq!(info.counts.done, items.len() as u64, "{info:?}");
+    println!(
+        "    batch phases: plan {:.2} s, create {:.2} s, run {:.2} s",
+        planned.as_secs_f64(),
+        (created - planned).as_secs_f64(),
+        (t.elapsed() - created).as_secs_f64()
+    );
     t.elapsed()
 }
 
@@ -135,6 +143,8 @@ async fn main() {
             }
             for run in runs {
                 clean(&root.join("out"));
+                // write back the previous run's data now, not during the next measurement
+                let _ = std::process::Command::new("sync").status();
                 match run {
                     "base" => base.push(rclone_copy(&rclone, &conf, &format!("b:{src}"), "b:out")),
                     "batch" => batch.push(batch_copy(&rc, &layer, &work, &format!("b:{src}"), "b:out").await),
@@ -142,6 +152,8 @@ async fn main() {
                 }
             }
         }
+        let secs = |v: &[Duration]| v.iter().map(|d| format!("{:.2}", d.as_secs_f64())).collect::<Vec<_>>().join(" ");
+        println!("  {name} rounds: rclone copy [{}] batch [{}]", secs(&base), secs(&batch));
         let (b, t) = (median(base), median(batch));
         println!("  {name}: rclone copy {:.2} s, batch {:.2} s, ratio {:.3}", b.as_secs_f64(), t.as_secs_f64(), t.as_secs_f64() / b.as_secs_f64());
         if let Some(s) = single.first() {

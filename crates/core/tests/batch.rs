@@ -93,7 +93,8 @@ async fn plan_batch(store: &Store, rc: &common::Rclone, kind: BatchKind, src: &s
 async fn copies_a_tree_in_chunks_and_verifies_it() {
     let rc = common::start().await;
     make_tree(&rc.data().join("src"), 500);
-    let store = Store::open(&rc.dir.path().join("db/rcmd.db")).await.unwrap();
+    // a folder name that would break a sqlite:// URL
+    let store = Store::open(&rc.dir.path().join("db #1?/rcmd.db")).await.unwrap();
     let id = plan_batch(&store, &rc, BatchKind::Copy, "local:src", Some("local:dst")).await;
     assert_eq!(store.batch(id).await.unwrap().counts.pending, 500);
 
@@ -235,8 +236,9 @@ async fn pause_and_cancel_stop_the_running_job() {
     assert_eq!(paused.status, BatchStatus::Paused);
     let uploaded = f.proxy.puts().len();
     assert!(uploaded < 300, "the job kept running after pause");
-    // what was uploaded is recorded as done; the rest waits
-    assert!(paused.counts.done >= 50 && paused.counts.done < 300, "{:?}", paused.counts);
+    // what was uploaded is recorded as done (uploads still in flight when the job stopped,
+    // at most rclone's 4 transfers, are not); the rest waits
+    assert!(paused.counts.done >= 50 - 4 && paused.counts.done < 300, "{:?}", paused.counts);
     assert_eq!(paused.counts.done + paused.counts.pending, 300);
 
     // resume, then cancel

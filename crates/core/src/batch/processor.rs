@@ -59,7 +59,7 @@ pub struct ProcessorConfig {
 impl ProcessorConfig {
     pub fn new(work_dir: PathBuf) -> Self {
         ProcessorConfig {
-            chunk_items: 2000,
+            chunk_items: 5000,
             chunk_bytes: 4 << 30,
             max_attempts: 3,
             backoff: Backoff { base: Duration::from_secs(2), cap: Duration::from_secs(120) },
@@ -245,7 +245,7 @@ impl Processor {
 
         let e = match result {
             Ok(_) => {
-                let outcomes: Vec<_> = items.iter().map(|i| (i.id, ItemOutcome::Done { bytes: i.size.max(0) })).collect();
+                let outcomes: Vec<_> = items.iter().map(|i| (i.id, ItemOutcome::Done)).collect();
                 let samples = vec![true; outcomes.len()];
                 return Ok(ChunkResult { outcomes, pause: None, samples });
             }
@@ -263,7 +263,7 @@ impl Processor {
         let missing: Vec<&ItemRow> = items
             .iter()
             .zip(&verified)
-            .filter(|(_, (_, o))| !matches!(o, ItemOutcome::Done { .. }))
+            .filter(|(_, (_, o))| !matches!(o, ItemOutcome::Done))
             .map(|(i, _)| i)
             .collect();
         if missing.len() > INDIVIDUAL_RETRY_MAX {
@@ -273,14 +273,14 @@ impl Processor {
         }
         // few items missing: one call each gives each item its own error and class
         let mut outcomes: Vec<(i64, ItemOutcome)> =
-            verified.into_iter().filter(|(_, o)| matches!(o, ItemOutcome::Done { .. })).collect();
+            verified.into_iter().filter(|(_, o)| matches!(o, ItemOutcome::Done)).collect();
         let mut samples = vec![true; outcomes.len()];
         for item in missing {
             let outcome = match self.single(kind, src, dst, item).await {
-                Ok(()) => ItemOutcome::Done { bytes: item.size.max(0) },
+                Ok(()) => ItemOutcome::Done,
                 Err(e) => self.settle_failed(item, &e.failure()),
             };
-            samples.push(matches!(outcome, ItemOutcome::Done { .. }));
+            samples.push(matches!(outcome, ItemOutcome::Done));
             outcomes.push((item.id, outcome));
         }
         Ok(ChunkResult { outcomes, pause: None, samples })
@@ -383,7 +383,7 @@ impl Processor {
                     BatchKind::Delete => !at_src.as_ref().is_some_and(|m| m.contains_key(&item.path)),
                 };
                 let outcome = match (done, failure) {
-                    (true, _) => ItemOutcome::Done { bytes: item.size.max(0) },
+                    (true, _) => ItemOutcome::Done,
                     (false, None) => ItemOutcome::Requeue,
                     (false, Some(f)) => self.settle_failed(item, f),
                 };

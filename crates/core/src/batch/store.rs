@@ -41,7 +41,8 @@ pub struct ItemRow {
 /// How an item ended up after a chunk.
 #[derive(Clone, Debug)]
 pub enum ItemOutcome {
-    Done { bytes: i64 },
+    /// At the destination; its bytes are its planned size.
+    Done,
     /// Not done; try again when its turn comes (`not_before` unix ms).
     Retry { failure: Failure, not_before: i64 },
     Failed { failure: Failure },
@@ -77,7 +78,9 @@ impl Store {
             std::fs::create_dir_all(dir)
                 .map_err(|source| StoreError::Folder { path: dir.display().to_string(), source })?;
         }
-        let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
+        // filename(), not a URL: a path may hold '?', '#' or spaces
+        let opts = SqliteConnectOptions::new()
+            .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
@@ -114,14 +117,14 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?
         .get(0);
-        for item in items {
-            sqlx::query("INSERT INTO items (batch_id, path, size, mod_time, state) VALUES (?, ?, ?, ?, 'pending')")
-                .bind(id)
-                .bind(&item.path)
-                .bind(item.size)
-                .bind(&item.mod_time)
-                .execute(&mut *tx)
-                .await?;
+        // multi-row inserts: one statement per 500 items (4 parameters each, well under
+        // SQLite's limit) instead of one per item
+        for block in items.chunks(500) {
+            let mut q = sqlx::QueryBuilder::new("INSERT INTO items (batch_id, path, size, mod_time, state) ");
+            q.push_values(block, |mut row, item| {
+                row.push_bind(id).push_bind(&item.path).push_bind(item.size).push_bind(&item.mod_time).push("'pending'");
+            });
+            q.build().execute(&mut *tx).await?;
         }
         sqlx::query("INSERT INTO batch_events (batch_id, at, kind, detail) VALUES (?, ?, 'created', ?)")
             .bind(id)
@@ -218,12 +221,13 @@ impl Store {
     /// Claims up to `max_items` ready pending items (and at most `max_bytes`, but at least one)
     /// as chunk `chunk`, in one transaction.
     pub async fn claim(&self, id: i64, chunk: i64, max_items: i64, max_bytes: i64) -> Result<Vec<ItemRow>, StoreError> {
+        let now = now_ms();
         let mut tx = self.pool.begin().await?;
         let candidates: Vec<ItemRow> = sqlx::query_as(
             "SELECT id, path, size, mod_time, attempts FROM items WHERE batch_id = ? AND state = 'pending' AND not_before <= ? ORDER BY id LIMIT ?",
         )
         .bind(id)
-        .bind(now_ms())
+        .bind(now)
         .bind(max_items)
         .fetch_all(&mut *tx)
         .await?;
@@ -234,12 +238,20 @@ impl Store {
                 break;
             }
             bytes += item.size.max(0);
-            sqlx::query("UPDATE items SET state = 'running', chunk = ?, attempts = attempts + 1 WHERE id = ?")
-                .bind(chunk)
-                .bind(item.id)
-                .execute(&mut *tx)
-                .await?;
             claimed.push(ItemRow { attempts: item.attempts + 1, ..item });
+        }
+        if let (Some(first), Some(last)) = (claimed.first(), claimed.last()) {
+            // the claimed items are exactly the ready pending ones in this id range
+            sqlx::query(
+                "UPDATE items SET state = 'running', chunk = ?, attempts = attempts + 1 WHERE batch_id = ? AND state = 'pending' AND not_before <= ? AND id BETWEEN ? AND ?",
+            )
+            .bind(chunk)
+            .bind(id)
+            .bind(now)
+            .bind(first.id)
+            .bind(last.id)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(claimed)
@@ -248,12 +260,23 @@ impl Store {
     /// Settles items after a chunk, in one transaction.
     pub async fn checkpoint(&self, id: i64, outcomes: &[(i64, ItemOutcome)]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
+        // done items (nearly all of them) are settled 500 ids per statement
+        let done: Vec<i64> = outcomes.iter().filter(|(_, o)| matches!(o, ItemOutcome::Done)).map(|(i, _)| *i).collect();
+        for block in done.chunks(500) {
+            let mut q = sqlx::QueryBuilder::new(
+                "UPDATE items SET state = 'done', chunk = NULL, bytes = MAX(size, 0), last_error = NULL, failure_class = NULL, failure_reason = NULL WHERE batch_id = ",
+            );
+            q.push_bind(id).push(" AND id IN (");
+            let mut ids = q.separated(", ");
+            for item in block {
+                ids.push_bind(*item);
+            }
+            ids.push_unseparated(")");
+            q.build().execute(&mut *tx).await?;
+        }
         for (item, outcome) in outcomes {
             let q = match outcome {
-                ItemOutcome::Done { bytes } => sqlx::query(
-                    "UPDATE items SET state = 'done', chunk = NULL, bytes = ?, last_error = NULL, failure_class = NULL, failure_reason = NULL WHERE id = ? AND batch_id = ?",
-                )
-                .bind(*bytes),
+                ItemOutcome::Done => continue,
                 ItemOutcome::Requeue => sqlx::query("UPDATE items SET state = 'pending', chunk = NULL WHERE id = ? AND batch_id = ?"),
                 ItemOutcome::Retry { failure, not_before } => sqlx::query(
                     "UPDATE items SET state = 'pending', chunk = NULL, failure_class = ?, failure_reason = ?, last_error = ?, retryable = 1, not_before = ? WHERE id = ? AND batch_id = ?",

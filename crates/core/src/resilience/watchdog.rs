@@ -24,7 +24,8 @@ use crate::rc::{
 pub struct WatchdogConfig {
     /// No progress for this long means stalled.
     pub stall_after: Duration,
-    /// Time between polls.
+    /// Longest time between polls; polling starts at 20 ms and doubles up to this, so short
+    /// jobs end without waiting a whole interval.
     pub poll: Duration,
     /// How long to wait for a stopped job to end before giving up on it.
     pub stop_grace: Duration,
@@ -98,6 +99,7 @@ async fn watch(
     let mut last_progress = 0u64;
     let mut moved_at = Instant::now();
     let mut stopping: Option<(StopWhy, Instant)> = None;
+    let mut interval = Duration::from_millis(20).min(cfg.poll);
     loop {
         let status = rc.job_status(job).await?;
         let stats = group_stats(rc, &job.group).await.unwrap_or_default();
@@ -143,7 +145,8 @@ async fn watch(
             None => JobPhase::Running,
         };
         on_update(&JobUpdate { job: job.clone(), phase, stats });
-        let wait = tokio::time::sleep(cfg.poll);
+        let wait = tokio::time::sleep(interval);
+        interval = (interval * 2).min(cfg.poll);
         if stopping.is_none() {
             tokio::select! {
                 _ = wait => {}
