@@ -35,7 +35,8 @@ impl Default for WatchdogConfig {
     fn default() -> Self {
         WatchdogConfig {
             stall_after: Duration::from_secs(120),
-            poll: Duration::from_millis(500),
+            // completion is noticed at the next poll: keep it short (two cheap RC calls)
+            poll: Duration::from_millis(250),
             stop_grace: Duration::from_secs(180),
         }
     }
