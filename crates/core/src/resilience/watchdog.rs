@@ -24,8 +24,8 @@ use crate::rc::{
 pub struct WatchdogConfig {
     /// No progress for this long means stalled.
     pub stall_after: Duration,
-    /// Longest time between polls; polling starts at 20 ms and doubles up to this, so short
-    /// jobs end without waiting a whole interval.
+    /// Time between reads of the job's stats (progress, stall detection). The job's end is
+    /// noticed sooner: `job/status` is polled every 20-100 ms.
     pub poll: Duration,
     /// How long to wait for a stopped job to end before giving up on it.
     pub stop_grace: Duration,
@@ -35,8 +35,7 @@ impl Default for WatchdogConfig {
     fn default() -> Self {
         WatchdogConfig {
             stall_after: Duration::from_secs(120),
-            // completion is noticed at the next poll: keep it short (two cheap RC calls)
-            poll: Duration::from_millis(250),
+            poll: Duration::from_millis(500),
             stop_grace: Duration::from_secs(180),
         }
     }
@@ -100,10 +99,18 @@ async fn watch(
     let mut last_progress = 0u64;
     let mut moved_at = Instant::now();
     let mut stopping: Option<(StopWhy, Instant)> = None;
-    let mut interval = Duration::from_millis(20).min(cfg.poll);
+    // job/status is a cheap lookup: poll it often to notice the end quickly. core/stats
+    // aggregates rclone's accounting under a lock; polling it often slowed transfers in the
+    // benchmark, so it is read at most every `cfg.poll`.
+    let mut interval = Duration::from_millis(20);
+    let mut stats = GroupStats::default();
+    let mut stats_at: Option<Instant> = None;
     loop {
         let status = rc.job_status(job).await?;
-        let stats = group_stats(rc, &job.group).await.unwrap_or_default();
+        if status.finished || stats_at.is_none_or(|t| t.elapsed() >= cfg.poll) {
+            stats = group_stats(rc, &job.group).await.unwrap_or_default();
+            stats_at = Some(Instant::now());
+        }
         if status.finished {
             on_update(&JobUpdate { job: job.clone(), phase: JobPhase::Finished, stats: stats.clone() });
             return match (stopping, status.success) {
@@ -145,9 +152,9 @@ async fn watch(
             Some((why, _)) => JobPhase::Stopping { why },
             None => JobPhase::Running,
         };
-        on_update(&JobUpdate { job: job.clone(), phase, stats });
+        on_update(&JobUpdate { job: job.clone(), phase, stats: stats.clone() });
         let wait = tokio::time::sleep(interval);
-        interval = (interval * 2).min(cfg.poll);
+        interval = (interval * 2).min(STATUS_POLL_MAX);
         if stopping.is_none() {
             tokio::select! {
                 _ = wait => {}
@@ -158,6 +165,9 @@ async fn watch(
         }
     }
 }
+
+/// Longest wait between two `job/status` polls.
+const STATUS_POLL_MAX: Duration = Duration::from_millis(100);
 
 /// `core/stats` of one group.
 pub async fn group_stats(rc: &RcClient, group: &str) -> Result<GroupStats, RcError> {
