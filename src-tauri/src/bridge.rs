@@ -17,6 +17,8 @@ pub fn spawn(app: AppHandle, bus: &EventBus, supervisor: Supervisor) {
             match rx.recv().await {
                 Ok(CoreEvent::Sidecar { state }) => emit(&app, EVENT_SIDECAR_STATE, &state),
                 Ok(CoreEvent::Breaker { snapshot, .. }) => emit(&app, EVENT_BREAKER_STATE, &snapshot),
+                // the batch runner emits batch state itself (with its running/paused view)
+                Ok(CoreEvent::Batch { .. }) => {}
                 Err(RecvError::Lagged(n)) => {
                     tracing::warn!(missed = n, "event bridge lagged; resending state");
                     // breakers resync when the page asks for breaker_states

@@ -1,7 +1,7 @@
 //! Typed core events on a broadcast bus. The Tauri bridge forwards them to the UI; later,
 //! notifications listen too.
 
-use rcmd_types::{BreakerReason, BreakerSnapshot, BreakerState, SidecarState};
+use rcmd_types::{BatchInfo, BreakerReason, BreakerSnapshot, BreakerState, SidecarState};
 use serde::Serialize;
 use tokio::sync::broadcast;
 
@@ -21,6 +21,8 @@ pub enum CoreEvent {
         at_ms: u64,
         snapshot: BreakerSnapshot,
     },
+    /// A batch changed status (started, paused, completed, failed, ...).
+    Batch { info: BatchInfo },
 }
 
 /// A cheap-to-clone sender side; receivers that fall behind get `Lagged` and should resync

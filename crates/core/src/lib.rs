@@ -10,6 +10,7 @@
 pub mod batch;
 pub mod error;
 pub mod events;
+pub mod notify;
 pub mod ops;
 pub mod path;
 pub mod rc;

@@ -85,6 +85,8 @@ pub struct Processor {
     pub store: Store,
     pub rc: Arc<Resilient>,
     pub cfg: ProcessorConfig,
+    /// Status changes are published here (notifications listen).
+    pub bus: Option<crate::events::EventBus>,
 }
 
 type Progress = Arc<dyn Fn(BatchProgress) + Send + Sync>;
@@ -102,7 +104,7 @@ struct ChunkResult {
 
 impl Processor {
     pub fn new(store: Store, rc: Arc<Resilient>, cfg: ProcessorConfig) -> Self {
-        Processor { store, rc, cfg }
+        Processor { store, rc, cfg, bus: None }
     }
 
     /// Runs batch `id` until it completes, pauses, is cancelled or fails. Safe to call on a
@@ -412,7 +414,13 @@ impl Processor {
 
     async fn set_status(&self, id: i64, status: BatchStatus, reason: Option<&str>) -> Result<(), Error> {
         info!(batch = id, ?status, reason, "batch status");
-        self.store.set_status(id, status, reason).await.map_err(store_err)
+        self.store.set_status(id, status, reason).await.map_err(store_err)?;
+        if let Some(bus) = &self.bus {
+            if let Ok(info) = self.store.batch(id).await {
+                bus.emit(crate::events::CoreEvent::Batch { info });
+            }
+        }
+        Ok(())
     }
 
     async fn report_progress(&self, id: i64, progress: &Progress, speed: f64) {

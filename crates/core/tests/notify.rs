@@ -1,0 +1,213 @@
+//! Notifications over real protocols on loopback: a webhook receiver and a server speaking
+//! the Telegram Bot API's sendMessage, fed by real core events.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::{
+    collections::HashSet,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use common::http_sink::{Answer, Sink};
+use rcmd_core::{
+    events::{CoreEvent, EventBus},
+    notify::{
+        message::{Lang, Notice, NotifyKind},
+        telegram::{Telegram, TelegramConfig},
+        webhook::{Webhook, WebhookConfig},
+        Channel, ChannelSpec, Notifier, NotifyConfig, SendError,
+    },
+    resilience::retry::Backoff,
+    secret::Secret,
+    types::{BatchInfo, BatchKind, BatchStatus, BreakerReason, BreakerSnapshot, BreakerState, StateCounts},
+};
+
+const TOKEN: &str = "123456:SECRET-bot-token-do-not-log";
+const AUTH: &str = "Bearer webhook-secret-value";
+
+fn fast() -> NotifyConfig {
+    NotifyConfig {
+        coalesce: Duration::from_millis(200),
+        backoff: Backoff { base: Duration::from_millis(20), cap: Duration::from_millis(50) },
+        ..NotifyConfig::default()
+    }
+}
+
+fn batch_event(id: i64, status: BatchStatus, failed: u64) -> CoreEvent {
+    CoreEvent::Batch {
+        info: BatchInfo {
+            id,
+            kind: BatchKind::Copy,
+            src: "gdrive:photos".into(),
+            dst: Some("nas:<backup>".into()),
+            status,
+            pause_reason: None,
+            created_at_ms: 0,
+            updated_at_ms: 0,
+            counts: StateCounts { done: 10 - failed, failed, bytes_total: 100, bytes_done: 90, ..StateCounts::default() },
+        },
+    }
+}
+
+fn breaker_event(remote: &str, from: BreakerState, to: BreakerState) -> CoreEvent {
+    CoreEvent::Breaker {
+        remote: remote.into(),
+        from,
+        to,
+        reason: BreakerReason::ConsecutiveFailures { count: 5 },
+        at_ms: 0,
+        snapshot: BreakerSnapshot {
+            remote: remote.into(),
+            state: to,
+            failure_rate: None,
+            calls_in_window: 5,
+            consecutive_failures: 5,
+            trips: 1,
+            next_probe_in_ms: Some(5000),
+            last_failure: None,
+            last_reason: None,
+        },
+    }
+}
+
+fn webhook(sink: &Sink) -> Arc<Webhook> {
+    Arc::new(Webhook::new(WebhookConfig {
+        url: format!("{}/hook", sink.url()),
+        headers: vec![("authorization".into(), Secret::new(AUTH))],
+    }))
+}
+
+fn telegram(sink: &Sink) -> Arc<Telegram> {
+    Arc::new(Telegram::new(TelegramConfig { api_base: sink.url(), token: Some(Secret::new(TOKEN)), chat_id: "4242".into() }))
+}
+
+async fn wait_for(sink: &Sink, n: usize) -> Vec<common::http_sink::Recorded> {
+    let start = Instant::now();
+    while sink.seen().len() < n {
+        assert!(start.elapsed() < Duration::from_secs(10), "only {} requests", sink.seen().len());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    sink.seen()
+}
+
+#[tokio::test]
+async fn webhook_posts_json_with_headers_and_retries_a_503() {
+    let sink = Sink::start().await;
+    sink.script([Answer { headers: vec![("retry-after", "1".into())], ..Answer::status(503, "busy") }]);
+    let bus = EventBus::default();
+    let n = Notifier::start(&bus, vec![ChannelSpec { channel: webhook(&sink), events: HashSet::new() }], fast());
+    let started = Instant::now();
+    bus.emit(batch_event(7, BatchStatus::CompletedWithErrors, 2));
+    let seen = wait_for(&sink, 2).await;
+    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After: 1 not honoured");
+    let req = &seen[1];
+    assert_eq!((req.method.as_str(), req.path.as_str()), ("POST", "/hook"));
+    assert!(req.headers.iter().any(|(k, v)| k == "authorization" && v == AUTH));
+    assert_eq!(req.body["event"], "batch_completed_with_errors");
+    assert!(req.body["timestamp"].as_str().unwrap().starts_with("20"));
+    assert_eq!(req.body["data"]["details"]["id"], 7);
+    assert!(req.body["data"]["text"].as_str().unwrap().contains("8 of 10 files done, 2 failed"));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let status = &n.statuses()[0].1;
+    assert_eq!((status.sent, status.retried, status.failed), (1, 1, 0));
+}
+
+#[tokio::test]
+async fn webhook_400_is_permanent_and_not_retried() {
+    let sink = Sink::start().await;
+    sink.default_answer(Answer::status(400, "bad"));
+    let bus = EventBus::default();
+    let n = Notifier::start(&bus, vec![ChannelSpec { channel: webhook(&sink), events: HashSet::new() }], fast());
+    bus.emit(batch_event(1, BatchStatus::Failed, 10));
+    wait_for(&sink, 1).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(sink.seen().len(), 1, "a permanent failure must not be retried");
+    let status = &n.statuses()[0].1;
+    assert_eq!(status.failed, 1);
+    let err = status.last_error.clone().unwrap();
+    assert!(err.contains("400") && !err.contains("webhook-secret"), "{err}");
+}
+
+#[tokio::test]
+async fn telegram_send_message_in_html_and_korean_honouring_retry_after() {
+    let sink = Sink::start().await;
+    sink.script([Answer::status(
+        429,
+        r#"{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 1","parameters":{"retry_after":1}}"#,
+    )]);
+    let bus = EventBus::default();
+    let cfg = NotifyConfig { lang: Lang::Ko, ..fast() };
+    Notifier::start(&bus, vec![ChannelSpec { channel: telegram(&sink), events: HashSet::new() }], cfg);
+    let started = Instant::now();
+    bus.emit(batch_event(3, BatchStatus::Completed, 0));
+    let seen = wait_for(&sink, 2).await;
+    assert!(started.elapsed() >= Duration::from_secs(1), "retry_after not honoured");
+    let req = &seen[1];
+    assert_eq!(req.path, format!("/bot{TOKEN}/sendMessage"));
+    assert_eq!(req.body["chat_id"], "4242");
+    assert_eq!(req.body["parse_mode"], "HTML");
+    let text = req.body["text"].as_str().unwrap();
+    assert!(text.starts_with("<b>작업 완료: #3</b>"), "{text}");
+    assert!(text.contains("nas:&lt;backup&gt;"), "HTML not escaped: {text}");
+}
+
+#[tokio::test]
+async fn telegram_errors_never_contain_the_token() {
+    let sink = Sink::start().await;
+    sink.default_answer(Answer::status(401, r#"{"ok":false,"error_code":401,"description":"Unauthorized"}"#));
+    let tg = telegram(&sink);
+    let err = tg.send(&Notice::test(), Lang::En).await.unwrap_err();
+    assert!(matches!(err, SendError::Permanent { .. }), "{err:?}");
+    assert!(!err.to_string().contains("SECRET") && !format!("{err:?}").contains("SECRET"), "{err:?}");
+    // a connection error: reqwest's text would carry the URL with the token
+    let dead = Telegram::new(TelegramConfig { api_base: "http://127.0.0.1:1".into(), token: Some(Secret::new(TOKEN)), chat_id: "1".into() });
+    let err = dead.send(&Notice::test(), Lang::En).await.unwrap_err();
+    assert!(matches!(err, SendError::Retryable { .. }), "{err:?}");
+    assert!(!err.to_string().contains("SECRET"), "{err}");
+    let cfg = TelegramConfig { api_base: "x".into(), token: Some(Secret::new(TOKEN)), chat_id: "1".into() };
+    assert!(!format!("{cfg:?}").contains("SECRET"));
+    let wh = WebhookConfig { url: "http://x".into(), headers: vec![("authorization".into(), Secret::new(AUTH))] };
+    assert!(!format!("{wh:?}").contains("webhook-secret"));
+}
+
+#[tokio::test]
+async fn filters_and_a_burst_of_1000_events_coalesce_to_few_messages() {
+    let hook = Sink::start().await;
+    let tg = Sink::start().await;
+    let bus = EventBus::new(4096);
+    let cfg = NotifyConfig { coalesce: Duration::from_millis(500), ..fast() };
+    let n = Notifier::start(
+        &bus,
+        vec![
+            ChannelSpec { channel: webhook(&hook), events: HashSet::new() },
+            // telegram only wants batch results
+            ChannelSpec { channel: telegram(&tg), events: [NotifyKind::BatchCompleted, NotifyKind::BatchFailed].into() },
+        ],
+        cfg,
+    );
+    let started = Instant::now();
+    // 10 remotes flapping 50 times each, then one batch result
+    for i in 0..1000 {
+        let remote = format!("r{}", i % 10);
+        let (from, to) = if (i / 10) % 2 == 0 { (BreakerState::Closed, BreakerState::Open) } else { (BreakerState::HalfOpen, BreakerState::Closed) };
+        bus.emit(breaker_event(&remote, from, to));
+    }
+    bus.emit(batch_event(9, BatchStatus::Completed, 0));
+    let emit_time = started.elapsed();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let hooks = hook.seen();
+    eprintln!("1001 events emitted in {emit_time:?}; webhook got {} messages, telegram {}", hooks.len(), tg.seen().len());
+    assert!(emit_time < Duration::from_millis(200), "emitting must not wait for delivery: {emit_time:?}");
+    assert!(hooks.len() <= 6, "{} webhook messages for one burst", hooks.len());
+    assert!(hooks.len() >= 2);
+    // the summary names the folded remotes and the counts add up to every event
+    let total: u64 = hooks.iter().map(|r| r.body["data"]["count"].as_u64().unwrap()).sum();
+    assert_eq!(total, 1001);
+    assert_eq!(tg.seen().len(), 1, "telegram wants only the batch result");
+    assert_eq!(tg.seen()[0].body["text"].as_str().unwrap().contains("Batch completed"), true);
+    let st = n.statuses();
+    assert!(st.iter().all(|(_, s)| s.failed == 0 && s.dropped == 0), "{st:?}");
+}
