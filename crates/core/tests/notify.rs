@@ -207,7 +207,7 @@ async fn filters_and_a_burst_of_1000_events_coalesce_to_few_messages() {
     let total: u64 = hooks.iter().map(|r| r.body["data"]["count"].as_u64().unwrap()).sum();
     assert_eq!(total, 1001);
     assert_eq!(tg.seen().len(), 1, "telegram wants only the batch result");
-    assert_eq!(tg.seen()[0].body["text"].as_str().unwrap().contains("Batch completed"), true);
+    assert!(tg.seen()[0].body["text"].as_str().unwrap().contains("Batch completed"));
     let st = n.statuses();
     assert!(st.iter().all(|(_, s)| s.failed == 0 && s.dropped == 0), "{st:?}");
 }
