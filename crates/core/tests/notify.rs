@@ -211,3 +211,51 @@ async fn filters_and_a_burst_of_1000_events_coalesce_to_few_messages() {
     let st = n.statuses();
     assert!(st.iter().all(|(_, s)| s.failed == 0 && s.dropped == 0), "{st:?}");
 }
+
+fn email(server: &common::smtp::SmtpServer) -> Arc<rcmd_core::notify::email::Email> {
+    use rcmd_core::notify::email::{Email, EmailConfig, SmtpSecurity};
+    Arc::new(Email::new(EmailConfig {
+        host: "127.0.0.1".into(),
+        port: server.addr.port(),
+        security: SmtpSecurity::None,
+        user: Some("rcmd".into()),
+        password: Some(Secret::new("smtp-password-do-not-log")),
+        from: "RCMD <rcmd@example.org>".into(),
+        to: vec!["ops@example.org".into()],
+    }))
+}
+
+#[tokio::test]
+async fn email_is_delivered_over_smtp_with_login_and_retried_on_451() {
+    let server = common::smtp::SmtpServer::start().await;
+    server.refuse_next("451 4.3.0 try again later");
+    let bus = EventBus::default();
+    let n = Notifier::start(&bus, vec![ChannelSpec { channel: email(&server), events: HashSet::new() }], fast());
+    bus.emit(breaker_event("nas", BreakerState::Closed, BreakerState::Open));
+    let start = Instant::now();
+    while server.mails().is_empty() {
+        assert!(start.elapsed() < Duration::from_secs(10), "no mail");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mail = &server.mails()[0];
+    assert_eq!(mail.auth, Some(("rcmd".into(), "smtp-password-do-not-log".into())));
+    assert!(mail.from.contains("rcmd@example.org"), "{}", mail.from);
+    assert!(mail.to[0].contains("ops@example.org"));
+    assert!(mail.data.contains("Subject: Remote offline: nas"), "{}", mail.data);
+    assert!(mail.data.contains("From: RCMD <rcmd@example.org>"), "{}", mail.data);
+    assert!(mail.data.contains("are paused after repeated failures"), "{}", mail.data);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let st = &n.statuses()[0].1;
+    assert_eq!((st.sent, st.retried), (1, 1));
+}
+
+#[tokio::test]
+async fn email_550_is_permanent_and_names_no_secret() {
+    let server = common::smtp::SmtpServer::start().await;
+    server.refuse_next("550 5.7.1 relaying denied");
+    let ch = email(&server);
+    let err = ch.send(&Notice::test(), Lang::En).await.unwrap_err();
+    assert!(matches!(err, SendError::Permanent { .. }), "{err:?}");
+    assert!(!err.to_string().contains("smtp-password"), "{err}");
+    assert_eq!(server.mails().len(), 0);
+}

@@ -5,6 +5,7 @@
 
 pub mod fault;
 pub mod http_sink;
+pub mod smtp;
 
 use std::{
     path::{Path, PathBuf},
