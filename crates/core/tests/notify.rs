@@ -259,3 +259,26 @@ async fn email_550_is_permanent_and_names_no_secret() {
     assert!(!err.to_string().contains("smtp-password"), "{err}");
     assert_eq!(server.mails().len(), 0);
 }
+
+#[tokio::test]
+async fn desktop_without_a_notification_service_degrades_to_a_reported_error() {
+    // no session bus here: the service cannot be reached
+    std::env::set_var("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/rcmd-test-bus");
+    let bus = EventBus::default();
+    let n = Notifier::start(
+        &bus,
+        vec![ChannelSpec { channel: Arc::new(rcmd_core::notify::desktop::Desktop), events: HashSet::new() }],
+        fast(),
+    );
+    bus.emit(batch_event(1, BatchStatus::Completed, 0));
+    let start = Instant::now();
+    loop {
+        let st = n.statuses()[0].1.clone();
+        if st.failed == 1 {
+            assert!(st.last_error.unwrap().contains("desktop notifications are unavailable"));
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "{st:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

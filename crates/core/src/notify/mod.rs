@@ -4,6 +4,7 @@
 //! failures are retried with backoff honouring Retry-After, permanent ones are recorded once.
 
 pub mod channel;
+pub mod desktop;
 pub mod email;
 pub mod message;
 pub mod telegram;
