@@ -9,6 +9,7 @@ pub mod cli;
 mod commands;
 mod error;
 mod logging;
+mod notifications;
 pub mod paths;
 mod sidecar;
 mod state;
@@ -57,6 +58,10 @@ pub fn run() {
             commands::batches::batch_retry_failed,
             commands::batches::batch_report,
             commands::batches::batch_progress,
+            commands::notify::notify_settings,
+            commands::notify::save_notify_settings,
+            commands::notify::notify_test,
+            commands::notify::notify_status,
         ])
         .setup(|app| {
             let handle = app.handle().clone();
@@ -77,12 +82,18 @@ pub fn run() {
             bridge::spawn(handle.clone(), &bus, supervisor.clone());
             // the batch database is shared with `rcmd batch` (same path)
             let store = tauri::async_runtime::block_on(Store::open(&paths::batch_db()))?;
-            let processor = Processor::new(store.clone(), rc.clone(), ProcessorConfig::new(paths::data_dir().join("work")));
+            let mut processor = Processor::new(store.clone(), rc.clone(), ProcessorConfig::new(paths::data_dir().join("work")));
+            processor.bus = Some(bus.clone());
+            let secrets = rcmd_core::notify::secrets::SecretStore::new(paths::config_dir().join("secrets.json"));
+            let notifications = notifications::Notifications::new(secrets, bus.clone());
+            let n2 = notifications.clone();
+            let notify_settings = settings.notifications.clone();
+            tauri::async_runtime::block_on(async move { n2.apply(&notify_settings) });
             let batches = batches::Batches::new(store, processor, handle.clone());
             let batches2 = batches.clone();
             // after setup: the supervisor must be running for a resumed batch
             tauri::async_runtime::spawn(async move { batches2.recover_interrupted(settings.auto_resume_batches).await });
-            app.manage(AppState { supervisor, rc, settings_path, batches });
+            app.manage(AppState { supervisor, rc, settings_path, batches, notifications });
             #[cfg(unix)]
             exit_on_signals(handle);
             Ok(())

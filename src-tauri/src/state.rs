@@ -4,7 +4,7 @@ use std::{path::PathBuf, sync::Arc};
 
 use rcmd_core::{resilience::layer::Resilient, sidecar::Supervisor};
 
-use crate::batches::Batches;
+use crate::{batches::Batches, notifications::Notifications};
 
 pub struct AppState {
     pub supervisor: Supervisor,
@@ -12,4 +12,5 @@ pub struct AppState {
     pub rc: Arc<Resilient>,
     pub settings_path: PathBuf,
     pub batches: Batches,
+    pub notifications: Notifications,
 }

@@ -544,3 +544,71 @@ async fn the_app_resumes_a_batch_interrupted_by_a_crash() -> Result<()> {
     })
     .await
 }
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the built app, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
+async fn notification_settings_send_tests_and_keep_secrets_hidden() -> Result<()> {
+    const HEADER_SECRET: &str = "Bearer e2e-webhook-secret-42";
+    const BAD_TOKEN: &str = "BAD-e2e-telegram-token-77";
+    let sink = HttpSink::start();
+    let port = sink.port;
+    with_session("notify", |c| async move {
+        wait_ready(&c, None, Duration::from_secs(60)).await?;
+        c.find(Locator::Css("#notifications summary")).await?.click().await?;
+        let field = |channel: &str, class: &str| format!("fieldset[data-channel='{channel}'] input.{class}");
+        poll(Duration::from_secs(10), "notification form", || async {
+            c.find(Locator::Css(&field("webhook", "url"))).await.ok()
+        })
+        .await?;
+        click(&c, &field("webhook", "enabled")).await?;
+        c.find(Locator::Css(&field("webhook", "url"))).await?.send_keys(&format!("http://127.0.0.1:{port}/hook")).await?;
+        c.find(Locator::Css(&field("webhook", "header_name"))).await?.send_keys("Authorization").await?;
+        c.find(Locator::Css(&field("webhook", "webhook_header"))).await?.send_keys(HEADER_SECRET).await?;
+        click(&c, &field("telegram", "enabled")).await?;
+        c.find(Locator::Css(&field("telegram", "chat_id"))).await?.send_keys("4242").await?;
+        c.find(Locator::Css(&field("telegram", "telegram_token"))).await?.send_keys(BAD_TOKEN).await?;
+        let api = c.find(Locator::Css(&field("telegram", "api_base"))).await?;
+        api.clear().await?;
+        api.send_keys(&format!("http://127.0.0.1:{port}")).await?;
+        click(&c, "#notify-save").await?;
+        poll(Duration::from_secs(10), "saved", || async { c.find(Locator::Css("#notify-saved")).await.ok() }).await?;
+
+        // the secret inputs are masked and say a value is saved
+        let ph = c.find(Locator::Css(&field("webhook", "webhook_header"))).await?.attr("placeholder").await?.unwrap_or_default();
+        ensure!(ph.contains("saved"), "placeholder {ph:?}");
+        let kind = c.find(Locator::Css(&field("webhook", "webhook_header"))).await?.attr("type").await?;
+        ensure!(kind.as_deref() == Some("password"));
+
+        click(&c, "fieldset[data-channel='webhook'] button.test").await?;
+        let ok = poll(Duration::from_secs(15), "webhook test result", || async {
+            text(&c, "fieldset[data-channel='webhook'] .test-result").await.filter(|t| t.contains("Sent"))
+        })
+        .await?;
+        ensure!(ok.contains("Sent"));
+        click(&c, "fieldset[data-channel='telegram'] button.test").await?;
+        let bad = poll(Duration::from_secs(15), "telegram test result", || async {
+            text(&c, "fieldset[data-channel='telegram'] .test-result").await.filter(|t| t.contains("401"))
+        })
+        .await?;
+        ensure!(!bad.contains("BAD-e2e"), "token shown in the UI: {bad}");
+        screenshot(&c, "notifications.png").await?;
+        let page = c.source().await?;
+        ensure!(!page.contains(HEADER_SECRET) && !page.contains(BAD_TOKEN), "a secret is in the page");
+        Ok(())
+    })
+    .await?;
+    let seen = sink.seen.lock().unwrap().clone();
+    let hook = seen.iter().find(|r| r.starts_with("POST /hook")).context("no webhook request")?;
+    ensure!(hook.contains(&format!("authorization: {HEADER_SECRET}")) || hook.contains(&format!("Authorization: {HEADER_SECRET}")), "{hook}");
+    ensure!(hook.contains(r#""event":"test""#), "{hook}");
+    ensure!(seen.iter().any(|r| r.starts_with(&format!("POST /bot{BAD_TOKEN}/sendMessage"))), "no Bot API call");
+    // the app log (tauri-driver's output) holds neither secret
+    for entry in std::fs::read_dir(artifacts())? {
+        let p = entry?.path();
+        if p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("tauri-driver-")) {
+            let log = std::fs::read_to_string(&p).unwrap_or_default();
+            ensure!(!log.contains(HEADER_SECRET) && !log.contains(BAD_TOKEN), "secret in {}", p.display());
+        }
+    }
+    Ok(())
+}

@@ -352,3 +352,63 @@ pub fn children_named(parent: u32, comm: &str) -> Vec<u32> {
         })
         .collect()
 }
+
+/// A tiny HTTP server on loopback that records requests (request line, headers, body) and
+/// answers 200 `{"ok":true}`, or the Telegram-style 401 for paths containing "/botBAD".
+pub struct HttpSink {
+    pub port: u16,
+    pub seen: Arc<Mutex<Vec<String>>>,
+}
+
+impl HttpSink {
+    pub fn start() -> HttpSink {
+        use std::io::{Read, Write};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+        let s2 = seen.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let seen = s2.clone();
+                std::thread::spawn(move || {
+                    let mut stream = stream;
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    // read the head, then the body by Content-Length
+                    let body_start = loop {
+                        let Ok(n) = stream.read(&mut chunk) else { return };
+                        if n == 0 {
+                            return;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            break i + 4;
+                        }
+                    };
+                    let head = String::from_utf8_lossy(&buf[..body_start]).to_string();
+                    let len = head
+                        .lines()
+                        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                        .unwrap_or(0);
+                    while buf.len() < body_start + len {
+                        let Ok(n) = stream.read(&mut chunk) else { return };
+                        if n == 0 {
+                            break;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                    }
+                    let text = String::from_utf8_lossy(&buf).to_string();
+                    let bad = head.starts_with("POST /botBAD");
+                    seen.lock().unwrap().push(text);
+                    let (status, body) = if bad {
+                        ("401 Unauthorized", r#"{"ok":false,"error_code":401,"description":"Unauthorized"}"#)
+                    } else {
+                        ("200 OK", r#"{"ok":true,"result":{}}"#)
+                    };
+                    let _ = write!(stream, "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
+                });
+            }
+        });
+        HttpSink { port, seen }
+    }
+}

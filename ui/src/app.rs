@@ -5,7 +5,7 @@ use rcmd_types::SidecarState;
 
 use crate::{
     actions,
-    components::{BreakerPanel, Browser, ErrorBanner, Header, Jobs, RemoteList, SettingsPanel},
+    components::{BreakerPanel, Browser, ErrorBanner, Header, Jobs, NotificationsPanel, RemoteList, SettingsPanel},
     state::{Ctx, Tab},
 };
 
@@ -42,6 +42,7 @@ pub fn App() -> impl IntoView {
                     <RemoteList/>
                     <BreakerPanel/>
                     <SettingsPanel/>
+                    <NotificationsPanel/>
                 </aside>
                 <main class="content">
                     <nav class="tabs">

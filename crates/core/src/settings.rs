@@ -27,6 +27,8 @@ pub struct Settings {
     pub rclone_config: Option<PathBuf>,
     /// Resume batches interrupted by a crash or exit when the app starts (else offer it).
     pub auto_resume_batches: bool,
+    /// Notification channels (their secrets are in the keyring, not here).
+    pub notifications: crate::notify::settings::NotifySettings,
 }
 
 impl Settings {
@@ -69,7 +71,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/settings.json");
         assert_eq!(Settings::load(&path).unwrap(), Settings::default());
-        let s = Settings { rclone_config: Some("/x/rclone.conf".into()), auto_resume_batches: true };
+        let s = Settings {
+            rclone_config: Some("/x/rclone.conf".into()),
+            auto_resume_batches: true,
+            notifications: Default::default(),
+        };
         s.save(&path).unwrap();
         assert_eq!(Settings::load(&path).unwrap(), s);
         assert!(!path.with_extension("json.tmp").exists());

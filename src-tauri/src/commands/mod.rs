@@ -4,3 +4,4 @@ pub mod app;
 pub mod batches;
 pub mod breakers;
 pub mod files;
+pub mod notify;

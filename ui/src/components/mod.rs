@@ -5,6 +5,7 @@ mod browser;
 mod error_banner;
 mod header;
 mod jobs;
+mod notifications;
 mod remotes;
 mod settings;
 
@@ -13,5 +14,6 @@ pub use browser::Browser;
 pub use error_banner::ErrorBanner;
 pub use header::Header;
 pub use jobs::Jobs;
+pub use notifications::NotificationsPanel;
 pub use remotes::RemoteList;
 pub use settings::SettingsPanel;

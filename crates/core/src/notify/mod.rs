@@ -7,6 +7,8 @@ pub mod channel;
 pub mod desktop;
 pub mod email;
 pub mod message;
+pub mod secrets;
+pub mod settings;
 pub mod telegram;
 pub mod webhook;
 
@@ -74,10 +76,11 @@ pub struct ChannelStatus {
 
 type Statuses = Arc<Mutex<HashMap<&'static str, ChannelStatus>>>;
 
-/// The running dispatcher; stops when the event bus closes.
+/// The running dispatcher; stops with [`Notifier::stop`] or when the event bus closes.
 #[derive(Clone)]
 pub struct Notifier {
     statuses: Statuses,
+    stop: tokio_util::sync::CancellationToken,
 }
 
 impl Notifier {
@@ -95,9 +98,15 @@ impl Notifier {
         }
         let mut events = bus.subscribe();
         let st = statuses.clone();
+        let stop = tokio_util::sync::CancellationToken::new();
+        let stopped = stop.clone();
         tokio::spawn(async move {
             loop {
-                let event = match events.recv().await {
+                let received = tokio::select! {
+                    _ = stopped.cancelled() => break,
+                    e = events.recv() => e,
+                };
+                let event = match received {
                     Ok(e) => e,
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
                         warn!(missed = n, "notifications missed events");
@@ -117,7 +126,13 @@ impl Notifier {
                 }
             }
         });
-        Notifier { statuses }
+        // the queues close with this task, and the workers end after delivering what they hold
+        Notifier { statuses, stop }
+    }
+
+    /// Stops taking events (settings changed: a new notifier replaces this one).
+    pub fn stop(&self) {
+        self.stop.cancel();
     }
 
     /// Delivery counts of every channel.

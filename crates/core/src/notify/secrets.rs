@@ -1,0 +1,130 @@
+//! Where notification secrets live: the OS keyring (Secret Service, Keychain, Credential
+//! Manager) when it works, else a file readable only by the user (0600) in the config
+//! directory, as on headless machines without a keyring service.
+
+use std::{collections::BTreeMap, path::PathBuf};
+
+use crate::secret::Secret;
+
+const SERVICE: &str = "dev.rcmd.app";
+
+/// Where a secret was stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stored {
+    Keyring,
+    File,
+}
+
+/// Failures storing a secret (never containing it).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot store the secret {key}: {reason}")]
+pub struct SecretStoreError {
+    pub key: String,
+    pub reason: String,
+}
+
+/// Named secrets ("telegram.token", "email.password", "webhook.header.Authorization").
+#[derive(Clone, Debug)]
+pub struct SecretStore {
+    fallback: PathBuf,
+    use_keyring: bool,
+}
+
+impl SecretStore {
+    /// `fallback` is the file used when the keyring is unavailable.
+    pub fn new(fallback: PathBuf) -> Self {
+        SecretStore { fallback, use_keyring: true }
+    }
+
+    /// A store that only uses the file (tests).
+    pub fn file_only(fallback: PathBuf) -> Self {
+        SecretStore { fallback, use_keyring: false }
+    }
+
+    pub fn get(&self, key: &str) -> Option<Secret> {
+        if self.use_keyring {
+            if let Ok(pw) = keyring::Entry::new(SERVICE, key).and_then(|e| e.get_password()) {
+                return Some(Secret::new(pw));
+            }
+        }
+        self.read_file().remove(key).map(Secret::new)
+    }
+
+    /// Stores (`Some`) or deletes (`None`) a secret.
+    pub fn set(&self, key: &str, value: Option<&Secret>) -> Result<Stored, SecretStoreError> {
+        if self.use_keyring {
+            let done = keyring::Entry::new(SERVICE, key).and_then(|e| match value {
+                Some(v) => e.set_password(v.expose()),
+                None => match e.delete_credential() {
+                    Err(keyring::Error::NoEntry) => Ok(()),
+                    other => other,
+                },
+            });
+            match done {
+                Ok(()) => {
+                    // a copy left in the file by an earlier fallback must not outlive it
+                    let mut file = self.read_file();
+                    if file.remove(key).is_some() {
+                        self.write_file(&file, key)?;
+                    }
+                    return Ok(Stored::Keyring);
+                }
+                Err(e) => tracing::info!(key, reason = %e, "keyring unavailable; using the private file"),
+            }
+        }
+        let mut file = self.read_file();
+        match value {
+            Some(v) => file.insert(key.to_owned(), v.expose().to_owned()),
+            None => file.remove(key),
+        };
+        self.write_file(&file, key)?;
+        Ok(Stored::File)
+    }
+
+    fn read_file(&self) -> BTreeMap<String, String> {
+        std::fs::read(&self.fallback).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+    }
+
+    fn write_file(&self, map: &BTreeMap<String, String>, key: &str) -> Result<(), SecretStoreError> {
+        let err = |e: std::io::Error| SecretStoreError { key: key.to_owned(), reason: e.to_string() };
+        if let Some(dir) = self.fallback.parent() {
+            std::fs::create_dir_all(dir).map_err(err)?;
+        }
+        let bytes = serde_json::to_vec(map).map_err(|e| err(std::io::Error::other(e)))?;
+        let tmp = self.fallback.with_extension("tmp");
+        {
+            use std::io::Write;
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+            let mut f = opts.open(&tmp).map_err(err)?;
+            f.write_all(&bytes).map_err(err)?;
+            f.sync_all().map_err(err)?;
+        }
+        std::fs::rename(&tmp, &self.fallback).map_err(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn file_fallback_round_trip_is_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SecretStore::file_only(dir.path().join("secrets.json"));
+        assert!(store.get("telegram.token").is_none());
+        assert_eq!(store.set("telegram.token", Some(&Secret::new("t0k3n"))).unwrap(), Stored::File);
+        assert_eq!(store.get("telegram.token").unwrap().expose(), "t0k3n");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("secrets.json")).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        store.set("telegram.token", None).unwrap();
+        assert!(store.get("telegram.token").is_none());
+    }
+}

@@ -1,0 +1,154 @@
+//! Notification settings as saved in the settings file (no secrets: those are in the
+//! [`SecretStore`]), and the channels they describe.
+
+use std::{collections::HashSet, sync::Arc};
+
+use serde::{Deserialize, Serialize};
+
+use super::{
+    desktop::Desktop,
+    email::{Email, EmailConfig, SmtpSecurity},
+    message::{Lang, NotifyKind},
+    secrets::SecretStore,
+    telegram::{Telegram, TelegramConfig, TELEGRAM_API},
+    webhook::{Webhook, WebhookConfig},
+    ChannelSpec,
+};
+
+pub const KEY_TELEGRAM_TOKEN: &str = "telegram.token";
+pub const KEY_EMAIL_PASSWORD: &str = "email.password";
+pub const KEY_WEBHOOK_HEADER: &str = "webhook.header";
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NotifySettings {
+    pub lang: Lang,
+    pub desktop: ChannelToggle,
+    pub webhook: WebhookSettings,
+    pub telegram: TelegramSettings,
+    pub email: EmailSettings,
+}
+
+impl Default for NotifySettings {
+    fn default() -> Self {
+        NotifySettings {
+            lang: Lang::En,
+            desktop: ChannelToggle { enabled: true, only_problems: false },
+            webhook: WebhookSettings::default(),
+            telegram: TelegramSettings::default(),
+            email: EmailSettings::default(),
+        }
+    }
+}
+
+/// On/off and which events.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ChannelToggle {
+    pub enabled: bool,
+    /// Only failures, errors, offline remotes and a failed rclone; else every event.
+    pub only_problems: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WebhookSettings {
+    #[serde(flatten)]
+    pub toggle: ChannelToggle,
+    pub url: String,
+    /// Name of the extra header whose value is a secret (e.g. `Authorization`); empty: none.
+    pub header_name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TelegramSettings {
+    #[serde(flatten)]
+    pub toggle: ChannelToggle,
+    pub api_base: String,
+    pub chat_id: String,
+}
+
+impl Default for TelegramSettings {
+    fn default() -> Self {
+        TelegramSettings { toggle: ChannelToggle::default(), api_base: TELEGRAM_API.into(), chat_id: String::new() }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EmailSettings {
+    #[serde(flatten)]
+    pub toggle: ChannelToggle,
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    pub user: String,
+    pub from: String,
+    /// Comma-separated recipients.
+    pub to: String,
+}
+
+impl Default for EmailSettings {
+    fn default() -> Self {
+        EmailSettings {
+            toggle: ChannelToggle::default(),
+            host: String::new(),
+            port: 587,
+            security: SmtpSecurity::StartTls,
+            user: String::new(),
+            from: String::new(),
+            to: String::new(),
+        }
+    }
+}
+
+/// The events of the "only problems" filter.
+pub fn problems() -> HashSet<NotifyKind> {
+    [NotifyKind::BatchCompletedWithErrors, NotifyKind::BatchFailed, NotifyKind::RemoteOffline, NotifyKind::SidecarFailed]
+        .into()
+}
+
+fn filter(t: &ChannelToggle) -> HashSet<NotifyKind> {
+    if t.only_problems { problems() } else { HashSet::new() }
+}
+
+impl NotifySettings {
+    /// The channel named `name` ("desktop", "webhook", "telegram", "email"), enabled or not.
+    pub fn channel(&self, name: &str, secrets: &SecretStore) -> Option<Arc<dyn super::Channel>> {
+        Some(match name {
+            "desktop" => Arc::new(Desktop),
+            "webhook" => {
+                let headers = match (self.webhook.header_name.trim(), secrets.get(KEY_WEBHOOK_HEADER)) {
+                    ("", _) | (_, None) => vec![],
+                    (name, Some(v)) => vec![(name.to_owned(), v)],
+                };
+                Arc::new(Webhook::new(WebhookConfig { url: self.webhook.url.clone(), headers }))
+            }
+            "telegram" => Arc::new(Telegram::new(TelegramConfig {
+                api_base: self.telegram.api_base.clone(),
+                token: secrets.get(KEY_TELEGRAM_TOKEN),
+                chat_id: self.telegram.chat_id.clone(),
+            })),
+            "email" => Arc::new(Email::new(EmailConfig {
+                host: self.email.host.clone(),
+                port: self.email.port,
+                security: self.email.security,
+                user: Some(self.email.user.clone()).filter(|u| !u.is_empty()),
+                password: secrets.get(KEY_EMAIL_PASSWORD),
+                from: self.email.from.clone(),
+                to: self.email.to.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+            })),
+            _ => return None,
+        })
+    }
+
+    /// The enabled channels with their filters.
+    pub fn channels(&self, secrets: &SecretStore) -> Vec<ChannelSpec> {
+        [("desktop", &self.desktop), ("webhook", &self.webhook.toggle), ("telegram", &self.telegram.toggle), ("email", &self.email.toggle)]
+            .into_iter()
+            .filter(|(_, t)| t.enabled)
+            .filter_map(|(name, t)| Some(ChannelSpec { channel: self.channel(name, secrets)?, events: filter(t) }))
+            .collect()
+    }
+}

@@ -1,0 +1,95 @@
+//! Notification settings, "send test" and delivery status.
+
+use rcmd_core::{
+    notify::{
+        send_test,
+        settings::{NotifySettings, KEY_EMAIL_PASSWORD, KEY_TELEGRAM_TOKEN, KEY_WEBHOOK_HEADER},
+        ChannelStatus,
+    },
+    secret::Secret,
+    settings::Settings,
+    types::IpcErrorKind,
+};
+use serde::{Deserialize, Serialize};
+use tauri::State;
+
+use crate::{error::CmdResult, state::AppState, CmdError};
+
+/// Settings as the page sees them: secrets only say whether they are set.
+#[derive(Serialize)]
+pub struct NotifyView {
+    pub settings: NotifySettings,
+    pub telegram_token_set: bool,
+    pub email_password_set: bool,
+    pub webhook_header_set: bool,
+}
+
+/// New secret values: `None` keeps the stored one, an empty string deletes it.
+#[derive(Deserialize, Default)]
+pub struct NewSecrets {
+    pub telegram_token: Option<String>,
+    pub email_password: Option<String>,
+    pub webhook_header: Option<String>,
+}
+
+fn internal(e: impl std::fmt::Display) -> CmdError {
+    CmdError::new(IpcErrorKind::Internal, e.to_string())
+}
+
+#[tauri::command]
+pub fn notify_settings(state: State<'_, AppState>) -> NotifyView {
+    let settings = Settings::load(&state.settings_path).unwrap_or_default().notifications;
+    let s = &state.notifications.secrets;
+    NotifyView {
+        settings,
+        telegram_token_set: s.get(KEY_TELEGRAM_TOKEN).is_some(),
+        email_password_set: s.get(KEY_EMAIL_PASSWORD).is_some(),
+        webhook_header_set: s.get(KEY_WEBHOOK_HEADER).is_some(),
+    }
+}
+
+/// Saves the settings and secrets, and restarts delivery with them.
+#[tauri::command]
+pub async fn save_notify_settings(state: State<'_, AppState>, settings: NotifySettings, secrets: NewSecrets) -> CmdResult<()> {
+    if settings.webhook.toggle.enabled && !settings.webhook.url.starts_with("http") {
+        return Err(CmdError::new(IpcErrorKind::InvalidInput, "the webhook URL must start with http:// or https://"));
+    }
+    let store = &state.notifications.secrets;
+    for (key, value) in [
+        (KEY_TELEGRAM_TOKEN, secrets.telegram_token),
+        (KEY_EMAIL_PASSWORD, secrets.email_password),
+        (KEY_WEBHOOK_HEADER, secrets.webhook_header),
+    ] {
+        if let Some(v) = value {
+            let v = v.trim().to_owned();
+            store.set(key, (!v.is_empty()).then(|| Secret::new(v)).as_ref()).map_err(internal)?;
+        }
+    }
+    let mut all = Settings::load(&state.settings_path).unwrap_or_default();
+    all.notifications = settings.clone();
+    all.save(&state.settings_path).map_err(internal)?;
+    state.notifications.apply(&settings);
+    Ok(())
+}
+
+/// Sends a test message through one channel with the saved settings; the error says why not.
+#[tauri::command]
+pub async fn notify_test(state: State<'_, AppState>, channel: String) -> CmdResult<()> {
+    let settings = Settings::load(&state.settings_path).unwrap_or_default().notifications;
+    let ch = settings
+        .channel(&channel, &state.notifications.secrets)
+        .ok_or_else(|| CmdError::new(IpcErrorKind::InvalidInput, format!("no channel {channel:?}")))?;
+    send_test(ch.as_ref(), settings.lang).await.map_err(|e| CmdError::new(IpcErrorKind::Internal, e.to_string()))
+}
+
+#[derive(Serialize)]
+pub struct ChannelStatusView {
+    pub channel: &'static str,
+    #[serde(flatten)]
+    pub status: ChannelStatus,
+}
+
+#[tauri::command]
+pub fn notify_status(state: State<'_, AppState>) -> Vec<ChannelStatusView> {
+    state.notifications.statuses().into_iter().map(|(channel, status)| ChannelStatusView { channel, status }).collect()
+}
