@@ -64,8 +64,6 @@ type Body = BoxBody<Bytes, std::io::Error>;
 
 impl FaultProxy {
     pub async fn start(upstream: SocketAddr) -> FaultProxy {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
         let state = Arc::new(State {
             upstream: Mutex::new(upstream),
             default: Mutex::new(Fault::Pass),
@@ -78,16 +76,14 @@ impl FaultProxy {
             client: reqwest::Client::builder().no_proxy().build().unwrap(),
         });
         let st = state.clone();
-        tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else { break };
-                let st = st.clone();
-                tokio::spawn(async move {
-                    let svc = service_fn(move |req| handle(st.clone(), req));
-                    let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
-                });
+        let addr = super::serve_loopback(move |stream| {
+            let st = st.clone();
+            async move {
+                let svc = service_fn(move |req| handle(st.clone(), req));
+                let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
             }
-        });
+        })
+        .await;
         FaultProxy { addr, state }
     }
 

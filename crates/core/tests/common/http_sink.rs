@@ -52,19 +52,16 @@ pub struct Sink {
 
 impl Sink {
     pub async fn start() -> Sink {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
         let state = Arc::new(State::default());
         let st = state.clone();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let st = st.clone();
-                tokio::spawn(async move {
-                    let svc = service_fn(move |req| handle(st.clone(), req));
-                    let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
-                });
+        let addr = super::serve_loopback(move |stream| {
+            let st = st.clone();
+            async move {
+                let svc = service_fn(move |req| handle(st.clone(), req));
+                let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
             }
-        });
+        })
+        .await;
         Sink { addr, state }
     }
 

@@ -84,6 +84,23 @@ pub fn alive(pid: u32) -> bool {
     }
 }
 
+/// Binds a free loopback port and runs `session` for every connection in the background;
+/// the test servers (fault proxy, HTTP sink, SMTP) are built on it.
+pub async fn serve_loopback<F, Fut>(session: F) -> std::net::SocketAddr
+where
+    F: Fn(tokio::net::TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(session(stream));
+        }
+    });
+    addr
+}
+
 pub fn kill9(pid: u32) {
     let ok = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status().unwrap();
     assert!(ok.success(), "kill -9 {pid}");

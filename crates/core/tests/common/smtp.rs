@@ -34,15 +34,9 @@ pub struct SmtpServer {
 
 impl SmtpServer {
     pub async fn start() -> SmtpServer {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
         let state = Arc::new(State::default());
         let st = state.clone();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(session(stream, st.clone()));
-            }
-        });
+        let addr = super::serve_loopback(move |stream| session(stream, st.clone())).await;
         SmtpServer { addr, state }
     }
 
