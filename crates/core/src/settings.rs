@@ -42,6 +42,15 @@ impl Settings {
         }
     }
 
+    /// Loads `path` (defaults when it is missing or unreadable), applies `change`, saves it
+    /// atomically and returns the result.
+    pub fn update(path: &Path, change: impl FnOnce(&mut Settings)) -> Result<Settings, SettingsError> {
+        let mut settings = Settings::load(path).unwrap_or_default();
+        change(&mut settings);
+        settings.save(path)?;
+        Ok(settings)
+    }
+
     /// Writes `path` atomically (temp file, fsync, rename), so a crash or a full disk never
     /// leaves a half-written file in place of the old one.
     pub fn save(&self, path: &Path) -> Result<(), SettingsError> {
@@ -79,6 +88,16 @@ mod tests {
         s.save(&path).unwrap();
         assert_eq!(Settings::load(&path).unwrap(), s);
         assert!(!path.with_extension("json.tmp").exists());
+    }
+
+    #[test]
+    fn update_changes_one_field_and_keeps_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        Settings::update(&path, |s| s.rclone_config = Some("/a.conf".into())).unwrap();
+        let s = Settings::update(&path, |s| s.auto_resume_batches = true).unwrap();
+        assert_eq!(s.rclone_config, Some("/a.conf".into()));
+        assert_eq!(Settings::load(&path).unwrap(), s);
     }
 
     #[test]

@@ -22,9 +22,9 @@ pub fn app_snapshot(state: State<'_, AppState>) -> AppSnapshot {
 /// Whether interrupted batches resume by themselves when the app starts.
 #[tauri::command]
 pub fn set_auto_resume(state: State<'_, AppState>, on: bool) -> CmdResult<()> {
-    let mut settings = Settings::load(&state.settings_path).unwrap_or_default();
-    settings.auto_resume_batches = on;
-    settings.save(&state.settings_path).map_err(|e| CmdError::new(IpcErrorKind::Internal, e.to_string()))
+    Settings::update(&state.settings_path, |s| s.auto_resume_batches = on)
+        .map(|_| ())
+        .map_err(|e| CmdError::new(IpcErrorKind::Internal, e.to_string()))
 }
 
 /// Starts a fresh rclone (also after the supervisor gave up).
@@ -46,10 +46,7 @@ pub fn set_rclone_config(state: State<'_, AppState>, path: Option<String>) -> Cm
             ));
         }
     }
-    let mut settings = Settings::load(&state.settings_path).unwrap_or_default();
-    settings.rclone_config = path.clone();
-    settings
-        .save(&state.settings_path)
+    Settings::update(&state.settings_path, |s| s.rclone_config = path.clone())
         .map_err(|e| CmdError::new(IpcErrorKind::Internal, e.to_string()))?;
     state.supervisor.set_rclone_config(path);
     Ok(())

@@ -65,9 +65,7 @@ pub async fn save_notify_settings(state: State<'_, AppState>, settings: NotifySe
             store.set(key, (!v.is_empty()).then(|| Secret::new(v)).as_ref()).map_err(internal)?;
         }
     }
-    let mut all = Settings::load(&state.settings_path).unwrap_or_default();
-    all.notifications = settings.clone();
-    all.save(&state.settings_path).map_err(internal)?;
+    Settings::update(&state.settings_path, |s| s.notifications = settings.clone()).map_err(internal)?;
     state.notifications.apply(&settings);
     Ok(())
 }

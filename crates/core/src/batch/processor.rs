@@ -163,7 +163,7 @@ impl Processor {
                 }
             }
             self.store.checkpoint(id, &chunk.outcomes).await.map_err(store_err)?;
-            self.report_progress(id, &progress, 0.0).await;
+            self.report_progress(id, &progress).await;
             if let Some(reason) = chunk.pause {
                 return self.finish(id, Some(BatchStatus::Paused), Some(&reason)).await;
             }
@@ -376,13 +376,12 @@ impl Processor {
         Ok(items
             .iter()
             .map(|item| {
+                let at_destination = || verify::matches(item, at_dst.as_ref().and_then(|m| m.get(&item.path)), precision);
+                let gone_from_source = || !at_src.as_ref().is_some_and(|m| m.contains_key(&item.path));
                 let done = match kind {
-                    BatchKind::Copy => verify::matches(item, at_dst.as_ref().and_then(|m| m.get(&item.path)), precision),
-                    BatchKind::Move => {
-                        verify::matches(item, at_dst.as_ref().and_then(|m| m.get(&item.path)), precision)
-                            && !at_src.as_ref().is_some_and(|m| m.contains_key(&item.path))
-                    }
-                    BatchKind::Delete => !at_src.as_ref().is_some_and(|m| m.contains_key(&item.path)),
+                    BatchKind::Copy => at_destination(),
+                    BatchKind::Move => at_destination() && gone_from_source(),
+                    BatchKind::Delete => gone_from_source(),
                 };
                 let outcome = match (done, failure) {
                     (true, _) => ItemOutcome::Done,
@@ -423,7 +422,8 @@ impl Processor {
         Ok(())
     }
 
-    async fn report_progress(&self, id: i64, progress: &Progress, speed: f64) {
+    /// Counts after a checkpoint (no transfer speed: between chunks nothing moves).
+    async fn report_progress(&self, id: i64, progress: &Progress) {
         if let Ok(b) = self.store.batch(id).await {
             let c = b.counts;
             progress(BatchProgress {
@@ -433,7 +433,7 @@ impl Processor {
                 items_total: c.total(),
                 bytes_done: c.bytes_done,
                 bytes_total: c.bytes_total,
-                speed,
+                speed: 0.0,
                 eta_s: None,
             });
         }

@@ -9,29 +9,17 @@ use serde_json::json;
 use super::store::ItemRow;
 use crate::{
     path::RemotePath,
-    rc::{wire::ListReply, RcClient, RcError},
+    rc::{RcClient, RcError},
 };
 
-/// Size and modification time of every file under `root`, keyed by path relative to it.
-/// A missing root is an empty map.
+/// Size and modification time of every file under `root`, keyed by path relative to it
+/// (the same listing as planning uses). A missing root is an empty map.
 pub async fn listing(rc: &RcClient, root: &RemotePath) -> Result<HashMap<String, (i64, String)>, RcError> {
-    let reply: Result<ListReply, RcError> = rc
-        .call(
-            "operations/list",
-            &json!({ "fs": root.remote.fs(), "remote": root.path(), "opt": { "recurse": true, "filesOnly": true, "noMimeType": true } }),
-        )
-        .await;
-    let reply = match reply {
-        Ok(r) => r,
-        Err(e) if crate::resilience::classify::is_not_found(&e) => return Ok(HashMap::new()),
-        Err(e) => return Err(e),
-    };
-    let prefix = if root.path().is_empty() { String::new() } else { format!("{}/", root.path()) };
-    Ok(reply
-        .list
-        .into_iter()
-        .map(|i| (i.path.strip_prefix(&prefix).unwrap_or(&i.path).to_owned(), (i.size, i.mod_time)))
-        .collect())
+    match super::plan::expand(rc, root).await {
+        Ok(items) => Ok(items.into_iter().map(|i| (i.path, (i.size, i.mod_time))).collect()),
+        Err(e) if crate::resilience::classify::is_not_found(&e) => Ok(HashMap::new()),
+        Err(e) => Err(e),
+    }
 }
 
 /// How precisely `root`'s backend keeps modification times (`operations/fsinfo`
