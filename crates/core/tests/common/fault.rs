@@ -19,8 +19,7 @@ use std::{
 
 use bytes::Bytes;
 use http_body_util::{combinators::BoxBody, BodyExt, Full, StreamBody};
-use hyper::{body::Frame, server::conn::http1, service::service_fn, Request, Response};
-use hyper_util::rt::TokioIo;
+use hyper::{body::Frame, Request, Response};
 
 /// What the proxy does with one request.
 #[derive(Clone, Debug, PartialEq)]
@@ -76,14 +75,7 @@ impl FaultProxy {
             client: reqwest::Client::builder().no_proxy().build().unwrap(),
         });
         let st = state.clone();
-        let addr = super::serve_loopback(move |stream| {
-            let st = st.clone();
-            async move {
-                let svc = service_fn(move |req| handle(st.clone(), req));
-                let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
-            }
-        })
-        .await;
+        let addr = super::serve_http(move |req| handle(st.clone(), req)).await;
         FaultProxy { addr, state }
     }
 

@@ -13,8 +13,7 @@ use std::{
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use hyper::{server::conn::http1, service::service_fn, Request, Response};
-use hyper_util::rt::TokioIo;
+use hyper::{Request, Response};
 
 #[derive(Clone, Debug)]
 pub struct Recorded {
@@ -54,14 +53,7 @@ impl Sink {
     pub async fn start() -> Sink {
         let state = Arc::new(State::default());
         let st = state.clone();
-        let addr = super::serve_loopback(move |stream| {
-            let st = st.clone();
-            async move {
-                let svc = service_fn(move |req| handle(st.clone(), req));
-                let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
-            }
-        })
-        .await;
+        let addr = super::serve_http(move |req| handle(st.clone(), req)).await;
         Sink { addr, state }
     }
 

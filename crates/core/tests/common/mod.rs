@@ -101,6 +101,27 @@ where
     addr
 }
 
+/// An HTTP/1 server on a free loopback port: every request goes to `handle`.
+pub async fn serve_http<H, Fut, B>(handle: H) -> std::net::SocketAddr
+where
+    H: Fn(hyper::Request<hyper::body::Incoming>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<hyper::Response<B>, std::io::Error>> + Send + 'static,
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    serve_loopback(move |stream| {
+        let handle = handle.clone();
+        async move {
+            let svc = hyper::service::service_fn(handle);
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
+                .await;
+        }
+    })
+    .await
+}
+
 pub fn kill9(pid: u32) {
     let ok = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status().unwrap();
     assert!(ok.success(), "kill -9 {pid}");
