@@ -5,25 +5,21 @@
 
 mod batches;
 mod bridge;
-pub mod cli;
 mod commands;
 mod error;
 mod logging;
 mod notifications;
-pub mod paths;
 mod sidecar;
+mod startup_error;
 mod state;
 
 use std::time::Duration;
 
-use std::sync::Arc;
-
 use rcmd_core::{
-    batch::{Processor, ProcessorConfig, Store},
-    events::EventBus,
-    resilience::layer::{ResilienceConfig, Resilient},
+    engine::{Engine, EngineConfig},
+    paths,
     settings::Settings,
-    sidecar::{SidecarConfig, Supervisor},
+    sidecar::SidecarConfig,
 };
 use tauri::{Manager, RunEvent};
 
@@ -32,7 +28,7 @@ use state::AppState;
 
 /// Builds and runs the app until it exits.
 pub fn run() {
-    logging::init();
+    let _log_guard = logging::init();
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "RCMD starting");
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_shell::init())
@@ -66,34 +62,38 @@ pub fn run() {
         .setup(|app| {
             let handle = app.handle().clone();
             let settings_path = app.path().app_config_dir()?.join("settings.json");
-            let settings = Settings::load(&settings_path).unwrap_or_else(|e| {
-                // keep the user's file untouched; run with defaults and say why
-                tracing::warn!(error = %e, "using default settings");
-                Settings::default()
-            });
-            let config = SidecarConfig { rclone_config: settings.rclone_config.clone(), ..Default::default() };
-            let bus = EventBus::default();
+            let (settings, settings_problem) = Settings::load_or_recover(&settings_path);
+            let sidecar = SidecarConfig { rclone_config: settings.rclone_config.clone(), ..Default::default() };
             let launcher = sidecar::ShellLauncher::new(handle.clone());
-            // Supervisor::start spawns on the Tauri (tokio) runtime.
-            let supervisor = tauri::async_runtime::block_on(async {
-                Supervisor::start(launcher, config, bus.clone())
-            });
-            let rc = Arc::new(Resilient::new(Arc::new(supervisor.clone()), ResilienceConfig::default(), bus.clone()));
-            bridge::spawn(handle.clone(), &bus, supervisor.clone());
             // the batch database is shared with `rcmd batch` (same path)
-            let store = tauri::async_runtime::block_on(Store::open(&paths::batch_db()))?;
-            let mut processor = Processor::new(store.clone(), rc.clone(), ProcessorConfig::new(paths::data_dir().join("work")));
-            processor.bus = Some(bus.clone());
+            let engine = tauri::async_runtime::block_on(Engine::start(launcher, EngineConfig::new(paths::data_dir(), sidecar)));
+            let engine = match engine {
+                Ok(e) => e,
+                Err(e) => {
+                    // a locked or corrupt database, a full disk: say it in a window, not only on stderr
+                    tracing::error!(error = %e, "cannot start the engine");
+                    startup_error::show(&handle, &e.to_string());
+                    return Ok(());
+                }
+            };
+            bridge::spawn(handle.clone(), &engine.bus, engine.supervisor.clone());
             let secrets = rcmd_core::notify::secrets::SecretStore::new(paths::config_dir().join("secrets.json"));
-            let notifications = notifications::Notifications::new(secrets, bus.clone());
+            let notifications = notifications::Notifications::new(secrets, engine.bus.clone());
             let n2 = notifications.clone();
             let notify_settings = settings.notifications.clone();
             tauri::async_runtime::block_on(async move { n2.apply(&notify_settings) });
-            let batches = batches::Batches::new(store, processor, handle.clone());
-            let batches2 = batches.clone();
+            let batches = batches::Batches::new(engine.processor.clone(), handle.clone());
+            let runner = batches.runner.clone();
             // after setup: the supervisor must be running for a resumed batch
-            tauri::async_runtime::spawn(async move { batches2.recover_interrupted(settings.auto_resume_batches).await });
-            app.manage(AppState { supervisor, rc, settings_path, batches, notifications });
+            tauri::async_runtime::spawn(async move { runner.recover_interrupted(settings.auto_resume_batches).await });
+            app.manage(AppState {
+                supervisor: engine.supervisor.clone(),
+                rc: engine.rc.clone(),
+                settings_path,
+                settings_problem: settings_problem.map(|e| e.to_string()),
+                batches,
+                notifications,
+            });
             #[cfg(unix)]
             exit_on_signals(handle);
             Ok(())
@@ -106,7 +106,9 @@ pub fn run() {
 
     app.run(|app, event| {
         if let RunEvent::Exit = event {
-            let supervisor = app.state::<AppState>().supervisor.clone();
+            // no engine when start-up failed: nothing to stop
+            let Some(state) = app.try_state::<AppState>() else { return };
+            let supervisor = state.supervisor.clone();
             // core/quit, then kill: no rclone is left behind
             let stopped = tauri::async_runtime::block_on(async {
                 tokio::time::timeout(Duration::from_secs(8), supervisor.shutdown()).await

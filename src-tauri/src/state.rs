@@ -11,6 +11,8 @@ pub struct AppState {
     /// Every RC call of the app goes through this layer.
     pub rc: Arc<Resilient>,
     pub settings_path: PathBuf,
+    /// Why the settings file could not be used at start (it was kept aside as `.bak`).
+    pub settings_problem: Option<String>,
     pub batches: Batches,
     pub notifications: Notifications,
 }

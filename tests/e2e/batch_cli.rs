@@ -33,8 +33,18 @@ impl Setup {
         Setup { dir }
     }
 
+    /// `rcmd batch <args>` through the app binary (forwarded to the command line).
     fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(app_binary().unwrap());
+        self.command(app_binary().unwrap(), args)
+    }
+
+    /// `rcmd-cli batch <args>`, the headless binary.
+    fn cli(&self, args: &[&str]) -> Command {
+        self.command(cli_binary().unwrap(), args)
+    }
+
+    fn command(&self, binary: PathBuf, args: &[&str]) -> Command {
+        let mut c = Command::new(binary);
         c.arg("batch").args(args);
         c.env("RCLONE_CONFIG", self.dir.path().join("rclone.conf"))
             .env("RCMD_DATA_DIR", self.dir.path().join("home"))
@@ -132,5 +142,59 @@ fn batch_resumes_exactly_after_the_app_is_killed() -> Result<()> {
     ensure!(report["batch"]["counts"]["done"] == files, "{report}");
     ensure!(report["failed"].as_array().is_some_and(|f| f.is_empty()), "{report}");
     eprintln!("3 app kills: {} items were handed to rclone more than once (in flight at a kill)", report["retried"]);
+    Ok(())
+}
+
+/// One runner per batch across processes: while `rcmd-cli` runs a batch, a second process is
+/// refused with a message naming the first (host and pid); after the first is SIGKILLed its
+/// lease goes stale and the second takes the batch over and finishes it.
+#[test]
+#[ignore = "needs the built app: run scripts/test.sh"]
+fn a_second_process_cannot_run_the_same_batch() -> Result<()> {
+    let s = Setup::new(400);
+    let cli = |args: &[&str]| {
+        let mut c = s.cli(args);
+        c.env("RCMD_LEASE_TIMEOUT", "4");
+        c
+    };
+    let mut first = cli(&["copy", "t:src", "t:dst"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn()?;
+    wait_until(Duration::from_secs(60), "the first run to copy files", || {
+        (complete_files(&s.src(), &s.dst()).len() >= 20).then_some(())
+    })?;
+    let out = cli(&["resume", "1"]).output()?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    ensure!(out.status.code() == Some(1), "second runner: {:?}\n{err}", out.status);
+    ensure!(err.contains("already running in another process") && err.contains(&format!("pid {}", first.id())), "{err}");
+    let rclones = children_named(first.id(), "rcmd-rclone");
+
+    signal(first.id(), "KILL");
+    first.wait()?;
+    for pid in rclones {
+        wait_until(Duration::from_secs(10), "rclone to exit", || (!alive(pid)).then_some(()))?;
+    }
+    // the dead runner's lease is live until its timeout: still refused right away
+    let early = cli(&["resume", "1"]).output()?;
+    ensure!(early.status.code() == Some(1), "taken over before the lease expired: {:?}", early.status);
+    std::thread::sleep(Duration::from_secs(5));
+    let out = cli(&["resume", "1"]).output()?;
+    ensure!(out.status.code() == Some(0), "takeover: {:?}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+    ensure!(complete_files(&s.src(), &s.dst()).len() == 400, "destination incomplete");
+    Ok(())
+}
+
+/// The command line links no GUI library: a server or cron job needs no desktop stack.
+#[test]
+#[ignore = "needs the built app: run scripts/test.sh"]
+fn the_command_line_links_no_gui_library() -> Result<()> {
+    let out = Command::new("ldd").arg(cli_binary()?).output()?;
+    let libs = String::from_utf8_lossy(&out.stdout);
+    eprintln!("ldd rcmd-cli:\n{libs}");
+    ensure!(out.status.success(), "ldd failed");
+    for gui in ["webkit", "gtk", "gdk", "javascriptcore", "soup", "cairo", "pango", "X11", "wayland"] {
+        ensure!(!libs.to_lowercase().contains(&gui.to_lowercase()), "rcmd-cli links {gui}:\n{libs}");
+    }
+    // the app binary, for contrast, does link WebKitGTK (the check can fail)
+    let app = String::from_utf8_lossy(&Command::new("ldd").arg(app_binary()?).output()?.stdout).to_lowercase();
+    ensure!(app.contains("webkit"), "the app does not link WebKitGTK? {app}");
     Ok(())
 }

@@ -43,6 +43,12 @@ pub fn app_binary() -> Result<PathBuf> {
     path.canonicalize().with_context(|| format!("app not built at {}: cargo build -p rcmd", path.display()))
 }
 
+/// The headless command line: `<target dir>/debug/rcmd-cli` (next to the app).
+pub fn cli_binary() -> Result<PathBuf> {
+    let path = app_binary()?.with_file_name("rcmd-cli");
+    path.canonicalize().with_context(|| format!("command line not built at {}: cargo build -p rcmd-cli", path.display()))
+}
+
 /// Sends `signal` (e.g. "TERM", "KILL") to `pid`.
 pub fn signal(pid: u32, signal: &str) {
     let _ = Command::new("kill").args([&format!("-{signal}"), &pid.to_string()]).status();

@@ -72,6 +72,15 @@ pub fn connect(ctx: Ctx) {
                 ctx.rclone_config.set(snap.rclone_config);
                 ctx.auto_resume.set(snap.auto_resume_batches);
                 ctx.sidecar.set(Some(snap.sidecar));
+                // a start-up failure (database locked or corrupt, disk full) or settings kept
+                // aside are said in the window, not only in the log
+                if let Some(problem) = snap.startup_error.or(snap.settings_problem) {
+                    ctx.error.set(Some(rcmd_types::IpcError {
+                        kind: rcmd_types::IpcErrorKind::Internal,
+                        message: problem,
+                        failure: None,
+                    }));
+                }
             }
             Err(e) => ctx.error.set(Some(e)),
         }
@@ -198,7 +207,7 @@ pub fn create_batch(ctx: Ctx, kind: BatchKind, dst: String) {
     let Some(loc) = ctx.location.get_untracked() else { return };
     spawn_local(async move {
         let names = ctx.selected.get_untracked().into_iter().collect();
-        let args = CreateArgs { kind, src: format!("{}:{}", loc.remote, loc.path), dst: Some(dst), names };
+        let args = CreateArgs { kind, src: loc.spec(), dst: Some(dst), names };
         match ipc::invoke::<_, BatchInfo>("batch_create", &args).await {
             Ok(b) => {
                 ctx.batches.update(|m| {

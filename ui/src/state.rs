@@ -9,26 +9,69 @@ use rcmd_types::{BatchInfo, BatchProgress, BatchReport, BreakerSnapshot, FileEnt
 
 use crate::i18n::{Lang, Texts};
 
-/// The directory being browsed.
+/// The directory being browsed, as rclone reads `remote:path`: `path` is relative to the
+/// remote's root (`""` is the root: the login's home on sftp, rclone's working directory on
+/// local) or absolute with a leading slash (`"/"` is the filesystem root). No trailing slash.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Location {
     pub remote: String,
-    /// Relative to the remote's root, no leading or trailing slash; "" is the root.
     pub path: String,
 }
 
 impl Location {
+    /// The remote's root (`remote:`).
+    pub fn root(remote: &str) -> Location {
+        Location { remote: remote.to_owned(), path: String::new() }
+    }
+
+    /// The filesystem root (`remote:/`).
+    pub fn absolute_root(remote: &str) -> Location {
+        Location { remote: remote.to_owned(), path: "/".to_owned() }
+    }
+
     pub fn parent(&self) -> Option<Location> {
-        if self.path.is_empty() {
-            return None;
-        }
-        let parent = self.path.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
+        let parent = match self.path.as_str() {
+            "" | "/" => return None,
+            p => match p.rsplit_once('/') {
+                Some(("", _)) => "/",
+                Some((parent, _)) => parent,
+                None => "",
+            },
+        };
         Some(Location { remote: self.remote.clone(), path: parent.to_owned() })
     }
 
     pub fn child(&self, name: &str) -> Location {
-        let path = if self.path.is_empty() { name.to_owned() } else { format!("{}/{name}", self.path) };
+        let path = match self.path.as_str() {
+            "" => name.to_owned(),
+            "/" => format!("/{name}"),
+            p => format!("{p}/{name}"),
+        };
         Location { remote: self.remote.clone(), path }
+    }
+
+    /// `remote:path`, the string rclone and the batch commands take.
+    pub fn spec(&self) -> String {
+        format!("{}:{}", self.remote, self.path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Location;
+
+    #[test]
+    fn relative_and_absolute_navigation() {
+        let rel = Location::root("sftp").child("backup").child("2026");
+        assert_eq!(rel.spec(), "sftp:backup/2026");
+        assert_eq!(rel.parent().unwrap().spec(), "sftp:backup");
+        assert_eq!(rel.parent().unwrap().parent().unwrap().spec(), "sftp:");
+        assert!(Location::root("sftp").parent().is_none());
+        let abs = Location::absolute_root("sftp").child("backup").child("2026");
+        assert_eq!(abs.spec(), "sftp:/backup/2026");
+        assert_eq!(abs.parent().unwrap().spec(), "sftp:/backup");
+        assert_eq!(abs.parent().unwrap().parent().unwrap().spec(), "sftp:/");
+        assert!(Location::absolute_root("sftp").parent().is_none());
     }
 }
 

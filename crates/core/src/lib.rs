@@ -8,11 +8,14 @@
 //! This crate has no Tauri dependency: the shell adapts it.
 
 pub mod batch;
+pub mod engine;
 pub mod error;
 pub mod events;
+pub mod net;
 pub mod notify;
 pub mod ops;
 pub mod path;
+pub mod paths;
 pub mod rc;
 pub mod resilience;
 pub mod secret;

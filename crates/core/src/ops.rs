@@ -29,7 +29,7 @@ pub async fn list_remotes(rc: &RcClient) -> Result<Vec<String>, RcError> {
 #[instrument(skip_all, fields(dir = %dir), err(Display))]
 pub async fn list(rc: &RcClient, dir: &RemotePath) -> Result<Vec<FileEntry>, RcError> {
     let reply: ListReply = rc
-        .call("operations/list", &json!({ "fs": dir.remote.fs(), "remote": dir.path() }))
+        .call("operations/list", &json!({ "fs": dir.fs(), "remote": dir.path() }))
         .await?;
     let mut entries: Vec<FileEntry> = reply
         .list
@@ -66,7 +66,7 @@ pub async fn about(rc: &RcClient, remote: &RemoteName) -> Result<RemoteUsage, Rc
 #[instrument(skip_all, fields(dir = %dir), err(Display))]
 pub async fn mkdir(rc: &RcClient, dir: &RemotePath) -> Result<(), RcError> {
     let _: Value =
-        rc.call("operations/mkdir", &json!({ "fs": dir.remote.fs(), "remote": dir.path() })).await?;
+        rc.call("operations/mkdir", &json!({ "fs": dir.fs(), "remote": dir.path() })).await?;
     Ok(())
 }
 
@@ -74,7 +74,7 @@ pub async fn mkdir(rc: &RcClient, dir: &RemotePath) -> Result<(), RcError> {
 #[instrument(skip_all, fields(file = %file), err(Display))]
 pub async fn delete_file(rc: &RcClient, file: &RemotePath) -> Result<(), RcError> {
     let _: Value = rc
-        .call("operations/deletefile", &json!({ "fs": file.remote.fs(), "remote": file.path() }))
+        .call("operations/deletefile", &json!({ "fs": file.fs(), "remote": file.path() }))
         .await?;
     Ok(())
 }
@@ -91,12 +91,25 @@ pub async fn copy_file(
     cancel: &CancellationToken,
 ) -> Result<JobOutcome, RcError> {
     let mut params = Map::new();
-    params.insert("srcFs".into(), src.remote.fs().into());
+    params.insert("srcFs".into(), src.fs().into());
     params.insert("srcRemote".into(), src.path().into());
-    params.insert("dstFs".into(), dst.remote.fs().into());
+    params.insert("dstFs".into(), dst.fs().into());
     params.insert("dstRemote".into(), dst.path().into());
     let group = format!("rcmd/copy/{}", rand::random::<u64>());
     run_job(rc, "operations/copyfile", params, &group, watchdog, cancel, |_| {}).await
+}
+
+/// A cheap health check of the remote behind `file`: one `operations/stat` of that file
+/// (`filesOnly`: a single HEAD/stat, no listing). A missing file is an answer, so it passes.
+pub async fn probe(rc: &RcClient, file: &RemotePath) -> Result<(), RcError> {
+    let _: Value = rc
+        .call_with_timeout(
+            "operations/stat",
+            &json!({ "fs": file.fs(), "remote": file.path(), "opt": { "filesOnly": true } }),
+            Some(Duration::from_secs(15)),
+        )
+        .await?;
+    Ok(())
 }
 
 /// rclone's version. `core/version` is slow (it runs `lsb_release`): call it once, not per view.

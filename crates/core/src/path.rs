@@ -12,6 +12,10 @@ pub enum PathError {
     InvalidRemote { name: String },
     #[error("path {path:?} contains a NUL byte")]
     NulInPath { path: String },
+    /// One name per line in rclone's file lists cannot carry a raw control character; rclone
+    /// itself lists a newline in a name as `␊` (U+240A), which round-trips.
+    #[error("path {path:?} contains a control character (U+{code:04X}); rclone shows such characters as visible symbols such as ␊, use those")]
+    ControlInPath { path: String, code: u32 },
     #[error("path {path:?} contains a '..' segment; give a path below the remote's root")]
     ParentSegment { path: String },
     #[error("{name:?} is not in {folder}")]
@@ -57,27 +61,47 @@ impl fmt::Display for RemoteName {
     }
 }
 
-/// A path inside a remote: `remote:dir/file`. The path is relative to the remote's root,
-/// without leading or trailing slashes ("" is the root).
+/// A path inside a remote, meaning exactly what rclone means by the same string:
+/// `remote:dir/file` is relative to the remote's root (on sftp the login's home, on local
+/// rclone's working directory), `remote:/dir/file` is absolute. The two are different places
+/// on sftp, ftp and local remotes, so the leading slash is kept; trailing and doubled slashes
+/// are dropped.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RemotePath {
     pub remote: RemoteName,
+    absolute: bool,
+    /// Below the root (`remote:` or `remote:/`), no leading or trailing slash.
     path: String,
 }
 
 impl RemotePath {
-    /// Builds a path from a remote name and a slash-separated path. Leading, trailing and
-    /// doubled slashes are dropped; `..` segments and NUL bytes are rejected.
+    /// Builds a path from a remote name and a slash-separated path. A leading slash makes it
+    /// absolute; trailing, doubled and `.` segments are dropped; `..` segments, NUL bytes and
+    /// other control characters are rejected.
     pub fn new(remote: &str, path: &str) -> Result<Self, PathError> {
         let remote = RemoteName::parse(remote)?;
         if path.contains('\0') {
             return Err(PathError::NulInPath { path: path.replace('\0', "\\0") });
         }
+        if let Some(c) = path.chars().find(|c| c.is_control()) {
+            return Err(PathError::ControlInPath { path: path.escape_debug().to_string(), code: c as u32 });
+        }
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
         if segments.contains(&"..") {
             return Err(PathError::ParentSegment { path: path.to_owned() });
         }
-        Ok(RemotePath { remote, path: segments.join("/") })
+        Ok(RemotePath { remote, absolute: path.starts_with('/'), path: segments.join("/") })
+    }
+
+    /// Whether the path starts at the remote's filesystem root (`remote:/...`).
+    pub fn is_absolute(&self) -> bool {
+        self.absolute
+    }
+
+    /// The `fs` parameter for RC calls that take `fs` + `remote`: `name:` or `name:/`, so
+    /// that [`RemotePath::path`] is resolved where rclone resolves the full string.
+    pub fn fs(&self) -> String {
+        format!("{}:{}", self.remote, if self.absolute { "/" } else { "" })
     }
 
     /// Parses `remote:path`.
@@ -88,20 +112,27 @@ impl RemotePath {
         }
     }
 
-    /// The path below the remote's root ("" for the root).
+    /// The path below [`RemotePath::fs`] ("" for the root), without a leading slash.
     pub fn path(&self) -> &str {
         &self.path
     }
 
-    /// A child of this path.
+    /// The path as the user wrote it after `remote:` (with its leading slash when absolute).
+    pub fn spec_path(&self) -> String {
+        format!("{}{}", if self.absolute { "/" } else { "" }, self.path)
+    }
+
+    /// A child of this path (absolute when this one is).
     pub fn join(&self, name: &str) -> Result<Self, PathError> {
-        RemotePath::new(self.remote.as_str(), &format!("{}/{}", self.path, name))
+        let rel = name.trim_start_matches('/');
+        RemotePath::new(self.remote.as_str(), &format!("{}/{}", self.spec_path(), rel))
+            .map(|p| RemotePath { absolute: self.absolute, ..p })
     }
 }
 
 impl fmt::Display for RemotePath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.remote, self.path)
+        write!(f, "{}:{}", self.remote, self.spec_path())
     }
 }
 
@@ -122,7 +153,7 @@ mod tests {
 
     #[test]
     fn paths_are_normalised() {
-        let p = RemotePath::new("r", "/a//b/./c/").unwrap();
+        let p = RemotePath::new("r", "a//b/./c/").unwrap();
         assert_eq!(p.path(), "a/b/c");
         assert_eq!(p.to_string(), "r:a/b/c");
         assert_eq!(RemotePath::new("r", "").unwrap().path(), "");
@@ -130,9 +161,33 @@ mod tests {
     }
 
     #[test]
+    fn absolute_and_relative_stay_distinct() {
+        let abs = RemotePath::parse("nas:/backup").unwrap();
+        let rel = RemotePath::parse("nas:backup").unwrap();
+        assert_ne!(abs, rel);
+        assert_eq!((abs.to_string(), abs.fs(), abs.path()), ("nas:/backup".into(), "nas:/".into(), "backup"));
+        assert_eq!((rel.to_string(), rel.fs(), rel.path()), ("nas:backup".into(), "nas:".into(), "backup"));
+        let root = RemotePath::parse("local:/").unwrap();
+        assert!(root.is_absolute());
+        assert_eq!((root.to_string(), root.path()), ("local:/".into(), ""));
+        assert_eq!(RemotePath::parse("local:").unwrap().to_string(), "local:");
+        let child = abs.join("photos/2026").unwrap();
+        assert_eq!(child.to_string(), "nas:/backup/photos/2026");
+        assert_eq!(rel.join("x").unwrap().to_string(), "nas:backup/x");
+        // a round trip through the string keeps the meaning
+        assert_eq!(RemotePath::parse(&child.to_string()).unwrap(), child);
+    }
+
+    #[test]
     fn bad_paths_are_rejected() {
         assert!(matches!(RemotePath::new("r", "a/../b"), Err(PathError::ParentSegment { .. })));
         assert!(matches!(RemotePath::new("r", "a\0b"), Err(PathError::NulInPath { .. })));
+        for raw in ["a\nb", "tab\there", "x\ry", "bell\u{7}"] {
+            let err = RemotePath::new("r", raw).unwrap_err();
+            assert!(matches!(err, PathError::ControlInPath { .. }), "{raw:?}: {err:?}");
+        }
+        // rclone's visible stand-ins for control characters are ordinary names
+        assert!(RemotePath::new("r", "line\u{240A}break").is_ok());
         assert!(matches!(RemotePath::parse("nocolon"), Err(PathError::InvalidRemote { .. })));
         // the error message names the offending input
         let msg = RemoteName::parse("-bad").unwrap_err().to_string();

@@ -16,6 +16,18 @@ pub enum SettingsError {
     Parse { path: PathBuf, source: serde_json::Error },
     #[error("cannot save settings {path}: {source}")]
     Write { path: PathBuf, source: io::Error },
+    /// The file was malformed and renamed to `kept`; defaults are in use.
+    #[error("{cause}; the file was kept as {kept} and default settings are in use", kept = .kept.display())]
+    KeptAside { kept: PathBuf, cause: Box<SettingsError> },
+}
+
+/// Renames `path` to `<path>.bak` (`.bak.1`, `.bak.2`, ... when taken); returns the new name.
+pub fn set_aside(path: &Path) -> io::Result<PathBuf> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let candidate = |i: u32| path.with_file_name(if i == 0 { format!("{name}.bak") } else { format!("{name}.bak.{i}") });
+    let kept = (0..1000).map(candidate).find(|p| !p.exists()).unwrap_or_else(|| candidate(0));
+    std::fs::rename(path, &kept)?;
+    Ok(kept)
 }
 
 /// What the user chose. Unknown fields are kept out; missing ones take defaults.
@@ -42,10 +54,35 @@ impl Settings {
         }
     }
 
-    /// Loads `path` (defaults when it is missing or unreadable), applies `change`, saves it
-    /// atomically and returns the result.
+    /// Reads `path` for a program that must start anyway: a malformed file is never
+    /// overwritten later, it is renamed to `<name>.bak` (or `.bak.N` when that exists) and
+    /// the defaults are used; the error, naming the kept copy, says why.
+    pub fn load_or_recover(path: &Path) -> (Settings, Option<SettingsError>) {
+        match Settings::load(path) {
+            Ok(s) => (s, None),
+            Err(e @ SettingsError::Parse { .. }) => match set_aside(path) {
+                Ok(kept) => {
+                    tracing::warn!(error = %e, kept = %kept.display(), "settings file is not valid; kept aside, using defaults");
+                    (Settings::default(), Some(SettingsError::KeptAside { kept, cause: Box::new(e) }))
+                }
+                Err(source) => (Settings::default(), Some(SettingsError::Write { path: path.to_owned(), source })),
+            },
+            Err(e) => (Settings::default(), Some(e)),
+        }
+    }
+
+    /// Loads `path` (defaults when it is missing), applies `change`, saves it atomically and
+    /// returns the result. A malformed file is kept aside first (see
+    /// [`Settings::load_or_recover`]); an unreadable one is an error, never overwritten.
     pub fn update(path: &Path, change: impl FnOnce(&mut Settings)) -> Result<Settings, SettingsError> {
-        let mut settings = Settings::load(path).unwrap_or_default();
+        let mut settings = match Settings::load(path) {
+            Ok(s) => s,
+            Err(SettingsError::Parse { .. }) => {
+                set_aside(path).map_err(|source| SettingsError::Write { path: path.to_owned(), source })?;
+                Settings::default()
+            }
+            Err(e) => return Err(e),
+        };
         change(&mut settings);
         settings.save(path)?;
         Ok(settings)
@@ -73,6 +110,24 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
+
+    #[test]
+    fn a_malformed_file_is_kept_aside_never_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        std::fs::write(&path, b"{ \"auto_resume_batches\": tru").unwrap();
+        let (s, problem) = super::Settings::load_or_recover(&path);
+        assert_eq!(s, super::Settings::default());
+        let msg = problem.unwrap().to_string();
+        assert!(msg.contains("settings.json.bak"), "{msg}");
+        assert_eq!(std::fs::read(dir.path().join("settings.json.bak")).unwrap(), b"{ \"auto_resume_batches\": tru");
+        // a second bad file goes to .bak.1, the first copy stays
+        std::fs::write(&path, b"[").unwrap();
+        super::Settings::update(&path, |s| s.auto_resume_batches = true).unwrap();
+        assert_eq!(std::fs::read(dir.path().join("settings.json.bak.1")).unwrap(), b"[");
+        assert!(super::Settings::load(&path).unwrap().auto_resume_batches);
+        assert_eq!(std::fs::read(dir.path().join("settings.json.bak")).unwrap(), b"{ \"auto_resume_batches\": tru");
+    }
     use super::*;
 
     #[test]

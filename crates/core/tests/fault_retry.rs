@@ -118,7 +118,8 @@ async fn cancellation_ends_the_retries() {
     let started = Instant::now();
     let err = layer.list(&RemotePath::new("flaky", "dir").unwrap(), &cancel).await.unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
-    assert!(matches!(err, Error::Rc(_) | Error::Cancelled), "{err:?}");
+    // the cancellation is reported, not the 503 that was being retried
+    assert!(matches!(err, Error::Cancelled), "{err:?}");
 }
 
 /// The supervisor's RC password, read back from the running rclone's environment (tests only).

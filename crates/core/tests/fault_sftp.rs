@@ -123,7 +123,12 @@ async fn watchdog_stops_an_upload_to_a_frozen_sftp_server() {
     params.insert("srcRemote".into(), json!("big.bin"));
     params.insert("dstFs".into(), json!("sftp:dir"));
     params.insert("dstRemote".into(), json!("big.bin"));
-    let cfg = WatchdogConfig { stall_after: Duration::from_secs(3), poll: Duration::from_millis(200), stop_grace: Duration::from_secs(10) };
+    let cfg = WatchdogConfig {
+        stall_after: Duration::from_secs(3),
+        poll: Duration::from_millis(200),
+        stop_grace: Duration::from_secs(10),
+        ..WatchdogConfig::default()
+    };
     let mut frozen_at = None;
     let mut bytes_at_freeze = 0;
     let started = Instant::now();
@@ -136,8 +141,13 @@ async fn watchdog_stops_an_upload_to_a_frozen_sftp_server() {
     })
     .await
     .expect_err("a frozen server cannot finish the upload");
-    assert!(matches!(err, RcError::Stalled { .. }), "{err:?}");
-    assert!(classify(&err).retryable);
+    // stopped as stalled; sftp jobs often outlive job/stop by minutes, and then the watchdog
+    // says the job may still be writing (nothing may be redone yet) instead of "stalled"
+    match &err {
+        RcError::Stalled { .. } => assert!(classify(&err).retryable),
+        RcError::JobNotStopped { .. } => assert!(!classify(&err).retryable),
+        other => panic!("{other:?}"),
+    }
     let frozen_at = frozen_at.expect("the upload started");
     eprintln!(
         "sftp: froze after {bytes_at_freeze} bytes; watchdog returned {:?} after the freeze ({:?} in all)",

@@ -33,7 +33,12 @@ async fn stalled_upload(f: &mut fault::Faulty, break_server: impl FnOnce(&mut fa
     params.insert("srcRemote".into(), json!("big.bin"));
     params.insert("dstFs".into(), json!("flaky:"));
     params.insert("dstRemote".into(), json!("big.bin"));
-    let cfg = WatchdogConfig { stall_after: STALL_AFTER, poll: Duration::from_millis(200), stop_grace: Duration::from_secs(120) };
+    let cfg = WatchdogConfig {
+        stall_after: STALL_AFTER,
+        poll: Duration::from_millis(200),
+        stop_grace: Duration::from_secs(120),
+        ..WatchdogConfig::default()
+    };
     let client = f.rc.client.clone();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let job = tokio::spawn(async move {

@@ -14,6 +14,7 @@ use std::{
 use common::http_sink::{Answer, Sink};
 use rcmd_core::{
     events::{CoreEvent, EventBus},
+    net::TlsConfig,
     notify::{
         message::{Lang, Notice, NotifyKind},
         telegram::{Telegram, TelegramConfig},
@@ -48,6 +49,7 @@ fn batch_event(id: i64, status: BatchStatus, failed: u64) -> CoreEvent {
             created_at_ms: 0,
             updated_at_ms: 0,
             counts: StateCounts { done: 10 - failed, failed, bytes_total: 100, bytes_done: 90, ..StateCounts::default() },
+            runner: None,
         },
     }
 }
@@ -73,15 +75,28 @@ fn breaker_event(remote: &str, from: BreakerState, to: BreakerState) -> CoreEven
     }
 }
 
+fn http(ca: Option<&std::path::Path>) -> reqwest::Client {
+    let tls = TlsConfig { extra_ca: ca.map(Into::into) };
+    rcmd_core::net::http_client(Duration::from_secs(15), &tls).unwrap()
+}
+
+fn webhook_with(sink: &Sink, client: reqwest::Client) -> Arc<Webhook> {
+    Arc::new(Webhook::new(
+        WebhookConfig { url: format!("{}/hook", sink.url()), headers: vec![("authorization".into(), Secret::new(AUTH))] },
+        client,
+    ))
+}
+
+fn telegram_with(sink: &Sink, client: reqwest::Client) -> Arc<Telegram> {
+    Arc::new(Telegram::new(TelegramConfig { api_base: sink.url(), token: Some(Secret::new(TOKEN)), chat_id: "4242".into() }, client))
+}
+
 fn webhook(sink: &Sink) -> Arc<Webhook> {
-    Arc::new(Webhook::new(WebhookConfig {
-        url: format!("{}/hook", sink.url()),
-        headers: vec![("authorization".into(), Secret::new(AUTH))],
-    }))
+    webhook_with(sink, http(None))
 }
 
 fn telegram(sink: &Sink) -> Arc<Telegram> {
-    Arc::new(Telegram::new(TelegramConfig { api_base: sink.url(), token: Some(Secret::new(TOKEN)), chat_id: "4242".into() }))
+    telegram_with(sink, http(None))
 }
 
 async fn wait_for(sink: &Sink, n: usize) -> Vec<common::http_sink::Recorded> {
@@ -163,7 +178,10 @@ async fn telegram_errors_never_contain_the_token() {
     assert!(matches!(err, SendError::Permanent { .. }), "{err:?}");
     assert!(!err.to_string().contains("SECRET") && !format!("{err:?}").contains("SECRET"), "{err:?}");
     // a connection error: reqwest's text would carry the URL with the token
-    let dead = Telegram::new(TelegramConfig { api_base: "http://127.0.0.1:1".into(), token: Some(Secret::new(TOKEN)), chat_id: "1".into() });
+    let dead = Telegram::new(
+        TelegramConfig { api_base: "http://127.0.0.1:1".into(), token: Some(Secret::new(TOKEN)), chat_id: "1".into() },
+        http(None),
+    );
     let err = dead.send(&Notice::test(), Lang::En).await.unwrap_err();
     assert!(matches!(err, SendError::Retryable { .. }), "{err:?}");
     assert!(!err.to_string().contains("SECRET"), "{err}");
@@ -401,4 +419,68 @@ fn notifier_logs_hold_no_secrets() {
     for secret in ["SECRET-bot-token", "webhook-secret-value", "smtp-password-do-not-log"] {
         assert!(!logs.contains(secret), "{secret} found in the logs:\n{logs}");
     }
+}
+
+/// HTTPS receivers with a certificate from a CA made at test time: trusted through the
+/// extra-CA setting they receive the webhook and the Telegram message; without it the
+/// failure is a permanent "certificate not trusted", sent once, not retried.
+#[tokio::test]
+async fn https_receivers_with_a_private_ca() {
+    let ca = common::tls::TestCa::new();
+    let sink = Sink::start_tls(&ca).await;
+    let notice = Notice::test();
+
+    let trusting = http(Some(&ca.ca_file));
+    webhook_with(&sink, trusting.clone()).send(&notice, Lang::En).await.unwrap();
+    telegram_with(&sink, trusting).send(&notice, Lang::Ko).await.unwrap();
+    let seen = sink.seen();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(seen[0].path, "/hook");
+    assert_eq!(seen[1].path, format!("/bot{TOKEN}/sendMessage"));
+    assert_eq!(seen[1].body["chat_id"], "4242");
+
+    // the platform's roots alone do not trust the test CA
+    for channel in [webhook_with(&sink, http(None)) as Arc<dyn Channel>, telegram_with(&sink, http(None))] {
+        let err = channel.send(&notice, Lang::En).await.unwrap_err();
+        match &err {
+            SendError::Permanent { message } => {
+                assert!(message.contains("certificate is not trusted"), "{message}");
+                assert!(!message.contains(TOKEN), "{message}");
+            }
+            other => panic!("expected a permanent certificate error, got {other:?}"),
+        }
+    }
+    assert_eq!(sink.seen().len(), 2, "an untrusted server received a request");
+
+    // through the notifier: one attempt, recorded as a permanent failure
+    let bus = EventBus::default();
+    let notifier = Notifier::start(
+        &bus,
+        vec![ChannelSpec { channel: webhook_with(&sink, http(None)), events: HashSet::new() }],
+        fast(),
+    );
+    bus.emit(batch_event(7, BatchStatus::Completed, 0));
+    let start = Instant::now();
+    loop {
+        let st = notifier.statuses().into_iter().find(|(n, _)| *n == "webhook").map(|(_, s)| s).unwrap_or_default();
+        if st.failed > 0 {
+            assert_eq!(st.retried, 0, "a certificate error was retried: {st:?}");
+            assert!(st.last_error.as_deref().unwrap_or("").contains("certificate"), "{st:?}");
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "no failure recorded: {st:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // settings: an unreadable CA file is a clear error of the channel, not a crash
+    let settings = rcmd_core::notify::settings::NotifySettings {
+        ca_file: "/nonexistent/ca.pem".into(),
+        webhook: rcmd_core::notify::settings::WebhookSettings { url: format!("{}/hook", sink.url()), ..Default::default() },
+        ..Default::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = rcmd_core::notify::secrets::SecretStore::file_only(dir.path().join("secrets.json"));
+    let ch = settings.channel("webhook", &secrets).unwrap();
+    let err = ch.send(&notice, Lang::En).await.unwrap_err();
+    assert!(err.to_string().contains("/nonexistent/ca.pem"), "{err}");
 }

@@ -98,6 +98,13 @@ pub struct AppSnapshot {
     pub rclone_config: Option<String>,
     /// Batches interrupted by a crash or exit resume when the app starts.
     pub auto_resume_batches: bool,
+    /// The engine could not start (database locked or corrupt, disk full): shown instead of
+    /// the file browser.
+    #[serde(default)]
+    pub startup_error: Option<String>,
+    /// The settings file was unusable and kept aside; the app runs with defaults.
+    #[serde(default)]
+    pub settings_problem: Option<String>,
 }
 
 /// The error every Tauri command returns: a stable `kind` the UI localizes, plus detail text.
@@ -305,6 +312,10 @@ pub struct BatchInfo {
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
     pub counts: StateCounts,
+    /// The process running the batch right now, when its lease is live ("host pid 1234");
+    /// a `running` batch without one was interrupted.
+    #[serde(default)]
+    pub runner: Option<String>,
 }
 
 /// One failed item of a report.

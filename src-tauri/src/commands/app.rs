@@ -2,20 +2,38 @@
 
 use std::path::PathBuf;
 
-use rcmd_core::{settings::Settings, types::{AppSnapshot, IpcErrorKind}};
-use tauri::State;
+use rcmd_core::{
+    settings::Settings,
+    types::{AppSnapshot, IpcErrorKind, SidecarState},
+};
+use tauri::{AppHandle, Manager, State};
 
-use crate::{error::CmdResult, state::AppState, CmdError};
+use crate::{error::CmdResult, startup_error::StartupProblem, state::AppState, CmdError};
 
 /// Everything the page needs on load (events sent before it listened are not replayed).
+/// When the engine could not start, the snapshot carries the reason.
 #[tauri::command]
-pub fn app_snapshot(state: State<'_, AppState>) -> AppSnapshot {
+pub fn app_snapshot(app: AppHandle) -> AppSnapshot {
     tracing::info!("page loaded and asked for the app state");
+    let app_version = env!("CARGO_PKG_VERSION").to_owned();
+    let Some(state) = app.try_state::<AppState>() else {
+        let problem = app.try_state::<StartupProblem>().map(|p| p.0.clone()).unwrap_or_else(|| "RCMD did not start".into());
+        return AppSnapshot {
+            app_version,
+            sidecar: SidecarState::Stopped,
+            rclone_config: None,
+            auto_resume_batches: false,
+            startup_error: Some(problem),
+            settings_problem: None,
+        };
+    };
     AppSnapshot {
-        app_version: env!("CARGO_PKG_VERSION").to_owned(),
+        app_version,
         sidecar: state.supervisor.state(),
         rclone_config: state.supervisor.rclone_config().map(|p| p.display().to_string()),
         auto_resume_batches: Settings::load(&state.settings_path).map(|s| s.auto_resume_batches).unwrap_or(false),
+        startup_error: None,
+        settings_problem: state.settings_problem.clone(),
     }
 }
 

@@ -11,19 +11,18 @@ use tokio_util::sync::CancellationToken;
 use crate::{error::CmdResult, state::AppState, CmdError};
 
 fn store_err(e: rcmd_core::batch::StoreError) -> CmdError {
-    CmdError::new(IpcErrorKind::Internal, e.to_string())
+    let kind = match e {
+        // the user asked for something another process is doing: say so, it is not a bug
+        rcmd_core::batch::StoreError::Leased { .. } => IpcErrorKind::InvalidInput,
+        _ => IpcErrorKind::Internal,
+    };
+    CmdError::new(kind, e.to_string())
 }
 
 #[tauri::command]
 pub async fn batch_list(state: State<'_, AppState>) -> CmdResult<Vec<BatchInfo>> {
-    let mut all = state.batches.store.list().await.map_err(store_err)?;
-    for b in &mut all {
-        // a batch marked running that no task runs is shown as paused (interrupted)
-        if b.status == rcmd_core::types::BatchStatus::Running && !state.batches.is_running(b.id) {
-            b.status = rcmd_core::types::BatchStatus::Paused;
-        }
-    }
-    Ok(all)
+    // interrupted batches show as paused, batches of another process as running elsewhere
+    state.batches.runner.list().await.map_err(store_err)
 }
 
 /// Creates a batch over the `names` selected in folder `src` (folders expanded), or over
@@ -63,41 +62,43 @@ pub async fn batch_create(
     if items.is_empty() {
         return Err(CmdError::new(IpcErrorKind::InvalidInput, format!("{src} has no files")));
     }
-    let store = &state.batches.store;
-    let id = store
+    let runner = &state.batches.runner;
+    let id = runner
+        .store()
         .create(kind, &src.to_string(), dst.as_ref().map(|d| d.to_string()).as_deref(), &items)
         .await
         .map_err(store_err)?;
-    state.batches.start(id);
-    store.batch(id).await.map_err(store_err)
+    runner.start(id).await.map_err(store_err)?;
+    runner.store().batch(id).await.map_err(store_err)
 }
 
 #[tauri::command]
-pub fn batch_resume(state: State<'_, AppState>, id: i64) {
-    state.batches.start(id);
+pub async fn batch_resume(state: State<'_, AppState>, id: i64) -> CmdResult<()> {
+    state.batches.runner.start(id).await.map_err(store_err)
 }
 
 #[tauri::command]
 pub async fn batch_pause(state: State<'_, AppState>, id: i64) -> CmdResult<()> {
-    state.batches.pause(id).await;
+    state.batches.runner.pause(id);
     Ok(())
 }
 
 #[tauri::command]
 pub async fn batch_cancel(state: State<'_, AppState>, id: i64) -> CmdResult<()> {
-    state.batches.cancel(id).await.map_err(store_err)
+    state.batches.runner.cancel(id).await.map_err(store_err)
 }
 
 #[tauri::command]
 pub async fn batch_retry_failed(state: State<'_, AppState>, id: i64) -> CmdResult<u64> {
-    let n = state.batches.store.retry_failed(id).await.map_err(store_err)?;
-    state.batches.start(id);
+    let runner = &state.batches.runner;
+    let n = runner.store().retry_failed(id).await.map_err(store_err)?;
+    runner.start(id).await.map_err(store_err)?;
     Ok(n)
 }
 
 #[tauri::command]
 pub async fn batch_report(state: State<'_, AppState>, id: i64) -> CmdResult<BatchReport> {
-    state.batches.store.report(id).await.map_err(store_err)
+    state.batches.runner.store().report(id).await.map_err(store_err)
 }
 
 /// Sends throttled progress of every running batch to `channel`.

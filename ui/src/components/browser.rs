@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use rcmd_types::{BatchKind, FileEntry};
 
-use crate::{actions, format, state::use_ctx};
+use crate::{actions, format, state::{use_ctx, Location}};
 
 #[component]
 pub fn Browser() -> impl IntoView {
@@ -13,12 +13,22 @@ pub fn Browser() -> impl IntoView {
         Some(loc) => {
             let up_target = loc.parent();
             let has_parent = up_target.is_some();
-            let shown = format!("{}:/{}", loc.remote, loc.path);
+            let shown = loc.spec();
+            let (remote_a, remote_b) = (loc.remote.clone(), loc.remote.clone());
+            let at_abs = loc.path.starts_with('/');
             view! {
                 <div class="pathbar">
                     <button id="up-button" disabled=!has_parent
                         on:click=move |_| if let Some(p) = up_target.clone() { actions::open(ctx, p) }>
                         "↑ " {move || ctx.t().up}
+                    </button>
+                    <button id="root-button" class:active=!at_abs title=move || ctx.t().root_relative_hint
+                        on:click=move |_| actions::open(ctx, Location::root(&remote_a))>
+                        {move || ctx.t().root_relative}
+                    </button>
+                    <button id="abs-root-button" class:active=at_abs title=move || ctx.t().root_absolute_hint
+                        on:click=move |_| actions::open(ctx, Location::absolute_root(&remote_b))>
+                        "/"
                     </button>
                     <span id="current-path" class="path">{shown}</span>
                     <Show when=move || ctx.loading.get()>

@@ -55,14 +55,23 @@ fn JobRow(batch: BatchInfo) -> impl IntoView {
         batch.src,
         batch.dst.clone().unwrap_or_default()
     );
-    let state_attr = format!("{status:?}").to_lowercase();
+    // run by another process (the command line, another app): shown, not controlled here
+    let elsewhere = batch.runner.clone().filter(|_| status == BatchStatus::Running);
+    let here = elsewhere.is_none();
+    let state_attr = if here { format!("{status:?}").to_lowercase() } else { "elsewhere".to_owned() };
     let reason = batch.pause_reason.clone();
     let can_retry = failed > 0 && !status.is_resumable();
     view! {
         <li class="job" data-batch=id.to_string() data-status=state_attr>
             <div class="job-head">
                 <span class="job-title">{title}</span>
-                <span class="job-status">{move || ctx.t().batch_status(status)}</span>
+                <span class="job-status">{
+                    let elsewhere = elsewhere.clone();
+                    move || match &elsewhere {
+                        Some(r) => format!("{} ({r})", ctx.t().running_elsewhere),
+                        None => ctx.t().batch_status(status).to_string(),
+                    }
+                }</span>
             </div>
             <div class="bar"><div class="fill" style:width=move || format!("{:.1}%", pct())></div></div>
             <div class="job-meta">
@@ -84,13 +93,13 @@ fn JobRow(batch: BatchInfo) -> impl IntoView {
             </div>
             {reason.map(|r| view! { <div class="job-reason muted">{r}</div> })}
             <div class="job-buttons">
-                <Show when=move || status == BatchStatus::Running>
+                <Show when=move || here && status == BatchStatus::Running>
                     <button class="pause" on:click=move |_| actions::batch_action(ctx, "batch_pause", id)>{move || ctx.t().pause}</button>
                 </Show>
                 <Show when=move || matches!(status, BatchStatus::Paused | BatchStatus::Queued)>
                     <button class="resume" on:click=move |_| actions::batch_action(ctx, "batch_resume", id)>{move || ctx.t().resume}</button>
                 </Show>
-                <Show when=move || status.is_resumable()>
+                <Show when=move || here && status.is_resumable()>
                     <button class="cancel" on:click=move |_| actions::batch_action(ctx, "batch_cancel", id)>{move || ctx.t().cancel}</button>
                 </Show>
                 <Show when=move || can_retry>

@@ -30,7 +30,7 @@ pub fn RemoteList() -> impl IntoView {
                             let target = name.clone();
                             view! {
                                 <li data-remote=name.clone() class:selected=selected
-                                    on:click=move |_| actions::open(ctx, Location { remote: target.clone(), path: String::new() })>
+                                    on:click=move |_| actions::open(ctx, Location::root(&target))>
                                     <span class="remote-name">{format!("{name}:")}</span>
                                     <BreakerBadge remote=name.clone()/>
                                 </li>

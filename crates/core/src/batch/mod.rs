@@ -6,10 +6,14 @@
 //! transaction each; items that were in flight when the app or rclone died are verified at
 //! the destination before anything is redone.
 
+mod lease;
 pub mod plan;
 pub mod processor;
+pub mod runner;
 pub mod store;
 mod verify;
 
 pub use processor::{BatchControl, Processor, ProcessorConfig};
+pub use lease::LeaseOwner;
+pub use runner::{Runner, RunnerSink, INTERRUPTED};
 pub use store::{Store, StoreError};

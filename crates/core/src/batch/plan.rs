@@ -21,7 +21,7 @@ pub async fn expand(rc: &RcClient, root: &RemotePath) -> Result<Vec<PlannedItem>
     let reply: ListReply = rc
         .call(
             "operations/list",
-            &json!({ "fs": root.remote.fs(), "remote": root.path(), "opt": { "recurse": true, "filesOnly": true, "noMimeType": true } }),
+            &json!({ "fs": root.fs(), "remote": root.path(), "opt": { "recurse": true, "filesOnly": true, "noMimeType": true } }),
         )
         .await?;
     let prefix = if root.path().is_empty() { String::new() } else { format!("{}/", root.path()) };

@@ -16,7 +16,7 @@ use std::{
     time::Duration,
 };
 
-use rcmd_types::{BatchInfo, BatchKind, BatchProgress, BatchStatus};
+use rcmd_types::{BatchInfo, BatchKind, BatchProgress, BatchStatus, FailureReason};
 use serde_json::{json, Map, Value};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
@@ -27,6 +27,7 @@ use super::{
 };
 use crate::{
     path::RemotePath,
+    rc::RcError,
     resilience::{
         classify::Failure,
         layer::Resilient,
@@ -87,6 +88,8 @@ pub struct Processor {
     pub cfg: ProcessorConfig,
     /// Status changes are published here (notifications listen).
     pub bus: Option<crate::events::EventBus>,
+    /// This process's identity for batch leases.
+    pub owner: super::LeaseOwner,
 }
 
 type Progress = Arc<dyn Fn(BatchProgress) + Send + Sync>;
@@ -104,12 +107,68 @@ struct ChunkResult {
 
 impl Processor {
     pub fn new(store: Store, rc: Arc<Resilient>, cfg: ProcessorConfig) -> Self {
-        Processor { store, rc, cfg, bus: None }
+        Processor { store, rc, cfg, bus: None, owner: super::LeaseOwner::default() }
     }
 
     /// Runs batch `id` until it completes, pauses, is cancelled or fails. Safe to call on a
     /// batch interrupted by a crash: in-flight items are verified first.
+    ///
+    /// An outage (a remote or rclone gone, a verification or checkpoint that cannot be
+    /// written) never leaves the batch `running`: it ends `paused` with the reason, resumable
+    /// once the cause is gone. `Err` only when even that status cannot be recorded.
+    ///
+    /// Only one process runs a batch at a time: the run holds the batch's lease (renewed by a
+    /// heartbeat) and is refused with [`StoreError::Leased`](super::StoreError::Leased), naming
+    /// the holder, while another process holds a live one.
     pub async fn run(&self, id: i64, control: &BatchControl, progress: Progress) -> Result<BatchInfo, Error> {
+        self.store.acquire_lease(id, &self.owner).await.map_err(store_err)?;
+        // losing the lease (this process froze longer than its timeout and another took the
+        // batch over) stops the running job like a pause; status writes then fail as LeaseLost
+        let local = BatchControl { pause: control.pause.child_token(), cancel: control.cancel.clone() };
+        let heartbeat = {
+            let (store, owner, stop) = (self.store.clone(), self.owner.clone(), local.pause.clone());
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(owner.heartbeat_every()).await;
+                    match store.renew_lease(id, &owner).await {
+                        Ok(()) => {}
+                        Err(e @ super::StoreError::LeaseLost { .. }) => {
+                            warn!(batch = id, error = %e, "lease lost; stopping");
+                            stop.cancel();
+                            return;
+                        }
+                        Err(e) => warn!(batch = id, error = %e, "cannot renew the batch lease"),
+                    }
+                }
+            })
+        };
+        let result = self.run_leased(id, &local, progress).await;
+        heartbeat.abort();
+        if let Err(e) = self.store.release_lease(id, &self.owner).await {
+            warn!(batch = id, error = %e, "cannot release the batch lease");
+        }
+        result
+    }
+
+    async fn run_leased(&self, id: i64, control: &BatchControl, progress: Progress) -> Result<BatchInfo, Error> {
+        match self.run_inner(id, control, progress).await {
+            Ok(info) => Ok(info),
+            // another process owns the batch now: its status is not ours to write
+            Err(e) if is_lease_lost(&e) => Err(e),
+            Err(e) if control.cancel.is_cancelled() => {
+                info!(batch = id, error = %e, "batch cancelled");
+                self.finish(id, Some(BatchStatus::Cancelled), None).await
+            }
+            Err(e) => {
+                let f = e.failure();
+                warn!(batch = id, reason = ?f.reason, error = %e, "batch paused by an error");
+                let reason = format!("{e}");
+                self.finish(id, Some(BatchStatus::Paused), Some(&reason)).await
+            }
+        }
+    }
+
+    async fn run_inner(&self, id: i64, control: &BatchControl, progress: Progress) -> Result<BatchInfo, Error> {
         let batch = self.store.batch(id).await.map_err(store_err)?;
         if !batch.status.is_resumable() {
             return Ok(batch);
@@ -155,7 +214,23 @@ impl Processor {
                     None => return self.finish(id, None, None).await,
                 }
             }
-            let chunk = self.run_chunk(id, batch.kind, &src, dst.as_ref(), &items, control, &progress).await?;
+            let chunk = match self.run_chunk(id, batch.kind, &src, dst.as_ref(), &items, control, &progress).await {
+                Ok(c) => c,
+                Err(e) => {
+                    // the chunk could not be settled (its remote is gone): back to the queue
+                    // without using an attempt; rclone's copy skips what already arrived. A
+                    // job that may still be writing keeps its items in flight instead, to be
+                    // verified on resume.
+                    let still_writing = matches!(&e, Error::Rc(rc) if matches!(**rc, RcError::JobNotStopped { .. }));
+                    if !still_writing && !is_lease_lost(&e) {
+                        let requeue: Vec<_> = items.iter().map(|i| (i.id, ItemOutcome::Requeue)).collect();
+                        if let Err(se) = self.store.checkpoint(id, &requeue).await {
+                            warn!(batch = id, error = %se, "cannot requeue the chunk's items");
+                        }
+                    }
+                    return Err(e);
+                }
+            };
             for ok in chunk.samples {
                 window.push_back(ok);
                 while window.len() > self.cfg.failure_window {
@@ -200,23 +275,13 @@ impl Processor {
         let group = format!("rcmd/batch/{id}/{}", items[0].id);
         // pause or cancel stop the job (the watchdog sends job/stop)
         let stop = CancellationToken::new();
-        let watcher = {
-            let (stop, control) = (stop.clone(), control.clone());
-            tokio::spawn(async move {
-                tokio::select! {
-                    _ = control.pause.cancelled() => stop.cancel(),
-                    _ = control.cancel.cancelled() => stop.cancel(),
-                    _ = stop.cancelled() => {}
-                }
-            })
-        };
+        let watcher = stop_on_control(&stop, control);
         let base = self.store.batch(id).await.map_err(store_err)?.counts;
         let chunk_bytes = Arc::new(AtomicU64::new(0));
-        let remotes: Vec<_> = std::iter::once(&src.remote).chain(dst.map(|d| &d.remote)).collect();
         let wcfg = self.cfg.watchdog.clone();
         let result = self
             .rc
-            .call_once(&remotes, &stop, |rc| {
+            .transfer_once(src, dst, Some(&items[0].path), &stop, |rc| {
                 let (params, group, wcfg, stop, progress, chunk_bytes) =
                     (params.clone(), group.clone(), wcfg.clone(), stop.clone(), progress.clone(), chunk_bytes.clone());
                 let base = base.clone();
@@ -253,10 +318,17 @@ impl Processor {
             }
             Err(e) => e,
         };
+        if matches!(&e, Error::Rc(rc) if matches!(**rc, RcError::JobNotStopped { .. })) {
+            // the job may still be writing: settle nothing now; the batch pauses and its items
+            // stay in flight, to be verified when it resumes
+            return Err(e);
+        }
         let failure = e.failure();
         info!(batch = id, reason = ?failure.reason, error = %e, "chunk did not complete; verifying its items");
         let pause = matches!(e, Error::CircuitOpen { .. }).then(|| e.to_string());
-        if control.pause.is_cancelled() || control.cancel.is_cancelled() || pause.is_some() {
+        // rclone died or lost the job: not the items' fault, so no attempt is used
+        let crashed = matches!(failure.reason, FailureReason::JobLost | FailureReason::RcloneNotReady);
+        if control.pause.is_cancelled() || control.cancel.is_cancelled() || pause.is_some() || crashed {
             // stopped on purpose: settle what is done, queue the rest as it was
             let outcomes = self.verify(kind, src, dst, items, None).await?;
             return Ok(ChunkResult { outcomes, pause, samples: vec![] });
@@ -278,8 +350,14 @@ impl Processor {
             verified.into_iter().filter(|(_, o)| matches!(o, ItemOutcome::Done)).collect();
         let mut samples = vec![true; outcomes.len()];
         for item in missing {
-            let outcome = match self.single(kind, src, dst, item).await {
+            if control.pause.is_cancelled() || control.cancel.is_cancelled() {
+                outcomes.push((item.id, ItemOutcome::Requeue));
+                continue;
+            }
+            let outcome = match self.single(kind, src, dst, item, control).await {
                 Ok(()) => ItemOutcome::Done,
+                // stopped by pause/cancel: back in the queue, not a failure of the item
+                Err(Error::Cancelled) => ItemOutcome::Requeue,
                 Err(e) => self.settle_failed(item, &e.failure()),
             };
             samples.push(matches!(outcome, ItemOutcome::Done));
@@ -288,36 +366,50 @@ impl Processor {
         Ok(ChunkResult { outcomes, pause: None, samples })
     }
 
-    /// The operation on one item, as its own RC call (used to learn each item's error).
-    async fn single(&self, kind: BatchKind, src: &RemotePath, dst: Option<&RemotePath>, item: &ItemRow) -> Result<(), Error> {
+    /// The operation on one item, as its own watched job (used to learn each item's error):
+    /// pause and cancel stop it, the stall watchdog ends it if the server hangs.
+    async fn single(
+        &self,
+        kind: BatchKind,
+        src: &RemotePath,
+        dst: Option<&RemotePath>,
+        item: &ItemRow,
+        control: &BatchControl,
+    ) -> Result<(), Error> {
         let from = src.join(&item.path)?;
         let to = dst.map(|d| d.join(&item.path)).transpose()?;
-        let remotes: Vec<_> = std::iter::once(&src.remote).chain(dst.map(|d| &d.remote)).collect();
-        let cancel = CancellationToken::new();
-        self.rc
-            .call_once(&remotes, &cancel, |rc| {
-                let (from, to) = (from.clone(), to.clone());
+        let stop = CancellationToken::new();
+        let watcher = stop_on_control(&stop, control);
+        let wcfg = self.cfg.watchdog.clone();
+        let group = format!("rcmd/item/{}", item.id);
+        let result = self
+            .rc
+            .transfer_once(src, dst, Some(&item.path), &stop, |rc| {
+                let (from, to, wcfg, stop, group) = (from.clone(), to.clone(), wcfg.clone(), stop.clone(), group.clone());
                 async move {
                     let mut p = Map::new();
                     let path = match (kind, to) {
                         (BatchKind::Delete, _) | (_, None) => {
-                            p.insert("fs".into(), json!(from.remote.fs()));
+                            p.insert("fs".into(), json!(from.fs()));
                             p.insert("remote".into(), json!(from.path()));
                             "operations/deletefile"
                         }
                         (k, Some(to)) => {
-                            p.insert("srcFs".into(), json!(from.remote.fs()));
+                            p.insert("srcFs".into(), json!(from.fs()));
                             p.insert("srcRemote".into(), json!(from.path()));
-                            p.insert("dstFs".into(), json!(to.remote.fs()));
+                            p.insert("dstFs".into(), json!(to.fs()));
                             p.insert("dstRemote".into(), json!(to.path()));
                             if k == BatchKind::Copy { "operations/copyfile" } else { "operations/movefile" }
                         }
                     };
-                    let _: Value = rc.call(path, &p).await?;
+                    run_job(&rc, path, p, &group, &wcfg, &stop, |_| {}).await?;
                     Ok(())
                 }
             })
-            .await
+            .await;
+        stop.cancel();
+        let _ = watcher.await;
+        result
     }
 
     /// Retry queue while attempts last and the failure is retryable; failed otherwise.
@@ -412,6 +504,8 @@ impl Processor {
     }
 
     async fn set_status(&self, id: i64, status: BatchStatus, reason: Option<&str>) -> Result<(), Error> {
+        // only the lease holder writes the batch's status
+        self.store.renew_lease(id, &self.owner).await.map_err(store_err)?;
         info!(batch = id, ?status, reason, "batch status");
         self.store.set_status(id, status, reason).await.map_err(store_err)?;
         if let Some(bus) = &self.bus {
@@ -440,6 +534,18 @@ impl Processor {
     }
 }
 
+/// Cancels `stop` when the batch is paused or cancelled; ends when `stop` fires.
+fn stop_on_control(stop: &CancellationToken, control: &BatchControl) -> tokio::task::JoinHandle<()> {
+    let (stop, control) = (stop.clone(), control.clone());
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = control.pause.cancelled() => stop.cancel(),
+            _ = control.cancel.cancelled() => stop.cancel(),
+            _ = stop.cancelled() => {}
+        }
+    })
+}
+
 /// The rclone call for a chunk of `kind`.
 fn job_params(kind: BatchKind, src: &RemotePath, dst: Option<&RemotePath>) -> (&'static str, Map<String, Value>) {
     let mut p = Map::new();
@@ -455,6 +561,10 @@ fn job_params(kind: BatchKind, src: &RemotePath, dst: Option<&RemotePath>) -> (&
             ("operations/delete", p)
         }
     }
+}
+
+fn is_lease_lost(e: &Error) -> bool {
+    matches!(e, Error::Store(b) if matches!(**b, super::StoreError::LeaseLost { .. }))
 }
 
 fn store_err(e: super::StoreError) -> Error {

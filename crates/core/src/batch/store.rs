@@ -12,7 +12,7 @@ use sqlx::{
     Row, SqlitePool,
 };
 
-use super::plan::PlannedItem;
+use super::{lease, plan::PlannedItem};
 use crate::resilience::classify::{suggestion, Failure};
 
 /// Failures of the batch database.
@@ -26,6 +26,12 @@ pub enum StoreError {
     NoBatch(i64),
     #[error("cannot create the database folder {path}: {source}")]
     Folder { path: String, source: std::io::Error },
+    /// Another process runs the batch (its lease is live).
+    #[error("batch {id} is already running in another process ({runner}); wait for it or stop it there")]
+    Leased { id: i64, runner: String },
+    /// This runner's lease was taken over (its heartbeat stopped for longer than the timeout).
+    #[error("batch {id} was taken over by another process ({runner})")]
+    LeaseLost { id: i64, runner: String },
 }
 
 /// An item as the processor sees it.
@@ -46,7 +52,8 @@ pub enum ItemOutcome {
     /// Not done; try again when its turn comes (`not_before` unix ms).
     Retry { failure: Failure, not_before: i64 },
     Failed { failure: Failure },
-    /// Verified not done after a crash: back in the queue without counting as a failure.
+    /// Verified not done after a crash or a pause: back in the queue without counting as a
+    /// failure or an attempt.
     Requeue,
 }
 
@@ -87,6 +94,10 @@ impl Store {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         Store::connect(opts).await
+    }
+
+    pub(super) fn pool(&self) -> &SqlitePool {
+        &self.pool
     }
 
     /// A private in-memory database (tests).
@@ -138,7 +149,9 @@ impl Store {
 
     /// One batch with its counts.
     pub async fn batch(&self, id: i64) -> Result<BatchInfo, StoreError> {
-        let row = sqlx::query("SELECT id, kind, src, dst, status, pause_reason, created_at, updated_at FROM batches WHERE id = ?")
+        let row = sqlx::query(
+            "SELECT id, kind, src, dst, status, pause_reason, created_at, updated_at, lease_host, lease_pid, lease_heartbeat, lease_timeout FROM batches WHERE id = ?",
+        )
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
@@ -154,6 +167,7 @@ impl Store {
             created_at_ms: row.get(6),
             updated_at_ms: row.get(7),
             counts,
+            runner: lease::live_runner(row.get(8), row.get(9), row.get(10), row.get(11)),
         })
     }
 
@@ -277,7 +291,11 @@ impl Store {
         for (item, outcome) in outcomes {
             let q = match outcome {
                 ItemOutcome::Done => continue,
-                ItemOutcome::Requeue => sqlx::query("UPDATE items SET state = 'pending', chunk = NULL WHERE id = ? AND batch_id = ?"),
+                // a crash or a pause is not the item's failure: give back the attempt its
+                // claim took
+                ItemOutcome::Requeue => sqlx::query(
+                    "UPDATE items SET state = 'pending', chunk = NULL, attempts = MAX(attempts - 1, 0) WHERE id = ? AND batch_id = ?",
+                ),
                 ItemOutcome::Retry { failure, not_before } => sqlx::query(
                     "UPDATE items SET state = 'pending', chunk = NULL, failure_class = ?, failure_reason = ?, last_error = ?, retryable = 1, not_before = ? WHERE id = ? AND batch_id = ?",
                 )

@@ -25,9 +25,34 @@ impl SendError {
         }
     }
 
-    /// A transport error, with the URL removed (it may hold a token).
+    /// A transport error, with the URL removed (it may hold a token). An untrusted server
+    /// certificate is permanent: retrying cannot fix it.
     pub fn transport(what: &str, e: reqwest::Error) -> SendError {
+        if crate::net::is_certificate_error(&e) {
+            return SendError::Permanent {
+                message: format!(
+                    "{what}: the server's TLS certificate is not trusted; if the server uses a private CA, add its certificate as the CA file in the notification settings"
+                ),
+            };
+        }
         SendError::Retryable { message: format!("{what}: {}", e.without_url()), retry_after: None }
+    }
+}
+
+/// A channel whose configuration cannot work (e.g. an unreadable CA file): every send fails
+/// with the reason, so "Send test" and the delivery status show it.
+pub struct Misconfigured {
+    pub name: &'static str,
+    pub reason: String,
+}
+
+impl Channel for Misconfigured {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn send<'a>(&'a self, _: &'a Notice, _: Lang) -> Pin<Box<dyn Future<Output = Result<(), SendError>> + Send + 'a>> {
+        Box::pin(std::future::ready(Err(SendError::Permanent { message: format!("{}: {}", self.name, self.reason) })))
     }
 }
 

@@ -81,12 +81,15 @@ type Statuses = Arc<Mutex<HashMap<&'static str, ChannelStatus>>>;
 pub struct Notifier {
     statuses: Statuses,
     stop: tokio_util::sync::CancellationToken,
+    /// The dispatcher and the channel workers, awaited by [`Notifier::flush`].
+    tasks: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>>,
 }
 
 impl Notifier {
     pub fn start(bus: &EventBus, channels: Vec<ChannelSpec>, cfg: NotifyConfig) -> Notifier {
         let statuses: Statuses = Arc::default();
         let mut queues = Vec::new();
+        let mut workers = Vec::new();
         for spec in channels {
             let (tx, rx) = mpsc::channel::<Notice>(cfg.queue);
             let name = spec.channel.name();
@@ -94,17 +97,20 @@ impl Notifier {
                 s.insert(name, ChannelStatus::default());
             }
             queues.push((spec.events, tx, name));
-            tokio::spawn(worker(spec.channel, rx, cfg.clone(), statuses.clone()));
+            workers.push(tokio::spawn(worker(spec.channel, rx, cfg.clone(), statuses.clone())));
         }
         let mut events = bus.subscribe();
         let st = statuses.clone();
         let stop = tokio_util::sync::CancellationToken::new();
         let stopped = stop.clone();
-        tokio::spawn(async move {
+        let dispatcher = tokio::spawn(async move {
             loop {
                 let received = tokio::select! {
-                    _ = stopped.cancelled() => break,
+                    biased;
                     e = events.recv() => e,
+                    // stopping: events already sent are still queued above (biased), then the
+                    // queues close
+                    _ = stopped.cancelled() => break,
                 };
                 let event = match received {
                     Ok(e) => e,
@@ -127,12 +133,31 @@ impl Notifier {
             }
         });
         // the queues close with this task, and the workers end after delivering what they hold
-        Notifier { statuses, stop }
+        workers.insert(0, dispatcher);
+        Notifier { statuses, stop, tasks: Arc::new(Mutex::new(workers)) }
     }
 
     /// Stops taking events (settings changed: a new notifier replaces this one).
     pub fn stop(&self) {
         self.stop.cancel();
+    }
+
+    /// Stops taking new events and waits, up to `limit`, until every notice already raised
+    /// is delivered (or has failed): the coalescing window closes at once. For a process
+    /// about to exit (the command line).
+    pub async fn flush(&self, limit: std::time::Duration) {
+        // let the dispatcher see events emitted just before this call
+        tokio::task::yield_now().await;
+        self.stop.cancel();
+        let tasks: Vec<_> = self.tasks.lock().map(|mut t| t.drain(..).collect()).unwrap_or_default();
+        let all = async {
+            for t in tasks {
+                let _ = t.await;
+            }
+        };
+        if tokio::time::timeout(limit, all).await.is_err() {
+            warn!(?limit, "notifications still pending at exit");
+        }
     }
 
     /// Delivery counts of every channel.

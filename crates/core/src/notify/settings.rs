@@ -1,11 +1,12 @@
 //! Notification settings as saved in the settings file (no secrets: those are in the
 //! [`SecretStore`]), and the channels they describe.
 
-use std::{collections::HashSet, sync::Arc};
+use std::{collections::HashSet, sync::Arc, time::Duration};
 
 use serde::{Deserialize, Serialize};
 
 use super::{
+    channel::Misconfigured,
     desktop::Desktop,
     email::{Email, EmailConfig, SmtpSecurity},
     message::{Lang, NotifyKind},
@@ -14,6 +15,7 @@ use super::{
     webhook::{Webhook, WebhookConfig},
     ChannelSpec,
 };
+use crate::net;
 
 pub const KEY_TELEGRAM_TOKEN: &str = "telegram.token";
 pub const KEY_EMAIL_PASSWORD: &str = "email.password";
@@ -27,6 +29,9 @@ pub struct NotifySettings {
     pub webhook: WebhookSettings,
     pub telegram: TelegramSettings,
     pub email: EmailSettings,
+    /// PEM file of extra CA certificates trusted for the webhook and Telegram (servers with a
+    /// private or self-signed certificate); empty: the platform's roots only.
+    pub ca_file: String,
 }
 
 impl Default for NotifySettings {
@@ -37,6 +42,7 @@ impl Default for NotifySettings {
             webhook: WebhookSettings::default(),
             telegram: TelegramSettings::default(),
             email: EmailSettings::default(),
+            ca_file: String::new(),
         }
     }
 }
@@ -116,6 +122,7 @@ fn filter(t: &ChannelToggle) -> HashSet<NotifyKind> {
 impl NotifySettings {
     /// The channel named `name` ("desktop", "webhook", "telegram", "email"), enabled or not.
     pub fn channel(&self, name: &str, secrets: &SecretStore) -> Option<Arc<dyn super::Channel>> {
+        let http = || net::http_client(Duration::from_secs(15), &net::TlsConfig::from_setting(&self.ca_file));
         Some(match name {
             "desktop" => Arc::new(Desktop),
             "webhook" => {
@@ -123,13 +130,22 @@ impl NotifySettings {
                     ("", _) | (_, None) => vec![],
                     (name, Some(v)) => vec![(name.to_owned(), v)],
                 };
-                Arc::new(Webhook::new(WebhookConfig { url: self.webhook.url.clone(), headers }))
+                match http() {
+                    Ok(http) => Arc::new(Webhook::new(WebhookConfig { url: self.webhook.url.clone(), headers }, http)),
+                    Err(e) => Arc::new(Misconfigured { name: "webhook", reason: e.to_string() }),
+                }
             }
-            "telegram" => Arc::new(Telegram::new(TelegramConfig {
-                api_base: self.telegram.api_base.clone(),
-                token: secrets.get(KEY_TELEGRAM_TOKEN),
-                chat_id: self.telegram.chat_id.clone(),
-            })),
+            "telegram" => match http() {
+                Ok(http) => Arc::new(Telegram::new(
+                    TelegramConfig {
+                        api_base: self.telegram.api_base.clone(),
+                        token: secrets.get(KEY_TELEGRAM_TOKEN),
+                        chat_id: self.telegram.chat_id.clone(),
+                    },
+                    http,
+                )),
+                Err(e) => Arc::new(Misconfigured { name: "telegram", reason: e.to_string() }),
+            },
             "email" => Arc::new(Email::new(EmailConfig {
                 host: self.email.host.clone(),
                 port: self.email.port,

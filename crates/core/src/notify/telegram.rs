@@ -38,8 +38,8 @@ pub struct Telegram {
 }
 
 impl Telegram {
-    pub fn new(cfg: TelegramConfig) -> Self {
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(15)).build().unwrap_or_default();
+    /// The channel, sending through `http` (see [`crate::net::http_client`]).
+    pub fn new(cfg: TelegramConfig, http: reqwest::Client) -> Self {
         Telegram { cfg, http }
     }
 }

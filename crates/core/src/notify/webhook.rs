@@ -32,8 +32,8 @@ pub struct Webhook {
 }
 
 impl Webhook {
-    pub fn new(cfg: WebhookConfig) -> Self {
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(15)).build().unwrap_or_default();
+    /// The channel, sending through `http` (see [`crate::net::http_client`]).
+    pub fn new(cfg: WebhookConfig, http: reqwest::Client) -> Self {
         Webhook { cfg, http }
     }
 }

@@ -53,6 +53,13 @@ pub enum RcError {
     /// stopped by the watchdog.
     #[error("job {jobid} made no progress for {idle:?} and was stopped")]
     Stalled { jobid: i64, idle: Duration },
+    /// The job was stopped because its transfers kept failing (`errors` in a row, nothing
+    /// succeeding): `last_error` is rclone's, and says what the remote did.
+    #[error("job {jobid} was stopped after {errors} failures in a row: {last_error}")]
+    JobFailing { jobid: i64, errors: u64, last_error: String },
+    /// `job/stop` was sent but the job did not end within `waited`: it may still be writing.
+    #[error("job {jobid} did not stop within {waited:?} after it was asked to; it may still be running")]
+    JobNotStopped { jobid: i64, waited: Duration },
     /// The job did not finish within the caller's limit (it may still be running).
     #[error("job {jobid} did not finish within {waited:?}")]
     JobTimeout { jobid: i64, waited: Duration },

@@ -100,12 +100,45 @@ pub struct GroupStats {
     pub last_error: String,
     pub speed: f64,
     pub eta: Option<f64>,
+    /// Directory entries listed so far (listing a big tree is progress too).
+    pub listed: u64,
+    pub server_side_copies: u64,
+    pub server_side_moves: u64,
+    /// Transfers in flight.
+    pub transferring: Vec<Transferring>,
+}
+
+/// One transfer in flight (`core/stats` `transferring`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Transferring {
+    pub name: String,
+    pub size: i64,
+    /// Bytes moved so far; absent for server-side copies and moves, which rclone cannot
+    /// account until they end.
+    pub bytes: Option<u64>,
 }
 
 impl GroupStats {
-    /// A number that grows whenever the job does anything (bytes, checks, transfers,
-    /// deletes, renames); the stall watchdog watches it.
+    /// A fingerprint that changes whenever the job does anything rclone reports: bytes,
+    /// checks, transfers, deletes, renames, server-side copies and moves, listed entries, and
+    /// the bytes of each transfer in flight. The stall watchdog watches it.
     pub fn progress(&self) -> u64 {
-        self.bytes + self.checks + self.transfers + self.deletes + self.renames
+        let in_flight: u64 = self.transferring.iter().map(|t| t.bytes.unwrap_or(0)).sum();
+        self.bytes
+            + self.checks
+            + self.transfers
+            + self.deletes
+            + self.renames
+            + self.server_side_copies
+            + self.server_side_moves
+            + self.listed
+            + in_flight
+    }
+
+    /// Whether a server-side copy or move is in flight: it reports nothing until it ends, so
+    /// silence is not a stall.
+    pub fn server_side_in_flight(&self) -> bool {
+        self.transferring.iter().any(|t| t.bytes.is_none())
     }
 }

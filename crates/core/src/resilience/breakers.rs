@@ -61,6 +61,7 @@ impl Breakers {
                 remote: remote.to_owned(),
                 admission,
                 started: now,
+                timed: true,
                 done: false,
             }),
             Err(until) => Err(Rejected {
@@ -131,6 +132,10 @@ pub struct Permit {
     remote: String,
     admission: Admission,
     started: std::time::Instant,
+    /// Whether the call's duration says something about the remote (request/response calls
+    /// do; a job's length depends on how much it moves, so jobs are judged by the stall
+    /// watchdog instead).
+    timed: bool,
     done: bool,
 }
 
@@ -139,9 +144,27 @@ impl Permit {
         self.admission
     }
 
+    pub fn remote(&self) -> &str {
+        &self.remote
+    }
+
+    /// Marks the call as a data-moving job: its duration never counts as slow.
+    pub fn untimed(mut self) -> Self {
+        self.timed = false;
+        self
+    }
+
+    fn elapsed(&self) -> std::time::Duration {
+        if self.timed {
+            self.breakers.clock.now().saturating_duration_since(self.started)
+        } else {
+            std::time::Duration::ZERO
+        }
+    }
+
     /// The remote answered (successfully, or with an error about the request).
     pub fn success(mut self) {
-        let elapsed = self.breakers.clock.now().saturating_duration_since(self.started);
+        let elapsed = self.elapsed();
         self.done = true;
         self.breakers.finish(&self.remote, self.admission, Some(Outcome::Success { elapsed }));
     }
@@ -155,8 +178,7 @@ impl Permit {
             Outcome::Ignored
         } else {
             // not found, bad request, missing config: the remote itself answered
-            let elapsed = self.breakers.clock.now().saturating_duration_since(self.started);
-            Outcome::Success { elapsed }
+            Outcome::Success { elapsed: self.elapsed() }
         };
         self.breakers.finish(&self.remote, self.admission, Some(outcome));
     }

@@ -10,12 +10,18 @@
 //!   idle connection", "bad record MAC", "stream error:", "tls: use of closed connection").
 //! * `ShouldRetryHTTP` with the usual backend codes 429, 500, 502, 503, 504, 509.
 //! * A cancelled context is never retried.
-//! * Precedence fatal > retry > no-retry: here, a cancellation wins over everything, a rate
-//!   limit over a permission error (Google Drive answers 403 for rate limits), a permanent
-//!   cause over a generic retryable one, and unknown texts are not retried (rclone's default).
+//! * Precedence fatal > retry > no-retry: here, a cancellation wins over everything, a
+//!   provider code over the HTTP status it came with (Google Drive answers 403 for rate
+//!   limits, B2 and Box 403 for full storage), a permanent cause over a generic retryable one.
+//! * The default for a text nothing recognises is rclone's own: every error not marked
+//!   no-retry or fatal is retried (`fs/accounting/stats.go` sets `retryError`, `cmd.Run`
+//!   reruns up to `--retries` 3). So `Unknown` is retryable, within the caller's attempt
+//!   limit, and never counts against a remote's breaker; a job's `fatalError`/`retryError`
+//!   stats overrule it.
 //!
 //! rclone's RC answers 500 for most backend failures with the backend's text in `error`, so the
-//! RC status alone says little; the text decides.
+//! RC status alone says little; the text decides, read by its structure (codes and statuses
+//! in fixed places, see `text.rs`), never by words a file name or URL may hold.
 
 use std::time::Duration;
 
@@ -82,11 +88,15 @@ impl Failure {
 pub fn class_of(reason: FailureReason) -> FailureClass {
     use FailureReason::*;
     match reason {
-        RateLimited | ServerError | Network | Timeout | Stalled | JobLost | RcloneNotReady | RemotePaused => {
+        // Unknown: rclone itself retries every error not marked no-retry or fatal
+        // (`fs/accounting/stats.go` sets retryError, `cmd.Run` reruns up to --retries 3), so an
+        // unrecognised text is retried a bounded number of times too; it never counts against
+        // a remote's breaker, and a job's stats (fatalError / retryError) overrule it
+        RateLimited | ServerError | Network | Timeout | Stalled | JobLost | RcloneNotReady | RemotePaused | Unknown => {
             FailureClass::Retryable
         }
         Unauthorized | Forbidden | StorageFull | NeedsReconnect | RemoteNotConfigured | BackendMissing
-        | BadRequest | Unknown => FailureClass::Permanent,
+        | BadRequest => FailureClass::Permanent,
         NotFound => FailureClass::NotFound,
         Cancelled => FailureClass::Cancelled,
         Partial => FailureClass::Partial,
@@ -132,16 +142,48 @@ pub fn suggestion(reason: FailureReason) -> (&'static str, &'static str) {
         Cancelled => ("The operation was cancelled.", "작업이 취소되었습니다."),
         Partial => ("Some items failed. See the list of failed items; retry them once the cause is fixed.",
                     "일부 항목이 실패했습니다. 실패한 항목 목록을 확인하고 원인을 해결한 뒤 다시 시도하세요."),
-        Unknown => ("rclone reported an error RCMD does not recognise. See the message; it is not retried automatically.",
-                    "RCMD가 알 수 없는 rclone 오류입니다. 메시지를 확인하세요. 자동으로 다시 시도하지 않습니다."),
+        Unknown => ("rclone reported an error RCMD does not recognise. Like rclone, RCMD retries it a few times; if it keeps failing, see the message.",
+                    "RCMD가 알 수 없는 rclone 오류입니다. rclone처럼 몇 번 다시 시도합니다. 계속 실패하면 메시지를 확인하세요."),
+    }
+}
+
+/// The side of a transfer a failure belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Source,
+    Destination,
+}
+
+/// The side of a transfer (copy/move job) that `f` is about, when rclone's own wrappers say
+/// it; `None` when the text does not (the caller then probes each side). Only rclone's fixed
+/// wrapper phrases are read (`fs/operations/copy.go`: "failed to open source object";
+/// `fs/march/march.go`: "error reading source/destination directory"; `fs/operations`:
+/// "failed to make directory", "Failed to set modification time"), never names or URLs.
+/// Running out of space is always the writer's problem.
+pub fn side_of(f: &Failure) -> Option<Side> {
+    if f.reason == FailureReason::StorageFull {
+        return Some(Side::Destination);
+    }
+    let lower = f.message.to_ascii_lowercase();
+    let wrapper = |phrases: &[&str]| phrases.iter().any(|p| lower.starts_with(p) || lower.contains(&format!(": {p}")));
+    let src = wrapper(&["failed to open source object", "error reading source directory", "error reading source root directory"]);
+    let dst = wrapper(&["error reading destination directory", "error reading destination root directory",
+                        "failed to make directory", "failed to set modification time", "partial file rename failed"]);
+    match (src, dst) {
+        (true, false) => Some(Side::Source),
+        (false, true) => Some(Side::Destination),
+        _ => None,
     }
 }
 
 /// Classifies an RC failure. Order: transport, then RC status + error text, then job results.
 pub fn classify(err: &RcError) -> Failure {
     match err {
+        // the connection to rclone itself failed: rclone died or is restarting, which says
+        // nothing about any remote (a slow synchronous call can time out because the remote
+        // is slow, so a timeout stays a timeout)
         RcError::Transport { source, .. } => {
-            let reason = if source.is_timeout() { FailureReason::Timeout } else { FailureReason::Network };
+            let reason = if source.is_timeout() { FailureReason::Timeout } else { FailureReason::RcloneNotReady };
             Failure::new(reason, err.to_string())
         }
         // 400: rclone could not parse our request, whatever the text (it may say "EOF")
@@ -165,10 +207,21 @@ pub fn classify(err: &RcError) -> Failure {
             };
             Failure::new(reason, err.to_string()).with_retry_after(*retry_after)
         }
-        RcError::Encode { .. } | RcError::Decode { .. } => Failure::new(FailureReason::Unknown, err.to_string()),
+        // our request or rclone's reply did not have the expected shape: retrying cannot help
+        RcError::Encode { .. } | RcError::Decode { .. } => Failure::new(FailureReason::BadRequest, err.to_string()),
         RcError::JobLost { .. } => Failure::new(FailureReason::JobLost, err.to_string()),
         RcError::JobTimeout { .. } => Failure::new(FailureReason::Timeout, err.to_string()),
         RcError::Stalled { .. } => Failure::new(FailureReason::Stalled, err.to_string()),
+        RcError::JobFailing { last_error, .. } => {
+            let f = classify_text(last_error);
+            Failure { message: err.to_string(), ..f }
+        }
+        // it may still be writing: nothing to retry until it ends
+        RcError::JobNotStopped { .. } => {
+            let mut f = Failure::new(FailureReason::Stalled, err.to_string());
+            f.retryable = false;
+            f
+        }
         RcError::JobFailed { message, stats, .. } => classify_job(message, stats.as_ref()),
     }
 }
@@ -188,6 +241,10 @@ pub fn classify_job(error: &str, stats: Option<&GroupStats>) -> Failure {
         // rclone itself marked the errors retryable
         f = Failure::new(FailureReason::ServerError, text);
     }
+    if f.reason == FailureReason::Unknown && s.errors > 0 && !s.retry_error {
+        // rclone marked every error no-retry: its decision beats the default
+        f.retryable = false;
+    }
     if s.transfers + s.checks + s.deletes + s.renames > 0 && s.errors > 0 {
         let retryable = f.retryable || (s.retry_error && !s.fatal_error);
         return Failure {
@@ -204,113 +261,25 @@ pub fn classify_job(error: &str, stats: Option<&GroupStats>) -> Failure {
     f
 }
 
-/// Classifies rclone's error text alone.
+/// Classifies rclone's error text alone, by its structure (see [`text`]).
 pub fn classify_text(text: &str) -> Failure {
-    let reason = reason_of_text(text);
+    let reason = text::reason(text);
     Failure::new(reason, text).with_retry_after(retry_after_in_text(text))
 }
 
-fn reason_of_text(text: &str) -> FailureReason {
-    use FailureReason::*;
-    let lower = text.to_ascii_lowercase();
-    let has = |needles: &[&str]| needles.iter().any(|n| lower.contains(n));
-
-    // a cancelled context is never retried (fserrors: context.Canceled)
-    if has(&["context canceled", "context cancelled"]) {
-        return Cancelled;
-    }
-    if has(&["job not found"]) {
-        return JobLost;
-    }
-    // rate limits beat permission errors: some services send them as 403
-    if has(&["429 too many requests", "toomanyrequests", "too many requests", "slowdown", "slow down",
-             "ratelimitexceeded", "rate limit", "userratelimitexceeded", "throttl"])
-        || has_status(&lower, 429)
-    {
-        return RateLimited;
-    }
-    if has(&["config reconnect", "invalid_grant", "token expired", "oauth2: cannot fetch token"]) {
-        return NeedsReconnect;
-    }
-    if has(&["didn't find section in config file", "config file not found"]) {
-        return RemoteNotConfigured;
-    }
-    if has(&["couldn't find backend", "didn't find backend", "unknown backend"]) {
-        return BackendMissing;
-    }
-    if has(&["401 unauthorized", "unauthorized", "invalidaccesskeyid", "signaturedoesnotmatch",
-             "unable to authenticate", "authentication failed", "invalid credentials"])
-        || has_status(&lower, 401)
-    {
-        return Unauthorized;
-    }
-    if has(&["403 forbidden", "accessdenied", "access denied", "permission denied", "forbidden"])
-        || has_status(&lower, 403)
-    {
-        return Forbidden;
-    }
-    if has(&["507 insufficient storage", "insufficient storage", "no space left on device", "quota exceeded",
-             "quotaexceeded", "storagequotaexceeded", "disk quota"])
-        || has_status(&lower, 507)
-    {
-        return StorageFull;
-    }
-    if has(&["object not found", "directory not found", "file not found", "no such file or directory",
-             "nosuchkey", "nosuchbucket"])
-    {
-        return NotFound;
-    }
-    // deadlines and timeouts (Go's net.Error Timeout())
-    if has(&["timeout awaiting response headers", "i/o timeout", "deadline exceeded", "timed out", "timeout"]) {
-        return Timeout;
-    }
-    // retriableErrorStrings, errno texts, io.EOF / io.ErrUnexpectedEOF, SSH and pacer give-ups
-    if has(&["use of closed network connection", "unexpected eof reading trailer", "transport connection broken",
-             "http: contentlength=", "server closed idle connection", "bad record mac", "stream error:",
-             "tls: use of closed connection", "http2: server sent goaway", "connection reset by peer",
-             "connection refused", "broken pipe", "no route to host", "network is unreachable", "host is down",
-             "software caused connection abort", "resource temporarily unavailable", "connection lost",
-             "couldn't connect ssh", "unexpected eof", "exceeded maximum number of attempts"])
-        || lower.ends_with(": eof")
-        || lower == "eof"
-    {
-        return Network;
-    }
-    if [500, 502, 503, 504, 509].iter().any(|c| has_status(&lower, *c))
-        || has(&["internal server error", "bad gateway", "service unavailable", "gateway timeout",
-                 "bandwidth limit exceeded", "internalerror", "serviceunavailable"])
-    {
-        return ServerError;
-    }
-    Unknown
-}
-
-/// Whether `lower` names HTTP status `code` in one of the forms backends print:
-/// `503 Service Unavailable`, `StatusCode: 503`, `status code 503`, `HTTP error 503`,
-/// `http status 503`, `(503)`.
-fn has_status(lower: &str, code: u16) -> bool {
-    let c = code.to_string();
-    let prefixed = ["statuscode: ", "status code ", "status code: ", "http error ", "http status ", "status: ", "("];
-    if prefixed.iter().any(|p| lower.contains(&format!("{p}{c}"))) {
-        return true;
-    }
-    // "<code> <Reason>" where the code stands alone
-    lower.match_indices(&c).any(|(i, _)| {
-        let before = lower[..i].chars().next_back();
-        let after = &lower[i + c.len()..];
-        !before.is_some_and(|b| b.is_ascii_alphanumeric()) && after.starts_with(' ')
-            && after[1..].chars().next().is_some_and(|ch| ch.is_ascii_alphabetic())
-    })
-}
-
 /// A retry delay written in the text: rclone's `ErrorRetryAfter` prints
-/// `try again after <time> (<duration>)`; some backends print `retry after <n>s` or
+/// `try again after <time> (<duration>)`, its pacer `<err>: trying again in <duration>`
+/// (`lib/pacer/pacer.go`, OneDrive, Dropbox, B2); some backends print `retry after <n>s` or
 /// `Retry-After: <n>`.
 fn retry_after_in_text(text: &str) -> Option<Duration> {
     let lower = text.to_ascii_lowercase();
     if let Some(rest) = lower.split("try again after ").nth(1) {
         let inner = rest.split('(').nth(1)?.split(')').next()?;
         return parse_go_duration(inner);
+    }
+    if let Some((_, rest)) = lower.rsplit_once(": trying again in ") {
+        let token: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '.').collect();
+        return parse_go_duration(&token);
     }
     for key in ["retry-after: ", "retry after "] {
         if let Some(rest) = lower.split(key).nth(1) {
@@ -367,6 +336,8 @@ pub fn is_not_found(err: &RcError) -> bool {
 pub fn is_bad_request(err: &RcError) -> bool {
     err.status() == Some(400)
 }
+
+mod text;
 
 #[cfg(test)]
 mod tests;

@@ -15,6 +15,7 @@ use serde::{de::DeserializeOwned, Serialize};
 use tokio_util::sync::CancellationToken;
 
 use super::{
+    classify::{self, Failure, Side},
     breaker::BreakerConfig,
     breakers::{Breakers, Rejected},
     clock::{Clock, SystemClock},
@@ -164,13 +165,15 @@ impl Resilient {
         }
     }
 
-    /// Runs `op` with retries; with `remotes`, each attempt passes their breakers.
+    /// Runs `op` with retries; with `remotes`, each attempt passes their breakers. For
+    /// request/response calls: a slow answer counts as slow for the breakers.
     pub async fn call<T, F, Fut>(&self, remotes: &[&RemoteName], cancel: &CancellationToken, op: F) -> Result<T>
     where
         F: Fn(RcClient) -> Fut,
         Fut: Future<Output = Result<T>>,
     {
-        self.call_using(&self.retrier, remotes, cancel, op).await
+        let remotes: Vec<_> = remotes.iter().map(|r| Party { remote: r, probe: None }).collect();
+        self.call_using(&self.retrier, &remotes, Timing::Timed, cancel, op).await
     }
 
     /// Like [`Resilient::call`] with a single attempt: breakers and the wait for a restarting
@@ -180,10 +183,42 @@ impl Resilient {
         F: Fn(RcClient) -> Fut,
         Fut: Future<Output = Result<T>>,
     {
-        self.call_using(&self.once, remotes, cancel, op).await
+        let remotes: Vec<_> = remotes.iter().map(|r| Party { remote: r, probe: None }).collect();
+        self.call_using(&self.once, &remotes, Timing::Timed, cancel, op).await
     }
 
-    async fn call_using<T, F, Fut>(&self, retrier: &Retrier, remotes: &[&RemoteName], cancel: &CancellationToken, op: F) -> Result<T>
+    /// A data-moving job from `src` to `dst` (or on `src` alone), one attempt. Its length
+    /// never counts as slow (the stall watchdog judges jobs). A failure counts only against
+    /// the side that failed: the side rclone's error names, else the side whose probe (a stat
+    /// of `probe` below each root) fails; neither when both answer.
+    pub async fn transfer_once<T, F, Fut>(
+        &self,
+        src: &RemotePath,
+        dst: Option<&RemotePath>,
+        probe: Option<&str>,
+        cancel: &CancellationToken,
+        op: F,
+    ) -> Result<T>
+    where
+        F: Fn(RcClient) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let probe_of = |root: &RemotePath| probe.and_then(|p| root.join(p).ok());
+        let mut parties = vec![Party { remote: &src.remote, probe: probe_of(src) }];
+        if let Some(d) = dst {
+            parties.push(Party { remote: &d.remote, probe: probe_of(d) });
+        }
+        self.call_using(&self.once, &parties, Timing::Job, cancel, op).await
+    }
+
+    async fn call_using<T, F, Fut>(
+        &self,
+        retrier: &Retrier,
+        parties: &[Party<'_>],
+        timing: Timing,
+        cancel: &CancellationToken,
+        op: F,
+    ) -> Result<T>
     where
         F: Fn(RcClient) -> Fut,
         Fut: Future<Output = Result<T>>,
@@ -192,22 +227,64 @@ impl Resilient {
             .run(cancel, |_attempt| async {
                 // wait for rclone before taking permits: a waiting call must not hold a probe slot
                 let rc = self.source.ready_client(self.sidecar_wait).await.map_err(Error::from)?;
-                let permits = remotes
+                let permits = parties
                     .iter()
-                    .map(|r| self.breakers.acquire(r.as_str()).map_err(open_error))
+                    .map(|p| {
+                        let permit = self.breakers.acquire(p.remote.as_str()).map_err(open_error)?;
+                        Ok(if timing == Timing::Job { permit.untimed() } else { permit })
+                    })
                     .collect::<Result<Vec<_>>>()?;
-                let out = op(rc).await;
+                let out = op(rc.clone()).await;
                 match &out {
                     Ok(_) => permits.into_iter().for_each(|p| p.success()),
                     Err(e) => {
                         let f = e.failure();
-                        permits.into_iter().for_each(|p| p.failure(&f));
+                        let blamed = self.blame(&rc, parties, &f).await;
+                        for (i, p) in permits.into_iter().enumerate() {
+                            if blamed.contains(&i) {
+                                p.failure(&f);
+                            }
+                            // an unblamed side learns nothing from this call: the permit is
+                            // dropped unrecorded
+                        }
                     }
                 }
                 out
             })
             .await;
+        // a cancelled call reports the cancellation, never the error the stop caused
+        if cancel.is_cancelled() {
+            return Err(Error::Cancelled);
+        }
         result.map_err(|e| e.error.unwrap_or(Error::Cancelled))
+    }
+
+    /// Which of `parties` a failure counts against: every one for a single-remote call or a
+    /// failure that says nothing about remotes; for a transfer the side the error names, else
+    /// the sides whose probe fails.
+    async fn blame(&self, rc: &RcClient, parties: &[Party<'_>], f: &Failure) -> Vec<usize> {
+        if parties.len() < 2 || !f.counts_against_remote() {
+            return (0..parties.len()).collect();
+        }
+        match classify::side_of(f) {
+            Some(Side::Source) => return vec![0],
+            Some(Side::Destination) => return vec![1],
+            None => {}
+        }
+        let mut blamed = Vec::new();
+        for (i, p) in parties.iter().enumerate() {
+            let Some(probe) = &p.probe else {
+                blamed.push(i);
+                continue;
+            };
+            match ops::probe(rc, probe).await {
+                Ok(()) => {}
+                Err(e) if classify::classify(&e).counts_against_remote() => blamed.push(i),
+                Err(_) => {}
+            }
+        }
+        tracing::info!(reason = ?f.reason, ?blamed, "failure attributed by probing each side");
+        blamed
     }
 
     /// A read: like [`Resilient::call`], but while the breaker is open the fallback remote or
@@ -267,7 +344,8 @@ impl Resilient {
     }
 
     pub async fn list(&self, dir: &RemotePath, cancel: &CancellationToken) -> Result<Served<Vec<FileEntry>>> {
-        let path = dir.path().to_owned();
+        // the fallback remote is read at the same path, absolute or relative
+        let path = dir.spec_path();
         self.read(&dir.remote, format!("list:{dir}"), cancel, |rc, remote| {
             let path = path.clone();
             async move { Ok(ops::list(&rc, &RemotePath::new(remote.as_str(), &path)?).await?) }
@@ -302,15 +380,40 @@ impl Resilient {
         .await
     }
 
-    /// Copies one file as a watched job; both remotes' breakers apply.
+    /// Copies one file as a watched job; both remotes' breakers apply, a failure counts
+    /// against the side that failed.
     pub async fn copy_file(&self, src: &RemotePath, dst: &RemotePath, cancel: &CancellationToken) -> Result<JobOutcome> {
         let watchdog = self.watchdog.clone();
-        self.call(&[&src.remote, &dst.remote], cancel, |rc| {
+        let (src_root, dst_root) = (parent_of(src), parent_of(dst));
+        let name = src.path().rsplit('/').next().unwrap_or_default().to_owned();
+        self.transfer_once(&src_root, Some(&dst_root), Some(&name), cancel, |rc| {
             let watchdog = watchdog.clone();
             async move { Ok(ops::copy_file(&rc, src, dst, &watchdog, cancel).await?) }
         })
         .await
     }
+}
+
+/// How a call's duration is judged by the breakers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Timing {
+    /// Request/response: a slow answer counts as slow.
+    Timed,
+    /// A data-moving job: its length says nothing about the remote's health.
+    Job,
+}
+
+/// A remote taking part in a call, with the path to probe when the blame is unclear.
+struct Party<'a> {
+    remote: &'a RemoteName,
+    probe: Option<RemotePath>,
+}
+
+/// The folder holding `p` (itself for a root).
+fn parent_of(p: &RemotePath) -> RemotePath {
+    let spec = p.spec_path();
+    let parent = spec.rsplit_once('/').map(|(a, _)| if a.is_empty() && p.is_absolute() { "/" } else { a }).unwrap_or("");
+    RemotePath::new(p.remote.as_str(), parent).unwrap_or_else(|_| p.clone())
 }
 
 fn open_error(r: Rejected) -> Error {

@@ -24,6 +24,12 @@ use crate::rc::{
 pub struct WatchdogConfig {
     /// No progress for this long means stalled.
     pub stall_after: Duration,
+    /// The stall limit while a server-side copy or move is in flight: rclone reports nothing
+    /// about one until it ends, so only a much longer silence counts.
+    pub stall_after_server_side: Duration,
+    /// Stop a job when this many of its transfers failed in a row with nothing succeeding in
+    /// between (its remote went away): rclone would otherwise try every remaining file.
+    pub fail_after_errors: u64,
     /// Time between reads of the job's stats (progress, stall detection). The job's end is
     /// noticed sooner: `job/status` is polled every 20-100 ms.
     pub poll: Duration,
@@ -35,6 +41,8 @@ impl Default for WatchdogConfig {
     fn default() -> Self {
         WatchdogConfig {
             stall_after: Duration::from_secs(120),
+            stall_after_server_side: Duration::from_secs(1800),
+            fail_after_errors: 10,
             poll: Duration::from_millis(500),
             stop_grace: Duration::from_secs(180),
         }
@@ -54,6 +62,8 @@ pub enum JobPhase {
 pub enum StopWhy {
     Stalled,
     Cancelled,
+    /// Its transfers kept failing with nothing succeeding.
+    Failing,
 }
 
 /// A progress report, sent after every poll.
@@ -98,6 +108,10 @@ async fn watch(
 ) -> Result<JobOutcome, RcError> {
     let mut last_progress = 0u64;
     let mut moved_at = Instant::now();
+    // failures in a row: errors counted since the last success of any kind
+    let (mut last_ok, mut errors_at_ok) = (0u64, 0u64);
+    // rclone's error when the job was found failing (later ones may only say "cancelled")
+    let mut failing_error = String::new();
     let mut stopping: Option<(StopWhy, Instant)> = None;
     // job/status is a cheap lookup: poll it often to notice the end quickly. core/stats
     // aggregates rclone's accounting under a lock; polling it often slowed transfers in the
@@ -106,15 +120,22 @@ async fn watch(
     let mut stats = GroupStats::default();
     let mut stats_at: Option<Instant> = None;
     loop {
-        let status = rc.job_status(job).await?;
+        let status = job_status(rc, job).await?;
         if status.finished || stats_at.is_none_or(|t| t.elapsed() >= cfg.poll) {
-            stats = group_stats(rc, &job.group).await.unwrap_or_default();
+            // a failed read says nothing: keep the last stats, it is neither progress nor a stall
+            match group_stats(rc, &job.group).await {
+                Ok(s) => stats = s,
+                Err(e) => tracing::debug!(error = %e, "core/stats failed; progress unknown"),
+            }
             stats_at = Some(Instant::now());
         }
         if status.finished {
             on_update(&JobUpdate { job: job.clone(), phase: JobPhase::Finished, stats: stats.clone() });
             return match (stopping, status.success) {
                 (Some((StopWhy::Stalled, _)), _) => Err(RcError::Stalled { jobid: job.jobid, idle: moved_at.elapsed() }),
+                (Some((StopWhy::Failing, _)), _) => {
+                    Err(RcError::JobFailing { jobid: job.jobid, errors: stats.errors, last_error: failing_error })
+                }
                 (_, true) => Ok(JobOutcome { status, stats }),
                 (_, false) => Err(RcError::JobFailed { jobid: job.jobid, message: status.error, stats: Some(stats) }),
             };
@@ -123,29 +144,35 @@ async fn watch(
             last_progress = stats.progress();
             moved_at = Instant::now();
         }
+        let ok = stats.transfers + stats.checks + stats.deletes + stats.renames + stats.server_side_copies + stats.server_side_moves;
+        if ok != last_ok {
+            (last_ok, errors_at_ok) = (ok, stats.errors);
+        }
         if stopping.is_none() {
+            let stall_limit = if stats.server_side_in_flight() { cfg.stall_after_server_side } else { cfg.stall_after };
             let why = if cancel.is_cancelled() {
                 Some(StopWhy::Cancelled)
-            } else if moved_at.elapsed() >= cfg.stall_after {
+            } else if moved_at.elapsed() >= stall_limit {
                 Some(StopWhy::Stalled)
+            } else if cfg.fail_after_errors > 0 && stats.errors.saturating_sub(errors_at_ok) >= cfg.fail_after_errors {
+                Some(StopWhy::Failing)
             } else {
                 None
             };
             if let Some(why) = why {
-                info!(jobid = job.jobid, ?why, idle = ?moved_at.elapsed(), "stopping job");
+                failing_error = stats.last_error.clone();
+                info!(jobid = job.jobid, ?why, idle = ?moved_at.elapsed(), errors = stats.errors, "stopping job");
                 if let Err(e) = rc.call::<_, Value>("job/stop", &json!({ "jobid": job.jobid })).await {
                     warn!(error = %e, "job/stop failed");
                 }
                 stopping = Some((why, Instant::now()));
             }
         }
-        if let Some((why, since)) = stopping {
+        if let Some((_, since)) = stopping {
             if since.elapsed() >= cfg.stop_grace {
-                warn!(jobid = job.jobid, "job did not end after job/stop; giving up on it");
-                return Err(match why {
-                    StopWhy::Stalled => RcError::Stalled { jobid: job.jobid, idle: moved_at.elapsed() },
-                    StopWhy::Cancelled => RcError::JobFailed { jobid: job.jobid, message: "context canceled".into(), stats: Some(stats) },
-                });
+                // the job may still be writing: the caller must not redo its work now
+                warn!(jobid = job.jobid, "job did not end after job/stop");
+                return Err(RcError::JobNotStopped { jobid: job.jobid, waited: since.elapsed() });
             }
         }
         let phase = match stopping {
@@ -162,6 +189,21 @@ async fn watch(
             }
         } else {
             wait.await;
+        }
+    }
+}
+
+/// `job/status`, asked up to three times a second apart before a transport failure counts:
+/// a lost answer must not abandon a job that is still running.
+async fn job_status(rc: &RcClient, job: &JobHandle) -> Result<JobStatus, RcError> {
+    let mut tries = 0;
+    loop {
+        match rc.job_status(job).await {
+            Err(RcError::Transport { .. }) if tries < 2 => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            other => return other,
         }
     }
 }

@@ -88,13 +88,37 @@ fn set_parent_death_signal(cmd: &mut std::process::Command) {
     }
 }
 
-/// Forwards rclone's output line by line. rclone runs with `--use-json-log`, so each line is
-/// `{"time","level","msg","source",...}` and keeps its level; other lines (a Go panic) are
-/// logged as warnings.
-async fn forward_log(stream: impl AsyncRead + Unpin) {
-    let mut lines = BufReader::new(stream).lines();
-    while let Ok(Some(line)) = lines.next_line().await {
-        log_line(&line);
+/// Longest part of one output line that is logged (the rest is read and dropped).
+const MAX_LOGGED_LINE: usize = 16 * 1024;
+
+/// Forwards rclone's output line by line until the pipe closes. rclone runs with
+/// `--use-json-log`, so each line is `{"time","level","msg","source",...}` and keeps its
+/// level; other lines (a Go panic) are logged as warnings.
+///
+/// It never stops reading before end of file, whatever the bytes are (invalid UTF-8 in a
+/// file name, a huge line, a read error): a pipe nobody drains blocks rclone on its next
+/// log write. Returns the number of lines read.
+pub async fn forward_log(stream: impl AsyncRead + Unpin) -> u64 {
+    let mut reader = BufReader::new(stream);
+    let mut buf = Vec::new();
+    let mut lines = 0u64;
+    loop {
+        buf.clear();
+        match reader.read_until(b'\n', &mut buf).await {
+            Ok(0) => return lines,
+            Ok(_) => {
+                lines += 1;
+                let end = buf.len().min(MAX_LOGGED_LINE);
+                let text = String::from_utf8_lossy(&buf[..end]);
+                log_line(text.trim_end_matches(['\n', '\r']));
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                // a broken pipe read: nothing more will come
+                tracing::warn!(target: "rclone", error = %e, "cannot read rclone's output");
+                return lines;
+            }
+        }
     }
 }
 
@@ -112,5 +136,25 @@ fn log_line(line: &str) {
         "info" | "notice" => tracing::info!(target: "rclone", source, object, "{msg}"),
         "warning" => tracing::warn!(target: "rclone", source, object, "{msg}"),
         _ => tracing::error!(target: "rclone", source, object, "{msg}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use tokio::io::AsyncWriteExt;
+
+    /// Invalid UTF-8 and a line far over the logged limit do not stop the draining: every
+    /// byte written is read up to the end of the pipe.
+    #[tokio::test]
+    async fn output_is_drained_whatever_the_bytes() {
+        let (mut w, r) = tokio::io::duplex(1024);
+        let reader = tokio::spawn(super::forward_log(r));
+        w.write_all(b"{\"level\":\"notice\",\"msg\":\"ok\"}\n").await.unwrap();
+        w.write_all(b"name \xff\xfe not utf-8\n").await.unwrap();
+        w.write_all(&vec![b'x'; 200_000]).await.unwrap();
+        w.write_all(b"\nlast line without newline").await.unwrap();
+        drop(w);
+        assert_eq!(reader.await.unwrap(), 4);
     }
 }

@@ -244,6 +244,8 @@ async fn wait_for_restart(inner: &Inner, delay: Option<Duration>) -> bool {
 /// One process lifetime: spawn, wait for readiness, monitor until it ends.
 async fn launch(inner: &Inner) -> Result<Ended, SidecarError> {
     let config = inner.config();
+    // extra flags must not reopen or re-address the private RC server
+    crate::paths::check_rclone_flags(&config.extra_args).map_err(|message| SidecarError::Launch { message })?;
     let port = free_port().map_err(|source| SidecarError::Spawn { source })?;
     let pass = Secret::random();
     let mut cmd = inner.launcher.command()?;

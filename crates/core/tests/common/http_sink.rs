@@ -47,6 +47,7 @@ struct State {
 pub struct Sink {
     pub addr: SocketAddr,
     state: Arc<State>,
+    tls: bool,
 }
 
 impl Sink {
@@ -54,11 +55,21 @@ impl Sink {
         let state = Arc::new(State::default());
         let st = state.clone();
         let addr = super::serve_http(move |req| handle(st.clone(), req)).await;
-        Sink { addr, state }
+        Sink { addr, state, tls: false }
     }
 
+    /// The same server over HTTPS with `ca`'s certificate for 127.0.0.1 and localhost.
+    pub async fn start_tls(ca: &super::tls::TestCa) -> Sink {
+        let state = Arc::new(State::default());
+        let st = state.clone();
+        let addr = super::serve_https(move |req| handle(st.clone(), req), ca.acceptor.clone()).await;
+        Sink { addr, state, tls: true }
+    }
+
+    /// `http://127.0.0.1:port`, or `https://127.0.0.1:port` for a TLS sink (the certificate
+    /// holds the IP address).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", if self.tls { "https" } else { "http" }, self.addr)
     }
 
     /// Answers for the next requests, in order.

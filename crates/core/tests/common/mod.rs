@@ -5,6 +5,7 @@
 
 pub mod fault;
 pub mod http_sink;
+pub mod tls;
 pub mod smtp;
 
 use std::{
@@ -116,6 +117,29 @@ where
             let svc = hyper::service::service_fn(handle);
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
+                .await;
+        }
+    })
+    .await
+}
+
+/// Like [`serve_http`], over TLS with `acceptor` (see [`tls::TestCa`]).
+pub async fn serve_https<H, Fut, B>(handle: H, acceptor: tokio_rustls::TlsAcceptor) -> std::net::SocketAddr
+where
+    H: Fn(hyper::Request<hyper::body::Incoming>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<hyper::Response<B>, std::io::Error>> + Send + 'static,
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    serve_loopback(move |stream| {
+        let (handle, acceptor) = (handle.clone(), acceptor.clone());
+        async move {
+            // a client that does not trust the certificate aborts the handshake: nothing to serve
+            let Ok(tls) = acceptor.accept(stream).await else { return };
+            let svc = hyper::service::service_fn(handle);
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(tls), svc)
                 .await;
         }
     })

@@ -22,7 +22,7 @@ fn rclone_error_texts() {
         (500, "operation error S3: PutObject, https response error StatusCode: 503, api error SlowDown: Please reduce your request rate.", RateLimited),
         (500, "googleapi: Error 429: TooManyRequests", RateLimited),
         (500, "googleapi: Error 403: User Rate Limit Exceeded. Rate of requests for user exceed configured project quota., userRateLimitExceeded", RateLimited),
-        (500, "operation error S3: GetObject, exceeded maximum number of attempts, 3, https response error StatusCode: 500", Network),
+        (500, "operation error S3: GetObject, exceeded maximum number of attempts, 3, https response error StatusCode: 500", ServerError),
         (500, r#"Put "http://127.0.0.1:36263/dst/file.bin": EOF"#, Network),
         (500, "unexpected EOF", Network),
         // seen through the fault proxy in front of rclone serve webdav
@@ -63,6 +63,7 @@ fn rclone_error_texts() {
         (400, "failed to read input JSON: unexpected EOF", BadRequest),
         (400, r#"Didn't find key "fs" in input"#, BadRequest),
         (500, "something nobody has seen before", Unknown),
+        (500, "is a directory not a file", Unknown),
         // not found
         (404, "object not found", NotFound),
         (404, "error in ListJSON: directory not found", NotFound),
@@ -76,11 +77,134 @@ fn rclone_error_texts() {
         let got = classify(&api(*status, text));
         if got.reason != *want {
             wrong.push(format!("{text:?}: got {:?}, want {want:?}", got.reason));
+            continue;
         }
         assert_eq!(got.class, class_of(*want));
         assert_eq!(got.message, *text);
     }
     assert!(wrong.is_empty(), "misclassified:\n{}", wrong.join("\n"));
+}
+
+/// Texts in the formats of rclone's most used backends and of the SDKs they use (format
+/// strings read in rclone's source at v1.75.0-121: `backend/<name>/<name>.go`, their
+/// `api/types.go`, googleapi, smithy-go, the Dropbox SDK, pkg/sftp, net/textproto).
+#[test]
+fn provider_formats() {
+    let table: &[(&str, FailureReason)] = &[
+        // drive (googleapi.Error: `googleapi: Error <status>: <message>, <reason>`)
+        ("googleapi: Error 403: Rate Limit Exceeded, rateLimitExceeded", RateLimited),
+        ("googleapi: Error 403: Daily Limit Exceeded, dailyLimitExceeded", RateLimited),
+        ("googleapi: Error 403: The download quota for this file has been exceeded., downloadQuotaExceeded", RateLimited),
+        ("googleapi: Error 403: The user's Drive storage quota has been exceeded., storageQuotaExceeded", StorageFull),
+        ("googleapi: Error 403: The file limit for this shared drive has been exceeded., teamDriveFileLimitExceeded", StorageFull),
+        ("googleapi: Error 503: Backend Error, backendError", ServerError),
+        ("googleapi: Error 404: File not found: 1AbCdEf., notFound", NotFound),
+        ("googleapi: Error 403: The user does not have sufficient permissions for this file., insufficientFilePermissions", Forbidden),
+        ("googleapi: Error 401: Invalid Credentials, authError", Unauthorized),
+        ("googleapi: got HTTP response code 502 with body: <html>bad gateway</html>", ServerError),
+        // onedrive (api.Error: `<code>[: <inner>]: <message>`; pacer retry-after)
+        ("activityLimitReached: throttledRequest: The request has been throttled: trying again in 120s", RateLimited),
+        ("quotaLimitReached: Insufficient Space Available.", StorageFull),
+        ("itemNotFound: The resource could not be found.", NotFound),
+        ("accessDenied: Access denied", Forbidden),
+        ("InvalidAuthenticationToken: Access token has expired or is not yet valid.", Unauthorized),
+        ("serviceNotAvailable: Service unavailable", ServerError),
+        ("failed to get root: 401 Unauthorized: ", Unauthorized),
+        // dropbox (error_summary tag paths; SDK `Unexpected error: %v (code: %v)`)
+        ("too_many_requests/..: trying again in 5m0s", RateLimited),
+        ("upload failed: batch upload failed: upload failed: too_many_write_operations", RateLimited),
+        ("upload failed: path/insufficient_space/..", StorageFull),
+        ("path/not_found/..", NotFound),
+        ("expired_access_token/..", NeedsReconnect),
+        ("Unexpected error: upstream connect error or disconnect/reset before headers (code: 503)", ServerError),
+        // s3 (smithy: `operation error S3: <op>, https response error StatusCode: <n>, RequestID: .., HostID: .., api error <Code>: <msg>`)
+        ("operation error S3: PutObject, exceeded maximum number of attempts, 10, https response error StatusCode: 503, RequestID: 7QX1ABCD, HostID: aGVsbG8=, api error SlowDown: Please reduce your request rate.", RateLimited),
+        ("operation error S3: GetObject, https response error StatusCode: 500, RequestID: 1A2B, HostID: x=, api error InternalError: We encountered an internal error. Please try again.", ServerError),
+        ("operation error S3: UploadPart, https response error StatusCode: 400, RequestID: 9F, HostID: y=, api error RequestTimeout: Your socket connection to the server was not read from or written to within the timeout period.", Timeout),
+        ("operation error S3: GetObject, https response error StatusCode: 404, RequestID: 1, HostID: 2, NoSuchKey: The specified key does not exist.", NotFound),
+        ("operation error S3: HeadObject, https response error StatusCode: 404, RequestID: 1, HostID: 2, api error NotFound: Not Found", NotFound),
+        ("operation error S3: PutObject, https response error StatusCode: 507, RequestID: 1, HostID: 2, api error XMinioStorageFull: Storage backend has reached its minimum free drive threshold.", StorageFull),
+        (r#"operation error S3: PutObject, https response error StatusCode: 0, RequestID: , HostID: , request send failed, Put "https://bucket.s3.eu-west-1.amazonaws.com/dir/file.bin?x-id=PutObject": dial tcp 52.1.2.3:443: connect: connection refused"#, Network),
+        // b2 (`<message> (<status> <code>)`)
+        ("Cannot upload files, storage cap exceeded. (403 cap_exceeded)", StorageFull),
+        ("Transaction cap exceeded, see the Caps & Alerts page to increase your cap (403 transaction_cap_exceeded)", RateLimited),
+        ("Too many requests (429 too_many_requests): trying again in 1s", RateLimited),
+        ("File not present: photos/a.jpg (404 not_found)", NotFound),
+        ("failed to authorize account: failed to authenticate: unauthorized (401 unauthorized)", Unauthorized),
+        // box (`Error "<code>" (<status>)[: <message>]`)
+        (r#"Error "storage_limit_exceeded" (403): Account storage limit reached"#, StorageFull),
+        (r#"Error "rate_limit_exceeded" (429): Request rate limit exceeded, please try again later"#, RateLimited),
+        (r#"Error "not_found" (404): Not Found"#, NotFound),
+        (r#"Error "503 Service Unavailable" (503)"#, ServerError),
+        // sftp (pkg/sftp normalises NO_SUCH_FILE / PERMISSION_DENIED to os errors)
+        ("Open failed: file does not exist", NotFound),
+        ("remove /srv/data/old.txt: file does not exist", NotFound),
+        ("Update Create failed: permission denied", Forbidden),
+        ("Update ReadFrom failed: connection lost", Network),
+        (r#"mkdir "/srv/data/new" failed: sftp: "Operation unsupported" (SSH_FX_OP_UNSUPPORTED)"#, Unknown),
+        ("couldn't connect SSH: dial tcp 192.0.2.10:22: i/o timeout", Timeout),
+        // webdav (api.Error joins message, exception and `<status> <reason>`)
+        (r#"unchunked simple update failed: Insufficient Storage: Sabre\DAV\Exception\InsufficientStorage: 507 Insufficient Storage"#, StorageFull),
+        (r#"unchunked simple update failed: "report.docx" is locked: OCA\DAV\Connector\Sabre\Exception\FileLocked: 423 Locked"#, ServerError),
+        ("couldn't list files: <html><head><title>502 Bad Gateway</title></head></html>: 502 Bad Gateway", ServerError),
+        // ftp (net/textproto `%03d %s`)
+        (r#"failed to make FTP connection to "ftp.example.com:21": 421 Too many connections (8) from this IP"#, RateLimited),
+        (r#"failed to make FTP connection to "ftp.example.com:21": 530 Login incorrect."#, Unauthorized),
+        ("update stor: 552 Disk quota exceeded", StorageFull),
+        ("update stor: 426 Failure writing network stream.", Network),
+        ("list: 550 Permission denied.", Forbidden),
+        ("open: 550 Failed to open file.", NotFound),
+        // local (os.PathError `<op> <path>: <errno>`)
+        ("open /mnt/backup/IMG_0001.jpg.3f2a9c1e.partial: no space left on device", StorageFull),
+        ("preallocate: file too big for remaining disk space", StorageFull),
+        ("open /srv/ro/file.txt: read-only file system", Forbidden),
+        ("open /data/f.txt: too many open files", Network),
+        (r#"Get "https://h/dir/rate%20limit": dial tcp: lookup h: no such host"#, Network),
+    ];
+    let mut wrong = vec![];
+    for (text, want) in table {
+        let got = classify_text(text);
+        if got.reason != *want {
+            wrong.push(format!("{text:?}: got {:?}, want {want:?}", got.reason));
+        }
+    }
+    assert!(wrong.is_empty(), "misclassified:\n{}", wrong.join("\n"));
+    assert_eq!(classify_text("activityLimitReached: throttledRequest: throttled: trying again in 120s").retry_after, Some(Duration::from_secs(120)));
+    assert_eq!(classify_text("too_many_requests/..: trying again in 5m0s").retry_after, Some(Duration::from_secs(300)));
+}
+
+/// A word inside a file name, path or URL never decides the class: the structure does.
+#[test]
+fn names_in_paths_and_urls_do_not_decide() {
+    let table: &[(&str, FailureReason)] = &[
+        ("open /data/rate limit notes.txt: permission denied", Forbidden),
+        ("open /data/timeout.log: no such file or directory", NotFound),
+        ("open /backups/forbidden-timeout.txt: no space left on device", StorageFull),
+        (r#"Put "http://nas/backups/forbidden-timeout.txt": 503 Service Unavailable"#, ServerError),
+        (r#"Put "http://nas/quota exceeded/unauthorized.txt": connection reset by peer"#, Network),
+        (r#"failed to open directory "429 Too Many Requests": open /home/u/429 Too Many Requests: permission denied"#, Forbidden),
+        ("File not present: backups/SlowDown/userRateLimitExceeded.txt (404 not_found)", NotFound),
+        (r#"mkdir "/srv/401 Unauthorized" failed: sftp: "Failure" (SSH_FX_FAILURE)"#, Unknown),
+        ("open /data/503.txt: is a directory", Unknown),
+    ];
+    let mut wrong = vec![];
+    for (text, want) in table {
+        let got = classify_text(text);
+        if got.reason != *want {
+            wrong.push(format!("{text:?}: got {:?}, want {want:?}", got.reason));
+        }
+    }
+    assert!(wrong.is_empty(), "decided by a name:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn unknown_texts_are_retried_like_rclone_does_but_never_open_a_breaker() {
+    let f = classify_text("something nobody has seen before");
+    assert_eq!((f.reason, f.class, f.retryable), (Unknown, FailureClass::Retryable, true));
+    assert!(!f.counts_against_remote());
+    // rclone marked every error no-retry: the stats overrule the default
+    let stats = GroupStats { errors: 1, retry_error: false, ..GroupStats::default() };
+    assert!(!classify_job("something nobody has seen before", Some(&stats)).retryable);
 }
 
 #[test]

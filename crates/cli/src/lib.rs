@@ -1,22 +1,22 @@
-//! `rcmd batch ...`: batches from the command line (scripts, cron), over the same core and
-//! database as the app, with its own supervised rclone sidecar. Exit codes: 0 all done,
-//! 2 some items failed, 3 paused or cancelled, 1 error.
+//! `rcmd-cli batch ...` (also `rcmd batch ...` through the app binary): batches from the
+//! command line (scripts, cron, servers), over the same engine and database as the app, with
+//! its own supervised rclone sidecar and the app's notification settings. Links no GUI
+//! library. Exit codes: 0 all done, 2 some items failed, 3 paused or cancelled, 1 error.
 
 use std::{io::IsTerminal, path::Path, sync::Arc, time::Duration};
 
 use rcmd_core::{
-    batch::{plan, BatchControl, Processor, ProcessorConfig, Store},
-    events::EventBus,
+    batch::{plan, BatchControl, Store},
+    engine::{Engine as CoreEngine, EngineConfig},
+    notify::{secrets::SecretStore, Notifier, NotifyConfig},
     path::RemotePath,
-    resilience::layer::{ResilienceConfig, Resilient},
+    paths,
     settings::Settings,
-    sidecar::{locate_rclone, BinaryLauncher, SidecarConfig, Supervisor},
+    sidecar::{locate_rclone, BinaryLauncher, SidecarConfig},
     types::{BatchInfo, BatchKind, BatchProgress, BatchStatus},
 };
 
-use crate::paths;
-
-const USAGE: &str = "usage:
+const USAGE: &str = "usage (`rcmd-cli batch ...` or `rcmd batch ...`):
   rcmd batch copy <src remote:path> <dst remote:path>
   rcmd batch move <src remote:path> <dst remote:path>
   rcmd batch delete <remote:path>
@@ -52,11 +52,11 @@ pub fn main(args: &[String]) -> i32 {
 async fn run(args: &[String]) -> Result<i32, String> {
     let arg = |i: usize| args.get(i).map(String::as_str);
     let json = args.iter().any(|a| a == "--json");
-    let store = Store::open(&paths::batch_db()).await.map_err(|e| e.to_string())?;
+    let store = || async { Store::open(&paths::batch_db()).await.map_err(|e| e.to_string()) };
     let id_arg = |i: usize| arg(i).and_then(|s| s.parse::<i64>().ok()).ok_or_else(|| format!("expected a batch id\n{USAGE}"));
     match arg(0) {
         Some("list") => {
-            let all = store.list().await.map_err(|e| e.to_string())?;
+            let all = store().await?.list().await.map_err(|e| e.to_string())?;
             if json {
                 say(&serde_json::to_string_pretty(&all).map_err(|e| e.to_string())?);
             } else {
@@ -67,7 +67,7 @@ async fn run(args: &[String]) -> Result<i32, String> {
             Ok(0)
         }
         Some("report") => {
-            let report = store.report(id_arg(1)?).await.map_err(|e| e.to_string())?;
+            let report = store().await?.report(id_arg(1)?).await.map_err(|e| e.to_string())?;
             if json {
                 say(&serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
             } else {
@@ -89,9 +89,17 @@ async fn run(args: &[String]) -> Result<i32, String> {
                 BatchKind::Delete => None,
                 _ => Some(RemotePath::parse(arg(2).ok_or(USAGE)?).map_err(|e| e.to_string())?),
             };
-            let engine = Engine::start(store.clone()).await?;
-            let items = plan::expand(&engine.client, &src).await.map_err(|e| e.to_string())?;
-            let id = store
+            let engine = Engine::start().await?;
+            let items = match plan::expand(&engine.client, &src).await {
+                Ok(items) => items,
+                Err(e) => {
+                    engine.core.shutdown().await;
+                    return Err(e.to_string());
+                }
+            };
+            let id = engine
+                .core
+                .store
                 .create(kind, &src.to_string(), dst.as_ref().map(|d| d.to_string()).as_deref(), &items)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -100,44 +108,63 @@ async fn run(args: &[String]) -> Result<i32, String> {
         }
         Some("resume") => {
             let id = id_arg(1)?;
-            Engine::start(store).await?.run(id).await
+            Engine::start().await?.run(id).await
         }
         Some("retry") => {
             let id = id_arg(1)?;
-            let n = store.retry_failed(id).await.map_err(|e| e.to_string())?;
+            let n = store().await?.retry_failed(id).await.map_err(|e| e.to_string())?;
             eprintln!("batch {id}: {n} failed items queued again");
-            Engine::start(store).await?.run(id).await
+            Engine::start().await?.run(id).await
         }
         _ => Err(USAGE.to_owned()),
     }
 }
 
-/// The sidecar, the resilient layer and the processor, started like the app does.
+/// The core engine started like the app does, plus the user's notification channels.
 struct Engine {
-    supervisor: Supervisor,
+    core: CoreEngine,
     client: rcmd_core::rc::RcClient,
-    processor: Processor,
+    notifier: Notifier,
 }
 
+/// How long the last notifications may take to go out before the command exits.
+const NOTIFY_FLUSH: Duration = Duration::from_secs(20);
+
 impl Engine {
-    async fn start(store: Store) -> Result<Engine, String> {
+    async fn start() -> Result<Engine, String> {
         let exe_dir = std::env::current_exe().ok().and_then(|p| p.parent().map(Path::to_owned)).unwrap_or_default();
         let rclone = locate_rclone(&exe_dir).ok_or("the rclone sidecar (rcmd-rclone) was not found next to rcmd")?;
-        let settings = Settings::load(&paths::config_dir().join("settings.json")).unwrap_or_default();
+        let (settings, problem) = Settings::load_or_recover(&paths::settings_file());
+        if let Some(p) = problem {
+            eprintln!("rcmd: {p}; using default settings");
+        }
         let config = SidecarConfig {
-            rclone_config: settings.rclone_config,
-            extra_args: paths::extra_rclone_flags(),
+            rclone_config: settings.rclone_config.clone(),
+            extra_args: paths::extra_rclone_flags()?,
             ..SidecarConfig::default()
         };
-        let bus = EventBus::default();
-        let supervisor = Supervisor::start(BinaryLauncher { path: rclone }, config, bus.clone());
-        let client = supervisor.wait_ready(Duration::from_secs(30)).await.map_err(|e| e.to_string())?;
-        let rc = Arc::new(Resilient::new(Arc::new(supervisor.clone()), ResilienceConfig::default(), bus));
-        let processor = Processor::new(store, rc, ProcessorConfig::new(paths::data_dir().join("work")));
-        Ok(Engine { supervisor, client, processor })
+        let mut engine_cfg = EngineConfig::new(paths::data_dir(), config);
+        if let Some(secs) = std::env::var("RCMD_LEASE_TIMEOUT").ok().and_then(|s| s.trim().parse::<u64>().ok()) {
+            engine_cfg.lease_timeout = Duration::from_secs(secs.max(1));
+        }
+        let core = CoreEngine::start(BinaryLauncher { path: rclone }, engine_cfg)
+            .await
+            .map_err(|e| e.to_string())?;
+        let secrets = SecretStore::new(paths::config_dir().join("secrets.json"));
+        let n = &settings.notifications;
+        let notifier = Notifier::start(&core.bus, n.channels(&secrets), NotifyConfig { lang: n.lang, ..NotifyConfig::default() });
+        let client = match core.supervisor.wait_ready(Duration::from_secs(30)).await {
+            Ok(c) => c,
+            Err(e) => {
+                core.shutdown().await;
+                return Err(e.to_string());
+            }
+        };
+        Ok(Engine { core, client, notifier })
     }
 
-    /// Runs a batch with a progress bar; Ctrl-C / SIGTERM pause it.
+    /// Runs a batch with a progress bar; Ctrl-C / SIGTERM pause it, a second Ctrl-C exits at
+    /// once (rclone dies with the process; the batch resumes exactly later).
     async fn run(self, id: i64) -> Result<i32, String> {
         let control = BatchControl::default();
         let pause = control.pause.clone();
@@ -145,6 +172,10 @@ impl Engine {
             if tokio::signal::ctrl_c().await.is_ok() {
                 eprintln!("\npausing (Ctrl-C again to force)...");
                 pause.cancel();
+            }
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\nforced exit; `rcmd batch resume {id}` continues where it stopped");
+                std::process::exit(130);
             }
         });
         #[cfg(unix)]
@@ -159,9 +190,11 @@ impl Engine {
         }
         let bar = Arc::new(Bar::new());
         let b2 = bar.clone();
-        let result = self.processor.run(id, &control, Arc::new(move |p| b2.draw(&p))).await;
+        let result = self.core.processor.run(id, &control, Arc::new(move |p| b2.draw(&p))).await;
         bar.done();
-        self.supervisor.shutdown().await;
+        self.core.shutdown().await;
+        // the batch's last status is a notification still in its coalescing window
+        self.notifier.flush(NOTIFY_FLUSH).await;
         let info = result.map_err(|e| e.to_string())?;
         eprintln!("{}", line(&info));
         if let Some(r) = &info.pause_reason {

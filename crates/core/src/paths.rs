@@ -1,0 +1,82 @@
+//! Where RCMD keeps its files, shared by the app and the command line. Matches Tauri's
+//! `app_data_dir`/`app_config_dir`/`app_log_dir` (the platform folder + the bundle
+//! identifier).
+
+use std::path::PathBuf;
+
+const IDENTIFIER: &str = "dev.rcmd.app";
+
+/// `$RCMD_DATA_DIR`, else e.g. `~/.local/share/dev.rcmd.app`.
+pub fn data_dir() -> PathBuf {
+    std::env::var_os("RCMD_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| dirs::data_dir().unwrap_or_else(std::env::temp_dir).join(IDENTIFIER))
+}
+
+/// e.g. `~/.config/dev.rcmd.app`.
+pub fn config_dir() -> PathBuf {
+    dirs::config_dir().unwrap_or_else(std::env::temp_dir).join(IDENTIFIER)
+}
+
+/// `$RCMD_LOG_DIR`, else the platform's log folder for the app (e.g.
+/// `~/.local/share/dev.rcmd.app/logs` on Linux, `~/Library/Logs/dev.rcmd.app` on macOS).
+pub fn log_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("RCMD_LOG_DIR") {
+        return PathBuf::from(d);
+    }
+    if cfg!(target_os = "macos") {
+        if let Some(home) = dirs::home_dir() {
+            return home.join("Library/Logs").join(IDENTIFIER);
+        }
+    }
+    data_dir().join("logs")
+}
+
+/// The settings file.
+pub fn settings_file() -> PathBuf {
+    config_dir().join("settings.json")
+}
+
+/// The batch database.
+pub fn batch_db() -> PathBuf {
+    data_dir().join("rcmd.db")
+}
+
+/// Extra rclone flags from `$RCMD_RCLONE_FLAGS` (space-separated, e.g. `--bwlimit 10M`).
+/// Flags that would reopen or re-address the RC server (`--rc*`) or replace the sidecar's
+/// own settings are refused: the RC server is private to RCMD.
+pub fn extra_rclone_flags() -> Result<Vec<String>, String> {
+    let flags: Vec<String> =
+        std::env::var("RCMD_RCLONE_FLAGS").map(|f| f.split_whitespace().map(str::to_owned).collect()).unwrap_or_default();
+    check_rclone_flags(&flags)?;
+    Ok(flags)
+}
+
+/// Refuses flags that touch the RC server or the sidecar's own settings.
+pub fn check_rclone_flags(flags: &[String]) -> Result<(), String> {
+    const OWN: [&str; 4] = ["--config", "--use-json-log", "--log-file", "--log-format"];
+    for f in flags {
+        let name = f.split('=').next().unwrap_or(f);
+        if name.starts_with("--rc") || name == "--metrics-addr" || OWN.contains(&name) {
+            return Err(format!(
+                "RCMD_RCLONE_FLAGS may not contain {name}: RCMD runs rclone's remote-control server privately and sets it up itself"
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_rclone_flags;
+
+    #[test]
+    fn rc_flags_are_refused() {
+        let ok = |f: &[&str]| check_rclone_flags(&f.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert!(ok(&["--bwlimit", "10M", "--transfers=8", "-v"]).is_ok());
+        for bad in [&["--rc-addr", "0.0.0.0:5572"][..], &["--rc-no-auth"], &["--rc-serve"], &["--rc-user=x"], &["--rc"], &["--config", "/x"], &["--metrics-addr=:1"]] {
+            let err = ok(bad).unwrap_err();
+            assert!(err.contains(bad[0].split('=').next().unwrap()), "{err}");
+        }
+    }
+}
