@@ -557,11 +557,11 @@ async fn notification_settings_send_tests_and_keep_secrets_hidden() -> Result<()
         c.find(Locator::Css("#notifications summary")).await?.click().await?;
         let field = |channel: &str, class: &str| format!("fieldset[data-channel='{channel}'] input.{class}");
         poll(Duration::from_secs(10), "notification form", || async {
-            c.find(Locator::Css(&field("webhook", "url"))).await.ok()
+            c.find(Locator::Css(&field("webhook", "webhook_url"))).await.ok()
         })
         .await?;
         click(&c, &field("webhook", "enabled")).await?;
-        c.find(Locator::Css(&field("webhook", "url"))).await?.send_keys(&format!("http://127.0.0.1:{port}/hook")).await?;
+        c.find(Locator::Css(&field("webhook", "webhook_url"))).await?.send_keys(&format!("http://127.0.0.1:{port}/hook")).await?;
         c.find(Locator::Css(&field("webhook", "header_name"))).await?.send_keys("Authorization").await?;
         c.find(Locator::Css(&field("webhook", "webhook_header"))).await?.send_keys(HEADER_SECRET).await?;
         click(&c, &field("telegram", "enabled")).await?;
@@ -578,6 +578,11 @@ async fn notification_settings_send_tests_and_keep_secrets_hidden() -> Result<()
         ensure!(ph.contains("saved"), "placeholder {ph:?}");
         let kind = c.find(Locator::Css(&field("webhook", "webhook_header"))).await?.attr("type").await?;
         ensure!(kind.as_deref() == Some("password"));
+        // the webhook URL is a credential too: masked, saved as a secret, not in the page
+        let url = c.find(Locator::Css(&field("webhook", "webhook_url"))).await?;
+        ensure!(url.attr("type").await?.as_deref() == Some("password"));
+        let ph = url.attr("placeholder").await?.unwrap_or_default();
+        ensure!(ph.contains("saved"), "webhook URL placeholder {ph:?}");
 
         click(&c, "fieldset[data-channel='webhook'] button.test").await?;
         let ok = poll(Duration::from_secs(15), "webhook test result", || async {
@@ -594,6 +599,7 @@ async fn notification_settings_send_tests_and_keep_secrets_hidden() -> Result<()
         screenshot(&c, "notifications.png").await?;
         let page = c.source().await?;
         ensure!(!page.contains(HEADER_SECRET) && !page.contains(BAD_TOKEN), "a secret is in the page");
+        ensure!(!page.contains("/hook"), "the webhook URL is in the page");
         Ok(())
     })
     .await?;

@@ -64,16 +64,18 @@ fn read_ca(path: &Path) -> Result<Vec<reqwest::Certificate>, NetError> {
 /// certificate error somewhere in the source chain.
 pub fn is_certificate_error(e: &reqwest::Error) -> bool {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = e.source();
-    while let Some(c) = cause {
+    // bounded: error chains are short, a cycle must not hang us
+    for _ in 0..32 {
+        let Some(c) = cause else { return false };
         if is_rustls_cert(c) {
             return true;
         }
-        if let Some(io) = c.downcast_ref::<std::io::Error>() {
-            if io.get_ref().is_some_and(|inner| is_rustls_cert(inner)) {
-                return true;
-            }
-        }
-        cause = c.source();
+        // io::Error::source() skips the error it wraps (it returns the inner error's source):
+        // step into the wrapped error itself
+        cause = match c.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => c.source(),
+        };
     }
     false
 }

@@ -4,7 +4,7 @@ use std::fmt;
 
 /// Holds a secret (RC password, token). `Debug` and `Display` print `***`; read it with
 /// [`Secret::expose`] only where it is sent to its one destination.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Secret(String);
 
 impl Secret {

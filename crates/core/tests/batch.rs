@@ -347,3 +347,27 @@ async fn a_remote_dying_mid_chunk_pauses_the_batch() {
     assert_eq!(done.status, BatchStatus::Completed, "{done:?}");
     same_tree(&f.rc.data().join("src"), &f.server.dir.join("dst"));
 }
+
+/// Source files deleted after planning are not "done": a `--files-from` job skips them
+/// silently, so the chunk is settled from evidence and they end `skipped` with the reason;
+/// everything else is done and identical.
+#[tokio::test]
+async fn a_source_file_that_vanished_is_skipped_not_done() {
+    let rc = common::start().await;
+    let files = make_tree(&rc.data().join("src"), 60);
+    let store = Store::open_memory().await.unwrap();
+    let id = plan_batch(&store, &rc, BatchKind::Copy, "local:src", Some("local:dst")).await;
+    let gone = [&files[3], &files[17], &files[42]];
+    for f in gone {
+        std::fs::remove_file(rc.data().join("src").join(f)).unwrap();
+    }
+    let p = processor(store.clone(), layer(Arc::new(rc.client.clone())), rc.dir.path(), 25);
+    let done = p.run(id, &BatchControl::default(), no_progress()).await.unwrap();
+    assert_eq!(done.status, BatchStatus::Completed, "{done:?}");
+    assert_eq!((done.counts.done, done.counts.skipped, done.counts.failed), (57, 3, 0), "{:?}", done.counts);
+    same_tree(&rc.data().join("src"), &rc.data().join("dst"));
+    let skipped: Vec<_> = store.attempts(id).await.unwrap().into_iter().filter(|(_, _, s)| s == "skipped").map(|(p, _, _)| p).collect();
+    let mut want: Vec<String> = gone.iter().map(|s| s.to_string()).collect();
+    want.sort();
+    assert_eq!(skipped, want);
+}

@@ -82,7 +82,7 @@ fn http(ca: Option<&std::path::Path>) -> reqwest::Client {
 
 fn webhook_with(sink: &Sink, client: reqwest::Client) -> Arc<Webhook> {
     Arc::new(Webhook::new(
-        WebhookConfig { url: format!("{}/hook", sink.url()), headers: vec![("authorization".into(), Secret::new(AUTH))] },
+        WebhookConfig { url: Secret::new(format!("{}/hook", sink.url())), headers: vec![("authorization".into(), Secret::new(AUTH))] },
         client,
     ))
 }
@@ -187,8 +187,13 @@ async fn telegram_errors_never_contain_the_token() {
     assert!(!err.to_string().contains("SECRET"), "{err}");
     let cfg = TelegramConfig { api_base: "x".into(), token: Some(Secret::new(TOKEN)), chat_id: "1".into() };
     assert!(!format!("{cfg:?}").contains("SECRET"));
-    let wh = WebhookConfig { url: "http://x".into(), headers: vec![("authorization".into(), Secret::new(AUTH))] };
+    // Slack/Discord/Teams webhook URLs carry their token: the URL is never printed
+    let wh = WebhookConfig {
+        url: Secret::new("https://hooks.slack.com/services/T000/B000/XXXXsecretXXXX"),
+        headers: vec![("authorization".into(), Secret::new(AUTH))],
+    };
     assert!(!format!("{wh:?}").contains("webhook-secret"));
+    assert!(!format!("{wh:?}").contains("secretXXXX"), "{wh:?}");
 }
 
 #[tokio::test]
@@ -240,7 +245,30 @@ fn email(server: &common::smtp::SmtpServer) -> Arc<rcmd_core::notify::email::Ema
         password: Some(Secret::new("smtp-password-do-not-log")),
         from: "RCMD <rcmd@example.org>".into(),
         to: vec!["ops@example.org".into()],
+        allow_plaintext_login: false,
     }))
+}
+
+/// A password over an unencrypted connection to another machine needs the user's explicit
+/// opt-in; nothing is sent (no connection is even tried) without it.
+#[tokio::test]
+async fn email_refuses_a_plaintext_login_to_another_host() {
+    use rcmd_core::notify::email::{Email, EmailConfig, SmtpSecurity};
+    let cfg = |allow| EmailConfig {
+        host: "smtp.example.invalid".into(),
+        port: 25,
+        security: SmtpSecurity::None,
+        user: Some("rcmd".into()),
+        password: Some(Secret::new("smtp-password-do-not-log")),
+        from: "rcmd@example.org".into(),
+        to: vec!["ops@example.org".into()],
+        allow_plaintext_login: allow,
+    };
+    let err = Email::new(cfg(false)).send(&Notice::test(), Lang::En).await.unwrap_err();
+    assert!(matches!(&err, SendError::Permanent { message } if message.contains("unencrypted")), "{err:?}");
+    // with the opt-in it tries (and fails on the unresolvable host, not on the rule)
+    let err = Email::new(cfg(true)).send(&Notice::test(), Lang::En).await.unwrap_err();
+    assert!(!err.to_string().contains("unencrypted"), "{err}");
 }
 
 #[tokio::test]

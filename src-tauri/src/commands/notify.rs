@@ -3,7 +3,7 @@
 use rcmd_core::{
     notify::{
         send_test,
-        settings::{NotifySettings, KEY_EMAIL_PASSWORD, KEY_TELEGRAM_TOKEN, KEY_WEBHOOK_HEADER},
+        settings::{NotifySettings, KEY_EMAIL_PASSWORD, KEY_TELEGRAM_TOKEN, KEY_WEBHOOK_HEADER, KEY_WEBHOOK_URL},
         ChannelStatus,
     },
     secret::Secret,
@@ -22,6 +22,7 @@ pub struct NotifyView {
     pub telegram_token_set: bool,
     pub email_password_set: bool,
     pub webhook_header_set: bool,
+    pub webhook_url_set: bool,
 }
 
 /// New secret values: `None` keeps the stored one, an empty string deletes it.
@@ -30,6 +31,7 @@ pub struct NewSecrets {
     pub telegram_token: Option<String>,
     pub email_password: Option<String>,
     pub webhook_header: Option<String>,
+    pub webhook_url: Option<String>,
 }
 
 fn internal(e: impl std::fmt::Display) -> CmdError {
@@ -38,27 +40,38 @@ fn internal(e: impl std::fmt::Display) -> CmdError {
 
 #[tauri::command]
 pub fn notify_settings(state: State<'_, AppState>) -> NotifyView {
-    let settings = Settings::load(&state.settings_path).unwrap_or_default().notifications;
+    let mut settings = Settings::load(&state.settings_path).unwrap_or_default().notifications;
     let s = &state.notifications.secrets;
+    let legacy_url = std::mem::take(&mut settings.webhook.url);
     NotifyView {
         settings,
         telegram_token_set: s.get(KEY_TELEGRAM_TOKEN).is_some(),
         email_password_set: s.get(KEY_EMAIL_PASSWORD).is_some(),
         webhook_header_set: s.get(KEY_WEBHOOK_HEADER).is_some(),
+        webhook_url_set: s.get(KEY_WEBHOOK_URL).is_some() || !legacy_url.is_empty(),
     }
 }
 
 /// Saves the settings and secrets, and restarts delivery with them.
 #[tauri::command]
 pub async fn save_notify_settings(state: State<'_, AppState>, settings: NotifySettings, secrets: NewSecrets) -> CmdResult<()> {
-    if settings.webhook.toggle.enabled && !settings.webhook.url.starts_with("http") {
-        return Err(CmdError::new(IpcErrorKind::InvalidInput, "the webhook URL must start with http:// or https://"));
-    }
     let store = &state.notifications.secrets;
+    // the URL is a credential: it goes to the secret store (an older settings file may still
+    // hold one in plain text; it moves over on the next save)
+    let mut settings = settings;
+    let legacy_url = Settings::load(&state.settings_path).map(|s| s.notifications.webhook.url).unwrap_or_default();
+    let new_url = secrets.webhook_url.clone().or_else(|| (!legacy_url.is_empty() && store.get(KEY_WEBHOOK_URL).is_none()).then_some(legacy_url));
+    if let Some(url) = new_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+        if !url.starts_with("http://") && !url.starts_with("https://") {
+            return Err(CmdError::new(IpcErrorKind::InvalidInput, "the webhook URL must start with http:// or https://"));
+        }
+    }
+    settings.webhook.url.clear();
     for (key, value) in [
         (KEY_TELEGRAM_TOKEN, secrets.telegram_token),
         (KEY_EMAIL_PASSWORD, secrets.email_password),
         (KEY_WEBHOOK_HEADER, secrets.webhook_header),
+        (KEY_WEBHOOK_URL, new_url),
     ] {
         if let Some(v) = value {
             let v = v.trim().to_owned();

@@ -78,7 +78,7 @@ pub fn NotificationsPanel() -> impl IntoView {
             {move || loaded.get().then(|| view! {
                 <Channel name="desktop" data=view_data secrets=secrets results=results fields=vec![]/>
                 <Channel name="webhook" data=view_data secrets=secrets results=results
-                    fields=vec![("url", "URL", false), ("header_name", "Header", false), ("webhook_header", "Header value", true)]/>
+                    fields=vec![("webhook_url", "URL", true), ("header_name", "Header", false), ("webhook_header", "Header value", true)]/>
                 <Channel name="telegram" data=view_data secrets=secrets results=results
                     fields=vec![("chat_id", "Chat ID", false), ("telegram_token", "Bot token", true), ("api_base", "API", false)]/>
                 <Channel name="email" data=view_data secrets=secrets results=results

@@ -11,7 +11,7 @@ pub mod plan;
 pub mod processor;
 pub mod runner;
 pub mod store;
-mod verify;
+pub mod verify;
 
 pub use processor::{BatchControl, Processor, ProcessorConfig};
 pub use lease::LeaseOwner;

@@ -185,7 +185,7 @@ impl Processor {
         let in_flight = self.store.running(id).await.map_err(store_err)?;
         if !in_flight.is_empty() {
             info!(batch = id, items = in_flight.len(), "verifying items that were in flight");
-            let outcomes = self.verify(batch.kind, &src, dst.as_ref(), &in_flight, None).await?;
+            let outcomes = self.verify(batch.kind, &src, dst.as_ref(), &in_flight, After::Interrupted).await?;
             self.store.checkpoint(id, &outcomes).await.map_err(store_err)?;
         }
 
@@ -311,9 +311,24 @@ impl Processor {
         let _ = std::fs::remove_file(&list);
 
         let e = match result {
-            Ok(_) => {
-                let outcomes: Vec<_> = items.iter().map(|i| (i.id, ItemOutcome::Done)).collect();
-                let samples = vec![true; outcomes.len()];
+            Ok(job) => {
+                // "done" needs evidence: rclone's counts when they account for every item,
+                // else what the remotes hold (a source file that vanished after planning is
+                // silently skipped by a --files-from job)
+                let s = &job.stats;
+                let n = items.len() as u64;
+                let accounted = s.errors == 0
+                    && match kind {
+                        BatchKind::Copy => s.transfers + s.checks == n,
+                        BatchKind::Delete => s.deletes == n,
+                        BatchKind::Move => false,
+                    };
+                let outcomes = if accounted {
+                    items.iter().map(|i| (i.id, ItemOutcome::Done)).collect()
+                } else {
+                    self.verify(kind, src, dst, items, After::Succeeded).await?
+                };
+                let samples = outcomes.iter().filter(|(_, o)| !matches!(o, ItemOutcome::Skipped { .. })).map(|(_, o)| matches!(o, ItemOutcome::Done)).collect();
                 return Ok(ChunkResult { outcomes, pause: None, samples });
             }
             Err(e) => e,
@@ -330,14 +345,14 @@ impl Processor {
         let crashed = matches!(failure.reason, FailureReason::JobLost | FailureReason::RcloneNotReady);
         if control.pause.is_cancelled() || control.cancel.is_cancelled() || pause.is_some() || crashed {
             // stopped on purpose: settle what is done, queue the rest as it was
-            let outcomes = self.verify(kind, src, dst, items, None).await?;
+            let outcomes = self.verify(kind, src, dst, items, After::Interrupted).await?;
             return Ok(ChunkResult { outcomes, pause, samples: vec![] });
         }
-        let verified = self.verify(kind, src, dst, items, Some(&failure)).await?;
+        let verified = self.verify(kind, src, dst, items, After::Failed(&failure)).await?;
         let missing: Vec<&ItemRow> = items
             .iter()
             .zip(&verified)
-            .filter(|(_, (_, o))| !matches!(o, ItemOutcome::Done))
+            .filter(|(_, (_, o))| !matches!(o, ItemOutcome::Done | ItemOutcome::Skipped { .. }))
             .map(|(i, _)| i)
             .collect();
         if missing.len() > INDIVIDUAL_RETRY_MAX {
@@ -347,7 +362,7 @@ impl Processor {
         }
         // few items missing: one call each gives each item its own error and class
         let mut outcomes: Vec<(i64, ItemOutcome)> =
-            verified.into_iter().filter(|(_, o)| matches!(o, ItemOutcome::Done)).collect();
+            verified.into_iter().filter(|(_, o)| matches!(o, ItemOutcome::Done | ItemOutcome::Skipped { .. })).collect();
         let mut samples = vec![true; outcomes.len()];
         for item in missing {
             if control.pause.is_cancelled() || control.cancel.is_cancelled() {
@@ -422,25 +437,54 @@ impl Processor {
         }
     }
 
-    /// Settles `items` by what is at the destination. Those not done get `failure` (retry
-    /// queue or failed), or go back to the queue when there is none.
+    /// Settles `items` by what is really there (see [`Processor::evidence`]): done items are
+    /// done, items whose source vanished are skipped, the rest go back to the queue
+    /// (`After::Interrupted`), get the job's failure (`After::Failed`) or, when rclone said
+    /// it succeeded, a failure saying it did not (`After::Succeeded`).
     async fn verify(
         &self,
         kind: BatchKind,
         src: &RemotePath,
         dst: Option<&RemotePath>,
         items: &[ItemRow],
-        failure: Option<&Failure>,
+        after: After<'_>,
     ) -> Result<Vec<(i64, ItemOutcome)>, Error> {
+        let evidence = self.evidence(kind, src, dst, items).await?;
+        let unconfirmed = Failure::new(
+            rcmd_types::FailureReason::Unknown,
+            "rclone reported the chunk done, but the item is not at the destination as planned",
+        );
+        Ok(items
+            .iter()
+            .zip(evidence)
+            .map(|(item, ev)| {
+                let outcome = match (ev, after) {
+                    (Evidence::Done, _) => ItemOutcome::Done,
+                    (Evidence::Missing, After::Interrupted) | (Evidence::Vanished, After::Interrupted) => ItemOutcome::Requeue,
+                    (Evidence::Vanished, _) => ItemOutcome::Skipped { reason: VANISHED.to_owned() },
+                    (Evidence::Missing, After::Failed(f)) => self.settle_failed(item, f),
+                    (Evidence::Missing, After::Succeeded) => self.settle_failed(item, &unconfirmed),
+                };
+                (item.id, outcome)
+            })
+            .collect())
+    }
+
+    /// What the remotes say about each item: done (at the destination with the planned size
+    /// and time; gone from the source for a move or delete), vanished (gone from the source
+    /// before it was copied or moved) or missing. Only the folders the items are in are listed,
+    /// the source only when something is not done.
+    async fn evidence(&self, kind: BatchKind, src: &RemotePath, dst: Option<&RemotePath>, items: &[ItemRow]) -> Result<Vec<Evidence>, Error> {
         let cancel = CancellationToken::new();
+        let paths: Vec<&str> = items.iter().map(|i| i.path.as_str()).collect();
         let list_of = |root: RemotePath| {
-            let cancel = cancel.clone();
+            let (cancel, paths) = (cancel.clone(), paths.clone());
             async move {
                 let root2 = root.clone();
                 self.rc
                     .call(&[&root.remote], &cancel, |rc| {
-                        let root = root2.clone();
-                        async move { Ok(verify::listing(&rc, &root).await?) }
+                        let (root, paths) = (root2.clone(), paths.clone());
+                        async move { Ok(verify::listing_for(&rc, &root, paths).await?) }
                     })
                     .await
             }
@@ -448,10 +492,6 @@ impl Processor {
         let at_dst = match dst {
             Some(d) => Some(list_of(d.clone()).await?),
             None => None,
-        };
-        let at_src = match kind {
-            BatchKind::Move | BatchKind::Delete => Some(list_of(src.clone()).await?),
-            BatchKind::Copy => None,
         };
         let precision = match dst {
             Some(d) => {
@@ -465,22 +505,26 @@ impl Processor {
             }
             None => None,
         };
+        let at_destination = |item: &ItemRow| verify::matches(item, at_dst.as_ref().and_then(|m| m.get(&item.path)), precision);
+        let need_src = match kind {
+            BatchKind::Copy => items.iter().any(|i| !at_destination(i)),
+            BatchKind::Move | BatchKind::Delete => true,
+        };
+        let at_src = if need_src { Some(list_of(src.clone()).await?) } else { None };
+        let at_source = |item: &ItemRow| at_src.as_ref().is_some_and(|m| m.contains_key(&item.path));
         Ok(items
             .iter()
             .map(|item| {
-                let at_destination = || verify::matches(item, at_dst.as_ref().and_then(|m| m.get(&item.path)), precision);
-                let gone_from_source = || !at_src.as_ref().is_some_and(|m| m.contains_key(&item.path));
                 let done = match kind {
-                    BatchKind::Copy => at_destination(),
-                    BatchKind::Move => at_destination() && gone_from_source(),
-                    BatchKind::Delete => gone_from_source(),
+                    BatchKind::Copy => at_destination(item),
+                    BatchKind::Move => at_destination(item) && !at_source(item),
+                    BatchKind::Delete => !at_source(item),
                 };
-                let outcome = match (done, failure) {
-                    (true, _) => ItemOutcome::Done,
-                    (false, None) => ItemOutcome::Requeue,
-                    (false, Some(f)) => self.settle_failed(item, f),
-                };
-                (item.id, outcome)
+                match (done, kind) {
+                    (true, _) => Evidence::Done,
+                    (false, BatchKind::Copy | BatchKind::Move) if !at_source(item) && !at_destination(item) => Evidence::Vanished,
+                    _ => Evidence::Missing,
+                }
             })
             .collect())
     }
@@ -533,6 +577,29 @@ impl Processor {
         }
     }
 }
+
+/// Why items are being verified.
+#[derive(Clone, Copy)]
+enum After<'a> {
+    /// A crash or a pause stopped them: what is not done goes back to the queue.
+    Interrupted,
+    /// Their job failed with this.
+    Failed(&'a Failure),
+    /// Their job reported success.
+    Succeeded,
+}
+
+/// What the remotes say about one item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Evidence {
+    Done,
+    /// Not at the source any more (nor at the destination): nothing to copy or move.
+    Vanished,
+    Missing,
+}
+
+/// Reason recorded for an item whose source disappeared after planning.
+pub const VANISHED: &str = "the source file no longer exists (deleted or renamed after the batch was planned)";
 
 /// Cancels `stop` when the batch is paused or cancelled; ends when `stop` fires.
 fn stop_on_control(stop: &CancellationToken, control: &BatchControl) -> tokio::task::JoinHandle<()> {

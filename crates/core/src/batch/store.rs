@@ -55,6 +55,8 @@ pub enum ItemOutcome {
     /// Verified not done after a crash or a pause: back in the queue without counting as a
     /// failure or an attempt.
     Requeue,
+    /// Nothing to do any more (the source vanished after planning), with the reason.
+    Skipped { reason: String },
 }
 
 /// The batch database. Cheap to clone.
@@ -303,6 +305,10 @@ impl Store {
                 .bind(text(failure.reason))
                 .bind(&failure.message)
                 .bind(*not_before),
+                ItemOutcome::Skipped { reason } => sqlx::query(
+                    "UPDATE items SET state = 'skipped', chunk = NULL, last_error = ?, retryable = 0 WHERE id = ? AND batch_id = ?",
+                )
+                .bind(reason),
                 ItemOutcome::Failed { failure } => sqlx::query(
                     "UPDATE items SET state = 'failed', chunk = NULL, failure_class = ?, failure_reason = ?, last_error = ?, retryable = ? WHERE id = ? AND batch_id = ?",
                 )

@@ -1,25 +1,79 @@
-//! What is really at the destination: one recursive listing, compared by size and
-//! modification time with what was planned (rclone preserves both; its own copy skips a file
-//! when they match).
+//! What is really at the destination (or still at the source): listings of the folders a
+//! chunk touched, compared by size and modification time with what was planned (rclone
+//! preserves both; its own copy skips a file when they match).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use serde_json::json;
 
 use super::store::ItemRow;
 use crate::{
     path::RemotePath,
-    rc::{RcClient, RcError},
+    rc::{wire::ListReply, RcClient, RcError},
 };
 
-/// Size and modification time of every file under `root`, keyed by path relative to it
-/// (the same listing as planning uses). A missing root is an empty map.
-pub async fn listing(rc: &RcClient, root: &RemotePath) -> Result<HashMap<String, (i64, String)>, RcError> {
-    match super::plan::expand(rc, root).await {
-        Ok(items) => Ok(items.into_iter().map(|i| (i.path, (i.size, i.mod_time))).collect()),
-        Err(e) if crate::resilience::classify::is_not_found(&e) => Ok(HashMap::new()),
-        Err(e) => Err(e),
+/// Size and modification time by path relative to the batch root.
+pub type Listing = HashMap<String, (i64, String)>;
+
+/// Up to this many touched folders are listed one by one; more are covered by one recursive
+/// listing of their deepest common folder.
+pub const MAX_DIR_LISTINGS: usize = 64;
+
+/// The folders (relative to the root, "" for the root itself) that hold `paths`.
+pub fn touched_dirs<'a>(paths: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
+    paths.into_iter().map(|p| p.rsplit_once('/').map(|(d, _)| d.to_owned()).unwrap_or_default()).collect()
+}
+
+/// The files of the folders under `root` that hold `paths` (not the whole tree under
+/// `root`): each folder listed on its own (not recursive), or, when there are more than
+/// [`MAX_DIR_LISTINGS`], their deepest common folder recursively. A missing folder lists as
+/// empty.
+pub async fn listing_for<'a>(rc: &RcClient, root: &RemotePath, paths: impl IntoIterator<Item = &'a str>) -> Result<Listing, RcError> {
+    let dirs = touched_dirs(paths);
+    let mut out = Listing::new();
+    if dirs.len() <= MAX_DIR_LISTINGS {
+        for dir in &dirs {
+            list_into(rc, root, dir, false, &mut out).await?;
+        }
+    } else {
+        let common = common_folder(&dirs);
+        list_into(rc, root, &common, true, &mut out).await?;
     }
+    Ok(out)
+}
+
+async fn list_into(rc: &RcClient, root: &RemotePath, dir: &str, recurse: bool, out: &mut Listing) -> Result<(), RcError> {
+    let remote = [root.path(), dir].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join("/");
+    let reply: Result<ListReply, RcError> = rc
+        .call(
+            "operations/list",
+            &json!({ "fs": root.fs(), "remote": remote, "opt": { "recurse": recurse, "filesOnly": true, "noMimeType": true } }),
+        )
+        .await;
+    let reply = match reply {
+        Ok(r) => r,
+        Err(e) if crate::resilience::classify::is_not_found(&e) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let prefix = if root.path().is_empty() { String::new() } else { format!("{}/", root.path()) };
+    for i in reply.list {
+        let rel = i.path.strip_prefix(&prefix).unwrap_or(&i.path).to_owned();
+        out.insert(rel, (i.size, i.mod_time));
+    }
+    Ok(())
+}
+
+/// The deepest folder that contains every one of `dirs`.
+fn common_folder(dirs: &BTreeSet<String>) -> String {
+    let mut iter = dirs.iter();
+    let Some(first) = iter.next() else { return String::new() };
+    let mut common: Vec<&str> = if first.is_empty() { vec![] } else { first.split('/').collect() };
+    for d in iter {
+        let parts: Vec<&str> = if d.is_empty() { vec![] } else { d.split('/').collect() };
+        let same = common.iter().zip(&parts).take_while(|(a, b)| a == b).count();
+        common.truncate(same);
+    }
+    common.join("/")
 }
 
 /// How precisely `root`'s backend keeps modification times (`operations/fsinfo`
@@ -58,6 +112,15 @@ mod tests {
 
     fn item(size: i64, t: &str) -> ItemRow {
         ItemRow { id: 1, path: "a".into(), size, mod_time: t.into(), attempts: 1 }
+    }
+
+    #[test]
+    fn touched_folders_and_their_common_folder() {
+        let dirs = touched_dirs(["a/b/x", "a/b/y", "a/c/z", "top"]);
+        assert_eq!(dirs.iter().map(String::as_str).collect::<Vec<_>>(), ["", "a/b", "a/c"]);
+        assert_eq!(common_folder(&touched_dirs(["a/b/x", "a/c/z"])), "a");
+        assert_eq!(common_folder(&touched_dirs(["a/b/x", "a/b/c/z"])), "a/b");
+        assert_eq!(common_folder(&touched_dirs(["a/b/x", "top"])), "");
     }
 
     #[test]

@@ -38,6 +38,10 @@ pub struct EmailConfig {
     pub password: Option<Secret>,
     pub from: String,
     pub to: Vec<String>,
+    /// Send the login over an unencrypted connection to a host that is not on this machine.
+    /// Off unless the user asked for it: the password would cross the network in clear.
+    #[serde(default)]
+    pub allow_plaintext_login: bool,
 }
 
 impl std::fmt::Debug for EmailConfig {
@@ -50,6 +54,7 @@ impl std::fmt::Debug for EmailConfig {
             .field("password", &self.password.as_ref().map(|_| "***"))
             .field("from", &self.from)
             .field("to", &self.to)
+            .field("allow_plaintext_login", &self.allow_plaintext_login)
             .finish()
     }
 }
@@ -63,7 +68,19 @@ impl Email {
         Email { cfg }
     }
 
+    /// Whether the login would cross the network unencrypted without the user's consent
+    /// (a host on this machine is exempt: nothing leaves it).
+    fn plaintext_login_refused(&self) -> bool {
+        let loopback = matches!(self.cfg.host.as_str(), "localhost" | "127.0.0.1" | "::1" | "[::1]");
+        self.cfg.security == SmtpSecurity::None && self.cfg.password.is_some() && !loopback && !self.cfg.allow_plaintext_login
+    }
+
     fn transport(&self) -> Result<AsyncSmtpTransport<Tokio1Executor>, SendError> {
+        if self.plaintext_login_refused() {
+            return Err(SendError::Permanent {
+                message: "email: refusing to send the SMTP password over an unencrypted connection; choose STARTTLS or TLS, or allow an unencrypted login explicitly".into(),
+            });
+        }
         let bad = |e: lettre::transport::smtp::Error| SendError::Permanent { message: format!("email: {e}") };
         let builder = match self.cfg.security {
             SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&self.cfg.host),

@@ -69,7 +69,10 @@ impl SecretStore {
                     }
                     return Ok(Stored::Keyring);
                 }
-                Err(e) => tracing::info!(key, reason = %e, "keyring unavailable; using the private file"),
+                Err(e) if no_keyring_here(&e) => tracing::info!(key, reason = %e, "no keyring on this machine; using the private file"),
+                // a keyring that exists but refused (locked, access denied, bad value): say so,
+                // never quietly write the secret to a plaintext file instead
+                Err(e) => return Err(SecretStoreError { key: key.to_owned(), reason: format!("the system keyring refused it: {e}") }),
             }
         }
         let mut file = self.read_file();
@@ -106,10 +109,26 @@ impl SecretStore {
     }
 }
 
+/// Whether a keyring error means "there is no keyring service here" (headless machines,
+/// no Secret Service on the session bus): then the private file is the place. Any other
+/// error comes from a keyring that exists and must be reported.
+fn no_keyring_here(e: &keyring::Error) -> bool {
+    matches!(e, keyring::Error::PlatformFailure(_))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn only_a_missing_keyring_falls_back_to_the_file() {
+        let platform = keyring::Error::PlatformFailure(Box::new(std::io::Error::other("no session bus")));
+        assert!(no_keyring_here(&platform));
+        let refused = keyring::Error::NoStorageAccess(Box::new(std::io::Error::other("collection is locked")));
+        assert!(!no_keyring_here(&refused));
+        assert!(!no_keyring_here(&keyring::Error::TooLong("password".into(), 100)));
+    }
 
     #[test]
     fn file_fallback_round_trip_is_private() {

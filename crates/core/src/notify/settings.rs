@@ -20,6 +20,8 @@ use crate::net;
 pub const KEY_TELEGRAM_TOKEN: &str = "telegram.token";
 pub const KEY_EMAIL_PASSWORD: &str = "email.password";
 pub const KEY_WEBHOOK_HEADER: &str = "webhook.header";
+/// The webhook URL is a credential (Slack, Discord and Teams URLs carry their token).
+pub const KEY_WEBHOOK_URL: &str = "webhook.url";
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -61,6 +63,9 @@ pub struct ChannelToggle {
 pub struct WebhookSettings {
     #[serde(flatten)]
     pub toggle: ChannelToggle,
+    /// Only in settings files written before the URL became a secret; read once and moved to
+    /// the secret store ([`KEY_WEBHOOK_URL`]). Never written.
+    #[serde(skip_serializing)]
     pub url: String,
     /// Name of the extra header whose value is a secret (e.g. `Authorization`); empty: none.
     pub header_name: String,
@@ -93,6 +98,8 @@ pub struct EmailSettings {
     pub from: String,
     /// Comma-separated recipients.
     pub to: String,
+    /// Allow the login over an unencrypted connection to another machine.
+    pub allow_plaintext_login: bool,
 }
 
 impl Default for EmailSettings {
@@ -105,6 +112,7 @@ impl Default for EmailSettings {
             user: String::new(),
             from: String::new(),
             to: String::new(),
+            allow_plaintext_login: false,
         }
     }
 }
@@ -130,8 +138,9 @@ impl NotifySettings {
                     ("", _) | (_, None) => vec![],
                     (name, Some(v)) => vec![(name.to_owned(), v)],
                 };
+                let url = secrets.get(KEY_WEBHOOK_URL).unwrap_or_else(|| crate::secret::Secret::new(self.webhook.url.clone()));
                 match http() {
-                    Ok(http) => Arc::new(Webhook::new(WebhookConfig { url: self.webhook.url.clone(), headers }, http)),
+                    Ok(http) => Arc::new(Webhook::new(WebhookConfig { url, headers }, http)),
                     Err(e) => Arc::new(Misconfigured { name: "webhook", reason: e.to_string() }),
                 }
             }
@@ -154,6 +163,7 @@ impl NotifySettings {
                 password: secrets.get(KEY_EMAIL_PASSWORD),
                 from: self.email.from.clone(),
                 to: self.email.to.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+                allow_plaintext_login: self.email.allow_plaintext_login,
             })),
             _ => return None,
         })

@@ -13,7 +13,9 @@ use crate::secret::Secret;
 /// Where and how to POST.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct WebhookConfig {
-    pub url: String,
+    /// A credential for most services (the token is in the path): never displayed.
+    #[serde(skip)]
+    pub url: Secret,
     /// Extra headers; values may be credentials, so they are secrets.
     #[serde(skip)]
     pub headers: Vec<(String, Secret)>,
@@ -22,7 +24,7 @@ pub struct WebhookConfig {
 impl std::fmt::Debug for WebhookConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let names: Vec<_> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
-        f.debug_struct("WebhookConfig").field("url", &self.url).field("headers", &names).finish()
+        f.debug_struct("WebhookConfig").field("url", &"***").field("headers", &names).finish()
     }
 }
 
@@ -59,7 +61,10 @@ impl Channel for Webhook {
                     "details": notice.data,
                 },
             });
-            let mut req = self.http.post(&self.cfg.url).json(&body);
+            if !self.cfg.url.expose().starts_with("http://") && !self.cfg.url.expose().starts_with("https://") {
+                return Err(SendError::Permanent { message: "webhook: no URL set (it must start with http:// or https://)".into() });
+            }
+            let mut req = self.http.post(self.cfg.url.expose()).json(&body);
             for (name, value) in &self.cfg.headers {
                 req = req.header(name.as_str(), value.expose());
             }
