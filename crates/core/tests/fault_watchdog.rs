@@ -109,3 +109,43 @@ async fn watchdog_stops_a_job_whose_server_was_killed() {
     let out = rcmd_core::ops::copy_file(&client, &src, &dst, &WatchdogConfig::default(), &CancellationToken::new()).await.unwrap();
     assert_eq!(out.stats.bytes, 64 * 1024 * 1024);
 }
+
+/// A server-side copy reports no bytes until it ends: a webdav COPY that the server takes
+/// 4 s to answer, under a 1 s stall limit, is left to finish (a transfer in flight without
+/// byte accounting is server-side work). The same silence during an upload is a stall.
+#[tokio::test]
+async fn a_slow_server_side_copy_is_not_a_stall() {
+    let f = fault::start().await;
+    let cfg = WatchdogConfig { stall_after: Duration::from_secs(1), poll: Duration::from_millis(100), ..WatchdogConfig::default() };
+    f.proxy.set_for("COPY", Some(Fault::Delay(Duration::from_secs(4))));
+    let mut params = Map::new();
+    params.insert("srcFs".into(), json!("flaky:"));
+    params.insert("srcRemote".into(), json!("dir/a.txt"));
+    params.insert("dstFs".into(), json!("flaky:"));
+    params.insert("dstRemote".into(), json!("dir/copied.txt"));
+    let started = Instant::now();
+    let mut server_side_seen = false;
+    let out = run_job(&f.rc.client, "operations/copyfile", params, "test/serverside", &cfg, &CancellationToken::new(), |u| {
+        server_side_seen |= u.stats.server_side_in_flight();
+    })
+    .await;
+    let took = started.elapsed();
+    out.unwrap_or_else(|e| panic!("a healthy server-side copy was stopped after {took:?}: {e}"));
+    assert!(took >= Duration::from_secs(4), "the copy was not server-side? {took:?}");
+    assert!(server_side_seen, "rclone never showed the server-side transfer in flight");
+    assert_eq!(std::fs::read(f.server.dir.join("dir/copied.txt")).unwrap(), b"alpha");
+
+    // an upload that goes silent for as long is stopped as stalled
+    f.proxy.set_for("PUT", Some(Fault::Hang));
+    std::fs::write(f.rc.data().join("up.bin"), vec![1u8; 1024]).unwrap();
+    let mut params = Map::new();
+    params.insert("srcFs".into(), json!("local:"));
+    params.insert("srcRemote".into(), json!("up.bin"));
+    params.insert("dstFs".into(), json!("flaky:"));
+    params.insert("dstRemote".into(), json!("dir/up.bin"));
+    let cfg = WatchdogConfig { stop_grace: Duration::from_secs(60), ..cfg };
+    let err = run_job(&f.rc.client, "operations/copyfile", params, "test/silent", &cfg, &CancellationToken::new(), |_| {})
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RcError::Stalled { .. }), "{err:?}");
+}

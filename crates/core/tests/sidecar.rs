@@ -22,16 +22,94 @@ fn ready_pid(state: &SidecarState) -> u32 {
 }
 
 #[tokio::test]
-async fn ready_state_names_process_port_and_version() {
+async fn ready_state_names_process_endpoint_and_version() {
     let rc = common::start().await;
     match rc.supervisor.state() {
-        SidecarState::Ready { pid, port, version, .. } => {
+        SidecarState::Ready { pid, port, endpoint, version, .. } => {
             assert!(common::alive(pid));
-            assert_eq!(rc.client.base_url().port(), Some(port));
             assert_eq!(version, "v1.75.2");
+            assert_eq!(port, 0, "no TCP port on Unix");
+            assert!(endpoint.starts_with("unix:"), "{endpoint}");
         }
         other => panic!("{other:?}"),
     }
+}
+
+/// Inodes of the listening TCP sockets of the machine (/proc/net/tcp and tcp6, state 0A).
+fn listening_tcp_inodes() -> std::collections::HashSet<String> {
+    let mut out = std::collections::HashSet::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        for line in std::fs::read_to_string(table).unwrap_or_default().lines().skip(1) {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            if cols.get(3) == Some(&"0A") {
+                if let Some(inode) = cols.get(9) {
+                    out.insert(inode.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// rclone's RC server is a unix socket in a private (0700) directory: no TCP port that
+/// another local process could take first or connect to, the credentials still required.
+#[tokio::test]
+async fn the_rc_server_listens_on_a_private_unix_socket_only() {
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    let rc = common::start().await;
+    let (pid, endpoint) = match rc.supervisor.state() {
+        SidecarState::Ready { pid, endpoint, .. } => (pid, endpoint),
+        other => panic!("{other:?}"),
+    };
+    let socket = std::path::PathBuf::from(endpoint.strip_prefix("unix:").unwrap());
+    assert!(std::fs::metadata(&socket).unwrap().file_type().is_socket());
+    let dir_mode = std::fs::metadata(socket.parent().unwrap()).unwrap().permissions().mode();
+    assert_eq!(dir_mode & 0o777, 0o700, "socket folder mode {dir_mode:o}");
+    // none of rclone's sockets is a listening TCP socket
+    let listening = listening_tcp_inodes();
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).unwrap();
+    for fd in fds.flatten() {
+        let target = std::fs::read_link(fd.path()).map(|t| t.display().to_string()).unwrap_or_default();
+        if let Some(inode) = target.strip_prefix("socket:[").and_then(|t| t.strip_suffix(']')) {
+            assert!(!listening.contains(inode), "rclone listens on TCP (socket inode {inode})");
+        }
+    }
+    // the socket answers with the credentials and refuses without them
+    ops::list_remotes(&rc.client).await.unwrap();
+    let anonymous = rcmd_core::rc::RcClient::over_unix_socket(url::Url::parse("http://localhost/").unwrap(), &socket, None);
+    let err = ops::list_remotes(&anonymous).await.unwrap_err();
+    assert_eq!(err.status(), Some(401), "{err}");
+    // the folder goes with the process
+    let dir = socket.parent().unwrap().to_owned();
+    rc.supervisor.shutdown().await;
+    assert!(!dir.exists(), "{} left behind", dir.display());
+}
+
+/// An rclone older than the engine needs is refused with a clear reason, not run.
+#[tokio::test]
+async fn an_rclone_older_than_the_minimum_is_refused() {
+    let bus = EventBus::default();
+    let config = SidecarConfig { min_version: "v99.0.0".into(), ..SidecarConfig::default() };
+    let supervisor = Supervisor::start(BinaryLauncher { path: common::rclone_binary() }, config, bus);
+    let mut watch = supervisor.watch();
+    let problem = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            if let SidecarState::Failed { problem } = watch.borrow().clone() {
+                break problem;
+            }
+            watch.changed().await.unwrap();
+        }
+    })
+    .await
+    .expect("not refused");
+    match problem {
+        SidecarProblem::SpawnFailed { message } => {
+            assert!(message.contains("v1.75.2") && message.contains("v99.0.0") && message.contains("too old"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(supervisor.client().is_err());
+    supervisor.shutdown().await;
 }
 
 #[tokio::test]

@@ -17,7 +17,11 @@ pub enum SidecarState {
     /// rclone answers on its RC port.
     Ready {
         pid: u32,
+        /// The loopback port; 0 when rclone listens on a private unix socket.
         port: u16,
+        /// Where the RC server listens: `unix:<path>` or `127.0.0.1:<port>`.
+        #[serde(default)]
+        endpoint: String,
         /// rclone's version string, e.g. `v1.75.2`.
         version: String,
         /// Milliseconds from supervisor start until this process answered `rc/noop`.

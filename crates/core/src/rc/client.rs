@@ -53,6 +53,19 @@ impl RcClient {
         RcClient { base, auth, http }
     }
 
+    /// A client that reaches `base` through the unix socket `socket` (the sidecar's private
+    /// RC socket); `base` only names the host for the requests.
+    #[cfg(unix)]
+    pub fn over_unix_socket(base: Url, socket: &std::path::Path, auth: Option<(String, Secret)>) -> Self {
+        let http = reqwest::Client::builder()
+            .unix_socket(socket)
+            .connect_timeout(Duration::from_secs(5))
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build()
+            .unwrap_or_default();
+        RcClient { base, auth, http }
+    }
+
     /// The endpoint's base URL.
     pub fn base_url(&self) -> &Url {
         &self.base

@@ -114,9 +114,22 @@ pub struct GroupStats {
 pub struct Transferring {
     pub name: String,
     pub size: i64,
-    /// Bytes moved so far; absent for server-side copies and moves, which rclone cannot
-    /// account until they end.
+    /// Bytes moved so far (a server-side copy or move counts its bytes only when it ends).
     pub bytes: Option<u64>,
+    /// `remote:root` of each side (`fs.ConfigString`).
+    #[serde(rename = "srcFs")]
+    pub src_fs: Option<String>,
+    #[serde(rename = "dstFs")]
+    pub dst_fs: Option<String>,
+}
+
+impl Transferring {
+    /// Whether this looks like server-side work: both sides on the same remote (rclone then
+    /// copies or moves on the server when the backend can) and no bytes counted yet.
+    pub fn server_side(&self) -> bool {
+        let remote = |fs: &Option<String>| fs.as_deref().and_then(|f| f.split_once(':')).map(|(r, _)| r.to_owned());
+        self.bytes.unwrap_or(0) == 0 && remote(&self.src_fs).is_some() && remote(&self.src_fs) == remote(&self.dst_fs)
+    }
 }
 
 impl GroupStats {
@@ -139,6 +152,6 @@ impl GroupStats {
     /// Whether a server-side copy or move is in flight: it reports nothing until it ends, so
     /// silence is not a stall.
     pub fn server_side_in_flight(&self) -> bool {
-        self.transferring.iter().any(|t| t.bytes.is_none())
+        self.transferring.iter().any(Transferring::server_side)
     }
 }

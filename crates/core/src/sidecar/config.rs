@@ -29,8 +29,10 @@ pub struct SidecarConfig {
     pub stop_grace: Duration,
     /// rclone's log level (`--log-level`); its output goes to our tracing log.
     pub log_level: String,
-    /// More rclone flags (e.g. `--low-level-retries=1` in tests).
+    /// More rclone flags (e.g. `--low-level-retries=1` in tests). `--rc*` flags are refused.
     pub extra_args: Vec<String>,
+    /// The oldest rclone accepted (see [`super::version::MINIMUM`]).
+    pub min_version: String,
 }
 
 impl Default for SidecarConfig {
@@ -49,6 +51,7 @@ impl Default for SidecarConfig {
             stop_grace: Duration::from_secs(3),
             log_level: "NOTICE".into(),
             extra_args: Vec::new(),
+            min_version: super::version::MINIMUM.to_owned(),
         }
     }
 }

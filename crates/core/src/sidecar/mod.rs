@@ -2,8 +2,10 @@
 //! started and logged ([`process`]), and how it is kept alive ([`Supervisor`]).
 
 mod config;
+mod endpoint;
 pub mod process;
 mod supervisor;
+pub mod version;
 
 use std::path::PathBuf;
 

@@ -2,7 +2,6 @@
 //! wait for `rc/noop`, health-check, restart with backoff, stop cleanly.
 
 use std::{
-    net::TcpListener,
     path::PathBuf,
     sync::{Arc, Mutex, RwLock},
     time::{Duration, Instant},
@@ -12,9 +11,8 @@ use rcmd_types::{SidecarProblem, SidecarState};
 use serde_json::Value;
 use tokio::{process::Child, sync::watch, sync::Notify, task::JoinHandle};
 use tracing::{info, warn};
-use url::Url;
 
-use super::{process, Launcher, SidecarConfig, SidecarError};
+use super::{endpoint::Endpoint, process, Launcher, SidecarConfig, SidecarError};
 use crate::{
     events::{CoreEvent, EventBus},
     ops,
@@ -246,11 +244,12 @@ async fn launch(inner: &Inner) -> Result<Ended, SidecarError> {
     let config = inner.config();
     // extra flags must not reopen or re-address the private RC server
     crate::paths::check_rclone_flags(&config.extra_args).map_err(|message| SidecarError::Launch { message })?;
-    let port = free_port().map_err(|source| SidecarError::Spawn { source })?;
+    let endpoint = Endpoint::new().map_err(|source| SidecarError::Spawn { source })?;
+    let port = endpoint.port();
     let pass = Secret::random();
     let mut cmd = inner.launcher.command()?;
     cmd.arg("rcd")
-        .arg(format!("--rc-addr=127.0.0.1:{port}"))
+        .arg(format!("--rc-addr={}", endpoint.rc_addr()))
         .arg(format!("--rc-job-expire-duration={}s", config.job_expire.as_secs()))
         .arg("--use-json-log")
         .arg(format!("--log-level={}", config.log_level));
@@ -266,12 +265,8 @@ async fn launch(inner: &Inner) -> Result<Ended, SidecarError> {
     }
     let mut child = process::spawn(cmd).await.map_err(|source| SidecarError::Spawn { source })?;
     let pid = child.id().unwrap_or(0);
-    info!(pid, port, "spawned rclone rcd");
-
-    let base = Url::parse(&format!("http://127.0.0.1:{port}/")).map_err(|e| SidecarError::Launch {
-        message: format!("bad RC address: {e}"),
-    })?;
-    let client = RcClient::new(base, Some((RC_USER.to_owned(), pass)));
+    info!(pid, endpoint = %endpoint.describe(), "spawned rclone rcd");
+    let client = endpoint.client((RC_USER.to_owned(), pass))?;
 
     // Readiness: rc/noop (core/version runs lsb_release and is ~50x slower).
     tokio::select! {
@@ -297,11 +292,17 @@ async fn launch(inner: &Inner) -> Result<Ended, SidecarError> {
             "unknown".into()
         }
     };
+    // an rclone older than what the engine relies on fails in confusing ways later: refuse it
+    if let Err(message) = super::version::check(&version, &config.min_version) {
+        stop(&mut child, &client, Duration::ZERO).await;
+        return Err(SidecarError::Launch { message });
+    }
     let ready_at = Instant::now();
     inner.set_client(Some(client.clone()));
     inner.set_state(SidecarState::Ready {
         pid,
         port,
+        endpoint: endpoint.describe(),
         version,
         ready_after_ms: inner.started.elapsed().as_millis() as u64,
     });
@@ -395,10 +396,4 @@ fn exit_problem(status: std::io::Result<std::process::ExitStatus>) -> SidecarPro
         }
         Err(_) => SidecarProblem::Exited { code: None, signal: None },
     }
-}
-
-/// A port that was free a moment ago. If another process takes it first, rclone fails to
-/// bind, exits, and the next launch picks another.
-fn free_port() -> std::io::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
