@@ -21,7 +21,7 @@ pub struct LeaseOwner {
 impl LeaseOwner {
     /// This process, with `timeout`.
     pub fn this_process(timeout: Duration) -> Self {
-        LeaseOwner { id: format!("{:032x}", rand::random::<u128>()), host: hostname(), pid: std::process::id(), timeout }
+        LeaseOwner { id: format!("{:032x}", rand::random::<u128>()), host: this_host().to_owned(), pid: std::process::id(), timeout }
     }
 
     /// How often the heartbeat renews the lease: three renewals per timeout.
@@ -46,14 +46,36 @@ fn hostname() -> String {
         .unwrap_or_else(|| "unknown host".into())
 }
 
+/// Whether process `pid` of this machine is certainly gone. Only Linux can tell here
+/// (`/proc`); elsewhere the lease timeout decides.
+fn process_gone(pid: u32) -> bool {
+    if cfg!(target_os = "linux") {
+        match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+            // a zombie has exited too
+            Ok(stat) => stat.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'),
+            Err(_) => true,
+        }
+    } else {
+        false
+    }
+}
+
 fn describe(host: &str, pid: i64) -> String {
     format!("{host} pid {pid}")
 }
 
-/// "host pid N" when the lease columns describe a live lease.
+/// "host pid N" when the lease columns describe a live lease: renewed within its timeout,
+/// and, when it is held on this machine, by a process that still runs.
 pub(super) fn live_runner(host: Option<String>, pid: Option<i64>, heartbeat: Option<i64>, timeout: Option<i64>) -> Option<String> {
     let (host, pid, heartbeat, timeout) = (host?, pid?, heartbeat?, timeout?);
-    (now_ms() - heartbeat <= timeout).then(|| describe(&host, pid))
+    let fresh = now_ms() - heartbeat <= timeout;
+    let gone = host == this_host() && process_gone(pid as u32);
+    (fresh && !gone).then(|| describe(&host, pid))
+}
+
+fn this_host() -> &'static str {
+    static HOST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HOST.get_or_init(hostname)
 }
 
 impl Store {
@@ -79,9 +101,43 @@ impl Store {
         if taken.is_some() {
             return Ok(());
         }
+        // a holder on this machine whose process is gone (killed, crashed) is not waited for
+        if let Some((holder, pid)) = self.dead_local_holder(id, owner).await? {
+            tracing::info!(batch = id, pid, "taking over the lease of a process that no longer runs");
+            let taken = sqlx::query(
+                "UPDATE batches SET lease_owner = ?, lease_host = ?, lease_pid = ?, lease_heartbeat = ?, lease_timeout = ?
+                 WHERE id = ? AND lease_owner = ? RETURNING lease_owner",
+            )
+            .bind(&owner.id)
+            .bind(&owner.host)
+            .bind(owner.pid as i64)
+            .bind(now)
+            .bind(owner.timeout.as_millis() as i64)
+            .bind(id)
+            .bind(&holder)
+            .fetch_optional(self.pool())
+            .await?;
+            if taken.is_some() {
+                return Ok(());
+            }
+        }
         Err(match self.holder(id).await? {
             Some(runner) => StoreError::Leased { id, runner },
             None => StoreError::NoBatch(id),
+        })
+    }
+
+    /// The lease owner id and pid when the holder ran on this host and its process is gone.
+    async fn dead_local_holder(&self, id: i64, me: &LeaseOwner) -> Result<Option<(String, i64)>, StoreError> {
+        let row = sqlx::query("SELECT lease_owner, lease_host, lease_pid FROM batches WHERE id = ?")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let (owner, host, pid): (Option<String>, Option<String>, Option<i64>) = (row.get(0), row.get(1), row.get(2));
+        Ok(match (owner, host, pid) {
+            (Some(o), Some(h), Some(p)) if h == me.host && p as u32 != me.pid && process_gone(p as u32) => Some((o, p)),
+            _ => None,
         })
     }
 
