@@ -77,7 +77,7 @@ pub fn run() {
                 }
             };
             bridge::spawn(handle.clone(), &engine.bus, engine.supervisor.clone());
-            let secrets = rcmd_core::notify::secrets::SecretStore::new(paths::config_dir().join("secrets.json"));
+            let (secrets, secrets_problem) = rcmd_core::notify::secrets::SecretStore::open(paths::config_dir().join("secrets.json"));
             let notifications = notifications::Notifications::new(secrets, engine.bus.clone());
             let n2 = notifications.clone();
             let notify_settings = settings.notifications.clone();
@@ -90,7 +90,7 @@ pub fn run() {
                 supervisor: engine.supervisor.clone(),
                 rc: engine.rc.clone(),
                 settings_path,
-                settings_problem: settings_problem.map(|e| e.to_string()),
+                settings_problem: settings_problem.map(|e| e.to_string()).or(secrets_problem),
                 batches,
                 notifications,
             });

@@ -272,7 +272,32 @@ fn secrets_stay_out_of_the_log() -> Result<()> {
     let (_, log) = app.terminate(Duration::from_secs(15))?;
     ensure!(log.lines().count() > 20, "debug log unexpectedly short:\n{log}");
     ensure!(!log.contains(&pass), "RC password found in the app log");
+    // the log file in the app's log folder holds app and rclone lines, and no secret either
+    let logs = fixture.path("xdg-data/dev.rcmd.app/logs");
+    let mut file_log = String::new();
+    for e in std::fs::read_dir(&logs).with_context(|| format!("no log folder {}", logs.display()))? {
+        file_log.push_str(&std::fs::read_to_string(e?.path())?);
+    }
+    ensure!(file_log.contains("RCMD starting"), "no app lines in the log file");
+    ensure!(file_log.contains(" rclone: "), "no rclone lines in the log file");
+    ensure!(!file_log.contains(&pass), "RC password found in the log file");
     Ok(())
+}
+
+/// A start-up failure of the engine (here the batch database cannot be opened: its path is a
+/// folder) is said in the window, not only on stderr.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the built app, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
+async fn a_start_up_failure_is_shown_in_the_window() -> Result<()> {
+    let fixture = Fixture::new();
+    std::fs::create_dir_all(fixture.path("xdg-data/dev.rcmd.app/rcmd.db/not-a-database"))?;
+    with_fixture_session("startup-failure", fixture, |c, _| async move {
+        let banner = poll(Duration::from_secs(30), "error banner", || async { text(&c, "#error-banner").await }).await?;
+        ensure!(banner.contains("database"), "banner: {banner}");
+        screenshot(&c, "startup-failure.png").await?;
+        Ok(())
+    })
+    .await
 }
 
 /// The names in the remote list.

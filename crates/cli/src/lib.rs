@@ -150,7 +150,10 @@ impl Engine {
         let core = CoreEngine::start(BinaryLauncher { path: rclone }, engine_cfg)
             .await
             .map_err(|e| e.to_string())?;
-        let secrets = SecretStore::new(paths::config_dir().join("secrets.json"));
+        let (secrets, problem) = SecretStore::open(paths::config_dir().join("secrets.json"));
+        if let Some(p) = problem {
+            eprintln!("rcmd: {p}");
+        }
         let n = &settings.notifications;
         let notifier = Notifier::start(&core.bus, n.channels(&secrets), NotifyConfig { lang: n.lang, ..NotifyConfig::default() });
         let client = match core.supervisor.wait_ready(Duration::from_secs(30)).await {

@@ -21,6 +21,7 @@ use rcmd_core::{
         breaker::BreakerConfig,
         layer::{ResilienceConfig, Resilient, RcSource},
         retry::{Backoff, RetryPolicy},
+        watchdog::WatchdogConfig,
     },
     types::{BatchKind, BatchProgress, BatchStatus, FailureClass, FailureReason},
 };
@@ -370,4 +371,44 @@ async fn a_source_file_that_vanished_is_skipped_not_done() {
     let mut want: Vec<String> = gone.iter().map(|s| s.to_string()).collect();
     want.sort();
     assert_eq!(skipped, want);
+}
+
+/// Items of a failed chunk are retried one by one as watched jobs: a server that hangs on
+/// them cannot hang the batch (the watchdog stops each stalled job), and a pause acts within
+/// seconds even in the middle of those retries.
+#[tokio::test]
+async fn per_item_retries_are_watched_and_pause_promptly() {
+    let f = fault::start().await;
+    make_tree(&f.rc.data().join("src"), 8);
+    // every upload hangs (listings still answer): the chunk stalls, then each item is retried
+    // on its own, and hangs again
+    f.proxy.set_for("PUT", Some(Fault::Hang));
+    let store = Store::open_memory().await.unwrap();
+    let id = plan_batch(&store, &f.rc, BatchKind::Copy, "local:src", Some("flaky:dst")).await;
+    let mut p = processor(store.clone(), layer(Arc::new(f.rc.client.clone())), f.rc.dir.path(), 100);
+    p.cfg.watchdog = WatchdogConfig {
+        stall_after: Duration::from_secs(2),
+        poll: Duration::from_millis(200),
+        stop_grace: Duration::from_secs(30),
+        ..WatchdogConfig::default()
+    };
+    let control = BatchControl::default();
+    let (p2, c2) = (p.clone(), control.clone());
+    let run = tokio::spawn(async move { p2.run(id, &c2, no_progress()).await });
+    // wait for an item's own retry: a second PUT of the same path
+    let start = std::time::Instant::now();
+    while !f.proxy.puts().values().any(|n| *n >= 2) {
+        assert!(start.elapsed() < Duration::from_secs(90), "no per-item retry: {:?}", f.proxy.puts());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let paused_at = std::time::Instant::now();
+    control.pause.cancel();
+    let paused = tokio::time::timeout(Duration::from_secs(30), run).await.expect("pause did not act").unwrap().unwrap();
+    eprintln!("paused {:?} after the request, mid per-item retries", paused_at.elapsed());
+    assert_eq!(paused.status, BatchStatus::Paused, "{paused:?}");
+    // nothing arrived; the items whose own retry already stalled wait in the retry queue,
+    // the rest as they were: none failed, none lost
+    assert_eq!(paused.counts.done, 0, "{:?}", paused.counts);
+    assert_eq!(paused.counts.failed, 0, "a pause is not a failure: {:?}", paused.counts);
+    assert_eq!(paused.counts.pending, 8, "{:?}", paused.counts);
 }

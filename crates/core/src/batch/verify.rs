@@ -52,7 +52,13 @@ async fn list_into(rc: &RcClient, root: &RemotePath, dir: &str, recurse: bool, o
         .await;
     let reply = match reply {
         Ok(r) => r,
+        // a folder that does not exist, or that we may not read, confirms none of its items:
+        // they stay unverified (and get the job's failure) instead of stopping the batch
         Err(e) if crate::resilience::classify::is_not_found(&e) => return Ok(()),
+        Err(e) if crate::resilience::classify::classify(&e).reason == rcmd_types::FailureReason::Forbidden => {
+            tracing::info!(folder = dir, error = %e, "cannot read a folder to verify its items");
+            return Ok(());
+        }
         Err(e) => return Err(e),
     };
     let prefix = if root.path().is_empty() { String::new() } else { format!("{}/", root.path()) };

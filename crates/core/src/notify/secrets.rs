@@ -36,6 +36,29 @@ impl SecretStore {
         SecretStore { fallback, use_keyring: true }
     }
 
+    /// Like [`SecretStore::new`], checking the fallback file first: a file that is not valid
+    /// is never overwritten later; it is renamed to `secrets.json.bak` (`.bak.1`, ...) and the
+    /// returned message, for the user, says so.
+    pub fn open(fallback: PathBuf) -> (Self, Option<String>) {
+        let problem = match std::fs::read(&fallback) {
+            Ok(bytes) if serde_json::from_slice::<BTreeMap<String, String>>(&bytes).is_err() => {
+                match crate::settings::set_aside(&fallback) {
+                    Ok(kept) => Some(format!(
+                        "the secrets file {} was not valid and was kept as {}; saved secrets must be entered again",
+                        fallback.display(),
+                        kept.display()
+                    )),
+                    Err(e) => Some(format!("the secrets file {} is not valid and cannot be moved aside: {e}", fallback.display())),
+                }
+            }
+            _ => None,
+        };
+        if let Some(p) = &problem {
+            tracing::warn!(problem = %p, "secrets file");
+        }
+        (SecretStore::new(fallback), problem)
+    }
+
     /// A store that only uses the file (tests).
     pub fn file_only(fallback: PathBuf) -> Self {
         SecretStore { fallback, use_keyring: false }
@@ -120,6 +143,21 @@ fn no_keyring_here(e: &keyring::Error) -> bool {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn a_malformed_file_is_kept_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secrets.json");
+        std::fs::write(&path, b"{\"telegram.token\": ").unwrap();
+        let (_, problem) = SecretStore::open(path.clone());
+        assert!(problem.unwrap().contains("secrets.json.bak"));
+        assert_eq!(std::fs::read(dir.path().join("secrets.json.bak")).unwrap(), b"{\"telegram.token\": ");
+        assert!(!path.exists());
+        // a valid file is left alone
+        std::fs::write(&path, b"{}").unwrap();
+        assert!(SecretStore::open(path.clone()).1.is_none());
+        assert!(path.exists());
+    }
 
     #[test]
     fn only_a_missing_keyring_falls_back_to_the_file() {
