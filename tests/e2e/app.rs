@@ -570,6 +570,51 @@ async fn the_app_resumes_a_batch_interrupted_by_a_crash() -> Result<()> {
     .await
 }
 
+/// A batch that another process runs (here the command line) shows as "running elsewhere"
+/// with that process's host and pid, without pause, cancel or resume, and the app does not
+/// start it itself.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the built app, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
+async fn a_batch_run_by_the_command_line_shows_as_running_elsewhere() -> Result<()> {
+    let fixture = Fixture::new();
+    bulk(&fixture.path("data/bulk"), 800);
+    let display = Display::start()?;
+    let mut cli = std::process::Command::new(cli_binary()?)
+        .args(["batch", "copy", "e2e:bulk", "e2e:bulk-copy"])
+        .envs(fixture.env(&display))
+        .env("RCMD_RCLONE_FLAGS", "--bwlimit 50k")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    let copy = fixture.path("data/bulk-copy");
+    wait_until(Duration::from_secs(60), "the command line to copy some files", || (count_files(&copy) >= 10).then_some(()))?;
+    drop(display);
+    let pid = cli.id();
+    let result = with_fixture_session("elsewhere", fixture, |c, _| async move {
+        wait_ready(&c, None, Duration::from_secs(60)).await?;
+        click(&c, "#tab-jobs").await?;
+        poll(Duration::from_secs(15), "job running elsewhere", || async {
+            (job_status(&c, 1).await.as_deref() == Some("elsewhere")).then_some(())
+        })
+        .await?;
+        let status = text(&c, "li.job[data-batch='1'] .job-status").await.unwrap_or_default();
+        ensure!(status.contains("Running elsewhere") && status.contains(&format!("pid {pid}")), "status: {status:?}");
+        for button in ["pause", "cancel", "resume"] {
+            ensure!(
+                c.find(Locator::Css(&format!("li.job[data-batch='1'] button.{button}"))).await.is_err(),
+                "a {button} button for a batch another process runs"
+            );
+        }
+        screenshot(&c, "running-elsewhere.png").await?;
+        Ok(())
+    })
+    .await;
+    ensure!(cli.try_wait()?.is_none(), "the command line stopped while the app was open");
+    signal(pid, "KILL");
+    cli.wait()?;
+    result
+}
+
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs the built app, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
 async fn notification_settings_send_tests_and_keep_secrets_hidden() -> Result<()> {

@@ -8,7 +8,7 @@ mod common;
 use rcmd_core::{
     ops,
     path::RemotePath,
-    rc::{JobHandle, RcClient, RcError},
+    rc::{JobHandle, RcError},
     resilience::classify,
     secret::Secret,
 };
@@ -83,12 +83,11 @@ async fn unknown_or_foreign_job_is_lost() {
 #[tokio::test]
 async fn wrong_credentials_are_refused() {
     let rc = common::start().await;
-    let base = rc.client.base_url().clone();
-    let anonymous = RcClient::new(base.clone(), None);
+    let anonymous = rc.client.with_auth(None);
     let err = anonymous.call::<_, Value>("rc/noop", &json!({})).await.unwrap_err();
     assert!(matches!(err, RcError::Unauthorized { .. }), "{err:?}");
 
-    let wrong = RcClient::new(base, Some(("rcmd".into(), Secret::new("wrong-password"))));
+    let wrong = rc.client.with_auth(Some(("rcmd".into(), Secret::new("wrong-password"))));
     let err = wrong.call::<_, Value>("rc/noop", &json!({})).await.unwrap_err();
     assert!(matches!(err, RcError::Unauthorized { .. }), "{err:?}");
     assert!(!err.to_string().contains("wrong-password"));

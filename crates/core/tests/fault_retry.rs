@@ -76,7 +76,7 @@ async fn persistent_faults_stop_at_the_limit_and_permanent_ones_are_not_retried(
 #[tokio::test]
 async fn retry_after_on_the_rc_connection_is_honoured() {
     // a proxy in front of rclone's RC port (like an overloaded rproxy) answers 429 once
-    let rc = common::start().await;
+    let rc = common::start_with(|c| c.listen_tcp = true).await;
     let rc_addr = format!("127.0.0.1:{}", rc.client.base_url().port().unwrap()).parse().unwrap();
     let proxy = FaultProxy::start(rc_addr).await;
     let through = RcClient::new(proxy.url().parse().unwrap(), Some(("rcmd".into(), rc_password(&rc))));

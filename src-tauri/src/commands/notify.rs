@@ -67,6 +67,12 @@ pub async fn save_notify_settings(state: State<'_, AppState>, settings: NotifySe
         }
     }
     settings.webhook.url.clear();
+    if !settings.ca_file.trim().is_empty() {
+        // an unreadable CA file is refused now, not at the first failed delivery
+        let tls = rcmd_core::net::TlsConfig::from_setting(&settings.ca_file);
+        rcmd_core::net::http_client(std::time::Duration::from_secs(15), &tls)
+            .map_err(|e| CmdError::new(IpcErrorKind::InvalidInput, e.to_string()))?;
+    }
     for (key, value) in [
         (KEY_TELEGRAM_TOKEN, secrets.telegram_token),
         (KEY_EMAIL_PASSWORD, secrets.email_password),

@@ -84,6 +84,11 @@ pub fn NotificationsPanel() -> impl IntoView {
                 <Channel name="email" data=view_data secrets=secrets results=results
                     fields=vec![("host", "SMTP host", false), ("port", "Port", false), ("security", "none / start_tls / tls", false),
                                 ("user", "User", false), ("email_password", "Password", true), ("from", "From", false), ("to", "To", false)]/>
+                <label class="ca-file">{move || ctx.t().ca_file}
+                    <input type="text" id="notify-ca-file" class="field ca_file" placeholder="/path/to/ca.pem" spellcheck="false"
+                        prop:value=move || get(&view_data.get(), "settings.ca_file").as_str().unwrap_or("").to_owned()
+                        on:input=move |ev| { let v = event_target_value(&ev); view_data.update(|d| set(d, "settings.ca_file", json!(v))); }/>
+                </label>
                 <button id="notify-save" on:click=save>{move || ctx.t().apply}</button>
                 <Show when=move || get(&results.get(), "saved") == json!(true)>
                     <span class="muted" id="notify-saved">" ✓"</span>

@@ -16,24 +16,41 @@ pub struct PlannedItem {
     pub mod_time: String,
 }
 
-/// Every file under `root` (recursively), relative to it, in one `operations/list` call.
+/// Folders listed at once while planning.
+const PLAN_CONCURRENCY: usize = 4;
+
+/// Every file under `root` (recursively), relative to it, sorted by path.
+///
+/// The tree is walked one folder at a time (`operations/list` without `recurse`, up to
+/// [`PLAN_CONCURRENCY`] folders at once), so no single reply holds the whole tree: memory
+/// follows the largest folder, not the number of files below `root`.
 pub async fn expand(rc: &RcClient, root: &RemotePath) -> Result<Vec<PlannedItem>, RcError> {
-    let reply: ListReply = rc
-        .call(
-            "operations/list",
-            &json!({ "fs": root.fs(), "remote": root.path(), "opt": { "recurse": true, "filesOnly": true, "noMimeType": true } }),
-        )
-        .await?;
     let prefix = if root.path().is_empty() { String::new() } else { format!("{}/", root.path()) };
-    let mut items: Vec<PlannedItem> = reply
-        .list
-        .into_iter()
-        .map(|i| PlannedItem {
-            path: i.path.strip_prefix(&prefix).unwrap_or(&i.path).to_owned(),
-            size: i.size,
-            mod_time: i.mod_time,
-        })
-        .collect();
+    let mut items = Vec::new();
+    let mut pending: Vec<String> = vec![root.path().to_owned()];
+    let mut running = futures_util::stream::FuturesUnordered::new();
+    loop {
+        while running.len() < PLAN_CONCURRENCY {
+            let Some(dir) = pending.pop() else { break };
+            running.push(async move {
+                let reply: Result<ListReply, RcError> =
+                    rc.call("operations/list", &json!({ "fs": root.fs(), "remote": dir, "opt": { "noMimeType": true } })).await;
+                reply
+            });
+        }
+        let Some(reply) = futures_util::StreamExt::next(&mut running).await else { break };
+        for i in reply?.list {
+            if i.is_dir {
+                pending.push(i.path);
+            } else {
+                items.push(PlannedItem {
+                    path: i.path.strip_prefix(&prefix).unwrap_or(&i.path).to_owned(),
+                    size: i.size,
+                    mod_time: i.mod_time,
+                });
+            }
+        }
+    }
     items.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(items)
 }

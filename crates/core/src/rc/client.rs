@@ -66,6 +66,11 @@ impl RcClient {
         RcClient { base, auth, http }
     }
 
+    /// The same endpoint and transport (TCP or unix socket) with other credentials.
+    pub fn with_auth(&self, auth: Option<(String, Secret)>) -> RcClient {
+        RcClient { base: self.base.clone(), auth, http: self.http.clone() }
+    }
+
     /// The endpoint's base URL.
     pub fn base_url(&self) -> &Url {
         &self.base

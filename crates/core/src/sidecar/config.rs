@@ -33,6 +33,9 @@ pub struct SidecarConfig {
     pub extra_args: Vec<String>,
     /// The oldest rclone accepted (see [`super::version::MINIMUM`]).
     pub min_version: String,
+    /// Listen on a free loopback TCP port instead of a private unix socket (always so where
+    /// there are no unix sockets). For tests that put a proxy between client and rclone.
+    pub listen_tcp: bool,
 }
 
 impl Default for SidecarConfig {
@@ -52,6 +55,7 @@ impl Default for SidecarConfig {
             log_level: "NOTICE".into(),
             extra_args: Vec::new(),
             min_version: super::version::MINIMUM.to_owned(),
+            listen_tcp: false,
         }
     }
 }

@@ -14,15 +14,14 @@ use crate::{rc::RcClient, secret::Secret};
 pub(super) enum Endpoint {
     #[cfg(unix)]
     Unix { socket: std::path::PathBuf, _dir: tempfile::TempDir },
-    #[cfg_attr(unix, allow(dead_code))]
     Tcp { port: u16 },
 }
 
 impl Endpoint {
-    /// A new private endpoint.
-    pub fn new() -> io::Result<Endpoint> {
+    /// A new private endpoint: a unix socket on Unix unless `tcp`, else a free loopback port.
+    pub fn new(tcp: bool) -> io::Result<Endpoint> {
         #[cfg(unix)]
-        {
+        if !tcp {
             use std::os::unix::fs::PermissionsExt;
             // XDG_RUNTIME_DIR is per user and not shared; else the temp folder
             let base = std::env::var_os("XDG_RUNTIME_DIR")
@@ -32,13 +31,11 @@ impl Endpoint {
             let dir = tempfile::Builder::new().prefix("rcmd-rc-").tempdir_in(base)?;
             std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))?;
             let socket = dir.path().join("rc.sock");
-            Ok(Endpoint::Unix { socket, _dir: dir })
+            return Ok(Endpoint::Unix { socket, _dir: dir });
         }
-        #[cfg(not(unix))]
-        {
-            let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-            Ok(Endpoint::Tcp { port })
-        }
+        let _ = tcp;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        Ok(Endpoint::Tcp { port })
     }
 
     /// The `--rc-addr` value.

@@ -244,7 +244,7 @@ async fn launch(inner: &Inner) -> Result<Ended, SidecarError> {
     let config = inner.config();
     // extra flags must not reopen or re-address the private RC server
     crate::paths::check_rclone_flags(&config.extra_args).map_err(|message| SidecarError::Launch { message })?;
-    let endpoint = Endpoint::new().map_err(|source| SidecarError::Spawn { source })?;
+    let endpoint = Endpoint::new(config.listen_tcp).map_err(|source| SidecarError::Spawn { source })?;
     let port = endpoint.port();
     let pass = Secret::random();
     let mut cmd = inner.launcher.command()?;
