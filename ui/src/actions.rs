@@ -72,9 +72,10 @@ pub fn connect(ctx: Ctx) {
                 ctx.rclone_config.set(snap.rclone_config);
                 ctx.auto_resume.set(snap.auto_resume_batches);
                 ctx.sidecar.set(Some(snap.sidecar));
-                // a start-up failure (database locked or corrupt, disk full) or settings kept
-                // aside are said in the window, not only in the log
-                if let Some(problem) = snap.startup_error.or(snap.settings_problem) {
+                // a start-up failure (database locked or corrupt, disk full) stays on screen;
+                // settings kept aside are said once
+                ctx.startup_error.set(snap.startup_error);
+                if let Some(problem) = snap.settings_problem {
                     ctx.error.set(Some(rcmd_types::IpcError {
                         kind: rcmd_types::IpcErrorKind::Internal,
                         message: problem,

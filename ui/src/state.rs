@@ -83,6 +83,8 @@ pub struct Ctx {
     pub rclone_config: RwSignal<Option<String>>,
     pub auto_resume: RwSignal<bool>,
     pub error: RwSignal<Option<IpcError>>,
+    /// The engine could not start: shown instead of any later error.
+    pub startup_error: RwSignal<Option<String>>,
     pub remotes: RwSignal<Option<Vec<String>>>,
     pub location: RwSignal<Option<Location>>,
     pub entries: RwSignal<Option<Vec<FileEntry>>>,
@@ -114,6 +116,7 @@ impl Ctx {
             rclone_config: RwSignal::new(None),
             auto_resume: RwSignal::new(false),
             error: RwSignal::new(None),
+            startup_error: RwSignal::new(None),
             remotes: RwSignal::new(None),
             location: RwSignal::new(None),
             entries: RwSignal::new(None),

@@ -8,6 +8,18 @@ use crate::state::use_ctx;
 pub fn ErrorBanner() -> impl IntoView {
     let ctx = use_ctx();
     move || {
+        if let Some(problem) = ctx.startup_error.get() {
+            let t = ctx.t();
+            return Some(
+                view! {
+                    <div id="error-banner" class="error fatal" role="alert">
+                        <strong>{t.startup_failed}</strong>
+                        <span class="detail">{problem}</span>
+                    </div>
+                }
+                .into_any(),
+            );
+        }
         ctx.error.get().map(|err| {
             let t = ctx.t();
             view! {
@@ -24,6 +36,7 @@ pub fn ErrorBanner() -> impl IntoView {
                     <button class="link" on:click=move |_| ctx.error.set(None)>{t.dismiss}</button>
                 </div>
             }
+            .into_any()
         })
     }
 }
