@@ -81,6 +81,8 @@ async fn click(c: &Client, css: &str) -> Result<()> {
 }
 
 async fn screenshot(c: &Client, name: &str) -> Result<std::path::PathBuf> {
+    // WebKitWebDriver captures the last painted frame: give a change just made time to paint
+    tokio::time::sleep(Duration::from_millis(400)).await;
     let png = c.screenshot().await?;
     let path = artifacts().join(name);
     std::fs::write(&path, png)?;
@@ -295,7 +297,7 @@ async fn a_start_up_failure_is_shown_in_the_window() -> Result<()> {
             text(&c, "#error-banner").await.filter(|b| b.contains("could not start"))
         })
         .await?;
-        ensure!(banner.contains("could not start") && banner.contains("database"), "banner: {banner}");
+        ensure!(banner.contains("could not start") && banner.contains("rcmd.db"), "banner: {banner}");
         screenshot(&c, "startup-failure.png").await?;
         Ok(())
     })

@@ -26,6 +26,10 @@ pub enum StoreError {
     NoBatch(i64),
     #[error("cannot create the database folder {path}: {source}")]
     Folder { path: String, source: std::io::Error },
+    /// The database file could not be opened or migrated (locked, corrupt, not a file, disk
+    /// full).
+    #[error("cannot open the batch database {path}: {source}")]
+    Open { path: String, source: Box<StoreError> },
     /// Another process runs the batch (its lease is live).
     #[error("batch {id} is already running in another process ({runner}); wait for it or stop it there")]
     Leased { id: i64, runner: String },
@@ -95,7 +99,7 @@ impl Store {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        Store::connect(opts).await
+        Store::connect(opts).await.map_err(|e| StoreError::Open { path: path.display().to_string(), source: Box::new(e) })
     }
 
     pub(super) fn pool(&self) -> &SqlitePool {
