@@ -9,9 +9,10 @@ mod common;
 
 use std::{
     net::TcpListener,
-    process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
+
+use common::sftp::SftpServer;
 
 use rcmd_core::{
     ops,
@@ -26,73 +27,16 @@ use rcmd_core::{
 use serde_json::{json, Map, Value};
 use tokio_util::sync::CancellationToken;
 
-struct Sftp {
-    child: Child,
-    killed: bool,
-}
-
-impl Sftp {
-    fn start(dir: &std::path::Path, port: u16) -> Sftp {
-        let child = Command::new(common::rclone_binary())
-            .args(["serve", "sftp", dir.to_str().unwrap(), "--addr", &format!("127.0.0.1:{port}")])
-            .args(["--user", "rcmd", "--pass", "sftp-secret", "--config", "/dev/null", "--log-level", "ERROR"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let end = Instant::now() + Duration::from_secs(15);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < end, "sftp server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Sftp { child, killed: false }
-    }
-
-    fn kill(&mut self) {
-        common::kill9(self.child.id());
-        let _ = self.child.wait();
-        self.killed = true;
-    }
-
-    fn signal(&self, sig: &str) {
-        Command::new("kill").args([sig, &self.child.id().to_string()]).status().unwrap();
-    }
-}
-
-impl Drop for Sftp {
-    fn drop(&mut self) {
-        if self.killed {
-            return;
-        }
-        self.signal("-CONT");
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn setup() -> (common::Rclone, Sftp, tempfile::TempDir, u16) {
+async fn setup() -> (common::Rclone, SftpServer, tempfile::TempDir, u16) {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let served = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(served.path().join("dir")).unwrap();
-    let sftp = Sftp::start(served.path(), port);
+    let sftp = SftpServer::start(served.path(), port);
     let rc = common::start_with(|c| {
         c.extra_args = ["--low-level-retries=1", "--retries=1", "--contimeout=2s", "--timeout=30s"].map(String::from).to_vec();
     })
     .await;
-    // create the remote through rclone itself, which obscures the password
-    let _: Value = rc
-        .client
-        .call(
-            "config/create",
-            &json!({
-                "name": "sftp", "type": "sftp",
-                "parameters": { "host": "127.0.0.1", "port": port.to_string(), "user": "rcmd", "pass": "sftp-secret" },
-                "opt": { "obscure": true, "nonInteractive": true }
-            }),
-        )
-        .await
-        .unwrap();
+    sftp.add_remote(&rc).await;
     (rc, sftp, served, port)
 }
 
@@ -110,7 +54,7 @@ async fn sftp_server_killed_then_restarted() {
     assert!(failure.retryable, "{err}");
     assert!(matches!(failure.reason, FailureReason::Network | FailureReason::Timeout), "{err}");
 
-    let _sftp = Sftp::start(served.path(), port);
+    let _sftp = SftpServer::start(served.path(), port);
     ops::list(&rc.client, &dir).await.unwrap();
 }
 

@@ -10,12 +10,9 @@ mod common;
 
 use std::{
     collections::BTreeMap,
-    net::TcpListener,
     os::unix::fs::MetadataExt,
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
     sync::Arc,
-    time::{Duration, Instant},
 };
 
 use rcmd_core::{
@@ -25,7 +22,6 @@ use rcmd_core::{
     resilience::layer::{ResilienceConfig, Resilient},
     types::{BatchKind, BatchStatus},
 };
-use serde_json::{json, Value};
 
 /// Relative paths of the corpus (as the file system holds them).
 fn corpus() -> Vec<String> {
@@ -92,45 +88,6 @@ fn stamp(p: &Path) -> (i64, i64, Vec<u8>) {
     (m.mtime(), m.ctime(), std::fs::read(p).unwrap())
 }
 
-struct Sftp(Child);
-
-impl Drop for Sftp {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn add_sftp(rc: &common::Rclone, served: &Path) -> Sftp {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(common::rclone_binary())
-        .args(["serve", "sftp", served.to_str().unwrap(), "--addr", &format!("127.0.0.1:{port}")])
-        .args(["--user", "rcmd", "--pass", "sftp-secret", "--config", "/dev/null", "--log-level", "ERROR"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let end = Instant::now() + Duration::from_secs(15);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < end, "sftp server did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _: Value = rc
-        .client
-        .call(
-            "config/create",
-            &json!({
-                "name": "sftp", "type": "sftp",
-                "parameters": { "host": "127.0.0.1", "port": port.to_string(), "user": "rcmd", "pass": "sftp-secret" },
-                "opt": { "obscure": true, "nonInteractive": true }
-            }),
-        )
-        .await
-        .unwrap();
-    Sftp(child)
-}
-
 async fn run(p: &Processor, rc: &common::Rclone, kind: BatchKind, src: &str, dst: Option<&str>) {
     let root = RemotePath::parse(src).unwrap();
     let items = plan::expand(&rc.client, &root).await.unwrap();
@@ -183,7 +140,8 @@ async fn odd_names_survive_copy_move_and_delete_on_local() {
 async fn odd_names_survive_copy_move_and_delete_on_sftp() {
     let rc = common::start().await;
     let served = tempfile::tempdir().unwrap();
-    let _sftp = add_sftp(&rc, served.path()).await;
+    let sftp = common::sftp::SftpServer::start(served.path(), 0);
+    sftp.add_remote(&rc).await;
     let data: PathBuf = rc.data();
     round_trip(&rc, "local:", &data, "sftp:", served.path()).await;
 }

@@ -82,49 +82,42 @@ impl Store {
     /// Takes the lease of batch `id` for `owner`, in one statement: free, already ours, or
     /// stale. Otherwise [`StoreError::Leased`] names the process that holds it.
     pub async fn acquire_lease(&self, id: i64, owner: &LeaseOwner) -> Result<(), StoreError> {
-        let now = now_ms();
-        let taken = sqlx::query(
-            "UPDATE batches SET lease_owner = ?, lease_host = ?, lease_pid = ?, lease_heartbeat = ?, lease_timeout = ?
-             WHERE id = ? AND (lease_owner IS NULL OR lease_owner = ? OR lease_heartbeat + lease_timeout < ?)
-             RETURNING lease_owner",
-        )
-        .bind(&owner.id)
-        .bind(&owner.host)
-        .bind(owner.pid as i64)
-        .bind(now)
-        .bind(owner.timeout.as_millis() as i64)
-        .bind(id)
-        .bind(&owner.id)
-        .bind(now)
-        .fetch_optional(self.pool())
-        .await?;
-        if taken.is_some() {
+        let free = "lease_owner IS NULL OR lease_owner = ?1 OR lease_heartbeat + lease_timeout < ?2";
+        if self.take_lease(id, owner, free, &owner.id).await? {
             return Ok(());
         }
         // a holder on this machine whose process is gone (killed, crashed) is not waited for
         if let Some((holder, pid)) = self.dead_local_holder(id, owner).await? {
             tracing::info!(batch = id, pid, "taking over the lease of a process that no longer runs");
-            let taken = sqlx::query(
-                "UPDATE batches SET lease_owner = ?, lease_host = ?, lease_pid = ?, lease_heartbeat = ?, lease_timeout = ?
-                 WHERE id = ? AND lease_owner = ? RETURNING lease_owner",
-            )
-            .bind(&owner.id)
-            .bind(&owner.host)
-            .bind(owner.pid as i64)
-            .bind(now)
-            .bind(owner.timeout.as_millis() as i64)
-            .bind(id)
-            .bind(&holder)
-            .fetch_optional(self.pool())
-            .await?;
-            if taken.is_some() {
+            if self.take_lease(id, owner, "lease_owner = ?1", &holder).await? {
                 return Ok(());
             }
         }
+
         Err(match self.holder(id).await? {
             Some(runner) => StoreError::Leased { id, runner },
             None => StoreError::NoBatch(id),
         })
+    }
+
+    /// Sets `owner` as the holder where `condition` holds (`?1` is `arg`, `?2` now), in one
+    /// statement; true when it did.
+    async fn take_lease(&self, id: i64, owner: &LeaseOwner, condition: &str, arg: &str) -> Result<bool, StoreError> {
+        let sql = format!(
+            "UPDATE batches SET lease_owner = ?3, lease_host = ?4, lease_pid = ?5, lease_heartbeat = ?2, lease_timeout = ?6
+             WHERE id = ?7 AND ({condition}) RETURNING lease_owner"
+        );
+        let taken = sqlx::query(&sql)
+            .bind(arg)
+            .bind(now_ms())
+            .bind(&owner.id)
+            .bind(&owner.host)
+            .bind(owner.pid as i64)
+            .bind(owner.timeout.as_millis() as i64)
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(taken.is_some())
     }
 
     /// The lease owner id and pid when the holder ran on this host and its process is gone.

@@ -172,8 +172,7 @@ impl Resilient {
         F: Fn(RcClient) -> Fut,
         Fut: Future<Output = Result<T>>,
     {
-        let remotes: Vec<_> = remotes.iter().map(|r| Party { remote: r, probe: None }).collect();
-        self.call_using(&self.retrier, &remotes, Timing::Timed, cancel, op).await
+        self.call_using(&self.retrier, &parties(remotes), Timing::Timed, cancel, op).await
     }
 
     /// Like [`Resilient::call`] with a single attempt: breakers and the wait for a restarting
@@ -183,8 +182,7 @@ impl Resilient {
         F: Fn(RcClient) -> Fut,
         Fut: Future<Output = Result<T>>,
     {
-        let remotes: Vec<_> = remotes.iter().map(|r| Party { remote: r, probe: None }).collect();
-        self.call_using(&self.once, &remotes, Timing::Timed, cancel, op).await
+        self.call_using(&self.once, &parties(remotes), Timing::Timed, cancel, op).await
     }
 
     /// A data-moving job from `src` to `dst` (or on `src` alone), one attempt. Its length
@@ -407,6 +405,11 @@ enum Timing {
 struct Party<'a> {
     remote: &'a RemoteName,
     probe: Option<RemotePath>,
+}
+
+/// Parties without probes, for calls that are not transfers.
+fn parties<'a>(remotes: &[&'a RemoteName]) -> Vec<Party<'a>> {
+    remotes.iter().map(|r| Party { remote: r, probe: None }).collect()
 }
 
 /// The folder holding `p` (itself for a root).

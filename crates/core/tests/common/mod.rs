@@ -5,6 +5,7 @@
 
 pub mod fault;
 pub mod http_sink;
+pub mod sftp;
 pub mod tls;
 pub mod smtp;
 
