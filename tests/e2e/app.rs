@@ -604,7 +604,7 @@ async fn a_batch_run_by_the_command_line_shows_as_running_elsewhere() -> Result<
     wait_until(Duration::from_secs(60), "the command line to copy some files", || (count_files(&copy) >= 10).then_some(()))?;
     drop(display);
     let pid = cli.id();
-    let result = with_fixture_session("elsewhere", fixture, |c, _| async move {
+    with_fixture_session("elsewhere", fixture, |c, _| async move {
         wait_ready(&c, None, Duration::from_secs(60)).await?;
         click(&c, "#tab-jobs").await?;
         poll(Duration::from_secs(15), "job running elsewhere", || async {
@@ -620,13 +620,18 @@ async fn a_batch_run_by_the_command_line_shows_as_running_elsewhere() -> Result<
             );
         }
         screenshot(&c, "running-elsewhere.png").await?;
+        // the app follows the other process: once it is gone, the batch shows as interrupted
+        ensure!(cli.try_wait()?.is_none(), "the command line stopped while the app was open");
+        signal(pid, "KILL");
+        cli.wait()?;
+        poll(Duration::from_secs(15), "the batch shown as interrupted", || async {
+            (job_status(&c, 1).await.as_deref() == Some("paused")).then_some(())
+        })
+        .await?;
+        ensure!(c.find(Locator::Css("li.job[data-batch='1'] button.resume")).await.is_ok(), "no resume for the interrupted batch");
         Ok(())
     })
-    .await;
-    ensure!(cli.try_wait()?.is_none(), "the command line stopped while the app was open");
-    signal(pid, "KILL");
-    cli.wait()?;
-    result
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread")]

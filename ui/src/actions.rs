@@ -197,7 +197,15 @@ struct CreateArgs {
 pub fn load_batches(ctx: Ctx) {
     spawn_local(async move {
         match ipc::invoke::<_, Vec<BatchInfo>>("batch_list", &NoArgs {}).await {
-            Ok(all) => ctx.batches.set(all.into_iter().map(|b| (b.id, b)).collect()),
+            Ok(all) => {
+                // another process's batch sends no events here: follow it by reading the list
+                // again every few seconds while one runs elsewhere
+                let elsewhere = all.iter().any(|b| b.runner.is_some() && b.status == rcmd_types::BatchStatus::Running);
+                ctx.batches.set(all.into_iter().map(|b| (b.id, b)).collect());
+                if elsewhere {
+                    set_timeout(move || load_batches(ctx), std::time::Duration::from_secs(3));
+                }
+            }
             Err(e) => ctx.error.set(Some(e)),
         }
     });
