@@ -1,0 +1,12 @@
+//! rproxy: a server that speaks rclone's remote-control API exactly (same paths, bodies,
+//! errors, job model) in front of a supervised `rclone rcd`, adding users with roles,
+//! per-user remotes and a deny list for dangerous calls. Built on RCMD's engine (`rcmd-core`):
+//! the sidecar supervisor and RC client are reused.
+
+pub mod auth;
+pub mod error;
+pub mod params;
+pub mod policy;
+pub mod router;
+
+pub use router::{router, AppState};

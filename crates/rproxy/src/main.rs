@@ -1,0 +1,130 @@
+//! `rproxy`: serve, and manage users.
+//!
+//!     rproxy serve [--listen 127.0.0.1:5572] [--data-dir DIR] [--rclone-config FILE]
+//!                  [--insecure-listen-without-tls]
+//!     rproxy user add NAME [--role admin|operator|viewer] [--remotes a,b]
+//!     rproxy user list
+//!     rproxy user remove NAME
+
+use std::{net::SocketAddr, path::PathBuf, sync::Arc};
+
+use rcmd_core::{
+    engine::{Engine, EngineConfig},
+    sidecar::{locate_rclone, BinaryLauncher, SidecarConfig},
+};
+use rproxy::{auth::Users, policy::Role, router, AppState};
+
+const USAGE: &str = "usage:
+  rproxy serve [--listen 127.0.0.1:5572] [--data-dir DIR] [--rclone-config FILE] [--insecure-listen-without-tls]
+  rproxy user add NAME [--role admin|operator|viewer] [--remotes a,b]
+  rproxy user list
+  rproxy user remove NAME
+The data folder is $RPROXY_DATA_DIR, else ~/.local/share/rproxy.";
+
+fn main() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => fail(&format!("cannot start: {e}")),
+    };
+    if let Err(e) = rt.block_on(run(&args)) {
+        fail(&e);
+    }
+}
+
+fn fail(msg: &str) -> ! {
+    tracing::error!("{msg}");
+    eprintln!("rproxy: {msg}");
+    std::process::exit(1)
+}
+
+/// The value after `--name`.
+fn opt<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(String::as_str)
+}
+
+fn data_dir(args: &[String]) -> PathBuf {
+    opt(args, "--data-dir")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("RPROXY_DATA_DIR").map(PathBuf::from))
+        .unwrap_or_else(|| std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default().join(".local/share/rproxy"))
+}
+
+/// Prints a command's result on stdout (its output, for scripts).
+#[allow(clippy::print_stdout)]
+fn say(s: &str) {
+    println!("{s}");
+}
+
+async fn run(args: &[String]) -> Result<(), String> {
+    let dir = data_dir(args);
+    let users = Users::open(&dir.join("rproxy.db")).await.map_err(|e| e.to_string())?;
+    match (args.first().map(String::as_str), args.get(1).map(String::as_str)) {
+        (Some("user"), Some("add")) => {
+            let name = args.get(2).ok_or(USAGE)?;
+            let role: Role = opt(args, "--role").unwrap_or("operator").parse()?;
+            let remotes: Vec<String> = opt(args, "--remotes").map(|r| r.split(',').map(str::to_owned).filter(|s| !s.is_empty()).collect()).unwrap_or_default();
+            let (user, token) = users.add(name, role, &remotes).await.map_err(|e| e.to_string())?;
+            say(&format!("user {} ({}) added; its token, shown only now:\n{}", user.name, user.role.as_str(), token.expose()));
+            Ok(())
+        }
+        (Some("user"), Some("list")) => {
+            for u in users.list().await.map_err(|e| e.to_string())? {
+                let remotes = if u.remotes.is_empty() { "all remotes".to_owned() } else { u.remotes.join(",") };
+                say(&format!("{}\t{}\t{remotes}", u.name, u.role.as_str()));
+            }
+            Ok(())
+        }
+        (Some("user"), Some("remove")) => {
+            let name = args.get(2).ok_or(USAGE)?;
+            if users.remove(name).await.map_err(|e| e.to_string())? {
+                say(&format!("user {name} removed"));
+                Ok(())
+            } else {
+                Err(format!("no user {name}"))
+            }
+        }
+        (Some("serve"), _) => serve(args, dir, users).await,
+        _ => Err(USAGE.to_owned()),
+    }
+}
+
+async fn serve(args: &[String], dir: PathBuf, users: Users) -> Result<(), String> {
+    let listen: SocketAddr = opt(args, "--listen").unwrap_or("127.0.0.1:5572").parse().map_err(|e| format!("--listen: {e}"))?;
+    if !listen.ip().is_loopback() && !args.iter().any(|a| a == "--insecure-listen-without-tls") {
+        return Err(format!(
+            "refusing to listen on {listen} without TLS: tokens would cross the network in clear. TLS listening is not built yet; \
+             listen on 127.0.0.1 behind a TLS reverse proxy, or pass --insecure-listen-without-tls if you really mean it"
+        ));
+    }
+    if users.count().await.map_err(|e| e.to_string())? == 0 {
+        let (_, token) = users.add("admin", Role::Admin, &[]).await.map_err(|e| e.to_string())?;
+        say(&format!("first start: created user admin; its token, shown only now:\n{}", token.expose()));
+    }
+    let exe_dir = std::env::current_exe().ok().and_then(|p| p.parent().map(PathBuf::from)).unwrap_or_default();
+    let rclone = locate_rclone(&exe_dir).ok_or("the rclone binary (rcmd-rclone) was not found next to rproxy; set RCMD_RCLONE")?;
+    let sidecar = SidecarConfig { rclone_config: opt(args, "--rclone-config").map(PathBuf::from), ..SidecarConfig::default() };
+    let engine = Engine::start(BinaryLauncher { path: rclone }, EngineConfig::new(dir.join("engine"), sidecar)).await.map_err(|e| e.to_string())?;
+    let state = Arc::new(AppState { users, rcd: engine.supervisor.clone() });
+    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    tracing::info!(%listen, "rproxy listening");
+    let shutdown = async {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            if let Ok(mut term) = signal(SignalKind::terminate()) {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+                return;
+            }
+        }
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let served = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await;
+    engine.shutdown().await;
+    served.map_err(|e| e.to_string())
+}

@@ -1,0 +1,177 @@
+//! Who may call what. Roles: `admin` (everything), `operator` (everything but the
+//! dangerous paths below and inline remotes), `viewer` (reading only). A user may also be
+//! limited to some remotes.
+//!
+//! The dangerous paths run commands, change options or the config, expose obscured
+//! passwords, serve or mount, or stop rclone. Inline or on-the-fly remotes (`:backend:path`,
+//! `name,opt=x:path`, a bare local path) in any fs-like parameter, at any depth (`job/batch`
+//! inputs), are admin-only: rclone's 2026 CVEs were code execution through exactly these.
+
+use serde_json::{Map, Value};
+
+/// A user's role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Operator,
+    Viewer,
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "admin" => Ok(Role::Admin),
+            "operator" => Ok(Role::Operator),
+            "viewer" => Ok(Role::Viewer),
+            other => Err(format!("unknown role {other:?}: use admin, operator or viewer")),
+        }
+    }
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Operator => "operator",
+            Role::Viewer => "viewer",
+        }
+    }
+}
+
+/// Paths only admins reach: exact names and prefixes.
+const ADMIN_ONLY: &[&str] = &[
+    "core/command", "core/quit", "core/gc", "core/memstats", "core/obscure", "options/set", "backend/command",
+    "rc/error", "rc/panic", "rc/fatal",
+];
+const ADMIN_ONLY_PREFIXES: &[&str] = &["config/", "serve/", "mount/", "pluginsctl/", "debug/", "rproxy/"];
+/// Config paths everyone may read (no secrets in them).
+const CONFIG_READ: &[&str] = &["config/listremotes", "config/providers"];
+/// What a viewer may call: reading only.
+const VIEWER: &[&str] = &[
+    "rc/noop", "rc/list", "core/version", "core/stats", "core/transferred", "core/group-list", "job/status", "job/list",
+    "operations/list", "operations/stat", "operations/about", "operations/fsinfo", "operations/size", "operations/hashsum",
+    "config/listremotes", "config/providers",
+];
+
+/// Whether `path` is for admins only.
+pub fn admin_only(path: &str) -> bool {
+    (ADMIN_ONLY.contains(&path) || ADMIN_ONLY_PREFIXES.iter().any(|p| path.starts_with(p))) && !CONFIG_READ.contains(&path)
+}
+
+/// Whether `role` may call `path` at all (before looking at parameters). Used by `rc/list`.
+pub fn may_call(role: Role, path: &str) -> bool {
+    match role {
+        Role::Admin => true,
+        Role::Operator => !admin_only(path),
+        Role::Viewer => VIEWER.contains(&path),
+    }
+}
+
+/// Why a call was refused (shown to the caller in rclone's error shape, status 403).
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    #[error("{path} is not allowed for the {role} role")]
+    Path { path: String, role: &'static str },
+    #[error("parameter {key} names an inline or on-the-fly remote ({value:?}); only admins may use those")]
+    Inline { key: String, value: String },
+    #[error("remote {remote:?} (parameter {key}) is not among this user's remotes")]
+    Remote { key: String, remote: String },
+}
+
+/// Checks a call of `path` with `params` by a user with `role` limited to `remotes` (empty:
+/// all remotes).
+pub fn check(role: Role, remotes: &[String], path: &str, params: &Map<String, Value>) -> Result<(), Denied> {
+    if !may_call(role, path) {
+        return Err(Denied::Path { path: path.to_owned(), role: role.as_str() });
+    }
+    if role == Role::Admin {
+        return Ok(());
+    }
+    check_fs_values(&Value::Object(params.clone()), remotes)
+}
+
+/// Every fs-like key (`fs`, or ending in `Fs`) at any depth.
+fn check_fs_values(v: &Value, remotes: &[String]) -> Result<(), Denied> {
+    match v {
+        Value::Object(map) => {
+            for (k, val) in map {
+                if is_fs_key(k) {
+                    if let Some(s) = val.as_str() {
+                        check_fs(k, s, remotes)?;
+                    }
+                }
+                check_fs_values(val, remotes)?;
+            }
+            Ok(())
+        }
+        Value::Array(items) => items.iter().try_for_each(|i| check_fs_values(i, remotes)),
+        _ => Ok(()),
+    }
+}
+
+fn is_fs_key(k: &str) -> bool {
+    k == "fs" || k.ends_with("Fs")
+}
+
+/// A configured remote (`name:path`) is fine; `:backend:...`, `name,opt=x:...`,
+/// `name{...}:...` and a bare local path are inline remotes.
+fn check_fs(key: &str, value: &str, remotes: &[String]) -> Result<(), Denied> {
+    let inline = || Denied::Inline { key: key.to_owned(), value: value.to_owned() };
+    let Some((name, _)) = value.split_once(':') else { return Err(inline()) };
+    if name.is_empty() || name.contains([',', '{', '}', '/', '\\']) || name.contains('=') {
+        return Err(inline());
+    }
+    // a Windows drive letter (`C:\\x`) is a local path
+    if name.len() == 1 && value[2..].starts_with(['\\', '/']) {
+        return Err(inline());
+    }
+    if !remotes.is_empty() && !remotes.iter().any(|r| r == name) {
+        return Err(Denied::Remote { key: key.to_owned(), remote: name.to_owned() });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn params(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn roles_and_paths() {
+        for p in ["core/command", "config/dump", "config/create", "options/set", "backend/command", "serve/start", "mount/mount", "core/quit", "rc/panic", "debug/set-gc-percent"] {
+            assert!(check(Role::Operator, &[], p, &Map::new()).is_err(), "{p}");
+            assert!(check(Role::Admin, &[], p, &Map::new()).is_ok(), "{p}");
+        }
+        assert!(check(Role::Operator, &[], "config/listremotes", &Map::new()).is_ok());
+        assert!(check(Role::Operator, &[], "sync/copy", &params(json!({"srcFs": "a:x", "dstFs": "b:y"}))).is_ok());
+        assert!(check(Role::Viewer, &[], "sync/copy", &Map::new()).is_err());
+        assert!(check(Role::Viewer, &[], "operations/list", &params(json!({"fs": "a:", "remote": ""}))).is_ok());
+    }
+
+    #[test]
+    fn inline_remotes_are_admin_only_at_any_depth() {
+        for fs in [":local:/etc", ":sftp,host=evil:", "a,opt=x:/", "/etc", "relative/path", "C:\\\\Windows", "x{abc}:"] {
+            let p = params(json!({ "fs": fs }));
+            assert!(matches!(check(Role::Operator, &[], "operations/list", &p), Err(Denied::Inline { .. })), "{fs}");
+            assert!(check(Role::Admin, &[], "operations/list", &p).is_ok());
+        }
+        let nested = params(json!({ "inputs": [ { "_path": "operations/list", "fs": "ok:" }, { "_path": "sync/copy", "srcFs": ":http,url='x':" } ] }));
+        assert!(matches!(check(Role::Operator, &[], "job/batch", &nested), Err(Denied::Inline { .. })));
+        let dst = params(json!({ "srcFs": "ok:", "dstFs": ":local:/tmp" }));
+        assert!(check(Role::Operator, &[], "sync/copy", &dst).is_err());
+    }
+
+    #[test]
+    fn users_limited_to_their_remotes() {
+        let mine = vec!["nas".to_owned()];
+        assert!(check(Role::Operator, &mine, "operations/list", &params(json!({ "fs": "nas:/backup" }))).is_ok());
+        let err = check(Role::Operator, &mine, "sync/copy", &params(json!({ "srcFs": "nas:", "dstFs": "gdrive:x" }))).unwrap_err();
+        assert!(matches!(err, Denied::Remote { ref remote, .. } if remote == "gdrive"), "{err:?}");
+    }
+}

@@ -1,0 +1,222 @@
+//! rproxy against real processes on loopback: the real `rclone rc --url` client drives it
+//! unchanged, errors read as they do against rcd itself, roles and inline remotes are
+//! enforced, and the 401/403 replies have rcd's formats.
+
+#![allow(clippy::unwrap_used)]
+
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+    process::{Command, Output},
+    sync::Arc,
+    time::Duration,
+};
+
+use rcmd_core::{
+    engine::{Engine, EngineConfig},
+    secret::Secret,
+    sidecar::{locate_rclone, BinaryLauncher, SidecarConfig},
+    types::SidecarState,
+};
+use rproxy::{auth::Users, policy::Role, router, AppState};
+use serde_json::Value;
+
+fn rclone() -> PathBuf {
+    locate_rclone(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")).expect("no rclone in bin/: run scripts/setup.sh")
+}
+
+struct Proxy {
+    url: String,
+    tokens: HashMap<&'static str, Secret>,
+    engine: Engine,
+    dir: tempfile::TempDir,
+}
+
+impl Proxy {
+    async fn start() -> Proxy {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir_all(&data).unwrap();
+        std::fs::write(data.join("hello.txt"), b"hello").unwrap();
+        let conf = dir.path().join("rclone.conf");
+        std::fs::write(&conf, format!("[local]\ntype = alias\nremote = {}\n\n[other]\ntype = memory\n", data.display())).unwrap();
+        let users = Users::open(&dir.path().join("rproxy.db")).await.unwrap();
+        let mut tokens = HashMap::new();
+        for (name, role, remotes) in [
+            ("admin", Role::Admin, vec![]),
+            ("oper", Role::Operator, vec![]),
+            ("view", Role::Viewer, vec![]),
+            ("limited", Role::Operator, vec!["local".to_owned()]),
+        ] {
+            let (_, token) = users.add(name, role, &remotes).await.unwrap();
+            tokens.insert(name, token);
+        }
+        let sidecar = SidecarConfig { rclone_config: Some(conf), ..SidecarConfig::default() };
+        let engine = Engine::start(BinaryLauncher { path: rclone() }, EngineConfig::new(dir.path().join("engine"), sidecar)).await.unwrap();
+        engine.supervisor.wait_ready(Duration::from_secs(30)).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let app = router(Arc::new(AppState { users, rcd: engine.supervisor.clone() }));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Proxy { url, tokens, engine, dir }
+    }
+
+    /// `rclone rc --url <rproxy> --user <user> --pass <token> <args>`.
+    async fn rc(&self, user: &str, args: &[&str]) -> Output {
+        let pass = self.tokens.get(user).map(|t| t.expose().to_owned()).unwrap_or_else(|| "wrong".into());
+        self.rc_with(user, &pass, args).await
+    }
+
+    async fn rc_with(&self, user: &str, pass: &str, args: &[&str]) -> Output {
+        let mut cmd = Command::new(rclone());
+        cmd.args(["rc", "--config", "/dev/null", "--url", &self.url, "--user", user, "--pass", pass]).args(args);
+        tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap()
+    }
+
+    /// The same call straight to the sidecar rcd over its unix socket.
+    async fn rc_direct(&self, pass: &str, args: &[&str]) -> Output {
+        let socket = match self.engine.supervisor.state() {
+            SidecarState::Ready { endpoint, .. } => endpoint.strip_prefix("unix:").unwrap().to_owned(),
+            s => panic!("{s:?}"),
+        };
+        let mut cmd = Command::new(rclone());
+        cmd.args(["rc", "--config", "/dev/null", "--unix-socket", &socket, "--url", "http://localhost/", "--user", "rcmd", "--pass", pass])
+            .args(args);
+        tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap()
+    }
+}
+
+fn json_out(o: &Output) -> Value {
+    assert!(o.status.success(), "rclone rc failed: {}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+/// rclone's log prefix (date, time, level) removed: the message itself.
+fn message(o: &Output) -> String {
+    let err = String::from_utf8_lossy(&o.stderr);
+    err.lines().filter_map(|l| l.split_once(": ").map(|(_, m)| m.to_owned())).collect::<Vec<_>>().join("\n")
+}
+
+#[tokio::test]
+async fn the_rclone_rc_client_works_unchanged() {
+    let p = Proxy::start().await;
+    let out = json_out(&p.rc("admin", &["--json", r#"{"a": 1, "b": "x"}"#, "rc/noop"]).await);
+    assert_eq!(out, serde_json::json!({ "a": 1, "b": "x" }));
+    let out = json_out(&p.rc("oper", &["operations/list", "fs=local:", "remote="]).await);
+    let names: Vec<&str> = out["list"].as_array().unwrap().iter().map(|e| e["Name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["hello.txt"]);
+    // an async job, then its status, as rclone rc does it
+    let job = json_out(&p.rc("oper", &["sync/copy", "srcFs=local:", "dstFs=other:copy", "_async=true"]).await);
+    let id = job["jobid"].as_i64().unwrap().to_string();
+    let mut finished = false;
+    for _ in 0..100 {
+        let st = json_out(&p.rc("oper", &["job/status", &format!("jobid={id}")]).await);
+        if st["finished"] == true {
+            assert_eq!(st["success"], true, "{st}");
+            finished = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(finished, "job {id} did not finish");
+    let out = json_out(&p.rc("view", &["operations/list", "fs=other:copy", "remote="]).await);
+    assert_eq!(out["list"][0]["Name"], "hello.txt");
+    // a token also works as a Bearer token
+    let resp = reqwest::Client::new().post(format!("{}rc/noop", p.url)).bearer_auth(p.tokens["view"].expose()).json(&serde_json::json!({"k": 1})).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    p.engine.shutdown().await;
+}
+
+/// The same mistakes give the same exit code and message through rproxy as against rcd.
+#[tokio::test]
+async fn errors_read_as_they_do_against_rcd() {
+    let p = Proxy::start().await;
+    let pass = {
+        let pid = match p.engine.supervisor.state() {
+            SidecarState::Ready { pid, .. } => pid,
+            s => panic!("{s:?}"),
+        };
+        let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
+        let v = env.split(|b| *b == 0).find_map(|kv| kv.strip_prefix(b"RCLONE_RC_PASS=")).unwrap();
+        String::from_utf8_lossy(v).into_owned()
+    };
+    let cases: &[&[&str]] = &[
+        &["nope/nope"],
+        &["operations/list"],
+        &["operations/list", "fs=nosuchremote:", "remote="],
+        &["operations/list", "fs=local:", "remote=missing-dir"],
+        &["--json", "[1,2]", "rc/noop"],
+        &["job/status", "jobid=987654"],
+    ];
+    for args in cases {
+        let direct = p.rc_direct(&pass, args).await;
+        let proxied = p.rc("admin", args).await;
+        assert_eq!(direct.status.code(), proxied.status.code(), "{args:?}");
+        assert_eq!(message(&direct), message(&proxied), "{args:?}");
+        // the error body rclone rc prints: {error, input, path, status}
+        let (d, x): (Value, Value) = (serde_json::from_slice(&direct.stdout).unwrap_or_default(), serde_json::from_slice(&proxied.stdout).unwrap_or_default());
+        assert_eq!(d, x, "{args:?}");
+        assert!(!direct.status.success(), "{args:?} should fail");
+    }
+    // wrong credentials: the same 401 handling in the client
+    let direct = p.rc_direct("wrong-password", &["rc/noop"]).await;
+    let proxied = p.rc_with("admin", "wrong-password", &["rc/noop"]).await;
+    assert_eq!(direct.status.code(), proxied.status.code());
+    assert_eq!(message(&direct), message(&proxied));
+    assert!(message(&proxied).contains("401 Unauthorized"), "{}", message(&proxied));
+    p.engine.shutdown().await;
+}
+
+#[tokio::test]
+async fn roles_remotes_and_inline_remotes_are_enforced() {
+    let p = Proxy::start().await;
+    // rclone rc prints the error body on stdout and the message on stderr
+    let denied = |o: &Output, what: &str| {
+        let m = message(o);
+        let body: Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+        assert!(!o.status.success() && m.contains(what) && body["status"] == 403, "{m} / {body}");
+    };
+    denied(&p.rc("oper", &["config/dump"]).await, "not allowed for the operator role");
+    denied(&p.rc("oper", &["core/command", "command=ls"]).await, "not allowed");
+    denied(&p.rc("oper", &["operations/list", "fs=:local:/etc", "remote="]).await, "inline");
+    denied(&p.rc("oper", &["operations/list", "fs=/etc", "remote="]).await, "inline");
+    denied(&p.rc("oper", &["--json", r#"{"inputs": [{"_path": "operations/list", "fs": ":local:/", "remote": ""}]}"#, "job/batch"]).await, "inline");
+    denied(&p.rc("view", &["sync/copy", "srcFs=local:", "dstFs=other:x"]).await, "viewer");
+    denied(&p.rc("limited", &["operations/list", "fs=other:", "remote="]).await, "not among this user's remotes");
+    assert!(p.rc("limited", &["operations/list", "fs=local:", "remote="]).await.status.success());
+    assert!(p.rc("admin", &["config/dump"]).await.status.success());
+    assert!(p.rc("admin", &["operations/list", "fs=:local:/tmp", "remote="]).await.status.success());
+
+    let http = reqwest::Client::new();
+    // 401 exactly as rcd sends it
+    let r = http.post(format!("{}rc/noop", p.url)).json(&serde_json::json!({})).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.headers()["content-type"], "text/plain");
+    assert_eq!(r.headers()["www-authenticate"], "Basic realm=\"\"");
+    assert_eq!(r.text().await.unwrap(), "401 Unauthorized\n");
+    // 403 in rclone's JSON error shape
+    let r = http.post(format!("{}config/dump", p.url)).basic_auth("oper", Some(p.tokens["oper"].expose())).json(&serde_json::json!({})).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!((body["status"].as_u64(), body["path"].as_str()), (Some(403), Some("config/dump")));
+    assert!(body["error"].as_str().unwrap().contains("operator"));
+    // rc/list shows a viewer only what it may call
+    let r = http.post(format!("{}rc/list", p.url)).basic_auth("view", Some(p.tokens["view"].expose())).json(&serde_json::json!({})).send().await.unwrap();
+    let list: Value = r.json().await.unwrap();
+    let paths: Vec<&str> = list["commands"].as_array().unwrap().iter().filter_map(|c| c["Path"].as_str()).collect();
+    assert!(paths.contains(&"operations/list") && !paths.contains(&"config/dump") && !paths.contains(&"sync/copy"), "{paths:?}");
+    // Prefer: respond-async → 202 + Preference-Applied + a job id
+    let r = http
+        .post(format!("{}rc/noop", p.url))
+        .basic_auth("oper", Some(p.tokens["oper"].expose()))
+        .header("Prefer", "respond-async")
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    assert_eq!(r.headers()["preference-applied"], "respond-async");
+    assert!(r.headers().contains_key("x-rclone-jobid"));
+    let _ = &p.dir;
+    p.engine.shutdown().await;
+}
