@@ -100,6 +100,11 @@ impl Users {
         Ok(Users { pool, cache: Arc::default(), dummy: Arc::new(dummy) })
     }
 
+    /// The database (the job store shares it).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     /// Adds a user; returns it with its token (shown once, stored only hashed).
     pub async fn add(&self, name: &str, role: Role, remotes: &[String]) -> Result<(User, Secret), AuthError> {
         if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {

@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod jobs;
 pub mod params;
 pub mod policy;
 pub mod router;

@@ -107,7 +107,7 @@ async fn serve(args: &[String], dir: PathBuf, users: Users) -> Result<(), String
     let rclone = locate_rclone(&exe_dir).ok_or("the rclone binary (rcmd-rclone) was not found next to rproxy; set RCMD_RCLONE")?;
     let sidecar = SidecarConfig { rclone_config: opt(args, "--rclone-config").map(PathBuf::from), ..SidecarConfig::default() };
     let engine = Engine::start(BinaryLauncher { path: rclone }, EngineConfig::new(dir.join("engine"), sidecar)).await.map_err(|e| e.to_string())?;
-    let state = Arc::new(AppState { users, rcd: engine.supervisor.clone() });
+    let state = Arc::new(AppState::new(users, engine.supervisor.clone()).await.map_err(|e| e.to_string())?);
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     tracing::info!(%listen, "rproxy listening");
     let shutdown = async {

@@ -56,7 +56,7 @@ impl Proxy {
         engine.supervisor.wait_ready(Duration::from_secs(30)).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/", listener.local_addr().unwrap());
-        let app = router(Arc::new(AppState { users, rcd: engine.supervisor.clone() }));
+        let app = router(Arc::new(AppState::new(users, engine.supervisor.clone()).await.unwrap()));
         tokio::spawn(async move { axum::serve(listener, app).await });
         Proxy { url, tokens, engine, dir }
     }
@@ -218,5 +218,72 @@ async fn roles_remotes_and_inline_remotes_are_enforced() {
     assert_eq!(r.headers()["preference-applied"], "respond-async");
     assert!(r.headers().contains_key("x-rclone-jobid"));
     let _ = &p.dir;
+    p.engine.shutdown().await;
+}
+
+/// rproxy's job ids: given before rcd sees the call, stable when rcd restarts (its own ids
+/// restart at 1) and when rproxy restarts; finished jobs stay queryable; a job whose rcd died
+/// answers finished with a clear error; other users do not see it; unknown ids answer like rcd.
+#[tokio::test]
+async fn job_ids_are_rproxys_and_survive_restarts() {
+    let p = Proxy::start().await;
+    // a finished job, then one that is still running when rcd is killed
+    let first = json_out(&p.rc("oper", &["rc/noop", "_async=true"]).await);
+    let first_id = first["jobid"].as_i64().unwrap();
+    let status = |id: i64, user: &'static str| {
+        let p = &p;
+        async move { p.rc(user, &["job/status", &format!("jobid={id}")]).await }
+    };
+    let mut done = Value::Null;
+    for _ in 0..50 {
+        done = json_out(&status(first_id, "oper").await);
+        if done["finished"] == true {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!((done["finished"].as_bool(), done["success"].as_bool(), done["id"].as_i64()), (Some(true), Some(true), Some(first_id)), "{done}");
+    assert_eq!(done["group"], format!("job/{first_id}"), "the stats group carries rproxy's id");
+    let execute_id = done["executeId"].as_str().unwrap().to_owned();
+    // a long job: a copy under a low bandwidth limit
+    std::fs::write(p.dir.path().join("data/big.bin"), vec![7u8; 4 << 20]).unwrap();
+    json_out(&p.rc("admin", &["core/bwlimit", "rate=100k"]).await);
+    let long = json_out(&p.rc("oper", &["operations/copyfile", "srcFs=local:", "srcRemote=big.bin", "dstFs=other:", "dstRemote=big.bin", "_async=true"]).await);
+    let long_id = long["jobid"].as_i64().unwrap();
+    assert!(long_id > first_id);
+    assert_eq!(json_out(&status(long_id, "oper").await)["finished"], false);
+    // another user does not see it; an unknown id answers like rcd
+    let hidden = status(long_id, "view").await;
+    assert!(!hidden.status.success() && message(&hidden).contains("job not found"), "{}", message(&hidden));
+    let listed = json_out(&p.rc("oper", &["job/list"]).await);
+    assert_eq!(listed["jobids"], serde_json::json!([first_id, long_id]), "{listed}");
+    assert_eq!(listed["executeId"], execute_id.as_str());
+
+    // rcd dies: the supervisor starts a new one, whose ids start at 1 again
+    let pid = match p.engine.supervisor.state() {
+        SidecarState::Ready { pid, .. } => pid,
+        s => panic!("{s:?}"),
+    };
+    Command::new("kill").args(["-9", &pid.to_string()]).status().unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    p.engine.supervisor.wait_ready(Duration::from_secs(30)).await.unwrap();
+    let lost = json_out(&status(long_id, "oper").await);
+    assert_eq!((lost["finished"].as_bool(), lost["success"].as_bool()), (Some(true), Some(false)), "{lost}");
+    assert!(lost["error"].as_str().unwrap().contains("restarted"), "{lost}");
+    let kept = json_out(&status(first_id, "oper").await);
+    assert_eq!(kept["success"], true, "a finished job is answered from rproxy's database: {kept}");
+    // a new job after the restart gets a new rproxy id, not rcd's fresh "1"
+    let next = json_out(&p.rc("oper", &["rc/noop", "_async=true"]).await)["jobid"].as_i64().unwrap();
+    assert!(next > long_id, "{next}");
+
+    // rproxy itself restarts (a new server over the same database): the ids still answer
+    let users = Users::open(&p.dir.path().join("rproxy.db")).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let app = router(Arc::new(AppState::new(users, p.engine.supervisor.clone()).await.unwrap()));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let again = Proxy { url, tokens: p.tokens.clone(), engine: p.engine.clone(), dir: tempfile::tempdir().unwrap() };
+    let out = json_out(&again.rc("oper", &["job/status", &format!("jobid={first_id}")]).await);
+    assert_eq!((out["id"].as_i64(), out["executeId"].as_str()), (Some(first_id), Some(execute_id.as_str())), "{out}");
     p.engine.shutdown().await;
 }

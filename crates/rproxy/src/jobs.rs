@@ -1,0 +1,138 @@
+//! rproxy's own job ids. An async call gets its id from rproxy's database before it is
+//! passed on (its stats group is `job/<that id>` unless the caller named one), and rcd's id
+//! and `executeId` are kept beside it. `job/status`, `job/list` and `job/stop` answer in
+//! rproxy's ids, scoped to the caller (admins see all): a finished job's last status is kept
+//! in the database, so it stays queryable after rcd forgets it (60 s) or restarts, and after
+//! rproxy restarts; a job whose rcd died answers as finished with a clear error. Unknown ids
+//! answer like rcd: 500 "job not found".
+
+use rcmd_core::rc::RcClient;
+use serde_json::{json, Map, Value};
+use sqlx::{Row, SqlitePool};
+
+use crate::{auth::User, policy::Role};
+
+/// The job store (shares the user database).
+#[derive(Clone)]
+pub struct Jobs {
+    pool: SqlitePool,
+    /// rproxy's `executeId`: stable across restarts (stored once), so clients never mistake
+    /// a restart for lost jobs.
+    pub execute_id: String,
+}
+
+/// Why a job call could not be answered from the store.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error("job not found")]
+    NotFound,
+    #[error("job database error: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+impl Jobs {
+    pub async fn new(pool: SqlitePool) -> Result<Jobs, sqlx::Error> {
+        let fresh = format!("rproxy-{}", rcmd_core::secret::Secret::random().expose());
+        sqlx::query("INSERT OR IGNORE INTO meta (key, value) VALUES ('execute_id', ?)").bind(&fresh).execute(&pool).await?;
+        let execute_id: String = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'execute_id'").fetch_one(&pool).await?;
+        Ok(Jobs { pool, execute_id })
+    }
+
+    /// A new id for an async call of `path` by `user`.
+    pub async fn create(&self, user: &User, path: &str) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar("INSERT INTO jobs (user_id, path, created_at) VALUES (?, ?, ?) RETURNING id")
+            .bind(user.id)
+            .bind(path)
+            .bind(now_ms())
+            .fetch_one(&self.pool)
+            .await
+    }
+
+    /// rcd accepted job `id` as its `rcd_jobid` in process `execute_id`.
+    pub async fn started(&self, id: i64, rcd_jobid: i64, execute_id: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE jobs SET rcd_jobid = ?, execute_id = ? WHERE id = ?").bind(rcd_jobid).bind(execute_id).bind(id).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// rcd refused to start it: no job.
+    pub async fn discard(&self, id: i64) -> Result<(), sqlx::Error> {
+        sqlx::query("DELETE FROM jobs WHERE id = ?").bind(id).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// The row of job `id` if `user` may see it: (rcd id, execute id, final status).
+    async fn find(&self, user: &User, id: i64) -> Result<(Option<i64>, Option<String>, Option<String>), JobError> {
+        let row = sqlx::query("SELECT rcd_jobid, execute_id, final, user_id FROM jobs WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(JobError::NotFound)?;
+        if user.role != Role::Admin && row.get::<i64, _>(3) != user.id {
+            return Err(JobError::NotFound);
+        }
+        Ok((row.get(0), row.get(1), row.get(2)))
+    }
+
+    /// `job/status` of rproxy job `id`.
+    pub async fn status(&self, rc: &RcClient, user: &User, id: i64) -> Result<Value, JobError> {
+        let (rcd_id, execute_id, final_status) = self.find(user, id).await?;
+        if let Some(f) = final_status {
+            return Ok(serde_json::from_str(&f).unwrap_or(Value::Null));
+        }
+        let (Some(rcd_id), Some(execute_id)) = (rcd_id, execute_id) else { return Err(JobError::NotFound) };
+        let reply: Result<Value, _> = rc.call("job/status", &json!({ "jobid": rcd_id })).await;
+        let mut status = match reply {
+            Ok(v) if v.get("executeId").and_then(Value::as_str) == Some(execute_id.as_str()) => v,
+            // rcd restarted (a new executeId, or it no longer knows the id): the job ended with it
+            Ok(_) | Err(_) => json!({
+                "finished": true,
+                "success": false,
+                "error": "the rclone process that ran this job stopped (it was restarted); the job did not finish",
+                "output": {},
+            }),
+        };
+        if let Some(obj) = status.as_object_mut() {
+            obj.insert("id".into(), json!(id));
+            obj.insert("executeId".into(), json!(self.execute_id));
+        }
+        if status.get("finished") == Some(&Value::Bool(true)) {
+            sqlx::query("UPDATE jobs SET final = ? WHERE id = ?").bind(status.to_string()).bind(id).execute(&self.pool).await?;
+        }
+        Ok(status)
+    }
+
+    /// `job/list` in rproxy's ids for `user` (admins: everyone's).
+    pub async fn list(&self, user: &User) -> Result<Value, JobError> {
+        let rows = sqlx::query("SELECT id, final IS NOT NULL FROM jobs WHERE (? OR user_id = ?) AND rcd_jobid IS NOT NULL ORDER BY id")
+            .bind(user.role == Role::Admin)
+            .bind(user.id)
+            .fetch_all(&self.pool)
+            .await?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
+        let finished: Vec<i64> = rows.iter().filter(|r| r.get::<bool, _>(1)).map(|r| r.get(0)).collect();
+        let running: Vec<i64> = rows.iter().filter(|r| !r.get::<bool, _>(1)).map(|r| r.get(0)).collect();
+        Ok(json!({ "executeId": self.execute_id, "jobids": ids, "finishedIds": finished, "runningIds": running }))
+    }
+
+    /// rcd's id for stopping rproxy job `id`.
+    pub async fn rcd_id(&self, user: &User, id: i64) -> Result<i64, JobError> {
+        let (rcd_id, _, final_status) = self.find(user, id).await?;
+        match (rcd_id, final_status) {
+            (Some(r), None) => Ok(r),
+            _ => Err(JobError::NotFound),
+        }
+    }
+}
+
+/// The `jobid` parameter as rcd reads it (number or numeric string).
+pub fn jobid_param(params: &Map<String, Value>) -> Option<i64> {
+    match params.get("jobid")? {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
