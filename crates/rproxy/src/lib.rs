@@ -3,9 +3,11 @@
 //! per-user remotes and a deny list for dangerous calls. Built on RCMD's engine (`rcmd-core`):
 //! the sidecar supervisor and RC client are reused.
 
+pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod jobs;
+pub mod limit;
 pub mod params;
 pub mod policy;
 pub mod router;

@@ -1,7 +1,7 @@
 //! `rproxy`: serve, and manage users.
 //!
 //!     rproxy serve [--listen 127.0.0.1:5572] [--data-dir DIR] [--rclone-config FILE]
-//!                  [--insecure-listen-without-tls]
+//!                  [--rate-limit N] [--insecure-listen-without-tls]
 //!     rproxy user add NAME [--role admin|operator|viewer] [--remotes a,b]
 //!     rproxy user list
 //!     rproxy user remove NAME
@@ -15,7 +15,8 @@ use rcmd_core::{
 use rproxy::{auth::Users, policy::Role, router, AppState};
 
 const USAGE: &str = "usage:
-  rproxy serve [--listen 127.0.0.1:5572] [--data-dir DIR] [--rclone-config FILE] [--insecure-listen-without-tls]
+  rproxy serve [--listen 127.0.0.1:5572] [--data-dir DIR] [--rclone-config FILE] [--rate-limit N]
+               [--insecure-listen-without-tls]
   rproxy user add NAME [--role admin|operator|viewer] [--remotes a,b]
   rproxy user list
   rproxy user remove NAME
@@ -107,7 +108,12 @@ async fn serve(args: &[String], dir: PathBuf, users: Users) -> Result<(), String
     let rclone = locate_rclone(&exe_dir).ok_or("the rclone binary (rcmd-rclone) was not found next to rproxy; set RCMD_RCLONE")?;
     let sidecar = SidecarConfig { rclone_config: opt(args, "--rclone-config").map(PathBuf::from), ..SidecarConfig::default() };
     let engine = Engine::start(BinaryLauncher { path: rclone }, EngineConfig::new(dir.join("engine"), sidecar)).await.map_err(|e| e.to_string())?;
-    let state = Arc::new(AppState::new(users, engine.supervisor.clone()).await.map_err(|e| e.to_string())?);
+    let mut state = AppState::new(users, engine.supervisor.clone()).await.map_err(|e| e.to_string())?;
+    if let Some(rate) = opt(args, "--rate-limit") {
+        let rate: f64 = rate.parse().map_err(|_| format!("--rate-limit: {rate:?} is not a number of requests a second"))?;
+        state.limit = rproxy::limit::RateLimit::new(rate, rate * 2.0);
+    }
+    let state = Arc::new(state);
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     tracing::info!(%listen, "rproxy listening");
     let shutdown = async {

@@ -6,7 +6,7 @@ use std::{sync::Arc, time::Duration};
 
 use axum::{
     body::Bytes,
-    extract::{DefaultBodyLimit, State},
+    extract::{rejection::BytesRejection, DefaultBodyLimit, State},
     http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri},
     response::{IntoResponse, Response},
     Router,
@@ -16,7 +16,9 @@ use serde_json::{json, Value};
 use tracing::info;
 
 use crate::{
-    auth::{parse_authorization, User, Users},
+    audit::{Audit, Entry},
+    auth::{parse_authorization, Credentials, User, Users},
+    limit::RateLimit,
     error::{rc_error, unauthorized},
     jobs::{jobid_param, JobError, Jobs},
     params, policy,
@@ -29,14 +31,22 @@ pub const MAX_BODY: usize = 8 << 20;
 pub struct AppState {
     pub users: Users,
     pub jobs: Jobs,
+    pub audit: Audit,
+    pub limit: RateLimit,
     pub rcd: Supervisor,
 }
 
+/// Default per-user rate limit: requests a second, and the burst allowed.
+pub const RATE: f64 = 200.0;
+pub const BURST: f64 = 400.0;
+
 impl AppState {
-    /// The state over `users` (whose database also holds the jobs) and the supervised rcd.
+    /// The state over `users` (whose database also holds jobs and the audit log) and the
+    /// supervised rcd, with the default rate limit. Must run inside a tokio runtime.
     pub async fn new(users: Users, rcd: Supervisor) -> Result<AppState, sqlx::Error> {
         let jobs = Jobs::new(users.pool().clone()).await?;
-        Ok(AppState { users, jobs, rcd })
+        let audit = Audit::start(users.pool().clone());
+        Ok(AppState { users, jobs, audit, limit: RateLimit::new(RATE, BURST), rcd })
     }
 }
 
@@ -45,25 +55,88 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new().fallback(handle).layer(DefaultBodyLimit::max(MAX_BODY)).with_state(state)
 }
 
-async fn handle(State(st): State<Arc<AppState>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn handle(
+    State(st): State<Arc<AppState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     let path = uri.path().trim_start_matches('/').to_owned();
     let header_str = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
     // authentication first, for every method and path, like rcd with --rc-user
-    let Some(creds) = header_str(header::AUTHORIZATION).and_then(parse_authorization) else {
+    let creds = header_str(header::AUTHORIZATION).and_then(parse_authorization);
+    let user = match &creds {
+        Some(c) => st.users.verify(c).await,
+        None => None,
+    };
+    let Some(user) = user else {
+        info!(path, "refused: bad credentials");
+        let tried = match creds {
+            Some(Credentials::Basic { user, .. }) => format!("-{user}"),
+            _ => "-".to_owned(),
+        };
+        st.audit.record(Entry { user: tried, path, remote: None, status: 401 });
         return unauthorized();
     };
-    let Some(user) = st.users.verify(&creds).await else {
-        info!(path, "refused: bad credentials");
-        return unauthorized();
+    let resp = handle_user(&st, &user, method, &uri, &headers, body, &path).await;
+    let remote = resp.extensions().get::<AuditRemote>().and_then(|r| r.0.clone());
+    st.audit.record(Entry { user: user.name.clone(), path, remote, status: resp.status().as_u16() });
+    resp
+}
+
+async fn handle_user(
+    st: &AppState,
+    user: &User,
+    method: Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    path: &str,
+) -> Response {
+    let path = path.to_owned();
+    let header_str = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Err(wait) = st.limit.check(user.id) {
+        let mut resp = rc_error(&path, None, StatusCode::TOO_MANY_REQUESTS, "too many requests: slow down");
+        let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+        if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return resp;
+    }
+    let body = match body {
+        Ok(b) => b,
+        Err(rejection) => return rc_error(&path, None, rejection.status(), &format!("request body refused: {}", rejection.body_text())),
     };
     if method != Method::POST {
         // rcd without --rc-serve has nothing to GET
         return (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "404 page not found\n").into_response();
     }
-    let mut params = match params::merge(uri.query(), header_str(header::CONTENT_TYPE), &body, header_str(HeaderName::from_static("prefer"))) {
+    let params = match params::merge(uri.query(), header_str(header::CONTENT_TYPE), &body, header_str(HeaderName::from_static("prefer"))) {
         Ok(p) => p,
         Err(e) => return rc_error(&path, None, StatusCode::BAD_REQUEST, &e.to_string()),
     };
+    let remote = crate::audit::first_remote(&params.values);
+    let mut resp = call(st, user, &path, params).await;
+    resp.extensions_mut().insert(AuditRemote(remote));
+    resp
+}
+
+/// The remote a call named, carried to the audit entry.
+#[derive(Clone)]
+struct AuditRemote(Option<String>);
+
+/// An authenticated, parsed call: admin calls, policy, job ids, then rcd.
+async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params) -> Response {
+    let path = path.to_owned();
+    // rproxy's own admin calls (admins only, by the policy's `rproxy/` prefix)
+    if path == "rproxy/audit" && user.role == policy::Role::Admin {
+        let limit = params.values.get("limit").and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok())).unwrap_or(100);
+        return match st.audit.latest(limit.clamp(1, 10_000)).await {
+            Ok(v) => json_reply(&v),
+            Err(e) => rc_error(&path, Some(&params.values), StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        };
+    }
     if let Err(denied) = policy::check(user.role, &user.remotes, &path, &params.values) {
         info!(user = %user.name, path, reason = %denied, "refused");
         return rc_error(&path, Some(&params.values), StatusCode::FORBIDDEN, &denied.to_string());
@@ -79,19 +152,19 @@ async fn handle(State(st): State<Arc<AppState>>, method: Method, uri: Uri, heade
     let job_not_found = |p: &params::Params| rc_error(&path, Some(&p.values), StatusCode::INTERNAL_SERVER_ERROR, "job not found");
     match (path.as_str(), jobid_param(&params.values)) {
         ("job/status", Some(id)) => {
-            return match st.jobs.status(&rc, &user, id).await {
+            return match st.jobs.status(&rc, user, id).await {
                 Ok(v) => json_reply(&v),
                 Err(JobError::NotFound) => job_not_found(&params),
                 Err(e) => rc_error(&path, Some(&params.values), StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
             }
         }
         ("job/list", _) => {
-            return match st.jobs.list(&user).await {
+            return match st.jobs.list(user).await {
                 Ok(v) => json_reply(&v),
                 Err(e) => rc_error(&path, Some(&params.values), StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
             }
         }
-        ("job/stop", Some(id)) => match st.jobs.rcd_id(&user, id).await {
+        ("job/stop", Some(id)) => match st.jobs.rcd_id(user, id).await {
             Ok(rcd_id) => {
                 params.values.insert("jobid".into(), json!(rcd_id));
             }
@@ -100,7 +173,7 @@ async fn handle(State(st): State<Arc<AppState>>, method: Method, uri: Uri, heade
         _ => {}
     }
     let job = if is_async(&params.values) {
-        match st.jobs.create(&user, &path).await {
+        match st.jobs.create(user, &path).await {
             Ok(id) => {
                 // its stats group carries rproxy's id, so `core/stats group=job/<id>` works
                 params.values.entry("_group").or_insert_with(|| json!(format!("job/{id}")));
@@ -138,7 +211,7 @@ async fn handle(State(st): State<Arc<AppState>>, method: Method, uri: Uri, heade
     info!(user = %user.name, path, status = reply.status, "rc call");
     let mut body = reply.body;
     if path == "rc/list" && reply.status == 200 {
-        body = filter_rc_list(&body, &user).unwrap_or(body);
+        body = filter_rc_list(&body, user).unwrap_or(body);
     }
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::BAD_GATEWAY);
     let json = serde_json::from_slice::<Value>(&body).is_ok();

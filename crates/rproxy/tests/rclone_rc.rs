@@ -287,3 +287,66 @@ async fn job_ids_are_rproxys_and_survive_restarts() {
     assert_eq!((out["id"].as_i64(), out["executeId"].as_str()), (Some(first_id), Some(execute_id.as_str())), "{out}");
     p.engine.shutdown().await;
 }
+
+/// Who did what is in the audit log (admins read it as `rproxy/audit`, with `rclone rc`
+/// too); a body over the limit is 413 and a user over its rate 429 with `Retry-After`, both in
+/// rclone's error shape.
+#[tokio::test]
+async fn audit_log_body_limit_and_rate_limit() {
+    let p = Proxy::start().await;
+    assert!(p.rc("oper", &["operations/list", "fs=local:", "remote="]).await.status.success());
+    assert!(!p.rc("oper", &["config/dump"]).await.status.success());
+    assert!(!p.rc_with("mallory", "guess", &["rc/noop"]).await.status.success());
+    assert!(!p.rc("oper", &["rproxy/audit"]).await.status.success(), "only admins read the audit log");
+    let mut entries = Value::Null;
+    for _ in 0..50 {
+        entries = json_out(&p.rc("admin", &["rproxy/audit", "limit=20"]).await)["entries"].clone();
+        if entries.as_array().is_some_and(|e| e.len() >= 4) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let has = |user: &str, path: &str, status: u64, remote: Option<&str>| {
+        entries.as_array().unwrap().iter().any(|e| {
+            e["user"] == user && e["path"] == path && e["status"].as_u64() == Some(status) && e["remote"].as_str() == remote
+        })
+    };
+    assert!(has("oper", "operations/list", 200, Some("local")), "{entries}");
+    assert!(has("oper", "config/dump", 403, None), "{entries}");
+    assert!(has("-mallory", "rc/noop", 401, None), "{entries}");
+    assert!(!entries.to_string().contains("guess"), "a secret in the audit log");
+
+    let http = reqwest::Client::new();
+    let big = vec![b' '; rproxy::router::MAX_BODY + 1];
+    let r = http
+        .post(format!("{}rc/noop", p.url))
+        .basic_auth("oper", Some(p.tokens["oper"].expose()))
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["status"], 413, "{body}");
+
+    // a tight limit on a server of its own: 3 at once, then 429 with Retry-After
+    let users = Users::open(&p.dir.path().join("rproxy.db")).await.unwrap();
+    let mut state = AppState::new(users, p.engine.supervisor.clone()).await.unwrap();
+    state.limit = rproxy::limit::RateLimit::new(1.0, 3.0);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router(Arc::new(state))).await });
+    let mut statuses = vec![];
+    let mut retry_after = None;
+    for _ in 0..5 {
+        let r = http.post(format!("{url}rc/noop")).basic_auth("oper", Some(p.tokens["oper"].expose())).json(&serde_json::json!({})).send().await.unwrap();
+        statuses.push(r.status().as_u16());
+        if r.status() == 429 {
+            retry_after = r.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(statuses, [200, 200, 200, 429, 429]);
+    assert_eq!(retry_after.as_deref(), Some("1"));
+    p.engine.shutdown().await;
+}

@@ -1,0 +1,91 @@
+//! The audit log: one row per answered call (user, path, remote, status) in the database,
+//! written in the background in batches so a request never waits for it. A full queue drops
+//! entries and says so in the log.
+
+use serde_json::{json, Map, Value};
+use sqlx::{Row, SqlitePool};
+use tokio::sync::mpsc;
+
+/// One audited call.
+#[derive(Debug)]
+pub struct Entry {
+    pub user: String,
+    pub path: String,
+    pub remote: Option<String>,
+    pub status: u16,
+}
+
+/// Sends entries to the writer task. Cheap to clone.
+#[derive(Clone)]
+pub struct Audit {
+    tx: mpsc::Sender<Entry>,
+    pool: SqlitePool,
+}
+
+impl Audit {
+    /// Starts the writer (inside a tokio runtime).
+    pub fn start(pool: SqlitePool) -> Audit {
+        let (tx, mut rx) = mpsc::channel::<Entry>(10_000);
+        let writer = pool.clone();
+        tokio::spawn(async move {
+            let mut batch = Vec::new();
+            while let Some(first) = rx.recv().await {
+                batch.push(first);
+                while let Ok(more) = rx.try_recv() {
+                    batch.push(more);
+                    if batch.len() >= 500 {
+                        break;
+                    }
+                }
+                if let Err(e) = write(&writer, &batch).await {
+                    tracing::warn!(error = %e, entries = batch.len(), "cannot write the audit log");
+                }
+                batch.clear();
+            }
+        });
+        Audit { tx, pool }
+    }
+
+    pub fn record(&self, entry: Entry) {
+        if self.tx.try_send(entry).is_err() {
+            tracing::warn!("audit queue full; an entry was dropped");
+        }
+    }
+
+    /// The latest `limit` entries, newest first (`rproxy/audit`).
+    pub async fn latest(&self, limit: i64) -> Result<Value, sqlx::Error> {
+        let rows = sqlx::query("SELECT at, user, path, remote, status FROM audit ORDER BY id DESC LIMIT ?")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        let entries: Vec<Value> = rows
+            .iter()
+            .map(|r| json!({ "at": r.get::<i64, _>(0), "user": r.get::<String, _>(1), "path": r.get::<String, _>(2), "remote": r.get::<Option<String>, _>(3), "status": r.get::<i64, _>(4) }))
+            .collect();
+        Ok(json!({ "entries": entries }))
+    }
+}
+
+async fn write(pool: &SqlitePool, batch: &[Entry]) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+    for e in batch {
+        sqlx::query("INSERT INTO audit (at, user, path, remote, status) VALUES (?, ?, ?, ?, ?)")
+            .bind(at)
+            .bind(&e.user)
+            .bind(&e.path)
+            .bind(&e.remote)
+            .bind(e.status as i64)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await
+}
+
+/// The remote of the first fs-like parameter (`fs`, `srcFs`, ...), for the log.
+pub fn first_remote(params: &Map<String, Value>) -> Option<String> {
+    params
+        .iter()
+        .filter(|(k, _)| *k == "fs" || k.ends_with("Fs"))
+        .find_map(|(_, v)| v.as_str().and_then(|s| s.split_once(':')).map(|(r, _)| r.to_owned()))
+}
