@@ -31,10 +31,12 @@ impl Audit {
             let mut batch = Vec::new();
             while let Some(first) = rx.recv().await {
                 batch.push(first);
-                while let Ok(more) = rx.try_recv() {
-                    batch.push(more);
-                    if batch.len() >= 500 {
-                        break;
+                // gather for up to 50 ms: one statement for many calls instead of one each
+                let until = tokio::time::Instant::now() + std::time::Duration::from_millis(50);
+                while batch.len() < 500 {
+                    match tokio::time::timeout_at(until, rx.recv()).await {
+                        Ok(Some(more)) => batch.push(more),
+                        _ => break,
                     }
                 }
                 if let Err(e) = write(&writer, &batch).await {
@@ -66,20 +68,16 @@ impl Audit {
     }
 }
 
+/// One multi-row INSERT per batch (a statement per row cost ~170 us of CPU per request in
+/// the rc/noop benchmark).
 async fn write(pool: &SqlitePool, batch: &[Entry]) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
     let at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
-    for e in batch {
-        sqlx::query("INSERT INTO audit (at, user, path, remote, status) VALUES (?, ?, ?, ?, ?)")
-            .bind(at)
-            .bind(&e.user)
-            .bind(&e.path)
-            .bind(&e.remote)
-            .bind(e.status as i64)
-            .execute(&mut *tx)
-            .await?;
-    }
-    tx.commit().await
+    let mut q = sqlx::QueryBuilder::new("INSERT INTO audit (at, user, path, remote, status) ");
+    q.push_values(batch, |mut row, e| {
+        row.push_bind(at).push_bind(&e.user).push_bind(&e.path).push_bind(&e.remote).push_bind(e.status as i64);
+    });
+    q.build().execute(pool).await?;
+    Ok(())
 }
 
 /// The remote of the first fs-like parameter (`fs`, `srcFs`, ...), for the log.

@@ -93,7 +93,14 @@ impl Users {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| AuthError::Db(sqlx::Error::Io(e)))?;
         }
-        let opts = SqliteConnectOptions::new().filename(path).create_if_missing(true).journal_mode(SqliteJournalMode::Wal);
+        // WAL + NORMAL: a commit survives rproxy being killed (only a power loss may drop the
+        // last ones) and does not fsync per audit batch
+        let opts = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
+            .busy_timeout(std::time::Duration::from_secs(10));
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         let dummy = hash(&Secret::random())?;

@@ -37,8 +37,8 @@ pub struct AppState {
 }
 
 /// Default per-user rate limit: requests a second, and the burst allowed.
-pub const RATE: f64 = 200.0;
-pub const BURST: f64 = 400.0;
+pub const RATE: f64 = 1000.0;
+pub const BURST: f64 = 2000.0;
 
 impl AppState {
     /// The state over `users` (whose database also holds jobs and the audit log) and the
