@@ -10,10 +10,12 @@ mod lease;
 pub mod plan;
 pub mod processor;
 pub mod runner;
+mod settle;
 pub mod store;
 pub mod verify;
 
 pub use processor::{BatchControl, Processor, ProcessorConfig};
 pub use lease::LeaseOwner;
 pub use runner::{Runner, RunnerSink, INTERRUPTED};
+pub use settle::VANISHED;
 pub use store::{Store, StoreError};

@@ -22,8 +22,8 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use super::{
+    settle::After,
     store::{now_ms, ItemOutcome, ItemRow, Store},
-    verify,
 };
 use crate::{
     path::RemotePath,
@@ -428,105 +428,13 @@ impl Processor {
     }
 
     /// Retry queue while attempts last and the failure is retryable; failed otherwise.
-    fn settle_failed(&self, item: &ItemRow, f: &Failure) -> ItemOutcome {
+    pub(super) fn settle_failed(&self, item: &ItemRow, f: &Failure) -> ItemOutcome {
         if f.retryable && item.attempts < self.cfg.max_attempts {
             let delay = self.cfg.backoff.delay(item.attempts as u32, &mut rand::thread_rng());
             ItemOutcome::Retry { failure: f.clone(), not_before: now_ms() + delay.as_millis() as i64 }
         } else {
             ItemOutcome::Failed { failure: f.clone() }
         }
-    }
-
-    /// Settles `items` by what is really there (see [`Processor::evidence`]): done items are
-    /// done, items whose source vanished are skipped, the rest go back to the queue
-    /// (`After::Interrupted`), get the job's failure (`After::Failed`) or, when rclone said
-    /// it succeeded, a failure saying it did not (`After::Succeeded`).
-    async fn verify(
-        &self,
-        kind: BatchKind,
-        src: &RemotePath,
-        dst: Option<&RemotePath>,
-        items: &[ItemRow],
-        after: After<'_>,
-    ) -> Result<Vec<(i64, ItemOutcome)>, Error> {
-        let evidence = self.evidence(kind, src, dst, items).await?;
-        let unconfirmed = Failure::new(
-            rcmd_types::FailureReason::Unknown,
-            "rclone reported the chunk done, but the item is not at the destination as planned",
-        );
-        Ok(items
-            .iter()
-            .zip(evidence)
-            .map(|(item, ev)| {
-                let outcome = match (ev, after) {
-                    (Evidence::Done, _) => ItemOutcome::Done,
-                    (Evidence::Missing, After::Interrupted) | (Evidence::Vanished, After::Interrupted) => ItemOutcome::Requeue,
-                    (Evidence::Vanished, _) => ItemOutcome::Skipped { reason: VANISHED.to_owned() },
-                    (Evidence::Missing, After::Failed(f)) => self.settle_failed(item, f),
-                    (Evidence::Missing, After::Succeeded) => self.settle_failed(item, &unconfirmed),
-                };
-                (item.id, outcome)
-            })
-            .collect())
-    }
-
-    /// What the remotes say about each item: done (at the destination with the planned size
-    /// and time; gone from the source for a move or delete), vanished (gone from the source
-    /// before it was copied or moved) or missing. Only the folders the items are in are listed,
-    /// the source only when something is not done.
-    async fn evidence(&self, kind: BatchKind, src: &RemotePath, dst: Option<&RemotePath>, items: &[ItemRow]) -> Result<Vec<Evidence>, Error> {
-        let cancel = CancellationToken::new();
-        let paths: Vec<&str> = items.iter().map(|i| i.path.as_str()).collect();
-        let list_of = |root: RemotePath| {
-            let (cancel, paths) = (cancel.clone(), paths.clone());
-            async move {
-                let root2 = root.clone();
-                self.rc
-                    .call(&[&root.remote], &cancel, |rc| {
-                        let (root, paths) = (root2.clone(), paths.clone());
-                        async move { Ok(verify::listing_for(&rc, &root, paths).await?) }
-                    })
-                    .await
-            }
-        };
-        let at_dst = match dst {
-            Some(d) => Some(list_of(d.clone()).await?),
-            None => None,
-        };
-        let precision = match dst {
-            Some(d) => {
-                let d2 = d.clone();
-                self.rc
-                    .call(&[&d.remote], &cancel, |rc| {
-                        let d = d2.clone();
-                        async move { Ok(verify::mod_time_precision(&rc, &d).await?) }
-                    })
-                    .await?
-            }
-            None => None,
-        };
-        let at_destination = |item: &ItemRow| verify::matches(item, at_dst.as_ref().and_then(|m| m.get(&item.path)), precision);
-        let need_src = match kind {
-            BatchKind::Copy => items.iter().any(|i| !at_destination(i)),
-            BatchKind::Move | BatchKind::Delete => true,
-        };
-        let at_src = if need_src { Some(list_of(src.clone()).await?) } else { None };
-        let at_source = |item: &ItemRow| at_src.as_ref().is_some_and(|m| m.contains_key(&item.path));
-        Ok(items
-            .iter()
-            .map(|item| {
-                let done = match kind {
-                    BatchKind::Copy => at_destination(item),
-                    BatchKind::Move => at_destination(item) && !at_source(item),
-                    BatchKind::Delete => !at_source(item),
-                };
-                match (done, kind) {
-                    (true, _) => Evidence::Done,
-                    (false, BatchKind::Copy | BatchKind::Move) if !at_source(item) && !at_destination(item) => Evidence::Vanished,
-                    _ => Evidence::Missing,
-                }
-            })
-            .collect())
     }
 
     async fn finish(&self, id: i64, status: Option<BatchStatus>, reason: Option<&str>) -> Result<BatchInfo, Error> {
@@ -577,29 +485,6 @@ impl Processor {
         }
     }
 }
-
-/// Why items are being verified.
-#[derive(Clone, Copy)]
-enum After<'a> {
-    /// A crash or a pause stopped them: what is not done goes back to the queue.
-    Interrupted,
-    /// Their job failed with this.
-    Failed(&'a Failure),
-    /// Their job reported success.
-    Succeeded,
-}
-
-/// What the remotes say about one item.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Evidence {
-    Done,
-    /// Not at the source any more (nor at the destination): nothing to copy or move.
-    Vanished,
-    Missing,
-}
-
-/// Reason recorded for an item whose source disappeared after planning.
-pub const VANISHED: &str = "the source file no longer exists (deleted or renamed after the batch was planned)";
 
 /// Cancels `stop` when the batch is paused or cancelled; ends when `stop` fires.
 fn stop_on_control(stop: &CancellationToken, control: &BatchControl) -> tokio::task::JoinHandle<()> {
