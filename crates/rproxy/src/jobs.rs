@@ -73,11 +73,24 @@ impl Jobs {
         Ok((row.get(0), row.get(1), row.get(2)))
     }
 
-    /// `job/status` of rproxy job `id`.
-    pub async fn status(&self, rc: &RcClient, user: &User, id: i64) -> Result<Value, JobError> {
-        let (rcd_id, execute_id, final_status) = self.find(user, id).await?;
+    /// `job/status` of rproxy job `id` as `user` may see it; the second value is true when
+    /// this call found it finished first (the caller announces it).
+    pub async fn status(&self, rc: &RcClient, user: &User, id: i64) -> Result<(Value, Option<i64>), JobError> {
+        self.find(user, id).await?;
+        self.status_of(rc, id).await
+    }
+
+    /// Like [`Jobs::status`] for any user's job; `Some(owner)` when this call stored its end.
+    pub async fn status_of(&self, rc: &RcClient, id: i64) -> Result<(Value, Option<i64>), JobError> {
+        let row = sqlx::query("SELECT rcd_jobid, execute_id, final, user_id FROM jobs WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(JobError::NotFound)?;
+        let (rcd_id, execute_id, final_status, owner): (Option<i64>, Option<String>, Option<String>, i64) =
+            (row.get(0), row.get(1), row.get(2), row.get(3));
         if let Some(f) = final_status {
-            return Ok(serde_json::from_str(&f).unwrap_or(Value::Null));
+            return Ok((serde_json::from_str(&f).unwrap_or(Value::Null), None));
         }
         let (Some(rcd_id), Some(execute_id)) = (rcd_id, execute_id) else { return Err(JobError::NotFound) };
         let reply: Result<Value, _> = rc.call("job/status", &json!({ "jobid": rcd_id })).await;
@@ -95,10 +108,23 @@ impl Jobs {
             obj.insert("id".into(), json!(id));
             obj.insert("executeId".into(), json!(self.execute_id));
         }
+        let mut ended = None;
         if status.get("finished") == Some(&Value::Bool(true)) {
-            sqlx::query("UPDATE jobs SET final = ? WHERE id = ?").bind(status.to_string()).bind(id).execute(&self.pool).await?;
+            // only the caller that stores the end announces it
+            let n = sqlx::query("UPDATE jobs SET final = ? WHERE id = ? AND final IS NULL")
+                .bind(status.to_string())
+                .bind(id)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+            ended = (n == 1).then_some(owner);
         }
-        Ok(status)
+        Ok((status, ended))
+    }
+
+    /// Jobs rcd still runs (no final status yet): their ids.
+    pub async fn unfinished(&self) -> Result<Vec<i64>, sqlx::Error> {
+        sqlx::query_scalar("SELECT id FROM jobs WHERE final IS NULL AND rcd_jobid IS NOT NULL ORDER BY id").fetch_all(&self.pool).await
     }
 
     /// `job/list` in rproxy's ids for `user` (admins: everyone's).

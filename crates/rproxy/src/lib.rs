@@ -6,10 +6,12 @@
 pub mod audit;
 pub mod auth;
 pub mod error;
+pub mod events;
 pub mod jobs;
 pub mod limit;
 pub mod params;
 pub mod policy;
 pub mod router;
+pub mod watch;
 
 pub use router::{router, AppState};

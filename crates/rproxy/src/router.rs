@@ -17,6 +17,7 @@ use tracing::info;
 
 use crate::{
     audit::{Audit, Entry},
+    events::Events,
     auth::{parse_authorization, Credentials, User, Users},
     limit::RateLimit,
     error::{rc_error, unauthorized},
@@ -31,6 +32,7 @@ pub const MAX_BODY: usize = 8 << 20;
 pub struct AppState {
     pub users: Users,
     pub jobs: Jobs,
+    pub events: Events,
     pub audit: Audit,
     pub limit: RateLimit,
     pub rcd: Supervisor,
@@ -46,7 +48,9 @@ impl AppState {
     pub async fn new(users: Users, rcd: Supervisor) -> Result<AppState, sqlx::Error> {
         let jobs = Jobs::new(users.pool().clone()).await?;
         let audit = Audit::start(users.pool().clone());
-        Ok(AppState { users, jobs, audit, limit: RateLimit::new(RATE, BURST), rcd })
+        let events = Events::new(users.pool().clone());
+        crate::watch::start(jobs.clone(), events.clone(), rcd.clone());
+        Ok(AppState { users, jobs, events, audit, limit: RateLimit::new(RATE, BURST), rcd })
     }
 }
 
@@ -108,6 +112,13 @@ async fn handle_user(
         Ok(b) => b,
         Err(rejection) => return rc_error(&path, None, rejection.status(), &format!("request body refused: {}", rejection.body_text())),
     };
+    if method == Method::GET && path == "rproxy/events" {
+        let last = header_str(HeaderName::from_static("last-event-id"))
+            .or_else(|| uri.query().and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("since="))))
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .unwrap_or(0);
+        return st.events.stream(user.clone(), last);
+    }
     if method != Method::POST {
         // rcd without --rc-serve has nothing to GET
         return (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "404 page not found\n").into_response();
@@ -153,7 +164,12 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
     match (path.as_str(), jobid_param(&params.values)) {
         ("job/status", Some(id)) => {
             return match st.jobs.status(&rc, user, id).await {
-                Ok(v) => json_reply(&v),
+                Ok((v, ended)) => {
+                    if let Some(owner) = ended {
+                        crate::watch::announce_end(&st.events, id, owner, &v).await;
+                    }
+                    json_reply(&v)
+                }
                 Err(JobError::NotFound) => job_not_found(&params),
                 Err(e) => rc_error(&path, Some(&params.values), StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
             }
@@ -196,6 +212,9 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
             Some((rcd_id, execute_id)) => {
                 if let Err(e) = st.jobs.started(id, rcd_id, &execute_id).await {
                     tracing::warn!(error = %e, "cannot record a job");
+                }
+                if let Err(e) = st.events.emit("job_started", Some(user.id), json!({ "id": id, "path": path })).await {
+                    tracing::warn!(error = %e, "cannot record an event");
                 }
                 reply.body = serde_json::to_vec_pretty(&json!({ "jobid": id, "executeId": st.jobs.execute_id })).unwrap_or_default();
                 reply.jobid = Some(id);

@@ -350,3 +350,73 @@ async fn audit_log_body_limit_and_rate_limit() {
     assert_eq!(retry_after.as_deref(), Some("1"));
     p.engine.shutdown().await;
 }
+
+/// Reads SSE frames `(id, event, data)` from `resp` until `want` of them arrived (keep-alive
+/// comments skipped), or fails after 20 s.
+async fn sse_frames(resp: &mut reqwest::Response, want: usize) -> Vec<(i64, String, Value)> {
+    let mut text = String::new();
+    let mut frames = vec![];
+    let end = tokio::time::Instant::now() + Duration::from_secs(20);
+    while frames.len() < want {
+        let chunk = tokio::time::timeout_at(end, resp.chunk()).await.expect("events did not come").unwrap().expect("stream ended");
+        text.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(i) = text.find("\n\n") {
+            let frame: String = text.drain(..i + 2).collect();
+            let field = |name: &str| frame.lines().find_map(|l| l.strip_prefix(name)).map(str::to_owned);
+            if let (Some(id), Some(event), Some(data)) = (field("id: "), field("event: "), field("data: ")) {
+                frames.push((id.parse().unwrap(), event, serde_json::from_str(&data).unwrap()));
+            }
+        }
+    }
+    frames
+}
+
+/// The event stream: job starts and ends arrive as they happen; a client that drops and
+/// reconnects with `Last-Event-ID` gets exactly what it missed, in order; a user sees only its
+/// own jobs' events.
+#[tokio::test]
+async fn events_resume_with_last_event_id_without_gaps_or_duplicates() {
+    let p = Proxy::start().await;
+    let http = reqwest::Client::new();
+    let open = |user: &'static str, last: Option<i64>| {
+        let mut req = http.get(format!("{}rproxy/events", p.url)).basic_auth(user, Some(p.tokens[user].expose()));
+        if let Some(id) = last {
+            req = req.header("Last-Event-ID", id.to_string());
+        }
+        req.send()
+    };
+    let mut stream = open("oper", None).await.unwrap();
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
+    let job = |n: i64| {
+        let p = &p;
+        async move { json_out(&p.rc("oper", &["--json", &format!(r#"{{"n": {n}, "_async": true}}"#), "rc/noop"]).await)["jobid"].as_i64().unwrap() }
+    };
+    // everything visible so far (rcd up), then a job's start and end as they happen
+    let a = job(1).await;
+    let frames = sse_frames(&mut stream, 3).await;
+    let kinds: Vec<(&str, Option<i64>)> = frames.iter().map(|(_, k, d)| (k.as_str(), d["id"].as_i64())).collect();
+    assert_eq!(kinds, [("rcd_state", None), ("job_started", Some(a)), ("job_finished", Some(a))], "{frames:?}");
+    let last = frames.last().unwrap().0;
+    drop(stream);
+
+    // while disconnected: two more jobs
+    let (b, c) = (job(2).await, job(3).await);
+    tokio::time::sleep(Duration::from_millis(2500)).await; // the watch sees them end
+    let mut resumed = open("oper", Some(last)).await.unwrap();
+    let frames = sse_frames(&mut resumed, 4).await;
+    let mut seen: Vec<(&str, i64)> = frames.iter().map(|(_, k, d)| (k.as_str(), d["id"].as_i64().unwrap())).collect();
+    assert!(frames.windows(2).all(|w| w[0].0 < w[1].0) && frames[0].0 > last, "ids not increasing after {last}: {frames:?}");
+    seen.sort_by_key(|(k, id)| (*id, *k != "job_started"));
+    assert_eq!(seen, [("job_started", b), ("job_finished", b), ("job_started", c), ("job_finished", c)], "{frames:?}");
+
+    // the viewer sees none of the operator's job events, only the public rcd state
+    let mut viewer = open("view", None).await.unwrap();
+    let _ = job(4).await;
+    let frames = sse_frames(&mut viewer, 1).await;
+    assert_eq!(frames[0].1, "rcd_state");
+    let more = tokio::time::timeout(Duration::from_millis(2500), viewer.chunk()).await;
+    if let Ok(Ok(Some(chunk))) = more {
+        assert!(!String::from_utf8_lossy(&chunk).contains("job_"), "a viewer saw another user's job");
+    }
+    p.engine.shutdown().await;
+}

@@ -1,0 +1,94 @@
+//! Durable events and the Server-Sent Events stream (`GET /rproxy/events`). Every event is a
+//! row first; its id is the SSE `id`, so a client reconnecting with `Last-Event-ID` reads
+//! exactly the rows after it that it may see (its own and public ones; admins all): no gap,
+//! no duplicate. A broadcast only wakes streams; they always re-read the table.
+
+use std::{convert::Infallible, time::Duration};
+
+use axum::{
+    body::{Body, Bytes},
+    http::{header, HeaderValue, StatusCode},
+    response::Response,
+};
+use serde_json::Value;
+use sqlx::{Row, SqlitePool};
+use tokio::sync::broadcast;
+
+use crate::{auth::User, policy::Role};
+
+/// A keep-alive comment this often on an idle stream.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// The event store. Cheap to clone.
+#[derive(Clone)]
+pub struct Events {
+    pool: SqlitePool,
+    wake: broadcast::Sender<()>,
+}
+
+impl Events {
+    pub fn new(pool: SqlitePool) -> Events {
+        Events { pool, wake: broadcast::channel(16).0 }
+    }
+
+    /// Records an event visible to `user_id` (and admins), or to everyone when `None`.
+    pub async fn emit(&self, kind: &str, user_id: Option<i64>, data: Value) -> Result<i64, sqlx::Error> {
+        let at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+        let id = sqlx::query_scalar("INSERT INTO events (at, kind, user_id, data) VALUES (?, ?, ?, ?) RETURNING id")
+            .bind(at)
+            .bind(kind)
+            .bind(user_id)
+            .bind(data.to_string())
+            .fetch_one(&self.pool)
+            .await?;
+        let _ = self.wake.send(());
+        Ok(id)
+    }
+
+    /// Events after `after` that `user` may see, oldest first.
+    pub async fn since(&self, user: &User, after: i64, limit: i64) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
+        let rows = sqlx::query("SELECT id, kind, data FROM events WHERE id > ? AND (? OR user_id IS NULL OR user_id = ?) ORDER BY id LIMIT ?")
+            .bind(after)
+            .bind(user.role == Role::Admin)
+            .bind(user.id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
+    }
+
+    /// The SSE response for `user`, starting after `last_id`.
+    pub fn stream(&self, user: User, last_id: i64) -> Response {
+        let events = self.clone();
+        let wake = self.wake.subscribe();
+        let state = (events, user, last_id, wake);
+        let stream = futures_util::stream::unfold(state, |(events, user, mut cursor, mut wake)| async move {
+            loop {
+                match events.since(&user, cursor, 500).await {
+                    Ok(rows) if !rows.is_empty() => {
+                        let mut chunk = String::new();
+                        for (id, kind, data) in rows {
+                            chunk.push_str(&format!("id: {id}\nevent: {kind}\ndata: {data}\n\n"));
+                            cursor = id;
+                        }
+                        return Some((Ok::<_, Infallible>(Bytes::from(chunk)), (events, user, cursor, wake)));
+                    }
+                    Ok(_) => {}
+                    // the database is busy or gone: try again on the next wake or keep-alive
+                    Err(e) => tracing::warn!(error = %e, "cannot read events"),
+                }
+                match tokio::time::timeout(KEEP_ALIVE, wake.recv()).await {
+                    Ok(Ok(())) | Ok(Err(broadcast::error::RecvError::Lagged(_))) => continue,
+                    Ok(Err(broadcast::error::RecvError::Closed)) => return None,
+                    Err(_) => return Some((Ok(Bytes::from_static(b": keep-alive\n\n")), (events, user, cursor, wake))),
+                }
+            }
+        });
+        let mut resp = Response::new(Body::from_stream(stream));
+        *resp.status_mut() = StatusCode::OK;
+        let h = resp.headers_mut();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        resp
+    }
+}

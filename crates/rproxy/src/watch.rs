@@ -1,0 +1,61 @@
+//! Background watch that turns what happens into events: rproxy jobs rcd finishes (polled
+//! every second, so a job ends in the stream even when nobody asks for its status) and
+//! rcd going up or down.
+
+use std::time::Duration;
+
+use rcmd_core::{sidecar::Supervisor, types::SidecarState};
+use serde_json::{json, Value};
+
+use crate::{events::Events, jobs::Jobs};
+
+/// How often running jobs are checked.
+const EVERY: Duration = Duration::from_secs(1);
+
+/// Starts the watch (inside a tokio runtime); it ends with the runtime.
+pub fn start(jobs: Jobs, events: Events, rcd: Supervisor) {
+    let (ev, sup) = (events.clone(), rcd.clone());
+    tokio::spawn(async move {
+        let mut state = sup.watch();
+        let mut last = String::new();
+        loop {
+            let now = match &*state.borrow() {
+                SidecarState::Ready { .. } => "up",
+                SidecarState::Starting { .. } => "starting",
+                SidecarState::Restarting { .. } => "restarting",
+                SidecarState::Failed { .. } => "failed",
+                SidecarState::Stopped => "stopped",
+            }
+            .to_owned();
+            if now != last {
+                if let Err(e) = ev.emit("rcd_state", None, json!({ "state": now })).await {
+                    tracing::warn!(error = %e, "cannot record an event");
+                }
+                last = now;
+            }
+            if state.changed().await.is_err() {
+                return;
+            }
+        }
+    });
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(EVERY).await;
+            let Ok(rc) = rcd.client() else { continue };
+            let Ok(ids) = jobs.unfinished().await else { continue };
+            for id in ids {
+                if let Ok((status, Some(owner))) = jobs.status_of(&rc, id).await {
+                    announce_end(&events, id, owner, &status).await;
+                }
+            }
+        }
+    });
+}
+
+/// The `job_finished` event of job `id` (visible to `owner` and admins).
+pub async fn announce_end(events: &Events, id: i64, owner: i64, status: &Value) {
+    let data = json!({ "id": id, "success": status.get("success"), "error": status.get("error") });
+    if let Err(e) = events.emit("job_finished", Some(owner), data).await {
+        tracing::warn!(error = %e, "cannot record an event");
+    }
+}
