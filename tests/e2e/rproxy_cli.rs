@@ -84,3 +84,56 @@ fn rproxy_serves_real_rc_clients_from_the_first_start() -> Result<()> {
     ensure!(String::from_utf8_lossy(&out.stderr).contains("without TLS"), "{}", String::from_utf8_lossy(&out.stderr));
     Ok(())
 }
+
+/// HTTPS: with a certificate (made here by a test CA), a real `rclone rc` trusting that CA
+/// works; without trusting it, or in plain HTTP, it fails.
+#[test]
+#[ignore = "needs the built binaries: run scripts/test.sh"]
+fn rproxy_serves_https_with_a_certificate() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new())?;
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca_key = rcgen::KeyPair::generate()?;
+    let ca = ca_params.self_signed(&ca_key)?;
+    let key = rcgen::KeyPair::generate()?;
+    let cert = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()])?.signed_by(&key, &ca, &ca_key)?;
+    let (ca_pem, cert_pem, key_pem) = (dir.path().join("ca.pem"), dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&ca_pem, ca.pem())?;
+    std::fs::write(&cert_pem, cert.pem())?;
+    std::fs::write(&key_pem, key.serialize_pem())?;
+    let port = free_port();
+    let mut server = Command::new(rproxy()?)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--tls-cert", cert_pem.to_str().unwrap(), "--tls-key", key_pem.to_str().unwrap()])
+        .env("RPROXY_DATA_DIR", dir.path().join("data"))
+        .env("RCMD_RCLONE", rclone())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    lines.next().context("no output")??;
+    let token = lines.next().context("no token")??;
+    let rc = |url: &str, extra: &[&str]| {
+        Command::new(rclone())
+            .args(["rc", "--config", "/dev/null", "--url", url, "--user", "admin", "--pass", &token])
+            .args(extra)
+            .args(["rc/noop", "x=1"])
+            .output()
+            .unwrap()
+    };
+    let https = format!("https://127.0.0.1:{port}/");
+    let ca_flag = ["--ca-cert", ca_pem.to_str().unwrap()];
+    let out = wait_until(Duration::from_secs(30), "rproxy over HTTPS", || {
+        let o = rc(&https, &ca_flag);
+        o.status.success().then_some(o)
+    })?;
+    ensure!(String::from_utf8_lossy(&out.stdout).contains("\"x\": \"1\""), "{}", String::from_utf8_lossy(&out.stdout));
+    let untrusted = rc(&https, &[]);
+    ensure!(!untrusted.status.success(), "a certificate from an unknown CA was accepted");
+    ensure!(String::from_utf8_lossy(&untrusted.stderr).contains("certificate"), "{}", String::from_utf8_lossy(&untrusted.stderr));
+    ensure!(!rc(&format!("http://127.0.0.1:{port}/"), &[]).status.success(), "plain HTTP answered on the TLS port");
+    signal(server.id(), "TERM");
+    let status = wait_until(Duration::from_secs(20), "rproxy to stop", || server.try_wait().ok().flatten())?;
+    ensure!(status.success(), "{status:?}");
+    Ok(())
+}

@@ -12,6 +12,7 @@ pub mod limit;
 pub mod params;
 pub mod policy;
 pub mod router;
+pub mod tls;
 pub mod watch;
 
 pub use router::{router, AppState};

@@ -1,7 +1,7 @@
 //! `rproxy`: serve, and manage users.
 //!
 //!     rproxy serve [--listen 127.0.0.1:5572] [--data-dir DIR] [--rclone-config FILE]
-//!                  [--rate-limit N] [--insecure-listen-without-tls]
+//!                  [--rate-limit N] [--tls-cert PEM --tls-key PEM] [--insecure-listen-without-tls]
 //!     rproxy user add NAME [--role admin|operator|viewer] [--remotes a,b]
 //!     rproxy user list
 //!     rproxy user remove NAME
@@ -12,11 +12,11 @@ use rcmd_core::{
     engine::{Engine, EngineConfig},
     sidecar::{locate_rclone, BinaryLauncher, SidecarConfig},
 };
-use rproxy::{auth::Users, policy::Role, router, AppState};
+use rproxy::{auth::Users, policy::Role, router, tls, AppState};
 
 const USAGE: &str = "usage:
   rproxy serve [--listen 127.0.0.1:5572] [--data-dir DIR] [--rclone-config FILE] [--rate-limit N]
-               [--insecure-listen-without-tls]
+               [--tls-cert PEM --tls-key PEM] [--insecure-listen-without-tls]
   rproxy user add NAME [--role admin|operator|viewer] [--remotes a,b]
   rproxy user list
   rproxy user remove NAME
@@ -94,10 +94,15 @@ async fn run(args: &[String]) -> Result<(), String> {
 
 async fn serve(args: &[String], dir: PathBuf, users: Users) -> Result<(), String> {
     let listen: SocketAddr = opt(args, "--listen").unwrap_or("127.0.0.1:5572").parse().map_err(|e| format!("--listen: {e}"))?;
-    if !listen.ip().is_loopback() && !args.iter().any(|a| a == "--insecure-listen-without-tls") {
+    let tls = match (opt(args, "--tls-cert"), opt(args, "--tls-key")) {
+        (Some(cert), Some(key)) => Some(tls::acceptor(cert.as_ref(), key.as_ref())?),
+        (None, None) => None,
+        _ => return Err("--tls-cert and --tls-key go together".into()),
+    };
+    if tls.is_none() && !listen.ip().is_loopback() && !args.iter().any(|a| a == "--insecure-listen-without-tls") {
         return Err(format!(
-            "refusing to listen on {listen} without TLS: tokens would cross the network in clear. TLS listening is not built yet; \
-             listen on 127.0.0.1 behind a TLS reverse proxy, or pass --insecure-listen-without-tls if you really mean it"
+            "refusing to listen on {listen} without TLS: tokens would cross the network in clear. Give --tls-cert and \
+             --tls-key, or pass --insecure-listen-without-tls if you really mean it"
         ));
     }
     if users.count().await.map_err(|e| e.to_string())? == 0 {
@@ -130,7 +135,13 @@ async fn serve(args: &[String], dir: PathBuf, users: Users) -> Result<(), String
         }
         let _ = tokio::signal::ctrl_c().await;
     };
-    let served = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await;
+    let served = match tls {
+        Some(acceptor) => {
+            tls::serve(listener, acceptor, router(state), shutdown).await;
+            Ok(())
+        }
+        None => axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await,
+    };
     engine.shutdown().await;
     served.map_err(|e| e.to_string())
 }
