@@ -133,6 +133,50 @@ async fn handle_user(
     resp
 }
 
+/// `rproxy/audit`, `rproxy/users`, `rproxy/user/add`, `rproxy/user/remove`: admin calls in
+/// RC form, so `rclone rc --url ... rproxy/users` works too.
+async fn admin_call(st: &AppState, path: &str, p: &serde_json::Map<String, Value>) -> Response {
+    let text = |k: &str| p.get(k).and_then(Value::as_str).map(str::to_owned);
+    let bad = |msg: String| rc_error(path, Some(p), StatusCode::BAD_REQUEST, &msg);
+    let failed = |msg: String| rc_error(path, Some(p), StatusCode::INTERNAL_SERVER_ERROR, &msg);
+    match path {
+        "rproxy/audit" => {
+            let limit = p.get("limit").and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok())).unwrap_or(100);
+            match st.audit.latest(limit.clamp(1, 10_000)).await {
+                Ok(v) => json_reply(&v),
+                Err(e) => failed(e.to_string()),
+            }
+        }
+        "rproxy/users" => match st.users.list().await {
+            Ok(users) => json_reply(&json!({ "users": users })),
+            Err(e) => failed(e.to_string()),
+        },
+        "rproxy/user/add" => {
+            let Some(name) = text("name") else { return bad("Didn't find key \"name\" in input".into()) };
+            let role: policy::Role = match text("role").unwrap_or_else(|| "operator".into()).parse() {
+                Ok(r) => r,
+                Err(e) => return bad(e),
+            };
+            let remotes: Vec<String> = text("remotes").map(|r| r.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect()).unwrap_or_default();
+            match st.users.add(&name, role, &remotes).await {
+                // the token is in this one reply and nowhere else
+                Ok((user, token)) => json_reply(&json!({ "user": user, "token": token.expose() })),
+                Err(e @ (crate::auth::AuthError::Exists(_) | crate::auth::AuthError::BadName)) => bad(e.to_string()),
+                Err(e) => failed(e.to_string()),
+            }
+        }
+        "rproxy/user/remove" => {
+            let Some(name) = text("name") else { return bad("Didn't find key \"name\" in input".into()) };
+            match st.users.remove(&name).await {
+                Ok(true) => json_reply(&json!({ "removed": name })),
+                Ok(false) => rc_error(path, Some(p), StatusCode::NOT_FOUND, &format!("no user {name:?}")),
+                Err(e) => failed(e.to_string()),
+            }
+        }
+        _ => rc_error(path, Some(p), StatusCode::NOT_FOUND, &format!("couldn't find method {path:?}")),
+    }
+}
+
 /// The remote a call named, carried to the audit entry.
 #[derive(Clone)]
 struct AuditRemote(Option<String>);
@@ -141,12 +185,8 @@ struct AuditRemote(Option<String>);
 async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params) -> Response {
     let path = path.to_owned();
     // rproxy's own admin calls (admins only, by the policy's `rproxy/` prefix)
-    if path == "rproxy/audit" && user.role == policy::Role::Admin {
-        let limit = params.values.get("limit").and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok())).unwrap_or(100);
-        return match st.audit.latest(limit.clamp(1, 10_000)).await {
-            Ok(v) => json_reply(&v),
-            Err(e) => rc_error(&path, Some(&params.values), StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
-        };
+    if path.starts_with("rproxy/") && user.role == policy::Role::Admin {
+        return admin_call(st, &path, &params.values).await;
     }
     if let Err(denied) = policy::check(user.role, &user.remotes, &path, &params.values) {
         info!(user = %user.name, path, reason = %denied, "refused");

@@ -420,3 +420,25 @@ async fn events_resume_with_last_event_id_without_gaps_or_duplicates() {
     }
     p.engine.shutdown().await;
 }
+
+/// Users managed through RC-style admin paths with the real `rclone rc`: a new user's token
+/// is in that one reply and works at once; removal takes effect; operators cannot do it.
+#[tokio::test]
+async fn users_are_managed_with_rclone_rc() {
+    let mut p = Proxy::start().await;
+    let added = json_out(&p.rc("admin", &["rproxy/user/add", "name=carol", "role=viewer", "remotes=local"]).await);
+    assert_eq!((added["user"]["name"].as_str(), added["user"]["role"].as_str()), (Some("carol"), Some("viewer")), "{added}");
+    let token = added["token"].as_str().unwrap().to_owned();
+    p.tokens.insert("carol", Secret::new(token.clone()));
+    assert!(p.rc("carol", &["operations/list", "fs=local:", "remote="]).await.status.success());
+    let users = json_out(&p.rc("admin", &["rproxy/users"]).await);
+    let names: Vec<&str> = users["users"].as_array().unwrap().iter().map(|u| u["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"carol") && !users.to_string().contains(&token), "{users}");
+    let dup = p.rc("admin", &["rproxy/user/add", "name=carol"]).await;
+    assert!(!dup.status.success() && message(&dup).contains("exists already"), "{}", message(&dup));
+    let denied = p.rc("oper", &["rproxy/user/add", "name=mallory", "role=admin"]).await;
+    assert!(!denied.status.success() && message(&denied).contains("not allowed"), "{}", message(&denied));
+    json_out(&p.rc("admin", &["rproxy/user/remove", "name=carol"]).await);
+    assert!(!p.rc("carol", &["rc/noop"]).await.status.success(), "a removed user still works");
+    p.engine.shutdown().await;
+}
