@@ -176,7 +176,8 @@ fn a_second_process_cannot_run_the_same_batch() -> Result<()> {
     Ok(())
 }
 
-/// The command line links no GUI library: a server or cron job needs no desktop stack.
+/// The command line and rproxy link no GUI library (nor OpenSSL): a server or cron job needs
+/// no desktop stack.
 #[test]
 #[ignore = "needs the built app: run scripts/test.sh"]
 fn the_command_line_links_no_gui_library() -> Result<()> {
@@ -186,6 +187,12 @@ fn the_command_line_links_no_gui_library() -> Result<()> {
     ensure!(out.status.success(), "ldd failed");
     for gui in ["webkit", "gtk", "gdk", "javascriptcore", "soup", "cairo", "pango", "X11", "wayland"] {
         ensure!(!libs.to_lowercase().contains(&gui.to_lowercase()), "rcmd-cli links {gui}:\n{libs}");
+    }
+    // the server neither
+    let rproxy = String::from_utf8_lossy(&Command::new("ldd").arg(app_binary()?.with_file_name("rproxy")).output()?.stdout).to_lowercase();
+    ensure!(rproxy.contains("libc.so"), "ldd rproxy printed nothing useful: {rproxy}");
+    for gui in ["webkit", "gtk", "gdk", "javascriptcore", "soup", "cairo", "pango", "x11", "wayland", "libssl"] {
+        ensure!(!rproxy.contains(gui), "rproxy links {gui}:\n{rproxy}");
     }
     // the app binary, for contrast, does link WebKitGTK (the check can fail)
     let app = String::from_utf8_lossy(&Command::new("ldd").arg(app_binary()?).output()?.stdout).to_lowercase();
