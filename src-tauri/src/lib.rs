@@ -61,7 +61,8 @@ pub fn run() {
         ])
         .setup(|app| {
             let handle = app.handle().clone();
-            let settings_path = app.path().app_config_dir()?.join("settings.json");
+            // the same file as the command line's (Tauri's app_config_dir is this folder too)
+            let settings_path = paths::settings_file();
             let (settings, settings_problem) = Settings::load_or_recover(&settings_path);
             let sidecar = SidecarConfig { rclone_config: settings.rclone_config.clone(), ..Default::default() };
             let launcher = sidecar::ShellLauncher::new(handle.clone());
@@ -77,7 +78,7 @@ pub fn run() {
                 }
             };
             bridge::spawn(handle.clone(), &engine.bus, engine.supervisor.clone());
-            let (secrets, secrets_problem) = rcmd_core::notify::secrets::SecretStore::open(paths::config_dir().join("secrets.json"));
+            let (secrets, secrets_problem) = rcmd_core::notify::secrets::SecretStore::open(paths::secrets_file());
             let notifications = notifications::Notifications::new(secrets, engine.bus.clone());
             let n2 = notifications.clone();
             let notify_settings = settings.notifications.clone();

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use rcmd_core::{
     events::EventBus,
-    notify::{secrets::SecretStore, settings::NotifySettings, Notifier, NotifyConfig},
+    notify::{secrets::SecretStore, settings::NotifySettings, Notifier},
 };
 
 #[derive(Clone)]
@@ -22,10 +22,7 @@ impl Notifications {
 
     /// (Re)starts delivery with `settings`. Must run inside the async runtime.
     pub fn apply(&self, settings: &NotifySettings) {
-        let channels = settings.channels(&self.secrets);
-        tracing::info!(channels = channels.len(), "notifications configured");
-        let cfg = NotifyConfig { lang: settings.lang, ..NotifyConfig::default() };
-        let next = Notifier::start(&self.bus, channels, cfg);
+        let next = settings.start(&self.bus, &self.secrets);
         if let Ok(mut cur) = self.current.lock() {
             if let Some(old) = cur.replace(next) {
                 old.stop();

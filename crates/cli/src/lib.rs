@@ -8,7 +8,7 @@ use std::{io::IsTerminal, path::Path, sync::Arc, time::Duration};
 use rcmd_core::{
     batch::{plan, BatchControl, Store},
     engine::{Engine as CoreEngine, EngineConfig},
-    notify::{secrets::SecretStore, Notifier, NotifyConfig},
+    notify::{secrets::SecretStore, Notifier},
     path::RemotePath,
     paths,
     settings::Settings,
@@ -150,12 +150,11 @@ impl Engine {
         let core = CoreEngine::start(BinaryLauncher { path: rclone }, engine_cfg)
             .await
             .map_err(|e| e.to_string())?;
-        let (secrets, problem) = SecretStore::open(paths::config_dir().join("secrets.json"));
+        let (secrets, problem) = SecretStore::open(paths::secrets_file());
         if let Some(p) = problem {
             eprintln!("rcmd: {p}");
         }
-        let n = &settings.notifications;
-        let notifier = Notifier::start(&core.bus, n.channels(&secrets), NotifyConfig { lang: n.lang, ..NotifyConfig::default() });
+        let notifier = settings.notifications.start(&core.bus, &secrets);
         let client = match core.supervisor.wait_ready(Duration::from_secs(30)).await {
             Ok(c) => c,
             Err(e) => {

@@ -122,6 +122,21 @@ impl RemotePath {
         format!("{}{}", if self.absolute { "/" } else { "" }, self.path)
     }
 
+    /// `listed`, a path `operations/list` returned under [`RemotePath::fs`], relative to this
+    /// path (unchanged when it is not below it).
+    pub fn relative<'a>(&self, listed: &'a str) -> &'a str {
+        if self.path.is_empty() {
+            return listed;
+        }
+        listed.strip_prefix(self.path.as_str()).and_then(|r| r.strip_prefix('/')).unwrap_or(listed)
+    }
+
+    /// The folder holding this path (itself for a root), absolute when this one is.
+    pub fn parent(&self) -> RemotePath {
+        let parent = self.path.rsplit_once('/').map(|(a, _)| a).unwrap_or("");
+        RemotePath { remote: self.remote.clone(), absolute: self.absolute, path: parent.to_owned() }
+    }
+
     /// A child of this path (absolute when this one is).
     pub fn join(&self, name: &str) -> Result<Self, PathError> {
         let rel = name.trim_start_matches('/');
@@ -176,6 +191,11 @@ mod tests {
         assert_eq!(rel.join("x").unwrap().to_string(), "nas:backup/x");
         // a round trip through the string keeps the meaning
         assert_eq!(RemotePath::parse(&child.to_string()).unwrap(), child);
+        assert_eq!(child.parent().to_string(), "nas:/backup/photos");
+        assert_eq!(abs.parent().to_string(), "nas:/");
+        assert_eq!(rel.parent().to_string(), "nas:");
+        assert_eq!(root.parent(), root);
+        assert_eq!((abs.relative("backup/a/b"), abs.relative("other/x"), root.relative("x/y")), ("a/b", "other/x", "x/y"));
     }
 
     #[test]

@@ -37,6 +37,11 @@ pub fn settings_file() -> PathBuf {
     config_dir().join("settings.json")
 }
 
+/// Secrets kept in a private file where no keyring service exists.
+pub fn secrets_file() -> PathBuf {
+    config_dir().join("secrets.json")
+}
+
 /// The batch database.
 pub fn batch_db() -> PathBuf {
     data_dir().join("rcmd.db")

@@ -21,6 +21,17 @@ pub struct Jobs {
     pub execute_id: String,
 }
 
+/// A job's row.
+struct JobRow {
+    /// rcd's id, once rcd accepted the job.
+    rcd_id: Option<i64>,
+    /// The rcd process that runs it.
+    execute_id: Option<String>,
+    /// Its last `job/status`, once finished.
+    final_status: Option<String>,
+    owner: i64,
+}
+
 /// Why a job call could not be answered from the store.
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
@@ -60,35 +71,40 @@ impl Jobs {
         Ok(())
     }
 
-    /// The row of job `id` if `user` may see it: (rcd id, execute id, final status).
-    async fn find(&self, user: &User, id: i64) -> Result<(Option<i64>, Option<String>, Option<String>), JobError> {
-        let row = sqlx::query("SELECT rcd_jobid, execute_id, final, user_id FROM jobs WHERE id = ?")
+    /// The row of job `id`, whoever it belongs to.
+    async fn row(&self, id: i64) -> Result<JobRow, JobError> {
+        let r = sqlx::query("SELECT rcd_jobid, execute_id, final, user_id FROM jobs WHERE id = ?")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
             .ok_or(JobError::NotFound)?;
-        if user.role != Role::Admin && row.get::<i64, _>(3) != user.id {
+        Ok(JobRow { rcd_id: r.get(0), execute_id: r.get(1), final_status: r.get(2), owner: r.get(3) })
+    }
+
+    /// The row of job `id` if `user` may see it (else "job not found", like rcd).
+    async fn find(&self, user: &User, id: i64) -> Result<JobRow, JobError> {
+        let row = self.row(id).await?;
+        if user.role != Role::Admin && row.owner != user.id {
             return Err(JobError::NotFound);
         }
-        Ok((row.get(0), row.get(1), row.get(2)))
+        Ok(row)
     }
 
     /// `job/status` of rproxy job `id` as `user` may see it; the second value is true when
     /// this call found it finished first (the caller announces it).
     pub async fn status(&self, rc: &RcClient, user: &User, id: i64) -> Result<(Value, Option<i64>), JobError> {
-        self.find(user, id).await?;
-        self.status_of(rc, id).await
+        let row = self.find(user, id).await?;
+        self.status_from(rc, id, row).await
     }
 
     /// Like [`Jobs::status`] for any user's job; `Some(owner)` when this call stored its end.
     pub async fn status_of(&self, rc: &RcClient, id: i64) -> Result<(Value, Option<i64>), JobError> {
-        let row = sqlx::query("SELECT rcd_jobid, execute_id, final, user_id FROM jobs WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(JobError::NotFound)?;
-        let (rcd_id, execute_id, final_status, owner): (Option<i64>, Option<String>, Option<String>, i64) =
-            (row.get(0), row.get(1), row.get(2), row.get(3));
+        let row = self.row(id).await?;
+        self.status_from(rc, id, row).await
+    }
+
+    async fn status_from(&self, rc: &RcClient, id: i64, row: JobRow) -> Result<(Value, Option<i64>), JobError> {
+        let JobRow { rcd_id, execute_id, final_status, owner } = row;
         if let Some(f) = final_status {
             return Ok((serde_json::from_str(&f).unwrap_or(Value::Null), None));
         }
@@ -142,8 +158,8 @@ impl Jobs {
 
     /// rcd's id for stopping rproxy job `id`.
     pub async fn rcd_id(&self, user: &User, id: i64) -> Result<i64, JobError> {
-        let (rcd_id, _, final_status) = self.find(user, id).await?;
-        match (rcd_id, final_status) {
+        let row = self.find(user, id).await?;
+        match (row.rcd_id, row.final_status) {
             (Some(r), None) => Ok(r),
             _ => Err(JobError::NotFound),
         }

@@ -20,38 +20,43 @@ pub struct PlannedItem {
 const PLAN_CONCURRENCY: usize = 4;
 
 /// Every file under `root` (recursively), relative to it, sorted by path.
+pub async fn expand(rc: &RcClient, root: &RemotePath) -> Result<Vec<PlannedItem>, RcError> {
+    let mut items = walk(rc, root, "", true).await?;
+    items.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(items)
+}
+
+/// The files in folder `dir` of `root` (`""`: the root itself), and below it when `recurse`,
+/// with paths relative to `root`, unsorted. Used by planning and by verification.
 ///
 /// The tree is walked one folder at a time (`operations/list` without `recurse`, up to
 /// [`PLAN_CONCURRENCY`] folders at once), so no single reply holds the whole tree: memory
 /// follows the largest folder, not the number of files below `root`.
-pub async fn expand(rc: &RcClient, root: &RemotePath) -> Result<Vec<PlannedItem>, RcError> {
-    let prefix = if root.path().is_empty() { String::new() } else { format!("{}/", root.path()) };
+pub(super) async fn walk(rc: &RcClient, root: &RemotePath, dir: &str, recurse: bool) -> Result<Vec<PlannedItem>, RcError> {
+    let start = [root.path(), dir].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join("/");
     let mut items = Vec::new();
-    let mut pending: Vec<String> = vec![root.path().to_owned()];
+    let mut pending: Vec<String> = vec![start];
     let mut running = futures_util::stream::FuturesUnordered::new();
     loop {
         while running.len() < PLAN_CONCURRENCY {
-            let Some(dir) = pending.pop() else { break };
+            let Some(folder) = pending.pop() else { break };
             running.push(async move {
                 let reply: Result<ListReply, RcError> =
-                    rc.call("operations/list", &json!({ "fs": root.fs(), "remote": dir, "opt": { "noMimeType": true } })).await;
+                    rc.call("operations/list", &json!({ "fs": root.fs(), "remote": folder, "opt": { "noMimeType": true } })).await;
                 reply
             });
         }
         let Some(reply) = futures_util::StreamExt::next(&mut running).await else { break };
         for i in reply?.list {
             if i.is_dir {
-                pending.push(i.path);
+                if recurse {
+                    pending.push(i.path);
+                }
             } else {
-                items.push(PlannedItem {
-                    path: i.path.strip_prefix(&prefix).unwrap_or(&i.path).to_owned(),
-                    size: i.size,
-                    mod_time: i.mod_time,
-                });
+                items.push(PlannedItem { path: root.relative(&i.path).to_owned(), size: i.size, mod_time: i.mod_time });
             }
         }
     }
-    items.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(items)
 }
 

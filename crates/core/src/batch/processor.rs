@@ -221,8 +221,7 @@ impl Processor {
                     // without using an attempt; rclone's copy skips what already arrived. A
                     // job that may still be writing keeps its items in flight instead, to be
                     // verified on resume.
-                    let still_writing = matches!(&e, Error::Rc(rc) if matches!(**rc, RcError::JobNotStopped { .. }));
-                    if !still_writing && !is_lease_lost(&e) {
+                    if !still_writing(&e) && !is_lease_lost(&e) {
                         let requeue: Vec<_> = items.iter().map(|i| (i.id, ItemOutcome::Requeue)).collect();
                         if let Err(se) = self.store.checkpoint(id, &requeue).await {
                             warn!(batch = id, error = %se, "cannot requeue the chunk's items");
@@ -333,7 +332,7 @@ impl Processor {
             }
             Err(e) => e,
         };
-        if matches!(&e, Error::Rc(rc) if matches!(**rc, RcError::JobNotStopped { .. })) {
+        if still_writing(&e) {
             // the job may still be writing: settle nothing now; the batch pauses and its items
             // stay in flight, to be verified when it resumes
             return Err(e);
@@ -513,6 +512,11 @@ fn job_params(kind: BatchKind, src: &RemotePath, dst: Option<&RemotePath>) -> (&
             ("operations/delete", p)
         }
     }
+}
+
+/// The job that owned the items did not end after job/stop: it may still be writing.
+fn still_writing(e: &Error) -> bool {
+    matches!(e, Error::Rc(rc) if matches!(**rc, RcError::JobNotStopped { .. }))
 }
 
 fn is_lease_lost(e: &Error) -> bool {

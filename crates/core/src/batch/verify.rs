@@ -9,7 +9,7 @@ use serde_json::json;
 use super::store::ItemRow;
 use crate::{
     path::RemotePath,
-    rc::{wire::ListReply, RcClient, RcError},
+    rc::{RcClient, RcError},
 };
 
 /// Size and modification time by path relative to the batch root.
@@ -26,8 +26,8 @@ pub fn touched_dirs<'a>(paths: impl IntoIterator<Item = &'a str>) -> BTreeSet<St
 
 /// The files of the folders under `root` that hold `paths` (not the whole tree under
 /// `root`): each folder listed on its own (not recursive), or, when there are more than
-/// [`MAX_DIR_LISTINGS`], their deepest common folder recursively. A missing folder lists as
-/// empty.
+/// [`MAX_DIR_LISTINGS`], the tree of their deepest common folder, walked folder by folder
+/// like planning. A missing folder lists as empty.
 pub async fn listing_for<'a>(rc: &RcClient, root: &RemotePath, paths: impl IntoIterator<Item = &'a str>) -> Result<Listing, RcError> {
     let dirs = touched_dirs(paths);
     let mut out = Listing::new();
@@ -43,30 +43,20 @@ pub async fn listing_for<'a>(rc: &RcClient, root: &RemotePath, paths: impl IntoI
 }
 
 async fn list_into(rc: &RcClient, root: &RemotePath, dir: &str, recurse: bool, out: &mut Listing) -> Result<(), RcError> {
-    let remote = [root.path(), dir].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join("/");
-    let reply: Result<ListReply, RcError> = rc
-        .call(
-            "operations/list",
-            &json!({ "fs": root.fs(), "remote": remote, "opt": { "recurse": recurse, "filesOnly": true, "noMimeType": true } }),
-        )
-        .await;
-    let reply = match reply {
-        Ok(r) => r,
+    match super::plan::walk(rc, root, dir, recurse).await {
+        Ok(items) => {
+            out.extend(items.into_iter().map(|i| (i.path, (i.size, i.mod_time))));
+            Ok(())
+        }
         // a folder that does not exist, or that we may not read, confirms none of its items:
         // they stay unverified (and get the job's failure) instead of stopping the batch
-        Err(e) if crate::resilience::classify::is_not_found(&e) => return Ok(()),
+        Err(e) if crate::resilience::classify::is_not_found(&e) => Ok(()),
         Err(e) if crate::resilience::classify::classify(&e).reason == rcmd_types::FailureReason::Forbidden => {
             tracing::info!(folder = dir, error = %e, "cannot read a folder to verify its items");
-            return Ok(());
+            Ok(())
         }
-        Err(e) => return Err(e),
-    };
-    let prefix = if root.path().is_empty() { String::new() } else { format!("{}/", root.path()) };
-    for i in reply.list {
-        let rel = i.path.strip_prefix(&prefix).unwrap_or(&i.path).to_owned();
-        out.insert(rel, (i.size, i.mod_time));
+        Err(e) => Err(e),
     }
-    Ok(())
 }
 
 /// The deepest folder that contains every one of `dirs`.

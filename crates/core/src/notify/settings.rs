@@ -169,6 +169,14 @@ impl NotifySettings {
         })
     }
 
+    /// Starts delivering `bus`'s events to the enabled channels, in the chosen language. Must
+    /// run inside a tokio runtime. The one way the app and the command line start it.
+    pub fn start(&self, bus: &crate::events::EventBus, secrets: &SecretStore) -> super::Notifier {
+        let channels = self.channels(secrets);
+        tracing::info!(channels = channels.len(), "notifications configured");
+        super::Notifier::start(bus, channels, super::NotifyConfig { lang: self.lang, ..super::NotifyConfig::default() })
+    }
+
     /// The enabled channels with their filters.
     pub fn channels(&self, secrets: &SecretStore) -> Vec<ChannelSpec> {
         [("desktop", &self.desktop), ("webhook", &self.webhook.toggle), ("telegram", &self.telegram.toggle), ("email", &self.email.toggle)]

@@ -382,7 +382,7 @@ impl Resilient {
     /// against the side that failed.
     pub async fn copy_file(&self, src: &RemotePath, dst: &RemotePath, cancel: &CancellationToken) -> Result<JobOutcome> {
         let watchdog = self.watchdog.clone();
-        let (src_root, dst_root) = (parent_of(src), parent_of(dst));
+        let (src_root, dst_root) = (src.parent(), dst.parent());
         let name = src.path().rsplit('/').next().unwrap_or_default().to_owned();
         self.transfer_once(&src_root, Some(&dst_root), Some(&name), cancel, |rc| {
             let watchdog = watchdog.clone();
@@ -410,13 +410,6 @@ struct Party<'a> {
 /// Parties without probes, for calls that are not transfers.
 fn parties<'a>(remotes: &[&'a RemoteName]) -> Vec<Party<'a>> {
     remotes.iter().map(|r| Party { remote: r, probe: None }).collect()
-}
-
-/// The folder holding `p` (itself for a root).
-fn parent_of(p: &RemotePath) -> RemotePath {
-    let spec = p.spec_path();
-    let parent = spec.rsplit_once('/').map(|(a, _)| if a.is_empty() && p.is_absolute() { "/" } else { a }).unwrap_or("");
-    RemotePath::new(p.remote.as_str(), parent).unwrap_or_else(|_| p.clone())
 }
 
 fn open_error(r: Rejected) -> Error {
