@@ -88,7 +88,7 @@ async fn run(secs: u64, rounds: usize) {
     let (_, token) = users.add("bench", Role::Operator, &[]).await.expect("user");
     let engine = Engine::start(BinaryLauncher { path: rclone }, EngineConfig::new(dir.path().join("engine"), SidecarConfig::default())).await.expect("engine");
     engine.supervisor.wait_ready(Duration::from_secs(30)).await.expect("ready");
-    let mut state = AppState::new(users, engine.supervisor.clone()).await.expect("state");
+    let mut state = AppState::new(users, &engine).await.expect("state");
     state.limit = RateLimit::new(0.0, 1.0);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let proxy_url = format!("http://{}/", listener.local_addr().expect("addr"));

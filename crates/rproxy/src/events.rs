@@ -1,7 +1,9 @@
 //! Durable events and the Server-Sent Events stream (`GET /rproxy/events`). Every event is a
 //! row first; its id is the SSE `id`, so a client reconnecting with `Last-Event-ID` reads
 //! exactly the rows after it that it may see (its own and public ones; admins all): no gap,
-//! no duplicate. A broadcast only wakes streams; they always re-read the table.
+//! no duplicate. A broadcast only wakes streams; they always re-read the table. Transient
+//! frames (queue progress, at most 1 Hz per batch) are not stored and carry no id: a client
+//! that reconnects does not get them again, and they never move its cursor.
 
 use std::{convert::Infallible, time::Duration};
 
@@ -23,12 +25,27 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 #[derive(Clone)]
 pub struct Events {
     pool: SqlitePool,
-    wake: broadcast::Sender<()>,
+    /// `None`: new rows to read; `Some`: a transient frame.
+    wake: broadcast::Sender<Option<Transient>>,
+}
+
+/// A frame that is sent, not stored.
+#[derive(Clone, Debug)]
+struct Transient {
+    kind: &'static str,
+    user_id: Option<i64>,
+    data: Value,
 }
 
 impl Events {
     pub fn new(pool: SqlitePool) -> Events {
-        Events { pool, wake: broadcast::channel(16).0 }
+        Events { pool, wake: broadcast::channel(256).0 }
+    }
+
+    /// Sends a frame without storing it (no id), to streams of `user_id` and admins (or
+    /// everyone when `None`).
+    pub fn transient(&self, kind: &'static str, user_id: Option<i64>, data: Value) {
+        let _ = self.wake.send(Some(Transient { kind, user_id, data }));
     }
 
     /// Records an event visible to `user_id` (and admins), or to everyone when `None`.
@@ -41,7 +58,7 @@ impl Events {
             .bind(data.to_string())
             .fetch_one(&self.pool)
             .await?;
-        let _ = self.wake.send(());
+        let _ = self.wake.send(None);
         Ok(id)
     }
 
@@ -78,7 +95,13 @@ impl Events {
                     Err(e) => tracing::warn!(error = %e, "cannot read events"),
                 }
                 match tokio::time::timeout(KEEP_ALIVE, wake.recv()).await {
-                    Ok(Ok(())) | Ok(Err(broadcast::error::RecvError::Lagged(_))) => continue,
+                    Ok(Ok(Some(t))) => {
+                        if user.role == Role::Admin || t.user_id.is_none() || t.user_id == Some(user.id) {
+                            let frame = format!("event: {}\ndata: {}\n\n", t.kind, t.data);
+                            return Some((Ok(Bytes::from(frame)), (events, user, cursor, wake)));
+                        }
+                    }
+                    Ok(Ok(None)) | Ok(Err(broadcast::error::RecvError::Lagged(_))) => continue,
                     Ok(Err(broadcast::error::RecvError::Closed)) => return None,
                     Err(_) => return Some((Ok(Bytes::from_static(b": keep-alive\n\n")), (events, user, cursor, wake))),
                 }

@@ -30,6 +30,9 @@ struct JobRow {
     /// Its last `job/status`, once finished.
     final_status: Option<String>,
     owner: i64,
+    /// A queued call's job (no rcd id until the queue ends it).
+    queued: bool,
+    created_at: i64,
 }
 
 /// Why a job call could not be answered from the store.
@@ -59,6 +62,22 @@ impl Jobs {
             .await
     }
 
+    /// A new id for a queued call of `path` by `user`: it runs when the queue runs its file.
+    pub async fn create_queued(&self, user: &User, path: &str) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar("INSERT INTO jobs (user_id, path, created_at, queued) VALUES (?, ?, ?, 1) RETURNING id")
+            .bind(user.id)
+            .bind(path)
+            .bind(now_ms())
+            .fetch_one(&self.pool)
+            .await
+    }
+
+    /// Stores the final status of queued job `id`; true when this call stored it.
+    pub async fn finish_queued(&self, id: i64, status: &Value) -> Result<bool, sqlx::Error> {
+        let n = sqlx::query("UPDATE jobs SET final = ? WHERE id = ? AND final IS NULL").bind(status.to_string()).bind(id).execute(&self.pool).await?.rows_affected();
+        Ok(n == 1)
+    }
+
     /// rcd accepted job `id` as its `rcd_jobid` in process `execute_id`.
     pub async fn started(&self, id: i64, rcd_jobid: i64, execute_id: &str) -> Result<(), sqlx::Error> {
         sqlx::query("UPDATE jobs SET rcd_jobid = ?, execute_id = ? WHERE id = ?").bind(rcd_jobid).bind(execute_id).bind(id).execute(&self.pool).await?;
@@ -73,12 +92,12 @@ impl Jobs {
 
     /// The row of job `id`, whoever it belongs to.
     async fn row(&self, id: i64) -> Result<JobRow, JobError> {
-        let r = sqlx::query("SELECT rcd_jobid, execute_id, final, user_id FROM jobs WHERE id = ?")
+        let r = sqlx::query("SELECT rcd_jobid, execute_id, final, user_id, queued, created_at FROM jobs WHERE id = ?")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
             .ok_or(JobError::NotFound)?;
-        Ok(JobRow { rcd_id: r.get(0), execute_id: r.get(1), final_status: r.get(2), owner: r.get(3) })
+        Ok(JobRow { rcd_id: r.get(0), execute_id: r.get(1), final_status: r.get(2), owner: r.get(3), queued: r.get(4), created_at: r.get(5) })
     }
 
     /// The row of job `id` if `user` may see it (else "job not found", like rcd).
@@ -104,9 +123,12 @@ impl Jobs {
     }
 
     async fn status_from(&self, rc: &RcClient, id: i64, row: JobRow) -> Result<(Value, Option<i64>), JobError> {
-        let JobRow { rcd_id, execute_id, final_status, owner } = row;
+        let JobRow { rcd_id, execute_id, final_status, owner, queued, created_at } = row;
         if let Some(f) = final_status {
             return Ok((serde_json::from_str(&f).unwrap_or(Value::Null), None));
+        }
+        if queued {
+            return Ok((queued_status(id, created_at, None, &self.execute_id), None));
         }
         let (Some(rcd_id), Some(execute_id)) = (rcd_id, execute_id) else { return Err(JobError::NotFound) };
         let reply: Result<Value, _> = rc.call("job/status", &json!({ "jobid": rcd_id })).await;
@@ -140,12 +162,12 @@ impl Jobs {
 
     /// Jobs rcd still runs (no final status yet): their ids.
     pub async fn unfinished(&self) -> Result<Vec<i64>, sqlx::Error> {
-        sqlx::query_scalar("SELECT id FROM jobs WHERE final IS NULL AND rcd_jobid IS NOT NULL ORDER BY id").fetch_all(&self.pool).await
+        sqlx::query_scalar("SELECT id FROM jobs WHERE final IS NULL AND rcd_jobid IS NOT NULL AND queued = 0 ORDER BY id").fetch_all(&self.pool).await
     }
 
     /// `job/list` in rproxy's ids for `user` (admins: everyone's).
     pub async fn list(&self, user: &User) -> Result<Value, JobError> {
-        let rows = sqlx::query("SELECT id, final IS NOT NULL FROM jobs WHERE (? OR user_id = ?) AND rcd_jobid IS NOT NULL ORDER BY id")
+        let rows = sqlx::query("SELECT id, final IS NOT NULL FROM jobs WHERE (? OR user_id = ?) AND (rcd_jobid IS NOT NULL OR queued = 1) ORDER BY id")
             .bind(user.role == Role::Admin)
             .bind(user.id)
             .fetch_all(&self.pool)
@@ -164,6 +186,35 @@ impl Jobs {
             _ => Err(JobError::NotFound),
         }
     }
+}
+
+/// `job/status` of queued job `id` in rcd's shape: unfinished, or ended at `end` (unix ms)
+/// with its error (`None`: success).
+pub fn queued_status(id: i64, created_ms: i64, end: Option<(i64, Option<String>)>, execute_id: &str) -> Value {
+    let (finished, end_ms, error) = match &end {
+        Some((at, err)) => (true, *at, err.clone()),
+        None => (false, 0, None),
+    };
+    json!({
+        "duration": if finished { (end_ms - created_ms).max(0) as f64 / 1000.0 } else { 0.0 },
+        "endTime": if finished { rfc3339(end_ms) } else { "0001-01-01T00:00:00Z".to_owned() },
+        "error": error.clone().unwrap_or_default(),
+        "executeId": execute_id,
+        "finished": finished,
+        "group": format!("job/{id}"),
+        "id": id,
+        "output": if finished { json!({}) } else { Value::Null },
+        "startTime": rfc3339(created_ms),
+        "success": finished && error.is_none(),
+    })
+}
+
+/// Unix ms as rclone prints times (RFC 3339, UTC, nanoseconds).
+fn rfc3339(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_default()
 }
 
 /// The `jobid` parameter as rcd reads it (number or numeric string).

@@ -11,6 +11,7 @@ pub mod jobs;
 pub mod limit;
 pub mod params;
 pub mod policy;
+pub mod queue;
 pub mod router;
 pub mod tls;
 pub mod watch;

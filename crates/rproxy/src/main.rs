@@ -113,7 +113,7 @@ async fn serve(args: &[String], dir: PathBuf, users: Users) -> Result<(), String
     let rclone = locate_rclone(&exe_dir).ok_or("the rclone binary (rcmd-rclone) was not found next to rproxy; set RCMD_RCLONE")?;
     let sidecar = SidecarConfig { rclone_config: opt(args, "--rclone-config").map(PathBuf::from), ..SidecarConfig::default() };
     let engine = Engine::start(BinaryLauncher { path: rclone }, EngineConfig::new(dir.join("engine"), sidecar)).await.map_err(|e| e.to_string())?;
-    let mut state = AppState::new(users, engine.supervisor.clone()).await.map_err(|e| e.to_string())?;
+    let mut state = AppState::new(users, &engine).await.map_err(|e| e.to_string())?;
     if let Some(rate) = opt(args, "--rate-limit") {
         let rate: f64 = rate.parse().map_err(|_| format!("--rate-limit: {rate:?} is not a number of requests a second"))?;
         state.limit = rproxy::limit::RateLimit::new(rate, rate * 2.0);

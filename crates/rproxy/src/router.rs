@@ -11,7 +11,7 @@ use axum::{
     response::{IntoResponse, Response},
     Router,
 };
-use rcmd_core::sidecar::Supervisor;
+use rcmd_core::{engine::Engine, sidecar::Supervisor};
 use serde_json::{json, Value};
 use tracing::info;
 
@@ -23,6 +23,7 @@ use crate::{
     error::{rc_error, unauthorized},
     jobs::{jobid_param, JobError, Jobs},
     params, policy,
+    queue::{self, Queue},
 };
 
 /// Largest request body accepted (413 above).
@@ -36,6 +37,7 @@ pub struct AppState {
     pub audit: Audit,
     pub limit: RateLimit,
     pub rcd: Supervisor,
+    pub queue: Queue,
 }
 
 /// Default per-user rate limit: requests a second, and the burst allowed.
@@ -43,14 +45,17 @@ pub const RATE: f64 = 1000.0;
 pub const BURST: f64 = 2000.0;
 
 impl AppState {
-    /// The state over `users` (whose database also holds jobs and the audit log) and the
-    /// supervised rcd, with the default rate limit. Must run inside a tokio runtime.
-    pub async fn new(users: Users, rcd: Supervisor) -> Result<AppState, sqlx::Error> {
+    /// The state over `users` (whose database also holds jobs, the queue, events and the
+    /// audit log) and the engine (its supervised rcd and batch processor), with the default
+    /// rate limit. Starts the queue and the event watch: must run inside a tokio runtime.
+    pub async fn new(users: Users, engine: &Engine) -> Result<AppState, sqlx::Error> {
+        let rcd = engine.supervisor.clone();
         let jobs = Jobs::new(users.pool().clone()).await?;
         let audit = Audit::start(users.pool().clone());
         let events = Events::new(users.pool().clone());
-        crate::watch::start(jobs.clone(), events.clone(), rcd.clone());
-        Ok(AppState { users, jobs, events, audit, limit: RateLimit::new(RATE, BURST), rcd })
+        crate::watch::start(jobs.clone(), events.clone(), rcd.clone(), engine.bus.clone());
+        let queue = Queue::start(users.pool().clone(), engine.processor.clone(), rcd.clone(), jobs.clone(), events.clone());
+        Ok(AppState { users, jobs, events, audit, limit: RateLimit::new(RATE, BURST), rcd, queue })
     }
 }
 
@@ -192,6 +197,9 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
         info!(user = %user.name, path, reason = %denied, "refused");
         return rc_error(&path, Some(&params.values), StatusCode::FORBIDDEN, &denied.to_string());
     }
+    if let Some(req) = queue::eligible(&path, &params.values) {
+        return queued_call(st, user, &path, &req, params).await;
+    }
     let rc = match st.rcd.client() {
         Ok(c) => c,
         Err(_) => match st.rcd.wait_ready(Duration::from_secs(15)).await {
@@ -288,6 +296,43 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
 }
 
 use axum::http::HeaderName;
+
+/// A per-file call through the durable queue: `_async` answers with a job id at once; a
+/// synchronous call waits for its own file, answering like rcd (`{}`, or rcd's error shape).
+async fn queued_call(st: &AppState, user: &User, path: &str, req: &queue::Request, params: params::Params) -> Response {
+    let input = &params.values;
+    let failed = |e: sqlx::Error| rc_error(path, Some(input), StatusCode::INTERNAL_SERVER_ERROR, &format!("cannot queue the call: {e}"));
+    if is_async(input) {
+        let job = match st.jobs.create_queued(user, path).await {
+            Ok(id) => id,
+            Err(e) => return failed(e),
+        };
+        if let Err(e) = st.queue.submit(user.id, Some(job), req, input).await {
+            let _ = st.jobs.discard(job).await;
+            return failed(e);
+        }
+        if let Err(e) = st.events.emit("job_queued", Some(user.id), json!({ "id": job, "path": path })).await {
+            tracing::warn!(error = %e, "cannot record an event");
+        }
+        let mut resp = json_reply(&json!({ "jobid": job, "executeId": st.jobs.execute_id }));
+        if let Ok(v) = HeaderValue::from_str(&job.to_string()) {
+            resp.headers_mut().insert(HeaderName::from_static("x-rclone-jobid"), v);
+        }
+        if params.prefer_async {
+            resp.headers_mut().insert(HeaderName::from_static("preference-applied"), HeaderValue::from_static("respond-async"));
+            *resp.status_mut() = StatusCode::ACCEPTED;
+        }
+        return resp;
+    }
+    let item = match st.queue.submit(user.id, None, req, input).await {
+        Ok(id) => id,
+        Err(e) => return failed(e),
+    };
+    match st.queue.wait(item).await {
+        Ok(()) => json_reply(&json!({})),
+        Err(f) => rc_error(path, Some(input), StatusCode::from_u16(f.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), &f.error),
+    }
+}
 
 /// `_async` as rcd reads it (a bool, or a string that parses as one).
 fn is_async(params: &serde_json::Map<String, Value>) -> bool {

@@ -1,10 +1,14 @@
 //! Background watch that turns what happens into events: rproxy jobs rcd finishes (polled
 //! every second, so a job ends in the stream even when nobody asks for its status) and
-//! rcd going up or down.
+//! rcd going up or down, and circuit breakers changing state.
 
 use std::time::Duration;
 
-use rcmd_core::{sidecar::Supervisor, types::SidecarState};
+use rcmd_core::{
+    events::{CoreEvent, EventBus},
+    sidecar::Supervisor,
+    types::SidecarState,
+};
 use serde_json::{json, Value};
 
 use crate::{events::Events, jobs::Jobs};
@@ -13,7 +17,23 @@ use crate::{events::Events, jobs::Jobs};
 const EVERY: Duration = Duration::from_secs(1);
 
 /// Starts the watch (inside a tokio runtime); it ends with the runtime.
-pub fn start(jobs: Jobs, events: Events, rcd: Supervisor) {
+pub fn start(jobs: Jobs, events: Events, rcd: Supervisor, bus: EventBus) {
+    let ev = events.clone();
+    let mut core = bus.subscribe();
+    tokio::spawn(async move {
+        loop {
+            match core.recv().await {
+                Ok(CoreEvent::Breaker { remote, from, to, reason, .. }) => {
+                    let data = json!({ "remote": remote, "from": from, "to": to, "reason": reason });
+                    if let Err(e) = ev.emit("breaker", None, data).await {
+                        tracing::warn!(error = %e, "cannot record an event");
+                    }
+                }
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    });
     let (ev, sup) = (events.clone(), rcd.clone());
     tokio::spawn(async move {
         let mut state = sup.watch();

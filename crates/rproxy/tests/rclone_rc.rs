@@ -56,7 +56,7 @@ impl Proxy {
         engine.supervisor.wait_ready(Duration::from_secs(30)).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/", listener.local_addr().unwrap());
-        let app = router(Arc::new(AppState::new(users, engine.supervisor.clone()).await.unwrap()));
+        let app = router(Arc::new(AppState::new(users, &engine).await.unwrap()));
         tokio::spawn(async move { axum::serve(listener, app).await });
         Proxy { url, tokens, engine, dir }
     }
@@ -280,7 +280,7 @@ async fn job_ids_are_rproxys_and_survive_restarts() {
     let users = Users::open(&p.dir.path().join("rproxy.db")).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/", listener.local_addr().unwrap());
-    let app = router(Arc::new(AppState::new(users, p.engine.supervisor.clone()).await.unwrap()));
+    let app = router(Arc::new(AppState::new(users, &p.engine).await.unwrap()));
     tokio::spawn(async move { axum::serve(listener, app).await });
     let again = Proxy { url, tokens: p.tokens.clone(), engine: p.engine.clone(), dir: tempfile::tempdir().unwrap() };
     let out = json_out(&again.rc("oper", &["job/status", &format!("jobid={first_id}")]).await);
@@ -332,7 +332,7 @@ async fn audit_log_body_limit_and_rate_limit() {
 
     // a tight limit on a server of its own: 3 at once, then 429 with Retry-After
     let users = Users::open(&p.dir.path().join("rproxy.db")).await.unwrap();
-    let mut state = AppState::new(users, p.engine.supervisor.clone()).await.unwrap();
+    let mut state = AppState::new(users, &p.engine).await.unwrap();
     state.limit = rproxy::limit::RateLimit::new(1.0, 3.0);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/", listener.local_addr().unwrap());
@@ -440,5 +440,71 @@ async fn users_are_managed_with_rclone_rc() {
     assert!(!denied.status.success() && message(&denied).contains("not allowed"), "{}", message(&denied));
     json_out(&p.rc("admin", &["rproxy/user/remove", "name=carol"]).await);
     assert!(!p.rc("carol", &["rc/noop"]).await.status.success(), "a removed user still works");
+    p.engine.shutdown().await;
+}
+
+/// Per-file calls go through the durable queue: a synchronous `rclone rc operations/copyfile`
+/// answers `{}` once its own file is there, many concurrent calls become few engine batches,
+/// a missing source answers exactly as rcd does (404 "object not found"), and `_async` gives
+/// an rproxy job id whose status ends like rcd's.
+#[tokio::test]
+async fn per_file_calls_run_through_the_queue() {
+    let p = Proxy::start().await;
+    let data = p.dir.path().join("data");
+    std::fs::create_dir_all(data.join("many")).unwrap();
+    for i in 0..40 {
+        std::fs::write(data.join(format!("many/f{i:02}.txt")), format!("file {i}")).unwrap();
+    }
+    let out = json_out(&p.rc("oper", &["operations/copyfile", "srcFs=local:", "srcRemote=hello.txt", "dstFs=other:q", "dstRemote=hello.txt"]).await);
+    assert_eq!(out, serde_json::json!({}));
+    let listed = json_out(&p.rc("view", &["operations/list", "fs=other:q", "remote="]).await);
+    assert_eq!(listed["list"][0]["Name"], "hello.txt", "{listed}");
+
+    // 40 concurrent synchronous calls: every one answers {} and the files are all there
+    let calls = (0..40).map(|i| {
+        let (src, dst) = (format!("srcRemote=many/f{i:02}.txt"), format!("dstRemote=many/f{i:02}.txt"));
+        let p = &p;
+        async move { p.rc("oper", &["operations/copyfile", "srcFs=local:", &src, "dstFs=other:q", &dst]).await }
+    });
+    for o in futures_util::future::join_all(calls).await {
+        assert_eq!(json_out(&o), serde_json::json!({}));
+    }
+    let listed = json_out(&p.rc("view", &["operations/list", "fs=other:q/many", "remote="]).await);
+    assert_eq!(listed["list"].as_array().unwrap().len(), 40);
+    let batches = p.engine.store.list().await.unwrap();
+    let items: u64 = batches.iter().map(|b| b.counts.done).sum();
+    assert_eq!(items, 41, "every file is one done item of an engine batch: {batches:?}");
+    assert!(batches.len() < 20, "41 calls became {} batches", batches.len());
+    eprintln!("41 copyfile calls ran as {} engine batches", batches.len());
+
+    // a missing source: rcd's own answer
+    let args: &[&str] = &["operations/copyfile", "srcFs=local:", "srcRemote=nope.txt", "dstFs=other:q", "dstRemote=nope.txt"];
+    let proxied = p.rc("oper", args).await;
+    let body: Value = serde_json::from_slice(&proxied.stdout).unwrap();
+    assert!(!proxied.status.success());
+    assert_eq!((body["status"].as_u64(), body["error"].as_str()), (Some(404), Some("object not found")), "{body}");
+
+    // _async: an rproxy job id, finished with rcd's status shape; movefile moves
+    let job = json_out(&p.rc("oper", &["operations/movefile", "srcFs=local:", "srcRemote=many/f00.txt", "dstFs=other:moved", "dstRemote=many/f00.txt", "_async=true"]).await);
+    let id = job["jobid"].as_i64().unwrap();
+    let mut status = Value::Null;
+    for _ in 0..200 {
+        status = json_out(&p.rc("oper", &["job/status", &format!("jobid={id}")]).await);
+        if status["finished"] == true {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!((status["finished"].as_bool(), status["success"].as_bool(), status["id"].as_i64()), (Some(true), Some(true), Some(id)), "{status}");
+    for key in ["duration", "endTime", "error", "executeId", "group", "output", "startTime"] {
+        assert!(status.get(key).is_some(), "{key} missing from {status}");
+    }
+    assert!(!data.join("many/f00.txt").exists(), "movefile left the source");
+    let listed = json_out(&p.rc("view", &["operations/list", "fs=other:moved/many", "remote="]).await);
+    assert_eq!(listed["list"][0]["Name"], "f00.txt");
+    // the job is the caller's: another operator does not see it
+    assert!(!p.rc("limited", &["job/status", &format!("jobid={id}")]).await.status.success());
+    let list = json_out(&p.rc("oper", &["job/list"]).await);
+    assert!(list["jobids"].as_array().unwrap().contains(&serde_json::json!(id)), "{list}");
     p.engine.shutdown().await;
 }

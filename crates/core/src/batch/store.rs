@@ -121,16 +121,45 @@ impl Store {
 
     /// Creates a batch with its items in one transaction; returns its id.
     pub async fn create(&self, kind: BatchKind, src: &str, dst: Option<&str>, items: &[PlannedItem]) -> Result<i64, StoreError> {
+        self.create_inner(None, kind, src, dst, items).await
+    }
+
+    /// Like [`Store::create`] for a batch another system knows as `origin`: when a batch with
+    /// that origin exists already (the caller crashed after creating it), its id is returned
+    /// and nothing is created, so a retried creation never makes a second batch.
+    pub async fn create_once(&self, origin: &str, kind: BatchKind, src: &str, dst: Option<&str>, items: &[PlannedItem]) -> Result<i64, StoreError> {
+        if let Some(id) = self.by_origin(origin).await? {
+            return Ok(id);
+        }
+        self.create_inner(Some(origin), kind, src, dst, items).await
+    }
+
+    /// The batch created for `origin`, if any.
+    pub async fn by_origin(&self, origin: &str) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT id FROM batches WHERE origin = ?").bind(origin).fetch_optional(&self.pool).await?)
+    }
+
+    /// Every item of batch `id`: path, state, and the error or skip reason.
+    pub async fn item_results(&self, id: i64) -> Result<Vec<(String, ItemState, Option<String>)>, StoreError> {
+        let rows = sqlx::query("SELECT path, state, last_error FROM items WHERE batch_id = ? ORDER BY id").bind(id).fetch_all(&self.pool).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.get(0), parse::<ItemState>(&r.get::<String, _>(1)).unwrap_or(ItemState::Pending), r.get(2)))
+            .collect())
+    }
+
+    async fn create_inner(&self, origin: Option<&str>, kind: BatchKind, src: &str, dst: Option<&str>, items: &[PlannedItem]) -> Result<i64, StoreError> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         let id: i64 = sqlx::query(
-            "INSERT INTO batches (kind, src, dst, status, created_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?) RETURNING id",
+            "INSERT INTO batches (kind, src, dst, status, created_at, updated_at, origin) VALUES (?, ?, ?, 'queued', ?, ?, ?) RETURNING id",
         )
         .bind(text(kind))
         .bind(src)
         .bind(dst)
         .bind(now)
         .bind(now)
+        .bind(origin)
         .fetch_one(&mut *tx)
         .await?
         .get(0);
@@ -215,7 +244,15 @@ impl Store {
 
     /// Batches a crash or a pause left unfinished.
     pub async fn unfinished(&self) -> Result<Vec<BatchInfo>, StoreError> {
-        Ok(self.list().await?.into_iter().filter(|b| b.status.is_resumable()).collect())
+        // filtered in SQL: a server's store holds many finished batches
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM batches WHERE status IN ('queued', 'running', 'paused') ORDER BY id DESC")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(self.batch(id).await?);
+        }
+        Ok(out)
     }
 
     pub async fn set_status(&self, id: i64, status: BatchStatus, reason: Option<&str>) -> Result<(), StoreError> {

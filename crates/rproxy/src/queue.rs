@@ -1,0 +1,592 @@
+//! The durable queue of per-file calls. `operations/copyfile` and `operations/movefile` whose
+//! source and destination name the same file below two roots become rows of the `queue`
+//! table (committed before the call is accepted); a dispatcher gathers the rows waiting for
+//! the same roots into a group, and each group becomes one batch of the engine's batch
+//! processor: one rclone job over many files, with its retries, failure classes, verification
+//! and exact resume, instead of one RC call per file.
+//!
+//! Exactly once: a group's batch is created with the origin `rproxy-queue/<group>`, so after
+//! a crash between creating the batch and recording it, recovery finds the same batch; the
+//! batch processor verifies in-flight items at the destination before redoing anything; an
+//! item row is finished by a single `UPDATE ... WHERE state = 'running'`, so its end is
+//! reported once.
+//!
+//! A synchronous caller waits for its own item's end; an `_async` caller gets an rproxy job
+//! id at once, and the job finishes when the item does.
+
+use std::{
+    collections::{BTreeSet, HashMap},
+    sync::{Arc, Mutex, OnceLock},
+    time::{Duration, Instant},
+};
+
+use rcmd_core::{
+    batch::{plan::PlannedItem, verify, Runner, RunnerSink, Store},
+    path::RemotePath,
+    sidecar::Supervisor,
+    types::{BatchInfo, BatchKind, BatchProgress, BatchStatus, ItemState},
+};
+use serde_json::{json, Map, Value};
+use sqlx::{Row, SqlitePool};
+use tokio::sync::{mpsc, oneshot, Notify, OwnedSemaphorePermit, Semaphore};
+use tracing::{info, warn};
+
+use crate::{events::Events, jobs::Jobs};
+
+/// Engine batches running at once; calls arriving meanwhile wait and form bigger groups.
+const SLOTS: usize = 2;
+/// Most items in one group.
+const GROUP_MAX: i64 = 5000;
+/// After the first waiting call, the dispatcher waits this long for more to join its group.
+const GATHER: Duration = Duration::from_millis(20);
+/// A paused batch (an outage) is resumed after this long, at most `RESUMES` times; then its
+/// remaining items fail with the pause reason.
+const RESUME_AFTER: Duration = Duration::from_secs(10);
+const RESUMES: u32 = 30;
+/// Queue progress frames per group at most this often.
+const PROGRESS_EVERY: Duration = Duration::from_secs(1);
+
+/// What a queued call does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    pub kind: BatchKind,
+    /// `remote:path` roots the item is below.
+    pub src_root: String,
+    pub dst_root: String,
+    /// The path below both roots.
+    pub item: String,
+}
+
+/// How a queued call ended.
+pub type Outcome = Result<(), Failed>;
+
+/// A queued call's failure, for rcd's error shape.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failed {
+    /// The HTTP status rcd would answer (404 for a missing source, else 500).
+    pub status: u16,
+    pub error: String,
+}
+
+impl Failed {
+    fn new(error: impl Into<String>) -> Failed {
+        Failed { status: 500, error: error.into() }
+    }
+}
+
+/// The queue. Cheap to clone.
+#[derive(Clone)]
+pub struct Queue {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: SqlitePool,
+    store: Store,
+    runner: OnceLock<Runner>,
+    rcd: Supervisor,
+    jobs: Jobs,
+    events: Events,
+    waiters: Mutex<HashMap<i64, Vec<oneshot::Sender<Outcome>>>>,
+    wake: Notify,
+    slots: Arc<Semaphore>,
+    /// The slot each running batch holds, and how often it was resumed.
+    running: Mutex<HashMap<i64, (OwnedSemaphorePermit, u32)>>,
+    /// Last progress frame per batch.
+    progress_at: Mutex<HashMap<i64, Instant>>,
+}
+
+/// The request a call makes of the queue, when it can be queued: `operations/copyfile` or
+/// `operations/movefile` with only the four file parameters (and `_async`), configured
+/// remotes (not local paths, not inline remotes), the same file name at both ends and roots
+/// that do not overlap. Anything else goes to rcd as it is.
+pub fn eligible(path: &str, params: &Map<String, Value>) -> Option<Request> {
+    let kind = match path {
+        "operations/copyfile" => BatchKind::Copy,
+        "operations/movefile" => BatchKind::Move,
+        _ => return None,
+    };
+    const KEYS: [&str; 5] = ["srcFs", "srcRemote", "dstFs", "dstRemote", "_async"];
+    if params.keys().any(|k| !KEYS.contains(&k.as_str())) {
+        return None;
+    }
+    let text = |k: &str| params.get(k).and_then(Value::as_str);
+    let (src_fs, dst_fs) = (RemotePath::parse(text("srcFs")?).ok()?, RemotePath::parse(text("dstFs")?).ok()?);
+    let (src, dst) = (src_fs.join(text("srcRemote")?).ok()?, dst_fs.join(text("dstRemote")?).ok()?);
+    let name = |p: &RemotePath| p.path().rsplit('/').next().unwrap_or("").to_owned();
+    let item = name(&src);
+    if item.is_empty() || item != name(&dst) {
+        return None;
+    }
+    let (src_root, dst_root) = (src.parent(), dst.parent());
+    // rclone refuses a job between overlapping roots on one remote
+    let within = |a: &RemotePath, b: &RemotePath| b.path().is_empty() || a.path() == b.path() || a.path().starts_with(&format!("{}/", b.path()));
+    if src_root.remote == dst_root.remote
+        && src_root.is_absolute() == dst_root.is_absolute()
+        && (within(&src_root, &dst_root) || within(&dst_root, &src_root))
+    {
+        return None;
+    }
+    Some(Request { kind, src_root: src_root.to_string(), dst_root: dst_root.to_string(), item })
+}
+
+fn kind_text(kind: BatchKind) -> &'static str {
+    match kind {
+        BatchKind::Move => "move",
+        _ => "copy",
+    }
+}
+
+fn now_ms() -> i64 {
+    rcmd_core::batch::store::now_ms()
+}
+
+impl Queue {
+    /// The queue over rproxy's database and the engine's batch store and processor; starts
+    /// its dispatcher and recovers what a previous run left (inside a tokio runtime).
+    pub fn start(pool: SqlitePool, processor: rcmd_core::batch::Processor, rcd: Supervisor, jobs: Jobs, events: Events) -> Queue {
+        let (ended_tx, ended_rx) = mpsc::unbounded_channel();
+        let inner = Arc::new(Inner {
+            pool,
+            store: processor.store.clone(),
+            runner: OnceLock::new(),
+            rcd,
+            jobs,
+            events,
+            waiters: Mutex::default(),
+            wake: Notify::new(),
+            slots: Arc::new(Semaphore::new(SLOTS)),
+            running: Mutex::default(),
+            progress_at: Mutex::default(),
+        });
+        let q = Queue { inner };
+        let sink = Arc::new(Sink { ended: ended_tx, queue: Arc::downgrade(&q.inner) });
+        let _ = q.inner.runner.set(Runner::new(processor, sink));
+        let (a, b) = (q.clone(), q.clone());
+        tokio::spawn(async move { a.ended_loop(ended_rx).await });
+        tokio::spawn(async move {
+            b.recover().await;
+            b.dispatch_loop().await;
+        });
+        q
+    }
+
+    fn runner(&self) -> Option<&Runner> {
+        self.inner.runner.get()
+    }
+
+    /// Records a call (committed before it returns) and wakes the dispatcher; returns the
+    /// item's id.
+    pub async fn submit(&self, user_id: i64, job_id: Option<i64>, req: &Request, input: &Map<String, Value>) -> Result<i64, sqlx::Error> {
+        let id = sqlx::query_scalar(
+            "INSERT INTO queue (user_id, job_id, kind, src_root, dst_root, item, input, state, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?) RETURNING id",
+        )
+        .bind(user_id)
+        .bind(job_id)
+        .bind(kind_text(req.kind))
+        .bind(&req.src_root)
+        .bind(&req.dst_root)
+        .bind(&req.item)
+        .bind(Value::Object(input.clone()).to_string())
+        .bind(now_ms())
+        .fetch_one(&self.inner.pool)
+        .await?;
+        self.inner.wake.notify_one();
+        Ok(id)
+    }
+
+    /// Waits for item `id` to end.
+    pub async fn wait(&self, id: i64) -> Outcome {
+        let (tx, rx) = oneshot::channel();
+        if let Ok(mut w) = self.inner.waiters.lock() {
+            w.entry(id).or_default().push(tx);
+        }
+        // it may have ended before the waiter was there
+        if let Ok(Some(end)) = self.ended(id).await {
+            return end;
+        }
+        rx.await.unwrap_or_else(|_| Err(Failed::new("rproxy is shutting down; the file stays queued and completes after the restart")))
+    }
+
+    /// The end of item `id`, once it ended.
+    async fn ended(&self, id: i64) -> Result<Option<Outcome>, sqlx::Error> {
+        let row = sqlx::query("SELECT state, error, error_status FROM queue WHERE id = ?").bind(id).fetch_optional(&self.inner.pool).await?;
+        Ok(row.and_then(|r| match r.get::<String, _>(0).as_str() {
+            "done" => Some(Ok(())),
+            "failed" => Some(Err(Failed { status: r.get::<Option<i64>, _>(2).unwrap_or(500) as u16, error: r.get::<Option<String>, _>(1).unwrap_or_default() })),
+            _ => None,
+        }))
+    }
+
+    /// Items still waiting or running (for the queue's own status).
+    pub async fn pending(&self) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM queue WHERE state IN ('queued', 'running')").fetch_one(&self.inner.pool).await
+    }
+
+    /// Groups waiting calls and hands each group to the engine, at most `SLOTS` at once.
+    async fn dispatch_loop(&self) {
+        loop {
+            let Ok(slot) = self.inner.slots.clone().acquire_owned().await else { return };
+            loop {
+                match self.form_group().await {
+                    Ok(Some(gid)) => {
+                        let q = self.clone();
+                        tokio::spawn(async move { q.launch(gid, slot).await });
+                        break;
+                    }
+                    Ok(None) => {}
+                    Err(e) => warn!(error = %e, "cannot read the queue"),
+                }
+                // wait for a call, then a moment for its neighbours to arrive
+                let _ = tokio::time::timeout(Duration::from_secs(1), self.inner.wake.notified()).await;
+                tokio::time::sleep(GATHER).await;
+            }
+        }
+    }
+
+    /// Takes the oldest waiting call and every waiting call with the same roots (up to
+    /// `GROUP_MAX`) into a new group, in one transaction.
+    async fn form_group(&self) -> Result<Option<i64>, sqlx::Error> {
+        let mut tx = self.inner.pool.begin().await?;
+        let Some(first) = sqlx::query("SELECT kind, src_root, dst_root FROM queue WHERE state = 'queued' ORDER BY id LIMIT 1").fetch_optional(&mut *tx).await?
+        else {
+            return Ok(None);
+        };
+        let (kind, src, dst): (String, String, String) = (first.get(0), first.get(1), first.get(2));
+        let gid: i64 = sqlx::query_scalar("INSERT INTO queue_groups (kind, src_root, dst_root, created_at) VALUES (?, ?, ?, ?) RETURNING id")
+            .bind(&kind)
+            .bind(&src)
+            .bind(&dst)
+            .bind(now_ms())
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE queue SET group_id = ?, state = 'running' WHERE id IN \
+             (SELECT id FROM queue WHERE state = 'queued' AND kind = ? AND src_root = ? AND dst_root = ? ORDER BY id LIMIT ?)",
+        )
+        .bind(gid)
+        .bind(&kind)
+        .bind(&src)
+        .bind(&dst)
+        .bind(GROUP_MAX)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(gid))
+    }
+
+    /// Turns group `gid` into an engine batch (or finds the one a crash left) and runs it;
+    /// the slot is held until the batch ends.
+    async fn launch(&self, gid: i64, slot: OwnedSemaphorePermit) {
+        let mut slot = Some(slot);
+        for attempt in 0u32.. {
+            match self.try_launch(gid, &mut slot).await {
+                Ok(()) => return,
+                Err(e) => {
+                    // rcd or the source remote is down: the group waits, nothing is lost
+                    warn!(group = gid, attempt, error = %e, "cannot start a queued group yet");
+                    tokio::time::sleep(Duration::from_secs(2u64.pow(attempt.min(5)))).await;
+                }
+            }
+        }
+    }
+
+    async fn try_launch(&self, gid: i64, slot: &mut Option<OwnedSemaphorePermit>) -> Result<(), String> {
+        let row = sqlx::query("SELECT kind, src_root, dst_root, batch_id FROM queue_groups WHERE id = ?")
+            .bind(gid)
+            .fetch_one(&self.inner.pool)
+            .await
+            .map_err(|e| e.to_string())?;
+        let (kind, src, dst, batch): (String, String, String, Option<i64>) = (row.get(0), row.get(1), row.get(2), row.get(3));
+        let batch = match batch {
+            Some(b) => b,
+            None => {
+                let origin = format!("rproxy-queue/{gid}");
+                let batch = match self.inner.store.by_origin(&origin).await.map_err(|e| e.to_string())? {
+                    Some(b) => b,
+                    None => {
+                        let items: Vec<String> = sqlx::query_scalar("SELECT DISTINCT item FROM queue WHERE group_id = ? AND state = 'running'")
+                            .bind(gid)
+                            .fetch_all(&self.inner.pool)
+                            .await
+                            .map_err(|e| e.to_string())?;
+                        let planned = self.plan(&src, &items).await?;
+                        let kind = if kind == "move" { BatchKind::Move } else { BatchKind::Copy };
+                        if planned.is_empty() {
+                            // nothing to batch: every file is missing; rcd says why, per file
+                            self.direct_missing(gid, &items, &BTreeSet::new()).await;
+                            return Ok(());
+                        }
+                        let found: BTreeSet<String> = planned.iter().map(|p| p.path.clone()).collect();
+                        let b = self.inner.store.create_once(&origin, kind, &src, Some(&dst), &planned).await.map_err(|e| e.to_string())?;
+                        // files missing at planning time get rcd's own answer, one call each
+                        let q = self.clone();
+                        tokio::spawn(async move { q.direct_missing(gid, &items, &found).await });
+                        b
+                    }
+                };
+                sqlx::query("UPDATE queue_groups SET batch_id = ? WHERE id = ?").bind(batch).bind(gid).execute(&self.inner.pool).await.map_err(|e| e.to_string())?;
+                batch
+            }
+        };
+        let info = self.inner.store.batch(batch).await.map_err(|e| e.to_string())?;
+        if !info.status.is_resumable() {
+            // it ended before rproxy recorded its items' ends
+            drop(slot.take());
+            self.finish_batch(batch).await;
+            return Ok(());
+        }
+        if let (Ok(mut running), Some(s)) = (self.inner.running.lock(), slot.take()) {
+            running.entry(batch).or_insert((s, 0));
+        }
+        let runner = self.runner().ok_or("the queue's runner is not ready")?;
+        runner.start(batch).await.map_err(|e| e.to_string())?;
+        info!(group = gid, batch, "queued group running");
+        Ok(())
+    }
+
+    /// Size and modification time of each item at `src` (one listing per touched folder), for
+    /// the batch's verification.
+    async fn plan(&self, src: &str, items: &[String]) -> Result<Vec<PlannedItem>, String> {
+        let rc = self.inner.rcd.client().map_err(|e| e.to_string())?;
+        let root = RemotePath::parse(src).map_err(|e| e.to_string())?;
+        let listing = verify::listing_for(&rc, &root, items.iter().map(String::as_str)).await.map_err(|e| e.to_string())?;
+        Ok(items
+            .iter()
+            .filter_map(|i| listing.get(i).map(|(size, mod_time)| PlannedItem { path: i.clone(), size: *size, mod_time: mod_time.clone() }))
+            .collect())
+    }
+
+    /// Items of group `gid` not in `found` go to rcd one by one, so a missing source gets
+    /// exactly rcd's answer.
+    async fn direct_missing(&self, gid: i64, items: &[String], found: &BTreeSet<String>) {
+        let missing: Vec<&String> = items.iter().filter(|i| !found.contains(*i)).collect();
+        if missing.is_empty() {
+            return;
+        }
+        let Ok(rows) = sqlx::query("SELECT id, item, input, kind FROM queue WHERE group_id = ? AND state = 'running'").bind(gid).fetch_all(&self.inner.pool).await
+        else {
+            return;
+        };
+        for r in rows {
+            let (id, item, input, kind): (i64, String, String, String) = (r.get(0), r.get(1), r.get(2), r.get(3));
+            if !missing.contains(&&item) {
+                continue;
+            }
+            let mut params: Map<String, Value> = serde_json::from_str(&input).unwrap_or_default();
+            params.remove("_async");
+            let path = if kind == "move" { "operations/movefile" } else { "operations/copyfile" };
+            let outcome = match self.inner.rcd.client() {
+                Ok(rc) => match rc.call_raw(path, serde_json::to_vec(&params).unwrap_or_default()).await {
+                    Ok(reply) if reply.status == 200 => Ok(()),
+                    Ok(reply) => Err(Failed {
+                        status: reply.status,
+                        error: serde_json::from_slice::<Value>(&reply.body)
+                            .ok()
+                            .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_owned))
+                            .unwrap_or_else(|| String::from_utf8_lossy(&reply.body).into_owned()),
+                    }),
+                    Err(e) => Err(Failed::new(e.to_string())),
+                },
+                Err(e) => Err(Failed::new(e.to_string())),
+            };
+            self.finish_item(id, outcome).await;
+        }
+    }
+
+    /// Records the end of item `id` once (the first caller wins), finishes its job and wakes
+    /// its waiters.
+    async fn finish_item(&self, id: i64, outcome: Outcome) {
+        let err = outcome.as_ref().err().map(|f| f.error.clone());
+        let done = sqlx::query(
+            "UPDATE queue SET state = ?, error = ?, error_status = ?, finished_at = ? WHERE id = ? AND state = 'running' RETURNING job_id, user_id, created_at",
+        )
+            .bind(if err.is_none() { "done" } else { "failed" })
+            .bind(&err)
+            .bind(outcome.as_ref().err().map(|f| i64::from(f.status)))
+            .bind(now_ms())
+            .bind(id)
+            .fetch_optional(&self.inner.pool)
+            .await;
+        match done {
+            Ok(Some(r)) => {
+                let (job, owner, created): (Option<i64>, i64, i64) = (r.get(0), r.get(1), r.get(2));
+                if let Some(job) = job {
+                    let status = crate::jobs::queued_status(job, created, Some((now_ms(), err.clone())), &self.inner.jobs.execute_id);
+                    match self.inner.jobs.finish_queued(job, &status).await {
+                        Ok(true) => crate::watch::announce_end(&self.inner.events, job, owner, &status).await,
+                        Ok(false) => {}
+                        Err(e) => warn!(job, error = %e, "cannot record a queued job's end"),
+                    }
+                }
+            }
+            Ok(None) => {}
+            Err(e) => return warn!(item = id, error = %e, "cannot record a queued call's end"),
+        }
+        let waiters = self.inner.waiters.lock().ok().and_then(|mut w| w.remove(&id)).unwrap_or_default();
+        for w in waiters {
+            let _ = w.send(outcome.clone());
+        }
+    }
+
+    /// Batch `batch` ended (or paused): its items' ends go to their calls.
+    async fn finish_batch(&self, batch: i64) {
+        let Ok(Some(gid)) = sqlx::query_scalar::<_, i64>("SELECT id FROM queue_groups WHERE batch_id = ?").bind(batch).fetch_optional(&self.inner.pool).await
+        else {
+            return;
+        };
+        let (results, info) = match (self.inner.store.item_results(batch).await, self.inner.store.batch(batch).await) {
+            (Ok(r), Ok(i)) => (r, i),
+            (Err(e), _) | (_, Err(e)) => return warn!(batch, error = %e, "cannot read a finished batch"),
+        };
+        let by_path: HashMap<&str, (ItemState, Option<&String>)> = results.iter().map(|(p, s, e)| (p.as_str(), (*s, e.as_ref()))).collect();
+        let Ok(rows) = sqlx::query("SELECT id, item FROM queue WHERE group_id = ? AND state = 'running'").bind(gid).fetch_all(&self.inner.pool).await else {
+            return;
+        };
+        for r in rows {
+            let (id, item): (i64, String) = (r.get(0), r.get(1));
+            let outcome = match by_path.get(item.as_str()) {
+                Some((ItemState::Done, _)) => Ok(()),
+                Some((ItemState::Failed | ItemState::Skipped, e)) => Err(Failed::new(e.cloned().unwrap_or_else(|| "failed".into()))),
+                // not in the batch: missing at planning time, answered by rcd directly
+                None => continue,
+                Some(_) => Err(Failed::new(format!(
+                    "the queue's batch ended ({:?}) before this file: {}",
+                    info.status,
+                    info.pause_reason.clone().unwrap_or_default()
+                ))),
+            };
+            self.finish_item(id, outcome).await;
+        }
+    }
+
+    /// Ends reported by the runner, handled one at a time.
+    async fn ended_loop(&self, mut ended: mpsc::UnboundedReceiver<BatchInfo>) {
+        while let Some(info) = ended.recv().await {
+            match info.status {
+                BatchStatus::Paused => {
+                    let resumes = self.inner.running.lock().ok().and_then(|mut r| r.get_mut(&info.id).map(|e| {
+                        e.1 += 1;
+                        e.1
+                    }));
+                    let Some(n) = resumes else { continue };
+                    let q = self.clone();
+                    tokio::spawn(async move {
+                        tokio::time::sleep(RESUME_AFTER).await;
+                        let Some(runner) = q.runner() else { return };
+                        let r = if n > RESUMES { runner.cancel(info.id).await } else { runner.start(info.id).await };
+                        if let Err(e) = r {
+                            warn!(batch = info.id, error = %e, "cannot resume a queued batch");
+                        }
+                    });
+                }
+                s if s.is_resumable() => {}
+                _ => {
+                    self.finish_batch(info.id).await;
+                    if let Ok(mut r) = self.inner.running.lock() {
+                        r.remove(&info.id);
+                    }
+                    if let Ok(mut p) = self.inner.progress_at.lock() {
+                        p.remove(&info.id);
+                    }
+                }
+            }
+        }
+    }
+
+    /// After a restart: groups without a batch are launched again (finding a batch a crash
+    /// left), groups whose batch is unfinished are resumed, and those whose batch ended get
+    /// their items' ends.
+    async fn recover(&self) {
+        let groups: Vec<i64> = match sqlx::query_scalar("SELECT DISTINCT group_id FROM queue WHERE state = 'running' AND group_id IS NOT NULL ORDER BY group_id")
+            .fetch_all(&self.inner.pool)
+            .await
+        {
+            Ok(g) => g,
+            Err(e) => return warn!(error = %e, "cannot read the queue"),
+        };
+        if !groups.is_empty() {
+            info!(groups = groups.len(), "resuming queued groups a previous run left");
+        }
+        for gid in groups {
+            let Ok(slot) = self.inner.slots.clone().acquire_owned().await else { return };
+            let q = self.clone();
+            tokio::spawn(async move { q.launch(gid, slot).await });
+        }
+    }
+
+    /// A queue progress frame for the users with calls in batch `p.id`, at most once a second.
+    fn progress(&self, p: &BatchProgress) {
+        let due = self.inner.progress_at.lock().map(|mut m| {
+            let last = m.entry(p.id).or_insert_with(|| Instant::now() - PROGRESS_EVERY);
+            let due = last.elapsed() >= PROGRESS_EVERY || p.items_done + p.items_failed >= p.items_total;
+            if due {
+                *last = Instant::now();
+            }
+            due
+        });
+        if !due.unwrap_or(false) {
+            return;
+        }
+        let (q, p) = (self.clone(), p.clone());
+        tokio::spawn(async move {
+            let users: Vec<i64> = sqlx::query_scalar("SELECT DISTINCT q.user_id FROM queue q JOIN queue_groups g ON q.group_id = g.id WHERE g.batch_id = ?")
+                .bind(p.id)
+                .fetch_all(&q.inner.pool)
+                .await
+                .unwrap_or_default();
+            let data = json!({ "batch": p.id, "done": p.items_done, "failed": p.items_failed, "total": p.items_total, "bytes": p.bytes_done, "speed": p.speed });
+            for u in users {
+                q.inner.events.transient("queue_progress", Some(u), data.clone());
+            }
+        });
+    }
+}
+
+/// The runner's reports, passed to the queue.
+struct Sink {
+    ended: mpsc::UnboundedSender<BatchInfo>,
+    queue: std::sync::Weak<Inner>,
+}
+
+impl RunnerSink for Sink {
+    fn state(&self, info: &BatchInfo) {
+        let _ = self.ended.send(info.clone());
+    }
+
+    fn progress(&self, progress: &BatchProgress) {
+        if let Some(inner) = self.queue.upgrade() {
+            Queue { inner }.progress(progress);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(src_fs: &str, src: &str, dst_fs: &str, dst: &str) -> Map<String, Value> {
+        json!({ "srcFs": src_fs, "srcRemote": src, "dstFs": dst_fs, "dstRemote": dst }).as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn which_calls_are_queued() {
+        let q = eligible("operations/copyfile", &params("a:", "d/x.txt", "b:backup", "d/x.txt"));
+        assert_eq!(q, Some(Request { kind: BatchKind::Copy, src_root: "a:d".into(), dst_root: "b:backup/d".into(), item: "x.txt".into() }));
+        let q = eligible("operations/movefile", &params("a:/abs", "x", "b:", "y/x"));
+        assert_eq!(q.map(|r| (r.kind, r.src_root, r.dst_root)), Some((BatchKind::Move, "a:/abs".into(), "b:y".into())));
+        // a rename, a local path, an inline remote, extra options, overlapping roots: to rcd
+        assert_eq!(eligible("operations/copyfile", &params("a:", "x", "b:", "y")), None);
+        assert_eq!(eligible("operations/copyfile", &params("/tmp", "x", "b:", "x")), None);
+        assert_eq!(eligible("operations/copyfile", &params(":local:/tmp", "x", "b:", "x")), None);
+        assert_eq!(eligible("operations/copyfile", &params("a:", "x", "a:sub", "x")), None);
+        assert_eq!(eligible("operations/copyfile", &params("a:d", "x", "a:", "d/x")), None);
+        let mut extra = params("a:", "x", "b:", "x");
+        extra.insert("_config".into(), json!({ "DryRun": true }));
+        assert_eq!(eligible("operations/copyfile", &extra), None);
+        assert_eq!(eligible("operations/copyfile", &params("a:", "../x", "b:", "../x")), None);
+        assert!(eligible("operations/copyfile", &params("a:one", "x", "a:two", "x")).is_some());
+        assert_eq!(eligible("operations/deletefile", &params("a:", "x", "b:", "x")), None);
+    }
+}
