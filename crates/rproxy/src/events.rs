@@ -50,16 +50,28 @@ impl Events {
 
     /// Records an event visible to `user_id` (and admins), or to everyone when `None`.
     pub async fn emit(&self, kind: &str, user_id: Option<i64>, data: Value) -> Result<i64, sqlx::Error> {
+        let mut conn = self.pool.acquire().await?;
+        let id = Events::insert(&mut conn, kind, user_id, &data).await?;
+        self.notify();
+        Ok(id)
+    }
+
+    /// Records an event inside the caller's transaction (so it is stored exactly when what it
+    /// reports is); call [`Events::notify`] after the commit.
+    pub async fn insert(conn: &mut sqlx::SqliteConnection, kind: &str, user_id: Option<i64>, data: &Value) -> Result<i64, sqlx::Error> {
         let at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
-        let id = sqlx::query_scalar("INSERT INTO events (at, kind, user_id, data) VALUES (?, ?, ?, ?) RETURNING id")
+        sqlx::query_scalar("INSERT INTO events (at, kind, user_id, data) VALUES (?, ?, ?, ?) RETURNING id")
             .bind(at)
             .bind(kind)
             .bind(user_id)
             .bind(data.to_string())
-            .fetch_one(&self.pool)
-            .await?;
+            .fetch_one(conn)
+            .await
+    }
+
+    /// Wakes the streams to read new rows.
+    pub fn notify(&self) {
         let _ = self.wake.send(None);
-        Ok(id)
     }
 
     /// Events after `after` that `user` may see, oldest first.

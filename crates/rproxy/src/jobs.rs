@@ -72,9 +72,10 @@ impl Jobs {
             .await
     }
 
-    /// Stores the final status of queued job `id`; true when this call stored it.
-    pub async fn finish_queued(&self, id: i64, status: &Value) -> Result<bool, sqlx::Error> {
-        let n = sqlx::query("UPDATE jobs SET final = ? WHERE id = ? AND final IS NULL").bind(status.to_string()).bind(id).execute(&self.pool).await?.rows_affected();
+    /// Stores the final status of queued job `id` inside the caller's transaction; true when
+    /// this call stored it.
+    pub async fn finish_queued(conn: &mut sqlx::SqliteConnection, id: i64, status: &Value) -> Result<bool, sqlx::Error> {
+        let n = sqlx::query("UPDATE jobs SET final = ? WHERE id = ? AND final IS NULL").bind(status.to_string()).bind(id).execute(conn).await?.rows_affected();
         Ok(n == 1)
     }
 

@@ -398,36 +398,42 @@ impl Queue {
     /// Records the end of item `id` once (the first caller wins), finishes its job and wakes
     /// its waiters.
     async fn finish_item(&self, id: i64, outcome: Outcome) {
-        let err = outcome.as_ref().err().map(|f| f.error.clone());
-        let done = sqlx::query(
-            "UPDATE queue SET state = ?, error = ?, error_status = ?, finished_at = ? WHERE id = ? AND state = 'running' RETURNING job_id, user_id, created_at",
-        )
-            .bind(if err.is_none() { "done" } else { "failed" })
-            .bind(&err)
-            .bind(outcome.as_ref().err().map(|f| i64::from(f.status)))
-            .bind(now_ms())
-            .bind(id)
-            .fetch_optional(&self.inner.pool)
-            .await;
-        match done {
-            Ok(Some(r)) => {
-                let (job, owner, created): (Option<i64>, i64, i64) = (r.get(0), r.get(1), r.get(2));
-                if let Some(job) = job {
-                    let status = crate::jobs::queued_status(job, created, Some((now_ms(), err.clone())), &self.inner.jobs.execute_id);
-                    match self.inner.jobs.finish_queued(job, &status).await {
-                        Ok(true) => crate::watch::announce_end(&self.inner.events, job, owner, &status).await,
-                        Ok(false) => {}
-                        Err(e) => warn!(job, error = %e, "cannot record a queued job's end"),
-                    }
-                }
-            }
-            Ok(None) => {}
-            Err(e) => return warn!(item = id, error = %e, "cannot record a queued call's end"),
+        if let Err(e) = self.record_end(id, &outcome).await {
+            return warn!(item = id, error = %e, "cannot record a queued call's end");
         }
         let waiters = self.inner.waiters.lock().ok().and_then(|mut w| w.remove(&id)).unwrap_or_default();
         for w in waiters {
             let _ = w.send(outcome.clone());
         }
+    }
+
+    /// The item's end, its job's final status and the job's `job_finished` event, in one
+    /// transaction: a crash leaves all three or none (then the item is still `running` and
+    /// ends again after the restart).
+    async fn record_end(&self, id: i64, outcome: &Outcome) -> Result<(), sqlx::Error> {
+        let err = outcome.as_ref().err();
+        let mut tx = self.inner.pool.begin().await?;
+        let row = sqlx::query(
+            "UPDATE queue SET state = ?, error = ?, error_status = ?, finished_at = ? WHERE id = ? AND state = 'running' RETURNING job_id, user_id, created_at",
+        )
+        .bind(if err.is_none() { "done" } else { "failed" })
+        .bind(err.map(|f| f.error.clone()))
+        .bind(err.map(|f| i64::from(f.status)))
+        .bind(now_ms())
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(r) = row else { return Ok(()) };
+        let (job, owner, created): (Option<i64>, i64, i64) = (r.get(0), r.get(1), r.get(2));
+        if let Some(job) = job {
+            let status = crate::jobs::queued_status(job, created, Some((now_ms(), err.map(|f| f.error.clone()))), &self.inner.jobs.execute_id);
+            if Jobs::finish_queued(&mut tx, job, &status).await? {
+                Events::insert(&mut tx, "job_finished", Some(owner), &crate::watch::end_event(job, &status)).await?;
+            }
+        }
+        tx.commit().await?;
+        self.inner.events.notify();
+        Ok(())
     }
 
     /// Batch `batch` ended (or paused): its items' ends go to their calls.

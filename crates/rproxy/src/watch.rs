@@ -72,10 +72,14 @@ pub fn start(jobs: Jobs, events: Events, rcd: Supervisor, bus: EventBus) {
     });
 }
 
+/// The data of job `id`'s `job_finished` event.
+pub fn end_event(id: i64, status: &Value) -> Value {
+    json!({ "id": id, "success": status.get("success"), "error": status.get("error") })
+}
+
 /// The `job_finished` event of job `id` (visible to `owner` and admins).
 pub async fn announce_end(events: &Events, id: i64, owner: i64, status: &Value) {
-    let data = json!({ "id": id, "success": status.get("success"), "error": status.get("error") });
-    if let Err(e) = events.emit("job_finished", Some(owner), data).await {
+    if let Err(e) = events.emit("job_finished", Some(owner), end_event(id, status)).await {
         tracing::warn!(error = %e, "cannot record an event");
     }
 }
