@@ -7,6 +7,7 @@ CREATE TABLE queue_groups (
     src_root    TEXT    NOT NULL,               -- remote:path
     dst_root    TEXT    NOT NULL,
     batch_id    INTEGER,                        -- the engine batch, once created
+    direct      INTEGER NOT NULL DEFAULT 0,     -- 1: few calls, sent to rcd one by one
     created_at  INTEGER NOT NULL
 );
 

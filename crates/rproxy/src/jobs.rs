@@ -63,12 +63,13 @@ impl Jobs {
     }
 
     /// A new id for a queued call of `path` by `user`: it runs when the queue runs its file.
-    pub async fn create_queued(&self, user: &User, path: &str) -> Result<i64, sqlx::Error> {
+    /// Inside the caller's transaction (the queue records its item in the same one).
+    pub async fn create_queued(conn: &mut sqlx::SqliteConnection, user_id: i64, path: &str) -> Result<i64, sqlx::Error> {
         sqlx::query_scalar("INSERT INTO jobs (user_id, path, created_at, queued) VALUES (?, ?, ?, 1) RETURNING id")
-            .bind(user.id)
+            .bind(user_id)
             .bind(path)
             .bind(now_ms())
-            .fetch_one(&self.pool)
+            .fetch_one(conn)
             .await
     }
 

@@ -37,8 +37,11 @@ use crate::{events::Events, jobs::Jobs};
 const SLOTS: usize = 2;
 /// Most items in one group.
 const GROUP_MAX: i64 = 5000;
-/// After the first waiting call, the dispatcher waits this long for more to join its group.
-const GATHER: Duration = Duration::from_millis(20);
+/// A group of at most this many calls runs as direct rcd calls (no batch to set up: a lone
+/// synchronous caller waits as long as it would at rcd); bigger groups become engine batches.
+const DIRECT_MAX: i64 = 16;
+/// Direct calls to rcd at once.
+const DIRECT_CONCURRENCY: usize = 16;
 /// A paused batch (an outage) is resumed after this long, at most `RESUMES` times; then its
 /// remaining items fail with the pause reason.
 const RESUME_AFTER: Duration = Duration::from_secs(10);
@@ -90,6 +93,7 @@ struct Inner {
     waiters: Mutex<HashMap<i64, Vec<oneshot::Sender<Outcome>>>>,
     wake: Notify,
     slots: Arc<Semaphore>,
+    direct: Arc<Semaphore>,
     /// The slot each running batch holds, and how often it was resumed.
     running: Mutex<HashMap<i64, (OwnedSemaphorePermit, u32)>>,
     /// Last progress frame per batch.
@@ -113,12 +117,19 @@ pub fn eligible(path: &str, params: &Map<String, Value>) -> Option<Request> {
     let text = |k: &str| params.get(k).and_then(Value::as_str);
     let (src_fs, dst_fs) = (RemotePath::parse(text("srcFs")?).ok()?, RemotePath::parse(text("dstFs")?).ok()?);
     let (src, dst) = (src_fs.join(text("srcRemote")?).ok()?, dst_fs.join(text("dstRemote")?).ok()?);
-    let name = |p: &RemotePath| p.path().rsplit('/').next().unwrap_or("").to_owned();
-    let item = name(&src);
-    if item.is_empty() || item != name(&dst) {
-        return None;
-    }
-    let (src_root, dst_root) = (src.parent(), dst.parent());
+    let (rel_src, rel_dst) = (src_fs.relative(src.path()), dst_fs.relative(dst.path()));
+    let (src_root, dst_root, item) = if rel_src == rel_dst && src.path() != src_fs.path() {
+        // the same relative path at both ends: the call's own roots, so calls for files in
+        // many folders still share one group
+        (src_fs, dst_fs, rel_src.to_owned())
+    } else {
+        let name = |p: &RemotePath| p.path().rsplit('/').next().unwrap_or("").to_owned();
+        let item = name(&src);
+        if item.is_empty() || item != name(&dst) {
+            return None;
+        }
+        (src.parent(), dst.parent(), item)
+    };
     // rclone refuses a job between overlapping roots on one remote
     let within = |a: &RemotePath, b: &RemotePath| b.path().is_empty() || a.path() == b.path() || a.path().starts_with(&format!("{}/", b.path()));
     if src_root.remote == dst_root.remote
@@ -156,6 +167,7 @@ impl Queue {
             waiters: Mutex::default(),
             wake: Notify::new(),
             slots: Arc::new(Semaphore::new(SLOTS)),
+            direct: Arc::new(Semaphore::new(DIRECT_CONCURRENCY)),
             running: Mutex::default(),
             progress_at: Mutex::default(),
         });
@@ -175,25 +187,38 @@ impl Queue {
         self.inner.runner.get()
     }
 
-    /// Records a call (committed before it returns) and wakes the dispatcher; returns the
-    /// item's id.
-    pub async fn submit(&self, user_id: i64, job_id: Option<i64>, req: &Request, input: &Map<String, Value>) -> Result<i64, sqlx::Error> {
+    /// Records a call (committed before it returns) and wakes the dispatcher: the item's id,
+    /// and for an `_async` call its new job id. The job, the item and the `job_queued` event
+    /// are one transaction.
+    pub async fn submit(&self, user_id: i64, path: &str, req: &Request, input: &Map<String, Value>, async_: bool) -> Result<(i64, Option<i64>), sqlx::Error> {
+        let mut tx = self.inner.pool.begin().await?;
+        let job = match async_ {
+            true => Some(Jobs::create_queued(&mut tx, user_id, path).await?),
+            false => None,
+        };
         let id = sqlx::query_scalar(
             "INSERT INTO queue (user_id, job_id, kind, src_root, dst_root, item, input, state, created_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?) RETURNING id",
         )
         .bind(user_id)
-        .bind(job_id)
+        .bind(job)
         .bind(kind_text(req.kind))
         .bind(&req.src_root)
         .bind(&req.dst_root)
         .bind(&req.item)
         .bind(Value::Object(input.clone()).to_string())
         .bind(now_ms())
-        .fetch_one(&self.inner.pool)
+        .fetch_one(&mut *tx)
         .await?;
+        if let Some(job) = job {
+            Events::insert(&mut tx, "job_queued", Some(user_id), &json!({ "id": job, "path": path })).await?;
+        }
+        tx.commit().await?;
         self.inner.wake.notify_one();
-        Ok(id)
+        if job.is_some() {
+            self.inner.events.notify();
+        }
+        Ok((id, job))
     }
 
     /// Waits for item `id` to end.
@@ -224,30 +249,93 @@ impl Queue {
         sqlx::query_scalar("SELECT COUNT(*) FROM queue WHERE state IN ('queued', 'running')").fetch_one(&self.inner.pool).await
     }
 
-    /// Groups waiting calls and hands each group to the engine, at most `SLOTS` at once.
+    /// Groups waiting calls: small groups run as direct calls, bigger ones as engine batches
+    /// (at most `SLOTS` at once). While the slots or direct permits are taken, calls keep
+    /// arriving and the next group is bigger: the busier the queue, the bigger its batches.
     async fn dispatch_loop(&self) {
         loop {
-            let Ok(slot) = self.inner.slots.clone().acquire_owned().await else { return };
-            loop {
-                match self.form_group().await {
-                    Ok(Some(gid)) => {
-                        let q = self.clone();
-                        tokio::spawn(async move { q.launch(gid, slot).await });
-                        break;
-                    }
-                    Ok(None) => {}
-                    Err(e) => warn!(error = %e, "cannot read the queue"),
+            match self.form_group().await {
+                Ok(Some((gid, true))) => {
+                    let Ok(permit) = self.inner.direct.clone().acquire_owned().await else { return };
+                    let q = self.clone();
+                    tokio::spawn(async move {
+                        q.run_direct(gid, false).await;
+                        drop(permit);
+                    });
+                    continue;
                 }
-                // wait for a call, then a moment for its neighbours to arrive
-                let _ = tokio::time::timeout(Duration::from_secs(1), self.inner.wake.notified()).await;
-                tokio::time::sleep(GATHER).await;
+                Ok(Some((gid, false))) => {
+                    let Ok(slot) = self.inner.slots.clone().acquire_owned().await else { return };
+                    let q = self.clone();
+                    tokio::spawn(async move { q.launch(gid, slot).await });
+                    continue;
+                }
+                Ok(None) => {}
+                Err(e) => warn!(error = %e, "cannot read the queue"),
             }
+            let _ = tokio::time::timeout(Duration::from_secs(1), self.inner.wake.notified()).await;
+        }
+    }
+
+    /// Runs the items of direct group `gid` as rcd calls, one at a time. After a crash
+    /// (`recovering`), a move whose source is gone and whose destination is there was done
+    /// before the crash: it is not sent again (rcd would answer "object not found").
+    async fn run_direct(&self, gid: i64, recovering: bool) {
+        let Ok(rows) = sqlx::query("SELECT id, input, kind, src_root, dst_root, item FROM queue WHERE group_id = ? AND state = 'running' ORDER BY id")
+            .bind(gid)
+            .fetch_all(&self.inner.pool)
+            .await
+        else {
+            return;
+        };
+        for r in rows {
+            let (id, input, kind): (i64, String, String) = (r.get(0), r.get(1), r.get(2));
+            if recovering && kind == "move" {
+                let (src, dst, item): (String, String, String) = (r.get(3), r.get(4), r.get(5));
+                if !self.exists(&src, &item).await.unwrap_or(true) && self.exists(&dst, &item).await.unwrap_or(false) {
+                    self.finish_item(id, Ok(())).await;
+                    continue;
+                }
+            }
+            let outcome = self.call_rcd(&kind, &input).await;
+            self.finish_item(id, outcome).await;
+        }
+    }
+
+    /// Whether file `item` is below `root` (`None` when rcd cannot tell).
+    async fn exists(&self, root: &str, item: &str) -> Option<bool> {
+        let rc = self.inner.rcd.client().ok()?;
+        let root = RemotePath::parse(root).ok()?;
+        let path = root.join(item).ok()?;
+        let v: Value = rc.call("operations/stat", &json!({ "fs": path.fs(), "remote": path.path() })).await.ok()?;
+        Some(v.get("item").is_some_and(|i| !i.is_null()))
+    }
+
+    /// One queued call sent to rcd as it came (without `_async`): its own answer.
+    async fn call_rcd(&self, kind: &str, input: &str) -> Outcome {
+        let mut params: Map<String, Value> = serde_json::from_str(input).unwrap_or_default();
+        params.remove("_async");
+        let path = if kind == "move" { "operations/movefile" } else { "operations/copyfile" };
+        let rc = match self.inner.rcd.client() {
+            Ok(rc) => rc,
+            Err(_) => self.inner.rcd.wait_ready(Duration::from_secs(30)).await.map_err(|e| Failed::new(e.to_string()))?,
+        };
+        match rc.call_raw(path, serde_json::to_vec(&params).unwrap_or_default()).await {
+            Ok(reply) if reply.status == 200 => Ok(()),
+            Ok(reply) => Err(Failed {
+                status: reply.status,
+                error: serde_json::from_slice::<Value>(&reply.body)
+                    .ok()
+                    .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_owned))
+                    .unwrap_or_else(|| String::from_utf8_lossy(&reply.body).into_owned()),
+            }),
+            Err(e) => Err(Failed::new(e.to_string())),
         }
     }
 
     /// Takes the oldest waiting call and every waiting call with the same roots (up to
-    /// `GROUP_MAX`) into a new group, in one transaction.
-    async fn form_group(&self) -> Result<Option<i64>, sqlx::Error> {
+    /// `GROUP_MAX`) into a new group, in one transaction; true when it runs direct.
+    async fn form_group(&self) -> Result<Option<(i64, bool)>, sqlx::Error> {
         let mut tx = self.inner.pool.begin().await?;
         let Some(first) = sqlx::query("SELECT kind, src_root, dst_root FROM queue WHERE state = 'queued' ORDER BY id LIMIT 1").fetch_optional(&mut *tx).await?
         else {
@@ -261,7 +349,7 @@ impl Queue {
             .bind(now_ms())
             .fetch_one(&mut *tx)
             .await?;
-        sqlx::query(
+        let n = sqlx::query(
             "UPDATE queue SET group_id = ?, state = 'running' WHERE id IN \
              (SELECT id FROM queue WHERE state = 'queued' AND kind = ? AND src_root = ? AND dst_root = ? ORDER BY id LIMIT ?)",
         )
@@ -271,9 +359,14 @@ impl Queue {
         .bind(&dst)
         .bind(GROUP_MAX)
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+        let direct = n as i64 <= DIRECT_MAX;
+        if direct {
+            sqlx::query("UPDATE queue_groups SET direct = 1 WHERE id = ?").bind(gid).execute(&mut *tx).await?;
+        }
         tx.commit().await?;
-        Ok(Some(gid))
+        Ok(Some((gid, direct)))
     }
 
     /// Turns group `gid` into an engine batch (or finds the one a crash left) and runs it;
@@ -374,23 +467,7 @@ impl Queue {
             if !missing.contains(&&item) {
                 continue;
             }
-            let mut params: Map<String, Value> = serde_json::from_str(&input).unwrap_or_default();
-            params.remove("_async");
-            let path = if kind == "move" { "operations/movefile" } else { "operations/copyfile" };
-            let outcome = match self.inner.rcd.client() {
-                Ok(rc) => match rc.call_raw(path, serde_json::to_vec(&params).unwrap_or_default()).await {
-                    Ok(reply) if reply.status == 200 => Ok(()),
-                    Ok(reply) => Err(Failed {
-                        status: reply.status,
-                        error: serde_json::from_slice::<Value>(&reply.body)
-                            .ok()
-                            .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_owned))
-                            .unwrap_or_else(|| String::from_utf8_lossy(&reply.body).into_owned()),
-                    }),
-                    Err(e) => Err(Failed::new(e.to_string())),
-                },
-                Err(e) => Err(Failed::new(e.to_string())),
-            };
+            let outcome = self.call_rcd(&kind, &input).await;
             self.finish_item(id, outcome).await;
         }
     }
@@ -516,8 +593,13 @@ impl Queue {
             info!(groups = groups.len(), "resuming queued groups a previous run left");
         }
         for gid in groups {
-            let Ok(slot) = self.inner.slots.clone().acquire_owned().await else { return };
+            let direct: bool = sqlx::query_scalar("SELECT direct FROM queue_groups WHERE id = ?").bind(gid).fetch_one(&self.inner.pool).await.unwrap_or(false);
             let q = self.clone();
+            if direct {
+                tokio::spawn(async move { q.run_direct(gid, true).await });
+                continue;
+            }
+            let Ok(slot) = self.inner.slots.clone().acquire_owned().await else { return };
             tokio::spawn(async move { q.launch(gid, slot).await });
         }
     }
@@ -579,7 +661,10 @@ mod tests {
     #[test]
     fn which_calls_are_queued() {
         let q = eligible("operations/copyfile", &params("a:", "d/x.txt", "b:backup", "d/x.txt"));
-        assert_eq!(q, Some(Request { kind: BatchKind::Copy, src_root: "a:d".into(), dst_root: "b:backup/d".into(), item: "x.txt".into() }));
+        assert_eq!(q, Some(Request { kind: BatchKind::Copy, src_root: "a:".into(), dst_root: "b:backup".into(), item: "d/x.txt".into() }));
+        // the same name in different folders: the folders are the roots
+        let q = eligible("operations/copyfile", &params("a:", "d/x.txt", "b:backup", "e/x.txt"));
+        assert_eq!(q, Some(Request { kind: BatchKind::Copy, src_root: "a:d".into(), dst_root: "b:backup/e".into(), item: "x.txt".into() }));
         let q = eligible("operations/movefile", &params("a:/abs", "x", "b:", "y/x"));
         assert_eq!(q.map(|r| (r.kind, r.src_root, r.dst_root)), Some((BatchKind::Move, "a:/abs".into(), "b:y".into())));
         // a rename, a local path, an inline remote, extra options, overlapping roots: to rcd

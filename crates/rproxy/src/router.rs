@@ -302,18 +302,11 @@ use axum::http::HeaderName;
 async fn queued_call(st: &AppState, user: &User, path: &str, req: &queue::Request, params: params::Params) -> Response {
     let input = &params.values;
     let failed = |e: sqlx::Error| rc_error(path, Some(input), StatusCode::INTERNAL_SERVER_ERROR, &format!("cannot queue the call: {e}"));
-    if is_async(input) {
-        let job = match st.jobs.create_queued(user, path).await {
-            Ok(id) => id,
-            Err(e) => return failed(e),
-        };
-        if let Err(e) = st.queue.submit(user.id, Some(job), req, input).await {
-            let _ = st.jobs.discard(job).await;
-            return failed(e);
-        }
-        if let Err(e) = st.events.emit("job_queued", Some(user.id), json!({ "id": job, "path": path })).await {
-            tracing::warn!(error = %e, "cannot record an event");
-        }
+    let (item, job) = match st.queue.submit(user.id, path, req, input, is_async(input)).await {
+        Ok(r) => r,
+        Err(e) => return failed(e),
+    };
+    if let Some(job) = job {
         let mut resp = json_reply(&json!({ "jobid": job, "executeId": st.jobs.execute_id }));
         if let Ok(v) = HeaderValue::from_str(&job.to_string()) {
             resp.headers_mut().insert(HeaderName::from_static("x-rclone-jobid"), v);
@@ -324,10 +317,6 @@ async fn queued_call(st: &AppState, user: &User, path: &str, req: &queue::Reques
         }
         return resp;
     }
-    let item = match st.queue.submit(user.id, None, req, input).await {
-        Ok(id) => id,
-        Err(e) => return failed(e),
-    };
     match st.queue.wait(item).await {
         Ok(()) => json_reply(&json!({})),
         Err(f) => rc_error(path, Some(input), StatusCode::from_u16(f.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), &f.error),

@@ -471,11 +471,46 @@ async fn per_file_calls_run_through_the_queue() {
     }
     let listed = json_out(&p.rc("view", &["operations/list", "fs=other:q/many", "remote="]).await);
     assert_eq!(listed["list"].as_array().unwrap().len(), 40);
+    // every call was a row of the queue, done
+    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", p.dir.path().join("rproxy.db").display())).await.unwrap();
+    let done: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM queue WHERE state = 'done'").fetch_one(&db).await.unwrap();
+    assert_eq!(done, 41);
+
+    // 300 _async calls sent at once: the queue runs them as engine batches (many files per
+    // rclone job), and every job ends successfully
+    for i in 0..300 {
+        std::fs::write(data.join(format!("many/g{i:03}.txt")), format!("g {i}")).unwrap();
+    }
+    let http = reqwest::Client::new();
+    let sends = (0..300).map(|i| {
+        let (http, url, token) = (http.clone(), format!("{}operations/copyfile", p.url), p.tokens["oper"].expose().to_owned());
+        async move {
+            let body = serde_json::json!({ "srcFs": "local:", "srcRemote": format!("many/g{i:03}.txt"), "dstFs": "other:bulk", "dstRemote": format!("many/g{i:03}.txt"), "_async": true });
+            let v: Value = http.post(url).basic_auth("oper", Some(token)).json(&body).send().await.unwrap().json().await.unwrap();
+            v["jobid"].as_i64().unwrap()
+        }
+    });
+    let ids = futures_util::future::join_all(sends).await;
+    let mut waiting = ids.clone();
+    for _ in 0..600 {
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM queue WHERE state IN ('queued', 'running')").fetch_one(&db).await.unwrap();
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for id in ids {
+        let st: Value = http.post(format!("{}job/status", p.url)).basic_auth("oper", Some(p.tokens["oper"].expose())).json(&serde_json::json!({ "jobid": id })).send().await.unwrap().json().await.unwrap();
+        assert_eq!((st["finished"].as_bool(), st["success"].as_bool()), (Some(true), Some(true)), "{st}");
+        waiting.retain(|w| *w != id);
+    }
+    assert!(waiting.is_empty());
     let batches = p.engine.store.list().await.unwrap();
-    let items: u64 = batches.iter().map(|b| b.counts.done).sum();
-    assert_eq!(items, 41, "every file is one done item of an engine batch: {batches:?}");
-    assert!(batches.len() < 20, "41 calls became {} batches", batches.len());
-    eprintln!("41 copyfile calls ran as {} engine batches", batches.len());
+    let in_batches: u64 = batches.iter().map(|b| b.counts.done).sum();
+    assert!(!batches.is_empty() && in_batches >= 100, "the bulk calls did not become engine batches: {batches:?}");
+    eprintln!("300 _async copyfile calls: {in_batches} files ran in {} engine batches, the rest as direct calls", batches.len());
+    let listed = json_out(&p.rc("view", &["operations/list", "fs=other:bulk/many", "remote="]).await);
+    assert_eq!(listed["list"].as_array().unwrap().len(), 300);
 
     // a missing source: rcd's own answer
     let args: &[&str] = &["operations/copyfile", "srcFs=local:", "srcRemote=nope.txt", "dstFs=other:q", "dstRemote=nope.txt"];

@@ -1,0 +1,163 @@
+//! Many small-file `operations/copyfile` calls, three ways, in the same run: through rproxy's
+//! queue (`_async` calls from 8 clients, timed until every call's file is done), the same
+//! calls straight to rcd (8 clients, synchronous, rcd's own per-call work), and one
+//! `rclone copy` of the tree (the baseline). Also synchronous calls through the queue (8
+//! clients, each waiting for its file) on a tenth of the files. Only ratios are compared.
+//!
+//!     cargo bench -p rproxy --bench queue [-- files]      (default 10000)
+
+// A benchmark program: its report on stdout is its output.
+#![allow(clippy::print_stdout)]
+
+use std::{
+    path::Path,
+    process::{Command, Stdio},
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use rcmd_core::{
+    engine::{Engine, EngineConfig},
+    sidecar::{locate_rclone, BinaryLauncher, SidecarConfig},
+};
+use rproxy::{auth::Users, limit::RateLimit, policy::Role, router, AppState};
+use serde_json::json;
+
+const CLIENTS: usize = 8;
+
+fn main() {
+    let files: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(10_000);
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    rt.block_on(run(files));
+}
+
+/// The relative path of file `i`: 100 files per folder.
+fn rel(i: usize) -> String {
+    format!("d{:03}/f{i:05}.txt", i / 100)
+}
+
+/// `n` copyfile calls (files `range`) from `CLIENTS` tasks to `url`, to `dst_fs`.
+async fn calls(url: &str, user: &str, pass: &str, range: std::ops::Range<usize>, dst_fs: &str, async_: bool) -> Vec<i64> {
+    let client = reqwest::Client::builder().pool_max_idle_per_host(CLIENTS).build().expect("client");
+    let mut tasks = vec![];
+    for c in 0..CLIENTS {
+        let (client, url, user, pass, dst_fs) = (client.clone(), format!("{url}operations/copyfile"), user.to_owned(), pass.to_owned(), dst_fs.to_owned());
+        let range = range.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut ids = vec![];
+            for i in range.skip(c).step_by(CLIENTS) {
+                let mut body = json!({ "srcFs": "src:", "srcRemote": rel(i), "dstFs": dst_fs, "dstRemote": rel(i) });
+                if async_ {
+                    body["_async"] = json!(true);
+                }
+                let r = client.post(&url).basic_auth(&user, Some(&pass)).json(&body).send().await.expect("request");
+                assert!(r.status().is_success(), "{}: {}", r.status(), r.text().await.unwrap_or_default());
+                let v: serde_json::Value = r.json().await.expect("json");
+                if let Some(id) = v["jobid"].as_i64() {
+                    ids.push(id);
+                }
+            }
+            ids
+        }));
+    }
+    let mut ids = vec![];
+    for t in tasks {
+        ids.extend(t.await.expect("task"));
+    }
+    ids
+}
+
+fn count_files(dir: &Path) -> usize {
+    std::fs::read_dir(dir).map(|rd| rd.flatten().map(|e| if e.path().is_dir() { count_files(&e.path()) } else { 1 }).sum()).unwrap_or(0)
+}
+
+async fn run(files: usize) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (src, dst) = (dir.path().join("src"), dir.path().join("dst"));
+    for i in 0..files {
+        let f = src.join(rel(i));
+        std::fs::create_dir_all(f.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&f, format!("file {i}\n").repeat(10)).expect("write");
+    }
+    let conf = dir.path().join("rclone.conf");
+    std::fs::write(&conf, format!("[src]\ntype = alias\nremote = {}\n\n[dst]\ntype = alias\nremote = {}\n", src.display(), dst.display())).expect("conf");
+    let rclone = locate_rclone(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")).expect("rclone: run scripts/setup.sh");
+
+    // baseline: rclone copy of the tree
+    let t = Instant::now();
+    let ok = Command::new(&rclone).args(["copy", "src:", "dst:copy", "--config"]).arg(&conf).status().expect("rclone copy").success();
+    let copy = t.elapsed();
+    assert!(ok && count_files(&dst.join("copy")) == files, "rclone copy");
+
+    // the same calls straight to rcd
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let mut direct = Command::new(&rclone)
+        .args(["rcd", "--rc-addr", &format!("127.0.0.1:{port}"), "--rc-user", "bench", "--rc-pass", "bench-pass", "--config"])
+        .arg(&conf)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("rcd");
+    let direct_url = format!("http://127.0.0.1:{port}/");
+    for _ in 0..100 {
+        if reqwest::Client::new().post(format!("{direct_url}rc/noop")).basic_auth("bench", Some("bench-pass")).json(&json!({})).send().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let t = Instant::now();
+    calls(&direct_url, "bench", "bench-pass", 0..files, "dst:direct", false).await;
+    let per_call = t.elapsed();
+    assert_eq!(count_files(&dst.join("direct")), files, "direct copyfile");
+
+    // through rproxy's queue
+    let users = Users::open(&dir.path().join("rproxy.db")).await.expect("db");
+    let (_, token) = users.add("bench", Role::Operator, &[]).await.expect("user");
+    let sidecar = SidecarConfig { rclone_config: Some(conf.clone()), ..SidecarConfig::default() };
+    let engine = Engine::start(BinaryLauncher { path: rclone.clone() }, EngineConfig::new(dir.path().join("engine"), sidecar)).await.expect("engine");
+    engine.supervisor.wait_ready(Duration::from_secs(30)).await.expect("ready");
+    let mut state = AppState::new(users, &engine).await.expect("state");
+    state.limit = RateLimit::new(0.0, 1.0);
+    let state = Arc::new(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let proxy_url = format!("http://{}/", listener.local_addr().expect("addr"));
+    tokio::spawn({
+        let state = state.clone();
+        async move { axum::serve(listener, router(state)).await }
+    });
+    let t = Instant::now();
+    let ids = calls(&proxy_url, "bench", token.expose(), 0..files, "dst:queue", true).await;
+    let accepted = t.elapsed();
+    assert_eq!(ids.len(), files);
+    let deadline = Instant::now() + Duration::from_secs(3600);
+    while state.queue.pending().await.expect("queue") > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let queued = t.elapsed();
+    assert_eq!(count_files(&dst.join("queue")), files, "queued copyfile");
+    let batches = engine.store.list().await.expect("batches").len();
+
+    // synchronous calls through the queue, on a tenth of the files, against direct calls
+    let sync_n = (files / 10).max(1);
+    let t = Instant::now();
+    calls(&proxy_url, "bench", token.expose(), 0..sync_n, "dst:sync", false).await;
+    let sync = t.elapsed();
+    assert_eq!(count_files(&dst.join("sync")), sync_n, "sync queued copyfile");
+
+    let s = |d: Duration| d.as_secs_f64();
+    println!("{files} small files, {CLIENTS} clients");
+    println!("  rclone copy of the tree (baseline)     {:>8.2} s  1.00x", s(copy));
+    println!("  copyfile calls straight to rcd         {:>8.2} s  {:.2}x", s(per_call), s(per_call) / s(copy));
+    println!(
+        "  copyfile _async through rproxy's queue {:>8.2} s  {:.2}x  (all accepted after {:.2} s; {batches} engine batches)",
+        s(queued),
+        s(queued) / s(copy),
+        s(accepted)
+    );
+    let direct_rate = files as f64 / s(per_call);
+    let sync_rate = sync_n as f64 / s(sync);
+    println!("  synchronous copyfile through the queue: {sync_rate:.0} calls/s vs {direct_rate:.0} calls/s direct ({:.2}x)", sync_rate / direct_rate);
+    engine.shutdown().await;
+    let _ = direct.kill();
+    let _ = direct.wait();
+}
