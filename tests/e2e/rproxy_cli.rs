@@ -68,6 +68,19 @@ fn rproxy_serves_real_rc_clients_from_the_first_start() -> Result<()> {
     ensure!(listed.contains("admin\tadmin") && listed.contains("bob\tviewer"), "{listed}");
     let db = std::fs::read(data.join("rproxy.db"))?;
     ensure!(!String::from_utf8_lossy(&db).contains(&bob), "a token is stored in clear");
+    // tokens: a second one for bob, the first revoked from the command line
+    let made = Command::new(rproxy()?).args(["token", "create", "bob", "--label", "cli"]).env("RPROXY_DATA_DIR", &data).output()?;
+    ensure!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let bob2 = String::from_utf8_lossy(&made.stdout).lines().last().unwrap_or_default().to_owned();
+    let first_id = bob.strip_prefix("rpx_").and_then(|r| r.split('_').next()).context("token id")?;
+    let revoked = Command::new(rproxy()?).args(["token", "revoke", first_id]).env("RPROXY_DATA_DIR", &data).output()?;
+    ensure!(revoked.status.success(), "{}", String::from_utf8_lossy(&revoked.stderr));
+    // the running server sees the revocation within a second
+    wait_until(Duration::from_secs(5), "the revoked token to be refused", || (!rc("bob", &bob, &["rc/noop"]).status.success()).then_some(()))?;
+    ensure!(rc("bob", &bob2, &["rc/noop"]).status.success(), "the new token does not work");
+    let tokens = Command::new(rproxy()?).args(["token", "list", "bob"]).env("RPROXY_DATA_DIR", &data).output()?;
+    let tokens = String::from_utf8_lossy(&tokens.stdout);
+    ensure!(tokens.contains("\trevoked\t") && tokens.contains("\tlive\tcli") && !tokens.contains(&bob2), "{tokens}");
 
     // SIGTERM: a clean stop, rclone with it
     let children = children_named(server.id(), "rcmd-rclone");

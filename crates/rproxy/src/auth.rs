@@ -1,6 +1,7 @@
 //! Users and their credentials. Every RC client sends HTTP Basic (a user's token works as
 //! the password); API clients may send `Authorization: Bearer <token>`. Tokens are random
-//! (128 bits), shown once, stored as argon2id hashes. A verified credential is cached for a
+//! (128 bits), shown once, stored as argon2id hashes; a user may hold several, each
+//! revocable on its own (`rpx_<token id>_<random>`: the id finds the row without a scan). A verified credential is cached for a
 //! minute under a SHA-256 of it, so the hash is not paid per request (rclone's own
 //! `--rc-htpasswd` runs bcrypt per request: 13 req/s measured here). An unknown user costs
 //! one argon2 verification too, like a wrong password.
@@ -41,6 +42,18 @@ pub enum AuthError {
     Exists(String),
     #[error("user names are 1-64 letters, digits, '-', '_' or '.'")]
     BadName,
+    #[error("no user {0:?}")]
+    NoUser(String),
+}
+
+/// A token as listed (never its secret).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub user: String,
+    pub label: String,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
 }
 
 /// A user as rproxy sees it.
@@ -75,8 +88,9 @@ pub fn parse_authorization(header: &str) -> Option<Credentials> {
     }
 }
 
-/// Verified credentials (SHA-256 of name/id + token) → the user and when it was verified.
-type Verified = Arc<Mutex<HashMap<[u8; 32], (User, Instant)>>>;
+/// Verified credentials (SHA-256 of name/id + token) → the user, the token's id and when it
+/// was verified.
+type Verified = Arc<Mutex<HashMap<[u8; 32], (User, i64, Instant)>>>;
 
 /// The user database with its verification cache. Cheap to clone.
 #[derive(Clone)]
@@ -107,6 +121,33 @@ impl Users {
         Ok(Users { pool, cache: Arc::default(), dummy: Arc::new(dummy) })
     }
 
+    /// Empties the verification cache whenever another process (`rproxy token revoke`,
+    /// `rproxy user remove`) revoked a token or removed a user: checked every second, so such
+    /// a change takes effect within a second here (at once when made through this process).
+    pub fn watch_changes(&self) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            let mut last = String::new();
+            loop {
+                let now: Result<String, _> = sqlx::query_scalar(
+                    "SELECT (SELECT COUNT(*) FROM tokens WHERE revoked_at IS NOT NULL) || ':' || (SELECT COUNT(*) FROM users) || ':' || \
+                     (SELECT COALESCE(MAX(id), 0) FROM users) || ':' || (SELECT COUNT(*) FROM tokens)",
+                )
+                .fetch_one(&this.pool)
+                .await;
+                if let Ok(now) = now {
+                    if now != last {
+                        if let Ok(mut c) = this.cache.lock() {
+                            c.clear();
+                        }
+                        last = now;
+                    }
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        });
+    }
+
     /// The database (the job store shares it).
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
@@ -131,11 +172,40 @@ impl Users {
         .bind(now_ms())
         .fetch_one(&mut *tx)
         .await?;
-        // the id is in the token, so a Bearer token finds its user without a name
-        let token = Secret::new(format!("rpx_{id}_{}", Secret::random().expose()));
-        sqlx::query("UPDATE users SET secret_hash = ? WHERE id = ?").bind(hash(&token)?).bind(id).execute(&mut *tx).await?;
+        let (_, token) = new_token(&mut tx, id, "first").await?;
         tx.commit().await?;
         Ok((User { id, name: name.to_owned(), role, remotes: remotes.to_vec() }, token))
+    }
+
+    /// A new token for user `name` (shown once); returns its id and the token.
+    pub async fn create_token(&self, name: &str, label: &str) -> Result<(i64, Secret), AuthError> {
+        let mut tx = self.pool.begin().await?;
+        let user: i64 = sqlx::query_scalar("SELECT id FROM users WHERE name = ?").bind(name).fetch_optional(&mut *tx).await?.ok_or_else(|| AuthError::NoUser(name.to_owned()))?;
+        let made = new_token(&mut tx, user, label).await?;
+        tx.commit().await?;
+        Ok(made)
+    }
+
+    /// Revokes token `id`; false when there is no such live token. It stops working at once
+    /// (its cached verifications go too).
+    pub async fn revoke_token(&self, id: i64) -> Result<bool, AuthError> {
+        let n = sqlx::query("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").bind(now_ms()).bind(id).execute(&self.pool).await?.rows_affected();
+        if let Ok(mut c) = self.cache.lock() {
+            c.retain(|_, (_, tid, _)| *tid != id);
+        }
+        Ok(n > 0)
+    }
+
+    /// Tokens (of user `name`, or everyone's), revoked ones included.
+    pub async fn tokens(&self, name: Option<&str>) -> Result<Vec<TokenInfo>, AuthError> {
+        let rows = sqlx::query(
+            "SELECT t.id, u.name, t.label, t.created_at, t.revoked_at FROM tokens t JOIN users u ON u.id = t.user_id WHERE (? IS NULL OR u.name = ?) ORDER BY t.id",
+        )
+        .bind(name)
+        .bind(name)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(|r| TokenInfo { id: r.get(0), user: r.get(1), label: r.get(2), created_at: r.get(3), revoked_at: r.get(4) }).collect())
     }
 
     pub async fn list(&self) -> Result<Vec<User>, AuthError> {
@@ -145,9 +215,12 @@ impl Users {
 
     /// Removes a user; false when there was none. Its cached credentials go too.
     pub async fn remove(&self, name: &str) -> Result<bool, AuthError> {
-        let n = sqlx::query("DELETE FROM users WHERE name = ?").bind(name).execute(&self.pool).await?.rows_affected();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM tokens WHERE user_id IN (SELECT id FROM users WHERE name = ?)").bind(name).execute(&mut *tx).await?;
+        let n = sqlx::query("DELETE FROM users WHERE name = ?").bind(name).execute(&mut *tx).await?.rows_affected();
+        tx.commit().await?;
         if let Ok(mut c) = self.cache.lock() {
-            c.retain(|_, (u, _)| u.name != name);
+            c.retain(|_, (u, _, _)| u.name != name);
         }
         Ok(n > 0)
     }
@@ -156,41 +229,60 @@ impl Users {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&self.pool).await?)
     }
 
-    /// The user these credentials belong to, or `None`.
+    /// The user these credentials belong to, or `None`. Basic credentials are a user name
+    /// and one of its live tokens; a Bearer token is enough alone. Whatever is wrong (unknown
+    /// user, unknown or revoked token, someone else's token, a wrong secret), one argon2
+    /// verification is paid, so a refusal takes as long whatever its cause.
     pub async fn verify(&self, creds: &Credentials) -> Option<User> {
-        let (key, secret) = match creds {
-            Credentials::Basic { user, secret } => (format!("u:{user}"), secret.clone()),
-            Credentials::Bearer { token } => (format!("t:{}", token_id(token.expose())?), token.clone()),
+        let (key, secret, name) = match creds {
+            Credentials::Basic { user, secret } => (format!("u:{user}"), secret.clone(), Some(user.as_str())),
+            Credentials::Bearer { token } => ("t".to_owned(), token.clone(), None),
         };
         let digest: [u8; 32] = Sha256::new().chain_update(key.as_bytes()).chain_update([0u8]).chain_update(secret.expose()).finalize().into();
         if let Ok(cache) = self.cache.lock() {
-            if let Some((user, at)) = cache.get(&digest) {
+            if let Some((user, _, at)) = cache.get(&digest) {
                 if at.elapsed() < CACHE_FOR {
                     return Some(user.clone());
                 }
             }
         }
-        let row = match creds {
-            Credentials::Basic { user, .. } => sqlx::query("SELECT id, name, role, remotes, secret_hash FROM users WHERE name = ?")
-                .bind(user)
-                .fetch_optional(&self.pool)
-                .await
-                .ok()?,
-            Credentials::Bearer { token } => sqlx::query("SELECT id, name, role, remotes, secret_hash FROM users WHERE id = ?")
-                .bind(token_id(token.expose())?)
-                .fetch_optional(&self.pool)
-                .await
-                .ok()?,
+        let tid = token_id(secret.expose());
+        let row = match tid {
+            Some(tid) => sqlx::query(
+                "SELECT u.id, u.name, u.role, u.remotes, t.secret_hash FROM tokens t JOIN users u ON u.id = t.user_id \
+                 WHERE t.id = ? AND t.revoked_at IS NULL AND (? IS NULL OR u.name = ?)",
+            )
+            .bind(tid)
+            .bind(name)
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+            .ok()?,
+            None => None,
         };
         let stored: String = row.as_ref().map(|r| r.get(4)).unwrap_or_else(|| self.dummy.as_ref().clone());
         let ok = tokio::task::spawn_blocking(move || verify_hash(&stored, &secret)).await.unwrap_or(false);
         let user = row.as_ref().map(user_of).filter(|_| ok)?;
         if let Ok(mut cache) = self.cache.lock() {
-            cache.retain(|_, (_, at)| at.elapsed() < CACHE_FOR);
-            cache.insert(digest, (user.clone(), Instant::now()));
+            cache.retain(|_, (_, _, at)| at.elapsed() < CACHE_FOR);
+            cache.insert(digest, (user.clone(), tid.unwrap_or(0), Instant::now()));
         }
         Some(user)
     }
+}
+
+/// Creates a token row for user `user_id` in the caller's transaction.
+async fn new_token(conn: &mut sqlx::SqliteConnection, user_id: i64, label: &str) -> Result<(i64, Secret), AuthError> {
+    let id: i64 = sqlx::query_scalar("INSERT INTO tokens (user_id, label, secret_hash, created_at) VALUES (?, ?, '', ?) RETURNING id")
+        .bind(user_id)
+        .bind(label)
+        .bind(now_ms())
+        .fetch_one(&mut *conn)
+        .await?;
+    // the id is in the token, so its row is found without trying every hash
+    let token = Secret::new(format!("rpx_{id}_{}", Secret::random().expose()));
+    sqlx::query("UPDATE tokens SET secret_hash = ? WHERE id = ?").bind(hash(&token)?).bind(id).execute(&mut *conn).await?;
+    Ok((id, token))
 }
 
 fn user_of(r: &sqlx::sqlite::SqliteRow) -> User {
@@ -203,7 +295,7 @@ fn user_of(r: &sqlx::sqlite::SqliteRow) -> User {
     }
 }
 
-/// The user id inside a token `rpx_<id>_<random>`.
+/// The token id inside a token `rpx_<id>_<random>`.
 fn token_id(token: &str) -> Option<i64> {
     token.strip_prefix("rpx_")?.split('_').next()?.parse().ok()
 }
@@ -244,10 +336,24 @@ mod tests {
         assert_eq!(users.verify(&wrong).await, None);
         assert_eq!(users.verify(&Credentials::Basic { user: "bob".into(), secret: token.clone() }).await, None);
         // the database holds no token
-        let stored: String = sqlx::query_scalar("SELECT secret_hash FROM users").fetch_one(&users.pool).await.unwrap();
+        let stored: String = sqlx::query_scalar("SELECT secret_hash FROM tokens").fetch_one(&users.pool).await.unwrap();
         assert!(stored.starts_with("$argon2id$") && !stored.contains(token.expose()));
+        // a second token, then revoking the first: only the second works, at once
+        let (tid, second) = users.create_token("alice", "laptop").await.unwrap();
+        let first_id = token_id(token.expose()).unwrap();
+        assert!(users.revoke_token(first_id).await.unwrap());
+        assert!(!users.revoke_token(first_id).await.unwrap(), "revoked twice");
+        assert_eq!(users.verify(&basic).await, None, "a revoked token is not served from the cache");
+        assert_eq!(users.verify(&Credentials::Bearer { token: token.clone() }).await, None);
+        let second_basic = Credentials::Basic { user: "alice".into(), secret: second.clone() };
+        assert_eq!(users.verify(&second_basic).await, Some(alice.clone()));
+        let listed = users.tokens(Some("alice")).await.unwrap();
+        assert_eq!(listed.iter().map(|t| (t.id, t.revoked_at.is_some())).collect::<Vec<_>>(), [(first_id, true), (tid, false)]);
+        // someone else's token with alice's name is refused
+        let (_, bob_token) = users.add("bob", Role::Viewer, &[]).await.unwrap();
+        assert_eq!(users.verify(&Credentials::Basic { user: "alice".into(), secret: bob_token }).await, None);
         assert!(users.remove("alice").await.unwrap());
-        assert_eq!(users.verify(&basic).await, None, "removed users are not served from the cache");
+        assert_eq!(users.verify(&second_basic).await, None, "removed users are not served from the cache");
         let header = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("u:p:q"));
         assert!(matches!(parse_authorization(&header), Some(Credentials::Basic { user, secret }) if user == "u" && secret.expose() == "p:q"));
     }

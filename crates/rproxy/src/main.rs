@@ -5,6 +5,9 @@
 //!     rproxy user add NAME [--role admin|operator|viewer] [--remotes a,b]
 //!     rproxy user list
 //!     rproxy user remove NAME
+//!     rproxy token create USER [--label TEXT]
+//!     rproxy token list [USER]
+//!     rproxy token revoke ID
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 
@@ -20,6 +23,9 @@ const USAGE: &str = "usage:
   rproxy user add NAME [--role admin|operator|viewer] [--remotes a,b]
   rproxy user list
   rproxy user remove NAME
+  rproxy token create USER [--label TEXT]
+  rproxy token list [USER]
+  rproxy token revoke ID
 The data folder is $RPROXY_DATA_DIR, else ~/.local/share/rproxy.";
 
 fn main() {
@@ -85,6 +91,28 @@ async fn run(args: &[String]) -> Result<(), String> {
                 Ok(())
             } else {
                 Err(format!("no user {name}"))
+            }
+        }
+        (Some("token"), Some("create")) => {
+            let name = args.get(2).ok_or(USAGE)?;
+            let (id, token) = users.create_token(name, opt(args, "--label").unwrap_or("")).await.map_err(|e| e.to_string())?;
+            say(&format!("token {id} for {name} created; shown only now:\n{}", token.expose()));
+            Ok(())
+        }
+        (Some("token"), Some("list")) => {
+            for t in users.tokens(args.get(2).map(String::as_str)).await.map_err(|e| e.to_string())? {
+                let state = if t.revoked_at.is_some() { "revoked" } else { "live" };
+                say(&format!("{}\t{}\t{state}\t{}", t.id, t.user, t.label));
+            }
+            Ok(())
+        }
+        (Some("token"), Some("revoke")) => {
+            let id: i64 = args.get(2).and_then(|i| i.parse().ok()).ok_or("rproxy token revoke ID: the token's number, as `rproxy token list` shows it")?;
+            if users.revoke_token(id).await.map_err(|e| e.to_string())? {
+                say(&format!("token {id} revoked"));
+                Ok(())
+            } else {
+                Err(format!("no live token {id}"))
             }
         }
         (Some("serve"), _) => serve(args, dir, users).await,

@@ -50,6 +50,7 @@ impl AppState {
     /// rate limit. Starts the queue and the event watch: must run inside a tokio runtime.
     pub async fn new(users: Users, engine: &Engine) -> Result<AppState, sqlx::Error> {
         let rcd = engine.supervisor.clone();
+        users.watch_changes();
         let jobs = Jobs::new(users.pool().clone()).await?;
         let audit = Audit::start(users.pool().clone());
         let events = Events::new(users.pool().clone());
@@ -138,8 +139,9 @@ async fn handle_user(
     resp
 }
 
-/// `rproxy/audit`, `rproxy/users`, `rproxy/user/add`, `rproxy/user/remove`: admin calls in
-/// RC form, so `rclone rc --url ... rproxy/users` works too.
+/// `rproxy/audit`, `rproxy/users`, `rproxy/user/add`, `rproxy/user/remove`, `rproxy/tokens`,
+/// `rproxy/token/create`, `rproxy/token/revoke`, `rproxy/queue`: admin calls in RC form, so
+/// `rclone rc --url ... rproxy/users` works too.
 async fn admin_call(st: &AppState, path: &str, p: &serde_json::Map<String, Value>) -> Response {
     let text = |k: &str| p.get(k).and_then(Value::as_str).map(str::to_owned);
     let bad = |msg: String| rc_error(path, Some(p), StatusCode::BAD_REQUEST, &msg);
@@ -178,6 +180,33 @@ async fn admin_call(st: &AppState, path: &str, p: &serde_json::Map<String, Value
                 Err(e) => failed(e.to_string()),
             }
         }
+        "rproxy/tokens" => match st.users.tokens(text("user").as_deref()).await {
+            Ok(tokens) => json_reply(&json!({ "tokens": tokens })),
+            Err(e) => failed(e.to_string()),
+        },
+        "rproxy/token/create" => {
+            let Some(user) = text("user") else { return bad("Didn't find key \"user\" in input".into()) };
+            match st.users.create_token(&user, &text("label").unwrap_or_default()).await {
+                // the token is in this one reply and nowhere else
+                Ok((id, token)) => json_reply(&json!({ "id": id, "user": user, "token": token.expose() })),
+                Err(e @ crate::auth::AuthError::NoUser(_)) => rc_error(path, Some(p), StatusCode::NOT_FOUND, &e.to_string()),
+                Err(e) => failed(e.to_string()),
+            }
+        }
+        "rproxy/token/revoke" => {
+            let Some(id) = p.get("id").and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok())) else {
+                return bad("Didn't find key \"id\" in input".into());
+            };
+            match st.users.revoke_token(id).await {
+                Ok(true) => json_reply(&json!({ "revoked": id })),
+                Ok(false) => rc_error(path, Some(p), StatusCode::NOT_FOUND, &format!("no live token {id}")),
+                Err(e) => failed(e.to_string()),
+            }
+        }
+        "rproxy/queue" => match st.queue.pending().await {
+            Ok(n) => json_reply(&json!({ "pending": n })),
+            Err(e) => failed(e.to_string()),
+        },
         _ => rc_error(path, Some(p), StatusCode::NOT_FOUND, &format!("couldn't find method {path:?}")),
     }
 }

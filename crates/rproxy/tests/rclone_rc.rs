@@ -438,6 +438,18 @@ async fn users_are_managed_with_rclone_rc() {
     assert!(!dup.status.success() && message(&dup).contains("exists already"), "{}", message(&dup));
     let denied = p.rc("oper", &["rproxy/user/add", "name=mallory", "role=admin"]).await;
     assert!(!denied.status.success() && message(&denied).contains("not allowed"), "{}", message(&denied));
+    // a second token for carol; revoking the first leaves the second working
+    let made = json_out(&p.rc("admin", &["rproxy/token/create", "user=carol", "label=laptop"]).await);
+    let second = made["token"].as_str().unwrap().to_owned();
+    let listed = json_out(&p.rc("admin", &["rproxy/tokens", "user=carol"]).await);
+    assert!(!listed.to_string().contains(&second) && listed["tokens"].as_array().unwrap().len() == 2, "{listed}");
+    let first_id = listed["tokens"][0]["id"].as_i64().unwrap();
+    json_out(&p.rc("admin", &["rproxy/token/revoke", &format!("id={first_id}")]).await);
+    assert!(!p.rc("carol", &["rc/noop"]).await.status.success(), "a revoked token still works");
+    p.tokens.insert("carol", Secret::new(second));
+    assert!(p.rc("carol", &["rc/noop"]).await.status.success(), "the second token does not work");
+    let missing = p.rc("admin", &["rproxy/token/revoke", &format!("id={first_id}")]).await;
+    assert!(!missing.status.success() && message(&missing).contains("no live token"), "{}", message(&missing));
     json_out(&p.rc("admin", &["rproxy/user/remove", "name=carol"]).await);
     assert!(!p.rc("carol", &["rc/noop"]).await.status.success(), "a removed user still works");
     p.engine.shutdown().await;
