@@ -319,3 +319,66 @@ fn rproxy_queue_completes_every_accepted_call_once_after_kill_9() -> Result<()> 
     ensure!(status.success(), "{status:?}");
     Ok(())
 }
+
+/// A real deployment's shape: every setting in `rproxy.toml`, an rclone.conf encrypted with a
+/// config password that rclone reads through a password command (never in rproxy's config,
+/// arguments or log).
+#[test]
+#[ignore = "needs the built binaries: run scripts/test.sh"]
+fn rproxy_reads_rproxy_toml_and_an_encrypted_rclone_conf() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    std::fs::create_dir_all(dir.path().join("files"))?;
+    std::fs::write(dir.path().join("files/secret-plan.txt"), b"x")?;
+    let conf = dir.path().join("rclone.conf");
+    std::fs::write(&conf, format!("[files]\ntype = alias\nremote = {}\n", dir.path().join("files").display()))?;
+    let pw = dir.path().join("rclone-pass");
+    let password = "correct horse battery staple";
+    std::fs::write(&pw, password)?;
+    let command = format!("cat {}", pw.display());
+    let enc = Command::new(rclone()).args(["config", "encryption", "set", "--config", conf.to_str().unwrap(), "--password-command", &command]).output()?;
+    ensure!(enc.status.success(), "{}", String::from_utf8_lossy(&enc.stderr));
+    ensure!(std::fs::read_to_string(&conf)?.contains("RCLONE_ENCRYPT_V0"), "rclone.conf is not encrypted");
+    let port = free_port();
+    let data = dir.path().join("data");
+    let toml = dir.path().join("rproxy.toml");
+    std::fs::write(
+        &toml,
+        format!(
+            "listen = \"127.0.0.1:{port}\"\ndata_dir = \"{}\"\nrclone_config = \"{}\"\nrclone_password_command = \"{command}\"\nrclone = \"{}\"\n",
+            data.display(),
+            conf.display(),
+            rclone().display()
+        ),
+    )?;
+    let log = dir.path().join("rproxy.log");
+    let mut server = Command::new(rproxy()?)
+        .args(["serve", "--config", toml.to_str().unwrap()])
+        .env_remove("RPROXY_DATA_DIR")
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log)?)
+        .spawn()?;
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    lines.next().context("no output")??;
+    let token = lines.next().context("no token")??;
+    let url = format!("http://127.0.0.1:{port}/");
+    let out = wait_until(Duration::from_secs(30), "rproxy to list the encrypted config's remote", || {
+        let o = Command::new(rclone())
+            .args(["rc", "--config", "/dev/null", "--url", &url, "--user", "admin", "--pass", &token, "operations/list", "fs=files:", "remote="])
+            .output()
+            .ok()?;
+        o.status.success().then_some(o)
+    })?;
+    ensure!(String::from_utf8_lossy(&out.stdout).contains("secret-plan.txt"));
+    ensure!(data.join("rproxy.db").is_file(), "data_dir from rproxy.toml not used");
+    signal(server.id(), "TERM");
+    let status = wait_until(Duration::from_secs(20), "rproxy to stop", || server.try_wait().ok().flatten())?;
+    ensure!(status.success(), "{status:?}");
+    let logged = std::fs::read_to_string(&log)?;
+    ensure!(!logged.contains(password) && !logged.contains(&token), "a secret is in rproxy's log");
+    // a typo in the file is refused, naming the key
+    std::fs::write(&toml, "lisen = \"127.0.0.1:1\"\n")?;
+    let bad = Command::new(rproxy()?).args(["serve", "--config", toml.to_str().unwrap()]).output()?;
+    ensure!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("listen"), "{}", String::from_utf8_lossy(&bad.stderr));
+    Ok(())
+}

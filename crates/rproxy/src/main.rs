@@ -1,7 +1,8 @@
 //! `rproxy`: serve, and manage users.
 //!
-//!     rproxy serve [--listen 127.0.0.1:5572] [--data-dir DIR] [--rclone-config FILE]
-//!                  [--rate-limit N] [--tls-cert PEM --tls-key PEM] [--insecure-listen-without-tls]
+//!     rproxy serve [--config rproxy.toml] [--listen 127.0.0.1:5572] [--data-dir DIR]
+//!                  [--rclone-config FILE] [--rclone-password-command CMD] [--rate-limit N]
+//!                  [--tls-cert PEM --tls-key PEM] [--insecure-listen-without-tls]
 //!     rproxy user add NAME [--role admin|operator|viewer] [--remotes a,b]
 //!     rproxy user list
 //!     rproxy user remove NAME
@@ -9,24 +10,32 @@
 //!     rproxy token list [USER]
 //!     rproxy token revoke ID
 
-use std::{net::SocketAddr, path::PathBuf, sync::Arc};
+use std::{path::PathBuf, sync::Arc};
 
 use rcmd_core::{
     engine::{Engine, EngineConfig},
     sidecar::{locate_rclone, BinaryLauncher, SidecarConfig},
 };
-use rproxy::{auth::Users, policy::Role, router, tls, AppState};
+use rproxy::{
+    auth::Users,
+    config::{self, Config},
+    policy::Role,
+    router, tls, AppState,
+};
 
 const USAGE: &str = "usage:
-  rproxy serve [--listen 127.0.0.1:5572] [--data-dir DIR] [--rclone-config FILE] [--rate-limit N]
-               [--tls-cert PEM --tls-key PEM] [--insecure-listen-without-tls]
+  rproxy serve [--config rproxy.toml] [--listen 127.0.0.1:5572] [--data-dir DIR] [--rclone-config FILE]
+               [--rclone-password-command CMD] [--rate-limit N] [--tls-cert PEM --tls-key PEM]
+               [--insecure-listen-without-tls]
   rproxy user add NAME [--role admin|operator|viewer] [--remotes a,b]
   rproxy user list
   rproxy user remove NAME
   rproxy token create USER [--label TEXT]
   rproxy token list [USER]
   rproxy token revoke ID
-The data folder is $RPROXY_DATA_DIR, else ~/.local/share/rproxy.";
+Every serve setting may be in rproxy.toml (--config, $RPROXY_CONFIG, or rproxy.toml in the data folder);
+flags win. The data folder is --data-dir, else data_dir in the file, else $RPROXY_DATA_DIR, else
+~/.local/share/rproxy.";
 
 fn main() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -52,11 +61,21 @@ fn opt<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(String::as_str)
 }
 
-fn data_dir(args: &[String]) -> PathBuf {
-    opt(args, "--data-dir")
+/// The data folder and the settings: `--data-dir`, else the config file's `data_dir`, else
+/// `$RPROXY_DATA_DIR`, else `~/.local/share/rproxy`.
+fn settings(args: &[String]) -> Result<(PathBuf, Config), String> {
+    let env_dir = std::env::var_os("RPROXY_DATA_DIR")
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("RPROXY_DATA_DIR").map(PathBuf::from))
-        .unwrap_or_else(|| std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default().join(".local/share/rproxy"))
+        .unwrap_or_else(|| std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default().join(".local/share/rproxy"));
+    let flag_dir = opt(args, "--data-dir").map(PathBuf::from);
+    let file = config::config_file(args, flag_dir.as_deref().unwrap_or(&env_dir));
+    let from_file = match &file {
+        Some(f) => Config::read(f).map_err(|e| e.to_string())?,
+        None => Config::default(),
+    };
+    let cfg = from_file.with_flags(args).map_err(|e| e.to_string())?;
+    let dir = cfg.data_dir.clone().unwrap_or(env_dir);
+    Ok((dir, cfg))
 }
 
 /// Prints a command's result on stdout (its output, for scripts).
@@ -66,7 +85,7 @@ fn say(s: &str) {
 }
 
 async fn run(args: &[String]) -> Result<(), String> {
-    let dir = data_dir(args);
+    let (dir, cfg) = settings(args)?;
     let users = Users::open(&dir.join("rproxy.db")).await.map_err(|e| e.to_string())?;
     match (args.first().map(String::as_str), args.get(1).map(String::as_str)) {
         (Some("user"), Some("add")) => {
@@ -115,35 +134,31 @@ async fn run(args: &[String]) -> Result<(), String> {
                 Err(format!("no live token {id}"))
             }
         }
-        (Some("serve"), _) => serve(args, dir, users).await,
+        (Some("serve"), _) => serve(cfg, dir, users).await,
         _ => Err(USAGE.to_owned()),
     }
 }
 
-async fn serve(args: &[String], dir: PathBuf, users: Users) -> Result<(), String> {
-    let listen: SocketAddr = opt(args, "--listen").unwrap_or("127.0.0.1:5572").parse().map_err(|e| format!("--listen: {e}"))?;
-    let tls = match (opt(args, "--tls-cert"), opt(args, "--tls-key")) {
-        (Some(cert), Some(key)) => Some(tls::acceptor(cert.as_ref(), key.as_ref())?),
-        (None, None) => None,
-        _ => return Err("--tls-cert and --tls-key go together".into()),
+async fn serve(cfg: Config, dir: PathBuf, users: Users) -> Result<(), String> {
+    cfg.check().map_err(|e| e.to_string())?;
+    let listen = cfg.listen().map_err(|e| e.to_string())?;
+    let tls = match (&cfg.tls_cert, &cfg.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::acceptor(cert, key)?),
+        _ => None,
     };
-    if tls.is_none() && !listen.ip().is_loopback() && !args.iter().any(|a| a == "--insecure-listen-without-tls") {
-        return Err(format!(
-            "refusing to listen on {listen} without TLS: tokens would cross the network in clear. Give --tls-cert and \
-             --tls-key, or pass --insecure-listen-without-tls if you really mean it"
-        ));
-    }
     if users.count().await.map_err(|e| e.to_string())? == 0 {
         let (_, token) = users.add("admin", Role::Admin, &[]).await.map_err(|e| e.to_string())?;
         say(&format!("first start: created user admin; its token, shown only now:\n{}", token.expose()));
     }
     let exe_dir = std::env::current_exe().ok().and_then(|p| p.parent().map(PathBuf::from)).unwrap_or_default();
-    let rclone = locate_rclone(&exe_dir).ok_or("the rclone binary (rcmd-rclone) was not found next to rproxy; set RCMD_RCLONE")?;
-    let sidecar = SidecarConfig { rclone_config: opt(args, "--rclone-config").map(PathBuf::from), ..SidecarConfig::default() };
+    let rclone = match &cfg.rclone {
+        Some(p) => p.clone(),
+        None => locate_rclone(&exe_dir).ok_or("the rclone binary (rcmd-rclone) was not found next to rproxy; set rclone in rproxy.toml or RCMD_RCLONE")?,
+    };
+    let sidecar = SidecarConfig { rclone_config: cfg.rclone_config.clone(), extra_args: cfg.rclone_args(), ..SidecarConfig::default() };
     let engine = Engine::start(BinaryLauncher { path: rclone }, EngineConfig::new(dir.join("engine"), sidecar)).await.map_err(|e| e.to_string())?;
     let mut state = AppState::new(users, &engine).await.map_err(|e| e.to_string())?;
-    if let Some(rate) = opt(args, "--rate-limit") {
-        let rate: f64 = rate.parse().map_err(|_| format!("--rate-limit: {rate:?} is not a number of requests a second"))?;
+    if let Some(rate) = cfg.rate_limit {
         state.limit = rproxy::limit::RateLimit::new(rate, rate * 2.0);
     }
     let state = Arc::new(state);

@@ -1,0 +1,178 @@
+//! `rproxy.toml` and the command-line flags over it. Every setting may be in the file; a flag
+//! given on the command line wins. The file is `--config FILE`, else `$RPROXY_CONFIG`, else
+//! `rproxy.toml` in the data folder when it exists. Unknown keys are refused (a typo must not
+//! silently fall back to a default, e.g. a listen address).
+//!
+//! ```toml
+//! listen = "0.0.0.0:5572"
+//! data_dir = "/var/lib/rproxy"
+//! tls_cert = "/etc/rproxy/cert.pem"
+//! tls_key = "/etc/rproxy/key.pem"
+//! rclone_config = "/etc/rproxy/rclone.conf"
+//! # an encrypted rclone.conf: rclone runs this to read its password (never put it here)
+//! rclone_password_command = "cat /run/credentials/rproxy.service/rclone-pass"
+//! rate_limit = 1000
+//! ```
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
+
+use serde::Deserialize;
+
+/// Where rproxy listens by default: rclone's RC port, loopback only.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:5572";
+
+/// The settings of `rproxy serve`, from the file and the flags.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub rclone_config: Option<PathBuf>,
+    /// A command rclone runs to read the password of an encrypted `rclone.conf`
+    /// (`--password-command`).
+    pub rclone_password_command: Option<String>,
+    /// The rclone binary (default: `rcmd-rclone` next to rproxy, or `$RCMD_RCLONE`).
+    pub rclone: Option<PathBuf>,
+    /// Requests a second per user (bursts of twice that).
+    pub rate_limit: Option<f64>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    #[serde(default)]
+    pub insecure_listen_without_tls: bool,
+}
+
+/// A config that cannot be used, with what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("{path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Reads a config file.
+    pub fn read(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.display().to_string(), message: e.to_string() })
+    }
+
+    /// The flags of `args` (`--listen`, `--data-dir`, ...) over this config.
+    pub fn with_flags(mut self, args: &[String]) -> Result<Config, ConfigError> {
+        let opt = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+        if let Some(v) = opt("--listen") {
+            self.listen = Some(v);
+        }
+        if let Some(v) = opt("--data-dir") {
+            self.data_dir = Some(v.into());
+        }
+        if let Some(v) = opt("--rclone-config") {
+            self.rclone_config = Some(v.into());
+        }
+        if let Some(v) = opt("--rclone-password-command") {
+            self.rclone_password_command = Some(v);
+        }
+        if let Some(v) = opt("--rate-limit") {
+            self.rate_limit = Some(v.parse().map_err(|_| ConfigError::Invalid(format!("--rate-limit: {v:?} is not a number of requests a second")))?);
+        }
+        if let Some(v) = opt("--tls-cert") {
+            self.tls_cert = Some(v.into());
+        }
+        if let Some(v) = opt("--tls-key") {
+            self.tls_key = Some(v.into());
+        }
+        if args.iter().any(|a| a == "--insecure-listen-without-tls") {
+            self.insecure_listen_without_tls = true;
+        }
+        Ok(self)
+    }
+
+    /// The address to listen on.
+    pub fn listen(&self) -> Result<SocketAddr, ConfigError> {
+        let text = self.listen.as_deref().unwrap_or(DEFAULT_LISTEN);
+        text.parse().map_err(|e| ConfigError::Invalid(format!("listen address {text:?}: {e}")))
+    }
+
+    /// Checks that the settings go together: a certificate needs its key, and a
+    /// non-loopback address needs TLS unless the insecure flag says otherwise.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        let listen = self.listen()?;
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(_), None) | (None, Some(_)) => return Err(ConfigError::Invalid("tls_cert and tls_key (--tls-cert, --tls-key) go together".into())),
+            (None, None) if !listen.ip().is_loopback() && !self.insecure_listen_without_tls => {
+                return Err(ConfigError::Invalid(format!(
+                    "refusing to listen on {listen} without TLS: tokens would cross the network in clear. Give --tls-cert and \
+                     --tls-key, or pass --insecure-listen-without-tls if you really mean it"
+                )))
+            }
+            _ => {}
+        }
+        if let Some(r) = self.rate_limit {
+            if !(r > 0.0 && r.is_finite()) {
+                return Err(ConfigError::Invalid(format!("rate_limit {r} must be a positive number of requests a second")));
+            }
+        }
+        Ok(())
+    }
+
+    /// rclone flags these settings need (the password command).
+    pub fn rclone_args(&self) -> Vec<String> {
+        self.rclone_password_command.iter().flat_map(|c| ["--password-command".to_owned(), c.clone()]).collect()
+    }
+}
+
+/// The config file to read for `args`: `--config FILE`, `$RPROXY_CONFIG`, or `rproxy.toml`
+/// in `data_dir` when it exists.
+pub fn config_file(args: &[String], data_dir: &Path) -> Option<PathBuf> {
+    let flag = args.iter().position(|a| a == "--config").and_then(|i| args.get(i + 1)).map(PathBuf::from);
+    flag.or_else(|| std::env::var_os("RPROXY_CONFIG").map(PathBuf::from)).or_else(|| {
+        let default = data_dir.join("rproxy.toml");
+        default.is_file().then_some(default)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn file_then_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("rproxy.toml");
+        std::fs::write(&f, "listen = \"127.0.0.1:6000\"\nrate_limit = 50\nrclone_password_command = \"cat /run/pw\"\n").unwrap();
+        let c = Config::read(&f).unwrap().with_flags(&args(&["serve", "--rate-limit", "7"])).unwrap();
+        assert_eq!(c.listen().unwrap().port(), 6000);
+        assert_eq!(c.rate_limit, Some(7.0), "a flag wins over the file");
+        assert_eq!(c.rclone_args(), ["--password-command", "cat /run/pw"]);
+        c.check().unwrap();
+        assert_eq!(config_file(&args(&["serve"]), dir.path()), Some(f.clone()));
+        assert_eq!(config_file(&args(&["serve", "--config", "/x.toml"]), dir.path()), Some(PathBuf::from("/x.toml")));
+    }
+
+    #[test]
+    fn mistakes_are_refused_with_what_to_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("rproxy.toml");
+        std::fs::write(&f, "lisen = \"0.0.0.0:1\"\n").unwrap();
+        let e = Config::read(&f).unwrap_err().to_string();
+        assert!(e.contains("lisen") && e.contains("rproxy.toml"), "{e}");
+        let open = Config { listen: Some("0.0.0.0:5572".into()), ..Config::default() };
+        assert!(open.check().unwrap_err().to_string().contains("without TLS"));
+        assert!(Config { insecure_listen_without_tls: true, ..open.clone() }.check().is_ok());
+        let half = Config { tls_cert: Some("c".into()), ..Config::default() };
+        assert!(half.check().unwrap_err().to_string().contains("go together"));
+        assert!(Config { listen: Some("nope".into()), ..Config::default() }.check().is_err());
+        assert!(Config::default().with_flags(&args(&["--rate-limit", "fast"])).is_err());
+        assert!(Config { rate_limit: Some(0.0), ..Config::default() }.check().is_err());
+    }
+}
