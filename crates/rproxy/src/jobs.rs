@@ -180,6 +180,11 @@ impl Jobs {
         Ok(json!({ "executeId": self.execute_id, "jobids": ids, "finishedIds": finished, "runningIds": running }))
     }
 
+    /// Whether `user` may see job `id` (its own, or any for admins).
+    pub async fn visible(&self, user: &User, id: i64) -> bool {
+        self.find(user, id).await.is_ok()
+    }
+
     /// rcd's id for stopping rproxy job `id`.
     pub async fn rcd_id(&self, user: &User, id: i64) -> Result<i64, JobError> {
         let row = self.find(user, id).await?;

@@ -78,6 +78,10 @@ pub enum Denied {
     Inline { key: String, value: String },
     #[error("remote {remote:?} (parameter {key}) is not among this user's remotes")]
     Remote { key: String, remote: String },
+    #[error("_config key {key:?} is not allowed for the {role} role (it could run commands or read secrets)")]
+    Config { key: String, role: &'static str },
+    #[error("{path} inside job/batch is not supported through rproxy (its job ids are rproxy's): call it directly")]
+    JobInBatch { path: String },
 }
 
 /// Checks a call of `path` with `params` by a user with `role` limited to `remotes` (empty:
@@ -86,10 +90,63 @@ pub fn check(role: Role, remotes: &[String], path: &str, params: &Map<String, Va
     if !may_call(role, path) {
         return Err(Denied::Path { path: path.to_owned(), role: role.as_str() });
     }
+    if path == "job/batch" {
+        check_batch_inputs(role, params)?;
+    }
     if role == Role::Admin {
         return Ok(());
     }
+    check_config_keys(role, &Value::Object(params.clone()))?;
     check_fs_values(&Value::Object(params.clone()), remotes)
+}
+
+/// Every input of a `job/batch` (and of batches inside it) is a call the role may make, and
+/// none is a `job/*` call (its ids would be rcd's, not rproxy's).
+fn check_batch_inputs(role: Role, params: &Map<String, Value>) -> Result<(), Denied> {
+    let Some(inputs) = params.get("inputs").and_then(Value::as_array) else { return Ok(()) };
+    for input in inputs.iter().filter_map(Value::as_object) {
+        let path = input.get("_path").and_then(Value::as_str).unwrap_or("");
+        if path.starts_with("job/") && path != "job/batch" {
+            return Err(Denied::JobInBatch { path: path.to_owned() });
+        }
+        if !may_call(role, path) {
+            return Err(Denied::Path { path: path.to_owned(), role: role.as_str() });
+        }
+        if path == "job/batch" {
+            check_batch_inputs(role, input)?;
+        }
+    }
+    Ok(())
+}
+
+/// `_config` (rclone's per-call global options) at any depth: keys that name commands or
+/// passwords (`PasswordCommand`, ...) are admin-only.
+fn check_config_keys(role: Role, v: &Value) -> Result<(), Denied> {
+    match v {
+        Value::Object(map) => {
+            for (k, val) in map {
+                if k == "_config" {
+                    let keys: Vec<&String> = match val {
+                        Value::Object(c) => c.keys().collect(),
+                        _ => vec![],
+                    };
+                    // a string `_config` is JSON too (form and query parameters)
+                    let parsed: Option<Map<String, Value>> = val.as_str().and_then(|s| serde_json::from_str(s).ok());
+                    let more: Vec<String> = parsed.map(|m| m.keys().cloned().collect()).unwrap_or_default();
+                    for key in keys.into_iter().cloned().chain(more) {
+                        let lower = key.to_ascii_lowercase();
+                        if ["command", "password", "pass", "cmd", "exec"].iter().any(|w| lower.contains(w)) {
+                            return Err(Denied::Config { key, role: role.as_str() });
+                        }
+                    }
+                }
+                check_config_keys(role, val)?;
+            }
+            Ok(())
+        }
+        Value::Array(items) => items.iter().try_for_each(|i| check_config_keys(role, i)),
+        _ => Ok(()),
+    }
 }
 
 /// Every fs-like key (`fs`, or ending in `Fs`) at any depth.
@@ -165,6 +222,25 @@ mod tests {
         assert!(matches!(check(Role::Operator, &[], "job/batch", &nested), Err(Denied::Inline { .. })));
         let dst = params(json!({ "srcFs": "ok:", "dstFs": ":local:/tmp" }));
         assert!(check(Role::Operator, &[], "sync/copy", &dst).is_err());
+    }
+
+    #[test]
+    fn batch_inputs_and_config_keys() {
+        let sneaky = params(json!({ "inputs": [ { "_path": "rc/noop" }, { "_path": "core/command", "command": "ls" } ] }));
+        assert!(matches!(check(Role::Operator, &[], "job/batch", &sneaky), Err(Denied::Path { ref path, .. }) if path == "core/command"));
+        let nested = params(json!({ "inputs": [ { "_path": "job/batch", "inputs": [ { "_path": "config/dump" } ] } ] }));
+        assert!(check(Role::Operator, &[], "job/batch", &nested).is_err());
+        let job = params(json!({ "inputs": [ { "_path": "job/stop", "jobid": 1 } ] }));
+        assert!(matches!(check(Role::Admin, &[], "job/batch", &job), Err(Denied::JobInBatch { .. })));
+        let fine = params(json!({ "inputs": [ { "_path": "operations/mkdir", "fs": "a:", "remote": "x" } ] }));
+        assert!(check(Role::Operator, &[], "job/batch", &fine).is_ok());
+        for cfg in [json!({ "PasswordCommand": ["sh", "-c", "id"] }), json!("{\"PasswordCommand\": \"id\"}")] {
+            let p = params(json!({ "srcFs": "a:", "dstFs": "b:", "_config": cfg }));
+            assert!(matches!(check(Role::Operator, &[], "sync/copy", &p), Err(Denied::Config { .. })), "{p:?}");
+            assert!(check(Role::Admin, &[], "sync/copy", &p).is_ok());
+        }
+        let ok = params(json!({ "srcFs": "a:", "dstFs": "b:", "_config": { "DryRun": true, "Transfers": 8 } }));
+        assert!(check(Role::Operator, &[], "sync/copy", &ok).is_ok());
     }
 
     #[test]

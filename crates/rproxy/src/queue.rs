@@ -311,26 +311,50 @@ impl Queue {
         Some(v.get("item").is_some_and(|i| !i.is_null()))
     }
 
-    /// One queued call sent to rcd as it came (without `_async`): its own answer.
+    /// One queued call sent to rcd as it came (without `_async`): its own answer. When rcd
+    /// dies during the call (the supervisor restarts it), the call is sent again to the new
+    /// one, up to `RCD_ATTEMPTS` times; a move the dead rcd had finished is not redone.
     async fn call_rcd(&self, kind: &str, input: &str) -> Outcome {
+        const RCD_ATTEMPTS: u32 = 5;
         let mut params: Map<String, Value> = serde_json::from_str(input).unwrap_or_default();
         params.remove("_async");
         let path = if kind == "move" { "operations/movefile" } else { "operations/copyfile" };
-        let rc = match self.inner.rcd.client() {
-            Ok(rc) => rc,
-            Err(_) => self.inner.rcd.wait_ready(Duration::from_secs(30)).await.map_err(|e| Failed::new(e.to_string()))?,
-        };
-        match rc.call_raw(path, serde_json::to_vec(&params).unwrap_or_default()).await {
-            Ok(reply) if reply.status == 200 => Ok(()),
-            Ok(reply) => Err(Failed {
-                status: reply.status,
-                error: serde_json::from_slice::<Value>(&reply.body)
-                    .ok()
-                    .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_owned))
-                    .unwrap_or_else(|| String::from_utf8_lossy(&reply.body).into_owned()),
-            }),
-            Err(e) => Err(Failed::new(e.to_string())),
+        let mut last = String::new();
+        for attempt in 0..RCD_ATTEMPTS {
+            if attempt > 0 && kind == "move" {
+                if let Some(req) = eligible(path, &params) {
+                    if self.exists(&req.src_root, &req.item).await == Some(false) && self.exists(&req.dst_root, &req.item).await == Some(true) {
+                        return Ok(());
+                    }
+                }
+            }
+            let rc = match self.inner.rcd.client() {
+                Ok(rc) => rc,
+                Err(_) => match self.inner.rcd.wait_ready(Duration::from_secs(60)).await {
+                    Ok(rc) => rc,
+                    Err(e) => return Err(Failed::new(e.to_string())),
+                },
+            };
+            match rc.call_raw(path, serde_json::to_vec(&params).unwrap_or_default()).await {
+                Ok(reply) if reply.status == 200 => return Ok(()),
+                Ok(reply) => {
+                    return Err(Failed {
+                        status: reply.status,
+                        error: serde_json::from_slice::<Value>(&reply.body)
+                            .ok()
+                            .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_owned))
+                            .unwrap_or_else(|| String::from_utf8_lossy(&reply.body).into_owned()),
+                    })
+                }
+                // rcd went away mid-call: wait for the next one
+                Err(e) => {
+                    warn!(attempt, error = %e, "rcd did not answer a queued call; sending it again");
+                    last = e.to_string();
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
         }
+        Err(Failed::new(format!("rclone did not answer after {RCD_ATTEMPTS} attempts: {last}")))
     }
 
     /// Takes the oldest waiting call and every waiting call with the same roots (up to

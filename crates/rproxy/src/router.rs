@@ -257,6 +257,17 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
                 Err(e) => rc_error(&path, Some(&params.values), StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
             }
         }
+        ("job/stopgroup", _) if user.role != policy::Role::Admin => {
+            // a group is a job's (`job/<rproxy id>`): only its owner stops it
+            let group = params.values.get("group").and_then(Value::as_str).unwrap_or("");
+            let own = match group.strip_prefix("job/").and_then(|id| id.parse().ok()) {
+                Some(id) => st.jobs.visible(user, id).await,
+                None => false,
+            };
+            if !own {
+                return rc_error(&path, Some(&params.values), StatusCode::FORBIDDEN, &format!("group {group:?} is not one of this user's jobs"));
+            }
+        }
         ("job/stop", Some(id)) => match st.jobs.rcd_id(user, id).await {
             Ok(rcd_id) => {
                 params.values.insert("jobid".into(), json!(rcd_id));

@@ -245,19 +245,24 @@ async fn job_ids_are_rproxys_and_survive_restarts() {
     assert_eq!((done["finished"].as_bool(), done["success"].as_bool(), done["id"].as_i64()), (Some(true), Some(true), Some(first_id)), "{done}");
     assert_eq!(done["group"], format!("job/{first_id}"), "the stats group carries rproxy's id");
     let execute_id = done["executeId"].as_str().unwrap().to_owned();
-    // a long job: a copy under a low bandwidth limit
-    std::fs::write(p.dir.path().join("data/big.bin"), vec![7u8; 4 << 20]).unwrap();
+    // a long job: a copy under a low bandwidth limit; and a queued per-file copy, as long
+    std::fs::create_dir_all(p.dir.path().join("data/big")).unwrap();
+    std::fs::write(p.dir.path().join("data/big/big.bin"), vec![7u8; 4 << 20]).unwrap();
+    std::fs::write(p.dir.path().join("data/queued.bin"), vec![9u8; 4 << 20]).unwrap();
     json_out(&p.rc("admin", &["core/bwlimit", "rate=100k"]).await);
-    let long = json_out(&p.rc("oper", &["operations/copyfile", "srcFs=local:", "srcRemote=big.bin", "dstFs=other:", "dstRemote=big.bin", "_async=true"]).await);
+    let long = json_out(&p.rc("oper", &["sync/copy", "srcFs=local:big", "dstFs=other:big", "_async=true"]).await);
     let long_id = long["jobid"].as_i64().unwrap();
     assert!(long_id > first_id);
+    let queued = json_out(&p.rc("oper", &["operations/copyfile", "srcFs=local:", "srcRemote=queued.bin", "dstFs=other:", "dstRemote=queued.bin", "_async=true"]).await);
+    let queued_id = queued["jobid"].as_i64().unwrap();
     assert_eq!(json_out(&status(long_id, "oper").await)["finished"], false);
     // another user does not see it; an unknown id answers like rcd
     let hidden = status(long_id, "view").await;
     assert!(!hidden.status.success() && message(&hidden).contains("job not found"), "{}", message(&hidden));
     let listed = json_out(&p.rc("oper", &["job/list"]).await);
-    assert_eq!(listed["jobids"], serde_json::json!([first_id, long_id]), "{listed}");
+    assert_eq!(listed["jobids"], serde_json::json!([first_id, long_id, queued_id]), "{listed}");
     assert_eq!(listed["executeId"], execute_id.as_str());
+    tokio::time::sleep(Duration::from_millis(500)).await;
 
     // rcd dies: the supervisor starts a new one, whose ids start at 1 again
     let pid = match p.engine.supervisor.state() {
@@ -272,6 +277,18 @@ async fn job_ids_are_rproxys_and_survive_restarts() {
     assert!(lost["error"].as_str().unwrap().contains("restarted"), "{lost}");
     let kept = json_out(&status(first_id, "oper").await);
     assert_eq!(kept["success"], true, "a finished job is answered from rproxy's database: {kept}");
+    // the queued copy is sent again to the new rcd and ends well
+    let mut q = Value::Null;
+    for _ in 0..300 {
+        q = json_out(&status(queued_id, "oper").await);
+        if q["finished"] == true {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!((q["finished"].as_bool(), q["success"].as_bool()), (Some(true), Some(true)), "{q}");
+    let copied = json_out(&p.rc("view", &["operations/stat", "fs=other:", "remote=queued.bin"]).await);
+    assert_eq!(copied["item"]["Size"], 4 << 20, "{copied}");
     // a new job after the restart gets a new rproxy id, not rcd's fresh "1"
     let next = json_out(&p.rc("oper", &["rc/noop", "_async=true"]).await)["jobid"].as_i64().unwrap();
     assert!(next > long_id, "{next}");
