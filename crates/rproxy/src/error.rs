@@ -12,7 +12,8 @@ use serde_json::{json, Map, Value};
 pub fn rc_error(path: &str, input: Option<&Map<String, Value>>, status: StatusCode, error: &str) -> Response {
     let body = json!({
         "error": error,
-        "input": input.map(|m| Value::Object(m.clone())).unwrap_or(Value::Null),
+        // rcd echoes what it parsed: nothing is `{}`
+        "input": Value::Object(input.cloned().unwrap_or_default()),
         "path": path,
         "status": status.as_u16(),
     });

@@ -53,7 +53,7 @@ pub fn merge(query: Option<&str>, content_type: Option<&str>, body: &[u8], prefe
             Ok(other) => {
                 return Err(ParamsError::Json(format!("json: cannot unmarshal {} into Go value of type rc.Params", go_kind(&other))))
             }
-            Err(e) => return Err(ParamsError::Json(e.to_string())),
+            Err(e) => return Err(ParamsError::Json(go_json_error(&e, body))),
         }
     }
     let prefer_async = prefer.is_some_and(|p| p.split(',').any(|x| x.trim().eq_ignore_ascii_case("respond-async")));
@@ -61,6 +61,23 @@ pub fn merge(query: Option<&str>, content_type: Option<&str>, body: &[u8], prefe
         values.insert("_async".into(), Value::Bool(true));
     }
     Ok(Params { values, prefer_async })
+}
+
+/// serde's parse error in the words of Go's decoder, which rcd reports: a truncated body is
+/// "unexpected EOF", a stray character "invalid character 'x' looking for beginning of value".
+fn go_json_error(e: &serde_json::Error, body: &[u8]) -> String {
+    if e.is_eof() {
+        return "unexpected EOF".into();
+    }
+    let msg = e.to_string();
+    if msg.starts_with("expected value") {
+        // serde's column is 1-based and counts characters on the line
+        let line = String::from_utf8_lossy(body).lines().nth(e.line().saturating_sub(1)).map(str::to_owned).unwrap_or_default();
+        if let Some(c) = line.chars().nth(e.column().saturating_sub(1)) {
+            return format!("invalid character '{c}' looking for beginning of value");
+        }
+    }
+    msg
 }
 
 fn go_kind(v: &Value) -> &'static str {
@@ -103,7 +120,8 @@ mod tests {
         let p = merge(Some("x=1"), Some("application/x-www-form-urlencoded"), b"x=2&f=a%20b", Some("respond-async")).unwrap();
         assert_eq!(Value::Object(p.values), json!({ "x": "2", "f": "a b", "_async": true }));
         assert!(p.prefer_async);
-        assert!(matches!(merge(None, Some("application/json"), b"{", None), Err(ParamsError::Json(_))));
+        assert_eq!(merge(None, Some("application/json"), b"{\"a\": ", None).unwrap_err().to_string(), "failed to read input JSON: unexpected EOF");
+        assert_eq!(merge(None, Some("application/json"), b"{\"a\": x}", None).unwrap_err().to_string(), "failed to read input JSON: invalid character 'x' looking for beginning of value");
         assert_eq!(merge(None, Some("application/json"), b"", None).unwrap_err().to_string(), "failed to read input JSON: EOF");
         assert!(matches!(merge(None, Some("application/json; charset=latin1"), b"{}", None), Err(ParamsError::Charset(_))));
     }

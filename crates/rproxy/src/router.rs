@@ -127,7 +127,7 @@ async fn handle_user(
     }
     if method != Method::POST {
         // rcd without --rc-serve has nothing to GET
-        return (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "404 page not found\n").into_response();
+        return (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "Not Found\n").into_response();
     }
     let params = match params::merge(uri.query(), header_str(header::CONTENT_TYPE), &body, header_str(HeaderName::from_static("prefer"))) {
         Ok(p) => p,

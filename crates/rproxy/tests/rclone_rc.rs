@@ -4,98 +4,18 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::{
-    collections::HashMap,
-    path::{Path, PathBuf},
     process::{Command, Output},
     sync::Arc,
     time::Duration,
 };
 
-use rcmd_core::{
-    engine::{Engine, EngineConfig},
-    secret::Secret,
-    sidecar::{locate_rclone, BinaryLauncher, SidecarConfig},
-    types::SidecarState,
-};
-use rproxy::{auth::Users, policy::Role, router, AppState};
+use common::{json_out, message, Proxy};
+use rcmd_core::{secret::Secret, types::SidecarState};
+use rproxy::{auth::Users, router, AppState};
 use serde_json::Value;
-
-fn rclone() -> PathBuf {
-    locate_rclone(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")).expect("no rclone in bin/: run scripts/setup.sh")
-}
-
-struct Proxy {
-    url: String,
-    tokens: HashMap<&'static str, Secret>,
-    engine: Engine,
-    dir: tempfile::TempDir,
-}
-
-impl Proxy {
-    async fn start() -> Proxy {
-        let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("data");
-        std::fs::create_dir_all(&data).unwrap();
-        std::fs::write(data.join("hello.txt"), b"hello").unwrap();
-        let conf = dir.path().join("rclone.conf");
-        std::fs::write(&conf, format!("[local]\ntype = alias\nremote = {}\n\n[other]\ntype = memory\n", data.display())).unwrap();
-        let users = Users::open(&dir.path().join("rproxy.db")).await.unwrap();
-        let mut tokens = HashMap::new();
-        for (name, role, remotes) in [
-            ("admin", Role::Admin, vec![]),
-            ("oper", Role::Operator, vec![]),
-            ("view", Role::Viewer, vec![]),
-            ("limited", Role::Operator, vec!["local".to_owned()]),
-        ] {
-            let (_, token) = users.add(name, role, &remotes).await.unwrap();
-            tokens.insert(name, token);
-        }
-        let sidecar = SidecarConfig { rclone_config: Some(conf), ..SidecarConfig::default() };
-        let engine = Engine::start(BinaryLauncher { path: rclone() }, EngineConfig::new(dir.path().join("engine"), sidecar)).await.unwrap();
-        engine.supervisor.wait_ready(Duration::from_secs(30)).await.unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/", listener.local_addr().unwrap());
-        let app = router(Arc::new(AppState::new(users, &engine).await.unwrap()));
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        Proxy { url, tokens, engine, dir }
-    }
-
-    /// `rclone rc --url <rproxy> --user <user> --pass <token> <args>`.
-    async fn rc(&self, user: &str, args: &[&str]) -> Output {
-        let pass = self.tokens.get(user).map(|t| t.expose().to_owned()).unwrap_or_else(|| "wrong".into());
-        self.rc_with(user, &pass, args).await
-    }
-
-    async fn rc_with(&self, user: &str, pass: &str, args: &[&str]) -> Output {
-        let mut cmd = Command::new(rclone());
-        cmd.args(["rc", "--config", "/dev/null", "--url", &self.url, "--user", user, "--pass", pass]).args(args);
-        tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap()
-    }
-
-    /// The same call straight to the sidecar rcd over its unix socket.
-    async fn rc_direct(&self, pass: &str, args: &[&str]) -> Output {
-        let socket = match self.engine.supervisor.state() {
-            SidecarState::Ready { endpoint, .. } => endpoint.strip_prefix("unix:").unwrap().to_owned(),
-            s => panic!("{s:?}"),
-        };
-        let mut cmd = Command::new(rclone());
-        cmd.args(["rc", "--config", "/dev/null", "--unix-socket", &socket, "--url", "http://localhost/", "--user", "rcmd", "--pass", pass])
-            .args(args);
-        tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap()
-    }
-}
-
-fn json_out(o: &Output) -> Value {
-    assert!(o.status.success(), "rclone rc failed: {}", String::from_utf8_lossy(&o.stderr));
-    serde_json::from_slice(&o.stdout).unwrap()
-}
-
-/// rclone's log prefix (date, time, level) removed: the message itself.
-fn message(o: &Output) -> String {
-    let err = String::from_utf8_lossy(&o.stderr);
-    err.lines().filter_map(|l| l.split_once(": ").map(|(_, m)| m.to_owned())).collect::<Vec<_>>().join("\n")
-}
 
 #[tokio::test]
 async fn the_rclone_rc_client_works_unchanged() {

@@ -1,0 +1,122 @@
+//! What rproxy's integration tests share: a proxy over a real supervised rcd with users of
+//! every role, and the real `rclone rc` client to drive it.
+
+#![allow(clippy::unwrap_used, dead_code)]
+
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+    process::{Command, Output},
+    sync::Arc,
+    time::Duration,
+};
+
+use rcmd_core::{
+    engine::{Engine, EngineConfig},
+    secret::Secret,
+    sidecar::{locate_rclone, BinaryLauncher, SidecarConfig},
+    types::SidecarState,
+};
+use rproxy::{auth::Users, policy::Role, router, AppState};
+use serde_json::Value;
+
+pub fn rclone() -> PathBuf {
+    locate_rclone(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")).expect("no rclone in bin/: run scripts/setup.sh")
+}
+
+pub struct Proxy {
+    pub url: String,
+    pub tokens: HashMap<&'static str, Secret>,
+    pub engine: Engine,
+    pub dir: tempfile::TempDir,
+}
+
+impl Proxy {
+    pub async fn start() -> Proxy {
+        Proxy::start_with(false).await
+    }
+
+    /// With `tcp`, rcd listens on a loopback port (so a test can also call it directly).
+    pub async fn start_with(tcp: bool) -> Proxy {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir_all(&data).unwrap();
+        std::fs::write(data.join("hello.txt"), b"hello").unwrap();
+        let conf = dir.path().join("rclone.conf");
+        std::fs::write(&conf, format!("[local]\ntype = alias\nremote = {}\n\n[other]\ntype = memory\n", data.display())).unwrap();
+        let users = Users::open(&dir.path().join("rproxy.db")).await.unwrap();
+        let mut tokens = HashMap::new();
+        for (name, role, remotes) in [
+            ("admin", Role::Admin, vec![]),
+            ("oper", Role::Operator, vec![]),
+            ("view", Role::Viewer, vec![]),
+            ("limited", Role::Operator, vec!["local".to_owned()]),
+        ] {
+            let (_, token) = users.add(name, role, &remotes).await.unwrap();
+            tokens.insert(name, token);
+        }
+        let sidecar = SidecarConfig { rclone_config: Some(conf), listen_tcp: tcp, ..SidecarConfig::default() };
+        let engine = Engine::start(BinaryLauncher { path: rclone() }, EngineConfig::new(dir.path().join("engine"), sidecar)).await.unwrap();
+        engine.supervisor.wait_ready(Duration::from_secs(30)).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let app = router(Arc::new(AppState::new(users, &engine).await.unwrap()));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Proxy { url, tokens, engine, dir }
+    }
+
+    /// `rclone rc --url <rproxy> --user <user> --pass <token> <args>`.
+    pub async fn rc(&self, user: &str, args: &[&str]) -> Output {
+        let pass = self.tokens.get(user).map(|t| t.expose().to_owned()).unwrap_or_else(|| "wrong".into());
+        self.rc_with(user, &pass, args).await
+    }
+
+    pub async fn rc_with(&self, user: &str, pass: &str, args: &[&str]) -> Output {
+        let mut cmd = Command::new(rclone());
+        cmd.args(["rc", "--config", "/dev/null", "--url", &self.url, "--user", user, "--pass", pass]).args(args);
+        tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap()
+    }
+
+    /// rcd's per-launch password (read from its environment).
+    pub fn rcd_pass(&self) -> String {
+        let pid = match self.engine.supervisor.state() {
+            SidecarState::Ready { pid, .. } => pid,
+            s => panic!("{s:?}"),
+        };
+        let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
+        let v = env.split(|b| *b == 0).find_map(|kv| kv.strip_prefix(b"RCLONE_RC_PASS=")).unwrap();
+        String::from_utf8_lossy(v).into_owned()
+    }
+
+    /// rcd's own URL when it listens on TCP ([`Proxy::start_with`]).
+    pub fn rcd_url(&self) -> String {
+        match self.engine.supervisor.state() {
+            SidecarState::Ready { port, .. } if port != 0 => format!("http://127.0.0.1:{port}/"),
+            s => panic!("rcd is not on TCP: {s:?}"),
+        }
+    }
+
+    /// The same call straight to the sidecar rcd over its unix socket.
+    pub async fn rc_direct(&self, pass: &str, args: &[&str]) -> Output {
+        let socket = match self.engine.supervisor.state() {
+            SidecarState::Ready { endpoint, .. } => endpoint.strip_prefix("unix:").unwrap().to_owned(),
+            s => panic!("{s:?}"),
+        };
+        let mut cmd = Command::new(rclone());
+        cmd.args(["rc", "--config", "/dev/null", "--unix-socket", &socket, "--url", "http://localhost/", "--user", "rcmd", "--pass", pass])
+            .args(args);
+        tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap()
+    }
+}
+
+pub fn json_out(o: &Output) -> Value {
+    assert!(o.status.success(), "rclone rc failed: {}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+/// rclone's log prefix (date, time, level) removed: the message itself.
+pub fn message(o: &Output) -> String {
+    let err = String::from_utf8_lossy(&o.stderr);
+    err.lines().filter_map(|l| l.split_once(": ").map(|(_, m)| m.to_owned())).collect::<Vec<_>>().join("\n")
+}
+
