@@ -99,6 +99,8 @@ pub struct Users {
     cache: Verified,
     /// Verified against when the user does not exist, so that costs as much as a wrong token.
     dummy: Arc<String>,
+    /// argon2 verifications run (every refusal runs exactly one).
+    checks: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Users {
@@ -118,7 +120,7 @@ impl Users {
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         let dummy = hash(&Secret::random())?;
-        Ok(Users { pool, cache: Arc::default(), dummy: Arc::new(dummy) })
+        Ok(Users { pool, cache: Arc::default(), dummy: Arc::new(dummy), checks: Arc::default() })
     }
 
     /// Empties the verification cache whenever another process (`rproxy token revoke`,
@@ -146,6 +148,11 @@ impl Users {
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         });
+    }
+
+    /// argon2 verifications run so far (tests: a refusal costs one, whatever its cause).
+    pub fn hash_checks(&self) -> u64 {
+        self.checks.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The database (the job store shares it).
@@ -261,6 +268,7 @@ impl Users {
             None => None,
         };
         let stored: String = row.as_ref().map(|r| r.get(4)).unwrap_or_else(|| self.dummy.as_ref().clone());
+        self.checks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let ok = tokio::task::spawn_blocking(move || verify_hash(&stored, &secret)).await.unwrap_or(false);
         let user = row.as_ref().map(user_of).filter(|_| ok)?;
         if let Ok(mut cache) = self.cache.lock() {

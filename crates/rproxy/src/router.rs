@@ -72,7 +72,9 @@ async fn handle(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let path = uri.path().trim_start_matches('/').to_owned();
+    // the path as rcd matches it: percent-decoded, leading slashes dropped (`core%2Fcommand`
+    // is `core/command` to rcd, so it must be to the policy too)
+    let path = percent_encoding::percent_decode_str(uri.path()).decode_utf8_lossy().trim_start_matches('/').to_owned();
     let header_str = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
     // authentication first, for every method and path, like rcd with --rc-user
     let creds = header_str(header::AUTHORIZATION).and_then(parse_authorization);

@@ -122,12 +122,13 @@ impl RcClient {
         timeout: Option<Duration>,
     ) -> Result<RawReply, RcError> {
         let transport = |source| RcError::Transport { path: path.to_owned(), source };
-        let url = self.base.join(path.trim_start_matches('/')).map_err(|_| RcError::Unexpected {
-            path: path.to_owned(),
-            status: 0,
-            snippet: "invalid RC path".to_owned(),
-            retry_after: None,
-        })?;
+        // segment by segment, so that '?', '#' and '%' in a path stay part of it (rcd decodes
+        // the path before matching it): a path is never split into a different path and query
+        let mut url = self.base.clone();
+        url.path_segments_mut()
+            .map_err(|_| RcError::Unexpected { path: path.to_owned(), status: 0, snippet: "invalid RC base URL".to_owned(), retry_after: None })?
+            .pop_if_empty()
+            .extend(path.trim_start_matches('/').split('/'));
         let mut req = self
             .http
             .post(url)
