@@ -4,6 +4,11 @@
 //! no duplicate. A broadcast only wakes streams; they always re-read the table. Transient
 //! frames (queue progress, at most 1 Hz per batch) are not stored and carry no id: a client
 //! that reconnects does not get them again, and they never move its cursor.
+//!
+//! Retention: events older than [`RETENTION`] are deleted (hourly). A client whose
+//! `Last-Event-ID` is older than what was deleted cannot be given what it missed: it gets a
+//! `reset` frame carrying a snapshot of the present (its unfinished jobs, the queue, rcd's
+//! state) with the newest id, and the stream goes on from there.
 
 use std::{convert::Infallible, time::Duration};
 
@@ -12,11 +17,15 @@ use axum::{
     http::{header, HeaderValue, StatusCode},
     response::Response,
 };
+use futures_util::StreamExt;
 use serde_json::Value;
 use sqlx::{Row, SqlitePool};
 use tokio::sync::broadcast;
 
 use crate::{auth::User, policy::Role};
+
+/// Events are kept this long.
+pub const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// A keep-alive comment this often on an idle stream.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
@@ -35,6 +44,10 @@ struct Transient {
     kind: &'static str,
     user_id: Option<i64>,
     data: Value,
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 impl Events {
@@ -69,6 +82,34 @@ impl Events {
             .await
     }
 
+    /// Deletes events older than `older_than`; remembers the highest id deleted, so a client
+    /// asking for events after an older id is told they are gone. Returns how many went.
+    pub async fn prune(&self, older_than: Duration) -> Result<u64, sqlx::Error> {
+        let cutoff = now_ms() - older_than.as_millis() as i64;
+        let mut tx = self.pool.begin().await?;
+        let last: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM events WHERE at < ?").bind(cutoff).fetch_one(&mut *tx).await?;
+        let Some(last) = last else { return Ok(0) };
+        let n = sqlx::query("DELETE FROM events WHERE id <= ?").bind(last).execute(&mut *tx).await?.rows_affected();
+        sqlx::query("INSERT INTO meta (key, value) VALUES ('events_pruned_through', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(last.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Whether events after `last_id` were deleted by retention (the client missed some that
+    /// cannot be replayed); then the newest id, to continue from after a snapshot.
+    pub async fn gone_after(&self, last_id: i64) -> Result<Option<i64>, sqlx::Error> {
+        let pruned: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'events_pruned_through'").fetch_optional(&self.pool).await?;
+        let pruned: i64 = pruned.and_then(|v| v.parse().ok()).unwrap_or(0);
+        if last_id >= pruned {
+            return Ok(None);
+        }
+        let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM events").fetch_one(&self.pool).await?;
+        Ok(Some(newest.unwrap_or(pruned)))
+    }
+
     /// Wakes the streams to read new rows.
     pub fn notify(&self) {
         let _ = self.wake.send(None);
@@ -86,10 +127,13 @@ impl Events {
         Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
     }
 
-    /// The SSE response for `user`, starting after `last_id`.
-    pub fn stream(&self, user: User, last_id: i64) -> Response {
+    /// The SSE response for `user`, starting after `last_id`; with `reset`, the stream opens
+    /// with a `reset` frame (id `reset.0`, data `reset.1`) and goes on after that id.
+    pub fn stream(&self, user: User, last_id: i64, reset: Option<(i64, Value)>) -> Response {
         let events = self.clone();
         let wake = self.wake.subscribe();
+        let first = reset.as_ref().map(|(id, data)| Bytes::from(format!("id: {id}\nevent: reset\ndata: {data}\n\n")));
+        let last_id = reset.map(|(id, _)| id).unwrap_or(last_id);
         let state = (events, user, last_id, wake);
         let stream = futures_util::stream::unfold(state, |(events, user, mut cursor, mut wake)| async move {
             loop {
@@ -119,6 +163,7 @@ impl Events {
                 }
             }
         });
+        let stream = futures_util::stream::iter(first.map(Ok::<_, Infallible>)).chain(stream);
         let mut resp = Response::new(Body::from_stream(stream));
         *resp.status_mut() = StatusCode::OK;
         let h = resp.headers_mut();

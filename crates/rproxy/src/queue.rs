@@ -246,7 +246,16 @@ impl Queue {
 
     /// Items still waiting or running (for the queue's own status).
     pub async fn pending(&self) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM queue WHERE state IN ('queued', 'running')").fetch_one(&self.inner.pool).await
+        self.pending_of(None).await
+    }
+
+    /// Items of user `user_id` (everyone's: `None`) still waiting or running.
+    pub async fn pending_of(&self, user_id: Option<i64>) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM queue WHERE state IN ('queued', 'running') AND (? IS NULL OR user_id = ?)")
+            .bind(user_id)
+            .bind(user_id)
+            .fetch_one(&self.inner.pool)
+            .await
     }
 
     /// Groups waiting calls: small groups run as direct calls, bigger ones as engine batches

@@ -123,9 +123,20 @@ async fn handle_user(
     if method == Method::GET && path == "rproxy/events" {
         let last = header_str(HeaderName::from_static("last-event-id"))
             .or_else(|| uri.query().and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("since="))))
-            .and_then(|v| v.trim().parse::<i64>().ok())
-            .unwrap_or(0);
-        return st.events.stream(user.clone(), last);
+            .and_then(|v| v.trim().parse::<i64>().ok());
+        // a client that names where it stopped is told when that is past retention; a new
+        // client just gets what is kept
+        let gone = match last {
+            Some(id) => st.events.gone_after(id).await,
+            None => Ok(None),
+        };
+        let last = last.unwrap_or(0);
+        let reset = match gone {
+            Ok(Some(newest)) => Some((newest, snapshot(st, user, last).await)),
+            Ok(None) => None,
+            Err(e) => return rc_error(&path, None, StatusCode::INTERNAL_SERVER_ERROR, &format!("cannot read events: {e}")),
+        };
+        return st.events.stream(user.clone(), last, reset);
     }
     if method != Method::POST {
         // rcd without --rc-serve has nothing to GET
@@ -211,6 +222,26 @@ async fn admin_call(st: &AppState, path: &str, p: &serde_json::Map<String, Value
         },
         _ => rc_error(path, Some(p), StatusCode::NOT_FOUND, &format!("couldn't find method {path:?}")),
     }
+}
+
+/// The `reset` frame's data: why, and the present as `user` may see it (its unfinished jobs,
+/// the queue's pending calls, rcd's state).
+async fn snapshot(st: &AppState, user: &User, last: i64) -> Value {
+    let jobs = st.jobs.list(user).await.ok();
+    let rcd = match st.rcd.state() {
+        rcmd_core::types::SidecarState::Ready { .. } => "up",
+        rcmd_core::types::SidecarState::Failed { .. } => "failed",
+        rcmd_core::types::SidecarState::Stopped => "stopped",
+        _ => "starting",
+    };
+    json!({
+        "reason": format!("events after {last} are past the retention of {} days", crate::events::RETENTION.as_secs() / 86400),
+        "snapshot": {
+            "runningIds": jobs.as_ref().and_then(|j| j.get("runningIds").cloned()).unwrap_or(json!([])),
+            "queuePending": st.queue.pending_of((user.role != policy::Role::Admin).then_some(user.id)).await.unwrap_or(0),
+            "rcd": rcd,
+        },
+    })
 }
 
 /// The remote a call named, carried to the audit entry.

@@ -34,6 +34,17 @@ pub fn start(jobs: Jobs, events: Events, rcd: Supervisor, bus: EventBus) {
             }
         }
     });
+    let pruner = events.clone();
+    tokio::spawn(async move {
+        loop {
+            match pruner.prune(crate::events::RETENTION).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(events = n, "old events deleted"),
+                Err(e) => tracing::warn!(error = %e, "cannot delete old events"),
+            }
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
+    });
     let (ev, sup) = (events.clone(), rcd.clone());
     tokio::spawn(async move {
         let mut state = sup.watch();

@@ -355,6 +355,25 @@ async fn events_resume_with_last_event_id_without_gaps_or_duplicates() {
     if let Ok(Ok(Some(chunk))) = more {
         assert!(!String::from_utf8_lossy(&chunk).contains("job_"), "a viewer saw another user's job");
     }
+
+    // retention deleted what a client missed: it gets a reset frame with a snapshot and the
+    // newest id, then the stream goes on; resuming from that id needs no reset
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", p.dir.path().join("rproxy.db").display())).await.unwrap();
+    let pruned = rproxy::events::Events::new(pool).prune(Duration::ZERO).await.unwrap();
+    assert!(pruned >= 7, "{pruned}");
+    let mut stale = open("oper", Some(last)).await.unwrap();
+    let frames = sse_frames(&mut stale, 1).await;
+    assert_eq!(frames[0].1, "reset", "{frames:?}");
+    assert!(frames[0].2["snapshot"]["runningIds"].is_array() && frames[0].2["snapshot"]["rcd"] == "up", "{frames:?}");
+    let reset_id = frames[0].0;
+    assert!(reset_id > last);
+    let d = job(5).await;
+    let frames = sse_frames(&mut stale, 2).await;
+    assert!(frames.iter().all(|f| f.0 > reset_id && f.2["id"] == d), "{frames:?}");
+    drop(stale);
+    let mut current = open("oper", Some(reset_id)).await.unwrap();
+    let frames = sse_frames(&mut current, 1).await;
+    assert_ne!(frames[0].1, "reset", "{frames:?}");
     p.engine.shutdown().await;
 }
 
