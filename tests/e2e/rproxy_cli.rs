@@ -376,6 +376,8 @@ fn rproxy_reads_rproxy_toml_and_an_encrypted_rclone_conf() -> Result<()> {
     ensure!(status.success(), "{status:?}");
     let logged = std::fs::read_to_string(&log)?;
     ensure!(!logged.contains(password) && !logged.contains(&token), "a secret is in rproxy's log");
+    // requests are traced with their headers at debug level, the credentials marked sensitive
+    ensure!(logged.contains("\"authorization\": Sensitive"), "no traced request with a redacted Authorization header in the log");
     // a typo in the file is refused, naming the key
     std::fs::write(&toml, "lisen = \"127.0.0.1:1\"\n")?;
     let bad = Command::new(rproxy()?).args(["serve", "--config", toml.to_str().unwrap()]).output()?;

@@ -60,9 +60,15 @@ impl AppState {
     }
 }
 
-/// The router: one handler for every path.
+/// The router: one handler for every path. Requests are traced (at debug level) with the
+/// `Authorization` header marked sensitive, so a token never reaches a log.
 pub fn router(state: Arc<AppState>) -> Router {
-    Router::new().fallback(handle).layer(DefaultBodyLimit::max(MAX_BODY)).with_state(state)
+    Router::new()
+        .fallback(handle)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(tower_http::trace::DefaultMakeSpan::new().include_headers(true)))
+        .layer(tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE]))
+        .with_state(state)
 }
 
 async fn handle(
