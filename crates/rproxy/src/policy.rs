@@ -96,8 +96,8 @@ pub fn check(role: Role, remotes: &[String], path: &str, params: &Map<String, Va
     if role == Role::Admin {
         return Ok(());
     }
-    check_config_keys(role, &Value::Object(params.clone()))?;
-    check_fs_values(&Value::Object(params.clone()), remotes)
+    params.iter().try_for_each(|(k, v)| check_config_entry(role, k, v))?;
+    params.iter().try_for_each(|(k, v)| check_fs_entry(k, v, remotes))
 }
 
 /// Every input of a `job/batch` (and of batches inside it) is a call the role may make, and
@@ -123,49 +123,44 @@ fn check_batch_inputs(role: Role, params: &Map<String, Value>) -> Result<(), Den
 /// passwords (`PasswordCommand`, ...) are admin-only.
 fn check_config_keys(role: Role, v: &Value) -> Result<(), Denied> {
     match v {
-        Value::Object(map) => {
-            for (k, val) in map {
-                if k == "_config" {
-                    let keys: Vec<&String> = match val {
-                        Value::Object(c) => c.keys().collect(),
-                        _ => vec![],
-                    };
-                    // a string `_config` is JSON too (form and query parameters)
-                    let parsed: Option<Map<String, Value>> = val.as_str().and_then(|s| serde_json::from_str(s).ok());
-                    let more: Vec<String> = parsed.map(|m| m.keys().cloned().collect()).unwrap_or_default();
-                    for key in keys.into_iter().cloned().chain(more) {
-                        let lower = key.to_ascii_lowercase();
-                        if ["command", "password", "pass", "cmd", "exec"].iter().any(|w| lower.contains(w)) {
-                            return Err(Denied::Config { key, role: role.as_str() });
-                        }
-                    }
-                }
-                check_config_keys(role, val)?;
-            }
-            Ok(())
-        }
+        Value::Object(map) => map.iter().try_for_each(|(k, val)| check_config_entry(role, k, val)),
         Value::Array(items) => items.iter().try_for_each(|i| check_config_keys(role, i)),
         _ => Ok(()),
     }
 }
 
+fn check_config_entry(role: Role, k: &str, val: &Value) -> Result<(), Denied> {
+    if k == "_config" {
+        let mut keys: Vec<String> = val.as_object().map(|c| c.keys().cloned().collect()).unwrap_or_default();
+        // a string `_config` is JSON too (form and query parameters)
+        let parsed: Option<Map<String, Value>> = val.as_str().and_then(|s| serde_json::from_str(s).ok());
+        keys.extend(parsed.map(|m| m.keys().cloned().collect::<Vec<_>>()).unwrap_or_default());
+        for key in keys {
+            let lower = key.to_ascii_lowercase();
+            if ["command", "password", "pass", "cmd", "exec"].iter().any(|w| lower.contains(w)) {
+                return Err(Denied::Config { key, role: role.as_str() });
+            }
+        }
+    }
+    check_config_keys(role, val)
+}
+
 /// Every fs-like key (`fs`, or ending in `Fs`) at any depth.
 fn check_fs_values(v: &Value, remotes: &[String]) -> Result<(), Denied> {
     match v {
-        Value::Object(map) => {
-            for (k, val) in map {
-                if is_fs_key(k) {
-                    if let Some(s) = val.as_str() {
-                        check_fs(k, s, remotes)?;
-                    }
-                }
-                check_fs_values(val, remotes)?;
-            }
-            Ok(())
-        }
+        Value::Object(map) => map.iter().try_for_each(|(k, val)| check_fs_entry(k, val, remotes)),
         Value::Array(items) => items.iter().try_for_each(|i| check_fs_values(i, remotes)),
         _ => Ok(()),
     }
+}
+
+fn check_fs_entry(k: &str, val: &Value, remotes: &[String]) -> Result<(), Denied> {
+    if is_fs_key(k) {
+        if let Some(s) = val.as_str() {
+            check_fs(k, s, remotes)?;
+        }
+    }
+    check_fs_values(val, remotes)
 }
 
 fn is_fs_key(k: &str) -> bool {

@@ -354,16 +354,17 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
         // a synchronous call's rcd id is gone once it answered, and is not an rproxy id
         reply.jobid = None;
     }
-    info!(user = %user.name, path, status = reply.status, "rc call");
+    tracing::debug!(user = %user.name, path, status = reply.status, "rc call");
     let mut body = reply.body;
     if path == "rc/list" && reply.status == 200 {
         body = filter_rc_list(&body, user).unwrap_or(body);
     }
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::BAD_GATEWAY);
-    let json = serde_json::from_slice::<Value>(&body).is_ok();
+    // rcd's own content type (the body is not parsed again to find it)
+    let content_type = reply.content_type.as_deref().and_then(|c| HeaderValue::from_str(c).ok()).unwrap_or(HeaderValue::from_static("application/json"));
     let mut resp = (status, body).into_response();
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(if json { "application/json" } else { "text/plain" }));
+    h.insert(header::CONTENT_TYPE, content_type);
     if let Some(id) = reply.jobid.and_then(|id| HeaderValue::from_str(&id.to_string()).ok()) {
         h.insert(HeaderName::from_static("x-rclone-jobid"), id);
     }

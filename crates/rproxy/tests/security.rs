@@ -206,7 +206,9 @@ async fn refusals_have_rcds_formats() {
     // revoked-looking token id, a malformed header, a Bearer of garbage
     let oper_token = p.tokens["oper"].expose().to_owned();
     let admin_id = p.tokens["admin"].expose().split('_').nth(1).unwrap().to_owned();
-    let attempts: Vec<(&str, Option<(String, String)>, Option<String>)> = vec![
+    // what is tried, Basic credentials, a raw Authorization header
+    type Attempt = (&'static str, Option<(String, String)>, Option<String>);
+    let attempts: Vec<Attempt> = vec![
         ("none", None, None),
         ("unknown user", Some(("nobody".into(), "rpx_1_0000".into())), None),
         ("wrong token", Some(("oper".into(), format!("rpx_{admin_id}_deadbeef"))), None),

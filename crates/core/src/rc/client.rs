@@ -38,6 +38,8 @@ pub struct RawReply {
     pub jobid: Option<i64>,
     /// `Retry-After` in seconds, when the reply had one.
     pub retry_after: Option<Duration>,
+    /// The reply's `Content-Type`.
+    pub content_type: Option<String>,
 }
 
 impl RcClient {
@@ -153,8 +155,9 @@ impl RcClient {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
+        let content_type = resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let body = resp.bytes().await.map_err(transport)?.to_vec();
-        Ok(RawReply { status, body, jobid, retry_after })
+        Ok(RawReply { status, body, jobid, retry_after, content_type })
     }
 }
 
