@@ -77,6 +77,16 @@ impl Failed {
     }
 }
 
+/// A call waiting to be written.
+struct Submission {
+    user_id: i64,
+    path: String,
+    req: Request,
+    input: String,
+    async_: bool,
+    reply: oneshot::Sender<Result<(i64, Option<i64>), String>>,
+}
+
 /// The queue. Cheap to clone.
 #[derive(Clone)]
 pub struct Queue {
@@ -92,6 +102,7 @@ struct Inner {
     events: Events,
     waiters: Mutex<HashMap<i64, Vec<oneshot::Sender<Outcome>>>>,
     wake: Notify,
+    submissions: mpsc::UnboundedSender<Submission>,
     slots: Arc<Semaphore>,
     direct: Arc<Semaphore>,
     /// The slot each running batch holds, and how often it was resumed.
@@ -157,6 +168,7 @@ impl Queue {
     /// its dispatcher and recovers what a previous run left (inside a tokio runtime).
     pub fn start(pool: SqlitePool, processor: rcmd_core::batch::Processor, rcd: Supervisor, jobs: Jobs, events: Events) -> Queue {
         let (ended_tx, ended_rx) = mpsc::unbounded_channel();
+        let (submit_tx, submit_rx) = mpsc::unbounded_channel();
         let inner = Arc::new(Inner {
             pool,
             store: processor.store.clone(),
@@ -166,6 +178,7 @@ impl Queue {
             events,
             waiters: Mutex::default(),
             wake: Notify::new(),
+            submissions: submit_tx,
             slots: Arc::new(Semaphore::new(SLOTS)),
             direct: Arc::new(Semaphore::new(DIRECT_CONCURRENCY)),
             running: Mutex::default(),
@@ -174,8 +187,9 @@ impl Queue {
         let q = Queue { inner };
         let sink = Arc::new(Sink { ended: ended_tx, queue: Arc::downgrade(&q.inner) });
         let _ = q.inner.runner.set(Runner::new(processor, sink));
-        let (a, b) = (q.clone(), q.clone());
+        let (a, b, c) = (q.clone(), q.clone(), q.clone());
         tokio::spawn(async move { a.ended_loop(ended_rx).await });
+        tokio::spawn(async move { c.submit_loop(submit_rx).await });
         tokio::spawn(async move {
             b.recover().await;
             b.dispatch_loop().await;
@@ -189,36 +203,75 @@ impl Queue {
 
     /// Records a call (committed before it returns) and wakes the dispatcher: the item's id,
     /// and for an `_async` call its new job id. The job, the item and the `job_queued` event
-    /// are one transaction.
-    pub async fn submit(&self, user_id: i64, path: &str, req: &Request, input: &Map<String, Value>, async_: bool) -> Result<(i64, Option<i64>), sqlx::Error> {
+    /// are one transaction; calls arriving together share it (group commit).
+    pub async fn submit(&self, user_id: i64, path: &str, req: &Request, input: &Map<String, Value>, async_: bool) -> Result<(i64, Option<i64>), String> {
+        let (reply, answer) = oneshot::channel();
+        let s = Submission { user_id, path: path.to_owned(), req: req.clone(), input: Value::Object(input.clone()).to_string(), async_, reply };
+        self.inner.submissions.send(s).map_err(|_| "the queue is shutting down".to_owned())?;
+        answer.await.map_err(|_| "the queue is shutting down".to_owned())?
+    }
+
+    /// Writes submissions as they come, all that are waiting in one transaction.
+    async fn submit_loop(&self, mut rx: mpsc::UnboundedReceiver<Submission>) {
+        const GROUP_COMMIT: usize = 256;
+        while let Some(first) = rx.recv().await {
+            let mut group = vec![first];
+            while group.len() < GROUP_COMMIT {
+                match rx.try_recv() {
+                    Ok(s) => group.push(s),
+                    Err(_) => break,
+                }
+            }
+            let written = self.insert_all(&group).await;
+            let any_async = group.iter().any(|s| s.async_);
+            match written {
+                Ok(ids) => {
+                    for (s, id) in group.into_iter().zip(ids) {
+                        let _ = s.reply.send(Ok(id));
+                    }
+                }
+                Err(e) => {
+                    for s in group {
+                        let _ = s.reply.send(Err(e.to_string()));
+                    }
+                }
+            }
+            self.inner.wake.notify_one();
+            if any_async {
+                self.inner.events.notify();
+            }
+        }
+    }
+
+    async fn insert_all(&self, group: &[Submission]) -> Result<Vec<(i64, Option<i64>)>, sqlx::Error> {
         let mut tx = self.inner.pool.begin().await?;
-        let job = match async_ {
-            true => Some(Jobs::create_queued(&mut tx, user_id, path).await?),
-            false => None,
-        };
-        let id = sqlx::query_scalar(
-            "INSERT INTO queue (user_id, job_id, kind, src_root, dst_root, item, input, state, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?) RETURNING id",
-        )
-        .bind(user_id)
-        .bind(job)
-        .bind(kind_text(req.kind))
-        .bind(&req.src_root)
-        .bind(&req.dst_root)
-        .bind(&req.item)
-        .bind(Value::Object(input.clone()).to_string())
-        .bind(now_ms())
-        .fetch_one(&mut *tx)
-        .await?;
-        if let Some(job) = job {
-            Events::insert(&mut tx, "job_queued", Some(user_id), &json!({ "id": job, "path": path })).await?;
+        let mut ids = Vec::with_capacity(group.len());
+        for s in group {
+            let job = match s.async_ {
+                true => Some(Jobs::create_queued(&mut tx, s.user_id, &s.path).await?),
+                false => None,
+            };
+            let id = sqlx::query_scalar(
+                "INSERT INTO queue (user_id, job_id, kind, src_root, dst_root, item, input, state, created_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?) RETURNING id",
+            )
+            .bind(s.user_id)
+            .bind(job)
+            .bind(kind_text(s.req.kind))
+            .bind(&s.req.src_root)
+            .bind(&s.req.dst_root)
+            .bind(&s.req.item)
+            .bind(&s.input)
+            .bind(now_ms())
+            .fetch_one(&mut *tx)
+            .await?;
+            if let Some(job) = job {
+                Events::insert(&mut tx, "job_queued", Some(s.user_id), &json!({ "id": job, "path": s.path })).await?;
+            }
+            ids.push((id, job));
         }
         tx.commit().await?;
-        self.inner.wake.notify_one();
-        if job.is_some() {
-            self.inner.events.notify();
-        }
-        Ok((id, job))
+        Ok(ids)
     }
 
     /// Waits for item `id` to end.
@@ -508,37 +561,52 @@ impl Queue {
     /// Records the end of item `id` once (the first caller wins), finishes its job and wakes
     /// its waiters.
     async fn finish_item(&self, id: i64, outcome: Outcome) {
-        if let Err(e) = self.record_end(id, &outcome).await {
-            return warn!(item = id, error = %e, "cannot record a queued call's end");
-        }
-        let waiters = self.inner.waiters.lock().ok().and_then(|mut w| w.remove(&id)).unwrap_or_default();
-        for w in waiters {
-            let _ = w.send(outcome.clone());
+        self.finish_items(vec![(id, outcome)]).await;
+    }
+
+    /// [`Queue::finish_item`] for many items, 500 to a transaction.
+    async fn finish_items(&self, ends: Vec<(i64, Outcome)>) {
+        for block in ends.chunks(500) {
+            if let Err(e) = self.record_ends(block).await {
+                warn!(items = block.len(), error = %e, "cannot record queued calls' ends");
+                continue;
+            }
+            let mut waiting = self.inner.waiters.lock().ok();
+            let woken: Vec<(Vec<oneshot::Sender<Outcome>>, &Outcome)> =
+                block.iter().filter_map(|(id, o)| Some((waiting.as_mut()?.remove(id)?, o))).collect();
+            drop(waiting);
+            for (senders, outcome) in woken {
+                for w in senders {
+                    let _ = w.send(outcome.clone());
+                }
+            }
         }
     }
 
-    /// The item's end, its job's final status and the job's `job_finished` event, in one
-    /// transaction: a crash leaves all three or none (then the item is still `running` and
-    /// ends again after the restart).
-    async fn record_end(&self, id: i64, outcome: &Outcome) -> Result<(), sqlx::Error> {
-        let err = outcome.as_ref().err();
+    /// Each item's end, its job's final status and the job's `job_finished` event, in one
+    /// transaction: a crash leaves all of them or none (then the items are still `running`
+    /// and end again after the restart).
+    async fn record_ends(&self, ends: &[(i64, Outcome)]) -> Result<(), sqlx::Error> {
         let mut tx = self.inner.pool.begin().await?;
-        let row = sqlx::query(
-            "UPDATE queue SET state = ?, error = ?, error_status = ?, finished_at = ? WHERE id = ? AND state = 'running' RETURNING job_id, user_id, created_at",
-        )
-        .bind(if err.is_none() { "done" } else { "failed" })
-        .bind(err.map(|f| f.error.clone()))
-        .bind(err.map(|f| i64::from(f.status)))
-        .bind(now_ms())
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(r) = row else { return Ok(()) };
-        let (job, owner, created): (Option<i64>, i64, i64) = (r.get(0), r.get(1), r.get(2));
-        if let Some(job) = job {
-            let status = crate::jobs::queued_status(job, created, Some((now_ms(), err.map(|f| f.error.clone()))), &self.inner.jobs.execute_id);
-            if Jobs::finish_queued(&mut tx, job, &status).await? {
-                Events::insert(&mut tx, "job_finished", Some(owner), &crate::watch::end_event(job, &status)).await?;
+        for (id, outcome) in ends {
+            let err = outcome.as_ref().err();
+            let row = sqlx::query(
+                "UPDATE queue SET state = ?, error = ?, error_status = ?, finished_at = ? WHERE id = ? AND state = 'running' RETURNING job_id, user_id, created_at",
+            )
+            .bind(if err.is_none() { "done" } else { "failed" })
+            .bind(err.map(|f| f.error.clone()))
+            .bind(err.map(|f| i64::from(f.status)))
+            .bind(now_ms())
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(r) = row else { continue };
+            let (job, owner, created): (Option<i64>, i64, i64) = (r.get(0), r.get(1), r.get(2));
+            if let Some(job) = job {
+                let status = crate::jobs::queued_status(job, created, Some((now_ms(), err.map(|f| f.error.clone()))), &self.inner.jobs.execute_id);
+                if Jobs::finish_queued(&mut tx, job, &status).await? {
+                    Events::insert(&mut tx, "job_finished", Some(owner), &crate::watch::end_event(job, &status)).await?;
+                }
             }
         }
         tx.commit().await?;
@@ -560,6 +628,7 @@ impl Queue {
         let Ok(rows) = sqlx::query("SELECT id, item FROM queue WHERE group_id = ? AND state = 'running'").bind(gid).fetch_all(&self.inner.pool).await else {
             return;
         };
+        let mut ends = Vec::with_capacity(rows.len());
         for r in rows {
             let (id, item): (i64, String) = (r.get(0), r.get(1));
             let outcome = match by_path.get(item.as_str()) {
@@ -573,8 +642,9 @@ impl Queue {
                     info.pause_reason.clone().unwrap_or_default()
                 ))),
             };
-            self.finish_item(id, outcome).await;
+            ends.push((id, outcome));
         }
+        self.finish_items(ends).await;
     }
 
     /// Ends reported by the runner, handled one at a time.

@@ -144,6 +144,22 @@ async fn handle_user(
         };
         return st.events.stream(user.clone(), last, reset);
     }
+    // the admin API's REST spelling: `/rproxy/admin/<verb>` is the RC-style `rproxy/<verb>`;
+    // reads also answer GET (parameters in the query)
+    if let Some(verb) = path.strip_prefix("rproxy/admin/") {
+        let read = matches!(verb, "users" | "tokens" | "audit" | "queue");
+        if method == Method::POST || (method == Method::GET && read) {
+            if user.role != policy::Role::Admin {
+                return rc_error(&path, None, StatusCode::FORBIDDEN, &format!("{path} is not allowed for the {} role", user.role.as_str()));
+            }
+            let empty = Bytes::new();
+            let body = if method == Method::GET { &empty } else { &body };
+            return match params::merge(uri.query(), header_str(header::CONTENT_TYPE), body, None) {
+                Ok(p) => admin_call(st, &format!("rproxy/{verb}"), &p.values).await,
+                Err(e) => rc_error(&path, None, StatusCode::BAD_REQUEST, &e.to_string()),
+            };
+        }
+    }
     if method != Method::POST {
         // rcd without --rc-serve has nothing to GET
         return (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "Not Found\n").into_response();
@@ -381,7 +397,7 @@ use axum::http::HeaderName;
 /// synchronous call waits for its own file, answering like rcd (`{}`, or rcd's error shape).
 async fn queued_call(st: &AppState, user: &User, path: &str, req: &queue::Request, params: params::Params) -> Response {
     let input = &params.values;
-    let failed = |e: sqlx::Error| rc_error(path, Some(input), StatusCode::INTERNAL_SERVER_ERROR, &format!("cannot queue the call: {e}"));
+    let failed = |e: String| rc_error(path, Some(input), StatusCode::INTERNAL_SERVER_ERROR, &format!("cannot queue the call: {e}"));
     let (item, job) = match st.queue.submit(user.id, path, req, input, is_async(input)).await {
         Ok(r) => r,
         Err(e) => return failed(e),

@@ -406,6 +406,12 @@ async fn users_are_managed_with_rclone_rc() {
     assert!(p.rc("carol", &["rc/noop"]).await.status.success(), "the second token does not work");
     let missing = p.rc("admin", &["rproxy/token/revoke", &format!("id={first_id}")]).await;
     assert!(!missing.status.success() && message(&missing).contains("no live token"), "{}", message(&missing));
+    // the same admin API in its REST spelling
+    let http = reqwest::Client::new();
+    let rest: Value = http.get(format!("{}rproxy/admin/tokens?user=carol", p.url)).basic_auth("admin", Some(p.tokens["admin"].expose())).send().await.unwrap().json().await.unwrap();
+    assert_eq!(rest["tokens"].as_array().map(Vec::len), Some(2), "{rest}");
+    let denied = http.get(format!("{}rproxy/admin/users", p.url)).basic_auth("oper", Some(p.tokens["oper"].expose())).send().await.unwrap();
+    assert_eq!(denied.status(), 403);
     json_out(&p.rc("admin", &["rproxy/user/remove", "name=carol"]).await);
     assert!(!p.rc("carol", &["rc/noop"]).await.status.success(), "a removed user still works");
     p.engine.shutdown().await;
