@@ -33,15 +33,15 @@ fn rproxy_serves_real_rc_clients_from_the_first_start() -> Result<()> {
     std::fs::write(&conf, format!("[files]\ntype = alias\nremote = {}\n", dir.path().join("files").display()))?;
     let data = dir.path().join("data");
     let port = free_port();
-    let mut server = Command::new(rproxy()?)
+    let mut server = Proc::new(Command::new(rproxy()?)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--rclone-config", conf.to_str().unwrap()])
         .env("RPROXY_DATA_DIR", &data)
         .env("RCMD_RCLONE", rclone())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
-        .spawn()?;
+        .spawn()?);
     // the first start prints the admin token once
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let mut lines = BufReader::new(server.child.stdout.take().unwrap()).lines();
     let first = lines.next().context("no output")??;
     ensure!(first.contains("created user admin"), "{first}");
     let token = lines.next().context("no token")??;
@@ -83,9 +83,9 @@ fn rproxy_serves_real_rc_clients_from_the_first_start() -> Result<()> {
     ensure!(tokens.contains("\trevoked\t") && tokens.contains("\tlive\tcli") && !tokens.contains(&bob2), "{tokens}");
 
     // SIGTERM: a clean stop, rclone with it
-    let children = children_named(server.id(), "rcmd-rclone");
-    signal(server.id(), "TERM");
-    let status = wait_until(Duration::from_secs(20), "rproxy to stop", || server.try_wait().ok().flatten())?;
+    let children = children_named(server.pid(), "rcmd-rclone");
+    signal(server.pid(), "TERM");
+    let status = wait_until(Duration::from_secs(20), "rproxy to stop", || server.child.try_wait().ok().flatten())?;
     ensure!(status.success(), "{status:?}");
     for pid in children {
         wait_until(Duration::from_secs(10), "rclone to stop", || (!alive(pid)).then_some(()))?;
@@ -115,15 +115,15 @@ fn rproxy_serves_https_with_a_certificate() -> Result<()> {
     std::fs::write(&cert_pem, cert.pem())?;
     std::fs::write(&key_pem, key.serialize_pem())?;
     let port = free_port();
-    let mut server = Command::new(rproxy()?)
+    let mut server = Proc::new(Command::new(rproxy()?)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .args(["--tls-cert", cert_pem.to_str().unwrap(), "--tls-key", key_pem.to_str().unwrap()])
         .env("RPROXY_DATA_DIR", dir.path().join("data"))
         .env("RCMD_RCLONE", rclone())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
-        .spawn()?;
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+        .spawn()?);
+    let mut lines = BufReader::new(server.child.stdout.take().unwrap()).lines();
     lines.next().context("no output")??;
     let token = lines.next().context("no token")??;
     let rc = |url: &str, extra: &[&str]| {
@@ -145,8 +145,8 @@ fn rproxy_serves_https_with_a_certificate() -> Result<()> {
     ensure!(!untrusted.status.success(), "a certificate from an unknown CA was accepted");
     ensure!(String::from_utf8_lossy(&untrusted.stderr).contains("certificate"), "{}", String::from_utf8_lossy(&untrusted.stderr));
     ensure!(!rc(&format!("http://127.0.0.1:{port}/"), &[]).status.success(), "plain HTTP answered on the TLS port");
-    signal(server.id(), "TERM");
-    let status = wait_until(Duration::from_secs(20), "rproxy to stop", || server.try_wait().ok().flatten())?;
+    signal(server.pid(), "TERM");
+    let status = wait_until(Duration::from_secs(20), "rproxy to stop", || server.child.try_wait().ok().flatten())?;
     ensure!(status.success(), "{status:?}");
     Ok(())
 }
@@ -230,8 +230,8 @@ fn rproxy_queue_completes_every_accepted_call_once_after_kill_9() -> Result<()> 
     std::fs::write(&conf, format!("[src]\ntype = alias\nremote = {}\n\n[dst]\ntype = alias\nremote = {}\n", src.display(), dst.display()))?;
     let data = dir.path().join("data");
     let port = free_port();
-    let mut server = start_rproxy(&data, &conf, port)?;
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let mut server = Proc::new(start_rproxy(&data, &conf, port)?);
+    let mut lines = BufReader::new(server.child.stdout.take().unwrap()).lines();
     lines.next().context("no output")??;
     let token = lines.next().context("no token")??;
     wait_until(Duration::from_secs(30), "rproxy to answer", || post(port, &token, "rc/noop", &serde_json::json!({})).ok().filter(|r| r.0 == 200))?;
@@ -265,15 +265,15 @@ fn rproxy_queue_completes_every_accepted_call_once_after_kill_9() -> Result<()> 
         })
         .collect();
     wait_until(Duration::from_secs(120), "400 calls accepted", || (accepted.lock().unwrap().len() >= 400).then_some(()))?;
-    let children = children_named(server.id(), "rcmd-rclone");
-    signal(server.id(), "KILL");
-    server.wait()?;
+    let children = children_named(server.pid(), "rcmd-rclone");
+    signal(server.pid(), "KILL");
+    server.child.wait()?;
     let at_kill = accepted.lock().unwrap().len();
     for pid in children {
         wait_until(Duration::from_secs(10), "rclone to die with rproxy", || (!alive(pid)).then_some(()))?;
     }
     std::thread::sleep(Duration::from_millis(500));
-    let mut server = start_rproxy(&data, &conf, port)?;
+    let mut server = Proc::new(start_rproxy(&data, &conf, port)?);
     for c in clients {
         c.join().map_err(|_| anyhow::anyhow!("a client panicked"))??;
     }
@@ -314,8 +314,8 @@ fn rproxy_queue_completes_every_accepted_call_once_after_kill_9() -> Result<()> 
         unanswered.len()
     );
 
-    signal(server.id(), "TERM");
-    let status = wait_until(Duration::from_secs(30), "rproxy to stop", || server.try_wait().ok().flatten())?;
+    signal(server.pid(), "TERM");
+    let status = wait_until(Duration::from_secs(30), "rproxy to stop", || server.child.try_wait().ok().flatten())?;
     ensure!(status.success(), "{status:?}");
     Ok(())
 }
@@ -351,14 +351,14 @@ fn rproxy_reads_rproxy_toml_and_an_encrypted_rclone_conf() -> Result<()> {
         ),
     )?;
     let log = dir.path().join("rproxy.log");
-    let mut server = Command::new(rproxy()?)
+    let mut server = Proc::new(Command::new(rproxy()?)
         .args(["serve", "--config", toml.to_str().unwrap()])
         .env_remove("RPROXY_DATA_DIR")
         .env("RUST_LOG", "debug")
         .stdout(Stdio::piped())
         .stderr(std::fs::File::create(&log)?)
-        .spawn()?;
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+        .spawn()?);
+    let mut lines = BufReader::new(server.child.stdout.take().unwrap()).lines();
     lines.next().context("no output")??;
     let token = lines.next().context("no token")??;
     let url = format!("http://127.0.0.1:{port}/");
@@ -371,8 +371,8 @@ fn rproxy_reads_rproxy_toml_and_an_encrypted_rclone_conf() -> Result<()> {
     })?;
     ensure!(String::from_utf8_lossy(&out.stdout).contains("secret-plan.txt"));
     ensure!(data.join("rproxy.db").is_file(), "data_dir from rproxy.toml not used");
-    signal(server.id(), "TERM");
-    let status = wait_until(Duration::from_secs(20), "rproxy to stop", || server.try_wait().ok().flatten())?;
+    signal(server.pid(), "TERM");
+    let status = wait_until(Duration::from_secs(20), "rproxy to stop", || server.child.try_wait().ok().flatten())?;
     ensure!(status.success(), "{status:?}");
     let logged = std::fs::read_to_string(&log)?;
     ensure!(!logged.contains(password) && !logged.contains(&token), "a secret is in rproxy's log");

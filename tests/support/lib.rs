@@ -83,6 +83,12 @@ pub struct Proc {
 }
 
 impl Proc {
+    /// Owns `child`: on drop it gets SIGTERM (then SIGKILL after 5 s), so a failing test
+    /// leaves nothing running.
+    pub fn new(child: Child) -> Proc {
+        Proc { child, stop_signal: "TERM" }
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }

@@ -4,7 +4,9 @@
 //! `rclone copy` of the tree (the baseline). Also synchronous calls through the queue (8
 //! clients, each waiting for its file) on a tenth of the files. Only ratios are compared.
 //!
-//!     cargo bench -p rproxy --bench queue [-- files]      (default 10000)
+//! Each way runs `rounds` times, alternating; medians are compared.
+//!
+//!     cargo bench -p rproxy --bench queue [-- files [rounds]]      (default 10000 3)
 
 // A benchmark program: its report on stdout is its output.
 #![allow(clippy::print_stdout)]
@@ -26,9 +28,11 @@ use serde_json::json;
 const CLIENTS: usize = 8;
 
 fn main() {
-    let files: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(10_000);
+    let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let files = args.first().copied().unwrap_or(10_000);
+    let rounds = args.get(1).copied().unwrap_or(3).max(1);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
-    rt.block_on(run(files));
+    rt.block_on(run(files, rounds));
 }
 
 /// The relative path of file `i`: 100 files per folder.
@@ -71,7 +75,7 @@ fn count_files(dir: &Path) -> usize {
     std::fs::read_dir(dir).map(|rd| rd.flatten().map(|e| if e.path().is_dir() { count_files(&e.path()) } else { 1 }).sum()).unwrap_or(0)
 }
 
-async fn run(files: usize) {
+async fn run(files: usize, rounds: usize) {
     let dir = tempfile::tempdir().expect("tempdir");
     let (src, dst) = (dir.path().join("src"), dir.path().join("dst"));
     for i in 0..files {
@@ -83,34 +87,21 @@ async fn run(files: usize) {
     std::fs::write(&conf, format!("[src]\ntype = alias\nremote = {}\n\n[dst]\ntype = alias\nremote = {}\n", src.display(), dst.display())).expect("conf");
     let rclone = locate_rclone(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")).expect("rclone: run scripts/setup.sh");
 
-    // baseline: rclone copy of the tree
-    let t = Instant::now();
-    let ok = Command::new(&rclone).args(["copy", "src:", "dst:copy", "--config"]).arg(&conf).status().expect("rclone copy").success();
-    let copy = t.elapsed();
-    assert!(ok && count_files(&dst.join("copy")) == files, "rclone copy");
-
-    // the same calls straight to rcd
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let rcd_port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
     let mut direct = Command::new(&rclone)
-        .args(["rcd", "--rc-addr", &format!("127.0.0.1:{port}"), "--rc-user", "bench", "--rc-pass", "bench-pass", "--config"])
+        .args(["rcd", "--rc-addr", &format!("127.0.0.1:{rcd_port}"), "--rc-user", "bench", "--rc-pass", "bench-pass", "--config"])
         .arg(&conf)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("rcd");
-    let direct_url = format!("http://127.0.0.1:{port}/");
+    let direct_url = format!("http://127.0.0.1:{rcd_port}/");
     for _ in 0..100 {
         if reqwest::Client::new().post(format!("{direct_url}rc/noop")).basic_auth("bench", Some("bench-pass")).json(&json!({})).send().await.is_ok() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let t = Instant::now();
-    calls(&direct_url, "bench", "bench-pass", 0..files, "dst:direct", false).await;
-    let per_call = t.elapsed();
-    assert_eq!(count_files(&dst.join("direct")), files, "direct copyfile");
-
-    // through rproxy's queue
     let users = Users::open(&dir.path().join("rproxy.db")).await.expect("db");
     let (_, token) = users.add("bench", Role::Operator, &[]).await.expect("user");
     let sidecar = SidecarConfig { rclone_config: Some(conf.clone()), ..SidecarConfig::default() };
@@ -125,16 +116,38 @@ async fn run(files: usize) {
         let state = state.clone();
         async move { axum::serve(listener, router(state)).await }
     });
-    let t = Instant::now();
-    let ids = calls(&proxy_url, "bench", token.expose(), 0..files, "dst:queue", true).await;
-    let accepted = t.elapsed();
-    assert_eq!(ids.len(), files);
-    let deadline = Instant::now() + Duration::from_secs(3600);
-    while state.queue.pending().await.expect("queue") > 0 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
+
+    let (mut copy, mut per_call, mut queued, mut accepted) = (vec![], vec![], vec![], vec![]);
+    for round in 0..rounds {
+        // baseline: rclone copy of the tree
+        let t = Instant::now();
+        let ok = Command::new(&rclone).args(["copy", "src:", &format!("dst:copy{round}"), "--config"]).arg(&conf).status().expect("rclone copy").success();
+        copy.push(t.elapsed());
+        assert!(ok && count_files(&dst.join(format!("copy{round}"))) == files, "rclone copy");
+
+        // the same calls straight to rcd
+        let t = Instant::now();
+        calls(&direct_url, "bench", "bench-pass", 0..files, &format!("dst:direct{round}"), false).await;
+        per_call.push(t.elapsed());
+        assert_eq!(count_files(&dst.join(format!("direct{round}"))), files, "direct copyfile");
+
+        // through rproxy's queue, until every call's file is done
+        let t = Instant::now();
+        let ids = calls(&proxy_url, "bench", token.expose(), 0..files, &format!("dst:queue{round}"), true).await;
+        accepted.push(t.elapsed());
+        assert_eq!(ids.len(), files);
+        let deadline = Instant::now() + Duration::from_secs(3600);
+        while state.queue.pending().await.expect("queue") > 0 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        queued.push(t.elapsed());
+        assert_eq!(count_files(&dst.join(format!("queue{round}"))), files, "queued copyfile");
     }
-    let queued = t.elapsed();
-    assert_eq!(count_files(&dst.join("queue")), files, "queued copyfile");
+    let median = |v: &mut Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    let (copy, per_call, queued, accepted) = (median(&mut copy), median(&mut per_call), median(&mut queued), median(&mut accepted));
     let batches = engine.store.list().await.expect("batches").len();
 
     // synchronous calls through the queue, on a tenth of the files, against direct calls
@@ -145,11 +158,11 @@ async fn run(files: usize) {
     assert_eq!(count_files(&dst.join("sync")), sync_n, "sync queued copyfile");
 
     let s = |d: Duration| d.as_secs_f64();
-    println!("{files} small files, {CLIENTS} clients");
+    println!("{files} small files, {CLIENTS} clients, median of {rounds} rounds");
     println!("  rclone copy of the tree (baseline)     {:>8.2} s  1.00x", s(copy));
     println!("  copyfile calls straight to rcd         {:>8.2} s  {:.2}x", s(per_call), s(per_call) / s(copy));
     println!(
-        "  copyfile _async through rproxy's queue {:>8.2} s  {:.2}x  (all accepted after {:.2} s; {batches} engine batches)",
+        "  copyfile _async through rproxy's queue {:>8.2} s  {:.2}x  (all accepted after {:.2} s; {batches} engine batches in all rounds)",
         s(queued),
         s(queued) / s(copy),
         s(accepted)
