@@ -22,6 +22,9 @@ async fn the_rclone_rc_client_works_unchanged() {
     let p = Proxy::start().await;
     let out = json_out(&p.rc("admin", &["--json", r#"{"a": 1, "b": "x"}"#, "rc/noop"]).await);
     assert_eq!(out, serde_json::json!({ "a": 1, "b": "x" }));
+    // -o (options) and -a (arguments) arrive as rclone rc sends them: `opt` and `arg`
+    let out = json_out(&p.rc("oper", &["-o", "recurse=true", "-o", "k=v", "-a", "first", "-a", "second", "rc/noop", "x=1"]).await);
+    assert_eq!(out, serde_json::json!({ "x": "1", "opt": { "recurse": "true", "k": "v" }, "arg": ["first", "second"] }), "{out}");
     let out = json_out(&p.rc("oper", &["operations/list", "fs=local:", "remote="]).await);
     let names: Vec<&str> = out["list"].as_array().unwrap().iter().map(|e| e["Name"].as_str().unwrap()).collect();
     assert_eq!(names, ["hello.txt"]);
