@@ -54,15 +54,7 @@ async fn the_rclone_rc_client_works_unchanged() {
 #[tokio::test]
 async fn errors_read_as_they_do_against_rcd() {
     let p = Proxy::start().await;
-    let pass = {
-        let pid = match p.engine.supervisor.state() {
-            SidecarState::Ready { pid, .. } => pid,
-            s => panic!("{s:?}"),
-        };
-        let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
-        let v = env.split(|b| *b == 0).find_map(|kv| kv.strip_prefix(b"RCLONE_RC_PASS=")).unwrap();
-        String::from_utf8_lossy(v).into_owned()
-    };
+    let pass = p.rcd_pass();
     let cases: &[&[&str]] = &[
         &["nope/nope"],
         &["operations/list"],
