@@ -77,6 +77,17 @@ impl Failed {
     }
 }
 
+/// What `job/stop` did to a queued call's job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// It was still waiting: it ends now, failed with "context canceled" (rcd's word).
+    Stopped,
+    /// It is being copied as part of a group; a single file cannot be taken out of it.
+    Running,
+    /// It had ended already (rcd answers `{}` too).
+    Finished,
+}
+
 /// A call waiting to be written.
 struct Submission {
     user_id: i64,
@@ -274,6 +285,27 @@ impl Queue {
         Ok(ids)
     }
 
+    /// `job/stop` of job `job` when it is a queued call's; `None` when it is not.
+    pub async fn stop_job(&self, job: i64) -> Result<Option<Stop>, sqlx::Error> {
+        let Some(row) = sqlx::query("SELECT id, state FROM queue WHERE job_id = ?").bind(job).fetch_optional(&self.inner.pool).await? else {
+            return Ok(None);
+        };
+        let (id, state): (i64, String) = (row.get(0), row.get(1));
+        match state.as_str() {
+            "queued" => {
+                // taken out of the waiting calls atomically: the dispatcher takes only `queued`
+                let n = sqlx::query("UPDATE queue SET state = 'running' WHERE id = ? AND state = 'queued'").bind(id).execute(&self.inner.pool).await?.rows_affected();
+                if n == 0 {
+                    return Ok(Some(Stop::Running));
+                }
+                self.finish_item(id, Err(Failed::new("context canceled"))).await;
+                Ok(Some(Stop::Stopped))
+            }
+            "running" => Ok(Some(Stop::Running)),
+            _ => Ok(Some(Stop::Finished)),
+        }
+    }
+
     /// Waits for item `id` to end.
     pub async fn wait(&self, id: i64) -> Outcome {
         let (tx, rx) = oneshot::channel();
@@ -316,27 +348,51 @@ impl Queue {
     /// arriving and the next group is bigger: the busier the queue, the bigger its batches.
     async fn dispatch_loop(&self) {
         loop {
-            match self.form_group().await {
-                Ok(Some((gid, true))) => {
-                    let Ok(permit) = self.inner.direct.clone().acquire_owned().await else { return };
-                    let q = self.clone();
-                    tokio::spawn(async move {
-                        q.run_direct(gid, false).await;
-                        drop(permit);
-                    });
-                    continue;
+            // the permit first, the group after: calls stay `queued` (and can be stopped)
+            // until something can run them
+            let waiting = match self.oldest_waiting().await {
+                Ok(n) => n,
+                Err(e) => {
+                    warn!(error = %e, "cannot read the queue");
+                    0
                 }
-                Ok(Some((gid, false))) => {
-                    let Ok(slot) = self.inner.slots.clone().acquire_owned().await else { return };
-                    let q = self.clone();
-                    tokio::spawn(async move { q.launch(gid, slot).await });
-                    continue;
-                }
-                Ok(None) => {}
-                Err(e) => warn!(error = %e, "cannot read the queue"),
+            };
+            if waiting == 0 {
+                let _ = tokio::time::timeout(Duration::from_secs(1), self.inner.wake.notified()).await;
+                continue;
             }
-            let _ = tokio::time::timeout(Duration::from_secs(1), self.inner.wake.notified()).await;
+            let direct = waiting <= DIRECT_MAX;
+            let semaphore = if direct { &self.inner.direct } else { &self.inner.slots };
+            let Ok(permit) = semaphore.clone().acquire_owned().await else { return };
+            let gid = match self.form_group(if direct { DIRECT_MAX } else { GROUP_MAX }, direct).await {
+                Ok(Some(gid)) => gid,
+                // stopped meanwhile
+                Ok(None) => continue,
+                Err(e) => {
+                    warn!(error = %e, "cannot read the queue");
+                    continue;
+                }
+            };
+            let q = self.clone();
+            if direct {
+                tokio::spawn(async move {
+                    q.run_direct(gid, false).await;
+                    drop(permit);
+                });
+            } else {
+                tokio::spawn(async move { q.launch(gid, permit).await });
+            }
         }
+    }
+
+    /// How many calls wait with the same roots as the oldest waiting call.
+    async fn oldest_waiting(&self) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM queue q, (SELECT kind, src_root, dst_root FROM queue WHERE state = 'queued' ORDER BY id LIMIT 1) f \
+             WHERE q.state = 'queued' AND q.kind = f.kind AND q.src_root = f.src_root AND q.dst_root = f.dst_root",
+        )
+        .fetch_one(&self.inner.pool)
+        .await
     }
 
     /// Runs the items of direct group `gid` as rcd calls, one at a time. After a crash
@@ -419,23 +475,24 @@ impl Queue {
         Err(Failed::new(format!("rclone did not answer after {RCD_ATTEMPTS} attempts: {last}")))
     }
 
-    /// Takes the oldest waiting call and every waiting call with the same roots (up to
-    /// `GROUP_MAX`) into a new group, in one transaction; true when it runs direct.
-    async fn form_group(&self) -> Result<Option<(i64, bool)>, sqlx::Error> {
+    /// Takes the oldest waiting call and every waiting call with the same roots (up to `max`)
+    /// into a new group, in one transaction.
+    async fn form_group(&self, max: i64, direct: bool) -> Result<Option<i64>, sqlx::Error> {
         let mut tx = self.inner.pool.begin().await?;
         let Some(first) = sqlx::query("SELECT kind, src_root, dst_root FROM queue WHERE state = 'queued' ORDER BY id LIMIT 1").fetch_optional(&mut *tx).await?
         else {
             return Ok(None);
         };
         let (kind, src, dst): (String, String, String) = (first.get(0), first.get(1), first.get(2));
-        let gid: i64 = sqlx::query_scalar("INSERT INTO queue_groups (kind, src_root, dst_root, created_at) VALUES (?, ?, ?, ?) RETURNING id")
+        let gid: i64 = sqlx::query_scalar("INSERT INTO queue_groups (kind, src_root, dst_root, direct, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id")
             .bind(&kind)
             .bind(&src)
             .bind(&dst)
+            .bind(direct)
             .bind(now_ms())
             .fetch_one(&mut *tx)
             .await?;
-        let n = sqlx::query(
+        sqlx::query(
             "UPDATE queue SET group_id = ?, state = 'running' WHERE id IN \
              (SELECT id FROM queue WHERE state = 'queued' AND kind = ? AND src_root = ? AND dst_root = ? ORDER BY id LIMIT ?)",
         )
@@ -443,16 +500,11 @@ impl Queue {
         .bind(&kind)
         .bind(&src)
         .bind(&dst)
-        .bind(GROUP_MAX)
+        .bind(max)
         .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        let direct = n as i64 <= DIRECT_MAX;
-        if direct {
-            sqlx::query("UPDATE queue_groups SET direct = 1 WHERE id = ?").bind(gid).execute(&mut *tx).await?;
-        }
+        .await?;
         tx.commit().await?;
-        Ok(Some((gid, direct)))
+        Ok(Some(gid))
     }
 
     /// Turns group `gid` into an engine batch (or finds the one a crash left) and runs it;
@@ -685,6 +737,10 @@ impl Queue {
     /// left), groups whose batch is unfinished are resumed, and those whose batch ended get
     /// their items' ends.
     async fn recover(&self) {
+        // a `job/stop` that crashed between taking a call out and ending it: the call waits again
+        if let Err(e) = sqlx::query("UPDATE queue SET state = 'queued' WHERE state = 'running' AND group_id IS NULL").execute(&self.inner.pool).await {
+            warn!(error = %e, "cannot read the queue");
+        }
         let groups: Vec<i64> = match sqlx::query_scalar("SELECT DISTINCT group_id FROM queue WHERE state = 'running' AND group_id IS NOT NULL ORDER BY group_id")
             .fetch_all(&self.inner.pool)
             .await

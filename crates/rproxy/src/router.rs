@@ -323,12 +323,21 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
                 return rc_error(&path, Some(&params.values), StatusCode::FORBIDDEN, &format!("group {group:?} is not one of this user's jobs"));
             }
         }
-        ("job/stop", Some(id)) => match st.jobs.rcd_id(user, id).await {
-            Ok(rcd_id) => {
-                params.values.insert("jobid".into(), json!(rcd_id));
+        ("job/stop", Some(id)) if st.jobs.visible(user, id).await => match st.queue.stop_job(id).await {
+            Ok(Some(queue::Stop::Stopped | queue::Stop::Finished)) => return json_reply(&json!({})),
+            Ok(Some(queue::Stop::Running)) => {
+                let msg = "this file is being copied together with other queued files; it cannot be stopped on its own";
+                return rc_error(&path, Some(&params.values), StatusCode::INTERNAL_SERVER_ERROR, msg);
             }
-            Err(_) => return job_not_found(&params),
+            Ok(None) => match st.jobs.rcd_id(user, id).await {
+                Ok(rcd_id) => {
+                    params.values.insert("jobid".into(), json!(rcd_id));
+                }
+                Err(_) => return job_not_found(&params),
+            },
+            Err(e) => return rc_error(&path, Some(&params.values), StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
         },
+        ("job/stop", Some(_)) => return job_not_found(&params),
         _ => {}
     }
     let job = if is_async(&params.values) {

@@ -512,3 +512,56 @@ async fn per_file_calls_run_through_the_queue() {
     assert!(list["jobids"].as_array().unwrap().contains(&serde_json::json!(id)), "{list}");
     p.engine.shutdown().await;
 }
+
+/// `job/stop` of queued calls: a call still waiting (every direct-call permit busy under a
+/// bandwidth limit) ends at once, failed with rcd's "context canceled", and its file is never copied; a
+/// call being copied as part of a group is refused with the reason; a finished one answers
+/// `{}` like rcd.
+#[tokio::test]
+async fn job_stop_of_queued_calls() {
+    let p = Proxy::start().await;
+    let data = p.dir.path().join("data");
+    std::fs::create_dir_all(data.join("slow")).unwrap();
+    for i in 0..20 {
+        std::fs::write(data.join(format!("slow/s{i:02}.bin")), vec![i as u8; 200 << 10]).unwrap();
+    }
+    json_out(&p.rc("admin", &["core/bwlimit", "rate=200k"]).await);
+    let http = reqwest::Client::new();
+    let token = p.tokens["oper"].expose().to_owned();
+    let send = |body: Value| {
+        let (http, url, token) = (http.clone(), format!("{}operations/copyfile", p.url), token.clone());
+        async move { http.post(url).basic_auth("oper", Some(token)).json(&body).send().await.unwrap().json::<Value>().await.unwrap()["jobid"].as_i64().unwrap() }
+    };
+    // 20 slow files to 20 destinations: 20 groups, of which 16 run at once (direct calls),
+    // the others wait
+    let mut first = vec![];
+    for i in 0..20 {
+        first.push(send(serde_json::json!({ "srcFs": "local:slow", "srcRemote": format!("s{i:02}.bin"), "dstFs": format!("other:s{i}"), "dstRemote": format!("s{i:02}.bin"), "_async": true })).await);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // one more call: it waits behind them
+    let waiting = send(serde_json::json!({ "srcFs": "local:", "srcRemote": "hello.txt", "dstFs": "other:stopped", "dstRemote": "hello.txt", "_async": true })).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let stopped = json_out(&p.rc("oper", &["job/stop", &format!("jobid={waiting}")]).await);
+    assert_eq!(stopped, serde_json::json!({}));
+    let st = json_out(&p.rc("oper", &["job/status", &format!("jobid={waiting}")]).await);
+    assert_eq!((st["finished"].as_bool(), st["success"].as_bool(), st["error"].as_str()), (Some(true), Some(false), Some("context canceled")), "{st}");
+    // being copied: refused, with the reason (the first calls may have finished already)
+    let mut refused = None;
+    for id in &first {
+        let busy = p.rc("oper", &["job/stop", &format!("jobid={id}")]).await;
+        if !busy.status.success() {
+            assert!(message(&busy).contains("cannot be stopped on its own"), "{}", message(&busy));
+            refused = Some(*id);
+            break;
+        }
+    }
+    let busy = refused.expect("no call was being copied");
+    // another user cannot stop it
+    assert!(message(&p.rc("limited", &["job/stop", &format!("jobid={busy}")]).await).contains("job not found"));
+    // a finished job: {} like rcd
+    assert_eq!(json_out(&p.rc("oper", &["job/stop", &format!("jobid={waiting}")]).await), serde_json::json!({}));
+    let listed = json_out(&p.rc("view", &["operations/list", "fs=other:", "remote="]).await);
+    assert!(!listed.to_string().contains("stopped"), "the stopped call's file was copied: {listed}");
+    p.engine.shutdown().await;
+}
