@@ -27,7 +27,9 @@ CREATE TABLE queue (
     created_at  INTEGER NOT NULL,
     finished_at INTEGER
 );
-CREATE INDEX queue_waiting ON queue (state, group_id);
+CREATE INDEX queue_waiting ON queue (state, id);
+CREATE INDEX queue_by_roots ON queue (state, kind, src_root, dst_root, id);
+CREATE INDEX queue_by_job ON queue (job_id);
 CREATE INDEX queue_by_group ON queue (group_id);
 
 -- jobs of queued calls have no rcd id until they finish

@@ -385,12 +385,14 @@ impl Queue {
         }
     }
 
-    /// How many calls wait with the same roots as the oldest waiting call.
+    /// How many calls wait with the same roots as the oldest waiting call, counted up to
+    /// `DIRECT_MAX + 1` (all the dispatcher needs to know; an index answers it).
     async fn oldest_waiting(&self) -> Result<i64, sqlx::Error> {
         sqlx::query_scalar(
-            "SELECT COUNT(*) FROM queue q, (SELECT kind, src_root, dst_root FROM queue WHERE state = 'queued' ORDER BY id LIMIT 1) f \
-             WHERE q.state = 'queued' AND q.kind = f.kind AND q.src_root = f.src_root AND q.dst_root = f.dst_root",
+            "SELECT COUNT(*) FROM (SELECT 1 FROM queue q, (SELECT kind, src_root, dst_root FROM queue WHERE state = 'queued' ORDER BY id LIMIT 1) f \
+             WHERE q.state = 'queued' AND q.kind = f.kind AND q.src_root = f.src_root AND q.dst_root = f.dst_root LIMIT ?)",
         )
+        .bind(DIRECT_MAX + 1)
         .fetch_one(&self.inner.pool)
         .await
     }
