@@ -1,7 +1,8 @@
-//! Many small-file `operations/copyfile` calls, three ways, in the same run: through rproxy's
+//! Many small-file `operations/copyfile` calls, four ways, in the same run: through rproxy's
 //! queue (`_async` calls from 8 clients, timed until every call's file is done), the same
-//! calls straight to rcd (8 clients, synchronous, rcd's own per-call work), and one
-//! `rclone copy` of the tree (the baseline). Also synchronous calls through the queue (8
+//! calls as synchronous `job/batch` requests of 250 inputs through the queue, the same calls
+//! straight to rcd (8 clients, synchronous, rcd's own per-call work), and one `rclone copy` of
+//! the tree (the baseline). Also synchronous calls through the queue (8
 //! clients, each waiting for its file) on a tenth of the files. Only ratios are compared.
 //!
 //! Each way runs `rounds` times, alternating; medians are compared. The file trees live in
@@ -73,6 +74,36 @@ async fn calls(url: &str, user: &str, pass: &str, range: std::ops::Range<usize>,
     ids
 }
 
+/// Inputs per `job/batch` request.
+const BATCH: usize = 250;
+
+/// All files as synchronous `job/batch` requests of `BATCH` copyfile inputs, from `CLIENTS`
+/// tasks.
+async fn batch_calls(url: &str, pass: &str, files: usize, dst_fs: &str) {
+    let client = reqwest::Client::new();
+    let chunks: Vec<Vec<usize>> = (0..files).collect::<Vec<_>>().chunks(BATCH).map(<[usize]>::to_vec).collect();
+    let mut tasks = vec![];
+    for c in 0..CLIENTS {
+        let mine: Vec<Vec<usize>> = chunks.iter().skip(c).step_by(CLIENTS).cloned().collect();
+        let (client, url, pass, dst_fs) = (client.clone(), format!("{url}job/batch"), pass.to_owned(), dst_fs.to_owned());
+        tasks.push(tokio::spawn(async move {
+            for chunk in mine {
+                let inputs: Vec<serde_json::Value> = chunk
+                    .iter()
+                    .map(|i| json!({ "_path": "operations/copyfile", "srcFs": "src:", "srcRemote": rel(*i), "dstFs": dst_fs, "dstRemote": rel(*i) }))
+                    .collect();
+                let r = client.post(&url).basic_auth("bench", Some(&pass)).json(&json!({ "inputs": inputs })).send().await.expect("request");
+                assert!(r.status().is_success(), "{}", r.status());
+                let v: serde_json::Value = r.json().await.expect("json");
+                assert!(v["results"].as_array().is_some_and(|a| a.iter().all(|x| x == &json!({}))), "{v}");
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task");
+    }
+}
+
 fn count_files(dir: &Path) -> usize {
     std::fs::read_dir(dir).map(|rd| rd.flatten().map(|e| if e.path().is_dir() { count_files(&e.path()) } else { 1 }).sum()).unwrap_or(0)
 }
@@ -125,7 +156,7 @@ async fn run(files: usize, rounds: usize) {
         async move { axum::serve(listener, router(state)).await }
     });
 
-    let (mut copy, mut per_call, mut queued, mut accepted) = (vec![], vec![], vec![], vec![]);
+    let (mut copy, mut per_call, mut queued, mut accepted, mut batched) = (vec![], vec![], vec![], vec![], vec![]);
     for round in 0..rounds {
         // baseline: rclone copy of the tree
         let t = Instant::now();
@@ -150,12 +181,18 @@ async fn run(files: usize, rounds: usize) {
         }
         queued.push(t.elapsed());
         assert_eq!(count_files(&dst.join(format!("queue{round}"))), files, "queued copyfile");
+
+        // the same calls as job/batch requests of BATCH inputs, through the queue
+        let t = Instant::now();
+        batch_calls(&proxy_url, token.expose(), files, &format!("dst:batch{round}")).await;
+        batched.push(t.elapsed());
+        assert_eq!(count_files(&dst.join(format!("batch{round}"))), files, "job/batch copyfile");
     }
     let median = |v: &mut Vec<Duration>| {
         v.sort();
         v[v.len() / 2]
     };
-    let (copy, per_call, queued, accepted) = (median(&mut copy), median(&mut per_call), median(&mut queued), median(&mut accepted));
+    let (copy, per_call, queued, accepted, batched) = (median(&mut copy), median(&mut per_call), median(&mut queued), median(&mut accepted), median(&mut batched));
     let batches = engine.store.list().await.expect("batches").len();
 
     // synchronous calls through the queue, on a tenth of the files, against direct calls
@@ -175,6 +212,7 @@ async fn run(files: usize, rounds: usize) {
         s(queued) / s(copy),
         s(accepted)
     );
+    println!("  the same calls as job/batch of {BATCH}     {:>8.2} s  {:.2}x", s(batched), s(batched) / s(copy));
     let direct_rate = files as f64 / s(per_call);
     let sync_rate = sync_n as f64 / s(sync);
     println!("  synchronous copyfile through the queue: {sync_rate:.0} calls/s vs {direct_rate:.0} calls/s direct ({:.2}x)", sync_rate / direct_rate);

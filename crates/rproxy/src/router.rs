@@ -284,6 +284,9 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
     if let Some(req) = queue::eligible(&path, &params.values) {
         return queued_call(st, user, &path, &req, params).await;
     }
+    if let Some(calls) = queued_batch(&path, &params.values) {
+        return queued_batch_call(st, user, &path, calls, &params.values).await;
+    }
     let rc = match st.rcd.client() {
         Ok(c) => c,
         Err(_) => match st.rcd.wait_ready(Duration::from_secs(15)).await {
@@ -401,6 +404,56 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
 }
 
 use axum::http::HeaderName;
+
+/// The inputs of a synchronous `job/batch` when every one is a queueable per-file call:
+/// (path, request, parameters) each.
+fn queued_batch(path: &str, params: &serde_json::Map<String, Value>) -> Option<Vec<(String, queue::Request, serde_json::Map<String, Value>)>> {
+    if path != "job/batch" || is_async(params) || params.keys().any(|k| k != "inputs") {
+        return None;
+    }
+    let inputs = params.get("inputs")?.as_array()?;
+    if inputs.is_empty() {
+        return None;
+    }
+    inputs
+        .iter()
+        .map(|input| {
+            let mut input = input.as_object()?.clone();
+            let path = input.remove("_path")?.as_str()?.to_owned();
+            let req = queue::eligible(&path, &input)?;
+            Some((path, req, input))
+        })
+        .collect()
+}
+
+/// A synchronous `job/batch` of per-file calls: all queued at once (one transaction for
+/// many), answered when all are done, in rcd's `{"results": [...]}` shape.
+async fn queued_batch_call(
+    st: &AppState,
+    user: &User,
+    path: &str,
+    calls: Vec<(String, queue::Request, serde_json::Map<String, Value>)>,
+    params: &serde_json::Map<String, Value>,
+) -> Response {
+    let submitted = futures_util::future::join_all(calls.iter().map(|(p, req, input)| st.queue.submit(user.id, p, req, input, false))).await;
+    let mut waits = Vec::with_capacity(calls.len());
+    for s in submitted {
+        match s {
+            Ok((item, _)) => waits.push(item),
+            Err(e) => return rc_error(path, Some(params), StatusCode::INTERNAL_SERVER_ERROR, &format!("cannot queue the call: {e}")),
+        }
+    }
+    let ends = futures_util::future::join_all(waits.into_iter().map(|item| st.queue.wait(item))).await;
+    let results: Vec<Value> = ends
+        .into_iter()
+        .zip(&calls)
+        .map(|(end, (p, _, input))| match end {
+            Ok(()) => json!({}),
+            Err(f) => json!({ "error": f.error, "input": input, "path": p, "status": f.status }),
+        })
+        .collect();
+    json_reply(&json!({ "results": results }))
+}
 
 /// A per-file call through the durable queue: `_async` answers with a job id at once; a
 /// synchronous call waits for its own file, answering like rcd (`{}`, or rcd's error shape).

@@ -488,6 +488,18 @@ async fn per_file_calls_run_through_the_queue() {
     assert!(!proxied.status.success());
     assert_eq!((body["status"].as_u64(), body["error"].as_str()), (Some(404), Some("object not found")), "{body}");
 
+    // a job/batch of per-file calls is queued at once and answers rcd's results shape
+    let batch = serde_json::json!({ "inputs": [
+        { "_path": "operations/copyfile", "srcFs": "local:", "srcRemote": "many/f01.txt", "dstFs": "other:jb", "dstRemote": "many/f01.txt" },
+        { "_path": "operations/copyfile", "srcFs": "local:", "srcRemote": "many/none.txt", "dstFs": "other:jb", "dstRemote": "many/none.txt" },
+    ] });
+    let out = json_out(&p.rc("oper", &["--json", &batch.to_string(), "job/batch"]).await);
+    assert_eq!(out["results"][0], serde_json::json!({}), "{out}");
+    assert_eq!((out["results"][1]["status"].as_u64(), out["results"][1]["error"].as_str()), (Some(404), Some("object not found")), "{out}");
+    assert_eq!(out["results"][1]["path"], "operations/copyfile");
+    let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM queue").fetch_one(&db).await.unwrap();
+    assert!(before >= 43, "the batch's calls were not queued: {before}");
+
     // _async: an rproxy job id, finished with rcd's status shape; movefile moves
     let job = json_out(&p.rc("oper", &["operations/movefile", "srcFs=local:", "srcRemote=many/f00.txt", "dstFs=other:moved", "dstRemote=many/f00.txt", "_async=true"]).await);
     let id = job["jobid"].as_i64().unwrap();
