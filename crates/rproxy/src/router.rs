@@ -405,9 +405,11 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
 
 use axum::http::HeaderName;
 
-/// The inputs of a synchronous `job/batch` when every one is a queueable per-file call:
-/// (path, request, parameters) each.
-fn queued_batch(path: &str, params: &serde_json::Map<String, Value>) -> Option<Vec<(String, queue::Request, serde_json::Map<String, Value>)>> {
+/// One input of a queueable `job/batch`: its path, its queue request and its parameters.
+type QueuedInput = (String, queue::Request, serde_json::Map<String, Value>);
+
+/// The inputs of a synchronous `job/batch` when every one is a queueable per-file call.
+fn queued_batch(path: &str, params: &serde_json::Map<String, Value>) -> Option<Vec<QueuedInput>> {
     if path != "job/batch" || is_async(params) || params.keys().any(|k| k != "inputs") {
         return None;
     }
@@ -432,7 +434,7 @@ async fn queued_batch_call(
     st: &AppState,
     user: &User,
     path: &str,
-    calls: Vec<(String, queue::Request, serde_json::Map<String, Value>)>,
+    calls: Vec<QueuedInput>,
     params: &serde_json::Map<String, Value>,
 ) -> Response {
     let submitted = futures_util::future::join_all(calls.iter().map(|(p, req, input)| st.queue.submit(user.id, p, req, input, false))).await;
