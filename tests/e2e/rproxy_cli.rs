@@ -384,3 +384,56 @@ fn rproxy_reads_rproxy_toml_and_an_encrypted_rclone_conf() -> Result<()> {
     ensure!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("listen"), "{}", String::from_utf8_lossy(&bad.stderr));
     Ok(())
 }
+
+/// A batch created on the server keeps its place across `kill -9` of rproxy: after the
+/// restart the server resumes it by itself (no client asks) and it completes with every file.
+#[test]
+#[ignore = "needs the built binaries: run scripts/test.sh"]
+fn rproxy_resumes_a_server_batch_after_kill_9() -> Result<()> {
+    const FILES: usize = 300;
+    let dir = tempfile::tempdir()?;
+    let (src, dst) = (dir.path().join("src"), dir.path().join("dst"));
+    for i in 0..FILES {
+        let f = src.join(format!("d{}/f{i:03}.bin", i % 5));
+        std::fs::create_dir_all(f.parent().unwrap())?;
+        std::fs::write(&f, vec![(i % 251) as u8; 2048])?;
+    }
+    std::fs::create_dir_all(&dst)?;
+    let conf = dir.path().join("rclone.conf");
+    std::fs::write(&conf, format!("[src]\ntype = alias\nremote = {}\n\n[dst]\ntype = alias\nremote = {}\n", src.display(), dst.display()))?;
+    let data = dir.path().join("data");
+    let port = free_port();
+    let mut server = Proc::new(start_rproxy(&data, &conf, port)?);
+    let mut lines = BufReader::new(server.child.stdout.take().unwrap()).lines();
+    lines.next().context("no output")??;
+    let token = lines.next().context("no token")??;
+    wait_until(Duration::from_secs(30), "rproxy to answer", || post(port, &token, "rc/noop", &serde_json::json!({})).ok().filter(|r| r.0 == 200))?;
+    // slow enough to be mid-way at the kill: 600 KiB at 40 KiB/s
+    post(port, &token, "core/bwlimit", &serde_json::json!({ "rate": "40k" }))?;
+    let (status, body) = post(port, &token, "rproxy/batch/create", &serde_json::json!({ "kind": "copy", "srcFs": "src:", "dstFs": "dst:copy" }))?;
+    ensure!(status == 200, "{status} {body}");
+    let id = serde_json::from_str::<serde_json::Value>(&body)?["id"].as_i64().context("no batch id")?;
+    std::thread::sleep(Duration::from_secs(2));
+    signal(server.pid(), "KILL");
+    server.child.wait()?;
+    let copied_before = count_files(&dst.join("copy"));
+    ensure!(copied_before < FILES, "the batch ended before the kill ({copied_before} files)");
+    let server = Proc::new(start_rproxy(&data, &conf, port)?);
+    let report = wait_until(Duration::from_secs(120), "the server batch to complete after the restart", || {
+        let (_, body) = post(port, &token, "rproxy/batch/get", &serde_json::json!({ "id": id })).ok()?;
+        let v: serde_json::Value = serde_json::from_str(&body).ok()?;
+        (v["batch"]["status"] == "completed").then_some(v)
+    })?;
+    ensure!(report["batch"]["counts"]["done"] == FILES as u64, "{report}");
+    for i in 0..FILES {
+        let rel = format!("d{}/f{i:03}.bin", i % 5);
+        ensure!(std::fs::read(src.join(&rel))? == std::fs::read(dst.join("copy").join(&rel)).with_context(|| format!("{rel} missing"))?, "{rel} differs");
+    }
+    eprintln!("server batch: {copied_before} of {FILES} files copied before kill -9; completed after the restart without a client asking");
+    drop(server);
+    Ok(())
+}
+
+fn count_files(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir).map(|rd| rd.flatten().map(|e| if e.path().is_dir() { count_files(&e.path()) } else { 1 }).sum()).unwrap_or(0)
+}

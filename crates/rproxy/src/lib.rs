@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod batches;
 pub mod config;
 pub mod error;
 pub mod events;

@@ -38,6 +38,7 @@ pub struct AppState {
     pub limit: RateLimit,
     pub rcd: Supervisor,
     pub queue: Queue,
+    pub batches: crate::batches::Batches,
 }
 
 /// Default per-user rate limit: requests a second, and the burst allowed.
@@ -56,7 +57,8 @@ impl AppState {
         let events = Events::new(users.pool().clone());
         crate::watch::start(jobs.clone(), events.clone(), rcd.clone(), engine.bus.clone());
         let queue = Queue::start(users.pool().clone(), engine.processor.clone(), rcd.clone(), jobs.clone(), events.clone());
-        Ok(AppState { users, jobs, events, audit, limit: RateLimit::new(RATE, BURST), rcd, queue })
+        let batches = crate::batches::Batches::start(users.pool().clone(), engine.processor.clone(), engine.rc.clone(), events.clone());
+        Ok(AppState { users, jobs, events, audit, limit: RateLimit::new(RATE, BURST), rcd, queue, batches })
     }
 }
 
@@ -274,12 +276,18 @@ struct AuditRemote(Option<String>);
 async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params) -> Response {
     let path = path.to_owned();
     // rproxy's own admin calls (admins only, by the policy's `rproxy/` prefix)
-    if path.starts_with("rproxy/") && user.role == policy::Role::Admin {
+    if path.starts_with("rproxy/") && !path.starts_with("rproxy/batch/") && user.role == policy::Role::Admin {
         return admin_call(st, &path, &params.values).await;
     }
     if let Err(denied) = policy::check(user.role, &user.remotes, &path, &params.values) {
         info!(user = %user.name, path, reason = %denied, "refused");
         return rc_error(&path, Some(&params.values), StatusCode::FORBIDDEN, &denied.to_string());
+    }
+    if let Some(verb) = path.strip_prefix("rproxy/batch/") {
+        return match st.batches.call(user, verb, &params.values).await {
+            Ok(v) => json_reply(&v),
+            Err((status, msg)) => rc_error(&path, Some(&params.values), status, &msg),
+        };
     }
     if let Some(req) = queue::eligible(&path, &params.values) {
         return queued_call(st, user, &path, &req, params).await;

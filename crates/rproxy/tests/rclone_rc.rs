@@ -577,3 +577,69 @@ async fn job_stop_of_queued_calls() {
     assert!(!listed.to_string().contains("stopped"), "the stopped call's file was copied: {listed}");
     p.engine.shutdown().await;
 }
+
+/// Batches on the server: an operator creates one with `rclone rc rproxy/batch/create` (planned
+/// and run by the server's engine), follows it with `rproxy/batch/get` and the event stream
+/// (`batch_state` for its owner only), and finds every file at the destination; a viewer may
+/// list but not create; another user does not see it; inline remotes are refused here too.
+#[tokio::test]
+async fn batches_run_on_the_server() {
+    let p = Proxy::start().await;
+    let data = p.dir.path().join("data");
+    for i in 0..120 {
+        let f = data.join(format!("tree/d{}/f{i:03}.txt", i % 4));
+        std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+        std::fs::write(&f, format!("file {i}")).unwrap();
+    }
+    let http = reqwest::Client::new();
+    let mut events = http.get(format!("{}rproxy/events", p.url)).basic_auth("oper", Some(p.tokens["oper"].expose())).send().await.unwrap();
+    let created = json_out(&p.rc("oper", &["rproxy/batch/create", "kind=copy", "srcFs=local:tree", "dstFs=other:server-copy"]).await);
+    let id = created["id"].as_i64().unwrap();
+    assert_eq!(created["counts"]["pending"].as_u64().unwrap() + created["counts"]["running"].as_u64().unwrap() + created["counts"]["done"].as_u64().unwrap(), 120, "{created}");
+    let mut report = Value::Null;
+    for _ in 0..300 {
+        report = json_out(&p.rc("oper", &["rproxy/batch/get", &format!("id={id}")]).await);
+        if report["batch"]["status"] == "completed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!((report["batch"]["status"].as_str(), report["batch"]["counts"]["done"].as_u64()), (Some("completed"), Some(120)), "{report}");
+    let listed = json_out(&p.rc("view", &["--json", r#"{"fs": "other:server-copy", "remote": "", "opt": {"recurse": true, "filesOnly": true}}"#, "operations/list"]).await);
+    assert_eq!(listed["list"].as_array().unwrap().len(), 120);
+    // its owner saw it start and complete in the stream
+    let mut seen = vec![];
+    let end = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !seen.iter().any(|s: &String| s == "completed") && tokio::time::Instant::now() < end {
+        if let Ok(Ok(Some(chunk))) = tokio::time::timeout_at(end, events.chunk()).await {
+            for frame in String::from_utf8_lossy(&chunk).split("\n\n") {
+                if frame.contains("event: batch_state") {
+                    let data = frame.lines().find_map(|l| l.strip_prefix("data: ")).unwrap();
+                    let v: Value = serde_json::from_str(data).unwrap();
+                    if v["id"] == id {
+                        seen.push(v["status"].as_str().unwrap().to_owned());
+                    }
+                }
+            }
+        }
+    }
+    // the runner reports the batch when it takes it (queued or running) and when it ends
+    assert!(matches!(seen.first().map(String::as_str), Some("queued" | "running")) && seen.last().map(String::as_str) == Some("completed"), "{seen:?}");
+    // the owner lists it; another operator neither lists nor reads it; a viewer may list only
+    let mine = json_out(&p.rc("oper", &["rproxy/batch/list"]).await);
+    assert!(mine["batches"].as_array().unwrap().iter().any(|b| b["id"] == id), "{mine}");
+    let theirs = json_out(&p.rc("limited", &["rproxy/batch/list"]).await);
+    assert!(theirs["batches"].as_array().unwrap().is_empty(), "{theirs}");
+    let hidden = p.rc("limited", &["rproxy/batch/get", &format!("id={id}")]).await;
+    assert!(!hidden.status.success() && message(&hidden).contains(&format!("no batch {id}")), "{}", message(&hidden));
+    assert!(p.rc("view", &["rproxy/batch/list"]).await.status.success());
+    let viewer = p.rc("view", &["rproxy/batch/create", "srcFs=local:tree", "dstFs=other:v"]).await;
+    assert!(!viewer.status.success() && message(&viewer).contains("viewer"), "{}", message(&viewer));
+    let inline = p.rc("oper", &["rproxy/batch/create", "srcFs=:local:/etc", "dstFs=other:x"]).await;
+    assert!(!inline.status.success() && message(&inline).contains("inline"), "{}", message(&inline));
+    let limited = p.rc("limited", &["rproxy/batch/create", "srcFs=local:tree", "dstFs=other:x"]).await;
+    assert!(!limited.status.success() && message(&limited).contains("not among this user's remotes"), "{}", message(&limited));
+    let missing = p.rc("oper", &["rproxy/batch/create", "srcFs=local:tree"]).await;
+    assert!(!missing.status.success() && message(&missing).contains("dstFs"), "{}", message(&missing));
+    p.engine.shutdown().await;
+}
