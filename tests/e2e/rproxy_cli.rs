@@ -437,3 +437,84 @@ fn rproxy_resumes_a_server_batch_after_kill_9() -> Result<()> {
 fn count_files(dir: &std::path::Path) -> usize {
     std::fs::read_dir(dir).map(|rd| rd.flatten().map(|e| if e.path().is_dir() { count_files(&e.path()) } else { 1 }).sum()).unwrap_or(0)
 }
+
+/// The command line against a server: a saved server (token read from stdin, kept out of the
+/// settings file), `rcmd --server NAME batch copy` running ON the server and followed by
+/// the command, rproxy killed with `kill -9` mid-batch and restarted: the command says the
+/// server is offline, waits, and ends with the batch completed; `batch list` shows it; a wrong
+/// token gets a clear message.
+#[test]
+#[ignore = "needs the built binaries: run scripts/test.sh"]
+fn the_command_line_runs_batches_on_a_server() -> Result<()> {
+    const FILES: usize = 200;
+    let dir = tempfile::tempdir()?;
+    let (src, dst) = (dir.path().join("src"), dir.path().join("dst"));
+    for i in 0..FILES {
+        let f = src.join(format!("d{}/f{i:03}.bin", i % 4));
+        std::fs::create_dir_all(f.parent().unwrap())?;
+        std::fs::write(&f, vec![(i % 251) as u8; 2048])?;
+    }
+    std::fs::create_dir_all(&dst)?;
+    let conf = dir.path().join("rclone.conf");
+    std::fs::write(&conf, format!("[src]\ntype = alias\nremote = {}\n\n[dst]\ntype = alias\nremote = {}\n", src.display(), dst.display()))?;
+    let data = dir.path().join("data");
+    let port = free_port();
+    let mut server = Proc::new(start_rproxy(&data, &conf, port)?);
+    let mut lines = BufReader::new(server.child.stdout.take().unwrap()).lines();
+    lines.next().context("no output")??;
+    let token = lines.next().context("no token")??;
+    wait_until(Duration::from_secs(30), "rproxy to answer", || post(port, &token, "rc/noop", &serde_json::json!({})).ok().filter(|r| r.0 == 200))?;
+    // the command line's own folders, no keyring (the private file is used)
+    let cli = |args: &[&str]| {
+        let mut c = Command::new(cli_binary().unwrap());
+        c.args(args)
+            .env("HOME", dir.path().join("home"))
+            .env("XDG_CONFIG_HOME", dir.path().join("config"))
+            .env("RCMD_DATA_DIR", dir.path().join("rcmd-data"))
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        c
+    };
+    let add = |name: &str, secret: &str| -> Result<std::process::Output> {
+        let mut child = cli(&["server", "add", name, &format!("http://127.0.0.1:{port}/"), "--user", "admin"]).spawn()?;
+        use std::io::Write;
+        writeln!(child.stdin.take().unwrap(), "{secret}")?;
+        Ok(child.wait_with_output()?)
+    };
+    let added = add("srv", &token)?;
+    ensure!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let settings = std::fs::read_to_string(dir.path().join("config/dev.rcmd.app/settings.json"))?;
+    ensure!(settings.contains("\"srv\"") && !settings.contains(&token), "the token is in the settings file: {settings}");
+    let listed = cli(&["server", "list"]).output()?;
+    ensure!(String::from_utf8_lossy(&listed.stdout).contains(&format!("srv\thttp://127.0.0.1:{port}/\tadmin")), "{}", String::from_utf8_lossy(&listed.stdout));
+
+    // slow enough to be mid-way at the kill
+    post(port, &token, "core/bwlimit", &serde_json::json!({ "rate": "40k" }))?;
+    let follower = Proc::new(cli(&["--server", "srv", "batch", "copy", "src:", "dst:copy"]).spawn()?);
+    std::thread::sleep(Duration::from_secs(3));
+    signal(server.pid(), "KILL");
+    server.child.wait()?;
+    std::thread::sleep(Duration::from_secs(2));
+    let server = Proc::new(start_rproxy(&data, &conf, port)?);
+    let mut follower = follower;
+    let status = wait_until(Duration::from_secs(120), "the command to see the batch complete", || follower.child.try_wait().ok().flatten())?;
+    let mut err = String::new();
+    std::io::Read::read_to_string(follower.child.stderr.as_mut().unwrap(), &mut err)?;
+    ensure!(status.code() == Some(0), "exit {status:?}: {err}");
+    ensure!(err.contains("offline") && err.contains("is back") && err.contains("Completed"), "{err}");
+    ensure!(count_files(&dst.join("copy")) == FILES, "{} files copied", count_files(&dst.join("copy")));
+    let list = cli(&["--server", "srv", "batch", "list"]).output()?;
+    let list = String::from_utf8_lossy(&list.stdout);
+    ensure!(list.contains("[Completed]") && list.contains(&format!("{FILES}/{FILES} done")), "{list}");
+
+    // a wrong token: a clear message, exit 1
+    let added = add("bad", "rpx_1_00000000000000000000000000000000")?;
+    ensure!(added.status.success());
+    let refused = cli(&["--server", "bad", "batch", "list"]).output()?;
+    ensure!(refused.status.code() == Some(1), "{:?}", refused.status);
+    ensure!(String::from_utf8_lossy(&refused.stderr).contains("refused the credentials"), "{}", String::from_utf8_lossy(&refused.stderr));
+    drop(server);
+    Ok(())
+}

@@ -3,6 +3,8 @@
 //! its own supervised rclone sidecar and the app's notification settings. Links no GUI
 //! library. Exit codes: 0 all done, 2 some items failed, 3 paused or cancelled, 1 error.
 
+mod server;
+
 use std::{io::IsTerminal, path::Path, sync::Arc, time::Duration};
 
 use rcmd_core::{
@@ -24,7 +26,8 @@ const USAGE: &str = "usage (`rcmd-cli batch ...` or `rcmd batch ...`):
   rcmd batch resume <id>
   rcmd batch retry <id>          (retry the failed items, then run)
   rcmd batch report <id> [--json]
-Ctrl-C pauses a running batch; `resume` continues it. Exit: 0 done, 2 items failed, 3 paused/cancelled, 1 error.";
+Ctrl-C pauses a running batch; `resume` continues it. Exit: 0 done, 2 items failed, 3 paused/cancelled, 1 error.
+On an rproxy server (the batch runs there; Ctrl-C stops following, not the batch):";
 
 /// Runs the command; returns the process exit code.
 pub fn main(args: &[String]) -> i32 {
@@ -50,6 +53,27 @@ pub fn main(args: &[String]) -> i32 {
 }
 
 async fn run(args: &[String]) -> Result<i32, String> {
+    // `--server NAME` anywhere: the batch runs on that saved rproxy server
+    let mut args = args.to_vec();
+    let server = match args.iter().position(|a| a == "--server") {
+        Some(i) if i + 1 < args.len() => {
+            let name = args.remove(i + 1);
+            args.remove(i);
+            Some(name)
+        }
+        Some(_) => return Err(format!("--server needs a saved server's name\n{USAGE}\n{}", server::USAGE)),
+        None => None,
+    };
+    if args.first().map(String::as_str) == Some("batch") {
+        args.remove(0);
+    }
+    if args.first().map(String::as_str) == Some("server") {
+        return server::manage(&args[1..]);
+    }
+    if let Some(name) = server {
+        return server::batch(&name, &args).await;
+    }
+    let args = &args[..];
     let arg = |i: usize| args.get(i).map(String::as_str);
     let json = args.iter().any(|a| a == "--json");
     let store = || async { Store::open(&paths::batch_db()).await.map_err(|e| e.to_string()) };
@@ -116,7 +140,7 @@ async fn run(args: &[String]) -> Result<i32, String> {
             eprintln!("batch {id}: {n} failed items queued again");
             Engine::start().await?.run(id).await
         }
-        _ => Err(USAGE.to_owned()),
+        _ => Err(format!("{USAGE}\n{}", server::USAGE)),
     }
 }
 

@@ -41,6 +41,27 @@ pub struct Settings {
     pub auto_resume_batches: bool,
     /// Notification channels (their secrets are in the keyring, not here).
     pub notifications: crate::notify::settings::NotifySettings,
+    /// Saved rproxy servers (their tokens are in the keyring, not here).
+    pub servers: Vec<ServerEntry>,
+}
+
+/// A saved rproxy server. Its token is the secret `server:<name>`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServerEntry {
+    pub name: String,
+    /// e.g. `https://nas.example:5572/`
+    pub url: String,
+    pub user: String,
+    /// A CA certificate (PEM) to trust for this server (a self-signed or private CA).
+    pub ca_file: Option<PathBuf>,
+}
+
+impl ServerEntry {
+    /// The secret store key of this server's token.
+    pub fn token_key(&self) -> String {
+        format!("server:{}", self.name)
+    }
 }
 
 impl Settings {
@@ -139,6 +160,7 @@ mod tests {
             rclone_config: Some("/x/rclone.conf".into()),
             auto_resume_batches: true,
             notifications: Default::default(),
+            servers: vec![ServerEntry { name: "nas".into(), url: "https://nas:5572/".into(), user: "me".into(), ca_file: Some("/ca.pem".into()) }],
         };
         s.save(&path).unwrap();
         assert_eq!(Settings::load(&path).unwrap(), s);

@@ -55,6 +55,19 @@ impl RcClient {
         RcClient { base, auth, http }
     }
 
+    /// A client for a remote RC server (rproxy) at `base` over HTTP(S), trusting the platform's
+    /// roots and, when given, the CA certificate in `ca_file` (PEM).
+    pub fn for_server(base: Url, auth: (String, Secret), ca_file: Option<&std::path::Path>) -> Result<Self, String> {
+        let mut builder = reqwest::Client::builder().connect_timeout(Duration::from_secs(10)).pool_idle_timeout(Duration::from_secs(30));
+        if let Some(path) = ca_file {
+            let pem = std::fs::read(path).map_err(|e| format!("cannot read the CA file {}: {e}", path.display()))?;
+            let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| format!("{} is not a PEM certificate: {e}", path.display()))?;
+            builder = builder.add_root_certificate(cert);
+        }
+        let http = builder.build().map_err(|e| format!("cannot set up HTTPS: {e}"))?;
+        Ok(RcClient { base, auth: Some(auth), http })
+    }
+
     /// A client that reaches `base` through the unix socket `socket` (the sidecar's private
     /// RC socket); `base` only names the host for the requests.
     #[cfg(unix)]

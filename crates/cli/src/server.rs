@@ -1,0 +1,225 @@
+//! Remote mode of the command line: saved rproxy servers (`rcmd server add|list|remove`) and
+//! batches that run ON a server (`rcmd --server NAME batch ...`): created, steered and read
+//! through rproxy's `rproxy/batch/*` calls, followed by polling. The batch belongs to the
+//! server: Ctrl-C stops following, not the batch; a server that goes away mid-way is waited
+//! for ("server offline, retrying").
+
+use std::{io::BufRead, time::Duration};
+
+use rcmd_core::{
+    notify::secrets::SecretStore,
+    paths,
+    rc::{RcClient, RcError},
+    secret::Secret,
+    settings::{ServerEntry, Settings},
+    types::{BatchInfo, BatchReport, BatchStatus},
+};
+use serde_json::{json, Value};
+
+use super::{exit_code, line, say};
+
+pub const USAGE: &str = "  rcmd server add <name> <url> --user <user> [--ca-file ca.pem]   (the token is read from stdin)
+  rcmd server list
+  rcmd server remove <name>
+  rcmd --server <name> batch copy|move|delete|list|report|resume|retry|pause|cancel ...   (runs on the server)";
+
+/// How often a followed batch is read.
+const POLL: Duration = Duration::from_secs(1);
+
+/// `rcmd server ...`.
+pub fn manage(args: &[String]) -> Result<i32, String> {
+    let settings_path = paths::settings_file();
+    let (secrets, problem) = SecretStore::open(paths::secrets_file());
+    if let Some(p) = problem {
+        eprintln!("rcmd: {p}");
+    }
+    let opt = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    match args.first().map(String::as_str) {
+        Some("add") => {
+            let (name, url) = (args.get(1).ok_or(USAGE)?.clone(), args.get(2).ok_or(USAGE)?.clone());
+            let user = opt("--user").ok_or("--user is needed (the rproxy user the token belongs to)")?;
+            let parsed = url::Url::parse(&url).map_err(|e| format!("{url:?} is not a URL: {e}"))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                return Err(format!("{url:?}: use http:// or https://"));
+            }
+            // the token comes on stdin, never on the command line (where `ps` shows it)
+            let mut token = String::new();
+            std::io::stdin().lock().read_line(&mut token).map_err(|e| format!("cannot read the token from stdin: {e}"))?;
+            let token = token.trim().to_owned();
+            if token.is_empty() {
+                return Err("no token on stdin (echo \"$TOKEN\" | rcmd server add ...)".into());
+            }
+            let entry = ServerEntry { name: name.clone(), url, user, ca_file: opt("--ca-file").map(Into::into) };
+            secrets.set(&entry.token_key(), Some(&Secret::new(token))).map_err(|e| e.to_string())?;
+            Settings::update(&settings_path, |s| {
+                s.servers.retain(|x| x.name != name);
+                s.servers.push(entry.clone());
+            })
+            .map_err(|e| e.to_string())?;
+            say(&format!("server {name} saved"));
+            Ok(0)
+        }
+        Some("list") => {
+            let (settings, _) = Settings::load_or_recover(&settings_path);
+            for s in &settings.servers {
+                say(&format!("{}\t{}\t{}", s.name, s.url, s.user));
+            }
+            Ok(0)
+        }
+        Some("remove") => {
+            let name = args.get(1).ok_or(USAGE)?.clone();
+            let mut found = false;
+            let mut key = None;
+            Settings::update(&settings_path, |s| {
+                if let Some(e) = s.servers.iter().find(|x| x.name == name) {
+                    key = Some(e.token_key());
+                }
+                let before = s.servers.len();
+                s.servers.retain(|x| x.name != name);
+                found = s.servers.len() < before;
+            })
+            .map_err(|e| e.to_string())?;
+            if let Some(k) = key {
+                secrets.set(&k, None).map_err(|e| e.to_string())?;
+            }
+            if !found {
+                return Err(format!("no server {name}"));
+            }
+            say(&format!("server {name} removed"));
+            Ok(0)
+        }
+        _ => Err(format!("usage:\n{USAGE}")),
+    }
+}
+
+/// A saved server's RC client.
+fn client(name: &str) -> Result<RcClient, String> {
+    let (settings, problem) = Settings::load_or_recover(&paths::settings_file());
+    if let Some(p) = problem {
+        eprintln!("rcmd: {p}");
+    }
+    let entry = settings.servers.iter().find(|s| s.name == name).ok_or_else(|| format!("no saved server {name:?} (rcmd server add ...)"))?;
+    let (secrets, _) = SecretStore::open(paths::secrets_file());
+    let token = secrets.get(&entry.token_key()).ok_or_else(|| format!("no token saved for server {name:?}; add it again"))?;
+    let mut url = url::Url::parse(&entry.url).map_err(|e| format!("server {name}: {e}"))?;
+    if !url.path().ends_with('/') {
+        url.set_path(&format!("{}/", url.path()));
+    }
+    RcClient::for_server(url, (entry.user.clone(), token), entry.ca_file.as_deref())
+}
+
+/// What went wrong, in words for the user (the server's own message for refusals).
+fn explain(e: &RcError) -> String {
+    match e {
+        RcError::Unauthorized { .. } => "the server refused the credentials (wrong or revoked token): add the server again with a valid token".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Whether `e` means the server could not be reached (worth waiting for).
+fn offline(e: &RcError) -> bool {
+    matches!(e, RcError::Transport { .. }) || matches!(e, RcError::Api { status, .. } | RcError::Unexpected { status, .. } if *status == 502 || *status == 503)
+}
+
+/// `rcmd --server NAME batch ...`.
+pub async fn batch(server: &str, args: &[String]) -> Result<i32, String> {
+    let rc = client(server)?;
+    let json_out = args.iter().any(|a| a == "--json");
+    let arg = |i: usize| args.get(i).map(String::as_str);
+    let id_arg = |i: usize| arg(i).and_then(|s| s.parse::<i64>().ok()).ok_or("expected a batch id".to_owned());
+    let call = |path: &'static str, params: Value| {
+        let rc = rc.clone();
+        async move { rc.call::<_, Value>(path, &params).await.map_err(|e| explain(&e)) }
+    };
+    match arg(0) {
+        Some(kind @ ("copy" | "move" | "delete")) => {
+            let src = arg(1).ok_or(super::USAGE)?;
+            let mut params = json!({ "kind": kind, "srcFs": src });
+            if kind != "delete" {
+                params["dstFs"] = json!(arg(2).ok_or(super::USAGE)?);
+            }
+            let info: BatchInfo = serde_json::from_value(call("rproxy/batch/create", params).await?).map_err(|e| e.to_string())?;
+            eprintln!("batch {} on {server}: {} items", info.id, info.counts.total());
+            follow(&rc, server, info.id).await
+        }
+        Some("list") => {
+            let v = call("rproxy/batch/list", json!({})).await?;
+            let all: Vec<BatchInfo> = serde_json::from_value(v["batches"].clone()).map_err(|e| e.to_string())?;
+            if json_out {
+                say(&serde_json::to_string_pretty(&all).map_err(|e| e.to_string())?);
+            } else {
+                all.iter().for_each(|b| say(&line(b)));
+            }
+            Ok(0)
+        }
+        Some("report") => {
+            let report: BatchReport = serde_json::from_value(call("rproxy/batch/get", json!({ "id": id_arg(1)? })).await?).map_err(|e| e.to_string())?;
+            if json_out {
+                say(&serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+            } else {
+                say(&line(&report.batch));
+                for f in &report.failed {
+                    say(&format!("  FAILED {} ({:?}): {}\n    → {}", f.path, f.reason, f.error, f.suggestion_en));
+                }
+            }
+            Ok(exit_code(report.batch.status))
+        }
+        Some(verb @ ("resume" | "retry")) => {
+            let id = id_arg(1)?;
+            call(if verb == "resume" { "rproxy/batch/resume" } else { "rproxy/batch/retry" }, json!({ "id": id })).await?;
+            follow(&rc, server, id).await
+        }
+        Some(verb @ ("pause" | "cancel")) => {
+            let id = id_arg(1)?;
+            let info: BatchInfo =
+                serde_json::from_value(call(if verb == "pause" { "rproxy/batch/pause" } else { "rproxy/batch/cancel" }, json!({ "id": id })).await?).map_err(|e| e.to_string())?;
+            say(&line(&info));
+            Ok(0)
+        }
+        _ => Err(super::USAGE.to_owned()),
+    }
+}
+
+/// Follows batch `id` on the server until it stops running; waits through outages. Ctrl-C
+/// stops following only.
+async fn follow(rc: &RcClient, server: &str, id: i64) -> Result<i32, String> {
+    let interrupted = tokio::spawn(async { tokio::signal::ctrl_c().await.is_ok() });
+    let mut down_since: Option<std::time::Instant> = None;
+    let mut last_line = String::new();
+    loop {
+        if interrupted.is_finished() {
+            eprintln!("\nstopped following; batch {id} keeps running on {server} (`rcmd --server {server} batch report {id}`)");
+            return Ok(3);
+        }
+        match rc.call::<_, BatchReport>("rproxy/batch/get", &json!({ "id": id })).await {
+            Ok(report) => {
+                if let Some(t) = down_since.take() {
+                    eprintln!("server {server} is back after {:.1} s", t.elapsed().as_secs_f64());
+                }
+                let info = report.batch;
+                let now = line(&info);
+                if now != last_line {
+                    eprintln!("{now}");
+                    last_line = now;
+                }
+                if !matches!(info.status, BatchStatus::Queued | BatchStatus::Running) {
+                    if info.counts.failed > 0 {
+                        eprintln!("  {} items failed — see `rcmd --server {server} batch report {id}`", info.counts.failed);
+                    }
+                    if let Some(r) = &info.pause_reason {
+                        eprintln!("  paused: {r} — continue with `rcmd --server {server} batch resume {id}`");
+                    }
+                    return Ok(exit_code(info.status));
+                }
+            }
+            Err(e) if offline(&e) => {
+                if down_since.is_none() {
+                    eprintln!("server {server} offline ({}); retrying every {} s", explain(&e), POLL.as_secs());
+                    down_since = Some(std::time::Instant::now());
+                }
+            }
+            Err(e) => return Err(explain(&e)),
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
