@@ -104,16 +104,7 @@ fn rproxy_serves_real_rc_clients_from_the_first_start() -> Result<()> {
 #[ignore = "needs the built binaries: run scripts/test.sh"]
 fn rproxy_serves_https_with_a_certificate() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new())?;
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    let ca_key = rcgen::KeyPair::generate()?;
-    let ca = ca_params.self_signed(&ca_key)?;
-    let key = rcgen::KeyPair::generate()?;
-    let cert = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()])?.signed_by(&key, &ca, &ca_key)?;
-    let (ca_pem, cert_pem, key_pem) = (dir.path().join("ca.pem"), dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    std::fs::write(&ca_pem, ca.pem())?;
-    std::fs::write(&cert_pem, cert.pem())?;
-    std::fs::write(&key_pem, key.serialize_pem())?;
+    let (ca_pem, cert_pem, key_pem) = test_certificates(dir.path())?;
     let port = free_port();
     let mut server = Proc::new(Command::new(rproxy()?)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
@@ -464,25 +455,9 @@ fn the_command_line_runs_batches_on_a_server() -> Result<()> {
     lines.next().context("no output")??;
     let token = lines.next().context("no token")??;
     wait_until(Duration::from_secs(30), "rproxy to answer", || post(port, &token, "rc/noop", &serde_json::json!({})).ok().filter(|r| r.0 == 200))?;
-    // the command line's own folders, no keyring (the private file is used)
-    let cli = |args: &[&str]| {
-        let mut c = Command::new(cli_binary().unwrap());
-        c.args(args)
-            .env("HOME", dir.path().join("home"))
-            .env("XDG_CONFIG_HOME", dir.path().join("config"))
-            .env("RCMD_DATA_DIR", dir.path().join("rcmd-data"))
-            .env_remove("DBUS_SESSION_BUS_ADDRESS")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        c
-    };
-    let add = |name: &str, secret: &str| -> Result<std::process::Output> {
-        let mut child = cli(&["server", "add", name, &format!("http://127.0.0.1:{port}/"), "--user", "admin"]).spawn()?;
-        use std::io::Write;
-        writeln!(child.stdin.take().unwrap(), "{secret}")?;
-        Ok(child.wait_with_output()?)
-    };
+    let home = dir.path().to_owned();
+    let cli = |args: &[&str]| cli_command(&home, args);
+    let add = |name: &str, secret: &str| save_server(&home, name, &format!("http://127.0.0.1:{port}/"), secret, None);
     let added = add("srv", &token)?;
     ensure!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
     let settings = std::fs::read_to_string(dir.path().join("config/dev.rcmd.app/settings.json"))?;
@@ -516,5 +491,118 @@ fn the_command_line_runs_batches_on_a_server() -> Result<()> {
     ensure!(refused.status.code() == Some(1), "{:?}", refused.status);
     ensure!(String::from_utf8_lossy(&refused.stderr).contains("refused the credentials"), "{}", String::from_utf8_lossy(&refused.stderr));
     drop(server);
+    Ok(())
+}
+
+/// `rcmd-cli` with its own folders under `home` and no keyring (the private file is used).
+fn cli_command(home: &std::path::Path, args: &[&str]) -> Command {
+    let mut c = Command::new(cli_binary().unwrap());
+    c.args(args)
+        .env("HOME", home.join("home"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("RCMD_DATA_DIR", home.join("rcmd-data"))
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    c
+}
+
+/// `rcmd-cli server add NAME URL --user admin [--ca-file CA]` with `secret` on stdin.
+fn save_server(home: &std::path::Path, name: &str, url: &str, secret: &str, ca: Option<&std::path::Path>) -> Result<std::process::Output> {
+    let mut args = vec!["server", "add", name, url, "--user", "admin"];
+    let ca = ca.map(|c| c.display().to_string());
+    if let Some(c) = &ca {
+        args.extend(["--ca-file", c.as_str()]);
+    }
+    let mut child = cli_command(home, &args).spawn()?;
+    use std::io::Write;
+    writeln!(child.stdin.take().unwrap(), "{secret}")?;
+    Ok(child.wait_with_output()?)
+}
+
+/// A test CA and a certificate for 127.0.0.1 signed by it: (ca.pem, cert.pem, key.pem).
+fn test_certificates(dir: &std::path::Path) -> Result<(std::path::PathBuf, std::path::PathBuf, std::path::PathBuf)> {
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new())?;
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca_key = rcgen::KeyPair::generate()?;
+    let ca = ca_params.self_signed(&ca_key)?;
+    let key = rcgen::KeyPair::generate()?;
+    let cert = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()])?.signed_by(&key, &ca, &ca_key)?;
+    let (ca_pem, cert_pem, key_pem) = (dir.join("ca.pem"), dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&ca_pem, ca.pem())?;
+    std::fs::write(&cert_pem, cert.pem())?;
+    std::fs::write(&key_pem, key.serialize_pem())?;
+    Ok((ca_pem, cert_pem, key_pem))
+}
+
+/// A server that answers every request with a 500 in rcd's error shape.
+fn failing_server() -> Result<u16> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let port = listener.local_addr()?.port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(16).flatten() {
+            use std::io::{Read, Write};
+            let mut s = stream;
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let body = r#"{"error":"database is locked","input":{},"path":"rproxy/whoami","status":500}"#;
+            let _ = write!(s, "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+        }
+    });
+    Ok(port)
+}
+
+/// `rcmd server test`: what works and, when not, why in words: a good HTTPS server with its
+/// CA (user, role, rclone version), the same without the CA (certificate not trusted), a wrong
+/// token, a plain rclone rcd (not rproxy), a server answering 500, nothing listening.
+#[test]
+#[ignore = "needs the built binaries: run scripts/test.sh"]
+fn the_command_line_checks_a_server_connection() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (ca, cert, key) = test_certificates(dir.path())?;
+    let port = free_port();
+    let mut server = Proc::new(
+        Command::new(rproxy()?)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()])
+            .env("RPROXY_DATA_DIR", dir.path().join("data"))
+            .env("RCMD_RCLONE", rclone())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()?,
+    );
+    let mut lines = BufReader::new(server.child.stdout.take().unwrap()).lines();
+    lines.next().context("no output")??;
+    let token = lines.next().context("no token")??;
+    let https = format!("https://127.0.0.1:{port}/");
+    let home = dir.path().to_owned();
+    let test = |name: &str| cli_command(&home, &["server", "test", name]).output().unwrap();
+    ensure!(save_server(&home, "good", &https, &token, Some(&ca))?.status.success());
+    let good = wait_until(Duration::from_secs(30), "the server to answer", || Some(test("good")).filter(|o| o.status.success()))?;
+    let out = String::from_utf8_lossy(&good.stdout);
+    ensure!(out.contains("certificate trusted: yes") && out.contains("user: admin (admin)") && out.contains("rclone: v1."), "{out}");
+
+    let cases: Vec<(&str, String, String, bool, &str)> = vec![
+        ("nocert", https.clone(), token.clone(), false, "certificate is not trusted"),
+        ("wrong", https.clone(), "rpx_1_0123456789abcdef".into(), true, "refused the credentials"),
+        ("refused", format!("http://127.0.0.1:{}/", free_port()), token.clone(), false, "cannot reach the server"),
+        ("failing", format!("http://127.0.0.1:{}/", failing_server()?), token.clone(), false, "answered with an error (500): database is locked"),
+    ];
+    for (name, url, secret, with_ca, want) in &cases {
+        ensure!(save_server(&home, name, url, secret, with_ca.then_some(ca.as_path()))?.status.success());
+        let o = test(name);
+        let err = String::from_utf8_lossy(&o.stderr);
+        ensure!(o.status.code() == Some(1) && err.contains(want), "{name}: {:?} {err}", o.status);
+        ensure!(!err.contains(&token), "{name}: the token is in the message");
+    }
+    // a plain rclone rcd is not rproxy
+    let rcd_port = free_port();
+    let _rcd = Proc::new(Command::new(rclone()).args(["rcd", "--rc-no-auth", "--rc-addr", &format!("127.0.0.1:{rcd_port}"), "--config", "/dev/null"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn()?);
+    ensure!(save_server(&home, "plain", &format!("http://127.0.0.1:{rcd_port}/"), &token, None)?.status.success());
+    let plain = wait_until(Duration::from_secs(20), "the plain rcd to answer", || {
+        let o = test("plain");
+        String::from_utf8_lossy(&o.stderr).contains("plain rclone").then_some(o)
+    })?;
+    ensure!(plain.status.code() == Some(1));
     Ok(())
 }

@@ -68,7 +68,7 @@ async fn run(args: &[String]) -> Result<i32, String> {
         args.remove(0);
     }
     if args.first().map(String::as_str) == Some("server") {
-        return server::manage(&args[1..]);
+        return server::manage(&args[1..]).await;
     }
     if let Some(name) = server {
         return server::batch(&name, &args).await;

@@ -19,6 +19,7 @@ use serde_json::{json, Value};
 use super::{exit_code, line, say};
 
 pub const USAGE: &str = "  rcmd server add <name> <url> --user <user> [--ca-file ca.pem]   (the token is read from stdin)
+  rcmd server test <name>        (reachable, certificate, credentials, role, rclone version)
   rcmd server list
   rcmd server remove <name>
   rcmd --server <name> batch copy|move|delete|list|report|resume|retry|pause|cancel ...   (runs on the server)";
@@ -27,7 +28,27 @@ pub const USAGE: &str = "  rcmd server add <name> <url> --user <user> [--ca-file
 const POLL: Duration = Duration::from_secs(1);
 
 /// `rcmd server ...`.
-pub fn manage(args: &[String]) -> Result<i32, String> {
+pub async fn manage(args: &[String]) -> Result<i32, String> {
+    if args.first().map(String::as_str) == Some("test") {
+        let name = args.get(1).ok_or(USAGE)?;
+        let check = rcmd_core::server::check(&client(name)?).await;
+        let yes = |b: bool| if b { "yes" } else { "no" };
+        say(&format!("reachable: {}", yes(check.reachable)));
+        if let Some(t) = check.tls_trusted {
+            say(&format!("certificate trusted: {}", yes(t)));
+        }
+        say(&format!("authenticated: {}", yes(check.authenticated)));
+        if let (Some(u), Some(r)) = (&check.user, &check.role) {
+            say(&format!("user: {u} ({r})"));
+        }
+        if let Some(v) = &check.rclone_version {
+            say(&format!("rclone: {v}"));
+        }
+        return match &check.problem {
+            Some(p) => Err(p.clone()),
+            None => Ok(0),
+        };
+    }
     let settings_path = paths::settings_file();
     let (secrets, problem) = SecretStore::open(paths::secrets_file());
     if let Some(p) = problem {

@@ -19,6 +19,7 @@ pub mod paths;
 pub mod rc;
 pub mod resilience;
 pub mod secret;
+pub mod server;
 pub mod settings;
 pub mod sidecar;
 

@@ -52,15 +52,16 @@ const CONFIG_READ: &[&str] = &["config/listremotes", "config/providers"];
 const VIEWER: &[&str] = &[
     "rc/noop", "rc/list", "core/version", "core/stats", "core/transferred", "core/group-list", "job/status", "job/list",
     "operations/list", "operations/stat", "operations/about", "operations/fsinfo", "operations/size", "operations/hashsum",
-    "config/listremotes", "config/providers", "rproxy/batch/list", "rproxy/batch/get",
+    "config/listremotes", "config/providers", "rproxy/batch/list", "rproxy/batch/get", "rproxy/whoami",
 ];
 
-/// Server batches: every user may run its own (`rproxy/batch/*`).
+/// Server batches: every user may run its own (`rproxy/batch/*`); anyone may ask who it is.
 const BATCH_PREFIX: &str = "rproxy/batch/";
+const WHOAMI: &str = "rproxy/whoami";
 
 /// Whether `path` is for admins only.
 pub fn admin_only(path: &str) -> bool {
-    (ADMIN_ONLY.contains(&path) || ADMIN_ONLY_PREFIXES.iter().any(|p| path.starts_with(p))) && !CONFIG_READ.contains(&path) && !path.starts_with(BATCH_PREFIX)
+    (ADMIN_ONLY.contains(&path) || ADMIN_ONLY_PREFIXES.iter().any(|p| path.starts_with(p))) && !CONFIG_READ.contains(&path) && !path.starts_with(BATCH_PREFIX) && path != WHOAMI
 }
 
 /// Whether `role` may call `path` at all (before looking at parameters). Used by `rc/list`.

@@ -276,12 +276,20 @@ struct AuditRemote(Option<String>);
 async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params) -> Response {
     let path = path.to_owned();
     // rproxy's own admin calls (admins only, by the policy's `rproxy/` prefix)
-    if path.starts_with("rproxy/") && !path.starts_with("rproxy/batch/") && user.role == policy::Role::Admin {
+    if path.starts_with("rproxy/") && !path.starts_with("rproxy/batch/") && path != "rproxy/whoami" && user.role == policy::Role::Admin {
         return admin_call(st, &path, &params.values).await;
     }
     if let Err(denied) = policy::check(user.role, &user.remotes, &path, &params.values) {
         info!(user = %user.name, path, reason = %denied, "refused");
         return rc_error(&path, Some(&params.values), StatusCode::FORBIDDEN, &denied.to_string());
+    }
+    if path == "rproxy/whoami" {
+        let version: Option<Value> = match st.rcd.client() {
+            Ok(rc) => rc.call("core/version", &json!({})).await.ok(),
+            Err(_) => None,
+        };
+        let rclone = version.as_ref().and_then(|v| v.get("version")).cloned().unwrap_or(Value::Null);
+        return json_reply(&json!({ "user": user.name, "role": user.role.as_str(), "remotes": user.remotes, "rclone": rclone, "executeId": st.jobs.execute_id }));
     }
     if let Some(verb) = path.strip_prefix("rproxy/batch/") {
         return match st.batches.call(user, verb, &params.values).await {
