@@ -91,6 +91,29 @@ impl RcClient {
         &self.base
     }
 
+    /// Opens rproxy's event stream (`GET rproxy/events`), resuming after `last_id` when given.
+    /// The reply is returned as soon as its headers are in; read it with `chunk()`.
+    pub async fn open_events(&self, last_id: Option<i64>) -> Result<reqwest::Response, RcError> {
+        let path = "rproxy/events";
+        let url = self.base.join(path).map_err(|_| RcError::Unexpected { path: path.to_owned(), status: 0, snippet: "invalid base URL".into(), retry_after: None })?;
+        let mut req = self.http.get(url);
+        if let Some((user, pass)) = &self.auth {
+            req = req.basic_auth(user, Some(pass.expose()));
+        }
+        if let Some(id) = last_id {
+            req = req.header("Last-Event-ID", id.to_string());
+        }
+        let resp = req.send().await.map_err(|source| RcError::Transport { path: path.to_owned(), source })?;
+        match resp.status().as_u16() {
+            200 => Ok(resp),
+            401 => Err(RcError::Unauthorized { path: path.to_owned() }),
+            status => {
+                let snippet = resp.text().await.unwrap_or_default().chars().take(200).collect();
+                Err(RcError::Unexpected { path: path.to_owned(), status, snippet, retry_after: None })
+            }
+        }
+    }
+
     /// Calls `path` with `params` serialized as the JSON body and decodes the reply.
     #[instrument(level = "debug", skip_all, fields(path), err(Display))]
     pub async fn call<P, T>(&self, path: &str, params: &P) -> Result<T, RcError>

@@ -2,6 +2,8 @@
 //! (cannot reach it, certificate not trusted, credentials refused, not an rproxy, server
 //! error), and who it says we are when it does.
 
+pub mod events;
+
 use serde::Serialize;
 use serde_json::Value;
 

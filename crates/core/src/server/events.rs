@@ -1,0 +1,131 @@
+//! Following rproxy's event stream from Rust (a browser EventSource cannot send
+//! `Authorization`): one task reads the Server-Sent Events, hands each one on, and when the
+//! stream drops (server restarted, network gone) reconnects with `Last-Event-ID`, so no stored
+//! event is missed or repeated. Outages are reported as they begin and end.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::rc::{RcClient, RcError};
+
+/// One event from the server.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServerEvent {
+    /// The stored event's id; `None` for transient frames (progress).
+    pub id: Option<i64>,
+    pub kind: String,
+    pub data: Value,
+}
+
+/// What the follower reports.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Followed {
+    Event(ServerEvent),
+    /// The stream is open (again); `after` is how long it was down (zero the first time).
+    Connected { after: Duration },
+    /// The stream dropped or could not be opened; the next try is in `retry_in`.
+    Offline { error: String, retry_in: Duration },
+    /// The server refused the credentials: the follower stops.
+    Refused,
+}
+
+/// Longest wait between two reconnection attempts: a server back from a restart is found
+/// within this long.
+const RETRY_MAX: Duration = Duration::from_secs(2);
+
+/// Follows the event stream of the server behind `rc` from after `last_id` (or what is kept,
+/// when `None`) until `stop` is cancelled or the receiver is dropped.
+pub fn follow(rc: RcClient, last_id: Option<i64>, stop: CancellationToken) -> mpsc::Receiver<Followed> {
+    let (tx, rx) = mpsc::channel(256);
+    tokio::spawn(async move {
+        let mut last = last_id;
+        let mut retry = Duration::from_millis(250);
+        let mut down_since: Option<Instant> = None;
+        loop {
+            let opened = tokio::select! {
+                _ = stop.cancelled() => return,
+                r = rc.open_events(last) => r,
+            };
+            let error = match opened {
+                Ok(mut resp) => {
+                    let after = down_since.take().map(|t| t.elapsed()).unwrap_or_default();
+                    if tx.send(Followed::Connected { after }).await.is_err() {
+                        return;
+                    }
+                    retry = Duration::from_millis(250);
+                    let mut buf = String::new();
+                    loop {
+                        let chunk = tokio::select! {
+                            _ = stop.cancelled() => return,
+                            c = resp.chunk() => c,
+                        };
+                        match chunk {
+                            Ok(Some(bytes)) => {
+                                buf.push_str(&String::from_utf8_lossy(&bytes));
+                                while let Some(end) = buf.find("\n\n") {
+                                    let frame: String = buf.drain(..end + 2).collect();
+                                    if let Some(ev) = parse_frame(&frame) {
+                                        if let Some(id) = ev.id {
+                                            last = Some(id);
+                                        }
+                                        if tx.send(Followed::Event(ev)).await.is_err() {
+                                            return;
+                                        }
+                                    }
+                                }
+                            }
+                            Ok(None) => break "the server closed the event stream".to_owned(),
+                            Err(e) => break format!("the event stream dropped: {e}"),
+                        }
+                    }
+                }
+                Err(RcError::Unauthorized { .. }) => {
+                    let _ = tx.send(Followed::Refused).await;
+                    return;
+                }
+                Err(e) => e.to_string(),
+            };
+            down_since.get_or_insert_with(Instant::now);
+            if tx.send(Followed::Offline { error, retry_in: retry }).await.is_err() {
+                return;
+            }
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = tokio::time::sleep(retry) => {}
+            }
+            retry = (retry * 2).min(RETRY_MAX);
+        }
+    });
+    rx
+}
+
+/// One SSE frame (`id:`, `event:`, `data:` lines); comments (keep-alives) give `None`.
+fn parse_frame(frame: &str) -> Option<ServerEvent> {
+    let (mut id, mut kind, mut data) = (None, None, String::new());
+    for line in frame.lines() {
+        if let Some(v) = line.strip_prefix("id: ") {
+            id = v.trim().parse().ok();
+        } else if let Some(v) = line.strip_prefix("event: ") {
+            kind = Some(v.trim().to_owned());
+        } else if let Some(v) = line.strip_prefix("data: ") {
+            data.push_str(v);
+        }
+    }
+    Some(ServerEvent { id, kind: kind?, data: serde_json::from_str(&data).unwrap_or(Value::Null) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames() {
+        let e = parse_frame("id: 7\nevent: job_finished\ndata: {\"id\": 3}\n\n");
+        assert_eq!(e, Some(ServerEvent { id: Some(7), kind: "job_finished".into(), data: serde_json::json!({ "id": 3 }) }));
+        assert_eq!(parse_frame(": keep-alive\n\n"), None);
+        assert_eq!(parse_frame("event: batch_progress\ndata: {}\n\n").and_then(|e| e.id), None);
+    }
+}
