@@ -111,8 +111,9 @@ impl Jobs {
         Ok(row)
     }
 
-    /// `job/status` of rproxy job `id` as `user` may see it; the second value is true when
-    /// this call found it finished first (the caller announces it).
+    /// `job/status` of rproxy job `id` as `user` may see it; the second value is the owner
+    /// when this call found it finished first and stored its end and `job_finished` event
+    /// (the caller wakes the event streams).
     pub async fn status(&self, rc: &RcClient, user: &User, id: i64) -> Result<(Value, Option<i64>), JobError> {
         let row = self.find(user, id).await?;
         self.status_from(rc, id, row).await
@@ -150,13 +151,19 @@ impl Jobs {
         }
         let mut ended = None;
         if status.get("finished") == Some(&Value::Bool(true)) {
-            // only the caller that stores the end announces it
+            // the end and its `job_finished` event in one transaction, written by whichever
+            // caller stores the end first (a crash leaves both or neither)
+            let mut tx = self.pool.begin().await?;
             let n = sqlx::query("UPDATE jobs SET final = ? WHERE id = ? AND final IS NULL")
                 .bind(status.to_string())
                 .bind(id)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?
                 .rows_affected();
+            if n == 1 {
+                crate::events::Events::insert(&mut tx, "job_finished", Some(owner), &crate::watch::end_event(id, &status)).await?;
+            }
+            tx.commit().await?;
             ended = (n == 1).then_some(owner);
         }
         Ok((status, ended))

@@ -316,8 +316,8 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
         ("job/status", Some(id)) => {
             return match st.jobs.status(&rc, user, id).await {
                 Ok((v, ended)) => {
-                    if let Some(owner) = ended {
-                        crate::watch::announce_end(&st.events, id, owner, &v).await;
+                    if ended.is_some() {
+                        st.events.notify();
                     }
                     json_reply(&v)
                 }

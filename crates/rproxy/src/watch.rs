@@ -75,8 +75,8 @@ pub fn start(jobs: Jobs, events: Events, rcd: Supervisor, bus: EventBus) {
             let Ok(rc) = rcd.client() else { continue };
             let Ok(ids) = jobs.unfinished().await else { continue };
             for id in ids {
-                if let Ok((status, Some(owner))) = jobs.status_of(&rc, id).await {
-                    announce_end(&events, id, owner, &status).await;
+                if let Ok((_, Some(_))) = jobs.status_of(&rc, id).await {
+                    events.notify();
                 }
             }
         }
@@ -86,11 +86,4 @@ pub fn start(jobs: Jobs, events: Events, rcd: Supervisor, bus: EventBus) {
 /// The data of job `id`'s `job_finished` event.
 pub fn end_event(id: i64, status: &Value) -> Value {
     json!({ "id": id, "success": status.get("success"), "error": status.get("error") })
-}
-
-/// The `job_finished` event of job `id` (visible to `owner` and admins).
-pub async fn announce_end(events: &Events, id: i64, owner: i64, status: &Value) {
-    if let Err(e) = events.emit("job_finished", Some(owner), end_event(id, status)).await {
-        tracing::warn!(error = %e, "cannot record an event");
-    }
 }
