@@ -209,23 +209,8 @@ fn start_rproxy(data: &std::path::Path, conf: &std::path::Path, port: u16) -> Re
 fn rproxy_queue_completes_every_accepted_call_once_after_kill_9() -> Result<()> {
     const FILES: usize = 1000;
     const CLIENTS: usize = 8;
-    let dir = tempfile::tempdir()?;
-    let (src, dst) = (dir.path().join("src"), dir.path().join("dst"));
-    for i in 0..FILES {
-        let f = src.join(format!("d{:02}/f{i:04}.txt", i % 10));
-        std::fs::create_dir_all(f.parent().unwrap())?;
-        std::fs::write(&f, format!("content of file {i}\n").repeat(1 + i % 7))?;
-    }
-    std::fs::create_dir_all(&dst)?;
-    let conf = dir.path().join("rclone.conf");
-    std::fs::write(&conf, format!("[src]\ntype = alias\nremote = {}\n\n[dst]\ntype = alias\nremote = {}\n", src.display(), dst.display()))?;
-    let data = dir.path().join("data");
-    let port = free_port();
-    let mut server = Proc::new(start_rproxy(&data, &conf, port)?);
-    let mut lines = BufReader::new(server.child.stdout.take().unwrap()).lines();
-    lines.next().context("no output")??;
-    let token = lines.next().context("no token")??;
-    wait_until(Duration::from_secs(30), "rproxy to answer", || post(port, &token, "rc/noop", &serde_json::json!({})).ok().filter(|r| r.0 == 200))?;
+    let TreeServer { dir: _dir, src, dst, data, conf, port, mut server, token } =
+        TreeServer::start(FILES, |i| (format!("d{:02}/f{i:04}.txt", i % 10), format!("content of file {i}\n").repeat(1 + i % 7).into_bytes()))?;
 
     // 8 clients; a call that gets no answer is sent again until one accepts it
     let accepted = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(usize, i64)>::new()));
@@ -382,23 +367,8 @@ fn rproxy_reads_rproxy_toml_and_an_encrypted_rclone_conf() -> Result<()> {
 #[ignore = "needs the built binaries: run scripts/test.sh"]
 fn rproxy_resumes_a_server_batch_after_kill_9() -> Result<()> {
     const FILES: usize = 300;
-    let dir = tempfile::tempdir()?;
-    let (src, dst) = (dir.path().join("src"), dir.path().join("dst"));
-    for i in 0..FILES {
-        let f = src.join(format!("d{}/f{i:03}.bin", i % 5));
-        std::fs::create_dir_all(f.parent().unwrap())?;
-        std::fs::write(&f, vec![(i % 251) as u8; 2048])?;
-    }
-    std::fs::create_dir_all(&dst)?;
-    let conf = dir.path().join("rclone.conf");
-    std::fs::write(&conf, format!("[src]\ntype = alias\nremote = {}\n\n[dst]\ntype = alias\nremote = {}\n", src.display(), dst.display()))?;
-    let data = dir.path().join("data");
-    let port = free_port();
-    let mut server = Proc::new(start_rproxy(&data, &conf, port)?);
-    let mut lines = BufReader::new(server.child.stdout.take().unwrap()).lines();
-    lines.next().context("no output")??;
-    let token = lines.next().context("no token")??;
-    wait_until(Duration::from_secs(30), "rproxy to answer", || post(port, &token, "rc/noop", &serde_json::json!({})).ok().filter(|r| r.0 == 200))?;
+    let TreeServer { dir: _dir, src, dst, data, conf, port, mut server, token } =
+        TreeServer::start(FILES, |i| (format!("d{}/f{i:03}.bin", i % 5), vec![(i % 251) as u8; 2048]))?;
     // slow enough to be mid-way at the kill: 600 KiB at 40 KiB/s
     post(port, &token, "core/bwlimit", &serde_json::json!({ "rate": "40k" }))?;
     let (status, body) = post(port, &token, "rproxy/batch/create", &serde_json::json!({ "kind": "copy", "srcFs": "src:", "dstFs": "dst:copy" }))?;
@@ -438,23 +408,8 @@ fn count_files(dir: &std::path::Path) -> usize {
 #[ignore = "needs the built binaries: run scripts/test.sh"]
 fn the_command_line_runs_batches_on_a_server() -> Result<()> {
     const FILES: usize = 200;
-    let dir = tempfile::tempdir()?;
-    let (src, dst) = (dir.path().join("src"), dir.path().join("dst"));
-    for i in 0..FILES {
-        let f = src.join(format!("d{}/f{i:03}.bin", i % 4));
-        std::fs::create_dir_all(f.parent().unwrap())?;
-        std::fs::write(&f, vec![(i % 251) as u8; 2048])?;
-    }
-    std::fs::create_dir_all(&dst)?;
-    let conf = dir.path().join("rclone.conf");
-    std::fs::write(&conf, format!("[src]\ntype = alias\nremote = {}\n\n[dst]\ntype = alias\nremote = {}\n", src.display(), dst.display()))?;
-    let data = dir.path().join("data");
-    let port = free_port();
-    let mut server = Proc::new(start_rproxy(&data, &conf, port)?);
-    let mut lines = BufReader::new(server.child.stdout.take().unwrap()).lines();
-    lines.next().context("no output")??;
-    let token = lines.next().context("no token")??;
-    wait_until(Duration::from_secs(30), "rproxy to answer", || post(port, &token, "rc/noop", &serde_json::json!({})).ok().filter(|r| r.0 == 200))?;
+    let TreeServer { dir, src: _, dst, data, conf, port, mut server, token } =
+        TreeServer::start(FILES, |i| (format!("d{}/f{i:03}.bin", i % 4), vec![(i % 251) as u8; 2048]))?;
     let home = dir.path().to_owned();
     let cli = |args: &[&str]| cli_command(&home, args);
     let add = |name: &str, secret: &str| save_server(&home, name, &format!("http://127.0.0.1:{port}/"), secret, None);
@@ -597,7 +552,15 @@ fn the_command_line_checks_a_server_connection() -> Result<()> {
     }
     // a plain rclone rcd is not rproxy
     let rcd_port = free_port();
-    let _rcd = Proc::new(Command::new(rclone()).args(["rcd", "--rc-no-auth", "--rc-addr", &format!("127.0.0.1:{rcd_port}"), "--config", "/dev/null"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn()?);
+    // with the same credentials, so the call gets past its authentication and finds no rproxy
+    let _rcd = Proc::new(
+        Command::new(rclone())
+            .args(["rcd", "--rc-addr", &format!("127.0.0.1:{rcd_port}"), "--rc-user", "admin", "--config", "/dev/null"])
+            .env("RCLONE_RC_PASS", &token)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?,
+    );
     ensure!(save_server(&home, "plain", &format!("http://127.0.0.1:{rcd_port}/"), &token, None)?.status.success());
     let plain = wait_until(Duration::from_secs(20), "the plain rcd to answer", || {
         let o = test("plain");
@@ -605,4 +568,42 @@ fn the_command_line_checks_a_server_connection() -> Result<()> {
     })?;
     ensure!(plain.status.code() == Some(1));
     Ok(())
+}
+
+/// A source tree of `files` files (`file(i)`: relative path and content), an empty
+/// destination, an rclone.conf with `src:` and `dst:` aliases for them, and rproxy serving on
+/// a free port, answering, with the admin token its first start printed.
+struct TreeServer {
+    dir: tempfile::TempDir,
+    src: std::path::PathBuf,
+    dst: std::path::PathBuf,
+    data: std::path::PathBuf,
+    conf: std::path::PathBuf,
+    port: u16,
+    server: Proc,
+    token: String,
+}
+
+impl TreeServer {
+    fn start(files: usize, file: impl Fn(usize) -> (String, Vec<u8>)) -> Result<TreeServer> {
+        let dir = tempfile::tempdir()?;
+        let (src, dst) = (dir.path().join("src"), dir.path().join("dst"));
+        for i in 0..files {
+            let (rel, content) = file(i);
+            let f = src.join(rel);
+            std::fs::create_dir_all(f.parent().unwrap())?;
+            std::fs::write(&f, content)?;
+        }
+        std::fs::create_dir_all(&dst)?;
+        let conf = dir.path().join("rclone.conf");
+        std::fs::write(&conf, format!("[src]\ntype = alias\nremote = {}\n\n[dst]\ntype = alias\nremote = {}\n", src.display(), dst.display()))?;
+        let data = dir.path().join("data");
+        let port = free_port();
+        let mut server = Proc::new(start_rproxy(&data, &conf, port)?);
+        let mut lines = BufReader::new(server.child.stdout.take().unwrap()).lines();
+        lines.next().context("no output")??;
+        let token = lines.next().context("no token")??;
+        wait_until(Duration::from_secs(30), "rproxy to answer", || post(port, &token, "rc/noop", &serde_json::json!({})).ok().filter(|r| r.0 == 200))?;
+        Ok(TreeServer { dir, src, dst, data, conf, port, server, token })
+    }
 }
