@@ -324,9 +324,7 @@ fn verify_hash(stored: &str, secret: &Secret) -> bool {
     PasswordHash::new(stored).is_ok_and(|h| Argon2::default().verify_password(secret.expose().as_bytes(), &h).is_ok())
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
-}
+use rcmd_core::batch::store::now_ms;
 
 #[cfg(test)]
 mod tests {

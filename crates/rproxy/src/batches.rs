@@ -4,11 +4,7 @@
 //! created it (admins see all); its status changes are durable events (`batch_state`) for
 //! that user, its progress transient frames (`batch_progress`, at most 1 Hz).
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
-};
+use std::sync::Arc;
 
 use axum::http::StatusCode;
 use rcmd_core::{
@@ -23,9 +19,6 @@ use tokio_util::sync::CancellationToken;
 use tracing::warn;
 
 use crate::{auth::User, events::Events, policy::Role};
-
-/// Progress frames per batch at most this often.
-const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 
 /// A refused or failed batch call: the HTTP status and the message.
 pub type CallError = (StatusCode, String);
@@ -44,7 +37,7 @@ struct Sink {
     pool: SqlitePool,
     events: Events,
     states: tokio::sync::mpsc::UnboundedSender<BatchInfo>,
-    progress_at: Mutex<HashMap<i64, Instant>>,
+    progress: crate::events::ProgressThrottle,
 }
 
 impl Sink {
@@ -59,15 +52,7 @@ impl RunnerSink for Sink {
     }
 
     fn progress(&self, p: &BatchProgress) {
-        let due = self.progress_at.lock().map(|mut m| {
-            let last = m.entry(p.id).or_insert_with(|| Instant::now() - PROGRESS_EVERY);
-            let due = last.elapsed() >= PROGRESS_EVERY || p.items_done + p.items_failed >= p.items_total;
-            if due {
-                *last = Instant::now();
-            }
-            due
-        });
-        if !due.unwrap_or(false) {
+        if !self.progress.due(p) {
             return;
         }
         let (pool, events, p) = (self.pool.clone(), self.events.clone(), p.clone());
@@ -106,7 +91,7 @@ impl Batches {
                 }
             }
         });
-        let sink = Arc::new(Sink { pool: pool.clone(), events, states, progress_at: Mutex::default() });
+        let sink = Arc::new(Sink { pool: pool.clone(), events, states, progress: Default::default() });
         let b = Batches { pool, runner: Runner::new(processor, sink), rc };
         let this = b.clone();
         tokio::spawn(async move { this.recover().await });
@@ -218,13 +203,7 @@ impl Batches {
             .rc
             .call(&[&src.remote], &CancellationToken::new(), move |rc| {
                 let (root, picked) = (root.clone(), picked.clone());
-                async move {
-                    if picked.is_empty() {
-                        Ok(plan::expand(&rc, &root).await?)
-                    } else {
-                        plan::selection(&rc, &root, &picked).await
-                    }
-                }
+                async move { plan::for_names(&rc, &root, &picked).await }
             })
             .await
             .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;

@@ -46,8 +46,35 @@ struct Transient {
     data: Value,
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+use rcmd_core::batch::store::now_ms;
+
+/// Transient progress frames at most once a second per batch (the last frame of a batch, all
+/// items settled, always goes).
+#[derive(Default)]
+pub struct ProgressThrottle {
+    last: std::sync::Mutex<std::collections::HashMap<i64, std::time::Instant>>,
+}
+
+impl ProgressThrottle {
+    pub const EVERY: Duration = Duration::from_secs(1);
+
+    /// Whether a frame for `p` goes out now (and then it counts as sent).
+    pub fn due(&self, p: &rcmd_core::types::BatchProgress) -> bool {
+        let Ok(mut m) = self.last.lock() else { return false };
+        let last = m.entry(p.id).or_insert_with(|| std::time::Instant::now() - Self::EVERY);
+        let due = last.elapsed() >= Self::EVERY || p.items_done + p.items_failed >= p.items_total;
+        if due {
+            *last = std::time::Instant::now();
+        }
+        due
+    }
+
+    /// Batch `id` ended: its entry goes.
+    pub fn forget(&self, id: i64) {
+        if let Ok(mut m) = self.last.lock() {
+            m.remove(&id);
+        }
+    }
 }
 
 impl Events {
@@ -72,7 +99,7 @@ impl Events {
     /// Records an event inside the caller's transaction (so it is stored exactly when what it
     /// reports is); call [`Events::notify`] after the commit.
     pub async fn insert(conn: &mut sqlx::SqliteConnection, kind: &str, user_id: Option<i64>, data: &Value) -> Result<i64, sqlx::Error> {
-        let at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+        let at = now_ms();
         sqlx::query_scalar("INSERT INTO events (at, kind, user_id, data) VALUES (?, ?, ?, ?) RETURNING id")
             .bind(at)
             .bind(kind)

@@ -111,27 +111,27 @@ impl Jobs {
         Ok(row)
     }
 
-    /// `job/status` of rproxy job `id` as `user` may see it; the second value is the owner
+    /// `job/status` of rproxy job `id` as `user` may see it; the second value is true
     /// when this call found it finished first and stored its end and `job_finished` event
     /// (the caller wakes the event streams).
-    pub async fn status(&self, rc: &RcClient, user: &User, id: i64) -> Result<(Value, Option<i64>), JobError> {
+    pub async fn status(&self, rc: &RcClient, user: &User, id: i64) -> Result<(Value, bool), JobError> {
         let row = self.find(user, id).await?;
         self.status_from(rc, id, row).await
     }
 
-    /// Like [`Jobs::status`] for any user's job; `Some(owner)` when this call stored its end.
-    pub async fn status_of(&self, rc: &RcClient, id: i64) -> Result<(Value, Option<i64>), JobError> {
+    /// Like [`Jobs::status`] for any user's job; true when this call stored its end.
+    pub async fn status_of(&self, rc: &RcClient, id: i64) -> Result<(Value, bool), JobError> {
         let row = self.row(id).await?;
         self.status_from(rc, id, row).await
     }
 
-    async fn status_from(&self, rc: &RcClient, id: i64, row: JobRow) -> Result<(Value, Option<i64>), JobError> {
+    async fn status_from(&self, rc: &RcClient, id: i64, row: JobRow) -> Result<(Value, bool), JobError> {
         let JobRow { rcd_id, execute_id, final_status, owner, queued, created_at } = row;
         if let Some(f) = final_status {
-            return Ok((serde_json::from_str(&f).unwrap_or(Value::Null), None));
+            return Ok((serde_json::from_str(&f).unwrap_or(Value::Null), false));
         }
         if queued {
-            return Ok((queued_status(id, created_at, None, &self.execute_id), None));
+            return Ok((queued_status(id, created_at, None, &self.execute_id), false));
         }
         let (Some(rcd_id), Some(execute_id)) = (rcd_id, execute_id) else { return Err(JobError::NotFound) };
         let reply: Result<Value, _> = rc.call("job/status", &json!({ "jobid": rcd_id })).await;
@@ -149,7 +149,7 @@ impl Jobs {
             obj.insert("id".into(), json!(id));
             obj.insert("executeId".into(), json!(self.execute_id));
         }
-        let mut ended = None;
+        let mut ended = false;
         if status.get("finished") == Some(&Value::Bool(true)) {
             // the end and its `job_finished` event in one transaction, written by whichever
             // caller stores the end first (a crash leaves both or neither)
@@ -164,7 +164,7 @@ impl Jobs {
                 crate::events::Events::insert(&mut tx, "job_finished", Some(owner), &crate::watch::end_event(id, &status)).await?;
             }
             tx.commit().await?;
-            ended = (n == 1).then_some(owner);
+            ended = n == 1;
         }
         Ok((status, ended))
     }
@@ -240,6 +240,4 @@ pub fn jobid_param(params: &Map<String, Value>) -> Option<i64> {
     }
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
-}
+use rcmd_core::batch::store::now_ms;

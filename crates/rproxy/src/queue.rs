@@ -17,7 +17,7 @@
 use std::{
     collections::{BTreeSet, HashMap},
     sync::{Arc, Mutex, OnceLock},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use rcmd_core::{
@@ -46,8 +46,6 @@ const DIRECT_CONCURRENCY: usize = 16;
 /// remaining items fail with the pause reason.
 const RESUME_AFTER: Duration = Duration::from_secs(10);
 const RESUMES: u32 = 30;
-/// Queue progress frames per group at most this often.
-const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 
 /// What a queued call does.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -118,8 +116,7 @@ struct Inner {
     direct: Arc<Semaphore>,
     /// The slot each running batch holds, and how often it was resumed.
     running: Mutex<HashMap<i64, (OwnedSemaphorePermit, u32)>>,
-    /// Last progress frame per batch.
-    progress_at: Mutex<HashMap<i64, Instant>>,
+    progress: crate::events::ProgressThrottle,
 }
 
 /// The request a call makes of the queue, when it can be queued: `operations/copyfile` or
@@ -170,9 +167,7 @@ fn kind_text(kind: BatchKind) -> &'static str {
     }
 }
 
-fn now_ms() -> i64 {
-    rcmd_core::batch::store::now_ms()
-}
+use rcmd_core::batch::store::now_ms;
 
 impl Queue {
     /// The queue over rproxy's database and the engine's batch store and processor; starts
@@ -193,7 +188,7 @@ impl Queue {
             slots: Arc::new(Semaphore::new(SLOTS)),
             direct: Arc::new(Semaphore::new(DIRECT_CONCURRENCY)),
             running: Mutex::default(),
-            progress_at: Mutex::default(),
+            progress: Default::default(),
         });
         let q = Queue { inner };
         let sink = Arc::new(Sink { ended: ended_tx, queue: Arc::downgrade(&q.inner) });
@@ -727,9 +722,7 @@ impl Queue {
                     if let Ok(mut r) = self.inner.running.lock() {
                         r.remove(&info.id);
                     }
-                    if let Ok(mut p) = self.inner.progress_at.lock() {
-                        p.remove(&info.id);
-                    }
+                    self.inner.progress.forget(info.id);
                 }
             }
         }
@@ -767,15 +760,7 @@ impl Queue {
 
     /// A queue progress frame for the users with calls in batch `p.id`, at most once a second.
     fn progress(&self, p: &BatchProgress) {
-        let due = self.inner.progress_at.lock().map(|mut m| {
-            let last = m.entry(p.id).or_insert_with(|| Instant::now() - PROGRESS_EVERY);
-            let due = last.elapsed() >= PROGRESS_EVERY || p.items_done + p.items_failed >= p.items_total;
-            if due {
-                *last = Instant::now();
-            }
-            due
-        });
-        if !due.unwrap_or(false) {
+        if !self.inner.progress.due(p) {
             return;
         }
         let (q, p) = (self.clone(), p.clone());

@@ -252,12 +252,7 @@ async fn admin_call(st: &AppState, path: &str, p: &serde_json::Map<String, Value
 /// the queue's pending calls, rcd's state).
 async fn snapshot(st: &AppState, user: &User, last: i64) -> Value {
     let jobs = st.jobs.list(user).await.ok();
-    let rcd = match st.rcd.state() {
-        rcmd_core::types::SidecarState::Ready { .. } => "up",
-        rcmd_core::types::SidecarState::Failed { .. } => "failed",
-        rcmd_core::types::SidecarState::Stopped => "stopped",
-        _ => "starting",
-    };
+    let rcd = crate::watch::state_name(&st.rcd.state());
     json!({
         "reason": format!("events after {last} are past the retention of {} days", crate::events::RETENTION.as_secs() / 86400),
         "snapshot": {
@@ -316,7 +311,7 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
         ("job/status", Some(id)) => {
             return match st.jobs.status(&rc, user, id).await {
                 Ok((v, ended)) => {
-                    if ended.is_some() {
+                    if ended {
                         st.events.notify();
                     }
                     json_reply(&v)

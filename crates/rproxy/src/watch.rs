@@ -50,14 +50,7 @@ pub fn start(jobs: Jobs, events: Events, rcd: Supervisor, bus: EventBus) {
         let mut state = sup.watch();
         let mut last = String::new();
         loop {
-            let now = match &*state.borrow() {
-                SidecarState::Ready { .. } => "up",
-                SidecarState::Starting { .. } => "starting",
-                SidecarState::Restarting { .. } => "restarting",
-                SidecarState::Failed { .. } => "failed",
-                SidecarState::Stopped => "stopped",
-            }
-            .to_owned();
+            let now = state_name(&state.borrow()).to_owned();
             if now != last {
                 if let Err(e) = ev.emit("rcd_state", None, json!({ "state": now })).await {
                     tracing::warn!(error = %e, "cannot record an event");
@@ -75,12 +68,23 @@ pub fn start(jobs: Jobs, events: Events, rcd: Supervisor, bus: EventBus) {
             let Ok(rc) = rcd.client() else { continue };
             let Ok(ids) = jobs.unfinished().await else { continue };
             for id in ids {
-                if let Ok((_, Some(_))) = jobs.status_of(&rc, id).await {
+                if let Ok((_, true)) = jobs.status_of(&rc, id).await {
                     events.notify();
                 }
             }
         }
     });
+}
+
+/// rcd's state as events and snapshots name it.
+pub fn state_name(state: &SidecarState) -> &'static str {
+    match state {
+        SidecarState::Ready { .. } => "up",
+        SidecarState::Starting { .. } => "starting",
+        SidecarState::Restarting { .. } => "restarting",
+        SidecarState::Failed { .. } => "failed",
+        SidecarState::Stopped => "stopped",
+    }
 }
 
 /// The data of job `id`'s `job_finished` event.
