@@ -92,15 +92,7 @@ async fn run(args: &[String]) -> Result<i32, String> {
         }
         Some("report") => {
             let report = store().await?.report(id_arg(1)?).await.map_err(|e| e.to_string())?;
-            if json {
-                say(&serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
-            } else {
-                say(&line(&report.batch));
-                for f in &report.failed {
-                    say(&format!("  FAILED {} ({:?}): {}\n    → {}", f.path, f.reason, f.error, f.suggestion_en));
-                }
-            }
-            Ok(exit_code(report.batch.status))
+            print_report(&report, json)
         }
         Some(kind @ ("copy" | "move" | "delete")) => {
             let kind = match kind {
@@ -231,6 +223,19 @@ impl Engine {
         }
         Ok(exit_code(info.status))
     }
+}
+
+/// Prints a batch's report (a line and its failed items, or JSON); its exit code.
+fn print_report(report: &rcmd_core::types::BatchReport, json: bool) -> Result<i32, String> {
+    if json {
+        say(&serde_json::to_string_pretty(report).map_err(|e| e.to_string())?);
+    } else {
+        say(&line(&report.batch));
+        for f in &report.failed {
+            say(&format!("  FAILED {} ({:?}): {}\n    → {}", f.path, f.reason, f.error, f.suggestion_en));
+        }
+    }
+    Ok(exit_code(report.batch.status))
 }
 
 fn exit_code(status: BatchStatus) -> i32 {

@@ -175,15 +175,7 @@ pub async fn batch(server: &str, args: &[String]) -> Result<i32, String> {
         }
         Some("report") => {
             let report: BatchReport = serde_json::from_value(call("rproxy/batch/get", json!({ "id": id_arg(1)? })).await?).map_err(|e| e.to_string())?;
-            if json_out {
-                say(&serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
-            } else {
-                say(&line(&report.batch));
-                for f in &report.failed {
-                    say(&format!("  FAILED {} ({:?}): {}\n    → {}", f.path, f.reason, f.error, f.suggestion_en));
-                }
-            }
-            Ok(exit_code(report.batch.status))
+            super::print_report(&report, json_out)
         }
         Some(verb @ ("resume" | "retry")) => {
             let id = id_arg(1)?;

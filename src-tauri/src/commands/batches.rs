@@ -50,13 +50,7 @@ pub async fn batch_create(
         .rc
         .call(&[&src.remote], &CancellationToken::new(), |rc| {
             let (src, names) = (src2.clone(), names.clone());
-            async move {
-                if names.is_empty() {
-                    Ok(plan::expand(&rc, &src).await?)
-                } else {
-                    plan::selection(&rc, &src, &names).await
-                }
-            }
+            async move { plan::for_names(&rc, &src, &names).await }
         })
         .await?;
     if items.is_empty() {

@@ -60,6 +60,16 @@ pub(super) async fn walk(rc: &RcClient, root: &RemotePath, dir: &str, recurse: b
     Ok(items)
 }
 
+/// What a user asked for in folder `root`: the `names` selected there (folders expanded), or
+/// every file under `root` when nothing is selected.
+pub async fn for_names(rc: &RcClient, root: &RemotePath, names: &[String]) -> Result<Vec<PlannedItem>, crate::Error> {
+    if names.is_empty() {
+        Ok(expand(rc, root).await?)
+    } else {
+        selection(rc, root, names).await
+    }
+}
+
 /// Items for a selection of entries of the folder `root`: files as they are, folders
 /// expanded. Paths stay relative to `root`; names must be direct children of it.
 pub async fn selection(rc: &RcClient, root: &RemotePath, names: &[String]) -> Result<Vec<PlannedItem>, crate::Error> {
