@@ -30,18 +30,10 @@ async fn the_rclone_rc_client_works_unchanged() {
     assert_eq!(names, ["hello.txt"]);
     // an async job, then its status, as rclone rc does it
     let job = json_out(&p.rc("oper", &["sync/copy", "srcFs=local:", "dstFs=other:copy", "_async=true"]).await);
-    let id = job["jobid"].as_i64().unwrap().to_string();
-    let mut finished = false;
-    for _ in 0..100 {
-        let st = json_out(&p.rc("oper", &["job/status", &format!("jobid={id}")]).await);
-        if st["finished"] == true {
-            assert_eq!(st["success"], true, "{st}");
-            finished = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(finished, "job {id} did not finish");
+    let id = job["jobid"].as_i64().unwrap();
+    let st = p.job_end("oper", id, Duration::from_secs(10)).await;
+    assert!(st["finished"] == true, "job {id} did not finish");
+    assert_eq!(st["success"], true, "{st}");
     let out = json_out(&p.rc("view", &["operations/list", "fs=other:copy", "remote="]).await);
     assert_eq!(out["list"][0]["Name"], "hello.txt");
     // a token also works as a Bearer token
@@ -149,14 +141,7 @@ async fn job_ids_are_rproxys_and_survive_restarts() {
         let p = &p;
         async move { p.rc(user, &["job/status", &format!("jobid={id}")]).await }
     };
-    let mut done = Value::Null;
-    for _ in 0..50 {
-        done = json_out(&status(first_id, "oper").await);
-        if done["finished"] == true {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let done = p.job_end("oper", first_id, Duration::from_millis(2500)).await;
     assert_eq!((done["finished"].as_bool(), done["success"].as_bool(), done["id"].as_i64()), (Some(true), Some(true), Some(first_id)), "{done}");
     assert_eq!(done["group"], format!("job/{first_id}"), "the stats group carries rproxy's id");
     let execute_id = done["executeId"].as_str().unwrap().to_owned();
@@ -193,14 +178,7 @@ async fn job_ids_are_rproxys_and_survive_restarts() {
     let kept = json_out(&status(first_id, "oper").await);
     assert_eq!(kept["success"], true, "a finished job is answered from rproxy's database: {kept}");
     // the queued copy is sent again to the new rcd and ends well
-    let mut q = Value::Null;
-    for _ in 0..300 {
-        q = json_out(&status(queued_id, "oper").await);
-        if q["finished"] == true {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let q = p.job_end("oper", queued_id, Duration::from_secs(30)).await;
     assert_eq!((q["finished"].as_bool(), q["success"].as_bool()), (Some(true), Some(true)), "{q}");
     let copied = json_out(&p.rc("view", &["operations/stat", "fs=other:", "remote=queued.bin"]).await);
     assert_eq!(copied["item"]["Size"], 4 << 20, "{copied}");
@@ -503,14 +481,7 @@ async fn per_file_calls_run_through_the_queue() {
     // _async: an rproxy job id, finished with rcd's status shape; movefile moves
     let job = json_out(&p.rc("oper", &["operations/movefile", "srcFs=local:", "srcRemote=many/f00.txt", "dstFs=other:moved", "dstRemote=many/f00.txt", "_async=true"]).await);
     let id = job["jobid"].as_i64().unwrap();
-    let mut status = Value::Null;
-    for _ in 0..200 {
-        status = json_out(&p.rc("oper", &["job/status", &format!("jobid={id}")]).await);
-        if status["finished"] == true {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let status = p.job_end("oper", id, Duration::from_secs(10)).await;
     assert_eq!((status["finished"].as_bool(), status["success"].as_bool(), status["id"].as_i64()), (Some(true), Some(true), Some(id)), "{status}");
     for key in ["duration", "endTime", "error", "executeId", "group", "output", "startTime"] {
         assert!(status.get(key).is_some(), "{key} missing from {status}");

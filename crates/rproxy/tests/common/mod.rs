@@ -77,6 +77,19 @@ impl Proxy {
         tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap()
     }
 
+    /// `job/status` of job `id` as `user` sees it, asked every 50 ms until it says finished or
+    /// `within` has passed; the last answer either way.
+    pub async fn job_end(&self, user: &str, id: i64, within: Duration) -> Value {
+        let end = tokio::time::Instant::now() + within;
+        loop {
+            let status = json_out(&self.rc(user, &["job/status", &format!("jobid={id}")]).await);
+            if status["finished"] == true || tokio::time::Instant::now() >= end {
+                return status;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// rcd's per-launch password (read from its environment).
     pub fn rcd_pass(&self) -> String {
         let pid = match self.engine.supervisor.state() {
