@@ -1,5 +1,6 @@
-//! The app's side of the core batch runner: status changes become Tauri events, progress
-//! goes to the page's IPC channels (the runner throttles it to 10 Hz per batch).
+//! The app's side of the local batch runner: status changes become Tauri events, progress
+//! goes to the page's IPC channels (the runner throttles it to 10 Hz per batch), both only
+//! while this computer is the active connection (a server's batches come from its events).
 
 use std::sync::{Arc, Mutex};
 
@@ -9,22 +10,38 @@ use rcmd_core::{
 };
 use tauri::{ipc::Channel, AppHandle, Emitter};
 
+use crate::connection::Focus;
+
+/// The page's progress channels.
+pub type Listeners = Arc<Mutex<Vec<Channel<BatchProgress>>>>;
+
+/// Sends `p` to every open channel (closed ones are dropped).
+pub fn send_progress(listeners: &Listeners, p: &BatchProgress) {
+    if let Ok(mut ls) = listeners.lock() {
+        ls.retain(|c| c.send(p.clone()).is_ok());
+    }
+}
+
 /// Forwards the runner's reports to the window.
 struct WindowSink {
     app: AppHandle,
-    listeners: Arc<Mutex<Vec<Channel<BatchProgress>>>>,
+    listeners: Listeners,
+    focus: Arc<Focus>,
 }
 
 impl RunnerSink for WindowSink {
     fn state(&self, info: &BatchInfo) {
+        if !self.focus.local() {
+            return;
+        }
         if let Err(e) = self.app.emit(EVENT_BATCH_STATE, info) {
             tracing::warn!(error = %e, "cannot emit batch state");
         }
     }
 
     fn progress(&self, p: &BatchProgress) {
-        if let Ok(mut ls) = self.listeners.lock() {
-            ls.retain(|c| c.send(p.clone()).is_ok());
+        if self.focus.local() {
+            send_progress(&self.listeners, p);
         }
     }
 }
@@ -33,13 +50,13 @@ impl RunnerSink for WindowSink {
 #[derive(Clone)]
 pub struct Batches {
     pub runner: Runner,
-    listeners: Arc<Mutex<Vec<Channel<BatchProgress>>>>,
+    pub listeners: Listeners,
 }
 
 impl Batches {
-    pub fn new(processor: Processor, app: AppHandle) -> Self {
-        let listeners: Arc<Mutex<Vec<Channel<BatchProgress>>>> = Arc::default();
-        let sink = Arc::new(WindowSink { app, listeners: listeners.clone() });
+    pub fn new(processor: Processor, app: AppHandle, focus: Arc<Focus>) -> Self {
+        let listeners: Listeners = Arc::default();
+        let sink = Arc::new(WindowSink { app, listeners: listeners.clone(), focus });
         Batches { runner: Runner::new(processor, sink), listeners }
     }
 

@@ -29,6 +29,7 @@ impl<E: Into<Error>> From<E> for CmdError {
             Error::Sidecar(SidecarError::NotReady { .. }) => IpcErrorKind::NotReady,
             Error::Sidecar(_) | Error::Cancelled | Error::Store(_) => IpcErrorKind::Internal,
             Error::CircuitOpen { .. } => IpcErrorKind::CircuitOpen,
+            Error::ServerOffline { .. } => IpcErrorKind::Transport,
             Error::Rc(rc) if classify::is_not_found(rc) => IpcErrorKind::NotFound,
             Error::Rc(rc) if classify::is_bad_request(rc) => IpcErrorKind::InvalidInput,
             Error::Rc(rc) if matches!(**rc, RcError::Transport { .. }) => IpcErrorKind::Transport,

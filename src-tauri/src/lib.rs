@@ -6,9 +6,11 @@
 mod batches;
 mod bridge;
 mod commands;
+mod connection;
 mod error;
 mod logging;
 mod notifications;
+mod seen;
 mod sidecar;
 mod startup_error;
 mod state;
@@ -58,6 +60,12 @@ pub fn run() {
             commands::notify::save_notify_settings,
             commands::notify::notify_test,
             commands::notify::notify_status,
+            commands::connection::server_list,
+            commands::connection::server_save,
+            commands::connection::server_remove,
+            commands::connection::server_test,
+            commands::connection::connection_use,
+            commands::connection::connection_state,
         ])
         .setup(|app| {
             let handle = app.handle().clone();
@@ -77,19 +85,30 @@ pub fn run() {
                     return Ok(());
                 }
             };
-            bridge::spawn(handle.clone(), &engine.bus, engine.supervisor.clone());
+            let focus = std::sync::Arc::new(connection::Focus::default());
+            bridge::spawn(handle.clone(), &engine.bus, engine.supervisor.clone(), focus.clone());
             let (secrets, secrets_problem) = rcmd_core::notify::secrets::SecretStore::open(paths::secrets_file());
-            let notifications = notifications::Notifications::new(secrets, engine.bus.clone());
+            let notifications = notifications::Notifications::new(secrets.clone(), engine.bus.clone());
             let n2 = notifications.clone();
             let notify_settings = settings.notifications.clone();
             tauri::async_runtime::block_on(async move { n2.apply(&notify_settings) });
-            let batches = batches::Batches::new(engine.processor.clone(), handle.clone());
+            let batches = batches::Batches::new(engine.processor.clone(), handle.clone(), focus.clone());
             let runner = batches.runner.clone();
             // after setup: the supervisor must be running for a resumed batch
             tauri::async_runtime::spawn(async move { runner.recover_interrupted(settings.auto_resume_batches).await });
+            let conn = connection::Connections::new(handle.clone(), &engine, secrets, settings_path.clone(), focus, batches.listeners.clone());
+            if let Some(name) = settings.active_server.clone() {
+                // the server chosen last time; if it cannot be used the app stays on this computer
+                let c = conn.clone();
+                tauri::async_runtime::spawn(async move {
+                    if let Err(e) = c.switch(Some(&name)).await {
+                        tracing::warn!(server = %name, error = %e, "cannot use the saved server; using this computer");
+                    }
+                });
+            }
             app.manage(AppState {
                 supervisor: engine.supervisor.clone(),
-                rc: engine.rc.clone(),
+                conn,
                 settings_path,
                 settings_problem: settings_problem.map(|e| e.to_string()).or(secrets_problem),
                 batches,

@@ -1,15 +1,15 @@
 //! State shared by the commands.
 
-use std::{path::PathBuf, sync::Arc};
+use std::path::PathBuf;
 
-use rcmd_core::{resilience::layer::Resilient, sidecar::Supervisor};
+use rcmd_core::sidecar::Supervisor;
 
-use crate::{batches::Batches, notifications::Notifications};
+use crate::{batches::Batches, connection::Connections, notifications::Notifications};
 
 pub struct AppState {
     pub supervisor: Supervisor,
-    /// Every RC call of the app goes through this layer.
-    pub rc: Arc<Resilient>,
+    /// What the app talks to; every RC call goes through its layer (`conn.rc()`).
+    pub conn: Connections,
     pub settings_path: PathBuf,
     /// Why the settings file could not be used at start (it was kept aside as `.bak`).
     pub settings_problem: Option<String>,

@@ -3,8 +3,9 @@
 
 use leptos::{prelude::*, task::spawn_local};
 use rcmd_types::{
-    AppSnapshot, BatchInfo, BatchKind, BatchProgress, BatchReport, BreakerSnapshot, DirListing, SidecarState,
-    EVENT_BATCH_STATE, EVENT_BREAKER_STATE, EVENT_SIDECAR_STATE,
+    AppSnapshot, BatchInfo, BatchKind, BatchProgress, BatchReport, BreakerSnapshot, ConnectionView, DirListing, LinkState,
+    ServerCheckView, ServerInfo, SidecarState, EVENT_BATCH_STATE, EVENT_BREAKER_STATE, EVENT_CONNECTION_STATE,
+    EVENT_SIDECAR_STATE,
 };
 use serde::Serialize;
 
@@ -43,6 +44,10 @@ pub fn connect(ctx: Ctx) {
         if let Err(e) = listening {
             ctx.error.set(Some(e));
         }
+        let conn = ipc::listen(EVENT_CONNECTION_STATE, move |v: ConnectionView| connection_changed(ctx, v)).await;
+        if let Err(e) = conn {
+            ctx.error.set(Some(e));
+        }
         let breakers = ipc::listen(EVENT_BREAKER_STATE, move |snap: BreakerSnapshot| ctx.set_breaker(snap)).await;
         if let Err(e) = breakers {
             ctx.error.set(Some(e));
@@ -72,6 +77,9 @@ pub fn connect(ctx: Ctx) {
                 ctx.rclone_config.set(snap.rclone_config);
                 ctx.auto_resume.set(snap.auto_resume_batches);
                 ctx.sidecar.set(Some(snap.sidecar));
+                if let Some(c) = snap.connection {
+                    connection_changed(ctx, c);
+                }
                 // a start-up failure (database locked or corrupt, disk full) stays on screen;
                 // settings kept aside are said once
                 ctx.startup_error.set(snap.startup_error);
@@ -258,6 +266,110 @@ pub fn set_auto_resume(ctx: Ctx, on: bool) {
     spawn_local(async move {
         match ipc::invoke::<_, ()>("set_auto_resume", &OnArgs { on }).await {
             Ok(()) => ctx.auto_resume.set(on),
+            Err(e) => ctx.error.set(Some(e)),
+        }
+    });
+}
+
+/// A new connection state. Another generation (a switch) starts the page over: remotes,
+/// listing, jobs and breakers come from the new place. The same server coming back reloads
+/// what is shown, so cached listings give way to fresh ones.
+pub fn connection_changed(ctx: Ctx, v: ConnectionView) {
+    let before = ctx.connection.get_untracked();
+    let switched = before.as_ref().map(|b| b.generation) != Some(v.generation);
+    let back = !switched && v.state == LinkState::Connected && before.as_ref().is_some_and(|b| b.state != LinkState::Connected);
+    let first = before.is_none();
+    ctx.connection.set(Some(v));
+    if first {
+        return;
+    }
+    if switched {
+        ctx.location.set(None);
+        ctx.entries.set(None);
+        ctx.listing_source.set((None, None));
+        ctx.selected.set(Default::default());
+        ctx.remotes.set(None);
+        ctx.batches.set(Default::default());
+        ctx.progress.set(Default::default());
+        ctx.breakers.set(Default::default());
+        ctx.report.set(None);
+        ctx.error.set(None);
+        reload(ctx);
+        load_batches(ctx);
+    } else if back {
+        ctx.error.set(None);
+        reload(ctx);
+        load_batches(ctx);
+    }
+}
+
+pub fn load_servers(ctx: Ctx) {
+    spawn_local(async move {
+        match ipc::invoke::<_, Vec<ServerInfo>>("server_list", &NoArgs {}).await {
+            Ok(list) => ctx.servers.set(list),
+            Err(e) => ctx.error.set(Some(e)),
+        }
+    });
+}
+
+/// A server as typed in the settings form.
+#[derive(Clone, Default, Serialize)]
+pub struct ServerForm {
+    pub name: String,
+    pub url: String,
+    pub user: String,
+    pub token: Option<String>,
+    pub ca_file: Option<String>,
+}
+
+#[derive(Serialize)]
+struct FormArgs {
+    form: ServerForm,
+}
+
+#[derive(Serialize)]
+struct NameArgs {
+    name: Option<String>,
+}
+
+pub fn save_server(ctx: Ctx, form: ServerForm) {
+    spawn_local(async move {
+        ctx.server_saved.set(false);
+        match ipc::invoke::<_, ()>("server_save", &FormArgs { form }).await {
+            Ok(()) => {
+                ctx.error.set(None);
+                ctx.server_saved.set(true);
+                load_servers(ctx);
+            }
+            Err(e) => ctx.error.set(Some(e)),
+        }
+    });
+}
+
+pub fn test_server(ctx: Ctx, form: ServerForm) {
+    spawn_local(async move {
+        ctx.server_check.set(None);
+        match ipc::invoke::<_, ServerCheckView>("server_test", &FormArgs { form }).await {
+            Ok(c) => ctx.server_check.set(Some(c)),
+            Err(e) => ctx.error.set(Some(e)),
+        }
+    });
+}
+
+pub fn remove_server(ctx: Ctx, name: String) {
+    spawn_local(async move {
+        match ipc::invoke::<_, ()>("server_remove", &NameArgs { name: Some(name) }).await {
+            Ok(()) => load_servers(ctx),
+            Err(e) => ctx.error.set(Some(e)),
+        }
+    });
+}
+
+/// Talks to server `name`, or to this computer (`None`).
+pub fn use_connection(ctx: Ctx, name: Option<String>) {
+    spawn_local(async move {
+        match ipc::invoke::<_, ConnectionView>("connection_use", &NameArgs { name }).await {
+            Ok(v) => connection_changed(ctx, v),
             Err(e) => ctx.error.set(Some(e)),
         }
     });

@@ -5,7 +5,7 @@ use rcmd_types::SidecarState;
 
 use crate::{
     actions,
-    components::{BreakerPanel, Browser, ErrorBanner, Header, Jobs, NotificationsPanel, RemoteList, SettingsPanel},
+    components::{BreakerPanel, Browser, ConnectionPanel, ErrorBanner, Header, Jobs, NotificationsPanel, RemoteList, SettingsPanel},
     state::{Ctx, Tab},
 };
 
@@ -41,6 +41,7 @@ pub fn App() -> impl IntoView {
                 <aside class="sidebar">
                     <RemoteList/>
                     <BreakerPanel/>
+                    <ConnectionPanel/>
                     <SettingsPanel/>
                     <NotificationsPanel/>
                 </aside>

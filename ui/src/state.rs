@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use std::collections::HashMap;
 
-use rcmd_types::{BatchInfo, BatchProgress, BatchReport, BreakerSnapshot, FileEntry, IpcError, SidecarState};
+use rcmd_types::{BatchInfo, BatchProgress, BatchReport, BreakerSnapshot, ConnectionView, FileEntry, IpcError, ServerCheckView, ServerInfo, SidecarState};
 
 use crate::i18n::{Lang, Texts};
 
@@ -100,6 +100,13 @@ pub struct Ctx {
     pub report: RwSignal<Option<BatchReport>>,
     /// Names checked in the file table (cleared when the folder changes).
     pub selected: RwSignal<std::collections::BTreeSet<String>>,
+    /// What the app talks to and how that link is.
+    pub connection: RwSignal<Option<ConnectionView>>,
+    pub servers: RwSignal<Vec<ServerInfo>>,
+    /// The last "Test connection" result.
+    pub server_check: RwSignal<Option<ServerCheckView>>,
+    /// A server form was saved (for a short "saved" mark).
+    pub server_saved: RwSignal<bool>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -128,6 +135,10 @@ impl Ctx {
             progress: RwSignal::new(HashMap::new()),
             report: RwSignal::new(None),
             selected: RwSignal::new(Default::default()),
+            connection: RwSignal::new(None),
+            servers: RwSignal::new(vec![]),
+            server_check: RwSignal::new(None),
+            server_saved: RwSignal::new(false),
         }
     }
 
@@ -136,6 +147,11 @@ impl Ctx {
         self.breakers.update(|m| {
             m.insert(snap.remote.clone(), (snap, now));
         });
+    }
+
+    /// Whether the active server is offline (listings may be cached copies).
+    pub fn offline(&self) -> bool {
+        self.connection.with(|c| c.as_ref().is_some_and(|c| c.state == rcmd_types::LinkState::Offline))
     }
 
     /// The texts of the current language (reactive).

@@ -11,10 +11,10 @@ use rcmd_core::{
     paths,
     rc::{RcClient, RcError},
     secret::Secret,
+    server::batches::{self, Verb},
     settings::{ServerEntry, Settings},
-    types::{BatchInfo, BatchReport, BatchStatus},
+    types::{BatchKind, BatchStatus},
 };
-use serde_json::{json, Value};
 
 use super::{exit_code, line, say};
 
@@ -121,25 +121,15 @@ fn client(name: &str) -> Result<RcClient, String> {
     }
     let entry = settings.servers.iter().find(|s| s.name == name).ok_or_else(|| format!("no saved server {name:?} (rcmd server add ...)"))?;
     let (secrets, _) = SecretStore::open(paths::secrets_file());
-    let token = secrets.get(&entry.token_key()).ok_or_else(|| format!("no token saved for server {name:?}; add it again"))?;
-    let mut url = url::Url::parse(&entry.url).map_err(|e| format!("server {name}: {e}"))?;
-    if !url.path().ends_with('/') {
-        url.set_path(&format!("{}/", url.path()));
-    }
-    RcClient::for_server(url, (entry.user.clone(), token), entry.ca_file.as_deref())
+    rcmd_core::server::client(entry, &secrets)
 }
 
-/// What went wrong, in words for the user (the server's own message for refusals).
+/// What went wrong, in words for the user.
 fn explain(e: &RcError) -> String {
-    match e {
-        RcError::Unauthorized { .. } => "the server refused the credentials (wrong or revoked token): add the server again with a valid token".into(),
-        other => other.to_string(),
+    match rcmd_core::server::refusal_of(e) {
+        Some(r) => format!("{r} (rcmd server add ... saves a new token)"),
+        None => e.to_string(),
     }
-}
-
-/// Whether `e` means the server could not be reached (worth waiting for).
-fn offline(e: &RcError) -> bool {
-    matches!(e, RcError::Transport { .. }) || matches!(e, RcError::Api { status, .. } | RcError::Unexpected { status, .. } if *status == 502 || *status == 503)
 }
 
 /// `rcmd --server NAME batch ...`.
@@ -148,24 +138,20 @@ pub async fn batch(server: &str, args: &[String]) -> Result<i32, String> {
     let json_out = args.iter().any(|a| a == "--json");
     let arg = |i: usize| args.get(i).map(String::as_str);
     let id_arg = |i: usize| arg(i).and_then(|s| s.parse::<i64>().ok()).ok_or("expected a batch id".to_owned());
-    let call = |path: &'static str, params: Value| {
-        let rc = rc.clone();
-        async move { rc.call::<_, Value>(path, &params).await.map_err(|e| explain(&e)) }
-    };
     match arg(0) {
         Some(kind @ ("copy" | "move" | "delete")) => {
             let src = arg(1).ok_or(super::USAGE)?;
-            let mut params = json!({ "kind": kind, "srcFs": src });
-            if kind != "delete" {
-                params["dstFs"] = json!(arg(2).ok_or(super::USAGE)?);
-            }
-            let info: BatchInfo = serde_json::from_value(call("rproxy/batch/create", params).await?).map_err(|e| e.to_string())?;
+            let (kind, dst) = match kind {
+                "copy" => (BatchKind::Copy, Some(arg(2).ok_or(super::USAGE)?)),
+                "move" => (BatchKind::Move, Some(arg(2).ok_or(super::USAGE)?)),
+                _ => (BatchKind::Delete, None),
+            };
+            let info = batches::create(&rc, kind, src, dst, &[]).await.map_err(|e| explain(&e))?;
             eprintln!("batch {} on {server}: {} items", info.id, info.counts.total());
             follow(&rc, server, info.id).await
         }
         Some("list") => {
-            let v = call("rproxy/batch/list", json!({})).await?;
-            let all: Vec<BatchInfo> = serde_json::from_value(v["batches"].clone()).map_err(|e| e.to_string())?;
+            let all = batches::list(&rc).await.map_err(|e| explain(&e))?;
             if json_out {
                 say(&serde_json::to_string_pretty(&all).map_err(|e| e.to_string())?);
             } else {
@@ -174,18 +160,17 @@ pub async fn batch(server: &str, args: &[String]) -> Result<i32, String> {
             Ok(0)
         }
         Some("report") => {
-            let report: BatchReport = serde_json::from_value(call("rproxy/batch/get", json!({ "id": id_arg(1)? })).await?).map_err(|e| e.to_string())?;
+            let report = batches::report(&rc, id_arg(1)?).await.map_err(|e| explain(&e))?;
             super::print_report(&report, json_out)
         }
         Some(verb @ ("resume" | "retry")) => {
             let id = id_arg(1)?;
-            call(if verb == "resume" { "rproxy/batch/resume" } else { "rproxy/batch/retry" }, json!({ "id": id })).await?;
+            batches::act(&rc, if verb == "resume" { Verb::Resume } else { Verb::Retry }, id).await.map_err(|e| explain(&e))?;
             follow(&rc, server, id).await
         }
         Some(verb @ ("pause" | "cancel")) => {
             let id = id_arg(1)?;
-            let info: BatchInfo =
-                serde_json::from_value(call(if verb == "pause" { "rproxy/batch/pause" } else { "rproxy/batch/cancel" }, json!({ "id": id })).await?).map_err(|e| e.to_string())?;
+            let info = batches::act(&rc, if verb == "pause" { Verb::Pause } else { Verb::Cancel }, id).await.map_err(|e| explain(&e))?;
             say(&line(&info));
             Ok(0)
         }
@@ -204,7 +189,7 @@ async fn follow(rc: &RcClient, server: &str, id: i64) -> Result<i32, String> {
             eprintln!("\nstopped following; batch {id} keeps running on {server} (`rcmd --server {server} batch report {id}`)");
             return Ok(3);
         }
-        match rc.call::<_, BatchReport>("rproxy/batch/get", &json!({ "id": id })).await {
+        match batches::report(rc, id).await {
             Ok(report) => {
                 if let Some(t) = down_since.take() {
                     eprintln!("server {server} is back after {:.1} s", t.elapsed().as_secs_f64());
@@ -225,7 +210,7 @@ async fn follow(rc: &RcClient, server: &str, id: i64) -> Result<i32, String> {
                     return Ok(exit_code(info.status));
                 }
             }
-            Err(e) if offline(&e) => {
+            Err(e) if rcmd_core::server::is_offline(&e) => {
                 if down_since.is_none() {
                     eprintln!("server {server} offline ({}); retrying every {} s", explain(&e), POLL.as_secs());
                     down_since = Some(std::time::Instant::now());

@@ -27,6 +27,10 @@ pub enum Error {
     /// The remote's circuit breaker is open: the call was not made.
     #[error("{}", describe_open(.remote, .retry_in, *.forced))]
     CircuitOpen { remote: String, retry_in: Option<Duration>, forced: bool, last_failure: Option<Failure> },
+    /// The rproxy server of the active connection cannot be reached: the call was not made.
+    /// `reason` is the last connection error (no credentials in it).
+    #[error("server {server} offline ({reason}); retrying in {} s", .retry_in.as_secs_f64().ceil())]
+    ServerOffline { server: String, reason: String, retry_in: Duration },
     /// The caller cancelled the operation.
     #[error("cancelled")]
     Cancelled,
@@ -63,6 +67,12 @@ impl Classify for Error {
                 // fail fast: retrying here would defeat the breaker; the class still says
                 // "retryable later" and when
                 let mut f = Failure::new(FailureReason::RemotePaused, self.to_string()).with_retry_after(*retry_in);
+                f.retryable = false;
+                f
+            }
+            Error::ServerOffline { retry_in, .. } => {
+                // fail fast like an open breaker: the connection's follower is already retrying
+                let mut f = Failure::new(FailureReason::Network, self.to_string()).with_retry_after(Some(*retry_in));
                 f.retryable = false;
                 f
             }

@@ -43,6 +43,8 @@ pub struct Settings {
     pub notifications: crate::notify::settings::NotifySettings,
     /// Saved rproxy servers (their tokens are in the keyring, not here).
     pub servers: Vec<ServerEntry>,
+    /// The server the app talks to; `None`: this computer's rclone.
+    pub active_server: Option<String>,
 }
 
 /// A saved rproxy server. Its token is the secret `server:<name>`.
@@ -161,6 +163,7 @@ mod tests {
             auto_resume_batches: true,
             notifications: Default::default(),
             servers: vec![ServerEntry { name: "nas".into(), url: "https://nas:5572/".into(), user: "me".into(), ca_file: Some("/ca.pem".into()) }],
+            active_server: Some("nas".into()),
         };
         s.save(&path).unwrap();
         assert_eq!(Settings::load(&path).unwrap(), s);

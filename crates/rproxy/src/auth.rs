@@ -54,6 +54,8 @@ pub struct TokenInfo {
     pub label: String,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
+    /// unix ms; `None`: valid until revoked.
+    pub expires_at: Option<i64>,
 }
 
 /// A user as rproxy sees it.
@@ -90,7 +92,16 @@ pub fn parse_authorization(header: &str) -> Option<Credentials> {
 
 /// Verified credentials (SHA-256 of name/id + token) → the user, the token's id and when it
 /// was verified.
-type Verified = Arc<Mutex<HashMap<[u8; 32], (User, i64, Instant)>>>;
+/// Verified credentials: user, token id, when verified, when the token expires (unix ms).
+type Verified = Arc<Mutex<HashMap<[u8; 32], (User, i64, Instant, Option<i64>)>>>;
+
+/// Why credentials were refused. Only a right token past its expiry is told apart (it was
+/// verified, so saying so leaks nothing a wrong guess could learn).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    Invalid,
+    Expired,
+}
 
 /// The user database with its verification cache. Cheap to clone.
 #[derive(Clone)]
@@ -187,11 +198,15 @@ impl Users {
         Ok((User { id, name: name.to_owned(), role, remotes: remotes.to_vec() }, token))
     }
 
-    /// A new token for user `name` (shown once); returns its id and the token.
-    pub async fn create_token(&self, name: &str, label: &str) -> Result<(i64, Secret), AuthError> {
+    /// A new token for user `name` (shown once), valid for `valid_for` (`None`: until revoked);
+    /// returns its id and the token.
+    pub async fn create_token(&self, name: &str, label: &str, valid_for: Option<std::time::Duration>) -> Result<(i64, Secret), AuthError> {
         let mut tx = self.pool.begin().await?;
         let user: i64 = sqlx::query_scalar("SELECT id FROM users WHERE name = ?").bind(name).fetch_optional(&mut *tx).await?.ok_or_else(|| AuthError::NoUser(name.to_owned()))?;
         let made = new_token(&mut tx, user, label).await?;
+        if let Some(d) = valid_for {
+            sqlx::query("UPDATE tokens SET expires_at = ? WHERE id = ?").bind(now_ms() + d.as_millis() as i64).bind(made.0).execute(&mut *tx).await?;
+        }
         tx.commit().await?;
         Ok(made)
     }
@@ -201,7 +216,7 @@ impl Users {
     pub async fn revoke_token(&self, id: i64) -> Result<bool, AuthError> {
         let n = sqlx::query("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").bind(now_ms()).bind(id).execute(&self.pool).await?.rows_affected();
         if let Ok(mut c) = self.cache.lock() {
-            c.retain(|_, (_, tid, _)| *tid != id);
+            c.retain(|_, (_, tid, _, _)| *tid != id);
         }
         Ok(n > 0)
     }
@@ -209,13 +224,13 @@ impl Users {
     /// Tokens (of user `name`, or everyone's), revoked ones included.
     pub async fn tokens(&self, name: Option<&str>) -> Result<Vec<TokenInfo>, AuthError> {
         let rows = sqlx::query(
-            "SELECT t.id, u.name, t.label, t.created_at, t.revoked_at FROM tokens t JOIN users u ON u.id = t.user_id WHERE (? IS NULL OR u.name = ?) ORDER BY t.id",
+            "SELECT t.id, u.name, t.label, t.created_at, t.revoked_at, t.expires_at FROM tokens t JOIN users u ON u.id = t.user_id WHERE (? IS NULL OR u.name = ?) ORDER BY t.id",
         )
         .bind(name)
         .bind(name)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.iter().map(|r| TokenInfo { id: r.get(0), user: r.get(1), label: r.get(2), created_at: r.get(3), revoked_at: r.get(4) }).collect())
+        Ok(rows.iter().map(|r| TokenInfo { id: r.get(0), user: r.get(1), label: r.get(2), created_at: r.get(3), revoked_at: r.get(4), expires_at: r.get(5) }).collect())
     }
 
     pub async fn list(&self) -> Result<Vec<User>, AuthError> {
@@ -230,7 +245,7 @@ impl Users {
         let n = sqlx::query("DELETE FROM users WHERE name = ?").bind(name).execute(&mut *tx).await?.rows_affected();
         tx.commit().await?;
         if let Ok(mut c) = self.cache.lock() {
-            c.retain(|_, (u, _, _)| u.name != name);
+            c.retain(|_, (u, _, _, _)| u.name != name);
         }
         Ok(n > 0)
     }
@@ -244,22 +259,27 @@ impl Users {
     /// user, unknown or revoked token, someone else's token, a wrong secret), one argon2
     /// verification is paid, so a refusal takes as long whatever its cause.
     pub async fn verify(&self, creds: &Credentials) -> Option<User> {
+        self.check(creds).await.ok()
+    }
+
+    /// Like [`Users::verify`], saying why credentials were refused.
+    pub async fn check(&self, creds: &Credentials) -> Result<User, Refusal> {
         let (key, secret, name) = match creds {
             Credentials::Basic { user, secret } => (format!("u:{user}"), secret.clone(), Some(user.as_str())),
             Credentials::Bearer { token } => ("t".to_owned(), token.clone(), None),
         };
         let digest: [u8; 32] = Sha256::new().chain_update(key.as_bytes()).chain_update([0u8]).chain_update(secret.expose()).finalize().into();
         if let Ok(cache) = self.cache.lock() {
-            if let Some((user, _, at)) = cache.get(&digest) {
+            if let Some((user, _, at, expires)) = cache.get(&digest) {
                 if at.elapsed() < CACHE_FOR {
-                    return Some(user.clone());
+                    return live(*expires).map(|_| user.clone());
                 }
             }
         }
         let tid = token_id(secret.expose());
         let row = match tid {
             Some(tid) => sqlx::query(
-                "SELECT u.id, u.name, u.role, u.remotes, t.secret_hash FROM tokens t JOIN users u ON u.id = t.user_id \
+                "SELECT u.id, u.name, u.role, u.remotes, t.secret_hash, t.expires_at FROM tokens t JOIN users u ON u.id = t.user_id \
                  WHERE t.id = ? AND t.revoked_at IS NULL AND (? IS NULL OR u.name = ?)",
             )
             .bind(tid)
@@ -267,18 +287,27 @@ impl Users {
             .bind(name)
             .fetch_optional(&self.pool)
             .await
-            .ok()?,
+            .map_err(|_| Refusal::Invalid)?,
             None => None,
         };
         let stored: String = row.as_ref().map(|r| r.get(4)).unwrap_or_else(|| self.dummy.as_ref().clone());
         self.checks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let ok = tokio::task::spawn_blocking(move || verify_hash(&stored, &secret)).await.unwrap_or(false);
-        let user = row.as_ref().map(user_of).filter(|_| ok)?;
+        let user = row.as_ref().map(user_of).filter(|_| ok).ok_or(Refusal::Invalid)?;
+        let expires: Option<i64> = row.as_ref().and_then(|r| r.get(5));
         if let Ok(mut cache) = self.cache.lock() {
-            cache.retain(|_, (_, _, at)| at.elapsed() < CACHE_FOR);
-            cache.insert(digest, (user.clone(), tid.unwrap_or(0), Instant::now()));
+            cache.retain(|_, (_, _, at, _)| at.elapsed() < CACHE_FOR);
+            cache.insert(digest, (user.clone(), tid.unwrap_or(0), Instant::now(), expires));
         }
-        Some(user)
+        live(expires).map(|_| user)
+    }
+}
+
+/// Whether a token expiring at `expires` (unix ms) may still be used.
+fn live(expires: Option<i64>) -> Result<(), Refusal> {
+    match expires {
+        Some(at) if at <= now_ms() => Err(Refusal::Expired),
+        _ => Ok(()),
     }
 }
 
@@ -348,7 +377,7 @@ mod tests {
         let stored: String = sqlx::query_scalar("SELECT secret_hash FROM tokens").fetch_one(&users.pool).await.unwrap();
         assert!(stored.starts_with("$argon2id$") && !stored.contains(token.expose()));
         // a second token, then revoking the first: only the second works, at once
-        let (tid, second) = users.create_token("alice", "laptop").await.unwrap();
+        let (tid, second) = users.create_token("alice", "laptop", None).await.unwrap();
         let first_id = token_id(token.expose()).unwrap();
         assert!(users.revoke_token(first_id).await.unwrap());
         assert!(!users.revoke_token(first_id).await.unwrap(), "revoked twice");
@@ -365,5 +394,25 @@ mod tests {
         assert_eq!(users.verify(&second_basic).await, None, "removed users are not served from the cache");
         let header = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("u:p:q"));
         assert!(matches!(parse_authorization(&header), Some(Credentials::Basic { user, secret }) if user == "u" && secret.expose() == "p:q"));
+    }
+
+    #[tokio::test]
+    async fn an_expired_token_is_refused_as_expired_even_from_the_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let users = Users::open(&dir.path().join("rproxy.db")).await.unwrap();
+        let (carol, _) = users.add("carol", Role::Operator, &[]).await.unwrap();
+        let (_, short) = users.create_token("carol", "short", Some(std::time::Duration::from_millis(1500))).await.unwrap();
+        let creds = Credentials::Basic { user: "carol".into(), secret: short.clone() };
+        assert_eq!(users.check(&creds).await, Ok(carol.clone()));
+        assert_eq!(users.check(&creds).await, Ok(carol), "cached");
+        tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
+        assert_eq!(users.check(&creds).await, Err(Refusal::Expired), "the cached verification must not outlive the token");
+        assert_eq!(users.check(&Credentials::Bearer { token: short }).await, Err(Refusal::Expired));
+        // a wrong secret for the same token id says nothing about expiry
+        let wrong = Credentials::Basic { user: "carol".into(), secret: Secret::new(format!("rpx_{}_nope", 2)) };
+        assert_eq!(users.check(&wrong).await, Err(Refusal::Invalid));
+        let listed = users.tokens(Some("carol")).await.unwrap();
+        assert!(listed.iter().any(|t| t.expires_at.is_some()));
+        assert!(crate::error::parse_lifetime("30d").is_ok() && crate::error::parse_lifetime("0s").is_err() && crate::error::parse_lifetime("3w").is_err());
     }
 }

@@ -23,6 +23,35 @@ pub fn rc_error(path: &str, input: Option<&Map<String, Value>>, status: StatusCo
 
 /// rcd's 401, byte for byte: `text/plain`, `Www-Authenticate: Basic realm=""`,
 /// `401 Unauthorized\n`.
+/// The 401 for a right token past its expiry: rcd's reply plus a header saying why, so RCMD
+/// can tell the user to ask for a new token.
+pub fn token_expired() -> Response {
+    let mut r = unauthorized();
+    r.headers_mut().insert(
+        header::HeaderName::from_static(rcmd_core::rc::TOKEN_EXPIRED_HEADER),
+        HeaderValue::from_static(rcmd_core::rc::TOKEN_EXPIRED),
+    );
+    r
+}
+
+/// How long a token lives, from `30d`, `12h`, `90m`, `45s` or a number of seconds.
+pub fn parse_lifetime(text: &str) -> Result<std::time::Duration, String> {
+    let t = text.trim();
+    let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let n: u64 = num.parse().map_err(|_| format!("{text:?}: give a lifetime like 30d, 12h, 90m or 45s"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86400,
+        _ => return Err(format!("{text:?}: the unit is one of s, m, h, d")),
+    };
+    if secs == 0 {
+        return Err("a token lifetime must be more than zero".into());
+    }
+    Ok(std::time::Duration::from_secs(secs))
+}
+
 pub fn unauthorized() -> Response {
     (
         StatusCode::UNAUTHORIZED,

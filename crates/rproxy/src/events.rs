@@ -125,6 +125,13 @@ impl Events {
         Ok(n)
     }
 
+    /// The newest stored event id (0 when there is none): a client starting "from now" follows
+    /// from here.
+    pub async fn newest(&self) -> Result<i64, sqlx::Error> {
+        let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM events").fetch_one(&self.pool).await?;
+        Ok(newest.unwrap_or(0))
+    }
+
     /// Whether events after `last_id` were deleted by retention (the client missed some that
     /// cannot be replayed); then the newest id, to continue from after a snapshot.
     pub async fn gone_after(&self, last_id: i64) -> Result<Option<i64>, sqlx::Error> {

@@ -6,7 +6,7 @@
 //!     rproxy user add NAME [--role admin|operator|viewer] [--remotes a,b]
 //!     rproxy user list
 //!     rproxy user remove NAME
-//!     rproxy token create USER [--label TEXT]
+//!     rproxy token create USER [--label TEXT] [--expires-in 30d|12h|90m|45s]
 //!     rproxy token list [USER]
 //!     rproxy token revoke ID
 
@@ -30,7 +30,7 @@ const USAGE: &str = "usage:
   rproxy user add NAME [--role admin|operator|viewer] [--remotes a,b]
   rproxy user list
   rproxy user remove NAME
-  rproxy token create USER [--label TEXT]
+  rproxy token create USER [--label TEXT] [--expires-in 30d|12h|90m|45s]
   rproxy token list [USER]
   rproxy token revoke ID
 Every serve setting may be in rproxy.toml (--config, $RPROXY_CONFIG, or rproxy.toml in the data folder);
@@ -116,13 +116,15 @@ async fn run(args: &[String]) -> Result<(), String> {
         }
         (Some("token"), Some("create")) => {
             let name = args.get(2).ok_or(USAGE)?;
-            let (id, token) = users.create_token(name, opt(args, "--label").unwrap_or("")).await.map_err(|e| e.to_string())?;
+            let valid_for = opt(args, "--expires-in").map(rproxy::error::parse_lifetime).transpose()?;
+            let (id, token) = users.create_token(name, opt(args, "--label").unwrap_or(""), valid_for).await.map_err(|e| e.to_string())?;
             say(&format!("token {id} for {name} created; shown only now:\n{}", token.expose()));
             Ok(())
         }
         (Some("token"), Some("list")) => {
             for t in users.tokens(args.get(2).map(String::as_str)).await.map_err(|e| e.to_string())? {
-                let state = if t.revoked_at.is_some() { "revoked" } else { "live" };
+                let expired = t.expires_at.is_some_and(|at| at <= rcmd_core::batch::store::now_ms());
+                let state = if t.revoked_at.is_some() { "revoked" } else if expired { "expired" } else { "live" };
                 say(&format!("{}\t{}\t{state}\t{}", t.id, t.user, t.label));
             }
             Ok(())

@@ -87,17 +87,23 @@ async fn handle(
     // authentication first, for every method and path, like rcd with --rc-user
     let creds = header_str(header::AUTHORIZATION).and_then(parse_authorization);
     let user = match &creds {
-        Some(c) => st.users.verify(c).await,
-        None => None,
+        Some(c) => st.users.check(c).await,
+        None => Err(crate::auth::Refusal::Invalid),
     };
-    let Some(user) = user else {
+    let user = match user {
+        Ok(u) => u,
+        Err(refusal) => {
         info!(path, "refused: bad credentials");
         let tried = match creds {
             Some(Credentials::Basic { user, .. }) => format!("-{user}"),
             _ => "-".to_owned(),
         };
         st.audit.record(Entry { user: tried, path, remote: None, status: 401 });
-        return unauthorized();
+        return match refusal {
+            crate::auth::Refusal::Expired => crate::error::token_expired(),
+            crate::auth::Refusal::Invalid => unauthorized(),
+        };
+        }
     };
     let resp = handle_user(&st, &user, method, &uri, &headers, body, &path).await;
     let remote = resp.extensions().get::<AuditRemote>().and_then(|r| r.0.clone());
@@ -223,7 +229,11 @@ async fn admin_call(st: &AppState, path: &str, p: &serde_json::Map<String, Value
         },
         "rproxy/token/create" => {
             let Some(user) = text("user") else { return bad("Didn't find key \"user\" in input".into()) };
-            match st.users.create_token(&user, &text("label").unwrap_or_default()).await {
+            let valid_for = match text("expiresIn").map(|t| crate::error::parse_lifetime(&t)).transpose() {
+                Ok(v) => v,
+                Err(e) => return bad(e),
+            };
+            match st.users.create_token(&user, &text("label").unwrap_or_default(), valid_for).await {
                 // the token is in this one reply and nowhere else
                 Ok((id, token)) => json_reply(&json!({ "id": id, "user": user, "token": token.expose() })),
                 Err(e @ crate::auth::AuthError::NoUser(_)) => rc_error(path, Some(p), StatusCode::NOT_FOUND, &e.to_string()),
@@ -284,7 +294,9 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
             Err(_) => None,
         };
         let rclone = version.as_ref().and_then(|v| v.get("version")).cloned().unwrap_or(Value::Null);
-        return json_reply(&json!({ "user": user.name, "role": user.role.as_str(), "remotes": user.remotes, "rclone": rclone, "executeId": st.jobs.execute_id }));
+        // where a client that has seen nothing yet starts following the event stream
+        let last_event = st.events.newest().await.ok();
+        return json_reply(&json!({ "user": user.name, "role": user.role.as_str(), "remotes": user.remotes, "rclone": rclone, "executeId": st.jobs.execute_id, "lastEventId": last_event }));
     }
     if let Some(verb) = path.strip_prefix("rproxy/batch/") {
         return match st.batches.call(user, verb, &params.values).await {

@@ -62,7 +62,7 @@ async fn the_follower_resumes_after_a_server_crash_without_losing_events() {
     let first = server_on(&p, port);
     let rc = rcmd_core::rc::RcClient::for_server(url.parse().unwrap(), ("oper".into(), p.tokens["oper"].clone()), None).unwrap();
     let stop = CancellationToken::new();
-    let mut rx = follow(rc, None, stop.clone());
+    let mut rx = follow(rc, rcmd_core::server::events::Start::Kept, stop.clone());
     let mut seen = vec![];
     until(&mut rx, &mut seen, |s| s.iter().any(|f| matches!(f, Followed::Connected { .. }))).await;
 

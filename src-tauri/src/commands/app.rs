@@ -25,6 +25,7 @@ pub fn app_snapshot(app: AppHandle) -> AppSnapshot {
             auto_resume_batches: false,
             startup_error: Some(problem),
             settings_problem: None,
+            connection: None,
         };
     };
     AppSnapshot {
@@ -34,6 +35,7 @@ pub fn app_snapshot(app: AppHandle) -> AppSnapshot {
         auto_resume_batches: Settings::load(&state.settings_path).map(|s| s.auto_resume_batches).unwrap_or(false),
         startup_error: None,
         settings_problem: state.settings_problem.clone(),
+        connection: Some(state.conn.view()),
     }
 }
 

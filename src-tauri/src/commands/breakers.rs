@@ -8,14 +8,14 @@ use crate::{error::CmdResult, state::AppState};
 /// The breakers of every remote called so far.
 #[tauri::command]
 pub fn breaker_states(state: State<'_, AppState>) -> Vec<BreakerSnapshot> {
-    state.rc.breaker_snapshots()
+    state.conn.rc().breaker_snapshots()
 }
 
 /// Closes a remote's breaker: calls resume at once.
 #[tauri::command]
 pub fn reset_breaker(state: State<'_, AppState>, remote: String) -> CmdResult<()> {
     let remote = RemoteName::parse(&remote)?;
-    state.rc.breakers().reset(remote.as_str());
+    state.conn.rc().breakers().reset(remote.as_str());
     Ok(())
 }
 
@@ -23,6 +23,6 @@ pub fn reset_breaker(state: State<'_, AppState>, remote: String) -> CmdResult<()
 #[tauri::command]
 pub fn pause_remote(state: State<'_, AppState>, remote: String) -> CmdResult<()> {
     let remote = RemoteName::parse(&remote)?;
-    state.rc.breakers().force_open(remote.as_str());
+    state.conn.rc().breakers().force_open(remote.as_str());
     Ok(())
 }

@@ -11,32 +11,32 @@ use crate::{error::CmdResult, state::AppState};
 
 #[tauri::command]
 pub async fn list_remotes(state: State<'_, AppState>) -> CmdResult<Vec<String>> {
-    Ok(state.rc.list_remotes(&CancellationToken::new()).await?)
+    Ok(state.conn.rc().list_remotes(&CancellationToken::new()).await?)
 }
 
 #[tauri::command]
 pub async fn list_dir(state: State<'_, AppState>, remote: String, path: String) -> CmdResult<DirListing> {
     let dir = RemotePath::new(&remote, &path)?;
-    let served = state.rc.list(&dir, &CancellationToken::new()).await?;
+    let served = state.conn.rc().list(&dir, &CancellationToken::new()).await?;
     Ok(DirListing { entries: served.value, stale_ms: served.stale_ms, fallback: served.fallback })
 }
 
 #[tauri::command]
 pub async fn remote_usage(state: State<'_, AppState>, remote: String) -> CmdResult<RemoteUsage> {
     let remote = RemoteName::parse(&remote)?;
-    Ok(state.rc.about(&remote, &CancellationToken::new()).await?.value)
+    Ok(state.conn.rc().about(&remote, &CancellationToken::new()).await?.value)
 }
 
 #[tauri::command]
 pub async fn make_dir(state: State<'_, AppState>, remote: String, path: String) -> CmdResult<()> {
     let dir = RemotePath::new(&remote, &path)?;
-    Ok(state.rc.mkdir(&dir, &CancellationToken::new()).await?)
+    Ok(state.conn.rc().mkdir(&dir, &CancellationToken::new()).await?)
 }
 
 #[tauri::command]
 pub async fn delete_file(state: State<'_, AppState>, remote: String, path: String) -> CmdResult<()> {
     let file = RemotePath::new(&remote, &path)?;
-    Ok(state.rc.delete_file(&file, &CancellationToken::new()).await?)
+    Ok(state.conn.rc().delete_file(&file, &CancellationToken::new()).await?)
 }
 
 #[tauri::command]
@@ -49,6 +49,6 @@ pub async fn copy_file(
 ) -> CmdResult<()> {
     let src = RemotePath::new(&src_remote, &src_path)?;
     let dst = RemotePath::new(&dst_remote, &dst_path)?;
-    state.rc.copy_file(&src, &dst, &CancellationToken::new()).await?;
+    state.conn.rc().copy_file(&src, &dst, &CancellationToken::new()).await?;
     Ok(())
 }

@@ -3,5 +3,6 @@
 pub mod app;
 pub mod batches;
 pub mod breakers;
+pub mod connection;
 pub mod files;
 pub mod notify;

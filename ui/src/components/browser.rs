@@ -135,7 +135,9 @@ fn SourceNote() -> impl IntoView {
         let t = ctx.t();
         match ctx.listing_source.get() {
             (Some(ms), _) => Some(view! {
-                <p id="stale-note" class="note">{format!("{} {}", t.stale_listing, ms / 1000)}</p>
+                <p id="stale-note" class="note" data-offline=move || ctx.offline().to_string()>
+                    {format!("{} {}", if ctx.offline() { t.stale_offline } else { t.stale_listing }, ms / 1000)}
+                </p>
             }.into_any()),
             (None, Some(fb)) => Some(view! {
                 <p id="fallback-note" class="note">{format!("{} {fb}:", t.fallback_listing)}</p>

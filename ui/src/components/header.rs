@@ -1,7 +1,7 @@
 //! Title bar: sidecar status, rclone version, language switch.
 
 use leptos::prelude::*;
-use rcmd_types::SidecarState;
+use rcmd_types::{LinkState, SidecarState};
 
 use crate::{actions, state::use_ctx};
 
@@ -58,6 +58,7 @@ pub fn Header() -> impl IntoView {
                     {move || ctx.t().restart}
                 </button>
             </Show>
+            <ConnectionStatus/>
             <span class="spacer"></span>
             <span class="version">
                 {move || ctx.t().rclone_version} " "
@@ -68,5 +69,52 @@ pub fn Header() -> impl IntoView {
                 {move || ctx.lang.get().other().texts().lang_name}
             </button>
         </header>
+    }
+}
+
+/// Which connection the app talks to, and how that link is: "This computer", or
+/// "Server nas — connected / offline, retrying in 2 s (why) / refused (why)".
+#[component]
+fn ConnectionStatus() -> impl IntoView {
+    let ctx = use_ctx();
+    let kind = move || match ctx.connection.get().and_then(|c| c.server) {
+        Some(_) => "server",
+        None => "local",
+    };
+    let state = move || {
+        ctx.connection.get().map(|c| match c.state {
+            LinkState::Local => "local",
+            LinkState::Connecting => "connecting",
+            LinkState::Connected => "connected",
+            LinkState::Offline => "offline",
+            LinkState::Refused => "refused",
+        })
+    };
+    let label = move || {
+        let t = ctx.t();
+        let Some(c) = ctx.connection.get() else { return String::new() };
+        let Some(name) = c.server else { return t.conn_local.to_owned() };
+        let how = match c.state {
+            LinkState::Local | LinkState::Connecting => t.conn_connecting.to_owned(),
+            LinkState::Connected => match c.down_for_ms {
+                Some(ms) => format!("{} ({} {:.1} s)", t.conn_connected, t.conn_back_after, ms as f64 / 1000.0),
+                None => t.conn_connected.to_owned(),
+            },
+            LinkState::Offline => format!(
+                "{} {} s ({})",
+                t.conn_offline,
+                c.retry_in_ms.map(|ms| ms.div_ceil(1000)).unwrap_or(1),
+                c.error.unwrap_or_default()
+            ),
+            LinkState::Refused => format!("{} — {}", t.conn_refused, c.error.unwrap_or_default()),
+        };
+        format!("{} {name} — {how}", t.conn_server)
+    };
+    let url = move || ctx.connection.get().and_then(|c| c.url).unwrap_or_default();
+    view! {
+        <span id="connection-status" class="status conn" data-kind=kind data-state=state title=url>
+            <span class="dot"></span>
+            {label}
+        </span>
     }
 }

@@ -2,6 +2,7 @@
 
 mod breaker_panel;
 mod browser;
+mod connection;
 mod error_banner;
 mod header;
 mod jobs;
@@ -11,6 +12,7 @@ mod settings;
 
 pub use breaker_panel::BreakerPanel;
 pub use browser::Browser;
+pub use connection::ConnectionPanel;
 pub use error_banner::ErrorBanner;
 pub use header::Header;
 pub use jobs::Jobs;

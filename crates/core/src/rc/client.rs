@@ -40,6 +40,18 @@ pub struct RawReply {
     pub retry_after: Option<Duration>,
     /// The reply's `Content-Type`.
     pub content_type: Option<String>,
+    /// A 401 from rproxy for a valid token past its expiry ([`TOKEN_EXPIRED_HEADER`]).
+    pub token_expired: bool,
+}
+
+/// The header rproxy adds to a 401 when the token was right but has expired, so a client can
+/// say "ask for a new token" instead of "wrong token".
+pub const TOKEN_EXPIRED_HEADER: &str = "x-rproxy-auth-error";
+/// Its value.
+pub const TOKEN_EXPIRED: &str = "token-expired";
+
+fn token_expired(h: &reqwest::header::HeaderMap) -> bool {
+    h.get(TOKEN_EXPIRED_HEADER).and_then(|v| v.to_str().ok()) == Some(TOKEN_EXPIRED)
 }
 
 impl RcClient {
@@ -106,7 +118,7 @@ impl RcClient {
         let resp = req.send().await.map_err(|source| RcError::Transport { path: path.to_owned(), source })?;
         match resp.status().as_u16() {
             200 => Ok(resp),
-            401 => Err(RcError::Unauthorized { path: path.to_owned() }),
+            401 => Err(RcError::Unauthorized { path: path.to_owned(), expired: token_expired(resp.headers()) }),
             status => {
                 let snippet = resp.text().await.unwrap_or_default().chars().take(200).collect();
                 Err(RcError::Unexpected { path: path.to_owned(), status, snippet, retry_after: None })
@@ -192,15 +204,16 @@ impl RcClient {
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
         let content_type = resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let token_expired = token_expired(resp.headers());
         let body = resp.bytes().await.map_err(transport)?.to_vec();
-        Ok(RawReply { status, body, jobid, retry_after, content_type })
+        Ok(RawReply { status, body, jobid, retry_after, content_type, token_expired })
     }
 }
 
 /// Turns a non-200 reply into the matching error.
 fn error_from_reply(path: &str, reply: &RawReply) -> RcError {
     if reply.status == 401 {
-        return RcError::Unauthorized { path: path.to_owned() };
+        return RcError::Unauthorized { path: path.to_owned(), expired: reply.token_expired };
     }
     match serde_json::from_slice::<ErrorBody>(&reply.body) {
         Ok(body) => RcError::Api {

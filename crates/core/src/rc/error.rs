@@ -23,9 +23,10 @@ pub enum RcError {
         /// The reply's `Retry-After` header (rproxy sends one when it sheds load).
         retry_after: Option<Duration>,
     },
-    /// rclone refused the RC credentials.
-    #[error("rclone refused the credentials for {path} (HTTP 401)")]
-    Unauthorized { path: String },
+    /// rclone (or rproxy) refused the RC credentials; `expired`: rproxy said the token was
+    /// valid but has expired.
+    #[error("{} for {path} (HTTP 401)", if *.expired { "the token has expired" } else { "the credentials were refused" })]
+    Unauthorized { path: String, expired: bool },
     /// A reply that is neither a result nor rclone's error body (e.g. from a proxy in between).
     #[error("unexpected reply from rclone for {path} (HTTP {status}): {snippet}")]
     Unexpected { path: String, status: u16, snippet: String, retry_after: Option<Duration> },

@@ -11,6 +11,6 @@ mod error;
 mod jobs;
 pub mod wire;
 
-pub use client::{RawReply, RcClient};
+pub use client::{RawReply, RcClient, TOKEN_EXPIRED, TOKEN_EXPIRED_HEADER};
 pub use error::RcError;
 pub use jobs::{JobHandle, WaitOptions};

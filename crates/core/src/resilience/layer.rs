@@ -27,29 +27,34 @@ use crate::{
     ops,
     path::{RemoteName, RemotePath},
     rc::RcClient,
-    sidecar::{SidecarError, Supervisor},
+    sidecar::Supervisor,
     Error, Result,
 };
 
-/// Where the current RC client comes from (the local supervisor, or a fixed endpoint).
+/// A boxed future of [`RcSource::ready_client`].
+pub type ClientFuture<'a> = Pin<Box<dyn Future<Output = Result<RcClient>> + Send + 'a>>;
+
+/// Where the current RC client comes from (the local supervisor, an rproxy server's link, or a
+/// fixed endpoint).
 pub trait RcSource: Send + Sync + 'static {
-    /// A client, waiting up to `wait` while rclone is (re)starting.
-    fn ready_client(&self, wait: Duration) -> Pin<Box<dyn Future<Output = Result<RcClient, SidecarError>> + Send + '_>>;
+    /// A client, waiting up to `wait` while rclone is (re)starting; an error when there is
+    /// none to be had (rclone not ready, server offline).
+    fn ready_client(&self, wait: Duration) -> ClientFuture<'_>;
 }
 
 impl RcSource for Supervisor {
-    fn ready_client(&self, wait: Duration) -> Pin<Box<dyn Future<Output = Result<RcClient, SidecarError>> + Send + '_>> {
+    fn ready_client(&self, wait: Duration) -> ClientFuture<'_> {
         Box::pin(async move {
             match self.client() {
                 Ok(c) => Ok(c),
-                Err(_) => self.wait_ready(wait).await,
+                Err(_) => Ok(self.wait_ready(wait).await?),
             }
         })
     }
 }
 
 impl RcSource for RcClient {
-    fn ready_client(&self, _: Duration) -> Pin<Box<dyn Future<Output = Result<RcClient, SidecarError>> + Send + '_>> {
+    fn ready_client(&self, _: Duration) -> ClientFuture<'_> {
         Box::pin(std::future::ready(Ok(self.clone())))
     }
 }
@@ -224,7 +229,7 @@ impl Resilient {
         let result = retrier
             .run(cancel, |_attempt| async {
                 // wait for rclone before taking permits: a waiting call must not hold a probe slot
-                let rc = self.source.ready_client(self.sidecar_wait).await.map_err(Error::from)?;
+                let rc = self.source.ready_client(self.sidecar_wait).await?;
                 let permits = parties
                     .iter()
                     .map(|p| {
@@ -286,7 +291,7 @@ impl Resilient {
     }
 
     /// A read: like [`Resilient::call`], but while the breaker is open the fallback remote or
-    /// the cache may answer (marked in [`Served`]).
+    /// the cache may answer, and while the server is offline the cache (marked in [`Served`]).
     async fn read<T, F, Fut>(&self, remote: &RemoteName, key: String, cancel: &CancellationToken, op: F) -> Result<Served<T>>
     where
         T: Serialize + DeserializeOwned,
@@ -305,12 +310,19 @@ impl Resilient {
                     let v = self.call(&[&fb], cancel, |rc| op(rc, fb.clone())).await?;
                     return Ok(Served { value: v, stale_ms: None, fallback: Some(fb.as_str().to_owned()) });
                 }
-                match self.recall(&key) {
-                    Some((age, v)) => Ok(Served { value: v, stale_ms: Some(age.as_millis() as u64), fallback: None }),
-                    None => Err(err),
-                }
+                self.stale(&key, err)
             }
+            // the fallback lives on the same server: only the cache can answer
+            Err(err @ Error::ServerOffline { .. }) => self.stale(&key, err),
             Err(e) => Err(e),
+        }
+    }
+
+    /// The cached answer for `key`, marked with its age, or `err` when there is none.
+    fn stale<T: DeserializeOwned>(&self, key: &str, err: Error) -> Result<Served<T>> {
+        match self.recall(key) {
+            Some((age, v)) => Ok(Served { value: v, stale_ms: Some(age.as_millis() as u64), fallback: None }),
+            None => Err(err),
         }
     }
 

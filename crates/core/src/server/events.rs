@@ -28,26 +28,43 @@ pub enum Followed {
     Connected { after: Duration },
     /// The stream dropped or could not be opened; the next try is in `retry_in`.
     Offline { error: String, retry_in: Duration },
-    /// The server refused the credentials: the follower stops.
-    Refused,
+    /// The server refused the credentials (`expired`: the token was right but has expired):
+    /// the follower stops.
+    Refused { expired: bool },
+}
+
+/// Where following starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Start {
+    /// After this event id (what a previous run saw last).
+    After(i64),
+    /// After the newest event at the time of the first connection (`lastEventId` of
+    /// `rproxy/whoami`): nothing older is replayed.
+    Now,
+    /// Everything the server keeps.
+    Kept,
 }
 
 /// Longest wait between two reconnection attempts: a server back from a restart is found
 /// within this long.
 const RETRY_MAX: Duration = Duration::from_secs(2);
 
-/// Follows the event stream of the server behind `rc` from after `last_id` (or what is kept,
-/// when `None`) until `stop` is cancelled or the receiver is dropped.
-pub fn follow(rc: RcClient, last_id: Option<i64>, stop: CancellationToken) -> mpsc::Receiver<Followed> {
+/// Follows the event stream of the server behind `rc` from `from` until `stop` is cancelled
+/// or the receiver is dropped.
+pub fn follow(rc: RcClient, from: Start, stop: CancellationToken) -> mpsc::Receiver<Followed> {
     let (tx, rx) = mpsc::channel(256);
     tokio::spawn(async move {
-        let mut last = last_id;
+        let (mut last, mut need_start) = match from {
+            Start::After(id) => (Some(id), false),
+            Start::Now => (None, true),
+            Start::Kept => (None, false),
+        };
         let mut retry = Duration::from_millis(250);
         let mut down_since: Option<Instant> = None;
         loop {
             let opened = tokio::select! {
                 _ = stop.cancelled() => return,
-                r = rc.open_events(last) => r,
+                r = open(&rc, &mut last, &mut need_start) => r,
             };
             let error = match opened {
                 Ok(mut resp) => {
@@ -82,8 +99,8 @@ pub fn follow(rc: RcClient, last_id: Option<i64>, stop: CancellationToken) -> mp
                         }
                     }
                 }
-                Err(RcError::Unauthorized { .. }) => {
-                    let _ = tx.send(Followed::Refused).await;
+                Err(RcError::Unauthorized { expired, .. }) => {
+                    let _ = tx.send(Followed::Refused { expired }).await;
                     return;
                 }
                 Err(e) => e.to_string(),
@@ -100,6 +117,17 @@ pub fn follow(rc: RcClient, last_id: Option<i64>, stop: CancellationToken) -> mp
         }
     });
     rx
+}
+
+/// Opens the stream after `last`; when the start is still to be found (`need_start`), asks the
+/// server for its newest event id first.
+async fn open(rc: &RcClient, last: &mut Option<i64>, need_start: &mut bool) -> Result<reqwest::Response, RcError> {
+    if *need_start {
+        let who: Value = rc.call("rproxy/whoami", &serde_json::json!({})).await?;
+        *last = Some(who.get("lastEventId").and_then(Value::as_i64).unwrap_or(0));
+        *need_start = false;
+    }
+    rc.open_events(*last).await
 }
 
 /// One SSE frame (`id:`, `event:`, `data:` lines); comments (keep-alives) give `None`.

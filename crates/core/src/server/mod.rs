@@ -2,28 +2,31 @@
 //! (cannot reach it, certificate not trusted, credentials refused, not an rproxy, server
 //! error), and who it says we are when it does.
 
+pub mod batches;
 pub mod events;
+pub mod link;
 
-use serde::Serialize;
 use serde_json::Value;
 
-use crate::rc::{RcClient, RcError};
+use crate::{
+    notify::secrets::SecretStore,
+    rc::{RcClient, RcError},
+    settings::ServerEntry,
+};
+
+/// The RC client of saved server `entry`, with its token from `secrets`.
+pub fn client(entry: &ServerEntry, secrets: &SecretStore) -> Result<RcClient, String> {
+    let name = &entry.name;
+    let token = secrets.get(&entry.token_key()).ok_or_else(|| format!("no token saved for server {name:?}; add it again"))?;
+    let mut url = url::Url::parse(&entry.url).map_err(|e| format!("server {name}: {e}"))?;
+    if !url.path().ends_with('/') {
+        url.set_path(&format!("{}/", url.path()));
+    }
+    RcClient::for_server(url, (entry.user.clone(), token), entry.ca_file.as_deref())
+}
 
 /// What "Test connection" found.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct ServerCheck {
-    /// The server answered at all (TCP and HTTP).
-    pub reachable: bool,
-    /// HTTPS with a trusted certificate (`None`: plain HTTP).
-    pub tls_trusted: Option<bool>,
-    pub authenticated: bool,
-    pub user: Option<String>,
-    pub role: Option<String>,
-    /// The rclone behind the server.
-    pub rclone_version: Option<String>,
-    /// What is wrong, in words for the user (`None`: all is well).
-    pub problem: Option<String>,
-}
+pub type ServerCheck = rcmd_types::ServerCheckView;
 
 /// Asks the server who we are (`rproxy/whoami`) and explains any failure.
 pub async fn check(rc: &RcClient) -> ServerCheck {
@@ -45,9 +48,9 @@ pub async fn check(rc: &RcClient) -> ServerCheck {
             c.tls_trusted = None;
             c.problem = Some(format!("cannot reach the server: {source}"));
         }
-        Err(RcError::Unauthorized { .. }) => {
+        Err(e @ RcError::Unauthorized { .. }) => {
             c.reachable = true;
-            c.problem = Some("the server refused the credentials (wrong user, or the token is wrong or revoked)".into());
+            c.problem = Some(refusal(&e));
         }
         Err(RcError::Api { status: 404, message, .. }) if message.contains("couldn't find method") => {
             c.reachable = true;
@@ -65,4 +68,23 @@ pub async fn check(rc: &RcClient) -> ServerCheck {
         Err(e) => c.problem = Some(e.to_string()),
     }
     c
+}
+
+/// Why the server refused us, in words for the user; `None` when `e` is not a refusal.
+pub fn refusal_of(e: &RcError) -> Option<String> {
+    matches!(e, RcError::Unauthorized { .. }).then(|| refusal(e))
+}
+
+fn refusal(e: &RcError) -> String {
+    if matches!(e, RcError::Unauthorized { expired: true, .. }) {
+        "the server refused the token: it has expired. Ask the server's administrator for a new one (rproxy token create) and save it with the server".into()
+    } else {
+        "the server refused the credentials (wrong user, or the token is wrong or revoked)".into()
+    }
+}
+
+/// Whether `e` means the server could not be reached or is not serving (worth waiting for).
+pub fn is_offline(e: &RcError) -> bool {
+    matches!(e, RcError::Transport { .. })
+        || matches!(e, RcError::Api { status, .. } | RcError::Unexpected { status, .. } if *status == 502 || *status == 503)
 }

@@ -1,0 +1,63 @@
+//! Batches that run ON an rproxy server (its engine and database), created and steered through
+//! its `rproxy/batch/*` calls. The same calls serve the app and the command line.
+
+use rcmd_types::{BatchInfo, BatchKind, BatchReport};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::rc::{RcClient, RcError};
+
+/// A change asked of a server batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verb {
+    Pause,
+    Resume,
+    Cancel,
+    /// Failed items go back to pending and the batch runs again.
+    Retry,
+}
+
+impl Verb {
+    fn path(self) -> &'static str {
+        match self {
+            Verb::Pause => "rproxy/batch/pause",
+            Verb::Resume => "rproxy/batch/resume",
+            Verb::Cancel => "rproxy/batch/cancel",
+            Verb::Retry => "rproxy/batch/retry",
+        }
+    }
+}
+
+/// Plans (on the server) and starts a batch over `names` in `src` (folders expanded), or over
+/// every file under `src` when `names` is empty.
+pub async fn create(rc: &RcClient, kind: BatchKind, src: &str, dst: Option<&str>, names: &[String]) -> Result<BatchInfo, RcError> {
+    let kind = match kind {
+        BatchKind::Copy => "copy",
+        BatchKind::Move => "move",
+        BatchKind::Delete => "delete",
+    };
+    let mut params = json!({ "kind": kind, "srcFs": src, "names": names });
+    if let Some(d) = dst {
+        params["dstFs"] = json!(d);
+    }
+    rc.call("rproxy/batch/create", &params).await
+}
+
+/// The caller's batches on the server (an admin's: all).
+pub async fn list(rc: &RcClient) -> Result<Vec<BatchInfo>, RcError> {
+    #[derive(Deserialize)]
+    struct Listed {
+        batches: Vec<BatchInfo>,
+    }
+    let l: Listed = rc.call("rproxy/batch/list", &json!({})).await?;
+    Ok(l.batches)
+}
+
+pub async fn report(rc: &RcClient, id: i64) -> Result<BatchReport, RcError> {
+    rc.call("rproxy/batch/get", &json!({ "id": id })).await
+}
+
+/// Applies `verb` to batch `id`; returns its state after.
+pub async fn act(rc: &RcClient, verb: Verb, id: i64) -> Result<BatchInfo, RcError> {
+    rc.call(verb.path(), &json!({ "id": id })).await
+}

@@ -1,0 +1,377 @@
+//! Which backend the app talks to: this computer's bundled rclone, or a saved rproxy server.
+//! Switching happens without a restart. Each server has its own resilient layer (breakers and
+//! read cache), kept across switches, so `gdrive` here and `gdrive` on the server never share
+//! a breaker or a cached listing. The active server's event stream is followed on the Rust
+//! side and turned into the same Tauri events and channels the local runner feeds, so the
+//! page does not know which one it talks to.
+
+use std::{
+    collections::HashMap,
+    path::PathBuf,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc, Mutex, RwLock,
+    },
+    time::{Duration, Instant},
+};
+
+use rcmd_core::{
+    events::{CoreEvent, EventBus},
+    notify::secrets::SecretStore,
+    resilience::layer::{ClientFuture, RcSource, ResilienceConfig, Resilient},
+    server::{
+        self,
+        events::{Followed, ServerEvent, Start},
+        link::Link,
+    },
+    settings::{ServerEntry, Settings},
+    types::{BatchInfo, BatchProgress, ConnectionView, LinkState, EVENT_BATCH_STATE, EVENT_CONNECTION_STATE},
+    Error,
+};
+use tauri::{AppHandle, Emitter};
+use tokio::sync::mpsc;
+
+use crate::{batches::Listeners, seen::Seen};
+
+/// What the page is looking at: the generation of the active connection and whether it is
+/// this computer. Event forwarders check it before sending anything to the page.
+#[derive(Default)]
+pub struct Focus {
+    generation: AtomicU64,
+    /// The active server's generation, 0 when this computer is active.
+    server_generation: AtomicU64,
+    server_name: Mutex<Option<String>>,
+}
+
+impl Focus {
+    pub fn local(&self) -> bool {
+        self.server_generation.load(Ordering::SeqCst) == 0
+    }
+
+    fn is(&self, generation: u64) -> bool {
+        self.server_generation.load(Ordering::SeqCst) == generation
+    }
+
+    /// The active server's name (`None`: this computer).
+    pub fn server(&self) -> Option<String> {
+        self.server_name.lock().ok().and_then(|n| n.clone())
+    }
+}
+
+/// The RC source of one saved server: the current link, replaced on each activation, so the
+/// server's layer (breakers, cache) outlives the link.
+struct ServerSlot {
+    name: String,
+    link: RwLock<Option<Arc<Link>>>,
+}
+
+impl RcSource for ServerSlot {
+    fn ready_client(&self, wait: Duration) -> ClientFuture<'_> {
+        let link = self.link.read().ok().and_then(|l| l.clone());
+        Box::pin(async move {
+            match link {
+                Some(l) => l.ready_client(wait).await,
+                None => Err(Error::ServerOffline { server: self.name.clone(), reason: "not connected".into(), retry_in: Duration::ZERO }),
+            }
+        })
+    }
+}
+
+/// A server the app has talked to in this run.
+struct ServerConn {
+    slot: Arc<ServerSlot>,
+    rc: Arc<Resilient>,
+}
+
+/// The active connection.
+struct Active {
+    generation: u64,
+    server: Option<ActiveServer>,
+}
+
+struct ActiveServer {
+    entry: ServerEntry,
+    link: Arc<Link>,
+    rc: Arc<Resilient>,
+    view: Arc<Mutex<ConnectionView>>,
+}
+
+/// The app's connections. Cheap to clone.
+#[derive(Clone)]
+pub struct Connections {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    app: AppHandle,
+    local_rc: Arc<Resilient>,
+    /// The engine's bus: server batches' endings go there for the notifiers.
+    engine_bus: EventBus,
+    secrets: SecretStore,
+    settings_path: PathBuf,
+    seen: Seen,
+    focus: Arc<Focus>,
+    progress: Listeners,
+    active: RwLock<Arc<Active>>,
+    servers: Mutex<HashMap<String, ServerConn>>,
+    /// Serializes switches.
+    switching: tokio::sync::Mutex<()>,
+}
+
+/// The layer and batch calls of the active connection.
+pub enum Target {
+    Local(Arc<Resilient>),
+    Server { rc: Arc<Resilient> },
+}
+
+impl Connections {
+    /// Starts on this computer (`engine`); the servers' last seen event ids live in the data
+    /// folder.
+    pub fn new(app: AppHandle, engine: &rcmd_core::engine::Engine, secrets: SecretStore, settings_path: PathBuf, focus: Arc<Focus>, progress: Listeners) -> Self {
+        let (local_rc, engine_bus, data_dir) = (engine.rc.clone(), engine.bus.clone(), rcmd_core::paths::data_dir());
+        let active = Arc::new(Active { generation: 1, server: None });
+        focus.generation.store(1, Ordering::SeqCst);
+        Connections {
+            inner: Arc::new(Inner {
+                app,
+                local_rc,
+                engine_bus,
+                secrets,
+                settings_path,
+                seen: Seen::new(data_dir.join("servers-seen.json")),
+                focus,
+                progress,
+                active: RwLock::new(active),
+                servers: Mutex::default(),
+                switching: tokio::sync::Mutex::new(()),
+            }),
+        }
+    }
+
+    fn active(&self) -> Arc<Active> {
+        self.inner.active.read().map(|a| a.clone()).unwrap_or_else(|e| e.into_inner().clone())
+    }
+
+    /// The layer every RC call of the active connection goes through.
+    pub fn rc(&self) -> Arc<Resilient> {
+        match &self.active().server {
+            Some(s) => s.rc.clone(),
+            None => self.inner.local_rc.clone(),
+        }
+    }
+
+    pub fn target(&self) -> Target {
+        match &self.active().server {
+            Some(s) => Target::Server { rc: s.rc.clone() },
+            None => Target::Local(self.inner.local_rc.clone()),
+        }
+    }
+
+    pub fn view(&self) -> ConnectionView {
+        let a = self.active();
+        match &a.server {
+            Some(s) => s.view.lock().map(|v| v.clone()).unwrap_or_else(|e| e.into_inner().clone()),
+            None => local_view(a.generation),
+        }
+    }
+
+    pub fn secrets(&self) -> &SecretStore {
+        &self.inner.secrets
+    }
+
+    /// Talks to saved server `name`, or to this computer (`None`), from now on; saves the
+    /// choice. The page is told through a connection-state event with a new generation.
+    pub async fn switch(&self, name: Option<&str>) -> Result<ConnectionView, String> {
+        let _one_at_a_time = self.inner.switching.lock().await;
+        let generation = self.active().generation + 1;
+        let server = match name {
+            None => None,
+            Some(n) => {
+                let settings = Settings::load(&self.inner.settings_path).map_err(|e| e.to_string())?;
+                let entry = settings.servers.iter().find(|s| s.name == n).cloned().ok_or_else(|| format!("no saved server {n:?}"))?;
+                Some(self.start_server(entry, generation)?)
+            }
+        };
+        let saved = name.map(str::to_owned);
+        Settings::update(&self.inner.settings_path, |s| s.active_server = saved.clone()).map_err(|e| e.to_string())?;
+        let old = {
+            let mut a = self.inner.active.write().unwrap_or_else(|e| e.into_inner());
+            let server_generation = if server.is_some() { generation } else { 0 };
+            self.inner.focus.server_generation.store(server_generation, Ordering::SeqCst);
+            if let Ok(mut n) = self.inner.focus.server_name.lock() {
+                *n = server.as_ref().map(|s| s.entry.name.clone());
+            }
+            self.inner.focus.generation.store(generation, Ordering::SeqCst);
+            std::mem::replace(&mut *a, Arc::new(Active { generation, server }))
+        };
+        if let Some(old) = &old.server {
+            old.link.stop();
+        }
+        let view = self.view();
+        tracing::info!(server = ?view.server, generation, "connection switched");
+        self.emit(&view);
+        Ok(view)
+    }
+
+    /// Starts following server `entry` as generation `generation`.
+    fn start_server(&self, entry: ServerEntry, generation: u64) -> Result<ActiveServer, String> {
+        let client = server::client(&entry, &self.inner.secrets)?;
+        let start = match self.inner.seen.get(&entry.name, &entry.url) {
+            Some(id) => Start::After(id),
+            // first contact: what happened before is not news
+            None => Start::Now,
+        };
+        let (link, events) = Link::start(&entry.name, client, start);
+        let rc = {
+            let mut servers = self.inner.servers.lock().unwrap_or_else(|e| e.into_inner());
+            let conn = servers.entry(entry.name.clone()).or_insert_with(|| {
+                let slot = Arc::new(ServerSlot { name: entry.name.clone(), link: RwLock::new(None) });
+                let bus = EventBus::default();
+                let rc = Arc::new(Resilient::new(slot.clone(), ResilienceConfig::default(), bus.clone()));
+                crate::bridge::spawn_breakers(self.inner.app.clone(), &bus, self.inner.focus.clone(), Some(entry.name.clone()));
+                ServerConn { slot, rc }
+            });
+            if let Ok(mut l) = conn.slot.link.write() {
+                *l = Some(link.clone());
+            }
+            conn.rc.clone()
+        };
+        let view = Arc::new(Mutex::new(ConnectionView {
+            generation,
+            server: Some(entry.name.clone()),
+            url: Some(entry.url.clone()),
+            user: Some(entry.user.clone()),
+            state: LinkState::Connecting,
+            error: None,
+            retry_in_ms: None,
+            down_for_ms: None,
+        }));
+        let this = self.clone();
+        let (e2, v2) = (entry.clone(), view.clone());
+        tokio::spawn(async move { this.follow(e2, generation, v2, events).await });
+        Ok(ActiveServer { entry, link, rc, view })
+    }
+
+    /// Turns what the follower reports into the page's events, while generation `generation`
+    /// is active.
+    async fn follow(&self, entry: ServerEntry, generation: u64, view: Arc<Mutex<ConnectionView>>, mut events: mpsc::Receiver<Followed>) {
+        let client = match server::client(&entry, &self.inner.secrets) {
+            Ok(c) => c,
+            Err(_) => return,
+        };
+        let mut seen_saved = Instant::now();
+        while let Some(f) = events.recv().await {
+            let active = self.inner.focus.is(generation);
+            let changed = {
+                let mut v = view.lock().unwrap_or_else(|e| e.into_inner());
+                match &f {
+                    Followed::Connected { after } => {
+                        v.state = LinkState::Connected;
+                        v.error = None;
+                        v.retry_in_ms = None;
+                        v.down_for_ms = (!after.is_zero()).then_some(after.as_millis() as u64);
+                        if !after.is_zero() {
+                            tracing::info!(server = %entry.name, down_ms = after.as_millis() as u64, "server is back");
+                        }
+                        Some(v.clone())
+                    }
+                    Followed::Offline { error, retry_in } => {
+                        if v.state != LinkState::Offline {
+                            tracing::warn!(server = %entry.name, %error, "server offline");
+                        }
+                        v.state = LinkState::Offline;
+                        v.error = Some(error.clone());
+                        v.retry_in_ms = Some(retry_in.as_millis() as u64);
+                        Some(v.clone())
+                    }
+                    Followed::Refused { expired } => {
+                        v.state = LinkState::Refused;
+                        let e = rcmd_core::rc::RcError::Unauthorized { path: "rproxy/events".into(), expired: *expired };
+                        v.error = server::refusal_of(&e);
+                        tracing::warn!(server = %entry.name, expired, "server refused the credentials");
+                        Some(v.clone())
+                    }
+                    Followed::Event(_) => None,
+                }
+            };
+            if let Some(v) = changed {
+                if active {
+                    self.emit(&v);
+                }
+                if v.state == LinkState::Connected && active {
+                    // anything that changed while the page was not told (first connection,
+                    // a reset) shows at once
+                    self.resync(&client).await;
+                }
+                if v.state == LinkState::Connected || v.state == LinkState::Offline {
+                    self.inner.seen.flush();
+                }
+                continue;
+            }
+            let Followed::Event(ev) = f else { continue };
+            if let Some(id) = ev.id {
+                self.inner.seen.set(&entry.name, &entry.url, id);
+                if seen_saved.elapsed() > Duration::from_millis(500) {
+                    self.inner.seen.flush();
+                    seen_saved = Instant::now();
+                }
+            }
+            self.on_event(&entry, &client, ev, active).await;
+        }
+        self.inner.seen.flush();
+    }
+
+    async fn on_event(&self, entry: &ServerEntry, client: &rcmd_core::rc::RcClient, ev: ServerEvent, active: bool) {
+        match ev.kind.as_str() {
+            "batch_state" => {
+                let Ok(info) = serde_json::from_value::<BatchInfo>(ev.data) else { return };
+                if active {
+                    emit(&self.inner.app, EVENT_BATCH_STATE, &info);
+                }
+                // a server batch that ends is news on this desktop too
+                let mut noted = info;
+                noted.src = format!("[{}] {}", entry.name, noted.src);
+                self.inner.engine_bus.emit(CoreEvent::Batch { info: noted });
+            }
+            "batch_progress" if active => {
+                if let Ok(p) = serde_json::from_value::<BatchProgress>(ev.data) {
+                    crate::batches::send_progress(&self.inner.progress, &p);
+                }
+            }
+            "reset" if active => self.resync(client).await,
+            _ => {}
+        }
+    }
+
+    /// Sends the state of every server batch to the page.
+    async fn resync(&self, client: &rcmd_core::rc::RcClient) {
+        match server::batches::list(client).await {
+            Ok(all) => all.iter().for_each(|b| emit(&self.inner.app, EVENT_BATCH_STATE, b)),
+            Err(e) => tracing::warn!(error = %e, "cannot list the server's batches"),
+        }
+    }
+
+    fn emit(&self, view: &ConnectionView) {
+        emit(&self.inner.app, EVENT_CONNECTION_STATE, view);
+    }
+
+    /// The saved server `name` changed (or was removed): an active link to it starts over.
+    pub async fn server_changed(&self, name: &str) -> Result<(), String> {
+        if self.active().server.as_ref().map(|s| s.entry.name.as_str()) != Some(name) {
+            return Ok(());
+        }
+        let exists = Settings::load(&self.inner.settings_path).map(|s| s.servers.iter().any(|x| x.name == name)).unwrap_or(false);
+        self.switch(exists.then_some(name)).await.map(|_| ())
+    }
+
+}
+
+fn local_view(generation: u64) -> ConnectionView {
+    ConnectionView { generation, server: None, url: None, user: None, state: LinkState::Local, error: None, retry_in_ms: None, down_for_ms: None }
+}
+
+fn emit(app: &AppHandle, event: &str, payload: &impl serde::Serialize) {
+    if let Err(e) = app.emit(event, payload) {
+        tracing::warn!(error = %e, event, "cannot emit event");
+    }
+}
