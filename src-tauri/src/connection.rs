@@ -325,6 +325,8 @@ impl Connections {
         match ev.kind.as_str() {
             "batch_state" => {
                 let Ok(info) = serde_json::from_value::<BatchInfo>(ev.data) else { return };
+                // one line per batch change: what the app saw of the server, for diagnosis
+                tracing::info!(server = %entry.name, event = ev.id, batch = info.id, status = ?info.status, "server batch state");
                 if active {
                     emit(&self.inner.app, EVENT_BATCH_STATE, &info);
                 }

@@ -9,115 +9,10 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context, Result};
-use fantoccini::{Client, Locator};
-use rcmd_e2e::*;
+use fantoccini::Locator;
+use rcmd_e2e::{window::*, *};
 
 
-
-/// Polls the page until `check` returns `Some`.
-async fn poll<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let end = Instant::now() + timeout;
-    loop {
-        if let Some(v) = check().await {
-            return Ok(v);
-        }
-        ensure!(Instant::now() < end, "timed out after {timeout:?} waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn attr(c: &Client, css: &str, name: &str) -> Option<String> {
-    c.find(Locator::Css(css)).await.ok()?.attr(name).await.ok()?
-}
-
-async fn text(c: &Client, css: &str) -> Option<String> {
-    c.find(Locator::Css(css)).await.ok()?.text().await.ok()
-}
-
-/// Waits until the status pill says ready with a pid other than `not`; returns the pid.
-async fn wait_ready(c: &Client, not: Option<u32>, timeout: Duration) -> Result<u32> {
-    poll(timeout, "sidecar ready in the UI", || async {
-        if attr(c, "#sidecar-status", "data-state").await.as_deref() != Some("ready") {
-            return None;
-        }
-        let pid: u32 = attr(c, "#sidecar-status", "data-pid").await?.parse().ok()?;
-        (Some(pid) != not).then_some(pid)
-    })
-    .await
-}
-
-/// The (name, is_dir) rows of the file table.
-async fn rows(c: &Client) -> Vec<(String, bool)> {
-    let Ok(rows) = c.find_all(Locator::Css("#file-table tbody tr")).await else { return vec![] };
-    let mut out = vec![];
-    for r in rows {
-        let name = r.attr("data-name").await.ok().flatten().unwrap_or_default();
-        let dir = r.attr("data-dir").await.ok().flatten().as_deref() == Some("true");
-        out.push((name, dir));
-    }
-    out
-}
-
-async fn wait_rows(c: &Client, expected: &[(&str, bool)]) -> Result<()> {
-    let want: Vec<(String, bool)> = expected.iter().map(|(n, d)| (n.to_string(), *d)).collect();
-    let end = Instant::now() + Duration::from_secs(15);
-    loop {
-        let now = rows(c).await;
-        if now == want {
-            return Ok(());
-        }
-        ensure!(Instant::now() < end, "file listing: rows were {now:?}, wanted {want:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn click(c: &Client, css: &str) -> Result<()> {
-    c.find(Locator::Css(css)).await.with_context(|| format!("find {css}"))?.click().await?;
-    Ok(())
-}
-
-async fn screenshot(c: &Client, name: &str) -> Result<std::path::PathBuf> {
-    // WebKitWebDriver captures the last painted frame: give a change just made time to paint
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    let png = c.screenshot().await?;
-    let path = artifacts().join(name);
-    std::fs::write(&path, png)?;
-    eprintln!("screenshot: {}", path.display());
-    Ok(path)
-}
-
-/// Runs `body` in a fresh session, always closing it (which ends the app).
-async fn with_session<F, Fut>(name: &str, body: F) -> Result<()>
-where
-    F: FnOnce(Client) -> Fut,
-    Fut: std::future::Future<Output = Result<()>>,
-{
-    with_fixture_session(name, Fixture::new(), |c, _| body(c)).await
-}
-
-/// Like [`with_session`], giving the body the fixture too.
-async fn with_fixture_session<F, Fut>(name: &str, fixture: Fixture, body: F) -> Result<()>
-where
-    F: FnOnce(Client, std::path::PathBuf) -> Fut,
-    Fut: std::future::Future<Output = Result<()>>,
-{
-    let display = Display::start()?;
-    let driver = Driver::start(&fixture, &display)?;
-    let client = driver.session().await?;
-    let result = body(client.clone(), fixture.dir.path().to_owned()).await;
-    if let Err(e) = &result {
-        eprintln!("{name} failed: {e:#?}");
-    }
-    if result.is_err() {
-        let _ = screenshot(&client, &format!("{name}-failure.png")).await;
-    }
-    let _ = client.close().await;
-    result
-}
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs the built app, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
@@ -304,17 +199,6 @@ async fn a_start_up_failure_is_shown_in_the_window() -> Result<()> {
     .await
 }
 
-/// The names in the remote list.
-async fn remote_names(c: &Client) -> Vec<String> {
-    let mut names = vec![];
-    for li in c.find_all(Locator::Css("#remotes li")).await.unwrap_or_default() {
-        if let Ok(Some(n)) = li.attr("data-remote").await {
-            names.push(n);
-        }
-    }
-    names
-}
-
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs the built app, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
 async fn a_failing_remote_shows_a_readable_error_and_recovers() -> Result<()> {
@@ -458,16 +342,6 @@ fn bulk(dir: &std::path::Path, n: usize) {
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(&p, vec![(i % 200) as u8; 2048 + (i * 29) % 2048]).unwrap();
     }
-}
-
-fn count_files(dir: &std::path::Path) -> usize {
-    std::fs::read_dir(dir)
-        .map(|rd| rd.flatten().map(|e| if e.path().is_dir() { count_files(&e.path()) } else { 1 }).sum())
-        .unwrap_or(0)
-}
-
-async fn job_status(c: &Client, id: i64) -> Option<String> {
-    attr(c, &format!("li.job[data-batch='{id}']"), "data-status").await
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -11,17 +11,7 @@ use std::{
 };
 
 use anyhow::{ensure, Context, Result};
-use rcmd_e2e::*;
-
-fn rproxy() -> Result<std::path::PathBuf> {
-    let p = app_binary()?.with_file_name("rproxy");
-    ensure!(p.is_file(), "rproxy not built at {}", p.display());
-    Ok(p)
-}
-
-fn rclone() -> std::path::PathBuf {
-    app_binary().unwrap().with_file_name("rcmd-rclone")
-}
+use rcmd_e2e::{server::*, *};
 
 #[test]
 #[ignore = "needs the built binaries: run scripts/test.sh"]
@@ -140,63 +130,6 @@ fn rproxy_serves_https_with_a_certificate() -> Result<()> {
     let status = wait_until(Duration::from_secs(20), "rproxy to stop", || server.child.try_wait().ok().flatten())?;
     ensure!(status.success(), "{status:?}");
     Ok(())
-}
-
-/// One HTTP/1.1 POST (JSON body, Bearer token) on a fresh connection: status and body.
-fn post(port: u16, token: &str, path: &str, body: &serde_json::Value) -> std::io::Result<(u16, String)> {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port))?;
-    s.set_read_timeout(Some(Duration::from_secs(60)))?;
-    let body = body.to_string();
-    write!(
-        s,
-        "POST /{path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )?;
-    let mut reply = String::new();
-    s.read_to_string(&mut reply)?;
-    let status = reply.split(' ').nth(1).and_then(|c| c.parse().ok()).ok_or_else(|| std::io::Error::other(format!("no status in {reply:?}")))?;
-    let body = reply.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
-    Ok((status, body))
-}
-
-/// The stored events (`GET /rproxy/events?since=0`) read until the stream is quiet for 2 s.
-fn stored_events(port: u16, token: &str) -> Result<Vec<(String, serde_json::Value)>> {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port))?;
-    s.set_read_timeout(Some(Duration::from_secs(2)))?;
-    write!(s, "GET /rproxy/events?since=0 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\r\n")?;
-    let mut raw = Vec::new();
-    let mut buf = [0u8; 65536];
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while std::time::Instant::now() < deadline {
-        match s.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => raw.extend_from_slice(&buf[..n]),
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => break,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    let text = String::from_utf8_lossy(&raw);
-    let mut out = Vec::new();
-    for frame in text.split("\n\n") {
-        let field = |name: &str| frame.lines().find_map(|l| l.strip_prefix(name).map(str::to_owned));
-        if let (Some(kind), Some(data)) = (field("event: "), field("data: ")) {
-            out.push((kind, serde_json::from_str(&data).unwrap_or_default()));
-        }
-    }
-    Ok(out)
-}
-
-fn start_rproxy(data: &std::path::Path, conf: &std::path::Path, port: u16) -> Result<std::process::Child> {
-    Ok(Command::new(rproxy()?)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--rclone-config", conf.to_str().unwrap()])
-        .env("RPROXY_DATA_DIR", data)
-        .env("RCMD_RCLONE", rclone())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()?)
 }
 
 /// The durable queue under a crash: 1,000 `operations/copyfile` calls (`_async`) from 8
@@ -395,9 +328,6 @@ fn rproxy_resumes_a_server_batch_after_kill_9() -> Result<()> {
     Ok(())
 }
 
-fn count_files(dir: &std::path::Path) -> usize {
-    std::fs::read_dir(dir).map(|rd| rd.flatten().map(|e| if e.path().is_dir() { count_files(&e.path()) } else { 1 }).sum()).unwrap_or(0)
-}
 
 /// The command line against a server: a saved server (token read from stdin, kept out of the
 /// settings file), `rcmd --server NAME batch copy` running ON the server and followed by
@@ -476,38 +406,6 @@ fn save_server(home: &std::path::Path, name: &str, url: &str, secret: &str, ca: 
     Ok(child.wait_with_output()?)
 }
 
-/// A test CA and a certificate for 127.0.0.1 signed by it: (ca.pem, cert.pem, key.pem).
-fn test_certificates(dir: &std::path::Path) -> Result<(std::path::PathBuf, std::path::PathBuf, std::path::PathBuf)> {
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new())?;
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    let ca_key = rcgen::KeyPair::generate()?;
-    let ca = ca_params.self_signed(&ca_key)?;
-    let key = rcgen::KeyPair::generate()?;
-    let cert = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()])?.signed_by(&key, &ca, &ca_key)?;
-    let (ca_pem, cert_pem, key_pem) = (dir.join("ca.pem"), dir.join("cert.pem"), dir.join("key.pem"));
-    std::fs::write(&ca_pem, ca.pem())?;
-    std::fs::write(&cert_pem, cert.pem())?;
-    std::fs::write(&key_pem, key.serialize_pem())?;
-    Ok((ca_pem, cert_pem, key_pem))
-}
-
-/// A server that answers every request with a 500 in rcd's error shape.
-fn failing_server() -> Result<u16> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    let port = listener.local_addr()?.port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().take(16).flatten() {
-            use std::io::{Read, Write};
-            let mut s = stream;
-            let mut buf = [0u8; 4096];
-            let _ = s.read(&mut buf);
-            let body = r#"{"error":"database is locked","input":{},"path":"rproxy/whoami","status":500}"#;
-            let _ = write!(s, "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
-        }
-    });
-    Ok(port)
-}
-
 /// `rcmd server test`: what works and, when not, why in words: a good HTTPS server with its
 /// CA (user, role, rclone version), the same without the CA (certificate not trusted), a wrong
 /// token, a plain rclone rcd (not rproxy), a server answering 500, nothing listening.
@@ -515,20 +413,7 @@ fn failing_server() -> Result<u16> {
 #[ignore = "needs the built binaries: run scripts/test.sh"]
 fn the_command_line_checks_a_server_connection() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let (ca, cert, key) = test_certificates(dir.path())?;
-    let port = free_port();
-    let mut server = Proc::new(
-        Command::new(rproxy()?)
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()])
-            .env("RPROXY_DATA_DIR", dir.path().join("data"))
-            .env("RCMD_RCLONE", rclone())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()?,
-    );
-    let mut lines = BufReader::new(server.child.stdout.take().unwrap()).lines();
-    lines.next().context("no output")??;
-    let token = lines.next().context("no token")??;
+    let (_server, port, token, ca) = start_tls_rproxy(dir.path())?;
     let https = format!("https://127.0.0.1:{port}/");
     let home = dir.path().to_owned();
     let test = |name: &str| cli_command(&home, &["server", "test", name]).output().unwrap();
@@ -568,42 +453,4 @@ fn the_command_line_checks_a_server_connection() -> Result<()> {
     })?;
     ensure!(plain.status.code() == Some(1));
     Ok(())
-}
-
-/// A source tree of `files` files (`file(i)`: relative path and content), an empty
-/// destination, an rclone.conf with `src:` and `dst:` aliases for them, and rproxy serving on
-/// a free port, answering, with the admin token its first start printed.
-struct TreeServer {
-    dir: tempfile::TempDir,
-    src: std::path::PathBuf,
-    dst: std::path::PathBuf,
-    data: std::path::PathBuf,
-    conf: std::path::PathBuf,
-    port: u16,
-    server: Proc,
-    token: String,
-}
-
-impl TreeServer {
-    fn start(files: usize, file: impl Fn(usize) -> (String, Vec<u8>)) -> Result<TreeServer> {
-        let dir = tempfile::tempdir()?;
-        let (src, dst) = (dir.path().join("src"), dir.path().join("dst"));
-        for i in 0..files {
-            let (rel, content) = file(i);
-            let f = src.join(rel);
-            std::fs::create_dir_all(f.parent().unwrap())?;
-            std::fs::write(&f, content)?;
-        }
-        std::fs::create_dir_all(&dst)?;
-        let conf = dir.path().join("rclone.conf");
-        std::fs::write(&conf, format!("[src]\ntype = alias\nremote = {}\n\n[dst]\ntype = alias\nremote = {}\n", src.display(), dst.display()))?;
-        let data = dir.path().join("data");
-        let port = free_port();
-        let mut server = Proc::new(start_rproxy(&data, &conf, port)?);
-        let mut lines = BufReader::new(server.child.stdout.take().unwrap()).lines();
-        lines.next().context("no output")??;
-        let token = lines.next().context("no token")??;
-        wait_until(Duration::from_secs(30), "rproxy to answer", || post(port, &token, "rc/noop", &serde_json::json!({})).ok().filter(|r| r.0 == 200))?;
-        Ok(TreeServer { dir, src, dst, data, conf, port, server, token })
-    }
 }

@@ -17,6 +17,9 @@ use std::{
 
 use anyhow::{bail, Context, Result};
 
+pub mod server;
+pub mod window;
+
 /// The workspace root.
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().unwrap()
@@ -423,4 +426,25 @@ impl HttpSink {
         });
         HttpSink { port, seen }
     }
+}
+
+/// Files below `dir`, at any depth (0 when it does not exist).
+pub fn count_files(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|rd| rd.flatten().map(|e| if e.path().is_dir() { count_files(&e.path()) } else { 1 }).sum())
+        .unwrap_or(0)
+}
+
+/// The app's log files (`rcmd*.log`) anywhere below `dir`.
+pub fn app_logs(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = vec![];
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(app_logs(&p));
+        } else if p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("rcmd") && n.ends_with(".log")) {
+            out.push(p);
+        }
+    }
+    out
 }

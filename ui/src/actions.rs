@@ -227,8 +227,10 @@ pub fn create_batch(ctx: Ctx, kind: BatchKind, dst: String) {
         let args = CreateArgs { kind, src: loc.spec(), dst: Some(dst), names };
         match ipc::invoke::<_, BatchInfo>("batch_create", &args).await {
             Ok(b) => {
+                // a state event may have come first (the batch already running): it is newer
+                // than this reply, which was read right after the start
                 ctx.batches.update(|m| {
-                    m.insert(b.id, b);
+                    m.entry(b.id).or_insert(b);
                 });
                 ctx.error.set(None);
                 ctx.tab.set(crate::state::Tab::Jobs);
@@ -348,9 +350,10 @@ pub fn save_server(ctx: Ctx, form: ServerForm) {
 
 pub fn test_server(ctx: Ctx, form: ServerForm) {
     spawn_local(async move {
-        ctx.server_check.set(None);
+        // the earlier result stays until this one replaces it
+        let run = ctx.server_check.get_untracked().map(|(n, _)| n).unwrap_or(0) + 1;
         match ipc::invoke::<_, ServerCheckView>("server_test", &FormArgs { form }).await {
-            Ok(c) => ctx.server_check.set(Some(c)),
+            Ok(c) => ctx.server_check.set(Some((run, c))),
             Err(e) => ctx.error.set(Some(e)),
         }
     });

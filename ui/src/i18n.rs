@@ -51,6 +51,7 @@ impl Lang {
 }
 
 pub struct Texts {
+    pub err_connection: &'static str,
     pub conn_title: &'static str,
     pub conn_local: &'static str,
     pub conn_server: &'static str,
@@ -179,6 +180,7 @@ pub struct Texts {
 }
 
 pub const EN: Texts = Texts {
+    err_connection: "Server connection problem",
     conn_title: "Connection",
     conn_local: "This computer (bundled rclone)",
     conn_server: "Server",
@@ -305,6 +307,7 @@ pub const EN: Texts = Texts {
 };
 
 pub const KO: Texts = Texts {
+    err_connection: "서버 연결 문제",
     conn_title: "연결",
     conn_local: "이 컴퓨터 (내장 rclone)",
     conn_server: "서버",
@@ -440,6 +443,7 @@ impl Texts {
             IpcErrorKind::Transport => self.err_transport,
             IpcErrorKind::Internal => self.err_internal,
             IpcErrorKind::CircuitOpen => self.err_circuit_open,
+            IpcErrorKind::Connection => self.err_connection,
         }
     }
 

@@ -103,8 +103,8 @@ pub struct Ctx {
     /// What the app talks to and how that link is.
     pub connection: RwSignal<Option<ConnectionView>>,
     pub servers: RwSignal<Vec<ServerInfo>>,
-    /// The last "Test connection" result.
-    pub server_check: RwSignal<Option<ServerCheckView>>,
+    /// The last "Test connection" result, numbered (the count of results so far).
+    pub server_check: RwSignal<Option<(u32, ServerCheckView)>>,
     /// A server form was saved (for a short "saved" mark).
     pub server_saved: RwSignal<bool>,
 }

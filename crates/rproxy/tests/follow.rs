@@ -113,3 +113,49 @@ async fn the_follower_resumes_after_a_server_crash_without_losing_events() {
     second.shutdown_background();
     p.engine.shutdown().await;
 }
+
+/// A link started "from now" replays nothing older than its first connection, then hands on
+/// a server batch's stored state changes and its transient progress frames, and the link's
+/// health says connected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_from_now_sees_a_server_batch_state_and_progress() {
+    use rcmd_core::server::{
+        batches,
+        events::Start,
+        link::{Health, Link},
+    };
+    let p = Proxy::start().await;
+    let data = p.dir.path().join("data/tree");
+    for i in 0..40 {
+        std::fs::create_dir_all(&data).unwrap();
+        std::fs::write(data.join(format!("f{i:02}.bin")), vec![7u8; 4096]).unwrap();
+    }
+    let rc = rcmd_core::rc::RcClient::for_server(p.url.parse().unwrap(), ("oper".into(), p.tokens["oper"].clone()), None).unwrap();
+    // something older, which "from now" must not replay
+    let http = reqwest::Client::new();
+    let old = async_job(&http, &p.url, p.tokens["oper"].expose()).await;
+    p.job_end("oper", old, Duration::from_secs(10)).await;
+    let (link, mut rx) = Link::start("t", rc.clone(), Start::Now);
+    let mut seen = vec![];
+    until(&mut rx, &mut seen, |s| s.iter().any(|f| matches!(f, Followed::Connected { .. }))).await;
+    assert_eq!(link.health(), Health::Connected);
+    let (status, _) = (p.rc("admin", &["core/bwlimit", "rate=20k"]).await.status, ());
+    assert!(status.success());
+    let info = batches::create(&rc, rcmd_core::types::BatchKind::Copy, "local:tree", Some("other:copy"), &[]).await.unwrap();
+    let ended = |s: &[Followed]| {
+        s.iter().any(|f| matches!(f, Followed::Event(e) if e.kind == "batch_state" && e.data["id"].as_i64() == Some(info.id) && e.data["status"] == "completed"))
+    };
+    let end = tokio::time::Instant::now() + Duration::from_secs(60);
+    while !ended(&seen) {
+        seen.push(tokio::time::timeout_at(end, rx.recv()).await.expect("the batch did not end").unwrap());
+    }
+    let kinds: Vec<&str> = seen.iter().filter_map(|f| if let Followed::Event(e) = f { Some(e.kind.as_str()) } else { None }).collect();
+    assert!(!finished(&seen).contains(&old), "an event from before the link was replayed: {kinds:?}");
+    assert!(kinds.contains(&"batch_progress"), "no progress frame: {kinds:?}");
+    let progress = seen.iter().find_map(|f| match f {
+        Followed::Event(e) if e.kind == "batch_progress" => serde_json::from_value::<rcmd_core::types::BatchProgress>(e.data.clone()).ok(),
+        _ => None,
+    });
+    assert_eq!(progress.map(|p| (p.id, p.items_total)), Some((info.id, 40)));
+    link.stop();
+}

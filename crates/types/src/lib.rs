@@ -200,6 +200,8 @@ pub enum IpcErrorKind {
     Transport,
     /// The remote's circuit breaker is open: calls are paused.
     CircuitOpen,
+    /// The server of the active connection is offline or refused RCMD's credentials.
+    Connection,
     /// Anything else.
     Internal,
 }
@@ -246,6 +248,9 @@ pub enum FailureReason {
     Cancelled,
     Partial,
     Unknown,
+    /// The RC endpoint itself (the local rclone, or an rproxy server) refused RCMD's
+    /// credentials: about the connection, never about a remote.
+    RcRefused,
 }
 
 /// A classified failure as the UI shows it.

@@ -100,7 +100,7 @@ fn Field(id: &'static str, label: impl Fn() -> &'static str + Send + Sync + 'sta
 fn CheckResult() -> impl IntoView {
     let ctx = use_ctx();
     move || {
-        let c = ctx.server_check.get()?;
+        let (run, c) = ctx.server_check.get()?;
         let t = ctx.t();
         let yn = |b: bool| if b { t.yes } else { t.no };
         let tls = match c.tls_trusted {
@@ -113,7 +113,7 @@ fn CheckResult() -> impl IntoView {
         };
         let ok = c.problem.is_none();
         Some(view! {
-            <dl id="server-check" class="check" data-ok=ok.to_string()>
+            <dl id="server-check" class="check" data-ok=ok.to_string() data-run=run.to_string()>
                 <dt>{t.chk_reachable}</dt><dd data-check="reachable">{yn(c.reachable)}</dd>
                 <dt>{t.chk_tls}</dt><dd data-check="tls">{tls}</dd>
                 <dt>{t.chk_auth}</dt><dd data-check="authenticated">{yn(c.authenticated)}</dd>

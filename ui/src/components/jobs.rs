@@ -39,7 +39,9 @@ fn JobRow(batch: BatchInfo) -> impl IntoView {
     let (items_done, items_total, bytes_done, bytes_total) = (batch.counts.done, batch.counts.total(), batch.counts.bytes_done, batch.counts.bytes_total);
     let live = move || {
         progress()
-            .filter(|_| status == BatchStatus::Running)
+            // a started batch reports "queued" until its first state change: progress frames
+            // are its live state either way
+            .filter(|_| matches!(status, BatchStatus::Running | BatchStatus::Queued))
             .map(|p| (p.items_done, p.items_total, p.bytes_done, p.bytes_total, p.speed, p.eta_s))
             .unwrap_or((items_done, items_total, bytes_done, bytes_total, 0.0, None))
     };

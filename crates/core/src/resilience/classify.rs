@@ -96,7 +96,7 @@ pub fn class_of(reason: FailureReason) -> FailureClass {
             FailureClass::Retryable
         }
         Unauthorized | Forbidden | StorageFull | NeedsReconnect | RemoteNotConfigured | BackendMissing
-        | BadRequest => FailureClass::Permanent,
+        | BadRequest | RcRefused => FailureClass::Permanent,
         NotFound => FailureClass::NotFound,
         Cancelled => FailureClass::Cancelled,
         Partial => FailureClass::Partial,
@@ -142,6 +142,8 @@ pub fn suggestion(reason: FailureReason) -> (&'static str, &'static str) {
         Cancelled => ("The operation was cancelled.", "작업이 취소되었습니다."),
         Partial => ("Some items failed. See the list of failed items; retry them once the cause is fixed.",
                     "일부 항목이 실패했습니다. 실패한 항목 목록을 확인하고 원인을 해결한 뒤 다시 시도하세요."),
+        RcRefused => ("The server refused RCMD's credentials (wrong, revoked or expired token). Save a new token for it in Settings → Connection.",
+                      "서버가 RCMD의 인증 정보를 거부했습니다 (잘못되었거나 취소되었거나 만료된 토큰). 설정 → 연결에서 새 토큰을 저장하세요."),
         Unknown => ("rclone reported an error RCMD does not recognise. Like rclone, RCMD retries it a few times; if it keeps failing, see the message.",
                     "RCMD가 알 수 없는 rclone 오류입니다. rclone처럼 몇 번 다시 시도합니다. 계속 실패하면 메시지를 확인하세요."),
     }
@@ -198,7 +200,9 @@ pub fn classify(err: &RcError) -> Failure {
             };
             f.with_retry_after(*retry_after)
         }
-        RcError::Unauthorized { .. } => Failure::new(FailureReason::Unauthorized, err.to_string()),
+        // the RC endpoint refused RCMD itself (rclone's own RC credentials, an rproxy token):
+        // a remote's refusal comes back as rclone's error text instead
+        RcError::Unauthorized { .. } => Failure::new(FailureReason::RcRefused, err.to_string()),
         RcError::Unexpected { status, retry_after, .. } => {
             let reason = match status {
                 429 => FailureReason::RateLimited,

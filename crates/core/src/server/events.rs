@@ -95,7 +95,7 @@ pub fn follow(rc: RcClient, from: Start, stop: CancellationToken) -> mpsc::Recei
                                 }
                             }
                             Ok(None) => break "the server closed the event stream".to_owned(),
-                            Err(e) => break format!("the event stream dropped: {e}"),
+                            Err(e) => break format!("the event stream dropped: {}", super::innermost(&e)),
                         }
                     }
                 }
@@ -103,7 +103,7 @@ pub fn follow(rc: RcClient, from: Start, stop: CancellationToken) -> mpsc::Recei
                     let _ = tx.send(Followed::Refused { expired }).await;
                     return;
                 }
-                Err(e) => e.to_string(),
+                Err(e) => super::unreachable(&e),
             };
             down_since.get_or_insert_with(Instant::now);
             if tx.send(Followed::Offline { error, retry_in: retry }).await.is_err() {

@@ -44,9 +44,9 @@ pub async fn check(rc: &RcClient) -> ServerCheck {
             c.tls_trusted = Some(false);
             c.problem = Some("the server's certificate is not trusted: give its CA certificate (CA file) or use a certificate from a public CA".into());
         }
-        Err(RcError::Transport { source, .. }) => {
+        Err(e @ RcError::Transport { .. }) => {
             c.tls_trusted = None;
-            c.problem = Some(format!("cannot reach the server: {source}"));
+            c.problem = Some(unreachable(&e));
         }
         Err(e @ RcError::Unauthorized { .. }) => {
             c.reachable = true;
@@ -87,4 +87,23 @@ fn refusal(e: &RcError) -> String {
 pub fn is_offline(e: &RcError) -> bool {
     matches!(e, RcError::Transport { .. })
         || matches!(e, RcError::Api { status, .. } | RcError::Unexpected { status, .. } if *status == 502 || *status == 503)
+}
+
+/// Why the server could not be reached, in words: the innermost cause of a transport error
+/// ("Connection refused", "certificate not trusted"), else the error itself.
+pub fn unreachable(e: &RcError) -> String {
+    match e {
+        RcError::Transport { source, .. } if crate::net::is_certificate_error(source) => "the server's certificate is not trusted".into(),
+        RcError::Transport { source, .. } => format!("cannot reach the server: {}", innermost(source)),
+        other => other.to_string(),
+    }
+}
+
+/// The innermost cause of `e` (what the operating system said, not the layers above it).
+pub fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
 }

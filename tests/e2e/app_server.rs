@@ -1,0 +1,260 @@
+//! Remote mode in the real window: the app saved a server through Settings → Connection,
+//! talks to a real rproxy process (fronting the bundled rclone), browses it, runs a batch ON
+//! the server and shows its progress live; rproxy is killed mid-batch and restarted, and the
+//! window shows the outage, a cached listing marked as such, the reconnection and the batch's
+//! end without a reload. Then local ↔ server ↔ local switching, and the clear messages for a
+//! wrong token, an expired token, an untrusted certificate and a server answering 500.
+
+#![allow(clippy::unwrap_used)]
+
+use std::time::{Duration, Instant};
+
+use anyhow::{ensure, Context, Result};
+use fantoccini::{Client, Locator};
+use rcmd_e2e::{server::*, window::*, *};
+
+/// Fills the server form (clearing what was there) with `token` (empty: keep the saved one).
+async fn fill_server(c: &Client, name: &str, url: &str, token: &str, ca: &str) -> Result<()> {
+    for (id, value) in [("#server-name", name), ("#server-url", url), ("#server-user", "admin"), ("#server-token", token), ("#server-ca", ca)] {
+        let input = c.find(Locator::Css(id)).await.with_context(|| format!("find {id}"))?;
+        in_view(c, id).await;
+        input.clear().await.with_context(|| format!("clear {id}"))?;
+        if !value.is_empty() {
+            input.send_keys(value).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Clicks "Test connection" and returns (ok, problem line) once the result shows.
+async fn test_connection(c: &Client) -> Result<(bool, String)> {
+    // results are numbered: an earlier one must not be read as this one's
+    let before: u32 = attr(c, "#server-check", "data-run").await.and_then(|r| r.parse().ok()).unwrap_or(0);
+    click(c, "#server-test").await?;
+    let ok = poll(Duration::from_secs(30), "a test result", || async {
+        let run: u32 = attr(c, "#server-check", "data-run").await?.parse().ok()?;
+        if run <= before {
+            return None;
+        }
+        attr(c, "#server-check", "data-ok").await
+    })
+    .await?;
+    let problem = text(c, "#server-check-problem").await.unwrap_or_default();
+    Ok((ok == "true", problem))
+}
+
+async fn conn_state(c: &Client) -> (Option<String>, Option<String>) {
+    (attr(c, "#connection-status", "data-kind").await, attr(c, "#connection-status", "data-state").await)
+}
+
+async fn wait_conn(c: &Client, kind: &str, state: &str, timeout: Duration) -> Result<String> {
+    poll(timeout, &format!("connection {kind} {state}"), || async {
+        let (k, s) = conn_state(c).await;
+        (k.as_deref() == Some(kind) && s.as_deref() == Some(state)).then_some(())?;
+        text(c, "#connection-status").await
+    })
+    .await
+}
+
+async fn wait_remotes(c: &Client, want: &[&str]) -> Result<()> {
+    poll(Duration::from_secs(20), &format!("remotes {want:?}"), || async {
+        let names = remote_names(c).await;
+        (names == want).then_some(())
+    })
+    .await
+}
+
+/// The event ids of the app's log lines "server batch state" (what the window was told).
+fn logged_batch_events(root: &std::path::Path) -> Vec<i64> {
+    let mut ids = vec![];
+    for f in app_logs(root) {
+        for line in std::fs::read_to_string(f).unwrap_or_default().lines().filter(|l| l.contains("server batch state")) {
+            if let Some(id) = line.split("event=").nth(1).and_then(|r| r.split_whitespace().next()).and_then(|v| v.parse().ok()) {
+                ids.push(id);
+            }
+        }
+    }
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the built app, rproxy, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
+async fn the_app_drives_a_server_through_an_outage_and_switches_back_and_forth() -> Result<()> {
+    const FILES: usize = 300;
+    let TreeServer { dir: srv_dir, src: _, dst, data, conf, port, server, token } =
+        TreeServer::start(FILES, |i| (format!("d{}/f{i:03}.bin", i % 4), vec![(i % 251) as u8; 2048]))?;
+    let url = format!("http://127.0.0.1:{port}/");
+    let fixture = Fixture::new();
+    let server = std::sync::Mutex::new(Some(server));
+    with_fixture_session("server", fixture, |c, fixture_dir| async move {
+        wait_ready(&c, None, Duration::from_secs(60)).await?;
+        wait_conn(&c, "local", "local", Duration::from_secs(10)).await?;
+        wait_remotes(&c, &["broken", "e2e", "mem"]).await?;
+
+        // Settings → Connection: test, save and use the server
+        click(&c, "#connection-panel summary").await?;
+        fill_server(&c, "srv", &url, &token, "").await?;
+        let (ok, problem) = test_connection(&c).await?;
+        ensure!(ok, "test connection: {problem}");
+        let rclone_version = text(&c, "#server-check dd[data-check='rclone']").await.unwrap_or_default();
+        let role = text(&c, "#server-check dd[data-check='role']").await.unwrap_or_default();
+        ensure!(rclone_version.starts_with("v1.") && role == "admin (admin)", "check shows rclone {rclone_version:?}, role {role:?}");
+        screenshot(&c, "server-test.png").await?;
+        click(&c, "#server-save").await?;
+        poll(Duration::from_secs(10), "saved mark", || async { c.find(Locator::Css("#server-saved")).await.ok() }).await?;
+        let settings = std::fs::read_to_string(fixture_dir.join("xdg-config/dev.rcmd.app/settings.json"))?;
+        ensure!(settings.contains("\"srv\"") && !settings.contains(&token), "the token is in the settings file");
+        click(&c, "li[data-connection='srv'] button.use-server").await?;
+        let label = wait_conn(&c, "server", "connected", Duration::from_secs(20)).await?;
+        ensure!(label.contains("srv"), "header says {label:?}");
+        wait_remotes(&c, &["dst", "src"]).await?;
+
+        // browse the server
+        click(&c, "#remotes li[data-remote='src']").await?;
+        wait_rows(&c, &[("d0", true), ("d1", true), ("d2", true), ("d3", true)]).await?;
+
+        // a batch of 300 files ON the server, slow enough to be mid-way at the kill
+        let (status, _) = post(port, &token, "core/bwlimit", &serde_json::json!({ "rate": "40k" }))?;
+        ensure!(status == 200, "bwlimit: {status}");
+        c.find(Locator::Css("#batch-dst")).await?.send_keys("dst:copy").await?;
+        click(&c, "#batch-copy").await?;
+        let id: i64 = poll(Duration::from_secs(20), "the job in the list", || async {
+            attr(&c, "li.job", "data-batch").await?.parse().ok()
+        })
+        .await?;
+        // live progress in the window: the bar part-way
+        let partial = poll(Duration::from_secs(60), "live progress", || async {
+            let style = attr(&c, &format!("li.job[data-batch='{id}'] .bar .fill"), "style").await?;
+            let pct: f64 = style.split("width:").nth(1)?.trim().trim_end_matches(';').trim_end_matches('%').trim().parse().ok()?;
+            (pct > 0.0 && pct < 100.0).then_some(pct)
+        })
+        .await?;
+        screenshot(&c, "server-progress.png").await?;
+
+        // kill -9 rproxy mid-batch: the window says the server is offline
+        let mut srv = server.lock().unwrap().take().unwrap();
+        signal(srv.pid(), "KILL");
+        srv.child.wait()?;
+        drop(srv);
+        let copied_at_kill = count_files(&dst.join("copy"));
+        ensure!(copied_at_kill < FILES, "the batch ended before the kill");
+        let offline = wait_conn(&c, "server", "offline", Duration::from_secs(15)).await?;
+        ensure!(offline.contains("offline") && offline.contains("retrying in"), "header while down: {offline:?}");
+        // the listing seen before is served from the cache, marked as such
+        click(&c, "#tab-files").await?;
+        click(&c, "#remotes li[data-remote='src']").await?;
+        let stale = poll(Duration::from_secs(15), "stale listing note", || async {
+            (attr(&c, "#stale-note", "data-offline").await.as_deref() == Some("true")).then_some(())?;
+            text(&c, "#stale-note").await
+        })
+        .await?;
+        wait_rows(&c, &[("d0", true), ("d1", true), ("d2", true), ("d3", true)]).await?;
+        screenshot(&c, "server-offline.png").await?;
+
+        // rproxy back on the same data: the app reconnects by itself
+        std::thread::sleep(Duration::from_secs(2));
+        let restarted = Instant::now();
+        let srv = Proc::new(start_rproxy(&data, &conf, port)?);
+        let back = wait_conn(&c, "server", "connected", Duration::from_secs(60)).await?;
+        let to_connected = restarted.elapsed();
+        click(&c, "#tab-jobs").await?;
+        poll(Duration::from_secs(120), "the batch completed in the window", || async {
+            (job_status(&c, id).await.as_deref() == Some("completed")).then_some(())
+        })
+        .await?;
+        let meta = text(&c, &format!("li.job[data-batch='{id}'] .job-meta")).await.unwrap_or_default();
+        ensure!(meta.starts_with(&format!("{FILES}/{FILES}")), "job line after the outage: {meta:?}");
+        ensure!(count_files(&dst.join("copy")) == FILES, "{} files on the server's destination", count_files(&dst.join("copy")));
+        screenshot(&c, "server-completed.png").await?;
+
+        // every stored state change of the batch reached the app, across the restart
+        let stored: Vec<i64> = stored_events_with_ids(port, &token)?
+            .into_iter()
+            .filter(|(_, k, d)| k == "batch_state" && d["id"].as_i64() == Some(id))
+            .map(|(i, _, _)| i)
+            .collect();
+        let seen = poll(Duration::from_secs(10), "the app's log to hold the last event", || async {
+            let seen = logged_batch_events(&fixture_dir);
+            stored.iter().all(|i| seen.contains(i)).then_some(seen)
+        })
+        .await
+        .unwrap_or_else(|_| logged_batch_events(&fixture_dir));
+        let lost: Vec<&i64> = stored.iter().filter(|i| !seen.contains(i)).collect();
+        let repeated = seen.len() - seen.iter().collect::<std::collections::BTreeSet<_>>().len();
+        eprintln!(
+            "remote mode: bar at {partial:.1}% in the window before kill -9 ({copied_at_kill} files copied); restart → window 'connected' in {:.2} s ({back:?}); batch events stored {}, lost {}, repeated {repeated}; offline listing: {stale:?}",
+            to_connected.as_secs_f64(),
+            stored.len(),
+            lost.len()
+        );
+        ensure!(stored.len() >= 2, "the server stored {} state events for the batch", stored.len());
+        ensure!(lost.is_empty(), "events lost across the restart: {lost:?} (seen {seen:?})");
+
+        // local ↔ server ↔ local, each listing from the right place
+        click(&c, "#tab-files").await?;
+        click(&c, "#use-local").await?;
+        wait_conn(&c, "local", "local", Duration::from_secs(10)).await?;
+        wait_remotes(&c, &["broken", "e2e", "mem"]).await?;
+        // the server's batch is not this computer's: the local job list is empty
+        let jobs_tab = poll(Duration::from_secs(10), "local job count", || async { text(&c, "#tab-jobs").await.filter(|t| t.contains("(0)")) }).await;
+        ensure!(jobs_tab.is_ok(), "local job tab: {:?}", text(&c, "#tab-jobs").await);
+        click(&c, "#remotes li[data-remote='e2e']").await?;
+        wait_rows(&c, &[("empty", true), ("photos", true), ("readme.txt", false)]).await?;
+        click(&c, "li[data-connection='srv'] button.use-server").await?;
+        wait_conn(&c, "server", "connected", Duration::from_secs(20)).await?;
+        wait_remotes(&c, &["dst", "src"]).await?;
+        click(&c, "#remotes li[data-remote='dst']").await?;
+        wait_rows(&c, &[("copy", true)]).await?;
+        click(&c, "#use-local").await?;
+        wait_conn(&c, "local", "local", Duration::from_secs(10)).await?;
+        click(&c, "#remotes li[data-remote='e2e']").await?;
+        wait_rows(&c, &[("empty", true), ("photos", true), ("readme.txt", false)]).await?;
+
+        // clear messages: wrong token (and a header that says so when used), expired token,
+        // untrusted certificate, a server answering 500
+        fill_server(&c, "wrong", &url, "rpx_1_00000000000000000000000000000000", "").await?;
+        let (ok, problem) = test_connection(&c).await?;
+        ensure!(!ok && problem.contains("refused the credentials"), "wrong token: {problem:?}");
+        click(&c, "#server-save").await?;
+        poll(Duration::from_secs(10), "wrong saved", || async { c.find(Locator::Css("li[data-connection='wrong'] button.use-server")).await.ok() }).await?;
+        click(&c, "li[data-connection='wrong'] button.use-server").await?;
+        let refused = wait_conn(&c, "server", "refused", Duration::from_secs(20)).await?;
+        ensure!(refused.contains("refused the credentials"), "header with a wrong token: {refused:?}");
+        // the listing's failure is about the connection, not about a remote's credentials
+        let banner = poll(Duration::from_secs(10), "error banner", || async { text(&c, "#error-banner").await }).await?;
+        ensure!(banner.contains("Server connection problem") && banner.contains("Settings → Connection") && !banner.contains("rclone config"), "banner: {banner:?}");
+        screenshot(&c, "server-refused.png").await?;
+        click(&c, "#use-local").await?;
+        wait_conn(&c, "local", "local", Duration::from_secs(10)).await?;
+
+        let expiring = expiring_token(&data, "admin", "1s")?;
+        std::thread::sleep(Duration::from_millis(1500));
+        fill_server(&c, "expired", &url, &expiring, "").await?;
+        let (ok, problem) = test_connection(&c).await?;
+        ensure!(!ok && problem.contains("expired"), "expired token: {problem:?}");
+
+        let (_tls, tls_port, tls_token, ca) = start_tls_rproxy(srv_dir.path())?;
+        let https = format!("https://127.0.0.1:{tls_port}/");
+        wait_until(Duration::from_secs(30), "the TLS server to listen", || std::net::TcpStream::connect(("127.0.0.1", tls_port)).ok())?;
+        fill_server(&c, "tls", &https, &tls_token, "").await?;
+        let (ok, problem) = test_connection(&c).await?;
+        ensure!(!ok && problem.contains("certificate is not trusted"), "untrusted certificate: {problem:?}");
+        ensure!(text(&c, "#server-check dd[data-check='tls']").await.as_deref() == Some("no"));
+        fill_server(&c, "tls", &https, &tls_token, ca.to_str().unwrap()).await?;
+        let (ok, problem) = test_connection(&c).await?;
+        ensure!(ok, "with its CA: {problem:?}");
+
+        let failing = failing_server()?;
+        fill_server(&c, "failing", &format!("http://127.0.0.1:{failing}/"), &token, "").await?;
+        let (ok, problem) = test_connection(&c).await?;
+        ensure!(!ok && problem.contains("(500)") && problem.contains("database is locked"), "server error: {problem:?}");
+        screenshot(&c, "server-errors.png").await?;
+        for secret in [&token, &expiring, &tls_token] {
+            let page = c.source().await?;
+            ensure!(!page.contains(secret.as_str()), "a token is in the page");
+        }
+        drop(srv);
+        Ok(())
+    })
+    .await
+}
