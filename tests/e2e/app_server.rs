@@ -166,6 +166,15 @@ async fn the_app_drives_a_server_through_an_outage_and_switches_back_and_forth()
         ensure!(meta.starts_with(&format!("{FILES}/{FILES}")), "job line after the outage: {meta:?}");
         ensure!(count_files(&dst.join("copy")) == FILES, "{} files on the server's destination", count_files(&dst.join("copy")));
         screenshot(&c, "server-completed.png").await?;
+        // the server batch's end reached this desktop's notifier (delivered, or refused by a
+        // machine without a notification daemon: either way it was attempted)
+        poll(Duration::from_secs(30), "a desktop notification for the server batch", || async {
+            let st = c.execute("return window.__TAURI__.core.invoke('notify_status')", vec![]).await.ok()?;
+            let desktop = st.as_array()?.iter().find(|s| s["channel"] == "desktop")?.clone();
+            let tried = desktop["sent"].as_u64()? + desktop["failed"].as_u64()?;
+            (tried >= 1).then_some(())
+        })
+        .await?;
 
         // every stored state change of the batch reached the app, across the restart
         let stored: Vec<i64> = stored_events_with_ids(port, &token)?
