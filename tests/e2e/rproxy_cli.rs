@@ -332,8 +332,9 @@ fn rproxy_resumes_a_server_batch_after_kill_9() -> Result<()> {
 /// The command line against a server: a saved server (token read from stdin, kept out of the
 /// settings file), `rcmd --server NAME batch copy` running ON the server and followed by
 /// the command, rproxy killed with `kill -9` mid-batch and restarted: the command says the
-/// server is offline, waits, and ends with the batch completed; `batch list` shows it; a wrong
-/// token gets a clear message.
+/// server is offline, waits, and ends with the batch completed; `batch list` shows it; a batch
+/// paused from the command line stays paused across another restart and `batch resume`
+/// finishes it; a wrong token gets a clear message.
 #[test]
 #[ignore = "needs the built binaries: run scripts/test.sh"]
 fn the_command_line_runs_batches_on_a_server() -> Result<()> {
@@ -368,6 +369,30 @@ fn the_command_line_runs_batches_on_a_server() -> Result<()> {
     let list = cli(&["--server", "srv", "batch", "list"]).output()?;
     let list = String::from_utf8_lossy(&list.stdout);
     ensure!(list.contains("[Completed]") && list.contains(&format!("{FILES}/{FILES} done")), "{list}");
+
+    // a batch paused from the command line stays paused across a restart of rproxy, and
+    // `batch resume` finishes it
+    post(port, &token, "core/bwlimit", &serde_json::json!({ "rate": "40k" }))?;
+    let mut second = Proc::new(cli(&["--server", "srv", "batch", "copy", "src:", "dst:again"]).spawn()?);
+    wait_until(Duration::from_secs(30), "some files of the second batch", || (count_files(&dst.join("again")) > 0).then_some(()))?;
+    let paused = cli(&["--server", "srv", "batch", "pause", "2"]).output()?;
+    ensure!(paused.status.success(), "{}", String::from_utf8_lossy(&paused.stderr));
+    let status = wait_until(Duration::from_secs(60), "the follower to see the pause", || second.child.try_wait().ok().flatten())?;
+    ensure!(status.code() != Some(0), "a paused batch is not a success: {status:?}");
+    drop(second);
+    let mut server = server;
+    signal(server.pid(), "KILL");
+    server.child.wait()?;
+    let server = Proc::new(start_rproxy(&data, &conf, port)?);
+    let list = wait_until(Duration::from_secs(30), "rproxy back", || {
+        let o = cli(&["--server", "srv", "batch", "list"]).output().ok()?;
+        o.status.success().then(|| String::from_utf8_lossy(&o.stdout).into_owned())
+    })?;
+    ensure!(list.lines().any(|l| l.contains("dst:again") && l.contains("[Paused]")), "after the restart: {list}");
+    let resumed = cli(&["--server", "srv", "batch", "resume", "2"]).output()?;
+    let err = String::from_utf8_lossy(&resumed.stderr);
+    ensure!(resumed.status.code() == Some(0) && err.contains("Completed"), "resume: {:?} {err}", resumed.status);
+    ensure!(count_files(&dst.join("again")) == FILES, "{} files after the resume", count_files(&dst.join("again")));
 
     // a wrong token: a clear message, exit 1
     let added = add("bad", "rpx_1_00000000000000000000000000000000")?;

@@ -23,7 +23,7 @@ use rcmd_core::{
         retry::{Backoff, RetryPolicy},
         watchdog::WatchdogConfig,
     },
-    types::{BatchKind, BatchProgress, BatchStatus, FailureClass, FailureReason},
+    types::{BatchInfo, BatchKind, BatchProgress, BatchStatus, FailureClass, FailureReason},
 };
 
 /// Writes `n` files of 1-4 KiB under `root` in a few folders; returns their relative paths.
@@ -411,4 +411,40 @@ async fn per_item_retries_are_watched_and_pause_promptly() {
     assert_eq!(paused.counts.done, 0, "{:?}", paused.counts);
     assert_eq!(paused.counts.failed, 0, "a pause is not a failure: {:?}", paused.counts);
     assert_eq!(paused.counts.pending, 8, "{:?}", paused.counts);
+}
+
+/// What a runner's sink saw: every state it was told.
+struct Seen(Mutex<Vec<BatchInfo>>);
+
+impl rcmd_core::batch::RunnerSink for Seen {
+    fn state(&self, info: &BatchInfo) {
+        self.0.lock().unwrap().push(info.clone());
+    }
+    fn progress(&self, _: &BatchProgress) {}
+}
+
+/// A batch the runner has just started (or resumed) reads "running" at once, to its sink and
+/// to whoever asks, never the "queued"/"paused" its store still holds until the run begins:
+/// a caller that resumes and then follows it must not see it stopped.
+#[tokio::test]
+async fn a_started_batch_reads_running_at_once() {
+    let rc = common::start().await;
+    make_tree(&rc.data().join("src"), 50);
+    let store = Store::open(&rc.dir.path().join("rcmd.db")).await.unwrap();
+    let id = plan_batch(&store, &rc, BatchKind::Copy, "local:src", Some("local:dst")).await;
+    store.set_status(id, BatchStatus::Paused, Some("paused by the user")).await.unwrap();
+    let sink = Arc::new(Seen(Mutex::new(vec![])));
+    let runner = rcmd_core::batch::Runner::new(processor(store.clone(), layer(Arc::new(rc.client.clone())), rc.dir.path(), 20), sink.clone());
+    runner.start(id).await.unwrap();
+    let now = runner.batch(id).await.unwrap();
+    assert_eq!((now.status, now.pause_reason.as_deref()), (BatchStatus::Running, None));
+    assert_eq!(runner.report(id).await.unwrap().batch.status, BatchStatus::Running);
+    let end = std::time::Instant::now() + Duration::from_secs(60);
+    while runner.batch(id).await.unwrap().status == BatchStatus::Running {
+        assert!(std::time::Instant::now() < end, "the batch did not finish");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let told: Vec<BatchStatus> = sink.0.lock().unwrap().iter().map(|b| b.status).collect();
+    assert_eq!(told.first(), Some(&BatchStatus::Running), "the first state told: {told:?}");
+    assert_eq!(told.last(), Some(&BatchStatus::Completed), "{told:?}");
 }

@@ -151,7 +151,7 @@ impl Batches {
             "get" => {
                 let id = id()?;
                 self.visible(user, id).await?;
-                let report = self.runner.store().report(id).await.map_err(store_err)?;
+                let report = self.runner.report(id).await.map_err(store_err)?;
                 Ok(serde_json::to_value(report).unwrap_or(Value::Null))
             }
             "pause" | "resume" | "cancel" | "retry" => {
@@ -166,7 +166,7 @@ impl Batches {
                         self.runner.start(id).await.map_err(store_err)?;
                     }
                 }
-                let info = self.runner.store().batch(id).await.map_err(store_err)?;
+                let info = self.runner.batch(id).await.map_err(store_err)?;
                 Ok(serde_json::to_value(info).unwrap_or(Value::Null))
             }
             _ => Err((StatusCode::NOT_FOUND, format!("couldn't find method \"rproxy/batch/{verb}\""))),
@@ -220,7 +220,7 @@ impl Batches {
             .await
             .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
         self.runner.start(id).await.map_err(store_err)?;
-        let info = store.batch(id).await.map_err(store_err)?;
+        let info = self.runner.batch(id).await.map_err(store_err)?;
         Ok(serde_json::to_value(info).unwrap_or(Value::Null))
     }
 }

@@ -7,26 +7,11 @@
 
 mod common;
 
-use std::{collections::BTreeSet, sync::Arc, time::Duration};
+use std::{collections::BTreeSet, time::Duration};
 
-use common::Proxy;
+use common::{server_on, Proxy};
 use rcmd_core::server::events::{follow, Followed};
-use rproxy::{auth::Users, router, AppState};
 use tokio_util::sync::CancellationToken;
-
-/// An rproxy server on `port` over the proxy's database and engine, in a runtime of its own,
-/// so that dropping the runtime kills it with all its connections (like a crash).
-fn server_on(p: &Proxy, port: u16) -> tokio::runtime::Runtime {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-    let (db, engine) = (p.dir.path().join("rproxy.db"), p.engine.clone());
-    rt.spawn(async move {
-        let users = Users::open(&db).await.unwrap();
-        let app = router(Arc::new(AppState::new(users, &engine).await.unwrap()));
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
-        axum::serve(listener, app).await
-    });
-    rt
-}
 
 async fn async_job(http: &reqwest::Client, url: &str, token: &str) -> i64 {
     let v: serde_json::Value =

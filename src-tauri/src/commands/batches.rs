@@ -93,7 +93,7 @@ pub async fn batch_create(
         .await
         .map_err(store_err)?;
     runner.start(id).await.map_err(store_err)?;
-    runner.store().batch(id).await.map_err(store_err)
+    runner.batch(id).await.map_err(store_err)
 }
 
 /// `verb` on a server batch, or `local` on this computer's.
@@ -140,7 +140,7 @@ pub async fn batch_retry_failed(state: State<'_, AppState>, id: i64) -> CmdResul
 #[tauri::command]
 pub async fn batch_report(state: State<'_, AppState>, id: i64) -> CmdResult<BatchReport> {
     match state.conn.target() {
-        Target::Local(_) => state.batches.runner.store().report(id).await.map_err(store_err),
+        Target::Local(_) => state.batches.runner.report(id).await.map_err(store_err),
         Target::Server { rc, .. } => on_server(&rc, |c| async move { remote::report(&c, id).await }).await,
     }
 }

@@ -8,7 +8,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use rcmd_types::{BatchInfo, BatchProgress, BatchStatus};
+use rcmd_types::{BatchInfo, BatchProgress, BatchReport, BatchStatus};
 use tracing::{info, warn};
 
 use super::{BatchControl, Processor, Store, StoreError};
@@ -76,17 +76,37 @@ impl Runner {
     /// Every batch as a user should see it: a `running` batch that no process runs (no live
     /// lease) shows as paused; one run by this runner has no `runner` (it is not elsewhere).
     pub async fn list(&self) -> Result<Vec<BatchInfo>, StoreError> {
-        let mut all = self.store().list().await?;
-        for b in &mut all {
-            let here = self.is_running(b.id);
-            if here {
-                b.runner = None;
-            } else if b.status == BatchStatus::Running && b.runner.is_none() {
-                b.status = BatchStatus::Paused;
-                b.pause_reason.get_or_insert_with(|| INTERRUPTED.to_owned());
+        let all = self.store().list().await?;
+        Ok(all.into_iter().map(|b| self.view(b)).collect())
+    }
+
+    /// Batch `id` as [`Runner::list`] shows it.
+    pub async fn batch(&self, id: i64) -> Result<BatchInfo, StoreError> {
+        Ok(self.view(self.store().batch(id).await?))
+    }
+
+    /// The report of batch `id`, its state as [`Runner::list`] shows it.
+    pub async fn report(&self, id: i64) -> Result<BatchReport, StoreError> {
+        let mut r = self.store().report(id).await?;
+        r.batch = self.view(r.batch);
+        Ok(r)
+    }
+
+    /// What a stored state means here: a batch this runner runs has no other runner, and is
+    /// running even before its run has recorded so (a resumed batch still reads "paused", a new
+    /// one "queued", for a moment); one left "running" by no live runner was interrupted.
+    fn view(&self, mut b: BatchInfo) -> BatchInfo {
+        if self.is_running(b.id) {
+            b.runner = None;
+            if matches!(b.status, BatchStatus::Paused | BatchStatus::Queued) {
+                b.status = BatchStatus::Running;
+                b.pause_reason = None;
             }
+        } else if b.status == BatchStatus::Running && b.runner.is_none() {
+            b.status = BatchStatus::Paused;
+            b.pause_reason.get_or_insert_with(|| INTERRUPTED.to_owned());
         }
-        Ok(all)
+        b
     }
 
     /// Starts (or resumes) batch `id` in the background; no-op when this runner already runs
@@ -169,13 +189,8 @@ impl Runner {
     }
 
     async fn emit_state(&self, id: i64) {
-        match self.store().batch(id).await {
-            Ok(mut info) => {
-                if self.is_running(id) {
-                    info.runner = None;
-                }
-                self.sink.state(&info);
-            }
+        match self.batch(id).await {
+            Ok(info) => self.sink.state(&info),
             Err(e) => warn!(batch = id, error = %e, "cannot read batch state"),
         }
     }

@@ -133,3 +133,18 @@ pub fn message(o: &Output) -> String {
     err.lines().filter_map(|l| l.split_once(": ").map(|(_, m)| m.to_owned())).collect::<Vec<_>>().join("\n")
 }
 
+
+/// An rproxy server on `port` over the proxy's database and engine, in a runtime of its own,
+/// so that dropping the runtime kills it with all its connections (like a crash).
+pub fn server_on(p: &Proxy, port: u16) -> tokio::runtime::Runtime {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let (db, engine) = (p.dir.path().join("rproxy.db"), p.engine.clone());
+    rt.spawn(async move {
+        let users = Users::open(&db).await.unwrap();
+        let app = router(Arc::new(AppState::new(users, &engine).await.unwrap()));
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+        axum::serve(listener, app).await
+    });
+    rt
+}
+

@@ -1,0 +1,78 @@
+//! The app's layer over a server link (what the desktop app uses in remote mode): browsing,
+//! usage, folder creation, a copied file (an async job through rproxy's job model) and a
+//! deletion through rproxy; then the server dies: calls fail at once with "server offline,
+//! retrying in N s", a listing seen before is served from the cache marked stale, and the
+//! link recovers by itself when the server is back.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::{server_on, Proxy};
+use rcmd_core::{
+    events::EventBus,
+    path::{RemoteName, RemotePath},
+    resilience::layer::{ResilienceConfig, Resilient},
+    server::{
+        events::Start,
+        link::{Health, Link},
+    },
+    Error,
+};
+use tokio_util::sync::CancellationToken;
+
+async fn until_health(link: &Link, want: impl Fn(&Health) -> bool) {
+    let mut w = link.watch();
+    tokio::time::timeout(Duration::from_secs(20), w.wait_for(|h| want(h))).await.expect("health did not change").unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_work_through_a_server_link_and_an_outage() {
+    let p = Proxy::start().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{port}/");
+    let first = server_on(&p, port);
+    let rc = rcmd_core::rc::RcClient::for_server(url.parse().unwrap(), ("oper".into(), p.tokens["oper"].clone()), None).unwrap();
+    let (link, _events) = Link::start("srv", rc, Start::Now);
+    until_health(&link, |h| *h == Health::Connected).await;
+    let layer = Resilient::new(link.clone(), ResilienceConfig::default(), EventBus::default());
+    let cancel = CancellationToken::new();
+
+    let remotes = layer.list_remotes(&cancel).await.unwrap();
+    assert_eq!(remotes, ["local", "other"]);
+    let root = RemotePath::new("local", "").unwrap();
+    let listed = layer.list(&root, &cancel).await.unwrap();
+    assert!(listed.stale_ms.is_none() && listed.value.iter().any(|e| e.name == "hello.txt"), "{listed:?}");
+    let usage = layer.about(&RemoteName::parse("local").unwrap(), &cancel).await.unwrap();
+    assert!(usage.value.total.is_some() || usage.value.free.is_some(), "{usage:?}");
+    layer.mkdir(&RemotePath::new("local", "made").unwrap(), &cancel).await.unwrap();
+    assert!(p.dir.path().join("data/made").is_dir());
+    let (src, dst) = (RemotePath::new("local", "hello.txt").unwrap(), RemotePath::new("local", "made/copy.txt").unwrap());
+    layer.copy_file(&src, &dst, &cancel).await.unwrap();
+    assert_eq!(std::fs::read(p.dir.path().join("data/made/copy.txt")).unwrap(), b"hello");
+    layer.delete_file(&dst, &cancel).await.unwrap();
+    assert!(!p.dir.path().join("data/made/copy.txt").exists());
+
+    // the server dies
+    first.shutdown_background();
+    until_health(&link, |h| matches!(h, Health::Offline { .. })).await;
+    let t = std::time::Instant::now();
+    let err = layer.mkdir(&RemotePath::new("local", "again").unwrap(), &cancel).await.unwrap_err();
+    assert!(t.elapsed() < Duration::from_secs(1), "an offline server must fail fast, took {:?}", t.elapsed());
+    assert!(matches!(err, Error::ServerOffline { .. }), "{err}");
+    assert!(err.to_string().contains("server srv offline") && err.to_string().contains("retrying in"), "{err}");
+    let stale = layer.list(&root, &cancel).await.unwrap();
+    assert!(stale.stale_ms.is_some() && stale.value.iter().any(|e| e.name == "hello.txt"), "{stale:?}");
+    assert!(layer.list(&RemotePath::new("local", "never-listed").unwrap(), &cancel).await.is_err(), "no cache, no answer");
+
+    // back on the same port: the link recovers by itself, fresh answers again
+    let second = server_on(&p, port);
+    until_health(&link, |h| *h == Health::Connected).await;
+    let fresh = layer.list(&root, &cancel).await.unwrap();
+    assert!(fresh.stale_ms.is_none(), "{fresh:?}");
+    layer.mkdir(&RemotePath::new("local", "again").unwrap(), &cancel).await.unwrap();
+    link.stop();
+    second.shutdown_background();
+}
