@@ -244,7 +244,7 @@ async fn settings_choose_another_rclone_config() -> Result<()> {
             (remote_names(&c).await == ["broken", "e2e", "mem"]).then_some(())
         })
         .await?;
-        c.find(Locator::Css("details.settings summary")).await?.click().await?;
+        c.find(Locator::Css("#settings-panel summary")).await?.click().await?;
         let input = c.find(Locator::Css("#rclone-config")).await?;
 
         // a path that is not a file is refused with a clear message; rclone keeps running

@@ -10,7 +10,7 @@ pub fn SettingsPanel() -> impl IntoView {
     let draft = RwSignal::new(String::new());
     Effect::new(move |_| draft.set(ctx.rclone_config.get().unwrap_or_default()));
     view! {
-        <details class="settings">
+        <details class="settings" id="settings-panel">
             <summary>{move || ctx.t().settings}</summary>
             <label for="rclone-config">{move || ctx.t().rclone_config}</label>
             <input id="rclone-config" type="text" spellcheck="false"
