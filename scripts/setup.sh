@@ -18,7 +18,8 @@ command -v cargo >/dev/null || { echo "cargo not found: install Rust (rustup) fi
 pkgs=(libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev
       libayatana-appindicator3-dev librsvg2-dev pkg-config fonts-noto-cjk
       rustc-web cargo-web rust-web-src rust-web-llvm)
-[ $want_test = 1 ] && pkgs+=(xvfb xauth x11-utils imagemagick webkit2gtk-driver dbus-x11 at-spi2-core procps)
+[ $want_test = 1 ] && pkgs+=(xvfb xauth x11-utils imagemagick webkit2gtk-driver dbus-x11 at-spi2-core procps
+                             postgresql)
 # node/npm (for wasm-opt) and pip may come from elsewhere (e.g. nodesource): only install if missing.
 command -v npm >/dev/null || pkgs+=(nodejs npm)
 python3 -m pip --version >/dev/null 2>&1 || pkgs+=(python3-pip)

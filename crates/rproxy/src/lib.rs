@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod batches;
 pub mod config;
+pub mod db;
 pub mod error;
 pub mod events;
 pub mod jobs;

@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, dead_code)]
 
+pub mod pg;
+
 use std::{
     collections::HashMap,
     path::{Path, PathBuf},

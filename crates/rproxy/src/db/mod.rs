@@ -1,0 +1,10 @@
+//! rproxy's store for several instances: the PostgreSQL schema (`migrations-pg/`, kept in
+//! step with the SQLite one in `migrations/`) and the parts already written for both dialects.
+//! Scale-out is being built in slices: claiming queued calls under leases (`claims`) first.
+
+pub mod claims;
+
+/// Brings a PostgreSQL database to the current schema.
+pub async fn migrate_pg(pool: &sqlx::PgPool) -> Result<(), sqlx::migrate::MigrateError> {
+    sqlx::migrate!("./migrations-pg").run(pool).await
+}
