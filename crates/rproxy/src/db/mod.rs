@@ -1,8 +1,10 @@
 //! rproxy's store for several instances: the PostgreSQL schema (`migrations-pg/`, kept in
 //! step with the SQLite one in `migrations/`) and the parts already written for both dialects.
-//! Scale-out is being built in slices: claiming queued calls under leases (`claims`) first.
+//! Scale-out is being built in slices: claiming queued calls under leases (`claims`) and the
+//! event log whose ids mean the same on every instance (`events`) first.
 
 pub mod claims;
+pub mod events;
 
 /// Brings a PostgreSQL database to the current schema.
 pub async fn migrate_pg(pool: &sqlx::PgPool) -> Result<(), sqlx::migrate::MigrateError> {
