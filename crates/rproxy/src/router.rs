@@ -13,10 +13,11 @@ use axum::{
 };
 use rcmd_core::{engine::Engine, sidecar::Supervisor};
 use serde_json::{json, Value};
-use tracing::info;
+use tracing::{info, warn};
 
 use crate::{
     audit::{Audit, Entry},
+    db::instances::{Registry, SqliteRegistry},
     events::Events,
     auth::{parse_authorization, Credentials, User, Users},
     limit::RateLimit,
@@ -39,6 +40,8 @@ pub struct AppState {
     pub rcd: Supervisor,
     pub queue: Queue,
     pub batches: crate::batches::Batches,
+    /// This process in the instances table (`rproxy/instances`).
+    pub instance: String,
 }
 
 /// Default per-user rate limit: requests a second, and the burst allowed.
@@ -58,8 +61,28 @@ impl AppState {
         crate::watch::start(jobs.clone(), events.clone(), rcd.clone(), engine.bus.clone());
         let queue = Queue::start(users.pool().clone(), engine.processor.clone(), rcd.clone(), jobs.clone(), events.clone());
         let batches = crate::batches::Batches::start(users.pool().clone(), engine.processor.clone(), engine.rc.clone(), events.clone());
-        Ok(AppState { users, jobs, events, audit, limit: RateLimit::new(RATE, BURST), rcd, queue, batches })
+        let instance = crate::db::instances::this_instance();
+        heartbeat(SqliteRegistry(users.pool().clone()), instance.clone(), rcd.clone(), queue.clone());
+        Ok(AppState { users, jobs, events, audit, limit: RateLimit::new(RATE, BURST), rcd, queue, batches, instance })
     }
+}
+
+/// Registers this instance and renews its row every few seconds with its rcd and load.
+fn heartbeat(registry: SqliteRegistry, id: String, rcd: Supervisor, queue: Queue) {
+    tokio::spawn(async move {
+        loop {
+            let state = rcd.state();
+            let backend = match &state {
+                rcmd_core::types::SidecarState::Ready { endpoint, version, .. } => format!("up {endpoint} {version}"),
+                other => crate::watch::state_name(other).to_owned(),
+            };
+            let load = queue.pending().await.unwrap_or(0);
+            if let Err(e) = registry.beat(&id, &backend, load).await {
+                warn!(error = %e, "cannot renew this instance's registration");
+            }
+            tokio::time::sleep(crate::db::instances::HEARTBEAT).await;
+        }
+    });
 }
 
 /// The router: one handler for every path. Requests are traced (at debug level) with the
@@ -250,6 +273,10 @@ async fn admin_call(st: &AppState, path: &str, p: &serde_json::Map<String, Value
                 Err(e) => failed(e.to_string()),
             }
         }
+        "rproxy/instances" => match SqliteRegistry(st.users.pool().clone()).list().await {
+            Ok(all) => json_reply(&json!({ "self": st.instance, "instances": all })),
+            Err(e) => failed(e.to_string()),
+        },
         "rproxy/queue" => match st.queue.pending().await {
             Ok(n) => json_reply(&json!({ "pending": n })),
             Err(e) => failed(e.to_string()),

@@ -614,3 +614,27 @@ async fn batches_run_on_the_server() {
     assert!(!missing.status.success() && message(&missing).contains("dstFs"), "{}", message(&missing));
     p.engine.shutdown().await;
 }
+
+/// The instance registers itself and renews its row: `rproxy/instances` lists it alive, with
+/// its rcd backend (state, endpoint, version) and its load.
+#[tokio::test]
+async fn the_admin_api_lists_running_instances() {
+    let p = Proxy::start().await;
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let listed = loop {
+        let v = json_out(&p.rc("admin", &["rproxy/instances"]).await);
+        let me = v["self"].as_str().unwrap_or_default().to_owned();
+        if let Some(row) = v["instances"].as_array().and_then(|a| a.iter().find(|i| i["id"] == me.as_str())).cloned() {
+            if row["rcd"].as_str().unwrap_or_default().starts_with("up ") {
+                break row;
+            }
+        }
+        assert!(std::time::Instant::now() < end, "no live registration: {v}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert_eq!(listed["alive"], true, "{listed}");
+    assert!(listed["rcd"].as_str().unwrap().contains("v1."), "{listed}");
+    assert_eq!(listed["load"], 0, "{listed}");
+    let denied = p.rc("oper", &["rproxy/instances"]).await;
+    assert!(!denied.status.success(), "an operator listed the instances");
+}

@@ -43,6 +43,7 @@ const ADMIN_ONLY: &[(&str, &str)] = &[
     ("rproxy/user/add", r#"{"name": "mallory", "role": "admin"}"#),
     ("rproxy/token/create", r#"{"user": "admin"}"#),
     ("rproxy/audit", "{}"),
+    ("rproxy/instances", "{}"),
 ];
 
 /// Writes a viewer may not make.

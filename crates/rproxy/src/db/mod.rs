@@ -5,6 +5,7 @@
 
 pub mod claims;
 pub mod events;
+pub mod instances;
 
 /// Brings a PostgreSQL database to the current schema.
 pub async fn migrate_pg(pool: &sqlx::PgPool) -> Result<(), sqlx::migrate::MigrateError> {

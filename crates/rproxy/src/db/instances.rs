@@ -1,0 +1,110 @@
+//! Running instances: each rproxy registers itself in the shared database and renews its row
+//! (heartbeat) with its rcd backend and load; the admin API lists them. An instance whose
+//! heartbeat is older than the lease is gone (its queue leases run out the same way).
+
+use std::{future::Future, time::Duration};
+
+use serde::Serialize;
+use sqlx::{PgPool, Row, SqlitePool};
+
+use rcmd_core::batch::store::now_ms;
+
+/// How often an instance renews its row.
+pub const HEARTBEAT: Duration = Duration::from_secs(5);
+/// An instance silent for this long is reported gone.
+pub const GONE_AFTER: Duration = Duration::from_secs(20);
+
+/// A registered instance as the admin API shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InstanceInfo {
+    pub id: String,
+    pub started_at: i64,
+    pub heartbeat_at: i64,
+    /// Its rclone backend: state, endpoint and version.
+    pub rcd: String,
+    /// Queued calls waiting or running there.
+    pub load: i64,
+    /// Heartbeat within [`GONE_AFTER`].
+    pub alive: bool,
+}
+
+/// The registry contract, one implementation per dialect.
+pub trait Registry: Send + Sync {
+    /// Creates or renews instance `id`'s row.
+    fn beat(&self, id: &str, rcd: &str, load: i64) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+    /// Every registered instance, newest first; rows gone for over an hour are dropped.
+    fn list(&self) -> impl Future<Output = Result<Vec<InstanceInfo>, sqlx::Error>> + Send;
+}
+
+fn alive(heartbeat_at: i64) -> bool {
+    now_ms() - heartbeat_at < GONE_AFTER.as_millis() as i64
+}
+
+/// Rows older than this are deleted when listing.
+const FORGET_AFTER_MS: i64 = 3_600_000;
+
+#[derive(Clone)]
+pub struct SqliteRegistry(pub SqlitePool);
+
+impl Registry for SqliteRegistry {
+    async fn beat(&self, id: &str, rcd: &str, load: i64) -> Result<(), sqlx::Error> {
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO instances (id, started_at, heartbeat_at, rcd, load) VALUES (?, ?, ?, ?, ?) \
+             ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, rcd = excluded.rcd, load = excluded.load",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(now)
+        .bind(rcd)
+        .bind(load)
+        .execute(&self.0)
+        .await?;
+        Ok(())
+    }
+
+    async fn list(&self) -> Result<Vec<InstanceInfo>, sqlx::Error> {
+        sqlx::query("DELETE FROM instances WHERE heartbeat_at < ?").bind(now_ms() - FORGET_AFTER_MS).execute(&self.0).await?;
+        let rows = sqlx::query("SELECT id, started_at, heartbeat_at, rcd, load FROM instances ORDER BY started_at DESC, id").fetch_all(&self.0).await?;
+        Ok(rows
+            .iter()
+            .map(|r| InstanceInfo { id: r.get(0), started_at: r.get(1), heartbeat_at: r.get(2), rcd: r.get(3), load: r.get(4), alive: alive(r.get(2)) })
+            .collect())
+    }
+}
+
+#[derive(Clone)]
+pub struct PgRegistry(pub PgPool);
+
+impl Registry for PgRegistry {
+    async fn beat(&self, id: &str, rcd: &str, load: i64) -> Result<(), sqlx::Error> {
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO instances (id, started_at, heartbeat_at, rcd, load) VALUES ($1, $2, $2, $3, $4) \
+             ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, rcd = excluded.rcd, load = excluded.load",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(rcd)
+        .bind(load)
+        .execute(&self.0)
+        .await?;
+        Ok(())
+    }
+
+    async fn list(&self) -> Result<Vec<InstanceInfo>, sqlx::Error> {
+        sqlx::query("DELETE FROM instances WHERE heartbeat_at < $1").bind(now_ms() - FORGET_AFTER_MS).execute(&self.0).await?;
+        let rows = sqlx::query("SELECT id, started_at, heartbeat_at, rcd, load FROM instances ORDER BY started_at DESC, id").fetch_all(&self.0).await?;
+        Ok(rows
+            .iter()
+            .map(|r| InstanceInfo { id: r.get(0), started_at: r.get(1), heartbeat_at: r.get(2), rcd: r.get(3), load: r.get(4), alive: alive(r.get(2)) })
+            .collect())
+    }
+}
+
+/// This process's instance id: host, process id and a random part (a restarted process with
+/// a recycled pid is another instance).
+pub fn this_instance() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_owned()).unwrap_or_else(|_| "host".into());
+    format!("{host}:{}:{:08x}", std::process::id(), rand::random::<u32>())
+}
