@@ -88,10 +88,12 @@ pub fn ConnectionPanel() -> impl IntoView {
 
 #[component]
 fn Field(id: &'static str, label: impl Fn() -> &'static str + Send + Sync + 'static, value: RwSignal<String>, kind: &'static str) -> impl IntoView {
+    let ctx = use_ctx();
     view! {
         <label for=id>{label}</label>
+        // a changed form is not the one saved
         <input id=id type=kind spellcheck="false" autocomplete="off"
-            prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+            prop:value=move || value.get() on:input=move |ev| { value.set(event_target_value(&ev)); ctx.server_saved.set(false); }/>
     }
 }
 
