@@ -217,7 +217,7 @@ impl Connections {
     fn start_server(&self, entry: ServerEntry, generation: u64) -> Result<ActiveServer, String> {
         let client = server::client(&entry, &self.inner.secrets)?;
         let start = match self.inner.seen.get(&entry.name, &entry.url) {
-            Some(id) => Start::After(id),
+            Some(m) => Start::After { id: m.id, store: m.store },
             // first contact: what happened before is not news
             None => Start::Now,
         };
@@ -290,6 +290,10 @@ impl Connections {
                         v.error = server::refusal_of(&e);
                         tracing::warn!(server = %entry.name, expired, "server refused the credentials");
                         Some(v.clone())
+                    }
+                    Followed::Store { store, from } => {
+                        self.inner.seen.set_store(&entry.name, &entry.url, store, *from);
+                        None
                     }
                     Followed::Event(_) => None,
                 }

@@ -133,6 +133,9 @@ impl Users {
         // 5,000-call benchmark accepted 1,800 calls/s instead of 1,300). Reads are short.
         let pool = SqlitePoolOptions::new().max_connections(1).connect_with(opts).await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
+        // this database's identity: clients keep it with their last event id, so a reinstalled
+        // server (ids starting again) is not mistaken for the old one
+        sqlx::query("INSERT INTO meta (key, value) VALUES ('store_id', ?) ON CONFLICT (key) DO NOTHING").bind(Secret::random().expose()[..16].to_owned()).execute(&pool).await?;
         let dummy = hash(&Secret::random())?;
         Ok(Users { pool, cache: Arc::default(), dummy: Arc::new(dummy), checks: Arc::default() })
     }
@@ -170,6 +173,11 @@ impl Users {
     }
 
     /// The database (the job store shares it).
+    /// The identity of this database (`store_id` in meta), made on first open.
+    pub async fn store_id(&self) -> Result<String, AuthError> {
+        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = 'store_id'").fetch_one(&self.pool).await?)
+    }
+
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }

@@ -323,7 +323,8 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
         let rclone = version.as_ref().and_then(|v| v.get("version")).cloned().unwrap_or(Value::Null);
         // where a client that has seen nothing yet starts following the event stream
         let last_event = st.events.newest().await.ok();
-        return json_reply(&json!({ "user": user.name, "role": user.role.as_str(), "remotes": user.remotes, "rclone": rclone, "executeId": st.jobs.execute_id, "lastEventId": last_event }));
+        let store = st.users.store_id().await.ok();
+        return json_reply(&json!({ "user": user.name, "role": user.role.as_str(), "remotes": user.remotes, "rclone": rclone, "executeId": st.jobs.execute_id, "lastEventId": last_event, "storeId": store }));
     }
     if let Some(verb) = path.strip_prefix("rproxy/batch/") {
         return match st.batches.call(user, verb, &params.values).await {

@@ -10,7 +10,7 @@ mod common;
 use std::{collections::BTreeSet, time::Duration};
 
 use common::{server_on, Proxy};
-use rcmd_core::server::events::{follow, Followed};
+use rcmd_core::server::events::{follow, Followed, Start};
 use tokio_util::sync::CancellationToken;
 
 async fn async_job(http: &reqwest::Client, url: &str, token: &str) -> i64 {
@@ -47,7 +47,7 @@ async fn the_follower_resumes_after_a_server_crash_without_losing_events() {
     let first = server_on(&p, port);
     let rc = rcmd_core::rc::RcClient::for_server(url.parse().unwrap(), ("oper".into(), p.tokens["oper"].clone()), None).unwrap();
     let stop = CancellationToken::new();
-    let mut rx = follow(rc, rcmd_core::server::events::Start::Kept, stop.clone());
+    let mut rx = follow(rc, Start::Kept, stop.clone());
     let mut seen = vec![];
     until(&mut rx, &mut seen, |s| s.iter().any(|f| matches!(f, Followed::Connected { .. }))).await;
 
@@ -143,4 +143,34 @@ async fn a_link_from_now_sees_a_server_batch_state_and_progress() {
     });
     assert_eq!(progress.map(|p| (p.id, p.items_total)), Some((info.id, 40)));
     link.stop();
+}
+
+/// A follower resuming from an id of another event store (the server was reinstalled and its
+/// ids started again) starts from now instead, so new events are not hidden below the old id;
+/// resuming in the same store replays what came after the id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_old_id_of_another_store_is_not_trusted() {
+    let p = Proxy::start().await;
+    let rc = rcmd_core::rc::RcClient::for_server(p.url.parse().unwrap(), ("oper".into(), p.tokens["oper"].clone()), None).unwrap();
+    let http = reqwest::Client::new();
+    let store_of = |seen: &[Followed]| seen.iter().find_map(|f| if let Followed::Store { store, from } = f { Some((store.clone(), *from)) } else { None });
+
+    // another store's id, far above this server's ids
+    let stop = CancellationToken::new();
+    let mut rx = follow(rc.clone(), Start::After { id: 1_000_000, store: Some("another-store".into()) }, stop.clone());
+    let mut seen = vec![];
+    until(&mut rx, &mut seen, |s| s.iter().any(|f| matches!(f, Followed::Connected { .. }))).await;
+    let (store, from) = store_of(&seen).expect("the store was not told");
+    assert!(from < 1_000_000, "started from the old id {from}");
+    let job = async_job(&http, &p.url, p.tokens["oper"].expose()).await;
+    until(&mut rx, &mut seen, |s| finished(s).contains(&job)).await;
+    stop.cancel();
+
+    // the same store: what came after the id is replayed
+    let stop = CancellationToken::new();
+    let mut rx = follow(rc, Start::After { id: from, store: Some(store.clone()) }, stop.clone());
+    let mut again = vec![];
+    until(&mut rx, &mut again, |s| finished(s).contains(&job)).await;
+    assert_eq!(store_of(&again), Some((store, from)));
+    stop.cancel();
 }

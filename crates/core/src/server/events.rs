@@ -31,13 +31,19 @@ pub enum Followed {
     /// The server refused the credentials (`expired`: the token was right but has expired):
     /// the follower stops.
     Refused { expired: bool },
+    /// The identity of the server's event store (`storeId` of `rproxy/whoami`) and the id
+    /// following starts after, told once before the first `Connected`: keep both, and the id
+    /// of every event after.
+    Store { store: String, from: i64 },
 }
 
 /// Where following starts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Start {
-    /// After this event id (what a previous run saw last).
-    After(i64),
+    /// After event `id` of store `store` (what a previous run saw last). When the server's
+    /// store is another one (the server was reinstalled, its ids started again), following
+    /// starts from now instead: an old id would hide every new event below it.
+    After { id: i64, store: Option<String> },
     /// After the newest event at the time of the first connection (`lastEventId` of
     /// `rproxy/whoami`): nothing older is replayed.
     Now,
@@ -54,17 +60,17 @@ const RETRY_MAX: Duration = Duration::from_secs(2);
 pub fn follow(rc: RcClient, from: Start, stop: CancellationToken) -> mpsc::Receiver<Followed> {
     let (tx, rx) = mpsc::channel(256);
     tokio::spawn(async move {
-        let (mut last, mut need_start) = match from {
-            Start::After(id) => (Some(id), false),
-            Start::Now => (None, true),
-            Start::Kept => (None, false),
+        let mut last = None;
+        let mut start = match from {
+            Start::Kept => None,
+            other => Some(other),
         };
         let mut retry = Duration::from_millis(250);
         let mut down_since: Option<Instant> = None;
         loop {
             let opened = tokio::select! {
                 _ = stop.cancelled() => return,
-                r = open(&rc, &mut last, &mut need_start) => r,
+                r = open(&rc, &mut last, &mut start, &tx) => r,
             };
             let error = match opened {
                 Ok(mut resp) => {
@@ -119,13 +125,26 @@ pub fn follow(rc: RcClient, from: Start, stop: CancellationToken) -> mpsc::Recei
     rx
 }
 
-/// Opens the stream after `last`; when the start is still to be found (`need_start`), asks the
-/// server for its newest event id first.
-async fn open(rc: &RcClient, last: &mut Option<i64>, need_start: &mut bool) -> Result<reqwest::Response, RcError> {
-    if *need_start {
+/// Opens the stream after `last`. The first time (`start` still set) it asks the server who it
+/// is: its store's identity (handed on) and newest event id decide where to start.
+async fn open(rc: &RcClient, last: &mut Option<i64>, start: &mut Option<Start>, tx: &mpsc::Sender<Followed>) -> Result<reqwest::Response, RcError> {
+    if let Some(s) = start.as_ref() {
         let who: Value = rc.call("rproxy/whoami", &serde_json::json!({})).await?;
-        *last = Some(who.get("lastEventId").and_then(Value::as_i64).unwrap_or(0));
-        *need_start = false;
+        let newest = who.get("lastEventId").and_then(Value::as_i64).unwrap_or(0);
+        let store = who.get("storeId").and_then(Value::as_str).map(str::to_owned);
+        let from = match (s, &store) {
+            (Start::After { id, store: Some(was) }, Some(now)) if was != now => {
+                tracing::warn!(last_seen = id, newest, "the server's event store is not the one seen before; following from now");
+                newest
+            }
+            (Start::After { id, .. }, _) => *id,
+            _ => newest,
+        };
+        *last = Some(from);
+        *start = None;
+        if let Some(store) = store {
+            let _ = tx.send(Followed::Store { store, from }).await;
+        }
     }
     rc.open_events(*last).await
 }

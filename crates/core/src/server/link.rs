@@ -57,7 +57,7 @@ impl Link {
                         health.send_replace(Health::Offline { error: error.clone(), retry_at: Instant::now() + *retry_in })
                     }
                     Followed::Refused { expired } => health.send_replace(Health::Refused { expired: *expired }),
-                    Followed::Event(_) => health.borrow().clone(),
+                    Followed::Event(_) | Followed::Store { .. } => health.borrow().clone(),
                 };
                 if tx.send(f).await.is_err() {
                     // nobody listens any more: stop following
