@@ -100,20 +100,25 @@ impl EventLog for PgEvents {
     }
 }
 
-/// Wakes this instance's readers when any instance appends an event (PostgreSQL
-/// `LISTEN`), and also after the listening connection was lost and came back (a notification
-/// may have been missed: readers read the table again).
+/// Wakes this instance's readers when any instance appends an event (PostgreSQL `LISTEN`;
+/// or notifies another channel), and also after the listening connection was lost and came
+/// back (a notification may have been missed: readers read the table again).
 #[derive(Clone)]
 pub struct PgWake {
     pub notify: Arc<Notify>,
 }
 
 impl PgWake {
-    /// Listens on [`CHANNEL`] through a connection of `pool` until the returned token is
-    /// cancelled. Must run inside a tokio runtime.
+    /// Listens on [`CHANNEL`] through a connection of `pool` until `stop` is cancelled.
+    /// Must run inside a tokio runtime.
     pub async fn start(pool: &PgPool, stop: tokio_util::sync::CancellationToken) -> Result<PgWake, sqlx::Error> {
+        PgWake::on(pool, CHANNEL, stop).await
+    }
+
+    /// Listens on `channel` (e.g. [`super::stops::CHANNEL`]) until `stop` is cancelled.
+    pub async fn on(pool: &PgPool, channel: &str, stop: tokio_util::sync::CancellationToken) -> Result<PgWake, sqlx::Error> {
         let mut listener = PgListener::connect_with(pool).await?;
-        listener.listen(CHANNEL).await?;
+        listener.listen(channel).await?;
         let notify = Arc::new(Notify::new());
         let n = notify.clone();
         tokio::spawn(async move {

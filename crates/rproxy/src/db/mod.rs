@@ -6,6 +6,7 @@
 pub mod claims;
 pub mod events;
 pub mod instances;
+pub mod stops;
 
 /// Brings a PostgreSQL database to the current schema.
 pub async fn migrate_pg(pool: &sqlx::PgPool) -> Result<(), sqlx::migrate::MigrateError> {
