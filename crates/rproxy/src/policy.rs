@@ -44,6 +44,9 @@ impl Role {
 const ADMIN_ONLY: &[&str] = &[
     "core/command", "core/quit", "core/gc", "core/memstats", "core/obscure", "options/set", "backend/command",
     "rc/error", "rc/panic", "rc/fatal",
+    // the server fetches any URL it is given: from inside the server's network (cloud metadata
+    // endpoints, services on its loopback) — a request forgery for anyone but an admin
+    "operations/copyurl",
 ];
 const ADMIN_ONLY_PREFIXES: &[&str] = &["config/", "serve/", "mount/", "pluginsctl/", "debug/", "rproxy/"];
 /// Config paths everyone may read (no secrets in them).
@@ -86,6 +89,14 @@ pub enum Denied {
     Config { key: String, role: &'static str },
     #[error("{path} inside job/batch is not supported through rproxy (its job ids are rproxy's): call it directly")]
     JobInBatch { path: String },
+    #[error("{path} with {key} changes a setting of the whole server (every user's transfers); only admins may")]
+    ServerWide { path: String, key: &'static str },
+}
+
+/// A call that changes a setting of the whole server: the bandwidth limit (reading it is
+/// fine). Returns the parameter that makes it a change.
+fn server_wide(path: &str, params: &Map<String, Value>) -> Option<&'static str> {
+    (path == "core/bwlimit" && params.get("rate").is_some_and(|r| !r.is_null())).then_some("rate")
 }
 
 /// Checks a call of `path` with `params` by a user with `role` limited to `remotes` (empty:
@@ -93,6 +104,9 @@ pub enum Denied {
 pub fn check(role: Role, remotes: &[String], path: &str, params: &Map<String, Value>) -> Result<(), Denied> {
     if !may_call(role, path) {
         return Err(Denied::Path { path: path.to_owned(), role: role.as_str() });
+    }
+    if let (false, Some(key)) = (role == Role::Admin, server_wide(path, params)) {
+        return Err(Denied::ServerWide { path: path.to_owned(), key });
     }
     if path == "job/batch" {
         check_batch_inputs(role, params)?;
@@ -115,6 +129,9 @@ fn check_batch_inputs(role: Role, params: &Map<String, Value>) -> Result<(), Den
         }
         if !may_call(role, path) {
             return Err(Denied::Path { path: path.to_owned(), role: role.as_str() });
+        }
+        if let (false, Some(key)) = (role == Role::Admin, server_wide(path, input)) {
+            return Err(Denied::ServerWide { path: path.to_owned(), key });
         }
         if path == "job/batch" {
             check_batch_inputs(role, input)?;

@@ -44,6 +44,10 @@ const ADMIN_ONLY: &[(&str, &str)] = &[
     ("rproxy/token/create", r#"{"user": "admin"}"#),
     ("rproxy/audit", "{}"),
     ("rproxy/instances", "{}"),
+    // the server would fetch any URL (request forgery into its network)
+    ("operations/copyurl", r#"{"fs": "local:", "remote": "got.txt", "url": "http://127.0.0.1:9/"}"#),
+    // a server-wide setting: setting it is for admins (reading it is not)
+    ("core/bwlimit", r#"{"rate": "1k"}"#),
 ];
 
 /// Writes a viewer may not make.
@@ -157,6 +161,9 @@ async fn every_admin_path_is_refused_in_every_spelling_and_encoding() {
     let admin = post(&p, "admin", "config/listremotes", "application/json", "{}".into(), "").await;
     assert_eq!(admin.body["remotes"], json!(["local", "other"]), "{}", admin.body);
     assert!(p.dir.path().join("data/hello.txt").exists(), "a refused delete ran");
+    let bw = post(&p, "oper", "core/bwlimit", "application/json", "{}".into(), "").await;
+    assert_eq!((bw.status, bw.body["rate"].as_str()), (StatusCode::OK, Some("off")), "an operator reads the limit; no refused call set it: {}", bw.body);
+    assert!(!p.dir.path().join("data/got.txt").exists(), "a refused copyurl ran");
     eprintln!("security: {checked} refused calls checked");
     p.engine.shutdown().await;
 }
