@@ -366,13 +366,18 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
                 Err(e) => rc_error(&path, Some(&params.values), StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
             }
         }
-        ("job/stopgroup", _) if user.role != policy::Role::Admin => {
-            // a group is a job's (`job/<rproxy id>`): only its owner stops it
+        ("job/stopgroup" | "core/stats" | "core/transferred", _) if user.role != policy::Role::Admin => {
+            // a group is a job's (`job/<rproxy id>`): only its owner stops it or reads its
+            // figures; without a group the figures are every user's transfers (file names)
             let group = params.values.get("group").and_then(Value::as_str).unwrap_or("");
             let own = match group.strip_prefix("job/").and_then(|id| id.parse().ok()) {
                 Some(id) => st.jobs.visible(user, id).await,
                 None => false,
             };
+            if group.is_empty() && path != "job/stopgroup" {
+                let msg = "name one of your jobs (group=job/<id>): the figures of every user's transfers are for admins";
+                return rc_error(&path, Some(&params.values), StatusCode::FORBIDDEN, msg);
+            }
             if !own {
                 return rc_error(&path, Some(&params.values), StatusCode::FORBIDDEN, &format!("group {group:?} is not one of this user's jobs"));
             }

@@ -287,3 +287,25 @@ async fn an_unknown_user_costs_one_verification_like_a_wrong_token() {
     // reported, not asserted (timings are noisy here)
     eprintln!("refusal times: {times:?}");
 }
+
+/// Transfer figures are per job for non-admins: `core/stats` and `core/transferred` without a
+/// group (every user's transfers, file names included) or with someone else's job are
+/// refused; with one of their own jobs they answer; an admin sees everything.
+#[tokio::test]
+async fn non_admins_read_the_figures_of_their_own_jobs_only() {
+    let p = Proxy::start().await;
+    let started = post(&p, "oper", "rc/noop", "application/json", r#"{"_async": true}"#.into(), "").await;
+    let mine = started.body["jobid"].as_i64().unwrap();
+    let theirs = post(&p, "limited", "rc/noop", "application/json", r#"{"_async": true}"#.into(), "").await.body["jobid"].as_i64().unwrap();
+    for path in ["core/stats", "core/transferred"] {
+        refused(&post(&p, "oper", path, "application/json", "{}".into(), "").await, &format!("oper {path} without a group"));
+        refused(&post(&p, "view", path, "application/json", "{}".into(), "").await, &format!("view {path} without a group"));
+        let other = json!({ "group": format!("job/{theirs}") }).to_string();
+        refused(&post(&p, "oper", path, "application/json", other, "").await, &format!("oper {path} of another user's job"));
+        let own = json!({ "group": format!("job/{mine}") }).to_string();
+        let ok = post(&p, "oper", path, "application/json", own, "").await;
+        assert_eq!(ok.status, StatusCode::OK, "oper {path} of its own job: {}", ok.body);
+        let all = post(&p, "admin", path, "application/json", "{}".into(), "").await;
+        assert_eq!(all.status, StatusCode::OK, "admin {path}: {}", all.body);
+    }
+}
