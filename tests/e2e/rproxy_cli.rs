@@ -479,3 +479,39 @@ fn the_command_line_checks_a_server_connection() -> Result<()> {
     ensure!(plain.status.code() == Some(1));
     Ok(())
 }
+
+/// The server's own notifications from the command line: a webhook URL saved with `rproxy
+/// secret set` (from stdin; listed as set, never shown), `[notifications]` in rproxy.toml, and
+/// `rproxy notify test webhook` posting to a real receiver on loopback; a channel not set up
+/// is a clear error.
+#[test]
+#[ignore = "needs the built binaries: run scripts/test.sh"]
+fn rproxy_notifications_are_set_up_and_tested_from_the_command_line() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data)?;
+    std::fs::write(data.join("rproxy.toml"), "[notifications.webhook]\nenabled = true\n")?;
+    let sink = HttpSink::start();
+    let hook = format!("http://127.0.0.1:{}/hook-secret-path", sink.port);
+    let cmd = |args: &[&str]| {
+        let mut c = Command::new(rproxy().unwrap());
+        c.args(args).env("RPROXY_DATA_DIR", &data).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        c
+    };
+    let mut set = cmd(&["secret", "set", "webhook.url"]).spawn()?;
+    std::io::Write::write_all(&mut set.stdin.take().unwrap(), format!("{hook}\n").as_bytes())?;
+    let set = set.wait_with_output()?;
+    ensure!(set.status.success(), "{}", String::from_utf8_lossy(&set.stderr));
+    let list = cmd(&["secret", "list"]).output()?;
+    let listed = String::from_utf8_lossy(&list.stdout);
+    ensure!(listed.contains("webhook.url\tset") && listed.contains("telegram.token\t-") && !listed.contains("hook-secret-path"), "{listed}");
+    let bad = cmd(&["secret", "set", "nonsense"]).output()?;
+    ensure!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("webhook.url"), "{}", String::from_utf8_lossy(&bad.stderr));
+    let test = cmd(&["notify", "test", "webhook"]).output()?;
+    ensure!(test.status.success(), "{}", String::from_utf8_lossy(&test.stderr));
+    let seen = sink.seen.lock().unwrap().clone();
+    ensure!(seen.len() == 1 && seen[0].starts_with("POST /hook-secret-path") && seen[0].to_lowercase().contains("test"), "{seen:?}");
+    let off = cmd(&["notify", "test", "telegram"]).output()?;
+    ensure!(!off.status.success() && String::from_utf8_lossy(&off.stderr).contains("no Telegram bot token set"), "{}", String::from_utf8_lossy(&off.stderr));
+    Ok(())
+}

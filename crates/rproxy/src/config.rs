@@ -42,6 +42,10 @@ pub struct Config {
     pub tls_key: Option<PathBuf>,
     #[serde(default)]
     pub insecure_listen_without_tls: bool,
+    /// The server's own notifications (`[notifications]`: webhook, telegram, email, lang,
+    /// ca_file; the same keys as the app's settings). Their secrets are not here: `rproxy
+    /// secret set KEY`.
+    pub notifications: Option<rcmd_core::notify::settings::NotifySettings>,
 }
 
 /// A config that cannot be used, with what to fix.

@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod jobs;
 pub mod limit;
+pub mod notify;
 pub mod params;
 pub mod policy;
 pub mod queue;

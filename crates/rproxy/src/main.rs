@@ -9,6 +9,8 @@
 //!     rproxy token create USER [--label TEXT] [--expires-in 30d|12h|90m|45s]
 //!     rproxy token list [USER]
 //!     rproxy token revoke ID
+//!     rproxy secret set KEY | remove KEY | list      (notification secrets; the value on stdin)
+//!     rproxy notify test webhook|telegram|email
 
 use std::{path::PathBuf, sync::Arc};
 
@@ -33,6 +35,10 @@ const USAGE: &str = "usage:
   rproxy token create USER [--label TEXT] [--expires-in 30d|12h|90m|45s]
   rproxy token list [USER]
   rproxy token revoke ID
+  rproxy secret set KEY        (the value is read from stdin; keys: webhook.url, webhook.header,
+                                telegram.token, email.password)
+  rproxy secret remove KEY | rproxy secret list
+  rproxy notify test webhook|telegram|email   (a test message with [notifications] of rproxy.toml)
 Every serve setting may be in rproxy.toml (--config, $RPROXY_CONFIG, or rproxy.toml in the data folder);
 flags win. The data folder is --data-dir, else data_dir in the file, else $RPROXY_DATA_DIR, else
 ~/.local/share/rproxy.";
@@ -138,6 +144,42 @@ async fn run(args: &[String]) -> Result<(), String> {
                 Err(format!("no live token {id}"))
             }
         }
+        (Some("secret"), Some(verb @ ("set" | "remove"))) => {
+            let key = args.get(2).map(String::as_str).filter(|k| rproxy::notify::SECRET_KEYS.contains(k));
+            let key = key.ok_or_else(|| format!("rproxy secret {verb} KEY: one of {}", rproxy::notify::SECRET_KEYS.join(", ")))?;
+            let value = if verb == "set" {
+                // from stdin, never the command line (where `ps` shows it)
+                let mut line = String::new();
+                std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line).map_err(|e| format!("cannot read the value from stdin: {e}"))?;
+                let v = line.trim().to_owned();
+                if v.is_empty() {
+                    return Err("no value on stdin".into());
+                }
+                Some(rcmd_core::secret::Secret::new(v))
+            } else {
+                None
+            };
+            rproxy::notify::secrets(&dir).set(key, value.as_ref()).map_err(|e| e.to_string())?;
+            say(&format!("secret {key} {}", if verb == "set" { "saved" } else { "removed" }));
+            Ok(())
+        }
+        (Some("secret"), Some("list")) => {
+            let store = rproxy::notify::secrets(&dir);
+            for key in rproxy::notify::SECRET_KEYS {
+                say(&format!("{key}	{}", if store.get(key).is_some() { "set" } else { "-" }));
+            }
+            Ok(())
+        }
+        (Some("notify"), Some("test")) => {
+            let name = args.get(2).ok_or(USAGE)?;
+            let settings = cfg.notifications.clone().ok_or("no [notifications] in rproxy.toml")?;
+            let channel = settings
+                .channel(name, &rproxy::notify::secrets(&dir))
+                .ok_or_else(|| format!("channel {name:?} is not set up: see [notifications] in rproxy.toml and `rproxy secret list`"))?;
+            rcmd_core::notify::send_test(channel.as_ref(), settings.lang).await.map_err(|e| e.to_string())?;
+            say(&format!("test message sent through {name}"));
+            Ok(())
+        }
         (Some("serve"), _) => serve(cfg, dir, users).await,
         _ => Err(USAGE.to_owned()),
     }
@@ -165,6 +207,16 @@ async fn serve(cfg: Config, dir: PathBuf, users: Users) -> Result<(), String> {
     if let Some(rate) = cfg.rate_limit {
         state.limit = rproxy::limit::RateLimit::new(rate, rate * 2.0);
     }
+    // the server's own notifications (rproxy.toml [notifications], secrets via `rproxy secret`)
+    let notifier = cfg.notifications.as_ref().map(|n| {
+        let secrets = rproxy::notify::secrets(&dir);
+        for (name, on) in [("webhook", n.webhook.toggle.enabled), ("telegram", n.telegram.toggle.enabled), ("email", n.email.toggle.enabled)] {
+            if on && n.channel(name, &secrets).is_none() {
+                tracing::warn!(channel = name, "notification channel enabled but not set up (a secret missing? see `rproxy secret list`)");
+            }
+        }
+        rproxy::notify::start(n, &secrets, &engine.bus, state.users.pool().clone())
+    });
     let state = Arc::new(state);
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     tracing::info!(%listen, "rproxy listening");
@@ -189,6 +241,9 @@ async fn serve(cfg: Config, dir: PathBuf, users: Users) -> Result<(), String> {
         }
         None => axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await,
     };
+    if let Some(n) = notifier {
+        n.stop();
+    }
     engine.shutdown().await;
     served.map_err(|e| e.to_string())
 }
