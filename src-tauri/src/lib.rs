@@ -97,20 +97,20 @@ pub fn run() {
             // after setup: the supervisor must be running for a resumed batch
             tauri::async_runtime::spawn(async move { runner.recover_interrupted(settings.auto_resume_batches).await });
             let conn = connection::Connections::new(handle.clone(), &engine, secrets, settings_path.clone(), focus, batches.listeners.clone());
+            // the server chosen last time (no network wait: the link connects in the
+            // background); if it cannot be used the app stays on this computer and says why
+            let mut connection_problem = None;
             if let Some(name) = settings.active_server.clone() {
-                // the server chosen last time; if it cannot be used the app stays on this computer
-                let c = conn.clone();
-                tauri::async_runtime::spawn(async move {
-                    if let Err(e) = c.switch(Some(&name)).await {
-                        tracing::warn!(server = %name, error = %e, "cannot use the saved server; using this computer");
-                    }
-                });
+                if let Err(e) = tauri::async_runtime::block_on(conn.switch(Some(&name))) {
+                    tracing::warn!(server = %name, error = %e, "cannot use the saved server; using this computer");
+                    connection_problem = Some(format!("cannot use the saved server {name}: {e}; RCMD uses this computer"));
+                }
             }
             app.manage(AppState {
                 supervisor: engine.supervisor.clone(),
                 conn,
                 settings_path,
-                settings_problem: settings_problem.map(|e| e.to_string()).or(secrets_problem),
+                settings_problem: settings_problem.map(|e| e.to_string()).or(secrets_problem).or(connection_problem),
                 batches,
                 notifications,
             });

@@ -267,3 +267,56 @@ async fn the_app_drives_a_server_through_an_outage_and_switches_back_and_forth()
     })
     .await
 }
+
+/// Saves server `name` at `url` with `token` in the fixture's settings and secrets (through
+/// `rcmd-cli server add`, as a user would) and makes `active` the connection in use.
+fn save_and_choose(fixture: &Fixture, name: &str, url: &str, token: &str, active: &str) -> Result<()> {
+    let mut child = std::process::Command::new(cli_binary()?)
+        .args(["server", "add", name, url, "--user", "admin"])
+        .env("HOME", fixture.path("home"))
+        .env("XDG_CONFIG_HOME", fixture.path("xdg-config"))
+        .env("XDG_DATA_HOME", fixture.path("xdg-data"))
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), format!("{token}\n").as_bytes())?;
+    let out = child.wait_with_output()?;
+    ensure!(out.status.success(), "server add: {}", String::from_utf8_lossy(&out.stderr));
+    let path = fixture.path("xdg-config/dev.rcmd.app/settings.json");
+    let mut settings: serde_json::Value = serde_json::from_slice(&std::fs::read(&path)?)?;
+    settings["active_server"] = serde_json::json!(active);
+    std::fs::write(&path, serde_json::to_vec_pretty(&settings)?)?;
+    Ok(())
+}
+
+/// The connection in use is remembered: the app starts on the saved server (its remotes
+/// listed, "connected"); a saved choice that cannot be used (no such server any more) leaves
+/// the app on this computer and says why in the window.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the built app, rproxy, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
+async fn the_app_starts_on_the_saved_server_or_says_why_not() -> Result<()> {
+    let tree = TreeServer::start(3, |i| (format!("f{i}.txt"), b"x".to_vec()))?;
+    let url = format!("http://127.0.0.1:{}/", tree.port);
+    let fixture = Fixture::new();
+    save_and_choose(&fixture, "srv", &url, &tree.token, "srv")?;
+    with_fixture_session("server-start", fixture, |c, _| async move {
+        wait_conn(&c, "server", "connected", Duration::from_secs(60)).await?;
+        wait_remotes(&c, &["dst", "src"]).await?;
+        Ok(())
+    })
+    .await?;
+
+    let fixture = Fixture::new();
+    save_and_choose(&fixture, "srv", &url, &tree.token, "gone")?;
+    with_fixture_session("server-start-gone", fixture, |c, _| async move {
+        wait_ready(&c, None, Duration::from_secs(60)).await?;
+        wait_conn(&c, "local", "local", Duration::from_secs(10)).await?;
+        wait_remotes(&c, &["broken", "e2e", "mem"]).await?;
+        let banner = poll(Duration::from_secs(10), "the reason in the window", || async { text(&c, "#error-banner").await }).await?;
+        ensure!(banner.contains("cannot use the saved server gone"), "banner: {banner:?}");
+        Ok(())
+    })
+    .await
+}
