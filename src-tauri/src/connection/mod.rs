@@ -12,32 +12,32 @@ use std::{
         atomic::{AtomicU64, Ordering},
         Arc, Mutex, RwLock,
     },
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use rcmd_core::{
-    events::{CoreEvent, EventBus},
+    events::EventBus,
     notify::secrets::SecretStore,
     resilience::layer::{ClientFuture, RcSource, ResilienceConfig, Resilient},
     server::{
         self,
-        events::{Followed, ServerEvent, Start},
+        events::Start,
         link::Link,
     },
     settings::{ServerEntry, Settings},
-    types::{BatchInfo, BatchProgress, ConnectionView, LinkState, EVENT_BATCH_STATE, EVENT_CONNECTION_STATE},
+    types::{ConnectionView, LinkState, EVENT_CONNECTION_STATE},
     Error,
 };
 use tauri::{AppHandle, Emitter};
-use tokio::sync::mpsc;
+
+mod follow;
 
 use crate::{batches::Listeners, seen::Seen};
 
-/// What the page is looking at: the generation of the active connection and whether it is
-/// this computer. Event forwarders check it before sending anything to the page.
+/// What the page is looking at: this computer, or which server (by its generation). Event
+/// forwarders check it before sending anything to the page.
 #[derive(Default)]
 pub struct Focus {
-    generation: AtomicU64,
     /// The active server's generation, 0 when this computer is active.
     server_generation: AtomicU64,
     server_name: Mutex<Option<String>>,
@@ -130,7 +130,6 @@ impl Connections {
     pub fn new(app: AppHandle, engine: &rcmd_core::engine::Engine, secrets: SecretStore, settings_path: PathBuf, focus: Arc<Focus>, progress: Listeners) -> Self {
         let (local_rc, engine_bus, data_dir) = (engine.rc.clone(), engine.bus.clone(), rcmd_core::paths::data_dir());
         let active = Arc::new(Active { generation: 1, server: None });
-        focus.generation.store(1, Ordering::SeqCst);
         Connections {
             inner: Arc::new(Inner {
                 app,
@@ -201,7 +200,6 @@ impl Connections {
             if let Ok(mut n) = self.inner.focus.server_name.lock() {
                 *n = server.as_ref().map(|s| s.entry.name.clone());
             }
-            self.inner.focus.generation.store(generation, Ordering::SeqCst);
             std::mem::replace(&mut *a, Arc::new(Active { generation, server }))
         };
         if let Some(old) = &old.server {
@@ -250,111 +248,6 @@ impl Connections {
         let (e2, v2) = (entry.clone(), view.clone());
         tokio::spawn(async move { this.follow(e2, generation, v2, events).await });
         Ok(ActiveServer { entry, link, rc, view })
-    }
-
-    /// Turns what the follower reports into the page's events, while generation `generation`
-    /// is active.
-    async fn follow(&self, entry: ServerEntry, generation: u64, view: Arc<Mutex<ConnectionView>>, mut events: mpsc::Receiver<Followed>) {
-        let client = match server::client(&entry, &self.inner.secrets) {
-            Ok(c) => c,
-            Err(_) => return,
-        };
-        let mut seen_saved = Instant::now();
-        while let Some(f) = events.recv().await {
-            let active = self.inner.focus.is(generation);
-            let changed = {
-                let mut v = view.lock().unwrap_or_else(|e| e.into_inner());
-                match &f {
-                    Followed::Connected { after } => {
-                        v.state = LinkState::Connected;
-                        v.error = None;
-                        v.retry_in_ms = None;
-                        v.down_for_ms = (!after.is_zero()).then_some(after.as_millis() as u64);
-                        if !after.is_zero() {
-                            tracing::info!(server = %entry.name, down_ms = after.as_millis() as u64, "server is back");
-                        }
-                        Some(v.clone())
-                    }
-                    Followed::Offline { error, retry_in } => {
-                        if v.state != LinkState::Offline {
-                            tracing::warn!(server = %entry.name, %error, "server offline");
-                        }
-                        v.state = LinkState::Offline;
-                        v.error = Some(error.clone());
-                        v.retry_in_ms = Some(retry_in.as_millis() as u64);
-                        Some(v.clone())
-                    }
-                    Followed::Refused { expired } => {
-                        v.state = LinkState::Refused;
-                        let e = rcmd_core::rc::RcError::Unauthorized { path: "rproxy/events".into(), expired: *expired };
-                        v.error = server::refusal_of(&e);
-                        tracing::warn!(server = %entry.name, expired, "server refused the credentials");
-                        Some(v.clone())
-                    }
-                    Followed::Store { store, from } => {
-                        self.inner.seen.set_store(&entry.name, &entry.url, store, *from);
-                        None
-                    }
-                    Followed::Event(_) => None,
-                }
-            };
-            if let Some(v) = changed {
-                if active {
-                    self.emit(&v);
-                }
-                if v.state == LinkState::Connected && active {
-                    // anything that changed while the page was not told (first connection,
-                    // a reset) shows at once
-                    self.resync(&client).await;
-                }
-                if v.state == LinkState::Connected || v.state == LinkState::Offline {
-                    self.inner.seen.flush();
-                }
-                continue;
-            }
-            let Followed::Event(ev) = f else { continue };
-            if let Some(id) = ev.id {
-                self.inner.seen.set(&entry.name, &entry.url, id);
-                if seen_saved.elapsed() > Duration::from_millis(500) {
-                    self.inner.seen.flush();
-                    seen_saved = Instant::now();
-                }
-            }
-            self.on_event(&entry, &client, ev, active).await;
-        }
-        self.inner.seen.flush();
-    }
-
-    async fn on_event(&self, entry: &ServerEntry, client: &rcmd_core::rc::RcClient, ev: ServerEvent, active: bool) {
-        match ev.kind.as_str() {
-            "batch_state" => {
-                let Ok(info) = serde_json::from_value::<BatchInfo>(ev.data) else { return };
-                // one line per batch change: what the app saw of the server, for diagnosis
-                tracing::info!(server = %entry.name, event = ev.id, batch = info.id, status = ?info.status, "server batch state");
-                if active {
-                    emit(&self.inner.app, EVENT_BATCH_STATE, &info);
-                }
-                // a server batch that ends is news on this desktop too
-                let mut noted = info;
-                noted.src = format!("[{}] {}", entry.name, noted.src);
-                self.inner.engine_bus.emit(CoreEvent::Batch { info: noted });
-            }
-            "batch_progress" if active => {
-                if let Ok(p) = serde_json::from_value::<BatchProgress>(ev.data) {
-                    crate::batches::send_progress(&self.inner.progress, &p);
-                }
-            }
-            "reset" if active => self.resync(client).await,
-            _ => {}
-        }
-    }
-
-    /// Sends the state of every server batch to the page.
-    async fn resync(&self, client: &rcmd_core::rc::RcClient) {
-        match server::batches::list(client).await {
-            Ok(all) => all.iter().for_each(|b| emit(&self.inner.app, EVENT_BATCH_STATE, b)),
-            Err(e) => tracing::warn!(error = %e, "cannot list the server's batches"),
-        }
     }
 
     fn emit(&self, view: &ConnectionView) {

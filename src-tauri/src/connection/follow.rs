@@ -1,0 +1,129 @@
+//! Following the active server's event stream: link state changes become the header's
+//! connection state, batch events the same Tauri events and progress channel the local runner
+//! feeds, and every event id is kept (`servers-seen.json`) to resume from.
+
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use rcmd_core::{
+    events::CoreEvent,
+    rc::RcClient,
+    server::{
+        self,
+        events::{Followed, ServerEvent},
+    },
+    settings::ServerEntry,
+    types::{BatchInfo, BatchProgress, ConnectionView, LinkState, EVENT_BATCH_STATE},
+};
+use tokio::sync::mpsc;
+
+use super::{emit, Connections};
+
+impl Connections {
+    /// Turns what the follower reports into the page's events, while generation `generation`
+    /// is active.
+    pub(super) async fn follow(&self, entry: ServerEntry, generation: u64, view: Arc<Mutex<ConnectionView>>, mut events: mpsc::Receiver<Followed>) {
+        let client = match server::client(&entry, &self.inner.secrets) {
+            Ok(c) => c,
+            Err(_) => return,
+        };
+        let mut seen_saved = Instant::now();
+        while let Some(f) = events.recv().await {
+            let active = self.inner.focus.is(generation);
+            let changed = {
+                let mut v = view.lock().unwrap_or_else(|e| e.into_inner());
+                match &f {
+                    Followed::Connected { after } => {
+                        v.state = LinkState::Connected;
+                        v.error = None;
+                        v.retry_in_ms = None;
+                        v.down_for_ms = (!after.is_zero()).then_some(after.as_millis() as u64);
+                        if !after.is_zero() {
+                            tracing::info!(server = %entry.name, down_ms = after.as_millis() as u64, "server is back");
+                        }
+                        Some(v.clone())
+                    }
+                    Followed::Offline { error, retry_in } => {
+                        if v.state != LinkState::Offline {
+                            tracing::warn!(server = %entry.name, %error, "server offline");
+                        }
+                        v.state = LinkState::Offline;
+                        v.error = Some(error.clone());
+                        v.retry_in_ms = Some(retry_in.as_millis() as u64);
+                        Some(v.clone())
+                    }
+                    Followed::Refused { expired } => {
+                        v.state = LinkState::Refused;
+                        let e = rcmd_core::rc::RcError::Unauthorized { path: "rproxy/events".into(), expired: *expired };
+                        v.error = server::refusal_of(&e);
+                        tracing::warn!(server = %entry.name, expired, "server refused the credentials");
+                        Some(v.clone())
+                    }
+                    Followed::Store { store, from } => {
+                        self.inner.seen.set_store(&entry.name, &entry.url, store, *from);
+                        None
+                    }
+                    Followed::Event(_) => None,
+                }
+            };
+            if let Some(v) = changed {
+                if active {
+                    self.emit(&v);
+                }
+                if v.state == LinkState::Connected && active {
+                    // anything that changed while the page was not told (first connection,
+                    // a reset) shows at once
+                    self.resync(&client).await;
+                }
+                if v.state == LinkState::Connected || v.state == LinkState::Offline {
+                    self.inner.seen.flush();
+                }
+                continue;
+            }
+            let Followed::Event(ev) = f else { continue };
+            if let Some(id) = ev.id {
+                self.inner.seen.set(&entry.name, &entry.url, id);
+                if seen_saved.elapsed() > Duration::from_millis(500) {
+                    self.inner.seen.flush();
+                    seen_saved = Instant::now();
+                }
+            }
+            self.on_event(&entry, &client, ev, active).await;
+        }
+        self.inner.seen.flush();
+    }
+
+    async fn on_event(&self, entry: &ServerEntry, client: &RcClient, ev: ServerEvent, active: bool) {
+        match ev.kind.as_str() {
+            "batch_state" => {
+                let Ok(info) = serde_json::from_value::<BatchInfo>(ev.data) else { return };
+                // one line per batch change: what the app saw of the server, for diagnosis
+                tracing::info!(server = %entry.name, event = ev.id, batch = info.id, status = ?info.status, "server batch state");
+                if active {
+                    emit(&self.inner.app, EVENT_BATCH_STATE, &info);
+                }
+                // a server batch that ends is news on this desktop too
+                let mut noted = info;
+                noted.src = format!("[{}] {}", entry.name, noted.src);
+                self.inner.engine_bus.emit(CoreEvent::Batch { info: noted });
+            }
+            "batch_progress" if active => {
+                if let Ok(p) = serde_json::from_value::<BatchProgress>(ev.data) {
+                    crate::batches::send_progress(&self.inner.progress, &p);
+                }
+            }
+            "reset" if active => self.resync(client).await,
+            _ => {}
+        }
+    }
+
+    /// Sends the state of every server batch to the page.
+    async fn resync(&self, client: &RcClient) {
+        match server::batches::list(client).await {
+            Ok(all) => all.iter().for_each(|b| emit(&self.inner.app, EVENT_BATCH_STATE, b)),
+            Err(e) => tracing::warn!(error = %e, "cannot list the server's batches"),
+        }
+    }
+}
