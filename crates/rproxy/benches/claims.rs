@@ -65,7 +65,7 @@ async fn run(items: usize, rounds: usize) {
     let (mut on_pg, mut on_lite) = (vec![], vec![]);
     for _ in 0..rounds {
         on_pg.push(once(PgClaims(pool.clone()), items).await);
-        on_lite.push(once(SqliteClaims(users.pool().clone()), items).await);
+        on_lite.push(once(SqliteClaims(users.pool().sqlite().unwrap().clone()), items).await);
     }
     let (p, l) = (median(on_pg), median(on_lite));
     println!("claims: {items} items enqueued, claimed and settled by 3 workers, median of {rounds}");

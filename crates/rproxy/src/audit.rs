@@ -3,7 +3,9 @@
 //! entries and says so in the log.
 
 use serde_json::{json, Map, Value};
-use sqlx::{Row, SqlitePool};
+use sqlx::Row;
+
+use crate::{db::Pool, on_pool};
 use tokio::sync::mpsc;
 
 /// One audited call.
@@ -19,12 +21,12 @@ pub struct Entry {
 #[derive(Clone)]
 pub struct Audit {
     tx: mpsc::Sender<Entry>,
-    pool: SqlitePool,
+    pool: Pool,
 }
 
 impl Audit {
     /// Starts the writer (inside a tokio runtime).
-    pub fn start(pool: SqlitePool) -> Audit {
+    pub fn start(pool: Pool) -> Audit {
         let (tx, mut rx) = mpsc::channel::<Entry>(10_000);
         let writer = pool.clone();
         tokio::spawn(async move {
@@ -56,27 +58,28 @@ impl Audit {
 
     /// The latest `limit` entries, newest first (`rproxy/audit`).
     pub async fn latest(&self, limit: i64) -> Result<Value, sqlx::Error> {
-        let rows = sqlx::query("SELECT at, user, path, remote, status FROM audit ORDER BY id DESC LIMIT ?")
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
-        let entries: Vec<Value> = rows
-            .iter()
-            .map(|r| json!({ "at": r.get::<i64, _>(0), "user": r.get::<String, _>(1), "path": r.get::<String, _>(2), "remote": r.get::<Option<String>, _>(3), "status": r.get::<i64, _>(4) }))
-            .collect();
+        // "user" is a reserved word on PostgreSQL: quoted in every dialect
+        let entries: Vec<Value> = on_pool!(&self.pool, p => {
+            let rows = sqlx::query(r#"SELECT at, "user", path, remote, status FROM audit ORDER BY id DESC LIMIT $1"#).bind(limit).fetch_all(p).await?;
+            rows.iter()
+                .map(|r| json!({ "at": r.get::<i64, _>(0), "user": r.get::<String, _>(1), "path": r.get::<String, _>(2), "remote": r.get::<Option<String>, _>(3), "status": r.get::<i64, _>(4) }))
+                .collect()
+        });
         Ok(json!({ "entries": entries }))
     }
 }
 
 /// One multi-row INSERT per batch (a statement per row cost ~170 us of CPU per request in
 /// the rc/noop benchmark).
-async fn write(pool: &SqlitePool, batch: &[Entry]) -> Result<(), sqlx::Error> {
-    let at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
-    let mut q = sqlx::QueryBuilder::new("INSERT INTO audit (at, user, path, remote, status) ");
-    q.push_values(batch, |mut row, e| {
-        row.push_bind(at).push_bind(&e.user).push_bind(&e.path).push_bind(&e.remote).push_bind(e.status as i64);
+async fn write(pool: &Pool, batch: &[Entry]) -> Result<(), sqlx::Error> {
+    let at = rcmd_core::batch::store::now_ms();
+    on_pool!(pool, p => {
+        let mut q = sqlx::QueryBuilder::new(r#"INSERT INTO audit (at, "user", path, remote, status) "#);
+        q.push_values(batch, |mut row, e| {
+            row.push_bind(at).push_bind(&e.user).push_bind(&e.path).push_bind(&e.remote).push_bind(e.status as i64);
+        });
+        q.build().execute(p).await?;
     });
-    q.build().execute(pool).await?;
     Ok(())
 }
 

@@ -20,9 +20,11 @@ use argon2::{
 use base64::Engine as _;
 use rcmd_core::secret::Secret;
 use sha2::{Digest, Sha256};
-use sqlx::{
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions},
-    Row, SqlitePool,
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+
+use crate::{
+    db::{Pool, Tx},
+    on_pool, on_tx,
 };
 
 use crate::policy::Role;
@@ -106,7 +108,7 @@ pub enum Refusal {
 /// The user database with its verification cache. Cheap to clone.
 #[derive(Clone)]
 pub struct Users {
-    pool: SqlitePool,
+    pool: Pool,
     cache: Verified,
     /// Verified against when the user does not exist, so that costs as much as a wrong token.
     dummy: Arc<String>,
@@ -133,9 +135,25 @@ impl Users {
         // 5,000-call benchmark accepted 1,800 calls/s instead of 1,300). Reads are short.
         let pool = SqlitePoolOptions::new().max_connections(1).connect_with(opts).await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
+        Users::over(Pool::Sqlite(pool)).await
+    }
+
+    /// Opens the database `db`: a `postgres://` URL (several instances may share it), else a
+    /// SQLite file path.
+    pub async fn connect(db: &str) -> Result<Users, AuthError> {
+        if !(db.starts_with("postgres://") || db.starts_with("postgresql://")) {
+            return Users::open(Path::new(db)).await;
+        }
+        let pool = sqlx::postgres::PgPoolOptions::new().max_connections(16).connect(db).await?;
+        crate::db::migrate_pg(&pool).await?;
+        Users::over(Pool::Pg(pool)).await
+    }
+
+    async fn over(pool: Pool) -> Result<Users, AuthError> {
         // this database's identity: clients keep it with their last event id, so a reinstalled
         // server (ids starting again) is not mistaken for the old one
-        sqlx::query("INSERT INTO meta (key, value) VALUES ('store_id', ?) ON CONFLICT (key) DO NOTHING").bind(Secret::random().expose()[..16].to_owned()).execute(&pool).await?;
+        let id = Secret::random().expose()[..16].to_owned();
+        on_pool!(&pool, p => sqlx::query("INSERT INTO meta (key, value) VALUES ('store_id', $1) ON CONFLICT (key) DO NOTHING").bind(id).execute(p).await?.rows_affected());
         let dummy = hash(&Secret::random())?;
         Ok(Users { pool, cache: Arc::default(), dummy: Arc::new(dummy), checks: Arc::default() })
     }
@@ -148,12 +166,13 @@ impl Users {
         tokio::spawn(async move {
             let mut last = String::new();
             loop {
-                let now: Result<String, _> = sqlx::query_scalar(
-                    "SELECT (SELECT COUNT(*) FROM tokens WHERE revoked_at IS NOT NULL) || ':' || (SELECT COUNT(*) FROM users) || ':' || \
-                     (SELECT COALESCE(MAX(id), 0) FROM users) || ':' || (SELECT COUNT(*) FROM tokens)",
+                let now: Result<(i64, i64, i64, i64), _> = on_pool!(&this.pool, p => sqlx::query_as(
+                    "SELECT (SELECT COUNT(*) FROM tokens WHERE revoked_at IS NOT NULL), (SELECT COUNT(*) FROM users), \
+                     (SELECT COALESCE(MAX(id), 0) FROM users), (SELECT COUNT(*) FROM tokens)",
                 )
-                .fetch_one(&this.pool)
-                .await;
+                .fetch_one(p)
+                .await);
+                let now = now.map(|(a, b, c, d)| format!("{a}:{b}:{c}:{d}"));
                 if let Ok(now) = now {
                     if now != last {
                         if let Ok(mut c) = this.cache.lock() {
@@ -172,13 +191,13 @@ impl Users {
         self.checks.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// The database (the job store shares it).
     /// The identity of this database (`store_id` in meta), made on first open.
     pub async fn store_id(&self) -> Result<String, AuthError> {
-        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = 'store_id'").fetch_one(&self.pool).await?)
+        Ok(on_pool!(&self.pool, p => sqlx::query_scalar("SELECT value FROM meta WHERE key = 'store_id'").fetch_one(p).await?))
     }
 
-    pub fn pool(&self) -> &SqlitePool {
+    /// The database (jobs, queue, events and audit share it).
+    pub fn pool(&self) -> &Pool {
         &self.pool
     }
 
@@ -188,19 +207,19 @@ impl Users {
             return Err(AuthError::BadName);
         }
         let mut tx = self.pool.begin().await?;
-        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE name = ?").bind(name).fetch_optional(&mut *tx).await?;
+        let exists: Option<i64> = on_tx!(&mut tx, c => sqlx::query_scalar("SELECT id FROM users WHERE name = $1").bind(name).fetch_optional(c).await?);
         if exists.is_some() {
             return Err(AuthError::Exists(name.to_owned()));
         }
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (name, role, remotes, secret_hash, created_at) VALUES (?, ?, ?, '', ?) RETURNING id",
+        let id: i64 = on_tx!(&mut tx, c => sqlx::query_scalar(
+            "INSERT INTO users (name, role, remotes, secret_hash, created_at) VALUES ($1, $2, $3, '', $4) RETURNING id",
         )
         .bind(name)
         .bind(role.as_str())
         .bind(remotes.join(","))
         .bind(now_ms())
-        .fetch_one(&mut *tx)
-        .await?;
+        .fetch_one(c)
+        .await?);
         let (_, token) = new_token(&mut tx, id, "first").await?;
         tx.commit().await?;
         Ok((User { id, name: name.to_owned(), role, remotes: remotes.to_vec() }, token))
@@ -210,10 +229,12 @@ impl Users {
     /// returns its id and the token.
     pub async fn create_token(&self, name: &str, label: &str, valid_for: Option<std::time::Duration>) -> Result<(i64, Secret), AuthError> {
         let mut tx = self.pool.begin().await?;
-        let user: i64 = sqlx::query_scalar("SELECT id FROM users WHERE name = ?").bind(name).fetch_optional(&mut *tx).await?.ok_or_else(|| AuthError::NoUser(name.to_owned()))?;
+        let user: Option<i64> = on_tx!(&mut tx, c => sqlx::query_scalar("SELECT id FROM users WHERE name = $1").bind(name).fetch_optional(c).await?);
+        let user = user.ok_or_else(|| AuthError::NoUser(name.to_owned()))?;
         let made = new_token(&mut tx, user, label).await?;
         if let Some(d) = valid_for {
-            sqlx::query("UPDATE tokens SET expires_at = ? WHERE id = ?").bind(now_ms() + d.as_millis() as i64).bind(made.0).execute(&mut *tx).await?;
+            let until = now_ms() + d.as_millis() as i64;
+            on_tx!(&mut tx, c => sqlx::query("UPDATE tokens SET expires_at = $1 WHERE id = $2").bind(until).bind(made.0).execute(c).await?.rows_affected());
         }
         tx.commit().await?;
         Ok(made)
@@ -222,7 +243,7 @@ impl Users {
     /// Revokes token `id`; false when there is no such live token. It stops working at once
     /// (its cached verifications go too).
     pub async fn revoke_token(&self, id: i64) -> Result<bool, AuthError> {
-        let n = sqlx::query("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").bind(now_ms()).bind(id).execute(&self.pool).await?.rows_affected();
+        let n = on_pool!(&self.pool, p => sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL").bind(now_ms()).bind(id).execute(p).await?.rows_affected());
         if let Ok(mut c) = self.cache.lock() {
             c.retain(|_, (_, tid, _, _)| *tid != id);
         }
@@ -231,26 +252,28 @@ impl Users {
 
     /// Tokens (of user `name`, or everyone's), revoked ones included.
     pub async fn tokens(&self, name: Option<&str>) -> Result<Vec<TokenInfo>, AuthError> {
-        let rows = sqlx::query(
-            "SELECT t.id, u.name, t.label, t.created_at, t.revoked_at, t.expires_at FROM tokens t JOIN users u ON u.id = t.user_id WHERE (? IS NULL OR u.name = ?) ORDER BY t.id",
+        type Row = (i64, String, String, i64, Option<i64>, Option<i64>);
+        let rows: Vec<Row> = on_pool!(&self.pool, p => sqlx::query_as(
+            "SELECT t.id, u.name, t.label, t.created_at, t.revoked_at, t.expires_at FROM tokens t JOIN users u ON u.id = t.user_id WHERE ($1 IS NULL OR u.name = $1) ORDER BY t.id",
         )
         .bind(name)
-        .bind(name)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.iter().map(|r| TokenInfo { id: r.get(0), user: r.get(1), label: r.get(2), created_at: r.get(3), revoked_at: r.get(4), expires_at: r.get(5) }).collect())
+        .fetch_all(p)
+        .await?);
+        Ok(rows.into_iter().map(|(id, user, label, created_at, revoked_at, expires_at)| TokenInfo { id, user, label, created_at, revoked_at, expires_at }).collect())
     }
 
     pub async fn list(&self) -> Result<Vec<User>, AuthError> {
-        let rows = sqlx::query("SELECT id, name, role, remotes FROM users ORDER BY id").fetch_all(&self.pool).await?;
-        Ok(rows.iter().map(user_of).collect())
+        let rows: Vec<UserRow> = on_pool!(&self.pool, p => sqlx::query_as("SELECT id, name, role, remotes FROM users ORDER BY id").fetch_all(p).await?);
+        Ok(rows.into_iter().map(user_of).collect())
     }
 
     /// Removes a user; false when there was none. Its cached credentials go too.
     pub async fn remove(&self, name: &str) -> Result<bool, AuthError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM tokens WHERE user_id IN (SELECT id FROM users WHERE name = ?)").bind(name).execute(&mut *tx).await?;
-        let n = sqlx::query("DELETE FROM users WHERE name = ?").bind(name).execute(&mut *tx).await?.rows_affected();
+        let n = on_tx!(&mut tx, c => {
+            sqlx::query("DELETE FROM tokens WHERE user_id IN (SELECT id FROM users WHERE name = $1)").bind(name).execute(&mut *c).await?;
+            sqlx::query("DELETE FROM users WHERE name = $1").bind(name).execute(&mut *c).await?.rows_affected()
+        });
         tx.commit().await?;
         if let Ok(mut c) = self.cache.lock() {
             c.retain(|_, (u, _, _, _)| u.name != name);
@@ -259,7 +282,7 @@ impl Users {
     }
 
     pub async fn count(&self) -> Result<i64, AuthError> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&self.pool).await?)
+        Ok(on_pool!(&self.pool, p => sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(p).await?))
     }
 
     /// The user these credentials belong to, or `None`. Basic credentials are a user name
@@ -285,24 +308,24 @@ impl Users {
             }
         }
         let tid = token_id(secret.expose());
-        let row = match tid {
-            Some(tid) => sqlx::query(
+        type Found = (i64, String, String, String, String, Option<i64>);
+        let row: Option<Found> = match tid {
+            Some(tid) => on_pool!(&self.pool, p => sqlx::query_as(
                 "SELECT u.id, u.name, u.role, u.remotes, t.secret_hash, t.expires_at FROM tokens t JOIN users u ON u.id = t.user_id \
-                 WHERE t.id = ? AND t.revoked_at IS NULL AND (? IS NULL OR u.name = ?)",
+                 WHERE t.id = $1 AND t.revoked_at IS NULL AND ($2 IS NULL OR u.name = $2)",
             )
             .bind(tid)
             .bind(name)
-            .bind(name)
-            .fetch_optional(&self.pool)
+            .fetch_optional(p)
             .await
-            .map_err(|_| Refusal::Invalid)?,
+            .map_err(|_| Refusal::Invalid)?),
             None => None,
         };
-        let stored: String = row.as_ref().map(|r| r.get(4)).unwrap_or_else(|| self.dummy.as_ref().clone());
+        let stored: String = row.as_ref().map(|r| r.4.clone()).unwrap_or_else(|| self.dummy.as_ref().clone());
         self.checks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let ok = tokio::task::spawn_blocking(move || verify_hash(&stored, &secret)).await.unwrap_or(false);
-        let user = row.as_ref().map(user_of).filter(|_| ok).ok_or(Refusal::Invalid)?;
-        let expires: Option<i64> = row.as_ref().and_then(|r| r.get(5));
+        let expires: Option<i64> = row.as_ref().and_then(|r| r.5);
+        let user = row.map(|(id, name, role, remotes, _, _)| user_of((id, name, role, remotes))).filter(|_| ok).ok_or(Refusal::Invalid)?;
         if let Ok(mut cache) = self.cache.lock() {
             cache.retain(|_, (_, _, at, _)| at.elapsed() < CACHE_FOR);
             cache.insert(digest, (user.clone(), tid.unwrap_or(0), Instant::now(), expires));
@@ -320,25 +343,28 @@ fn live(expires: Option<i64>) -> Result<(), Refusal> {
 }
 
 /// Creates a token row for user `user_id` in the caller's transaction.
-async fn new_token(conn: &mut sqlx::SqliteConnection, user_id: i64, label: &str) -> Result<(i64, Secret), AuthError> {
-    let id: i64 = sqlx::query_scalar("INSERT INTO tokens (user_id, label, secret_hash, created_at) VALUES (?, ?, '', ?) RETURNING id")
+async fn new_token(tx: &mut Tx, user_id: i64, label: &str) -> Result<(i64, Secret), AuthError> {
+    let id: i64 = on_tx!(tx, c => sqlx::query_scalar("INSERT INTO tokens (user_id, label, secret_hash, created_at) VALUES ($1, $2, '', $3) RETURNING id")
         .bind(user_id)
         .bind(label)
         .bind(now_ms())
-        .fetch_one(&mut *conn)
-        .await?;
+        .fetch_one(c)
+        .await?);
     // the id is in the token, so its row is found without trying every hash
     let token = Secret::new(format!("rpx_{id}_{}", Secret::random().expose()));
-    sqlx::query("UPDATE tokens SET secret_hash = ? WHERE id = ?").bind(hash(&token)?).bind(id).execute(&mut *conn).await?;
+    let hashed = hash(&token)?;
+    on_tx!(tx, c => sqlx::query("UPDATE tokens SET secret_hash = $1 WHERE id = $2").bind(hashed).bind(id).execute(c).await?.rows_affected());
     Ok((id, token))
 }
 
-fn user_of(r: &sqlx::sqlite::SqliteRow) -> User {
-    let remotes: String = r.get(3);
+/// A user row: id, name, role, remotes (comma-separated).
+type UserRow = (i64, String, String, String);
+
+fn user_of((id, name, role, remotes): UserRow) -> User {
     User {
-        id: r.get(0),
-        name: r.get(1),
-        role: r.get::<String, _>(2).parse().unwrap_or(Role::Viewer),
+        id,
+        name,
+        role: role.parse().unwrap_or(Role::Viewer),
         remotes: remotes.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
     }
 }
@@ -382,7 +408,7 @@ mod tests {
         assert_eq!(users.verify(&wrong).await, None);
         assert_eq!(users.verify(&Credentials::Basic { user: "bob".into(), secret: token.clone() }).await, None);
         // the database holds no token
-        let stored: String = sqlx::query_scalar("SELECT secret_hash FROM tokens").fetch_one(&users.pool).await.unwrap();
+        let stored: String = sqlx::query_scalar("SELECT secret_hash FROM tokens").fetch_one(users.pool.sqlite().unwrap()).await.unwrap();
         assert!(stored.starts_with("$argon2id$") && !stored.contains(token.expose()));
         // a second token, then revoking the first: only the second works, at once
         let (tid, second) = users.create_token("alice", "laptop", None).await.unwrap();

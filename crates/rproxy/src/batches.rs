@@ -14,7 +14,7 @@ use rcmd_core::{
     types::{BatchInfo, BatchKind, BatchProgress, BatchStatus},
 };
 use serde_json::{json, Map, Value};
-use sqlx::SqlitePool;
+use crate::{db::Pool, on_pool};
 use tokio_util::sync::CancellationToken;
 use tracing::warn;
 
@@ -26,7 +26,7 @@ pub type CallError = (StatusCode, String);
 /// Server-side batches. Cheap to clone.
 #[derive(Clone)]
 pub struct Batches {
-    pool: SqlitePool,
+    pool: Pool,
     runner: Runner,
     rc: Arc<Resilient>,
 }
@@ -34,15 +34,15 @@ pub struct Batches {
 /// Turns the runner's reports into events for the batch's owner (status changes written in
 /// the order they happened, by one task).
 struct Sink {
-    pool: SqlitePool,
+    pool: Pool,
     events: Events,
     states: tokio::sync::mpsc::UnboundedSender<BatchInfo>,
     progress: crate::events::ProgressThrottle,
 }
 
 impl Sink {
-    async fn owner(pool: &SqlitePool, batch: i64) -> Option<i64> {
-        sqlx::query_scalar("SELECT user_id FROM batch_owners WHERE batch_id = ?").bind(batch).fetch_optional(pool).await.ok().flatten()
+    async fn owner(pool: &Pool, batch: i64) -> Option<i64> {
+        on_pool!(pool, p => sqlx::query_scalar("SELECT user_id FROM batch_owners WHERE batch_id = $1").bind(batch).fetch_optional(p).await.ok().flatten())
     }
 }
 
@@ -79,7 +79,7 @@ fn bad(msg: impl Into<String>) -> CallError {
 impl Batches {
     /// Server batches over the engine's processor (its own runner); resumes the batches a
     /// previous run left running. Inside a tokio runtime.
-    pub fn start(pool: SqlitePool, processor: Processor, rc: Arc<Resilient>, events: Events) -> Batches {
+    pub fn start(pool: Pool, processor: Processor, rc: Arc<Resilient>, events: Events) -> Batches {
         let (states, mut changed) = tokio::sync::mpsc::unbounded_channel::<BatchInfo>();
         let (state_pool, state_events) = (pool.clone(), events.clone());
         tokio::spawn(async move {
@@ -120,11 +120,11 @@ impl Batches {
 
     /// Ids of batches owned by `user` (everyone's: `None`).
     async fn owned(&self, user: Option<i64>) -> Result<Vec<i64>, sqlx::Error> {
-        sqlx::query_scalar("SELECT batch_id FROM batch_owners WHERE (? IS NULL OR user_id = ?) ORDER BY batch_id DESC")
+        // one parameter used twice: PostgreSQL infers its type from `user_id = $1`
+        on_pool!(&self.pool, p => sqlx::query_scalar("SELECT batch_id FROM batch_owners WHERE ($1 IS NULL OR user_id = $1) ORDER BY batch_id DESC")
             .bind(user)
-            .bind(user)
-            .fetch_all(&self.pool)
-            .await
+            .fetch_all(p)
+            .await)
     }
 
     /// The batch `id` if `user` may see it.
@@ -212,12 +212,12 @@ impl Batches {
         }
         let store = self.runner.store();
         let id = store.create(kind, &src.to_string(), dst.as_ref().map(|d| d.to_string()).as_deref(), &items).await.map_err(store_err)?;
-        sqlx::query("INSERT INTO batch_owners (batch_id, user_id, created_at) VALUES (?, ?, ?)")
+        on_pool!(&self.pool, p => sqlx::query("INSERT INTO batch_owners (batch_id, user_id, created_at) VALUES ($1, $2, $3)")
             .bind(id)
             .bind(user.id)
             .bind(rcmd_core::batch::store::now_ms())
-            .execute(&self.pool)
-            .await
+            .execute(p)
+            .await.map(|_| ()))
             .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
         self.runner.start(id).await.map_err(store_err)?;
         let info = self.runner.batch(id).await.map_err(store_err)?;

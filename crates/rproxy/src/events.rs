@@ -19,7 +19,11 @@ use axum::{
 };
 use futures_util::StreamExt;
 use serde_json::Value;
-use sqlx::{Row, SqlitePool};
+
+use crate::{
+    db::{Pool, Tx},
+    on_pool, on_tx,
+};
 use tokio::sync::broadcast;
 
 use crate::{auth::User, policy::Role};
@@ -33,7 +37,7 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// The event store. Cheap to clone.
 #[derive(Clone)]
 pub struct Events {
-    pool: SqlitePool,
+    pool: Pool,
     /// `None`: new rows to read; `Some`: a transient frame.
     wake: broadcast::Sender<Option<Transient>>,
 }
@@ -78,7 +82,7 @@ impl ProgressThrottle {
 }
 
 impl Events {
-    pub fn new(pool: SqlitePool) -> Events {
+    pub fn new(pool: Pool) -> Events {
         Events { pool, wake: broadcast::channel(256).0 }
     }
 
@@ -90,23 +94,33 @@ impl Events {
 
     /// Records an event visible to `user_id` (and admins), or to everyone when `None`.
     pub async fn emit(&self, kind: &str, user_id: Option<i64>, data: Value) -> Result<i64, sqlx::Error> {
-        let mut conn = self.pool.acquire().await?;
-        let id = Events::insert(&mut conn, kind, user_id, &data).await?;
+        let mut tx = self.pool.begin().await?;
+        let id = Events::insert(&mut tx, kind, user_id, &data).await?;
+        tx.commit().await?;
         self.notify();
         Ok(id)
     }
 
     /// Records an event inside the caller's transaction (so it is stored exactly when what it
     /// reports is); call [`Events::notify`] after the commit.
-    pub async fn insert(conn: &mut sqlx::SqliteConnection, kind: &str, user_id: Option<i64>, data: &Value) -> Result<i64, sqlx::Error> {
+    pub async fn insert(tx: &mut Tx, kind: &str, user_id: Option<i64>, data: &Value) -> Result<i64, sqlx::Error> {
         let at = now_ms();
-        sqlx::query_scalar("INSERT INTO events (at, kind, user_id, data) VALUES (?, ?, ?, ?) RETURNING id")
+        if let Tx::Pg(t) = tx {
+            // ids commit in the order they are given (see db::events): a reader after its last
+            // id never skips one committed late
+            sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(crate::db::events::APPEND_LOCK).execute(&mut **t).await?;
+        }
+        let id: i64 = on_tx!(tx, c => sqlx::query_scalar("INSERT INTO events (at, kind, user_id, data) VALUES ($1, $2, $3, $4) RETURNING id")
             .bind(at)
             .bind(kind)
             .bind(user_id)
             .bind(data.to_string())
-            .fetch_one(conn)
-            .await
+            .fetch_one(c)
+            .await?);
+        if let Tx::Pg(t) = tx {
+            sqlx::query("SELECT pg_notify($1, $2)").bind(crate::db::events::CHANNEL).bind(id.to_string()).execute(&mut **t).await?;
+        }
+        Ok(id)
     }
 
     /// Deletes events older than `older_than`; remembers the highest id deleted, so a client
@@ -114,13 +128,16 @@ impl Events {
     pub async fn prune(&self, older_than: Duration) -> Result<u64, sqlx::Error> {
         let cutoff = now_ms() - older_than.as_millis() as i64;
         let mut tx = self.pool.begin().await?;
-        let last: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM events WHERE at < ?").bind(cutoff).fetch_one(&mut *tx).await?;
+        let last: Option<i64> = on_tx!(&mut tx, c => sqlx::query_scalar("SELECT MAX(id) FROM events WHERE at < $1").bind(cutoff).fetch_one(c).await?);
         let Some(last) = last else { return Ok(0) };
-        let n = sqlx::query("DELETE FROM events WHERE id <= ?").bind(last).execute(&mut *tx).await?.rows_affected();
-        sqlx::query("INSERT INTO meta (key, value) VALUES ('events_pruned_through', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-            .bind(last.to_string())
-            .execute(&mut *tx)
-            .await?;
+        let n = on_tx!(&mut tx, c => {
+            let n = sqlx::query("DELETE FROM events WHERE id <= $1").bind(last).execute(&mut *c).await?.rows_affected();
+            sqlx::query("INSERT INTO meta (key, value) VALUES ('events_pruned_through', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                .bind(last.to_string())
+                .execute(&mut *c)
+                .await?;
+            n
+        });
         tx.commit().await?;
         Ok(n)
     }
@@ -128,20 +145,19 @@ impl Events {
     /// The newest stored event id (0 when there is none): a client starting "from now" follows
     /// from here.
     pub async fn newest(&self) -> Result<i64, sqlx::Error> {
-        let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM events").fetch_one(&self.pool).await?;
+        let newest: Option<i64> = on_pool!(&self.pool, p => sqlx::query_scalar("SELECT MAX(id) FROM events").fetch_one(p).await?);
         Ok(newest.unwrap_or(0))
     }
 
     /// Whether events after `last_id` were deleted by retention (the client missed some that
     /// cannot be replayed); then the newest id, to continue from after a snapshot.
     pub async fn gone_after(&self, last_id: i64) -> Result<Option<i64>, sqlx::Error> {
-        let pruned: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'events_pruned_through'").fetch_optional(&self.pool).await?;
+        let pruned: Option<String> = on_pool!(&self.pool, p => sqlx::query_scalar("SELECT value FROM meta WHERE key = 'events_pruned_through'").fetch_optional(p).await?);
         let pruned: i64 = pruned.and_then(|v| v.parse().ok()).unwrap_or(0);
         if last_id >= pruned {
             return Ok(None);
         }
-        let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM events").fetch_one(&self.pool).await?;
-        Ok(Some(newest.unwrap_or(pruned)))
+        Ok(Some(self.newest().await?.max(pruned)))
     }
 
     /// Wakes the streams to read new rows.
@@ -151,14 +167,14 @@ impl Events {
 
     /// Events after `after` that `user` may see, oldest first.
     pub async fn since(&self, user: &User, after: i64, limit: i64) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
-        let rows = sqlx::query("SELECT id, kind, data FROM events WHERE id > ? AND (? OR user_id IS NULL OR user_id = ?) ORDER BY id LIMIT ?")
+        let rows: Vec<(i64, String, String)> = on_pool!(&self.pool, p => sqlx::query_as("SELECT id, kind, data FROM events WHERE id > $1 AND ($2 OR user_id IS NULL OR user_id = $3) ORDER BY id LIMIT $4")
             .bind(after)
             .bind(user.role == Role::Admin)
             .bind(user.id)
             .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
+            .fetch_all(p)
+            .await?);
+        Ok(rows)
     }
 
     /// The SSE response for `user`, starting after `last_id`; with `reset`, the stream opens

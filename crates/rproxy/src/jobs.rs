@@ -8,14 +8,19 @@
 
 use rcmd_core::rc::RcClient;
 use serde_json::{json, Map, Value};
-use sqlx::{Row, SqlitePool};
+use sqlx::Row;
+
+use crate::{
+    db::{Pool, Tx},
+    on_pool, on_tx,
+};
 
 use crate::{auth::User, policy::Role};
 
 /// The job store (shares the user database).
 #[derive(Clone)]
 pub struct Jobs {
-    pool: SqlitePool,
+    pool: Pool,
     /// rproxy's `executeId`: stable across restarts (stored once), so clients never mistake
     /// a restart for lost jobs.
     pub execute_id: String,
@@ -45,61 +50,65 @@ pub enum JobError {
 }
 
 impl Jobs {
-    pub async fn new(pool: SqlitePool) -> Result<Jobs, sqlx::Error> {
+    pub async fn new(pool: Pool) -> Result<Jobs, sqlx::Error> {
         let fresh = format!("rproxy-{}", rcmd_core::secret::Secret::random().expose());
-        sqlx::query("INSERT OR IGNORE INTO meta (key, value) VALUES ('execute_id', ?)").bind(&fresh).execute(&pool).await?;
-        let execute_id: String = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'execute_id'").fetch_one(&pool).await?;
+        let execute_id: String = on_pool!(&pool, p => {
+            sqlx::query("INSERT INTO meta (key, value) VALUES ('execute_id', $1) ON CONFLICT (key) DO NOTHING").bind(&fresh).execute(p).await?;
+            sqlx::query_scalar("SELECT value FROM meta WHERE key = 'execute_id'").fetch_one(p).await?
+        });
         Ok(Jobs { pool, execute_id })
     }
 
     /// A new id for an async call of `path` by `user`.
     pub async fn create(&self, user: &User, path: &str) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar("INSERT INTO jobs (user_id, path, created_at) VALUES (?, ?, ?) RETURNING id")
+        on_pool!(&self.pool, p => sqlx::query_scalar("INSERT INTO jobs (user_id, path, created_at) VALUES ($1, $2, $3) RETURNING id")
             .bind(user.id)
             .bind(path)
             .bind(now_ms())
-            .fetch_one(&self.pool)
-            .await
+            .fetch_one(p)
+            .await)
     }
 
     /// A new id for a queued call of `path` by `user`: it runs when the queue runs its file.
     /// Inside the caller's transaction (the queue records its item in the same one).
-    pub async fn create_queued(conn: &mut sqlx::SqliteConnection, user_id: i64, path: &str) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar("INSERT INTO jobs (user_id, path, created_at, queued) VALUES (?, ?, ?, 1) RETURNING id")
+    pub async fn create_queued(tx: &mut Tx, user_id: i64, path: &str) -> Result<i64, sqlx::Error> {
+        on_tx!(tx, c => sqlx::query_scalar("INSERT INTO jobs (user_id, path, created_at, queued) VALUES ($1, $2, $3, TRUE) RETURNING id")
             .bind(user_id)
             .bind(path)
             .bind(now_ms())
-            .fetch_one(conn)
-            .await
+            .fetch_one(c)
+            .await)
     }
 
     /// Stores the final status of queued job `id` inside the caller's transaction; true when
     /// this call stored it.
-    pub async fn finish_queued(conn: &mut sqlx::SqliteConnection, id: i64, status: &Value) -> Result<bool, sqlx::Error> {
-        let n = sqlx::query("UPDATE jobs SET final = ? WHERE id = ? AND final IS NULL").bind(status.to_string()).bind(id).execute(conn).await?.rows_affected();
+    pub async fn finish_queued(tx: &mut Tx, id: i64, status: &Value) -> Result<bool, sqlx::Error> {
+        let n = on_tx!(tx, c => sqlx::query("UPDATE jobs SET final = $1 WHERE id = $2 AND final IS NULL").bind(status.to_string()).bind(id).execute(c).await?.rows_affected());
         Ok(n == 1)
     }
 
     /// rcd accepted job `id` as its `rcd_jobid` in process `execute_id`.
     pub async fn started(&self, id: i64, rcd_jobid: i64, execute_id: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE jobs SET rcd_jobid = ?, execute_id = ? WHERE id = ?").bind(rcd_jobid).bind(execute_id).bind(id).execute(&self.pool).await?;
+        on_pool!(&self.pool, p => sqlx::query("UPDATE jobs SET rcd_jobid = $1, execute_id = $2 WHERE id = $3").bind(rcd_jobid).bind(execute_id).bind(id).execute(p).await?.rows_affected());
         Ok(())
     }
 
     /// rcd refused to start it: no job.
     pub async fn discard(&self, id: i64) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM jobs WHERE id = ?").bind(id).execute(&self.pool).await?;
+        on_pool!(&self.pool, p => sqlx::query("DELETE FROM jobs WHERE id = $1").bind(id).execute(p).await?.rows_affected());
         Ok(())
     }
 
     /// The row of job `id`, whoever it belongs to.
     async fn row(&self, id: i64) -> Result<JobRow, JobError> {
-        let r = sqlx::query("SELECT rcd_jobid, execute_id, final, user_id, queued, created_at FROM jobs WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(JobError::NotFound)?;
-        Ok(JobRow { rcd_id: r.get(0), execute_id: r.get(1), final_status: r.get(2), owner: r.get(3), queued: r.get(4), created_at: r.get(5) })
+        on_pool!(&self.pool, p => {
+            let r = sqlx::query("SELECT rcd_jobid, execute_id, final, user_id, queued, created_at FROM jobs WHERE id = $1")
+                .bind(id)
+                .fetch_optional(p)
+                .await?
+                .ok_or(JobError::NotFound)?;
+            Ok(JobRow { rcd_id: r.get(0), execute_id: r.get(1), final_status: r.get(2), owner: r.get(3), queued: r.get(4), created_at: r.get(5) })
+        })
     }
 
     /// The row of job `id` if `user` may see it (else "job not found", like rcd).
@@ -154,12 +163,12 @@ impl Jobs {
             // the end and its `job_finished` event in one transaction, written by whichever
             // caller stores the end first (a crash leaves both or neither)
             let mut tx = self.pool.begin().await?;
-            let n = sqlx::query("UPDATE jobs SET final = ? WHERE id = ? AND final IS NULL")
+            let n = on_tx!(&mut tx, c => sqlx::query("UPDATE jobs SET final = $1 WHERE id = $2 AND final IS NULL")
                 .bind(status.to_string())
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(c)
                 .await?
-                .rows_affected();
+                .rows_affected());
             if n == 1 {
                 crate::events::Events::insert(&mut tx, "job_finished", Some(owner), &crate::watch::end_event(id, &status)).await?;
             }
@@ -171,19 +180,19 @@ impl Jobs {
 
     /// Jobs rcd still runs (no final status yet): their ids.
     pub async fn unfinished(&self) -> Result<Vec<i64>, sqlx::Error> {
-        sqlx::query_scalar("SELECT id FROM jobs WHERE final IS NULL AND rcd_jobid IS NOT NULL AND queued = 0 ORDER BY id").fetch_all(&self.pool).await
+        on_pool!(&self.pool, p => sqlx::query_scalar("SELECT id FROM jobs WHERE final IS NULL AND rcd_jobid IS NOT NULL AND NOT queued ORDER BY id").fetch_all(p).await)
     }
 
     /// `job/list` in rproxy's ids for `user` (admins: everyone's).
     pub async fn list(&self, user: &User) -> Result<Value, JobError> {
-        let rows = sqlx::query("SELECT id, final IS NOT NULL FROM jobs WHERE (? OR user_id = ?) AND (rcd_jobid IS NOT NULL OR queued = 1) ORDER BY id")
+        let rows: Vec<(i64, bool)> = on_pool!(&self.pool, p => sqlx::query_as("SELECT id, final IS NOT NULL FROM jobs WHERE ($1 OR user_id = $2) AND (rcd_jobid IS NOT NULL OR queued) ORDER BY id")
             .bind(user.role == Role::Admin)
             .bind(user.id)
-            .fetch_all(&self.pool)
-            .await?;
-        let ids: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
-        let finished: Vec<i64> = rows.iter().filter(|r| r.get::<bool, _>(1)).map(|r| r.get(0)).collect();
-        let running: Vec<i64> = rows.iter().filter(|r| !r.get::<bool, _>(1)).map(|r| r.get(0)).collect();
+            .fetch_all(p)
+            .await?);
+        let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        let finished: Vec<i64> = rows.iter().filter(|r| r.1).map(|r| r.0).collect();
+        let running: Vec<i64> = rows.iter().filter(|r| !r.1).map(|r| r.0).collect();
         Ok(json!({ "executeId": self.execute_id, "jobids": ids, "finishedIds": finished, "runningIds": running }))
     }
 

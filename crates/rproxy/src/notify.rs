@@ -9,7 +9,7 @@ use rcmd_core::{
     events::{CoreEvent, EventBus},
     notify::{secrets::SecretStore, settings::NotifySettings, Notifier},
 };
-use sqlx::SqlitePool;
+use crate::{db::Pool, on_pool};
 
 /// The secret keys `rproxy secret` accepts.
 pub const SECRET_KEYS: &[&str] = &[
@@ -26,7 +26,7 @@ pub fn secrets(data_dir: &std::path::Path) -> SecretStore {
 
 /// Starts delivery with `settings` (desktop off) for the events of `engine_bus` that concern
 /// users; stop the returned notifier at exit. Inside a tokio runtime.
-pub fn start(settings: &NotifySettings, secrets: &SecretStore, engine_bus: &EventBus, pool: SqlitePool) -> Notifier {
+pub fn start(settings: &NotifySettings, secrets: &SecretStore, engine_bus: &EventBus, pool: Pool) -> Notifier {
     let mut settings = settings.clone();
     settings.desktop.enabled = false;
     let relevant = EventBus::default();
@@ -38,7 +38,7 @@ pub fn start(settings: &NotifySettings, secrets: &SecretStore, engine_bus: &Even
                 Ok(CoreEvent::Batch { info }) => {
                     // the queue groups calls into engine batches of its own: not news; a user's
                     // batch has an owner
-                    let owned: Option<i64> = sqlx::query_scalar("SELECT user_id FROM batch_owners WHERE batch_id = ?").bind(info.id).fetch_optional(&pool).await.ok().flatten();
+                    let owned: Option<i64> = on_pool!(&pool, p => sqlx::query_scalar("SELECT user_id FROM batch_owners WHERE batch_id = $1").bind(info.id).fetch_optional(p).await.ok().flatten());
                     if owned.is_some() {
                         relevant.emit(CoreEvent::Batch { info });
                     }

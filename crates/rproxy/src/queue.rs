@@ -27,7 +27,7 @@ use rcmd_core::{
     types::{BatchInfo, BatchKind, BatchProgress, BatchStatus, ItemState},
 };
 use serde_json::{json, Map, Value};
-use sqlx::{Row, SqlitePool};
+use crate::{db::Pool, on_pool, on_tx};
 use tokio::sync::{mpsc, oneshot, Notify, OwnedSemaphorePermit, Semaphore};
 use tracing::{info, warn};
 
@@ -103,7 +103,7 @@ pub struct Queue {
 }
 
 struct Inner {
-    pool: SqlitePool,
+    pool: Pool,
     store: Store,
     runner: OnceLock<Runner>,
     rcd: Supervisor,
@@ -172,7 +172,7 @@ use rcmd_core::batch::store::now_ms;
 impl Queue {
     /// The queue over rproxy's database and the engine's batch store and processor; starts
     /// its dispatcher and recovers what a previous run left (inside a tokio runtime).
-    pub fn start(pool: SqlitePool, processor: rcmd_core::batch::Processor, rcd: Supervisor, jobs: Jobs, events: Events) -> Queue {
+    pub fn start(pool: Pool, processor: rcmd_core::batch::Processor, rcd: Supervisor, jobs: Jobs, events: Events) -> Queue {
         let (ended_tx, ended_rx) = mpsc::unbounded_channel();
         let (submit_tx, submit_rx) = mpsc::unbounded_channel();
         let inner = Arc::new(Inner {
@@ -257,9 +257,9 @@ impl Queue {
                 true => Some(Jobs::create_queued(&mut tx, s.user_id, &s.path).await?),
                 false => None,
             };
-            let id = sqlx::query_scalar(
+            let id: i64 = on_tx!(&mut tx, c => sqlx::query_scalar(
                 "INSERT INTO queue (user_id, job_id, kind, src_root, dst_root, item, input, state, created_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?) RETURNING id",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8) RETURNING id",
             )
             .bind(s.user_id)
             .bind(job)
@@ -269,8 +269,8 @@ impl Queue {
             .bind(&s.req.item)
             .bind(&s.input)
             .bind(now_ms())
-            .fetch_one(&mut *tx)
-            .await?;
+            .fetch_one(c)
+            .await?);
             if let Some(job) = job {
                 Events::insert(&mut tx, "job_queued", Some(s.user_id), &json!({ "id": job, "path": s.path })).await?;
             }
@@ -282,14 +282,14 @@ impl Queue {
 
     /// `job/stop` of job `job` when it is a queued call's; `None` when it is not.
     pub async fn stop_job(&self, job: i64) -> Result<Option<Stop>, sqlx::Error> {
-        let Some(row) = sqlx::query("SELECT id, state FROM queue WHERE job_id = ?").bind(job).fetch_optional(&self.inner.pool).await? else {
+        let row: Option<(i64, String)> = on_pool!(&self.inner.pool, p => sqlx::query_as("SELECT id, state FROM queue WHERE job_id = $1").bind(job).fetch_optional(p).await?);
+        let Some((id, state)) = row else {
             return Ok(None);
         };
-        let (id, state): (i64, String) = (row.get(0), row.get(1));
         match state.as_str() {
             "queued" => {
                 // taken out of the waiting calls atomically: the dispatcher takes only `queued`
-                let n = sqlx::query("UPDATE queue SET state = 'running' WHERE id = ? AND state = 'queued'").bind(id).execute(&self.inner.pool).await?.rows_affected();
+                let n = on_pool!(&self.inner.pool, p => sqlx::query("UPDATE queue SET state = 'running' WHERE id = $1 AND state = 'queued'").bind(id).execute(p).await?.rows_affected());
                 if n == 0 {
                     return Ok(Some(Stop::Running));
                 }
@@ -316,10 +316,11 @@ impl Queue {
 
     /// The end of item `id`, once it ended.
     async fn ended(&self, id: i64) -> Result<Option<Outcome>, sqlx::Error> {
-        let row = sqlx::query("SELECT state, error, error_status FROM queue WHERE id = ?").bind(id).fetch_optional(&self.inner.pool).await?;
-        Ok(row.and_then(|r| match r.get::<String, _>(0).as_str() {
+        let row: Option<(String, Option<String>, Option<i64>)> =
+            on_pool!(&self.inner.pool, p => sqlx::query_as("SELECT state, error, error_status FROM queue WHERE id = $1").bind(id).fetch_optional(p).await?);
+        Ok(row.and_then(|(state, error, status)| match state.as_str() {
             "done" => Some(Ok(())),
-            "failed" => Some(Err(Failed { status: r.get::<Option<i64>, _>(2).unwrap_or(500) as u16, error: r.get::<Option<String>, _>(1).unwrap_or_default() })),
+            "failed" => Some(Err(Failed { status: status.unwrap_or(500) as u16, error: error.unwrap_or_default() })),
             _ => None,
         }))
     }
@@ -331,11 +332,10 @@ impl Queue {
 
     /// Items of user `user_id` (everyone's: `None`) still waiting or running.
     pub async fn pending_of(&self, user_id: Option<i64>) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM queue WHERE state IN ('queued', 'running') AND (? IS NULL OR user_id = ?)")
+        on_pool!(&self.inner.pool, p => sqlx::query_scalar("SELECT COUNT(*) FROM queue WHERE state IN ('queued', 'running') AND ($1 IS NULL OR user_id = $1)")
             .bind(user_id)
-            .bind(user_id)
-            .fetch_one(&self.inner.pool)
-            .await
+            .fetch_one(p)
+            .await)
     }
 
     /// Groups waiting calls: small groups run as direct calls, bigger ones as engine batches
@@ -383,30 +383,29 @@ impl Queue {
     /// How many calls wait with the same roots as the oldest waiting call, counted up to
     /// `DIRECT_MAX + 1` (all the dispatcher needs to know; an index answers it).
     async fn oldest_waiting(&self) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar(
+        on_pool!(&self.inner.pool, p => sqlx::query_scalar(
             "SELECT COUNT(*) FROM (SELECT 1 FROM queue q, (SELECT kind, src_root, dst_root FROM queue WHERE state = 'queued' ORDER BY id LIMIT 1) f \
-             WHERE q.state = 'queued' AND q.kind = f.kind AND q.src_root = f.src_root AND q.dst_root = f.dst_root LIMIT ?)",
+             WHERE q.state = 'queued' AND q.kind = f.kind AND q.src_root = f.src_root AND q.dst_root = f.dst_root LIMIT $1) AS n",
         )
         .bind(DIRECT_MAX + 1)
-        .fetch_one(&self.inner.pool)
-        .await
+        .fetch_one(p)
+        .await)
     }
 
     /// Runs the items of direct group `gid` as rcd calls, one at a time. After a crash
     /// (`recovering`), a move whose source is gone and whose destination is there was done
     /// before the crash: it is not sent again (rcd would answer "object not found").
     async fn run_direct(&self, gid: i64, recovering: bool) {
-        let Ok(rows) = sqlx::query("SELECT id, input, kind, src_root, dst_root, item FROM queue WHERE group_id = ? AND state = 'running' ORDER BY id")
+        type Item = (i64, String, String, String, String, String);
+        let rows: Result<Vec<Item>, _> = on_pool!(&self.inner.pool, p => sqlx::query_as("SELECT id, input, kind, src_root, dst_root, item FROM queue WHERE group_id = $1 AND state = 'running' ORDER BY id")
             .bind(gid)
-            .fetch_all(&self.inner.pool)
-            .await
-        else {
+            .fetch_all(p)
+            .await);
+        let Ok(rows) = rows else {
             return;
         };
-        for r in rows {
-            let (id, input, kind): (i64, String, String) = (r.get(0), r.get(1), r.get(2));
+        for (id, input, kind, src, dst, item) in rows {
             if recovering && kind == "move" {
-                let (src, dst, item): (String, String, String) = (r.get(3), r.get(4), r.get(5));
                 if !self.exists(&src, &item).await.unwrap_or(true) && self.exists(&dst, &item).await.unwrap_or(false) {
                     self.finish_item(id, Ok(())).await;
                     continue;
@@ -476,30 +475,31 @@ impl Queue {
     /// into a new group, in one transaction.
     async fn form_group(&self, max: i64, direct: bool) -> Result<Option<i64>, sqlx::Error> {
         let mut tx = self.inner.pool.begin().await?;
-        let Some(first) = sqlx::query("SELECT kind, src_root, dst_root FROM queue WHERE state = 'queued' ORDER BY id LIMIT 1").fetch_optional(&mut *tx).await?
-        else {
+        let first: Option<(String, String, String)> =
+            on_tx!(&mut tx, c => sqlx::query_as("SELECT kind, src_root, dst_root FROM queue WHERE state = 'queued' ORDER BY id LIMIT 1").fetch_optional(c).await?);
+        let Some((kind, src, dst)) = first else {
             return Ok(None);
         };
-        let (kind, src, dst): (String, String, String) = (first.get(0), first.get(1), first.get(2));
-        let gid: i64 = sqlx::query_scalar("INSERT INTO queue_groups (kind, src_root, dst_root, direct, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id")
+        let gid: i64 = on_tx!(&mut tx, c => sqlx::query_scalar("INSERT INTO queue_groups (kind, src_root, dst_root, direct, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
             .bind(&kind)
             .bind(&src)
             .bind(&dst)
             .bind(direct)
             .bind(now_ms())
-            .fetch_one(&mut *tx)
-            .await?;
-        sqlx::query(
-            "UPDATE queue SET group_id = ?, state = 'running' WHERE id IN \
-             (SELECT id FROM queue WHERE state = 'queued' AND kind = ? AND src_root = ? AND dst_root = ? ORDER BY id LIMIT ?)",
+            .fetch_one(c)
+            .await?);
+        on_tx!(&mut tx, c => sqlx::query(
+            "UPDATE queue SET group_id = $1, state = 'running' WHERE id IN \
+             (SELECT id FROM queue WHERE state = 'queued' AND kind = $2 AND src_root = $3 AND dst_root = $4 ORDER BY id LIMIT $5)",
         )
         .bind(gid)
         .bind(&kind)
         .bind(&src)
         .bind(&dst)
         .bind(max)
-        .execute(&mut *tx)
-        .await?;
+        .execute(c)
+        .await?
+        .rows_affected());
         tx.commit().await?;
         Ok(Some(gid))
     }
@@ -521,12 +521,11 @@ impl Queue {
     }
 
     async fn try_launch(&self, gid: i64, slot: &mut Option<OwnedSemaphorePermit>) -> Result<(), String> {
-        let row = sqlx::query("SELECT kind, src_root, dst_root, batch_id FROM queue_groups WHERE id = ?")
+        let row: Result<(String, String, String, Option<i64>), _> = on_pool!(&self.inner.pool, p => sqlx::query_as("SELECT kind, src_root, dst_root, batch_id FROM queue_groups WHERE id = $1")
             .bind(gid)
-            .fetch_one(&self.inner.pool)
-            .await
-            .map_err(|e| e.to_string())?;
-        let (kind, src, dst, batch): (String, String, String, Option<i64>) = (row.get(0), row.get(1), row.get(2), row.get(3));
+            .fetch_one(p)
+            .await);
+        let (kind, src, dst, batch) = row.map_err(|e| e.to_string())?;
         let batch = match batch {
             Some(b) => b,
             None => {
@@ -534,11 +533,11 @@ impl Queue {
                 let batch = match self.inner.store.by_origin(&origin).await.map_err(|e| e.to_string())? {
                     Some(b) => b,
                     None => {
-                        let items: Vec<String> = sqlx::query_scalar("SELECT DISTINCT item FROM queue WHERE group_id = ? AND state = 'running'")
+                        let items: Result<Vec<String>, _> = on_pool!(&self.inner.pool, p => sqlx::query_scalar("SELECT DISTINCT item FROM queue WHERE group_id = $1 AND state = 'running'")
                             .bind(gid)
-                            .fetch_all(&self.inner.pool)
-                            .await
-                            .map_err(|e| e.to_string())?;
+                            .fetch_all(p)
+                            .await);
+                        let items = items.map_err(|e| e.to_string())?;
                         let planned = self.plan(&src, &items).await?;
                         let kind = if kind == "move" { BatchKind::Move } else { BatchKind::Copy };
                         if planned.is_empty() {
@@ -554,7 +553,8 @@ impl Queue {
                         b
                     }
                 };
-                sqlx::query("UPDATE queue_groups SET batch_id = ? WHERE id = ?").bind(batch).bind(gid).execute(&self.inner.pool).await.map_err(|e| e.to_string())?;
+                on_pool!(&self.inner.pool, p => sqlx::query("UPDATE queue_groups SET batch_id = $1 WHERE id = $2").bind(batch).bind(gid).execute(p).await.map(|r| r.rows_affected()))
+                    .map_err(|e| e.to_string())?;
                 batch
             }
         };
@@ -593,12 +593,12 @@ impl Queue {
         if missing.is_empty() {
             return;
         }
-        let Ok(rows) = sqlx::query("SELECT id, item, input, kind FROM queue WHERE group_id = ? AND state = 'running'").bind(gid).fetch_all(&self.inner.pool).await
-        else {
+        let rows: Result<Vec<(i64, String, String, String)>, _> =
+            on_pool!(&self.inner.pool, p => sqlx::query_as("SELECT id, item, input, kind FROM queue WHERE group_id = $1 AND state = 'running'").bind(gid).fetch_all(p).await);
+        let Ok(rows) = rows else {
             return;
         };
-        for r in rows {
-            let (id, item, input, kind): (i64, String, String, String) = (r.get(0), r.get(1), r.get(2), r.get(3));
+        for (id, item, input, kind) in rows {
             if !missing.contains(&&item) {
                 continue;
             }
@@ -639,18 +639,17 @@ impl Queue {
         let mut tx = self.inner.pool.begin().await?;
         for (id, outcome) in ends {
             let err = outcome.as_ref().err();
-            let row = sqlx::query(
-                "UPDATE queue SET state = ?, error = ?, error_status = ?, finished_at = ? WHERE id = ? AND state = 'running' RETURNING job_id, user_id, created_at",
+            let row: Option<(Option<i64>, i64, i64)> = on_tx!(&mut tx, c => sqlx::query_as(
+                "UPDATE queue SET state = $1, error = $2, error_status = $3, finished_at = $4 WHERE id = $5 AND state = 'running' RETURNING job_id, user_id, created_at",
             )
             .bind(if err.is_none() { "done" } else { "failed" })
             .bind(err.map(|f| f.error.clone()))
             .bind(err.map(|f| i64::from(f.status)))
             .bind(now_ms())
             .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some(r) = row else { continue };
-            let (job, owner, created): (Option<i64>, i64, i64) = (r.get(0), r.get(1), r.get(2));
+            .fetch_optional(c)
+            .await?);
+            let Some((job, owner, created)) = row else { continue };
             if let Some(job) = job {
                 let status = crate::jobs::queued_status(job, created, Some((now_ms(), err.map(|f| f.error.clone()))), &self.inner.jobs.execute_id);
                 if Jobs::finish_queued(&mut tx, job, &status).await? {
@@ -665,8 +664,8 @@ impl Queue {
 
     /// Batch `batch` ended (or paused): its items' ends go to their calls.
     async fn finish_batch(&self, batch: i64) {
-        let Ok(Some(gid)) = sqlx::query_scalar::<_, i64>("SELECT id FROM queue_groups WHERE batch_id = ?").bind(batch).fetch_optional(&self.inner.pool).await
-        else {
+        let gid: Result<Option<i64>, _> = on_pool!(&self.inner.pool, p => sqlx::query_scalar("SELECT id FROM queue_groups WHERE batch_id = $1").bind(batch).fetch_optional(p).await);
+        let Ok(Some(gid)) = gid else {
             return;
         };
         let (results, info) = match (self.inner.store.item_results(batch).await, self.inner.store.batch(batch).await) {
@@ -674,12 +673,12 @@ impl Queue {
             (Err(e), _) | (_, Err(e)) => return warn!(batch, error = %e, "cannot read a finished batch"),
         };
         let by_path: HashMap<&str, (ItemState, Option<&String>)> = results.iter().map(|(p, s, e)| (p.as_str(), (*s, e.as_ref()))).collect();
-        let Ok(rows) = sqlx::query("SELECT id, item FROM queue WHERE group_id = ? AND state = 'running'").bind(gid).fetch_all(&self.inner.pool).await else {
+        let rows: Result<Vec<(i64, String)>, _> = on_pool!(&self.inner.pool, p => sqlx::query_as("SELECT id, item FROM queue WHERE group_id = $1 AND state = 'running'").bind(gid).fetch_all(p).await);
+        let Ok(rows) = rows else {
             return;
         };
         let mut ends = Vec::with_capacity(rows.len());
-        for r in rows {
-            let (id, item): (i64, String) = (r.get(0), r.get(1));
+        for (id, item) in rows {
             let outcome = match by_path.get(item.as_str()) {
                 Some((ItemState::Done, _)) => Ok(()),
                 Some((ItemState::Failed | ItemState::Skipped, e)) => Err(Failed::new(e.cloned().unwrap_or_else(|| "failed".into()))),
@@ -733,13 +732,12 @@ impl Queue {
     /// their items' ends.
     async fn recover(&self) {
         // a `job/stop` that crashed between taking a call out and ending it: the call waits again
-        if let Err(e) = sqlx::query("UPDATE queue SET state = 'queued' WHERE state = 'running' AND group_id IS NULL").execute(&self.inner.pool).await {
+        if let Err(e) = on_pool!(&self.inner.pool, p => sqlx::query("UPDATE queue SET state = 'queued' WHERE state = 'running' AND group_id IS NULL").execute(p).await.map(|r| r.rows_affected())) {
             warn!(error = %e, "cannot read the queue");
         }
-        let groups: Vec<i64> = match sqlx::query_scalar("SELECT DISTINCT group_id FROM queue WHERE state = 'running' AND group_id IS NOT NULL ORDER BY group_id")
-            .fetch_all(&self.inner.pool)
-            .await
-        {
+        let groups: Result<Vec<i64>, _> =
+            on_pool!(&self.inner.pool, p => sqlx::query_scalar("SELECT DISTINCT group_id FROM queue WHERE state = 'running' AND group_id IS NOT NULL ORDER BY group_id").fetch_all(p).await);
+        let groups: Vec<i64> = match groups {
             Ok(g) => g,
             Err(e) => return warn!(error = %e, "cannot read the queue"),
         };
@@ -747,7 +745,7 @@ impl Queue {
             info!(groups = groups.len(), "resuming queued groups a previous run left");
         }
         for gid in groups {
-            let direct: bool = sqlx::query_scalar("SELECT direct FROM queue_groups WHERE id = ?").bind(gid).fetch_one(&self.inner.pool).await.unwrap_or(false);
+            let direct: bool = on_pool!(&self.inner.pool, p => sqlx::query_scalar("SELECT direct FROM queue_groups WHERE id = $1").bind(gid).fetch_one(p).await).unwrap_or(false);
             let q = self.clone();
             if direct {
                 tokio::spawn(async move { q.run_direct(gid, true).await });
@@ -765,10 +763,10 @@ impl Queue {
         }
         let (q, p) = (self.clone(), p.clone());
         tokio::spawn(async move {
-            let users: Vec<i64> = sqlx::query_scalar("SELECT DISTINCT q.user_id FROM queue q JOIN queue_groups g ON q.group_id = g.id WHERE g.batch_id = ?")
+            let users: Vec<i64> = on_pool!(&q.inner.pool, db => sqlx::query_scalar("SELECT DISTINCT q.user_id FROM queue q JOIN queue_groups g ON q.group_id = g.id WHERE g.batch_id = $1")
                 .bind(p.id)
-                .fetch_all(&q.inner.pool)
-                .await
+                .fetch_all(db)
+                .await)
                 .unwrap_or_default();
             let data = json!({ "batch": p.id, "done": p.items_done, "failed": p.items_failed, "total": p.items_total, "bytes": p.bytes_done, "speed": p.speed });
             for u in users {

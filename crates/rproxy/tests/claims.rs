@@ -138,7 +138,7 @@ async fn three_instances_on_postgres_settle_each_item_once() {
 async fn three_workers_on_sqlite_settle_each_item_once() {
     let dir = tempfile::tempdir().unwrap();
     let users = rproxy::auth::Users::open(&dir.path().join("rproxy.db")).await.unwrap();
-    let pool = users.pool().clone();
+    let pool = users.pool().sqlite().unwrap().clone();
     let p2 = pool.clone();
     let t = Instant::now();
     let run = three_instances(SqliteClaims(pool.clone()), move || {

@@ -31,7 +31,7 @@ async fn visibility<L: EventLog>(log: &L) {
 async fn visibility_on_sqlite_and_postgres() {
     let dir = tempfile::tempdir().unwrap();
     let users = rproxy::auth::Users::open(&dir.path().join("rproxy.db")).await.unwrap();
-    visibility(&SqliteEvents(users.pool().clone())).await;
+    visibility(&SqliteEvents(users.pool().sqlite().unwrap().clone())).await;
     let pg = Pg::start().await;
     let pool = pg.pool(2).await;
     rproxy::db::migrate_pg(&pool).await.unwrap();

@@ -77,15 +77,16 @@ async fn the_follower_resumes_after_a_server_crash_without_losing_events() {
     // exactly the stored events oper may see, each once, in order
     let ids: Vec<i64> = seen.iter().filter_map(|f| match f { Followed::Event(e) => e.id, _ => None }).collect();
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids repeat or go back: {ids:?}");
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", p.dir.path().join("rproxy.db").display())).await.unwrap();
-    let oper: i64 = sqlx::query_scalar("SELECT id FROM users WHERE name = 'oper'").fetch_one(&pool).await.unwrap();
-    let stored: Vec<i64> = sqlx::query_scalar("SELECT id FROM events WHERE id >= ? AND id <= ? AND (user_id IS NULL OR user_id = ?) ORDER BY id")
-        .bind(ids[0])
-        .bind(*ids.last().unwrap())
-        .bind(oper)
-        .fetch_all(&pool)
-        .await
-        .unwrap();
+    let stored: Vec<i64> = rproxy::on_pool!(&p.db, db => {
+        let oper: i64 = sqlx::query_scalar("SELECT id FROM users WHERE name = 'oper'").fetch_one(db).await.unwrap();
+        sqlx::query_scalar("SELECT id FROM events WHERE id >= $1 AND id <= $2 AND (user_id IS NULL OR user_id = $3) ORDER BY id")
+            .bind(ids[0])
+            .bind(*ids.last().unwrap())
+            .bind(oper)
+            .fetch_all(db)
+            .await
+            .unwrap()
+    });
     assert_eq!(ids, stored, "events lost or extra across the restart");
     let outage = seen.iter().rev().find_map(|f| match f { Followed::Connected { after } => Some(*after), _ => None }).unwrap();
     eprintln!(

@@ -29,7 +29,7 @@ async fn contract<S: StopBox>(asked: &S, runner: &S) {
 async fn stops_reach_the_running_instance_on_both_dialects() {
     let dir = tempfile::tempdir().unwrap();
     let users = rproxy::auth::Users::open(&dir.path().join("rproxy.db")).await.unwrap();
-    let lite = SqliteStops(users.pool().clone());
+    let lite = SqliteStops(users.pool().sqlite().unwrap().clone());
     contract(&lite, &lite).await;
 
     let pg = Pg::start().await;

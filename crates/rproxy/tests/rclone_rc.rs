@@ -14,7 +14,7 @@ use std::{
 
 use common::{json_out, message, Proxy};
 use rcmd_core::{secret::Secret, types::SidecarState};
-use rproxy::{auth::Users, router, AppState};
+use rproxy::{router, AppState};
 use serde_json::Value;
 
 #[tokio::test]
@@ -187,12 +187,12 @@ async fn job_ids_are_rproxys_and_survive_restarts() {
     assert!(next > long_id, "{next}");
 
     // rproxy itself restarts (a new server over the same database): the ids still answer
-    let users = Users::open(&p.dir.path().join("rproxy.db")).await.unwrap();
+    let users = p.reopen().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/", listener.local_addr().unwrap());
     let app = router(Arc::new(AppState::new(users, &p.engine).await.unwrap()));
     tokio::spawn(async move { axum::serve(listener, app).await });
-    let again = Proxy { url, tokens: p.tokens.clone(), engine: p.engine.clone(), dir: tempfile::tempdir().unwrap() };
+    let again = Proxy { url, tokens: p.tokens.clone(), engine: p.engine.clone(), dir: tempfile::tempdir().unwrap(), db: p.db.clone(), db_spec: p.db_spec.clone(), pg: None };
     let out = json_out(&again.rc("oper", &["job/status", &format!("jobid={first_id}")]).await);
     assert_eq!((out["id"].as_i64(), out["executeId"].as_str()), (Some(first_id), Some(execute_id.as_str())), "{out}");
     p.engine.shutdown().await;
@@ -241,7 +241,7 @@ async fn audit_log_body_limit_and_rate_limit() {
     assert_eq!(body["status"], 413, "{body}");
 
     // a tight limit on a server of its own: 3 at once, then 429 with Retry-After
-    let users = Users::open(&p.dir.path().join("rproxy.db")).await.unwrap();
+    let users = p.reopen().await;
     let mut state = AppState::new(users, &p.engine).await.unwrap();
     state.limit = rproxy::limit::RateLimit::new(1.0, 3.0);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -331,8 +331,7 @@ async fn events_resume_with_last_event_id_without_gaps_or_duplicates() {
 
     // retention deleted what a client missed: it gets a reset frame with a snapshot and the
     // newest id, then the stream goes on; resuming from that id needs no reset
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", p.dir.path().join("rproxy.db").display())).await.unwrap();
-    let pruned = rproxy::events::Events::new(pool).prune(Duration::ZERO).await.unwrap();
+    let pruned = rproxy::events::Events::new(p.db.clone()).prune(Duration::ZERO).await.unwrap();
     assert!(pruned >= 7, "{pruned}");
     let mut stale = open("oper", Some(last)).await.unwrap();
     let frames = sse_frames(&mut stale, 1).await;
@@ -419,8 +418,7 @@ async fn per_file_calls_run_through_the_queue() {
     let listed = json_out(&p.rc("view", &["operations/list", "fs=other:q/many", "remote="]).await);
     assert_eq!(listed["list"].as_array().unwrap().len(), 40);
     // every call was a row of the queue, done
-    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", p.dir.path().join("rproxy.db").display())).await.unwrap();
-    let done: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM queue WHERE state = 'done'").fetch_one(&db).await.unwrap();
+    let done: i64 = rproxy::on_pool!(&p.db, db => sqlx::query_scalar("SELECT COUNT(*) FROM queue WHERE state = 'done'").fetch_one(db).await.unwrap());
     assert_eq!(done, 41);
 
     // 300 _async calls sent at once: the queue runs them as engine batches (many files per
@@ -440,7 +438,7 @@ async fn per_file_calls_run_through_the_queue() {
     let ids = futures_util::future::join_all(sends).await;
     let mut waiting = ids.clone();
     for _ in 0..600 {
-        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM queue WHERE state IN ('queued', 'running')").fetch_one(&db).await.unwrap();
+        let left: i64 = rproxy::on_pool!(&p.db, db => sqlx::query_scalar("SELECT COUNT(*) FROM queue WHERE state IN ('queued', 'running')").fetch_one(db).await.unwrap());
         if left == 0 {
             break;
         }
@@ -475,7 +473,7 @@ async fn per_file_calls_run_through_the_queue() {
     assert_eq!(out["results"][0], serde_json::json!({}), "{out}");
     assert_eq!((out["results"][1]["status"].as_u64(), out["results"][1]["error"].as_str()), (Some(404), Some("object not found")), "{out}");
     assert_eq!(out["results"][1]["path"], "operations/copyfile");
-    let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM queue").fetch_one(&db).await.unwrap();
+    let before: i64 = rproxy::on_pool!(&p.db, db => sqlx::query_scalar("SELECT COUNT(*) FROM queue").fetch_one(db).await.unwrap());
     assert!(before >= 43, "the batch's calls were not queued: {before}");
 
     // _async: an rproxy job id, finished with rcd's status shape; movefile moves

@@ -28,7 +28,7 @@ async fn contract<R: Registry>(r: &R, age: impl AsyncFn(&str, i64)) {
 async fn instances_register_and_go_stale_on_both_dialects() {
     let dir = tempfile::tempdir().unwrap();
     let users = rproxy::auth::Users::open(&dir.path().join("rproxy.db")).await.unwrap();
-    let lite = users.pool().clone();
+    let lite = users.pool().sqlite().unwrap().clone();
     contract(&SqliteRegistry(lite.clone()), async |id: &str, ms: i64| {
         sqlx::query("UPDATE instances SET heartbeat_at = heartbeat_at - ? WHERE id = ?").bind(ms).bind(id).execute(&lite).await.unwrap();
     })

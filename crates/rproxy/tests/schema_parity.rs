@@ -17,11 +17,11 @@ async fn sqlite_and_postgres_schemas_hold_the_same_tables_and_columns() {
     let users = rproxy::auth::Users::open(&dir.path().join("rproxy.db")).await.unwrap();
     let mut lite = Schema::new();
     let tables: Vec<String> = sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations'")
-        .fetch_all(users.pool())
+        .fetch_all(users.pool().sqlite().unwrap())
         .await
         .unwrap();
     for t in tables {
-        let cols: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?)").bind(&t).fetch_all(users.pool()).await.unwrap();
+        let cols: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?)").bind(&t).fetch_all(users.pool().sqlite().unwrap()).await.unwrap();
         lite.insert(t, cols.into_iter().collect());
     }
 

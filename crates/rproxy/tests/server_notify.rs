@@ -79,7 +79,7 @@ async fn a_server_batch_end_is_posted_and_queue_batches_are_not() {
         .collect();
     let r = http.post(format!("{}job/batch", p.url)).basic_auth("oper", Some(p.tokens["oper"].expose())).json(&serde_json::json!({ "inputs": inputs })).send().await.unwrap();
     assert!(r.status().is_success(), "{:?}", r.text().await);
-    let queue_batches: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM queue_groups WHERE batch_id IS NOT NULL").fetch_one(users.pool()).await.unwrap();
+    let queue_batches: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM queue_groups WHERE batch_id IS NOT NULL").fetch_one(users.pool().sqlite().unwrap()).await.unwrap();
     assert_eq!(queue_batches, 1, "the queued calls did not make an engine batch");
     // a user's server batch
     let rc = rcmd_core::rc::RcClient::for_server(p.url.parse().unwrap(), ("oper".into(), p.tokens["oper"].clone()), None).unwrap();

@@ -16,7 +16,7 @@ use tokio::sync::Notify;
 use rcmd_core::batch::store::now_ms;
 
 /// The advisory lock key that orders event appends (any constant unique to rproxy).
-const APPEND_LOCK: i64 = 0x7270_7876_6576;
+pub const APPEND_LOCK: i64 = 0x7270_7876_6576;
 /// The channel other instances listen on.
 pub const CHANNEL: &str = "rproxy_events";
 

@@ -27,6 +27,12 @@ pub fn rclone() -> PathBuf {
 }
 
 pub struct Proxy {
+    /// The proxy's database (SQLite, or PostgreSQL with RPROXY_TEST_DB=postgres).
+    pub db: rproxy::db::Pool,
+    /// What `Users::connect` takes to open the same database again (a path or a URL).
+    pub db_spec: String,
+    /// The PostgreSQL cluster, kept running as long as the proxy.
+    pub pg: Option<pg::Pg>,
     pub url: String,
     pub tokens: HashMap<&'static str, Secret>,
     pub engine: Engine,
@@ -34,6 +40,11 @@ pub struct Proxy {
 }
 
 impl Proxy {
+    /// The proxy's database opened again, as a restarted rproxy would.
+    pub async fn reopen(&self) -> Users {
+        Users::connect(&self.db_spec).await.unwrap()
+    }
+
     pub async fn start() -> Proxy {
         Proxy::start_with(false).await
     }
@@ -46,7 +57,17 @@ impl Proxy {
         std::fs::write(data.join("hello.txt"), b"hello").unwrap();
         let conf = dir.path().join("rclone.conf");
         std::fs::write(&conf, format!("[local]\ntype = alias\nremote = {}\n\n[other]\ntype = memory\n", data.display())).unwrap();
-        let users = Users::open(&dir.path().join("rproxy.db")).await.unwrap();
+        // RPROXY_TEST_DB=postgres: the same suite on a throwaway PostgreSQL
+        let pg = match std::env::var("RPROXY_TEST_DB").as_deref() {
+            Ok("postgres") => Some(pg::Pg::start().await),
+            _ => None,
+        };
+        let db_spec = match &pg {
+            Some(pg) => pg.url.clone(),
+            None => dir.path().join("rproxy.db").display().to_string(),
+        };
+        let users = Users::connect(&db_spec).await.unwrap();
+        let db = users.pool().clone();
         let mut tokens = HashMap::new();
         for (name, role, remotes) in [
             ("admin", Role::Admin, vec![]),
@@ -64,7 +85,7 @@ impl Proxy {
         let url = format!("http://{}/", listener.local_addr().unwrap());
         let app = router(Arc::new(AppState::new(users, &engine).await.unwrap()));
         tokio::spawn(async move { axum::serve(listener, app).await });
-        Proxy { url, tokens, engine, dir }
+        Proxy { url, tokens, engine, dir, db, db_spec, pg }
     }
 
     /// `rclone rc --url <rproxy> --user <user> --pass <token> <args>`.
@@ -140,9 +161,9 @@ pub fn message(o: &Output) -> String {
 /// so that dropping the runtime kills it with all its connections (like a crash).
 pub fn server_on(p: &Proxy, port: u16) -> tokio::runtime::Runtime {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-    let (db, engine) = (p.dir.path().join("rproxy.db"), p.engine.clone());
+    let (db, engine) = (p.db_spec.clone(), p.engine.clone());
     rt.spawn(async move {
-        let users = Users::open(&db).await.unwrap();
+        let users = Users::connect(&db).await.unwrap();
         let app = router(Arc::new(AppState::new(users, &engine).await.unwrap()));
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
         axum::serve(listener, app).await
