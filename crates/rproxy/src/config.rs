@@ -30,6 +30,9 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:5572";
 pub struct Config {
     pub listen: Option<String>,
     pub data_dir: Option<PathBuf>,
+    /// rproxy's database: a `postgres://` URL, else `rproxy.db` in the data folder. (The
+    /// engine's batch database stays in the data folder.)
+    pub db: Option<String>,
     pub rclone_config: Option<PathBuf>,
     /// A command rclone runs to read the password of an encrypted `rclone.conf`
     /// (`--password-command`).
@@ -74,6 +77,9 @@ impl Config {
         }
         if let Some(v) = opt("--data-dir") {
             self.data_dir = Some(v.into());
+        }
+        if let Some(v) = opt("--db") {
+            self.db = Some(v);
         }
         if let Some(v) = opt("--rclone-config") {
             self.rclone_config = Some(v.into());

@@ -1,6 +1,6 @@
 //! `rproxy`: serve, and manage users.
 //!
-//!     rproxy serve [--config rproxy.toml] [--listen 127.0.0.1:5572] [--data-dir DIR]
+//!     rproxy serve [--config rproxy.toml] [--listen 127.0.0.1:5572] [--data-dir DIR] [--db postgres://...]
 //!                  [--rclone-config FILE] [--rclone-password-command CMD] [--rate-limit N]
 //!                  [--tls-cert PEM --tls-key PEM] [--insecure-listen-without-tls]
 //!     rproxy user add NAME [--role admin|operator|viewer] [--remotes a,b]
@@ -26,7 +26,8 @@ use rproxy::{
 };
 
 const USAGE: &str = "usage:
-  rproxy serve [--config rproxy.toml] [--listen 127.0.0.1:5572] [--data-dir DIR] [--rclone-config FILE]
+  rproxy serve [--config rproxy.toml] [--listen 127.0.0.1:5572] [--data-dir DIR] [--db postgres://...]
+               [--rclone-config FILE]
                [--rclone-password-command CMD] [--rate-limit N] [--tls-cert PEM --tls-key PEM]
                [--insecure-listen-without-tls]
   rproxy user add NAME [--role admin|operator|viewer] [--remotes a,b]
@@ -94,7 +95,8 @@ fn say(s: &str) {
 
 async fn run(args: &[String]) -> Result<(), String> {
     let (dir, cfg) = settings(args)?;
-    let users = Users::open(&dir.join("rproxy.db")).await.map_err(|e| e.to_string())?;
+    let db = cfg.db.clone().unwrap_or_else(|| dir.join("rproxy.db").display().to_string());
+    let users = Users::connect(&db).await.map_err(|e| format!("cannot open the database: {e}"))?;
     match (args.first().map(String::as_str), args.get(1).map(String::as_str)) {
         (Some("user"), Some("add")) => {
             let name = args.get(2).ok_or(USAGE)?;
@@ -192,6 +194,25 @@ async fn serve(cfg: Config, dir: PathBuf, users: Users) -> Result<(), String> {
         (Some(cert), Some(key)) => Some(tls::acceptor(cert, key)?),
         _ => None,
     };
+    if let rproxy::db::Pool::Pg(pool) = users.pool() {
+        // several instances on one database are not safe yet (the queue's groups and the
+        // engine's batches belong to one instance): refuse a second live one
+        use rproxy::db::instances::Registry;
+        let live: Vec<String> = rproxy::db::instances::PgRegistry(pool.clone())
+            .list()
+            .await
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .filter(|i| i.alive && !rproxy::db::instances::gone_here(&i.id))
+            .map(|i| i.id)
+            .collect();
+        if !live.is_empty() {
+            return Err(format!(
+                "another rproxy instance uses this database ({}); one instance per PostgreSQL database for now (several instances sharing one are not finished yet)",
+                live.join(", ")
+            ));
+        }
+    }
     if users.count().await.map_err(|e| e.to_string())? == 0 {
         let (_, token) = users.add("admin", Role::Admin, &[]).await.map_err(|e| e.to_string())?;
         say(&format!("first start: created user admin; its token, shown only now:\n{}", token.expose()));

@@ -405,11 +405,9 @@ impl Queue {
             return;
         };
         for (id, input, kind, src, dst, item) in rows {
-            if recovering && kind == "move" {
-                if !self.exists(&src, &item).await.unwrap_or(true) && self.exists(&dst, &item).await.unwrap_or(false) {
-                    self.finish_item(id, Ok(())).await;
-                    continue;
-                }
+            if recovering && kind == "move" && !self.exists(&src, &item).await.unwrap_or(true) && self.exists(&dst, &item).await.unwrap_or(false) {
+                self.finish_item(id, Ok(())).await;
+                continue;
             }
             let outcome = self.call_rcd(&kind, &input).await;
             self.finish_item(id, outcome).await;

@@ -68,8 +68,7 @@ async fn a_server_batch_end_is_posted_and_queue_batches_are_not() {
     secrets.set(KEY_WEBHOOK_URL, Some(&Secret::new(format!("http://127.0.0.1:{port}/hook")))).unwrap();
     let mut settings = NotifySettings::default();
     settings.webhook.toggle.enabled = true;
-    let users = rproxy::auth::Users::open(&p.dir.path().join("rproxy.db")).await.unwrap();
-    let notifier = rproxy::notify::start(&settings, &secrets, &p.engine.bus, users.pool().clone());
+    let notifier = rproxy::notify::start(&settings, &secrets, &p.engine.bus, p.db.clone());
 
     // 20 copyfile calls in one job/batch, queued at once: the queue makes one engine batch of
     // them (more than 16), which must not notify
@@ -79,7 +78,7 @@ async fn a_server_batch_end_is_posted_and_queue_batches_are_not() {
         .collect();
     let r = http.post(format!("{}job/batch", p.url)).basic_auth("oper", Some(p.tokens["oper"].expose())).json(&serde_json::json!({ "inputs": inputs })).send().await.unwrap();
     assert!(r.status().is_success(), "{:?}", r.text().await);
-    let queue_batches: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM queue_groups WHERE batch_id IS NOT NULL").fetch_one(users.pool().sqlite().unwrap()).await.unwrap();
+    let queue_batches: i64 = rproxy::on_pool!(&p.db, db => sqlx::query_scalar("SELECT COUNT(*) FROM queue_groups WHERE batch_id IS NOT NULL").fetch_one(db).await.unwrap());
     assert_eq!(queue_batches, 1, "the queued calls did not make an engine batch");
     // a user's server batch
     let rc = rcmd_core::rc::RcClient::for_server(p.url.parse().unwrap(), ("oper".into(), p.tokens["oper"].clone()), None).unwrap();

@@ -102,9 +102,25 @@ impl Registry for PgRegistry {
     }
 }
 
+fn host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_owned()).unwrap_or_else(|_| "host".into())
+}
+
 /// This process's instance id: host, process id and a random part (a restarted process with
 /// a recycled pid is another instance).
 pub fn this_instance() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_owned()).unwrap_or_else(|_| "host".into());
-    format!("{host}:{}:{:08x}", std::process::id(), rand::random::<u32>())
+    format!("{}:{}:{:08x}", host(), std::process::id(), rand::random::<u32>())
+}
+
+/// Whether instance `id` ran on this host and its process is gone (killed, crashed): its
+/// heartbeat may still look recent. Only Linux can tell (`/proc`); elsewhere `false`.
+pub fn gone_here(id: &str) -> bool {
+    let mut parts = id.rsplitn(3, ':');
+    let (_, pid, h) = (parts.next(), parts.next(), parts.next());
+    match (h, pid.and_then(|p| p.parse::<u32>().ok())) {
+        (Some(h), Some(pid)) if h == host() && std::path::Path::new("/proc/self").exists() => {
+            pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+        }
+        _ => false,
+    }
 }

@@ -68,6 +68,7 @@ impl Proxy {
         };
         let users = Users::connect(&db_spec).await.unwrap();
         let db = users.pool().clone();
+        assert_eq!(matches!(db, rproxy::db::Pool::Pg(_)), pg.is_some(), "the suite runs on the database it was asked for");
         let mut tokens = HashMap::new();
         for (name, role, remotes) in [
             ("admin", Role::Admin, vec![]),

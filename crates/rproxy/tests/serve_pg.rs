@@ -1,0 +1,98 @@
+//! `rproxy serve --db postgres://...`: the binary on a real PostgreSQL. The first start makes
+//! the admin and prints its token; a real `rclone rc` client works; a second instance on the
+//! same database is refused with the reason (several instances are not safe yet); after a
+//! `kill -9` the restarted instance is accepted at once (its dead predecessor does not count)
+//! and the token still works (it is in PostgreSQL, not in the data folder).
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use common::pg::Pg;
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(db: &str, data: &std::path::Path, port: u16) -> Server {
+    Server(
+        Command::new(env!("CARGO_BIN_EXE_rproxy"))
+            .args(["serve", "--db", db, "--listen", &format!("127.0.0.1:{port}")])
+            .env("RPROXY_DATA_DIR", data)
+            .env("RCMD_RCLONE", common::rclone())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    )
+}
+
+fn rc(port: u16, token: &str, args: &[&str]) -> std::process::Output {
+    Command::new(common::rclone())
+        .args(["rc", "--config", "/dev/null", "--url", &format!("http://127.0.0.1:{port}/"), "--user", "admin", "--pass", token])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_on_postgres_one_instance_and_a_restart_after_kill_9() {
+    let pg = Pg::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut first = serve(&pg.url, &dir.path().join("a"), port);
+    let mut lines = BufReader::new(first.0.stdout.take().unwrap()).lines();
+    assert!(lines.next().unwrap().unwrap().contains("created user admin"));
+    let token = lines.next().unwrap().unwrap();
+    let end = Instant::now() + Duration::from_secs(30);
+    while !rc(port, &token, &["rc/noop"]).status.success() {
+        assert!(Instant::now() < end, "rproxy on PostgreSQL did not answer");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let users = rc(port, &token, &["rproxy/users"]);
+    assert!(String::from_utf8_lossy(&users.stdout).contains("\"admin\""), "{}", String::from_utf8_lossy(&users.stdout));
+    // wait for the first heartbeat, then a second instance on the same database is refused
+    let end = Instant::now() + Duration::from_secs(15);
+    while !String::from_utf8_lossy(&rc(port, &token, &["rproxy/instances"]).stdout).contains("\"alive\": true") {
+        assert!(Instant::now() < end, "no registration");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let mut second = serve(&pg.url, &dir.path().join("b"), free_port());
+    let end = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(s) = second.0.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < end, "a second instance on the same database kept running");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(second.0.stderr.as_mut().unwrap(), &mut err).unwrap();
+    assert!(!status.success() && err.contains("another rproxy instance uses this database"), "{status:?} {err}");
+
+    // kill -9 and start again at once: accepted, same token
+    first.0.kill().unwrap();
+    first.0.wait().unwrap();
+    let _again = serve(&pg.url, &dir.path().join("a"), port);
+    let end = Instant::now() + Duration::from_secs(30);
+    while !rc(port, &token, &["rc/noop"]).status.success() {
+        assert!(Instant::now() < end, "the restarted rproxy did not answer with the old token");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
