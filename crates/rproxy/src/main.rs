@@ -194,11 +194,10 @@ async fn serve(cfg: Config, dir: PathBuf, users: Users) -> Result<(), String> {
         (Some(cert), Some(key)) => Some(tls::acceptor(cert, key)?),
         _ => None,
     };
-    if let rproxy::db::Pool::Pg(pool) = users.pool() {
+    if let rproxy::db::Pool::Pg(_) = users.pool() {
         // several instances on one database are not safe yet (the queue's groups and the
         // engine's batches belong to one instance): refuse a second live one
-        use rproxy::db::instances::Registry;
-        let live: Vec<String> = rproxy::db::instances::PgRegistry(pool.clone())
+        let live: Vec<String> = rproxy::db::instances::Registry(users.pool().clone())
             .list()
             .await
             .map_err(|e| e.to_string())?

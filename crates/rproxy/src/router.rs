@@ -17,7 +17,7 @@ use tracing::{info, warn};
 
 use crate::{
     audit::{Audit, Entry},
-    db::instances::{PgRegistry, Registry, SqliteRegistry},
+    db::instances::Registry,
     events::Events,
     auth::{parse_authorization, Credentials, User, Users},
     limit::RateLimit,
@@ -62,13 +62,13 @@ impl AppState {
         let queue = Queue::start(users.pool().clone(), engine.processor.clone(), rcd.clone(), jobs.clone(), events.clone());
         let batches = crate::batches::Batches::start(users.pool().clone(), engine.processor.clone(), engine.rc.clone(), events.clone());
         let instance = crate::db::instances::this_instance();
-        heartbeat(users.pool().clone(), instance.clone(), rcd.clone(), queue.clone());
+        heartbeat(Registry(users.pool().clone()), instance.clone(), rcd.clone(), queue.clone());
         Ok(AppState { users, jobs, events, audit, limit: RateLimit::new(RATE, BURST), rcd, queue, batches, instance })
     }
 }
 
 /// Registers this instance and renews its row every few seconds with its rcd and load.
-fn heartbeat(pool: crate::db::Pool, id: String, rcd: Supervisor, queue: Queue) {
+fn heartbeat(registry: Registry, id: String, rcd: Supervisor, queue: Queue) {
     tokio::spawn(async move {
         loop {
             let state = rcd.state();
@@ -77,11 +77,7 @@ fn heartbeat(pool: crate::db::Pool, id: String, rcd: Supervisor, queue: Queue) {
                 other => crate::watch::state_name(other).to_owned(),
             };
             let load = queue.pending().await.unwrap_or(0);
-            let beat = match &pool {
-                crate::db::Pool::Sqlite(p) => SqliteRegistry(p.clone()).beat(&id, &backend, load).await,
-                crate::db::Pool::Pg(p) => PgRegistry(p.clone()).beat(&id, &backend, load).await,
-            };
-            if let Err(e) = beat {
+            if let Err(e) = registry.beat(&id, &backend, load).await {
                 warn!(error = %e, "cannot renew this instance's registration");
             }
             tokio::time::sleep(crate::db::instances::HEARTBEAT).await;
@@ -277,10 +273,7 @@ async fn admin_call(st: &AppState, path: &str, p: &serde_json::Map<String, Value
                 Err(e) => failed(e.to_string()),
             }
         }
-        "rproxy/instances" => match match st.users.pool() {
-            crate::db::Pool::Sqlite(p) => SqliteRegistry(p.clone()).list().await,
-            crate::db::Pool::Pg(p) => PgRegistry(p.clone()).list().await,
-        } {
+        "rproxy/instances" => match Registry(st.users.pool().clone()).list().await {
             Ok(all) => json_reply(&json!({ "self": st.instance, "instances": all })),
             Err(e) => failed(e.to_string()),
         },

@@ -6,9 +6,9 @@
 mod common;
 
 use common::pg::Pg;
-use rproxy::db::instances::{PgRegistry, Registry, SqliteRegistry, GONE_AFTER};
+use rproxy::db::{instances::{Registry, GONE_AFTER}, Pool};
 
-async fn contract<R: Registry>(r: &R, age: impl AsyncFn(&str, i64)) {
+async fn contract(r: &Registry, age: impl AsyncFn(&str, i64)) {
     r.beat("a", "starting", 0).await.unwrap();
     r.beat("a", "up unix:/x v1.75.2", 3).await.unwrap();
     r.beat("b", "up unix:/y v1.75.2", 0).await.unwrap();
@@ -29,14 +29,14 @@ async fn instances_register_and_go_stale_on_both_dialects() {
     let dir = tempfile::tempdir().unwrap();
     let users = rproxy::auth::Users::open(&dir.path().join("rproxy.db")).await.unwrap();
     let lite = users.pool().sqlite().unwrap().clone();
-    contract(&SqliteRegistry(lite.clone()), async |id: &str, ms: i64| {
+    contract(&Registry(Pool::Sqlite(lite.clone())), async |id: &str, ms: i64| {
         sqlx::query("UPDATE instances SET heartbeat_at = heartbeat_at - ? WHERE id = ?").bind(ms).bind(id).execute(&lite).await.unwrap();
     })
     .await;
     let pg = Pg::start().await;
     let pool = pg.pool(2).await;
     rproxy::db::migrate_pg(&pool).await.unwrap();
-    contract(&PgRegistry(pool.clone()), async |id: &str, ms: i64| {
+    contract(&Registry(Pool::Pg(pool.clone())), async |id: &str, ms: i64| {
         sqlx::query("UPDATE instances SET heartbeat_at = heartbeat_at - $1 WHERE id = $2").bind(ms).bind(id).execute(&pool).await.unwrap();
     })
     .await;

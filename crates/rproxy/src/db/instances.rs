@@ -2,10 +2,12 @@
 //! (heartbeat) with its rcd backend and load; the admin API lists them. An instance whose
 //! heartbeat is older than the lease is gone (its queue leases run out the same way).
 
-use std::{future::Future, time::Duration};
+use std::time::Duration;
 
 use serde::Serialize;
-use sqlx::{PgPool, Row, SqlitePool};
+
+use super::Pool;
+use crate::on_pool;
 
 use rcmd_core::batch::store::now_ms;
 
@@ -28,14 +30,6 @@ pub struct InstanceInfo {
     pub alive: bool,
 }
 
-/// The registry contract, one implementation per dialect.
-pub trait Registry: Send + Sync {
-    /// Creates or renews instance `id`'s row.
-    fn beat(&self, id: &str, rcd: &str, load: i64) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
-    /// Every registered instance, newest first; rows gone for over an hour are dropped.
-    fn list(&self) -> impl Future<Output = Result<Vec<InstanceInfo>, sqlx::Error>> + Send;
-}
-
 fn alive(heartbeat_at: i64) -> bool {
     now_ms() - heartbeat_at < GONE_AFTER.as_millis() as i64
 }
@@ -43,43 +37,15 @@ fn alive(heartbeat_at: i64) -> bool {
 /// Rows older than this are deleted when listing.
 const FORGET_AFTER_MS: i64 = 3_600_000;
 
+/// The registry, on either dialect (the same SQL for both).
 #[derive(Clone)]
-pub struct SqliteRegistry(pub SqlitePool);
+pub struct Registry(pub Pool);
 
-impl Registry for SqliteRegistry {
-    async fn beat(&self, id: &str, rcd: &str, load: i64) -> Result<(), sqlx::Error> {
+impl Registry {
+    /// Creates or renews instance `id`'s row.
+    pub async fn beat(&self, id: &str, rcd: &str, load: i64) -> Result<(), sqlx::Error> {
         let now = now_ms();
-        sqlx::query(
-            "INSERT INTO instances (id, started_at, heartbeat_at, rcd, load) VALUES (?, ?, ?, ?, ?) \
-             ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, rcd = excluded.rcd, load = excluded.load",
-        )
-        .bind(id)
-        .bind(now)
-        .bind(now)
-        .bind(rcd)
-        .bind(load)
-        .execute(&self.0)
-        .await?;
-        Ok(())
-    }
-
-    async fn list(&self) -> Result<Vec<InstanceInfo>, sqlx::Error> {
-        sqlx::query("DELETE FROM instances WHERE heartbeat_at < ?").bind(now_ms() - FORGET_AFTER_MS).execute(&self.0).await?;
-        let rows = sqlx::query("SELECT id, started_at, heartbeat_at, rcd, load FROM instances ORDER BY started_at DESC, id").fetch_all(&self.0).await?;
-        Ok(rows
-            .iter()
-            .map(|r| InstanceInfo { id: r.get(0), started_at: r.get(1), heartbeat_at: r.get(2), rcd: r.get(3), load: r.get(4), alive: alive(r.get(2)) })
-            .collect())
-    }
-}
-
-#[derive(Clone)]
-pub struct PgRegistry(pub PgPool);
-
-impl Registry for PgRegistry {
-    async fn beat(&self, id: &str, rcd: &str, load: i64) -> Result<(), sqlx::Error> {
-        let now = now_ms();
-        sqlx::query(
+        on_pool!(&self.0, p => sqlx::query(
             "INSERT INTO instances (id, started_at, heartbeat_at, rcd, load) VALUES ($1, $2, $2, $3, $4) \
              ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, rcd = excluded.rcd, load = excluded.load",
         )
@@ -87,17 +53,20 @@ impl Registry for PgRegistry {
         .bind(now)
         .bind(rcd)
         .bind(load)
-        .execute(&self.0)
-        .await?;
-        Ok(())
+        .execute(p)
+        .await
+        .map(|_| ()))
     }
 
-    async fn list(&self) -> Result<Vec<InstanceInfo>, sqlx::Error> {
-        sqlx::query("DELETE FROM instances WHERE heartbeat_at < $1").bind(now_ms() - FORGET_AFTER_MS).execute(&self.0).await?;
-        let rows = sqlx::query("SELECT id, started_at, heartbeat_at, rcd, load FROM instances ORDER BY started_at DESC, id").fetch_all(&self.0).await?;
+    /// Every registered instance, newest first; rows gone for over an hour are dropped.
+    pub async fn list(&self) -> Result<Vec<InstanceInfo>, sqlx::Error> {
+        let rows: Vec<(String, i64, i64, String, i64)> = on_pool!(&self.0, p => {
+            sqlx::query("DELETE FROM instances WHERE heartbeat_at < $1").bind(now_ms() - FORGET_AFTER_MS).execute(p).await?;
+            sqlx::query_as("SELECT id, started_at, heartbeat_at, rcd, load FROM instances ORDER BY started_at DESC, id").fetch_all(p).await?
+        });
         Ok(rows
-            .iter()
-            .map(|r| InstanceInfo { id: r.get(0), started_at: r.get(1), heartbeat_at: r.get(2), rcd: r.get(3), load: r.get(4), alive: alive(r.get(2)) })
+            .into_iter()
+            .map(|(id, started_at, heartbeat_at, rcd, load)| InstanceInfo { id, started_at, heartbeat_at, rcd, load, alive: alive(heartbeat_at) })
             .collect())
     }
 }
