@@ -119,11 +119,7 @@ pub async fn server_remove(state: State<'_, AppState>, name: String) -> CmdResul
 pub async fn server_test(state: State<'_, AppState>, form: ServerForm) -> CmdResult<ServerCheckView> {
     let (entry, token) = form.check()?;
     let token = token.or_else(|| state.conn.secrets().get(&entry.token_key())).ok_or_else(|| invalid("the token is needed"))?;
-    let mut url = url::Url::parse(&entry.url).map_err(|e| invalid(e.to_string()))?;
-    if !url.path().ends_with('/') {
-        url.set_path(&format!("{}/", url.path()));
-    }
-    let rc = rcmd_core::rc::RcClient::for_server(url, (entry.user.clone(), token), entry.ca_file.as_deref()).map_err(invalid)?;
+    let rc = server::client_with(&entry, token).map_err(invalid)?;
     let check = server::check(&rc).await;
     tracing::info!(server = %entry.name, ok = check.problem.is_none(), "connection tested");
     Ok(check)

@@ -24,11 +24,7 @@ use super::{emit, Connections};
 impl Connections {
     /// Turns what the follower reports into the page's events, while generation `generation`
     /// is active.
-    pub(super) async fn follow(&self, entry: ServerEntry, generation: u64, view: Arc<Mutex<ConnectionView>>, mut events: mpsc::Receiver<Followed>) {
-        let client = match server::client(&entry, &self.inner.secrets) {
-            Ok(c) => c,
-            Err(_) => return,
-        };
+    pub(super) async fn follow(&self, entry: ServerEntry, client: RcClient, generation: u64, view: Arc<Mutex<ConnectionView>>, mut events: mpsc::Receiver<Followed>) {
         let mut seen_saved = Instant::now();
         while let Some(f) = events.recv().await {
             let active = self.inner.focus.is(generation);

@@ -245,8 +245,9 @@ impl Connections {
             down_for_ms: None,
         }));
         let this = self.clone();
-        let (e2, v2) = (entry.clone(), view.clone());
-        tokio::spawn(async move { this.follow(e2, generation, v2, events).await });
+        // the link's own client (not the link: holding it would keep it following)
+        let (e2, v2, client) = (entry.clone(), view.clone(), link.client().clone());
+        tokio::spawn(async move { this.follow(e2, client, generation, v2, events).await });
         Ok(ActiveServer { entry, link, rc, view })
     }
 

@@ -16,8 +16,13 @@ use crate::{
 
 /// The RC client of saved server `entry`, with its token from `secrets`.
 pub fn client(entry: &ServerEntry, secrets: &SecretStore) -> Result<RcClient, String> {
+    let token = secrets.get(&entry.token_key()).ok_or_else(|| format!("no token saved for server {:?}; add it again", entry.name))?;
+    client_with(entry, token)
+}
+
+/// The RC client of server `entry` with `token` (e.g. one typed but not saved yet).
+pub fn client_with(entry: &ServerEntry, token: crate::secret::Secret) -> Result<RcClient, String> {
     let name = &entry.name;
-    let token = secrets.get(&entry.token_key()).ok_or_else(|| format!("no token saved for server {name:?}; add it again"))?;
     let mut url = url::Url::parse(&entry.url).map_err(|e| format!("server {name}: {e}"))?;
     if !url.path().ends_with('/') {
         url.set_path(&format!("{}/", url.path()));
