@@ -1,5 +1,5 @@
-//! The shared event log (`rproxy::db::events`): the same visibility contract on SQLite and
-//! PostgreSQL; on PostgreSQL, three instances appending at once while a fourth tails the log
+//! The event log (`rproxy::events::Events`, `rproxy::db::events`): the same visibility
+//! contract on SQLite and PostgreSQL; on PostgreSQL, three instances appending at once while a fourth tails the log
 //! "after my last id" (as an SSE stream resumed with Last-Event-ID does) never see a hole or a
 //! repeat, and the LISTEN wake-up survives its connection being killed.
 
@@ -10,32 +10,41 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::pg::Pg;
-use rproxy::db::events::{EventLog, PgEvents, PgWake, SqliteEvents};
+use rproxy::{
+    auth::User,
+    db::{events::PgWake, Pool},
+    events::Events,
+    policy::Role,
+};
 use tokio_util::sync::CancellationToken;
 
-async fn visibility<L: EventLog>(log: &L) {
+fn user(id: i64, role: Role) -> User {
+    User { id, name: format!("u{id}"), role, remotes: vec![] }
+}
+
+async fn visibility(log: &Events) {
     let base = log.newest().await.unwrap();
-    let a = log.append("job_finished", Some(1), "{\"id\":1}").await.unwrap();
-    let b = log.append("job_finished", Some(2), "{\"id\":2}").await.unwrap();
-    let c = log.append("rcd_state", None, "{\"state\":\"up\"}").await.unwrap();
+    let a = log.emit("job_finished", Some(1), serde_json::json!({ "id": 1 })).await.unwrap();
+    let b = log.emit("job_finished", Some(2), serde_json::json!({ "id": 2 })).await.unwrap();
+    let c = log.emit("rcd_state", None, serde_json::json!({ "state": "up" })).await.unwrap();
     assert!(a < b && b < c);
     assert_eq!(log.newest().await.unwrap(), c);
     let ids = |v: Vec<(i64, String, String)>| v.into_iter().map(|e| e.0).collect::<Vec<_>>();
-    assert_eq!(ids(log.since(1, false, base, 100).await.unwrap()), [a, c], "user 1 sees its own and public events");
-    assert_eq!(ids(log.since(2, false, base, 100).await.unwrap()), [b, c]);
-    assert_eq!(ids(log.since(9, true, base, 100).await.unwrap()), [a, b, c], "an admin sees all");
-    assert_eq!(ids(log.since(9, true, a, 1).await.unwrap()), [b], "after an id, limited");
+    assert_eq!(ids(log.since(&user(1, Role::Operator), base, 100).await.unwrap()), [a, c], "user 1 sees its own and public events");
+    assert_eq!(ids(log.since(&user(2, Role::Operator), base, 100).await.unwrap()), [b, c]);
+    assert_eq!(ids(log.since(&user(9, Role::Admin), base, 100).await.unwrap()), [a, b, c], "an admin sees all");
+    assert_eq!(ids(log.since(&user(9, Role::Admin), a, 1).await.unwrap()), [b], "after an id, limited");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn visibility_on_sqlite_and_postgres() {
     let dir = tempfile::tempdir().unwrap();
     let users = rproxy::auth::Users::open(&dir.path().join("rproxy.db")).await.unwrap();
-    visibility(&SqliteEvents(users.pool().sqlite().unwrap().clone())).await;
+    visibility(&Events::new(users.pool().clone())).await;
     let pg = Pg::start().await;
     let pool = pg.pool(2).await;
     rproxy::db::migrate_pg(&pool).await.unwrap();
-    visibility(&PgEvents(pool)).await;
+    visibility(&Events::new(Pool::Pg(pool))).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -49,22 +58,23 @@ async fn three_appending_instances_and_a_tailing_reader_see_no_hole() {
     let mut appenders = vec![];
     for n in 0..3 {
         // each instance its own pool, as separate processes would have
-        let log = PgEvents(pg.pool(4).await);
+        let log = Events::new(Pool::Pg(pg.pool(4).await));
         appenders.push(tokio::spawn(async move {
             let mut mine = vec![];
             for i in 0..EACH {
-                mine.push(log.append("job_finished", None, &format!("{{\"instance\":{n},\"i\":{i}}}")).await.unwrap());
+                mine.push(log.emit("job_finished", None, serde_json::json!({ "instance": n, "i": i })).await.unwrap());
             }
             mine
         }));
     }
     // the reader: "everything after my last id", woken by NOTIFY (and every 200 ms)
-    let log = PgEvents(reader_pool.clone());
+    let log = Events::new(Pool::Pg(reader_pool.clone()));
+    let admin = user(0, Role::Admin);
     let (mut seen, mut last) = (vec![], 0);
     let end = Instant::now() + Duration::from_secs(60);
     while seen.len() < 3 * EACH {
         assert!(Instant::now() < end, "the reader saw {} of {}", seen.len(), 3 * EACH);
-        let got = log.since(0, true, last, 500).await.unwrap();
+        let got = log.since(&admin, last, 500).await.unwrap();
         for (id, _, _) in &got {
             seen.push(*id);
             last = *id;
@@ -87,15 +97,15 @@ async fn three_appending_instances_and_a_tailing_reader_see_no_hole() {
         .unwrap();
     assert_eq!(killed, 1, "the listening connection was not found");
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let writer = PgEvents(pg.pool(1).await);
+    let writer = Events::new(Pool::Pg(pg.pool(1).await));
     let t = Instant::now();
     // three appends in a row each wake the reader (not a left-over wake-up of the reconnection)
     let mut in_a_row = 0;
     for _ in 0..40 {
         let notified = wake.notify.notified();
-        let id = writer.append("rcd_state", None, "{}").await.unwrap();
+        let id = writer.emit("rcd_state", None, serde_json::json!({})).await.unwrap();
         if tokio::time::timeout(Duration::from_millis(500), notified).await.is_ok() {
-            assert!(log.since(0, true, last, 500).await.unwrap().iter().any(|e| e.0 == id));
+            assert!(log.since(&admin, last, 500).await.unwrap().iter().any(|e| e.0 == id));
             in_a_row += 1;
             if in_a_row == 3 {
                 break;
