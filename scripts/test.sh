@@ -6,6 +6,30 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 t0=$SECONDS
+# A test phase that hangs must fail with its name and what was running, not eat CI's whole
+# budget: each phase runs in its own process group with a limit; at the limit the process
+# tree is printed and the whole group (test processes included) is stopped.
+guard() {
+  local limit=$1; shift
+  setsid "$@" &
+  local pid=$! end=$((SECONDS + limit))
+  trap 'kill -TERM -- -'"$pid"' 2>/dev/null; exit 130' INT TERM
+  while kill -0 "$pid" 2>/dev/null; do
+    if (( SECONDS >= end )); then
+      echo "test phase stopped after its limit of $limit s: $*; what was running:" >&2
+      ps -eo pid,ppid,pgid,stat,wchan:24,etime,args --forest >&2 || true
+      kill -TERM -- "-$pid" 2>/dev/null || true
+      sleep 10
+      kill -KILL -- "-$pid" 2>/dev/null || true
+      wait "$pid" || true
+      trap - INT TERM
+      return 124
+    fi
+    sleep 1
+  done
+  trap - INT TERM
+  wait "$pid"
+}
 "$ROOT/scripts/setup.sh" --test
 "$ROOT/scripts/build-ui.sh"
 
@@ -14,9 +38,9 @@ cargo build --workspace --all-targets --locked
 stamp "clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 stamp "unit and integration tests (real rclone)"
-cargo test --workspace --locked
+guard 1800 cargo test --workspace --locked
 stamp "rproxy's suite again with its store on PostgreSQL (a throwaway cluster per test)"
-RPROXY_TEST_DB=postgres cargo test -p rproxy --locked
+RPROXY_TEST_DB=postgres guard 900 cargo test -p rproxy --locked
 stamp "end-to-end tests (real app window under Xvfb, WebDriver)"
-cargo test -p rcmd-e2e --locked -- --ignored --test-threads=1
+guard 1800 cargo test -p rcmd-e2e --locked -- --ignored --test-threads=1
 stamp "all tests passed in $((SECONDS - t0)) s; screenshots in artifacts/e2e/"

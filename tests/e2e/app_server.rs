@@ -276,7 +276,7 @@ fn save_and_choose(fixture: &Fixture, name: &str, url: &str, token: &str, active
         .env("HOME", fixture.path("home"))
         .env("XDG_CONFIG_HOME", fixture.path("xdg-config"))
         .env("XDG_DATA_HOME", fixture.path("xdg-data"))
-        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env("DBUS_SESSION_BUS_ADDRESS", fixture.no_session_bus())
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())

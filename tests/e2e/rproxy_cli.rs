@@ -411,7 +411,8 @@ fn cli_command(home: &std::path::Path, args: &[&str]) -> Command {
         .env("HOME", home.join("home"))
         .env("XDG_CONFIG_HOME", home.join("config"))
         .env("RCMD_DATA_DIR", home.join("rcmd-data"))
-        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        // a bus that does not exist (unset, libdbus would autolaunch one on $DISPLAY)
+        .env("DBUS_SESSION_BUS_ADDRESS", format!("unix:path={}", home.join("no-session-bus").display()))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

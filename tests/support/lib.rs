@@ -197,6 +197,9 @@ impl Fixture {
             ("NO_AT_BRIDGE".into(), "1".into()),
             ("NO_COLOR".into(), "1".into()),
             ("RUST_LOG".into(), "info".into()),
+            // the app never reaches the machine's session bus (its keyring, its desktop): a
+            // bus that does not exist, so keyring calls fall back to the fixture's file at once
+            ("DBUS_SESSION_BUS_ADDRESS".into(), self.no_session_bus()),
             // WebKit's sandbox needs user namespaces that containers often lack
             ("WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS".into(), "1".into()),
         ]
@@ -206,6 +209,11 @@ impl Fixture {
 impl Fixture {
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
+    }
+
+    /// A D-Bus address where no bus listens (see [`Fixture::env`]).
+    pub fn no_session_bus(&self) -> String {
+        format!("unix:path={}", self.path("no-session-bus").display())
     }
 
     /// Starts a real `rclone serve webdav` that requires a password and adds remote `locked:`

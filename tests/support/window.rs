@@ -109,15 +109,26 @@ where
 {
     let display = Display::start()?;
     let driver = Driver::start(&fixture, &display)?;
-    let client = driver.session().await?;
-    let result = body(client.clone(), fixture.dir.path().to_owned()).await;
+    // WebDriver calls have no timeout of their own: a window that stops answering (its main
+    // thread blocked) would hang the test, and CI, forever; every step here is bounded
+    let client = tokio::time::timeout(Duration::from_secs(90), driver.session()).await.context("no WebDriver session within 90 s")??;
+    let limit = session_limit();
+    let result = match tokio::time::timeout(limit, body(client.clone(), fixture.dir.path().to_owned())).await {
+        Ok(r) => r,
+        Err(_) => {
+            // what every process was waiting in, for the report
+            let ps = std::process::Command::new("ps").args(["-eo", "pid,ppid,stat,wchan:24,etime,args", "--forest"]).output();
+            let ps = ps.map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
+            Err(anyhow::anyhow!("{name}: the session did not end within {limit:?} (a WebDriver call without an answer: is the window's main thread blocked?)\nprocesses:\n{ps}"))
+        }
+    };
     if let Err(e) = &result {
         eprintln!("{name} failed: {e:#?}");
     }
     if result.is_err() {
-        let _ = screenshot(&client, &format!("{name}-failure.png")).await;
+        let _ = tokio::time::timeout(Duration::from_secs(15), screenshot(&client, &format!("{name}-failure.png"))).await;
     }
-    let _ = client.close().await;
+    let _ = tokio::time::timeout(Duration::from_secs(15), client.close()).await;
     if result.is_err() {
         // the app's own account of what happened, next to the screenshot
         let logs = crate::app_logs(fixture.dir.path()).iter().map(|p| std::fs::read_to_string(p).unwrap_or_default()).collect::<String>();
@@ -127,6 +138,12 @@ where
         }
     }
     result
+}
+
+/// How long one session's body may run: `RCMD_E2E_SESSION_LIMIT_S`, 300 s by default.
+fn session_limit() -> Duration {
+    let secs = std::env::var("RCMD_E2E_SESSION_LIMIT_S").ok().and_then(|s| s.parse().ok()).unwrap_or(300);
+    Duration::from_secs(secs)
 }
 
 /// The names in the remote list.

@@ -60,11 +60,16 @@ impl ServerForm {
     }
 }
 
-/// The saved servers (tokens only say whether they are set).
+/// The saved servers (tokens only say whether they are set). Async, so a slow keyring never
+/// holds the window's thread.
 #[tauri::command]
-pub fn server_list(state: State<'_, AppState>) -> Vec<ServerInfo> {
+pub async fn server_list(state: State<'_, AppState>) -> CmdResult<Vec<ServerInfo>> {
     let settings = Settings::load(&state.settings_path).unwrap_or_default();
-    let secrets = state.conn.secrets();
+    let secrets = state.conn.secrets().clone();
+    tokio::task::spawn_blocking(move || server_infos(&settings, &secrets)).await.map_err(internal)
+}
+
+fn server_infos(settings: &Settings, secrets: &rcmd_core::notify::secrets::SecretStore) -> Vec<ServerInfo> {
     settings
         .servers
         .iter()

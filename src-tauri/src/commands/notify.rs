@@ -38,10 +38,15 @@ fn internal(e: impl std::fmt::Display) -> CmdError {
     CmdError::new(IpcErrorKind::Internal, e.to_string())
 }
 
+/// Async, so a slow keyring never holds the window's thread.
 #[tauri::command]
-pub fn notify_settings(state: State<'_, AppState>) -> NotifyView {
-    let mut settings = Settings::load(&state.settings_path).unwrap_or_default().notifications;
-    let s = &state.notifications.secrets;
+pub async fn notify_settings(state: State<'_, AppState>) -> CmdResult<NotifyView> {
+    let settings = Settings::load(&state.settings_path).unwrap_or_default().notifications;
+    let secrets = state.notifications.secrets.clone();
+    tokio::task::spawn_blocking(move || notify_view(settings, &secrets)).await.map_err(internal)
+}
+
+fn notify_view(mut settings: NotifySettings, s: &rcmd_core::notify::secrets::SecretStore) -> NotifyView {
     let legacy_url = std::mem::take(&mut settings.webhook.url);
     NotifyView {
         settings,

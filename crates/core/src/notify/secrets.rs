@@ -2,11 +2,24 @@
 //! Manager) when it works, else a file readable only by the user (0600) in the config
 //! directory, as on headless machines without a keyring service.
 
-use std::{collections::BTreeMap, path::PathBuf};
+use std::{
+    collections::BTreeMap,
+    path::PathBuf,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
 
 use crate::secret::Secret;
 
 const SERVICE: &str = "dev.rcmd.app";
+
+/// How long one keyring call may take. A Secret Service whose collection is locked may show
+/// an unlock prompt and wait for it forever (on a headless display nobody answers): such a
+/// keyring must never hang the caller (a UI thread, the app's start-up).
+const KEYRING_WAIT: Duration = Duration::from_secs(3);
 
 /// Where a secret was stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,12 +41,15 @@ pub struct SecretStoreError {
 pub struct SecretStore {
     fallback: PathBuf,
     use_keyring: bool,
+    /// Set once a keyring call did not answer within [`KEYRING_WAIT`]: later calls do not
+    /// wait for it again in this process.
+    unresponsive: Arc<AtomicBool>,
 }
 
 impl SecretStore {
     /// `fallback` is the file used when the keyring is unavailable.
     pub fn new(fallback: PathBuf) -> Self {
-        SecretStore { fallback, use_keyring: true }
+        SecretStore { fallback, use_keyring: true, unresponsive: Arc::default() }
     }
 
     /// Like [`SecretStore::new`], checking the fallback file first: a file that is not valid
@@ -61,28 +77,65 @@ impl SecretStore {
 
     /// A store that only uses the file (tests).
     pub fn file_only(fallback: PathBuf) -> Self {
-        SecretStore { fallback, use_keyring: false }
+        SecretStore { fallback, use_keyring: false, unresponsive: Arc::default() }
     }
 
+    /// The secret `key`: from the keyring, else from the file. Never waits more than
+    /// [`KEYRING_WAIT`] for the keyring.
     pub fn get(&self, key: &str) -> Option<Secret> {
         if self.use_keyring {
-            if let Ok(pw) = keyring::Entry::new(SERVICE, key).and_then(|e| e.get_password()) {
+            let k = key.to_owned();
+            if let Ok(Ok(pw)) = self.keyring(key, move || keyring::Entry::new(SERVICE, &k).and_then(|e| e.get_password())) {
                 return Some(Secret::new(pw));
             }
         }
         self.read_file().remove(key).map(Secret::new)
     }
 
+    /// Runs keyring call `op` on its own thread and waits at most [`KEYRING_WAIT`]; `Err` when
+    /// the keyring did not answer (now or earlier in this process).
+    fn keyring<T: Send + 'static>(&self, key: &str, op: impl FnOnce() -> keyring::Result<T> + Send + 'static) -> Result<keyring::Result<T>, SecretStoreError> {
+        self.bounded(key, KEYRING_WAIT, op)
+    }
+
+    fn bounded<T: Send + 'static>(&self, key: &str, wait: Duration, op: impl FnOnce() -> keyring::Result<T> + Send + 'static) -> Result<keyring::Result<T>, SecretStoreError> {
+        let unresponsive = || SecretStoreError {
+            key: key.to_owned(),
+            reason: format!("the system keyring did not answer within {} s (is it locked, waiting for a password prompt?)", wait.as_secs()),
+        };
+        if self.unresponsive.load(Ordering::Relaxed) {
+            return Err(unresponsive());
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        // the thread is left behind if the keyring never answers: it only holds the call
+        std::thread::spawn(move || {
+            let _ = tx.send(op());
+        });
+        match rx.recv_timeout(wait) {
+            Ok(r) => Ok(r),
+            Err(_) => {
+                self.unresponsive.store(true, Ordering::Relaxed);
+                tracing::warn!(key, wait_s = wait.as_secs(), "the system keyring does not answer; not waiting for it again");
+                Err(unresponsive())
+            }
+        }
+    }
+
     /// Stores (`Some`) or deletes (`None`) a secret.
     pub fn set(&self, key: &str, value: Option<&Secret>) -> Result<Stored, SecretStoreError> {
         if self.use_keyring {
-            let done = keyring::Entry::new(SERVICE, key).and_then(|e| match value {
-                Some(v) => e.set_password(v.expose()),
-                None => match e.delete_credential() {
-                    Err(keyring::Error::NoEntry) => Ok(()),
-                    other => other,
-                },
-            });
+            let (k, v) = (key.to_owned(), value.cloned());
+            // a keyring that hangs is reported like one that refuses: the secret must not
+            // quietly go to the file while a prompt may still store it in the keyring
+            let done = self.keyring(key, move || {
+                keyring::Entry::new(SERVICE, &k).and_then(|e| match &v {
+                    Some(v) => e.set_password(v.expose()),
+                    None => match e.delete_credential() {
+                        Err(keyring::Error::NoEntry) => Ok(()),
+                        other => other,
+                    },
+                })
+            })?;
             match done {
                 Ok(()) => {
                     // a copy left in the file by an earlier fallback must not outlive it
@@ -166,6 +219,33 @@ mod tests {
         let refused = keyring::Error::NoStorageAccess(Box::new(std::io::Error::other("collection is locked")));
         assert!(!no_keyring_here(&refused));
         assert!(!no_keyring_here(&keyring::Error::TooLong("password".into(), 100)));
+    }
+
+    #[test]
+    fn a_keyring_that_does_not_answer_is_not_waited_for_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SecretStore::new(dir.path().join("secrets.json"));
+        let wait = Duration::from_millis(200);
+        let started = std::time::Instant::now();
+        let hung = store.bounded("k", wait, || {
+            std::thread::sleep(Duration::from_secs(5));
+            Ok(())
+        });
+        assert!(hung.unwrap_err().reason.contains("did not answer"));
+        assert!(started.elapsed() < Duration::from_secs(2), "waited {:?}", started.elapsed());
+        // the next call is not even tried
+        let tried = Arc::new(AtomicBool::new(false));
+        let t = tried.clone();
+        assert!(store.bounded("k", wait, move || Ok(t.store(true, Ordering::SeqCst))).is_err());
+        assert!(!tried.load(Ordering::SeqCst));
+        // a quiet keyring: get falls back to the file at once, set reports it
+        store.unresponsive.store(true, Ordering::Relaxed);
+        std::fs::write(dir.path().join("secrets.json"), br#"{"k":"from-file"}"#).unwrap();
+        assert_eq!(store.get("k").unwrap().expose(), "from-file");
+        assert!(store.set("k", Some(&Secret::new("new"))).is_err());
+        // an answer in time is passed through
+        let fresh = SecretStore::new(dir.path().join("secrets.json"));
+        assert_eq!(fresh.bounded("k", wait, || Ok(7)).unwrap().unwrap(), 7);
     }
 
     #[test]
