@@ -236,7 +236,11 @@ mod tests {
         // the next call is not even tried
         let tried = Arc::new(AtomicBool::new(false));
         let t = tried.clone();
-        assert!(store.bounded("k", wait, move || Ok(t.store(true, Ordering::SeqCst))).is_err());
+        assert!(store.bounded("k", wait, move || {
+            t.store(true, Ordering::SeqCst);
+            Ok(())
+        })
+        .is_err());
         assert!(!tried.load(Ordering::SeqCst));
         // a quiet keyring: get falls back to the file at once, set reports it
         store.unresponsive.store(true, Ordering::Relaxed);
