@@ -82,8 +82,28 @@ impl ProgressThrottle {
 }
 
 impl Events {
+    /// The log over `pool`. On PostgreSQL it listens for other instances' appends, which
+    /// holds one of the pool's connections (the pool needs at least two).
     pub fn new(pool: Pool) -> Events {
-        Events { pool, wake: broadcast::channel(256).0 }
+        let events = Events { pool, wake: broadcast::channel(256).0 };
+        if let Pool::Pg(pg) = &events.pool {
+            // other instances' appends wake this instance's streams (LISTEN); they read the
+            // table themselves, so a lost notification costs at most the keep-alive interval
+            let (pg, wake) = (pg.clone(), events.wake.clone());
+            tokio::spawn(async move {
+                // the listener lives as long as the process
+                let stop = tokio_util::sync::CancellationToken::new();
+                match crate::db::events::PgWake::start(&pg, stop.clone()).await {
+                    Ok(w) => loop {
+                        w.notify.notified().await;
+                        // no stream open right now is not an error
+                        let _ = wake.send(None);
+                    },
+                    Err(e) => tracing::warn!(error = %e, "cannot listen for other instances' events; streams poll every 15 s"),
+                }
+            });
+        }
+        events
     }
 
     /// Sends a frame without storing it (no id), to streams of `user_id` and admins (or

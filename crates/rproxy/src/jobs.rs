@@ -24,10 +24,16 @@ pub struct Jobs {
     /// rproxy's `executeId`: stable across restarts (stored once), so clients never mistake
     /// a restart for lost jobs.
     pub execute_id: String,
+    /// This process in the instances table: the rcd jobs it starts are its own.
+    pub instance: String,
 }
 
 /// A job's row.
 struct JobRow {
+    /// The instance whose rcd runs it (`None`: recorded before instances were).
+    instance: Option<String>,
+    /// The status its instance last saw (for `job/status` on other instances).
+    snapshot: Option<String>,
     /// rcd's id, once rcd accepted the job.
     rcd_id: Option<i64>,
     /// The rcd process that runs it.
@@ -50,13 +56,13 @@ pub enum JobError {
 }
 
 impl Jobs {
-    pub async fn new(pool: Pool) -> Result<Jobs, sqlx::Error> {
+    pub async fn new(pool: Pool, instance: String) -> Result<Jobs, sqlx::Error> {
         let fresh = format!("rproxy-{}", rcmd_core::secret::Secret::random().expose());
         let execute_id: String = on_pool!(&pool, p => {
             sqlx::query("INSERT INTO meta (key, value) VALUES ('execute_id', $1) ON CONFLICT (key) DO NOTHING").bind(&fresh).execute(p).await?;
             sqlx::query_scalar("SELECT value FROM meta WHERE key = 'execute_id'").fetch_one(p).await?
         });
-        Ok(Jobs { pool, execute_id })
+        Ok(Jobs { pool, execute_id, instance })
     }
 
     /// A new id for an async call of `path` by `user`.
@@ -89,7 +95,7 @@ impl Jobs {
 
     /// rcd accepted job `id` as its `rcd_jobid` in process `execute_id`.
     pub async fn started(&self, id: i64, rcd_jobid: i64, execute_id: &str) -> Result<(), sqlx::Error> {
-        on_pool!(&self.pool, p => sqlx::query("UPDATE jobs SET rcd_jobid = $1, execute_id = $2 WHERE id = $3").bind(rcd_jobid).bind(execute_id).bind(id).execute(p).await?.rows_affected());
+        on_pool!(&self.pool, p => sqlx::query("UPDATE jobs SET rcd_jobid = $1, execute_id = $2, instance = $3 WHERE id = $4").bind(rcd_jobid).bind(execute_id).bind(&self.instance).bind(id).execute(p).await?.rows_affected());
         Ok(())
     }
 
@@ -102,12 +108,21 @@ impl Jobs {
     /// The row of job `id`, whoever it belongs to.
     async fn row(&self, id: i64) -> Result<JobRow, JobError> {
         on_pool!(&self.pool, p => {
-            let r = sqlx::query("SELECT rcd_jobid, execute_id, final, user_id, queued, created_at FROM jobs WHERE id = $1")
+            let r = sqlx::query("SELECT rcd_jobid, execute_id, final, user_id, queued, created_at, instance, snapshot FROM jobs WHERE id = $1")
                 .bind(id)
                 .fetch_optional(p)
                 .await?
                 .ok_or(JobError::NotFound)?;
-            Ok(JobRow { rcd_id: r.get(0), execute_id: r.get(1), final_status: r.get(2), owner: r.get(3), queued: r.get(4), created_at: r.get(5) })
+            Ok(JobRow {
+                rcd_id: r.get(0),
+                execute_id: r.get(1),
+                final_status: r.get(2),
+                owner: r.get(3),
+                queued: r.get(4),
+                created_at: r.get(5),
+                instance: r.get(6),
+                snapshot: r.get(7),
+            })
         })
     }
 
@@ -135,7 +150,7 @@ impl Jobs {
     }
 
     async fn status_from(&self, rc: &RcClient, id: i64, row: JobRow) -> Result<(Value, bool), JobError> {
-        let JobRow { rcd_id, execute_id, final_status, owner, queued, created_at } = row;
+        let JobRow { rcd_id, execute_id, final_status, owner, queued, created_at, instance, snapshot } = row;
         if let Some(f) = final_status {
             return Ok((serde_json::from_str(&f).unwrap_or(Value::Null), false));
         }
@@ -143,16 +158,40 @@ impl Jobs {
             return Ok((queued_status(id, created_at, None, &self.execute_id), false));
         }
         let (Some(rcd_id), Some(execute_id)) = (rcd_id, execute_id) else { return Err(JobError::NotFound) };
-        let reply: Result<Value, _> = rc.call("job/status", &json!({ "jobid": rcd_id })).await;
-        let mut status = match reply {
-            Ok(v) if v.get("executeId").and_then(Value::as_str) == Some(execute_id.as_str()) => v,
-            // rcd restarted (a new executeId, or it no longer knows the id): the job ended with it
-            Ok(_) | Err(_) => json!({
-                "finished": true,
-                "success": false,
-                "error": "the rclone process that ran this job stopped (it was restarted); the job did not finish",
-                "output": {},
-            }),
+        let mut status = match instance.filter(|i| *i != self.instance) {
+            // another instance's rclone runs it: the snapshot that instance keeps (renewed
+            // every second), unless that instance is gone, and the job with it
+            Some(other) => {
+                if crate::db::instances::Registry(self.pool.clone()).live().await?.contains(&other) {
+                    let mut s = snapshot
+                        .and_then(|s| serde_json::from_str::<Value>(&s).ok())
+                        .unwrap_or_else(|| queued_status(id, created_at, None, &self.execute_id));
+                    if let Some(obj) = s.as_object_mut() {
+                        obj.insert("id".into(), json!(id));
+                        obj.insert("executeId".into(), json!(self.execute_id));
+                    }
+                    return Ok((s, false));
+                }
+                json!({
+                    "finished": true,
+                    "success": false,
+                    "error": format!("the rproxy instance that ran this job ({other}) stopped; the job did not finish"),
+                    "output": {},
+                })
+            }
+            None => {
+                let reply: Result<Value, _> = rc.call("job/status", &json!({ "jobid": rcd_id })).await;
+                match reply {
+                    Ok(v) if v.get("executeId").and_then(Value::as_str) == Some(execute_id.as_str()) => v,
+                    // rcd restarted (a new executeId, or it no longer knows the id): the job ended with it
+                    Ok(_) | Err(_) => json!({
+                        "finished": true,
+                        "success": false,
+                        "error": "the rclone process that ran this job stopped (it was restarted); the job did not finish",
+                        "output": {},
+                    }),
+                }
+            }
         };
         if let Some(obj) = status.as_object_mut() {
             obj.insert("id".into(), json!(id));
@@ -178,9 +217,41 @@ impl Jobs {
         Ok((status, ended))
     }
 
+    /// Job `id` (this instance's, running): its status from rcd, kept as the snapshot other
+    /// instances answer `job/status` with; true when it ended now.
+    pub async fn refresh(&self, rc: &RcClient, id: i64) -> Result<bool, JobError> {
+        let (status, ended) = self.status_of(rc, id).await?;
+        if !ended && status.get("finished") != Some(&Value::Bool(true)) {
+            on_pool!(&self.pool, p => sqlx::query("UPDATE jobs SET snapshot = $1 WHERE id = $2 AND final IS NULL").bind(status.to_string()).bind(id).execute(p).await?.rows_affected());
+        }
+        Ok(ended)
+    }
+
+    /// rcd's id of job `id`, still running (any owner; for the instance that runs it).
+    pub async fn rcd_id_of(&self, id: i64) -> Result<i64, JobError> {
+        let row = self.row(id).await?;
+        match (row.rcd_id, row.final_status) {
+            (Some(r), None) => Ok(r),
+            _ => Err(JobError::NotFound),
+        }
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// Whether job `id` runs on this instance's rcd (or was recorded before instances were).
+    pub async fn is_mine(&self, id: i64) -> Result<bool, JobError> {
+        let row = self.row(id).await?;
+        Ok(row.instance.is_none_or(|i| i == self.instance))
+    }
+
     /// Jobs rcd still runs (no final status yet): their ids.
     pub async fn unfinished(&self) -> Result<Vec<i64>, sqlx::Error> {
-        on_pool!(&self.pool, p => sqlx::query_scalar("SELECT id FROM jobs WHERE final IS NULL AND rcd_jobid IS NOT NULL AND NOT queued ORDER BY id").fetch_all(p).await)
+        on_pool!(&self.pool, p => sqlx::query_scalar("SELECT id FROM jobs WHERE final IS NULL AND rcd_jobid IS NOT NULL AND NOT queued AND (instance = $1 OR instance IS NULL) ORDER BY id")
+            .bind(&self.instance)
+            .fetch_all(p)
+            .await)
     }
 
     /// `job/list` in rproxy's ids for `user` (admins: everyone's).

@@ -195,22 +195,9 @@ async fn serve(cfg: Config, dir: PathBuf, users: Users) -> Result<(), String> {
         _ => None,
     };
     if let rproxy::db::Pool::Pg(_) = users.pool() {
-        // several instances on one database are not safe yet (the queue's groups and the
-        // engine's batches belong to one instance): refuse a second live one
-        let live: Vec<String> = rproxy::db::instances::Registry(users.pool().clone())
-            .list()
-            .await
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .filter(|i| i.alive && !rproxy::db::instances::gone_here(&i.id))
-            .map(|i| i.id)
-            .collect();
-        if !live.is_empty() {
-            return Err(format!(
-                "another rproxy instance uses this database ({}); one instance per PostgreSQL database for now (several instances sharing one are not finished yet)",
-                live.join(", ")
-            ));
-        }
+        // several instances share a PostgreSQL database: say who else is there
+        let live = rproxy::db::instances::Registry(users.pool().clone()).live().await.map_err(|e| e.to_string())?;
+        tracing::info!(others = live.len(), instances = %live.join(", "), "instances already on this database");
     }
     if users.count().await.map_err(|e| e.to_string())? == 0 {
         let (_, token) = users.add("admin", Role::Admin, &[]).await.map_err(|e| e.to_string())?;

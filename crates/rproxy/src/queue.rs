@@ -13,6 +13,15 @@
 //!
 //! A synchronous caller waits for its own item's end; an `_async` caller gets an rproxy job
 //! id at once, and the job finishes when the item does.
+//!
+//! Several instances on one database: a group belongs to the instance that formed it, under
+//! a lease it renews while the group's items run ([`LEASE`]). Forming a group takes its rows
+//! with `FOR UPDATE SKIP LOCKED` on PostgreSQL, so two instances never take the same call.
+//! An instance reaps groups whose lease ran out or whose owner is gone (its heartbeat stopped,
+//! or its process on this host is dead) and runs their unfinished items itself: as its own
+//! engine batch (each instance has its own batch store and rclone), checking moves the dead
+//! owner may have done already. Items in flight at a crash may be copied again; copies of the
+//! same file are idempotent, and an item's end is still recorded once.
 
 use std::{
     collections::{BTreeSet, HashMap},
@@ -31,7 +40,7 @@ use crate::{db::Pool, on_pool, on_tx};
 use tokio::sync::{mpsc, oneshot, Notify, OwnedSemaphorePermit, Semaphore};
 use tracing::{info, warn};
 
-use crate::{events::Events, jobs::Jobs};
+use crate::{db::instances::Registry, events::Events, jobs::Jobs};
 
 /// Engine batches running at once; calls arriving meanwhile wait and form bigger groups.
 const SLOTS: usize = 2;
@@ -46,6 +55,11 @@ const DIRECT_CONCURRENCY: usize = 16;
 /// remaining items fail with the pause reason.
 const RESUME_AFTER: Duration = Duration::from_secs(10);
 const RESUMES: u32 = 30;
+/// How long a group's lease lasts; its owner renews it every third of that while the group
+/// has items running.
+pub const LEASE: Duration = Duration::from_secs(30);
+/// How often an instance looks for groups to reap.
+const REAP_EVERY: Duration = Duration::from_secs(2);
 
 /// What a queued call does.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -117,6 +131,8 @@ struct Inner {
     /// The slot each running batch holds, and how often it was resumed.
     running: Mutex<HashMap<i64, (OwnedSemaphorePermit, u32)>>,
     progress: crate::events::ProgressThrottle,
+    /// This process in the instances table: the owner of the groups it forms or reaps.
+    instance: String,
 }
 
 /// The request a call makes of the queue, when it can be queued: `operations/copyfile` or
@@ -172,7 +188,7 @@ use rcmd_core::batch::store::now_ms;
 impl Queue {
     /// The queue over rproxy's database and the engine's batch store and processor; starts
     /// its dispatcher and recovers what a previous run left (inside a tokio runtime).
-    pub fn start(pool: Pool, processor: rcmd_core::batch::Processor, rcd: Supervisor, jobs: Jobs, events: Events) -> Queue {
+    pub fn start(pool: Pool, processor: rcmd_core::batch::Processor, rcd: Supervisor, jobs: Jobs, events: Events, instance: String) -> Queue {
         let (ended_tx, ended_rx) = mpsc::unbounded_channel();
         let (submit_tx, submit_rx) = mpsc::unbounded_channel();
         let inner = Arc::new(Inner {
@@ -189,6 +205,7 @@ impl Queue {
             direct: Arc::new(Semaphore::new(DIRECT_CONCURRENCY)),
             running: Mutex::default(),
             progress: Default::default(),
+            instance,
         });
         let q = Queue { inner };
         let sink = Arc::new(Sink { ended: ended_tx, queue: Arc::downgrade(&q.inner) });
@@ -200,6 +217,9 @@ impl Queue {
             b.recover().await;
             b.dispatch_loop().await;
         });
+        let (r, l) = (q.clone(), q.clone());
+        tokio::spawn(async move { r.reap_loop().await });
+        tokio::spawn(async move { l.renew_loop().await });
         q
     }
 
@@ -375,7 +395,7 @@ impl Queue {
                     drop(permit);
                 });
             } else {
-                tokio::spawn(async move { q.launch(gid, permit).await });
+                tokio::spawn(async move { q.launch(gid, permit, false).await });
             }
         }
     }
@@ -412,6 +432,14 @@ impl Queue {
             let outcome = self.call_rcd(&kind, &input).await;
             self.finish_item(id, outcome).await;
         }
+    }
+
+    /// Whether the move `input` (a queued call's parameters) was done already: its source is
+    /// gone and its destination is there (a crashed run, here or on another instance, did it).
+    async fn moved_already(&self, input: &str) -> bool {
+        let params: Map<String, Value> = serde_json::from_str(input).unwrap_or_default();
+        let Some(req) = eligible("operations/movefile", &params) else { return false };
+        self.exists(&req.src_root, &req.item).await == Some(false) && self.exists(&req.dst_root, &req.item).await == Some(true)
     }
 
     /// Whether file `item` is below `root` (`None` when rcd cannot tell).
@@ -473,23 +501,31 @@ impl Queue {
     /// into a new group, in one transaction.
     async fn form_group(&self, max: i64, direct: bool) -> Result<Option<i64>, sqlx::Error> {
         let mut tx = self.inner.pool.begin().await?;
-        let first: Option<(String, String, String)> =
-            on_tx!(&mut tx, c => sqlx::query_as("SELECT kind, src_root, dst_root FROM queue WHERE state = 'queued' ORDER BY id LIMIT 1").fetch_optional(c).await?);
+        // PostgreSQL: rows another instance is taking are skipped, not waited for (SQLite has
+        // one writer at a time and needs no row locks)
+        let lock = if matches!(tx, crate::db::Tx::Pg(_)) { " FOR UPDATE SKIP LOCKED" } else { "" };
+        let first: Option<(String, String, String)> = on_tx!(&mut tx, c => sqlx::query_as(&format!("SELECT kind, src_root, dst_root FROM queue WHERE state = 'queued' ORDER BY id LIMIT 1{lock}"))
+            .fetch_optional(c)
+            .await?);
         let Some((kind, src, dst)) = first else {
             return Ok(None);
         };
-        let gid: i64 = on_tx!(&mut tx, c => sqlx::query_scalar("INSERT INTO queue_groups (kind, src_root, dst_root, direct, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+        let gid: i64 = on_tx!(&mut tx, c => sqlx::query_scalar(
+            "INSERT INTO queue_groups (kind, src_root, dst_root, direct, created_at, owner, lease_until) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
             .bind(&kind)
             .bind(&src)
             .bind(&dst)
             .bind(direct)
             .bind(now_ms())
+            .bind(&self.inner.instance)
+            .bind(now_ms() + LEASE.as_millis() as i64)
             .fetch_one(c)
             .await?);
-        on_tx!(&mut tx, c => sqlx::query(
+        on_tx!(&mut tx, c => sqlx::query(&format!(
             "UPDATE queue SET group_id = $1, state = 'running' WHERE id IN \
-             (SELECT id FROM queue WHERE state = 'queued' AND kind = $2 AND src_root = $3 AND dst_root = $4 ORDER BY id LIMIT $5)",
-        )
+             (SELECT id FROM queue WHERE state = 'queued' AND kind = $2 AND src_root = $3 AND dst_root = $4 ORDER BY id LIMIT $5{lock})",
+        ))
         .bind(gid)
         .bind(&kind)
         .bind(&src)
@@ -504,10 +540,10 @@ impl Queue {
 
     /// Turns group `gid` into an engine batch (or finds the one a crash left) and runs it;
     /// the slot is held until the batch ends.
-    async fn launch(&self, gid: i64, slot: OwnedSemaphorePermit) {
+    async fn launch(&self, gid: i64, slot: OwnedSemaphorePermit, recovering: bool) {
         let mut slot = Some(slot);
         for attempt in 0u32.. {
-            match self.try_launch(gid, &mut slot).await {
+            match self.try_launch(gid, &mut slot, recovering).await {
                 Ok(()) => return,
                 Err(e) => {
                     // rcd or the source remote is down: the group waits, nothing is lost
@@ -518,43 +554,42 @@ impl Queue {
         }
     }
 
-    async fn try_launch(&self, gid: i64, slot: &mut Option<OwnedSemaphorePermit>) -> Result<(), String> {
-        let row: Result<(String, String, String, Option<i64>), _> = on_pool!(&self.inner.pool, p => sqlx::query_as("SELECT kind, src_root, dst_root, batch_id FROM queue_groups WHERE id = $1")
+    async fn try_launch(&self, gid: i64, slot: &mut Option<OwnedSemaphorePermit>, recovering: bool) -> Result<(), String> {
+        let row: Result<(String, String, String), _> = on_pool!(&self.inner.pool, p => sqlx::query_as("SELECT kind, src_root, dst_root FROM queue_groups WHERE id = $1")
             .bind(gid)
             .fetch_one(p)
             .await);
-        let (kind, src, dst, batch) = row.map_err(|e| e.to_string())?;
-        let batch = match batch {
-            Some(b) => b,
-            None => {
-                let origin = format!("rproxy-queue/{gid}");
-                let batch = match self.inner.store.by_origin(&origin).await.map_err(|e| e.to_string())? {
-                    Some(b) => b,
-                    None => {
-                        let items: Result<Vec<String>, _> = on_pool!(&self.inner.pool, p => sqlx::query_scalar("SELECT DISTINCT item FROM queue WHERE group_id = $1 AND state = 'running'")
-                            .bind(gid)
-                            .fetch_all(p)
-                            .await);
-                        let items = items.map_err(|e| e.to_string())?;
-                        let planned = self.plan(&src, &items).await?;
-                        let kind = if kind == "move" { BatchKind::Move } else { BatchKind::Copy };
-                        if planned.is_empty() {
-                            // nothing to batch: every file is missing; rcd says why, per file
-                            self.direct_missing(gid, &items, &BTreeSet::new()).await;
-                            return Ok(());
-                        }
-                        let found: BTreeSet<String> = planned.iter().map(|p| p.path.clone()).collect();
-                        let b = self.inner.store.create_once(&origin, kind, &src, Some(&dst), &planned).await.map_err(|e| e.to_string())?;
-                        // files missing at planning time get rcd's own answer, one call each
-                        let q = self.clone();
-                        tokio::spawn(async move { q.direct_missing(gid, &items, &found).await });
-                        b
+        let (kind, src, dst) = row.map_err(|e| e.to_string())?;
+        // the batch is looked up in this instance's own store: a group reaped from another
+        // instance gets a batch here, of its unfinished items
+        let batch = {
+            let origin = format!("rproxy-queue/{gid}");
+            let batch = match self.inner.store.by_origin(&origin).await.map_err(|e| e.to_string())? {
+                Some(b) => b,
+                None => {
+                    let items: Result<Vec<String>, _> = on_pool!(&self.inner.pool, p => sqlx::query_scalar("SELECT DISTINCT item FROM queue WHERE group_id = $1 AND state = 'running'")
+                        .bind(gid)
+                        .fetch_all(p)
+                        .await);
+                    let items = items.map_err(|e| e.to_string())?;
+                    let planned = self.plan(&src, &items).await?;
+                    let kind = if kind == "move" { BatchKind::Move } else { BatchKind::Copy };
+                    if planned.is_empty() {
+                        // nothing to batch: every file is missing; rcd says why, per file
+                        self.direct_missing(gid, &items, &BTreeSet::new(), recovering).await;
+                        return Ok(());
                     }
-                };
-                on_pool!(&self.inner.pool, p => sqlx::query("UPDATE queue_groups SET batch_id = $1 WHERE id = $2").bind(batch).bind(gid).execute(p).await.map(|r| r.rows_affected()))
-                    .map_err(|e| e.to_string())?;
-                batch
-            }
+                    let found: BTreeSet<String> = planned.iter().map(|p| p.path.clone()).collect();
+                    let b = self.inner.store.create_once(&origin, kind, &src, Some(&dst), &planned).await.map_err(|e| e.to_string())?;
+                    // files missing at planning time get rcd's own answer, one call each
+                    let q = self.clone();
+                    tokio::spawn(async move { q.direct_missing(gid, &items, &found, recovering).await });
+                    b
+                }
+            };
+            on_pool!(&self.inner.pool, p => sqlx::query("UPDATE queue_groups SET batch_id = $1 WHERE id = $2").bind(batch).bind(gid).execute(p).await.map(|r| r.rows_affected()))
+                .map_err(|e| e.to_string())?;
+            batch
         };
         let info = self.inner.store.batch(batch).await.map_err(|e| e.to_string())?;
         if !info.status.is_resumable() {
@@ -586,7 +621,7 @@ impl Queue {
 
     /// Items of group `gid` not in `found` go to rcd one by one, so a missing source gets
     /// exactly rcd's answer.
-    async fn direct_missing(&self, gid: i64, items: &[String], found: &BTreeSet<String>) {
+    async fn direct_missing(&self, gid: i64, items: &[String], found: &BTreeSet<String>, recovering: bool) {
         let missing: Vec<&String> = items.iter().filter(|i| !found.contains(*i)).collect();
         if missing.is_empty() {
             return;
@@ -598,6 +633,10 @@ impl Queue {
         };
         for (id, item, input, kind) in rows {
             if !missing.contains(&&item) {
+                continue;
+            }
+            if recovering && kind == "move" && self.moved_already(&input).await {
+                self.finish_item(id, Ok(())).await;
                 continue;
             }
             let outcome = self.call_rcd(&kind, &input).await;
@@ -662,7 +701,11 @@ impl Queue {
 
     /// Batch `batch` ended (or paused): its items' ends go to their calls.
     async fn finish_batch(&self, batch: i64) {
-        let gid: Result<Option<i64>, _> = on_pool!(&self.inner.pool, p => sqlx::query_scalar("SELECT id FROM queue_groups WHERE batch_id = $1").bind(batch).fetch_optional(p).await);
+        let gid: Result<Option<i64>, _> = on_pool!(&self.inner.pool, p => sqlx::query_scalar("SELECT id FROM queue_groups WHERE batch_id = $1 AND owner = $2")
+            .bind(batch)
+            .bind(&self.inner.instance)
+            .fetch_optional(p)
+            .await);
         let Ok(Some(gid)) = gid else {
             return;
         };
@@ -725,32 +768,95 @@ impl Queue {
         }
     }
 
-    /// After a restart: groups without a batch are launched again (finding a batch a crash
-    /// left), groups whose batch is unfinished are resumed, and those whose batch ended get
-    /// their items' ends.
+    /// At start: a `job/stop` that crashed between taking a call out and ending it left a
+    /// running call without a group; it waits again (only when no other instance is alive:
+    /// another one's stop may be between those two steps right now). Then the groups a
+    /// previous run left are reaped like any gone owner's.
     async fn recover(&self) {
-        // a `job/stop` that crashed between taking a call out and ending it: the call waits again
-        if let Err(e) = on_pool!(&self.inner.pool, p => sqlx::query("UPDATE queue SET state = 'queued' WHERE state = 'running' AND group_id IS NULL").execute(p).await.map(|r| r.rows_affected())) {
-            warn!(error = %e, "cannot read the queue");
+        let live = Registry(self.inner.pool.clone()).live().await.unwrap_or_default();
+        if live.iter().all(|i| *i == self.inner.instance) {
+            if let Err(e) = on_pool!(&self.inner.pool, p => sqlx::query("UPDATE queue SET state = 'queued' WHERE state = 'running' AND group_id IS NULL").execute(p).await.map(|r| r.rows_affected())) {
+                warn!(error = %e, "cannot read the queue");
+            }
         }
-        let groups: Result<Vec<i64>, _> =
-            on_pool!(&self.inner.pool, p => sqlx::query_scalar("SELECT DISTINCT group_id FROM queue WHERE state = 'running' AND group_id IS NOT NULL ORDER BY group_id").fetch_all(p).await);
-        let groups: Vec<i64> = match groups {
-            Ok(g) => g,
+        self.reap().await;
+    }
+
+    async fn reap_loop(&self) {
+        loop {
+            tokio::time::sleep(REAP_EVERY).await;
+            self.reap().await;
+        }
+    }
+
+    /// Renews the leases of this instance's groups that still have items running.
+    async fn renew_loop(&self) {
+        loop {
+            tokio::time::sleep(LEASE / 3).await;
+            let renewed = on_pool!(&self.inner.pool, p => sqlx::query(
+                "UPDATE queue_groups SET lease_until = $1 WHERE owner = $2 \
+                 AND id IN (SELECT DISTINCT group_id FROM queue WHERE state = 'running' AND group_id IS NOT NULL)",
+            )
+            .bind(now_ms() + LEASE.as_millis() as i64)
+            .bind(&self.inner.instance)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()));
+            if let Err(e) = renewed {
+                warn!(error = %e, "cannot renew the queue's leases");
+            }
+        }
+    }
+
+    /// Takes over the groups with unfinished items whose owner is gone or whose lease ran out
+    /// (a compare-and-set on owner and lease: one instance wins each) and runs them: a
+    /// direct group call by call, a batch group as a batch of this instance (found again if
+    /// this store made it before a crash). Moves the gone owner may have done are checked.
+    async fn reap(&self) {
+        let registry = Registry(self.inner.pool.clone());
+        let live = match registry.live().await {
+            Ok(l) => l,
+            Err(e) => return warn!(error = %e, "cannot read the instances"),
+        };
+        type Row = (i64, bool, Option<String>, Option<i64>);
+        let rows: Result<Vec<Row>, _> = on_pool!(&self.inner.pool, p => sqlx::query_as(
+            "SELECT id, direct, owner, lease_until FROM queue_groups \
+             WHERE id IN (SELECT DISTINCT group_id FROM queue WHERE state = 'running' AND group_id IS NOT NULL) ORDER BY id",
+        )
+        .fetch_all(p)
+        .await);
+        let rows = match rows {
+            Ok(r) => r,
             Err(e) => return warn!(error = %e, "cannot read the queue"),
         };
-        if !groups.is_empty() {
-            info!(groups = groups.len(), "resuming queued groups a previous run left");
-        }
-        for gid in groups {
-            let direct: bool = on_pool!(&self.inner.pool, p => sqlx::query_scalar("SELECT direct FROM queue_groups WHERE id = $1").bind(gid).fetch_one(p).await).unwrap_or(false);
+        let now = now_ms();
+        for (gid, direct, owner, lease) in rows {
+            let held = owner.as_ref().is_some_and(|o| *o == self.inner.instance || (live.contains(o) && lease.unwrap_or(0) >= now));
+            if held {
+                continue;
+            }
+            let taken = on_pool!(&self.inner.pool, p => sqlx::query(
+                "UPDATE queue_groups SET owner = $1, lease_until = $2 WHERE id = $3 AND COALESCE(owner, '') = $4 AND COALESCE(lease_until, 0) = $5",
+            )
+            .bind(&self.inner.instance)
+            .bind(now + LEASE.as_millis() as i64)
+            .bind(gid)
+            .bind(owner.clone().unwrap_or_default())
+            .bind(lease.unwrap_or(0))
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()));
+            if !matches!(taken, Ok(1)) {
+                continue;
+            }
+            info!(group = gid, from = owner.as_deref().unwrap_or("-"), "queued group taken over");
             let q = self.clone();
             if direct {
                 tokio::spawn(async move { q.run_direct(gid, true).await });
                 continue;
             }
             let Ok(slot) = self.inner.slots.clone().acquire_owned().await else { return };
-            tokio::spawn(async move { q.launch(gid, slot).await });
+            tokio::spawn(async move { q.launch(gid, slot, true).await });
         }
     }
 
@@ -761,8 +867,9 @@ impl Queue {
         }
         let (q, p) = (self.clone(), p.clone());
         tokio::spawn(async move {
-            let users: Vec<i64> = on_pool!(&q.inner.pool, db => sqlx::query_scalar("SELECT DISTINCT q.user_id FROM queue q JOIN queue_groups g ON q.group_id = g.id WHERE g.batch_id = $1")
+            let users: Vec<i64> = on_pool!(&q.inner.pool, db => sqlx::query_scalar("SELECT DISTINCT q.user_id FROM queue q JOIN queue_groups g ON q.group_id = g.id WHERE g.batch_id = $1 AND g.owner = $2")
                 .bind(p.id)
+                .bind(&q.inner.instance)
                 .fetch_all(db)
                 .await)
                 .unwrap_or_default();

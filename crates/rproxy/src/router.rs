@@ -55,13 +55,13 @@ impl AppState {
     pub async fn new(users: Users, engine: &Engine) -> Result<AppState, sqlx::Error> {
         let rcd = engine.supervisor.clone();
         users.watch_changes();
-        let jobs = Jobs::new(users.pool().clone()).await?;
+        let instance = crate::db::instances::this_instance();
+        let jobs = Jobs::new(users.pool().clone(), instance.clone()).await?;
         let audit = Audit::start(users.pool().clone());
         let events = Events::new(users.pool().clone());
         crate::watch::start(jobs.clone(), events.clone(), rcd.clone(), engine.bus.clone());
-        let queue = Queue::start(users.pool().clone(), engine.processor.clone(), rcd.clone(), jobs.clone(), events.clone());
+        let queue = Queue::start(users.pool().clone(), engine.processor.clone(), rcd.clone(), jobs.clone(), events.clone(), instance.clone());
         let batches = crate::batches::Batches::start(users.pool().clone(), engine.processor.clone(), engine.rc.clone(), events.clone());
-        let instance = crate::db::instances::this_instance();
         heartbeat(Registry(users.pool().clone()), instance.clone(), rcd.clone(), queue.clone());
         Ok(AppState { users, jobs, events, audit, limit: RateLimit::new(RATE, BURST), rcd, queue, batches, instance })
     }
@@ -388,11 +388,19 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
                 let msg = "this file is being copied together with other queued files; it cannot be stopped on its own";
                 return rc_error(&path, Some(&params.values), StatusCode::INTERNAL_SERVER_ERROR, msg);
             }
-            Ok(None) => match st.jobs.rcd_id(user, id).await {
-                Ok(rcd_id) => {
+            Ok(None) => match (st.jobs.rcd_id(user, id).await, st.jobs.is_mine(id).await) {
+                (Ok(rcd_id), Ok(true)) => {
                     params.values.insert("jobid".into(), json!(rcd_id));
                 }
-                Err(_) => return job_not_found(&params),
+                // another instance's rclone runs it: that instance takes the request within
+                // a second (woken at once on PostgreSQL) and stops it; rcd answers `{}` too
+                (Ok(_), Ok(false)) => {
+                    return match crate::db::stops::Stops(st.users.pool().clone()).request(id, &st.instance).await {
+                        Ok(()) => json_reply(&json!({})),
+                        Err(e) => rc_error(&path, Some(&params.values), StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+                    };
+                }
+                _ => return job_not_found(&params),
             },
             Err(e) => return rc_error(&path, Some(&params.values), StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
         },

@@ -62,13 +62,22 @@ pub fn start(jobs: Jobs, events: Events, rcd: Supervisor, bus: EventBus) {
             }
         }
     });
+    let stops = crate::db::stops::Stops(jobs.pool().clone());
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(EVERY).await;
             let Ok(rc) = rcd.client() else { continue };
             let Ok(ids) = jobs.unfinished().await else { continue };
+            // `job/stop` asked on another instance for a job this one runs
+            for id in stops.take(&ids).await.unwrap_or_default() {
+                if let Ok(rcd_id) = jobs.rcd_id_of(id).await {
+                    let r: Result<Value, _> = rc.call("job/stop", &json!({ "jobid": rcd_id })).await;
+                    tracing::info!(job = id, ok = r.is_ok(), "job stopped at another instance's request");
+                }
+            }
             for id in ids {
-                if let Ok((_, true)) = jobs.status_of(&rc, id).await {
+                // the snapshot other instances answer job/status with, and the end's event
+                if let Ok(true) = jobs.refresh(&rc, id).await {
                     events.notify();
                 }
             }

@@ -51,7 +51,7 @@ async fn visibility_on_sqlite_and_postgres() {
 async fn three_appending_instances_and_a_tailing_reader_see_no_hole() {
     const EACH: usize = 300;
     let pg = Pg::start().await;
-    let reader_pool = pg.pool(2).await;
+    let reader_pool = pg.pool(4).await;
     rproxy::db::migrate_pg(&reader_pool).await.unwrap();
     let stop = CancellationToken::new();
     let wake = PgWake::start(&reader_pool, stop.clone()).await.unwrap();
@@ -95,9 +95,10 @@ async fn three_appending_instances_and_a_tailing_reader_see_no_hole() {
         .fetch_one(&reader_pool)
         .await
         .unwrap();
-    assert_eq!(killed, 1, "the listening connection was not found");
+    // every Events on PostgreSQL listens too (the reader's own, the appenders'): all are cut
+    assert!(killed >= 1, "the listening connection was not found");
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let writer = Events::new(Pool::Pg(pg.pool(1).await));
+    let writer = Events::new(Pool::Pg(pg.pool(2).await));
     let t = Instant::now();
     // three appends in a row each wake the reader (not a left-over wake-up of the reconnection)
     let mut in_a_row = 0;

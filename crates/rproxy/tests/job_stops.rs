@@ -1,4 +1,4 @@
-//! `job/stop` across instances at the store level (`rproxy::db::stops`) on SQLite and
+//! `job/stop` across instances at the store level (`rproxy::db::stops::Stops`) on SQLite and
 //! PostgreSQL: a stop asked on one instance is taken exactly once by the instance running the
 //! job, and not by another; on PostgreSQL the runner is woken by NOTIFY at once.
 
@@ -11,11 +11,12 @@ use std::time::{Duration, Instant};
 use common::pg::Pg;
 use rproxy::db::{
     events::PgWake,
-    stops::{PgStops, SqliteStops, StopBox, CHANNEL},
+    stops::{Stops, CHANNEL},
+    Pool,
 };
 use tokio_util::sync::CancellationToken;
 
-async fn contract<S: StopBox>(asked: &S, runner: &S) {
+async fn contract(asked: &Stops, runner: &Stops) {
     asked.request(6, "instance-a").await.unwrap();
     asked.request(6, "instance-a").await.unwrap();
     asked.request(7, "instance-a").await.unwrap();
@@ -29,13 +30,13 @@ async fn contract<S: StopBox>(asked: &S, runner: &S) {
 async fn stops_reach_the_running_instance_on_both_dialects() {
     let dir = tempfile::tempdir().unwrap();
     let users = rproxy::auth::Users::open(&dir.path().join("rproxy.db")).await.unwrap();
-    let lite = SqliteStops(users.pool().sqlite().unwrap().clone());
+    let lite = Stops(users.pool().clone());
     contract(&lite, &lite).await;
 
     let pg = Pg::start().await;
     let (a, b) = (pg.pool(2).await, pg.pool(2).await);
     rproxy::db::migrate_pg(&a).await.unwrap();
-    contract(&PgStops(a.clone()), &PgStops(b.clone())).await;
+    contract(&Stops(Pool::Pg(a.clone())), &Stops(Pool::Pg(b.clone()))).await;
 
     // the runner (instance b) is woken by the request on instance a, no poll needed
     let stop = CancellationToken::new();
@@ -43,9 +44,9 @@ async fn stops_reach_the_running_instance_on_both_dialects() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     let woken = wake.notify.notified();
     let t = Instant::now();
-    PgStops(a).request(42, "instance-a").await.unwrap();
+    Stops(Pool::Pg(a)).request(42, "instance-a").await.unwrap();
     tokio::time::timeout(Duration::from_secs(5), woken).await.expect("the runner was not woken");
-    assert_eq!(PgStops(b).take(&[41, 42]).await.unwrap(), [42]);
+    assert_eq!(Stops(Pool::Pg(b.clone())).take(&[41, 42]).await.unwrap(), [42]);
     eprintln!("job stop: request on one instance reached the runner in {:.1} ms", t.elapsed().as_secs_f64() * 1000.0);
     stop.cancel();
 }

@@ -58,6 +58,14 @@ impl Registry {
         .map(|_| ()))
     }
 
+    /// The ids of the instances alive now: a recent heartbeat, and not a process of this
+    /// host that is gone (killed processes' heartbeats still look recent for a while).
+    pub async fn live(&self) -> Result<Vec<String>, sqlx::Error> {
+        let since = now_ms() - GONE_AFTER.as_millis() as i64;
+        let ids: Vec<String> = on_pool!(&self.0, p => sqlx::query_scalar("SELECT id FROM instances WHERE heartbeat_at >= $1").bind(since).fetch_all(p).await?);
+        Ok(ids.into_iter().filter(|id| !gone_here(id)).collect())
+    }
+
     /// Every registered instance, newest first; rows gone for over an hour are dropped.
     pub async fn list(&self) -> Result<Vec<InstanceInfo>, sqlx::Error> {
         let rows: Vec<(String, i64, i64, String, i64)> = on_pool!(&self.0, p => {
