@@ -268,3 +268,83 @@ async fn three_instances_one_killed_every_call_done_once_and_events_follow() {
     }
     drop(servers);
 }
+
+/// An rclone job (not a queued call) started on instance A: instance B answers `job/status`
+/// from A's snapshot while it runs, and `job/stop` asked on B stops it on A; a job whose
+/// instance is `kill -9`ed reads as failed, with the reason, on B.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_rclone_job_is_seen_and_stopped_from_another_instance() {
+    if std::env::var("RPROXY_TEST_DB").as_deref() == Ok("postgres") {
+        eprintln!("runs once, in the suite's SQLite pass (it starts its own PostgreSQL)");
+        return;
+    }
+    let pg = Pg::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (src, dst) = (dir.path().join("src"), dir.path().join("dst"));
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::create_dir_all(&dst).unwrap();
+    for name in ["big1.bin", "big2.bin"] {
+        std::fs::write(src.join(name), vec![7u8; 24 << 20]).unwrap();
+    }
+    let conf = dir.path().join("rclone.conf");
+    std::fs::write(&conf, format!("[src]\ntype = alias\nremote = {}\n\n[dst]\ntype = alias\nremote = {}\n", src.display(), dst.display())).unwrap();
+    let http = reqwest::Client::new();
+    let mut a = serve(&pg.url, &dir.path().join("a"), &conf);
+    let mut lines = BufReader::new(a.child.stdout.take().unwrap()).lines();
+    assert!(lines.next().unwrap().unwrap().contains("created user admin"));
+    let token = lines.next().unwrap().unwrap();
+    wait_up(&http, &a, &token).await;
+    let b = serve(&pg.url, &dir.path().join("b"), &conf);
+    wait_up(&http, &b, &token).await;
+    let call = |port: u16, path: &'static str, body: Value| {
+        let (http, token) = (http.clone(), token.clone());
+        async move {
+            let r = http.post(format!("http://127.0.0.1:{port}/{path}")).basic_auth("admin", Some(&token)).json(&body).send().await.unwrap();
+            assert_eq!(r.status(), 200, "{path}");
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    // A's rclone copies at 1 MiB/s: a 24 MiB file takes long enough to watch and stop
+    call(a.port, "core/bwlimit", json!({ "rate": "1M" })).await;
+    let start = |name: &'static str| call(a.port, "operations/copyfile", json!({ "srcFs": "src:", "srcRemote": name, "dstFs": "dst:", "dstRemote": format!("copy-{name}"), "_async": true }));
+    let job = start("big1.bin").await["jobid"].as_i64().unwrap();
+    let status_on_b = |job: i64| call(b.port, "job/status", json!({ "jobid": job }));
+    // B answers from A's snapshot (A writes it every second): running
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let s = status_on_b(job).await;
+        assert_eq!((s["finished"].clone(), s["id"].clone()), (json!(false), json!(job)), "{s}");
+    }
+    let snapshot: Option<String> = sqlx::query_scalar("SELECT snapshot FROM jobs WHERE id = $1").bind(job).fetch_one(&pg.pool(1).await).await.unwrap();
+    assert!(snapshot.is_some_and(|s| s.contains("\"finished\":false")), "A keeps no snapshot");
+    // stopped from B: it ends on A, failed
+    assert_eq!(call(b.port, "job/stop", json!({ "jobid": job })).await, json!({}));
+    let end = Instant::now() + Duration::from_secs(20);
+    let stopped = loop {
+        let s = status_on_b(job).await;
+        if s["finished"] == json!(true) {
+            break s;
+        }
+        assert!(Instant::now() < end, "job/stop asked on B did not stop the job on A");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(stopped["success"], json!(false), "{stopped}");
+    assert!(!stopped["error"].as_str().unwrap_or("").is_empty(), "{stopped}");
+    // A dies with a job running: B reports it failed, with the reason
+    let job2 = start("big2.bin").await["jobid"].as_i64().unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    a.child.kill().unwrap();
+    a.child.wait().unwrap();
+    let end = Instant::now() + Duration::from_secs(40);
+    let gone = loop {
+        let s = status_on_b(job2).await;
+        if s["finished"] == json!(true) {
+            break s;
+        }
+        assert!(Instant::now() < end, "the job of a killed instance still reads as running: {s}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    assert_eq!(gone["success"], json!(false));
+    assert!(gone["error"].as_str().unwrap().contains("stopped"), "{gone}");
+    eprintln!("rclone job across instances: status from the snapshot, stop from the other instance: {}; after kill -9: {}", stopped["error"], gone["error"]);
+}
