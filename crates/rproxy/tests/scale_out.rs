@@ -14,56 +14,16 @@
 mod common;
 
 use std::{
-    collections::BTreeMap,
-    io::{BufRead, BufReader},
     path::Path,
-    process::{Child, Command, Stdio},
+    process::Command,
     time::{Duration, Instant},
 };
 
-use common::pg::Pg;
+use common::{fleet, pg::Pg};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 
 const FILES: usize = 3000;
-
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(db: &str, data: &Path, conf: &Path) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(env!("CARGO_BIN_EXE_rproxy"))
-        .args(["serve", "--db", db, "--listen", &format!("127.0.0.1:{port}"), "--rclone-config", conf.to_str().unwrap()])
-        .env("RPROXY_DATA_DIR", data)
-        .env("RCMD_RCLONE", common::rclone())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    Server { child, port }
-}
-
-async fn wait_up(http: &reqwest::Client, s: &Server, token: &str) {
-    let end = Instant::now() + Duration::from_secs(60);
-    loop {
-        let r = http.post(format!("http://127.0.0.1:{}/rc/noop", s.port)).basic_auth("admin", Some(token)).json(&json!({})).send().await;
-        if r.is_ok_and(|r| r.status() == 200) {
-            return;
-        }
-        assert!(Instant::now() < end, "instance on port {} did not answer", s.port);
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
 
 /// Reads SSE frames with ids from `resp` into `ids` until the stream ends or `until` is seen.
 async fn read_ids(resp: reqwest::Response, ids: &mut Vec<i64>, until: Option<i64>, within: Duration) {
@@ -99,26 +59,9 @@ async fn three_instances_one_killed_every_call_done_once_and_events_follow() {
     let pg = Pg::start().await;
     let db = pg.pool(4).await;
     let dir = tempfile::tempdir().unwrap();
-    let (src, dst) = (dir.path().join("src"), dir.path().join("dst"));
-    for i in 0..FILES {
-        let f = src.join(format!("d{}/f{i}.txt", i % 30));
-        std::fs::create_dir_all(f.parent().unwrap()).unwrap();
-        std::fs::write(f, format!("file {i}\n")).unwrap();
-    }
-    std::fs::create_dir_all(&dst).unwrap();
-    let conf = dir.path().join("rclone.conf");
-    std::fs::write(&conf, format!("[src]\ntype = alias\nremote = {}\n\n[dst]\ntype = alias\nremote = {}\n", src.display(), dst.display())).unwrap();
-
+    let (_, dst, conf) = fleet::tree(dir.path(), FILES);
     let http = reqwest::Client::new();
-    let mut servers = vec![serve(&pg.url, &dir.path().join("a"), &conf)];
-    let mut lines = BufReader::new(servers[0].child.stdout.take().unwrap()).lines();
-    assert!(lines.next().unwrap().unwrap().contains("created user admin"));
-    let token = lines.next().unwrap().unwrap();
-    wait_up(&http, &servers[0], &token).await;
-    for name in ["b", "c"] {
-        servers.push(serve(&pg.url, &dir.path().join(name), &conf));
-        wait_up(&http, servers.last().unwrap(), &token).await;
-    }
+    let (mut servers, token) = fleet::start(&http, Path::new(env!("CARGO_BIN_EXE_rproxy")), &common::rclone(), &pg.url, dir.path(), &conf, 3).await;
     let ports: Vec<u16> = servers.iter().map(|s| s.port).collect();
     let pids: Vec<u32> = servers.iter().map(|s| s.child.id()).collect();
 
@@ -169,31 +112,9 @@ async fn three_instances_one_killed_every_call_done_once_and_events_follow() {
         })
     };
 
-    // 3,000 calls, round-robin over the instances, 24 at a time; a call whose instance is
-    // gone goes to the next one, as a load balancer would send it
+    // 3,000 calls, round-robin over the instances, 24 at a time
     let t0 = Instant::now();
-    let calls = futures_util::stream::iter(0..FILES).map(|i| {
-        let (http, token, ports) = (http.clone(), token.clone(), ports.clone());
-        async move {
-            let rel = format!("d{}/f{i}.txt", i % 30);
-            let body = json!({ "srcFs": "src:", "srcRemote": rel, "dstFs": "dst:", "dstRemote": rel, "_async": true });
-            let mut tries = 0;
-            for k in 0..3 {
-                let port = ports[(i + k) % 3];
-                tries += 1;
-                match http.post(format!("http://127.0.0.1:{port}/operations/copyfile")).basic_auth("admin", Some(&token)).json(&body).send().await {
-                    Ok(r) => {
-                        assert_eq!(r.status(), 200, "call {i}");
-                        let v: Value = r.json().await.unwrap();
-                        return (i, (v["jobid"].as_i64().unwrap(), tries));
-                    }
-                    Err(_) => continue,
-                }
-            }
-            panic!("call {i}: no instance answered");
-        }
-    });
-    let jobs: BTreeMap<usize, (i64, usize)> = calls.buffer_unordered(24).collect().await;
+    let jobs = fleet::copy_calls(&http, &token, &ports, FILES, 24).await;
     assert_eq!(jobs.len(), FILES);
     let resent = jobs.values().filter(|(_, t)| *t > 1).count();
     eprintln!("3 instances: {FILES} calls accepted in {:.1} s ({resent} sent again to another instance)", t0.elapsed().as_secs_f64());
@@ -289,13 +210,9 @@ async fn an_rclone_job_is_seen_and_stopped_from_another_instance() {
     let conf = dir.path().join("rclone.conf");
     std::fs::write(&conf, format!("[src]\ntype = alias\nremote = {}\n\n[dst]\ntype = alias\nremote = {}\n", src.display(), dst.display())).unwrap();
     let http = reqwest::Client::new();
-    let mut a = serve(&pg.url, &dir.path().join("a"), &conf);
-    let mut lines = BufReader::new(a.child.stdout.take().unwrap()).lines();
-    assert!(lines.next().unwrap().unwrap().contains("created user admin"));
-    let token = lines.next().unwrap().unwrap();
-    wait_up(&http, &a, &token).await;
-    let b = serve(&pg.url, &dir.path().join("b"), &conf);
-    wait_up(&http, &b, &token).await;
+    let (mut servers, token) = fleet::start(&http, Path::new(env!("CARGO_BIN_EXE_rproxy")), &common::rclone(), &pg.url, dir.path(), &conf, 2).await;
+    let b = servers.pop().unwrap();
+    let mut a = servers.pop().unwrap();
     let call = |port: u16, path: &'static str, body: Value| {
         let (http, token) = (http.clone(), token.clone());
         async move {

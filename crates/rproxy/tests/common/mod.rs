@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, dead_code)]
 
+pub mod fleet;
 pub mod pg;
 
 use std::{
