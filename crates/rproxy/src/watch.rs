@@ -64,8 +64,21 @@ pub fn start(jobs: Jobs, events: Events, rcd: Supervisor, bus: EventBus) {
     });
     let stops = crate::db::stops::Stops(jobs.pool().clone());
     tokio::spawn(async move {
+        // PostgreSQL: a stop asked on another instance wakes this loop at once (NOTIFY); the
+        // one-second poll stays, so a lost notification delays a stop by at most that
+        let woken = match jobs.pool() {
+            crate::db::Pool::Pg(pg) => {
+                crate::db::events::PgWake::on(pg, crate::db::stops::CHANNEL, tokio_util::sync::CancellationToken::new()).await.ok().map(|w| w.notify)
+            }
+            crate::db::Pool::Sqlite(_) => None,
+        };
         loop {
-            tokio::time::sleep(EVERY).await;
+            match &woken {
+                Some(n) => {
+                    let _ = tokio::time::timeout(EVERY, n.notified()).await;
+                }
+                None => tokio::time::sleep(EVERY).await,
+            }
             let Ok(rc) = rcd.client() else { continue };
             let Ok(ids) = jobs.unfinished().await else { continue };
             // `job/stop` asked on another instance for a job this one runs

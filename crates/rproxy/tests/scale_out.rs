@@ -235,6 +235,7 @@ async fn an_rclone_job_is_seen_and_stopped_from_another_instance() {
     let snapshot: Option<String> = sqlx::query_scalar("SELECT snapshot FROM jobs WHERE id = $1").bind(job).fetch_one(&pg.pool(1).await).await.unwrap();
     assert!(snapshot.is_some_and(|s| s.contains("\"finished\":false")), "A keeps no snapshot");
     // stopped from B: it ends on A, failed
+    let asked = Instant::now();
     assert_eq!(call(b.port, "job/stop", json!({ "jobid": job })).await, json!({}));
     let end = Instant::now() + Duration::from_secs(20);
     let stopped = loop {
@@ -245,6 +246,7 @@ async fn an_rclone_job_is_seen_and_stopped_from_another_instance() {
         assert!(Instant::now() < end, "job/stop asked on B did not stop the job on A");
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
+    let stop_ms = asked.elapsed().as_millis();
     assert_eq!(stopped["success"], json!(false), "{stopped}");
     assert!(!stopped["error"].as_str().unwrap_or("").is_empty(), "{stopped}");
     // A dies with a job running: B reports it failed, with the reason
@@ -263,5 +265,8 @@ async fn an_rclone_job_is_seen_and_stopped_from_another_instance() {
     };
     assert_eq!(gone["success"], json!(false));
     assert!(gone["error"].as_str().unwrap().contains("stopped"), "{gone}");
-    eprintln!("rclone job across instances: status from the snapshot, stop from the other instance: {}; after kill -9: {}", stopped["error"], gone["error"]);
+    eprintln!(
+        "rclone job across instances: status from the snapshot; stopped from the other instance ({}), seen there as ended after {stop_ms} ms; after kill -9: {}",
+        stopped["error"], gone["error"]
+    );
 }
