@@ -375,7 +375,15 @@ fn the_command_line_runs_batches_on_a_server() -> Result<()> {
     post(port, &token, "core/bwlimit", &serde_json::json!({ "rate": "40k" }))?;
     let mut second = Proc::new(cli(&["--server", "srv", "batch", "copy", "src:", "dst:again"]).spawn()?);
     wait_until(Duration::from_secs(30), "some files of the second batch", || (count_files(&dst.join("again")) > 0).then_some(()))?;
-    let paused = cli(&["--server", "srv", "batch", "pause", "2"]).output()?;
+    // its id as the server gave it (each rproxy store has its own id range)
+    let listed = cli(&["--server", "srv", "batch", "list"]).output()?;
+    let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
+    let second_id = listed
+        .lines()
+        .find(|l| l.contains("dst:again"))
+        .and_then(|l| l.strip_prefix('#')?.split(' ').next().map(str::to_owned))
+        .with_context(|| format!("the second batch is not listed: {listed}"))?;
+    let paused = cli(&["--server", "srv", "batch", "pause", &second_id]).output()?;
     ensure!(paused.status.success(), "{}", String::from_utf8_lossy(&paused.stderr));
     let status = wait_until(Duration::from_secs(60), "the follower to see the pause", || second.child.try_wait().ok().flatten())?;
     ensure!(status.code() != Some(0), "a paused batch is not a success: {status:?}");
@@ -389,7 +397,7 @@ fn the_command_line_runs_batches_on_a_server() -> Result<()> {
         o.status.success().then(|| String::from_utf8_lossy(&o.stdout).into_owned())
     })?;
     ensure!(list.lines().any(|l| l.contains("dst:again") && l.contains("[Paused]")), "after the restart: {list}");
-    let resumed = cli(&["--server", "srv", "batch", "resume", "2"]).output()?;
+    let resumed = cli(&["--server", "srv", "batch", "resume", &second_id]).output()?;
     let err = String::from_utf8_lossy(&resumed.stderr);
     ensure!(resumed.status.code() == Some(0) && err.contains("Completed"), "resume: {:?} {err}", resumed.status);
     ensure!(count_files(&dst.join("again")) == FILES, "{} files after the resume", count_files(&dst.join("again")));

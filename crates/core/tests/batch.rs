@@ -448,3 +448,27 @@ async fn a_started_batch_reads_running_at_once() {
     assert_eq!(told.first(), Some(&BatchStatus::Running), "the first state told: {told:?}");
     assert_eq!(told.last(), Some(&BatchStatus::Completed), "{told:?}");
 }
+
+/// Stores sharing one id space: a raised floor moves new ids above it, a lower floor never
+/// moves them back, and the floor survives reopening.
+#[tokio::test]
+async fn batch_ids_continue_above_a_raised_floor() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("batches.db");
+    let store = Store::open(&path).await.unwrap();
+    let item = |p: &str| rcmd_core::batch::plan::PlannedItem { path: p.into(), size: 1, mod_time: "2026-11-30T00:00:00Z".into() };
+    let first = store.create(BatchKind::Copy, "a:", Some("b:"), &[item("x")]).await.unwrap();
+    assert_eq!(store.id_floor().await.unwrap(), first);
+    store.raise_id_floor(3 << 32).await.unwrap();
+    store.raise_id_floor(5).await.unwrap();
+    let second = store.create(BatchKind::Copy, "a:", Some("b:"), &[item("y")]).await.unwrap();
+    assert_eq!(second, (3 << 32) + 1);
+    drop(store);
+    let store = Store::open(&path).await.unwrap();
+    assert_eq!(store.id_floor().await.unwrap() >> 32, 3);
+    // a fresh store: the floor comes before any batch
+    let fresh = Store::open(&dir.path().join("fresh.db")).await.unwrap();
+    assert_eq!(fresh.id_floor().await.unwrap(), 0);
+    fresh.raise_id_floor(7 << 32).await.unwrap();
+    assert_eq!(fresh.create(BatchKind::Delete, "a:", None, &[item("z")]).await.unwrap(), (7 << 32) + 1);
+}

@@ -61,7 +61,9 @@ impl AppState {
         let events = Events::new(users.pool().clone());
         crate::watch::start(jobs.clone(), events.clone(), rcd.clone(), engine.bus.clone());
         let queue = Queue::start(users.pool().clone(), engine.processor.clone(), rcd.clone(), jobs.clone(), events.clone(), instance.clone());
-        let batches = crate::batches::Batches::start(users.pool().clone(), engine.processor.clone(), engine.rc.clone(), events.clone());
+        let batches = crate::batches::Batches::start(users.pool().clone(), engine.processor.clone(), engine.rc.clone(), events.clone())
+            .await
+            .map_err(|e| sqlx::Error::Configuration(e.into()))?;
         heartbeat(Registry(users.pool().clone()), instance.clone(), rcd.clone(), queue.clone());
         Ok(AppState { users, jobs, events, audit, limit: RateLimit::new(RATE, BURST), rcd, queue, batches, instance })
     }

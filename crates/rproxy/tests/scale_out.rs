@@ -270,3 +270,71 @@ async fn an_rclone_job_is_seen_and_stopped_from_another_instance() {
         stopped["error"], gone["error"]
     );
 }
+
+/// A server batch (`rproxy/batch/*`) created on instance A: its id is from A's own range (B's
+/// batches have other ids), B lists it and reports it from A's kept report, and `pause` and
+/// `resume` asked on B are carried out on A; the batch completes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_batch_is_listed_and_steered_from_another_instance() {
+    if std::env::var("RPROXY_TEST_DB").as_deref() == Ok("postgres") {
+        eprintln!("runs once, in the suite's SQLite pass (it starts its own PostgreSQL)");
+        return;
+    }
+    let pg = Pg::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (src, _, conf) = fleet::tree(dir.path(), 0);
+    for i in 0..4 {
+        std::fs::write(src.join(format!("big{i}.bin")), vec![i as u8; 3 << 20]).unwrap();
+    }
+    std::fs::create_dir_all(src.join("small")).unwrap();
+    std::fs::write(src.join("small/one.txt"), b"one").unwrap();
+    let http = reqwest::Client::new();
+    let (servers, token) = fleet::start(&http, Path::new(env!("CARGO_BIN_EXE_rproxy")), &common::rclone(), &pg.url, dir.path(), &conf, 2).await;
+    let (a, b) = (servers[0].port, servers[1].port);
+    let call = |port: u16, path: &'static str, body: Value| {
+        let (http, token) = (http.clone(), token.clone());
+        async move {
+            let r = http.post(format!("http://127.0.0.1:{port}/{path}")).basic_auth("admin", Some(&token)).json(&body).send().await.unwrap();
+            let status = r.status();
+            let v = r.json::<Value>().await.unwrap();
+            assert_eq!(status, 200, "{path}: {v}");
+            v
+        }
+    };
+    // A copies at 1 MiB/s: 12 MiB take long enough to steer the batch from B
+    call(a, "core/bwlimit", json!({ "rate": "1M" })).await;
+    let on_a = call(a, "rproxy/batch/create", json!({ "kind": "copy", "srcFs": "src:", "dstFs": "dst:big", "names": ["big0.bin", "big1.bin", "big2.bin", "big3.bin"] })).await;
+    let on_b = call(b, "rproxy/batch/create", json!({ "kind": "copy", "srcFs": "src:small", "dstFs": "dst:small" })).await;
+    let (ida, idb) = (on_a["id"].as_i64().unwrap(), on_b["id"].as_i64().unwrap());
+    assert!(ida >> 32 >= 1 && idb >> 32 >= 1 && ida >> 32 != idb >> 32, "ids from the same range: {ida} {idb}");
+    // B lists both, A's from A's report
+    let listed = call(b, "rproxy/batch/list", json!({})).await;
+    let ids: Vec<i64> = listed["batches"].as_array().unwrap().iter().map(|b| b["id"].as_i64().unwrap()).collect();
+    assert!(ids.contains(&ida) && ids.contains(&idb), "{listed}");
+    let report = call(b, "rproxy/batch/get", json!({ "id": ida })).await;
+    assert_eq!(report["batch"]["id"], json!(ida), "{report}");
+    // paused from B, seen paused on A
+    let paused = call(b, "rproxy/batch/pause", json!({ "id": ida })).await;
+    assert_eq!(paused["status"], json!("paused"), "{paused}");
+    let seen = call(a, "rproxy/batch/get", json!({ "id": ida })).await;
+    assert_eq!(seen["batch"]["status"], json!("paused"), "{seen}");
+    // resumed from B: it completes on A, and B's report says so
+    let resumed = call(b, "rproxy/batch/resume", json!({ "id": ida })).await;
+    assert_eq!(resumed["status"], json!("running"), "{resumed}");
+    let end = Instant::now() + Duration::from_secs(90);
+    let done = loop {
+        let r = call(b, "rproxy/batch/get", json!({ "id": ida })).await;
+        if r["batch"]["status"] != json!("running") {
+            break r;
+        }
+        assert!(Instant::now() < end, "the batch resumed from B did not end: {r}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert_eq!(done["batch"]["status"], json!("completed"), "{done}");
+    assert_eq!(done["batch"]["counts"]["done"], json!(4), "{done}");
+    for i in 0..4 {
+        assert_eq!(std::fs::read(dir.path().join(format!("dst/big/big{i}.bin"))).unwrap().len(), 3 << 20);
+    }
+    eprintln!("server batch {ida} created on A, paused and resumed from B, completed; B's own batch {idb}");
+    drop(servers);
+}

@@ -134,6 +134,22 @@ impl Store {
         self.create_inner(Some(origin), kind, src, dst, items).await
     }
 
+    /// The counter new batch ids continue from (0 before any batch or floor).
+    pub async fn id_floor(&self) -> Result<i64, StoreError> {
+        let seq: Option<i64> = sqlx::query_scalar("SELECT seq FROM sqlite_sequence WHERE name = 'batches'").fetch_optional(&self.pool).await?;
+        Ok(seq.unwrap_or(0))
+    }
+
+    /// Makes new batch ids continue above `floor` (several stores sharing one id space, such
+    /// as rproxy instances on one database, each take a range). Only ever raises the counter.
+    pub async fn raise_id_floor(&self, floor: i64) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO sqlite_sequence (name, seq) SELECT 'batches', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'batches')").execute(&mut *tx).await?;
+        sqlx::query("UPDATE sqlite_sequence SET seq = ? WHERE name = 'batches' AND seq < ?").bind(floor).bind(floor).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The batch created for `origin`, if any.
     pub async fn by_origin(&self, origin: &str) -> Result<Option<i64>, StoreError> {
         Ok(sqlx::query_scalar("SELECT id FROM batches WHERE origin = ?").bind(origin).fetch_optional(&self.pool).await?)
