@@ -1,8 +1,10 @@
-//! Copy throughput of 1 against 3 rproxy instances on one PostgreSQL (a private cluster, as
-//! in the tests), on the same work in the same run: `files` small files, `_async` copyfile
-//! calls sent round-robin over the instances, 24 at a time; timed from the first call to the
-//! last call done. Each run gets a fresh database and fresh folders. On a 2-core machine the
-//! instances share the cores, so this measures the overhead of spreading work, not a speed-up.
+//! Copy throughput through rproxy's queue, the same work three ways in the same run: one
+//! instance on its embedded SQLite (the baseline), one instance on PostgreSQL (a private
+//! cluster, as in the tests), three instances on one PostgreSQL. `files` small files,
+//! `_async` copyfile calls sent round-robin over the instances, 24 at a time; timed from the
+//! first call to the last call done. Each run gets a fresh database and fresh folders. On a
+//! 2-core machine the instances share the cores, so 3 against 1 measures the overhead of
+//! spreading work, not a speed-up.
 //!
 //!     cargo bench -p rproxy --bench instances [-- files [rounds]]      (default 3000 2)
 
@@ -27,21 +29,28 @@ fn main() {
     rt.block_on(run(files, rounds));
 }
 
-/// Seconds for `instances` instances to complete `files` queued copy calls.
-async fn once(instances: usize, files: usize) -> f64 {
+/// Seconds for `instances` instances to complete `files` queued copy calls, on PostgreSQL or
+/// (`sqlite`, one instance) on the embedded SQLite.
+async fn once(instances: usize, files: usize, sqlite: bool) -> f64 {
     let pg = pg::Pg::start().await;
-    let db = pg.pool(2).await;
     let dir = tempfile::tempdir().unwrap();
+    let db_url = if sqlite { String::new() } else { pg.url.clone() };
     let (_, dst, conf) = fleet::tree(dir.path(), files);
     let rclone = rcmd_core::sidecar::locate_rclone(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")).expect("no rclone in bin/: run scripts/setup.sh");
     let http = reqwest::Client::new();
-    let (servers, token) = fleet::start(&http, Path::new(env!("CARGO_BIN_EXE_rproxy")), &rclone, &pg.url, dir.path(), &conf, instances).await;
+    let (servers, token) = fleet::start(&http, Path::new(env!("CARGO_BIN_EXE_rproxy")), &rclone, &db_url, dir.path(), &conf, instances).await;
     let ports: Vec<u16> = servers.iter().map(|s| s.port).collect();
+    // the queue's rows, read where the instances keep them
+    let db = if sqlite {
+        rproxy::db::Pool::Sqlite(sqlx::SqlitePool::connect_with(sqlx::sqlite::SqliteConnectOptions::new().filename(dir.path().join("i0/rproxy.db"))).await.unwrap())
+    } else {
+        rproxy::db::Pool::Pg(pg.pool(2).await)
+    };
     let t = Instant::now();
     fleet::copy_calls(&http, &token, &ports, files, 24).await;
     let end = Instant::now() + Duration::from_secs(600);
     loop {
-        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM queue WHERE state IN ('queued', 'running')").fetch_one(&db).await.unwrap();
+        let left: i64 = rproxy::on_pool!(&db, p => sqlx::query_scalar("SELECT COUNT(*) FROM queue WHERE state IN ('queued', 'running')").fetch_one(p).await.unwrap());
         if left == 0 {
             break;
         }
@@ -49,7 +58,7 @@ async fn once(instances: usize, files: usize) -> f64 {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let secs = t.elapsed().as_secs_f64();
-    let failed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM queue WHERE state = 'failed'").fetch_one(&db).await.unwrap();
+    let failed: i64 = rproxy::on_pool!(&db, p => sqlx::query_scalar("SELECT COUNT(*) FROM queue WHERE state = 'failed'").fetch_one(p).await.unwrap());
     assert_eq!(failed, 0, "failed calls");
     let copied = walk(&dst);
     assert_eq!(copied, files, "files at the destination");
@@ -62,12 +71,15 @@ fn walk(dir: &Path) -> usize {
 }
 
 async fn run(files: usize, rounds: usize) {
-    println!("instances: {files} queued copyfile calls, 24 clients, {rounds} rounds (1 and 3 instances alternating)");
-    let (mut one, mut three) = (vec![], vec![]);
+    println!("instances: {files} queued copyfile calls, 24 clients, {rounds} rounds (SQLite, PostgreSQL x1, PostgreSQL x3 alternating)");
+    let (mut lite, mut one, mut three) = (vec![], vec![], vec![]);
     for round in 0..rounds {
-        let a = once(1, files).await;
-        let b = once(3, files).await;
-        println!("  round {round}: 1 instance {a:.2} s ({:.0} calls/s), 3 instances {b:.2} s ({:.0} calls/s)", files as f64 / a, files as f64 / b);
+        let l = once(1, files, true).await;
+        let a = once(1, files, false).await;
+        let b = once(3, files, false).await;
+        let rate = |s: f64| files as f64 / s;
+        println!("  round {round}: SQLite {l:.2} s ({:.0}/s), PostgreSQL 1 instance {a:.2} s ({:.0}/s), 3 instances {b:.2} s ({:.0}/s)", rate(l), rate(a), rate(b));
+        lite.push(l);
         one.push(a);
         three.push(b);
     }
@@ -75,6 +87,13 @@ async fn run(files: usize, rounds: usize) {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
-    let (a, b) = (median(&mut one), median(&mut three));
-    println!("median: 1 instance {:.0} calls/s, 3 instances {:.0} calls/s; 3 vs 1: {:.2}x", files as f64 / a, files as f64 / b, a / b);
+    let (l, a, b) = (median(&mut lite), median(&mut one), median(&mut three));
+    println!(
+        "median calls/s: SQLite {:.0}, PostgreSQL 1 instance {:.0}, 3 instances {:.0}; PostgreSQL vs SQLite {:.2}x; 3 vs 1 instance {:.2}x",
+        files as f64 / l,
+        files as f64 / a,
+        files as f64 / b,
+        l / a,
+        a / b
+    );
 }

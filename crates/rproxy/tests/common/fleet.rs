@@ -42,11 +42,17 @@ pub fn tree(dir: &Path, files: usize) -> (PathBuf, PathBuf, PathBuf) {
     (src, dst, conf)
 }
 
-/// Starts `rproxy` (the binary at `exe`) on database `db` with data folder `data`.
+/// Starts `rproxy` (the binary at `exe`) on database `db` (`""`: its own SQLite in the data
+/// folder) with data folder `data`.
 pub fn serve(exe: &Path, rclone: &Path, db: &str, data: &Path, conf: &Path) -> Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let db_args: &[&str] = if db.is_empty() { &[] } else { &["--db", db] };
     let child = Command::new(exe)
-        .args(["serve", "--db", db, "--listen", &format!("127.0.0.1:{port}"), "--rclone-config", conf.to_str().unwrap()])
+        .arg("serve")
+        .args(db_args)
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--rclone-config", conf.to_str().unwrap()])
+        // one user sends the whole load here: the per-user rate limit (1,000/s) is not measured
+        .args(["--rate-limit", "100000"])
         .env("RPROXY_DATA_DIR", data)
         .env("RCMD_RCLONE", rclone)
         .env("RUST_LOG", "warn")
