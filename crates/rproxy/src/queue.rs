@@ -503,7 +503,7 @@ impl Queue {
         let mut tx = self.inner.pool.begin().await?;
         // PostgreSQL: rows another instance is taking are skipped, not waited for (SQLite has
         // one writer at a time and needs no row locks)
-        let lock = if matches!(tx, crate::db::Tx::Pg(_)) { " FOR UPDATE SKIP LOCKED" } else { "" };
+        let lock = if matches!(tx, crate::db::Tx::Pg(..)) { " FOR UPDATE SKIP LOCKED" } else { "" };
         let first: Option<(String, String, String)> = on_tx!(&mut tx, c => sqlx::query_as(&format!("SELECT kind, src_root, dst_root FROM queue WHERE state = 'queued' ORDER BY id LIMIT 1{lock}"))
             .fetch_optional(c)
             .await?);

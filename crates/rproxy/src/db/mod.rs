@@ -49,14 +49,16 @@ macro_rules! on_pool {
 /// A transaction on either dialect.
 pub enum Tx {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
-    Pg(sqlx::Transaction<'static, sqlx::Postgres>),
+    /// A PostgreSQL transaction, and whether it holds the event-append lock already (taken,
+    /// with its `NOTIFY`, once per transaction: both last until the commit anyway).
+    Pg(sqlx::Transaction<'static, sqlx::Postgres>, bool),
 }
 
 impl Pool {
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
             Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
-            Pool::Pg(p) => Tx::Pg(p.begin().await?),
+            Pool::Pg(p) => Tx::Pg(p.begin().await?, false),
         })
     }
 }
@@ -65,7 +67,7 @@ impl Tx {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         match self {
             Tx::Sqlite(t) => t.commit().await,
-            Tx::Pg(t) => t.commit().await,
+            Tx::Pg(t, _) => t.commit().await,
         }
     }
 }
@@ -80,7 +82,7 @@ macro_rules! on_tx {
                 let $c = &mut **t;
                 $body
             }
-            $crate::db::Tx::Pg(t) => {
+            $crate::db::Tx::Pg(t, _) => {
                 let $c = &mut **t;
                 $body
             }

@@ -27,7 +27,7 @@ impl Stops {
             .execute(c)
             .await?
             .rows_affected());
-        if let super::Tx::Pg(t) = &mut tx {
+        if let super::Tx::Pg(t, _) = &mut tx {
             sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(job_id.to_string()).execute(&mut **t).await?;
         }
         tx.commit().await
