@@ -63,10 +63,24 @@ pub enum ConfigError {
 }
 
 impl Config {
-    /// Reads a config file.
+    /// Reads a config file. Unknown keys are refused, in `[notifications]` too.
     pub fn read(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
-        toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.display().to_string(), message: e.to_string() })
+        let parse = |message: String| ConfigError::Parse { path: path.display().to_string(), message };
+        let config: Config = toml::from_str(&text).map_err(|e| parse(e.to_string()))?;
+        // the notification settings are the app's too (whose older files may hold keys no
+        // longer used), so they accept unknown keys; a typo here must not quietly leave a
+        // channel off: checked against the keys the settings have
+        let raw: toml::Table = toml::from_str(&text).map_err(|e| parse(e.to_string()))?;
+        if let Some(toml::Value::Table(n)) = raw.get("notifications") {
+            let known = serde_json::to_value(rcmd_core::notify::settings::NotifySettings::default()).unwrap_or_default();
+            let mut unknown = vec![];
+            unknown_keys(n, &known, "notifications", &mut unknown);
+            if !unknown.is_empty() {
+                return Err(parse(format!("unknown key(s) {} (see the [notifications] keys in the README)", unknown.join(", "))));
+            }
+        }
+        Ok(config)
     }
 
     /// The flags of `args` (`--listen`, `--data-dir`, ...) over this config.
@@ -136,6 +150,23 @@ impl Config {
     }
 }
 
+/// The keys of `table` that `known` (the settings as JSON) does not have, as dotted paths
+/// below `at`. `webhook.url` is known although never written back (it is a secret now).
+fn unknown_keys(table: &toml::Table, known: &serde_json::Value, at: &str, out: &mut Vec<String>) {
+    for (key, value) in table {
+        let path = format!("{at}.{key}");
+        match known.get(key) {
+            Some(inner) => {
+                if let toml::Value::Table(t) = value {
+                    unknown_keys(t, inner, &path, out);
+                }
+            }
+            None if path == "notifications.webhook.url" => {}
+            None => out.push(path),
+        }
+    }
+}
+
 /// The config file to read for `args`: `--config FILE`, `$RPROXY_CONFIG`, or `rproxy.toml`
 /// in `data_dir` when it exists.
 pub fn config_file(args: &[String], data_dir: &Path) -> Option<PathBuf> {
@@ -184,5 +215,21 @@ mod tests {
         assert!(Config { listen: Some("nope".into()), ..Config::default() }.check().is_err());
         assert!(Config::default().with_flags(&args(&["--rate-limit", "fast"])).is_err());
         assert!(Config { rate_limit: Some(0.0), ..Config::default() }.check().is_err());
+    }
+
+    #[test]
+    fn notification_keys_are_checked_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("rproxy.toml");
+        let good = "[notifications]\nlang = \"ko\"\nca_file = \"\"\n[notifications.telegram]\nenabled = true\nonly_problems = true\nchat_id = \"42\"\napi_base = \"http://127.0.0.1:1\"\n\
+                    [notifications.webhook]\nenabled = false\nurl = \"https://hooks.example/x\"\nheader_name = \"Authorization\"\n\
+                    [notifications.email]\nenabled = false\nhost = \"smtp.example\"\nport = 587\nuser = \"u\"\nfrom = \"a@b\"\nto = \"c@d\"\n";
+        std::fs::write(&f, good).unwrap();
+        let c = Config::read(&f).unwrap();
+        assert!(c.notifications.unwrap().telegram.toggle.enabled);
+        // a misspelt key would have left Telegram off without a word
+        std::fs::write(&f, "[notifications.telegram]\nenabeld = true\nchat_id = \"42\"\n[notifications]\nlnag = \"ko\"\n").unwrap();
+        let e = Config::read(&f).unwrap_err().to_string();
+        assert!(e.contains("notifications.telegram.enabeld") && e.contains("notifications.lnag") && e.contains("rproxy.toml"), "{e}");
     }
 }
