@@ -125,7 +125,7 @@ impl Events {
     /// reports is); call [`Events::notify`] after the commit.
     pub async fn insert(tx: &mut Tx, kind: &str, user_id: Option<i64>, data: &Value) -> Result<i64, sqlx::Error> {
         let at = now_ms();
-        if let Tx::Pg(t, false) = tx {
+        if let Tx::Pg(t, locked @ false) = tx {
             // ids commit in the order they are given (see db::events): a reader after its last
             // id never skips one committed late. The lock and the NOTIFY (delivered at commit)
             // are taken once per transaction: a transaction ending 500 calls appends 500 events
@@ -134,8 +134,6 @@ impl Events {
                 .bind(crate::db::events::CHANNEL)
                 .execute(&mut **t)
                 .await?;
-        }
-        if let Tx::Pg(_, locked) = tx {
             *locked = true;
         }
         let id: i64 = on_tx!(tx, c => sqlx::query_scalar("INSERT INTO events (at, kind, user_id, data) VALUES ($1, $2, $3, $4) RETURNING id")

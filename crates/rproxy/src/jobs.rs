@@ -229,11 +229,7 @@ impl Jobs {
 
     /// rcd's id of job `id`, still running (any owner; for the instance that runs it).
     pub async fn rcd_id_of(&self, id: i64) -> Result<i64, JobError> {
-        let row = self.row(id).await?;
-        match (row.rcd_id, row.final_status) {
-            (Some(r), None) => Ok(r),
-            _ => Err(JobError::NotFound),
-        }
+        running_rcd_id(self.row(id).await?)
     }
 
     pub fn pool(&self) -> &Pool {
@@ -274,11 +270,15 @@ impl Jobs {
 
     /// rcd's id for stopping rproxy job `id`.
     pub async fn rcd_id(&self, user: &User, id: i64) -> Result<i64, JobError> {
-        let row = self.find(user, id).await?;
-        match (row.rcd_id, row.final_status) {
-            (Some(r), None) => Ok(r),
-            _ => Err(JobError::NotFound),
-        }
+        running_rcd_id(self.find(user, id).await?)
+    }
+}
+
+/// rcd's id of the job in `row` while it runs.
+fn running_rcd_id(row: JobRow) -> Result<i64, JobError> {
+    match (row.rcd_id, row.final_status) {
+        (Some(r), None) => Ok(r),
+        _ => Err(JobError::NotFound),
     }
 }
 

@@ -425,7 +425,7 @@ impl Queue {
             return;
         };
         for (id, input, kind, src, dst, item) in rows {
-            if recovering && kind == "move" && !self.exists(&src, &item).await.unwrap_or(true) && self.exists(&dst, &item).await.unwrap_or(false) {
+            if recovering && kind == "move" && self.moved(&src, &dst, &item).await {
                 self.finish_item(id, Ok(())).await;
                 continue;
             }
@@ -439,7 +439,13 @@ impl Queue {
     async fn moved_already(&self, input: &str) -> bool {
         let params: Map<String, Value> = serde_json::from_str(input).unwrap_or_default();
         let Some(req) = eligible("operations/movefile", &params) else { return false };
-        self.exists(&req.src_root, &req.item).await == Some(false) && self.exists(&req.dst_root, &req.item).await == Some(true)
+        self.moved(&req.src_root, &req.dst_root, &req.item).await
+    }
+
+    /// Whether `item` is gone below `src` and there below `dst` (a move of it was done);
+    /// false when rcd cannot tell.
+    async fn moved(&self, src: &str, dst: &str, item: &str) -> bool {
+        self.exists(src, item).await == Some(false) && self.exists(dst, item).await == Some(true)
     }
 
     /// Whether file `item` is below `root` (`None` when rcd cannot tell).
@@ -461,12 +467,8 @@ impl Queue {
         let path = if kind == "move" { "operations/movefile" } else { "operations/copyfile" };
         let mut last = String::new();
         for attempt in 0..RCD_ATTEMPTS {
-            if attempt > 0 && kind == "move" {
-                if let Some(req) = eligible(path, &params) {
-                    if self.exists(&req.src_root, &req.item).await == Some(false) && self.exists(&req.dst_root, &req.item).await == Some(true) {
-                        return Ok(());
-                    }
-                }
+            if attempt > 0 && kind == "move" && self.moved_already(input).await {
+                return Ok(());
             }
             let rc = match self.inner.rcd.client() {
                 Ok(rc) => rc,

@@ -213,14 +213,7 @@ async fn an_rclone_job_is_seen_and_stopped_from_another_instance() {
     let (mut servers, token) = fleet::start(&http, Path::new(env!("CARGO_BIN_EXE_rproxy")), &common::rclone(), &pg.url, dir.path(), &conf, 2).await;
     let b = servers.pop().unwrap();
     let mut a = servers.pop().unwrap();
-    let call = |port: u16, path: &'static str, body: Value| {
-        let (http, token) = (http.clone(), token.clone());
-        async move {
-            let r = http.post(format!("http://127.0.0.1:{port}/{path}")).basic_auth("admin", Some(&token)).json(&body).send().await.unwrap();
-            assert_eq!(r.status(), 200, "{path}");
-            r.json::<Value>().await.unwrap()
-        }
-    };
+    let call = |port: u16, path: &'static str, body: Value| fleet::call(&http, &token, port, path, body);
     // A's rclone copies at 1 MiB/s: a 24 MiB file takes long enough to watch and stop
     call(a.port, "core/bwlimit", json!({ "rate": "1M" })).await;
     let start = |name: &'static str| call(a.port, "operations/copyfile", json!({ "srcFs": "src:", "srcRemote": name, "dstFs": "dst:", "dstRemote": format!("copy-{name}"), "_async": true }));
@@ -291,16 +284,7 @@ async fn a_server_batch_is_listed_and_steered_from_another_instance() {
     let http = reqwest::Client::new();
     let (servers, token) = fleet::start(&http, Path::new(env!("CARGO_BIN_EXE_rproxy")), &common::rclone(), &pg.url, dir.path(), &conf, 2).await;
     let (a, b) = (servers[0].port, servers[1].port);
-    let call = |port: u16, path: &'static str, body: Value| {
-        let (http, token) = (http.clone(), token.clone());
-        async move {
-            let r = http.post(format!("http://127.0.0.1:{port}/{path}")).basic_auth("admin", Some(&token)).json(&body).send().await.unwrap();
-            let status = r.status();
-            let v = r.json::<Value>().await.unwrap();
-            assert_eq!(status, 200, "{path}: {v}");
-            v
-        }
-    };
+    let call = |port: u16, path: &'static str, body: Value| fleet::call(&http, &token, port, path, body);
     // A copies at 1 MiB/s: 12 MiB take long enough to steer the batch from B
     call(a, "core/bwlimit", json!({ "rate": "1M" })).await;
     let on_a = call(a, "rproxy/batch/create", json!({ "kind": "copy", "srcFs": "src:", "dstFs": "dst:big", "names": ["big0.bin", "big1.bin", "big2.bin", "big3.bin"] })).await;

@@ -90,6 +90,16 @@ pub async fn wait_up(http: &reqwest::Client, s: &Server, token: &str) {
     }
 }
 
+/// POSTs `body` to `path` on the instance at `port` as admin; asserts a 200 and returns the
+/// reply.
+pub async fn call(http: &reqwest::Client, token: &str, port: u16, path: &str, body: Value) -> Value {
+    let r = http.post(format!("http://127.0.0.1:{port}/{path}")).basic_auth("admin", Some(token)).json(&body).send().await.unwrap();
+    let status = r.status();
+    let v = r.json::<Value>().await.unwrap();
+    assert_eq!(status, 200, "{path}: {v}");
+    v
+}
+
 /// Sends `_async` copyfile calls for files `0..files` round-robin over `ports`, `concurrency`
 /// at a time; a call whose instance is gone goes to the next one (as a load balancer would).
 /// Returns file → (job id, tries).
