@@ -11,6 +11,7 @@ pub mod batch;
 pub mod engine;
 pub mod error;
 pub mod events;
+pub mod file_ops;
 pub mod net;
 pub mod notify;
 pub mod ops;

@@ -20,6 +20,10 @@ pub enum PathError {
     ParentSegment { path: String },
     #[error("{name:?} is not in {folder}")]
     NotInFolder { name: String, folder: String },
+    #[error("a name cannot be empty, '.', '..' or contain '/': {name:?}")]
+    InvalidName { name: String },
+    #[error("{path} already exists; choose another name")]
+    Exists { path: String },
 }
 
 /// The name of a configured rclone remote (`name` in `name:path`), validated with rclone's
@@ -27,10 +31,16 @@ pub enum PathError {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RemoteName(String);
 
+/// The local disk without a configured remote: rclone's on-the-fly local backend (`:local:`).
+pub const LOCAL_DISK: &str = ":local";
+
 impl RemoteName {
-    /// Accepts `name` or `name:`.
+    /// Accepts `name` or `name:`, and [`LOCAL_DISK`] (`:local` or `:local:`).
     pub fn parse(name: &str) -> Result<Self, PathError> {
         let name = name.strip_suffix(':').unwrap_or(name);
+        if name == LOCAL_DISK {
+            return Ok(RemoteName(name.to_owned()));
+        }
         if name.is_empty() {
             return Err(PathError::EmptyRemote);
         }
@@ -106,6 +116,9 @@ impl RemotePath {
 
     /// Parses `remote:path`.
     pub fn parse(spec: &str) -> Result<Self, PathError> {
+        if let Some(path) = spec.strip_prefix(LOCAL_DISK).and_then(|p| p.strip_prefix(':')) {
+            return RemotePath::new(LOCAL_DISK, path);
+        }
         match spec.split_once(':') {
             Some((remote, path)) => RemotePath::new(remote, path),
             None => Err(PathError::InvalidRemote { name: spec.to_owned() }),
@@ -137,6 +150,14 @@ impl RemotePath {
         RemotePath { remote: self.remote.clone(), absolute: self.absolute, path: parent.to_owned() }
     }
 
+    /// A sibling named `name` (a rename target): one path segment, no slash.
+    pub fn sibling(&self, name: &str) -> Result<Self, PathError> {
+        if name.is_empty() || name == "." || name == ".." || name.contains('/') || self.path.is_empty() {
+            return Err(PathError::InvalidName { name: name.to_owned() });
+        }
+        self.parent().join(name)
+    }
+
     /// A child of this path (absolute when this one is).
     pub fn join(&self, name: &str) -> Result<Self, PathError> {
         let rel = name.trim_start_matches('/');
@@ -164,6 +185,16 @@ mod tests {
             assert!(RemoteName::parse(bad).is_err(), "{bad:?}");
         }
         assert_eq!(RemoteName::parse("s3:").map(|r| r.fs()), Ok("s3:".to_owned()));
+        // the local disk without a configured remote; other on-the-fly backends are refused
+        assert_eq!(RemoteName::parse(":local").map(|r| r.fs()), Ok(":local:".to_owned()));
+        assert!(RemoteName::parse(":s3").is_err() && RemoteName::parse(":local2").is_err());
+        let home = RemotePath::parse(":local:/home/u").unwrap();
+        assert_eq!((home.fs(), home.path(), home.to_string()), (":local:/".into(), "home/u", ":local:/home/u".into()));
+        assert_eq!(RemotePath::parse(&home.join("a b").unwrap().to_string()).unwrap().path(), "home/u/a b");
+        assert_eq!(home.sibling("v").unwrap().to_string(), ":local:/home/v");
+        for bad in ["", ".", "..", "a/b"] {
+            assert!(home.sibling(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

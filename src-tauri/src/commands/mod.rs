@@ -3,6 +3,7 @@
 pub mod app;
 pub mod batches;
 pub mod breakers;
+pub mod commander;
 pub mod connection;
 pub mod files;
 pub mod notify;

@@ -9,12 +9,14 @@
 mod lease;
 pub mod plan;
 pub mod processor;
+pub mod recent;
 pub mod runner;
 mod settle;
 pub mod store;
 pub mod verify;
 
 pub use processor::{BatchControl, Processor, ProcessorConfig};
+pub use recent::Recent;
 pub use lease::LeaseOwner;
 pub use runner::{Runner, RunnerSink, INTERRUPTED};
 pub use settle::VANISHED;

@@ -90,6 +90,8 @@ pub struct Processor {
     pub bus: Option<crate::events::EventBus>,
     /// This process's identity for batch leases.
     pub owner: super::LeaseOwner,
+    /// The items finished last (for the transfers view).
+    pub recent: super::Recent,
 }
 
 type Progress = Arc<dyn Fn(BatchProgress) + Send + Sync>;
@@ -107,7 +109,7 @@ struct ChunkResult {
 
 impl Processor {
     pub fn new(store: Store, rc: Arc<Resilient>, cfg: ProcessorConfig) -> Self {
-        Processor { store, rc, cfg, bus: None, owner: super::LeaseOwner::default() }
+        Processor { store, rc, cfg, bus: None, owner: super::LeaseOwner::default(), recent: super::Recent::default() }
     }
 
     /// Runs batch `id` until it completes, pauses, is cancelled or fails. Safe to call on a
@@ -237,6 +239,7 @@ impl Processor {
                 }
             }
             self.store.checkpoint(id, &chunk.outcomes).await.map_err(store_err)?;
+            self.remember(&items, &chunk.outcomes);
             self.report_progress(id, &progress).await;
             if let Some(reason) = chunk.pause {
                 return self.finish(id, Some(BatchStatus::Paused), Some(&reason)).await;
@@ -468,6 +471,20 @@ impl Processor {
     }
 
     /// Counts after a checkpoint (no transfer speed: between chunks nothing moves).
+    /// Keeps the chunk's finished items for the transfers view.
+    fn remember(&self, items: &[ItemRow], outcomes: &[(i64, ItemOutcome)]) {
+        let at = now_ms();
+        self.recent.push(outcomes.iter().filter_map(|(id, o)| {
+            let error = match o {
+                ItemOutcome::Done => String::new(),
+                ItemOutcome::Failed { failure } => failure.message.clone(),
+                _ => return None,
+            };
+            let item = items.iter().find(|i| i.id == *id)?;
+            Some(rcmd_types::TransferDone { name: item.path.clone(), size: item.size, error, completed_at_ms: at })
+        }));
+    }
+
     async fn report_progress(&self, id: i64, progress: &Progress) {
         if let Ok(b) = self.store.batch(id).await {
             let c = b.counts;

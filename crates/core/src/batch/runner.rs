@@ -45,6 +45,11 @@ impl Runner {
         &self.processor.store
     }
 
+    /// The items this process's batches finished last, newest first.
+    pub fn recent(&self) -> Vec<rcmd_types::TransferDone> {
+        self.processor.recent.list()
+    }
+
     /// Batches a previous run left `running` with no live lease were interrupted (the
     /// process exited or crashed): resumed when `auto_resume`, else marked paused so the user
     /// can resume them. Batches another process runs right now are left alone.

@@ -390,6 +390,39 @@ impl Resilient {
         .await
     }
 
+    /// Renames a file or folder in place to `new_name`. Refuses when something already has
+    /// that name (rclone would overwrite the file or merge into the folder).
+    pub async fn rename(&self, from: &RemotePath, new_name: &str, is_dir: bool, cancel: &CancellationToken) -> Result<RemotePath> {
+        let to = from.sibling(new_name)?;
+        let target = to.clone();
+        let taken = self.call(&[&from.remote], cancel, |rc| {
+            let target = target.clone();
+            async move { Ok(crate::file_ops::exists(&rc, &target).await?) }
+        })
+        .await?;
+        if taken {
+            return Err(crate::path::PathError::Exists { path: to.to_string() }.into());
+        }
+        let watchdog = self.watchdog.clone();
+        let (from_root, to_ref) = (from.parent(), &to);
+        self.transfer_once(&from_root, None, None, cancel, |rc| {
+            let watchdog = watchdog.clone();
+            async move { Ok(crate::file_ops::rename(&rc, from, to_ref, is_dir, &watchdog, cancel).await?) }
+        })
+        .await?;
+        Ok(to)
+    }
+
+    /// Removes the emptied folders at and below `dir`.
+    pub async fn remove_empty_dirs(&self, dir: &RemotePath, cancel: &CancellationToken) -> Result<()> {
+        self.call(&[&dir.remote], cancel, |rc| async move { Ok(crate::file_ops::remove_empty_dirs(&rc, dir).await?) }).await
+    }
+
+    /// Size, time, hashes and public link of a file or folder.
+    pub async fn properties(&self, path: &RemotePath, cancel: &CancellationToken) -> Result<rcmd_types::Properties> {
+        self.call(&[&path.remote], cancel, |rc| async move { Ok(crate::file_ops::properties(&rc, path).await?) }).await
+    }
+
     /// Copies one file as a watched job; both remotes' breakers apply, a failure counts
     /// against the side that failed.
     pub async fn copy_file(&self, src: &RemotePath, dst: &RemotePath, cancel: &CancellationToken) -> Result<JobOutcome> {
