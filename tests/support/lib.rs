@@ -18,6 +18,7 @@ use std::{
 use anyhow::{bail, Context, Result};
 
 pub mod server;
+pub mod visual;
 pub mod window;
 
 /// The workspace root.
@@ -153,6 +154,8 @@ impl Display {
 /// Folder tree and rclone config for the app under test.
 pub struct Fixture {
     pub dir: tempfile::TempDir,
+    /// More environment for the app (see [`Fixture::set_env`]).
+    extra: Vec<(String, String)>,
 }
 
 impl Fixture {
@@ -182,7 +185,7 @@ impl Fixture {
             format!("[other]\ntype = alias\nremote = {}\n", data.join("photos").display()),
         )
         .unwrap();
-        Fixture { dir }
+        Fixture { dir, extra: vec![] }
     }
 
     /// Environment for the app: the fixture's rclone config, private config/data dirs.
@@ -203,6 +206,14 @@ impl Fixture {
             // WebKit's sandbox needs user namespaces that containers often lack
             ("WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS".into(), "1".into()),
         ]
+        .into_iter()
+        .chain(self.extra.iter().cloned())
+        .collect()
+    }
+
+    /// Adds an environment variable for the app (after, so winning over, the defaults).
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.extra.push((key.to_owned(), value.to_owned()));
     }
 }
 

@@ -46,7 +46,7 @@ pub async fn wait_ready(c: &Client, not: Option<u32>, timeout: Duration) -> Resu
 
 /// The (name, is_dir) rows of the file table.
 pub async fn rows(c: &Client) -> Vec<(String, bool)> {
-    let Ok(rows) = c.find_all(Locator::Css("#file-table tbody tr")).await else { return vec![] };
+    let Ok(rows) = c.find_all(Locator::Css("#pane-left .row[data-name]")).await else { return vec![] };
     let mut out = vec![];
     for r in rows {
         let name = r.attr("data-name").await.ok().flatten().unwrap_or_default();
@@ -70,10 +70,19 @@ pub async fn wait_rows(c: &Client, expected: &[(&str, bool)]) -> Result<()> {
 }
 
 pub async fn click(c: &Client, css: &str) -> Result<()> {
-    let el = c.find(Locator::Css(css)).await.with_context(|| format!("find {css}"))?;
-    in_view(c, css).await;
-    el.click().await.with_context(|| format!("click {css}"))?;
-    Ok(())
+    // a list re-rendered between the find and the click leaves a stale element: find it again
+    let mut tries = 0;
+    loop {
+        let el = c.find(Locator::Css(css)).await.with_context(|| format!("find {css}"))?;
+        in_view(c, css).await;
+        match el.click().await {
+            Err(fantoccini::error::CmdError::Standard(e)) if e.error == fantoccini::error::ErrorStatus::StaleElementReference && tries < 5 => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            other => return other.map(|_| ()).with_context(|| format!("click {css}")),
+        }
+    }
 }
 
 /// Scrolls the element `css` into view (WebKitWebDriver does not, and refuses to touch an
@@ -160,4 +169,66 @@ pub async fn remote_names(c: &Client) -> Vec<String> {
 
 pub async fn job_status(c: &Client, id: i64) -> Option<String> {
     attr(c, &format!("li.job[data-batch='{id}']"), "data-status").await
+}
+
+/// WebDriver key codes (the spec's "normalized key values").
+pub const CTRL: &str = "\u{E009}";
+pub const SHIFT: &str = "\u{E008}";
+pub const ALT: &str = "\u{E00A}";
+pub const TAB: &str = "\u{E004}";
+pub const ENTER: &str = "\u{E007}";
+pub const BACKSPACE: &str = "\u{E003}";
+pub const DELETE: &str = "\u{E017}";
+pub const DOWN: &str = "\u{E015}";
+pub const ESCAPE: &str = "\u{E00C}";
+pub const F5: &str = "\u{E035}";
+pub const F6: &str = "\u{E036}";
+pub const F7: &str = "\u{E037}";
+pub const F8: &str = "\u{E038}";
+
+/// Types `keys` into the file list of `pane` (`#pane-left` or `#pane-right`), which gets the
+/// focus first, as a user's keyboard would.
+pub async fn press(c: &Client, pane: &str, keys: &str) -> Result<()> {
+    let css = format!("{pane} .list");
+    let _ = c.execute("document.querySelector(arguments[0]).focus()", vec![serde_json::json!(css)]).await;
+    c.find(Locator::Css(&css)).await?.send_keys(keys).await.with_context(|| format!("keys to {css}"))?;
+    Ok(())
+}
+
+/// Waits for the row `name` in `pane`.
+pub async fn wait_row(c: &Client, pane: &str, name: &str) -> Result<()> {
+    let css = format!("{pane} .row[data-name='{name}']");
+    poll(Duration::from_secs(15), &css, || async { c.find(Locator::Css(&css)).await.ok() }).await.map(|_| ())
+}
+
+/// The names shown in `pane`, in order (only the rows in view are in the DOM).
+pub async fn pane_rows(c: &Client, pane: &str) -> Vec<String> {
+    let mut out = vec![];
+    for r in c.find_all(Locator::Css(&format!("{pane} .row[data-name]"))).await.unwrap_or_default() {
+        out.push(r.attr("data-name").await.ok().flatten().unwrap_or_default());
+    }
+    out
+}
+
+/// Waits for the dialog of `kind` (copy, move, delete, mkdir, rename, properties) to be open
+/// with the focus in it (keys typed before would go elsewhere).
+pub async fn wait_dialog(c: &Client, kind: &str) -> Result<()> {
+    let css = format!("#dialog[data-kind='{kind}']");
+    poll(Duration::from_secs(10), &css, || async {
+        c.find(Locator::Css(&css)).await.ok()?;
+        let inside = c.execute("return !!document.activeElement?.closest('#dialog')", vec![]).await.ok()?;
+        (inside == true).then_some(())
+    })
+    .await
+}
+
+/// F5 in the left pane, then the copy dialog's destination replaced by `dst` and confirmed.
+pub async fn transfer_to(c: &Client, dst: &str) -> Result<()> {
+    click(c, "#cmd-copy").await?;
+    wait_dialog(c, "copy").await?;
+    let input = c.find(Locator::Css("#dialog-input")).await?;
+    input.clear().await?;
+    input.send_keys(dst).await?;
+    click(c, "#dialog-ok").await?;
+    poll(Duration::from_secs(10), "dialog closed", || async { c.find(Locator::Css("#dialog")).await.is_err().then_some(()) }).await
 }

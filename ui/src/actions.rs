@@ -11,8 +11,18 @@ use serde::Serialize;
 
 use crate::{
     ipc,
-    state::{Ctx, Location},
+    state::{Ctx, Followup, Location, Pane},
 };
+
+/// Empties both panes (another connection or rclone config: their folders mean nothing now).
+fn clear_panes(ctx: Ctx) {
+    for pane in ctx.panes {
+        pane.location.set(None);
+        pane.entries.set(None);
+        pane.listing_source.set((None, None));
+        pane.sel.set(Default::default());
+    }
+}
 
 #[derive(Serialize)]
 struct NoArgs {}
@@ -54,9 +64,13 @@ pub fn connect(ctx: Ctx) {
         }
         load_breakers(ctx);
         let batches = ipc::listen(EVENT_BATCH_STATE, move |b: BatchInfo| {
+            let (id, ended) = (b.id, !b.status.is_resumable());
             ctx.batches.update(|m| {
                 m.insert(b.id, b);
-            })
+            });
+            if ended {
+                batch_ended(ctx, id);
+            }
         })
         .await;
         if let Err(e) = batches {
@@ -105,43 +119,82 @@ pub fn load_remotes(ctx: Ctx) {
     });
 }
 
-/// Shows `loc`. A reply that arrives after the user moved elsewhere is dropped.
-pub fn open(ctx: Ctx, loc: Location) {
-    if ctx.location.get_untracked().as_ref() != Some(&loc) {
-        ctx.selected.set(Default::default());
+/// Shows `loc` in `pane`. A reply that arrives after the pane moved elsewhere is dropped.
+/// Going into a folder starts at its top with nothing selected; a refresh of the same folder
+/// keeps the selection and cursor where the rows still are.
+pub fn open(ctx: Ctx, pane: Pane, loc: Location) {
+    let same = pane.shows(&loc);
+    if !same {
+        pane.sel.set(Default::default());
+        pane.scroll_top.set(0.0);
+        pane.opts.update(|o| o.filter.clear());
     }
-    ctx.location.set(Some(loc.clone()));
-    ctx.loading.set(true);
+    pane.location.set(Some(loc.clone()));
+    pane.loading.set(true);
+    let started = js_sys::Date::now();
     spawn_local(async move {
         let reply = ipc::invoke::<_, DirListing>(
             "list_dir",
             &DirArgs { remote: &loc.remote, path: &loc.path },
         )
         .await;
-        if ctx.location.get_untracked().as_ref() != Some(&loc) {
+        if !pane.shows(&loc) {
             return;
         }
-        ctx.loading.set(false);
+        pane.loading.set(false);
         match reply {
             Ok(listing) => {
-                ctx.entries.set(Some(listing.entries));
-                ctx.listing_source.set((listing.stale_ms, listing.fallback));
+                // the cursor stays on its entry when a refresh moves it to another row
+                let at = if same { pane.entry_at(pane.sel.with_untracked(|s| s.cursor)).map(|e| e.name) } else { None };
+                pane.entries.set(Some(std::sync::Arc::new(listing.entries)));
+                let names = pane.row_names();
+                let point = pane.point_at.try_update(Option::take).flatten().or(at);
+                pane.sel.update(|s| {
+                    s.retain(&names);
+                    if let Some(i) = point.and_then(|p| names.iter().position(|n| *n == p)) {
+                        (s.cursor, s.anchor) = (i, None);
+                    }
+                });
+                pane.listing_source.set((listing.stale_ms, listing.fallback));
                 ctx.error.set(None);
+                // the rows are in the DOM once this task yields to the next frame
+                request_animation_frame(move || pane.open_ms.set(Some(js_sys::Date::now() - started)));
             }
             Err(e) => {
-                ctx.entries.set(None);
-                ctx.listing_source.set((None, None));
+                pane.entries.set(None);
+                pane.listing_source.set((None, None));
                 ctx.error.set(Some(e));
             }
         }
     });
 }
 
+/// Opens `loc` in the pane the keyboard works in (a click in the remote list).
+pub fn open_active(ctx: Ctx, loc: Location) {
+    open(ctx, ctx.active_pane(), loc);
+}
+
+/// Reads the pane's folder again.
+pub fn refresh(ctx: Ctx, pane: Pane) {
+    if let Some(loc) = pane.location.get_untracked() {
+        open(ctx, pane, loc);
+    }
+}
+
+/// Reads again every pane showing `loc`.
+pub fn refresh_showing(ctx: Ctx, loc: &Location) {
+    for pane in ctx.panes {
+        if pane.shows(loc) {
+            refresh(ctx, pane);
+        }
+    }
+}
+
 pub fn reload(ctx: Ctx) {
     load_remotes(ctx);
     load_breakers(ctx);
-    if let Some(loc) = ctx.location.get_untracked() {
-        open(ctx, loc);
+    for pane in ctx.panes {
+        refresh(ctx, pane);
     }
 }
 
@@ -159,8 +212,7 @@ pub fn set_rclone_config(ctx: Ctx, path: String) {
         match ipc::invoke::<_, ()>("set_rclone_config", &ConfigArgs { path: path.clone() }).await {
             Ok(()) => {
                 ctx.rclone_config.set(path);
-                ctx.location.set(None);
-                ctx.entries.set(None);
+                clear_panes(ctx);
                 ctx.error.set(None);
             }
             Err(e) => ctx.error.set(Some(e)),
@@ -219,23 +271,52 @@ pub fn load_batches(ctx: Ctx) {
     });
 }
 
-/// Creates a batch over the folder being browsed and shows the job list.
-pub fn create_batch(ctx: Ctx, kind: BatchKind, dst: String) {
-    let Some(loc) = ctx.location.get_untracked() else { return };
+/// Creates a batch over `names` in `src` (folders expanded) to `dst` (none for a delete).
+/// The panes showing either side are read again when it ends; the folders a move or delete
+/// emptied (`emptied`) are removed then, if every item succeeded.
+pub fn create_batch(ctx: Ctx, kind: BatchKind, src: Location, names: Vec<String>, emptied: Vec<String>, dst: Option<String>) {
     spawn_local(async move {
-        let names = ctx.selected.get_untracked().into_iter().collect();
-        let args = CreateArgs { kind, src: loc.spec(), dst: Some(dst), names };
+        let args = CreateArgs { kind, src: src.spec(), dst: dst.clone(), names };
         match ipc::invoke::<_, BatchInfo>("batch_create", &args).await {
             Ok(b) => {
+                let dst = dst.as_deref().and_then(Location::parse);
+                let id = b.id;
+                ctx.followups.update(|f| {
+                    f.insert(id, Followup { src, dst, emptied: if kind == BatchKind::Copy { vec![] } else { emptied } });
+                });
                 // a state event may have come first (the batch already running): it is newer
                 // than this reply, which was read right after the start
+                let ended = ctx.batches.with_untracked(|m| m.get(&id).is_some_and(|x| !x.status.is_resumable()));
                 ctx.batches.update(|m| {
-                    m.entry(b.id).or_insert(b);
+                    m.entry(id).or_insert(b);
                 });
+                if ended {
+                    batch_ended(ctx, id);
+                }
                 ctx.error.set(None);
-                ctx.tab.set(crate::state::Tab::Jobs);
             }
             Err(e) => ctx.error.set(Some(e)),
+        }
+    });
+}
+
+/// A batch started here ended: remove what it emptied (only when nothing failed: a failed
+/// item's folder still holds its file) and refresh the panes on its folders.
+pub fn batch_ended(ctx: Ctx, id: i64) {
+    let Some(f) = ctx.followups.try_update(|m| m.remove(&id)).flatten() else { return };
+    let clean = ctx.batches.with_untracked(|m| m.get(&id).is_some_and(|b| b.status == rcmd_types::BatchStatus::Completed));
+    spawn_local(async move {
+        if clean {
+            for name in &f.emptied {
+                let dir = f.src.child(name);
+                if let Err(e) = ipc::invoke::<_, ()>("remove_empty_dirs", &DirArgs { remote: &dir.remote, path: &dir.path }).await {
+                    ctx.error.set(Some(e));
+                }
+            }
+        }
+        refresh_showing(ctx, &f.src);
+        if let Some(d) = &f.dst {
+            refresh_showing(ctx, d);
         }
     });
 }
@@ -286,10 +367,7 @@ pub fn connection_changed(ctx: Ctx, v: ConnectionView) {
         return;
     }
     if switched {
-        ctx.location.set(None);
-        ctx.entries.set(None);
-        ctx.listing_source.set((None, None));
-        ctx.selected.set(Default::default());
+        clear_panes(ctx);
         ctx.remotes.set(None);
         ctx.batches.set(Default::default());
         ctx.progress.set(Default::default());

@@ -1,19 +1,22 @@
 //! The page layout and the reactions to sidecar state.
 
 use leptos::prelude::*;
-use rcmd_types::SidecarState;
+use rcmd_types::{BatchInfo, SidecarState};
 
 use crate::{
     actions,
-    components::{BreakerPanel, Browser, ConnectionPanel, ErrorBanner, Header, Jobs, NotificationsPanel, RemoteList, SettingsPanel},
-    state::{Ctx, Tab},
+    components::{BreakerPanel, Commander, ConnectionPanel, ErrorBanner, Header, Jobs, NotificationsPanel, RemoteList, SettingsPanel, Transfers},
+    file_actions,
+    state::{Ctx, Tab, Theme},
 };
 
 #[component]
 pub fn App() -> impl IntoView {
     let ctx = Ctx::new();
     provide_context(ctx);
+    ctx.theme.set(load_theme());
     actions::connect(ctx);
+    file_actions::poll_stats(ctx);
 
     // Each new ready rclone process (first start or restart) reloads what is on screen.
     let ready_pid = Memo::new(move |_| match ctx.sidecar.get() {
@@ -23,6 +26,7 @@ pub fn App() -> impl IntoView {
     Effect::new(move |_| {
         if ready_pid.get().is_some() {
             actions::reload(ctx);
+            file_actions::bwlimit(ctx, None);
         }
     });
     Effect::new(move |_| {
@@ -32,7 +36,22 @@ pub fn App() -> impl IntoView {
             let _ = root.set_attribute("lang", lang.code());
         }
     });
-
+    // "system" leaves the colours to prefers-color-scheme (style.css)
+    Effect::new(move |_| {
+        let theme = ctx.theme.get();
+        save_theme(theme);
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-theme", theme.code());
+        }
+    });
+    let tab = move |id: &'static str, which: Tab, label: fn(&Ctx) -> String| {
+        view! {
+            <button id=id role="tab" aria-selected=move || (ctx.tab.get() == which).to_string()
+                class:active=move || ctx.tab.get() == which on:click=move |_| ctx.tab.set(which)>
+                {move || label(&ctx)}
+            </button>
+        }
+    };
     view! {
         <div class="app">
             <Header/>
@@ -46,20 +65,50 @@ pub fn App() -> impl IntoView {
                     <NotificationsPanel/>
                 </aside>
                 <main class="content">
-                    <nav class="tabs">
-                        <button id="tab-files" class:active=move || ctx.tab.get() == Tab::Files
-                            on:click=move |_| ctx.tab.set(Tab::Files)>{move || ctx.t().tab_files}</button>
-                        <button id="tab-jobs" class:active=move || ctx.tab.get() == Tab::Jobs
-                            on:click=move |_| ctx.tab.set(Tab::Jobs)>
-                            {move || format!("{} ({})", ctx.t().tab_jobs, ctx.batches.with(|b| b.len()))}
-                        </button>
+                    <nav class="tabs" role="tablist">
+                        {tab("tab-files", Tab::Files, |c| c.t().tab_files.to_owned())}
+                        {tab("tab-transfers", Tab::Transfers, |c| {
+                            let n = c.stats.with(|s| s.as_ref().map(|s| s.transferring.len()).unwrap_or(0));
+                            format!("{} ({n})", c.t().tab_transfers)
+                        })}
+                        {tab("tab-jobs", Tab::Jobs, |c| format!("{} ({})", c.t().tab_jobs, c.batches.with(|b| b.len())))}
                     </nav>
                     {move || match ctx.tab.get() {
-                        Tab::Files => view! { <Browser/> }.into_any(),
+                        Tab::Files => view! { <Commander/><RunningStrip/> }.into_any(),
+                        Tab::Transfers => view! { <Transfers/> }.into_any(),
                         Tab::Jobs => view! { <Jobs/> }.into_any(),
                     }}
                 </main>
             </div>
         </div>
+    }
+}
+
+/// Batches still running or paused, under the commander, with their progress and buttons.
+#[component]
+fn RunningStrip() -> impl IntoView {
+    let ctx = crate::state::use_ctx();
+    move || {
+        let live: Vec<BatchInfo> = ctx.batches.with(|m| m.values().filter(|b| b.status.is_resumable()).rev().take(3).cloned().collect());
+        (!live.is_empty()).then(|| view! {
+            <ul class="job-list strip" id="running-batches">
+                <For each=move || live.clone() key=|b| (b.id, format!("{:?}", b.status), b.counts.done, b.counts.failed)
+                    children=move |b| view! { <crate::components::JobRow batch=b/> }/>
+            </ul>
+        })
+    }
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+fn load_theme() -> Theme {
+    storage().and_then(|s| s.get_item("rcmd.theme").ok().flatten()).map(|c| Theme::from_code(&c)).unwrap_or(Theme::System)
+}
+
+fn save_theme(theme: Theme) {
+    if let Some(s) = storage() {
+        let _ = s.set_item("rcmd.theme", theme.code());
     }
 }

@@ -27,3 +27,25 @@ pub fn time(rfc3339: &str, lang: &str) -> String {
     }
     String::from(date.to_locale_string(lang, &wasm_bindgen::JsValue::UNDEFINED))
 }
+
+/// `75` → `1 m 15 s`; under a minute `42 s`; from an hour `2 h 5 m`.
+pub fn duration(secs: u64) -> String {
+    match secs {
+        0..=59 => format!("{secs} s"),
+        60..=3599 => format!("{} m {} s", secs / 60, secs % 60),
+        _ => format!("{} h {} m", secs / 3600, secs % 3600 / 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes_and_durations() {
+        assert_eq!(super::size(1536), "1.5 KiB");
+        assert_eq!(super::size(-1), "—");
+        assert_eq!(super::size(12), "12 B");
+        assert_eq!(super::duration(42), "42 s");
+        assert_eq!(super::duration(75), "1 m 15 s");
+        assert_eq!(super::duration(7500), "2 h 5 m");
+    }
+}

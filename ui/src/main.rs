@@ -3,15 +3,20 @@
 mod actions;
 mod app;
 mod components;
+mod file_actions;
 mod format;
 mod i18n;
 mod ipc;
+mod logic;
 mod state;
 
 fn main() {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
-        show_crash(&info.to_string());
+        // where it happened, for a bug report (function names survive wasm-opt)
+        let err = js_sys::Error::new("");
+        let stack = js_sys::Reflect::get(&err, &"stack".into()).ok().and_then(|s| s.as_string()).unwrap_or_default();
+        show_crash(&format!("{info}\n\n{stack}"));
     }));
     leptos::mount::mount_to_body(app::App);
 }

@@ -1,13 +1,27 @@
 //! The page's state, shared through Leptos context.
 
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+};
+
 use leptos::prelude::*;
-use std::collections::BTreeMap;
+use rcmd_types::{
+    BatchInfo, BatchKind, BatchProgress, BatchReport, BreakerSnapshot, BwLimit, ConnectionView, FileEntry, IpcError, Properties,
+    ServerCheckView, ServerInfo, SidecarState, TransferStats,
+};
 
-use std::collections::HashMap;
+use crate::{
+    i18n::{Lang, Texts},
+    logic::{
+        chart::Sample,
+        listing::{visible, ViewOpts},
+        selection::Selection,
+    },
+};
 
-use rcmd_types::{BatchInfo, BatchProgress, BatchReport, BreakerSnapshot, ConnectionView, FileEntry, IpcError, ServerCheckView, ServerInfo, SidecarState};
-
-use crate::i18n::{Lang, Texts};
+/// The local disk, as rclone's on-the-fly backend (no remote to configure).
+pub const LOCAL_DISK: &str = ":local";
 
 /// The directory being browsed, as rclone reads `remote:path`: `path` is relative to the
 /// remote's root (`""` is the root: the login's home on sftp, rclone's working directory on
@@ -50,6 +64,34 @@ impl Location {
         Location { remote: self.remote.clone(), path }
     }
 
+    /// Parses `remote:path` (and the local disk's `:local:/path`); `None` without a remote.
+    pub fn parse(spec: &str) -> Option<Location> {
+        let (remote, path) = match spec.trim().strip_prefix(":local:") {
+            Some(rest) => (LOCAL_DISK, rest),
+            None => spec.trim().split_once(':')?,
+        };
+        if remote.is_empty() {
+            return None;
+        }
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let path = if path.starts_with('/') { format!("/{}", segments.join("/")) } else { segments.join("/") };
+        Some(Location { remote: remote.to_owned(), path })
+    }
+
+    /// The folder's path segments with the location of each, for the breadcrumb bar: the
+    /// root first (`remote:` or `remote:/`).
+    pub fn crumbs(&self) -> Vec<(String, Location)> {
+        let abs = self.path.starts_with('/');
+        let root = if abs { Location::absolute_root(&self.remote) } else { Location::root(&self.remote) };
+        let mut out = vec![(root.spec(), root.clone())];
+        let mut at = root;
+        for seg in self.path.split('/').filter(|s| !s.is_empty()) {
+            at = at.child(seg);
+            out.push((seg.to_owned(), at.clone()));
+        }
+        out
+    }
+
     /// `remote:path`, the string rclone and the batch commands take.
     pub fn spec(&self) -> String {
         format!("{}:{}", self.remote, self.path)
@@ -73,12 +115,155 @@ mod tests {
         assert_eq!(abs.parent().unwrap().parent().unwrap().spec(), "sftp:/");
         assert!(Location::absolute_root("sftp").parent().is_none());
     }
+
+    #[test]
+    fn parse_specs() {
+        assert_eq!(Location::parse("nas:/a//b/").unwrap().spec(), "nas:/a/b");
+        assert_eq!(Location::parse(" nas:x ").unwrap().spec(), "nas:x");
+        assert_eq!(Location::parse(":local:/").unwrap(), Location::absolute_root(":local"));
+        assert_eq!(Location::parse(":local:/tmp/x").unwrap().remote, ":local");
+        assert!(Location::parse("no-colon").is_none() && Location::parse(":x").is_none());
+    }
+
+    #[test]
+    fn breadcrumbs() {
+        let abs = Location::absolute_root(":local").child("home").child("사용자");
+        let crumbs: Vec<_> = abs.crumbs().into_iter().map(|(label, loc)| (label, loc.spec())).collect();
+        assert_eq!(crumbs, [(":local:/".into(), ":local:/".into()), ("home".into(), ":local:/home".into()), ("사용자".into(), ":local:/home/사용자".into())]);
+        let rel = Location::root("s3").child("b");
+        assert_eq!(rel.crumbs().len(), 2);
+        assert_eq!(rel.crumbs()[0].1, Location::root("s3"));
+    }
+}
+
+/// One side of the commander: where it is, what it lists, how, and what is selected.
+/// `Copy`: every field is a signal.
+#[derive(Clone, Copy)]
+pub struct Pane {
+    /// 0 left, 1 right.
+    pub idx: usize,
+    pub location: RwSignal<Option<Location>>,
+    /// The listing as the engine gave it (shared, never copied per render).
+    pub entries: RwSignal<Option<Arc<Vec<FileEntry>>>>,
+    /// Where the shown listing came from when the remote is paused: (cache age ms, fallback).
+    pub listing_source: RwSignal<(Option<u64>, Option<String>)>,
+    pub loading: RwSignal<bool>,
+    pub opts: RwSignal<ViewOpts>,
+    pub sel: RwSignal<Selection>,
+    /// Indices into `entries` in display order (sorted, filtered).
+    pub rows: Memo<Vec<usize>>,
+    pub scroll_top: RwSignal<f64>,
+    /// How long the last folder took from the request to its rows on screen (ms).
+    pub open_ms: RwSignal<Option<f64>>,
+    /// A name to put the cursor on when the next listing arrives (the folder just left, a
+    /// folder just made, a file just renamed).
+    pub point_at: RwSignal<Option<String>>,
+}
+
+impl Pane {
+    fn new(idx: usize) -> Pane {
+        let entries: RwSignal<Option<Arc<Vec<FileEntry>>>> = RwSignal::new(None);
+        let opts = RwSignal::new(ViewOpts::default());
+        let rows = Memo::new(move |_| {
+            entries.with(|e| e.as_ref().map(|e| opts.with(|o| visible(e, o))).unwrap_or_default())
+        });
+        Pane {
+            idx,
+            location: RwSignal::new(None),
+            entries,
+            listing_source: RwSignal::new((None, None)),
+            loading: RwSignal::new(false),
+            opts,
+            sel: RwSignal::new(Selection::default()),
+            rows,
+            scroll_top: RwSignal::new(0.0),
+            open_ms: RwSignal::new(None),
+            point_at: RwSignal::new(None),
+        }
+    }
+
+    /// The names of the shown rows, in display order (untracked).
+    pub fn row_names(&self) -> Vec<String> {
+        let rows = self.rows.get_untracked();
+        self.entries.with_untracked(|e| match e {
+            Some(e) => rows.iter().map(|&i| e[i].name.clone()).collect(),
+            None => vec![],
+        })
+    }
+
+    /// The entry shown at display row `row` (untracked).
+    pub fn entry_at(&self, row: usize) -> Option<FileEntry> {
+        let i = self.rows.with_untracked(|r| r.get(row).copied())?;
+        self.entries.with_untracked(|e| e.as_ref().and_then(|e| e.get(i).cloned()))
+    }
+
+    /// The entry named `name` (untracked).
+    pub fn entry_named(&self, name: &str) -> Option<FileEntry> {
+        self.entries.with_untracked(|e| e.as_ref()?.iter().find(|x| x.name == name).cloned())
+    }
+
+    /// Whether the pane shows a folder of the same remote and path as `loc`.
+    pub fn shows(&self, loc: &Location) -> bool {
+        self.location.with_untracked(|l| l.as_ref() == Some(loc))
+    }
+
+    pub fn dom_id(&self) -> &'static str {
+        if self.idx == 0 { "pane-left" } else { "pane-right" }
+    }
+}
+
+/// Light, dark, or what the desktop says (WebKitGTK's `prefers-color-scheme`, which the
+/// window keeps in step with the desktop's colour scheme through the settings portal).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Theme {
+    System,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    pub fn code(self) -> &'static str {
+        match self {
+            Theme::System => "system",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Theme {
+        match code {
+            "light" => Theme::Light,
+            "dark" => Theme::Dark,
+            _ => Theme::System,
+        }
+    }
+}
+
+/// A question the commander asks before it acts, or what it shows about an entry.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Dialog {
+    /// Copy or move `names` of `src` to the editable `dst` (`remote:path`).
+    Transfer { kind: BatchKind, src: Location, names: Vec<String>, dirs: Vec<String>, dst: String },
+    Delete { src: Location, names: Vec<String>, dirs: Vec<String> },
+    NewFolder { at: Location },
+    Rename { at: Location, name: String, is_dir: bool },
+    Properties { at: Location, name: String, props: Option<Result<Properties, String>> },
+}
+
+/// What to do when a batch started here ends: refresh the panes showing its folders, and
+/// remove the folders a move or delete emptied.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Followup {
+    pub src: Location,
+    pub dst: Option<Location>,
+    pub emptied: Vec<String>,
 }
 
 /// All signals of the page; `Copy`, so components take it from context by value.
 #[derive(Clone, Copy)]
 pub struct Ctx {
     pub lang: RwSignal<Lang>,
+    pub theme: RwSignal<Theme>,
     pub sidecar: RwSignal<Option<SidecarState>>,
     pub rclone_config: RwSignal<Option<String>>,
     pub auto_resume: RwSignal<bool>,
@@ -86,11 +271,11 @@ pub struct Ctx {
     /// The engine could not start: shown instead of any later error.
     pub startup_error: RwSignal<Option<String>>,
     pub remotes: RwSignal<Option<Vec<String>>>,
-    pub location: RwSignal<Option<Location>>,
-    pub entries: RwSignal<Option<Vec<FileEntry>>>,
-    /// Where the shown listing came from when the remote is paused: (cache age ms, fallback).
-    pub listing_source: RwSignal<(Option<u64>, Option<String>)>,
-    pub loading: RwSignal<bool>,
+    pub panes: [Pane; 2],
+    /// The pane the keyboard works in.
+    pub active: RwSignal<usize>,
+    pub dialog: RwSignal<Option<Dialog>>,
+    pub followups: RwSignal<HashMap<i64, Followup>>,
     /// Breaker of each remote, with the page time (ms) it arrived, for the probe countdown.
     pub breakers: RwSignal<BTreeMap<String, (BreakerSnapshot, f64)>>,
     /// Which main view is shown.
@@ -98,8 +283,10 @@ pub struct Ctx {
     pub batches: RwSignal<BTreeMap<i64, BatchInfo>>,
     pub progress: RwSignal<HashMap<i64, BatchProgress>>,
     pub report: RwSignal<Option<BatchReport>>,
-    /// Names checked in the file table (cleared when the folder changes).
-    pub selected: RwSignal<std::collections::BTreeSet<String>>,
+    /// The last transfer figures and the total speed over the last minutes.
+    pub stats: RwSignal<Option<TransferStats>>,
+    pub speed: RwSignal<Vec<Sample>>,
+    pub bwlimit: RwSignal<Option<BwLimit>>,
     /// What the app talks to and how that link is.
     pub connection: RwSignal<Option<ConnectionView>>,
     pub servers: RwSignal<Vec<ServerInfo>>,
@@ -112,6 +299,7 @@ pub struct Ctx {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tab {
     Files,
+    Transfers,
     Jobs,
 }
 
@@ -119,22 +307,25 @@ impl Ctx {
     pub fn new() -> Self {
         Ctx {
             lang: RwSignal::new(Lang::initial()),
+            theme: RwSignal::new(Theme::System),
             sidecar: RwSignal::new(None),
             rclone_config: RwSignal::new(None),
             auto_resume: RwSignal::new(false),
             error: RwSignal::new(None),
             startup_error: RwSignal::new(None),
             remotes: RwSignal::new(None),
-            location: RwSignal::new(None),
-            entries: RwSignal::new(None),
-            listing_source: RwSignal::new((None, None)),
-            loading: RwSignal::new(false),
+            panes: [Pane::new(0), Pane::new(1)],
+            active: RwSignal::new(0),
+            dialog: RwSignal::new(None),
+            followups: RwSignal::new(HashMap::new()),
             breakers: RwSignal::new(BTreeMap::new()),
             tab: RwSignal::new(Tab::Files),
             batches: RwSignal::new(BTreeMap::new()),
             progress: RwSignal::new(HashMap::new()),
             report: RwSignal::new(None),
-            selected: RwSignal::new(Default::default()),
+            stats: RwSignal::new(None),
+            speed: RwSignal::new(vec![]),
+            bwlimit: RwSignal::new(None),
             connection: RwSignal::new(None),
             servers: RwSignal::new(vec![]),
             server_check: RwSignal::new(None),
@@ -147,6 +338,28 @@ impl Ctx {
         self.breakers.update(|m| {
             m.insert(snap.remote.clone(), (snap, now));
         });
+    }
+
+    /// The pane the keyboard works in (tracked).
+    pub fn pane(&self) -> Pane {
+        self.panes[self.active.get()]
+    }
+
+    pub fn active_pane(&self) -> Pane {
+        self.panes[self.active.get_untracked()]
+    }
+
+    pub fn other_pane(&self, pane: Pane) -> Pane {
+        self.panes[1 - pane.idx]
+    }
+
+    /// Whether the app talks to its own rclone (the local disk is offered then only).
+    pub fn is_local(&self) -> bool {
+        self.connection.with(|c| c.as_ref().is_none_or(|c| c.server.is_none()))
+    }
+
+    pub fn is_local_untracked(&self) -> bool {
+        self.connection.with_untracked(|c| c.as_ref().is_none_or(|c| c.server.is_none()))
     }
 
     /// Whether the active server is offline (listings may be cached copies).

@@ -10,7 +10,7 @@ use crate::{actions, state::use_ctx};
 pub fn BreakerPanel() -> impl IntoView {
     let ctx = use_ctx();
     move || {
-        let remote = ctx.location.get()?.remote;
+        let remote = ctx.pane().location.get()?.remote;
         let t = ctx.t();
         let entry = ctx.breakers.with(|m| m.get(&remote).cloned());
         let Some((snap, received_at)) = entry else {

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use rcmd_types::{LinkState, SidecarState};
 
-use crate::{actions, state::use_ctx};
+use crate::{actions, file_actions, format, state::use_ctx};
 
 #[component]
 pub fn Header() -> impl IntoView {
@@ -60,6 +60,8 @@ pub fn Header() -> impl IntoView {
             </Show>
             <ConnectionStatus/>
             <span class="spacer"></span>
+            <TotalSpeed/>
+            <BwLimit/>
             <span class="version">
                 {move || ctx.t().rclone_version} " "
                 <span id="rclone-version">{version}</span>
@@ -115,6 +117,51 @@ fn ConnectionStatus() -> impl IntoView {
         <span id="connection-status" class="status conn" data-kind=kind data-state=state title=url>
             <span class="dot"></span>
             {label}
+        </span>
+    }
+}
+
+/// The total speed of every transfer; a click shows the transfers view.
+#[component]
+fn TotalSpeed() -> impl IntoView {
+    let ctx = use_ctx();
+    let speed = move || ctx.stats.with(|s| s.as_ref().map(|s| s.speed).unwrap_or(0.0));
+    let count = move || ctx.stats.with(|s| s.as_ref().map(|s| s.transferring.len()).unwrap_or(0));
+    view! {
+        <button id="total-speed" class="speed" data-speed=move || format!("{:.0}", speed())
+            title=move || ctx.t().show_transfers on:click=move |_| file_actions::show_transfers(ctx)>
+            {move || format!("⇅ {}/s", format::size(speed() as i64))}
+            {move || (count() > 0).then(|| format!(" · {}", count()))}
+        </button>
+    }
+}
+
+/// The live bandwidth limit (`core/bwlimit`): shown, and set from a preset or typed rate.
+#[component]
+fn BwLimit() -> impl IntoView {
+    let ctx = use_ctx();
+    let draft = RwSignal::new(String::new());
+    let current = move || ctx.bwlimit.get().map(|b| b.rate).unwrap_or_default();
+    let apply = move || {
+        let rate = draft.get_untracked();
+        let rate = if rate.trim().is_empty() { "off".to_owned() } else { rate };
+        file_actions::bwlimit(ctx, Some(rate));
+        draft.set(String::new());
+    };
+    view! {
+        <span class="bwlimit">
+            <label for="bwlimit-input">{move || ctx.t().bwlimit}</label>
+            <input id="bwlimit-input" type="text" list="bwlimit-presets" size="7" spellcheck="false"
+                placeholder=current prop:value=move || draft.get()
+                on:input=move |ev| draft.set(event_target_value(&ev))
+                on:keydown=move |ev| if ev.key() == "Enter" { apply() }/>
+            <datalist id="bwlimit-presets">
+                {["off", "512K", "1M", "5M", "10M", "50M"].map(|v| view! { <option value=v></option> }).collect_view()}
+            </datalist>
+            <button id="bwlimit-apply" on:click=move |_| apply()>{move || ctx.t().apply}</button>
+            <span id="bwlimit-current" class="muted" data-bps=move || ctx.bwlimit.get().map(|b| b.bytes_per_second.to_string()).unwrap_or_default()>
+                {current}
+            </span>
         </span>
     }
 }

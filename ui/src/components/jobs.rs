@@ -31,7 +31,7 @@ pub fn Jobs() -> impl IntoView {
 }
 
 #[component]
-fn JobRow(batch: BatchInfo) -> impl IntoView {
+pub fn JobRow(batch: BatchInfo) -> impl IntoView {
     let ctx = use_ctx();
     let id = batch.id;
     let status = batch.status;

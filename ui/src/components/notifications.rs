@@ -5,7 +5,10 @@ use leptos::{prelude::*, task::spawn_local};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::{ipc, state::use_ctx};
+use crate::{i18n::Texts, ipc, state::use_ctx};
+
+/// A field's label in the current language.
+type Label = fn(&Texts) -> &'static str;
 
 #[derive(Serialize)]
 struct NoArgs {}
@@ -76,14 +79,14 @@ pub fn NotificationsPanel() -> impl IntoView {
         <details class="settings notifications" id="notifications">
             <summary>{move || ctx.t().notifications}</summary>
             {move || loaded.get().then(|| view! {
-                <Channel name="desktop" data=view_data secrets=secrets results=results fields=vec![]/>
-                <Channel name="webhook" data=view_data secrets=secrets results=results
-                    fields=vec![("webhook_url", "URL", true), ("header_name", "Header", false), ("webhook_header", "Header value", true)]/>
-                <Channel name="telegram" data=view_data secrets=secrets results=results
-                    fields=vec![("chat_id", "Chat ID", false), ("telegram_token", "Bot token", true), ("api_base", "API", false)]/>
-                <Channel name="email" data=view_data secrets=secrets results=results
-                    fields=vec![("host", "SMTP host", false), ("port", "Port", false), ("security", "none / start_tls / tls", false),
-                                ("user", "User", false), ("email_password", "Password", true), ("from", "From", false), ("to", "To", false)]/>
+                <Channel name="desktop" title=|t| t.ch_desktop data=view_data secrets=secrets results=results fields=vec![]/>
+                <Channel name="webhook" title=|t| t.ch_webhook data=view_data secrets=secrets results=results
+                    fields=vec![("webhook_url", |t| t.f_url, true), ("header_name", |t| t.f_header, false), ("webhook_header", |t| t.f_header_value, true)]/>
+                <Channel name="telegram" title=|t| t.ch_telegram data=view_data secrets=secrets results=results
+                    fields=vec![("chat_id", |t| t.f_chat_id, false), ("telegram_token", |t| t.f_bot_token, true), ("api_base", |t| t.f_api, false)]/>
+                <Channel name="email" title=|t| t.ch_email data=view_data secrets=secrets results=results
+                    fields=vec![("host", |t| t.f_smtp_host, false), ("port", |t| t.f_port, false), ("security", |t| t.f_security, false),
+                                ("user", |t| t.f_user, false), ("email_password", |t| t.f_password, true), ("from", |t| t.f_from, false), ("to", |t| t.f_to, false)]/>
                 <label class="ca-file">{move || ctx.t().ca_file}
                     <input type="text" id="notify-ca-file" class="field ca_file" placeholder="/path/to/ca.pem" spellcheck="false"
                         prop:value=move || get(&view_data.get(), "settings.ca_file").as_str().unwrap_or("").to_owned()
@@ -101,10 +104,11 @@ pub fn NotificationsPanel() -> impl IntoView {
 #[component]
 fn Channel(
     name: &'static str,
+    title: fn(&Texts) -> &'static str,
     data: RwSignal<Value>,
     secrets: RwSignal<Value>,
     results: RwSignal<Value>,
-    fields: Vec<(&'static str, &'static str, bool)>,
+    fields: Vec<(&'static str, Label, bool)>,
 ) -> impl IntoView {
     let ctx = use_ctx();
     let enabled = format!("settings.{name}.enabled");
@@ -124,7 +128,8 @@ fn Channel(
         let st = get(&results.get(), "status");
         st.as_array()?.iter().find(|s| s["channel"] == name).map(|s| {
             let last = s["last_error"].as_str().map(|e| format!(" — {e}")).unwrap_or_default();
-            format!("sent {} · retried {} · failed {}{last}", s["sent"], s["retried"], s["failed"])
+            let t = ctx.t();
+            format!("{} {} · {} {} · {} {}{last}", t.st_sent, s["sent"], t.st_retried, s["retried"], t.st_failed, s["failed"])
         })
     };
     view! {
@@ -133,22 +138,23 @@ fn Channel(
                 <label class="check">
                     <input type="checkbox" class="enabled" prop:checked=move || get(&data.get(), &e1) == json!(true)
                         on:change=move |ev| { let on = event_target_checked(&ev); data.update(|d| set(d, &e2, json!(on))); }/>
-                    {name}
+                    {move || title(ctx.t())}
                 </label>
             </legend>
             {fields.into_iter().map(|(field, label, secret)| {
+                let label = move || label(ctx.t());
                 if secret {
                     let is_set = move || get(&data.get(), &format!("{field}_set")) == json!(true);
                     view! {
-                        <input type="password" class=format!("secret {field}") autocomplete="off"
-                            placeholder=move || if is_set() { format!("{label}: {}", ctx.t().secret_saved) } else { label.to_owned() }
+                        <input type="password" class=format!("secret {field}") autocomplete="off" aria-label=label
+                            placeholder=move || if is_set() { format!("{}: {}", label(), ctx.t().secret_saved) } else { label().to_owned() }
                             on:input=move |ev| { let v = event_target_value(&ev); secrets.update(|s| s[field] = json!(v)); }/>
                     }.into_any()
                 } else {
                     let path = format!("settings.{name}.{field}");
                     let p2 = path.clone();
                     view! {
-                        <input type="text" class=format!("field {field}") placeholder=label spellcheck="false"
+                        <input type="text" class=format!("field {field}") placeholder=label aria-label=label spellcheck="false"
                             prop:value=move || match get(&data.get(), &path) { Value::String(s) => s, Value::Null => String::new(), v => v.to_string() }
                             on:input=move |ev| {
                                 let v = event_target_value(&ev);

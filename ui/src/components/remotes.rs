@@ -1,4 +1,4 @@
-//! The configured remotes; a click opens one in the browser.
+//! The configured remotes; a click opens one in the pane the keyboard works in.
 
 use leptos::prelude::*;
 
@@ -10,7 +10,7 @@ use crate::{
 #[component]
 pub fn RemoteList() -> impl IntoView {
     let ctx = use_ctx();
-    let current = move || ctx.location.get().map(|l| l.remote);
+    let current = move || ctx.pane().location.get().map(|l| l.remote);
     view! {
         <section class="remotes">
             <div class="section-title">
@@ -30,7 +30,7 @@ pub fn RemoteList() -> impl IntoView {
                             let target = name.clone();
                             view! {
                                 <li data-remote=name.clone() class:selected=selected
-                                    on:click=move |_| actions::open(ctx, Location::root(&target))>
+                                    on:click=move |_| actions::open_active(ctx, Location::root(&target))>
                                     <span class="remote-name">{format!("{name}:")}</span>
                                     <BreakerBadge remote=name.clone()/>
                                 </li>

@@ -2,7 +2,10 @@
 
 use leptos::prelude::*;
 
-use crate::{actions, state::use_ctx};
+use crate::{
+    actions,
+    state::{use_ctx, Theme},
+};
 
 #[component]
 pub fn SettingsPanel() -> impl IntoView {
@@ -20,6 +23,13 @@ pub fn SettingsPanel() -> impl IntoView {
             <button id="apply-config" on:click=move |_| actions::set_rclone_config(ctx, draft.get_untracked())>
                 {move || ctx.t().apply}
             </button>
+            <label for="theme-select">{move || ctx.t().theme}</label>
+            <select id="theme-select" prop:value=move || ctx.theme.get().code()
+                on:change=move |ev| ctx.theme.set(Theme::from_code(&event_target_value(&ev)))>
+                <option value="system" selected=move || ctx.theme.get() == Theme::System>{move || ctx.t().theme_system}</option>
+                <option value="light" selected=move || ctx.theme.get() == Theme::Light>{move || ctx.t().theme_light}</option>
+                <option value="dark" selected=move || ctx.theme.get() == Theme::Dark>{move || ctx.t().theme_dark}</option>
+            </select>
             <label class="check">
                 <input id="auto-resume" type="checkbox" prop:checked=move || ctx.auto_resume.get()
                     on:change=move |ev| actions::set_auto_resume(ctx, event_target_checked(&ev))/>

@@ -1,0 +1,464 @@
+//! End-to-end tests of the two-pane commander in the real window: every keyboard action on
+//! real remotes, drag and drop, a 10,000-entry folder, the transfers view during a real
+//! batch, themes, screenshot baselines and the accessibility check.
+
+#![allow(clippy::unwrap_used)]
+
+use std::{path::Path, time::Duration};
+
+use anyhow::{ensure, Result};
+use fantoccini::{
+    actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT},
+    Client, Locator,
+};
+use rcmd_e2e::{visual::*, window::*, *};
+
+const L: &str = "#pane-left";
+const R: &str = "#pane-right";
+
+/// `work/` (a few files, a dot file, a folder) in `e2e:`, and an empty `dst:` next to it.
+fn commander_fixture() -> Fixture {
+    let fixture = Fixture::new();
+    let work = fixture.path("data/work");
+    std::fs::create_dir_all(work.join("sub")).unwrap();
+    for (name, size) in [("a.txt", 10), ("b.txt", 2000), ("file2.txt", 300), ("file10.txt", 40), (".hidden", 1), ("sub/deep.txt", 5)] {
+        std::fs::write(work.join(name), vec![b'x'; size]).unwrap();
+    }
+    std::fs::create_dir_all(fixture.path("dst")).unwrap();
+    let conf = fixture.path("rclone.conf");
+    let mut text = std::fs::read_to_string(&conf).unwrap();
+    text.push_str(&format!("\n[dst]\ntype = alias\nremote = {}\n", fixture.path("dst").display()));
+    std::fs::write(conf, text).unwrap();
+    fixture
+}
+
+/// Opens `remote` in `pane` through the pane's own chooser.
+async fn choose(c: &Client, pane: &str, remote: &str) -> Result<()> {
+    click(c, &format!("{pane} .remote-select option[value='{remote}']")).await
+}
+
+async fn spec(c: &Client, pane: &str) -> Option<String> {
+    attr(c, &format!("{pane} .path"), "data-spec").await
+}
+
+async fn wait_spec(c: &Client, pane: &str, want: &str) -> Result<()> {
+    poll(Duration::from_secs(15), &format!("{pane} at {want}"), || async { (spec(c, pane).await.as_deref() == Some(want)).then_some(()) }).await
+}
+
+async fn wait_rows_are(c: &Client, pane: &str, want: &[&str]) -> Result<()> {
+    let want: Vec<String> = want.iter().map(|s| s.to_string()).collect();
+    let got = poll(Duration::from_secs(15), "rows", || async { (pane_rows(c, pane).await == want).then_some(()) }).await;
+    ensure!(got.is_ok(), "{pane} rows: {:?}, wanted {want:?}", pane_rows(c, pane).await);
+    Ok(())
+}
+
+async fn wait_gone(c: &Client, css: &str) -> Result<()> {
+    poll(Duration::from_secs(15), &format!("{css} gone"), || async { c.find(Locator::Css(css)).await.is_err().then_some(()) }).await
+}
+
+async fn active_pane(c: &Client) -> Option<String> {
+    attr(c, ".pane.active", "id").await
+}
+
+async fn wait_file(path: &Path, exists: bool) -> Result<()> {
+    wait_until(Duration::from_secs(30), &format!("{} {}", path.display(), if exists { "to appear" } else { "to go" }), || (path.exists() == exists).then_some(()))
+}
+
+/// Types into the open dialog's field (replacing what is there) and presses Enter.
+async fn answer(c: &Client, text: &str) -> Result<()> {
+    let input = c.find(Locator::Css("#dialog-input")).await?;
+    input.clear().await?;
+    input.send_keys(&format!("{text}{ENTER}")).await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the built app, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
+async fn navigation_selection_sorting_and_filtering_by_keyboard() -> Result<()> {
+    with_fixture_session("commander-nav", commander_fixture(), |c, _dir| async move {
+        wait_ready(&c, None, Duration::from_secs(60)).await?;
+        wait_row_or_remote(&c).await?;
+        click(&c, "#remotes li[data-remote='e2e']").await?;
+        wait_rows_are(&c, L, &["empty", "photos", "work", "readme.txt"]).await?;
+        choose(&c, R, "dst").await?;
+        wait_spec(&c, R, "dst:").await?;
+        ensure!(c.find(Locator::Css(&format!("{R} .empty-dir"))).await.is_ok(), "the empty right pane says so");
+
+        // arrows move the cursor, Enter opens, Backspace goes up with the cursor on the folder left
+        press(&c, L, &format!("{DOWN}{DOWN}{ENTER}")).await?;
+        wait_spec(&c, L, "e2e:work").await?;
+        wait_rows_are(&c, L, &["sub", "a.txt", "b.txt", "file2.txt", "file10.txt"]).await?;
+        press(&c, L, BACKSPACE).await?;
+        wait_spec(&c, L, "e2e:").await?;
+        poll(Duration::from_secs(5), "cursor on work", || async { (attr(&c, &format!("{L} .row.cursor"), "data-name").await.as_deref() == Some("work")).then_some(()) }).await?;
+        press(&c, L, ENTER).await?;
+        wait_spec(&c, L, "e2e:work").await?;
+
+        // hidden files only when asked
+        click(&c, &format!("{L} .hidden-toggle")).await?;
+        wait_rows_are(&c, L, &["sub", ".hidden", "a.txt", "b.txt", "file2.txt", "file10.txt"]).await?;
+        click(&c, &format!("{L} .hidden-toggle")).await?;
+        wait_rows_are(&c, L, &["sub", "a.txt", "b.txt", "file2.txt", "file10.txt"]).await?;
+
+        // sort by size, both ways, folders first
+        click(&c, &format!("{L} button.sort[data-key='size']")).await?;
+        wait_rows_are(&c, L, &["sub", "a.txt", "file10.txt", "file2.txt", "b.txt"]).await?;
+        click(&c, &format!("{L} button.sort[data-key='size']")).await?;
+        wait_rows_are(&c, L, &["sub", "b.txt", "file2.txt", "file10.txt", "a.txt"]).await?;
+        click(&c, &format!("{L} button.sort[data-key='name']")).await?;
+        wait_rows_are(&c, L, &["sub", "a.txt", "b.txt", "file2.txt", "file10.txt"]).await?;
+
+        // filter as you type (Ctrl+F to the field), Escape clears it and goes back to the rows
+        press(&c, L, &format!("{CTRL}f")).await?;
+        let filter = c.find(Locator::Css(&format!("{L} .filter"))).await?;
+        filter.send_keys("FILE").await?;
+        wait_rows_are(&c, L, &["file2.txt", "file10.txt"]).await?;
+        filter.send_keys(ESCAPE).await?;
+        wait_rows_are(&c, L, &["sub", "a.txt", "b.txt", "file2.txt", "file10.txt"]).await?;
+
+        // selection: click, ctrl-click, shift+arrows, Insert, Ctrl+A
+        click(&c, &format!("{L} .row[data-name='a.txt'] .fname")).await?;
+        press(&c, L, &format!("{SHIFT}{DOWN}{DOWN}")).await?;
+        poll(Duration::from_secs(5), "3 selected", || async { (attr(&c, &format!("{L} .pane-status"), "data-selected").await.as_deref() == Some("3")).then_some(()) }).await?;
+        let sel: Vec<String> = {
+            let mut v = vec![];
+            for r in c.find_all(Locator::Css(&format!("{L} .row.selected"))).await? {
+                v.push(r.attr("data-name").await?.unwrap_or_default());
+            }
+            v
+        };
+        ensure!(sel == ["a.txt", "b.txt", "file2.txt"], "selected {sel:?}");
+        press(&c, L, &format!("{CTRL}a")).await?;
+        poll(Duration::from_secs(5), "all selected", || async { (attr(&c, &format!("{L} .pane-status"), "data-selected").await.as_deref() == Some("5")).then_some(()) }).await?;
+
+        // Tab switches panes, and back
+        ensure!(active_pane(&c).await.as_deref() == Some("pane-left"));
+        press(&c, L, TAB).await?;
+        poll(Duration::from_secs(5), "right pane active", || async { (active_pane(&c).await.as_deref() == Some("pane-right")).then_some(()) }).await?;
+        let focused = c.execute("return document.activeElement.closest('.pane')?.id", vec![]).await?;
+        ensure!(focused == "pane-right", "focus is in {focused}");
+        c.find(Locator::Css(&format!("{R} .list"))).await?.send_keys(TAB).await?;
+        poll(Duration::from_secs(5), "left pane active", || async { (active_pane(&c).await.as_deref() == Some("pane-left")).then_some(()) }).await?;
+        screenshot(&c, "commander-nav.png").await?;
+        Ok(())
+    })
+    .await
+}
+
+async fn wait_row_or_remote(c: &Client) -> Result<()> {
+    poll(Duration::from_secs(15), "remote list", || async { c.find(Locator::Css("#remotes li[data-remote='e2e']")).await.ok() }).await.map(|_| ())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the built app, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
+async fn copy_move_rename_new_folder_delete_refresh_and_drag_between_panes() -> Result<()> {
+    with_fixture_session("commander-ops", commander_fixture(), |c, dir| async move {
+        let (work, dst) = (dir.join("data/work"), dir.join("dst"));
+        wait_ready(&c, None, Duration::from_secs(60)).await?;
+        wait_row_or_remote(&c).await?;
+        click(&c, "#remotes li[data-remote='e2e']").await?;
+        wait_row(&c, L, "work").await?;
+        click(&c, &format!("{L} .row[data-name='work'] button.open")).await?;
+        wait_spec(&c, L, "e2e:work").await?;
+        choose(&c, R, "dst").await?;
+        wait_spec(&c, R, "dst:").await?;
+
+        // F5: two files to the other pane; the dialog says what and where; Enter confirms
+        wait_row(&c, L, "a.txt").await?;
+        click(&c, &format!("{L} .row[data-name='a.txt'] .fname")).await?;
+        press(&c, L, &format!("{SHIFT}{DOWN}")).await?;
+        press(&c, L, F5).await?;
+        wait_dialog(&c, "copy").await?;
+        ensure!(attr(&c, "#dialog .summary", "data-count").await.as_deref() == Some("2"));
+        ensure!(text(&c, "#dialog .src").await.as_deref() == Some("e2e:work"));
+        let to = c.find(Locator::Css("#dialog-input")).await?.prop("value").await?;
+        ensure!(to.as_deref() == Some("dst:"), "destination {to:?}");
+        c.find(Locator::Css("#dialog-input")).await?.send_keys(ENTER).await?;
+        wait_file(&dst.join("a.txt"), true).await?;
+        wait_file(&dst.join("b.txt"), true).await?;
+        ensure!(work.join("a.txt").exists(), "a copy keeps the source");
+        wait_rows_are(&c, R, &["a.txt", "b.txt"]).await?;
+
+        // F6: a folder moves with everything in it; the emptied source folder goes too
+        press(&c, L, "\u{E011}").await?; // Home: the cursor on "sub"
+        press(&c, L, F6).await?;
+        wait_dialog(&c, "move").await?;
+        click(&c, "#dialog-ok").await?;
+        wait_file(&dst.join("sub/deep.txt"), true).await?;
+        wait_file(&work.join("sub"), false).await?;
+        wait_rows_are(&c, R, &["sub", "a.txt", "b.txt"]).await?;
+        wait_rows_are(&c, L, &["a.txt", "b.txt", "file2.txt", "file10.txt"]).await?;
+
+        // Shift+F6: rename in place, to a name with odd Unicode
+        click(&c, &format!("{R} .row[data-name='a.txt'] .fname")).await?;
+        press(&c, R, &format!("{SHIFT}{F6}")).await?;
+        wait_dialog(&c, "rename").await?;
+        answer(&c, "이름 ✓ e\u{301}.txt").await?;
+        wait_file(&dst.join("이름 ✓ e\u{301}.txt"), true).await?;
+        ensure!(!dst.join("a.txt").exists());
+        // onto a taken name: refused, nothing lost
+        wait_row(&c, R, "이름 ✓ e\u{301}.txt").await?;
+        click(&c, &format!("{R} .row[data-name='b.txt'] .fname")).await?;
+        press(&c, R, &format!("{SHIFT}{F6}")).await?;
+        wait_dialog(&c, "rename").await?;
+        answer(&c, "이름 ✓ e\u{301}.txt").await?;
+        let banner = poll(Duration::from_secs(10), "error banner", || async { text(&c, "#error-banner").await }).await?;
+        ensure!(banner.contains("already exists"), "{banner}");
+        ensure!(std::fs::read(dst.join("b.txt"))?.len() == 2000 && std::fs::read(dst.join("이름 ✓ e\u{301}.txt"))?.len() == 10);
+        click(&c, "#dialog-cancel").await?;
+        wait_gone(&c, "#dialog").await?;
+
+        // F7: a new folder, the cursor lands on it
+        press(&c, R, F7).await?;
+        wait_dialog(&c, "mkdir").await?;
+        answer(&c, "새 폴더").await?;
+        wait_file(&dst.join("새 폴더"), true).await?;
+        poll(Duration::from_secs(10), "cursor on the new folder", || async {
+            (attr(&c, &format!("{R} .row.cursor"), "data-name").await.as_deref() == Some("새 폴더")).then_some(())
+        })
+        .await?;
+
+        // F8 deletes after a confirmation; Delete too, and Escape cancels
+        click(&c, &format!("{R} .row[data-name='b.txt'] .fname")).await?;
+        press(&c, R, F8).await?;
+        wait_dialog(&c, "delete").await?;
+        ensure!(text(&c, "#dialog .items").await.unwrap_or_default().contains("b.txt"));
+        click(&c, "#dialog-ok").await?;
+        wait_file(&dst.join("b.txt"), false).await?;
+        wait_row(&c, R, "이름 ✓ e\u{301}.txt").await?;
+        click(&c, &format!("{R} .row[data-name='이름 ✓ e\u{301}.txt'] .fname")).await?;
+        press(&c, R, DELETE).await?;
+        wait_dialog(&c, "delete").await?;
+        c.find(Locator::Css("#dialog-ok")).await?.send_keys(ESCAPE).await?;
+        wait_gone(&c, "#dialog").await?;
+        ensure!(dst.join("이름 ✓ e\u{301}.txt").exists(), "Escape deleted the file");
+        press(&c, R, DELETE).await?;
+        wait_dialog(&c, "delete").await?;
+        c.find(Locator::Css("#dialog-ok")).await?.send_keys(ENTER).await?;
+        wait_file(&dst.join("이름 ✓ e\u{301}.txt"), false).await?;
+
+        // Ctrl+R shows what changed behind the app's back
+        std::fs::write(dst.join("external.txt"), b"written outside the app\n")?;
+        press(&c, R, &format!("{CTRL}r")).await?;
+        wait_row(&c, R, "external.txt").await?;
+
+        // Alt+Enter: properties with size and hashes
+        click(&c, &format!("{R} .row[data-name='external.txt'] .fname")).await?;
+        press(&c, R, &format!("{ALT}{ENTER}")).await?;
+        wait_dialog(&c, "properties").await?;
+        let md5 = poll(Duration::from_secs(15), "md5", || async { text(&c, "#dialog .hash[data-hash='md5']").await }).await?;
+        let want = std::process::Command::new("md5sum").arg(dst.join("external.txt")).output()?;
+        let want = String::from_utf8_lossy(&want.stdout).split_whitespace().next().unwrap_or_default().to_owned();
+        ensure!(md5 == want, "md5 {md5} != {want}");
+        ensure!(attr(&c, "#dialog .props", "data-bytes").await.as_deref() == Some("24"));
+        screenshot(&c, "commander-properties.png").await?;
+        click(&c, "#dialog-ok").await?;
+        wait_gone(&c, "#dialog").await?;
+
+        // drag a file from the left pane onto the right one: the same copy, confirmed
+        wait_row(&c, L, "file2.txt").await?;
+        let from = c.find(Locator::Css(&format!("{L} .row[data-name='file2.txt'] .fname"))).await?;
+        let onto = c.find(Locator::Css(&format!("{R} .list"))).await?;
+        let drag = MouseActions::new("mouse".into())
+            .then(PointerAction::MoveToElement { element: from, duration: None, x: 0.0, y: 0.0 })
+            .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+            .then(PointerAction::MoveBy { duration: Some(Duration::from_millis(100)), x: 20.0, y: 5.0 })
+            .then(PointerAction::MoveToElement { element: onto, duration: Some(Duration::from_millis(300)), x: 0.0, y: 40.0 })
+            .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+        c.perform_actions(drag).await?;
+        wait_dialog(&c, "copy").await?;
+        ensure!(text(&c, "#dialog .items").await.unwrap_or_default().contains("file2.txt"));
+        click(&c, "#dialog-ok").await?;
+        wait_file(&dst.join("file2.txt"), true).await?;
+        ensure!(work.join("file2.txt").exists());
+        Ok(())
+    })
+    .await
+}
+
+/// Files with fixed names, sizes and times, so screenshots are the same on every run.
+fn fix_times(dir: &Path) {
+    let t = std::time::UNIX_EPOCH + Duration::from_secs(1_767_225_600); // 2026-01-01
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            fix_times(&p);
+        }
+        if let Ok(f) = std::fs::File::options().write(!p.is_dir()).read(true).open(&p) {
+            let _ = f.set_modified(t);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the built app, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
+async fn a_big_folder_and_the_transfers_view_during_a_batch() -> Result<()> {
+    let fixture = commander_fixture();
+    let big = fixture.path("data/big");
+    std::fs::create_dir_all(&big).unwrap();
+    for i in 0..10_000 {
+        std::fs::write(big.join(format!("f{i:05}.dat")), b"").unwrap();
+    }
+    let slow = fixture.path("data/slow");
+    std::fs::create_dir_all(&slow).unwrap();
+    for i in 0..3 {
+        std::fs::write(slow.join(format!("part{i}.bin")), vec![7u8; 2 << 20]).unwrap();
+    }
+    with_fixture_session("commander-big", fixture, |c, dir| async move {
+        wait_ready(&c, None, Duration::from_secs(60)).await?;
+        wait_row_or_remote(&c).await?;
+        click(&c, "#remotes li[data-remote='e2e']").await?;
+        wait_row(&c, L, "big").await?;
+
+        // 10,000 entries: the time from the request to the rows on screen, three times
+        let mut times = vec![];
+        for _ in 0..3 {
+            click(&c, &format!("{L} .row[data-name='big'] button.open")).await?;
+            wait_spec(&c, L, "e2e:big").await?;
+            let ms: f64 = poll(Duration::from_secs(30), "open time", || async {
+                attr(&c, &format!("{L} .pane-status"), "data-open-ms").await?.parse().ok()
+            })
+            .await?;
+            times.push(ms);
+            ensure!(text(&c, &format!("{L} .pane-status")).await.unwrap_or_default().starts_with("10000 "));
+            press(&c, L, BACKSPACE).await?;
+            wait_row(&c, L, "big").await?;
+        }
+        click(&c, &format!("{L} .row[data-name='big'] button.open")).await?;
+        wait_row(&c, L, "f00000.dat").await?;
+        // only what is in view is in the DOM; End reaches the last entry
+        let in_dom = c.find_all(Locator::Css(&format!("{L} .row"))).await?.len();
+        ensure!(in_dom < 120, "{in_dom} rows in the DOM for 10,000 entries");
+        press(&c, L, "\u{E010}").await?; // End
+        wait_row(&c, L, "f09999.dat").await?;
+        std::fs::write(artifacts().join("open-10k.txt"), format!("open 10,000 entries (ms, 3 runs): {times:?}\nrows in the DOM: {in_dom}\n"))?;
+        eprintln!("open 10,000 entries: {times:?} ms; {in_dom} rows in the DOM");
+
+        // a limit of 1 MiB/s from the header, then a 6 MiB copy watched in the transfers view
+        c.find(Locator::Css("#bwlimit-input")).await?.send_keys(&format!("1M{ENTER}")).await?;
+        poll(Duration::from_secs(10), "limit set", || async { (attr(&c, "#bwlimit-current", "data-bps").await.as_deref() == Some("1048576")).then_some(()) }).await?;
+        press(&c, L, BACKSPACE).await?;
+        wait_row(&c, L, "slow").await?;
+        click(&c, &format!("{L} .row[data-name='slow'] .fname, {L} .row[data-name='slow'] button.open")).await.ok();
+        choose(&c, R, "dst").await?;
+        wait_spec(&c, R, "dst:").await?;
+        wait_spec(&c, L, "e2e:slow").await.or(async {
+            click(&c, &format!("{L} .row[data-name='slow'] button.open")).await?;
+            wait_spec(&c, L, "e2e:slow").await
+        }.await)?;
+        wait_row(&c, L, "part0.bin").await?;
+        press(&c, L, &format!("{CTRL}a{F5}")).await?;
+        wait_dialog(&c, "copy").await?;
+        click(&c, "#dialog-ok").await?;
+        click(&c, "#total-speed").await?;
+        let pct: u32 = poll(Duration::from_secs(30), "a file in flight with progress", || async {
+            let p: u32 = attr(&c, "#transfers tr.transfer", "data-pct").await?.parse().ok()?;
+            (p > 0 && p < 100).then_some(p)
+        })
+        .await?;
+        let speed: f64 = attr(&c, "#total-speed", "data-speed").await.unwrap_or_default().parse().unwrap_or(0.0);
+        ensure!(speed > 100_000.0 && speed < 3_000_000.0, "total speed {speed} B/s under a 1 MiB/s limit");
+        poll(Duration::from_secs(15), "chart samples", || async {
+            let n: usize = attr(&c, "#speed-chart", "data-samples").await?.parse().ok()?;
+            (n >= 3).then_some(())
+        })
+        .await?;
+        let line = attr(&c, "#speed-chart polyline", "points").await.unwrap_or_default();
+        ensure!(line.split(' ').count() >= 3, "chart points {line:?}");
+        screenshot(&c, "transfers.png").await?;
+        eprintln!("in flight at {pct} %, {speed:.0} B/s");
+        // the finished files are listed once done
+        poll(Duration::from_secs(60), "three finished files", || async {
+            (c.find_all(Locator::Css("#transfers .finished li:not(.failed)")).await.ok()?.len() >= 3).then_some(())
+        })
+        .await?;
+        ensure!(dir.join("dst/part2.bin").exists());
+        c.find(Locator::Css("#bwlimit-input")).await?.send_keys(&format!("off{ENTER}")).await?;
+        poll(Duration::from_secs(10), "limit off", || async { (attr(&c, "#bwlimit-current", "data-bps").await.as_deref() == Some("-1")).then_some(()) }).await?;
+        Ok(())
+    })
+    .await
+}
+
+/// The main screens in a theme: baselines and the accessibility check.
+async fn screens(c: &Client, theme: &str) -> Result<()> {
+    click(c, "#tab-files").await?;
+    check_screen(c, &format!("commander-{theme}")).await?;
+    check_accessibility(c, &format!("commander-{theme}")).await?;
+    press(c, L, F7).await?;
+    wait_dialog(c, "mkdir").await?;
+    check_screen(c, &format!("dialog-{theme}")).await?;
+    check_accessibility(c, &format!("dialog-{theme}")).await?;
+    c.find(Locator::Css("#dialog-input")).await?.send_keys(ESCAPE).await?;
+    wait_gone(c, "#dialog").await?;
+    click(c, "#tab-transfers").await?;
+    check_screen(c, &format!("transfers-{theme}")).await?;
+    check_accessibility(c, &format!("transfers-{theme}")).await?;
+    click(c, "#tab-jobs").await?;
+    check_accessibility(c, &format!("jobs-{theme}")).await?;
+    click(c, "#tab-files").await?;
+    Ok(())
+}
+
+async fn background(c: &Client) -> String {
+    c.execute("return getComputedStyle(document.documentElement).backgroundColor", vec![]).await.ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+const LIGHT_BG: &str = "rgb(248, 250, 252)";
+const DARK_BG: &str = "rgb(11, 17, 32)";
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the built app, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
+async fn themes_screenshots_and_accessibility() -> Result<()> {
+    let fixture = commander_fixture();
+    fix_times(&fixture.path("data"));
+    fix_times(&fixture.path("dst"));
+    with_fixture_session("commander-themes", fixture, |c, _dir| async move {
+        wait_ready(&c, None, Duration::from_secs(60)).await?;
+        wait_row_or_remote(&c).await?;
+        click(&c, "#remotes li[data-remote='e2e']").await?;
+        wait_row(&c, L, "work").await?;
+        click(&c, &format!("{L} .row[data-name='work'] button.open")).await?;
+        wait_row(&c, L, "a.txt").await?;
+        choose(&c, R, "e2e").await?;
+        wait_row(&c, R, "readme.txt").await?;
+        click(&c, &format!("{L} .row[data-name='b.txt'] .fname")).await?;
+        // "system" on a desktop without a dark preference is light
+        ensure!(attr(&c, "html", "data-theme").await.as_deref() == Some("system"));
+        ensure!(background(&c).await == LIGHT_BG, "system theme background {}", background(&c).await);
+        click(&c, "#settings-panel summary").await?;
+        click(&c, "#theme-select option[value='dark']").await?;
+        poll(Duration::from_secs(5), "dark", || async { (background(&c).await == DARK_BG).then_some(()) }).await?;
+        click(&c, "#settings-panel summary").await?;
+        screens(&c, "dark").await?;
+        click(&c, "#settings-panel summary").await?;
+        click(&c, "#theme-select option[value='light']").await?;
+        poll(Duration::from_secs(5), "light", || async { (background(&c).await == LIGHT_BG).then_some(()) }).await?;
+        click(&c, "#settings-panel summary").await?;
+        screens(&c, "light").await?;
+        // the choice is kept for the next start
+        click(&c, "#settings-panel summary").await?;
+        click(&c, "#theme-select option[value='system']").await?;
+        let saved = c.execute("return localStorage.getItem('rcmd.theme')", vec![]).await?;
+        ensure!(saved == "system", "saved theme {saved}");
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the built app, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
+async fn the_system_theme_follows_a_dark_desktop() -> Result<()> {
+    // GTK's dark preference is what WebKitGTK turns into prefers-color-scheme (the window
+    // keeps it in step with the desktop's colour scheme through the settings portal)
+    let mut fixture = Fixture::new();
+    fixture.set_env("GTK_THEME", "Adwaita:dark");
+    with_fixture_session("theme-system-dark", fixture, |c, _| async move {
+        wait_ready(&c, None, Duration::from_secs(60)).await?;
+        ensure!(attr(&c, "html", "data-theme").await.as_deref() == Some("system"));
+        poll(Duration::from_secs(5), "dark from the desktop", || async { (background(&c).await == DARK_BG).then_some(()) }).await?;
+        Ok(())
+    })
+    .await
+}
+

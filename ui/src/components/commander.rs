@@ -1,0 +1,104 @@
+//! The two-pane commander: both panes, the function-key bar (F5 copy … F8 delete, for the
+//! mouse too), dragging rows from one pane to the other, and the dialog that confirms.
+
+use leptos::{ev, prelude::*};
+use rcmd_types::BatchKind;
+use wasm_bindgen::JsCast;
+
+use super::{
+    dialog::DialogHost,
+    pane::{Drag, PaneView},
+};
+use crate::{
+    file_actions,
+    logic::keys::Command,
+    state::{use_ctx, Dialog, Location},
+};
+
+/// Pixels the pointer must travel with the button down before a press becomes a drag.
+const DRAG_START_PX: i32 = 6;
+
+#[component]
+pub fn Commander() -> impl IntoView {
+    let ctx = use_ctx();
+    let drag: RwSignal<Option<Drag>> = RwSignal::new(None);
+    let moved = window_event_listener(ev::mousemove, move |ev| {
+        if drag.with_untracked(Option::is_none) {
+            return;
+        }
+        drag.update(|d| {
+            if let Some(d) = d {
+                d.at = (ev.client_x(), ev.client_y());
+                let (dx, dy) = (d.at.0 - d.start.0, d.at.1 - d.start.1);
+                d.moving |= dx.abs() + dy.abs() >= DRAG_START_PX;
+            }
+        });
+    });
+    let released = window_event_listener(ev::mouseup, move |ev| {
+        let Some(d) = drag.try_update(Option::take).flatten() else { return };
+        if d.moving {
+            drop_on(ctx, d, ev.client_x(), ev.client_y(), ev.shift_key());
+        }
+    });
+    // window listeners outlive the component unless removed (another tab replaces it)
+    on_cleanup(move || {
+        moved.remove();
+        released.remove();
+    });
+    let key_button = move |id: &'static str, key: &'static str, cmd: Command, label: fn(&crate::i18n::Texts) -> &'static str| {
+        view! {
+            <button id=id class="fkey" on:click=move |_| { file_actions::run(ctx, ctx.active_pane(), cmd); }>
+                <kbd>{key}</kbd>" "{move || label(ctx.t())}
+            </button>
+        }
+    };
+    view! {
+        <div class="commander" class:dragging=move || drag.with(|d| d.as_ref().is_some_and(|d| d.moving))>
+            <div class="panes">
+                <PaneView idx=0 drag=drag/>
+                <PaneView idx=1 drag=drag/>
+            </div>
+            <div class="fkeys" role="toolbar" aria-label=move || ctx.t().commands>
+                {key_button("cmd-rename", "⇧F6", Command::Rename, |t| t.rename)}
+                {key_button("cmd-copy", "F5", Command::Copy, |t| t.copy)}
+                {key_button("cmd-move", "F6", Command::Move, |t| t.move_)}
+                {key_button("cmd-mkdir", "F7", Command::NewFolder, |t| t.new_folder)}
+                {key_button("cmd-delete", "F8", Command::Delete, |t| t.delete)}
+                {key_button("cmd-props", "Alt+⏎", Command::Properties, |t| t.properties)}
+                {key_button("cmd-refresh", "Ctrl+R", Command::Refresh, |t| t.refresh)}
+            </div>
+            {move || drag.get().filter(|d| d.moving).map(|d| view! {
+                <div class="drag-label" aria-hidden="true" style:left=format!("{}px", d.at.0 + 12) style:top=format!("{}px", d.at.1 + 12)>
+                    {format!("{} × {}", d.names.len(), d.names.first().cloned().unwrap_or_default())}
+                </div>
+            })}
+            <DialogHost/>
+        </div>
+    }
+}
+
+/// A drag ended at (`x`, `y`): on the other pane it asks to copy (move with Shift) into that
+/// pane's folder, or into the folder row it was dropped on.
+fn drop_on(ctx: crate::state::Ctx, d: Drag, x: i32, y: i32, shift: bool) {
+    let Some(el) = document().element_from_point(x as f32, y as f32) else { return };
+    let Some(pane_el) = el.closest("[data-pane]").ok().flatten() else { return };
+    let Some(to) = pane_el.get_attribute("data-pane").and_then(|v| v.parse::<usize>().ok()) else { return };
+    if to == d.from {
+        return;
+    }
+    let (from, target) = (ctx.panes[d.from], ctx.panes[to]);
+    let (Some(src), Some(mut dst)) = (from.location.get_untracked(), target.location.get_untracked()) else { return };
+    let onto_dir = el
+        .closest(".row[data-dir='true']")
+        .ok()
+        .flatten()
+        .and_then(|r| r.dyn_into::<web_sys::Element>().ok())
+        .and_then(|r| r.get_attribute("data-name"));
+    if let Some(dir) = onto_dir {
+        dst = dst.child(&dir);
+    }
+    let dirs = d.names.iter().filter(|n| from.entry_named(n).is_some_and(|e| e.is_dir)).cloned().collect();
+    let kind = if shift { BatchKind::Move } else { BatchKind::Copy };
+    ctx.active.set(d.from);
+    ctx.dialog.set(Some(Dialog::Transfer { kind, src, names: d.names, dirs, dst: Location::spec(&dst) }));
+}

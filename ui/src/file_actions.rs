@@ -1,0 +1,264 @@
+//! The commander's actions: what each key or button asks for, the confirmations, and the
+//! backend calls behind them (new folder, rename, properties, transfer figures, bwlimit).
+
+use leptos::{prelude::*, task::spawn_local};
+use rcmd_types::{BatchKind, BwLimit, Properties, TransferStats};
+use serde::Serialize;
+
+use crate::{
+    actions, ipc,
+    logic::{chart, keys::Command},
+    state::{Ctx, Dialog, Location, Pane, Tab},
+};
+
+#[derive(Serialize)]
+struct DirArgs<'a> {
+    remote: &'a str,
+    path: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RenameArgs<'a> {
+    remote: &'a str,
+    path: &'a str,
+    new_name: &'a str,
+    is_dir: bool,
+}
+
+#[derive(Serialize)]
+struct RateArgs {
+    rate: Option<String>,
+}
+
+#[derive(Serialize)]
+struct NoArgs {}
+
+/// How many speed samples the chart keeps (one a second: five minutes).
+pub const CHART_WINDOW_MS: f64 = 5.0 * 60_000.0;
+
+/// Runs a keyboard command in `pane`. Returns whether the key was used.
+pub fn run(ctx: Ctx, pane: Pane, cmd: Command) -> bool {
+    let rows = pane.row_names();
+    match cmd {
+        Command::SwitchPane => focus_pane(ctx, ctx.other_pane(pane)),
+        Command::Open => {
+            let cursor = pane.sel.with_untracked(|s| s.cursor);
+            if let (Some(e), Some(loc)) = (pane.entry_at(cursor), pane.location.get_untracked()) {
+                if e.is_dir {
+                    actions::open(ctx, pane, loc.child(&e.name));
+                } else {
+                    ask_properties(ctx, pane, loc, e.name);
+                }
+            }
+        }
+        Command::Up => go_up(ctx, pane),
+        Command::Refresh => actions::refresh(ctx, pane),
+        Command::Copy => ask_transfer(ctx, pane, BatchKind::Copy),
+        Command::Move => ask_transfer(ctx, pane, BatchKind::Move),
+        Command::Delete => ask_delete(ctx, pane),
+        Command::NewFolder => {
+            if let Some(at) = pane.location.get_untracked() {
+                ctx.dialog.set(Some(Dialog::NewFolder { at }));
+            }
+        }
+        Command::Rename => {
+            let cursor = pane.sel.with_untracked(|s| s.cursor);
+            if let (Some(e), Some(at)) = (pane.entry_at(cursor), pane.location.get_untracked()) {
+                ctx.dialog.set(Some(Dialog::Rename { at, name: e.name, is_dir: e.is_dir }));
+            }
+        }
+        Command::Properties => {
+            let cursor = pane.sel.with_untracked(|s| s.cursor);
+            if let (Some(e), Some(loc)) = (pane.entry_at(cursor), pane.location.get_untracked()) {
+                ask_properties(ctx, pane, loc, e.name);
+            }
+        }
+        Command::Cursor { delta, extend } => pane.sel.update(|s| s.move_by(&rows, delta, extend)),
+        Command::Home { extend } => pane.sel.update(|s| s.move_by(&rows, -(rows.len() as isize), extend)),
+        Command::End { extend } => pane.sel.update(|s| s.move_by(&rows, rows.len() as isize, extend)),
+        Command::ToggleSelect => pane.sel.update(|s| s.toggle_cursor(&rows)),
+        Command::SelectAll => pane.sel.update(|s| s.select_all(&rows)),
+        Command::Filter => focus(&format!("#{} .filter", pane.dom_id())),
+    }
+    true
+}
+
+/// Moves the keyboard to `pane` (its list gets the focus).
+pub fn focus_pane(ctx: Ctx, pane: Pane) {
+    ctx.active.set(pane.idx);
+    focus(&format!("#{} .list", pane.dom_id()));
+}
+
+/// Focuses the first element matching `css`, if any.
+pub fn focus(css: &str) {
+    let el = document().query_selector(css).ok().flatten();
+    if let Some(el) = el.and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok()) {
+        let _ = el.focus();
+    }
+}
+
+pub fn go_up(ctx: Ctx, pane: Pane) {
+    let Some(loc) = pane.location.get_untracked() else { return };
+    if let Some(parent) = loc.parent() {
+        // the folder we came out of gets the cursor, as file managers do
+        let left = loc.path.rsplit('/').next().unwrap_or_default().to_owned();
+        wait_then_point(pane, left);
+        actions::open(ctx, pane, parent);
+    }
+}
+
+/// Puts the cursor on `name` when the pane's next listing arrives.
+fn wait_then_point(pane: Pane, name: String) {
+    pane.point_at.set(Some(name));
+}
+
+/// The selected entries of `pane` (or the cursor row), with which of them are folders.
+fn targets(pane: Pane) -> (Vec<String>, Vec<String>) {
+    let rows = pane.row_names();
+    let names = pane.sel.with_untracked(|s| s.targets(&rows));
+    let dirs = names.iter().filter(|n| pane.entry_named(n).is_some_and(|e| e.is_dir)).cloned().collect();
+    (names, dirs)
+}
+
+/// F5/F6 or a drop: asks to copy or move the selection of `from` to the other pane's folder.
+pub fn ask_transfer(ctx: Ctx, from: Pane, kind: BatchKind) {
+    let to = ctx.other_pane(from);
+    ask_transfer_to(ctx, from, kind, to.location.get_untracked());
+}
+
+pub fn ask_transfer_to(ctx: Ctx, from: Pane, kind: BatchKind, to: Option<Location>) {
+    let Some(src) = from.location.get_untracked() else { return };
+    let (names, dirs) = targets(from);
+    if names.is_empty() {
+        return;
+    }
+    let dst = to.map(|l| l.spec()).unwrap_or_default();
+    ctx.dialog.set(Some(Dialog::Transfer { kind, src, names, dirs, dst }));
+}
+
+pub fn ask_delete(ctx: Ctx, pane: Pane) {
+    let Some(src) = pane.location.get_untracked() else { return };
+    let (names, dirs) = targets(pane);
+    if !names.is_empty() {
+        ctx.dialog.set(Some(Dialog::Delete { src, names, dirs }));
+    }
+}
+
+/// The user said yes to the open dialog: do what it asked.
+pub fn confirm(ctx: Ctx, dialog: Dialog, input: String) {
+    match dialog {
+        Dialog::Transfer { kind, src, names, dirs, .. } => {
+            ctx.dialog.set(None);
+            actions::create_batch(ctx, kind, src, names, dirs, Some(input));
+            clear_selection(ctx);
+        }
+        Dialog::Delete { src, names, dirs } => {
+            ctx.dialog.set(None);
+            actions::create_batch(ctx, BatchKind::Delete, src, names, dirs, None);
+            clear_selection(ctx);
+        }
+        Dialog::NewFolder { at } => {
+            let name = input.trim().to_owned();
+            if name.is_empty() || name.contains('/') {
+                return;
+            }
+            spawn_local(async move {
+                let dir = at.child(&name);
+                match ipc::invoke::<_, ()>("make_dir", &DirArgs { remote: &dir.remote, path: &dir.path }).await {
+                    Ok(()) => {
+                        ctx.dialog.set(None);
+                        point_after_refresh(ctx, &at, name);
+                    }
+                    Err(e) => ctx.error.set(Some(e)),
+                }
+            });
+        }
+        Dialog::Rename { at, name, is_dir } => {
+            let new_name = input.trim().to_owned();
+            if new_name.is_empty() || new_name == name {
+                ctx.dialog.set(None);
+                return;
+            }
+            spawn_local(async move {
+                let from = at.child(&name);
+                let args = RenameArgs { remote: &from.remote, path: &from.path, new_name: &new_name, is_dir };
+                match ipc::invoke::<_, String>("rename", &args).await {
+                    Ok(_) => {
+                        ctx.dialog.set(None);
+                        point_after_refresh(ctx, &at, new_name);
+                    }
+                    Err(e) => ctx.error.set(Some(e)),
+                }
+            });
+        }
+        Dialog::Properties { .. } => ctx.dialog.set(None),
+    }
+}
+
+fn clear_selection(ctx: Ctx) {
+    ctx.active_pane().sel.update(|s| s.names.clear());
+}
+
+/// Refreshes the panes showing `at` and puts the active one's cursor on `name`.
+fn point_after_refresh(ctx: Ctx, at: &Location, name: String) {
+    let pane = ctx.active_pane();
+    if pane.shows(at) {
+        wait_then_point(pane, name);
+    }
+    actions::refresh_showing(ctx, at);
+    focus_pane(ctx, pane);
+}
+
+pub fn ask_properties(ctx: Ctx, _pane: Pane, at: Location, name: String) {
+    ctx.dialog.set(Some(Dialog::Properties { at: at.clone(), name: name.clone(), props: None }));
+    spawn_local(async move {
+        let target = at.child(&name);
+        let reply = ipc::invoke::<_, Properties>("properties", &DirArgs { remote: &target.remote, path: &target.path }).await;
+        ctx.dialog.update(|d| {
+            if let Some(Dialog::Properties { at: a, name: n, props }) = d {
+                if *a == at && *n == name {
+                    *props = Some(reply.map_err(|e| e.message));
+                }
+            }
+        });
+    });
+}
+
+/// Reads the transfer figures once a second while the app runs: the header's total speed,
+/// the transfers view and its chart.
+pub fn poll_stats(ctx: Ctx) {
+    spawn_local(async move {
+        let ready = matches!(ctx.sidecar.get_untracked(), Some(rcmd_types::SidecarState::Ready { .. })) || !ctx.is_local_untracked();
+        if ready {
+            if let Ok(s) = ipc::invoke::<_, TransferStats>("transfer_stats", &NoArgs {}).await {
+                let now = js_sys::Date::now();
+                let speed = s.speed;
+                ctx.stats.set(Some(s));
+                ctx.speed.update(|v| {
+                    v.push(chart::Sample { at_ms: now, speed });
+                    chart::trim(v, now, CHART_WINDOW_MS);
+                });
+            }
+        }
+        set_timeout(move || poll_stats(ctx), std::time::Duration::from_secs(1));
+    });
+}
+
+/// Reads the bandwidth limit, or sets it to `rate` ("off", "10M", "1M:512k").
+pub fn bwlimit(ctx: Ctx, rate: Option<String>) {
+    spawn_local(async move {
+        match ipc::invoke::<_, BwLimit>("bwlimit", &RateArgs { rate }).await {
+            Ok(b) => {
+                ctx.bwlimit.set(Some(b));
+                ctx.error.set(None);
+            }
+            Err(e) => ctx.error.set(Some(e)),
+        }
+    });
+}
+
+/// Shows the transfers view.
+pub fn show_transfers(ctx: Ctx) {
+    ctx.tab.set(Tab::Transfers);
+}

@@ -1,0 +1,88 @@
+//! The keyboard map of the commander, as in orthodox file managers (Total Commander,
+//! Midnight Commander): F5 copy, F6 move, Shift+F6 rename, F7 new folder, F8/Delete delete.
+
+/// What a key press asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    SwitchPane,
+    Open,
+    Up,
+    Copy,
+    Move,
+    Rename,
+    NewFolder,
+    Delete,
+    Refresh,
+    Properties,
+    /// Cursor by rows (negative: up); `extend` selects on the way (Shift).
+    Cursor { delta: isize, extend: bool },
+    Home { extend: bool },
+    End { extend: bool },
+    ToggleSelect,
+    SelectAll,
+    Filter,
+}
+
+/// Rows a Page Up/Down moves.
+pub const PAGE: isize = 20;
+
+/// The command for a key (`KeyboardEvent.key`) with its modifiers, or `None` to let the
+/// page handle it. Keys typed into a text field never get here (see the commander).
+pub fn command(key: &str, ctrl: bool, shift: bool, alt: bool) -> Option<Command> {
+    use Command::*;
+    Some(match (key, ctrl, alt) {
+        ("Tab", false, false) if !shift => SwitchPane,
+        ("Enter", false, true) => Properties,
+        ("Enter", false, false) => Open,
+        ("Backspace", false, false) => Up,
+        ("F5", false, false) => Copy,
+        ("F6", false, false) if shift => Rename,
+        ("F6", false, false) => Move,
+        ("F2", false, false) => Rename,
+        ("F7", false, false) => NewFolder,
+        ("F8" | "Delete", false, false) => Delete,
+        ("r" | "R", true, false) => Refresh,
+        ("a" | "A", true, false) => SelectAll,
+        ("f" | "F", true, false) => Filter,
+        ("ArrowUp", false, false) => Cursor { delta: -1, extend: shift },
+        ("ArrowDown", false, false) => Cursor { delta: 1, extend: shift },
+        ("PageUp", false, false) => Cursor { delta: -PAGE, extend: shift },
+        ("PageDown", false, false) => Cursor { delta: PAGE, extend: shift },
+        ("Home", false, false) => Home { extend: shift },
+        ("End", false, false) => End { extend: shift },
+        ("Insert", false, false) | (" ", false, false) => ToggleSelect,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{command, Command::*};
+
+    #[test]
+    fn the_orthodox_keys() {
+        let plain = |k| command(k, false, false, false);
+        assert_eq!(plain("Tab"), Some(SwitchPane));
+        assert_eq!(plain("Enter"), Some(Open));
+        assert_eq!(plain("Backspace"), Some(Up));
+        assert_eq!(plain("F5"), Some(Copy));
+        assert_eq!(plain("F6"), Some(Move));
+        assert_eq!(command("F6", false, true, false), Some(Rename));
+        assert_eq!(plain("F7"), Some(NewFolder));
+        assert_eq!(plain("F8"), Some(Delete));
+        assert_eq!(plain("Delete"), Some(Delete));
+        assert_eq!(command("r", true, false, false), Some(Refresh));
+        assert_eq!(command("R", true, true, false), Some(Refresh), "with caps lock or shift");
+        assert_eq!(command("Enter", false, false, true), Some(Properties));
+        assert_eq!(command("ArrowDown", false, true, false), Some(Cursor { delta: 1, extend: true }));
+        assert_eq!(plain(" "), Some(ToggleSelect));
+    }
+
+    #[test]
+    fn other_keys_are_left_to_the_page() {
+        assert_eq!(command("r", false, false, false), None, "typing r does nothing by itself");
+        assert_eq!(command("Tab", false, true, false), None, "shift+tab keeps moving focus backwards");
+        assert_eq!(command("F5", true, false, false), None);
+        assert_eq!(command("x", true, false, false), None);
+    }
+}

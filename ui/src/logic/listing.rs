@@ -1,0 +1,171 @@
+//! Which entries of a folder a pane shows, in which order: folders first, then the chosen
+//! column; a filter typed by the user; hidden (dot) files only when asked.
+
+use std::cmp::Ordering;
+
+use rcmd_types::FileEntry;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SortKey {
+    Name,
+    Size,
+    Modified,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ViewOpts {
+    pub key: SortKey,
+    pub ascending: bool,
+    /// Case-insensitive substring of the name; empty shows everything.
+    pub filter: String,
+    pub show_hidden: bool,
+}
+
+impl Default for ViewOpts {
+    fn default() -> Self {
+        ViewOpts { key: SortKey::Name, ascending: true, filter: String::new(), show_hidden: false }
+    }
+}
+
+impl ViewOpts {
+    /// A click on a column header: the same column flips the order, another starts ascending.
+    pub fn sort_by(&mut self, key: SortKey) {
+        if self.key == key {
+            self.ascending = !self.ascending;
+        } else {
+            self.key = key;
+            self.ascending = true;
+        }
+    }
+}
+
+/// Hidden by convention on every platform rclone serves: a leading dot.
+pub fn is_hidden(name: &str) -> bool {
+    name.starts_with('.')
+}
+
+/// Indices into `entries` of the rows to show, in display order. Folders always come first
+/// (in either direction); ties fall back to the name so the order is stable.
+pub fn visible(entries: &[FileEntry], opts: &ViewOpts) -> Vec<usize> {
+    let needle = opts.filter.trim().to_lowercase();
+    let mut rows: Vec<usize> = (0..entries.len())
+        .filter(|&i| {
+            let name = &entries[i].name;
+            (opts.show_hidden || !is_hidden(name)) && (needle.is_empty() || name.to_lowercase().contains(&needle))
+        })
+        .collect();
+    rows.sort_by(|&a, &b| {
+        let (a, b) = (&entries[a], &entries[b]);
+        b.is_dir.cmp(&a.is_dir).then_with(|| {
+            let by_key = match opts.key {
+                SortKey::Name => Ordering::Equal,
+                SortKey::Size => a.size.cmp(&b.size),
+                // rclone writes one format and zone per listing: the text sorts as the time
+                SortKey::Modified => a.mod_time.cmp(&b.mod_time),
+            };
+            let ord = by_key.then_with(|| natural(&a.name, &b.name));
+            if opts.ascending { ord } else { ord.reverse() }
+        })
+    });
+    rows
+}
+
+/// Case-insensitive order where digit runs compare as numbers: "file2" before "file10".
+pub fn natural(a: &str, b: &str) -> Ordering {
+    let (mut x, mut y) = (a.chars().peekable(), b.chars().peekable());
+    loop {
+        match (x.peek().copied(), y.peek().copied()) {
+            (None, None) => return a.cmp(b),
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(c), Some(d)) if c.is_ascii_digit() && d.is_ascii_digit() => {
+                let n = digits(&mut x);
+                let m = digits(&mut y);
+                let ord = n.trim_start_matches('0').len().cmp(&m.trim_start_matches('0').len())
+                    .then_with(|| n.trim_start_matches('0').cmp(m.trim_start_matches('0')));
+                if ord != Ordering::Equal {
+                    return ord;
+                }
+            }
+            (Some(c), Some(d)) => {
+                let ord = c.to_lowercase().cmp(d.to_lowercase());
+                if ord != Ordering::Equal {
+                    return ord;
+                }
+                x.next();
+                y.next();
+            }
+        }
+    }
+}
+
+fn digits(it: &mut std::iter::Peekable<std::str::Chars<'_>>) -> String {
+    let mut s = String::new();
+    while let Some(c) = it.peek().copied().filter(char::is_ascii_digit) {
+        s.push(c);
+        it.next();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn e(name: &str, dir: bool, size: i64, time: &str) -> FileEntry {
+        FileEntry { name: name.into(), path: name.into(), size, mod_time: time.into(), is_dir: dir, mime_type: None }
+    }
+
+    fn names(entries: &[FileEntry], opts: &ViewOpts) -> Vec<String> {
+        visible(entries, opts).into_iter().map(|i| entries[i].name.clone()).collect()
+    }
+
+    fn sample() -> Vec<FileEntry> {
+        vec![
+            e("b10.txt", false, 5, "2026-01-03T00:00:00Z"),
+            e("B2.txt", false, 50, "2026-01-01T00:00:00Z"),
+            e(".hidden", false, 1, "2026-01-02T00:00:00Z"),
+            e("zdir", true, -1, "2026-01-01T00:00:00Z"),
+            e("adir", true, -1, "2026-01-05T00:00:00Z"),
+            e("사진.jpg", false, 7, "2026-01-04T00:00:00Z"),
+        ]
+    }
+
+    #[test]
+    fn folders_first_then_natural_names() {
+        let s = sample();
+        assert_eq!(names(&s, &ViewOpts::default()), ["adir", "zdir", "B2.txt", "b10.txt", "사진.jpg"]);
+    }
+
+    #[test]
+    fn sort_by_size_and_time_both_ways_keeping_folders_first() {
+        let s = sample();
+        let mut o = ViewOpts::default();
+        o.sort_by(SortKey::Size);
+        assert_eq!(names(&s, &o), ["adir", "zdir", "b10.txt", "사진.jpg", "B2.txt"]);
+        o.sort_by(SortKey::Size);
+        assert!(!o.ascending);
+        assert_eq!(names(&s, &o), ["zdir", "adir", "B2.txt", "사진.jpg", "b10.txt"]);
+        o.sort_by(SortKey::Modified);
+        assert!(o.ascending, "another column starts ascending");
+        assert_eq!(names(&s, &o), ["zdir", "adir", "B2.txt", "b10.txt", "사진.jpg"]);
+    }
+
+    #[test]
+    fn filter_and_hidden_files() {
+        let s = sample();
+        let o = ViewOpts { filter: " TXT ".into(), ..ViewOpts::default() };
+        assert_eq!(names(&s, &o), ["B2.txt", "b10.txt"]);
+        let o = ViewOpts { show_hidden: true, ..ViewOpts::default() };
+        assert_eq!(names(&s, &o).len(), 6);
+        let o = ViewOpts { filter: "사진".into(), ..ViewOpts::default() };
+        assert_eq!(names(&s, &o), ["사진.jpg"]);
+    }
+
+    #[test]
+    fn natural_order() {
+        let mut v = vec!["file10", "file2", "File1", "file02b", "a"];
+        v.sort_by(|a, b| natural(a, b));
+        assert_eq!(v, ["a", "File1", "file2", "file02b", "file10"]);
+    }
+}

@@ -1,0 +1,8 @@
+//! The UI's pure logic: no DOM, no signals, so it is unit-tested on the host
+//! (`cargo test --target x86_64-unknown-linux-gnu` in `ui/`, run by scripts/test.sh).
+
+pub mod chart;
+pub mod keys;
+pub mod listing;
+pub mod selection;
+pub mod window;
