@@ -32,6 +32,13 @@ guard() {
 }
 "$ROOT/scripts/setup.sh" --test
 "$ROOT/scripts/build-ui.sh"
+# The UI's pure logic (sorting, selection, keyboard map, chart, paths) is tested on the host,
+# and clippy covers the UI crate too (it is outside the workspace: own lockfile, wasm build).
+stamp "UI: clippy and unit tests (host target)"
+host=$(rustc -vV | sed -n 's/^host: //p')
+(cd "$ROOT/ui" && export CARGO_TARGET_DIR=$RCMD_CACHE/target-ui-host \
+  && cargo clippy --locked --target "$host" --all-targets -- -D warnings \
+  && cargo test --locked --target "$host")
 
 stamp "cargo build (app + tests)"
 cargo build --workspace --all-targets --locked

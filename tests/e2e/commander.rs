@@ -347,7 +347,8 @@ async fn a_big_folder_and_the_transfers_view_during_a_batch() -> Result<()> {
             wait_spec(&c, L, "e2e:slow").await
         }.await)?;
         wait_row(&c, L, "part0.bin").await?;
-        press(&c, L, &format!("{CTRL}a{F5}")).await?;
+        press(&c, L, &format!("{CTRL}a")).await?;
+        press(&c, L, F5).await?;
         wait_dialog(&c, "copy").await?;
         click(&c, "#dialog-ok").await?;
         click(&c, "#total-speed").await?;
@@ -356,8 +357,12 @@ async fn a_big_folder_and_the_transfers_view_during_a_batch() -> Result<()> {
             (p > 0 && p < 100).then_some(p)
         })
         .await?;
-        let speed: f64 = attr(&c, "#total-speed", "data-speed").await.unwrap_or_default().parse().unwrap_or(0.0);
-        ensure!(speed > 100_000.0 && speed < 3_000_000.0, "total speed {speed} B/s under a 1 MiB/s limit");
+        // the total settles near the limit (rclone's averages start high while the burst is spent)
+        let speed: f64 = poll(Duration::from_secs(20), "total speed near 1 MiB/s", || async {
+            let s: f64 = attr(&c, "#total-speed", "data-speed").await?.parse().ok()?;
+            (s > 300_000.0 && s < 2_500_000.0).then_some(s)
+        })
+        .await?;
         poll(Duration::from_secs(15), "chart samples", || async {
             let n: usize = attr(&c, "#speed-chart", "data-samples").await?.parse().ok()?;
             (n >= 3).then_some(())
@@ -436,8 +441,40 @@ async fn themes_screenshots_and_accessibility() -> Result<()> {
         poll(Duration::from_secs(5), "light", || async { (background(&c).await == LIGHT_BG).then_some(()) }).await?;
         click(&c, "#settings-panel summary").await?;
         screens(&c, "light").await?;
-        // the choice is kept for the next start
+        // 200 % zoom: the panes stack, nothing is cut off sideways, the keyboard still works
         click(&c, "#settings-panel summary").await?;
+        click(&c, "#zoom-select option[value='200']").await?;
+        poll(Duration::from_secs(10), "zoomed", || async {
+            let w = c.execute("return document.documentElement.clientWidth", vec![]).await.ok()?.as_f64()?;
+            (w < 600.0).then_some(())
+        })
+        .await?;
+        let layout = c
+            .execute(
+                "const s = document.scrollingElement, l = document.querySelector('#pane-left').getBoundingClientRect(), \
+                 r = document.querySelector('#pane-right').getBoundingClientRect(); \
+                 return [s.scrollWidth - s.clientWidth, r.top - l.bottom, r.width, document.querySelector('#cmd-copy') !== null]",
+                vec![],
+            )
+            .await?;
+        ensure!(layout[0].as_f64() <= Some(1.0), "horizontal overflow at 200 %: {layout}");
+        ensure!(layout[1].as_f64() >= Some(0.0) && layout[2].as_f64() > Some(300.0), "panes not stacked at 200 %: {layout}");
+        press(&c, L, F7).await?;
+        wait_dialog(&c, "mkdir").await?;
+        let inside = c.execute("const d = document.querySelector('#dialog').getBoundingClientRect(); return d.left >= 0 && d.right <= window.innerWidth + 1", vec![]).await?;
+        ensure!(inside == true, "the dialog does not fit at 200 %");
+        screenshot(&c, "zoom-200.png").await?;
+        check_accessibility(&c, "zoom-200").await?;
+        c.find(Locator::Css("#dialog-input")).await?.send_keys(ESCAPE).await?;
+        wait_gone(&c, "#dialog").await?;
+        click(&c, "#zoom-select option[value='100']").await?;
+        poll(Duration::from_secs(10), "zoom back", || async {
+            let w = c.execute("return document.documentElement.clientWidth", vec![]).await.ok()?.as_f64()?;
+            (w > 1000.0).then_some(())
+        })
+        .await?;
+
+        // the choice is kept for the next start
         click(&c, "#theme-select option[value='system']").await?;
         let saved = c.execute("return localStorage.getItem('rcmd.theme')", vec![]).await?;
         ensure!(saved == "system", "saved theme {saved}");

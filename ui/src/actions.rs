@@ -131,6 +131,7 @@ pub fn open(ctx: Ctx, pane: Pane, loc: Location) {
     }
     pane.location.set(Some(loc.clone()));
     pane.loading.set(true);
+    pane.open_ms.set(None);
     let started = js_sys::Date::now();
     spawn_local(async move {
         let reply = ipc::invoke::<_, DirListing>(
@@ -452,6 +453,22 @@ pub fn use_connection(ctx: Ctx, name: Option<String>) {
         match ipc::invoke::<_, ConnectionView>("connection_use", &NameArgs { name }).await {
             Ok(v) => connection_changed(ctx, v),
             Err(e) => ctx.error.set(Some(e)),
+        }
+    });
+}
+
+#[derive(Serialize)]
+struct ZoomArgs {
+    label: &'static str,
+    value: f64,
+}
+
+/// Zooms the window's page (Tauri's webview zoom: the layout reflows as at a browser's 200 %).
+pub fn set_zoom(ctx: Ctx, percent: u32) {
+    spawn_local(async move {
+        let args = ZoomArgs { label: "main", value: percent as f64 / 100.0 };
+        if let Err(e) = ipc::invoke::<_, ()>("plugin:webview|set_webview_zoom", &args).await {
+            ctx.error.set(Some(e));
         }
     });
 }

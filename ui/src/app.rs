@@ -15,6 +15,7 @@ pub fn App() -> impl IntoView {
     let ctx = Ctx::new();
     provide_context(ctx);
     ctx.theme.set(load_theme());
+    ctx.zoom.set(load_zoom());
     actions::connect(ctx);
     file_actions::poll_stats(ctx);
 
@@ -43,6 +44,11 @@ pub fn App() -> impl IntoView {
         if let Some(root) = document().document_element() {
             let _ = root.set_attribute("data-theme", theme.code());
         }
+    });
+    Effect::new(move |_| {
+        let zoom = ctx.zoom.get();
+        save_zoom(zoom);
+        actions::set_zoom(ctx, zoom);
     });
     let tab = move |id: &'static str, which: Tab, label: fn(&Ctx) -> String| {
         view! {
@@ -110,5 +116,15 @@ fn load_theme() -> Theme {
 fn save_theme(theme: Theme) {
     if let Some(s) = storage() {
         let _ = s.set_item("rcmd.theme", theme.code());
+    }
+}
+
+fn load_zoom() -> u32 {
+    storage().and_then(|s| s.get_item("rcmd.zoom").ok().flatten()).and_then(|z| z.parse().ok()).filter(|z| (50..=300).contains(z)).unwrap_or(100)
+}
+
+fn save_zoom(zoom: u32) {
+    if let Some(s) = storage() {
+        let _ = s.set_item("rcmd.zoom", &zoom.to_string());
     }
 }

@@ -264,6 +264,8 @@ pub struct Followup {
 pub struct Ctx {
     pub lang: RwSignal<Lang>,
     pub theme: RwSignal<Theme>,
+    /// Page zoom in percent (the window's own zoom: layout and text scale together).
+    pub zoom: RwSignal<u32>,
     pub sidecar: RwSignal<Option<SidecarState>>,
     pub rclone_config: RwSignal<Option<String>>,
     pub auto_resume: RwSignal<bool>,
@@ -308,6 +310,7 @@ impl Ctx {
         Ctx {
             lang: RwSignal::new(Lang::initial()),
             theme: RwSignal::new(Theme::System),
+            zoom: RwSignal::new(100),
             sidecar: RwSignal::new(None),
             rclone_config: RwSignal::new(None),
             auto_resume: RwSignal::new(false),

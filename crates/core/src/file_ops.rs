@@ -160,6 +160,8 @@ struct InFlight {
     bytes: u64,
     percentage: u8,
     speed: f64,
+    #[serde(rename = "speedAvg")]
+    speed_avg: Option<f64>,
     eta: Option<f64>,
     #[serde(rename = "srcFs")]
     src_fs: Option<String>,
@@ -169,10 +171,17 @@ struct InFlight {
 
 /// Every transfer in flight over all jobs, and the total speed (`core/stats`). The finished
 /// list is left empty for the caller (see [`crate::batch::Recent`]).
+///
+/// A file's speed is rclone's average for it (its current speed jumps at the start while the
+/// limiter's burst is spent). The total is rclone's global speed, or, since the batches'
+/// jobs count in stats groups of their own that the global figure can leave at 0, the sum of
+/// the files in flight.
 pub async fn transfer_stats(rc: &RcClient) -> Result<TransferStats, RcError> {
     let s: StatsReply = rc.call("core/stats", &Empty {}).await?;
+    let speed_of = |t: &InFlight| t.speed_avg.filter(|v| v.is_finite() && *v > 0.0).unwrap_or(t.speed);
+    let in_flight: f64 = s.transferring.iter().map(speed_of).sum();
     Ok(TransferStats {
-        speed: s.speed,
+        speed: if s.speed > 0.0 { s.speed } else { in_flight },
         bytes: s.bytes,
         transfers: s.transfers,
         errors: s.errors,
@@ -180,17 +189,26 @@ pub async fn transfer_stats(rc: &RcClient) -> Result<TransferStats, RcError> {
             .transferring
             .into_iter()
             .map(|t| TransferNow {
+                speed: speed_of(&t),
+                eta_s: eta_of(&t, speed_of(&t)),
                 name: t.name,
                 size: t.size,
                 bytes: t.bytes,
                 percentage: t.percentage.min(100),
-                speed: t.speed,
-                eta_s: t.eta.filter(|e| e.is_finite() && *e >= 0.0).map(|e| e as u64),
                 src_fs: t.src_fs,
                 dst_fs: t.dst_fs,
             })
             .collect(),
         done: vec![],
+    })
+}
+
+/// rclone's estimate, or, while it gives none (it waits for a current speed), one from the
+/// file's average speed.
+fn eta_of(t: &InFlight, speed: f64) -> Option<u64> {
+    t.eta.filter(|e| e.is_finite() && *e >= 0.0).map(|e| e as u64).or_else(|| {
+        let left = t.size - t.bytes as i64;
+        (t.size > 0 && left >= 0 && speed > 0.0).then(|| (left as f64 / speed).ceil() as u64)
     })
 }
 

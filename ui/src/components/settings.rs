@@ -30,6 +30,11 @@ pub fn SettingsPanel() -> impl IntoView {
                 <option value="light" selected=move || ctx.theme.get() == Theme::Light>{move || ctx.t().theme_light}</option>
                 <option value="dark" selected=move || ctx.theme.get() == Theme::Dark>{move || ctx.t().theme_dark}</option>
             </select>
+            <label for="zoom-select">{move || ctx.t().zoom}</label>
+            <select id="zoom-select" prop:value=move || ctx.zoom.get().to_string()
+                on:change=move |ev| { if let Ok(z) = event_target_value(&ev).parse::<u32>() { ctx.zoom.set(z) } }>
+                {[100u32, 125, 150, 200].map(|z| view! { <option value=z.to_string() selected=move || ctx.zoom.get() == z>{format!("{z} %")}</option> }).collect_view()}
+            </select>
             <label class="check">
                 <input id="auto-resume" type="checkbox" prop:checked=move || ctx.auto_resume.get()
                     on:change=move |ev| actions::set_auto_resume(ctx, event_target_checked(&ev))/>
