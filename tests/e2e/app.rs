@@ -37,16 +37,16 @@ async fn app_starts_shows_version_and_browses_a_local_remote() -> Result<()> {
         ensure!(remotes == ["broken", "e2e", "mem"], "remotes shown: {remotes:?}");
         click(&c, "#remotes li[data-remote='e2e']").await?;
         wait_rows(&c, &[("empty", true), ("photos", true), ("readme.txt", false)]).await?;
-        let size = text(&c, "#pane-left .row[data-name='readme.txt'] .size").await.unwrap_or_default();
+        let size = inner_text(&c, "#pane-left .row[data-name='readme.txt'] .size").await.unwrap_or_default();
         ensure!(size == "21 B", "readme size shown as {size:?}");
-        let time = text(&c, "#pane-left .row[data-name='readme.txt'] .time").await.unwrap_or_default();
+        let time = inner_text(&c, "#pane-left .row[data-name='readme.txt'] .time").await.unwrap_or_default();
         ensure!(time.chars().any(|ch| ch.is_ascii_digit()), "modification time shown as {time:?}");
 
         // into a subdirectory, and deeper, then back up
         click(&c, "#pane-left .row[data-name='photos'] button.open").await?;
         wait_rows(&c, &[("2024", true), ("cat.jpg", false)]).await?;
         ensure!(attr(&c, "#pane-left .path", "data-spec").await.as_deref() == Some("e2e:photos"));
-        let cat = text(&c, "#pane-left .row[data-name='cat.jpg'] .size").await.unwrap_or_default();
+        let cat = inner_text(&c, "#pane-left .row[data-name='cat.jpg'] .size").await.unwrap_or_default();
         ensure!(cat == "1.5 MiB", "cat.jpg size shown as {cat:?}");
         click(&c, "#pane-left .row[data-name='2024'] button.open").await?;
         wait_rows(&c, &[("trip.png", false)]).await?;

@@ -74,13 +74,16 @@ pub fn stored_events_with_ids(port: u16, token: &str) -> Result<Vec<(i64, String
 }
 
 pub fn start_rproxy(data: &std::path::Path, conf: &std::path::Path, port: u16) -> Result<std::process::Child> {
+    // its log, appended across restarts, with the test's artifacts (for a failure's report)
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(crate::artifacts().join(format!("rproxy-{port}.log")))?;
     Ok(Command::new(rproxy()?)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--rclone-config", conf.to_str().unwrap()])
         .env("RPROXY_DATA_DIR", data)
         .env("RCMD_RCLONE", rclone())
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()?)
 }
 

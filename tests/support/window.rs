@@ -28,6 +28,14 @@ pub async fn attr(c: &Client, css: &str, name: &str) -> Option<String> {
     c.find(Locator::Css(css)).await.ok()?.attr(name).await.ok()?
 }
 
+/// The rendered text (`innerText`) of the first element matching `css`. WebKitWebDriver's own
+/// element text comes back empty for the cells of the virtualised file list (absolutely
+/// placed rows), so those are read through the page.
+pub async fn inner_text(c: &Client, css: &str) -> Option<String> {
+    let v = c.execute("return document.querySelector(arguments[0])?.innerText ?? null", vec![serde_json::json!(css)]).await.ok()?;
+    v.as_str().map(str::to_owned)
+}
+
 pub async fn text(c: &Client, css: &str) -> Option<String> {
     c.find(Locator::Css(css)).await.ok()?.text().await.ok()
 }

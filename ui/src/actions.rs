@@ -451,6 +451,9 @@ pub fn remove_server(ctx: Ctx, name: String) {
 pub fn use_connection(ctx: Ctx, name: Option<String>) {
     spawn_local(async move {
         match ipc::invoke::<_, ConnectionView>("connection_use", &NameArgs { name }).await {
+            // the state events of this generation may have come first and be newer ("connected"
+            // while this reply still says "connecting"): the reply only starts a generation
+            Ok(v) if ctx.connection.with_untracked(|c| c.as_ref().map(|c| c.generation)) == Some(v.generation) => {}
             Ok(v) => connection_changed(ctx, v),
             Err(e) => ctx.error.set(Some(e)),
         }

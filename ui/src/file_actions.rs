@@ -249,10 +249,8 @@ pub fn poll_stats(ctx: Ctx) {
 pub fn bwlimit(ctx: Ctx, rate: Option<String>) {
     spawn_local(async move {
         match ipc::invoke::<_, BwLimit>("bwlimit", &RateArgs { rate }).await {
-            Ok(b) => {
-                ctx.bwlimit.set(Some(b));
-                ctx.error.set(None);
-            }
+            // (an error shown for something else stays)
+            Ok(b) => ctx.bwlimit.set(Some(b)),
             Err(e) => ctx.error.set(Some(e)),
         }
     });
