@@ -134,7 +134,7 @@ pub fn open(ctx: Ctx, pane: Pane, loc: Location) {
     pane.open_ms.set(None);
     let started = js_sys::Date::now();
     spawn_local(async move {
-        let reply = ipc::invoke::<_, DirListing>(
+        let reply = ipc::invoke_json::<_, DirListing>(
             "list_dir",
             &DirArgs { remote: &loc.remote, path: &loc.path },
         )
@@ -142,6 +142,7 @@ pub fn open(ctx: Ctx, pane: Pane, loc: Location) {
         if !pane.shows(&loc) {
             return;
         }
+        pane.fetch_ms.set(Some(js_sys::Date::now() - started));
         pane.loading.set(false);
         match reply {
             Ok(listing) => {

@@ -155,6 +155,8 @@ pub struct Pane {
     pub scroll_top: RwSignal<f64>,
     /// How long the last folder took from the request to its rows on screen (ms).
     pub open_ms: RwSignal<Option<f64>>,
+    /// Of which the answer of the engine (rclone's listing, IPC, decoding) took (ms).
+    pub fetch_ms: RwSignal<Option<f64>>,
     /// A name to put the cursor on when the next listing arrives (the folder just left, a
     /// folder just made, a file just renamed).
     pub point_at: RwSignal<Option<String>>,
@@ -178,6 +180,7 @@ impl Pane {
             rows,
             scroll_top: RwSignal::new(0.0),
             open_ms: RwSignal::new(None),
+            fetch_ms: RwSignal::new(None),
             point_at: RwSignal::new(None),
         }
     }

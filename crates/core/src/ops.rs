@@ -25,11 +25,13 @@ pub async fn list_remotes(rc: &RcClient) -> Result<Vec<String>, RcError> {
     Ok(reply.remotes)
 }
 
-/// The entries of one directory (not recursive): directories first, then by name.
+/// The entries of one directory (not recursive): directories first, then by name. Without
+/// MIME types (rclone guesses them per file: a third of the time of a 10,000-entry folder,
+/// and nothing shows them).
 #[instrument(skip_all, fields(dir = %dir), err(Display))]
 pub async fn list(rc: &RcClient, dir: &RemotePath) -> Result<Vec<FileEntry>, RcError> {
     let reply: ListReply = rc
-        .call("operations/list", &json!({ "fs": dir.fs(), "remote": dir.path() }))
+        .call("operations/list", &json!({ "fs": dir.fs(), "remote": dir.path(), "opt": { "noMimeType": true } }))
         .await?;
     let mut entries: Vec<FileEntry> = reply
         .list

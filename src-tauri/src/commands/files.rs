@@ -14,11 +14,15 @@ pub async fn list_remotes(state: State<'_, AppState>) -> CmdResult<Vec<String>> 
     Ok(state.conn.rc().list_remotes(&CancellationToken::new()).await?)
 }
 
+/// A folder's listing as JSON bytes ([`DirListing`]): a 10,000-entry folder is 1.2 MB, which
+/// the page decodes much faster from one buffer than from Tauri's parsed JS objects.
 #[tauri::command]
-pub async fn list_dir(state: State<'_, AppState>, remote: String, path: String) -> CmdResult<DirListing> {
+pub async fn list_dir(state: State<'_, AppState>, remote: String, path: String) -> CmdResult<tauri::ipc::Response> {
     let dir = RemotePath::new(&remote, &path)?;
     let served = state.conn.rc().list(&dir, &CancellationToken::new()).await?;
-    Ok(DirListing { entries: served.value, stale_ms: served.stale_ms, fallback: served.fallback })
+    let listing = DirListing { entries: served.value, stale_ms: served.stale_ms, fallback: served.fallback };
+    let json = serde_json::to_vec(&listing).map_err(|e| crate::CmdError::new(rcmd_core::types::IpcErrorKind::Internal, e.to_string()))?;
+    Ok(tauri::ipc::Response::new(json))
 }
 
 #[tauri::command]

@@ -337,6 +337,7 @@ fn PaneStatus(pane: Pane) -> impl IntoView {
     };
     view! {
         <div class="pane-status" aria-live="polite" data-open-ms=move || pane.open_ms.get().map(|ms| format!("{ms:.0}")).unwrap_or_default()
+            data-fetch-ms=move || pane.fetch_ms.get().map(|ms| format!("{ms:.0}")).unwrap_or_default()
             data-selected=move || pane.sel.with(|s| s.names.len()).to_string()
             data-cursor=move || pane.sel.with(|s| s.cursor).to_string()>
             {text}
