@@ -48,7 +48,7 @@ pub fn run(ctx: Ctx, pane: Pane, cmd: Command) -> bool {
                 if e.is_dir {
                     actions::open(ctx, pane, loc.child(&e.name));
                 } else {
-                    ask_properties(ctx, pane, loc, e.name);
+                    ask_properties(ctx, loc, e.name);
                 }
             }
         }
@@ -71,7 +71,7 @@ pub fn run(ctx: Ctx, pane: Pane, cmd: Command) -> bool {
         Command::Properties => {
             let cursor = pane.sel.with_untracked(|s| s.cursor);
             if let (Some(e), Some(loc)) = (pane.entry_at(cursor), pane.location.get_untracked()) {
-                ask_properties(ctx, pane, loc, e.name);
+                ask_properties(ctx, loc, e.name);
             }
         }
         Command::Cursor { delta, extend } => pane.sel.update(|s| s.move_by(&rows, delta, extend)),
@@ -117,7 +117,7 @@ fn wait_then_point(pane: Pane, name: String) {
 fn targets(pane: Pane) -> (Vec<String>, Vec<String>) {
     let rows = pane.row_names();
     let names = pane.sel.with_untracked(|s| s.targets(&rows));
-    let dirs = names.iter().filter(|n| pane.entry_named(n).is_some_and(|e| e.is_dir)).cloned().collect();
+    let dirs = pane.dirs_among(&names);
     (names, dirs)
 }
 
@@ -210,7 +210,7 @@ fn point_after_refresh(ctx: Ctx, at: &Location, name: String) {
     focus_pane(ctx, pane);
 }
 
-pub fn ask_properties(ctx: Ctx, _pane: Pane, at: Location, name: String) {
+pub fn ask_properties(ctx: Ctx, at: Location, name: String) {
     ctx.dialog.set(Some(Dialog::Properties { at: at.clone(), name: name.clone(), props: None }));
     spawn_local(async move {
         let target = at.child(&name);
@@ -247,11 +247,14 @@ pub fn poll_stats(ctx: Ctx) {
 
 /// Reads the bandwidth limit, or sets it to `rate` ("off", "10M", "1M:512k").
 pub fn bwlimit(ctx: Ctx, rate: Option<String>) {
+    let rate_given = rate.is_some();
     spawn_local(async move {
         match ipc::invoke::<_, BwLimit>("bwlimit", &RateArgs { rate }).await {
             // (an error shown for something else stays)
             Ok(b) => ctx.bwlimit.set(Some(b)),
-            Err(e) => ctx.error.set(Some(e)),
+            // reading it: a server may not let this user (its answer is not worth a banner)
+            Err(e) if rate_given => ctx.error.set(Some(e)),
+            Err(_) => {}
         }
     });
 }

@@ -200,9 +200,24 @@ impl Pane {
         self.entries.with_untracked(|e| e.as_ref().and_then(|e| e.get(i).cloned()))
     }
 
-    /// The entry named `name` (untracked).
-    pub fn entry_named(&self, name: &str) -> Option<FileEntry> {
-        self.entries.with_untracked(|e| e.as_ref()?.iter().find(|x| x.name == name).cloned())
+    /// Which of `names` are folders, in the order given (one pass over the listing: a
+    /// selection can be the whole of a 10,000-entry folder).
+    pub fn dirs_among(&self, names: &[String]) -> Vec<String> {
+        let dirs: std::collections::HashSet<String> = self
+            .entries
+            .with_untracked(|e| e.as_ref().map(|e| e.iter().filter(|x| x.is_dir).map(|x| x.name.clone()).collect()))
+            .unwrap_or_default();
+        names.iter().filter(|n| dirs.contains(*n)).cloned().collect()
+    }
+
+    /// How many entries are selected and the bytes of the selected files (tracked; one pass).
+    pub fn selected_size(&self) -> (usize, i64) {
+        self.sel.with(|s| {
+            let bytes = self.entries.with(|e| {
+                e.as_ref().map_or(0, |e| e.iter().filter(|x| !x.is_dir && s.names.contains(&x.name)).map(|x| x.size.max(0)).sum())
+            });
+            (s.names.len(), bytes)
+        })
     }
 
     /// Whether the pane shows a folder of the same remote and path as `loc`.

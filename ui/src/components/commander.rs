@@ -97,7 +97,7 @@ fn drop_on(ctx: crate::state::Ctx, d: Drag, x: i32, y: i32, shift: bool) {
     if let Some(dir) = onto_dir {
         dst = dst.child(&dir);
     }
-    let dirs = d.names.iter().filter(|n| from.entry_named(n).is_some_and(|e| e.is_dir)).cloned().collect();
+    let dirs = from.dirs_among(&d.names);
     let kind = if shift { BatchKind::Move } else { BatchKind::Copy };
     ctx.active.set(d.from);
     ctx.dialog.set(Some(Dialog::Transfer { kind, src, names: d.names, dirs, dst: Location::spec(&dst) }));

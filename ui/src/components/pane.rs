@@ -257,7 +257,7 @@ fn Row(pane: Pane, row: usize, entry: FileEntry, drag: RwSignal<Option<Drag>>) -
         if is_dir {
             actions::open(ctx, pane, loc.child(&n2));
         } else {
-            file_actions::ask_properties(ctx, pane, loc, n2.clone());
+            file_actions::ask_properties(ctx, loc, n2.clone());
         }
     };
     let open2 = open.clone();
@@ -325,10 +325,7 @@ fn PaneStatus(pane: Pane) -> impl IntoView {
     let text = move || {
         let t = ctx.t();
         let shown = pane.rows.with(Vec::len);
-        let (count, bytes) = pane.sel.with(|s| {
-            let bytes: i64 = s.names.iter().filter_map(|n| pane.entry_named(n)).filter(|e| !e.is_dir).map(|e| e.size.max(0)).sum();
-            (s.names.len(), bytes)
-        });
+        let (count, bytes) = pane.selected_size();
         let mut s = format!("{shown} {}", t.items);
         if count > 0 {
             s.push_str(&format!(" · {count} {} ({})", t.selected, format::size(bytes)));

@@ -80,7 +80,9 @@ impl Selection {
 
     /// Keeps only names still shown (after a refresh or a filter) and the cursor in range.
     pub fn retain(&mut self, rows: &[String]) {
-        self.names.retain(|n| rows.contains(n));
+        // a set: the selection and the rows can both be a whole 10,000-entry folder
+        let shown: std::collections::HashSet<&str> = rows.iter().map(String::as_str).collect();
+        self.names.retain(|n| shown.contains(n.as_str()));
         self.cursor = self.cursor.min(rows.len().saturating_sub(1));
         self.anchor = self.anchor.filter(|a| *a < rows.len());
     }
