@@ -298,6 +298,10 @@ impl Batches {
         if dst.as_ref() == Some(&src) {
             return Err(bad("source and destination are the same"));
         }
+        // the policy refuses inline remotes already; the server's own disk is never a batch's end
+        if [Some(&src), dst.as_ref()].into_iter().flatten().any(|p| p.remote.as_str() == rcmd_core::path::LOCAL_DISK) {
+            return Err(bad("the server's local disk (:local:) cannot be used; use a configured remote"));
+        }
         // names: a JSON array, or a comma-separated string (form and query parameters)
         let names: Vec<String> = match p.get("names") {
             Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_owned).collect(),

@@ -151,6 +151,11 @@ pub fn eligible(path: &str, params: &Map<String, Value>) -> Option<Request> {
     }
     let text = |k: &str| params.get(k).and_then(Value::as_str);
     let (src_fs, dst_fs) = (RemotePath::parse(text("srcFs")?).ok()?, RemotePath::parse(text("dstFs")?).ok()?);
+    // the server's own disk (`:local:`, an inline remote) is never queued: rcd answers it,
+    // after the policy (which refuses inline remotes)
+    if [&src_fs, &dst_fs].iter().any(|p| p.remote.as_str() == rcmd_core::path::LOCAL_DISK) {
+        return None;
+    }
     let (src, dst) = (src_fs.join(text("srcRemote")?).ok()?, dst_fs.join(text("dstRemote")?).ok()?);
     let (rel_src, rel_dst) = (src_fs.relative(src.path()), dst_fs.relative(dst.path()));
     let (src_root, dst_root, item) = if rel_src == rel_dst && src.path() != src_fs.path() {
