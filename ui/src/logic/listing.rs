@@ -71,18 +71,60 @@ pub fn visible(entries: &[FileEntry], opts: &ViewOpts) -> Vec<usize> {
 }
 
 /// Case-insensitive order where digit runs compare as numbers: "file2" before "file10".
+/// Names equal but for case (or leading zeros) fall back to their bytes, so the order is total.
+///
+/// ASCII is compared byte by byte without allocating (a 10,000-entry folder sorts with about
+/// 130,000 comparisons); from the first non-ASCII character on, by lower-cased characters.
 pub fn natural(a: &str, b: &str) -> Ordering {
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    while i < x.len() && j < y.len() {
+        let (c, d) = (x[i], y[j]);
+        if c.is_ascii_digit() && d.is_ascii_digit() {
+            let (si, sj) = (i, j);
+            while i < x.len() && x[i].is_ascii_digit() {
+                i += 1;
+            }
+            while j < y.len() && y[j].is_ascii_digit() {
+                j += 1;
+            }
+            let ord = number(&x[si..i], &y[sj..j]);
+            if ord != Ordering::Equal {
+                return ord;
+            }
+        } else if c.is_ascii() && d.is_ascii() {
+            let ord = c.to_ascii_lowercase().cmp(&d.to_ascii_lowercase());
+            if ord != Ordering::Equal {
+                return ord;
+            }
+            i += 1;
+            j += 1;
+        } else {
+            // both at a character boundary: only ASCII bytes were passed over
+            return natural_chars(&a[i..], &b[j..]).then_with(|| a.cmp(b));
+        }
+    }
+    (x.len() - i).cmp(&(y.len() - j)).then_with(|| a.cmp(b))
+}
+
+/// Two runs of ASCII digits as numbers (any length: no overflow).
+fn number(a: &[u8], b: &[u8]) -> Ordering {
+    let trim = |s: &[u8]| -> usize { s.iter().take_while(|c| **c == b'0').count() };
+    let (a, b) = (&a[trim(a)..], &b[trim(b)..]);
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}
+
+/// [`natural`] over characters, for names with non-ASCII letters.
+fn natural_chars(a: &str, b: &str) -> Ordering {
     let (mut x, mut y) = (a.chars().peekable(), b.chars().peekable());
     loop {
         match (x.peek().copied(), y.peek().copied()) {
-            (None, None) => return a.cmp(b),
+            (None, None) => return Ordering::Equal,
             (None, Some(_)) => return Ordering::Less,
             (Some(_), None) => return Ordering::Greater,
             (Some(c), Some(d)) if c.is_ascii_digit() && d.is_ascii_digit() => {
-                let n = digits(&mut x);
-                let m = digits(&mut y);
-                let ord = n.trim_start_matches('0').len().cmp(&m.trim_start_matches('0').len())
-                    .then_with(|| n.trim_start_matches('0').cmp(m.trim_start_matches('0')));
+                let (n, m) = (digits(&mut x), digits(&mut y));
+                let ord = number(n.as_bytes(), m.as_bytes());
                 if ord != Ordering::Equal {
                     return ord;
                 }
@@ -167,5 +209,13 @@ mod tests {
         let mut v = vec!["file10", "file2", "File1", "file02b", "a"];
         v.sort_by(|a, b| natural(a, b));
         assert_eq!(v, ["a", "File1", "file2", "file02b", "file10"]);
+        // non-ASCII names, numbers longer than any integer, case-only ties, prefixes
+        let mut v = vec!["사진10", "사진2", "Ärger", "ärger", "b", "x99999999999999999999999", "x100000000000000000000000", "ab", "a"];
+        v.sort_by(|a, b| natural(a, b));
+        assert_eq!(v, ["a", "ab", "b", "x99999999999999999999999", "x100000000000000000000000", "Ärger", "ärger", "사진2", "사진10"]);
+        for (a, b) in [("f00001.dat", "f1.dat"), ("A", "a"), ("é", "É")] {
+            assert_ne!(natural(a, b), Ordering::Equal, "{a} {b}: a total order");
+            assert_eq!(natural(a, b), natural(b, a).reverse());
+        }
     }
 }
