@@ -25,12 +25,19 @@ fn clear_panes(ctx: Ctx) {
 }
 
 #[derive(Serialize)]
-struct NoArgs {}
+pub(crate) struct NoArgs {}
 
+/// `remote` + `path`: the arguments of every command on one folder or file.
 #[derive(Serialize)]
-struct DirArgs<'a> {
-    remote: &'a str,
-    path: &'a str,
+pub(crate) struct DirArgs<'a> {
+    pub remote: &'a str,
+    pub path: &'a str,
+}
+
+impl<'a> DirArgs<'a> {
+    pub fn of(loc: &'a Location) -> Self {
+        DirArgs { remote: &loc.remote, path: &loc.path }
+    }
 }
 
 #[derive(Serialize)]
@@ -136,7 +143,7 @@ pub fn open(ctx: Ctx, pane: Pane, loc: Location) {
     spawn_local(async move {
         let reply = ipc::invoke_json::<_, DirListing>(
             "list_dir",
-            &DirArgs { remote: &loc.remote, path: &loc.path },
+            &DirArgs::of(&loc),
         )
         .await;
         if !pane.shows(&loc) {
@@ -311,7 +318,7 @@ pub fn batch_ended(ctx: Ctx, id: i64) {
         if clean {
             for name in &f.emptied {
                 let dir = f.src.child(name);
-                if let Err(e) = ipc::invoke::<_, ()>("remove_empty_dirs", &DirArgs { remote: &dir.remote, path: &dir.path }).await {
+                if let Err(e) = ipc::invoke::<_, ()>("remove_empty_dirs", &DirArgs::of(&dir)).await {
                     ctx.error.set(Some(e));
                 }
             }

@@ -6,16 +6,11 @@ use rcmd_types::{BatchKind, BwLimit, Properties, TransferStats};
 use serde::Serialize;
 
 use crate::{
-    actions, ipc,
+    actions::{self, DirArgs, NoArgs},
+    ipc,
     logic::{chart, keys::Command},
-    state::{Ctx, Dialog, Location, Pane, Tab},
+    state::{Ctx, Dialog, Location, Pane},
 };
-
-#[derive(Serialize)]
-struct DirArgs<'a> {
-    remote: &'a str,
-    path: &'a str,
-}
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -31,27 +26,20 @@ struct RateArgs {
     rate: Option<String>,
 }
 
-#[derive(Serialize)]
-struct NoArgs {}
-
 /// How many speed samples the chart keeps (one a second: five minutes).
 pub const CHART_WINDOW_MS: f64 = 5.0 * 60_000.0;
 
-/// Runs a keyboard command in `pane`. Returns whether the key was used.
-pub fn run(ctx: Ctx, pane: Pane, cmd: Command) -> bool {
-    let rows = pane.row_names();
+/// Runs a keyboard command (or its button) in `pane`.
+pub fn run(ctx: Ctx, pane: Pane, cmd: Command) {
+    // the cursor moves need the shown names; nothing else copies them
+    let rows = || pane.row_names();
     match cmd {
         Command::SwitchPane => focus_pane(ctx, ctx.other_pane(pane)),
-        Command::Open => {
-            let cursor = pane.sel.with_untracked(|s| s.cursor);
-            if let (Some(e), Some(loc)) = (pane.entry_at(cursor), pane.location.get_untracked()) {
-                if e.is_dir {
-                    actions::open(ctx, pane, loc.child(&e.name));
-                } else {
-                    ask_properties(ctx, loc, e.name);
-                }
-            }
-        }
+        Command::Open => match pane.at_cursor() {
+            Some((loc, e)) if e.is_dir => actions::open(ctx, pane, loc.child(&e.name)),
+            Some((loc, e)) => ask_properties(ctx, loc, e.name),
+            None => {}
+        },
         Command::Up => go_up(ctx, pane),
         Command::Refresh => actions::refresh(ctx, pane),
         Command::Copy => ask_transfer(ctx, pane, BatchKind::Copy),
@@ -63,25 +51,37 @@ pub fn run(ctx: Ctx, pane: Pane, cmd: Command) -> bool {
             }
         }
         Command::Rename => {
-            let cursor = pane.sel.with_untracked(|s| s.cursor);
-            if let (Some(e), Some(at)) = (pane.entry_at(cursor), pane.location.get_untracked()) {
+            if let Some((at, e)) = pane.at_cursor() {
                 ctx.dialog.set(Some(Dialog::Rename { at, name: e.name, is_dir: e.is_dir }));
             }
         }
         Command::Properties => {
-            let cursor = pane.sel.with_untracked(|s| s.cursor);
-            if let (Some(e), Some(loc)) = (pane.entry_at(cursor), pane.location.get_untracked()) {
+            if let Some((loc, e)) = pane.at_cursor() {
                 ask_properties(ctx, loc, e.name);
             }
         }
-        Command::Cursor { delta, extend } => pane.sel.update(|s| s.move_by(&rows, delta, extend)),
-        Command::Home { extend } => pane.sel.update(|s| s.move_by(&rows, -(rows.len() as isize), extend)),
-        Command::End { extend } => pane.sel.update(|s| s.move_by(&rows, rows.len() as isize, extend)),
-        Command::ToggleSelect => pane.sel.update(|s| s.toggle_cursor(&rows)),
-        Command::SelectAll => pane.sel.update(|s| s.select_all(&rows)),
+        Command::Cursor { delta, extend } => {
+            let rows = rows();
+            pane.sel.update(|s| s.move_by(&rows, delta, extend))
+        }
+        Command::Home { extend } => {
+            let rows = rows();
+            pane.sel.update(|s| s.move_by(&rows, -(rows.len() as isize), extend))
+        }
+        Command::End { extend } => {
+            let rows = rows();
+            pane.sel.update(|s| s.move_by(&rows, rows.len() as isize, extend))
+        }
+        Command::ToggleSelect => {
+            let rows = rows();
+            pane.sel.update(|s| s.toggle_cursor(&rows))
+        }
+        Command::SelectAll => {
+            let rows = rows();
+            pane.sel.update(|s| s.select_all(&rows))
+        }
         Command::Filter => focus(&format!("#{} .filter", pane.dom_id())),
     }
-    true
 }
 
 /// Moves the keyboard to `pane` (its list gets the focus).
@@ -103,14 +103,9 @@ pub fn go_up(ctx: Ctx, pane: Pane) {
     if let Some(parent) = loc.parent() {
         // the folder we came out of gets the cursor, as file managers do
         let left = loc.path.rsplit('/').next().unwrap_or_default().to_owned();
-        wait_then_point(pane, left);
+        pane.point_at.set(Some(left));
         actions::open(ctx, pane, parent);
     }
-}
-
-/// Puts the cursor on `name` when the pane's next listing arrives.
-fn wait_then_point(pane: Pane, name: String) {
-    pane.point_at.set(Some(name));
 }
 
 /// The selected entries of `pane` (or the cursor row), with which of them are folders.
@@ -121,19 +116,14 @@ fn targets(pane: Pane) -> (Vec<String>, Vec<String>) {
     (names, dirs)
 }
 
-/// F5/F6 or a drop: asks to copy or move the selection of `from` to the other pane's folder.
+/// F5/F6: asks to copy or move the selection of `from` to the other pane's folder.
 pub fn ask_transfer(ctx: Ctx, from: Pane, kind: BatchKind) {
-    let to = ctx.other_pane(from);
-    ask_transfer_to(ctx, from, kind, to.location.get_untracked());
-}
-
-pub fn ask_transfer_to(ctx: Ctx, from: Pane, kind: BatchKind, to: Option<Location>) {
     let Some(src) = from.location.get_untracked() else { return };
     let (names, dirs) = targets(from);
     if names.is_empty() {
         return;
     }
-    let dst = to.map(|l| l.spec()).unwrap_or_default();
+    let dst = ctx.other_pane(from).location.get_untracked().map(|l| l.spec()).unwrap_or_default();
     ctx.dialog.set(Some(Dialog::Transfer { kind, src, names, dirs, dst }));
 }
 
@@ -165,7 +155,7 @@ pub fn confirm(ctx: Ctx, dialog: Dialog, input: String) {
             }
             spawn_local(async move {
                 let dir = at.child(&name);
-                match ipc::invoke::<_, ()>("make_dir", &DirArgs { remote: &dir.remote, path: &dir.path }).await {
+                match ipc::invoke::<_, ()>("make_dir", &DirArgs::of(&dir)).await {
                     Ok(()) => {
                         ctx.dialog.set(None);
                         point_after_refresh(ctx, &at, name);
@@ -204,7 +194,7 @@ fn clear_selection(ctx: Ctx) {
 fn point_after_refresh(ctx: Ctx, at: &Location, name: String) {
     let pane = ctx.active_pane();
     if pane.shows(at) {
-        wait_then_point(pane, name);
+        pane.point_at.set(Some(name));
     }
     actions::refresh_showing(ctx, at);
     focus_pane(ctx, pane);
@@ -214,7 +204,7 @@ pub fn ask_properties(ctx: Ctx, at: Location, name: String) {
     ctx.dialog.set(Some(Dialog::Properties { at: at.clone(), name: name.clone(), props: None }));
     spawn_local(async move {
         let target = at.child(&name);
-        let reply = ipc::invoke::<_, Properties>("properties", &DirArgs { remote: &target.remote, path: &target.path }).await;
+        let reply = ipc::invoke::<_, Properties>("properties", &DirArgs::of(&target)).await;
         ctx.dialog.update(|d| {
             if let Some(Dialog::Properties { at: a, name: n, props }) = d {
                 if *a == at && *n == name {
@@ -229,7 +219,11 @@ pub fn ask_properties(ctx: Ctx, at: Location, name: String) {
 /// the transfers view and its chart.
 pub fn poll_stats(ctx: Ctx) {
     spawn_local(async move {
-        let ready = matches!(ctx.sidecar.get_untracked(), Some(rcmd_types::SidecarState::Ready { .. })) || !ctx.is_local_untracked();
+        // only while something can answer: a server that is offline would log a failure a second
+        let ready = match ctx.connection.get_untracked() {
+            Some(c) if c.server.is_some() => c.state == rcmd_types::LinkState::Connected,
+            _ => matches!(ctx.sidecar.get_untracked(), Some(rcmd_types::SidecarState::Ready { .. })),
+        };
         if ready {
             if let Ok(s) = ipc::invoke::<_, TransferStats>("transfer_stats", &NoArgs {}).await {
                 let now = js_sys::Date::now();
@@ -257,9 +251,4 @@ pub fn bwlimit(ctx: Ctx, rate: Option<String>) {
             Err(_) => {}
         }
     });
-}
-
-/// Shows the transfers view.
-pub fn show_transfers(ctx: Ctx) {
-    ctx.tab.set(Tab::Transfers);
 }

@@ -200,6 +200,12 @@ impl Pane {
         self.entries.with_untracked(|e| e.as_ref().and_then(|e| e.get(i).cloned()))
     }
 
+    /// The folder shown and the entry under the cursor (untracked).
+    pub fn at_cursor(&self) -> Option<(Location, FileEntry)> {
+        let entry = self.entry_at(self.sel.with_untracked(|s| s.cursor))?;
+        Some((self.location.get_untracked()?, entry))
+    }
+
     /// Which of `names` are folders, in the order given (one pass over the listing: a
     /// selection can be the whole of a 10,000-entry folder).
     pub fn dirs_among(&self, names: &[String]) -> Vec<String> {
@@ -377,10 +383,6 @@ impl Ctx {
     /// Whether the app talks to its own rclone (the local disk is offered then only).
     pub fn is_local(&self) -> bool {
         self.connection.with(|c| c.as_ref().is_none_or(|c| c.server.is_none()))
-    }
-
-    pub fn is_local_untracked(&self) -> bool {
-        self.connection.with_untracked(|c| c.as_ref().is_none_or(|c| c.server.is_none()))
     }
 
     /// Whether the active server is offline (listings may be cached copies).

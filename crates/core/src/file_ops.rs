@@ -13,10 +13,15 @@ use crate::{
     resilience::watchdog::{run_job, JobOutcome, WatchdogConfig},
 };
 
+/// What `operations/stat` says is at `path` (a file or a folder), `None` when nothing is.
+async fn stat(rc: &RcClient, path: &RemotePath) -> Result<Option<Value>, RcError> {
+    let mut v: Value = rc.call("operations/stat", &json!({ "fs": path.fs(), "remote": path.path() })).await?;
+    Ok(v.get_mut("item").map(Value::take).filter(|i| !i.is_null()))
+}
+
 /// Whether anything is at `path` (a file or a folder).
 pub async fn exists(rc: &RcClient, path: &RemotePath) -> Result<bool, RcError> {
-    let v: Value = rc.call("operations/stat", &json!({ "fs": path.fs(), "remote": path.path() })).await?;
-    Ok(v.get("item").is_some_and(|i| !i.is_null()))
+    Ok(stat(rc, path).await?.is_some())
 }
 
 /// Renames `from` to `to` on the same remote: a file with `operations/movefile`, a folder
@@ -86,9 +91,8 @@ const HASH_PREFERENCE: [&str; 6] = ["md5", "sha1", "sha256", "quickxor", "dropbo
 /// link where the backend makes one.
 #[instrument(skip_all, fields(path = %path), err(Display))]
 pub async fn properties(rc: &RcClient, path: &RemotePath) -> Result<Properties, RcError> {
-    let stat: Value = rc.call("operations/stat", &json!({ "fs": path.fs(), "remote": path.path() })).await?;
-    let item: StatItem = match stat.get("item") {
-        Some(i) if !i.is_null() => serde_json::from_value(i.clone()).unwrap_or_default(),
+    let item: StatItem = match stat(rc, path).await? {
+        Some(i) => serde_json::from_value(i).unwrap_or_default(),
         // the root of a remote has no item of its own
         _ if path.path().is_empty() => StatItem { is_dir: true, ..StatItem::default() },
         _ => {

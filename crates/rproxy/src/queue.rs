@@ -457,9 +457,7 @@ impl Queue {
     async fn exists(&self, root: &str, item: &str) -> Option<bool> {
         let rc = self.inner.rcd.client().ok()?;
         let root = RemotePath::parse(root).ok()?;
-        let path = root.join(item).ok()?;
-        let v: Value = rc.call("operations/stat", &json!({ "fs": path.fs(), "remote": path.path() })).await.ok()?;
-        Some(v.get("item").is_some_and(|i| !i.is_null()))
+        rcmd_core::file_ops::exists(&rc, &root.join(item).ok()?).await.ok()
     }
 
     /// One queued call sent to rcd as it came (without `_async`): its own answer. When rcd

@@ -47,7 +47,7 @@ pub fn Commander() -> impl IntoView {
     });
     let key_button = move |id: &'static str, key: &'static str, cmd: Command, label: fn(&crate::i18n::Texts) -> &'static str| {
         view! {
-            <button id=id class="fkey" on:click=move |_| { file_actions::run(ctx, ctx.active_pane(), cmd); }>
+            <button id=id class="fkey" on:click=move |_| file_actions::run(ctx, ctx.active_pane(), cmd)>
                 <kbd>{key}</kbd>" "{move || label(ctx.t())}
             </button>
         }

@@ -89,9 +89,7 @@ fn DialogView(dialog: Dialog) -> impl IntoView {
             (
                 title.to_owned(),
                 view! {
-                    <p class="summary" data-count=names.len().to_string()>{count_text(t, names.len(), dirs.len())}</p>
-                    <p class="from"><span class="muted">{t.from}" "</span><code class="src">{src.spec()}</code></p>
-                    <ItemList names=names.clone()/>
+                    <Items src=src.spec() names=names.clone() dirs=dirs.len()/>
                     <label for="dialog-input">{t.to}</label>
                 }
                 .into_any(),
@@ -101,9 +99,7 @@ fn DialogView(dialog: Dialog) -> impl IntoView {
         Dialog::Delete { src, names, dirs } => (
             t.delete_title.to_owned(),
             view! {
-                <p class="summary" data-count=names.len().to_string()>{count_text(t, names.len(), dirs.len())}</p>
-                <p class="from"><span class="muted">{t.from}" "</span><code class="src">{src.spec()}</code></p>
-                <ItemList names=names.clone()/>
+                <Items src=src.spec() names=names.clone() dirs=dirs.len()/>
                 <p class="warn">{t.delete_warning}</p>
             }
             .into_any(),
@@ -164,20 +160,21 @@ fn kind_code(d: &Dialog) -> &'static str {
     }
 }
 
-fn count_text(t: &crate::i18n::Texts, items: usize, dirs: usize) -> String {
-    if dirs > 0 {
-        format!("{items} {} ({dirs} {})", t.items, t.folders_with_contents)
-    } else {
-        format!("{items} {}", t.items)
-    }
-}
-
-/// The first names of what the dialog acts on.
+/// What a copy, move or delete acts on: how many items (how many of them folders), from
+/// where, and the first names.
 #[component]
-fn ItemList(names: Vec<String>) -> impl IntoView {
+fn Items(src: String, names: Vec<String>, dirs: usize) -> impl IntoView {
     const SHOWN: usize = 8;
+    let t = use_ctx().t();
+    let count = if dirs > 0 {
+        format!("{} {} ({dirs} {})", names.len(), t.items, t.folders_with_contents)
+    } else {
+        format!("{} {}", names.len(), t.items)
+    };
     let more = names.len().saturating_sub(SHOWN);
     view! {
+        <p class="summary" data-count=names.len().to_string()>{count}</p>
+        <p class="from"><span class="muted">{t.from}" "</span><code class="src">{src}</code></p>
         <ul class="items">
             {names.into_iter().take(SHOWN).map(|n| view! { <li>{n}</li> }).collect_view()}
             {(more > 0).then(|| view! { <li class="muted">{format!("+{more}")}</li> })}

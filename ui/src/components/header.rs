@@ -3,7 +3,10 @@
 use leptos::prelude::*;
 use rcmd_types::{LinkState, SidecarState};
 
-use crate::{actions, file_actions, format, state::use_ctx};
+use crate::{
+    actions, file_actions, format,
+    state::{use_ctx, Tab},
+};
 
 #[component]
 pub fn Header() -> impl IntoView {
@@ -129,7 +132,7 @@ fn TotalSpeed() -> impl IntoView {
     let count = move || ctx.stats.with(|s| s.as_ref().map(|s| s.transferring.len()).unwrap_or(0));
     view! {
         <button id="total-speed" class="speed" data-speed=move || format!("{:.0}", speed())
-            title=move || ctx.t().show_transfers on:click=move |_| file_actions::show_transfers(ctx)>
+            title=move || ctx.t().show_transfers on:click=move |_| ctx.tab.set(Tab::Transfers)>
             {move || format!("⇅ {}/s", format::size(speed() as i64))}
             {move || (count() > 0).then(|| format!(" · {}", count()))}
         </button>
