@@ -315,8 +315,11 @@ async fn a_big_folder_and_the_transfers_view_during_a_batch() -> Result<()> {
         for _ in 0..3 {
             click(&c, &format!("{L} .row[data-name='big'] button.open")).await?;
             wait_spec(&c, L, "e2e:big").await?;
+            // the time of this open: set once its 10,000 rows are shown (an earlier reading of
+            // the attribute may still be the previous folder's)
             let ms: f64 = poll(Duration::from_secs(30), "open time", || async {
-                attr(&c, &format!("{L} .pane-status"), "data-open-ms").await?.parse().ok()
+                let ms = attr(&c, &format!("{L} .pane-status"), "data-open-ms").await?.parse().ok()?;
+                text(&c, &format!("{L} .pane-status")).await?.starts_with("10000 ").then_some(ms)
             })
             .await?;
             let fetch: f64 = attr(&c, &format!("{L} .pane-status"), "data-fetch-ms").await.and_then(|v| v.parse().ok()).unwrap_or(-1.0);
