@@ -23,6 +23,8 @@ pub enum CoreEvent {
     },
     /// A batch changed status (started, paused, completed, failed, ...).
     Batch { info: BatchInfo },
+    /// A schedule's due time was started, missed, skipped or is waiting.
+    Schedule { run: rcmd_types::ScheduleRun },
 }
 
 /// A cheap-to-clone sender side; receivers that fall behind get `Lagged` and should resync

@@ -19,6 +19,7 @@ pub mod path;
 pub mod paths;
 pub mod rc;
 pub mod resilience;
+pub mod schedule;
 pub mod secret;
 pub mod server;
 pub mod settings;

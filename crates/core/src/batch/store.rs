@@ -24,6 +24,8 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("no batch {0}")]
     NoBatch(i64),
+    #[error("no schedule {0}")]
+    NoSchedule(i64),
     #[error("cannot create the database folder {path}: {source}")]
     Folder { path: String, source: std::io::Error },
     /// The database file could not be opened or migrated (locked, corrupt, not a file, disk
@@ -76,11 +78,11 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-fn text<T: Serialize>(v: T) -> String {
+pub(crate) fn text<T: Serialize>(v: T) -> String {
     serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
-fn parse<T: DeserializeOwned>(s: &str) -> Option<T> {
+pub(crate) fn parse<T: DeserializeOwned>(s: &str) -> Option<T> {
     serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
 }
 
@@ -102,7 +104,7 @@ impl Store {
         Store::connect(opts).await.map_err(|e| StoreError::Open { path: path.display().to_string(), source: Box::new(e) })
     }
 
-    pub(super) fn pool(&self) -> &SqlitePool {
+    pub(crate) fn pool(&self) -> &SqlitePool {
         &self.pool
     }
 

@@ -1,6 +1,6 @@
 //! What a notification says, rendered from core events in English and Korean.
 
-use rcmd_types::{BatchStatus, BreakerState, SidecarState};
+use rcmd_types::{BatchStatus, BreakerState, RunOutcome, SidecarState};
 use serde::{Deserialize, Serialize};
 
 use crate::events::CoreEvent;
@@ -16,6 +16,8 @@ pub enum NotifyKind {
     RemoteRecovered,
     SidecarRestarted,
     SidecarFailed,
+    /// A scheduled run did not happen (missed, skipped by the overlap rule, or failed to start).
+    ScheduleMissed,
     /// The "send test" button.
     Test,
 }
@@ -27,6 +29,7 @@ impl NotifyKind {
             NotifyKind::RemoteOffline | NotifyKind::RemoteRecovered => "remote",
             NotifyKind::SidecarRestarted | NotifyKind::SidecarFailed => "sidecar",
             NotifyKind::BatchCompleted | NotifyKind::BatchCompletedWithErrors | NotifyKind::BatchFailed => "batch",
+            NotifyKind::ScheduleMissed => "schedule",
             NotifyKind::Test => "test",
         }
     }
@@ -152,6 +155,25 @@ impl Notice {
                     )),
                     _ => None,
                 }
+            }
+            CoreEvent::Schedule { run } => {
+                let (te, tk) = match run.outcome {
+                    RunOutcome::Missed => ("Scheduled run missed", "예약 실행 놓침"),
+                    RunOutcome::Skipped => ("Scheduled run skipped", "예약 실행 건너뜀"),
+                    RunOutcome::Failed => ("Scheduled run failed", "예약 실행 실패"),
+                    _ => return None,
+                };
+                let name = &run.schedule_name;
+                let why = run.detail.clone().unwrap_or_default();
+                Some(n(
+                    NotifyKind::ScheduleMissed,
+                    format!("schedule {}", run.schedule_id),
+                    serde_json::to_value(run).unwrap_or_default(),
+                    format!("{te}: {name}"),
+                    format!("{tk}: {name}"),
+                    format!("{name}: {why}"),
+                    format!("{name}: {why}"),
+                ))
             }
             CoreEvent::Sidecar { state } => match state {
                 SidecarState::Restarting { attempt, .. } => Some(n(

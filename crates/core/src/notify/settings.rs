@@ -119,7 +119,7 @@ impl Default for EmailSettings {
 
 /// The events of the "only problems" filter.
 pub fn problems() -> HashSet<NotifyKind> {
-    [NotifyKind::BatchCompletedWithErrors, NotifyKind::BatchFailed, NotifyKind::RemoteOffline, NotifyKind::SidecarFailed]
+    [NotifyKind::BatchCompletedWithErrors, NotifyKind::BatchFailed, NotifyKind::RemoteOffline, NotifyKind::SidecarFailed, NotifyKind::ScheduleMissed]
         .into()
 }
 
