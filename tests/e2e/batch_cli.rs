@@ -237,3 +237,65 @@ fn the_command_line_notifies_before_it_exits() -> Result<()> {
     ensure!(status.code() == Some(130), "{status:?} after {:?}", started.elapsed());
     Ok(())
 }
+
+/// `rcmd schedule` with the clock set by `RCMD_NOW_MS`: a schedule added at 01:59 is not due
+/// at 01:59:30, runs (and is waited for) at 02:00:10, is not run twice, and a night later
+/// with catch-up off reports the missed night.
+#[test]
+#[ignore = "needs the built app: run scripts/test.sh"]
+fn scheduled_batches_run_from_the_command_line_at_their_time() -> Result<()> {
+    let s = Setup::new(12);
+    let night = |h: &str| chrono_like(&format!("2026-12-01T{h}Z"));
+    let run = |now: i64, args: &[&str]| -> Result<std::process::Output> {
+        let mut c = Command::new(cli_binary()?);
+        c.arg("schedule").args(args);
+        c.env("RCLONE_CONFIG", s.dir.path().join("rclone.conf"))
+            .env("RCMD_DATA_DIR", s.dir.path().join("home"))
+            .env("XDG_CONFIG_HOME", s.dir.path().join("config"))
+            .env("RCMD_NOW_MS", now.to_string())
+            .stdin(Stdio::null());
+        let out = c.output()?;
+        ensure!(out.status.success(), "rcmd schedule {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        Ok(out)
+    };
+    run(night("01:59:00"), &["add", "nightly", "0 2 * * *", "copy", "t:src", "t:dst", "--no-catch-up"])?;
+    let list = String::from_utf8(run(night("01:59:00"), &["list"])?.stdout)?;
+    ensure!(list.contains("#1 nightly [0 2 * * *] Copy t:src -> t:dst") && list.contains("last never"), "{list}");
+
+    let started = Instant::now();
+    run(night("01:59:30"), &["run-due"])?;
+    ensure!(!s.dst().exists(), "nothing is due at 01:59:30");
+    ensure!(started.elapsed() < Duration::from_secs(5), "nothing due: no rclone start ({:?})", started.elapsed());
+
+    let out = run(night("02:00:10"), &["run-due"])?;
+    ensure!(String::from_utf8_lossy(&out.stderr).contains("nightly Started"), "{}", String::from_utf8_lossy(&out.stderr));
+    // run-due waited for the batch: the copy is complete when it returns
+    ensure!(complete_files(&s.src(), &s.dst()).len() == 12, "all 12 files copied by the time run-due exits");
+    run(night("02:00:40"), &["run-due"])?;
+    let batches = String::from_utf8(s.cli(&["list"]).output()?.stdout)?;
+    ensure!(batches.lines().count() == 1, "02:00 ran once: {batches}");
+
+    // two nights pass without a run-due; at 09:00 on the 3rd both are reported missed (too
+    // late, and catch-up is off)
+    let next_day = night("09:00:00") + 2 * 86_400_000;
+    run(next_day, &["run-due"])?;
+    let runs = String::from_utf8(run(next_day, &["runs"])?.stdout)?;
+    ensure!(runs.lines().count() == 3, "{runs}");
+    ensure!(runs.lines().filter(|l| l.contains("Missed")).count() == 2 && runs.contains("Started batch 1"), "{runs}");
+    Ok(())
+}
+
+/// Unix ms of an RFC 3339 UTC time (`2026-12-01T02:00:10Z`), without a date crate.
+fn chrono_like(s: &str) -> i64 {
+    let (date, time) = s.trim_end_matches('Z').split_once('T').unwrap();
+    let d: Vec<i64> = date.split('-').map(|x| x.parse().unwrap()).collect();
+    let t: Vec<i64> = time.split(':').map(|x| x.parse().unwrap()).collect();
+    // days from civil (Howard Hinnant's algorithm)
+    let (y, m) = if d[1] <= 2 { (d[0] - 1, d[1] + 9) } else { (d[0], d[1] - 3) };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + d[2] - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    ((days * 24 + t[0]) * 60 + t[1]) * 60_000 + t[2] * 1000
+}

@@ -3,6 +3,7 @@
 //! its own supervised rclone sidecar and the app's notification settings. Links no GUI
 //! library. Exit codes: 0 all done, 2 some items failed, 3 paused or cancelled, 1 error.
 
+pub mod schedule;
 mod server;
 
 use std::{io::IsTerminal, path::Path, sync::Arc, time::Duration};
@@ -70,6 +71,9 @@ async fn run(args: &[String]) -> Result<i32, String> {
     if args.first().map(String::as_str) == Some("server") {
         return server::manage(&args[1..]).await;
     }
+    if args.first().map(String::as_str) == Some("schedule") {
+        return schedule::manage(&args[1..]).await;
+    }
     if let Some(name) = server {
         return server::batch(&name, &args).await;
     }
@@ -132,12 +136,12 @@ async fn run(args: &[String]) -> Result<i32, String> {
             eprintln!("batch {id}: {n} failed items queued again");
             Engine::start().await?.run(id).await
         }
-        _ => Err(format!("{USAGE}\n{}", server::USAGE)),
+        _ => Err(format!("{USAGE}\n{}\n{}", server::USAGE, schedule::USAGE)),
     }
 }
 
 /// The core engine started like the app does, plus the user's notification channels.
-struct Engine {
+pub(crate) struct Engine {
     core: CoreEngine,
     client: rcmd_core::rc::RcClient,
     notifier: Notifier,
@@ -147,7 +151,7 @@ struct Engine {
 const NOTIFY_FLUSH: Duration = Duration::from_secs(20);
 
 impl Engine {
-    async fn start() -> Result<Engine, String> {
+    pub(crate) async fn start() -> Result<Engine, String> {
         let exe_dir = std::env::current_exe().ok().and_then(|p| p.parent().map(Path::to_owned)).unwrap_or_default();
         let rclone = locate_rclone(&exe_dir).ok_or("the rclone sidecar (rcmd-rclone) was not found next to rcmd")?;
         let (settings, problem) = Settings::load_or_recover(&paths::settings_file());
@@ -266,7 +270,7 @@ fn line(b: &BatchInfo) -> String {
 
 /// Prints a result line on stdout (the command's output, for scripts).
 #[allow(clippy::print_stdout)]
-fn say(s: &str) {
+pub(crate) fn say(s: &str) {
     println!("{s}");
 }
 

@@ -13,6 +13,7 @@ mod scheduler;
 pub mod store;
 pub mod timer;
 
+pub use chrono::{DateTime, NaiveDateTime};
 pub use clock::{ManualWall, SystemWall, WallClock};
 pub use cron::{Cron, CronError};
 pub use scheduler::{Launch, RunnerLaunch, Scheduler, GRACE_MS};
