@@ -18,6 +18,7 @@ pub mod ops;
 pub mod path;
 pub mod paths;
 pub mod rc;
+pub mod remote_config;
 pub mod resilience;
 pub mod schedule;
 pub mod secret;

@@ -202,12 +202,23 @@ pub struct WebdavServer {
     pub dir: PathBuf,
     pub addr: SocketAddr,
     child: Option<Child>,
+    /// `--user`/`--pass` flags, when the server asks for a login.
+    login: Vec<String>,
 }
 
 impl WebdavServer {
     pub fn start(dir: &Path) -> WebdavServer {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut s = WebdavServer { dir: dir.to_owned(), addr: SocketAddr::from(([127, 0, 0, 1], port)), child: None };
+        let mut s = WebdavServer { dir: dir.to_owned(), addr: SocketAddr::from(([127, 0, 0, 1], port)), child: None, login: Vec::new() };
+        s.restart();
+        s
+    }
+
+    /// Like [`WebdavServer::start`], asking for `user` and `pass` (basic auth).
+    pub fn start_with_login(dir: &Path, user: &str, pass: &str) -> WebdavServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let login = vec!["--user".into(), user.into(), "--pass".into(), pass.into()];
+        let mut s = WebdavServer { dir: dir.to_owned(), addr: SocketAddr::from(([127, 0, 0, 1], port)), child: None, login };
         s.restart();
         s
     }
@@ -222,6 +233,7 @@ impl WebdavServer {
         let child = Command::new(super::rclone_binary())
             .args(["serve", "webdav", self.dir.to_str().unwrap(), "--addr", &self.addr.to_string()])
             .args(["--config", "/dev/null", "--log-level", "ERROR"])
+            .args(&self.login)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
