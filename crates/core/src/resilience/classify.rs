@@ -336,6 +336,13 @@ pub fn is_not_found(err: &RcError) -> bool {
     err.status() == Some(404)
 }
 
+/// rclone could not decrypt an encrypted config: the password is wrong or missing
+/// (`fs/config/crypt.go`: "unable to decrypt configuration", "Couldn't decrypt configuration").
+pub fn is_config_password_error(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    t.contains("unable to decrypt configuration") || t.contains("couldn't decrypt configuration")
+}
+
 /// rclone answers 400 for malformed JSON and bad or missing parameters.
 pub fn is_bad_request(err: &RcError) -> bool {
     err.status() == Some(400)

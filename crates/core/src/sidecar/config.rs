@@ -7,6 +7,9 @@ use std::{path::PathBuf, time::Duration};
 pub struct SidecarConfig {
     /// rclone config file; `None` lets rclone use `RCLONE_CONFIG` or its standard location.
     pub rclone_config: Option<PathBuf>,
+    /// The password of an encrypted config, given to rclone as `RCLONE_CONFIG_PASS` (the
+    /// environment, not the command line). Prints as `***`.
+    pub config_password: Option<crate::secret::Secret>,
     /// How long a new process may take to answer `rc/noop`.
     pub ready_timeout: Duration,
     /// Time between health checks of a ready process.
@@ -42,6 +45,7 @@ impl Default for SidecarConfig {
     fn default() -> Self {
         SidecarConfig {
             rclone_config: None,
+            config_password: None,
             ready_timeout: Duration::from_secs(20),
             health_interval: Duration::from_secs(2),
             health_timeout: Duration::from_secs(3),

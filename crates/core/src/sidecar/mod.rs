@@ -2,6 +2,7 @@
 //! started and logged ([`process`]), and how it is kept alive ([`Supervisor`]).
 
 mod config;
+pub mod config_lock;
 mod endpoint;
 pub mod process;
 mod supervisor;

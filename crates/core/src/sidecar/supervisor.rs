@@ -122,6 +122,19 @@ impl Supervisor {
         self.restart();
     }
 
+    /// Uses `password` for an encrypted config from the next launch on, and restarts.
+    pub fn set_config_password(&self, password: Option<Secret>) {
+        if let Ok(mut c) = self.inner.config.write() {
+            c.config_password = password;
+        }
+        self.restart();
+    }
+
+    /// Whether a config password is set.
+    pub fn has_config_password(&self) -> bool {
+        self.inner.config.read().map(|c| c.config_password.is_some()).unwrap_or(false)
+    }
+
     /// The rclone config file chosen explicitly, if any.
     pub fn rclone_config(&self) -> Option<PathBuf> {
         self.inner.config.read().ok().and_then(|c| c.rclone_config.clone())
@@ -252,6 +265,8 @@ async fn launch(inner: &Inner) -> Result<Ended, SidecarError> {
         .arg(format!("--rc-addr={}", endpoint.rc_addr()))
         .arg(format!("--rc-job-expire-duration={}s", config.job_expire.as_secs()))
         .arg("--use-json-log")
+        // never wait for a password on a terminal nobody sees
+        .arg("--ask-password=false")
         .arg(format!("--log-level={}", config.log_level));
     if let Some(path) = &config.rclone_config {
         cmd.arg("--config").arg(path);
@@ -262,6 +277,9 @@ async fn launch(inner: &Inner) -> Result<Ended, SidecarError> {
     // Settings from the user's environment that would open or change the RC server.
     for var in ["RCLONE_RC_NO_AUTH", "RCLONE_RC_SERVE", "RCLONE_RC_HTPASSWD", "RCLONE_RC_ADDR", "RCLONE_RC_BASEURL"] {
         cmd.env_remove(var);
+    }
+    if let Some(pass) = &config.config_password {
+        cmd.env("RCLONE_CONFIG_PASS", pass.expose()).env_remove("RCLONE_PASSWORD_COMMAND");
     }
     let mut child = process::spawn(cmd).await.map_err(|source| SidecarError::Spawn { source })?;
     let pid = child.id().unwrap_or(0);
