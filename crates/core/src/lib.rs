@@ -8,10 +8,12 @@
 //! This crate has no Tauri dependency: the shell adapts it.
 
 pub mod batch;
+pub mod desktop;
 pub mod engine;
 pub mod error;
 pub mod events;
 pub mod file_ops;
+pub mod logs;
 pub mod net;
 pub mod notify;
 pub mod ops;

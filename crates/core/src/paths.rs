@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-const IDENTIFIER: &str = "dev.rcmd.app";
+pub const IDENTIFIER: &str = "dev.rcmd.app";
 
 /// `$RCMD_DATA_DIR`, else e.g. `~/.local/share/dev.rcmd.app`.
 pub fn data_dir() -> PathBuf {

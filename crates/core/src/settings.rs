@@ -45,6 +45,21 @@ pub struct Settings {
     pub servers: Vec<ServerEntry>,
     /// The server the app talks to; `None`: this computer's rclone.
     pub active_server: Option<String>,
+    /// The main window's last size and place (restored at start when it fits a screen).
+    pub window: Option<WindowGeometry>,
+    /// Keep the rclone config password in the OS keyring (asked once; off: asked every start).
+    pub remember_config_password: bool,
+}
+
+/// A window's outer position and inner size in physical pixels.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WindowGeometry {
+    pub x: i32,
+    pub y: i32,
+    pub width: u32,
+    pub height: u32,
+    pub maximized: bool,
 }
 
 /// A saved rproxy server. Its token is the secret `server:<name>`.

@@ -653,3 +653,27 @@ pub struct RemoteConfig {
     /// Secret options that have a value (shown as "set; leave empty to keep").
     pub secrets_set: Vec<String>,
 }
+
+/// One line of the app's log file (app and rclone lines; rclone's have target `rclone`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogLine {
+    /// RFC 3339 UTC, as written.
+    pub at: String,
+    /// ERROR, WARN, INFO, DEBUG or TRACE.
+    pub level: String,
+    pub target: String,
+    /// The message with its fields (and continuation lines, such as a panic's).
+    pub message: String,
+}
+
+/// What the log view asks for.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LogQuery {
+    /// The least severe level shown (`warn` shows WARN and ERROR); empty: all.
+    pub level: String,
+    /// Lines containing this text (case-insensitive); empty: all.
+    pub text: String,
+    /// At most this many lines, the newest (0: 2,000).
+    pub limit: usize,
+}

@@ -1,0 +1,5 @@
+//! Desktop integration that needs no GUI toolkit: start at login, one instance per user and
+//! data folder. The app wires them to its window.
+
+pub mod autostart;
+pub mod single_instance;
