@@ -179,6 +179,8 @@ mod tests {
             notifications: Default::default(),
             servers: vec![ServerEntry { name: "nas".into(), url: "https://nas:5572/".into(), user: "me".into(), ca_file: Some("/ca.pem".into()) }],
             active_server: Some("nas".into()),
+            window: Some(WindowGeometry { x: -20, y: 40, width: 1200, height: 800, maximized: false }),
+            remember_config_password: true,
         };
         s.save(&path).unwrap();
         assert_eq!(Settings::load(&path).unwrap(), s);
