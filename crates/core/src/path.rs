@@ -24,6 +24,12 @@ pub enum PathError {
     InvalidName { name: String },
     #[error("{path} already exists; choose another name")]
     Exists { path: String },
+    #[error("a remote named {name} exists already; choose another name")]
+    RemoteExists { name: String },
+    #[error("there is no remote named {name}")]
+    NoRemote { name: String },
+    #[error("rclone has no storage type {kind:?}")]
+    UnknownType { kind: String },
 }
 
 /// The name of a configured rclone remote (`name` in `name:path`), validated with rclone's

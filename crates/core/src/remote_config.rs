@@ -12,7 +12,8 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::{
-    path::RemoteName,
+    path::{PathError, RemoteName},
+    Result,
     rc::{wire::Empty, RcClient, RcError},
     types::{ConfigStep, Provider, RemoteConfig},
 };
@@ -33,21 +34,6 @@ pub async fn providers(rc: &RcClient) -> Result<Vec<Provider>, RcError> {
     let mut reply: ProvidersReply = rc.call("config/providers", &Empty {}).await?;
     reply.providers.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(reply.providers)
-}
-
-/// Failures of remote configuration, for the user.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error(transparent)]
-    Rc(#[from] RcError),
-    #[error(transparent)]
-    Name(#[from] crate::path::PathError),
-    #[error("a remote named {0} exists already")]
-    Exists(String),
-    #[error("there is no remote named {0}")]
-    Missing(String),
-    #[error("unknown storage type {0}")]
-    UnknownType(String),
 }
 
 fn opt(step: Option<(&str, &str)>) -> Value {
@@ -71,16 +57,16 @@ async fn names(rc: &RcClient) -> Result<Vec<String>, RcError> {
 }
 
 /// Starts creating remote `name` of `kind` with `params`; refused when the name is taken.
-pub async fn create(rc: &RcClient, name: &str, kind: &str, params: &BTreeMap<String, String>) -> Result<ConfigStep, ConfigError> {
+pub async fn create(rc: &RcClient, name: &str, kind: &str, params: &BTreeMap<String, String>) -> Result<ConfigStep> {
     let name = RemoteName::parse(name)?;
     if name.as_str() == crate::path::LOCAL_DISK {
-        return Err(crate::path::PathError::InvalidRemote { name: name.to_string() }.into());
+        return Err(PathError::InvalidRemote { name: name.to_string() }.into());
     }
     if names(rc).await?.iter().any(|n| n == name.as_str()) {
-        return Err(ConfigError::Exists(name.to_string()));
+        return Err(PathError::RemoteExists { name: name.to_string() }.into());
     }
     if !providers(rc).await?.iter().any(|p| p.name == kind || p.prefix == kind) {
-        return Err(ConfigError::UnknownType(kind.to_owned()));
+        return Err(PathError::UnknownType { kind: kind.to_owned() }.into());
     }
     let body = json!({ "name": name.as_str(), "type": kind, "parameters": clean(params), "opt": opt(None) });
     let step = rc.call_with_timeout("config/create", &body, Some(STEP_TIMEOUT)).await?;
@@ -89,7 +75,7 @@ pub async fn create(rc: &RcClient, name: &str, kind: &str, params: &BTreeMap<Str
 }
 
 /// Changes `params` of remote `name` (secrets left empty keep their value).
-pub async fn update(rc: &RcClient, name: &str, params: &BTreeMap<String, String>) -> Result<ConfigStep, ConfigError> {
+pub async fn update(rc: &RcClient, name: &str, params: &BTreeMap<String, String>) -> Result<ConfigStep> {
     let name = existing(rc, name).await?;
     let body = json!({ "name": name.as_str(), "parameters": clean(params), "opt": opt(None) });
     let step = rc.call_with_timeout("config/update", &body, Some(STEP_TIMEOUT)).await?;
@@ -99,7 +85,7 @@ pub async fn update(rc: &RcClient, name: &str, params: &BTreeMap<String, String>
 
 /// Answers the question of `state` with `result` and returns the next step. The remote exists
 /// from the first step on, so answers go through `config/update`.
-pub async fn answer(rc: &RcClient, name: &str, state: &str, result: &str) -> Result<ConfigStep, ConfigError> {
+pub async fn answer(rc: &RcClient, name: &str, state: &str, result: &str) -> Result<ConfigStep> {
     let name = existing(rc, name).await?;
     let body = json!({ "name": name.as_str(), "parameters": {}, "opt": opt(Some((state, result))) });
     let step = rc.call_with_timeout("config/update", &body, Some(STEP_TIMEOUT)).await?;
@@ -109,7 +95,7 @@ pub async fn answer(rc: &RcClient, name: &str, state: &str, result: &str) -> Res
 
 /// Remote `name`'s type and options for the editor, without secret values: options that
 /// are passwords or sensitive (tokens, keys) are listed in `secrets_set` instead.
-pub async fn get(rc: &RcClient, name: &str) -> Result<RemoteConfig, ConfigError> {
+pub async fn get(rc: &RcClient, name: &str) -> Result<RemoteConfig> {
     let name = existing(rc, name).await?;
     let values: BTreeMap<String, Value> = rc.call("config/get", &json!({ "name": name.as_str() })).await?;
     let kind = values.get("type").and_then(Value::as_str).unwrap_or_default().to_owned();
@@ -134,7 +120,7 @@ pub async fn get(rc: &RcClient, name: &str) -> Result<RemoteConfig, ConfigError>
 }
 
 /// Deletes remote `name` from the rclone config.
-pub async fn delete(rc: &RcClient, name: &str) -> Result<(), ConfigError> {
+pub async fn delete(rc: &RcClient, name: &str) -> Result<()> {
     let name = existing(rc, name).await?;
     let _: Value = rc.call("config/delete", &json!({ "name": name.as_str() })).await?;
     clear_cache(rc).await;
@@ -142,7 +128,7 @@ pub async fn delete(rc: &RcClient, name: &str) -> Result<(), ConfigError> {
 }
 
 /// Lists the root of remote `name`: the number of entries, or rclone's error.
-pub async fn test(rc: &RcClient, name: &str) -> Result<usize, ConfigError> {
+pub async fn test(rc: &RcClient, name: &str) -> Result<usize> {
     let name = existing(rc, name).await?;
     let reply: crate::rc::wire::ListReply = rc
         .call_with_timeout("operations/list", &json!({ "fs": name.fs(), "remote": "", "opt": { "noMimeType": true } }), Some(TEST_TIMEOUT))
@@ -150,14 +136,14 @@ pub async fn test(rc: &RcClient, name: &str) -> Result<usize, ConfigError> {
     Ok(reply.list.len())
 }
 
-async fn existing(rc: &RcClient, name: &str) -> Result<RemoteName, ConfigError> {
+async fn existing(rc: &RcClient, name: &str) -> Result<RemoteName> {
     let name = RemoteName::parse(name)?;
     // the local disk is not in the config
     if name.as_str() == crate::path::LOCAL_DISK {
-        return Err(ConfigError::Missing(name.to_string()));
+        return Err(PathError::NoRemote { name: name.to_string() }.into());
     }
     if !names(rc).await?.iter().any(|n| n == name.as_str()) {
-        return Err(ConfigError::Missing(name.to_string()));
+        return Err(PathError::NoRemote { name: name.to_string() }.into());
     }
     Ok(name)
 }
@@ -168,4 +154,24 @@ async fn clear_cache(rc: &RcClient) {
     if let Err(e) = rc.call::<_, Value>("fscache/clear", &Empty {}).await {
         tracing::warn!(error = %e, "fscache/clear failed");
     }
+}
+
+/// Stops an OAuth login that waits for the browser (`config/oauthstop`): the waiting step
+/// returns with an error and port 53682 is free again.
+pub async fn oauth_stop(rc: &RcClient) -> Result<()> {
+    let _: Value = rc.call("config/oauthstop", &Empty {}).await?;
+    Ok(())
+}
+
+/// A waiting OAuth login (`config/oauthstatus`): `running` with the URL the browser must
+/// open (rclone also opens it itself), or `stopped`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct OAuthStatus {
+    pub status: String,
+    pub auth_url: String,
+}
+
+pub async fn oauth_status(rc: &RcClient) -> Result<OAuthStatus> {
+    Ok(rc.call("config/oauthstatus", &Empty {}).await?)
 }

@@ -9,7 +9,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::fault::WebdavServer;
-use rcmd_core::remote_config::{self as rconf, ConfigError};
+use rcmd_core::{path::PathError, remote_config as rconf, Error};
 
 fn params(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
@@ -62,15 +62,148 @@ async fn a_webdav_remote_is_created_tested_edited_and_deleted() {
 
     // names: taken, invalid, the local disk; unknown type
     let err = rconf::create(&rc.client, "dav", "webdav", &params(&[("url", &url)])).await.unwrap_err();
-    assert!(matches!(err, ConfigError::Exists(_)), "{err}");
+    assert!(matches!(err, Error::Path(PathError::RemoteExists { .. })), "{err}");
     for bad in ["", "-x", "a/b", "x:y", ":local"] {
         assert!(rconf::create(&rc.client, bad, "webdav", &params(&[])).await.is_err(), "{bad:?}");
     }
     let err = rconf::create(&rc.client, "other", "no-such-type", &params(&[])).await.unwrap_err();
-    assert!(matches!(err, ConfigError::UnknownType(_)), "{err}");
+    assert!(matches!(err, Error::Path(PathError::UnknownType { .. })), "{err}");
 
     rconf::delete(&rc.client, "dav").await.unwrap();
-    assert!(matches!(rconf::test(&rc.client, "dav").await.unwrap_err(), ConfigError::Missing(_)));
-    assert!(matches!(rconf::delete(&rc.client, "dav").await.unwrap_err(), ConfigError::Missing(_)));
+    assert!(matches!(rconf::test(&rc.client, "dav").await.unwrap_err(), Error::Path(PathError::NoRemote { .. })));
+    assert!(matches!(rconf::delete(&rc.client, "dav").await.unwrap_err(), Error::Path(PathError::NoRemote { .. })));
     assert!(!std::fs::read_to_string(rc.dir.path().join("rclone.conf")).unwrap().contains("[dav]"));
+}
+
+/// What the authorization server saw.
+#[derive(Default)]
+struct AuthServerLog {
+    authorize: Vec<String>,
+    token_forms: Vec<String>,
+    token_auth: Vec<String>,
+}
+
+/// A minimal OAuth 2 authorization server (authorization-code grant) on 127.0.0.1:
+/// `/authorize` redirects to the client's redirect URI with a code and the client's state;
+/// `/token` exchanges that code (client authenticated with HTTP Basic) for a token.
+async fn auth_server(log: std::sync::Arc<std::sync::Mutex<AuthServerLog>>) -> std::net::SocketAddr {
+    use http_body_util::{BodyExt, Full};
+    common::serve_http(move |req: hyper::Request<hyper::body::Incoming>| {
+        let log = log.clone();
+        async move {
+            let uri = req.uri().clone();
+            let auth = req.headers().get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+            let body = String::from_utf8_lossy(&req.into_body().collect().await.unwrap().to_bytes()).into_owned();
+            let query: std::collections::HashMap<String, String> =
+                url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes()).into_owned().collect();
+            let resp = match uri.path() {
+                "/authorize" if query.get("client_id").map(String::as_str) == Some("rcmd-test") && query.get("response_type").map(String::as_str) == Some("code") => {
+                    log.lock().unwrap().authorize.push(uri.to_string());
+                    let to = format!("{}?code=CODE-42&state={}", query["redirect_uri"], query.get("state").cloned().unwrap_or_default());
+                    hyper::Response::builder().status(302).header("location", to).body(Full::new(bytes::Bytes::new())).unwrap()
+                }
+                "/token" => {
+                    let form: std::collections::HashMap<String, String> = url::form_urlencoded::parse(body.as_bytes()).into_owned().collect();
+                    log.lock().unwrap().token_forms.push(body.clone());
+                    log.lock().unwrap().token_auth.push(auth.clone());
+                    // client "rcmd-test" / "s3cret" in HTTP Basic, and the code it was given
+                    let ok = auth == "Basic cmNtZC10ZXN0OnMzY3JldA==" && form.get("code").map(String::as_str) == Some("CODE-42") && form.get("grant_type").map(String::as_str) == Some("authorization_code");
+                    if ok {
+                        let token = r#"{"access_token":"AT-local","token_type":"Bearer","refresh_token":"RT-local","expires_in":3600}"#;
+                        hyper::Response::builder().header("content-type", "application/json").body(Full::new(bytes::Bytes::from(token))).unwrap()
+                    } else {
+                        hyper::Response::builder().status(400).header("content-type", "application/json").body(Full::new(bytes::Bytes::from(r#"{"error":"invalid_grant"}"#))).unwrap()
+                    }
+                }
+                _ => hyper::Response::builder().status(404).body(Full::new(bytes::Bytes::new())).unwrap(),
+            };
+            Ok::<_, std::io::Error>(resp)
+        }
+    })
+    .await
+}
+
+/// The whole OAuth login of a box remote against a local authorization server: rclone's
+/// question (use a browser?), its redirect listener, the "browser" following the redirects,
+/// the code exchanged for a token, the token stored; then a login cancelled with oauthstop.
+/// rclone's redirect port (53682) is fixed, so this is the only test that uses it.
+#[tokio::test]
+async fn an_oauth_login_completes_against_a_local_authorization_server() {
+    let rc = common::start().await;
+    let log = std::sync::Arc::new(std::sync::Mutex::new(AuthServerLog::default()));
+    let server = auth_server(log.clone()).await;
+    let box_params = params(&[
+        ("client_id", "rcmd-test"),
+        ("client_secret", "s3cret"),
+        ("auth_url", &format!("http://{server}/authorize")),
+        ("token_url", &format!("http://{server}/token")),
+        // the test plays the browser; rclone must not start one
+        ("config_auth_no_browser", "true"),
+    ]);
+    let step = rconf::create(&rc.client, "mybox", "box", &box_params).await.unwrap();
+    assert!(step.is_oauth_browser(), "{step:?}");
+    assert_eq!(step.option.as_ref().unwrap().name, "config_is_local");
+
+    // "yes, use a browser": rclone waits for the redirect until the browser comes back
+    let client = rc.client.clone();
+    let state = step.state.clone();
+    let waiting = tokio::spawn(async move { rconf::answer(&client, "mybox", &state, "true").await });
+    let mut auth_url = String::new();
+    for _ in 0..100 {
+        let s = rconf::oauth_status(&rc.client).await.unwrap();
+        if s.status == "running" {
+            auth_url = s.auth_url;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(auth_url.starts_with("http://127.0.0.1:53682/auth?state="), "{auth_url}");
+    let browser = reqwest::Client::new();
+    let page = browser.get(&auth_url).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("Success"), "rclone's success page");
+    let done = waiting.await.unwrap().unwrap();
+    assert!(done.is_done(), "{done:?}");
+
+    {
+        let log = log.lock().unwrap();
+        assert_eq!(log.authorize.len(), 1);
+        assert!(log.authorize[0].contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A53682%2F"), "{}", log.authorize[0]);
+        assert_eq!(log.token_forms.len(), 1);
+        assert!(log.token_forms[0].contains("code=CODE-42"), "{}", log.token_forms[0]);
+    }
+    let conf = std::fs::read_to_string(rc.dir.path().join("rclone.conf")).unwrap();
+    let section = conf.split("[mybox]").nth(1).unwrap();
+    assert!(section.contains(r#""access_token":"AT-local""#) && section.contains(r#""refresh_token":"RT-local""#), "{section}");
+    assert!(!section.contains("config_"), "rclone's ephemeral answers are not stored: {section}");
+    // the editor never shows the token
+    let shown = rconf::get(&rc.client, "mybox").await.unwrap();
+    assert!(shown.secrets_set.contains(&"token".to_owned()) && !shown.values.contains_key("token"), "{shown:?}");
+
+    // reconnect (the token expired): rclone asks to replace it; a login cancelled in the app
+    // ends the waiting step with an error and frees the port
+    let step = rconf::update(&rc.client, "mybox", &params(&[("config_auth_no_browser", "true")])).await.unwrap();
+    let mut state = step.state.clone();
+    let mut question = step.option.as_ref().map(|o| o.name.clone()).unwrap_or_default();
+    if question == "config_refresh_token" {
+        let next = rconf::answer(&rc.client, "mybox", &state, "true").await.unwrap();
+        state = next.state.clone();
+        question = next.option.as_ref().map(|o| o.name.clone()).unwrap_or_default();
+    }
+    assert_eq!(question, "config_is_local", "{state}");
+    let client = rc.client.clone();
+    let waiting = tokio::spawn(async move { rconf::answer(&client, "mybox", &state, "true").await });
+    for _ in 0..100 {
+        if rconf::oauth_status(&rc.client).await.unwrap().status == "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    rconf::oauth_stop(&rc.client).await.unwrap();
+    let err = waiting.await.unwrap().unwrap_err();
+    assert!(err.to_string().contains("cancelled"), "{err}");
+    assert_eq!(rconf::oauth_status(&rc.client).await.unwrap().status, "stopped");
+    assert!(std::net::TcpListener::bind("127.0.0.1:53682").is_ok(), "the redirect port is free again");
+    // the old token is still there
+    assert!(std::fs::read_to_string(rc.dir.path().join("rclone.conf")).unwrap().contains("AT-local"));
 }
