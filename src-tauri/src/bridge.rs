@@ -5,7 +5,7 @@ use std::sync::Arc;
 use rcmd_core::{
     events::{CoreEvent, EventBus},
     sidecar::Supervisor,
-    types::{EVENT_BREAKER_STATE, EVENT_SIDECAR_STATE},
+    types::{EVENT_BREAKER_STATE, EVENT_SCHEDULE_RUN, EVENT_SIDECAR_STATE},
 };
 use tauri::{AppHandle, Emitter};
 use tokio::sync::broadcast::error::RecvError;
@@ -22,6 +22,7 @@ pub fn spawn(app: AppHandle, bus: &EventBus, supervisor: Supervisor, focus: Arc<
             match rx.recv().await {
                 Ok(CoreEvent::Sidecar { state }) => emit(&app, EVENT_SIDECAR_STATE, &state),
                 Ok(CoreEvent::Breaker { snapshot, .. }) if focus.local() => emit(&app, EVENT_BREAKER_STATE, &snapshot),
+                Ok(CoreEvent::Schedule { run }) => emit(&app, EVENT_SCHEDULE_RUN, &run),
                 // the batch runner emits batch state itself (with its running/paused view)
                 Ok(_) => {}
                 Err(RecvError::Lagged(n)) => {

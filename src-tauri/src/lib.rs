@@ -7,6 +7,7 @@ mod batches;
 mod bridge;
 mod commands;
 mod connection;
+mod desktop;
 mod error;
 mod logging;
 mod notifications;
@@ -18,12 +19,14 @@ mod state;
 use std::time::Duration;
 
 use rcmd_core::{
+    desktop::{autostart::MINIMIZED_ARG, single_instance},
     engine::{Engine, EngineConfig},
     paths,
+    schedule::{RunnerLaunch, ScheduleStore, Scheduler, SystemWall},
     settings::Settings,
-    sidecar::SidecarConfig,
+    sidecar::{config_lock, SidecarConfig},
 };
-use tauri::{Manager, RunEvent};
+use tauri::{Manager, RunEvent, WindowEvent};
 
 pub use error::CmdError;
 use state::AppState;
@@ -32,8 +35,31 @@ use state::AppState;
 pub fn run() {
     let _log_guard = logging::init();
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "RCMD starting");
+    // one app per user and data folder: a second launch shows the first one's window
+    let primary = match tauri::async_runtime::block_on(single_instance::acquire(&single_instance::socket_path(&paths::data_dir()))) {
+        Ok(single_instance::Instance::Secondary) => {
+            tracing::info!("RCMD is already running; its window was asked to show");
+            return;
+        }
+        Ok(single_instance::Instance::Primary(p)) => Some(p),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot check for another running RCMD; starting anyway");
+            None
+        }
+    };
+    let minimized = std::env::args().any(|a| a == MINIMIZED_ARG);
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_shell::init())
+        .manage(desktop::tray::TrayLang::default())
+        .manage(desktop::close::Quitting::default())
+        .on_window_event(|window, event| {
+            // closing while batches run asks first (see desktop::close)
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                if window.label() == "main" && desktop::close::hold_close(window.app_handle()) {
+                    api.prevent_close();
+                }
+            }
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app::app_snapshot,
             commands::app::restart_sidecar,
@@ -71,14 +97,37 @@ pub fn run() {
             commands::connection::server_test,
             commands::connection::connection_use,
             commands::connection::connection_state,
+            commands::remotes::remote_providers,
+            commands::remotes::remote_create,
+            commands::remotes::remote_update,
+            commands::remotes::remote_answer,
+            commands::remotes::remote_get,
+            commands::remotes::remote_delete,
+            commands::remotes::remote_test,
+            commands::remotes::remote_oauth_stop,
+            commands::schedules::schedule_list,
+            commands::schedules::schedule_save,
+            commands::schedules::schedule_remove,
+            commands::schedules::schedule_runs,
+            commands::schedules::schedule_timer_state,
+            commands::schedules::schedule_timer,
+            commands::desktop::logs_read,
+            commands::desktop::autostart_state,
+            commands::desktop::autostart_set,
+            commands::desktop::config_lock_state,
+            commands::desktop::config_unlock,
+            commands::desktop::set_ui_language,
+            desktop::close::close_choice,
         ])
-        .setup(|app| {
+        .setup(move |app| {
             let handle = app.handle().clone();
             // the same file as the command line's (Tauri's app_config_dir is this folder too)
             let settings_path = paths::settings_file();
             let (settings, settings_problem) = Settings::load_or_recover(&settings_path);
-            let sidecar = SidecarConfig { rclone_config: settings.rclone_config.clone(), ..Default::default() };
+            let (secrets, secrets_problem) = rcmd_core::notify::secrets::SecretStore::open(paths::secrets_file());
             let launcher = sidecar::ShellLauncher::new(handle.clone());
+            let config_password = remembered_config_password(&launcher, &settings, &secrets);
+            let sidecar = SidecarConfig { rclone_config: settings.rclone_config.clone(), config_password, ..Default::default() };
             // the batch database is shared with `rcmd batch` (same path)
             let engine = tauri::async_runtime::block_on(Engine::start(launcher, EngineConfig::new(paths::data_dir(), sidecar)));
             let engine = match engine {
@@ -92,7 +141,6 @@ pub fn run() {
             };
             let focus = std::sync::Arc::new(connection::Focus::default());
             bridge::spawn(handle.clone(), &engine.bus, engine.supervisor.clone(), focus.clone());
-            let (secrets, secrets_problem) = rcmd_core::notify::secrets::SecretStore::open(paths::secrets_file());
             let notifications = notifications::Notifications::new(secrets.clone(), engine.bus.clone());
             let n2 = notifications.clone();
             let notify_settings = settings.notifications.clone();
@@ -101,7 +149,14 @@ pub fn run() {
             let runner = batches.runner.clone();
             // after setup: the supervisor must be running for a resumed batch
             tauri::async_runtime::spawn(async move { runner.recover_interrupted(settings.auto_resume_batches).await });
-            let conn = connection::Connections::new(handle.clone(), &engine, secrets, settings_path.clone(), focus, batches.listeners.clone());
+            let scheduler = Scheduler::new(
+                ScheduleStore::new(engine.store.clone()),
+                std::sync::Arc::new(SystemWall),
+                std::sync::Arc::new(RunnerLaunch { rc: engine.rc.clone(), runner: batches.runner.clone() }),
+                Some(engine.bus.clone()),
+            );
+            spawn_scheduler(scheduler.clone());
+            let conn = connection::Connections::new(handle.clone(), &engine, secrets.clone(), settings_path.clone(), focus, batches.listeners.clone());
             // the server chosen last time (no network wait: the link connects in the
             // background); if it cannot be used the app stays on this computer and says why
             let mut connection_problem = None;
@@ -114,11 +169,26 @@ pub fn run() {
             app.manage(AppState {
                 supervisor: engine.supervisor.clone(),
                 conn,
-                settings_path,
+                settings_path: settings_path.clone(),
                 settings_problem: settings_problem.map(|e| e.to_string()).or(secrets_problem).or(connection_problem),
                 batches,
                 notifications,
+                scheduler,
+                secrets,
             });
+            if let Some(w) = app.get_webview_window("main") {
+                desktop::window_state::restore(&w, settings.window);
+                desktop::window_state::track(&w, settings_path.clone());
+                if minimized {
+                    tracing::info!("started minimised");
+                    let _ = w.hide();
+                }
+            }
+            desktop::tray::spawn(&handle);
+            if let Some(p) = primary {
+                let h = handle.clone();
+                tauri::async_runtime::block_on(async move { p.serve(move || desktop::show_main(&h)) });
+            }
             #[cfg(unix)]
             exit_on_signals(handle);
             Ok(())
@@ -142,6 +212,40 @@ pub fn run() {
                 tracing::error!("rclone did not stop within 8 s");
             }
             tracing::info!("RCMD exited");
+        }
+    });
+}
+
+/// The remembered password of an encrypted rclone config, if it still opens the config (a
+/// wrong one is dropped: the page asks).
+fn remembered_config_password(
+    launcher: &sidecar::ShellLauncher,
+    settings: &Settings,
+    secrets: &rcmd_core::notify::secrets::SecretStore,
+) -> Option<rcmd_core::secret::Secret> {
+    let path = config_lock::effective_config(settings.rclone_config.as_deref())?;
+    if !config_lock::is_encrypted(&path) {
+        return None;
+    }
+    let pass = secrets.get(commands::desktop::CONFIG_PASSWORD_KEY)?;
+    match tauri::async_runtime::block_on(config_lock::check_password(launcher, &path, &pass)) {
+        Ok(()) => Some(pass),
+        Err(e) => {
+            tracing::warn!(error = %e, "the remembered rclone config password does not open the config; asking");
+            None
+        }
+    }
+}
+
+/// Ticks the scheduler every 15 s (a due time is at most that late; after a sleep the next
+/// tick reports what was missed).
+fn spawn_scheduler(scheduler: Scheduler) {
+    tauri::async_runtime::spawn(async move {
+        loop {
+            if let Err(e) = scheduler.tick().await {
+                tracing::warn!(error = %e, "scheduler tick failed");
+            }
+            tokio::time::sleep(Duration::from_secs(15)).await;
         }
     });
 }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use rcmd_core::sidecar::Supervisor;
+use rcmd_core::{notify::secrets::SecretStore, schedule::Scheduler, sidecar::Supervisor};
 
 use crate::{batches::Batches, connection::Connections, notifications::Notifications};
 
@@ -15,4 +15,8 @@ pub struct AppState {
     pub settings_problem: Option<String>,
     pub batches: Batches,
     pub notifications: Notifications,
+    /// This computer's scheduled batches (ticked every 15 s while the app runs).
+    pub scheduler: Scheduler,
+    /// Keyring (or private file) for tokens and passwords.
+    pub secrets: SecretStore,
 }

@@ -5,5 +5,8 @@ pub mod batches;
 pub mod breakers;
 pub mod commander;
 pub mod connection;
+pub mod desktop;
 pub mod files;
 pub mod notify;
+pub mod remotes;
+pub mod schedules;

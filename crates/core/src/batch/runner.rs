@@ -179,6 +179,11 @@ impl Runner {
         Ok(())
     }
 
+    /// The batches this runner is running now.
+    pub fn running_ids(&self) -> Vec<i64> {
+        self.running.lock().map(|r| r.keys().copied().collect()).unwrap_or_default()
+    }
+
     /// Pauses every running batch and waits (up to `grace`) for them to stop.
     pub async fn pause_all(&self, grace: Duration) {
         let ids: Vec<i64> = self.running.lock().map(|r| r.keys().copied().collect()).unwrap_or_default();

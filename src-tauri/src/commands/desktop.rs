@@ -1,0 +1,128 @@
+//! Desktop commands: the log view, start at login, the encrypted rclone config's password,
+//! the tray's language.
+
+use rcmd_core::{
+    desktop::autostart,
+    logs,
+    paths,
+    secret::Secret,
+    settings::Settings,
+    sidecar::config_lock::{self, UnlockError},
+    types::{IpcErrorKind, LogLine, LogQuery},
+};
+use serde::Serialize;
+use tauri::{AppHandle, Manager, State};
+
+use crate::{desktop::tray::TrayLang, error::CmdResult, state::AppState, CmdError};
+
+/// The secret store key of the rclone config password.
+pub const CONFIG_PASSWORD_KEY: &str = "rclone.config_password";
+
+fn internal(e: impl std::fmt::Display) -> CmdError {
+    CmdError::new(IpcErrorKind::Internal, e.to_string())
+}
+
+/// The newest log lines matching `query` (app and rclone), oldest first.
+#[tauri::command]
+pub async fn logs_read(query: LogQuery) -> CmdResult<Vec<LogLine>> {
+    tauri::async_runtime::spawn_blocking(move || logs::read(&paths::log_dir(), &query)).await.map_err(internal)?.map_err(internal)
+}
+
+#[derive(Serialize)]
+pub struct AutostartState {
+    pub enabled: bool,
+    pub minimized: bool,
+}
+
+#[tauri::command]
+pub fn autostart_state() -> AutostartState {
+    let (enabled, minimized) = autostart::state();
+    AutostartState { enabled, minimized }
+}
+
+/// Switches start at login on or off (optionally minimised to the tray).
+#[tauri::command]
+pub fn autostart_set(enabled: bool, minimized: bool) -> CmdResult<AutostartState> {
+    let exe = std::env::current_exe().map_err(internal)?;
+    autostart::set(enabled, minimized, &exe).map_err(internal)?;
+    tracing::info!(enabled, minimized, "start at login changed");
+    Ok(autostart_state())
+}
+
+/// The rclone config's lock: encrypted or not, and whether rclone has its password.
+#[derive(Serialize)]
+pub struct ConfigLock {
+    pub path: Option<String>,
+    pub encrypted: bool,
+    pub unlocked: bool,
+    /// The password is kept in the OS keyring.
+    pub remembered: bool,
+}
+
+/// Whether the config is encrypted and rclone does not have its password.
+pub fn config_locked(state: &AppState) -> bool {
+    let path = config_lock::effective_config(state.supervisor.rclone_config().as_deref());
+    path.is_some_and(|p| config_lock::is_encrypted(&p)) && !state.supervisor.has_config_password() && std::env::var_os("RCLONE_CONFIG_PASS").is_none()
+}
+
+#[tauri::command]
+pub fn config_lock_state(state: State<'_, AppState>) -> ConfigLock {
+    let path = config_lock::effective_config(state.supervisor.rclone_config().as_deref());
+    let encrypted = path.as_deref().is_some_and(config_lock::is_encrypted);
+    ConfigLock {
+        path: path.map(|p| p.display().to_string()),
+        encrypted,
+        unlocked: !config_locked(&state),
+        remembered: state.secrets.get(CONFIG_PASSWORD_KEY).is_some(),
+    }
+}
+
+/// Checks `password` with rclone and, when right, restarts rclone with it (in its
+/// environment). `remember`: keep it in the OS keyring (never in a plain file: without a
+/// keyring it is asked at every start, and the answer says so).
+#[tauri::command]
+pub async fn config_unlock(app: AppHandle, state: State<'_, AppState>, password: String, remember: bool) -> CmdResult<ConfigLock> {
+    let path = config_lock::effective_config(state.supervisor.rclone_config().as_deref())
+        .ok_or_else(|| CmdError::new(IpcErrorKind::InvalidInput, "no rclone config file"))?;
+    let secret = Secret::new(password);
+    let launcher = crate::sidecar::ShellLauncher::new(app.clone());
+    match config_lock::check_password(&launcher, &path, &secret).await {
+        Ok(()) => {}
+        Err(e @ UnlockError::WrongPassword(_)) => {
+            tracing::warn!("wrong rclone config password entered");
+            return Err(CmdError::new(IpcErrorKind::InvalidInput, e.to_string()));
+        }
+        Err(e) => return Err(internal(e)),
+    }
+    state.supervisor.set_config_password(Some(secret.clone()));
+    tracing::info!(remember, "rclone config unlocked");
+    let mut note = None;
+    if remember {
+        match state.secrets.set(CONFIG_PASSWORD_KEY, Some(&secret)) {
+            Ok(rcmd_core::notify::secrets::Stored::Keyring) => {}
+            Ok(rcmd_core::notify::secrets::Stored::File) => {
+                // a plain file next to the settings would undo the config's encryption
+                let _ = state.secrets.set(CONFIG_PASSWORD_KEY, None);
+                note = Some("no OS keyring is available: the password will be asked at every start");
+            }
+            Err(e) => return Err(internal(e)),
+        }
+    } else {
+        let _ = state.secrets.set(CONFIG_PASSWORD_KEY, None);
+    }
+    Settings::update(&state.settings_path, |s| s.remember_config_password = remember && note.is_none()).map_err(internal)?;
+    if let Some(n) = note {
+        return Err(CmdError::new(IpcErrorKind::InvalidInput, format!("unlocked; {n}")));
+    }
+    Ok(config_lock_state(state))
+}
+
+/// The page's language, for the tray's words.
+#[tauri::command]
+pub fn set_ui_language(app: AppHandle, lang: String) {
+    if let Some(l) = app.try_state::<TrayLang>() {
+        if let Ok(mut l) = l.0.lock() {
+            *l = crate::desktop::tray_model::Lang::parse(&lang);
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! Closing the window or quitting from the tray while batches run asks first: keep them
+//! running in the background (window hidden; the tray or a second launch brings it back),
+//! pause them and quit, or quit now (they resume exactly at the next start). With nothing
+//! running, closing quits at once.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rcmd_core::types::BatchStatus;
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager};
+
+use crate::state::AppState;
+
+/// Event to the page: show the close prompt (payload [`CloseAsk`]).
+pub const EVENT_CLOSE_REQUESTED: &str = "close-requested";
+
+/// Set once the user chose to quit: the next close goes through.
+#[derive(Default)]
+pub struct Quitting(pub AtomicBool);
+
+#[derive(Clone, Serialize)]
+pub struct CloseAsk {
+    pub running: usize,
+}
+
+fn running(app: &AppHandle) -> usize {
+    app.try_state::<AppState>().map(|s| s.batches.runner.running_ids().len()).unwrap_or(0)
+}
+
+fn quitting(app: &AppHandle) -> bool {
+    app.try_state::<Quitting>().is_some_and(|q| q.0.load(Ordering::SeqCst))
+}
+
+/// The window's close button: `true` when the close must wait for the user's answer.
+pub fn hold_close(app: &AppHandle) -> bool {
+    if quitting(app) {
+        return false;
+    }
+    let n = running(app);
+    if n == 0 {
+        return false;
+    }
+    ask(app, n);
+    true
+}
+
+fn ask(app: &AppHandle, n: usize) {
+    super::show_main(app);
+    tracing::info!(running = n, "close requested while batches run; asking");
+    if let Err(e) = app.emit(EVENT_CLOSE_REQUESTED, CloseAsk { running: n }) {
+        tracing::warn!(error = %e, "cannot ask about closing");
+    }
+}
+
+/// Tray "quit": asks while batches run, else quits.
+pub fn request_quit(app: &AppHandle) {
+    match running(app) {
+        0 => quit(app),
+        n => ask(app, n),
+    }
+}
+
+/// Quits the app (rclone is stopped on the way out; running batches resume at the next start).
+pub fn quit(app: &AppHandle) {
+    if let Some(q) = app.try_state::<Quitting>() {
+        q.0.store(true, Ordering::SeqCst);
+    }
+    app.exit(0);
+}
+
+/// Starts every paused batch of this computer again (tray "resume all").
+pub async fn resume_paused(app: &AppHandle) {
+    let Some(state) = app.try_state::<AppState>() else { return };
+    let runner = state.batches.runner.clone();
+    let Ok(all) = runner.list().await else { return };
+    for b in all.iter().filter(|b| b.status == BatchStatus::Paused) {
+        if let Err(e) = runner.start(b.id).await {
+            tracing::warn!(batch = b.id, error = %e, "cannot resume");
+        }
+    }
+}
+
+/// The page's answer to the close prompt.
+#[tauri::command]
+pub async fn close_choice(app: AppHandle, choice: String) -> Result<(), crate::CmdError> {
+    tracing::info!(choice = %choice, "close prompt answered");
+    match choice.as_str() {
+        "background" => {
+            if let Some(w) = app.get_webview_window("main") {
+                let _ = w.hide();
+            }
+        }
+        "pause" => {
+            if let Some(state) = app.try_state::<AppState>() {
+                state.batches.runner.pause_all(std::time::Duration::from_secs(10)).await;
+            }
+            quit(&app);
+        }
+        "quit" => quit(&app),
+        "cancel" => {}
+        other => return Err(crate::CmdError::new(rcmd_core::types::IpcErrorKind::InvalidInput, format!("unknown choice {other}"))),
+    }
+    Ok(())
+}

@@ -1,0 +1,109 @@
+//! The tray icon: built once, its icon, label and menu kept in step with the engine every
+//! two seconds (from [`super::tray_model`]). Some desktops show no tray: the window, a second
+//! launch and the close prompt never depend on it.
+
+use std::sync::{Arc, Mutex};
+
+use tauri::{
+    image::Image,
+    menu::{Menu, MenuItem, PredefinedMenuItem},
+    tray::{TrayIcon, TrayIconBuilder},
+    AppHandle, Manager,
+};
+
+use super::tray_model::{self, Inputs, Lang, TrayStatus};
+use crate::state::AppState;
+
+fn icon(s: TrayStatus) -> Image<'static> {
+    match s {
+        TrayStatus::Idle => tauri::include_image!("../icons/tray-idle.png"),
+        TrayStatus::Transferring => tauri::include_image!("../icons/tray-busy.png"),
+        TrayStatus::Problem => tauri::include_image!("../icons/tray-problem.png"),
+    }
+}
+
+/// The page's language for the tray's words.
+#[derive(Default)]
+pub struct TrayLang(pub Mutex<Lang>);
+
+/// Builds the tray and starts keeping it current. A failure is logged: the app runs on.
+pub fn spawn(app: &AppHandle) {
+    let lang = app.try_state::<TrayLang>().and_then(|l| l.0.lock().ok().map(|l| *l)).unwrap_or_default();
+    let built = (|| -> tauri::Result<(TrayIcon, Vec<MenuItem<tauri::Wry>>)> {
+        let items: Vec<MenuItem<tauri::Wry>> = tray_model::menu(lang, 0, 0)
+            .into_iter()
+            .map(|i| MenuItem::with_id(app, i.id, i.label, i.enabled, None::<&str>))
+            .collect::<tauri::Result<_>>()?;
+        let sep = PredefinedMenuItem::separator(app)?;
+        let menu = Menu::with_items(app, &[&items[0], &sep, &items[1], &items[2], &sep, &items[3]])?;
+        let tray = TrayIconBuilder::with_id("main")
+            .icon(icon(TrayStatus::Idle))
+            .tooltip("RCMD")
+            .menu(&menu)
+            .on_menu_event(|app, ev| on_menu(app, ev.id().as_ref()))
+            .build(app)?;
+        Ok((tray, items))
+    })();
+    let (tray, items) = match built {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::warn!(error = %e, "no tray icon");
+            return;
+        }
+    };
+    let app = app.clone();
+    let items = Arc::new(items);
+    tauri::async_runtime::spawn(async move {
+        let mut shown: Option<(TrayStatus, String, Lang, usize, usize)> = None;
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            let Some(state) = app.try_state::<AppState>() else { continue };
+            let lang = app.try_state::<TrayLang>().and_then(|l| l.0.lock().ok().map(|l| *l)).unwrap_or_default();
+            let running = state.batches.runner.running_ids().len();
+            let paused = state.batches.runner.list().await.map(|l| l.iter().filter(|b| b.status == rcmd_core::types::BatchStatus::Paused).count()).unwrap_or(0);
+            let inputs = Inputs {
+                sidecar: state.supervisor.state(),
+                running_batches: running,
+                open_breakers: state.conn.rc().breaker_snapshots().iter().filter(|b| b.state == rcmd_core::types::BreakerState::Open).count(),
+                config_locked: crate::commands::desktop::config_locked(&state),
+            };
+            let status = tray_model::status(&inputs);
+            let title = tray_model::title(status, &inputs, lang);
+            let now = (status, title.clone(), lang, running, paused);
+            if shown.as_ref() == Some(&now) {
+                continue;
+            }
+            if shown.as_ref().is_none_or(|s| s.0 != status) {
+                let _ = tray.set_icon(Some(icon(status)));
+            }
+            let _ = tray.set_tooltip(Some(&title));
+            let _ = tray.set_title(Some(&title));
+            // a Linux tray menu cannot be replaced: its items change in place
+            for (item, model) in items.iter().zip(tray_model::menu(lang, running, paused)) {
+                let _ = item.set_text(model.label);
+                let _ = item.set_enabled(model.enabled);
+            }
+            shown = Some(now);
+        }
+    });
+}
+
+fn on_menu(app: &AppHandle, id: &str) {
+    match id {
+        tray_model::SHOW => super::show_main(app),
+        tray_model::PAUSE_ALL => {
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                if let Some(state) = app.try_state::<AppState>() {
+                    state.batches.runner.pause_all(std::time::Duration::from_secs(10)).await;
+                }
+            });
+        }
+        tray_model::RESUME_ALL => {
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move { super::close::resume_paused(&app).await });
+        }
+        tray_model::QUIT => super::close::request_quit(app),
+        _ => {}
+    }
+}

@@ -1,0 +1,130 @@
+//! What the tray shows, as data: the status derived from the engine's state, and the menu.
+//! Kept free of Tauri so it is unit-tested; `tray.rs` draws it.
+
+use rcmd_core::types::SidecarState;
+
+/// The tray icon's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrayStatus {
+    Idle,
+    Transferring,
+    /// rclone failed or restarts, or a remote's breaker is open: something needs a look.
+    Problem,
+}
+
+/// What the status is made from.
+#[derive(Clone, Debug)]
+pub struct Inputs {
+    pub sidecar: SidecarState,
+    pub running_batches: usize,
+    pub open_breakers: usize,
+    /// The rclone config is encrypted and waits for its password.
+    pub config_locked: bool,
+}
+
+pub fn status(i: &Inputs) -> TrayStatus {
+    let rclone_trouble = matches!(i.sidecar, SidecarState::Failed { .. } | SidecarState::Restarting { .. });
+    if rclone_trouble || i.open_breakers > 0 || i.config_locked {
+        TrayStatus::Problem
+    } else if i.running_batches > 0 {
+        TrayStatus::Transferring
+    } else {
+        TrayStatus::Idle
+    }
+}
+
+/// Korean or English, as the page chose.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Lang {
+    #[default]
+    En,
+    Ko,
+}
+
+impl Lang {
+    pub fn parse(s: &str) -> Lang {
+        if s.starts_with("ko") {
+            Lang::Ko
+        } else {
+            Lang::En
+        }
+    }
+}
+
+/// The line next to the icon (a label on Linux, the tooltip elsewhere).
+pub fn title(s: TrayStatus, i: &Inputs, lang: Lang) -> String {
+    let n = i.running_batches;
+    match (s, lang) {
+        (TrayStatus::Idle, Lang::En) => "RCMD: idle".into(),
+        (TrayStatus::Idle, Lang::Ko) => "RCMD: 대기 중".into(),
+        (TrayStatus::Transferring, Lang::En) => format!("RCMD: {n} batch{} running", if n == 1 { "" } else { "es" }),
+        (TrayStatus::Transferring, Lang::Ko) => format!("RCMD: 작업 {n}개 실행 중"),
+        (TrayStatus::Problem, Lang::En) => "RCMD: needs attention".into(),
+        (TrayStatus::Problem, Lang::Ko) => "RCMD: 확인 필요".into(),
+    }
+}
+
+/// Menu item ids.
+pub const SHOW: &str = "show";
+pub const PAUSE_ALL: &str = "pause_all";
+pub const RESUME_ALL: &str = "resume_all";
+pub const QUIT: &str = "quit";
+
+/// One menu entry: id, label, enabled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Item {
+    pub id: &'static str,
+    pub label: &'static str,
+    pub enabled: bool,
+}
+
+/// The menu: show window, pause all (while something runs), resume all (while something is
+/// paused), quit.
+pub fn menu(lang: Lang, running: usize, paused: usize) -> Vec<Item> {
+    let ko = lang == Lang::Ko;
+    vec![
+        Item { id: SHOW, label: if ko { "창 보기" } else { "Show window" }, enabled: true },
+        Item { id: PAUSE_ALL, label: if ko { "모두 일시 중지" } else { "Pause all" }, enabled: running > 0 },
+        Item { id: RESUME_ALL, label: if ko { "모두 재개" } else { "Resume all" }, enabled: paused > 0 },
+        Item { id: QUIT, label: if ko { "종료" } else { "Quit" }, enabled: true },
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inputs(sidecar: SidecarState, running: usize, open: usize) -> Inputs {
+        Inputs { sidecar, running_batches: running, open_breakers: open, config_locked: false }
+    }
+
+    fn ready() -> SidecarState {
+        SidecarState::Ready { pid: 1, port: 0, endpoint: String::new(), version: String::new(), ready_after_ms: 0 }
+    }
+
+    #[test]
+    fn status_maps_engine_state_to_icon() {
+        assert_eq!(status(&inputs(ready(), 0, 0)), TrayStatus::Idle);
+        assert_eq!(status(&inputs(ready(), 2, 0)), TrayStatus::Transferring);
+        // a problem wins over transferring
+        assert_eq!(status(&inputs(ready(), 2, 1)), TrayStatus::Problem);
+        assert_eq!(status(&inputs(SidecarState::Starting { attempt: 1 }, 0, 0)), TrayStatus::Idle);
+        let failed = SidecarState::Failed { problem: rcmd_core::types::SidecarProblem::Exited { code: Some(1), signal: None } };
+        assert_eq!(status(&inputs(failed, 0, 0)), TrayStatus::Problem);
+        assert_eq!(status(&Inputs { config_locked: true, ..inputs(ready(), 0, 0) }), TrayStatus::Problem);
+        assert_eq!(title(TrayStatus::Transferring, &inputs(ready(), 1, 0), Lang::En), "RCMD: 1 batch running");
+        assert_eq!(title(TrayStatus::Transferring, &inputs(ready(), 3, 0), Lang::Ko), "RCMD: 작업 3개 실행 중");
+    }
+
+    #[test]
+    fn menu_enables_what_can_be_done() {
+        let m = menu(Lang::En, 0, 0);
+        assert_eq!(m.iter().map(|i| i.id).collect::<Vec<_>>(), [SHOW, PAUSE_ALL, RESUME_ALL, QUIT]);
+        assert_eq!(m.iter().map(|i| i.enabled).collect::<Vec<_>>(), [true, false, false, true]);
+        let m = menu(Lang::Ko, 2, 1);
+        assert!(m.iter().all(|i| i.enabled));
+        assert_eq!(m[0].label, "창 보기");
+        assert_eq!(Lang::parse("ko-KR"), Lang::Ko);
+        assert_eq!(Lang::parse("en"), Lang::En);
+    }
+}
