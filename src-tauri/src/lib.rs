@@ -105,6 +105,7 @@ pub fn run() {
             commands::remotes::remote_delete,
             commands::remotes::remote_test,
             commands::remotes::remote_oauth_stop,
+            commands::remotes::remote_oauth_status,
             commands::schedules::schedule_list,
             commands::schedules::schedule_save,
             commands::schedules::schedule_remove,

@@ -70,6 +70,11 @@ pub fn connect(ctx: Ctx) {
             ctx.error.set(Some(e));
         }
         load_breakers(ctx);
+        let runs = ipc::listen(rcmd_types::EVENT_SCHEDULE_RUN, move |_: rcmd_types::ScheduleRun| ctx.schedule_rev.update(|n| *n += 1)).await;
+        let closing = ipc::listen(rcmd_types::EVENT_CLOSE_REQUESTED, move |n: usize| ctx.close_ask.set(Some(n))).await;
+        if let Err(e) = runs.and(closing) {
+            ctx.error.set(Some(e));
+        }
         let batches = ipc::listen(EVENT_BATCH_STATE, move |b: BatchInfo| {
             let (id, ended) = (b.id, !b.status.is_resumable());
             ctx.batches.update(|m| {

@@ -5,7 +5,7 @@ use rcmd_types::{BatchInfo, SidecarState};
 
 use crate::{
     actions,
-    components::{BreakerPanel, Commander, ConnectionPanel, ErrorBanner, Header, Jobs, NotificationsPanel, RemoteList, SettingsPanel, Transfers},
+    components::{BreakerPanel, ClosePrompt, Commander, ConnectionPanel, ErrorBanner, Header, Jobs, Logs, NotificationsPanel, PasswordPrompt, RemoteList, RemoteSetup, Schedules, SettingsPanel, Transfers},
     file_actions,
     state::{Ctx, Tab, Theme},
 };
@@ -28,11 +28,14 @@ pub fn App() -> impl IntoView {
         if ready_pid.get().is_some() {
             actions::reload(ctx);
             file_actions::bwlimit(ctx, None);
+            // an encrypted config without its password: ask for it
+            crate::desktop_actions::check_config_lock(ctx);
         }
     });
     Effect::new(move |_| {
         let lang = ctx.lang.get();
         lang.save();
+        crate::desktop_actions::tell_language(lang.code());
         if let Some(root) = document().document_element() {
             let _ = root.set_attribute("lang", lang.code());
         }
@@ -78,14 +81,22 @@ pub fn App() -> impl IntoView {
                             format!("{} ({n})", c.t().tab_transfers)
                         })}
                         {tab("tab-jobs", Tab::Jobs, |c| format!("{} ({})", c.t().tab_jobs, c.batches.with(|b| b.len())))}
+                        {tab("tab-setup", Tab::Setup, |c| c.m().tab_setup.to_owned())}
+                        {tab("tab-schedules", Tab::Schedules, |c| c.m().tab_schedules.to_owned())}
+                        {tab("tab-logs", Tab::Logs, |c| c.m().tab_logs.to_owned())}
                     </nav>
                     {move || match ctx.tab.get() {
                         Tab::Files => view! { <Commander/><RunningStrip/> }.into_any(),
                         Tab::Transfers => view! { <Transfers/> }.into_any(),
                         Tab::Jobs => view! { <Jobs/> }.into_any(),
+                        Tab::Setup => view! { <RemoteSetup/> }.into_any(),
+                        Tab::Schedules => view! { <Schedules/> }.into_any(),
+                        Tab::Logs => view! { <Logs/> }.into_any(),
                     }}
                 </main>
             </div>
+            <ClosePrompt/>
+            <PasswordPrompt/>
         </div>
     }
 }

@@ -320,6 +320,14 @@ pub struct Ctx {
     pub server_check: RwSignal<Option<(u32, ServerCheckView)>>,
     /// A server form was saved (for a short "saved" mark).
     pub server_saved: RwSignal<bool>,
+    /// The log view's text filter (a failed item's "log lines" link sets it).
+    pub log_filter: RwSignal<String>,
+    /// Counts schedule-run events: the schedules view reloads when it changes.
+    pub schedule_rev: RwSignal<u32>,
+    /// The window was closed while this many batches run: the close prompt is open.
+    pub close_ask: RwSignal<Option<usize>>,
+    /// The rclone config's lock (asked at start and after each rclone start).
+    pub config_lock: RwSignal<Option<rcmd_types::ConfigLock>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -327,6 +335,9 @@ pub enum Tab {
     Files,
     Transfers,
     Jobs,
+    Setup,
+    Schedules,
+    Logs,
 }
 
 impl Ctx {
@@ -357,6 +368,10 @@ impl Ctx {
             servers: RwSignal::new(vec![]),
             server_check: RwSignal::new(None),
             server_saved: RwSignal::new(false),
+            log_filter: RwSignal::new(String::new()),
+            schedule_rev: RwSignal::new(0),
+            close_ask: RwSignal::new(None),
+            config_lock: RwSignal::new(None),
         }
     }
 
@@ -393,6 +408,11 @@ impl Ctx {
     /// The texts of the current language (reactive).
     pub fn t(&self) -> &'static Texts {
         self.lang.get().texts()
+    }
+
+    /// The texts of remote setup, schedules, logs and the desktop prompts (reactive).
+    pub fn m(&self) -> &'static crate::i18n_more::More {
+        crate::i18n_more::more(self.lang.get())
     }
 }
 

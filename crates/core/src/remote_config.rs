@@ -15,7 +15,7 @@ use crate::{
     path::{PathError, RemoteName},
     Result,
     rc::{wire::Empty, RcClient, RcError},
-    types::{ConfigStep, Provider, RemoteConfig},
+    types::{ConfigStep, OAuthStatus, Provider, RemoteConfig},
 };
 
 /// How long a configuration step may take: an OAuth step waits for the user in the browser.
@@ -163,15 +163,7 @@ pub async fn oauth_stop(rc: &RcClient) -> Result<()> {
     Ok(())
 }
 
-/// A waiting OAuth login (`config/oauthstatus`): `running` with the URL the browser must
-/// open (rclone also opens it itself), or `stopped`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct OAuthStatus {
-    pub status: String,
-    pub auth_url: String,
-}
-
+/// A waiting OAuth login's state and URL.
 pub async fn oauth_status(rc: &RcClient) -> Result<OAuthStatus> {
     Ok(rc.call("config/oauthstatus", &Empty {}).await?)
 }

@@ -8,9 +8,8 @@ use rcmd_core::{
     secret::Secret,
     settings::Settings,
     sidecar::config_lock::{self, UnlockError},
-    types::{IpcErrorKind, LogLine, LogQuery},
+    types::{AutostartState, ConfigLock, IpcErrorKind, LogLine, LogQuery},
 };
-use serde::Serialize;
 use tauri::{AppHandle, Manager, State};
 
 use crate::{desktop::tray::TrayLang, error::CmdResult, state::AppState, CmdError};
@@ -28,12 +27,6 @@ pub async fn logs_read(query: LogQuery) -> CmdResult<Vec<LogLine>> {
     tauri::async_runtime::spawn_blocking(move || logs::read(&paths::log_dir(), &query)).await.map_err(internal)?.map_err(internal)
 }
 
-#[derive(Serialize)]
-pub struct AutostartState {
-    pub enabled: bool,
-    pub minimized: bool,
-}
-
 #[tauri::command]
 pub fn autostart_state() -> AutostartState {
     let (enabled, minimized) = autostart::state();
@@ -47,16 +40,6 @@ pub fn autostart_set(enabled: bool, minimized: bool) -> CmdResult<AutostartState
     autostart::set(enabled, minimized, &exe).map_err(internal)?;
     tracing::info!(enabled, minimized, "start at login changed");
     Ok(autostart_state())
-}
-
-/// The rclone config's lock: encrypted or not, and whether rclone has its password.
-#[derive(Serialize)]
-pub struct ConfigLock {
-    pub path: Option<String>,
-    pub encrypted: bool,
-    pub unlocked: bool,
-    /// The password is kept in the OS keyring.
-    pub remembered: bool,
 }
 
 /// Whether the config is encrypted and rclone does not have its password.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use rcmd_core::{
     remote_config as rconf,
-    types::{ConfigStep, Provider, RemoteConfig},
+    types::{ConfigStep, OAuthStatus, Provider, RemoteConfig},
 };
 use tauri::State;
 use rcmd_core::rc::RcClient;
@@ -63,4 +63,10 @@ pub async fn remote_test(state: State<'_, AppState>, name: String) -> CmdResult<
 #[tauri::command]
 pub async fn remote_oauth_stop(state: State<'_, AppState>) -> CmdResult<()> {
     Ok(rconf::oauth_stop(&client(&state).await?).await?)
+}
+
+/// A waiting OAuth login: its state and the URL the browser must open.
+#[tauri::command]
+pub async fn remote_oauth_status(state: State<'_, AppState>) -> CmdResult<OAuthStatus> {
+    Ok(rconf::oauth_status(&client(&state).await?).await?)
 }

@@ -3,9 +3,8 @@
 
 use rcmd_core::{
     schedule::timer,
-    types::{IpcErrorKind, ScheduleInfo, ScheduleRun, ScheduleSpec},
+    types::{IpcErrorKind, ScheduleInfo, ScheduleRun, ScheduleSpec, TimerState},
 };
-use serde::Serialize;
 use tauri::State;
 
 use crate::{error::CmdResult, state::AppState, CmdError};
@@ -38,15 +37,6 @@ pub async fn schedule_remove(state: State<'_, AppState>, id: i64) -> CmdResult<(
 #[tauri::command]
 pub async fn schedule_runs(state: State<'_, AppState>, id: Option<i64>) -> CmdResult<Vec<ScheduleRun>> {
     state.scheduler.store().runs(id, 200).await.map_err(store_err)
-}
-
-/// Where the system timer stands.
-#[derive(Serialize)]
-pub struct TimerState {
-    /// systemd user units are installed.
-    pub systemd: bool,
-    /// The program the timer calls (`<this program> schedule run-due`).
-    pub command: String,
 }
 
 #[tauri::command]

@@ -5,23 +5,16 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use rcmd_core::types::BatchStatus;
-use serde::Serialize;
+use rcmd_core::types::{BatchStatus, EVENT_CLOSE_REQUESTED};
 use tauri::{AppHandle, Emitter, Manager};
 
 use crate::state::AppState;
 
-/// Event to the page: show the close prompt (payload [`CloseAsk`]).
-pub const EVENT_CLOSE_REQUESTED: &str = "close-requested";
 
 /// Set once the user chose to quit: the next close goes through.
 #[derive(Default)]
 pub struct Quitting(pub AtomicBool);
 
-#[derive(Clone, Serialize)]
-pub struct CloseAsk {
-    pub running: usize,
-}
 
 fn running(app: &AppHandle) -> usize {
     app.try_state::<AppState>().map(|s| s.batches.runner.running_ids().len()).unwrap_or(0)
@@ -47,7 +40,7 @@ pub fn hold_close(app: &AppHandle) -> bool {
 fn ask(app: &AppHandle, n: usize) {
     super::show_main(app);
     tracing::info!(running = n, "close requested while batches run; asking");
-    if let Err(e) = app.emit(EVENT_CLOSE_REQUESTED, CloseAsk { running: n }) {
+    if let Err(e) = app.emit(EVENT_CLOSE_REQUESTED, n) {
         tracing::warn!(error = %e, "cannot ask about closing");
     }
 }

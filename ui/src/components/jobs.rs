@@ -133,11 +133,29 @@ fn Report() -> impl IntoView {
                                 {f.class.map(|c| view! { <span class="class">{t.class(c)}</span> })}
                                 <p class="detail">{f.error.clone()}</p>
                                 <p class="suggestion">{if t.korean { f.suggestion_ko.clone() } else { f.suggestion_en.clone() }}</p>
+                                <FailedLinks path=f.path.clone() reason=f.reason/>
                             </li>
                         }).collect_view()}
                     </ul>
                 })}
             </div>
         })
+    }
+}
+
+/// A failed item's links: its log lines (the log view filtered by its path) and, for an
+/// expired login, the remote setup where "Reconnect" is.
+#[component]
+fn FailedLinks(path: String, reason: Option<rcmd_types::FailureReason>) -> impl IntoView {
+    let ctx = use_ctx();
+    let reconnect = matches!(reason, Some(rcmd_types::FailureReason::NeedsReconnect | rcmd_types::FailureReason::Unauthorized));
+    view! {
+        <button class="link log-link" on:click=move |_| {
+            ctx.log_filter.set(path.clone());
+            ctx.tab.set(crate::state::Tab::Logs);
+        }>{move || ctx.m().log_lines}</button>
+        {reconnect.then(|| view! {
+            <button class="link reconnect-link" on:click=move |_| ctx.tab.set(crate::state::Tab::Setup)>{move || ctx.m().reconnect}</button>
+        })}
     }
 }

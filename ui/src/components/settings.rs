@@ -11,6 +11,20 @@ use crate::{
 pub fn SettingsPanel() -> impl IntoView {
     let ctx = use_ctx();
     let draft = RwSignal::new(String::new());
+    let autostart = RwSignal::new(rcmd_types::AutostartState::default());
+    leptos::task::spawn_local(async move {
+        if let Ok(a) = crate::ipc::invoke::<_, rcmd_types::AutostartState>("autostart_state", &crate::desktop_actions::NoArgs {}).await {
+            autostart.set(a);
+        }
+    });
+    let set_autostart = move |enabled: bool, minimized: bool| {
+        leptos::task::spawn_local(async move {
+            match crate::desktop_actions::set_autostart(enabled, minimized).await {
+                Ok(a) => autostart.set(a),
+                Err(e) => ctx.error.set(Some(e)),
+            }
+        });
+    };
     Effect::new(move |_| draft.set(ctx.rclone_config.get().unwrap_or_default()));
     view! {
         <details class="settings" id="settings-panel">
@@ -39,6 +53,17 @@ pub fn SettingsPanel() -> impl IntoView {
                 <input id="auto-resume" type="checkbox" prop:checked=move || ctx.auto_resume.get()
                     on:change=move |ev| actions::set_auto_resume(ctx, event_target_checked(&ev))/>
                 {move || ctx.t().auto_resume}
+            </label>
+            <label class="check">
+                <input id="start-at-login" type="checkbox" prop:checked=move || autostart.get().enabled
+                    on:change=move |ev| set_autostart(event_target_checked(&ev), autostart.get_untracked().minimized)/>
+                {move || ctx.m().start_login}
+            </label>
+            <label class="check">
+                <input id="start-minimized" type="checkbox" prop:checked=move || autostart.get().minimized
+                    disabled=move || !autostart.get().enabled
+                    on:change=move |ev| set_autostart(true, event_target_checked(&ev))/>
+                {move || ctx.m().start_minimized}
             </label>
         </details>
     }

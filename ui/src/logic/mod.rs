@@ -5,4 +5,5 @@ pub mod chart;
 pub mod keys;
 pub mod listing;
 pub mod selection;
+pub mod when;
 pub mod window;

@@ -1,0 +1,318 @@
+//! Scheduled batches: the list (readable "when", next and last run), an editor with presets
+//! (cron underneath), the run history with missed and skipped runs, and the system timer
+//! that runs them while RCMD is closed.
+
+use leptos::{prelude::*, task::spawn_local};
+use rcmd_types::{BatchKind, Overlap, RunOutcome, ScheduleInfo, ScheduleRun, ScheduleSpec, TimerState};
+use serde::Serialize;
+
+use crate::{
+    desktop_actions::NoArgs,
+    ipc,
+    logic::when::{parse_time, When},
+    state::use_ctx,
+};
+
+#[derive(Serialize)]
+struct SaveArgs<'a> {
+    id: Option<i64>,
+    spec: &'a ScheduleSpec,
+}
+
+#[derive(Serialize)]
+struct IdArgs {
+    id: i64,
+}
+
+#[derive(Serialize)]
+struct RunsArgs {
+    id: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct TimerArgs {
+    install: bool,
+    cron: bool,
+}
+
+/// Local date and time of unix ms, "2026-12-01 02:00".
+fn when_ms(ms: i64) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    format!("{:04}-{:02}-{:02} {:02}:{:02}", d.get_full_year(), d.get_month() + 1, d.get_date(), d.get_hours(), d.get_minutes())
+}
+
+fn outcome_code(o: RunOutcome) -> &'static str {
+    match o {
+        RunOutcome::Started => "started",
+        RunOutcome::StartedLate => "started-late",
+        RunOutcome::Missed => "missed",
+        RunOutcome::Skipped => "skipped",
+        RunOutcome::Waiting => "waiting",
+        RunOutcome::Failed => "failed",
+    }
+}
+
+#[component]
+pub fn Schedules() -> impl IntoView {
+    let ctx = use_ctx();
+    let m = move || ctx.m();
+    let list = RwSignal::new(Vec::<ScheduleInfo>::new());
+    let runs = RwSignal::new(Vec::<ScheduleRun>::new());
+    let timer = RwSignal::new(None::<TimerState>);
+    let editing = RwSignal::new(None::<(Option<i64>, ScheduleSpec)>);
+    let load = move || {
+        spawn_local(async move {
+            match ipc::invoke::<_, Vec<ScheduleInfo>>("schedule_list", &NoArgs {}).await {
+                Ok(l) => {
+                    let _ = list.try_set(l);
+                }
+                Err(e) => ctx.error.set(Some(e)),
+            }
+            if let Ok(r) = ipc::invoke::<_, Vec<ScheduleRun>>("schedule_runs", &RunsArgs { id: None }).await {
+                let _ = runs.try_set(r);
+            }
+            if let Ok(t) = ipc::invoke::<_, TimerState>("schedule_timer_state", &NoArgs {}).await {
+                let _ = timer.try_set(Some(t));
+            }
+        });
+    };
+    // reload on every schedule event (a run started, was missed, ...)
+    Effect::new(move |_| {
+        ctx.schedule_rev.get();
+        load();
+    });
+    let remove = move |id: i64| {
+        spawn_local(async move {
+            if let Err(e) = ipc::invoke::<_, ()>("schedule_remove", &IdArgs { id }).await {
+                ctx.error.set(Some(e));
+            }
+            load();
+        });
+    };
+    let toggle = move |info: ScheduleInfo, on: bool| {
+        spawn_local(async move {
+            let spec = ScheduleSpec { enabled: on, ..info.spec };
+            if let Err(e) = ipc::invoke::<_, i64>("schedule_save", &SaveArgs { id: Some(info.id), spec: &spec }).await {
+                ctx.error.set(Some(e));
+            }
+            load();
+        });
+    };
+    let set_timer = move |install: bool, cron: bool| {
+        spawn_local(async move {
+            match ipc::invoke::<_, TimerState>("schedule_timer", &TimerArgs { install, cron }).await {
+                Ok(t) => timer.set(Some(t)),
+                Err(e) => ctx.error.set(Some(e)),
+            }
+        });
+    };
+    let new_spec = move || ScheduleSpec {
+        name: String::new(),
+        cron: "0 2 * * *".into(),
+        kind: BatchKind::Copy,
+        src: String::new(),
+        dst: Some(String::new()),
+        overlap: Overlap::Skip,
+        catch_up: true,
+        enabled: true,
+    };
+    view! {
+        <section class="schedules" id="schedules-view">
+            <div class="section-title">
+                <h2>{move || m().tab_schedules}</h2>
+                <button id="new-schedule" on:click=move |_| editing.set(Some((None, new_spec())))>{move || m().new_schedule}</button>
+            </div>
+            {move || list.with(Vec::is_empty).then(|| view! { <p class="muted" id="no-schedules">{m().no_schedules}</p> })}
+            <ul id="schedules">
+                <For each=move || list.get() key=|s| format!("{s:?}") children=move |s| {
+                    let korean = ctx.t().korean;
+                    let when = When::from_cron(&s.spec.cron).describe(korean);
+                    let next = s.next_ms.map(when_ms).unwrap_or_else(|| m().off.to_owned());
+                    let last = s.last.as_ref().map(|r| format!("{} ({})", when_ms(r.due_ms), m().outcome(r.outcome))).unwrap_or_else(|| m().never.to_owned());
+                    let (s1, s2, s3) = (s.clone(), s.clone(), s.clone());
+                    let kind = if s.spec.kind == BatchKind::Move { m().move_ } else { m().copy };
+                    view! {
+                        <li data-schedule=s.id.to_string()>
+                            <label class="check">
+                                <input type="checkbox" class="enabled" title=m().enabled aria-label=m().enabled prop:checked=s.spec.enabled
+                                    on:change=move |ev| toggle(s1.clone(), event_target_checked(&ev))/>
+                                <strong class="sched-name">{s.spec.name.clone()}</strong>
+                            </label>
+                            <span class="sched-when">{when}</span>
+                            <span class="sched-route">{format!("{kind}: {} → {}", s.spec.src, s.spec.dst.clone().unwrap_or_default())}</span>
+                            <span class="sched-next">{format!("{} {next}", m().next_run)}</span>
+                            <span class="sched-last">{format!("{} {last}", m().last_run)}</span>
+                            <button class="edit" on:click=move |_| editing.set(Some((Some(s2.id), s2.spec.clone())))>{m().edit}</button>
+                            <button class="delete danger" on:click=move |_| remove(s3.id)>{m().delete}</button>
+                        </li>
+                    }
+                }/>
+            </ul>
+            {move || editing.get().map(|(id, spec)| view! { <ScheduleEditor id spec editing on_saved=move || load()/> })}
+            <h3>{move || m().history}</h3>
+            <ul id="schedule-runs" class="runs">
+                <For each=move || runs.get() key=|r| (r.schedule_id, r.due_ms, format!("{:?}", r.outcome), r.batch_id) children=move |r| {
+                    view! {
+                        <li class=format!("run outcome-{}", outcome_code(r.outcome)) data-outcome=outcome_code(r.outcome)>
+                            <span>{when_ms(r.due_ms)}</span>
+                            <span>{r.schedule_name.clone()}</span>
+                            <strong>{move || m().outcome(r.outcome)}</strong>
+                            {r.batch_id.map(|b| view! { <span>{format!("#{b}")}</span> })}
+                            {r.detail.clone().map(|d| view! { <span class="muted">{d}</span> })}
+                        </li>
+                    }
+                }/>
+            </ul>
+            <h3>{move || m().timer_title}</h3>
+            {move || timer.get().map(|t| {
+                let command = t.command.clone();
+                if t.systemd {
+                    view! {
+                        <p id="timer-state" data-installed="true">{m().timer_on} <code>{command}</code></p>
+                        <button id="timer-remove" on:click=move |_| set_timer(false, false)>{m().timer_remove}</button>
+                    }.into_any()
+                } else {
+                    view! {
+                        <p id="timer-state" data-installed="false">{m().timer_off} <code>{format!("* * * * * {command}")}</code></p>
+                        <button id="timer-install" on:click=move |_| set_timer(true, false)>{m().timer_install}</button>
+                        <button id="timer-cron" on:click=move |_| set_timer(true, true)>{m().timer_cron}</button>
+                    }.into_any()
+                }
+            })}
+        </section>
+    }
+}
+
+/// The editor: presets ("every day at 02:00") or a cron expression, what to copy or move,
+/// the overlap rule and catch-up.
+#[component]
+fn ScheduleEditor(id: Option<i64>, spec: ScheduleSpec, editing: RwSignal<Option<(Option<i64>, ScheduleSpec)>>, on_saved: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let ctx = use_ctx();
+    let m = move || ctx.m();
+    let initial = When::from_cron(&spec.cron);
+    let preset = RwSignal::new(match initial {
+        When::Daily { .. } => "daily",
+        When::Hourly { .. } => "hourly",
+        When::Weekly { .. } => "weekly",
+        When::Custom(_) => "custom",
+    });
+    let (h0, m0, d0) = match initial {
+        When::Daily { hour, minute } => (hour, minute, 1),
+        When::Weekly { weekday, hour, minute } => (hour, minute, weekday),
+        When::Hourly { minute } => (2, minute, 1),
+        When::Custom(_) => (2, 0, 1),
+    };
+    let time = RwSignal::new(format!("{h0:02}:{m0:02}"));
+    let minute = RwSignal::new(m0.to_string());
+    let weekday = RwSignal::new(d0);
+    let cron = RwSignal::new(spec.cron.clone());
+    let name = RwSignal::new(spec.name.clone());
+    let kind = RwSignal::new(spec.kind);
+    let src = RwSignal::new(spec.src.clone());
+    let dst = RwSignal::new(spec.dst.clone().unwrap_or_default());
+    let overlap = RwSignal::new(spec.overlap);
+    let catch_up = RwSignal::new(spec.catch_up);
+    let error = RwSignal::new(None::<String>);
+    let enabled = spec.enabled;
+    // the chosen "when", or why it is not valid
+    let when = Memo::new(move |_| -> Result<When, String> {
+        let (h, mi) = parse_time(&time.get()).ok_or_else(|| format!("{}: HH:MM", m().at_time))?;
+        Ok(match preset.get() {
+            "daily" => When::Daily { hour: h, minute: mi },
+            "hourly" => When::Hourly { minute: minute.get().trim().parse::<u32>().ok().filter(|v| *v < 60).ok_or_else(|| m().at_minute.to_owned())? },
+            "weekly" => When::Weekly { weekday: weekday.get(), hour: h, minute: mi },
+            _ => When::Custom(cron.get()),
+        })
+    });
+    let save = move || {
+        let w = match when.get_untracked() {
+            Ok(w) => w,
+            Err(e) => {
+                error.set(Some(e));
+                return;
+            }
+        };
+        let spec = ScheduleSpec {
+            name: name.get_untracked().trim().to_owned(),
+            cron: w.to_cron(),
+            kind: kind.get_untracked(),
+            src: src.get_untracked().trim().to_owned(),
+            dst: Some(dst.get_untracked().trim().to_owned()),
+            overlap: overlap.get_untracked(),
+            catch_up: catch_up.get_untracked(),
+            enabled,
+        };
+        spawn_local(async move {
+            match ipc::invoke::<_, i64>("schedule_save", &SaveArgs { id, spec: &spec }).await {
+                Ok(_) => {
+                    editing.set(None);
+                    on_saved();
+                }
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    };
+    view! {
+        <form class="schedule-editor" id="schedule-editor" on:submit=move |ev| { ev.prevent_default(); save(); }>
+            <label for="sched-name">{move || m().name}</label>
+            <input id="sched-name" type="text" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+            <label for="sched-kind">{move || m().action}</label>
+            <select id="sched-kind" on:change=move |ev| kind.set(if event_target_value(&ev) == "move" { BatchKind::Move } else { BatchKind::Copy })>
+                <option value="copy" selected=spec.kind == BatchKind::Copy>{move || m().copy}</option>
+                <option value="move" selected=spec.kind == BatchKind::Move>{move || m().move_}</option>
+            </select>
+            <label for="sched-src">{move || m().source}</label>
+            <input id="sched-src" type="text" spellcheck="false" placeholder="remote:path" prop:value=move || src.get() on:input=move |ev| src.set(event_target_value(&ev))/>
+            <label for="sched-dst">{move || m().destination}</label>
+            <input id="sched-dst" type="text" spellcheck="false" placeholder="remote:path" prop:value=move || dst.get() on:input=move |ev| dst.set(event_target_value(&ev))/>
+            <label for="sched-when">{move || m().when}</label>
+            <select id="sched-when" on:change=move |ev| {
+                let v = event_target_value(&ev);
+                preset.set(match v.as_str() { "hourly" => "hourly", "weekly" => "weekly", "custom" => "custom", _ => "daily" });
+            }>
+                <option value="daily" selected=move || preset.get() == "daily">{move || m().daily}</option>
+                <option value="hourly" selected=move || preset.get() == "hourly">{move || m().hourly}</option>
+                <option value="weekly" selected=move || preset.get() == "weekly">{move || m().weekly}</option>
+                <option value="custom" selected=move || preset.get() == "custom">{move || m().custom}</option>
+            </select>
+            {move || match preset.get() {
+                "hourly" => view! {
+                    <label for="sched-minute">{m().at_minute}</label>
+                    <input id="sched-minute" type="number" min="0" max="59" prop:value=move || minute.get() on:input=move |ev| minute.set(event_target_value(&ev))/>
+                }.into_any(),
+                "custom" => view! {
+                    <label for="sched-cron">{m().cron}</label>
+                    <input id="sched-cron" type="text" spellcheck="false" prop:value=move || cron.get() on:input=move |ev| cron.set(event_target_value(&ev))/>
+                }.into_any(),
+                p => view! {
+                    {(p == "weekly").then(|| view! {
+                        <label for="sched-weekday">{m().weekday}</label>
+                        <select id="sched-weekday" on:change=move |ev| weekday.set(event_target_value(&ev).parse().unwrap_or(1))>
+                            {(0u32..7).map(|d| view! { <option value=d.to_string() selected=weekday.get_untracked() == d>{m().weekdays[d as usize]}</option> }).collect_view()}
+                        </select>
+                    })}
+                    <label for="sched-time">{m().at_time}</label>
+                    <input id="sched-time" type="text" inputmode="numeric" placeholder="02:00" prop:value=move || time.get() on:input=move |ev| time.set(event_target_value(&ev))/>
+                }.into_any(),
+            }}
+            <p id="sched-preview" class="muted">{move || match when.get() {
+                Ok(w) => format!("{} ({})", w.describe(ctx.t().korean), w.to_cron()),
+                Err(e) => e,
+            }}</p>
+            <label for="sched-overlap">{move || m().overlap}</label>
+            <select id="sched-overlap" on:change=move |ev| overlap.set(if event_target_value(&ev) == "wait" { Overlap::Wait } else { Overlap::Skip })>
+                <option value="skip" selected=spec.overlap == Overlap::Skip>{move || m().overlap_skip}</option>
+                <option value="wait" selected=spec.overlap == Overlap::Wait>{move || m().overlap_wait}</option>
+            </select>
+            <label class="check">
+                <input id="sched-catchup" type="checkbox" prop:checked=move || catch_up.get() on:change=move |ev| catch_up.set(event_target_checked(&ev))/>
+                {move || m().catch_up}
+            </label>
+            {move || error.get().map(|e| view! { <p class="bad" id="sched-error" role="alert">{e}</p> })}
+            <div class="row">
+                <button id="sched-save" type="submit">{move || m().save}</button>
+                <button type="button" on:click=move |_| editing.set(None)>{move || m().cancel}</button>
+            </div>
+        </form>
+    }
+}
