@@ -227,22 +227,30 @@ impl Fixture {
         format!("unix:path={}", self.path("no-session-bus").display())
     }
 
-    /// Starts a real `rclone serve webdav` that requires a password and adds remote `locked:`
-    /// with the wrong one: every call to it fails with 401. Stops with the returned guard.
-    pub fn add_locked_webdav(&self) -> Result<Proc> {
+    /// Starts a real `rclone serve webdav` of folder `webdav/` on a free loopback port that
+    /// asks for `user` and `pass`; returns its guard and port.
+    pub fn serve_webdav(&self, user: &str, pass: &str) -> Result<(Proc, u16)> {
         let rclone = app_binary()?.with_file_name("rcmd-rclone");
         let port = free_port();
         let served = self.path("webdav");
         std::fs::create_dir_all(&served)?;
         let child = Command::new(&rclone)
             .args(["serve", "webdav", served.to_str().unwrap(), "--addr", &format!("127.0.0.1:{port}")])
-            .args(["--user", "rcmd", "--pass", "right-password", "--config", "/dev/null"])
+            .args(["--user", user, "--pass", pass, "--config", "/dev/null"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()?;
         let proc = Proc { child, stop_signal: "TERM" };
         wait_until(Duration::from_secs(15), "webdav server", || TcpStream::connect(("127.0.0.1", port)).ok())?;
+        Ok((proc, port))
+    }
+
+    /// Starts a real `rclone serve webdav` that requires a password and adds remote `locked:`
+    /// with the wrong one: every call to it fails with 401. Stops with the returned guard.
+    pub fn add_locked_webdav(&self) -> Result<Proc> {
+        let (proc, port) = self.serve_webdav("rcmd", "right-password")?;
+        let rclone = app_binary()?.with_file_name("rcmd-rclone");
         let obscured = Command::new(&rclone).args(["obscure", "wrong-password"]).output()?;
         let obscured = String::from_utf8(obscured.stdout)?.trim().to_owned();
         let conf = self.path("rclone.conf");

@@ -240,3 +240,51 @@ pub async fn transfer_to(c: &Client, dst: &str) -> Result<()> {
     click(c, "#dialog-ok").await?;
     poll(Duration::from_secs(10), "dialog closed", || async { c.find(Locator::Css("#dialog")).await.is_err().then_some(()) }).await
 }
+
+/// Replaces the text of the field `css` with `text`, typed as a user would.
+pub async fn fill(c: &Client, css: &str, text: &str) -> Result<()> {
+    let el = c.find(Locator::Css(css)).await.with_context(|| format!("find {css}"))?;
+    in_view(c, css).await;
+    el.clear().await.with_context(|| format!("clear {css}"))?;
+    el.send_keys(text).await.with_context(|| format!("type into {css}"))?;
+    Ok(())
+}
+
+/// Waits until the text of `css` contains `part`; returns the whole text.
+pub async fn wait_text(c: &Client, css: &str, part: &str) -> Result<String> {
+    let got = poll(Duration::from_secs(20), &format!("{css} showing {part:?}"), || async {
+        inner_text(c, css).await.filter(|t| t.contains(part))
+    })
+    .await;
+    match got {
+        Ok(t) => Ok(t),
+        Err(e) => Err(e.context(format!("{css} shows {:?}", inner_text(c, css).await))),
+    }
+}
+
+/// Presses the window's close button as a window manager does: a `WM_DELETE_WINDOW` client
+/// message to every top-level window titled `title` on X display `display` (WebDriver's
+/// "close window" does not go through the toolkit's close request).
+pub fn close_button(display: &str, title: &str) -> Result<usize> {
+    use x11rb::{
+        connection::Connection,
+        protocol::xproto::{AtomEnum, ClientMessageEvent, ConnectionExt, EventMask},
+    };
+    let (conn, screen) = x11rb::rust_connection::RustConnection::connect(Some(display)).context("connect to X")?;
+    let root = conn.setup().roots[screen].root;
+    let protocols = conn.intern_atom(false, b"WM_PROTOCOLS")?.reply()?.atom;
+    let delete = conn.intern_atom(false, b"WM_DELETE_WINDOW")?.reply()?.atom;
+    let mut sent = 0;
+    for w in conn.query_tree(root)?.reply()?.children {
+        let name = conn.get_property(false, w, AtomEnum::WM_NAME, AtomEnum::ANY, 0, 256)?.reply()?;
+        let wants = conn.get_property(false, w, protocols, AtomEnum::ATOM, 0, 32)?.reply()?;
+        let speaks_delete = wants.value32().is_some_and(|mut atoms| atoms.any(|a| a == delete));
+        if name.value == title.as_bytes() && speaks_delete {
+            let event = ClientMessageEvent::new(32, w, protocols, [delete, x11rb::CURRENT_TIME, 0, 0, 0]);
+            conn.send_event(false, w, EventMask::NO_EVENT, event)?;
+            sent += 1;
+        }
+    }
+    conn.flush()?;
+    Ok(sent)
+}

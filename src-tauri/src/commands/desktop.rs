@@ -42,6 +42,15 @@ pub fn autostart_set(enabled: bool, minimized: bool) -> CmdResult<AutostartState
     Ok(autostart_state())
 }
 
+/// Refuses a call that needs this computer's rclone config while it waits for its password:
+/// rclone would only answer with a panic (and log its stack) for each one.
+pub fn refuse_if_locked(state: &AppState) -> CmdResult<()> {
+    if matches!(state.conn.target(), crate::connection::Target::Local(_)) && config_locked(state) {
+        return Err(CmdError::new(IpcErrorKind::NotReady, "the rclone config is encrypted: enter its password first"));
+    }
+    Ok(())
+}
+
 /// Whether the config is encrypted and rclone does not have its password.
 pub fn config_locked(state: &AppState) -> bool {
     let path = config_lock::effective_config(state.supervisor.rclone_config().as_deref());
@@ -90,7 +99,7 @@ pub async fn config_unlock(app: AppHandle, state: State<'_, AppState>, password:
             }
             Err(e) => return Err(internal(e)),
         }
-    } else {
+    } else if state.secrets.get(CONFIG_PASSWORD_KEY).is_some() {
         let _ = state.secrets.set(CONFIG_PASSWORD_KEY, None);
     }
     Settings::update(&state.settings_path, |s| s.remember_config_password = remember && note.is_none()).map_err(internal)?;

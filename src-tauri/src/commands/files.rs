@@ -11,6 +11,7 @@ use crate::{error::CmdResult, state::AppState};
 
 #[tauri::command]
 pub async fn list_remotes(state: State<'_, AppState>) -> CmdResult<Vec<String>> {
+    super::desktop::refuse_if_locked(&state)?;
     Ok(state.conn.rc().list_remotes(&CancellationToken::new()).await?)
 }
 

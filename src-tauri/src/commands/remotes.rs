@@ -16,6 +16,7 @@ use crate::{error::CmdResult, state::AppState};
 /// The active connection's client, once rclone (or the server) is ready. Configuration steps
 /// are made once with it: a step is never repeated behind the user's back.
 async fn client(state: &AppState) -> CmdResult<RcClient> {
+    super::desktop::refuse_if_locked(state)?;
     Ok(state.conn.rc().call_once(&[], &CancellationToken::new(), |c| async move { Ok(c) }).await?)
 }
 

@@ -11,12 +11,12 @@ pub fn ClosePrompt() -> impl IntoView {
     let m = move || ctx.m();
     move || {
         ctx.close_ask.get().map(|n| view! {
-            <div class="modal-backdrop">
+            <div class="overlay">
                 <div class="dialog" id="close-prompt" role="dialog" aria-modal="true" aria-labelledby="close-title">
                     <h3 id="close-title">{m().close_title}</h3>
-                    <p>{format!("{n} {}", m().close_body)}</p>
+                    <p>{m().close_body.replace("{n}", &n.to_string())}</p>
                     <div class="column">
-                        <button id="close-background" on:click=move |_| da::close_choice(ctx, "background")>{m().keep_background}</button>
+                        <button id="close-background" autofocus on:click=move |_| da::close_choice(ctx, "background")>{m().keep_background}</button>
                         <button id="close-pause" on:click=move |_| da::close_choice(ctx, "pause")>{m().pause_quit}</button>
                         <button id="close-quit" class="danger" on:click=move |_| da::close_choice(ctx, "quit")>{m().quit_now}</button>
                         <button id="close-cancel" on:click=move |_| da::close_choice(ctx, "cancel")>{m().cancel}</button>
@@ -70,7 +70,7 @@ pub fn PasswordPrompt() -> impl IntoView {
             });
             let path = ctx.config_lock.with_untracked(|l| l.as_ref().and_then(|l| l.path.clone()).unwrap_or_default());
             view! {
-                <div class="modal-backdrop">
+                <div class="overlay">
                     <form class="dialog" id="password-prompt" role="dialog" aria-modal="true" aria-labelledby="pw-title"
                         on:submit=move |ev| { ev.prevent_default(); unlock(); }>
                         <h3 id="pw-title">{m().pw_title}</h3>

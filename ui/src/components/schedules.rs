@@ -309,7 +309,7 @@ fn ScheduleEditor(id: Option<i64>, spec: ScheduleSpec, editing: RwSignal<Option<
                 {move || m().catch_up}
             </label>
             {move || error.get().map(|e| view! { <p class="bad" id="sched-error" role="alert">{e}</p> })}
-            <div class="row">
+            <div class="buttons">
                 <button id="sched-save" type="submit">{move || m().save}</button>
                 <button type="button" on:click=move |_| editing.set(None)>{move || m().cancel}</button>
             </div>

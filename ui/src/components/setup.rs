@@ -243,7 +243,7 @@ fn Editor(
                     on:change=move |ev| advanced.set(event_target_checked(&ev))/>
                 {move || m().show_advanced}
             </label>
-            <div class="row">
+            <div class="buttons">
                 <button id="remote-save" type="submit">{move || m().save}</button>
                 {has_token.then(|| view! { <button id="remote-reconnect" type="button" on:click=reconnect>{move || m().reconnect}</button> })}
             </div>
@@ -396,7 +396,7 @@ fn StepDialog(
         }.into_any()
     };
     view! {
-        <div class="modal-backdrop">
+        <div class="overlay">
             <div class="dialog" id="config-step" role="dialog" aria-modal="true" aria-labelledby="config-step-title">
                 <h3 id="config-step-title">{move || format!("{} ({name}:)", m().rclone_asks)}</h3>
                 <pre class="help">{opt.help.clone()}</pre>
@@ -411,7 +411,7 @@ fn StepDialog(
                     </div>
                 })}
                 {move || error.get().map(|e| view! { <p class="bad" id="step-error" role="alert">{e}</p> })}
-                <div class="row">
+                <div class="buttons">
                     <button id="step-continue" disabled=move || waiting.get() on:click=move |_| go()>{move || m().continue_}</button>
                     <button id="step-cancel" on:click=cancel>{move || if waiting.get() { m().oauth_cancel } else { m().cancel }}</button>
                 </div>

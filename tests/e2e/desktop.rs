@@ -1,0 +1,281 @@
+//! End-to-end tests of issue 13 in the real window: a webdav remote set up through the form
+//! against a real `rclone serve webdav` (tested, browsed, edited, deleted), an encrypted
+//! rclone config opened with its password, schedules and the log view, closing the window
+//! while a batch runs, and a second launch showing the first window.
+
+#![allow(clippy::unwrap_used)]
+
+use std::{process::Command, time::Duration};
+
+use anyhow::{ensure, Context, Result};
+use fantoccini::{Client, Locator};
+use rcmd_e2e::{window::*, *};
+
+const ENTER: &str = "\u{E007}";
+
+async fn exists(c: &Client, css: &str) -> bool {
+    c.find(Locator::Css(css)).await.is_ok()
+}
+
+async fn wait_gone(c: &Client, css: &str) -> Result<()> {
+    poll(Duration::from_secs(20), &format!("{css} gone"), || async { (!exists(c, css).await).then_some(()) }).await
+}
+
+async fn wait_for(c: &Client, css: &str) -> Result<()> {
+    poll(Duration::from_secs(20), css, || async { exists(c, css).await.then_some(()) }).await
+}
+
+#[tokio::test]
+#[ignore = "needs the built app and a display: run scripts/test.sh"]
+async fn a_webdav_remote_is_set_up_through_the_form_tested_browsed_edited_and_deleted() -> Result<()> {
+    let fixture = Fixture::new();
+    let (_dav, port) = fixture.serve_webdav("alice", "s3cret 패스")?;
+    std::fs::write(fixture.path("webdav/from-dav.txt"), b"served over webdav")?;
+    std::fs::create_dir_all(fixture.path("webdav/docs"))?;
+    let conf = fixture.path("rclone.conf");
+    with_fixture_session("setup-webdav", fixture, |c, dir| async move {
+        wait_ready(&c, None, Duration::from_secs(30)).await?;
+        click(&c, "#tab-setup").await?;
+        click(&c, "#new-remote").await?;
+        // a required field left empty is refused before anything reaches rclone
+        fill(&c, "#remote-name", "dav").await?;
+        click(&c, "#remote-type option[value='webdav']").await?;
+        wait_for(&c, "#opt-url").await?;
+        click(&c, "#remote-save").await?;
+        wait_text(&c, "#remote-message", "url").await?;
+        ensure!(!std::fs::read_to_string(&conf)?.contains("[dav]"), "nothing saved");
+
+        fill(&c, "#opt-url", &format!("http://127.0.0.1:{port}/")).await?;
+        fill(&c, "#opt-vendor", "rclone").await?;
+        fill(&c, "#opt-user", "alice").await?;
+        fill(&c, "#opt-pass", "s3cret 패스").await?;
+        click(&c, "#remote-save").await?;
+        // saved, then tested by itself: the served folder's top level has 2 entries
+        let row = "#setup-remotes li[data-setup-remote='dav'] .result";
+        wait_text(&c, row, " 2").await?;
+        ensure!(attr(&c, row, "class").await.unwrap_or_default().contains("ok"));
+        let text = std::fs::read_to_string(&conf)?;
+        ensure!(text.contains("[dav]") && text.contains("url = http://127.0.0.1:") && !text.contains("s3cret"), "{text}");
+
+        // browse it in the commander
+        click(&c, "#tab-files").await?;
+        click(&c, "#pane-left .remote-select option[value='dav']").await?;
+        wait_row(&c, "#pane-left", "from-dav.txt").await?;
+        wait_row(&c, "#pane-left", "docs").await?;
+
+        // edit: the password field is empty ("set; leave empty to keep"); a wrong user fails the test
+        click(&c, "#tab-setup").await?;
+        click(&c, "#setup-remotes li[data-setup-remote='dav'] .edit").await?;
+        wait_for(&c, "#opt-pass").await?;
+        ensure!(attr(&c, "#opt-pass", "value").await.unwrap_or_default().is_empty(), "no secret is shown");
+        let hint = attr(&c, "#opt-pass", "placeholder").await.unwrap_or_default();
+        ensure!(hint.contains("leave empty") || hint.contains("비워"), "{hint}");
+        ensure!(!c.source().await?.contains("s3cret"), "the password is nowhere in the page");
+        fill(&c, "#opt-user", "mallory").await?;
+        click(&c, "#remote-save").await?;
+        let row_bad = "#setup-remotes li[data-setup-remote='dav'] .result.bad";
+        wait_for(&c, row_bad).await?;
+        // and back: the kept password still works
+        click(&c, "#setup-remotes li[data-setup-remote='dav'] .edit").await?;
+        wait_for(&c, "#opt-user").await?;
+        fill(&c, "#opt-user", "alice").await?;
+        click(&c, "#remote-save").await?;
+        let row_ok = "#setup-remotes li[data-setup-remote='dav'] .result.ok";
+        poll(Duration::from_secs(20), "test ok again", || async { inner_text(&c, row_ok).await.filter(|t| t.contains(" 2")) }).await?;
+
+        // delete: the first click asks, the second deletes
+        click(&c, "#setup-remotes li[data-setup-remote='dav'] .delete").await?;
+        ensure!(exists(&c, "#setup-remotes li[data-setup-remote='dav']").await, "one click does not delete");
+        click(&c, "#setup-remotes li[data-setup-remote='dav'] .delete").await?;
+        wait_gone(&c, "#setup-remotes li[data-setup-remote='dav']").await?;
+        ensure!(!std::fs::read_to_string(&conf)?.contains("[dav]"));
+        screenshot(&c, "setup-after-delete.png").await?;
+        let _ = dir;
+        Ok(())
+    })
+    .await
+}
+
+/// The rclone binary next to the app.
+fn rclone() -> Result<std::path::PathBuf> {
+    Ok(app_binary()?.with_file_name("rcmd-rclone"))
+}
+
+#[tokio::test]
+#[ignore = "needs the built app and a display: run scripts/test.sh"]
+async fn an_encrypted_config_asks_for_its_password_and_refuses_a_wrong_one() -> Result<()> {
+    let fixture = Fixture::new();
+    let conf = fixture.path("rclone.conf");
+    let script = fixture.path("pass.sh");
+    std::fs::write(&script, "#!/bin/sh\necho 'open sesame'\n")?;
+    Command::new("chmod").arg("700").arg(&script).status()?;
+    let out = Command::new(rclone()?).args(["config", "encryption", "set", "--config"]).arg(&conf).arg("--password-command").arg(&script).output()?;
+    ensure!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    ensure!(std::fs::read_to_string(&conf)?.contains("RCLONE_ENCRYPT_V0:"));
+    with_fixture_session("encrypted-config", fixture, |c, dir| async move {
+        wait_for(&c, "#password-prompt").await?;
+        ensure!(exists(&c, "#no-remotes").await || remote_names(&c).await.is_empty(), "no remotes while locked");
+        fill(&c, "#config-password", "wrong").await?;
+        click(&c, "#unlock-config").await?;
+        wait_text(&c, "#password-error", "wrong password").await?;
+        fill(&c, "#config-password", "open sesame").await?;
+        click(&c, "#unlock-config").await?;
+        wait_gone(&c, "#password-prompt").await?;
+        poll(Duration::from_secs(30), "remotes of the encrypted config", || async {
+            remote_names(&c).await.contains(&"e2e".to_owned()).then_some(())
+        })
+        .await?;
+        // the password is in no log line, and not on rclone's command line
+        let logs: String = app_logs(&dir).iter().map(|p| std::fs::read_to_string(p).unwrap_or_default()).collect();
+        ensure!(!logs.contains("open sesame"), "password in the log");
+        ensure!(logs.contains("wrong rclone config password entered") && logs.contains("rclone config unlocked"), "{logs}");
+        let ps = String::from_utf8(Command::new("ps").args(["-eo", "args"]).output()?.stdout)?;
+        ensure!(!ps.contains("open sesame"), "password on a command line");
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test]
+#[ignore = "needs the built app and a display: run scripts/test.sh"]
+async fn schedules_are_made_in_the_editor_and_the_log_view_filters() -> Result<()> {
+    with_fixture_session("schedules-logs", Fixture::new(), |c, _dir| async move {
+        wait_ready(&c, None, Duration::from_secs(30)).await?;
+        click(&c, "#tab-schedules").await?;
+        wait_for(&c, "#no-schedules").await?;
+        click(&c, "#new-schedule").await?;
+        fill(&c, "#sched-name", "nightly photos").await?;
+        fill(&c, "#sched-src", "e2e:photos").await?;
+        fill(&c, "#sched-dst", "mem:backup").await?;
+        fill(&c, "#sched-time", "02:30").await?;
+        wait_text(&c, "#sched-preview", "30 2 * * *").await?;
+        // a bad time is refused with the reason, nothing saved
+        fill(&c, "#sched-time", "25:00").await?;
+        click(&c, "#sched-save").await?;
+        wait_text(&c, "#sched-error", "HH:MM").await?;
+        fill(&c, "#sched-time", "02:30").await?;
+        click(&c, "#sched-save").await?;
+        wait_gone(&c, "#schedule-editor").await?;
+        let row = "#schedules li[data-schedule='1']";
+        let text = wait_text(&c, row, "nightly photos").await?;
+        ensure!(text.contains("02:30") && text.contains("e2e:photos → mem:backup"), "{text}");
+        ensure!(text.contains(":30"), "the next run is shown: {text}");
+        // weekly via the preset, edited
+        click(&c, &format!("{row} .edit")).await?;
+        click(&c, "#sched-when option[value='weekly']").await?;
+        click(&c, "#sched-weekday option[value='1']").await?;
+        wait_text(&c, "#sched-preview", "30 2 * * 1").await?;
+        click(&c, "#sched-save").await?;
+        wait_text(&c, row, "Monday").await.or(wait_text(&c, row, "월요일").await)?;
+        ensure!(attr(&c, "#timer-state", "data-installed").await.as_deref() == Some("false"));
+
+        // the log view: the app's start is there; a filter narrows; error level hides info lines
+        click(&c, "#tab-logs").await?;
+        wait_text(&c, "#log-lines", "RCMD starting").await?;
+        fill(&c, "#log-text", "sidecar state").await?;
+        let _ = c.execute("document.querySelector('#log-text').dispatchEvent(new Event('change'))", vec![]).await;
+        poll(Duration::from_secs(10), "filtered lines", || async {
+            let t = inner_text(&c, "#log-lines").await?;
+            (!t.contains("RCMD starting") && t.contains("sidecar state")).then_some(())
+        })
+        .await?;
+        click(&c, "#log-level option[value='error']").await?;
+        wait_for(&c, "#no-log-lines").await?;
+        screenshot(&c, "logs.png").await?;
+        Ok(())
+    })
+    .await
+}
+
+/// The environment of the running app of the fixture in `dir` (for a second launch).
+fn app_env(dir: &std::path::Path) -> Result<Vec<(String, String)>> {
+    let marker = format!("XDG_DATA_HOME={}", dir.join("xdg-data").display());
+    for entry in std::fs::read_dir("/proc")?.flatten() {
+        let Ok(environ) = std::fs::read(entry.path().join("environ")) else { continue };
+        let Ok(exe) = std::fs::read_link(entry.path().join("exe")) else { continue };
+        if exe.file_name().is_some_and(|n| n == "rcmd") && environ.split(|b| *b == 0).any(|v| v == marker.as_bytes()) {
+            return Ok(environ
+                .split(|b| *b == 0)
+                .filter_map(|v| String::from_utf8_lossy(v).split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())))
+                .collect());
+        }
+    }
+    anyhow::bail!("no running app for {}", dir.display())
+}
+
+async fn visibility(c: &Client) -> String {
+    c.execute("return document.visibilityState", vec![]).await.ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+#[tokio::test]
+#[ignore = "needs the built app and a display: run scripts/test.sh"]
+async fn closing_while_a_batch_runs_asks_and_a_second_launch_shows_the_window() -> Result<()> {
+    with_fixture_session("close-prompt", Fixture::new(), |c, dir| async move {
+        wait_ready(&c, None, Duration::from_secs(30)).await?;
+        // a slow copy: 1.5 MiB at 100 KiB/s
+        c.find(Locator::Css("#bwlimit-input")).await?.send_keys(&format!("100k{ENTER}")).await?;
+        poll(Duration::from_secs(10), "limit set", || async { (attr(&c, "#bwlimit-current", "data-bps").await.as_deref() == Some("102400")).then_some(()) }).await?;
+        click(&c, "#pane-left .remote-select option[value='e2e']").await?;
+        wait_row(&c, "#pane-left", "photos").await?;
+        click(&c, "#pane-right .remote-select option[value='mem']").await?;
+        press(&c, "#pane-left", &format!("{CTRL}a")).await?;
+        press(&c, "#pane-left", F5).await?;
+        wait_dialog(&c, "copy").await?;
+        click(&c, "#dialog-ok").await?;
+        wait_for(&c, "#running-batches").await?;
+
+        // the window's close button while it runs: asked, not closed
+        let env = app_env(&dir)?;
+        let display = env.iter().find(|(k, _)| k == "DISPLAY").map(|(_, v)| v.clone()).context("DISPLAY")?;
+        ensure!(close_button(&display, "RCMD")? >= 1, "no RCMD window on {display}");
+        wait_for(&c, "#close-prompt").await.context("the close prompt")?;
+        let text = inner_text(&c, "#close-prompt").await.unwrap_or_default();
+        ensure!(text.contains('1'), "{text}");
+        screenshot(&c, "close-prompt.png").await?;
+        click(&c, "#close-cancel").await?;
+        wait_gone(&c, "#close-prompt").await?;
+        ensure!(visibility(&c).await == "visible");
+
+        // keep running in the background: the window hides, the batch goes on
+        let mut tries = 0;
+        poll(Duration::from_secs(20), "the close prompt again", || {
+            tries += 1;
+            let _ = close_button(&display, "RCMD");
+            async { tokio::time::sleep(Duration::from_millis(500)).await; exists(&c, "#close-prompt").await.then_some(()) }
+        })
+        .await?;
+        eprintln!("second close: prompt after {tries} presses");
+        click(&c, "#close-background").await?;
+        poll(Duration::from_secs(10), "window hidden", || async { (visibility(&c).await == "hidden").then_some(()) }).await?;
+
+        // a second launch finds the first, shows its window and exits
+        let started = std::time::Instant::now();
+        let mut second = Command::new(app_binary()?);
+        second.env_clear().envs(env.iter().cloned()).stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped());
+        let out = tokio::task::spawn_blocking(move || second.output()).await??;
+        ensure!(out.status.success(), "second launch: {:?} {}", out.status, String::from_utf8_lossy(&out.stderr));
+        ensure!(String::from_utf8_lossy(&out.stderr).contains("already running"), "{}", String::from_utf8_lossy(&out.stderr));
+        eprintln!("second launch exited after {:?}", started.elapsed());
+        poll(Duration::from_secs(10), "window shown again", || async { (visibility(&c).await == "visible").then_some(()) }).await?;
+        let logs: String = app_logs(&dir).iter().map(|p| std::fs::read_to_string(p).unwrap_or_default()).collect();
+        ensure!(logs.contains("another launch of RCMD asked to show the window"), "first app's log");
+        ensure!(exists(&c, "#running-batches").await, "the batch kept running");
+
+        // "pause them and quit": the batch is paused (resumable), the app and its rclone exit
+        poll(Duration::from_secs(20), "the close prompt a third time", || {
+            let _ = close_button(&display, "RCMD");
+            async { tokio::time::sleep(Duration::from_millis(500)).await; exists(&c, "#close-prompt").await.then_some(()) }
+        })
+        .await?;
+        let _ = tokio::time::timeout(Duration::from_secs(5), click(&c, "#close-pause")).await;
+        wait_until(Duration::from_secs(30), "the app exits", || app_env(&dir).is_err().then_some(()))?;
+        let mut list = Command::new(cli_binary()?);
+        list.env_clear().envs(env.iter().cloned()).args(["batch", "list"]);
+        let listed = String::from_utf8(list.output()?.stdout)?;
+        ensure!(listed.contains("[Paused]"), "{listed}");
+        let logs: String = app_logs(&dir).iter().map(|p| std::fs::read_to_string(p).unwrap_or_default()).collect();
+        ensure!(logs.contains("choice=pause") && logs.contains("RCMD exited"), "the app quit through its normal exit");
+        Ok(())
+    })
+    .await
+}
