@@ -76,3 +76,40 @@ async fn file_work_through_a_server_link_and_an_outage() {
     link.stop();
     second.shutdown_background();
 }
+
+/// Remote setup in server mode: an admin creates, reads (without secrets), tests and deletes
+/// a remote on the server through the same calls the app makes locally; an operator is
+/// refused with rclone's error shape and nothing changes.
+#[tokio::test]
+async fn remote_setup_through_the_server_is_for_admins() {
+    let p = Proxy::start().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{port}/");
+    let server = server_on(&p, port);
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let client = |user: &str| rcmd_core::rc::RcClient::for_server(url.parse().unwrap(), (user.into(), p.tokens[user].clone()), None).unwrap();
+    let (admin, oper) = (client("admin"), client("oper"));
+    let params: std::collections::BTreeMap<String, String> =
+        [("remote".to_owned(), p.dir.path().join("data").display().to_string())].into();
+
+    let refused = rcmd_core::remote_config::create(&oper, "made", "alias", &params).await.unwrap_err();
+    assert!(refused.to_string().contains("403") || refused.to_string().to_lowercase().contains("admin"), "{refused}");
+    let conf = || std::fs::read_to_string(p.dir.path().join("rclone.conf")).unwrap();
+    assert!(!conf().contains("[made]"));
+
+    let step = rcmd_core::remote_config::create(&admin, "made", "alias", &params).await.unwrap();
+    assert!(step.is_done(), "{step:?}");
+    assert!(conf().contains("[made]"));
+    assert_eq!(rcmd_core::remote_config::test(&admin, "made").await.unwrap(), 1, "hello.txt");
+    let shown = rcmd_core::remote_config::get(&admin, "made").await.unwrap();
+    assert_eq!(shown.kind, "alias");
+    assert!(rcmd_core::remote_config::delete(&oper, "made").await.is_err(), "an operator cannot delete");
+    rcmd_core::remote_config::delete(&admin, "made").await.unwrap();
+    assert!(!conf().contains("[made]"));
+    server.shutdown_background();
+}
