@@ -279,3 +279,43 @@ async fn closing_while_a_batch_runs_asks_and_a_second_launch_shows_the_window() 
     })
     .await
 }
+
+/// The window's size and place are saved while it moves and come back at the next start.
+#[tokio::test]
+#[ignore = "needs the built app and a display: run scripts/test.sh"]
+async fn the_window_comes_back_where_it_was() -> Result<()> {
+    let fixture = Fixture::new();
+    let display = Display::start()?;
+    let driver = Driver::start(&fixture, &display)?;
+    let settings = fixture.path("xdg-config/dev.rcmd.app/settings.json");
+    let first = tokio::time::timeout(Duration::from_secs(90), driver.session()).await??;
+    wait_ready(&first, None, Duration::from_secs(30)).await.context("first start")?;
+    first.set_window_rect(120, 90, 900, 640).await?;
+    let saved = poll(Duration::from_secs(10), "window place saved", || async {
+        let text = std::fs::read_to_string(&settings).ok()?;
+        text.contains("\"width\": 900").then_some(text)
+    })
+    .await;
+    let _ = first.close().await;
+    let saved = saved?;
+    // the first app must be gone, or the second launch would show its window and exit
+    wait_until(Duration::from_secs(30), "the first app exits", || app_env(fixture.dir.path()).is_err().then_some(()))?;
+    ensure!(saved.contains("\"x\": 120") && saved.contains("\"height\": 640"), "{saved}");
+
+    let second = tokio::time::timeout(Duration::from_secs(90), driver.session()).await??;
+    if let Err(e) = wait_ready(&second, None, Duration::from_secs(30)).await {
+        let _ = screenshot(&second, "window-second-failure.png").await;
+        let logs: String = app_logs(fixture.dir.path()).iter().map(|p| std::fs::read_to_string(p).unwrap_or_default()).collect();
+        let _ = second.close().await;
+        return Err(e.context(format!("second start; app log:\n{logs}")));
+    }
+    let rect = poll(Duration::from_secs(10), "restored window", || async {
+        let r = second.get_window_rect().await.ok()?;
+        (r.2 as i64 == 900).then_some(r)
+    })
+    .await;
+    let _ = second.close().await;
+    let (x, y, w, h) = rect?;
+    ensure!((x as i64, w as i64) == (120, 900) && (h as i64 - 640).abs() <= 40 && (y as i64 - 90).abs() <= 40, "restored at {x},{y} {w}x{h}");
+    Ok(())
+}
