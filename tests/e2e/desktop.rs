@@ -9,7 +9,7 @@ use std::{process::Command, time::Duration};
 
 use anyhow::{ensure, Context, Result};
 use fantoccini::{Client, Locator};
-use rcmd_e2e::{window::*, *};
+use rcmd_e2e::{visual::check_accessibility, window::*, *};
 
 const ENTER: &str = "\u{E007}";
 
@@ -45,6 +45,7 @@ async fn a_webdav_remote_is_set_up_through_the_form_tested_browsed_edited_and_de
         wait_text(&c, "#remote-message", "url").await?;
         ensure!(!std::fs::read_to_string(&conf)?.contains("[dav]"), "nothing saved");
 
+        check_accessibility(&c, "remote-editor").await?;
         fill(&c, "#opt-url", &format!("http://127.0.0.1:{port}/")).await?;
         fill(&c, "#opt-vendor", "rclone").await?;
         fill(&c, "#opt-user", "alice").await?;
@@ -114,6 +115,7 @@ async fn an_encrypted_config_asks_for_its_password_and_refuses_a_wrong_one() -> 
     ensure!(std::fs::read_to_string(&conf)?.contains("RCLONE_ENCRYPT_V0:"));
     with_fixture_session("encrypted-config", fixture, |c, dir| async move {
         wait_for(&c, "#password-prompt").await?;
+        check_accessibility(&c, "password-prompt").await?;
         ensure!(exists(&c, "#no-remotes").await || remote_names(&c).await.is_empty(), "no remotes while locked");
         fill(&c, "#config-password", "wrong").await?;
         click(&c, "#unlock-config").await?;
@@ -149,6 +151,7 @@ async fn schedules_are_made_in_the_editor_and_the_log_view_filters() -> Result<(
         fill(&c, "#sched-dst", "mem:backup").await?;
         fill(&c, "#sched-time", "02:30").await?;
         wait_text(&c, "#sched-preview", "30 2 * * *").await?;
+        check_accessibility(&c, "schedule-editor").await?;
         // a bad time is refused with the reason, nothing saved
         fill(&c, "#sched-time", "25:00").await?;
         click(&c, "#sched-save").await?;
@@ -172,6 +175,7 @@ async fn schedules_are_made_in_the_editor_and_the_log_view_filters() -> Result<(
         // the log view: the app's start is there; a filter narrows; error level hides info lines
         click(&c, "#tab-logs").await?;
         wait_text(&c, "#log-lines", "RCMD starting").await?;
+        check_accessibility(&c, "logs").await?;
         fill(&c, "#log-text", "sidecar state").await?;
         let _ = c.execute("document.querySelector('#log-text').dispatchEvent(new Event('change'))", vec![]).await;
         poll(Duration::from_secs(10), "filtered lines", || async {
@@ -229,6 +233,7 @@ async fn closing_while_a_batch_runs_asks_and_a_second_launch_shows_the_window() 
         let display = env.iter().find(|(k, _)| k == "DISPLAY").map(|(_, v)| v.clone()).context("DISPLAY")?;
         ensure!(close_button(&display, "RCMD")? >= 1, "no RCMD window on {display}");
         wait_for(&c, "#close-prompt").await.context("the close prompt")?;
+        check_accessibility(&c, "close-prompt").await?;
         let text = inner_text(&c, "#close-prompt").await.unwrap_or_default();
         ensure!(text.contains('1'), "{text}");
         screenshot(&c, "close-prompt.png").await?;
