@@ -25,6 +25,12 @@ async fn wait_for(c: &Client, css: &str) -> Result<()> {
     poll(Duration::from_secs(20), css, || async { exists(c, css).await.then_some(()) }).await
 }
 
+/// Clicks `css` once it is there (lists filled from the engine arrive after the page).
+async fn pick(c: &Client, css: &str) -> Result<()> {
+    wait_for(c, css).await?;
+    click(c, css).await
+}
+
 #[tokio::test]
 #[ignore = "needs the built app and a display: run scripts/test.sh"]
 async fn a_webdav_remote_is_set_up_through_the_form_tested_browsed_edited_and_deleted() -> Result<()> {
@@ -39,7 +45,7 @@ async fn a_webdav_remote_is_set_up_through_the_form_tested_browsed_edited_and_de
         click(&c, "#new-remote").await?;
         // a required field left empty is refused before anything reaches rclone
         fill(&c, "#remote-name", "dav").await?;
-        click(&c, "#remote-type option[value='webdav']").await?;
+        pick(&c, "#remote-type option[value='webdav']").await?;
         wait_for(&c, "#opt-url").await?;
         click(&c, "#remote-save").await?;
         wait_text(&c, "#remote-message", "url").await?;
@@ -60,7 +66,7 @@ async fn a_webdav_remote_is_set_up_through_the_form_tested_browsed_edited_and_de
 
         // browse it in the commander
         click(&c, "#tab-files").await?;
-        click(&c, "#pane-left .remote-select option[value='dav']").await?;
+        pick(&c, "#pane-left .remote-select option[value='dav']").await?;
         wait_row(&c, "#pane-left", "from-dav.txt").await?;
         wait_row(&c, "#pane-left", "docs").await?;
 
@@ -219,9 +225,9 @@ async fn closing_while_a_batch_runs_asks_and_a_second_launch_shows_the_window() 
         // a slow copy: 1.5 MiB at 100 KiB/s
         c.find(Locator::Css("#bwlimit-input")).await?.send_keys(&format!("100k{ENTER}")).await?;
         poll(Duration::from_secs(10), "limit set", || async { (attr(&c, "#bwlimit-current", "data-bps").await.as_deref() == Some("102400")).then_some(()) }).await?;
-        click(&c, "#pane-left .remote-select option[value='e2e']").await?;
+        pick(&c, "#pane-left .remote-select option[value='e2e']").await?;
         wait_row(&c, "#pane-left", "photos").await?;
-        click(&c, "#pane-right .remote-select option[value='mem']").await?;
+        pick(&c, "#pane-right .remote-select option[value='mem']").await?;
         press(&c, "#pane-left", &format!("{CTRL}a")).await?;
         press(&c, "#pane-left", F5).await?;
         wait_dialog(&c, "copy").await?;

@@ -244,3 +244,26 @@ async fn bad_schedules_are_refused_with_the_reason() {
     }
     assert!(sched.list().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_schedule_switched_off_misses_nothing_and_edits_take_effect() {
+    let rc = common::start().await;
+    let clock = ManualWall::at(at("2026-12-01 01:00:00"));
+    let sched = create_only(&rc, &rc.dir.path().join("rcmd.db"), &clock, None).await;
+    let id = sched.add(&spec("0 2 * * *", "local:x")).await.unwrap();
+    sched.update(id, &ScheduleSpec { enabled: false, ..spec("0 2 * * *", "local:x") }).await.unwrap();
+    assert_eq!(sched.list().await.unwrap()[0].next_ms, None, "off: no next run");
+    // three nights pass while it is off: nothing is due, nothing is "missed"
+    clock.set(at("2026-12-04 01:00:00"));
+    assert!(sched.tick().await.unwrap().is_empty());
+    sched.update(id, &ScheduleSpec { name: "renamed".into(), ..spec("30 3 * * *", "local:y") }).await.unwrap();
+    assert!(sched.tick().await.unwrap().is_empty(), "switched on again: counting starts now");
+    let info = &sched.list().await.unwrap()[0];
+    assert_eq!((info.spec.name.as_str(), info.spec.cron.as_str(), info.spec.dst.as_deref()), ("renamed", "30 3 * * *", Some("local:y")));
+    assert_eq!(info.next_ms, Some(at("2026-12-04 03:30:00").and_utc().timestamp_millis()));
+    clock.set(at("2026-12-04 03:31:00"));
+    let runs = sched.tick().await.unwrap();
+    assert_eq!(outcomes(&runs), vec![RunOutcome::Started]);
+    assert!(sched.store().runs(Some(id), 10).await.unwrap().iter().all(|r| r.outcome != RunOutcome::Missed));
+    assert!(sched.update(999, &spec("0 2 * * *", "local:x")).await.unwrap_err().contains("no schedule 999"));
+}

@@ -56,6 +56,20 @@ fn row_to_run(r: &sqlx::sqlite::SqliteRow) -> ScheduleRun {
     }
 }
 
+/// Binds the eight columns of a spec, in the order of [`COLUMNS`] after `id`.
+fn bind_spec<'q>(q: SqliteQuery<'q>, spec: &'q ScheduleSpec) -> SqliteQuery<'q> {
+    q.bind(&spec.name)
+        .bind(&spec.cron)
+        .bind(text(spec.kind))
+        .bind(&spec.src)
+        .bind(&spec.dst)
+        .bind(text(spec.overlap))
+        .bind(spec.catch_up as i64)
+        .bind(spec.enabled as i64)
+}
+
+type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+
 const RUN_COLUMNS: &str = "r.schedule_id, s.name, r.due_ms, r.outcome, r.batch_id, r.detail, r.at_ms";
 
 impl ScheduleStore {
@@ -71,39 +85,17 @@ impl ScheduleStore {
     /// Adds a schedule whose due times start after `now_ms` (nothing before its creation is
     /// "missed").
     pub async fn add(&self, spec: &ScheduleSpec, now_ms: i64) -> Result<i64, StoreError> {
-        let r = sqlx::query("INSERT INTO schedules (name, cron, kind, src, dst, overlap, catch_up, enabled, checked_until, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-            .bind(&spec.name)
-            .bind(&spec.cron)
-            .bind(text(spec.kind))
-            .bind(&spec.src)
-            .bind(&spec.dst)
-            .bind(text(spec.overlap))
-            .bind(spec.catch_up as i64)
-            .bind(spec.enabled as i64)
-            .bind(now_ms)
-            .bind(now_ms)
-            .execute(self.store.pool())
-            .await?;
+        let q = sqlx::query("INSERT INTO schedules (name, cron, kind, src, dst, overlap, catch_up, enabled, checked_until, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        let r = bind_spec(q, spec).bind(now_ms).bind(now_ms).execute(self.store.pool()).await?;
         Ok(r.last_insert_rowid())
     }
 
     /// Replaces schedule `id`'s description. A schedule switched on again starts counting from
     /// `now_ms` (the time it was off is not "missed").
     pub async fn update(&self, id: i64, spec: &ScheduleSpec, now_ms: i64) -> Result<(), StoreError> {
-        let r = sqlx::query("UPDATE schedules SET name = ?, cron = ?, kind = ?, src = ?, dst = ?, overlap = ?, catch_up = ?, checked_until = CASE WHEN enabled = 0 AND ? = 1 THEN ? ELSE checked_until END, enabled = ? WHERE id = ?")
-            .bind(&spec.name)
-            .bind(&spec.cron)
-            .bind(text(spec.kind))
-            .bind(&spec.src)
-            .bind(&spec.dst)
-            .bind(text(spec.overlap))
-            .bind(spec.catch_up as i64)
-            .bind(spec.enabled as i64)
-            .bind(now_ms)
-            .bind(spec.enabled as i64)
-            .bind(id)
-            .execute(self.store.pool())
-            .await?;
+        // the right-hand sides see the row as it was: `enabled` there is the old value
+        let q = sqlx::query("UPDATE schedules SET name = ?, cron = ?, kind = ?, src = ?, dst = ?, overlap = ?, catch_up = ?, enabled = ?, checked_until = CASE WHEN enabled = 0 AND ? = 1 THEN ? ELSE checked_until END WHERE id = ?");
+        let r = bind_spec(q, spec).bind(spec.enabled as i64).bind(now_ms).bind(id).execute(self.store.pool()).await?;
         if r.rows_affected() == 0 {
             return Err(StoreError::NoSchedule(id));
         }
