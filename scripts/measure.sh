@@ -2,14 +2,21 @@
 # Measure a release build of the app on a private Xvfb display: time from exec to
 # "sidecar ready" and to the page's first request, then the PSS of every process of the app
 # (app, WebKit, rclone) after 5 s idle; finally SIGTERM and an orphan check.
-#   usage: scripts/measure.sh [runs]        (needs scripts/setup.sh --test)
+# With --installed, the installed package's /usr/bin/rcmd instead of a fresh release build.
+#   usage: scripts/measure.sh [--installed] [runs]        (needs scripts/setup.sh --test)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
+if [ "${1:-}" = --installed ]; then
+  shift
+  app=/usr/bin/rcmd
+  [ -x "$app" ] || { echo "$app not installed: apt-get install ./artifacts/packages/rcmd_*.deb" >&2; exit 1; }
+else
+  "$ROOT/scripts/build-ui.sh"
+  cargo build -p rcmd --release --locked
+  app=$CARGO_TARGET_DIR/release/rcmd
+fi
 runs=${1:-3}
-"$ROOT/scripts/build-ui.sh"
-cargo build -p rcmd --release --locked
-app=$CARGO_TARGET_DIR/release/rcmd
 
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/data/sub"; echo hello > "$work/data/hello.txt"

@@ -6,10 +6,19 @@
 #   * wasm-bindgen-cli (pinned to the crate version) and wasm-opt (npm binaryen)
 #   * the rclone sidecar (scripts/fetch-rclone.sh)
 # With --test, also what the tests need: Xvfb, WebKitWebDriver, tauri-driver, ImageMagick, axe-core.
-#   usage: scripts/setup.sh [--test]
+# With --package, what scripts/package.sh needs: the Tauri CLI (npm's prebuilt binary), lintian,
+# rpm, desktop-file-utils.
+#   usage: scripts/setup.sh [--test] [--package]
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-want_test=0; [ "${1:-}" = --test ] && want_test=1
+want_test=0; want_package=0
+for a in "$@"; do
+  case "$a" in
+    --test) want_test=1 ;;
+    --package) want_package=1 ;;
+    *) echo "usage: scripts/setup.sh [--test] [--package]" >&2; exit 2 ;;
+  esac
+done
 t0=$SECONDS
 
 command -v cargo >/dev/null || { echo "cargo not found: install Rust (rustup) first" >&2; exit 1; }
@@ -20,6 +29,7 @@ pkgs=(libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev
       rustc-web cargo-web rust-web-src rust-web-llvm)
 [ $want_test = 1 ] && pkgs+=(xvfb xauth x11-utils imagemagick webkit2gtk-driver dbus-x11 at-spi2-core procps
                              postgresql)
+[ $want_package = 1 ] && pkgs+=(lintian rpm desktop-file-utils fakeroot)
 # node/npm (for wasm-opt) and pip may come from elsewhere (e.g. nodesource): only install if missing.
 command -v npm >/dev/null || pkgs+=(nodejs npm)
 python3 -m pip --version >/dev/null 2>&1 || pkgs+=(python3-pip)
@@ -54,6 +64,12 @@ fi
 if [ $want_test = 1 ] && [ ! -x "$TOOLS/bin/tauri-driver" ]; then
   stamp "cargo install tauri-driver (2-3 min)"
   cargo install -q tauri-driver --version "$TAURI_DRIVER_VERSION" --locked --root "$TOOLS"
+fi
+
+# the Tauri CLI bundles the packages: npm's prebuilt binary (seconds) instead of cargo install (~20 CPU-min)
+if [ $want_package = 1 ] && [ "$("$TAURI_CLI_DIR/node_modules/.bin/tauri" --version 2>/dev/null || true)" != "tauri-cli $TAURI_CLI_NPM_VERSION" ]; then
+  stamp "npm install @tauri-apps/cli@$TAURI_CLI_NPM_VERSION"
+  npm install --prefix "$TAURI_CLI_DIR" --no-audit --no-fund --loglevel=error "@tauri-apps/cli@$TAURI_CLI_NPM_VERSION"
 fi
 
 # ---- 4. the rclone sidecar ----------------------------------------------------------------

@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # Build and run every test: setup (idempotent), the UI, the app, clippy, unit and integration
 # tests against a real rclone (rproxy's also on PostgreSQL), and the end-to-end tests of the real window under Xvfb.
-#   usage: scripts/test.sh
+# Then the packages as installed (scripts/package.sh --debug, tests/e2e/installed.rs) when the
+# packaging changed since the last passing run on this machine (so always on a fresh one).
+#   usage: scripts/test.sh [--packages]      (--packages: test the packages in any case)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 t0=$SECONDS
+force_packages=0
+case "${1:-}" in
+  --packages) force_packages=1 ;;
+  "") ;;
+  *) echo "usage: scripts/test.sh [--packages]" >&2; exit 2 ;;
+esac
 # A test phase that hangs must fail with its name and what was running, not eat CI's whole
 # budget: each phase runs in its own process group with a limit; at the limit the process
 # tree is printed and the whole group (test processes included) is stopped.
@@ -43,11 +51,28 @@ host=$(rustc -vV | sed -n 's/^host: //p')
 stamp "cargo build (app + tests)"
 cargo build --workspace --all-targets --locked
 stamp "clippy"
-cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --locked --features rcmd-e2e/installed -- -D warnings
 stamp "unit and integration tests (real rclone)"
 guard 1800 cargo test --workspace --locked
 stamp "rproxy's suite again with its store on PostgreSQL (a throwaway cluster per test)"
 RPROXY_TEST_DB=postgres guard 900 cargo test -p rproxy --locked
 stamp "end-to-end tests (real app window under Xvfb, WebDriver)"
 guard 1800 cargo test -p rcmd-e2e --locked -- --ignored --test-threads=1
+
+# Everything that goes into a package; a change re-runs the installed-package tests.
+packaging_inputs() {
+  { git ls-files -s scripts/package.sh scripts/packaging src-tauri/tauri.conf.json src-tauri/Cargo.toml \
+      src-tauri/build.rs bin/rclone.sha256 icons tests/e2e/installed.rs
+    git diff HEAD -- scripts/package.sh scripts/packaging src-tauri/tauri.conf.json src-tauri/Cargo.toml \
+      src-tauri/build.rs bin/rclone.sha256 icons tests/e2e/installed.rs; } | sha256sum | cut -c1-16
+}
+stamp_file=$RCMD_CACHE/packages-tested
+if [ $force_packages = 1 ] || [ "$(cat "$stamp_file" 2>/dev/null)" != "$(packaging_inputs)" ]; then
+  stamp "packages: build (debug), lint, install, run, purge"
+  guard 1200 "$ROOT/scripts/package.sh" --debug
+  guard 900 cargo test -p rcmd-e2e --locked --features installed --test installed -- --test-threads=1
+  packaging_inputs > "$stamp_file"
+else
+  stamp "packages: unchanged since they last passed on this machine (scripts/test.sh --packages tests them anyway)"
+fi
 stamp "all tests passed in $((SECONDS - t0)) s; screenshots in artifacts/e2e/"

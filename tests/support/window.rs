@@ -288,3 +288,24 @@ pub fn close_button(display: &str, title: &str) -> Result<usize> {
     conn.flush()?;
     Ok(sent)
 }
+
+/// Whether the top-level window titled `title` on X display `display` is shown (mapped), as
+/// the X server sees it; `None` if there is no such window. Unlike a WebDriver call, this
+/// cannot wait on a page whose window is being hidden.
+pub fn window_shown(display: &str, title: &str) -> Result<Option<bool>> {
+    use x11rb::{
+        connection::Connection,
+        protocol::xproto::{AtomEnum, ConnectionExt, MapState},
+    };
+    let (conn, screen) = x11rb::rust_connection::RustConnection::connect(Some(display)).context("connect to X")?;
+    let root = conn.setup().roots[screen].root;
+    let mut found = None;
+    for w in conn.query_tree(root)?.reply()?.children {
+        let name = conn.get_property(false, w, AtomEnum::WM_NAME, AtomEnum::ANY, 0, 256)?.reply()?;
+        if name.value == title.as_bytes() {
+            let shown = conn.get_window_attributes(w)?.reply()?.map_state == MapState::VIEWABLE;
+            found = Some(found.unwrap_or(false) || shown);
+        }
+    }
+    Ok(found)
+}

@@ -47,7 +47,9 @@ impl Engine {
     pub async fn start(launcher: impl Launcher, cfg: EngineConfig) -> Result<Engine, StoreError> {
         let store = Store::open(&cfg.data_dir.join("rcmd.db")).await?;
         let bus = EventBus::default();
-        let supervisor = Supervisor::start(launcher, cfg.sidecar, bus.clone());
+        let mut sidecar = cfg.sidecar;
+        sidecar.sidecar_records.get_or_insert_with(|| cfg.data_dir.join("sidecars"));
+        let supervisor = Supervisor::start(launcher, sidecar, bus.clone());
         let rc = Arc::new(Resilient::new(Arc::new(supervisor.clone()), cfg.resilience, bus.clone()));
         let mut processor = Processor::new(store.clone(), rc.clone(), ProcessorConfig::new(cfg.data_dir.join("work")));
         processor.bus = Some(bus.clone());

@@ -39,6 +39,10 @@ pub struct SidecarConfig {
     /// Listen on a free loopback TCP port instead of a private unix socket (always so where
     /// there are no unix sockets). For tests that put a proxy between client and rclone.
     pub listen_tcp: bool,
+    /// Folder for the records of running sidecars (see [`super::orphans`]): a sidecar left
+    /// behind by a hard kill of its owner is stopped at the next start. `None`: no records
+    /// ([`crate::engine::Engine`] sets `<data dir>/sidecars`).
+    pub sidecar_records: Option<PathBuf>,
 }
 
 impl Default for SidecarConfig {
@@ -60,6 +64,7 @@ impl Default for SidecarConfig {
             extra_args: Vec::new(),
             min_version: super::version::MINIMUM.to_owned(),
             listen_tcp: false,
+            sidecar_records: None,
         }
     }
 }

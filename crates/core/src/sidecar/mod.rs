@@ -4,6 +4,7 @@
 mod config;
 pub mod config_lock;
 mod endpoint;
+pub mod orphans;
 pub mod process;
 mod supervisor;
 pub mod version;

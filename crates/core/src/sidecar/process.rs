@@ -3,7 +3,10 @@
 //!
 //! On Linux the child gets `PR_SET_PDEATHSIG = SIGTERM`: the kernel signals it when the app
 //! dies, even by SIGKILL. The signal follows the *thread* that forked, so every spawn happens
-//! on one dedicated thread that lives as long as the process.
+//! on one dedicated thread that lives as long as the process. On Windows the child goes into a
+//! Job Object that kills it when the app's handle to the job closes, which the OS does when
+//! the app dies (only the sidecar is in the job, never the app). Elsewhere (macOS) the pid
+//! records of [`super::orphans`] stop a left-behind sidecar at the next start.
 
 use std::{
     io,
@@ -64,7 +67,70 @@ fn spawn_here(mut cmd: std::process::Command) -> io::Result<Child> {
     set_parent_death_signal(&mut cmd);
     let mut cmd = tokio::process::Command::from(cmd);
     cmd.kill_on_drop(true);
-    cmd.spawn()
+    let child = cmd.spawn()?;
+    #[cfg(windows)]
+    if let Err(e) = windows_job::kill_with_app(&child) {
+        tracing::warn!(error = %e, "cannot put rclone in a kill-on-close job: a hard kill of the app may leave it behind");
+    }
+    Ok(child)
+}
+
+#[cfg(windows)]
+#[allow(unsafe_code)]
+mod windows_job {
+    use std::{io, sync::OnceLock};
+
+    use windows_sys::Win32::{
+        Foundation::HANDLE,
+        System::JobObjects::{
+            AssignProcessToJobObject, CreateJobObjectW, JobObjectExtendedLimitInformation, SetInformationJobObject,
+            JOBOBJECT_EXTENDED_LIMIT_INFORMATION, JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE,
+        },
+    };
+
+    /// The job's handle, kept open for the life of the app (as an integer: raw handles are
+    /// not `Sync`). It is never closed by us: the OS closes it when the app exits or dies,
+    /// which kills every process in the job.
+    static JOB: OnceLock<Result<usize, String>> = OnceLock::new();
+
+    fn job() -> io::Result<HANDLE> {
+        let job = JOB.get_or_init(|| {
+            // SAFETY: plain Win32 calls with valid arguments: null security attributes and name
+            // create an anonymous job; `info` is a zeroed, fully initialised struct of the size
+            // passed.
+            unsafe {
+                let job = CreateJobObjectW(std::ptr::null(), std::ptr::null());
+                if job.is_null() {
+                    return Err(io::Error::last_os_error().to_string());
+                }
+                let mut info: JOBOBJECT_EXTENDED_LIMIT_INFORMATION = std::mem::zeroed();
+                info.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+                let ok = SetInformationJobObject(
+                    job,
+                    JobObjectExtendedLimitInformation,
+                    &info as *const _ as *const core::ffi::c_void,
+                    std::mem::size_of::<JOBOBJECT_EXTENDED_LIMIT_INFORMATION>() as u32,
+                );
+                if ok == 0 {
+                    return Err(io::Error::last_os_error().to_string());
+                }
+                Ok(job as usize)
+            }
+        });
+        job.clone().map(|h| h as HANDLE).map_err(io::Error::other)
+    }
+
+    /// Puts `child` (only it) into the kill-on-close job.
+    pub fn kill_with_app(child: &tokio::process::Child) -> io::Result<()> {
+        let job = job()?;
+        let process = child.raw_handle().ok_or_else(|| io::Error::other("the process has exited"))?;
+        // SAFETY: both handles are valid and open: the job for the life of the app, the
+        // process while `child` is borrowed.
+        if unsafe { AssignProcessToJobObject(job, process as HANDLE) } == 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
 }
 
 #[cfg(target_os = "linux")]

@@ -12,7 +12,7 @@ use serde_json::Value;
 use tokio::{process::Child, sync::watch, sync::Notify, task::JoinHandle};
 use tracing::{info, warn};
 
-use super::{endpoint::Endpoint, process, Launcher, SidecarConfig, SidecarError};
+use super::{endpoint::Endpoint, orphans, process, Launcher, SidecarConfig, SidecarError};
 use crate::{
     events::{CoreEvent, EventBus},
     ops,
@@ -180,6 +180,15 @@ impl Inner {
 }
 
 async fn run(inner: Arc<Inner>) {
+    let records = inner.config().sidecar_records;
+    if let Some(dir) = records.clone() {
+        // a sidecar of a previous run that was killed hard would hold memory, and maybe files
+        let grace = inner.config().stop_grace;
+        let reaped = tokio::task::spawn_blocking(move || orphans::reap(&dir, grace)).await.unwrap_or_default();
+        for (path, outcome) in reaped {
+            info!(record = %path.display(), ?outcome, "sidecar record of an earlier run");
+        }
+    }
     // launches in a row that did not reach a stable run
     let mut failures: u32 = 0;
     while !inner.is_shutdown() {
@@ -234,6 +243,9 @@ async fn run(inner: Arc<Inner>) {
         }
     }
     inner.set_client(None);
+    if let Some(dir) = &records {
+        orphans::forget(dir);
+    }
     inner.set_state(SidecarState::Stopped);
 }
 
@@ -281,8 +293,14 @@ async fn launch(inner: &Inner) -> Result<Ended, SidecarError> {
     if let Some(pass) = &config.config_password {
         cmd.env("RCLONE_CONFIG_PASS", pass.expose()).env_remove("RCLONE_PASSWORD_COMMAND");
     }
+    let exe = std::path::PathBuf::from(cmd.get_program());
     let mut child = process::spawn(cmd).await.map_err(|source| SidecarError::Spawn { source })?;
     let pid = child.id().unwrap_or(0);
+    if let Some(dir) = &config.sidecar_records {
+        if let Err(e) = orphans::record(dir, pid, &exe) {
+            warn!(error = %e, "cannot record the sidecar's pid: a hard kill may leave it behind");
+        }
+    }
     info!(pid, endpoint = %endpoint.describe(), "spawned rclone rcd");
     let client = endpoint.client((RC_USER.to_owned(), pass))?;
 
