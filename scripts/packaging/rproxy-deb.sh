@@ -23,6 +23,7 @@ install -D -m 0644 "$here/rproxy.service" "$root/lib/systemd/system/rproxy.servi
 install -D -m 0644 "$here/copyright" "$root/usr/share/doc/rproxy/copyright"
 sed "s/@PACKAGE@/rproxy/" "$here/changelog" | gzip -9n > "$tmp/changelog.gz"
 install -D -m 0644 "$tmp/changelog.gz" "$root/usr/share/doc/rproxy/changelog.gz"
+install -D -m 0644 "$here/rproxy.lintian-overrides" "$root/usr/share/lintian/overrides/rproxy"
 for s in postinst prerm postrm; do install -D -m 0755 "$here/rproxy.$s" "$root/DEBIAN/$s"; done
 echo /etc/rproxy/rproxy.toml > "$root/DEBIAN/conffiles"
 
