@@ -28,7 +28,7 @@ version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -1)
 # custom-protocol). src-tauri/build.rs refuses an rclone whose sha256 is not in bin/rclone.sha256.
 stamp "cargo build ($profile)"
 if [ $profile = release ]; then
-  cargo build --locked --release --workspace --features tauri/custom-protocol
+  cargo build --locked --release --workspace --exclude rcmd-e2e --features tauri/custom-protocol
 else
   cargo build --locked --workspace --all-targets
 fi
@@ -45,6 +45,7 @@ rm -rf "$files"; mkdir -p "$files"
 install -m 0755 "$bins/rcmd-cli" "$files/rcmd-cli"
 strip --strip-unneeded --remove-section=.comment --remove-section=.note "$stage/$profile/rcmd" "$files/rcmd-cli"
 sed "s/@PACKAGE@/rcmd/" "$ROOT/scripts/packaging/changelog" | gzip -9n > "$files/changelog.gz"
+for m in rcmd rcmd-cli rcmd-rclone; do gzip -9n < "$ROOT/scripts/packaging/man/$m.1" > "$files/$m.1.gz"; done
 # Depends as Debian computes them from the binaries' shared libraries, plus the tray library
 # that is loaded at run time (dlopen: invisible to dpkg-shlibdeps)
 mkdir -p "$files/debian"; printf 'Source: rcmd\n\nPackage: rcmd\nArchitecture: any\n' > "$files/debian/control"

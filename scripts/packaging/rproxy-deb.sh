@@ -24,6 +24,9 @@ install -D -m 0644 "$here/copyright" "$root/usr/share/doc/rproxy/copyright"
 sed "s/@PACKAGE@/rproxy/" "$here/changelog" | gzip -9n > "$tmp/changelog.gz"
 install -D -m 0644 "$tmp/changelog.gz" "$root/usr/share/doc/rproxy/changelog.gz"
 install -D -m 0644 "$here/rproxy.lintian-overrides" "$root/usr/share/lintian/overrides/rproxy"
+mkdir -p "$root/usr/share/man/man1"
+gzip -9n < "$here/man/rproxy.1" > "$root/usr/share/man/man1/rproxy.1.gz"
+chmod 0644 "$root/usr/share/man/man1/rproxy.1.gz"
 for s in postinst prerm postrm; do install -D -m 0755 "$here/rproxy.$s" "$root/DEBIAN/$s"; done
 echo /etc/rproxy/rproxy.toml > "$root/DEBIAN/conffiles"
 

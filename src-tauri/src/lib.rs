@@ -205,11 +205,15 @@ pub fn run() {
             // no engine when start-up failed: nothing to stop
             let Some(state) = app.try_state::<AppState>() else { return };
             let supervisor = state.supervisor.clone();
-            // core/quit, then kill: no rclone is left behind
-            let stopped = tauri::async_runtime::block_on(async {
-                tokio::time::timeout(Duration::from_secs(8), supervisor.shutdown()).await
+            // core/quit, then kill: no rclone is left behind. The wait is a plain channel with
+            // its own deadline, not a runtime timer: if the runtime were stuck, a tokio timeout
+            // would never fire and the app would never exit.
+            let (done, stopped) = std::sync::mpsc::channel();
+            tauri::async_runtime::spawn(async move {
+                supervisor.shutdown().await;
+                let _ = done.send(());
             });
-            if stopped.is_err() {
+            if stopped.recv_timeout(Duration::from_secs(8)).is_err() {
                 tracing::error!("rclone did not stop within 8 s");
             }
             tracing::info!("RCMD exited");

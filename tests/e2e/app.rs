@@ -135,6 +135,28 @@ fn sigterm_quits_app_and_stops_rclone_gracefully() -> Result<()> {
     Ok(())
 }
 
+/// SIGTERM right after the page loads, while the tray's first refresh runs: the app must still
+/// exit promptly. (A tray call made from a runtime worker once blocked that worker on the main
+/// thread while the main thread waited for the runtime to stop rclone: a deadlock in most
+/// tries; checked to fail before the fix.)
+#[test]
+#[ignore = "needs the built app and Xvfb: run scripts/test.sh"]
+fn sigterm_soon_after_start_exits_promptly_every_time() -> Result<()> {
+    let display = Display::start()?;
+    for round in 1..=4 {
+        let fixture = Fixture::new();
+        let app = RunningApp::start(&fixture, &display)?;
+        wait_until(Duration::from_secs(60), "page loaded", || app.log_text().contains("page loaded").then_some(()))?;
+        let t0 = Instant::now();
+        let pid = app.proc.pid();
+        let (status, log) = app.terminate(Duration::from_secs(6)).with_context(|| format!("round {round}: app {pid} still running 6 s after SIGTERM"))?;
+        ensure!(status.success(), "round {round}: exit status {status:?}\n{log}");
+        ensure!(!log.contains("did not stop within"), "round {round}: rclone stop timed out\n{log}");
+        eprintln!("round {round}: exited {:?} after SIGTERM", t0.elapsed());
+    }
+    Ok(())
+}
+
 #[test]
 #[ignore = "needs the built app and Xvfb: run scripts/test.sh"]
 fn sigkill_of_app_leaves_no_rclone() -> Result<()> {

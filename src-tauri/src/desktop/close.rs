@@ -79,9 +79,12 @@ pub async fn close_choice(app: AppHandle, choice: String) -> Result<(), crate::C
     tracing::info!(choice = %choice, "close prompt answered");
     match choice.as_str() {
         "background" => {
-            if let Some(w) = app.get_webview_window("main") {
-                let _ = w.hide();
-            }
+            let app2 = app.clone();
+            super::on_main_thread(&app, move || {
+                if let Some(w) = app2.get_webview_window("main") {
+                    let _ = w.hide();
+                }
+            });
         }
         "pause" => {
             if let Some(state) = app.try_state::<AppState>() {

@@ -73,16 +73,22 @@ pub fn spawn(app: &AppHandle) {
             if shown.as_ref() == Some(&now) {
                 continue;
             }
-            if shown.as_ref().is_none_or(|s| s.0 != status) {
-                let _ = tray.set_icon(Some(icon(status)));
-            }
-            let _ = tray.set_tooltip(Some(&title));
-            let _ = tray.set_title(Some(&title));
-            // a Linux tray menu cannot be replaced: its items change in place
-            for (item, model) in items.iter().zip(tray_model::menu(lang, running, paused)) {
-                let _ = item.set_text(model.label);
-                let _ = item.set_enabled(model.enabled);
-            }
+            let new_icon = shown.as_ref().is_none_or(|s| s.0 != status);
+            let menu = tray_model::menu(lang, running, paused);
+            let (tray, items) = (tray.clone(), items.clone());
+            // not from this worker: see `on_main_thread`
+            super::on_main_thread(&app, move || {
+                if new_icon {
+                    let _ = tray.set_icon(Some(icon(status)));
+                }
+                let _ = tray.set_tooltip(Some(&title));
+                let _ = tray.set_title(Some(&title));
+                // a Linux tray menu cannot be replaced: its items change in place
+                for (item, model) in items.iter().zip(menu) {
+                    let _ = item.set_text(model.label);
+                    let _ = item.set_enabled(model.enabled);
+                }
+            });
             shown = Some(now);
         }
     });
