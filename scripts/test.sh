@@ -61,10 +61,9 @@ guard 1800 cargo test -p rcmd-e2e --locked -- --ignored --test-threads=1
 
 # Everything that goes into a package; a change re-runs the installed-package tests.
 packaging_inputs() {
-  { git ls-files -s scripts/package.sh scripts/packaging src-tauri/tauri.conf.json src-tauri/Cargo.toml \
-      src-tauri/build.rs bin/rclone.sha256 icons tests/e2e/installed.rs
-    git diff HEAD -- scripts/package.sh scripts/packaging src-tauri/tauri.conf.json src-tauri/Cargo.toml \
-      src-tauri/build.rs bin/rclone.sha256 icons tests/e2e/installed.rs; } | sha256sum | cut -c1-16
+  local files=(scripts/package.sh scripts/packaging src-tauri/tauri.conf.json src-tauri/Cargo.toml
+               src-tauri/build.rs bin/rclone.sha256 icons tests/e2e/installed.rs)
+  { git ls-files -s "${files[@]}"; git diff HEAD -- "${files[@]}"; } | sha256sum | cut -c1-16
 }
 stamp_file=$RCMD_CACHE/packages-tested
 if [ $force_packages = 1 ] || [ "$(cat "$stamp_file" 2>/dev/null)" != "$(packaging_inputs)" ]; then

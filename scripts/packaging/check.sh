@@ -7,7 +7,6 @@ set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 dir=$1
 triple=$(rustc -vV | sed -n 's/^host: //p')
-pin=$(awk -v n="rcmd-rclone-$triple" '$2 == n {print $1}' "$ROOT/bin/rclone.sha256")
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
 for deb in "$dir"/*.deb; do
@@ -24,7 +23,7 @@ desktop=$(find "$tmp/rcmd/usr/share/applications" -name '*.desktop')
 desktop-file-validate $desktop
 
 stamp "package contents"
-check_pin() { echo "$pin  $1" | sha256sum -c --quiet - || { echo "$1 is not the pinned rclone" >&2; exit 1; }; }
+check_pin() { is_pinned_rclone "$1" "rcmd-rclone-$triple" || { echo "$1 is not the pinned rclone" >&2; exit 1; }; }
 check_pin "$tmp/rcmd/usr/bin/rcmd-rclone"
 check_pin "$tmp/rproxy/usr/lib/rproxy/rcmd-rclone"
 for f in usr/bin/rcmd usr/bin/rcmd-cli usr/share/doc/rcmd/copyright usr/share/icons/hicolor/512x512/apps/rcmd.png; do

@@ -10,8 +10,7 @@ arch=$(dpkg --print-architecture)
 triple=$(rustc -vV | sed -n 's/^host: //p')
 rclone=$ROOT/bin/rcmd-rclone-$triple
 # the same pin src-tauri/build.rs checks: never package an untested rclone
-pin=$(awk -v n="rcmd-rclone-$triple" '$2 == n {print $1}' "$ROOT/bin/rclone.sha256")
-echo "$pin  $rclone" | sha256sum -c --quiet - || { echo "rclone sidecar does not match bin/rclone.sha256" >&2; exit 1; }
+is_pinned_rclone "$rclone" "rcmd-rclone-$triple" || { echo "rclone sidecar does not match bin/rclone.sha256" >&2; exit 1; }
 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 root=$tmp/rproxy
