@@ -42,7 +42,7 @@ pub enum AuthError {
     Hash(String),
     #[error("a user named {0:?} exists already")]
     Exists(String),
-    #[error("user names are 1-64 letters, digits, '-', '_' or '.'")]
+    #[error("user names are 1-64 letters, digits, '-', '_' or '.', starting with a letter or digit")]
     BadName,
     #[error("no user {0:?}")]
     NoUser(String),
@@ -92,17 +92,31 @@ pub fn parse_authorization(header: &str) -> Option<Credentials> {
     }
 }
 
-/// Verified credentials (SHA-256 of name/id + token) → the user, the token's id and when it
-/// was verified.
-/// Verified credentials: user, token id, when verified, when the token expires (unix ms).
+/// Verified credentials (SHA-256 of name/id + token): user, token id, until when the entry
+/// may be used (spread around [`CACHE_FOR`] so entries do not all expire together), when the
+/// token expires (unix ms).
 type Verified = Arc<Mutex<HashMap<[u8; 32], (User, i64, Instant, Option<i64>)>>>;
 
+/// Verifications in flight, one per credential: concurrent requests with the same
+/// credentials wait for the one verification instead of each running argon2.
+type InFlight = Arc<Mutex<HashMap<[u8; 32], Arc<tokio::sync::OnceCell<Result<(User, i64, Option<i64>), Refusal>>>>>>;
+
+/// argon2 verifications run at once (each takes ~19 MiB and a core for ~50 ms); more wait.
+const ARGON2_SLOTS: usize = 2;
+/// How long a verification may wait for a slot before the request is answered 503.
+const SLOT_WAIT: Duration = Duration::from_secs(10);
+
 /// Why credentials were refused. Only a right token past its expiry is told apart (it was
-/// verified, so saying so leaks nothing a wrong guess could learn).
+/// verified, so saying so leaks nothing a wrong guess could learn). `Limited` and
+/// `Unavailable` say nothing about the credentials: too many failures from this user or
+/// address (429), or the database could not be read (503): a good token is never called bad
+/// because of an outage.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Refusal {
     Invalid,
     Expired,
+    Limited(Duration),
+    Unavailable,
 }
 
 /// The user database with its verification cache. Cheap to clone.
@@ -110,6 +124,11 @@ pub enum Refusal {
 pub struct Users {
     pool: Pool,
     cache: Verified,
+    in_flight: InFlight,
+    slots: Arc<tokio::sync::Semaphore>,
+    logins: Arc<crate::login::Logins>,
+    /// Whether the database answers (shared with every part of the server).
+    pub health: crate::db::health::Health,
     /// Verified against when the user does not exist, so that costs as much as a wrong token.
     dummy: Arc<String>,
     /// argon2 verifications run (every refusal runs exactly one).
@@ -144,7 +163,9 @@ impl Users {
         if !(db.starts_with("postgres://") || db.starts_with("postgresql://")) {
             return Users::open(Path::new(db)).await;
         }
-        let pool = sqlx::postgres::PgPoolOptions::new().max_connections(16).connect(db).await?;
+        // a request waits at most a few seconds for a connection: during an outage it fails
+        // (503) instead of hanging for the pool's default 30 s
+        let pool = sqlx::postgres::PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(3)).connect(db).await?;
         crate::db::migrate_pg(&pool).await?;
         Users::over(Pool::Pg(pool)).await
     }
@@ -155,12 +176,22 @@ impl Users {
         let id = Secret::random().expose()[..16].to_owned();
         on_pool!(&pool, p => sqlx::query("INSERT INTO meta (key, value) VALUES ('store_id', $1) ON CONFLICT (key) DO NOTHING").bind(id).execute(p).await?.rows_affected());
         let dummy = hash(&Secret::random())?;
-        Ok(Users { pool, cache: Arc::default(), dummy: Arc::new(dummy), checks: Arc::default() })
+        Ok(Users {
+            pool,
+            cache: Arc::default(),
+            in_flight: Arc::default(),
+            slots: Arc::new(tokio::sync::Semaphore::new(ARGON2_SLOTS)),
+            logins: Arc::default(),
+            health: crate::db::health::Health::default(),
+            dummy: Arc::new(dummy),
+            checks: Arc::default(),
+        })
     }
 
-    /// Empties the verification cache whenever another process (`rproxy token revoke`,
-    /// `rproxy user remove`) revoked a token or removed a user: checked every second, so such
-    /// a change takes effect within a second here (at once when made through this process).
+    /// Drops the cached verifications of tokens another process (`rproxy token revoke`,
+    /// `rproxy user remove`, another instance) revoked or deleted: checked every second, so
+    /// such a change takes effect within a second here (at once when made through this
+    /// process). Only those entries go: every other user stays verified.
     pub fn watch_changes(&self) {
         let this = self.clone();
         tokio::spawn(async move {
@@ -174,16 +205,41 @@ impl Users {
                 .await);
                 let now = now.map(|(a, b, c, d)| format!("{a}:{b}:{c}:{d}"));
                 if let Ok(now) = now {
-                    if now != last {
-                        if let Ok(mut c) = this.cache.lock() {
-                            c.clear();
-                        }
+                    if now != last && this.drop_dead_tokens().await.is_ok() {
                         last = now;
                     }
                 }
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         });
+    }
+
+    /// Removes cache entries whose token is no longer live.
+    async fn drop_dead_tokens(&self) -> Result<(), sqlx::Error> {
+        let live: Vec<i64> = on_pool!(&self.pool, p => sqlx::query_scalar("SELECT id FROM tokens WHERE revoked_at IS NULL").fetch_all(p).await?);
+        let live: std::collections::HashSet<i64> = live.into_iter().collect();
+        if let Ok(mut c) = self.cache.lock() {
+            c.retain(|_, (_, tid, _, _)| live.contains(tid));
+        }
+        Ok(())
+    }
+
+    /// Whether the cached verification of this token is still held (tests).
+    pub fn cached_tokens(&self) -> Vec<i64> {
+        self.cache.lock().map(|c| c.values().map(|(_, tid, _, _)| *tid).collect()).unwrap_or_default()
+    }
+
+    /// Whether token `id` is still live and its user still exists (event streams re-check
+    /// their credentials with this). `Err` when the database cannot be read.
+    pub async fn token_live(&self, id: i64) -> Result<bool, AuthError> {
+        let n: i64 = on_pool!(&self.pool, p => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.id = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)",
+        )
+        .bind(id)
+        .bind(now_ms())
+        .fetch_one(p)
+        .await?);
+        Ok(n > 0)
     }
 
     /// argon2 verifications run so far (tests: a refusal costs one, whatever its cause).
@@ -201,9 +257,18 @@ impl Users {
         &self.pool
     }
 
-    /// Adds a user; returns it with its token (shown once, stored only hashed).
+    /// Adds a user; returns it with its token (shown once, stored only hashed). Two processes
+    /// adding one name at once: one gets [`AuthError::Exists`].
     pub async fn add(&self, name: &str, role: Role, remotes: &[String]) -> Result<(User, Secret), AuthError> {
-        if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
+        self.add_once(name, role, remotes).await.map_err(|e| match e {
+            AuthError::Db(sqlx::Error::Database(d)) if d.is_unique_violation() => AuthError::Exists(name.to_owned()),
+            other => other,
+        })
+    }
+
+    async fn add_once(&self, name: &str, role: Role, remotes: &[String]) -> Result<(User, Secret), AuthError> {
+        let first_ok = name.starts_with(|c: char| c.is_ascii_alphanumeric());
+        if !first_ok || name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
             return Err(AuthError::BadName);
         }
         let mut tx = self.pool.begin().await?;
@@ -295,19 +360,67 @@ impl Users {
 
     /// Like [`Users::verify`], saying why credentials were refused.
     pub async fn check(&self, creds: &Credentials) -> Result<User, Refusal> {
+        self.check_from(creds, None).await
+    }
+
+    /// [`Users::check`] for a request from `addr`. A cached verification answers at once;
+    /// otherwise failed logins of this user (or token) and this address are limited (see
+    /// [`crate::login`]), concurrent requests with the same credentials share one
+    /// verification, and at most [`ARGON2_SLOTS`] verifications run at once.
+    pub async fn check_from(&self, creds: &Credentials, addr: Option<std::net::IpAddr>) -> Result<User, Refusal> {
         let (key, secret, name) = match creds {
             Credentials::Basic { user, secret } => (format!("u:{user}"), secret.clone(), Some(user.as_str())),
             Credentials::Bearer { token } => ("t".to_owned(), token.clone(), None),
         };
         let digest: [u8; 32] = Sha256::new().chain_update(key.as_bytes()).chain_update([0u8]).chain_update(secret.expose()).finalize().into();
         if let Ok(cache) = self.cache.lock() {
-            if let Some((user, _, at, expires)) = cache.get(&digest) {
-                if at.elapsed() < CACHE_FOR {
+            if let Some((user, _, until, expires)) = cache.get(&digest) {
+                if Instant::now() < *until {
                     return live(*expires).map(|_| user.clone());
                 }
             }
         }
         let tid = token_id(secret.expose());
+        let mut keys = Vec::with_capacity(2);
+        match (name, tid) {
+            (Some(n), _) => keys.push(crate::login::Key::User(n.to_owned())),
+            (None, Some(t)) => keys.push(crate::login::Key::Token(t)),
+            (None, None) => {}
+        }
+        keys.extend(addr.map(crate::login::Key::Addr));
+        self.logins.check(&keys).map_err(Refusal::Limited)?;
+        let cell = match self.in_flight.lock() {
+            Ok(mut m) => m.entry(digest).or_default().clone(),
+            Err(_) => Arc::default(),
+        };
+        let outcome = cell.get_or_init(|| self.verify_uncached(name, secret, tid)).await.clone();
+        if let Ok(mut m) = self.in_flight.lock() {
+            if m.get(&digest).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
+                m.remove(&digest);
+            }
+        }
+        match outcome {
+            Ok((user, tid, expires)) => {
+                self.logins.succeeded(&keys);
+                if let Ok(mut cache) = self.cache.lock() {
+                    let now = Instant::now();
+                    cache.retain(|_, (_, _, until, _)| now < *until);
+                    // spread over ±25 %, so entries made together do not expire together
+                    let spread = CACHE_FOR.mul_f64(0.75 + rand::random::<f64>() * 0.5);
+                    cache.insert(digest, (user.clone(), tid, now + spread, expires));
+                }
+                live(expires).map(|_| user)
+            }
+            Err(Refusal::Invalid) => {
+                self.logins.failed(&keys);
+                Err(Refusal::Invalid)
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// One verification against the database: the token's row, then argon2 in a slot.
+    async fn verify_uncached(&self, name: Option<&str>, secret: Secret, tid: Option<i64>) -> Result<(User, i64, Option<i64>), Refusal> {
         type Found = (i64, String, String, String, String, Option<i64>);
         let row: Option<Found> = match tid {
             Some(tid) => on_pool!(&self.pool, p => sqlx::query_as(
@@ -318,19 +431,24 @@ impl Users {
             .bind(name)
             .fetch_optional(p)
             .await
-            .map_err(|_| Refusal::Invalid)?),
+            .map_err(|e| {
+                self.health.failed(&self.pool, &e);
+                Refusal::Unavailable
+            })?),
             None => None,
         };
         let stored: String = row.as_ref().map(|r| r.4.clone()).unwrap_or_else(|| self.dummy.as_ref().clone());
+        let permit = tokio::time::timeout(SLOT_WAIT, self.slots.clone().acquire_owned()).await.map_err(|_| Refusal::Unavailable)?.map_err(|_| Refusal::Unavailable)?;
         self.checks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let ok = tokio::task::spawn_blocking(move || verify_hash(&stored, &secret)).await.unwrap_or(false);
+        let ok = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            verify_hash(&stored, &secret)
+        })
+        .await
+        .unwrap_or(false);
         let expires: Option<i64> = row.as_ref().and_then(|r| r.5);
         let user = row.map(|(id, name, role, remotes, _, _)| user_of((id, name, role, remotes))).filter(|_| ok).ok_or(Refusal::Invalid)?;
-        if let Ok(mut cache) = self.cache.lock() {
-            cache.retain(|_, (_, _, at, _)| at.elapsed() < CACHE_FOR);
-            cache.insert(digest, (user.clone(), tid.unwrap_or(0), Instant::now(), expires));
-        }
-        live(expires).map(|_| user)
+        Ok((user, tid.unwrap_or(0), expires))
     }
 }
 

@@ -12,11 +12,14 @@ pub mod error;
 pub mod events;
 pub mod jobs;
 pub mod limit;
+pub mod login;
 pub mod notify;
 pub mod params;
+pub mod canonical;
 pub mod policy;
 pub mod queue;
 pub mod router;
+pub mod serve;
 pub mod tls;
 pub mod watch;
 

@@ -93,13 +93,28 @@ fn say(s: &str) {
     println!("{s}");
 }
 
+/// The positional argument `i` (a name or an id): never a flag, so `rproxy user add --help`
+/// cannot create a user named `--help`.
+fn positional(args: &[String], i: usize) -> Result<&str, String> {
+    match args.get(i).map(String::as_str) {
+        Some(a) if !a.starts_with('-') => Ok(a),
+        Some(flag) => Err(format!("expected a name, not the flag {flag:?}\n{USAGE}")),
+        None => Err(USAGE.to_owned()),
+    }
+}
+
 async fn run(args: &[String]) -> Result<(), String> {
+    if args.iter().any(|a| a == "--help" || a == "-h") || args.first().is_some_and(|a| a == "help") {
+        // before anything is opened or created
+        say(USAGE);
+        return Ok(());
+    }
     let (dir, cfg) = settings(args)?;
     let db = cfg.db.clone().unwrap_or_else(|| dir.join("rproxy.db").display().to_string());
     let users = Users::connect(&db).await.map_err(|e| format!("cannot open the database: {e}"))?;
     match (args.first().map(String::as_str), args.get(1).map(String::as_str)) {
         (Some("user"), Some("add")) => {
-            let name = args.get(2).ok_or(USAGE)?;
+            let name = positional(args, 2)?;
             let role: Role = opt(args, "--role").unwrap_or("operator").parse()?;
             let remotes: Vec<String> = opt(args, "--remotes").map(|r| r.split(',').map(str::to_owned).filter(|s| !s.is_empty()).collect()).unwrap_or_default();
             let (user, token) = users.add(name, role, &remotes).await.map_err(|e| e.to_string())?;
@@ -114,7 +129,7 @@ async fn run(args: &[String]) -> Result<(), String> {
             Ok(())
         }
         (Some("user"), Some("remove")) => {
-            let name = args.get(2).ok_or(USAGE)?;
+            let name = positional(args, 2)?;
             if users.remove(name).await.map_err(|e| e.to_string())? {
                 say(&format!("user {name} removed"));
                 Ok(())
@@ -123,14 +138,15 @@ async fn run(args: &[String]) -> Result<(), String> {
             }
         }
         (Some("token"), Some("create")) => {
-            let name = args.get(2).ok_or(USAGE)?;
+            let name = positional(args, 2)?;
             let valid_for = opt(args, "--expires-in").map(rproxy::error::parse_lifetime).transpose()?;
             let (id, token) = users.create_token(name, opt(args, "--label").unwrap_or(""), valid_for).await.map_err(|e| e.to_string())?;
             say(&format!("token {id} for {name} created; shown only now:\n{}", token.expose()));
             Ok(())
         }
         (Some("token"), Some("list")) => {
-            for t in users.tokens(args.get(2).map(String::as_str)).await.map_err(|e| e.to_string())? {
+            let user = if args.len() > 2 { Some(positional(args, 2)?) } else { None };
+            for t in users.tokens(user).await.map_err(|e| e.to_string())? {
                 let expired = t.expires_at.is_some_and(|at| at <= rcmd_core::batch::store::now_ms());
                 let state = if t.revoked_at.is_some() { "revoked" } else if expired { "expired" } else { "live" };
                 say(&format!("{}\t{}\t{state}\t{}", t.id, t.user, t.label));
@@ -200,8 +216,12 @@ async fn serve(cfg: Config, dir: PathBuf, users: Users) -> Result<(), String> {
         tracing::info!(others = live.len(), instances = %live.join(", "), "instances already on this database");
     }
     if users.count().await.map_err(|e| e.to_string())? == 0 {
-        let (_, token) = users.add("admin", Role::Admin, &[]).await.map_err(|e| e.to_string())?;
-        say(&format!("first start: created user admin; its token, shown only now:\n{}", token.expose()));
+        match users.add("admin", Role::Admin, &[]).await {
+            Ok((_, token)) => say(&format!("first start: created user admin; its token, shown only now:\n{}", token.expose())),
+            // several instances started at once on an empty database: one made it
+            Err(rproxy::auth::AuthError::Exists(_)) => tracing::info!("the first admin was created by another instance"),
+            Err(e) => return Err(e.to_string()),
+        }
     }
     let exe_dir = std::env::current_exe().ok().and_then(|p| p.parent().map(PathBuf::from)).unwrap_or_default();
     let rclone = match &cfg.rclone {
@@ -241,16 +261,10 @@ async fn serve(cfg: Config, dir: PathBuf, users: Users) -> Result<(), String> {
         }
         let _ = tokio::signal::ctrl_c().await;
     };
-    let served = match tls {
-        Some(acceptor) => {
-            tls::serve(listener, acceptor, router(state), shutdown).await;
-            Ok(())
-        }
-        None => axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await,
-    };
+    rproxy::serve::serve(listener, tls, router(state), rproxy::serve::Limits::default(), shutdown).await;
     if let Some(n) = notifier {
         n.stop();
     }
     engine.shutdown().await;
-    served.map_err(|e| e.to_string())
+    Ok(())
 }

@@ -6,7 +6,8 @@ use std::{sync::Arc, time::Duration};
 
 use axum::{
     body::Bytes,
-    extract::{rejection::BytesRejection, DefaultBodyLimit, State},
+    body::Body,
+    extract::State,
     http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri},
     response::{IntoResponse, Response},
     Router,
@@ -92,7 +93,6 @@ fn heartbeat(registry: Registry, id: String, rcd: Supervisor, queue: Queue) {
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .fallback(handle)
-        .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(tower_http::trace::DefaultMakeSpan::new().include_headers(true)))
         .layer(tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE]))
         .with_state(state)
@@ -100,19 +100,20 @@ pub fn router(state: Arc<AppState>) -> Router {
 
 async fn handle(
     State(st): State<Arc<AppState>>,
+    client: Option<axum::Extension<crate::serve::ClientAddr>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Response {
-    // the path as rcd matches it: percent-decoded, leading slashes dropped (`core%2Fcommand`
-    // is `core/command` to rcd, so it must be to the policy too)
-    let path = percent_encoding::percent_decode_str(uri.path()).decode_utf8_lossy().trim_start_matches('/').to_owned();
+    // the raw path, for the audit log of a refusal; a call runs only under its canonical name
+    let raw_path = uri.path().trim_start_matches('/').to_owned();
+    let path = raw_path.clone();
     let header_str = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
     // authentication first, for every method and path, like rcd with --rc-user
     let creds = header_str(header::AUTHORIZATION).and_then(parse_authorization);
     let user = match &creds {
-        Some(c) => st.users.check(c).await,
+        Some(c) => st.users.check_from(c, client.map(|a| a.0 .0.ip())).await,
         None => Err(crate::auth::Refusal::Invalid),
     };
     let user = match user {
@@ -127,9 +128,25 @@ async fn handle(
         return match refusal {
             crate::auth::Refusal::Expired => crate::error::token_expired(),
             crate::auth::Refusal::Invalid => unauthorized(),
+            crate::auth::Refusal::Limited(wait) => {
+                let msg = "too many failed logins: wait before trying again";
+                with_retry_after(rc_error(&raw_path, None, StatusCode::TOO_MANY_REQUESTS, msg), wait)
+            }
+            crate::auth::Refusal::Unavailable => unavailable(&raw_path),
         };
         }
     };
+    // the body is read only now, after authentication, and only up to the limit
+    let path = match crate::canonical::rc_path(uri.path()) {
+        Ok(p) => p.to_owned(),
+        Err(e) => {
+            info!(user = %user.name, path = %raw_path, "refused: path not canonical");
+            let resp = rc_error(&raw_path, None, StatusCode::BAD_REQUEST, &e.to_string());
+            st.audit.record(Entry { user: user.name.clone(), path: raw_path, remote: None, status: resp.status().as_u16() });
+            return resp;
+        }
+    };
+    let body = axum::body::to_bytes(body, MAX_BODY).await.map_err(|e| e.into_inner());
     let resp = handle_user(&st, &user, method, &uri, &headers, body, &path).await;
     let remote = resp.extensions().get::<AuditRemote>().and_then(|r| r.0.clone());
     st.audit.record(Entry { user: user.name.clone(), path, remote, status: resp.status().as_u16() });
@@ -142,23 +159,30 @@ async fn handle_user(
     method: Method,
     uri: &Uri,
     headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<Bytes, axum::BoxError>,
     path: &str,
 ) -> Response {
     let path = path.to_owned();
     let header_str = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
     if let Err(wait) = st.limit.check(user.id) {
-        let mut resp = rc_error(&path, None, StatusCode::TOO_MANY_REQUESTS, "too many requests: slow down");
-        let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
-        if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-            resp.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return resp;
+        return with_retry_after(rc_error(&path, None, StatusCode::TOO_MANY_REQUESTS, "too many requests: slow down"), wait);
+    }
+    if st.users.health.is_down() {
+        return unavailable(&path);
     }
     let body = match body {
         Ok(b) => b,
-        Err(rejection) => return rc_error(&path, None, rejection.status(), &format!("request body refused: {}", rejection.body_text())),
+        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+            return rc_error(&path, None, StatusCode::PAYLOAD_TOO_LARGE, &format!("request body refused: larger than {MAX_BODY} bytes"))
+        }
+        Err(e) => return rc_error(&path, None, StatusCode::BAD_REQUEST, &format!("request body refused: {e}")),
     };
+    if header_str(header::CONTENT_TYPE).is_some_and(|c| c.trim_start().to_ascii_lowercase().starts_with("multipart/")) {
+        // rcd reads uploads (operations/uploadfile) from multipart bodies; rproxy forwards
+        // parameters as JSON and would drop the file: refused, never silently lost
+        let msg = "multipart bodies (operations/uploadfile) are not supported through rproxy: upload with operations/copyfile from a remote, or a batch";
+        return rc_error(&path, None, StatusCode::NOT_IMPLEMENTED, msg);
+    }
     if method == Method::GET && path == "rproxy/events" {
         let last = header_str(HeaderName::from_static("last-event-id"))
             .or_else(|| uri.query().and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("since="))))
@@ -313,6 +337,11 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
     if path.starts_with("rproxy/") && !path.starts_with("rproxy/batch/") && path != "rproxy/whoami" && user.role == policy::Role::Admin {
         return admin_call(st, &path, &params.values).await;
     }
+    if user.role != policy::Role::Admin {
+        // a non-admin's stats group is rproxy's (`job/<id>` of its own async job): never one
+        // it names, which could be another user's
+        params.values.remove("_group");
+    }
     if let Err(denied) = policy::check(user.role, &user.remotes, &path, &params.values) {
         info!(user = %user.name, path, reason = %denied, "refused");
         return rc_error(&path, Some(&params.values), StatusCode::FORBIDDEN, &denied.to_string());
@@ -414,6 +443,7 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
             Ok(id) => {
                 // its stats group carries rproxy's id, so `core/stats group=job/<id>` works
                 params.values.entry("_group").or_insert_with(|| json!(format!("job/{id}")));
+                debug_assert!(user.role == policy::Role::Admin || params.values["_group"] == json!(format!("job/{id}")));
                 Some(id)
             }
             Err(e) => return rc_error(&path, Some(&params.values), StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
@@ -452,6 +482,9 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
     let mut body = reply.body;
     if path == "rc/list" && reply.status == 200 {
         body = filter_rc_list(&body, user).unwrap_or(body);
+    }
+    if path == "config/listremotes" && reply.status == 200 && !user.remotes.is_empty() {
+        body = filter_remotes(&body, user).unwrap_or(body);
     }
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::BAD_GATEWAY);
     // rcd's own content type (the body is not parsed again to find it)
@@ -570,4 +603,28 @@ fn filter_rc_list(body: &[u8], user: &User) -> Option<Vec<u8>> {
     let commands = v.get_mut("commands")?.as_array_mut()?;
     commands.retain(|c| c.get("Path").and_then(Value::as_str).is_some_and(|p| policy::may_call(user.role, p)));
     serde_json::to_vec_pretty(&v).ok()
+}
+
+/// `config/listremotes` of a user limited to some remotes shows only those.
+fn filter_remotes(body: &[u8], user: &User) -> Option<Vec<u8>> {
+    let mut v: Value = serde_json::from_slice(body).ok()?;
+    let remotes = v.get_mut("remotes")?.as_array_mut()?;
+    remotes.retain(|r| r.as_str().is_some_and(|r| user.remotes.iter().any(|m| m == r)));
+    serde_json::to_vec_pretty(&v).ok()
+}
+
+/// `resp` with `Retry-After` of `wait` (whole seconds, at least 1).
+fn with_retry_after(mut resp: Response, wait: Duration) -> Response {
+    let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    resp
+}
+
+/// 503 while the database is unreachable: the client retries after a moment; nothing is
+/// started that could not be recorded.
+fn unavailable(path: &str) -> Response {
+    let msg = "the server's database is unreachable; try again shortly";
+    with_retry_after(rc_error(path, None, StatusCode::SERVICE_UNAVAILABLE, msg), crate::db::health::PROBE_EVERY)
 }

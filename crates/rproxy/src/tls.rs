@@ -1,7 +1,7 @@
-//! HTTPS listening with rustls: a certificate chain and key from PEM files, each accepted
-//! connection served by the same router over HTTP/1.1.
+//! HTTPS with rustls: a certificate chain and key from PEM files (connections are served
+//! by [`crate::serve`]).
 
-use std::{future::Future, path::Path, sync::Arc};
+use std::{path::Path, sync::Arc};
 
 use rustls::pki_types::{pem::PemObject, CertificateDer, PrivateKeyDer};
 use tokio_rustls::TlsAcceptor;
@@ -22,33 +22,4 @@ pub fn acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, String> {
         .with_single_cert(chain, key)
         .map_err(|e| format!("the certificate and key do not work together: {e}"))?;
     Ok(TlsAcceptor::from(Arc::new(config)))
-}
-
-/// Accepts TLS connections on `listener` until `shutdown` resolves.
-pub async fn serve(listener: tokio::net::TcpListener, acceptor: TlsAcceptor, app: axum::Router, shutdown: impl Future<Output = ()>) {
-    tokio::pin!(shutdown);
-    loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(a) => a,
-                Err(e) => {
-                    tracing::warn!(error = %e, "accept failed");
-                    continue;
-                }
-            },
-            _ = &mut shutdown => return,
-        };
-        let (acceptor, app) = (acceptor.clone(), app.clone());
-        tokio::spawn(async move {
-            // a client that does not finish the handshake (a port scan, plain HTTP) is dropped
-            let tls = match acceptor.accept(stream).await {
-                Ok(t) => t,
-                Err(e) => return tracing::debug!(%peer, error = %e, "TLS handshake failed"),
-            };
-            let service = hyper_util::service::TowerToHyperService::new(app);
-            if let Err(e) = hyper::server::conn::http1::Builder::new().serve_connection(hyper_util::rt::TokioIo::new(tls), service).await {
-                tracing::debug!(%peer, error = %e, "connection ended");
-            }
-        });
-    }
 }

@@ -45,6 +45,8 @@ pub enum Reaped {
     Gone,
     /// A left-behind sidecar was stopped.
     Stopped { pid: u32 },
+    /// A left-behind sidecar did not end even when killed: record kept, tried again next start.
+    StillRunning { pid: u32 },
 }
 
 fn probe(pids: &[u32]) -> System {
@@ -58,18 +60,27 @@ fn probe(pids: &[u32]) -> System {
     sys
 }
 
+/// Linux: state, thread count and start time of process `pid` from `/proc/<pid>/stat`
+/// ("pid (comm) state ppid ...": fields 3, 20 and 22; comm may hold spaces and ')').
+#[cfg(target_os = "linux")]
+fn stat(pid: u32) -> Option<(char, u64, u64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let mut fields = stat.rsplit_once(')')?.1.split_whitespace();
+    let state = fields.next()?.chars().next()?;
+    let threads = fields.nth(16)?.parse().ok()?;
+    let started = fields.nth(1)?.parse().ok()?;
+    Some((state, threads, started))
+}
+
 /// The start time of process `pid` (see [`ProcessId`]).
 fn start_time(sys: &System, pid: u32) -> Option<u64> {
-    let p = sys.process(Pid::from_u32(pid))?;
     #[cfg(target_os = "linux")]
     {
-        let _ = p;
-        // "pid (comm) state ppid ...": field 22 is starttime; comm may hold spaces and ')'
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        stat.rsplit_once(')')?.1.split_whitespace().nth(19)?.parse().ok()
+        let _ = sys;
+        stat(pid).map(|(_, _, started)| started)
     }
     #[cfg(not(target_os = "linux"))]
-    Some(p.start_time())
+    sys.process(Pid::from_u32(pid)).map(|p| p.start_time())
 }
 
 /// The pid and start time of a running process, `None` if it does not run.
@@ -78,11 +89,27 @@ pub fn identify(pid: u32) -> Option<ProcessId> {
     start_time(&sys, pid).map(|started| ProcessId { pid, started })
 }
 
-/// True if process `id` still runs (an exited process waiting for its parent to reap it, a
-/// zombie, does not count).
+/// True if process `id` still runs. A zombie does not count, but on Linux only once all its
+/// threads are gone: a Go program's main thread shows `Z` while other threads still run (and
+/// its parent cannot wait() for it yet).
 fn same_process(sys: &System, id: &ProcessId) -> bool {
-    start_time(sys, id.pid) == Some(id.started)
-        && sys.process(Pid::from_u32(id.pid)).is_some_and(|p| p.status() != sysinfo::ProcessStatus::Zombie)
+    #[cfg(target_os = "linux")]
+    {
+        let _ = sys;
+        match stat(id.pid) {
+            Some((state, threads, started)) if started == id.started => match state {
+                'X' => false,
+                'Z' => threads > 1,
+                _ => true,
+            },
+            _ => false,
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        start_time(sys, id.pid) == Some(id.started)
+            && sys.process(Pid::from_u32(id.pid)).is_some_and(|p| p.status() != sysinfo::ProcessStatus::Zombie)
+    }
 }
 
 fn record_path(dir: &Path, owner: u32) -> PathBuf {
@@ -126,7 +153,7 @@ pub fn reap(dir: &Path, grace: Duration) -> Vec<(PathBuf, Reaped)> {
             continue;
         };
         let outcome = reap_one(&rec, grace);
-        if outcome != Reaped::OwnerAlive {
+        if !matches!(outcome, Reaped::OwnerAlive | Reaped::StillRunning { .. }) {
             let _ = std::fs::remove_file(&path);
         }
         done.push((path, outcome));
@@ -156,14 +183,15 @@ fn reap_one(rec: &Record, grace: Duration) -> Reaped {
         if !same_process(&sys, &rec.sidecar) {
             return Reaped::Stopped { pid: rec.sidecar.pid };
         }
-        if std::time::Instant::now() >= deadline {
+        let now = std::time::Instant::now();
+        if now >= deadline + Duration::from_secs(5) {
+            tracing::error!(pid = rec.sidecar.pid, "a left-behind rclone does not stop");
+            return Reaped::StillRunning { pid: rec.sidecar.pid };
+        }
+        if now >= deadline {
             if let Some(p) = sys.process(Pid::from_u32(rec.sidecar.pid)) {
                 p.kill();
             }
-        }
-        if std::time::Instant::now() >= deadline + Duration::from_secs(5) {
-            tracing::error!(pid = rec.sidecar.pid, "a left-behind rclone does not stop");
-            return Reaped::Stopped { pid: rec.sidecar.pid };
         }
         std::thread::sleep(Duration::from_millis(50));
     }

@@ -5,6 +5,7 @@
 
 pub mod claims;
 pub mod events;
+pub mod health;
 pub mod instances;
 pub mod stops;
 
