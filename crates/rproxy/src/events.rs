@@ -32,6 +32,13 @@ use crate::{auth::User, policy::Role};
 pub const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// A keep-alive comment this often on an idle stream.
+/// How often a stream re-checks its caller's credentials (a removed user's or a revoked
+/// token's stream ends within this, plus the verification cache's one-second watch).
+pub const RECHECK: Duration = Duration::from_secs(2);
+
+/// Whether a stream's caller may still read it.
+pub type Alive = std::sync::Arc<dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>> + Send + Sync>;
+
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 /// The event store. Cheap to clone.
@@ -202,14 +209,24 @@ impl Events {
 
     /// The SSE response for `user`, starting after `last_id`; with `reset`, the stream opens
     /// with a `reset` frame (id `reset.0`, data `reset.1`) and goes on after that id.
-    pub fn stream(&self, user: User, last_id: i64, reset: Option<(i64, Value)>) -> Response {
+    ///
+    /// `alive` is asked every [`RECHECK`] whether the caller's credentials still hold (a
+    /// removed user or a revoked token): when it says no, the stream ends.
+    pub fn stream(&self, user: User, last_id: i64, reset: Option<(i64, Value)>, alive: Alive) -> Response {
         let events = self.clone();
         let wake = self.wake.subscribe();
         let first = reset.as_ref().map(|(id, data)| Bytes::from(format!("id: {id}\nevent: reset\ndata: {data}\n\n")));
         let last_id = reset.map(|(id, _)| id).unwrap_or(last_id);
-        let state = (events, user, last_id, wake);
-        let stream = futures_util::stream::unfold(state, |(events, user, mut cursor, mut wake)| async move {
+        let state = (events, user, last_id, wake, (alive, std::time::Instant::now(), std::time::Instant::now()));
+        let stream = futures_util::stream::unfold(state, |(events, user, mut cursor, mut wake, (alive, mut checked, mut said))| async move {
             loop {
+                if checked.elapsed() >= RECHECK {
+                    if !alive().await {
+                        tracing::info!(user = %user.name, "event stream ended: its credentials are no longer valid");
+                        return None;
+                    }
+                    checked = std::time::Instant::now();
+                }
                 match events.since(&user, cursor, 500).await {
                     Ok(rows) if !rows.is_empty() => {
                         let mut chunk = String::new();
@@ -217,22 +234,26 @@ impl Events {
                             chunk.push_str(&format!("id: {id}\nevent: {kind}\ndata: {data}\n\n"));
                             cursor = id;
                         }
-                        return Some((Ok::<_, Infallible>(Bytes::from(chunk)), (events, user, cursor, wake)));
+                        return Some((Ok::<_, Infallible>(Bytes::from(chunk)), (events, user, cursor, wake, (alive, checked, said))));
                     }
                     Ok(_) => {}
                     // the database is busy or gone: try again on the next wake or keep-alive
                     Err(e) => tracing::warn!(error = %e, "cannot read events"),
                 }
-                match tokio::time::timeout(KEEP_ALIVE, wake.recv()).await {
+                match tokio::time::timeout(RECHECK, wake.recv()).await {
                     Ok(Ok(Some(t))) => {
                         if user.role == Role::Admin || t.user_id.is_none() || t.user_id == Some(user.id) {
                             let frame = format!("event: {}\ndata: {}\n\n", t.kind, t.data);
-                            return Some((Ok(Bytes::from(frame)), (events, user, cursor, wake)));
+                            return Some((Ok(Bytes::from(frame)), (events, user, cursor, wake, (alive, checked, said))));
                         }
                     }
                     Ok(Ok(None)) | Ok(Err(broadcast::error::RecvError::Lagged(_))) => continue,
                     Ok(Err(broadcast::error::RecvError::Closed)) => return None,
-                    Err(_) => return Some((Ok(Bytes::from_static(b": keep-alive\n\n")), (events, user, cursor, wake))),
+                    Err(_) if said.elapsed() >= KEEP_ALIVE => {
+                        said = std::time::Instant::now();
+                        return Some((Ok(Bytes::from_static(b": keep-alive\n\n")), (events, user, cursor, wake, (alive, checked, said))));
+                    }
+                    Err(_) => continue,
                 }
             }
         });

@@ -147,7 +147,7 @@ async fn handle(
         }
     };
     let body = axum::body::to_bytes(body, MAX_BODY).await.map_err(|e| e.into_inner());
-    let resp = handle_user(&st, &user, method, &uri, &headers, body, &path).await;
+    let resp = handle_user(&st, &user, method, &uri, &headers, body, &path, (creds, client.map(|a| a.0 .0.ip()))).await;
     let remote = resp.extensions().get::<AuditRemote>().and_then(|r| r.0.clone());
     st.audit.record(Entry { user: user.name.clone(), path, remote, status: resp.status().as_u16() });
     resp
@@ -161,6 +161,7 @@ async fn handle_user(
     headers: &HeaderMap,
     body: Result<Bytes, axum::BoxError>,
     path: &str,
+    (creds, client_ip): (Option<Credentials>, Option<std::net::IpAddr>),
 ) -> Response {
     let path = path.to_owned();
     let header_str = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
@@ -199,7 +200,19 @@ async fn handle_user(
             Ok(None) => None,
             Err(e) => return rc_error(&path, None, StatusCode::INTERNAL_SERVER_ERROR, &format!("cannot read events: {e}")),
         };
-        return st.events.stream(user.clone(), last, reset);
+        // the stream ends when these credentials stop being valid (an outage of the
+        // database does not end it: only a verified refusal does)
+        let (users, creds, addr) = (st.users.clone(), creds.clone(), client_ip);
+        let alive: crate::events::Alive = Arc::new(move || {
+            let (users, creds) = (users.clone(), creds.clone());
+            Box::pin(async move {
+                match &creds {
+                    Some(c) => !matches!(users.check_from(c, addr).await, Err(crate::auth::Refusal::Invalid | crate::auth::Refusal::Expired)),
+                    None => false,
+                }
+            })
+        });
+        return st.events.stream(user.clone(), last, reset, alive);
     }
     // the admin API's REST spelling: `/rproxy/admin/<verb>` is the RC-style `rproxy/<verb>`;
     // reads also answer GET (parameters in the query)

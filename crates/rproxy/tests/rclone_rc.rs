@@ -190,9 +190,10 @@ async fn job_ids_are_rproxys_and_survive_restarts() {
     let users = p.reopen().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/", listener.local_addr().unwrap());
-    let app = router(Arc::new(AppState::new(users, &p.engine).await.unwrap()));
+    let state = Arc::new(AppState::new(users, &p.engine).await.unwrap());
+    let app = router(state.clone());
     tokio::spawn(async move { axum::serve(listener, app).await });
-    let again = Proxy { url, tokens: p.tokens.clone(), engine: p.engine.clone(), dir: tempfile::tempdir().unwrap(), db: p.db.clone(), db_spec: p.db_spec.clone(), pg: None };
+    let again = Proxy { url, tokens: p.tokens.clone(), engine: p.engine.clone(), dir: tempfile::tempdir().unwrap(), db: p.db.clone(), db_spec: p.db_spec.clone(), pg: None, state };
     let out = json_out(&again.rc("oper", &["job/status", &format!("jobid={first_id}")]).await);
     assert_eq!((out["id"].as_i64(), out["executeId"].as_str()), (Some(first_id), Some(execute_id.as_str())), "{out}");
     p.engine.shutdown().await;

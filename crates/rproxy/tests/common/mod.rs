@@ -5,6 +5,7 @@
 
 pub mod fleet;
 pub mod pg;
+pub mod raw;
 
 use std::{
     collections::HashMap,
@@ -38,6 +39,8 @@ pub struct Proxy {
     pub tokens: HashMap<&'static str, Secret>,
     pub engine: Engine,
     pub dir: tempfile::TempDir,
+    /// The server's state (its `Users`, queue, ...).
+    pub state: Arc<AppState>,
 }
 
 impl Proxy {
@@ -52,6 +55,31 @@ impl Proxy {
 
     /// With `tcp`, rcd listens on a loopback port (so a test can also call it directly).
     pub async fn start_with(tcp: bool) -> Proxy {
+        Proxy::start_opts(tcp, rclone()).await
+    }
+
+    /// rcd behind the recording proxy `examples/rcd_tap.rs`: [`Proxy::tapped`] reads what rcd
+    /// really received.
+    pub async fn start_tapped() -> Proxy {
+        Proxy::start_opts(false, tap_binary()).await
+    }
+
+    /// Every request rcd received so far (through the tap): `(target, body)`.
+    pub fn tapped(&self) -> Vec<(String, String)> {
+        let socket = match self.engine.supervisor.state() {
+            SidecarState::Ready { endpoint, .. } => endpoint.strip_prefix("unix:").unwrap().to_owned(),
+            s => panic!("{s:?}"),
+        };
+        let text = std::fs::read_to_string(format!("{socket}.tap.jsonl")).unwrap_or_default();
+        text.lines()
+            .map(|l| {
+                let v: Value = serde_json::from_str(l).unwrap();
+                (v["target"].as_str().unwrap().to_owned(), v["body"].as_str().unwrap().to_owned())
+            })
+            .collect()
+    }
+
+    async fn start_opts(tcp: bool, launcher: PathBuf) -> Proxy {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
         std::fs::create_dir_all(&data).unwrap();
@@ -81,13 +109,15 @@ impl Proxy {
             tokens.insert(name, token);
         }
         let sidecar = SidecarConfig { rclone_config: Some(conf), listen_tcp: tcp, ..SidecarConfig::default() };
-        let engine = Engine::start(BinaryLauncher { path: rclone() }, EngineConfig::new(dir.path().join("engine"), sidecar)).await.unwrap();
+        let engine = Engine::start(BinaryLauncher { path: launcher }, EngineConfig::new(dir.path().join("engine"), sidecar)).await.unwrap();
         engine.supervisor.wait_ready(Duration::from_secs(30)).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/", listener.local_addr().unwrap());
-        let app = router(Arc::new(AppState::new(users, &engine).await.unwrap()));
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        Proxy { url, tokens, engine, dir, db, db_spec, pg }
+        let state = Arc::new(AppState::new(users, &engine).await.unwrap());
+        let app = router(state.clone());
+        // served as `rproxy serve` serves (client addresses, limits)
+        tokio::spawn(rproxy::serve::serve(listener, None, app, rproxy::serve::Limits::default(), std::future::pending()));
+        Proxy { url, tokens, engine, dir, db, db_spec, pg, state }
     }
 
     /// `rclone rc --url <rproxy> --user <user> --pass <token> <args>`.
@@ -145,6 +175,15 @@ impl Proxy {
             .args(args);
         tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap()
     }
+}
+
+/// `examples/rcd_tap` (built with the tests: `cargo build --all-targets`).
+pub fn tap_binary() -> PathBuf {
+    // tests live in target/<profile>/deps; examples in target/<profile>/examples
+    let deps = std::env::current_exe().unwrap().parent().unwrap().to_owned();
+    let bin = deps.parent().unwrap().join("examples/rcd_tap");
+    assert!(bin.is_file(), "build the example first (cargo build -p rproxy --examples): {}", bin.display());
+    bin
 }
 
 pub fn json_out(o: &Output) -> Value {
