@@ -22,6 +22,7 @@ pub struct Entry {
 pub struct Audit {
     tx: mpsc::Sender<Entry>,
     pool: Pool,
+    dropped: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Audit {
@@ -41,19 +42,42 @@ impl Audit {
                         _ => break,
                     }
                 }
-                if let Err(e) = write(&writer, &batch).await {
-                    tracing::warn!(error = %e, entries = batch.len(), "cannot write the audit log");
+                // kept and retried until written: the audit log does not lose entries to an
+                // outage of the database (new ones queue meanwhile, up to the channel's size)
+                let mut wait = std::time::Duration::from_millis(100);
+                let mut failing = false;
+                while let Err(e) = write(&writer, &batch).await {
+                    if !failing {
+                        tracing::warn!(error = %e, entries = batch.len(), "cannot write the audit log; keeping the entries and retrying");
+                        failing = true;
+                    }
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(std::time::Duration::from_secs(5));
+                }
+                if failing {
+                    tracing::info!(entries = batch.len(), "audit log written again");
                 }
                 batch.clear();
             }
         });
-        Audit { tx, pool }
+        Audit { tx, pool, dropped: Default::default() }
     }
 
+    /// Queues `entry`. Only when 10,000 entries wait (a long database outage) is one
+    /// dropped, and never silently: the first drop and every 1,000th after are logged with
+    /// the count, as is the `dropped` total in [`Audit::dropped`].
     pub fn record(&self, entry: Entry) {
         if self.tx.try_send(entry).is_err() {
-            tracing::warn!("audit queue full; an entry was dropped");
+            let n = self.dropped.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            if n == 1 || n % 1000 == 0 {
+                tracing::error!(dropped = n, "audit queue full (the database is away): audit entries dropped");
+            }
         }
+    }
+
+    /// Audit entries dropped since start (the queue was full).
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The latest `limit` entries, newest first (`rproxy/audit`).

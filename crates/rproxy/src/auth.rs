@@ -394,14 +394,21 @@ impl Users {
             Err(_) => Arc::default(),
         };
         let outcome = cell.get_or_init(|| self.verify_uncached(name, secret, tid)).await.clone();
+        let result = self.settle(digest, &keys, outcome);
+        // only now, with the result cached, may a new request stop waiting on this cell
         if let Ok(mut m) = self.in_flight.lock() {
             if m.get(&digest).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
                 m.remove(&digest);
             }
         }
+        result
+    }
+
+    /// Caches a verified credential and keeps the failure counts.
+    fn settle(&self, digest: [u8; 32], keys: &[crate::login::Key], outcome: Result<(User, i64, Option<i64>), Refusal>) -> Result<User, Refusal> {
         match outcome {
             Ok((user, tid, expires)) => {
-                self.logins.succeeded(&keys);
+                self.logins.succeeded(keys);
                 if let Ok(mut cache) = self.cache.lock() {
                     let now = Instant::now();
                     cache.retain(|_, (_, _, until, _)| now < *until);
@@ -412,7 +419,7 @@ impl Users {
                 live(expires).map(|_| user)
             }
             Err(Refusal::Invalid) => {
-                self.logins.failed(&keys);
+                self.logins.failed(keys);
                 Err(Refusal::Invalid)
             }
             Err(other) => Err(other),
@@ -421,6 +428,10 @@ impl Users {
 
     /// One verification against the database: the token's row, then argon2 in a slot.
     async fn verify_uncached(&self, name: Option<&str>, secret: Secret, tid: Option<i64>) -> Result<(User, i64, Option<i64>), Refusal> {
+        if self.health.is_down() {
+            // fail fast: the row cannot be read, and a good token must not be called bad
+            return Err(Refusal::Unavailable);
+        }
         type Found = (i64, String, String, String, String, Option<i64>);
         let row: Option<Found> = match tid {
             Some(tid) => on_pool!(&self.pool, p => sqlx::query_as(

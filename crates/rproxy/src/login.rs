@@ -11,13 +11,13 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// Failures in a row allowed for one user name (or token) before its attempts wait.
+/// Failed attempts in a row for one user name (or token) after which further attempts wait.
 pub const FREE_FAILURES: u32 = 5;
-/// Failures in a row allowed from one address (several people may share it) before its
-/// attempts wait.
+/// Failed attempts in a row from one address (several people may share it) after which
+/// further attempts wait.
 pub const FREE_FAILURES_ADDR: u32 = 20;
 /// The first wait; doubles with each further failure.
-pub const FIRST_LOCK: Duration = Duration::from_secs(1);
+pub const FIRST_LOCK: Duration = Duration::from_secs(2);
 /// The longest wait.
 pub const MAX_LOCK: Duration = Duration::from_secs(300);
 /// A count is forgotten after this long without failures.
@@ -91,8 +91,8 @@ impl Logins {
             }
             r.failures += 1;
             r.last = now;
-            if r.failures > key.free() {
-                let wait = lock_for(r.failures - key.free());
+            if r.failures >= key.free() {
+                let wait = lock_for(r.failures + 1 - key.free());
                 r.locked_until = now + wait;
                 if !r.logged {
                     r.logged = true;
@@ -132,12 +132,10 @@ mod tests {
         let l = Logins::default();
         let alice = [Key::User("alice".into()), Key::Addr(IpAddr::from([10, 0, 0, 1]))];
         for _ in 0..FREE_FAILURES {
-            assert!(l.check(&alice).is_ok());
+            assert!(l.check(&alice).is_ok(), "the free attempts are not limited");
             l.failed(&alice);
         }
-        assert!(l.check(&alice).is_ok(), "the free failures do not lock");
-        l.failed(&alice);
-        let first = l.check(&alice).expect_err("locked after one more");
+        let first = l.check(&alice).expect_err("locked after the free failures");
         assert!(first <= FIRST_LOCK && first > Duration::ZERO);
         l.failed(&alice);
         let second = l.check(&alice).expect_err("still locked");
@@ -147,7 +145,7 @@ mod tests {
         let bob = [Key::User("bob".into()), Key::Addr(IpAddr::from([10, 0, 0, 2]))];
         assert!(l.check(&bob).is_ok());
         assert!(l.check(&[Key::User("bob".into()), alice[1].clone()]).is_ok());
-        for _ in 0..(FREE_FAILURES_ADDR - FREE_FAILURES) {
+        for _ in 0..(FREE_FAILURES_ADDR - FREE_FAILURES - 1) {
             l.failed(&alice);
         }
         assert!(l.check(&[Key::User("bob".into()), alice[1].clone()]).is_err(), "the address is locked too");

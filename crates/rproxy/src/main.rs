@@ -228,7 +228,10 @@ async fn serve(cfg: Config, dir: PathBuf, users: Users) -> Result<(), String> {
         Some(p) => p.clone(),
         None => locate_rclone(&exe_dir).ok_or("the rclone binary (rcmd-rclone) was not found next to rproxy; set rclone in rproxy.toml or RCMD_RCLONE")?,
     };
-    let sidecar = SidecarConfig { rclone_config: cfg.rclone_config.clone(), extra_args: cfg.rclone_args(), ..SidecarConfig::default() };
+    // the password command, and $RCMD_RCLONE_FLAGS (e.g. `--bwlimit 10M`; never `--rc*`)
+    let mut extra_args = cfg.rclone_args();
+    extra_args.extend(rcmd_core::paths::extra_rclone_flags()?);
+    let sidecar = SidecarConfig { rclone_config: cfg.rclone_config.clone(), extra_args, ..SidecarConfig::default() };
     let engine = Engine::start(BinaryLauncher { path: rclone }, EngineConfig::new(dir.join("engine"), sidecar)).await.map_err(|e| e.to_string())?;
     let mut state = AppState::new(users, &engine).await.map_err(|e| e.to_string())?;
     if let Some(rate) = cfg.rate_limit {

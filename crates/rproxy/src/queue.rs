@@ -107,7 +107,7 @@ struct Submission {
     req: Request,
     input: String,
     async_: bool,
-    reply: oneshot::Sender<Result<(i64, Option<i64>), String>>,
+    reply: oneshot::Sender<Result<(i64, Option<i64>), SubmitError>>,
 }
 
 /// The queue. Cheap to clone.
@@ -138,6 +138,17 @@ struct Inner {
 /// The request a call makes of the queue, when it can be queued: `operations/copyfile` or
 /// `operations/movefile` with only the four file parameters (and `_async`), configured
 /// remotes (not local paths, not inline remotes), the same file name at both ends and roots
+/// Why a call could not be queued.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum SubmitError {
+    #[error("the queue is shutting down")]
+    ShuttingDown,
+    #[error("the server's database is unreachable")]
+    Unavailable,
+    #[error("cannot write the call: {0}")]
+    Db(String),
+}
+
 /// that do not overlap. Anything else goes to rcd as it is.
 pub fn eligible(path: &str, params: &Map<String, Value>) -> Option<Request> {
     let kind = match path {
@@ -235,11 +246,11 @@ impl Queue {
     /// Records a call (committed before it returns) and wakes the dispatcher: the item's id,
     /// and for an `_async` call its new job id. The job, the item and the `job_queued` event
     /// are one transaction; calls arriving together share it (group commit).
-    pub async fn submit(&self, user_id: i64, path: &str, req: &Request, input: &Map<String, Value>, async_: bool) -> Result<(i64, Option<i64>), String> {
+    pub async fn submit(&self, user_id: i64, path: &str, req: &Request, input: &Map<String, Value>, async_: bool) -> Result<(i64, Option<i64>), SubmitError> {
         let (reply, answer) = oneshot::channel();
         let s = Submission { user_id, path: path.to_owned(), req: req.clone(), input: Value::Object(input.clone()).to_string(), async_, reply };
-        self.inner.submissions.send(s).map_err(|_| "the queue is shutting down".to_owned())?;
-        answer.await.map_err(|_| "the queue is shutting down".to_owned())?
+        self.inner.submissions.send(s).map_err(|_| SubmitError::ShuttingDown)?;
+        answer.await.map_err(|_| SubmitError::ShuttingDown)?
     }
 
     /// Writes submissions as they come, all that are waiting in one transaction.
@@ -262,8 +273,9 @@ impl Queue {
                     }
                 }
                 Err(e) => {
+                    let err = if crate::db::health::is_connection_error(&e) { SubmitError::Unavailable } else { SubmitError::Db(e.to_string()) };
                     for s in group {
-                        let _ = s.reply.send(Err(e.to_string()));
+                        let _ = s.reply.send(Err(err.clone()));
                     }
                 }
             }
@@ -655,12 +667,24 @@ impl Queue {
         self.finish_items(vec![(id, outcome)]).await;
     }
 
-    /// [`Queue::finish_item`] for many items, 500 to a transaction.
+    /// [`Queue::finish_item`] for many items, 500 to a transaction. An end that cannot be
+    /// written (the database is away) is retried until it lands: a call never stays
+    /// `running` because its end was lost. Writing an end twice is harmless (only a running
+    /// item is ended).
     async fn finish_items(&self, ends: Vec<(i64, Outcome)>) {
         for block in ends.chunks(500) {
-            if let Err(e) = self.record_ends(block).await {
-                warn!(items = block.len(), error = %e, "cannot record queued calls' ends");
-                continue;
+            let mut wait = Duration::from_millis(100);
+            let mut failing = false;
+            while let Err(e) = self.record_ends(block).await {
+                if !failing {
+                    warn!(items = block.len(), error = %e, "cannot record queued calls' ends; retrying until the database answers");
+                    failing = true;
+                }
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(5));
+            }
+            if failing {
+                tracing::info!(items = block.len(), "queued calls' ends recorded after a database outage");
             }
             let mut waiting = self.inner.waiters.lock().ok();
             let woken: Vec<(Vec<oneshot::Sender<Outcome>>, &Outcome)> =

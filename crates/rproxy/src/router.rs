@@ -380,7 +380,7 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
         return queued_call(st, user, &path, &req, params).await;
     }
     if let Some(calls) = queued_batch(&path, &params.values) {
-        return queued_batch_call(st, user, &path, calls, &params.values).await;
+        return queued_batch_call(st, user, &path, calls).await;
     }
     let rc = match st.rcd.client() {
         Ok(c) => c,
@@ -401,12 +401,13 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
                     json_reply(&v)
                 }
                 Err(JobError::NotFound) => job_not_found(&params),
-                Err(e) => rc_error(&path, Some(&params.values), StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+                Err(JobError::Db(e)) => db_error(st, &path, &e),
             }
         }
         ("job/list", _) => {
             return match st.jobs.list(user).await {
                 Ok(v) => json_reply(&v),
+                Err(JobError::Db(e)) => db_error(st, &path, &e),
                 Err(e) => rc_error(&path, Some(&params.values), StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
             }
         }
@@ -441,12 +442,12 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
                 (Ok(_), Ok(false)) => {
                     return match crate::db::stops::Stops(st.users.pool().clone()).request(id, &st.instance).await {
                         Ok(()) => json_reply(&json!({})),
-                        Err(e) => rc_error(&path, Some(&params.values), StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+                        Err(e) => db_error(st, &path, &e),
                     };
                 }
                 _ => return job_not_found(&params),
             },
-            Err(e) => return rc_error(&path, Some(&params.values), StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+            Err(e) => return db_error(st, &path, &e),
         },
         ("job/stop", Some(_)) => return job_not_found(&params),
         _ => {}
@@ -459,7 +460,7 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
                 debug_assert!(user.role == policy::Role::Admin || params.values["_group"] == json!(format!("job/{id}")));
                 Some(id)
             }
-            Err(e) => return rc_error(&path, Some(&params.values), StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+            Err(e) => return db_error(st, &path, &e),
         }
     } else {
         None
@@ -547,14 +548,13 @@ async fn queued_batch_call(
     user: &User,
     path: &str,
     calls: Vec<QueuedInput>,
-    params: &serde_json::Map<String, Value>,
 ) -> Response {
     let submitted = futures_util::future::join_all(calls.iter().map(|(p, req, input)| st.queue.submit(user.id, p, req, input, false))).await;
     let mut waits = Vec::with_capacity(calls.len());
     for s in submitted {
         match s {
             Ok((item, _)) => waits.push(item),
-            Err(e) => return rc_error(path, Some(params), StatusCode::INTERNAL_SERVER_ERROR, &format!("cannot queue the call: {e}")),
+            Err(e) => return submit_error(st, path, e),
         }
     }
     let ends = futures_util::future::join_all(waits.into_iter().map(|item| st.queue.wait(item))).await;
@@ -573,10 +573,9 @@ async fn queued_batch_call(
 /// synchronous call waits for its own file, answering like rcd (`{}`, or rcd's error shape).
 async fn queued_call(st: &AppState, user: &User, path: &str, req: &queue::Request, params: params::Params) -> Response {
     let input = &params.values;
-    let failed = |e: String| rc_error(path, Some(input), StatusCode::INTERNAL_SERVER_ERROR, &format!("cannot queue the call: {e}"));
     let (item, job) = match st.queue.submit(user.id, path, req, input, is_async(input)).await {
         Ok(r) => r,
-        Err(e) => return failed(e),
+        Err(e) => return submit_error(st, path, e),
     };
     if let Some(job) = job {
         let mut resp = json_reply(&json!({ "jobid": job, "executeId": st.jobs.execute_id }));
@@ -640,4 +639,32 @@ fn with_retry_after(mut resp: Response, wait: Duration) -> Response {
 fn unavailable(path: &str) -> Response {
     let msg = "the server's database is unreachable; try again shortly";
     with_retry_after(rc_error(path, None, StatusCode::SERVICE_UNAVAILABLE, msg), crate::db::health::PROBE_EVERY)
+}
+
+/// A database failure as the caller sees it: 503 + Retry-After when the database cannot be
+/// reached (and the server notes it is down), else 500 without the database's own text
+/// (which is logged).
+fn db_error(st: &AppState, path: &str, e: &(dyn std::error::Error + 'static)) -> Response {
+    let sqlx_err = e.downcast_ref::<sqlx::Error>();
+    if let Some(err) = sqlx_err.filter(|err| crate::db::health::is_connection_error(err)) {
+        st.users.health.failed(st.users.pool(), err);
+        return unavailable(path);
+    }
+    tracing::error!(path, error = %e, "database error");
+    rc_error(path, None, StatusCode::INTERNAL_SERVER_ERROR, "the server could not record this call (database error; see the server log)")
+}
+
+/// A call the queue could not take.
+fn submit_error(st: &AppState, path: &str, e: queue::SubmitError) -> Response {
+    match e {
+        queue::SubmitError::Unavailable => {
+            st.users.health.down(st.users.pool(), &e);
+            unavailable(path)
+        }
+        queue::SubmitError::ShuttingDown => with_retry_after(rc_error(path, None, StatusCode::SERVICE_UNAVAILABLE, &e.to_string()), Duration::from_secs(5)),
+        queue::SubmitError::Db(detail) => {
+            tracing::error!(path, error = %detail, "cannot queue a call");
+            rc_error(path, None, StatusCode::INTERNAL_SERVER_ERROR, "the server could not record this call (database error; see the server log)")
+        }
+    }
 }

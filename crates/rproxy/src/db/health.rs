@@ -33,11 +33,15 @@ impl Health {
     /// Notes a failed query: a connection failure marks the database down (and starts the
     /// probe); other errors (a constraint, a bad query) say nothing about reachability.
     pub fn failed(&self, pool: &Pool, e: &sqlx::Error) {
-        if !is_connection_error(e) {
-            return;
+        if is_connection_error(e) {
+            self.down(pool, e);
         }
+    }
+
+    /// Marks the database down (`why` is logged once per outage) and starts the probe.
+    pub fn down(&self, pool: &Pool, why: &dyn std::fmt::Display) {
         if !self.down.swap(true, Ordering::SeqCst) {
-            tracing::error!(error = %e, "database unreachable: requests are answered 503 until it is back");
+            tracing::error!(error = %why, "database unreachable: requests are answered 503 until it is back");
         }
         if !self.probing.swap(true, Ordering::SeqCst) {
             let (this, pool) = (self.clone(), pool.clone());

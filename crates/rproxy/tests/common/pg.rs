@@ -11,6 +11,8 @@ pub struct Pg {
     /// The database's URL (a private cluster's socket folder is in it as `host`).
     pub url: String,
     cluster: Option<(tempfile::TempDir, PathBuf)>,
+    /// `pg_ctl -o` options of a private cluster (to start it again).
+    opts: String,
 }
 
 static NEXT_DB: AtomicU32 = AtomicU32::new(0);
@@ -37,7 +39,7 @@ impl Pg {
             sqlx::query(&format!("CREATE DATABASE {db}")).execute(&admin).await.unwrap();
             let mut url = url::Url::parse(&base).unwrap();
             url.set_path(&format!("/{db}"));
-            return Pg { url: url.to_string(), cluster: None };
+            return Pg { url: url.to_string(), cluster: None, opts: String::new() };
         }
         let dir = tempfile::tempdir().unwrap();
         // postgres must own its data folder and write its socket next to it
@@ -53,7 +55,21 @@ impl Pg {
         sqlx::query(&format!("CREATE DATABASE {db}")).execute(&admin).await.unwrap();
         admin.close().await;
         let url = format!("postgres://postgres@localhost/{db}?host={}&port={port}", sock.display());
-        Pg { url, cluster: Some((dir, data)) }
+        Pg { url, cluster: Some((dir, data)), opts }
+    }
+
+    /// Stops the private cluster (`pg_ctl -m fast stop`: connections are closed at once),
+    /// as an outage of the database server.
+    pub fn stop(&self) {
+        let (dir, data) = self.cluster.as_ref().expect("stop needs a private cluster");
+        let _ = dir;
+        as_postgres(&[bin_dir().join("pg_ctl").to_str().unwrap(), "-D", data.to_str().unwrap(), "-m", "fast", "-w", "stop"]);
+    }
+
+    /// Starts the private cluster again after [`Pg::stop`].
+    pub fn restart(&self) {
+        let (dir, data) = self.cluster.as_ref().expect("restart needs a private cluster");
+        as_postgres(&[bin_dir().join("pg_ctl").to_str().unwrap(), "-D", data.to_str().unwrap(), "-o", &self.opts, "-l", dir.path().join("log").to_str().unwrap(), "-w", "start"]);
     }
 
     pub async fn pool(&self, max: u32) -> PgPool {
