@@ -47,6 +47,8 @@ pub struct Events {
     pool: Pool,
     /// `None`: new rows to read; `Some`: a transient frame.
     wake: broadcast::Sender<Option<Transient>>,
+    /// Set when the server stops: every stream ends (within [`RECHECK`]).
+    closing: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// A frame that is sent, not stored.
@@ -89,10 +91,16 @@ impl ProgressThrottle {
 }
 
 impl Events {
+    /// Ends every stream (the server stops): each ends within [`RECHECK`].
+    pub fn close(&self) {
+        self.closing.store(true, std::sync::atomic::Ordering::SeqCst);
+        let _ = self.wake.send(None);
+    }
+
     /// The log over `pool`. On PostgreSQL it listens for other instances' appends, which
     /// holds one of the pool's connections (the pool needs at least two).
     pub fn new(pool: Pool) -> Events {
-        let events = Events { pool, wake: broadcast::channel(256).0 };
+        let events = Events { pool, wake: broadcast::channel(256).0, closing: Default::default() };
         if let Pool::Pg(pg) = &events.pool {
             // other instances' appends wake this instance's streams (LISTEN); they read the
             // table themselves, so a lost notification costs at most the keep-alive interval
@@ -220,6 +228,11 @@ impl Events {
         let state = (events, user, last_id, wake, (alive, std::time::Instant::now(), std::time::Instant::now()));
         let stream = futures_util::stream::unfold(state, |(events, user, mut cursor, mut wake, (alive, mut checked, mut said))| async move {
             loop {
+                if events.closing.load(std::sync::atomic::Ordering::SeqCst) {
+                    // the server stops: the client reconnects (to another instance, or this
+                    // one after its restart) with Last-Event-ID and misses nothing
+                    return None;
+                }
                 if checked.elapsed() >= RECHECK {
                     if !alive().await {
                         tracing::info!(user = %user.name, "event stream ended: its credentials are no longer valid");

@@ -250,24 +250,55 @@ async fn serve(cfg: Config, dir: PathBuf, users: Users) -> Result<(), String> {
     let state = Arc::new(state);
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     tracing::info!(%listen, "rproxy listening");
-    let shutdown = async {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{signal, SignalKind};
-            if let Ok(mut term) = signal(SignalKind::terminate()) {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
-                return;
-            }
-        }
-        let _ = tokio::signal::ctrl_c().await;
+    // SIGTERM or Ctrl-C: stop accepting; event streams end (clients resume elsewhere with
+    // Last-Event-ID); requests in flight and the queue's running copies get DRAIN to finish,
+    // then unfinished copies are paused and done again at the next start; then rclone stops
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        stop_signal().await;
+        tracing::info!("stopping: draining requests and running copies (up to {} s)", DRAIN.as_secs());
+        let _ = stop_tx.send(true);
+    });
+    let draining = {
+        let (state, mut rx) = (state.clone(), stop_rx.clone());
+        tokio::spawn(async move {
+            let _ = rx.wait_for(|s| *s).await;
+            state.events.close();
+            state.queue.drain(DRAIN).await;
+        })
     };
-    rproxy::serve::serve(listener, tls, router(state), rproxy::serve::Limits::default(), shutdown).await;
+    let shutdown = {
+        let mut rx = stop_rx;
+        async move {
+            let _ = rx.wait_for(|s| *s).await;
+        }
+    };
+    let limits = rproxy::serve::Limits { drain: DRAIN, ..Default::default() };
+    rproxy::serve::serve(listener, tls, router(state.clone()), limits, shutdown).await;
+    let _ = draining.await;
     if let Some(n) = notifier {
         n.stop();
     }
     engine.shutdown().await;
+    tracing::info!("stopped");
     Ok(())
+}
+
+/// How long requests in flight and running copies may take to finish after SIGTERM.
+const DRAIN: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// SIGTERM (systemd, `kill`) or Ctrl-C.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

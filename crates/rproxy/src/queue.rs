@@ -133,11 +133,10 @@ struct Inner {
     progress: crate::events::ProgressThrottle,
     /// This process in the instances table: the owner of the groups it forms or reaps.
     instance: String,
+    /// Set by [`Queue::drain`]: no new group starts, nothing more is ended as failed.
+    closing: std::sync::atomic::AtomicBool,
 }
 
-/// The request a call makes of the queue, when it can be queued: `operations/copyfile` or
-/// `operations/movefile` with only the four file parameters (and `_async`), configured
-/// remotes (not local paths, not inline remotes), the same file name at both ends and roots
 /// Why a call could not be queued.
 #[derive(Clone, Debug, thiserror::Error)]
 pub enum SubmitError {
@@ -149,6 +148,9 @@ pub enum SubmitError {
     Db(String),
 }
 
+/// The request a call makes of the queue, when it can be queued: `operations/copyfile` or
+/// `operations/movefile` with only the four file parameters (and `_async`), configured
+/// remotes (not local paths, not inline remotes), the same file name at both ends and roots
 /// that do not overlap. Anything else goes to rcd as it is.
 pub fn eligible(path: &str, params: &Map<String, Value>) -> Option<Request> {
     let kind = match path {
@@ -222,6 +224,7 @@ impl Queue {
             running: Mutex::default(),
             progress: Default::default(),
             instance,
+            closing: Default::default(),
         });
         let q = Queue { inner };
         let sink = Arc::new(Sink { ended: ended_tx, queue: Arc::downgrade(&q.inner) });
@@ -237,6 +240,36 @@ impl Queue {
         tokio::spawn(async move { r.reap_loop().await });
         tokio::spawn(async move { l.renew_loop().await });
         q
+    }
+
+    /// Graceful stop (SIGTERM): no new group starts; running batches and direct calls get
+    /// `grace` to finish; batches still running then are paused (a file in flight goes back
+    /// to pending and is copied again, whole, by whoever runs the group next: this server
+    /// after its restart, or another instance once the lease runs out). Nothing is ended as
+    /// failed because of the stop.
+    pub async fn drain(&self, grace: Duration) {
+        use std::sync::atomic::Ordering;
+        self.inner.closing.store(true, Ordering::SeqCst);
+        self.inner.wake.notify_one();
+        let end = tokio::time::Instant::now() + grace;
+        let busy = |q: &Queue| {
+            let batches = q.inner.running.lock().map(|r| r.len()).unwrap_or(0);
+            batches > 0 || q.inner.direct.available_permits() < DIRECT_CONCURRENCY
+        };
+        while busy(self) && tokio::time::Instant::now() < end {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let left = self.inner.running.lock().map(|r| r.len()).unwrap_or(0);
+        if left > 0 {
+            if let Some(runner) = self.runner() {
+                runner.pause_all(Duration::from_secs(15)).await;
+            }
+        }
+        info!(paused = left, "queue drained: unfinished files are done again at the next start");
+    }
+
+    fn closing(&self) -> bool {
+        self.inner.closing.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     fn runner(&self) -> Option<&Runner> {
@@ -367,6 +400,17 @@ impl Queue {
         self.pending_of(None).await
     }
 
+    /// This instance's load: queued calls it is running now (in groups it owns), not the
+    /// whole database's backlog (which every instance shares).
+    pub async fn load(&self) -> Result<i64, sqlx::Error> {
+        on_pool!(&self.inner.pool, p => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM queue q JOIN queue_groups g ON g.id = q.group_id WHERE q.state = 'running' AND g.owner = $1",
+        )
+        .bind(&self.inner.instance)
+        .fetch_one(p)
+        .await)
+    }
+
     /// Items of user `user_id` (everyone's: `None`) still waiting or running.
     pub async fn pending_of(&self, user_id: Option<i64>) -> Result<i64, sqlx::Error> {
         on_pool!(&self.inner.pool, p => sqlx::query_scalar("SELECT COUNT(*) FROM queue WHERE state IN ('queued', 'running') AND ($1 IS NULL OR user_id = $1)")
@@ -380,6 +424,9 @@ impl Queue {
     /// arriving and the next group is bigger: the busier the queue, the bigger its batches.
     async fn dispatch_loop(&self) {
         loop {
+            if self.closing() {
+                return;
+            }
             // the permit first, the group after: calls stay `queued` (and can be stopped)
             // until something can run them
             let waiting = match self.oldest_waiting().await {
@@ -442,6 +489,10 @@ impl Queue {
             return;
         };
         for (id, input, kind, src, dst, item) in rows {
+            if self.closing() {
+                // the rest stays `running`: the next start (or another instance) runs it
+                return;
+            }
             if recovering && kind == "move" && self.moved(&src, &dst, &item).await {
                 self.finish_item(id, Ok(())).await;
                 continue;
@@ -671,7 +722,12 @@ impl Queue {
     /// written (the database is away) is retried until it lands: a call never stays
     /// `running` because its end was lost. Writing an end twice is harmless (only a running
     /// item is ended).
-    async fn finish_items(&self, ends: Vec<(i64, Outcome)>) {
+    async fn finish_items(&self, mut ends: Vec<(i64, Outcome)>) {
+        if self.closing() {
+            // failures while stopping are the stop's (rclone quitting), not the calls': those
+            // stay `running` and are done again at the next start
+            ends.retain(|(_, o)| o.is_ok());
+        }
         for block in ends.chunks(500) {
             let mut wait = Duration::from_millis(100);
             let mut failing = false;
@@ -769,6 +825,11 @@ impl Queue {
     async fn ended_loop(&self, mut ended: mpsc::UnboundedReceiver<BatchInfo>) {
         while let Some(info) = ended.recv().await {
             match info.status {
+                BatchStatus::Paused if self.closing() => {
+                    if let Ok(mut r) = self.inner.running.lock() {
+                        r.remove(&info.id);
+                    }
+                }
                 BatchStatus::Paused => {
                     let resumes = self.inner.running.lock().ok().and_then(|mut r| r.get_mut(&info.id).map(|e| {
                         e.1 += 1;

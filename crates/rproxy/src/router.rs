@@ -79,7 +79,7 @@ fn heartbeat(registry: Registry, id: String, rcd: Supervisor, queue: Queue) {
                 rcmd_core::types::SidecarState::Ready { endpoint, version, .. } => format!("up {endpoint} {version}"),
                 other => crate::watch::state_name(other).to_owned(),
             };
-            let load = queue.pending().await.unwrap_or(0);
+            let load = queue.load().await.unwrap_or(0);
             if let Err(e) = registry.beat(&id, &backend, load).await {
                 warn!(error = %e, "cannot renew this instance's registration");
             }

@@ -1,3 +1,5 @@
+#![allow(dead_code)]
+
 //! A throwaway PostgreSQL for tests: `RPROXY_TEST_PG_URL` when set (a fresh database is made
 //! in it per test), else a private cluster started here with Debian's `initdb`/`pg_ctl` as the
 //! `postgres` user (they refuse root), listening only on a unix socket in a temp folder, and

@@ -1,0 +1,143 @@
+//! SIGTERM while slow copies run: `rproxy serve` (its own SQLite) takes 120 `_async` per-file
+//! copies at a 60 KiB/s limit, an event stream is open, and SIGTERM arrives mid-way. The
+//! stream ends at once, rproxy exits 0 within its drain time, and no call is failed by the
+//! stop; after a restart on the same data folder every call ends successfully exactly once
+//! and every file is at the destination, whole.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::{
+    io::BufRead,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use serde_json::{json, Value};
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(data: &std::path::Path, conf: &std::path::Path, port: u16, log: &std::path::Path) -> Server {
+    Server(
+        Command::new(env!("CARGO_BIN_EXE_rproxy"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--rclone-config", conf.to_str().unwrap()])
+            .env("RPROXY_DATA_DIR", data)
+            .env("RCMD_RCLONE", common::rclone())
+            .env("RCMD_RCLONE_FLAGS", "--bwlimit 60k")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap())
+            .spawn()
+            .unwrap(),
+    )
+}
+
+async fn up(http: &reqwest::Client, url: &str, token: &str) {
+    let t = Instant::now();
+    loop {
+        if let Ok(r) = http.post(format!("{url}rc/noop")).basic_auth("admin", Some(token)).json(&json!({})).send().await {
+            if r.status() == 200 {
+                return;
+            }
+        }
+        assert!(t.elapsed() < Duration::from_secs(60), "rproxy did not come up");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_drains_and_no_copy_is_failed_by_the_stop() {
+    if std::env::var("RPROXY_TEST_DB").as_deref() == Ok("postgres") {
+        eprintln!("skipped in the PostgreSQL pass: this test runs the binary on its own SQLite");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (src, dst) = (dir.path().join("src"), dir.path().join("dst"));
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::create_dir_all(&dst).unwrap();
+    const FILES: usize = 120;
+    for i in 0..FILES {
+        std::fs::write(src.join(format!("f{i:03}.bin")), format!("{i:03}").repeat(8000)).unwrap();
+    }
+    let conf = dir.path().join("rclone.conf");
+    std::fs::write(&conf, format!("[src]\ntype = alias\nremote = {}\n\n[dst]\ntype = alias\nremote = {}\n", src.display(), dst.display())).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (data, log) = (dir.path().join("data"), dir.path().join("rproxy.log"));
+    let mut server = serve(&data, &conf, port, &log);
+    let mut lines = std::io::BufReader::new(server.0.stdout.take().unwrap()).lines();
+    assert!(lines.next().unwrap().unwrap().contains("created user admin"));
+    let token = lines.next().unwrap().unwrap();
+    let url = format!("http://127.0.0.1:{port}/");
+    let http = reqwest::Client::new();
+    up(&http, &url, &token).await;
+    let mut jobs = vec![];
+    for i in 0..FILES {
+        let name = format!("f{i:03}.bin");
+        let body = json!({ "srcFs": "src:", "srcRemote": name, "dstFs": "dst:", "dstRemote": name, "_async": true });
+        let r: Value = http.post(format!("{url}operations/copyfile")).basic_auth("admin", Some(&token)).json(&body).send().await.unwrap().json().await.unwrap();
+        jobs.push(r["jobid"].as_i64().unwrap());
+    }
+    let events = http.get(format!("{url}rproxy/events")).basic_auth("admin", Some(&token)).send().await.unwrap();
+    // mid-way: some files copied, many to go (120 × 24 KiB at 60 KiB/s is about 48 s)
+    let t = Instant::now();
+    while std::fs::read_dir(&dst).unwrap().count() < 10 {
+        assert!(t.elapsed() < Duration::from_secs(60), "no copy started");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let pid = server.0.id();
+    Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
+    let stopped_at = Instant::now();
+    // the event stream ends at once (not after the drain)
+    let mut events = events;
+    let stream_end = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Ok(Some(_)) = events.chunk().await {}
+    })
+    .await;
+    assert!(stream_end.is_ok(), "the event stream must end when the server stops");
+    let status = loop {
+        if let Some(s) = server.0.try_wait().unwrap() {
+            break s;
+        }
+        assert!(stopped_at.elapsed() < Duration::from_secs(60), "rproxy did not exit within its drain time");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let took = stopped_at.elapsed();
+    assert!(status.success(), "SIGTERM exits 0: {status:?}");
+    eprintln!("SIGTERM: exited after {took:?} with {} of {FILES} files copied", std::fs::read_dir(&dst).unwrap().count());
+    // nothing was failed by the stop: no queued call ended failed
+    let db = rproxy::auth::Users::connect(data.join("rproxy.db").to_str().unwrap()).await.unwrap();
+    let failed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM queue WHERE state = 'failed'").fetch_one(db.pool().sqlite().unwrap()).await.unwrap();
+    assert_eq!(failed, 0, "a copy was failed by the stop");
+    drop(db);
+    // restarted on the same data folder: every call ends successfully, once
+    let _again = serve(&data, &conf, port, &log);
+    up(&http, &url, &token).await;
+    for (i, job) in jobs.iter().enumerate() {
+        let end = Instant::now() + Duration::from_secs(180);
+        loop {
+            let s: Value = http.post(format!("{url}job/status")).basic_auth("admin", Some(&token)).json(&json!({ "jobid": job })).send().await.unwrap().json().await.unwrap();
+            if s["finished"] == true {
+                assert_eq!(s["success"], true, "call {i}: {s}");
+                break;
+            }
+            assert!(Instant::now() < end, "call {i} never ended: {s}");
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+    for i in 0..FILES {
+        let name = format!("f{i:03}.bin");
+        assert_eq!(std::fs::read(dst.join(&name)).unwrap(), std::fs::read(src.join(&name)).unwrap(), "{name}");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(&dst).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).filter(|n| !n.ends_with(".bin")).collect();
+    assert!(leftovers.is_empty(), "partial files left: {leftovers:?}");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("queue drained"), "{text}");
+}
