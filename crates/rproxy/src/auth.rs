@@ -101,10 +101,6 @@ type Verified = Arc<Mutex<HashMap<[u8; 32], (User, i64, Instant, Option<i64>)>>>
 /// credentials wait for the one verification instead of each running argon2.
 type InFlight = Arc<Mutex<HashMap<[u8; 32], Arc<tokio::sync::OnceCell<Result<(User, i64, Option<i64>), Refusal>>>>>>;
 
-/// argon2 verifications run at once (each takes ~19 MiB and a core for ~50 ms); more wait.
-const ARGON2_SLOTS: usize = 2;
-/// How long a verification may wait for a slot before the request is answered 503.
-const SLOT_WAIT: Duration = Duration::from_secs(10);
 
 /// Why credentials were refused. Only a right token past its expiry is told apart (it was
 /// verified, so saying so leaks nothing a wrong guess could learn). `Limited` and
@@ -125,7 +121,7 @@ pub struct Users {
     pool: Pool,
     cache: Verified,
     in_flight: InFlight,
-    slots: Arc<tokio::sync::Semaphore>,
+    verifier: crate::verifier::Verifier,
     logins: Arc<crate::login::Logins>,
     /// Whether the database answers (shared with every part of the server).
     pub health: crate::db::health::Health,
@@ -180,7 +176,7 @@ impl Users {
             pool,
             cache: Arc::default(),
             in_flight: Arc::default(),
-            slots: Arc::new(tokio::sync::Semaphore::new(ARGON2_SLOTS)),
+            verifier: crate::verifier::Verifier::new(0),
             logins: Arc::default(),
             health: crate::db::health::Health::default(),
             dummy: Arc::new(dummy),
@@ -366,7 +362,8 @@ impl Users {
     /// [`Users::check`] for a request from `addr`. A cached verification answers at once;
     /// otherwise failed logins of this user (or token) and this address are limited (see
     /// [`crate::login`]), concurrent requests with the same credentials share one
-    /// verification, and at most [`ARGON2_SLOTS`] verifications run at once.
+    /// verification, and verifications run on a few dedicated threads
+    /// ([`crate::verifier`]).
     pub async fn check_from(&self, creds: &Credentials, addr: Option<std::net::IpAddr>) -> Result<User, Refusal> {
         let (key, secret, name) = match creds {
             Credentials::Basic { user, secret } => (format!("u:{user}"), secret.clone(), Some(user.as_str())),
@@ -449,14 +446,8 @@ impl Users {
             None => None,
         };
         let stored: String = row.as_ref().map(|r| r.4.clone()).unwrap_or_else(|| self.dummy.as_ref().clone());
-        let permit = tokio::time::timeout(SLOT_WAIT, self.slots.clone().acquire_owned()).await.map_err(|_| Refusal::Unavailable)?.map_err(|_| Refusal::Unavailable)?;
         self.checks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let ok = tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            verify_hash(&stored, &secret)
-        })
-        .await
-        .unwrap_or(false);
+        let ok = self.verifier.verify(stored, secret).await.map_err(|_| Refusal::Unavailable)?;
         let expires: Option<i64> = row.as_ref().and_then(|r| r.5);
         let user = row.map(|(id, name, role, remotes, _, _)| user_of((id, name, role, remotes))).filter(|_| ok).ok_or(Refusal::Invalid)?;
         Ok((user, tid.unwrap_or(0), expires))
@@ -512,7 +503,7 @@ fn hash(secret: &Secret) -> Result<String, AuthError> {
 }
 
 /// Argon2id verification (constant time in the secret).
-fn verify_hash(stored: &str, secret: &Secret) -> bool {
+pub(crate) fn verify_hash(stored: &str, secret: &Secret) -> bool {
     PasswordHash::new(stored).is_ok_and(|h| Argon2::default().verify_password(secret.expose().as_bytes(), &h).is_ok())
 }
 

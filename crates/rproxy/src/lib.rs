@@ -21,6 +21,7 @@ pub mod queue;
 pub mod router;
 pub mod serve;
 pub mod tls;
+pub mod verifier;
 pub mod watch;
 
 pub use router::{router, AppState};

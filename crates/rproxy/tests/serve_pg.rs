@@ -102,3 +102,40 @@ async fn serve_on_postgres_one_instance_and_a_restart_after_kill_9() {
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+/// Three instances started at once on an empty database: exactly one makes the first admin,
+/// none fails on the race, and all three answer with that one token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_instances_started_at_once_on_an_empty_database() {
+    let pg = Pg::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let ports = [free_port(), free_port(), free_port()];
+    let mut servers: Vec<Server> = ports.iter().enumerate().map(|(i, p)| serve(&pg.url, &dir.path().join(format!("d{i}")), *p)).collect();
+    // each instance's stdout, read on its own thread: the one that made the admin sends its token
+    let (tx, rx) = std::sync::mpsc::channel();
+    for s in servers.iter_mut() {
+        let (out, tx) = (s.0.stdout.take().unwrap(), tx.clone());
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(out).lines();
+            while let Some(Ok(line)) = lines.next() {
+                if line.contains("created user admin") {
+                    if let Some(Ok(token)) = lines.next() {
+                        let _ = tx.send(token);
+                    }
+                }
+            }
+        });
+    }
+    let token = rx.recv_timeout(Duration::from_secs(60)).expect("no instance made the first admin");
+    for (i, port) in ports.iter().enumerate() {
+        let end = Instant::now() + Duration::from_secs(60);
+        while !rc(*port, &token, &["rc/noop"]).status.success() {
+            assert!(servers[i].0.try_wait().unwrap().is_none(), "instance {i} exited on the first-start race");
+            assert!(Instant::now() < end, "instance {i} does not answer with the first token");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+    assert!(rx.recv_timeout(Duration::from_millis(500)).is_err(), "a second instance made another admin");
+    let users = String::from_utf8_lossy(&rc(ports[0], &token, &["rproxy/users"]).stdout).into_owned();
+    assert_eq!(users.matches("\"name\"").count(), 1, "one user: {users}");
+}

@@ -126,3 +126,21 @@ pub fn find(path: &str) -> Option<&'static Route> {
 pub fn count(role: Role) -> usize {
     ROUTES.iter().filter(|r| role >= r.role).count()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The manual's table (docs/rproxy-security.md) lists every route with its lowest role.
+    #[test]
+    fn the_manual_lists_every_route() {
+        let doc = include_str!("../../../../docs/rproxy-security.md");
+        for r in ROUTES {
+            let row = format!("| `{}` | {} |", r.path, r.role.as_str());
+            assert!(doc.contains(&row), "docs/rproxy-security.md lacks the row {row}");
+        }
+        let rows = doc.lines().filter(|l| l.starts_with("| `")).count();
+        assert_eq!(rows, ROUTES.len(), "the manual's table has rows for routes that do not exist");
+        assert_eq!((count(Viewer), count(Operator)), (19, 45), "the manual states these counts");
+    }
+}
