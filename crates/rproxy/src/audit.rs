@@ -69,7 +69,7 @@ impl Audit {
     pub fn record(&self, entry: Entry) {
         if self.tx.try_send(entry).is_err() {
             let n = self.dropped.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            if n == 1 || n % 1000 == 0 {
+            if n == 1 || n.is_multiple_of(1000) {
                 tracing::error!(dropped = n, "audit queue full (the database is away): audit entries dropped");
             }
         }

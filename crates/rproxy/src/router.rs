@@ -147,21 +147,29 @@ async fn handle(
         }
     };
     let body = axum::body::to_bytes(body, MAX_BODY).await.map_err(|e| e.into_inner());
-    let resp = handle_user(&st, &user, method, &uri, &headers, body, &path, (creds, client.map(|a| a.0 .0.ip()))).await;
+    let caller = Caller { user: &user, creds, ip: client.map(|a| a.0 .0.ip()) };
+    let resp = handle_user(&st, caller, method, &uri, &headers, body, &path).await;
     let remote = resp.extensions().get::<AuditRemote>().and_then(|r| r.0.clone());
     st.audit.record(Entry { user: user.name.clone(), path, remote, status: resp.status().as_u16() });
     resp
 }
 
+/// An authenticated caller: the user, the credentials it presented and its address (event
+/// streams re-check them).
+struct Caller<'a> {
+    user: &'a User,
+    creds: Option<Credentials>,
+    ip: Option<std::net::IpAddr>,
+}
+
 async fn handle_user(
     st: &AppState,
-    user: &User,
+    Caller { user, creds, ip: client_ip }: Caller<'_>,
     method: Method,
     uri: &Uri,
     headers: &HeaderMap,
     body: Result<Bytes, axum::BoxError>,
     path: &str,
-    (creds, client_ip): (Option<Credentials>, Option<std::net::IpAddr>),
 ) -> Response {
     let path = path.to_owned();
     let header_str = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());

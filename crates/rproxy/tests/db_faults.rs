@@ -10,8 +10,10 @@
 
 mod common;
 
+use common::Server;
+
 use std::{
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
@@ -19,14 +21,6 @@ use std::{
 use common::pg::Pg;
 use serde_json::{json, Value};
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// One call's result: status, Retry-After, body, how long it took.
 struct Sent {

@@ -8,22 +8,16 @@
 
 mod common;
 
+use common::Server;
+
 use std::{
     io::BufRead,
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     time::{Duration, Instant},
 };
 
 use serde_json::{json, Value};
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn serve(data: &std::path::Path, conf: &std::path::Path, port: u16, log: &std::path::Path) -> Server {
     Server(

@@ -9,22 +9,16 @@
 
 mod common;
 
+use common::Server;
+
 use std::{
     io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     time::{Duration, Instant},
 };
 
 use common::pg::Pg;
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn serve(db: &str, data: &std::path::Path, port: u16) -> Server {
     Server(

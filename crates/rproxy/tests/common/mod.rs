@@ -177,6 +177,16 @@ impl Proxy {
     }
 }
 
+/// A child process (an `rproxy serve`) stopped by its own pid when dropped.
+pub struct Server(pub std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// `examples/rcd_tap` (built with the tests: `cargo build --all-targets`).
 pub fn tap_binary() -> PathBuf {
     // tests live in target/<profile>/deps; examples in target/<profile>/examples
