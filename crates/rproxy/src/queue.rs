@@ -481,13 +481,14 @@ impl Queue {
     /// before the crash: it is not sent again (rcd would answer "object not found").
     async fn run_direct(&self, gid: i64, recovering: bool) {
         type Item = (i64, String, String, String, String, String);
-        let rows: Result<Vec<Item>, _> = on_pool!(&self.inner.pool, p => sqlx::query_as("SELECT id, input, kind, src_root, dst_root, item FROM queue WHERE group_id = $1 AND state = 'running' ORDER BY id")
-            .bind(gid)
-            .fetch_all(p)
-            .await);
-        let Ok(rows) = rows else {
-            return;
-        };
+        let pool = &self.inner.pool;
+        let rows: Vec<Item> = until_ok("a direct group's calls", || async move {
+            on_pool!(pool, p => sqlx::query_as("SELECT id, input, kind, src_root, dst_root, item FROM queue WHERE group_id = $1 AND state = 'running' ORDER BY id")
+                .bind(gid)
+                .fetch_all(p)
+                .await)
+        })
+        .await;
         for (id, input, kind, src, dst, item) in rows {
             if self.closing() {
                 // the rest stays `running`: the next start (or another instance) runs it
@@ -694,11 +695,11 @@ impl Queue {
         if missing.is_empty() {
             return;
         }
-        let rows: Result<Vec<(i64, String, String, String)>, _> =
-            on_pool!(&self.inner.pool, p => sqlx::query_as("SELECT id, item, input, kind FROM queue WHERE group_id = $1 AND state = 'running'").bind(gid).fetch_all(p).await);
-        let Ok(rows) = rows else {
-            return;
-        };
+        let pool = &self.inner.pool;
+        let rows: Vec<(i64, String, String, String)> = until_ok("a group's missing files", || async move {
+            on_pool!(pool, p => sqlx::query_as("SELECT id, item, input, kind FROM queue WHERE group_id = $1 AND state = 'running'").bind(gid).fetch_all(p).await)
+        })
+        .await;
         for (id, item, input, kind) in rows {
             if !missing.contains(&&item) {
                 continue;
@@ -786,12 +787,16 @@ impl Queue {
 
     /// Batch `batch` ended (or paused): its items' ends go to their calls.
     async fn finish_batch(&self, batch: i64) {
-        let gid: Result<Option<i64>, _> = on_pool!(&self.inner.pool, p => sqlx::query_scalar("SELECT id FROM queue_groups WHERE batch_id = $1 AND owner = $2")
-            .bind(batch)
-            .bind(&self.inner.instance)
-            .fetch_optional(p)
-            .await);
-        let Ok(Some(gid)) = gid else {
+        let (pool, instance) = (&self.inner.pool, &self.inner.instance);
+        let gid: Option<i64> = until_ok("a finished batch's group", || async move {
+            on_pool!(pool, p => sqlx::query_scalar("SELECT id FROM queue_groups WHERE batch_id = $1 AND owner = $2")
+                .bind(batch)
+                .bind(instance)
+                .fetch_optional(p)
+                .await)
+        })
+        .await;
+        let Some(gid) = gid else {
             return;
         };
         let (results, info) = match (self.inner.store.item_results(batch).await, self.inner.store.batch(batch).await) {
@@ -799,10 +804,10 @@ impl Queue {
             (Err(e), _) | (_, Err(e)) => return warn!(batch, error = %e, "cannot read a finished batch"),
         };
         let by_path: HashMap<&str, (ItemState, Option<&String>)> = results.iter().map(|(p, s, e)| (p.as_str(), (*s, e.as_ref()))).collect();
-        let rows: Result<Vec<(i64, String)>, _> = on_pool!(&self.inner.pool, p => sqlx::query_as("SELECT id, item FROM queue WHERE group_id = $1 AND state = 'running'").bind(gid).fetch_all(p).await);
-        let Ok(rows) = rows else {
-            return;
-        };
+        let rows: Vec<(i64, String)> = until_ok("a finished batch's calls", || async move {
+            on_pool!(pool, p => sqlx::query_as("SELECT id, item FROM queue WHERE group_id = $1 AND state = 'running'").bind(gid).fetch_all(p).await)
+        })
+        .await;
         let mut ends = Vec::with_capacity(rows.len());
         for (id, item) in rows {
             let outcome = match by_path.get(item.as_str()) {
@@ -876,6 +881,31 @@ impl Queue {
         loop {
             tokio::time::sleep(REAP_EVERY).await;
             self.reap().await;
+            self.settle_ended().await;
+        }
+    }
+
+    /// A safety net for ends that were never written: this instance's groups with calls still
+    /// `running` whose engine batch has ended (and is not being run) are finished again.
+    async fn settle_ended(&self) {
+        let batches: Result<Vec<i64>, _> = on_pool!(&self.inner.pool, p => sqlx::query_scalar(
+            "SELECT DISTINCT g.batch_id FROM queue_groups g JOIN queue q ON q.group_id = g.id \
+             WHERE g.owner = $1 AND q.state = 'running' AND g.batch_id IS NOT NULL",
+        )
+        .bind(&self.inner.instance)
+        .fetch_all(p)
+        .await);
+        for batch in batches.unwrap_or_default() {
+            let running = self.inner.running.lock().map(|r| r.contains_key(&batch)).unwrap_or(true);
+            if running {
+                continue;
+            }
+            if let Ok(info) = self.inner.store.batch(batch).await {
+                if !info.status.is_resumable() {
+                    warn!(batch, "a queued batch ended without its calls' ends: finishing them now");
+                    self.finish_batch(batch).await;
+                }
+            }
         }
     }
 
@@ -989,6 +1019,36 @@ impl RunnerSink for Sink {
     }
 }
 
+/// Runs the database work `f` until it succeeds: work that needs it (ending calls) must not
+/// be dropped because the database was away for a while. Waits 0.1 s, doubling up to 5 s;
+/// logs once when it starts failing and once when it answers again.
+async fn until_ok<T, F, Fut>(what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, sqlx::Error>>,
+{
+    let mut wait = Duration::from_millis(100);
+    let mut failing = false;
+    loop {
+        match f().await {
+            Ok(v) => {
+                if failing {
+                    info!(what, "the database answers again");
+                }
+                return v;
+            }
+            Err(e) => {
+                if !failing {
+                    warn!(what, error = %e, "cannot read the queue; retrying until the database answers");
+                    failing = true;
+                }
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1020,3 +1080,4 @@ mod tests {
         assert_eq!(eligible("operations/deletefile", &params("a:", "x", "b:", "x")), None);
     }
 }
+

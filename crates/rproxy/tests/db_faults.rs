@@ -146,7 +146,11 @@ async fn postgres_stopped_and_started_under_load_every_accepted_call_ends_once()
                 assert_eq!(s.body["success"], true, "call {i} (job {job}): {}", s.body);
                 break;
             }
-            assert!(Instant::now() < end, "call {i} (job {job}) never ended: {}", s.body);
+            if Instant::now() >= end {
+                let text = std::fs::read_to_string(&log).unwrap_or_default();
+                let tail: Vec<&str> = text.lines().rev().take(60).collect();
+                panic!("call {i} (job {job}) never ended: {}\nrproxy's log (last lines, newest first):\n{}", s.body, tail.join("\n"));
+            }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
