@@ -44,19 +44,7 @@ impl Audit {
                 }
                 // kept and retried until written: the audit log does not lose entries to an
                 // outage of the database (new ones queue meanwhile, up to the channel's size)
-                let mut wait = std::time::Duration::from_millis(100);
-                let mut failing = false;
-                while let Err(e) = write(&writer, &batch).await {
-                    if !failing {
-                        tracing::warn!(error = %e, entries = batch.len(), "cannot write the audit log; keeping the entries and retrying");
-                        failing = true;
-                    }
-                    tokio::time::sleep(wait).await;
-                    wait = (wait * 2).min(std::time::Duration::from_secs(5));
-                }
-                if failing {
-                    tracing::info!(entries = batch.len(), "audit log written again");
-                }
+                crate::db::until_ok("audit log entries", || write(&writer, &batch)).await;
                 batch.clear();
             }
         });

@@ -36,7 +36,10 @@ use rcmd_core::{
     types::{BatchInfo, BatchKind, BatchProgress, BatchStatus, ItemState},
 };
 use serde_json::{json, Map, Value};
-use crate::{db::Pool, on_pool, on_tx};
+use crate::{
+    db::{until_ok, Pool},
+    on_pool, on_tx,
+};
 use tokio::sync::{mpsc, oneshot, Notify, OwnedSemaphorePermit, Semaphore};
 use tracing::{info, warn};
 
@@ -730,19 +733,7 @@ impl Queue {
             ends.retain(|(_, o)| o.is_ok());
         }
         for block in ends.chunks(500) {
-            let mut wait = Duration::from_millis(100);
-            let mut failing = false;
-            while let Err(e) = self.record_ends(block).await {
-                if !failing {
-                    warn!(items = block.len(), error = %e, "cannot record queued calls' ends; retrying until the database answers");
-                    failing = true;
-                }
-                tokio::time::sleep(wait).await;
-                wait = (wait * 2).min(Duration::from_secs(5));
-            }
-            if failing {
-                tracing::info!(items = block.len(), "queued calls' ends recorded after a database outage");
-            }
+            until_ok("queued calls' ends", || self.record_ends(block)).await;
             let mut waiting = self.inner.waiters.lock().ok();
             let woken: Vec<(Vec<oneshot::Sender<Outcome>>, &Outcome)> =
                 block.iter().filter_map(|(id, o)| Some((waiting.as_mut()?.remove(id)?, o))).collect();
@@ -1015,36 +1006,6 @@ impl RunnerSink for Sink {
     fn progress(&self, progress: &BatchProgress) {
         if let Some(inner) = self.queue.upgrade() {
             Queue { inner }.progress(progress);
-        }
-    }
-}
-
-/// Runs the database work `f` until it succeeds: work that needs it (ending calls) must not
-/// be dropped because the database was away for a while. Waits 0.1 s, doubling up to 5 s;
-/// logs once when it starts failing and once when it answers again.
-async fn until_ok<T, F, Fut>(what: &str, mut f: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, sqlx::Error>>,
-{
-    let mut wait = Duration::from_millis(100);
-    let mut failing = false;
-    loop {
-        match f().await {
-            Ok(v) => {
-                if failing {
-                    info!(what, "the database answers again");
-                }
-                return v;
-            }
-            Err(e) => {
-                if !failing {
-                    warn!(what, error = %e, "cannot read the queue; retrying until the database answers");
-                    failing = true;
-                }
-                tokio::time::sleep(wait).await;
-                wait = (wait * 2).min(Duration::from_secs(5));
-            }
         }
     }
 }

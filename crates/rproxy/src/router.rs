@@ -108,24 +108,23 @@ async fn handle(
 ) -> Response {
     // the raw path, for the audit log of a refusal; a call runs only under its canonical name
     let raw_path = uri.path().trim_start_matches('/').to_owned();
-    let path = raw_path.clone();
+    let client_ip = client.map(|a| a.0 .0.ip());
     let header_str = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
     // authentication first, for every method and path, like rcd with --rc-user
     let creds = header_str(header::AUTHORIZATION).and_then(parse_authorization);
     let user = match &creds {
-        Some(c) => st.users.check_from(c, client.map(|a| a.0 .0.ip())).await,
+        Some(c) => st.users.check_from(c, client_ip).await,
         None => Err(crate::auth::Refusal::Invalid),
     };
     let user = match user {
         Ok(u) => u,
         Err(refusal) => {
-        info!(path, "refused: bad credentials");
+        info!(path = %raw_path, "refused: bad credentials");
         let tried = match creds {
             Some(Credentials::Basic { user, .. }) => format!("-{user}"),
             _ => "-".to_owned(),
         };
-        st.audit.record(Entry { user: tried, path, remote: None, status: 401 });
-        return match refusal {
+        let resp = match refusal {
             crate::auth::Refusal::Expired => crate::error::token_expired(),
             crate::auth::Refusal::Invalid => unauthorized(),
             crate::auth::Refusal::Limited(wait) => {
@@ -134,6 +133,8 @@ async fn handle(
             }
             crate::auth::Refusal::Unavailable => unavailable(&raw_path),
         };
+        st.audit.record(Entry { user: tried, path: raw_path, remote: None, status: resp.status().as_u16() });
+        return resp;
         }
     };
     // the body is read only now, after authentication, and only up to the limit
@@ -147,7 +148,7 @@ async fn handle(
         }
     };
     let body = axum::body::to_bytes(body, MAX_BODY).await.map_err(|e| e.into_inner());
-    let caller = Caller { user: &user, creds, ip: client.map(|a| a.0 .0.ip()) };
+    let caller = Caller { user: &user, creds, ip: client_ip };
     let resp = handle_user(&st, caller, method, &uri, &headers, body, &path).await;
     let remote = resp.extensions().get::<AuditRemote>().and_then(|r| r.0.clone());
     st.audit.record(Entry { user: user.name.clone(), path, remote, status: resp.status().as_u16() });

@@ -55,15 +55,11 @@ async fn postgres_stopped_and_started_under_load_every_accepted_call_ends_once()
     }
     let pg = Pg::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let (src, dst) = (dir.path().join("src"), dir.path().join("dst"));
-    std::fs::create_dir_all(&src).unwrap();
-    std::fs::create_dir_all(&dst).unwrap();
+    let (src, dst, conf) = common::fleet::src_dst(dir.path());
     const FILES: usize = 240;
     for i in 0..FILES {
         std::fs::write(src.join(format!("f{i:03}.txt")), format!("file {i:03} ").repeat(2000)).unwrap();
     }
-    let conf = dir.path().join("rclone.conf");
-    std::fs::write(&conf, format!("[src]\ntype = alias\nremote = {}\n\n[dst]\ntype = alias\nremote = {}\n", src.display(), dst.display())).unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let log = dir.path().join("rproxy.log");
     let mut server = Server(

@@ -54,15 +54,11 @@ async fn sigterm_drains_and_no_copy_is_failed_by_the_stop() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let (src, dst) = (dir.path().join("src"), dir.path().join("dst"));
-    std::fs::create_dir_all(&src).unwrap();
-    std::fs::create_dir_all(&dst).unwrap();
+    let (src, dst, conf) = common::fleet::src_dst(dir.path());
     const FILES: usize = 120;
     for i in 0..FILES {
         std::fs::write(src.join(format!("f{i:03}.bin")), format!("{i:03}").repeat(8000)).unwrap();
     }
-    let conf = dir.path().join("rclone.conf");
-    std::fs::write(&conf, format!("[src]\ntype = alias\nremote = {}\n\n[dst]\ntype = alias\nremote = {}\n", src.display(), dst.display())).unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let (data, log) = (dir.path().join("data"), dir.path().join("rproxy.log"));
     let mut server = serve(&data, &conf, port, &log);

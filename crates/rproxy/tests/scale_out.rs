@@ -201,14 +201,10 @@ async fn an_rclone_job_is_seen_and_stopped_from_another_instance() {
     }
     let pg = Pg::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let (src, dst) = (dir.path().join("src"), dir.path().join("dst"));
-    std::fs::create_dir_all(&src).unwrap();
-    std::fs::create_dir_all(&dst).unwrap();
+    let (src, _dst, conf) = common::fleet::src_dst(dir.path());
     for name in ["big1.bin", "big2.bin"] {
         std::fs::write(src.join(name), vec![7u8; 24 << 20]).unwrap();
     }
-    let conf = dir.path().join("rclone.conf");
-    std::fs::write(&conf, format!("[src]\ntype = alias\nremote = {}\n\n[dst]\ntype = alias\nremote = {}\n", src.display(), dst.display())).unwrap();
     let http = reqwest::Client::new();
     let (mut servers, token) = fleet::start(&http, Path::new(env!("CARGO_BIN_EXE_rproxy")), &common::rclone(), &pg.url, dir.path(), &conf, 2).await;
     let b = servers.pop().unwrap();

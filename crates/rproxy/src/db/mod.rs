@@ -16,6 +16,36 @@ pub async fn migrate_pg(pool: &sqlx::PgPool) -> Result<(), sqlx::migrate::Migrat
 
 use sqlx::{PgPool, SqlitePool};
 
+/// Runs the database work `f` until it succeeds: work that needs it (ending calls) must not
+/// be dropped because the database was away for a while. Waits 0.1 s, doubling up to 5 s;
+/// logs once when it starts failing and once when it answers again.
+pub async fn until_ok<T, F, Fut>(what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, sqlx::Error>>,
+{
+    let mut wait = std::time::Duration::from_millis(100);
+    let mut failing = false;
+    loop {
+        match f().await {
+            Ok(v) => {
+                if failing {
+                    tracing::info!(what, "database work done after retrying");
+                }
+                return v;
+            }
+            Err(e) => {
+                if !failing {
+                    tracing::warn!(what, error = %e, "database work failed; retrying until the database answers");
+                    failing = true;
+                }
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(std::time::Duration::from_secs(5));
+            }
+        }
+    }
+}
+
 /// rproxy's database: the embedded SQLite (one instance) or a shared PostgreSQL. Queries are
 /// written once with `$1…$N` placeholders (sqlx binds them by number on SQLite too) and run
 /// on either through [`on_pool!`]; the few that differ by dialect `match` on the pool.

@@ -64,7 +64,23 @@ impl PartialOrd for Role {
 
 /// Whether `role` may call `path` at all (before looking at parameters). Used by `rc/list`.
 pub fn may_call(role: Role, path: &str) -> bool {
-    role == Role::Admin || routes::find(path).is_some_and(|r| role >= r.role)
+    role == Role::Admin || route_for(role, path).is_ok()
+}
+
+/// The route of `path` for a non-admin `role`, or why it is refused.
+fn route_for(role: Role, path: &str) -> Result<&'static routes::Route, Denied> {
+    routes::find(path).filter(|r| role >= r.role).ok_or_else(|| Denied::Path { path: path.to_owned(), role: role.as_str() })
+}
+
+/// The `_path` of a `job/batch` input, canonical and not a `job/*` call (its ids would be
+/// rcd's) but `job/batch`; `None` when the input names no path as text.
+fn input_path(input: &Map<String, Value>) -> Result<Option<&str>, Denied> {
+    let Some(Value::String(p)) = input.get("_path") else { return Ok(None) };
+    let path = crate::canonical::param_path(p)?;
+    if path.starts_with("job/") && path != "job/batch" {
+        return Err(Denied::JobInBatch { path: path.to_owned() });
+    }
+    Ok(Some(path))
 }
 
 /// Why a call was refused (shown to the caller in rclone's error shape, status 403).
@@ -110,7 +126,7 @@ pub fn check(role: Role, remotes: &[String], path: &str, params: &Map<String, Va
         // admins may call anything; a batch's inputs must still be canonical and not job/*
         return if path == "job/batch" { check_admin_batch(params, 0) } else { Ok(()) };
     }
-    let route = routes::find(path).filter(|r| role >= r.role).ok_or_else(|| Denied::Path { path: path.to_owned(), role: role.as_str() })?;
+    let route = route_for(role, path)?;
     if let Some(key) = server_wide(path, params) {
         return Err(Denied::ServerWide { path: path.to_owned(), key });
     }
@@ -124,15 +140,9 @@ pub(crate) fn check_input(outer: &Ctx, input: &Map<String, Value>) -> Result<(),
     if depth > MAX_BATCH_DEPTH {
         return Err(Denied::TooDeep(MAX_BATCH_DEPTH));
     }
-    let path = match input.get("_path") {
-        Some(Value::String(p)) => crate::canonical::param_path(p)?,
-        _ => return Err(Denied::Type { key: "_path".into(), expected: "the call's path as text" }),
-    };
-    if path.starts_with("job/") && path != "job/batch" {
-        return Err(Denied::JobInBatch { path: path.to_owned() });
-    }
+    let path = input_path(input)?.ok_or_else(|| Denied::Type { key: "_path".into(), expected: "the call's path as text" })?;
     let role = outer.role;
-    let route = routes::find(path).filter(|r| role >= r.role).ok_or_else(|| Denied::Path { path: path.to_owned(), role: role.as_str() })?;
+    let route = route_for(role, path)?;
     if !route.batch {
         return Err(Denied::NotInBatch { path: path.to_owned(), role: role.as_str() });
     }
@@ -150,14 +160,7 @@ fn check_admin_batch(params: &Map<String, Value>, depth: usize) -> Result<(), De
     }
     let Some(inputs) = params.get("inputs").and_then(Value::as_array) else { return Ok(()) };
     for input in inputs.iter().filter_map(Value::as_object) {
-        let path = match input.get("_path") {
-            Some(Value::String(p)) => crate::canonical::param_path(p)?,
-            _ => continue,
-        };
-        if path.starts_with("job/") && path != "job/batch" {
-            return Err(Denied::JobInBatch { path: path.to_owned() });
-        }
-        if path == "job/batch" {
+        if input_path(input)? == Some("job/batch") {
             check_admin_batch(input, depth + 1)?;
         }
     }

@@ -29,12 +29,19 @@ impl Drop for Server {
 /// `src`/`dst` folders with `files` small files (`d<i%30>/f<i>.txt`, content `file <i>\n`) and
 /// the rclone.conf naming them; returns (src, dst, rclone.conf).
 pub fn tree(dir: &Path, files: usize) -> (PathBuf, PathBuf, PathBuf) {
-    let (src, dst) = (dir.join("src"), dir.join("dst"));
+    let (src, dst, conf) = src_dst(dir);
     for i in 0..files {
         let f = src.join(format!("d{}/f{i}.txt", i % 30));
         std::fs::create_dir_all(f.parent().unwrap()).unwrap();
         std::fs::write(f, format!("file {i}\n")).unwrap();
     }
+    (src, dst, conf)
+}
+
+/// Empty `src` and `dst` folders in `dir` and the rclone.conf naming them as alias remotes
+/// `src:` and `dst:`; returns (src, dst, rclone.conf).
+pub fn src_dst(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let (src, dst) = (dir.join("src"), dir.join("dst"));
     std::fs::create_dir_all(&src).unwrap();
     std::fs::create_dir_all(&dst).unwrap();
     let conf = dir.join("rclone.conf");
