@@ -27,6 +27,7 @@ pub mod secret;
 pub mod server;
 pub mod settings;
 pub mod sidecar;
+pub mod units;
 
 pub use error::{Error, Result};
 pub use rcmd_types as types;

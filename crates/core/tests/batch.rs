@@ -12,7 +12,10 @@ use std::{
     time::Duration,
 };
 
-use common::fault::{self, Fault};
+use common::{
+    fault::{self, Fault},
+    tree::{make_tree, same_tree},
+};
 use rcmd_core::{
     batch::{plan, BatchControl, Processor, ProcessorConfig, Store},
     events::EventBus,
@@ -25,43 +28,6 @@ use rcmd_core::{
     },
     types::{BatchInfo, BatchKind, BatchProgress, BatchStatus, FailureClass, FailureReason},
 };
-
-/// Writes `n` files of 1-4 KiB under `root` in a few folders; returns their relative paths.
-fn make_tree(root: &Path, n: usize) -> Vec<String> {
-    (0..n)
-        .map(|i| {
-            let rel = format!("d{}/f{i:05}.bin", i % 7);
-            let p = root.join(&rel);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(&p, vec![(i % 251) as u8; 1024 + (i * 37) % 3072]).unwrap();
-            rel
-        })
-        .collect()
-}
-
-/// Every file under `a` is under `b` with the same bytes, and nothing else is in `b`.
-fn same_tree(a: &Path, b: &Path) {
-    fn files(root: &Path, dir: &Path, out: &mut Vec<String>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                files(root, &p, out);
-            } else {
-                out.push(p.strip_prefix(root).unwrap().display().to_string());
-            }
-        }
-    }
-    let (mut fa, mut fb) = (vec![], vec![]);
-    files(a, a, &mut fa);
-    files(b, b, &mut fb);
-    fa.sort();
-    fb.sort();
-    assert_eq!(fa.len(), fb.len(), "file counts differ");
-    assert_eq!(fa, fb);
-    for f in fa {
-        assert_eq!(std::fs::read(a.join(&f)).unwrap(), std::fs::read(b.join(&f)).unwrap(), "{f} differs");
-    }
-}
 
 fn layer(source: Arc<dyn RcSource>) -> Arc<Resilient> {
     let cfg = ResilienceConfig {

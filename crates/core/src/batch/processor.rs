@@ -183,6 +183,10 @@ impl Processor {
             source: e,
         }))?;
 
+        let revived = self.store.revive_paused(id).await.map_err(store_err)?;
+        if revived > 0 {
+            info!(batch = id, items = revived, "items held back by a paused remote or a full destination are queued again");
+        }
         // items a crash left in flight: settle them by what is really there
         let in_flight = self.store.running(id).await.map_err(store_err)?;
         if !in_flight.is_empty() {
@@ -342,7 +346,9 @@ impl Processor {
         }
         let failure = e.failure();
         info!(batch = id, reason = ?failure.reason, error = %e, "chunk did not complete; verifying its items");
-        let pause = matches!(e, Error::CircuitOpen { .. }).then(|| e.to_string());
+        // a paused remote or a full destination is the batch's condition, not the items':
+        // the batch pauses with the cause and its items wait in the queue
+        let pause = self.pause_reason(&e, dst).await;
         // rclone died or lost the job: not the items' fault, so no attempt is used
         let crashed = matches!(failure.reason, FailureReason::JobLost | FailureReason::RcloneNotReady);
         if control.pause.is_cancelled() || control.cancel.is_cancelled() || pause.is_some() || crashed {
@@ -366,8 +372,9 @@ impl Processor {
         let mut outcomes: Vec<(i64, ItemOutcome)> =
             verified.into_iter().filter(|(_, o)| matches!(o, ItemOutcome::Done | ItemOutcome::Skipped { .. })).collect();
         let mut samples = vec![true; outcomes.len()];
+        let mut pause = None;
         for item in missing {
-            if control.pause.is_cancelled() || control.cancel.is_cancelled() {
+            if control.pause.is_cancelled() || control.cancel.is_cancelled() || pause.is_some() {
                 outcomes.push((item.id, ItemOutcome::Requeue));
                 continue;
             }
@@ -375,12 +382,20 @@ impl Processor {
                 Ok(()) => ItemOutcome::Done,
                 // stopped by pause/cancel: back in the queue, not a failure of the item
                 Err(Error::Cancelled) => ItemOutcome::Requeue,
-                Err(e) => self.settle_failed(item, &e.failure()),
+                Err(e) => match self.pause_reason(&e, dst).await {
+                    Some(reason) => {
+                        pause = Some(reason);
+                        ItemOutcome::Requeue
+                    }
+                    None => self.settle_failed(item, &e.failure()),
+                },
             };
-            samples.push(matches!(outcome, ItemOutcome::Done));
+            if !matches!(outcome, ItemOutcome::Requeue) {
+                samples.push(matches!(outcome, ItemOutcome::Done));
+            }
             outcomes.push((item.id, outcome));
         }
-        Ok(ChunkResult { outcomes, pause: None, samples })
+        Ok(ChunkResult { outcomes, pause, samples })
     }
 
     /// The operation on one item, as its own watched job (used to learn each item's error):
@@ -427,6 +442,49 @@ impl Processor {
         stop.cancel();
         let _ = watcher.await;
         result
+    }
+
+    /// Why `e` pauses the whole batch instead of failing items: a remote's breaker is open,
+    /// or the destination is full ("destination full: 0 B free on dst:path", with the free
+    /// space `operations/about` reports for the destination when it can).
+    async fn pause_reason(&self, e: &Error, dst: Option<&RemotePath>) -> Option<String> {
+        if matches!(e, Error::CircuitOpen { .. }) {
+            return Some(e.to_string());
+        }
+        let f = e.failure();
+        if f.reason != FailureReason::StorageFull {
+            return None;
+        }
+        let Some(dst) = dst else { return Some(format!("storage full: {}", f.message)) };
+        let free = self.free_space(dst).await;
+        Some(match free {
+            Some(free) => format!("destination full: {} free on {dst} ({})", crate::units::bytes(free), f.message),
+            None => format!("destination full on {dst}: {}", f.message),
+        })
+    }
+
+    /// Free space at `dst` as the backend reports it (`operations/about`; the folder itself
+    /// may not exist yet, so its parents are asked in turn). `None` when no answer.
+    async fn free_space(&self, dst: &RemotePath) -> Option<u64> {
+        let cancel = CancellationToken::new();
+        let mut dir = dst.clone();
+        // bounded: a path's parents end at its root
+        for _ in 0..64 {
+            let fs = dir.to_string();
+            let reply = self
+                .rc
+                .call_once(&[], &cancel, |rc| {
+                    let fs = fs.clone();
+                    async move { Ok(rc.call::<_, Value>("operations/about", &json!({ "fs": fs })).await?) }
+                })
+                .await;
+            match reply {
+                Ok(v) => return v.get("free").and_then(Value::as_u64),
+                Err(_) if !dir.path().is_empty() => dir = dir.parent(),
+                Err(_) => return None,
+            }
+        }
+        None
     }
 
     /// Retry queue while attempts last and the failure is retryable; failed otherwise.

@@ -399,6 +399,21 @@ impl Store {
             .await?)
     }
 
+    /// Items recorded as failed only because their remote was paused or the destination was
+    /// full (never the items' own fault; older versions stored them so) go back to the queue,
+    /// with the attempt that failure used. Returns how many.
+    pub async fn revive_paused(&self, id: i64) -> Result<u64, StoreError> {
+        Ok(sqlx::query(
+            "UPDATE items SET state = 'pending', not_before = 0, attempts = MAX(attempts - 1, 0) WHERE batch_id = ? AND state = 'failed' AND failure_reason IN (?, ?)",
+        )
+        .bind(id)
+        .bind(text(FailureReason::RemotePaused))
+        .bind(text(FailureReason::StorageFull))
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
     /// Puts failed items back in the queue and the batch back to `queued` (user: "retry
     /// failed"), in one transaction. Returns how many items were requeued.
     pub async fn retry_failed(&self, id: i64) -> Result<u64, StoreError> {

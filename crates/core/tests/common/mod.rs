@@ -7,6 +7,7 @@ pub mod fault;
 pub mod http_sink;
 pub mod sftp;
 pub mod tls;
+pub mod tree;
 pub mod smtp;
 
 use std::{

@@ -1,0 +1,95 @@
+//! Batches whose word must match the disk: a destination that fills up pauses the batch with
+//! the cause and loses nothing (resume finishes it once space is freed); a remote that dies
+//! mid-batch pauses it with the cause within seconds; a batch whose runner was killed reads
+//! as interrupted.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::{
+    path::Path,
+    process::Command,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use common::tree::same_tree;
+use rcmd_core::{
+    batch::{plan, BatchControl, Processor, ProcessorConfig, Store},
+    events::EventBus,
+    path::RemotePath,
+    resilience::layer::{ResilienceConfig, Resilient},
+    types::{BatchKind, BatchProgress, BatchStatus},
+};
+
+fn no_progress() -> Arc<dyn Fn(BatchProgress) + Send + Sync> {
+    Arc::new(|_| {})
+}
+
+/// A processor at the engine's defaults (breakers, retries, watchdog, chunk sizes).
+fn processor(rc: &common::Rclone, store: Store) -> Processor {
+    let layer = Arc::new(Resilient::new(Arc::new(rc.supervisor.clone()), ResilienceConfig::default(), EventBus::default()));
+    Processor::new(store, layer, ProcessorConfig::new(rc.dir.path().join("work")))
+}
+
+async fn plan_batch(store: &Store, rc: &common::Rclone, src: &str, dst: &str) -> i64 {
+    let items = plan::expand(&rc.client, &RemotePath::parse(src).unwrap()).await.unwrap();
+    store.create(BatchKind::Copy, src, Some(dst), &items).await.unwrap()
+}
+
+/// A tmpfs of `mib` MiB mounted at `dir`, unmounted on drop (needs root, as on CI).
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    fn mount(dir: &Path, mib: u32) -> SmallDisk {
+        std::fs::create_dir_all(dir).unwrap();
+        let ok = Command::new("mount").args(["-t", "tmpfs", "-o", &format!("size={mib}m"), "tmpfs"]).arg(dir).status().unwrap();
+        assert!(ok.success(), "cannot mount a {mib} MiB tmpfs at {} (this test needs root)", dir.display());
+        SmallDisk(dir.to_owned())
+    }
+
+    fn grow(&self, mib: u32) {
+        let ok = Command::new("mount").args(["-o", &format!("remount,size={mib}m")]).arg(&self.0).status().unwrap();
+        assert!(ok.success());
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+#[tokio::test]
+async fn a_full_destination_pauses_the_batch_and_resume_finishes_it() {
+    let rc = common::start_with_remotes("[disk]\ntype = local\n", |_| {}).await;
+    let src = rc.data().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    // 42 files of 1.25 MB (52.5 MB) into 20 MiB
+    for i in 0..42u8 {
+        let bytes: Vec<u8> = (0..1_250_000u32).map(|j| (j as u8).wrapping_mul(31).wrapping_add(i)).collect();
+        std::fs::write(src.join(format!("f{i:02}.bin")), bytes).unwrap();
+    }
+    let disk = SmallDisk::mount(&rc.dir.path().join("full"), 20);
+    let dst_dir = rc.dir.path().join("full/dst");
+    let dst = format!("disk:{}", dst_dir.display());
+    let store = Store::open(&rc.dir.path().join("rcmd.db")).await.unwrap();
+    let id = plan_batch(&store, &rc, "local:src", &dst).await;
+    let p = processor(&rc, store.clone());
+
+    let paused = p.run(id, &BatchControl::default(), no_progress()).await.unwrap();
+    let reason = paused.pause_reason.clone().unwrap_or_default();
+    assert_eq!(paused.status, BatchStatus::Paused, "{reason}");
+    assert!(reason.starts_with("destination full: ") && reason.contains(&format!("free on {dst}")), "pause reason: {reason}");
+    let c = paused.counts;
+    assert_eq!(c.failed, 0, "nothing failed: the disk did; {c:?}");
+    assert!(c.done >= 1 && c.done < 42 && c.done + c.pending == 42, "{c:?}");
+
+    // space freed: resume finishes the batch, every file byte-identical
+    disk.grow(80);
+    let done = p.run(id, &BatchControl::default(), no_progress()).await.unwrap();
+    assert_eq!(done.status, BatchStatus::Completed, "{:?}", done.pause_reason);
+    assert_eq!((done.counts.done, done.counts.failed), (42, 0));
+    same_tree(&src, &dst_dir);
+}
