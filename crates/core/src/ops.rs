@@ -103,12 +103,14 @@ pub async fn copy_file(
 
 /// A cheap health check of the remote behind `file`: one `operations/stat` of that file
 /// (`filesOnly`: a single HEAD/stat, no listing). A missing file is an answer, so it passes.
+/// One low-level try (rclone would otherwise retry a refused connection ten times with its
+/// pacer's sleeps in between, ~20 s on webdav) and at most 10 s.
 pub async fn probe(rc: &RcClient, file: &RemotePath) -> Result<(), RcError> {
     let _: Value = rc
         .call_with_timeout(
             "operations/stat",
-            &json!({ "fs": file.fs(), "remote": file.path(), "opt": { "filesOnly": true } }),
-            Some(Duration::from_secs(15)),
+            &json!({ "fs": file.fs(), "remote": file.path(), "opt": { "filesOnly": true }, "_config": { "LowLevelRetries": 1 } }),
+            Some(Duration::from_secs(10)),
         )
         .await?;
     Ok(())

@@ -93,3 +93,54 @@ async fn a_full_destination_pauses_the_batch_and_resume_finishes_it() {
     assert_eq!((done.counts.done, done.counts.failed), (42, 0));
     same_tree(&src, &dst_dir);
 }
+
+#[tokio::test]
+async fn a_remote_killed_mid_batch_pauses_it_with_the_cause_within_seconds() {
+    let served = tempfile::tempdir().unwrap();
+    let mut server = common::fault::WebdavServer::start(served.path());
+    let remote = format!("[wd]\ntype = webdav\nurl = http://{}\nvendor = other\n", server.addr);
+    // slow enough that the server dies mid-batch (60 × 500 kB at 1 MB/s)
+    let rc = common::start_with_remotes(&remote, |c| c.extra_args = vec!["--bwlimit=1M".into()]).await;
+    let src = rc.data().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    for i in 0..60u8 {
+        let bytes: Vec<u8> = (0..500_000u32).map(|j| (j as u8).wrapping_mul(7).wrapping_add(i)).collect();
+        std::fs::write(src.join(format!("f{i:02}.bin")), bytes).unwrap();
+    }
+    let store = Store::open(&rc.dir.path().join("rcmd.db")).await.unwrap();
+    let id = plan_batch(&store, &rc, "local:src", "wd:dst").await;
+    let p = processor(&rc, store.clone());
+
+    let moved = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let m2 = moved.clone();
+    let progress: Arc<dyn Fn(BatchProgress) + Send + Sync> = Arc::new(move |b| m2.store(b.bytes_done, std::sync::atomic::Ordering::Relaxed));
+    let run = {
+        let p = p.clone();
+        tokio::spawn(async move { p.run(id, &BatchControl::default(), progress).await })
+    };
+    let end = Instant::now() + Duration::from_secs(60);
+    while moved.load(std::sync::atomic::Ordering::Relaxed) < 2_000_000 {
+        assert!(Instant::now() < end && !run.is_finished(), "the batch never got going");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    server.kill();
+    let killed = Instant::now();
+    let paused = tokio::time::timeout(Duration::from_secs(150), run).await.expect("no pause within 150 s").unwrap().unwrap();
+    let took = killed.elapsed();
+    eprintln!("remote killed -> batch paused: {:.1} s", took.as_secs_f64());
+    let reason = paused.pause_reason.clone().unwrap_or_default();
+    assert_eq!(paused.status, BatchStatus::Paused, "{reason}");
+    assert!(reason.contains("the destination cannot be reached (wd)"), "pause reason: {reason}");
+    // the goal is 20 s; generous here (a loaded machine), the figure is printed above
+    assert!(took < Duration::from_secs(60), "paused only after {took:?}");
+    assert_eq!(paused.counts.failed, 0);
+
+    // the server back (and no more bandwidth limit): resume finishes the batch, every file
+    // byte-identical
+    server.restart();
+    let _: serde_json::Value = rc.client.call("core/bwlimit", &serde_json::json!({ "rate": "off" })).await.unwrap();
+    let done = p.run(id, &BatchControl::default(), no_progress()).await.unwrap();
+    assert_eq!(done.status, BatchStatus::Completed, "{:?}", done.pause_reason);
+    assert_eq!((done.counts.done, done.counts.failed), (60, 0));
+    same_tree(&src, &served.path().join("dst"));
+}

@@ -11,6 +11,7 @@ pub mod plan;
 pub mod processor;
 pub mod recent;
 pub mod runner;
+mod probe;
 mod settle;
 pub mod store;
 pub mod verify;

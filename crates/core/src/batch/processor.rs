@@ -22,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use super::{
+    probe::SideProbe,
     settle::After,
     store::{now_ms, ItemOutcome, ItemRow, Store},
 };
@@ -32,7 +33,7 @@ use crate::{
         classify::Failure,
         layer::Resilient,
         retry::{Backoff, Classify},
-        watchdog::{run_job, WatchdogConfig},
+        watchdog::{run_job, run_job_probed, WatchdogConfig},
     },
     Error,
 };
@@ -291,8 +292,9 @@ impl Processor {
                 let (params, group, wcfg, stop, progress, chunk_bytes) =
                     (params.clone(), group.clone(), wcfg.clone(), stop.clone(), progress.clone(), chunk_bytes.clone());
                 let base = base.clone();
+                let probe = SideProbe::new(rc.clone(), src, dst, &items[0].path);
                 async move {
-                    run_job(&rc, path, params, &group, &wcfg, &stop, |u| {
+                    run_job_probed(&rc, path, params, &group, &wcfg, &stop, || probe.clone().check(), |u| {
                         chunk_bytes.store(u.stats.bytes, Ordering::Relaxed);
                         let bytes_done = base.bytes_done + u.stats.bytes;
                         let left = base.bytes_total.saturating_sub(bytes_done) as f64;
@@ -342,6 +344,11 @@ impl Processor {
         if still_writing(&e) {
             // the job may still be writing: settle nothing now; the batch pauses and its items
             // stay in flight, to be verified when it resumes
+            return Err(e);
+        }
+        if unreachable(&e) {
+            // a side is down: listing it to verify would only wait for it; the chunk goes back
+            // to the queue (rclone's copy skips what already arrived) and the batch pauses
             return Err(e);
         }
         let failure = e.failure();
@@ -592,6 +599,11 @@ fn job_params(kind: BatchKind, src: &RemotePath, dst: Option<&RemotePath>) -> (&
 /// The job that owned the items did not end after job/stop: it may still be writing.
 fn still_writing(e: &Error) -> bool {
     matches!(e, Error::Rc(rc) if matches!(**rc, RcError::JobNotStopped { .. }))
+}
+
+/// A probe found a side of the job unreachable.
+fn unreachable(e: &Error) -> bool {
+    matches!(e, Error::Rc(rc) if matches!(**rc, RcError::Unreachable { .. }))
 }
 
 fn is_lease_lost(e: &Error) -> bool {

@@ -58,6 +58,10 @@ pub enum RcError {
     /// succeeding): `last_error` is rclone's, and says what the remote did.
     #[error("job {jobid} was stopped after {errors} failures in a row: {last_error}")]
     JobFailing { jobid: i64, errors: u64, last_error: String },
+    /// The job made no progress and a probe found one of its remotes unreachable, so it was
+    /// stopped; `message` names the side and carries the probe's error.
+    #[error("job {jobid} was stopped: {message}")]
+    Unreachable { jobid: i64, message: String },
     /// `job/stop` was sent but the job did not end within `waited`: it may still be writing.
     #[error("job {jobid} did not stop within {waited:?} after it was asked to; it may still be running")]
     JobNotStopped { jobid: i64, waited: Duration },

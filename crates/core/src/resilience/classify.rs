@@ -168,8 +168,10 @@ pub fn side_of(f: &Failure) -> Option<Side> {
     }
     let lower = f.message.to_ascii_lowercase();
     let wrapper = |phrases: &[&str]| phrases.iter().any(|p| lower.starts_with(p) || lower.contains(&format!(": {p}")));
-    let src = wrapper(&["failed to open source object", "error reading source directory", "error reading source root directory"]);
+    let src = wrapper(&["failed to open source object", "error reading source directory", "error reading source root directory",
+                        "the source cannot be reached"]);
     let dst = wrapper(&["error reading destination directory", "error reading destination root directory",
+                        "the destination cannot be reached",
                         "failed to make directory", "failed to set modification time", "partial file rename failed"]);
     match (src, dst) {
         (true, false) => Some(Side::Source),
@@ -216,6 +218,11 @@ pub fn classify(err: &RcError) -> Failure {
         RcError::JobLost { .. } => Failure::new(FailureReason::JobLost, err.to_string()),
         RcError::JobTimeout { .. } => Failure::new(FailureReason::Timeout, err.to_string()),
         RcError::Stalled { .. } => Failure::new(FailureReason::Stalled, err.to_string()),
+        RcError::Unreachable { message, .. } => {
+            let f = classify_text(message);
+            let reason = if f.counts_against_remote() { f.reason } else { FailureReason::Network };
+            Failure::new(reason, err.to_string())
+        }
         RcError::JobFailing { last_error, .. } => {
             let f = classify_text(last_error);
             Failure { message: err.to_string(), ..f }

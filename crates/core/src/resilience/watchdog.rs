@@ -35,6 +35,10 @@ pub struct WatchdogConfig {
     pub poll: Duration,
     /// How long to wait for a stopped job to end before giving up on it.
     pub stop_grace: Duration,
+    /// While a job makes no progress, its remotes are probed this often (the first time after
+    /// this long without progress); a probe that finds one unreachable stops the job at once
+    /// instead of waiting for `stall_after`.
+    pub probe_every: Duration,
 }
 
 impl Default for WatchdogConfig {
@@ -45,6 +49,7 @@ impl Default for WatchdogConfig {
             fail_after_errors: 10,
             poll: Duration::from_millis(500),
             stop_grace: Duration::from_secs(180),
+            probe_every: Duration::from_secs(5),
         }
     }
 }
@@ -64,6 +69,8 @@ pub enum StopWhy {
     Cancelled,
     /// Its transfers kept failing with nothing succeeding.
     Failing,
+    /// A probe found one of its remotes unreachable.
+    Unreachable,
 }
 
 /// A progress report, sent after every poll.
@@ -89,23 +96,52 @@ pub async fn run_job(
     group: &str,
     cfg: &WatchdogConfig,
     cancel: &CancellationToken,
-    mut on_update: impl FnMut(&JobUpdate),
+    on_update: impl FnMut(&JobUpdate),
 ) -> Result<JobOutcome, RcError> {
+    run_job_probed(rc, path, params, group, cfg, cancel, || std::future::ready(None), on_update).await
+}
+
+/// Like [`run_job`]; while the job makes no progress, `probe` is asked every
+/// `cfg.probe_every` whether one of its remotes is unreachable: `Some(why)` stops the job
+/// with [`RcError::Unreachable`] (`why` names the side and the error).
+#[allow(clippy::too_many_arguments)]
+pub async fn run_job_probed<P, Fut>(
+    rc: &RcClient,
+    path: &str,
+    params: Map<String, Value>,
+    group: &str,
+    cfg: &WatchdogConfig,
+    cancel: &CancellationToken,
+    mut probe: P,
+    mut on_update: impl FnMut(&JobUpdate),
+) -> Result<JobOutcome, RcError>
+where
+    P: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<String>>,
+{
     let job = rc.start_job(path, params, group).await?;
-    let result = watch(rc, &job, cfg, cancel, &mut on_update).await;
+    let result = watch(rc, &job, cfg, cancel, &mut probe, &mut on_update).await;
     if let Err(e) = rc.delete_group_stats(group).await {
         tracing::debug!(error = %e, group, "could not delete stats group");
     }
     result
 }
 
-async fn watch(
+async fn watch<P, Fut>(
     rc: &RcClient,
     job: &JobHandle,
     cfg: &WatchdogConfig,
     cancel: &CancellationToken,
+    probe: &mut P,
     on_update: &mut impl FnMut(&JobUpdate),
-) -> Result<JobOutcome, RcError> {
+) -> Result<JobOutcome, RcError>
+where
+    P: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<String>>,
+{
+    // when the remotes were last probed (reset by progress) and what a probe found
+    let mut probed_at = Instant::now();
+    let mut unreachable = String::new();
     let mut last_progress = 0u64;
     let mut moved_at = Instant::now();
     // failures in a row: errors counted since the last success of any kind
@@ -136,6 +172,7 @@ async fn watch(
                 (Some((StopWhy::Failing, _)), _) => {
                     Err(RcError::JobFailing { jobid: job.jobid, errors: stats.errors, last_error: failing_error })
                 }
+                (Some((StopWhy::Unreachable, _)), _) => Err(RcError::Unreachable { jobid: job.jobid, message: unreachable }),
                 (_, true) => Ok(JobOutcome { status, stats }),
                 (_, false) => Err(RcError::JobFailed { jobid: job.jobid, message: status.error, stats: Some(stats) }),
             };
@@ -143,6 +180,14 @@ async fn watch(
         if stats.progress() != last_progress {
             last_progress = stats.progress();
             moved_at = Instant::now();
+            probed_at = moved_at;
+        }
+        if stopping.is_none() && !cancel.is_cancelled() && probed_at.elapsed() >= cfg.probe_every {
+            // no progress for a while: ask why now rather than after the stall limit
+            if let Some(why) = probe().await {
+                unreachable = why;
+            }
+            probed_at = Instant::now();
         }
         let ok = stats.transfers + stats.checks + stats.deletes + stats.renames + stats.server_side_copies + stats.server_side_moves;
         if ok != last_ok {
@@ -152,6 +197,8 @@ async fn watch(
             let stall_limit = if stats.server_side_in_flight() { cfg.stall_after_server_side } else { cfg.stall_after };
             let why = if cancel.is_cancelled() {
                 Some(StopWhy::Cancelled)
+            } else if !unreachable.is_empty() {
+                Some(StopWhy::Unreachable)
             } else if moved_at.elapsed() >= stall_limit {
                 Some(StopWhy::Stalled)
             } else if cfg.fail_after_errors > 0 && stats.errors.saturating_sub(errors_at_ok) >= cfg.fail_after_errors {
