@@ -3,13 +3,14 @@
 //! its own supervised rclone sidecar and the app's notification settings. Links no GUI
 //! library. Exit codes: 0 all done, 2 some items failed, 3 paused or cancelled, 1 error.
 
+mod flags;
 pub mod schedule;
 mod server;
 
 use std::{io::IsTerminal, path::Path, sync::Arc, time::Duration};
 
 use rcmd_core::{
-    batch::{plan, BatchControl, Store},
+    batch::{as_seen, plan, BatchControl, Store, INTERRUPTED},
     engine::{Engine as CoreEngine, EngineConfig},
     notify::{secrets::SecretStore, Notifier},
     path::RemotePath,
@@ -68,6 +69,9 @@ async fn run(args: &[String]) -> Result<i32, String> {
     if args.first().map(String::as_str) == Some("batch") {
         args.remove(0);
     }
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        return Err(format!("{USAGE}\n{}\n{}\n{}", server::USAGE, schedule::USAGE, flags::USAGE));
+    }
     if args.first().map(String::as_str) == Some("server") {
         return server::manage(&args[1..]).await;
     }
@@ -75,8 +79,12 @@ async fn run(args: &[String]) -> Result<i32, String> {
         return schedule::manage(&args[1..]).await;
     }
     if let Some(name) = server {
+        if flags::given(&args) {
+            return Err("rclone options (--bwlimit, --transfers, --checkers, --rclone-flag) apply to batches run here; a server's batches use the server's rclone settings".into());
+        }
         return server::batch(&name, &args).await;
     }
+    let rclone_flags = flags::take(&mut args)?;
     let args = &args[..];
     let arg = |i: usize| args.get(i).map(String::as_str);
     let json = args.iter().any(|a| a == "--json");
@@ -84,7 +92,7 @@ async fn run(args: &[String]) -> Result<i32, String> {
     let id_arg = |i: usize| arg(i).and_then(|s| s.parse::<i64>().ok()).ok_or_else(|| format!("expected a batch id\n{USAGE}"));
     match arg(0) {
         Some("list") => {
-            let all = store().await?.list().await.map_err(|e| e.to_string())?;
+            let all: Vec<BatchInfo> = store().await?.list().await.map_err(|e| e.to_string())?.into_iter().map(as_seen).collect();
             if json {
                 say(&serde_json::to_string_pretty(&all).map_err(|e| e.to_string())?);
             } else {
@@ -95,7 +103,8 @@ async fn run(args: &[String]) -> Result<i32, String> {
             Ok(0)
         }
         Some("report") => {
-            let report = store().await?.report(id_arg(1)?).await.map_err(|e| e.to_string())?;
+            let mut report = store().await?.report(id_arg(1)?).await.map_err(|e| e.to_string())?;
+            report.batch = as_seen(report.batch);
             print_report(&report, json)
         }
         Some(kind @ ("copy" | "move" | "delete")) => {
@@ -109,7 +118,7 @@ async fn run(args: &[String]) -> Result<i32, String> {
                 BatchKind::Delete => None,
                 _ => Some(RemotePath::parse(arg(2).ok_or(USAGE)?).map_err(|e| e.to_string())?),
             };
-            let engine = Engine::start().await?;
+            let engine = Engine::start(rclone_flags).await?;
             let items = match plan::expand(&engine.client, &src).await {
                 Ok(items) => items,
                 Err(e) => {
@@ -128,15 +137,15 @@ async fn run(args: &[String]) -> Result<i32, String> {
         }
         Some("resume") => {
             let id = id_arg(1)?;
-            Engine::start().await?.run(id).await
+            Engine::start(rclone_flags).await?.run(id).await
         }
         Some("retry") => {
             let id = id_arg(1)?;
             let n = store().await?.retry_failed(id).await.map_err(|e| e.to_string())?;
             eprintln!("batch {id}: {n} failed items queued again");
-            Engine::start().await?.run(id).await
+            Engine::start(rclone_flags).await?.run(id).await
         }
-        _ => Err(format!("{USAGE}\n{}\n{}", server::USAGE, schedule::USAGE)),
+        _ => Err(format!("{USAGE}\n{}\n{}\n{}", server::USAGE, schedule::USAGE, flags::USAGE)),
     }
 }
 
@@ -151,7 +160,8 @@ pub(crate) struct Engine {
 const NOTIFY_FLUSH: Duration = Duration::from_secs(20);
 
 impl Engine {
-    pub(crate) async fn start() -> Result<Engine, String> {
+    /// `rclone_flags`: for the sidecar (checked by [`flags::take`]).
+    pub(crate) async fn start(rclone_flags: Vec<String>) -> Result<Engine, String> {
         let exe_dir = std::env::current_exe().ok().and_then(|p| p.parent().map(Path::to_owned)).unwrap_or_default();
         let rclone = locate_rclone(&exe_dir).ok_or("the rclone sidecar (rcmd-rclone) was not found next to rcmd")?;
         let (settings, problem) = Settings::load_or_recover(&paths::settings_file());
@@ -160,7 +170,7 @@ impl Engine {
         }
         let config = SidecarConfig {
             rclone_config: settings.rclone_config.clone(),
-            extra_args: paths::extra_rclone_flags()?,
+            extra_args: rclone_flags,
             ..SidecarConfig::default()
         };
         let mut engine_cfg = EngineConfig::new(paths::data_dir(), config);
@@ -250,15 +260,24 @@ fn exit_code(status: BatchStatus) -> i32 {
     }
 }
 
+/// A batch's status in a line: an interrupted batch (its runner exited or was killed) says so
+/// and how to go on.
+fn status_label(b: &BatchInfo) -> String {
+    if b.pause_reason.as_deref() == Some(INTERRUPTED) {
+        return format!("Interrupted: `rcmd batch resume {}` continues it", b.id);
+    }
+    format!("{:?}", b.status)
+}
+
 fn line(b: &BatchInfo) -> String {
     let c = &b.counts;
     format!(
-        "#{} {:?} {} -> {} [{:?}] {}/{} done, {} failed, {} pending, {}/{} bytes",
+        "#{} {:?} {} -> {} [{}] {}/{} done, {} failed, {} pending, {}/{} bytes",
         b.id,
         b.kind,
         b.src,
         b.dst.as_deref().unwrap_or("-"),
-        b.status,
+        status_label(b),
         c.done,
         c.total(),
         c.failed,

@@ -37,7 +37,7 @@ impl LazyEngine {
     async fn get(&self) -> Result<&(super::Engine, RunnerLaunch), String> {
         self.engine
             .get_or_try_init(|| async {
-                let engine = super::Engine::start().await?;
+                let engine = super::Engine::start(rcmd_core::paths::extra_rclone_flags()?).await?;
                 let runner = Runner::new(engine.core.processor.clone(), Arc::new(Quiet));
                 let launch = RunnerLaunch { rc: engine.core.rc.clone(), runner };
                 Ok((engine, launch))

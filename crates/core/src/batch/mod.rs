@@ -19,6 +19,6 @@ pub mod verify;
 pub use processor::{BatchControl, Processor, ProcessorConfig};
 pub use recent::Recent;
 pub use lease::LeaseOwner;
-pub use runner::{Runner, RunnerSink, INTERRUPTED};
+pub use runner::{as_seen, Runner, RunnerSink, INTERRUPTED};
 pub use settle::VANISHED;
 pub use store::{Store, StoreError};

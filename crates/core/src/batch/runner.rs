@@ -16,6 +16,17 @@ use super::{BatchControl, Processor, Store, StoreError};
 /// Pause reason of a batch found interrupted at start.
 pub const INTERRUPTED: &str = "interrupted: RCMD stopped while it ran";
 
+/// A stored batch as anyone outside its runner should see it: one left `running` with no live
+/// runner (its process exited or was killed) was interrupted, and reads as paused with
+/// [`INTERRUPTED`] as the reason (resume continues it).
+pub fn as_seen(mut b: BatchInfo) -> BatchInfo {
+    if b.status == BatchStatus::Running && b.runner.is_none() {
+        b.status = BatchStatus::Paused;
+        b.pause_reason = Some(INTERRUPTED.to_owned());
+    }
+    b
+}
+
 /// Where the runner reports (the app forwards to the window).
 pub trait RunnerSink: Send + Sync + 'static {
     /// A batch's status changed (started, paused, finished, ...).
@@ -107,11 +118,10 @@ impl Runner {
                 b.status = BatchStatus::Running;
                 b.pause_reason = None;
             }
-        } else if b.status == BatchStatus::Running && b.runner.is_none() {
-            b.status = BatchStatus::Paused;
-            b.pause_reason.get_or_insert_with(|| INTERRUPTED.to_owned());
+            b
+        } else {
+            as_seen(b)
         }
-        b
     }
 
     /// Starts (or resumes) batch `id` in the background; no-op when this runner already runs

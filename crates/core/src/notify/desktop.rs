@@ -32,3 +32,31 @@ impl Channel for Desktop {
         })
     }
 }
+
+/// Whether a desktop session can show notifications: always on macOS and Windows; on other
+/// systems a D-Bus session bus must be reachable (`DBUS_SESSION_BUS_ADDRESS`, or the bus
+/// socket systemd puts in `$XDG_RUNTIME_DIR`, which notify-rust also finds).
+pub fn session_available() -> bool {
+    if cfg!(any(target_os = "macos", target_os = "windows")) {
+        return true;
+    }
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|a| !a.is_empty()) {
+        return true;
+    }
+    let runtime = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(format!("/run/user/{}", current_uid())));
+    runtime.join("bus").exists()
+}
+
+#[cfg(unix)]
+fn current_uid() -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    // the owner of our own /proc entry, without a libc call
+    std::fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(0)
+}
+
+#[cfg(not(unix))]
+fn current_uid() -> u32 {
+    0
+}

@@ -182,6 +182,14 @@ impl NotifySettings {
         [("desktop", &self.desktop), ("webhook", &self.webhook.toggle), ("telegram", &self.telegram.toggle), ("email", &self.email.toggle)]
             .into_iter()
             .filter(|(_, t)| t.enabled)
+            .filter(|(name, _)| {
+                // a headless run (server, cron, ssh) has no desktop to show anything on
+                let headless = *name == "desktop" && !super::desktop::session_available();
+                if headless {
+                    tracing::info!("no desktop session: desktop notifications are off for this run");
+                }
+                !headless
+            })
             .filter_map(|(name, t)| Some(ChannelSpec { channel: self.channel(name, secrets)?, events: filter(t) }))
             .collect()
     }

@@ -127,7 +127,7 @@ impl RcClient {
     }
 
     /// Calls `path` with `params` serialized as the JSON body and decodes the reply.
-    #[instrument(level = "debug", skip_all, fields(path), err(Display))]
+    #[instrument(level = "debug", skip_all, fields(path), err(level = "debug", Display))]
     pub async fn call<P, T>(&self, path: &str, params: &P) -> Result<T, RcError>
     where
         P: Serialize + ?Sized,

@@ -343,6 +343,16 @@ pub fn is_not_found(err: &RcError) -> bool {
     err.status() == Some(404)
 }
 
+/// Whether a line rclone logged only echoes an answer RCMD receives and judges itself: the RC
+/// server's record of a failed call (`rcserver/rcserver.go`: `rc: "path": error: ...`), and
+/// "directory not found" while listing (`walk/walk.go`), which verification expects for
+/// folders not made yet. Such lines are logged at debug level, not as rclone's errors.
+pub fn is_echo_of_an_answer(source: &str, msg: &str) -> bool {
+    let rc_echo = source.starts_with("rcserver/") && msg.starts_with("rc: \"");
+    let missing_folder = source.starts_with("walk/") && msg.to_ascii_lowercase().ends_with("directory not found");
+    rc_echo || missing_folder
+}
+
 /// rclone could not decrypt an encrypted config: the password is wrong or missing
 /// (`fs/config/crypt.go`: "unable to decrypt configuration", "Couldn't decrypt configuration").
 pub fn is_config_password_error(text: &str) -> bool {

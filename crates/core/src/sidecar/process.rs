@@ -197,7 +197,9 @@ fn log_line(line: &str) {
     let msg = v.get("msg").and_then(|m| m.as_str()).unwrap_or(line);
     let source = v.get("source").and_then(|m| m.as_str()).unwrap_or("");
     let object = v.get("object").and_then(|m| m.as_str()).unwrap_or("");
-    match v.get("level").and_then(|l| l.as_str()).unwrap_or("") {
+    let level = v.get("level").and_then(|l| l.as_str()).unwrap_or("");
+    let level = if crate::resilience::classify::is_echo_of_an_answer(source, msg) { "debug" } else { level };
+    match level {
         "debug" => tracing::debug!(target: "rclone", source, object, "{msg}"),
         "info" | "notice" => tracing::info!(target: "rclone", source, object, "{msg}"),
         "warning" => tracing::warn!(target: "rclone", source, object, "{msg}"),

@@ -1,0 +1,141 @@
+//! `rcmd-cli` as a script or a shell user runs it, with the real rclone sidecar: a batch
+//! whose process was killed reads as interrupted, rclone options are real options, and a
+//! healthy run prints no errors.
+
+#![allow(clippy::unwrap_used)]
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Command, Output, Stdio},
+    time::{Duration, Instant},
+};
+
+fn rclone() -> PathBuf {
+    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bin");
+    std::fs::read_dir(&bin)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("rcmd-rclone-")))
+        .expect("no rclone sidecar in bin/: run scripts/setup.sh")
+}
+
+/// A private home for the CLI: data folder, settings, rclone config with a `local` remote.
+struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    fn new() -> Home {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("rclone.conf"), "[local]\ntype = local\n").unwrap();
+        Home { dir }
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn cli(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_rcmd-cli"));
+        c.args(args)
+            .env("RCMD_DATA_DIR", self.path("data"))
+            .env("XDG_CONFIG_HOME", self.path("config"))
+            .env("RCLONE_CONFIG", self.path("rclone.conf"))
+            .env("RCMD_RCLONE", rclone())
+            .env_remove("RCMD_RCLONE_FLAGS")
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null());
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cli(args).output().unwrap()
+    }
+
+    fn files(&self, rel: &str, n: usize, size: usize) {
+        let dir = self.path(rel);
+        std::fs::create_dir_all(&dir).unwrap();
+        for i in 0..n {
+            std::fs::write(dir.join(format!("f{i:03}.bin")), vec![i as u8; size]).unwrap();
+        }
+    }
+
+    fn spec(&self, rel: &str) -> String {
+        format!("local:{}", self.path(rel).display())
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn a_killed_run_reads_as_interrupted_and_resume_finishes_it() {
+    let home = Home::new();
+    for d in 0..4 {
+        home.files(&format!("src/d{d}"), 10, 100_000);
+    }
+    let (src, dst) = (home.spec("src"), home.spec("dst"));
+    // slow (4 MB at 200 kB/s): killed mid-run, before every destination folder exists
+    let mut child = home.cli(&["batch", "copy", &src, &dst, "--bwlimit", "200k"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let end = Instant::now() + Duration::from_secs(60);
+    while std::fs::read_dir(home.path("dst/d0")).map(|d| d.count()).unwrap_or(0) < 2 {
+        assert!(Instant::now() < end, "the batch never got going");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Command::new("kill").args(["-9", &child.id().to_string()]).status().unwrap();
+    child.wait().unwrap();
+
+    let out = text(&home.run(&["batch", "list"]).stdout);
+    assert!(out.contains("[Interrupted: `rcmd batch resume 1` continues it]"), "{out}");
+    let json = text(&home.run(&["batch", "list", "--json"]).stdout);
+    assert!(json.contains("\"status\": \"paused\"") && json.contains("interrupted"), "{json}");
+    let report = text(&home.run(&["batch", "report", "1"]).stdout);
+    assert!(report.contains("Interrupted"), "{report}");
+
+    let resumed = home.run(&["batch", "resume", "1"]);
+    let err = text(&resumed.stderr);
+    assert_eq!(resumed.status.code(), Some(0), "{err}");
+    // verifying the items that were in flight finds folders not made yet: not an error
+    assert!(!err.contains("ERROR") && !err.contains("WARN"), "noise on resume:\n{err}");
+    let out = text(&home.run(&["batch", "list"]).stdout);
+    assert!(out.contains("[Completed] 40/40 done"), "{out}");
+}
+
+#[test]
+fn rclone_options_are_options_and_bad_ones_are_refused() {
+    let home = Home::new();
+    let usage = text(&home.run(&["batch", "--help"]).stderr);
+    for opt in ["--bwlimit RATE", "--transfers N", "--checkers N", "--rclone-flag FLAG"] {
+        assert!(usage.contains(opt), "--help lacks {opt}: {usage}");
+    }
+    for (args, says) in [
+        (&["batch", "copy", "local:/a", "local:/b", "--transfers", "0"][..], "from 1 to 64"),
+        (&["batch", "copy", "local:/a", "local:/b", "--bwlimit", "1M;x"], "not a bandwidth limit"),
+        (&["batch", "copy", "local:/a", "local:/b", "--rclone-flag", "--rc-addr=0.0.0.0:1"], "may not contain --rc-addr"),
+        (&["batch", "copy", "local:/a", "local:/b", "--checkers"], "needs a value"),
+    ] {
+        let out = home.run(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(text(&out.stderr).contains(says), "{args:?}: {}", text(&out.stderr));
+    }
+    // real options reach rclone and the batch runs with them
+    home.files("src", 3, 1000);
+    let ok = home.run(&["batch", "copy", &home.spec("src"), &home.spec("dst"), "--transfers=1", "--bwlimit", "10M", "--rclone-flag=--checksum"]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
+    assert_eq!(std::fs::read_dir(home.path("dst")).unwrap().count(), 3);
+}
+
+#[test]
+fn a_healthy_run_prints_no_errors_or_warnings() {
+    let home = Home::new();
+    home.files("src", 5, 1000);
+    let (src, dst) = (home.spec("src"), home.spec("dst"));
+    for run in ["first", "second"] {
+        // the second finds everything there: verification's lookups are not errors
+        let out = home.run(&["batch", "copy", &src, &dst]);
+        assert_eq!(out.status.code(), Some(0));
+        let err = text(&out.stderr);
+        assert!(!err.contains("ERROR") && !err.contains("WARN"), "noise on the {run} run:\n{err}");
+    }
+}
