@@ -48,10 +48,8 @@ impl SideProbe {
             if !f.counts_against_remote() || !f.retryable {
                 continue;
             }
-            if f.reason == FailureReason::Timeout {
-                if self.timeouts.fetch_add(1, Ordering::Relaxed) + 1 < TIMEOUTS_TO_DOWN {
-                    return None;
-                }
+            if f.reason == FailureReason::Timeout && self.timeouts.fetch_add(1, Ordering::Relaxed) + 1 < TIMEOUTS_TO_DOWN {
+                return None;
             }
             tracing::info!(side, remote = %path.remote, error = %e, "a side of a stalled chunk is unreachable");
             return Some(format!("the {side} cannot be reached ({}): {}", path.remote, f.message));
