@@ -318,6 +318,23 @@ pub enum FailureReason {
     /// The RC endpoint itself (the local rclone, or an rproxy server) refused RCMD's
     /// credentials: about the connection, never about a remote.
     RcRefused,
+    /// The server's identity could not be verified: its TLS certificate is not trusted,
+    /// expired or for another name, it refused ours, or an SSH host key changed.
+    Certificate,
+    /// The object is in an archive storage class and must be restored first.
+    NotRestored,
+    /// The destination does not accept the name (too long, characters or encoding).
+    InvalidName,
+    /// A folder to remove still holds something.
+    NotEmpty,
+    /// One of rclone's own stop conditions was reached (--max-transfer, --max-duration,
+    /// --max-delete, overlapping remotes, --immutable).
+    LimitReached,
+    /// An encrypted (crypt) file cannot be decrypted: wrong password or salt, not encrypted,
+    /// or damaged.
+    Undecryptable,
+    /// The copy arrived with another size or hash than the source: retried.
+    Corrupted,
 }
 
 /// A classified failure as the UI shows it.

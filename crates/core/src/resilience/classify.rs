@@ -66,6 +66,7 @@ impl Failure {
         matches!(
             self.reason,
             RateLimited | ServerError | Network | Timeout | Stalled | Unauthorized | Forbidden | StorageFull | NeedsReconnect
+                | Certificate
         )
     }
 
@@ -92,11 +93,11 @@ pub fn class_of(reason: FailureReason) -> FailureClass {
         // (`fs/accounting/stats.go` sets retryError, `cmd.Run` reruns up to --retries 3), so an
         // unrecognised text is retried a bounded number of times too; it never counts against
         // a remote's breaker, and a job's stats (fatalError / retryError) overrule it
-        RateLimited | ServerError | Network | Timeout | Stalled | JobLost | RcloneNotReady | RemotePaused | Unknown => {
-            FailureClass::Retryable
-        }
+        RateLimited | ServerError | Network | Timeout | Stalled | JobLost | RcloneNotReady | RemotePaused | Corrupted
+        | Unknown => FailureClass::Retryable,
         Unauthorized | Forbidden | StorageFull | NeedsReconnect | RemoteNotConfigured | BackendMissing
-        | BadRequest | RcRefused => FailureClass::Permanent,
+        | BadRequest | RcRefused | Certificate | NotRestored | InvalidName | NotEmpty | LimitReached
+        | Undecryptable => FailureClass::Permanent,
         NotFound => FailureClass::NotFound,
         Cancelled => FailureClass::Cancelled,
         Partial => FailureClass::Partial,
@@ -144,6 +145,20 @@ pub fn suggestion(reason: FailureReason) -> (&'static str, &'static str) {
                     "일부 항목이 실패했습니다. 실패한 항목 목록을 확인하고 원인을 해결한 뒤 다시 시도하세요."),
         RcRefused => ("The server refused RCMD's credentials (wrong, revoked or expired token). Save a new token for it in Settings → Connection.",
                       "서버가 RCMD의 인증 정보를 거부했습니다 (잘못되었거나 취소되었거나 만료된 토큰). 설정 → 연결에서 새 토큰을 저장하세요."),
+        Certificate => ("The server's identity could not be verified: its certificate is not trusted, has expired or is for another name, it refused ours, or its SSH host key changed. Check the remote's URL and certificates (or host keys) with `rclone config`; retrying will not help.",
+                        "서버의 신원을 확인할 수 없습니다. 인증서를 신뢰할 수 없거나 만료되었거나 다른 이름용이거나, 서버가 우리 인증서를 거부했거나, SSH 호스트 키가 바뀌었습니다. `rclone config`에서 리모트의 URL과 인증서(또는 호스트 키)를 확인하세요. 다시 시도해도 해결되지 않습니다."),
+        NotRestored => ("The file is in an archive storage class (e.g. Glacier, Azure archive tier). Restore it with the provider's tools first, then retry.",
+                        "파일이 보관(아카이브) 스토리지 등급(예: Glacier, Azure 보관 계층)에 있습니다. 먼저 제공업체 도구로 복원한 뒤 다시 시도하세요."),
+        InvalidName => ("The destination does not accept this name (too long, or characters or encoding it cannot store). Rename the file or choose another destination.",
+                        "대상이 이 이름을 받아들이지 않습니다(너무 길거나 저장할 수 없는 문자나 인코딩). 파일 이름을 바꾸거나 다른 대상을 선택하세요."),
+        NotEmpty => ("The folder still holds files, so it was not removed. Check what is left in it.",
+                     "폴더에 아직 파일이 있어 제거하지 않았습니다. 남아 있는 항목을 확인하세요."),
+        LimitReached => ("One of rclone's limits stopped the work (--max-transfer, --max-duration, --max-delete, overlapping remotes or --immutable). Change the limit or the selection, then resume.",
+                         "rclone의 제한(--max-transfer, --max-duration, --max-delete, 겹치는 리모트, --immutable)으로 작업이 멈췄습니다. 제한이나 선택을 바꾼 뒤 다시 시작하세요."),
+        Undecryptable => ("The encrypted file cannot be decrypted: the crypt remote's password or salt is wrong, or the file is not encrypted or is damaged. Check the crypt remote's settings; retrying will not help.",
+                          "암호화된 파일을 복호화할 수 없습니다. crypt 리모트의 비밀번호나 솔트가 틀렸거나, 파일이 암호화되지 않았거나 손상되었습니다. crypt 리모트 설정을 확인하세요. 다시 시도해도 해결되지 않습니다."),
+        Corrupted => ("The copy arrived with a different size or checksum than the source and was discarded. RCMD retries; if it keeps happening, check the network or the storage.",
+                      "복사본의 크기나 체크섬이 원본과 달라 버렸습니다. RCMD가 다시 시도합니다. 계속되면 네트워크나 저장소를 확인하세요."),
         Unknown => ("rclone reported an error RCMD does not recognise. Like rclone, RCMD retries it a few times; if it keeps failing, see the message.",
                     "RCMD가 알 수 없는 rclone 오류입니다. rclone처럼 몇 번 다시 시도합니다. 계속 실패하면 메시지를 확인하세요."),
     }

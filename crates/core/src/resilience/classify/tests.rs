@@ -276,3 +276,114 @@ fn jobs_use_stats_for_partial_and_retry_flags() {
     let f = classify_job("context canceled", Some(&stats(5, 1, true, false, "")));
     assert_eq!(f.class, FailureClass::Cancelled);
 }
+
+/// Texts from rclone's, Go's and x/crypto's sources (rclone v1.75.0 `backend/*`, `fs/*`,
+/// `lib/oauthutil`; Go `crypto/tls`, `crypto/x509`, `syscall`; x/crypto `ssh`,
+/// `ssh/knownhosts`; smithy-go and azcore formats), wrapped the way rclone wraps them
+/// (`url.Error`, `os.PathError`, `couldn't connect SSH: ssh: handshake failed: ...`), none of
+/// them seen while writing the rules above: permanent families (certificates and host keys,
+/// archived objects, names, non-empty folders, rclone's own limits, crypt) and the
+/// look-alikes that must stay retryable.
+#[test]
+fn source_texts() {
+    let table: &[(&str, FailureReason)] = &[
+        // TLS and x509 (Go crypto/tls, crypto/x509)
+        (r#"Get "https://dav.example.com/f": tls: failed to verify certificate: x509: certificate signed by unknown authority"#, Certificate),
+        (r#"couldn't list files: Propfind "https://dav.example.com/dav/": tls: failed to verify certificate: x509: certificate signed by unknown authority"#, Certificate),
+        (r#"tls: failed to verify certificate: x509: certificate signed by unknown authority (possibly because of "x509: invalid signature" while trying to verify candidate authority certificate "Test CA")"#, Certificate),
+        ("tls: failed to verify certificate: x509: certificate has expired or is not yet valid: current time 2026-08-21T10:00:00Z is after 2026-07-01T00:00:00Z", Certificate),
+        ("tls: failed to verify certificate: x509: certificate is valid for a.example.com, b.example.com, not c.example.com", Certificate),
+        ("tls: failed to verify certificate: x509: certificate is not valid for any names, but wanted to match nas.local", Certificate),
+        ("tls: failed to verify certificate: x509: cannot validate certificate for 10.0.0.5 because it doesn't contain any IP SANs", Certificate),
+        ("tls: failed to verify certificate: x509: certificate relies on legacy Common Name field, use SANs instead", Certificate),
+        ("tls: failed to verify certificate: x509: certificate specifies an incompatible key usage", Certificate),
+        ("x509: failed to load system roots and no roots provided", Certificate),
+        (r#"operation error S3: ListObjectsV2, https response error StatusCode: 0, RequestID: , HostID: , request send failed, Get "https://b.s3.eu-west-1.amazonaws.com/?list-type=2": tls: failed to verify certificate: x509: certificate signed by unknown authority"#, Certificate),
+        ("remote error: tls: bad certificate", Certificate),
+        ("remote error: tls: unknown certificate authority", Certificate),
+        ("remote error: tls: expired certificate", Certificate),
+        (r#"Get "https://nas.local:5006/": tls: first record does not look like a TLS handshake"#, Certificate),
+        // SSH host keys (x/crypto ssh/knownhosts, rclone backend/sftp)
+        ("NewFs: couldn't connect SSH: ssh: handshake failed: knownhosts: key mismatch", Certificate),
+        ("couldn't connect SSH: ssh: handshake failed: knownhosts: key is unknown", Certificate),
+        ("couldn't connect SSH: ssh: handshake failed: knownhosts: key is revoked", Certificate),
+        ("couldn't connect SSH: ssh: handshake failed: sftp: host key mismatch for nas:22: server offered ssh-ed25519 key with fingerprint SHA256:abc; pinned fingerprints for this algorithm: SHA256:def -- if the server key has changed legitimately, clear host_keys and re-run with --sftp-pin-host-key", Certificate),
+        ("couldn't connect SSH: ssh: handshake failed: sftp: server offered ssh-rsa key with fingerprint SHA256:abc but no key is pinned for this algorithm in host_keys; re-run with --sftp-pin-host-key to accept on first use", Certificate),
+        // look-alikes that stay retryable
+        (r#"Get "https://dav.example.com/": net/http: TLS handshake timeout"#, Timeout),
+        ("remote error: tls: bad record MAC", Network),
+        ("local error: tls: bad record MAC", Network),
+        ("tls: use of closed connection", Network),
+        ("couldn't connect SSH: ssh: handshake failed: EOF", Network),
+        ("couldn't connect SSH: ssh: handshake failed: read tcp 10.0.0.2:50000->10.0.0.5:22: read: connection reset by peer", Network),
+        ("couldn't connect SSH: ssh: handshake failed: ssh: unable to authenticate, attempted methods [none publickey], no supported methods remain", Unauthorized),
+        (r#"http2: server sent GOAWAY and closed the connection; LastStreamID=3, ErrCode=NO_ERROR, debug="""#, Network),
+        // archived objects (rclone backend/s3, backend/azureblob; S3 and Azure codes)
+        (r#"failed to open source object: Object in GLACIER, restore first: bucket="photos", key="2019/a.jpg""#, NotRestored),
+        ("operation error S3: CopyObject, https response error StatusCode: 403, RequestID: 1, HostID: 2, api error InvalidObjectState: The operation is not valid for the object's storage class", NotRestored),
+        ("operation error S3: CopyObject, https response error StatusCode: 403, RequestID: 1, HostID: 2, ObjectNotInActiveTierError: The source object of the COPY action is not in the active tier", NotRestored),
+        ("failed to open source object: blob in archive tier, you need to set tier to hot, cool, cold first", NotRestored),
+        ("can't update archive tier blob without --azureblob-archive-tier-delete", NotRestored),
+        ("GET https://acct.blob.core.windows.net/c/b.bin\n--------------------------------------------------------------------------------\nRESPONSE 409: 409 This operation is not permitted on an archived blob.\nERROR CODE: BlobArchived\n--------------------------------------------------------------------------------", NotRestored),
+        ("GET https://acct.blob.core.windows.net/c/b.bin\n----\nRESPONSE 409: 409 Conflict\nERROR CODE: BlobBeingRehydrated\n----", NotRestored),
+        // names (rclone fs/fs.go, backend/local, dropbox, mailru, onedrive; Linux errno texts)
+        ("file name too long", InvalidName),
+        ("open /mnt/data/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.bin.1a2b3c4d.partial: file name too long", InvalidName),
+        ("mkdir /mnt/data/very-long-folder: file name too long", InvalidName),
+        ("open /tank/bad\u{fffd}name.txt: invalid or incomplete multibyte or wide character", InvalidName),
+        (r#""../x": file name is not a path within the local root - check the encoding"#, InvalidName),
+        (r#"file name "desktop.ini" is disallowed - not uploading"#, InvalidName),
+        ("invalid characters in object name", InvalidName),
+        ("invalidRequest: pathIsTooLong: Path is too long", InvalidName),
+        ("GET https://acct.blob.core.windows.net/c/x\n----\nRESPONSE 400: 400 The specified resource name contains invalid characters.\nERROR CODE: InvalidResourceName\n----", InvalidName),
+        ("upload failed: path/malformed_path/..", InvalidName),
+        // folders that still hold something (rclone fs/fs.go, vfs, backends; ENOTEMPTY)
+        ("directory not empty", NotEmpty),
+        ("remove /home/u/dir: directory not empty", NotEmpty),
+        ("directory is not empty", NotEmpty),
+        ("folder not empty", NotEmpty),
+        (r#"Rmdir: directory "a/b" is not empty"#, NotEmpty),
+        ("Directory not empty", NotEmpty),
+        ("operation error S3: DeleteBucket, https response error StatusCode: 409, RequestID: 1, HostID: 2, api error BucketNotEmpty: The bucket you tried to delete is not empty", NotEmpty),
+        // rclone's own stop conditions (fs/accounting, fs/sync, lib/batcher)
+        ("max transfer limit reached as set by --max-transfer", LimitReached),
+        ("max transfer duration reached as set by --max-duration", LimitReached),
+        ("--max-delete threshold reached", LimitReached),
+        ("--max-delete-size threshold reached", LimitReached),
+        ("can't sync or move files on overlapping remotes (try excluding the destination with a filter rule)", LimitReached),
+        ("immutable file modified", LimitReached),
+        ("batcher is shutting down", LimitReached),
+        ("fatal error", LimitReached),
+        // crypt (backend/crypt/cipher.go)
+        ("failed to authenticate decrypted block - bad password?", Undecryptable),
+        ("failed to open source object: not an encrypted file - bad magic string", Undecryptable),
+        ("failed to open source object: file is too short to be encrypted", Undecryptable),
+        ("file has truncated block header", Undecryptable),
+        ("enc/x: undecryptable file name detected: not an encrypted file - does not match suffix", Undecryptable),
+        // damaged in transit: retried (fs/operations/copy.go, b2, vfs)
+        ("corrupted on transfer: sizes differ src(Local file system at /home/u/data) 1048576 vs dst(S3 bucket b path p) 0", Corrupted),
+        (r#"corrupted on transfer: md5 hashes differ src(Local file system at /home/u/data) "aa" vs dst(S3 bucket b) "bb""#, Corrupted),
+        (r#"corrupted on transfer: SHA1 hashes differ want "aa" vs got "bb""#, Corrupted),
+        ("corrupted on transfer: lengths differ want 10 vs got 9", Corrupted),
+        // an auth flow cancelled or denied (lib/oauthutil): log in again
+        ("oauth authentication was cancelled", NeedsReconnect),
+        ("Error: Auth Error\nCode: \"\"\nDescription: No code returned by remote server: access_denied: The user denied the request\nHelp: ", NeedsReconnect),
+        // consequences of other errors, retried by rclone's sync
+        ("not deleting files as there were IO errors", Unknown),
+        ("can't copy - source file is being updated (size changed from 10 to 20)", Unknown),
+        // a file named like an error is still only a file name
+        (r#"Put "http://127.0.0.1:8080/directory not empty/x509: certificate.txt": 503 Service Unavailable"#, ServerError),
+        ("open /data/file name too long.txt: no such file or directory", NotFound),
+    ];
+    let mut wrong = vec![];
+    for (text, want) in table {
+        let got = classify(&api(500, text));
+        if got.reason != *want || got.class != class_of(*want) {
+            wrong.push(format!("{text:?}: got {:?} ({:?}), want {want:?}", got.reason, got.class));
+        }
+    }
+    // the class decides what happens (retry or not): report how many got the right one
+    let right_class = table.iter().filter(|(t, want)| classify(&api(500, t)).class == class_of(*want)).count();
+    eprintln!("source texts: {}/{} right reason, {right_class}/{} right class", table.len() - wrong.len(), table.len(), table.len());
+    assert!(wrong.is_empty(), "misclassified:\n{}", wrong.join("\n"));
+}

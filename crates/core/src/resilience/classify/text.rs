@@ -36,9 +36,14 @@ pub(super) fn reason(text: &str) -> FailureReason {
     let has = |needles: &[&str]| needles.iter().any(|n| lc.contains(n));
     // rclone's own advice sits inside quotes ("rclone config reconnect NAME:"): read it first
     if lower.contains("rclone config reconnect")
-        || has(&["invalid_grant", "couldn't fetch token", "oauth2: cannot fetch token", "token expired and there's no refresh token"])
+        || has(&["invalid_grant", "couldn't fetch token", "oauth2: cannot fetch token", "token expired and there's no refresh token",
+                 // lib/oauthutil: the login was cancelled or denied at the provider
+                 "oauth authentication was cancelled", "no code returned by remote server"])
     {
         return NeedsReconnect;
+    }
+    if let Some(r) = fixed_phrase(&lc) {
+        return r;
     }
     if lower.contains("didn't find section in config file") || has(&["config file not found"]) {
         return RemoteNotConfigured;
@@ -87,8 +92,56 @@ fn code_reason(token: &str) -> Option<FailureReason> {
         | "generalException" | "service_unavailable" => ServerError,
         "RequestTimeout" | "RequestTimeTooSkewed" => Timeout,
         "SSH_FX_CONNECTION_LOST" | "SSH_FX_NO_CONNECTION" => Network,
+        // archived objects (S3, Azure): restore first
+        "InvalidObjectState" | "ObjectNotInActiveTierError" | "BlobArchived" | "BlobBeingRehydrated" => NotRestored,
+        "pathIsTooLong" | "InvalidResourceName" | "malformed_path" | "InvalidObjectName" => InvalidName,
+        "BucketNotEmpty" => NotEmpty,
         _ => return None,
     })
+}
+
+/// The fixed texts of permanent conditions in rclone's, Go's and x/crypto's sources (and the
+/// one retryable family that embeds user text, checked first): what retrying cannot change.
+fn fixed_phrase(lc: &str) -> Option<FailureReason> {
+    let has = |needles: &[&str]| needles.iter().any(|n| lc.contains(n));
+    // fs/operations/copy.go, b2, vfs: the copy arrived damaged (its text quotes Fs names)
+    if lc.starts_with("corrupted on transfer") || lc.contains(": corrupted on transfer") {
+        return Some(Corrupted);
+    }
+    // crypto/x509, crypto/tls (verification and the peer's certificate alerts),
+    // ssh/knownhosts, backend/sftp's host key pinning
+    if has(&["x509: ", "tls: failed to verify certificate", "tls: bad certificate", "tls: unknown certificate",
+             "tls: expired certificate", "tls: revoked certificate", "tls: unsupported certificate",
+             "first record does not look like a tls handshake", "knownhosts: key mismatch", "knownhosts: key is unknown",
+             "knownhosts: key is revoked", "sftp: host key mismatch", "but no key is pinned for this algorithm",
+             "which pin_host_key cannot validate", "host_keys already contains"]) {
+        return Some(Certificate);
+    }
+    // backend/s3 (InvalidObjectState rewritten), backend/azureblob
+    if has(&["restore first", "blob in archive tier", "can't update archive tier blob"]) {
+        return Some(NotRestored);
+    }
+    // backend/crypt/cipher.go
+    if has(&["failed to authenticate decrypted block", "not an encrypted file", "file is too short to be encrypted",
+             "file has truncated block header", "undecryptable file name"]) {
+        return Some(Undecryptable);
+    }
+    // fs/accounting, fs/sync, lib/batcher, fs/fserrors (FatalError(nil))
+    if has(&["max transfer limit reached", "max transfer duration reached", "--max-delete threshold reached",
+             "--max-delete-size threshold reached", "files on overlapping remotes", "immutable file modified",
+             "batcher is shutting down"]) || lc.trim() == "fatal error" {
+        return Some(LimitReached);
+    }
+    // fs/fs.go ErrorFileNameTooLong and ENAMETOOLONG, EILSEQ, backend/local, dropbox, mailru
+    if has(&["file name too long", "invalid or incomplete multibyte or wide character", "is not a path within the local root",
+             "is disallowed - not uploading", "invalid characters in object name", "syntax is incorrect"]) {
+        return Some(InvalidName);
+    }
+    // fs/fs.go ErrorDirectoryNotEmpty and ENOTEMPTY, vfs, backends' own wordings
+    if has(&["directory not empty", "directory is not empty", "folder not empty", "the directory is not empty"]) {
+        return Some(NotEmpty);
+    }
+    None
 }
 
 fn status_reason(status: u16) -> Option<FailureReason> {
