@@ -60,6 +60,7 @@ impl Classify for Error {
     fn failure(&self) -> Failure {
         match self {
             Error::Rc(e) => classify::classify(e),
+            Error::Path(e @ PathError::Indistinct { .. }) => Failure::new(FailureReason::InvalidName, e.to_string()),
             Error::Path(e) => Failure::new(FailureReason::BadRequest, e.to_string()),
             Error::Sidecar(SidecarError::NotReady { .. }) => Failure::new(FailureReason::RcloneNotReady, self.to_string()),
             Error::Sidecar(e) => Failure::new(FailureReason::Unknown, e.to_string()),

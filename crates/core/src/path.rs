@@ -22,6 +22,9 @@ pub enum PathError {
     NotInFolder { name: String, folder: String },
     #[error("a name cannot be empty, '.', '..' or contain '/': {name:?}")]
     InvalidName { name: String },
+    /// A name that is not valid UTF-8 could not be told apart from another in its folder.
+    #[error("{name:?} in {folder} holds bytes that are not UTF-8 and cannot be told apart from another file there; rename it (e.g. with convmv) and plan again")]
+    Indistinct { name: String, folder: String },
     #[error("{path} already exists; choose another name")]
     Exists { path: String },
     #[error("a remote named {name} exists already; choose another name")]

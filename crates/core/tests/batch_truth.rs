@@ -144,3 +144,63 @@ async fn a_remote_killed_mid_batch_pauses_it_with_the_cause_within_seconds() {
     assert_eq!((done.counts.done, done.counts.failed), (60, 0));
     same_tree(&src, &served.path().join("dst"));
 }
+
+/// A file name of raw bytes (not UTF-8) under `root`.
+fn raw(root: &Path, rel: &[u8]) -> std::path::PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    root.join(std::ffi::OsStr::from_bytes(rel))
+}
+
+#[tokio::test]
+async fn names_that_are_not_utf8_are_copied_and_moved_intact() {
+    let rc = common::start().await;
+    let src = rc.data().join("src");
+    std::fs::create_dir_all(src.join("sub")).unwrap();
+    std::fs::write(raw(&src, b"bad\xffutf8.txt"), b"not utf-8 at all").unwrap();
+    std::fs::write(raw(&src, b"sub/x\xfe\xfdy.bin"), vec![9u8; 5000]).unwrap();
+    std::fs::write(src.join("plain.txt"), b"plain").unwrap();
+    let store = Store::open(&rc.dir.path().join("rcmd.db")).await.unwrap();
+    let p = processor(&rc, store.clone());
+
+    let id = plan_batch(&store, &rc, "local:src", "local:copied").await;
+    let done = p.run(id, &BatchControl::default(), no_progress()).await.unwrap();
+    assert_eq!(done.status, BatchStatus::Completed, "{:?}", store.report(id).await.unwrap().failed);
+    assert_eq!(done.counts.done, 3);
+    same_tree(&src, &rc.data().join("copied"));
+
+    // a move: every file arrives byte-identical and leaves the source
+    let items = plan::expand(&rc.client, &RemotePath::parse("local:copied").unwrap()).await.unwrap();
+    let id = store.create(BatchKind::Move, "local:copied", Some("local:moved"), &items).await.unwrap();
+    let moved = p.run(id, &BatchControl::default(), no_progress()).await.unwrap();
+    assert_eq!(moved.status, BatchStatus::Completed, "{:?}", store.report(id).await.unwrap().failed);
+    same_tree(&src, &rc.data().join("moved"));
+    assert!(!raw(&rc.data().join("copied"), b"bad\xffutf8.txt").exists());
+}
+
+#[tokio::test]
+async fn a_move_never_takes_a_file_it_cannot_tell_apart() {
+    let rc = common::start().await;
+    let src = rc.data().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(raw(&src, b"bad\xffutf8.txt"), b"raw").unwrap();
+    // the glob for the name above ("bad?utf8.txt") would pick this one too
+    std::fs::write(src.join("badXutf8.txt"), b"X").unwrap();
+    let store = Store::open(&rc.dir.path().join("rcmd.db")).await.unwrap();
+    let p = processor(&rc, store.clone());
+    let items: Vec<_> = plan::expand(&rc.client, &RemotePath::parse("local:src").unwrap())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|i| i.path.contains('\u{FFFD}'))
+        .collect();
+    let id = store.create(BatchKind::Move, "local:src", Some("local:dst"), &items).await.unwrap();
+    let end = p.run(id, &BatchControl::default(), no_progress()).await.unwrap();
+    let report = store.report(id).await.unwrap();
+    assert_eq!(end.counts.failed, 1, "{report:?}");
+    assert_eq!(report.failed[0].reason, Some(rcmd_core::types::FailureReason::InvalidName), "{report:?}");
+    assert!(report.failed[0].error.contains("cannot be told apart"), "{report:?}");
+    // nothing moved: neither the raw name nor its look-alike
+    assert_eq!(std::fs::read(raw(&src, b"bad\xffutf8.txt")).unwrap(), b"raw");
+    assert_eq!(std::fs::read(src.join("badXutf8.txt")).unwrap(), b"X");
+    assert!(!rc.data().join("dst/badXutf8.txt").exists());
+}

@@ -12,6 +12,7 @@ pub mod processor;
 pub mod recent;
 pub mod runner;
 mod probe;
+pub mod raw_names;
 mod settle;
 pub mod store;
 pub mod verify;

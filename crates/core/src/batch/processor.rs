@@ -331,11 +331,21 @@ impl Processor {
                         BatchKind::Delete => s.deletes == n,
                         BatchKind::Move => false,
                     };
-                let outcomes = if accounted {
+                let mut outcomes = if accounted {
                     items.iter().map(|i| (i.id, ItemOutcome::Done)).collect()
                 } else {
                     self.verify(kind, src, dst, items, After::Succeeded).await?
                 };
+                // a file list cannot name what is not UTF-8: such items get a job of their own
+                for (item, (_, outcome)) in items.iter().zip(outcomes.iter_mut()) {
+                    if super::raw_names::is_lossy(&item.path) && matches!(outcome, ItemOutcome::Retry { .. } | ItemOutcome::Failed { .. }) {
+                        *outcome = match self.single(kind, src, dst, item, control).await {
+                            Ok(()) => ItemOutcome::Done,
+                            Err(Error::Cancelled) => ItemOutcome::Requeue,
+                            Err(e) => self.settle_failed(item, &e.failure()),
+                        };
+                    }
+                }
                 let samples = outcomes.iter().filter(|(_, o)| !matches!(o, ItemOutcome::Skipped { .. })).map(|(_, o)| matches!(o, ItemOutcome::Done)).collect();
                 return Ok(ChunkResult { outcomes, pause: None, samples });
             }
@@ -415,6 +425,9 @@ impl Processor {
         item: &ItemRow,
         control: &BatchControl,
     ) -> Result<(), Error> {
+        if super::raw_names::is_lossy(&item.path) {
+            return self.single_by_rule(kind, src, dst, item, control).await;
+        }
         let from = src.join(&item.path)?;
         let to = dst.map(|d| d.join(&item.path)).transpose()?;
         let stop = CancellationToken::new();
@@ -492,6 +505,56 @@ impl Processor {
             }
         }
         None
+    }
+
+    /// [`Processor::single`] for an item whose name is not valid UTF-8 (see
+    /// [`super::raw_names`]): a job on its folder filtered to its name. Refused when the glob
+    /// would also pick another file for a move or a delete; a job that touched nothing is
+    /// not done.
+    async fn single_by_rule(
+        &self,
+        kind: BatchKind,
+        src: &RemotePath,
+        dst: Option<&RemotePath>,
+        item: &ItemRow,
+        control: &BatchControl,
+    ) -> Result<(), Error> {
+        let (dir, name) = item.path.rsplit_once('/').unwrap_or(("", item.path.as_str()));
+        let folder = |root: &RemotePath| if dir.is_empty() { Ok(root.clone()) } else { root.join(dir) };
+        let src_dir = folder(src)?;
+        let dst_dir = dst.map(folder).transpose()?;
+        if kind != BatchKind::Copy {
+            let listing = self.rc.list(&src_dir, &CancellationToken::new()).await?.value;
+            let picked = listing.iter().filter(|e| !e.is_dir && super::raw_names::glob_matches(name, &e.name)).count();
+            if picked > 1 {
+                return Err(crate::path::PathError::Indistinct { name: name.to_owned(), folder: src_dir.to_string() }.into());
+            }
+        }
+        let (path, mut params) = job_params(kind, &src_dir, dst_dir.as_ref());
+        params.insert("_filter".into(), json!({ "IncludeRule": [super::raw_names::include_rule(name)] }));
+        let stop = CancellationToken::new();
+        let watcher = stop_on_control(&stop, control);
+        let (wcfg, group) = (self.cfg.watchdog.clone(), format!("rcmd/item/{}", item.id));
+        let result = self
+            .rc
+            .transfer_once(&src_dir, dst_dir.as_ref(), None, &stop, |rc| {
+                let (params, wcfg, stop, group) = (params.clone(), wcfg.clone(), stop.clone(), group.clone());
+                async move { Ok(run_job(&rc, path, params, &group, &wcfg, &stop, |_| {}).await?) }
+            })
+            .await;
+        stop.cancel();
+        let _ = watcher.await;
+        let s = result?.stats;
+        if s.transfers + s.checks + s.deletes + s.renames + s.server_side_copies + s.server_side_moves == 0 {
+            return Err(Error::from(crate::rc::RcError::Api {
+                path: path.to_owned(),
+                status: 404,
+                message: format!("no file in {src_dir} matched {:?}", item.path),
+                input: Value::Null,
+                retry_after: None,
+            }));
+        }
+        Ok(())
     }
 
     /// Retry queue while attempts last and the failure is retryable; failed otherwise.

@@ -15,15 +15,16 @@ pub fn make_tree(root: &Path, n: usize) -> Vec<String> {
         .collect()
 }
 
-/// Every file under `a` is under `b` with the same bytes, and nothing else is in `b`.
+/// Every file under `a` is under `b` with the same bytes, and nothing else is in `b` (names
+/// compared as bytes: they need not be UTF-8).
 pub fn same_tree(a: &Path, b: &Path) {
-    fn files(root: &Path, dir: &Path, out: &mut Vec<String>) {
+    fn files(root: &Path, dir: &Path, out: &mut Vec<std::path::PathBuf>) {
         for e in std::fs::read_dir(dir).unwrap() {
             let p = e.unwrap().path();
             if p.is_dir() {
                 files(root, &p, out);
             } else {
-                out.push(p.strip_prefix(root).unwrap().display().to_string());
+                out.push(p.strip_prefix(root).unwrap().to_owned());
             }
         }
     }
@@ -35,6 +36,6 @@ pub fn same_tree(a: &Path, b: &Path) {
     assert_eq!(fa.len(), fb.len(), "file counts differ");
     assert_eq!(fa, fb);
     for f in fa {
-        assert_eq!(std::fs::read(a.join(&f)).unwrap(), std::fs::read(b.join(&f)).unwrap(), "{f} differs");
+        assert_eq!(std::fs::read(a.join(&f)).unwrap(), std::fs::read(b.join(&f)).unwrap(), "{} differs", f.display());
     }
 }
