@@ -28,7 +28,7 @@ pub async fn list_remotes(rc: &RcClient) -> Result<Vec<String>, RcError> {
 /// The entries of one directory (not recursive): directories first, then by name. Without
 /// MIME types (rclone guesses them per file: a third of the time of a 10,000-entry folder,
 /// and nothing shows them).
-#[instrument(skip_all, fields(dir = %dir), err(Display))]
+#[instrument(skip_all, fields(dir = %dir), err(level = "debug", Display))]
 pub async fn list(rc: &RcClient, dir: &RemotePath) -> Result<Vec<FileEntry>, RcError> {
     let reply: ListReply = rc
         .call("operations/list", &json!({ "fs": dir.fs(), "remote": dir.path(), "opt": { "noMimeType": true } }))

@@ -204,3 +204,56 @@ async fn a_move_never_takes_a_file_it_cannot_tell_apart() {
     assert_eq!(std::fs::read(src.join("badXutf8.txt")).unwrap(), b"X");
     assert!(!rc.data().join("dst/badXutf8.txt").exists());
 }
+
+/// Copies `files` (name, bytes) from a local folder to `rclone serve webdav` started with
+/// `flags`; returns the batch's end, its report and what the server's folder holds.
+async fn copy_to_webdav(files: &[(&str, &[u8])], flags: &[&str]) -> (rcmd_core::types::BatchInfo, rcmd_core::types::BatchReport, Vec<(String, Vec<u8>)>) {
+    let served = tempfile::tempdir().unwrap();
+    let server = common::fault::WebdavServer::start_with_flags(served.path(), flags);
+    let rc = common::start_with_remotes(&format!("[wd]\ntype = webdav\nurl = http://{}\nvendor = other\n", server.addr), |_| {}).await;
+    let src = rc.data().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    for (name, bytes) in files {
+        std::fs::write(src.join(name), bytes).unwrap();
+    }
+    let store = Store::open(&rc.dir.path().join("rcmd.db")).await.unwrap();
+    let id = plan_batch(&store, &rc, "local:src", "wd:dst").await;
+    let end = processor(&rc, store.clone()).run(id, &BatchControl::default(), no_progress()).await.unwrap();
+    let mut held: Vec<(String, Vec<u8>)> = std::fs::read_dir(served.path().join("dst"))
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap())
+        })
+        .collect();
+    held.sort();
+    (end, store.report(id).await.unwrap(), held)
+}
+
+#[tokio::test]
+async fn names_one_destination_merges_are_caught_before_anything_is_written() {
+    let (nfd, nfc) = ("cafe\u{301}.txt", "caf\u{e9}.txt");
+    // rclone serve webdav (its VFS) takes both Unicode forms as one name, but keeps case apart
+    let (end, report, held) = copy_to_webdav(&[(nfd, b"NFD bytes!"), (nfc, b"NFC bytes!"), ("A.txt", b"upper"), ("a.txt", b"lower")], &[]).await;
+    assert_eq!(end.status, BatchStatus::CompletedWithErrors);
+    assert_eq!((end.counts.done, end.counts.failed), (3, 1), "{report:?}");
+    let f = &report.failed[0];
+    assert_eq!(f.path, nfc, "the later of the two forms is refused");
+    assert_eq!(f.reason, Some(rcmd_core::types::FailureReason::InvalidName));
+    assert!(f.error.contains("Unicode forms") && f.error.contains("one name on wd:dst"), "{}", f.error);
+    // what is there holds the bytes of the item that says done, and nothing else
+    let cafe: Vec<_> = held.iter().filter(|(n, _)| n.starts_with("caf")).collect();
+    assert_eq!(cafe.len(), 1, "{held:?}");
+    assert_eq!(cafe[0].1, b"NFD bytes!");
+    assert!(held.contains(&("A.txt".into(), b"upper".to_vec())) && held.contains(&("a.txt".into(), b"lower".to_vec())), "{held:?}");
+    assert!(!held.iter().any(|(n, _)| n.starts_with(".rcmd-names")), "the probe folder is removed: {held:?}");
+}
+
+#[tokio::test]
+async fn names_a_case_insensitive_destination_merges_are_caught() {
+    let (end, report, held) = copy_to_webdav(&[("A.txt", b"upper"), ("a.txt", b"lower"), ("b.txt", b"b")], &["--vfs-case-insensitive"]).await;
+    assert_eq!((end.counts.done, end.counts.failed), (2, 1), "{report:?}");
+    assert_eq!(report.failed[0].path, "a.txt");
+    assert!(report.failed[0].error.contains("upper and lower case"), "{}", report.failed[0].error);
+    assert_eq!(held, vec![("A.txt".to_owned(), b"upper".to_vec()), ("b.txt".to_owned(), b"b".to_vec())]);
+}

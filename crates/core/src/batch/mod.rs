@@ -6,6 +6,7 @@
 //! transaction each; items that were in flight when the app or rclone died are verified at
 //! the destination before anything is redone.
 
+mod collide;
 mod lease;
 pub mod plan;
 pub mod processor;

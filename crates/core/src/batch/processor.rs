@@ -184,6 +184,10 @@ impl Processor {
             source: e,
         }))?;
 
+        if let (BatchStatus::Queued, Some(d), BatchKind::Copy | BatchKind::Move) = (batch.status, dst.as_ref(), batch.kind) {
+            // first run: names the destination would merge fail before anything is written
+            self.fail_collisions(id, d).await?;
+        }
         let revived = self.store.revive_paused(id).await.map_err(store_err)?;
         if revived > 0 {
             info!(batch = id, items = revived, "items held back by a paused remote or a full destination are queued again");
@@ -673,6 +677,6 @@ fn is_lease_lost(e: &Error) -> bool {
     matches!(e, Error::Store(b) if matches!(**b, super::StoreError::LeaseLost { .. }))
 }
 
-fn store_err(e: super::StoreError) -> Error {
+pub(super) fn store_err(e: super::StoreError) -> Error {
     Error::Store(Box::new(e))
 }

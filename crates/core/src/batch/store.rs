@@ -383,6 +383,11 @@ impl Store {
         Ok(())
     }
 
+    /// The pending items' ids and paths, in planned order.
+    pub async fn pending_paths(&self, id: i64) -> Result<Vec<(i64, String)>, StoreError> {
+        Ok(sqlx::query_as("SELECT id, path FROM items WHERE batch_id = ? AND state = 'pending' ORDER BY id").bind(id).fetch_all(&self.pool).await?)
+    }
+
     /// Items left `running` by a crash.
     pub async fn running(&self, id: i64) -> Result<Vec<ItemRow>, StoreError> {
         Ok(sqlx::query_as("SELECT id, path, size, mod_time, attempts FROM items WHERE batch_id = ? AND state = 'running' ORDER BY id")

@@ -202,7 +202,7 @@ pub struct WebdavServer {
     pub dir: PathBuf,
     pub addr: SocketAddr,
     child: Option<Child>,
-    /// `--user`/`--pass` flags, when the server asks for a login.
+    /// More flags: `--user`/`--pass` when the server asks for a login, VFS options.
     login: Vec<String>,
 }
 
@@ -218,6 +218,15 @@ impl WebdavServer {
     pub fn start_with_login(dir: &Path, user: &str, pass: &str) -> WebdavServer {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let login = vec!["--user".into(), user.into(), "--pass".into(), pass.into()];
+        let mut s = WebdavServer { dir: dir.to_owned(), addr: SocketAddr::from(([127, 0, 0, 1], port)), child: None, login };
+        s.restart();
+        s
+    }
+
+    /// Like [`WebdavServer::start`] with more `rclone serve webdav` flags.
+    pub fn start_with_flags(dir: &Path, flags: &[&str]) -> WebdavServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let login = flags.iter().map(|f| f.to_string()).collect();
         let mut s = WebdavServer { dir: dir.to_owned(), addr: SocketAddr::from(([127, 0, 0, 1], port)), child: None, login };
         s.restart();
         s

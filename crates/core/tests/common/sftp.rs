@@ -25,6 +25,9 @@ impl SftpServer {
         let child = Command::new(super::rclone_binary())
             .args(["serve", "sftp", dir.to_str().unwrap(), "--addr", &format!("127.0.0.1:{port}")])
             .args(["--user", "rcmd", "--pass", "sftp-secret", "--config", "/dev/null", "--log-level", "ERROR"])
+            // like OpenSSH's server, keep the Unicode forms of a name apart (rclone's VFS would
+            // otherwise open an NFC name by its NFD form: batches then refuse such pairs)
+            .arg("--no-unicode-normalization")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
