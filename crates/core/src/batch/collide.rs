@@ -63,23 +63,6 @@ pub fn collisions<'a>(items: impl IntoIterator<Item = (i64, &'a str)>, folding: 
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unicode_forms_and_case() {
-        let items = [(1, "cafe\u{301}.txt"), (2, "caf\u{e9}.txt"), (3, "A.txt"), (4, "a.txt"), (5, "dir/A.txt"), (6, "DIR/a.txt")];
-        let only = |f: Folding| collisions(items.iter().map(|(i, p)| (*i, *p)), f).iter().map(|c| c.0).collect::<Vec<_>>();
-        assert_eq!(only(Folding { unicode: true, case: false }), [2]);
-        assert_eq!(only(Folding { unicode: false, case: true }), [4, 6]);
-        assert_eq!(only(Folding::ANY), [2, 4, 6]);
-        assert!(only(Folding::default()).is_empty());
-        let c = &collisions([(1, "A.txt"), (2, "a.txt")], Folding::ANY)[0];
-        assert_eq!((c.1.as_str(), c.2.as_str()), ("a.txt", "A.txt"));
-    }
-}
-
 impl super::Processor {
     /// Fails every pending item of batch `id` that `dst` would store under the same name as an
     /// earlier one (see the module). The destination is probed only when some names could
@@ -151,5 +134,22 @@ impl super::Processor {
             warn!(folder = %made, error = %e, "cannot remove the name probe folder");
         }
         Ok(folding)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unicode_forms_and_case() {
+        let items = [(1, "cafe\u{301}.txt"), (2, "caf\u{e9}.txt"), (3, "A.txt"), (4, "a.txt"), (5, "dir/A.txt"), (6, "DIR/a.txt")];
+        let only = |f: Folding| collisions(items.iter().map(|(i, p)| (*i, *p)), f).iter().map(|c| c.0).collect::<Vec<_>>();
+        assert_eq!(only(Folding { unicode: true, case: false }), [2]);
+        assert_eq!(only(Folding { unicode: false, case: true }), [4, 6]);
+        assert_eq!(only(Folding::ANY), [2, 4, 6]);
+        assert!(only(Folding::default()).is_empty());
+        let c = &collisions([(1, "A.txt"), (2, "a.txt")], Folding::ANY)[0];
+        assert_eq!((c.1.as_str(), c.2.as_str()), ("a.txt", "A.txt"));
     }
 }
