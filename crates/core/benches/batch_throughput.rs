@@ -1,10 +1,12 @@
 //! Batch throughput against `rclone copy` of the same tree, measured in the same run (the
 //! machine is noisy: only ratios are reported). Local to local:
-//!   * 10,000 files of 1-4 KiB: batch (planning + chunked jobs + checkpoints) vs `rclone copy`,
+//!   * 10,000 files of 1-4 KiB (more with `RCMD_BENCH_FILES`): batch (planning + chunked jobs + checkpoints) vs `rclone copy`,
 //!     and one `operations/copyfile` RC call per file (8 at a time) for comparison;
 //!   * 20 files of 50 MiB: batch vs `rclone copy`.
 //!
-//! Each measurement runs `rounds` times (alternating order), the median is reported.
+//! Each measurement runs `rounds` times (alternating order, the page cache written back the
+//! same way before each), the median is reported. `RCMD_BENCH_FILES=10000,30000,100000` adds
+//! bigger trees of small files.
 //!
 //!     cargo bench -p rcmd-core --bench batch_throughput [-- rounds]
 
@@ -58,7 +60,11 @@ async fn batch_copy(rc: &RcClient, layer: &Arc<Resilient>, work: &Path, src: &st
     let planned = t.elapsed();
     let id = store.create(BatchKind::Copy, src, Some(dst), &items).await.expect("create");
     let created = t.elapsed();
-    let p = Processor::new(store, layer.clone(), ProcessorConfig::new(work.join("lists")));
+    let mut cfg = ProcessorConfig::new(work.join("lists"));
+    if let Some(n) = std::env::var("RCMD_BENCH_CHUNK").ok().and_then(|v| v.parse().ok()) {
+        cfg.chunk_items = n;
+    }
+    let p = Processor::new(store, layer.clone(), cfg);
     let info = p.run(id, &BatchControl::default(), Arc::new(|_| {})).await.expect("run");
     assert_eq!(info.counts.done, items.len() as u64, "{info:?}");
     println!(
@@ -128,17 +134,28 @@ async fn main() {
     let layer = Arc::new(Resilient::new(Arc::new(sup.clone()), ResilienceConfig::default(), EventBus::default()));
     let work = dir.path().join("work");
 
-    tree(&root.join("small"), 10_000, |i| 1024 + (i * 37) % 3072);
+    // more trees (30,000 and 100,000 files take minutes): RCMD_BENCH_FILES=10000,30000,100000
+    let counts: Vec<usize> = std::env::var("RCMD_BENCH_FILES")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![10_000]);
+    let mut trees: Vec<(String, String)> = Vec::new();
+    for n in &counts {
+        let name = format!("small{n}");
+        tree(&root.join(&name), *n, |i| 1024 + (i * 37) % 3072);
+        trees.push((format!("{n} files of 1-4 KiB"), name));
+    }
     tree(&root.join("big"), 20, |_| 50 << 20);
+    trees.push(("20 files of 50 MiB".into(), "big".into()));
     println!("batch vs rclone copy, local to local, median of {rounds} rounds (time ratio, lower is better):");
-    for (name, src) in [("10,000 files of 1-4 KiB", "small"), ("20 files of 50 MiB", "big")] {
+    for (name, src) in trees.iter().map(|(n, s)| (n.as_str(), s.as_str())) {
         let (mut base, mut batch, mut single) = (vec![], vec![], vec![]);
         for r in 0..rounds {
             let mut runs: Vec<&str> = vec!["base", "batch"];
             if r % 2 == 1 {
                 runs.reverse();
             }
-            if src == "small" && r == 0 {
+            if src == "small10000" && r == 0 {
                 runs.push("single");
             }
             for run in runs {

@@ -112,7 +112,7 @@ fn fixed_phrase(lc: &str) -> Option<FailureReason> {
     // ssh/knownhosts, backend/sftp's host key pinning
     if has(&["x509: ", "tls: failed to verify certificate", "tls: bad certificate", "tls: unknown certificate",
              "tls: expired certificate", "tls: revoked certificate", "tls: unsupported certificate",
-             "first record does not look like a tls handshake", "knownhosts: key mismatch", "knownhosts: key is unknown",
+             "first record does not look like a tls handshake", "refusing to follow https to http redirect", "knownhosts: key mismatch", "knownhosts: key is unknown",
              "knownhosts: key is revoked", "sftp: host key mismatch", "but no key is pinned for this algorithm",
              "which pin_host_key cannot validate", "host_keys already contains"]) {
         return Some(Certificate);
@@ -136,6 +136,17 @@ fn fixed_phrase(lc: &str) -> Option<FailureReason> {
     if has(&["file name too long", "invalid or incomplete multibyte or wide character", "is not a path within the local root",
              "is disallowed - not uploading", "invalid characters in object name", "syntax is incorrect"]) {
         return Some(InvalidName);
+    }
+    // backends' own wordings: login refused (smb, protondrive), full (union, pcloud-like),
+    // a library or drive that does not exist (seafile)
+    if has(&["the attempted logon is invalid", "incorrect login credentials"]) {
+        return Some(Unauthorized);
+    }
+    if has(&["not enough quota", "no upstreams found with more than"]) {
+        return Some(StorageFull);
+    }
+    if has(&["was not found, and the option to create it is not activated"]) {
+        return Some(NotFound);
     }
     // fs/fs.go ErrorDirectoryNotEmpty and ENOTEMPTY, vfs, backends' own wordings
     if has(&["directory not empty", "directory is not empty", "folder not empty", "the directory is not empty"]) {
