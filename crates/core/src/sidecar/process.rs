@@ -207,6 +207,21 @@ fn log_line(line: &str) {
     }
 }
 
+/// SIGTERM to `child` (by its PID, while it is not yet reaped); whether it was sent.
+#[cfg(unix)]
+#[allow(unsafe_code)]
+pub(super) fn terminate(child: &tokio::process::Child) -> bool {
+    let Some(pid) = child.id().and_then(|p| i32::try_from(p).ok()) else { return false };
+    // SAFETY: kill(2) with a PID this process spawned and has not reaped (tokio's Child keeps
+    // the zombie until wait), so the PID cannot have been reused by another process
+    unsafe { libc::kill(pid, libc::SIGTERM) == 0 }
+}
+
+#[cfg(not(unix))]
+pub(super) fn terminate(_: &tokio::process::Child) -> bool {
+    false
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

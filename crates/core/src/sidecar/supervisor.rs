@@ -404,13 +404,19 @@ async fn wait_noop(client: &RcClient, timeout: Duration) -> bool {
     false
 }
 
-/// Stops the process: `core/quit` and up to `grace` to exit, then SIGKILL. Always reaps it.
+/// Stops the process: a graceful stop and up to `grace` to exit, then SIGKILL. Always reaps
+/// it. The graceful stop is SIGTERM where there are signals: rclone then runs its exit
+/// handlers and exits at once, where `core/quit` first sleeps 1.5 s (`fs/rc/internal.go`);
+/// elsewhere `core/quit`.
 async fn stop(child: &mut Child, client: &RcClient, grace: Duration) {
     if !grace.is_zero() {
-        // rclone exits while answering, so the reply may be lost: the exit is what counts.
-        let _ = client
-            .call_with_timeout::<_, Value>("core/quit", &Empty {}, Some(grace))
-            .await;
+        let signalled = super::process::terminate(child);
+        if !signalled {
+            // rclone exits while answering, so the reply may be lost: the exit is what counts.
+            let _ = client
+                .call_with_timeout::<_, Value>("core/quit", &Empty {}, Some(grace))
+                .await;
+        }
         if let Ok(Ok(status)) = tokio::time::timeout(grace, child.wait()).await {
             info!(?status, "rclone stopped");
             return;
