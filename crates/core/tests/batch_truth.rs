@@ -257,3 +257,24 @@ async fn names_a_case_insensitive_destination_merges_are_caught() {
     assert!(report.failed[0].error.contains("upper and lower case"), "{}", report.failed[0].error);
     assert_eq!(held, vec![("A.txt".to_owned(), b"upper".to_vec()), ("b.txt".to_owned(), b"b".to_vec())]);
 }
+
+#[tokio::test]
+async fn an_object_the_server_never_stored_is_not_done() {
+    let f = common::fault::start().await;
+    let src = f.rc.data().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    for i in 0..5u8 {
+        std::fs::write(src.join(format!("f{i}.bin")), vec![i; 3000]).unwrap();
+    }
+    // the server says "created" for one upload and keeps nothing
+    f.proxy.fail_paths("f3.bin", common::fault::Fault::Status { code: 201, retry_after: None });
+    let store = Store::open(&f.rc.dir.path().join("rcmd.db")).await.unwrap();
+    let id = plan_batch(&store, &f.rc, "local:src", "flaky:dst").await;
+    let mut p = processor(&f.rc, store.clone());
+    p.cfg.backoff = rcmd_core::resilience::retry::Backoff { base: Duration::from_millis(50), cap: Duration::from_millis(100) };
+    let end = p.run(id, &BatchControl::default(), no_progress()).await.unwrap();
+    let report = store.report(id).await.unwrap();
+    assert_eq!((end.counts.done, end.counts.failed), (4, 1), "{report:?}");
+    assert_eq!(report.failed[0].path, "f3.bin");
+    assert!(!f.server.dir.join("dst/f3.bin").exists());
+}

@@ -323,23 +323,12 @@ impl Processor {
         let _ = std::fs::remove_file(&list);
 
         let e = match result {
-            Ok(job) => {
-                // "done" needs evidence: rclone's counts when they account for every item,
-                // else what the remotes hold (a source file that vanished after planning is
-                // silently skipped by a --files-from job)
-                let s = &job.stats;
-                let n = items.len() as u64;
-                let accounted = s.errors == 0
-                    && match kind {
-                        BatchKind::Copy => s.transfers + s.checks == n,
-                        BatchKind::Delete => s.deletes == n,
-                        BatchKind::Move => false,
-                    };
-                let mut outcomes = if accounted {
-                    items.iter().map(|i| (i.id, ItemOutcome::Done)).collect()
-                } else {
-                    self.verify(kind, src, dst, items, After::Succeeded).await?
-                };
+            Ok(_) => {
+                // "done" needs evidence of what the remotes hold, never rclone's counts alone:
+                // a source file that vanished after planning is silently skipped by a
+                // --files-from job, and a server that merges two names reports both copied
+                // while one object holds the other's bytes (see `collide`)
+                let mut outcomes = self.verify(kind, src, dst, items, After::Succeeded).await?;
                 // a file list cannot name what is not UTF-8: such items get a job of their own
                 for (item, (_, outcome)) in items.iter().zip(outcomes.iter_mut()) {
                     if super::raw_names::is_lossy(&item.path) && matches!(outcome, ItemOutcome::Retry { .. } | ItemOutcome::Failed { .. }) {
