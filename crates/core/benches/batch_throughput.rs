@@ -4,8 +4,8 @@
 //!     and one `operations/copyfile` RC call per file (8 at a time) for comparison;
 //!   * 20 files of 50 MiB: batch vs `rclone copy`.
 //!
-//! Each measurement runs `rounds` times (alternating order, the page cache written back the
-//! same way before each), the median is reported. `RCMD_BENCH_FILES=10000,30000,100000` adds
+//! Each measurement runs `rounds` times (alternating order; before each, the page cache is
+//! written back and, as root, dropped), the median is reported. `RCMD_BENCH_FILES=10000,30000,100000` adds
 //! bigger trees of small files.
 //!
 //!     cargo bench -p rcmd-core --bench batch_throughput [-- rounds]
@@ -114,6 +114,15 @@ async fn per_file(rc: &RcClient, root: &Path, src: &str, dst: &str) -> Duration 
     t.elapsed()
 }
 
+/// The same start for every measurement: the previous run's data written back, and (as
+/// root) the page cache dropped, so neither run inherits the other's dirty pages or warm cache.
+fn settle() {
+    let _ = std::process::Command::new("sync").status();
+    if std::fs::write("/proc/sys/vm/drop_caches", "3").is_err() {
+        // not root: the cache stays warm for both alike
+    }
+}
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -121,6 +130,8 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
+    // RUST_LOG=rcmd_core::batch=debug shows each chunk's job, verification and checkpoint time
+    let _ = tracing_subscriber::fmt().with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into())).with_writer(std::io::stderr).try_init();
     let rounds: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(3);
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let rclone = locate_rclone(&workspace).expect("no rclone sidecar in bin/: run scripts/setup.sh");
@@ -160,8 +171,7 @@ async fn main() {
             }
             for run in runs {
                 clean(&root.join("out"));
-                // write back the previous run's data now, not during the next measurement
-                let _ = std::process::Command::new("sync").status();
+                settle();
                 match run {
                     "base" => base.push(rclone_copy(&rclone, &conf, &format!("b:{src}"), "b:out")),
                     "batch" => batch.push(batch_copy(&rc, &layer, &work, &format!("b:{src}"), "b:out").await),

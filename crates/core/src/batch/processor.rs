@@ -19,7 +19,7 @@ use std::{
 use rcmd_types::{BatchInfo, BatchKind, BatchProgress, BatchStatus, FailureReason};
 use serde_json::{json, Map, Value};
 use tokio_util::sync::CancellationToken;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use super::{
     probe::SideProbe,
@@ -247,9 +247,11 @@ impl Processor {
                     window.pop_front();
                 }
             }
+            let settled = std::time::Instant::now();
             self.store.checkpoint(id, &chunk.outcomes).await.map_err(store_err)?;
             self.remember(&items, &chunk.outcomes);
             self.report_progress(id, &progress).await;
+            debug!(batch = id, checkpoint_ms = settled.elapsed().as_millis() as u64, "chunk settled");
             if let Some(reason) = chunk.pause {
                 return self.finish(id, Some(BatchStatus::Paused), Some(&reason)).await;
             }
@@ -290,6 +292,7 @@ impl Processor {
         let base = self.store.batch(id).await.map_err(store_err)?.counts;
         let chunk_bytes = Arc::new(AtomicU64::new(0));
         let wcfg = self.cfg.watchdog.clone();
+        let started = std::time::Instant::now();
         let result = self
             .rc
             .transfer_once(src, dst, Some(&items[0].path), &stop, |rc| {
@@ -328,7 +331,9 @@ impl Processor {
                 // a source file that vanished after planning is silently skipped by a
                 // --files-from job, and a server that merges two names reports both copied
                 // while one object holds the other's bytes (see `collide`)
+                let job_time = started.elapsed();
                 let mut outcomes = self.verify(kind, src, dst, items, After::Succeeded).await?;
+                debug!(batch = id, items = items.len(), job_ms = job_time.as_millis() as u64, verify_ms = (started.elapsed() - job_time).as_millis() as u64, "chunk ran");
                 // a file list cannot name what is not UTF-8: such items get a job of their own
                 for (item, (_, outcome)) in items.iter().zip(outcomes.iter_mut()) {
                     if super::raw_names::is_lossy(&item.path) && matches!(outcome, ItemOutcome::Retry { .. } | ItemOutcome::Failed { .. }) {
