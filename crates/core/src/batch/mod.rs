@@ -12,9 +12,11 @@ pub mod plan;
 pub mod processor;
 pub mod recent;
 pub mod runner;
+mod pause;
 mod probe;
 pub mod raw_names;
 mod settle;
+mod single;
 pub mod store;
 pub mod verify;
 

@@ -33,7 +33,7 @@ use crate::{
         classify::Failure,
         layer::Resilient,
         retry::{Backoff, Classify},
-        watchdog::{run_job, run_job_probed, WatchdogConfig},
+        watchdog::{run_job_probed, WatchdogConfig},
     },
     Error,
 };
@@ -413,148 +413,6 @@ impl Processor {
         Ok(ChunkResult { outcomes, pause, samples })
     }
 
-    /// The operation on one item, as its own watched job (used to learn each item's error):
-    /// pause and cancel stop it, the stall watchdog ends it if the server hangs.
-    async fn single(
-        &self,
-        kind: BatchKind,
-        src: &RemotePath,
-        dst: Option<&RemotePath>,
-        item: &ItemRow,
-        control: &BatchControl,
-    ) -> Result<(), Error> {
-        if super::raw_names::is_lossy(&item.path) {
-            return self.single_by_rule(kind, src, dst, item, control).await;
-        }
-        let from = src.join(&item.path)?;
-        let to = dst.map(|d| d.join(&item.path)).transpose()?;
-        let stop = CancellationToken::new();
-        let watcher = stop_on_control(&stop, control);
-        let wcfg = self.cfg.watchdog.clone();
-        let group = format!("rcmd/item/{}", item.id);
-        let result = self
-            .rc
-            .transfer_once(src, dst, Some(&item.path), &stop, |rc| {
-                let (from, to, wcfg, stop, group) = (from.clone(), to.clone(), wcfg.clone(), stop.clone(), group.clone());
-                async move {
-                    let mut p = Map::new();
-                    let path = match (kind, to) {
-                        (BatchKind::Delete, _) | (_, None) => {
-                            p.insert("fs".into(), json!(from.fs()));
-                            p.insert("remote".into(), json!(from.path()));
-                            "operations/deletefile"
-                        }
-                        (k, Some(to)) => {
-                            p.insert("srcFs".into(), json!(from.fs()));
-                            p.insert("srcRemote".into(), json!(from.path()));
-                            p.insert("dstFs".into(), json!(to.fs()));
-                            p.insert("dstRemote".into(), json!(to.path()));
-                            if k == BatchKind::Copy { "operations/copyfile" } else { "operations/movefile" }
-                        }
-                    };
-                    run_job(&rc, path, p, &group, &wcfg, &stop, |_| {}).await?;
-                    Ok(())
-                }
-            })
-            .await;
-        stop.cancel();
-        let _ = watcher.await;
-        result
-    }
-
-    /// Why `e` pauses the whole batch instead of failing items: a remote's breaker is open,
-    /// or the destination is full ("destination full: 0 B free on dst:path", with the free
-    /// space `operations/about` reports for the destination when it can).
-    async fn pause_reason(&self, e: &Error, dst: Option<&RemotePath>) -> Option<String> {
-        if matches!(e, Error::CircuitOpen { .. }) {
-            return Some(e.to_string());
-        }
-        let f = e.failure();
-        if f.reason != FailureReason::StorageFull {
-            return None;
-        }
-        let Some(dst) = dst else { return Some(format!("storage full: {}", f.message)) };
-        let free = self.free_space(dst).await;
-        Some(match free {
-            Some(free) => format!("destination full: {} free on {dst} ({})", crate::units::bytes(free), f.message),
-            None => format!("destination full on {dst}: {}", f.message),
-        })
-    }
-
-    /// Free space at `dst` as the backend reports it (`operations/about`; the folder itself
-    /// may not exist yet, so its parents are asked in turn). `None` when no answer.
-    async fn free_space(&self, dst: &RemotePath) -> Option<u64> {
-        let cancel = CancellationToken::new();
-        let mut dir = dst.clone();
-        // bounded: a path's parents end at its root
-        for _ in 0..64 {
-            let fs = dir.to_string();
-            let reply = self
-                .rc
-                .call_once(&[], &cancel, |rc| {
-                    let fs = fs.clone();
-                    async move { Ok(rc.call::<_, Value>("operations/about", &json!({ "fs": fs })).await?) }
-                })
-                .await;
-            match reply {
-                Ok(v) => return v.get("free").and_then(Value::as_u64),
-                Err(_) if !dir.path().is_empty() => dir = dir.parent(),
-                Err(_) => return None,
-            }
-        }
-        None
-    }
-
-    /// [`Processor::single`] for an item whose name is not valid UTF-8 (see
-    /// [`super::raw_names`]): a job on its folder filtered to its name. Refused when the glob
-    /// would also pick another file for a move or a delete; a job that touched nothing is
-    /// not done.
-    async fn single_by_rule(
-        &self,
-        kind: BatchKind,
-        src: &RemotePath,
-        dst: Option<&RemotePath>,
-        item: &ItemRow,
-        control: &BatchControl,
-    ) -> Result<(), Error> {
-        let (dir, name) = item.path.rsplit_once('/').unwrap_or(("", item.path.as_str()));
-        let folder = |root: &RemotePath| if dir.is_empty() { Ok(root.clone()) } else { root.join(dir) };
-        let src_dir = folder(src)?;
-        let dst_dir = dst.map(folder).transpose()?;
-        if kind != BatchKind::Copy {
-            let listing = self.rc.list(&src_dir, &CancellationToken::new()).await?.value;
-            let picked = listing.iter().filter(|e| !e.is_dir && super::raw_names::glob_matches(name, &e.name)).count();
-            if picked > 1 {
-                return Err(crate::path::PathError::Indistinct { name: name.to_owned(), folder: src_dir.to_string() }.into());
-            }
-        }
-        let (path, mut params) = job_params(kind, &src_dir, dst_dir.as_ref());
-        params.insert("_filter".into(), json!({ "IncludeRule": [super::raw_names::include_rule(name)] }));
-        let stop = CancellationToken::new();
-        let watcher = stop_on_control(&stop, control);
-        let (wcfg, group) = (self.cfg.watchdog.clone(), format!("rcmd/item/{}", item.id));
-        let result = self
-            .rc
-            .transfer_once(&src_dir, dst_dir.as_ref(), None, &stop, |rc| {
-                let (params, wcfg, stop, group) = (params.clone(), wcfg.clone(), stop.clone(), group.clone());
-                async move { Ok(run_job(&rc, path, params, &group, &wcfg, &stop, |_| {}).await?) }
-            })
-            .await;
-        stop.cancel();
-        let _ = watcher.await;
-        let s = result?.stats;
-        if s.transfers + s.checks + s.deletes + s.renames + s.server_side_copies + s.server_side_moves == 0 {
-            return Err(Error::from(crate::rc::RcError::Api {
-                path: path.to_owned(),
-                status: 404,
-                message: format!("no file in {src_dir} matched {:?}", item.path),
-                input: Value::Null,
-                retry_after: None,
-            }));
-        }
-        Ok(())
-    }
-
     /// Retry queue while attempts last and the failure is retryable; failed otherwise.
     pub(super) fn settle_failed(&self, item: &ItemRow, f: &Failure) -> ItemOutcome {
         if f.retryable && item.attempts < self.cfg.max_attempts {
@@ -629,7 +487,7 @@ impl Processor {
 }
 
 /// Cancels `stop` when the batch is paused or cancelled; ends when `stop` fires.
-fn stop_on_control(stop: &CancellationToken, control: &BatchControl) -> tokio::task::JoinHandle<()> {
+pub(super) fn stop_on_control(stop: &CancellationToken, control: &BatchControl) -> tokio::task::JoinHandle<()> {
     let (stop, control) = (stop.clone(), control.clone());
     tokio::spawn(async move {
         tokio::select! {
@@ -641,7 +499,7 @@ fn stop_on_control(stop: &CancellationToken, control: &BatchControl) -> tokio::t
 }
 
 /// The rclone call for a chunk of `kind`.
-fn job_params(kind: BatchKind, src: &RemotePath, dst: Option<&RemotePath>) -> (&'static str, Map<String, Value>) {
+pub(super) fn job_params(kind: BatchKind, src: &RemotePath, dst: Option<&RemotePath>) -> (&'static str, Map<String, Value>) {
     let mut p = Map::new();
     match (kind, dst) {
         (BatchKind::Copy, Some(d)) | (BatchKind::Move, Some(d)) => {
