@@ -59,10 +59,13 @@ pub fn extra_rclone_flags() -> Result<Vec<String>, String> {
 
 /// Refuses flags that touch the RC server or the sidecar's own settings.
 pub fn check_rclone_flags(flags: &[String]) -> Result<(), String> {
-    const OWN: [&str; 4] = ["--config", "--use-json-log", "--log-file", "--log-format"];
+    // the log level is the sidecar's too: rclone refuses -v next to --log-level, and at debug
+    // level it prints its own RC credentials
+    const OWN: [&str; 6] = ["--config", "--use-json-log", "--log-file", "--log-format", "--log-level", "--verbose"];
     for f in flags {
         let name = f.split('=').next().unwrap_or(f);
-        if name.starts_with("--rc") || name == "--metrics-addr" || OWN.contains(&name) {
+        let verbose = name.len() >= 2 && name.starts_with('-') && !name.starts_with("--") && name[1..].chars().all(|c| c == 'v');
+        if name.starts_with("--rc") || name == "--metrics-addr" || OWN.contains(&name) || verbose {
             return Err(format!(
                 "RCMD_RCLONE_FLAGS may not contain {name}: RCMD runs rclone's remote-control server privately and sets it up itself"
             ));
@@ -78,8 +81,8 @@ mod tests {
     #[test]
     fn rc_flags_are_refused() {
         let ok = |f: &[&str]| check_rclone_flags(&f.iter().map(|s| s.to_string()).collect::<Vec<_>>());
-        assert!(ok(&["--bwlimit", "10M", "--transfers=8", "-v"]).is_ok());
-        for bad in [&["--rc-addr", "0.0.0.0:5572"][..], &["--rc-no-auth"], &["--rc-serve"], &["--rc-user=x"], &["--rc"], &["--config", "/x"], &["--metrics-addr=:1"]] {
+        assert!(ok(&["--bwlimit", "10M", "--transfers=8", "--fast-list"]).is_ok());
+        for bad in [&["--rc-addr", "0.0.0.0:5572"][..], &["--rc-no-auth"], &["--rc-serve"], &["--rc-user=x"], &["--rc"], &["--config", "/x"], &["--metrics-addr=:1"], &["-vv"], &["-v"], &["--log-level=DEBUG"], &["--verbose"]] {
             let err = ok(bad).unwrap_err();
             assert!(err.contains(bad[0].split('=').next().unwrap()), "{err}");
         }

@@ -189,6 +189,7 @@ pub async fn forward_log(stream: impl AsyncRead + Unpin) -> u64 {
 }
 
 fn log_line(line: &str) {
+    let line = &redact_rc_credentials(line);
     let parsed: Option<serde_json::Value> = serde_json::from_str(line).ok();
     let Some(v) = parsed.filter(|v| v.is_object()) else {
         tracing::warn!(target: "rclone", "{line}");
@@ -205,6 +206,30 @@ fn log_line(line: &str) {
         "warning" => tracing::warn!(target: "rclone", source, object, "{msg}"),
         _ => tracing::error!(target: "rclone", source, object, "{msg}"),
     }
+}
+
+/// `line` without the value of rclone's RC credentials: at debug level rclone prints
+/// `Setting --rc-pass "..." from environment variable RCLONE_RC_PASS="..."` before its JSON
+/// log starts (a user flag could raise the level; the flags are also checked).
+fn redact_rc_credentials(line: &str) -> String {
+    if !line.contains("RCLONE_RC_PASS") && !line.contains("--rc-pass") {
+        return line.to_owned();
+    }
+    // every quoted value on such a line is the password or its variable's value
+    let mut out = String::with_capacity(line.len());
+    let mut inside = false;
+    for c in line.chars() {
+        if c == '"' {
+            inside = !inside;
+            out.push(c);
+            if inside {
+                out.push_str("***");
+            }
+        } else if !inside {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// SIGTERM to `child` (by its PID, while it is not yet reaped); whether it was sent.
@@ -226,6 +251,15 @@ pub(super) fn terminate(_: &tokio::process::Child) -> bool {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use tokio::io::AsyncWriteExt;
+
+    #[test]
+    fn rc_credentials_never_reach_the_log() {
+        let line = r#"2026/12/06 DEBUG : Setting --rc-pass "ee551aa7" from environment variable RCLONE_RC_PASS="ee551aa7""#;
+        let out = super::redact_rc_credentials(line);
+        assert!(!out.contains("ee551aa7"), "{out}");
+        assert!(out.contains(r#"--rc-pass "***""#), "{out}");
+        assert_eq!(super::redact_rc_credentials("Setting --config \"x\""), "Setting --config \"x\"");
+    }
 
     /// Invalid UTF-8 and a line far over the logged limit do not stop the draining: every
     /// byte written is read up to the end of the pipe.

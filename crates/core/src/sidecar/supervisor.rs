@@ -404,6 +404,9 @@ async fn wait_noop(client: &RcClient, timeout: Duration) -> bool {
     false
 }
 
+/// How long rclone gets to exit after SIGTERM (see [`stop`]).
+const SIGTERM_WAIT: Duration = Duration::from_secs(1);
+
 /// Stops the process: a graceful stop and up to `grace` to exit, then SIGKILL. Always reaps
 /// it. The graceful stop is SIGTERM where there are signals: rclone then runs its exit
 /// handlers and exits at once, where `core/quit` first sleeps 1.5 s (`fs/rc/internal.go`);
@@ -417,8 +420,20 @@ async fn stop(child: &mut Child, client: &RcClient, grace: Duration) {
                 .call_with_timeout::<_, Value>("core/quit", &Empty {}, Some(grace))
                 .await;
         }
-        if let Ok(Ok(status)) = tokio::time::timeout(grace, child.wait()).await {
+        // after SIGTERM rclone is in its exit handlers at once; the one that can linger is its
+        // RC server's shutdown, which waits up to 5 s for a connection that never sent a
+        // request (Go's rule for new connections; hyper pools one when a call is dropped while
+        // connecting, seen in a goroutine dump). Nothing is lost by not waiting for that.
+        let wait = if signalled { grace.min(SIGTERM_WAIT) } else { grace };
+        if let Ok(Ok(status)) = tokio::time::timeout(wait, child.wait()).await {
             info!(?status, "rclone stopped");
+            return;
+        }
+        if signalled {
+            info!(waited = ?wait, "rclone is still closing its RC connections after SIGTERM; stopping it");
+            let _ = child.start_kill();
+            let _ = child.wait().await;
+            info!("rclone stopped");
             return;
         }
         warn!("rclone did not quit in time; killing it");
