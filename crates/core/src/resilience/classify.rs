@@ -361,7 +361,8 @@ pub fn is_not_found(err: &RcError) -> bool {
 /// Whether a line rclone logged only echoes an answer RCMD receives and judges itself: the RC
 /// server's record of a failed call (`rcserver/rcserver.go`: `rc: "path": error: ...`), and
 /// "directory not found" while listing (`walk/walk.go`), which verification expects for
-/// folders not made yet. Such lines are logged at debug level, not as rclone's errors.
+/// folders not made yet. Such lines are logged at info level (kept in the app's log for
+/// diagnosis), not as rclone's errors.
 pub fn is_echo_of_an_answer(source: &str, msg: &str) -> bool {
     let rc_echo = source.starts_with("rcserver/") && msg.starts_with("rc: \"");
     let missing_folder = source.starts_with("walk/") && msg.to_ascii_lowercase().ends_with("directory not found");

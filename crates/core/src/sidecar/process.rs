@@ -199,7 +199,8 @@ fn log_line(line: &str) {
     let source = v.get("source").and_then(|m| m.as_str()).unwrap_or("");
     let object = v.get("object").and_then(|m| m.as_str()).unwrap_or("");
     let level = v.get("level").and_then(|l| l.as_str()).unwrap_or("");
-    let level = if crate::resilience::classify::is_echo_of_an_answer(source, msg) { "debug" } else { level };
+    // kept in the app's log (info) for diagnosis, but not an error of rclone's
+    let level = if crate::resilience::classify::is_echo_of_an_answer(source, msg) { "info" } else { level };
     match level {
         "debug" => tracing::debug!(target: "rclone", source, object, "{msg}"),
         "info" | "notice" => tracing::info!(target: "rclone", source, object, "{msg}"),
