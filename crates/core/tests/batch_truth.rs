@@ -278,3 +278,20 @@ async fn an_object_the_server_never_stored_is_not_done() {
     assert_eq!(report.failed[0].path, "f3.bin");
     assert!(!f.server.dir.join("dst/f3.bin").exists());
 }
+
+#[tokio::test]
+async fn a_file_that_grew_after_planning_is_copied_as_it_is_now() {
+    let rc = common::start().await;
+    let src = rc.data().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(src.join("app.log"), b"first line\n").unwrap();
+    std::fs::write(src.join("still.txt"), b"unchanged").unwrap();
+    let store = Store::open(&rc.dir.path().join("rcmd.db")).await.unwrap();
+    let id = plan_batch(&store, &rc, "local:src", "local:dst").await;
+    // the log grows between planning and the copy (a different size and time)
+    std::thread::sleep(Duration::from_millis(1100));
+    std::fs::write(src.join("app.log"), b"first line\nsecond line\n").unwrap();
+    let end = processor(&rc, store.clone()).run(id, &BatchControl::default(), no_progress()).await.unwrap();
+    assert_eq!(end.status, BatchStatus::Completed, "{:?}", store.report(id).await.unwrap().failed);
+    same_tree(&src, &rc.data().join("dst"));
+}

@@ -88,11 +88,22 @@ impl Processor {
         };
         let at_src = if need_src { Some(list_of(src.clone()).await?) } else { None };
         let at_source = |item: &ItemRow| at_src.as_ref().is_some_and(|m| m.contains_key(&item.path));
+        // a source file that changed after planning (a growing log) was copied as it is now,
+        // as rclone's copy does: the destination matching the source's current size and time
+        // is the copy done
+        let copied_as_changed = |item: &ItemRow| {
+            let (Some(now), Some(there)) = (at_src.as_ref().and_then(|m| m.get(&item.path)), at_dst.as_ref().and_then(|m| m.get(&item.path)))
+            else {
+                return false;
+            };
+            let current = ItemRow { size: now.0, mod_time: now.1.clone(), ..item.clone() };
+            verify::matches(&current, Some(there), precision)
+        };
         Ok(items
             .iter()
             .map(|item| {
                 let done = match kind {
-                    BatchKind::Copy => at_destination(item),
+                    BatchKind::Copy => at_destination(item) || copied_as_changed(item),
                     BatchKind::Move => at_destination(item) && !at_source(item),
                     BatchKind::Delete => !at_source(item),
                 };
