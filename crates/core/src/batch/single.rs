@@ -10,7 +10,11 @@ use super::{
     store::ItemRow,
     BatchControl, Processor,
 };
-use crate::{path::RemotePath, resilience::watchdog::run_job, Error};
+use crate::{
+    path::RemotePath,
+    resilience::watchdog::{run_job, JobOutcome},
+    Error,
+};
 
 impl Processor {
     /// The operation on one item, as its own watched job (used to learn each item's error):
@@ -28,33 +32,47 @@ impl Processor {
         }
         let from = src.join(&item.path)?;
         let to = dst.map(|d| d.join(&item.path)).transpose()?;
+        let mut p = Map::new();
+        let path = match (kind, to) {
+            (BatchKind::Delete, _) | (_, None) => {
+                p.insert("fs".into(), json!(from.fs()));
+                p.insert("remote".into(), json!(from.path()));
+                "operations/deletefile"
+            }
+            (k, Some(to)) => {
+                p.insert("srcFs".into(), json!(from.fs()));
+                p.insert("srcRemote".into(), json!(from.path()));
+                p.insert("dstFs".into(), json!(to.fs()));
+                p.insert("dstRemote".into(), json!(to.path()));
+                if k == BatchKind::Copy { "operations/copyfile" } else { "operations/movefile" }
+            }
+        };
+        self.item_job(src, dst, Some(&item.path), item, control, path, p).await?;
+        Ok(())
+    }
+
+    /// Runs `path` with `params` as item `item`'s own watched job between `src` and `dst`
+    /// (breakers of both, a failure blamed on the side that failed, probing `probe` below
+    /// each root): pause and cancel stop it, the stall watchdog ends it if the server hangs.
+    #[allow(clippy::too_many_arguments)]
+    async fn item_job(
+        &self,
+        src: &RemotePath,
+        dst: Option<&RemotePath>,
+        probe: Option<&str>,
+        item: &ItemRow,
+        control: &BatchControl,
+        path: &'static str,
+        params: Map<String, Value>,
+    ) -> Result<JobOutcome, Error> {
         let stop = CancellationToken::new();
         let watcher = stop_on_control(&stop, control);
-        let wcfg = self.cfg.watchdog.clone();
-        let group = format!("rcmd/item/{}", item.id);
+        let (wcfg, group) = (self.cfg.watchdog.clone(), format!("rcmd/item/{}", item.id));
         let result = self
             .rc
-            .transfer_once(src, dst, Some(&item.path), &stop, |rc| {
-                let (from, to, wcfg, stop, group) = (from.clone(), to.clone(), wcfg.clone(), stop.clone(), group.clone());
-                async move {
-                    let mut p = Map::new();
-                    let path = match (kind, to) {
-                        (BatchKind::Delete, _) | (_, None) => {
-                            p.insert("fs".into(), json!(from.fs()));
-                            p.insert("remote".into(), json!(from.path()));
-                            "operations/deletefile"
-                        }
-                        (k, Some(to)) => {
-                            p.insert("srcFs".into(), json!(from.fs()));
-                            p.insert("srcRemote".into(), json!(from.path()));
-                            p.insert("dstFs".into(), json!(to.fs()));
-                            p.insert("dstRemote".into(), json!(to.path()));
-                            if k == BatchKind::Copy { "operations/copyfile" } else { "operations/movefile" }
-                        }
-                    };
-                    run_job(&rc, path, p, &group, &wcfg, &stop, |_| {}).await?;
-                    Ok(())
-                }
+            .transfer_once(src, dst, probe, &stop, |rc| {
+                let (params, wcfg, stop, group) = (params.clone(), wcfg.clone(), stop.clone(), group.clone());
+                async move { Ok(run_job(&rc, path, params, &group, &wcfg, &stop, |_| {}).await?) }
             })
             .await;
         stop.cancel();
@@ -87,20 +105,8 @@ impl Processor {
         }
         let (path, mut params) = job_params(kind, &src_dir, dst_dir.as_ref());
         params.insert("_filter".into(), json!({ "IncludeRule": [super::raw_names::include_rule(name)] }));
-        let stop = CancellationToken::new();
-        let watcher = stop_on_control(&stop, control);
-        let (wcfg, group) = (self.cfg.watchdog.clone(), format!("rcmd/item/{}", item.id));
-        let result = self
-            .rc
-            .transfer_once(&src_dir, dst_dir.as_ref(), None, &stop, |rc| {
-                let (params, wcfg, stop, group) = (params.clone(), wcfg.clone(), stop.clone(), group.clone());
-                async move { Ok(run_job(&rc, path, params, &group, &wcfg, &stop, |_| {}).await?) }
-            })
-            .await;
-        stop.cancel();
-        let _ = watcher.await;
-        let s = result?.stats;
-        if s.transfers + s.checks + s.deletes + s.renames + s.server_side_copies + s.server_side_moves == 0 {
+        let s = self.item_job(&src_dir, dst_dir.as_ref(), None, item, control, path, params).await?.stats;
+        if s.finished() == 0 {
             return Err(Error::from(crate::rc::RcError::Api {
                 path: path.to_owned(),
                 status: 404,

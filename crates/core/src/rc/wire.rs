@@ -149,6 +149,12 @@ impl GroupStats {
             + in_flight
     }
 
+    /// Files the job finished with: copied, checked identical, deleted, renamed, or copied or
+    /// moved server-side (errors not counted).
+    pub fn finished(&self) -> u64 {
+        self.transfers + self.checks + self.deletes + self.renames + self.server_side_copies + self.server_side_moves
+    }
+
     /// Whether a server-side copy or move is in flight: it reports nothing until it ends, so
     /// silence is not a stall.
     pub fn server_side_in_flight(&self) -> bool {

@@ -189,7 +189,7 @@ where
             }
             probed_at = Instant::now();
         }
-        let ok = stats.transfers + stats.checks + stats.deletes + stats.renames + stats.server_side_copies + stats.server_side_moves;
+        let ok = stats.finished();
         if ok != last_ok {
             (last_ok, errors_at_ok) = (ok, stats.errors);
         }
