@@ -21,10 +21,19 @@ fn check_rclone_pin() {
     println!("cargo:rerun-if-changed={}", bin.display());
     println!("cargo:rerun-if-changed={}", pins.display());
     let pins = std::fs::read_to_string(pins).unwrap_or_else(|e| panic!("cannot read bin/rclone.sha256: {e}"));
-    let Some(want) = pins.lines().find_map(|l| l.split_once("  ").filter(|(_, n)| n.trim() == name).map(|(h, _)| h.trim().to_owned())) else {
+    let Some(want) = pins.lines().find_map(|l| {
+        l.split_once("  ")
+            .filter(|(_, n)| n.trim() == name)
+            .map(|(h, _)| h.trim().to_owned())
+    }) else {
         panic!("no pinned sha256 for {name} in bin/rclone.sha256: this platform has no tested rclone");
     };
-    let got = sha256(&bin).unwrap_or_else(|e| panic!("cannot read the rclone sidecar {}: {e} (run scripts/fetch-rclone.sh)", bin.display()));
+    let got = sha256(&bin).unwrap_or_else(|e| {
+        panic!(
+            "cannot read the rclone sidecar {}: {e} (run scripts/fetch-rclone.sh)",
+            bin.display()
+        )
+    });
     if got != want {
         panic!("rclone sidecar {} has sha256 {got}, pinned {want}: refusing to bundle an untested rclone (run scripts/fetch-rclone.sh)", bin.display());
     }

@@ -56,8 +56,15 @@ pub struct Batches {
 impl Batches {
     pub fn new(processor: Processor, app: AppHandle, focus: Arc<Focus>) -> Self {
         let listeners: Listeners = Arc::default();
-        let sink = Arc::new(WindowSink { app, listeners: listeners.clone(), focus });
-        Batches { runner: Runner::new(processor, sink), listeners }
+        let sink = Arc::new(WindowSink {
+            app,
+            listeners: listeners.clone(),
+            focus,
+        });
+        Batches {
+            runner: Runner::new(processor, sink),
+            listeners,
+        }
     }
 
     pub fn listen(&self, channel: Channel<BatchProgress>) {

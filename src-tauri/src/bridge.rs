@@ -42,7 +42,9 @@ pub fn spawn_breakers(app: AppHandle, bus: &EventBus, focus: Arc<Focus>, server:
     tauri::async_runtime::spawn(async move {
         loop {
             match rx.recv().await {
-                Ok(CoreEvent::Breaker { snapshot, .. }) if focus.server() == server => emit(&app, EVENT_BREAKER_STATE, &snapshot),
+                Ok(CoreEvent::Breaker { snapshot, .. }) if focus.server() == server => {
+                    emit(&app, EVENT_BREAKER_STATE, &snapshot)
+                }
                 Ok(_) | Err(RecvError::Lagged(_)) => {}
                 Err(RecvError::Closed) => break,
             }

@@ -17,7 +17,11 @@ pub struct CmdError(Box<IpcError>);
 
 impl CmdError {
     pub fn new(kind: IpcErrorKind, message: impl Into<String>) -> Self {
-        CmdError(Box::new(IpcError { kind, message: message.into(), failure: None }))
+        CmdError(Box::new(IpcError {
+            kind,
+            message: message.into(),
+            failure: None,
+        }))
     }
 }
 
@@ -38,7 +42,11 @@ impl<E: Into<Error>> From<E> for CmdError {
         };
         let failure = Some(err.failure().info());
         tracing::debug!(error = %err, ?kind, "command failed");
-        CmdError(Box::new(IpcError { kind, message: err.to_string(), failure }))
+        CmdError(Box::new(IpcError {
+            kind,
+            message: err.to_string(),
+            failure,
+        }))
     }
 }
 

@@ -36,7 +36,9 @@ pub fn run() {
     let _log_guard = logging::init();
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "RCMD starting");
     // one app per user and data folder: a second launch shows the first one's window
-    let primary = match tauri::async_runtime::block_on(single_instance::acquire(&single_instance::socket_path(&paths::data_dir()))) {
+    let primary = match tauri::async_runtime::block_on(single_instance::acquire(&single_instance::socket_path(
+        &paths::data_dir(),
+    ))) {
         Ok(single_instance::Instance::Secondary) => {
             tracing::info!("RCMD is already running; its window was asked to show");
             return;
@@ -128,9 +130,14 @@ pub fn run() {
             let (secrets, secrets_problem) = rcmd_core::notify::secrets::SecretStore::open(paths::secrets_file());
             let launcher = sidecar::ShellLauncher::new(handle.clone());
             let config_password = remembered_config_password(&launcher, &settings, &secrets);
-            let sidecar = SidecarConfig { rclone_config: settings.rclone_config.clone(), config_password, ..Default::default() };
+            let sidecar = SidecarConfig {
+                rclone_config: settings.rclone_config.clone(),
+                config_password,
+                ..Default::default()
+            };
             // the batch database is shared with `rcmd batch` (same path)
-            let engine = tauri::async_runtime::block_on(Engine::start(launcher, EngineConfig::new(paths::data_dir(), sidecar)));
+            let engine =
+                tauri::async_runtime::block_on(Engine::start(launcher, EngineConfig::new(paths::data_dir(), sidecar)));
             let engine = match engine {
                 Ok(e) => e,
                 Err(e) => {
@@ -153,25 +160,40 @@ pub fn run() {
             let scheduler = Scheduler::new(
                 ScheduleStore::new(engine.store.clone()),
                 std::sync::Arc::new(SystemWall),
-                std::sync::Arc::new(RunnerLaunch { rc: engine.rc.clone(), runner: batches.runner.clone() }),
+                std::sync::Arc::new(RunnerLaunch {
+                    rc: engine.rc.clone(),
+                    runner: batches.runner.clone(),
+                }),
                 Some(engine.bus.clone()),
             );
             spawn_scheduler(scheduler.clone());
-            let conn = connection::Connections::new(handle.clone(), &engine, secrets.clone(), settings_path.clone(), focus, batches.listeners.clone());
+            let conn = connection::Connections::new(
+                handle.clone(),
+                &engine,
+                secrets.clone(),
+                settings_path.clone(),
+                focus,
+                batches.listeners.clone(),
+            );
             // the server chosen last time (no network wait: the link connects in the
             // background); if it cannot be used the app stays on this computer and says why
             let mut connection_problem = None;
             if let Some(name) = settings.active_server.clone() {
                 if let Err(e) = tauri::async_runtime::block_on(conn.switch(Some(&name))) {
                     tracing::warn!(server = %name, error = %e, "cannot use the saved server; using this computer");
-                    connection_problem = Some(format!("cannot use the saved server {name}: {e}; RCMD uses this computer"));
+                    connection_problem = Some(format!(
+                        "cannot use the saved server {name}: {e}; RCMD uses this computer"
+                    ));
                 }
             }
             app.manage(AppState {
                 supervisor: engine.supervisor.clone(),
                 conn,
                 settings_path: settings_path.clone(),
-                settings_problem: settings_problem.map(|e| e.to_string()).or(secrets_problem).or(connection_problem),
+                settings_problem: settings_problem
+                    .map(|e| e.to_string())
+                    .or(secrets_problem)
+                    .or(connection_problem),
                 batches,
                 notifications,
                 scheduler,
@@ -203,7 +225,9 @@ pub fn run() {
     app.run(|app, event| {
         if let RunEvent::Exit = event {
             // no engine when start-up failed: nothing to stop
-            let Some(state) = app.try_state::<AppState>() else { return };
+            let Some(state) = app.try_state::<AppState>() else {
+                return;
+            };
             let supervisor = state.supervisor.clone();
             // core/quit, then kill: no rclone is left behind. The wait is a plain channel with
             // its own deadline, not a runtime timer: if the runtime were stuck, a tokio timeout

@@ -13,7 +13,10 @@ pub type Guard = Option<tracing_appender::non_blocking::WorkerGuard>;
 pub fn init() -> Guard {
     let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none();
-    let stderr = fmt::layer().with_writer(std::io::stderr).with_ansi(ansi).with_filter(filter());
+    let stderr = fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi)
+        .with_filter(filter());
     let dir = rcmd_core::paths::log_dir();
     let file = std::fs::create_dir_all(&dir).map_err(|e| e.to_string()).and_then(|()| {
         tracing_appender::rolling::Builder::new()

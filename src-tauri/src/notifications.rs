@@ -17,7 +17,11 @@ pub struct Notifications {
 
 impl Notifications {
     pub fn new(secrets: SecretStore, bus: EventBus) -> Self {
-        Notifications { secrets, bus, current: Arc::default() }
+        Notifications {
+            secrets,
+            bus,
+            current: Arc::default(),
+        }
     }
 
     /// (Re)starts delivery with `settings`. Must run inside the async runtime.
@@ -31,6 +35,10 @@ impl Notifications {
     }
 
     pub fn statuses(&self) -> Vec<(&'static str, rcmd_core::notify::ChannelStatus)> {
-        self.current.lock().ok().and_then(|c| c.as_ref().map(Notifier::statuses)).unwrap_or_default()
+        self.current
+            .lock()
+            .ok()
+            .and_then(|c| c.as_ref().map(Notifier::statuses))
+            .unwrap_or_default()
     }
 }

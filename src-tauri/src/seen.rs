@@ -29,8 +29,14 @@ fn key(name: &str, url: &str) -> String {
 impl Seen {
     /// Reads `path`; a missing or unreadable file starts empty (the worst case is "from now").
     pub fn new(path: PathBuf) -> Seen {
-        let marks = std::fs::read(&path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
-        Seen { path, marks: Mutex::new((marks, false)) }
+        let marks = std::fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
+        Seen {
+            path,
+            marks: Mutex::new((marks, false)),
+        }
     }
 
     pub fn get(&self, name: &str, url: &str) -> Option<Mark> {
@@ -43,7 +49,13 @@ impl Seen {
         if let Ok(mut g) = self.marks.lock() {
             let k = key(name, url);
             if g.0.get(&k).and_then(|m| m.store.as_deref()) != Some(store) {
-                g.0.insert(k, Mark { store: Some(store.to_owned()), id: from });
+                g.0.insert(
+                    k,
+                    Mark {
+                        store: Some(store.to_owned()),
+                        id: from,
+                    },
+                );
                 g.1 = true;
             }
         }
@@ -67,7 +79,9 @@ impl Seen {
         let written = std::fs::write(&tmp, text).and_then(|_| std::fs::rename(&tmp, &self.path));
         match written {
             Ok(()) => g.1 = false,
-            Err(e) => tracing::warn!(error = %e, path = %self.path.display(), "cannot save the servers' last event ids"),
+            Err(e) => {
+                tracing::warn!(error = %e, path = %self.path.display(), "cannot save the servers' last event ids")
+            }
         }
     }
 }
@@ -82,17 +96,33 @@ mod tests {
         let path = dir.path().join("seen.json");
         let s = Seen::new(path.clone());
         s.set_store("nas", "https://nas:5572/", "aaaa", 40);
-        assert_eq!(s.get("nas", "https://nas:5572/").map(|m| m.id), Some(40), "a first contact starts from the newest id");
+        assert_eq!(
+            s.get("nas", "https://nas:5572/").map(|m| m.id),
+            Some(40),
+            "a first contact starts from the newest id"
+        );
         s.set("nas", "https://nas:5572/", 41);
         s.set("nas", "https://nas:5572/", 42);
         s.flush();
         let again = Seen::new(path);
-        assert_eq!(again.get("nas", "https://nas:5572/"), Some(Mark { store: Some("aaaa".into()), id: 42 }));
+        assert_eq!(
+            again.get("nas", "https://nas:5572/"),
+            Some(Mark {
+                store: Some("aaaa".into()),
+                id: 42
+            })
+        );
         assert_eq!(again.get("nas", "https://other:5572/"), None);
         // the same store again keeps the id; another store forgets it
         again.set_store("nas", "https://nas:5572/", "aaaa", 42);
         assert_eq!(again.get("nas", "https://nas:5572/").map(|m| m.id), Some(42));
         again.set_store("nas", "https://nas:5572/", "bbbb", 7);
-        assert_eq!(again.get("nas", "https://nas:5572/"), Some(Mark { store: Some("bbbb".into()), id: 7 }));
+        assert_eq!(
+            again.get("nas", "https://nas:5572/"),
+            Some(Mark {
+                store: Some("bbbb".into()),
+                id: 7
+            })
+        );
     }
 }

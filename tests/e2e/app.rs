@@ -12,15 +12,16 @@ use anyhow::{ensure, Context, Result};
 use fantoccini::Locator;
 use rcmd_e2e::{window::*, *};
 
-
-
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs the built app, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
 async fn app_starts_shows_version_and_browses_a_local_remote() -> Result<()> {
     with_session("browse", |c| async move {
         let t0 = Instant::now();
         let pid = wait_ready(&c, None, Duration::from_secs(60)).await?;
-        eprintln!("UI shows sidecar ready (pid {pid}) {:?} after session start", t0.elapsed());
+        eprintln!(
+            "UI shows sidecar ready (pid {pid}) {:?} after session start",
+            t0.elapsed()
+        );
         let version = text(&c, "#rclone-version").await.unwrap_or_default();
         ensure!(version == "v1.75.2", "version shown: {version:?}");
 
@@ -37,16 +38,25 @@ async fn app_starts_shows_version_and_browses_a_local_remote() -> Result<()> {
         ensure!(remotes == ["broken", "e2e", "mem"], "remotes shown: {remotes:?}");
         click(&c, "#remotes li[data-remote='e2e']").await?;
         wait_rows(&c, &[("empty", true), ("photos", true), ("readme.txt", false)]).await?;
-        let size = inner_text(&c, "#pane-left .row[data-name='readme.txt'] .size").await.unwrap_or_default();
+        let size = inner_text(&c, "#pane-left .row[data-name='readme.txt'] .size")
+            .await
+            .unwrap_or_default();
         ensure!(size == "21 B", "readme size shown as {size:?}");
-        let time = inner_text(&c, "#pane-left .row[data-name='readme.txt'] .time").await.unwrap_or_default();
-        ensure!(time.chars().any(|ch| ch.is_ascii_digit()), "modification time shown as {time:?}");
+        let time = inner_text(&c, "#pane-left .row[data-name='readme.txt'] .time")
+            .await
+            .unwrap_or_default();
+        ensure!(
+            time.chars().any(|ch| ch.is_ascii_digit()),
+            "modification time shown as {time:?}"
+        );
 
         // into a subdirectory, and deeper, then back up
         click(&c, "#pane-left .row[data-name='photos'] button.open").await?;
         wait_rows(&c, &[("2024", true), ("cat.jpg", false)]).await?;
         ensure!(attr(&c, "#pane-left .path", "data-spec").await.as_deref() == Some("e2e:photos"));
-        let cat = inner_text(&c, "#pane-left .row[data-name='cat.jpg'] .size").await.unwrap_or_default();
+        let cat = inner_text(&c, "#pane-left .row[data-name='cat.jpg'] .size")
+            .await
+            .unwrap_or_default();
         ensure!(cat == "1.5 MiB", "cat.jpg size shown as {cat:?}");
         click(&c, "#pane-left .row[data-name='2024'] button.open").await?;
         wait_rows(&c, &[("trip.png", false)]).await?;
@@ -55,7 +65,10 @@ async fn app_starts_shows_version_and_browses_a_local_remote() -> Result<()> {
         click(&c, "#pane-left button.up").await?;
         wait_rows(&c, &[("empty", true), ("photos", true), ("readme.txt", false)]).await?;
         click(&c, "#pane-left .row[data-name='empty'] button.open").await?;
-        poll(Duration::from_secs(10), "empty folder note", || async { text(&c, "#pane-left .empty-dir").await }).await?;
+        poll(Duration::from_secs(10), "empty folder note", || async {
+            text(&c, "#pane-left .empty-dir").await
+        })
+        .await?;
         click(&c, "#pane-left button.up").await?;
         wait_rows(&c, &[("empty", true), ("photos", true), ("readme.txt", false)]).await?;
         screenshot(&c, "browse.png").await?;
@@ -68,7 +81,10 @@ async fn app_starts_shows_version_and_browses_a_local_remote() -> Result<()> {
             (s != before).then_some(s)
         })
         .await?;
-        ensure!(ko.contains("준비됨") || before.contains("준비됨"), "status texts: {before:?} / {ko:?}");
+        ensure!(
+            ko.contains("준비됨") || before.contains("준비됨"),
+            "status texts: {before:?} / {ko:?}"
+        );
         screenshot(&c, "browse-lang.png").await?;
         Ok(())
     })
@@ -90,7 +106,10 @@ async fn sidecar_killed_with_sigkill_is_restarted_and_ui_recovers() -> Result<()
         let t0 = Instant::now();
         signal(first, "KILL");
         let second = wait_ready(&c, Some(first), Duration::from_secs(30)).await?;
-        eprintln!("sidecar {first} killed; UI ready again with {second} after {:?}", t0.elapsed());
+        eprintln!(
+            "sidecar {first} killed; UI ready again with {second} after {:?}",
+            t0.elapsed()
+        );
         ensure!(!alive(first), "killed rclone {first} still exists");
         ensure!(alive(second), "new rclone {second} is not running");
         // the page reloaded its listing from the new process
@@ -113,7 +132,11 @@ async fn webdriver_session_end_kills_app_and_leaves_no_rclone() -> Result<()> {
     let c = driver.session().await?;
     let pid = wait_ready(&c, None, Duration::from_secs(60)).await?;
     c.close().await?;
-    wait_until(Duration::from_secs(10), "rclone to exit after the app was killed", || (!alive(pid)).then_some(()))?;
+    wait_until(
+        Duration::from_secs(10),
+        "rclone to exit after the app was killed",
+        || (!alive(pid)).then_some(()),
+    )?;
     Ok(())
 }
 
@@ -125,7 +148,10 @@ fn sigterm_quits_app_and_stops_rclone_gracefully() -> Result<()> {
     let app = RunningApp::start(&fixture, &display)?;
     let (pid, ready_ms) = app.wait_ready(Duration::from_secs(60), &[])?;
     eprintln!("sidecar ready {ready_ms} ms after supervisor start");
-    ensure!(children_named(app.proc.pid(), "rcmd-rclone") == vec![pid], "rclone {pid} is not the app's child");
+    ensure!(
+        children_named(app.proc.pid(), "rcmd-rclone") == vec![pid],
+        "rclone {pid} is not the app's child"
+    );
 
     let (status, log) = app.terminate(Duration::from_secs(15))?;
     ensure!(status.success(), "app exit status {status:?}\n{log}");
@@ -146,12 +172,19 @@ fn sigterm_soon_after_start_exits_promptly_every_time() -> Result<()> {
     for round in 1..=4 {
         let fixture = Fixture::new();
         let app = RunningApp::start(&fixture, &display)?;
-        wait_until(Duration::from_secs(60), "page loaded", || app.log_text().contains("page loaded").then_some(()))?;
+        wait_until(Duration::from_secs(60), "page loaded", || {
+            app.log_text().contains("page loaded").then_some(())
+        })?;
         let t0 = Instant::now();
         let pid = app.proc.pid();
-        let (status, log) = app.terminate(Duration::from_secs(6)).with_context(|| format!("round {round}: app {pid} still running 6 s after SIGTERM"))?;
+        let (status, log) = app
+            .terminate(Duration::from_secs(6))
+            .with_context(|| format!("round {round}: app {pid} still running 6 s after SIGTERM"))?;
         ensure!(status.success(), "round {round}: exit status {status:?}\n{log}");
-        ensure!(!log.contains("did not stop within"), "round {round}: rclone stop timed out\n{log}");
+        ensure!(
+            !log.contains("did not stop within"),
+            "round {round}: rclone stop timed out\n{log}"
+        );
         eprintln!("round {round}: exited {:?} after SIGTERM", t0.elapsed());
     }
     Ok(())
@@ -165,7 +198,11 @@ fn sigkill_of_app_leaves_no_rclone() -> Result<()> {
     let app = RunningApp::start(&fixture, &display)?;
     let (pid, _) = app.wait_ready(Duration::from_secs(60), &[])?;
     signal(app.proc.pid(), "KILL");
-    wait_until(Duration::from_secs(10), "rclone to exit after SIGKILL of the app", || (!alive(pid)).then_some(()))?;
+    wait_until(
+        Duration::from_secs(10),
+        "rclone to exit after SIGKILL of the app",
+        || (!alive(pid)).then_some(()),
+    )?;
     Ok(())
 }
 
@@ -211,10 +248,15 @@ async fn a_start_up_failure_is_shown_in_the_window() -> Result<()> {
     std::fs::create_dir_all(fixture.path("xdg-data/dev.rcmd.app/rcmd.db/not-a-database"))?;
     with_fixture_session("startup-failure", fixture, |c, _| async move {
         let banner = poll(Duration::from_secs(30), "start-up error banner", || async {
-            text(&c, "#error-banner").await.filter(|b| b.contains("could not start"))
+            text(&c, "#error-banner")
+                .await
+                .filter(|b| b.contains("could not start"))
         })
         .await?;
-        ensure!(banner.contains("could not start") && banner.contains("rcmd.db"), "banner: {banner}");
+        ensure!(
+            banner.contains("could not start") && banner.contains("rcmd.db"),
+            "banner: {banner}"
+        );
         screenshot(&c, "startup-failure.png").await?;
         Ok(())
     })
@@ -231,9 +273,15 @@ async fn a_failing_remote_shows_a_readable_error_and_recovers() -> Result<()> {
         })
         .await?;
         click(&c, "#remotes li[data-remote='broken']").await?;
-        let banner = poll(Duration::from_secs(15), "error banner", || async { text(&c, "#error-banner").await }).await?;
+        let banner = poll(Duration::from_secs(15), "error banner", || async {
+            text(&c, "#error-banner").await
+        })
+        .await?;
         // localized kind + rclone's detail, not a blank page or a raw panic
-        ensure!(banner.contains("Not found") || banner.contains("찾을 수 없음"), "banner: {banner:?}");
+        ensure!(
+            banner.contains("Not found") || banner.contains("찾을 수 없음"),
+            "banner: {banner:?}"
+        );
         ensure!(banner.contains("directory not found"), "banner: {banner:?}");
         ensure!(rows(&c).await.is_empty(), "stale rows shown under an error");
         screenshot(&c, "error-banner.png").await?;
@@ -251,7 +299,10 @@ async fn a_failing_remote_shows_a_readable_error_and_recovers() -> Result<()> {
         // a working remote clears the error
         click(&c, "#remotes li[data-remote='e2e']").await?;
         wait_rows(&c, &[("empty", true), ("photos", true), ("readme.txt", false)]).await?;
-        ensure!(c.find(Locator::Css("#error-banner")).await.is_err(), "error banner still shown");
+        ensure!(
+            c.find(Locator::Css("#error-banner")).await.is_err(),
+            "error banner still shown"
+        );
         Ok(())
     })
     .await
@@ -272,9 +323,15 @@ async fn settings_choose_another_rclone_config() -> Result<()> {
         // a path that is not a file is refused with a clear message; rclone keeps running
         input.send_keys("/no/such/rclone.conf").await?;
         click(&c, "#apply-config").await?;
-        let banner = poll(Duration::from_secs(10), "error banner", || async { text(&c, "#error-banner").await }).await?;
+        let banner = poll(Duration::from_secs(10), "error banner", || async {
+            text(&c, "#error-banner").await
+        })
+        .await?;
         ensure!(banner.contains("/no/such/rclone.conf"), "banner: {banner:?}");
-        ensure!(banner.contains("Invalid input") || banner.contains("잘못된 입력"), "banner: {banner:?}");
+        ensure!(
+            banner.contains("Invalid input") || banner.contains("잘못된 입력"),
+            "banner: {banner:?}"
+        );
         ensure!(attr(&c, "#sidecar-status", "data-pid").await == Some(first.to_string()));
 
         // a real file: saved, rclone restarted with it, its remotes listed
@@ -311,7 +368,10 @@ async fn dashboard_shows_a_breaker_opening_and_its_reset() -> Result<()> {
         // every listing fails with 401; five in a row open the breaker (default threshold)
         for i in 1..=5 {
             click(&c, "#remotes li[data-remote='locked']").await?;
-            let banner = poll(Duration::from_secs(15), "error banner", || async { text(&c, "#error-banner").await }).await?;
+            let banner = poll(Duration::from_secs(15), "error banner", || async {
+                text(&c, "#error-banner").await
+            })
+            .await?;
             ensure!(banner.contains("401"), "attempt {i}: {banner:?}");
             ensure!(banner.contains("rclone config"), "no suggestion in {banner:?}");
             click(&c, "#error-banner button").await?;
@@ -340,13 +400,21 @@ async fn dashboard_shows_a_breaker_opening_and_its_reset() -> Result<()> {
         // reset from the panel closes it
         click(&c, "#breaker-reset").await?;
         poll(Duration::from_secs(10), "breaker closed", || async {
-            (attr(&c, "#remotes li[data-remote='locked'] .breaker", "data-breaker").await.as_deref() == Some("closed")).then_some(())
+            (attr(&c, "#remotes li[data-remote='locked'] .breaker", "data-breaker")
+                .await
+                .as_deref()
+                == Some("closed"))
+            .then_some(())
         })
         .await?;
         // pause from the panel opens it until reset
         click(&c, "#breaker-pause").await?;
         poll(Duration::from_secs(10), "breaker forced open", || async {
-            (attr(&c, "#remotes li[data-remote='locked'] .breaker", "data-breaker").await.as_deref() == Some("forcedopen")).then_some(())
+            (attr(&c, "#remotes li[data-remote='locked'] .breaker", "data-breaker")
+                .await
+                .as_deref()
+                == Some("forcedopen"))
+            .then_some(())
         })
         .await?;
         // the other remotes are unaffected
@@ -379,7 +447,9 @@ async fn copies_a_folder_as_a_job_with_progress_and_report() -> Result<()> {
         .await?;
         click(&c, "#remotes li[data-remote='e2e']").await?;
         poll(Duration::from_secs(15), "bulk folder", || async {
-            c.find(Locator::Css("#pane-left .row[data-name='bulk'] button.open")).await.ok()
+            c.find(Locator::Css("#pane-left .row[data-name='bulk'] button.open"))
+                .await
+                .ok()
         })
         .await?;
         click(&c, "#pane-left .row[data-name='bulk'] button.open").await?;
@@ -402,15 +472,23 @@ async fn copies_a_folder_as_a_job_with_progress_and_report() -> Result<()> {
         let meta = text(&c, "li.job[data-batch='1'] .job-meta").await.unwrap_or_default();
         ensure!(meta.starts_with("300/300"), "job line: {meta:?}");
         click(&c, "li.job[data-batch='1'] button.details").await?;
-        let report = poll(Duration::from_secs(10), "report", || async { text(&c, "#job-report").await }).await?;
+        let report = poll(Duration::from_secs(10), "report", || async {
+            text(&c, "#job-report").await
+        })
+        .await?;
         ensure!(report.contains("300 / 300"), "report: {report:?}");
         screenshot(&c, "jobs.png").await?;
-        ensure!(count_files(&dir.join("data/bulk-copy")) == 300, "destination incomplete");
+        ensure!(
+            count_files(&dir.join("data/bulk-copy")) == 300,
+            "destination incomplete"
+        );
 
         // a selection: one folder (60 files) and nothing else
         click(&c, "#tab-files").await?;
         poll(Duration::from_secs(15), "bulk listing", || async {
-            c.find(Locator::Css("#pane-left .row[data-name='s2'] input.select")).await.ok()
+            c.find(Locator::Css("#pane-left .row[data-name='s2'] input.select"))
+                .await
+                .ok()
         })
         .await?;
         click(&c, "#pane-left .row[data-name='s2'] input.select").await?;
@@ -420,7 +498,11 @@ async fn copies_a_folder_as_a_job_with_progress_and_report() -> Result<()> {
             (job_status(&c, 2).await.as_deref() == Some("completed")).then_some(())
         })
         .await?;
-        ensure!(count_files(&dir.join("data/picked")) == 60, "selection copied {} files", count_files(&dir.join("data/picked")));
+        ensure!(
+            count_files(&dir.join("data/picked")) == 60,
+            "selection copied {} files",
+            count_files(&dir.join("data/picked"))
+        );
         ensure!(dir.join("data/picked/s2").is_dir());
 
         // a bad destination is refused with a clear message
@@ -428,8 +510,14 @@ async fn copies_a_folder_as_a_job_with_progress_and_report() -> Result<()> {
         wait_row(&c, "#pane-left", "s2").await?;
         click(&c, "#pane-left .row[data-name='s2'] input.select").await?;
         transfer_to(&c, "no colon here").await?;
-        let banner = poll(Duration::from_secs(10), "error banner", || async { text(&c, "#error-banner").await }).await?;
-        ensure!(banner.contains("Invalid input") && banner.contains("no colon here"), "{banner:?}");
+        let banner = poll(Duration::from_secs(10), "error banner", || async {
+            text(&c, "#error-banner").await
+        })
+        .await?;
+        ensure!(
+            banner.contains("Invalid input") && banner.contains("no colon here"),
+            "{banner:?}"
+        );
         Ok(())
     })
     .await
@@ -450,7 +538,9 @@ async fn the_app_resumes_a_batch_interrupted_by_a_crash() -> Result<()> {
         .stderr(std::process::Stdio::null())
         .spawn()?;
     let copy = fixture.path("data/bulk-copy");
-    wait_until(Duration::from_secs(60), "the CLI to copy some files", || (count_files(&copy) >= 60).then_some(()))?;
+    wait_until(Duration::from_secs(60), "the CLI to copy some files", || {
+        (count_files(&copy) >= 60).then_some(())
+    })?;
     signal(cli.id(), "KILL");
     cli.wait()?;
     let before = count_files(&copy);
@@ -472,7 +562,10 @@ async fn the_app_resumes_a_batch_interrupted_by_a_crash() -> Result<()> {
             (job_status(&c, 1).await.as_deref() == Some("completed")).then_some(())
         })
         .await?;
-        ensure!(count_files(&dir.join("data/bulk-copy")) == 400, "destination incomplete after resume");
+        ensure!(
+            count_files(&dir.join("data/bulk-copy")) == 400,
+            "destination incomplete after resume"
+        );
         Ok(())
     })
     .await
@@ -495,7 +588,9 @@ async fn a_batch_run_by_the_command_line_shows_as_running_elsewhere() -> Result<
         .stderr(std::process::Stdio::null())
         .spawn()?;
     let copy = fixture.path("data/bulk-copy");
-    wait_until(Duration::from_secs(60), "the command line to copy some files", || (count_files(&copy) >= 10).then_some(()))?;
+    wait_until(Duration::from_secs(60), "the command line to copy some files", || {
+        (count_files(&copy) >= 10).then_some(())
+    })?;
     drop(display);
     let pid = cli.id();
     with_fixture_session("elsewhere", fixture, |c, _| async move {
@@ -506,23 +601,36 @@ async fn a_batch_run_by_the_command_line_shows_as_running_elsewhere() -> Result<
         })
         .await?;
         let status = text(&c, "li.job[data-batch='1'] .job-status").await.unwrap_or_default();
-        ensure!(status.contains("Running elsewhere") && status.contains(&format!("pid {pid}")), "status: {status:?}");
+        ensure!(
+            status.contains("Running elsewhere") && status.contains(&format!("pid {pid}")),
+            "status: {status:?}"
+        );
         for button in ["pause", "cancel", "resume"] {
             ensure!(
-                c.find(Locator::Css(&format!("li.job[data-batch='1'] button.{button}"))).await.is_err(),
+                c.find(Locator::Css(&format!("li.job[data-batch='1'] button.{button}")))
+                    .await
+                    .is_err(),
                 "a {button} button for a batch another process runs"
             );
         }
         screenshot(&c, "running-elsewhere.png").await?;
         // the app follows the other process: once it is gone, the batch shows as interrupted
-        ensure!(cli.try_wait()?.is_none(), "the command line stopped while the app was open");
+        ensure!(
+            cli.try_wait()?.is_none(),
+            "the command line stopped while the app was open"
+        );
         signal(pid, "KILL");
         cli.wait()?;
         poll(Duration::from_secs(15), "the batch shown as interrupted", || async {
             (job_status(&c, 1).await.as_deref() == Some("paused")).then_some(())
         })
         .await?;
-        ensure!(c.find(Locator::Css("li.job[data-batch='1'] button.resume")).await.is_ok(), "no resume for the interrupted batch");
+        ensure!(
+            c.find(Locator::Css("li.job[data-batch='1'] button.resume"))
+                .await
+                .is_ok(),
+            "no resume for the interrupted batch"
+        );
         Ok(())
     })
     .await
@@ -544,22 +652,49 @@ async fn notification_settings_send_tests_and_keep_secrets_hidden() -> Result<()
         })
         .await?;
         click(&c, &field("webhook", "enabled")).await?;
-        c.find(Locator::Css(&field("webhook", "webhook_url"))).await?.send_keys(&format!("http://127.0.0.1:{port}/hook")).await?;
-        c.find(Locator::Css(&field("webhook", "header_name"))).await?.send_keys("Authorization").await?;
-        c.find(Locator::Css(&field("webhook", "webhook_header"))).await?.send_keys(HEADER_SECRET).await?;
+        c.find(Locator::Css(&field("webhook", "webhook_url")))
+            .await?
+            .send_keys(&format!("http://127.0.0.1:{port}/hook"))
+            .await?;
+        c.find(Locator::Css(&field("webhook", "header_name")))
+            .await?
+            .send_keys("Authorization")
+            .await?;
+        c.find(Locator::Css(&field("webhook", "webhook_header")))
+            .await?
+            .send_keys(HEADER_SECRET)
+            .await?;
         click(&c, &field("telegram", "enabled")).await?;
-        c.find(Locator::Css(&field("telegram", "chat_id"))).await?.send_keys("4242").await?;
-        c.find(Locator::Css(&field("telegram", "telegram_token"))).await?.send_keys(BAD_TOKEN).await?;
+        c.find(Locator::Css(&field("telegram", "chat_id")))
+            .await?
+            .send_keys("4242")
+            .await?;
+        c.find(Locator::Css(&field("telegram", "telegram_token")))
+            .await?
+            .send_keys(BAD_TOKEN)
+            .await?;
         let api = c.find(Locator::Css(&field("telegram", "api_base"))).await?;
         api.clear().await?;
         api.send_keys(&format!("http://127.0.0.1:{port}")).await?;
         click(&c, "#notify-save").await?;
-        poll(Duration::from_secs(10), "saved", || async { c.find(Locator::Css("#notify-saved")).await.ok() }).await?;
+        poll(Duration::from_secs(10), "saved", || async {
+            c.find(Locator::Css("#notify-saved")).await.ok()
+        })
+        .await?;
 
         // the secret inputs are masked and say a value is saved
-        let ph = c.find(Locator::Css(&field("webhook", "webhook_header"))).await?.attr("placeholder").await?.unwrap_or_default();
+        let ph = c
+            .find(Locator::Css(&field("webhook", "webhook_header")))
+            .await?
+            .attr("placeholder")
+            .await?
+            .unwrap_or_default();
         ensure!(ph.contains("saved"), "placeholder {ph:?}");
-        let kind = c.find(Locator::Css(&field("webhook", "webhook_header"))).await?.attr("type").await?;
+        let kind = c
+            .find(Locator::Css(&field("webhook", "webhook_header")))
+            .await?
+            .attr("type")
+            .await?;
         ensure!(kind.as_deref() == Some("password"));
         // the webhook URL is a credential too: masked, saved as a secret, not in the page
         let url = c.find(Locator::Css(&field("webhook", "webhook_url"))).await?;
@@ -569,34 +704,58 @@ async fn notification_settings_send_tests_and_keep_secrets_hidden() -> Result<()
 
         click(&c, "fieldset[data-channel='webhook'] button.test").await?;
         let ok = poll(Duration::from_secs(15), "webhook test result", || async {
-            text(&c, "fieldset[data-channel='webhook'] .test-result").await.filter(|t| t.contains("Sent"))
+            text(&c, "fieldset[data-channel='webhook'] .test-result")
+                .await
+                .filter(|t| t.contains("Sent"))
         })
         .await?;
         ensure!(ok.contains("Sent"));
         click(&c, "fieldset[data-channel='telegram'] button.test").await?;
         let bad = poll(Duration::from_secs(15), "telegram test result", || async {
-            text(&c, "fieldset[data-channel='telegram'] .test-result").await.filter(|t| t.contains("401"))
+            text(&c, "fieldset[data-channel='telegram'] .test-result")
+                .await
+                .filter(|t| t.contains("401"))
         })
         .await?;
         ensure!(!bad.contains("BAD-e2e"), "token shown in the UI: {bad}");
         screenshot(&c, "notifications.png").await?;
         let page = c.source().await?;
-        ensure!(!page.contains(HEADER_SECRET) && !page.contains(BAD_TOKEN), "a secret is in the page");
+        ensure!(
+            !page.contains(HEADER_SECRET) && !page.contains(BAD_TOKEN),
+            "a secret is in the page"
+        );
         ensure!(!page.contains("/hook"), "the webhook URL is in the page");
         Ok(())
     })
     .await?;
     let seen = sink.seen.lock().unwrap().clone();
-    let hook = seen.iter().find(|r| r.starts_with("POST /hook")).context("no webhook request")?;
-    ensure!(hook.contains(&format!("authorization: {HEADER_SECRET}")) || hook.contains(&format!("Authorization: {HEADER_SECRET}")), "{hook}");
+    let hook = seen
+        .iter()
+        .find(|r| r.starts_with("POST /hook"))
+        .context("no webhook request")?;
+    ensure!(
+        hook.contains(&format!("authorization: {HEADER_SECRET}"))
+            || hook.contains(&format!("Authorization: {HEADER_SECRET}")),
+        "{hook}"
+    );
     ensure!(hook.contains(r#""event":"test""#), "{hook}");
-    ensure!(seen.iter().any(|r| r.starts_with(&format!("POST /bot{BAD_TOKEN}/sendMessage"))), "no Bot API call");
+    ensure!(
+        seen.iter()
+            .any(|r| r.starts_with(&format!("POST /bot{BAD_TOKEN}/sendMessage"))),
+        "no Bot API call"
+    );
     // the app log (tauri-driver's output) holds neither secret
     for entry in std::fs::read_dir(artifacts())? {
         let p = entry?.path();
-        if p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("tauri-driver-")) {
+        if p.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("tauri-driver-"))
+        {
             let log = std::fs::read_to_string(&p).unwrap_or_default();
-            ensure!(!log.contains(HEADER_SECRET) && !log.contains(BAD_TOKEN), "secret in {}", p.display());
+            ensure!(
+                !log.contains(HEADER_SECRET) && !log.contains(BAD_TOKEN),
+                "secret in {}",
+                p.display()
+            );
         }
     }
     Ok(())

@@ -15,7 +15,13 @@ use rcmd_e2e::{server::*, window::*, *};
 
 /// Fills the server form (clearing what was there) with `token` (empty: keep the saved one).
 async fn fill_server(c: &Client, name: &str, url: &str, token: &str, ca: &str) -> Result<()> {
-    for (id, value) in [("#server-name", name), ("#server-url", url), ("#server-user", "admin"), ("#server-token", token), ("#server-ca", ca)] {
+    for (id, value) in [
+        ("#server-name", name),
+        ("#server-url", url),
+        ("#server-user", "admin"),
+        ("#server-token", token),
+        ("#server-ca", ca),
+    ] {
         let input = c.find(Locator::Css(id)).await.with_context(|| format!("find {id}"))?;
         in_view(c, id).await;
         input.clear().await.with_context(|| format!("clear {id}"))?;
@@ -29,7 +35,10 @@ async fn fill_server(c: &Client, name: &str, url: &str, token: &str, ca: &str) -
 /// Clicks "Test connection" and returns (ok, problem line) once the result shows.
 async fn test_connection(c: &Client) -> Result<(bool, String)> {
     // results are numbered: an earlier one must not be read as this one's
-    let before: u32 = attr(c, "#server-check", "data-run").await.and_then(|r| r.parse().ok()).unwrap_or(0);
+    let before: u32 = attr(c, "#server-check", "data-run")
+        .await
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(0);
     click(c, "#server-test").await?;
     let ok = poll(Duration::from_secs(30), "a test result", || async {
         let run: u32 = attr(c, "#server-check", "data-run").await?.parse().ok()?;
@@ -44,7 +53,10 @@ async fn test_connection(c: &Client) -> Result<(bool, String)> {
 }
 
 async fn conn_state(c: &Client) -> (Option<String>, Option<String>) {
-    (attr(c, "#connection-status", "data-kind").await, attr(c, "#connection-status", "data-state").await)
+    (
+        attr(c, "#connection-status", "data-kind").await,
+        attr(c, "#connection-status", "data-state").await,
+    )
 }
 
 async fn wait_conn(c: &Client, kind: &str, state: &str, timeout: Duration) -> Result<String> {
@@ -68,8 +80,17 @@ async fn wait_remotes(c: &Client, want: &[&str]) -> Result<()> {
 fn logged_batch_events(root: &std::path::Path) -> Vec<i64> {
     let mut ids = vec![];
     for f in app_logs(root) {
-        for line in std::fs::read_to_string(f).unwrap_or_default().lines().filter(|l| l.contains("server batch state")) {
-            if let Some(id) = line.split("event=").nth(1).and_then(|r| r.split_whitespace().next()).and_then(|v| v.parse().ok()) {
+        for line in std::fs::read_to_string(f)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("server batch state"))
+        {
+            if let Some(id) = line
+                .split("event=")
+                .nth(1)
+                .and_then(|r| r.split_whitespace().next())
+                .and_then(|v| v.parse().ok())
+            {
                 ids.push(id);
             }
         }
@@ -81,8 +102,18 @@ fn logged_batch_events(root: &std::path::Path) -> Vec<i64> {
 #[ignore = "needs the built app, rproxy, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
 async fn the_app_drives_a_server_through_an_outage_and_switches_back_and_forth() -> Result<()> {
     const FILES: usize = 300;
-    let TreeServer { dir: srv_dir, src: _, dst, data, conf, port, server, token } =
-        TreeServer::start(FILES, |i| (format!("d{}/f{i:03}.bin", i % 4), vec![(i % 251) as u8; 2048]))?;
+    let TreeServer {
+        dir: srv_dir,
+        src: _,
+        dst,
+        data,
+        conf,
+        port,
+        server,
+        token,
+    } = TreeServer::start(FILES, |i| {
+        (format!("d{}/f{i:03}.bin", i % 4), vec![(i % 251) as u8; 2048])
+    })?;
     let url = format!("http://127.0.0.1:{port}/");
     let fixture = Fixture::new();
     let server = std::sync::Mutex::new(Some(server));
@@ -283,7 +314,11 @@ fn save_and_choose(fixture: &Fixture, name: &str, url: &str, token: &str, active
         .spawn()?;
     std::io::Write::write_all(&mut child.stdin.take().unwrap(), format!("{token}\n").as_bytes())?;
     let out = child.wait_with_output()?;
-    ensure!(out.status.success(), "server add: {}", String::from_utf8_lossy(&out.stderr));
+    ensure!(
+        out.status.success(),
+        "server add: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let path = fixture.path("xdg-config/dev.rcmd.app/settings.json");
     let mut settings: serde_json::Value = serde_json::from_slice(&std::fs::read(&path)?)?;
     settings["active_server"] = serde_json::json!(active);
@@ -314,8 +349,14 @@ async fn the_app_starts_on_the_saved_server_or_says_why_not() -> Result<()> {
         wait_ready(&c, None, Duration::from_secs(60)).await?;
         wait_conn(&c, "local", "local", Duration::from_secs(10)).await?;
         wait_remotes(&c, &["broken", "e2e", "mem"]).await?;
-        let banner = poll(Duration::from_secs(10), "the reason in the window", || async { text(&c, "#error-banner").await }).await?;
-        ensure!(banner.contains("cannot use the saved server gone"), "banner: {banner:?}");
+        let banner = poll(Duration::from_secs(10), "the reason in the window", || async {
+            text(&c, "#error-banner").await
+        })
+        .await?;
+        ensure!(
+            banner.contains("cannot use the saved server gone"),
+            "banner: {banner:?}"
+        );
         Ok(())
     })
     .await

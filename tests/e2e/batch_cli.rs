@@ -28,8 +28,11 @@ impl Setup {
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(&p, vec![(i % 253) as u8; 1024 + (i * 53) % 3072]).unwrap();
         }
-        std::fs::write(dir.path().join("rclone.conf"), format!("[t]\ntype = alias\nremote = {}\n", dir.path().join("data").display()))
-            .unwrap();
+        std::fs::write(
+            dir.path().join("rclone.conf"),
+            format!("[t]\ntype = alias\nremote = {}\n", dir.path().join("data").display()),
+        )
+        .unwrap();
         Setup { dir }
     }
 
@@ -78,7 +81,9 @@ fn complete_files(src: &Path, dst: &Path) -> HashMap<PathBuf, i64> {
                 continue;
             }
             let rel = p.strip_prefix(dst).unwrap().to_owned();
-            let (Ok(d), Ok(s)) = (std::fs::metadata(&p), std::fs::metadata(src.join(&rel))) else { continue };
+            let (Ok(d), Ok(s)) = (std::fs::metadata(&p), std::fs::metadata(src.join(&rel))) else {
+                continue;
+            };
             if d.len() == s.len() && d.mtime() == s.mtime() {
                 out.insert(rel, d.ctime() * 1_000_000_000 + d.ctime_nsec());
             }
@@ -95,7 +100,11 @@ fn batch_resumes_exactly_after_the_app_is_killed() -> Result<()> {
     let mut snapshots = vec![];
     let mut rclones = vec![];
     for (run, kill_at) in [200usize, 500, 850].into_iter().enumerate() {
-        let args: Vec<&str> = if run == 0 { vec!["copy", "t:src", "t:dst"] } else { vec!["resume", "1"] };
+        let args: Vec<&str> = if run == 0 {
+            vec!["copy", "t:src", "t:dst"]
+        } else {
+            vec!["resume", "1"]
+        };
         let mut child = s.cmd(&args).stdout(Stdio::null()).stderr(Stdio::null()).spawn()?;
         let start = Instant::now();
         let mut rclone = vec![];
@@ -107,41 +116,73 @@ fn batch_resumes_exactly_after_the_app_is_killed() -> Result<()> {
             if done >= kill_at {
                 break;
             }
-            ensure!(child.try_wait()?.is_none(), "run {run} ended before the kill point ({done} files)");
-            ensure!(start.elapsed() < Duration::from_secs(120), "run {run} too slow: {done} files");
+            ensure!(
+                child.try_wait()?.is_none(),
+                "run {run} ended before the kill point ({done} files)"
+            );
+            ensure!(
+                start.elapsed() < Duration::from_secs(120),
+                "run {run} too slow: {done} files"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         signal(child.id(), "KILL");
         child.wait()?;
         snapshots.push(complete_files(&s.src(), &s.dst()));
-        eprintln!("run {run}: killed at {} complete files", snapshots.last().unwrap().len());
+        eprintln!(
+            "run {run}: killed at {} complete files",
+            snapshots.last().unwrap().len()
+        );
         rclones.extend(rclone);
     }
     // the parent-death signal took every rclone along
     for pid in &rclones {
-        wait_until(Duration::from_secs(10), "rclone to exit", || (!alive(*pid)).then_some(()))?;
+        wait_until(Duration::from_secs(10), "rclone to exit", || {
+            (!alive(*pid)).then_some(())
+        })?;
     }
     ensure!(!rclones.is_empty(), "never saw the sidecar");
 
     let out = s.cmd(&["resume", "1"]).output()?;
-    ensure!(out.status.code() == Some(0), "final resume: {:?}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+    ensure!(
+        out.status.code() == Some(0),
+        "final resume: {:?}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // complete and identical
     let end = complete_files(&s.src(), &s.dst());
     ensure!(end.len() == files, "{} of {files} files at the destination", end.len());
     for rel in end.keys() {
-        ensure!(std::fs::read(s.src().join(rel))? == std::fs::read(s.dst().join(rel))?, "{} differs", rel.display());
+        ensure!(
+            std::fs::read(s.src().join(rel))? == std::fs::read(s.dst().join(rel))?,
+            "{} differs",
+            rel.display()
+        );
     }
     // nothing that was complete at a kill was written again
     for (i, snap) in snapshots.iter().enumerate() {
-        let rewritten: Vec<_> = snap.iter().filter(|(rel, ctime)| end.get(*rel) != Some(ctime)).map(|(r, _)| r).collect();
-        ensure!(rewritten.is_empty(), "after kill {i}, {} complete files were written again: {rewritten:?}", rewritten.len());
+        let rewritten: Vec<_> = snap
+            .iter()
+            .filter(|(rel, ctime)| end.get(*rel) != Some(ctime))
+            .map(|(r, _)| r)
+            .collect();
+        ensure!(
+            rewritten.is_empty(),
+            "after kill {i}, {} complete files were written again: {rewritten:?}",
+            rewritten.len()
+        );
     }
-    let report: serde_json::Value = serde_json::from_slice(&s.cmd(&["report", "1", "--json"]).output()?.stdout).context("report json")?;
+    let report: serde_json::Value =
+        serde_json::from_slice(&s.cmd(&["report", "1", "--json"]).output()?.stdout).context("report json")?;
     ensure!(report["batch"]["status"] == "completed", "{report}");
     ensure!(report["batch"]["counts"]["done"] == files, "{report}");
     ensure!(report["failed"].as_array().is_some_and(|f| f.is_empty()), "{report}");
-    eprintln!("3 app kills: {} items were handed to rclone more than once (in flight at a kill)", report["retried"]);
+    eprintln!(
+        "3 app kills: {} items were handed to rclone more than once (in flight at a kill)",
+        report["retried"]
+    );
     Ok(())
 }
 
@@ -155,24 +196,40 @@ fn batch_resumes_exactly_after_the_app_is_killed() -> Result<()> {
 fn a_second_process_cannot_run_the_same_batch() -> Result<()> {
     let s = Setup::new(400);
     let cli = |args: &[&str]| s.cli(args);
-    let mut first = cli(&["copy", "t:src", "t:dst"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn()?;
+    let mut first = cli(&["copy", "t:src", "t:dst"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
     wait_until(Duration::from_secs(60), "the first run to copy files", || {
         (complete_files(&s.src(), &s.dst()).len() >= 20).then_some(())
     })?;
     let out = cli(&["resume", "1"]).output()?;
     let err = String::from_utf8_lossy(&out.stderr);
     ensure!(out.status.code() == Some(1), "second runner: {:?}\n{err}", out.status);
-    ensure!(err.contains("already running in another process") && err.contains(&format!("pid {}", first.id())), "{err}");
+    ensure!(
+        err.contains("already running in another process") && err.contains(&format!("pid {}", first.id())),
+        "{err}"
+    );
     let rclones = children_named(first.id(), "rcmd-rclone");
 
     signal(first.id(), "KILL");
     first.wait()?;
     for pid in rclones {
-        wait_until(Duration::from_secs(10), "rclone to exit", || (!alive(pid)).then_some(()))?;
+        wait_until(Duration::from_secs(10), "rclone to exit", || {
+            (!alive(pid)).then_some(())
+        })?;
     }
     let out = cli(&["resume", "1"]).output()?;
-    ensure!(out.status.code() == Some(0), "takeover: {:?}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
-    ensure!(complete_files(&s.src(), &s.dst()).len() == 400, "destination incomplete");
+    ensure!(
+        out.status.code() == Some(0),
+        "takeover: {:?}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    ensure!(
+        complete_files(&s.src(), &s.dst()).len() == 400,
+        "destination incomplete"
+    );
     Ok(())
 }
 
@@ -185,13 +242,46 @@ fn the_command_line_links_no_gui_library() -> Result<()> {
     let libs = String::from_utf8_lossy(&out.stdout);
     eprintln!("ldd rcmd-cli:\n{libs}");
     ensure!(out.status.success(), "ldd failed");
-    for gui in ["webkit", "gtk", "gdk", "javascriptcore", "soup", "cairo", "pango", "X11", "wayland"] {
-        ensure!(!libs.to_lowercase().contains(&gui.to_lowercase()), "rcmd-cli links {gui}:\n{libs}");
+    for gui in [
+        "webkit",
+        "gtk",
+        "gdk",
+        "javascriptcore",
+        "soup",
+        "cairo",
+        "pango",
+        "X11",
+        "wayland",
+    ] {
+        ensure!(
+            !libs.to_lowercase().contains(&gui.to_lowercase()),
+            "rcmd-cli links {gui}:\n{libs}"
+        );
     }
     // the server neither
-    let rproxy = String::from_utf8_lossy(&Command::new("ldd").arg(app_binary()?.with_file_name("rproxy")).output()?.stdout).to_lowercase();
-    ensure!(rproxy.contains("libc.so"), "ldd rproxy printed nothing useful: {rproxy}");
-    for gui in ["webkit", "gtk", "gdk", "javascriptcore", "soup", "cairo", "pango", "x11", "wayland", "libssl"] {
+    let rproxy = String::from_utf8_lossy(
+        &Command::new("ldd")
+            .arg(app_binary()?.with_file_name("rproxy"))
+            .output()?
+            .stdout,
+    )
+    .to_lowercase();
+    ensure!(
+        rproxy.contains("libc.so"),
+        "ldd rproxy printed nothing useful: {rproxy}"
+    );
+    for gui in [
+        "webkit",
+        "gtk",
+        "gdk",
+        "javascriptcore",
+        "soup",
+        "cairo",
+        "pango",
+        "x11",
+        "wayland",
+        "libssl",
+    ] {
         ensure!(!rproxy.contains(gui), "rproxy links {gui}:\n{rproxy}");
     }
     // the app binary, for contrast, does link WebKitGTK (the check can fail)
@@ -215,25 +305,44 @@ fn the_command_line_notifies_before_it_exits() -> Result<()> {
         r#"{"notifications": {"desktop": {"enabled": false}, "webhook": {"enabled": true, "only_problems": false}}}"#,
     )?;
     // no keyring service in this environment: the secret store is the private file
-    std::fs::write(conf.join("secrets.json"), format!(r#"{{"webhook.url": "http://127.0.0.1:{}/hook"}}"#, sink.port))?;
+    std::fs::write(
+        conf.join("secrets.json"),
+        format!(r#"{{"webhook.url": "http://127.0.0.1:{}/hook"}}"#, sink.port),
+    )?;
     let mut cmd = s.cli(&["copy", "t:src", "t:dst"]);
     cmd.env_remove("DBUS_SESSION_BUS_ADDRESS").env_remove("DISPLAY");
     let out = cmd.output()?;
-    ensure!(out.status.code() == Some(0), "copy: {:?}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+    ensure!(
+        out.status.code() == Some(0),
+        "copy: {:?}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
     // no waiting: it was sent before the process ended
     let seen = sink.seen.lock().unwrap().clone();
-    let hook = seen.iter().find(|r| r.starts_with("POST /hook")).with_context(|| format!("no webhook request: {seen:?}"))?;
+    let hook = seen
+        .iter()
+        .find(|r| r.starts_with("POST /hook"))
+        .with_context(|| format!("no webhook request: {seen:?}"))?;
     ensure!(hook.contains("batch_completed"), "{hook}");
 
     // Ctrl-C pauses; a second Ctrl-C exits at once with 130
     let s2 = Setup::new(2000);
-    let mut child = s2.cli(&["copy", "t:src", "t:dst"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn()?;
-    wait_until(Duration::from_secs(60), "copying to start", || (complete_files(&s2.src(), &s2.dst()).len() >= 5).then_some(()))?;
+    let mut child = s2
+        .cli(&["copy", "t:src", "t:dst"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    wait_until(Duration::from_secs(60), "copying to start", || {
+        (complete_files(&s2.src(), &s2.dst()).len() >= 5).then_some(())
+    })?;
     signal(child.id(), "INT");
     std::thread::sleep(Duration::from_millis(100));
     signal(child.id(), "INT");
     let started = Instant::now();
-    let status = wait_until(Duration::from_secs(10), "exit after the second Ctrl-C", || child.try_wait().ok().flatten())?;
+    let status = wait_until(Duration::from_secs(10), "exit after the second Ctrl-C", || {
+        child.try_wait().ok().flatten()
+    })?;
     ensure!(status.code() == Some(130), "{status:?} after {:?}", started.elapsed());
     Ok(())
 }
@@ -255,22 +364,43 @@ fn scheduled_batches_run_from_the_command_line_at_their_time() -> Result<()> {
             .env("RCMD_NOW_MS", now.to_string())
             .stdin(Stdio::null());
         let out = c.output()?;
-        ensure!(out.status.success(), "rcmd schedule {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        ensure!(
+            out.status.success(),
+            "rcmd schedule {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         Ok(out)
     };
-    run(night("01:59:00"), &["add", "nightly", "0 2 * * *", "copy", "t:src", "t:dst", "--no-catch-up"])?;
+    run(
+        night("01:59:00"),
+        &["add", "nightly", "0 2 * * *", "copy", "t:src", "t:dst", "--no-catch-up"],
+    )?;
     let list = String::from_utf8(run(night("01:59:00"), &["list"])?.stdout)?;
-    ensure!(list.contains("#1 nightly [0 2 * * *] Copy t:src -> t:dst") && list.contains("last never"), "{list}");
+    ensure!(
+        list.contains("#1 nightly [0 2 * * *] Copy t:src -> t:dst") && list.contains("last never"),
+        "{list}"
+    );
 
     let started = Instant::now();
     run(night("01:59:30"), &["run-due"])?;
     ensure!(!s.dst().exists(), "nothing is due at 01:59:30");
-    ensure!(started.elapsed() < Duration::from_secs(5), "nothing due: no rclone start ({:?})", started.elapsed());
+    ensure!(
+        started.elapsed() < Duration::from_secs(5),
+        "nothing due: no rclone start ({:?})",
+        started.elapsed()
+    );
 
     let out = run(night("02:00:10"), &["run-due"])?;
-    ensure!(String::from_utf8_lossy(&out.stderr).contains("nightly Started"), "{}", String::from_utf8_lossy(&out.stderr));
+    ensure!(
+        String::from_utf8_lossy(&out.stderr).contains("nightly Started"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // run-due waited for the batch: the copy is complete when it returns
-    ensure!(complete_files(&s.src(), &s.dst()).len() == 12, "all 12 files copied by the time run-due exits");
+    ensure!(
+        complete_files(&s.src(), &s.dst()).len() == 12,
+        "all 12 files copied by the time run-due exits"
+    );
     run(night("02:00:40"), &["run-due"])?;
     let batches = String::from_utf8(s.cli(&["list"]).output()?.stdout)?;
     ensure!(batches.lines().count() == 1, "02:00 ran once: {batches}");
@@ -281,7 +411,10 @@ fn scheduled_batches_run_from_the_command_line_at_their_time() -> Result<()> {
     run(next_day, &["run-due"])?;
     let runs = String::from_utf8(run(next_day, &["runs"])?.stdout)?;
     ensure!(runs.lines().count() == 3, "{runs}");
-    ensure!(runs.lines().filter(|l| l.contains("Missed")).count() == 2 && runs.contains("Started batch 1"), "{runs}");
+    ensure!(
+        runs.lines().filter(|l| l.contains("Missed")).count() == 2 && runs.contains("Started batch 1"),
+        "{runs}"
+    );
     Ok(())
 }
 
@@ -291,7 +424,11 @@ fn chrono_like(s: &str) -> i64 {
     let d: Vec<i64> = date.split('-').map(|x| x.parse().unwrap()).collect();
     let t: Vec<i64> = time.split(':').map(|x| x.parse().unwrap()).collect();
     // days from civil (Howard Hinnant's algorithm)
-    let (y, m) = if d[1] <= 2 { (d[0] - 1, d[1] + 9) } else { (d[0], d[1] - 3) };
+    let (y, m) = if d[1] <= 2 {
+        (d[0] - 1, d[1] + 9)
+    } else {
+        (d[0], d[1] - 3)
+    };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
     let doy = (153 * m + 2) / 5 + d[2] - 1;

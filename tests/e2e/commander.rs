@@ -21,13 +21,23 @@ fn commander_fixture() -> Fixture {
     let fixture = Fixture::new();
     let work = fixture.path("data/work");
     std::fs::create_dir_all(work.join("sub")).unwrap();
-    for (name, size) in [("a.txt", 10), ("b.txt", 2000), ("file2.txt", 300), ("file10.txt", 40), (".hidden", 1), ("sub/deep.txt", 5)] {
+    for (name, size) in [
+        ("a.txt", 10),
+        ("b.txt", 2000),
+        ("file2.txt", 300),
+        ("file10.txt", 40),
+        (".hidden", 1),
+        ("sub/deep.txt", 5),
+    ] {
         std::fs::write(work.join(name), vec![b'x'; size]).unwrap();
     }
     std::fs::create_dir_all(fixture.path("dst")).unwrap();
     let conf = fixture.path("rclone.conf");
     let mut text = std::fs::read_to_string(&conf).unwrap();
-    text.push_str(&format!("\n[dst]\ntype = alias\nremote = {}\n", fixture.path("dst").display()));
+    text.push_str(&format!(
+        "\n[dst]\ntype = alias\nremote = {}\n",
+        fixture.path("dst").display()
+    ));
     std::fs::write(conf, text).unwrap();
     fixture
 }
@@ -42,18 +52,31 @@ async fn spec(c: &Client, pane: &str) -> Option<String> {
 }
 
 async fn wait_spec(c: &Client, pane: &str, want: &str) -> Result<()> {
-    poll(Duration::from_secs(15), &format!("{pane} at {want}"), || async { (spec(c, pane).await.as_deref() == Some(want)).then_some(()) }).await
+    poll(Duration::from_secs(15), &format!("{pane} at {want}"), || async {
+        (spec(c, pane).await.as_deref() == Some(want)).then_some(())
+    })
+    .await
 }
 
 async fn wait_rows_are(c: &Client, pane: &str, want: &[&str]) -> Result<()> {
     let want: Vec<String> = want.iter().map(|s| s.to_string()).collect();
-    let got = poll(Duration::from_secs(15), "rows", || async { (pane_rows(c, pane).await == want).then_some(()) }).await;
-    ensure!(got.is_ok(), "{pane} rows: {:?}, wanted {want:?}", pane_rows(c, pane).await);
+    let got = poll(Duration::from_secs(15), "rows", || async {
+        (pane_rows(c, pane).await == want).then_some(())
+    })
+    .await;
+    ensure!(
+        got.is_ok(),
+        "{pane} rows: {:?}, wanted {want:?}",
+        pane_rows(c, pane).await
+    );
     Ok(())
 }
 
 async fn wait_gone(c: &Client, css: &str) -> Result<()> {
-    poll(Duration::from_secs(15), &format!("{css} gone"), || async { c.find(Locator::Css(css)).await.is_err().then_some(()) }).await
+    poll(Duration::from_secs(15), &format!("{css} gone"), || async {
+        c.find(Locator::Css(css)).await.is_err().then_some(())
+    })
+    .await
 }
 
 async fn active_pane(c: &Client) -> Option<String> {
@@ -61,7 +84,11 @@ async fn active_pane(c: &Client) -> Option<String> {
 }
 
 async fn wait_file(path: &Path, exists: bool) -> Result<()> {
-    wait_until(Duration::from_secs(30), &format!("{} {}", path.display(), if exists { "to appear" } else { "to go" }), || (path.exists() == exists).then_some(()))
+    wait_until(
+        Duration::from_secs(30),
+        &format!("{} {}", path.display(), if exists { "to appear" } else { "to go" }),
+        || (path.exists() == exists).then_some(()),
+    )
 }
 
 /// Types into the open dialog's field (replacing what is there) and presses Enter.
@@ -82,7 +109,10 @@ async fn navigation_selection_sorting_and_filtering_by_keyboard() -> Result<()> 
         wait_rows_are(&c, L, &["empty", "photos", "work", "readme.txt"]).await?;
         choose(&c, R, "dst").await?;
         wait_spec(&c, R, "dst:").await?;
-        ensure!(c.find(Locator::Css(&format!("{R} .empty-dir"))).await.is_ok(), "the empty right pane says so");
+        ensure!(
+            c.find(Locator::Css(&format!("{R} .empty-dir"))).await.is_ok(),
+            "the empty right pane says so"
+        );
 
         // arrows move the cursor, Enter opens, Backspace goes up with the cursor on the folder left
         press(&c, L, &format!("{DOWN}{DOWN}{ENTER}")).await?;
@@ -90,7 +120,10 @@ async fn navigation_selection_sorting_and_filtering_by_keyboard() -> Result<()> 
         wait_rows_are(&c, L, &["sub", "a.txt", "b.txt", "file2.txt", "file10.txt"]).await?;
         press(&c, L, BACKSPACE).await?;
         wait_spec(&c, L, "e2e:").await?;
-        poll(Duration::from_secs(5), "cursor on work", || async { (attr(&c, &format!("{L} .row.cursor"), "data-name").await.as_deref() == Some("work")).then_some(()) }).await?;
+        poll(Duration::from_secs(5), "cursor on work", || async {
+            (attr(&c, &format!("{L} .row.cursor"), "data-name").await.as_deref() == Some("work")).then_some(())
+        })
+        .await?;
         press(&c, L, ENTER).await?;
         wait_spec(&c, L, "e2e:work").await?;
 
@@ -119,7 +152,10 @@ async fn navigation_selection_sorting_and_filtering_by_keyboard() -> Result<()> 
         // selection: click, ctrl-click, shift+arrows, Insert, Ctrl+A
         click(&c, &format!("{L} .row[data-name='a.txt'] .fname")).await?;
         press(&c, L, &format!("{SHIFT}{DOWN}{DOWN}")).await?;
-        poll(Duration::from_secs(5), "3 selected", || async { (attr(&c, &format!("{L} .pane-status"), "data-selected").await.as_deref() == Some("3")).then_some(()) }).await?;
+        poll(Duration::from_secs(5), "3 selected", || async {
+            (attr(&c, &format!("{L} .pane-status"), "data-selected").await.as_deref() == Some("3")).then_some(())
+        })
+        .await?;
         let sel: Vec<String> = {
             let mut v = vec![];
             for r in c.find_all(Locator::Css(&format!("{L} .row.selected"))).await? {
@@ -129,16 +165,30 @@ async fn navigation_selection_sorting_and_filtering_by_keyboard() -> Result<()> 
         };
         ensure!(sel == ["a.txt", "b.txt", "file2.txt"], "selected {sel:?}");
         press(&c, L, &format!("{CTRL}a")).await?;
-        poll(Duration::from_secs(5), "all selected", || async { (attr(&c, &format!("{L} .pane-status"), "data-selected").await.as_deref() == Some("5")).then_some(()) }).await?;
+        poll(Duration::from_secs(5), "all selected", || async {
+            (attr(&c, &format!("{L} .pane-status"), "data-selected").await.as_deref() == Some("5")).then_some(())
+        })
+        .await?;
 
         // Tab switches panes, and back
         ensure!(active_pane(&c).await.as_deref() == Some("pane-left"));
         press(&c, L, TAB).await?;
-        poll(Duration::from_secs(5), "right pane active", || async { (active_pane(&c).await.as_deref() == Some("pane-right")).then_some(()) }).await?;
-        let focused = c.execute("return document.activeElement.closest('.pane')?.id", vec![]).await?;
+        poll(Duration::from_secs(5), "right pane active", || async {
+            (active_pane(&c).await.as_deref() == Some("pane-right")).then_some(())
+        })
+        .await?;
+        let focused = c
+            .execute("return document.activeElement.closest('.pane')?.id", vec![])
+            .await?;
         ensure!(focused == "pane-right", "focus is in {focused}");
-        c.find(Locator::Css(&format!("{R} .list"))).await?.send_keys(TAB).await?;
-        poll(Duration::from_secs(5), "left pane active", || async { (active_pane(&c).await.as_deref() == Some("pane-left")).then_some(()) }).await?;
+        c.find(Locator::Css(&format!("{R} .list")))
+            .await?
+            .send_keys(TAB)
+            .await?;
+        poll(Duration::from_secs(5), "left pane active", || async {
+            (active_pane(&c).await.as_deref() == Some("pane-left")).then_some(())
+        })
+        .await?;
         screenshot(&c, "commander-nav.png").await?;
         Ok(())
     })
@@ -146,7 +196,11 @@ async fn navigation_selection_sorting_and_filtering_by_keyboard() -> Result<()> 
 }
 
 async fn wait_row_or_remote(c: &Client) -> Result<()> {
-    poll(Duration::from_secs(15), "remote list", || async { c.find(Locator::Css("#remotes li[data-remote='e2e']")).await.ok() }).await.map(|_| ())
+    poll(Duration::from_secs(15), "remote list", || async {
+        c.find(Locator::Css("#remotes li[data-remote='e2e']")).await.ok()
+    })
+    .await
+    .map(|_| ())
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -202,9 +256,15 @@ async fn copy_move_rename_new_folder_delete_refresh_and_drag_between_panes() -> 
         press(&c, R, &format!("{SHIFT}{F6}")).await?;
         wait_dialog(&c, "rename").await?;
         answer(&c, "이름 ✓ e\u{301}.txt").await?;
-        let banner = poll(Duration::from_secs(10), "error banner", || async { text(&c, "#error-banner").await }).await?;
+        let banner = poll(Duration::from_secs(10), "error banner", || async {
+            text(&c, "#error-banner").await
+        })
+        .await?;
         ensure!(banner.contains("already exists"), "{banner}");
-        ensure!(std::fs::read(dst.join("b.txt"))?.len() == 2000 && std::fs::read(dst.join("이름 ✓ e\u{301}.txt"))?.len() == 10);
+        ensure!(
+            std::fs::read(dst.join("b.txt"))?.len() == 2000
+                && std::fs::read(dst.join("이름 ✓ e\u{301}.txt"))?.len() == 10
+        );
         click(&c, "#dialog-cancel").await?;
         wait_gone(&c, "#dialog").await?;
 
@@ -246,9 +306,18 @@ async fn copy_move_rename_new_folder_delete_refresh_and_drag_between_panes() -> 
         click(&c, &format!("{R} .row[data-name='external.txt'] .fname")).await?;
         press(&c, R, &format!("{ALT}{ENTER}")).await?;
         wait_dialog(&c, "properties").await?;
-        let md5 = poll(Duration::from_secs(15), "md5", || async { text(&c, "#dialog .hash[data-hash='md5']").await }).await?;
-        let want = std::process::Command::new("md5sum").arg(dst.join("external.txt")).output()?;
-        let want = String::from_utf8_lossy(&want.stdout).split_whitespace().next().unwrap_or_default().to_owned();
+        let md5 = poll(Duration::from_secs(15), "md5", || async {
+            text(&c, "#dialog .hash[data-hash='md5']").await
+        })
+        .await?;
+        let want = std::process::Command::new("md5sum")
+            .arg(dst.join("external.txt"))
+            .output()?;
+        let want = String::from_utf8_lossy(&want.stdout)
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_owned();
         ensure!(md5 == want, "md5 {md5} != {want}");
         ensure!(attr(&c, "#dialog .props", "data-bytes").await.as_deref() == Some("24"));
         screenshot(&c, "commander-properties.png").await?;
@@ -257,17 +326,40 @@ async fn copy_move_rename_new_folder_delete_refresh_and_drag_between_panes() -> 
 
         // drag a file from the left pane onto the right one: the same copy, confirmed
         wait_row(&c, L, "file2.txt").await?;
-        let from = c.find(Locator::Css(&format!("{L} .row[data-name='file2.txt'] .fname"))).await?;
+        let from = c
+            .find(Locator::Css(&format!("{L} .row[data-name='file2.txt'] .fname")))
+            .await?;
         let onto = c.find(Locator::Css(&format!("{R} .list"))).await?;
         let drag = MouseActions::new("mouse".into())
-            .then(PointerAction::MoveToElement { element: from, duration: None, x: 0.0, y: 0.0 })
-            .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
-            .then(PointerAction::MoveBy { duration: Some(Duration::from_millis(100)), x: 20.0, y: 5.0 })
-            .then(PointerAction::MoveToElement { element: onto, duration: Some(Duration::from_millis(300)), x: 0.0, y: 40.0 })
-            .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+            .then(PointerAction::MoveToElement {
+                element: from,
+                duration: None,
+                x: 0.0,
+                y: 0.0,
+            })
+            .then(PointerAction::Down {
+                button: MOUSE_BUTTON_LEFT,
+            })
+            .then(PointerAction::MoveBy {
+                duration: Some(Duration::from_millis(100)),
+                x: 20.0,
+                y: 5.0,
+            })
+            .then(PointerAction::MoveToElement {
+                element: onto,
+                duration: Some(Duration::from_millis(300)),
+                x: 0.0,
+                y: 40.0,
+            })
+            .then(PointerAction::Up {
+                button: MOUSE_BUTTON_LEFT,
+            });
         c.perform_actions(drag).await?;
         wait_dialog(&c, "copy").await?;
-        ensure!(text(&c, "#dialog .items").await.unwrap_or_default().contains("file2.txt"));
+        ensure!(text(&c, "#dialog .items")
+            .await
+            .unwrap_or_default()
+            .contains("file2.txt"));
         click(&c, "#dialog-ok").await?;
         wait_file(&dst.join("file2.txt"), true).await?;
         ensure!(work.join("file2.txt").exists());
@@ -410,7 +502,14 @@ async fn screens(c: &Client, theme: &str) -> Result<()> {
 }
 
 async fn background(c: &Client) -> String {
-    c.execute("return getComputedStyle(document.documentElement).backgroundColor", vec![]).await.ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    c.execute(
+        "return getComputedStyle(document.documentElement).backgroundColor",
+        vec![],
+    )
+    .await
+    .ok()
+    .and_then(|v| v.as_str().map(str::to_owned))
+    .unwrap_or_default()
 }
 
 const LIGHT_BG: &str = "rgb(248, 250, 252)";
@@ -497,9 +596,11 @@ async fn the_system_theme_follows_a_dark_desktop() -> Result<()> {
     with_fixture_session("theme-system-dark", fixture, |c, _| async move {
         wait_ready(&c, None, Duration::from_secs(60)).await?;
         ensure!(attr(&c, "html", "data-theme").await.as_deref() == Some("system"));
-        poll(Duration::from_secs(5), "dark from the desktop", || async { (background(&c).await == DARK_BG).then_some(()) }).await?;
+        poll(Duration::from_secs(5), "dark from the desktop", || async {
+            (background(&c).await == DARK_BG).then_some(())
+        })
+        .await?;
         Ok(())
     })
     .await
 }
-

@@ -18,11 +18,17 @@ async fn exists(c: &Client, css: &str) -> bool {
 }
 
 async fn wait_gone(c: &Client, css: &str) -> Result<()> {
-    poll(Duration::from_secs(20), &format!("{css} gone"), || async { (!exists(c, css).await).then_some(()) }).await
+    poll(Duration::from_secs(20), &format!("{css} gone"), || async {
+        (!exists(c, css).await).then_some(())
+    })
+    .await
 }
 
 async fn wait_for(c: &Client, css: &str) -> Result<()> {
-    poll(Duration::from_secs(20), css, || async { exists(c, css).await.then_some(()) }).await
+    poll(Duration::from_secs(20), css, || async {
+        exists(c, css).await.then_some(())
+    })
+    .await
 }
 
 /// Clicks `css` once it is there (lists filled from the engine arrive after the page).
@@ -62,7 +68,10 @@ async fn a_webdav_remote_is_set_up_through_the_form_tested_browsed_edited_and_de
         wait_text(&c, row, " 2").await?;
         ensure!(attr(&c, row, "class").await.unwrap_or_default().contains("ok"));
         let text = std::fs::read_to_string(&conf)?;
-        ensure!(text.contains("[dav]") && text.contains("url = http://127.0.0.1:") && !text.contains("s3cret"), "{text}");
+        ensure!(
+            text.contains("[dav]") && text.contains("url = http://127.0.0.1:") && !text.contains("s3cret"),
+            "{text}"
+        );
 
         // browse it in the commander
         click(&c, "#tab-files").await?;
@@ -74,10 +83,16 @@ async fn a_webdav_remote_is_set_up_through_the_form_tested_browsed_edited_and_de
         click(&c, "#tab-setup").await?;
         click(&c, "#setup-remotes li[data-setup-remote='dav'] .edit").await?;
         wait_for(&c, "#opt-pass").await?;
-        ensure!(attr(&c, "#opt-pass", "value").await.unwrap_or_default().is_empty(), "no secret is shown");
+        ensure!(
+            attr(&c, "#opt-pass", "value").await.unwrap_or_default().is_empty(),
+            "no secret is shown"
+        );
         let hint = attr(&c, "#opt-pass", "placeholder").await.unwrap_or_default();
         ensure!(hint.contains("leave empty") || hint.contains("비워"), "{hint}");
-        ensure!(!c.source().await?.contains("s3cret"), "the password is nowhere in the page");
+        ensure!(
+            !c.source().await?.contains("s3cret"),
+            "the password is nowhere in the page"
+        );
         fill(&c, "#opt-user", "mallory").await?;
         click(&c, "#remote-save").await?;
         let row_bad = "#setup-remotes li[data-setup-remote='dav'] .result.bad";
@@ -88,11 +103,17 @@ async fn a_webdav_remote_is_set_up_through_the_form_tested_browsed_edited_and_de
         fill(&c, "#opt-user", "alice").await?;
         click(&c, "#remote-save").await?;
         let row_ok = "#setup-remotes li[data-setup-remote='dav'] .result.ok";
-        poll(Duration::from_secs(20), "test ok again", || async { inner_text(&c, row_ok).await.filter(|t| t.contains(" 2")) }).await?;
+        poll(Duration::from_secs(20), "test ok again", || async {
+            inner_text(&c, row_ok).await.filter(|t| t.contains(" 2"))
+        })
+        .await?;
 
         // delete: the first click asks, the second deletes
         click(&c, "#setup-remotes li[data-setup-remote='dav'] .delete").await?;
-        ensure!(exists(&c, "#setup-remotes li[data-setup-remote='dav']").await, "one click does not delete");
+        ensure!(
+            exists(&c, "#setup-remotes li[data-setup-remote='dav']").await,
+            "one click does not delete"
+        );
         click(&c, "#setup-remotes li[data-setup-remote='dav'] .delete").await?;
         wait_gone(&c, "#setup-remotes li[data-setup-remote='dav']").await?;
         ensure!(!std::fs::read_to_string(&conf)?.contains("[dav]"));
@@ -116,13 +137,21 @@ async fn an_encrypted_config_asks_for_its_password_and_refuses_a_wrong_one() -> 
     let script = fixture.path("pass.sh");
     std::fs::write(&script, "#!/bin/sh\necho 'open sesame'\n")?;
     Command::new("chmod").arg("700").arg(&script).status()?;
-    let out = Command::new(rclone()?).args(["config", "encryption", "set", "--config"]).arg(&conf).arg("--password-command").arg(&script).output()?;
+    let out = Command::new(rclone()?)
+        .args(["config", "encryption", "set", "--config"])
+        .arg(&conf)
+        .arg("--password-command")
+        .arg(&script)
+        .output()?;
     ensure!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     ensure!(std::fs::read_to_string(&conf)?.contains("RCLONE_ENCRYPT_V0:"));
     with_fixture_session("encrypted-config", fixture, |c, dir| async move {
         wait_for(&c, "#password-prompt").await?;
         check_accessibility(&c, "password-prompt").await?;
-        ensure!(exists(&c, "#no-remotes").await || remote_names(&c).await.is_empty(), "no remotes while locked");
+        ensure!(
+            exists(&c, "#no-remotes").await || remote_names(&c).await.is_empty(),
+            "no remotes while locked"
+        );
         fill(&c, "#config-password", "wrong").await?;
         click(&c, "#unlock-config").await?;
         wait_text(&c, "#password-error", "wrong password").await?;
@@ -134,9 +163,15 @@ async fn an_encrypted_config_asks_for_its_password_and_refuses_a_wrong_one() -> 
         })
         .await?;
         // the password is in no log line, and not on rclone's command line
-        let logs: String = app_logs(&dir).iter().map(|p| std::fs::read_to_string(p).unwrap_or_default()).collect();
+        let logs: String = app_logs(&dir)
+            .iter()
+            .map(|p| std::fs::read_to_string(p).unwrap_or_default())
+            .collect();
         ensure!(!logs.contains("open sesame"), "password in the log");
-        ensure!(logs.contains("wrong rclone config password entered") && logs.contains("rclone config unlocked"), "{logs}");
+        ensure!(
+            logs.contains("wrong rclone config password entered") && logs.contains("rclone config unlocked"),
+            "{logs}"
+        );
         let ps = String::from_utf8(Command::new("ps").args(["-eo", "args"]).output()?.stdout)?;
         ensure!(!ps.contains("open sesame"), "password on a command line");
         Ok(())
@@ -167,7 +202,10 @@ async fn schedules_are_made_in_the_editor_and_the_log_view_filters() -> Result<(
         wait_gone(&c, "#schedule-editor").await?;
         let row = "#schedules li[data-schedule='1']";
         let text = wait_text(&c, row, "nightly photos").await?;
-        ensure!(text.contains("02:30") && text.contains("e2e:photos → mem:backup"), "{text}");
+        ensure!(
+            text.contains("02:30") && text.contains("e2e:photos → mem:backup"),
+            "{text}"
+        );
         ensure!(text.contains(":30"), "the next run is shown: {text}");
         // weekly via the preset, edited
         click(&c, &format!("{row} .edit")).await?;
@@ -175,7 +213,9 @@ async fn schedules_are_made_in_the_editor_and_the_log_view_filters() -> Result<(
         click(&c, "#sched-weekday option[value='1']").await?;
         wait_text(&c, "#sched-preview", "30 2 * * 1").await?;
         click(&c, "#sched-save").await?;
-        wait_text(&c, row, "Monday").await.or(wait_text(&c, row, "월요일").await)?;
+        wait_text(&c, row, "Monday")
+            .await
+            .or(wait_text(&c, row, "월요일").await)?;
         ensure!(attr(&c, "#timer-state", "data-installed").await.as_deref() == Some("false"));
 
         // the log view: the app's start is there; a filter narrows; error level hides info lines
@@ -183,7 +223,12 @@ async fn schedules_are_made_in_the_editor_and_the_log_view_filters() -> Result<(
         wait_text(&c, "#log-lines", "RCMD starting").await?;
         check_accessibility(&c, "logs").await?;
         fill(&c, "#log-text", "sidecar state").await?;
-        let _ = c.execute("document.querySelector('#log-text').dispatchEvent(new Event('change'))", vec![]).await;
+        let _ = c
+            .execute(
+                "document.querySelector('#log-text').dispatchEvent(new Event('change'))",
+                vec![],
+            )
+            .await;
         poll(Duration::from_secs(10), "filtered lines", || async {
             let t = inner_text(&c, "#log-lines").await?;
             (!t.contains("RCMD starting") && t.contains("sidecar state")).then_some(())
@@ -201,12 +246,20 @@ async fn schedules_are_made_in_the_editor_and_the_log_view_filters() -> Result<(
 fn app_env(dir: &std::path::Path) -> Result<Vec<(String, String)>> {
     let marker = format!("XDG_DATA_HOME={}", dir.join("xdg-data").display());
     for entry in std::fs::read_dir("/proc")?.flatten() {
-        let Ok(environ) = std::fs::read(entry.path().join("environ")) else { continue };
-        let Ok(exe) = std::fs::read_link(entry.path().join("exe")) else { continue };
+        let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+            continue;
+        };
+        let Ok(exe) = std::fs::read_link(entry.path().join("exe")) else {
+            continue;
+        };
         if exe.file_name().is_some_and(|n| n == "rcmd") && environ.split(|b| *b == 0).any(|v| v == marker.as_bytes()) {
             return Ok(environ
                 .split(|b| *b == 0)
-                .filter_map(|v| String::from_utf8_lossy(v).split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())))
+                .filter_map(|v| {
+                    String::from_utf8_lossy(v)
+                        .split_once('=')
+                        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                })
                 .collect());
         }
     }
@@ -214,7 +267,11 @@ fn app_env(dir: &std::path::Path) -> Result<Vec<(String, String)>> {
 }
 
 async fn visibility(c: &Client) -> String {
-    c.execute("return document.visibilityState", vec![]).await.ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    c.execute("return document.visibilityState", vec![])
+        .await
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 #[tokio::test]
@@ -223,8 +280,14 @@ async fn closing_while_a_batch_runs_asks_and_a_second_launch_shows_the_window() 
     with_fixture_session("close-prompt", Fixture::new(), |c, dir| async move {
         wait_ready(&c, None, Duration::from_secs(30)).await?;
         // a slow copy: 1.5 MiB at 50 KiB/s, some 30 s: longer than the steps below
-        c.find(Locator::Css("#bwlimit-input")).await?.send_keys(&format!("50k{ENTER}")).await?;
-        poll(Duration::from_secs(10), "limit set", || async { (attr(&c, "#bwlimit-current", "data-bps").await.as_deref() == Some("51200")).then_some(()) }).await?;
+        c.find(Locator::Css("#bwlimit-input"))
+            .await?
+            .send_keys(&format!("50k{ENTER}"))
+            .await?;
+        poll(Duration::from_secs(10), "limit set", || async {
+            (attr(&c, "#bwlimit-current", "data-bps").await.as_deref() == Some("51200")).then_some(())
+        })
+        .await?;
         pick(&c, "#pane-left .remote-select option[value='e2e']").await?;
         wait_row(&c, "#pane-left", "photos").await?;
         pick(&c, "#pane-right .remote-select option[value='mem']").await?;
@@ -236,7 +299,11 @@ async fn closing_while_a_batch_runs_asks_and_a_second_launch_shows_the_window() 
 
         // the window's close button while it runs: asked, not closed
         let env = app_env(&dir)?;
-        let display = env.iter().find(|(k, _)| k == "DISPLAY").map(|(_, v)| v.clone()).context("DISPLAY")?;
+        let display = env
+            .iter()
+            .find(|(k, _)| k == "DISPLAY")
+            .map(|(_, v)| v.clone())
+            .context("DISPLAY")?;
         ensure!(close_button(&display, "RCMD")? >= 1, "no RCMD window on {display}");
         wait_for(&c, "#close-prompt").await.context("the close prompt")?;
         check_accessibility(&c, "close-prompt").await?;
@@ -252,47 +319,82 @@ async fn closing_while_a_batch_runs_asks_and_a_second_launch_shows_the_window() 
         poll(Duration::from_secs(20), "the close prompt again", || {
             tries += 1;
             let _ = close_button(&display, "RCMD");
-            async { tokio::time::sleep(Duration::from_millis(500)).await; exists(&c, "#close-prompt").await.then_some(()) }
+            async {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                exists(&c, "#close-prompt").await.then_some(())
+            }
         })
         .await?;
         eprintln!("second close: prompt after {tries} presses");
         // A script click returns at once; WebDriver's own click (and any call) may wait on a
         // page whose window is being hidden and never answer. Shown/hidden comes from X.
-        c.execute("document.querySelector('#close-background').click()", vec![]).await?;
+        c.execute("document.querySelector('#close-background').click()", vec![])
+            .await?;
         let shown = || window_shown(&display, "RCMD").ok().flatten();
-        wait_until(Duration::from_secs(10), "window hidden", || (shown() == Some(false)).then_some(()))?;
+        wait_until(Duration::from_secs(10), "window hidden", || {
+            (shown() == Some(false)).then_some(())
+        })?;
 
         // a second launch finds the first, shows its window and exits
         let started = std::time::Instant::now();
         let mut second = Command::new(app_binary()?);
-        second.env_clear().envs(env.iter().cloned()).stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped());
+        second
+            .env_clear()
+            .envs(env.iter().cloned())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
         let mut second = Proc::new(second.spawn()?);
-        let status = wait_until(Duration::from_secs(30), "the second launch exits", || second.child.try_wait().ok().flatten())?;
+        let status = wait_until(Duration::from_secs(30), "the second launch exits", || {
+            second.child.try_wait().ok().flatten()
+        })?;
         let mut stderr = String::new();
         std::io::Read::read_to_string(second.child.stderr.as_mut().context("stderr")?, &mut stderr)?;
         ensure!(status.success(), "second launch: {status:?} {stderr}");
         ensure!(stderr.contains("already running"), "{stderr}");
         eprintln!("second launch exited after {:?}", started.elapsed());
-        wait_until(Duration::from_secs(10), "window shown again", || (shown() == Some(true)).then_some(()))?;
-        poll(Duration::from_secs(10), "page visible again", || async { (visibility(&c).await == "visible").then_some(()) }).await?;
-        let logs: String = app_logs(&dir).iter().map(|p| std::fs::read_to_string(p).unwrap_or_default()).collect();
-        ensure!(logs.contains("another launch of RCMD asked to show the window"), "first app's log");
+        wait_until(Duration::from_secs(10), "window shown again", || {
+            (shown() == Some(true)).then_some(())
+        })?;
+        poll(Duration::from_secs(10), "page visible again", || async {
+            (visibility(&c).await == "visible").then_some(())
+        })
+        .await?;
+        let logs: String = app_logs(&dir)
+            .iter()
+            .map(|p| std::fs::read_to_string(p).unwrap_or_default())
+            .collect();
+        ensure!(
+            logs.contains("another launch of RCMD asked to show the window"),
+            "first app's log"
+        );
         ensure!(exists(&c, "#running-batches").await, "the batch kept running");
 
         // "pause them and quit": the batch is paused (resumable), the app and its rclone exit
         poll(Duration::from_secs(20), "the close prompt a third time", || {
             let _ = close_button(&display, "RCMD");
-            async { tokio::time::sleep(Duration::from_millis(500)).await; exists(&c, "#close-prompt").await.then_some(()) }
+            async {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                exists(&c, "#close-prompt").await.then_some(())
+            }
         })
         .await?;
         let _ = tokio::time::timeout(Duration::from_secs(5), click(&c, "#close-pause")).await;
-        wait_until(Duration::from_secs(30), "the app exits", || app_env(&dir).is_err().then_some(()))?;
+        wait_until(Duration::from_secs(30), "the app exits", || {
+            app_env(&dir).is_err().then_some(())
+        })?;
         let mut list = Command::new(cli_binary()?);
         list.env_clear().envs(env.iter().cloned()).args(["batch", "list"]);
         let listed = String::from_utf8(list.output()?.stdout)?;
         ensure!(listed.contains("[Paused]"), "{listed}");
-        let logs: String = app_logs(&dir).iter().map(|p| std::fs::read_to_string(p).unwrap_or_default()).collect();
-        ensure!(logs.contains("choice=pause") && logs.contains("RCMD exited"), "the app quit through its normal exit");
+        let logs: String = app_logs(&dir)
+            .iter()
+            .map(|p| std::fs::read_to_string(p).unwrap_or_default())
+            .collect();
+        ensure!(
+            logs.contains("choice=pause") && logs.contains("RCMD exited"),
+            "the app quit through its normal exit"
+        );
         Ok(())
     })
     .await
@@ -307,7 +409,9 @@ async fn the_window_comes_back_where_it_was() -> Result<()> {
     let driver = Driver::start(&fixture, &display)?;
     let settings = fixture.path("xdg-config/dev.rcmd.app/settings.json");
     let first = tokio::time::timeout(Duration::from_secs(90), driver.session()).await??;
-    wait_ready(&first, None, Duration::from_secs(30)).await.context("first start")?;
+    wait_ready(&first, None, Duration::from_secs(30))
+        .await
+        .context("first start")?;
     first.set_window_rect(120, 90, 900, 640).await?;
     let saved = poll(Duration::from_secs(10), "window place saved", || async {
         let text = std::fs::read_to_string(&settings).ok()?;
@@ -317,13 +421,21 @@ async fn the_window_comes_back_where_it_was() -> Result<()> {
     let _ = first.close().await;
     let saved = saved?;
     // the first app must be gone, or the second launch would show its window and exit
-    wait_until(Duration::from_secs(30), "the first app exits", || app_env(fixture.dir.path()).is_err().then_some(()))?;
-    ensure!(saved.contains("\"x\": 120") && saved.contains("\"height\": 640"), "{saved}");
+    wait_until(Duration::from_secs(30), "the first app exits", || {
+        app_env(fixture.dir.path()).is_err().then_some(())
+    })?;
+    ensure!(
+        saved.contains("\"x\": 120") && saved.contains("\"height\": 640"),
+        "{saved}"
+    );
 
     let second = tokio::time::timeout(Duration::from_secs(90), driver.session()).await??;
     if let Err(e) = wait_ready(&second, None, Duration::from_secs(30)).await {
         let _ = screenshot(&second, "window-second-failure.png").await;
-        let logs: String = app_logs(fixture.dir.path()).iter().map(|p| std::fs::read_to_string(p).unwrap_or_default()).collect();
+        let logs: String = app_logs(fixture.dir.path())
+            .iter()
+            .map(|p| std::fs::read_to_string(p).unwrap_or_default())
+            .collect();
         let _ = second.close().await;
         return Err(e.context(format!("second start; app log:\n{logs}")));
     }
@@ -334,6 +446,9 @@ async fn the_window_comes_back_where_it_was() -> Result<()> {
     .await;
     let _ = second.close().await;
     let (x, y, w, h) = rect?;
-    ensure!((x as i64, w as i64) == (120, 900) && (h as i64 - 640).abs() <= 40 && (y as i64 - 90).abs() <= 40, "restored at {x},{y} {w}x{h}");
+    ensure!(
+        (x as i64, w as i64) == (120, 900) && (h as i64 - 640).abs() <= 40 && (y as i64 - 90).abs() <= 40,
+        "restored at {x},{y} {w}x{h}"
+    );
     Ok(())
 }

@@ -44,18 +44,22 @@ pub fn app_binary() -> Result<PathBuf> {
             target.join("debug/rcmd")
         }
     };
-    path.canonicalize().with_context(|| format!("app not built at {}: cargo build -p rcmd", path.display()))
+    path.canonicalize()
+        .with_context(|| format!("app not built at {}: cargo build -p rcmd", path.display()))
 }
 
 /// The headless command line: `<target dir>/debug/rcmd-cli` (next to the app).
 pub fn cli_binary() -> Result<PathBuf> {
     let path = app_binary()?.with_file_name("rcmd-cli");
-    path.canonicalize().with_context(|| format!("command line not built at {}: cargo build -p rcmd-cli", path.display()))
+    path.canonicalize()
+        .with_context(|| format!("command line not built at {}: cargo build -p rcmd-cli", path.display()))
 }
 
 /// Sends `signal` (e.g. "TERM", "KILL") to `pid`.
 pub fn signal(pid: u32, signal: &str) {
-    let _ = Command::new("kill").args([&format!("-{signal}"), &pid.to_string()]).status();
+    let _ = Command::new("kill")
+        .args([&format!("-{signal}"), &pid.to_string()])
+        .status();
 }
 
 /// True while `pid` exists and is not a zombie.
@@ -90,7 +94,10 @@ impl Proc {
     /// Owns `child`: on drop it gets SIGTERM (then SIGKILL after 5 s), so a failing test
     /// leaves nothing running.
     pub fn new(child: Child) -> Proc {
-        Proc { child, stop_signal: "TERM" }
+        Proc {
+            child,
+            stop_signal: "TERM",
+        }
     }
 
     pub fn pid(&self) -> u32 {
@@ -135,7 +142,10 @@ impl Display {
                 .stderr(Stdio::null())
                 .spawn()
                 .context("Xvfb not found: run scripts/setup.sh --test")?;
-            let mut xvfb = Proc { child, stop_signal: "TERM" };
+            let mut xvfb = Proc {
+                child,
+                stop_signal: "TERM",
+            };
             let socket = format!("/tmp/.X11-unix/X{n}");
             let up = wait_until(Duration::from_secs(10), "Xvfb", || {
                 if Path::new(&socket).exists() {
@@ -144,7 +154,10 @@ impl Display {
                 matches!(xvfb.child.try_wait(), Ok(Some(_))).then_some(false)
             });
             if let Ok(true) = up {
-                return Ok(Display { name: format!(":{n}"), _xvfb: xvfb });
+                return Ok(Display {
+                    name: format!(":{n}"),
+                    _xvfb: xvfb,
+                });
             }
         }
         bail!("no free X display")
@@ -235,14 +248,25 @@ impl Fixture {
         let served = self.path("webdav");
         std::fs::create_dir_all(&served)?;
         let child = Command::new(&rclone)
-            .args(["serve", "webdav", served.to_str().unwrap(), "--addr", &format!("127.0.0.1:{port}")])
+            .args([
+                "serve",
+                "webdav",
+                served.to_str().unwrap(),
+                "--addr",
+                &format!("127.0.0.1:{port}"),
+            ])
             .args(["--user", user, "--pass", pass, "--config", "/dev/null"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()?;
-        let proc = Proc { child, stop_signal: "TERM" };
-        wait_until(Duration::from_secs(15), "webdav server", || TcpStream::connect(("127.0.0.1", port)).ok())?;
+        let proc = Proc {
+            child,
+            stop_signal: "TERM",
+        };
+        wait_until(Duration::from_secs(15), "webdav server", || {
+            TcpStream::connect(("127.0.0.1", port)).ok()
+        })?;
         Ok((proc, port))
     }
 
@@ -283,7 +307,11 @@ impl RunningApp {
     /// Like [`RunningApp::start`], with extra environment variables (applied last).
     pub fn start_with_env(fixture: &Fixture, display: &Display, extra: &[(&str, &str)]) -> Result<RunningApp> {
         let mut cmd = Command::new(app_binary()?);
-        cmd.envs(fixture.env(display)).envs(extra.iter().copied()).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
+        cmd.envs(fixture.env(display))
+            .envs(extra.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
         let mut child = cmd.spawn().context("start app")?;
         let log = Arc::new(Mutex::new(Vec::new()));
         let stderr = child.stderr.take().unwrap();
@@ -293,7 +321,13 @@ impl RunningApp {
                 sink.lock().unwrap().push(line);
             }
         });
-        Ok(RunningApp { proc: Proc { child, stop_signal: "TERM" }, log })
+        Ok(RunningApp {
+            proc: Proc {
+                child,
+                stop_signal: "TERM",
+            },
+            log,
+        })
     }
 
     /// Sends SIGTERM and waits for the app to exit; returns its status and whole log.
@@ -313,7 +347,12 @@ impl RunningApp {
     /// (rclone pid, ms from supervisor start to ready).
     pub fn wait_ready(&self, timeout: Duration, except: &[u32]) -> Result<(u32, u64)> {
         wait_until(timeout, "sidecar ready in the app log", || {
-            self.log.lock().unwrap().iter().filter_map(|l| parse_ready(l)).find(|(pid, _)| !except.contains(pid))
+            self.log
+                .lock()
+                .unwrap()
+                .iter()
+                .filter_map(|l| parse_ready(l))
+                .find(|(pid, _)| !except.contains(pid))
         })
         .with_context(|| format!("app log:\n{}", self.log_text()))
     }
@@ -323,7 +362,13 @@ impl RunningApp {
 pub fn parse_ready(line: &str) -> Option<(u32, u64)> {
     let rest = line.split("state=Ready { pid: ").nth(1)?;
     let pid = rest.split(',').next()?.trim().parse().ok()?;
-    let ms = rest.split("ready_after_ms: ").nth(1)?.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()?;
+    let ms = rest
+        .split("ready_after_ms: ")
+        .nth(1)?
+        .split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()?;
     Some((pid, ms))
 }
 
@@ -341,7 +386,11 @@ impl Driver {
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/rcmd"))
             .join("tools/bin/tauri-driver");
-        let exe = if tools.exists() { tools } else { PathBuf::from("tauri-driver") };
+        let exe = if tools.exists() {
+            tools
+        } else {
+            PathBuf::from("tauri-driver")
+        };
         let log = std::fs::File::create(artifacts().join(format!("tauri-driver-{port}.log")))?;
         let child = Command::new(exe)
             .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
@@ -350,11 +399,16 @@ impl Driver {
             .stderr(log)
             .spawn()
             .context("tauri-driver not found: run scripts/setup.sh --test")?;
-        let proc = Proc { child, stop_signal: "TERM" };
+        let proc = Proc {
+            child,
+            stop_signal: "TERM",
+        };
         // tauri-driver opens its port before its WebKitWebDriver child opens the native one;
         // a session request in between is refused, so wait for both.
         for (p, what) in [(port, "tauri-driver port"), (native, "WebKitWebDriver port")] {
-            wait_until(Duration::from_secs(15), what, || TcpStream::connect(("127.0.0.1", p)).ok())?;
+            wait_until(Duration::from_secs(15), what, || {
+                TcpStream::connect(("127.0.0.1", p)).ok()
+            })?;
         }
         Ok(Driver { port, _proc: proc })
     }
@@ -382,14 +436,20 @@ pub fn free_port() -> u16 {
 
 /// The pids of the direct children of `parent` named `comm`.
 pub fn children_named(parent: u32, comm: &str) -> Vec<u32> {
-    let Ok(procs) = std::fs::read_dir("/proc") else { return vec![] };
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return vec![];
+    };
     procs
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
         .filter(|pid| {
             let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
             // "pid (comm) state ppid ..."
             let name = stat.split('(').nth(1).and_then(|s| s.rsplit_once(')')).map(|(n, _)| n);
-            let ppid = stat.rsplit(')').next().and_then(|s| s.split_whitespace().nth(1)).and_then(|p| p.parse::<u32>().ok());
+            let ppid = stat
+                .rsplit(')')
+                .next()
+                .and_then(|s| s.split_whitespace().nth(1))
+                .and_then(|p| p.parse::<u32>().ok());
             name == Some(comm) && ppid == Some(parent)
         })
         .collect()
@@ -430,7 +490,11 @@ impl HttpSink {
                     let head = String::from_utf8_lossy(&buf[..body_start]).to_string();
                     let len = head
                         .lines()
-                        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                        })
                         .unwrap_or(0);
                     while buf.len() < body_start + len {
                         let Ok(n) = stream.read(&mut chunk) else { return };
@@ -443,7 +507,10 @@ impl HttpSink {
                     let bad = head.starts_with("POST /botBAD");
                     seen.lock().unwrap().push(text);
                     let (status, body) = if bad {
-                        ("401 Unauthorized", r#"{"ok":false,"error_code":401,"description":"Unauthorized"}"#)
+                        (
+                            "401 Unauthorized",
+                            r#"{"ok":false,"error_code":401,"description":"Unauthorized"}"#,
+                        )
                     } else {
                         ("200 OK", r#"{"ok":true,"result":{}}"#)
                     };
@@ -458,7 +525,11 @@ impl HttpSink {
 /// Files below `dir`, at any depth (0 when it does not exist).
 pub fn count_files(dir: &std::path::Path) -> usize {
     std::fs::read_dir(dir)
-        .map(|rd| rd.flatten().map(|e| if e.path().is_dir() { count_files(&e.path()) } else { 1 }).sum())
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| if e.path().is_dir() { count_files(&e.path()) } else { 1 })
+                .sum()
+        })
         .unwrap_or(0)
 }
 
@@ -469,7 +540,11 @@ pub fn app_logs(dir: &std::path::Path) -> Vec<PathBuf> {
         let p = e.path();
         if p.is_dir() {
             out.extend(app_logs(&p));
-        } else if p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("rcmd") && n.ends_with(".log")) {
+        } else if p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("rcmd") && n.ends_with(".log"))
+        {
             out.push(p);
         }
     }

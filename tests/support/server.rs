@@ -34,14 +34,24 @@ pub fn post(port: u16, token: &str, path: &str, body: &serde_json::Value) -> std
     )?;
     let mut reply = String::new();
     s.read_to_string(&mut reply)?;
-    let status = reply.split(' ').nth(1).and_then(|c| c.parse().ok()).ok_or_else(|| std::io::Error::other(format!("no status in {reply:?}")))?;
-    let body = reply.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    let status = reply
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("no status in {reply:?}")))?;
+    let body = reply
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
     Ok((status, body))
 }
 
 /// The stored events (`GET /rproxy/events?since=0`) read until the stream is quiet for 2 s.
 pub fn stored_events(port: u16, token: &str) -> Result<Vec<(String, serde_json::Value)>> {
-    Ok(stored_events_with_ids(port, token)?.into_iter().map(|(_, k, d)| (k, d)).collect())
+    Ok(stored_events_with_ids(port, token)?
+        .into_iter()
+        .map(|(_, k, d)| (k, d))
+        .collect())
 }
 
 /// Like [`stored_events`], with each event's id.
@@ -49,7 +59,10 @@ pub fn stored_events_with_ids(port: u16, token: &str) -> Result<Vec<(i64, String
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port))?;
     s.set_read_timeout(Some(Duration::from_secs(2)))?;
-    write!(s, "GET /rproxy/events?since=0 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\r\n")?;
+    write!(
+        s,
+        "GET /rproxy/events?since=0 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\r\n"
+    )?;
     let mut raw = Vec::new();
     let mut buf = [0u8; 65536];
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
@@ -75,9 +88,18 @@ pub fn stored_events_with_ids(port: u16, token: &str) -> Result<Vec<(i64, String
 
 pub fn start_rproxy(data: &std::path::Path, conf: &std::path::Path, port: u16) -> Result<std::process::Child> {
     // its log, appended across restarts, with the test's artifacts (for a failure's report)
-    let log = std::fs::OpenOptions::new().create(true).append(true).open(crate::artifacts().join(format!("rproxy-{port}.log")))?;
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(crate::artifacts().join(format!("rproxy-{port}.log")))?;
     Ok(Command::new(rproxy()?)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--rclone-config", conf.to_str().unwrap()])
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--rclone-config",
+            conf.to_str().unwrap(),
+        ])
         .env("RPROXY_DATA_DIR", data)
         .env("RCMD_RCLONE", rclone())
         .env("RUST_LOG", "info")
@@ -88,7 +110,9 @@ pub fn start_rproxy(data: &std::path::Path, conf: &std::path::Path, port: u16) -
 }
 
 /// A test CA and a certificate for 127.0.0.1 signed by it: (ca.pem, cert.pem, key.pem).
-pub fn test_certificates(dir: &std::path::Path) -> Result<(std::path::PathBuf, std::path::PathBuf, std::path::PathBuf)> {
+pub fn test_certificates(
+    dir: &std::path::Path,
+) -> Result<(std::path::PathBuf, std::path::PathBuf, std::path::PathBuf)> {
     let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new())?;
     ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
     let ca_key = rcgen::KeyPair::generate()?;
@@ -145,15 +169,35 @@ impl TreeServer {
         }
         std::fs::create_dir_all(&dst)?;
         let conf = dir.path().join("rclone.conf");
-        std::fs::write(&conf, format!("[src]\ntype = alias\nremote = {}\n\n[dst]\ntype = alias\nremote = {}\n", src.display(), dst.display()))?;
+        std::fs::write(
+            &conf,
+            format!(
+                "[src]\ntype = alias\nremote = {}\n\n[dst]\ntype = alias\nremote = {}\n",
+                src.display(),
+                dst.display()
+            ),
+        )?;
         let data = dir.path().join("data");
         let port = free_port();
         let mut server = Proc::new(start_rproxy(&data, &conf, port)?);
         let mut lines = BufReader::new(server.child.stdout.take().unwrap()).lines();
         lines.next().context("no output")??;
         let token = lines.next().context("no token")??;
-        wait_until(Duration::from_secs(30), "rproxy to answer", || post(port, &token, "rc/noop", &serde_json::json!({})).ok().filter(|r| r.0 == 200))?;
-        Ok(TreeServer { dir, src, dst, data, conf, port, server, token })
+        wait_until(Duration::from_secs(30), "rproxy to answer", || {
+            post(port, &token, "rc/noop", &serde_json::json!({}))
+                .ok()
+                .filter(|r| r.0 == 200)
+        })?;
+        Ok(TreeServer {
+            dir,
+            src,
+            dst,
+            data,
+            conf,
+            port,
+            server,
+            token,
+        })
     }
 }
 
@@ -164,7 +208,15 @@ pub fn start_tls_rproxy(dir: &std::path::Path) -> Result<(Proc, u16, String, std
     let port = free_port();
     let mut server = Proc::new(
         Command::new(rproxy()?)
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()])
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--tls-cert",
+                cert.to_str().unwrap(),
+                "--tls-key",
+                key.to_str().unwrap(),
+            ])
             .env("RPROXY_DATA_DIR", dir.join("tls-data"))
             .env("RCMD_RCLONE", rclone())
             .stdout(Stdio::piped())
@@ -179,7 +231,10 @@ pub fn start_tls_rproxy(dir: &std::path::Path) -> Result<(Proc, u16, String, std
 
 /// `rproxy token create USER --expires-in LIFETIME` on the data folder `data`: the new token.
 pub fn expiring_token(data: &std::path::Path, user: &str, lifetime: &str) -> Result<String> {
-    let out = Command::new(rproxy()?).args(["token", "create", user, "--expires-in", lifetime]).env("RPROXY_DATA_DIR", data).output()?;
+    let out = Command::new(rproxy()?)
+        .args(["token", "create", user, "--expires-in", lifetime])
+        .env("RPROXY_DATA_DIR", data)
+        .output()?;
     ensure!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout)?;
     Ok(text.lines().last().context("no token printed")?.trim().to_owned())

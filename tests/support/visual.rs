@@ -39,7 +39,11 @@ fn decode(bytes: &[u8]) -> Result<Image> {
         png::ColorType::Grayscale => buf.iter().flat_map(|&g| [g, g, g, 255]).collect(),
         other => bail!("unexpected PNG colour type {other:?}"),
     };
-    Ok(Image { width: info.width, height: info.height, pixels })
+    Ok(Image {
+        width: info.width,
+        height: info.height,
+        pixels,
+    })
 }
 
 fn encode(path: &Path, img: &Image) -> Result<()> {
@@ -54,7 +58,11 @@ fn encode(path: &Path, img: &Image) -> Result<()> {
 /// Pixels that differ beyond the tolerance, and a diff image (differing pixels red, the
 /// rest the baseline faded).
 fn compare(base: &Image, actual: &Image) -> (u64, Image) {
-    let mut diff = Image { width: base.width, height: base.height, pixels: Vec::with_capacity(base.pixels.len()) };
+    let mut diff = Image {
+        width: base.width,
+        height: base.height,
+        pixels: Vec::with_capacity(base.pixels.len()),
+    };
     let mut differing = 0;
     for (b, a) in base.pixels.chunks(4).zip(actual.pixels.chunks(4)) {
         let far = b.iter().zip(a).take(3).any(|(x, y)| x.abs_diff(*y) > PIXEL_TOLERANCE);
@@ -88,8 +96,12 @@ pub async fn check_screen(c: &Client, name: &str) -> Result<()> {
         eprintln!("baseline written: {}", base_path.display());
         return Ok(());
     }
-    let base = std::fs::read(&base_path)
-        .with_context(|| format!("no baseline {} (run with RCMD_UPDATE_BASELINES=1 once, look at it, commit it)", base_path.display()))?;
+    let base = std::fs::read(&base_path).with_context(|| {
+        format!(
+            "no baseline {} (run with RCMD_UPDATE_BASELINES=1 once, look at it, commit it)",
+            base_path.display()
+        )
+    })?;
     let (base, actual) = (decode(&base)?, decode(&png_bytes)?);
     ensure!(
         (base.width, base.height) == (actual.width, actual.height),
@@ -119,10 +131,18 @@ pub const AXE_ALLOWED: &[(&str, &str)] = &[];
 /// not in [`AXE_ALLOWED`], listing each with the elements it found.
 pub async fn check_accessibility(c: &Client, name: &str) -> Result<()> {
     let path = std::env::var("RCMD_AXE_JS").map(PathBuf::from).unwrap_or_else(|_| {
-        PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/rcmd/npm-axe/node_modules/axe-core/axe.min.js")
+        PathBuf::from(std::env::var("HOME").unwrap_or_default())
+            .join(".cache/rcmd/npm-axe/node_modules/axe-core/axe.min.js")
     });
-    let source = std::fs::read_to_string(&path).with_context(|| format!("axe-core not found at {} (scripts/setup.sh --test installs it)", path.display()))?;
-    c.execute(&format!("{source}\n;window.axe = axe; return true;"), vec![]).await.context("inject axe-core")?;
+    let source = std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "axe-core not found at {} (scripts/setup.sh --test installs it)",
+            path.display()
+        )
+    })?;
+    c.execute(&format!("{source}\n;window.axe = axe; return true;"), vec![])
+        .await
+        .context("inject axe-core")?;
     let script = r#"
         const done = arguments[arguments.length - 1];
         axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] })
@@ -133,9 +153,21 @@ pub async fn check_accessibility(c: &Client, name: &str) -> Result<()> {
     let reply = c.execute_async(script, vec![]).await.context("run axe-core")?;
     let text = reply.as_str().unwrap_or_default().to_owned();
     ensure!(!text.starts_with("ERROR"), "{name}: axe-core failed: {text}");
-    let violations: Vec<serde_json::Value> = serde_json::from_str(&text).with_context(|| format!("axe reply: {text}"))?;
-    let kept: Vec<_> = violations.iter().filter(|v| !AXE_ALLOWED.iter().any(|(id, _)| v["id"] == *id)).collect();
-    std::fs::write(artifacts().join(format!("axe-{name}.json")), serde_json::to_string_pretty(&violations)?)?;
-    ensure!(kept.is_empty(), "{name}: {} accessibility violations:\n{}", kept.len(), serde_json::to_string_pretty(&kept)?);
+    let violations: Vec<serde_json::Value> =
+        serde_json::from_str(&text).with_context(|| format!("axe reply: {text}"))?;
+    let kept: Vec<_> = violations
+        .iter()
+        .filter(|v| !AXE_ALLOWED.iter().any(|(id, _)| v["id"] == *id))
+        .collect();
+    std::fs::write(
+        artifacts().join(format!("axe-{name}.json")),
+        serde_json::to_string_pretty(&violations)?,
+    )?;
+    ensure!(
+        kept.is_empty(),
+        "{name}: {} accessibility violations:\n{}",
+        kept.len(),
+        serde_json::to_string_pretty(&kept)?
+    );
     Ok(())
 }

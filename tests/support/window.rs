@@ -32,7 +32,13 @@ pub async fn attr(c: &Client, css: &str, name: &str) -> Option<String> {
 /// element text comes back empty for the cells of the virtualised file list (absolutely
 /// placed rows), so those are read through the page.
 pub async fn inner_text(c: &Client, css: &str) -> Option<String> {
-    let v = c.execute("return document.querySelector(arguments[0])?.innerText ?? null", vec![serde_json::json!(css)]).await.ok()?;
+    let v = c
+        .execute(
+            "return document.querySelector(arguments[0])?.innerText ?? null",
+            vec![serde_json::json!(css)],
+        )
+        .await
+        .ok()?;
     v.as_str().map(str::to_owned)
 }
 
@@ -54,7 +60,9 @@ pub async fn wait_ready(c: &Client, not: Option<u32>, timeout: Duration) -> Resu
 
 /// The (name, is_dir) rows of the file table.
 pub async fn rows(c: &Client) -> Vec<(String, bool)> {
-    let Ok(rows) = c.find_all(Locator::Css("#pane-left .row[data-name]")).await else { return vec![] };
+    let Ok(rows) = c.find_all(Locator::Css("#pane-left .row[data-name]")).await else {
+        return vec![];
+    };
     let mut out = vec![];
     for r in rows {
         let name = r.attr("data-name").await.ok().flatten().unwrap_or_default();
@@ -84,7 +92,9 @@ pub async fn click(c: &Client, css: &str) -> Result<()> {
         let el = c.find(Locator::Css(css)).await.with_context(|| format!("find {css}"))?;
         in_view(c, css).await;
         match el.click().await {
-            Err(fantoccini::error::CmdError::Standard(e)) if e.error == fantoccini::error::ErrorStatus::StaleElementReference && tries < 5 => {
+            Err(fantoccini::error::CmdError::Standard(e))
+                if e.error == fantoccini::error::ErrorStatus::StaleElementReference && tries < 5 =>
+            {
                 tries += 1;
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
@@ -96,7 +106,12 @@ pub async fn click(c: &Client, css: &str) -> Result<()> {
 /// Scrolls the element `css` into view (WebKitWebDriver does not, and refuses to touch an
 /// element outside a scrolled panel's visible part).
 pub async fn in_view(c: &Client, css: &str) {
-    let _ = c.execute("document.querySelector(arguments[0])?.scrollIntoView({block: 'center'})", vec![serde_json::json!(css)]).await;
+    let _ = c
+        .execute(
+            "document.querySelector(arguments[0])?.scrollIntoView({block: 'center'})",
+            vec![serde_json::json!(css)],
+        )
+        .await;
 }
 
 pub async fn screenshot(c: &Client, name: &str) -> Result<std::path::PathBuf> {
@@ -128,14 +143,20 @@ where
     let driver = Driver::start(&fixture, &display)?;
     // WebDriver calls have no timeout of their own: a window that stops answering (its main
     // thread blocked) would hang the test, and CI, forever; every step here is bounded
-    let client = tokio::time::timeout(Duration::from_secs(90), driver.session()).await.context("no WebDriver session within 90 s")??;
+    let client = tokio::time::timeout(Duration::from_secs(90), driver.session())
+        .await
+        .context("no WebDriver session within 90 s")??;
     let limit = session_limit();
     let result = match tokio::time::timeout(limit, body(client.clone(), fixture.dir.path().to_owned())).await {
         Ok(r) => r,
         Err(_) => {
             // what every process was waiting in, for the report
-            let ps = std::process::Command::new("ps").args(["-eo", "pid,ppid,stat,wchan:24,etime,args", "--forest"]).output();
-            let ps = ps.map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
+            let ps = std::process::Command::new("ps")
+                .args(["-eo", "pid,ppid,stat,wchan:24,etime,args", "--forest"])
+                .output();
+            let ps = ps
+                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+                .unwrap_or_default();
             Err(anyhow::anyhow!("{name}: the session did not end within {limit:?} (a WebDriver call without an answer: is the window's main thread blocked?)\nprocesses:\n{ps}"))
         }
     };
@@ -143,12 +164,19 @@ where
         eprintln!("{name} failed: {e:#?}");
     }
     if result.is_err() {
-        let _ = tokio::time::timeout(Duration::from_secs(15), screenshot(&client, &format!("{name}-failure.png"))).await;
+        let _ = tokio::time::timeout(
+            Duration::from_secs(15),
+            screenshot(&client, &format!("{name}-failure.png")),
+        )
+        .await;
     }
     let _ = tokio::time::timeout(Duration::from_secs(15), client.close()).await;
     if result.is_err() {
         // the app's own account of what happened, next to the screenshot
-        let logs = crate::app_logs(fixture.dir.path()).iter().map(|p| std::fs::read_to_string(p).unwrap_or_default()).collect::<String>();
+        let logs = crate::app_logs(fixture.dir.path())
+            .iter()
+            .map(|p| std::fs::read_to_string(p).unwrap_or_default())
+            .collect::<String>();
         let path = artifacts().join(format!("{name}-failure-app.log"));
         if std::fs::write(&path, logs).is_ok() {
             eprintln!("app log: {}", path.display());
@@ -159,7 +187,10 @@ where
 
 /// How long one session's body may run: `RCMD_E2E_SESSION_LIMIT_S`, 300 s by default.
 fn session_limit() -> Duration {
-    let secs = std::env::var("RCMD_E2E_SESSION_LIMIT_S").ok().and_then(|s| s.parse().ok()).unwrap_or(300);
+    let secs = std::env::var("RCMD_E2E_SESSION_LIMIT_S")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(300);
     Duration::from_secs(secs)
 }
 
@@ -173,7 +204,6 @@ pub async fn remote_names(c: &Client) -> Vec<String> {
     }
     names
 }
-
 
 pub async fn job_status(c: &Client, id: i64) -> Option<String> {
     attr(c, &format!("li.job[data-batch='{id}']"), "data-status").await
@@ -198,21 +228,38 @@ pub const F8: &str = "\u{E038}";
 /// focus first, as a user's keyboard would.
 pub async fn press(c: &Client, pane: &str, keys: &str) -> Result<()> {
     let css = format!("{pane} .list");
-    let _ = c.execute("document.querySelector(arguments[0]).focus()", vec![serde_json::json!(css)]).await;
-    c.find(Locator::Css(&css)).await?.send_keys(keys).await.with_context(|| format!("keys to {css}"))?;
+    let _ = c
+        .execute(
+            "document.querySelector(arguments[0]).focus()",
+            vec![serde_json::json!(css)],
+        )
+        .await;
+    c.find(Locator::Css(&css))
+        .await?
+        .send_keys(keys)
+        .await
+        .with_context(|| format!("keys to {css}"))?;
     Ok(())
 }
 
 /// Waits for the row `name` in `pane`.
 pub async fn wait_row(c: &Client, pane: &str, name: &str) -> Result<()> {
     let css = format!("{pane} .row[data-name='{name}']");
-    poll(Duration::from_secs(15), &css, || async { c.find(Locator::Css(&css)).await.ok() }).await.map(|_| ())
+    poll(Duration::from_secs(15), &css, || async {
+        c.find(Locator::Css(&css)).await.ok()
+    })
+    .await
+    .map(|_| ())
 }
 
 /// The names shown in `pane`, in order (only the rows in view are in the DOM).
 pub async fn pane_rows(c: &Client, pane: &str) -> Vec<String> {
     let mut out = vec![];
-    for r in c.find_all(Locator::Css(&format!("{pane} .row[data-name]"))).await.unwrap_or_default() {
+    for r in c
+        .find_all(Locator::Css(&format!("{pane} .row[data-name]")))
+        .await
+        .unwrap_or_default()
+    {
         out.push(r.attr("data-name").await.ok().flatten().unwrap_or_default());
     }
     out
@@ -224,7 +271,10 @@ pub async fn wait_dialog(c: &Client, kind: &str) -> Result<()> {
     let css = format!("#dialog[data-kind='{kind}']");
     poll(Duration::from_secs(10), &css, || async {
         c.find(Locator::Css(&css)).await.ok()?;
-        let inside = c.execute("return !!document.activeElement?.closest('#dialog')", vec![]).await.ok()?;
+        let inside = c
+            .execute("return !!document.activeElement?.closest('#dialog')", vec![])
+            .await
+            .ok()?;
         (inside == true).then_some(())
     })
     .await
@@ -238,7 +288,10 @@ pub async fn transfer_to(c: &Client, dst: &str) -> Result<()> {
     input.clear().await?;
     input.send_keys(dst).await?;
     click(c, "#dialog-ok").await?;
-    poll(Duration::from_secs(10), "dialog closed", || async { c.find(Locator::Css("#dialog")).await.is_err().then_some(()) }).await
+    poll(Duration::from_secs(10), "dialog closed", || async {
+        c.find(Locator::Css("#dialog")).await.is_err().then_some(())
+    })
+    .await
 }
 
 /// Replaces the text of the field `css` with `text`, typed as a user would.
@@ -276,7 +329,9 @@ pub fn close_button(display: &str, title: &str) -> Result<usize> {
     let delete = conn.intern_atom(false, b"WM_DELETE_WINDOW")?.reply()?.atom;
     let mut sent = 0;
     for w in conn.query_tree(root)?.reply()?.children {
-        let name = conn.get_property(false, w, AtomEnum::WM_NAME, AtomEnum::ANY, 0, 256)?.reply()?;
+        let name = conn
+            .get_property(false, w, AtomEnum::WM_NAME, AtomEnum::ANY, 0, 256)?
+            .reply()?;
         let wants = conn.get_property(false, w, protocols, AtomEnum::ATOM, 0, 32)?.reply()?;
         let speaks_delete = wants.value32().is_some_and(|mut atoms| atoms.any(|a| a == delete));
         if name.value == title.as_bytes() && speaks_delete {
@@ -301,7 +356,9 @@ pub fn window_shown(display: &str, title: &str) -> Result<Option<bool>> {
     let root = conn.setup().roots[screen].root;
     let mut found = None;
     for w in conn.query_tree(root)?.reply()?.children {
-        let name = conn.get_property(false, w, AtomEnum::WM_NAME, AtomEnum::ANY, 0, 256)?.reply()?;
+        let name = conn
+            .get_property(false, w, AtomEnum::WM_NAME, AtomEnum::ANY, 0, 256)?
+            .reply()?;
         if name.value == title.as_bytes() {
             let shown = conn.get_window_attributes(w)?.reply()?.map_state == MapState::VIEWABLE;
             found = Some(found.unwrap_or(false) || shown);

@@ -3,9 +3,9 @@
 
 use leptos::{prelude::*, task::spawn_local};
 use rcmd_types::{
-    AppSnapshot, BatchInfo, BatchKind, BatchProgress, BatchReport, BreakerSnapshot, ConnectionView, DirListing, LinkState,
-    ServerCheckView, ServerInfo, SidecarState, EVENT_BATCH_STATE, EVENT_BREAKER_STATE, EVENT_CONNECTION_STATE,
-    EVENT_SIDECAR_STATE,
+    AppSnapshot, BatchInfo, BatchKind, BatchProgress, BatchReport, BreakerSnapshot, ConnectionView, DirListing,
+    LinkState, ServerCheckView, ServerInfo, SidecarState, EVENT_BATCH_STATE, EVENT_BREAKER_STATE,
+    EVENT_CONNECTION_STATE, EVENT_SIDECAR_STATE,
 };
 use serde::Serialize;
 
@@ -36,7 +36,10 @@ pub(crate) struct DirArgs<'a> {
 
 impl<'a> DirArgs<'a> {
     pub fn of(loc: &'a Location) -> Self {
-        DirArgs { remote: &loc.remote, path: &loc.path }
+        DirArgs {
+            remote: &loc.remote,
+            path: &loc.path,
+        }
     }
 }
 
@@ -61,7 +64,10 @@ pub fn connect(ctx: Ctx) {
         if let Err(e) = listening {
             ctx.error.set(Some(e));
         }
-        let conn = ipc::listen(EVENT_CONNECTION_STATE, move |v: ConnectionView| connection_changed(ctx, v)).await;
+        let conn = ipc::listen(EVENT_CONNECTION_STATE, move |v: ConnectionView| {
+            connection_changed(ctx, v)
+        })
+        .await;
         if let Err(e) = conn {
             ctx.error.set(Some(e));
         }
@@ -70,8 +76,14 @@ pub fn connect(ctx: Ctx) {
             ctx.error.set(Some(e));
         }
         load_breakers(ctx);
-        let runs = ipc::listen(rcmd_types::EVENT_SCHEDULE_RUN, move |_: rcmd_types::ScheduleRun| ctx.schedule_rev.update(|n| *n += 1)).await;
-        let closing = ipc::listen(rcmd_types::EVENT_CLOSE_REQUESTED, move |n: usize| ctx.close_ask.set(Some(n))).await;
+        let runs = ipc::listen(rcmd_types::EVENT_SCHEDULE_RUN, move |_: rcmd_types::ScheduleRun| {
+            ctx.schedule_rev.update(|n| *n += 1)
+        })
+        .await;
+        let closing = ipc::listen(rcmd_types::EVENT_CLOSE_REQUESTED, move |n: usize| {
+            ctx.close_ask.set(Some(n))
+        })
+        .await;
         if let Err(e) = runs.and(closing) {
             ctx.error.set(Some(e));
         }
@@ -146,11 +158,7 @@ pub fn open(ctx: Ctx, pane: Pane, loc: Location) {
     pane.open_ms.set(None);
     let started = js_sys::Date::now();
     spawn_local(async move {
-        let reply = ipc::invoke_json::<_, DirListing>(
-            "list_dir",
-            &DirArgs::of(&loc),
-        )
-        .await;
+        let reply = ipc::invoke_json::<_, DirListing>("list_dir", &DirArgs::of(&loc)).await;
         if !pane.shows(&loc) {
             return;
         }
@@ -159,7 +167,11 @@ pub fn open(ctx: Ctx, pane: Pane, loc: Location) {
         match reply {
             Ok(listing) => {
                 // the cursor stays on its entry when a refresh moves it to another row
-                let at = if same { pane.entry_at(pane.sel.with_untracked(|s| s.cursor)).map(|e| e.name) } else { None };
+                let at = if same {
+                    pane.entry_at(pane.sel.with_untracked(|s| s.cursor)).map(|e| e.name)
+                } else {
+                    None
+                };
                 pane.entries.set(Some(std::sync::Arc::new(listing.entries)));
                 let names = pane.row_names();
                 let point = pane.point_at.try_update(Option::take).flatten().or(at);
@@ -274,7 +286,9 @@ pub fn load_batches(ctx: Ctx) {
             Ok(all) => {
                 // another process's batch sends no events here: follow it by reading the list
                 // again every few seconds while one runs elsewhere
-                let elsewhere = all.iter().any(|b| b.runner.is_some() && b.status == rcmd_types::BatchStatus::Running);
+                let elsewhere = all
+                    .iter()
+                    .any(|b| b.runner.is_some() && b.status == rcmd_types::BatchStatus::Running);
                 ctx.batches.set(all.into_iter().map(|b| (b.id, b)).collect());
                 if elsewhere {
                     set_timeout(move || load_batches(ctx), std::time::Duration::from_secs(3));
@@ -288,19 +302,40 @@ pub fn load_batches(ctx: Ctx) {
 /// Creates a batch over `names` in `src` (folders expanded) to `dst` (none for a delete).
 /// The panes showing either side are read again when it ends; the folders a move or delete
 /// emptied (`emptied`) are removed then, if every item succeeded.
-pub fn create_batch(ctx: Ctx, kind: BatchKind, src: Location, names: Vec<String>, emptied: Vec<String>, dst: Option<String>) {
+pub fn create_batch(
+    ctx: Ctx,
+    kind: BatchKind,
+    src: Location,
+    names: Vec<String>,
+    emptied: Vec<String>,
+    dst: Option<String>,
+) {
     spawn_local(async move {
-        let args = CreateArgs { kind, src: src.spec(), dst: dst.clone(), names };
+        let args = CreateArgs {
+            kind,
+            src: src.spec(),
+            dst: dst.clone(),
+            names,
+        };
         match ipc::invoke::<_, BatchInfo>("batch_create", &args).await {
             Ok(b) => {
                 let dst = dst.as_deref().and_then(Location::parse);
                 let id = b.id;
                 ctx.followups.update(|f| {
-                    f.insert(id, Followup { src, dst, emptied: if kind == BatchKind::Copy { vec![] } else { emptied } });
+                    f.insert(
+                        id,
+                        Followup {
+                            src,
+                            dst,
+                            emptied: if kind == BatchKind::Copy { vec![] } else { emptied },
+                        },
+                    );
                 });
                 // a state event may have come first (the batch already running): it is newer
                 // than this reply, which was read right after the start
-                let ended = ctx.batches.with_untracked(|m| m.get(&id).is_some_and(|x| !x.status.is_resumable()));
+                let ended = ctx
+                    .batches
+                    .with_untracked(|m| m.get(&id).is_some_and(|x| !x.status.is_resumable()));
                 ctx.batches.update(|m| {
                     m.entry(id).or_insert(b);
                 });
@@ -317,8 +352,13 @@ pub fn create_batch(ctx: Ctx, kind: BatchKind, src: Location, names: Vec<String>
 /// A batch started here ended: remove what it emptied (only when nothing failed: a failed
 /// item's folder still holds its file) and refresh the panes on its folders.
 pub fn batch_ended(ctx: Ctx, id: i64) {
-    let Some(f) = ctx.followups.try_update(|m| m.remove(&id)).flatten() else { return };
-    let clean = ctx.batches.with_untracked(|m| m.get(&id).is_some_and(|b| b.status == rcmd_types::BatchStatus::Completed));
+    let Some(f) = ctx.followups.try_update(|m| m.remove(&id)).flatten() else {
+        return;
+    };
+    let clean = ctx.batches.with_untracked(|m| {
+        m.get(&id)
+            .is_some_and(|b| b.status == rcmd_types::BatchStatus::Completed)
+    });
     spawn_local(async move {
         if clean {
             for name in &f.emptied {
@@ -374,7 +414,9 @@ pub fn set_auto_resume(ctx: Ctx, on: bool) {
 pub fn connection_changed(ctx: Ctx, v: ConnectionView) {
     let before = ctx.connection.get_untracked();
     let switched = before.as_ref().map(|b| b.generation) != Some(v.generation);
-    let back = !switched && v.state == LinkState::Connected && before.as_ref().is_some_and(|b| b.state != LinkState::Connected);
+    let back = !switched
+        && v.state == LinkState::Connected
+        && before.as_ref().is_some_and(|b| b.state != LinkState::Connected);
     let first = before.is_none();
     ctx.connection.set(Some(v));
     if first {
@@ -482,7 +524,10 @@ struct ZoomArgs {
 /// Zooms the window's page (Tauri's webview zoom: the layout reflows as at a browser's 200 %).
 pub fn set_zoom(ctx: Ctx, percent: u32) {
     spawn_local(async move {
-        let args = ZoomArgs { label: "main", value: percent as f64 / 100.0 };
+        let args = ZoomArgs {
+            label: "main",
+            value: percent as f64 / 100.0,
+        };
         if let Err(e) = ipc::invoke::<_, ()>("plugin:webview|set_webview_zoom", &args).await {
             ctx.error.set(Some(e));
         }

@@ -5,7 +5,10 @@ use rcmd_types::{BatchInfo, SidecarState};
 
 use crate::{
     actions,
-    components::{BreakerPanel, ClosePrompt, Commander, ConnectionPanel, ErrorBanner, Header, Jobs, Logs, NotificationsPanel, PasswordPrompt, RemoteList, RemoteSetup, Schedules, SettingsPanel, Transfers},
+    components::{
+        BreakerPanel, ClosePrompt, Commander, ConnectionPanel, ErrorBanner, Header, Jobs, Logs, NotificationsPanel,
+        PasswordPrompt, RemoteList, RemoteSetup, Schedules, SettingsPanel, Transfers,
+    },
     file_actions,
     state::{Ctx, Tab, Theme},
 };
@@ -106,7 +109,14 @@ pub fn App() -> impl IntoView {
 fn RunningStrip() -> impl IntoView {
     let ctx = crate::state::use_ctx();
     move || {
-        let live: Vec<BatchInfo> = ctx.batches.with(|m| m.values().filter(|b| b.status.is_resumable()).rev().take(3).cloned().collect());
+        let live: Vec<BatchInfo> = ctx.batches.with(|m| {
+            m.values()
+                .filter(|b| b.status.is_resumable())
+                .rev()
+                .take(3)
+                .cloned()
+                .collect()
+        });
         (!live.is_empty()).then(|| view! {
             <ul class="job-list strip" id="running-batches">
                 <For each=move || live.clone() key=|b| (b.id, format!("{:?}", b.status), b.counts.done, b.counts.failed)
@@ -121,7 +131,10 @@ fn storage() -> Option<web_sys::Storage> {
 }
 
 fn load_theme() -> Theme {
-    storage().and_then(|s| s.get_item("rcmd.theme").ok().flatten()).map(|c| Theme::from_code(&c)).unwrap_or(Theme::System)
+    storage()
+        .and_then(|s| s.get_item("rcmd.theme").ok().flatten())
+        .map(|c| Theme::from_code(&c))
+        .unwrap_or(Theme::System)
 }
 
 fn save_theme(theme: Theme) {
@@ -131,7 +144,11 @@ fn save_theme(theme: Theme) {
 }
 
 fn load_zoom() -> u32 {
-    storage().and_then(|s| s.get_item("rcmd.zoom").ok().flatten()).and_then(|z| z.parse().ok()).filter(|z| (50..=300).contains(z)).unwrap_or(100)
+    storage()
+        .and_then(|s| s.get_item("rcmd.zoom").ok().flatten())
+        .and_then(|z| z.parse().ok())
+        .filter(|z| (50..=300).contains(z))
+        .unwrap_or(100)
 }
 
 fn save_zoom(zoom: u32) {

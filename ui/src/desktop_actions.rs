@@ -38,7 +38,11 @@ pub struct AnswerArgs<'a> {
 }
 
 /// Creates (`kind` some) or updates a remote: the first configuration step.
-pub async fn save_remote(name: &str, kind: Option<&str>, params: &BTreeMap<String, String>) -> Result<ConfigStep, IpcError> {
+pub async fn save_remote(
+    name: &str,
+    kind: Option<&str>,
+    params: &BTreeMap<String, String>,
+) -> Result<ConfigStep, IpcError> {
     match kind {
         Some(kind) => ipc::invoke("remote_create", &CreateArgs { name, kind, params }).await,
         None => ipc::invoke("remote_update", &UpdateArgs { name, params }).await,

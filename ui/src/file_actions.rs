@@ -52,7 +52,11 @@ pub fn run(ctx: Ctx, pane: Pane, cmd: Command) {
         }
         Command::Rename => {
             if let Some((at, e)) = pane.at_cursor() {
-                ctx.dialog.set(Some(Dialog::Rename { at, name: e.name, is_dir: e.is_dir }));
+                ctx.dialog.set(Some(Dialog::Rename {
+                    at,
+                    name: e.name,
+                    is_dir: e.is_dir,
+                }));
             }
         }
         Command::Properties => {
@@ -99,7 +103,9 @@ pub fn focus(css: &str) {
 }
 
 pub fn go_up(ctx: Ctx, pane: Pane) {
-    let Some(loc) = pane.location.get_untracked() else { return };
+    let Some(loc) = pane.location.get_untracked() else {
+        return;
+    };
     if let Some(parent) = loc.parent() {
         // the folder we came out of gets the cursor, as file managers do
         let left = loc.path.rsplit('/').next().unwrap_or_default().to_owned();
@@ -118,17 +124,32 @@ fn targets(pane: Pane) -> (Vec<String>, Vec<String>) {
 
 /// F5/F6: asks to copy or move the selection of `from` to the other pane's folder.
 pub fn ask_transfer(ctx: Ctx, from: Pane, kind: BatchKind) {
-    let Some(src) = from.location.get_untracked() else { return };
+    let Some(src) = from.location.get_untracked() else {
+        return;
+    };
     let (names, dirs) = targets(from);
     if names.is_empty() {
         return;
     }
-    let dst = ctx.other_pane(from).location.get_untracked().map(|l| l.spec()).unwrap_or_default();
-    ctx.dialog.set(Some(Dialog::Transfer { kind, src, names, dirs, dst }));
+    let dst = ctx
+        .other_pane(from)
+        .location
+        .get_untracked()
+        .map(|l| l.spec())
+        .unwrap_or_default();
+    ctx.dialog.set(Some(Dialog::Transfer {
+        kind,
+        src,
+        names,
+        dirs,
+        dst,
+    }));
 }
 
 pub fn ask_delete(ctx: Ctx, pane: Pane) {
-    let Some(src) = pane.location.get_untracked() else { return };
+    let Some(src) = pane.location.get_untracked() else {
+        return;
+    };
     let (names, dirs) = targets(pane);
     if !names.is_empty() {
         ctx.dialog.set(Some(Dialog::Delete { src, names, dirs }));
@@ -138,7 +159,9 @@ pub fn ask_delete(ctx: Ctx, pane: Pane) {
 /// The user said yes to the open dialog: do what it asked.
 pub fn confirm(ctx: Ctx, dialog: Dialog, input: String) {
     match dialog {
-        Dialog::Transfer { kind, src, names, dirs, .. } => {
+        Dialog::Transfer {
+            kind, src, names, dirs, ..
+        } => {
             ctx.dialog.set(None);
             actions::create_batch(ctx, kind, src, names, dirs, Some(input));
             clear_selection(ctx);
@@ -172,7 +195,12 @@ pub fn confirm(ctx: Ctx, dialog: Dialog, input: String) {
             }
             spawn_local(async move {
                 let from = at.child(&name);
-                let args = RenameArgs { remote: &from.remote, path: &from.path, new_name: &new_name, is_dir };
+                let args = RenameArgs {
+                    remote: &from.remote,
+                    path: &from.path,
+                    new_name: &new_name,
+                    is_dir,
+                };
                 match ipc::invoke::<_, String>("rename", &args).await {
                     Ok(_) => {
                         ctx.dialog.set(None);
@@ -201,7 +229,11 @@ fn point_after_refresh(ctx: Ctx, at: &Location, name: String) {
 }
 
 pub fn ask_properties(ctx: Ctx, at: Location, name: String) {
-    ctx.dialog.set(Some(Dialog::Properties { at: at.clone(), name: name.clone(), props: None }));
+    ctx.dialog.set(Some(Dialog::Properties {
+        at: at.clone(),
+        name: name.clone(),
+        props: None,
+    }));
     spawn_local(async move {
         let target = at.child(&name);
         let reply = ipc::invoke::<_, Properties>("properties", &DirArgs::of(&target)).await;
@@ -222,7 +254,10 @@ pub fn poll_stats(ctx: Ctx) {
         // only while something can answer: a server that is offline would log a failure a second
         let ready = match ctx.connection.get_untracked() {
             Some(c) if c.server.is_some() => c.state == rcmd_types::LinkState::Connected,
-            _ => matches!(ctx.sidecar.get_untracked(), Some(rcmd_types::SidecarState::Ready { .. })),
+            _ => matches!(
+                ctx.sidecar.get_untracked(),
+                Some(rcmd_types::SidecarState::Ready { .. })
+            ),
         };
         if ready {
             if let Ok(s) = ipc::invoke::<_, TransferStats>("transfer_stats", &NoArgs {}).await {

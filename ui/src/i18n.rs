@@ -266,7 +266,8 @@ pub const EN: Texts = Texts {
     delete_title: "Delete these items?",
     from: "From",
     to: "To (remote:path)",
-    delete_warning: "Files go to the remote's trash where it has one (e.g. Google Drive); elsewhere they are deleted for good.",
+    delete_warning:
+        "Files go to the remote's trash where it has one (e.g. Google Drive); elsewhere they are deleted for good.",
     in_folder: "In",
     folder_name: "Folder name",
     create: "Create",
@@ -365,7 +366,8 @@ pub const EN: Texts = Texts {
     ca_file: "Extra CA certificate (PEM file) trusted for HTTPS webhooks and Telegram",
     running_elsewhere: "Running elsewhere",
     root_relative: "Home",
-    root_relative_hint: "The remote's own root (remote:): the login's home on sftp/ftp, the configured folder on alias remotes",
+    root_relative_hint:
+        "The remote's own root (remote:): the login's home on sftp/ftp, the configured folder on alias remotes",
     root_absolute_hint: "The filesystem root (remote:/) on sftp, ftp and local remotes",
     name: "Name",
     size: "Size",
@@ -678,7 +680,11 @@ impl Texts {
 
     /// The failure's suggestion in this language.
     pub fn suggestion<'a>(&self, f: &'a FailureInfo) -> &'a str {
-        if self.korean { &f.suggestion_ko } else { &f.suggestion_en }
+        if self.korean {
+            &f.suggestion_ko
+        } else {
+            &f.suggestion_en
+        }
     }
 
     /// Short label of a state, for the status pill.

@@ -18,8 +18,7 @@ extern "C" {
 /// outside the app), comes back as an [`IpcError`] the UI can show.
 pub async fn invoke<A: Serialize, R: DeserializeOwned>(cmd: &str, args: &A) -> Result<R, IpcError> {
     match tauri_invoke(cmd, encode(cmd, args).map_err(|e| *e)?).await {
-        Ok(v) => serde_wasm_bindgen::from_value(v)
-            .map_err(|e| internal(format!("unexpected reply from {cmd}: {e}"))),
+        Ok(v) => serde_wasm_bindgen::from_value(v).map_err(|e| internal(format!("unexpected reply from {cmd}: {e}"))),
         Err(e) => Err(refused(e)),
     }
 }
@@ -59,14 +58,20 @@ pub async fn listen<T: DeserializeOwned + 'static>(
             Err(e) => web_sys::console::error_1(&format!("bad payload for {name}: {e}").into()),
         }
     });
-    tauri_listen(event, closure.as_ref().unchecked_ref()).await.map_err(|e| internal(js_text(&e)))?;
+    tauri_listen(event, closure.as_ref().unchecked_ref())
+        .await
+        .map_err(|e| internal(js_text(&e)))?;
     // the page never unsubscribes: keep the closure alive for its lifetime
     closure.forget();
     Ok(())
 }
 
 fn internal(message: String) -> IpcError {
-    IpcError { kind: IpcErrorKind::Internal, message, failure: None }
+    IpcError {
+        kind: IpcErrorKind::Internal,
+        message,
+        failure: None,
+    }
 }
 
 fn js_text(v: &JsValue) -> String {
@@ -103,5 +108,8 @@ pub async fn invoke_with_channel<T: DeserializeOwned + 'static>(
     closure.forget();
     let args = js_sys::Object::new();
     js_sys::Reflect::set(&args, &JsValue::from_str("channel"), &channel).map_err(|e| internal(js_text(&e)))?;
-    tauri_invoke(cmd, args.into()).await.map(|_| ()).map_err(|e| internal(js_text(&e)))
+    tauri_invoke(cmd, args.into())
+        .await
+        .map(|_| ())
+        .map_err(|e| internal(js_text(&e)))
 }

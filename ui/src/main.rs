@@ -17,7 +17,10 @@ fn main() {
         console_error_panic_hook::hook(info);
         // where it happened, for a bug report (function names survive wasm-opt)
         let err = js_sys::Error::new("");
-        let stack = js_sys::Reflect::get(&err, &"stack".into()).ok().and_then(|s| s.as_string()).unwrap_or_default();
+        let stack = js_sys::Reflect::get(&err, &"stack".into())
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_default();
         show_crash(&format!("{info}\n\n{stack}"));
     }));
     leptos::mount::mount_to_body(app::App);

@@ -7,8 +7,8 @@ use std::{
 
 use leptos::prelude::*;
 use rcmd_types::{
-    BatchInfo, BatchKind, BatchProgress, BatchReport, BreakerSnapshot, BwLimit, ConnectionView, FileEntry, IpcError, Properties,
-    ServerCheckView, ServerInfo, SidecarState, TransferStats,
+    BatchInfo, BatchKind, BatchProgress, BatchReport, BreakerSnapshot, BwLimit, ConnectionView, FileEntry, IpcError,
+    Properties, ServerCheckView, ServerInfo, SidecarState, TransferStats,
 };
 
 use crate::{
@@ -35,12 +35,18 @@ pub struct Location {
 impl Location {
     /// The remote's root (`remote:`).
     pub fn root(remote: &str) -> Location {
-        Location { remote: remote.to_owned(), path: String::new() }
+        Location {
+            remote: remote.to_owned(),
+            path: String::new(),
+        }
     }
 
     /// The filesystem root (`remote:/`).
     pub fn absolute_root(remote: &str) -> Location {
-        Location { remote: remote.to_owned(), path: "/".to_owned() }
+        Location {
+            remote: remote.to_owned(),
+            path: "/".to_owned(),
+        }
     }
 
     pub fn parent(&self) -> Option<Location> {
@@ -52,7 +58,10 @@ impl Location {
                 None => "",
             },
         };
-        Some(Location { remote: self.remote.clone(), path: parent.to_owned() })
+        Some(Location {
+            remote: self.remote.clone(),
+            path: parent.to_owned(),
+        })
     }
 
     pub fn child(&self, name: &str) -> Location {
@@ -61,7 +70,10 @@ impl Location {
             "/" => format!("/{name}"),
             p => format!("{p}/{name}"),
         };
-        Location { remote: self.remote.clone(), path }
+        Location {
+            remote: self.remote.clone(),
+            path,
+        }
     }
 
     /// Parses `remote:path` (and the local disk's `:local:/path`); `None` without a remote.
@@ -74,15 +86,26 @@ impl Location {
             return None;
         }
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        let path = if path.starts_with('/') { format!("/{}", segments.join("/")) } else { segments.join("/") };
-        Some(Location { remote: remote.to_owned(), path })
+        let path = if path.starts_with('/') {
+            format!("/{}", segments.join("/"))
+        } else {
+            segments.join("/")
+        };
+        Some(Location {
+            remote: remote.to_owned(),
+            path,
+        })
     }
 
     /// The folder's path segments with the location of each, for the breadcrumb bar: the
     /// root first (`remote:` or `remote:/`).
     pub fn crumbs(&self) -> Vec<(String, Location)> {
         let abs = self.path.starts_with('/');
-        let root = if abs { Location::absolute_root(&self.remote) } else { Location::root(&self.remote) };
+        let root = if abs {
+            Location::absolute_root(&self.remote)
+        } else {
+            Location::root(&self.remote)
+        };
         let mut out = vec![(root.spec(), root.clone())];
         let mut at = root;
         for seg in self.path.split('/').filter(|s| !s.is_empty()) {
@@ -128,8 +151,19 @@ mod tests {
     #[test]
     fn breadcrumbs() {
         let abs = Location::absolute_root(":local").child("home").child("사용자");
-        let crumbs: Vec<_> = abs.crumbs().into_iter().map(|(label, loc)| (label, loc.spec())).collect();
-        assert_eq!(crumbs, [(":local:/".into(), ":local:/".into()), ("home".into(), ":local:/home".into()), ("사용자".into(), ":local:/home/사용자".into())]);
+        let crumbs: Vec<_> = abs
+            .crumbs()
+            .into_iter()
+            .map(|(label, loc)| (label, loc.spec()))
+            .collect();
+        assert_eq!(
+            crumbs,
+            [
+                (":local:/".into(), ":local:/".into()),
+                ("home".into(), ":local:/home".into()),
+                ("사용자".into(), ":local:/home/사용자".into())
+            ]
+        );
         let rel = Location::root("s3").child("b");
         assert_eq!(rel.crumbs().len(), 2);
         assert_eq!(rel.crumbs()[0].1, Location::root("s3"));
@@ -166,9 +200,8 @@ impl Pane {
     fn new(idx: usize) -> Pane {
         let entries: RwSignal<Option<Arc<Vec<FileEntry>>>> = RwSignal::new(None);
         let opts = RwSignal::new(ViewOpts::default());
-        let rows = Memo::new(move |_| {
-            entries.with(|e| e.as_ref().map(|e| opts.with(|o| visible(e, o))).unwrap_or_default())
-        });
+        let rows =
+            Memo::new(move |_| entries.with(|e| e.as_ref().map(|e| opts.with(|o| visible(e, o))).unwrap_or_default()));
         Pane {
             idx,
             location: RwSignal::new(None),
@@ -197,7 +230,8 @@ impl Pane {
     /// The entry shown at display row `row` (untracked).
     pub fn entry_at(&self, row: usize) -> Option<FileEntry> {
         let i = self.rows.with_untracked(|r| r.get(row).copied())?;
-        self.entries.with_untracked(|e| e.as_ref().and_then(|e| e.get(i).cloned()))
+        self.entries
+            .with_untracked(|e| e.as_ref().and_then(|e| e.get(i).cloned()))
     }
 
     /// The folder shown and the entry under the cursor (untracked).
@@ -211,7 +245,10 @@ impl Pane {
     pub fn dirs_among(&self, names: &[String]) -> Vec<String> {
         let dirs: std::collections::HashSet<String> = self
             .entries
-            .with_untracked(|e| e.as_ref().map(|e| e.iter().filter(|x| x.is_dir).map(|x| x.name.clone()).collect()))
+            .with_untracked(|e| {
+                e.as_ref()
+                    .map(|e| e.iter().filter(|x| x.is_dir).map(|x| x.name.clone()).collect())
+            })
             .unwrap_or_default();
         names.iter().filter(|n| dirs.contains(*n)).cloned().collect()
     }
@@ -220,7 +257,12 @@ impl Pane {
     pub fn selected_size(&self) -> (usize, i64) {
         self.sel.with(|s| {
             let bytes = self.entries.with(|e| {
-                e.as_ref().map_or(0, |e| e.iter().filter(|x| !x.is_dir && s.names.contains(&x.name)).map(|x| x.size.max(0)).sum())
+                e.as_ref().map_or(0, |e| {
+                    e.iter()
+                        .filter(|x| !x.is_dir && s.names.contains(&x.name))
+                        .map(|x| x.size.max(0))
+                        .sum()
+                })
             });
             (s.names.len(), bytes)
         })
@@ -232,7 +274,11 @@ impl Pane {
     }
 
     pub fn dom_id(&self) -> &'static str {
-        if self.idx == 0 { "pane-left" } else { "pane-right" }
+        if self.idx == 0 {
+            "pane-left"
+        } else {
+            "pane-right"
+        }
     }
 }
 
@@ -267,11 +313,31 @@ impl Theme {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Dialog {
     /// Copy or move `names` of `src` to the editable `dst` (`remote:path`).
-    Transfer { kind: BatchKind, src: Location, names: Vec<String>, dirs: Vec<String>, dst: String },
-    Delete { src: Location, names: Vec<String>, dirs: Vec<String> },
-    NewFolder { at: Location },
-    Rename { at: Location, name: String, is_dir: bool },
-    Properties { at: Location, name: String, props: Option<Result<Properties, String>> },
+    Transfer {
+        kind: BatchKind,
+        src: Location,
+        names: Vec<String>,
+        dirs: Vec<String>,
+        dst: String,
+    },
+    Delete {
+        src: Location,
+        names: Vec<String>,
+        dirs: Vec<String>,
+    },
+    NewFolder {
+        at: Location,
+    },
+    Rename {
+        at: Location,
+        name: String,
+        is_dir: bool,
+    },
+    Properties {
+        at: Location,
+        name: String,
+        props: Option<Result<Properties, String>>,
+    },
 }
 
 /// What to do when a batch started here ends: refresh the panes showing its folders, and
@@ -402,7 +468,8 @@ impl Ctx {
 
     /// Whether the active server is offline (listings may be cached copies).
     pub fn offline(&self) -> bool {
-        self.connection.with(|c| c.as_ref().is_some_and(|c| c.state == rcmd_types::LinkState::Offline))
+        self.connection
+            .with(|c| c.as_ref().is_some_and(|c| c.state == rcmd_types::LinkState::Offline))
     }
 
     /// The texts of the current language (reactive).

@@ -39,7 +39,10 @@ pub fn take(args: &mut Vec<String>) -> Result<Vec<String>, String> {
         };
         match name.as_str() {
             "--transfers" | "--checkers" => {
-                let n: u32 = value.trim().parse().map_err(|_| format!("{name} needs a whole number from 1 to 64, not {value:?}"))?;
+                let n: u32 = value
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("{name} needs a whole number from 1 to 64, not {value:?}"))?;
                 if !(1..=64).contains(&n) {
                     return Err(format!("{name} needs a whole number from 1 to 64, not {n}"));
                 }
@@ -55,7 +58,9 @@ pub fn take(args: &mut Vec<String>) -> Result<Vec<String>, String> {
             }
             _ => {
                 if !value.starts_with('-') {
-                    return Err(format!("--rclone-flag takes one rclone flag such as --fast-list or --max-age=1d, not {value:?}"));
+                    return Err(format!(
+                        "--rclone-flag takes one rclone flag such as --fast-list or --max-age=1d, not {value:?}"
+                    ));
                 }
                 flags.push(value);
             }
@@ -75,10 +80,23 @@ mod tests {
 
     #[test]
     fn options_become_flags_and_leave_the_command() {
-        let mut a = args(&["copy", "--bwlimit", "10M", "a:", "--transfers=8", "b:", "--rclone-flag=--fast-list", "--checkers", "16"]);
+        let mut a = args(&[
+            "copy",
+            "--bwlimit",
+            "10M",
+            "a:",
+            "--transfers=8",
+            "b:",
+            "--rclone-flag=--fast-list",
+            "--checkers",
+            "16",
+        ]);
         let flags = take(&mut a).unwrap();
         assert_eq!(a, args(&["copy", "a:", "b:"]));
-        assert_eq!(flags, args(&["--bwlimit=10M", "--transfers=8", "--fast-list", "--checkers=16"]));
+        assert_eq!(
+            flags,
+            args(&["--bwlimit=10M", "--transfers=8", "--fast-list", "--checkers=16"])
+        );
         let mut timetable = args(&["--bwlimit", "08:00,512k 18:00,off"]);
         assert_eq!(take(&mut timetable).unwrap(), args(&["--bwlimit=08:00,512k 18:00,off"]));
     }

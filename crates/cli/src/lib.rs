@@ -35,7 +35,11 @@ On an rproxy server (the batch runs there; Ctrl-C stops following, not the batch
 pub fn main(args: &[String]) -> i32 {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(false).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init();
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -63,14 +67,24 @@ async fn run(args: &[String]) -> Result<i32, String> {
             args.remove(i);
             Some(name)
         }
-        Some(_) => return Err(format!("--server needs a saved server's name\n{USAGE}\n{}", server::USAGE)),
+        Some(_) => {
+            return Err(format!(
+                "--server needs a saved server's name\n{USAGE}\n{}",
+                server::USAGE
+            ))
+        }
         None => None,
     };
     if args.first().map(String::as_str) == Some("batch") {
         args.remove(0);
     }
     if args.iter().any(|a| a == "--help" || a == "-h") {
-        return Err(format!("{USAGE}\n{}\n{}\n{}", server::USAGE, schedule::USAGE, flags::USAGE));
+        return Err(format!(
+            "{USAGE}\n{}\n{}\n{}",
+            server::USAGE,
+            schedule::USAGE,
+            flags::USAGE
+        ));
     }
     if args.first().map(String::as_str) == Some("server") {
         return server::manage(&args[1..]).await;
@@ -89,10 +103,21 @@ async fn run(args: &[String]) -> Result<i32, String> {
     let arg = |i: usize| args.get(i).map(String::as_str);
     let json = args.iter().any(|a| a == "--json");
     let store = || async { Store::open(&paths::batch_db()).await.map_err(|e| e.to_string()) };
-    let id_arg = |i: usize| arg(i).and_then(|s| s.parse::<i64>().ok()).ok_or_else(|| format!("expected a batch id\n{USAGE}"));
+    let id_arg = |i: usize| {
+        arg(i)
+            .and_then(|s| s.parse::<i64>().ok())
+            .ok_or_else(|| format!("expected a batch id\n{USAGE}"))
+    };
     match arg(0) {
         Some("list") => {
-            let all: Vec<BatchInfo> = store().await?.list().await.map_err(|e| e.to_string())?.into_iter().map(as_seen).collect();
+            let all: Vec<BatchInfo> = store()
+                .await?
+                .list()
+                .await
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .map(as_seen)
+                .collect();
             if json {
                 say(&serde_json::to_string_pretty(&all).map_err(|e| e.to_string())?);
             } else {
@@ -129,7 +154,12 @@ async fn run(args: &[String]) -> Result<i32, String> {
             let id = engine
                 .core
                 .store
-                .create(kind, &src.to_string(), dst.as_ref().map(|d| d.to_string()).as_deref(), &items)
+                .create(
+                    kind,
+                    &src.to_string(),
+                    dst.as_ref().map(|d| d.to_string()).as_deref(),
+                    &items,
+                )
                 .await
                 .map_err(|e| e.to_string())?;
             eprintln!("batch {id}: {} items", items.len());
@@ -145,7 +175,12 @@ async fn run(args: &[String]) -> Result<i32, String> {
             eprintln!("batch {id}: {n} failed items queued again");
             Engine::start(rclone_flags).await?.run(id).await
         }
-        _ => Err(format!("{USAGE}\n{}\n{}\n{}", server::USAGE, schedule::USAGE, flags::USAGE)),
+        _ => Err(format!(
+            "{USAGE}\n{}\n{}\n{}",
+            server::USAGE,
+            schedule::USAGE,
+            flags::USAGE
+        )),
     }
 }
 
@@ -162,7 +197,10 @@ const NOTIFY_FLUSH: Duration = Duration::from_secs(20);
 impl Engine {
     /// `rclone_flags`: for the sidecar (checked by [`flags::take`]).
     pub(crate) async fn start(rclone_flags: Vec<String>) -> Result<Engine, String> {
-        let exe_dir = std::env::current_exe().ok().and_then(|p| p.parent().map(Path::to_owned)).unwrap_or_default();
+        let exe_dir = std::env::current_exe()
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_owned))
+            .unwrap_or_default();
         let rclone = locate_rclone(&exe_dir).ok_or("the rclone sidecar (rcmd-rclone) was not found next to rcmd")?;
         let (settings, problem) = Settings::load_or_recover(&paths::settings_file());
         if let Some(p) = problem {
@@ -174,7 +212,10 @@ impl Engine {
             ..SidecarConfig::default()
         };
         let mut engine_cfg = EngineConfig::new(paths::data_dir(), config);
-        if let Some(secs) = std::env::var("RCMD_LEASE_TIMEOUT").ok().and_then(|s| s.trim().parse::<u64>().ok()) {
+        if let Some(secs) = std::env::var("RCMD_LEASE_TIMEOUT")
+            .ok()
+            .and_then(|s| s.trim().parse::<u64>().ok())
+        {
             engine_cfg.lease_timeout = Duration::from_secs(secs.max(1));
         }
         let core = CoreEngine::start(BinaryLauncher { path: rclone }, engine_cfg)
@@ -222,7 +263,11 @@ impl Engine {
         }
         let bar = Arc::new(Bar::new());
         let b2 = bar.clone();
-        let result = self.core.processor.run(id, &control, Arc::new(move |p| b2.draw(&p))).await;
+        let result = self
+            .core
+            .processor
+            .run(id, &control, Arc::new(move |p| b2.draw(&p)))
+            .await;
         bar.done();
         self.core.shutdown().await;
         // the batch's last status is a notification still in its coalescing window
@@ -246,7 +291,10 @@ fn print_report(report: &rcmd_core::types::BatchReport, json: bool) -> Result<i3
     } else {
         say(&line(&report.batch));
         for f in &report.failed {
-            say(&format!("  FAILED {} ({:?}): {}\n    → {}", f.path, f.reason, f.error, f.suggestion_en));
+            say(&format!(
+                "  FAILED {} ({:?}): {}\n    → {}",
+                f.path, f.reason, f.error, f.suggestion_en
+            ));
         }
     }
     Ok(exit_code(report.batch.status))
@@ -301,7 +349,10 @@ struct Bar {
 
 impl Bar {
     fn new() -> Self {
-        Bar { tty: std::io::stderr().is_terminal(), last: std::sync::Mutex::new(std::time::Instant::now()) }
+        Bar {
+            tty: std::io::stderr().is_terminal(),
+            last: std::sync::Mutex::new(std::time::Instant::now()),
+        }
     }
 
     fn draw(&self, p: &BatchProgress) {
@@ -314,7 +365,11 @@ impl Bar {
             }
             *last = std::time::Instant::now();
         }
-        let frac = if p.bytes_total > 0 { p.bytes_done as f64 / p.bytes_total as f64 } else { 0.0 };
+        let frac = if p.bytes_total > 0 {
+            p.bytes_done as f64 / p.bytes_total as f64
+        } else {
+            0.0
+        };
         let filled = (frac * 30.0) as usize;
         let eta = p.eta_s.map(|s| format!(" ETA {s:.0}s")).unwrap_or_default();
         eprint!(

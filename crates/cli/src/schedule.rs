@@ -39,7 +39,10 @@ impl LazyEngine {
             .get_or_try_init(|| async {
                 let engine = super::Engine::start(rcmd_core::paths::extra_rclone_flags()?).await?;
                 let runner = Runner::new(engine.core.processor.clone(), Arc::new(Quiet));
-                let launch = RunnerLaunch { rc: engine.core.rc.clone(), runner };
+                let launch = RunnerLaunch {
+                    rc: engine.core.rc.clone(),
+                    runner,
+                };
                 Ok((engine, launch))
             })
             .await
@@ -50,7 +53,11 @@ impl LazyEngine {
 struct Lazy(Arc<LazyEngine>);
 
 impl Launch for Lazy {
-    fn launch<'a>(&'a self, spec: &'a ScheduleSpec, origin: &'a str) -> Pin<Box<dyn Future<Output = Result<i64, String>> + Send + 'a>> {
+    fn launch<'a>(
+        &'a self,
+        spec: &'a ScheduleSpec,
+        origin: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<i64, String>> + Send + 'a>> {
         Box::pin(async move { self.0.get().await?.1.launch(spec, origin).await })
     }
 }
@@ -69,7 +76,11 @@ pub async fn manage(args: &[String]) -> Result<i32, String> {
             }
             for s in all.iter().filter(|_| !flag("--json")) {
                 let next = s.next_ms.map(fmt_ms).unwrap_or_else(|| "off".into());
-                let last = s.last.as_ref().map(|r| format!("{:?} {}", r.outcome, fmt_ms(r.due_ms))).unwrap_or_else(|| "never".into());
+                let last = s
+                    .last
+                    .as_ref()
+                    .map(|r| format!("{:?} {}", r.outcome, fmt_ms(r.due_ms)))
+                    .unwrap_or_else(|| "never".into());
                 super::say(&format!(
                     "#{} {} [{}] {:?} {} -> {}; next {next}; last {last}",
                     s.id,
@@ -111,7 +122,13 @@ pub async fn manage(args: &[String]) -> Result<i32, String> {
             let id = arg(1).and_then(|s| s.parse().ok());
             for r in sched.store().runs(id, 100).await.map_err(|e| e.to_string())? {
                 let batch = r.batch_id.map(|b| format!(" batch {b}")).unwrap_or_default();
-                super::say(&format!("{} {} {:?}{batch} {}", fmt_ms(r.due_ms), r.schedule_name, r.outcome, r.detail.unwrap_or_default()));
+                super::say(&format!(
+                    "{} {} {:?}{batch} {}",
+                    fmt_ms(r.due_ms),
+                    r.schedule_name,
+                    r.outcome,
+                    r.detail.unwrap_or_default()
+                ));
             }
             Ok(0)
         }
@@ -127,9 +144,16 @@ pub async fn manage(args: &[String]) -> Result<i32, String> {
 async fn run_due(sched: &Scheduler, lazy: &LazyEngine) -> Result<i32, String> {
     let runs = sched.tick().await.map_err(|e| e.to_string())?;
     for r in &runs {
-        eprintln!("{} {:?}{}", r.schedule_name, r.outcome, r.detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default());
+        eprintln!(
+            "{} {:?}{}",
+            r.schedule_name,
+            r.outcome,
+            r.detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default()
+        );
     }
-    let Some((engine, launch)) = lazy.engine.get() else { return Ok(0) };
+    let Some((engine, launch)) = lazy.engine.get() else {
+        return Ok(0);
+    };
     let started: Vec<i64> = runs.iter().filter_map(|r| r.batch_id).collect();
     while started.iter().any(|id| launch.runner.is_running(*id)) {
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -142,7 +166,10 @@ async fn run_due(sched: &Scheduler, lazy: &LazyEngine) -> Result<i32, String> {
 /// The system clock, or with `RCMD_NOW_MS` set a clock frozen at that unix time in UTC (for
 /// tests: "it is 02:00 now" without waiting for the night).
 fn clock() -> Arc<dyn rcmd_core::schedule::WallClock> {
-    match std::env::var("RCMD_NOW_MS").ok().and_then(|s| s.trim().parse::<i64>().ok()) {
+    match std::env::var("RCMD_NOW_MS")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+    {
         Some(ms) => {
             let t = chrono_utc(ms);
             Arc::new(rcmd_core::schedule::ManualWall::at(t))
@@ -152,7 +179,9 @@ fn clock() -> Arc<dyn rcmd_core::schedule::WallClock> {
 }
 
 fn chrono_utc(ms: i64) -> rcmd_core::schedule::NaiveDateTime {
-    rcmd_core::schedule::DateTime::from_timestamp_millis(ms).unwrap_or_default().naive_utc()
+    rcmd_core::schedule::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .naive_utc()
 }
 
 fn fmt_ms(ms: i64) -> String {
@@ -167,7 +196,9 @@ fn cli_path() -> Result<std::path::PathBuf, String> {
 fn run(program: &str, args: &[&str], stdin: Option<&str>) -> Result<String, String> {
     use std::io::Write;
     let mut cmd = std::process::Command::new(program);
-    cmd.args(args).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    cmd.args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
     if stdin.is_some() {
         cmd.stdin(std::process::Stdio::piped());
     }
@@ -192,15 +223,27 @@ pub fn install(cron: bool) -> Result<(), String> {
     let cli = cli_path()?;
     if cron {
         let current = run("crontab", &["-l"], None)?;
-        run("crontab", &["-"], Some(&timer::edit_crontab(&current, Some(&timer::cron_line(&cli)))))?;
+        run(
+            "crontab",
+            &["-"],
+            Some(&timer::edit_crontab(&current, Some(&timer::cron_line(&cli)))),
+        )?;
         eprintln!("crontab line added: {}", timer::cron_line(&cli));
         return Ok(());
     }
     let dir = timer::systemd_dir().ok_or("no config folder for systemd user units")?;
     write_units(&dir, &cli)?;
     run("systemctl", &["--user", "daemon-reload"], None)?;
-    run("systemctl", &["--user", "enable", "--now", &format!("{}.timer", timer::UNIT)], None)?;
-    eprintln!("systemd user timer {}.timer enabled (units in {})", timer::UNIT, dir.display());
+    run(
+        "systemctl",
+        &["--user", "enable", "--now", &format!("{}.timer", timer::UNIT)],
+        None,
+    )?;
+    eprintln!(
+        "systemd user timer {}.timer enabled (units in {})",
+        timer::UNIT,
+        dir.display()
+    );
     Ok(())
 }
 
@@ -224,7 +267,11 @@ pub fn remove(cron: bool) -> Result<(), String> {
     }
     let dir = timer::systemd_dir().ok_or("no config folder for systemd user units")?;
     // disabling a timer that was never enabled is fine
-    let _ = run("systemctl", &["--user", "disable", "--now", &format!("{}.timer", timer::UNIT)], None);
+    let _ = run(
+        "systemctl",
+        &["--user", "disable", "--now", &format!("{}.timer", timer::UNIT)],
+        None,
+    );
     for ext in ["service", "timer"] {
         let _ = std::fs::remove_file(dir.join(format!("{}.{ext}", timer::UNIT)));
     }

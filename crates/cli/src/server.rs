@@ -18,7 +18,8 @@ use rcmd_core::{
 
 use super::{exit_code, line, say};
 
-pub const USAGE: &str = "  rcmd server add <name> <url> --user <user> [--ca-file ca.pem]   (the token is read from stdin)
+pub const USAGE: &str =
+    "  rcmd server add <name> <url> --user <user> [--ca-file ca.pem]   (the token is read from stdin)
   rcmd server test <name>        (reachable, certificate, credentials, role, rclone version)
   rcmd server list
   rcmd server remove <name>
@@ -54,7 +55,12 @@ pub async fn manage(args: &[String]) -> Result<i32, String> {
     if let Some(p) = problem {
         eprintln!("rcmd: {p}");
     }
-    let opt = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let opt = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
     match args.first().map(String::as_str) {
         Some("add") => {
             let (name, url) = (args.get(1).ok_or(USAGE)?.clone(), args.get(2).ok_or(USAGE)?.clone());
@@ -65,13 +71,23 @@ pub async fn manage(args: &[String]) -> Result<i32, String> {
             }
             // the token comes on stdin, never on the command line (where `ps` shows it)
             let mut token = String::new();
-            std::io::stdin().lock().read_line(&mut token).map_err(|e| format!("cannot read the token from stdin: {e}"))?;
+            std::io::stdin()
+                .lock()
+                .read_line(&mut token)
+                .map_err(|e| format!("cannot read the token from stdin: {e}"))?;
             let token = token.trim().to_owned();
             if token.is_empty() {
                 return Err("no token on stdin (echo \"$TOKEN\" | rcmd server add ...)".into());
             }
-            let entry = ServerEntry { name: name.clone(), url, user, ca_file: opt("--ca-file").map(Into::into) };
-            secrets.set(&entry.token_key(), Some(&Secret::new(token))).map_err(|e| e.to_string())?;
+            let entry = ServerEntry {
+                name: name.clone(),
+                url,
+                user,
+                ca_file: opt("--ca-file").map(Into::into),
+            };
+            secrets
+                .set(&entry.token_key(), Some(&Secret::new(token)))
+                .map_err(|e| e.to_string())?;
             Settings::update(&settings_path, |s| {
                 s.servers.retain(|x| x.name != name);
                 s.servers.push(entry.clone());
@@ -119,7 +135,11 @@ fn client(name: &str) -> Result<RcClient, String> {
     if let Some(p) = problem {
         eprintln!("rcmd: {p}");
     }
-    let entry = settings.servers.iter().find(|s| s.name == name).ok_or_else(|| format!("no saved server {name:?} (rcmd server add ...)"))?;
+    let entry = settings
+        .servers
+        .iter()
+        .find(|s| s.name == name)
+        .ok_or_else(|| format!("no saved server {name:?} (rcmd server add ...)"))?;
     let (secrets, _) = SecretStore::open(paths::secrets_file());
     rcmd_core::server::client(entry, &secrets)
 }
@@ -137,7 +157,11 @@ pub async fn batch(server: &str, args: &[String]) -> Result<i32, String> {
     let rc = client(server)?;
     let json_out = args.iter().any(|a| a == "--json");
     let arg = |i: usize| args.get(i).map(String::as_str);
-    let id_arg = |i: usize| arg(i).and_then(|s| s.parse::<i64>().ok()).ok_or("expected a batch id".to_owned());
+    let id_arg = |i: usize| {
+        arg(i)
+            .and_then(|s| s.parse::<i64>().ok())
+            .ok_or("expected a batch id".to_owned())
+    };
     match arg(0) {
         Some(kind @ ("copy" | "move" | "delete")) => {
             let src = arg(1).ok_or(super::USAGE)?;
@@ -146,7 +170,9 @@ pub async fn batch(server: &str, args: &[String]) -> Result<i32, String> {
                 "move" => (BatchKind::Move, Some(arg(2).ok_or(super::USAGE)?)),
                 _ => (BatchKind::Delete, None),
             };
-            let info = batches::create(&rc, kind, src, dst, &[]).await.map_err(|e| explain(&e))?;
+            let info = batches::create(&rc, kind, src, dst, &[])
+                .await
+                .map_err(|e| explain(&e))?;
             eprintln!("batch {} on {server}: {} items", info.id, info.counts.total());
             follow(&rc, server, info.id).await
         }
@@ -165,12 +191,16 @@ pub async fn batch(server: &str, args: &[String]) -> Result<i32, String> {
         }
         Some(verb @ ("resume" | "retry")) => {
             let id = id_arg(1)?;
-            batches::act(&rc, if verb == "resume" { Verb::Resume } else { Verb::Retry }, id).await.map_err(|e| explain(&e))?;
+            batches::act(&rc, if verb == "resume" { Verb::Resume } else { Verb::Retry }, id)
+                .await
+                .map_err(|e| explain(&e))?;
             follow(&rc, server, id).await
         }
         Some(verb @ ("pause" | "cancel")) => {
             let id = id_arg(1)?;
-            let info = batches::act(&rc, if verb == "pause" { Verb::Pause } else { Verb::Cancel }, id).await.map_err(|e| explain(&e))?;
+            let info = batches::act(&rc, if verb == "pause" { Verb::Pause } else { Verb::Cancel }, id)
+                .await
+                .map_err(|e| explain(&e))?;
             say(&line(&info));
             Ok(0)
         }
@@ -202,7 +232,10 @@ async fn follow(rc: &RcClient, server: &str, id: i64) -> Result<i32, String> {
                 }
                 if !matches!(info.status, BatchStatus::Queued | BatchStatus::Running) {
                     if info.counts.failed > 0 {
-                        eprintln!("  {} items failed — see `rcmd --server {server} batch report {id}`", info.counts.failed);
+                        eprintln!(
+                            "  {} items failed — see `rcmd --server {server} batch report {id}`",
+                            info.counts.failed
+                        );
                     }
                     if let Some(r) = &info.pause_reason {
                         eprintln!("  paused: {r} — continue with `rcmd --server {server} batch resume {id}`");
@@ -212,7 +245,11 @@ async fn follow(rc: &RcClient, server: &str, id: i64) -> Result<i32, String> {
             }
             Err(e) if rcmd_core::server::is_offline(&e) => {
                 if down_since.is_none() {
-                    eprintln!("server {server} offline ({}); retrying every {} s", explain(&e), POLL.as_secs());
+                    eprintln!(
+                        "server {server} offline ({}); retrying every {} s",
+                        explain(&e),
+                        POLL.as_secs()
+                    );
                     down_since = Some(std::time::Instant::now());
                 }
             }

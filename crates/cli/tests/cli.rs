@@ -15,7 +15,10 @@ fn rclone() -> PathBuf {
     std::fs::read_dir(&bin)
         .unwrap()
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("rcmd-rclone-")))
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("rcmd-rclone-"))
+        })
         .expect("no rclone sidecar in bin/: run scripts/setup.sh")
 }
 
@@ -77,19 +80,33 @@ fn a_killed_run_reads_as_interrupted_and_resume_finishes_it() {
     }
     let (src, dst) = (home.spec("src"), home.spec("dst"));
     // slow (4 MB at 200 kB/s): killed mid-run, before every destination folder exists
-    let mut child = home.cli(&["batch", "copy", &src, &dst, "--bwlimit", "200k"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let mut child = home
+        .cli(&["batch", "copy", &src, &dst, "--bwlimit", "200k"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let end = Instant::now() + Duration::from_secs(60);
     while std::fs::read_dir(home.path("dst/d0")).map(|d| d.count()).unwrap_or(0) < 2 {
         assert!(Instant::now() < end, "the batch never got going");
         std::thread::sleep(Duration::from_millis(50));
     }
-    Command::new("kill").args(["-9", &child.id().to_string()]).status().unwrap();
+    Command::new("kill")
+        .args(["-9", &child.id().to_string()])
+        .status()
+        .unwrap();
     child.wait().unwrap();
 
     let out = text(&home.run(&["batch", "list"]).stdout);
-    assert!(out.contains("[Interrupted: `rcmd batch resume 1` continues it]"), "{out}");
+    assert!(
+        out.contains("[Interrupted: `rcmd batch resume 1` continues it]"),
+        "{out}"
+    );
     let json = text(&home.run(&["batch", "list", "--json"]).stdout);
-    assert!(json.contains("\"status\": \"paused\"") && json.contains("interrupted"), "{json}");
+    assert!(
+        json.contains("\"status\": \"paused\"") && json.contains("interrupted"),
+        "{json}"
+    );
     let report = text(&home.run(&["batch", "report", "1"]).stdout);
     assert!(report.contains("Interrupted"), "{report}");
 
@@ -97,7 +114,10 @@ fn a_killed_run_reads_as_interrupted_and_resume_finishes_it() {
     let err = text(&resumed.stderr);
     assert_eq!(resumed.status.code(), Some(0), "{err}");
     // verifying the items that were in flight finds folders not made yet: not an error
-    assert!(!err.contains("ERROR") && !err.contains("WARN"), "noise on resume:\n{err}");
+    assert!(
+        !err.contains("ERROR") && !err.contains("WARN"),
+        "noise on resume:\n{err}"
+    );
     let out = text(&home.run(&["batch", "list"]).stdout);
     assert!(out.contains("[Completed] 40/40 done"), "{out}");
 }
@@ -110,10 +130,29 @@ fn rclone_options_are_options_and_bad_ones_are_refused() {
         assert!(usage.contains(opt), "--help lacks {opt}: {usage}");
     }
     for (args, says) in [
-        (&["batch", "copy", "local:/a", "local:/b", "--transfers", "0"][..], "from 1 to 64"),
-        (&["batch", "copy", "local:/a", "local:/b", "--bwlimit", "1M;x"], "not a bandwidth limit"),
-        (&["batch", "copy", "local:/a", "local:/b", "--rclone-flag", "--rc-addr=0.0.0.0:1"], "may not contain --rc-addr"),
-        (&["batch", "copy", "local:/a", "local:/b", "--checkers"], "needs a value"),
+        (
+            &["batch", "copy", "local:/a", "local:/b", "--transfers", "0"][..],
+            "from 1 to 64",
+        ),
+        (
+            &["batch", "copy", "local:/a", "local:/b", "--bwlimit", "1M;x"],
+            "not a bandwidth limit",
+        ),
+        (
+            &[
+                "batch",
+                "copy",
+                "local:/a",
+                "local:/b",
+                "--rclone-flag",
+                "--rc-addr=0.0.0.0:1",
+            ],
+            "may not contain --rc-addr",
+        ),
+        (
+            &["batch", "copy", "local:/a", "local:/b", "--checkers"],
+            "needs a value",
+        ),
     ] {
         let out = home.run(args);
         assert_eq!(out.status.code(), Some(1), "{args:?}");
@@ -121,7 +160,16 @@ fn rclone_options_are_options_and_bad_ones_are_refused() {
     }
     // real options reach rclone and the batch runs with them
     home.files("src", 3, 1000);
-    let ok = home.run(&["batch", "copy", &home.spec("src"), &home.spec("dst"), "--transfers=1", "--bwlimit", "10M", "--rclone-flag=--checksum"]);
+    let ok = home.run(&[
+        "batch",
+        "copy",
+        &home.spec("src"),
+        &home.spec("dst"),
+        "--transfers=1",
+        "--bwlimit",
+        "10M",
+        "--rclone-flag=--checksum",
+    ]);
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
     assert_eq!(std::fs::read_dir(home.path("dst")).unwrap().count(), 3);
 }
@@ -136,6 +184,9 @@ fn a_healthy_run_prints_no_errors_or_warnings() {
         let out = home.run(&["batch", "copy", &src, &dst]);
         assert_eq!(out.status.code(), Some(0));
         let err = text(&out.stderr);
-        assert!(!err.contains("ERROR") && !err.contains("WARN"), "noise on the {run} run:\n{err}");
+        assert!(
+            !err.contains("ERROR") && !err.contains("WARN"),
+            "noise on the {run} run:\n{err}"
+        );
     }
 }

@@ -55,17 +55,27 @@ fn rclone_copy(rclone: &Path, conf: &Path, src: &str, dst: &str) -> Duration {
 
 async fn batch_copy(rc: &RcClient, layer: &Arc<Resilient>, work: &Path, src: &str, dst: &str) -> Duration {
     let t = Instant::now();
-    let store = Store::open(&work.join(format!("db-{}.sqlite", rand::random::<u32>()))).await.expect("db");
-    let items = plan::expand(rc, &RemotePath::parse(src).expect("src")).await.expect("plan");
+    let store = Store::open(&work.join(format!("db-{}.sqlite", rand::random::<u32>())))
+        .await
+        .expect("db");
+    let items = plan::expand(rc, &RemotePath::parse(src).expect("src"))
+        .await
+        .expect("plan");
     let planned = t.elapsed();
-    let id = store.create(BatchKind::Copy, src, Some(dst), &items).await.expect("create");
+    let id = store
+        .create(BatchKind::Copy, src, Some(dst), &items)
+        .await
+        .expect("create");
     let created = t.elapsed();
     let mut cfg = ProcessorConfig::new(work.join("lists"));
     if let Some(n) = std::env::var("RCMD_BENCH_CHUNK").ok().and_then(|v| v.parse().ok()) {
         cfg.chunk_items = n;
     }
     let p = Processor::new(store, layer.clone(), cfg);
-    let info = p.run(id, &BatchControl::default(), Arc::new(|_| {})).await.expect("run");
+    let info = p
+        .run(id, &BatchControl::default(), Arc::new(|_| {}))
+        .await
+        .expect("run");
     assert_eq!(info.counts.done, items.len() as u64, "{info:?}");
     println!(
         "    batch phases: plan {:.2} s, create {:.2} s, run {:.2} s",
@@ -131,7 +141,10 @@ fn median(mut v: Vec<Duration>) -> Duration {
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     // RUST_LOG=rcmd_core::batch=debug shows each chunk's job, verification and checkpoint time
-    let _ = tracing_subscriber::fmt().with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into())).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .try_init();
     let rounds: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(3);
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let rclone = locate_rclone(&workspace).expect("no rclone sidecar in bin/: run scripts/setup.sh");
@@ -139,10 +152,17 @@ async fn main() {
     let root = dir.path().join("data");
     let conf = dir.path().join("rclone.conf");
     std::fs::write(&conf, format!("[b]\ntype = alias\nremote = {}\n", root.display())).expect("conf");
-    let config = SidecarConfig { rclone_config: Some(conf.clone()), ..SidecarConfig::default() };
+    let config = SidecarConfig {
+        rclone_config: Some(conf.clone()),
+        ..SidecarConfig::default()
+    };
     let sup = Supervisor::start(BinaryLauncher { path: rclone.clone() }, config, EventBus::default());
     let rc = sup.wait_ready(Duration::from_secs(30)).await.expect("ready");
-    let layer = Arc::new(Resilient::new(Arc::new(sup.clone()), ResilienceConfig::default(), EventBus::default()));
+    let layer = Arc::new(Resilient::new(
+        Arc::new(sup.clone()),
+        ResilienceConfig::default(),
+        EventBus::default(),
+    ));
     let work = dir.path().join("work");
 
     // more trees (30,000 and 100,000 files take minutes): RCMD_BENCH_FILES=10000,30000,100000
@@ -179,12 +199,30 @@ async fn main() {
                 }
             }
         }
-        let secs = |v: &[Duration]| v.iter().map(|d| format!("{:.2}", d.as_secs_f64())).collect::<Vec<_>>().join(" ");
-        println!("  {name} rounds: rclone copy [{}] batch [{}]", secs(&base), secs(&batch));
+        let secs = |v: &[Duration]| {
+            v.iter()
+                .map(|d| format!("{:.2}", d.as_secs_f64()))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        println!(
+            "  {name} rounds: rclone copy [{}] batch [{}]",
+            secs(&base),
+            secs(&batch)
+        );
         let (b, t) = (median(base), median(batch));
-        println!("  {name}: rclone copy {:.2} s, batch {:.2} s, ratio {:.3}", b.as_secs_f64(), t.as_secs_f64(), t.as_secs_f64() / b.as_secs_f64());
+        println!(
+            "  {name}: rclone copy {:.2} s, batch {:.2} s, ratio {:.3}",
+            b.as_secs_f64(),
+            t.as_secs_f64(),
+            t.as_secs_f64() / b.as_secs_f64()
+        );
         if let Some(s) = single.first() {
-            println!("    one operations/copyfile per file (8 at a time): {:.2} s, ratio {:.3}", s.as_secs_f64(), s.as_secs_f64() / b.as_secs_f64());
+            println!(
+                "    one operations/copyfile per file (8 at a time): {:.2} s, ratio {:.3}",
+                s.as_secs_f64(),
+                s.as_secs_f64() / b.as_secs_f64()
+            );
         }
     }
     clean(&root.join("out"));

@@ -35,7 +35,9 @@ async fn layered(layer: Arc<Resilient>, calls: usize) {
     let cancel = CancellationToken::new();
     for _ in 0..calls {
         let _: Value = layer
-            .call(&[&remote], &cancel, |rc| async move { Ok(rc.call("rc/noop", &Empty {}).await?) })
+            .call(&[&remote], &cancel, |rc| async move {
+                Ok(rc.call("rc/noop", &Empty {}).await?)
+            })
             .await
             .expect("rc/noop through the layer");
     }
@@ -70,10 +72,20 @@ async fn main() {
     let dir = tempfile::tempdir().expect("tempdir");
     let conf = dir.path().join("rclone.conf");
     std::fs::write(&conf, "[bench]\ntype = memory\n").expect("config");
-    let config = SidecarConfig { rclone_config: Some(conf), ..SidecarConfig::default() };
+    let config = SidecarConfig {
+        rclone_config: Some(conf),
+        ..SidecarConfig::default()
+    };
     let supervisor = Supervisor::start(BinaryLauncher { path: rclone }, config, EventBus::default());
-    let rc = supervisor.wait_ready(Duration::from_secs(30)).await.expect("rclone ready");
-    let layer = Arc::new(Resilient::new(Arc::new(rc.clone()), ResilienceConfig::default(), EventBus::default()));
+    let rc = supervisor
+        .wait_ready(Duration::from_secs(30))
+        .await
+        .expect("rclone ready");
+    let layer = Arc::new(Resilient::new(
+        Arc::new(rc.clone()),
+        ResilienceConfig::default(),
+        EventBus::default(),
+    ));
 
     println!("rc/noop, {calls} calls per round, {rounds} rounds, median round:");
     for callers in [1usize, 16] {

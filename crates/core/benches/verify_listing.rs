@@ -31,7 +31,10 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let rounds: usize = args.first().and_then(|s| s.parse().ok()).unwrap_or(5);
     let existing: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(200_000);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     rt.block_on(run(rounds, existing));
 }
 
@@ -56,15 +59,24 @@ async fn run(rounds: usize, existing: usize) {
         std::fs::write(&p, b"y").expect("write");
         paths.push(rel);
     }
-    println!("destination: {existing} existing files + a chunk of {CHUNK} in 5 folders (written in {:.1} s)", t.elapsed().as_secs_f64());
+    println!(
+        "destination: {existing} existing files + a chunk of {CHUNK} in 5 folders (written in {:.1} s)",
+        t.elapsed().as_secs_f64()
+    );
 
     let conf = dir.path().join("rclone.conf");
     std::fs::write(&conf, format!("[local]\ntype = alias\nremote = {}\n", data.display())).expect("conf");
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let rclone = locate_rclone(&workspace).expect("rclone sidecar: run scripts/setup.sh");
-    let cfg = SidecarConfig { rclone_config: Some(conf), ..SidecarConfig::default() };
+    let cfg = SidecarConfig {
+        rclone_config: Some(conf),
+        ..SidecarConfig::default()
+    };
     let supervisor = Supervisor::start(BinaryLauncher { path: rclone }, cfg, EventBus::default());
-    let rc = supervisor.wait_ready(Duration::from_secs(30)).await.expect("rclone ready");
+    let rc = supervisor
+        .wait_ready(Duration::from_secs(30))
+        .await
+        .expect("rclone ready");
     let root = RemotePath::parse("local:dst").expect("root");
 
     let (mut whole, mut touched) = (vec![], vec![]);
@@ -75,7 +87,10 @@ async fn run(rounds: usize, existing: usize) {
                 // before: the whole destination, recursively
                 plan::expand(&rc, &root).await.expect("list").len()
             } else {
-                verify::listing_for(&rc, &root, paths.iter().map(String::as_str)).await.expect("list").len()
+                verify::listing_for(&rc, &root, paths.iter().map(String::as_str))
+                    .await
+                    .expect("list")
+                    .len()
             };
             let took = t.elapsed();
             if which == 0 {
@@ -91,6 +106,9 @@ async fn run(rounds: usize, existing: usize) {
     println!("verification of one chunk, median of {rounds} rounds:");
     println!("  whole destination listed: {:>8.1} ms", w.as_secs_f64() * 1e3);
     println!("  touched folders listed:   {:>8.1} ms", t.as_secs_f64() * 1e3);
-    println!("  ratio (whole / touched):  {:>8.1}x", w.as_secs_f64() / t.as_secs_f64());
+    println!(
+        "  ratio (whole / touched):  {:>8.1}x",
+        w.as_secs_f64() / t.as_secs_f64()
+    );
     supervisor.shutdown().await;
 }

@@ -26,7 +26,12 @@ pub struct EngineConfig {
 impl EngineConfig {
     /// The defaults for `data_dir` and `sidecar`.
     pub fn new(data_dir: PathBuf, sidecar: SidecarConfig) -> Self {
-        EngineConfig { data_dir, sidecar, resilience: ResilienceConfig::default(), lease_timeout: Duration::from_secs(30) }
+        EngineConfig {
+            data_dir,
+            sidecar,
+            resilience: ResilienceConfig::default(),
+            lease_timeout: Duration::from_secs(30),
+        }
     }
 }
 
@@ -48,13 +53,29 @@ impl Engine {
         let store = Store::open(&cfg.data_dir.join("rcmd.db")).await?;
         let bus = EventBus::default();
         let mut sidecar = cfg.sidecar;
-        sidecar.sidecar_records.get_or_insert_with(|| cfg.data_dir.join("sidecars"));
+        sidecar
+            .sidecar_records
+            .get_or_insert_with(|| cfg.data_dir.join("sidecars"));
         let supervisor = Supervisor::start(launcher, sidecar, bus.clone());
-        let rc = Arc::new(Resilient::new(Arc::new(supervisor.clone()), cfg.resilience, bus.clone()));
-        let mut processor = Processor::new(store.clone(), rc.clone(), ProcessorConfig::new(cfg.data_dir.join("work")));
+        let rc = Arc::new(Resilient::new(
+            Arc::new(supervisor.clone()),
+            cfg.resilience,
+            bus.clone(),
+        ));
+        let mut processor = Processor::new(
+            store.clone(),
+            rc.clone(),
+            ProcessorConfig::new(cfg.data_dir.join("work")),
+        );
         processor.bus = Some(bus.clone());
         processor.owner = LeaseOwner::this_process(cfg.lease_timeout);
-        Ok(Engine { bus, supervisor, rc, store, processor })
+        Ok(Engine {
+            bus,
+            supervisor,
+            rc,
+            store,
+            processor,
+        })
     }
 
     /// Stops rclone (graceful `core/quit`, then kill).

@@ -26,11 +26,20 @@ pub enum Error {
     Sidecar(#[from] SidecarError),
     /// The remote's circuit breaker is open: the call was not made.
     #[error("{}", describe_open(.remote, .retry_in, *.forced))]
-    CircuitOpen { remote: String, retry_in: Option<Duration>, forced: bool, last_failure: Option<Failure> },
+    CircuitOpen {
+        remote: String,
+        retry_in: Option<Duration>,
+        forced: bool,
+        last_failure: Option<Failure>,
+    },
     /// The rproxy server of the active connection cannot be reached: the call was not made.
     /// `reason` is the last connection error (no credentials in it).
     #[error("server {server} offline ({reason}); retrying in {} s", .retry_in.as_secs_f64().ceil())]
-    ServerOffline { server: String, reason: String, retry_in: Duration },
+    ServerOffline {
+        server: String,
+        reason: String,
+        retry_in: Duration,
+    },
     /// The caller cancelled the operation.
     #[error("cancelled")]
     Cancelled,
@@ -62,7 +71,9 @@ impl Classify for Error {
             Error::Rc(e) => classify::classify(e),
             Error::Path(e @ PathError::Indistinct { .. }) => Failure::new(FailureReason::InvalidName, e.to_string()),
             Error::Path(e) => Failure::new(FailureReason::BadRequest, e.to_string()),
-            Error::Sidecar(SidecarError::NotReady { .. }) => Failure::new(FailureReason::RcloneNotReady, self.to_string()),
+            Error::Sidecar(SidecarError::NotReady { .. }) => {
+                Failure::new(FailureReason::RcloneNotReady, self.to_string())
+            }
             Error::Sidecar(e) => Failure::new(FailureReason::Unknown, e.to_string()),
             Error::CircuitOpen { retry_in, .. } => {
                 // fail fast: retrying here would defeat the breaker; the class still says

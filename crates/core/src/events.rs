@@ -36,7 +36,9 @@ pub struct EventBus {
 
 impl EventBus {
     pub fn new(capacity: usize) -> Self {
-        EventBus { tx: broadcast::channel(capacity).0 }
+        EventBus {
+            tx: broadcast::channel(capacity).0,
+        }
     }
 
     /// Publishes an event; having no listener is fine.

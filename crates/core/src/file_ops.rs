@@ -15,7 +15,9 @@ use crate::{
 
 /// What `operations/stat` says is at `path` (a file or a folder), `None` when nothing is.
 async fn stat(rc: &RcClient, path: &RemotePath) -> Result<Option<Value>, RcError> {
-    let mut v: Value = rc.call("operations/stat", &json!({ "fs": path.fs(), "remote": path.path() })).await?;
+    let mut v: Value = rc
+        .call("operations/stat", &json!({ "fs": path.fs(), "remote": path.path() }))
+        .await?;
     Ok(v.get_mut("item").map(Value::take).filter(|i| !i.is_null()))
 }
 
@@ -59,7 +61,10 @@ pub async fn rename(
 #[instrument(skip_all, fields(dir = %dir), err(Display))]
 pub async fn remove_empty_dirs(rc: &RcClient, dir: &RemotePath) -> Result<(), RcError> {
     let _: Value = rc
-        .call("operations/rmdirs", &json!({ "fs": dir.fs(), "remote": dir.path(), "leaveRoot": false }))
+        .call(
+            "operations/rmdirs",
+            &json!({ "fs": dir.fs(), "remote": dir.path(), "leaveRoot": false }),
+        )
         .await?;
     Ok(())
 }
@@ -94,7 +99,10 @@ pub async fn properties(rc: &RcClient, path: &RemotePath) -> Result<Properties, 
     let item: StatItem = match stat(rc, path).await? {
         Some(i) => serde_json::from_value(i).unwrap_or_default(),
         // the root of a remote has no item of its own
-        _ if path.path().is_empty() => StatItem { is_dir: true, ..StatItem::default() },
+        _ if path.path().is_empty() => StatItem {
+            is_dir: true,
+            ..StatItem::default()
+        },
         _ => {
             return Err(RcError::Api {
                 status: 404,
@@ -120,7 +128,13 @@ pub async fn properties(rc: &RcClient, path: &RemotePath) -> Result<Properties, 
     } else {
         props.hashes = hashes(rc, path).await?;
     }
-    match rc.call::<_, Value>("operations/publiclink", &json!({ "fs": path.fs(), "remote": path.path() })).await {
+    match rc
+        .call::<_, Value>(
+            "operations/publiclink",
+            &json!({ "fs": path.fs(), "remote": path.path() }),
+        )
+        .await
+    {
         Ok(v) => props.public_link = v.get("url").and_then(Value::as_str).map(str::to_owned),
         Err(e) => props.public_link_error = Some(e.to_string()),
     }
@@ -135,10 +149,23 @@ async fn hashes(rc: &RcClient, file: &RemotePath) -> Result<Vec<(String, String)
         .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
         .unwrap_or_default();
     let mut out = vec![];
-    for name in HASH_PREFERENCE.iter().filter(|h| supported.iter().any(|s| s == *h)).take(2) {
+    for name in HASH_PREFERENCE
+        .iter()
+        .filter(|h| supported.iter().any(|s| s == *h))
+        .take(2)
+    {
         // `fs` naming a file limits the sum to that file
-        let v: Value = rc.call("operations/hashsum", &json!({ "fs": file.to_string(), "hashType": name })).await?;
-        let line = v.get("hashsum").and_then(Value::as_array).and_then(|a| a.first()).and_then(Value::as_str);
+        let v: Value = rc
+            .call(
+                "operations/hashsum",
+                &json!({ "fs": file.to_string(), "hashType": name }),
+            )
+            .await?;
+        let line = v
+            .get("hashsum")
+            .and_then(Value::as_array)
+            .and_then(|a| a.first())
+            .and_then(Value::as_str);
         if let Some(hex) = line.and_then(|l| l.split_whitespace().next()) {
             out.push(((*name).to_owned(), hex.to_owned()));
         }
@@ -210,10 +237,13 @@ pub async fn transfer_stats(rc: &RcClient) -> Result<TransferStats, RcError> {
 /// rclone's estimate, or, while it gives none (it waits for a current speed), one from the
 /// file's average speed.
 fn eta_of(t: &InFlight, speed: f64) -> Option<u64> {
-    t.eta.filter(|e| e.is_finite() && *e >= 0.0).map(|e| e as u64).or_else(|| {
-        let left = t.size - t.bytes as i64;
-        (t.size > 0 && left >= 0 && speed > 0.0).then(|| (left as f64 / speed).ceil() as u64)
-    })
+    t.eta
+        .filter(|e| e.is_finite() && *e >= 0.0)
+        .map(|e| e as u64)
+        .or_else(|| {
+            let left = t.size - t.bytes as i64;
+            (t.size > 0 && left >= 0 && speed > 0.0).then(|| (left as f64 / speed).ceil() as u64)
+        })
 }
 
 #[derive(Deserialize, Default)]
@@ -231,5 +261,8 @@ pub async fn bwlimit(rc: &RcClient, rate: Option<&str>) -> Result<BwLimit, RcErr
         None => json!({}),
     };
     let r: BwReply = rc.call("core/bwlimit", &params).await?;
-    Ok(BwLimit { rate: r.rate, bytes_per_second: r.bytes_per_second })
+    Ok(BwLimit {
+        rate: r.rate,
+        bytes_per_second: r.bytes_per_second,
+    })
 }

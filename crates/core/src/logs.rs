@@ -15,7 +15,10 @@ const MAX_BYTES: u64 = 64 << 20;
 const LEVELS: [&str; 5] = ["ERROR", "WARN", "INFO", "DEBUG", "TRACE"];
 
 fn rank(level: &str) -> usize {
-    LEVELS.iter().position(|l| l.eq_ignore_ascii_case(level)).unwrap_or(LEVELS.len())
+    LEVELS
+        .iter()
+        .position(|l| l.eq_ignore_ascii_case(level))
+        .unwrap_or(LEVELS.len())
 }
 
 /// Parses one line that starts a record; `None` for a continuation line.
@@ -31,13 +34,22 @@ pub fn parse_line(line: &str) -> Option<LogLine> {
         return None;
     }
     let (target, message) = rest.split_once(": ").unwrap_or(("", rest));
-    Some(LogLine { at: at.to_owned(), level: level.to_owned(), target: target.to_owned(), message: message.to_owned() })
+    Some(LogLine {
+        at: at.to_owned(),
+        level: level.to_owned(),
+        target: target.to_owned(),
+        message: message.to_owned(),
+    })
 }
 
 /// The log files in `dir`, newest first.
 fn files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "log")).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "log"))
+                .collect()
+        })
         .unwrap_or_default();
     // the date in the name sorts like the time
     files.sort();
@@ -48,7 +60,11 @@ fn files(dir: &Path) -> Vec<PathBuf> {
 /// The newest records of the files in `dir` matching `query`, oldest first.
 pub fn read(dir: &Path, query: &LogQuery) -> std::io::Result<Vec<LogLine>> {
     let limit = if query.limit == 0 { DEFAULT_LIMIT } else { query.limit };
-    let min = if query.level.is_empty() { LEVELS.len() } else { rank(&query.level) };
+    let min = if query.level.is_empty() {
+        LEVELS.len()
+    } else {
+        rank(&query.level)
+    };
     let needle = query.text.to_lowercase();
     let mut out: Vec<LogLine> = Vec::new();
     let mut budget = MAX_BYTES;
@@ -74,7 +90,9 @@ pub fn read(dir: &Path, query: &LogQuery) -> std::io::Result<Vec<LogLine>> {
         }
         let matching = records.into_iter().rev().filter(|r| {
             rank(&r.level) <= min
-                && (needle.is_empty() || r.message.to_lowercase().contains(&needle) || r.target.to_lowercase().contains(&needle))
+                && (needle.is_empty()
+                    || r.message.to_lowercase().contains(&needle)
+                    || r.target.to_lowercase().contains(&needle))
         });
         for r in matching {
             if out.len() >= limit {
@@ -92,7 +110,11 @@ mod tests {
     use super::*;
 
     fn q(level: &str, text: &str, limit: usize) -> LogQuery {
-        LogQuery { level: level.into(), text: text.into(), limit }
+        LogQuery {
+            level: level.into(),
+            text: text.into(),
+            limit,
+        }
     }
 
     #[test]
@@ -115,13 +137,22 @@ mod tests {
         assert_eq!(all.len(), 5);
         assert_eq!(all[0].message, "RCMD starting version=\"0.1.0\"");
         assert_eq!(all[3].message, "panic in a task\n   0: frame one\n   1: frame two");
-        let warn: Vec<_> = read(dir.path(), &q("warn", "", 0)).expect("read").into_iter().map(|l| l.level).collect();
+        let warn: Vec<_> = read(dir.path(), &q("warn", "", 0))
+            .expect("read")
+            .into_iter()
+            .map(|l| l.level)
+            .collect();
         assert_eq!(warn, ["ERROR", "WARN", "ERROR"]);
         let item = read(dir.path(), &q("", "A B.TXT", 0)).expect("read");
         assert_eq!(item.len(), 1);
         assert_eq!(item[0].target, "rclone");
         let newest = read(dir.path(), &q("", "", 2)).expect("read");
-        assert_eq!(newest.iter().map(|l| l.level.as_str()).collect::<Vec<_>>(), ["ERROR", "DEBUG"]);
-        assert!(read(&dir.path().join("none"), &q("", "", 0)).expect("missing dir: empty").is_empty());
+        assert_eq!(
+            newest.iter().map(|l| l.level.as_str()).collect::<Vec<_>>(),
+            ["ERROR", "DEBUG"]
+        );
+        assert!(read(&dir.path().join("none"), &q("", "", 0))
+            .expect("missing dir: empty")
+            .is_empty());
     }
 }

@@ -34,7 +34,9 @@ impl TlsConfig {
     /// From a settings field, where an empty string means "none".
     pub fn from_setting(path: &str) -> Self {
         let p = path.trim();
-        TlsConfig { extra_ca: (!p.is_empty()).then(|| PathBuf::from(p)) }
+        TlsConfig {
+            extra_ca: (!p.is_empty()).then(|| PathBuf::from(p)),
+        }
     }
 }
 
@@ -52,7 +54,10 @@ pub fn http_client(timeout: Duration, tls: &TlsConfig) -> Result<reqwest::Client
 
 fn read_ca(path: &Path) -> Result<Vec<reqwest::Certificate>, NetError> {
     let shown = path.display().to_string();
-    let pem = std::fs::read(path).map_err(|source| NetError::CaRead { path: shown.clone(), source })?;
+    let pem = std::fs::read(path).map_err(|source| NetError::CaRead {
+        path: shown.clone(),
+        source,
+    })?;
     match reqwest::Certificate::from_pem_bundle(&pem) {
         Ok(certs) if !certs.is_empty() => Ok(certs),
         _ => Err(NetError::CaInvalid { path: shown }),

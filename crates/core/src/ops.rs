@@ -31,7 +31,10 @@ pub async fn list_remotes(rc: &RcClient) -> Result<Vec<String>, RcError> {
 #[instrument(skip_all, fields(dir = %dir), err(level = "debug", Display))]
 pub async fn list(rc: &RcClient, dir: &RemotePath) -> Result<Vec<FileEntry>, RcError> {
     let reply: ListReply = rc
-        .call("operations/list", &json!({ "fs": dir.fs(), "remote": dir.path(), "opt": { "noMimeType": true } }))
+        .call(
+            "operations/list",
+            &json!({ "fs": dir.fs(), "remote": dir.path(), "opt": { "noMimeType": true } }),
+        )
         .await?;
     let mut entries: Vec<FileEntry> = reply
         .list
@@ -67,8 +70,9 @@ pub async fn about(rc: &RcClient, remote: &RemoteName) -> Result<RemoteUsage, Rc
 /// Creates a directory (and its parents).
 #[instrument(skip_all, fields(dir = %dir), err(Display))]
 pub async fn mkdir(rc: &RcClient, dir: &RemotePath) -> Result<(), RcError> {
-    let _: Value =
-        rc.call("operations/mkdir", &json!({ "fs": dir.fs(), "remote": dir.path() })).await?;
+    let _: Value = rc
+        .call("operations/mkdir", &json!({ "fs": dir.fs(), "remote": dir.path() }))
+        .await?;
     Ok(())
 }
 
@@ -76,7 +80,10 @@ pub async fn mkdir(rc: &RcClient, dir: &RemotePath) -> Result<(), RcError> {
 #[instrument(skip_all, fields(file = %file), err(Display))]
 pub async fn delete_file(rc: &RcClient, file: &RemotePath) -> Result<(), RcError> {
     let _: Value = rc
-        .call("operations/deletefile", &json!({ "fs": file.fs(), "remote": file.path() }))
+        .call(
+            "operations/deletefile",
+            &json!({ "fs": file.fs(), "remote": file.path() }),
+        )
         .await?;
     Ok(())
 }
@@ -118,5 +125,6 @@ pub async fn probe(rc: &RcClient, file: &RemotePath) -> Result<(), RcError> {
 
 /// rclone's version. `core/version` is slow (it runs `lsb_release`): call it once, not per view.
 pub async fn version(rc: &RcClient) -> Result<VersionReply, RcError> {
-    rc.call_with_timeout("core/version", &Empty {}, Some(Duration::from_secs(10))).await
+    rc.call_with_timeout("core/version", &Empty {}, Some(Duration::from_secs(10)))
+        .await
 }

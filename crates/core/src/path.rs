@@ -100,16 +100,25 @@ impl RemotePath {
     pub fn new(remote: &str, path: &str) -> Result<Self, PathError> {
         let remote = RemoteName::parse(remote)?;
         if path.contains('\0') {
-            return Err(PathError::NulInPath { path: path.replace('\0', "\\0") });
+            return Err(PathError::NulInPath {
+                path: path.replace('\0', "\\0"),
+            });
         }
         if let Some(c) = path.chars().find(|c| c.is_control()) {
-            return Err(PathError::ControlInPath { path: path.escape_debug().to_string(), code: c as u32 });
+            return Err(PathError::ControlInPath {
+                path: path.escape_debug().to_string(),
+                code: c as u32,
+            });
         }
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
         if segments.contains(&"..") {
             return Err(PathError::ParentSegment { path: path.to_owned() });
         }
-        Ok(RemotePath { remote, absolute: path.starts_with('/'), path: segments.join("/") })
+        Ok(RemotePath {
+            remote,
+            absolute: path.starts_with('/'),
+            path: segments.join("/"),
+        })
     }
 
     /// Whether the path starts at the remote's filesystem root (`remote:/...`).
@@ -150,13 +159,20 @@ impl RemotePath {
         if self.path.is_empty() {
             return listed;
         }
-        listed.strip_prefix(self.path.as_str()).and_then(|r| r.strip_prefix('/')).unwrap_or(listed)
+        listed
+            .strip_prefix(self.path.as_str())
+            .and_then(|r| r.strip_prefix('/'))
+            .unwrap_or(listed)
     }
 
     /// The folder holding this path (itself for a root), absolute when this one is.
     pub fn parent(&self) -> RemotePath {
         let parent = self.path.rsplit_once('/').map(|(a, _)| a).unwrap_or("");
-        RemotePath { remote: self.remote.clone(), absolute: self.absolute, path: parent.to_owned() }
+        RemotePath {
+            remote: self.remote.clone(),
+            absolute: self.absolute,
+            path: parent.to_owned(),
+        }
     }
 
     /// A sibling named `name` (a rename target): one path segment, no slash.
@@ -170,8 +186,10 @@ impl RemotePath {
     /// A child of this path (absolute when this one is).
     pub fn join(&self, name: &str) -> Result<Self, PathError> {
         let rel = name.trim_start_matches('/');
-        RemotePath::new(self.remote.as_str(), &format!("{}/{}", self.spec_path(), rel))
-            .map(|p| RemotePath { absolute: self.absolute, ..p })
+        RemotePath::new(self.remote.as_str(), &format!("{}/{}", self.spec_path(), rel)).map(|p| RemotePath {
+            absolute: self.absolute,
+            ..p
+        })
     }
 }
 
@@ -198,8 +216,16 @@ mod tests {
         assert_eq!(RemoteName::parse(":local").map(|r| r.fs()), Ok(":local:".to_owned()));
         assert!(RemoteName::parse(":s3").is_err() && RemoteName::parse(":local2").is_err());
         let home = RemotePath::parse(":local:/home/u").unwrap();
-        assert_eq!((home.fs(), home.path(), home.to_string()), (":local:/".into(), "home/u", ":local:/home/u".into()));
-        assert_eq!(RemotePath::parse(&home.join("a b").unwrap().to_string()).unwrap().path(), "home/u/a b");
+        assert_eq!(
+            (home.fs(), home.path(), home.to_string()),
+            (":local:/".into(), "home/u", ":local:/home/u".into())
+        );
+        assert_eq!(
+            RemotePath::parse(&home.join("a b").unwrap().to_string())
+                .unwrap()
+                .path(),
+            "home/u/a b"
+        );
         assert_eq!(home.sibling("v").unwrap().to_string(), ":local:/home/v");
         for bad in ["", ".", "..", "a/b"] {
             assert!(home.sibling(bad).is_err(), "{bad:?}");
@@ -220,8 +246,14 @@ mod tests {
         let abs = RemotePath::parse("nas:/backup").unwrap();
         let rel = RemotePath::parse("nas:backup").unwrap();
         assert_ne!(abs, rel);
-        assert_eq!((abs.to_string(), abs.fs(), abs.path()), ("nas:/backup".into(), "nas:/".into(), "backup"));
-        assert_eq!((rel.to_string(), rel.fs(), rel.path()), ("nas:backup".into(), "nas:".into(), "backup"));
+        assert_eq!(
+            (abs.to_string(), abs.fs(), abs.path()),
+            ("nas:/backup".into(), "nas:/".into(), "backup")
+        );
+        assert_eq!(
+            (rel.to_string(), rel.fs(), rel.path()),
+            ("nas:backup".into(), "nas:".into(), "backup")
+        );
         let root = RemotePath::parse("local:/").unwrap();
         assert!(root.is_absolute());
         assert_eq!((root.to_string(), root.path()), ("local:/".into(), ""));
@@ -235,12 +267,22 @@ mod tests {
         assert_eq!(abs.parent().to_string(), "nas:/");
         assert_eq!(rel.parent().to_string(), "nas:");
         assert_eq!(root.parent(), root);
-        assert_eq!((abs.relative("backup/a/b"), abs.relative("other/x"), root.relative("x/y")), ("a/b", "other/x", "x/y"));
+        assert_eq!(
+            (
+                abs.relative("backup/a/b"),
+                abs.relative("other/x"),
+                root.relative("x/y")
+            ),
+            ("a/b", "other/x", "x/y")
+        );
     }
 
     #[test]
     fn bad_paths_are_rejected() {
-        assert!(matches!(RemotePath::new("r", "a/../b"), Err(PathError::ParentSegment { .. })));
+        assert!(matches!(
+            RemotePath::new("r", "a/../b"),
+            Err(PathError::ParentSegment { .. })
+        ));
         assert!(matches!(RemotePath::new("r", "a\0b"), Err(PathError::NulInPath { .. })));
         for raw in ["a\nb", "tab\there", "x\ry", "bell\u{7}"] {
             let err = RemotePath::new("r", raw).unwrap_err();
@@ -248,7 +290,10 @@ mod tests {
         }
         // rclone's visible stand-ins for control characters are ordinary names
         assert!(RemotePath::new("r", "line\u{240A}break").is_ok());
-        assert!(matches!(RemotePath::parse("nocolon"), Err(PathError::InvalidRemote { .. })));
+        assert!(matches!(
+            RemotePath::parse("nocolon"),
+            Err(PathError::InvalidRemote { .. })
+        ));
         // the error message names the offending input
         let msg = RemoteName::parse("-bad").unwrap_err().to_string();
         assert!(msg.contains("-bad"), "{msg}");

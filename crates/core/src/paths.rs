@@ -51,8 +51,9 @@ pub fn batch_db() -> PathBuf {
 /// Flags that would reopen or re-address the RC server (`--rc*`) or replace the sidecar's
 /// own settings are refused: the RC server is private to RCMD.
 pub fn extra_rclone_flags() -> Result<Vec<String>, String> {
-    let flags: Vec<String> =
-        std::env::var("RCMD_RCLONE_FLAGS").map(|f| f.split_whitespace().map(str::to_owned).collect()).unwrap_or_default();
+    let flags: Vec<String> = std::env::var("RCMD_RCLONE_FLAGS")
+        .map(|f| f.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default();
     check_rclone_flags(&flags)?;
     Ok(flags)
 }
@@ -61,10 +62,18 @@ pub fn extra_rclone_flags() -> Result<Vec<String>, String> {
 pub fn check_rclone_flags(flags: &[String]) -> Result<(), String> {
     // the log level is the sidecar's too: rclone refuses -v next to --log-level, and at debug
     // level it prints its own RC credentials
-    const OWN: [&str; 6] = ["--config", "--use-json-log", "--log-file", "--log-format", "--log-level", "--verbose"];
+    const OWN: [&str; 6] = [
+        "--config",
+        "--use-json-log",
+        "--log-file",
+        "--log-format",
+        "--log-level",
+        "--verbose",
+    ];
     for f in flags {
         let name = f.split('=').next().unwrap_or(f);
-        let verbose = name.len() >= 2 && name.starts_with('-') && !name.starts_with("--") && name[1..].chars().all(|c| c == 'v');
+        let verbose =
+            name.len() >= 2 && name.starts_with('-') && !name.starts_with("--") && name[1..].chars().all(|c| c == 'v');
         if name.starts_with("--rc") || name == "--metrics-addr" || OWN.contains(&name) || verbose {
             return Err(format!(
                 "RCMD_RCLONE_FLAGS may not contain {name}: RCMD runs rclone's remote-control server privately and sets it up itself"
@@ -82,7 +91,19 @@ mod tests {
     fn rc_flags_are_refused() {
         let ok = |f: &[&str]| check_rclone_flags(&f.iter().map(|s| s.to_string()).collect::<Vec<_>>());
         assert!(ok(&["--bwlimit", "10M", "--transfers=8", "--fast-list"]).is_ok());
-        for bad in [&["--rc-addr", "0.0.0.0:5572"][..], &["--rc-no-auth"], &["--rc-serve"], &["--rc-user=x"], &["--rc"], &["--config", "/x"], &["--metrics-addr=:1"], &["-vv"], &["-v"], &["--log-level=DEBUG"], &["--verbose"]] {
+        for bad in [
+            &["--rc-addr", "0.0.0.0:5572"][..],
+            &["--rc-no-auth"],
+            &["--rc-serve"],
+            &["--rc-user=x"],
+            &["--rc"],
+            &["--config", "/x"],
+            &["--metrics-addr=:1"],
+            &["-vv"],
+            &["-v"],
+            &["--log-level=DEBUG"],
+            &["--verbose"],
+        ] {
             let err = ok(bad).unwrap_err();
             assert!(err.contains(bad[0].split('=').next().unwrap()), "{err}");
         }

@@ -13,9 +13,9 @@ use serde_json::{json, Map, Value};
 
 use crate::{
     path::{PathError, RemoteName},
-    Result,
     rc::{wire::Empty, RcClient, RcError},
     types::{ConfigStep, OAuthStatus, Provider, RemoteConfig},
+    Result,
 };
 
 /// How long a configuration step may take: an OAuth step waits for the user in the browser.
@@ -48,7 +48,11 @@ fn opt(step: Option<(&str, &str)>) -> Value {
 
 /// Drops empty values (an empty field means "default", and for a secret "keep").
 fn clean(params: &BTreeMap<String, String>) -> Map<String, Value> {
-    params.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect()
+    params
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect()
 }
 
 /// The names of the configured remotes.
@@ -98,14 +102,27 @@ pub async fn answer(rc: &RcClient, name: &str, state: &str, result: &str) -> Res
 pub async fn get(rc: &RcClient, name: &str) -> Result<RemoteConfig> {
     let name = existing(rc, name).await?;
     let values: BTreeMap<String, Value> = rc.call("config/get", &json!({ "name": name.as_str() })).await?;
-    let kind = values.get("type").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let kind = values
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     let provider = providers(rc).await?.into_iter().find(|p| p.name == kind);
     let secret = |key: &str| {
         // a token is secret whatever the backend says; unknown options are kept out too
         key == "token"
-            || provider.as_ref().is_none_or(|p| p.options.iter().find(|o| o.name == key).is_none_or(|o| o.is_password || o.sensitive))
+            || provider.as_ref().is_none_or(|p| {
+                p.options
+                    .iter()
+                    .find(|o| o.name == key)
+                    .is_none_or(|o| o.is_password || o.sensitive)
+            })
     };
-    let mut out = RemoteConfig { name: name.to_string(), kind, ..RemoteConfig::default() };
+    let mut out = RemoteConfig {
+        name: name.to_string(),
+        kind,
+        ..RemoteConfig::default()
+    };
     for (k, v) in values {
         if k == "type" {
             continue;
@@ -113,7 +130,8 @@ pub async fn get(rc: &RcClient, name: &str) -> Result<RemoteConfig> {
         if secret(&k) {
             out.secrets_set.push(k);
         } else {
-            out.values.insert(k, v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()));
+            out.values
+                .insert(k, v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()));
         }
     }
     Ok(out)
@@ -131,7 +149,11 @@ pub async fn delete(rc: &RcClient, name: &str) -> Result<()> {
 pub async fn test(rc: &RcClient, name: &str) -> Result<usize> {
     let name = existing(rc, name).await?;
     let reply: crate::rc::wire::ListReply = rc
-        .call_with_timeout("operations/list", &json!({ "fs": name.fs(), "remote": "", "opt": { "noMimeType": true } }), Some(TEST_TIMEOUT))
+        .call_with_timeout(
+            "operations/list",
+            &json!({ "fs": name.fs(), "remote": "", "opt": { "noMimeType": true } }),
+            Some(TEST_TIMEOUT),
+        )
         .await?;
     Ok(reply.list.len())
 }

@@ -23,9 +23,21 @@ pub enum SettingsError {
 
 /// Renames `path` to `<path>.bak` (`.bak.1`, `.bak.2`, ... when taken); returns the new name.
 pub fn set_aside(path: &Path) -> io::Result<PathBuf> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let candidate = |i: u32| path.with_file_name(if i == 0 { format!("{name}.bak") } else { format!("{name}.bak.{i}") });
-    let kept = (0..1000).map(candidate).find(|p| !p.exists()).unwrap_or_else(|| candidate(0));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let candidate = |i: u32| {
+        path.with_file_name(if i == 0 {
+            format!("{name}.bak")
+        } else {
+            format!("{name}.bak.{i}")
+        })
+    };
+    let kept = (0..1000)
+        .map(candidate)
+        .find(|p| !p.exists())
+        .unwrap_or_else(|| candidate(0));
     std::fs::rename(path, &kept)?;
     Ok(kept)
 }
@@ -85,10 +97,15 @@ impl Settings {
     /// Reads `path`; a missing file gives the defaults.
     pub fn load(path: &Path) -> Result<Self, SettingsError> {
         match std::fs::read(path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|source| SettingsError::Parse { path: path.to_owned(), source }),
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|source| SettingsError::Parse {
+                path: path.to_owned(),
+                source,
+            }),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Settings::default()),
-            Err(source) => Err(SettingsError::Read { path: path.to_owned(), source }),
+            Err(source) => Err(SettingsError::Read {
+                path: path.to_owned(),
+                source,
+            }),
         }
     }
 
@@ -101,9 +118,21 @@ impl Settings {
             Err(e @ SettingsError::Parse { .. }) => match set_aside(path) {
                 Ok(kept) => {
                     tracing::warn!(error = %e, kept = %kept.display(), "settings file is not valid; kept aside, using defaults");
-                    (Settings::default(), Some(SettingsError::KeptAside { kept, cause: Box::new(e) }))
+                    (
+                        Settings::default(),
+                        Some(SettingsError::KeptAside {
+                            kept,
+                            cause: Box::new(e),
+                        }),
+                    )
                 }
-                Err(source) => (Settings::default(), Some(SettingsError::Write { path: path.to_owned(), source })),
+                Err(source) => (
+                    Settings::default(),
+                    Some(SettingsError::Write {
+                        path: path.to_owned(),
+                        source,
+                    }),
+                ),
             },
             Err(e) => (Settings::default(), Some(e)),
         }
@@ -116,7 +145,10 @@ impl Settings {
         let mut settings = match Settings::load(path) {
             Ok(s) => s,
             Err(SettingsError::Parse { .. }) => {
-                set_aside(path).map_err(|source| SettingsError::Write { path: path.to_owned(), source })?;
+                set_aside(path).map_err(|source| SettingsError::Write {
+                    path: path.to_owned(),
+                    source,
+                })?;
                 Settings::default()
             }
             Err(e) => return Err(e),
@@ -129,7 +161,10 @@ impl Settings {
     /// Writes `path` atomically (temp file, fsync, rename), so a crash or a full disk never
     /// leaves a half-written file in place of the old one.
     pub fn save(&self, path: &Path) -> Result<(), SettingsError> {
-        let write = |source| SettingsError::Write { path: path.to_owned(), source };
+        let write = |source| SettingsError::Write {
+            path: path.to_owned(),
+            source,
+        };
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(write)?;
         }
@@ -158,13 +193,19 @@ mod tests {
         assert_eq!(s, super::Settings::default());
         let msg = problem.unwrap().to_string();
         assert!(msg.contains("settings.json.bak"), "{msg}");
-        assert_eq!(std::fs::read(dir.path().join("settings.json.bak")).unwrap(), b"{ \"auto_resume_batches\": tru");
+        assert_eq!(
+            std::fs::read(dir.path().join("settings.json.bak")).unwrap(),
+            b"{ \"auto_resume_batches\": tru"
+        );
         // a second bad file goes to .bak.1, the first copy stays
         std::fs::write(&path, b"[").unwrap();
         super::Settings::update(&path, |s| s.auto_resume_batches = true).unwrap();
         assert_eq!(std::fs::read(dir.path().join("settings.json.bak.1")).unwrap(), b"[");
         assert!(super::Settings::load(&path).unwrap().auto_resume_batches);
-        assert_eq!(std::fs::read(dir.path().join("settings.json.bak")).unwrap(), b"{ \"auto_resume_batches\": tru");
+        assert_eq!(
+            std::fs::read(dir.path().join("settings.json.bak")).unwrap(),
+            b"{ \"auto_resume_batches\": tru"
+        );
     }
     use super::*;
 
@@ -177,9 +218,20 @@ mod tests {
             rclone_config: Some("/x/rclone.conf".into()),
             auto_resume_batches: true,
             notifications: Default::default(),
-            servers: vec![ServerEntry { name: "nas".into(), url: "https://nas:5572/".into(), user: "me".into(), ca_file: Some("/ca.pem".into()) }],
+            servers: vec![ServerEntry {
+                name: "nas".into(),
+                url: "https://nas:5572/".into(),
+                user: "me".into(),
+                ca_file: Some("/ca.pem".into()),
+            }],
             active_server: Some("nas".into()),
-            window: Some(WindowGeometry { x: -20, y: 40, width: 1200, height: 800, maximized: false }),
+            window: Some(WindowGeometry {
+                x: -20,
+                y: 40,
+                width: 1200,
+                height: 800,
+                maximized: false,
+            }),
             remember_config_password: true,
         };
         s.save(&path).unwrap();

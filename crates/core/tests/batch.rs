@@ -22,7 +22,7 @@ use rcmd_core::{
     path::RemotePath,
     resilience::{
         breaker::BreakerConfig,
-        layer::{ResilienceConfig, Resilient, RcSource},
+        layer::{RcSource, ResilienceConfig, Resilient},
         retry::{Backoff, RetryPolicy},
         watchdog::WatchdogConfig,
     },
@@ -31,9 +31,19 @@ use rcmd_core::{
 
 fn layer(source: Arc<dyn RcSource>) -> Arc<Resilient> {
     let cfg = ResilienceConfig {
-        retry: RetryPolicy { max_attempts: 3, ..RetryPolicy::default() },
-        backoff: Backoff { base: Duration::from_millis(50), cap: Duration::from_millis(200) },
-        breaker: BreakerConfig { consecutive_failures: 100, min_calls: 1000, ..BreakerConfig::default() },
+        retry: RetryPolicy {
+            max_attempts: 3,
+            ..RetryPolicy::default()
+        },
+        backoff: Backoff {
+            base: Duration::from_millis(50),
+            cap: Duration::from_millis(200),
+        },
+        breaker: BreakerConfig {
+            consecutive_failures: 100,
+            min_calls: 1000,
+            ..BreakerConfig::default()
+        },
         ..ResilienceConfig::default()
     };
     Arc::new(Resilient::new(source, cfg, EventBus::default()))
@@ -42,7 +52,10 @@ fn layer(source: Arc<dyn RcSource>) -> Arc<Resilient> {
 fn processor(store: Store, rc: Arc<Resilient>, work: &Path, chunk_items: i64) -> Processor {
     let mut cfg = ProcessorConfig::new(work.join("work"));
     cfg.chunk_items = chunk_items;
-    cfg.backoff = Backoff { base: Duration::from_millis(50), cap: Duration::from_millis(100) };
+    cfg.backoff = Backoff {
+        base: Duration::from_millis(50),
+        cap: Duration::from_millis(100),
+    };
     Processor::new(store, rc, cfg)
 }
 
@@ -75,7 +88,12 @@ async fn copies_a_tree_in_chunks_and_verifies_it() {
     assert_eq!(done.counts.bytes_done, done.counts.bytes_total);
     same_tree(&rc.data().join("src"), &rc.data().join("dst"));
     // 5 chunks of at most 120 items, each claimed once
-    assert!(store.attempts(id).await.unwrap().iter().all(|(_, a, s)| *a == 1 && s == "done"));
+    assert!(store
+        .attempts(id)
+        .await
+        .unwrap()
+        .iter()
+        .all(|(_, a, s)| *a == 1 && s == "done"));
     let last = seen.lock().unwrap().last().cloned().unwrap();
     assert_eq!((last.items_done, last.items_total), (500, 500));
     // a finished batch does not run again
@@ -88,10 +106,21 @@ async fn partial_success_reports_each_failed_item() {
     let f = fault::start().await;
     make_tree(&f.rc.data().join("src"), 40);
     // d3/ uploads are refused: permanent
-    f.proxy.fail_paths("/d3/", Fault::Status { code: 403, retry_after: None });
+    f.proxy.fail_paths(
+        "/d3/",
+        Fault::Status {
+            code: 403,
+            retry_after: None,
+        },
+    );
     let store = Store::open_memory().await.unwrap();
     let id = plan_batch(&store, &f.rc, BatchKind::Copy, "local:src", Some("flaky:dst")).await;
-    let p = processor(store.clone(), layer(Arc::new(f.rc.client.clone())), f.rc.dir.path(), 100);
+    let p = processor(
+        store.clone(),
+        layer(Arc::new(f.rc.client.clone())),
+        f.rc.dir.path(),
+        100,
+    );
     let done = p.run(id, &BatchControl::default(), no_progress()).await.unwrap();
     let d3 = (0..40).filter(|i| i % 7 == 3).count() as u64;
     assert_eq!(done.status, BatchStatus::CompletedWithErrors);
@@ -119,17 +148,30 @@ async fn partial_success_reports_each_failed_item() {
 async fn a_high_failure_rate_pauses_the_batch_resumably() {
     let f = fault::start().await;
     make_tree(&f.rc.data().join("src"), 60);
-    f.proxy.set_for("PUT", Some(Fault::Status { code: 503, retry_after: None }));
+    f.proxy.set_for(
+        "PUT",
+        Some(Fault::Status {
+            code: 503,
+            retry_after: None,
+        }),
+    );
     let store = Store::open_memory().await.unwrap();
     let id = plan_batch(&store, &f.rc, BatchKind::Copy, "local:src", Some("flaky:dst")).await;
     let mut p = processor(store.clone(), layer(Arc::new(f.rc.client.clone())), f.rc.dir.path(), 10);
     p.cfg.failure_window = 20;
     let paused = p.run(id, &BatchControl::default(), no_progress()).await.unwrap();
     assert_eq!(paused.status, BatchStatus::Paused);
-    assert!(paused.pause_reason.as_deref().unwrap_or("").contains("failed"), "{:?}", paused.pause_reason);
+    assert!(
+        paused.pause_reason.as_deref().unwrap_or("").contains("failed"),
+        "{:?}",
+        paused.pause_reason
+    );
     // retryable failures wait in the queue: nothing lost
     assert_eq!(paused.counts.done + paused.counts.failed + paused.counts.pending, 60);
-    assert_eq!(paused.counts.failed, 0, "retryable items stay queued until their attempts run out");
+    assert_eq!(
+        paused.counts.failed, 0,
+        "retryable items stay queued until their attempts run out"
+    );
 
     // the server recovers; resuming finishes the batch
     f.proxy.set_for("PUT", None);
@@ -147,7 +189,12 @@ async fn resumes_exactly_after_rclone_is_killed_mid_chunk() {
     f.proxy.set_for("PUT", Some(Fault::Delay(Duration::from_millis(15))));
     let store = Store::open(&f.rc.dir.path().join("db/rcmd.db")).await.unwrap();
     let id = plan_batch(&store, &f.rc, BatchKind::Copy, "local:src", Some("flaky:dst")).await;
-    let p = processor(store.clone(), layer(Arc::new(f.rc.supervisor.clone())), f.rc.dir.path(), 200);
+    let p = processor(
+        store.clone(),
+        layer(Arc::new(f.rc.supervisor.clone())),
+        f.rc.dir.path(),
+        200,
+    );
     let run = tokio::spawn(async move { p.run(id, &BatchControl::default(), no_progress()).await });
 
     let mut kills = vec![];
@@ -177,12 +224,24 @@ async fn resumes_exactly_after_rclone_is_killed_mid_chunk() {
     let twice: Vec<_> = puts.iter().filter(|(_, c)| **c > 1).collect();
     assert_eq!(puts.len(), n, "every file uploaded");
     assert!(puts.values().all(|c| *c <= 2), "{twice:?}");
-    assert!(twice.len() <= 4 * kills.len(), "re-uploaded {} files: {twice:?}", twice.len());
-    eprintln!("3 rclone kills: {} of {n} files uploaded twice (in flight at a kill)", twice.len());
+    assert!(
+        twice.len() <= 4 * kills.len(),
+        "re-uploaded {} files: {twice:?}",
+        twice.len()
+    );
+    eprintln!(
+        "3 rclone kills: {} of {n} files uploaded twice (in flight at a kill)",
+        twice.len()
+    );
     // a crash of rclone is not the items' failure: every item used exactly one attempt
     let attempts = store.attempts(id).await.unwrap();
     let used: Vec<_> = attempts.iter().filter(|(_, a, s)| *a != 1 || s != "done").collect();
-    assert!(used.is_empty(), "{} items used more than one attempt: {:?}", used.len(), &used[..used.len().min(5)]);
+    assert!(
+        used.is_empty(),
+        "{} items used more than one attempt: {:?}",
+        used.len(),
+        &used[..used.len().min(5)]
+    );
 }
 
 #[tokio::test]
@@ -192,7 +251,12 @@ async fn pause_and_cancel_stop_the_running_job() {
     f.proxy.set_for("PUT", Some(Fault::Delay(Duration::from_millis(20))));
     let store = Store::open_memory().await.unwrap();
     let id = plan_batch(&store, &f.rc, BatchKind::Copy, "local:src", Some("flaky:dst")).await;
-    let p = processor(store.clone(), layer(Arc::new(f.rc.client.clone())), f.rc.dir.path(), 1000);
+    let p = processor(
+        store.clone(),
+        layer(Arc::new(f.rc.client.clone())),
+        f.rc.dir.path(),
+        1000,
+    );
     let control = BatchControl::default();
     let (p2, c2) = (p.clone(), control.clone());
     let run = tokio::spawn(async move { p2.run(id, &c2, no_progress()).await });
@@ -200,13 +264,21 @@ async fn pause_and_cancel_stop_the_running_job() {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     control.pause.cancel();
-    let paused = tokio::time::timeout(Duration::from_secs(60), run).await.unwrap().unwrap().unwrap();
+    let paused = tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
     assert_eq!(paused.status, BatchStatus::Paused);
     let uploaded = f.proxy.puts().len();
     assert!(uploaded < 300, "the job kept running after pause");
     // what was uploaded is recorded as done (uploads still in flight when the job stopped,
     // at most rclone's 4 transfers, are not); the rest waits
-    assert!(paused.counts.done >= 50 - 4 && paused.counts.done < 300, "{:?}", paused.counts);
+    assert!(
+        paused.counts.done >= 50 - 4 && paused.counts.done < 300,
+        "{:?}",
+        paused.counts
+    );
     assert_eq!(paused.counts.done + paused.counts.pending, 300);
 
     // resume, then cancel
@@ -218,7 +290,11 @@ async fn pause_and_cancel_stop_the_running_job() {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     control.cancel.cancel();
-    let cancelled = tokio::time::timeout(Duration::from_secs(60), run).await.unwrap().unwrap().unwrap();
+    let cancelled = tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
     assert_eq!(cancelled.status, BatchStatus::Cancelled);
     assert!(!store.unfinished().await.unwrap().iter().any(|b| b.id == id));
 }
@@ -240,7 +316,10 @@ async fn move_and_delete_batches() {
     let done = p.run(id, &BatchControl::default(), no_progress()).await.unwrap();
     assert_eq!((done.status, done.counts.done), (BatchStatus::Completed, 120));
     same_tree(&rc.data().join("reference"), &rc.data().join("moved"));
-    let left: Vec<_> = files.iter().filter(|f| rc.data().join("src").join(f).exists()).collect();
+    let left: Vec<_> = files
+        .iter()
+        .filter(|f| rc.data().join("src").join(f).exists())
+        .collect();
     assert!(left.is_empty(), "moved files still at the source: {left:?}");
 
     let id = plan_batch(&store, &rc, BatchKind::Delete, "local:moved", None).await;
@@ -260,7 +339,10 @@ async fn a_selection_copies_chosen_files_and_folders() {
     let items = plan::selection(&rc.client, &root, &names).await.unwrap();
     assert_eq!(items.len(), 10 + 1, "d1 holds every 7th of 70 files");
     assert!(items.iter().all(|i| i.path.starts_with("d1/") || i.path == "top.txt"));
-    let id = store.create(BatchKind::Copy, "local:src", Some("local:picked"), &items).await.unwrap();
+    let id = store
+        .create(BatchKind::Copy, "local:src", Some("local:picked"), &items)
+        .await
+        .unwrap();
     let p = processor(store.clone(), layer(Arc::new(rc.client.clone())), rc.dir.path(), 100);
     let done = p.run(id, &BatchControl::default(), no_progress()).await.unwrap();
     assert_eq!((done.status, done.counts.done), (BatchStatus::Completed, 11));
@@ -268,7 +350,9 @@ async fn a_selection_copies_chosen_files_and_folders() {
     assert_eq!(std::fs::read(rc.data().join("picked/top.txt")).unwrap(), b"top");
     assert!(!rc.data().join("picked/d2").exists(), "unselected folder copied");
     // a name that is not in the folder is refused, naming it
-    let err = plan::selection(&rc.client, &root, &["nope".to_owned()]).await.unwrap_err();
+    let err = plan::selection(&rc.client, &root, &["nope".to_owned()])
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("nope"), "{err}");
 }
 
@@ -284,8 +368,14 @@ async fn a_remote_dying_mid_chunk_pauses_the_batch() {
     let id = plan_batch(&store, &f.rc, BatchKind::Copy, "local:src", Some("flaky:dst")).await;
     // real breaker defaults: the outage may open the breaker, which also pauses
     let cfg = ResilienceConfig {
-        retry: RetryPolicy { max_attempts: 2, ..RetryPolicy::default() },
-        backoff: Backoff { base: Duration::from_millis(50), cap: Duration::from_millis(200) },
+        retry: RetryPolicy {
+            max_attempts: 2,
+            ..RetryPolicy::default()
+        },
+        backoff: Backoff {
+            base: Duration::from_millis(50),
+            cap: Duration::from_millis(200),
+        },
         ..ResilienceConfig::default()
     };
     let rc = Arc::new(Resilient::new(Arc::new(f.rc.client.clone()), cfg, EventBus::default()));
@@ -298,16 +388,30 @@ async fn a_remote_dying_mid_chunk_pauses_the_batch() {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     f.server.kill();
-    let paused = tokio::time::timeout(Duration::from_secs(120), run).await.unwrap().unwrap().unwrap();
+    let paused = tokio::time::timeout(Duration::from_secs(120), run)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
     assert_eq!(paused.status, BatchStatus::Paused, "{paused:?}");
     assert!(!paused.pause_reason.as_deref().unwrap_or("").is_empty(), "{paused:?}");
-    assert_eq!(store.batch(id).await.unwrap().status, BatchStatus::Paused, "the database says paused too");
+    assert_eq!(
+        store.batch(id).await.unwrap().status,
+        BatchStatus::Paused,
+        "the database says paused too"
+    );
     let c = &paused.counts;
     assert_eq!(c.done + c.pending + c.failed, 300, "{c:?}");
     assert_eq!(c.running, 0, "{c:?}");
 
     f.server.restart();
-    let cfg = ResilienceConfig { backoff: Backoff { base: Duration::from_millis(50), cap: Duration::from_millis(200) }, ..ResilienceConfig::default() };
+    let cfg = ResilienceConfig {
+        backoff: Backoff {
+            base: Duration::from_millis(50),
+            cap: Duration::from_millis(200),
+        },
+        ..ResilienceConfig::default()
+    };
     let rc = Arc::new(Resilient::new(Arc::new(f.rc.client.clone()), cfg, EventBus::default()));
     let p = processor(store.clone(), rc, f.rc.dir.path(), 1000);
     let done = p.run(id, &BatchControl::default(), no_progress()).await.unwrap();
@@ -331,9 +435,21 @@ async fn a_source_file_that_vanished_is_skipped_not_done() {
     let p = processor(store.clone(), layer(Arc::new(rc.client.clone())), rc.dir.path(), 25);
     let done = p.run(id, &BatchControl::default(), no_progress()).await.unwrap();
     assert_eq!(done.status, BatchStatus::Completed, "{done:?}");
-    assert_eq!((done.counts.done, done.counts.skipped, done.counts.failed), (57, 3, 0), "{:?}", done.counts);
+    assert_eq!(
+        (done.counts.done, done.counts.skipped, done.counts.failed),
+        (57, 3, 0),
+        "{:?}",
+        done.counts
+    );
     same_tree(&rc.data().join("src"), &rc.data().join("dst"));
-    let skipped: Vec<_> = store.attempts(id).await.unwrap().into_iter().filter(|(_, _, s)| s == "skipped").map(|(p, _, _)| p).collect();
+    let skipped: Vec<_> = store
+        .attempts(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|(_, _, s)| s == "skipped")
+        .map(|(p, _, _)| p)
+        .collect();
     let mut want: Vec<String> = gone.iter().map(|s| s.to_string()).collect();
     want.sort();
     assert_eq!(skipped, want);
@@ -351,7 +467,12 @@ async fn per_item_retries_are_watched_and_pause_promptly() {
     f.proxy.set_for("PUT", Some(Fault::Hang));
     let store = Store::open_memory().await.unwrap();
     let id = plan_batch(&store, &f.rc, BatchKind::Copy, "local:src", Some("flaky:dst")).await;
-    let mut p = processor(store.clone(), layer(Arc::new(f.rc.client.clone())), f.rc.dir.path(), 100);
+    let mut p = processor(
+        store.clone(),
+        layer(Arc::new(f.rc.client.clone())),
+        f.rc.dir.path(),
+        100,
+    );
     p.cfg.watchdog = WatchdogConfig {
         stall_after: Duration::from_secs(2),
         poll: Duration::from_millis(200),
@@ -364,13 +485,24 @@ async fn per_item_retries_are_watched_and_pause_promptly() {
     // wait for an item's own retry: a second PUT of the same path
     let start = std::time::Instant::now();
     while !f.proxy.puts().values().any(|n| *n >= 2) {
-        assert!(start.elapsed() < Duration::from_secs(90), "no per-item retry: {:?}", f.proxy.puts());
+        assert!(
+            start.elapsed() < Duration::from_secs(90),
+            "no per-item retry: {:?}",
+            f.proxy.puts()
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let paused_at = std::time::Instant::now();
     control.pause.cancel();
-    let paused = tokio::time::timeout(Duration::from_secs(30), run).await.expect("pause did not act").unwrap().unwrap();
-    eprintln!("paused {:?} after the request, mid per-item retries", paused_at.elapsed());
+    let paused = tokio::time::timeout(Duration::from_secs(30), run)
+        .await
+        .expect("pause did not act")
+        .unwrap()
+        .unwrap();
+    eprintln!(
+        "paused {:?} after the request, mid per-item retries",
+        paused_at.elapsed()
+    );
     assert_eq!(paused.status, BatchStatus::Paused, "{paused:?}");
     // nothing arrived; the items whose own retry already stalled wait in the retry queue,
     // the rest as they were: none failed, none lost
@@ -398,9 +530,15 @@ async fn a_started_batch_reads_running_at_once() {
     make_tree(&rc.data().join("src"), 50);
     let store = Store::open(&rc.dir.path().join("rcmd.db")).await.unwrap();
     let id = plan_batch(&store, &rc, BatchKind::Copy, "local:src", Some("local:dst")).await;
-    store.set_status(id, BatchStatus::Paused, Some("paused by the user")).await.unwrap();
+    store
+        .set_status(id, BatchStatus::Paused, Some("paused by the user"))
+        .await
+        .unwrap();
     let sink = Arc::new(Seen(Mutex::new(vec![])));
-    let runner = rcmd_core::batch::Runner::new(processor(store.clone(), layer(Arc::new(rc.client.clone())), rc.dir.path(), 20), sink.clone());
+    let runner = rcmd_core::batch::Runner::new(
+        processor(store.clone(), layer(Arc::new(rc.client.clone())), rc.dir.path(), 20),
+        sink.clone(),
+    );
     runner.start(id).await.unwrap();
     let now = runner.batch(id).await.unwrap();
     assert_eq!((now.status, now.pause_reason.as_deref()), (BatchStatus::Running, None));
@@ -411,7 +549,11 @@ async fn a_started_batch_reads_running_at_once() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let told: Vec<BatchStatus> = sink.0.lock().unwrap().iter().map(|b| b.status).collect();
-    assert_eq!(told.first(), Some(&BatchStatus::Running), "the first state told: {told:?}");
+    assert_eq!(
+        told.first(),
+        Some(&BatchStatus::Running),
+        "the first state told: {told:?}"
+    );
     assert_eq!(told.last(), Some(&BatchStatus::Completed), "{told:?}");
 }
 
@@ -422,12 +564,22 @@ async fn batch_ids_continue_above_a_raised_floor() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("batches.db");
     let store = Store::open(&path).await.unwrap();
-    let item = |p: &str| rcmd_core::batch::plan::PlannedItem { path: p.into(), size: 1, mod_time: "2026-11-30T00:00:00Z".into() };
-    let first = store.create(BatchKind::Copy, "a:", Some("b:"), &[item("x")]).await.unwrap();
+    let item = |p: &str| rcmd_core::batch::plan::PlannedItem {
+        path: p.into(),
+        size: 1,
+        mod_time: "2026-11-30T00:00:00Z".into(),
+    };
+    let first = store
+        .create(BatchKind::Copy, "a:", Some("b:"), &[item("x")])
+        .await
+        .unwrap();
     assert_eq!(store.id_floor().await.unwrap(), first);
     store.raise_id_floor(3 << 32).await.unwrap();
     store.raise_id_floor(5).await.unwrap();
-    let second = store.create(BatchKind::Copy, "a:", Some("b:"), &[item("y")]).await.unwrap();
+    let second = store
+        .create(BatchKind::Copy, "a:", Some("b:"), &[item("y")])
+        .await
+        .unwrap();
     assert_eq!(second, (3 << 32) + 1);
     drop(store);
     let store = Store::open(&path).await.unwrap();
@@ -436,5 +588,8 @@ async fn batch_ids_continue_above_a_raised_floor() {
     let fresh = Store::open(&dir.path().join("fresh.db")).await.unwrap();
     assert_eq!(fresh.id_floor().await.unwrap(), 0);
     fresh.raise_id_floor(7 << 32).await.unwrap();
-    assert_eq!(fresh.create(BatchKind::Delete, "a:", None, &[item("z")]).await.unwrap(), (7 << 32) + 1);
+    assert_eq!(
+        fresh.create(BatchKind::Delete, "a:", None, &[item("z")]).await.unwrap(),
+        (7 << 32) + 1
+    );
 }

@@ -48,22 +48,43 @@ async fn an_encrypted_config_opens_with_its_password_and_refuses_a_wrong_one() {
     assert!(!config_lock::is_encrypted(&plain));
     assert!(!config_lock::is_encrypted(&dir.path().join("missing.conf")));
 
-    let launcher = BinaryLauncher { path: common::rclone_binary() };
-    let err = config_lock::check_password(&launcher, &conf, &Secret::new("wrong")).await.unwrap_err();
+    let launcher = BinaryLauncher {
+        path: common::rclone_binary(),
+    };
+    let err = config_lock::check_password(&launcher, &conf, &Secret::new("wrong"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, UnlockError::WrongPassword(_)), "{err}");
-    assert!(err.to_string().starts_with("wrong password for the rclone config"), "{err}");
-    assert!(!err.to_string().contains("wrong\""), "the tried password is not in the message");
-    config_lock::check_password(&launcher, &conf, &Secret::new(PASSWORD)).await.unwrap();
+    assert!(
+        err.to_string().starts_with("wrong password for the rclone config"),
+        "{err}"
+    );
+    assert!(
+        !err.to_string().contains("wrong\""),
+        "the tried password is not in the message"
+    );
+    config_lock::check_password(&launcher, &conf, &Secret::new(PASSWORD))
+        .await
+        .unwrap();
 
     // the sidecar with the password: its remotes are there; the password is in its
     // environment, not on its command line
-    let config = SidecarConfig { rclone_config: Some(conf.clone()), config_password: Some(Secret::new(PASSWORD)), ..SidecarConfig::default() };
+    let config = SidecarConfig {
+        rclone_config: Some(conf.clone()),
+        config_password: Some(Secret::new(PASSWORD)),
+        ..SidecarConfig::default()
+    };
     let sup = Supervisor::start(launcher.clone(), config, EventBus::default());
     let client = sup.wait_ready(Duration::from_secs(30)).await.unwrap();
     assert_eq!(ops::list_remotes(&client).await.unwrap(), vec!["vault".to_owned()]);
-    let rcmd_core::types::SidecarState::Ready { pid, .. } = sup.state() else { panic!("not ready") };
+    let rcmd_core::types::SidecarState::Ready { pid, .. } = sup.state() else {
+        panic!("not ready")
+    };
     let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
-    assert!(!String::from_utf8_lossy(&cmdline).contains("horse"), "password on the command line");
+    assert!(
+        !String::from_utf8_lossy(&cmdline).contains("horse"),
+        "password on the command line"
+    );
     assert!(String::from_utf8_lossy(&cmdline).contains("--ask-password=false"));
     let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
     assert!(String::from_utf8_lossy(&environ).contains("RCLONE_CONFIG_PASS=correct horse"));
@@ -82,6 +103,9 @@ async fn an_encrypted_config_opens_with_its_password_and_refuses_a_wrong_one() {
     }
     let client = client.expect("rclone restarted without the password");
     let err = ops::list_remotes(&client).await.unwrap_err();
-    assert!(rcmd_core::resilience::classify::is_config_password_error(&err.to_string()), "{err}");
+    assert!(
+        rcmd_core::resilience::classify::is_config_password_error(&err.to_string()),
+        "{err}"
+    );
     sup.shutdown().await;
 }

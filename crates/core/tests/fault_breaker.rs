@@ -42,7 +42,10 @@ async fn breaker_lifecycle_against_a_failing_server() {
     let bus = EventBus::default();
     let mut events = bus.subscribe();
     let cfg = ResilienceConfig {
-        retry: RetryPolicy { max_attempts: 1, ..RetryPolicy::default() },
+        retry: RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        },
         breaker: BreakerConfig {
             consecutive_failures: 3,
             min_calls: 100,
@@ -60,14 +63,21 @@ async fn breaker_lifecycle_against_a_failing_server() {
     assert_eq!(layer.list(&dir, &cancel).await.unwrap().value.len(), 1);
 
     // three failures open it
-    f.proxy.set(Fault::Status { code: 503, retry_after: None });
+    f.proxy.set(Fault::Status {
+        code: 503,
+        retry_after: None,
+    });
     for _ in 0..3 {
         let err = layer.list(&dir, &cancel).await.unwrap_err();
         assert_eq!(err.failure().reason, FailureReason::ServerError);
     }
     assert_eq!(
         drain(&mut events),
-        vec![(BreakerState::Closed, BreakerState::Open, BreakerReason::ConsecutiveFailures { count: 3 })]
+        vec![(
+            BreakerState::Closed,
+            BreakerState::Open,
+            BreakerReason::ConsecutiveFailures { count: 3 }
+        )]
     );
     let snap = layer.breakers().snapshot("flaky");
     assert_eq!((snap.state, snap.next_probe_in_ms), (BreakerState::Open, Some(30_000)));
@@ -80,9 +90,17 @@ async fn breaker_lifecycle_against_a_failing_server() {
     assert_eq!(stale.value.len(), 1);
     assert_eq!(stale.stale_ms, Some(10_000));
     // a write fails at once, naming the remote and when it will be tried again
-    let err = layer.mkdir(&RemotePath::new("flaky", "newdir").unwrap(), &cancel).await.unwrap_err();
+    let err = layer
+        .mkdir(&RemotePath::new("flaky", "newdir").unwrap(), &cancel)
+        .await
+        .unwrap_err();
     match &err {
-        Error::CircuitOpen { remote, retry_in, forced: false, .. } => {
+        Error::CircuitOpen {
+            remote,
+            retry_in,
+            forced: false,
+            ..
+        } => {
             assert_eq!(remote, "flaky");
             assert_eq!(*retry_in, Some(Duration::from_secs(20)));
         }
@@ -92,7 +110,10 @@ async fn breaker_lifecycle_against_a_failing_server() {
     assert!(msg.contains("'flaky'") && msg.contains("20 s"), "{msg}");
     assert_eq!(err.failure().reason, FailureReason::RemotePaused);
     // a read with no cached copy fails fast too
-    let err = layer.list(&RemotePath::new("flaky", "other").unwrap(), &cancel).await.unwrap_err();
+    let err = layer
+        .list(&RemotePath::new("flaky", "other").unwrap(), &cancel)
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::CircuitOpen { .. }), "{err:?}");
     assert_eq!(f.proxy.requests(), seen, "no request may reach the server while open");
 
@@ -118,26 +139,46 @@ async fn breaker_lifecycle_against_a_failing_server() {
         drain(&mut events),
         vec![
             (BreakerState::Open, BreakerState::HalfOpen, BreakerReason::OpenElapsed),
-            (BreakerState::HalfOpen, BreakerState::Closed, BreakerReason::ProbesSucceeded { count: 1 }),
+            (
+                BreakerState::HalfOpen,
+                BreakerState::Closed,
+                BreakerReason::ProbesSucceeded { count: 1 }
+            ),
         ]
     );
-    layer.mkdir(&RemotePath::new("flaky", "newdir").unwrap(), &cancel).await.unwrap();
+    layer
+        .mkdir(&RemotePath::new("flaky", "newdir").unwrap(), &cancel)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
 async fn not_found_and_bad_input_do_not_open_the_breaker() {
     let f = fault::start().await;
     let cfg = ResilienceConfig {
-        retry: RetryPolicy { max_attempts: 1, ..RetryPolicy::default() },
-        breaker: BreakerConfig { consecutive_failures: 2, min_calls: 2, ..BreakerConfig::default() },
+        retry: RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        },
+        breaker: BreakerConfig {
+            consecutive_failures: 2,
+            min_calls: 2,
+            ..BreakerConfig::default()
+        },
         ..ResilienceConfig::default()
     };
     let layer = Resilient::new(Arc::new(f.rc.client.clone()), cfg, EventBus::default());
     let cancel = CancellationToken::new();
     for _ in 0..5 {
-        let err = layer.list(&RemotePath::new("flaky", "missing").unwrap(), &cancel).await.unwrap_err();
+        let err = layer
+            .list(&RemotePath::new("flaky", "missing").unwrap(), &cancel)
+            .await
+            .unwrap_err();
         assert_eq!(err.failure().reason, FailureReason::NotFound);
-        let err = layer.delete_file(&RemotePath::new("flaky", "dir/none.txt").unwrap(), &cancel).await.unwrap_err();
+        let err = layer
+            .delete_file(&RemotePath::new("flaky", "dir/none.txt").unwrap(), &cancel)
+            .await
+            .unwrap_err();
         assert_eq!(err.failure().reason, FailureReason::NotFound);
     }
     assert_eq!(layer.breakers().snapshot("flaky").state, BreakerState::Closed);
@@ -149,7 +190,11 @@ async fn force_open_reset_and_fallback_reads() {
     // the fallback holds a copy of the same tree
     std::fs::create_dir_all(f.rc.data().join("dir")).unwrap();
     std::fs::write(f.rc.data().join("dir/a.txt"), b"alpha").unwrap();
-    let layer = Resilient::new(Arc::new(f.rc.client.clone()), ResilienceConfig::default(), EventBus::default());
+    let layer = Resilient::new(
+        Arc::new(f.rc.client.clone()),
+        ResilienceConfig::default(),
+        EventBus::default(),
+    );
     let cancel = CancellationToken::new();
     let dir = RemotePath::new("flaky", "dir").unwrap();
     let flaky = RemoteName::parse("flaky").unwrap();

@@ -7,7 +7,10 @@
 
 mod common;
 
-use std::{sync::Arc, time::{Duration, Instant}};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use common::fault::{self, Fault, FaultProxy};
 use rcmd_core::{
@@ -26,10 +29,20 @@ use tokio_util::sync::CancellationToken;
 
 fn cfg(max_attempts: u32) -> ResilienceConfig {
     ResilienceConfig {
-        retry: RetryPolicy { max_attempts, max_retry_after: Duration::from_secs(30) },
-        backoff: Backoff { base: Duration::from_millis(20), cap: Duration::from_millis(100) },
+        retry: RetryPolicy {
+            max_attempts,
+            max_retry_after: Duration::from_secs(30),
+        },
+        backoff: Backoff {
+            base: Duration::from_millis(20),
+            cap: Duration::from_millis(100),
+        },
         // keep the breaker out of these scenarios
-        breaker: BreakerConfig { consecutive_failures: 1000, min_calls: 1000, ..BreakerConfig::default() },
+        breaker: BreakerConfig {
+            consecutive_failures: 1000,
+            min_calls: 1000,
+            ..BreakerConfig::default()
+        },
         ..ResilienceConfig::default()
     }
 }
@@ -43,7 +56,17 @@ async fn transient_faults_are_retried_until_success() {
     layer.list(&dir, &cancel).await.unwrap(); // warm rclone's fs cache
 
     let before = f.proxy.requests();
-    f.proxy.push([Fault::Status { code: 503, retry_after: None }, Fault::Reset, Fault::Status { code: 429, retry_after: Some(1) }]);
+    f.proxy.push([
+        Fault::Status {
+            code: 503,
+            retry_after: None,
+        },
+        Fault::Reset,
+        Fault::Status {
+            code: 429,
+            retry_after: Some(1),
+        },
+    ]);
     let served = layer.list(&dir, &cancel).await.unwrap();
     assert_eq!(served.value.len(), 1);
     assert_eq!(served.stale_ms, None);
@@ -58,14 +81,24 @@ async fn persistent_faults_stop_at_the_limit_and_permanent_ones_are_not_retried(
     let cancel = CancellationToken::new();
     layer.list(&dir, &cancel).await.unwrap();
 
-    f.proxy.set(Fault::Status { code: 503, retry_after: None });
+    f.proxy.set(Fault::Status {
+        code: 503,
+        retry_after: None,
+    });
     let before = f.proxy.requests();
     let err = layer.list(&dir, &cancel).await.unwrap_err();
     assert_eq!(err.failure().reason, FailureReason::ServerError);
     assert_eq!(f.proxy.requests() - before, 3, "max_attempts = 3");
 
-    for (code, reason) in [(401, FailureReason::Unauthorized), (403, FailureReason::Forbidden), (507, FailureReason::StorageFull)] {
-        f.proxy.set(Fault::Status { code, retry_after: None });
+    for (code, reason) in [
+        (401, FailureReason::Unauthorized),
+        (403, FailureReason::Forbidden),
+        (507, FailureReason::StorageFull),
+    ] {
+        f.proxy.set(Fault::Status {
+            code,
+            retry_after: None,
+        });
         let before = f.proxy.requests();
         let err = layer.list(&dir, &cancel).await.unwrap_err();
         assert_eq!(err.failure().reason, reason);
@@ -77,15 +110,24 @@ async fn persistent_faults_stop_at_the_limit_and_permanent_ones_are_not_retried(
 async fn retry_after_on_the_rc_connection_is_honoured() {
     // a proxy in front of rclone's RC port (like an overloaded rproxy) answers 429 once
     let rc = common::start_with(|c| c.listen_tcp = true).await;
-    let rc_addr = format!("127.0.0.1:{}", rc.client.base_url().port().unwrap()).parse().unwrap();
+    let rc_addr = format!("127.0.0.1:{}", rc.client.base_url().port().unwrap())
+        .parse()
+        .unwrap();
     let proxy = FaultProxy::start(rc_addr).await;
     let through = RcClient::new(proxy.url().parse().unwrap(), Some(("rcmd".into(), rc_password(&rc))));
     let layer = Resilient::new(Arc::new(through), cfg(3), EventBus::default());
-    proxy.push([Fault::Status { code: 429, retry_after: Some(2) }]);
+    proxy.push([Fault::Status {
+        code: 429,
+        retry_after: Some(2),
+    }]);
     let started = Instant::now();
     let remotes = layer.list_remotes(&CancellationToken::new()).await.unwrap();
     assert_eq!(remotes, vec!["local", "mem"]);
-    assert!(started.elapsed() >= Duration::from_secs(2), "waited only {:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "waited only {:?}",
+        started.elapsed()
+    );
     assert_eq!(proxy.requests(), 2);
 }
 
@@ -99,7 +141,10 @@ async fn a_call_survives_the_sidecar_being_killed() {
     };
     common::kill9(pid);
     // rclone is restarting: the layer retries "not ready" until the new process answers
-    let listed = layer.list(&RemotePath::new("local", "").unwrap(), &CancellationToken::new()).await.unwrap();
+    let listed = layer
+        .list(&RemotePath::new("local", "").unwrap(), &CancellationToken::new())
+        .await
+        .unwrap();
     assert_eq!(listed.value.len(), 2);
     rc.supervisor.shutdown().await;
 }
@@ -108,7 +153,10 @@ async fn a_call_survives_the_sidecar_being_killed() {
 async fn cancellation_ends_the_retries() {
     let f = fault::start().await;
     let layer = Resilient::new(Arc::new(f.rc.client.clone()), cfg(50), EventBus::default());
-    f.proxy.set(Fault::Status { code: 503, retry_after: None });
+    f.proxy.set(Fault::Status {
+        code: 503,
+        retry_after: None,
+    });
     let cancel = CancellationToken::new();
     let c = cancel.clone();
     tokio::spawn(async move {
@@ -116,7 +164,10 @@ async fn cancellation_ends_the_retries() {
         c.cancel();
     });
     let started = Instant::now();
-    let err = layer.list(&RemotePath::new("flaky", "dir").unwrap(), &cancel).await.unwrap_err();
+    let err = layer
+        .list(&RemotePath::new("flaky", "dir").unwrap(), &cancel)
+        .await
+        .unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
     // the cancellation is reported, not the 503 that was being retried
     assert!(matches!(err, Error::Cancelled), "{err:?}");
@@ -129,6 +180,9 @@ fn rc_password(rc: &common::Rclone) -> rcmd_core::secret::Secret {
         s => panic!("{s:?}"),
     };
     let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
-    let pass = env.split(|b| *b == 0).find_map(|kv| kv.strip_prefix(b"RCLONE_RC_PASS=")).unwrap();
+    let pass = env
+        .split(|b| *b == 0)
+        .find_map(|kv| kv.strip_prefix(b"RCLONE_RC_PASS="))
+        .unwrap();
     rcmd_core::secret::Secret::new(String::from_utf8_lossy(pass))
 }

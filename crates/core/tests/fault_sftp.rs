@@ -33,7 +33,14 @@ async fn setup() -> (common::Rclone, SftpServer, tempfile::TempDir, u16) {
     std::fs::create_dir_all(served.path().join("dir")).unwrap();
     let sftp = SftpServer::start(served.path(), port);
     let rc = common::start_with(|c| {
-        c.extra_args = ["--low-level-retries=1", "--retries=1", "--contimeout=2s", "--timeout=30s"].map(String::from).to_vec();
+        c.extra_args = [
+            "--low-level-retries=1",
+            "--retries=1",
+            "--contimeout=2s",
+            "--timeout=30s",
+        ]
+        .map(String::from)
+        .to_vec();
     })
     .await;
     sftp.add_remote(&rc).await;
@@ -52,7 +59,10 @@ async fn sftp_server_killed_then_restarted() {
     let failure = classify(&err);
     eprintln!("sftp down -> {:?}: {err}", failure.reason);
     assert!(failure.retryable, "{err}");
-    assert!(matches!(failure.reason, FailureReason::Network | FailureReason::Timeout), "{err}");
+    assert!(
+        matches!(failure.reason, FailureReason::Network | FailureReason::Timeout),
+        "{err}"
+    );
 
     let _sftp = SftpServer::start(served.path(), port);
     ops::list(&rc.client, &dir).await.unwrap();
@@ -76,13 +86,21 @@ async fn watchdog_stops_an_upload_to_a_frozen_sftp_server() {
     let mut frozen_at = None;
     let mut bytes_at_freeze = 0;
     let started = Instant::now();
-    let err = run_job(&rc.client, "operations/copyfile", params, "test/sftp", &cfg, &CancellationToken::new(), |u| {
-        if frozen_at.is_none() && u.stats.bytes > 0 {
-            sftp.signal("-STOP");
-            frozen_at = Some(Instant::now());
-            bytes_at_freeze = u.stats.bytes;
-        }
-    })
+    let err = run_job(
+        &rc.client,
+        "operations/copyfile",
+        params,
+        "test/sftp",
+        &cfg,
+        &CancellationToken::new(),
+        |u| {
+            if frozen_at.is_none() && u.stats.bytes > 0 {
+                sftp.signal("-STOP");
+                frozen_at = Some(Instant::now());
+                bytes_at_freeze = u.stats.bytes;
+            }
+        },
+    )
     .await
     .expect_err("a frozen server cannot finish the upload");
     // stopped as stalled; sftp jobs often outlive job/stop by minutes, and then the watchdog

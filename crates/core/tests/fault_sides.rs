@@ -25,7 +25,10 @@ use tokio_util::sync::CancellationToken;
 
 fn layer(f: &fault::Faulty, breaker: BreakerConfig) -> Resilient {
     let cfg = ResilienceConfig {
-        retry: RetryPolicy { max_attempts: 1, ..RetryPolicy::default() },
+        retry: RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        },
         breaker,
         ..ResilienceConfig::default()
     };
@@ -37,20 +40,30 @@ fn layer(f: &fault::Faulty, breaker: BreakerConfig) -> Resilient {
 #[tokio::test]
 async fn long_jobs_are_not_slow_calls() {
     let f = fault::start().await;
-    let slow = BreakerConfig { slow_call: Duration::from_secs(1), ..BreakerConfig::default() };
+    let slow = BreakerConfig {
+        slow_call: Duration::from_secs(1),
+        ..BreakerConfig::default()
+    };
     let cancel = CancellationToken::new();
     let dir = RemotePath::new("flaky", "dir").unwrap();
 
     // request/response: slow answers trip the breaker
     let timed = layer(&f, slow.clone());
     timed.list(&dir, &cancel).await.unwrap();
-    f.proxy.set_for("PROPFIND", Some(Fault::Delay(Duration::from_millis(1500))));
+    f.proxy
+        .set_for("PROPFIND", Some(Fault::Delay(Duration::from_millis(1500))));
     for _ in 0..5 {
-        timed.list(&RemotePath::new("flaky", "dir").unwrap(), &cancel).await.ok();
+        timed
+            .list(&RemotePath::new("flaky", "dir").unwrap(), &cancel)
+            .await
+            .ok();
     }
     let snap = timed.breakers().snapshot("flaky");
     assert_eq!(snap.state, BreakerState::Open, "{snap:?}");
-    assert!(matches!(snap.last_reason, Some(BreakerReason::SlowCalls { .. })), "{snap:?}");
+    assert!(
+        matches!(snap.last_reason, Some(BreakerReason::SlowCalls { .. })),
+        "{snap:?}"
+    );
     f.proxy.set_for("PROPFIND", None);
 
     // jobs: as long as they take, the breakers stay closed
@@ -62,7 +75,11 @@ async fn long_jobs_are_not_slow_calls() {
         let src = RemotePath::new("local", "big.bin").unwrap();
         let dst = RemotePath::new("flaky", &format!("dir/big{i}.bin")).unwrap();
         jobs.copy_file(&src, &dst, &cancel).await.unwrap();
-        assert!(started.elapsed() >= Duration::from_millis(1500), "the job was not slow: {:?}", started.elapsed());
+        assert!(
+            started.elapsed() >= Duration::from_millis(1500),
+            "the job was not slow: {:?}",
+            started.elapsed()
+        );
     }
     for remote in ["flaky", "local"] {
         let snap = jobs.breakers().snapshot(remote);
@@ -81,7 +98,13 @@ async fn a_full_or_dead_destination_does_not_open_the_source_breaker() {
     let cancel = CancellationToken::new();
     let src = RemotePath::new("local", "hello.txt").unwrap();
 
-    f.proxy.set_for("PUT", Some(Fault::Status { code: 507, retry_after: None }));
+    f.proxy.set_for(
+        "PUT",
+        Some(Fault::Status {
+            code: 507,
+            retry_after: None,
+        }),
+    );
     for i in 0..5 {
         let dst = RemotePath::new("flaky", &format!("dir/full{i}.txt")).unwrap();
         let err = rc.copy_file(&src, &dst, &cancel).await.unwrap_err();
@@ -89,7 +112,11 @@ async fn a_full_or_dead_destination_does_not_open_the_source_breaker() {
     }
     assert_eq!(rc.breakers().snapshot("flaky").state, BreakerState::Open);
     let local = rc.breakers().snapshot("local");
-    assert_eq!((local.state, local.consecutive_failures), (BreakerState::Closed, 0), "{local:?}");
+    assert_eq!(
+        (local.state, local.consecutive_failures),
+        (BreakerState::Closed, 0),
+        "{local:?}"
+    );
     f.proxy.set_for("PUT", None);
 
     let rc = layer(&f, BreakerConfig::default());
@@ -100,7 +127,11 @@ async fn a_full_or_dead_destination_does_not_open_the_source_breaker() {
     }
     assert_eq!(rc.breakers().snapshot("flaky").state, BreakerState::Open);
     let local = rc.breakers().snapshot("local");
-    assert_eq!((local.state, local.consecutive_failures), (BreakerState::Closed, 0), "{local:?}");
+    assert_eq!(
+        (local.state, local.consecutive_failures),
+        (BreakerState::Closed, 0),
+        "{local:?}"
+    );
 }
 
 /// The reverse: a source whose downloads fail with 503 opens the source's breaker, never the
@@ -110,7 +141,13 @@ async fn a_failing_source_does_not_open_the_destination_breaker() {
     let f = fault::start().await;
     let rc = layer(&f, BreakerConfig::default());
     let cancel = CancellationToken::new();
-    f.proxy.set_for("GET", Some(Fault::Status { code: 503, retry_after: None }));
+    f.proxy.set_for(
+        "GET",
+        Some(Fault::Status {
+            code: 503,
+            retry_after: None,
+        }),
+    );
     for i in 0..5 {
         let src = RemotePath::new("flaky", "dir/a.txt").unwrap();
         let dst = RemotePath::new("local", &format!("copy{i}.txt")).unwrap();
@@ -119,5 +156,9 @@ async fn a_failing_source_does_not_open_the_destination_breaker() {
     }
     assert_eq!(rc.breakers().snapshot("flaky").state, BreakerState::Open);
     let local = rc.breakers().snapshot("local");
-    assert_eq!((local.state, local.consecutive_failures), (BreakerState::Closed, 0), "{local:?}");
+    assert_eq!(
+        (local.state, local.consecutive_failures),
+        (BreakerState::Closed, 0),
+        "{local:?}"
+    );
 }

@@ -43,9 +43,17 @@ async fn stalled_upload(f: &mut fault::Faulty, break_server: impl FnOnce(&mut fa
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let job = tokio::spawn(async move {
         let cancel = CancellationToken::new();
-        run_job(&client, "operations/copyfile", params, "test/stall", &cfg, &cancel, |u| {
-            let _ = tx.send((Instant::now(), u.phase, u.stats.bytes));
-        })
+        run_job(
+            &client,
+            "operations/copyfile",
+            params,
+            "test/stall",
+            &cfg,
+            &cancel,
+            |u| {
+                let _ = tx.send((Instant::now(), u.phase, u.stats.bytes));
+            },
+        )
         .await
     });
     // wait until rclone has sent some bytes, then break the server
@@ -80,7 +88,10 @@ async fn stalled_upload(f: &mut fault::Faulty, break_server: impl FnOnce(&mut fa
     let ended = ended.unwrap_or_else(Instant::now);
     let (idle, stopping) = (ended - last_move, ended - stop_sent.expect("a stopping phase"));
     assert!(idle >= STALL_AFTER, "stopped after only {idle:?} without progress");
-    eprintln!("watchdog: {} bytes sent; job ended {idle:?} after the last progress ({stopping:?} after job/stop)", last_bytes);
+    eprintln!(
+        "watchdog: {} bytes sent; job ended {idle:?} after the last progress ({stopping:?} after job/stop)",
+        last_bytes
+    );
     (idle, stopping)
 }
 
@@ -106,7 +117,15 @@ async fn watchdog_stops_a_job_whose_server_was_killed() {
     let client = f.rc.client.clone();
     let src = rcmd_core::path::RemotePath::new("local", "big.bin").unwrap();
     let dst = rcmd_core::path::RemotePath::new("flaky", "big.bin").unwrap();
-    let out = rcmd_core::ops::copy_file(&client, &src, &dst, &WatchdogConfig::default(), &CancellationToken::new()).await.unwrap();
+    let out = rcmd_core::ops::copy_file(
+        &client,
+        &src,
+        &dst,
+        &WatchdogConfig::default(),
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap();
     assert_eq!(out.stats.bytes, 64 * 1024 * 1024);
 }
 
@@ -116,7 +135,11 @@ async fn watchdog_stops_a_job_whose_server_was_killed() {
 #[tokio::test]
 async fn a_slow_server_side_copy_is_not_a_stall() {
     let f = fault::start().await;
-    let cfg = WatchdogConfig { stall_after: Duration::from_secs(1), poll: Duration::from_millis(100), ..WatchdogConfig::default() };
+    let cfg = WatchdogConfig {
+        stall_after: Duration::from_secs(1),
+        poll: Duration::from_millis(100),
+        ..WatchdogConfig::default()
+    };
     f.proxy.set_for("COPY", Some(Fault::Delay(Duration::from_secs(4))));
     let mut params = Map::new();
     params.insert("srcFs".into(), json!("flaky:"));
@@ -125,14 +148,25 @@ async fn a_slow_server_side_copy_is_not_a_stall() {
     params.insert("dstRemote".into(), json!("dir/copied.txt"));
     let started = Instant::now();
     let mut server_side_seen = false;
-    let out = run_job(&f.rc.client, "operations/copyfile", params, "test/serverside", &cfg, &CancellationToken::new(), |u| {
-        server_side_seen |= u.stats.server_side_in_flight();
-    })
+    let out = run_job(
+        &f.rc.client,
+        "operations/copyfile",
+        params,
+        "test/serverside",
+        &cfg,
+        &CancellationToken::new(),
+        |u| {
+            server_side_seen |= u.stats.server_side_in_flight();
+        },
+    )
     .await;
     let took = started.elapsed();
     out.unwrap_or_else(|e| panic!("a healthy server-side copy was stopped after {took:?}: {e}"));
     assert!(took >= Duration::from_secs(4), "the copy was not server-side? {took:?}");
-    assert!(server_side_seen, "rclone never showed the server-side transfer in flight");
+    assert!(
+        server_side_seen,
+        "rclone never showed the server-side transfer in flight"
+    );
     assert_eq!(std::fs::read(f.server.dir.join("dir/copied.txt")).unwrap(), b"alpha");
 
     // an upload that goes silent for as long is stopped as stalled
@@ -143,9 +177,20 @@ async fn a_slow_server_side_copy_is_not_a_stall() {
     params.insert("srcRemote".into(), json!("up.bin"));
     params.insert("dstFs".into(), json!("flaky:"));
     params.insert("dstRemote".into(), json!("dir/up.bin"));
-    let cfg = WatchdogConfig { stop_grace: Duration::from_secs(60), ..cfg };
-    let err = run_job(&f.rc.client, "operations/copyfile", params, "test/silent", &cfg, &CancellationToken::new(), |_| {})
-        .await
-        .unwrap_err();
+    let cfg = WatchdogConfig {
+        stop_grace: Duration::from_secs(60),
+        ..cfg
+    };
+    let err = run_job(
+        &f.rc.client,
+        "operations/copyfile",
+        params,
+        "test/silent",
+        &cfg,
+        &CancellationToken::new(),
+        |_| {},
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, RcError::Stalled { .. }), "{err:?}");
 }

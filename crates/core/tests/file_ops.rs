@@ -17,7 +17,11 @@ use rcmd_core::{
 use tokio_util::sync::CancellationToken;
 
 fn layer(rc: &common::Rclone) -> Resilient {
-    Resilient::new(Arc::new(rc.client.clone()), ResilienceConfig::default(), EventBus::default())
+    Resilient::new(
+        Arc::new(rc.client.clone()),
+        ResilienceConfig::default(),
+        EventBus::default(),
+    )
 }
 
 #[tokio::test]
@@ -25,7 +29,12 @@ async fn the_local_disk_is_browsable_without_a_remote() {
     let rc = common::start().await;
     let dir = RemotePath::new(LOCAL_DISK, &rc.data().display().to_string()).unwrap();
     assert!(dir.is_absolute());
-    let names: Vec<_> = ops::list(&rc.client, &dir).await.unwrap().into_iter().map(|e| e.name).collect();
+    let names: Vec<_> = ops::list(&rc.client, &dir)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
     assert_eq!(names, vec!["sub", "hello.txt"]);
 }
 
@@ -73,8 +82,12 @@ async fn emptied_folders_are_removed_and_full_ones_kept() {
     std::fs::create_dir_all(data.join("kept/empty")).unwrap();
     std::fs::write(data.join("kept/file"), b"1").unwrap();
     let cancel = CancellationToken::new();
-    l.remove_empty_dirs(&RemotePath::new("local", "gone").unwrap(), &cancel).await.unwrap();
-    l.remove_empty_dirs(&RemotePath::new("local", "kept").unwrap(), &cancel).await.unwrap();
+    l.remove_empty_dirs(&RemotePath::new("local", "gone").unwrap(), &cancel)
+        .await
+        .unwrap();
+    l.remove_empty_dirs(&RemotePath::new("local", "kept").unwrap(), &cancel)
+        .await
+        .unwrap();
     assert!(!data.join("gone").exists());
     assert!(data.join("kept/file").exists());
     assert!(!data.join("kept/empty").exists());
@@ -85,13 +98,27 @@ async fn properties_of_files_and_folders() {
     let rc = common::start().await;
     let l = layer(&rc);
     let cancel = CancellationToken::new();
-    let file = l.properties(&RemotePath::new("local", "hello.txt").unwrap(), &cancel).await.unwrap();
+    let file = l
+        .properties(&RemotePath::new("local", "hello.txt").unwrap(), &cancel)
+        .await
+        .unwrap();
     assert!(!file.is_dir);
     assert_eq!((file.bytes, file.count), (14, 1));
-    assert!(file.mod_time.as_deref().unwrap_or("").starts_with("20"), "{:?}", file.mod_time);
+    assert!(
+        file.mod_time.as_deref().unwrap_or("").starts_with("20"),
+        "{:?}",
+        file.mod_time
+    );
     // md5 and sha1 of "hello, rclone\n", as coreutils computes them
-    let md5 = std::process::Command::new("md5sum").arg(rc.data().join("hello.txt")).output().unwrap();
-    let md5 = String::from_utf8_lossy(&md5.stdout).split_whitespace().next().unwrap().to_owned();
+    let md5 = std::process::Command::new("md5sum")
+        .arg(rc.data().join("hello.txt"))
+        .output()
+        .unwrap();
+    let md5 = String::from_utf8_lossy(&md5.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
     assert_eq!(file.hashes.first(), Some(&("md5".to_owned(), md5)), "{:?}", file.hashes);
     assert_eq!(file.hashes.get(1).map(|h| h.0.as_str()), Some("sha1"));
     // the local backend makes no public links: said, not an error
@@ -99,12 +126,18 @@ async fn properties_of_files_and_folders() {
     assert!(file.public_link_error.is_some());
 
     std::fs::write(rc.data().join("sub/second.bin"), vec![1u8; 1000]).unwrap();
-    let dir = l.properties(&RemotePath::new("local", "sub").unwrap(), &cancel).await.unwrap();
+    let dir = l
+        .properties(&RemotePath::new("local", "sub").unwrap(), &cancel)
+        .await
+        .unwrap();
     assert!(dir.is_dir);
     assert_eq!((dir.bytes, dir.count), (5096, 2));
     assert!(dir.hashes.is_empty());
 
-    let missing = l.properties(&RemotePath::new("local", "nope").unwrap(), &cancel).await.unwrap_err();
+    let missing = l
+        .properties(&RemotePath::new("local", "nope").unwrap(), &cancel)
+        .await
+        .unwrap_err();
     assert!(missing.to_string().contains("not found"), "{missing}");
 }
 
@@ -117,10 +150,16 @@ async fn transfer_stats_and_bandwidth_limit() {
     assert_eq!((off.rate.as_str(), off.bytes_per_second), ("off", -1));
     let set = file_ops::bwlimit(&rc.client, Some(" 1M ")).await.unwrap();
     assert_eq!(set.bytes_per_second, 1 << 20, "{set:?}");
-    assert_eq!(file_ops::bwlimit(&rc.client, None).await.unwrap().bytes_per_second, 1 << 20);
+    assert_eq!(
+        file_ops::bwlimit(&rc.client, None).await.unwrap().bytes_per_second,
+        1 << 20
+    );
     // a rate rclone cannot read is refused and the limit stays
     assert!(file_ops::bwlimit(&rc.client, Some("fast")).await.is_err());
-    assert_eq!(file_ops::bwlimit(&rc.client, None).await.unwrap().bytes_per_second, 1 << 20);
+    assert_eq!(
+        file_ops::bwlimit(&rc.client, None).await.unwrap().bytes_per_second,
+        1 << 20
+    );
     file_ops::bwlimit(&rc.client, Some("off")).await.unwrap();
 
     // a copy at 1 MiB/s is seen in flight with its progress
@@ -128,7 +167,10 @@ async fn transfer_stats_and_bandwidth_limit() {
     file_ops::bwlimit(&rc.client, Some("1M")).await.unwrap();
     let client = rc.client.clone();
     let copy = tokio::spawn(async move {
-        let (src, dst) = (RemotePath::new("local", "big.bin").unwrap(), RemotePath::new("mem", "b/big.bin").unwrap());
+        let (src, dst) = (
+            RemotePath::new("local", "big.bin").unwrap(),
+            RemotePath::new("mem", "b/big.bin").unwrap(),
+        );
         ops::copy_file(&client, &src, &dst, &Default::default(), &CancellationToken::new()).await
     });
     let mut seen = None;

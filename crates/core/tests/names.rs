@@ -37,14 +37,14 @@ fn corpus() -> Vec<String> {
         "question?.txt".into(),
         "[brackets] and {braces}.txt".into(),
         "back\\slash.txt".into(),
-        "caf\u{e9}.txt".into(),          // NFC
-        "cafe\u{301}.txt".into(),        // NFD: a different file with the same look
+        "caf\u{e9}.txt".into(),   // NFC
+        "cafe\u{301}.txt".into(), // NFD: a different file with the same look
         "한국어 파일.txt".into(),
         "emoji 😀.txt".into(),
         "zero\u{200b}width".into(),
         "#hash %20 percent; semi'quote\"".into(),
-        "a".repeat(251) + ".txt",        // 255 bytes
-        "가".repeat(85),                 // 255 bytes of UTF-8
+        "a".repeat(251) + ".txt", // 255 bytes
+        "가".repeat(85),          // 255 bytes of UTF-8
         format!("{deep}/deep file.txt"),
         "sub dir/inner\nnewline/file.txt".into(),
     ]
@@ -74,7 +74,10 @@ fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
             if p.is_dir() {
                 walk(root, &p, out);
             } else {
-                out.insert(p.strip_prefix(root).unwrap().to_str().unwrap().to_owned(), std::fs::read(&p).unwrap());
+                out.insert(
+                    p.strip_prefix(root).unwrap().to_str().unwrap().to_owned(),
+                    std::fs::read(&p).unwrap(),
+                );
             }
         }
     }
@@ -91,10 +94,20 @@ fn stamp(p: &Path) -> (i64, i64, Vec<u8>) {
 async fn run(p: &Processor, rc: &common::Rclone, kind: BatchKind, src: &str, dst: Option<&str>) {
     let root = RemotePath::parse(src).unwrap();
     let items = plan::expand(&rc.client, &root).await.unwrap();
-    assert_eq!(items.len(), corpus().len(), "planned {:?}", items.iter().map(|i| &i.path).collect::<Vec<_>>());
+    assert_eq!(
+        items.len(),
+        corpus().len(),
+        "planned {:?}",
+        items.iter().map(|i| &i.path).collect::<Vec<_>>()
+    );
     let id = p.store.create(kind, src, dst, &items).await.unwrap();
     let done = p.run(id, &BatchControl::default(), Arc::new(|_| {})).await.unwrap();
-    assert_eq!(done.status, BatchStatus::Completed, "{kind:?} {src} -> {dst:?}: {done:?} {:?}", p.store.report(id).await.unwrap().failed);
+    assert_eq!(
+        done.status,
+        BatchStatus::Completed,
+        "{kind:?} {src} -> {dst:?}: {done:?} {:?}",
+        p.store.report(id).await.unwrap().failed
+    );
     assert_eq!(done.counts.done as usize, corpus().len());
 }
 
@@ -111,14 +124,32 @@ async fn round_trip(rc: &common::Rclone, a: &str, a_dir: &Path, b: &str, b_dir: 
         before.push((p.clone(), stamp(&p)));
     }
     let store = Store::open_memory().await.unwrap();
-    let layer = Arc::new(Resilient::new(Arc::new(rc.client.clone()), ResilienceConfig::default(), EventBus::default()));
+    let layer = Arc::new(Resilient::new(
+        Arc::new(rc.client.clone()),
+        ResilienceConfig::default(),
+        EventBus::default(),
+    ));
     let mut cfg = ProcessorConfig::new(rc.dir.path().join("work"));
     cfg.chunk_items = 7; // several chunks, several list files
     let p = Processor::new(store, layer, cfg);
 
-    run(&p, rc, BatchKind::Copy, &format!("{a}corpus"), Some(&format!("{b}copied"))).await;
+    run(
+        &p,
+        rc,
+        BatchKind::Copy,
+        &format!("{a}corpus"),
+        Some(&format!("{b}copied")),
+    )
+    .await;
     assert_eq!(tree(&b_dir.join("copied")), written, "copy");
-    run(&p, rc, BatchKind::Move, &format!("{b}copied"), Some(&format!("{a}moved"))).await;
+    run(
+        &p,
+        rc,
+        BatchKind::Move,
+        &format!("{b}copied"),
+        Some(&format!("{a}moved")),
+    )
+    .await;
     assert_eq!(tree(&a_dir.join("moved")), written, "move: destination");
     assert!(tree(&b_dir.join("copied")).is_empty(), "move: source still holds files");
     run(&p, rc, BatchKind::Delete, &format!("{a}moved"), None).await;

@@ -32,7 +32,10 @@ const AUTH: &str = "Bearer webhook-secret-value";
 fn fast() -> NotifyConfig {
     NotifyConfig {
         coalesce: Duration::from_millis(200),
-        backoff: Backoff { base: Duration::from_millis(20), cap: Duration::from_millis(50) },
+        backoff: Backoff {
+            base: Duration::from_millis(20),
+            cap: Duration::from_millis(50),
+        },
         ..NotifyConfig::default()
     }
 }
@@ -48,7 +51,13 @@ fn batch_event(id: i64, status: BatchStatus, failed: u64) -> CoreEvent {
             pause_reason: None,
             created_at_ms: 0,
             updated_at_ms: 0,
-            counts: StateCounts { done: 10 - failed, failed, bytes_total: 100, bytes_done: 90, ..StateCounts::default() },
+            counts: StateCounts {
+                done: 10 - failed,
+                failed,
+                bytes_total: 100,
+                bytes_done: 90,
+                ..StateCounts::default()
+            },
             runner: None,
         },
     }
@@ -76,19 +85,31 @@ fn breaker_event(remote: &str, from: BreakerState, to: BreakerState) -> CoreEven
 }
 
 fn http(ca: Option<&std::path::Path>) -> reqwest::Client {
-    let tls = TlsConfig { extra_ca: ca.map(Into::into) };
+    let tls = TlsConfig {
+        extra_ca: ca.map(Into::into),
+    };
     rcmd_core::net::http_client(Duration::from_secs(15), &tls).unwrap()
 }
 
 fn webhook_with(sink: &Sink, client: reqwest::Client) -> Arc<Webhook> {
     Arc::new(Webhook::new(
-        WebhookConfig { url: Secret::new(format!("{}/hook", sink.url())), headers: vec![("authorization".into(), Secret::new(AUTH))] },
+        WebhookConfig {
+            url: Secret::new(format!("{}/hook", sink.url())),
+            headers: vec![("authorization".into(), Secret::new(AUTH))],
+        },
         client,
     ))
 }
 
 fn telegram_with(sink: &Sink, client: reqwest::Client) -> Arc<Telegram> {
-    Arc::new(Telegram::new(TelegramConfig { api_base: sink.url(), token: Some(Secret::new(TOKEN)), chat_id: "4242".into() }, client))
+    Arc::new(Telegram::new(
+        TelegramConfig {
+            api_base: sink.url(),
+            token: Some(Secret::new(TOKEN)),
+            chat_id: "4242".into(),
+        },
+        client,
+    ))
 }
 
 fn webhook(sink: &Sink) -> Arc<Webhook> {
@@ -102,7 +123,11 @@ fn telegram(sink: &Sink) -> Arc<Telegram> {
 async fn wait_for(sink: &Sink, n: usize) -> Vec<common::http_sink::Recorded> {
     let start = Instant::now();
     while sink.seen().len() < n {
-        assert!(start.elapsed() < Duration::from_secs(10), "only {} requests", sink.seen().len());
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "only {} requests",
+            sink.seen().len()
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     sink.seen()
@@ -111,20 +136,36 @@ async fn wait_for(sink: &Sink, n: usize) -> Vec<common::http_sink::Recorded> {
 #[tokio::test]
 async fn webhook_posts_json_with_headers_and_retries_a_503() {
     let sink = Sink::start().await;
-    sink.script([Answer { headers: vec![("retry-after", "1".into())], ..Answer::status(503, "busy") }]);
+    sink.script([Answer {
+        headers: vec![("retry-after", "1".into())],
+        ..Answer::status(503, "busy")
+    }]);
     let bus = EventBus::default();
-    let n = Notifier::start(&bus, vec![ChannelSpec { channel: webhook(&sink), events: HashSet::new() }], fast());
+    let n = Notifier::start(
+        &bus,
+        vec![ChannelSpec {
+            channel: webhook(&sink),
+            events: HashSet::new(),
+        }],
+        fast(),
+    );
     let started = Instant::now();
     bus.emit(batch_event(7, BatchStatus::CompletedWithErrors, 2));
     let seen = wait_for(&sink, 2).await;
-    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After: 1 not honoured");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After: 1 not honoured"
+    );
     let req = &seen[1];
     assert_eq!((req.method.as_str(), req.path.as_str()), ("POST", "/hook"));
     assert!(req.headers.iter().any(|(k, v)| k == "authorization" && v == AUTH));
     assert_eq!(req.body["event"], "batch_completed_with_errors");
     assert!(req.body["timestamp"].as_str().unwrap().starts_with("20"));
     assert_eq!(req.body["data"]["details"]["id"], 7);
-    assert!(req.body["data"]["text"].as_str().unwrap().contains("8 of 10 files done, 2 failed"));
+    assert!(req.body["data"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("8 of 10 files done, 2 failed"));
     tokio::time::sleep(Duration::from_millis(100)).await;
     let status = &n.statuses()[0].1;
     assert_eq!((status.sent, status.retried, status.failed), (1, 1, 0));
@@ -135,7 +176,14 @@ async fn webhook_400_is_permanent_and_not_retried() {
     let sink = Sink::start().await;
     sink.default_answer(Answer::status(400, "bad"));
     let bus = EventBus::default();
-    let n = Notifier::start(&bus, vec![ChannelSpec { channel: webhook(&sink), events: HashSet::new() }], fast());
+    let n = Notifier::start(
+        &bus,
+        vec![ChannelSpec {
+            channel: webhook(&sink),
+            events: HashSet::new(),
+        }],
+        fast(),
+    );
     bus.emit(batch_event(1, BatchStatus::Failed, 10));
     wait_for(&sink, 1).await;
     tokio::time::sleep(Duration::from_millis(400)).await;
@@ -154,8 +202,18 @@ async fn telegram_send_message_in_html_and_korean_honouring_retry_after() {
         r#"{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 1","parameters":{"retry_after":1}}"#,
     )]);
     let bus = EventBus::default();
-    let cfg = NotifyConfig { lang: Lang::Ko, ..fast() };
-    Notifier::start(&bus, vec![ChannelSpec { channel: telegram(&sink), events: HashSet::new() }], cfg);
+    let cfg = NotifyConfig {
+        lang: Lang::Ko,
+        ..fast()
+    };
+    Notifier::start(
+        &bus,
+        vec![ChannelSpec {
+            channel: telegram(&sink),
+            events: HashSet::new(),
+        }],
+        cfg,
+    );
     let started = Instant::now();
     bus.emit(batch_event(3, BatchStatus::Completed, 0));
     let seen = wait_for(&sink, 2).await;
@@ -172,20 +230,34 @@ async fn telegram_send_message_in_html_and_korean_honouring_retry_after() {
 #[tokio::test]
 async fn telegram_errors_never_contain_the_token() {
     let sink = Sink::start().await;
-    sink.default_answer(Answer::status(401, r#"{"ok":false,"error_code":401,"description":"Unauthorized"}"#));
+    sink.default_answer(Answer::status(
+        401,
+        r#"{"ok":false,"error_code":401,"description":"Unauthorized"}"#,
+    ));
     let tg = telegram(&sink);
     let err = tg.send(&Notice::test(), Lang::En).await.unwrap_err();
     assert!(matches!(err, SendError::Permanent { .. }), "{err:?}");
-    assert!(!err.to_string().contains("SECRET") && !format!("{err:?}").contains("SECRET"), "{err:?}");
+    assert!(
+        !err.to_string().contains("SECRET") && !format!("{err:?}").contains("SECRET"),
+        "{err:?}"
+    );
     // a connection error: reqwest's text would carry the URL with the token
     let dead = Telegram::new(
-        TelegramConfig { api_base: "http://127.0.0.1:1".into(), token: Some(Secret::new(TOKEN)), chat_id: "1".into() },
+        TelegramConfig {
+            api_base: "http://127.0.0.1:1".into(),
+            token: Some(Secret::new(TOKEN)),
+            chat_id: "1".into(),
+        },
         http(None),
     );
     let err = dead.send(&Notice::test(), Lang::En).await.unwrap_err();
     assert!(matches!(err, SendError::Retryable { .. }), "{err:?}");
     assert!(!err.to_string().contains("SECRET"), "{err}");
-    let cfg = TelegramConfig { api_base: "x".into(), token: Some(Secret::new(TOKEN)), chat_id: "1".into() };
+    let cfg = TelegramConfig {
+        api_base: "x".into(),
+        token: Some(Secret::new(TOKEN)),
+        chat_id: "1".into(),
+    };
     assert!(!format!("{cfg:?}").contains("SECRET"));
     // Slack/Discord/Teams webhook URLs carry their token: the URL is never printed
     let wh = WebhookConfig {
@@ -201,13 +273,22 @@ async fn filters_and_a_burst_of_1000_events_coalesce_to_few_messages() {
     let hook = Sink::start().await;
     let tg = Sink::start().await;
     let bus = EventBus::new(4096);
-    let cfg = NotifyConfig { coalesce: Duration::from_millis(500), ..fast() };
+    let cfg = NotifyConfig {
+        coalesce: Duration::from_millis(500),
+        ..fast()
+    };
     let n = Notifier::start(
         &bus,
         vec![
-            ChannelSpec { channel: webhook(&hook), events: HashSet::new() },
+            ChannelSpec {
+                channel: webhook(&hook),
+                events: HashSet::new(),
+            },
             // telegram only wants batch results
-            ChannelSpec { channel: telegram(&tg), events: [NotifyKind::BatchCompleted, NotifyKind::BatchFailed].into() },
+            ChannelSpec {
+                channel: telegram(&tg),
+                events: [NotifyKind::BatchCompleted, NotifyKind::BatchFailed].into(),
+            },
         ],
         cfg,
     );
@@ -215,15 +296,26 @@ async fn filters_and_a_burst_of_1000_events_coalesce_to_few_messages() {
     // 10 remotes flapping 50 times each, then one batch result
     for i in 0..1000 {
         let remote = format!("r{}", i % 10);
-        let (from, to) = if (i / 10) % 2 == 0 { (BreakerState::Closed, BreakerState::Open) } else { (BreakerState::HalfOpen, BreakerState::Closed) };
+        let (from, to) = if (i / 10) % 2 == 0 {
+            (BreakerState::Closed, BreakerState::Open)
+        } else {
+            (BreakerState::HalfOpen, BreakerState::Closed)
+        };
         bus.emit(breaker_event(&remote, from, to));
     }
     bus.emit(batch_event(9, BatchStatus::Completed, 0));
     let emit_time = started.elapsed();
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let hooks = hook.seen();
-    eprintln!("1001 events emitted in {emit_time:?}; webhook got {} messages, telegram {}", hooks.len(), tg.seen().len());
-    assert!(emit_time < Duration::from_millis(200), "emitting must not wait for delivery: {emit_time:?}");
+    eprintln!(
+        "1001 events emitted in {emit_time:?}; webhook got {} messages, telegram {}",
+        hooks.len(),
+        tg.seen().len()
+    );
+    assert!(
+        emit_time < Duration::from_millis(200),
+        "emitting must not wait for delivery: {emit_time:?}"
+    );
     assert!(hooks.len() <= 6, "{} webhook messages for one burst", hooks.len());
     assert!(hooks.len() >= 2);
     // the summary names the folded remotes and the counts add up to every event
@@ -264,8 +356,14 @@ async fn email_refuses_a_plaintext_login_to_another_host() {
         to: vec!["ops@example.org".into()],
         allow_plaintext_login: allow,
     };
-    let err = Email::new(cfg(false)).send(&Notice::test(), Lang::En).await.unwrap_err();
-    assert!(matches!(&err, SendError::Permanent { message } if message.contains("unencrypted")), "{err:?}");
+    let err = Email::new(cfg(false))
+        .send(&Notice::test(), Lang::En)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, SendError::Permanent { message } if message.contains("unencrypted")),
+        "{err:?}"
+    );
     // with the opt-in it tries (and fails on the unresolvable host, not on the rule)
     let err = Email::new(cfg(true)).send(&Notice::test(), Lang::En).await.unwrap_err();
     assert!(!err.to_string().contains("unencrypted"), "{err}");
@@ -276,7 +374,14 @@ async fn email_is_delivered_over_smtp_with_login_and_retried_on_451() {
     let server = common::smtp::SmtpServer::start().await;
     server.refuse_next("451 4.3.0 try again later");
     let bus = EventBus::default();
-    let n = Notifier::start(&bus, vec![ChannelSpec { channel: email(&server), events: HashSet::new() }], fast());
+    let n = Notifier::start(
+        &bus,
+        vec![ChannelSpec {
+            channel: email(&server),
+            events: HashSet::new(),
+        }],
+        fast(),
+    );
     bus.emit(breaker_event("nas", BreakerState::Closed, BreakerState::Open));
     let start = Instant::now();
     while server.mails().is_empty() {
@@ -289,7 +394,11 @@ async fn email_is_delivered_over_smtp_with_login_and_retried_on_451() {
     assert!(mail.to[0].contains("ops@example.org"));
     assert!(mail.data.contains("Subject: Remote offline: nas"), "{}", mail.data);
     assert!(mail.data.contains("From: RCMD <rcmd@example.org>"), "{}", mail.data);
-    assert!(mail.data.contains("are paused after repeated failures"), "{}", mail.data);
+    assert!(
+        mail.data.contains("are paused after repeated failures"),
+        "{}",
+        mail.data
+    );
     tokio::time::sleep(Duration::from_millis(50)).await;
     let st = &n.statuses()[0].1;
     assert_eq!((st.sent, st.retried), (1, 1));
@@ -313,7 +422,10 @@ async fn desktop_without_a_notification_service_degrades_to_a_reported_error() {
     let bus = EventBus::default();
     let n = Notifier::start(
         &bus,
-        vec![ChannelSpec { channel: Arc::new(rcmd_core::notify::desktop::Desktop), events: HashSet::new() }],
+        vec![ChannelSpec {
+            channel: Arc::new(rcmd_core::notify::desktop::Desktop),
+            events: HashSet::new(),
+        }],
         fast(),
     );
     bus.emit(batch_event(1, BatchStatus::Completed, 0));
@@ -338,11 +450,20 @@ async fn timed_batch(rc: &common::Rclone, run: u32) -> Duration {
         path::RemotePath,
         resilience::layer::{ResilienceConfig, Resilient},
     };
-    let layer = Arc::new(Resilient::new(Arc::new(rc.client.clone()), ResilienceConfig::default(), EventBus::default()));
+    let layer = Arc::new(Resilient::new(
+        Arc::new(rc.client.clone()),
+        ResilienceConfig::default(),
+        EventBus::default(),
+    ));
     let store = Store::open_memory().await.unwrap();
-    let items = plan::expand(&rc.client, &RemotePath::parse("local:tree").unwrap()).await.unwrap();
+    let items = plan::expand(&rc.client, &RemotePath::parse("local:tree").unwrap())
+        .await
+        .unwrap();
     let dst = format!("local:out{run}");
-    let id = store.create(BatchKind::Copy, "local:tree", Some(&dst), &items).await.unwrap();
+    let id = store
+        .create(BatchKind::Copy, "local:tree", Some(&dst), &items)
+        .await
+        .unwrap();
     let p = Processor::new(store, layer, ProcessorConfig::new(rc.dir.path().join("work")));
     let t = Instant::now();
     let info = p.run(id, &BatchControl::default(), Arc::new(|_| {})).await.unwrap();
@@ -360,9 +481,19 @@ async fn a_notification_burst_does_not_slow_a_running_batch() {
     }
     // a slow receiver: every delivery takes 200 ms
     let sink = Sink::start().await;
-    sink.default_answer(Answer { delay: Duration::from_millis(200), ..Answer::status(200, "{}") });
+    sink.default_answer(Answer {
+        delay: Duration::from_millis(200),
+        ..Answer::status(200, "{}")
+    });
     let bus = EventBus::new(4096);
-    Notifier::start(&bus, vec![ChannelSpec { channel: webhook(&sink), events: HashSet::new() }], fast());
+    Notifier::start(
+        &bus,
+        vec![ChannelSpec {
+            channel: webhook(&sink),
+            events: HashSet::new(),
+        }],
+        fast(),
+    );
 
     let mut quiet = vec![];
     let mut busy = vec![];
@@ -370,7 +501,11 @@ async fn a_notification_burst_does_not_slow_a_running_batch() {
         let burst = |b: EventBus| {
             tokio::spawn(async move {
                 for i in 0..1000 {
-                    let (from, to) = if i % 2 == 0 { (BreakerState::Closed, BreakerState::Open) } else { (BreakerState::HalfOpen, BreakerState::Closed) };
+                    let (from, to) = if i % 2 == 0 {
+                        (BreakerState::Closed, BreakerState::Open)
+                    } else {
+                        (BreakerState::HalfOpen, BreakerState::Closed)
+                    };
                     b.emit(breaker_event(&format!("r{}", i % 20), from, to));
                     if i % 100 == 0 {
                         tokio::task::yield_now().await;
@@ -416,22 +551,40 @@ fn notifier_logs_hold_no_secrets() {
     }
     let buf = Buf::default();
     let b2 = buf.clone();
-    let subscriber = tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(move || b2.clone()).finish();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || b2.clone())
+        .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let sink = Sink::start().await;
         // failures with retries and a permanent error: the paths that log the most
-        sink.script([Answer::status(503, "{}"), Answer::status(401, r#"{"ok":false,"error_code":401,"description":"Unauthorized"}"#)]);
+        sink.script([
+            Answer::status(503, "{}"),
+            Answer::status(401, r#"{"ok":false,"error_code":401,"description":"Unauthorized"}"#),
+        ]);
         let smtp = common::smtp::SmtpServer::start().await;
         smtp.refuse_next("451 later");
         let bus = EventBus::default();
         let n = Notifier::start(
             &bus,
             vec![
-                ChannelSpec { channel: telegram(&sink), events: HashSet::new() },
-                ChannelSpec { channel: webhook(&sink), events: HashSet::new() },
-                ChannelSpec { channel: email(&smtp), events: HashSet::new() },
+                ChannelSpec {
+                    channel: telegram(&sink),
+                    events: HashSet::new(),
+                },
+                ChannelSpec {
+                    channel: webhook(&sink),
+                    events: HashSet::new(),
+                },
+                ChannelSpec {
+                    channel: email(&smtp),
+                    events: HashSet::new(),
+                },
             ],
             fast(),
         );
@@ -459,7 +612,10 @@ async fn https_receivers_with_a_private_ca() {
     let notice = Notice::test();
 
     let trusting = http(Some(&ca.ca_file));
-    webhook_with(&sink, trusting.clone()).send(&notice, Lang::En).await.unwrap();
+    webhook_with(&sink, trusting.clone())
+        .send(&notice, Lang::En)
+        .await
+        .unwrap();
     telegram_with(&sink, trusting).send(&notice, Lang::Ko).await.unwrap();
     let seen = sink.seen();
     assert_eq!(seen.len(), 2, "{seen:?}");
@@ -468,7 +624,10 @@ async fn https_receivers_with_a_private_ca() {
     assert_eq!(seen[1].body["chat_id"], "4242");
 
     // the platform's roots alone do not trust the test CA
-    for channel in [webhook_with(&sink, http(None)) as Arc<dyn Channel>, telegram_with(&sink, http(None))] {
+    for channel in [
+        webhook_with(&sink, http(None)) as Arc<dyn Channel>,
+        telegram_with(&sink, http(None)),
+    ] {
         let err = channel.send(&notice, Lang::En).await.unwrap_err();
         match &err {
             SendError::Permanent { message } => {
@@ -484,13 +643,21 @@ async fn https_receivers_with_a_private_ca() {
     let bus = EventBus::default();
     let notifier = Notifier::start(
         &bus,
-        vec![ChannelSpec { channel: webhook_with(&sink, http(None)), events: HashSet::new() }],
+        vec![ChannelSpec {
+            channel: webhook_with(&sink, http(None)),
+            events: HashSet::new(),
+        }],
         fast(),
     );
     bus.emit(batch_event(7, BatchStatus::Completed, 0));
     let start = Instant::now();
     loop {
-        let st = notifier.statuses().into_iter().find(|(n, _)| *n == "webhook").map(|(_, s)| s).unwrap_or_default();
+        let st = notifier
+            .statuses()
+            .into_iter()
+            .find(|(n, _)| *n == "webhook")
+            .map(|(_, s)| s)
+            .unwrap_or_default();
         if st.failed > 0 {
             assert_eq!(st.retried, 0, "a certificate error was retried: {st:?}");
             assert!(st.last_error.as_deref().unwrap_or("").contains("certificate"), "{st:?}");
@@ -503,7 +670,10 @@ async fn https_receivers_with_a_private_ca() {
     // settings: an unreadable CA file is a clear error of the channel, not a crash
     let settings = rcmd_core::notify::settings::NotifySettings {
         ca_file: "/nonexistent/ca.pem".into(),
-        webhook: rcmd_core::notify::settings::WebhookSettings { url: format!("{}/hook", sink.url()), ..Default::default() },
+        webhook: rcmd_core::notify::settings::WebhookSettings {
+            url: format!("{}/hook", sink.url()),
+            ..Default::default()
+        },
         ..Default::default()
     };
     let dir = tempfile::tempdir().unwrap();

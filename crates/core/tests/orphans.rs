@@ -30,7 +30,12 @@ struct Owned {
 
 impl Owned {
     fn spawn(cmd: &mut Command) -> Owned {
-        let child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
         let pid = child.id();
         let child = Arc::new(Mutex::new(Some(child)));
         let c = child.clone();
@@ -48,7 +53,11 @@ impl Owned {
     }
 
     fn alive(&self) -> bool {
-        self.child.lock().unwrap().as_mut().is_some_and(|c| c.try_wait().ok().flatten().is_none())
+        self.child
+            .lock()
+            .unwrap()
+            .as_mut()
+            .is_some_and(|c| c.try_wait().ok().flatten().is_none())
     }
 }
 
@@ -64,7 +73,16 @@ impl Drop for Owned {
 fn rclone_rcd(dir: &Path) -> Owned {
     Owned::spawn(
         Command::new(common::rclone_binary())
-            .args(["rcd", "--rc-addr", "127.0.0.1:0", "--rc-user", "u", "--rc-pass", "p", "--config"])
+            .args([
+                "rcd",
+                "--rc-addr",
+                "127.0.0.1:0",
+                "--rc-user",
+                "u",
+                "--rc-pass",
+                "p",
+                "--config",
+            ])
             .arg(dir.join("empty.conf")),
     )
 }
@@ -90,12 +108,20 @@ fn dead_owner() -> ProcessId {
 
 fn write_record(dir: &Path, rec: &Record) {
     std::fs::create_dir_all(dir).unwrap();
-    std::fs::write(dir.join(format!("{}.json", rec.owner.pid)), serde_json::to_vec(rec).unwrap()).unwrap();
+    std::fs::write(
+        dir.join(format!("{}.json", rec.owner.pid)),
+        serde_json::to_vec(rec).unwrap(),
+    )
+    .unwrap();
 }
 
 fn record_of(owner: ProcessId, sidecar: &Owned) -> Record {
     wait_for("the process to be visible", || orphans::identify(sidecar.pid).is_some());
-    Record { owner, sidecar: orphans::identify(sidecar.pid).unwrap(), exe: common::rclone_binary().canonicalize().unwrap() }
+    Record {
+        owner,
+        sidecar: orphans::identify(sidecar.pid).unwrap(),
+        exe: common::rclone_binary().canonicalize().unwrap(),
+    }
 }
 
 #[tokio::test]
@@ -106,18 +132,38 @@ async fn a_sidecar_left_behind_is_stopped_at_the_next_start_and_the_record_follo
     write_record(&records, &record_of(dead_owner(), &left));
     assert!(left.alive());
 
-    let config = SidecarConfig { sidecar_records: Some(records.clone()), ..SidecarConfig::default() };
-    let sup = Supervisor::start(BinaryLauncher { path: common::rclone_binary() }, config, EventBus::default());
+    let config = SidecarConfig {
+        sidecar_records: Some(records.clone()),
+        ..SidecarConfig::default()
+    };
+    let sup = Supervisor::start(
+        BinaryLauncher {
+            path: common::rclone_binary(),
+        },
+        config,
+        EventBus::default(),
+    );
     sup.wait_ready(Duration::from_secs(20)).await.unwrap();
     assert!(!left.alive(), "the left-behind rclone still runs");
 
     // now the record names this process and its new sidecar
-    let mine: Record = serde_json::from_slice(&std::fs::read(records.join(format!("{}.json", std::process::id()))).unwrap()).unwrap();
-    let rcmd_types::SidecarState::Ready { pid, .. } = sup.state() else { panic!("not ready") };
+    let mine: Record =
+        serde_json::from_slice(&std::fs::read(records.join(format!("{}.json", std::process::id()))).unwrap()).unwrap();
+    let rcmd_types::SidecarState::Ready { pid, .. } = sup.state() else {
+        panic!("not ready")
+    };
     assert_eq!((mine.owner.pid, mine.sidecar.pid), (std::process::id(), pid));
-    assert_eq!(std::fs::read_dir(&records).unwrap().count(), 1, "the old record is gone");
+    assert_eq!(
+        std::fs::read_dir(&records).unwrap().count(),
+        1,
+        "the old record is gone"
+    );
     sup.shutdown().await;
-    assert_eq!(std::fs::read_dir(&records).unwrap().count(), 0, "a clean stop removes the record");
+    assert_eq!(
+        std::fs::read_dir(&records).unwrap().count(),
+        0,
+        "a clean stop removes the record"
+    );
 }
 
 #[tokio::test]
@@ -141,16 +187,32 @@ async fn a_live_owners_sidecar_and_a_reused_pid_are_never_touched() {
     write_record(&records, &restarted);
     std::fs::write(records.join("999999999.json"), b"{ torn").unwrap();
 
-    let mut outcomes: Vec<Reaped> = orphans::reap(&records, Duration::from_secs(3)).into_iter().map(|(_, r)| r).collect();
+    let mut outcomes: Vec<Reaped> = orphans::reap(&records, Duration::from_secs(3))
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect();
     outcomes.sort_by_key(|r| format!("{r:?}"));
     assert_eq!(outcomes, vec![Reaped::Gone, Reaped::Gone, Reaped::OwnerAlive]);
-    assert!(theirs.alive() && stranger.alive() && other_rclone.alive(), "a process that is not a left-behind sidecar was stopped");
-    let left: Vec<String> = std::fs::read_dir(&records).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    assert_eq!(left, vec![format!("{}.json", owner.pid)], "only the live owner's record stays");
+    assert!(
+        theirs.alive() && stranger.alive() && other_rclone.alive(),
+        "a process that is not a left-behind sidecar was stopped"
+    );
+    let left: Vec<String> = std::fs::read_dir(&records)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        left,
+        vec![format!("{}.json", owner.pid)],
+        "only the live owner's record stays"
+    );
 
     // once that owner dies hard, its rclone is stopped at the next start
     drop(owner);
-    let outcomes: Vec<Reaped> = orphans::reap(&records, Duration::from_secs(3)).into_iter().map(|(_, r)| r).collect();
+    let outcomes: Vec<Reaped> = orphans::reap(&records, Duration::from_secs(3))
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect();
     assert_eq!(outcomes, vec![Reaped::Stopped { pid: theirs.pid }]);
     // Stopped = every thread ended, so alive()'s waitpid(WNOHANG) reaps it right now
     assert!(!theirs.alive(), "reported stopped while a thread of it still runs");

@@ -26,7 +26,10 @@ fn rclone_lsf(rc: &common::Rclone, cwd: &std::path::Path, spec: &str) -> Vec<Str
         .current_dir(cwd)
         .output()
         .unwrap();
-    let mut names: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect();
+    let mut names: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
     names.sort();
     names
 }
@@ -44,12 +47,20 @@ async fn absolute_and_relative_paths_reach_what_rclone_reaches() {
     std::fs::write(rel.path().join("relative.txt"), b"rel").unwrap();
     std::fs::write(abs.join("absolute.txt"), b"abs").unwrap();
 
-    let layer = Arc::new(Resilient::new(Arc::new(rc.client.clone()), ResilienceConfig::default(), EventBus::default()));
+    let layer = Arc::new(Resilient::new(
+        Arc::new(rc.client.clone()),
+        ResilienceConfig::default(),
+        EventBus::default(),
+    ));
     let cancel = CancellationToken::new();
     let rel_spec = format!("loc:{name}");
     let abs_spec = format!("loc:{}", abs.display());
     for (spec, want) in [(&rel_spec, "relative.txt"), (&abs_spec, "absolute.txt")] {
-        let listed = layer.list(&RemotePath::parse(spec).unwrap(), &cancel).await.unwrap().value;
+        let listed = layer
+            .list(&RemotePath::parse(spec).unwrap(), &cancel)
+            .await
+            .unwrap()
+            .value;
         let names: Vec<_> = listed.iter().map(|e| e.name.clone()).collect();
         assert_eq!(names, [want], "{spec}");
         assert_eq!(rclone_lsf(&rc, &cwd, spec), [want], "rclone lsf {spec}");
@@ -60,14 +71,30 @@ async fn absolute_and_relative_paths_reach_what_rclone_reaches() {
     let p = Processor::new(store.clone(), layer, ProcessorConfig::new(rc.dir.path().join("work")));
     // (the second source also holds what the first batch wrote into it)
     for (src, dst, lands, planned) in [
-        (&abs_spec, format!("{rel_spec}/from-abs"), rel.path().join("from-abs/absolute.txt"), 1),
-        (&rel_spec, format!("{abs_spec}/from-rel"), abs.join("from-rel/relative.txt"), 2),
+        (
+            &abs_spec,
+            format!("{rel_spec}/from-abs"),
+            rel.path().join("from-abs/absolute.txt"),
+            1,
+        ),
+        (
+            &rel_spec,
+            format!("{abs_spec}/from-rel"),
+            abs.join("from-rel/relative.txt"),
+            2,
+        ),
     ] {
-        let items = plan::expand(&rc.client, &RemotePath::parse(src).unwrap()).await.unwrap();
+        let items = plan::expand(&rc.client, &RemotePath::parse(src).unwrap())
+            .await
+            .unwrap();
         assert_eq!(items.len(), planned, "{src}");
         let id = store.create(BatchKind::Copy, src, Some(&dst), &items).await.unwrap();
         let info = store.batch(id).await.unwrap();
-        assert_eq!((info.src.as_str(), info.dst.as_deref()), (src.as_str(), Some(dst.as_str())), "stored as given");
+        assert_eq!(
+            (info.src.as_str(), info.dst.as_deref()),
+            (src.as_str(), Some(dst.as_str())),
+            "stored as given"
+        );
         let done = p.run(id, &BatchControl::default(), Arc::new(|_| {})).await.unwrap();
         assert_eq!(done.status, BatchStatus::Completed, "{src} -> {dst}: {done:?}");
         assert!(lands.is_file(), "{src} -> {dst} did not land at {}", lands.display());

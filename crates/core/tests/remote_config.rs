@@ -32,9 +32,19 @@ async fn a_webdav_remote_is_created_tested_edited_and_deleted() {
     assert!(providers.len() > 50, "{} providers", providers.len());
 
     let url = format!("http://{}/", dav.addr);
-    let step = rconf::create(&rc.client, "dav", "webdav", &params(&[("url", &url), ("vendor", "rclone"), ("user", "alice"), ("pass", "s3cret pass")]))
-        .await
-        .unwrap();
+    let step = rconf::create(
+        &rc.client,
+        "dav",
+        "webdav",
+        &params(&[
+            ("url", &url),
+            ("vendor", "rclone"),
+            ("user", "alice"),
+            ("pass", "s3cret pass"),
+        ]),
+    )
+    .await
+    .unwrap();
     assert!(step.is_done(), "{step:?}");
     assert_eq!(rconf::test(&rc.client, "dav").await.unwrap(), 2);
     // the password is stored obscured, never in clear
@@ -46,33 +56,68 @@ async fn a_webdav_remote_is_created_tested_edited_and_deleted() {
     assert_eq!(shown.kind, "webdav");
     assert_eq!(shown.values.get("url"), Some(&url));
     // rclone marks the user name sensitive as well: kept out like the password
-    assert!(!shown.values.contains_key("pass") && !shown.values.contains_key("user"), "{shown:?}");
+    assert!(
+        !shown.values.contains_key("pass") && !shown.values.contains_key("user"),
+        "{shown:?}"
+    );
     assert_eq!(shown.secrets_set, vec!["pass".to_owned(), "user".to_owned()]);
     assert_eq!(shown.values.get("vendor").map(String::as_str), Some("rclone"));
 
     // edit: a new user with the password left empty keeps the password; a wrong one fails
-    let step = rconf::update(&rc.client, "dav", &params(&[("user", "alice"), ("pass", "")])).await.unwrap();
+    let step = rconf::update(&rc.client, "dav", &params(&[("user", "alice"), ("pass", "")]))
+        .await
+        .unwrap();
     assert!(step.is_done());
-    assert_eq!(rconf::test(&rc.client, "dav").await.unwrap(), 2, "the kept password still works");
-    rconf::update(&rc.client, "dav", &params(&[("pass", "wrong")])).await.unwrap();
+    assert_eq!(
+        rconf::test(&rc.client, "dav").await.unwrap(),
+        2,
+        "the kept password still works"
+    );
+    rconf::update(&rc.client, "dav", &params(&[("pass", "wrong")]))
+        .await
+        .unwrap();
     let err = rconf::test(&rc.client, "dav").await.unwrap_err();
-    assert!(err.to_string().contains("401") || err.to_string().to_lowercase().contains("unauthorized"), "{err}");
-    rconf::update(&rc.client, "dav", &params(&[("pass", "s3cret pass")])).await.unwrap();
-    assert_eq!(rconf::test(&rc.client, "dav").await.unwrap(), 2, "the edit took effect at once (no stale cache)");
+    assert!(
+        err.to_string().contains("401") || err.to_string().to_lowercase().contains("unauthorized"),
+        "{err}"
+    );
+    rconf::update(&rc.client, "dav", &params(&[("pass", "s3cret pass")]))
+        .await
+        .unwrap();
+    assert_eq!(
+        rconf::test(&rc.client, "dav").await.unwrap(),
+        2,
+        "the edit took effect at once (no stale cache)"
+    );
 
     // names: taken, invalid, the local disk; unknown type
-    let err = rconf::create(&rc.client, "dav", "webdav", &params(&[("url", &url)])).await.unwrap_err();
+    let err = rconf::create(&rc.client, "dav", "webdav", &params(&[("url", &url)]))
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Path(PathError::RemoteExists { .. })), "{err}");
     for bad in ["", "-x", "a/b", "x:y", ":local"] {
-        assert!(rconf::create(&rc.client, bad, "webdav", &params(&[])).await.is_err(), "{bad:?}");
+        assert!(
+            rconf::create(&rc.client, bad, "webdav", &params(&[])).await.is_err(),
+            "{bad:?}"
+        );
     }
-    let err = rconf::create(&rc.client, "other", "no-such-type", &params(&[])).await.unwrap_err();
+    let err = rconf::create(&rc.client, "other", "no-such-type", &params(&[]))
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Path(PathError::UnknownType { .. })), "{err}");
 
     rconf::delete(&rc.client, "dav").await.unwrap();
-    assert!(matches!(rconf::test(&rc.client, "dav").await.unwrap_err(), Error::Path(PathError::NoRemote { .. })));
-    assert!(matches!(rconf::delete(&rc.client, "dav").await.unwrap_err(), Error::Path(PathError::NoRemote { .. })));
-    assert!(!std::fs::read_to_string(rc.dir.path().join("rclone.conf")).unwrap().contains("[dav]"));
+    assert!(matches!(
+        rconf::test(&rc.client, "dav").await.unwrap_err(),
+        Error::Path(PathError::NoRemote { .. })
+    ));
+    assert!(matches!(
+        rconf::delete(&rc.client, "dav").await.unwrap_err(),
+        Error::Path(PathError::NoRemote { .. })
+    ));
+    assert!(!std::fs::read_to_string(rc.dir.path().join("rclone.conf"))
+        .unwrap()
+        .contains("[dav]"));
 }
 
 /// What the authorization server saw.
@@ -168,21 +213,36 @@ async fn an_oauth_login_completes_against_a_local_authorization_server() {
     {
         let log = log.lock().unwrap();
         assert_eq!(log.authorize.len(), 1);
-        assert!(log.authorize[0].contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A53682%2F"), "{}", log.authorize[0]);
+        assert!(
+            log.authorize[0].contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A53682%2F"),
+            "{}",
+            log.authorize[0]
+        );
         assert_eq!(log.token_forms.len(), 1);
         assert!(log.token_forms[0].contains("code=CODE-42"), "{}", log.token_forms[0]);
     }
     let conf = std::fs::read_to_string(rc.dir.path().join("rclone.conf")).unwrap();
     let section = conf.split("[mybox]").nth(1).unwrap();
-    assert!(section.contains(r#""access_token":"AT-local""#) && section.contains(r#""refresh_token":"RT-local""#), "{section}");
-    assert!(!section.contains("config_"), "rclone's ephemeral answers are not stored: {section}");
+    assert!(
+        section.contains(r#""access_token":"AT-local""#) && section.contains(r#""refresh_token":"RT-local""#),
+        "{section}"
+    );
+    assert!(
+        !section.contains("config_"),
+        "rclone's ephemeral answers are not stored: {section}"
+    );
     // the editor never shows the token
     let shown = rconf::get(&rc.client, "mybox").await.unwrap();
-    assert!(shown.secrets_set.contains(&"token".to_owned()) && !shown.values.contains_key("token"), "{shown:?}");
+    assert!(
+        shown.secrets_set.contains(&"token".to_owned()) && !shown.values.contains_key("token"),
+        "{shown:?}"
+    );
 
     // reconnect (the token expired): rclone asks to replace it; a login cancelled in the app
     // ends the waiting step with an error and frees the port
-    let step = rconf::update(&rc.client, "mybox", &params(&[("config_auth_no_browser", "true")])).await.unwrap();
+    let step = rconf::update(&rc.client, "mybox", &params(&[("config_auth_no_browser", "true")]))
+        .await
+        .unwrap();
     let mut state = step.state.clone();
     let mut question = step.option.as_ref().map(|o| o.name.clone()).unwrap_or_default();
     if question == "config_refresh_token" {
@@ -203,7 +263,12 @@ async fn an_oauth_login_completes_against_a_local_authorization_server() {
     let err = waiting.await.unwrap().unwrap_err();
     assert!(err.to_string().contains("cancelled"), "{err}");
     assert_eq!(rconf::oauth_status(&rc.client).await.unwrap().status, "stopped");
-    assert!(std::net::TcpListener::bind("127.0.0.1:53682").is_ok(), "the redirect port is free again");
+    assert!(
+        std::net::TcpListener::bind("127.0.0.1:53682").is_ok(),
+        "the redirect port is free again"
+    );
     // the old token is still there
-    assert!(std::fs::read_to_string(rc.dir.path().join("rclone.conf")).unwrap().contains("AT-local"));
+    assert!(std::fs::read_to_string(rc.dir.path().join("rclone.conf"))
+        .unwrap()
+        .contains("AT-local"));
 }

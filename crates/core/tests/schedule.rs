@@ -49,18 +49,40 @@ struct CreateOnly {
 }
 
 impl Launch for CreateOnly {
-    fn launch<'a>(&'a self, spec: &'a ScheduleSpec, origin: &'a str) -> Pin<Box<dyn Future<Output = Result<i64, String>> + Send + 'a>> {
+    fn launch<'a>(
+        &'a self,
+        spec: &'a ScheduleSpec,
+        origin: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<i64, String>> + Send + 'a>> {
         Box::pin(async move {
-            let items = plan::expand(&self.client, &RemotePath::parse(&spec.src).unwrap()).await.map_err(|e| e.to_string())?;
-            self.store.create_once(origin, spec.kind, &spec.src, spec.dst.as_deref(), &items).await.map_err(|e| e.to_string())
+            let items = plan::expand(&self.client, &RemotePath::parse(&spec.src).unwrap())
+                .await
+                .map_err(|e| e.to_string())?;
+            self.store
+                .create_once(origin, spec.kind, &spec.src, spec.dst.as_deref(), &items)
+                .await
+                .map_err(|e| e.to_string())
         })
     }
 }
 
-async fn create_only(rc: &common::Rclone, db: &std::path::Path, clock: &ManualWall, bus: Option<EventBus>) -> Scheduler {
+async fn create_only(
+    rc: &common::Rclone,
+    db: &std::path::Path,
+    clock: &ManualWall,
+    bus: Option<EventBus>,
+) -> Scheduler {
     let store = Store::open(db).await.unwrap();
-    let launch = CreateOnly { client: rc.client.clone(), store: store.clone() };
-    Scheduler::new(ScheduleStore::new(store), Arc::new(clock.clone()), Arc::new(launch), bus)
+    let launch = CreateOnly {
+        client: rc.client.clone(),
+        store: store.clone(),
+    };
+    Scheduler::new(
+        ScheduleStore::new(store),
+        Arc::new(clock.clone()),
+        Arc::new(launch),
+        bus,
+    )
 }
 
 fn outcomes(runs: &[rcmd_core::types::ScheduleRun]) -> Vec<RunOutcome> {
@@ -72,13 +94,35 @@ async fn a_nightly_schedule_runs_at_two_and_copies_the_files() {
     let rc = common::start().await;
     let clock = ManualWall::at(at("2026-12-01 01:58:10"));
     let store = Store::open(&rc.dir.path().join("rcmd.db")).await.unwrap();
-    let layer = Arc::new(Resilient::new(Arc::new(rc.client.clone()), ResilienceConfig::default(), EventBus::default()));
-    let runner = Runner::new(Processor::new(store.clone(), layer.clone(), ProcessorConfig::new(rc.dir.path().join("work"))), Arc::new(NoSink));
-    let launch = RunnerLaunch { rc: layer, runner: runner.clone() };
-    let sched = Scheduler::new(ScheduleStore::new(store.clone()), Arc::new(clock.clone()), Arc::new(launch), None);
+    let layer = Arc::new(Resilient::new(
+        Arc::new(rc.client.clone()),
+        ResilienceConfig::default(),
+        EventBus::default(),
+    ));
+    let runner = Runner::new(
+        Processor::new(
+            store.clone(),
+            layer.clone(),
+            ProcessorConfig::new(rc.dir.path().join("work")),
+        ),
+        Arc::new(NoSink),
+    );
+    let launch = RunnerLaunch {
+        rc: layer,
+        runner: runner.clone(),
+    };
+    let sched = Scheduler::new(
+        ScheduleStore::new(store.clone()),
+        Arc::new(clock.clone()),
+        Arc::new(launch),
+        None,
+    );
     let id = sched.add(&spec("0 2 * * *", "local:nightly")).await.unwrap();
     let listed = sched.list().await.unwrap();
-    assert_eq!(listed[0].next_ms, Some(at("2026-12-01 02:00:00").and_utc().timestamp_millis()));
+    assert_eq!(
+        listed[0].next_ms,
+        Some(at("2026-12-01 02:00:00").and_utc().timestamp_millis())
+    );
 
     assert!(sched.tick().await.unwrap().is_empty(), "nothing is due at 01:58");
     clock.set(at("2026-12-01 02:00:20"));
@@ -92,13 +136,19 @@ async fn a_nightly_schedule_runs_at_two_and_copies_the_files() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(store.batch(batch).await.unwrap().status, BatchStatus::Completed);
-    assert_eq!(std::fs::read(rc.data().join("nightly/inner.bin")).unwrap(), vec![7u8; 4096]);
+    assert_eq!(
+        std::fs::read(rc.data().join("nightly/inner.bin")).unwrap(),
+        vec![7u8; 4096]
+    );
 
     // the same night again: nothing new; the next run is tomorrow at 02:00
     clock.set(at("2026-12-01 02:01:00"));
     assert!(sched.tick().await.unwrap().is_empty());
     let info = &sched.list().await.unwrap()[0];
-    assert_eq!(info.next_ms, Some(at("2026-12-02 02:00:00").and_utc().timestamp_millis()));
+    assert_eq!(
+        info.next_ms,
+        Some(at("2026-12-02 02:00:00").and_utc().timestamp_millis())
+    );
     assert_eq!(info.last.as_ref().unwrap().batch_id, Some(batch));
     assert_eq!(sched.store().runs(Some(id), 10).await.unwrap().len(), 1);
 }
@@ -111,7 +161,13 @@ async fn an_overlapping_run_is_skipped_or_waits_and_never_runs_twice() {
     let sched = create_only(&rc, &db, &clock, None).await;
     let batches = sched.store().batches().clone();
     let skip = sched.add(&spec("* * * * *", "local:skip")).await.unwrap();
-    let wait = sched.add(&ScheduleSpec { overlap: Overlap::Wait, ..spec("* * * * *", "local:wait") }).await.unwrap();
+    let wait = sched
+        .add(&ScheduleSpec {
+            overlap: Overlap::Wait,
+            ..spec("* * * * *", "local:wait")
+        })
+        .await
+        .unwrap();
 
     clock.set(at("2026-12-01 10:01:05"));
     let first = sched.tick().await.unwrap();
@@ -122,23 +178,38 @@ async fn an_overlapping_run_is_skipped_or_waits_and_never_runs_twice() {
     clock.set(at("2026-12-01 10:02:05"));
     let second = sched.tick().await.unwrap();
     assert_eq!(outcomes(&second), vec![RunOutcome::Skipped, RunOutcome::Waiting]);
-    assert_eq!(second[0].detail.as_deref(), Some(format!("the previous run (batch {skip_batch}) is still queued").as_str()));
+    assert_eq!(
+        second[0].detail.as_deref(),
+        Some(format!("the previous run (batch {skip_batch}) is still queued").as_str())
+    );
     assert!(second.iter().all(|r| r.batch_id.is_none()));
 
     // 10:03: the waiting run still waits; a second one is not queued behind it
     clock.set(at("2026-12-01 10:03:05"));
     let third = sched.tick().await.unwrap();
     assert_eq!(outcomes(&third), vec![RunOutcome::Skipped, RunOutcome::Skipped]);
-    assert!(third[1].detail.as_deref().unwrap().contains("already waits"), "{third:?}");
+    assert!(
+        third[1].detail.as_deref().unwrap().contains("already waits"),
+        "{third:?}"
+    );
 
     // the previous batches finish: the waiting run starts at the next tick (same minute)
-    batches.set_status(skip_batch, BatchStatus::Completed, None).await.unwrap();
-    batches.set_status(wait_batch, BatchStatus::Completed, None).await.unwrap();
+    batches
+        .set_status(skip_batch, BatchStatus::Completed, None)
+        .await
+        .unwrap();
+    batches
+        .set_status(wait_batch, BatchStatus::Completed, None)
+        .await
+        .unwrap();
     let fourth = sched.tick().await.unwrap();
     assert_eq!(outcomes(&fourth), vec![RunOutcome::Started], "{fourth:?}");
     assert_eq!(fourth[0].schedule_id, wait);
     assert_eq!(fourth[0].due_ms, at("2026-12-01 10:02:00").and_utc().timestamp_millis());
-    assert_eq!(fourth[0].detail.as_deref(), Some(format!("waited for batch {wait_batch}").as_str()));
+    assert_eq!(
+        fourth[0].detail.as_deref(),
+        Some(format!("waited for batch {wait_batch}").as_str())
+    );
     let waited_batch = fourth[0].batch_id.unwrap();
     assert_ne!(waited_batch, wait_batch);
 
@@ -151,7 +222,10 @@ async fn an_overlapping_run_is_skipped_or_waits_and_never_runs_twice() {
         let mut unfinished = 0;
         for run in sched.store().runs(Some(id), 100).await.unwrap() {
             if let Some(b) = run.batch_id {
-                if matches!(batches.batch(b).await.unwrap().status, BatchStatus::Queued | BatchStatus::Running | BatchStatus::Paused) {
+                if matches!(
+                    batches.batch(b).await.unwrap().status,
+                    BatchStatus::Queued | BatchStatus::Running | BatchStatus::Paused
+                ) {
                     unfinished += 1;
                 }
             }
@@ -168,20 +242,44 @@ async fn runs_missed_during_a_sleep_are_reported_and_the_latest_catches_up() {
     let bus = EventBus::default();
     let mut events = bus.subscribe();
     let sched = create_only(&rc, &db, &clock, Some(bus)).await;
-    let strict = sched.add(&ScheduleSpec { catch_up: false, ..spec("0 2 * * *", "local:strict") }).await.unwrap();
+    let strict = sched
+        .add(&ScheduleSpec {
+            catch_up: false,
+            ..spec("0 2 * * *", "local:strict")
+        })
+        .await
+        .unwrap();
     let lenient = sched.add(&spec("0 2 * * *", "local:lenient")).await.unwrap();
     assert!(sched.tick().await.unwrap().is_empty());
 
     // the computer sleeps over four nights (01:00 on the 1st to 10:00 on the 4th)
     clock.set(at("2026-12-04 10:00:00"));
     let runs = sched.tick().await.unwrap();
-    let of = |id| runs.iter().filter(|r| r.schedule_id == id).map(|r| (r.due_ms, r.outcome)).collect::<Vec<_>>();
+    let of = |id| {
+        runs.iter()
+            .filter(|r| r.schedule_id == id)
+            .map(|r| (r.due_ms, r.outcome))
+            .collect::<Vec<_>>()
+    };
     let night = |d: &str| at(&format!("2026-12-{d} 02:00:00")).and_utc().timestamp_millis();
     let missed = |d| (night(d), RunOutcome::Missed);
     assert_eq!(of(strict), vec![missed("01"), missed("02"), missed("03"), missed("04")]);
-    assert_eq!(of(lenient), vec![missed("01"), missed("02"), missed("03"), (night("04"), RunOutcome::StartedLate)]);
-    assert!(runs.iter().filter(|r| r.outcome == RunOutcome::Missed).all(|r| r.batch_id.is_none() && r.detail.is_some()));
-    assert!(runs.iter().any(|r| r.outcome == RunOutcome::StartedLate && r.batch_id.is_some()));
+    assert_eq!(
+        of(lenient),
+        vec![
+            missed("01"),
+            missed("02"),
+            missed("03"),
+            (night("04"), RunOutcome::StartedLate)
+        ]
+    );
+    assert!(runs
+        .iter()
+        .filter(|r| r.outcome == RunOutcome::Missed)
+        .all(|r| r.batch_id.is_none() && r.detail.is_some()));
+    assert!(runs
+        .iter()
+        .any(|r| r.outcome == RunOutcome::StartedLate && r.batch_id.is_some()));
     // each became an event, and a missed run is a notice for the user's channels
     let mut missed_notices = 0;
     while let Ok(ev) = events.try_recv() {
@@ -193,12 +291,27 @@ async fn runs_missed_during_a_sleep_are_reported_and_the_latest_catches_up() {
     }
     assert_eq!(missed_notices, 7);
     // a long absence on an every-minute schedule: the first 50 are listed, the rest counted
-    let minutely = sched.add(&ScheduleSpec { catch_up: false, ..spec("* * * * *", "local:m") }).await.unwrap();
+    let minutely = sched
+        .add(&ScheduleSpec {
+            catch_up: false,
+            ..spec("* * * * *", "local:m")
+        })
+        .await
+        .unwrap();
     clock.advance_minutes(180);
     let runs = sched.tick().await.unwrap();
     let mine: Vec<_> = runs.iter().filter(|r| r.schedule_id == minutely).collect();
     assert_eq!(mine.len(), 50);
-    assert!(mine.last().unwrap().detail.as_deref().unwrap().contains("130 more due times"), "{:?}", mine.last());
+    assert!(
+        mine.last()
+            .unwrap()
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("130 more due times"),
+        "{:?}",
+        mine.last()
+    );
 }
 
 #[tokio::test]
@@ -233,10 +346,28 @@ async fn bad_schedules_are_refused_with_the_reason() {
     let cases = [
         (spec("0 25 * * *", "local:x"), "hour"),
         (spec("0 2 * *", "local:x"), "five fields"),
-        (ScheduleSpec { dst: None, ..spec("0 2 * * *", "") }, "destination"),
+        (
+            ScheduleSpec {
+                dst: None,
+                ..spec("0 2 * * *", "")
+            },
+            "destination",
+        ),
         (spec("0 2 * * *", "local:sub"), "same"),
-        (ScheduleSpec { src: "no remote".into(), ..spec("0 2 * * *", "local:x") }, "source"),
-        (ScheduleSpec { name: " ".into(), ..spec("0 2 * * *", "local:x") }, "name"),
+        (
+            ScheduleSpec {
+                src: "no remote".into(),
+                ..spec("0 2 * * *", "local:x")
+            },
+            "source",
+        ),
+        (
+            ScheduleSpec {
+                name: " ".into(),
+                ..spec("0 2 * * *", "local:x")
+            },
+            "name",
+        ),
     ];
     for (s, why) in cases {
         let err = sched.add(&s).await.unwrap_err();
@@ -251,19 +382,60 @@ async fn a_schedule_switched_off_misses_nothing_and_edits_take_effect() {
     let clock = ManualWall::at(at("2026-12-01 01:00:00"));
     let sched = create_only(&rc, &rc.dir.path().join("rcmd.db"), &clock, None).await;
     let id = sched.add(&spec("0 2 * * *", "local:x")).await.unwrap();
-    sched.update(id, &ScheduleSpec { enabled: false, ..spec("0 2 * * *", "local:x") }).await.unwrap();
+    sched
+        .update(
+            id,
+            &ScheduleSpec {
+                enabled: false,
+                ..spec("0 2 * * *", "local:x")
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(sched.list().await.unwrap()[0].next_ms, None, "off: no next run");
     // three nights pass while it is off: nothing is due, nothing is "missed"
     clock.set(at("2026-12-04 01:00:00"));
     assert!(sched.tick().await.unwrap().is_empty());
-    sched.update(id, &ScheduleSpec { name: "renamed".into(), ..spec("30 3 * * *", "local:y") }).await.unwrap();
-    assert!(sched.tick().await.unwrap().is_empty(), "switched on again: counting starts now");
+    sched
+        .update(
+            id,
+            &ScheduleSpec {
+                name: "renamed".into(),
+                ..spec("30 3 * * *", "local:y")
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        sched.tick().await.unwrap().is_empty(),
+        "switched on again: counting starts now"
+    );
     let info = &sched.list().await.unwrap()[0];
-    assert_eq!((info.spec.name.as_str(), info.spec.cron.as_str(), info.spec.dst.as_deref()), ("renamed", "30 3 * * *", Some("local:y")));
-    assert_eq!(info.next_ms, Some(at("2026-12-04 03:30:00").and_utc().timestamp_millis()));
+    assert_eq!(
+        (
+            info.spec.name.as_str(),
+            info.spec.cron.as_str(),
+            info.spec.dst.as_deref()
+        ),
+        ("renamed", "30 3 * * *", Some("local:y"))
+    );
+    assert_eq!(
+        info.next_ms,
+        Some(at("2026-12-04 03:30:00").and_utc().timestamp_millis())
+    );
     clock.set(at("2026-12-04 03:31:00"));
     let runs = sched.tick().await.unwrap();
     assert_eq!(outcomes(&runs), vec![RunOutcome::Started]);
-    assert!(sched.store().runs(Some(id), 10).await.unwrap().iter().all(|r| r.outcome != RunOutcome::Missed));
-    assert!(sched.update(999, &spec("0 2 * * *", "local:x")).await.unwrap_err().contains("no schedule 999"));
+    assert!(sched
+        .store()
+        .runs(Some(id), 10)
+        .await
+        .unwrap()
+        .iter()
+        .all(|r| r.outcome != RunOutcome::Missed));
+    assert!(sched
+        .update(999, &spec("0 2 * * *", "local:x"))
+        .await
+        .unwrap_err()
+        .contains("no schedule 999"));
 }

@@ -25,7 +25,13 @@ fn ready_pid(state: &SidecarState) -> u32 {
 async fn ready_state_names_process_endpoint_and_version() {
     let rc = common::start().await;
     match rc.supervisor.state() {
-        SidecarState::Ready { pid, port, endpoint, version, .. } => {
+        SidecarState::Ready {
+            pid,
+            port,
+            endpoint,
+            version,
+            ..
+        } => {
             assert!(common::alive(pid));
             assert_eq!(version, "v1.75.2");
             assert_eq!(port, 0, "no TCP port on Unix");
@@ -63,20 +69,29 @@ async fn the_rc_server_listens_on_a_private_unix_socket_only() {
     };
     let socket = std::path::PathBuf::from(endpoint.strip_prefix("unix:").unwrap());
     assert!(std::fs::metadata(&socket).unwrap().file_type().is_socket());
-    let dir_mode = std::fs::metadata(socket.parent().unwrap()).unwrap().permissions().mode();
+    let dir_mode = std::fs::metadata(socket.parent().unwrap())
+        .unwrap()
+        .permissions()
+        .mode();
     assert_eq!(dir_mode & 0o777, 0o700, "socket folder mode {dir_mode:o}");
     // none of rclone's sockets is a listening TCP socket
     let listening = listening_tcp_inodes();
     let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).unwrap();
     for fd in fds.flatten() {
-        let target = std::fs::read_link(fd.path()).map(|t| t.display().to_string()).unwrap_or_default();
+        let target = std::fs::read_link(fd.path())
+            .map(|t| t.display().to_string())
+            .unwrap_or_default();
         if let Some(inode) = target.strip_prefix("socket:[").and_then(|t| t.strip_suffix(']')) {
-            assert!(!listening.contains(inode), "rclone listens on TCP (socket inode {inode})");
+            assert!(
+                !listening.contains(inode),
+                "rclone listens on TCP (socket inode {inode})"
+            );
         }
     }
     // the socket answers with the credentials and refuses without them
     ops::list_remotes(&rc.client).await.unwrap();
-    let anonymous = rcmd_core::rc::RcClient::over_unix_socket(url::Url::parse("http://localhost/").unwrap(), &socket, None);
+    let anonymous =
+        rcmd_core::rc::RcClient::over_unix_socket(url::Url::parse("http://localhost/").unwrap(), &socket, None);
     let err = ops::list_remotes(&anonymous).await.unwrap_err();
     assert_eq!(err.status(), Some(401), "{err}");
     // the folder goes with the process
@@ -89,8 +104,17 @@ async fn the_rc_server_listens_on_a_private_unix_socket_only() {
 #[tokio::test]
 async fn an_rclone_older_than_the_minimum_is_refused() {
     let bus = EventBus::default();
-    let config = SidecarConfig { min_version: "v99.0.0".into(), ..SidecarConfig::default() };
-    let supervisor = Supervisor::start(BinaryLauncher { path: common::rclone_binary() }, config, bus);
+    let config = SidecarConfig {
+        min_version: "v99.0.0".into(),
+        ..SidecarConfig::default()
+    };
+    let supervisor = Supervisor::start(
+        BinaryLauncher {
+            path: common::rclone_binary(),
+        },
+        config,
+        bus,
+    );
     let mut watch = supervisor.watch();
     let problem = tokio::time::timeout(Duration::from_secs(30), async {
         loop {
@@ -104,7 +128,10 @@ async fn an_rclone_older_than_the_minimum_is_refused() {
     .expect("not refused");
     match problem {
         SidecarProblem::SpawnFailed { message } => {
-            assert!(message.contains("v1.75.2") && message.contains("v99.0.0") && message.contains("too old"), "{message}")
+            assert!(
+                message.contains("v1.75.2") && message.contains("v99.0.0") && message.contains("too old"),
+                "{message}"
+            )
         }
         other => panic!("{other:?}"),
     }
@@ -124,9 +151,14 @@ async fn restarts_after_sigkill_with_new_process_and_credentials() {
     let mut saw_restarting = false;
     let second = tokio::time::timeout(Duration::from_secs(30), async {
         loop {
-            let CoreEvent::Sidecar { state } = events.recv().await.unwrap() else { continue };
+            let CoreEvent::Sidecar { state } = events.recv().await.unwrap() else {
+                continue;
+            };
             match state {
-                SidecarState::Restarting { problem: SidecarProblem::Exited { signal, .. }, .. } => {
+                SidecarState::Restarting {
+                    problem: SidecarProblem::Exited { signal, .. },
+                    ..
+                } => {
                     assert_eq!(signal, Some(9));
                     saw_restarting = true;
                 }
@@ -160,7 +192,10 @@ async fn restarts_a_process_that_stops_answering() {
     let first = ready_pid(&rc.supervisor.state());
     let mut watch = rc.supervisor.watch();
     // SIGSTOP freezes rclone: it is alive but answers nothing
-    std::process::Command::new("kill").args(["-STOP", &first.to_string()]).status().unwrap();
+    std::process::Command::new("kill")
+        .args(["-STOP", &first.to_string()])
+        .status()
+        .unwrap();
     let problem = tokio::time::timeout(Duration::from_secs(20), async {
         loop {
             watch.changed().await.unwrap();
@@ -215,12 +250,16 @@ async fn user_restart_replaces_the_process() {
 #[tokio::test]
 async fn missing_binary_fails_with_a_reason() {
     common::init_tracing();
-    let launcher = BinaryLauncher { path: "/nonexistent/rclone".into() };
+    let launcher = BinaryLauncher {
+        path: "/nonexistent/rclone".into(),
+    };
     let sup = Supervisor::start(launcher, SidecarConfig::default(), EventBus::default());
     let err = sup.wait_ready(Duration::from_secs(10)).await.unwrap_err();
     assert!(err.to_string().contains("failed"), "{err}");
     match sup.state() {
-        SidecarState::Failed { problem: SidecarProblem::SpawnFailed { message } } => {
+        SidecarState::Failed {
+            problem: SidecarProblem::SpawnFailed { message },
+        } => {
             assert!(message.contains("/nonexistent/rclone"), "{message}")
         }
         other => panic!("{other:?}"),
@@ -233,7 +272,9 @@ async fn missing_binary_fails_with_a_reason() {
 async fn a_crashing_binary_gives_up_after_max_attempts() {
     common::init_tracing();
     // a "rclone" that exits at once: /bin/false ignores its arguments
-    let launcher = BinaryLauncher { path: "/bin/false".into() };
+    let launcher = BinaryLauncher {
+        path: "/bin/false".into(),
+    };
     let config = SidecarConfig {
         max_attempts: 3,
         backoff_base: Duration::from_millis(10),
@@ -243,9 +284,17 @@ async fn a_crashing_binary_gives_up_after_max_attempts() {
     let err = sup.wait_ready(Duration::from_secs(20)).await.unwrap_err();
     assert!(err.to_string().contains("failed"), "{err}");
     match sup.state() {
-        SidecarState::Failed { problem: SidecarProblem::TooManyRestarts { attempts, last } } => {
+        SidecarState::Failed {
+            problem: SidecarProblem::TooManyRestarts { attempts, last },
+        } => {
             assert_eq!(attempts, 3);
-            assert_eq!(*last, SidecarProblem::Exited { code: Some(1), signal: None });
+            assert_eq!(
+                *last,
+                SidecarProblem::Exited {
+                    code: Some(1),
+                    signal: None
+                }
+            );
         }
         other => panic!("{other:?}"),
     }

@@ -19,14 +19,25 @@ fn main() {
     let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let items = args.first().copied().unwrap_or(20_000);
     let rounds = args.get(1).copied().unwrap_or(3).max(1);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(run(items, rounds));
 }
 
 /// Seconds to queue `n` items and have 3 workers claim and settle all of them.
 async fn once<S: ClaimStore + Clone + 'static>(store: S, n: usize) -> f64 {
     let t = Instant::now();
-    let all: Vec<NewItem> = (0..n).map(|i| NewItem { user_id: 1, kind: "copy".into(), src_root: "a:".into(), dst_root: "b:".into(), item: format!("f{i}") }).collect();
+    let all: Vec<NewItem> = (0..n)
+        .map(|i| NewItem {
+            user_id: 1,
+            kind: "copy".into(),
+            src_root: "a:".into(),
+            dst_root: "b:".into(),
+            item: format!("f{i}"),
+        })
+        .collect();
     for chunk in all.chunks(500) {
         store.enqueue(chunk).await.unwrap();
     }

@@ -25,7 +25,10 @@ fn main() {
     let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let files = args.first().copied().unwrap_or(3000);
     let rounds = args.get(1).copied().unwrap_or(2).max(1);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(run(files, rounds));
 }
 
@@ -36,13 +39,29 @@ async fn once(instances: usize, files: usize, sqlite: bool) -> f64 {
     let dir = tempfile::tempdir().unwrap();
     let db_url = if sqlite { String::new() } else { pg.url.clone() };
     let (_, dst, conf) = fleet::tree(dir.path(), files);
-    let rclone = rcmd_core::sidecar::locate_rclone(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")).expect("no rclone in bin/: run scripts/setup.sh");
+    let rclone = rcmd_core::sidecar::locate_rclone(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+        .expect("no rclone in bin/: run scripts/setup.sh");
     let http = reqwest::Client::new();
-    let (servers, token) = fleet::start(&http, Path::new(env!("CARGO_BIN_EXE_rproxy")), &rclone, &db_url, dir.path(), &conf, instances).await;
+    let (servers, token) = fleet::start(
+        &http,
+        Path::new(env!("CARGO_BIN_EXE_rproxy")),
+        &rclone,
+        &db_url,
+        dir.path(),
+        &conf,
+        instances,
+    )
+    .await;
     let ports: Vec<u16> = servers.iter().map(|s| s.port).collect();
     // the queue's rows, read where the instances keep them
     let db = if sqlite {
-        rproxy::db::Pool::Sqlite(sqlx::SqlitePool::connect_with(sqlx::sqlite::SqliteConnectOptions::new().filename(dir.path().join("i0/rproxy.db"))).await.unwrap())
+        rproxy::db::Pool::Sqlite(
+            sqlx::SqlitePool::connect_with(
+                sqlx::sqlite::SqliteConnectOptions::new().filename(dir.path().join("i0/rproxy.db")),
+            )
+            .await
+            .unwrap(),
+        )
     } else {
         rproxy::db::Pool::Pg(pg.pool(2).await)
     };
@@ -67,7 +86,11 @@ async fn once(instances: usize, files: usize, sqlite: bool) -> f64 {
 }
 
 fn walk(dir: &Path) -> usize {
-    std::fs::read_dir(dir).unwrap().flatten().map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 }).sum()
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 })
+        .sum()
 }
 
 async fn run(files: usize, rounds: usize) {

@@ -22,11 +22,18 @@ use std::{
 
 fn rss_kib(pid: u32, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status.lines().find_map(|l| l.strip_prefix(field)).and_then(|v| v.split_whitespace().next()?.parse().ok()).unwrap_or(0)
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
 }
 
 fn pct(sorted: &[Duration], p: f64) -> Duration {
-    sorted.get(((sorted.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or_default()
+    sorted
+        .get(((sorted.len() as f64 - 1.0) * p).round() as usize)
+        .copied()
+        .unwrap_or_default()
 }
 
 /// Calls `rc/noop` as `user` until `stop`, one at a time; the latencies.
@@ -35,7 +42,13 @@ async fn valid_user(url: String, token: String, stop: Arc<std::sync::atomic::Ato
     let mut lat = vec![];
     while !stop.load(Ordering::SeqCst) {
         let t = Instant::now();
-        let r = http.post(format!("{url}rc/noop")).basic_auth("admin", Some(&token)).json(&serde_json::json!({})).send().await.unwrap();
+        let r = http
+            .post(format!("{url}rc/noop"))
+            .basic_auth("admin", Some(&token))
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200);
         lat.push(t.elapsed());
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -49,9 +62,14 @@ async fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let attempts: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(10_000);
     let clients: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(64);
-    let rclone = rcmd_core::sidecar::locate_rclone(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")).expect("rclone in bin/");
+    let rclone = rcmd_core::sidecar::locate_rclone(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+        .expect("rclone in bin/");
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut server = Command::new(env!("CARGO_BIN_EXE_rproxy"))
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .env("RPROXY_DATA_DIR", dir.path())
@@ -68,7 +86,15 @@ async fn main() {
     let url = format!("http://127.0.0.1:{port}/");
     let http = reqwest::Client::new();
     let t = Instant::now();
-    while http.post(format!("{url}rc/noop")).basic_auth("admin", Some(&token)).json(&serde_json::json!({})).send().await.map(|r| r.status() != 200).unwrap_or(true) {
+    while http
+        .post(format!("{url}rc/noop"))
+        .basic_auth("admin", Some(&token))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .map(|r| r.status() != 200)
+        .unwrap_or(true)
+    {
         assert!(t.elapsed() < Duration::from_secs(60), "rproxy did not start");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -83,12 +109,23 @@ async fn main() {
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let during = tokio::spawn(valid_user(url.clone(), token.clone(), stop.clone()));
     let next = Arc::new(AtomicUsize::new(0));
-    let (unauthorized, limited, other) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (unauthorized, limited, other) = (
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicUsize::new(0)),
+    );
     let admin_id = token.split('_').nth(1).unwrap().to_owned();
     let started = Instant::now();
     let workers: Vec<_> = (0..clients)
         .map(|c| {
-            let (url, next, unauthorized, limited, other, admin_id) = (url.clone(), next.clone(), unauthorized.clone(), limited.clone(), other.clone(), admin_id.clone());
+            let (url, next, unauthorized, limited, other, admin_id) = (
+                url.clone(),
+                next.clone(),
+                unauthorized.clone(),
+                limited.clone(),
+                other.clone(),
+                admin_id.clone(),
+            );
             tokio::spawn(async move {
                 // each client from its own loopback address (127.0.0.2, ...), so the per-address
                 // limit lets each run its 20 verifications: argon2 runs under real concurrency;
@@ -107,7 +144,14 @@ async fn main() {
                         _ => ("admin".to_owned(), "not-a-token".to_owned()),
                     };
                     let http = if c % 2 == 0 { keep.clone() } else { client() };
-                    match http.post(format!("{url}rc/noop")).basic_auth(&user, Some(&pass)).json(&serde_json::json!({})).send().await.map(|r| r.status().as_u16()) {
+                    match http
+                        .post(format!("{url}rc/noop"))
+                        .basic_auth(&user, Some(&pass))
+                        .json(&serde_json::json!({}))
+                        .send()
+                        .await
+                        .map(|r| r.status().as_u16())
+                    {
                         Ok(401) => unauthorized.fetch_add(1, Ordering::SeqCst),
                         Ok(429) => limited.fetch_add(1, Ordering::SeqCst),
                         _ => other.fetch_add(1, Ordering::SeqCst),
@@ -141,14 +185,24 @@ async fn main() {
     let rss_after = rss_kib(pid, "VmRSS:");
     let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
     let _ = server.wait();
-    println!("login flood: {attempts} wrong logins from {clients} concurrent clients in {:.1} s ({:.0}/s)", flood.as_secs_f64(), attempts as f64 / flood.as_secs_f64());
+    println!(
+        "login flood: {attempts} wrong logins from {clients} concurrent clients in {:.1} s ({:.0}/s)",
+        flood.as_secs_f64(),
+        attempts as f64 / flood.as_secs_f64()
+    );
     println!(
         "  answered: {} x 401 (verified), {} x 429 (limited, no verification), {} other",
         unauthorized.load(Ordering::SeqCst),
         limited.load(Ordering::SeqCst),
         other.load(Ordering::SeqCst)
     );
-    println!("  server RSS: idle {} MiB, peak sampled {} MiB, high-water mark {} MiB, after {} MiB", rss_idle / 1024, peak / 1024, hwm / 1024, rss_after / 1024);
+    println!(
+        "  server RSS: idle {} MiB, peak sampled {} MiB, high-water mark {} MiB, after {} MiB",
+        rss_idle / 1024,
+        peak / 1024,
+        hwm / 1024,
+        rss_after / 1024
+    );
     let (b50, b99, d50, d99) = (pct(&base, 0.5), pct(&base, 0.99), pct(&during, 0.5), pct(&during, 0.99));
     println!(
         "  valid cached user: {} calls before (p50 {:.2} ms, p99 {:.2} ms), {} during (p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms): p50 ratio {:.2}x, p99 ratio {:.2}x",

@@ -30,22 +30,37 @@ struct Run {
 fn cpu_now() -> Duration {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
-    let ticks: u64 = fields.get(11).and_then(|u| u.parse().ok()).unwrap_or(0) + fields.get(12).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let ticks: u64 = fields.get(11).and_then(|u| u.parse().ok()).unwrap_or(0)
+        + fields.get(12).and_then(|s| s.parse().ok()).unwrap_or(0);
     Duration::from_millis(ticks * 10)
 }
 
 async fn load(url: &str, user: &str, pass: &str, conns: usize, secs: u64) -> Run {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(conns).build().expect("client");
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(conns)
+        .build()
+        .expect("client");
     let end = Instant::now() + Duration::from_secs(secs);
     let cpu0 = cpu_now();
     let mut tasks = vec![];
     for _ in 0..conns {
-        let (client, url, user, pass) = (client.clone(), format!("{url}rc/noop"), user.to_owned(), pass.to_owned());
+        let (client, url, user, pass) = (
+            client.clone(),
+            format!("{url}rc/noop"),
+            user.to_owned(),
+            pass.to_owned(),
+        );
         tasks.push(tokio::spawn(async move {
             let mut lat = vec![];
             while Instant::now() < end {
                 let t = Instant::now();
-                let r = client.post(&url).basic_auth(&user, Some(&pass)).json(&serde_json::json!({})).send().await.expect("request");
+                let r = client
+                    .post(&url)
+                    .basic_auth(&user, Some(&pass))
+                    .json(&serde_json::json!({}))
+                    .send()
+                    .await
+                    .expect("request");
                 assert!(r.status().is_success(), "{}", r.status());
                 r.bytes().await.expect("body");
                 lat.push(t.elapsed());
@@ -60,24 +75,46 @@ async fn load(url: &str, user: &str, pass: &str, conns: usize, secs: u64) -> Run
     let cpu = cpu_now() - cpu0;
     all.sort();
     let n = all.len().max(1);
-    Run { rps: n as f64 / secs as f64, p50: all[n / 2], cpu_per_req: cpu / n as u32 }
+    Run {
+        rps: n as f64 / secs as f64,
+        p50: all[n / 2],
+        cpu_per_req: cpu / n as u32,
+    }
 }
 
 fn main() {
     let args: Vec<u64> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let secs = args.first().copied().unwrap_or(3);
     let rounds = args.get(1).copied().unwrap_or(3) as usize;
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     rt.block_on(run(secs, rounds));
 }
 
 async fn run(secs: u64, rounds: usize) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let rclone = locate_rclone(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")).expect("rclone: run scripts/setup.sh");
+    let rclone =
+        locate_rclone(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")).expect("rclone: run scripts/setup.sh");
     // the baseline: rcd with basic auth on TCP
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
     let mut direct = Command::new(&rclone)
-        .args(["rcd", "--rc-addr", &format!("127.0.0.1:{port}"), "--rc-user", "bench", "--rc-pass", "bench-pass", "--config", "/dev/null"])
+        .args([
+            "rcd",
+            "--rc-addr",
+            &format!("127.0.0.1:{port}"),
+            "--rc-user",
+            "bench",
+            "--rc-pass",
+            "bench-pass",
+            "--config",
+            "/dev/null",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -86,8 +123,17 @@ async fn run(secs: u64, rounds: usize) {
     // rproxy over its own supervised rcd, rate limit off for the measurement
     let users = Users::open(&dir.path().join("rproxy.db")).await.expect("db");
     let (_, token) = users.add("bench", Role::Operator, &[]).await.expect("user");
-    let engine = Engine::start(BinaryLauncher { path: rclone }, EngineConfig::new(dir.path().join("engine"), SidecarConfig::default())).await.expect("engine");
-    engine.supervisor.wait_ready(Duration::from_secs(30)).await.expect("ready");
+    let engine = Engine::start(
+        BinaryLauncher { path: rclone },
+        EngineConfig::new(dir.path().join("engine"), SidecarConfig::default()),
+    )
+    .await
+    .expect("engine");
+    engine
+        .supervisor
+        .wait_ready(Duration::from_secs(30))
+        .await
+        .expect("ready");
     let mut state = AppState::new(users, &engine).await.expect("state");
     state.limit = RateLimit::new(0.0, 1.0);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -95,7 +141,14 @@ async fn run(secs: u64, rounds: usize) {
     tokio::spawn(async move { axum::serve(listener, router(Arc::new(state))).await });
     // both answer before measuring
     for _ in 0..100 {
-        if reqwest::Client::new().post(format!("{direct_url}rc/noop")).basic_auth("bench", Some("bench-pass")).json(&serde_json::json!({})).send().await.is_ok() {
+        if reqwest::Client::new()
+            .post(format!("{direct_url}rc/noop"))
+            .basic_auth("bench", Some("bench-pass"))
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .is_ok()
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;

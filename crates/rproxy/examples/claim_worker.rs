@@ -14,7 +14,11 @@ use rproxy::db::claims::{ClaimStore, Outcome, PgClaims};
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (url, owner, ran) = (&args[0], &args[1], &args[2]);
-    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(2).connect(url).await.unwrap();
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(2)
+        .connect(url)
+        .await
+        .unwrap();
     let store = PgClaims(pool.clone());
     let lease = Duration::from_millis(1_500);
     let mut out = std::fs::OpenOptions::new().create(true).append(true).open(ran).unwrap();
@@ -23,7 +27,10 @@ async fn main() {
         store.reap().await.unwrap();
         let got = store.claim(owner, 50, lease).await.unwrap();
         if got.is_empty() {
-            let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM queue WHERE state IN ('queued', 'running')").fetch_one(&pool).await.unwrap();
+            let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM queue WHERE state IN ('queued', 'running')")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
             if open == 0 {
                 return;
             }

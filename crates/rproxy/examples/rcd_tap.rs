@@ -13,10 +13,18 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let rclone = real_rclone();
     if args.first().map(String::as_str) != Some("rcd") {
-        let status = std::process::Command::new(&rclone).args(&args).status().map(|s| s.code().unwrap_or(1)).unwrap_or(127);
+        let status = std::process::Command::new(&rclone)
+            .args(&args)
+            .status()
+            .map(|s| s.code().unwrap_or(1))
+            .unwrap_or(127);
         std::process::exit(status);
     }
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     std::process::exit(rt.block_on(tap::run(rclone, args)));
 }
 
@@ -31,7 +39,12 @@ fn real_rclone() -> std::path::PathBuf {
     let bin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bin");
     std::fs::read_dir(&bin)
         .ok()
-        .and_then(|d| d.filter_map(|e| e.ok().map(|e| e.path())).find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("rcmd-rclone-"))))
+        .and_then(|d| {
+            d.filter_map(|e| e.ok().map(|e| e.path())).find(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("rcmd-rclone-"))
+            })
+        })
         .unwrap_or_else(|| {
             eprintln!("rcd_tap: no rclone in {}", bin.display());
             std::process::exit(127)
@@ -63,7 +76,11 @@ mod tap {
                 return 2;
             }
         };
-        let mut child = match tokio::process::Command::new(&rclone).args(&args).kill_on_drop(true).spawn() {
+        let mut child = match tokio::process::Command::new(&rclone)
+            .args(&args)
+            .kill_on_drop(true)
+            .spawn()
+        {
             Ok(c) => c,
             Err(e) => {
                 eprintln!("rcd_tap: cannot start rclone: {e}");
@@ -124,9 +141,14 @@ mod tap {
             f.flush()?;
         }
         let stream = tokio::net::UnixStream::connect(&real).await?;
-        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(std::io::Error::other)?;
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(std::io::Error::other)?;
         tokio::spawn(conn);
-        let resp = sender.send_request(hyper::Request::from_parts(parts, Full::new(body))).await.map_err(std::io::Error::other)?;
+        let resp = sender
+            .send_request(hyper::Request::from_parts(parts, Full::new(body)))
+            .await
+            .map_err(std::io::Error::other)?;
         let (parts, body) = resp.into_parts();
         let body = body.collect().await.map_err(std::io::Error::other)?.to_bytes();
         Ok(hyper::Response::from_parts(parts, Full::new(body)))

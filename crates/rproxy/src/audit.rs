@@ -48,7 +48,11 @@ impl Audit {
                 batch.clear();
             }
         });
-        Audit { tx, pool, dropped: Default::default() }
+        Audit {
+            tx,
+            pool,
+            dropped: Default::default(),
+        }
     }
 
     /// Queues `entry`. Only when 10,000 entries wait (a long database outage) is one
@@ -58,7 +62,10 @@ impl Audit {
         if self.tx.try_send(entry).is_err() {
             let n = self.dropped.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             if n == 1 || n.is_multiple_of(1000) {
-                tracing::error!(dropped = n, "audit queue full (the database is away): audit entries dropped");
+                tracing::error!(
+                    dropped = n,
+                    "audit queue full (the database is away): audit entries dropped"
+                );
             }
         }
     }

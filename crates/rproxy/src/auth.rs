@@ -84,9 +84,14 @@ pub fn parse_authorization(header: &str) -> Option<Credentials> {
         let decoded = base64::engine::general_purpose::STANDARD.decode(rest.trim()).ok()?;
         let text = String::from_utf8(decoded).ok()?;
         let (user, secret) = text.split_once(':')?;
-        Some(Credentials::Basic { user: user.to_owned(), secret: Secret::new(secret) })
+        Some(Credentials::Basic {
+            user: user.to_owned(),
+            secret: Secret::new(secret),
+        })
     } else if scheme.eq_ignore_ascii_case("bearer") {
-        Some(Credentials::Bearer { token: Secret::new(rest.trim()) })
+        Some(Credentials::Bearer {
+            token: Secret::new(rest.trim()),
+        })
     } else {
         None
     }
@@ -100,7 +105,6 @@ type Verified = Arc<Mutex<HashMap<[u8; 32], (User, i64, Instant, Option<i64>)>>>
 /// Verifications in flight, one per credential: concurrent requests with the same
 /// credentials wait for the one verification instead of each running argon2.
 type InFlight = Arc<Mutex<HashMap<[u8; 32], Arc<tokio::sync::OnceCell<Result<(User, i64, Option<i64>), Refusal>>>>>>;
-
 
 /// Why credentials were refused. Only a right token past its expiry is told apart (it was
 /// verified, so saying so leaks nothing a wrong guess could learn). `Limited` and
@@ -161,7 +165,11 @@ impl Users {
         }
         // a request waits at most a few seconds for a connection: during an outage it fails
         // (503) instead of hanging for the pool's default 30 s
-        let pool = sqlx::postgres::PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(3)).connect(db).await?;
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(3))
+            .connect(db)
+            .await?;
         crate::db::migrate_pg(&pool).await?;
         Users::over(Pool::Pg(pool)).await
     }
@@ -222,7 +230,10 @@ impl Users {
 
     /// Whether the cached verification of this token is still held (tests).
     pub fn cached_tokens(&self) -> Vec<i64> {
-        self.cache.lock().map(|c| c.values().map(|(_, tid, _, _)| *tid).collect()).unwrap_or_default()
+        self.cache
+            .lock()
+            .map(|c| c.values().map(|(_, tid, _, _)| *tid).collect())
+            .unwrap_or_default()
     }
 
     /// Whether token `id` is still live and its user still exists (event streams re-check
@@ -245,7 +256,9 @@ impl Users {
 
     /// The identity of this database (`store_id` in meta), made on first open.
     pub async fn store_id(&self) -> Result<String, AuthError> {
-        Ok(on_pool!(&self.pool, p => sqlx::query_scalar("SELECT value FROM meta WHERE key = 'store_id'").fetch_one(p).await?))
+        Ok(
+            on_pool!(&self.pool, p => sqlx::query_scalar("SELECT value FROM meta WHERE key = 'store_id'").fetch_one(p).await?),
+        )
     }
 
     /// The database (jobs, queue, events and audit share it).
@@ -264,7 +277,12 @@ impl Users {
 
     async fn add_once(&self, name: &str, role: Role, remotes: &[String]) -> Result<(User, Secret), AuthError> {
         let first_ok = name.starts_with(|c: char| c.is_ascii_alphanumeric());
-        if !first_ok || name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
+        if !first_ok
+            || name.len() > 64
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        {
             return Err(AuthError::BadName);
         }
         let mut tx = self.pool.begin().await?;
@@ -283,12 +301,25 @@ impl Users {
         .await?);
         let (_, token) = new_token(&mut tx, id, "first").await?;
         tx.commit().await?;
-        Ok((User { id, name: name.to_owned(), role, remotes: remotes.to_vec() }, token))
+        Ok((
+            User {
+                id,
+                name: name.to_owned(),
+                role,
+                remotes: remotes.to_vec(),
+            },
+            token,
+        ))
     }
 
     /// A new token for user `name` (shown once), valid for `valid_for` (`None`: until revoked);
     /// returns its id and the token.
-    pub async fn create_token(&self, name: &str, label: &str, valid_for: Option<std::time::Duration>) -> Result<(i64, Secret), AuthError> {
+    pub async fn create_token(
+        &self,
+        name: &str,
+        label: &str,
+        valid_for: Option<std::time::Duration>,
+    ) -> Result<(i64, Secret), AuthError> {
         let mut tx = self.pool.begin().await?;
         let user: Option<i64> = on_tx!(&mut tx, c => sqlx::query_scalar("SELECT id FROM users WHERE name = $1").bind(name).fetch_optional(c).await?);
         let user = user.ok_or_else(|| AuthError::NoUser(name.to_owned()))?;
@@ -320,7 +351,17 @@ impl Users {
         .bind(name)
         .fetch_all(p)
         .await?);
-        Ok(rows.into_iter().map(|(id, user, label, created_at, revoked_at, expires_at)| TokenInfo { id, user, label, created_at, revoked_at, expires_at }).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(id, user, label, created_at, revoked_at, expires_at)| TokenInfo {
+                id,
+                user,
+                label,
+                created_at,
+                revoked_at,
+                expires_at,
+            })
+            .collect())
     }
 
     pub async fn list(&self) -> Result<Vec<User>, AuthError> {
@@ -369,7 +410,12 @@ impl Users {
             Credentials::Basic { user, secret } => (format!("u:{user}"), secret.clone(), Some(user.as_str())),
             Credentials::Bearer { token } => ("t".to_owned(), token.clone(), None),
         };
-        let digest: [u8; 32] = Sha256::new().chain_update(key.as_bytes()).chain_update([0u8]).chain_update(secret.expose()).finalize().into();
+        let digest: [u8; 32] = Sha256::new()
+            .chain_update(key.as_bytes())
+            .chain_update([0u8])
+            .chain_update(secret.expose())
+            .finalize()
+            .into();
         if let Ok(cache) = self.cache.lock() {
             if let Some((user, _, until, expires)) = cache.get(&digest) {
                 if Instant::now() < *until {
@@ -390,7 +436,10 @@ impl Users {
             Ok(mut m) => m.entry(digest).or_default().clone(),
             Err(_) => Arc::default(),
         };
-        let outcome = cell.get_or_init(|| self.verify_uncached(name, secret, tid)).await.clone();
+        let outcome = cell
+            .get_or_init(|| self.verify_uncached(name, secret, tid))
+            .await
+            .clone();
         let result = self.settle(digest, &keys, outcome);
         // only now, with the result cached, may a new request stop waiting on this cell
         if let Ok(mut m) = self.in_flight.lock() {
@@ -402,7 +451,12 @@ impl Users {
     }
 
     /// Caches a verified credential and keeps the failure counts.
-    fn settle(&self, digest: [u8; 32], keys: &[crate::login::Key], outcome: Result<(User, i64, Option<i64>), Refusal>) -> Result<User, Refusal> {
+    fn settle(
+        &self,
+        digest: [u8; 32],
+        keys: &[crate::login::Key],
+        outcome: Result<(User, i64, Option<i64>), Refusal>,
+    ) -> Result<User, Refusal> {
         match outcome {
             Ok((user, tid, expires)) => {
                 self.logins.succeeded(keys);
@@ -424,7 +478,12 @@ impl Users {
     }
 
     /// One verification against the database: the token's row, then argon2 in a slot.
-    async fn verify_uncached(&self, name: Option<&str>, secret: Secret, tid: Option<i64>) -> Result<(User, i64, Option<i64>), Refusal> {
+    async fn verify_uncached(
+        &self,
+        name: Option<&str>,
+        secret: Secret,
+        tid: Option<i64>,
+    ) -> Result<(User, i64, Option<i64>), Refusal> {
         if self.health.is_down() {
             // fail fast: the row cannot be read, and a good token must not be called bad
             return Err(Refusal::Unavailable);
@@ -445,11 +504,21 @@ impl Users {
             })?),
             None => None,
         };
-        let stored: String = row.as_ref().map(|r| r.4.clone()).unwrap_or_else(|| self.dummy.as_ref().clone());
+        let stored: String = row
+            .as_ref()
+            .map(|r| r.4.clone())
+            .unwrap_or_else(|| self.dummy.as_ref().clone());
         self.checks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let ok = self.verifier.verify(stored, secret).await.map_err(|_| Refusal::Unavailable)?;
+        let ok = self
+            .verifier
+            .verify(stored, secret)
+            .await
+            .map_err(|_| Refusal::Unavailable)?;
         let expires: Option<i64> = row.as_ref().and_then(|r| r.5);
-        let user = row.map(|(id, name, role, remotes, _, _)| user_of((id, name, role, remotes))).filter(|_| ok).ok_or(Refusal::Invalid)?;
+        let user = row
+            .map(|(id, name, role, remotes, _, _)| user_of((id, name, role, remotes)))
+            .filter(|_| ok)
+            .ok_or(Refusal::Invalid)?;
         Ok((user, tid.unwrap_or(0), expires))
     }
 }
@@ -485,7 +554,11 @@ fn user_of((id, name, role, remotes): UserRow) -> User {
         id,
         name,
         role: role.parse().unwrap_or(Role::Viewer),
-        remotes: remotes.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+        remotes: remotes
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
     }
 }
 
@@ -504,7 +577,11 @@ fn hash(secret: &Secret) -> Result<String, AuthError> {
 
 /// Argon2id verification (constant time in the secret).
 pub(crate) fn verify_hash(stored: &str, secret: &Secret) -> bool {
-    PasswordHash::new(stored).is_ok_and(|h| Argon2::default().verify_password(secret.expose().as_bytes(), &h).is_ok())
+    PasswordHash::new(stored).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(secret.expose().as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 use rcmd_core::batch::store::now_ms;
@@ -519,35 +596,85 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let users = Users::open(&dir.path().join("rproxy.db")).await.unwrap();
         let (alice, token) = users.add("alice", Role::Operator, &["nas".into()]).await.unwrap();
-        assert!(matches!(users.add("alice", Role::Viewer, &[]).await, Err(AuthError::Exists(_))));
-        let basic = Credentials::Basic { user: "alice".into(), secret: token.clone() };
+        assert!(matches!(
+            users.add("alice", Role::Viewer, &[]).await,
+            Err(AuthError::Exists(_))
+        ));
+        let basic = Credentials::Basic {
+            user: "alice".into(),
+            secret: token.clone(),
+        };
         assert_eq!(users.verify(&basic).await, Some(alice.clone()));
         assert_eq!(users.verify(&basic).await, Some(alice.clone()), "cached");
-        assert_eq!(users.verify(&Credentials::Bearer { token: token.clone() }).await, Some(alice.clone()));
-        let wrong = Credentials::Basic { user: "alice".into(), secret: Secret::new("nope") };
+        assert_eq!(
+            users.verify(&Credentials::Bearer { token: token.clone() }).await,
+            Some(alice.clone())
+        );
+        let wrong = Credentials::Basic {
+            user: "alice".into(),
+            secret: Secret::new("nope"),
+        };
         assert_eq!(users.verify(&wrong).await, None);
-        assert_eq!(users.verify(&Credentials::Basic { user: "bob".into(), secret: token.clone() }).await, None);
+        assert_eq!(
+            users
+                .verify(&Credentials::Basic {
+                    user: "bob".into(),
+                    secret: token.clone()
+                })
+                .await,
+            None
+        );
         // the database holds no token
-        let stored: String = sqlx::query_scalar("SELECT secret_hash FROM tokens").fetch_one(users.pool.sqlite().unwrap()).await.unwrap();
+        let stored: String = sqlx::query_scalar("SELECT secret_hash FROM tokens")
+            .fetch_one(users.pool.sqlite().unwrap())
+            .await
+            .unwrap();
         assert!(stored.starts_with("$argon2id$") && !stored.contains(token.expose()));
         // a second token, then revoking the first: only the second works, at once
         let (tid, second) = users.create_token("alice", "laptop", None).await.unwrap();
         let first_id = token_id(token.expose()).unwrap();
         assert!(users.revoke_token(first_id).await.unwrap());
         assert!(!users.revoke_token(first_id).await.unwrap(), "revoked twice");
-        assert_eq!(users.verify(&basic).await, None, "a revoked token is not served from the cache");
+        assert_eq!(
+            users.verify(&basic).await,
+            None,
+            "a revoked token is not served from the cache"
+        );
         assert_eq!(users.verify(&Credentials::Bearer { token: token.clone() }).await, None);
-        let second_basic = Credentials::Basic { user: "alice".into(), secret: second.clone() };
+        let second_basic = Credentials::Basic {
+            user: "alice".into(),
+            secret: second.clone(),
+        };
         assert_eq!(users.verify(&second_basic).await, Some(alice.clone()));
         let listed = users.tokens(Some("alice")).await.unwrap();
-        assert_eq!(listed.iter().map(|t| (t.id, t.revoked_at.is_some())).collect::<Vec<_>>(), [(first_id, true), (tid, false)]);
+        assert_eq!(
+            listed
+                .iter()
+                .map(|t| (t.id, t.revoked_at.is_some()))
+                .collect::<Vec<_>>(),
+            [(first_id, true), (tid, false)]
+        );
         // someone else's token with alice's name is refused
         let (_, bob_token) = users.add("bob", Role::Viewer, &[]).await.unwrap();
-        assert_eq!(users.verify(&Credentials::Basic { user: "alice".into(), secret: bob_token }).await, None);
+        assert_eq!(
+            users
+                .verify(&Credentials::Basic {
+                    user: "alice".into(),
+                    secret: bob_token
+                })
+                .await,
+            None
+        );
         assert!(users.remove("alice").await.unwrap());
-        assert_eq!(users.verify(&second_basic).await, None, "removed users are not served from the cache");
+        assert_eq!(
+            users.verify(&second_basic).await,
+            None,
+            "removed users are not served from the cache"
+        );
         let header = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("u:p:q"));
-        assert!(matches!(parse_authorization(&header), Some(Credentials::Basic { user, secret }) if user == "u" && secret.expose() == "p:q"));
+        assert!(
+            matches!(parse_authorization(&header), Some(Credentials::Basic { user, secret }) if user == "u" && secret.expose() == "p:q")
+        );
     }
 
     #[tokio::test]
@@ -555,18 +682,38 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let users = Users::open(&dir.path().join("rproxy.db")).await.unwrap();
         let (carol, _) = users.add("carol", Role::Operator, &[]).await.unwrap();
-        let (_, short) = users.create_token("carol", "short", Some(std::time::Duration::from_millis(1500))).await.unwrap();
-        let creds = Credentials::Basic { user: "carol".into(), secret: short.clone() };
+        let (_, short) = users
+            .create_token("carol", "short", Some(std::time::Duration::from_millis(1500)))
+            .await
+            .unwrap();
+        let creds = Credentials::Basic {
+            user: "carol".into(),
+            secret: short.clone(),
+        };
         assert_eq!(users.check(&creds).await, Ok(carol.clone()));
         assert_eq!(users.check(&creds).await, Ok(carol), "cached");
         tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
-        assert_eq!(users.check(&creds).await, Err(Refusal::Expired), "the cached verification must not outlive the token");
-        assert_eq!(users.check(&Credentials::Bearer { token: short }).await, Err(Refusal::Expired));
+        assert_eq!(
+            users.check(&creds).await,
+            Err(Refusal::Expired),
+            "the cached verification must not outlive the token"
+        );
+        assert_eq!(
+            users.check(&Credentials::Bearer { token: short }).await,
+            Err(Refusal::Expired)
+        );
         // a wrong secret for the same token id says nothing about expiry
-        let wrong = Credentials::Basic { user: "carol".into(), secret: Secret::new(format!("rpx_{}_nope", 2)) };
+        let wrong = Credentials::Basic {
+            user: "carol".into(),
+            secret: Secret::new(format!("rpx_{}_nope", 2)),
+        };
         assert_eq!(users.check(&wrong).await, Err(Refusal::Invalid));
         let listed = users.tokens(Some("carol")).await.unwrap();
         assert!(listed.iter().any(|t| t.expires_at.is_some()));
-        assert!(crate::error::parse_lifetime("30d").is_ok() && crate::error::parse_lifetime("0s").is_err() && crate::error::parse_lifetime("3w").is_err());
+        assert!(
+            crate::error::parse_lifetime("30d").is_ok()
+                && crate::error::parse_lifetime("0s").is_err()
+                && crate::error::parse_lifetime("3w").is_err()
+        );
     }
 }

@@ -14,6 +14,7 @@
 
 use std::sync::Arc;
 
+use crate::{db::Pool, on_pool};
 use axum::http::StatusCode;
 use rcmd_core::{
     batch::{plan, Processor, Runner, RunnerSink, StoreError},
@@ -22,7 +23,6 @@ use rcmd_core::{
     types::{BatchInfo, BatchKind, BatchProgress, BatchReport, BatchStatus},
 };
 use serde_json::{json, Map, Value};
-use crate::{db::Pool, on_pool};
 use tokio_util::sync::CancellationToken;
 use tracing::warn;
 
@@ -75,7 +75,11 @@ impl RunnerSink for Sink {
         let (pool, events, p) = (self.pool.clone(), self.events.clone(), p.clone());
         tokio::spawn(async move {
             if let Some(owner) = Sink::owner(&pool, p.id).await {
-                events.transient("batch_progress", Some(owner), serde_json::to_value(&p).unwrap_or(Value::Null));
+                events.transient(
+                    "batch_progress",
+                    Some(owner),
+                    serde_json::to_value(&p).unwrap_or(Value::Null),
+                );
             }
         });
     }
@@ -97,17 +101,34 @@ impl Batches {
     /// Server batches over the engine's processor (its own runner); gives the engine store
     /// its id range, resumes the batches a previous run left running and takes requests other
     /// instances leave for this one. Inside a tokio runtime.
-    pub async fn start(pool: Pool, processor: Processor, rc: Arc<Resilient>, events: Events) -> Result<Batches, String> {
+    pub async fn start(
+        pool: Pool,
+        processor: Processor,
+        rc: Arc<Resilient>,
+        events: Events,
+    ) -> Result<Batches, String> {
         let store = store_number(&pool, &processor.store).await?;
         let (states, mut changed) = tokio::sync::mpsc::unbounded_channel::<Change>();
-        let sink = Arc::new(Sink { pool: pool.clone(), events: events.clone(), states, progress: Default::default() });
-        let b = Batches { pool, runner: Runner::new(processor, sink), rc, store };
+        let sink = Arc::new(Sink {
+            pool: pool.clone(),
+            events: events.clone(),
+            states,
+            progress: Default::default(),
+        });
+        let b = Batches {
+            pool,
+            runner: Runner::new(processor, sink),
+            rc,
+            store,
+        };
         let this = b.clone();
         tokio::spawn(async move {
             while let Some(change) = changed.recv().await {
                 let id = match change {
                     Change::State(info) => {
-                        let Some(owner) = Sink::owner(&this.pool, info.id).await else { continue };
+                        let Some(owner) = Sink::owner(&this.pool, info.id).await else {
+                            continue;
+                        };
                         let data = serde_json::to_value(&info).unwrap_or(Value::Null);
                         if let Err(e) = events.emit("batch_state", Some(owner), data).await {
                             warn!(error = %e, "cannot record an event");
@@ -128,7 +149,9 @@ impl Batches {
 
     /// Writes batch `id`'s report for the other instances (only a batch this one owns).
     async fn keep_report(&self, id: i64) {
-        let Ok(report) = self.runner.report(id).await else { return };
+        let Ok(report) = self.runner.report(id).await else {
+            return;
+        };
         let json = serde_json::to_string(&report).unwrap_or_default();
         let written = on_pool!(&self.pool, p => sqlx::query("UPDATE batch_owners SET snapshot = $1 WHERE batch_id = $2 AND (store = $3 OR store IS NULL)")
             .bind(json)
@@ -232,7 +255,11 @@ impl Batches {
 
     /// `rproxy/batch/<verb>` for `user` (the policy has checked the role and the remotes).
     pub async fn call(&self, user: &User, verb: &str, p: &Map<String, Value>) -> Result<Value, CallError> {
-        let id = || p.get("id").and_then(|v| v.as_i64().or_else(|| v.as_str()?.trim().parse().ok())).ok_or_else(|| bad("Didn't find key \"id\" in input"));
+        let id = || {
+            p.get("id")
+                .and_then(|v| v.as_i64().or_else(|| v.as_str()?.trim().parse().ok()))
+                .ok_or_else(|| bad("Didn't find key \"id\" in input"))
+        };
         match verb {
             "create" => self.create(user, p).await,
             "list" => {
@@ -244,12 +271,23 @@ impl Batches {
                 .fetch_all(p)
                 .await
                 .map_err(db)?);
-                let here: std::collections::HashMap<i64, BatchInfo> = self.runner.list().await.map_err(store_err)?.into_iter().map(|b| (b.id, b)).collect();
+                let here: std::collections::HashMap<i64, BatchInfo> = self
+                    .runner
+                    .list()
+                    .await
+                    .map_err(store_err)?
+                    .into_iter()
+                    .map(|b| (b.id, b))
+                    .collect();
                 let mut batches: Vec<BatchInfo> = vec![];
                 for (id, store, snapshot) in rows {
                     match store.filter(|s| *s != self.store) {
                         // another instance's: its last kept report
-                        Some(_) => batches.extend(snapshot.and_then(|s| serde_json::from_str::<BatchReport>(&s).ok()).map(|r| r.batch)),
+                        Some(_) => batches.extend(
+                            snapshot
+                                .and_then(|s| serde_json::from_str::<BatchReport>(&s).ok())
+                                .map(|r| r.batch),
+                        ),
                         None => batches.extend(here.get(&id).cloned()),
                     }
                 }
@@ -260,7 +298,12 @@ impl Batches {
                 let id = id()?;
                 self.visible(user, id).await?;
                 let report = match self.elsewhere(id).await {
-                    Some(kept) => kept.ok_or_else(|| (StatusCode::SERVICE_UNAVAILABLE, format!("batch {id} runs on another rproxy instance that has not reported it yet")))?,
+                    Some(kept) => kept.ok_or_else(|| {
+                        (
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            format!("batch {id} runs on another rproxy instance that has not reported it yet"),
+                        )
+                    })?,
                     None => self.runner.report(id).await.map_err(store_err)?,
                 };
                 Ok(serde_json::to_value(report).unwrap_or(Value::Null))
@@ -275,21 +318,30 @@ impl Batches {
                 let info = self.runner.batch(id).await.map_err(store_err)?;
                 Ok(serde_json::to_value(info).unwrap_or(Value::Null))
             }
-            _ => Err((StatusCode::NOT_FOUND, format!("couldn't find method \"rproxy/batch/{verb}\""))),
+            _ => Err((
+                StatusCode::NOT_FOUND,
+                format!("couldn't find method \"rproxy/batch/{verb}\""),
+            )),
         }
     }
 
     /// Plans the batch on the server (the selection's folders expanded, or every file under
     /// `srcFs`), records it as `user`'s and starts it.
     async fn create(&self, user: &User, p: &Map<String, Value>) -> Result<Value, CallError> {
-        let text = |k: &str| p.get(k).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+        let text = |k: &str| {
+            p.get(k)
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        };
         let kind = match text("kind").unwrap_or("copy") {
             "copy" => BatchKind::Copy,
             "move" => BatchKind::Move,
             "delete" => BatchKind::Delete,
             other => return Err(bad(format!("kind {other:?}: use copy, move or delete"))),
         };
-        let src = RemotePath::parse(text("srcFs").ok_or_else(|| bad("Didn't find key \"srcFs\" in input"))?).map_err(|e| bad(e.to_string()))?;
+        let src = RemotePath::parse(text("srcFs").ok_or_else(|| bad("Didn't find key \"srcFs\" in input"))?)
+            .map_err(|e| bad(e.to_string()))?;
         let dst = match (kind, text("dstFs")) {
             (BatchKind::Delete, _) => None,
             (_, Some(d)) => Some(RemotePath::parse(d).map_err(|e| bad(e.to_string()))?),
@@ -299,8 +351,14 @@ impl Batches {
             return Err(bad("source and destination are the same"));
         }
         // the policy refuses inline remotes already; the server's own disk is never a batch's end
-        if [Some(&src), dst.as_ref()].into_iter().flatten().any(|p| p.remote.as_str() == rcmd_core::path::LOCAL_DISK) {
-            return Err(bad("the server's local disk (:local:) cannot be used; use a configured remote"));
+        if [Some(&src), dst.as_ref()]
+            .into_iter()
+            .flatten()
+            .any(|p| p.remote.as_str() == rcmd_core::path::LOCAL_DISK)
+        {
+            return Err(bad(
+                "the server's local disk (:local:) cannot be used; use a configured remote",
+            ));
         }
         // names: a JSON array, or a comma-separated string (form and query parameters)
         let names: Vec<String> = match p.get("names") {
@@ -321,7 +379,15 @@ impl Batches {
             return Err(bad(format!("{src} has no files")));
         }
         let store = self.runner.store();
-        let id = store.create(kind, &src.to_string(), dst.as_ref().map(|d| d.to_string()).as_deref(), &items).await.map_err(store_err)?;
+        let id = store
+            .create(
+                kind,
+                &src.to_string(),
+                dst.as_ref().map(|d| d.to_string()).as_deref(),
+                &items,
+            )
+            .await
+            .map_err(store_err)?;
         on_pool!(&self.pool, p => sqlx::query("INSERT INTO batch_owners (batch_id, user_id, created_at, store) VALUES ($1, $2, $3, $4)")
             .bind(id)
             .bind(user.id)
@@ -340,7 +406,9 @@ impl Batches {
     /// took it and kept a new report: that report's state is the answer.
     async fn ask_elsewhere(&self, id: i64, verb: &str) -> Result<Value, CallError> {
         let db = |e: sqlx::Error| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
-        let Some((Some(store), _)) = self.placement(id).await else { return Err((StatusCode::NOT_FOUND, format!("no batch {id}"))) };
+        let Some((Some(store), _)) = self.placement(id).await else {
+            return Err((StatusCode::NOT_FOUND, format!("no batch {id}")));
+        };
         let rid: i64 = on_pool!(&self.pool, p => sqlx::query_scalar("INSERT INTO batch_requests (batch_id, store, verb, requested_at) VALUES ($1, $2, $3, $4) RETURNING id")
             .bind(id)
             .bind(store)
@@ -356,7 +424,12 @@ impl Batches {
             if pending == 0 {
                 // taken; the report is kept right after the request is carried out
                 tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-                let report = self.elsewhere(id).await.flatten().ok_or_else(|| (StatusCode::SERVICE_UNAVAILABLE, format!("batch {id}: no report from its instance")))?;
+                let report = self.elsewhere(id).await.flatten().ok_or_else(|| {
+                    (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        format!("batch {id}: no report from its instance"),
+                    )
+                })?;
                 return Ok(serde_json::to_value(report.batch).unwrap_or(Value::Null));
             }
             if tokio::time::Instant::now() >= end {
@@ -377,11 +450,12 @@ async fn store_number(pool: &Pool, store: &rcmd_core::batch::Store) -> Result<i6
     if floor >> 32 >= 1 {
         return Ok(floor >> 32);
     }
-    let n: i64 = on_pool!(pool, p => sqlx::query_scalar("INSERT INTO batch_stores (created_at) VALUES ($1) RETURNING id")
+    let n: i64 =
+        on_pool!(pool, p => sqlx::query_scalar("INSERT INTO batch_stores (created_at) VALUES ($1) RETURNING id")
         .bind(rcmd_core::batch::store::now_ms())
         .fetch_one(p)
         .await)
-    .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?;
     store.raise_id_floor(n << 32).await.map_err(|e| e.to_string())?;
     Ok(n)
 }

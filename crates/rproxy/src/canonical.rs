@@ -21,7 +21,9 @@ const MAX_LEN: usize = 128;
 /// Anything else — `.`/`..` segments, `//`, a trailing `/`, `%`-escapes (even of plain
 /// letters), `\`, `;`, non-ASCII — is refused.
 pub fn rc_path(raw: &str) -> Result<&str, NotCanonical> {
-    let path = raw.strip_prefix('/').ok_or_else(|| NotCanonical::Spelling(raw.to_owned()))?;
+    let path = raw
+        .strip_prefix('/')
+        .ok_or_else(|| NotCanonical::Spelling(raw.to_owned()))?;
     if path.is_empty() {
         return Err(NotCanonical::Empty);
     }
@@ -53,13 +55,36 @@ mod tests {
 
     #[test]
     fn only_the_plain_spelling_passes() {
-        for ok in ["/core/stats", "/rc/noop", "/core/stats-reset", "/pluginsctl/listPlugins", "/rproxy/batch/create"] {
+        for ok in [
+            "/core/stats",
+            "/rc/noop",
+            "/core/stats-reset",
+            "/pluginsctl/listPlugins",
+            "/rproxy/batch/create",
+        ] {
             assert_eq!(rc_path(ok), Ok(&ok[1..]), "{ok}");
         }
         for bad in [
-            "/core/command/.", "/./config/dump", "/core/./command", "/core/../core/command", "//core/command", "/core//command",
-            "/core/command/", "/core%2fcommand", "/core%2Fcommand", "/%63ore/command", "/core/%2e", "/core\\command", "/core/command;x",
-            "/core/command%3F", "/core/command%00", "/core/commänd", "core/command", "/core/command ", "/.", "/..",
+            "/core/command/.",
+            "/./config/dump",
+            "/core/./command",
+            "/core/../core/command",
+            "//core/command",
+            "/core//command",
+            "/core/command/",
+            "/core%2fcommand",
+            "/core%2Fcommand",
+            "/%63ore/command",
+            "/core/%2e",
+            "/core\\command",
+            "/core/command;x",
+            "/core/command%3F",
+            "/core/command%00",
+            "/core/commänd",
+            "core/command",
+            "/core/command ",
+            "/.",
+            "/..",
         ] {
             assert!(rc_path(bad).is_err(), "{bad}");
         }

@@ -65,19 +65,29 @@ pub enum ConfigError {
 impl Config {
     /// Reads a config file. Unknown keys are refused, in `[notifications]` too.
     pub fn read(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
-        let parse = |message: String| ConfigError::Parse { path: path.display().to_string(), message };
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let parse = |message: String| ConfigError::Parse {
+            path: path.display().to_string(),
+            message,
+        };
         let config: Config = toml::from_str(&text).map_err(|e| parse(e.to_string()))?;
         // the notification settings are the app's too (whose older files may hold keys no
         // longer used), so they accept unknown keys; a typo here must not quietly leave a
         // channel off: checked against the keys the settings have
         let raw: toml::Table = toml::from_str(&text).map_err(|e| parse(e.to_string()))?;
         if let Some(toml::Value::Table(n)) = raw.get("notifications") {
-            let known = serde_json::to_value(rcmd_core::notify::settings::NotifySettings::default()).unwrap_or_default();
+            let known =
+                serde_json::to_value(rcmd_core::notify::settings::NotifySettings::default()).unwrap_or_default();
             let mut unknown = vec![];
             unknown_keys(n, &known, "notifications", &mut unknown);
             if !unknown.is_empty() {
-                return Err(parse(format!("unknown key(s) {} (see the [notifications] keys in the README)", unknown.join(", "))));
+                return Err(parse(format!(
+                    "unknown key(s) {} (see the [notifications] keys in the README)",
+                    unknown.join(", ")
+                )));
             }
         }
         Ok(config)
@@ -85,7 +95,12 @@ impl Config {
 
     /// The flags of `args` (`--listen`, `--data-dir`, ...) over this config.
     pub fn with_flags(mut self, args: &[String]) -> Result<Config, ConfigError> {
-        let opt = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+        let opt = |name: &str| {
+            args.iter()
+                .position(|a| a == name)
+                .and_then(|i| args.get(i + 1))
+                .cloned()
+        };
         if let Some(v) = opt("--listen") {
             self.listen = Some(v);
         }
@@ -102,7 +117,9 @@ impl Config {
             self.rclone_password_command = Some(v);
         }
         if let Some(v) = opt("--rate-limit") {
-            self.rate_limit = Some(v.parse().map_err(|_| ConfigError::Invalid(format!("--rate-limit: {v:?} is not a number of requests a second")))?);
+            self.rate_limit = Some(v.parse().map_err(|_| {
+                ConfigError::Invalid(format!("--rate-limit: {v:?} is not a number of requests a second"))
+            })?);
         }
         if let Some(v) = opt("--tls-cert") {
             self.tls_cert = Some(v.into());
@@ -119,7 +136,8 @@ impl Config {
     /// The address to listen on.
     pub fn listen(&self) -> Result<SocketAddr, ConfigError> {
         let text = self.listen.as_deref().unwrap_or(DEFAULT_LISTEN);
-        text.parse().map_err(|e| ConfigError::Invalid(format!("listen address {text:?}: {e}")))
+        text.parse()
+            .map_err(|e| ConfigError::Invalid(format!("listen address {text:?}: {e}")))
     }
 
     /// Checks that the settings go together: a certificate needs its key, and a
@@ -138,7 +156,9 @@ impl Config {
         }
         if let Some(r) = self.rate_limit {
             if !(r > 0.0 && r.is_finite()) {
-                return Err(ConfigError::Invalid(format!("rate_limit {r} must be a positive number of requests a second")));
+                return Err(ConfigError::Invalid(format!(
+                    "rate_limit {r} must be a positive number of requests a second"
+                )));
             }
         }
         Ok(())
@@ -146,7 +166,10 @@ impl Config {
 
     /// rclone flags these settings need (the password command).
     pub fn rclone_args(&self) -> Vec<String> {
-        self.rclone_password_command.iter().flat_map(|c| ["--password-command".to_owned(), c.clone()]).collect()
+        self.rclone_password_command
+            .iter()
+            .flat_map(|c| ["--password-command".to_owned(), c.clone()])
+            .collect()
     }
 }
 
@@ -170,11 +193,16 @@ fn unknown_keys(table: &toml::Table, known: &serde_json::Value, at: &str, out: &
 /// The config file to read for `args`: `--config FILE`, `$RPROXY_CONFIG`, or `rproxy.toml`
 /// in `data_dir` when it exists.
 pub fn config_file(args: &[String], data_dir: &Path) -> Option<PathBuf> {
-    let flag = args.iter().position(|a| a == "--config").and_then(|i| args.get(i + 1)).map(PathBuf::from);
-    flag.or_else(|| std::env::var_os("RPROXY_CONFIG").map(PathBuf::from)).or_else(|| {
-        let default = data_dir.join("rproxy.toml");
-        default.is_file().then_some(default)
-    })
+    let flag = args
+        .iter()
+        .position(|a| a == "--config")
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from);
+    flag.or_else(|| std::env::var_os("RPROXY_CONFIG").map(PathBuf::from))
+        .or_else(|| {
+            let default = data_dir.join("rproxy.toml");
+            default.is_file().then_some(default)
+        })
 }
 
 #[cfg(test)]
@@ -190,14 +218,24 @@ mod tests {
     fn file_then_flags() {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("rproxy.toml");
-        std::fs::write(&f, "listen = \"127.0.0.1:6000\"\nrate_limit = 50\nrclone_password_command = \"cat /run/pw\"\n").unwrap();
-        let c = Config::read(&f).unwrap().with_flags(&args(&["serve", "--rate-limit", "7"])).unwrap();
+        std::fs::write(
+            &f,
+            "listen = \"127.0.0.1:6000\"\nrate_limit = 50\nrclone_password_command = \"cat /run/pw\"\n",
+        )
+        .unwrap();
+        let c = Config::read(&f)
+            .unwrap()
+            .with_flags(&args(&["serve", "--rate-limit", "7"]))
+            .unwrap();
         assert_eq!(c.listen().unwrap().port(), 6000);
         assert_eq!(c.rate_limit, Some(7.0), "a flag wins over the file");
         assert_eq!(c.rclone_args(), ["--password-command", "cat /run/pw"]);
         c.check().unwrap();
         assert_eq!(config_file(&args(&["serve"]), dir.path()), Some(f.clone()));
-        assert_eq!(config_file(&args(&["serve", "--config", "/x.toml"]), dir.path()), Some(PathBuf::from("/x.toml")));
+        assert_eq!(
+            config_file(&args(&["serve", "--config", "/x.toml"]), dir.path()),
+            Some(PathBuf::from("/x.toml"))
+        );
     }
 
     #[test]
@@ -207,14 +245,35 @@ mod tests {
         std::fs::write(&f, "lisen = \"0.0.0.0:1\"\n").unwrap();
         let e = Config::read(&f).unwrap_err().to_string();
         assert!(e.contains("lisen") && e.contains("rproxy.toml"), "{e}");
-        let open = Config { listen: Some("0.0.0.0:5572".into()), ..Config::default() };
+        let open = Config {
+            listen: Some("0.0.0.0:5572".into()),
+            ..Config::default()
+        };
         assert!(open.check().unwrap_err().to_string().contains("without TLS"));
-        assert!(Config { insecure_listen_without_tls: true, ..open.clone() }.check().is_ok());
-        let half = Config { tls_cert: Some("c".into()), ..Config::default() };
+        assert!(Config {
+            insecure_listen_without_tls: true,
+            ..open.clone()
+        }
+        .check()
+        .is_ok());
+        let half = Config {
+            tls_cert: Some("c".into()),
+            ..Config::default()
+        };
         assert!(half.check().unwrap_err().to_string().contains("go together"));
-        assert!(Config { listen: Some("nope".into()), ..Config::default() }.check().is_err());
+        assert!(Config {
+            listen: Some("nope".into()),
+            ..Config::default()
+        }
+        .check()
+        .is_err());
         assert!(Config::default().with_flags(&args(&["--rate-limit", "fast"])).is_err());
-        assert!(Config { rate_limit: Some(0.0), ..Config::default() }.check().is_err());
+        assert!(Config {
+            rate_limit: Some(0.0),
+            ..Config::default()
+        }
+        .check()
+        .is_err());
     }
 
     #[test]
@@ -228,8 +287,17 @@ mod tests {
         let c = Config::read(&f).unwrap();
         assert!(c.notifications.unwrap().telegram.toggle.enabled);
         // a misspelt key would have left Telegram off without a word
-        std::fs::write(&f, "[notifications.telegram]\nenabeld = true\nchat_id = \"42\"\n[notifications]\nlnag = \"ko\"\n").unwrap();
+        std::fs::write(
+            &f,
+            "[notifications.telegram]\nenabeld = true\nchat_id = \"42\"\n[notifications]\nlnag = \"ko\"\n",
+        )
+        .unwrap();
         let e = Config::read(&f).unwrap_err().to_string();
-        assert!(e.contains("notifications.telegram.enabeld") && e.contains("notifications.lnag") && e.contains("rproxy.toml"), "{e}");
+        assert!(
+            e.contains("notifications.telegram.enabeld")
+                && e.contains("notifications.lnag")
+                && e.contains("rproxy.toml"),
+            "{e}"
+        );
     }
 }

@@ -18,7 +18,12 @@ pub fn rc_error(path: &str, input: Option<&Map<String, Value>>, status: StatusCo
         "status": status.as_u16(),
     });
     let text = serde_json::to_string_pretty(&body).unwrap_or_default();
-    (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], text).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        text,
+    )
+        .into_response()
 }
 
 /// rcd's 401, byte for byte: `text/plain`, `Www-Authenticate: Basic realm=""`,
@@ -38,7 +43,9 @@ pub fn token_expired() -> Response {
 pub fn parse_lifetime(text: &str) -> Result<std::time::Duration, String> {
     let t = text.trim();
     let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
-    let n: u64 = num.parse().map_err(|_| format!("{text:?}: give a lifetime like 30d, 12h, 90m or 45s"))?;
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{text:?}: give a lifetime like 30d, 12h, 90m or 45s"))?;
     let secs = match unit {
         "" | "s" => n,
         "m" => n * 60,

@@ -37,7 +37,8 @@ pub const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 pub const RECHECK: Duration = Duration::from_secs(2);
 
 /// Whether a stream's caller may still read it.
-pub type Alive = std::sync::Arc<dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>> + Send + Sync>;
+pub type Alive =
+    std::sync::Arc<dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>> + Send + Sync>;
 
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
@@ -100,7 +101,11 @@ impl Events {
     /// The log over `pool`. On PostgreSQL it listens for other instances' appends, which
     /// holds one of the pool's connections (the pool needs at least two).
     pub fn new(pool: Pool) -> Events {
-        let events = Events { pool, wake: broadcast::channel(256).0, closing: Default::default() };
+        let events = Events {
+            pool,
+            wake: broadcast::channel(256).0,
+            closing: Default::default(),
+        };
         if let Pool::Pg(pg) = &events.pool {
             // other instances' appends wake this instance's streams (LISTEN); they read the
             // table themselves, so a lost notification costs at most the keep-alive interval
@@ -114,7 +119,9 @@ impl Events {
                         // no stream open right now is not an error
                         let _ = wake.send(None);
                     },
-                    Err(e) => tracing::warn!(error = %e, "cannot listen for other instances' events; streams poll every 15 s"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot listen for other instances' events; streams poll every 15 s")
+                    }
                 }
             });
         }
@@ -183,7 +190,8 @@ impl Events {
     /// The newest stored event id (0 when there is none): a client starting "from now" follows
     /// from here.
     pub async fn newest(&self) -> Result<i64, sqlx::Error> {
-        let newest: Option<i64> = on_pool!(&self.pool, p => sqlx::query_scalar("SELECT MAX(id) FROM events").fetch_one(p).await?);
+        let newest: Option<i64> =
+            on_pool!(&self.pool, p => sqlx::query_scalar("SELECT MAX(id) FROM events").fetch_one(p).await?);
         Ok(newest.unwrap_or(0))
     }
 
@@ -223,53 +231,73 @@ impl Events {
     pub fn stream(&self, user: User, last_id: i64, reset: Option<(i64, Value)>, alive: Alive) -> Response {
         let events = self.clone();
         let wake = self.wake.subscribe();
-        let first = reset.as_ref().map(|(id, data)| Bytes::from(format!("id: {id}\nevent: reset\ndata: {data}\n\n")));
+        let first = reset
+            .as_ref()
+            .map(|(id, data)| Bytes::from(format!("id: {id}\nevent: reset\ndata: {data}\n\n")));
         let last_id = reset.map(|(id, _)| id).unwrap_or(last_id);
-        let state = (events, user, last_id, wake, (alive, std::time::Instant::now(), std::time::Instant::now()));
-        let stream = futures_util::stream::unfold(state, |(events, user, mut cursor, mut wake, (alive, mut checked, mut said))| async move {
-            loop {
-                if events.closing.load(std::sync::atomic::Ordering::SeqCst) {
-                    // the server stops: the client reconnects (to another instance, or this
-                    // one after its restart) with Last-Event-ID and misses nothing
-                    return None;
-                }
-                if checked.elapsed() >= RECHECK {
-                    if !alive().await {
-                        tracing::info!(user = %user.name, "event stream ended: its credentials are no longer valid");
+        let state = (
+            events,
+            user,
+            last_id,
+            wake,
+            (alive, std::time::Instant::now(), std::time::Instant::now()),
+        );
+        let stream = futures_util::stream::unfold(
+            state,
+            |(events, user, mut cursor, mut wake, (alive, mut checked, mut said))| async move {
+                loop {
+                    if events.closing.load(std::sync::atomic::Ordering::SeqCst) {
+                        // the server stops: the client reconnects (to another instance, or this
+                        // one after its restart) with Last-Event-ID and misses nothing
                         return None;
                     }
-                    checked = std::time::Instant::now();
-                }
-                match events.since(&user, cursor, 500).await {
-                    Ok(rows) if !rows.is_empty() => {
-                        let mut chunk = String::new();
-                        for (id, kind, data) in rows {
-                            chunk.push_str(&format!("id: {id}\nevent: {kind}\ndata: {data}\n\n"));
-                            cursor = id;
+                    if checked.elapsed() >= RECHECK {
+                        if !alive().await {
+                            tracing::info!(user = %user.name, "event stream ended: its credentials are no longer valid");
+                            return None;
                         }
-                        return Some((Ok::<_, Infallible>(Bytes::from(chunk)), (events, user, cursor, wake, (alive, checked, said))));
+                        checked = std::time::Instant::now();
                     }
-                    Ok(_) => {}
-                    // the database is busy or gone: try again on the next wake or keep-alive
-                    Err(e) => tracing::warn!(error = %e, "cannot read events"),
-                }
-                match tokio::time::timeout(RECHECK, wake.recv()).await {
-                    Ok(Ok(Some(t))) => {
-                        if user.role == Role::Admin || t.user_id.is_none() || t.user_id == Some(user.id) {
-                            let frame = format!("event: {}\ndata: {}\n\n", t.kind, t.data);
-                            return Some((Ok(Bytes::from(frame)), (events, user, cursor, wake, (alive, checked, said))));
+                    match events.since(&user, cursor, 500).await {
+                        Ok(rows) if !rows.is_empty() => {
+                            let mut chunk = String::new();
+                            for (id, kind, data) in rows {
+                                chunk.push_str(&format!("id: {id}\nevent: {kind}\ndata: {data}\n\n"));
+                                cursor = id;
+                            }
+                            return Some((
+                                Ok::<_, Infallible>(Bytes::from(chunk)),
+                                (events, user, cursor, wake, (alive, checked, said)),
+                            ));
                         }
+                        Ok(_) => {}
+                        // the database is busy or gone: try again on the next wake or keep-alive
+                        Err(e) => tracing::warn!(error = %e, "cannot read events"),
                     }
-                    Ok(Ok(None)) | Ok(Err(broadcast::error::RecvError::Lagged(_))) => continue,
-                    Ok(Err(broadcast::error::RecvError::Closed)) => return None,
-                    Err(_) if said.elapsed() >= KEEP_ALIVE => {
-                        said = std::time::Instant::now();
-                        return Some((Ok(Bytes::from_static(b": keep-alive\n\n")), (events, user, cursor, wake, (alive, checked, said))));
+                    match tokio::time::timeout(RECHECK, wake.recv()).await {
+                        Ok(Ok(Some(t))) => {
+                            if user.role == Role::Admin || t.user_id.is_none() || t.user_id == Some(user.id) {
+                                let frame = format!("event: {}\ndata: {}\n\n", t.kind, t.data);
+                                return Some((
+                                    Ok(Bytes::from(frame)),
+                                    (events, user, cursor, wake, (alive, checked, said)),
+                                ));
+                            }
+                        }
+                        Ok(Ok(None)) | Ok(Err(broadcast::error::RecvError::Lagged(_))) => continue,
+                        Ok(Err(broadcast::error::RecvError::Closed)) => return None,
+                        Err(_) if said.elapsed() >= KEEP_ALIVE => {
+                            said = std::time::Instant::now();
+                            return Some((
+                                Ok(Bytes::from_static(b": keep-alive\n\n")),
+                                (events, user, cursor, wake, (alive, checked, said)),
+                            ));
+                        }
+                        Err(_) => continue,
                     }
-                    Err(_) => continue,
                 }
-            }
-        });
+            },
+        );
         let stream = futures_util::stream::iter(first.map(Ok::<_, Infallible>)).chain(stream);
         let mut resp = Response::new(Body::from_stream(stream));
         *resp.status_mut() = StatusCode::OK;

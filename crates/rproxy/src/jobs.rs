@@ -62,7 +62,11 @@ impl Jobs {
             sqlx::query("INSERT INTO meta (key, value) VALUES ('execute_id', $1) ON CONFLICT (key) DO NOTHING").bind(&fresh).execute(p).await?;
             sqlx::query_scalar("SELECT value FROM meta WHERE key = 'execute_id'").fetch_one(p).await?
         });
-        Ok(Jobs { pool, execute_id, instance })
+        Ok(Jobs {
+            pool,
+            execute_id,
+            instance,
+        })
     }
 
     /// A new id for an async call of `path` by `user`.
@@ -150,19 +154,34 @@ impl Jobs {
     }
 
     async fn status_from(&self, rc: &RcClient, id: i64, row: JobRow) -> Result<(Value, bool), JobError> {
-        let JobRow { rcd_id, execute_id, final_status, owner, queued, created_at, instance, snapshot } = row;
+        let JobRow {
+            rcd_id,
+            execute_id,
+            final_status,
+            owner,
+            queued,
+            created_at,
+            instance,
+            snapshot,
+        } = row;
         if let Some(f) = final_status {
             return Ok((serde_json::from_str(&f).unwrap_or(Value::Null), false));
         }
         if queued {
             return Ok((queued_status(id, created_at, None, &self.execute_id), false));
         }
-        let (Some(rcd_id), Some(execute_id)) = (rcd_id, execute_id) else { return Err(JobError::NotFound) };
+        let (Some(rcd_id), Some(execute_id)) = (rcd_id, execute_id) else {
+            return Err(JobError::NotFound);
+        };
         let mut status = match instance.filter(|i| *i != self.instance) {
             // another instance's rclone runs it: the snapshot that instance keeps (renewed
             // every second), unless that instance is gone, and the job with it
             Some(other) => {
-                if crate::db::instances::Registry(self.pool.clone()).live().await?.contains(&other) {
+                if crate::db::instances::Registry(self.pool.clone())
+                    .live()
+                    .await?
+                    .contains(&other)
+                {
                     let mut s = snapshot
                         .and_then(|s| serde_json::from_str::<Value>(&s).ok())
                         .unwrap_or_else(|| queued_status(id, created_at, None, &self.execute_id));
@@ -209,7 +228,13 @@ impl Jobs {
                 .await?
                 .rows_affected());
             if n == 1 {
-                crate::events::Events::insert(&mut tx, "job_finished", Some(owner), &crate::watch::end_event(id, &status)).await?;
+                crate::events::Events::insert(
+                    &mut tx,
+                    "job_finished",
+                    Some(owner),
+                    &crate::watch::end_event(id, &status),
+                )
+                .await?;
             }
             tx.commit().await?;
             ended = n == 1;

@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod auth;
 pub mod batches;
+pub mod canonical;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -15,7 +16,6 @@ pub mod limit;
 pub mod login;
 pub mod notify;
 pub mod params;
-pub mod canonical;
 pub mod policy;
 pub mod queue;
 pub mod router;

@@ -16,7 +16,11 @@ pub struct RateLimit {
 
 impl RateLimit {
     pub fn new(rate: f64, burst: f64) -> Self {
-        RateLimit { rate, burst: burst.max(1.0), buckets: Mutex::default() }
+        RateLimit {
+            rate,
+            burst: burst.max(1.0),
+            buckets: Mutex::default(),
+        }
     }
 
     /// `Ok` when user `id` may make a request now; else how long to wait.
@@ -25,7 +29,9 @@ impl RateLimit {
             return Ok(());
         }
         let now = Instant::now();
-        let Ok(mut buckets) = self.buckets.lock() else { return Ok(()) };
+        let Ok(mut buckets) = self.buckets.lock() else {
+            return Ok(());
+        };
         let (tokens, at) = buckets.entry(id).or_insert((self.burst, now));
         *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.rate).min(self.burst);
         *at = now;

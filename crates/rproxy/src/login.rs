@@ -62,7 +62,12 @@ impl Logins {
     pub fn check(&self, keys: &[Key]) -> Result<(), Duration> {
         let now = Instant::now();
         let Ok(table) = self.table.lock() else { return Ok(()) };
-        let wait = keys.iter().filter_map(|k| table.get(k)).map(|r| r.locked_until.saturating_duration_since(now)).max().unwrap_or_default();
+        let wait = keys
+            .iter()
+            .filter_map(|k| table.get(k))
+            .map(|r| r.locked_until.saturating_duration_since(now))
+            .max()
+            .unwrap_or_default();
         if wait.is_zero() {
             Ok(())
         } else {
@@ -85,9 +90,19 @@ impl Logins {
             }
         }
         for key in keys {
-            let r = table.entry(key.clone()).or_insert(Record { failures: 0, locked_until: now, last: now, logged: false });
+            let r = table.entry(key.clone()).or_insert(Record {
+                failures: 0,
+                locked_until: now,
+                last: now,
+                logged: false,
+            });
             if now.duration_since(r.last) >= FORGET_AFTER {
-                *r = Record { failures: 0, locked_until: now, last: now, logged: false };
+                *r = Record {
+                    failures: 0,
+                    locked_until: now,
+                    last: now,
+                    logged: false,
+                };
             }
             r.failures += 1;
             r.last = now;
@@ -101,7 +116,11 @@ impl Logins {
                         Key::Token(t) => format!("token {t}"),
                         Key::Addr(a) => format!("address {a}"),
                     };
-                    tracing::warn!(failures = r.failures, wait_s = wait.as_secs(), "repeated failed logins for {who}: further attempts wait (429)");
+                    tracing::warn!(
+                        failures = r.failures,
+                        wait_s = wait.as_secs(),
+                        "repeated failed logins for {who}: further attempts wait (429)"
+                    );
                 }
             }
         }
@@ -148,7 +167,10 @@ mod tests {
         for _ in 0..(FREE_FAILURES_ADDR - FREE_FAILURES - 1) {
             l.failed(&alice);
         }
-        assert!(l.check(&[Key::User("bob".into()), alice[1].clone()]).is_err(), "the address is locked too");
+        assert!(
+            l.check(&[Key::User("bob".into()), alice[1].clone()]).is_err(),
+            "the address is locked too"
+        );
         l.succeeded(&alice);
         assert!(l.check(&alice).is_ok());
         assert_eq!(lock_for(1), FIRST_LOCK);

@@ -45,10 +45,15 @@ flags win. The data folder is --data-dir, else data_dir in the file, else $RPROX
 ~/.local/share/rproxy.";
 
 fn main() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // colours only on a terminal: journald and log files get plain text
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi)
+        .try_init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -67,7 +72,10 @@ fn fail(msg: &str) -> ! {
 
 /// The value after `--name`.
 fn opt<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(String::as_str)
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .map(String::as_str)
 }
 
 /// The data folder and the settings: `--data-dir`, else the config file's `data_dir`, else
@@ -75,7 +83,12 @@ fn opt<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
 fn settings(args: &[String]) -> Result<(PathBuf, Config), String> {
     let env_dir = std::env::var_os("RPROXY_DATA_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default().join(".local/share/rproxy"));
+        .unwrap_or_else(|| {
+            std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .unwrap_or_default()
+                .join(".local/share/rproxy")
+        });
     let flag_dir = opt(args, "--data-dir").map(PathBuf::from);
     let file = config::config_file(args, flag_dir.as_deref().unwrap_or(&env_dir));
     let from_file = match &file {
@@ -110,20 +123,36 @@ async fn run(args: &[String]) -> Result<(), String> {
         return Ok(());
     }
     let (dir, cfg) = settings(args)?;
-    let db = cfg.db.clone().unwrap_or_else(|| dir.join("rproxy.db").display().to_string());
-    let users = Users::connect(&db).await.map_err(|e| format!("cannot open the database: {e}"))?;
+    let db = cfg
+        .db
+        .clone()
+        .unwrap_or_else(|| dir.join("rproxy.db").display().to_string());
+    let users = Users::connect(&db)
+        .await
+        .map_err(|e| format!("cannot open the database: {e}"))?;
     match (args.first().map(String::as_str), args.get(1).map(String::as_str)) {
         (Some("user"), Some("add")) => {
             let name = positional(args, 2)?;
             let role: Role = opt(args, "--role").unwrap_or("operator").parse()?;
-            let remotes: Vec<String> = opt(args, "--remotes").map(|r| r.split(',').map(str::to_owned).filter(|s| !s.is_empty()).collect()).unwrap_or_default();
+            let remotes: Vec<String> = opt(args, "--remotes")
+                .map(|r| r.split(',').map(str::to_owned).filter(|s| !s.is_empty()).collect())
+                .unwrap_or_default();
             let (user, token) = users.add(name, role, &remotes).await.map_err(|e| e.to_string())?;
-            say(&format!("user {} ({}) added; its token, shown only now:\n{}", user.name, user.role.as_str(), token.expose()));
+            say(&format!(
+                "user {} ({}) added; its token, shown only now:\n{}",
+                user.name,
+                user.role.as_str(),
+                token.expose()
+            ));
             Ok(())
         }
         (Some("user"), Some("list")) => {
             for u in users.list().await.map_err(|e| e.to_string())? {
-                let remotes = if u.remotes.is_empty() { "all remotes".to_owned() } else { u.remotes.join(",") };
+                let remotes = if u.remotes.is_empty() {
+                    "all remotes".to_owned()
+                } else {
+                    u.remotes.join(",")
+                };
                 say(&format!("{}\t{}\t{remotes}", u.name, u.role.as_str()));
             }
             Ok(())
@@ -139,22 +168,43 @@ async fn run(args: &[String]) -> Result<(), String> {
         }
         (Some("token"), Some("create")) => {
             let name = positional(args, 2)?;
-            let valid_for = opt(args, "--expires-in").map(rproxy::error::parse_lifetime).transpose()?;
-            let (id, token) = users.create_token(name, opt(args, "--label").unwrap_or(""), valid_for).await.map_err(|e| e.to_string())?;
-            say(&format!("token {id} for {name} created; shown only now:\n{}", token.expose()));
+            let valid_for = opt(args, "--expires-in")
+                .map(rproxy::error::parse_lifetime)
+                .transpose()?;
+            let (id, token) = users
+                .create_token(name, opt(args, "--label").unwrap_or(""), valid_for)
+                .await
+                .map_err(|e| e.to_string())?;
+            say(&format!(
+                "token {id} for {name} created; shown only now:\n{}",
+                token.expose()
+            ));
             Ok(())
         }
         (Some("token"), Some("list")) => {
-            let user = if args.len() > 2 { Some(positional(args, 2)?) } else { None };
+            let user = if args.len() > 2 {
+                Some(positional(args, 2)?)
+            } else {
+                None
+            };
             for t in users.tokens(user).await.map_err(|e| e.to_string())? {
                 let expired = t.expires_at.is_some_and(|at| at <= rcmd_core::batch::store::now_ms());
-                let state = if t.revoked_at.is_some() { "revoked" } else if expired { "expired" } else { "live" };
+                let state = if t.revoked_at.is_some() {
+                    "revoked"
+                } else if expired {
+                    "expired"
+                } else {
+                    "live"
+                };
                 say(&format!("{}\t{}\t{state}\t{}", t.id, t.user, t.label));
             }
             Ok(())
         }
         (Some("token"), Some("revoke")) => {
-            let id: i64 = args.get(2).and_then(|i| i.parse().ok()).ok_or("rproxy token revoke ID: the token's number, as `rproxy token list` shows it")?;
+            let id: i64 = args
+                .get(2)
+                .and_then(|i| i.parse().ok())
+                .ok_or("rproxy token revoke ID: the token's number, as `rproxy token list` shows it")?;
             if users.revoke_token(id).await.map_err(|e| e.to_string())? {
                 say(&format!("token {id} revoked"));
                 Ok(())
@@ -163,12 +213,21 @@ async fn run(args: &[String]) -> Result<(), String> {
             }
         }
         (Some("secret"), Some(verb @ ("set" | "remove"))) => {
-            let key = args.get(2).map(String::as_str).filter(|k| rproxy::notify::SECRET_KEYS.contains(k));
-            let key = key.ok_or_else(|| format!("rproxy secret {verb} KEY: one of {}", rproxy::notify::SECRET_KEYS.join(", ")))?;
+            let key = args
+                .get(2)
+                .map(String::as_str)
+                .filter(|k| rproxy::notify::SECRET_KEYS.contains(k));
+            let key = key.ok_or_else(|| {
+                format!(
+                    "rproxy secret {verb} KEY: one of {}",
+                    rproxy::notify::SECRET_KEYS.join(", ")
+                )
+            })?;
             let value = if verb == "set" {
                 // from stdin, never the command line (where `ps` shows it)
                 let mut line = String::new();
-                std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line).map_err(|e| format!("cannot read the value from stdin: {e}"))?;
+                std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line)
+                    .map_err(|e| format!("cannot read the value from stdin: {e}"))?;
                 let v = line.trim().to_owned();
                 if v.is_empty() {
                     return Err("no value on stdin".into());
@@ -177,8 +236,13 @@ async fn run(args: &[String]) -> Result<(), String> {
             } else {
                 None
             };
-            rproxy::notify::secrets(&dir).set(key, value.as_ref()).map_err(|e| e.to_string())?;
-            say(&format!("secret {key} {}", if verb == "set" { "saved" } else { "removed" }));
+            rproxy::notify::secrets(&dir)
+                .set(key, value.as_ref())
+                .map_err(|e| e.to_string())?;
+            say(&format!(
+                "secret {key} {}",
+                if verb == "set" { "saved" } else { "removed" }
+            ));
             Ok(())
         }
         (Some("secret"), Some("list")) => {
@@ -191,10 +255,12 @@ async fn run(args: &[String]) -> Result<(), String> {
         (Some("notify"), Some("test")) => {
             let name = args.get(2).ok_or(USAGE)?;
             let settings = cfg.notifications.clone().ok_or("no [notifications] in rproxy.toml")?;
-            let channel = settings
-                .channel(name, &rproxy::notify::secrets(&dir))
-                .ok_or_else(|| format!("channel {name:?} is not set up: see [notifications] in rproxy.toml and `rproxy secret list`"))?;
-            rcmd_core::notify::send_test(channel.as_ref(), settings.lang).await.map_err(|e| e.to_string())?;
+            let channel = settings.channel(name, &rproxy::notify::secrets(&dir)).ok_or_else(|| {
+                format!("channel {name:?} is not set up: see [notifications] in rproxy.toml and `rproxy secret list`")
+            })?;
+            rcmd_core::notify::send_test(channel.as_ref(), settings.lang)
+                .await
+                .map_err(|e| e.to_string())?;
             say(&format!("test message sent through {name}"));
             Ok(())
         }
@@ -212,27 +278,49 @@ async fn serve(cfg: Config, dir: PathBuf, users: Users) -> Result<(), String> {
     };
     if let rproxy::db::Pool::Pg(_) = users.pool() {
         // several instances share a PostgreSQL database: say who else is there
-        let live = rproxy::db::instances::Registry(users.pool().clone()).live().await.map_err(|e| e.to_string())?;
+        let live = rproxy::db::instances::Registry(users.pool().clone())
+            .live()
+            .await
+            .map_err(|e| e.to_string())?;
         tracing::info!(others = live.len(), instances = %live.join(", "), "instances already on this database");
     }
     if users.count().await.map_err(|e| e.to_string())? == 0 {
         match users.add("admin", Role::Admin, &[]).await {
-            Ok((_, token)) => say(&format!("first start: created user admin; its token, shown only now:\n{}", token.expose())),
+            Ok((_, token)) => say(&format!(
+                "first start: created user admin; its token, shown only now:\n{}",
+                token.expose()
+            )),
             // several instances started at once on an empty database: one made it
-            Err(rproxy::auth::AuthError::Exists(_)) => tracing::info!("the first admin was created by another instance"),
+            Err(rproxy::auth::AuthError::Exists(_)) => {
+                tracing::info!("the first admin was created by another instance")
+            }
             Err(e) => return Err(e.to_string()),
         }
     }
-    let exe_dir = std::env::current_exe().ok().and_then(|p| p.parent().map(PathBuf::from)).unwrap_or_default();
+    let exe_dir = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(PathBuf::from))
+        .unwrap_or_default();
     let rclone = match &cfg.rclone {
         Some(p) => p.clone(),
-        None => locate_rclone(&exe_dir).ok_or("the rclone binary (rcmd-rclone) was not found next to rproxy; set rclone in rproxy.toml or RCMD_RCLONE")?,
+        None => locate_rclone(&exe_dir).ok_or(
+            "the rclone binary (rcmd-rclone) was not found next to rproxy; set rclone in rproxy.toml or RCMD_RCLONE",
+        )?,
     };
     // the password command, and $RCMD_RCLONE_FLAGS (e.g. `--bwlimit 10M`; never `--rc*`)
     let mut extra_args = cfg.rclone_args();
     extra_args.extend(rcmd_core::paths::extra_rclone_flags()?);
-    let sidecar = SidecarConfig { rclone_config: cfg.rclone_config.clone(), extra_args, ..SidecarConfig::default() };
-    let engine = Engine::start(BinaryLauncher { path: rclone }, EngineConfig::new(dir.join("engine"), sidecar)).await.map_err(|e| e.to_string())?;
+    let sidecar = SidecarConfig {
+        rclone_config: cfg.rclone_config.clone(),
+        extra_args,
+        ..SidecarConfig::default()
+    };
+    let engine = Engine::start(
+        BinaryLauncher { path: rclone },
+        EngineConfig::new(dir.join("engine"), sidecar),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     let mut state = AppState::new(users, &engine).await.map_err(|e| e.to_string())?;
     if let Some(rate) = cfg.rate_limit {
         state.limit = rproxy::limit::RateLimit::new(rate, rate * 2.0);
@@ -240,15 +328,24 @@ async fn serve(cfg: Config, dir: PathBuf, users: Users) -> Result<(), String> {
     // the server's own notifications (rproxy.toml [notifications], secrets via `rproxy secret`)
     let notifier = cfg.notifications.as_ref().map(|n| {
         let secrets = rproxy::notify::secrets(&dir);
-        for (name, on) in [("webhook", n.webhook.toggle.enabled), ("telegram", n.telegram.toggle.enabled), ("email", n.email.toggle.enabled)] {
+        for (name, on) in [
+            ("webhook", n.webhook.toggle.enabled),
+            ("telegram", n.telegram.toggle.enabled),
+            ("email", n.email.toggle.enabled),
+        ] {
             if on && n.channel(name, &secrets).is_none() {
-                tracing::warn!(channel = name, "notification channel enabled but not set up (a secret missing? see `rproxy secret list`)");
+                tracing::warn!(
+                    channel = name,
+                    "notification channel enabled but not set up (a secret missing? see `rproxy secret list`)"
+                );
             }
         }
         rproxy::notify::start(n, &secrets, &engine.bus, state.users.pool().clone())
     });
     let state = Arc::new(state);
-    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     tracing::info!(%listen, "rproxy listening");
     // SIGTERM or Ctrl-C: stop accepting; event streams end (clients resume elsewhere with
     // Last-Event-ID); requests in flight and the queue's running copies get DRAIN to finish,
@@ -256,7 +353,10 @@ async fn serve(cfg: Config, dir: PathBuf, users: Users) -> Result<(), String> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         stop_signal().await;
-        tracing::info!("stopping: draining requests and running copies (up to {} s)", DRAIN.as_secs());
+        tracing::info!(
+            "stopping: draining requests and running copies (up to {} s)",
+            DRAIN.as_secs()
+        );
         let _ = stop_tx.send(true);
     });
     let draining = {
@@ -273,7 +373,10 @@ async fn serve(cfg: Config, dir: PathBuf, users: Users) -> Result<(), String> {
             let _ = rx.wait_for(|s| *s).await;
         }
     };
-    let limits = rproxy::serve::Limits { drain: DRAIN, ..Default::default() };
+    let limits = rproxy::serve::Limits {
+        drain: DRAIN,
+        ..Default::default()
+    };
     rproxy::serve::serve(listener, tls, router(state.clone()), limits, shutdown).await;
     let _ = draining.await;
     if let Some(n) = notifier {

@@ -5,11 +5,11 @@
 //! not the queue's own internal batches), a remote's circuit opening or closing, and rclone
 //! failing.
 
+use crate::{db::Pool, on_pool};
 use rcmd_core::{
     events::{CoreEvent, EventBus},
     notify::{secrets::SecretStore, settings::NotifySettings, Notifier},
 };
-use crate::{db::Pool, on_pool};
 
 /// The secret keys `rproxy secret` accepts.
 pub const SECRET_KEYS: &[&str] = &[
@@ -44,7 +44,9 @@ pub fn start(settings: &NotifySettings, secrets: &SecretStore, engine_bus: &Even
                     }
                 }
                 Ok(e) => relevant.emit(e),
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => tracing::warn!(missed = n, "notifications missed events"),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!(missed = n, "notifications missed events")
+                }
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
             }
         }

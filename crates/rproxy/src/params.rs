@@ -25,7 +25,12 @@ pub struct Params {
 }
 
 /// Merges `query` (raw query string), `content_type`, `body` and the `Prefer` header.
-pub fn merge(query: Option<&str>, content_type: Option<&str>, body: &[u8], prefer: Option<&str>) -> Result<Params, ParamsError> {
+pub fn merge(
+    query: Option<&str>,
+    content_type: Option<&str>,
+    body: &[u8],
+    prefer: Option<&str>,
+) -> Result<Params, ParamsError> {
     let (media, charset) = match content_type.map(str::trim).filter(|c| !c.is_empty()) {
         Some(ct) => parse_media_type(ct)?,
         None => (String::new(), None),
@@ -51,7 +56,10 @@ pub fn merge(query: Option<&str>, content_type: Option<&str>, body: &[u8], prefe
         match serde_json::from_slice::<Value>(body) {
             Ok(Value::Object(obj)) => values.extend(obj),
             Ok(other) => {
-                return Err(ParamsError::Json(format!("json: cannot unmarshal {} into Go value of type rc.Params", go_kind(&other))))
+                return Err(ParamsError::Json(format!(
+                    "json: cannot unmarshal {} into Go value of type rc.Params",
+                    go_kind(&other)
+                )))
             }
             Err(e) => return Err(ParamsError::Json(go_json_error(&e, body))),
         }
@@ -72,7 +80,11 @@ fn go_json_error(e: &serde_json::Error, body: &[u8]) -> String {
     let msg = e.to_string();
     if msg.starts_with("expected value") {
         // serde's column is 1-based and counts characters on the line
-        let line = String::from_utf8_lossy(body).lines().nth(e.line().saturating_sub(1)).map(str::to_owned).unwrap_or_default();
+        let line = String::from_utf8_lossy(body)
+            .lines()
+            .nth(e.line().saturating_sub(1))
+            .map(str::to_owned)
+            .unwrap_or_default();
         if let Some(c) = line.chars().nth(e.column().saturating_sub(1)) {
             return format!("invalid character '{c}' looking for beginning of value");
         }
@@ -96,15 +108,18 @@ fn parse_media_type(ct: &str) -> Result<(String, Option<String>), ParamsError> {
     if media.is_empty() || !media.contains('/') {
         return Err(ParamsError::ContentType("mime: no media type".into()));
     }
-    let charset = parts.filter_map(|p| p.split_once('=')).find(|(k, _)| k.trim().eq_ignore_ascii_case("charset")).map(|(_, v)| {
-        v.trim().trim_matches('"').to_owned()
-    });
+    let charset = parts
+        .filter_map(|p| p.split_once('='))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("charset"))
+        .map(|(_, v)| v.trim().trim_matches('"').to_owned());
     Ok((media, charset))
 }
 
 /// `a=1&b=x%20y` → pairs, in order (a later duplicate wins when inserted).
 fn form_pairs(s: &str) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(s.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+    url::form_urlencoded::parse(s.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
 }
 
 #[cfg(test)]
@@ -115,14 +130,44 @@ mod tests {
 
     #[test]
     fn merged_like_rcserver() {
-        let p = merge(Some("x=1&y=a&y=b"), Some("application/json"), br#"{"y": 2, "z": [1]}"#, None).unwrap();
+        let p = merge(
+            Some("x=1&y=a&y=b"),
+            Some("application/json"),
+            br#"{"y": 2, "z": [1]}"#,
+            None,
+        )
+        .unwrap();
         assert_eq!(Value::Object(p.values), json!({ "x": "1", "y": 2, "z": [1] }));
-        let p = merge(Some("x=1"), Some("application/x-www-form-urlencoded"), b"x=2&f=a%20b", Some("respond-async")).unwrap();
+        let p = merge(
+            Some("x=1"),
+            Some("application/x-www-form-urlencoded"),
+            b"x=2&f=a%20b",
+            Some("respond-async"),
+        )
+        .unwrap();
         assert_eq!(Value::Object(p.values), json!({ "x": "2", "f": "a b", "_async": true }));
         assert!(p.prefer_async);
-        assert_eq!(merge(None, Some("application/json"), b"{\"a\": ", None).unwrap_err().to_string(), "failed to read input JSON: unexpected EOF");
-        assert_eq!(merge(None, Some("application/json"), b"{\"a\": x}", None).unwrap_err().to_string(), "failed to read input JSON: invalid character 'x' looking for beginning of value");
-        assert_eq!(merge(None, Some("application/json"), b"", None).unwrap_err().to_string(), "failed to read input JSON: EOF");
-        assert!(matches!(merge(None, Some("application/json; charset=latin1"), b"{}", None), Err(ParamsError::Charset(_))));
+        assert_eq!(
+            merge(None, Some("application/json"), b"{\"a\": ", None)
+                .unwrap_err()
+                .to_string(),
+            "failed to read input JSON: unexpected EOF"
+        );
+        assert_eq!(
+            merge(None, Some("application/json"), b"{\"a\": x}", None)
+                .unwrap_err()
+                .to_string(),
+            "failed to read input JSON: invalid character 'x' looking for beginning of value"
+        );
+        assert_eq!(
+            merge(None, Some("application/json"), b"", None)
+                .unwrap_err()
+                .to_string(),
+            "failed to read input JSON: EOF"
+        );
+        assert!(matches!(
+            merge(None, Some("application/json; charset=latin1"), b"{}", None),
+            Err(ParamsError::Charset(_))
+        ));
     }
 }

@@ -29,6 +29,10 @@ use std::{
     time::Duration,
 };
 
+use crate::{
+    db::{until_ok, Pool},
+    on_pool, on_tx,
+};
 use rcmd_core::{
     batch::{plan::PlannedItem, verify, Runner, RunnerSink, Store},
     path::RemotePath,
@@ -36,10 +40,6 @@ use rcmd_core::{
     types::{BatchInfo, BatchKind, BatchProgress, BatchStatus, ItemState},
 };
 use serde_json::{json, Map, Value};
-use crate::{
-    db::{until_ok, Pool},
-    on_pool, on_tx,
-};
 use tokio::sync::{mpsc, oneshot, Notify, OwnedSemaphorePermit, Semaphore};
 use tracing::{info, warn};
 
@@ -88,7 +88,10 @@ pub struct Failed {
 
 impl Failed {
     fn new(error: impl Into<String>) -> Failed {
-        Failed { status: 500, error: error.into() }
+        Failed {
+            status: 500,
+            error: error.into(),
+        }
     }
 }
 
@@ -166,13 +169,22 @@ pub fn eligible(path: &str, params: &Map<String, Value>) -> Option<Request> {
         return None;
     }
     let text = |k: &str| params.get(k).and_then(Value::as_str);
-    let (src_fs, dst_fs) = (RemotePath::parse(text("srcFs")?).ok()?, RemotePath::parse(text("dstFs")?).ok()?);
+    let (src_fs, dst_fs) = (
+        RemotePath::parse(text("srcFs")?).ok()?,
+        RemotePath::parse(text("dstFs")?).ok()?,
+    );
     // the server's own disk (`:local:`, an inline remote) is never queued: rcd answers it,
     // after the policy (which refuses inline remotes)
-    if [&src_fs, &dst_fs].iter().any(|p| p.remote.as_str() == rcmd_core::path::LOCAL_DISK) {
+    if [&src_fs, &dst_fs]
+        .iter()
+        .any(|p| p.remote.as_str() == rcmd_core::path::LOCAL_DISK)
+    {
         return None;
     }
-    let (src, dst) = (src_fs.join(text("srcRemote")?).ok()?, dst_fs.join(text("dstRemote")?).ok()?);
+    let (src, dst) = (
+        src_fs.join(text("srcRemote")?).ok()?,
+        dst_fs.join(text("dstRemote")?).ok()?,
+    );
     let (rel_src, rel_dst) = (src_fs.relative(src.path()), dst_fs.relative(dst.path()));
     let (src_root, dst_root, item) = if rel_src == rel_dst && src.path() != src_fs.path() {
         // the same relative path at both ends: the call's own roots, so calls for files in
@@ -187,14 +199,21 @@ pub fn eligible(path: &str, params: &Map<String, Value>) -> Option<Request> {
         (src.parent(), dst.parent(), item)
     };
     // rclone refuses a job between overlapping roots on one remote
-    let within = |a: &RemotePath, b: &RemotePath| b.path().is_empty() || a.path() == b.path() || a.path().starts_with(&format!("{}/", b.path()));
+    let within = |a: &RemotePath, b: &RemotePath| {
+        b.path().is_empty() || a.path() == b.path() || a.path().starts_with(&format!("{}/", b.path()))
+    };
     if src_root.remote == dst_root.remote
         && src_root.is_absolute() == dst_root.is_absolute()
         && (within(&src_root, &dst_root) || within(&dst_root, &src_root))
     {
         return None;
     }
-    Some(Request { kind, src_root: src_root.to_string(), dst_root: dst_root.to_string(), item })
+    Some(Request {
+        kind,
+        src_root: src_root.to_string(),
+        dst_root: dst_root.to_string(),
+        item,
+    })
 }
 
 fn kind_text(kind: BatchKind) -> &'static str {
@@ -209,7 +228,14 @@ use rcmd_core::batch::store::now_ms;
 impl Queue {
     /// The queue over rproxy's database and the engine's batch store and processor; starts
     /// its dispatcher and recovers what a previous run left (inside a tokio runtime).
-    pub fn start(pool: Pool, processor: rcmd_core::batch::Processor, rcd: Supervisor, jobs: Jobs, events: Events, instance: String) -> Queue {
+    pub fn start(
+        pool: Pool,
+        processor: rcmd_core::batch::Processor,
+        rcd: Supervisor,
+        jobs: Jobs,
+        events: Events,
+        instance: String,
+    ) -> Queue {
         let (ended_tx, ended_rx) = mpsc::unbounded_channel();
         let (submit_tx, submit_rx) = mpsc::unbounded_channel();
         let inner = Arc::new(Inner {
@@ -230,7 +256,10 @@ impl Queue {
             closing: Default::default(),
         });
         let q = Queue { inner };
-        let sink = Arc::new(Sink { ended: ended_tx, queue: Arc::downgrade(&q.inner) });
+        let sink = Arc::new(Sink {
+            ended: ended_tx,
+            queue: Arc::downgrade(&q.inner),
+        });
         let _ = q.inner.runner.set(Runner::new(processor, sink));
         let (a, b, c) = (q.clone(), q.clone(), q.clone());
         tokio::spawn(async move { a.ended_loop(ended_rx).await });
@@ -268,7 +297,10 @@ impl Queue {
                 runner.pause_all(Duration::from_secs(15)).await;
             }
         }
-        info!(paused = left, "queue drained: unfinished files are done again at the next start");
+        info!(
+            paused = left,
+            "queue drained: unfinished files are done again at the next start"
+        );
     }
 
     fn closing(&self) -> bool {
@@ -282,9 +314,23 @@ impl Queue {
     /// Records a call (committed before it returns) and wakes the dispatcher: the item's id,
     /// and for an `_async` call its new job id. The job, the item and the `job_queued` event
     /// are one transaction; calls arriving together share it (group commit).
-    pub async fn submit(&self, user_id: i64, path: &str, req: &Request, input: &Map<String, Value>, async_: bool) -> Result<(i64, Option<i64>), SubmitError> {
+    pub async fn submit(
+        &self,
+        user_id: i64,
+        path: &str,
+        req: &Request,
+        input: &Map<String, Value>,
+        async_: bool,
+    ) -> Result<(i64, Option<i64>), SubmitError> {
         let (reply, answer) = oneshot::channel();
-        let s = Submission { user_id, path: path.to_owned(), req: req.clone(), input: Value::Object(input.clone()).to_string(), async_, reply };
+        let s = Submission {
+            user_id,
+            path: path.to_owned(),
+            req: req.clone(),
+            input: Value::Object(input.clone()).to_string(),
+            async_,
+            reply,
+        };
         self.inner.submissions.send(s).map_err(|_| SubmitError::ShuttingDown)?;
         answer.await.map_err(|_| SubmitError::ShuttingDown)?
     }
@@ -309,7 +355,11 @@ impl Queue {
                     }
                 }
                 Err(e) => {
-                    let err = if crate::db::health::is_connection_error(&e) { SubmitError::Unavailable } else { SubmitError::Db(e.to_string()) };
+                    let err = if crate::db::health::is_connection_error(&e) {
+                        SubmitError::Unavailable
+                    } else {
+                        SubmitError::Db(e.to_string())
+                    };
                     for s in group {
                         let _ = s.reply.send(Err(err.clone()));
                     }
@@ -345,7 +395,13 @@ impl Queue {
             .fetch_one(c)
             .await?);
             if let Some(job) = job {
-                Events::insert(&mut tx, "job_queued", Some(s.user_id), &json!({ "id": job, "path": s.path })).await?;
+                Events::insert(
+                    &mut tx,
+                    "job_queued",
+                    Some(s.user_id),
+                    &json!({ "id": job, "path": s.path }),
+                )
+                .await?;
             }
             ids.push((id, job));
         }
@@ -384,16 +440,22 @@ impl Queue {
         if let Ok(Some(end)) = self.ended(id).await {
             return end;
         }
-        rx.await.unwrap_or_else(|_| Err(Failed::new("rproxy is shutting down; the file stays queued and completes after the restart")))
+        rx.await.unwrap_or_else(|_| {
+            Err(Failed::new(
+                "rproxy is shutting down; the file stays queued and completes after the restart",
+            ))
+        })
     }
 
     /// The end of item `id`, once it ended.
     async fn ended(&self, id: i64) -> Result<Option<Outcome>, sqlx::Error> {
-        let row: Option<(String, Option<String>, Option<i64>)> =
-            on_pool!(&self.inner.pool, p => sqlx::query_as("SELECT state, error, error_status FROM queue WHERE id = $1").bind(id).fetch_optional(p).await?);
+        let row: Option<(String, Option<String>, Option<i64>)> = on_pool!(&self.inner.pool, p => sqlx::query_as("SELECT state, error, error_status FROM queue WHERE id = $1").bind(id).fetch_optional(p).await?);
         Ok(row.and_then(|(state, error, status)| match state.as_str() {
             "done" => Some(Ok(())),
-            "failed" => Some(Err(Failed { status: status.unwrap_or(500) as u16, error: error.unwrap_or_default() })),
+            "failed" => Some(Err(Failed {
+                status: status.unwrap_or(500) as u16,
+                error: error.unwrap_or_default(),
+            })),
             _ => None,
         }))
     }
@@ -445,8 +507,13 @@ impl Queue {
             }
             let direct = waiting <= DIRECT_MAX;
             let semaphore = if direct { &self.inner.direct } else { &self.inner.slots };
-            let Ok(permit) = semaphore.clone().acquire_owned().await else { return };
-            let gid = match self.form_group(if direct { DIRECT_MAX } else { GROUP_MAX }, direct).await {
+            let Ok(permit) = semaphore.clone().acquire_owned().await else {
+                return;
+            };
+            let gid = match self
+                .form_group(if direct { DIRECT_MAX } else { GROUP_MAX }, direct)
+                .await
+            {
                 Ok(Some(gid)) => gid,
                 // stopped meanwhile
                 Ok(None) => continue,
@@ -510,7 +577,9 @@ impl Queue {
     /// gone and its destination is there (a crashed run, here or on another instance, did it).
     async fn moved_already(&self, input: &str) -> bool {
         let params: Map<String, Value> = serde_json::from_str(input).unwrap_or_default();
-        let Some(req) = eligible("operations/movefile", &params) else { return false };
+        let Some(req) = eligible("operations/movefile", &params) else {
+            return false;
+        };
         self.moved(&req.src_root, &req.dst_root, &req.item).await
     }
 
@@ -534,7 +603,11 @@ impl Queue {
         const RCD_ATTEMPTS: u32 = 5;
         let mut params: Map<String, Value> = serde_json::from_str(input).unwrap_or_default();
         params.remove("_async");
-        let path = if kind == "move" { "operations/movefile" } else { "operations/copyfile" };
+        let path = if kind == "move" {
+            "operations/movefile"
+        } else {
+            "operations/copyfile"
+        };
         let mut last = String::new();
         for attempt in 0..RCD_ATTEMPTS {
             if attempt > 0 && kind == "move" && self.moved_already(input).await {
@@ -566,7 +639,9 @@ impl Queue {
                 }
             }
         }
-        Err(Failed::new(format!("rclone did not answer after {RCD_ATTEMPTS} attempts: {last}")))
+        Err(Failed::new(format!(
+            "rclone did not answer after {RCD_ATTEMPTS} attempts: {last}"
+        )))
     }
 
     /// Takes the oldest waiting call and every waiting call with the same roots (up to `max`)
@@ -575,7 +650,11 @@ impl Queue {
         let mut tx = self.inner.pool.begin().await?;
         // PostgreSQL: rows another instance is taking are skipped, not waited for (SQLite has
         // one writer at a time and needs no row locks)
-        let lock = if matches!(tx, crate::db::Tx::Pg(..)) { " FOR UPDATE SKIP LOCKED" } else { "" };
+        let lock = if matches!(tx, crate::db::Tx::Pg(..)) {
+            " FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
+        };
         let first: Option<(String, String, String)> = on_tx!(&mut tx, c => sqlx::query_as(&format!("SELECT kind, src_root, dst_root FROM queue WHERE state = 'queued' ORDER BY id LIMIT 1{lock}"))
             .fetch_optional(c)
             .await?);
@@ -626,7 +705,12 @@ impl Queue {
         }
     }
 
-    async fn try_launch(&self, gid: i64, slot: &mut Option<OwnedSemaphorePermit>, recovering: bool) -> Result<(), String> {
+    async fn try_launch(
+        &self,
+        gid: i64,
+        slot: &mut Option<OwnedSemaphorePermit>,
+        recovering: bool,
+    ) -> Result<(), String> {
         let row: Result<(String, String, String), _> = on_pool!(&self.inner.pool, p => sqlx::query_as("SELECT kind, src_root, dst_root FROM queue_groups WHERE id = $1")
             .bind(gid)
             .fetch_one(p)
@@ -645,14 +729,23 @@ impl Queue {
                         .await);
                     let items = items.map_err(|e| e.to_string())?;
                     let planned = self.plan(&src, &items).await?;
-                    let kind = if kind == "move" { BatchKind::Move } else { BatchKind::Copy };
+                    let kind = if kind == "move" {
+                        BatchKind::Move
+                    } else {
+                        BatchKind::Copy
+                    };
                     if planned.is_empty() {
                         // nothing to batch: every file is missing; rcd says why, per file
                         self.direct_missing(gid, &items, &BTreeSet::new(), recovering).await;
                         return Ok(());
                     }
                     let found: BTreeSet<String> = planned.iter().map(|p| p.path.clone()).collect();
-                    let b = self.inner.store.create_once(&origin, kind, &src, Some(&dst), &planned).await.map_err(|e| e.to_string())?;
+                    let b = self
+                        .inner
+                        .store
+                        .create_once(&origin, kind, &src, Some(&dst), &planned)
+                        .await
+                        .map_err(|e| e.to_string())?;
                     // files missing at planning time get rcd's own answer, one call each
                     let q = self.clone();
                     tokio::spawn(async move { q.direct_missing(gid, &items, &found, recovering).await });
@@ -684,10 +777,18 @@ impl Queue {
     async fn plan(&self, src: &str, items: &[String]) -> Result<Vec<PlannedItem>, String> {
         let rc = self.inner.rcd.client().map_err(|e| e.to_string())?;
         let root = RemotePath::parse(src).map_err(|e| e.to_string())?;
-        let listing = verify::listing_for(&rc, &root, items.iter().map(String::as_str)).await.map_err(|e| e.to_string())?;
+        let listing = verify::listing_for(&rc, &root, items.iter().map(String::as_str))
+            .await
+            .map_err(|e| e.to_string())?;
         Ok(items
             .iter()
-            .filter_map(|i| listing.get(i).map(|(size, mod_time)| PlannedItem { path: i.clone(), size: *size, mod_time: mod_time.clone() }))
+            .filter_map(|i| {
+                listing.get(i).map(|(size, mod_time)| PlannedItem {
+                    path: i.clone(),
+                    size: *size,
+                    mod_time: mod_time.clone(),
+                })
+            })
             .collect())
     }
 
@@ -735,8 +836,10 @@ impl Queue {
         for block in ends.chunks(500) {
             until_ok("queued calls' ends", || self.record_ends(block)).await;
             let mut waiting = self.inner.waiters.lock().ok();
-            let woken: Vec<(Vec<oneshot::Sender<Outcome>>, &Outcome)> =
-                block.iter().filter_map(|(id, o)| Some((waiting.as_mut()?.remove(id)?, o))).collect();
+            let woken: Vec<(Vec<oneshot::Sender<Outcome>>, &Outcome)> = block
+                .iter()
+                .filter_map(|(id, o)| Some((waiting.as_mut()?.remove(id)?, o)))
+                .collect();
             drop(waiting);
             for (senders, outcome) in woken {
                 for w in senders {
@@ -765,9 +868,20 @@ impl Queue {
             .await?);
             let Some((job, owner, created)) = row else { continue };
             if let Some(job) = job {
-                let status = crate::jobs::queued_status(job, created, Some((now_ms(), err.map(|f| f.error.clone()))), &self.inner.jobs.execute_id);
+                let status = crate::jobs::queued_status(
+                    job,
+                    created,
+                    Some((now_ms(), err.map(|f| f.error.clone()))),
+                    &self.inner.jobs.execute_id,
+                );
                 if Jobs::finish_queued(&mut tx, job, &status).await? {
-                    Events::insert(&mut tx, "job_finished", Some(owner), &crate::watch::end_event(job, &status)).await?;
+                    Events::insert(
+                        &mut tx,
+                        "job_finished",
+                        Some(owner),
+                        &crate::watch::end_event(job, &status),
+                    )
+                    .await?;
                 }
             }
         }
@@ -790,11 +904,15 @@ impl Queue {
         let Some(gid) = gid else {
             return;
         };
-        let (results, info) = match (self.inner.store.item_results(batch).await, self.inner.store.batch(batch).await) {
+        let (results, info) = match (
+            self.inner.store.item_results(batch).await,
+            self.inner.store.batch(batch).await,
+        ) {
             (Ok(r), Ok(i)) => (r, i),
             (Err(e), _) | (_, Err(e)) => return warn!(batch, error = %e, "cannot read a finished batch"),
         };
-        let by_path: HashMap<&str, (ItemState, Option<&String>)> = results.iter().map(|(p, s, e)| (p.as_str(), (*s, e.as_ref()))).collect();
+        let by_path: HashMap<&str, (ItemState, Option<&String>)> =
+            results.iter().map(|(p, s, e)| (p.as_str(), (*s, e.as_ref()))).collect();
         let rows: Vec<(i64, String)> = until_ok("a finished batch's calls", || async move {
             on_pool!(pool, p => sqlx::query_as("SELECT id, item FROM queue WHERE group_id = $1 AND state = 'running'").bind(gid).fetch_all(p).await)
         })
@@ -803,7 +921,9 @@ impl Queue {
         for (id, item) in rows {
             let outcome = match by_path.get(item.as_str()) {
                 Some((ItemState::Done, _)) => Ok(()),
-                Some((ItemState::Failed | ItemState::Skipped, e)) => Err(Failed::new(e.cloned().unwrap_or_else(|| "failed".into()))),
+                Some((ItemState::Failed | ItemState::Skipped, e)) => {
+                    Err(Failed::new(e.cloned().unwrap_or_else(|| "failed".into())))
+                }
                 // not in the batch: missing at planning time, answered by rcd directly
                 None => continue,
                 Some(_) => Err(Failed::new(format!(
@@ -827,16 +947,22 @@ impl Queue {
                     }
                 }
                 BatchStatus::Paused => {
-                    let resumes = self.inner.running.lock().ok().and_then(|mut r| r.get_mut(&info.id).map(|e| {
-                        e.1 += 1;
-                        e.1
-                    }));
+                    let resumes = self.inner.running.lock().ok().and_then(|mut r| {
+                        r.get_mut(&info.id).map(|e| {
+                            e.1 += 1;
+                            e.1
+                        })
+                    });
                     let Some(n) = resumes else { continue };
                     let q = self.clone();
                     tokio::spawn(async move {
                         tokio::time::sleep(RESUME_AFTER).await;
                         let Some(runner) = q.runner() else { return };
-                        let r = if n > RESUMES { runner.cancel(info.id).await } else { runner.start(info.id).await };
+                        let r = if n > RESUMES {
+                            runner.cancel(info.id).await
+                        } else {
+                            runner.start(info.id).await
+                        };
                         if let Err(e) = r {
                             warn!(batch = info.id, error = %e, "cannot resume a queued batch");
                         }
@@ -861,7 +987,8 @@ impl Queue {
     async fn recover(&self) {
         let live = Registry(self.inner.pool.clone()).live().await.unwrap_or_default();
         if live.iter().all(|i| *i == self.inner.instance) {
-            if let Err(e) = on_pool!(&self.inner.pool, p => sqlx::query("UPDATE queue SET state = 'queued' WHERE state = 'running' AND group_id IS NULL").execute(p).await.map(|r| r.rows_affected())) {
+            if let Err(e) = on_pool!(&self.inner.pool, p => sqlx::query("UPDATE queue SET state = 'queued' WHERE state = 'running' AND group_id IS NULL").execute(p).await.map(|r| r.rows_affected()))
+            {
                 warn!(error = %e, "cannot read the queue");
             }
         }
@@ -887,13 +1014,21 @@ impl Queue {
         .fetch_all(p)
         .await);
         for batch in batches.unwrap_or_default() {
-            let running = self.inner.running.lock().map(|r| r.contains_key(&batch)).unwrap_or(true);
+            let running = self
+                .inner
+                .running
+                .lock()
+                .map(|r| r.contains_key(&batch))
+                .unwrap_or(true);
             if running {
                 continue;
             }
             if let Ok(info) = self.inner.store.batch(batch).await {
                 if !info.status.is_resumable() {
-                    warn!(batch, "a queued batch ended without its calls' ends: finishing them now");
+                    warn!(
+                        batch,
+                        "a queued batch ended without its calls' ends: finishing them now"
+                    );
                     self.finish_batch(batch).await;
                 }
             }
@@ -942,7 +1077,9 @@ impl Queue {
         };
         let now = now_ms();
         for (gid, direct, owner, lease) in rows {
-            let held = owner.as_ref().is_some_and(|o| *o == self.inner.instance || (live.contains(o) && lease.unwrap_or(0) >= now));
+            let held = owner
+                .as_ref()
+                .is_some_and(|o| *o == self.inner.instance || (live.contains(o) && lease.unwrap_or(0) >= now));
             if held {
                 continue;
             }
@@ -960,13 +1097,19 @@ impl Queue {
             if !matches!(taken, Ok(1)) {
                 continue;
             }
-            info!(group = gid, from = owner.as_deref().unwrap_or("-"), "queued group taken over");
+            info!(
+                group = gid,
+                from = owner.as_deref().unwrap_or("-"),
+                "queued group taken over"
+            );
             let q = self.clone();
             if direct {
                 tokio::spawn(async move { q.run_direct(gid, true).await });
                 continue;
             }
-            let Ok(slot) = self.inner.slots.clone().acquire_owned().await else { return };
+            let Ok(slot) = self.inner.slots.clone().acquire_owned().await else {
+                return;
+            };
             tokio::spawn(async move { q.launch(gid, slot, true).await });
         }
     }
@@ -1015,30 +1158,57 @@ mod tests {
     use super::*;
 
     fn params(src_fs: &str, src: &str, dst_fs: &str, dst: &str) -> Map<String, Value> {
-        json!({ "srcFs": src_fs, "srcRemote": src, "dstFs": dst_fs, "dstRemote": dst }).as_object().cloned().unwrap_or_default()
+        json!({ "srcFs": src_fs, "srcRemote": src, "dstFs": dst_fs, "dstRemote": dst })
+            .as_object()
+            .cloned()
+            .unwrap_or_default()
     }
 
     #[test]
     fn which_calls_are_queued() {
         let q = eligible("operations/copyfile", &params("a:", "d/x.txt", "b:backup", "d/x.txt"));
-        assert_eq!(q, Some(Request { kind: BatchKind::Copy, src_root: "a:".into(), dst_root: "b:backup".into(), item: "d/x.txt".into() }));
+        assert_eq!(
+            q,
+            Some(Request {
+                kind: BatchKind::Copy,
+                src_root: "a:".into(),
+                dst_root: "b:backup".into(),
+                item: "d/x.txt".into()
+            })
+        );
         // the same name in different folders: the folders are the roots
         let q = eligible("operations/copyfile", &params("a:", "d/x.txt", "b:backup", "e/x.txt"));
-        assert_eq!(q, Some(Request { kind: BatchKind::Copy, src_root: "a:d".into(), dst_root: "b:backup/e".into(), item: "x.txt".into() }));
+        assert_eq!(
+            q,
+            Some(Request {
+                kind: BatchKind::Copy,
+                src_root: "a:d".into(),
+                dst_root: "b:backup/e".into(),
+                item: "x.txt".into()
+            })
+        );
         let q = eligible("operations/movefile", &params("a:/abs", "x", "b:", "y/x"));
-        assert_eq!(q.map(|r| (r.kind, r.src_root, r.dst_root)), Some((BatchKind::Move, "a:/abs".into(), "b:y".into())));
+        assert_eq!(
+            q.map(|r| (r.kind, r.src_root, r.dst_root)),
+            Some((BatchKind::Move, "a:/abs".into(), "b:y".into()))
+        );
         // a rename, a local path, an inline remote, extra options, overlapping roots: to rcd
         assert_eq!(eligible("operations/copyfile", &params("a:", "x", "b:", "y")), None);
         assert_eq!(eligible("operations/copyfile", &params("/tmp", "x", "b:", "x")), None);
-        assert_eq!(eligible("operations/copyfile", &params(":local:/tmp", "x", "b:", "x")), None);
+        assert_eq!(
+            eligible("operations/copyfile", &params(":local:/tmp", "x", "b:", "x")),
+            None
+        );
         assert_eq!(eligible("operations/copyfile", &params("a:", "x", "a:sub", "x")), None);
         assert_eq!(eligible("operations/copyfile", &params("a:d", "x", "a:", "d/x")), None);
         let mut extra = params("a:", "x", "b:", "x");
         extra.insert("_config".into(), json!({ "DryRun": true }));
         assert_eq!(eligible("operations/copyfile", &extra), None);
-        assert_eq!(eligible("operations/copyfile", &params("a:", "../x", "b:", "../x")), None);
+        assert_eq!(
+            eligible("operations/copyfile", &params("a:", "../x", "b:", "../x")),
+            None
+        );
         assert!(eligible("operations/copyfile", &params("a:one", "x", "a:two", "x")).is_some());
         assert_eq!(eligible("operations/deletefile", &params("a:", "x", "b:", "x")), None);
     }
 }
-

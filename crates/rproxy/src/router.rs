@@ -5,8 +5,8 @@
 use std::{sync::Arc, time::Duration};
 
 use axum::{
-    body::Bytes,
     body::Body,
+    body::Bytes,
     extract::State,
     http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri},
     response::{IntoResponse, Response},
@@ -18,12 +18,12 @@ use tracing::{info, warn};
 
 use crate::{
     audit::{Audit, Entry},
-    db::instances::Registry,
-    events::Events,
     auth::{parse_authorization, Credentials, User, Users},
-    limit::RateLimit,
+    db::instances::Registry,
     error::{rc_error, unauthorized},
+    events::Events,
     jobs::{jobid_param, JobError, Jobs},
+    limit::RateLimit,
     params, policy,
     queue::{self, Queue},
 };
@@ -61,12 +61,39 @@ impl AppState {
         let audit = Audit::start(users.pool().clone());
         let events = Events::new(users.pool().clone());
         crate::watch::start(jobs.clone(), events.clone(), rcd.clone(), engine.bus.clone());
-        let queue = Queue::start(users.pool().clone(), engine.processor.clone(), rcd.clone(), jobs.clone(), events.clone(), instance.clone());
-        let batches = crate::batches::Batches::start(users.pool().clone(), engine.processor.clone(), engine.rc.clone(), events.clone())
-            .await
-            .map_err(|e| sqlx::Error::Configuration(e.into()))?;
-        heartbeat(Registry(users.pool().clone()), instance.clone(), rcd.clone(), queue.clone());
-        Ok(AppState { users, jobs, events, audit, limit: RateLimit::new(RATE, BURST), rcd, queue, batches, instance })
+        let queue = Queue::start(
+            users.pool().clone(),
+            engine.processor.clone(),
+            rcd.clone(),
+            jobs.clone(),
+            events.clone(),
+            instance.clone(),
+        );
+        let batches = crate::batches::Batches::start(
+            users.pool().clone(),
+            engine.processor.clone(),
+            engine.rc.clone(),
+            events.clone(),
+        )
+        .await
+        .map_err(|e| sqlx::Error::Configuration(e.into()))?;
+        heartbeat(
+            Registry(users.pool().clone()),
+            instance.clone(),
+            rcd.clone(),
+            queue.clone(),
+        );
+        Ok(AppState {
+            users,
+            jobs,
+            events,
+            audit,
+            limit: RateLimit::new(RATE, BURST),
+            rcd,
+            queue,
+            batches,
+            instance,
+        })
     }
 }
 
@@ -93,8 +120,14 @@ fn heartbeat(registry: Registry, id: String, rcd: Supervisor, queue: Queue) {
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .fallback(handle)
-        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(tower_http::trace::DefaultMakeSpan::new().include_headers(true)))
-        .layer(tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE]))
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(tower_http::trace::DefaultMakeSpan::new().include_headers(true)),
+        )
+        .layer(tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer::new([
+            header::AUTHORIZATION,
+            header::COOKIE,
+        ]))
         .with_state(state)
 }
 
@@ -119,22 +152,27 @@ async fn handle(
     let user = match user {
         Ok(u) => u,
         Err(refusal) => {
-        info!(path = %raw_path, "refused: bad credentials");
-        let tried = match creds {
-            Some(Credentials::Basic { user, .. }) => format!("-{user}"),
-            _ => "-".to_owned(),
-        };
-        let resp = match refusal {
-            crate::auth::Refusal::Expired => crate::error::token_expired(),
-            crate::auth::Refusal::Invalid => unauthorized(),
-            crate::auth::Refusal::Limited(wait) => {
-                let msg = "too many failed logins: wait before trying again";
-                with_retry_after(rc_error(&raw_path, None, StatusCode::TOO_MANY_REQUESTS, msg), wait)
-            }
-            crate::auth::Refusal::Unavailable => unavailable(&raw_path),
-        };
-        st.audit.record(Entry { user: tried, path: raw_path, remote: None, status: resp.status().as_u16() });
-        return resp;
+            info!(path = %raw_path, "refused: bad credentials");
+            let tried = match creds {
+                Some(Credentials::Basic { user, .. }) => format!("-{user}"),
+                _ => "-".to_owned(),
+            };
+            let resp = match refusal {
+                crate::auth::Refusal::Expired => crate::error::token_expired(),
+                crate::auth::Refusal::Invalid => unauthorized(),
+                crate::auth::Refusal::Limited(wait) => {
+                    let msg = "too many failed logins: wait before trying again";
+                    with_retry_after(rc_error(&raw_path, None, StatusCode::TOO_MANY_REQUESTS, msg), wait)
+                }
+                crate::auth::Refusal::Unavailable => unavailable(&raw_path),
+            };
+            st.audit.record(Entry {
+                user: tried,
+                path: raw_path,
+                remote: None,
+                status: resp.status().as_u16(),
+            });
+            return resp;
         }
     };
     // the body is read only now, after authentication, and only up to the limit
@@ -143,15 +181,29 @@ async fn handle(
         Err(e) => {
             info!(user = %user.name, path = %raw_path, "refused: path not canonical");
             let resp = rc_error(&raw_path, None, StatusCode::BAD_REQUEST, &e.to_string());
-            st.audit.record(Entry { user: user.name.clone(), path: raw_path, remote: None, status: resp.status().as_u16() });
+            st.audit.record(Entry {
+                user: user.name.clone(),
+                path: raw_path,
+                remote: None,
+                status: resp.status().as_u16(),
+            });
             return resp;
         }
     };
     let body = axum::body::to_bytes(body, MAX_BODY).await.map_err(|e| e.into_inner());
-    let caller = Caller { user: &user, creds, ip: client_ip };
+    let caller = Caller {
+        user: &user,
+        creds,
+        ip: client_ip,
+    };
     let resp = handle_user(&st, caller, method, &uri, &headers, body, &path).await;
     let remote = resp.extensions().get::<AuditRemote>().and_then(|r| r.0.clone());
-    st.audit.record(Entry { user: user.name.clone(), path, remote, status: resp.status().as_u16() });
+    st.audit.record(Entry {
+        user: user.name.clone(),
+        path,
+        remote,
+        status: resp.status().as_u16(),
+    });
     resp
 }
 
@@ -165,7 +217,11 @@ struct Caller<'a> {
 
 async fn handle_user(
     st: &AppState,
-    Caller { user, creds, ip: client_ip }: Caller<'_>,
+    Caller {
+        user,
+        creds,
+        ip: client_ip,
+    }: Caller<'_>,
     method: Method,
     uri: &Uri,
     headers: &HeaderMap,
@@ -175,7 +231,15 @@ async fn handle_user(
     let path = path.to_owned();
     let header_str = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
     if let Err(wait) = st.limit.check(user.id) {
-        return with_retry_after(rc_error(&path, None, StatusCode::TOO_MANY_REQUESTS, "too many requests: slow down"), wait);
+        return with_retry_after(
+            rc_error(
+                &path,
+                None,
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many requests: slow down",
+            ),
+            wait,
+        );
     }
     if st.users.health.is_down() {
         return unavailable(&path);
@@ -183,9 +247,21 @@ async fn handle_user(
     let body = match body {
         Ok(b) => b,
         Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
-            return rc_error(&path, None, StatusCode::PAYLOAD_TOO_LARGE, &format!("request body refused: larger than {MAX_BODY} bytes"))
+            return rc_error(
+                &path,
+                None,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("request body refused: larger than {MAX_BODY} bytes"),
+            )
         }
-        Err(e) => return rc_error(&path, None, StatusCode::BAD_REQUEST, &format!("request body refused: {e}")),
+        Err(e) => {
+            return rc_error(
+                &path,
+                None,
+                StatusCode::BAD_REQUEST,
+                &format!("request body refused: {e}"),
+            )
+        }
     };
     if header_str(header::CONTENT_TYPE).is_some_and(|c| c.trim_start().to_ascii_lowercase().starts_with("multipart/")) {
         // rcd reads uploads (operations/uploadfile) from multipart bodies; rproxy forwards
@@ -195,7 +271,10 @@ async fn handle_user(
     }
     if method == Method::GET && path == "rproxy/events" {
         let last = header_str(HeaderName::from_static("last-event-id"))
-            .or_else(|| uri.query().and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("since="))))
+            .or_else(|| {
+                uri.query()
+                    .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("since=")))
+            })
             .and_then(|v| v.trim().parse::<i64>().ok());
         // a client that names where it stopped is told when that is past retention; a new
         // client just gets what is kept
@@ -207,7 +286,14 @@ async fn handle_user(
         let reset = match gone {
             Ok(Some(newest)) => Some((newest, snapshot(st, user, last).await)),
             Ok(None) => None,
-            Err(e) => return rc_error(&path, None, StatusCode::INTERNAL_SERVER_ERROR, &format!("cannot read events: {e}")),
+            Err(e) => {
+                return rc_error(
+                    &path,
+                    None,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &format!("cannot read events: {e}"),
+                )
+            }
         };
         // the stream ends when these credentials stop being valid (an outage of the
         // database does not end it: only a verified refusal does)
@@ -216,7 +302,10 @@ async fn handle_user(
             let (users, creds) = (users.clone(), creds.clone());
             Box::pin(async move {
                 match &creds {
-                    Some(c) => !matches!(users.check_from(c, addr).await, Err(crate::auth::Refusal::Invalid | crate::auth::Refusal::Expired)),
+                    Some(c) => !matches!(
+                        users.check_from(c, addr).await,
+                        Err(crate::auth::Refusal::Invalid | crate::auth::Refusal::Expired)
+                    ),
                     None => false,
                 }
             })
@@ -229,7 +318,12 @@ async fn handle_user(
         let read = matches!(verb, "users" | "tokens" | "audit" | "queue");
         if method == Method::POST || (method == Method::GET && read) {
             if user.role != policy::Role::Admin {
-                return rc_error(&path, None, StatusCode::FORBIDDEN, &format!("{path} is not allowed for the {} role", user.role.as_str()));
+                return rc_error(
+                    &path,
+                    None,
+                    StatusCode::FORBIDDEN,
+                    &format!("{path} is not allowed for the {} role", user.role.as_str()),
+                );
             }
             let empty = Bytes::new();
             let body = if method == Method::GET { &empty } else { &body };
@@ -241,9 +335,19 @@ async fn handle_user(
     }
     if method != Method::POST {
         // rcd without --rc-serve has nothing to GET
-        return (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "Not Found\n").into_response();
+        return (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "Not Found\n",
+        )
+            .into_response();
     }
-    let params = match params::merge(uri.query(), header_str(header::CONTENT_TYPE), &body, header_str(HeaderName::from_static("prefer"))) {
+    let params = match params::merge(
+        uri.query(),
+        header_str(header::CONTENT_TYPE),
+        &body,
+        header_str(HeaderName::from_static("prefer")),
+    ) {
         Ok(p) => p,
         Err(e) => return rc_error(&path, None, StatusCode::BAD_REQUEST, &e.to_string()),
     };
@@ -262,7 +366,10 @@ async fn admin_call(st: &AppState, path: &str, p: &serde_json::Map<String, Value
     let failed = |msg: String| rc_error(path, Some(p), StatusCode::INTERNAL_SERVER_ERROR, &msg);
     match path {
         "rproxy/audit" => {
-            let limit = p.get("limit").and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok())).unwrap_or(100);
+            let limit = p
+                .get("limit")
+                .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
+                .unwrap_or(100);
             match st.audit.latest(limit.clamp(1, 10_000)).await {
                 Ok(v) => json_reply(&v),
                 Err(e) => failed(e.to_string()),
@@ -273,12 +380,16 @@ async fn admin_call(st: &AppState, path: &str, p: &serde_json::Map<String, Value
             Err(e) => failed(e.to_string()),
         },
         "rproxy/user/add" => {
-            let Some(name) = text("name") else { return bad("Didn't find key \"name\" in input".into()) };
+            let Some(name) = text("name") else {
+                return bad("Didn't find key \"name\" in input".into());
+            };
             let role: policy::Role = match text("role").unwrap_or_else(|| "operator".into()).parse() {
                 Ok(r) => r,
                 Err(e) => return bad(e),
             };
-            let remotes: Vec<String> = text("remotes").map(|r| r.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect()).unwrap_or_default();
+            let remotes: Vec<String> = text("remotes")
+                .map(|r| r.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect())
+                .unwrap_or_default();
             match st.users.add(&name, role, &remotes).await {
                 // the token is in this one reply and nowhere else
                 Ok((user, token)) => json_reply(&json!({ "user": user, "token": token.expose() })),
@@ -287,7 +398,9 @@ async fn admin_call(st: &AppState, path: &str, p: &serde_json::Map<String, Value
             }
         }
         "rproxy/user/remove" => {
-            let Some(name) = text("name") else { return bad("Didn't find key \"name\" in input".into()) };
+            let Some(name) = text("name") else {
+                return bad("Didn't find key \"name\" in input".into());
+            };
             match st.users.remove(&name).await {
                 Ok(true) => json_reply(&json!({ "removed": name })),
                 Ok(false) => rc_error(path, Some(p), StatusCode::NOT_FOUND, &format!("no user {name:?}")),
@@ -299,20 +412,31 @@ async fn admin_call(st: &AppState, path: &str, p: &serde_json::Map<String, Value
             Err(e) => failed(e.to_string()),
         },
         "rproxy/token/create" => {
-            let Some(user) = text("user") else { return bad("Didn't find key \"user\" in input".into()) };
+            let Some(user) = text("user") else {
+                return bad("Didn't find key \"user\" in input".into());
+            };
             let valid_for = match text("expiresIn").map(|t| crate::error::parse_lifetime(&t)).transpose() {
                 Ok(v) => v,
                 Err(e) => return bad(e),
             };
-            match st.users.create_token(&user, &text("label").unwrap_or_default(), valid_for).await {
+            match st
+                .users
+                .create_token(&user, &text("label").unwrap_or_default(), valid_for)
+                .await
+            {
                 // the token is in this one reply and nowhere else
                 Ok((id, token)) => json_reply(&json!({ "id": id, "user": user, "token": token.expose() })),
-                Err(e @ crate::auth::AuthError::NoUser(_)) => rc_error(path, Some(p), StatusCode::NOT_FOUND, &e.to_string()),
+                Err(e @ crate::auth::AuthError::NoUser(_)) => {
+                    rc_error(path, Some(p), StatusCode::NOT_FOUND, &e.to_string())
+                }
                 Err(e) => failed(e.to_string()),
             }
         }
         "rproxy/token/revoke" => {
-            let Some(id) = p.get("id").and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok())) else {
+            let Some(id) = p
+                .get("id")
+                .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
+            else {
                 return bad("Didn't find key \"id\" in input".into());
             };
             match st.users.revoke_token(id).await {
@@ -329,7 +453,12 @@ async fn admin_call(st: &AppState, path: &str, p: &serde_json::Map<String, Value
             Ok(n) => json_reply(&json!({ "pending": n })),
             Err(e) => failed(e.to_string()),
         },
-        _ => rc_error(path, Some(p), StatusCode::NOT_FOUND, &format!("couldn't find method {path:?}")),
+        _ => rc_error(
+            path,
+            Some(p),
+            StatusCode::NOT_FOUND,
+            &format!("couldn't find method {path:?}"),
+        ),
     }
 }
 
@@ -356,7 +485,11 @@ struct AuditRemote(Option<String>);
 async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params) -> Response {
     let path = path.to_owned();
     // rproxy's own admin calls (admins only, by the policy's `rproxy/` prefix)
-    if path.starts_with("rproxy/") && !path.starts_with("rproxy/batch/") && path != "rproxy/whoami" && user.role == policy::Role::Admin {
+    if path.starts_with("rproxy/")
+        && !path.starts_with("rproxy/batch/")
+        && path != "rproxy/whoami"
+        && user.role == policy::Role::Admin
+    {
         return admin_call(st, &path, &params.values).await;
     }
     if user.role != policy::Role::Admin {
@@ -373,11 +506,17 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
             Ok(rc) => rc.call("core/version", &json!({})).await.ok(),
             Err(_) => None,
         };
-        let rclone = version.as_ref().and_then(|v| v.get("version")).cloned().unwrap_or(Value::Null);
+        let rclone = version
+            .as_ref()
+            .and_then(|v| v.get("version"))
+            .cloned()
+            .unwrap_or(Value::Null);
         // where a client that has seen nothing yet starts following the event stream
         let last_event = st.events.newest().await.ok();
         let store = st.users.store_id().await.ok();
-        return json_reply(&json!({ "user": user.name, "role": user.role.as_str(), "remotes": user.remotes, "rclone": rclone, "executeId": st.jobs.execute_id, "lastEventId": last_event, "storeId": store }));
+        return json_reply(
+            &json!({ "user": user.name, "role": user.role.as_str(), "remotes": user.remotes, "rclone": rclone, "executeId": st.jobs.execute_id, "lastEventId": last_event, "storeId": store }),
+        );
     }
     if let Some(verb) = path.strip_prefix("rproxy/batch/") {
         return match st.batches.call(user, verb, &params.values).await {
@@ -395,11 +534,25 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
         Ok(c) => c,
         Err(_) => match st.rcd.wait_ready(Duration::from_secs(15)).await {
             Ok(c) => c,
-            Err(e) => return rc_error(&path, Some(&params.values), StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+            Err(e) => {
+                return rc_error(
+                    &path,
+                    Some(&params.values),
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &e.to_string(),
+                )
+            }
         },
     };
     // rproxy's own job ids
-    let job_not_found = |p: &params::Params| rc_error(&path, Some(&p.values), StatusCode::INTERNAL_SERVER_ERROR, "job not found");
+    let job_not_found = |p: &params::Params| {
+        rc_error(
+            &path,
+            Some(&p.values),
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "job not found",
+        )
+    };
     match (path.as_str(), jobid_param(&params.values)) {
         ("job/status", Some(id)) => {
             return match st.jobs.status(&rc, user, id).await {
@@ -417,7 +570,12 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
             return match st.jobs.list(user).await {
                 Ok(v) => json_reply(&v),
                 Err(JobError::Db(e)) => db_error(st, &path, &e),
-                Err(e) => rc_error(&path, Some(&params.values), StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+                Err(e) => rc_error(
+                    &path,
+                    Some(&params.values),
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &e.to_string(),
+                ),
             }
         }
         ("job/stopgroup" | "core/stats" | "core/transferred", _) if user.role != policy::Role::Admin => {
@@ -429,11 +587,17 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
                 None => false,
             };
             if group.is_empty() && path != "job/stopgroup" {
-                let msg = "name one of your jobs (group=job/<id>): the figures of every user's transfers are for admins";
+                let msg =
+                    "name one of your jobs (group=job/<id>): the figures of every user's transfers are for admins";
                 return rc_error(&path, Some(&params.values), StatusCode::FORBIDDEN, msg);
             }
             if !own {
-                return rc_error(&path, Some(&params.values), StatusCode::FORBIDDEN, &format!("group {group:?} is not one of this user's jobs"));
+                return rc_error(
+                    &path,
+                    Some(&params.values),
+                    StatusCode::FORBIDDEN,
+                    &format!("group {group:?} is not one of this user's jobs"),
+                );
             }
         }
         ("job/stop", Some(id)) if st.jobs.visible(user, id).await => match st.queue.stop_job(id).await {
@@ -449,7 +613,10 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
                 // another instance's rclone runs it: that instance takes the request within
                 // a second (woken at once on PostgreSQL) and stops it; rcd answers `{}` too
                 (Ok(_), Ok(false)) => {
-                    return match crate::db::stops::Stops(st.users.pool().clone()).request(id, &st.instance).await {
+                    return match crate::db::stops::Stops(st.users.pool().clone())
+                        .request(id, &st.instance)
+                        .await
+                    {
                         Ok(()) => json_reply(&json!({})),
                         Err(e) => db_error(st, &path, &e),
                     };
@@ -465,8 +632,13 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
         match st.jobs.create(user, &path).await {
             Ok(id) => {
                 // its stats group carries rproxy's id, so `core/stats group=job/<id>` works
-                params.values.entry("_group").or_insert_with(|| json!(format!("job/{id}")));
-                debug_assert!(user.role == policy::Role::Admin || params.values["_group"] == json!(format!("job/{id}")));
+                params
+                    .values
+                    .entry("_group")
+                    .or_insert_with(|| json!(format!("job/{id}")));
+                debug_assert!(
+                    user.role == policy::Role::Admin || params.values["_group"] == json!(format!("job/{id}"))
+                );
                 Some(id)
             }
             Err(e) => return db_error(st, &path, &e),
@@ -480,17 +652,26 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
         Err(e) => return rc_error(&path, Some(&params.values), StatusCode::BAD_GATEWAY, &e.to_string()),
     };
     if let Some(id) = job {
-        let started = (reply.status == 200).then(|| serde_json::from_slice::<Value>(&reply.body).ok()).flatten();
-        let rcd = started.as_ref().and_then(|v| Some((v.get("jobid")?.as_i64()?, v.get("executeId")?.as_str()?.to_owned())));
+        let started = (reply.status == 200)
+            .then(|| serde_json::from_slice::<Value>(&reply.body).ok())
+            .flatten();
+        let rcd = started
+            .as_ref()
+            .and_then(|v| Some((v.get("jobid")?.as_i64()?, v.get("executeId")?.as_str()?.to_owned())));
         match rcd {
             Some((rcd_id, execute_id)) => {
                 if let Err(e) = st.jobs.started(id, rcd_id, &execute_id).await {
                     tracing::warn!(error = %e, "cannot record a job");
                 }
-                if let Err(e) = st.events.emit("job_started", Some(user.id), json!({ "id": id, "path": path })).await {
+                if let Err(e) = st
+                    .events
+                    .emit("job_started", Some(user.id), json!({ "id": id, "path": path }))
+                    .await
+                {
                     tracing::warn!(error = %e, "cannot record an event");
                 }
-                reply.body = serde_json::to_vec_pretty(&json!({ "jobid": id, "executeId": st.jobs.execute_id })).unwrap_or_default();
+                reply.body = serde_json::to_vec_pretty(&json!({ "jobid": id, "executeId": st.jobs.execute_id }))
+                    .unwrap_or_default();
                 reply.jobid = Some(id);
             }
             None => {
@@ -511,7 +692,11 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
     }
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::BAD_GATEWAY);
     // rcd's own content type (the body is not parsed again to find it)
-    let content_type = reply.content_type.as_deref().and_then(|c| HeaderValue::from_str(c).ok()).unwrap_or(HeaderValue::from_static("application/json"));
+    let content_type = reply
+        .content_type
+        .as_deref()
+        .and_then(|c| HeaderValue::from_str(c).ok())
+        .unwrap_or(HeaderValue::from_static("application/json"));
     let mut resp = (status, body).into_response();
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, content_type);
@@ -519,7 +704,10 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
         h.insert(HeaderName::from_static("x-rclone-jobid"), id);
     }
     if params.prefer_async && status == StatusCode::OK {
-        h.insert(HeaderName::from_static("preference-applied"), HeaderValue::from_static("respond-async"));
+        h.insert(
+            HeaderName::from_static("preference-applied"),
+            HeaderValue::from_static("respond-async"),
+        );
         *resp.status_mut() = StatusCode::ACCEPTED;
     }
     resp
@@ -552,13 +740,13 @@ fn queued_batch(path: &str, params: &serde_json::Map<String, Value>) -> Option<V
 
 /// A synchronous `job/batch` of per-file calls: all queued at once (one transaction for
 /// many), answered when all are done, in rcd's `{"results": [...]}` shape.
-async fn queued_batch_call(
-    st: &AppState,
-    user: &User,
-    path: &str,
-    calls: Vec<QueuedInput>,
-) -> Response {
-    let submitted = futures_util::future::join_all(calls.iter().map(|(p, req, input)| st.queue.submit(user.id, p, req, input, false))).await;
+async fn queued_batch_call(st: &AppState, user: &User, path: &str, calls: Vec<QueuedInput>) -> Response {
+    let submitted = futures_util::future::join_all(
+        calls
+            .iter()
+            .map(|(p, req, input)| st.queue.submit(user.id, p, req, input, false)),
+    )
+    .await;
     let mut waits = Vec::with_capacity(calls.len());
     for s in submitted {
         match s {
@@ -592,14 +780,22 @@ async fn queued_call(st: &AppState, user: &User, path: &str, req: &queue::Reques
             resp.headers_mut().insert(HeaderName::from_static("x-rclone-jobid"), v);
         }
         if params.prefer_async {
-            resp.headers_mut().insert(HeaderName::from_static("preference-applied"), HeaderValue::from_static("respond-async"));
+            resp.headers_mut().insert(
+                HeaderName::from_static("preference-applied"),
+                HeaderValue::from_static("respond-async"),
+            );
             *resp.status_mut() = StatusCode::ACCEPTED;
         }
         return resp;
     }
     match st.queue.wait(item).await {
         Ok(()) => json_reply(&json!({})),
-        Err(f) => rc_error(path, Some(input), StatusCode::from_u16(f.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), &f.error),
+        Err(f) => rc_error(
+            path,
+            Some(input),
+            StatusCode::from_u16(f.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            &f.error,
+        ),
     }
 }
 
@@ -615,14 +811,23 @@ fn is_async(params: &serde_json::Map<String, Value>) -> bool {
 /// A 200 JSON reply, pretty-printed like rcd's.
 fn json_reply(v: &Value) -> Response {
     let body = serde_json::to_vec_pretty(v).unwrap_or_default();
-    (StatusCode::OK, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        body,
+    )
+        .into_response()
 }
 
 /// `rc/list` shows only what the caller's role may call.
 fn filter_rc_list(body: &[u8], user: &User) -> Option<Vec<u8>> {
     let mut v: Value = serde_json::from_slice(body).ok()?;
     let commands = v.get_mut("commands")?.as_array_mut()?;
-    commands.retain(|c| c.get("Path").and_then(Value::as_str).is_some_and(|p| policy::may_call(user.role, p)));
+    commands.retain(|c| {
+        c.get("Path")
+            .and_then(Value::as_str)
+            .is_some_and(|p| policy::may_call(user.role, p))
+    });
     serde_json::to_vec_pretty(&v).ok()
 }
 
@@ -647,7 +852,10 @@ fn with_retry_after(mut resp: Response, wait: Duration) -> Response {
 /// started that could not be recorded.
 fn unavailable(path: &str) -> Response {
     let msg = "the server's database is unreachable; try again shortly";
-    with_retry_after(rc_error(path, None, StatusCode::SERVICE_UNAVAILABLE, msg), crate::db::health::PROBE_EVERY)
+    with_retry_after(
+        rc_error(path, None, StatusCode::SERVICE_UNAVAILABLE, msg),
+        crate::db::health::PROBE_EVERY,
+    )
 }
 
 /// A database failure as the caller sees it: 503 + Retry-After when the database cannot be
@@ -660,7 +868,12 @@ fn db_error(st: &AppState, path: &str, e: &(dyn std::error::Error + 'static)) ->
         return unavailable(path);
     }
     tracing::error!(path, error = %e, "database error");
-    rc_error(path, None, StatusCode::INTERNAL_SERVER_ERROR, "the server could not record this call (database error; see the server log)")
+    rc_error(
+        path,
+        None,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "the server could not record this call (database error; see the server log)",
+    )
 }
 
 /// A call the queue could not take.
@@ -670,10 +883,18 @@ fn submit_error(st: &AppState, path: &str, e: queue::SubmitError) -> Response {
             st.users.health.down(st.users.pool(), &e);
             unavailable(path)
         }
-        queue::SubmitError::ShuttingDown => with_retry_after(rc_error(path, None, StatusCode::SERVICE_UNAVAILABLE, &e.to_string()), Duration::from_secs(5)),
+        queue::SubmitError::ShuttingDown => with_retry_after(
+            rc_error(path, None, StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+            Duration::from_secs(5),
+        ),
         queue::SubmitError::Db(detail) => {
             tracing::error!(path, error = %detail, "cannot queue a call");
-            rc_error(path, None, StatusCode::INTERNAL_SERVER_ERROR, "the server could not record this call (database error; see the server log)")
+            rc_error(
+                path,
+                None,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the server could not record this call (database error; see the server log)",
+            )
         }
     }
 }

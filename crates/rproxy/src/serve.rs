@@ -45,7 +45,13 @@ impl Default for Limits {
 }
 
 /// Serves `app` on `listener` (over TLS with `tls`) until `shutdown` resolves, then drains.
-pub async fn serve(listener: tokio::net::TcpListener, tls: Option<TlsAcceptor>, app: axum::Router, limits: Limits, shutdown: impl Future<Output = ()>) {
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    tls: Option<TlsAcceptor>,
+    app: axum::Router,
+    limits: Limits,
+    shutdown: impl Future<Output = ()>,
+) {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut conns = tokio::task::JoinSet::new();
@@ -88,7 +94,10 @@ pub async fn serve(listener: tokio::net::TcpListener, tls: Option<TlsAcceptor>, 
     let _ = stop_tx.send(true);
     let drained = tokio::time::timeout(limits.drain, async { while conns.join_next().await.is_some() {} }).await;
     if drained.is_err() {
-        tracing::warn!(left = conns.len(), "connections still busy after the drain time: closed");
+        tracing::warn!(
+            left = conns.len(),
+            "connections still busy after the drain time: closed"
+        );
         conns.abort_all();
     }
 }
@@ -115,8 +124,13 @@ where
         }
     });
     let mut builder = hyper::server::conn::http1::Builder::new();
-    builder.timer(TokioTimer::new()).header_read_timeout(limits.header_read).keep_alive(true);
-    let conn = builder.serve_connection(TokioIo::new(IdleTimeout::new(stream, limits.idle, active)), service).with_upgrades();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read)
+        .keep_alive(true);
+    let conn = builder
+        .serve_connection(TokioIo::new(IdleTimeout::new(stream, limits.idle, active)), service)
+        .with_upgrades();
     tokio::pin!(conn);
     tokio::select! {
         r = conn.as_mut() => if let Err(e) = r { tracing::debug!(%peer, error = %e, "connection ended") },

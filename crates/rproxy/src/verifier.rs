@@ -32,22 +32,27 @@ impl Verifier {
     /// Starts `threads` verifier threads (0: half the cores, at least one).
     pub fn new(threads: usize) -> Verifier {
         let threads = match threads {
-            0 => std::thread::available_parallelism().map(|n| n.get() / 2).unwrap_or(1).max(1),
+            0 => std::thread::available_parallelism()
+                .map(|n| n.get() / 2)
+                .unwrap_or(1)
+                .max(1),
             n => n,
         };
         let (tx, rx) = mpsc::sync_channel::<Job>(QUEUE);
         let rx = Arc::new(Mutex::new(rx));
         for i in 0..threads {
             let rx = rx.clone();
-            let spawned = std::thread::Builder::new().name(format!("argon2-{i}")).spawn(move || loop {
-                let job = match rx.lock() {
-                    Ok(r) => r.recv(),
-                    Err(_) => return,
-                };
-                let Ok(job) = job else { return };
-                let ok = super::auth::verify_hash(&job.stored, &job.secret);
-                let _ = job.reply.send(ok);
-            });
+            let spawned = std::thread::Builder::new()
+                .name(format!("argon2-{i}"))
+                .spawn(move || loop {
+                    let job = match rx.lock() {
+                        Ok(r) => r.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(job) = job else { return };
+                    let ok = super::auth::verify_hash(&job.stored, &job.secret);
+                    let _ = job.reply.send(ok);
+                });
             if let Err(e) = spawned {
                 tracing::error!(error = %e, "cannot start an argon2 verifier thread");
             }

@@ -23,7 +23,13 @@ pub fn start(jobs: Jobs, events: Events, rcd: Supervisor, bus: EventBus) {
     tokio::spawn(async move {
         loop {
             match core.recv().await {
-                Ok(CoreEvent::Breaker { remote, from, to, reason, .. }) => {
+                Ok(CoreEvent::Breaker {
+                    remote,
+                    from,
+                    to,
+                    reason,
+                    ..
+                }) => {
                     let data = json!({ "remote": remote, "from": from, "to": to, "reason": reason });
                     if let Err(e) = ev.emit("breaker", None, data).await {
                         tracing::warn!(error = %e, "cannot record an event");
@@ -67,9 +73,14 @@ pub fn start(jobs: Jobs, events: Events, rcd: Supervisor, bus: EventBus) {
         // PostgreSQL: a stop asked on another instance wakes this loop at once (NOTIFY); the
         // one-second poll stays, so a lost notification delays a stop by at most that
         let woken = match jobs.pool() {
-            crate::db::Pool::Pg(pg) => {
-                crate::db::events::PgWake::on(pg, crate::db::stops::CHANNEL, tokio_util::sync::CancellationToken::new()).await.ok().map(|w| w.notify)
-            }
+            crate::db::Pool::Pg(pg) => crate::db::events::PgWake::on(
+                pg,
+                crate::db::stops::CHANNEL,
+                tokio_util::sync::CancellationToken::new(),
+            )
+            .await
+            .ok()
+            .map(|w| w.notify),
             crate::db::Pool::Sqlite(_) => None,
         };
         loop {

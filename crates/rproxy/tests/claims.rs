@@ -30,9 +30,18 @@ struct Run {
     reaped: u64,
 }
 
-async fn three_instances<S: ClaimStore + Clone + 'static>(store: S, count_open: impl Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = i64> + Send>>) -> Run {
+async fn three_instances<S: ClaimStore + Clone + 'static>(
+    store: S,
+    count_open: impl Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = i64> + Send>>,
+) -> Run {
     let items: Vec<NewItem> = (0..ITEMS)
-        .map(|i| NewItem { user_id: 1, kind: "copy".into(), src_root: "src:".into(), dst_root: "dst:".into(), item: format!("d{}/f{i:04}", i % 7) })
+        .map(|i| NewItem {
+            user_id: 1,
+            kind: "copy".into(),
+            src_root: "src:".into(),
+            dst_root: "dst:".into(),
+            item: format!("d{}/f{i:04}", i % 7),
+        })
         .collect();
     for chunk in items.chunks(500) {
         store.enqueue(chunk).await.unwrap();
@@ -102,19 +111,36 @@ async fn three_instances<S: ClaimStore + Clone + 'static>(store: S, count_open: 
     }
     let runs = runs.lock().unwrap().clone();
     let in_flight_at_kill = *in_flight.lock().unwrap();
-    Run { runs, settled, in_flight_at_kill, reaped }
+    Run {
+        runs,
+        settled,
+        in_flight_at_kill,
+        reaped,
+    }
 }
 
 fn check(label: &str, r: &Run, t: Duration) {
     let twice = r.runs.values().filter(|n| **n == 2).count();
     let more = r.runs.values().filter(|n| **n > 2).count();
-    eprintln!("{label}: {ITEMS} items in {:.2} s; settled {}, reaped {}, run twice {twice} (in flight at the kill: {})", t.as_secs_f64(), r.settled, r.reaped, r.in_flight_at_kill);
+    eprintln!(
+        "{label}: {ITEMS} items in {:.2} s; settled {}, reaped {}, run twice {twice} (in flight at the kill: {})",
+        t.as_secs_f64(),
+        r.settled,
+        r.reaped,
+        r.in_flight_at_kill
+    );
     assert_eq!(r.runs.len(), ITEMS, "{label}: every item ran");
     assert_eq!(r.settled, ITEMS as u64, "{label}: every item settled exactly once");
     assert_eq!(more, 0, "{label}: nothing ran three times");
     assert!(r.in_flight_at_kill > 0, "{label}: the kill did not happen mid-batch");
-    assert_eq!(twice, r.in_flight_at_kill, "{label}: only the dead instance's in-flight items ran twice");
-    assert!(r.reaped >= r.in_flight_at_kill as u64, "{label}: the dead instance's items were handed back");
+    assert_eq!(
+        twice, r.in_flight_at_kill,
+        "{label}: only the dead instance's in-flight items ran twice"
+    );
+    assert!(
+        r.reaped >= r.in_flight_at_kill as u64,
+        "{label}: the dead instance's items were handed back"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -126,11 +152,19 @@ async fn three_instances_on_postgres_settle_each_item_once() {
     let t = Instant::now();
     let run = three_instances(PgClaims(pool.clone()), move || {
         let p = p2.clone();
-        Box::pin(async move { sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM queue WHERE state IN ('queued', 'running')").fetch_one(&p).await.unwrap() })
+        Box::pin(async move {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM queue WHERE state IN ('queued', 'running')")
+                .fetch_one(&p)
+                .await
+                .unwrap()
+        })
     })
     .await;
     check("postgres", &run, t.elapsed());
-    let done: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM queue WHERE state = 'done' AND lease_owner IS NULL").fetch_one(&pool).await.unwrap();
+    let done: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM queue WHERE state = 'done' AND lease_owner IS NULL")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(done, ITEMS as i64);
 }
 
@@ -143,7 +177,12 @@ async fn three_workers_on_sqlite_settle_each_item_once() {
     let t = Instant::now();
     let run = three_instances(SqliteClaims(pool.clone()), move || {
         let p = p2.clone();
-        Box::pin(async move { sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM queue WHERE state IN ('queued', 'running')").fetch_one(&p).await.unwrap() })
+        Box::pin(async move {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM queue WHERE state IN ('queued', 'running')")
+                .fetch_one(&p)
+                .await
+                .unwrap()
+        })
     })
     .await;
     check("sqlite", &run, t.elapsed());

@@ -22,7 +22,11 @@ fn worker_binary() -> std::path::PathBuf {
     // tests live in target/<profile>/deps; examples in target/<profile>/examples
     let deps = std::env::current_exe().unwrap().parent().unwrap().to_owned();
     let bin = deps.parent().unwrap().join("examples/claim_worker");
-    assert!(bin.is_file(), "build the example first (cargo build -p rproxy --examples): {}", bin.display());
+    assert!(
+        bin.is_file(),
+        "build the example first (cargo build -p rproxy --examples): {}",
+        bin.display()
+    );
     bin
 }
 
@@ -41,13 +45,28 @@ async fn three_processes_one_killed_each_item_settled_once() {
     let pool = pg.pool(4).await;
     rproxy::db::migrate_pg(&pool).await.unwrap();
     let store = PgClaims(pool.clone());
-    let items: Vec<NewItem> = (0..ITEMS).map(|i| NewItem { user_id: 1, kind: "copy".into(), src_root: "a:".into(), dst_root: "b:".into(), item: format!("f{i}") }).collect();
+    let items: Vec<NewItem> = (0..ITEMS)
+        .map(|i| NewItem {
+            user_id: 1,
+            kind: "copy".into(),
+            src_root: "a:".into(),
+            dst_root: "b:".into(),
+            item: format!("f{i}"),
+        })
+        .collect();
     for chunk in items.chunks(500) {
         store.enqueue(chunk).await.unwrap();
     }
     let dir = tempfile::tempdir().unwrap();
     let ran = |n: usize| dir.path().join(format!("ran-{n}"));
-    let start = |n: usize| Worker(Command::new(worker_binary()).args([&pg.url, &format!("instance-{n}"), ran(n).to_str().unwrap()]).spawn().unwrap());
+    let start = |n: usize| {
+        Worker(
+            Command::new(worker_binary())
+                .args([&pg.url, &format!("instance-{n}"), ran(n).to_str().unwrap()])
+                .spawn()
+                .unwrap(),
+        )
+    };
     let t = Instant::now();
     let mut workers: Vec<Option<Worker>> = (0..3).map(|n| Some(start(n))).collect();
     // kill -9 instance 1 once it has run a few hundred items
@@ -79,7 +98,10 @@ async fn three_processes_one_killed_each_item_settled_once() {
             *runs.entry(l.parse().unwrap()).or_default() += 1;
         }
     }
-    let done: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM queue WHERE state = 'done' AND lease_owner IS NULL").fetch_one(&pool).await.unwrap();
+    let done: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM queue WHERE state = 'done' AND lease_owner IS NULL")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     let twice = runs.values().filter(|n| **n == 2).count();
     let more = runs.values().filter(|n| **n > 2).count();
     // what the killed process ran but had not settled: its items that ended settled by another
@@ -89,6 +111,15 @@ async fn three_processes_one_killed_each_item_settled_once() {
     assert_eq!(more, 0, "nothing ran three times");
     // a kill between running and settling can repeat at most the killed one's last claim (50)
     assert!(twice <= 50, "{twice} items ran twice: more than one claim's worth");
-    let killed_ids: std::collections::HashSet<i64> = std::fs::read_to_string(ran(1)).unwrap().lines().map(|l| l.parse().unwrap()).collect();
-    assert!(runs.iter().filter(|(_, n)| **n == 2).all(|(id, _)| killed_ids.contains(id)), "an item ran twice that the killed instance had not run");
+    let killed_ids: std::collections::HashSet<i64> = std::fs::read_to_string(ran(1))
+        .unwrap()
+        .lines()
+        .map(|l| l.parse().unwrap())
+        .collect();
+    assert!(
+        runs.iter()
+            .filter(|(_, n)| **n == 2)
+            .all(|(id, _)| killed_ids.contains(id)),
+        "an item ran twice that the killed instance had not run"
+    );
 }

@@ -44,12 +44,26 @@ fn json_type() -> String {
 /// call is not an rproxy job (a job row per call would cost a database write on every
 /// request), so it has no `X-Rclone-Jobid` and is not in `job/list`'s `finishedIds`.
 fn on_purpose(case: &Case, what: &str) -> bool {
-    let asynchronous = case.body.contains("\"_async\": true") || case.query.contains("_async=true") || case.headers.contains_key("Prefer");
+    let asynchronous = case.body.contains("\"_async\": true")
+        || case.query.contains("_async=true")
+        || case.headers.contains_key("Prefer");
     (what == "X-Rclone-Jobid present" && !asynchronous) || (case.path == "job/list" && what == "body shape")
 }
 
 /// Values that differ between any two runs.
-const MASKED: &[&str] = &["jobid", "id", "executeId", "startTime", "endTime", "duration", "elapsedTime", "ModTime", "speed", "eta", "transferTime"];
+const MASKED: &[&str] = &[
+    "jobid",
+    "id",
+    "executeId",
+    "startTime",
+    "endTime",
+    "duration",
+    "elapsedTime",
+    "ModTime",
+    "speed",
+    "eta",
+    "transferTime",
+];
 
 struct Answer {
     status: u16,
@@ -89,7 +103,16 @@ fn normalize(v: &Value) -> Value {
     match v {
         Value::Object(m) => Value::Object(
             m.iter()
-                .map(|(k, v)| (k.clone(), if MASKED.contains(&k.as_str()) && !v.is_null() { Value::String("*".into()) } else { normalize(v) }))
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        if MASKED.contains(&k.as_str()) && !v.is_null() {
+                            Value::String("*".into())
+                        } else {
+                            normalize(v)
+                        },
+                    )
+                })
                 .collect(),
         ),
         Value::Array(a) => Value::Array(a.iter().map(normalize).collect()),
@@ -114,7 +137,11 @@ fn shape(v: &Value) -> Value {
 async fn rproxy_answers_like_rcd() {
     let corpus: Vec<Case> = serde_json::from_str(include_str!("conformance/corpus.json")).unwrap();
     let kinds: BTreeSet<&str> = corpus.iter().map(|c| c.name.as_str()).collect();
-    assert!(kinds.len() >= 40 && kinds.len() == corpus.len(), "{} distinct cases", kinds.len());
+    assert!(
+        kinds.len() >= 40 && kinds.len() == corpus.len(),
+        "{} distinct cases",
+        kinds.len()
+    );
     let p = Proxy::start_with(true).await;
     let (direct, pass) = (p.rcd_url(), p.rcd_pass());
     let http = reqwest::Client::new();
@@ -130,15 +157,38 @@ async fn rproxy_answers_like_rcd() {
         };
         diff("status", d.status.to_string(), x.status.to_string());
         diff("content type", d.content_type.clone(), x.content_type.clone());
-        diff("X-Rclone-Jobid present", d.jobid_header.to_string(), x.jobid_header.to_string());
-        diff("Preference-Applied", format!("{:?}", d.preference), format!("{:?}", x.preference));
-        match (serde_json::from_str::<Value>(&d.body), serde_json::from_str::<Value>(&x.body)) {
-            (Ok(a), Ok(b)) if case.shape => diff("body shape", shape(&normalize(&a)).to_string(), shape(&normalize(&b)).to_string()),
+        diff(
+            "X-Rclone-Jobid present",
+            d.jobid_header.to_string(),
+            x.jobid_header.to_string(),
+        );
+        diff(
+            "Preference-Applied",
+            format!("{:?}", d.preference),
+            format!("{:?}", x.preference),
+        );
+        match (
+            serde_json::from_str::<Value>(&d.body),
+            serde_json::from_str::<Value>(&x.body),
+        ) {
+            (Ok(a), Ok(b)) if case.shape => diff(
+                "body shape",
+                shape(&normalize(&a)).to_string(),
+                shape(&normalize(&b)).to_string(),
+            ),
             (Ok(a), Ok(b)) => diff("body", normalize(&a).to_string(), normalize(&b).to_string()),
             _ => diff("body text", d.body.clone(), x.body.clone()),
         }
     }
-    eprintln!("conformance: {} request kinds compared, {} differences", corpus.len(), differences.len());
-    assert!(differences.is_empty(), "rproxy differs from rcd:\n{}", differences.join("\n"));
+    eprintln!(
+        "conformance: {} request kinds compared, {} differences",
+        corpus.len(),
+        differences.len()
+    );
+    assert!(
+        differences.is_empty(),
+        "rproxy differs from rcd:\n{}",
+        differences.join("\n")
+    );
     p.engine.shutdown().await;
 }

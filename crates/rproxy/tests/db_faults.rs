@@ -21,7 +21,6 @@ use std::{
 use common::pg::Pg;
 use serde_json::{json, Value};
 
-
 /// One call's result: status, Retry-After, body, how long it took.
 struct Sent {
     status: u16,
@@ -35,11 +34,24 @@ async fn post(http: &reqwest::Client, url: &str, user: &str, token: &str, body: 
     match http.post(url).basic_auth(user, Some(token)).json(body).send().await {
         Ok(r) => {
             let status = r.status().as_u16();
-            let retry_after = r.headers().get("retry-after").and_then(|v| v.to_str().ok()?.parse().ok());
+            let retry_after = r
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok()?.parse().ok());
             let body = r.json().await.unwrap_or(Value::Null);
-            Sent { status, retry_after, body, took: t.elapsed() }
+            Sent {
+                status,
+                retry_after,
+                body,
+                took: t.elapsed(),
+            }
         }
-        Err(e) => Sent { status: 0, retry_after: None, body: json!({ "transport": e.to_string() }), took: t.elapsed() },
+        Err(e) => Sent {
+            status: 0,
+            retry_after: None,
+            body: json!({ "transport": e.to_string() }),
+            took: t.elapsed(),
+        },
     }
 }
 
@@ -60,11 +72,23 @@ async fn postgres_stopped_and_started_under_load_every_accepted_call_ends_once()
     for i in 0..FILES {
         std::fs::write(src.join(format!("f{i:03}.txt")), format!("file {i:03} ").repeat(2000)).unwrap();
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let log = dir.path().join("rproxy.log");
     let mut server = Server(
         Command::new(env!("CARGO_BIN_EXE_rproxy"))
-            .args(["serve", "--db", &pg.url, "--listen", &format!("127.0.0.1:{port}"), "--rclone-config", conf.to_str().unwrap()])
+            .args([
+                "serve",
+                "--db",
+                &pg.url,
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--rclone-config",
+                conf.to_str().unwrap(),
+            ])
             .env("RPROXY_DATA_DIR", dir.path().join("data"))
             .env("RCMD_RCLONE", common::rclone())
             .env("RUST_LOG", "info")
@@ -80,14 +104,32 @@ async fn postgres_stopped_and_started_under_load_every_accepted_call_ends_once()
     assert!(lines.next().unwrap().unwrap().contains("created user admin"));
     let token = lines.next().unwrap().unwrap();
     let url = format!("http://127.0.0.1:{port}/");
-    let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
     let t = Instant::now();
-    while post(&http, &format!("{url}rc/noop"), "admin", &token, &json!({})).await.status != 200 {
-        assert!(t.elapsed() < Duration::from_secs(60), "rproxy did not come up: {}", std::fs::read_to_string(&log).unwrap_or_default());
+    while post(&http, &format!("{url}rc/noop"), "admin", &token, &json!({}))
+        .await
+        .status
+        != 200
+    {
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "rproxy did not come up: {}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // a second token, verified for the first time during the outage
-    let made = post(&http, &format!("{url}rproxy/token/create"), "admin", &token, &json!({ "user": "admin", "label": "late" })).await;
+    let made = post(
+        &http,
+        &format!("{url}rproxy/token/create"),
+        "admin",
+        &token,
+        &json!({ "user": "admin", "label": "late" }),
+    )
+    .await;
     let late = made.body["token"].as_str().unwrap().to_owned();
 
     let accepted = Arc::new(Mutex::new(Vec::<(usize, i64)>::new()));
@@ -123,8 +165,16 @@ async fn postgres_stopped_and_started_under_load_every_accepted_call_ends_once()
     let down_at = Instant::now();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let first_use = post(&http, &format!("{url}rc/noop"), "admin", &late, &json!({})).await;
-    assert_eq!(first_use.status, 503, "a good token verified during the outage is not called bad: {}", first_use.body);
-    assert!(first_use.took < Duration::from_secs(5), "fails fast: {:?}", first_use.took);
+    assert_eq!(
+        first_use.status, 503,
+        "a good token verified during the outage is not called bad: {}",
+        first_use.body
+    );
+    assert!(
+        first_use.took < Duration::from_secs(5),
+        "fails fast: {:?}",
+        first_use.took
+    );
     tokio::time::sleep(Duration::from_secs(6)).await;
     pg.restart();
     eprintln!("database down for {:?}", down_at.elapsed());
@@ -137,7 +187,14 @@ async fn postgres_stopped_and_started_under_load_every_accepted_call_ends_once()
     for (i, job) in &accepted {
         let end = Instant::now() + Duration::from_secs(120);
         loop {
-            let s = post(&http, &format!("{url}job/status"), "admin", &token, &json!({ "jobid": job })).await;
+            let s = post(
+                &http,
+                &format!("{url}job/status"),
+                "admin",
+                &token,
+                &json!({ "jobid": job }),
+            )
+            .await;
             if s.status == 200 && s.body["finished"] == true {
                 assert_eq!(s.body["success"], true, "call {i} (job {job}): {}", s.body);
                 break;
@@ -145,15 +202,26 @@ async fn postgres_stopped_and_started_under_load_every_accepted_call_ends_once()
             if Instant::now() >= end {
                 let text = std::fs::read_to_string(&log).unwrap_or_default();
                 let tail: Vec<&str> = text.lines().rev().take(60).collect();
-                panic!("call {i} (job {job}) never ended: {}\nrproxy's log (last lines, newest first):\n{}", s.body, tail.join("\n"));
+                panic!(
+                    "call {i} (job {job}) never ended: {}\nrproxy's log (last lines, newest first):\n{}",
+                    s.body,
+                    tail.join("\n")
+                );
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
     // exactly once: one end per queued call, one job_finished event per job
     let pool = pg.pool(1).await;
-    let states: Vec<(String, i64)> = sqlx::query_as("SELECT state, COUNT(*) FROM queue GROUP BY state").fetch_all(&pool).await.unwrap();
-    assert_eq!(states, vec![("done".to_owned(), FILES as i64)], "every queued call done once");
+    let states: Vec<(String, i64)> = sqlx::query_as("SELECT state, COUNT(*) FROM queue GROUP BY state")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        states,
+        vec![("done".to_owned(), FILES as i64)],
+        "every queued call done once"
+    );
     let per_job: Vec<(i64,)> = sqlx::query_as(
         "SELECT COUNT(*) FROM events WHERE kind = 'job_finished' GROUP BY (data::json->>'id') HAVING COUNT(*) <> 1",
     )
@@ -161,11 +229,18 @@ async fn postgres_stopped_and_started_under_load_every_accepted_call_ends_once()
     .await
     .unwrap();
     assert!(per_job.is_empty(), "a job finished more or less than once: {per_job:?}");
-    let finished: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE kind = 'job_finished'").fetch_one(&pool).await.unwrap();
+    let finished: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE kind = 'job_finished'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(finished, FILES as i64);
     for i in 0..FILES {
         let name = format!("f{i:03}.txt");
-        assert_eq!(std::fs::read(dst.join(&name)).unwrap(), std::fs::read(src.join(&name)).unwrap(), "{name}");
+        assert_eq!(
+            std::fs::read(dst.join(&name)).unwrap(),
+            std::fs::read(src.join(&name)).unwrap(),
+            "{name}"
+        );
     }
     // what clients saw: 503s with Retry-After, fast, never a 401 or the database's own words
     let seen = seen.lock().unwrap().clone();
@@ -175,12 +250,27 @@ async fn postgres_stopped_and_started_under_load_every_accepted_call_ends_once()
         assert_eq!(*status, 503, "{body}");
         assert!(retry.is_some(), "503 carries Retry-After: {body}");
         assert!(*took < Duration::from_secs(5), "a refusal took {took:?}");
-        assert!(!body.contains("sqlx") && !body.contains("pool") && !body.contains("connection refused"), "database text leaked: {body}");
+        assert!(
+            !body.contains("sqlx") && !body.contains("pool") && !body.contains("connection refused"),
+            "database text leaked: {body}"
+        );
     }
     let slowest = outage.iter().map(|(_, t, ..)| *t).max().unwrap();
-    eprintln!("{} calls refused with 503 during the outage (slowest {slowest:?}); {} accepted, each ended once", outage.len(), accepted.len());
+    eprintln!(
+        "{} calls refused with 503 during the outage (slowest {slowest:?}); {} accepted, each ended once",
+        outage.len(),
+        accepted.len()
+    );
     drop(server);
     let text = std::fs::read_to_string(&log).unwrap();
-    assert_eq!(text.matches("database unreachable").count(), 1, "logged once per outage:\n{text}");
-    assert_eq!(text.matches("database back").count(), 1, "logged once per outage:\n{text}");
+    assert_eq!(
+        text.matches("database unreachable").count(),
+        1,
+        "logged once per outage:\n{text}"
+    );
+    assert_eq!(
+        text.matches("database back").count(),
+        1,
+        "logged once per outage:\n{text}"
+    );
 }

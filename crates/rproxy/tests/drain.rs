@@ -18,11 +18,16 @@ use std::{
 
 use serde_json::{json, Value};
 
-
 fn serve(data: &std::path::Path, conf: &std::path::Path, port: u16, log: &std::path::Path) -> Server {
     Server(
         Command::new(env!("CARGO_BIN_EXE_rproxy"))
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--rclone-config", conf.to_str().unwrap()])
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--rclone-config",
+                conf.to_str().unwrap(),
+            ])
             .env("RPROXY_DATA_DIR", data)
             .env("RCMD_RCLONE", common::rclone())
             .env("RCMD_RCLONE_FLAGS", "--bwlimit 60k")
@@ -37,7 +42,13 @@ fn serve(data: &std::path::Path, conf: &std::path::Path, port: u16, log: &std::p
 async fn up(http: &reqwest::Client, url: &str, token: &str) {
     let t = Instant::now();
     loop {
-        if let Ok(r) = http.post(format!("{url}rc/noop")).basic_auth("admin", Some(token)).json(&json!({})).send().await {
+        if let Ok(r) = http
+            .post(format!("{url}rc/noop"))
+            .basic_auth("admin", Some(token))
+            .json(&json!({}))
+            .send()
+            .await
+        {
             if r.status() == 200 {
                 return;
             }
@@ -59,7 +70,11 @@ async fn sigterm_drains_and_no_copy_is_failed_by_the_stop() {
     for i in 0..FILES {
         std::fs::write(src.join(format!("f{i:03}.bin")), format!("{i:03}").repeat(8000)).unwrap();
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let (data, log) = (dir.path().join("data"), dir.path().join("rproxy.log"));
     let mut server = serve(&data, &conf, port, &log);
     let mut lines = std::io::BufReader::new(server.0.stdout.take().unwrap()).lines();
@@ -72,10 +87,24 @@ async fn sigterm_drains_and_no_copy_is_failed_by_the_stop() {
     for i in 0..FILES {
         let name = format!("f{i:03}.bin");
         let body = json!({ "srcFs": "src:", "srcRemote": name, "dstFs": "dst:", "dstRemote": name, "_async": true });
-        let r: Value = http.post(format!("{url}operations/copyfile")).basic_auth("admin", Some(&token)).json(&body).send().await.unwrap().json().await.unwrap();
+        let r: Value = http
+            .post(format!("{url}operations/copyfile"))
+            .basic_auth("admin", Some(&token))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         jobs.push(r["jobid"].as_i64().unwrap());
     }
-    let events = http.get(format!("{url}rproxy/events")).basic_auth("admin", Some(&token)).send().await.unwrap();
+    let events = http
+        .get(format!("{url}rproxy/events"))
+        .basic_auth("admin", Some(&token))
+        .send()
+        .await
+        .unwrap();
     // mid-way: some files copied, many to go (120 × 24 KiB at 60 KiB/s is about 48 s)
     let t = Instant::now();
     while std::fs::read_dir(&dst).unwrap().count() < 10 {
@@ -96,15 +125,26 @@ async fn sigterm_drains_and_no_copy_is_failed_by_the_stop() {
         if let Some(s) = server.0.try_wait().unwrap() {
             break s;
         }
-        assert!(stopped_at.elapsed() < Duration::from_secs(60), "rproxy did not exit within its drain time");
+        assert!(
+            stopped_at.elapsed() < Duration::from_secs(60),
+            "rproxy did not exit within its drain time"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     let took = stopped_at.elapsed();
     assert!(status.success(), "SIGTERM exits 0: {status:?}");
-    eprintln!("SIGTERM: exited after {took:?} with {} of {FILES} files copied", std::fs::read_dir(&dst).unwrap().count());
+    eprintln!(
+        "SIGTERM: exited after {took:?} with {} of {FILES} files copied",
+        std::fs::read_dir(&dst).unwrap().count()
+    );
     // nothing was failed by the stop: no queued call ended failed
-    let db = rproxy::auth::Users::connect(data.join("rproxy.db").to_str().unwrap()).await.unwrap();
-    let failed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM queue WHERE state = 'failed'").fetch_one(db.pool().sqlite().unwrap()).await.unwrap();
+    let db = rproxy::auth::Users::connect(data.join("rproxy.db").to_str().unwrap())
+        .await
+        .unwrap();
+    let failed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM queue WHERE state = 'failed'")
+        .fetch_one(db.pool().sqlite().unwrap())
+        .await
+        .unwrap();
     assert_eq!(failed, 0, "a copy was failed by the stop");
     drop(db);
     // restarted on the same data folder: every call ends successfully, once
@@ -113,7 +153,16 @@ async fn sigterm_drains_and_no_copy_is_failed_by_the_stop() {
     for (i, job) in jobs.iter().enumerate() {
         let end = Instant::now() + Duration::from_secs(180);
         loop {
-            let s: Value = http.post(format!("{url}job/status")).basic_auth("admin", Some(&token)).json(&json!({ "jobid": job })).send().await.unwrap().json().await.unwrap();
+            let s: Value = http
+                .post(format!("{url}job/status"))
+                .basic_auth("admin", Some(&token))
+                .json(&json!({ "jobid": job }))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
             if s["finished"] == true {
                 assert_eq!(s["success"], true, "call {i}: {s}");
                 break;
@@ -124,9 +173,17 @@ async fn sigterm_drains_and_no_copy_is_failed_by_the_stop() {
     }
     for i in 0..FILES {
         let name = format!("f{i:03}.bin");
-        assert_eq!(std::fs::read(dst.join(&name)).unwrap(), std::fs::read(src.join(&name)).unwrap(), "{name}");
+        assert_eq!(
+            std::fs::read(dst.join(&name)).unwrap(),
+            std::fs::read(src.join(&name)).unwrap(),
+            "{name}"
+        );
     }
-    let leftovers: Vec<_> = std::fs::read_dir(&dst).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).filter(|n| !n.ends_with(".bin")).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(&dst)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.ends_with(".bin"))
+        .collect();
     assert!(leftovers.is_empty(), "partial files left: {leftovers:?}");
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(text.contains("queue drained"), "{text}");

@@ -19,21 +19,50 @@ use rproxy::{
 use tokio_util::sync::CancellationToken;
 
 fn user(id: i64, role: Role) -> User {
-    User { id, name: format!("u{id}"), role, remotes: vec![] }
+    User {
+        id,
+        name: format!("u{id}"),
+        role,
+        remotes: vec![],
+    }
 }
 
 async fn visibility(log: &Events) {
     let base = log.newest().await.unwrap();
-    let a = log.emit("job_finished", Some(1), serde_json::json!({ "id": 1 })).await.unwrap();
-    let b = log.emit("job_finished", Some(2), serde_json::json!({ "id": 2 })).await.unwrap();
-    let c = log.emit("rcd_state", None, serde_json::json!({ "state": "up" })).await.unwrap();
+    let a = log
+        .emit("job_finished", Some(1), serde_json::json!({ "id": 1 }))
+        .await
+        .unwrap();
+    let b = log
+        .emit("job_finished", Some(2), serde_json::json!({ "id": 2 }))
+        .await
+        .unwrap();
+    let c = log
+        .emit("rcd_state", None, serde_json::json!({ "state": "up" }))
+        .await
+        .unwrap();
     assert!(a < b && b < c);
     assert_eq!(log.newest().await.unwrap(), c);
     let ids = |v: Vec<(i64, String, String)>| v.into_iter().map(|e| e.0).collect::<Vec<_>>();
-    assert_eq!(ids(log.since(&user(1, Role::Operator), base, 100).await.unwrap()), [a, c], "user 1 sees its own and public events");
-    assert_eq!(ids(log.since(&user(2, Role::Operator), base, 100).await.unwrap()), [b, c]);
-    assert_eq!(ids(log.since(&user(9, Role::Admin), base, 100).await.unwrap()), [a, b, c], "an admin sees all");
-    assert_eq!(ids(log.since(&user(9, Role::Admin), a, 1).await.unwrap()), [b], "after an id, limited");
+    assert_eq!(
+        ids(log.since(&user(1, Role::Operator), base, 100).await.unwrap()),
+        [a, c],
+        "user 1 sees its own and public events"
+    );
+    assert_eq!(
+        ids(log.since(&user(2, Role::Operator), base, 100).await.unwrap()),
+        [b, c]
+    );
+    assert_eq!(
+        ids(log.since(&user(9, Role::Admin), base, 100).await.unwrap()),
+        [a, b, c],
+        "an admin sees all"
+    );
+    assert_eq!(
+        ids(log.since(&user(9, Role::Admin), a, 1).await.unwrap()),
+        [b],
+        "after an id, limited"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -62,7 +91,11 @@ async fn three_appending_instances_and_a_tailing_reader_see_no_hole() {
         appenders.push(tokio::spawn(async move {
             let mut mine = vec![];
             for i in 0..EACH {
-                mine.push(log.emit("job_finished", None, serde_json::json!({ "instance": n, "i": i })).await.unwrap());
+                mine.push(
+                    log.emit("job_finished", None, serde_json::json!({ "instance": n, "i": i }))
+                        .await
+                        .unwrap(),
+                );
             }
             mine
         }));
@@ -91,10 +124,12 @@ async fn three_appending_instances_and_a_tailing_reader_see_no_hole() {
     assert_eq!(seen, appended, "the tailing reader missed or repeated events");
 
     // the listener's connection is killed: the wake-up comes back by itself
-    let killed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query ILIKE 'LISTEN%') t")
-        .fetch_one(&reader_pool)
-        .await
-        .unwrap();
+    let killed: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query ILIKE 'LISTEN%') t",
+    )
+    .fetch_one(&reader_pool)
+    .await
+    .unwrap();
     // every Events on PostgreSQL listens too (the reader's own, the appenders'): all are cut
     assert!(killed >= 1, "the listening connection was not found");
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -115,7 +150,12 @@ async fn three_appending_instances_and_a_tailing_reader_see_no_hole() {
             in_a_row = 0;
         }
     }
-    assert_eq!(in_a_row, 3, "no steady wake-up within {:?} after the listener's connection was killed", t.elapsed());
+    assert_eq!(
+        in_a_row,
+        3,
+        "no steady wake-up within {:?} after the listener's connection was killed",
+        t.elapsed()
+    );
     eprintln!("event log: {} events from 3 instances tailed with no hole or repeat; wake-up back {:.0} ms after its connection was killed", seen.len(), t.elapsed().as_secs_f64() * 1000.0);
     stop.cancel();
 }

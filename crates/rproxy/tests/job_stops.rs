@@ -45,8 +45,13 @@ async fn stops_reach_the_running_instance_on_both_dialects() {
     let woken = wake.notify.notified();
     let t = Instant::now();
     Stops(Pool::Pg(a)).request(42, "instance-a").await.unwrap();
-    tokio::time::timeout(Duration::from_secs(5), woken).await.expect("the runner was not woken");
+    tokio::time::timeout(Duration::from_secs(5), woken)
+        .await
+        .expect("the runner was not woken");
     assert_eq!(Stops(Pool::Pg(b.clone())).take(&[41, 42]).await.unwrap(), [42]);
-    eprintln!("job stop: request on one instance reached the runner in {:.1} ms", t.elapsed().as_secs_f64() * 1000.0);
+    eprintln!(
+        "job stop: request on one instance reached the runner in {:.1} ms",
+        t.elapsed().as_secs_f64() * 1000.0
+    );
     stop.cancel();
 }

@@ -23,13 +23,45 @@ async fn the_rclone_rc_client_works_unchanged() {
     let out = json_out(&p.rc("admin", &["--json", r#"{"a": 1, "b": "x"}"#, "rc/noop"]).await);
     assert_eq!(out, serde_json::json!({ "a": 1, "b": "x" }));
     // -o (options) and -a (arguments) arrive as rclone rc sends them: `opt` and `arg`
-    let out = json_out(&p.rc("oper", &["-o", "recurse=true", "-o", "k=v", "-a", "first", "-a", "second", "rc/noop", "x=1"]).await);
-    assert_eq!(out, serde_json::json!({ "x": "1", "opt": { "recurse": "true", "k": "v" }, "arg": ["first", "second"] }), "{out}");
+    let out = json_out(
+        &p.rc(
+            "oper",
+            &[
+                "-o",
+                "recurse=true",
+                "-o",
+                "k=v",
+                "-a",
+                "first",
+                "-a",
+                "second",
+                "rc/noop",
+                "x=1",
+            ],
+        )
+        .await,
+    );
+    assert_eq!(
+        out,
+        serde_json::json!({ "x": "1", "opt": { "recurse": "true", "k": "v" }, "arg": ["first", "second"] }),
+        "{out}"
+    );
     let out = json_out(&p.rc("oper", &["operations/list", "fs=local:", "remote="]).await);
-    let names: Vec<&str> = out["list"].as_array().unwrap().iter().map(|e| e["Name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = out["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["Name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["hello.txt"]);
     // an async job, then its status, as rclone rc does it
-    let job = json_out(&p.rc("oper", &["sync/copy", "srcFs=local:", "dstFs=other:copy", "_async=true"]).await);
+    let job = json_out(
+        &p.rc(
+            "oper",
+            &["sync/copy", "srcFs=local:", "dstFs=other:copy", "_async=true"],
+        )
+        .await,
+    );
     let id = job["jobid"].as_i64().unwrap();
     let st = p.job_end("oper", id, Duration::from_secs(10)).await;
     assert!(st["finished"] == true, "job {id} did not finish");
@@ -37,7 +69,13 @@ async fn the_rclone_rc_client_works_unchanged() {
     let out = json_out(&p.rc("view", &["operations/list", "fs=other:copy", "remote="]).await);
     assert_eq!(out["list"][0]["Name"], "hello.txt");
     // a token also works as a Bearer token
-    let resp = reqwest::Client::new().post(format!("{}rc/noop", p.url)).bearer_auth(p.tokens["view"].expose()).json(&serde_json::json!({"k": 1})).send().await.unwrap();
+    let resp = reqwest::Client::new()
+        .post(format!("{}rc/noop", p.url))
+        .bearer_auth(p.tokens["view"].expose())
+        .json(&serde_json::json!({"k": 1}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
     p.engine.shutdown().await;
 }
@@ -61,7 +99,10 @@ async fn errors_read_as_they_do_against_rcd() {
         assert_eq!(direct.status.code(), proxied.status.code(), "{args:?}");
         assert_eq!(message(&direct), message(&proxied), "{args:?}");
         // the error body rclone rc prints: {error, input, path, status}
-        let (d, x): (Value, Value) = (serde_json::from_slice(&direct.stdout).unwrap_or_default(), serde_json::from_slice(&proxied.stdout).unwrap_or_default());
+        let (d, x): (Value, Value) = (
+            serde_json::from_slice(&direct.stdout).unwrap_or_default(),
+            serde_json::from_slice(&proxied.stdout).unwrap_or_default(),
+        );
         assert_eq!(d, x, "{args:?}");
         assert!(!direct.status.success(), "{args:?} should fail");
     }
@@ -81,37 +122,102 @@ async fn roles_remotes_and_inline_remotes_are_enforced() {
     let denied = |o: &Output, what: &str| {
         let m = message(o);
         let body: Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
-        assert!(!o.status.success() && m.contains(what) && body["status"] == 403, "{m} / {body}");
+        assert!(
+            !o.status.success() && m.contains(what) && body["status"] == 403,
+            "{m} / {body}"
+        );
     };
-    denied(&p.rc("oper", &["config/dump"]).await, "not allowed for the operator role");
+    denied(
+        &p.rc("oper", &["config/dump"]).await,
+        "not allowed for the operator role",
+    );
     denied(&p.rc("oper", &["core/command", "command=ls"]).await, "not allowed");
-    denied(&p.rc("oper", &["operations/list", "fs=:local:/etc", "remote="]).await, "inline");
-    denied(&p.rc("oper", &["operations/list", "fs=/etc", "remote="]).await, "inline");
-    denied(&p.rc("oper", &["--json", r#"{"inputs": [{"_path": "operations/list", "fs": ":local:/", "remote": ""}]}"#, "job/batch"]).await, "inline");
-    denied(&p.rc("view", &["sync/copy", "srcFs=local:", "dstFs=other:x"]).await, "viewer");
-    denied(&p.rc("limited", &["operations/list", "fs=other:", "remote="]).await, "not among this user's remotes");
-    assert!(p.rc("limited", &["operations/list", "fs=local:", "remote="]).await.status.success());
+    denied(
+        &p.rc("oper", &["operations/list", "fs=:local:/etc", "remote="]).await,
+        "inline",
+    );
+    denied(
+        &p.rc("oper", &["operations/list", "fs=/etc", "remote="]).await,
+        "inline",
+    );
+    denied(
+        &p.rc(
+            "oper",
+            &[
+                "--json",
+                r#"{"inputs": [{"_path": "operations/list", "fs": ":local:/", "remote": ""}]}"#,
+                "job/batch",
+            ],
+        )
+        .await,
+        "inline",
+    );
+    denied(
+        &p.rc("view", &["sync/copy", "srcFs=local:", "dstFs=other:x"]).await,
+        "viewer",
+    );
+    denied(
+        &p.rc("limited", &["operations/list", "fs=other:", "remote="]).await,
+        "not among this user's remotes",
+    );
+    assert!(p
+        .rc("limited", &["operations/list", "fs=local:", "remote="])
+        .await
+        .status
+        .success());
     assert!(p.rc("admin", &["config/dump"]).await.status.success());
-    assert!(p.rc("admin", &["operations/list", "fs=:local:/tmp", "remote="]).await.status.success());
+    assert!(p
+        .rc("admin", &["operations/list", "fs=:local:/tmp", "remote="])
+        .await
+        .status
+        .success());
 
     let http = reqwest::Client::new();
     // 401 exactly as rcd sends it
-    let r = http.post(format!("{}rc/noop", p.url)).json(&serde_json::json!({})).send().await.unwrap();
+    let r = http
+        .post(format!("{}rc/noop", p.url))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     assert_eq!(r.headers()["content-type"], "text/plain");
     assert_eq!(r.headers()["www-authenticate"], "Basic realm=\"\"");
     assert_eq!(r.text().await.unwrap(), "401 Unauthorized\n");
     // 403 in rclone's JSON error shape
-    let r = http.post(format!("{}config/dump", p.url)).basic_auth("oper", Some(p.tokens["oper"].expose())).json(&serde_json::json!({})).send().await.unwrap();
+    let r = http
+        .post(format!("{}config/dump", p.url))
+        .basic_auth("oper", Some(p.tokens["oper"].expose()))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403);
     let body: Value = r.json().await.unwrap();
-    assert_eq!((body["status"].as_u64(), body["path"].as_str()), (Some(403), Some("config/dump")));
+    assert_eq!(
+        (body["status"].as_u64(), body["path"].as_str()),
+        (Some(403), Some("config/dump"))
+    );
     assert!(body["error"].as_str().unwrap().contains("operator"));
     // rc/list shows a viewer only what it may call
-    let r = http.post(format!("{}rc/list", p.url)).basic_auth("view", Some(p.tokens["view"].expose())).json(&serde_json::json!({})).send().await.unwrap();
+    let r = http
+        .post(format!("{}rc/list", p.url))
+        .basic_auth("view", Some(p.tokens["view"].expose()))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
     let list: Value = r.json().await.unwrap();
-    let paths: Vec<&str> = list["commands"].as_array().unwrap().iter().filter_map(|c| c["Path"].as_str()).collect();
-    assert!(paths.contains(&"operations/list") && !paths.contains(&"config/dump") && !paths.contains(&"sync/copy"), "{paths:?}");
+    let paths: Vec<&str> = list["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["Path"].as_str())
+        .collect();
+    assert!(
+        paths.contains(&"operations/list") && !paths.contains(&"config/dump") && !paths.contains(&"sync/copy"),
+        "{paths:?}"
+    );
     // Prefer: respond-async → 202 + Preference-Applied + a job id
     let r = http
         .post(format!("{}rc/noop", p.url))
@@ -142,25 +248,64 @@ async fn job_ids_are_rproxys_and_survive_restarts() {
         async move { p.rc(user, &["job/status", &format!("jobid={id}")]).await }
     };
     let done = p.job_end("oper", first_id, Duration::from_millis(2500)).await;
-    assert_eq!((done["finished"].as_bool(), done["success"].as_bool(), done["id"].as_i64()), (Some(true), Some(true), Some(first_id)), "{done}");
-    assert_eq!(done["group"], format!("job/{first_id}"), "the stats group carries rproxy's id");
+    assert_eq!(
+        (
+            done["finished"].as_bool(),
+            done["success"].as_bool(),
+            done["id"].as_i64()
+        ),
+        (Some(true), Some(true), Some(first_id)),
+        "{done}"
+    );
+    assert_eq!(
+        done["group"],
+        format!("job/{first_id}"),
+        "the stats group carries rproxy's id"
+    );
     let execute_id = done["executeId"].as_str().unwrap().to_owned();
     // a long job: a copy under a low bandwidth limit; and a queued per-file copy, as long
     std::fs::create_dir_all(p.dir.path().join("data/big")).unwrap();
     std::fs::write(p.dir.path().join("data/big/big.bin"), vec![7u8; 4 << 20]).unwrap();
     std::fs::write(p.dir.path().join("data/queued.bin"), vec![9u8; 4 << 20]).unwrap();
     json_out(&p.rc("admin", &["core/bwlimit", "rate=100k"]).await);
-    let long = json_out(&p.rc("oper", &["sync/copy", "srcFs=local:big", "dstFs=other:big", "_async=true"]).await);
+    let long = json_out(
+        &p.rc(
+            "oper",
+            &["sync/copy", "srcFs=local:big", "dstFs=other:big", "_async=true"],
+        )
+        .await,
+    );
     let long_id = long["jobid"].as_i64().unwrap();
     assert!(long_id > first_id);
-    let queued = json_out(&p.rc("oper", &["operations/copyfile", "srcFs=local:", "srcRemote=queued.bin", "dstFs=other:", "dstRemote=queued.bin", "_async=true"]).await);
+    let queued = json_out(
+        &p.rc(
+            "oper",
+            &[
+                "operations/copyfile",
+                "srcFs=local:",
+                "srcRemote=queued.bin",
+                "dstFs=other:",
+                "dstRemote=queued.bin",
+                "_async=true",
+            ],
+        )
+        .await,
+    );
     let queued_id = queued["jobid"].as_i64().unwrap();
     assert_eq!(json_out(&status(long_id, "oper").await)["finished"], false);
     // another user does not see it; an unknown id answers like rcd
     let hidden = status(long_id, "view").await;
-    assert!(!hidden.status.success() && message(&hidden).contains("job not found"), "{}", message(&hidden));
+    assert!(
+        !hidden.status.success() && message(&hidden).contains("job not found"),
+        "{}",
+        message(&hidden)
+    );
     let listed = json_out(&p.rc("oper", &["job/list"]).await);
-    assert_eq!(listed["jobids"], serde_json::json!([first_id, long_id, queued_id]), "{listed}");
+    assert_eq!(
+        listed["jobids"],
+        serde_json::json!([first_id, long_id, queued_id]),
+        "{listed}"
+    );
     assert_eq!(listed["executeId"], execute_id.as_str());
     tokio::time::sleep(Duration::from_millis(500)).await;
 
@@ -173,17 +318,33 @@ async fn job_ids_are_rproxys_and_survive_restarts() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     p.engine.supervisor.wait_ready(Duration::from_secs(30)).await.unwrap();
     let lost = json_out(&status(long_id, "oper").await);
-    assert_eq!((lost["finished"].as_bool(), lost["success"].as_bool()), (Some(true), Some(false)), "{lost}");
+    assert_eq!(
+        (lost["finished"].as_bool(), lost["success"].as_bool()),
+        (Some(true), Some(false)),
+        "{lost}"
+    );
     assert!(lost["error"].as_str().unwrap().contains("restarted"), "{lost}");
     let kept = json_out(&status(first_id, "oper").await);
-    assert_eq!(kept["success"], true, "a finished job is answered from rproxy's database: {kept}");
+    assert_eq!(
+        kept["success"], true,
+        "a finished job is answered from rproxy's database: {kept}"
+    );
     // the queued copy is sent again to the new rcd and ends well
     let q = p.job_end("oper", queued_id, Duration::from_secs(30)).await;
-    assert_eq!((q["finished"].as_bool(), q["success"].as_bool()), (Some(true), Some(true)), "{q}");
-    let copied = json_out(&p.rc("view", &["operations/stat", "fs=other:", "remote=queued.bin"]).await);
+    assert_eq!(
+        (q["finished"].as_bool(), q["success"].as_bool()),
+        (Some(true), Some(true)),
+        "{q}"
+    );
+    let copied = json_out(
+        &p.rc("view", &["operations/stat", "fs=other:", "remote=queued.bin"])
+            .await,
+    );
     assert_eq!(copied["item"]["Size"], 4 << 20, "{copied}");
     // a new job after the restart gets a new rproxy id, not rcd's fresh "1"
-    let next = json_out(&p.rc("oper", &["rc/noop", "_async=true"]).await)["jobid"].as_i64().unwrap();
+    let next = json_out(&p.rc("oper", &["rc/noop", "_async=true"]).await)["jobid"]
+        .as_i64()
+        .unwrap();
     assert!(next > long_id, "{next}");
 
     // rproxy itself restarts (a new server over the same database): the ids still answer
@@ -193,9 +354,22 @@ async fn job_ids_are_rproxys_and_survive_restarts() {
     let state = Arc::new(AppState::new(users, &p.engine).await.unwrap());
     let app = router(state.clone());
     tokio::spawn(async move { axum::serve(listener, app).await });
-    let again = Proxy { url, tokens: p.tokens.clone(), engine: p.engine.clone(), dir: tempfile::tempdir().unwrap(), db: p.db.clone(), db_spec: p.db_spec.clone(), pg: None, state };
+    let again = Proxy {
+        url,
+        tokens: p.tokens.clone(),
+        engine: p.engine.clone(),
+        dir: tempfile::tempdir().unwrap(),
+        db: p.db.clone(),
+        db_spec: p.db_spec.clone(),
+        pg: None,
+        state,
+    };
     let out = json_out(&again.rc("oper", &["job/status", &format!("jobid={first_id}")]).await);
-    assert_eq!((out["id"].as_i64(), out["executeId"].as_str()), (Some(first_id), Some(execute_id.as_str())), "{out}");
+    assert_eq!(
+        (out["id"].as_i64(), out["executeId"].as_str()),
+        (Some(first_id), Some(execute_id.as_str())),
+        "{out}"
+    );
     p.engine.shutdown().await;
 }
 
@@ -205,10 +379,17 @@ async fn job_ids_are_rproxys_and_survive_restarts() {
 #[tokio::test]
 async fn audit_log_body_limit_and_rate_limit() {
     let p = Proxy::start().await;
-    assert!(p.rc("oper", &["operations/list", "fs=local:", "remote="]).await.status.success());
+    assert!(p
+        .rc("oper", &["operations/list", "fs=local:", "remote="])
+        .await
+        .status
+        .success());
     assert!(!p.rc("oper", &["config/dump"]).await.status.success());
     assert!(!p.rc_with("mallory", "guess", &["rc/noop"]).await.status.success());
-    assert!(!p.rc("oper", &["rproxy/audit"]).await.status.success(), "only admins read the audit log");
+    assert!(
+        !p.rc("oper", &["rproxy/audit"]).await.status.success(),
+        "only admins read the audit log"
+    );
     let mut entries = Value::Null;
     for _ in 0..50 {
         entries = json_out(&p.rc("admin", &["rproxy/audit", "limit=20"]).await)["entries"].clone();
@@ -219,7 +400,10 @@ async fn audit_log_body_limit_and_rate_limit() {
     }
     let has = |user: &str, path: &str, status: u64, remote: Option<&str>| {
         entries.as_array().unwrap().iter().any(|e| {
-            e["user"] == user && e["path"] == path && e["status"].as_u64() == Some(status) && e["remote"].as_str() == remote
+            e["user"] == user
+                && e["path"] == path
+                && e["status"].as_u64() == Some(status)
+                && e["remote"].as_str() == remote
         })
     };
     assert!(has("oper", "operations/list", 200, Some("local")), "{entries}");
@@ -251,7 +435,13 @@ async fn audit_log_body_limit_and_rate_limit() {
     let mut statuses = vec![];
     let mut retry_after = None;
     for _ in 0..5 {
-        let r = http.post(format!("{url}rc/noop")).basic_auth("oper", Some(p.tokens["oper"].expose())).json(&serde_json::json!({})).send().await.unwrap();
+        let r = http
+            .post(format!("{url}rc/noop"))
+            .basic_auth("oper", Some(p.tokens["oper"].expose()))
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .unwrap();
         statuses.push(r.status().as_u16());
         if r.status() == 429 {
             retry_after = r.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
@@ -269,7 +459,11 @@ async fn sse_frames(resp: &mut reqwest::Response, want: usize) -> Vec<(i64, Stri
     let mut frames = vec![];
     let end = tokio::time::Instant::now() + Duration::from_secs(20);
     while frames.len() < want {
-        let chunk = tokio::time::timeout_at(end, resp.chunk()).await.expect("events did not come").unwrap().expect("stream ended");
+        let chunk = tokio::time::timeout_at(end, resp.chunk())
+            .await
+            .expect("events did not come")
+            .unwrap()
+            .expect("stream ended");
         text.push_str(&String::from_utf8_lossy(&chunk));
         while let Some(i) = text.find("\n\n") {
             let frame: String = text.drain(..i + 2).collect();
@@ -290,7 +484,9 @@ async fn events_resume_with_last_event_id_without_gaps_or_duplicates() {
     let p = Proxy::start().await;
     let http = reqwest::Client::new();
     let open = |user: &'static str, last: Option<i64>| {
-        let mut req = http.get(format!("{}rproxy/events", p.url)).basic_auth(user, Some(p.tokens[user].expose()));
+        let mut req = http
+            .get(format!("{}rproxy/events", p.url))
+            .basic_auth(user, Some(p.tokens[user].expose()));
         if let Some(id) = last {
             req = req.header("Last-Event-ID", id.to_string());
         }
@@ -300,13 +496,27 @@ async fn events_resume_with_last_event_id_without_gaps_or_duplicates() {
     assert_eq!(stream.headers()["content-type"], "text/event-stream");
     let job = |n: i64| {
         let p = &p;
-        async move { json_out(&p.rc("oper", &["--json", &format!(r#"{{"n": {n}, "_async": true}}"#), "rc/noop"]).await)["jobid"].as_i64().unwrap() }
+        async move {
+            json_out(
+                &p.rc(
+                    "oper",
+                    &["--json", &format!(r#"{{"n": {n}, "_async": true}}"#), "rc/noop"],
+                )
+                .await,
+            )["jobid"]
+                .as_i64()
+                .unwrap()
+        }
     };
     // everything visible so far (rcd up), then a job's start and end as they happen
     let a = job(1).await;
     let frames = sse_frames(&mut stream, 3).await;
     let kinds: Vec<(&str, Option<i64>)> = frames.iter().map(|(_, k, d)| (k.as_str(), d["id"].as_i64())).collect();
-    assert_eq!(kinds, [("rcd_state", None), ("job_started", Some(a)), ("job_finished", Some(a))], "{frames:?}");
+    assert_eq!(
+        kinds,
+        [("rcd_state", None), ("job_started", Some(a)), ("job_finished", Some(a))],
+        "{frames:?}"
+    );
     let last = frames.last().unwrap().0;
     drop(stream);
 
@@ -315,10 +525,25 @@ async fn events_resume_with_last_event_id_without_gaps_or_duplicates() {
     tokio::time::sleep(Duration::from_millis(2500)).await; // the watch sees them end
     let mut resumed = open("oper", Some(last)).await.unwrap();
     let frames = sse_frames(&mut resumed, 4).await;
-    let mut seen: Vec<(&str, i64)> = frames.iter().map(|(_, k, d)| (k.as_str(), d["id"].as_i64().unwrap())).collect();
-    assert!(frames.windows(2).all(|w| w[0].0 < w[1].0) && frames[0].0 > last, "ids not increasing after {last}: {frames:?}");
+    let mut seen: Vec<(&str, i64)> = frames
+        .iter()
+        .map(|(_, k, d)| (k.as_str(), d["id"].as_i64().unwrap()))
+        .collect();
+    assert!(
+        frames.windows(2).all(|w| w[0].0 < w[1].0) && frames[0].0 > last,
+        "ids not increasing after {last}: {frames:?}"
+    );
     seen.sort_by_key(|(k, id)| (*id, *k != "job_started"));
-    assert_eq!(seen, [("job_started", b), ("job_finished", b), ("job_started", c), ("job_finished", c)], "{frames:?}");
+    assert_eq!(
+        seen,
+        [
+            ("job_started", b),
+            ("job_finished", b),
+            ("job_started", c),
+            ("job_finished", c)
+        ],
+        "{frames:?}"
+    );
 
     // the viewer sees none of the operator's job events, only the public rcd state
     let mut viewer = open("view", None).await.unwrap();
@@ -327,17 +552,26 @@ async fn events_resume_with_last_event_id_without_gaps_or_duplicates() {
     assert_eq!(frames[0].1, "rcd_state");
     let more = tokio::time::timeout(Duration::from_millis(2500), viewer.chunk()).await;
     if let Ok(Ok(Some(chunk))) = more {
-        assert!(!String::from_utf8_lossy(&chunk).contains("job_"), "a viewer saw another user's job");
+        assert!(
+            !String::from_utf8_lossy(&chunk).contains("job_"),
+            "a viewer saw another user's job"
+        );
     }
 
     // retention deleted what a client missed: it gets a reset frame with a snapshot and the
     // newest id, then the stream goes on; resuming from that id needs no reset
-    let pruned = rproxy::events::Events::new(p.db.clone()).prune(Duration::ZERO).await.unwrap();
+    let pruned = rproxy::events::Events::new(p.db.clone())
+        .prune(Duration::ZERO)
+        .await
+        .unwrap();
     assert!(pruned >= 7, "{pruned}");
     let mut stale = open("oper", Some(last)).await.unwrap();
     let frames = sse_frames(&mut stale, 1).await;
     assert_eq!(frames[0].1, "reset", "{frames:?}");
-    assert!(frames[0].2["snapshot"]["runningIds"].is_array() && frames[0].2["snapshot"]["rcd"] == "up", "{frames:?}");
+    assert!(
+        frames[0].2["snapshot"]["runningIds"].is_array() && frames[0].2["snapshot"]["rcd"] == "up",
+        "{frames:?}"
+    );
     let reset_id = frames[0].0;
     assert!(reset_id > last);
     let d = job(5).await;
@@ -355,38 +589,100 @@ async fn events_resume_with_last_event_id_without_gaps_or_duplicates() {
 #[tokio::test]
 async fn users_are_managed_with_rclone_rc() {
     let mut p = Proxy::start().await;
-    let added = json_out(&p.rc("admin", &["rproxy/user/add", "name=carol", "role=viewer", "remotes=local"]).await);
-    assert_eq!((added["user"]["name"].as_str(), added["user"]["role"].as_str()), (Some("carol"), Some("viewer")), "{added}");
+    let added = json_out(
+        &p.rc(
+            "admin",
+            &["rproxy/user/add", "name=carol", "role=viewer", "remotes=local"],
+        )
+        .await,
+    );
+    assert_eq!(
+        (added["user"]["name"].as_str(), added["user"]["role"].as_str()),
+        (Some("carol"), Some("viewer")),
+        "{added}"
+    );
     let token = added["token"].as_str().unwrap().to_owned();
     p.tokens.insert("carol", Secret::new(token.clone()));
-    assert!(p.rc("carol", &["operations/list", "fs=local:", "remote="]).await.status.success());
+    assert!(p
+        .rc("carol", &["operations/list", "fs=local:", "remote="])
+        .await
+        .status
+        .success());
     let users = json_out(&p.rc("admin", &["rproxy/users"]).await);
-    let names: Vec<&str> = users["users"].as_array().unwrap().iter().map(|u| u["name"].as_str().unwrap()).collect();
-    assert!(names.contains(&"carol") && !users.to_string().contains(&token), "{users}");
+    let names: Vec<&str> = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"carol") && !users.to_string().contains(&token),
+        "{users}"
+    );
     let dup = p.rc("admin", &["rproxy/user/add", "name=carol"]).await;
-    assert!(!dup.status.success() && message(&dup).contains("exists already"), "{}", message(&dup));
+    assert!(
+        !dup.status.success() && message(&dup).contains("exists already"),
+        "{}",
+        message(&dup)
+    );
     let denied = p.rc("oper", &["rproxy/user/add", "name=mallory", "role=admin"]).await;
-    assert!(!denied.status.success() && message(&denied).contains("not allowed"), "{}", message(&denied));
+    assert!(
+        !denied.status.success() && message(&denied).contains("not allowed"),
+        "{}",
+        message(&denied)
+    );
     // a second token for carol; revoking the first leaves the second working
-    let made = json_out(&p.rc("admin", &["rproxy/token/create", "user=carol", "label=laptop"]).await);
+    let made = json_out(
+        &p.rc("admin", &["rproxy/token/create", "user=carol", "label=laptop"])
+            .await,
+    );
     let second = made["token"].as_str().unwrap().to_owned();
     let listed = json_out(&p.rc("admin", &["rproxy/tokens", "user=carol"]).await);
-    assert!(!listed.to_string().contains(&second) && listed["tokens"].as_array().unwrap().len() == 2, "{listed}");
+    assert!(
+        !listed.to_string().contains(&second) && listed["tokens"].as_array().unwrap().len() == 2,
+        "{listed}"
+    );
     let first_id = listed["tokens"][0]["id"].as_i64().unwrap();
     json_out(&p.rc("admin", &["rproxy/token/revoke", &format!("id={first_id}")]).await);
-    assert!(!p.rc("carol", &["rc/noop"]).await.status.success(), "a revoked token still works");
+    assert!(
+        !p.rc("carol", &["rc/noop"]).await.status.success(),
+        "a revoked token still works"
+    );
     p.tokens.insert("carol", Secret::new(second));
-    assert!(p.rc("carol", &["rc/noop"]).await.status.success(), "the second token does not work");
+    assert!(
+        p.rc("carol", &["rc/noop"]).await.status.success(),
+        "the second token does not work"
+    );
     let missing = p.rc("admin", &["rproxy/token/revoke", &format!("id={first_id}")]).await;
-    assert!(!missing.status.success() && message(&missing).contains("no live token"), "{}", message(&missing));
+    assert!(
+        !missing.status.success() && message(&missing).contains("no live token"),
+        "{}",
+        message(&missing)
+    );
     // the same admin API in its REST spelling
     let http = reqwest::Client::new();
-    let rest: Value = http.get(format!("{}rproxy/admin/tokens?user=carol", p.url)).basic_auth("admin", Some(p.tokens["admin"].expose())).send().await.unwrap().json().await.unwrap();
+    let rest: Value = http
+        .get(format!("{}rproxy/admin/tokens?user=carol", p.url))
+        .basic_auth("admin", Some(p.tokens["admin"].expose()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(rest["tokens"].as_array().map(Vec::len), Some(2), "{rest}");
-    let denied = http.get(format!("{}rproxy/admin/users", p.url)).basic_auth("oper", Some(p.tokens["oper"].expose())).send().await.unwrap();
+    let denied = http
+        .get(format!("{}rproxy/admin/users", p.url))
+        .basic_auth("oper", Some(p.tokens["oper"].expose()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(denied.status(), 403);
     json_out(&p.rc("admin", &["rproxy/user/remove", "name=carol"]).await);
-    assert!(!p.rc("carol", &["rc/noop"]).await.status.success(), "a removed user still works");
+    assert!(
+        !p.rc("carol", &["rc/noop"]).await.status.success(),
+        "a removed user still works"
+    );
     p.engine.shutdown().await;
 }
 
@@ -402,16 +698,37 @@ async fn per_file_calls_run_through_the_queue() {
     for i in 0..40 {
         std::fs::write(data.join(format!("many/f{i:02}.txt")), format!("file {i}")).unwrap();
     }
-    let out = json_out(&p.rc("oper", &["operations/copyfile", "srcFs=local:", "srcRemote=hello.txt", "dstFs=other:q", "dstRemote=hello.txt"]).await);
+    let out = json_out(
+        &p.rc(
+            "oper",
+            &[
+                "operations/copyfile",
+                "srcFs=local:",
+                "srcRemote=hello.txt",
+                "dstFs=other:q",
+                "dstRemote=hello.txt",
+            ],
+        )
+        .await,
+    );
     assert_eq!(out, serde_json::json!({}));
     let listed = json_out(&p.rc("view", &["operations/list", "fs=other:q", "remote="]).await);
     assert_eq!(listed["list"][0]["Name"], "hello.txt", "{listed}");
 
     // 40 concurrent synchronous calls: every one answers {} and the files are all there
     let calls = (0..40).map(|i| {
-        let (src, dst) = (format!("srcRemote=many/f{i:02}.txt"), format!("dstRemote=many/f{i:02}.txt"));
+        let (src, dst) = (
+            format!("srcRemote=many/f{i:02}.txt"),
+            format!("dstRemote=many/f{i:02}.txt"),
+        );
         let p = &p;
-        async move { p.rc("oper", &["operations/copyfile", "srcFs=local:", &src, "dstFs=other:q", &dst]).await }
+        async move {
+            p.rc(
+                "oper",
+                &["operations/copyfile", "srcFs=local:", &src, "dstFs=other:q", &dst],
+            )
+            .await
+        }
     });
     for o in futures_util::future::join_all(calls).await {
         assert_eq!(json_out(&o), serde_json::json!({}));
@@ -446,24 +763,56 @@ async fn per_file_calls_run_through_the_queue() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     for id in ids {
-        let st: Value = http.post(format!("{}job/status", p.url)).basic_auth("oper", Some(p.tokens["oper"].expose())).json(&serde_json::json!({ "jobid": id })).send().await.unwrap().json().await.unwrap();
-        assert_eq!((st["finished"].as_bool(), st["success"].as_bool()), (Some(true), Some(true)), "{st}");
+        let st: Value = http
+            .post(format!("{}job/status", p.url))
+            .basic_auth("oper", Some(p.tokens["oper"].expose()))
+            .json(&serde_json::json!({ "jobid": id }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            (st["finished"].as_bool(), st["success"].as_bool()),
+            (Some(true), Some(true)),
+            "{st}"
+        );
         waiting.retain(|w| *w != id);
     }
     assert!(waiting.is_empty());
     let batches = p.engine.store.list().await.unwrap();
     let in_batches: u64 = batches.iter().map(|b| b.counts.done).sum();
-    assert!(!batches.is_empty() && in_batches >= 100, "the bulk calls did not become engine batches: {batches:?}");
-    eprintln!("300 _async copyfile calls: {in_batches} files ran in {} engine batches, the rest as direct calls", batches.len());
-    let listed = json_out(&p.rc("view", &["operations/list", "fs=other:bulk/many", "remote="]).await);
+    assert!(
+        !batches.is_empty() && in_batches >= 100,
+        "the bulk calls did not become engine batches: {batches:?}"
+    );
+    eprintln!(
+        "300 _async copyfile calls: {in_batches} files ran in {} engine batches, the rest as direct calls",
+        batches.len()
+    );
+    let listed = json_out(
+        &p.rc("view", &["operations/list", "fs=other:bulk/many", "remote="])
+            .await,
+    );
     assert_eq!(listed["list"].as_array().unwrap().len(), 300);
 
     // a missing source: rcd's own answer
-    let args: &[&str] = &["operations/copyfile", "srcFs=local:", "srcRemote=nope.txt", "dstFs=other:q", "dstRemote=nope.txt"];
+    let args: &[&str] = &[
+        "operations/copyfile",
+        "srcFs=local:",
+        "srcRemote=nope.txt",
+        "dstFs=other:q",
+        "dstRemote=nope.txt",
+    ];
     let proxied = p.rc("oper", args).await;
     let body: Value = serde_json::from_slice(&proxied.stdout).unwrap();
     assert!(!proxied.status.success());
-    assert_eq!((body["status"].as_u64(), body["error"].as_str()), (Some(404), Some("object not found")), "{body}");
+    assert_eq!(
+        (body["status"].as_u64(), body["error"].as_str()),
+        (Some(404), Some("object not found")),
+        "{body}"
+    );
 
     // a job/batch of per-file calls is queued at once and answers rcd's results shape
     let batch = serde_json::json!({ "inputs": [
@@ -472,26 +821,73 @@ async fn per_file_calls_run_through_the_queue() {
     ] });
     let out = json_out(&p.rc("oper", &["--json", &batch.to_string(), "job/batch"]).await);
     assert_eq!(out["results"][0], serde_json::json!({}), "{out}");
-    assert_eq!((out["results"][1]["status"].as_u64(), out["results"][1]["error"].as_str()), (Some(404), Some("object not found")), "{out}");
+    assert_eq!(
+        (
+            out["results"][1]["status"].as_u64(),
+            out["results"][1]["error"].as_str()
+        ),
+        (Some(404), Some("object not found")),
+        "{out}"
+    );
     assert_eq!(out["results"][1]["path"], "operations/copyfile");
-    let before: i64 = rproxy::on_pool!(&p.db, db => sqlx::query_scalar("SELECT COUNT(*) FROM queue").fetch_one(db).await.unwrap());
+    let before: i64 =
+        rproxy::on_pool!(&p.db, db => sqlx::query_scalar("SELECT COUNT(*) FROM queue").fetch_one(db).await.unwrap());
     assert!(before >= 43, "the batch's calls were not queued: {before}");
 
     // _async: an rproxy job id, finished with rcd's status shape; movefile moves
-    let job = json_out(&p.rc("oper", &["operations/movefile", "srcFs=local:", "srcRemote=many/f00.txt", "dstFs=other:moved", "dstRemote=many/f00.txt", "_async=true"]).await);
+    let job = json_out(
+        &p.rc(
+            "oper",
+            &[
+                "operations/movefile",
+                "srcFs=local:",
+                "srcRemote=many/f00.txt",
+                "dstFs=other:moved",
+                "dstRemote=many/f00.txt",
+                "_async=true",
+            ],
+        )
+        .await,
+    );
     let id = job["jobid"].as_i64().unwrap();
     let status = p.job_end("oper", id, Duration::from_secs(10)).await;
-    assert_eq!((status["finished"].as_bool(), status["success"].as_bool(), status["id"].as_i64()), (Some(true), Some(true), Some(id)), "{status}");
-    for key in ["duration", "endTime", "error", "executeId", "group", "output", "startTime"] {
+    assert_eq!(
+        (
+            status["finished"].as_bool(),
+            status["success"].as_bool(),
+            status["id"].as_i64()
+        ),
+        (Some(true), Some(true), Some(id)),
+        "{status}"
+    );
+    for key in [
+        "duration",
+        "endTime",
+        "error",
+        "executeId",
+        "group",
+        "output",
+        "startTime",
+    ] {
         assert!(status.get(key).is_some(), "{key} missing from {status}");
     }
     assert!(!data.join("many/f00.txt").exists(), "movefile left the source");
-    let listed = json_out(&p.rc("view", &["operations/list", "fs=other:moved/many", "remote="]).await);
+    let listed = json_out(
+        &p.rc("view", &["operations/list", "fs=other:moved/many", "remote="])
+            .await,
+    );
     assert_eq!(listed["list"][0]["Name"], "f00.txt");
     // the job is the caller's: another operator does not see it
-    assert!(!p.rc("limited", &["job/status", &format!("jobid={id}")]).await.status.success());
+    assert!(!p
+        .rc("limited", &["job/status", &format!("jobid={id}")])
+        .await
+        .status
+        .success());
     let list = json_out(&p.rc("oper", &["job/list"]).await);
-    assert!(list["jobids"].as_array().unwrap().contains(&serde_json::json!(id)), "{list}");
+    assert!(
+        list["jobids"].as_array().unwrap().contains(&serde_json::json!(id)),
+        "{list}"
+    );
     p.engine.shutdown().await;
 }
 
@@ -512,7 +908,19 @@ async fn job_stop_of_queued_calls() {
     let token = p.tokens["oper"].expose().to_owned();
     let send = |body: Value| {
         let (http, url, token) = (http.clone(), format!("{}operations/copyfile", p.url), token.clone());
-        async move { http.post(url).basic_auth("oper", Some(token)).json(&body).send().await.unwrap().json::<Value>().await.unwrap()["jobid"].as_i64().unwrap() }
+        async move {
+            http.post(url)
+                .basic_auth("oper", Some(token))
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()["jobid"]
+                .as_i64()
+                .unwrap()
+        }
     };
     // 24 slow files to 24 destinations: 24 groups, of which 16 run at once (direct calls),
     // the others wait (a margin of 8 for calls that finish within rclone's first burst)
@@ -527,13 +935,21 @@ async fn job_stop_of_queued_calls() {
     let stopped = json_out(&p.rc("oper", &["job/stop", &format!("jobid={waiting}")]).await);
     assert_eq!(stopped, serde_json::json!({}));
     let st = json_out(&p.rc("oper", &["job/status", &format!("jobid={waiting}")]).await);
-    assert_eq!((st["finished"].as_bool(), st["success"].as_bool(), st["error"].as_str()), (Some(true), Some(false), Some("context canceled")), "{st}");
+    assert_eq!(
+        (st["finished"].as_bool(), st["success"].as_bool(), st["error"].as_str()),
+        (Some(true), Some(false), Some("context canceled")),
+        "{st}"
+    );
     // being copied: refused, with the reason (the first calls may have finished already)
     let mut refused = None;
     for id in &first {
         let busy = p.rc("oper", &["job/stop", &format!("jobid={id}")]).await;
         if !busy.status.success() {
-            assert!(message(&busy).contains("cannot be stopped on its own"), "{}", message(&busy));
+            assert!(
+                message(&busy).contains("cannot be stopped on its own"),
+                "{}",
+                message(&busy)
+            );
             refused = Some(*id);
             break;
         }
@@ -542,9 +958,15 @@ async fn job_stop_of_queued_calls() {
     // another user cannot stop it
     assert!(message(&p.rc("limited", &["job/stop", &format!("jobid={busy}")]).await).contains("job not found"));
     // a finished job: {} like rcd
-    assert_eq!(json_out(&p.rc("oper", &["job/stop", &format!("jobid={waiting}")]).await), serde_json::json!({}));
+    assert_eq!(
+        json_out(&p.rc("oper", &["job/stop", &format!("jobid={waiting}")]).await),
+        serde_json::json!({})
+    );
     let listed = json_out(&p.rc("view", &["operations/list", "fs=other:", "remote="]).await);
-    assert!(!listed.to_string().contains("stopped"), "the stopped call's file was copied: {listed}");
+    assert!(
+        !listed.to_string().contains("stopped"),
+        "the stopped call's file was copied: {listed}"
+    );
     p.engine.shutdown().await;
 }
 
@@ -562,10 +984,32 @@ async fn batches_run_on_the_server() {
         std::fs::write(&f, format!("file {i}")).unwrap();
     }
     let http = reqwest::Client::new();
-    let mut events = http.get(format!("{}rproxy/events", p.url)).basic_auth("oper", Some(p.tokens["oper"].expose())).send().await.unwrap();
-    let created = json_out(&p.rc("oper", &["rproxy/batch/create", "kind=copy", "srcFs=local:tree", "dstFs=other:server-copy"]).await);
+    let mut events = http
+        .get(format!("{}rproxy/events", p.url))
+        .basic_auth("oper", Some(p.tokens["oper"].expose()))
+        .send()
+        .await
+        .unwrap();
+    let created = json_out(
+        &p.rc(
+            "oper",
+            &[
+                "rproxy/batch/create",
+                "kind=copy",
+                "srcFs=local:tree",
+                "dstFs=other:server-copy",
+            ],
+        )
+        .await,
+    );
     let id = created["id"].as_i64().unwrap();
-    assert_eq!(created["counts"]["pending"].as_u64().unwrap() + created["counts"]["running"].as_u64().unwrap() + created["counts"]["done"].as_u64().unwrap(), 120, "{created}");
+    assert_eq!(
+        created["counts"]["pending"].as_u64().unwrap()
+            + created["counts"]["running"].as_u64().unwrap()
+            + created["counts"]["done"].as_u64().unwrap(),
+        120,
+        "{created}"
+    );
     let mut report = Value::Null;
     for _ in 0..300 {
         report = json_out(&p.rc("oper", &["rproxy/batch/get", &format!("id={id}")]).await);
@@ -574,8 +1018,25 @@ async fn batches_run_on_the_server() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!((report["batch"]["status"].as_str(), report["batch"]["counts"]["done"].as_u64()), (Some("completed"), Some(120)), "{report}");
-    let listed = json_out(&p.rc("view", &["--json", r#"{"fs": "other:server-copy", "remote": "", "opt": {"recurse": true, "filesOnly": true}}"#, "operations/list"]).await);
+    assert_eq!(
+        (
+            report["batch"]["status"].as_str(),
+            report["batch"]["counts"]["done"].as_u64()
+        ),
+        (Some("completed"), Some(120)),
+        "{report}"
+    );
+    let listed = json_out(
+        &p.rc(
+            "view",
+            &[
+                "--json",
+                r#"{"fs": "other:server-copy", "remote": "", "opt": {"recurse": true, "filesOnly": true}}"#,
+                "operations/list",
+            ],
+        )
+        .await,
+    );
     assert_eq!(listed["list"].as_array().unwrap().len(), 120);
     // its owner saw it start and complete in the stream
     let mut seen = vec![];
@@ -594,23 +1055,56 @@ async fn batches_run_on_the_server() {
         }
     }
     // the runner reports the batch when it takes it (queued or running) and when it ends
-    assert!(matches!(seen.first().map(String::as_str), Some("queued" | "running")) && seen.last().map(String::as_str) == Some("completed"), "{seen:?}");
+    assert!(
+        matches!(seen.first().map(String::as_str), Some("queued" | "running"))
+            && seen.last().map(String::as_str) == Some("completed"),
+        "{seen:?}"
+    );
     // the owner lists it; another operator neither lists nor reads it; a viewer may list only
     let mine = json_out(&p.rc("oper", &["rproxy/batch/list"]).await);
-    assert!(mine["batches"].as_array().unwrap().iter().any(|b| b["id"] == id), "{mine}");
+    assert!(
+        mine["batches"].as_array().unwrap().iter().any(|b| b["id"] == id),
+        "{mine}"
+    );
     let theirs = json_out(&p.rc("limited", &["rproxy/batch/list"]).await);
     assert!(theirs["batches"].as_array().unwrap().is_empty(), "{theirs}");
     let hidden = p.rc("limited", &["rproxy/batch/get", &format!("id={id}")]).await;
-    assert!(!hidden.status.success() && message(&hidden).contains(&format!("no batch {id}")), "{}", message(&hidden));
+    assert!(
+        !hidden.status.success() && message(&hidden).contains(&format!("no batch {id}")),
+        "{}",
+        message(&hidden)
+    );
     assert!(p.rc("view", &["rproxy/batch/list"]).await.status.success());
-    let viewer = p.rc("view", &["rproxy/batch/create", "srcFs=local:tree", "dstFs=other:v"]).await;
-    assert!(!viewer.status.success() && message(&viewer).contains("viewer"), "{}", message(&viewer));
-    let inline = p.rc("oper", &["rproxy/batch/create", "srcFs=:local:/etc", "dstFs=other:x"]).await;
-    assert!(!inline.status.success() && message(&inline).contains("inline"), "{}", message(&inline));
-    let limited = p.rc("limited", &["rproxy/batch/create", "srcFs=local:tree", "dstFs=other:x"]).await;
-    assert!(!limited.status.success() && message(&limited).contains("not among this user's remotes"), "{}", message(&limited));
+    let viewer = p
+        .rc("view", &["rproxy/batch/create", "srcFs=local:tree", "dstFs=other:v"])
+        .await;
+    assert!(
+        !viewer.status.success() && message(&viewer).contains("viewer"),
+        "{}",
+        message(&viewer)
+    );
+    let inline = p
+        .rc("oper", &["rproxy/batch/create", "srcFs=:local:/etc", "dstFs=other:x"])
+        .await;
+    assert!(
+        !inline.status.success() && message(&inline).contains("inline"),
+        "{}",
+        message(&inline)
+    );
+    let limited = p
+        .rc("limited", &["rproxy/batch/create", "srcFs=local:tree", "dstFs=other:x"])
+        .await;
+    assert!(
+        !limited.status.success() && message(&limited).contains("not among this user's remotes"),
+        "{}",
+        message(&limited)
+    );
     let missing = p.rc("oper", &["rproxy/batch/create", "srcFs=local:tree"]).await;
-    assert!(!missing.status.success() && message(&missing).contains("dstFs"), "{}", message(&missing));
+    assert!(
+        !missing.status.success() && message(&missing).contains("dstFs"),
+        "{}",
+        message(&missing)
+    );
     p.engine.shutdown().await;
 }
 
@@ -623,7 +1117,11 @@ async fn the_admin_api_lists_running_instances() {
     let listed = loop {
         let v = json_out(&p.rc("admin", &["rproxy/instances"]).await);
         let me = v["self"].as_str().unwrap_or_default().to_owned();
-        if let Some(row) = v["instances"].as_array().and_then(|a| a.iter().find(|i| i["id"] == me.as_str())).cloned() {
+        if let Some(row) = v["instances"]
+            .as_array()
+            .and_then(|a| a.iter().find(|i| i["id"] == me.as_str()))
+            .cloned()
+        {
             if row["rcd"].as_str().unwrap_or_default().starts_with("up ") {
                 break row;
             }

@@ -6,7 +6,10 @@
 mod common;
 
 use common::pg::Pg;
-use rproxy::db::{instances::{Registry, GONE_AFTER}, Pool};
+use rproxy::db::{
+    instances::{Registry, GONE_AFTER},
+    Pool,
+};
 
 async fn contract(r: &Registry, age: impl AsyncFn(&str, i64)) {
     r.beat("a", "starting", 0).await.unwrap();
@@ -30,14 +33,24 @@ async fn instances_register_and_go_stale_on_both_dialects() {
     let users = rproxy::auth::Users::open(&dir.path().join("rproxy.db")).await.unwrap();
     let lite = users.pool().sqlite().unwrap().clone();
     contract(&Registry(Pool::Sqlite(lite.clone())), async |id: &str, ms: i64| {
-        sqlx::query("UPDATE instances SET heartbeat_at = heartbeat_at - ? WHERE id = ?").bind(ms).bind(id).execute(&lite).await.unwrap();
+        sqlx::query("UPDATE instances SET heartbeat_at = heartbeat_at - ? WHERE id = ?")
+            .bind(ms)
+            .bind(id)
+            .execute(&lite)
+            .await
+            .unwrap();
     })
     .await;
     let pg = Pg::start().await;
     let pool = pg.pool(2).await;
     rproxy::db::migrate_pg(&pool).await.unwrap();
     contract(&Registry(Pool::Pg(pool.clone())), async |id: &str, ms: i64| {
-        sqlx::query("UPDATE instances SET heartbeat_at = heartbeat_at - $1 WHERE id = $2").bind(ms).bind(id).execute(&pool).await.unwrap();
+        sqlx::query("UPDATE instances SET heartbeat_at = heartbeat_at - $1 WHERE id = $2")
+            .bind(ms)
+            .bind(id)
+            .execute(&pool)
+            .await
+            .unwrap();
     })
     .await;
 }

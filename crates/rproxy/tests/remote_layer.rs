@@ -25,16 +25,24 @@ use tokio_util::sync::CancellationToken;
 
 async fn until_health(link: &Link, want: impl Fn(&Health) -> bool) {
     let mut w = link.watch();
-    tokio::time::timeout(Duration::from_secs(20), w.wait_for(|h| want(h))).await.expect("health did not change").unwrap();
+    tokio::time::timeout(Duration::from_secs(20), w.wait_for(|h| want(h)))
+        .await
+        .expect("health did not change")
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn file_work_through_a_server_link_and_an_outage() {
     let p = Proxy::start().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let url = format!("http://127.0.0.1:{port}/");
     let first = server_on(&p, port);
-    let rc = rcmd_core::rc::RcClient::for_server(url.parse().unwrap(), ("oper".into(), p.tokens["oper"].clone()), None).unwrap();
+    let rc = rcmd_core::rc::RcClient::for_server(url.parse().unwrap(), ("oper".into(), p.tokens["oper"].clone()), None)
+        .unwrap();
     let (link, _events) = Link::start("srv", rc, Start::Now);
     until_health(&link, |h| *h == Health::Connected).await;
     let layer = Resilient::new(link.clone(), ResilienceConfig::default(), EventBus::default());
@@ -44,14 +52,29 @@ async fn file_work_through_a_server_link_and_an_outage() {
     assert_eq!(remotes, ["local", "other"]);
     let root = RemotePath::new("local", "").unwrap();
     let listed = layer.list(&root, &cancel).await.unwrap();
-    assert!(listed.stale_ms.is_none() && listed.value.iter().any(|e| e.name == "hello.txt"), "{listed:?}");
-    let usage = layer.about(&RemoteName::parse("local").unwrap(), &cancel).await.unwrap();
+    assert!(
+        listed.stale_ms.is_none() && listed.value.iter().any(|e| e.name == "hello.txt"),
+        "{listed:?}"
+    );
+    let usage = layer
+        .about(&RemoteName::parse("local").unwrap(), &cancel)
+        .await
+        .unwrap();
     assert!(usage.value.total.is_some() || usage.value.free.is_some(), "{usage:?}");
-    layer.mkdir(&RemotePath::new("local", "made").unwrap(), &cancel).await.unwrap();
+    layer
+        .mkdir(&RemotePath::new("local", "made").unwrap(), &cancel)
+        .await
+        .unwrap();
     assert!(p.dir.path().join("data/made").is_dir());
-    let (src, dst) = (RemotePath::new("local", "hello.txt").unwrap(), RemotePath::new("local", "made/copy.txt").unwrap());
+    let (src, dst) = (
+        RemotePath::new("local", "hello.txt").unwrap(),
+        RemotePath::new("local", "made/copy.txt").unwrap(),
+    );
     layer.copy_file(&src, &dst, &cancel).await.unwrap();
-    assert_eq!(std::fs::read(p.dir.path().join("data/made/copy.txt")).unwrap(), b"hello");
+    assert_eq!(
+        std::fs::read(p.dir.path().join("data/made/copy.txt")).unwrap(),
+        b"hello"
+    );
     layer.delete_file(&dst, &cancel).await.unwrap();
     assert!(!p.dir.path().join("data/made/copy.txt").exists());
 
@@ -59,20 +82,42 @@ async fn file_work_through_a_server_link_and_an_outage() {
     first.shutdown_background();
     until_health(&link, |h| matches!(h, Health::Offline { .. })).await;
     let t = std::time::Instant::now();
-    let err = layer.mkdir(&RemotePath::new("local", "again").unwrap(), &cancel).await.unwrap_err();
-    assert!(t.elapsed() < Duration::from_secs(1), "an offline server must fail fast, took {:?}", t.elapsed());
+    let err = layer
+        .mkdir(&RemotePath::new("local", "again").unwrap(), &cancel)
+        .await
+        .unwrap_err();
+    assert!(
+        t.elapsed() < Duration::from_secs(1),
+        "an offline server must fail fast, took {:?}",
+        t.elapsed()
+    );
     assert!(matches!(err, Error::ServerOffline { .. }), "{err}");
-    assert!(err.to_string().contains("server srv offline") && err.to_string().contains("retrying in"), "{err}");
+    assert!(
+        err.to_string().contains("server srv offline") && err.to_string().contains("retrying in"),
+        "{err}"
+    );
     let stale = layer.list(&root, &cancel).await.unwrap();
-    assert!(stale.stale_ms.is_some() && stale.value.iter().any(|e| e.name == "hello.txt"), "{stale:?}");
-    assert!(layer.list(&RemotePath::new("local", "never-listed").unwrap(), &cancel).await.is_err(), "no cache, no answer");
+    assert!(
+        stale.stale_ms.is_some() && stale.value.iter().any(|e| e.name == "hello.txt"),
+        "{stale:?}"
+    );
+    assert!(
+        layer
+            .list(&RemotePath::new("local", "never-listed").unwrap(), &cancel)
+            .await
+            .is_err(),
+        "no cache, no answer"
+    );
 
     // back on the same port: the link recovers by itself, fresh answers again
     let second = server_on(&p, port);
     until_health(&link, |h| *h == Health::Connected).await;
     let fresh = layer.list(&root, &cancel).await.unwrap();
     assert!(fresh.stale_ms.is_none(), "{fresh:?}");
-    layer.mkdir(&RemotePath::new("local", "again").unwrap(), &cancel).await.unwrap();
+    layer
+        .mkdir(&RemotePath::new("local", "again").unwrap(), &cancel)
+        .await
+        .unwrap();
     link.stop();
     second.shutdown_background();
 }
@@ -83,7 +128,11 @@ async fn file_work_through_a_server_link_and_an_outage() {
 #[tokio::test]
 async fn remote_setup_through_the_server_is_for_admins() {
     let p = Proxy::start().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let url = format!("http://127.0.0.1:{port}/");
     let server = server_on(&p, port);
     for _ in 0..200 {
@@ -92,23 +141,39 @@ async fn remote_setup_through_the_server_is_for_admins() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let client = |user: &str| rcmd_core::rc::RcClient::for_server(url.parse().unwrap(), (user.into(), p.tokens[user].clone()), None).unwrap();
+    let client = |user: &str| {
+        rcmd_core::rc::RcClient::for_server(url.parse().unwrap(), (user.into(), p.tokens[user].clone()), None).unwrap()
+    };
     let (admin, oper) = (client("admin"), client("oper"));
     let params: std::collections::BTreeMap<String, String> =
         [("remote".to_owned(), p.dir.path().join("data").display().to_string())].into();
 
-    let refused = rcmd_core::remote_config::create(&oper, "made", "alias", &params).await.unwrap_err();
-    assert!(refused.to_string().contains("403") || refused.to_string().to_lowercase().contains("admin"), "{refused}");
+    let refused = rcmd_core::remote_config::create(&oper, "made", "alias", &params)
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("403") || refused.to_string().to_lowercase().contains("admin"),
+        "{refused}"
+    );
     let conf = || std::fs::read_to_string(p.dir.path().join("rclone.conf")).unwrap();
     assert!(!conf().contains("[made]"));
 
-    let step = rcmd_core::remote_config::create(&admin, "made", "alias", &params).await.unwrap();
+    let step = rcmd_core::remote_config::create(&admin, "made", "alias", &params)
+        .await
+        .unwrap();
     assert!(step.is_done(), "{step:?}");
     assert!(conf().contains("[made]"));
-    assert_eq!(rcmd_core::remote_config::test(&admin, "made").await.unwrap(), 1, "hello.txt");
+    assert_eq!(
+        rcmd_core::remote_config::test(&admin, "made").await.unwrap(),
+        1,
+        "hello.txt"
+    );
     let shown = rcmd_core::remote_config::get(&admin, "made").await.unwrap();
     assert_eq!(shown.kind, "alias");
-    assert!(rcmd_core::remote_config::delete(&oper, "made").await.is_err(), "an operator cannot delete");
+    assert!(
+        rcmd_core::remote_config::delete(&oper, "made").await.is_err(),
+        "an operator cannot delete"
+    );
     rcmd_core::remote_config::delete(&admin, "made").await.unwrap();
     assert!(!conf().contains("[made]"));
     server.shutdown_background();

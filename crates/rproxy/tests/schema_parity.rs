@@ -21,7 +21,11 @@ async fn sqlite_and_postgres_schemas_hold_the_same_tables_and_columns() {
         .await
         .unwrap();
     for t in tables {
-        let cols: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?)").bind(&t).fetch_all(users.pool().sqlite().unwrap()).await.unwrap();
+        let cols: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?)")
+            .bind(&t)
+            .fetch_all(users.pool().sqlite().unwrap())
+            .await
+            .unwrap();
         lite.insert(t, cols.into_iter().collect());
     }
 
@@ -38,6 +42,9 @@ async fn sqlite_and_postgres_schemas_hold_the_same_tables_and_columns() {
     for (t, c) in rows {
         post.entry(t).or_default().insert(c);
     }
-    assert!(lite.contains_key("queue") && lite["queue"].contains("lease_until"), "{lite:?}");
+    assert!(
+        lite.contains_key("queue") && lite["queue"].contains("lease_until"),
+        "{lite:?}"
+    );
     assert_eq!(lite, post, "the two dialects' schemas differ");
 }

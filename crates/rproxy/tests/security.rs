@@ -24,14 +24,20 @@ const ADMIN_ONLY: &[(&str, &str)] = &[
     ("options/set", r#"{"main": {"DryRun": true}}"#),
     ("config/dump", "{}"),
     ("config/get", r#"{"name": "local"}"#),
-    ("config/create", r#"{"name": "evil", "type": "local", "parameters": {}}"#),
+    (
+        "config/create",
+        r#"{"name": "evil", "type": "local", "parameters": {}}"#,
+    ),
     ("config/update", r#"{"name": "local", "parameters": {"remote": "/"}}"#),
     ("config/delete", r#"{"name": "other"}"#),
     ("config/password", r#"{"name": "local", "parameters": {"pass": "x"}}"#),
     ("config/setpath", r#"{"path": "/tmp/x.conf"}"#),
     ("config/paths", "{}"),
     ("backend/command", r#"{"command": "noop", "fs": "local:"}"#),
-    ("serve/start", r#"{"type": "http", "fs": "local:", "addr": "127.0.0.1:0"}"#),
+    (
+        "serve/start",
+        r#"{"type": "http", "fs": "local:", "addr": "127.0.0.1:0"}"#,
+    ),
     ("serve/list", "{}"),
     ("mount/mount", r#"{"fs": "local:", "mountPoint": "/tmp/m"}"#),
     ("mount/listmounts", "{}"),
@@ -46,7 +52,10 @@ const ADMIN_ONLY: &[(&str, &str)] = &[
     ("rproxy/audit", "{}"),
     ("rproxy/instances", "{}"),
     // the server would fetch any URL (request forgery into its network)
-    ("operations/copyurl", r#"{"fs": "local:", "remote": "got.txt", "url": "http://127.0.0.1:9/"}"#),
+    (
+        "operations/copyurl",
+        r#"{"fs": "local:", "remote": "got.txt", "url": "http://127.0.0.1:9/"}"#,
+    ),
     // a server-wide setting: setting it is for admins (reading it is not)
     ("core/bwlimit", r#"{"rate": "1k"}"#),
 ];
@@ -56,8 +65,14 @@ const WRITES: &[(&str, &str)] = &[
     ("sync/copy", r#"{"srcFs": "local:", "dstFs": "other:v"}"#),
     ("sync/sync", r#"{"srcFs": "local:", "dstFs": "other:v"}"#),
     ("operations/mkdir", r#"{"fs": "other:", "remote": "v"}"#),
-    ("operations/copyfile", r#"{"srcFs": "local:", "srcRemote": "hello.txt", "dstFs": "other:", "dstRemote": "hello.txt"}"#),
-    ("operations/movefile", r#"{"srcFs": "local:", "srcRemote": "hello.txt", "dstFs": "other:", "dstRemote": "hello.txt"}"#),
+    (
+        "operations/copyfile",
+        r#"{"srcFs": "local:", "srcRemote": "hello.txt", "dstFs": "other:", "dstRemote": "hello.txt"}"#,
+    ),
+    (
+        "operations/movefile",
+        r#"{"srcFs": "local:", "srcRemote": "hello.txt", "dstFs": "other:", "dstRemote": "hello.txt"}"#,
+    ),
     ("operations/deletefile", r#"{"fs": "local:", "remote": "hello.txt"}"#),
     ("operations/purge", r#"{"fs": "local:", "remote": ""}"#),
     ("operations/delete", r#"{"fs": "local:"}"#),
@@ -94,9 +109,19 @@ async fn post(p: &Proxy, user: &str, path: &str, content_type: &str, body: Strin
     if !query.is_empty() {
         url = format!("{url}?{query}");
     }
-    let resp = reqwest::Client::new().post(url).basic_auth(user, Some(p.tokens[user].expose())).header("Content-Type", content_type).body(body).send().await.unwrap();
+    let resp = reqwest::Client::new()
+        .post(url)
+        .basic_auth(user, Some(p.tokens[user].expose()))
+        .header("Content-Type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     let status = resp.status();
-    Sent { status, body: resp.json().await.unwrap_or(Value::Null) }
+    Sent {
+        status,
+        body: resp.json().await.unwrap_or(Value::Null),
+    }
 }
 
 /// JSON parameters as a form body or a query string.
@@ -108,7 +133,11 @@ fn form(params: &str) -> String {
                 Value::String(s) => s.clone(),
                 other => other.to_string(),
             };
-            format!("{}={}", k, url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>())
+            format!(
+                "{}={}",
+                k,
+                url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
+            )
         })
         .collect::<Vec<_>>()
         .join("&")
@@ -117,13 +146,21 @@ fn form(params: &str) -> String {
 fn refused(s: &Sent, what: &str) {
     assert_eq!(s.status, StatusCode::FORBIDDEN, "{what}: {:?}", s.body);
     assert_eq!(s.body["status"], 403, "{what}: {}", s.body);
-    assert!(s.body["error"].as_str().is_some_and(|e| !e.is_empty()) && s.body["path"].is_string(), "{what}: {}", s.body);
+    assert!(
+        s.body["error"].as_str().is_some_and(|e| !e.is_empty()) && s.body["path"].is_string(),
+        "{what}: {}",
+        s.body
+    );
 }
 
 /// A path not in canonical form: 400 in rcd's JSON shape, saying so.
 fn not_canonical(s: &Sent, what: &str) {
     assert_eq!(s.status, StatusCode::BAD_REQUEST, "{what}: {:?}", s.body);
-    assert!(s.body["error"].as_str().is_some_and(|e| e.contains("canonical")), "{what}: {}", s.body);
+    assert!(
+        s.body["error"].as_str().is_some_and(|e| e.contains("canonical")),
+        "{what}: {}",
+        s.body
+    );
 }
 
 #[tokio::test]
@@ -142,8 +179,22 @@ async fn every_admin_path_is_refused_in_every_spelling_and_encoding() {
                 }
                 checked += 1;
             }
-            refused(&post(&p, user, path, "application/x-www-form-urlencoded", form(params), "").await, &format!("{user} {path} form"));
-            refused(&post(&p, user, path, "application/x-www-form-urlencoded", String::new(), &form(params)).await, &format!("{user} {path} query"));
+            refused(
+                &post(&p, user, path, "application/x-www-form-urlencoded", form(params), "").await,
+                &format!("{user} {path} form"),
+            );
+            refused(
+                &post(
+                    &p,
+                    user,
+                    path,
+                    "application/x-www-form-urlencoded",
+                    String::new(),
+                    &form(params),
+                )
+                .await,
+                &format!("{user} {path} query"),
+            );
             // inside job/batch, at one and two levels
             let inner: Value = serde_json::from_str(params).unwrap();
             let mut input = inner.as_object().unwrap().clone();
@@ -151,8 +202,14 @@ async fn every_admin_path_is_refused_in_every_spelling_and_encoding() {
             let batch = json!({ "inputs": [ { "_path": "rc/noop" }, input ] });
             let nested = json!({ "inputs": [ { "_path": "job/batch", "inputs": [ input ] } ] });
             if user != "view" {
-                refused(&post(&p, user, "job/batch", "application/json", batch.to_string(), "").await, &format!("{user} {path} in job/batch"));
-                refused(&post(&p, user, "job/batch", "application/json", nested.to_string(), "").await, &format!("{user} {path} in nested job/batch"));
+                refused(
+                    &post(&p, user, "job/batch", "application/json", batch.to_string(), "").await,
+                    &format!("{user} {path} in job/batch"),
+                );
+                refused(
+                    &post(&p, user, "job/batch", "application/json", nested.to_string(), "").await,
+                    &format!("{user} {path} in nested job/batch"),
+                );
             }
             checked += 3;
         }
@@ -173,7 +230,12 @@ async fn every_admin_path_is_refused_in_every_spelling_and_encoding() {
     assert_eq!(admin.body["remotes"], json!(["local", "other"]), "{}", admin.body);
     assert!(p.dir.path().join("data/hello.txt").exists(), "a refused delete ran");
     let bw = post(&p, "oper", "core/bwlimit", "application/json", "{}".into(), "").await;
-    assert_eq!((bw.status, bw.body["rate"].as_str()), (StatusCode::OK, Some("off")), "an operator reads the limit; no refused call set it: {}", bw.body);
+    assert_eq!(
+        (bw.status, bw.body["rate"].as_str()),
+        (StatusCode::OK, Some("off")),
+        "an operator reads the limit; no refused call set it: {}",
+        bw.body
+    );
     assert!(!p.dir.path().join("data/got.txt").exists(), "a refused copyurl ran");
     eprintln!("security: {checked} refused calls checked");
     p.engine.shutdown().await;
@@ -182,37 +244,115 @@ async fn every_admin_path_is_refused_in_every_spelling_and_encoding() {
 #[tokio::test]
 async fn inline_remotes_are_refused_in_every_position_and_encoding() {
     let p = Proxy::start().await;
-    let inline = [":local:/etc", ":sftp,host=127.0.0.1:", "local,remote=/:", "/etc", "C:\\Windows", "alias{x}:"];
+    let inline = [
+        ":local:/etc",
+        ":sftp,host=127.0.0.1:",
+        "local,remote=/:",
+        "/etc",
+        "C:\\Windows",
+        "alias{x}:",
+    ];
     let mut checked = 0;
     for fs in inline {
         let calls = [
             ("operations/list", json!({ "fs": fs, "remote": "" })),
             ("sync/copy", json!({ "srcFs": fs, "dstFs": "other:x" })),
             ("sync/copy", json!({ "srcFs": "local:", "dstFs": fs })),
-            ("operations/copyfile", json!({ "srcFs": fs, "srcRemote": "passwd", "dstFs": "other:", "dstRemote": "passwd" })),
-            ("operations/movefile", json!({ "srcFs": "local:", "srcRemote": "hello.txt", "dstFs": fs, "dstRemote": "hello.txt" })),
-            ("sync/bisync", json!({ "path1": "local:", "path2": "other:", "workdirFs": fs })),
-            ("job/batch", json!({ "inputs": [ { "_path": "operations/list", "fs": fs, "remote": "" } ] })),
-            ("job/batch", json!({ "inputs": [ { "_path": "job/batch", "inputs": [ { "_path": "sync/copy", "srcFs": fs, "dstFs": "other:" } ] } ] })),
+            (
+                "operations/copyfile",
+                json!({ "srcFs": fs, "srcRemote": "passwd", "dstFs": "other:", "dstRemote": "passwd" }),
+            ),
+            (
+                "operations/movefile",
+                json!({ "srcFs": "local:", "srcRemote": "hello.txt", "dstFs": fs, "dstRemote": "hello.txt" }),
+            ),
+            (
+                "sync/bisync",
+                json!({ "path1": "local:", "path2": "other:", "workdirFs": fs }),
+            ),
+            (
+                "job/batch",
+                json!({ "inputs": [ { "_path": "operations/list", "fs": fs, "remote": "" } ] }),
+            ),
+            (
+                "job/batch",
+                json!({ "inputs": [ { "_path": "job/batch", "inputs": [ { "_path": "sync/copy", "srcFs": fs, "dstFs": "other:" } ] } ] }),
+            ),
         ];
         for (path, params) in calls {
             let text = params.to_string();
-            refused(&post(&p, "oper", path, "application/json", text.clone(), "").await, &format!("{path} {fs} json"));
+            refused(
+                &post(&p, "oper", path, "application/json", text.clone(), "").await,
+                &format!("{path} {fs} json"),
+            );
             if path != "job/batch" {
-                refused(&post(&p, "oper", path, "application/x-www-form-urlencoded", form(&text), "").await, &format!("{path} {fs} form"));
-                refused(&post(&p, "oper", path, "application/x-www-form-urlencoded", String::new(), &form(&text)).await, &format!("{path} {fs} query"));
+                refused(
+                    &post(&p, "oper", path, "application/x-www-form-urlencoded", form(&text), "").await,
+                    &format!("{path} {fs} form"),
+                );
+                refused(
+                    &post(
+                        &p,
+                        "oper",
+                        path,
+                        "application/x-www-form-urlencoded",
+                        String::new(),
+                        &form(&text),
+                    )
+                    .await,
+                    &format!("{path} {fs} query"),
+                );
             }
             checked += 3;
         }
     }
     // _config keys that run commands
     let cfg = json!({ "srcFs": "local:", "dstFs": "other:x", "_config": { "PasswordCommand": ["sh", "-c", "id"] } });
-    refused(&post(&p, "oper", "sync/copy", "application/json", cfg.to_string(), "").await, "_config PasswordCommand");
-    let cfg_query = format!("srcFs=local:&dstFs=other:x&_config={}", url::form_urlencoded::byte_serialize(br#"{"PasswordCommand":"id"}"#).collect::<String>());
-    refused(&post(&p, "oper", "sync/copy", "application/x-www-form-urlencoded", String::new(), &cfg_query).await, "_config in the query");
+    refused(
+        &post(&p, "oper", "sync/copy", "application/json", cfg.to_string(), "").await,
+        "_config PasswordCommand",
+    );
+    let cfg_query = format!(
+        "srcFs=local:&dstFs=other:x&_config={}",
+        url::form_urlencoded::byte_serialize(br#"{"PasswordCommand":"id"}"#).collect::<String>()
+    );
+    refused(
+        &post(
+            &p,
+            "oper",
+            "sync/copy",
+            "application/x-www-form-urlencoded",
+            String::new(),
+            &cfg_query,
+        )
+        .await,
+        "_config in the query",
+    );
     // a user limited to `local` cannot reach `other` in any position
-    refused(&post(&p, "limited", "sync/copy", "application/json", json!({ "srcFs": "local:", "dstFs": "other:" }).to_string(), "").await, "limited dst");
-    refused(&post(&p, "limited", "operations/copyfile", "application/json", json!({ "srcFs": "other:", "srcRemote": "a", "dstFs": "local:", "dstRemote": "a" }).to_string(), "").await, "limited queued");
+    refused(
+        &post(
+            &p,
+            "limited",
+            "sync/copy",
+            "application/json",
+            json!({ "srcFs": "local:", "dstFs": "other:" }).to_string(),
+            "",
+        )
+        .await,
+        "limited dst",
+    );
+    refused(
+        &post(
+            &p,
+            "limited",
+            "operations/copyfile",
+            "application/json",
+            json!({ "srcFs": "other:", "srcRemote": "a", "dstFs": "local:", "dstRemote": "a" }).to_string(),
+            "",
+        )
+        .await,
+        "limited queued",
+    );
     eprintln!("security: {checked} inline-remote calls refused");
     p.engine.shutdown().await;
 }
@@ -230,7 +370,11 @@ async fn refusals_have_rcds_formats() {
     let attempts: Vec<Attempt> = vec![
         ("none", None, None),
         ("unknown user", Some(("nobody".into(), "rpx_1_0000".into())), None),
-        ("wrong token", Some(("oper".into(), format!("rpx_{admin_id}_deadbeef"))), None),
+        (
+            "wrong token",
+            Some(("oper".into(), format!("rpx_{admin_id}_deadbeef"))),
+            None,
+        ),
         ("another user's token", Some(("view".into(), oper_token.clone())), None),
         ("not a token", Some(("oper".into(), "password123".into())), None),
         ("bearer garbage", None, Some("Bearer rpx_999999_x".into())),
@@ -251,14 +395,35 @@ async fn refusals_have_rcds_formats() {
         assert_eq!(r.text().await.unwrap(), "401 Unauthorized\n", "{what}");
     }
     // 403: JSON shape
-    let r = http.post(format!("{}config/dump", p.url)).basic_auth("oper", Some(&oper_token)).json(&json!({})).send().await.unwrap();
+    let r = http
+        .post(format!("{}config/dump", p.url))
+        .basic_auth("oper", Some(&oper_token))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403);
     assert_eq!(r.headers()["content-type"], "application/json");
     let body: Value = r.json().await.unwrap();
-    assert_eq!((body["status"].as_u64(), body["path"].as_str(), body["input"].is_object()), (Some(403), Some("config/dump"), true), "{body}");
+    assert_eq!(
+        (
+            body["status"].as_u64(),
+            body["path"].as_str(),
+            body["input"].is_object()
+        ),
+        (Some(403), Some("config/dump"), true),
+        "{body}"
+    );
     // 413 above the body limit, in rcd's JSON error shape
     let big = format!("{{\"x\": \"{}\"}}", "a".repeat(rproxy::router::MAX_BODY + 1));
-    let r = http.post(format!("{}rc/noop", p.url)).basic_auth("oper", Some(&oper_token)).header("Content-Type", "application/json").body(big).send().await.unwrap();
+    let r = http
+        .post(format!("{}rc/noop", p.url))
+        .basic_auth("oper", Some(&oper_token))
+        .header("Content-Type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 413);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["status"], 413, "{body}");
@@ -276,10 +441,34 @@ async fn an_unknown_user_costs_one_verification_like_a_wrong_token() {
     let secret = |s: &str| rcmd_core::secret::Secret::new(s);
     use rproxy::auth::Credentials::{Basic, Bearer};
     let cases = [
-        ("unknown user", Basic { user: "nobody".into(), secret: secret(token.expose()) }),
-        ("wrong token", Basic { user: "alice".into(), secret: secret(&format!("rpx_{id}_0123")) }),
-        ("unknown token id", Basic { user: "alice".into(), secret: secret("rpx_424242_0123") }),
-        ("not a token", Basic { user: "alice".into(), secret: secret("hunter2") }),
+        (
+            "unknown user",
+            Basic {
+                user: "nobody".into(),
+                secret: secret(token.expose()),
+            },
+        ),
+        (
+            "wrong token",
+            Basic {
+                user: "alice".into(),
+                secret: secret(&format!("rpx_{id}_0123")),
+            },
+        ),
+        (
+            "unknown token id",
+            Basic {
+                user: "alice".into(),
+                secret: secret("rpx_424242_0123"),
+            },
+        ),
+        (
+            "not a token",
+            Basic {
+                user: "alice".into(),
+                secret: secret("hunter2"),
+            },
+        ),
         ("garbage bearer", Bearer { token: secret("rpx_x") }),
     ];
     let mut times = vec![];
@@ -288,9 +477,16 @@ async fn an_unknown_user_costs_one_verification_like_a_wrong_token() {
         let t = std::time::Instant::now();
         assert_eq!(users.verify(creds).await, None, "{what}");
         times.push((what, t.elapsed()));
-        assert_eq!(users.hash_checks() - before, 1, "{what}: a refusal must cost exactly one verification");
+        assert_eq!(
+            users.hash_checks() - before,
+            1,
+            "{what}: a refusal must cost exactly one verification"
+        );
     }
-    let right = Basic { user: "alice".into(), secret: token.clone() };
+    let right = Basic {
+        user: "alice".into(),
+        secret: token.clone(),
+    };
     let before = users.hash_checks();
     assert!(users.verify(&right).await.is_some());
     assert!(users.verify(&right).await.is_some());
@@ -305,14 +501,42 @@ async fn an_unknown_user_costs_one_verification_like_a_wrong_token() {
 #[tokio::test]
 async fn non_admins_read_the_figures_of_their_own_jobs_only() {
     let p = Proxy::start().await;
-    let started = post(&p, "oper", "rc/noop", "application/json", r#"{"_async": true}"#.into(), "").await;
+    let started = post(
+        &p,
+        "oper",
+        "rc/noop",
+        "application/json",
+        r#"{"_async": true}"#.into(),
+        "",
+    )
+    .await;
     let mine = started.body["jobid"].as_i64().unwrap();
-    let theirs = post(&p, "limited", "rc/noop", "application/json", r#"{"_async": true}"#.into(), "").await.body["jobid"].as_i64().unwrap();
+    let theirs = post(
+        &p,
+        "limited",
+        "rc/noop",
+        "application/json",
+        r#"{"_async": true}"#.into(),
+        "",
+    )
+    .await
+    .body["jobid"]
+        .as_i64()
+        .unwrap();
     for path in ["core/stats", "core/transferred"] {
-        refused(&post(&p, "oper", path, "application/json", "{}".into(), "").await, &format!("oper {path} without a group"));
-        refused(&post(&p, "view", path, "application/json", "{}".into(), "").await, &format!("view {path} without a group"));
+        refused(
+            &post(&p, "oper", path, "application/json", "{}".into(), "").await,
+            &format!("oper {path} without a group"),
+        );
+        refused(
+            &post(&p, "view", path, "application/json", "{}".into(), "").await,
+            &format!("view {path} without a group"),
+        );
         let other = json!({ "group": format!("job/{theirs}") }).to_string();
-        refused(&post(&p, "oper", path, "application/json", other, "").await, &format!("oper {path} of another user's job"));
+        refused(
+            &post(&p, "oper", path, "application/json", other, "").await,
+            &format!("oper {path} of another user's job"),
+        );
         let own = json!({ "group": format!("job/{mine}") }).to_string();
         let ok = post(&p, "oper", path, "application/json", own, "").await;
         assert_eq!(ok.status, StatusCode::OK, "oper {path} of its own job: {}", ok.body);

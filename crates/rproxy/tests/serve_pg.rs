@@ -19,7 +19,6 @@ use std::{
 
 use common::pg::Pg;
 
-
 fn serve(db: &str, data: &std::path::Path, port: u16) -> Server {
     Server(
         Command::new(env!("CARGO_BIN_EXE_rproxy"))
@@ -36,14 +35,28 @@ fn serve(db: &str, data: &std::path::Path, port: u16) -> Server {
 
 fn rc(port: u16, token: &str, args: &[&str]) -> std::process::Output {
     Command::new(common::rclone())
-        .args(["rc", "--config", "/dev/null", "--url", &format!("http://127.0.0.1:{port}/"), "--user", "admin", "--pass", token])
+        .args([
+            "rc",
+            "--config",
+            "/dev/null",
+            "--url",
+            &format!("http://127.0.0.1:{port}/"),
+            "--user",
+            "admin",
+            "--pass",
+            token,
+        ])
         .args(args)
         .output()
         .unwrap()
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -61,30 +74,45 @@ async fn serve_on_postgres_one_instance_and_a_restart_after_kill_9() {
         std::thread::sleep(Duration::from_millis(200));
     }
     let users = rc(port, &token, &["rproxy/users"]);
-    assert!(String::from_utf8_lossy(&users.stdout).contains("\"admin\""), "{}", String::from_utf8_lossy(&users.stdout));
+    assert!(
+        String::from_utf8_lossy(&users.stdout).contains("\"admin\""),
+        "{}",
+        String::from_utf8_lossy(&users.stdout)
+    );
     // a second instance on the same database: no new admin, the same token works there
     let port2 = free_port();
     let mut second = serve(&pg.url, &dir.path().join("b"), port2);
     let end = Instant::now() + Duration::from_secs(30);
     while !rc(port2, &token, &["rc/noop"]).status.success() {
         assert!(second.0.try_wait().unwrap().is_none(), "the second instance stopped");
-        assert!(Instant::now() < end, "the second instance did not answer with the first one's token");
+        assert!(
+            Instant::now() < end,
+            "the second instance did not answer with the first one's token"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     let end = Instant::now() + Duration::from_secs(15);
     loop {
-        let listed = String::from_utf8_lossy(&rc(port, &token, &["rproxy/instances"]).stdout).matches("\"alive\": true").count();
+        let listed = String::from_utf8_lossy(&rc(port, &token, &["rproxy/instances"]).stdout)
+            .matches("\"alive\": true")
+            .count();
         if listed == 2 {
             break;
         }
-        assert!(Instant::now() < end, "rproxy/instances lists {listed} live instances, not 2");
+        assert!(
+            Instant::now() < end,
+            "rproxy/instances lists {listed} live instances, not 2"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     second.0.kill().unwrap();
     second.0.wait().unwrap();
     let mut out = String::new();
     std::io::Read::read_to_string(second.0.stdout.as_mut().unwrap(), &mut out).unwrap();
-    assert!(!out.contains("created user"), "the second instance made another admin: {out}");
+    assert!(
+        !out.contains("created user"),
+        "the second instance made another admin: {out}"
+    );
 
     // kill -9 and start again at once: accepted, same token
     first.0.kill().unwrap();
@@ -92,7 +120,10 @@ async fn serve_on_postgres_one_instance_and_a_restart_after_kill_9() {
     let _again = serve(&pg.url, &dir.path().join("a"), port);
     let end = Instant::now() + Duration::from_secs(30);
     while !rc(port, &token, &["rc/noop"]).status.success() {
-        assert!(Instant::now() < end, "the restarted rproxy did not answer with the old token");
+        assert!(
+            Instant::now() < end,
+            "the restarted rproxy did not answer with the old token"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
 }
@@ -104,7 +135,11 @@ async fn three_instances_started_at_once_on_an_empty_database() {
     let pg = Pg::start().await;
     let dir = tempfile::tempdir().unwrap();
     let ports = [free_port(), free_port(), free_port()];
-    let mut servers: Vec<Server> = ports.iter().enumerate().map(|(i, p)| serve(&pg.url, &dir.path().join(format!("d{i}")), *p)).collect();
+    let mut servers: Vec<Server> = ports
+        .iter()
+        .enumerate()
+        .map(|(i, p)| serve(&pg.url, &dir.path().join(format!("d{i}")), *p))
+        .collect();
     // each instance's stdout, read on its own thread: the one that made the admin sends its token
     let (tx, rx) = std::sync::mpsc::channel();
     for s in servers.iter_mut() {
@@ -120,16 +155,27 @@ async fn three_instances_started_at_once_on_an_empty_database() {
             }
         });
     }
-    let token = rx.recv_timeout(Duration::from_secs(60)).expect("no instance made the first admin");
+    let token = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("no instance made the first admin");
     for (i, port) in ports.iter().enumerate() {
         let end = Instant::now() + Duration::from_secs(60);
         while !rc(*port, &token, &["rc/noop"]).status.success() {
-            assert!(servers[i].0.try_wait().unwrap().is_none(), "instance {i} exited on the first-start race");
-            assert!(Instant::now() < end, "instance {i} does not answer with the first token");
+            assert!(
+                servers[i].0.try_wait().unwrap().is_none(),
+                "instance {i} exited on the first-start race"
+            );
+            assert!(
+                Instant::now() < end,
+                "instance {i} does not answer with the first token"
+            );
             std::thread::sleep(Duration::from_millis(200));
         }
     }
-    assert!(rx.recv_timeout(Duration::from_millis(500)).is_err(), "a second instance made another admin");
+    assert!(
+        rx.recv_timeout(Duration::from_millis(500)).is_err(),
+        "a second instance made another admin"
+    );
     let users = String::from_utf8_lossy(&rc(ports[0], &token, &["rproxy/users"]).stdout).into_owned();
     assert_eq!(users.matches("\"name\"").count(), 1, "one user: {users}");
 }

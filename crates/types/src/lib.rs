@@ -28,7 +28,11 @@ pub enum SidecarState {
         ready_after_ms: u64,
     },
     /// The process died or stopped answering; a new one is launched after `retry_in_ms`.
-    Restarting { attempt: u32, problem: SidecarProblem, retry_in_ms: u64 },
+    Restarting {
+        attempt: u32,
+        problem: SidecarProblem,
+        retry_in_ms: u64,
+    },
     /// The supervisor gave up; the user can ask for a restart.
     Failed { problem: SidecarProblem },
     /// Stopped on purpose (app exit).

@@ -17,7 +17,10 @@ pub fn app_snapshot(app: AppHandle) -> AppSnapshot {
     tracing::info!("page loaded and asked for the app state");
     let app_version = env!("CARGO_PKG_VERSION").to_owned();
     let Some(state) = app.try_state::<AppState>() else {
-        let problem = app.try_state::<StartupProblem>().map(|p| p.0.clone()).unwrap_or_else(|| "RCMD did not start".into());
+        let problem = app
+            .try_state::<StartupProblem>()
+            .map(|p| p.0.clone())
+            .unwrap_or_else(|| "RCMD did not start".into());
         return AppSnapshot {
             app_version,
             sidecar: SidecarState::Stopped,
@@ -32,7 +35,9 @@ pub fn app_snapshot(app: AppHandle) -> AppSnapshot {
         app_version,
         sidecar: state.supervisor.state(),
         rclone_config: state.supervisor.rclone_config().map(|p| p.display().to_string()),
-        auto_resume_batches: Settings::load(&state.settings_path).map(|s| s.auto_resume_batches).unwrap_or(false),
+        auto_resume_batches: Settings::load(&state.settings_path)
+            .map(|s| s.auto_resume_batches)
+            .unwrap_or(false),
         startup_error: None,
         settings_problem: state.settings_problem.clone(),
         connection: Some(state.conn.view()),
@@ -57,7 +62,10 @@ pub fn restart_sidecar(state: State<'_, AppState>) {
 /// rclone with it.
 #[tauri::command]
 pub fn set_rclone_config(state: State<'_, AppState>, path: Option<String>) -> CmdResult<()> {
-    let path = path.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).map(PathBuf::from);
+    let path = path
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from);
     if let Some(p) = &path {
         if !p.is_file() {
             return Err(CmdError::new(

@@ -28,11 +28,12 @@ where
     F: Fn(rcmd_core::rc::RcClient) -> Fut,
     Fut: std::future::Future<Output = Result<T, RcError>>,
 {
-    Ok(rc.call_once(&[], &CancellationToken::new(), |c| {
-        let f = op(c);
-        async move { Ok(f.await?) }
-    })
-    .await?)
+    Ok(rc
+        .call_once(&[], &CancellationToken::new(), |c| {
+            let f = op(c);
+            async move { Ok(f.await?) }
+        })
+        .await?)
 }
 
 #[tauri::command]
@@ -58,10 +59,18 @@ pub async fn batch_create(
     let dst = match (kind, dst.as_deref().map(str::trim).filter(|d| !d.is_empty())) {
         (BatchKind::Delete, _) => None,
         (_, Some(d)) => Some(RemotePath::parse(d)?),
-        (_, None) => return Err(CmdError::new(IpcErrorKind::InvalidInput, "a destination (remote:path) is needed")),
+        (_, None) => {
+            return Err(CmdError::new(
+                IpcErrorKind::InvalidInput,
+                "a destination (remote:path) is needed",
+            ))
+        }
     };
     if dst.as_ref() == Some(&src) {
-        return Err(CmdError::new(IpcErrorKind::InvalidInput, "source and destination are the same"));
+        return Err(CmdError::new(
+            IpcErrorKind::InvalidInput,
+            "source and destination are the same",
+        ));
     }
     let names = names.unwrap_or_default();
     let rc = match state.conn.target() {
@@ -89,7 +98,12 @@ pub async fn batch_create(
     let runner = &state.batches.runner;
     let id = runner
         .store()
-        .create(kind, &src.to_string(), dst.as_ref().map(|d| d.to_string()).as_deref(), &items)
+        .create(
+            kind,
+            &src.to_string(),
+            dst.as_ref().map(|d| d.to_string()).as_deref(),
+            &items,
+        )
         .await
         .map_err(store_err)?;
     runner.start(id).await.map_err(store_err)?;
@@ -104,13 +118,18 @@ where
 {
     match state.conn.target() {
         Target::Local(_) => local().await,
-        Target::Server { rc, .. } => on_server(&rc, |c| async move { remote::act(&c, verb, id).await }).await.map(|_| ()),
+        Target::Server { rc, .. } => on_server(&rc, |c| async move { remote::act(&c, verb, id).await })
+            .await
+            .map(|_| ()),
     }
 }
 
 #[tauri::command]
 pub async fn batch_resume(state: State<'_, AppState>, id: i64) -> CmdResult<()> {
-    steer(&state, Verb::Resume, id, || async { state.batches.runner.start(id).await.map_err(store_err) }).await
+    steer(&state, Verb::Resume, id, || async {
+        state.batches.runner.start(id).await.map_err(store_err)
+    })
+    .await
 }
 
 #[tauri::command]
@@ -124,7 +143,10 @@ pub async fn batch_pause(state: State<'_, AppState>, id: i64) -> CmdResult<()> {
 
 #[tauri::command]
 pub async fn batch_cancel(state: State<'_, AppState>, id: i64) -> CmdResult<()> {
-    steer(&state, Verb::Cancel, id, || async { state.batches.runner.cancel(id).await.map_err(store_err) }).await
+    steer(&state, Verb::Cancel, id, || async {
+        state.batches.runner.cancel(id).await.map_err(store_err)
+    })
+    .await
 }
 
 #[tauri::command]

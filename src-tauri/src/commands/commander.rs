@@ -13,9 +13,19 @@ use crate::{connection::Target, error::CmdResult, state::AppState};
 
 /// Renames `remote:path` in place to `new_name`; answers the new path (`remote:path`).
 #[tauri::command]
-pub async fn rename(state: State<'_, AppState>, remote: String, path: String, new_name: String, is_dir: bool) -> CmdResult<String> {
+pub async fn rename(
+    state: State<'_, AppState>,
+    remote: String,
+    path: String,
+    new_name: String,
+    is_dir: bool,
+) -> CmdResult<String> {
     let from = RemotePath::new(&remote, &path)?;
-    let to = state.conn.rc().rename(&from, &new_name, is_dir, &CancellationToken::new()).await?;
+    let to = state
+        .conn
+        .rc()
+        .rename(&from, &new_name, is_dir, &CancellationToken::new())
+        .await?;
     Ok(to.to_string())
 }
 
@@ -23,7 +33,11 @@ pub async fn rename(state: State<'_, AppState>, remote: String, path: String, ne
 #[tauri::command]
 pub async fn remove_empty_dirs(state: State<'_, AppState>, remote: String, path: String) -> CmdResult<()> {
     let dir = RemotePath::new(&remote, &path)?;
-    Ok(state.conn.rc().remove_empty_dirs(&dir, &CancellationToken::new()).await?)
+    Ok(state
+        .conn
+        .rc()
+        .remove_empty_dirs(&dir, &CancellationToken::new())
+        .await?)
 }
 
 #[tauri::command]
@@ -38,7 +52,9 @@ pub async fn transfer_stats(state: State<'_, AppState>) -> CmdResult<TransferSta
     let mut stats = state
         .conn
         .rc()
-        .call_once(&[], &CancellationToken::new(), |rc| async move { Ok(file_ops::transfer_stats(&rc).await?) })
+        .call_once(&[], &CancellationToken::new(), |rc| async move {
+            Ok(file_ops::transfer_stats(&rc).await?)
+        })
         .await?;
     if let Target::Local(_) = state.conn.target() {
         stats.done = state.batches.runner.recent();

@@ -49,14 +49,32 @@ impl ServerForm {
         if user.is_empty() {
             return Err(invalid("the user name on the server is needed"));
         }
-        let ca_file = self.ca_file.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(PathBuf::from);
+        let ca_file = self
+            .ca_file
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(PathBuf::from);
         if let Some(ca) = &ca_file {
             if !ca.is_file() {
                 return Err(invalid(format!("CA file {} is not a file", ca.display())));
             }
         }
-        let token = self.token.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(|t| Secret::new(t.to_owned()));
-        Ok((ServerEntry { name: name.to_owned(), url: url.to_owned(), user: user.to_owned(), ca_file }, token))
+        let token = self
+            .token
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| Secret::new(t.to_owned()));
+        Ok((
+            ServerEntry {
+                name: name.to_owned(),
+                url: url.to_owned(),
+                user: user.to_owned(),
+                ca_file,
+            },
+            token,
+        ))
     }
 }
 
@@ -66,7 +84,9 @@ impl ServerForm {
 pub async fn server_list(state: State<'_, AppState>) -> CmdResult<Vec<ServerInfo>> {
     let settings = Settings::load(&state.settings_path).unwrap_or_default();
     let secrets = state.conn.secrets().clone();
-    tokio::task::spawn_blocking(move || server_infos(&settings, &secrets)).await.map_err(internal)
+    tokio::task::spawn_blocking(move || server_infos(&settings, &secrets))
+        .await
+        .map_err(internal)
 }
 
 fn server_infos(settings: &Settings, secrets: &rcmd_core::notify::secrets::SecretStore) -> Vec<ServerInfo> {
@@ -90,14 +110,18 @@ pub async fn server_save(state: State<'_, AppState>, form: ServerForm) -> CmdRes
     let (entry, token) = form.check()?;
     let secrets = state.conn.secrets();
     if token.is_none() && secrets.get(&entry.token_key()).is_none() {
-        return Err(invalid("the token is needed (rproxy token create USER on the server prints one)"));
+        return Err(invalid(
+            "the token is needed (rproxy token create USER on the server prints one)",
+        ));
     }
     if let Some(t) = &token {
         secrets.set(&entry.token_key(), Some(t)).map_err(internal)?;
     }
-    Settings::update(&state.settings_path, |s| match s.servers.iter_mut().find(|x| x.name == entry.name) {
-        Some(old) => *old = entry.clone(),
-        None => s.servers.push(entry.clone()),
+    Settings::update(&state.settings_path, |s| {
+        match s.servers.iter_mut().find(|x| x.name == entry.name) {
+            Some(old) => *old = entry.clone(),
+            None => s.servers.push(entry.clone()),
+        }
     })
     .map_err(internal)?;
     tracing::info!(server = %entry.name, "server saved");
@@ -123,7 +147,9 @@ pub async fn server_remove(state: State<'_, AppState>, name: String) -> CmdResul
 #[tauri::command]
 pub async fn server_test(state: State<'_, AppState>, form: ServerForm) -> CmdResult<ServerCheckView> {
     let (entry, token) = form.check()?;
-    let token = token.or_else(|| state.conn.secrets().get(&entry.token_key())).ok_or_else(|| invalid("the token is needed"))?;
+    let token = token
+        .or_else(|| state.conn.secrets().get(&entry.token_key()))
+        .ok_or_else(|| invalid("the token is needed"))?;
     let rc = server::client_with(&entry, token).map_err(invalid)?;
     let check = server::check(&rc).await;
     tracing::info!(server = %entry.name, ok = check.problem.is_none(), "connection tested");
@@ -133,7 +159,11 @@ pub async fn server_test(state: State<'_, AppState>, form: ServerForm) -> CmdRes
 /// Talks to saved server `name` from now on, or to this computer (`None`).
 #[tauri::command]
 pub async fn connection_use(state: State<'_, AppState>, name: Option<String>) -> CmdResult<ConnectionView> {
-    state.conn.switch(name.as_deref().filter(|n| !n.is_empty())).await.map_err(invalid)
+    state
+        .conn
+        .switch(name.as_deref().filter(|n| !n.is_empty()))
+        .await
+        .map_err(invalid)
 }
 
 #[tauri::command]

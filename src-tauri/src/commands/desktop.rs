@@ -3,8 +3,7 @@
 
 use rcmd_core::{
     desktop::autostart,
-    logs,
-    paths,
+    logs, paths,
     secret::Secret,
     settings::Settings,
     sidecar::config_lock::{self, UnlockError},
@@ -24,7 +23,10 @@ fn internal(e: impl std::fmt::Display) -> CmdError {
 /// The newest log lines matching `query` (app and rclone), oldest first.
 #[tauri::command]
 pub async fn logs_read(query: LogQuery) -> CmdResult<Vec<LogLine>> {
-    tauri::async_runtime::spawn_blocking(move || logs::read(&paths::log_dir(), &query)).await.map_err(internal)?.map_err(internal)
+    tauri::async_runtime::spawn_blocking(move || logs::read(&paths::log_dir(), &query))
+        .await
+        .map_err(internal)?
+        .map_err(internal)
 }
 
 #[tauri::command]
@@ -46,7 +48,10 @@ pub fn autostart_set(enabled: bool, minimized: bool) -> CmdResult<AutostartState
 /// rclone would only answer with a panic (and log its stack) for each one.
 pub fn refuse_if_locked(state: &AppState) -> CmdResult<()> {
     if matches!(state.conn.target(), crate::connection::Target::Local(_)) && config_locked(state) {
-        return Err(CmdError::new(IpcErrorKind::NotReady, "the rclone config is encrypted: enter its password first"));
+        return Err(CmdError::new(
+            IpcErrorKind::NotReady,
+            "the rclone config is encrypted: enter its password first",
+        ));
     }
     Ok(())
 }
@@ -54,7 +59,9 @@ pub fn refuse_if_locked(state: &AppState) -> CmdResult<()> {
 /// Whether the config is encrypted and rclone does not have its password.
 pub fn config_locked(state: &AppState) -> bool {
     let path = config_lock::effective_config(state.supervisor.rclone_config().as_deref());
-    path.is_some_and(|p| config_lock::is_encrypted(&p)) && !state.supervisor.has_config_password() && std::env::var_os("RCLONE_CONFIG_PASS").is_none()
+    path.is_some_and(|p| config_lock::is_encrypted(&p))
+        && !state.supervisor.has_config_password()
+        && std::env::var_os("RCLONE_CONFIG_PASS").is_none()
 }
 
 #[tauri::command]
@@ -73,7 +80,12 @@ pub fn config_lock_state(state: State<'_, AppState>) -> ConfigLock {
 /// environment). `remember`: keep it in the OS keyring (never in a plain file: without a
 /// keyring it is asked at every start, and the answer says so).
 #[tauri::command]
-pub async fn config_unlock(app: AppHandle, state: State<'_, AppState>, password: String, remember: bool) -> CmdResult<ConfigLock> {
+pub async fn config_unlock(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    password: String,
+    remember: bool,
+) -> CmdResult<ConfigLock> {
     let path = config_lock::effective_config(state.supervisor.rclone_config().as_deref())
         .ok_or_else(|| CmdError::new(IpcErrorKind::InvalidInput, "no rclone config file"))?;
     let secret = Secret::new(password);
@@ -102,7 +114,10 @@ pub async fn config_unlock(app: AppHandle, state: State<'_, AppState>, password:
     } else if state.secrets.get(CONFIG_PASSWORD_KEY).is_some() {
         let _ = state.secrets.set(CONFIG_PASSWORD_KEY, None);
     }
-    Settings::update(&state.settings_path, |s| s.remember_config_password = remember && note.is_none()).map_err(internal)?;
+    Settings::update(&state.settings_path, |s| {
+        s.remember_config_password = remember && note.is_none()
+    })
+    .map_err(internal)?;
     if let Some(n) = note {
         return Err(CmdError::new(IpcErrorKind::InvalidInput, format!("unlocked; {n}")));
     }

@@ -21,8 +21,13 @@ pub async fn list_remotes(state: State<'_, AppState>) -> CmdResult<Vec<String>> 
 pub async fn list_dir(state: State<'_, AppState>, remote: String, path: String) -> CmdResult<tauri::ipc::Response> {
     let dir = RemotePath::new(&remote, &path)?;
     let served = state.conn.rc().list(&dir, &CancellationToken::new()).await?;
-    let listing = DirListing { entries: served.value, stale_ms: served.stale_ms, fallback: served.fallback };
-    let json = serde_json::to_vec(&listing).map_err(|e| crate::CmdError::new(rcmd_core::types::IpcErrorKind::Internal, e.to_string()))?;
+    let listing = DirListing {
+        entries: served.value,
+        stale_ms: served.stale_ms,
+        fallback: served.fallback,
+    };
+    let json = serde_json::to_vec(&listing)
+        .map_err(|e| crate::CmdError::new(rcmd_core::types::IpcErrorKind::Internal, e.to_string()))?;
     Ok(tauri::ipc::Response::new(json))
 }
 

@@ -43,7 +43,9 @@ fn internal(e: impl std::fmt::Display) -> CmdError {
 pub async fn notify_settings(state: State<'_, AppState>) -> CmdResult<NotifyView> {
     let settings = Settings::load(&state.settings_path).unwrap_or_default().notifications;
     let secrets = state.notifications.secrets.clone();
-    tokio::task::spawn_blocking(move || notify_view(settings, &secrets)).await.map_err(internal)
+    tokio::task::spawn_blocking(move || notify_view(settings, &secrets))
+        .await
+        .map_err(internal)
 }
 
 fn notify_view(mut settings: NotifySettings, s: &rcmd_core::notify::secrets::SecretStore) -> NotifyView {
@@ -59,16 +61,28 @@ fn notify_view(mut settings: NotifySettings, s: &rcmd_core::notify::secrets::Sec
 
 /// Saves the settings and secrets, and restarts delivery with them.
 #[tauri::command]
-pub async fn save_notify_settings(state: State<'_, AppState>, settings: NotifySettings, secrets: NewSecrets) -> CmdResult<()> {
+pub async fn save_notify_settings(
+    state: State<'_, AppState>,
+    settings: NotifySettings,
+    secrets: NewSecrets,
+) -> CmdResult<()> {
     let store = &state.notifications.secrets;
     // the URL is a credential: it goes to the secret store (an older settings file may still
     // hold one in plain text; it moves over on the next save)
     let mut settings = settings;
-    let legacy_url = Settings::load(&state.settings_path).map(|s| s.notifications.webhook.url).unwrap_or_default();
-    let new_url = secrets.webhook_url.clone().or_else(|| (!legacy_url.is_empty() && store.get(KEY_WEBHOOK_URL).is_none()).then_some(legacy_url));
+    let legacy_url = Settings::load(&state.settings_path)
+        .map(|s| s.notifications.webhook.url)
+        .unwrap_or_default();
+    let new_url = secrets
+        .webhook_url
+        .clone()
+        .or_else(|| (!legacy_url.is_empty() && store.get(KEY_WEBHOOK_URL).is_none()).then_some(legacy_url));
     if let Some(url) = new_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
         if !url.starts_with("http://") && !url.starts_with("https://") {
-            return Err(CmdError::new(IpcErrorKind::InvalidInput, "the webhook URL must start with http:// or https://"));
+            return Err(CmdError::new(
+                IpcErrorKind::InvalidInput,
+                "the webhook URL must start with http:// or https://",
+            ));
         }
     }
     settings.webhook.url.clear();
@@ -86,7 +100,9 @@ pub async fn save_notify_settings(state: State<'_, AppState>, settings: NotifySe
     ] {
         if let Some(v) = value {
             let v = v.trim().to_owned();
-            store.set(key, (!v.is_empty()).then(|| Secret::new(v)).as_ref()).map_err(internal)?;
+            store
+                .set(key, (!v.is_empty()).then(|| Secret::new(v)).as_ref())
+                .map_err(internal)?;
         }
     }
     Settings::update(&state.settings_path, |s| s.notifications = settings.clone()).map_err(internal)?;
@@ -101,7 +117,9 @@ pub async fn notify_test(state: State<'_, AppState>, channel: String) -> CmdResu
     let ch = settings
         .channel(&channel, &state.notifications.secrets)
         .ok_or_else(|| CmdError::new(IpcErrorKind::InvalidInput, format!("no channel {channel:?}")))?;
-    send_test(ch.as_ref(), settings.lang).await.map_err(|e| CmdError::new(IpcErrorKind::Internal, e.to_string()))
+    send_test(ch.as_ref(), settings.lang)
+        .await
+        .map_err(|e| CmdError::new(IpcErrorKind::Internal, e.to_string()))
 }
 
 #[derive(Serialize)]
@@ -113,5 +131,10 @@ pub struct ChannelStatusView {
 
 #[tauri::command]
 pub fn notify_status(state: State<'_, AppState>) -> Vec<ChannelStatusView> {
-    state.notifications.statuses().into_iter().map(|(channel, status)| ChannelStatusView { channel, status }).collect()
+    state
+        .notifications
+        .statuses()
+        .into_iter()
+        .map(|(channel, status)| ChannelStatusView { channel, status })
+        .collect()
 }

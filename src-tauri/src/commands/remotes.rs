@@ -3,12 +3,12 @@
 
 use std::collections::BTreeMap;
 
+use rcmd_core::rc::RcClient;
 use rcmd_core::{
     remote_config as rconf,
     types::{ConfigStep, OAuthStatus, Provider, RemoteConfig},
 };
 use tauri::State;
-use rcmd_core::rc::RcClient;
 use tokio_util::sync::CancellationToken;
 
 use crate::{error::CmdResult, state::AppState};
@@ -17,7 +17,11 @@ use crate::{error::CmdResult, state::AppState};
 /// are made once with it: a step is never repeated behind the user's back.
 async fn client(state: &AppState) -> CmdResult<RcClient> {
     super::desktop::refuse_if_locked(state)?;
-    Ok(state.conn.rc().call_once(&[], &CancellationToken::new(), |c| async move { Ok(c) }).await?)
+    Ok(state
+        .conn
+        .rc()
+        .call_once(&[], &CancellationToken::new(), |c| async move { Ok(c) })
+        .await?)
 }
 
 #[tauri::command]
@@ -26,20 +30,34 @@ pub async fn remote_providers(state: State<'_, AppState>) -> CmdResult<Vec<Provi
 }
 
 #[tauri::command]
-pub async fn remote_create(state: State<'_, AppState>, name: String, kind: String, params: BTreeMap<String, String>) -> CmdResult<ConfigStep> {
+pub async fn remote_create(
+    state: State<'_, AppState>,
+    name: String,
+    kind: String,
+    params: BTreeMap<String, String>,
+) -> CmdResult<ConfigStep> {
     tracing::info!(remote = %name, kind = %kind, "creating a remote");
     Ok(rconf::create(&client(&state).await?, &name, &kind, &params).await?)
 }
 
 #[tauri::command]
-pub async fn remote_update(state: State<'_, AppState>, name: String, params: BTreeMap<String, String>) -> CmdResult<ConfigStep> {
+pub async fn remote_update(
+    state: State<'_, AppState>,
+    name: String,
+    params: BTreeMap<String, String>,
+) -> CmdResult<ConfigStep> {
     tracing::info!(remote = %name, "changing a remote");
     Ok(rconf::update(&client(&state).await?, &name, &params).await?)
 }
 
 /// Answers the step `state` of remote `name`'s configuration with `result`.
 #[tauri::command]
-pub async fn remote_answer(state: State<'_, AppState>, name: String, step: String, result: String) -> CmdResult<ConfigStep> {
+pub async fn remote_answer(
+    state: State<'_, AppState>,
+    name: String,
+    step: String,
+    result: String,
+) -> CmdResult<ConfigStep> {
     Ok(rconf::answer(&client(&state).await?, &name, &step, &result).await?)
 }
 

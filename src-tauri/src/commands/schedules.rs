@@ -42,16 +42,27 @@ pub async fn schedule_runs(state: State<'_, AppState>, id: Option<i64>) -> CmdRe
 #[tauri::command]
 pub fn schedule_timer_state() -> TimerState {
     let systemd = timer::systemd_dir().is_some_and(|d| d.join(format!("{}.timer", timer::UNIT)).is_file());
-    let exe = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default();
-    TimerState { systemd, command: format!("{exe} schedule run-due") }
+    let exe = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    TimerState {
+        systemd,
+        command: format!("{exe} schedule run-due"),
+    }
 }
 
 /// Installs or removes the system timer (`cron`: a crontab line instead of systemd units).
 #[tauri::command]
 pub async fn schedule_timer(install: bool, cron: bool) -> CmdResult<TimerState> {
-    let done = tauri::async_runtime::spawn_blocking(move || if install { rcmd_cli::schedule::install(cron) } else { rcmd_cli::schedule::remove(cron) })
-        .await
-        .map_err(|e| CmdError::new(IpcErrorKind::Internal, e.to_string()))?;
+    let done = tauri::async_runtime::spawn_blocking(move || {
+        if install {
+            rcmd_cli::schedule::install(cron)
+        } else {
+            rcmd_cli::schedule::remove(cron)
+        }
+    })
+    .await
+    .map_err(|e| CmdError::new(IpcErrorKind::Internal, e.to_string()))?;
     done.map_err(|e| CmdError::new(IpcErrorKind::Rclone, e))?;
     Ok(schedule_timer_state())
 }

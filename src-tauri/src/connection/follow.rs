@@ -24,7 +24,14 @@ use super::{emit, Connections};
 impl Connections {
     /// Turns what the follower reports into the page's events, while generation `generation`
     /// is active.
-    pub(super) async fn follow(&self, entry: ServerEntry, client: RcClient, generation: u64, view: Arc<Mutex<ConnectionView>>, mut events: mpsc::Receiver<Followed>) {
+    pub(super) async fn follow(
+        &self,
+        entry: ServerEntry,
+        client: RcClient,
+        generation: u64,
+        view: Arc<Mutex<ConnectionView>>,
+        mut events: mpsc::Receiver<Followed>,
+    ) {
         let mut seen_saved = Instant::now();
         while let Some(f) = events.recv().await {
             let active = self.inner.focus.is(generation);
@@ -52,7 +59,10 @@ impl Connections {
                     }
                     Followed::Refused { expired } => {
                         v.state = LinkState::Refused;
-                        let e = rcmd_core::rc::RcError::Unauthorized { path: "rproxy/events".into(), expired: *expired };
+                        let e = rcmd_core::rc::RcError::Unauthorized {
+                            path: "rproxy/events".into(),
+                            expired: *expired,
+                        };
                         v.error = server::refusal_of(&e);
                         tracing::warn!(server = %entry.name, expired, "server refused the credentials");
                         Some(v.clone())
@@ -94,7 +104,9 @@ impl Connections {
     async fn on_event(&self, entry: &ServerEntry, client: &RcClient, ev: ServerEvent, active: bool) {
         match ev.kind.as_str() {
             "batch_state" => {
-                let Ok(info) = serde_json::from_value::<BatchInfo>(ev.data) else { return };
+                let Ok(info) = serde_json::from_value::<BatchInfo>(ev.data) else {
+                    return;
+                };
                 // one line per batch change: what the app saw of the server, for diagnosis
                 tracing::info!(server = %entry.name, event = ev.id, batch = info.id, status = ?info.status, "server batch state");
                 if active {

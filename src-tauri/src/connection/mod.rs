@@ -19,11 +19,7 @@ use rcmd_core::{
     events::EventBus,
     notify::secrets::SecretStore,
     resilience::layer::{ClientFuture, RcSource, ResilienceConfig, Resilient},
-    server::{
-        self,
-        events::Start,
-        link::Link,
-    },
+    server::{self, events::Start, link::Link},
     settings::{ServerEntry, Settings},
     types::{ConnectionView, LinkState, EVENT_CONNECTION_STATE},
     Error,
@@ -71,7 +67,11 @@ impl RcSource for ServerSlot {
         Box::pin(async move {
             match link {
                 Some(l) => l.ready_client(wait).await,
-                None => Err(Error::ServerOffline { server: self.name.clone(), reason: "not connected".into(), retry_in: Duration::ZERO }),
+                None => Err(Error::ServerOffline {
+                    server: self.name.clone(),
+                    reason: "not connected".into(),
+                    retry_in: Duration::ZERO,
+                }),
             }
         })
     }
@@ -127,9 +127,19 @@ pub enum Target {
 impl Connections {
     /// Starts on this computer (`engine`); the servers' last seen event ids live in the data
     /// folder.
-    pub fn new(app: AppHandle, engine: &rcmd_core::engine::Engine, secrets: SecretStore, settings_path: PathBuf, focus: Arc<Focus>, progress: Listeners) -> Self {
+    pub fn new(
+        app: AppHandle,
+        engine: &rcmd_core::engine::Engine,
+        secrets: SecretStore,
+        settings_path: PathBuf,
+        focus: Arc<Focus>,
+        progress: Listeners,
+    ) -> Self {
         let (local_rc, engine_bus, data_dir) = (engine.rc.clone(), engine.bus.clone(), rcmd_core::paths::data_dir());
-        let active = Arc::new(Active { generation: 1, server: None });
+        let active = Arc::new(Active {
+            generation: 1,
+            server: None,
+        });
         Connections {
             inner: Arc::new(Inner {
                 app,
@@ -148,7 +158,11 @@ impl Connections {
     }
 
     fn active(&self) -> Arc<Active> {
-        self.inner.active.read().map(|a| a.clone()).unwrap_or_else(|e| e.into_inner().clone())
+        self.inner
+            .active
+            .read()
+            .map(|a| a.clone())
+            .unwrap_or_else(|e| e.into_inner().clone())
     }
 
     /// The layer every RC call of the active connection goes through.
@@ -169,7 +183,11 @@ impl Connections {
     pub fn view(&self) -> ConnectionView {
         let a = self.active();
         match &a.server {
-            Some(s) => s.view.lock().map(|v| v.clone()).unwrap_or_else(|e| e.into_inner().clone()),
+            Some(s) => s
+                .view
+                .lock()
+                .map(|v| v.clone())
+                .unwrap_or_else(|e| e.into_inner().clone()),
             None => local_view(a.generation),
         }
     }
@@ -187,7 +205,12 @@ impl Connections {
             None => None,
             Some(n) => {
                 let settings = Settings::load(&self.inner.settings_path).map_err(|e| e.to_string())?;
-                let entry = settings.servers.iter().find(|s| s.name == n).cloned().ok_or_else(|| format!("no saved server {n:?}"))?;
+                let entry = settings
+                    .servers
+                    .iter()
+                    .find(|s| s.name == n)
+                    .cloned()
+                    .ok_or_else(|| format!("no saved server {n:?}"))?;
                 Some(self.start_server(entry, generation)?)
             }
         };
@@ -196,7 +219,10 @@ impl Connections {
         let old = {
             let mut a = self.inner.active.write().unwrap_or_else(|e| e.into_inner());
             let server_generation = if server.is_some() { generation } else { 0 };
-            self.inner.focus.server_generation.store(server_generation, Ordering::SeqCst);
+            self.inner
+                .focus
+                .server_generation
+                .store(server_generation, Ordering::SeqCst);
             if let Ok(mut n) = self.inner.focus.server_name.lock() {
                 *n = server.as_ref().map(|s| s.entry.name.clone());
             }
@@ -215,7 +241,10 @@ impl Connections {
     fn start_server(&self, entry: ServerEntry, generation: u64) -> Result<ActiveServer, String> {
         let client = server::client(&entry, &self.inner.secrets)?;
         let start = match self.inner.seen.get(&entry.name, &entry.url) {
-            Some(m) => Start::After { id: m.id, store: m.store },
+            Some(m) => Start::After {
+                id: m.id,
+                store: m.store,
+            },
             // first contact: what happened before is not news
             None => Start::Now,
         };
@@ -223,10 +252,18 @@ impl Connections {
         let rc = {
             let mut servers = self.inner.servers.lock().unwrap_or_else(|e| e.into_inner());
             let conn = servers.entry(entry.name.clone()).or_insert_with(|| {
-                let slot = Arc::new(ServerSlot { name: entry.name.clone(), link: RwLock::new(None) });
+                let slot = Arc::new(ServerSlot {
+                    name: entry.name.clone(),
+                    link: RwLock::new(None),
+                });
                 let bus = EventBus::default();
                 let rc = Arc::new(Resilient::new(slot.clone(), ResilienceConfig::default(), bus.clone()));
-                crate::bridge::spawn_breakers(self.inner.app.clone(), &bus, self.inner.focus.clone(), Some(entry.name.clone()));
+                crate::bridge::spawn_breakers(
+                    self.inner.app.clone(),
+                    &bus,
+                    self.inner.focus.clone(),
+                    Some(entry.name.clone()),
+                );
                 ServerConn { slot, rc }
             });
             if let Ok(mut l) = conn.slot.link.write() {
@@ -260,14 +297,24 @@ impl Connections {
         if self.active().server.as_ref().map(|s| s.entry.name.as_str()) != Some(name) {
             return Ok(());
         }
-        let exists = Settings::load(&self.inner.settings_path).map(|s| s.servers.iter().any(|x| x.name == name)).unwrap_or(false);
+        let exists = Settings::load(&self.inner.settings_path)
+            .map(|s| s.servers.iter().any(|x| x.name == name))
+            .unwrap_or(false);
         self.switch(exists.then_some(name)).await.map(|_| ())
     }
-
 }
 
 fn local_view(generation: u64) -> ConnectionView {
-    ConnectionView { generation, server: None, url: None, user: None, state: LinkState::Local, error: None, retry_in_ms: None, down_for_ms: None }
+    ConnectionView {
+        generation,
+        server: None,
+        url: None,
+        user: None,
+        state: LinkState::Local,
+        error: None,
+        retry_in_ms: None,
+        down_for_ms: None,
+    }
 }
 
 fn emit(app: &AppHandle, event: &str, payload: &impl serde::Serialize) {

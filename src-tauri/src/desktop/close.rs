@@ -10,14 +10,14 @@ use tauri::{AppHandle, Emitter, Manager};
 
 use crate::state::AppState;
 
-
 /// Set once the user chose to quit: the next close goes through.
 #[derive(Default)]
 pub struct Quitting(pub AtomicBool);
 
-
 fn running(app: &AppHandle) -> usize {
-    app.try_state::<AppState>().map(|s| s.batches.runner.running_ids().len()).unwrap_or(0)
+    app.try_state::<AppState>()
+        .map(|s| s.batches.runner.running_ids().len())
+        .unwrap_or(0)
 }
 
 fn quitting(app: &AppHandle) -> bool {
@@ -63,7 +63,9 @@ pub fn quit(app: &AppHandle) {
 
 /// Starts every paused batch of this computer again (tray "resume all").
 pub async fn resume_paused(app: &AppHandle) {
-    let Some(state) = app.try_state::<AppState>() else { return };
+    let Some(state) = app.try_state::<AppState>() else {
+        return;
+    };
     let runner = state.batches.runner.clone();
     let Ok(all) = runner.list().await else { return };
     for b in all.iter().filter(|b| b.status == BatchStatus::Paused) {
@@ -94,7 +96,12 @@ pub async fn close_choice(app: AppHandle, choice: String) -> Result<(), crate::C
         }
         "quit" => quit(&app),
         "cancel" => {}
-        other => return Err(crate::CmdError::new(rcmd_core::types::IpcErrorKind::InvalidInput, format!("unknown choice {other}"))),
+        other => {
+            return Err(crate::CmdError::new(
+                rcmd_core::types::IpcErrorKind::InvalidInput,
+                format!("unknown choice {other}"),
+            ))
+        }
     }
     Ok(())
 }

@@ -28,7 +28,10 @@ pub struct TrayLang(pub Mutex<Lang>);
 
 /// Builds the tray and starts keeping it current. A failure is logged: the app runs on.
 pub fn spawn(app: &AppHandle) {
-    let lang = app.try_state::<TrayLang>().and_then(|l| l.0.lock().ok().map(|l| *l)).unwrap_or_default();
+    let lang = app
+        .try_state::<TrayLang>()
+        .and_then(|l| l.0.lock().ok().map(|l| *l))
+        .unwrap_or_default();
     let built = (|| -> tauri::Result<(TrayIcon, Vec<MenuItem<tauri::Wry>>)> {
         let items: Vec<MenuItem<tauri::Wry>> = tray_model::menu(lang, 0, 0)
             .into_iter()
@@ -57,14 +60,35 @@ pub fn spawn(app: &AppHandle) {
         let mut shown: Option<(TrayStatus, String, Lang, usize, usize)> = None;
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-            let Some(state) = app.try_state::<AppState>() else { continue };
-            let lang = app.try_state::<TrayLang>().and_then(|l| l.0.lock().ok().map(|l| *l)).unwrap_or_default();
+            let Some(state) = app.try_state::<AppState>() else {
+                continue;
+            };
+            let lang = app
+                .try_state::<TrayLang>()
+                .and_then(|l| l.0.lock().ok().map(|l| *l))
+                .unwrap_or_default();
             let running = state.batches.runner.running_ids().len();
-            let paused = state.batches.runner.list().await.map(|l| l.iter().filter(|b| b.status == rcmd_core::types::BatchStatus::Paused).count()).unwrap_or(0);
+            let paused = state
+                .batches
+                .runner
+                .list()
+                .await
+                .map(|l| {
+                    l.iter()
+                        .filter(|b| b.status == rcmd_core::types::BatchStatus::Paused)
+                        .count()
+                })
+                .unwrap_or(0);
             let inputs = Inputs {
                 sidecar: state.supervisor.state(),
                 running_batches: running,
-                open_breakers: state.conn.rc().breaker_snapshots().iter().filter(|b| b.state == rcmd_core::types::BreakerState::Open).count(),
+                open_breakers: state
+                    .conn
+                    .rc()
+                    .breaker_snapshots()
+                    .iter()
+                    .filter(|b| b.state == rcmd_core::types::BreakerState::Open)
+                    .count(),
                 config_locked: crate::commands::desktop::config_locked(&state),
             };
             let status = tray_model::status(&inputs);

@@ -83,10 +83,26 @@ pub struct Item {
 pub fn menu(lang: Lang, running: usize, paused: usize) -> Vec<Item> {
     let ko = lang == Lang::Ko;
     vec![
-        Item { id: SHOW, label: if ko { "창 보기" } else { "Show window" }, enabled: true },
-        Item { id: PAUSE_ALL, label: if ko { "모두 일시 중지" } else { "Pause all" }, enabled: running > 0 },
-        Item { id: RESUME_ALL, label: if ko { "모두 재개" } else { "Resume all" }, enabled: paused > 0 },
-        Item { id: QUIT, label: if ko { "종료" } else { "Quit" }, enabled: true },
+        Item {
+            id: SHOW,
+            label: if ko { "창 보기" } else { "Show window" },
+            enabled: true,
+        },
+        Item {
+            id: PAUSE_ALL,
+            label: if ko { "모두 일시 중지" } else { "Pause all" },
+            enabled: running > 0,
+        },
+        Item {
+            id: RESUME_ALL,
+            label: if ko { "모두 재개" } else { "Resume all" },
+            enabled: paused > 0,
+        },
+        Item {
+            id: QUIT,
+            label: if ko { "종료" } else { "Quit" },
+            enabled: true,
+        },
     ]
 }
 
@@ -95,11 +111,22 @@ mod tests {
     use super::*;
 
     fn inputs(sidecar: SidecarState, running: usize, open: usize) -> Inputs {
-        Inputs { sidecar, running_batches: running, open_breakers: open, config_locked: false }
+        Inputs {
+            sidecar,
+            running_batches: running,
+            open_breakers: open,
+            config_locked: false,
+        }
     }
 
     fn ready() -> SidecarState {
-        SidecarState::Ready { pid: 1, port: 0, endpoint: String::new(), version: String::new(), ready_after_ms: 0 }
+        SidecarState::Ready {
+            pid: 1,
+            port: 0,
+            endpoint: String::new(),
+            version: String::new(),
+            ready_after_ms: 0,
+        }
     }
 
     #[test]
@@ -108,19 +135,45 @@ mod tests {
         assert_eq!(status(&inputs(ready(), 2, 0)), TrayStatus::Transferring);
         // a problem wins over transferring
         assert_eq!(status(&inputs(ready(), 2, 1)), TrayStatus::Problem);
-        assert_eq!(status(&inputs(SidecarState::Starting { attempt: 1 }, 0, 0)), TrayStatus::Idle);
-        let failed = SidecarState::Failed { problem: rcmd_core::types::SidecarProblem::Exited { code: Some(1), signal: None } };
+        assert_eq!(
+            status(&inputs(SidecarState::Starting { attempt: 1 }, 0, 0)),
+            TrayStatus::Idle
+        );
+        let failed = SidecarState::Failed {
+            problem: rcmd_core::types::SidecarProblem::Exited {
+                code: Some(1),
+                signal: None,
+            },
+        };
         assert_eq!(status(&inputs(failed, 0, 0)), TrayStatus::Problem);
-        assert_eq!(status(&Inputs { config_locked: true, ..inputs(ready(), 0, 0) }), TrayStatus::Problem);
-        assert_eq!(title(TrayStatus::Transferring, &inputs(ready(), 1, 0), Lang::En), "RCMD: 1 batch running");
-        assert_eq!(title(TrayStatus::Transferring, &inputs(ready(), 3, 0), Lang::Ko), "RCMD: 작업 3개 실행 중");
+        assert_eq!(
+            status(&Inputs {
+                config_locked: true,
+                ..inputs(ready(), 0, 0)
+            }),
+            TrayStatus::Problem
+        );
+        assert_eq!(
+            title(TrayStatus::Transferring, &inputs(ready(), 1, 0), Lang::En),
+            "RCMD: 1 batch running"
+        );
+        assert_eq!(
+            title(TrayStatus::Transferring, &inputs(ready(), 3, 0), Lang::Ko),
+            "RCMD: 작업 3개 실행 중"
+        );
     }
 
     #[test]
     fn menu_enables_what_can_be_done() {
         let m = menu(Lang::En, 0, 0);
-        assert_eq!(m.iter().map(|i| i.id).collect::<Vec<_>>(), [SHOW, PAUSE_ALL, RESUME_ALL, QUIT]);
-        assert_eq!(m.iter().map(|i| i.enabled).collect::<Vec<_>>(), [true, false, false, true]);
+        assert_eq!(
+            m.iter().map(|i| i.id).collect::<Vec<_>>(),
+            [SHOW, PAUSE_ALL, RESUME_ALL, QUIT]
+        );
+        assert_eq!(
+            m.iter().map(|i| i.enabled).collect::<Vec<_>>(),
+            [true, false, false, true]
+        );
         let m = menu(Lang::Ko, 2, 1);
         assert!(m.iter().all(|i| i.enabled));
         assert_eq!(m[0].label, "창 보기");

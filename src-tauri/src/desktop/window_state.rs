@@ -55,13 +55,24 @@ pub fn track(w: &WebviewWindow, settings_path: PathBuf) {
             if minimized {
                 return;
             }
-            let (Ok(pos), Ok(size)) = (w2.outer_position(), w2.inner_size()) else { return };
+            let (Ok(pos), Ok(size)) = (w2.outer_position(), w2.inner_size()) else {
+                return;
+            };
             if let Ok(mut p) = p2.lock() {
                 // a maximised window keeps the place it had before
                 let previous = p.or_else(|| Settings::load(&load_path).ok().and_then(|s| s.window));
                 *p = Some(match (maximized, previous) {
-                    (true, Some(prev)) => WindowGeometry { maximized: true, ..prev },
-                    _ => WindowGeometry { x: pos.x, y: pos.y, width: size.width, height: size.height, maximized },
+                    (true, Some(prev)) => WindowGeometry {
+                        maximized: true,
+                        ..prev
+                    },
+                    _ => WindowGeometry {
+                        x: pos.x,
+                        y: pos.y,
+                        width: size.width,
+                        height: size.height,
+                        maximized,
+                    },
                 });
             }
         }
@@ -89,11 +100,20 @@ mod tests {
     #[test]
     fn a_saved_place_must_meet_a_screen() {
         let screens = [(0, 0, 1920, 1080), (1920, 0, 1280, 1024)];
-        let g = |x, y, width, height| WindowGeometry { x, y, width, height, maximized: false };
+        let g = |x, y, width, height| WindowGeometry {
+            x,
+            y,
+            width,
+            height,
+            maximized: false,
+        };
         assert!(fits(&g(100, 100, 1100, 720), &screens));
         assert!(fits(&g(2000, 50, 800, 600), &screens), "on the second screen");
         assert!(!fits(&g(5000, 100, 800, 600), &screens), "a screen that is gone");
-        assert!(!fits(&g(1900, 1060, 800, 600), &[(0, 0, 1920, 1080)]), "only a corner visible");
+        assert!(
+            !fits(&g(1900, 1060, 800, 600), &[(0, 0, 1920, 1080)]),
+            "only a corner visible"
+        );
         assert!(!fits(&g(0, 0, 100, 100), &screens), "too small");
     }
 }

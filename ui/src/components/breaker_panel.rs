@@ -14,17 +14,22 @@ pub fn BreakerPanel() -> impl IntoView {
         let t = ctx.t();
         let entry = ctx.breakers.with(|m| m.get(&remote).cloned());
         let Some((snap, received_at)) = entry else {
-            return Some(view! {
-                <section id="breaker-panel" class="breaker-panel">
-                    <h2>{t.breaker}</h2>
-                    <p class="muted">{t.no_calls_yet}</p>
-                </section>
-            }
-            .into_any());
+            return Some(
+                view! {
+                    <section id="breaker-panel" class="breaker-panel">
+                        <h2>{t.breaker}</h2>
+                        <p class="muted">{t.no_calls_yet}</p>
+                    </section>
+                }
+                .into_any(),
+            );
         };
         let state = format!("{:?}", snap.state).to_lowercase();
         let state_attr = state.clone();
-        let rate = snap.failure_rate.map(|r| format!("{:.0}%", r * 100.0)).unwrap_or_else(|| "—".into());
+        let rate = snap
+            .failure_rate
+            .map(|r| format!("{:.0}%", r * 100.0))
+            .unwrap_or_else(|| "—".into());
         let next = snap.next_probe_in_ms.map(|ms| {
             let at = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(received_at + ms as f64));
             String::from(at.to_locale_time_string(ctx.lang.get().code()))

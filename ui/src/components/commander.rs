@@ -35,7 +35,9 @@ pub fn Commander() -> impl IntoView {
         });
     });
     let released = window_event_listener(ev::mouseup, move |ev| {
-        let Some(d) = drag.try_update(Option::take).flatten() else { return };
+        let Some(d) = drag.try_update(Option::take).flatten() else {
+            return;
+        };
         if d.moving {
             drop_on(ctx, d, ev.client_x(), ev.client_y(), ev.shift_key());
         }
@@ -45,13 +47,14 @@ pub fn Commander() -> impl IntoView {
         moved.remove();
         released.remove();
     });
-    let key_button = move |id: &'static str, key: &'static str, cmd: Command, label: fn(&crate::i18n::Texts) -> &'static str| {
-        view! {
-            <button id=id class="fkey" on:click=move |_| file_actions::run(ctx, ctx.active_pane(), cmd)>
-                <kbd>{key}</kbd>" "{move || label(ctx.t())}
-            </button>
-        }
-    };
+    let key_button =
+        move |id: &'static str, key: &'static str, cmd: Command, label: fn(&crate::i18n::Texts) -> &'static str| {
+            view! {
+                <button id=id class="fkey" on:click=move |_| file_actions::run(ctx, ctx.active_pane(), cmd)>
+                    <kbd>{key}</kbd>" "{move || label(ctx.t())}
+                </button>
+            }
+        };
     view! {
         <div class="commander" class:dragging=move || drag.with(|d| d.as_ref().is_some_and(|d| d.moving))>
             <div class="panes">
@@ -80,14 +83,22 @@ pub fn Commander() -> impl IntoView {
 /// A drag ended at (`x`, `y`): on the other pane it asks to copy (move with Shift) into that
 /// pane's folder, or into the folder row it was dropped on.
 fn drop_on(ctx: crate::state::Ctx, d: Drag, x: i32, y: i32, shift: bool) {
-    let Some(el) = document().element_from_point(x as f32, y as f32) else { return };
-    let Some(pane_el) = el.closest("[data-pane]").ok().flatten() else { return };
-    let Some(to) = pane_el.get_attribute("data-pane").and_then(|v| v.parse::<usize>().ok()) else { return };
+    let Some(el) = document().element_from_point(x as f32, y as f32) else {
+        return;
+    };
+    let Some(pane_el) = el.closest("[data-pane]").ok().flatten() else {
+        return;
+    };
+    let Some(to) = pane_el.get_attribute("data-pane").and_then(|v| v.parse::<usize>().ok()) else {
+        return;
+    };
     if to == d.from {
         return;
     }
     let (from, target) = (ctx.panes[d.from], ctx.panes[to]);
-    let (Some(src), Some(mut dst)) = (from.location.get_untracked(), target.location.get_untracked()) else { return };
+    let (Some(src), Some(mut dst)) = (from.location.get_untracked(), target.location.get_untracked()) else {
+        return;
+    };
     let onto_dir = el
         .closest(".row[data-dir='true']")
         .ok()
@@ -100,5 +111,11 @@ fn drop_on(ctx: crate::state::Ctx, d: Drag, x: i32, y: i32, shift: bool) {
     let dirs = from.dirs_among(&d.names);
     let kind = if shift { BatchKind::Move } else { BatchKind::Copy };
     ctx.active.set(d.from);
-    ctx.dialog.set(Some(Dialog::Transfer { kind, src, names: d.names, dirs, dst: Location::spec(&dst) }));
+    ctx.dialog.set(Some(Dialog::Transfer {
+        kind,
+        src,
+        names: d.names,
+        dirs,
+        dst: Location::spec(&dst),
+    }));
 }

@@ -13,8 +13,13 @@ use crate::{
 pub fn ConnectionPanel() -> impl IntoView {
     let ctx = use_ctx();
     actions::load_servers(ctx);
-    let (name, url, user, token, ca) =
-        (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let (name, url, user, token, ca) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
     let form = move || ServerForm {
         name: name.get_untracked(),
         url: url.get_untracked(),
@@ -87,7 +92,12 @@ pub fn ConnectionPanel() -> impl IntoView {
 }
 
 #[component]
-fn Field(id: &'static str, label: impl Fn() -> &'static str + Send + Sync + 'static, value: RwSignal<String>, kind: &'static str) -> impl IntoView {
+fn Field(
+    id: &'static str,
+    label: impl Fn() -> &'static str + Send + Sync + 'static,
+    value: RwSignal<String>,
+    kind: &'static str,
+) -> impl IntoView {
     let ctx = use_ctx();
     view! {
         <label for=id>{label}</label>

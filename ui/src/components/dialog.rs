@@ -28,7 +28,10 @@ fn DialogView(dialog: Dialog) -> impl IntoView {
     let input = RwSignal::new(initial);
     let input_ref = NodeRef::<html::Input>::new();
     let ok_ref = NodeRef::<html::Button>::new();
-    let has_input = matches!(dialog, Dialog::Transfer { .. } | Dialog::NewFolder { .. } | Dialog::Rename { .. });
+    let has_input = matches!(
+        dialog,
+        Dialog::Transfer { .. } | Dialog::NewFolder { .. } | Dialog::Rename { .. }
+    );
     // the field (selected, as in file managers) or OK gets the focus when the dialog opens
     // (`try_`: the dialog may be gone by the next frame)
     request_animation_frame(move || {
@@ -64,7 +67,9 @@ fn DialogView(dialog: Dialog) -> impl IntoView {
         "Tab" => {
             let root = document().query_selector("#dialog").ok().flatten();
             let Some(root) = root else { return };
-            let Ok(list) = root.query_selector_all("input, button, a[href]") else { return };
+            let Ok(list) = root.query_selector_all("input, button, a[href]") else {
+                return;
+            };
             let len = list.length();
             if len == 0 {
                 return;
@@ -73,9 +78,15 @@ fn DialogView(dialog: Dialog) -> impl IntoView {
             let first = list.item(0);
             let last = list.item(len - 1);
             let at_edge = if ev.shift_key() { first } else { last };
-            if active.is_some() && at_edge.as_ref().map(|n| n as &web_sys::Node) == active.as_ref().map(|a| a as &web_sys::Node) {
+            if active.is_some()
+                && at_edge.as_ref().map(|n| n as &web_sys::Node) == active.as_ref().map(|a| a as &web_sys::Node)
+            {
                 ev.prevent_default();
-                let to = if ev.shift_key() { list.item(len - 1) } else { list.item(0) };
+                let to = if ev.shift_key() {
+                    list.item(len - 1)
+                } else {
+                    list.item(0)
+                };
                 if let Some(el) = to.and_then(|n| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(n).ok()) {
                     let _ = el.focus();
                 }
@@ -84,8 +95,14 @@ fn DialogView(dialog: Dialog) -> impl IntoView {
         _ => {}
     };
     let (title, body, ok_label): (String, AnyView, &str) = match &dialog {
-        Dialog::Transfer { kind, src, names, dirs, .. } => {
-            let title = if *kind == BatchKind::Move { t.move_title } else { t.copy_title };
+        Dialog::Transfer {
+            kind, src, names, dirs, ..
+        } => {
+            let title = if *kind == BatchKind::Move {
+                t.move_title
+            } else {
+                t.copy_title
+            };
             (
                 title.to_owned(),
                 view! {
@@ -151,7 +168,9 @@ fn DialogView(dialog: Dialog) -> impl IntoView {
 
 fn kind_code(d: &Dialog) -> &'static str {
     match d {
-        Dialog::Transfer { kind: BatchKind::Move, .. } => "move",
+        Dialog::Transfer {
+            kind: BatchKind::Move, ..
+        } => "move",
         Dialog::Transfer { .. } => "copy",
         Dialog::Delete { .. } => "delete",
         Dialog::NewFolder { .. } => "mkdir",

@@ -32,7 +32,11 @@ pub fn Header() -> impl IntoView {
                 format!("{} ({} {attempt})", t.starting, t.attempt)
             }
             Some(s @ SidecarState::Starting { .. }) => t.state_label(&s).to_owned(),
-            Some(SidecarState::Restarting { attempt, problem, retry_in_ms }) => format!(
+            Some(SidecarState::Restarting {
+                attempt,
+                problem,
+                retry_in_ms,
+            }) => format!(
                 "{} — {} ({} {attempt}, {} {:.1} s)",
                 t.restarting,
                 t.problem(&problem),
@@ -97,12 +101,21 @@ fn ConnectionStatus() -> impl IntoView {
     };
     let label = move || {
         let t = ctx.t();
-        let Some(c) = ctx.connection.get() else { return String::new() };
-        let Some(name) = c.server else { return t.conn_local.to_owned() };
+        let Some(c) = ctx.connection.get() else {
+            return String::new();
+        };
+        let Some(name) = c.server else {
+            return t.conn_local.to_owned();
+        };
         let how = match c.state {
             LinkState::Local | LinkState::Connecting => t.conn_connecting.to_owned(),
             LinkState::Connected => match c.down_for_ms {
-                Some(ms) => format!("{} ({} {:.1} s)", t.conn_connected, t.conn_back_after, ms as f64 / 1000.0),
+                Some(ms) => format!(
+                    "{} ({} {:.1} s)",
+                    t.conn_connected,
+                    t.conn_back_after,
+                    ms as f64 / 1000.0
+                ),
                 None => t.conn_connected.to_owned(),
             },
             LinkState::Offline => format!(
@@ -129,7 +142,10 @@ fn ConnectionStatus() -> impl IntoView {
 fn TotalSpeed() -> impl IntoView {
     let ctx = use_ctx();
     let speed = move || ctx.stats.with(|s| s.as_ref().map(|s| s.speed).unwrap_or(0.0));
-    let count = move || ctx.stats.with(|s| s.as_ref().map(|s| s.transferring.len()).unwrap_or(0));
+    let count = move || {
+        ctx.stats
+            .with(|s| s.as_ref().map(|s| s.transferring.len()).unwrap_or(0))
+    };
     view! {
         <button id="total-speed" class="speed" data-speed=move || format!("{:.0}", speed())
             title=move || ctx.t().show_transfers on:click=move |_| ctx.tab.set(Tab::Transfers)>

@@ -36,18 +36,36 @@ pub fn JobRow(batch: BatchInfo) -> impl IntoView {
     let id = batch.id;
     let status = batch.status;
     let progress = move || ctx.progress.with(|m| m.get(&id).cloned());
-    let (items_done, items_total, bytes_done, bytes_total) = (batch.counts.done, batch.counts.total(), batch.counts.bytes_done, batch.counts.bytes_total);
+    let (items_done, items_total, bytes_done, bytes_total) = (
+        batch.counts.done,
+        batch.counts.total(),
+        batch.counts.bytes_done,
+        batch.counts.bytes_total,
+    );
     let live = move || {
         progress()
             // a started batch reports "queued" until its first state change: progress frames
             // are its live state either way
             .filter(|_| matches!(status, BatchStatus::Running | BatchStatus::Queued))
-            .map(|p| (p.items_done, p.items_total, p.bytes_done, p.bytes_total, p.speed, p.eta_s))
+            .map(|p| {
+                (
+                    p.items_done,
+                    p.items_total,
+                    p.bytes_done,
+                    p.bytes_total,
+                    p.speed,
+                    p.eta_s,
+                )
+            })
             .unwrap_or((items_done, items_total, bytes_done, bytes_total, 0.0, None))
     };
     let pct = move || {
         let (_, _, b, bt, _, _) = live();
-        if bt == 0 { 0.0 } else { b as f64 * 100.0 / bt as f64 }
+        if bt == 0 {
+            0.0
+        } else {
+            b as f64 * 100.0 / bt as f64
+        }
     };
     let failed = batch.counts.failed;
     let title = format!(
@@ -60,7 +78,11 @@ pub fn JobRow(batch: BatchInfo) -> impl IntoView {
     // run by another process (the command line, another app): shown, not controlled here
     let elsewhere = batch.runner.clone().filter(|_| status == BatchStatus::Running);
     let here = elsewhere.is_none();
-    let state_attr = if here { format!("{status:?}").to_lowercase() } else { "elsewhere".to_owned() };
+    let state_attr = if here {
+        format!("{status:?}").to_lowercase()
+    } else {
+        "elsewhere".to_owned()
+    };
     let reason = batch.pause_reason.clone();
     let can_retry = failed > 0 && !status.is_resumable();
     view! {
@@ -148,7 +170,10 @@ fn Report() -> impl IntoView {
 #[component]
 fn FailedLinks(path: String, reason: Option<rcmd_types::FailureReason>) -> impl IntoView {
     let ctx = use_ctx();
-    let reconnect = matches!(reason, Some(rcmd_types::FailureReason::NeedsReconnect | rcmd_types::FailureReason::Unauthorized));
+    let reconnect = matches!(
+        reason,
+        Some(rcmd_types::FailureReason::NeedsReconnect | rcmd_types::FailureReason::Unauthorized)
+    );
     view! {
         <button class="link log-link" on:click=move |_| {
             ctx.log_filter.set(path.clone());

@@ -20,7 +20,11 @@ pub fn Logs() -> impl IntoView {
     let lines = RwSignal::new(None::<Vec<LogLine>>);
     let copied = RwSignal::new(false);
     let load = move || {
-        let query = LogQuery { level: level.get_untracked(), text: ctx.log_filter.get_untracked(), limit: 2000 };
+        let query = LogQuery {
+            level: level.get_untracked(),
+            text: ctx.log_filter.get_untracked(),
+            limit: 2000,
+        };
         spawn_local(async move {
             match ipc::invoke::<_, Vec<LogLine>>("logs_read", &QueryArgs { query: &query }).await {
                 Ok(l) => {
@@ -37,7 +41,10 @@ pub fn Logs() -> impl IntoView {
     });
     let copy = move |_| {
         let text: String = lines.with_untracked(|l| {
-            l.iter().flatten().map(|l| format!("{} {} {}: {}\n", l.at, l.level, l.target, l.message)).collect()
+            l.iter()
+                .flatten()
+                .map(|l| format!("{} {} {}: {}\n", l.at, l.level, l.target, l.message))
+                .collect()
         });
         if let Some(w) = web_sys::window() {
             let _ = w.navigator().clipboard().write_text(&text);

@@ -2,8 +2,8 @@
 
 mod breaker_panel;
 mod commander;
-mod dialog;
 mod connection;
+mod dialog;
 mod error_banner;
 mod header;
 mod jobs;
@@ -23,11 +23,11 @@ pub use connection::ConnectionPanel;
 pub use error_banner::ErrorBanner;
 pub use header::Header;
 pub use jobs::{JobRow, Jobs};
-pub use notifications::NotificationsPanel;
-pub use remotes::RemoteList;
-pub use settings::SettingsPanel;
-pub use transfers::Transfers;
 pub use logs::Logs;
+pub use notifications::NotificationsPanel;
 pub use prompts::{ClosePrompt, PasswordPrompt};
+pub use remotes::RemoteList;
 pub use schedules::Schedules;
+pub use settings::SettingsPanel;
 pub use setup::RemoteSetup;
+pub use transfers::Transfers;

@@ -26,7 +26,8 @@ struct TestArgs {
 
 /// Reads `a.b` from `v`.
 fn get(v: &Value, path: &str) -> Value {
-    path.split('.').fold(v.clone(), |v, k| v.get(k).cloned().unwrap_or(Value::Null))
+    path.split('.')
+        .fold(v.clone(), |v, k| v.get(k).cloned().unwrap_or(Value::Null))
 }
 
 fn set(v: &mut Value, path: &str, new: Value) {
@@ -61,7 +62,15 @@ pub fn NotificationsPanel() -> impl IntoView {
         settings["lang"] = json!(ctx.lang.get_untracked().code());
         let secrets_now = secrets.get_untracked();
         spawn_local(async move {
-            match ipc::invoke::<_, ()>("save_notify_settings", &SaveArgs { settings, secrets: secrets_now }).await {
+            match ipc::invoke::<_, ()>(
+                "save_notify_settings",
+                &SaveArgs {
+                    settings,
+                    secrets: secrets_now,
+                },
+            )
+            .await
+            {
                 Ok(()) => {
                     secrets.set(json!({}));
                     results.update(|r| r["saved"] = json!(true));
@@ -129,7 +138,10 @@ fn Channel(
         st.as_array()?.iter().find(|s| s["channel"] == name).map(|s| {
             let last = s["last_error"].as_str().map(|e| format!(" — {e}")).unwrap_or_default();
             let t = ctx.t();
-            format!("{} {} · {} {} · {} {}{last}", t.st_sent, s["sent"], t.st_retried, s["retried"], t.st_failed, s["failed"])
+            format!(
+                "{} {} · {} {} · {} {}{last}",
+                t.st_sent, s["sent"], t.st_retried, s["retried"], t.st_failed, s["failed"]
+            )
         })
     };
     view! {

@@ -55,7 +55,10 @@ pub fn PaneView(idx: usize, drag: RwSignal<Option<Drag>>) -> impl IntoView {
 #[component]
 fn PaneBar(pane: Pane) -> impl IntoView {
     let ctx = use_ctx();
-    let remote = move || pane.location.with(|l| l.as_ref().map(|l| l.remote.clone()).unwrap_or_default());
+    let remote = move || {
+        pane.location
+            .with(|l| l.as_ref().map(|l| l.remote.clone()).unwrap_or_default())
+    };
     let choose = move |ev: ev::Event| {
         let name = event_target_value(&ev);
         if name.is_empty() {
@@ -63,7 +66,11 @@ fn PaneBar(pane: Pane) -> impl IntoView {
         }
         ctx.active.set(pane.idx);
         // the local disk opens at the filesystem root, a remote at its own root
-        let loc = if name == LOCAL_DISK { Location::absolute_root(LOCAL_DISK) } else { Location::root(&name) };
+        let loc = if name == LOCAL_DISK {
+            Location::absolute_root(LOCAL_DISK)
+        } else {
+            Location::root(&name)
+        };
         actions::open(ctx, pane, loc);
     };
     view! {
@@ -168,7 +175,15 @@ fn List(pane: Pane, drag: RwSignal<Option<Drag>>) -> impl IntoView {
         request_animation_frame(measure);
     });
     let total = move || pane.rows.with(Vec::len);
-    let shown = Memo::new(move |_| range((pane.scroll_top.get() - HEAD_H).max(0.0), view_h.get(), ROW_H, total(), OVERSCAN));
+    let shown = Memo::new(move |_| {
+        range(
+            (pane.scroll_top.get() - HEAD_H).max(0.0),
+            view_h.get(),
+            ROW_H,
+            total(),
+            OVERSCAN,
+        )
+    });
     // keep the cursor row in view as the keyboard moves it
     Effect::new(move |_| {
         let cursor = pane.sel.with(|s| s.cursor);
@@ -181,12 +196,17 @@ fn List(pane: Pane, drag: RwSignal<Option<Drag>>) -> impl IntoView {
         if ctx.dialog.with_untracked(Option::is_some) {
             return;
         }
-        let Some(cmd) = keys::command(&ev.key(), ev.ctrl_key() || ev.meta_key(), ev.shift_key(), ev.alt_key()) else { return };
+        let Some(cmd) = keys::command(&ev.key(), ev.ctrl_key() || ev.meta_key(), ev.shift_key(), ev.alt_key()) else {
+            return;
+        };
         ev.prevent_default();
         file_actions::run(ctx, pane, cmd);
     };
     let sort_button = move |key: SortKey, label: fn(&crate::i18n::Texts) -> &'static str, class: &'static str| {
-        let dir = move || pane.opts.with(|o| (o.key == key).then_some(if o.ascending { "ascending" } else { "descending" }));
+        let dir = move || {
+            pane.opts
+                .with(|o| (o.key == key).then_some(if o.ascending { "ascending" } else { "descending" }))
+        };
         view! {
             <div role="columnheader" class=class aria-sort=move || dir().unwrap_or("none")>
                 <button class="sort" tabindex="-1" data-key=format!("{key:?}").to_lowercase()
@@ -242,18 +262,35 @@ fn List(pane: Pane, drag: RwSignal<Option<Drag>>) -> impl IntoView {
 #[component]
 fn Row(pane: Pane, row: usize, entry: FileEntry, drag: RwSignal<Option<Drag>>) -> impl IntoView {
     let ctx = use_ctx();
-    let FileEntry { name, is_dir, size, mod_time, .. } = entry;
+    let FileEntry {
+        name,
+        is_dir,
+        size,
+        mod_time,
+        ..
+    } = entry;
     let n1 = name.clone();
     let selected = move || pane.sel.with(|s| s.names.contains(&n1));
     let cursor = move || pane.sel.with(|s| s.cursor == row);
     let click = move |ev: ev::MouseEvent| {
         let rows = pane.row_names();
-        pane.sel.update(|s| s.click(&rows, row, Mods { ctrl: ev.ctrl_key() || ev.meta_key(), shift: ev.shift_key() }));
+        pane.sel.update(|s| {
+            s.click(
+                &rows,
+                row,
+                Mods {
+                    ctrl: ev.ctrl_key() || ev.meta_key(),
+                    shift: ev.shift_key(),
+                },
+            )
+        });
         file_actions::focus_pane(ctx, pane);
     };
     let n2 = name.clone();
     let open = move || {
-        let Some(loc) = pane.location.get_untracked() else { return };
+        let Some(loc) = pane.location.get_untracked() else {
+            return;
+        };
         if is_dir {
             actions::open(ctx, pane, loc.child(&n2));
         } else {
@@ -272,13 +309,23 @@ fn Row(pane: Pane, row: usize, entry: FileEntry, drag: RwSignal<Option<Drag>>) -
         } else {
             vec![n3.clone()]
         };
-        drag.set(Some(Drag { from: pane.idx, names, start: (ev.client_x(), ev.client_y()), at: (ev.client_x(), ev.client_y()), moving: false }));
+        drag.set(Some(Drag {
+            from: pane.idx,
+            names,
+            start: (ev.client_x(), ev.client_y()),
+            at: (ev.client_x(), ev.client_y()),
+            moving: false,
+        }));
     };
     let n4 = name.clone();
     let toggle = move |ev: ev::Event| {
         let on = event_target_checked(&ev);
         pane.sel.update(|s| {
-            if on { s.names.insert(n4.clone()); } else { s.names.remove(&n4); }
+            if on {
+                s.names.insert(n4.clone());
+            } else {
+                s.names.remove(&n4);
+            }
             s.cursor = row;
         });
     };
@@ -310,7 +357,11 @@ fn Row(pane: Pane, row: usize, entry: FileEntry, drag: RwSignal<Option<Drag>>) -
 /// Folder or file glyph as inline SVG (no emoji font needed).
 #[component]
 fn Icon(dir: bool) -> impl IntoView {
-    let path = if dir { "M1.5 3.5h4l1.5 1.5h7.5v8.5h-13z" } else { "M3.5 1.5h6l3 3v10h-9z M9.5 1.5v3h3" };
+    let path = if dir {
+        "M1.5 3.5h4l1.5 1.5h7.5v8.5h-13z"
+    } else {
+        "M3.5 1.5h6l3 3v10h-9z M9.5 1.5v3h3"
+    };
     view! {
         <svg class=if dir { "icon dir" } else { "icon file" } viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">
             <path d=path/>
@@ -349,14 +400,20 @@ fn SourceNote(pane: Pane) -> impl IntoView {
     move || {
         let t = ctx.t();
         match pane.listing_source.get() {
-            (Some(ms), _) => Some(view! {
-                <p class="note stale-note" data-offline=move || ctx.offline().to_string()>
-                    {format!("{} {}", if ctx.offline() { t.stale_offline } else { t.stale_listing }, ms / 1000)}
-                </p>
-            }.into_any()),
-            (None, Some(fb)) => Some(view! {
-                <p class="note fallback-note">{format!("{} {fb}:", t.fallback_listing)}</p>
-            }.into_any()),
+            (Some(ms), _) => Some(
+                view! {
+                    <p class="note stale-note" data-offline=move || ctx.offline().to_string()>
+                        {format!("{} {}", if ctx.offline() { t.stale_offline } else { t.stale_listing }, ms / 1000)}
+                    </p>
+                }
+                .into_any(),
+            ),
+            (None, Some(fb)) => Some(
+                view! {
+                    <p class="note fallback-note">{format!("{} {fb}:", t.fallback_listing)}</p>
+                }
+                .into_any(),
+            ),
             _ => None,
         }
     }

@@ -60,7 +60,10 @@ pub fn PasswordPrompt() -> impl IntoView {
             }
         });
     };
-    let locked = move || ctx.config_lock.with(|l| l.as_ref().is_some_and(|l| l.encrypted && !l.unlocked));
+    let locked = move || {
+        ctx.config_lock
+            .with(|l| l.as_ref().is_some_and(|l| l.encrypted && !l.unlocked))
+    };
     move || {
         locked().then(|| {
             request_animation_frame(move || {
@@ -68,7 +71,9 @@ pub fn PasswordPrompt() -> impl IntoView {
                     let _ = i.focus();
                 }
             });
-            let path = ctx.config_lock.with_untracked(|l| l.as_ref().and_then(|l| l.path.clone()).unwrap_or_default());
+            let path = ctx
+                .config_lock
+                .with_untracked(|l| l.as_ref().and_then(|l| l.path.clone()).unwrap_or_default());
             view! {
                 <div class="overlay">
                     <form class="dialog" id="password-prompt" role="dialog" aria-modal="true" aria-labelledby="pw-title"

@@ -50,7 +50,10 @@ fn BreakerBadge(remote: String) -> impl IntoView {
     move || {
         let (snap, _) = ctx.breakers.with(|m| m.get(&remote).cloned())?;
         let state = format!("{:?}", snap.state).to_lowercase();
-        let rate = snap.failure_rate.map(|r| format!(" {:.0}%", r * 100.0)).unwrap_or_default();
+        let rate = snap
+            .failure_rate
+            .map(|r| format!(" {:.0}%", r * 100.0))
+            .unwrap_or_default();
         Some(view! {
             <span class="breaker" data-breaker=state>
                 <span class="bdot"></span>

@@ -38,7 +38,14 @@ struct TimerArgs {
 /// Local date and time of unix ms, "2026-12-01 02:00".
 fn when_ms(ms: i64) -> String {
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
-    format!("{:04}-{:02}-{:02} {:02}:{:02}", d.get_full_year(), d.get_month() + 1, d.get_date(), d.get_hours(), d.get_minutes())
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date(),
+        d.get_hours(),
+        d.get_minutes()
+    )
 }
 
 fn outcome_code(o: RunOutcome) -> &'static str {
@@ -91,8 +98,19 @@ pub fn Schedules() -> impl IntoView {
     };
     let toggle = move |info: ScheduleInfo, on: bool| {
         spawn_local(async move {
-            let spec = ScheduleSpec { enabled: on, ..info.spec };
-            if let Err(e) = ipc::invoke::<_, i64>("schedule_save", &SaveArgs { id: Some(info.id), spec: &spec }).await {
+            let spec = ScheduleSpec {
+                enabled: on,
+                ..info.spec
+            };
+            if let Err(e) = ipc::invoke::<_, i64>(
+                "schedule_save",
+                &SaveArgs {
+                    id: Some(info.id),
+                    spec: &spec,
+                },
+            )
+            .await
+            {
                 ctx.error.set(Some(e));
             }
             load();
@@ -186,7 +204,12 @@ pub fn Schedules() -> impl IntoView {
 /// The editor: presets ("every day at 02:00") or a cron expression, what to copy or move,
 /// the overlap rule and catch-up.
 #[component]
-fn ScheduleEditor(id: Option<i64>, spec: ScheduleSpec, editing: RwSignal<Option<(Option<i64>, ScheduleSpec)>>, on_saved: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+fn ScheduleEditor(
+    id: Option<i64>,
+    spec: ScheduleSpec,
+    editing: RwSignal<Option<(Option<i64>, ScheduleSpec)>>,
+    on_saved: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     let ctx = use_ctx();
     let m = move || ctx.m();
     let initial = When::from_cron(&spec.cron);
@@ -219,8 +242,20 @@ fn ScheduleEditor(id: Option<i64>, spec: ScheduleSpec, editing: RwSignal<Option<
         let (h, mi) = parse_time(&time.get()).ok_or_else(|| format!("{}: HH:MM", m().at_time))?;
         Ok(match preset.get() {
             "daily" => When::Daily { hour: h, minute: mi },
-            "hourly" => When::Hourly { minute: minute.get().trim().parse::<u32>().ok().filter(|v| *v < 60).ok_or_else(|| m().at_minute.to_owned())? },
-            "weekly" => When::Weekly { weekday: weekday.get(), hour: h, minute: mi },
+            "hourly" => When::Hourly {
+                minute: minute
+                    .get()
+                    .trim()
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|v| *v < 60)
+                    .ok_or_else(|| m().at_minute.to_owned())?,
+            },
+            "weekly" => When::Weekly {
+                weekday: weekday.get(),
+                hour: h,
+                minute: mi,
+            },
             _ => When::Custom(cron.get()),
         })
     });

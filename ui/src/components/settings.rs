@@ -13,7 +13,10 @@ pub fn SettingsPanel() -> impl IntoView {
     let draft = RwSignal::new(String::new());
     let autostart = RwSignal::new(rcmd_types::AutostartState::default());
     leptos::task::spawn_local(async move {
-        if let Ok(a) = crate::ipc::invoke::<_, rcmd_types::AutostartState>("autostart_state", &crate::desktop_actions::NoArgs {}).await {
+        if let Ok(a) =
+            crate::ipc::invoke::<_, rcmd_types::AutostartState>("autostart_state", &crate::desktop_actions::NoArgs {})
+                .await
+        {
             autostart.set(a);
         }
     });

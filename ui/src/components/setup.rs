@@ -64,7 +64,12 @@ pub fn RemoteSetup() -> impl IntoView {
                 Ok(c) => {
                     values.set(c.values.clone());
                     note.set(None);
-                    form.set(Some(Form { existing: Some(c.name.clone()), name: c.name, kind: c.kind, secrets_set: c.secrets_set }));
+                    form.set(Some(Form {
+                        existing: Some(c.name.clone()),
+                        name: c.name,
+                        kind: c.kind,
+                        secrets_set: c.secrets_set,
+                    }));
                 }
                 Err(e) => ctx.error.set(Some(e)),
             }
@@ -291,7 +296,11 @@ fn OptionField(o: ProviderOption, values: RwSignal<BTreeMap<String, String>>, se
         }.into_any()
     } else {
         let secret = o.is_password || o.sensitive;
-        let placeholder = if secret && secret_set { ctx.m().secret_kept.to_owned() } else { o.default_str.clone() };
+        let placeholder = if secret && secret_set {
+            ctx.m().secret_kept.to_owned()
+        } else {
+            o.default_str.clone()
+        };
         let list_id = format!("{id}-examples");
         let examples = o.examples.clone().unwrap_or_default();
         let v2 = value.clone();
@@ -329,7 +338,11 @@ fn StepDialog(
     let ctx = use_ctx();
     let m = move || ctx.m();
     let opt = step_now.option.clone().unwrap_or_default();
-    let initial = if opt.value_str.is_empty() { opt.default_str.clone() } else { opt.value_str.clone() };
+    let initial = if opt.value_str.is_empty() {
+        opt.default_str.clone()
+    } else {
+        opt.value_str.clone()
+    };
     let answer = RwSignal::new(initial);
     let waiting = RwSignal::new(false);
     let auth_url = RwSignal::new(String::new());
@@ -346,7 +359,15 @@ fn StepDialog(
             poll_login(ctx, waiting, auth_url);
         }
         spawn_local(async move {
-            let r = ipc::invoke::<_, ConfigStep>("remote_answer", &da::AnswerArgs { name: &name, step: &state, result: &result }).await;
+            let r = ipc::invoke::<_, ConfigStep>(
+                "remote_answer",
+                &da::AnswerArgs {
+                    name: &name,
+                    step: &state,
+                    result: &result,
+                },
+            )
+            .await;
             waiting.set(false);
             match r {
                 Ok(s) if s.is_done() => {
@@ -382,7 +403,16 @@ fn StepDialog(
         let list: Vec<(String, String)> = if is_bool {
             vec![("true".into(), m().yes.into()), ("false".into(), m().no.into())]
         } else {
-            choices.unwrap_or_default().into_iter().map(|e| (e.value.clone(), format!("{} — {}", e.value, e.help.lines().next().unwrap_or_default()))).collect()
+            choices
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| {
+                    (
+                        e.value.clone(),
+                        format!("{} — {}", e.value, e.help.lines().next().unwrap_or_default()),
+                    )
+                })
+                .collect()
         };
         view! {
             <select id="step-answer" prop:value=move || answer.get() on:change=move |ev| answer.set(event_target_value(&ev))>

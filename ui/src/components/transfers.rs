@@ -82,7 +82,8 @@ fn SpeedChart() -> impl IntoView {
     let top = Memo::new(move |_| nice_max(ctx.speed.with(|v| v.iter().map(|s| s.speed).fold(0.0, f64::max))));
     let line = move || {
         let now = js_sys::Date::now();
-        ctx.speed.with(|v| points(v, now, CHART_WINDOW_MS, CHART_W, CHART_H, top.get()))
+        ctx.speed
+            .with(|v| points(v, now, CHART_WINDOW_MS, CHART_W, CHART_H, top.get()))
     };
     view! {
         <figure class="chart">

@@ -17,7 +17,11 @@ pub fn trim(samples: &mut Vec<Sample>, now_ms: f64, window_ms: f64) {
 pub fn nice_max(max: f64) -> f64 {
     let max = max.max(1024.0);
     let p = 10f64.powf(max.log10().floor());
-    [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * p).find(|v| *v >= max).unwrap_or(10.0 * p)
+    [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * p)
+        .find(|v| *v >= max)
+        .unwrap_or(10.0 * p)
 }
 
 /// `points` for `<polyline>` in a `width`×`height` box: x is time (right edge = now), y is
@@ -48,8 +52,21 @@ mod tests {
 
     #[test]
     fn points_map_time_and_speed_into_the_box() {
-        let s = [Sample { at_ms: 0.0, speed: 0.0 }, Sample { at_ms: 30_000.0, speed: 50.0 }, Sample { at_ms: 60_000.0, speed: 100.0 }];
-        assert_eq!(points(&s, 60_000.0, 60_000.0, 300.0, 100.0, 100.0), "0.0,100.0 150.0,50.0 300.0,0.0");
+        let s = [
+            Sample { at_ms: 0.0, speed: 0.0 },
+            Sample {
+                at_ms: 30_000.0,
+                speed: 50.0,
+            },
+            Sample {
+                at_ms: 60_000.0,
+                speed: 100.0,
+            },
+        ];
+        assert_eq!(
+            points(&s, 60_000.0, 60_000.0, 300.0, 100.0, 100.0),
+            "0.0,100.0 150.0,50.0 300.0,0.0"
+        );
         // faster than the top is drawn at the top, not outside the box
         assert_eq!(points(&s[2..], 60_000.0, 60_000.0, 300.0, 100.0, 50.0), "300.0,0.0");
         let mut v = s.to_vec();

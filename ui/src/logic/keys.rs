@@ -15,9 +15,16 @@ pub enum Command {
     Refresh,
     Properties,
     /// Cursor by rows (negative: up); `extend` selects on the way (Shift).
-    Cursor { delta: isize, extend: bool },
-    Home { extend: bool },
-    End { extend: bool },
+    Cursor {
+        delta: isize,
+        extend: bool,
+    },
+    Home {
+        extend: bool,
+    },
+    End {
+        extend: bool,
+    },
     ToggleSelect,
     SelectAll,
     Filter,
@@ -44,10 +51,22 @@ pub fn command(key: &str, ctrl: bool, shift: bool, alt: bool) -> Option<Command>
         ("r" | "R", true, false) => Refresh,
         ("a" | "A", true, false) => SelectAll,
         ("f" | "F", true, false) => Filter,
-        ("ArrowUp", false, false) => Cursor { delta: -1, extend: shift },
-        ("ArrowDown", false, false) => Cursor { delta: 1, extend: shift },
-        ("PageUp", false, false) => Cursor { delta: -PAGE, extend: shift },
-        ("PageDown", false, false) => Cursor { delta: PAGE, extend: shift },
+        ("ArrowUp", false, false) => Cursor {
+            delta: -1,
+            extend: shift,
+        },
+        ("ArrowDown", false, false) => Cursor {
+            delta: 1,
+            extend: shift,
+        },
+        ("PageUp", false, false) => Cursor {
+            delta: -PAGE,
+            extend: shift,
+        },
+        ("PageDown", false, false) => Cursor {
+            delta: PAGE,
+            extend: shift,
+        },
         ("Home", false, false) => Home { extend: shift },
         ("End", false, false) => End { extend: shift },
         ("Insert", false, false) | (" ", false, false) => ToggleSelect,
@@ -72,16 +91,31 @@ mod tests {
         assert_eq!(plain("F8"), Some(Delete));
         assert_eq!(plain("Delete"), Some(Delete));
         assert_eq!(command("r", true, false, false), Some(Refresh));
-        assert_eq!(command("R", true, true, false), Some(Refresh), "with caps lock or shift");
+        assert_eq!(
+            command("R", true, true, false),
+            Some(Refresh),
+            "with caps lock or shift"
+        );
         assert_eq!(command("Enter", false, false, true), Some(Properties));
-        assert_eq!(command("ArrowDown", false, true, false), Some(Cursor { delta: 1, extend: true }));
+        assert_eq!(
+            command("ArrowDown", false, true, false),
+            Some(Cursor { delta: 1, extend: true })
+        );
         assert_eq!(plain(" "), Some(ToggleSelect));
     }
 
     #[test]
     fn other_keys_are_left_to_the_page() {
-        assert_eq!(command("r", false, false, false), None, "typing r does nothing by itself");
-        assert_eq!(command("Tab", false, true, false), None, "shift+tab keeps moving focus backwards");
+        assert_eq!(
+            command("r", false, false, false),
+            None,
+            "typing r does nothing by itself"
+        );
+        assert_eq!(
+            command("Tab", false, true, false),
+            None,
+            "shift+tab keeps moving focus backwards"
+        );
         assert_eq!(command("F5", true, false, false), None);
         assert_eq!(command("x", true, false, false), None);
     }

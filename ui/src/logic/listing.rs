@@ -23,7 +23,12 @@ pub struct ViewOpts {
 
 impl Default for ViewOpts {
     fn default() -> Self {
-        ViewOpts { key: SortKey::Name, ascending: true, filter: String::new(), show_hidden: false }
+        ViewOpts {
+            key: SortKey::Name,
+            ascending: true,
+            filter: String::new(),
+            show_hidden: false,
+        }
     }
 }
 
@@ -64,7 +69,11 @@ pub fn visible(entries: &[FileEntry], opts: &ViewOpts) -> Vec<usize> {
                 SortKey::Modified => a.mod_time.cmp(&b.mod_time),
             };
             let ord = by_key.then_with(|| natural(&a.name, &b.name));
-            if opts.ascending { ord } else { ord.reverse() }
+            if opts.ascending {
+                ord
+            } else {
+                ord.reverse()
+            }
         })
     });
     rows
@@ -155,11 +164,21 @@ mod tests {
     use super::*;
 
     fn e(name: &str, dir: bool, size: i64, time: &str) -> FileEntry {
-        FileEntry { name: name.into(), path: name.into(), size, mod_time: time.into(), is_dir: dir, mime_type: None }
+        FileEntry {
+            name: name.into(),
+            path: name.into(),
+            size,
+            mod_time: time.into(),
+            is_dir: dir,
+            mime_type: None,
+        }
     }
 
     fn names(entries: &[FileEntry], opts: &ViewOpts) -> Vec<String> {
-        visible(entries, opts).into_iter().map(|i| entries[i].name.clone()).collect()
+        visible(entries, opts)
+            .into_iter()
+            .map(|i| entries[i].name.clone())
+            .collect()
     }
 
     fn sample() -> Vec<FileEntry> {
@@ -176,7 +195,10 @@ mod tests {
     #[test]
     fn folders_first_then_natural_names() {
         let s = sample();
-        assert_eq!(names(&s, &ViewOpts::default()), ["adir", "zdir", "B2.txt", "b10.txt", "사진.jpg"]);
+        assert_eq!(
+            names(&s, &ViewOpts::default()),
+            ["adir", "zdir", "B2.txt", "b10.txt", "사진.jpg"]
+        );
     }
 
     #[test]
@@ -196,11 +218,20 @@ mod tests {
     #[test]
     fn filter_and_hidden_files() {
         let s = sample();
-        let o = ViewOpts { filter: " TXT ".into(), ..ViewOpts::default() };
+        let o = ViewOpts {
+            filter: " TXT ".into(),
+            ..ViewOpts::default()
+        };
         assert_eq!(names(&s, &o), ["B2.txt", "b10.txt"]);
-        let o = ViewOpts { show_hidden: true, ..ViewOpts::default() };
+        let o = ViewOpts {
+            show_hidden: true,
+            ..ViewOpts::default()
+        };
         assert_eq!(names(&s, &o).len(), 6);
-        let o = ViewOpts { filter: "사진".into(), ..ViewOpts::default() };
+        let o = ViewOpts {
+            filter: "사진".into(),
+            ..ViewOpts::default()
+        };
         assert_eq!(names(&s, &o), ["사진.jpg"]);
     }
 
@@ -210,9 +241,32 @@ mod tests {
         v.sort_by(|a, b| natural(a, b));
         assert_eq!(v, ["a", "File1", "file2", "file02b", "file10"]);
         // non-ASCII names, numbers longer than any integer, case-only ties, prefixes
-        let mut v = vec!["사진10", "사진2", "Ärger", "ärger", "b", "x99999999999999999999999", "x100000000000000000000000", "ab", "a"];
+        let mut v = vec![
+            "사진10",
+            "사진2",
+            "Ärger",
+            "ärger",
+            "b",
+            "x99999999999999999999999",
+            "x100000000000000000000000",
+            "ab",
+            "a",
+        ];
         v.sort_by(|a, b| natural(a, b));
-        assert_eq!(v, ["a", "ab", "b", "x99999999999999999999999", "x100000000000000000000000", "Ärger", "ärger", "사진2", "사진10"]);
+        assert_eq!(
+            v,
+            [
+                "a",
+                "ab",
+                "b",
+                "x99999999999999999999999",
+                "x100000000000000000000000",
+                "Ärger",
+                "ärger",
+                "사진2",
+                "사진10"
+            ]
+        );
         for (a, b) in [("f00001.dat", "f1.dat"), ("A", "a"), ("é", "É")] {
             assert_ne!(natural(a, b), Ordering::Equal, "{a} {b}: a total order");
             assert_eq!(natural(a, b), natural(b, a).reverse());

@@ -116,13 +116,45 @@ mod tests {
         let mut s = Selection::default();
         s.click(&r, 1, Mods::default());
         assert_eq!(sel(&s), ["b"]);
-        s.click(&r, 3, Mods { ctrl: true, shift: false });
+        s.click(
+            &r,
+            3,
+            Mods {
+                ctrl: true,
+                shift: false,
+            },
+        );
         assert_eq!(sel(&s), ["b", "d"]);
-        s.click(&r, 1, Mods { ctrl: true, shift: false });
+        s.click(
+            &r,
+            1,
+            Mods {
+                ctrl: true,
+                shift: false,
+            },
+        );
         assert_eq!(sel(&s), ["d"]);
-        s.click(&r, 0, Mods { ctrl: false, shift: true });
-        assert_eq!(sel(&s), ["a", "b"], "range from the anchor (the last ctrl-click, b) to a");
-        s.click(&r, 3, Mods { ctrl: false, shift: true });
+        s.click(
+            &r,
+            0,
+            Mods {
+                ctrl: false,
+                shift: true,
+            },
+        );
+        assert_eq!(
+            sel(&s),
+            ["a", "b"],
+            "range from the anchor (the last ctrl-click, b) to a"
+        );
+        s.click(
+            &r,
+            3,
+            Mods {
+                ctrl: false,
+                shift: true,
+            },
+        );
         assert_eq!(sel(&s), ["b", "c", "d"], "the anchor stays for the next shift-click");
         s.click(&r, 4, Mods::default());
         assert_eq!((sel(&s), s.cursor), (vec!["e"], 4));
@@ -149,7 +181,10 @@ mod tests {
     #[test]
     fn targets_are_the_selection_or_the_cursor() {
         let r = rows();
-        let mut s = Selection { cursor: 2, ..Default::default() };
+        let mut s = Selection {
+            cursor: 2,
+            ..Default::default()
+        };
         assert_eq!(s.targets(&r), ["c"]);
         s.select_all(&r);
         assert_eq!(s.targets(&r).len(), 5);

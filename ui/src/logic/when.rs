@@ -31,9 +31,18 @@ impl When {
         if f.len() == 5 && f[2] == "*" && f[3] == "*" {
             match (num(f[0], 59), f[1], f[4]) {
                 (Some(minute), "*", "*") => return When::Hourly { minute },
-                (Some(minute), h, "*") if num(h, 23).is_some() => return When::Daily { hour: num(h, 23).unwrap_or(0), minute },
+                (Some(minute), h, "*") if num(h, 23).is_some() => {
+                    return When::Daily {
+                        hour: num(h, 23).unwrap_or(0),
+                        minute,
+                    }
+                }
                 (Some(minute), h, d) if num(h, 23).is_some() && num(d, 7).is_some() => {
-                    return When::Weekly { weekday: num(d, 7).unwrap_or(0) % 7, hour: num(h, 23).unwrap_or(0), minute }
+                    return When::Weekly {
+                        weekday: num(d, 7).unwrap_or(0) % 7,
+                        hour: num(h, 23).unwrap_or(0),
+                        minute,
+                    }
                 }
                 _ => {}
             }
@@ -43,15 +52,27 @@ impl When {
 
     /// A sentence: "every day at 02:00" / "매일 02:00".
     pub fn describe(&self, korean: bool) -> String {
-        const EN_DAYS: [&str; 7] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+        const EN_DAYS: [&str; 7] = [
+            "Sunday",
+            "Monday",
+            "Tuesday",
+            "Wednesday",
+            "Thursday",
+            "Friday",
+            "Saturday",
+        ];
         const KO_DAYS: [&str; 7] = ["일요일", "월요일", "화요일", "수요일", "목요일", "금요일", "토요일"];
         match (self, korean) {
             (When::Daily { hour, minute }, false) => format!("every day at {hour:02}:{minute:02}"),
             (When::Daily { hour, minute }, true) => format!("매일 {hour:02}:{minute:02}"),
             (When::Hourly { minute }, false) => format!("every hour at :{minute:02}"),
             (When::Hourly { minute }, true) => format!("매시 {minute}분"),
-            (When::Weekly { weekday, hour, minute }, false) => format!("every {} at {hour:02}:{minute:02}", EN_DAYS[*weekday as usize % 7]),
-            (When::Weekly { weekday, hour, minute }, true) => format!("매주 {} {hour:02}:{minute:02}", KO_DAYS[*weekday as usize % 7]),
+            (When::Weekly { weekday, hour, minute }, false) => {
+                format!("every {} at {hour:02}:{minute:02}", EN_DAYS[*weekday as usize % 7])
+            }
+            (When::Weekly { weekday, hour, minute }, true) => {
+                format!("매주 {} {hour:02}:{minute:02}", KO_DAYS[*weekday as usize % 7])
+            }
             (When::Custom(c), _) => format!("cron: {c}"),
         }
     }
@@ -70,11 +91,26 @@ mod tests {
 
     #[test]
     fn presets_round_trip_through_cron() {
-        for w in [When::Daily { hour: 2, minute: 0 }, When::Hourly { minute: 15 }, When::Weekly { weekday: 1, hour: 8, minute: 30 }] {
+        for w in [
+            When::Daily { hour: 2, minute: 0 },
+            When::Hourly { minute: 15 },
+            When::Weekly {
+                weekday: 1,
+                hour: 8,
+                minute: 30,
+            },
+        ] {
             assert_eq!(When::from_cron(&w.to_cron()), w);
         }
         assert_eq!(When::Daily { hour: 2, minute: 0 }.to_cron(), "0 2 * * *");
-        assert_eq!(When::from_cron("0 0 * * 7"), When::Weekly { weekday: 0, hour: 0, minute: 0 });
+        assert_eq!(
+            When::from_cron("0 0 * * 7"),
+            When::Weekly {
+                weekday: 0,
+                hour: 0,
+                minute: 0
+            }
+        );
         assert_eq!(When::from_cron("*/15 * * * *"), When::Custom("*/15 * * * *".into()));
         assert_eq!(When::from_cron("0 2 1 * *"), When::Custom("0 2 1 * *".into()));
     }
@@ -83,7 +119,15 @@ mod tests {
     fn sentences_in_both_languages() {
         assert_eq!(When::Daily { hour: 2, minute: 0 }.describe(false), "every day at 02:00");
         assert_eq!(When::Daily { hour: 2, minute: 0 }.describe(true), "매일 02:00");
-        assert_eq!(When::Weekly { weekday: 1, hour: 8, minute: 30 }.describe(false), "every Monday at 08:30");
+        assert_eq!(
+            When::Weekly {
+                weekday: 1,
+                hour: 8,
+                minute: 30
+            }
+            .describe(false),
+            "every Monday at 08:30"
+        );
         assert_eq!(When::Hourly { minute: 5 }.describe(true), "매시 5분");
         assert_eq!(parse_time("02:00"), Some((2, 0)));
         assert_eq!(parse_time("24:00"), None);

@@ -35,7 +35,11 @@ mod tests {
     fn renders_a_screenful_plus_margins() {
         assert_eq!(range(0.0, 600.0, 30.0, 10_000, 10), (0, 31));
         assert_eq!(range(30_000.0, 600.0, 30.0, 10_000, 10), (990, 1031));
-        assert_eq!(range(299_400.0, 600.0, 30.0, 10_000, 10), (9970, 10_000), "clamped at the end");
+        assert_eq!(
+            range(299_400.0, 600.0, 30.0, 10_000, 10),
+            (9970, 10_000),
+            "clamped at the end"
+        );
         assert_eq!(range(0.0, 600.0, 30.0, 5, 10), (0, 5));
         assert_eq!(range(-50.0, 600.0, 30.0, 0, 10), (0, 0));
     }

@@ -26,12 +26,23 @@ pub struct Folding {
 
 impl Folding {
     /// The broadest folding: what any destination might merge.
-    pub const ANY: Folding = Folding { unicode: true, case: true };
+    pub const ANY: Folding = Folding {
+        unicode: true,
+        case: true,
+    };
 
     /// `path` as the destination compares it.
     pub fn key(self, path: &str) -> String {
-        let nfc: String = if self.unicode { path.nfc().collect() } else { path.to_owned() };
-        if self.case { nfc.to_lowercase() } else { nfc }
+        let nfc: String = if self.unicode {
+            path.nfc().collect()
+        } else {
+            path.to_owned()
+        };
+        if self.case {
+            nfc.to_lowercase()
+        } else {
+            nfc
+        }
     }
 
     /// What the destination does not tell apart, for a message.
@@ -68,7 +79,11 @@ impl super::Processor {
     /// earlier one (see the module). The destination is probed only when some names could
     /// collide at all.
     pub(super) async fn fail_collisions(&self, id: i64, dst: &RemotePath) -> Result<(), Error> {
-        let items = self.store.pending_paths(id).await.map_err(super::processor::store_err)?;
+        let items = self
+            .store
+            .pending_paths(id)
+            .await
+            .map_err(super::processor::store_err)?;
         if collisions(items.iter().map(|(i, p)| (*i, p.as_str())), Folding::ANY).is_empty() {
             return Ok(());
         }
@@ -91,8 +106,16 @@ impl super::Processor {
             })
             .collect();
         if !outcomes.is_empty() {
-            info!(batch = id, items = outcomes.len(), ?folding, "names that collide at the destination");
-            self.store.checkpoint(id, &outcomes).await.map_err(super::processor::store_err)?;
+            info!(
+                batch = id,
+                items = outcomes.len(),
+                ?folding,
+                "names that collide at the destination"
+            );
+            self.store
+                .checkpoint(id, &outcomes)
+                .await
+                .map_err(super::processor::store_err)?;
         }
         Ok(())
     }
@@ -124,12 +147,24 @@ impl super::Processor {
                     .await
             }
         };
-        let folding = Folding { unicode: exists(nfd).await?, case: exists(upper).await? };
-        let removed: Result<serde_json::Value, _> =
-            self.rc.call_once(&[&made.remote], &cancel, |rc| {
+        let folding = Folding {
+            unicode: exists(nfd).await?,
+            case: exists(upper).await?,
+        };
+        let removed: Result<serde_json::Value, _> = self
+            .rc
+            .call_once(&[&made.remote], &cancel, |rc| {
                 let made = made.clone();
-                async move { Ok(rc.call("operations/rmdir", &serde_json::json!({ "fs": made.fs(), "remote": made.path() })).await?) }
-            }).await;
+                async move {
+                    Ok(rc
+                        .call(
+                            "operations/rmdir",
+                            &serde_json::json!({ "fs": made.fs(), "remote": made.path() }),
+                        )
+                        .await?)
+                }
+            })
+            .await;
         if let Err(e) = removed {
             warn!(folder = %made, error = %e, "cannot remove the name probe folder");
         }
@@ -143,10 +178,34 @@ mod tests {
 
     #[test]
     fn unicode_forms_and_case() {
-        let items = [(1, "cafe\u{301}.txt"), (2, "caf\u{e9}.txt"), (3, "A.txt"), (4, "a.txt"), (5, "dir/A.txt"), (6, "DIR/a.txt")];
-        let only = |f: Folding| collisions(items.iter().map(|(i, p)| (*i, *p)), f).iter().map(|c| c.0).collect::<Vec<_>>();
-        assert_eq!(only(Folding { unicode: true, case: false }), [2]);
-        assert_eq!(only(Folding { unicode: false, case: true }), [4, 6]);
+        let items = [
+            (1, "cafe\u{301}.txt"),
+            (2, "caf\u{e9}.txt"),
+            (3, "A.txt"),
+            (4, "a.txt"),
+            (5, "dir/A.txt"),
+            (6, "DIR/a.txt"),
+        ];
+        let only = |f: Folding| {
+            collisions(items.iter().map(|(i, p)| (*i, *p)), f)
+                .iter()
+                .map(|c| c.0)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            only(Folding {
+                unicode: true,
+                case: false
+            }),
+            [2]
+        );
+        assert_eq!(
+            only(Folding {
+                unicode: false,
+                case: true
+            }),
+            [4, 6]
+        );
         assert_eq!(only(Folding::ANY), [2, 4, 6]);
         assert!(only(Folding::default()).is_empty());
         let c = &collisions([(1, "A.txt"), (2, "a.txt")], Folding::ANY)[0];

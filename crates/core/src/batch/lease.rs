@@ -21,7 +21,12 @@ pub struct LeaseOwner {
 impl LeaseOwner {
     /// This process, with `timeout`.
     pub fn this_process(timeout: Duration) -> Self {
-        LeaseOwner { id: format!("{:032x}", rand::random::<u128>()), host: this_host().to_owned(), pid: std::process::id(), timeout }
+        LeaseOwner {
+            id: format!("{:032x}", rand::random::<u128>()),
+            host: this_host().to_owned(),
+            pid: std::process::id(),
+            timeout,
+        }
     }
 
     /// How often the heartbeat renews the lease: three renewals per timeout.
@@ -66,7 +71,12 @@ fn describe(host: &str, pid: i64) -> String {
 
 /// "host pid N" when the lease columns describe a live lease: renewed within its timeout,
 /// and, when it is held on this machine, by a process that still runs.
-pub(super) fn live_runner(host: Option<String>, pid: Option<i64>, heartbeat: Option<i64>, timeout: Option<i64>) -> Option<String> {
+pub(super) fn live_runner(
+    host: Option<String>,
+    pid: Option<i64>,
+    heartbeat: Option<i64>,
+    timeout: Option<i64>,
+) -> Option<String> {
     let (host, pid, heartbeat, timeout) = (host?, pid?, heartbeat?, timeout?);
     let fresh = now_ms() - heartbeat <= timeout;
     let gone = host == this_host() && process_gone(pid as u32);
@@ -88,7 +98,11 @@ impl Store {
         }
         // a holder on this machine whose process is gone (killed, crashed) is not waited for
         if let Some((holder, pid)) = self.dead_local_holder(id, owner).await? {
-            tracing::info!(batch = id, pid, "taking over the lease of a process that no longer runs");
+            tracing::info!(
+                batch = id,
+                pid,
+                "taking over the lease of a process that no longer runs"
+            );
             if self.take_lease(id, owner, "lease_owner = ?1", &holder).await? {
                 return Ok(());
             }
@@ -165,11 +179,16 @@ impl Store {
 
     /// The holder of batch `id`'s lease ("host pid N"), live or not; `None` for no batch.
     async fn holder(&self, id: i64) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query("SELECT lease_host, lease_pid FROM batches WHERE id = ?").bind(id).fetch_optional(self.pool()).await?;
-        Ok(row.map(|r| match (r.get::<Option<String>, _>(0), r.get::<Option<i64>, _>(1)) {
-            (Some(h), Some(p)) => describe(&h, p),
-            _ => "released".into(),
-        }))
+        let row = sqlx::query("SELECT lease_host, lease_pid FROM batches WHERE id = ?")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(
+            row.map(|r| match (r.get::<Option<String>, _>(0), r.get::<Option<i64>, _>(1)) {
+                (Some(h), Some(p)) => describe(&h, p),
+                _ => "released".into(),
+            }),
+        )
     }
 }
 
@@ -180,7 +199,10 @@ mod tests {
     use rcmd_types::BatchKind;
 
     fn owner(ms: u64) -> LeaseOwner {
-        LeaseOwner { timeout: Duration::from_millis(ms), ..LeaseOwner::default() }
+        LeaseOwner {
+            timeout: Duration::from_millis(ms),
+            ..LeaseOwner::default()
+        }
     }
 
     /// Two handles on one database file stand for two processes.
@@ -195,8 +217,14 @@ mod tests {
         a.acquire_lease(id, &oa).await.unwrap(); // re-entrant for its owner
         let err = b.acquire_lease(id, &ob).await.unwrap_err();
         assert!(matches!(err, StoreError::Leased { .. }), "{err:?}");
-        assert!(err.to_string().contains(&format!("pid {}", std::process::id())), "{err}");
-        assert!(b.batch(id).await.unwrap().runner.is_some(), "a live lease shows its runner");
+        assert!(
+            err.to_string().contains(&format!("pid {}", std::process::id())),
+            "{err}"
+        );
+        assert!(
+            b.batch(id).await.unwrap().runner.is_some(),
+            "a live lease shows its runner"
+        );
 
         // heartbeats keep it
         for _ in 0..3 {
@@ -206,7 +234,10 @@ mod tests {
         }
         // no heartbeat for longer than the timeout: taken over, and the old owner learns it
         tokio::time::sleep(Duration::from_millis(600)).await;
-        assert!(b.batch(id).await.unwrap().runner.is_none(), "a stale lease is not a runner");
+        assert!(
+            b.batch(id).await.unwrap().runner.is_none(),
+            "a stale lease is not a runner"
+        );
         b.acquire_lease(id, &ob).await.unwrap();
         let lost = a.renew_lease(id, &oa).await.unwrap_err();
         assert!(matches!(lost, StoreError::LeaseLost { .. }), "{lost:?}");

@@ -8,21 +8,21 @@
 
 mod collide;
 mod lease;
+mod pause;
 pub mod plan;
+mod probe;
 pub mod processor;
+pub mod raw_names;
 pub mod recent;
 pub mod runner;
-mod pause;
-mod probe;
-pub mod raw_names;
 mod settle;
 mod single;
 pub mod store;
 pub mod verify;
 
+pub use lease::LeaseOwner;
 pub use processor::{BatchControl, Processor, ProcessorConfig};
 pub use recent::Recent;
-pub use lease::LeaseOwner;
 pub use runner::{as_seen, Runner, RunnerSink, INTERRUPTED};
 pub use settle::VANISHED;
 pub use store::{Store, StoreError};

@@ -21,10 +21,16 @@ impl Processor {
         if f.reason != FailureReason::StorageFull {
             return None;
         }
-        let Some(dst) = dst else { return Some(format!("storage full: {}", f.message)) };
+        let Some(dst) = dst else {
+            return Some(format!("storage full: {}", f.message));
+        };
         let free = self.free_space(dst).await;
         Some(match free {
-            Some(free) => format!("destination full: {} free on {dst} ({})", crate::units::bytes(free), f.message),
+            Some(free) => format!(
+                "destination full: {} free on {dst} ({})",
+                crate::units::bytes(free),
+                f.message
+            ),
             None => format!("destination full on {dst}: {}", f.message),
         })
     }

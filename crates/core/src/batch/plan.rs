@@ -32,8 +32,18 @@ pub async fn expand(rc: &RcClient, root: &RemotePath) -> Result<Vec<PlannedItem>
 /// The tree is walked one folder at a time (`operations/list` without `recurse`, up to
 /// [`PLAN_CONCURRENCY`] folders at once), so no single reply holds the whole tree: memory
 /// follows the largest folder, not the number of files below `root`.
-pub(super) async fn walk(rc: &RcClient, root: &RemotePath, dir: &str, recurse: bool) -> Result<Vec<PlannedItem>, RcError> {
-    let start = [root.path(), dir].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join("/");
+pub(super) async fn walk(
+    rc: &RcClient,
+    root: &RemotePath,
+    dir: &str,
+    recurse: bool,
+) -> Result<Vec<PlannedItem>, RcError> {
+    let start = [root.path(), dir]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join("/");
     let mut items = Vec::new();
     let mut pending: Vec<String> = vec![start];
     let mut running = futures_util::stream::FuturesUnordered::new();
@@ -41,19 +51,29 @@ pub(super) async fn walk(rc: &RcClient, root: &RemotePath, dir: &str, recurse: b
         while running.len() < PLAN_CONCURRENCY {
             let Some(folder) = pending.pop() else { break };
             running.push(async move {
-                let reply: Result<ListReply, RcError> =
-                    rc.call("operations/list", &json!({ "fs": root.fs(), "remote": folder, "opt": { "noMimeType": true } })).await;
+                let reply: Result<ListReply, RcError> = rc
+                    .call(
+                        "operations/list",
+                        &json!({ "fs": root.fs(), "remote": folder, "opt": { "noMimeType": true } }),
+                    )
+                    .await;
                 reply
             });
         }
-        let Some(reply) = futures_util::StreamExt::next(&mut running).await else { break };
+        let Some(reply) = futures_util::StreamExt::next(&mut running).await else {
+            break;
+        };
         for i in reply?.list {
             if i.is_dir {
                 if recurse {
                     pending.push(i.path);
                 }
             } else {
-                items.push(PlannedItem { path: root.relative(&i.path).to_owned(), size: i.size, mod_time: i.mod_time });
+                items.push(PlannedItem {
+                    path: root.relative(&i.path).to_owned(),
+                    size: i.size,
+                    mod_time: i.mod_time,
+                });
             }
         }
     }
@@ -77,13 +97,23 @@ pub async fn selection(rc: &RcClient, root: &RemotePath, names: &[String]) -> Re
     let mut items = Vec::new();
     for name in names {
         let entry = entries.iter().find(|e| &e.name == name).ok_or_else(|| {
-            crate::Error::from(crate::path::PathError::NotInFolder { name: name.clone(), folder: root.to_string() })
+            crate::Error::from(crate::path::PathError::NotInFolder {
+                name: name.clone(),
+                folder: root.to_string(),
+            })
         })?;
         if entry.is_dir {
             let sub = root.join(name)?;
-            items.extend(expand(rc, &sub).await?.into_iter().map(|i| PlannedItem { path: format!("{name}/{}", i.path), ..i }));
+            items.extend(expand(rc, &sub).await?.into_iter().map(|i| PlannedItem {
+                path: format!("{name}/{}", i.path),
+                ..i
+            }));
         } else {
-            items.push(PlannedItem { path: name.clone(), size: entry.size, mod_time: entry.mod_time.clone() });
+            items.push(PlannedItem {
+                path: name.clone(),
+                size: entry.size,
+                mod_time: entry.mod_time.clone(),
+            });
         }
     }
     items.sort_by(|a, b| a.path.cmp(&b.path));

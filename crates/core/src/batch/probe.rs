@@ -36,19 +36,27 @@ impl SideProbe {
         if let Some(Ok(p)) = dst.map(|d| d.join(first)) {
             sides.push(("destination", p));
         }
-        SideProbe { rc, sides: Arc::new(sides), timeouts: Arc::default() }
+        SideProbe {
+            rc,
+            sides: Arc::new(sides),
+            timeouts: Arc::default(),
+        }
     }
 
     /// `Some("the destination cannot be reached (wd): ...")` when a side is down; `None`
     /// while both answer (or when rclone itself does not: that is not a remote's fault).
     pub(super) async fn check(self) -> Option<String> {
         for (side, path) in self.sides.iter() {
-            let Err(e) = ops::probe(&self.rc, path).await else { continue };
+            let Err(e) = ops::probe(&self.rc, path).await else {
+                continue;
+            };
             let f: Failure = classify::classify(&e);
             if !f.counts_against_remote() || !f.retryable {
                 continue;
             }
-            if f.reason == FailureReason::Timeout && self.timeouts.fetch_add(1, Ordering::Relaxed) + 1 < TIMEOUTS_TO_DOWN {
+            if f.reason == FailureReason::Timeout
+                && self.timeouts.fetch_add(1, Ordering::Relaxed) + 1 < TIMEOUTS_TO_DOWN
+            {
                 return None;
             }
             tracing::info!(side, remote = %path.remote, error = %e, "a side of a stalled chunk is unreachable");

@@ -64,7 +64,10 @@ impl ProcessorConfig {
             chunk_items: 5000,
             chunk_bytes: 4 << 30,
             max_attempts: 3,
-            backoff: Backoff { base: Duration::from_secs(2), cap: Duration::from_secs(120) },
+            backoff: Backoff {
+                base: Duration::from_secs(2),
+                cap: Duration::from_secs(120),
+            },
             failure_window: 50,
             pause_failure_rate: 0.5,
             watchdog: WatchdogConfig::default(),
@@ -110,7 +113,14 @@ struct ChunkResult {
 
 impl Processor {
     pub fn new(store: Store, rc: Arc<Resilient>, cfg: ProcessorConfig) -> Self {
-        Processor { store, rc, cfg, bus: None, owner: super::LeaseOwner::default(), recent: super::Recent::default() }
+        Processor {
+            store,
+            rc,
+            cfg,
+            bus: None,
+            owner: super::LeaseOwner::default(),
+            recent: super::Recent::default(),
+        }
     }
 
     /// Runs batch `id` until it completes, pauses, is cancelled or fails. Safe to call on a
@@ -127,7 +137,10 @@ impl Processor {
         self.store.acquire_lease(id, &self.owner).await.map_err(store_err)?;
         // losing the lease (this process froze longer than its timeout and another took the
         // batch over) stops the running job like a pause; status writes then fail as LeaseLost
-        let local = BatchControl { pause: control.pause.child_token(), cancel: control.cancel.clone() };
+        let local = BatchControl {
+            pause: control.pause.child_token(),
+            cancel: control.cancel.clone(),
+        };
         let heartbeat = {
             let (store, owner, stop) = (self.store.clone(), self.owner.clone(), local.pause.clone());
             tokio::spawn(async move {
@@ -179,24 +192,38 @@ impl Processor {
         let src = RemotePath::parse(&batch.src)?;
         let dst = batch.dst.as_deref().map(RemotePath::parse).transpose()?;
         self.set_status(id, BatchStatus::Running, None).await?;
-        std::fs::create_dir_all(&self.cfg.work_dir).map_err(|e| store_err(super::StoreError::Folder {
-            path: self.cfg.work_dir.display().to_string(),
-            source: e,
-        }))?;
+        std::fs::create_dir_all(&self.cfg.work_dir).map_err(|e| {
+            store_err(super::StoreError::Folder {
+                path: self.cfg.work_dir.display().to_string(),
+                source: e,
+            })
+        })?;
 
-        if let (BatchStatus::Queued, Some(d), BatchKind::Copy | BatchKind::Move) = (batch.status, dst.as_ref(), batch.kind) {
+        if let (BatchStatus::Queued, Some(d), BatchKind::Copy | BatchKind::Move) =
+            (batch.status, dst.as_ref(), batch.kind)
+        {
             // first run: names the destination would merge fail before anything is written
             self.fail_collisions(id, d).await?;
         }
         let revived = self.store.revive_paused(id).await.map_err(store_err)?;
         if revived > 0 {
-            info!(batch = id, items = revived, "items held back by a paused remote or a full destination are queued again");
+            info!(
+                batch = id,
+                items = revived,
+                "items held back by a paused remote or a full destination are queued again"
+            );
         }
         // items a crash left in flight: settle them by what is really there
         let in_flight = self.store.running(id).await.map_err(store_err)?;
         if !in_flight.is_empty() {
-            info!(batch = id, items = in_flight.len(), "verifying items that were in flight");
-            let outcomes = self.verify(batch.kind, &src, dst.as_ref(), &in_flight, After::Interrupted).await?;
+            info!(
+                batch = id,
+                items = in_flight.len(),
+                "verifying items that were in flight"
+            );
+            let outcomes = self
+                .verify(batch.kind, &src, dst.as_ref(), &in_flight, After::Interrupted)
+                .await?;
             self.store.checkpoint(id, &outcomes).await.map_err(store_err)?;
         }
 
@@ -207,10 +234,16 @@ impl Processor {
                 return self.finish(id, Some(BatchStatus::Cancelled), None).await;
             }
             if control.pause.is_cancelled() {
-                return self.finish(id, Some(BatchStatus::Paused), Some("paused by the user")).await;
+                return self
+                    .finish(id, Some(BatchStatus::Paused), Some("paused by the user"))
+                    .await;
             }
             chunk_no += 1;
-            let items = self.store.claim(id, chunk_no, self.cfg.chunk_items, self.cfg.chunk_bytes).await.map_err(store_err)?;
+            let items = self
+                .store
+                .claim(id, chunk_no, self.cfg.chunk_items, self.cfg.chunk_bytes)
+                .await
+                .map_err(store_err)?;
             if items.is_empty() {
                 // only retry-queue items left, waiting for their time?
                 match self.store.next_ready_at(id).await.map_err(store_err)? {
@@ -225,7 +258,10 @@ impl Processor {
                     None => return self.finish(id, None, None).await,
                 }
             }
-            let chunk = match self.run_chunk(id, batch.kind, &src, dst.as_ref(), &items, control, &progress).await {
+            let chunk = match self
+                .run_chunk(id, batch.kind, &src, dst.as_ref(), &items, control, &progress)
+                .await
+            {
                 Ok(c) => c,
                 Err(e) => {
                     // the chunk could not be settled (its remote is gone): back to the queue
@@ -251,7 +287,11 @@ impl Processor {
             self.store.checkpoint(id, &chunk.outcomes).await.map_err(store_err)?;
             self.remember(&items, &chunk.outcomes);
             self.report_progress(id, &progress).await;
-            debug!(batch = id, checkpoint_ms = settled.elapsed().as_millis() as u64, "chunk settled");
+            debug!(
+                batch = id,
+                checkpoint_ms = settled.elapsed().as_millis() as u64,
+                "chunk settled"
+            );
             if let Some(reason) = chunk.pause {
                 return self.finish(id, Some(BatchStatus::Paused), Some(&reason)).await;
             }
@@ -281,10 +321,18 @@ impl Processor {
     ) -> Result<ChunkResult, Error> {
         let list = self.cfg.work_dir.join(format!("batch-{id}-{}.list", items[0].id));
         let text: String = items.iter().map(|i| format!("{}\n", i.path)).collect();
-        std::fs::write(&list, text).map_err(|e| store_err(super::StoreError::Folder { path: list.display().to_string(), source: e }))?;
+        std::fs::write(&list, text).map_err(|e| {
+            store_err(super::StoreError::Folder {
+                path: list.display().to_string(),
+                source: e,
+            })
+        })?;
 
         let (path, mut params) = job_params(kind, src, dst);
-        params.insert("_filter".into(), json!({ "FilesFromRaw": [list.display().to_string()] }));
+        params.insert(
+            "_filter".into(),
+            json!({ "FilesFromRaw": [list.display().to_string()] }),
+        );
         let group = format!("rcmd/batch/{id}/{}", items[0].id);
         // pause or cancel stop the job (the watchdog sends job/stop)
         let stop = CancellationToken::new();
@@ -296,26 +344,41 @@ impl Processor {
         let result = self
             .rc
             .transfer_once(src, dst, Some(&items[0].path), &stop, |rc| {
-                let (params, group, wcfg, stop, progress, chunk_bytes) =
-                    (params.clone(), group.clone(), wcfg.clone(), stop.clone(), progress.clone(), chunk_bytes.clone());
+                let (params, group, wcfg, stop, progress, chunk_bytes) = (
+                    params.clone(),
+                    group.clone(),
+                    wcfg.clone(),
+                    stop.clone(),
+                    progress.clone(),
+                    chunk_bytes.clone(),
+                );
                 let base = base.clone();
                 let probe = SideProbe::new(rc.clone(), src, dst, &items[0].path);
                 async move {
-                    run_job_probed(&rc, path, params, &group, &wcfg, &stop, || probe.clone().check(), |u| {
-                        chunk_bytes.store(u.stats.bytes, Ordering::Relaxed);
-                        let bytes_done = base.bytes_done + u.stats.bytes;
-                        let left = base.bytes_total.saturating_sub(bytes_done) as f64;
-                        progress(BatchProgress {
-                            id,
-                            items_done: base.done,
-                            items_failed: base.failed,
-                            items_total: base.total(),
-                            bytes_done,
-                            bytes_total: base.bytes_total,
-                            speed: u.stats.speed,
-                            eta_s: (u.stats.speed > 0.0).then(|| left / u.stats.speed),
-                        });
-                    })
+                    run_job_probed(
+                        &rc,
+                        path,
+                        params,
+                        &group,
+                        &wcfg,
+                        &stop,
+                        || probe.clone().check(),
+                        |u| {
+                            chunk_bytes.store(u.stats.bytes, Ordering::Relaxed);
+                            let bytes_done = base.bytes_done + u.stats.bytes;
+                            let left = base.bytes_total.saturating_sub(bytes_done) as f64;
+                            progress(BatchProgress {
+                                id,
+                                items_done: base.done,
+                                items_failed: base.failed,
+                                items_total: base.total(),
+                                bytes_done,
+                                bytes_total: base.bytes_total,
+                                speed: u.stats.speed,
+                                eta_s: (u.stats.speed > 0.0).then(|| left / u.stats.speed),
+                            });
+                        },
+                    )
                     .await
                     .map_err(Error::from)
                 }
@@ -333,10 +396,18 @@ impl Processor {
                 // while one object holds the other's bytes (see `collide`)
                 let job_time = started.elapsed();
                 let mut outcomes = self.verify(kind, src, dst, items, After::Succeeded).await?;
-                debug!(batch = id, items = items.len(), job_ms = job_time.as_millis() as u64, verify_ms = (started.elapsed() - job_time).as_millis() as u64, "chunk ran");
+                debug!(
+                    batch = id,
+                    items = items.len(),
+                    job_ms = job_time.as_millis() as u64,
+                    verify_ms = (started.elapsed() - job_time).as_millis() as u64,
+                    "chunk ran"
+                );
                 // a file list cannot name what is not UTF-8: such items get a job of their own
                 for (item, (_, outcome)) in items.iter().zip(outcomes.iter_mut()) {
-                    if super::raw_names::is_lossy(&item.path) && matches!(outcome, ItemOutcome::Retry { .. } | ItemOutcome::Failed { .. }) {
+                    if super::raw_names::is_lossy(&item.path)
+                        && matches!(outcome, ItemOutcome::Retry { .. } | ItemOutcome::Failed { .. })
+                    {
                         *outcome = match self.single(kind, src, dst, item, control).await {
                             Ok(()) => ItemOutcome::Done,
                             Err(Error::Cancelled) => ItemOutcome::Requeue,
@@ -344,8 +415,16 @@ impl Processor {
                         };
                     }
                 }
-                let samples = outcomes.iter().filter(|(_, o)| !matches!(o, ItemOutcome::Skipped { .. })).map(|(_, o)| matches!(o, ItemOutcome::Done)).collect();
-                return Ok(ChunkResult { outcomes, pause: None, samples });
+                let samples = outcomes
+                    .iter()
+                    .filter(|(_, o)| !matches!(o, ItemOutcome::Skipped { .. }))
+                    .map(|(_, o)| matches!(o, ItemOutcome::Done))
+                    .collect();
+                return Ok(ChunkResult {
+                    outcomes,
+                    pause: None,
+                    samples,
+                });
             }
             Err(e) => e,
         };
@@ -369,7 +448,11 @@ impl Processor {
         if control.pause.is_cancelled() || control.cancel.is_cancelled() || pause.is_some() || crashed {
             // stopped on purpose: settle what is done, queue the rest as it was
             let outcomes = self.verify(kind, src, dst, items, After::Interrupted).await?;
-            return Ok(ChunkResult { outcomes, pause, samples: vec![] });
+            return Ok(ChunkResult {
+                outcomes,
+                pause,
+                samples: vec![],
+            });
         }
         let verified = self.verify(kind, src, dst, items, After::Failed(&failure)).await?;
         let missing: Vec<&ItemRow> = items
@@ -381,11 +464,17 @@ impl Processor {
         if missing.len() > INDIVIDUAL_RETRY_MAX {
             // a chunk-wide failure (rclone died, the remote went away): queue with backoff,
             // not counted against the items
-            return Ok(ChunkResult { outcomes: verified, pause: None, samples: vec![] });
+            return Ok(ChunkResult {
+                outcomes: verified,
+                pause: None,
+                samples: vec![],
+            });
         }
         // few items missing: one call each gives each item its own error and class
-        let mut outcomes: Vec<(i64, ItemOutcome)> =
-            verified.into_iter().filter(|(_, o)| matches!(o, ItemOutcome::Done | ItemOutcome::Skipped { .. })).collect();
+        let mut outcomes: Vec<(i64, ItemOutcome)> = verified
+            .into_iter()
+            .filter(|(_, o)| matches!(o, ItemOutcome::Done | ItemOutcome::Skipped { .. }))
+            .collect();
         let mut samples = vec![true; outcomes.len()];
         let mut pause = None;
         for item in missing {
@@ -410,14 +499,21 @@ impl Processor {
             }
             outcomes.push((item.id, outcome));
         }
-        Ok(ChunkResult { outcomes, pause, samples })
+        Ok(ChunkResult {
+            outcomes,
+            pause,
+            samples,
+        })
     }
 
     /// Retry queue while attempts last and the failure is retryable; failed otherwise.
     pub(super) fn settle_failed(&self, item: &ItemRow, f: &Failure) -> ItemOutcome {
         if f.retryable && item.attempts < self.cfg.max_attempts {
             let delay = self.cfg.backoff.delay(item.attempts as u32, &mut rand::thread_rng());
-            ItemOutcome::Retry { failure: f.clone(), not_before: now_ms() + delay.as_millis() as i64 }
+            ItemOutcome::Retry {
+                failure: f.clone(),
+                not_before: now_ms() + delay.as_millis() as i64,
+            }
         } else {
             ItemOutcome::Failed { failure: f.clone() }
         }
@@ -465,7 +561,12 @@ impl Processor {
                 _ => return None,
             };
             let item = items.iter().find(|i| i.id == *id)?;
-            Some(rcmd_types::TransferDone { name: item.path.clone(), size: item.size, error, completed_at_ms: at })
+            Some(rcmd_types::TransferDone {
+                name: item.path.clone(),
+                size: item.size,
+                error,
+                completed_at_ms: at,
+            })
         }));
     }
 
@@ -499,13 +600,21 @@ pub(super) fn stop_on_control(stop: &CancellationToken, control: &BatchControl) 
 }
 
 /// The rclone call for a chunk of `kind`.
-pub(super) fn job_params(kind: BatchKind, src: &RemotePath, dst: Option<&RemotePath>) -> (&'static str, Map<String, Value>) {
+pub(super) fn job_params(
+    kind: BatchKind,
+    src: &RemotePath,
+    dst: Option<&RemotePath>,
+) -> (&'static str, Map<String, Value>) {
     let mut p = Map::new();
     match (kind, dst) {
         (BatchKind::Copy, Some(d)) | (BatchKind::Move, Some(d)) => {
             p.insert("srcFs".into(), json!(src.to_string()));
             p.insert("dstFs".into(), json!(d.to_string()));
-            let path = if kind == BatchKind::Copy { "sync/copy" } else { "sync/move" };
+            let path = if kind == BatchKind::Copy {
+                "sync/copy"
+            } else {
+                "sync/move"
+            };
             (path, p)
         }
         _ => {

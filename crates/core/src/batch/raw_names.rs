@@ -29,7 +29,8 @@ pub fn include_rule(name: &str) -> String {
 /// Whether the glob of `name` also matches `other` (as rclone lists it): the same number of
 /// characters, equal wherever `name` has a real character.
 pub fn glob_matches(name: &str, other: &str) -> bool {
-    name.chars().count() == other.chars().count() && name.chars().zip(other.chars()).all(|(a, b)| a == '\u{FFFD}' || a == b)
+    name.chars().count() == other.chars().count()
+        && name.chars().zip(other.chars()).all(|(a, b)| a == '\u{FFFD}' || a == b)
 }
 
 #[cfg(test)]
@@ -39,14 +40,20 @@ mod tests {
     #[test]
     fn rules_escape_globs_and_stand_in_for_lost_bytes() {
         assert_eq!(include_rule("bad\u{FFFD}utf8.txt"), "/bad?utf8.txt");
-        assert_eq!(include_rule("a*b?[c]{d}\\\u{FFFD}\u{FFFD}"), "/a\\*b\\?\\[c\\]\\{d\\}\\\\??");
+        assert_eq!(
+            include_rule("a*b?[c]{d}\\\u{FFFD}\u{FFFD}"),
+            "/a\\*b\\?\\[c\\]\\{d\\}\\\\??"
+        );
         assert!(is_lossy("x/bad\u{FFFD}.txt") && !is_lossy("x/café.txt"));
     }
 
     #[test]
     fn what_else_a_glob_would_pick() {
         assert!(glob_matches("bad\u{FFFD}.txt", "bad\u{FFFD}.txt"));
-        assert!(glob_matches("bad\u{FFFD}.txt", "badX.txt"), "a real file the glob also picks");
+        assert!(
+            glob_matches("bad\u{FFFD}.txt", "badX.txt"),
+            "a real file the glob also picks"
+        );
         assert!(!glob_matches("bad\u{FFFD}.txt", "bad.txt"));
         assert!(!glob_matches("bad\u{FFFD}.txt", "bad\u{FFFD}.txT"));
     }

@@ -30,7 +30,12 @@ impl Recent {
 
     /// Newest first.
     pub fn list(&self) -> Vec<TransferDone> {
-        self.ring.lock().unwrap_or_else(|e| e.into_inner()).iter().cloned().collect()
+        self.ring
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .cloned()
+            .collect()
     }
 }
 
@@ -39,7 +44,12 @@ mod tests {
     use super::*;
 
     fn item(n: usize) -> TransferDone {
-        TransferDone { name: format!("f{n}"), size: n as i64, error: String::new(), completed_at_ms: 0 }
+        TransferDone {
+            name: format!("f{n}"),
+            size: n as i64,
+            error: String::new(),
+            completed_at_ms: 0,
+        }
     }
 
     #[test]

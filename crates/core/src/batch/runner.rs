@@ -49,7 +49,11 @@ impl Runner {
     pub const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
     pub fn new(processor: Processor, sink: Arc<dyn RunnerSink>) -> Self {
-        Runner { processor, running: Arc::default(), sink }
+        Runner {
+            processor,
+            running: Arc::default(),
+            sink,
+        }
     }
 
     pub fn store(&self) -> &Store {
@@ -79,7 +83,11 @@ impl Runner {
                 if let Err(e) = self.start(b.id).await {
                     warn!(batch = b.id, error = %e, "cannot resume interrupted batch");
                 }
-            } else if let Err(e) = self.store().set_status(b.id, BatchStatus::Paused, Some(INTERRUPTED)).await {
+            } else if let Err(e) = self
+                .store()
+                .set_status(b.id, BatchStatus::Paused, Some(INTERRUPTED))
+                .await
+            {
                 warn!(batch = b.id, error = %e, "cannot mark batch interrupted");
             }
         }
@@ -129,11 +137,16 @@ impl Runner {
     pub async fn start(&self, id: i64) -> Result<(), StoreError> {
         let info = self.store().batch(id).await?;
         if let (Some(runner), false) = (&info.runner, self.is_running(id)) {
-            return Err(StoreError::Leased { id, runner: runner.clone() });
+            return Err(StoreError::Leased {
+                id,
+                runner: runner.clone(),
+            });
         }
         let control = BatchControl::default();
         {
-            let Ok(mut running) = self.running.lock() else { return Ok(()) };
+            let Ok(mut running) = self.running.lock() else {
+                return Ok(());
+            };
             if running.contains_key(&id) {
                 return Ok(());
             }
@@ -191,12 +204,19 @@ impl Runner {
 
     /// The batches this runner is running now.
     pub fn running_ids(&self) -> Vec<i64> {
-        self.running.lock().map(|r| r.keys().copied().collect()).unwrap_or_default()
+        self.running
+            .lock()
+            .map(|r| r.keys().copied().collect())
+            .unwrap_or_default()
     }
 
     /// Pauses every running batch and waits (up to `grace`) for them to stop.
     pub async fn pause_all(&self, grace: Duration) {
-        let ids: Vec<i64> = self.running.lock().map(|r| r.keys().copied().collect()).unwrap_or_default();
+        let ids: Vec<i64> = self
+            .running
+            .lock()
+            .map(|r| r.keys().copied().collect())
+            .unwrap_or_default();
         ids.iter().for_each(|id| self.pause(*id));
         let end = Instant::now() + grace;
         while Instant::now() < end && ids.iter().any(|id| self.is_running(*id)) {

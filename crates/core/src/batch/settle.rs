@@ -36,8 +36,12 @@ impl Processor {
             .map(|(item, ev)| {
                 let outcome = match (ev, after) {
                     (Evidence::Done, _) => ItemOutcome::Done,
-                    (Evidence::Missing, After::Interrupted) | (Evidence::Vanished, After::Interrupted) => ItemOutcome::Requeue,
-                    (Evidence::Vanished, _) => ItemOutcome::Skipped { reason: VANISHED.to_owned() },
+                    (Evidence::Missing, After::Interrupted) | (Evidence::Vanished, After::Interrupted) => {
+                        ItemOutcome::Requeue
+                    }
+                    (Evidence::Vanished, _) => ItemOutcome::Skipped {
+                        reason: VANISHED.to_owned(),
+                    },
                     (Evidence::Missing, After::Failed(f)) => self.settle_failed(item, f),
                     (Evidence::Missing, After::Succeeded) => self.settle_failed(item, &unconfirmed),
                 };
@@ -50,7 +54,13 @@ impl Processor {
     /// and time; gone from the source for a move or delete), vanished (gone from the source
     /// before it was copied or moved) or missing. Only the folders the items are in are listed,
     /// the source only when something is not done.
-    async fn evidence(&self, kind: BatchKind, src: &RemotePath, dst: Option<&RemotePath>, items: &[ItemRow]) -> Result<Vec<Evidence>, Error> {
+    async fn evidence(
+        &self,
+        kind: BatchKind,
+        src: &RemotePath,
+        dst: Option<&RemotePath>,
+        items: &[ItemRow],
+    ) -> Result<Vec<Evidence>, Error> {
         let cancel = CancellationToken::new();
         let paths: Vec<&str> = items.iter().map(|i| i.path.as_str()).collect();
         let list_of = |root: RemotePath| {
@@ -81,22 +91,33 @@ impl Processor {
             }
             None => None,
         };
-        let at_destination = |item: &ItemRow| verify::matches(item, at_dst.as_ref().and_then(|m| m.get(&item.path)), precision);
+        let at_destination =
+            |item: &ItemRow| verify::matches(item, at_dst.as_ref().and_then(|m| m.get(&item.path)), precision);
         let need_src = match kind {
             BatchKind::Copy => items.iter().any(|i| !at_destination(i)),
             BatchKind::Move | BatchKind::Delete => true,
         };
-        let at_src = if need_src { Some(list_of(src.clone()).await?) } else { None };
+        let at_src = if need_src {
+            Some(list_of(src.clone()).await?)
+        } else {
+            None
+        };
         let at_source = |item: &ItemRow| at_src.as_ref().is_some_and(|m| m.contains_key(&item.path));
         // a source file that changed after planning (a growing log) was copied as it is now,
         // as rclone's copy does: the destination matching the source's current size and time
         // is the copy done
         let copied_as_changed = |item: &ItemRow| {
-            let (Some(now), Some(there)) = (at_src.as_ref().and_then(|m| m.get(&item.path)), at_dst.as_ref().and_then(|m| m.get(&item.path)))
-            else {
+            let (Some(now), Some(there)) = (
+                at_src.as_ref().and_then(|m| m.get(&item.path)),
+                at_dst.as_ref().and_then(|m| m.get(&item.path)),
+            ) else {
                 return false;
             };
-            let current = ItemRow { size: now.0, mod_time: now.1.clone(), ..item.clone() };
+            let current = ItemRow {
+                size: now.0,
+                mod_time: now.1.clone(),
+                ..item.clone()
+            };
             verify::matches(&current, Some(there), precision)
         };
         Ok(items
@@ -109,13 +130,14 @@ impl Processor {
                 };
                 match (done, kind) {
                     (true, _) => Evidence::Done,
-                    (false, BatchKind::Copy | BatchKind::Move) if !at_source(item) && !at_destination(item) => Evidence::Vanished,
+                    (false, BatchKind::Copy | BatchKind::Move) if !at_source(item) && !at_destination(item) => {
+                        Evidence::Vanished
+                    }
                     _ => Evidence::Missing,
                 }
             })
             .collect())
     }
-
 }
 
 /// Why items are being verified.
@@ -140,4 +162,3 @@ enum Evidence {
 
 /// Reason recorded for an item whose source disappeared after planning.
 pub const VANISHED: &str = "the source file no longer exists (deleted or renamed after the batch was planned)";
-

@@ -44,10 +44,15 @@ impl Processor {
                 p.insert("srcRemote".into(), json!(from.path()));
                 p.insert("dstFs".into(), json!(to.fs()));
                 p.insert("dstRemote".into(), json!(to.path()));
-                if k == BatchKind::Copy { "operations/copyfile" } else { "operations/movefile" }
+                if k == BatchKind::Copy {
+                    "operations/copyfile"
+                } else {
+                    "operations/movefile"
+                }
             }
         };
-        self.item_job(src, dst, Some(&item.path), item, control, path, p).await?;
+        self.item_job(src, dst, Some(&item.path), item, control, path, p)
+            .await?;
         Ok(())
     }
 
@@ -93,19 +98,38 @@ impl Processor {
         control: &BatchControl,
     ) -> Result<(), Error> {
         let (dir, name) = item.path.rsplit_once('/').unwrap_or(("", item.path.as_str()));
-        let folder = |root: &RemotePath| if dir.is_empty() { Ok(root.clone()) } else { root.join(dir) };
+        let folder = |root: &RemotePath| {
+            if dir.is_empty() {
+                Ok(root.clone())
+            } else {
+                root.join(dir)
+            }
+        };
         let src_dir = folder(src)?;
         let dst_dir = dst.map(folder).transpose()?;
         if kind != BatchKind::Copy {
             let listing = self.rc.list(&src_dir, &CancellationToken::new()).await?.value;
-            let picked = listing.iter().filter(|e| !e.is_dir && super::raw_names::glob_matches(name, &e.name)).count();
+            let picked = listing
+                .iter()
+                .filter(|e| !e.is_dir && super::raw_names::glob_matches(name, &e.name))
+                .count();
             if picked > 1 {
-                return Err(crate::path::PathError::Indistinct { name: name.to_owned(), folder: src_dir.to_string() }.into());
+                return Err(crate::path::PathError::Indistinct {
+                    name: name.to_owned(),
+                    folder: src_dir.to_string(),
+                }
+                .into());
             }
         }
         let (path, mut params) = job_params(kind, &src_dir, dst_dir.as_ref());
-        params.insert("_filter".into(), json!({ "IncludeRule": [super::raw_names::include_rule(name)] }));
-        let s = self.item_job(&src_dir, dst_dir.as_ref(), None, item, control, path, params).await?.stats;
+        params.insert(
+            "_filter".into(),
+            json!({ "IncludeRule": [super::raw_names::include_rule(name)] }),
+        );
+        let s = self
+            .item_job(&src_dir, dst_dir.as_ref(), None, item, control, path, params)
+            .await?
+            .stats;
         if s.finished() == 0 {
             return Err(Error::from(crate::rc::RcError::Api {
                 path: path.to_owned(),

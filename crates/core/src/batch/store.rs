@@ -56,13 +56,20 @@ pub enum ItemOutcome {
     /// At the destination; its bytes are its planned size.
     Done,
     /// Not done; try again when its turn comes (`not_before` unix ms).
-    Retry { failure: Failure, not_before: i64 },
-    Failed { failure: Failure },
+    Retry {
+        failure: Failure,
+        not_before: i64,
+    },
+    Failed {
+        failure: Failure,
+    },
     /// Verified not done after a crash or a pause: back in the queue without counting as a
     /// failure or an attempt.
     Requeue,
     /// Nothing to do any more (the source vanished after planning), with the reason.
-    Skipped { reason: String },
+    Skipped {
+        reason: String,
+    },
 }
 
 /// The batch database. Cheap to clone.
@@ -79,7 +86,10 @@ pub fn now_ms() -> i64 {
 }
 
 pub(crate) fn text<T: Serialize>(v: T) -> String {
-    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 pub(crate) fn parse<T: DeserializeOwned>(s: &str) -> Option<T> {
@@ -90,8 +100,10 @@ impl Store {
     /// Opens (creating if needed) the database at `path` and applies migrations.
     pub async fn open(path: &Path) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|source| StoreError::Folder { path: dir.display().to_string(), source })?;
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder {
+                path: dir.display().to_string(),
+                source,
+            })?;
         }
         // filename(), not a URL: a path may hold '?', '#' or spaces
         let opts = SqliteConnectOptions::new()
@@ -101,7 +113,10 @@ impl Store {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        Store::connect(opts).await.map_err(|e| StoreError::Open { path: path.display().to_string(), source: Box::new(e) })
+        Store::connect(opts).await.map_err(|e| StoreError::Open {
+            path: path.display().to_string(),
+            source: Box::new(e),
+        })
     }
 
     pub(crate) fn pool(&self) -> &SqlitePool {
@@ -122,14 +137,27 @@ impl Store {
     }
 
     /// Creates a batch with its items in one transaction; returns its id.
-    pub async fn create(&self, kind: BatchKind, src: &str, dst: Option<&str>, items: &[PlannedItem]) -> Result<i64, StoreError> {
+    pub async fn create(
+        &self,
+        kind: BatchKind,
+        src: &str,
+        dst: Option<&str>,
+        items: &[PlannedItem],
+    ) -> Result<i64, StoreError> {
         self.create_inner(None, kind, src, dst, items).await
     }
 
     /// Like [`Store::create`] for a batch another system knows as `origin`: when a batch with
     /// that origin exists already (the caller crashed after creating it), its id is returned
     /// and nothing is created, so a retried creation never makes a second batch.
-    pub async fn create_once(&self, origin: &str, kind: BatchKind, src: &str, dst: Option<&str>, items: &[PlannedItem]) -> Result<i64, StoreError> {
+    pub async fn create_once(
+        &self,
+        origin: &str,
+        kind: BatchKind,
+        src: &str,
+        dst: Option<&str>,
+        items: &[PlannedItem],
+    ) -> Result<i64, StoreError> {
         if let Some(id) = self.by_origin(origin).await? {
             return Ok(id);
         }
@@ -138,7 +166,9 @@ impl Store {
 
     /// The counter new batch ids continue from (0 before any batch or floor).
     pub async fn id_floor(&self) -> Result<i64, StoreError> {
-        let seq: Option<i64> = sqlx::query_scalar("SELECT seq FROM sqlite_sequence WHERE name = 'batches'").fetch_optional(&self.pool).await?;
+        let seq: Option<i64> = sqlx::query_scalar("SELECT seq FROM sqlite_sequence WHERE name = 'batches'")
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(seq.unwrap_or(0))
     }
 
@@ -147,26 +177,49 @@ impl Store {
     pub async fn raise_id_floor(&self, floor: i64) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("INSERT INTO sqlite_sequence (name, seq) SELECT 'batches', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'batches')").execute(&mut *tx).await?;
-        sqlx::query("UPDATE sqlite_sequence SET seq = ? WHERE name = 'batches' AND seq < ?").bind(floor).bind(floor).execute(&mut *tx).await?;
+        sqlx::query("UPDATE sqlite_sequence SET seq = ? WHERE name = 'batches' AND seq < ?")
+            .bind(floor)
+            .bind(floor)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// The batch created for `origin`, if any.
     pub async fn by_origin(&self, origin: &str) -> Result<Option<i64>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT id FROM batches WHERE origin = ?").bind(origin).fetch_optional(&self.pool).await?)
+        Ok(sqlx::query_scalar("SELECT id FROM batches WHERE origin = ?")
+            .bind(origin)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     /// Every item of batch `id`: path, state, and the error or skip reason.
     pub async fn item_results(&self, id: i64) -> Result<Vec<(String, ItemState, Option<String>)>, StoreError> {
-        let rows = sqlx::query("SELECT path, state, last_error FROM items WHERE batch_id = ? ORDER BY id").bind(id).fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT path, state, last_error FROM items WHERE batch_id = ? ORDER BY id")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows
             .into_iter()
-            .map(|r| (r.get(0), parse::<ItemState>(&r.get::<String, _>(1)).unwrap_or(ItemState::Pending), r.get(2)))
+            .map(|r| {
+                (
+                    r.get(0),
+                    parse::<ItemState>(&r.get::<String, _>(1)).unwrap_or(ItemState::Pending),
+                    r.get(2),
+                )
+            })
             .collect())
     }
 
-    async fn create_inner(&self, origin: Option<&str>, kind: BatchKind, src: &str, dst: Option<&str>, items: &[PlannedItem]) -> Result<i64, StoreError> {
+    async fn create_inner(
+        &self,
+        origin: Option<&str>,
+        kind: BatchKind,
+        src: &str,
+        dst: Option<&str>,
+        items: &[PlannedItem],
+    ) -> Result<i64, StoreError> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         let id: i64 = sqlx::query(
@@ -186,7 +239,11 @@ impl Store {
         for block in items.chunks(500) {
             let mut q = sqlx::QueryBuilder::new("INSERT INTO items (batch_id, path, size, mod_time, state) ");
             q.push_values(block, |mut row, item| {
-                row.push_bind(id).push_bind(&item.path).push_bind(item.size).push_bind(&item.mod_time).push("'pending'");
+                row.push_bind(id)
+                    .push_bind(&item.path)
+                    .push_bind(item.size)
+                    .push_bind(&item.mod_time)
+                    .push("'pending'");
             });
             q.build().execute(&mut *tx).await?;
         }
@@ -252,7 +309,9 @@ impl Store {
 
     /// All batches, newest first.
     pub async fn list(&self) -> Result<Vec<BatchInfo>, StoreError> {
-        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM batches ORDER BY id DESC").fetch_all(&self.pool).await?;
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM batches ORDER BY id DESC")
+            .fetch_all(&self.pool)
+            .await?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
             out.push(self.batch(id).await?);
@@ -263,9 +322,11 @@ impl Store {
     /// Batches a crash or a pause left unfinished.
     pub async fn unfinished(&self) -> Result<Vec<BatchInfo>, StoreError> {
         // filtered in SQL: a server's store holds many finished batches
-        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM batches WHERE status IN ('queued', 'running', 'paused') ORDER BY id DESC")
-            .fetch_all(&self.pool)
-            .await?;
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM batches WHERE status IN ('queued', 'running', 'paused') ORDER BY id DESC",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
             out.push(self.batch(id).await?);
@@ -286,7 +347,11 @@ impl Store {
         sqlx::query("INSERT INTO batch_events (batch_id, at, kind, detail) VALUES (?, ?, 'status', ?)")
             .bind(id)
             .bind(now)
-            .bind(format!("{}{}", text(status), reason.map(|r| format!(": {r}")).unwrap_or_default()))
+            .bind(format!(
+                "{}{}",
+                text(status),
+                reason.map(|r| format!(": {r}")).unwrap_or_default()
+            ))
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -313,7 +378,10 @@ impl Store {
                 break;
             }
             bytes += item.size.max(0);
-            claimed.push(ItemRow { attempts: item.attempts + 1, ..item });
+            claimed.push(ItemRow {
+                attempts: item.attempts + 1,
+                ..item
+            });
         }
         if let (Some(first), Some(last)) = (claimed.first(), claimed.last()) {
             // the claimed items are exactly the ready pending ones in this id range
@@ -336,7 +404,11 @@ impl Store {
     pub async fn checkpoint(&self, id: i64, outcomes: &[(i64, ItemOutcome)]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         // done items (nearly all of them) are settled 500 ids per statement
-        let done: Vec<i64> = outcomes.iter().filter(|(_, o)| matches!(o, ItemOutcome::Done)).map(|(i, _)| *i).collect();
+        let done: Vec<i64> = outcomes
+            .iter()
+            .filter(|(_, o)| matches!(o, ItemOutcome::Done))
+            .map(|(i, _)| *i)
+            .collect();
         for block in done.chunks(500) {
             let mut q = sqlx::QueryBuilder::new(
                 "UPDATE items SET state = 'done', chunk = NULL, bytes = MAX(size, 0), last_error = NULL, failure_class = NULL, failure_reason = NULL WHERE batch_id = ",
@@ -378,30 +450,43 @@ impl Store {
             };
             q.bind(item).bind(id).execute(&mut *tx).await?;
         }
-        sqlx::query("UPDATE batches SET updated_at = ? WHERE id = ?").bind(now_ms()).bind(id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE batches SET updated_at = ? WHERE id = ?")
+            .bind(now_ms())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// The pending items' ids and paths, in planned order.
     pub async fn pending_paths(&self, id: i64) -> Result<Vec<(i64, String)>, StoreError> {
-        Ok(sqlx::query_as("SELECT id, path FROM items WHERE batch_id = ? AND state = 'pending' ORDER BY id").bind(id).fetch_all(&self.pool).await?)
+        Ok(
+            sqlx::query_as("SELECT id, path FROM items WHERE batch_id = ? AND state = 'pending' ORDER BY id")
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     /// Items left `running` by a crash.
     pub async fn running(&self, id: i64) -> Result<Vec<ItemRow>, StoreError> {
-        Ok(sqlx::query_as("SELECT id, path, size, mod_time, attempts FROM items WHERE batch_id = ? AND state = 'running' ORDER BY id")
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await?)
+        Ok(sqlx::query_as(
+            "SELECT id, path, size, mod_time, attempts FROM items WHERE batch_id = ? AND state = 'running' ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     /// Earliest time a pending item may run, if any is pending.
     pub async fn next_ready_at(&self, id: i64) -> Result<Option<i64>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT MIN(not_before) FROM items WHERE batch_id = ? AND state = 'pending'")
-            .bind(id)
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT MIN(not_before) FROM items WHERE batch_id = ? AND state = 'pending'")
+                .bind(id)
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     /// Items recorded as failed only because their remote was paused or the destination was
@@ -423,11 +508,12 @@ impl Store {
     /// failed"), in one transaction. Returns how many items were requeued.
     pub async fn retry_failed(&self, id: i64) -> Result<u64, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let n = sqlx::query("UPDATE items SET state = 'pending', not_before = 0 WHERE batch_id = ? AND state = 'failed'")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let n =
+            sqlx::query("UPDATE items SET state = 'pending', not_before = 0 WHERE batch_id = ? AND state = 'failed'")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
         if n > 0 {
             sqlx::query("UPDATE batches SET status = 'queued', pause_reason = NULL, updated_at = ? WHERE id = ?")
                 .bind(now_ms())
@@ -496,6 +582,11 @@ impl Store {
             .bind(id)
             .fetch_one(&self.pool)
             .await?;
-        Ok(BatchReport { batch, failed, resumable, retried: retried as u64 })
+        Ok(BatchReport {
+            batch,
+            failed,
+            resumable,
+            retried: retried as u64,
+        })
     }
 }

@@ -21,14 +21,21 @@ pub const MAX_DIR_LISTINGS: usize = 64;
 
 /// The folders (relative to the root, "" for the root itself) that hold `paths`.
 pub fn touched_dirs<'a>(paths: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
-    paths.into_iter().map(|p| p.rsplit_once('/').map(|(d, _)| d.to_owned()).unwrap_or_default()).collect()
+    paths
+        .into_iter()
+        .map(|p| p.rsplit_once('/').map(|(d, _)| d.to_owned()).unwrap_or_default())
+        .collect()
 }
 
 /// The files of the folders under `root` that hold `paths` (not the whole tree under
 /// `root`): each folder listed on its own (not recursive), or, when there are more than
 /// [`MAX_DIR_LISTINGS`], the tree of their deepest common folder, walked folder by folder
 /// like planning. A missing folder lists as empty.
-pub async fn listing_for<'a>(rc: &RcClient, root: &RemotePath, paths: impl IntoIterator<Item = &'a str>) -> Result<Listing, RcError> {
+pub async fn listing_for<'a>(
+    rc: &RcClient,
+    root: &RemotePath,
+    paths: impl IntoIterator<Item = &'a str>,
+) -> Result<Listing, RcError> {
     let dirs = touched_dirs(paths);
     let mut out = Listing::new();
     if dirs.len() <= MAX_DIR_LISTINGS {
@@ -42,7 +49,13 @@ pub async fn listing_for<'a>(rc: &RcClient, root: &RemotePath, paths: impl IntoI
     Ok(out)
 }
 
-async fn list_into(rc: &RcClient, root: &RemotePath, dir: &str, recurse: bool, out: &mut Listing) -> Result<(), RcError> {
+async fn list_into(
+    rc: &RcClient,
+    root: &RemotePath,
+    dir: &str,
+    recurse: bool,
+    out: &mut Listing,
+) -> Result<(), RcError> {
     match super::plan::walk(rc, root, dir, recurse).await {
         Ok(items) => {
             out.extend(items.into_iter().map(|i| (i.path, (i.size, i.mod_time))));
@@ -63,7 +76,11 @@ async fn list_into(rc: &RcClient, root: &RemotePath, dir: &str, recurse: bool, o
 fn common_folder(dirs: &BTreeSet<String>) -> String {
     let mut iter = dirs.iter();
     let Some(first) = iter.next() else { return String::new() };
-    let mut common: Vec<&str> = if first.is_empty() { vec![] } else { first.split('/').collect() };
+    let mut common: Vec<&str> = if first.is_empty() {
+        vec![]
+    } else {
+        first.split('/').collect()
+    };
     for d in iter {
         let parts: Vec<&str> = if d.is_empty() { vec![] } else { d.split('/').collect() };
         let same = common.iter().zip(&parts).take_while(|(a, b)| a == b).count();
@@ -99,7 +116,9 @@ pub fn matches(item: &ItemRow, found: Option<&(i64, String)>, precision: Option<
 
 /// An RFC 3339 time as whole unix seconds (backends differ in offset and sub-second digits).
 fn unix_second(t: &str) -> Option<i64> {
-    time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok().map(|d| d.unix_timestamp())
+    time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(|d| d.unix_timestamp())
 }
 
 #[cfg(test)]
@@ -107,7 +126,13 @@ mod tests {
     use super::*;
 
     fn item(size: i64, t: &str) -> ItemRow {
-        ItemRow { id: 1, path: "a".into(), size, mod_time: t.into(), attempts: 1 }
+        ItemRow {
+            id: 1,
+            path: "a".into(),
+            size,
+            mod_time: t.into(),
+            attempts: 1,
+        }
     }
 
     #[test]
@@ -124,10 +149,19 @@ mod tests {
         let ns = Some(std::time::Duration::from_nanos(1));
         let it = item(10, "2026-11-22T01:02:03.123456789Z");
         assert!(matches(&it, Some(&(10, "2026-11-22T01:02:03.1Z".into())), ns));
-        assert!(!matches(&it, Some(&(9, "2026-11-22T01:02:03.1Z".into())), ns), "size differs");
-        assert!(!matches(&it, Some(&(10, "2026-11-22T01:02:06Z".into())), ns), "time differs");
+        assert!(
+            !matches(&it, Some(&(9, "2026-11-22T01:02:03.1Z".into())), ns),
+            "size differs"
+        );
+        assert!(
+            !matches(&it, Some(&(10, "2026-11-22T01:02:06Z".into())), ns),
+            "time differs"
+        );
         assert!(!matches(&it, None, ns), "missing");
-        assert!(matches(&it, Some(&(10, "2026-11-22T10:02:03+09:00".into())), ns), "same instant, other offset");
+        assert!(
+            matches(&it, Some(&(10, "2026-11-22T10:02:03+09:00".into())), ns),
+            "same instant, other offset"
+        );
         // a backend without modification times: size decides, as in rclone's copy
         assert!(matches(&it, Some(&(10, "2030-01-01T00:00:00Z".into())), None));
         assert!(!matches(&it, Some(&(11, "2030-01-01T00:00:00Z".into())), None));

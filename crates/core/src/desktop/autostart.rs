@@ -77,7 +77,10 @@ pub fn state() -> (bool, bool) {
     if cfg!(windows) {
         return windows::state();
     }
-    match base().map(|b| entry_path(&b)).and_then(|p| std::fs::read_to_string(p).ok()) {
+    match base()
+        .map(|b| entry_path(&b))
+        .and_then(|p| std::fs::read_to_string(p).ok())
+    {
         Some(text) => (true, text.contains(MINIMIZED_ARG)),
         None => (false, false),
     }
@@ -114,7 +117,9 @@ mod windows {
     const KEY: &str = r"HKCU\Software\Microsoft\Windows\CurrentVersion\Run";
 
     pub fn state() -> (bool, bool) {
-        let out = std::process::Command::new("reg").args(["query", KEY, "/v", "RCMD"]).output();
+        let out = std::process::Command::new("reg")
+            .args(["query", KEY, "/v", "RCMD"])
+            .output();
         match out {
             Ok(o) if o.status.success() => (true, String::from_utf8_lossy(&o.stdout).contains(super::MINIMIZED_ARG)),
             _ => (false, false),

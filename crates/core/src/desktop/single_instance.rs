@@ -47,12 +47,17 @@ mod imp {
     use super::{Instance, Primary, SHOW};
 
     async fn ask_to_show(path: &Path) -> bool {
-        let Ok(Ok(mut s)) = tokio::time::timeout(Duration::from_secs(2), UnixStream::connect(path)).await else { return false };
+        let Ok(Ok(mut s)) = tokio::time::timeout(Duration::from_secs(2), UnixStream::connect(path)).await else {
+            return false;
+        };
         if s.write_all(SHOW).await.is_err() {
             return false;
         }
         let mut ack = [0u8; 3];
-        matches!(tokio::time::timeout(Duration::from_secs(5), s.read_exact(&mut ack)).await, Ok(Ok(_))) && &ack == b"ok\n"
+        matches!(
+            tokio::time::timeout(Duration::from_secs(5), s.read_exact(&mut ack)).await,
+            Ok(Ok(_))
+        ) && &ack == b"ok\n"
     }
 
     pub async fn acquire(path: &Path) -> std::io::Result<Instance> {
@@ -73,7 +78,10 @@ mod imp {
             Err(e) => return Err(e),
         };
         std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
-        Ok(Instance::Primary(Primary { listener, path: path.to_owned() }))
+        Ok(Instance::Primary(Primary {
+            listener,
+            path: path.to_owned(),
+        }))
     }
 
     impl Primary {
@@ -81,7 +89,9 @@ mod imp {
         pub fn serve(self, show: impl Fn() + Send + Sync + 'static) {
             tokio::spawn(async move {
                 loop {
-                    let Ok((mut s, _)) = self.listener.accept().await else { continue };
+                    let Ok((mut s, _)) = self.listener.accept().await else {
+                        continue;
+                    };
                     let mut buf = [0u8; 5];
                     let read = tokio::time::timeout(Duration::from_secs(2), s.read_exact(&mut buf)).await;
                     if matches!(read, Ok(Ok(_))) && buf == SHOW {
@@ -131,7 +141,9 @@ mod tests {
         // a socket file left by a crashed launch
         std::fs::create_dir_all(path.parent().expect("parent")).expect("dir");
         drop(std::os::unix::net::UnixListener::bind(&path).expect("stale"));
-        let Instance::Primary(first) = acquire(&path).await.expect("first") else { panic!("the first launch is primary") };
+        let Instance::Primary(first) = acquire(&path).await.expect("first") else {
+            panic!("the first launch is primary")
+        };
         let shown = Arc::new(AtomicUsize::new(0));
         let s2 = shown.clone();
         first.serve(move || {

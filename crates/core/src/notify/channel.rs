@@ -9,7 +9,10 @@ use super::message::{Lang, Notice};
 pub enum SendError {
     /// Try again (5xx, 429, connection errors), not before `retry_after` when known.
     #[error("{message}")]
-    Retryable { message: String, retry_after: Option<Duration> },
+    Retryable {
+        message: String,
+        retry_after: Option<Duration>,
+    },
     /// Will not work without the user (bad URL, token, chat, credentials).
     #[error("{message}")]
     Permanent { message: String },
@@ -35,7 +38,10 @@ impl SendError {
                 ),
             };
         }
-        SendError::Retryable { message: format!("{what}: {}", e.without_url()), retry_after: None }
+        SendError::Retryable {
+            message: format!("{what}: {}", e.without_url()),
+            retry_after: None,
+        }
     }
 }
 
@@ -52,7 +58,9 @@ impl Channel for Misconfigured {
     }
 
     fn send<'a>(&'a self, _: &'a Notice, _: Lang) -> Pin<Box<dyn Future<Output = Result<(), SendError>> + Send + 'a>> {
-        Box::pin(std::future::ready(Err(SendError::Permanent { message: format!("{}: {}", self.name, self.reason) })))
+        Box::pin(std::future::ready(Err(SendError::Permanent {
+            message: format!("{}: {}", self.name, self.reason),
+        })))
     }
 }
 
@@ -60,5 +68,9 @@ impl Channel for Misconfigured {
 pub trait Channel: Send + Sync + 'static {
     /// Short name for logs and the UI ("webhook", "telegram", ...).
     fn name(&self) -> &'static str;
-    fn send<'a>(&'a self, notice: &'a Notice, lang: Lang) -> Pin<Box<dyn Future<Output = Result<(), SendError>> + Send + 'a>>;
+    fn send<'a>(
+        &'a self,
+        notice: &'a Notice,
+        lang: Lang,
+    ) -> Pin<Box<dyn Future<Output = Result<(), SendError>> + Send + 'a>>;
 }

@@ -72,7 +72,10 @@ impl Email {
     /// (a host on this machine is exempt: nothing leaves it).
     fn plaintext_login_refused(&self) -> bool {
         let loopback = matches!(self.cfg.host.as_str(), "localhost" | "127.0.0.1" | "::1" | "[::1]");
-        self.cfg.security == SmtpSecurity::None && self.cfg.password.is_some() && !loopback && !self.cfg.allow_plaintext_login
+        self.cfg.security == SmtpSecurity::None
+            && self.cfg.password.is_some()
+            && !loopback
+            && !self.cfg.allow_plaintext_login
     }
 
     fn transport(&self) -> Result<AsyncSmtpTransport<Tokio1Executor>, SendError> {
@@ -81,10 +84,14 @@ impl Email {
                 message: "email: refusing to send the SMTP password over an unencrypted connection; choose STARTTLS or TLS, or allow an unencrypted login explicitly".into(),
             });
         }
-        let bad = |e: lettre::transport::smtp::Error| SendError::Permanent { message: format!("email: {e}") };
+        let bad = |e: lettre::transport::smtp::Error| SendError::Permanent {
+            message: format!("email: {e}"),
+        };
         let builder = match self.cfg.security {
             SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&self.cfg.host),
-            SmtpSecurity::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&self.cfg.host).map_err(bad)?,
+            SmtpSecurity::StartTls => {
+                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&self.cfg.host).map_err(bad)?
+            }
             SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&self.cfg.host).map_err(bad)?,
         };
         let mut builder = builder.port(self.cfg.port).timeout(Some(Duration::from_secs(20)));
@@ -96,15 +103,21 @@ impl Email {
 
     fn message(&self, notice: &Notice, lang: Lang) -> Result<Message, SendError> {
         let addr = |a: &str| {
-            a.parse().map_err(|_| SendError::Permanent { message: format!("email: {a:?} is not an email address") })
+            a.parse().map_err(|_| SendError::Permanent {
+                message: format!("email: {a:?} is not an email address"),
+            })
         };
-        let mut m = Message::builder().from(addr(&self.cfg.from)?).subject(notice.title(lang));
+        let mut m = Message::builder()
+            .from(addr(&self.cfg.from)?)
+            .subject(notice.title(lang));
         for to in &self.cfg.to {
             m = m.to(addr(to)?);
         }
         m.header(ContentType::TEXT_PLAIN)
             .body(notice.body(lang))
-            .map_err(|e| SendError::Permanent { message: format!("email: {e}") })
+            .map_err(|e| SendError::Permanent {
+                message: format!("email: {e}"),
+            })
     }
 }
 
@@ -113,17 +126,28 @@ impl Channel for Email {
         "email"
     }
 
-    fn send<'a>(&'a self, notice: &'a Notice, lang: Lang) -> Pin<Box<dyn Future<Output = Result<(), SendError>> + Send + 'a>> {
+    fn send<'a>(
+        &'a self,
+        notice: &'a Notice,
+        lang: Lang,
+    ) -> Pin<Box<dyn Future<Output = Result<(), SendError>> + Send + 'a>> {
         Box::pin(async move {
             if self.cfg.to.is_empty() {
-                return Err(SendError::Permanent { message: "email: no recipient set".into() });
+                return Err(SendError::Permanent {
+                    message: "email: no recipient set".into(),
+                });
             }
             let message = self.message(notice, lang)?;
             match self.transport()?.send(message).await {
                 Ok(_) => Ok(()),
                 // 5xx replies will not change by retrying; 4xx, timeouts and connection errors may
-                Err(e) if e.is_permanent() => Err(SendError::Permanent { message: format!("email: {e}") }),
-                Err(e) => Err(SendError::Retryable { message: format!("email: {e}"), retry_after: None }),
+                Err(e) if e.is_permanent() => Err(SendError::Permanent {
+                    message: format!("email: {e}"),
+                }),
+                Err(e) => Err(SendError::Retryable {
+                    message: format!("email: {e}"),
+                    retry_after: None,
+                }),
             }
         })
     }

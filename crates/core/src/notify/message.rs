@@ -62,7 +62,11 @@ pub struct Notice {
 
 impl Notice {
     pub fn title(&self, lang: Lang) -> &str {
-        if lang == Lang::Ko { &self.title_ko } else { &self.title_en }
+        if lang == Lang::Ko {
+            &self.title_ko
+        } else {
+            &self.title_en
+        }
     }
 
     pub fn body(&self, lang: Lang) -> String {
@@ -128,12 +132,27 @@ impl Notice {
                     format!("{te}: #{}", info.id),
                     format!("{tk}: #{}", info.id),
                     format!("{route}: {} of {} files done, {} failed.", c.done, c.total(), c.failed),
-                    format!("{route}: 파일 {}개 중 {}개 완료, {}개 실패.", c.total(), c.done, c.failed),
+                    format!(
+                        "{route}: 파일 {}개 중 {}개 완료, {}개 실패.",
+                        c.total(),
+                        c.done,
+                        c.failed
+                    ),
                 ))
             }
-            CoreEvent::Breaker { remote, from, to, snapshot, .. } => {
+            CoreEvent::Breaker {
+                remote,
+                from,
+                to,
+                snapshot,
+                ..
+            } => {
                 let data = serde_json::to_value(snapshot).unwrap_or_default();
-                let why = snapshot.last_failure.as_ref().map(|f| f.message.clone()).unwrap_or_default();
+                let why = snapshot
+                    .last_failure
+                    .as_ref()
+                    .map(|f| f.message.clone())
+                    .unwrap_or_default();
                 match (from, to) {
                     (BreakerState::Closed, BreakerState::Open) => Some(n(
                         NotifyKind::RemoteOffline,

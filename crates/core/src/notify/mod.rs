@@ -51,7 +51,10 @@ impl Default for NotifyConfig {
             queue: 256,
             max_per_window: 5,
             max_attempts: 5,
-            backoff: Backoff { base: Duration::from_secs(1), cap: Duration::from_secs(60) },
+            backoff: Backoff {
+                base: Duration::from_secs(1),
+                cap: Duration::from_secs(60),
+            },
             max_retry_after: Duration::from_secs(120),
         }
     }
@@ -120,7 +123,9 @@ impl Notifier {
                     }
                     Err(_) => break,
                 };
-                let Some(notice) = Notice::from_event(&event) else { continue };
+                let Some(notice) = Notice::from_event(&event) else {
+                    continue;
+                };
                 for (filter, tx, name) in &queues {
                     if !filter.is_empty() && !filter.contains(&notice.kind) {
                         continue;
@@ -134,7 +139,11 @@ impl Notifier {
         });
         // the queues close with this task, and the workers end after delivering what they hold
         workers.insert(0, dispatcher);
-        Notifier { statuses, stop, tasks: Arc::new(Mutex::new(workers)) }
+        Notifier {
+            statuses,
+            stop,
+            tasks: Arc::new(Mutex::new(workers)),
+        }
     }
 
     /// Stops taking events (settings changed: a new notifier replaces this one).
@@ -239,7 +248,10 @@ async fn deliver(channel: &dyn Channel, notice: &Notice, cfg: &NotifyConfig, st:
                 return;
             }
             Err(SendError::Retryable { message, retry_after }) if attempt < cfg.max_attempts => {
-                let wait = cfg.backoff.delay(attempt, &mut rand::thread_rng()).max(retry_after.unwrap_or_default().min(cfg.max_retry_after));
+                let wait = cfg
+                    .backoff
+                    .delay(attempt, &mut rand::thread_rng())
+                    .max(retry_after.unwrap_or_default().min(cfg.max_retry_after));
                 info!(channel = name, attempt, ?wait, error = %message, "notification retry");
                 bump(st, name, |s| s.retried += 1);
                 tokio::time::sleep(wait).await;

@@ -49,7 +49,11 @@ pub struct SecretStore {
 impl SecretStore {
     /// `fallback` is the file used when the keyring is unavailable.
     pub fn new(fallback: PathBuf) -> Self {
-        SecretStore { fallback, use_keyring: true, unresponsive: Arc::default() }
+        SecretStore {
+            fallback,
+            use_keyring: true,
+            unresponsive: Arc::default(),
+        }
     }
 
     /// Like [`SecretStore::new`], checking the fallback file first: a file that is not valid
@@ -64,7 +68,10 @@ impl SecretStore {
                         fallback.display(),
                         kept.display()
                     )),
-                    Err(e) => Some(format!("the secrets file {} is not valid and cannot be moved aside: {e}", fallback.display())),
+                    Err(e) => Some(format!(
+                        "the secrets file {} is not valid and cannot be moved aside: {e}",
+                        fallback.display()
+                    )),
                 }
             }
             _ => None,
@@ -77,7 +84,11 @@ impl SecretStore {
 
     /// A store that only uses the file (tests).
     pub fn file_only(fallback: PathBuf) -> Self {
-        SecretStore { fallback, use_keyring: false, unresponsive: Arc::default() }
+        SecretStore {
+            fallback,
+            use_keyring: false,
+            unresponsive: Arc::default(),
+        }
     }
 
     /// The secret `key`: from the keyring, else from the file. Never waits more than
@@ -85,7 +96,9 @@ impl SecretStore {
     pub fn get(&self, key: &str) -> Option<Secret> {
         if self.use_keyring {
             let k = key.to_owned();
-            if let Ok(Ok(pw)) = self.keyring(key, move || keyring::Entry::new(SERVICE, &k).and_then(|e| e.get_password())) {
+            if let Ok(Ok(pw)) = self.keyring(key, move || {
+                keyring::Entry::new(SERVICE, &k).and_then(|e| e.get_password())
+            }) {
                 return Some(Secret::new(pw));
             }
         }
@@ -94,14 +107,26 @@ impl SecretStore {
 
     /// Runs keyring call `op` on its own thread and waits at most [`KEYRING_WAIT`]; `Err` when
     /// the keyring did not answer (now or earlier in this process).
-    fn keyring<T: Send + 'static>(&self, key: &str, op: impl FnOnce() -> keyring::Result<T> + Send + 'static) -> Result<keyring::Result<T>, SecretStoreError> {
+    fn keyring<T: Send + 'static>(
+        &self,
+        key: &str,
+        op: impl FnOnce() -> keyring::Result<T> + Send + 'static,
+    ) -> Result<keyring::Result<T>, SecretStoreError> {
         self.bounded(key, KEYRING_WAIT, op)
     }
 
-    fn bounded<T: Send + 'static>(&self, key: &str, wait: Duration, op: impl FnOnce() -> keyring::Result<T> + Send + 'static) -> Result<keyring::Result<T>, SecretStoreError> {
+    fn bounded<T: Send + 'static>(
+        &self,
+        key: &str,
+        wait: Duration,
+        op: impl FnOnce() -> keyring::Result<T> + Send + 'static,
+    ) -> Result<keyring::Result<T>, SecretStoreError> {
         let unresponsive = || SecretStoreError {
             key: key.to_owned(),
-            reason: format!("the system keyring did not answer within {} s (is it locked, waiting for a password prompt?)", wait.as_secs()),
+            reason: format!(
+                "the system keyring did not answer within {} s (is it locked, waiting for a password prompt?)",
+                wait.as_secs()
+            ),
         };
         if self.unresponsive.load(Ordering::Relaxed) {
             return Err(unresponsive());
@@ -115,7 +140,11 @@ impl SecretStore {
             Ok(r) => Ok(r),
             Err(_) => {
                 self.unresponsive.store(true, Ordering::Relaxed);
-                tracing::warn!(key, wait_s = wait.as_secs(), "the system keyring does not answer; not waiting for it again");
+                tracing::warn!(
+                    key,
+                    wait_s = wait.as_secs(),
+                    "the system keyring does not answer; not waiting for it again"
+                );
                 Err(unresponsive())
             }
         }
@@ -145,10 +174,17 @@ impl SecretStore {
                     }
                     return Ok(Stored::Keyring);
                 }
-                Err(e) if no_keyring_here(&e) => tracing::info!(key, reason = %e, "no keyring on this machine; using the private file"),
+                Err(e) if no_keyring_here(&e) => {
+                    tracing::info!(key, reason = %e, "no keyring on this machine; using the private file")
+                }
                 // a keyring that exists but refused (locked, access denied, bad value): say so,
                 // never quietly write the secret to a plaintext file instead
-                Err(e) => return Err(SecretStoreError { key: key.to_owned(), reason: format!("the system keyring refused it: {e}") }),
+                Err(e) => {
+                    return Err(SecretStoreError {
+                        key: key.to_owned(),
+                        reason: format!("the system keyring refused it: {e}"),
+                    })
+                }
             }
         }
         let mut file = self.read_file();
@@ -161,11 +197,17 @@ impl SecretStore {
     }
 
     fn read_file(&self) -> BTreeMap<String, String> {
-        std::fs::read(&self.fallback).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+        std::fs::read(&self.fallback)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default()
     }
 
     fn write_file(&self, map: &BTreeMap<String, String>, key: &str) -> Result<(), SecretStoreError> {
-        let err = |e: std::io::Error| SecretStoreError { key: key.to_owned(), reason: e.to_string() };
+        let err = |e: std::io::Error| SecretStoreError {
+            key: key.to_owned(),
+            reason: e.to_string(),
+        };
         if let Some(dir) = self.fallback.parent() {
             std::fs::create_dir_all(dir).map_err(err)?;
         }
@@ -204,7 +246,10 @@ mod tests {
         std::fs::write(&path, b"{\"telegram.token\": ").unwrap();
         let (_, problem) = SecretStore::open(path.clone());
         assert!(problem.unwrap().contains("secrets.json.bak"));
-        assert_eq!(std::fs::read(dir.path().join("secrets.json.bak")).unwrap(), b"{\"telegram.token\": ");
+        assert_eq!(
+            std::fs::read(dir.path().join("secrets.json.bak")).unwrap(),
+            b"{\"telegram.token\": "
+        );
         assert!(!path.exists());
         // a valid file is left alone
         std::fs::write(&path, b"{}").unwrap();
@@ -232,15 +277,20 @@ mod tests {
             Ok(())
         });
         assert!(hung.unwrap_err().reason.contains("did not answer"));
-        assert!(started.elapsed() < Duration::from_secs(2), "waited {:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "waited {:?}",
+            started.elapsed()
+        );
         // the next call is not even tried
         let tried = Arc::new(AtomicBool::new(false));
         let t = tried.clone();
-        assert!(store.bounded("k", wait, move || {
-            t.store(true, Ordering::SeqCst);
-            Ok(())
-        })
-        .is_err());
+        assert!(store
+            .bounded("k", wait, move || {
+                t.store(true, Ordering::SeqCst);
+                Ok(())
+            })
+            .is_err());
         assert!(!tried.load(Ordering::SeqCst));
         // a quiet keyring: get falls back to the file at once, set reports it
         store.unresponsive.store(true, Ordering::Relaxed);
@@ -257,12 +307,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = SecretStore::file_only(dir.path().join("secrets.json"));
         assert!(store.get("telegram.token").is_none());
-        assert_eq!(store.set("telegram.token", Some(&Secret::new("t0k3n"))).unwrap(), Stored::File);
+        assert_eq!(
+            store.set("telegram.token", Some(&Secret::new("t0k3n"))).unwrap(),
+            Stored::File
+        );
         assert_eq!(store.get("telegram.token").unwrap().expose(), "t0k3n");
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("secrets.json")).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.path().join("secrets.json"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         store.set("telegram.token", None).unwrap();

@@ -40,7 +40,10 @@ impl Default for NotifySettings {
     fn default() -> Self {
         NotifySettings {
             lang: Lang::En,
-            desktop: ChannelToggle { enabled: true, only_problems: false },
+            desktop: ChannelToggle {
+                enabled: true,
+                only_problems: false,
+            },
             webhook: WebhookSettings::default(),
             telegram: TelegramSettings::default(),
             email: EmailSettings::default(),
@@ -82,7 +85,11 @@ pub struct TelegramSettings {
 
 impl Default for TelegramSettings {
     fn default() -> Self {
-        TelegramSettings { toggle: ChannelToggle::default(), api_base: TELEGRAM_API.into(), chat_id: String::new() }
+        TelegramSettings {
+            toggle: ChannelToggle::default(),
+            api_base: TELEGRAM_API.into(),
+            chat_id: String::new(),
+        }
     }
 }
 
@@ -119,12 +126,22 @@ impl Default for EmailSettings {
 
 /// The events of the "only problems" filter.
 pub fn problems() -> HashSet<NotifyKind> {
-    [NotifyKind::BatchCompletedWithErrors, NotifyKind::BatchFailed, NotifyKind::RemoteOffline, NotifyKind::SidecarFailed, NotifyKind::ScheduleMissed]
-        .into()
+    [
+        NotifyKind::BatchCompletedWithErrors,
+        NotifyKind::BatchFailed,
+        NotifyKind::RemoteOffline,
+        NotifyKind::SidecarFailed,
+        NotifyKind::ScheduleMissed,
+    ]
+    .into()
 }
 
 fn filter(t: &ChannelToggle) -> HashSet<NotifyKind> {
-    if t.only_problems { problems() } else { HashSet::new() }
+    if t.only_problems {
+        problems()
+    } else {
+        HashSet::new()
+    }
 }
 
 impl NotifySettings {
@@ -138,10 +155,15 @@ impl NotifySettings {
                     ("", _) | (_, None) => vec![],
                     (name, Some(v)) => vec![(name.to_owned(), v)],
                 };
-                let url = secrets.get(KEY_WEBHOOK_URL).unwrap_or_else(|| crate::secret::Secret::new(self.webhook.url.clone()));
+                let url = secrets
+                    .get(KEY_WEBHOOK_URL)
+                    .unwrap_or_else(|| crate::secret::Secret::new(self.webhook.url.clone()));
                 match http() {
                     Ok(http) => Arc::new(Webhook::new(WebhookConfig { url, headers }, http)),
-                    Err(e) => Arc::new(Misconfigured { name: "webhook", reason: e.to_string() }),
+                    Err(e) => Arc::new(Misconfigured {
+                        name: "webhook",
+                        reason: e.to_string(),
+                    }),
                 }
             }
             "telegram" => match http() {
@@ -153,7 +175,10 @@ impl NotifySettings {
                     },
                     http,
                 )),
-                Err(e) => Arc::new(Misconfigured { name: "telegram", reason: e.to_string() }),
+                Err(e) => Arc::new(Misconfigured {
+                    name: "telegram",
+                    reason: e.to_string(),
+                }),
             },
             "email" => Arc::new(Email::new(EmailConfig {
                 host: self.email.host.clone(),
@@ -162,7 +187,13 @@ impl NotifySettings {
                 user: Some(self.email.user.clone()).filter(|u| !u.is_empty()),
                 password: secrets.get(KEY_EMAIL_PASSWORD),
                 from: self.email.from.clone(),
-                to: self.email.to.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+                to: self
+                    .email
+                    .to
+                    .split(',')
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect(),
                 allow_plaintext_login: self.email.allow_plaintext_login,
             })),
             _ => return None,
@@ -174,23 +205,40 @@ impl NotifySettings {
     pub fn start(&self, bus: &crate::events::EventBus, secrets: &SecretStore) -> super::Notifier {
         let channels = self.channels(secrets);
         tracing::info!(channels = channels.len(), "notifications configured");
-        super::Notifier::start(bus, channels, super::NotifyConfig { lang: self.lang, ..super::NotifyConfig::default() })
+        super::Notifier::start(
+            bus,
+            channels,
+            super::NotifyConfig {
+                lang: self.lang,
+                ..super::NotifyConfig::default()
+            },
+        )
     }
 
     /// The enabled channels with their filters.
     pub fn channels(&self, secrets: &SecretStore) -> Vec<ChannelSpec> {
-        [("desktop", &self.desktop), ("webhook", &self.webhook.toggle), ("telegram", &self.telegram.toggle), ("email", &self.email.toggle)]
-            .into_iter()
-            .filter(|(_, t)| t.enabled)
-            .filter(|(name, _)| {
-                // a headless run (server, cron, ssh) has no desktop to show anything on
-                let headless = *name == "desktop" && !super::desktop::session_available();
-                if headless {
-                    tracing::info!("no desktop session: desktop notifications are off for this run");
-                }
-                !headless
+        [
+            ("desktop", &self.desktop),
+            ("webhook", &self.webhook.toggle),
+            ("telegram", &self.telegram.toggle),
+            ("email", &self.email.toggle),
+        ]
+        .into_iter()
+        .filter(|(_, t)| t.enabled)
+        .filter(|(name, _)| {
+            // a headless run (server, cron, ssh) has no desktop to show anything on
+            let headless = *name == "desktop" && !super::desktop::session_available();
+            if headless {
+                tracing::info!("no desktop session: desktop notifications are off for this run");
+            }
+            !headless
+        })
+        .filter_map(|(name, t)| {
+            Some(ChannelSpec {
+                channel: self.channel(name, secrets)?,
+                events: filter(t),
             })
-            .filter_map(|(name, t)| Some(ChannelSpec { channel: self.channel(name, secrets)?, events: filter(t) }))
-            .collect()
+        })
+        .collect()
     }
 }

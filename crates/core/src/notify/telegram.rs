@@ -66,17 +66,33 @@ impl Channel for Telegram {
         "telegram"
     }
 
-    fn send<'a>(&'a self, notice: &'a Notice, lang: Lang) -> Pin<Box<dyn Future<Output = Result<(), SendError>> + Send + 'a>> {
+    fn send<'a>(
+        &'a self,
+        notice: &'a Notice,
+        lang: Lang,
+    ) -> Pin<Box<dyn Future<Output = Result<(), SendError>> + Send + 'a>> {
         Box::pin(async move {
-            let token = self.cfg.token.as_ref().ok_or(SendError::Permanent { message: "no Telegram bot token set".into() })?;
-            let url = format!("{}/bot{}/sendMessage", self.cfg.api_base.trim_end_matches('/'), token.expose());
+            let token = self.cfg.token.as_ref().ok_or(SendError::Permanent {
+                message: "no Telegram bot token set".into(),
+            })?;
+            let url = format!(
+                "{}/bot{}/sendMessage",
+                self.cfg.api_base.trim_end_matches('/'),
+                token.expose()
+            );
             let body = serde_json::json!({
                 "chat_id": self.cfg.chat_id,
                 "text": notice.html(lang),
                 "parse_mode": "HTML",
                 "disable_web_page_preview": true,
             });
-            let resp = self.http.post(url).json(&body).send().await.map_err(|e| SendError::transport("telegram", e))?;
+            let resp = self
+                .http
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .map_err(|e| SendError::transport("telegram", e))?;
             let status = resp.status().as_u16();
             let reply: Option<Reply> = resp.json().await.ok();
             match reply {
@@ -85,9 +101,17 @@ impl Channel for Telegram {
                     let retry_after = r.parameters.and_then(|p| p.retry_after).map(Duration::from_secs);
                     let code = if r.error_code != 0 { r.error_code } else { status };
                     // the description is Telegram's text ("Bad Request: chat not found"); it never echoes the token
-                    Err(SendError::from_status(code, format!("telegram: {} ({code})", r.description), retry_after))
+                    Err(SendError::from_status(
+                        code,
+                        format!("telegram: {} ({code})", r.description),
+                        retry_after,
+                    ))
                 }
-                None => Err(SendError::from_status(status, format!("telegram answered HTTP {status}"), None)),
+                None => Err(SendError::from_status(
+                    status,
+                    format!("telegram answered HTTP {status}"),
+                    None,
+                )),
             }
         })
     }

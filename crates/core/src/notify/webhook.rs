@@ -24,7 +24,10 @@ pub struct WebhookConfig {
 impl std::fmt::Debug for WebhookConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let names: Vec<_> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
-        f.debug_struct("WebhookConfig").field("url", &"***").field("headers", &names).finish()
+        f.debug_struct("WebhookConfig")
+            .field("url", &"***")
+            .field("headers", &names)
+            .finish()
     }
 }
 
@@ -45,7 +48,11 @@ impl Channel for Webhook {
         "webhook"
     }
 
-    fn send<'a>(&'a self, notice: &'a Notice, lang: Lang) -> Pin<Box<dyn Future<Output = Result<(), SendError>> + Send + 'a>> {
+    fn send<'a>(
+        &'a self,
+        notice: &'a Notice,
+        lang: Lang,
+    ) -> Pin<Box<dyn Future<Output = Result<(), SendError>> + Send + 'a>> {
         Box::pin(async move {
             let timestamp = time::OffsetDateTime::now_utc()
                 .format(&time::format_description::well_known::Rfc3339)
@@ -62,7 +69,9 @@ impl Channel for Webhook {
                 },
             });
             if !self.cfg.url.expose().starts_with("http://") && !self.cfg.url.expose().starts_with("https://") {
-                return Err(SendError::Permanent { message: "webhook: no URL set (it must start with http:// or https://)".into() });
+                return Err(SendError::Permanent {
+                    message: "webhook: no URL set (it must start with http:// or https://)".into(),
+                });
             }
             let mut req = self.http.post(self.cfg.url.expose()).json(&body);
             for (name, value) in &self.cfg.headers {
@@ -79,7 +88,11 @@ impl Channel for Webhook {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.trim().parse().ok())
                 .map(Duration::from_secs);
-            Err(SendError::from_status(status, format!("webhook answered HTTP {status}"), retry_after))
+            Err(SendError::from_status(
+                status,
+                format!("webhook answered HTTP {status}"),
+                retry_after,
+            ))
         })
     }
 }

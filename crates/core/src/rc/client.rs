@@ -70,14 +70,21 @@ impl RcClient {
     /// A client for a remote RC server (rproxy) at `base` over HTTP(S), trusting the platform's
     /// roots and, when given, the CA certificate in `ca_file` (PEM).
     pub fn for_server(base: Url, auth: (String, Secret), ca_file: Option<&std::path::Path>) -> Result<Self, String> {
-        let mut builder = reqwest::Client::builder().connect_timeout(Duration::from_secs(10)).pool_idle_timeout(Duration::from_secs(30));
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .pool_idle_timeout(Duration::from_secs(30));
         if let Some(path) = ca_file {
             let pem = std::fs::read(path).map_err(|e| format!("cannot read the CA file {}: {e}", path.display()))?;
-            let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| format!("{} is not a PEM certificate: {e}", path.display()))?;
+            let cert = reqwest::Certificate::from_pem(&pem)
+                .map_err(|e| format!("{} is not a PEM certificate: {e}", path.display()))?;
             builder = builder.add_root_certificate(cert);
         }
         let http = builder.build().map_err(|e| format!("cannot set up HTTPS: {e}"))?;
-        Ok(RcClient { base, auth: Some(auth), http })
+        Ok(RcClient {
+            base,
+            auth: Some(auth),
+            http,
+        })
     }
 
     /// A client that reaches `base` through the unix socket `socket` (the sidecar's private
@@ -95,7 +102,11 @@ impl RcClient {
 
     /// The same endpoint and transport (TCP or unix socket) with other credentials.
     pub fn with_auth(&self, auth: Option<(String, Secret)>) -> RcClient {
-        RcClient { base: self.base.clone(), auth, http: self.http.clone() }
+        RcClient {
+            base: self.base.clone(),
+            auth,
+            http: self.http.clone(),
+        }
     }
 
     /// The endpoint's base URL.
@@ -107,7 +118,12 @@ impl RcClient {
     /// The reply is returned as soon as its headers are in; read it with `chunk()`.
     pub async fn open_events(&self, last_id: Option<i64>) -> Result<reqwest::Response, RcError> {
         let path = "rproxy/events";
-        let url = self.base.join(path).map_err(|_| RcError::Unexpected { path: path.to_owned(), status: 0, snippet: "invalid base URL".into(), retry_after: None })?;
+        let url = self.base.join(path).map_err(|_| RcError::Unexpected {
+            path: path.to_owned(),
+            status: 0,
+            snippet: "invalid base URL".into(),
+            retry_after: None,
+        })?;
         let mut req = self.http.get(url);
         if let Some((user, pass)) = &self.auth {
             req = req.basic_auth(user, Some(pass.expose()));
@@ -115,13 +131,24 @@ impl RcClient {
         if let Some(id) = last_id {
             req = req.header("Last-Event-ID", id.to_string());
         }
-        let resp = req.send().await.map_err(|source| RcError::Transport { path: path.to_owned(), source })?;
+        let resp = req.send().await.map_err(|source| RcError::Transport {
+            path: path.to_owned(),
+            source,
+        })?;
         match resp.status().as_u16() {
             200 => Ok(resp),
-            401 => Err(RcError::Unauthorized { path: path.to_owned(), expired: token_expired(resp.headers()) }),
+            401 => Err(RcError::Unauthorized {
+                path: path.to_owned(),
+                expired: token_expired(resp.headers()),
+            }),
             status => {
                 let snippet = resp.text().await.unwrap_or_default().chars().take(200).collect();
-                Err(RcError::Unexpected { path: path.to_owned(), status, snippet, retry_after: None })
+                Err(RcError::Unexpected {
+                    path: path.to_owned(),
+                    status,
+                    snippet,
+                    retry_after: None,
+                })
             }
         }
     }
@@ -138,22 +165,21 @@ impl RcClient {
 
     /// Like [`RcClient::call`], with a limit on the whole request. Use only for calls whose
     /// cancellation is harmless (`rc/noop`, `job/status`).
-    pub async fn call_with_timeout<P, T>(
-        &self,
-        path: &str,
-        params: &P,
-        timeout: Option<Duration>,
-    ) -> Result<T, RcError>
+    pub async fn call_with_timeout<P, T>(&self, path: &str, params: &P, timeout: Option<Duration>) -> Result<T, RcError>
     where
         P: Serialize + ?Sized,
         T: DeserializeOwned,
     {
-        let body = serde_json::to_vec(params)
-            .map_err(|source| RcError::Encode { path: path.to_owned(), source })?;
+        let body = serde_json::to_vec(params).map_err(|source| RcError::Encode {
+            path: path.to_owned(),
+            source,
+        })?;
         let reply = self.send(path, body, timeout).await?;
         if reply.status == 200 {
-            serde_json::from_slice(&reply.body)
-                .map_err(|source| RcError::Decode { path: path.to_owned(), source })
+            serde_json::from_slice(&reply.body).map_err(|source| RcError::Decode {
+                path: path.to_owned(),
+                source,
+            })
         } else {
             Err(error_from_reply(path, &reply))
         }
@@ -165,18 +191,21 @@ impl RcClient {
         self.send(path, body, None).await
     }
 
-    async fn send(
-        &self,
-        path: &str,
-        body: Vec<u8>,
-        timeout: Option<Duration>,
-    ) -> Result<RawReply, RcError> {
-        let transport = |source| RcError::Transport { path: path.to_owned(), source };
+    async fn send(&self, path: &str, body: Vec<u8>, timeout: Option<Duration>) -> Result<RawReply, RcError> {
+        let transport = |source| RcError::Transport {
+            path: path.to_owned(),
+            source,
+        };
         // segment by segment, so that '?', '#' and '%' in a path stay part of it (rcd decodes
         // the path before matching it): a path is never split into a different path and query
         let mut url = self.base.clone();
         url.path_segments_mut()
-            .map_err(|_| RcError::Unexpected { path: path.to_owned(), status: 0, snippet: "invalid RC base URL".to_owned(), retry_after: None })?
+            .map_err(|_| RcError::Unexpected {
+                path: path.to_owned(),
+                status: 0,
+                snippet: "invalid RC base URL".to_owned(),
+                retry_after: None,
+            })?
             .pop_if_empty()
             .extend(path.trim_start_matches('/').split('/'));
         let mut req = self
@@ -203,17 +232,31 @@ impl RcClient {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        let content_type = resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let content_type = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let token_expired = token_expired(resp.headers());
         let body = resp.bytes().await.map_err(transport)?.to_vec();
-        Ok(RawReply { status, body, jobid, retry_after, content_type, token_expired })
+        Ok(RawReply {
+            status,
+            body,
+            jobid,
+            retry_after,
+            content_type,
+            token_expired,
+        })
     }
 }
 
 /// Turns a non-200 reply into the matching error.
 fn error_from_reply(path: &str, reply: &RawReply) -> RcError {
     if reply.status == 401 {
-        return RcError::Unauthorized { path: path.to_owned(), expired: reply.token_expired };
+        return RcError::Unauthorized {
+            path: path.to_owned(),
+            expired: reply.token_expired,
+        };
     }
     match serde_json::from_slice::<ErrorBody>(&reply.body) {
         Ok(body) => RcError::Api {

@@ -29,7 +29,12 @@ pub enum RcError {
     Unauthorized { path: String, expired: bool },
     /// A reply that is neither a result nor rclone's error body (e.g. from a proxy in between).
     #[error("unexpected reply from rclone for {path} (HTTP {status}): {snippet}")]
-    Unexpected { path: String, status: u16, snippet: String, retry_after: Option<Duration> },
+    Unexpected {
+        path: String,
+        status: u16,
+        snippet: String,
+        retry_after: Option<Duration>,
+    },
     /// The request parameters could not be encoded.
     #[error("could not encode the request for {path}: {source}")]
     Encode {
@@ -49,7 +54,11 @@ pub enum RcError {
     JobLost { jobid: i64, reason: String },
     /// The job finished with an error; `stats` are its group's `core/stats` when known.
     #[error("job {jobid} failed: {message}")]
-    JobFailed { jobid: i64, message: String, stats: Option<super::wire::GroupStats> },
+    JobFailed {
+        jobid: i64,
+        message: String,
+        stats: Option<super::wire::GroupStats>,
+    },
     /// The job stopped making progress (no bytes, checks or transfers for `idle`) and was
     /// stopped by the watchdog.
     #[error("job {jobid} made no progress for {idle:?} and was stopped")]
@@ -57,7 +66,11 @@ pub enum RcError {
     /// The job was stopped because its transfers kept failing (`errors` in a row, nothing
     /// succeeding): `last_error` is rclone's, and says what the remote did.
     #[error("job {jobid} was stopped after {errors} failures in a row: {last_error}")]
-    JobFailing { jobid: i64, errors: u64, last_error: String },
+    JobFailing {
+        jobid: i64,
+        errors: u64,
+        last_error: String,
+    },
     /// The job made no progress and a probe found one of its remotes unreachable, so it was
     /// stopped; `message` names the side and carries the probe's error.
     #[error("job {jobid} was stopped: {message}")]

@@ -53,13 +53,21 @@ impl RcClient {
         params.insert("_group".into(), Value::String(group.to_owned()));
         let started: JobStarted = self.call(path, &params).await?;
         debug!(jobid = started.jobid, "job started");
-        Ok(JobHandle { jobid: started.jobid, execute_id: started.execute_id, group: group.to_owned() })
+        Ok(JobHandle {
+            jobid: started.jobid,
+            execute_id: started.execute_id,
+            group: group.to_owned(),
+        })
     }
 
     /// One `job/status` poll, checked against the handle's `executeId`.
     pub async fn job_status(&self, job: &JobHandle) -> Result<JobStatus, RcError> {
         let status: JobStatus = match self
-            .call_with_timeout("job/status", &json!({ "jobid": job.jobid }), Some(Duration::from_secs(10)))
+            .call_with_timeout(
+                "job/status",
+                &json!({ "jobid": job.jobid }),
+                Some(Duration::from_secs(10)),
+            )
             .await
         {
             Ok(s) => s,
@@ -91,12 +99,19 @@ impl RcClient {
                 return if status.success {
                     Ok(status)
                 } else {
-                    Err(RcError::JobFailed { jobid: job.jobid, message: status.error, stats: None })
+                    Err(RcError::JobFailed {
+                        jobid: job.jobid,
+                        message: status.error,
+                        stats: None,
+                    })
                 };
             }
             if let Some(limit) = opts.timeout {
                 if start.elapsed() >= limit {
-                    return Err(RcError::JobTimeout { jobid: job.jobid, waited: start.elapsed() });
+                    return Err(RcError::JobTimeout {
+                        jobid: job.jobid,
+                        waited: start.elapsed(),
+                    });
                 }
             }
             tokio::time::sleep(interval).await;

@@ -139,7 +139,13 @@ impl Breaker {
             State::ForcedOpen => (Err(None), None),
             State::Open { until } if now < until => (Err(Some(until)), None),
             State::Open { .. } => {
-                let t = self.go(State::HalfOpen { in_flight: 1, successes: 0 }, BreakerReason::OpenElapsed);
+                let t = self.go(
+                    State::HalfOpen {
+                        in_flight: 1,
+                        successes: 0,
+                    },
+                    BreakerReason::OpenElapsed,
+                );
                 (Ok(Admission::Probe), Some(t))
             }
             State::HalfOpen { ref mut in_flight, .. } => {
@@ -188,11 +194,17 @@ impl Breaker {
             Outcome::Ignored => return None,
             Outcome::Success { elapsed } => {
                 self.consecutive = 0;
-                Call { failed: false, slow: elapsed >= self.cfg.slow_call }
+                Call {
+                    failed: false,
+                    slow: elapsed >= self.cfg.slow_call,
+                }
             }
             Outcome::Failure { .. } => {
                 self.consecutive += 1;
-                Call { failed: true, slow: false }
+                Call {
+                    failed: true,
+                    slow: false,
+                }
             }
         };
         self.window.push_back(call);
@@ -210,11 +222,23 @@ impl Breaker {
         if calls >= self.cfg.min_calls {
             let failed = self.window.iter().filter(|c| c.failed).count() as f64 / calls as f64;
             if failed >= self.cfg.failure_rate {
-                return Some(self.trip(now, BreakerReason::FailureRate { rate: failed, calls: calls as u32 }));
+                return Some(self.trip(
+                    now,
+                    BreakerReason::FailureRate {
+                        rate: failed,
+                        calls: calls as u32,
+                    },
+                ));
             }
             let slow = self.window.iter().filter(|c| c.slow).count() as f64 / calls as f64;
             if slow >= self.cfg.slow_rate {
-                return Some(self.trip(now, BreakerReason::SlowCalls { rate: slow, calls: calls as u32 }));
+                return Some(self.trip(
+                    now,
+                    BreakerReason::SlowCalls {
+                        rate: slow,
+                        calls: calls as u32,
+                    },
+                ));
             }
         }
         None
@@ -251,7 +275,11 @@ impl Breaker {
         let from = self.state();
         self.state = to;
         self.last_reason = Some(reason.clone());
-        Transition { from, to: self.state(), reason }
+        Transition {
+            from,
+            to: self.state(),
+            reason,
+        }
     }
 
     /// The current numbers, for the dashboard.

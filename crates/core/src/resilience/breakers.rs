@@ -36,12 +36,19 @@ pub struct Breakers {
 
 impl Breakers {
     pub fn new(cfg: BreakerConfig, clock: Arc<dyn Clock>, bus: EventBus) -> Arc<Self> {
-        Arc::new(Breakers { map: Mutex::new(HashMap::new()), cfg, clock, bus })
+        Arc::new(Breakers {
+            map: Mutex::new(HashMap::new()),
+            cfg,
+            clock,
+            bus,
+        })
     }
 
     fn with<T>(&self, remote: &str, f: impl FnOnce(&mut Breaker) -> T) -> T {
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        let b = map.entry(remote.to_owned()).or_insert_with(|| Breaker::new(self.cfg.clone()));
+        let b = map
+            .entry(remote.to_owned())
+            .or_insert_with(|| Breaker::new(self.cfg.clone()));
         f(b)
     }
 
@@ -114,7 +121,10 @@ impl Breakers {
     fn publish(&self, remote: &str, transition: Option<Transition>) {
         let Some(t) = transition else { return };
         tracing::info!(remote, from = ?t.from, to = ?t.to, reason = ?t.reason, "circuit breaker");
-        let at_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+        let at_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
         self.bus.emit(CoreEvent::Breaker {
             remote: remote.to_owned(),
             from: t.from,
@@ -166,19 +176,24 @@ impl Permit {
     pub fn success(mut self) {
         let elapsed = self.elapsed();
         self.done = true;
-        self.breakers.finish(&self.remote, self.admission, Some(Outcome::Success { elapsed }));
+        self.breakers
+            .finish(&self.remote, self.admission, Some(Outcome::Success { elapsed }));
     }
 
     /// The call failed; only failures that say the remote is unhealthy count against it.
     pub fn failure(mut self, failure: &Failure) {
         self.done = true;
         let outcome = if failure.counts_against_remote() {
-            Outcome::Failure { failure: failure.clone() }
+            Outcome::Failure {
+                failure: failure.clone(),
+            }
         } else if failure.class == rcmd_types::FailureClass::Cancelled {
             Outcome::Ignored
         } else {
             // not found, bad request, missing config: the remote itself answered
-            Outcome::Success { elapsed: self.elapsed() }
+            Outcome::Success {
+                elapsed: self.elapsed(),
+            }
         };
         self.breakers.finish(&self.remote, self.admission, Some(outcome));
     }

@@ -65,7 +65,15 @@ impl Failure {
         use FailureReason::*;
         matches!(
             self.reason,
-            RateLimited | ServerError | Network | Timeout | Stalled | Unauthorized | Forbidden | StorageFull | NeedsReconnect
+            RateLimited
+                | ServerError
+                | Network
+                | Timeout
+                | Stalled
+                | Unauthorized
+                | Forbidden
+                | StorageFull
+                | NeedsReconnect
                 | Certificate
         )
     }
@@ -93,11 +101,12 @@ pub fn class_of(reason: FailureReason) -> FailureClass {
         // (`fs/accounting/stats.go` sets retryError, `cmd.Run` reruns up to --retries 3), so an
         // unrecognised text is retried a bounded number of times too; it never counts against
         // a remote's breaker, and a job's stats (fatalError / retryError) overrule it
-        RateLimited | ServerError | Network | Timeout | Stalled | JobLost | RcloneNotReady | RemotePaused | Corrupted
-        | Unknown => FailureClass::Retryable,
-        Unauthorized | Forbidden | StorageFull | NeedsReconnect | RemoteNotConfigured | BackendMissing
-        | BadRequest | RcRefused | Certificate | NotRestored | InvalidName | NotEmpty | LimitReached
-        | Undecryptable => FailureClass::Permanent,
+        RateLimited | ServerError | Network | Timeout | Stalled | JobLost | RcloneNotReady | RemotePaused
+        | Corrupted | Unknown => FailureClass::Retryable,
+        Unauthorized | Forbidden | StorageFull | NeedsReconnect | RemoteNotConfigured | BackendMissing | BadRequest
+        | RcRefused | Certificate | NotRestored | InvalidName | NotEmpty | LimitReached | Undecryptable => {
+            FailureClass::Permanent
+        }
         NotFound => FailureClass::NotFound,
         Cancelled => FailureClass::Cancelled,
         Partial => FailureClass::Partial,
@@ -182,12 +191,25 @@ pub fn side_of(f: &Failure) -> Option<Side> {
         return Some(Side::Destination);
     }
     let lower = f.message.to_ascii_lowercase();
-    let wrapper = |phrases: &[&str]| phrases.iter().any(|p| lower.starts_with(p) || lower.contains(&format!(": {p}")));
-    let src = wrapper(&["failed to open source object", "error reading source directory", "error reading source root directory",
-                        "the source cannot be reached"]);
-    let dst = wrapper(&["error reading destination directory", "error reading destination root directory",
-                        "the destination cannot be reached",
-                        "failed to make directory", "failed to set modification time", "partial file rename failed"]);
+    let wrapper = |phrases: &[&str]| {
+        phrases
+            .iter()
+            .any(|p| lower.starts_with(p) || lower.contains(&format!(": {p}")))
+    };
+    let src = wrapper(&[
+        "failed to open source object",
+        "error reading source directory",
+        "error reading source root directory",
+        "the source cannot be reached",
+    ]);
+    let dst = wrapper(&[
+        "error reading destination directory",
+        "error reading destination root directory",
+        "the destination cannot be reached",
+        "failed to make directory",
+        "failed to set modification time",
+        "partial file rename failed",
+    ]);
     match (src, dst) {
         (true, false) => Some(Side::Source),
         (false, true) => Some(Side::Destination),
@@ -202,12 +224,23 @@ pub fn classify(err: &RcError) -> Failure {
         // nothing about any remote (a slow synchronous call can time out because the remote
         // is slow, so a timeout stays a timeout)
         RcError::Transport { source, .. } => {
-            let reason = if source.is_timeout() { FailureReason::Timeout } else { FailureReason::RcloneNotReady };
+            let reason = if source.is_timeout() {
+                FailureReason::Timeout
+            } else {
+                FailureReason::RcloneNotReady
+            };
             Failure::new(reason, err.to_string())
         }
         // 400: rclone could not parse our request, whatever the text (it may say "EOF")
-        RcError::Api { status: 400, message, .. } => Failure::new(FailureReason::BadRequest, message.clone()),
-        RcError::Api { status, message, retry_after, .. } => {
+        RcError::Api {
+            status: 400, message, ..
+        } => Failure::new(FailureReason::BadRequest, message.clone()),
+        RcError::Api {
+            status,
+            message,
+            retry_after,
+            ..
+        } => {
             let by_text = classify_text(message);
             let f = match (by_text.reason, *status) {
                 (FailureReason::Unknown, 404) => Failure::new(FailureReason::NotFound, message.clone()),
@@ -220,7 +253,9 @@ pub fn classify(err: &RcError) -> Failure {
         // the RC endpoint refused RCMD itself (rclone's own RC credentials, an rproxy token):
         // a remote's refusal comes back as rclone's error text instead
         RcError::Unauthorized { .. } => Failure::new(FailureReason::RcRefused, err.to_string()),
-        RcError::Unexpected { status, retry_after, .. } => {
+        RcError::Unexpected {
+            status, retry_after, ..
+        } => {
             let reason = match status {
                 429 => FailureReason::RateLimited,
                 500..=599 => FailureReason::ServerError,
@@ -235,12 +270,19 @@ pub fn classify(err: &RcError) -> Failure {
         RcError::Stalled { .. } => Failure::new(FailureReason::Stalled, err.to_string()),
         RcError::Unreachable { message, .. } => {
             let f = classify_text(message);
-            let reason = if f.counts_against_remote() { f.reason } else { FailureReason::Network };
+            let reason = if f.counts_against_remote() {
+                f.reason
+            } else {
+                FailureReason::Network
+            };
             Failure::new(reason, err.to_string())
         }
         RcError::JobFailing { last_error, .. } => {
             let f = classify_text(last_error);
-            Failure { message: err.to_string(), ..f }
+            Failure {
+                message: err.to_string(),
+                ..f
+            }
         }
         // it may still be writing: nothing to retry until it ends
         RcError::JobNotStopped { .. } => {
@@ -304,12 +346,18 @@ fn retry_after_in_text(text: &str) -> Option<Duration> {
         return parse_go_duration(inner);
     }
     if let Some((_, rest)) = lower.rsplit_once(": trying again in ") {
-        let token: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '.').collect();
+        let token: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '.')
+            .collect();
         return parse_go_duration(&token);
     }
     for key in ["retry-after: ", "retry after "] {
         if let Some(rest) = lower.split(key).nth(1) {
-            let token: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '.').collect();
+            let token: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '.')
+                .collect();
             return parse_go_duration(&token).or_else(|| token.parse::<u64>().ok().map(Duration::from_secs));
         }
     }
@@ -325,13 +373,17 @@ pub fn parse_go_duration(s: &str) -> Option<Duration> {
     let mut total = 0f64;
     let mut rest = s;
     while !rest.is_empty() {
-        let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
         if num_len == 0 {
             return None;
         }
         let value: f64 = rest[..num_len].parse().ok()?;
         rest = &rest[num_len..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
         let scale = match &rest[..unit_len] {
             "h" => 3600.0,
             "m" => 60.0,

@@ -28,7 +28,9 @@ pub struct ManualClock {
 
 impl ManualClock {
     pub fn new() -> Self {
-        ManualClock { now: Arc::new(Mutex::new(Instant::now())) }
+        ManualClock {
+            now: Arc::new(Mutex::new(Instant::now())),
+        }
     }
 
     pub fn advance(&self, by: Duration) {

@@ -15,9 +15,9 @@ use serde::{de::DeserializeOwned, Serialize};
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    classify::{self, Failure, Side},
     breaker::BreakerConfig,
     breakers::{Breakers, Rejected},
+    classify::{self, Failure, Side},
     clock::{Clock, SystemClock},
     retry::{Backoff, Classify, Retrier, RetryBudget, RetryPolicy},
     watchdog::{JobOutcome, WatchdogConfig},
@@ -94,7 +94,10 @@ pub struct CacheConfig {
 
 impl Default for CacheConfig {
     fn default() -> Self {
-        CacheConfig { max_age: Duration::from_secs(600), max_entries: 500 }
+        CacheConfig {
+            max_age: Duration::from_secs(600),
+            max_entries: 500,
+        }
     }
 }
 
@@ -110,7 +113,11 @@ pub struct Served<T> {
 
 impl<T> Served<T> {
     fn fresh(value: T) -> Self {
-        Served { value, stale_ms: None, fallback: None }
+        Served {
+            value,
+            stale_ms: None,
+            fallback: None,
+        }
     }
 }
 
@@ -137,7 +144,10 @@ impl Resilient {
     /// With an injected clock (breakers, budget, cache ages).
     pub fn with_clock(source: Arc<dyn RcSource>, cfg: ResilienceConfig, bus: EventBus, clock: Arc<dyn Clock>) -> Self {
         let budget = Arc::new(RetryBudget::new(0.2, 1.0, 20.0, clock.as_ref()));
-        let single = RetryPolicy { max_attempts: 1, ..cfg.retry.clone() };
+        let single = RetryPolicy {
+            max_attempts: 1,
+            ..cfg.retry.clone()
+        };
         Resilient {
             source,
             breakers: Breakers::new(cfg.breaker, clock.clone(), bus),
@@ -177,7 +187,8 @@ impl Resilient {
         F: Fn(RcClient) -> Fut,
         Fut: Future<Output = Result<T>>,
     {
-        self.call_using(&self.retrier, &parties(remotes), Timing::Timed, cancel, op).await
+        self.call_using(&self.retrier, &parties(remotes), Timing::Timed, cancel, op)
+            .await
     }
 
     /// Like [`Resilient::call`] with a single attempt: breakers and the wait for a restarting
@@ -187,7 +198,8 @@ impl Resilient {
         F: Fn(RcClient) -> Fut,
         Fut: Future<Output = Result<T>>,
     {
-        self.call_using(&self.once, &parties(remotes), Timing::Timed, cancel, op).await
+        self.call_using(&self.once, &parties(remotes), Timing::Timed, cancel, op)
+            .await
     }
 
     /// A data-moving job from `src` to `dst` (or on `src` alone), one attempt. Its length
@@ -207,9 +219,15 @@ impl Resilient {
         Fut: Future<Output = Result<T>>,
     {
         let probe_of = |root: &RemotePath| probe.and_then(|p| root.join(p).ok());
-        let mut parties = vec![Party { remote: &src.remote, probe: probe_of(src) }];
+        let mut parties = vec![Party {
+            remote: &src.remote,
+            probe: probe_of(src),
+        }];
         if let Some(d) = dst {
-            parties.push(Party { remote: &d.remote, probe: probe_of(d) });
+            parties.push(Party {
+                remote: &d.remote,
+                probe: probe_of(d),
+            });
         }
         self.call_using(&self.once, &parties, Timing::Job, cancel, op).await
     }
@@ -234,7 +252,11 @@ impl Resilient {
                     .iter()
                     .map(|p| {
                         let permit = self.breakers.acquire(p.remote.as_str()).map_err(open_error)?;
-                        Ok(if timing == Timing::Job { permit.untimed() } else { permit })
+                        Ok(if timing == Timing::Job {
+                            permit.untimed()
+                        } else {
+                            permit
+                        })
                     })
                     .collect::<Result<Vec<_>>>()?;
                 let out = op(rc.clone()).await;
@@ -292,7 +314,13 @@ impl Resilient {
 
     /// A read: like [`Resilient::call`], but while the breaker is open the fallback remote or
     /// the cache may answer, and while the server is offline the cache (marked in [`Served`]).
-    async fn read<T, F, Fut>(&self, remote: &RemoteName, key: String, cancel: &CancellationToken, op: F) -> Result<Served<T>>
+    async fn read<T, F, Fut>(
+        &self,
+        remote: &RemoteName,
+        key: String,
+        cancel: &CancellationToken,
+        op: F,
+    ) -> Result<Served<T>>
     where
         T: Serialize + DeserializeOwned,
         F: Fn(RcClient, RemoteName) -> Fut,
@@ -308,7 +336,11 @@ impl Resilient {
                 let fallback = self.fallbacks.read().ok().and_then(|f| f.get(remote.as_str()).cloned());
                 if let Some(fb) = fallback.and_then(|f| RemoteName::parse(&f).ok()) {
                     let v = self.call(&[&fb], cancel, |rc| op(rc, fb.clone())).await?;
-                    return Ok(Served { value: v, stale_ms: None, fallback: Some(fb.as_str().to_owned()) });
+                    return Ok(Served {
+                        value: v,
+                        stale_ms: None,
+                        fallback: Some(fb.as_str().to_owned()),
+                    });
                 }
                 self.stale(&key, err)
             }
@@ -321,7 +353,11 @@ impl Resilient {
     /// The cached answer for `key`, marked with its age, or `err` when there is none.
     fn stale<T: DeserializeOwned>(&self, key: &str, err: Error) -> Result<Served<T>> {
         match self.recall(key) {
-            Some((age, v)) => Ok(Served { value: v, stale_ms: Some(age.as_millis() as u64), fallback: None }),
+            Some((age, v)) => Ok(Served {
+                value: v,
+                stale_ms: Some(age.as_millis() as u64),
+                fallback: None,
+            }),
             None => Err(err),
         }
     }
@@ -350,7 +386,8 @@ impl Resilient {
 
     /// Configured remotes (no breaker: this asks rclone, not a remote).
     pub async fn list_remotes(&self, cancel: &CancellationToken) -> Result<Vec<String>> {
-        self.call(&[], cancel, |rc| async move { Ok(ops::list_remotes(&rc).await?) }).await
+        self.call(&[], cancel, |rc| async move { Ok(ops::list_remotes(&rc).await?) })
+            .await
     }
 
     pub async fn list(&self, dir: &RemotePath, cancel: &CancellationToken) -> Result<Served<Vec<FileEntry>>> {
@@ -371,7 +408,12 @@ impl Resilient {
     }
 
     pub async fn mkdir(&self, dir: &RemotePath, cancel: &CancellationToken) -> Result<()> {
-        self.call(&[&dir.remote], cancel, |rc| async move { Ok(ops::mkdir(&rc, dir).await?) }).await
+        self.call(
+            &[&dir.remote],
+            cancel,
+            |rc| async move { Ok(ops::mkdir(&rc, dir).await?) },
+        )
+        .await
     }
 
     /// Deletes a file. A retry that finds it gone counts as done: the earlier attempt deleted
@@ -392,14 +434,21 @@ impl Resilient {
 
     /// Renames a file or folder in place to `new_name`. Refuses when something already has
     /// that name (rclone would overwrite the file or merge into the folder).
-    pub async fn rename(&self, from: &RemotePath, new_name: &str, is_dir: bool, cancel: &CancellationToken) -> Result<RemotePath> {
+    pub async fn rename(
+        &self,
+        from: &RemotePath,
+        new_name: &str,
+        is_dir: bool,
+        cancel: &CancellationToken,
+    ) -> Result<RemotePath> {
         let to = from.sibling(new_name)?;
         let target = to.clone();
-        let taken = self.call(&[&from.remote], cancel, |rc| {
-            let target = target.clone();
-            async move { Ok(crate::file_ops::exists(&rc, &target).await?) }
-        })
-        .await?;
+        let taken = self
+            .call(&[&from.remote], cancel, |rc| {
+                let target = target.clone();
+                async move { Ok(crate::file_ops::exists(&rc, &target).await?) }
+            })
+            .await?;
         if taken {
             return Err(crate::path::PathError::Exists { path: to.to_string() }.into());
         }
@@ -415,17 +464,28 @@ impl Resilient {
 
     /// Removes the emptied folders at and below `dir`.
     pub async fn remove_empty_dirs(&self, dir: &RemotePath, cancel: &CancellationToken) -> Result<()> {
-        self.call(&[&dir.remote], cancel, |rc| async move { Ok(crate::file_ops::remove_empty_dirs(&rc, dir).await?) }).await
+        self.call(&[&dir.remote], cancel, |rc| async move {
+            Ok(crate::file_ops::remove_empty_dirs(&rc, dir).await?)
+        })
+        .await
     }
 
     /// Size, time, hashes and public link of a file or folder.
     pub async fn properties(&self, path: &RemotePath, cancel: &CancellationToken) -> Result<rcmd_types::Properties> {
-        self.call(&[&path.remote], cancel, |rc| async move { Ok(crate::file_ops::properties(&rc, path).await?) }).await
+        self.call(&[&path.remote], cancel, |rc| async move {
+            Ok(crate::file_ops::properties(&rc, path).await?)
+        })
+        .await
     }
 
     /// Copies one file as a watched job; both remotes' breakers apply, a failure counts
     /// against the side that failed.
-    pub async fn copy_file(&self, src: &RemotePath, dst: &RemotePath, cancel: &CancellationToken) -> Result<JobOutcome> {
+    pub async fn copy_file(
+        &self,
+        src: &RemotePath,
+        dst: &RemotePath,
+        cancel: &CancellationToken,
+    ) -> Result<JobOutcome> {
         let watchdog = self.watchdog.clone();
         let (src_root, dst_root) = (src.parent(), dst.parent());
         let name = src.path().rsplit('/').next().unwrap_or_default().to_owned();
@@ -458,5 +518,10 @@ fn parties<'a>(remotes: &[&'a RemoteName]) -> Vec<Party<'a>> {
 }
 
 fn open_error(r: Rejected) -> Error {
-    Error::CircuitOpen { remote: r.remote, retry_in: r.retry_in, forced: r.forced, last_failure: r.last_failure }
+    Error::CircuitOpen {
+        remote: r.remote,
+        retry_in: r.retry_in,
+        forced: r.forced,
+        last_failure: r.last_failure,
+    }
 }

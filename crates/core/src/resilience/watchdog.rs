@@ -59,7 +59,9 @@ impl Default for WatchdogConfig {
 pub enum JobPhase {
     Running,
     /// `job/stop` was sent; rclone has not finished the job yet.
-    Stopping { why: StopWhy },
+    Stopping {
+        why: StopWhy,
+    },
     Finished,
 }
 
@@ -98,7 +100,17 @@ pub async fn run_job(
     cancel: &CancellationToken,
     on_update: impl FnMut(&JobUpdate),
 ) -> Result<JobOutcome, RcError> {
-    run_job_probed(rc, path, params, group, cfg, cancel, || std::future::ready(None), on_update).await
+    run_job_probed(
+        rc,
+        path,
+        params,
+        group,
+        cfg,
+        cancel,
+        || std::future::ready(None),
+        on_update,
+    )
+    .await
 }
 
 /// Like [`run_job`]; while the job makes no progress, `probe` is asked every
@@ -166,15 +178,31 @@ where
             stats_at = Some(Instant::now());
         }
         if status.finished {
-            on_update(&JobUpdate { job: job.clone(), phase: JobPhase::Finished, stats: stats.clone() });
+            on_update(&JobUpdate {
+                job: job.clone(),
+                phase: JobPhase::Finished,
+                stats: stats.clone(),
+            });
             return match (stopping, status.success) {
-                (Some((StopWhy::Stalled, _)), _) => Err(RcError::Stalled { jobid: job.jobid, idle: moved_at.elapsed() }),
-                (Some((StopWhy::Failing, _)), _) => {
-                    Err(RcError::JobFailing { jobid: job.jobid, errors: stats.errors, last_error: failing_error })
-                }
-                (Some((StopWhy::Unreachable, _)), _) => Err(RcError::Unreachable { jobid: job.jobid, message: unreachable }),
+                (Some((StopWhy::Stalled, _)), _) => Err(RcError::Stalled {
+                    jobid: job.jobid,
+                    idle: moved_at.elapsed(),
+                }),
+                (Some((StopWhy::Failing, _)), _) => Err(RcError::JobFailing {
+                    jobid: job.jobid,
+                    errors: stats.errors,
+                    last_error: failing_error,
+                }),
+                (Some((StopWhy::Unreachable, _)), _) => Err(RcError::Unreachable {
+                    jobid: job.jobid,
+                    message: unreachable,
+                }),
                 (_, true) => Ok(JobOutcome { status, stats }),
-                (_, false) => Err(RcError::JobFailed { jobid: job.jobid, message: status.error, stats: Some(stats) }),
+                (_, false) => Err(RcError::JobFailed {
+                    jobid: job.jobid,
+                    message: status.error,
+                    stats: Some(stats),
+                }),
             };
         }
         if stats.progress() != last_progress {
@@ -194,7 +222,11 @@ where
             (last_ok, errors_at_ok) = (ok, stats.errors);
         }
         if stopping.is_none() {
-            let stall_limit = if stats.server_side_in_flight() { cfg.stall_after_server_side } else { cfg.stall_after };
+            let stall_limit = if stats.server_side_in_flight() {
+                cfg.stall_after_server_side
+            } else {
+                cfg.stall_after
+            };
             let why = if cancel.is_cancelled() {
                 Some(StopWhy::Cancelled)
             } else if !unreachable.is_empty() {
@@ -219,14 +251,21 @@ where
             if since.elapsed() >= cfg.stop_grace {
                 // the job may still be writing: the caller must not redo its work now
                 warn!(jobid = job.jobid, "job did not end after job/stop");
-                return Err(RcError::JobNotStopped { jobid: job.jobid, waited: since.elapsed() });
+                return Err(RcError::JobNotStopped {
+                    jobid: job.jobid,
+                    waited: since.elapsed(),
+                });
             }
         }
         let phase = match stopping {
             Some((why, _)) => JobPhase::Stopping { why },
             None => JobPhase::Running,
         };
-        on_update(&JobUpdate { job: job.clone(), phase, stats: stats.clone() });
+        on_update(&JobUpdate {
+            job: job.clone(),
+            phase,
+            stats: stats.clone(),
+        });
         let wait = tokio::time::sleep(interval);
         interval = (interval * 2).min(STATUS_POLL_MAX);
         if stopping.is_none() {
@@ -260,5 +299,6 @@ const STATUS_POLL_MAX: Duration = Duration::from_millis(100);
 
 /// `core/stats` of one group.
 pub async fn group_stats(rc: &RcClient, group: &str) -> Result<GroupStats, RcError> {
-    rc.call_with_timeout("core/stats", &json!({ "group": group }), Some(Duration::from_secs(10))).await
+    rc.call_with_timeout("core/stats", &json!({ "group": group }), Some(Duration::from_secs(10)))
+        .await
 }

@@ -28,7 +28,10 @@ impl WallClock for SystemWall {
     }
 
     fn local(&self, ms: i64) -> NaiveDateTime {
-        DateTime::from_timestamp_millis(ms).unwrap_or_default().with_timezone(&Local).naive_local()
+        DateTime::from_timestamp_millis(ms)
+            .unwrap_or_default()
+            .with_timezone(&Local)
+            .naive_local()
     }
 
     fn unix_ms(&self, t: NaiveDateTime) -> i64 {
@@ -53,7 +56,9 @@ pub struct ManualWall {
 impl ManualWall {
     /// A clock showing `t` (UTC).
     pub fn at(t: NaiveDateTime) -> Self {
-        ManualWall { ms: Arc::new(AtomicI64::new(t.and_utc().timestamp_millis())) }
+        ManualWall {
+            ms: Arc::new(AtomicI64::new(t.and_utc().timestamp_millis())),
+        }
     }
 
     pub fn set(&self, t: NaiveDateTime) {

@@ -26,12 +26,23 @@ pub enum CronError {
     #[error("a schedule has five fields (minute hour day month weekday), found {0}")]
     Fields(usize),
     #[error("{field}: `{value}` is not a number, range or step in {min}-{max}")]
-    Value { field: &'static str, value: String, min: u32, max: u32 },
+    Value {
+        field: &'static str,
+        value: String,
+        min: u32,
+        max: u32,
+    },
     #[error("this schedule never runs (no such date)")]
     Never,
 }
 
-const FIELDS: [(&str, u32, u32); 5] = [("minute", 0, 59), ("hour", 0, 23), ("day", 1, 31), ("month", 1, 12), ("weekday", 0, 7)];
+const FIELDS: [(&str, u32, u32); 5] = [
+    ("minute", 0, 59),
+    ("hour", 0, 23),
+    ("day", 1, 31),
+    ("month", 1, 12),
+    ("weekday", 0, 7),
+];
 
 impl Cron {
     /// Parses `text`; whitespace between fields may be any run of spaces or tabs.
@@ -64,7 +75,14 @@ impl Cron {
             text: text.trim().to_owned(),
         };
         // 31 February and the like: refuse instead of looping for ever
-        if cron.next_after(NaiveDate::from_ymd_opt(2000, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0)).unwrap_or_default()).is_none() {
+        if cron
+            .next_after(
+                NaiveDate::from_ymd_opt(2000, 1, 1)
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .unwrap_or_default(),
+            )
+            .is_none()
+        {
             return Err(CronError::Never);
         }
         Ok(cron)
@@ -124,14 +142,24 @@ impl Cron {
 
 /// One field's allowed values as bits.
 fn field(text: &str, (name, min, max): (&'static str, u32, u32)) -> Result<u64, CronError> {
-    let bad = || CronError::Value { field: name, value: text.to_owned(), min, max };
+    let bad = || CronError::Value {
+        field: name,
+        value: text.to_owned(),
+        min,
+        max,
+    };
     let mut bits = 0u64;
     for item in text.split(',') {
         let (range, step) = match item.split_once('/') {
             Some((r, s)) => (r, s.parse::<u32>().ok().filter(|s| *s > 0).ok_or_else(bad)?),
             None => (item, 1),
         };
-        let num = |s: &str| s.parse::<u32>().ok().filter(|v| (min..=max).contains(v)).ok_or_else(bad);
+        let num = |s: &str| {
+            s.parse::<u32>()
+                .ok()
+                .filter(|v| (min..=max).contains(v))
+                .ok_or_else(bad)
+        };
         let (lo, hi) = match range {
             "*" => (min, max),
             r => match r.split_once('-') {
@@ -162,7 +190,12 @@ mod tests {
     }
 
     fn next(cron: &str, t: &str) -> String {
-        Cron::parse(cron).expect("valid").next_after(at(t)).expect("runs").format("%Y-%m-%d %H:%M").to_string()
+        Cron::parse(cron)
+            .expect("valid")
+            .next_after(at(t))
+            .expect("runs")
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
     }
 
     #[test]
@@ -188,10 +221,19 @@ mod tests {
     #[test]
     fn bad_expressions_say_what_is_wrong() {
         assert_eq!(Cron::parse("0 2 * *"), Err(CronError::Fields(4)));
-        assert!(matches!(Cron::parse("61 * * * *"), Err(CronError::Value { field: "minute", .. })));
-        assert!(matches!(Cron::parse("0 5-2 * * *"), Err(CronError::Value { field: "hour", .. })));
+        assert!(matches!(
+            Cron::parse("61 * * * *"),
+            Err(CronError::Value { field: "minute", .. })
+        ));
+        assert!(matches!(
+            Cron::parse("0 5-2 * * *"),
+            Err(CronError::Value { field: "hour", .. })
+        ));
         assert!(matches!(Cron::parse("*/0 * * * *"), Err(CronError::Value { .. })));
-        assert!(matches!(Cron::parse("0 0 * * mon"), Err(CronError::Value { field: "weekday", .. })));
+        assert!(matches!(
+            Cron::parse("0 0 * * mon"),
+            Err(CronError::Value { field: "weekday", .. })
+        ));
         assert_eq!(Cron::parse("0 0 31 2 *"), Err(CronError::Never));
     }
 }

@@ -6,7 +6,11 @@ use std::{future::Future, pin::Pin, sync::Arc};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use super::{clock::WallClock, cron::Cron, store::{ScheduleStore, Stored}};
+use super::{
+    clock::WallClock,
+    cron::Cron,
+    store::{ScheduleStore, Stored},
+};
 use crate::{
     batch::{plan, Runner, StoreError},
     events::{CoreEvent, EventBus},
@@ -27,7 +31,11 @@ const MAX_MISSED_RECORDS: usize = 50;
 pub trait Launch: Send + Sync + 'static {
     /// `origin` identifies the run: a second call with the same origin must not make a second
     /// batch.
-    fn launch<'a>(&'a self, spec: &'a ScheduleSpec, origin: &'a str) -> Pin<Box<dyn Future<Output = Result<i64, String>> + Send + 'a>>;
+    fn launch<'a>(
+        &'a self,
+        spec: &'a ScheduleSpec,
+        origin: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<i64, String>> + Send + 'a>>;
 }
 
 /// The engine's launcher: plans the source through the resilient layer, creates the batch
@@ -39,7 +47,11 @@ pub struct RunnerLaunch {
 }
 
 impl Launch for RunnerLaunch {
-    fn launch<'a>(&'a self, spec: &'a ScheduleSpec, origin: &'a str) -> Pin<Box<dyn Future<Output = Result<i64, String>> + Send + 'a>> {
+    fn launch<'a>(
+        &'a self,
+        spec: &'a ScheduleSpec,
+        origin: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<i64, String>> + Send + 'a>> {
         Box::pin(async move {
             let store = self.runner.store();
             // a crash after creating the batch: the same origin finds it
@@ -48,7 +60,12 @@ impl Launch for RunnerLaunch {
                 return Ok(id);
             }
             let src = RemotePath::parse(&spec.src).map_err(|e| e.to_string())?;
-            let dst = spec.dst.as_deref().map(RemotePath::parse).transpose().map_err(|e| e.to_string())?;
+            let dst = spec
+                .dst
+                .as_deref()
+                .map(RemotePath::parse)
+                .transpose()
+                .map_err(|e| e.to_string())?;
             let src2 = src.clone();
             let items = self
                 .rc
@@ -62,7 +79,10 @@ impl Launch for RunnerLaunch {
                 return Err(format!("{src} has no files"));
             }
             let dst = dst.map(|d| d.to_string());
-            let id = store.create_once(origin, spec.kind, &src.to_string(), dst.as_deref(), &items).await.map_err(|e| e.to_string())?;
+            let id = store
+                .create_once(origin, spec.kind, &src.to_string(), dst.as_deref(), &items)
+                .await
+                .map_err(|e| e.to_string())?;
             self.runner.start(id).await.map_err(|e| e.to_string())?;
             Ok(id)
         })
@@ -79,8 +99,18 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
-    pub fn new(store: ScheduleStore, clock: Arc<dyn WallClock>, launch: Arc<dyn Launch>, bus: Option<EventBus>) -> Self {
-        Scheduler { store, clock, launch, bus }
+    pub fn new(
+        store: ScheduleStore,
+        clock: Arc<dyn WallClock>,
+        launch: Arc<dyn Launch>,
+        bus: Option<EventBus>,
+    ) -> Self {
+        Scheduler {
+            store,
+            clock,
+            launch,
+            bus,
+        }
     }
 
     pub fn store(&self) -> &ScheduleStore {
@@ -110,21 +140,36 @@ impl Scheduler {
     /// Adds a schedule; its first run is its first due time from now.
     pub async fn add(&self, spec: &ScheduleSpec) -> Result<i64, String> {
         Self::validate(spec)?;
-        self.store.add(spec, self.clock.now_ms()).await.map_err(|e| e.to_string())
+        self.store
+            .add(spec, self.clock.now_ms())
+            .await
+            .map_err(|e| e.to_string())
     }
 
     pub async fn update(&self, id: i64, spec: &ScheduleSpec) -> Result<(), String> {
         Self::validate(spec)?;
-        self.store.update(id, spec, self.clock.now_ms()).await.map_err(|e| e.to_string())
+        self.store
+            .update(id, spec, self.clock.now_ms())
+            .await
+            .map_err(|e| e.to_string())
     }
 
     /// Every schedule with its next time and latest run.
     pub async fn list(&self) -> Result<Vec<ScheduleInfo>, StoreError> {
         let mut out = Vec::new();
         for s in self.store.all().await? {
-            let next_ms = if s.spec.enabled { self.next_due(&s.spec.cron, s.checked_until.max(self.clock.now_ms())) } else { None };
+            let next_ms = if s.spec.enabled {
+                self.next_due(&s.spec.cron, s.checked_until.max(self.clock.now_ms()))
+            } else {
+                None
+            };
             let last = self.store.runs(Some(s.id), 1).await?.into_iter().next();
-            out.push(ScheduleInfo { id: s.id, spec: s.spec, next_ms, last });
+            out.push(ScheduleInfo {
+                id: s.id,
+                spec: s.spec,
+                next_ms,
+                last,
+            });
         }
         Ok(out)
     }
@@ -132,7 +177,8 @@ impl Scheduler {
     /// The first due time of `cron` after `after_ms`.
     fn next_due(&self, cron: &str, after_ms: i64) -> Option<i64> {
         let cron = Cron::parse(cron).ok()?;
-        cron.next_after(self.clock.local(after_ms)).map(|t| self.clock.unix_ms(t))
+        cron.next_after(self.clock.local(after_ms))
+            .map(|t| self.clock.unix_ms(t))
     }
 
     /// Handles everything due up to now; returns the runs recorded or changed.
@@ -185,58 +231,103 @@ impl Scheduler {
         if !self.store.advance(s.id, s.checked_until, now).await? {
             return Ok(());
         }
-        let Some((&latest, older)) = dues.split_last() else { return Ok(()) };
+        let Some((&latest, older)) = dues.split_last() else {
+            return Ok(());
+        };
         let uncounted = count - dues.len();
         for &due in older {
-            self.note(s, due, RunOutcome::Missed, None, Some("RCMD was not running (or the computer was off or asleep) at this time"), changed).await?;
+            self.note(
+                s,
+                due,
+                RunOutcome::Missed,
+                None,
+                Some("RCMD was not running (or the computer was off or asleep) at this time"),
+                changed,
+            )
+            .await?;
         }
-        let more = (uncounted > 0).then(|| format!("{uncounted} more due times before this one were missed (not listed one by one)"));
+        let more = (uncounted > 0)
+            .then(|| format!("{uncounted} more due times before this one were missed (not listed one by one)"));
         let late = now - latest > GRACE_MS;
         if late && !s.spec.catch_up {
             let detail = match &more {
                 Some(m) => format!("RCMD was not running at this time; {m}"),
                 None => "RCMD was not running (or the computer was off or asleep) at this time".to_owned(),
             };
-            return self.note(s, latest, RunOutcome::Missed, None, Some(&detail), changed).await;
+            return self
+                .note(s, latest, RunOutcome::Missed, None, Some(&detail), changed)
+                .await;
         }
-        let outcome = if late { RunOutcome::StartedLate } else { RunOutcome::Started };
+        let outcome = if late {
+            RunOutcome::StartedLate
+        } else {
+            RunOutcome::Started
+        };
         self.run_or_hold(s, latest, outcome, more.as_deref(), changed).await
     }
 
     /// Starts the run due at `due`, unless the previous run is unfinished (overlap rule).
-    async fn run_or_hold(&self, s: &Stored, due: i64, outcome: RunOutcome, detail: Option<&str>, changed: &mut Vec<ScheduleRun>) -> Result<(), StoreError> {
+    async fn run_or_hold(
+        &self,
+        s: &Stored,
+        due: i64,
+        outcome: RunOutcome,
+        detail: Option<&str>,
+        changed: &mut Vec<ScheduleRun>,
+    ) -> Result<(), StoreError> {
         if let Some((batch, status)) = self.unfinished_previous(s.id).await? {
             let status = crate::batch::store::text(status);
             return match s.spec.overlap {
                 crate::types::Overlap::Skip => {
                     let detail = format!("the previous run (batch {batch}) is still {status}");
-                    self.note(s, due, RunOutcome::Skipped, None, Some(&detail), changed).await
+                    self.note(s, due, RunOutcome::Skipped, None, Some(&detail), changed)
+                        .await
                 }
                 crate::types::Overlap::Wait => {
                     if self.store.waiting(s.id).await?.is_some() {
                         let detail = format!("a run already waits for batch {batch}");
-                        return self.note(s, due, RunOutcome::Skipped, None, Some(&detail), changed).await;
+                        return self
+                            .note(s, due, RunOutcome::Skipped, None, Some(&detail), changed)
+                            .await;
                     }
                     let detail = format!("waits for the previous run (batch {batch}, {status})");
-                    self.note(s, due, RunOutcome::Waiting, None, Some(&detail), changed).await
+                    self.note(s, due, RunOutcome::Waiting, None, Some(&detail), changed)
+                        .await
                 }
             };
         }
         // the record first: a second process that got here too stops at the unique key
-        if !self.store.record(s.id, due, outcome, None, detail, self.clock.now_ms()).await? {
+        if !self
+            .store
+            .record(s.id, due, outcome, None, detail, self.clock.now_ms())
+            .await?
+        {
             return Ok(());
         }
         self.launch_recorded(s, due, outcome, detail, changed).await
     }
 
-    async fn launch_recorded(&self, s: &Stored, due: i64, outcome: RunOutcome, detail: Option<&str>, changed: &mut Vec<ScheduleRun>) -> Result<(), StoreError> {
+    async fn launch_recorded(
+        &self,
+        s: &Stored,
+        due: i64,
+        outcome: RunOutcome,
+        detail: Option<&str>,
+        changed: &mut Vec<ScheduleRun>,
+    ) -> Result<(), StoreError> {
         let origin = format!("schedule:{}:{due}", s.id);
         let now = self.clock.now_ms();
         match self.launch.launch(&s.spec, &origin).await {
-            Ok(batch) => self.store.set_outcome(s.id, due, outcome, Some(batch), detail, now).await?,
+            Ok(batch) => {
+                self.store
+                    .set_outcome(s.id, due, outcome, Some(batch), detail, now)
+                    .await?
+            }
             Err(e) => {
                 warn!(schedule = s.id, error = %e, "scheduled batch could not start");
-                self.store.set_outcome(s.id, due, RunOutcome::Failed, None, Some(&e), now).await?
+                self.store
+                    .set_outcome(s.id, due, RunOutcome::Failed, None, Some(&e), now)
+                    .await?
             }
         }
         if let Some(run) = self.store.run(s.id, due).await? {
@@ -247,7 +338,9 @@ impl Scheduler {
 
     /// A waiting run whose predecessor is finished now starts (late if its time is past).
     async fn start_waiting(&self, s: &Stored, changed: &mut Vec<ScheduleRun>) -> Result<(), StoreError> {
-        let Some(due) = self.store.waiting(s.id).await? else { return Ok(()) };
+        let Some(due) = self.store.waiting(s.id).await? else {
+            return Ok(());
+        };
         let previous = self.store.last_batch(s.id).await?;
         if self.unfinished_previous(s.id).await?.is_some() {
             return Ok(());
@@ -256,22 +349,47 @@ impl Scheduler {
             return Ok(());
         }
         let detail = previous.map(|b| format!("waited for batch {b}"));
-        let outcome = if self.clock.now_ms() - due > GRACE_MS { RunOutcome::StartedLate } else { RunOutcome::Started };
+        let outcome = if self.clock.now_ms() - due > GRACE_MS {
+            RunOutcome::StartedLate
+        } else {
+            RunOutcome::Started
+        };
         self.launch_recorded(s, due, outcome, detail.as_deref(), changed).await
     }
 
     /// The previous run's batch and status when it is not finished yet.
     async fn unfinished_previous(&self, id: i64) -> Result<Option<(i64, BatchStatus)>, StoreError> {
-        let Some(batch) = self.store.last_batch(id).await? else { return Ok(None) };
+        let Some(batch) = self.store.last_batch(id).await? else {
+            return Ok(None);
+        };
         match self.store.batches().batch(batch).await {
-            Ok(info) if matches!(info.status, BatchStatus::Queued | BatchStatus::Running | BatchStatus::Paused) => Ok(Some((batch, info.status))),
+            Ok(info)
+                if matches!(
+                    info.status,
+                    BatchStatus::Queued | BatchStatus::Running | BatchStatus::Paused
+                ) =>
+            {
+                Ok(Some((batch, info.status)))
+            }
             Ok(_) | Err(StoreError::NoBatch(_)) => Ok(None),
             Err(e) => Err(e),
         }
     }
 
-    async fn note(&self, s: &Stored, due: i64, outcome: RunOutcome, batch: Option<i64>, detail: Option<&str>, changed: &mut Vec<ScheduleRun>) -> Result<(), StoreError> {
-        if self.store.record(s.id, due, outcome, batch, detail, self.clock.now_ms()).await? {
+    async fn note(
+        &self,
+        s: &Stored,
+        due: i64,
+        outcome: RunOutcome,
+        batch: Option<i64>,
+        detail: Option<&str>,
+        changed: &mut Vec<ScheduleRun>,
+    ) -> Result<(), StoreError> {
+        if self
+            .store
+            .record(s.id, due, outcome, batch, detail, self.clock.now_ms())
+            .await?
+        {
             if let Some(run) = self.store.run(s.id, due).await? {
                 changed.push(run);
             }

@@ -86,7 +86,11 @@ impl ScheduleStore {
     /// "missed").
     pub async fn add(&self, spec: &ScheduleSpec, now_ms: i64) -> Result<i64, StoreError> {
         let q = sqlx::query("INSERT INTO schedules (name, cron, kind, src, dst, overlap, catch_up, enabled, checked_until, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        let r = bind_spec(q, spec).bind(now_ms).bind(now_ms).execute(self.store.pool()).await?;
+        let r = bind_spec(q, spec)
+            .bind(now_ms)
+            .bind(now_ms)
+            .execute(self.store.pool())
+            .await?;
         Ok(r.last_insert_rowid())
     }
 
@@ -95,7 +99,12 @@ impl ScheduleStore {
     pub async fn update(&self, id: i64, spec: &ScheduleSpec, now_ms: i64) -> Result<(), StoreError> {
         // the right-hand sides see the row as it was: `enabled` there is the old value
         let q = sqlx::query("UPDATE schedules SET name = ?, cron = ?, kind = ?, src = ?, dst = ?, overlap = ?, catch_up = ?, enabled = ?, checked_until = CASE WHEN enabled = 0 AND ? = 1 THEN ? ELSE checked_until END WHERE id = ?");
-        let r = bind_spec(q, spec).bind(spec.enabled as i64).bind(now_ms).bind(id).execute(self.store.pool()).await?;
+        let r = bind_spec(q, spec)
+            .bind(spec.enabled as i64)
+            .bind(now_ms)
+            .bind(id)
+            .execute(self.store.pool())
+            .await?;
         if r.rows_affected() == 0 {
             return Err(StoreError::NoSchedule(id));
         }
@@ -104,7 +113,10 @@ impl ScheduleStore {
 
     /// Deletes schedule `id` and its run history (its batches stay).
     pub async fn remove(&self, id: i64) -> Result<(), StoreError> {
-        let r = sqlx::query("DELETE FROM schedules WHERE id = ?").bind(id).execute(self.store.pool()).await?;
+        let r = sqlx::query("DELETE FROM schedules WHERE id = ?")
+            .bind(id)
+            .execute(self.store.pool())
+            .await?;
         if r.rows_affected() == 0 {
             return Err(StoreError::NoSchedule(id));
         }
@@ -119,7 +131,12 @@ impl ScheduleStore {
 
     pub async fn all(&self) -> Result<Vec<Stored>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM schedules ORDER BY id");
-        Ok(sqlx::query(&sql).fetch_all(self.store.pool()).await?.iter().map(row_to_stored).collect())
+        Ok(sqlx::query(&sql)
+            .fetch_all(self.store.pool())
+            .await?
+            .iter()
+            .map(row_to_stored)
+            .collect())
     }
 
     /// Moves `checked_until` from `from` to `to` if nobody else did: `true` when this caller
@@ -136,7 +153,15 @@ impl ScheduleStore {
 
     /// Records what happened at `due_ms`; `false` when that due time has a record already
     /// (another process handled it).
-    pub async fn record(&self, id: i64, due_ms: i64, outcome: RunOutcome, batch_id: Option<i64>, detail: Option<&str>, at_ms: i64) -> Result<bool, StoreError> {
+    pub async fn record(
+        &self,
+        id: i64,
+        due_ms: i64,
+        outcome: RunOutcome,
+        batch_id: Option<i64>,
+        detail: Option<&str>,
+        at_ms: i64,
+    ) -> Result<bool, StoreError> {
         let r = sqlx::query("INSERT OR IGNORE INTO schedule_runs (schedule_id, due_ms, outcome, batch_id, detail, at_ms) VALUES (?, ?, ?, ?, ?, ?)")
             .bind(id)
             .bind(due_ms)
@@ -150,7 +175,15 @@ impl ScheduleStore {
     }
 
     /// Changes the record of `due_ms` (a waiting run that started, a started run that failed).
-    pub async fn set_outcome(&self, id: i64, due_ms: i64, outcome: RunOutcome, batch_id: Option<i64>, detail: Option<&str>, at_ms: i64) -> Result<(), StoreError> {
+    pub async fn set_outcome(
+        &self,
+        id: i64,
+        due_ms: i64,
+        outcome: RunOutcome,
+        batch_id: Option<i64>,
+        detail: Option<&str>,
+        at_ms: i64,
+    ) -> Result<(), StoreError> {
         sqlx::query("UPDATE schedule_runs SET outcome = ?, batch_id = ?, detail = ?, at_ms = ? WHERE schedule_id = ? AND due_ms = ?")
             .bind(text(outcome))
             .bind(batch_id)
@@ -166,13 +199,26 @@ impl ScheduleStore {
     /// The record of one due time.
     pub async fn run(&self, id: i64, due_ms: i64) -> Result<Option<ScheduleRun>, StoreError> {
         let sql = format!("SELECT {RUN_COLUMNS} FROM schedule_runs r JOIN schedules s ON s.id = r.schedule_id WHERE r.schedule_id = ? AND r.due_ms = ?");
-        Ok(sqlx::query(&sql).bind(id).bind(due_ms).fetch_optional(self.store.pool()).await?.as_ref().map(row_to_run))
+        Ok(sqlx::query(&sql)
+            .bind(id)
+            .bind(due_ms)
+            .fetch_optional(self.store.pool())
+            .await?
+            .as_ref()
+            .map(row_to_run))
     }
 
     /// The latest runs, newest first: of schedule `id`, or of every schedule.
     pub async fn runs(&self, id: Option<i64>, limit: i64) -> Result<Vec<ScheduleRun>, StoreError> {
         let sql = format!("SELECT {RUN_COLUMNS} FROM schedule_runs r JOIN schedules s ON s.id = r.schedule_id WHERE (?1 IS NULL OR r.schedule_id = ?1) ORDER BY r.due_ms DESC, r.id DESC LIMIT ?2");
-        Ok(sqlx::query(&sql).bind(id).bind(limit).fetch_all(self.store.pool()).await?.iter().map(row_to_run).collect())
+        Ok(sqlx::query(&sql)
+            .bind(id)
+            .bind(limit)
+            .fetch_all(self.store.pool())
+            .await?
+            .iter()
+            .map(row_to_run)
+            .collect())
     }
 
     /// The latest run of schedule `id` that made a batch.
@@ -185,24 +231,28 @@ impl ScheduleStore {
 
     /// The due time of schedule `id`'s waiting run, if one waits.
     pub async fn waiting(&self, id: i64) -> Result<Option<i64>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT due_ms FROM schedule_runs WHERE schedule_id = ? AND outcome = ? ORDER BY due_ms LIMIT 1")
-            .bind(id)
-            .bind(text(RunOutcome::Waiting))
-            .fetch_optional(self.store.pool())
-            .await?)
+        Ok(sqlx::query_scalar(
+            "SELECT due_ms FROM schedule_runs WHERE schedule_id = ? AND outcome = ? ORDER BY due_ms LIMIT 1",
+        )
+        .bind(id)
+        .bind(text(RunOutcome::Waiting))
+        .fetch_optional(self.store.pool())
+        .await?)
     }
 
     /// Takes a waiting run for starting: `true` for the one caller that changed it from
     /// waiting (two processes never both start it).
     pub async fn take_waiting(&self, id: i64, due_ms: i64, at_ms: i64) -> Result<bool, StoreError> {
-        let r = sqlx::query("UPDATE schedule_runs SET outcome = ?, at_ms = ? WHERE schedule_id = ? AND due_ms = ? AND outcome = ?")
-            .bind(text(RunOutcome::Started))
-            .bind(at_ms)
-            .bind(id)
-            .bind(due_ms)
-            .bind(text(RunOutcome::Waiting))
-            .execute(self.store.pool())
-            .await?;
+        let r = sqlx::query(
+            "UPDATE schedule_runs SET outcome = ?, at_ms = ? WHERE schedule_id = ? AND due_ms = ? AND outcome = ?",
+        )
+        .bind(text(RunOutcome::Started))
+        .bind(at_ms)
+        .bind(id)
+        .bind(due_ms)
+        .bind(text(RunOutcome::Waiting))
+        .execute(self.store.pool())
+        .await?;
         Ok(r.rows_affected() == 1)
     }
 }

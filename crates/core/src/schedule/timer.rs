@@ -16,7 +16,10 @@ fn systemd_quote(p: &Path) -> String {
     if s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+".contains(c)) {
         s
     } else {
-        format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"").replace('%', "%%"))
+        format!(
+            "\"{}\"",
+            s.replace('\\', "\\\\").replace('"', "\\\"").replace('%', "%%")
+        )
     }
 }
 
@@ -63,7 +66,10 @@ mod tests {
     #[test]
     fn units_quote_odd_paths_and_run_every_minute() {
         let (service, timer) = systemd_units(Path::new("/opt/My Apps/rcmd-cli"));
-        assert!(service.contains("ExecStart=\"/opt/My Apps/rcmd-cli\" schedule run-due\n"), "{service}");
+        assert!(
+            service.contains("ExecStart=\"/opt/My Apps/rcmd-cli\" schedule run-due\n"),
+            "{service}"
+        );
         assert!(timer.contains("OnCalendar=*-*-* *:*:00") && timer.contains("Persistent=true"));
         let (plain, _) = systemd_units(Path::new("/usr/bin/rcmd-cli"));
         assert!(plain.contains("ExecStart=/usr/bin/rcmd-cli schedule run-due\n"));
@@ -72,12 +78,23 @@ mod tests {
     #[test]
     fn crontab_line_is_added_once_and_removed_alone() {
         let line = cron_line(Path::new("/home/o'neil/rcmd-cli"));
-        assert!(line.starts_with("* * * * * '/home/o'\\''neil/rcmd-cli' schedule run-due"), "{line}");
+        assert!(
+            line.starts_with("* * * * * '/home/o'\\''neil/rcmd-cli' schedule run-due"),
+            "{line}"
+        );
         let mine = "MAILTO=me\n0 1 * * * backup\n";
         let added = edit_crontab(mine, Some(&line));
-        assert_eq!(edit_crontab(&added, Some(&line)), added, "installing twice keeps one line");
+        assert_eq!(
+            edit_crontab(&added, Some(&line)),
+            added,
+            "installing twice keeps one line"
+        );
         assert_eq!(added.lines().count(), 3);
-        assert_eq!(edit_crontab(&added, None), mine, "removal leaves the user's lines as they were");
+        assert_eq!(
+            edit_crontab(&added, None),
+            mine,
+            "removal leaves the user's lines as they were"
+        );
         assert_eq!(edit_crontab("", None), "");
     }
 }

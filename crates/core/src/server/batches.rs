@@ -30,7 +30,13 @@ impl Verb {
 
 /// Plans (on the server) and starts a batch over `names` in `src` (folders expanded), or over
 /// every file under `src` when `names` is empty.
-pub async fn create(rc: &RcClient, kind: BatchKind, src: &str, dst: Option<&str>, names: &[String]) -> Result<BatchInfo, RcError> {
+pub async fn create(
+    rc: &RcClient,
+    kind: BatchKind,
+    src: &str,
+    dst: Option<&str>,
+    names: &[String],
+) -> Result<BatchInfo, RcError> {
     let kind = match kind {
         BatchKind::Copy => "copy",
         BatchKind::Move => "move",

@@ -25,16 +25,26 @@ pub struct ServerEvent {
 pub enum Followed {
     Event(ServerEvent),
     /// The stream is open (again); `after` is how long it was down (zero the first time).
-    Connected { after: Duration },
+    Connected {
+        after: Duration,
+    },
     /// The stream dropped or could not be opened; the next try is in `retry_in`.
-    Offline { error: String, retry_in: Duration },
+    Offline {
+        error: String,
+        retry_in: Duration,
+    },
     /// The server refused the credentials (`expired`: the token was right but has expired):
     /// the follower stops.
-    Refused { expired: bool },
+    Refused {
+        expired: bool,
+    },
     /// The identity of the server's event store (`storeId` of `rproxy/whoami`) and the id
     /// following starts after, told once before the first `Connected`: keep both, and the id
     /// of every event after.
-    Store { store: String, from: i64 },
+    Store {
+        store: String,
+        from: i64,
+    },
 }
 
 /// Where following starts.
@@ -127,14 +137,23 @@ pub fn follow(rc: RcClient, from: Start, stop: CancellationToken) -> mpsc::Recei
 
 /// Opens the stream after `last`. The first time (`start` still set) it asks the server who it
 /// is: its store's identity (handed on) and newest event id decide where to start.
-async fn open(rc: &RcClient, last: &mut Option<i64>, start: &mut Option<Start>, tx: &mpsc::Sender<Followed>) -> Result<reqwest::Response, RcError> {
+async fn open(
+    rc: &RcClient,
+    last: &mut Option<i64>,
+    start: &mut Option<Start>,
+    tx: &mpsc::Sender<Followed>,
+) -> Result<reqwest::Response, RcError> {
     if let Some(s) = start.as_ref() {
         let who: Value = rc.call("rproxy/whoami", &serde_json::json!({})).await?;
         let newest = who.get("lastEventId").and_then(Value::as_i64).unwrap_or(0);
         let store = who.get("storeId").and_then(Value::as_str).map(str::to_owned);
         let from = match (s, &store) {
             (Start::After { id, store: Some(was) }, Some(now)) if was != now => {
-                tracing::warn!(last_seen = id, newest, "the server's event store is not the one seen before; following from now");
+                tracing::warn!(
+                    last_seen = id,
+                    newest,
+                    "the server's event store is not the one seen before; following from now"
+                );
                 newest
             }
             (Start::After { id, .. }, _) => *id,
@@ -161,7 +180,11 @@ fn parse_frame(frame: &str) -> Option<ServerEvent> {
             data.push_str(v);
         }
     }
-    Some(ServerEvent { id, kind: kind?, data: serde_json::from_str(&data).unwrap_or(Value::Null) })
+    Some(ServerEvent {
+        id,
+        kind: kind?,
+        data: serde_json::from_str(&data).unwrap_or(Value::Null),
+    })
 }
 
 #[cfg(test)]
@@ -171,8 +194,18 @@ mod tests {
     #[test]
     fn frames() {
         let e = parse_frame("id: 7\nevent: job_finished\ndata: {\"id\": 3}\n\n");
-        assert_eq!(e, Some(ServerEvent { id: Some(7), kind: "job_finished".into(), data: serde_json::json!({ "id": 3 }) }));
+        assert_eq!(
+            e,
+            Some(ServerEvent {
+                id: Some(7),
+                kind: "job_finished".into(),
+                data: serde_json::json!({ "id": 3 })
+            })
+        );
         assert_eq!(parse_frame(": keep-alive\n\n"), None);
-        assert_eq!(parse_frame("event: batch_progress\ndata: {}\n\n").and_then(|e| e.id), None);
+        assert_eq!(
+            parse_frame("event: batch_progress\ndata: {}\n\n").and_then(|e| e.id),
+            None
+        );
     }
 }

@@ -45,7 +45,12 @@ impl Link {
     pub fn start(name: &str, rc: RcClient, start: Start) -> (Arc<Link>, mpsc::Receiver<Followed>) {
         let stop = CancellationToken::new();
         let (health, _) = watch::channel(Health::Connecting);
-        let link = Arc::new(Link { name: name.to_owned(), rc: rc.clone(), health, stop: stop.clone() });
+        let link = Arc::new(Link {
+            name: name.to_owned(),
+            rc: rc.clone(),
+            health,
+            stop: stop.clone(),
+        });
         let mut from_server = follow(rc, start, stop.clone());
         let (tx, rx) = mpsc::channel(256);
         let health = link.health.clone();
@@ -53,9 +58,10 @@ impl Link {
             while let Some(f) = from_server.recv().await {
                 match &f {
                     Followed::Connected { .. } => health.send_replace(Health::Connected),
-                    Followed::Offline { error, retry_in } => {
-                        health.send_replace(Health::Offline { error: error.clone(), retry_at: Instant::now() + *retry_in })
-                    }
+                    Followed::Offline { error, retry_in } => health.send_replace(Health::Offline {
+                        error: error.clone(),
+                        retry_at: Instant::now() + *retry_in,
+                    }),
                     Followed::Refused { expired } => health.send_replace(Health::Refused { expired: *expired }),
                     Followed::Event(_) | Followed::Store { .. } => health.borrow().clone(),
                 };

@@ -16,7 +16,9 @@ use crate::{
 
 /// The RC client of saved server `entry`, with its token from `secrets`.
 pub fn client(entry: &ServerEntry, secrets: &SecretStore) -> Result<RcClient, String> {
-    let token = secrets.get(&entry.token_key()).ok_or_else(|| format!("no token saved for server {:?}; add it again", entry.name))?;
+    let token = secrets
+        .get(&entry.token_key())
+        .ok_or_else(|| format!("no token saved for server {:?}; add it again", entry.name))?;
     client_with(entry, token)
 }
 
@@ -36,7 +38,10 @@ pub type ServerCheck = rcmd_types::ServerCheckView;
 /// Asks the server who we are (`rproxy/whoami`) and explains any failure.
 pub async fn check(rc: &RcClient) -> ServerCheck {
     let https = rc.base_url().scheme() == "https";
-    let mut c = ServerCheck { tls_trusted: https.then_some(true), ..ServerCheck::default() };
+    let mut c = ServerCheck {
+        tls_trusted: https.then_some(true),
+        ..ServerCheck::default()
+    };
     match rc.call::<_, Value>("rproxy/whoami", &serde_json::json!({})).await {
         Ok(v) => {
             c.reachable = true;
@@ -57,7 +62,9 @@ pub async fn check(rc: &RcClient) -> ServerCheck {
             c.reachable = true;
             c.problem = Some(refusal(&e));
         }
-        Err(RcError::Api { status: 404, message, .. }) if message.contains("couldn't find method") => {
+        Err(RcError::Api {
+            status: 404, message, ..
+        }) if message.contains("couldn't find method") => {
             c.reachable = true;
             c.authenticated = true;
             c.problem = Some("this is a plain rclone remote-control server, not rproxy: point RCMD at rproxy".into());
@@ -68,7 +75,9 @@ pub async fn check(rc: &RcClient) -> ServerCheck {
         }
         Err(RcError::Unexpected { status, snippet, .. }) => {
             c.reachable = status != 0;
-            c.problem = Some(format!("the server answered something unexpected (HTTP {status}): {snippet}"));
+            c.problem = Some(format!(
+                "the server answered something unexpected (HTTP {status}): {snippet}"
+            ));
         }
         Err(e) => c.problem = Some(e.to_string()),
     }
@@ -98,7 +107,9 @@ pub fn is_offline(e: &RcError) -> bool {
 /// ("Connection refused", "certificate not trusted"), else the error itself.
 pub fn unreachable(e: &RcError) -> String {
     match e {
-        RcError::Transport { source, .. } if crate::net::is_certificate_error(source) => "the server's certificate is not trusted".into(),
+        RcError::Transport { source, .. } if crate::net::is_certificate_error(source) => {
+            "the server's certificate is not trusted".into()
+        }
         RcError::Transport { source, .. } => format!("cannot reach the server: {}", innermost(source)),
         other => other.to_string(),
     }

@@ -21,7 +21,11 @@ pub fn effective_config(chosen: Option<&Path>) -> Option<PathBuf> {
 /// Whether the config file at `path` is encrypted (a missing or unreadable file is not).
 pub fn is_encrypted(path: &Path) -> bool {
     std::fs::read(path)
-        .map(|bytes| String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).lines().any(|l| l.trim() == ENCRYPTED_MARK))
+        .map(|bytes| {
+            String::from_utf8_lossy(&bytes[..bytes.len().min(4096)])
+                .lines()
+                .any(|l| l.trim() == ENCRYPTED_MARK)
+        })
         .unwrap_or(false)
 }
 
@@ -37,11 +41,22 @@ pub enum UnlockError {
 /// Checks `password` against the config at `config` by letting rclone decrypt it
 /// (`rclone listremotes`, password in the environment, never asked on a terminal).
 pub async fn check_password(launcher: &dyn Launcher, config: &Path, password: &Secret) -> Result<(), UnlockError> {
-    let mut cmd = launcher.command().map_err(|e: SidecarError| UnlockError::Check(e.to_string()))?;
-    cmd.arg("listremotes").arg("--ask-password=false").arg("--config").arg(config);
-    cmd.env("RCLONE_CONFIG_PASS", password.expose()).env_remove("RCLONE_PASSWORD_COMMAND");
-    cmd.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped());
-    let out = tokio::process::Command::from(cmd).output().await.map_err(|e| UnlockError::Check(e.to_string()))?;
+    let mut cmd = launcher
+        .command()
+        .map_err(|e: SidecarError| UnlockError::Check(e.to_string()))?;
+    cmd.arg("listremotes")
+        .arg("--ask-password=false")
+        .arg("--config")
+        .arg(config);
+    cmd.env("RCLONE_CONFIG_PASS", password.expose())
+        .env_remove("RCLONE_PASSWORD_COMMAND");
+    cmd.stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let out = tokio::process::Command::from(cmd)
+        .output()
+        .await
+        .map_err(|e| UnlockError::Check(e.to_string()))?;
     let stderr = String::from_utf8_lossy(&out.stderr);
     if crate::resilience::classify::is_config_password_error(&stderr) {
         return Err(UnlockError::WrongPassword(config.to_owned()));

@@ -13,8 +13,13 @@ use crate::{rc::RcClient, secret::Secret};
 /// The RC address of one launch. Dropping it removes the private directory.
 pub(super) enum Endpoint {
     #[cfg(unix)]
-    Unix { socket: std::path::PathBuf, _dir: tempfile::TempDir },
-    Tcp { port: u16 },
+    Unix {
+        socket: std::path::PathBuf,
+        _dir: tempfile::TempDir,
+    },
+    Tcp {
+        port: u16,
+    },
 }
 
 impl Endpoint {
@@ -68,13 +73,20 @@ impl Endpoint {
 
     /// A client for this endpoint with `auth`.
     pub fn client(&self, auth: (String, Secret)) -> Result<RcClient, SidecarError> {
-        let bad = |e: url::ParseError| SidecarError::Launch { message: format!("bad RC address: {e}") };
+        let bad = |e: url::ParseError| SidecarError::Launch {
+            message: format!("bad RC address: {e}"),
+        };
         match self {
             #[cfg(unix)]
-            Endpoint::Unix { socket, .. } => {
-                Ok(RcClient::over_unix_socket(Url::parse("http://localhost/").map_err(bad)?, socket, Some(auth)))
-            }
-            Endpoint::Tcp { port } => Ok(RcClient::new(Url::parse(&format!("http://127.0.0.1:{port}/")).map_err(bad)?, Some(auth))),
+            Endpoint::Unix { socket, .. } => Ok(RcClient::over_unix_socket(
+                Url::parse("http://localhost/").map_err(bad)?,
+                socket,
+                Some(auth),
+            )),
+            Endpoint::Tcp { port } => Ok(RcClient::new(
+                Url::parse(&format!("http://127.0.0.1:{port}/")).map_err(bad)?,
+                Some(auth),
+            )),
         }
     }
 }
@@ -93,8 +105,14 @@ fn sweep_stale(base: &std::path::Path) {
     let Ok(entries) = std::fs::read_dir(base) else { return };
     for entry in entries.flatten() {
         let path = entry.path();
-        let is_ours = entry.file_name().to_string_lossy().starts_with("rcmd-rc-") && entry.file_type().is_ok_and(|t| t.is_dir());
-        let old = entry.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok()).is_some_and(|age| age >= STALE_AFTER);
+        let is_ours =
+            entry.file_name().to_string_lossy().starts_with("rcmd-rc-") && entry.file_type().is_ok_and(|t| t.is_dir());
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age >= STALE_AFTER);
         if !is_ours || !old {
             continue;
         }
@@ -106,8 +124,12 @@ fn sweep_stale(base: &std::path::Path) {
         };
         if !listening {
             match std::fs::remove_dir_all(&path) {
-                Ok(()) => tracing::info!(folder = %path.display(), "removed a private rclone folder left behind by a hard kill"),
-                Err(e) => tracing::debug!(folder = %path.display(), error = %e, "cannot remove a left-behind rclone folder"),
+                Ok(()) => {
+                    tracing::info!(folder = %path.display(), "removed a private rclone folder left behind by a hard kill")
+                }
+                Err(e) => {
+                    tracing::debug!(folder = %path.display(), error = %e, "cannot remove a left-behind rclone folder")
+                }
             }
         }
     }
@@ -150,6 +172,9 @@ mod tests {
         age(&other, 120);
         sweep_stale(base.path());
         assert!(!dead.exists() && !empty.exists(), "left-behind folders are removed");
-        assert!(live.exists() && young.exists() && other.exists(), "live, young and foreign folders stay");
+        assert!(
+            live.exists() && young.exists() && other.exists(),
+            "live, young and foreign folders stay"
+        );
     }
 }

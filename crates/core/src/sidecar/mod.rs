@@ -57,13 +57,21 @@ pub fn locate_rclone(workspace: &std::path::Path) -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("RCMD_RCLONE") {
         return Some(PathBuf::from(p));
     }
-    let beside = std::env::current_exe().ok()?.with_file_name(if cfg!(windows) { "rcmd-rclone.exe" } else { "rcmd-rclone" });
+    let beside = std::env::current_exe().ok()?.with_file_name(if cfg!(windows) {
+        "rcmd-rclone.exe"
+    } else {
+        "rcmd-rclone"
+    });
     if beside.is_file() {
         return Some(beside);
     }
-    std::fs::read_dir(workspace.join("bin")).ok()?.filter_map(|e| e.ok().map(|e| e.path())).find(|p| {
-        p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("rcmd-rclone-"))
-    })
+    std::fs::read_dir(workspace.join("bin"))
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("rcmd-rclone-"))
+        })
 }
 
 /// Launches rclone from a known path.

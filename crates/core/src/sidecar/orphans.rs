@@ -108,7 +108,9 @@ fn same_process(sys: &System, id: &ProcessId) -> bool {
     #[cfg(not(target_os = "linux"))]
     {
         start_time(sys, id.pid) == Some(id.started)
-            && sys.process(Pid::from_u32(id.pid)).is_some_and(|p| p.status() != sysinfo::ProcessStatus::Zombie)
+            && sys
+                .process(Pid::from_u32(id.pid))
+                .is_some_and(|p| p.status() != sysinfo::ProcessStatus::Zombie)
     }
 }
 
@@ -121,7 +123,9 @@ fn record_path(dir: &Path, owner: u32) -> PathBuf {
 pub fn record(dir: &Path, pid: u32, exe: &Path) -> std::io::Result<()> {
     let me = std::process::id();
     let (Some(owner), Some(sidecar)) = (identify(me), identify(pid)) else {
-        return Err(std::io::Error::other(format!("cannot read the start time of process {pid}")));
+        return Err(std::io::Error::other(format!(
+            "cannot read the start time of process {pid}"
+        )));
     };
     let exe = exe.canonicalize().unwrap_or_else(|_| exe.to_owned());
     let text = serde_json::to_vec(&Record { owner, sidecar, exe }).map_err(std::io::Error::other)?;
@@ -140,7 +144,9 @@ pub fn forget(dir: &Path) {
 /// Reads every record in `dir` and stops the sidecars whose owners are gone (see the module
 /// docs). Blocking: up to `grace` per stopped sidecar before it is killed.
 pub fn reap(dir: &Path, grace: Duration) -> Vec<(PathBuf, Reaped)> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
     let mut done = Vec::new();
     for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
         if path.extension().is_none_or(|e| e != "json") {
@@ -166,13 +172,19 @@ fn reap_one(rec: &Record, grace: Duration) -> Reaped {
     if rec.owner.pid != std::process::id() && same_process(&sys, &rec.owner) {
         return Reaped::OwnerAlive;
     }
-    let Some(proc_) = sys.process(Pid::from_u32(rec.sidecar.pid)) else { return Reaped::Gone };
+    let Some(proc_) = sys.process(Pid::from_u32(rec.sidecar.pid)) else {
+        return Reaped::Gone;
+    };
     let exe_matches = proc_.exe().is_some_and(|e| e == rec.exe);
     if !same_process(&sys, &rec.sidecar) || !exe_matches {
         // the pid was reused by another program: never touch it
         return Reaped::Gone;
     }
-    tracing::warn!(pid = rec.sidecar.pid, owner = rec.owner.pid, "stopping an rclone left behind by a previous run");
+    tracing::warn!(
+        pid = rec.sidecar.pid,
+        owner = rec.owner.pid,
+        "stopping an rclone left behind by a previous run"
+    );
     // a polite stop first (rclone finishes writing what it can), then a kill
     if proc_.kill_with(sysinfo::Signal::Term) != Some(true) {
         proc_.kill();

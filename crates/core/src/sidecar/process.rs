@@ -20,7 +20,11 @@ use tokio::{
     sync::oneshot,
 };
 
-type SpawnRequest = (std::process::Command, tokio::runtime::Handle, oneshot::Sender<io::Result<Child>>);
+type SpawnRequest = (
+    std::process::Command,
+    tokio::runtime::Handle,
+    oneshot::Sender<io::Result<Child>>,
+);
 
 static SPAWNER: OnceLock<Mutex<mpsc::Sender<SpawnRequest>>> = OnceLock::new();
 
@@ -51,7 +55,9 @@ pub async fn spawn(cmd: std::process::Command) -> io::Result<Child> {
     sender
         .send((cmd, tokio::runtime::Handle::current(), reply_tx))
         .map_err(|_| io::Error::other("spawner thread is gone"))?;
-    let mut child = reply_rx.await.map_err(|_| io::Error::other("spawner thread is gone"))??;
+    let mut child = reply_rx
+        .await
+        .map_err(|_| io::Error::other("spawner thread is gone"))??;
     if let Some(out) = child.stdout.take() {
         tokio::spawn(forward_log(out));
     }
@@ -123,7 +129,9 @@ mod windows_job {
     /// Puts `child` (only it) into the kill-on-close job.
     pub fn kill_with_app(child: &tokio::process::Child) -> io::Result<()> {
         let job = job()?;
-        let process = child.raw_handle().ok_or_else(|| io::Error::other("the process has exited"))?;
+        let process = child
+            .raw_handle()
+            .ok_or_else(|| io::Error::other("the process has exited"))?;
         // SAFETY: both handles are valid and open: the job for the life of the app, the
         // process while `child` is borrowed.
         if unsafe { AssignProcessToJobObject(job, process as HANDLE) } == 0 {
@@ -200,7 +208,11 @@ fn log_line(line: &str) {
     let object = v.get("object").and_then(|m| m.as_str()).unwrap_or("");
     let level = v.get("level").and_then(|l| l.as_str()).unwrap_or("");
     // kept in the app's log (info) for diagnosis, but not an error of rclone's
-    let level = if crate::resilience::classify::is_echo_of_an_answer(source, msg) { "info" } else { level };
+    let level = if crate::resilience::classify::is_echo_of_an_answer(source, msg) {
+        "info"
+    } else {
+        level
+    };
     match level {
         "debug" => tracing::debug!(target: "rclone", source, object, "{msg}"),
         "info" | "notice" => tracing::info!(target: "rclone", source, object, "{msg}"),
@@ -237,7 +249,9 @@ fn redact_rc_credentials(line: &str) -> String {
 #[cfg(unix)]
 #[allow(unsafe_code)]
 pub(super) fn terminate(child: &tokio::process::Child) -> bool {
-    let Some(pid) = child.id().and_then(|p| i32::try_from(p).ok()) else { return false };
+    let Some(pid) = child.id().and_then(|p| i32::try_from(p).ok()) else {
+        return false;
+    };
     // SAFETY: kill(2) with a PID this process spawned and has not reaped (tokio's Child keeps
     // the zombie until wait), so the PID cannot have been reused by another process
     unsafe { libc::kill(pid, libc::SIGTERM) == 0 }
@@ -255,11 +269,15 @@ mod tests {
 
     #[test]
     fn rc_credentials_never_reach_the_log() {
-        let line = r#"2026/12/06 DEBUG : Setting --rc-pass "ee551aa7" from environment variable RCLONE_RC_PASS="ee551aa7""#;
+        let line =
+            r#"2026/12/06 DEBUG : Setting --rc-pass "ee551aa7" from environment variable RCLONE_RC_PASS="ee551aa7""#;
         let out = super::redact_rc_credentials(line);
         assert!(!out.contains("ee551aa7"), "{out}");
         assert!(out.contains(r#"--rc-pass "***""#), "{out}");
-        assert_eq!(super::redact_rc_credentials("Setting --config \"x\""), "Setting --config \"x\"");
+        assert_eq!(
+            super::redact_rc_credentials("Setting --config \"x\""),
+            "Setting --config \"x\""
+        );
     }
 
     /// Invalid UTF-8 and a line far over the logged limit do not stop the draining: every

@@ -45,7 +45,10 @@ struct Inner {
 enum Ended {
     Shutdown,
     /// The process is gone; `stable` if it had been ready for `stable_after`.
-    Gone { problem: SidecarProblem, stable: bool },
+    Gone {
+        problem: SidecarProblem,
+        stable: bool,
+    },
     /// Restart requested by the user; not a failure.
     Restart,
 }
@@ -101,7 +104,9 @@ impl Supervisor {
                     _ => {}
                 }
                 if rx.changed().await.is_err() {
-                    return Err(SidecarError::NotReady { state: SidecarState::Stopped });
+                    return Err(SidecarError::NotReady {
+                        state: SidecarState::Stopped,
+                    });
                 }
             }
         })
@@ -132,7 +137,11 @@ impl Supervisor {
 
     /// Whether a config password is set.
     pub fn has_config_password(&self) -> bool {
-        self.inner.config.read().map(|c| c.config_password.is_some()).unwrap_or(false)
+        self.inner
+            .config
+            .read()
+            .map(|c| c.config_password.is_some())
+            .unwrap_or(false)
     }
 
     /// The rclone config file chosen explicitly, if any.
@@ -184,7 +193,9 @@ async fn run(inner: Arc<Inner>) {
     if let Some(dir) = records.clone() {
         // a sidecar of a previous run that was killed hard would hold memory, and maybe files
         let grace = inner.config().stop_grace;
-        let reaped = tokio::task::spawn_blocking(move || orphans::reap(&dir, grace)).await.unwrap_or_default();
+        let reaped = tokio::task::spawn_blocking(move || orphans::reap(&dir, grace))
+            .await
+            .unwrap_or_default();
         for (path, outcome) in reaped {
             info!(record = %path.display(), ?outcome, "sidecar record of an earlier run");
         }
@@ -223,8 +234,10 @@ async fn run(inner: Arc<Inner>) {
         failures += 1;
         let config = inner.config();
         if failures >= config.max_attempts {
-            let problem =
-                SidecarProblem::TooManyRestarts { attempts: failures, last: Box::new(problem) };
+            let problem = SidecarProblem::TooManyRestarts {
+                attempts: failures,
+                last: Box::new(problem),
+            };
             inner.set_state(SidecarState::Failed { problem });
             if wait_for_restart(&inner, None).await {
                 break;
@@ -287,14 +300,23 @@ async fn launch(inner: &Inner) -> Result<Ended, SidecarError> {
     // Credentials through the environment: argv is visible to every local user in `ps`.
     cmd.env("RCLONE_RC_USER", RC_USER).env("RCLONE_RC_PASS", pass.expose());
     // Settings from the user's environment that would open or change the RC server.
-    for var in ["RCLONE_RC_NO_AUTH", "RCLONE_RC_SERVE", "RCLONE_RC_HTPASSWD", "RCLONE_RC_ADDR", "RCLONE_RC_BASEURL"] {
+    for var in [
+        "RCLONE_RC_NO_AUTH",
+        "RCLONE_RC_SERVE",
+        "RCLONE_RC_HTPASSWD",
+        "RCLONE_RC_ADDR",
+        "RCLONE_RC_BASEURL",
+    ] {
         cmd.env_remove(var);
     }
     if let Some(pass) = &config.config_password {
-        cmd.env("RCLONE_CONFIG_PASS", pass.expose()).env_remove("RCLONE_PASSWORD_COMMAND");
+        cmd.env("RCLONE_CONFIG_PASS", pass.expose())
+            .env_remove("RCLONE_PASSWORD_COMMAND");
     }
     let exe = std::path::PathBuf::from(cmd.get_program());
-    let mut child = process::spawn(cmd).await.map_err(|source| SidecarError::Spawn { source })?;
+    let mut child = process::spawn(cmd)
+        .await
+        .map_err(|source| SidecarError::Spawn { source })?;
     let pid = child.id().unwrap_or(0);
     if let Some(dir) = &config.sidecar_records {
         if let Err(e) = orphans::record(dir, pid, &exe) {
@@ -346,9 +368,10 @@ async fn launch(inner: &Inner) -> Result<Ended, SidecarError> {
     let ended = monitor(inner, &mut child, &client, &config).await;
     inner.set_client(None);
     Ok(match ended {
-        Ended::Gone { problem, .. } => {
-            Ended::Gone { problem, stable: ready_at.elapsed() >= config.stable_after }
-        }
+        Ended::Gone { problem, .. } => Ended::Gone {
+            problem,
+            stable: ready_at.elapsed() >= config.stable_after,
+        },
         other => other,
     })
 }
@@ -451,6 +474,9 @@ fn exit_problem(status: std::io::Result<std::process::ExitStatus>) -> SidecarPro
             let signal = None;
             SidecarProblem::Exited { code: s.code(), signal }
         }
-        Err(_) => SidecarProblem::Exited { code: None, signal: None },
+        Err(_) => SidecarProblem::Exited {
+            code: None,
+            signal: None,
+        },
     }
 }

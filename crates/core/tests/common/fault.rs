@@ -135,7 +135,13 @@ async fn handle(st: Arc<State>, req: Request<hyper::body::Incoming>) -> Result<R
     if req.method() == hyper::Method::PUT {
         *st.puts.lock().unwrap().entry(req.uri().path().to_owned()).or_default() += 1;
     }
-    let by_path = st.by_path.lock().unwrap().iter().find(|(f, _)| req.uri().path().contains(f.as_str())).map(|(_, f)| f.clone());
+    let by_path = st
+        .by_path
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|(f, _)| req.uri().path().contains(f.as_str()))
+        .map(|(_, f)| f.clone());
     let next = by_path.or_else(|| st.queue.lock().unwrap().pop_front());
     let by_method = st.by_method.lock().unwrap().get(req.method().as_str()).cloned();
     let fault = next.or(by_method).unwrap_or_else(|| st.default.lock().unwrap().clone());
@@ -158,7 +164,10 @@ async fn handle(st: Arc<State>, req: Request<hyper::body::Incoming>) -> Result<R
     let (parts, body) = req.into_parts();
     // stream the request body: a server that stops reading stalls the client mid-upload
     let body = reqwest::Body::wrap_stream(http_body_util::BodyDataStream::new(body));
-    let url = format!("http://{upstream}{}", parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"));
+    let url = format!(
+        "http://{upstream}{}",
+        parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/")
+    );
     let method = reqwest::Method::from_bytes(parts.method.as_str().as_bytes()).unwrap();
     let mut out = st.client.request(method, url).body(body);
     for (name, value) in parts.headers.iter() {
@@ -171,7 +180,9 @@ async fn handle(st: Arc<State>, req: Request<hyper::body::Incoming>) -> Result<R
         Ok(r) => r,
         Err(_) if *st.blackhole_when_down.lock().unwrap() => std::future::pending().await,
         Err(e) => {
-            let resp = Response::builder().status(502).body(full(Bytes::from(format!("502 Bad Gateway: {e}\n"))));
+            let resp = Response::builder()
+                .status(502)
+                .body(full(Bytes::from(format!("502 Bad Gateway: {e}\n"))));
             return Ok(resp.unwrap());
         }
     };
@@ -208,26 +219,53 @@ pub struct WebdavServer {
 
 impl WebdavServer {
     pub fn start(dir: &Path) -> WebdavServer {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut s = WebdavServer { dir: dir.to_owned(), addr: SocketAddr::from(([127, 0, 0, 1], port)), child: None, login: Vec::new() };
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut s = WebdavServer {
+            dir: dir.to_owned(),
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            child: None,
+            login: Vec::new(),
+        };
         s.restart();
         s
     }
 
     /// Like [`WebdavServer::start`], asking for `user` and `pass` (basic auth).
     pub fn start_with_login(dir: &Path, user: &str, pass: &str) -> WebdavServer {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let login = vec!["--user".into(), user.into(), "--pass".into(), pass.into()];
-        let mut s = WebdavServer { dir: dir.to_owned(), addr: SocketAddr::from(([127, 0, 0, 1], port)), child: None, login };
+        let mut s = WebdavServer {
+            dir: dir.to_owned(),
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            child: None,
+            login,
+        };
         s.restart();
         s
     }
 
     /// Like [`WebdavServer::start`] with more `rclone serve webdav` flags.
     pub fn start_with_flags(dir: &Path, flags: &[&str]) -> WebdavServer {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let login = flags.iter().map(|f| f.to_string()).collect();
-        let mut s = WebdavServer { dir: dir.to_owned(), addr: SocketAddr::from(([127, 0, 0, 1], port)), child: None, login };
+        let mut s = WebdavServer {
+            dir: dir.to_owned(),
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            child: None,
+            login,
+        };
         s.restart();
         s
     }
@@ -240,7 +278,13 @@ impl WebdavServer {
     pub fn restart(&mut self) {
         self.kill();
         let child = Command::new(super::rclone_binary())
-            .args(["serve", "webdav", self.dir.to_str().unwrap(), "--addr", &self.addr.to_string()])
+            .args([
+                "serve",
+                "webdav",
+                self.dir.to_str().unwrap(),
+                "--addr",
+                &self.addr.to_string(),
+            ])
             .args(["--config", "/dev/null", "--log-level", "ERROR"])
             .args(&self.login)
             .stdin(Stdio::null())
@@ -267,7 +311,10 @@ impl WebdavServer {
     /// SIGSTOP / SIGCONT: a frozen server keeps its connections open and answers nothing.
     pub fn freeze(&self, frozen: bool) {
         let sig = if frozen { "-STOP" } else { "-CONT" };
-        Command::new("kill").args([sig, &self.pid().to_string()]).status().unwrap();
+        Command::new("kill")
+            .args([sig, &self.pid().to_string()])
+            .status()
+            .unwrap();
     }
 }
 
@@ -299,14 +346,21 @@ pub async fn start() -> Faulty {
     let server = WebdavServer::start(&served);
     let proxy = FaultProxy::start(server.addr).await;
     let url = proxy.url();
-    let rc = super::start_with_remotes(
-        &format!("[flaky]\ntype = webdav\nurl = {url}\nvendor = other\n"),
-        |c| {
-            c.extra_args = ["--low-level-retries=1", "--retries=1", "--timeout=10s", "--contimeout=2s"]
-                .map(String::from)
-                .to_vec();
-        },
-    )
+    let rc = super::start_with_remotes(&format!("[flaky]\ntype = webdav\nurl = {url}\nvendor = other\n"), |c| {
+        c.extra_args = [
+            "--low-level-retries=1",
+            "--retries=1",
+            "--timeout=10s",
+            "--contimeout=2s",
+        ]
+        .map(String::from)
+        .to_vec();
+    })
     .await;
-    Faulty { rc, server, proxy, _served: served_dir }
+    Faulty {
+        rc,
+        server,
+        proxy,
+        _served: served_dir,
+    }
 }

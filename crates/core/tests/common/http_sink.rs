@@ -33,7 +33,12 @@ pub struct Answer {
 
 impl Answer {
     pub fn status(status: u16, body: &str) -> Answer {
-        Answer { status, headers: vec![], body: body.into(), delay: Duration::ZERO }
+        Answer {
+            status,
+            headers: vec![],
+            body: body.into(),
+            delay: Duration::ZERO,
+        }
     }
 }
 
@@ -55,7 +60,11 @@ impl Sink {
         let state = Arc::new(State::default());
         let st = state.clone();
         let addr = super::serve_http(move |req| handle(st.clone(), req)).await;
-        Sink { addr, state, tls: false }
+        Sink {
+            addr,
+            state,
+            tls: false,
+        }
     }
 
     /// The same server over HTTPS with `ca`'s certificate for 127.0.0.1 and localhost.
@@ -93,13 +102,21 @@ async fn handle(st: Arc<State>, req: Request<hyper::body::Incoming>) -> Result<R
     st.seen.lock().unwrap().push(Recorded {
         method: parts.method.to_string(),
         path: parts.uri.path().to_owned(),
-        headers: parts.headers.iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned())).collect(),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned()))
+            .collect(),
         body: serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
     });
     let next = st.script.lock().unwrap().pop_front();
-    let a = next.or_else(|| st.default.lock().unwrap().clone()).unwrap_or_else(|| Answer::status(200, "{\"ok\":true,\"result\":{}}"));
+    let a = next
+        .or_else(|| st.default.lock().unwrap().clone())
+        .unwrap_or_else(|| Answer::status(200, "{\"ok\":true,\"result\":{}}"));
     tokio::time::sleep(a.delay).await;
-    let mut resp = Response::builder().status(a.status).header("content-type", "application/json");
+    let mut resp = Response::builder()
+        .status(a.status)
+        .header("content-type", "application/json");
     for (k, v) in &a.headers {
         resp = resp.header(*k, v);
     }

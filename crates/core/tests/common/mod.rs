@@ -6,9 +6,9 @@
 pub mod fault;
 pub mod http_sink;
 pub mod sftp;
+pub mod smtp;
 pub mod tls;
 pub mod tree;
-pub mod smtp;
 
 use std::{
     path::{Path, PathBuf},
@@ -64,15 +64,26 @@ pub async fn start_with_remotes(extra_remotes: &str, tweak: impl FnOnce(&mut Sid
     let conf = dir.path().join("rclone.conf");
     std::fs::write(
         &conf,
-        format!("[local]\ntype = alias\nremote = {}\n\n[mem]\ntype = memory\n\n{extra_remotes}", data.display()),
+        format!(
+            "[local]\ntype = alias\nremote = {}\n\n[mem]\ntype = memory\n\n{extra_remotes}",
+            data.display()
+        ),
     )
     .unwrap();
-    let mut config = SidecarConfig { rclone_config: Some(conf), ..SidecarConfig::default() };
+    let mut config = SidecarConfig {
+        rclone_config: Some(conf),
+        ..SidecarConfig::default()
+    };
     tweak(&mut config);
     let bus = EventBus::default();
     let supervisor = Supervisor::start(BinaryLauncher { path: rclone_binary() }, config, bus.clone());
     let client = supervisor.wait_ready(Duration::from_secs(30)).await.unwrap();
-    Rclone { dir, supervisor, client, bus }
+    Rclone {
+        dir,
+        supervisor,
+        client,
+        bus,
+    }
 }
 
 pub async fn start() -> Rclone {
@@ -149,6 +160,9 @@ where
 }
 
 pub fn kill9(pid: u32) {
-    let ok = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status().unwrap();
+    let ok = std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .unwrap();
     assert!(ok.success(), "kill -9 {pid}");
 }

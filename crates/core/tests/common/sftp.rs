@@ -21,10 +21,29 @@ pub struct SftpServer {
 impl SftpServer {
     /// Serves `dir` on `port` (0: a free one) and waits until it accepts connections.
     pub fn start(dir: &Path, port: u16) -> SftpServer {
-        let port = if port == 0 { TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port() } else { port };
+        let port = if port == 0 {
+            TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+        } else {
+            port
+        };
         let child = Command::new(super::rclone_binary())
-            .args(["serve", "sftp", dir.to_str().unwrap(), "--addr", &format!("127.0.0.1:{port}")])
-            .args(["--user", "rcmd", "--pass", "sftp-secret", "--config", "/dev/null", "--log-level", "ERROR"])
+            .args([
+                "serve",
+                "sftp",
+                dir.to_str().unwrap(),
+                "--addr",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .args([
+                "--user",
+                "rcmd",
+                "--pass",
+                "sftp-secret",
+                "--config",
+                "/dev/null",
+                "--log-level",
+                "ERROR",
+            ])
             // like OpenSSH's server, keep the Unicode forms of a name apart (rclone's VFS would
             // otherwise open an NFC name by its NFD form: batches then refuse such pairs)
             .arg("--no-unicode-normalization")
@@ -38,7 +57,11 @@ impl SftpServer {
             assert!(Instant::now() < end, "sftp server did not start");
             std::thread::sleep(Duration::from_millis(20));
         }
-        SftpServer { child, killed: false, port }
+        SftpServer {
+            child,
+            killed: false,
+            port,
+        }
     }
 
     /// SIGKILL, by PID.
@@ -50,7 +73,10 @@ impl SftpServer {
 
     /// Sends `sig` (e.g. "-STOP", "-CONT") to the server.
     pub fn signal(&self, sig: &str) {
-        Command::new("kill").args([sig, &self.child.id().to_string()]).status().unwrap();
+        Command::new("kill")
+            .args([sig, &self.child.id().to_string()])
+            .status()
+            .unwrap();
     }
 
     /// Adds the `sftp:` remote for this server to `rc`'s config.

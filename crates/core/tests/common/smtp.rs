@@ -67,9 +67,17 @@ async fn session(stream: tokio::net::TcpStream, st: Arc<State>) {
                     lines.next_line().await.ok().flatten().unwrap_or_default()
                 }
             };
-            let raw = base64::engine::general_purpose::STANDARD.decode(b64.trim()).unwrap_or_default();
-            let parts: Vec<String> = raw.split(|b| *b == 0).map(|p| String::from_utf8_lossy(p).into_owned()).collect();
-            mail.auth = Some((parts.get(1).cloned().unwrap_or_default(), parts.get(2).cloned().unwrap_or_default()));
+            let raw = base64::engine::general_purpose::STANDARD
+                .decode(b64.trim())
+                .unwrap_or_default();
+            let parts: Vec<String> = raw
+                .split(|b| *b == 0)
+                .map(|p| String::from_utf8_lossy(p).into_owned())
+                .collect();
+            mail.auth = Some((
+                parts.get(1).cloned().unwrap_or_default(),
+                parts.get(2).cloned().unwrap_or_default(),
+            ));
             "235 2.7.0 Authentication successful".into()
         } else if upper.starts_with("MAIL FROM") {
             let refusal = {

@@ -41,6 +41,10 @@ impl TestCa {
         let dir = tempfile::tempdir().unwrap();
         let ca_file = dir.path().join("test-ca.pem");
         std::fs::write(&ca_file, ca.pem()).unwrap();
-        TestCa { ca_file, acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(cfg)), _dir: dir }
+        TestCa {
+            ca_file,
+            acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(cfg)),
+            _dir: dir,
+        }
     }
 }

@@ -36,6 +36,11 @@ pub fn same_tree(a: &Path, b: &Path) {
     assert_eq!(fa.len(), fb.len(), "file counts differ");
     assert_eq!(fa, fb);
     for f in fa {
-        assert_eq!(std::fs::read(a.join(&f)).unwrap(), std::fs::read(b.join(&f)).unwrap(), "{} differs", f.display());
+        assert_eq!(
+            std::fs::read(a.join(&f)).unwrap(),
+            std::fs::read(b.join(&f)).unwrap(),
+            "{} differs",
+            f.display()
+        );
     }
 }

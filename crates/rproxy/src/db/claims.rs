@@ -41,14 +41,20 @@ pub trait ClaimStore: Send + Sync {
     /// Queues `items` in one transaction; returns their ids.
     fn enqueue(&self, items: &[NewItem]) -> impl Future<Output = Result<Vec<i64>, sqlx::Error>> + Send;
     /// Takes up to `limit` waiting items, oldest first, for `owner` until now + `lease`.
-    fn claim(&self, owner: &str, limit: i64, lease: Duration) -> impl Future<Output = Result<Vec<Claimed>, sqlx::Error>> + Send;
+    fn claim(
+        &self,
+        owner: &str,
+        limit: i64,
+        lease: Duration,
+    ) -> impl Future<Output = Result<Vec<Claimed>, sqlx::Error>> + Send;
     /// Extends every lease `owner` holds to now + `lease`; returns how many.
     fn renew(&self, owner: &str, lease: Duration) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
     /// Hands items whose lease has run out back to the queue; returns how many.
     fn reap(&self) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
     /// Records the outcomes of items `owner` still holds (an item reaped and claimed by
     /// another instance is not touched); returns how many were recorded.
-    fn settle(&self, owner: &str, outcomes: &[(i64, Outcome)]) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
+    fn settle(&self, owner: &str, outcomes: &[(i64, Outcome)])
+        -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
 }
 
 fn until(lease: Duration) -> i64 {
@@ -93,13 +99,23 @@ impl ClaimStore for SqliteClaims {
         .bind(limit)
         .fetch_all(&self.0)
         .await?;
-        let mut out: Vec<Claimed> = rows.iter().map(|r| Claimed { id: r.get(0), item: r.get(1) }).collect();
+        let mut out: Vec<Claimed> = rows
+            .iter()
+            .map(|r| Claimed {
+                id: r.get(0),
+                item: r.get(1),
+            })
+            .collect();
         out.sort_by_key(|c| c.id);
         Ok(out)
     }
 
     async fn renew(&self, owner: &str, lease: Duration) -> Result<u64, sqlx::Error> {
-        let r = sqlx::query("UPDATE queue SET lease_until = ? WHERE state = 'running' AND lease_owner = ?").bind(until(lease)).bind(owner).execute(&self.0).await?;
+        let r = sqlx::query("UPDATE queue SET lease_until = ? WHERE state = 'running' AND lease_owner = ?")
+            .bind(until(lease))
+            .bind(owner)
+            .execute(&self.0)
+            .await?;
         Ok(r.rows_affected())
     }
 
@@ -175,13 +191,23 @@ impl ClaimStore for PgClaims {
         .bind(limit)
         .fetch_all(&self.0)
         .await?;
-        let mut out: Vec<Claimed> = rows.iter().map(|r| Claimed { id: r.get(0), item: r.get(1) }).collect();
+        let mut out: Vec<Claimed> = rows
+            .iter()
+            .map(|r| Claimed {
+                id: r.get(0),
+                item: r.get(1),
+            })
+            .collect();
         out.sort_by_key(|c| c.id);
         Ok(out)
     }
 
     async fn renew(&self, owner: &str, lease: Duration) -> Result<u64, sqlx::Error> {
-        let r = sqlx::query("UPDATE queue SET lease_until = $1 WHERE state = 'running' AND lease_owner = $2").bind(until(lease)).bind(owner).execute(&self.0).await?;
+        let r = sqlx::query("UPDATE queue SET lease_until = $1 WHERE state = 'running' AND lease_owner = $2")
+            .bind(until(lease))
+            .bind(owner)
+            .execute(&self.0)
+            .await?;
         Ok(r.rows_affected())
     }
 
@@ -194,7 +220,11 @@ impl ClaimStore for PgClaims {
     }
 
     async fn settle(&self, owner: &str, outcomes: &[(i64, Outcome)]) -> Result<u64, sqlx::Error> {
-        let done: Vec<i64> = outcomes.iter().filter(|(_, o)| *o == Outcome::Done).map(|(id, _)| *id).collect();
+        let done: Vec<i64> = outcomes
+            .iter()
+            .filter(|(_, o)| *o == Outcome::Done)
+            .map(|(id, _)| *id)
+            .collect();
         let mut tx = self.0.begin().await?;
         let now = now_ms();
         let mut n = sqlx::query(

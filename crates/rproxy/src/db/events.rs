@@ -15,7 +15,6 @@ use std::{sync::Arc, time::Duration};
 use sqlx::{postgres::PgListener, PgPool};
 use tokio::sync::Notify;
 
-
 /// The advisory lock key that orders event appends (any constant unique to rproxy).
 pub const APPEND_LOCK: i64 = 0x7270_7876_6576;
 /// The channel other instances listen on.
@@ -37,7 +36,11 @@ impl PgWake {
     }
 
     /// Listens on `channel` (e.g. [`super::stops::CHANNEL`]) until `stop` is cancelled.
-    pub async fn on(pool: &PgPool, channel: &str, stop: tokio_util::sync::CancellationToken) -> Result<PgWake, sqlx::Error> {
+    pub async fn on(
+        pool: &PgPool,
+        channel: &str,
+        stop: tokio_util::sync::CancellationToken,
+    ) -> Result<PgWake, sqlx::Error> {
         let mut listener = PgListener::connect_with(pool).await?;
         listener.listen(channel).await?;
         let notify = Arc::new(Notify::new());

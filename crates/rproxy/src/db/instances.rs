@@ -74,13 +74,22 @@ impl Registry {
         });
         Ok(rows
             .into_iter()
-            .map(|(id, started_at, heartbeat_at, rcd, load)| InstanceInfo { id, started_at, heartbeat_at, rcd, load, alive: alive(heartbeat_at) })
+            .map(|(id, started_at, heartbeat_at, rcd, load)| InstanceInfo {
+                id,
+                started_at,
+                heartbeat_at,
+                rcd,
+                load,
+                alive: alive(heartbeat_at),
+            })
             .collect())
     }
 }
 
 fn host() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_owned()).unwrap_or_else(|_| "host".into())
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "host".into())
 }
 
 /// This process's instance id: host, process id and a random part (a restarted process with

@@ -28,7 +28,11 @@ impl Stops {
             .await?
             .rows_affected());
         if let super::Tx::Pg(t, _) = &mut tx {
-            sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(job_id.to_string()).execute(&mut **t).await?;
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANNEL)
+                .bind(job_id.to_string())
+                .execute(&mut **t)
+                .await?;
         }
         tx.commit().await
     }

@@ -69,13 +69,20 @@ pub fn may_call(role: Role, path: &str) -> bool {
 
 /// The route of `path` for a non-admin `role`, or why it is refused.
 fn route_for(role: Role, path: &str) -> Result<&'static routes::Route, Denied> {
-    routes::find(path).filter(|r| role >= r.role).ok_or_else(|| Denied::Path { path: path.to_owned(), role: role.as_str() })
+    routes::find(path)
+        .filter(|r| role >= r.role)
+        .ok_or_else(|| Denied::Path {
+            path: path.to_owned(),
+            role: role.as_str(),
+        })
 }
 
 /// The `_path` of a `job/batch` input, canonical and not a `job/*` call (its ids would be
 /// rcd's) but `job/batch`; `None` when the input names no path as text.
 fn input_path(input: &Map<String, Value>) -> Result<Option<&str>, Denied> {
-    let Some(Value::String(p)) = input.get("_path") else { return Ok(None) };
+    let Some(Value::String(p)) = input.get("_path") else {
+        return Ok(None);
+    };
     let path = crate::canonical::param_path(p)?;
     if path.starts_with("job/") && path != "job/batch" {
         return Err(Denied::JobInBatch { path: path.to_owned() });
@@ -97,11 +104,19 @@ pub enum Denied {
     #[error("parameter {key} ({value:?}) climbs out of its remote with '..'")]
     Escape { key: String, value: String },
     #[error("parameter {key} is not allowed in {path} for the {role} role")]
-    UnknownKey { path: String, key: String, role: &'static str },
+    UnknownKey {
+        path: String,
+        key: String,
+        role: &'static str,
+    },
     #[error("parameter {key} must be {expected}")]
     Type { key: String, expected: &'static str },
     #[error("{block} key {key:?} is not allowed for the {role} role (it names files, commands, secrets or changes the whole server)")]
-    Option { block: String, key: String, role: &'static str },
+    Option {
+        block: String,
+        key: String,
+        role: &'static str,
+    },
     #[error("{path} inside job/batch is not supported through rproxy (its job ids are rproxy's): call it directly")]
     JobInBatch { path: String },
     #[error("{path} cannot run inside job/batch for the {role} role: call it directly")]
@@ -121,14 +136,26 @@ fn server_wide(path: &str, params: &Map<String, Value>) -> Option<&'static str> 
 /// Checks a call of `path` (canonical) with `params` by a user with `role` limited to
 /// `remotes` (empty: all remotes).
 pub fn check(role: Role, remotes: &[String], path: &str, params: &Map<String, Value>) -> Result<(), Denied> {
-    let ctx = Ctx { role, remotes, path, depth: 0 };
+    let ctx = Ctx {
+        role,
+        remotes,
+        path,
+        depth: 0,
+    };
     if role == Role::Admin {
         // admins may call anything; a batch's inputs must still be canonical and not job/*
-        return if path == "job/batch" { check_admin_batch(params, 0) } else { Ok(()) };
+        return if path == "job/batch" {
+            check_admin_batch(params, 0)
+        } else {
+            Ok(())
+        };
     }
     let route = route_for(role, path)?;
     if let Some(key) = server_wide(path, params) {
-        return Err(Denied::ServerWide { path: path.to_owned(), key });
+        return Err(Denied::ServerWide {
+            path: path.to_owned(),
+            key,
+        });
     }
     check_object(&ctx, params, route.params, routes::COMMON, route.open)
 }
@@ -140,16 +167,30 @@ pub(crate) fn check_input(outer: &Ctx, input: &Map<String, Value>) -> Result<(),
     if depth > MAX_BATCH_DEPTH {
         return Err(Denied::TooDeep(MAX_BATCH_DEPTH));
     }
-    let path = input_path(input)?.ok_or_else(|| Denied::Type { key: "_path".into(), expected: "the call's path as text" })?;
+    let path = input_path(input)?.ok_or_else(|| Denied::Type {
+        key: "_path".into(),
+        expected: "the call's path as text",
+    })?;
     let role = outer.role;
     let route = route_for(role, path)?;
     if !route.batch {
-        return Err(Denied::NotInBatch { path: path.to_owned(), role: role.as_str() });
+        return Err(Denied::NotInBatch {
+            path: path.to_owned(),
+            role: role.as_str(),
+        });
     }
     if let Some(key) = server_wide(path, input) {
-        return Err(Denied::ServerWide { path: path.to_owned(), key });
+        return Err(Denied::ServerWide {
+            path: path.to_owned(),
+            key,
+        });
     }
-    let ctx = Ctx { role, remotes: outer.remotes, path, depth };
+    let ctx = Ctx {
+        role,
+        remotes: outer.remotes,
+        path,
+        depth,
+    };
     check_object(&ctx, input, route.params, routes::IN_BATCH, route.open)
 }
 
@@ -158,7 +199,9 @@ fn check_admin_batch(params: &Map<String, Value>, depth: usize) -> Result<(), De
     if depth > MAX_BATCH_DEPTH {
         return Err(Denied::TooDeep(MAX_BATCH_DEPTH));
     }
-    let Some(inputs) = params.get("inputs").and_then(Value::as_array) else { return Ok(()) };
+    let Some(inputs) = params.get("inputs").and_then(Value::as_array) else {
+        return Ok(());
+    };
     for input in inputs.iter().filter_map(Value::as_object) {
         if input_path(input)? == Some("job/batch") {
             check_admin_batch(input, depth + 1)?;
@@ -178,42 +221,97 @@ mod tests {
 
     #[test]
     fn roles_and_paths() {
-        for p in ["core/command", "config/dump", "config/create", "options/set", "backend/command", "serve/start", "mount/mount", "core/quit", "rc/panic", "debug/set-gc-percent"] {
+        for p in [
+            "core/command",
+            "config/dump",
+            "config/create",
+            "options/set",
+            "backend/command",
+            "serve/start",
+            "mount/mount",
+            "core/quit",
+            "rc/panic",
+            "debug/set-gc-percent",
+        ] {
             assert!(check(Role::Operator, &[], p, &Map::new()).is_err(), "{p}");
             assert!(check(Role::Admin, &[], p, &Map::new()).is_ok(), "{p}");
         }
         assert!(check(Role::Operator, &[], "config/listremotes", &Map::new()).is_ok());
-        assert!(check(Role::Operator, &[], "sync/copy", &params(json!({"srcFs": "a:x", "dstFs": "b:y"}))).is_ok());
+        assert!(check(
+            Role::Operator,
+            &[],
+            "sync/copy",
+            &params(json!({"srcFs": "a:x", "dstFs": "b:y"}))
+        )
+        .is_ok());
         assert!(check(Role::Viewer, &[], "sync/copy", &Map::new()).is_err());
-        assert!(check(Role::Viewer, &[], "operations/list", &params(json!({"fs": "a:", "remote": ""}))).is_ok());
+        assert!(check(
+            Role::Viewer,
+            &[],
+            "operations/list",
+            &params(json!({"fs": "a:", "remote": ""}))
+        )
+        .is_ok());
     }
 
     #[test]
     fn inline_remotes_are_admin_only_at_any_depth() {
-        for fs in [":local:/etc", ":sftp,host=evil:", "a,opt=x:/", "/etc", "relative/path", "C:\\\\Windows", "x{abc}:"] {
+        for fs in [
+            ":local:/etc",
+            ":sftp,host=evil:",
+            "a,opt=x:/",
+            "/etc",
+            "relative/path",
+            "C:\\\\Windows",
+            "x{abc}:",
+        ] {
             let p = params(json!({ "fs": fs }));
-            assert!(matches!(check(Role::Operator, &[], "operations/list", &p), Err(Denied::Inline { .. })), "{fs}");
+            assert!(
+                matches!(
+                    check(Role::Operator, &[], "operations/list", &p),
+                    Err(Denied::Inline { .. })
+                ),
+                "{fs}"
+            );
             assert!(check(Role::Admin, &[], "operations/list", &p).is_ok());
         }
-        let nested = params(json!({ "inputs": [ { "_path": "operations/list", "fs": "ok:" }, { "_path": "sync/copy", "srcFs": ":http,url='x':" } ] }));
-        assert!(matches!(check(Role::Operator, &[], "job/batch", &nested), Err(Denied::Inline { .. })));
+        let nested = params(
+            json!({ "inputs": [ { "_path": "operations/list", "fs": "ok:" }, { "_path": "sync/copy", "srcFs": ":http,url='x':" } ] }),
+        );
+        assert!(matches!(
+            check(Role::Operator, &[], "job/batch", &nested),
+            Err(Denied::Inline { .. })
+        ));
         let dst = params(json!({ "srcFs": "ok:", "dstFs": ":local:/tmp" }));
         assert!(check(Role::Operator, &[], "sync/copy", &dst).is_err());
     }
 
     #[test]
     fn batch_inputs_and_config_keys() {
-        let sneaky = params(json!({ "inputs": [ { "_path": "rc/noop" }, { "_path": "core/command", "command": "ls" } ] }));
-        assert!(matches!(check(Role::Operator, &[], "job/batch", &sneaky), Err(Denied::Path { ref path, .. }) if path == "core/command"));
-        let nested = params(json!({ "inputs": [ { "_path": "job/batch", "inputs": [ { "_path": "config/dump" } ] } ] }));
+        let sneaky =
+            params(json!({ "inputs": [ { "_path": "rc/noop" }, { "_path": "core/command", "command": "ls" } ] }));
+        assert!(
+            matches!(check(Role::Operator, &[], "job/batch", &sneaky), Err(Denied::Path { ref path, .. }) if path == "core/command")
+        );
+        let nested =
+            params(json!({ "inputs": [ { "_path": "job/batch", "inputs": [ { "_path": "config/dump" } ] } ] }));
         assert!(check(Role::Operator, &[], "job/batch", &nested).is_err());
         let job = params(json!({ "inputs": [ { "_path": "job/stop", "jobid": 1 } ] }));
-        assert!(matches!(check(Role::Admin, &[], "job/batch", &job), Err(Denied::JobInBatch { .. })));
+        assert!(matches!(
+            check(Role::Admin, &[], "job/batch", &job),
+            Err(Denied::JobInBatch { .. })
+        ));
         let fine = params(json!({ "inputs": [ { "_path": "operations/mkdir", "fs": "a:", "remote": "x" } ] }));
         assert!(check(Role::Operator, &[], "job/batch", &fine).is_ok());
-        for cfg in [json!({ "PasswordCommand": ["sh", "-c", "id"] }), json!("{\"PasswordCommand\": \"id\"}")] {
+        for cfg in [
+            json!({ "PasswordCommand": ["sh", "-c", "id"] }),
+            json!("{\"PasswordCommand\": \"id\"}"),
+        ] {
             let p = params(json!({ "srcFs": "a:", "dstFs": "b:", "_config": cfg }));
-            assert!(matches!(check(Role::Operator, &[], "sync/copy", &p), Err(Denied::Option { .. })), "{p:?}");
+            assert!(
+                matches!(check(Role::Operator, &[], "sync/copy", &p), Err(Denied::Option { .. })),
+                "{p:?}"
+            );
             assert!(check(Role::Admin, &[], "sync/copy", &p).is_ok());
         }
         let ok = params(json!({ "srcFs": "a:", "dstFs": "b:", "_config": { "DryRun": true, "Transfers": 8 } }));
@@ -223,29 +321,65 @@ mod tests {
     #[test]
     fn users_limited_to_their_remotes() {
         let mine = vec!["nas".to_owned()];
-        assert!(check(Role::Operator, &mine, "operations/list", &params(json!({ "fs": "nas:/backup" }))).is_ok());
-        let err = check(Role::Operator, &mine, "sync/copy", &params(json!({ "srcFs": "nas:", "dstFs": "gdrive:x" }))).unwrap_err();
-        assert!(matches!(err, Denied::Remote { ref remote, .. } if remote == "gdrive"), "{err:?}");
+        assert!(check(
+            Role::Operator,
+            &mine,
+            "operations/list",
+            &params(json!({ "fs": "nas:/backup" }))
+        )
+        .is_ok());
+        let err = check(
+            Role::Operator,
+            &mine,
+            "sync/copy",
+            &params(json!({ "srcFs": "nas:", "dstFs": "gdrive:x" })),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, Denied::Remote { ref remote, .. } if remote == "gdrive"),
+            "{err:?}"
+        );
     }
 
     #[test]
     fn remotes_as_objects_and_paths_that_climb_are_refused() {
         let obj = params(json!({ "fs": { "type": "local", "_root": "/etc" }, "remote": "" }));
-        assert!(matches!(check(Role::Viewer, &[], "operations/list", &obj), Err(Denied::Type { .. })));
-        let src = params(json!({ "srcFs": { "_name": "nas,ssh='id'", "_root": "" }, "srcRemote": "a", "dstFs": "nas:", "dstRemote": "a" }));
+        assert!(matches!(
+            check(Role::Viewer, &[], "operations/list", &obj),
+            Err(Denied::Type { .. })
+        ));
+        let src = params(
+            json!({ "srcFs": { "_name": "nas,ssh='id'", "_root": "" }, "srcRemote": "a", "dstFs": "nas:", "dstRemote": "a" }),
+        );
         assert!(check(Role::Operator, &[], "operations/copyfile", &src).is_err());
         for (k, v) in [("remote", "../../etc"), ("remote", "a/../../b"), ("srcRemote", "..\\x")] {
-            let mut p = params(json!({ "srcFs": "nas:", "srcRemote": "a", "dstFs": "nas:", "dstRemote": "a", "fs": "nas:" }));
+            let mut p =
+                params(json!({ "srcFs": "nas:", "srcRemote": "a", "dstFs": "nas:", "dstRemote": "a", "fs": "nas:" }));
             p.insert(k.into(), json!(v));
-            let path = if k == "remote" { "operations/deletefile" } else { "operations/copyfile" };
+            let path = if k == "remote" {
+                "operations/deletefile"
+            } else {
+                "operations/copyfile"
+            };
             if k == "remote" {
                 p.retain(|k, _| k == "fs" || k == "remote");
             } else {
                 p.remove("fs");
             }
-            assert!(matches!(check(Role::Operator, &[], path, &p), Err(Denied::Escape { .. })), "{k}={v}");
+            assert!(
+                matches!(check(Role::Operator, &[], path, &p), Err(Denied::Escape { .. })),
+                "{k}={v}"
+            );
         }
-        assert!(matches!(check(Role::Operator, &[], "operations/list", &params(json!({ "fs": "nas:../x", "remote": "" }))), Err(Denied::Escape { .. })));
+        assert!(matches!(
+            check(
+                Role::Operator,
+                &[],
+                "operations/list",
+                &params(json!({ "fs": "nas:../x", "remote": "" }))
+            ),
+            Err(Denied::Escape { .. })
+        ));
     }
 
     #[test]
@@ -269,27 +403,78 @@ mod tests {
             assert!(check(Role::Admin, &[], "sync/bisync", &p).is_ok(), "{k}={v}");
         }
         // options given at the top level (rcd reads snake_case option names on every path)
-        for key in ["backup_dir", "filter_from", "files_from", "metadata_mapper", "links", "dump", "compare_dest", "x_y"] {
+        for key in [
+            "backup_dir",
+            "filter_from",
+            "files_from",
+            "metadata_mapper",
+            "links",
+            "dump",
+            "compare_dest",
+            "x_y",
+        ] {
             let p = params(json!({ "srcFs": "nas:", "dstFs": "nas:b", key: "v" }));
-            assert!(matches!(check(Role::Operator, &[], "sync/copy", &p), Err(Denied::UnknownKey { .. })), "{key}");
+            assert!(
+                matches!(
+                    check(Role::Operator, &[], "sync/copy", &p),
+                    Err(Denied::UnknownKey { .. })
+                ),
+                "{key}"
+            );
             let noop = params(json!({ key: "/etc/passwd" }));
             assert!(check(Role::Viewer, &[], "rc/noop", &noop).is_err(), "rc/noop {key}");
         }
-        assert!(check(Role::Viewer, &[], "rc/noop", &params(json!({ "x": 1, "arg": ["a"], "opt": { "k": "v" } }))).is_ok());
+        assert!(check(
+            Role::Viewer,
+            &[],
+            "rc/noop",
+            &params(json!({ "x": 1, "arg": ["a"], "opt": { "k": "v" } }))
+        )
+        .is_ok());
         // _config / _filter: object or JSON text, any ASCII case
-        for cfg in [json!({ "BackupDir": "nas:x" }), json!({ "backupdir": "nas:x" }), json!("{\"BACKUPDIR\": \"nas:x\"}")] {
+        for cfg in [
+            json!({ "BackupDir": "nas:x" }),
+            json!({ "backupdir": "nas:x" }),
+            json!("{\"BACKUPDIR\": \"nas:x\"}"),
+        ] {
             let p = params(json!({ "srcFs": "nas:", "dstFs": "nas:b", "_config": cfg }));
-            assert!(matches!(check(Role::Operator, &[], "sync/copy", &p), Err(Denied::Option { .. })), "{p:?}");
+            assert!(
+                matches!(check(Role::Operator, &[], "sync/copy", &p), Err(Denied::Option { .. })),
+                "{p:?}"
+            );
         }
         let filter = params(json!({ "fs": "nas:", "remote": "", "_filter": { "FilesFrom": ["/etc/hostname"] } }));
         assert!(check(Role::Viewer, &[], "operations/list", &filter).is_err());
         // unknown paths and keys
-        assert!(matches!(check(Role::Operator, &[], "core/stats-reset", &Map::new()), Err(Denied::Path { .. })));
-        assert!(matches!(check(Role::Operator, &[], "operations/copyurl", &Map::new()), Err(Denied::Path { .. })));
-        assert!(matches!(check(Role::Operator, &[], "fscache/clear", &Map::new()), Err(Denied::Path { .. })));
-        assert!(matches!(check(Role::Operator, &[], "core/group-list", &Map::new()), Err(Denied::Path { .. })));
-        assert!(matches!(check(Role::Viewer, &[], "operations/list", &params(json!({ "fs": "nas:", "url": "x" }))), Err(Denied::UnknownKey { .. })));
-        assert!(matches!(check(Role::Operator, &[], "core/bwlimit", &params(json!({ "rate": "1k" }))), Err(Denied::ServerWide { .. })));
+        assert!(matches!(
+            check(Role::Operator, &[], "core/stats-reset", &Map::new()),
+            Err(Denied::Path { .. })
+        ));
+        assert!(matches!(
+            check(Role::Operator, &[], "operations/copyurl", &Map::new()),
+            Err(Denied::Path { .. })
+        ));
+        assert!(matches!(
+            check(Role::Operator, &[], "fscache/clear", &Map::new()),
+            Err(Denied::Path { .. })
+        ));
+        assert!(matches!(
+            check(Role::Operator, &[], "core/group-list", &Map::new()),
+            Err(Denied::Path { .. })
+        ));
+        assert!(matches!(
+            check(
+                Role::Viewer,
+                &[],
+                "operations/list",
+                &params(json!({ "fs": "nas:", "url": "x" }))
+            ),
+            Err(Denied::UnknownKey { .. })
+        ));
+        assert!(matches!(
+            check(Role::Operator, &[], "core/bwlimit", &params(json!({ "rate": "1k" }))),
+            Err(Denied::ServerWide { .. })
+        ));
         assert!(check(Role::Operator, &[], "core/bwlimit", &Map::new()).is_ok());
     }
 
@@ -308,10 +493,24 @@ mod tests {
             json!({ "inputs": [ { "_path": "job/batch", "inputs": [ { "_path": "job/batch", "inputs": [ { "_path": "job/batch", "inputs": [ { "_path": "job/batch", "inputs": [] } ] } ] } ] } ] }),
         ];
         for c in cases {
-            assert!(check(Role::Operator, &[], "job/batch", &params(c.clone())).is_err(), "{c}");
+            assert!(
+                check(Role::Operator, &[], "job/batch", &params(c.clone())).is_err(),
+                "{c}"
+            );
         }
-        let fine = params(json!({ "inputs": [ { "_path": "operations/list", "fs": "nas:", "remote": "", "_filter": { "IncludeRule": ["*.txt"] } } ], "concurrency": 4 }));
+        let fine = params(
+            json!({ "inputs": [ { "_path": "operations/list", "fs": "nas:", "remote": "", "_filter": { "IncludeRule": ["*.txt"] } } ], "concurrency": 4 }),
+        );
         assert!(check(Role::Operator, &[], "job/batch", &fine).is_ok());
-        assert!(check(Role::Admin, &[], "job/batch", &params(json!({ "inputs": [ { "_path": "core/command/." } ] }))).is_err(), "admins too: canonical _path");
+        assert!(
+            check(
+                Role::Admin,
+                &[],
+                "job/batch",
+                &params(json!({ "inputs": [ { "_path": "core/command/." } ] }))
+            )
+            .is_err(),
+            "admins too: canonical _path"
+        );
     }
 }

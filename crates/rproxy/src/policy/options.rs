@@ -15,34 +15,110 @@ use super::{Denied, Role};
 /// Each changes how this one call compares or transfers, never where data goes, which local
 /// files are read, which programs run, what is logged or how much memory the server gives.
 const CONFIG: &[&str] = &[
-    "Transfers", "Checkers", "DryRun", "CheckSum", "SizeOnly", "IgnoreTimes", "IgnoreExisting", "IgnoreErrors", "ModifyWindow",
-    "ConnectTimeout", "Timeout", "ExpectContinueTimeout", "DeleteMode", "MaxDelete", "MaxDeleteSize", "TrackRenames",
-    "TrackRenamesStrategy", "Retries", "RetriesInterval", "LowLevelRetries", "UpdateOlder", "NoGzip", "MaxDepth", "IgnoreSize",
-    "IgnoreChecksum", "IgnoreCaseSync", "FixCase", "NoTraverse", "CheckFirst", "NoCheckDest", "NoUnicodeNormalization",
-    "NoUpdateModTime", "NoUpdateDirModTime", "SuffixKeepExtension", "Immutable", "UseServerModTime", "MaxTransfer",
-    "MaxDuration", "CutoffMode", "ErrorOnNoTransfer", "MultiThreadCutoff", "MultiThreadStreams", "OrderBy", "RefreshTimes",
-    "HumanReadable", "Inplace",
+    "Transfers",
+    "Checkers",
+    "DryRun",
+    "CheckSum",
+    "SizeOnly",
+    "IgnoreTimes",
+    "IgnoreExisting",
+    "IgnoreErrors",
+    "ModifyWindow",
+    "ConnectTimeout",
+    "Timeout",
+    "ExpectContinueTimeout",
+    "DeleteMode",
+    "MaxDelete",
+    "MaxDeleteSize",
+    "TrackRenames",
+    "TrackRenamesStrategy",
+    "Retries",
+    "RetriesInterval",
+    "LowLevelRetries",
+    "UpdateOlder",
+    "NoGzip",
+    "MaxDepth",
+    "IgnoreSize",
+    "IgnoreChecksum",
+    "IgnoreCaseSync",
+    "FixCase",
+    "NoTraverse",
+    "CheckFirst",
+    "NoCheckDest",
+    "NoUnicodeNormalization",
+    "NoUpdateModTime",
+    "NoUpdateDirModTime",
+    "SuffixKeepExtension",
+    "Immutable",
+    "UseServerModTime",
+    "MaxTransfer",
+    "MaxDuration",
+    "CutoffMode",
+    "ErrorOnNoTransfer",
+    "MultiThreadCutoff",
+    "MultiThreadStreams",
+    "OrderBy",
+    "RefreshTimes",
+    "HumanReadable",
+    "Inplace",
 ];
 
 /// Numeric `_config` options with the largest value a non-admin may give (each unit costs the
 /// server a goroutine, a connection or a retry loop).
-const CONFIG_MAX: &[(&str, f64)] =
-    &[("Transfers", 64.0), ("Checkers", 64.0), ("MultiThreadStreams", 64.0), ("Retries", 100.0), ("LowLevelRetries", 100.0)];
+const CONFIG_MAX: &[(&str, f64)] = &[
+    ("Transfers", 64.0),
+    ("Checkers", 64.0),
+    ("MultiThreadStreams", 64.0),
+    ("Retries", 100.0),
+    ("LowLevelRetries", 100.0),
+];
 
 /// `_filter` keys a non-admin may set (rclone's `filter.Options`): rules given inline and
 /// limits; never the `*From`/`*FromRaw`/`FilesFrom0` options that read a file of the server
 /// (whose first line an error would show), nor nested `MetaRules`.
 const FILTER: &[&str] = &[
-    "FilterRule", "IncludeRule", "ExcludeRule", "MinAge", "MaxAge", "MinSize", "MaxSize", "IgnoreCase", "DeleteExcluded", "HashFilter",
+    "FilterRule",
+    "IncludeRule",
+    "ExcludeRule",
+    "MinAge",
+    "MaxAge",
+    "MinSize",
+    "MaxSize",
+    "IgnoreCase",
+    "DeleteExcluded",
+    "HashFilter",
 ];
 
 /// rclone's option names (`fs.ConfigInfo` and `filter.Options`, snake_case), which rcd takes
 /// as options when they appear as top-level keys of *any* call. None is in a route's schema;
 /// calls that accept any key (`rc/noop`) refuse these, and any key with `_`.
 const FLAT_OPTIONS: &[&str] = &[
-    "dump", "links", "checksum", "update", "timeout", "contimeout", "checkers", "transfers", "retries", "suffix", "disable",
-    "immutable", "progress", "metadata", "inplace", "color", "filter", "exclude", "include", "interactive", "bwlimit",
-    "tpslimit", "headers", "cookie", "fast_list", "max_depth",
+    "dump",
+    "links",
+    "checksum",
+    "update",
+    "timeout",
+    "contimeout",
+    "checkers",
+    "transfers",
+    "retries",
+    "suffix",
+    "disable",
+    "immutable",
+    "progress",
+    "metadata",
+    "inplace",
+    "color",
+    "filter",
+    "exclude",
+    "include",
+    "interactive",
+    "bwlimit",
+    "tpslimit",
+    "headers",
+    "cookie",
+    "fast_list",
+    "max_depth",
 ];
 
 /// Whether `key` may be an rclone option when given at the top level of a call.
@@ -56,7 +132,11 @@ pub fn check(role: Role, block: &str, value: &Value) -> Result<(), Denied> {
     if role == Role::Admin {
         return Ok(());
     }
-    let refuse = |key: &str| Denied::Option { block: block.to_owned(), key: key.to_owned(), role: role.as_str() };
+    let refuse = |key: &str| Denied::Option {
+        block: block.to_owned(),
+        key: key.to_owned(),
+        role: role.as_str(),
+    };
     let parsed;
     let map: &Map<String, Value> = match value {
         Value::Object(m) => m,
@@ -65,9 +145,19 @@ pub fn check(role: Role, block: &str, value: &Value) -> Result<(), Denied> {
                 parsed = m;
                 &parsed
             }
-            _ => return Err(Denied::Type { key: block.to_owned(), expected: "an object of options (or its JSON text)" }),
+            _ => {
+                return Err(Denied::Type {
+                    key: block.to_owned(),
+                    expected: "an object of options (or its JSON text)",
+                })
+            }
         },
-        _ => return Err(Denied::Type { key: block.to_owned(), expected: "an object of options (or its JSON text)" }),
+        _ => {
+            return Err(Denied::Type {
+                key: block.to_owned(),
+                expected: "an object of options (or its JSON text)",
+            })
+        }
     };
     let allowed: &[&str] = if block == "_config" { CONFIG } else { FILTER };
     for (key, v) in map {
@@ -75,10 +165,16 @@ pub fn check(role: Role, block: &str, value: &Value) -> Result<(), Denied> {
         if !key.is_ascii() || !allowed.iter().any(|a| a.eq_ignore_ascii_case(key)) {
             return Err(refuse(key));
         }
-        let limit = CONFIG_MAX.iter().find(|(k, _)| block == "_config" && k.eq_ignore_ascii_case(key)).map(|(_, max)| *max);
+        let limit = CONFIG_MAX
+            .iter()
+            .find(|(k, _)| block == "_config" && k.eq_ignore_ascii_case(key))
+            .map(|(_, max)| *max);
         if let (Some(max), Some(n)) = (limit, v.as_f64()) {
             if n > max {
-                return Err(Denied::Type { key: format!("{block}.{key}"), expected: "a number within the server's limit (64 transfers, checkers or streams; 100 retries)" });
+                return Err(Denied::Type {
+                    key: format!("{block}.{key}"),
+                    expected: "a number within the server's limit (64 transfers, checkers or streams; 100 retries)",
+                });
             }
         }
         let plain = match v {
@@ -87,7 +183,10 @@ pub fn check(role: Role, block: &str, value: &Value) -> Result<(), Denied> {
             Value::Object(_) => false,
         };
         if !plain {
-            return Err(Denied::Type { key: format!("{block}.{key}"), expected: "a plain value" });
+            return Err(Denied::Type {
+                key: format!("{block}.{key}"),
+                expected: "a plain value",
+            });
         }
     }
     Ok(())
@@ -100,7 +199,11 @@ mod tests {
 
     #[test]
     fn only_allowed_keys_in_either_shape_and_any_case() {
-        for ok in [json!({ "DryRun": true, "Transfers": 8 }), json!("{\"dryrun\": true}"), json!({ "checkers": 4 })] {
+        for ok in [
+            json!({ "DryRun": true, "Transfers": 8 }),
+            json!("{\"dryrun\": true}"),
+            json!({ "checkers": 4 }),
+        ] {
             assert!(check(Role::Operator, "_config", &ok).is_ok(), "{ok}");
         }
         for bad in [
@@ -124,9 +227,26 @@ mod tests {
             assert!(check(Role::Operator, "_config", &bad).is_err(), "{bad}");
             assert!(check(Role::Admin, "_config", &bad).is_ok(), "{bad}");
         }
-        assert!(check(Role::Viewer, "_filter", &json!({ "IncludeRule": ["*.txt"], "MaxAge": "1d" })).is_ok());
-        for bad in ["FilesFrom", "filesfromraw", "FilesFrom0", "FilterFrom", "IncludeFrom", "ExcludeFrom", "ExcludeFile", "MetaRules"] {
-            assert!(check(Role::Operator, "_filter", &json!({ bad: ["/etc/passwd"] })).is_err(), "{bad}");
+        assert!(check(
+            Role::Viewer,
+            "_filter",
+            &json!({ "IncludeRule": ["*.txt"], "MaxAge": "1d" })
+        )
+        .is_ok());
+        for bad in [
+            "FilesFrom",
+            "filesfromraw",
+            "FilesFrom0",
+            "FilterFrom",
+            "IncludeFrom",
+            "ExcludeFrom",
+            "ExcludeFile",
+            "MetaRules",
+        ] {
+            assert!(
+                check(Role::Operator, "_filter", &json!({ bad: ["/etc/passwd"] })).is_err(),
+                "{bad}"
+            );
         }
     }
 }

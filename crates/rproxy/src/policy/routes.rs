@@ -23,8 +23,16 @@ pub struct Route {
 
 /// `operations/list`'s and `operations/stat`'s `opt`.
 const LIST_OPT: Kind = Opt(&[
-    ("recurse", Scalar), ("noModTime", Scalar), ("showEncrypted", Scalar), ("showOrigIDs", Scalar), ("showHash", Scalar),
-    ("noMimeType", Scalar), ("dirsOnly", Scalar), ("filesOnly", Scalar), ("metadata", Scalar), ("hashTypes", Texts),
+    ("recurse", Scalar),
+    ("noModTime", Scalar),
+    ("showEncrypted", Scalar),
+    ("showOrigIDs", Scalar),
+    ("showHash", Scalar),
+    ("noMimeType", Scalar),
+    ("dirsOnly", Scalar),
+    ("filesOnly", Scalar),
+    ("metadata", Scalar),
+    ("hashTypes", Texts),
 ]);
 const FS: &[(&str, Kind)] = &[("fs", Fs)];
 const FS_REMOTE: &[(&str, Kind)] = &[("fs", Fs), ("remote", Path)];
@@ -32,12 +40,24 @@ const SRC_DST_FILE: &[(&str, Kind)] = &[("srcFs", Fs), ("srcRemote", Path), ("ds
 const NONE: &[(&str, Kind)] = &[];
 
 const fn route(path: &'static str, role: Role, batch: bool, params: &'static [(&'static str, Kind)]) -> Route {
-    Route { path, role, batch, params, open: false }
+    Route {
+        path,
+        role,
+        batch,
+        params,
+        open: false,
+    }
 }
 
 pub const ROUTES: &[Route] = &[
     // reading: every role
-    Route { path: "rc/noop", role: Viewer, batch: true, params: NONE, open: true },
+    Route {
+        path: "rc/noop",
+        role: Viewer,
+        batch: true,
+        params: NONE,
+        open: true,
+    },
     route("rc/list", Viewer, false, NONE),
     route("core/version", Viewer, false, NONE),
     // figures of one of the caller's own jobs (`group=job/<id>`, checked by the router)
@@ -45,13 +65,44 @@ pub const ROUTES: &[Route] = &[
     route("core/transferred", Viewer, false, &[("group", Scalar)]),
     route("job/status", Viewer, false, &[("jobid", Scalar)]),
     route("job/list", Viewer, false, NONE),
-    route("operations/list", Viewer, true, &[("fs", Fs), ("remote", Path), ("opt", LIST_OPT)]),
-    route("operations/stat", Viewer, true, &[("fs", Fs), ("remote", Path), ("opt", LIST_OPT)]),
+    route(
+        "operations/list",
+        Viewer,
+        true,
+        &[("fs", Fs), ("remote", Path), ("opt", LIST_OPT)],
+    ),
+    route(
+        "operations/stat",
+        Viewer,
+        true,
+        &[("fs", Fs), ("remote", Path), ("opt", LIST_OPT)],
+    ),
     route("operations/about", Viewer, true, FS),
     route("operations/fsinfo", Viewer, true, FS),
     route("operations/size", Viewer, true, FS),
-    route("operations/hashsum", Viewer, true, &[("fs", Fs), ("hashType", Scalar), ("download", Scalar), ("base64", Scalar)]),
-    route("operations/hashsumfile", Viewer, true, &[("fs", Fs), ("remote", Path), ("hashType", Scalar), ("download", Scalar), ("base64", Scalar)]),
+    route(
+        "operations/hashsum",
+        Viewer,
+        true,
+        &[
+            ("fs", Fs),
+            ("hashType", Scalar),
+            ("download", Scalar),
+            ("base64", Scalar),
+        ],
+    ),
+    route(
+        "operations/hashsumfile",
+        Viewer,
+        true,
+        &[
+            ("fs", Fs),
+            ("remote", Path),
+            ("hashType", Scalar),
+            ("download", Scalar),
+            ("base64", Scalar),
+        ],
+    ),
     route("config/listremotes", Viewer, false, NONE),
     route("config/providers", Viewer, false, NONE),
     route("core/bwlimit", Operator, false, &[("rate", Scalar)]),
@@ -61,29 +112,74 @@ pub const ROUTES: &[Route] = &[
     // changing files: operators
     route("operations/mkdir", Operator, true, FS_REMOTE),
     route("operations/rmdir", Operator, true, FS_REMOTE),
-    route("operations/rmdirs", Operator, true, &[("fs", Fs), ("remote", Path), ("leaveRoot", Scalar)]),
+    route(
+        "operations/rmdirs",
+        Operator,
+        true,
+        &[("fs", Fs), ("remote", Path), ("leaveRoot", Scalar)],
+    ),
     route("operations/purge", Operator, true, FS_REMOTE),
     route("operations/delete", Operator, true, FS),
     route("operations/deletefile", Operator, true, FS_REMOTE),
     route("operations/copyfile", Operator, true, SRC_DST_FILE),
     route("operations/movefile", Operator, true, SRC_DST_FILE),
-    route("operations/publiclink", Operator, true, &[("fs", Fs), ("remote", Path), ("unlink", Scalar), ("expire", Scalar)]),
+    route(
+        "operations/publiclink",
+        Operator,
+        true,
+        &[("fs", Fs), ("remote", Path), ("unlink", Scalar), ("expire", Scalar)],
+    ),
     route("operations/cleanup", Operator, true, FS),
     route("operations/settier", Operator, true, &[("fs", Fs), ("tier", Scalar)]),
-    route("operations/settierfile", Operator, true, &[("fs", Fs), ("remote", Path), ("tier", Scalar)]),
+    route(
+        "operations/settierfile",
+        Operator,
+        true,
+        &[("fs", Fs), ("remote", Path), ("tier", Scalar)],
+    ),
     route(
         "operations/check",
         Operator,
         true,
         &[
-            ("srcFs", Fs), ("dstFs", Fs), ("download", Scalar), ("checkFileFs", Fs), ("checkFileRemote", Path),
-            ("checkFileHash", Scalar), ("oneWay", Scalar), ("combined", Scalar), ("missingOnSrc", Scalar),
-            ("missingOnDst", Scalar), ("match", Scalar), ("differ", Scalar), ("error", Scalar),
+            ("srcFs", Fs),
+            ("dstFs", Fs),
+            ("download", Scalar),
+            ("checkFileFs", Fs),
+            ("checkFileRemote", Path),
+            ("checkFileHash", Scalar),
+            ("oneWay", Scalar),
+            ("combined", Scalar),
+            ("missingOnSrc", Scalar),
+            ("missingOnDst", Scalar),
+            ("match", Scalar),
+            ("differ", Scalar),
+            ("error", Scalar),
         ],
     ),
-    route("sync/copy", Operator, true, &[("srcFs", Fs), ("dstFs", Fs), ("createEmptySrcDirs", Scalar)]),
-    route("sync/move", Operator, true, &[("srcFs", Fs), ("dstFs", Fs), ("createEmptySrcDirs", Scalar), ("deleteEmptySrcDirs", Scalar)]),
-    route("sync/sync", Operator, true, &[("srcFs", Fs), ("dstFs", Fs), ("createEmptySrcDirs", Scalar)]),
+    route(
+        "sync/copy",
+        Operator,
+        true,
+        &[("srcFs", Fs), ("dstFs", Fs), ("createEmptySrcDirs", Scalar)],
+    ),
+    route(
+        "sync/move",
+        Operator,
+        true,
+        &[
+            ("srcFs", Fs),
+            ("dstFs", Fs),
+            ("createEmptySrcDirs", Scalar),
+            ("deleteEmptySrcDirs", Scalar),
+        ],
+    ),
+    route(
+        "sync/sync",
+        Operator,
+        true,
+        &[("srcFs", Fs), ("dstFs", Fs), ("createEmptySrcDirs", Scalar)],
+    ),
     // bisync: both ends are remotes of the user; its work folder, filters file and backup
     // folders name places of the server (admins only)
     route(
@@ -91,18 +187,45 @@ pub const ROUTES: &[Route] = &[
         Operator,
         true,
         &[
-            ("path1", Fs), ("path2", Fs), ("dryRun", Scalar), ("resync", Scalar), ("checkAccess", Scalar),
-            ("checkFilename", Name), ("maxDelete", Int(100)), ("force", Scalar), ("checkSync", Scalar),
-            ("createEmptySrcDirs", Scalar), ("removeEmptyDirs", Scalar), ("ignoreListingChecksum", Scalar),
-            ("resilient", Scalar), ("noCleanup", Scalar), ("recover", Scalar), ("noSlowHash", Scalar),
-            ("slowHashSyncOnly", Scalar), ("downloadHash", Scalar), ("compare", Scalar), ("resyncMode", Scalar),
-            ("conflictResolve", Scalar), ("conflictLoser", Scalar), ("maxLock", Scalar),
+            ("path1", Fs),
+            ("path2", Fs),
+            ("dryRun", Scalar),
+            ("resync", Scalar),
+            ("checkAccess", Scalar),
+            ("checkFilename", Name),
+            ("maxDelete", Int(100)),
+            ("force", Scalar),
+            ("checkSync", Scalar),
+            ("createEmptySrcDirs", Scalar),
+            ("removeEmptyDirs", Scalar),
+            ("ignoreListingChecksum", Scalar),
+            ("resilient", Scalar),
+            ("noCleanup", Scalar),
+            ("recover", Scalar),
+            ("noSlowHash", Scalar),
+            ("slowHashSyncOnly", Scalar),
+            ("downloadHash", Scalar),
+            ("compare", Scalar),
+            ("resyncMode", Scalar),
+            ("conflictResolve", Scalar),
+            ("conflictLoser", Scalar),
+            ("maxLock", Scalar),
         ],
     ),
     route("job/stop", Operator, false, &[("jobid", Scalar)]),
     route("job/stopgroup", Operator, false, &[("group", Scalar)]),
-    route("job/batch", Operator, true, &[("inputs", Inputs), ("concurrency", Int(64))]),
-    route("rproxy/batch/create", Operator, false, &[("kind", Scalar), ("srcFs", Fs), ("dstFs", Fs), ("names", Paths)]),
+    route(
+        "job/batch",
+        Operator,
+        true,
+        &[("inputs", Inputs), ("concurrency", Int(64))],
+    ),
+    route(
+        "rproxy/batch/create",
+        Operator,
+        false,
+        &[("kind", Scalar), ("srcFs", Fs), ("dstFs", Fs), ("names", Paths)],
+    ),
     route("rproxy/batch/pause", Operator, false, &[("id", Scalar)]),
     route("rproxy/batch/resume", Operator, false, &[("id", Scalar)]),
     route("rproxy/batch/cancel", Operator, false, &[("id", Scalar)]),
@@ -140,7 +263,15 @@ mod tests {
             assert!(doc.contains(&row), "docs/rproxy-security.md lacks the row {row}");
         }
         let rows = doc.lines().filter(|l| l.starts_with("| `")).count();
-        assert_eq!(rows, ROUTES.len(), "the manual's table has rows for routes that do not exist");
-        assert_eq!((count(Viewer), count(Operator)), (19, 45), "the manual states these counts");
+        assert_eq!(
+            rows,
+            ROUTES.len(),
+            "the manual's table has rows for routes that do not exist"
+        );
+        assert_eq!(
+            (count(Viewer), count(Operator)),
+            (19, 45),
+            "the manual states these counts"
+        );
     }
 }

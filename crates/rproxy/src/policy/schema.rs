@@ -35,14 +35,30 @@ pub enum Kind {
 
 /// Checks every key of `params` against `schema` (plus the keys every call may carry,
 /// `common`); with `open`, keys not in the schema take any value (`rc/noop`).
-pub fn check_object(ctx: &Ctx, params: &Map<String, Value>, schema: &[(&str, Kind)], common: &[(&str, Kind)], open: bool) -> Result<(), Denied> {
+pub fn check_object(
+    ctx: &Ctx,
+    params: &Map<String, Value>,
+    schema: &[(&str, Kind)],
+    common: &[(&str, Kind)],
+    open: bool,
+) -> Result<(), Denied> {
     for (key, value) in params {
-        let kind = schema.iter().chain(common).find(|(k, _)| k == key).map(|(_, kind)| *kind);
+        let kind = schema
+            .iter()
+            .chain(common)
+            .find(|(k, _)| k == key)
+            .map(|(_, kind)| *kind);
         match kind {
             Some(kind) => check_value(ctx, key, value, kind)?,
             None if key == "_config" || key == "_filter" => options::check(ctx.role, key, value)?,
             None if open && !key.starts_with('_') && !options::is_flat_option(key) => {}
-            None => return Err(Denied::UnknownKey { path: ctx.path.to_owned(), key: key.clone(), role: ctx.role.as_str() }),
+            None => {
+                return Err(Denied::UnknownKey {
+                    path: ctx.path.to_owned(),
+                    key: key.clone(),
+                    role: ctx.role.as_str(),
+                })
+            }
         }
     }
     Ok(())
@@ -64,11 +80,16 @@ pub const MAX_BATCH_DEPTH: usize = 3;
 pub const MAX_BATCH_INPUTS: usize = 10_000;
 
 fn check_value(ctx: &Ctx, key: &str, value: &Value, kind: Kind) -> Result<(), Denied> {
-    let wrong = |expected: &'static str| Denied::Type { key: key.to_owned(), expected };
+    let wrong = |expected: &'static str| Denied::Type {
+        key: key.to_owned(),
+        expected,
+    };
     match kind {
         Kind::Fs => match value {
             Value::String(s) => check_fs(key, s, ctx.remotes),
-            _ => Err(wrong("a remote as text (name:path); backend options as an object are for admins")),
+            _ => Err(wrong(
+                "a remote as text (name:path); backend options as an object are for admins",
+            )),
         },
         Kind::Path => match value {
             Value::String(s) => check_path(key, s),
@@ -94,7 +115,10 @@ fn check_value(ctx: &Ctx, key: &str, value: &Value, kind: Kind) -> Result<(), De
             };
             match n {
                 Some(n) if (0.0..=max as f64).contains(&n) => Ok(()),
-                _ => Err(Denied::Type { key: key.to_owned(), expected: "a whole number within the server's limit" }),
+                _ => Err(Denied::Type {
+                    key: key.to_owned(),
+                    expected: "a whole number within the server's limit",
+                }),
             }
         }
         Kind::Name => match value {
@@ -120,7 +144,11 @@ fn check_value(ctx: &Ctx, key: &str, value: &Value, kind: Kind) -> Result<(), De
                 _ => return Err(wrong("an object of options")),
             };
             check_object(ctx, obj, schema, &[], false).map_err(|e| match e {
-                Denied::UnknownKey { path, key: inner, role } => Denied::UnknownKey { path, key: format!("{key}.{inner}"), role },
+                Denied::UnknownKey { path, key: inner, role } => Denied::UnknownKey {
+                    path,
+                    key: format!("{key}.{inner}"),
+                    role,
+                },
                 other => other,
             })
         }
@@ -141,7 +169,10 @@ fn check_value(ctx: &Ctx, key: &str, value: &Value, kind: Kind) -> Result<(), De
 pub fn check_path(key: &str, path: &str) -> Result<(), Denied> {
     let climbs = path.split(['/', '\\']).any(|seg| seg == "..");
     if climbs || path.contains('\0') {
-        return Err(Denied::Escape { key: key.to_owned(), value: path.to_owned() });
+        return Err(Denied::Escape {
+            key: key.to_owned(),
+            value: path.to_owned(),
+        });
     }
     Ok(())
 }
@@ -149,8 +180,13 @@ pub fn check_path(key: &str, path: &str) -> Result<(), Denied> {
 /// A configured remote (`name:path`) the user may use. `:backend:...`, `name,opt=x:...`,
 /// `name{...}:...`, a bare local path and a drive letter are inline remotes (admins only).
 pub fn check_fs(key: &str, value: &str, remotes: &[String]) -> Result<(), Denied> {
-    let inline = || Denied::Inline { key: key.to_owned(), value: value.to_owned() };
-    let Some((name, path)) = value.split_once(':') else { return Err(inline()) };
+    let inline = || Denied::Inline {
+        key: key.to_owned(),
+        value: value.to_owned(),
+    };
+    let Some((name, path)) = value.split_once(':') else {
+        return Err(inline());
+    };
     let name_ok = !name.is_empty()
         && !name.starts_with(['-', ' '])
         && !name.ends_with(' ')
@@ -162,7 +198,10 @@ pub fn check_fs(key: &str, value: &str, remotes: &[String]) -> Result<(), Denied
         return Err(inline());
     }
     if !remotes.is_empty() && !remotes.iter().any(|r| r == name) {
-        return Err(Denied::Remote { key: key.to_owned(), remote: name.to_owned() });
+        return Err(Denied::Remote {
+            key: key.to_owned(),
+            remote: name.to_owned(),
+        });
     }
     check_path(key, path)
 }
@@ -173,13 +212,35 @@ mod tests {
 
     #[test]
     fn remotes_and_paths() {
-        for ok in ["nas:", "nas:/x", "my remote:a/b", "b2-bucket.x:dir/..x/y..", "드라이브:사진"] {
+        for ok in [
+            "nas:",
+            "nas:/x",
+            "my remote:a/b",
+            "b2-bucket.x:dir/..x/y..",
+            "드라이브:사진",
+        ] {
             assert!(check_fs("fs", ok, &[]).is_ok(), "{ok}");
         }
-        for bad in [":local:/", "nas,x=y:", "nas{a}:", "/etc", "C:\\x", "c:/x", "nas:../etc", "nas:a/../../b", "nas:a\\..\\b", " nas:", "-x:", "a\"b:"] {
+        for bad in [
+            ":local:/",
+            "nas,x=y:",
+            "nas{a}:",
+            "/etc",
+            "C:\\x",
+            "c:/x",
+            "nas:../etc",
+            "nas:a/../../b",
+            "nas:a\\..\\b",
+            " nas:",
+            "-x:",
+            "a\"b:",
+        ] {
             assert!(check_fs("fs", bad, &[]).is_err(), "{bad}");
         }
-        assert!(matches!(check_fs("fs", "other:", &["nas".into()]), Err(Denied::Remote { .. })));
+        assert!(matches!(
+            check_fs("fs", "other:", &["nas".into()]),
+            Err(Denied::Remote { .. })
+        ));
         assert!(check_path("remote", "a/..b/c..").is_ok());
         assert!(check_path("remote", "..").is_err());
         assert!(check_path("remote", "a\0b").is_err());

@@ -53,7 +53,12 @@ pub struct IdleTimeout<S> {
 
 impl<S> IdleTimeout<S> {
     pub fn new(inner: S, idle: Duration, active: Active) -> Self {
-        IdleTimeout { inner, idle, active, deadline: Box::pin(tokio::time::sleep(idle)) }
+        IdleTimeout {
+            inner,
+            idle,
+            active,
+            deadline: Box::pin(tokio::time::sleep(idle)),
+        }
     }
 
     fn touch(&mut self) {

@@ -45,19 +45,36 @@ pub fn src_dst(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
     std::fs::create_dir_all(&src).unwrap();
     std::fs::create_dir_all(&dst).unwrap();
     let conf = dir.join("rclone.conf");
-    std::fs::write(&conf, format!("[src]\ntype = alias\nremote = {}\n\n[dst]\ntype = alias\nremote = {}\n", src.display(), dst.display())).unwrap();
+    std::fs::write(
+        &conf,
+        format!(
+            "[src]\ntype = alias\nremote = {}\n\n[dst]\ntype = alias\nremote = {}\n",
+            src.display(),
+            dst.display()
+        ),
+    )
+    .unwrap();
     (src, dst, conf)
 }
 
 /// Starts `rproxy` (the binary at `exe`) on database `db` (`""`: its own SQLite in the data
 /// folder) with data folder `data`.
 pub fn serve(exe: &Path, rclone: &Path, db: &str, data: &Path, conf: &Path) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let db_args: &[&str] = if db.is_empty() { &[] } else { &["--db", db] };
     let child = Command::new(exe)
         .arg("serve")
         .args(db_args)
-        .args(["--listen", &format!("127.0.0.1:{port}"), "--rclone-config", conf.to_str().unwrap()])
+        .args([
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--rclone-config",
+            conf.to_str().unwrap(),
+        ])
         // one user sends the whole load here: the per-user rate limit (1,000/s) is not measured
         .args(["--rate-limit", "100000"])
         .env("RPROXY_DATA_DIR", data)
@@ -72,7 +89,15 @@ pub fn serve(exe: &Path, rclone: &Path, db: &str, data: &Path, conf: &Path) -> S
 
 /// `n` instances in `dir` (data folders `i0`, `i1`, …), each answering; the admin token the
 /// first one printed.
-pub async fn start(http: &reqwest::Client, exe: &Path, rclone: &Path, db: &str, dir: &Path, conf: &Path, n: usize) -> (Vec<Server>, String) {
+pub async fn start(
+    http: &reqwest::Client,
+    exe: &Path,
+    rclone: &Path,
+    db: &str,
+    dir: &Path,
+    conf: &Path,
+    n: usize,
+) -> (Vec<Server>, String) {
     let mut servers = vec![serve(exe, rclone, db, &dir.join("i0"), conf)];
     let mut lines = BufReader::new(servers[0].child.stdout.take().unwrap()).lines();
     assert!(lines.next().unwrap().unwrap().contains("created user admin"));
@@ -88,7 +113,12 @@ pub async fn start(http: &reqwest::Client, exe: &Path, rclone: &Path, db: &str, 
 pub async fn wait_up(http: &reqwest::Client, s: &Server, token: &str) {
     let end = Instant::now() + Duration::from_secs(60);
     loop {
-        let r = http.post(format!("http://127.0.0.1:{}/rc/noop", s.port)).basic_auth("admin", Some(token)).json(&json!({})).send().await;
+        let r = http
+            .post(format!("http://127.0.0.1:{}/rc/noop", s.port))
+            .basic_auth("admin", Some(token))
+            .json(&json!({}))
+            .send()
+            .await;
         if r.is_ok_and(|r| r.status() == 200) {
             return;
         }
@@ -100,7 +130,13 @@ pub async fn wait_up(http: &reqwest::Client, s: &Server, token: &str) {
 /// POSTs `body` to `path` on the instance at `port` as admin; asserts a 200 and returns the
 /// reply.
 pub async fn call(http: &reqwest::Client, token: &str, port: u16, path: &str, body: Value) -> Value {
-    let r = http.post(format!("http://127.0.0.1:{port}/{path}")).basic_auth("admin", Some(token)).json(&body).send().await.unwrap();
+    let r = http
+        .post(format!("http://127.0.0.1:{port}/{path}"))
+        .basic_auth("admin", Some(token))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     let status = r.status();
     let v = r.json::<Value>().await.unwrap();
     assert_eq!(status, 200, "{path}: {v}");
@@ -110,7 +146,13 @@ pub async fn call(http: &reqwest::Client, token: &str, port: u16, path: &str, bo
 /// Sends `_async` copyfile calls for files `0..files` round-robin over `ports`, `concurrency`
 /// at a time; a call whose instance is gone goes to the next one (as a load balancer would).
 /// Returns file → (job id, tries).
-pub async fn copy_calls(http: &reqwest::Client, token: &str, ports: &[u16], files: usize, concurrency: usize) -> std::collections::BTreeMap<usize, (i64, usize)> {
+pub async fn copy_calls(
+    http: &reqwest::Client,
+    token: &str,
+    ports: &[u16],
+    files: usize,
+    concurrency: usize,
+) -> std::collections::BTreeMap<usize, (i64, usize)> {
     let calls = futures_util::stream::iter(0..files).map(|i| {
         let (http, token, ports) = (http.clone(), token.to_owned(), ports.to_vec());
         async move {
@@ -118,7 +160,13 @@ pub async fn copy_calls(http: &reqwest::Client, token: &str, ports: &[u16], file
             let body = json!({ "srcFs": "src:", "srcRemote": rel, "dstFs": "dst:", "dstRemote": rel, "_async": true });
             for k in 0..ports.len() {
                 let port = ports[(i + k) % ports.len()];
-                if let Ok(r) = http.post(format!("http://127.0.0.1:{port}/operations/copyfile")).basic_auth("admin", Some(&token)).json(&body).send().await {
+                if let Ok(r) = http
+                    .post(format!("http://127.0.0.1:{port}/operations/copyfile"))
+                    .basic_auth("admin", Some(&token))
+                    .json(&body)
+                    .send()
+                    .await
+                {
                     assert_eq!(r.status(), 200, "call {i}");
                     let v: Value = r.json().await.unwrap();
                     return (i, (v["jobid"].as_i64().unwrap(), k + 1));

@@ -25,7 +25,8 @@ use rproxy::{auth::Users, policy::Role, router, AppState};
 use serde_json::Value;
 
 pub fn rclone() -> PathBuf {
-    locate_rclone(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")).expect("no rclone in bin/: run scripts/setup.sh")
+    locate_rclone(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+        .expect("no rclone in bin/: run scripts/setup.sh")
 }
 
 pub struct Proxy {
@@ -74,7 +75,10 @@ impl Proxy {
         text.lines()
             .map(|l| {
                 let v: Value = serde_json::from_str(l).unwrap();
-                (v["target"].as_str().unwrap().to_owned(), v["body"].as_str().unwrap().to_owned())
+                (
+                    v["target"].as_str().unwrap().to_owned(),
+                    v["body"].as_str().unwrap().to_owned(),
+                )
             })
             .collect()
     }
@@ -85,7 +89,14 @@ impl Proxy {
         std::fs::create_dir_all(&data).unwrap();
         std::fs::write(data.join("hello.txt"), b"hello").unwrap();
         let conf = dir.path().join("rclone.conf");
-        std::fs::write(&conf, format!("[local]\ntype = alias\nremote = {}\n\n[other]\ntype = memory\n", data.display())).unwrap();
+        std::fs::write(
+            &conf,
+            format!(
+                "[local]\ntype = alias\nremote = {}\n\n[other]\ntype = memory\n",
+                data.display()
+            ),
+        )
+        .unwrap();
         // RPROXY_TEST_DB=postgres: the same suite on a throwaway PostgreSQL
         let pg = match std::env::var("RPROXY_TEST_DB").as_deref() {
             Ok("postgres") => Some(pg::Pg::start().await),
@@ -97,7 +108,11 @@ impl Proxy {
         };
         let users = Users::connect(&db_spec).await.unwrap();
         let db = users.pool().clone();
-        assert_eq!(matches!(db, rproxy::db::Pool::Pg(_)), pg.is_some(), "the suite runs on the database it was asked for");
+        assert_eq!(
+            matches!(db, rproxy::db::Pool::Pg(_)),
+            pg.is_some(),
+            "the suite runs on the database it was asked for"
+        );
         let mut tokens = HashMap::new();
         for (name, role, remotes) in [
             ("admin", Role::Admin, vec![]),
@@ -108,28 +123,69 @@ impl Proxy {
             let (_, token) = users.add(name, role, &remotes).await.unwrap();
             tokens.insert(name, token);
         }
-        let sidecar = SidecarConfig { rclone_config: Some(conf), listen_tcp: tcp, ..SidecarConfig::default() };
-        let engine = Engine::start(BinaryLauncher { path: launcher }, EngineConfig::new(dir.path().join("engine"), sidecar)).await.unwrap();
+        let sidecar = SidecarConfig {
+            rclone_config: Some(conf),
+            listen_tcp: tcp,
+            ..SidecarConfig::default()
+        };
+        let engine = Engine::start(
+            BinaryLauncher { path: launcher },
+            EngineConfig::new(dir.path().join("engine"), sidecar),
+        )
+        .await
+        .unwrap();
         engine.supervisor.wait_ready(Duration::from_secs(30)).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/", listener.local_addr().unwrap());
         let state = Arc::new(AppState::new(users, &engine).await.unwrap());
         let app = router(state.clone());
         // served as `rproxy serve` serves (client addresses, limits)
-        tokio::spawn(rproxy::serve::serve(listener, None, app, rproxy::serve::Limits::default(), std::future::pending()));
-        Proxy { url, tokens, engine, dir, db, db_spec, pg, state }
+        tokio::spawn(rproxy::serve::serve(
+            listener,
+            None,
+            app,
+            rproxy::serve::Limits::default(),
+            std::future::pending(),
+        ));
+        Proxy {
+            url,
+            tokens,
+            engine,
+            dir,
+            db,
+            db_spec,
+            pg,
+            state,
+        }
     }
 
     /// `rclone rc --url <rproxy> --user <user> --pass <token> <args>`.
     pub async fn rc(&self, user: &str, args: &[&str]) -> Output {
-        let pass = self.tokens.get(user).map(|t| t.expose().to_owned()).unwrap_or_else(|| "wrong".into());
+        let pass = self
+            .tokens
+            .get(user)
+            .map(|t| t.expose().to_owned())
+            .unwrap_or_else(|| "wrong".into());
         self.rc_with(user, &pass, args).await
     }
 
     pub async fn rc_with(&self, user: &str, pass: &str, args: &[&str]) -> Output {
         let mut cmd = Command::new(rclone());
-        cmd.args(["rc", "--config", "/dev/null", "--url", &self.url, "--user", user, "--pass", pass]).args(args);
-        tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap()
+        cmd.args([
+            "rc",
+            "--config",
+            "/dev/null",
+            "--url",
+            &self.url,
+            "--user",
+            user,
+            "--pass",
+            pass,
+        ])
+        .args(args);
+        tokio::task::spawn_blocking(move || cmd.output().unwrap())
+            .await
+            .unwrap()
     }
 
     /// `job/status` of job `id` as `user` sees it, asked every 50 ms until it says finished or
@@ -152,7 +208,10 @@ impl Proxy {
             s => panic!("{s:?}"),
         };
         let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
-        let v = env.split(|b| *b == 0).find_map(|kv| kv.strip_prefix(b"RCLONE_RC_PASS=")).unwrap();
+        let v = env
+            .split(|b| *b == 0)
+            .find_map(|kv| kv.strip_prefix(b"RCLONE_RC_PASS="))
+            .unwrap();
         String::from_utf8_lossy(v).into_owned()
     }
 
@@ -171,9 +230,23 @@ impl Proxy {
             s => panic!("{s:?}"),
         };
         let mut cmd = Command::new(rclone());
-        cmd.args(["rc", "--config", "/dev/null", "--unix-socket", &socket, "--url", "http://localhost/", "--user", "rcmd", "--pass", pass])
-            .args(args);
-        tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap()
+        cmd.args([
+            "rc",
+            "--config",
+            "/dev/null",
+            "--unix-socket",
+            &socket,
+            "--url",
+            "http://localhost/",
+            "--user",
+            "rcmd",
+            "--pass",
+            pass,
+        ])
+        .args(args);
+        tokio::task::spawn_blocking(move || cmd.output().unwrap())
+            .await
+            .unwrap()
     }
 }
 
@@ -192,26 +265,40 @@ pub fn tap_binary() -> PathBuf {
     // tests live in target/<profile>/deps; examples in target/<profile>/examples
     let deps = std::env::current_exe().unwrap().parent().unwrap().to_owned();
     let bin = deps.parent().unwrap().join("examples/rcd_tap");
-    assert!(bin.is_file(), "build the example first (cargo build -p rproxy --examples): {}", bin.display());
+    assert!(
+        bin.is_file(),
+        "build the example first (cargo build -p rproxy --examples): {}",
+        bin.display()
+    );
     bin
 }
 
 pub fn json_out(o: &Output) -> Value {
-    assert!(o.status.success(), "rclone rc failed: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "rclone rc failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     serde_json::from_slice(&o.stdout).unwrap()
 }
 
 /// rclone's log prefix (date, time, level) removed: the message itself.
 pub fn message(o: &Output) -> String {
     let err = String::from_utf8_lossy(&o.stderr);
-    err.lines().filter_map(|l| l.split_once(": ").map(|(_, m)| m.to_owned())).collect::<Vec<_>>().join("\n")
+    err.lines()
+        .filter_map(|l| l.split_once(": ").map(|(_, m)| m.to_owned()))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
-
 
 /// An rproxy server on `port` over the proxy's database and engine, in a runtime of its own,
 /// so that dropping the runtime kills it with all its connections (like a crash).
 pub fn server_on(p: &Proxy, port: u16) -> tokio::runtime::Runtime {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
     let (db, engine) = (p.db_spec.clone(), p.engine.clone());
     rt.spawn(async move {
         let users = Users::connect(&db).await.unwrap();
@@ -221,4 +308,3 @@ pub fn server_on(p: &Proxy, port: u16) -> tokio::runtime::Runtime {
     });
     rt
 }
-

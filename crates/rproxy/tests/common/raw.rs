@@ -14,12 +14,25 @@ pub struct Reply {
 
 /// Sends `method target` to `addr` (`127.0.0.1:port`) with Basic `user:pass`, `content_type`
 /// and `body`; reads the whole reply (the connection is closed after it).
-pub async fn send(addr: &str, method: &str, target: &str, auth: Option<(&str, &str)>, content_type: &str, body: &[u8]) -> Reply {
+pub async fn send(
+    addr: &str,
+    method: &str,
+    target: &str,
+    auth: Option<(&str, &str)>,
+    content_type: &str,
+    body: &[u8],
+) -> Reply {
     let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let mut head = format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut head = format!(
+        "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
     if let Some((u, p)) = auth {
         use base64::Engine as _;
-        head.push_str(&format!("Authorization: Basic {}\r\n", base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"))));
+        head.push_str(&format!(
+            "Authorization: Basic {}\r\n",
+            base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"))
+        ));
     }
     if !content_type.is_empty() {
         head.push_str(&format!("Content-Type: {content_type}\r\n"));
@@ -28,7 +41,10 @@ pub async fn send(addr: &str, method: &str, target: &str, auth: Option<(&str, &s
     s.write_all(head.as_bytes()).await.expect("write");
     s.write_all(body).await.expect("write");
     let mut buf = Vec::new();
-    tokio::time::timeout(Duration::from_secs(60), s.read_to_end(&mut buf)).await.expect("reply within 60 s").expect("read");
+    tokio::time::timeout(Duration::from_secs(60), s.read_to_end(&mut buf))
+        .await
+        .expect("reply within 60 s")
+        .expect("read");
     parse(&buf)
 }
 
@@ -39,7 +55,11 @@ pub fn parse(buf: &[u8]) -> Reply {
     let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
     let chunked = head.to_ascii_lowercase().contains("transfer-encoding: chunked");
     let body = if chunked { dechunk(rest) } else { rest.to_owned() };
-    Reply { status, headers: head.to_owned(), body }
+    Reply {
+        status,
+        headers: head.to_owned(),
+        body,
+    }
 }
 
 fn dechunk(mut s: &str) -> String {

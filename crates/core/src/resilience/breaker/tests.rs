@@ -21,11 +21,15 @@ fn cfg() -> BreakerConfig {
 }
 
 fn fail() -> Outcome {
-    Outcome::Failure { failure: Failure::new(FailureReason::ServerError, "503 Service Unavailable") }
+    Outcome::Failure {
+        failure: Failure::new(FailureReason::ServerError, "503 Service Unavailable"),
+    }
 }
 
 fn ok() -> Outcome {
-    Outcome::Success { elapsed: Duration::from_millis(10) }
+    Outcome::Success {
+        elapsed: Duration::from_millis(10),
+    }
 }
 
 fn call(b: &mut Breaker, now: Instant, outcome: Outcome) -> Option<Transition> {
@@ -76,7 +80,9 @@ fn below_min_calls_the_rate_does_not_count() {
 fn slow_calls_trip_it() {
     let t0 = Instant::now();
     let mut b = Breaker::new(cfg());
-    let slow = || Outcome::Success { elapsed: Duration::from_secs(11) };
+    let slow = || Outcome::Success {
+        elapsed: Duration::from_secs(11),
+    };
     call(&mut b, t0, slow());
     call(&mut b, t0, slow());
     call(&mut b, t0, slow());
@@ -94,13 +100,19 @@ fn half_open_admits_limited_probes_and_closes_on_success() {
     let later = t0 + Duration::from_secs(5);
     let (p1, t) = b.acquire(later);
     assert_eq!(p1, Ok(Admission::Probe));
-    assert_eq!(t.map(|t| (t.to, t.reason)), Some((BreakerState::HalfOpen, BreakerReason::OpenElapsed)));
+    assert_eq!(
+        t.map(|t| (t.to, t.reason)),
+        Some((BreakerState::HalfOpen, BreakerReason::OpenElapsed))
+    );
     assert_eq!(b.acquire(later).0, Ok(Admission::Probe));
     // both slots in flight: others fail fast
     assert_eq!(b.acquire(later).0, Err(None));
     assert!(b.record(later, Admission::Probe, ok()).is_none());
     let t = b.record(later, Admission::Probe, ok()).expect("close");
-    assert_eq!((t.to, t.reason), (BreakerState::Closed, BreakerReason::ProbesSucceeded { count: 2 }));
+    assert_eq!(
+        (t.to, t.reason),
+        (BreakerState::Closed, BreakerReason::ProbesSucceeded { count: 2 })
+    );
     assert_eq!(b.snapshot("r", later).trips, 0);
 }
 
@@ -118,8 +130,15 @@ fn a_failed_probe_reopens_for_longer_each_time() {
         let (p, _) = b.acquire(now);
         assert_eq!(p, Ok(Admission::Probe));
         let t = b.record(now, Admission::Probe, fail()).expect("reopen");
-        assert_eq!((t.from, t.to, t.reason), (BreakerState::HalfOpen, BreakerState::Open, BreakerReason::ProbeFailed));
-        assert_eq!(b.snapshot("r", now).next_probe_in_ms, Some(expected * 1000), "open time grows, capped");
+        assert_eq!(
+            (t.from, t.to, t.reason),
+            (BreakerState::HalfOpen, BreakerState::Open, BreakerReason::ProbeFailed)
+        );
+        assert_eq!(
+            b.snapshot("r", now).next_probe_in_ms,
+            Some(expected * 1000),
+            "open time grows, capped"
+        );
     }
 }
 
@@ -138,7 +157,11 @@ fn ignored_outcomes_do_not_count_and_release_probes() {
     assert_eq!(b.acquire(later).0, Ok(Admission::Probe));
     b.release(Admission::Probe);
     assert_eq!(b.state(), BreakerState::HalfOpen);
-    assert_eq!(b.acquire(later).0, Ok(Admission::Probe), "the dropped probe's slot is free again");
+    assert_eq!(
+        b.acquire(later).0,
+        Ok(Admission::Probe),
+        "the dropped probe's slot is free again"
+    );
 }
 
 #[test]
@@ -147,9 +170,20 @@ fn manual_reset_and_force_open() {
     let mut b = Breaker::new(cfg());
     let t = b.force_open().expect("forced");
     assert_eq!((t.to, t.reason), (BreakerState::ForcedOpen, BreakerReason::ForcedOpen));
-    assert_eq!(b.acquire(t0 + Duration::from_secs(3600)).0, Err(None), "stays open however long");
+    assert_eq!(
+        b.acquire(t0 + Duration::from_secs(3600)).0,
+        Err(None),
+        "stays open however long"
+    );
     let t = b.reset().expect("reset");
-    assert_eq!((t.from, t.to, t.reason), (BreakerState::ForcedOpen, BreakerState::Closed, BreakerReason::ManualReset));
+    assert_eq!(
+        (t.from, t.to, t.reason),
+        (
+            BreakerState::ForcedOpen,
+            BreakerState::Closed,
+            BreakerReason::ManualReset
+        )
+    );
     assert_eq!(b.acquire(t0).0, Ok(Admission::Normal));
     assert!(b.reset().is_none(), "already closed");
 }

@@ -9,7 +9,13 @@ use super::*;
 use crate::rc::wire::GroupStats;
 
 fn api(status: u16, message: &str) -> RcError {
-    RcError::Api { path: "p".into(), status, message: message.into(), input: Default::default(), retry_after: None }
+    RcError::Api {
+        path: "p".into(),
+        status,
+        message: message.into(),
+        input: Default::default(),
+        retry_after: None,
+    }
 }
 
 #[test]
@@ -169,8 +175,14 @@ fn provider_formats() {
         }
     }
     assert!(wrong.is_empty(), "misclassified:\n{}", wrong.join("\n"));
-    assert_eq!(classify_text("activityLimitReached: throttledRequest: throttled: trying again in 120s").retry_after, Some(Duration::from_secs(120)));
-    assert_eq!(classify_text("too_many_requests/..: trying again in 5m0s").retry_after, Some(Duration::from_secs(300)));
+    assert_eq!(
+        classify_text("activityLimitReached: throttledRequest: throttled: trying again in 120s").retry_after,
+        Some(Duration::from_secs(120))
+    );
+    assert_eq!(
+        classify_text("too_many_requests/..: trying again in 5m0s").retry_after,
+        Some(Duration::from_secs(300))
+    );
 }
 
 /// A word inside a file name, path or URL never decides the class: the structure does.
@@ -179,12 +191,30 @@ fn names_in_paths_and_urls_do_not_decide() {
     let table: &[(&str, FailureReason)] = &[
         ("open /data/rate limit notes.txt: permission denied", Forbidden),
         ("open /data/timeout.log: no such file or directory", NotFound),
-        ("open /backups/forbidden-timeout.txt: no space left on device", StorageFull),
-        (r#"Put "http://nas/backups/forbidden-timeout.txt": 503 Service Unavailable"#, ServerError),
-        (r#"Put "http://nas/quota exceeded/unauthorized.txt": connection reset by peer"#, Network),
-        (r#"failed to open directory "429 Too Many Requests": open /home/u/429 Too Many Requests: permission denied"#, Forbidden),
-        ("File not present: backups/SlowDown/userRateLimitExceeded.txt (404 not_found)", NotFound),
-        (r#"mkdir "/srv/401 Unauthorized" failed: sftp: "Failure" (SSH_FX_FAILURE)"#, Unknown),
+        (
+            "open /backups/forbidden-timeout.txt: no space left on device",
+            StorageFull,
+        ),
+        (
+            r#"Put "http://nas/backups/forbidden-timeout.txt": 503 Service Unavailable"#,
+            ServerError,
+        ),
+        (
+            r#"Put "http://nas/quota exceeded/unauthorized.txt": connection reset by peer"#,
+            Network,
+        ),
+        (
+            r#"failed to open directory "429 Too Many Requests": open /home/u/429 Too Many Requests: permission denied"#,
+            Forbidden,
+        ),
+        (
+            "File not present: backups/SlowDown/userRateLimitExceeded.txt (404 not_found)",
+            NotFound,
+        ),
+        (
+            r#"mkdir "/srv/401 Unauthorized" failed: sftp: "Failure" (SSH_FX_FAILURE)"#,
+            Unknown,
+        ),
         ("open /data/503.txt: is a directory", Unknown),
     ];
     let mut wrong = vec![];
@@ -200,10 +230,17 @@ fn names_in_paths_and_urls_do_not_decide() {
 #[test]
 fn unknown_texts_are_retried_like_rclone_does_but_never_open_a_breaker() {
     let f = classify_text("something nobody has seen before");
-    assert_eq!((f.reason, f.class, f.retryable), (Unknown, FailureClass::Retryable, true));
+    assert_eq!(
+        (f.reason, f.class, f.retryable),
+        (Unknown, FailureClass::Retryable, true)
+    );
     assert!(!f.counts_against_remote());
     // rclone marked every error no-retry: the stats overrule the default
-    let stats = GroupStats { errors: 1, retry_error: false, ..GroupStats::default() };
+    let stats = GroupStats {
+        errors: 1,
+        retry_error: false,
+        ..GroupStats::default()
+    };
     assert!(!classify_job("something nobody has seen before", Some(&stats)).retryable);
 }
 
@@ -239,7 +276,10 @@ fn retry_after_from_header_and_text() {
     assert_eq!(classify(&e).retry_after, Some(Duration::from_secs(7)));
     let f = classify_text("try again after 2026-11-22T02:00:00Z (1m30.5s)");
     assert_eq!(f.retry_after, Some(Duration::from_millis(90_500)));
-    assert_eq!(classify_text("503 Service Unavailable; Retry-After: 12").retry_after, Some(Duration::from_secs(12)));
+    assert_eq!(
+        classify_text("503 Service Unavailable; Retry-After: 12").retry_after,
+        Some(Duration::from_secs(12))
+    );
     assert_eq!(parse_go_duration("250ms"), Some(Duration::from_millis(250)));
     assert_eq!(parse_go_duration("1h2m3s"), Some(Duration::from_secs(3723)));
     assert_eq!(parse_go_duration("-1s"), None);
@@ -379,12 +419,23 @@ fn source_texts() {
     for (text, want) in table {
         let got = classify(&api(500, text));
         if got.reason != *want || got.class != class_of(*want) {
-            wrong.push(format!("{text:?}: got {:?} ({:?}), want {want:?}", got.reason, got.class));
+            wrong.push(format!(
+                "{text:?}: got {:?} ({:?}), want {want:?}",
+                got.reason, got.class
+            ));
         }
     }
     // the class decides what happens (retry or not): report how many got the right one
-    let right_class = table.iter().filter(|(t, want)| classify(&api(500, t)).class == class_of(*want)).count();
-    eprintln!("source texts: {}/{} right reason, {right_class}/{} right class", table.len() - wrong.len(), table.len(), table.len());
+    let right_class = table
+        .iter()
+        .filter(|(t, want)| classify(&api(500, t)).class == class_of(*want))
+        .count();
+    eprintln!(
+        "source texts: {}/{} right reason, {right_class}/{} right class",
+        table.len() - wrong.len(),
+        table.len(),
+        table.len()
+    );
     assert!(wrong.is_empty(), "misclassified:\n{}", wrong.join("\n"));
 }
 
@@ -399,7 +450,10 @@ fn held_out_texts() {
     let (mut right, mut total, mut wrong) = (0, 0, vec![]);
     for line in table.lines().filter(|l| !l.trim().is_empty()) {
         let mut cols = line.split('\t');
-        let (want, text) = (cols.next().unwrap_or(""), cols.next().unwrap_or("").replace("\\n", "\n"));
+        let (want, text) = (
+            cols.next().unwrap_or(""),
+            cols.next().unwrap_or("").replace("\\n", "\n"),
+        );
         let want = match want {
             "retryable" => FailureClass::Retryable,
             "permanent" => FailureClass::Permanent,
@@ -412,10 +466,22 @@ fn held_out_texts() {
         if got.class == want {
             right += 1;
         } else {
-            wrong.push(format!("{text:?}: got {:?} ({:?}), want {want:?}", got.class, got.reason));
+            wrong.push(format!(
+                "{text:?}: got {:?} ({:?}), want {want:?}",
+                got.class, got.reason
+            ));
         }
     }
     let score = right as f64 / total as f64;
-    eprintln!("held-out texts: {right}/{total} right class ({:.0}%)\n{}", score * 100.0, wrong.join("\n"));
-    assert!(score >= 0.95, "held-out score {:.0}% is below 95%:\n{}", score * 100.0, wrong.join("\n"));
+    eprintln!(
+        "held-out texts: {right}/{total} right class ({:.0}%)\n{}",
+        score * 100.0,
+        wrong.join("\n")
+    );
+    assert!(
+        score >= 0.95,
+        "held-out score {:.0}% is below 95%:\n{}",
+        score * 100.0,
+        wrong.join("\n")
+    );
 }

@@ -36,9 +36,15 @@ pub(super) fn reason(text: &str) -> FailureReason {
     let has = |needles: &[&str]| needles.iter().any(|n| lc.contains(n));
     // rclone's own advice sits inside quotes ("rclone config reconnect NAME:"): read it first
     if lower.contains("rclone config reconnect")
-        || has(&["invalid_grant", "couldn't fetch token", "oauth2: cannot fetch token", "token expired and there's no refresh token",
-                 // lib/oauthutil: the login was cancelled or denied at the provider
-                 "oauth authentication was cancelled", "no code returned by remote server"])
+        || has(&[
+            "invalid_grant",
+            "couldn't fetch token",
+            "oauth2: cannot fetch token",
+            "token expired and there's no refresh token",
+            // lib/oauthutil: the login was cancelled or denied at the provider
+            "oauth authentication was cancelled",
+            "no code returned by remote server",
+        ])
     {
         return NeedsReconnect;
     }
@@ -48,7 +54,11 @@ pub(super) fn reason(text: &str) -> FailureReason {
     if lower.contains("didn't find section in config file") || has(&["config file not found"]) {
         return RemoteNotConfigured;
     }
-    if has(&["couldn't find backend", "didn't find backend", "couldn't find type field in config"]) {
+    if has(&[
+        "couldn't find backend",
+        "didn't find backend",
+        "couldn't find type field in config",
+    ]) {
         return BackendMissing;
     }
     // 2. provider codes
@@ -74,22 +84,70 @@ pub(super) fn reason(text: &str) -> FailureReason {
 fn code_reason(token: &str) -> Option<FailureReason> {
     Some(match token {
         // rate limits and quotas that reset with time
-        "rateLimitExceeded" | "userRateLimitExceeded" | "dailyLimitExceeded" | "downloadQuotaExceeded"
-        | "sharingRateLimitExceeded" | "activityLimitReached" | "throttledRequest" | "too_many_requests"
-        | "too_many_write_operations" | "SlowDown" | "Throttling" | "ThrottlingException" | "RequestLimitExceeded"
-        | "TooManyRequestsException" | "TooManyRequests" | "rate_limit_exceeded" | "transaction_cap_exceeded"
-        | "download_cap_exceeded" | "operation_blocked_temporary" => RateLimited,
+        "rateLimitExceeded"
+        | "userRateLimitExceeded"
+        | "dailyLimitExceeded"
+        | "downloadQuotaExceeded"
+        | "sharingRateLimitExceeded"
+        | "activityLimitReached"
+        | "throttledRequest"
+        | "too_many_requests"
+        | "too_many_write_operations"
+        | "SlowDown"
+        | "Throttling"
+        | "ThrottlingException"
+        | "RequestLimitExceeded"
+        | "TooManyRequestsException"
+        | "TooManyRequests"
+        | "rate_limit_exceeded"
+        | "transaction_cap_exceeded"
+        | "download_cap_exceeded"
+        | "operation_blocked_temporary" => RateLimited,
         // no space or over quota at the destination
-        "storageQuotaExceeded" | "quotaExceeded" | "teamDriveFileLimitExceeded" | "quotaLimitReached"
-        | "insufficientStorage" | "insufficient_space" | "cap_exceeded" | "storage_cap_exceeded"
-        | "storage_limit_exceeded" | "XMinioStorageFull" | "InsufficientStorage" | "EntityTooLarge" => StorageFull,
-        "notFound" | "itemNotFound" | "not_found" | "NoSuchKey" | "NoSuchBucket" | "NoSuchUpload" | "SSH_FX_NO_SUCH_FILE" => NotFound,
-        "AccessDenied" | "accessDenied" | "insufficientFilePermissions" | "access_denied_insufficient_permissions"
-        | "AllAccessDisabled" | "SSH_FX_PERMISSION_DENIED" | "cannotDownloadAbusiveFile" | "restricted_content" => Forbidden,
-        "InvalidAccessKeyId" | "SignatureDoesNotMatch" | "authError" | "InvalidAuthenticationToken" | "bad_auth_token" | "invalid_access_token" | "NotAuthenticated" | "ExpiredToken" | "InvalidToken" => Unauthorized,
+        "storageQuotaExceeded"
+        | "quotaExceeded"
+        | "teamDriveFileLimitExceeded"
+        | "quotaLimitReached"
+        | "insufficientStorage"
+        | "insufficient_space"
+        | "cap_exceeded"
+        | "storage_cap_exceeded"
+        | "storage_limit_exceeded"
+        | "XMinioStorageFull"
+        | "InsufficientStorage"
+        | "EntityTooLarge" => StorageFull,
+        "notFound"
+        | "itemNotFound"
+        | "not_found"
+        | "NoSuchKey"
+        | "NoSuchBucket"
+        | "NoSuchUpload"
+        | "SSH_FX_NO_SUCH_FILE" => NotFound,
+        "AccessDenied"
+        | "accessDenied"
+        | "insufficientFilePermissions"
+        | "access_denied_insufficient_permissions"
+        | "AllAccessDisabled"
+        | "SSH_FX_PERMISSION_DENIED"
+        | "cannotDownloadAbusiveFile"
+        | "restricted_content" => Forbidden,
+        "InvalidAccessKeyId"
+        | "SignatureDoesNotMatch"
+        | "authError"
+        | "InvalidAuthenticationToken"
+        | "bad_auth_token"
+        | "invalid_access_token"
+        | "NotAuthenticated"
+        | "ExpiredToken"
+        | "InvalidToken" => Unauthorized,
         "expired_access_token" | "expired_auth_token" => NeedsReconnect,
-        "backendError" | "internalError" | "InternalError" | "ServiceUnavailable" | "serviceNotAvailable"
-        | "generalException" | "service_unavailable" => ServerError,
+        "backendError"
+        | "internalError"
+        | "InternalError"
+        | "ServiceUnavailable"
+        | "serviceNotAvailable"
+        | "generalException"
+        | "service_unavailable" => ServerError,
         "RequestTimeout" | "RequestTimeTooSkewed" => Timeout,
         "SSH_FX_CONNECTION_LOST" | "SSH_FX_NO_CONNECTION" => Network,
         // archived objects (S3, Azure): restore first
@@ -110,31 +168,66 @@ fn fixed_phrase(lc: &str) -> Option<FailureReason> {
     }
     // crypto/x509, crypto/tls (verification and the peer's certificate alerts),
     // ssh/knownhosts, backend/sftp's host key pinning
-    if has(&["x509: ", "tls: failed to verify certificate", "tls: bad certificate", "tls: unknown certificate",
-             "tls: expired certificate", "tls: revoked certificate", "tls: unsupported certificate",
-             "first record does not look like a tls handshake", "refusing to follow https to http redirect", "knownhosts: key mismatch", "knownhosts: key is unknown",
-             "knownhosts: key is revoked", "sftp: host key mismatch", "but no key is pinned for this algorithm",
-             "which pin_host_key cannot validate", "host_keys already contains"]) {
+    if has(&[
+        "x509: ",
+        "tls: failed to verify certificate",
+        "tls: bad certificate",
+        "tls: unknown certificate",
+        "tls: expired certificate",
+        "tls: revoked certificate",
+        "tls: unsupported certificate",
+        "first record does not look like a tls handshake",
+        "refusing to follow https to http redirect",
+        "knownhosts: key mismatch",
+        "knownhosts: key is unknown",
+        "knownhosts: key is revoked",
+        "sftp: host key mismatch",
+        "but no key is pinned for this algorithm",
+        "which pin_host_key cannot validate",
+        "host_keys already contains",
+    ]) {
         return Some(Certificate);
     }
     // backend/s3 (InvalidObjectState rewritten), backend/azureblob
-    if has(&["restore first", "blob in archive tier", "can't update archive tier blob"]) {
+    if has(&[
+        "restore first",
+        "blob in archive tier",
+        "can't update archive tier blob",
+    ]) {
         return Some(NotRestored);
     }
     // backend/crypt/cipher.go
-    if has(&["failed to authenticate decrypted block", "not an encrypted file", "file is too short to be encrypted",
-             "file has truncated block header", "undecryptable file name"]) {
+    if has(&[
+        "failed to authenticate decrypted block",
+        "not an encrypted file",
+        "file is too short to be encrypted",
+        "file has truncated block header",
+        "undecryptable file name",
+    ]) {
         return Some(Undecryptable);
     }
     // fs/accounting, fs/sync, lib/batcher, fs/fserrors (FatalError(nil))
-    if has(&["max transfer limit reached", "max transfer duration reached", "--max-delete threshold reached",
-             "--max-delete-size threshold reached", "files on overlapping remotes", "immutable file modified",
-             "batcher is shutting down"]) || lc.trim() == "fatal error" {
+    if has(&[
+        "max transfer limit reached",
+        "max transfer duration reached",
+        "--max-delete threshold reached",
+        "--max-delete-size threshold reached",
+        "files on overlapping remotes",
+        "immutable file modified",
+        "batcher is shutting down",
+    ]) || lc.trim() == "fatal error"
+    {
         return Some(LimitReached);
     }
     // fs/fs.go ErrorFileNameTooLong and ENAMETOOLONG, EILSEQ, backend/local, dropbox, mailru
-    if has(&["file name too long", "invalid or incomplete multibyte or wide character", "is not a path within the local root",
-             "is disallowed - not uploading", "invalid characters in object name", "syntax is incorrect"]) {
+    if has(&[
+        "file name too long",
+        "invalid or incomplete multibyte or wide character",
+        "is not a path within the local root",
+        "is disallowed - not uploading",
+        "invalid characters in object name",
+        "syntax is incorrect",
+    ]) {
         return Some(InvalidName);
     }
     // backends' own wordings: login refused (smb, protondrive), full (union, pcloud-like),
@@ -149,7 +242,12 @@ fn fixed_phrase(lc: &str) -> Option<FailureReason> {
         return Some(NotFound);
     }
     // fs/fs.go ErrorDirectoryNotEmpty and ENOTEMPTY, vfs, backends' own wordings
-    if has(&["directory not empty", "directory is not empty", "folder not empty", "the directory is not empty"]) {
+    if has(&[
+        "directory not empty",
+        "directory is not empty",
+        "folder not empty",
+        "the directory is not empty",
+    ]) {
         return Some(NotEmpty);
     }
     None
@@ -192,10 +290,19 @@ const REASON_PHRASES: &[(u16, &str)] = &[
 fn http_status(clean: &str) -> Option<u16> {
     let lc = clean.to_ascii_lowercase();
     let after = |marker: &str| -> Option<u16> {
-        lc.match_indices(marker).find_map(|(i, _)| three_digits(&lc[i + marker.len()..]))
+        lc.match_indices(marker)
+            .find_map(|(i, _)| three_digits(&lc[i + marker.len()..]))
     };
     // googleapi, smithy (S3), lib/rest, Dropbox SDK, Box `Error "code" (403)` / bare `(403)`
-    for marker in ["googleapi: error ", "got http response code ", "statuscode: ", "http error ", "(code: ", "status code ", "status code: "] {
+    for marker in [
+        "googleapi: error ",
+        "got http response code ",
+        "statuscode: ",
+        "http error ",
+        "(code: ",
+        "status code ",
+        "status code: ",
+    ] {
         if let Some(s) = after(marker) {
             return Some(s).filter(|s| *s != 0);
         }
@@ -205,16 +312,21 @@ fn http_status(clean: &str) -> Option<u16> {
         let rest = &lc[i + 1..];
         if let Some(s) = three_digits(rest) {
             let tail = &rest[3..];
-            if tail.starts_with(')') || (tail.starts_with(' ') && tail[1..].split(')').next().is_some_and(is_code_word)) {
+            if tail.starts_with(')') || (tail.starts_with(' ') && tail[1..].split(')').next().is_some_and(is_code_word))
+            {
                 return Some(s);
             }
         }
     }
     // `503 Service Unavailable`
-    REASON_PHRASES.iter().find(|(code, phrase)| {
-        let needle = format!("{code} {phrase}");
-        lc.match_indices(&needle).any(|(i, _)| i == 0 || !lc.as_bytes()[i - 1].is_ascii_alphanumeric())
-    }).map(|(code, _)| *code)
+    REASON_PHRASES
+        .iter()
+        .find(|(code, phrase)| {
+            let needle = format!("{code} {phrase}");
+            lc.match_indices(&needle)
+                .any(|(i, _)| i == 0 || !lc.as_bytes()[i - 1].is_ascii_alphanumeric())
+        })
+        .map(|(code, _)| *code)
 }
 
 /// FTP reply codes (`net/textproto`: `%03d %s`) at the start of a segment: `421 Too many
@@ -243,34 +355,73 @@ fn ftp_reply(clean: &str) -> Option<FailureReason> {
 /// The errno text at the end of an error chain and rclone's fixed phrases.
 fn errno_reason(lc: &str) -> FailureReason {
     let has = |needles: &[&str]| needles.iter().any(|n| lc.contains(n));
-    if has(&["no space left on device", "disk quota exceeded", "file too big for remaining disk space",
-             "not enough space on the disk"]) {
+    if has(&[
+        "no space left on device",
+        "disk quota exceeded",
+        "file too big for remaining disk space",
+        "not enough space on the disk",
+    ]) {
         return StorageFull;
     }
-    if has(&["permission denied", "operation not permitted", "read-only file system", "access is denied", "access denied"]) {
+    if has(&[
+        "permission denied",
+        "operation not permitted",
+        "read-only file system",
+        "access is denied",
+        "access denied",
+    ]) {
         return Forbidden;
     }
     if has(&["unable to authenticate", "authentication failed", "login incorrect"]) {
         return Unauthorized;
     }
-    if has(&["no such file or directory", "file does not exist", "object not found", "directory not found",
-             "cannot find the file specified", "cannot find the path specified"]) {
+    if has(&[
+        "no such file or directory",
+        "file does not exist",
+        "object not found",
+        "directory not found",
+        "cannot find the file specified",
+        "cannot find the path specified",
+    ]) {
         return NotFound;
     }
     // Go's net.Error Timeout() texts
-    if has(&["i/o timeout", "connection timed out", "timeout awaiting response headers", "tls handshake timeout",
-             "client.timeout exceeded", "deadline exceeded"]) {
+    if has(&[
+        "i/o timeout",
+        "connection timed out",
+        "timeout awaiting response headers",
+        "tls handshake timeout",
+        "client.timeout exceeded",
+        "deadline exceeded",
+    ]) {
         return Timeout;
     }
     // retriableErrorStrings, the retriable errno list, io.EOF / io.ErrUnexpectedEOF, DNS and SSH
-    if has(&["use of closed network connection", "unexpected eof reading trailer", "transport connection broken",
-             "http: contentlength=", "server closed idle connection", "bad record mac", "stream error:",
-             "tls: use of closed connection", "http2: server sent goaway", "connection reset by peer",
-             "connection refused", "broken pipe", "no route to host", "network is unreachable", "host is down",
-             "software caused connection abort", "resource temporarily unavailable", "connection lost",
-             "too many open files", "unexpected eof", "no such host", "couldn't connect ssh",
-             "exceeded maximum number of attempts"])
-        || lc.trim_end().ends_with(": eof")
+    if has(&[
+        "use of closed network connection",
+        "unexpected eof reading trailer",
+        "transport connection broken",
+        "http: contentlength=",
+        "server closed idle connection",
+        "bad record mac",
+        "stream error:",
+        "tls: use of closed connection",
+        "http2: server sent goaway",
+        "connection reset by peer",
+        "connection refused",
+        "broken pipe",
+        "no route to host",
+        "network is unreachable",
+        "host is down",
+        "software caused connection abort",
+        "resource temporarily unavailable",
+        "connection lost",
+        "too many open files",
+        "unexpected eof",
+        "no such host",
+        "couldn't connect ssh",
+        "exceeded maximum number of attempts",
+    ]) || lc.trim_end().ends_with(": eof")
         || lc.trim() == "eof"
     {
         return Network;
@@ -280,7 +431,9 @@ fn errno_reason(lc: &str) -> FailureReason {
 
 /// Identifier tokens (`[A-Za-z0-9_]+`) of `clean`.
 fn tokens(clean: &str) -> impl Iterator<Item = &str> {
-    clean.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|t| !t.is_empty())
+    clean
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|t| !t.is_empty())
 }
 
 fn three_digits(s: &str) -> Option<u16> {
@@ -298,8 +451,26 @@ fn is_code_word(s: &str) -> bool {
 
 /// Operations of Go's `os.PathError` (`<op> <path>: <errno>`): the path is unquoted.
 const PATH_OPS: &[&str] = &[
-    "open", "stat", "lstat", "mkdir", "remove", "rename", "write", "read", "readdirent", "unlinkat", "chmod",
-    "chtimes", "truncate", "symlink", "readlink", "close", "sync", "fstat", "lchown", "link",
+    "open",
+    "stat",
+    "lstat",
+    "mkdir",
+    "remove",
+    "rename",
+    "write",
+    "read",
+    "readdirent",
+    "unlinkat",
+    "chmod",
+    "chtimes",
+    "truncate",
+    "symlink",
+    "readlink",
+    "close",
+    "sync",
+    "fstat",
+    "lchown",
+    "link",
 ];
 
 /// `text` without what users control: `"quoted"` strings (kept when they are a bare code such

@@ -14,7 +14,10 @@ pub struct Backoff {
 
 impl Default for Backoff {
     fn default() -> Self {
-        Backoff { base: Duration::from_millis(200), cap: Duration::from_secs(30) }
+        Backoff {
+            base: Duration::from_millis(200),
+            cap: Duration::from_secs(30),
+        }
     }
 }
 
@@ -43,7 +46,10 @@ mod tests {
 
     #[test]
     fn ceiling_doubles_up_to_the_cap() {
-        let b = Backoff { base: Duration::from_millis(100), cap: Duration::from_secs(1) };
+        let b = Backoff {
+            base: Duration::from_millis(100),
+            cap: Duration::from_secs(1),
+        };
         let c: Vec<_> = (1..=6).map(|n| b.ceiling(n).as_millis()).collect();
         assert_eq!(c, vec![100, 200, 400, 800, 1000, 1000]);
         assert_eq!(b.ceiling(u32::MAX), Duration::from_secs(1));
@@ -51,12 +57,18 @@ mod tests {
 
     #[test]
     fn jitter_stays_within_the_ceiling_and_spreads() {
-        let b = Backoff { base: Duration::from_millis(100), cap: Duration::from_secs(10) };
+        let b = Backoff {
+            base: Duration::from_millis(100),
+            cap: Duration::from_secs(10),
+        };
         let mut rng = StdRng::seed_from_u64(7);
         let delays: Vec<_> = (0..1000).map(|_| b.delay(4, &mut rng)).collect();
         assert!(delays.iter().all(|d| *d <= Duration::from_millis(800)));
         let mean = delays.iter().sum::<Duration>() / 1000;
         // full jitter: mean near half the ceiling
-        assert!(mean > Duration::from_millis(340) && mean < Duration::from_millis(460), "{mean:?}");
+        assert!(
+            mean > Duration::from_millis(340) && mean < Duration::from_millis(460),
+            "{mean:?}"
+        );
     }
 }

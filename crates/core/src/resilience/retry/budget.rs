@@ -24,7 +24,10 @@ struct State {
 impl RetryBudget {
     pub fn new(ratio: f64, per_second: f64, max_tokens: f64, clock: &dyn Clock) -> Self {
         RetryBudget {
-            state: Mutex::new(State { tokens: max_tokens, last: clock.now() }),
+            state: Mutex::new(State {
+                tokens: max_tokens,
+                last: clock.now(),
+            }),
             ratio,
             per_second,
             max_tokens,
@@ -82,7 +85,11 @@ mod tests {
         for _ in 0..100 {
             budget.deposit(&clock);
         }
-        assert_eq!((0..50).filter(|_| budget.withdraw(&clock)).count(), 10, "capped at max_tokens");
+        assert_eq!(
+            (0..50).filter(|_| budget.withdraw(&clock)).count(),
+            10,
+            "capped at max_tokens"
+        );
         // the steady allowance refills with time
         clock.advance(Duration::from_secs(3));
         assert_eq!((0..10).filter(|_| budget.withdraw(&clock)).count(), 3);

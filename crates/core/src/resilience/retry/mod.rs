@@ -57,13 +57,23 @@ pub struct Retrier {
 
 impl Default for Retrier {
     fn default() -> Self {
-        Retrier::new(RetryPolicy::default(), Backoff::default(), Arc::new(RetryBudget::default()), Arc::new(SystemClock))
+        Retrier::new(
+            RetryPolicy::default(),
+            Backoff::default(),
+            Arc::new(RetryBudget::default()),
+            Arc::new(SystemClock),
+        )
     }
 }
 
 impl Retrier {
     pub fn new(policy: RetryPolicy, backoff: Backoff, budget: Arc<RetryBudget>, clock: Arc<dyn Clock>) -> Self {
-        Retrier { policy, backoff, budget, clock }
+        Retrier {
+            policy,
+            backoff,
+            budget,
+            clock,
+        }
     }
 
     /// Runs `op(attempt)` (attempt is 1-based) until it succeeds, the policy stops, the budget
@@ -99,11 +109,21 @@ impl Retrier {
             let at_least = match self.policy.decide(&failure, attempt) {
                 Decision::Retry { at_least } => at_least,
                 Decision::Stop(reason) => {
-                    return Err(RetryError { error: Some(error), failure, attempts: attempt, gave_up: GaveUp::Policy(reason) })
+                    return Err(RetryError {
+                        error: Some(error),
+                        failure,
+                        attempts: attempt,
+                        gave_up: GaveUp::Policy(reason),
+                    })
                 }
             };
             if !self.budget.withdraw(self.clock.as_ref()) {
-                return Err(RetryError { error: Some(error), failure, attempts: attempt, gave_up: GaveUp::BudgetExhausted });
+                return Err(RetryError {
+                    error: Some(error),
+                    failure,
+                    attempts: attempt,
+                    gave_up: GaveUp::BudgetExhausted,
+                });
             }
             let wait = self.backoff.delay(attempt, &mut rand::thread_rng()).max(at_least);
             debug!(attempt, ?wait, reason = ?failure.reason, "retrying");

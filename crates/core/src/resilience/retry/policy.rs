@@ -31,7 +31,10 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { max_attempts: 4, max_retry_after: Duration::from_secs(120) }
+        RetryPolicy {
+            max_attempts: 4,
+            max_retry_after: Duration::from_secs(120),
+        }
     }
 }
 
@@ -60,15 +63,36 @@ mod tests {
 
     #[test]
     fn only_retryable_failures_within_limits() {
-        let p = RetryPolicy { max_attempts: 3, max_retry_after: Duration::from_secs(60) };
+        let p = RetryPolicy {
+            max_attempts: 3,
+            max_retry_after: Duration::from_secs(60),
+        };
         let busy = Failure::new(FailureReason::ServerError, "503");
-        assert_eq!(p.decide(&busy, 1), Decision::Retry { at_least: Duration::ZERO });
+        assert_eq!(
+            p.decide(&busy, 1),
+            Decision::Retry {
+                at_least: Duration::ZERO
+            }
+        );
         assert_eq!(p.decide(&busy, 3), Decision::Stop(StopReason::AttemptsExhausted));
-        for reason in [FailureReason::Forbidden, FailureReason::NotFound, FailureReason::Cancelled, FailureReason::BadRequest] {
-            assert_eq!(p.decide(&Failure::new(reason, "x"), 1), Decision::Stop(StopReason::NotRetryable));
+        for reason in [
+            FailureReason::Forbidden,
+            FailureReason::NotFound,
+            FailureReason::Cancelled,
+            FailureReason::BadRequest,
+        ] {
+            assert_eq!(
+                p.decide(&Failure::new(reason, "x"), 1),
+                Decision::Stop(StopReason::NotRetryable)
+            );
         }
         let limited = Failure::new(FailureReason::RateLimited, "429").with_retry_after(Some(Duration::from_secs(5)));
-        assert_eq!(p.decide(&limited, 1), Decision::Retry { at_least: Duration::from_secs(5) });
+        assert_eq!(
+            p.decide(&limited, 1),
+            Decision::Retry {
+                at_least: Duration::from_secs(5)
+            }
+        );
         let too_long = Failure::new(FailureReason::RateLimited, "429").with_retry_after(Some(Duration::from_secs(600)));
         assert_eq!(p.decide(&too_long, 1), Decision::Stop(StopReason::RetryAfterTooLong));
     }

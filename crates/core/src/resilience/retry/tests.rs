@@ -22,8 +22,14 @@ impl Classify for E {
 fn retrier(max_attempts: u32) -> Retrier {
     let clock = Arc::new(ManualClock::new());
     Retrier::new(
-        RetryPolicy { max_attempts, max_retry_after: Duration::from_secs(60) },
-        Backoff { base: Duration::from_millis(100), cap: Duration::from_secs(1) },
+        RetryPolicy {
+            max_attempts,
+            max_retry_after: Duration::from_secs(60),
+        },
+        Backoff {
+            base: Duration::from_millis(100),
+            cap: Duration::from_secs(1),
+        },
         Arc::new(RetryBudget::new(0.2, 0.0, 100.0, clock.as_ref())),
         clock,
     )
@@ -35,7 +41,13 @@ async fn retries_retryable_until_success() {
     let r = retrier(5)
         .run(&CancellationToken::new(), |attempt| {
             calls.fetch_add(1, Ordering::SeqCst);
-            async move { if attempt < 3 { Err(E(FailureReason::ServerError, None)) } else { Ok(attempt) } }
+            async move {
+                if attempt < 3 {
+                    Err(E(FailureReason::ServerError, None))
+                } else {
+                    Ok(attempt)
+                }
+            }
         })
         .await;
     assert_eq!(r.unwrap(), 3);
@@ -52,13 +64,20 @@ async fn stops_at_the_attempt_limit() {
         })
         .await
         .unwrap_err();
-    assert_eq!((err.attempts, err.gave_up), (4, GaveUp::Policy(StopReason::AttemptsExhausted)));
+    assert_eq!(
+        (err.attempts, err.gave_up),
+        (4, GaveUp::Policy(StopReason::AttemptsExhausted))
+    );
     assert_eq!(calls.load(Ordering::SeqCst), 4);
 }
 
 #[tokio::test(start_paused = true)]
 async fn never_retries_permanent_failures() {
-    for reason in [FailureReason::Unauthorized, FailureReason::NotFound, FailureReason::Cancelled] {
+    for reason in [
+        FailureReason::Unauthorized,
+        FailureReason::NotFound,
+        FailureReason::Cancelled,
+    ] {
         let calls = AtomicU32::new(0);
         let err = retrier(5)
             .run(&CancellationToken::new(), |_| {
@@ -77,7 +96,11 @@ async fn honours_retry_after() {
     let start = tokio::time::Instant::now();
     let r = retrier(3)
         .run(&CancellationToken::new(), |attempt| async move {
-            if attempt == 1 { Err(E(FailureReason::RateLimited, Some(Duration::from_secs(7)))) } else { Ok(()) }
+            if attempt == 1 {
+                Err(E(FailureReason::RateLimited, Some(Duration::from_secs(7))))
+            } else {
+                Ok(())
+            }
         })
         .await;
     assert!(r.is_ok());
@@ -106,7 +129,15 @@ async fn cancellation_stops_waiting() {
 async fn the_budget_caps_retries_across_callers() {
     let clock = Arc::new(ManualClock::new());
     let budget = Arc::new(RetryBudget::new(0.0, 0.0, 3.0, clock.as_ref()));
-    let r = Retrier::new(RetryPolicy { max_attempts: 10, ..RetryPolicy::default() }, Backoff::default(), budget, clock);
+    let r = Retrier::new(
+        RetryPolicy {
+            max_attempts: 10,
+            ..RetryPolicy::default()
+        },
+        Backoff::default(),
+        budget,
+        clock,
+    );
     let calls = AtomicU32::new(0);
     for _ in 0..3 {
         let _ = r
