@@ -39,6 +39,12 @@ guard() {
   wait "$pid"
 }
 "$ROOT/scripts/setup.sh" --test
+# Formatting first: seconds, and a failure here needs no build to explain (rustfmt.toml at the root
+# covers the UI crate too).
+stamp "format (cargo fmt --check)"
+cargo fmt --version >/dev/null 2>&1 || { echo "rustfmt not found: install the rustfmt component of stable Rust" >&2; exit 1; }
+cargo fmt --all --check
+(cd "$ROOT/ui" && cargo fmt --check)
 "$ROOT/scripts/build-ui.sh"
 # The UI's pure logic (sorting, selection, keyboard map, chart, paths) is tested on the host,
 # and clippy covers the UI crate too (it is outside the workspace: own lockfile, wasm build).
