@@ -74,7 +74,6 @@ pub fn run() {
             commands::files::delete_file,
             commands::files::copy_file,
             commands::commander::rename,
-            commands::commander::remove_empty_dirs,
             commands::commander::properties,
             commands::commander::transfer_stats,
             commands::commander::bwlimit,
@@ -161,7 +160,6 @@ pub fn run() {
                 ScheduleStore::new(engine.store.clone()),
                 std::sync::Arc::new(SystemWall),
                 std::sync::Arc::new(RunnerLaunch {
-                    rc: engine.rc.clone(),
                     runner: batches.runner.clone(),
                 }),
                 Some(engine.bus.clone()),

@@ -300,16 +300,9 @@ pub fn load_batches(ctx: Ctx) {
 }
 
 /// Creates a batch over `names` in `src` (folders expanded) to `dst` (none for a delete).
-/// The panes showing either side are read again when it ends; the folders a move or delete
-/// emptied (`emptied`) are removed then, if every item succeeded.
-pub fn create_batch(
-    ctx: Ctx,
-    kind: BatchKind,
-    src: Location,
-    names: Vec<String>,
-    emptied: Vec<String>,
-    dst: Option<String>,
-) {
+/// The panes showing either side are read again when it ends (the engine removes the folders
+/// a clean move or delete emptied, as part of the batch).
+pub fn create_batch(ctx: Ctx, kind: BatchKind, src: Location, names: Vec<String>, dst: Option<String>) {
     spawn_local(async move {
         let args = CreateArgs {
             kind,
@@ -322,14 +315,7 @@ pub fn create_batch(
                 let dst = dst.as_deref().and_then(Location::parse);
                 let id = b.id;
                 ctx.followups.update(|f| {
-                    f.insert(
-                        id,
-                        Followup {
-                            src,
-                            dst,
-                            emptied: if kind == BatchKind::Copy { vec![] } else { emptied },
-                        },
-                    );
+                    f.insert(id, Followup { src, dst });
                 });
                 // a state event may have come first (the batch already running): it is newer
                 // than this reply, which was read right after the start
@@ -349,30 +335,15 @@ pub fn create_batch(
     });
 }
 
-/// A batch started here ended: remove what it emptied (only when nothing failed: a failed
-/// item's folder still holds its file) and refresh the panes on its folders.
+/// A batch started here ended: refresh the panes on its folders.
 pub fn batch_ended(ctx: Ctx, id: i64) {
     let Some(f) = ctx.followups.try_update(|m| m.remove(&id)).flatten() else {
         return;
     };
-    let clean = ctx.batches.with_untracked(|m| {
-        m.get(&id)
-            .is_some_and(|b| b.status == rcmd_types::BatchStatus::Completed)
-    });
-    spawn_local(async move {
-        if clean {
-            for name in &f.emptied {
-                let dir = f.src.child(name);
-                if let Err(e) = ipc::invoke::<_, ()>("remove_empty_dirs", &DirArgs::of(&dir)).await {
-                    ctx.error.set(Some(e));
-                }
-            }
-        }
-        refresh_showing(ctx, &f.src);
-        if let Some(d) = &f.dst {
-            refresh_showing(ctx, d);
-        }
-    });
+    refresh_showing(ctx, &f.src);
+    if let Some(d) = &f.dst {
+        refresh_showing(ctx, d);
+    }
 }
 
 /// `batch_resume`, `batch_pause`, `batch_cancel` or `batch_retry_failed`.

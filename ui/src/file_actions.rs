@@ -159,16 +159,14 @@ pub fn ask_delete(ctx: Ctx, pane: Pane) {
 /// The user said yes to the open dialog: do what it asked.
 pub fn confirm(ctx: Ctx, dialog: Dialog, input: String) {
     match dialog {
-        Dialog::Transfer {
-            kind, src, names, dirs, ..
-        } => {
+        Dialog::Transfer { kind, src, names, .. } => {
             ctx.dialog.set(None);
-            actions::create_batch(ctx, kind, src, names, dirs, Some(input));
+            actions::create_batch(ctx, kind, src, names, Some(input));
             clear_selection(ctx);
         }
-        Dialog::Delete { src, names, dirs } => {
+        Dialog::Delete { src, names, .. } => {
             ctx.dialog.set(None);
-            actions::create_batch(ctx, BatchKind::Delete, src, names, dirs, None);
+            actions::create_batch(ctx, BatchKind::Delete, src, names, None);
             clear_selection(ctx);
         }
         Dialog::NewFolder { at } => {

@@ -340,13 +340,11 @@ pub enum Dialog {
     },
 }
 
-/// What to do when a batch started here ends: refresh the panes showing its folders, and
-/// remove the folders a move or delete emptied.
+/// What to do when a batch started here ends: refresh the panes showing its folders.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Followup {
     pub src: Location,
     pub dst: Option<Location>,
-    pub emptied: Vec<String>,
 }
 
 /// All signals of the page; `Copy`, so components take it from context by value.

@@ -10,10 +10,9 @@ mod server;
 use std::{io::IsTerminal, path::Path, sync::Arc, time::Duration};
 
 use rcmd_core::{
-    batch::{as_seen, plan, BatchControl, Store, INTERRUPTED},
+    batch::{as_seen, BatchControl, BatchRequest, Selection, Store, INTERRUPTED},
     engine::{Engine as CoreEngine, EngineConfig},
     notify::{secrets::SecretStore, Notifier},
-    path::RemotePath,
     paths,
     settings::Settings,
     sidecar::{locate_rclone, BinaryLauncher, SidecarConfig},
@@ -138,31 +137,22 @@ async fn run(args: &[String]) -> Result<i32, String> {
                 "move" => BatchKind::Move,
                 _ => BatchKind::Delete,
             };
-            let src = RemotePath::parse(arg(1).ok_or(USAGE)?).map_err(|e| e.to_string())?;
+            let src = arg(1).ok_or(USAGE)?;
             let dst = match kind {
                 BatchKind::Delete => None,
-                _ => Some(RemotePath::parse(arg(2).ok_or(USAGE)?).map_err(|e| e.to_string())?),
+                _ => Some(arg(2).ok_or(USAGE)?),
             };
+            let req = BatchRequest::new(kind, src, dst, Selection::All).map_err(|e| e.to_string())?;
             let engine = Engine::start(rclone_flags).await?;
-            let items = match plan::expand(&engine.client, &src).await {
-                Ok(items) => items,
+            let created = match engine.core.processor.create(&req).await {
+                Ok(c) => c,
                 Err(e) => {
                     engine.core.shutdown().await;
                     return Err(e.to_string());
                 }
             };
-            let id = engine
-                .core
-                .store
-                .create(
-                    kind,
-                    &src.to_string(),
-                    dst.as_ref().map(|d| d.to_string()).as_deref(),
-                    &items,
-                )
-                .await
-                .map_err(|e| e.to_string())?;
-            eprintln!("batch {id}: {} items", items.len());
+            let (id, items) = (created.id, created.items);
+            eprintln!("batch {id}: {items} items");
             engine.run(id).await
         }
         Some("resume") => {
@@ -187,7 +177,6 @@ async fn run(args: &[String]) -> Result<i32, String> {
 /// The core engine started like the app does, plus the user's notification channels.
 pub(crate) struct Engine {
     core: CoreEngine,
-    client: rcmd_core::rc::RcClient,
     notifier: Notifier,
 }
 
@@ -226,14 +215,12 @@ impl Engine {
             eprintln!("rcmd: {p}");
         }
         let notifier = settings.notifications.start(&core.bus, &secrets);
-        let client = match core.supervisor.wait_ready(Duration::from_secs(30)).await {
-            Ok(c) => c,
-            Err(e) => {
-                core.shutdown().await;
-                return Err(e.to_string());
-            }
-        };
-        Ok(Engine { core, client, notifier })
+        // a sidecar that cannot start is said at once, not after a batch's retries
+        if let Err(e) = core.supervisor.wait_ready(Duration::from_secs(30)).await {
+            core.shutdown().await;
+            return Err(e.to_string());
+        }
+        Ok(Engine { core, notifier })
     }
 
     /// Runs a batch with a progress bar; Ctrl-C / SIGTERM pause it, a second Ctrl-C exits at

@@ -39,10 +39,7 @@ impl LazyEngine {
             .get_or_try_init(|| async {
                 let engine = super::Engine::start(rcmd_core::paths::extra_rclone_flags()?).await?;
                 let runner = Runner::new(engine.core.processor.clone(), Arc::new(Quiet));
-                let launch = RunnerLaunch {
-                    rc: engine.core.rc.clone(),
-                    runner,
-                };
+                let launch = RunnerLaunch { runner };
                 Ok((engine, launch))
             })
             .await

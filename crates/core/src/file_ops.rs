@@ -58,12 +58,17 @@ pub async fn rename(
 
 /// Removes the empty folders at and below `dir` (after a batch moved or deleted a folder's
 /// files). Folders that still hold files stay.
-#[instrument(skip_all, fields(dir = %dir), err(Display))]
 pub async fn remove_empty_dirs(rc: &RcClient, dir: &RemotePath) -> Result<(), RcError> {
+    remove_empty_dirs_under(rc, dir, false).await
+}
+
+/// Removes the empty folders below `dir`, and `dir` itself unless `keep_root`.
+#[instrument(skip_all, fields(dir = %dir, keep_root), err(Display))]
+pub async fn remove_empty_dirs_under(rc: &RcClient, dir: &RemotePath, keep_root: bool) -> Result<(), RcError> {
     let _: Value = rc
         .call(
             "operations/rmdirs",
-            &json!({ "fs": dir.fs(), "remote": dir.path(), "leaveRoot": false }),
+            &json!({ "fs": dir.fs(), "remote": dir.path(), "leaveRoot": keep_root }),
         )
         .await?;
     Ok(())

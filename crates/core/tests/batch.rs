@@ -336,8 +336,9 @@ async fn a_selection_copies_chosen_files_and_folders() {
     let store = Store::open_memory().await.unwrap();
     let root = RemotePath::parse("local:src").unwrap();
     let names = vec!["d1".to_owned(), "top.txt".to_owned()];
-    let items = plan::selection(&rc.client, &root, &names).await.unwrap();
+    let (items, folders) = plan::selection(&rc.client, &root, &names).await.unwrap();
     assert_eq!(items.len(), 10 + 1, "d1 holds every 7th of 70 files");
+    assert_eq!(folders, vec!["d1".to_owned()], "the selected folders");
     assert!(items.iter().all(|i| i.path.starts_with("d1/") || i.path == "top.txt"));
     let id = store
         .create(BatchKind::Copy, "local:src", Some("local:picked"), &items)

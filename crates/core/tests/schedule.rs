@@ -107,10 +107,7 @@ async fn a_nightly_schedule_runs_at_two_and_copies_the_files() {
         ),
         Arc::new(NoSink),
     );
-    let launch = RunnerLaunch {
-        rc: layer,
-        runner: runner.clone(),
-    };
+    let launch = RunnerLaunch { runner: runner.clone() };
     let sched = Scheduler::new(
         ScheduleStore::new(store.clone()),
         Arc::new(clock.clone()),

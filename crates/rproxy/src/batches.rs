@@ -17,13 +17,10 @@ use std::sync::Arc;
 use crate::{db::Pool, on_pool};
 use axum::http::StatusCode;
 use rcmd_core::{
-    batch::{plan, Processor, Runner, RunnerSink, StoreError},
-    path::RemotePath,
-    resilience::layer::Resilient,
+    batch::{BatchRequest, Processor, Runner, RunnerSink, Selection, StartError, StoreError},
     types::{BatchInfo, BatchKind, BatchProgress, BatchReport, BatchStatus},
 };
 use serde_json::{json, Map, Value};
-use tokio_util::sync::CancellationToken;
 use tracing::warn;
 
 use crate::{auth::User, events::Events, policy::Role};
@@ -36,7 +33,6 @@ pub type CallError = (StatusCode, String);
 pub struct Batches {
     pool: Pool,
     runner: Runner,
-    rc: Arc<Resilient>,
     /// This instance's engine store number (its batch ids are above `store << 32`).
     store: i64,
 }
@@ -93,6 +89,14 @@ fn store_err(e: StoreError) -> CallError {
     }
 }
 
+fn start_err(e: StartError) -> CallError {
+    match e {
+        StartError::Store(e) => store_err(e),
+        e if e.is_bad_request() => bad(e.to_string()),
+        e => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
 fn bad(msg: impl Into<String>) -> CallError {
     (StatusCode::BAD_REQUEST, msg.into())
 }
@@ -101,12 +105,7 @@ impl Batches {
     /// Server batches over the engine's processor (its own runner); gives the engine store
     /// its id range, resumes the batches a previous run left running and takes requests other
     /// instances leave for this one. Inside a tokio runtime.
-    pub async fn start(
-        pool: Pool,
-        processor: Processor,
-        rc: Arc<Resilient>,
-        events: Events,
-    ) -> Result<Batches, String> {
+    pub async fn start(pool: Pool, processor: Processor, events: Events) -> Result<Batches, String> {
         let store = store_number(&pool, &processor.store).await?;
         let (states, mut changed) = tokio::sync::mpsc::unbounded_channel::<Change>();
         let sink = Arc::new(Sink {
@@ -118,7 +117,6 @@ impl Batches {
         let b = Batches {
             pool,
             runner: Runner::new(processor, sink),
-            rc,
             store,
         };
         let this = b.clone();
@@ -340,25 +338,9 @@ impl Batches {
             "delete" => BatchKind::Delete,
             other => return Err(bad(format!("kind {other:?}: use copy, move or delete"))),
         };
-        let src = RemotePath::parse(text("srcFs").ok_or_else(|| bad("Didn't find key \"srcFs\" in input"))?)
-            .map_err(|e| bad(e.to_string()))?;
-        let dst = match (kind, text("dstFs")) {
-            (BatchKind::Delete, _) => None,
-            (_, Some(d)) => Some(RemotePath::parse(d).map_err(|e| bad(e.to_string()))?),
-            (_, None) => return Err(bad("Didn't find key \"dstFs\" in input")),
-        };
-        if dst.as_ref() == Some(&src) {
-            return Err(bad("source and destination are the same"));
-        }
-        // the policy refuses inline remotes already; the server's own disk is never a batch's end
-        if [Some(&src), dst.as_ref()]
-            .into_iter()
-            .flatten()
-            .any(|p| p.remote.as_str() == rcmd_core::path::LOCAL_DISK)
-        {
-            return Err(bad(
-                "the server's local disk (:local:) cannot be used; use a configured remote",
-            ));
+        let src = text("srcFs").ok_or_else(|| bad("Didn't find key \"srcFs\" in input"))?;
+        if kind != BatchKind::Delete && text("dstFs").is_none() {
+            return Err(bad("Didn't find key \"dstFs\" in input"));
         }
         // names: a JSON array, or a comma-separated string (form and query parameters)
         let names: Vec<String> = match p.get("names") {
@@ -366,28 +348,14 @@ impl Batches {
             Some(Value::String(s)) => s.split(',').filter(|n| !n.is_empty()).map(str::to_owned).collect(),
             _ => vec![],
         };
-        let (root, picked) = (src.clone(), names.clone());
-        let items = self
-            .rc
-            .call(&[&src.remote], &CancellationToken::new(), move |rc| {
-                let (root, picked) = (root.clone(), picked.clone());
-                async move { plan::for_names(&rc, &root, &picked).await }
-            })
-            .await
-            .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-        if items.is_empty() {
-            return Err(bad(format!("{src} has no files")));
+        let req = BatchRequest::new(kind, src, text("dstFs"), Selection::names(names)).map_err(start_err)?;
+        // the policy refuses inline remotes already; the server's own disk is never a batch's end
+        if req.touches(rcmd_core::path::LOCAL_DISK) {
+            return Err(bad(
+                "the server's local disk (:local:) cannot be used; use a configured remote",
+            ));
         }
-        let store = self.runner.store();
-        let id = store
-            .create(
-                kind,
-                &src.to_string(),
-                dst.as_ref().map(|d| d.to_string()).as_deref(),
-                &items,
-            )
-            .await
-            .map_err(store_err)?;
+        let id = self.runner.create(&req).await.map_err(start_err)?.id;
         on_pool!(&self.pool, p => sqlx::query("INSERT INTO batch_owners (batch_id, user_id, created_at, store) VALUES ($1, $2, $3, $4)")
             .bind(id)
             .bind(user.id)

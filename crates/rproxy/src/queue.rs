@@ -34,7 +34,7 @@ use crate::{
     on_pool, on_tx,
 };
 use rcmd_core::{
-    batch::{plan::PlannedItem, verify, Runner, RunnerSink, Store},
+    batch::{BatchRequest, Runner, RunnerSink, Selection, StartError, Store},
     path::RemotePath,
     sidecar::Supervisor,
     types::{BatchInfo, BatchKind, BatchProgress, BatchStatus, ItemState},
@@ -718,6 +718,7 @@ impl Queue {
         let (kind, src, dst) = row.map_err(|e| e.to_string())?;
         // the batch is looked up in this instance's own store: a group reaped from another
         // instance gets a batch here, of its unfinished items
+        let runner = self.runner().ok_or("the queue's runner is not ready")?;
         let batch = {
             let origin = format!("rproxy-queue/{gid}");
             let batch = match self.inner.store.by_origin(&origin).await.map_err(|e| e.to_string())? {
@@ -728,28 +729,29 @@ impl Queue {
                         .fetch_all(p)
                         .await);
                     let items = items.map_err(|e| e.to_string())?;
-                    let planned = self.plan(&src, &items).await?;
                     let kind = if kind == "move" {
                         BatchKind::Move
                     } else {
                         BatchKind::Copy
                     };
-                    if planned.is_empty() {
-                        // nothing to batch: every file is missing; rcd says why, per file
-                        self.direct_missing(gid, &items, &BTreeSet::new(), recovering).await;
-                        return Ok(());
-                    }
-                    let found: BTreeSet<String> = planned.iter().map(|p| p.path.clone()).collect();
-                    let b = self
-                        .inner
-                        .store
-                        .create_once(&origin, kind, &src, Some(&dst), &planned)
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    let req = BatchRequest::new(kind, &src, Some(&dst), Selection::Files(items.clone()))
+                        .map_err(|e| e.to_string())?
+                        .with_origin(origin);
+                    let created = match runner.create(&req).await {
+                        Ok(c) => c,
+                        Err(StartError::NoFiles(_)) => {
+                            // nothing to batch: every file is missing; rcd says why, per file
+                            self.direct_missing(gid, &items, &BTreeSet::new(), recovering).await;
+                            return Ok(());
+                        }
+                        Err(e) => return Err(e.to_string()),
+                    };
                     // files missing at planning time get rcd's own answer, one call each
+                    let missing: BTreeSet<String> = created.missing.into_iter().collect();
+                    let found: BTreeSet<String> = items.iter().filter(|i| !missing.contains(*i)).cloned().collect();
                     let q = self.clone();
                     tokio::spawn(async move { q.direct_missing(gid, &items, &found, recovering).await });
-                    b
+                    created.id
                 }
             };
             on_pool!(&self.inner.pool, p => sqlx::query("UPDATE queue_groups SET batch_id = $1 WHERE id = $2").bind(batch).bind(gid).execute(p).await.map(|r| r.rows_affected()))
@@ -766,30 +768,9 @@ impl Queue {
         if let (Ok(mut running), Some(s)) = (self.inner.running.lock(), slot.take()) {
             running.entry(batch).or_insert((s, 0));
         }
-        let runner = self.runner().ok_or("the queue's runner is not ready")?;
         runner.start(batch).await.map_err(|e| e.to_string())?;
         info!(group = gid, batch, "queued group running");
         Ok(())
-    }
-
-    /// Size and modification time of each item at `src` (one listing per touched folder), for
-    /// the batch's verification.
-    async fn plan(&self, src: &str, items: &[String]) -> Result<Vec<PlannedItem>, String> {
-        let rc = self.inner.rcd.client().map_err(|e| e.to_string())?;
-        let root = RemotePath::parse(src).map_err(|e| e.to_string())?;
-        let listing = verify::listing_for(&rc, &root, items.iter().map(String::as_str))
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok(items
-            .iter()
-            .filter_map(|i| {
-                listing.get(i).map(|(size, mod_time)| PlannedItem {
-                    path: i.clone(),
-                    size: *size,
-                    mod_time: mod_time.clone(),
-                })
-            })
-            .collect())
     }
 
     /// Items of group `gid` not in `found` go to rcd one by one, so a missing source gets

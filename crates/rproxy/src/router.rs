@@ -69,14 +69,9 @@ impl AppState {
             events.clone(),
             instance.clone(),
         );
-        let batches = crate::batches::Batches::start(
-            users.pool().clone(),
-            engine.processor.clone(),
-            engine.rc.clone(),
-            events.clone(),
-        )
-        .await
-        .map_err(|e| sqlx::Error::Configuration(e.into()))?;
+        let batches = crate::batches::Batches::start(users.pool().clone(), engine.processor.clone(), events.clone())
+            .await
+            .map_err(|e| sqlx::Error::Configuration(e.into()))?;
         heartbeat(
             Registry(users.pool().clone()),
             instance.clone(),

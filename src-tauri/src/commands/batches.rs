@@ -2,8 +2,7 @@
 //! connection they run ON the server (its engine and database) through `rproxy/batch/*`.
 
 use rcmd_core::{
-    batch::plan,
-    path::RemotePath,
+    batch::{BatchRequest, Selection, StartError},
     rc::RcError,
     server::{batches as remote, batches::Verb},
     types::{BatchInfo, BatchKind, BatchProgress, BatchReport, IpcErrorKind},
@@ -20,6 +19,14 @@ fn store_err(e: rcmd_core::batch::StoreError) -> CmdError {
         _ => IpcErrorKind::Internal,
     };
     CmdError::new(kind, e.to_string())
+}
+
+fn start_err(e: StartError) -> CmdError {
+    match e {
+        StartError::Plan(e) => CmdError::from(*e),
+        StartError::Store(e) => store_err(e),
+        e => CmdError::new(IpcErrorKind::InvalidInput, e.to_string()),
+    }
 }
 
 /// A server batch call through the server's layer: fails at once while the server is offline.
@@ -40,7 +47,7 @@ where
 pub async fn batch_list(state: State<'_, AppState>) -> CmdResult<Vec<BatchInfo>> {
     match state.conn.target() {
         // interrupted batches show as paused, batches of another process as running elsewhere
-        Target::Local(_) => state.batches.runner.list().await.map_err(store_err),
+        Target::Local => state.batches.runner.list().await.map_err(store_err),
         Target::Server { rc, .. } => on_server(&rc, |c| async move { remote::list(&c).await }).await,
     }
 }
@@ -55,59 +62,22 @@ pub async fn batch_create(
     dst: Option<String>,
     names: Option<Vec<String>>,
 ) -> CmdResult<BatchInfo> {
-    let src = RemotePath::parse(&src)?;
-    let dst = match (kind, dst.as_deref().map(str::trim).filter(|d| !d.is_empty())) {
-        (BatchKind::Delete, _) => None,
-        (_, Some(d)) => Some(RemotePath::parse(d)?),
-        (_, None) => {
-            return Err(CmdError::new(
-                IpcErrorKind::InvalidInput,
-                "a destination (remote:path) is needed",
-            ))
-        }
-    };
-    if dst.as_ref() == Some(&src) {
-        return Err(CmdError::new(
-            IpcErrorKind::InvalidInput,
-            "source and destination are the same",
-        ));
-    }
-    let names = names.unwrap_or_default();
-    let rc = match state.conn.target() {
-        Target::Local(rc) => rc,
-        Target::Server { rc, .. } => {
-            // planned and run by the server: it keeps going when this app quits
-            let (s, d) = (src.to_string(), dst.as_ref().map(|d| d.to_string()));
-            return on_server(&rc, |c| {
-                let (s, d, names) = (s.clone(), d.clone(), names.clone());
-                async move { remote::create(&c, kind, &s, d.as_deref(), &names).await }
-            })
-            .await;
-        }
-    };
-    let src2 = src.clone();
-    let items = rc
-        .call(&[&src.remote], &CancellationToken::new(), |rc| {
-            let (src, names) = (src2.clone(), names.clone());
-            async move { plan::for_names(&rc, &src, &names).await }
+    let req = BatchRequest::new(kind, &src, dst.as_deref(), Selection::names(names.unwrap_or_default()))
+        .map_err(start_err)?;
+    if let Target::Server { rc, .. } = state.conn.target() {
+        // planned and run by the server: it keeps going when this app quits
+        let (s, d) = (req.src.to_string(), req.dst.as_ref().map(|d| d.to_string()));
+        let names = match &req.selection {
+            Selection::Names(n) => n.clone(),
+            _ => vec![],
+        };
+        return on_server(&rc, |c| {
+            let (s, d, names) = (s.clone(), d.clone(), names.clone());
+            async move { remote::create(&c, kind, &s, d.as_deref(), &names).await }
         })
-        .await?;
-    if items.is_empty() {
-        return Err(CmdError::new(IpcErrorKind::InvalidInput, format!("{src} has no files")));
+        .await;
     }
-    let runner = &state.batches.runner;
-    let id = runner
-        .store()
-        .create(
-            kind,
-            &src.to_string(),
-            dst.as_ref().map(|d| d.to_string()).as_deref(),
-            &items,
-        )
-        .await
-        .map_err(store_err)?;
-    runner.start(id).await.map_err(store_err)?;
-    runner.batch(id).await.map_err(store_err)
+    state.batches.runner.submit(&req).await.map_err(start_err)
 }
 
 /// `verb` on a server batch, or `local` on this computer's.
@@ -117,7 +87,7 @@ where
     Fut: std::future::Future<Output = CmdResult<()>>,
 {
     match state.conn.target() {
-        Target::Local(_) => local().await,
+        Target::Local => local().await,
         Target::Server { rc, .. } => on_server(&rc, |c| async move { remote::act(&c, verb, id).await })
             .await
             .map(|_| ()),
@@ -162,7 +132,7 @@ pub async fn batch_retry_failed(state: State<'_, AppState>, id: i64) -> CmdResul
 #[tauri::command]
 pub async fn batch_report(state: State<'_, AppState>, id: i64) -> CmdResult<BatchReport> {
     match state.conn.target() {
-        Target::Local(_) => state.batches.runner.report(id).await.map_err(store_err),
+        Target::Local => state.batches.runner.report(id).await.map_err(store_err),
         Target::Server { rc, .. } => on_server(&rc, |c| async move { remote::report(&c, id).await }).await,
     }
 }

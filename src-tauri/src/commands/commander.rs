@@ -29,17 +29,6 @@ pub async fn rename(
     Ok(to.to_string())
 }
 
-/// Removes the emptied folders at and below `remote:path` (after a folder was moved or deleted).
-#[tauri::command]
-pub async fn remove_empty_dirs(state: State<'_, AppState>, remote: String, path: String) -> CmdResult<()> {
-    let dir = RemotePath::new(&remote, &path)?;
-    Ok(state
-        .conn
-        .rc()
-        .remove_empty_dirs(&dir, &CancellationToken::new())
-        .await?)
-}
-
 #[tauri::command]
 pub async fn properties(state: State<'_, AppState>, remote: String, path: String) -> CmdResult<Properties> {
     let at = RemotePath::new(&remote, &path)?;
@@ -56,7 +45,7 @@ pub async fn transfer_stats(state: State<'_, AppState>) -> CmdResult<TransferSta
             Ok(file_ops::transfer_stats(&rc).await?)
         })
         .await?;
-    if let Target::Local(_) = state.conn.target() {
+    if let Target::Local = state.conn.target() {
         stats.done = state.batches.runner.recent();
     }
     Ok(stats)

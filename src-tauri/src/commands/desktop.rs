@@ -47,7 +47,7 @@ pub fn autostart_set(enabled: bool, minimized: bool) -> CmdResult<AutostartState
 /// Refuses a call that needs this computer's rclone config while it waits for its password:
 /// rclone would only answer with a panic (and log its stack) for each one.
 pub fn refuse_if_locked(state: &AppState) -> CmdResult<()> {
-    if matches!(state.conn.target(), crate::connection::Target::Local(_)) && config_locked(state) {
+    if matches!(state.conn.target(), crate::connection::Target::Local) && config_locked(state) {
         return Err(CmdError::new(
             IpcErrorKind::NotReady,
             "the rclone config is encrypted: enter its password first",

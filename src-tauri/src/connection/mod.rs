@@ -120,7 +120,7 @@ struct Inner {
 
 /// The layer and batch calls of the active connection.
 pub enum Target {
-    Local(Arc<Resilient>),
+    Local,
     Server { rc: Arc<Resilient> },
 }
 
@@ -176,7 +176,7 @@ impl Connections {
     pub fn target(&self) -> Target {
         match &self.active().server {
             Some(s) => Target::Server { rc: s.rc.clone() },
-            None => Target::Local(self.inner.local_rc.clone()),
+            None => Target::Local,
         }
     }
 

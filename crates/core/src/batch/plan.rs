@@ -80,21 +80,17 @@ pub(super) async fn walk(
     Ok(items)
 }
 
-/// What a user asked for in folder `root`: the `names` selected there (folders expanded), or
-/// every file under `root` when nothing is selected.
-pub async fn for_names(rc: &RcClient, root: &RemotePath, names: &[String]) -> Result<Vec<PlannedItem>, crate::Error> {
-    if names.is_empty() {
-        Ok(expand(rc, root).await?)
-    } else {
-        selection(rc, root, names).await
-    }
-}
-
 /// Items for a selection of entries of the folder `root`: files as they are, folders
-/// expanded. Paths stay relative to `root`; names must be direct children of it.
-pub async fn selection(rc: &RcClient, root: &RemotePath, names: &[String]) -> Result<Vec<PlannedItem>, crate::Error> {
+/// expanded; and the selected folders. Paths stay relative to `root`; names must be direct
+/// children of it.
+pub async fn selection(
+    rc: &RcClient,
+    root: &RemotePath,
+    names: &[String],
+) -> Result<(Vec<PlannedItem>, Vec<String>), crate::Error> {
     let entries = crate::ops::list(rc, root).await?;
     let mut items = Vec::new();
+    let mut folders = Vec::new();
     for name in names {
         let entry = entries.iter().find(|e| &e.name == name).ok_or_else(|| {
             crate::Error::from(crate::path::PathError::NotInFolder {
@@ -108,6 +104,7 @@ pub async fn selection(rc: &RcClient, root: &RemotePath, names: &[String]) -> Re
                 path: format!("{name}/{}", i.path),
                 ..i
             }));
+            folders.push(name.clone());
         } else {
             items.push(PlannedItem {
                 path: name.clone(),
@@ -116,7 +113,34 @@ pub async fn selection(rc: &RcClient, root: &RemotePath, names: &[String]) -> Re
             });
         }
     }
+    folders.sort();
+    folders.dedup();
     items.sort_by(|a, b| a.path.cmp(&b.path));
     items.dedup_by(|a, b| a.path == b.path);
-    Ok(items)
+    Ok((items, folders))
+}
+
+/// Items for files given by their path relative to `root` (one listing per folder they are
+/// in), sorted; and the files that are not there.
+pub async fn files(
+    rc: &RcClient,
+    root: &RemotePath,
+    files: &[String],
+) -> Result<(Vec<PlannedItem>, Vec<String>), RcError> {
+    let listing = super::verify::listing_for(rc, root, files.iter().map(String::as_str)).await?;
+    let mut items = Vec::new();
+    let mut missing = Vec::new();
+    for f in files {
+        match listing.get(f) {
+            Some((size, mod_time)) => items.push(PlannedItem {
+                path: f.clone(),
+                size: *size,
+                mod_time: mod_time.clone(),
+            }),
+            None => missing.push(f.clone()),
+        }
+    }
+    items.sort_by(|a, b| a.path.cmp(&b.path));
+    items.dedup_by(|a, b| a.path == b.path);
+    Ok((items, missing))
 }

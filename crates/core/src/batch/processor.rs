@@ -525,6 +525,8 @@ impl Processor {
             None => {
                 let c = self.store.batch(id).await.map_err(store_err)?.counts;
                 if c.failed == 0 {
+                    // before the status: a crash in between repeats it on resume
+                    self.remove_emptied(id).await?;
                     BatchStatus::Completed
                 } else if c.done + c.skipped == 0 {
                     BatchStatus::Failed

@@ -60,6 +60,18 @@ impl Runner {
         &self.processor.store
     }
 
+    /// Plans and records `req` (see [`Processor::create`]) without starting it.
+    pub async fn create(&self, req: &super::BatchRequest) -> Result<super::Created, super::StartError> {
+        self.processor.create(req).await
+    }
+
+    /// Plans, records and starts `req`: the batch as it is right after the start.
+    pub async fn submit(&self, req: &super::BatchRequest) -> Result<BatchInfo, super::StartError> {
+        let created = self.processor.create(req).await?;
+        self.start(created.id).await?;
+        Ok(self.batch(created.id).await?)
+    }
+
     /// The items this process's batches finished last, newest first.
     pub fn recent(&self) -> Vec<rcmd_types::TransferDone> {
         self.processor.recent.list()

@@ -73,6 +73,18 @@ pub enum ItemOutcome {
 }
 
 /// The batch database. Cheap to clone.
+/// A planned batch to record (see [`Store::insert`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct NewBatch<'a> {
+    pub origin: Option<&'a str>,
+    pub kind: BatchKind,
+    pub src: &'a str,
+    pub dst: Option<&'a str>,
+    pub items: &'a [PlannedItem],
+    /// Folders to remove once empty after a clean end (relative to `src`; "" = below `src`).
+    pub cleanup: &'a [String],
+}
+
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
@@ -220,10 +232,33 @@ impl Store {
         dst: Option<&str>,
         items: &[PlannedItem],
     ) -> Result<i64, StoreError> {
+        self.insert(&NewBatch {
+            origin,
+            kind,
+            src,
+            dst,
+            items,
+            cleanup: &[],
+        })
+        .await
+    }
+
+    /// Records a planned batch, queued, in one transaction. Front ends create batches with
+    /// [`Processor::create`](super::Processor::create), which plans them first.
+    pub(crate) async fn insert(&self, new: &NewBatch<'_>) -> Result<i64, StoreError> {
+        let NewBatch {
+            origin,
+            kind,
+            src,
+            dst,
+            items,
+            cleanup,
+        } = *new;
+        let cleanup = (!cleanup.is_empty()).then(|| serde_json::to_string(cleanup).unwrap_or_default());
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         let id: i64 = sqlx::query(
-            "INSERT INTO batches (kind, src, dst, status, created_at, updated_at, origin) VALUES (?, ?, ?, 'queued', ?, ?, ?) RETURNING id",
+            "INSERT INTO batches (kind, src, dst, status, created_at, updated_at, origin, cleanup) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?) RETURNING id",
         )
         .bind(text(kind))
         .bind(src)
@@ -231,6 +266,7 @@ impl Store {
         .bind(now)
         .bind(now)
         .bind(origin)
+        .bind(cleanup)
         .fetch_one(&mut *tx)
         .await?
         .get(0);
@@ -255,6 +291,19 @@ impl Store {
             .await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// Batch `id`'s source and the folders to remove once empty after a clean end.
+    pub(crate) async fn cleanup(&self, id: i64) -> Result<(String, Vec<String>), StoreError> {
+        let row: Option<(String, Option<String>)> = sqlx::query_as("SELECT src, cleanup FROM batches WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let (src, cleanup) = row.ok_or(StoreError::NoBatch(id))?;
+        let folders = cleanup
+            .and_then(|c| serde_json::from_str::<Vec<String>>(&c).ok())
+            .unwrap_or_default();
+        Ok((src, folders))
     }
 
     /// One batch with its counts.

@@ -3,7 +3,6 @@
 
 use std::{future::Future, pin::Pin, sync::Arc};
 
-use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use super::{
@@ -12,10 +11,8 @@ use super::{
     store::{ScheduleStore, Stored},
 };
 use crate::{
-    batch::{plan, Runner, StoreError},
+    batch::{BatchRequest, Runner, Selection, StoreError},
     events::{CoreEvent, EventBus},
-    path::RemotePath,
-    resilience::layer::Resilient,
     types::{BatchStatus, RunOutcome, ScheduleInfo, ScheduleRun, ScheduleSpec},
 };
 
@@ -38,11 +35,10 @@ pub trait Launch: Send + Sync + 'static {
     ) -> Pin<Box<dyn Future<Output = Result<i64, String>> + Send + 'a>>;
 }
 
-/// The engine's launcher: plans the source through the resilient layer, creates the batch
-/// (once per origin) and starts it on `runner`.
+/// The engine's launcher: creates the batch (once per origin) through the engine's one entry
+/// point and starts it on `runner`.
 #[derive(Clone)]
 pub struct RunnerLaunch {
-    pub rc: Arc<Resilient>,
     pub runner: Runner,
 }
 
@@ -53,38 +49,13 @@ impl Launch for RunnerLaunch {
         origin: &'a str,
     ) -> Pin<Box<dyn Future<Output = Result<i64, String>> + Send + 'a>> {
         Box::pin(async move {
-            let store = self.runner.store();
+            let req = BatchRequest::new(spec.kind, &spec.src, spec.dst.as_deref(), Selection::All)
+                .map_err(|e| e.to_string())?
+                .with_origin(origin);
             // a crash after creating the batch: the same origin finds it
-            if let Some(id) = store.by_origin(origin).await.map_err(|e| e.to_string())? {
-                self.runner.start(id).await.map_err(|e| e.to_string())?;
-                return Ok(id);
-            }
-            let src = RemotePath::parse(&spec.src).map_err(|e| e.to_string())?;
-            let dst = spec
-                .dst
-                .as_deref()
-                .map(RemotePath::parse)
-                .transpose()
-                .map_err(|e| e.to_string())?;
-            let src2 = src.clone();
-            let items = self
-                .rc
-                .call(&[&src.remote], &CancellationToken::new(), |rc| {
-                    let src = src2.clone();
-                    async move { Ok(plan::expand(&rc, &src).await?) }
-                })
-                .await
-                .map_err(|e| e.to_string())?;
-            if items.is_empty() {
-                return Err(format!("{src} has no files"));
-            }
-            let dst = dst.map(|d| d.to_string());
-            let id = store
-                .create_once(origin, spec.kind, &src.to_string(), dst.as_deref(), &items)
-                .await
-                .map_err(|e| e.to_string())?;
-            self.runner.start(id).await.map_err(|e| e.to_string())?;
-            Ok(id)
+            let created = self.runner.create(&req).await.map_err(|e| e.to_string())?;
+            self.runner.start(created.id).await.map_err(|e| e.to_string())?;
+            Ok(created.id)
         })
     }
 }
@@ -123,18 +94,8 @@ impl Scheduler {
             return Err("a schedule needs a name".into());
         }
         Cron::parse(&spec.cron).map_err(|e| e.to_string())?;
-        RemotePath::parse(&spec.src).map_err(|e| format!("source: {e}"))?;
-        match (spec.kind, spec.dst.as_deref()) {
-            (crate::types::BatchKind::Delete, _) => Ok(()),
-            (_, Some(d)) => {
-                RemotePath::parse(d).map_err(|e| format!("destination: {e}"))?;
-                if d == spec.src {
-                    return Err("source and destination are the same".into());
-                }
-                Ok(())
-            }
-            (_, None) => Err("a destination (remote:path) is needed".into()),
-        }
+        BatchRequest::new(spec.kind, &spec.src, spec.dst.as_deref(), Selection::All).map_err(|e| e.to_string())?;
+        Ok(())
     }
 
     /// Adds a schedule; its first run is its first due time from now.

@@ -1,0 +1,250 @@
+//! The one way a batch comes into being, for every front end (the app, the command line,
+//! schedules, rproxy's batches and its queue): a [`BatchRequest`] is checked when it is built,
+//! then [`Processor::create`] plans it through the resilient layer and records it, and
+//! [`Runner::submit`](super::Runner::submit) also starts it.
+
+use rcmd_types::BatchKind;
+use tokio_util::sync::CancellationToken;
+
+use super::{plan::PlannedItem, processor::Processor, store::NewBatch, StoreError};
+use crate::{
+    path::{PathError, RemotePath},
+    resilience::classify::Failure,
+};
+
+/// Which files of the source a batch covers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Selection {
+    /// Every file under the source, recursively.
+    All,
+    /// Entries of the source folder as a user selected them: files as they are, folders
+    /// expanded. After a clean move or delete, the selected folders themselves are removed
+    /// once empty.
+    Names(Vec<String>),
+    /// Files by their path relative to the source (rproxy's queue of per-file calls). The ones
+    /// that are not there are left out and named in [`Created::missing`].
+    Files(Vec<String>),
+}
+
+/// A batch a front end asks for: built by [`BatchRequest::new`], which refuses what can never
+/// run (a bad path, a copy without a destination, a copy onto itself).
+#[derive(Clone, Debug)]
+pub struct BatchRequest {
+    pub kind: BatchKind,
+    pub src: RemotePath,
+    /// `None` exactly for a delete.
+    pub dst: Option<RemotePath>,
+    pub selection: Selection,
+    /// The key of another system's request (a schedule's run, a queue group): asking again
+    /// with the same origin returns the batch made the first time instead of a second one.
+    pub origin: Option<String>,
+}
+
+/// Why a batch was not created.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("source: {0}")]
+    Source(#[source] PathError),
+    #[error("destination: {0}")]
+    Destination(#[source] PathError),
+    #[error("a destination (remote:path) is needed")]
+    NoDestination,
+    #[error("source and destination are the same")]
+    SamePlace,
+    #[error("{0} has no files")]
+    NoFiles(String),
+    /// Listing the source failed (after the resilient layer's retries).
+    #[error(transparent)]
+    Plan(Box<crate::Error>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl StartError {
+    /// Whether the request itself is wrong (as opposed to a remote or the database failing).
+    pub fn is_bad_request(&self) -> bool {
+        matches!(
+            self,
+            StartError::Source(_)
+                | StartError::Destination(_)
+                | StartError::NoDestination
+                | StartError::SamePlace
+                | StartError::NoFiles(_)
+        )
+    }
+}
+
+/// A batch as created.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Created {
+    pub id: i64,
+    /// Items planned (0 when an earlier request with the same origin made the batch).
+    pub items: usize,
+    /// For [`Selection::Files`]: the files that were not at the source.
+    pub missing: Vec<String>,
+}
+
+impl Selection {
+    /// The entries `names` of the source, or everything under it when none are given.
+    pub fn names(names: Vec<String>) -> Self {
+        if names.is_empty() {
+            Selection::All
+        } else {
+            Selection::Names(names)
+        }
+    }
+}
+
+impl BatchRequest {
+    /// Checks the paths: `dst` is ignored for a delete and required otherwise (blank counts
+    /// as missing); source and destination must differ.
+    pub fn new(kind: BatchKind, src: &str, dst: Option<&str>, selection: Selection) -> Result<Self, StartError> {
+        let src = RemotePath::parse(src).map_err(StartError::Source)?;
+        let dst = match (kind, dst.map(str::trim).filter(|d| !d.is_empty())) {
+            (BatchKind::Delete, _) => None,
+            (_, Some(d)) => Some(RemotePath::parse(d).map_err(StartError::Destination)?),
+            (_, None) => return Err(StartError::NoDestination),
+        };
+        if dst.as_ref() == Some(&src) {
+            return Err(StartError::SamePlace);
+        }
+        Ok(BatchRequest {
+            kind,
+            src,
+            dst,
+            selection,
+            origin: None,
+        })
+    }
+
+    /// The same request, known to another system as `origin`.
+    pub fn with_origin(mut self, origin: impl Into<String>) -> Self {
+        self.origin = Some(origin.into());
+        self
+    }
+
+    /// Whether the source or the destination is on remote `name`.
+    pub fn touches(&self, name: &str) -> bool {
+        [Some(&self.src), self.dst.as_ref()]
+            .into_iter()
+            .flatten()
+            .any(|p| p.remote.as_str() == name)
+    }
+
+    /// Folders (relative to the source) to remove once empty after a clean move or delete:
+    /// the selected folders themselves, or the empty folders below the source (kept itself)
+    /// for a whole-source batch. `folders`: the selected folders among the names.
+    fn cleanup(&self, folders: Vec<String>) -> Vec<String> {
+        match (self.kind, &self.selection) {
+            (BatchKind::Copy, _) | (_, Selection::Files(_)) => vec![],
+            (_, Selection::All) => vec![String::new()],
+            (_, Selection::Names(_)) => folders,
+        }
+    }
+}
+
+impl Processor {
+    /// Plans `req` through the resilient layer and records it as a queued batch; does not
+    /// start it. A request whose origin is known returns that batch without planning again.
+    /// Refuses a plan with no files.
+    #[tracing::instrument(skip_all, fields(kind = ?req.kind, src = %req.src), err(Display))]
+    pub async fn create(&self, req: &BatchRequest) -> Result<Created, StartError> {
+        if let Some(origin) = &req.origin {
+            if let Some(id) = self.store.by_origin(origin).await? {
+                return Ok(Created {
+                    id,
+                    items: 0,
+                    missing: vec![],
+                });
+            }
+        }
+        let (items, folders, missing) = self.plan(req).await?;
+        if items.is_empty() {
+            return Err(StartError::NoFiles(req.src.to_string()));
+        }
+        let src = req.src.to_string();
+        let dst = req.dst.as_ref().map(|d| d.to_string());
+        let cleanup = req.cleanup(folders);
+        let id = self
+            .store
+            .insert(&NewBatch {
+                origin: req.origin.as_deref(),
+                kind: req.kind,
+                src: &src,
+                dst: dst.as_deref(),
+                items: &items,
+                cleanup: &cleanup,
+            })
+            .await?;
+        Ok(Created {
+            id,
+            items: items.len(),
+            missing,
+        })
+    }
+
+    /// The request's items, the selected folders among its names, and the missing files.
+    async fn plan(&self, req: &BatchRequest) -> Result<(Vec<PlannedItem>, Vec<String>, Vec<String>), StartError> {
+        let src = req.src.clone();
+        let selection = req.selection.clone();
+        self.rc
+            .call(&[&req.src.remote], &CancellationToken::new(), move |rc| {
+                let (src, selection) = (src.clone(), selection.clone());
+                async move {
+                    Ok(match selection {
+                        Selection::All => (super::plan::expand(&rc, &src).await?, vec![], vec![]),
+                        Selection::Names(names) => {
+                            let (items, folders) = super::plan::selection(&rc, &src, &names).await?;
+                            (items, folders, vec![])
+                        }
+                        Selection::Files(files) => {
+                            let (items, missing) = super::plan::files(&rc, &src, &files).await?;
+                            (items, vec![], missing)
+                        }
+                    })
+                }
+            })
+            .await
+            .map_err(|e| StartError::Plan(Box::new(e)))
+    }
+
+    /// Removes the folders a clean move or delete of batch `id` emptied (see
+    /// [`BatchRequest`]'s selection). A folder that is gone already counts as removed; a folder
+    /// that still holds files stays. Runs before the batch is marked completed, so a crash in
+    /// between repeats it on resume.
+    pub(super) async fn remove_emptied(&self, id: i64) -> Result<(), crate::Error> {
+        let (src, folders) = self.store.cleanup(id).await.map_err(super::processor::store_err)?;
+        if folders.is_empty() {
+            return Ok(());
+        }
+        let src = RemotePath::parse(&src)?;
+        for folder in folders {
+            let dir = if folder.is_empty() {
+                src.clone()
+            } else {
+                src.join(&folder)?
+            };
+            let keep_root = folder.is_empty();
+            let dir2 = dir.clone();
+            let removed = self
+                .rc
+                .call(&[&dir.remote], &CancellationToken::new(), move |rc| {
+                    let dir = dir2.clone();
+                    async move { Ok(crate::file_ops::remove_empty_dirs_under(&rc, &dir, keep_root).await?) }
+                })
+                .await;
+            match removed {
+                Ok(()) => tracing::info!(batch = id, folder = %dir, "emptied folders removed"),
+                Err(e) if is_gone(&e) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_gone(e: &crate::Error) -> bool {
+    use crate::resilience::retry::Classify;
+    let f: Failure = e.failure();
+    f.reason == rcmd_types::FailureReason::NotFound
+}
