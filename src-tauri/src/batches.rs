@@ -10,7 +10,7 @@ use rcmd_core::{
 };
 use tauri::{ipc::Channel, AppHandle, Emitter};
 
-use crate::connection::Focus;
+use crate::focus::Focus;
 
 /// The page's progress channels.
 pub type Listeners = Arc<Mutex<Vec<Channel<BatchProgress>>>>;

@@ -10,7 +10,7 @@ use rcmd_core::{
 use tauri::{AppHandle, Emitter};
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::connection::Focus;
+use crate::focus::Focus;
 
 /// The local engine's events. Runs until the bus closes. A lagging receiver re-sends the
 /// current state, so the page never keeps a stale one. Breakers go to the page only while

@@ -9,6 +9,7 @@ mod commands;
 mod connection;
 mod desktop;
 mod error;
+mod focus;
 mod logging;
 mod notifications;
 mod seen;
@@ -19,9 +20,9 @@ mod state;
 use std::time::Duration;
 
 use rcmd_core::{
+    app_dirs,
     desktop::{autostart::MINIMIZED_ARG, single_instance},
     engine::{Engine, EngineConfig},
-    paths,
     schedule::{RunnerLaunch, ScheduleStore, Scheduler, SystemWall},
     settings::Settings,
     sidecar::{config_lock, SidecarConfig},
@@ -37,7 +38,7 @@ pub fn run() {
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "RCMD starting");
     // one app per user and data folder: a second launch shows the first one's window
     let primary = match tauri::async_runtime::block_on(single_instance::acquire(&single_instance::socket_path(
-        &paths::data_dir(),
+        &app_dirs::data_dir(),
     ))) {
         Ok(single_instance::Instance::Secondary) => {
             tracing::info!("RCMD is already running; its window was asked to show");
@@ -124,9 +125,9 @@ pub fn run() {
         .setup(move |app| {
             let handle = app.handle().clone();
             // the same file as the command line's (Tauri's app_config_dir is this folder too)
-            let settings_path = paths::settings_file();
+            let settings_path = app_dirs::settings_file();
             let (settings, settings_problem) = Settings::load_or_recover(&settings_path);
-            let (secrets, secrets_problem) = rcmd_core::notify::secrets::SecretStore::open(paths::secrets_file());
+            let (secrets, secrets_problem) = rcmd_core::secrets::SecretStore::open(app_dirs::secrets_file());
             let launcher = sidecar::ShellLauncher::new(handle.clone());
             let config_password = remembered_config_password(&launcher, &settings, &secrets);
             let sidecar = SidecarConfig {
@@ -135,8 +136,10 @@ pub fn run() {
                 ..Default::default()
             };
             // the batch database is shared with `rcmd batch` (same path)
-            let engine =
-                tauri::async_runtime::block_on(Engine::start(launcher, EngineConfig::new(paths::data_dir(), sidecar)));
+            let engine = tauri::async_runtime::block_on(Engine::start(
+                launcher,
+                EngineConfig::new(app_dirs::data_dir(), sidecar),
+            ));
             let engine = match engine {
                 Ok(e) => e,
                 Err(e) => {
@@ -146,7 +149,7 @@ pub fn run() {
                     return Ok(());
                 }
             };
-            let focus = std::sync::Arc::new(connection::Focus::default());
+            let focus = std::sync::Arc::new(focus::Focus::default());
             bridge::spawn(handle.clone(), &engine.bus, engine.supervisor.clone(), focus.clone());
             let notifications = notifications::Notifications::new(secrets.clone(), engine.bus.clone());
             let n2 = notifications.clone();
@@ -248,7 +251,7 @@ pub fn run() {
 fn remembered_config_password(
     launcher: &sidecar::ShellLauncher,
     settings: &Settings,
-    secrets: &rcmd_core::notify::secrets::SecretStore,
+    secrets: &rcmd_core::secrets::SecretStore,
 ) -> Option<rcmd_core::secret::Secret> {
     let path = config_lock::effective_config(settings.rclone_config.as_deref())?;
     if !config_lock::is_encrypted(&path) {

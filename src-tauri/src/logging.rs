@@ -17,7 +17,7 @@ pub fn init() -> Guard {
         .with_writer(std::io::stderr)
         .with_ansi(ansi)
         .with_filter(filter());
-    let dir = rcmd_core::paths::log_dir();
+    let dir = rcmd_core::app_dirs::log_dir();
     let file = std::fs::create_dir_all(&dir).map_err(|e| e.to_string()).and_then(|()| {
         tracing_appender::rolling::Builder::new()
             .rotation(tracing_appender::rolling::Rotation::DAILY)

@@ -5,7 +5,8 @@ use std::sync::{Arc, Mutex};
 
 use rcmd_core::{
     events::EventBus,
-    notify::{secrets::SecretStore, settings::NotifySettings, Notifier},
+    notify::{settings::NotifySettings, Notifier},
+    secrets::SecretStore,
 };
 
 #[derive(Clone)]

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use rcmd_core::{notify::secrets::SecretStore, schedule::Scheduler, sidecar::Supervisor};
+use rcmd_core::{schedule::Scheduler, secrets::SecretStore, sidecar::Supervisor};
 
 use crate::{batches::Batches, connection::Connections, notifications::Notifications};
 

@@ -1,7 +1,7 @@
 //! rclone options for the sidecar of one command (`--bwlimit 10M`, `--transfers 8`,
 //! `--checkers 16`, `--rclone-flag=--fast-list`), checked like `RCMD_RCLONE_FLAGS`.
 
-use rcmd_core::paths;
+use rcmd_core::app_dirs;
 
 pub const USAGE: &str = "rclone options for copy/move/delete/resume/retry (before or after the command):
   --bwlimit RATE          bandwidth limit, as rclone takes it (10M, off, \"08:00,512k 18:00,off\")
@@ -20,7 +20,7 @@ pub fn given(args: &[String]) -> bool {
 /// Removes the rclone options from `args`; returns the flags for the sidecar (the
 /// environment's first, then the options'), or why they are refused.
 pub fn take(args: &mut Vec<String>) -> Result<Vec<String>, String> {
-    let mut flags = paths::extra_rclone_flags()?;
+    let mut flags = app_dirs::extra_rclone_flags()?;
     let mut i = 0;
     while i < args.len() {
         let (name, inline) = match args[i].split_once('=') {
@@ -66,7 +66,7 @@ pub fn take(args: &mut Vec<String>) -> Result<Vec<String>, String> {
             }
         }
     }
-    paths::check_rclone_flags(&flags).map_err(|e| e.replace("RCMD_RCLONE_FLAGS", "rclone flags"))?;
+    app_dirs::check_rclone_flags(&flags).map_err(|e| e.replace("RCMD_RCLONE_FLAGS", "rclone flags"))?;
     Ok(flags)
 }
 

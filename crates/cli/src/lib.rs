@@ -10,10 +10,11 @@ mod server;
 use std::{io::IsTerminal, path::Path, sync::Arc, time::Duration};
 
 use rcmd_core::{
+    app_dirs,
     batch::{as_seen, BatchControl, BatchRequest, Selection, Store, INTERRUPTED},
     engine::{Engine as CoreEngine, EngineConfig},
-    notify::{secrets::SecretStore, Notifier},
-    paths,
+    notify::Notifier,
+    secrets::SecretStore,
     settings::Settings,
     sidecar::{locate_rclone, BinaryLauncher, SidecarConfig},
     types::{BatchInfo, BatchKind, BatchProgress, BatchStatus},
@@ -101,7 +102,7 @@ async fn run(args: &[String]) -> Result<i32, String> {
     let args = &args[..];
     let arg = |i: usize| args.get(i).map(String::as_str);
     let json = args.iter().any(|a| a == "--json");
-    let store = || async { Store::open(&paths::batch_db()).await.map_err(|e| e.to_string()) };
+    let store = || async { Store::open(&app_dirs::batch_db()).await.map_err(|e| e.to_string()) };
     let id_arg = |i: usize| {
         arg(i)
             .and_then(|s| s.parse::<i64>().ok())
@@ -191,7 +192,7 @@ impl Engine {
             .and_then(|p| p.parent().map(Path::to_owned))
             .unwrap_or_default();
         let rclone = locate_rclone(&exe_dir).ok_or("the rclone sidecar (rcmd-rclone) was not found next to rcmd")?;
-        let (settings, problem) = Settings::load_or_recover(&paths::settings_file());
+        let (settings, problem) = Settings::load_or_recover(&app_dirs::settings_file());
         if let Some(p) = problem {
             eprintln!("rcmd: {p}; using default settings");
         }
@@ -200,7 +201,7 @@ impl Engine {
             extra_args: rclone_flags,
             ..SidecarConfig::default()
         };
-        let mut engine_cfg = EngineConfig::new(paths::data_dir(), config);
+        let mut engine_cfg = EngineConfig::new(app_dirs::data_dir(), config);
         if let Some(secs) = std::env::var("RCMD_LEASE_TIMEOUT")
             .ok()
             .and_then(|s| s.trim().parse::<u64>().ok())
@@ -210,7 +211,7 @@ impl Engine {
         let core = CoreEngine::start(BinaryLauncher { path: rclone }, engine_cfg)
             .await
             .map_err(|e| e.to_string())?;
-        let (secrets, problem) = SecretStore::open(paths::secrets_file());
+        let (secrets, problem) = SecretStore::open(app_dirs::secrets_file());
         if let Some(p) = problem {
             eprintln!("rcmd: {p}");
         }

@@ -4,8 +4,8 @@
 use std::{future::Future, path::Path, pin::Pin, sync::Arc, time::Duration};
 
 use rcmd_core::{
+    app_dirs,
     batch::{Runner, RunnerSink, Store},
-    paths,
     schedule::{timer, Launch, RunnerLaunch, ScheduleStore, Scheduler, SystemWall},
     types::{BatchInfo, BatchKind, BatchProgress, Overlap, ScheduleSpec},
 };
@@ -37,7 +37,7 @@ impl LazyEngine {
     async fn get(&self) -> Result<&(super::Engine, RunnerLaunch), String> {
         self.engine
             .get_or_try_init(|| async {
-                let engine = super::Engine::start(rcmd_core::paths::extra_rclone_flags()?).await?;
+                let engine = super::Engine::start(rcmd_core::app_dirs::extra_rclone_flags()?).await?;
                 let runner = Runner::new(engine.core.processor.clone(), Arc::new(Quiet));
                 let launch = RunnerLaunch { runner };
                 Ok((engine, launch))
@@ -62,7 +62,7 @@ impl Launch for Lazy {
 pub async fn manage(args: &[String]) -> Result<i32, String> {
     let arg = |i: usize| args.get(i).map(String::as_str);
     let flag = |f: &str| args.iter().any(|a| a == f);
-    let store = Store::open(&paths::batch_db()).await.map_err(|e| e.to_string())?;
+    let store = Store::open(&app_dirs::batch_db()).await.map_err(|e| e.to_string())?;
     let lazy = Arc::new(LazyEngine::default());
     let sched = Scheduler::new(ScheduleStore::new(store), clock(), Arc::new(Lazy(lazy.clone())), None);
     match arg(0) {

@@ -7,11 +7,11 @@
 use std::{io::BufRead, time::Duration};
 
 use rcmd_core::{
-    notify::secrets::SecretStore,
-    paths,
+    app_dirs,
     rc::{RcClient, RcError},
+    rproxy_client::batches::{self, Verb},
     secret::Secret,
-    server::batches::{self, Verb},
+    secrets::SecretStore,
     settings::{ServerEntry, Settings},
     types::{BatchKind, BatchStatus},
 };
@@ -32,7 +32,7 @@ const POLL: Duration = Duration::from_secs(1);
 pub async fn manage(args: &[String]) -> Result<i32, String> {
     if args.first().map(String::as_str) == Some("test") {
         let name = args.get(1).ok_or(USAGE)?;
-        let check = rcmd_core::server::check(&client(name)?).await;
+        let check = rcmd_core::rproxy_client::check(&client(name)?).await;
         let yes = |b: bool| if b { "yes" } else { "no" };
         say(&format!("reachable: {}", yes(check.reachable)));
         if let Some(t) = check.tls_trusted {
@@ -50,8 +50,8 @@ pub async fn manage(args: &[String]) -> Result<i32, String> {
             None => Ok(0),
         };
     }
-    let settings_path = paths::settings_file();
-    let (secrets, problem) = SecretStore::open(paths::secrets_file());
+    let settings_path = app_dirs::settings_file();
+    let (secrets, problem) = SecretStore::open(app_dirs::secrets_file());
     if let Some(p) = problem {
         eprintln!("rcmd: {p}");
     }
@@ -131,7 +131,7 @@ pub async fn manage(args: &[String]) -> Result<i32, String> {
 
 /// A saved server's RC client.
 fn client(name: &str) -> Result<RcClient, String> {
-    let (settings, problem) = Settings::load_or_recover(&paths::settings_file());
+    let (settings, problem) = Settings::load_or_recover(&app_dirs::settings_file());
     if let Some(p) = problem {
         eprintln!("rcmd: {p}");
     }
@@ -140,13 +140,13 @@ fn client(name: &str) -> Result<RcClient, String> {
         .iter()
         .find(|s| s.name == name)
         .ok_or_else(|| format!("no saved server {name:?} (rcmd server add ...)"))?;
-    let (secrets, _) = SecretStore::open(paths::secrets_file());
-    rcmd_core::server::client(entry, &secrets)
+    let (secrets, _) = SecretStore::open(app_dirs::secrets_file());
+    rcmd_core::rproxy_client::client(entry, &secrets)
 }
 
 /// What went wrong, in words for the user.
 fn explain(e: &RcError) -> String {
-    match rcmd_core::server::refusal_of(e) {
+    match rcmd_core::rproxy_client::refusal_of(e) {
         Some(r) => format!("{r} (rcmd server add ... saves a new token)"),
         None => e.to_string(),
     }
@@ -243,7 +243,7 @@ async fn follow(rc: &RcClient, server: &str, id: i64) -> Result<i32, String> {
                     return Ok(exit_code(info.status));
                 }
             }
-            Err(e) if rcmd_core::server::is_offline(&e) => {
+            Err(e) if rcmd_core::rproxy_client::is_offline(&e) => {
                 if down_since.is_none() {
                     eprintln!(
                         "server {server} offline ({}); retrying every {} s",

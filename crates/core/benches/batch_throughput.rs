@@ -22,8 +22,8 @@ use std::{
 use rcmd_core::{
     batch::{plan, BatchControl, Processor, ProcessorConfig, Store},
     events::EventBus,
-    path::RemotePath,
     rc::RcClient,
+    remote_path::RemotePath,
     resilience::layer::{ResilienceConfig, Resilient},
     sidecar::{locate_rclone, BinaryLauncher, SidecarConfig, Supervisor},
     types::BatchKind,

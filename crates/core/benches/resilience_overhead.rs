@@ -16,8 +16,8 @@ use std::{
 
 use rcmd_core::{
     events::EventBus,
-    path::RemoteName,
     rc::{wire::Empty, RcClient},
+    remote_path::RemoteName,
     resilience::layer::{ResilienceConfig, Resilient},
     sidecar::{locate_rclone, BinaryLauncher, SidecarConfig, Supervisor},
 };

@@ -16,7 +16,7 @@ use std::{
 use rcmd_core::{
     batch::{plan, verify},
     events::EventBus,
-    path::RemotePath,
+    remote_path::RemotePath,
     sidecar::{locate_rclone, BinaryLauncher, SidecarConfig, Supervisor},
 };
 

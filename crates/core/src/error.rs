@@ -5,8 +5,8 @@ use std::time::Duration;
 use rcmd_types::FailureReason;
 
 use crate::{
-    path::PathError,
     rc::RcError,
+    remote_path::PathError,
     resilience::{
         classify::{self, Failure},
         retry::Classify,

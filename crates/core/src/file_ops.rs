@@ -8,8 +8,8 @@ use tokio_util::sync::CancellationToken;
 use tracing::instrument;
 
 use crate::{
-    path::RemotePath,
     rc::{wire::Empty, RcClient, RcError},
+    remote_path::RemotePath,
     resilience::watchdog::{run_job, JobOutcome, WatchdogConfig},
 };
 

@@ -1,4 +1,4 @@
-//! RCMD core: everything the desktop app (and later the rproxy server and the CLI) share.
+//! RCMD core: the engine the desktop app, the command line and the rproxy server share.
 //!
 //! * [`rc`]: a typed client for rclone's remote-control API, speaking its real wire format.
 //! * [`ops`]: the file operations of the app (list, copy, about, remotes, mkdir, delete).
@@ -7,6 +7,7 @@
 //!
 //! This crate has no Tauri dependency: the shell adapts it.
 
+pub mod app_dirs;
 pub mod batch;
 pub mod desktop;
 pub mod engine;
@@ -17,14 +18,14 @@ pub mod logs;
 pub mod net;
 pub mod notify;
 pub mod ops;
-pub mod path;
-pub mod paths;
 pub mod rc;
 pub mod remote_config;
+pub mod remote_path;
 pub mod resilience;
+pub mod rproxy_client;
 pub mod schedule;
 pub mod secret;
-pub mod server;
+pub mod secrets;
 pub mod settings;
 pub mod sidecar;
 pub mod units;

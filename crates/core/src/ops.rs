@@ -9,11 +9,11 @@ use tracing::instrument;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    path::{RemoteName, RemotePath},
     rc::{
         wire::{Empty, ListReply, RemotesReply, VersionReply},
         RcClient, RcError,
     },
+    remote_path::{RemoteName, RemotePath},
     resilience::watchdog::{run_job, JobOutcome, WatchdogConfig},
 };
 

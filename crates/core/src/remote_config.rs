@@ -12,8 +12,8 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::{
-    path::{PathError, RemoteName},
     rc::{wire::Empty, RcClient, RcError},
+    remote_path::{PathError, RemoteName},
     types::{ConfigStep, OAuthStatus, Provider, RemoteConfig},
     Result,
 };
@@ -63,7 +63,7 @@ async fn names(rc: &RcClient) -> Result<Vec<String>, RcError> {
 /// Starts creating remote `name` of `kind` with `params`; refused when the name is taken.
 pub async fn create(rc: &RcClient, name: &str, kind: &str, params: &BTreeMap<String, String>) -> Result<ConfigStep> {
     let name = RemoteName::parse(name)?;
-    if name.as_str() == crate::path::LOCAL_DISK {
+    if name.as_str() == crate::remote_path::LOCAL_DISK {
         return Err(PathError::InvalidRemote { name: name.to_string() }.into());
     }
     if names(rc).await?.iter().any(|n| n == name.as_str()) {
@@ -161,7 +161,7 @@ pub async fn test(rc: &RcClient, name: &str) -> Result<usize> {
 async fn existing(rc: &RcClient, name: &str) -> Result<RemoteName> {
     let name = RemoteName::parse(name)?;
     // the local disk is not in the config
-    if name.as_str() == crate::path::LOCAL_DISK {
+    if name.as_str() == crate::remote_path::LOCAL_DISK {
         return Err(PathError::NoRemote { name: name.to_string() }.into());
     }
     if !names(rc).await?.iter().any(|n| n == name.as_str()) {

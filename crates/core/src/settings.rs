@@ -21,27 +21,6 @@ pub enum SettingsError {
     KeptAside { kept: PathBuf, cause: Box<SettingsError> },
 }
 
-/// Renames `path` to `<path>.bak` (`.bak.1`, `.bak.2`, ... when taken); returns the new name.
-pub fn set_aside(path: &Path) -> io::Result<PathBuf> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let candidate = |i: u32| {
-        path.with_file_name(if i == 0 {
-            format!("{name}.bak")
-        } else {
-            format!("{name}.bak.{i}")
-        })
-    };
-    let kept = (0..1000)
-        .map(candidate)
-        .find(|p| !p.exists())
-        .unwrap_or_else(|| candidate(0));
-    std::fs::rename(path, &kept)?;
-    Ok(kept)
-}
-
 /// What the user chose. Unknown fields are kept out; missing ones take defaults.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -115,7 +94,7 @@ impl Settings {
     pub fn load_or_recover(path: &Path) -> (Settings, Option<SettingsError>) {
         match Settings::load(path) {
             Ok(s) => (s, None),
-            Err(e @ SettingsError::Parse { .. }) => match set_aside(path) {
+            Err(e @ SettingsError::Parse { .. }) => match crate::app_dirs::set_aside(path) {
                 Ok(kept) => {
                     tracing::warn!(error = %e, kept = %kept.display(), "settings file is not valid; kept aside, using defaults");
                     (
@@ -145,7 +124,7 @@ impl Settings {
         let mut settings = match Settings::load(path) {
             Ok(s) => s,
             Err(SettingsError::Parse { .. }) => {
-                set_aside(path).map_err(|source| SettingsError::Write {
+                crate::app_dirs::set_aside(path).map_err(|source| SettingsError::Write {
                     path: path.to_owned(),
                     source,
                 })?;

@@ -19,7 +19,7 @@ use common::{
 use rcmd_core::{
     batch::{plan, BatchControl, Processor, ProcessorConfig, Store},
     events::EventBus,
-    path::RemotePath,
+    remote_path::RemotePath,
     resilience::{
         breaker::BreakerConfig,
         layer::{RcSource, ResilienceConfig, Resilient},

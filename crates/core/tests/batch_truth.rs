@@ -18,7 +18,7 @@ use common::tree::same_tree;
 use rcmd_core::{
     batch::{plan, BatchControl, Processor, ProcessorConfig, Store},
     events::EventBus,
-    path::RemotePath,
+    remote_path::RemotePath,
     resilience::layer::{ResilienceConfig, Resilient},
     types::{BatchKind, BatchProgress, BatchStatus},
 };

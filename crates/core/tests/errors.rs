@@ -7,8 +7,8 @@ mod common;
 
 use rcmd_core::{
     ops,
-    path::RemotePath,
     rc::{JobHandle, RcError},
+    remote_path::RemotePath,
     resilience::classify,
     secret::Secret,
 };

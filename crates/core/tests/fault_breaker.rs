@@ -12,7 +12,7 @@ use std::{sync::Arc, time::Duration};
 use common::fault::{self, Fault};
 use rcmd_core::{
     events::{CoreEvent, EventBus},
-    path::{RemoteName, RemotePath},
+    remote_path::{RemoteName, RemotePath},
     resilience::{
         breaker::BreakerConfig,
         clock::ManualClock,

@@ -8,7 +8,7 @@ mod common;
 use common::fault::{self, Fault};
 use rcmd_core::{
     ops,
-    path::RemotePath,
+    remote_path::RemotePath,
     resilience::classify::classify,
     types::{FailureClass, FailureReason},
 };

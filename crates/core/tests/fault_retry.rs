@@ -15,8 +15,8 @@ use std::{
 use common::fault::{self, Fault, FaultProxy};
 use rcmd_core::{
     events::EventBus,
-    path::RemotePath,
     rc::RcClient,
+    remote_path::RemotePath,
     resilience::{
         breaker::BreakerConfig,
         layer::{ResilienceConfig, Resilient},

@@ -16,8 +16,8 @@ use common::sftp::SftpServer;
 
 use rcmd_core::{
     ops,
-    path::RemotePath,
     rc::RcError,
+    remote_path::RemotePath,
     resilience::{
         classify::classify,
         watchdog::{run_job, WatchdogConfig},

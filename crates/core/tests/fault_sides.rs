@@ -13,7 +13,7 @@ use std::{sync::Arc, time::Duration};
 use common::fault::{self, Fault};
 use rcmd_core::{
     events::EventBus,
-    path::RemotePath,
+    remote_path::RemotePath,
     resilience::{
         breaker::BreakerConfig,
         layer::{ResilienceConfig, Resilient},

@@ -115,8 +115,8 @@ async fn watchdog_stops_a_job_whose_server_was_killed() {
     f.proxy.set_for("PUT", None);
     f.proxy.blackhole_when_down(false);
     let client = f.rc.client.clone();
-    let src = rcmd_core::path::RemotePath::new("local", "big.bin").unwrap();
-    let dst = rcmd_core::path::RemotePath::new("flaky", "big.bin").unwrap();
+    let src = rcmd_core::remote_path::RemotePath::new("local", "big.bin").unwrap();
+    let dst = rcmd_core::remote_path::RemotePath::new("flaky", "big.bin").unwrap();
     let out = rcmd_core::ops::copy_file(
         &client,
         &src,

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use rcmd_core::{
     events::EventBus,
     file_ops, ops,
-    path::{RemotePath, LOCAL_DISK},
+    remote_path::{RemotePath, LOCAL_DISK},
     resilience::layer::{ResilienceConfig, Resilient},
     Error,
 };

@@ -447,7 +447,7 @@ const FILES: usize = 2000;
 async fn timed_batch(rc: &common::Rclone, run: u32) -> Duration {
     use rcmd_core::{
         batch::{plan, BatchControl, Processor, ProcessorConfig, Store},
-        path::RemotePath,
+        remote_path::RemotePath,
         resilience::layer::{ResilienceConfig, Resilient},
     };
     let layer = Arc::new(Resilient::new(
@@ -677,7 +677,7 @@ async fn https_receivers_with_a_private_ca() {
         ..Default::default()
     };
     let dir = tempfile::tempdir().unwrap();
-    let secrets = rcmd_core::notify::secrets::SecretStore::file_only(dir.path().join("secrets.json"));
+    let secrets = rcmd_core::secrets::SecretStore::file_only(dir.path().join("secrets.json"));
     let ch = settings.channel("webhook", &secrets).unwrap();
     let err = ch.send(&notice, Lang::En).await.unwrap_err();
     assert!(err.to_string().contains("/nonexistent/ca.pem"), "{err}");

@@ -6,8 +6,8 @@ mod common;
 
 use rcmd_core::{
     ops,
-    path::{RemoteName, RemotePath},
     rc::WaitOptions,
+    remote_path::{RemoteName, RemotePath},
     resilience::watchdog::WatchdogConfig,
 };
 use serde_json::{json, Map};

@@ -11,7 +11,7 @@ use std::{process::Command, sync::Arc};
 use rcmd_core::{
     batch::{plan, BatchControl, Processor, ProcessorConfig, Store},
     events::EventBus,
-    path::RemotePath,
+    remote_path::RemotePath,
     resilience::layer::{ResilienceConfig, Resilient},
     types::{BatchKind, BatchStatus},
 };

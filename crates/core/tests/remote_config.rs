@@ -9,7 +9,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::fault::WebdavServer;
-use rcmd_core::{path::PathError, remote_config as rconf, Error};
+use rcmd_core::{remote_config as rconf, remote_path::PathError, Error};
 
 fn params(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()

@@ -12,7 +12,7 @@ use chrono::NaiveDateTime;
 use rcmd_core::{
     batch::{plan, Processor, ProcessorConfig, Runner, RunnerSink, Store},
     events::{CoreEvent, EventBus},
-    path::RemotePath,
+    remote_path::RemotePath,
     resilience::layer::{ResilienceConfig, Resilient},
     schedule::{Launch, ManualWall, RunnerLaunch, ScheduleStore, Scheduler},
     types::{BatchInfo, BatchKind, BatchProgress, BatchStatus, Overlap, RunOutcome, ScheduleSpec},

@@ -136,8 +136,9 @@ mod tap {
             "body": String::from_utf8_lossy(&body),
         });
         {
+            // one write per line: a reader never sees half of one (writeln! may write twice)
             let mut f = log.lock().await;
-            writeln!(f, "{line}")?;
+            f.write_all(format!("{line}\n").as_bytes())?;
             f.flush()?;
         }
         let stream = tokio::net::UnixStream::connect(&real).await?;

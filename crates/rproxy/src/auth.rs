@@ -14,7 +14,7 @@ use std::{
 };
 
 use argon2::{
-    password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
+    password_hash::{PasswordHasher, SaltString},
     Argon2,
 };
 use base64::Engine as _;
@@ -573,15 +573,6 @@ fn hash(secret: &Secret) -> Result<String, AuthError> {
         .hash_password(secret.expose().as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| AuthError::Hash(e.to_string()))
-}
-
-/// Argon2id verification (constant time in the secret).
-pub(crate) fn verify_hash(stored: &str, secret: &Secret) -> bool {
-    PasswordHash::new(stored).is_ok_and(|h| {
-        Argon2::default()
-            .verify_password(secret.expose().as_bytes(), &h)
-            .is_ok()
-    })
 }
 
 use rcmd_core::batch::store::now_ms;

@@ -350,7 +350,7 @@ impl Batches {
         };
         let req = BatchRequest::new(kind, src, text("dstFs"), Selection::names(names)).map_err(start_err)?;
         // the policy refuses inline remotes already; the server's own disk is never a batch's end
-        if req.touches(rcmd_core::path::LOCAL_DISK) {
+        if req.touches(rcmd_core::remote_path::LOCAL_DISK) {
             return Err(bad(
                 "the server's local disk (:local:) cannot be used; use a configured remote",
             ));

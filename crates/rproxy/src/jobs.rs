@@ -228,13 +228,7 @@ impl Jobs {
                 .await?
                 .rows_affected());
             if n == 1 {
-                crate::events::Events::insert(
-                    &mut tx,
-                    "job_finished",
-                    Some(owner),
-                    &crate::watch::end_event(id, &status),
-                )
-                .await?;
+                crate::events::Events::insert(&mut tx, "job_finished", Some(owner), &end_event(id, &status)).await?;
             }
             tx.commit().await?;
             ended = n == 1;
@@ -346,3 +340,8 @@ pub fn jobid_param(params: &Map<String, Value>) -> Option<i64> {
 }
 
 use rcmd_core::batch::store::now_ms;
+
+/// The data of job `id`'s `job_finished` event.
+pub fn end_event(id: i64, status: &serde_json::Value) -> serde_json::Value {
+    serde_json::json!({ "id": id, "success": status.get("success"), "error": status.get("error") })
+}

@@ -309,7 +309,7 @@ async fn serve(cfg: Config, dir: PathBuf, users: Users) -> Result<(), String> {
     };
     // the password command, and $RCMD_RCLONE_FLAGS (e.g. `--bwlimit 10M`; never `--rc*`)
     let mut extra_args = cfg.rclone_args();
-    extra_args.extend(rcmd_core::paths::extra_rclone_flags()?);
+    extra_args.extend(rcmd_core::app_dirs::extra_rclone_flags()?);
     let sidecar = SidecarConfig {
         rclone_config: cfg.rclone_config.clone(),
         extra_args,

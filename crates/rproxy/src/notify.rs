@@ -8,7 +8,8 @@
 use crate::{db::Pool, on_pool};
 use rcmd_core::{
     events::{CoreEvent, EventBus},
-    notify::{secrets::SecretStore, settings::NotifySettings, Notifier},
+    notify::{settings::NotifySettings, Notifier},
+    secrets::SecretStore,
 };
 
 /// The secret keys `rproxy secret` accepts.

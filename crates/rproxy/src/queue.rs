@@ -35,7 +35,7 @@ use crate::{
 };
 use rcmd_core::{
     batch::{BatchRequest, Runner, RunnerSink, Selection, StartError, Store},
-    path::RemotePath,
+    remote_path::RemotePath,
     sidecar::Supervisor,
     types::{BatchInfo, BatchKind, BatchProgress, BatchStatus, ItemState},
 };
@@ -177,7 +177,7 @@ pub fn eligible(path: &str, params: &Map<String, Value>) -> Option<Request> {
     // after the policy (which refuses inline remotes)
     if [&src_fs, &dst_fs]
         .iter()
-        .any(|p| p.remote.as_str() == rcmd_core::path::LOCAL_DISK)
+        .any(|p| p.remote.as_str() == rcmd_core::remote_path::LOCAL_DISK)
     {
         return None;
     }
@@ -860,7 +860,7 @@ impl Queue {
                         &mut tx,
                         "job_finished",
                         Some(owner),
-                        &crate::watch::end_event(job, &status),
+                        &crate::jobs::end_event(job, &status),
                     )
                     .await?;
                 }

@@ -50,7 +50,7 @@ impl Verifier {
                         Err(_) => return,
                     };
                     let Ok(job) = job else { return };
-                    let ok = super::auth::verify_hash(&job.stored, &job.secret);
+                    let ok = verify_hash(&job.stored, &job.secret);
                     let _ = job.reply.send(ok);
                 });
             if let Err(e) = spawned {
@@ -66,4 +66,17 @@ impl Verifier {
         self.tx.try_send(Job { stored, secret, reply }).map_err(|_| Busy)?;
         answer.await.map_err(|_| Busy)
     }
+}
+
+/// Argon2id verification (constant time in the secret).
+pub(crate) fn verify_hash(stored: &str, secret: &Secret) -> bool {
+    use argon2::{
+        password_hash::{PasswordHash, PasswordVerifier},
+        Argon2,
+    };
+    PasswordHash::new(stored).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(secret.expose().as_bytes(), &h)
+            .is_ok()
+    })
 }

@@ -119,8 +119,3 @@ pub fn state_name(state: &SidecarState) -> &'static str {
         SidecarState::Stopped => "stopped",
     }
 }
-
-/// The data of job `id`'s `job_finished` event.
-pub fn end_event(id: i64, status: &Value) -> Value {
-    json!({ "id": id, "success": status.get("success"), "error": status.get("error") })
-}

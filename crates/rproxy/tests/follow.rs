@@ -1,4 +1,4 @@
-//! The Rust-side event follower (`rcmd_core::server::events::follow`, what the app uses in
+//! The Rust-side event follower (`rcmd_core::rproxy_client::events::follow`, what the app uses in
 //! remote mode) against a real rproxy that crashes and comes back on the same port: the
 //! follower reports the outage, reconnects by itself with `Last-Event-ID`, and receives every
 //! stored event it may see exactly once: none lost across the restart, none repeated.
@@ -10,7 +10,7 @@ mod common;
 use std::{collections::BTreeSet, time::Duration};
 
 use common::{server_on, Proxy};
-use rcmd_core::server::events::{follow, Followed, Start};
+use rcmd_core::rproxy_client::events::{follow, Followed, Start};
 use tokio_util::sync::CancellationToken;
 
 async fn async_job(http: &reqwest::Client, url: &str, token: &str) -> i64 {
@@ -150,7 +150,7 @@ async fn the_follower_resumes_after_a_server_crash_without_losing_events() {
 /// health says connected.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_link_from_now_sees_a_server_batch_state_and_progress() {
-    use rcmd_core::server::{
+    use rcmd_core::rproxy_client::{
         batches,
         events::Start,
         link::{Health, Link},

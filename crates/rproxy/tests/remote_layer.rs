@@ -13,9 +13,9 @@ use std::time::Duration;
 use common::{server_on, Proxy};
 use rcmd_core::{
     events::EventBus,
-    path::{RemoteName, RemotePath},
+    remote_path::{RemoteName, RemotePath},
     resilience::layer::{ResilienceConfig, Resilient},
-    server::{
+    rproxy_client::{
         events::Start,
         link::{Health, Link},
     },

@@ -15,8 +15,8 @@ use std::{
 use common::Proxy;
 use rcmd_core::{
     notify::settings::{NotifySettings, KEY_WEBHOOK_URL},
+    rproxy_client::batches,
     secret::Secret,
-    server::batches,
     types::BatchKind,
 };
 

@@ -4,7 +4,7 @@
 use rcmd_core::{
     batch::{BatchRequest, Selection, StartError},
     rc::RcError,
-    server::{batches as remote, batches::Verb},
+    rproxy_client::{batches as remote, batches::Verb},
     types::{BatchInfo, BatchKind, BatchProgress, BatchReport, IpcErrorKind},
 };
 use tauri::{ipc::Channel, State};

@@ -1,6 +1,6 @@
 //! Circuit breaker commands for the dashboard.
 
-use rcmd_core::{path::RemoteName, types::BreakerSnapshot};
+use rcmd_core::{remote_path::RemoteName, types::BreakerSnapshot};
 use tauri::State;
 
 use crate::{error::CmdResult, state::AppState};

@@ -3,7 +3,7 @@
 
 use rcmd_core::{
     file_ops,
-    path::RemotePath,
+    remote_path::RemotePath,
     types::{BwLimit, Properties, TransferStats},
 };
 use tauri::State;

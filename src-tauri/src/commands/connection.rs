@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use rcmd_core::{
+    rproxy_client,
     secret::Secret,
-    server,
     settings::{ServerEntry, Settings},
     types::{ConnectionView, IpcErrorKind, ServerCheckView, ServerInfo},
 };
@@ -89,7 +89,7 @@ pub async fn server_list(state: State<'_, AppState>) -> CmdResult<Vec<ServerInfo
         .map_err(internal)
 }
 
-fn server_infos(settings: &Settings, secrets: &rcmd_core::notify::secrets::SecretStore) -> Vec<ServerInfo> {
+fn server_infos(settings: &Settings, secrets: &rcmd_core::secrets::SecretStore) -> Vec<ServerInfo> {
     settings
         .servers
         .iter()
@@ -150,8 +150,8 @@ pub async fn server_test(state: State<'_, AppState>, form: ServerForm) -> CmdRes
     let token = token
         .or_else(|| state.conn.secrets().get(&entry.token_key()))
         .ok_or_else(|| invalid("the token is needed"))?;
-    let rc = server::client_with(&entry, token).map_err(invalid)?;
-    let check = server::check(&rc).await;
+    let rc = rproxy_client::client_with(&entry, token).map_err(invalid)?;
+    let check = rproxy_client::check(&rc).await;
     tracing::info!(server = %entry.name, ok = check.problem.is_none(), "connection tested");
     Ok(check)
 }

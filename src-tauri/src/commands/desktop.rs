@@ -2,8 +2,9 @@
 //! the tray's language.
 
 use rcmd_core::{
+    app_dirs,
     desktop::autostart,
-    logs, paths,
+    logs,
     secret::Secret,
     settings::Settings,
     sidecar::config_lock::{self, UnlockError},
@@ -23,7 +24,7 @@ fn internal(e: impl std::fmt::Display) -> CmdError {
 /// The newest log lines matching `query` (app and rclone), oldest first.
 #[tauri::command]
 pub async fn logs_read(query: LogQuery) -> CmdResult<Vec<LogLine>> {
-    tauri::async_runtime::spawn_blocking(move || logs::read(&paths::log_dir(), &query))
+    tauri::async_runtime::spawn_blocking(move || logs::read(&app_dirs::log_dir(), &query))
         .await
         .map_err(internal)?
         .map_err(internal)
@@ -47,21 +48,13 @@ pub fn autostart_set(enabled: bool, minimized: bool) -> CmdResult<AutostartState
 /// Refuses a call that needs this computer's rclone config while it waits for its password:
 /// rclone would only answer with a panic (and log its stack) for each one.
 pub fn refuse_if_locked(state: &AppState) -> CmdResult<()> {
-    if matches!(state.conn.target(), crate::connection::Target::Local) && config_locked(state) {
+    if matches!(state.conn.target(), crate::connection::Target::Local) && state.supervisor.config_locked() {
         return Err(CmdError::new(
             IpcErrorKind::NotReady,
             "the rclone config is encrypted: enter its password first",
         ));
     }
     Ok(())
-}
-
-/// Whether the config is encrypted and rclone does not have its password.
-pub fn config_locked(state: &AppState) -> bool {
-    let path = config_lock::effective_config(state.supervisor.rclone_config().as_deref());
-    path.is_some_and(|p| config_lock::is_encrypted(&p))
-        && !state.supervisor.has_config_password()
-        && std::env::var_os("RCLONE_CONFIG_PASS").is_none()
 }
 
 #[tauri::command]
@@ -71,7 +64,7 @@ pub fn config_lock_state(state: State<'_, AppState>) -> ConfigLock {
     ConfigLock {
         path: path.map(|p| p.display().to_string()),
         encrypted,
-        unlocked: !config_locked(&state),
+        unlocked: !state.supervisor.config_locked(),
         remembered: state.secrets.get(CONFIG_PASSWORD_KEY).is_some(),
     }
 }
@@ -103,8 +96,8 @@ pub async fn config_unlock(
     let mut note = None;
     if remember {
         match state.secrets.set(CONFIG_PASSWORD_KEY, Some(&secret)) {
-            Ok(rcmd_core::notify::secrets::Stored::Keyring) => {}
-            Ok(rcmd_core::notify::secrets::Stored::File) => {
+            Ok(rcmd_core::secrets::Stored::Keyring) => {}
+            Ok(rcmd_core::secrets::Stored::File) => {
                 // a plain file next to the settings would undo the config's encryption
                 let _ = state.secrets.set(CONFIG_PASSWORD_KEY, None);
                 note = Some("no OS keyring is available: the password will be asked at every start");

@@ -1,7 +1,7 @@
 //! File browser commands; every call goes through the resilient layer.
 
 use rcmd_core::{
-    path::{RemoteName, RemotePath},
+    remote_path::{RemoteName, RemotePath},
     types::{DirListing, RemoteUsage},
 };
 use tauri::State;

@@ -48,7 +48,7 @@ pub async fn notify_settings(state: State<'_, AppState>) -> CmdResult<NotifyView
         .map_err(internal)
 }
 
-fn notify_view(mut settings: NotifySettings, s: &rcmd_core::notify::secrets::SecretStore) -> NotifyView {
+fn notify_view(mut settings: NotifySettings, s: &rcmd_core::secrets::SecretStore) -> NotifyView {
     let legacy_url = std::mem::take(&mut settings.webhook.url);
     NotifyView {
         settings,

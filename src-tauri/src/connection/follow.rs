@@ -10,7 +10,7 @@ use std::{
 use rcmd_core::{
     events::CoreEvent,
     rc::RcClient,
-    server::{
+    rproxy_client::{
         self,
         events::{Followed, ServerEvent},
     },
@@ -63,7 +63,7 @@ impl Connections {
                             path: "rproxy/events".into(),
                             expired: *expired,
                         };
-                        v.error = server::refusal_of(&e);
+                        v.error = rproxy_client::refusal_of(&e);
                         tracing::warn!(server = %entry.name, expired, "server refused the credentials");
                         Some(v.clone())
                     }
@@ -129,7 +129,7 @@ impl Connections {
 
     /// Sends the state of every server batch to the page.
     async fn resync(&self, client: &RcClient) {
-        match server::batches::list(client).await {
+        match rproxy_client::batches::list(client).await {
             Ok(all) => all.iter().for_each(|b| emit(&self.inner.app, EVENT_BATCH_STATE, b)),
             Err(e) => tracing::warn!(error = %e, "cannot list the server's batches"),
         }

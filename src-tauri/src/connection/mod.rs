@@ -8,18 +8,15 @@
 use std::{
     collections::HashMap,
     path::PathBuf,
-    sync::{
-        atomic::{AtomicU64, Ordering},
-        Arc, Mutex, RwLock,
-    },
+    sync::{Arc, Mutex, RwLock},
     time::Duration,
 };
 
 use rcmd_core::{
     events::EventBus,
-    notify::secrets::SecretStore,
     resilience::layer::{ClientFuture, RcSource, ResilienceConfig, Resilient},
-    server::{self, events::Start, link::Link},
+    rproxy_client::{self, events::Start, link::Link},
+    secrets::SecretStore,
     settings::{ServerEntry, Settings},
     types::{ConnectionView, LinkState, EVENT_CONNECTION_STATE},
     Error,
@@ -28,31 +25,8 @@ use tauri::{AppHandle, Emitter};
 
 mod follow;
 
+pub use crate::focus::Focus;
 use crate::{batches::Listeners, seen::Seen};
-
-/// What the page is looking at: this computer, or which server (by its generation). Event
-/// forwarders check it before sending anything to the page.
-#[derive(Default)]
-pub struct Focus {
-    /// The active server's generation, 0 when this computer is active.
-    server_generation: AtomicU64,
-    server_name: Mutex<Option<String>>,
-}
-
-impl Focus {
-    pub fn local(&self) -> bool {
-        self.server_generation.load(Ordering::SeqCst) == 0
-    }
-
-    fn is(&self, generation: u64) -> bool {
-        self.server_generation.load(Ordering::SeqCst) == generation
-    }
-
-    /// The active server's name (`None`: this computer).
-    pub fn server(&self) -> Option<String> {
-        self.server_name.lock().ok().and_then(|n| n.clone())
-    }
-}
 
 /// The RC source of one saved server: the current link, replaced on each activation, so the
 /// server's layer (breakers, cache) outlives the link.
@@ -135,7 +109,7 @@ impl Connections {
         focus: Arc<Focus>,
         progress: Listeners,
     ) -> Self {
-        let (local_rc, engine_bus, data_dir) = (engine.rc.clone(), engine.bus.clone(), rcmd_core::paths::data_dir());
+        let (local_rc, engine_bus, data_dir) = (engine.rc.clone(), engine.bus.clone(), rcmd_core::app_dirs::data_dir());
         let active = Arc::new(Active {
             generation: 1,
             server: None,
@@ -218,14 +192,10 @@ impl Connections {
         Settings::update(&self.inner.settings_path, |s| s.active_server = saved.clone()).map_err(|e| e.to_string())?;
         let old = {
             let mut a = self.inner.active.write().unwrap_or_else(|e| e.into_inner());
-            let server_generation = if server.is_some() { generation } else { 0 };
-            self.inner
-                .focus
-                .server_generation
-                .store(server_generation, Ordering::SeqCst);
-            if let Ok(mut n) = self.inner.focus.server_name.lock() {
-                *n = server.as_ref().map(|s| s.entry.name.clone());
-            }
+            self.inner.focus.set(
+                if server.is_some() { generation } else { 0 },
+                server.as_ref().map(|s| s.entry.name.clone()),
+            );
             std::mem::replace(&mut *a, Arc::new(Active { generation, server }))
         };
         if let Some(old) = &old.server {
@@ -239,7 +209,7 @@ impl Connections {
 
     /// Starts following server `entry` as generation `generation`.
     fn start_server(&self, entry: ServerEntry, generation: u64) -> Result<ActiveServer, String> {
-        let client = server::client(&entry, &self.inner.secrets)?;
+        let client = rproxy_client::client(&entry, &self.inner.secrets)?;
         let start = match self.inner.seen.get(&entry.name, &entry.url) {
             Some(m) => Start::After {
                 id: m.id,

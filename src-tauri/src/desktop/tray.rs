@@ -89,7 +89,7 @@ pub fn spawn(app: &AppHandle) {
                     .iter()
                     .filter(|b| b.state == rcmd_core::types::BreakerState::Open)
                     .count(),
-                config_locked: crate::commands::desktop::config_locked(&state),
+                config_locked: state.supervisor.config_locked(),
             };
             let status = tray_model::status(&inputs);
             let title = tray_model::title(status, &inputs, lang);

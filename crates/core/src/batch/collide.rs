@@ -13,7 +13,7 @@ use tracing::{info, warn};
 use unicode_normalization::UnicodeNormalization;
 
 use super::store::ItemOutcome;
-use crate::{path::RemotePath, resilience::classify::Failure, Error};
+use crate::{remote_path::RemotePath, resilience::classify::Failure, Error};
 
 /// How a destination compares names.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::Processor;
 use crate::resilience::retry::Classify;
-use crate::{path::RemotePath, Error};
+use crate::{remote_path::RemotePath, Error};
 
 impl Processor {
     /// Why `e` pauses the whole batch instead of failing items: a remote's breaker is open,

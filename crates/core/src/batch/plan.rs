@@ -3,8 +3,8 @@
 use serde_json::json;
 
 use crate::{
-    path::RemotePath,
     rc::{wire::ListReply, RcClient, RcError},
+    remote_path::RemotePath,
 };
 
 /// One item to be created in a batch.
@@ -93,7 +93,7 @@ pub async fn selection(
     let mut folders = Vec::new();
     for name in names {
         let entry = entries.iter().find(|e| &e.name == name).ok_or_else(|| {
-            crate::Error::from(crate::path::PathError::NotInFolder {
+            crate::Error::from(crate::remote_path::PathError::NotInFolder {
                 name: name.clone(),
                 folder: root.to_string(),
             })
@@ -118,29 +118,4 @@ pub async fn selection(
     items.sort_by(|a, b| a.path.cmp(&b.path));
     items.dedup_by(|a, b| a.path == b.path);
     Ok((items, folders))
-}
-
-/// Items for files given by their path relative to `root` (one listing per folder they are
-/// in), sorted; and the files that are not there.
-pub async fn files(
-    rc: &RcClient,
-    root: &RemotePath,
-    files: &[String],
-) -> Result<(Vec<PlannedItem>, Vec<String>), RcError> {
-    let listing = super::verify::listing_for(rc, root, files.iter().map(String::as_str)).await?;
-    let mut items = Vec::new();
-    let mut missing = Vec::new();
-    for f in files {
-        match listing.get(f) {
-            Some((size, mod_time)) => items.push(PlannedItem {
-                path: f.clone(),
-                size: *size,
-                mod_time: mod_time.clone(),
-            }),
-            None => missing.push(f.clone()),
-        }
-    }
-    items.sort_by(|a, b| a.path.cmp(&b.path));
-    items.dedup_by(|a, b| a.path == b.path);
-    Ok((items, missing))
 }

@@ -3,8 +3,8 @@
 
 use crate::{
     ops,
-    path::RemotePath,
     rc::RcClient,
+    remote_path::RemotePath,
     resilience::classify::{self, Failure},
 };
 use rcmd_types::FailureReason;

@@ -27,8 +27,8 @@ use super::{
     store::{now_ms, ItemOutcome, ItemRow, Store},
 };
 use crate::{
-    path::RemotePath,
     rc::RcError,
+    remote_path::RemotePath,
     resilience::{
         classify::Failure,
         layer::Resilient,

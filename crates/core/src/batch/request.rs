@@ -8,7 +8,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{plan::PlannedItem, processor::Processor, store::NewBatch, StoreError};
 use crate::{
-    path::{PathError, RemotePath},
+    remote_path::{PathError, RemotePath},
     resilience::classify::Failure,
 };
 
@@ -198,7 +198,7 @@ impl Processor {
                             (items, folders, vec![])
                         }
                         Selection::Files(files) => {
-                            let (items, missing) = super::plan::files(&rc, &src, &files).await?;
+                            let (items, missing) = files_at(&rc, &src, &files).await?;
                             (items, vec![], missing)
                         }
                     })
@@ -247,4 +247,29 @@ fn is_gone(e: &crate::Error) -> bool {
     use crate::resilience::retry::Classify;
     let f: Failure = e.failure();
     f.reason == rcmd_types::FailureReason::NotFound
+}
+
+/// Items for files given by their path relative to `root` (one listing per folder they are
+/// in), sorted; and the files that are not there.
+async fn files_at(
+    rc: &crate::rc::RcClient,
+    root: &RemotePath,
+    files: &[String],
+) -> Result<(Vec<PlannedItem>, Vec<String>), crate::rc::RcError> {
+    let listing = super::verify::listing_for(rc, root, files.iter().map(String::as_str)).await?;
+    let mut items = Vec::new();
+    let mut missing = Vec::new();
+    for f in files {
+        match listing.get(f) {
+            Some((size, mod_time)) => items.push(PlannedItem {
+                path: f.clone(),
+                size: *size,
+                mod_time: mod_time.clone(),
+            }),
+            None => missing.push(f.clone()),
+        }
+    }
+    items.sort_by(|a, b| a.path.cmp(&b.path));
+    items.dedup_by(|a, b| a.path == b.path);
+    Ok((items, missing))
 }

@@ -10,7 +10,7 @@ use super::{
     store::{ItemOutcome, ItemRow},
     verify,
 };
-use crate::{path::RemotePath, resilience::classify::Failure, Error};
+use crate::{remote_path::RemotePath, resilience::classify::Failure, Error};
 
 impl Processor {
     /// Settles `items` by what is really there (see [`Processor::evidence`]): done items are

@@ -11,7 +11,7 @@ use super::{
     BatchControl, Processor,
 };
 use crate::{
-    path::RemotePath,
+    remote_path::RemotePath,
     resilience::watchdog::{run_job, JobOutcome},
     Error,
 };
@@ -114,7 +114,7 @@ impl Processor {
                 .filter(|e| !e.is_dir && super::raw_names::glob_matches(name, &e.name))
                 .count();
             if picked > 1 {
-                return Err(crate::path::PathError::Indistinct {
+                return Err(crate::remote_path::PathError::Indistinct {
                     name: name.to_owned(),
                     folder: src_dir.to_string(),
                 }

@@ -8,8 +8,8 @@ use serde_json::json;
 
 use super::store::ItemRow;
 use crate::{
-    path::RemotePath,
     rc::{RcClient, RcError},
+    remote_path::RemotePath,
 };
 
 /// Size and modification time by path relative to the batch root.

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 /// The argument that starts the app hidden (in the tray, or minimised without one).
 pub const MINIMIZED_ARG: &str = "--minimized";
 
-const ID: &str = crate::paths::IDENTIFIER;
+const ID: &str = crate::app_dirs::IDENTIFIER;
 
 /// The autostart file in `config_dir` (Linux) or `home` (macOS).
 pub fn entry_path(base: &Path) -> PathBuf {

@@ -7,7 +7,6 @@ pub mod channel;
 pub mod desktop;
 pub mod email;
 pub mod message;
-pub mod secrets;
 pub mod settings;
 pub mod telegram;
 pub mod webhook;

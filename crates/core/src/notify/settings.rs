@@ -5,12 +5,13 @@ use std::{collections::HashSet, sync::Arc, time::Duration};
 
 use serde::{Deserialize, Serialize};
 
+use crate::secrets::SecretStore;
+
 use super::{
     channel::Misconfigured,
     desktop::Desktop,
     email::{Email, EmailConfig, SmtpSecurity},
     message::{Lang, NotifyKind},
-    secrets::SecretStore,
     telegram::{Telegram, TelegramConfig, TELEGRAM_API},
     webhook::{Webhook, WebhookConfig},
     ChannelSpec,

@@ -25,8 +25,8 @@ use super::{
 use crate::{
     events::EventBus,
     ops,
-    path::{RemoteName, RemotePath},
     rc::RcClient,
+    remote_path::{RemoteName, RemotePath},
     sidecar::Supervisor,
     Error, Result,
 };
@@ -450,7 +450,7 @@ impl Resilient {
             })
             .await?;
         if taken {
-            return Err(crate::path::PathError::Exists { path: to.to_string() }.into());
+            return Err(crate::remote_path::PathError::Exists { path: to.to_string() }.into());
         }
         let watchdog = self.watchdog.clone();
         let (from_root, to_ref) = (from.parent(), &to);

@@ -144,6 +144,15 @@ impl Supervisor {
             .unwrap_or(false)
     }
 
+    /// Whether the rclone config is encrypted and rclone does not have its password (calls
+    /// that read the config would only get a panic from rclone).
+    pub fn config_locked(&self) -> bool {
+        let path = super::config_lock::effective_config(self.rclone_config().as_deref());
+        path.is_some_and(|p| super::config_lock::is_encrypted(&p))
+            && !self.has_config_password()
+            && std::env::var_os("RCLONE_CONFIG_PASS").is_none()
+    }
+
     /// The rclone config file chosen explicitly, if any.
     pub fn rclone_config(&self) -> Option<PathBuf> {
         self.inner.config.read().ok().and_then(|c| c.rclone_config.clone())
@@ -281,7 +290,7 @@ async fn wait_for_restart(inner: &Inner, delay: Option<Duration>) -> bool {
 async fn launch(inner: &Inner) -> Result<Ended, SidecarError> {
     let config = inner.config();
     // extra flags must not reopen or re-address the private RC server
-    crate::paths::check_rclone_flags(&config.extra_args).map_err(|message| SidecarError::Launch { message })?;
+    crate::app_dirs::check_rclone_flags(&config.extra_args).map_err(|message| SidecarError::Launch { message })?;
     let endpoint = Endpoint::new(config.listen_tcp).map_err(|source| SidecarError::Spawn { source })?;
     let port = endpoint.port();
     let pass = Secret::random();

@@ -72,6 +72,8 @@ impl Proxy {
             s => panic!("{s:?}"),
         };
         let text = std::fs::read_to_string(format!("{socket}.tap.jsonl")).unwrap_or_default();
+        // the tap may be writing a line right now: only whole lines count
+        let text = &text[..text.rfind('\n').map_or(0, |i| i + 1)];
         text.lines()
             .map(|l| {
                 let v: Value = serde_json::from_str(l).unwrap();

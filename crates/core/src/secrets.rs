@@ -62,7 +62,7 @@ impl SecretStore {
     pub fn open(fallback: PathBuf) -> (Self, Option<String>) {
         let problem = match std::fs::read(&fallback) {
             Ok(bytes) if serde_json::from_slice::<BTreeMap<String, String>>(&bytes).is_err() => {
-                match crate::settings::set_aside(&fallback) {
+                match crate::app_dirs::set_aside(&fallback) {
                     Ok(kept) => Some(format!(
                         "the secrets file {} was not valid and was kept as {}; saved secrets must be entered again",
                         fallback.display(),

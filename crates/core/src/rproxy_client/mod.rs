@@ -9,8 +9,8 @@ pub mod link;
 use serde_json::Value;
 
 use crate::{
-    notify::secrets::SecretStore,
     rc::{RcClient, RcError},
+    secrets::SecretStore,
     settings::ServerEntry,
 };
 
