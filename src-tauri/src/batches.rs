@@ -5,12 +5,13 @@
 use std::sync::{Arc, Mutex};
 
 use rcmd_core::{
-    batch::{Processor, Runner, RunnerSink},
+    batch::RunnerSink,
+    engine::Engine,
     types::{BatchInfo, BatchProgress, EVENT_BATCH_STATE},
 };
 use tauri::{ipc::Channel, AppHandle, Emitter};
 
-use crate::focus::Focus;
+use rcmd_core::connection::Focus;
 
 /// The page's progress channels.
 pub type Listeners = Arc<Mutex<Vec<Channel<BatchProgress>>>>;
@@ -46,25 +47,22 @@ impl RunnerSink for WindowSink {
     }
 }
 
-/// The runner plus the page's progress channels.
+/// The page's progress channels.
 #[derive(Clone)]
 pub struct Batches {
-    pub runner: Runner,
     pub listeners: Listeners,
 }
 
 impl Batches {
-    pub fn new(processor: Processor, app: AppHandle, focus: Arc<Focus>) -> Self {
+    /// Sends `engine`'s batch reports to the window from now on.
+    pub fn attach(engine: &Engine, app: AppHandle, focus: Arc<Focus>) -> Self {
         let listeners: Listeners = Arc::default();
-        let sink = Arc::new(WindowSink {
+        engine.attach(Arc::new(WindowSink {
             app,
             listeners: listeners.clone(),
             focus,
-        });
-        Batches {
-            runner: Runner::new(processor, sink),
-            listeners,
-        }
+        }));
+        Batches { listeners }
     }
 
     pub fn listen(&self, channel: Channel<BatchProgress>) {

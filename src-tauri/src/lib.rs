@@ -6,13 +6,9 @@
 mod batches;
 mod bridge;
 mod commands;
-mod connection;
 mod desktop;
 mod error;
-mod focus;
 mod logging;
-mod notifications;
-mod seen;
 mod sidecar;
 mod startup_error;
 mod state;
@@ -22,10 +18,10 @@ use std::time::Duration;
 use rcmd_core::{
     app_dirs,
     desktop::{autostart::MINIMIZED_ARG, single_instance},
-    engine::{Engine, EngineConfig},
-    schedule::{RunnerLaunch, ScheduleStore, Scheduler, SystemWall},
+    engine::{Engine, EngineConfig, SecretsAt},
+    schedule::Scheduler,
     settings::Settings,
-    sidecar::{config_lock, SidecarConfig},
+    sidecar::SidecarConfig,
 };
 use tauri::{Manager, RunEvent, WindowEvent};
 
@@ -127,20 +123,17 @@ pub fn run() {
             // the same file as the command line's (Tauri's app_config_dir is this folder too)
             let settings_path = app_dirs::settings_file();
             let (settings, settings_problem) = Settings::load_or_recover(&settings_path);
-            let (secrets, secrets_problem) = rcmd_core::secrets::SecretStore::open(app_dirs::secrets_file());
-            let launcher = sidecar::ShellLauncher::new(handle.clone());
-            let config_password = remembered_config_password(&launcher, &settings, &secrets);
             let sidecar = SidecarConfig {
                 rclone_config: settings.rclone_config.clone(),
-                config_password,
                 ..Default::default()
             };
             // the batch database is shared with `rcmd batch` (same path)
-            let engine = tauri::async_runtime::block_on(Engine::start(
-                launcher,
-                EngineConfig::new(app_dirs::data_dir(), sidecar),
-            ));
-            let engine = match engine {
+            let mut cfg = EngineConfig::new(app_dirs::data_dir(), sidecar);
+            cfg.secrets = SecretsAt::Keyring(app_dirs::secrets_file());
+            cfg.notifications = settings.notifications.clone();
+            cfg.remembered_config_password = true;
+            let launcher = sidecar::ShellLauncher::new(handle.clone());
+            let engine = match tauri::async_runtime::block_on(Engine::start(launcher, cfg)) {
                 Ok(e) => e,
                 Err(e) => {
                     // a locked or corrupt database, a full disk: say it in a window, not only on stderr
@@ -149,32 +142,24 @@ pub fn run() {
                     return Ok(());
                 }
             };
-            let focus = std::sync::Arc::new(focus::Focus::default());
+            let focus = std::sync::Arc::new(rcmd_core::connection::Focus::default());
             bridge::spawn(handle.clone(), &engine.bus, engine.supervisor.clone(), focus.clone());
-            let notifications = notifications::Notifications::new(secrets.clone(), engine.bus.clone());
-            let n2 = notifications.clone();
-            let notify_settings = settings.notifications.clone();
-            tauri::async_runtime::block_on(async move { n2.apply(&notify_settings) });
-            let batches = batches::Batches::new(engine.processor.clone(), handle.clone(), focus.clone());
-            let runner = batches.runner.clone();
+            let batches = batches::Batches::attach(&engine, handle.clone(), focus.clone());
+            let runner = engine.runner.clone();
             // after setup: the supervisor must be running for a resumed batch
             tauri::async_runtime::spawn(async move { runner.recover_interrupted(settings.auto_resume_batches).await });
-            let scheduler = Scheduler::new(
-                ScheduleStore::new(engine.store.clone()),
-                std::sync::Arc::new(SystemWall),
-                std::sync::Arc::new(RunnerLaunch {
-                    runner: batches.runner.clone(),
-                }),
-                Some(engine.bus.clone()),
-            );
-            spawn_scheduler(scheduler.clone());
-            let conn = connection::Connections::new(
-                handle.clone(),
+            spawn_scheduler(engine.scheduler.clone());
+            let page = std::sync::Arc::new(bridge::PageSink {
+                app: handle.clone(),
+                listeners: batches.listeners.clone(),
+                focus: focus.clone(),
+            });
+            let conn = rcmd_core::connection::Connections::new(
                 &engine,
-                secrets.clone(),
+                engine.secrets.clone(),
                 settings_path.clone(),
                 focus,
-                batches.listeners.clone(),
+                page,
             );
             // the server chosen last time (no network wait: the link connects in the
             // background); if it cannot be used the app stays on this computer and says why
@@ -188,17 +173,14 @@ pub fn run() {
                 }
             }
             app.manage(AppState {
-                supervisor: engine.supervisor.clone(),
                 conn,
                 settings_path: settings_path.clone(),
                 settings_problem: settings_problem
                     .map(|e| e.to_string())
-                    .or(secrets_problem)
+                    .or(engine.problems.first().cloned())
                     .or(connection_problem),
                 batches,
-                notifications,
-                scheduler,
-                secrets,
+                engine,
             });
             if let Some(w) = app.get_webview_window("main") {
                 desktop::window_state::restore(&w, settings.window);
@@ -229,7 +211,7 @@ pub fn run() {
             let Some(state) = app.try_state::<AppState>() else {
                 return;
             };
-            let supervisor = state.supervisor.clone();
+            let supervisor = state.engine.supervisor.clone();
             // core/quit, then kill: no rclone is left behind. The wait is a plain channel with
             // its own deadline, not a runtime timer: if the runtime were stuck, a tokio timeout
             // would never fire and the app would never exit.
@@ -244,27 +226,6 @@ pub fn run() {
             tracing::info!("RCMD exited");
         }
     });
-}
-
-/// The remembered password of an encrypted rclone config, if it still opens the config (a
-/// wrong one is dropped: the page asks).
-fn remembered_config_password(
-    launcher: &sidecar::ShellLauncher,
-    settings: &Settings,
-    secrets: &rcmd_core::secrets::SecretStore,
-) -> Option<rcmd_core::secret::Secret> {
-    let path = config_lock::effective_config(settings.rclone_config.as_deref())?;
-    if !config_lock::is_encrypted(&path) {
-        return None;
-    }
-    let pass = secrets.get(commands::desktop::CONFIG_PASSWORD_KEY)?;
-    match tauri::async_runtime::block_on(config_lock::check_password(launcher, &path, &pass)) {
-        Ok(()) => Some(pass),
-        Err(e) => {
-            tracing::warn!(error = %e, "the remembered rclone config password does not open the config; asking");
-            None
-        }
-    }
 }
 
 /// Ticks the scheduler every 15 s (a due time is at most that late; after a sleep the next

@@ -2,21 +2,19 @@
 
 use std::path::PathBuf;
 
-use rcmd_core::{schedule::Scheduler, secrets::SecretStore, sidecar::Supervisor};
+use rcmd_core::{connection::Connections, engine::Engine};
 
-use crate::{batches::Batches, connection::Connections, notifications::Notifications};
+use crate::batches::Batches;
 
 pub struct AppState {
-    pub supervisor: Supervisor,
+    /// This computer's engine: sidecar, runner, scheduler (ticked every 15 s while the app
+    /// runs), notifier and secret store (keyring, or a private file).
+    pub engine: Engine,
     /// What the app talks to; every RC call goes through its layer (`conn.rc()`).
     pub conn: Connections,
     pub settings_path: PathBuf,
     /// Why the settings file could not be used at start (it was kept aside as `.bak`).
     pub settings_problem: Option<String>,
+    /// The page's progress channels.
     pub batches: Batches,
-    pub notifications: Notifications,
-    /// This computer's scheduled batches (ticked every 15 s while the app runs).
-    pub scheduler: Scheduler,
-    /// Keyring (or private file) for tokens and passwords.
-    pub secrets: SecretStore,
 }

@@ -7,16 +7,14 @@ mod flags;
 pub mod schedule;
 mod server;
 
-use std::{io::IsTerminal, path::Path, sync::Arc, time::Duration};
+use std::{io::IsTerminal, sync::Arc, time::Duration};
 
 use rcmd_core::{
     app_dirs,
     batch::{as_seen, BatchControl, BatchRequest, Selection, Store, INTERRUPTED},
-    engine::{Engine as CoreEngine, EngineConfig},
-    notify::Notifier,
-    secrets::SecretStore,
+    engine::{Engine as CoreEngine, EngineConfig, SecretsAt},
     settings::Settings,
-    sidecar::{locate_rclone, BinaryLauncher, SidecarConfig},
+    sidecar::{BinaryLauncher, SidecarConfig},
     types::{BatchInfo, BatchKind, BatchProgress, BatchStatus},
 };
 
@@ -175,10 +173,9 @@ async fn run(args: &[String]) -> Result<i32, String> {
     }
 }
 
-/// The core engine started like the app does, plus the user's notification channels.
+/// The core engine started like the app does, with the user's notification channels.
 pub(crate) struct Engine {
     core: CoreEngine,
-    notifier: Notifier,
 }
 
 /// How long the last notifications may take to go out before the command exits.
@@ -187,11 +184,8 @@ const NOTIFY_FLUSH: Duration = Duration::from_secs(20);
 impl Engine {
     /// `rclone_flags`: for the sidecar (checked by [`flags::take`]).
     pub(crate) async fn start(rclone_flags: Vec<String>) -> Result<Engine, String> {
-        let exe_dir = std::env::current_exe()
-            .ok()
-            .and_then(|p| p.parent().map(Path::to_owned))
-            .unwrap_or_default();
-        let rclone = locate_rclone(&exe_dir).ok_or("the rclone sidecar (rcmd-rclone) was not found next to rcmd")?;
+        let rclone =
+            BinaryLauncher::beside_exe().ok_or("the rclone sidecar (rcmd-rclone) was not found next to rcmd")?;
         let (settings, problem) = Settings::load_or_recover(&app_dirs::settings_file());
         if let Some(p) = problem {
             eprintln!("rcmd: {p}; using default settings");
@@ -202,26 +196,24 @@ impl Engine {
             ..SidecarConfig::default()
         };
         let mut engine_cfg = EngineConfig::new(app_dirs::data_dir(), config);
+        engine_cfg.secrets = SecretsAt::Keyring(app_dirs::secrets_file());
+        engine_cfg.notifications = settings.notifications.clone();
         if let Some(secs) = std::env::var("RCMD_LEASE_TIMEOUT")
             .ok()
             .and_then(|s| s.trim().parse::<u64>().ok())
         {
             engine_cfg.lease_timeout = Duration::from_secs(secs.max(1));
         }
-        let core = CoreEngine::start(BinaryLauncher { path: rclone }, engine_cfg)
-            .await
-            .map_err(|e| e.to_string())?;
-        let (secrets, problem) = SecretStore::open(app_dirs::secrets_file());
-        if let Some(p) = problem {
+        let core = CoreEngine::start(rclone, engine_cfg).await.map_err(|e| e.to_string())?;
+        for p in &core.problems {
             eprintln!("rcmd: {p}");
         }
-        let notifier = settings.notifications.start(&core.bus, &secrets);
         // a sidecar that cannot start is said at once, not after a batch's retries
         if let Err(e) = core.supervisor.wait_ready(Duration::from_secs(30)).await {
             core.shutdown().await;
             return Err(e.to_string());
         }
-        Ok(Engine { core, notifier })
+        Ok(Engine { core })
     }
 
     /// Runs a batch with a progress bar; Ctrl-C / SIGTERM pause it, a second Ctrl-C exits at
@@ -259,7 +251,7 @@ impl Engine {
         bar.done();
         self.core.shutdown().await;
         // the batch's last status is a notification still in its coalescing window
-        self.notifier.flush(NOTIFY_FLUSH).await;
+        self.core.notifications.flush(NOTIFY_FLUSH).await;
         let info = result.map_err(|e| e.to_string())?;
         eprintln!("{}", line(&info));
         if let Some(r) = &info.pause_reason {

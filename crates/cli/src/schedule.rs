@@ -5,9 +5,9 @@ use std::{future::Future, path::Path, pin::Pin, sync::Arc, time::Duration};
 
 use rcmd_core::{
     app_dirs,
-    batch::{Runner, RunnerSink, Store},
+    batch::Store,
     schedule::{timer, Launch, RunnerLaunch, ScheduleStore, Scheduler, SystemWall},
-    types::{BatchInfo, BatchKind, BatchProgress, Overlap, ScheduleSpec},
+    types::{BatchKind, Overlap, ScheduleSpec},
 };
 use tokio::sync::OnceCell;
 
@@ -19,12 +19,6 @@ pub const USAGE: &str = "Schedules (run by the app while it runs, and by `run-du
   rcmd schedule run-due          (runs what is due now, waits for it, exits)
   rcmd schedule install-timer [--cron] | remove-timer [--cron]
 Cron: minute hour day month weekday, local time; e.g. \"0 2 * * *\" = every night at 02:00.";
-
-struct Quiet;
-impl RunnerSink for Quiet {
-    fn state(&self, _: &BatchInfo) {}
-    fn progress(&self, _: &BatchProgress) {}
-}
 
 /// Starts the engine (and rclone) only when a run is due: a timer that fires every minute
 /// costs a database read, not an rclone start.
@@ -38,8 +32,10 @@ impl LazyEngine {
         self.engine
             .get_or_try_init(|| async {
                 let engine = super::Engine::start(rcmd_core::app_dirs::extra_rclone_flags()?).await?;
-                let runner = Runner::new(engine.core.processor.clone(), Arc::new(Quiet));
-                let launch = RunnerLaunch { runner };
+                // nobody watches: the run is waited for and its result recorded
+                let launch = RunnerLaunch {
+                    runner: engine.core.runner.clone(),
+                };
                 Ok((engine, launch))
             })
             .await
@@ -156,7 +152,7 @@ async fn run_due(sched: &Scheduler, lazy: &LazyEngine) -> Result<i32, String> {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     engine.core.shutdown().await;
-    engine.notifier.flush(super::NOTIFY_FLUSH).await;
+    engine.core.notifications.flush(super::NOTIFY_FLUSH).await;
     Ok(0)
 }
 

@@ -1,19 +1,22 @@
 //! Remote mode of the command line: saved rproxy servers (`rcmd server add|list|remove`) and
 //! batches that run ON a server (`rcmd --server NAME batch ...`): created, steered and read
-//! through rproxy's `rproxy/batch/*` calls, followed by polling. The batch belongs to the
+//! through rproxy's `rproxy/batch/*` calls, followed through the server's event stream. The batch belongs to the
 //! server: Ctrl-C stops following, not the batch; a server that goes away mid-way is waited
 //! for ("server offline, retrying").
 
-use std::{io::BufRead, time::Duration};
+use std::io::BufRead;
 
 use rcmd_core::{
     app_dirs,
     rc::{RcClient, RcError},
-    rproxy_client::batches::{self, Verb},
+    rproxy_client::{
+        batches::{self, Verb},
+        BatchNews,
+    },
     secret::Secret,
     secrets::SecretStore,
     settings::{ServerEntry, Settings},
-    types::{BatchKind, BatchStatus},
+    types::BatchKind,
 };
 
 use super::{exit_code, line, say};
@@ -24,9 +27,6 @@ pub const USAGE: &str =
   rcmd server list
   rcmd server remove <name>
   rcmd --server <name> batch copy|move|delete|list|report|resume|retry|pause|cancel ...   (runs on the server)";
-
-/// How often a followed batch is read.
-const POLL: Duration = Duration::from_secs(1);
 
 /// `rcmd server ...`.
 pub async fn manage(args: &[String]) -> Result<i32, String> {
@@ -208,53 +208,48 @@ pub async fn batch(server: &str, args: &[String]) -> Result<i32, String> {
     }
 }
 
-/// Follows batch `id` on the server until it stops running; waits through outages. Ctrl-C
-/// stops following only.
+/// Follows batch `id` on the server until it stops running, through the server's event
+/// stream; waits through outages. Ctrl-C stops following only.
 async fn follow(rc: &RcClient, server: &str, id: i64) -> Result<i32, String> {
-    let interrupted = tokio::spawn(async { tokio::signal::ctrl_c().await.is_ok() });
     let mut down_since: Option<std::time::Instant> = None;
     let mut last_line = String::new();
-    loop {
-        if interrupted.is_finished() {
+    let followed = rcmd_core::rproxy_client::follow_batch(rc, server, id, |news| match news {
+        BatchNews::State(info) => {
+            let now = line(&info);
+            if now != last_line {
+                eprintln!("{now}");
+                last_line = now;
+            }
+        }
+        BatchNews::Offline { error, retry_in } => {
+            if down_since.is_none() {
+                eprintln!(
+                    "server {server} offline ({error}); retrying in {} s",
+                    retry_in.as_secs_f64().ceil()
+                );
+                down_since = Some(std::time::Instant::now());
+            }
+        }
+        BatchNews::Back { after } => {
+            down_since = None;
+            eprintln!("server {server} is back after {:.1} s", after.as_secs_f64());
+        }
+    });
+    let info = tokio::select! {
+        r = followed => r.map_err(|e| explain(&e))?,
+        _ = tokio::signal::ctrl_c() => {
             eprintln!("\nstopped following; batch {id} keeps running on {server} (`rcmd --server {server} batch report {id}`)");
             return Ok(3);
         }
-        match batches::report(rc, id).await {
-            Ok(report) => {
-                if let Some(t) = down_since.take() {
-                    eprintln!("server {server} is back after {:.1} s", t.elapsed().as_secs_f64());
-                }
-                let info = report.batch;
-                let now = line(&info);
-                if now != last_line {
-                    eprintln!("{now}");
-                    last_line = now;
-                }
-                if !matches!(info.status, BatchStatus::Queued | BatchStatus::Running) {
-                    if info.counts.failed > 0 {
-                        eprintln!(
-                            "  {} items failed — see `rcmd --server {server} batch report {id}`",
-                            info.counts.failed
-                        );
-                    }
-                    if let Some(r) = &info.pause_reason {
-                        eprintln!("  paused: {r} — continue with `rcmd --server {server} batch resume {id}`");
-                    }
-                    return Ok(exit_code(info.status));
-                }
-            }
-            Err(e) if rcmd_core::rproxy_client::is_offline(&e) => {
-                if down_since.is_none() {
-                    eprintln!(
-                        "server {server} offline ({}); retrying every {} s",
-                        explain(&e),
-                        POLL.as_secs()
-                    );
-                    down_since = Some(std::time::Instant::now());
-                }
-            }
-            Err(e) => return Err(explain(&e)),
-        }
-        tokio::time::sleep(POLL).await;
+    };
+    if info.counts.failed > 0 {
+        eprintln!(
+            "  {} items failed — see `rcmd --server {server} batch report {id}`",
+            info.counts.failed
+        );
     }
+    if let Some(r) = &info.pause_reason {
+        eprintln!("  paused: {r} — continue with `rcmd --server {server} batch resume {id}`");
+    }
+    Ok(exit_code(info.status))
 }

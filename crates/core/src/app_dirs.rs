@@ -83,6 +83,27 @@ pub fn check_rclone_flags(flags: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// Renames `path` to `<path>.bak` (`.bak.1`, `.bak.2`, ... when taken); returns the new name.
+pub fn set_aside(path: &std::path::Path) -> std::io::Result<PathBuf> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let candidate = |i: u32| {
+        path.with_file_name(if i == 0 {
+            format!("{name}.bak")
+        } else {
+            format!("{name}.bak.{i}")
+        })
+    };
+    let kept = (0..1000)
+        .map(candidate)
+        .find(|p| !p.exists())
+        .unwrap_or_else(|| candidate(0));
+    std::fs::rename(path, &kept)?;
+    Ok(kept)
+}
+
 #[cfg(test)]
 mod tests {
     use super::check_rclone_flags;
@@ -108,25 +129,4 @@ mod tests {
             assert!(err.contains(bad[0].split('=').next().unwrap()), "{err}");
         }
     }
-}
-
-/// Renames `path` to `<path>.bak` (`.bak.1`, `.bak.2`, ... when taken); returns the new name.
-pub fn set_aside(path: &std::path::Path) -> std::io::Result<PathBuf> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let candidate = |i: u32| {
-        path.with_file_name(if i == 0 {
-            format!("{name}.bak")
-        } else {
-            format!("{name}.bak.{i}")
-        })
-    };
-    let kept = (0..1000)
-        .map(candidate)
-        .find(|p| !p.exists())
-        .unwrap_or_else(|| candidate(0));
-    std::fs::rename(path, &kept)?;
-    Ok(kept)
 }

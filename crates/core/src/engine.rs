@@ -1,15 +1,31 @@
 //! The engine, wired in one place for every front end (the desktop app, the command line,
-//! the server): event bus, supervised rclone sidecar, resilient RC layer, batch database and
-//! processor. Front ends translate (IPC, argv, HTTP); they do not assemble services by hand.
+//! the server): event bus, secret store, supervised rclone sidecar, resilient RC layer, batch
+//! database, processor and background runner, scheduler and notifier. Front ends translate
+//! (IPC, argv, HTTP) and hand the engine a sink for the runner's reports; they do not
+//! assemble services by hand.
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use crate::{
-    batch::{LeaseOwner, Processor, ProcessorConfig, Store, StoreError},
+    batch::{LeaseOwner, Processor, ProcessorConfig, Runner, RunnerSink, Store, StoreError},
     events::EventBus,
+    notify::{settings::NotifySettings, Notifications},
     resilience::layer::{ResilienceConfig, Resilient},
-    sidecar::{Launcher, SidecarConfig, Supervisor},
+    schedule::{RunnerLaunch, ScheduleStore, Scheduler, SystemWall},
+    secret::Secret,
+    secrets::{SecretStore, CONFIG_PASSWORD_KEY},
+    sidecar::{config_lock, Launcher, SidecarConfig, Supervisor},
 };
+
+/// Where an engine keeps its secrets (notification secrets, server tokens, the config
+/// password).
+#[derive(Clone, Debug)]
+pub enum SecretsAt {
+    /// The OS keyring, with this private file (0600) as the fallback (the app, the CLI).
+    Keyring(PathBuf),
+    /// Only this private file (a server has no keyring).
+    File(PathBuf),
+}
 
 /// What an engine is built from.
 #[derive(Clone, Debug)]
@@ -21,16 +37,26 @@ pub struct EngineConfig {
     /// A batch whose runner has not renewed its lease for this long may be taken over by
     /// another process.
     pub lease_timeout: Duration,
+    pub secrets: SecretsAt,
+    /// Notifications sent from the start (none by default).
+    pub notifications: NotifySettings,
+    /// When the rclone config is encrypted and no password is given: use the one remembered
+    /// in the secret store, if it still opens the config.
+    pub remembered_config_password: bool,
 }
 
 impl EngineConfig {
-    /// The defaults for `data_dir` and `sidecar`.
+    /// The defaults for `data_dir` and `sidecar`: secrets in `data_dir/secrets.json` only, no
+    /// notifications.
     pub fn new(data_dir: PathBuf, sidecar: SidecarConfig) -> Self {
         EngineConfig {
+            secrets: SecretsAt::File(data_dir.join("secrets.json")),
             data_dir,
             sidecar,
             resilience: ResilienceConfig::default(),
             lease_timeout: Duration::from_secs(30),
+            notifications: NotifySettings::none(),
+            remembered_config_password: false,
         }
     }
 }
@@ -44,15 +70,39 @@ pub struct Engine {
     pub rc: Arc<Resilient>,
     pub store: Store,
     pub processor: Processor,
+    /// Runs batches in the background and reports to the front end's sink.
+    pub runner: Runner,
+    /// Scheduled batches, launched on [`Engine::runner`]; ticked by the front ends that run
+    /// schedules.
+    pub scheduler: Scheduler,
+    pub secrets: SecretStore,
+    pub notifications: Notifications,
+    /// What was wrong at start and was worked around (a damaged secrets file kept aside), for
+    /// the front end to show.
+    pub problems: Vec<String>,
+    sink: Arc<SinkSlot>,
 }
 
 impl Engine {
     /// Opens the batch database, then starts the sidecar (so a locked or corrupt database
-    /// fails before any rclone is started). Must run inside a tokio runtime.
+    /// fails before any rclone is started), the runner (its reports go to the sink given to
+    /// [`Engine::attach`]), the scheduler and the notifier. Must run inside a tokio runtime.
     pub async fn start(launcher: impl Launcher, cfg: EngineConfig) -> Result<Engine, StoreError> {
         let store = Store::open(&cfg.data_dir.join("rcmd.db")).await?;
         let bus = EventBus::default();
+        let mut problems = vec![];
+        let secrets = match cfg.secrets {
+            SecretsAt::Keyring(file) => {
+                let (s, problem) = SecretStore::open(file);
+                problems.extend(problem);
+                s
+            }
+            SecretsAt::File(file) => SecretStore::file_only(file),
+        };
         let mut sidecar = cfg.sidecar;
+        if cfg.remembered_config_password && sidecar.config_password.is_none() {
+            sidecar.config_password = remembered_password(&launcher, &sidecar, &secrets).await;
+        }
         sidecar
             .sidecar_records
             .get_or_insert_with(|| cfg.data_dir.join("sidecars"));
@@ -69,17 +119,88 @@ impl Engine {
         );
         processor.bus = Some(bus.clone());
         processor.owner = LeaseOwner::this_process(cfg.lease_timeout);
+        let sink = Arc::new(SinkSlot::default());
+        let runner = Runner::new(processor.clone(), sink.clone());
+        let scheduler = Scheduler::new(
+            ScheduleStore::new(store.clone()),
+            Arc::new(SystemWall),
+            Arc::new(RunnerLaunch { runner: runner.clone() }),
+            Some(bus.clone()),
+        );
+        let notifications = Notifications::new(secrets.clone(), bus.clone());
+        notifications.apply(&cfg.notifications);
         Ok(Engine {
             bus,
             supervisor,
             rc,
             store,
             processor,
+            runner,
+            scheduler,
+            secrets,
+            notifications,
+            problems,
+            sink,
         })
+    }
+
+    /// Sends the runner's reports to `sink` from now on, instead of to the sink attached
+    /// before (a front end started again over the same engine). Attach before resuming
+    /// batches, or their first reports are lost.
+    pub fn attach(&self, sink: Arc<dyn RunnerSink>) {
+        if let Ok(mut s) = self.sink.0.write() {
+            *s = Some(sink);
+        }
     }
 
     /// Stops rclone (graceful `core/quit`, then kill).
     pub async fn shutdown(&self) {
         self.supervisor.shutdown().await;
+    }
+}
+
+/// The config password remembered in `secrets`, if the config is encrypted and it still opens
+/// it (a wrong one is dropped: the front end asks).
+async fn remembered_password(
+    launcher: &dyn Launcher,
+    sidecar: &SidecarConfig,
+    secrets: &SecretStore,
+) -> Option<Secret> {
+    let path = config_lock::effective_config(sidecar.rclone_config.as_deref())?;
+    if !config_lock::is_encrypted(&path) {
+        return None;
+    }
+    let pass = secrets.get(CONFIG_PASSWORD_KEY)?;
+    match config_lock::check_password(launcher, &path, &pass).await {
+        Ok(()) => Some(pass),
+        Err(e) => {
+            tracing::warn!(error = %e, "the remembered rclone config password does not open the config; asking");
+            None
+        }
+    }
+}
+
+/// The runner's reports, to the front end's sink once one is attached (dropped before: a
+/// front end that runs its batch in the foreground attaches none).
+#[derive(Default)]
+struct SinkSlot(std::sync::RwLock<Option<Arc<dyn RunnerSink>>>);
+
+impl SinkSlot {
+    fn current(&self) -> Option<Arc<dyn RunnerSink>> {
+        self.0.read().ok().and_then(|s| s.clone())
+    }
+}
+
+impl RunnerSink for SinkSlot {
+    fn state(&self, info: &rcmd_types::BatchInfo) {
+        if let Some(s) = self.current() {
+            s.state(info);
+        }
+    }
+
+    fn progress(&self, progress: &rcmd_types::BatchProgress) {
+        if let Some(s) = self.current() {
+            s.progress(progress);
+        }
     }
 }

@@ -28,6 +28,9 @@ pub enum Stored {
     File,
 }
 
+/// The key of the remembered password of an encrypted rclone config.
+pub const CONFIG_PASSWORD_KEY: &str = "rclone.config_password";
+
 /// Failures storing a secret (never containing it).
 #[derive(Debug, thiserror::Error)]
 #[error("cannot store the secret {key}: {reason}")]

@@ -17,7 +17,8 @@ use std::sync::Arc;
 use crate::{db::Pool, on_pool};
 use axum::http::StatusCode;
 use rcmd_core::{
-    batch::{BatchRequest, Processor, Runner, RunnerSink, Selection, StartError, StoreError},
+    batch::{BatchRequest, Runner, RunnerSink, Selection, StartError, StoreError},
+    engine::Engine,
     types::{BatchInfo, BatchKind, BatchProgress, BatchReport, BatchStatus},
 };
 use serde_json::{json, Map, Value};
@@ -102,11 +103,11 @@ fn bad(msg: impl Into<String>) -> CallError {
 }
 
 impl Batches {
-    /// Server batches over the engine's processor (its own runner); gives the engine store
+    /// Server batches on the engine's runner (its reports come here); gives the engine store
     /// its id range, resumes the batches a previous run left running and takes requests other
     /// instances leave for this one. Inside a tokio runtime.
-    pub async fn start(pool: Pool, processor: Processor, events: Events) -> Result<Batches, String> {
-        let store = store_number(&pool, &processor.store).await?;
+    pub async fn start(pool: Pool, engine: &Engine, events: Events) -> Result<Batches, String> {
+        let store = store_number(&pool, &engine.store).await?;
         let (states, mut changed) = tokio::sync::mpsc::unbounded_channel::<Change>();
         let sink = Arc::new(Sink {
             pool: pool.clone(),
@@ -114,9 +115,10 @@ impl Batches {
             states,
             progress: Default::default(),
         });
+        engine.attach(sink);
         let b = Batches {
             pool,
-            runner: Runner::new(processor, sink),
+            runner: engine.runner.clone(),
             store,
         };
         let this = b.clone();

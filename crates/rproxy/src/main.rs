@@ -15,8 +15,8 @@
 use std::{path::PathBuf, sync::Arc};
 
 use rcmd_core::{
-    engine::{Engine, EngineConfig},
-    sidecar::{locate_rclone, BinaryLauncher, SidecarConfig},
+    engine::{Engine, EngineConfig, SecretsAt},
+    sidecar::{BinaryLauncher, SidecarConfig},
 };
 use rproxy::{
     auth::Users,
@@ -297,13 +297,9 @@ async fn serve(cfg: Config, dir: PathBuf, users: Users) -> Result<(), String> {
             Err(e) => return Err(e.to_string()),
         }
     }
-    let exe_dir = std::env::current_exe()
-        .ok()
-        .and_then(|p| p.parent().map(PathBuf::from))
-        .unwrap_or_default();
     let rclone = match &cfg.rclone {
-        Some(p) => p.clone(),
-        None => locate_rclone(&exe_dir).ok_or(
+        Some(p) => BinaryLauncher { path: p.clone() },
+        None => BinaryLauncher::beside_exe().ok_or(
             "the rclone binary (rcmd-rclone) was not found next to rproxy; set rclone in rproxy.toml or RCMD_RCLONE",
         )?,
     };
@@ -315,12 +311,10 @@ async fn serve(cfg: Config, dir: PathBuf, users: Users) -> Result<(), String> {
         extra_args,
         ..SidecarConfig::default()
     };
-    let engine = Engine::start(
-        BinaryLauncher { path: rclone },
-        EngineConfig::new(dir.join("engine"), sidecar),
-    )
-    .await
-    .map_err(|e| e.to_string())?;
+    let mut engine_cfg = EngineConfig::new(dir.join("engine"), sidecar);
+    // one secrets file for the server (`rproxy secret`), no keyring
+    engine_cfg.secrets = SecretsAt::File(rproxy::notify::secrets_file(&dir));
+    let engine = Engine::start(rclone, engine_cfg).await.map_err(|e| e.to_string())?;
     let mut state = AppState::new(users, &engine).await.map_err(|e| e.to_string())?;
     if let Some(rate) = cfg.rate_limit {
         state.limit = rproxy::limit::RateLimit::new(rate, rate * 2.0);

@@ -20,9 +20,14 @@ pub const SECRET_KEYS: &[&str] = &[
     rcmd_core::notify::settings::KEY_EMAIL_PASSWORD,
 ];
 
-/// The server's secrets file.
+/// The server's secrets file (0600, in the data folder).
+pub fn secrets_file(data_dir: &std::path::Path) -> std::path::PathBuf {
+    data_dir.join("secrets.json")
+}
+
+/// The server's secrets.
 pub fn secrets(data_dir: &std::path::Path) -> SecretStore {
-    SecretStore::file_only(data_dir.join("secrets.json"))
+    SecretStore::file_only(secrets_file(data_dir))
 }
 
 /// Starts delivery with `settings` (desktop off) for the events of `engine_bus` that concern

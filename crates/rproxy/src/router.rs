@@ -69,7 +69,7 @@ impl AppState {
             events.clone(),
             instance.clone(),
         );
-        let batches = crate::batches::Batches::start(users.pool().clone(), engine.processor.clone(), events.clone())
+        let batches = crate::batches::Batches::start(users.pool().clone(), engine, events.clone())
             .await
             .map_err(|e| sqlx::Error::Configuration(e.into()))?;
         heartbeat(

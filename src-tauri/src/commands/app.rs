@@ -33,8 +33,8 @@ pub fn app_snapshot(app: AppHandle) -> AppSnapshot {
     };
     AppSnapshot {
         app_version,
-        sidecar: state.supervisor.state(),
-        rclone_config: state.supervisor.rclone_config().map(|p| p.display().to_string()),
+        sidecar: state.engine.supervisor.state(),
+        rclone_config: state.engine.supervisor.rclone_config().map(|p| p.display().to_string()),
         auto_resume_batches: Settings::load(&state.settings_path)
             .map(|s| s.auto_resume_batches)
             .unwrap_or(false),
@@ -55,7 +55,7 @@ pub fn set_auto_resume(state: State<'_, AppState>, on: bool) -> CmdResult<()> {
 /// Starts a fresh rclone (also after the supervisor gave up).
 #[tauri::command]
 pub fn restart_sidecar(state: State<'_, AppState>) {
-    state.supervisor.restart();
+    state.engine.supervisor.restart();
 }
 
 /// Chooses the rclone config file (`None`/empty: rclone's default), saves it and restarts
@@ -76,6 +76,6 @@ pub fn set_rclone_config(state: State<'_, AppState>, path: Option<String>) -> Cm
     }
     Settings::update(&state.settings_path, |s| s.rclone_config = path.clone())
         .map_err(|e| CmdError::new(IpcErrorKind::Internal, e.to_string()))?;
-    state.supervisor.set_rclone_config(path);
+    state.engine.supervisor.set_rclone_config(path);
     Ok(())
 }

@@ -10,7 +10,9 @@ use rcmd_core::{
 use tauri::{ipc::Channel, State};
 use tokio_util::sync::CancellationToken;
 
-use crate::{connection::Target, error::CmdResult, state::AppState, CmdError};
+use rcmd_core::connection::Target;
+
+use crate::{error::CmdResult, state::AppState, CmdError};
 
 fn store_err(e: rcmd_core::batch::StoreError) -> CmdError {
     let kind = match e {
@@ -47,7 +49,7 @@ where
 pub async fn batch_list(state: State<'_, AppState>) -> CmdResult<Vec<BatchInfo>> {
     match state.conn.target() {
         // interrupted batches show as paused, batches of another process as running elsewhere
-        Target::Local => state.batches.runner.list().await.map_err(store_err),
+        Target::Local => state.engine.runner.list().await.map_err(store_err),
         Target::Server { rc, .. } => on_server(&rc, |c| async move { remote::list(&c).await }).await,
     }
 }
@@ -77,7 +79,7 @@ pub async fn batch_create(
         })
         .await;
     }
-    state.batches.runner.submit(&req).await.map_err(start_err)
+    state.engine.runner.submit(&req).await.map_err(start_err)
 }
 
 /// `verb` on a server batch, or `local` on this computer's.
@@ -97,7 +99,7 @@ where
 #[tauri::command]
 pub async fn batch_resume(state: State<'_, AppState>, id: i64) -> CmdResult<()> {
     steer(&state, Verb::Resume, id, || async {
-        state.batches.runner.start(id).await.map_err(store_err)
+        state.engine.runner.start(id).await.map_err(store_err)
     })
     .await
 }
@@ -105,7 +107,7 @@ pub async fn batch_resume(state: State<'_, AppState>, id: i64) -> CmdResult<()> 
 #[tauri::command]
 pub async fn batch_pause(state: State<'_, AppState>, id: i64) -> CmdResult<()> {
     steer(&state, Verb::Pause, id, || async {
-        state.batches.runner.pause(id);
+        state.engine.runner.pause(id);
         Ok(())
     })
     .await
@@ -114,7 +116,7 @@ pub async fn batch_pause(state: State<'_, AppState>, id: i64) -> CmdResult<()> {
 #[tauri::command]
 pub async fn batch_cancel(state: State<'_, AppState>, id: i64) -> CmdResult<()> {
     steer(&state, Verb::Cancel, id, || async {
-        state.batches.runner.cancel(id).await.map_err(store_err)
+        state.engine.runner.cancel(id).await.map_err(store_err)
     })
     .await
 }
@@ -122,7 +124,7 @@ pub async fn batch_cancel(state: State<'_, AppState>, id: i64) -> CmdResult<()> 
 #[tauri::command]
 pub async fn batch_retry_failed(state: State<'_, AppState>, id: i64) -> CmdResult<()> {
     steer(&state, Verb::Retry, id, || async {
-        let runner = &state.batches.runner;
+        let runner = &state.engine.runner;
         runner.store().retry_failed(id).await.map_err(store_err)?;
         runner.start(id).await.map_err(store_err)
     })
@@ -132,7 +134,7 @@ pub async fn batch_retry_failed(state: State<'_, AppState>, id: i64) -> CmdResul
 #[tauri::command]
 pub async fn batch_report(state: State<'_, AppState>, id: i64) -> CmdResult<BatchReport> {
     match state.conn.target() {
-        Target::Local => state.batches.runner.report(id).await.map_err(store_err),
+        Target::Local => state.engine.runner.report(id).await.map_err(store_err),
         Target::Server { rc, .. } => on_server(&rc, |c| async move { remote::report(&c, id).await }).await,
     }
 }

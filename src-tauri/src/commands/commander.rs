@@ -9,7 +9,9 @@ use rcmd_core::{
 use tauri::State;
 use tokio_util::sync::CancellationToken;
 
-use crate::{connection::Target, error::CmdResult, state::AppState};
+use rcmd_core::connection::Target;
+
+use crate::{error::CmdResult, state::AppState};
 
 /// Renames `remote:path` in place to `new_name`; answers the new path (`remote:path`).
 #[tauri::command]
@@ -46,7 +48,7 @@ pub async fn transfer_stats(state: State<'_, AppState>) -> CmdResult<TransferSta
         })
         .await?;
     if let Target::Local = state.conn.target() {
-        stats.done = state.batches.runner.recent();
+        stats.done = state.engine.runner.recent();
     }
     Ok(stats)
 }

@@ -6,6 +6,7 @@ use rcmd_core::{
     desktop::autostart,
     logs,
     secret::Secret,
+    secrets::CONFIG_PASSWORD_KEY,
     settings::Settings,
     sidecar::config_lock::{self, UnlockError},
     types::{AutostartState, ConfigLock, IpcErrorKind, LogLine, LogQuery},
@@ -13,9 +14,6 @@ use rcmd_core::{
 use tauri::{AppHandle, Manager, State};
 
 use crate::{desktop::tray::TrayLang, error::CmdResult, state::AppState, CmdError};
-
-/// The secret store key of the rclone config password.
-pub const CONFIG_PASSWORD_KEY: &str = "rclone.config_password";
 
 fn internal(e: impl std::fmt::Display) -> CmdError {
     CmdError::new(IpcErrorKind::Internal, e.to_string())
@@ -48,7 +46,7 @@ pub fn autostart_set(enabled: bool, minimized: bool) -> CmdResult<AutostartState
 /// Refuses a call that needs this computer's rclone config while it waits for its password:
 /// rclone would only answer with a panic (and log its stack) for each one.
 pub fn refuse_if_locked(state: &AppState) -> CmdResult<()> {
-    if matches!(state.conn.target(), crate::connection::Target::Local) && state.supervisor.config_locked() {
+    if matches!(state.conn.target(), rcmd_core::connection::Target::Local) && state.engine.supervisor.config_locked() {
         return Err(CmdError::new(
             IpcErrorKind::NotReady,
             "the rclone config is encrypted: enter its password first",
@@ -59,13 +57,13 @@ pub fn refuse_if_locked(state: &AppState) -> CmdResult<()> {
 
 #[tauri::command]
 pub fn config_lock_state(state: State<'_, AppState>) -> ConfigLock {
-    let path = config_lock::effective_config(state.supervisor.rclone_config().as_deref());
+    let path = config_lock::effective_config(state.engine.supervisor.rclone_config().as_deref());
     let encrypted = path.as_deref().is_some_and(config_lock::is_encrypted);
     ConfigLock {
         path: path.map(|p| p.display().to_string()),
         encrypted,
-        unlocked: !state.supervisor.config_locked(),
-        remembered: state.secrets.get(CONFIG_PASSWORD_KEY).is_some(),
+        unlocked: !state.engine.supervisor.config_locked(),
+        remembered: state.engine.secrets.get(CONFIG_PASSWORD_KEY).is_some(),
     }
 }
 
@@ -79,7 +77,7 @@ pub async fn config_unlock(
     password: String,
     remember: bool,
 ) -> CmdResult<ConfigLock> {
-    let path = config_lock::effective_config(state.supervisor.rclone_config().as_deref())
+    let path = config_lock::effective_config(state.engine.supervisor.rclone_config().as_deref())
         .ok_or_else(|| CmdError::new(IpcErrorKind::InvalidInput, "no rclone config file"))?;
     let secret = Secret::new(password);
     let launcher = crate::sidecar::ShellLauncher::new(app.clone());
@@ -91,21 +89,21 @@ pub async fn config_unlock(
         }
         Err(e) => return Err(internal(e)),
     }
-    state.supervisor.set_config_password(Some(secret.clone()));
+    state.engine.supervisor.set_config_password(Some(secret.clone()));
     tracing::info!(remember, "rclone config unlocked");
     let mut note = None;
     if remember {
-        match state.secrets.set(CONFIG_PASSWORD_KEY, Some(&secret)) {
+        match state.engine.secrets.set(CONFIG_PASSWORD_KEY, Some(&secret)) {
             Ok(rcmd_core::secrets::Stored::Keyring) => {}
             Ok(rcmd_core::secrets::Stored::File) => {
                 // a plain file next to the settings would undo the config's encryption
-                let _ = state.secrets.set(CONFIG_PASSWORD_KEY, None);
+                let _ = state.engine.secrets.set(CONFIG_PASSWORD_KEY, None);
                 note = Some("no OS keyring is available: the password will be asked at every start");
             }
             Err(e) => return Err(internal(e)),
         }
-    } else if state.secrets.get(CONFIG_PASSWORD_KEY).is_some() {
-        let _ = state.secrets.set(CONFIG_PASSWORD_KEY, None);
+    } else if state.engine.secrets.get(CONFIG_PASSWORD_KEY).is_some() {
+        let _ = state.engine.secrets.set(CONFIG_PASSWORD_KEY, None);
     }
     Settings::update(&state.settings_path, |s| {
         s.remember_config_password = remember && note.is_none()

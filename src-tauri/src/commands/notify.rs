@@ -42,7 +42,7 @@ fn internal(e: impl std::fmt::Display) -> CmdError {
 #[tauri::command]
 pub async fn notify_settings(state: State<'_, AppState>) -> CmdResult<NotifyView> {
     let settings = Settings::load(&state.settings_path).unwrap_or_default().notifications;
-    let secrets = state.notifications.secrets.clone();
+    let secrets = state.engine.secrets.clone();
     tokio::task::spawn_blocking(move || notify_view(settings, &secrets))
         .await
         .map_err(internal)
@@ -66,7 +66,7 @@ pub async fn save_notify_settings(
     settings: NotifySettings,
     secrets: NewSecrets,
 ) -> CmdResult<()> {
-    let store = &state.notifications.secrets;
+    let store = &state.engine.secrets;
     // the URL is a credential: it goes to the secret store (an older settings file may still
     // hold one in plain text; it moves over on the next save)
     let mut settings = settings;
@@ -106,7 +106,7 @@ pub async fn save_notify_settings(
         }
     }
     Settings::update(&state.settings_path, |s| s.notifications = settings.clone()).map_err(internal)?;
-    state.notifications.apply(&settings);
+    state.engine.notifications.apply(&settings);
     Ok(())
 }
 
@@ -115,7 +115,7 @@ pub async fn save_notify_settings(
 pub async fn notify_test(state: State<'_, AppState>, channel: String) -> CmdResult<()> {
     let settings = Settings::load(&state.settings_path).unwrap_or_default().notifications;
     let ch = settings
-        .channel(&channel, &state.notifications.secrets)
+        .channel(&channel, &state.engine.secrets)
         .ok_or_else(|| CmdError::new(IpcErrorKind::InvalidInput, format!("no channel {channel:?}")))?;
     send_test(ch.as_ref(), settings.lang)
         .await
@@ -132,6 +132,7 @@ pub struct ChannelStatusView {
 #[tauri::command]
 pub fn notify_status(state: State<'_, AppState>) -> Vec<ChannelStatusView> {
     state
+        .engine
         .notifications
         .statuses()
         .into_iter()

@@ -15,7 +15,7 @@ fn store_err(e: rcmd_core::batch::StoreError) -> CmdError {
 
 #[tauri::command]
 pub async fn schedule_list(state: State<'_, AppState>) -> CmdResult<Vec<ScheduleInfo>> {
-    state.scheduler.list().await.map_err(store_err)
+    state.engine.scheduler.list().await.map_err(store_err)
 }
 
 /// Adds (`id` none) or changes a schedule; returns its id.
@@ -23,20 +23,26 @@ pub async fn schedule_list(state: State<'_, AppState>) -> CmdResult<Vec<Schedule
 pub async fn schedule_save(state: State<'_, AppState>, id: Option<i64>, spec: ScheduleSpec) -> CmdResult<i64> {
     let invalid = |e: String| CmdError::new(IpcErrorKind::InvalidInput, e);
     match id {
-        Some(id) => state.scheduler.update(id, &spec).await.map(|()| id).map_err(invalid),
-        None => state.scheduler.add(&spec).await.map_err(invalid),
+        Some(id) => state
+            .engine
+            .scheduler
+            .update(id, &spec)
+            .await
+            .map(|()| id)
+            .map_err(invalid),
+        None => state.engine.scheduler.add(&spec).await.map_err(invalid),
     }
 }
 
 #[tauri::command]
 pub async fn schedule_remove(state: State<'_, AppState>, id: i64) -> CmdResult<()> {
-    state.scheduler.store().remove(id).await.map_err(store_err)
+    state.engine.scheduler.store().remove(id).await.map_err(store_err)
 }
 
 /// The latest runs (of one schedule, or all), newest first.
 #[tauri::command]
 pub async fn schedule_runs(state: State<'_, AppState>, id: Option<i64>) -> CmdResult<Vec<ScheduleRun>> {
-    state.scheduler.store().runs(id, 200).await.map_err(store_err)
+    state.engine.scheduler.store().runs(id, 200).await.map_err(store_err)
 }
 
 #[tauri::command]

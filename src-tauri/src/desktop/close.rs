@@ -16,7 +16,7 @@ pub struct Quitting(pub AtomicBool);
 
 fn running(app: &AppHandle) -> usize {
     app.try_state::<AppState>()
-        .map(|s| s.batches.runner.running_ids().len())
+        .map(|s| s.engine.runner.running_ids().len())
         .unwrap_or(0)
 }
 
@@ -66,7 +66,7 @@ pub async fn resume_paused(app: &AppHandle) {
     let Some(state) = app.try_state::<AppState>() else {
         return;
     };
-    let runner = state.batches.runner.clone();
+    let runner = state.engine.runner.clone();
     let Ok(all) = runner.list().await else { return };
     for b in all.iter().filter(|b| b.status == BatchStatus::Paused) {
         if let Err(e) = runner.start(b.id).await {
@@ -90,7 +90,7 @@ pub async fn close_choice(app: AppHandle, choice: String) -> Result<(), crate::C
         }
         "pause" => {
             if let Some(state) = app.try_state::<AppState>() {
-                state.batches.runner.pause_all(std::time::Duration::from_secs(10)).await;
+                state.engine.runner.pause_all(std::time::Duration::from_secs(10)).await;
             }
             quit(&app);
         }

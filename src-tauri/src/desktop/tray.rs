@@ -67,9 +67,9 @@ pub fn spawn(app: &AppHandle) {
                 .try_state::<TrayLang>()
                 .and_then(|l| l.0.lock().ok().map(|l| *l))
                 .unwrap_or_default();
-            let running = state.batches.runner.running_ids().len();
+            let running = state.engine.runner.running_ids().len();
             let paused = state
-                .batches
+                .engine
                 .runner
                 .list()
                 .await
@@ -80,7 +80,7 @@ pub fn spawn(app: &AppHandle) {
                 })
                 .unwrap_or(0);
             let inputs = Inputs {
-                sidecar: state.supervisor.state(),
+                sidecar: state.engine.supervisor.state(),
                 running_batches: running,
                 open_breakers: state
                     .conn
@@ -89,7 +89,7 @@ pub fn spawn(app: &AppHandle) {
                     .iter()
                     .filter(|b| b.state == rcmd_core::types::BreakerState::Open)
                     .count(),
-                config_locked: state.supervisor.config_locked(),
+                config_locked: state.engine.supervisor.config_locked(),
             };
             let status = tray_model::status(&inputs);
             let title = tray_model::title(status, &inputs, lang);
@@ -125,7 +125,7 @@ fn on_menu(app: &AppHandle, id: &str) {
             let app = app.clone();
             tauri::async_runtime::spawn(async move {
                 if let Some(state) = app.try_state::<AppState>() {
-                    state.batches.runner.pause_all(std::time::Duration::from_secs(10)).await;
+                    state.engine.runner.pause_all(std::time::Duration::from_secs(10)).await;
                 }
             });
         }

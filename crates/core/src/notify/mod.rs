@@ -6,10 +6,13 @@
 pub mod channel;
 pub mod desktop;
 pub mod email;
+mod live;
 pub mod message;
 pub mod settings;
 pub mod telegram;
 pub mod webhook;
+
+pub use live::Notifications;
 
 use std::{
     collections::{HashMap, HashSet},

@@ -53,6 +53,15 @@ impl Default for NotifySettings {
     }
 }
 
+impl NotifySettings {
+    /// Every channel off (a server, a test).
+    pub fn none() -> Self {
+        let mut s = NotifySettings::default();
+        s.desktop.enabled = false;
+        s
+    }
+}
+
 /// On/off and which events.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]

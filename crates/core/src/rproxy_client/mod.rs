@@ -4,7 +4,10 @@
 
 pub mod batches;
 pub mod events;
+mod follow_batch;
 pub mod link;
+
+pub use follow_batch::{follow_batch, BatchNews};
 
 use serde_json::Value;
 

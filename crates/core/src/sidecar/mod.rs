@@ -80,6 +80,16 @@ pub struct BinaryLauncher {
     pub path: PathBuf,
 }
 
+impl BinaryLauncher {
+    /// The sidecar of a program outside the Tauri app (the CLI, the server): see
+    /// [`locate_rclone`], with the running executable's folder as the workspace.
+    pub fn beside_exe() -> Option<BinaryLauncher> {
+        let exe = std::env::current_exe().ok()?;
+        let dir = exe.parent().map(std::path::Path::to_owned).unwrap_or_default();
+        locate_rclone(&dir).map(|path| BinaryLauncher { path })
+    }
+}
+
 impl Launcher for BinaryLauncher {
     fn command(&self) -> Result<std::process::Command, SidecarError> {
         if !self.path.is_file() {

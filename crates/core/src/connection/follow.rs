@@ -1,13 +1,16 @@
-//! Following the active server's event stream: link state changes become the header's
-//! connection state, batch events the same Tauri events and progress channel the local runner
-//! feeds, and every event id is kept (`servers-seen.json`) to resume from.
+//! Following the active server's event stream: link state changes become the connection's
+//! state, batch events go to the sink as the local runner's do, and every event id is kept
+//! (`servers-seen.json`) to resume from.
 
 use std::{
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
-use rcmd_core::{
+use tokio::sync::mpsc;
+
+use super::Connections;
+use crate::{
     events::CoreEvent,
     rc::RcClient,
     rproxy_client::{
@@ -15,11 +18,8 @@ use rcmd_core::{
         events::{Followed, ServerEvent},
     },
     settings::ServerEntry,
-    types::{BatchInfo, BatchProgress, ConnectionView, LinkState, EVENT_BATCH_STATE},
+    types::{BatchInfo, BatchProgress, ConnectionView, LinkState},
 };
-use tokio::sync::mpsc;
-
-use super::{emit, Connections};
 
 impl Connections {
     /// Turns what the follower reports into the page's events, while generation `generation`
@@ -59,7 +59,7 @@ impl Connections {
                     }
                     Followed::Refused { expired } => {
                         v.state = LinkState::Refused;
-                        let e = rcmd_core::rc::RcError::Unauthorized {
+                        let e = crate::rc::RcError::Unauthorized {
                             path: "rproxy/events".into(),
                             expired: *expired,
                         };
@@ -110,7 +110,7 @@ impl Connections {
                 // one line per batch change: what the app saw of the server, for diagnosis
                 tracing::info!(server = %entry.name, event = ev.id, batch = info.id, status = ?info.status, "server batch state");
                 if active {
-                    emit(&self.inner.app, EVENT_BATCH_STATE, &info);
+                    self.inner.sink.batch_state(&info);
                 }
                 // a server batch that ends is news on this desktop too
                 let mut noted = info;
@@ -119,7 +119,7 @@ impl Connections {
             }
             "batch_progress" if active => {
                 if let Ok(p) = serde_json::from_value::<BatchProgress>(ev.data) {
-                    crate::batches::send_progress(&self.inner.progress, &p);
+                    self.inner.sink.batch_progress(&p);
                 }
             }
             "reset" if active => self.resync(client).await,
@@ -127,10 +127,10 @@ impl Connections {
         }
     }
 
-    /// Sends the state of every server batch to the page.
+    /// Reports the state of every server batch.
     async fn resync(&self, client: &RcClient) {
         match rproxy_client::batches::list(client).await {
-            Ok(all) => all.iter().for_each(|b| emit(&self.inner.app, EVENT_BATCH_STATE, b)),
+            Ok(all) => all.iter().for_each(|b| self.inner.sink.batch_state(b)),
             Err(e) => tracing::warn!(error = %e, "cannot list the server's batches"),
         }
     }

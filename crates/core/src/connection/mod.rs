@@ -1,9 +1,9 @@
-//! Which backend the app talks to: this computer's bundled rclone, or a saved rproxy server.
+//! Which backend a front end talks to: this computer's engine, or a saved rproxy server.
 //! Switching happens without a restart. Each server has its own resilient layer (breakers and
 //! read cache), kept across switches, so `gdrive` here and `gdrive` on the server never share
-//! a breaker or a cached listing. The active server's event stream is followed on the Rust
-//! side and turned into the same Tauri events and channels the local runner feeds, so the
-//! page does not know which one it talks to.
+//! a breaker or a cached listing. The active server's event stream is followed here and
+//! reported to a [`ConnectionSink`] the way the local runner reports to its sink, so the
+//! front end does not need to know which one it talks to.
 
 use std::{
     collections::HashMap,
@@ -12,21 +12,35 @@ use std::{
     time::Duration,
 };
 
-use rcmd_core::{
+use crate::{
     events::EventBus,
     resilience::layer::{ClientFuture, RcSource, ResilienceConfig, Resilient},
     rproxy_client::{self, events::Start, link::Link},
     secrets::SecretStore,
     settings::{ServerEntry, Settings},
-    types::{ConnectionView, LinkState, EVENT_CONNECTION_STATE},
+    types::{BatchInfo, BatchProgress, ConnectionView, LinkState},
     Error,
 };
-use tauri::{AppHandle, Emitter};
 
+mod focus;
 mod follow;
+mod seen;
 
-pub use crate::focus::Focus;
-use crate::{batches::Listeners, seen::Seen};
+pub use focus::Focus;
+use seen::Seen;
+
+/// Where a front end hears about the connection (the app forwards to the page).
+pub trait ConnectionSink: Send + Sync + 'static {
+    /// The active connection's state (connecting, connected, offline, refused, local).
+    fn connection_state(&self, view: &ConnectionView);
+    /// A batch of the active server changed state (also once per batch after each
+    /// (re)connection, so nothing that changed meanwhile is missed).
+    fn batch_state(&self, info: &BatchInfo);
+    /// Progress of a batch of the active server.
+    fn batch_progress(&self, progress: &BatchProgress);
+    /// Server `server` got its own resilient layer; its breakers report on `bus`.
+    fn server_layer(&self, server: &str, bus: &EventBus);
+}
 
 /// The RC source of one saved server: the current link, replaced on each activation, so the
 /// server's layer (breakers, cache) outlives the link.
@@ -77,7 +91,7 @@ pub struct Connections {
 }
 
 struct Inner {
-    app: AppHandle,
+    sink: Arc<dyn ConnectionSink>,
     local_rc: Arc<Resilient>,
     /// The engine's bus: server batches' endings go there for the notifiers.
     engine_bus: EventBus,
@@ -85,7 +99,6 @@ struct Inner {
     settings_path: PathBuf,
     seen: Seen,
     focus: Arc<Focus>,
-    progress: Listeners,
     active: RwLock<Arc<Active>>,
     servers: Mutex<HashMap<String, ServerConn>>,
     /// Serializes switches.
@@ -100,30 +113,28 @@ pub enum Target {
 
 impl Connections {
     /// Starts on this computer (`engine`); the servers' last seen event ids live in the data
-    /// folder.
+    /// folder. `focus` tells the engine's own forwarders which connection is looked at.
     pub fn new(
-        app: AppHandle,
-        engine: &rcmd_core::engine::Engine,
+        engine: &crate::engine::Engine,
         secrets: SecretStore,
         settings_path: PathBuf,
         focus: Arc<Focus>,
-        progress: Listeners,
+        sink: Arc<dyn ConnectionSink>,
     ) -> Self {
-        let (local_rc, engine_bus, data_dir) = (engine.rc.clone(), engine.bus.clone(), rcmd_core::app_dirs::data_dir());
+        let (local_rc, engine_bus, data_dir) = (engine.rc.clone(), engine.bus.clone(), crate::app_dirs::data_dir());
         let active = Arc::new(Active {
             generation: 1,
             server: None,
         });
         Connections {
             inner: Arc::new(Inner {
-                app,
+                sink,
                 local_rc,
                 engine_bus,
                 secrets,
                 settings_path,
                 seen: Seen::new(data_dir.join("servers-seen.json")),
                 focus,
-                progress,
                 active: RwLock::new(active),
                 servers: Mutex::default(),
                 switching: tokio::sync::Mutex::new(()),
@@ -228,12 +239,7 @@ impl Connections {
                 });
                 let bus = EventBus::default();
                 let rc = Arc::new(Resilient::new(slot.clone(), ResilienceConfig::default(), bus.clone()));
-                crate::bridge::spawn_breakers(
-                    self.inner.app.clone(),
-                    &bus,
-                    self.inner.focus.clone(),
-                    Some(entry.name.clone()),
-                );
+                self.inner.sink.server_layer(&entry.name, &bus);
                 ServerConn { slot, rc }
             });
             if let Ok(mut l) = conn.slot.link.write() {
@@ -259,7 +265,7 @@ impl Connections {
     }
 
     fn emit(&self, view: &ConnectionView) {
-        emit(&self.inner.app, EVENT_CONNECTION_STATE, view);
+        self.inner.sink.connection_state(view);
     }
 
     /// The saved server `name` changed (or was removed): an active link to it starts over.
@@ -284,11 +290,5 @@ fn local_view(generation: u64) -> ConnectionView {
         error: None,
         retry_in_ms: None,
         down_for_ms: None,
-    }
-}
-
-fn emit(app: &AppHandle, event: &str, payload: &impl serde::Serialize) {
-    if let Err(e) = app.emit(event, payload) {
-        tracing::warn!(error = %e, event, "cannot emit event");
     }
 }

@@ -1,14 +1,12 @@
-//! The app's notifier: built from the saved settings and the secret store, replaced when the
+//! The engine's notifier: built from the settings and the secret store, replaced when the
 //! settings change.
 
 use std::sync::{Arc, Mutex};
 
-use rcmd_core::{
-    events::EventBus,
-    notify::{settings::NotifySettings, Notifier},
-    secrets::SecretStore,
-};
+use super::{settings::NotifySettings, Notifier};
+use crate::{events::EventBus, secrets::SecretStore};
 
+/// The live notifier of an engine. Cheap to clone.
 #[derive(Clone)]
 pub struct Notifications {
     pub secrets: SecretStore,
@@ -35,7 +33,15 @@ impl Notifications {
         }
     }
 
-    pub fn statuses(&self) -> Vec<(&'static str, rcmd_core::notify::ChannelStatus)> {
+    /// Sends what is still queued (the last events before an exit), for at most `limit`.
+    pub async fn flush(&self, limit: std::time::Duration) {
+        let current = self.current.lock().ok().and_then(|mut c| c.take());
+        if let Some(n) = current {
+            n.flush(limit).await;
+        }
+    }
+
+    pub fn statuses(&self) -> Vec<(&'static str, super::ChannelStatus)> {
         self.current
             .lock()
             .ok()
