@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Check built packages: lintian --fail-on error on every .deb (suppressions: see lintian-overrides
-# in the README's packaging section), desktop-file-validate on the app's desktop entry, the
+# in docs/packaging.md), desktop-file-validate on the app's desktop entry, the
 # pinned rclone inside each package, and what the .rpm holds.
 #   usage: scripts/packaging/check.sh <folder with the .deb and .rpm files>
 set -euo pipefail

@@ -288,7 +288,7 @@ async fn the_installed_server_runs_as_its_user_answers_with_auth_only_and_purges
         status == 200 && body.trim() == "{}",
         "rc/noop with auth: {status} {body}"
     );
-    // a real rclone client, as the README promises
+    // a real rclone client, as docs/packaging.md promises
     let rc = Command::new("/usr/lib/rproxy/rcmd-rclone")
         .args([
             "rc",

@@ -8,6 +8,7 @@ use std::io::BufRead;
 
 use rcmd_core::{
     app_dirs,
+    connection::servers::{self, SavedServers},
     rc::{RcClient, RcError},
     rproxy_client::{
         batches::{self, Verb},
@@ -15,7 +16,7 @@ use rcmd_core::{
     },
     secret::Secret,
     secrets::SecretStore,
-    settings::{ServerEntry, Settings},
+    settings::Settings,
     types::BatchKind,
 };
 
@@ -55,6 +56,10 @@ pub async fn manage(args: &[String]) -> Result<i32, String> {
     if let Some(p) = problem {
         eprintln!("rcmd: {p}");
     }
+    let saved = SavedServers {
+        settings_path: &settings_path,
+        secrets: &secrets,
+    };
     let opt = |name: &str| {
         args.iter()
             .position(|a| a == name)
@@ -63,12 +68,9 @@ pub async fn manage(args: &[String]) -> Result<i32, String> {
     };
     match args.first().map(String::as_str) {
         Some("add") => {
-            let (name, url) = (args.get(1).ok_or(USAGE)?.clone(), args.get(2).ok_or(USAGE)?.clone());
+            let (name, url) = (args.get(1).ok_or(USAGE)?, args.get(2).ok_or(USAGE)?);
             let user = opt("--user").ok_or("--user is needed (the rproxy user the token belongs to)")?;
-            let parsed = url::Url::parse(&url).map_err(|e| format!("{url:?} is not a URL: {e}"))?;
-            if !matches!(parsed.scheme(), "http" | "https") {
-                return Err(format!("{url:?}: use http:// or https://"));
-            }
+            let entry = servers::entry(name, url, &user, opt("--ca-file").as_deref()).map_err(|e| e.to_string())?;
             // the token comes on stdin, never on the command line (where `ps` shows it)
             let mut token = String::new();
             std::io::stdin()
@@ -79,49 +81,21 @@ pub async fn manage(args: &[String]) -> Result<i32, String> {
             if token.is_empty() {
                 return Err("no token on stdin (echo \"$TOKEN\" | rcmd server add ...)".into());
             }
-            let entry = ServerEntry {
-                name: name.clone(),
-                url,
-                user,
-                ca_file: opt("--ca-file").map(Into::into),
-            };
-            secrets
-                .set(&entry.token_key(), Some(&Secret::new(token)))
+            saved
+                .save(&entry, Some(&Secret::new(token)))
                 .map_err(|e| e.to_string())?;
-            Settings::update(&settings_path, |s| {
-                s.servers.retain(|x| x.name != name);
-                s.servers.push(entry.clone());
-            })
-            .map_err(|e| e.to_string())?;
-            say(&format!("server {name} saved"));
+            say(&format!("server {} saved", entry.name));
             Ok(0)
         }
         Some("list") => {
-            let (settings, _) = Settings::load_or_recover(&settings_path);
-            for s in &settings.servers {
+            for s in saved.list() {
                 say(&format!("{}\t{}\t{}", s.name, s.url, s.user));
             }
             Ok(0)
         }
         Some("remove") => {
-            let name = args.get(1).ok_or(USAGE)?.clone();
-            let mut found = false;
-            let mut key = None;
-            Settings::update(&settings_path, |s| {
-                if let Some(e) = s.servers.iter().find(|x| x.name == name) {
-                    key = Some(e.token_key());
-                }
-                let before = s.servers.len();
-                s.servers.retain(|x| x.name != name);
-                found = s.servers.len() < before;
-            })
-            .map_err(|e| e.to_string())?;
-            if let Some(k) = key {
-                secrets.set(&k, None).map_err(|e| e.to_string())?;
-            }
-            if !found {
-                return Err(format!("no server {name}"));
-            }
+            let name = args.get(1).ok_or(USAGE)?;
+            saved.remove(name).map_err(|e| e.to_string())?;
             say(&format!("server {name} removed"));
             Ok(0)
         }

@@ -1,4 +1,4 @@
-//! Outgoing HTTPS for notifications (and, later, remote servers): rustls with the platform's
+//! Outgoing HTTPS for notifications and rproxy servers: rustls with the platform's
 //! root certificates, plus an optional extra CA file for servers with a private or
 //! self-signed certificate.
 

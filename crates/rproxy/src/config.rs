@@ -85,7 +85,7 @@ impl Config {
             unknown_keys(n, &known, "notifications", &mut unknown);
             if !unknown.is_empty() {
                 return Err(parse(format!(
-                    "unknown key(s) {} (see the [notifications] keys in the README)",
+                    "unknown key(s) {} (see the [notifications] keys in docs/rproxy.md)",
                     unknown.join(", ")
                 )));
             }

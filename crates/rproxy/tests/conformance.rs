@@ -40,7 +40,7 @@ fn json_type() -> String {
     "application/json".into()
 }
 
-/// Where rproxy differs from rcd on purpose (README, "What differs from rcd"): a synchronous
+/// Where rproxy differs from rcd on purpose (docs/rproxy.md, "What differs from rcd"): a synchronous
 /// call is not an rproxy job (a job row per call would cost a database write on every
 /// request), so it has no `X-Rclone-Jobid` and is not in `job/list`'s `finishedIds`.
 fn on_purpose(case: &Case, what: &str) -> bool {

@@ -25,6 +25,7 @@ use crate::{
 mod focus;
 mod follow;
 mod seen;
+pub mod servers;
 
 pub use focus::Focus;
 use seen::Seen;

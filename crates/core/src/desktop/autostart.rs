@@ -61,14 +61,11 @@ pub fn entry(exe: &Path, minimized: bool) -> String {
         if minimized {
             args.push_str(&format!("<string>{MINIMIZED_ARG}</string>"));
         }
-        format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n<plist version=\"1.0\"><dict>\n  <key>Label</key><string>{ID}</string>\n  <key>ProgramArguments</key><array>{args}</array>\n  <key>RunAtLoad</key><true/>\n</dict></plist>\n"
-        )
+        include_str!("templates/launch-agent.plist")
+            .replace("{LABEL}", ID)
+            .replace("{ARGS}", &args)
     } else {
-        format!(
-            "[Desktop Entry]\nType=Application\nName=RCMD\nComment=Rclone Commander\nExec={}\nIcon=rcmd\nTerminal=false\nStartupNotify=false\nX-GNOME-Autostart-enabled=true\n",
-            desktop_exec(exe, minimized)
-        )
+        include_str!("templates/autostart.desktop").replace("{EXEC}", &desktop_exec(exe, minimized))
     }
 }
 

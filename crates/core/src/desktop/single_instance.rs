@@ -1,6 +1,6 @@
 //! One app per user and data folder: the first launch listens on a private unix socket; a
 //! second launch finds it, asks it to show its window, and exits. (Windows: not yet; every
-//! launch runs, see the README.)
+//! launch runs, see docs/packaging.md.)
 
 use std::path::{Path, PathBuf};
 

@@ -27,11 +27,8 @@ fn systemd_quote(p: &Path) -> String {
 /// minute missed while the computer slept fires at wake; the scheduler reports what was
 /// missed in between).
 pub fn systemd_units(cli: &Path) -> (String, String) {
-    let service = format!(
-        "[Unit]\nDescription=RCMD scheduled batches\n\n[Service]\nType=oneshot\nExecStart={} schedule run-due\n",
-        systemd_quote(cli)
-    );
-    let timer = "[Unit]\nDescription=RCMD scheduled batches, checked every minute\n\n[Timer]\nOnCalendar=*-*-* *:*:00\nPersistent=true\nAccuracySec=5s\n\n[Install]\nWantedBy=timers.target\n".to_owned();
+    let service = include_str!("templates/rcmd-schedule.service").replace("{CLI}", &systemd_quote(cli));
+    let timer = include_str!("templates/rcmd-schedule.timer").to_owned();
     (service, timer)
 }
 

@@ -1,6 +1,6 @@
 //! The allow-list: every RC path a non-admin may call, the lowest role that may call it,
 //! whether it may run inside `job/batch`, and the typed schema of its parameters. A path
-//! not here is for admins only; a key not in its schema is refused. `docs/rproxy-policy.md`
+//! not here is for admins only; a key not in its schema is refused. `docs/rproxy-security.md`
 //! shows this table.
 
 use super::{

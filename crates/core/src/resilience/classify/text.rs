@@ -77,7 +77,7 @@ pub(super) fn reason(text: &str) -> FailureReason {
 }
 
 /// Provider error codes (exact, case-sensitive identifiers) → reason. Sources: rclone's
-/// backends and the SDKs they use (see `docs/classifier.md` in the closing note of the
+/// backends and the SDKs they use (see the closing note of the
 /// issue): drive (googleapi reasons), onedrive (api.Error codes), dropbox (error summary
 /// tags), s3 (smithy API error codes), b2 (`(status code)`), box (`Error "code"`), sftp
 /// (`SSH_FX_*`), webdav (Sabre exceptions).
