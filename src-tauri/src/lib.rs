@@ -19,7 +19,6 @@ use rcmd_core::{
     app_dirs,
     desktop::{autostart::MINIMIZED_ARG, single_instance},
     engine::{Engine, EngineConfig, SecretsAt},
-    schedule::Scheduler,
     settings::Settings,
     sidecar::SidecarConfig,
 };
@@ -148,7 +147,9 @@ pub fn run() {
             let runner = engine.runner.clone();
             // after setup: the supervisor must be running for a resumed batch
             tauri::async_runtime::spawn(async move { runner.recover_interrupted(settings.auto_resume_batches).await });
-            spawn_scheduler(engine.scheduler.clone());
+            // a due time is at most 15 s late; after a sleep the next tick reports what was missed
+            let scheduler = engine.scheduler.clone();
+            tauri::async_runtime::block_on(async move { scheduler.tick_every(Duration::from_secs(15)) });
             let page = std::sync::Arc::new(bridge::PageSink {
                 app: handle.clone(),
                 listeners: batches.listeners.clone(),
@@ -224,19 +225,6 @@ pub fn run() {
                 tracing::error!("rclone did not stop within 8 s");
             }
             tracing::info!("RCMD exited");
-        }
-    });
-}
-
-/// Ticks the scheduler every 15 s (a due time is at most that late; after a sleep the next
-/// tick reports what was missed).
-fn spawn_scheduler(scheduler: Scheduler) {
-    tauri::async_runtime::spawn(async move {
-        loop {
-            if let Err(e) = scheduler.tick().await {
-                tracing::warn!(error = %e, "scheduler tick failed");
-            }
-            tokio::time::sleep(Duration::from_secs(15)).await;
         }
     });
 }

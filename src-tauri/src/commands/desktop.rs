@@ -120,7 +120,7 @@ pub async fn config_unlock(
 pub fn set_ui_language(app: AppHandle, lang: String) {
     if let Some(l) = app.try_state::<TrayLang>() {
         if let Ok(mut l) = l.0.lock() {
-            *l = crate::desktop::tray_model::Lang::parse(&lang);
+            *l = rcmd_core::desktop::tray_model::Lang::parse(&lang);
         }
     }
 }

@@ -3,7 +3,6 @@
 
 pub mod close;
 pub mod tray;
-pub mod tray_model;
 pub mod window_state;
 
 use tauri::{AppHandle, Manager};

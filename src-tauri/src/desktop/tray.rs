@@ -1,5 +1,5 @@
 //! The tray icon: built once, its icon, label and menu kept in step with the engine every
-//! two seconds (from [`super::tray_model`]). Some desktops show no tray: the window, a second
+//! two seconds (from `rcmd_core::desktop::tray_model`). Some desktops show no tray: the window, a second
 //! launch and the close prompt never depend on it.
 
 use std::sync::{Arc, Mutex};
@@ -11,8 +11,8 @@ use tauri::{
     AppHandle, Manager,
 };
 
-use super::tray_model::{self, Inputs, Lang, TrayStatus};
 use crate::state::AppState;
+use rcmd_core::desktop::tray_model::{self, Inputs, Lang, TrayStatus};
 
 fn icon(s: TrayStatus) -> Image<'static> {
     match s {

@@ -142,6 +142,19 @@ impl Scheduler {
             .map(|t| self.clock.unix_ms(t))
     }
 
+    /// Ticks every `every` in the background, for as long as the process runs (inside a
+    /// tokio runtime).
+    pub fn tick_every(self, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = self.tick().await {
+                    warn!(error = %e, "scheduler tick failed");
+                }
+                tokio::time::sleep(every).await;
+            }
+        })
+    }
+
     /// Handles everything due up to now; returns the runs recorded or changed.
     pub async fn tick(&self) -> Result<Vec<ScheduleRun>, StoreError> {
         let mut changed = Vec::new();

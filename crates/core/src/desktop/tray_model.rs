@@ -1,7 +1,7 @@
 //! What the tray shows, as data: the status derived from the engine's state, and the menu.
-//! Kept free of Tauri so it is unit-tested; `tray.rs` draws it.
+//! Kept free of Tauri so it is unit-tested; the app's `desktop/tray.rs` draws it.
 
-use rcmd_core::types::SidecarState;
+use crate::types::SidecarState;
 
 /// The tray icon's state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
