@@ -140,7 +140,7 @@ mod tests {
             TrayStatus::Idle
         );
         let failed = SidecarState::Failed {
-            problem: rcmd_core::types::SidecarProblem::Exited {
+            problem: crate::types::SidecarProblem::Exited {
                 code: Some(1),
                 signal: None,
             },
