@@ -144,7 +144,7 @@ impl Scheduler {
 
     /// Ticks every `every` in the background, for as long as the process runs (inside a
     /// tokio runtime).
-    pub fn tick_every(self, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
+    pub fn tick_every(self, every: std::time::Duration) {
         tokio::spawn(async move {
             loop {
                 if let Err(e) = self.tick().await {
@@ -152,7 +152,7 @@ impl Scheduler {
                 }
                 tokio::time::sleep(every).await;
             }
-        })
+        });
     }
 
     /// Handles everything due up to now; returns the runs recorded or changed.
