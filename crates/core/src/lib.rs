@@ -1,7 +1,7 @@
 //! RCMD core: the engine the desktop app, the command line and the rproxy server share.
 //!
 //! * [`rc`]: a typed client for rclone's remote-control API, speaking its real wire format.
-//! * [`ops`]: the file operations of the app (list, copy, about, remotes, mkdir, delete).
+//! * [`ops`]: the commander's operations (list, copy, rename, properties, remotes, ...).
 //! * [`sidecar`]: launching and supervising a local `rclone rcd`.
 //! * [`events`]: the typed event bus the UI bridge and notifications listen to.
 //!
@@ -14,7 +14,6 @@ pub mod desktop;
 pub mod engine;
 pub mod error;
 pub mod events;
-pub mod file_ops;
 pub mod logs;
 pub mod net;
 pub mod notify;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use rcmd_core::{
     events::EventBus,
-    file_ops, ops,
+    ops,
     remote_path::{RemotePath, LOCAL_DISK},
     resilience::layer::{ResilienceConfig, Resilient},
     Error,
@@ -144,27 +144,21 @@ async fn properties_of_files_and_folders() {
 #[tokio::test]
 async fn transfer_stats_and_bandwidth_limit() {
     let rc = common::start().await;
-    let stats = file_ops::transfer_stats(&rc.client).await.unwrap();
+    let stats = ops::transfer_stats(&rc.client).await.unwrap();
     assert!(stats.transferring.is_empty());
-    let off = file_ops::bwlimit(&rc.client, None).await.unwrap();
+    let off = ops::bwlimit(&rc.client, None).await.unwrap();
     assert_eq!((off.rate.as_str(), off.bytes_per_second), ("off", -1));
-    let set = file_ops::bwlimit(&rc.client, Some(" 1M ")).await.unwrap();
+    let set = ops::bwlimit(&rc.client, Some(" 1M ")).await.unwrap();
     assert_eq!(set.bytes_per_second, 1 << 20, "{set:?}");
-    assert_eq!(
-        file_ops::bwlimit(&rc.client, None).await.unwrap().bytes_per_second,
-        1 << 20
-    );
+    assert_eq!(ops::bwlimit(&rc.client, None).await.unwrap().bytes_per_second, 1 << 20);
     // a rate rclone cannot read is refused and the limit stays
-    assert!(file_ops::bwlimit(&rc.client, Some("fast")).await.is_err());
-    assert_eq!(
-        file_ops::bwlimit(&rc.client, None).await.unwrap().bytes_per_second,
-        1 << 20
-    );
-    file_ops::bwlimit(&rc.client, Some("off")).await.unwrap();
+    assert!(ops::bwlimit(&rc.client, Some("fast")).await.is_err());
+    assert_eq!(ops::bwlimit(&rc.client, None).await.unwrap().bytes_per_second, 1 << 20);
+    ops::bwlimit(&rc.client, Some("off")).await.unwrap();
 
     // a copy at 1 MiB/s is seen in flight with its progress
     std::fs::write(rc.data().join("big.bin"), vec![3u8; 4 << 20]).unwrap();
-    file_ops::bwlimit(&rc.client, Some("1M")).await.unwrap();
+    ops::bwlimit(&rc.client, Some("1M")).await.unwrap();
     let client = rc.client.clone();
     let copy = tokio::spawn(async move {
         let (src, dst) = (
@@ -175,7 +169,7 @@ async fn transfer_stats_and_bandwidth_limit() {
     });
     let mut seen = None;
     for _ in 0..100 {
-        let s = file_ops::transfer_stats(&rc.client).await.unwrap();
+        let s = ops::transfer_stats(&rc.client).await.unwrap();
         if let Some(t) = s.transferring.iter().find(|t| t.name == "big.bin" && t.bytes > 0) {
             seen = Some((t.clone(), s.speed));
             break;
@@ -185,6 +179,6 @@ async fn transfer_stats_and_bandwidth_limit() {
     let (t, _speed) = seen.expect("the copy shows in core/stats transferring");
     assert_eq!(t.size, 4 << 20);
     assert!(t.percentage <= 100);
-    file_ops::bwlimit(&rc.client, Some("off")).await.unwrap();
+    ops::bwlimit(&rc.client, Some("off")).await.unwrap();
     copy.await.unwrap().unwrap();
 }

@@ -593,7 +593,7 @@ impl Queue {
     async fn exists(&self, root: &str, item: &str) -> Option<bool> {
         let rc = self.inner.rcd.client().ok()?;
         let root = RemotePath::parse(root).ok()?;
-        rcmd_core::file_ops::exists(&rc, &root.join(item).ok()?).await.ok()
+        rcmd_core::ops::exists(&rc, &root.join(item).ok()?).await.ok()
     }
 
     /// One queued call sent to rcd as it came (without `_async`): its own answer. When rcd

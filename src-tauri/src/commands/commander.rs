@@ -2,7 +2,7 @@
 //! figures and the live bandwidth limit. Every call goes through the resilient layer.
 
 use rcmd_core::{
-    file_ops,
+    ops,
     remote_path::RemotePath,
     types::{BwLimit, Properties, TransferStats},
 };
@@ -44,7 +44,7 @@ pub async fn transfer_stats(state: State<'_, AppState>) -> CmdResult<TransferSta
         .conn
         .rc()
         .call_once(&[], &CancellationToken::new(), |rc| async move {
-            Ok(file_ops::transfer_stats(&rc).await?)
+            Ok(ops::transfer_stats(&rc).await?)
         })
         .await?;
     if let Target::Local = state.conn.target() {
@@ -61,7 +61,7 @@ pub async fn bwlimit(state: State<'_, AppState>, rate: Option<String>) -> CmdRes
         .rc()
         .call_once(&[], &CancellationToken::new(), |rc| {
             let rate = rate.clone();
-            async move { Ok(file_ops::bwlimit(&rc, rate.as_deref()).await?) }
+            async move { Ok(ops::bwlimit(&rc, rate.as_deref()).await?) }
         })
         .await?)
 }

@@ -230,7 +230,7 @@ impl Processor {
                 .rc
                 .call(&[&dir.remote], &CancellationToken::new(), move |rc| {
                     let dir = dir2.clone();
-                    async move { Ok(crate::file_ops::remove_empty_dirs_under(&rc, &dir, keep_root).await?) }
+                    async move { Ok(crate::ops::remove_empty_dirs_under(&rc, &dir, keep_root).await?) }
                 })
                 .await;
             match removed {

@@ -446,7 +446,7 @@ impl Resilient {
         let taken = self
             .call(&[&from.remote], cancel, |rc| {
                 let target = target.clone();
-                async move { Ok(crate::file_ops::exists(&rc, &target).await?) }
+                async move { Ok(crate::ops::exists(&rc, &target).await?) }
             })
             .await?;
         if taken {
@@ -456,7 +456,7 @@ impl Resilient {
         let (from_root, to_ref) = (from.parent(), &to);
         self.transfer_once(&from_root, None, None, cancel, |rc| {
             let watchdog = watchdog.clone();
-            async move { Ok(crate::file_ops::rename(&rc, from, to_ref, is_dir, &watchdog, cancel).await?) }
+            async move { Ok(crate::ops::rename(&rc, from, to_ref, is_dir, &watchdog, cancel).await?) }
         })
         .await?;
         Ok(to)
@@ -465,7 +465,7 @@ impl Resilient {
     /// Removes the emptied folders at and below `dir`.
     pub async fn remove_empty_dirs(&self, dir: &RemotePath, cancel: &CancellationToken) -> Result<()> {
         self.call(&[&dir.remote], cancel, |rc| async move {
-            Ok(crate::file_ops::remove_empty_dirs(&rc, dir).await?)
+            Ok(crate::ops::remove_empty_dirs(&rc, dir).await?)
         })
         .await
     }
@@ -473,7 +473,7 @@ impl Resilient {
     /// Size, time, hashes and public link of a file or folder.
     pub async fn properties(&self, path: &RemotePath, cancel: &CancellationToken) -> Result<rcmd_types::Properties> {
         self.call(&[&path.remote], cancel, |rc| async move {
-            Ok(crate::file_ops::properties(&rc, path).await?)
+            Ok(crate::ops::properties(&rc, path).await?)
         })
         .await
     }

@@ -1,29 +1,18 @@
-//! The file operations of the app, over an [`RcClient`].
+//! Files and folders: list, create, delete, copy (as a watched job), probe.
 
 use std::time::Duration;
 
-use rcmd_types::{FileEntry, RemoteUsage};
+use rcmd_types::FileEntry;
 use serde_json::{json, Map, Value};
 use tracing::instrument;
 
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    rc::{
-        wire::{Empty, ListReply, RemotesReply, VersionReply},
-        RcClient, RcError,
-    },
-    remote_path::{RemoteName, RemotePath},
+    rc::{wire::ListReply, RcClient, RcError},
+    remote_path::RemotePath,
     resilience::watchdog::{run_job, JobOutcome, WatchdogConfig},
 };
-
-/// Names of the configured remotes, sorted.
-#[instrument(skip_all, err(Display))]
-pub async fn list_remotes(rc: &RcClient) -> Result<Vec<String>, RcError> {
-    let mut reply: RemotesReply = rc.call("config/listremotes", &Empty {}).await?;
-    reply.remotes.sort();
-    Ok(reply.remotes)
-}
 
 /// The entries of one directory (not recursive): directories first, then by name. Without
 /// MIME types (rclone guesses them per file: a third of the time of a 10,000-entry folder,
@@ -50,21 +39,6 @@ pub async fn list(rc: &RcClient, dir: &RemotePath) -> Result<Vec<FileEntry>, RcE
         .collect();
     entries.sort_by(|a, b| b.is_dir.cmp(&a.is_dir).then_with(|| a.name.cmp(&b.name)));
     Ok(entries)
-}
-
-/// Space usage of a remote.
-#[instrument(skip_all, fields(remote = %remote), err(Display))]
-pub async fn about(rc: &RcClient, remote: &RemoteName) -> Result<RemoteUsage, RcError> {
-    let v: Value = rc.call("operations/about", &json!({ "fs": remote.fs() })).await?;
-    let field = |k: &str| v.get(k).and_then(Value::as_i64);
-    Ok(RemoteUsage {
-        total: field("total"),
-        used: field("used"),
-        free: field("free"),
-        trashed: field("trashed"),
-        other: field("other"),
-        objects: field("objects"),
-    })
 }
 
 /// Creates a directory (and its parents).
@@ -121,10 +95,4 @@ pub async fn probe(rc: &RcClient, file: &RemotePath) -> Result<(), RcError> {
         )
         .await?;
     Ok(())
-}
-
-/// rclone's version. `core/version` is slow (it runs `lsb_release`): call it once, not per view.
-pub async fn version(rc: &RcClient) -> Result<VersionReply, RcError> {
-    rc.call_with_timeout("core/version", &Empty {}, Some(Duration::from_secs(10)))
-        .await
 }

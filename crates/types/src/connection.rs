@@ -1,0 +1,62 @@
+//! The connection: this computer or an rproxy server, and saved servers.
+
+use serde::{Deserialize, Serialize};
+
+/// Name of the Tauri event that carries a new [`ConnectionView`].
+pub const EVENT_CONNECTION_STATE: &str = "connection-state";
+
+/// What the app talks to: this computer's bundled rclone, or a saved rproxy server, and how
+/// that link is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionView {
+    /// Grows with every switch: the page starts over (remotes, listing, jobs) when it changes.
+    pub generation: u64,
+    /// `None`: this computer; else the saved server's name.
+    pub server: Option<String>,
+    pub url: Option<String>,
+    pub user: Option<String>,
+    pub state: LinkState,
+    /// Why the server is offline or refused us (never a secret).
+    pub error: Option<String>,
+    /// When offline: the next try is in this long.
+    pub retry_in_ms: Option<u64>,
+    /// After an outage: how long the link was down.
+    pub down_for_ms: Option<u64>,
+}
+
+/// State of the link to the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkState {
+    /// This computer's rclone (its own state is [`SidecarState`]).
+    Local,
+    Connecting,
+    Connected,
+    Offline,
+    /// The server refused the credentials.
+    Refused,
+}
+
+/// A saved rproxy server as the settings page shows it (the token only says whether it is set).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerInfo {
+    pub name: String,
+    pub url: String,
+    pub user: String,
+    pub ca_file: Option<String>,
+    pub token_set: bool,
+}
+
+/// What "Test connection" found.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerCheckView {
+    pub reachable: bool,
+    /// `None`: plain HTTP.
+    pub tls_trusted: Option<bool>,
+    pub authenticated: bool,
+    pub user: Option<String>,
+    pub role: Option<String>,
+    pub rclone_version: Option<String>,
+    /// What is wrong, in words (`None`: all is well).
+    pub problem: Option<String>,
+}

@@ -1,0 +1,128 @@
+//! Folder listings, transfers, properties and the app's first snapshot.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{ConnectionView, SidecarState};
+
+/// One entry of a directory listing (`operations/list`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEntry {
+    pub name: String,
+    /// Path relative to the remote's root.
+    pub path: String,
+    /// Size in bytes; -1 when the backend does not know it.
+    pub size: i64,
+    /// RFC 3339 modification time as rclone reports it.
+    pub mod_time: String,
+    pub is_dir: bool,
+    pub mime_type: Option<String>,
+}
+
+/// A directory listing and where it came from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirListing {
+    pub entries: Vec<FileEntry>,
+    /// Age in ms of a cached listing served while the remote's breaker is open.
+    pub stale_ms: Option<u64>,
+    /// The fallback remote that answered while the remote's breaker is open.
+    pub fallback: Option<String>,
+}
+
+/// Space usage of a remote (`operations/about`); each field is absent when the backend can't tell.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoteUsage {
+    pub total: Option<i64>,
+    pub used: Option<i64>,
+    pub free: Option<i64>,
+    pub trashed: Option<i64>,
+    pub other: Option<i64>,
+    pub objects: Option<i64>,
+}
+
+/// One file being transferred right now (`core/stats` `transferring`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TransferNow {
+    pub name: String,
+    /// Size in bytes; -1 when unknown.
+    pub size: i64,
+    pub bytes: u64,
+    /// 0..=100
+    pub percentage: u8,
+    /// Bytes per second (rclone's moving average).
+    pub speed: f64,
+    pub eta_s: Option<u64>,
+    /// `remote:root` of each side, when rclone reports it.
+    pub src_fs: Option<String>,
+    pub dst_fs: Option<String>,
+}
+
+/// An item a batch finished (done or failed).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferDone {
+    pub name: String,
+    pub size: i64,
+    /// Empty when it succeeded.
+    pub error: String,
+    /// Unix ms.
+    pub completed_at_ms: i64,
+}
+
+/// The transfers view: everything in flight, the last finished, the total speed.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TransferStats {
+    /// Bytes per second over all transfers.
+    pub speed: f64,
+    pub bytes: u64,
+    pub transfers: u64,
+    pub errors: u64,
+    pub transferring: Vec<TransferNow>,
+    /// Newest first.
+    pub done: Vec<TransferDone>,
+}
+
+/// `core/bwlimit`: the live limit; `rate` is rclone's text ("off", "10M", "1M:512k").
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BwLimit {
+    pub rate: String,
+    /// Bytes per second for download/upload; -1 when off.
+    pub bytes_per_second: i64,
+}
+
+/// What "Properties" shows for one file or folder.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Properties {
+    pub path: String,
+    pub is_dir: bool,
+    /// Total size (a folder: every file below it).
+    pub bytes: i64,
+    /// Files below a folder; 1 for a file.
+    pub count: i64,
+    pub mod_time: Option<String>,
+    pub mime_type: Option<String>,
+    /// (hash name, hex) for each hash the backend supports (files only).
+    pub hashes: Vec<(String, String)>,
+    /// A public link, when the backend makes one; else why not.
+    pub public_link: Option<String>,
+    pub public_link_error: Option<String>,
+}
+
+/// What the page asks for when it loads (Tauri does not replay events to late listeners).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppSnapshot {
+    pub app_version: String,
+    pub sidecar: SidecarState,
+    /// The rclone config file in use, when one was chosen explicitly.
+    pub rclone_config: Option<String>,
+    /// Batches interrupted by a crash or exit resume when the app starts.
+    pub auto_resume_batches: bool,
+    /// The engine could not start (database locked or corrupt, disk full): shown instead of
+    /// the file browser.
+    #[serde(default)]
+    pub startup_error: Option<String>,
+    /// The settings file was unusable and kept aside; the app runs with defaults.
+    #[serde(default)]
+    pub settings_problem: Option<String>,
+    /// What the app talks to (`None` only when the engine did not start).
+    #[serde(default)]
+    pub connection: Option<ConnectionView>,
+}
