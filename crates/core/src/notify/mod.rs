@@ -8,6 +8,7 @@ pub mod desktop;
 pub mod email;
 mod live;
 pub mod message;
+pub mod saved;
 pub mod settings;
 pub mod telegram;
 pub mod webhook;
