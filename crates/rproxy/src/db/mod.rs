@@ -1,9 +1,9 @@
 //! rproxy's store for several instances: the PostgreSQL schema (`migrations-pg/`, kept in
-//! step with the SQLite one in `migrations/`) and the parts already written for both dialects.
-//! Scale-out is being built in slices: claiming queued calls under leases (`claims`) and the
-//! event log whose ids mean the same on every instance (`events`) first.
+//! step with the SQLite one in `migrations/`) and the parts written for both dialects: the
+//! event log whose ids mean the same on every instance (`events`), job stops asked on another
+//! instance (`stops`), the instances' registry and the database's health. Queued calls are
+//! leased per group by the queue itself (`crate::queue`).
 
-pub mod claims;
 pub mod events;
 pub mod health;
 pub mod instances;
