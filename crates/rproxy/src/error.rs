@@ -8,6 +8,34 @@ use axum::{
 };
 use serde_json::{json, Map, Value};
 
+/// A refused or failed call, answered in rcd's error format (see [`rc_error`]): handlers
+/// return it with `?` and the router renders it.
+#[derive(Debug)]
+pub struct RcError {
+    pub path: String,
+    /// The parameters as parsed (rcd echoes them); `None`: `{}`.
+    pub input: Option<Map<String, Value>>,
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl RcError {
+    pub fn new(path: &str, input: Option<&Map<String, Value>>, status: StatusCode, message: impl Into<String>) -> Self {
+        RcError {
+            path: path.to_owned(),
+            input: input.cloned(),
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for RcError {
+    fn into_response(self) -> Response {
+        rc_error(&self.path, self.input.as_ref(), self.status, &self.message)
+    }
+}
+
 /// rclone's JSON error body with `status`.
 pub fn rc_error(path: &str, input: Option<&Map<String, Value>>, status: StatusCode, error: &str) -> Response {
     let body = json!({

@@ -22,10 +22,12 @@ use crate::{
     db::instances::Registry,
     error::{rc_error, unauthorized},
     events::Events,
+    handlers,
     jobs::{jobid_param, JobError, Jobs},
     limit::RateLimit,
     params, policy,
     queue::{self, Queue},
+    reply::{db_error, is_async, json_reply, unavailable, with_retry_after},
 };
 
 /// Largest request body accepted (413 above).
@@ -265,47 +267,7 @@ async fn handle_user(
         return rc_error(&path, None, StatusCode::NOT_IMPLEMENTED, msg);
     }
     if method == Method::GET && path == "rproxy/events" {
-        let last = header_str(HeaderName::from_static("last-event-id"))
-            .or_else(|| {
-                uri.query()
-                    .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("since=")))
-            })
-            .and_then(|v| v.trim().parse::<i64>().ok());
-        // a client that names where it stopped is told when that is past retention; a new
-        // client just gets what is kept
-        let gone = match last {
-            Some(id) => st.events.gone_after(id).await,
-            None => Ok(None),
-        };
-        let last = last.unwrap_or(0);
-        let reset = match gone {
-            Ok(Some(newest)) => Some((newest, snapshot(st, user, last).await)),
-            Ok(None) => None,
-            Err(e) => {
-                return rc_error(
-                    &path,
-                    None,
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    &format!("cannot read events: {e}"),
-                )
-            }
-        };
-        // the stream ends when these credentials stop being valid (an outage of the
-        // database does not end it: only a verified refusal does)
-        let (users, creds, addr) = (st.users.clone(), creds.clone(), client_ip);
-        let alive: crate::events::Alive = Arc::new(move || {
-            let (users, creds) = (users.clone(), creds.clone());
-            Box::pin(async move {
-                match &creds {
-                    Some(c) => !matches!(
-                        users.check_from(c, addr).await,
-                        Err(crate::auth::Refusal::Invalid | crate::auth::Refusal::Expired)
-                    ),
-                    None => false,
-                }
-            })
-        });
-        return st.events.stream(user.clone(), last, reset, alive);
+        return handlers::events::stream(st, user, creds, client_ip, uri, headers).await;
     }
     // the admin API's REST spelling: `/rproxy/admin/<verb>` is the RC-style `rproxy/<verb>`;
     // reads also answer GET (parameters in the query)
@@ -323,7 +285,7 @@ async fn handle_user(
             let empty = Bytes::new();
             let body = if method == Method::GET { &empty } else { &body };
             return match params::merge(uri.query(), header_str(header::CONTENT_TYPE), body, None) {
-                Ok(p) => admin_call(st, &format!("rproxy/{verb}"), &p.values).await,
+                Ok(p) => handlers::admin::call(st, &format!("rproxy/{verb}"), &p.values).await,
                 Err(e) => rc_error(&path, None, StatusCode::BAD_REQUEST, &e.to_string()),
             };
         }
@@ -352,126 +314,6 @@ async fn handle_user(
     resp
 }
 
-/// `rproxy/audit`, `rproxy/users`, `rproxy/user/add`, `rproxy/user/remove`, `rproxy/tokens`,
-/// `rproxy/token/create`, `rproxy/token/revoke`, `rproxy/queue`: admin calls in RC form, so
-/// `rclone rc --url ... rproxy/users` works too.
-async fn admin_call(st: &AppState, path: &str, p: &serde_json::Map<String, Value>) -> Response {
-    let text = |k: &str| p.get(k).and_then(Value::as_str).map(str::to_owned);
-    let bad = |msg: String| rc_error(path, Some(p), StatusCode::BAD_REQUEST, &msg);
-    let failed = |msg: String| rc_error(path, Some(p), StatusCode::INTERNAL_SERVER_ERROR, &msg);
-    match path {
-        "rproxy/audit" => {
-            let limit = p
-                .get("limit")
-                .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
-                .unwrap_or(100);
-            match st.audit.latest(limit.clamp(1, 10_000)).await {
-                Ok(v) => json_reply(&v),
-                Err(e) => failed(e.to_string()),
-            }
-        }
-        "rproxy/users" => match st.users.list().await {
-            Ok(users) => json_reply(&json!({ "users": users })),
-            Err(e) => failed(e.to_string()),
-        },
-        "rproxy/user/add" => {
-            let Some(name) = text("name") else {
-                return bad("Didn't find key \"name\" in input".into());
-            };
-            let role: policy::Role = match text("role").unwrap_or_else(|| "operator".into()).parse() {
-                Ok(r) => r,
-                Err(e) => return bad(e),
-            };
-            let remotes: Vec<String> = text("remotes")
-                .map(|r| r.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect())
-                .unwrap_or_default();
-            match st.users.add(&name, role, &remotes).await {
-                // the token is in this one reply and nowhere else
-                Ok((user, token)) => json_reply(&json!({ "user": user, "token": token.expose() })),
-                Err(e @ (crate::auth::AuthError::Exists(_) | crate::auth::AuthError::BadName)) => bad(e.to_string()),
-                Err(e) => failed(e.to_string()),
-            }
-        }
-        "rproxy/user/remove" => {
-            let Some(name) = text("name") else {
-                return bad("Didn't find key \"name\" in input".into());
-            };
-            match st.users.remove(&name).await {
-                Ok(true) => json_reply(&json!({ "removed": name })),
-                Ok(false) => rc_error(path, Some(p), StatusCode::NOT_FOUND, &format!("no user {name:?}")),
-                Err(e) => failed(e.to_string()),
-            }
-        }
-        "rproxy/tokens" => match st.users.tokens(text("user").as_deref()).await {
-            Ok(tokens) => json_reply(&json!({ "tokens": tokens })),
-            Err(e) => failed(e.to_string()),
-        },
-        "rproxy/token/create" => {
-            let Some(user) = text("user") else {
-                return bad("Didn't find key \"user\" in input".into());
-            };
-            let valid_for = match text("expiresIn").map(|t| crate::error::parse_lifetime(&t)).transpose() {
-                Ok(v) => v,
-                Err(e) => return bad(e),
-            };
-            match st
-                .users
-                .create_token(&user, &text("label").unwrap_or_default(), valid_for)
-                .await
-            {
-                // the token is in this one reply and nowhere else
-                Ok((id, token)) => json_reply(&json!({ "id": id, "user": user, "token": token.expose() })),
-                Err(e @ crate::auth::AuthError::NoUser(_)) => {
-                    rc_error(path, Some(p), StatusCode::NOT_FOUND, &e.to_string())
-                }
-                Err(e) => failed(e.to_string()),
-            }
-        }
-        "rproxy/token/revoke" => {
-            let Some(id) = p
-                .get("id")
-                .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
-            else {
-                return bad("Didn't find key \"id\" in input".into());
-            };
-            match st.users.revoke_token(id).await {
-                Ok(true) => json_reply(&json!({ "revoked": id })),
-                Ok(false) => rc_error(path, Some(p), StatusCode::NOT_FOUND, &format!("no live token {id}")),
-                Err(e) => failed(e.to_string()),
-            }
-        }
-        "rproxy/instances" => match Registry(st.users.pool().clone()).list().await {
-            Ok(all) => json_reply(&json!({ "self": st.instance, "instances": all })),
-            Err(e) => failed(e.to_string()),
-        },
-        "rproxy/queue" => match st.queue.pending().await {
-            Ok(n) => json_reply(&json!({ "pending": n })),
-            Err(e) => failed(e.to_string()),
-        },
-        _ => rc_error(
-            path,
-            Some(p),
-            StatusCode::NOT_FOUND,
-            &format!("couldn't find method {path:?}"),
-        ),
-    }
-}
-
-/// The `reset` frame's data: why, and the present as `user` may see it (its unfinished jobs,
-/// the queue's pending calls, rcd's state).
-async fn snapshot(st: &AppState, user: &User, last: i64) -> Value {
-    let jobs = st.jobs.list(user).await.ok();
-    let rcd = crate::watch::state_name(&st.rcd.state());
-    json!({
-        "reason": format!("events after {last} are past the retention of {} days", crate::events::RETENTION.as_secs() / 86400),
-        "snapshot": {
-            "runningIds": jobs.as_ref().and_then(|j| j.get("runningIds").cloned()).unwrap_or(json!([])),
-            "queuePending": st.queue.pending_of((user.role != policy::Role::Admin).then_some(user.id)).await.unwrap_or(0),
-            "rcd": rcd,
-        },
-    })
-}
-
 /// The remote a call named, carried to the audit entry.
 #[derive(Clone)]
 struct AuditRemote(Option<String>);
@@ -485,7 +327,7 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
         && path != "rproxy/whoami"
         && user.role == policy::Role::Admin
     {
-        return admin_call(st, &path, &params.values).await;
+        return handlers::admin::call(st, &path, &params.values).await;
     }
     if user.role != policy::Role::Admin {
         // a non-admin's stats group is rproxy's (`job/<id>` of its own async job): never one
@@ -497,21 +339,7 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
         return rc_error(&path, Some(&params.values), StatusCode::FORBIDDEN, &denied.to_string());
     }
     if path == "rproxy/whoami" {
-        let version: Option<Value> = match st.rcd.client() {
-            Ok(rc) => rc.call("core/version", &json!({})).await.ok(),
-            Err(_) => None,
-        };
-        let rclone = version
-            .as_ref()
-            .and_then(|v| v.get("version"))
-            .cloned()
-            .unwrap_or(Value::Null);
-        // where a client that has seen nothing yet starts following the event stream
-        let last_event = st.events.newest().await.ok();
-        let store = st.users.store_id().await.ok();
-        return json_reply(
-            &json!({ "user": user.name, "role": user.role.as_str(), "remotes": user.remotes, "rclone": rclone, "executeId": st.jobs.execute_id, "lastEventId": last_event, "storeId": store }),
-        );
+        return handlers::whoami(st, user).await;
     }
     if let Some(verb) = path.strip_prefix("rproxy/batch/") {
         return match st.batches.call(user, verb, &params.values).await {
@@ -520,10 +348,10 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
         };
     }
     if let Some(req) = queue::eligible(&path, &params.values) {
-        return queued_call(st, user, &path, &req, params).await;
+        return handlers::queued::call(st, user, &path, &req, params).await;
     }
-    if let Some(calls) = queued_batch(&path, &params.values) {
-        return queued_batch_call(st, user, &path, calls).await;
+    if let Some(calls) = handlers::queued::batch_inputs(&path, &params.values) {
+        return handlers::queued::batch(st, user, &path, calls).await;
     }
     let rc = match st.rcd.client() {
         Ok(c) => c,
@@ -710,110 +538,6 @@ async fn call(st: &AppState, user: &User, path: &str, mut params: params::Params
 
 use axum::http::HeaderName;
 
-/// One input of a queueable `job/batch`: its path, its queue request and its parameters.
-type QueuedInput = (String, queue::Request, serde_json::Map<String, Value>);
-
-/// The inputs of a synchronous `job/batch` when every one is a queueable per-file call.
-fn queued_batch(path: &str, params: &serde_json::Map<String, Value>) -> Option<Vec<QueuedInput>> {
-    if path != "job/batch" || is_async(params) || params.keys().any(|k| k != "inputs") {
-        return None;
-    }
-    let inputs = params.get("inputs")?.as_array()?;
-    if inputs.is_empty() {
-        return None;
-    }
-    inputs
-        .iter()
-        .map(|input| {
-            let mut input = input.as_object()?.clone();
-            let path = input.remove("_path")?.as_str()?.to_owned();
-            let req = queue::eligible(&path, &input)?;
-            Some((path, req, input))
-        })
-        .collect()
-}
-
-/// A synchronous `job/batch` of per-file calls: all queued at once (one transaction for
-/// many), answered when all are done, in rcd's `{"results": [...]}` shape.
-async fn queued_batch_call(st: &AppState, user: &User, path: &str, calls: Vec<QueuedInput>) -> Response {
-    let submitted = futures_util::future::join_all(
-        calls
-            .iter()
-            .map(|(p, req, input)| st.queue.submit(user.id, p, req, input, false)),
-    )
-    .await;
-    let mut waits = Vec::with_capacity(calls.len());
-    for s in submitted {
-        match s {
-            Ok((item, _)) => waits.push(item),
-            Err(e) => return submit_error(st, path, e),
-        }
-    }
-    let ends = futures_util::future::join_all(waits.into_iter().map(|item| st.queue.wait(item))).await;
-    let results: Vec<Value> = ends
-        .into_iter()
-        .zip(&calls)
-        .map(|(end, (p, _, input))| match end {
-            Ok(()) => json!({}),
-            Err(f) => json!({ "error": f.error, "input": input, "path": p, "status": f.status }),
-        })
-        .collect();
-    json_reply(&json!({ "results": results }))
-}
-
-/// A per-file call through the durable queue: `_async` answers with a job id at once; a
-/// synchronous call waits for its own file, answering like rcd (`{}`, or rcd's error shape).
-async fn queued_call(st: &AppState, user: &User, path: &str, req: &queue::Request, params: params::Params) -> Response {
-    let input = &params.values;
-    let (item, job) = match st.queue.submit(user.id, path, req, input, is_async(input)).await {
-        Ok(r) => r,
-        Err(e) => return submit_error(st, path, e),
-    };
-    if let Some(job) = job {
-        let mut resp = json_reply(&json!({ "jobid": job, "executeId": st.jobs.execute_id }));
-        if let Ok(v) = HeaderValue::from_str(&job.to_string()) {
-            resp.headers_mut().insert(HeaderName::from_static("x-rclone-jobid"), v);
-        }
-        if params.prefer_async {
-            resp.headers_mut().insert(
-                HeaderName::from_static("preference-applied"),
-                HeaderValue::from_static("respond-async"),
-            );
-            *resp.status_mut() = StatusCode::ACCEPTED;
-        }
-        return resp;
-    }
-    match st.queue.wait(item).await {
-        Ok(()) => json_reply(&json!({})),
-        Err(f) => rc_error(
-            path,
-            Some(input),
-            StatusCode::from_u16(f.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            &f.error,
-        ),
-    }
-}
-
-/// `_async` as rcd reads it (a bool, or a string that parses as one).
-fn is_async(params: &serde_json::Map<String, Value>) -> bool {
-    match params.get("_async") {
-        Some(Value::Bool(b)) => *b,
-        Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
-        _ => false,
-    }
-}
-
-/// A 200 JSON reply, pretty-printed like rcd's.
-fn json_reply(v: &Value) -> Response {
-    let body = serde_json::to_vec_pretty(v).unwrap_or_default();
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-        body,
-    )
-        .into_response()
-}
-
 /// `rc/list` shows only what the caller's role may call.
 fn filter_rc_list(body: &[u8], user: &User) -> Option<Vec<u8>> {
     let mut v: Value = serde_json::from_slice(body).ok()?;
@@ -832,64 +556,4 @@ fn filter_remotes(body: &[u8], user: &User) -> Option<Vec<u8>> {
     let remotes = v.get_mut("remotes")?.as_array_mut()?;
     remotes.retain(|r| r.as_str().is_some_and(|r| user.remotes.iter().any(|m| m == r)));
     serde_json::to_vec_pretty(&v).ok()
-}
-
-/// `resp` with `Retry-After` of `wait` (whole seconds, at least 1).
-fn with_retry_after(mut resp: Response, wait: Duration) -> Response {
-    let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
-    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-        resp.headers_mut().insert(header::RETRY_AFTER, v);
-    }
-    resp
-}
-
-/// 503 while the database is unreachable: the client retries after a moment; nothing is
-/// started that could not be recorded.
-fn unavailable(path: &str) -> Response {
-    let msg = "the server's database is unreachable; try again shortly";
-    with_retry_after(
-        rc_error(path, None, StatusCode::SERVICE_UNAVAILABLE, msg),
-        crate::db::health::PROBE_EVERY,
-    )
-}
-
-/// A database failure as the caller sees it: 503 + Retry-After when the database cannot be
-/// reached (and the server notes it is down), else 500 without the database's own text
-/// (which is logged).
-fn db_error(st: &AppState, path: &str, e: &(dyn std::error::Error + 'static)) -> Response {
-    let sqlx_err = e.downcast_ref::<sqlx::Error>();
-    if let Some(err) = sqlx_err.filter(|err| crate::db::health::is_connection_error(err)) {
-        st.users.health.failed(st.users.pool(), err);
-        return unavailable(path);
-    }
-    tracing::error!(path, error = %e, "database error");
-    rc_error(
-        path,
-        None,
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "the server could not record this call (database error; see the server log)",
-    )
-}
-
-/// A call the queue could not take.
-fn submit_error(st: &AppState, path: &str, e: queue::SubmitError) -> Response {
-    match e {
-        queue::SubmitError::Unavailable => {
-            st.users.health.down(st.users.pool(), &e);
-            unavailable(path)
-        }
-        queue::SubmitError::ShuttingDown => with_retry_after(
-            rc_error(path, None, StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
-            Duration::from_secs(5),
-        ),
-        queue::SubmitError::Db(detail) => {
-            tracing::error!(path, error = %detail, "cannot queue a call");
-            rc_error(
-                path,
-                None,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the server could not record this call (database error; see the server log)",
-            )
-        }
-    }
 }

@@ -1,0 +1,86 @@
+//! rproxy's admin calls in RC form (`rproxy/users`, `rproxy/token/create`, ...), also under
+//! the REST spelling `/rproxy/admin/<verb>`: admins only (the router checks the role).
+
+use axum::{
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use serde_json::{json, Map, Value};
+
+use crate::{auth::AuthError, db::instances::Registry, error::RcError, policy, reply::json_reply, router::AppState};
+
+/// `rproxy/audit`, `rproxy/users`, `rproxy/user/add`, `rproxy/user/remove`, `rproxy/tokens`,
+/// `rproxy/token/create`, `rproxy/token/revoke`, `rproxy/instances`, `rproxy/queue`: admin
+/// calls in RC form, so `rclone rc --url ... rproxy/users` works too.
+pub(crate) async fn call(st: &AppState, path: &str, p: &Map<String, Value>) -> Response {
+    match run(st, path, p).await {
+        Ok(v) => json_reply(&v),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn run(st: &AppState, path: &str, p: &Map<String, Value>) -> Result<Value, RcError> {
+    let text = |k: &str| p.get(k).and_then(Value::as_str).map(str::to_owned);
+    let fail = |status: StatusCode, msg: String| RcError::new(path, Some(p), status, msg);
+    let bad = |msg: String| fail(StatusCode::BAD_REQUEST, msg);
+    let failed = |e: &dyn std::fmt::Display| fail(StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
+    let missing = |key: &str| bad(format!("Didn't find key \"{key}\" in input"));
+    let number = |key: &str| p.get(key).and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()));
+    Ok(match path {
+        "rproxy/audit" => {
+            let limit = number("limit").unwrap_or(100);
+            st.audit.latest(limit.clamp(1, 10_000)).await.map_err(|e| failed(&e))?
+        }
+        "rproxy/users" => json!({ "users": st.users.list().await.map_err(|e| failed(&e))? }),
+        "rproxy/user/add" => {
+            let name = text("name").ok_or_else(|| missing("name"))?;
+            let role: policy::Role = text("role").unwrap_or_else(|| "operator".into()).parse().map_err(bad)?;
+            let remotes: Vec<String> = text("remotes")
+                .map(|r| r.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect())
+                .unwrap_or_default();
+            match st.users.add(&name, role, &remotes).await {
+                // the token is in this one reply and nowhere else
+                Ok((user, token)) => json!({ "user": user, "token": token.expose() }),
+                Err(e @ (AuthError::Exists(_) | AuthError::BadName)) => return Err(bad(e.to_string())),
+                Err(e) => return Err(failed(&e)),
+            }
+        }
+        "rproxy/user/remove" => {
+            let name = text("name").ok_or_else(|| missing("name"))?;
+            if !st.users.remove(&name).await.map_err(|e| failed(&e))? {
+                return Err(fail(StatusCode::NOT_FOUND, format!("no user {name:?}")));
+            }
+            json!({ "removed": name })
+        }
+        "rproxy/tokens" => {
+            json!({ "tokens": st.users.tokens(text("user").as_deref()).await.map_err(|e| failed(&e))? })
+        }
+        "rproxy/token/create" => {
+            let user = text("user").ok_or_else(|| missing("user"))?;
+            let valid_for = text("expiresIn")
+                .map(|t| crate::error::parse_lifetime(&t))
+                .transpose()
+                .map_err(bad)?;
+            let label = text("label").unwrap_or_default();
+            match st.users.create_token(&user, &label, valid_for).await {
+                // the token is in this one reply and nowhere else
+                Ok((id, token)) => json!({ "id": id, "user": user, "token": token.expose() }),
+                Err(e @ AuthError::NoUser(_)) => return Err(fail(StatusCode::NOT_FOUND, e.to_string())),
+                Err(e) => return Err(failed(&e)),
+            }
+        }
+        "rproxy/token/revoke" => {
+            let id = number("id").ok_or_else(|| missing("id"))?;
+            if !st.users.revoke_token(id).await.map_err(|e| failed(&e))? {
+                return Err(fail(StatusCode::NOT_FOUND, format!("no live token {id}")));
+            }
+            json!({ "revoked": id })
+        }
+        "rproxy/instances" => {
+            let all = Registry(st.users.pool().clone()).list().await.map_err(|e| failed(&e))?;
+            json!({ "self": st.instance, "instances": all })
+        }
+        "rproxy/queue" => json!({ "pending": st.queue.pending().await.map_err(|e| failed(&e))? }),
+        _ => return Err(fail(StatusCode::NOT_FOUND, format!("couldn't find method {path:?}"))),
+    })
+}
