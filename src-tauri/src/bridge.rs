@@ -1,9 +1,14 @@
-//! Forwards core events to the page as Tauri events.
+//! Forwards core events to the page: the engine's events and the connection's reports as
+//! Tauri events, the runner's batch states as events and its progress (throttled by the runner
+//! to 10 Hz per batch) to the page's IPC channels, the runner's only while this computer is
+//! the active connection (a server's batches come from its events).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rcmd_core::{
+    batch::RunnerSink,
     connection::ConnectionSink,
+    engine::Engine,
     events::{CoreEvent, EventBus},
     sidecar::Supervisor,
     types::{
@@ -11,7 +16,7 @@ use rcmd_core::{
         EVENT_SCHEDULE_RUN, EVENT_SIDECAR_STATE,
     },
 };
-use tauri::{AppHandle, Emitter};
+use tauri::{ipc::Channel, AppHandle, Emitter};
 use tokio::sync::broadcast::error::RecvError;
 
 use rcmd_core::connection::Focus;
@@ -60,7 +65,7 @@ fn spawn_breakers(app: AppHandle, bus: &EventBus, focus: Arc<Focus>, server: Opt
 /// runner feeds, so the page does not know which backend it talks to.
 pub struct PageSink {
     pub app: AppHandle,
-    pub listeners: crate::batches::Listeners,
+    pub listeners: Listeners,
     pub focus: Arc<Focus>,
 }
 
@@ -74,7 +79,7 @@ impl ConnectionSink for PageSink {
     }
 
     fn batch_progress(&self, progress: &BatchProgress) {
-        crate::batches::send_progress(&self.listeners, progress);
+        send_progress(&self.listeners, progress);
     }
 
     fn server_layer(&self, server: &str, bus: &EventBus) {
@@ -85,5 +90,64 @@ impl ConnectionSink for PageSink {
 fn emit(app: &AppHandle, event: &str, payload: &impl serde::Serialize) {
     if let Err(e) = app.emit(event, payload) {
         tracing::warn!(error = %e, event, "cannot emit event");
+    }
+}
+
+/// The page's progress channels.
+pub type Listeners = Arc<Mutex<Vec<Channel<BatchProgress>>>>;
+
+/// Sends `p` to every open channel (closed ones are dropped).
+pub fn send_progress(listeners: &Listeners, p: &BatchProgress) {
+    if let Ok(mut ls) = listeners.lock() {
+        ls.retain(|c| c.send(p.clone()).is_ok());
+    }
+}
+
+/// Forwards the runner's reports to the window.
+struct WindowSink {
+    app: AppHandle,
+    listeners: Listeners,
+    focus: Arc<Focus>,
+}
+
+impl RunnerSink for WindowSink {
+    fn state(&self, info: &BatchInfo) {
+        if !self.focus.local() {
+            return;
+        }
+        if let Err(e) = self.app.emit(EVENT_BATCH_STATE, info) {
+            tracing::warn!(error = %e, "cannot emit batch state");
+        }
+    }
+
+    fn progress(&self, p: &BatchProgress) {
+        if self.focus.local() {
+            send_progress(&self.listeners, p);
+        }
+    }
+}
+
+/// The page's progress channels.
+#[derive(Clone)]
+pub struct Batches {
+    pub listeners: Listeners,
+}
+
+impl Batches {
+    /// Sends `engine`'s batch reports to the window from now on.
+    pub fn attach(engine: &Engine, app: AppHandle, focus: Arc<Focus>) -> Self {
+        let listeners: Listeners = Arc::default();
+        engine.attach(Arc::new(WindowSink {
+            app,
+            listeners: listeners.clone(),
+            focus,
+        }));
+        Batches { listeners }
+    }
+
+    pub fn listen(&self, channel: Channel<BatchProgress>) {
+        if let Ok(mut l) = self.listeners.lock() {
+            l.push(channel);
+        }
     }
 }

@@ -3,7 +3,6 @@
 //! Setup starts the rclone sidecar supervisor, the bridge forwards core events to the page,
 //! commands delegate to the core, and exit stops rclone.
 
-mod batches;
 mod bridge;
 mod commands;
 mod desktop;
@@ -143,7 +142,7 @@ pub fn run() {
             };
             let focus = std::sync::Arc::new(rcmd_core::connection::Focus::default());
             bridge::spawn(handle.clone(), &engine.bus, engine.supervisor.clone(), focus.clone());
-            let batches = batches::Batches::attach(&engine, handle.clone(), focus.clone());
+            let batches = bridge::Batches::attach(&engine, handle.clone(), focus.clone());
             let runner = engine.runner.clone();
             // after setup: the supervisor must be running for a resumed batch
             tauri::async_runtime::spawn(async move { runner.recover_interrupted(settings.auto_resume_batches).await });

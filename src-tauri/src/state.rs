@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use rcmd_core::{connection::Connections, engine::Engine};
 
-use crate::batches::Batches;
+use crate::bridge::Batches;
 
 pub struct AppState {
     /// This computer's engine: sidecar, runner, scheduler (ticked every 15 s while the app

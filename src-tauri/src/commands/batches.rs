@@ -1,57 +1,35 @@
-//! Batch commands: create from a folder, list, run, pause, cancel, retry, report. On a server
-//! connection they run ON the server (its engine and database) through `rproxy/batch/*`.
+//! Batch commands: create from a folder, list, run, pause, cancel, retry, report, on the
+//! connection in use (this computer, or ON the server through `rproxy/batch/*`).
 
 use rcmd_core::{
-    batch::{BatchRequest, Selection, StartError},
-    rc::RcError,
-    rproxy_client::{batches as remote, batches::Verb},
+    batch::{BatchRequest, Selection, StartError, StoreError},
+    connection::BatchCallError,
+    rproxy_client::batches::Verb,
     types::{BatchInfo, BatchKind, BatchProgress, BatchReport, IpcErrorKind},
 };
 use tauri::{ipc::Channel, State};
-use tokio_util::sync::CancellationToken;
-
-use rcmd_core::connection::Target;
 
 use crate::{error::CmdResult, state::AppState, CmdError};
 
-fn store_err(e: rcmd_core::batch::StoreError) -> CmdError {
-    let kind = match e {
-        // the user asked for something another process is doing: say so, it is not a bug
-        rcmd_core::batch::StoreError::Leased { .. } => IpcErrorKind::InvalidInput,
-        _ => IpcErrorKind::Internal,
-    };
-    CmdError::new(kind, e.to_string())
-}
-
-fn start_err(e: StartError) -> CmdError {
+fn batch_err(e: BatchCallError) -> CmdError {
     match e {
-        StartError::Plan(e) => CmdError::from(*e),
-        StartError::Store(e) => store_err(e),
-        e => CmdError::new(IpcErrorKind::InvalidInput, e.to_string()),
+        BatchCallError::Start(StartError::Plan(e)) => CmdError::from(*e),
+        BatchCallError::Start(StartError::Store(e)) | BatchCallError::Store(e) => {
+            let kind = match e {
+                // the user asked for something another process is doing: say so, it is not a bug
+                StoreError::Leased { .. } => IpcErrorKind::InvalidInput,
+                _ => IpcErrorKind::Internal,
+            };
+            CmdError::new(kind, e.to_string())
+        }
+        BatchCallError::Start(e) => CmdError::new(IpcErrorKind::InvalidInput, e.to_string()),
+        BatchCallError::Server(e) => CmdError::from(e),
     }
-}
-
-/// A server batch call through the server's layer: fails at once while the server is offline.
-async fn on_server<T, F, Fut>(rc: &rcmd_core::resilience::layer::Resilient, op: F) -> CmdResult<T>
-where
-    F: Fn(rcmd_core::rc::RcClient) -> Fut,
-    Fut: std::future::Future<Output = Result<T, RcError>>,
-{
-    Ok(rc
-        .call_once(&[], &CancellationToken::new(), |c| {
-            let f = op(c);
-            async move { Ok(f.await?) }
-        })
-        .await?)
 }
 
 #[tauri::command]
 pub async fn batch_list(state: State<'_, AppState>) -> CmdResult<Vec<BatchInfo>> {
-    match state.conn.target() {
-        // interrupted batches show as paused, batches of another process as running elsewhere
-        Target::Local => state.engine.runner.list().await.map_err(store_err),
-        Target::Server { rc, .. } => on_server(&rc, |c| async move { remote::list(&c).await }).await,
-    }
+    state.conn.batch_list(&state.engine.runner).await.map_err(batch_err)
 }
 
 /// Creates a batch over the `names` selected in folder `src` (folders expanded), or over
@@ -65,78 +43,49 @@ pub async fn batch_create(
     names: Option<Vec<String>>,
 ) -> CmdResult<BatchInfo> {
     let req = BatchRequest::new(kind, &src, dst.as_deref(), Selection::names(names.unwrap_or_default()))
-        .map_err(start_err)?;
-    if let Target::Server { rc, .. } = state.conn.target() {
-        // planned and run by the server: it keeps going when this app quits
-        let (s, d) = (req.src.to_string(), req.dst.as_ref().map(|d| d.to_string()));
-        let names = match &req.selection {
-            Selection::Names(n) => n.clone(),
-            _ => vec![],
-        };
-        return on_server(&rc, |c| {
-            let (s, d, names) = (s.clone(), d.clone(), names.clone());
-            async move { remote::create(&c, kind, &s, d.as_deref(), &names).await }
-        })
-        .await;
-    }
-    state.engine.runner.submit(&req).await.map_err(start_err)
+        .map_err(|e| batch_err(e.into()))?;
+    state
+        .conn
+        .batch_create(&state.engine.runner, &req)
+        .await
+        .map_err(batch_err)
 }
 
-/// `verb` on a server batch, or `local` on this computer's.
-async fn steer<F, Fut>(state: &AppState, verb: Verb, id: i64, local: F) -> CmdResult<()>
-where
-    F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = CmdResult<()>>,
-{
-    match state.conn.target() {
-        Target::Local => local().await,
-        Target::Server { rc, .. } => on_server(&rc, |c| async move { remote::act(&c, verb, id).await })
-            .await
-            .map(|_| ()),
-    }
+async fn act(state: &AppState, verb: Verb, id: i64) -> CmdResult<()> {
+    state
+        .conn
+        .batch_act(&state.engine.runner, verb, id)
+        .await
+        .map_err(batch_err)
 }
 
 #[tauri::command]
 pub async fn batch_resume(state: State<'_, AppState>, id: i64) -> CmdResult<()> {
-    steer(&state, Verb::Resume, id, || async {
-        state.engine.runner.start(id).await.map_err(store_err)
-    })
-    .await
+    act(&state, Verb::Resume, id).await
 }
 
 #[tauri::command]
 pub async fn batch_pause(state: State<'_, AppState>, id: i64) -> CmdResult<()> {
-    steer(&state, Verb::Pause, id, || async {
-        state.engine.runner.pause(id);
-        Ok(())
-    })
-    .await
+    act(&state, Verb::Pause, id).await
 }
 
 #[tauri::command]
 pub async fn batch_cancel(state: State<'_, AppState>, id: i64) -> CmdResult<()> {
-    steer(&state, Verb::Cancel, id, || async {
-        state.engine.runner.cancel(id).await.map_err(store_err)
-    })
-    .await
+    act(&state, Verb::Cancel, id).await
 }
 
 #[tauri::command]
 pub async fn batch_retry_failed(state: State<'_, AppState>, id: i64) -> CmdResult<()> {
-    steer(&state, Verb::Retry, id, || async {
-        let runner = &state.engine.runner;
-        runner.store().retry_failed(id).await.map_err(store_err)?;
-        runner.start(id).await.map_err(store_err)
-    })
-    .await
+    act(&state, Verb::Retry, id).await
 }
 
 #[tauri::command]
 pub async fn batch_report(state: State<'_, AppState>, id: i64) -> CmdResult<BatchReport> {
-    match state.conn.target() {
-        Target::Local => state.engine.runner.report(id).await.map_err(store_err),
-        Target::Server { rc, .. } => on_server(&rc, |c| async move { remote::report(&c, id).await }).await,
-    }
+    state
+        .conn
+        .batch_report(&state.engine.runner, id)
+        .await
+        .map_err(batch_err)
 }
 
 /// Sends throttled progress of every running batch (of the active connection) to `channel`.

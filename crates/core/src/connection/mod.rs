@@ -22,11 +22,13 @@ use crate::{
     Error,
 };
 
+mod batches;
 mod focus;
 mod follow;
 mod seen;
 pub mod servers;
 
+pub use batches::BatchCallError;
 pub use focus::Focus;
 use seen::Seen;
 

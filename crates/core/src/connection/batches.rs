@@ -1,0 +1,105 @@
+//! Batches on the connection in use: this computer's runner, or the active server's batches
+//! (`rproxy/batch/*`, run ON the server: they go on when this front end quits). A front end
+//! asks here and never decides which one it talks to.
+
+use tokio_util::sync::CancellationToken;
+
+use super::Connections;
+use crate::{
+    batch::{BatchRequest, Runner, Selection, StartError, StoreError},
+    rc::{RcClient, RcError},
+    resilience::layer::Resilient,
+    rproxy_client::batches::{self as remote, Verb},
+    types::{BatchInfo, BatchReport},
+};
+
+/// Why a batch call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BatchCallError {
+    /// The request can never run, or planning it failed.
+    #[error(transparent)]
+    Start(#[from] StartError),
+    /// This computer's batch database refused (another process runs the batch, no such
+    /// batch, ...).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The server (or its layer: offline, breaker open) failed.
+    #[error(transparent)]
+    Server(#[from] crate::Error),
+}
+
+impl Connections {
+    /// The active server's layer, or `None` on this computer.
+    fn server_rc(&self) -> Option<std::sync::Arc<Resilient>> {
+        self.active().server.as_ref().map(|s| s.rc.clone())
+    }
+
+    /// Every batch, newest first (a batch of this computer whose process is gone reads as
+    /// paused, one another process runs as running elsewhere).
+    pub async fn batch_list(&self, local: &Runner) -> Result<Vec<BatchInfo>, BatchCallError> {
+        match self.server_rc() {
+            None => Ok(local.list().await?),
+            Some(rc) => on_server(&rc, |c| async move { remote::list(&c).await }).await,
+        }
+    }
+
+    /// Plans, records and starts `req` where the connection points.
+    pub async fn batch_create(&self, local: &Runner, req: &BatchRequest) -> Result<BatchInfo, BatchCallError> {
+        let Some(rc) = self.server_rc() else {
+            return Ok(local.submit(req).await?);
+        };
+        // planned and run by the server: it keeps going when this front end quits
+        let (src, dst) = (req.src.to_string(), req.dst.as_ref().map(|d| d.to_string()));
+        let names = match &req.selection {
+            Selection::Names(n) => n.clone(),
+            _ => vec![],
+        };
+        let kind = req.kind;
+        on_server(&rc, |c| {
+            let (src, dst, names) = (src.clone(), dst.clone(), names.clone());
+            async move { remote::create(&c, kind, &src, dst.as_deref(), &names).await }
+        })
+        .await
+    }
+
+    /// Resumes, pauses, cancels or retries (the failed items) batch `id`.
+    pub async fn batch_act(&self, local: &Runner, verb: Verb, id: i64) -> Result<(), BatchCallError> {
+        if let Some(rc) = self.server_rc() {
+            on_server(&rc, |c| async move { remote::act(&c, verb, id).await }).await?;
+            return Ok(());
+        }
+        match verb {
+            Verb::Resume => local.start(id).await?,
+            Verb::Pause => local.pause(id),
+            Verb::Cancel => local.cancel(id).await?,
+            Verb::Retry => {
+                local.store().retry_failed(id).await?;
+                local.start(id).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Batch `id` with its failed items.
+    pub async fn batch_report(&self, local: &Runner, id: i64) -> Result<BatchReport, BatchCallError> {
+        match self.server_rc() {
+            None => Ok(local.report(id).await?),
+            Some(rc) => on_server(&rc, |c| async move { remote::report(&c, id).await }).await,
+        }
+    }
+}
+
+/// A server batch call through the server's layer: one attempt (the server runs the batch;
+/// a retried create could make two), failing at once while the server is offline.
+async fn on_server<T, F, Fut>(rc: &Resilient, op: F) -> Result<T, BatchCallError>
+where
+    F: Fn(RcClient) -> Fut,
+    Fut: std::future::Future<Output = Result<T, RcError>>,
+{
+    Ok(rc
+        .call_once(&[], &CancellationToken::new(), |c| {
+            let f = op(c);
+            async move { Ok(f.await?) }
+        })
+        .await?)
+}
