@@ -53,6 +53,34 @@ pub struct WindowGeometry {
     pub maximized: bool,
 }
 
+impl WindowGeometry {
+    /// Whether it is at least 320×240 and overlaps one of `screens` (x, y, width, height) by
+    /// at least 64×64 pixels: a place on a screen that is gone is not restored.
+    pub fn fits(&self, screens: &[(i32, i32, u32, u32)]) -> bool {
+        let g = self;
+        screens.iter().any(|&(x, y, w, h)| {
+            let left = g.x.max(x);
+            let right = (g.x + g.width as i32).min(x + w as i32);
+            let top = g.y.max(y);
+            let bottom = (g.y + g.height as i32).min(y + h as i32);
+            right - left >= 64 && bottom - top >= 64
+        }) && g.width >= 320
+            && g.height >= 240
+    }
+
+    /// The place to keep after a move or resize to `now`: a maximised window keeps the place
+    /// it had before (`previous`), so un-maximising restores it.
+    pub fn after_change(now: WindowGeometry, previous: Option<WindowGeometry>) -> WindowGeometry {
+        match (now.maximized, previous) {
+            (true, Some(prev)) => WindowGeometry {
+                maximized: true,
+                ..prev
+            },
+            _ => now,
+        }
+    }
+}
+
 /// A saved rproxy server. Its token is the secret `server:<name>`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -162,6 +190,7 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
+    use super::*;
 
     #[test]
     fn a_malformed_file_is_kept_aside_never_overwritten() {
@@ -186,7 +215,40 @@ mod tests {
             b"{ \"auto_resume_batches\": tru"
         );
     }
-    use super::*;
+
+    #[test]
+    fn a_saved_place_must_meet_a_screen() {
+        let screens = [(0, 0, 1920, 1080), (1920, 0, 1280, 1024)];
+        let g = |x, y, width, height| WindowGeometry {
+            x,
+            y,
+            width,
+            height,
+            maximized: false,
+        };
+        assert!(g(100, 100, 1100, 720).fits(&screens));
+        assert!(g(2000, 50, 800, 600).fits(&screens), "on the second screen");
+        assert!(!g(5000, 100, 800, 600).fits(&screens), "a screen that is gone");
+        assert!(
+            !g(1900, 1060, 800, 600).fits(&[(0, 0, 1920, 1080)]),
+            "only a corner visible"
+        );
+        assert!(!g(0, 0, 100, 100).fits(&screens), "too small");
+        // maximised: the place before is kept
+        let before = g(10, 20, 800, 600);
+        let max = WindowGeometry {
+            maximized: true,
+            ..g(0, 0, 1920, 1080)
+        };
+        assert_eq!(
+            WindowGeometry::after_change(max, Some(before)),
+            WindowGeometry {
+                maximized: true,
+                ..before
+            }
+        );
+        assert_eq!(WindowGeometry::after_change(before, Some(max)), before);
+    }
 
     #[test]
     fn round_trip_and_defaults() {

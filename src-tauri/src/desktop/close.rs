@@ -5,7 +5,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use rcmd_core::types::{BatchStatus, EVENT_CLOSE_REQUESTED};
+use rcmd_core::types::EVENT_CLOSE_REQUESTED;
 use tauri::{AppHandle, Emitter, Manager};
 
 use crate::state::AppState;
@@ -59,20 +59,6 @@ pub fn quit(app: &AppHandle) {
         q.0.store(true, Ordering::SeqCst);
     }
     app.exit(0);
-}
-
-/// Starts every paused batch of this computer again (tray "resume all").
-pub async fn resume_paused(app: &AppHandle) {
-    let Some(state) = app.try_state::<AppState>() else {
-        return;
-    };
-    let runner = state.engine.runner.clone();
-    let Ok(all) = runner.list().await else { return };
-    for b in all.iter().filter(|b| b.status == BatchStatus::Paused) {
-        if let Err(e) = runner.start(b.id).await {
-            tracing::warn!(batch = b.id, error = %e, "cannot resume");
-        }
-    }
 }
 
 /// The page's answer to the close prompt.

@@ -12,7 +12,7 @@ use tauri::{
 };
 
 use crate::state::AppState;
-use rcmd_core::desktop::tray_model::{self, Inputs, Lang, TrayStatus};
+use rcmd_core::desktop::tray_model::{self, Lang, TrayStatus};
 
 fn icon(s: TrayStatus) -> Image<'static> {
     match s {
@@ -67,30 +67,7 @@ pub fn spawn(app: &AppHandle) {
                 .try_state::<TrayLang>()
                 .and_then(|l| l.0.lock().ok().map(|l| *l))
                 .unwrap_or_default();
-            let running = state.engine.runner.running_ids().len();
-            let paused = state
-                .engine
-                .runner
-                .list()
-                .await
-                .map(|l| {
-                    l.iter()
-                        .filter(|b| b.status == rcmd_core::types::BatchStatus::Paused)
-                        .count()
-                })
-                .unwrap_or(0);
-            let inputs = Inputs {
-                sidecar: state.engine.supervisor.state(),
-                running_batches: running,
-                open_breakers: state
-                    .conn
-                    .rc()
-                    .breaker_snapshots()
-                    .iter()
-                    .filter(|b| b.state == rcmd_core::types::BreakerState::Open)
-                    .count(),
-                config_locked: state.engine.supervisor.config_locked(),
-            };
+            let (inputs, running, paused) = tray_model::read(&state.engine, &state.conn.rc()).await;
             let status = tray_model::status(&inputs);
             let title = tray_model::title(status, &inputs, lang);
             let now = (status, title.clone(), lang, running, paused);
@@ -131,7 +108,11 @@ fn on_menu(app: &AppHandle, id: &str) {
         }
         tray_model::RESUME_ALL => {
             let app = app.clone();
-            tauri::async_runtime::spawn(async move { super::close::resume_paused(&app).await });
+            tauri::async_runtime::spawn(async move {
+                if let Some(state) = app.try_state::<AppState>() {
+                    state.engine.runner.resume_paused().await;
+                }
+            });
         }
         tray_model::QUIT => super::close::request_quit(app),
         _ => {}

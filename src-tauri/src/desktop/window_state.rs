@@ -10,18 +10,6 @@ use std::{
 use rcmd_core::settings::{Settings, WindowGeometry};
 use tauri::{PhysicalPosition, PhysicalSize, WebviewWindow, WindowEvent};
 
-/// Whether `g` overlaps one of `screens` (x, y, width, height) by at least 64×64 pixels.
-pub fn fits(g: &WindowGeometry, screens: &[(i32, i32, u32, u32)]) -> bool {
-    screens.iter().any(|&(x, y, w, h)| {
-        let left = g.x.max(x);
-        let right = (g.x + g.width as i32).min(x + w as i32);
-        let top = g.y.max(y);
-        let bottom = (g.y + g.height as i32).min(y + h as i32);
-        right - left >= 64 && bottom - top >= 64
-    }) && g.width >= 320
-        && g.height >= 240
-}
-
 /// Applies the saved geometry to `w` when it fits a screen.
 pub fn restore(w: &WebviewWindow, saved: Option<WindowGeometry>) {
     let Some(g) = saved else { return };
@@ -31,7 +19,7 @@ pub fn restore(w: &WebviewWindow, saved: Option<WindowGeometry>) {
         .iter()
         .map(|m| (m.position().x, m.position().y, m.size().width, m.size().height))
         .collect();
-    if !fits(&g, &screens) {
+    if !g.fits(&screens) {
         tracing::info!(?g, "saved window place is off every screen; using the default");
         return;
     }
@@ -61,19 +49,14 @@ pub fn track(w: &WebviewWindow, settings_path: PathBuf) {
             if let Ok(mut p) = p2.lock() {
                 // a maximised window keeps the place it had before
                 let previous = p.or_else(|| Settings::load(&load_path).ok().and_then(|s| s.window));
-                *p = Some(match (maximized, previous) {
-                    (true, Some(prev)) => WindowGeometry {
-                        maximized: true,
-                        ..prev
-                    },
-                    _ => WindowGeometry {
-                        x: pos.x,
-                        y: pos.y,
-                        width: size.width,
-                        height: size.height,
-                        maximized,
-                    },
-                });
+                let now = WindowGeometry {
+                    x: pos.x,
+                    y: pos.y,
+                    width: size.width,
+                    height: size.height,
+                    maximized,
+                };
+                *p = Some(WindowGeometry::after_change(now, previous));
             }
         }
     });
@@ -91,29 +74,4 @@ pub fn track(w: &WebviewWindow, settings_path: PathBuf) {
             }
         }
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_saved_place_must_meet_a_screen() {
-        let screens = [(0, 0, 1920, 1080), (1920, 0, 1280, 1024)];
-        let g = |x, y, width, height| WindowGeometry {
-            x,
-            y,
-            width,
-            height,
-            maximized: false,
-        };
-        assert!(fits(&g(100, 100, 1100, 720), &screens));
-        assert!(fits(&g(2000, 50, 800, 600), &screens), "on the second screen");
-        assert!(!fits(&g(5000, 100, 800, 600), &screens), "a screen that is gone");
-        assert!(
-            !fits(&g(1900, 1060, 800, 600), &[(0, 0, 1920, 1080)]),
-            "only a corner visible"
-        );
-        assert!(!fits(&g(0, 0, 100, 100), &screens), "too small");
-    }
 }

@@ -215,6 +215,24 @@ impl Runner {
     }
 
     /// The batches this runner is running now.
+    /// Starts every paused batch again ("resume all"); one that cannot start is logged.
+    pub async fn resume_paused(&self) {
+        let Ok(all) = self.list().await else { return };
+        for b in all.iter().filter(|b| b.status == BatchStatus::Paused) {
+            if let Err(e) = self.start(b.id).await {
+                warn!(batch = b.id, error = %e, "cannot resume");
+            }
+        }
+    }
+
+    /// How many batches are paused (the interrupted ones included).
+    pub async fn paused_count(&self) -> usize {
+        self.list()
+            .await
+            .map(|l| l.iter().filter(|b| b.status == BatchStatus::Paused).count())
+            .unwrap_or(0)
+    }
+
     pub fn running_ids(&self) -> Vec<i64> {
         self.running
             .lock()

@@ -22,6 +22,24 @@ pub struct Inputs {
     pub config_locked: bool,
 }
 
+/// What the tray shows now: the inputs from `engine` (breakers from `rc`, the layer of the
+/// connection in use), and the running and paused batch counts for the menu.
+pub async fn read(engine: &crate::engine::Engine, rc: &crate::resilience::layer::Resilient) -> (Inputs, usize, usize) {
+    let running = engine.runner.running_ids().len();
+    let paused = engine.runner.paused_count().await;
+    let inputs = Inputs {
+        sidecar: engine.supervisor.state(),
+        running_batches: running,
+        open_breakers: rc
+            .breaker_snapshots()
+            .iter()
+            .filter(|b| b.state == crate::types::BreakerState::Open)
+            .count(),
+        config_locked: engine.supervisor.config_locked(),
+    };
+    (inputs, running, paused)
+}
+
 pub fn status(i: &Inputs) -> TrayStatus {
     let rclone_trouble = matches!(i.sidecar, SidecarState::Failed { .. } | SidecarState::Restarting { .. });
     if rclone_trouble || i.open_breakers > 0 || i.config_locked {
