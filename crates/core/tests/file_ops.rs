@@ -82,10 +82,10 @@ async fn emptied_folders_are_removed_and_full_ones_kept() {
     std::fs::create_dir_all(data.join("kept/empty")).unwrap();
     std::fs::write(data.join("kept/file"), b"1").unwrap();
     let cancel = CancellationToken::new();
-    l.remove_empty_dirs(&RemotePath::new("local", "gone").unwrap(), &cancel)
+    l.remove_empty_dirs(&RemotePath::new("local", "gone").unwrap(), false, &cancel)
         .await
         .unwrap();
-    l.remove_empty_dirs(&RemotePath::new("local", "kept").unwrap(), &cancel)
+    l.remove_empty_dirs(&RemotePath::new("local", "kept").unwrap(), false, &cancel)
         .await
         .unwrap();
     assert!(!data.join("gone").exists());

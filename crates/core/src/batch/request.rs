@@ -224,14 +224,9 @@ impl Processor {
             } else {
                 src.join(&folder)?
             };
-            let keep_root = folder.is_empty();
-            let dir2 = dir.clone();
             let removed = self
                 .rc
-                .call(&[&dir.remote], &CancellationToken::new(), move |rc| {
-                    let dir = dir2.clone();
-                    async move { Ok(crate::ops::remove_empty_dirs_under(&rc, &dir, keep_root).await?) }
-                })
+                .remove_empty_dirs(&dir, folder.is_empty(), &CancellationToken::new())
                 .await;
             match removed {
                 Ok(()) => tracing::info!(batch = id, folder = %dir, "emptied folders removed"),

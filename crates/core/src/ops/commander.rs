@@ -56,15 +56,10 @@ pub async fn rename(
     run_job(rc, path, params, &group, watchdog, cancel, |_| {}).await
 }
 
-/// Removes the empty folders at and below `dir` (after a batch moved or deleted a folder's
-/// files). Folders that still hold files stay.
-pub async fn remove_empty_dirs(rc: &RcClient, dir: &RemotePath) -> Result<(), RcError> {
-    remove_empty_dirs_under(rc, dir, false).await
-}
-
-/// Removes the empty folders below `dir`, and `dir` itself unless `keep_root`.
+/// Removes the empty folders below `dir`, and `dir` itself unless `keep_root` (after a batch
+/// moved or deleted a folder's files). Folders that still hold files stay.
 #[instrument(skip_all, fields(dir = %dir, keep_root), err(Display))]
-pub async fn remove_empty_dirs_under(rc: &RcClient, dir: &RemotePath, keep_root: bool) -> Result<(), RcError> {
+pub async fn remove_empty_dirs(rc: &RcClient, dir: &RemotePath, keep_root: bool) -> Result<(), RcError> {
     let _: Value = rc
         .call(
             "operations/rmdirs",

@@ -462,10 +462,10 @@ impl Resilient {
         Ok(to)
     }
 
-    /// Removes the emptied folders at and below `dir`.
-    pub async fn remove_empty_dirs(&self, dir: &RemotePath, cancel: &CancellationToken) -> Result<()> {
+    /// Removes the emptied folders below `dir`, and `dir` itself unless `keep_root`.
+    pub async fn remove_empty_dirs(&self, dir: &RemotePath, keep_root: bool, cancel: &CancellationToken) -> Result<()> {
         self.call(&[&dir.remote], cancel, |rc| async move {
-            Ok(crate::ops::remove_empty_dirs(&rc, dir).await?)
+            Ok(crate::ops::remove_empty_dirs(&rc, dir, keep_root).await?)
         })
         .await
     }
