@@ -9,8 +9,6 @@ use rcmd_core::{
 use tauri::State;
 use tokio_util::sync::CancellationToken;
 
-use rcmd_core::connection::Target;
-
 use crate::{error::CmdResult, state::AppState};
 
 /// Renames `remote:path` in place to `new_name`; answers the new path (`remote:path`).
@@ -47,7 +45,7 @@ pub async fn transfer_stats(state: State<'_, AppState>) -> CmdResult<TransferSta
             Ok(ops::transfer_stats(&rc).await?)
         })
         .await?;
-    if let Target::Local = state.conn.target() {
+    if state.conn.is_local() {
         stats.done = state.engine.runner.recent();
     }
     Ok(stats)

@@ -46,7 +46,7 @@ pub fn autostart_set(enabled: bool, minimized: bool) -> CmdResult<AutostartState
 /// Refuses a call that needs this computer's rclone config while it waits for its password:
 /// rclone would only answer with a panic (and log its stack) for each one.
 pub fn refuse_if_locked(state: &AppState) -> CmdResult<()> {
-    if matches!(state.conn.target(), rcmd_core::connection::Target::Local) && state.engine.supervisor.config_locked() {
+    if state.conn.is_local() && state.engine.supervisor.config_locked() {
         return Err(CmdError::new(
             IpcErrorKind::NotReady,
             "the rclone config is encrypted: enter its password first",

@@ -108,12 +108,6 @@ struct Inner {
     switching: tokio::sync::Mutex<()>,
 }
 
-/// The layer and batch calls of the active connection.
-pub enum Target {
-    Local,
-    Server { rc: Arc<Resilient> },
-}
-
 impl Connections {
     /// Starts on this computer (`engine`); the servers' last seen event ids live in the data
     /// folder. `focus` tells the engine's own forwarders which connection is looked at.
@@ -161,11 +155,9 @@ impl Connections {
         }
     }
 
-    pub fn target(&self) -> Target {
-        match &self.active().server {
-            Some(s) => Target::Server { rc: s.rc.clone() },
-            None => Target::Local,
-        }
+    /// Whether this computer is the connection in use.
+    pub fn is_local(&self) -> bool {
+        self.active().server.is_none()
     }
 
     pub fn view(&self) -> ConnectionView {
