@@ -321,20 +321,21 @@ async fn serve(cfg: Config, dir: PathBuf, users: Users) -> Result<(), String> {
     }
     // the server's own notifications (rproxy.toml [notifications], secrets via `rproxy secret`)
     let notifier = cfg.notifications.as_ref().map(|n| {
-        let secrets = rproxy::notify::secrets(&dir);
+        // the engine's store is the server's secrets file (`rproxy secret`)
+        let secrets = &engine.secrets;
         for (name, on) in [
             ("webhook", n.webhook.toggle.enabled),
             ("telegram", n.telegram.toggle.enabled),
             ("email", n.email.toggle.enabled),
         ] {
-            if on && n.channel(name, &secrets).is_none() {
+            if on && n.channel(name, secrets).is_none() {
                 tracing::warn!(
                     channel = name,
                     "notification channel enabled but not set up (a secret missing? see `rproxy secret list`)"
                 );
             }
         }
-        rproxy::notify::start(n, &secrets, &engine.bus, state.users.pool().clone())
+        rproxy::notify::start(n, secrets, &engine.bus, state.users.pool().clone())
     });
     let state = Arc::new(state);
     let listener = tokio::net::TcpListener::bind(listen)
