@@ -61,15 +61,59 @@ fn spawn_breakers(app: AppHandle, bus: &EventBus, focus: Arc<Focus>, server: Opt
     });
 }
 
-/// The connection's reports, to the page: the same events and progress channels the local
-/// runner feeds, so the page does not know which backend it talks to.
-pub struct PageSink {
-    pub app: AppHandle,
-    pub listeners: Listeners,
-    pub focus: Arc<Focus>,
+/// The page: the local runner's reports (while this computer is the active connection) and
+/// the connection's (a server's batches, the link's state) arrive through the same events and
+/// progress channels, so the page does not know which backend it talks to.
+#[derive(Clone)]
+pub struct Page {
+    app: AppHandle,
+    /// The page's progress channels.
+    listeners: Arc<Mutex<Vec<Channel<BatchProgress>>>>,
+    focus: Arc<Focus>,
 }
 
-impl ConnectionSink for PageSink {
+impl Page {
+    /// The page of `app`; the runner's reports go to it from now on.
+    pub fn attach(engine: &Engine, app: AppHandle, focus: Arc<Focus>) -> Self {
+        let page = Page {
+            app,
+            listeners: Arc::default(),
+            focus,
+        };
+        engine.attach(Arc::new(page.clone()));
+        page
+    }
+
+    /// Sends progress of every running batch (of the active connection) to `channel` too.
+    pub fn listen(&self, channel: Channel<BatchProgress>) {
+        if let Ok(mut l) = self.listeners.lock() {
+            l.push(channel);
+        }
+    }
+
+    /// Sends `p` to every open channel (closed ones are dropped).
+    fn send_progress(&self, p: &BatchProgress) {
+        if let Ok(mut ls) = self.listeners.lock() {
+            ls.retain(|c| c.send(p.clone()).is_ok());
+        }
+    }
+}
+
+impl RunnerSink for Page {
+    fn state(&self, info: &BatchInfo) {
+        if self.focus.local() {
+            emit(&self.app, EVENT_BATCH_STATE, info);
+        }
+    }
+
+    fn progress(&self, p: &BatchProgress) {
+        if self.focus.local() {
+            self.send_progress(p);
+        }
+    }
+}
+
+impl ConnectionSink for Page {
     fn connection_state(&self, view: &ConnectionView) {
         emit(&self.app, EVENT_CONNECTION_STATE, view);
     }
@@ -79,7 +123,7 @@ impl ConnectionSink for PageSink {
     }
 
     fn batch_progress(&self, progress: &BatchProgress) {
-        send_progress(&self.listeners, progress);
+        self.send_progress(progress);
     }
 
     fn server_layer(&self, server: &str, bus: &EventBus) {
@@ -90,64 +134,5 @@ impl ConnectionSink for PageSink {
 fn emit(app: &AppHandle, event: &str, payload: &impl serde::Serialize) {
     if let Err(e) = app.emit(event, payload) {
         tracing::warn!(error = %e, event, "cannot emit event");
-    }
-}
-
-/// The page's progress channels.
-pub type Listeners = Arc<Mutex<Vec<Channel<BatchProgress>>>>;
-
-/// Sends `p` to every open channel (closed ones are dropped).
-pub fn send_progress(listeners: &Listeners, p: &BatchProgress) {
-    if let Ok(mut ls) = listeners.lock() {
-        ls.retain(|c| c.send(p.clone()).is_ok());
-    }
-}
-
-/// Forwards the runner's reports to the window.
-struct WindowSink {
-    app: AppHandle,
-    listeners: Listeners,
-    focus: Arc<Focus>,
-}
-
-impl RunnerSink for WindowSink {
-    fn state(&self, info: &BatchInfo) {
-        if !self.focus.local() {
-            return;
-        }
-        if let Err(e) = self.app.emit(EVENT_BATCH_STATE, info) {
-            tracing::warn!(error = %e, "cannot emit batch state");
-        }
-    }
-
-    fn progress(&self, p: &BatchProgress) {
-        if self.focus.local() {
-            send_progress(&self.listeners, p);
-        }
-    }
-}
-
-/// The page's progress channels.
-#[derive(Clone)]
-pub struct Batches {
-    pub listeners: Listeners,
-}
-
-impl Batches {
-    /// Sends `engine`'s batch reports to the window from now on.
-    pub fn attach(engine: &Engine, app: AppHandle, focus: Arc<Focus>) -> Self {
-        let listeners: Listeners = Arc::default();
-        engine.attach(Arc::new(WindowSink {
-            app,
-            listeners: listeners.clone(),
-            focus,
-        }));
-        Batches { listeners }
-    }
-
-    pub fn listen(&self, channel: Channel<BatchProgress>) {
-        if let Ok(mut l) = self.listeners.lock() {
-            l.push(channel);
-        }
     }
 }

@@ -23,6 +23,24 @@ impl CmdError {
             failure: None,
         }))
     }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        CmdError::new(IpcErrorKind::InvalidInput, message)
+    }
+
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        CmdError::new(IpcErrorKind::Internal, e.to_string())
+    }
+
+    /// `e` as invalid input when the user can act on it (core's `is_bad_input`), else as a
+    /// failure of this computer.
+    pub fn judged(e: impl std::fmt::Display, bad_input: bool) -> Self {
+        if bad_input {
+            CmdError::invalid(e.to_string())
+        } else {
+            CmdError::internal(e)
+        }
+    }
 }
 
 impl<E: Into<Error>> From<E> for CmdError {

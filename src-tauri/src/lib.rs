@@ -7,12 +7,11 @@ mod bridge;
 mod commands;
 mod desktop;
 mod error;
-mod logging;
 mod sidecar;
 mod startup_error;
 mod state;
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use rcmd_core::{
     app_dirs,
@@ -28,7 +27,9 @@ use state::AppState;
 
 /// Builds and runs the app until it exits.
 pub fn run() {
-    let _log_guard = logging::init();
+    // held by the exit handler below: the event loop ends the process without returning, so
+    // the guard must be dropped there or the last lines ("RCMD exited") may never be written
+    let mut log_guard = Some(rcmd_core::logging::init("info", Some(&app_dirs::log_dir())));
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "RCMD starting");
     // one app per user and data folder: a second launch shows the first one's window
     let primary = match tauri::async_runtime::block_on(single_instance::acquire(&single_instance::socket_path(
@@ -142,36 +143,15 @@ pub fn run() {
             };
             let focus = std::sync::Arc::new(rcmd_core::connection::Focus::default());
             bridge::spawn(handle.clone(), &engine.bus, engine.supervisor.clone(), focus.clone());
-            let batches = bridge::Batches::attach(&engine, handle.clone(), focus.clone());
-            let runner = engine.runner.clone();
-            // after setup: the supervisor must be running for a resumed batch
-            tauri::async_runtime::spawn(async move { runner.recover_interrupted(settings.auto_resume_batches).await });
-            // a due time is at most 15 s late; after a sleep the next tick reports what was missed
-            let scheduler = engine.scheduler.clone();
-            tauri::async_runtime::block_on(async move { scheduler.tick_every(Duration::from_secs(15)) });
-            let page = std::sync::Arc::new(bridge::PageSink {
-                app: handle.clone(),
-                listeners: batches.listeners.clone(),
-                focus: focus.clone(),
+            let page = bridge::Page::attach(&engine, handle.clone(), focus.clone());
+            // after attaching: a resumed batch's first reports reach the window
+            tauri::async_runtime::block_on(async {
+                engine.keep_running(settings.auto_resume_batches, Duration::from_secs(15))
             });
-            let conn = rcmd_core::connection::Connections::new(
-                &engine,
-                engine.secrets.clone(),
-                settings_path.clone(),
-                focus,
-                page,
-            );
-            // the server chosen last time (no network wait: the link connects in the
-            // background); if it cannot be used the app stays on this computer and says why
-            let mut connection_problem = None;
-            if let Some(name) = settings.active_server.clone() {
-                if let Err(e) = tauri::async_runtime::block_on(conn.switch(Some(&name))) {
-                    tracing::warn!(server = %name, error = %e, "cannot use the saved server; using this computer");
-                    connection_problem = Some(format!(
-                        "cannot use the saved server {name}: {e}; RCMD uses this computer"
-                    ));
-                }
-            }
+            let conn =
+                rcmd_core::connection::Connections::new(&engine, settings_path.clone(), focus, Arc::new(page.clone()));
+            // the server chosen last time; if it cannot be used the app stays on this computer
+            let connection_problem = tauri::async_runtime::block_on(conn.restore(settings.active_server.as_deref()));
             app.manage(AppState {
                 conn,
                 settings_path: settings_path.clone(),
@@ -179,7 +159,7 @@ pub fn run() {
                     .map(|e| e.to_string())
                     .or(engine.problems.first().cloned())
                     .or(connection_problem),
-                batches,
+                page,
                 engine,
             });
             if let Some(w) = app.get_webview_window("main") {
@@ -195,21 +175,24 @@ pub fn run() {
                 let h = handle.clone();
                 tauri::async_runtime::block_on(async move { p.serve(move || desktop::show_main(&h)) });
             }
-            #[cfg(unix)]
             exit_on_signals(handle);
             Ok(())
         })
-        .build(tauri::generate_context!())
-        .unwrap_or_else(|e| {
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(app) => app,
+        Err(e) => {
             tracing::error!(error = %e, "cannot start the app");
+            drop(log_guard);
             std::process::exit(1);
-        });
+        }
+    };
 
-    app.run(|app, event| {
+    app.run(move |app, event| {
         if let RunEvent::Exit = event {
             // no engine when start-up failed: nothing to stop
             let Some(state) = app.try_state::<AppState>() else {
-                return;
+                return drop(log_guard.take());
             };
             let supervisor = state.engine.supervisor.clone();
             // core/quit, then kill: no rclone is left behind. The wait is a plain channel with
@@ -224,23 +207,17 @@ pub fn run() {
                 tracing::error!("rclone did not stop within 8 s");
             }
             tracing::info!("RCMD exited");
+            // flushes the file writer (waits for its queue) before the process ends
+            drop(log_guard.take());
         }
     });
 }
 
 /// SIGTERM and SIGINT end the app through its normal exit path, so rclone is stopped.
-#[cfg(unix)]
 fn exit_on_signals(handle: tauri::AppHandle) {
     tauri::async_runtime::spawn(async move {
-        use tokio::signal::unix::{signal, SignalKind};
-        let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
-            tracing::warn!("cannot install signal handlers");
-            return;
-        };
-        tokio::select! {
-            _ = term.recv() => tracing::info!("SIGTERM: exiting"),
-            _ = int.recv() => tracing::info!("SIGINT: exiting"),
-        }
+        let signal = rcmd_core::stop_signal::wait().await;
+        tracing::info!(signal, "exiting");
         handle.exit(0);
     });
 }

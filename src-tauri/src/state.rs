@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use rcmd_core::{connection::Connections, engine::Engine};
 
-use crate::bridge::Batches;
+use crate::bridge::Page;
 
 pub struct AppState {
     /// This computer's engine: sidecar, runner, scheduler (ticked every 15 s while the app
@@ -15,6 +15,6 @@ pub struct AppState {
     pub settings_path: PathBuf,
     /// Why the settings file could not be used at start (it was kept aside as `.bak`).
     pub settings_problem: Option<String>,
-    /// The page's progress channels.
-    pub batches: Batches,
+    /// Where the engine's and the connection's reports go.
+    pub page: Page,
 }

@@ -419,15 +419,7 @@ pub fn load_servers(ctx: Ctx) {
     });
 }
 
-/// A server as typed in the settings form.
-#[derive(Clone, Default, Serialize)]
-pub struct ServerForm {
-    pub name: String,
-    pub url: String,
-    pub user: String,
-    pub token: Option<String>,
-    pub ca_file: Option<String>,
-}
+pub use rcmd_types::ServerForm;
 
 #[derive(Serialize)]
 struct FormArgs {

@@ -31,13 +31,8 @@ On an rproxy server (the batch runs there; Ctrl-C stops following, not the batch
 
 /// Runs the command; returns the process exit code.
 pub fn main(args: &[String]) -> i32 {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .try_init();
+    // stderr only: the batch's own output goes to stdout
+    let _log = rcmd_core::logging::init("warn", None);
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

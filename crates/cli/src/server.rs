@@ -16,7 +16,6 @@ use rcmd_core::{
     },
     secret::Secret,
     secrets::SecretStore,
-    settings::Settings,
     types::BatchKind,
 };
 
@@ -51,15 +50,11 @@ pub async fn manage(args: &[String]) -> Result<i32, String> {
             None => Ok(0),
         };
     }
-    let settings_path = app_dirs::settings_file();
     let (secrets, problem) = SecretStore::open(app_dirs::secrets_file());
     if let Some(p) = problem {
         eprintln!("rcmd: {p}");
     }
-    let saved = SavedServers {
-        settings_path: &settings_path,
-        secrets: &secrets,
-    };
+    let saved = SavedServers::new(app_dirs::settings_file(), secrets);
     let opt = |name: &str| {
         args.iter()
             .position(|a| a == name)
@@ -105,17 +100,10 @@ pub async fn manage(args: &[String]) -> Result<i32, String> {
 
 /// A saved server's RC client.
 fn client(name: &str) -> Result<RcClient, String> {
-    let (settings, problem) = Settings::load_or_recover(&app_dirs::settings_file());
-    if let Some(p) = problem {
-        eprintln!("rcmd: {p}");
-    }
-    let entry = settings
-        .servers
-        .iter()
-        .find(|s| s.name == name)
-        .ok_or_else(|| format!("no saved server {name:?} (rcmd server add ...)"))?;
     let (secrets, _) = SecretStore::open(app_dirs::secrets_file());
-    rcmd_core::rproxy_client::client(entry, &secrets)
+    let saved = SavedServers::new(app_dirs::settings_file(), secrets);
+    let entry = saved.get(name).map_err(|e| format!("{e} (rcmd server add ...)"))?;
+    saved.client(&entry)
 }
 
 /// What went wrong, in words for the user.

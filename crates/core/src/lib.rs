@@ -14,6 +14,7 @@ pub mod desktop;
 pub mod engine;
 pub mod error;
 pub mod events;
+pub mod logging;
 pub mod logs;
 pub mod net;
 pub mod notify;
@@ -28,6 +29,7 @@ pub mod secret;
 pub mod secrets;
 pub mod settings;
 pub mod sidecar;
+pub mod stop_signal;
 pub mod units;
 
 pub use error::{Error, Result};

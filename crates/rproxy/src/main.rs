@@ -45,15 +45,7 @@ flags win. The data folder is --data-dir, else data_dir in the file, else $RPROX
 ~/.local/share/rproxy.";
 
 fn main() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // colours only on a terminal: journald and log files get plain text
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(ansi)
-        .try_init();
+    let _log = rcmd_core::logging::init("info", None);
     let args: Vec<String> = std::env::args().skip(1).collect();
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -347,8 +339,9 @@ async fn serve(cfg: Config, dir: PathBuf, users: Users) -> Result<(), String> {
     // then unfinished copies are paused and done again at the next start; then rclone stops
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
-        stop_signal().await;
+        let signal = rcmd_core::stop_signal::wait().await;
         tracing::info!(
+            signal,
             "stopping: draining requests and running copies (up to {} s)",
             DRAIN.as_secs()
         );
@@ -384,19 +377,3 @@ async fn serve(cfg: Config, dir: PathBuf, users: Users) -> Result<(), String> {
 
 /// How long requests in flight and running copies may take to finish after SIGTERM.
 const DRAIN: std::time::Duration = std::time::Duration::from_secs(30);
-
-/// SIGTERM (systemd, `kill`) or Ctrl-C.
-async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
-}

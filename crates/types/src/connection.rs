@@ -37,6 +37,18 @@ pub enum LinkState {
     Refused,
 }
 
+/// A server as typed in Settings → Connection. An empty token keeps the saved one.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerForm {
+    pub name: String,
+    pub url: String,
+    pub user: String,
+    #[serde(default)]
+    pub token: Option<String>,
+    #[serde(default)]
+    pub ca_file: Option<String>,
+}
+
 /// A saved rproxy server as the settings page shows it (the token only says whether it is set).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServerInfo {

@@ -126,3 +126,18 @@ pub struct AppSnapshot {
     #[serde(default)]
     pub connection: Option<ConnectionView>,
 }
+
+impl AppSnapshot {
+    /// The snapshot of an app whose engine did not start, for `problem`.
+    pub fn not_started(app_version: String, problem: String) -> Self {
+        AppSnapshot {
+            app_version,
+            sidecar: SidecarState::Stopped,
+            rclone_config: None,
+            auto_resume_batches: false,
+            startup_error: Some(problem),
+            settings_problem: None,
+            connection: None,
+        }
+    }
+}

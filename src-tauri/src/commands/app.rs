@@ -2,10 +2,7 @@
 
 use std::path::PathBuf;
 
-use rcmd_core::{
-    settings::Settings,
-    types::{AppSnapshot, IpcErrorKind, SidecarState},
-};
+use rcmd_core::{settings::Settings, types::AppSnapshot};
 use tauri::{AppHandle, Manager, State};
 
 use crate::{error::CmdResult, startup_error::StartupProblem, state::AppState, CmdError};
@@ -21,15 +18,7 @@ pub fn app_snapshot(app: AppHandle) -> AppSnapshot {
             .try_state::<StartupProblem>()
             .map(|p| p.0.clone())
             .unwrap_or_else(|| "RCMD did not start".into());
-        return AppSnapshot {
-            app_version,
-            sidecar: SidecarState::Stopped,
-            rclone_config: None,
-            auto_resume_batches: false,
-            startup_error: Some(problem),
-            settings_problem: None,
-            connection: None,
-        };
+        return AppSnapshot::not_started(app_version, problem);
     };
     AppSnapshot {
         app_version,
@@ -49,7 +38,7 @@ pub fn app_snapshot(app: AppHandle) -> AppSnapshot {
 pub fn set_auto_resume(state: State<'_, AppState>, on: bool) -> CmdResult<()> {
     Settings::update(&state.settings_path, |s| s.auto_resume_batches = on)
         .map(|_| ())
-        .map_err(|e| CmdError::new(IpcErrorKind::Internal, e.to_string()))
+        .map_err(CmdError::internal)
 }
 
 /// Starts a fresh rclone (also after the supervisor gave up).
@@ -68,14 +57,10 @@ pub fn set_rclone_config(state: State<'_, AppState>, path: Option<String>) -> Cm
         .map(PathBuf::from);
     if let Some(p) = &path {
         if !p.is_file() {
-            return Err(CmdError::new(
-                IpcErrorKind::InvalidInput,
-                format!("{} is not a file", p.display()),
-            ));
+            return Err(CmdError::invalid(format!("{} is not a file", p.display())));
         }
     }
-    Settings::update(&state.settings_path, |s| s.rclone_config = path.clone())
-        .map_err(|e| CmdError::new(IpcErrorKind::Internal, e.to_string()))?;
+    Settings::update(&state.settings_path, |s| s.rclone_config = path.clone()).map_err(CmdError::internal)?;
     state.engine.supervisor.set_rclone_config(path);
     Ok(())
 }

@@ -2,28 +2,19 @@
 //! connection in use (this computer, or ON the server through `rproxy/batch/*`).
 
 use rcmd_core::{
-    batch::{BatchRequest, Selection, StartError, StoreError},
+    batch::{BatchRequest, Selection},
     connection::BatchCallError,
     rproxy_client::batches::Verb,
-    types::{BatchInfo, BatchKind, BatchProgress, BatchReport, IpcErrorKind},
+    types::{BatchInfo, BatchKind, BatchProgress, BatchReport},
 };
 use tauri::{ipc::Channel, State};
 
 use crate::{error::CmdResult, state::AppState, CmdError};
 
 fn batch_err(e: BatchCallError) -> CmdError {
-    match e {
-        BatchCallError::Start(StartError::Plan(e)) => CmdError::from(*e),
-        BatchCallError::Start(StartError::Store(e)) | BatchCallError::Store(e) => {
-            let kind = match e {
-                // the user asked for something another process is doing: say so, it is not a bug
-                StoreError::Leased { .. } => IpcErrorKind::InvalidInput,
-                _ => IpcErrorKind::Internal,
-            };
-            CmdError::new(kind, e.to_string())
-        }
-        BatchCallError::Start(e) => CmdError::new(IpcErrorKind::InvalidInput, e.to_string()),
-        BatchCallError::Server(e) => CmdError::from(e),
+    match e.into_engine_error() {
+        Ok(e) => CmdError::from(e),
+        Err(e) => CmdError::judged(&e, e.is_bad_input()),
     }
 }
 
@@ -91,5 +82,5 @@ pub async fn batch_report(state: State<'_, AppState>, id: i64) -> CmdResult<Batc
 /// Sends throttled progress of every running batch (of the active connection) to `channel`.
 #[tauri::command]
 pub fn batch_progress(state: State<'_, AppState>, channel: Channel<BatchProgress>) {
-    state.batches.listen(channel);
+    state.page.listen(channel);
 }

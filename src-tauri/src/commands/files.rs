@@ -26,8 +26,7 @@ pub async fn list_dir(state: State<'_, AppState>, remote: String, path: String) 
         stale_ms: served.stale_ms,
         fallback: served.fallback,
     };
-    let json = serde_json::to_vec(&listing)
-        .map_err(|e| crate::CmdError::new(rcmd_core::types::IpcErrorKind::Internal, e.to_string()))?;
+    let json = serde_json::to_vec(&listing).map_err(crate::CmdError::internal)?;
     Ok(tauri::ipc::Response::new(json))
 }
 

@@ -1,12 +1,9 @@
 //! Notification settings, "send test" and delivery status.
 
-use rcmd_core::{
-    notify::{
-        saved::{self, NewSecrets, NotifySaveError, NotifyView},
-        settings::NotifySettings,
-        ChannelStatus,
-    },
-    types::IpcErrorKind,
+use rcmd_core::notify::{
+    saved::{self, NewSecrets, NotifySaveError, NotifyView},
+    settings::NotifySettings,
+    ChannelStatus,
 };
 use serde::Serialize;
 use tauri::State;
@@ -14,12 +11,7 @@ use tauri::State;
 use crate::{error::CmdResult, state::AppState, CmdError};
 
 fn notify_err(e: NotifySaveError) -> CmdError {
-    let kind = if e.is_bad_input() {
-        IpcErrorKind::InvalidInput
-    } else {
-        IpcErrorKind::Internal
-    };
-    CmdError::new(kind, e.to_string())
+    CmdError::judged(&e, e.is_bad_input())
 }
 
 /// Async, so a slow keyring never holds the window's thread.
@@ -28,7 +20,7 @@ pub async fn notify_settings(state: State<'_, AppState>) -> CmdResult<NotifyView
     let (path, secrets) = (state.settings_path.clone(), state.engine.secrets.clone());
     tokio::task::spawn_blocking(move || saved::view(&path, &secrets))
         .await
-        .map_err(|e| CmdError::new(IpcErrorKind::Internal, e.to_string()))
+        .map_err(CmdError::internal)
 }
 
 /// Saves the settings and secrets, and restarts delivery with them.

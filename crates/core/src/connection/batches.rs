@@ -28,6 +28,30 @@ pub enum BatchCallError {
     Server(#[from] crate::Error),
 }
 
+impl BatchCallError {
+    /// The engine error behind a failed plan or server call, to be judged like any RC failure
+    /// (offline, breaker open, not found, ...); `Err(self)` for the others.
+    pub fn into_engine_error(self) -> Result<crate::Error, Self> {
+        match self {
+            BatchCallError::Start(StartError::Plan(e)) => Ok(*e),
+            BatchCallError::Server(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+
+    /// Whether the user can act on it: a request that can never run, or a batch another
+    /// process is running right now (not a failure of this computer).
+    pub fn is_bad_input(&self) -> bool {
+        match self {
+            BatchCallError::Start(StartError::Store(e)) | BatchCallError::Store(e) => {
+                matches!(e, StoreError::Leased { .. })
+            }
+            BatchCallError::Start(StartError::Plan(_)) | BatchCallError::Server(_) => false,
+            BatchCallError::Start(_) => true,
+        }
+    }
+}
+
 impl Connections {
     /// The active server's layer, or `None` on this computer.
     fn server_rc(&self) -> Option<std::sync::Arc<Resilient>> {

@@ -15,8 +15,7 @@ use std::{
 use crate::{
     events::EventBus,
     resilience::layer::{ClientFuture, RcSource, ResilienceConfig, Resilient},
-    rproxy_client::{self, events::Start, link::Link},
-    secrets::SecretStore,
+    rproxy_client::{events::Start, link::Link},
     settings::{ServerEntry, Settings},
     types::{BatchInfo, BatchProgress, ConnectionView, LinkState},
     Error,
@@ -31,6 +30,7 @@ pub mod servers;
 pub use batches::BatchCallError;
 pub use focus::Focus;
 use seen::Seen;
+use servers::SavedServers;
 
 /// Where a front end hears about the connection (the app forwards to the page).
 pub trait ConnectionSink: Send + Sync + 'static {
@@ -98,7 +98,7 @@ struct Inner {
     local_rc: Arc<Resilient>,
     /// The engine's bus: server batches' endings go there for the notifiers.
     engine_bus: EventBus,
-    secrets: SecretStore,
+    saved: SavedServers,
     settings_path: PathBuf,
     seen: Seen,
     focus: Arc<Focus>,
@@ -113,7 +113,6 @@ impl Connections {
     /// folder. `focus` tells the engine's own forwarders which connection is looked at.
     pub fn new(
         engine: &crate::engine::Engine,
-        secrets: SecretStore,
         settings_path: PathBuf,
         focus: Arc<Focus>,
         sink: Arc<dyn ConnectionSink>,
@@ -128,7 +127,7 @@ impl Connections {
                 sink,
                 local_rc,
                 engine_bus,
-                secrets,
+                saved: SavedServers::new(settings_path.clone(), engine.secrets.clone()),
                 settings_path,
                 seen: Seen::new(data_dir.join("servers-seen.json")),
                 focus,
@@ -172,8 +171,21 @@ impl Connections {
         }
     }
 
-    pub fn secrets(&self) -> &SecretStore {
-        &self.inner.secrets
+    /// The saved servers (in the settings file this connection saves its choice to).
+    pub fn servers(&self) -> &SavedServers {
+        &self.inner.saved
+    }
+
+    /// Goes back to the server chosen last time (`saved`, from the settings), without waiting
+    /// for the network: the link connects in the background. When it cannot be used, this
+    /// computer stays the connection and the reason is returned, for the front end to show.
+    pub async fn restore(&self, saved: Option<&str>) -> Option<String> {
+        let name = saved?;
+        let e = self.switch(Some(name)).await.err()?;
+        tracing::warn!(server = %name, error = %e, "cannot use the saved server; using this computer");
+        Some(format!(
+            "cannot use the saved server {name}: {e}; RCMD uses this computer"
+        ))
     }
 
     /// Talks to saved server `name`, or to this computer (`None`), from now on; saves the
@@ -184,13 +196,7 @@ impl Connections {
         let server = match name {
             None => None,
             Some(n) => {
-                let settings = Settings::load(&self.inner.settings_path).map_err(|e| e.to_string())?;
-                let entry = settings
-                    .servers
-                    .iter()
-                    .find(|s| s.name == n)
-                    .cloned()
-                    .ok_or_else(|| format!("no saved server {n:?}"))?;
+                let entry = self.inner.saved.get(n).map_err(|e| e.to_string())?;
                 Some(self.start_server(entry, generation)?)
             }
         };
@@ -215,7 +221,7 @@ impl Connections {
 
     /// Starts following server `entry` as generation `generation`.
     fn start_server(&self, entry: ServerEntry, generation: u64) -> Result<ActiveServer, String> {
-        let client = rproxy_client::client(&entry, &self.inner.secrets)?;
+        let client = self.inner.saved.client(&entry)?;
         let start = match self.inner.seen.get(&entry.name, &entry.url) {
             Some(m) => Start::After {
                 id: m.id,
@@ -268,9 +274,7 @@ impl Connections {
         if self.active().server.as_ref().map(|s| s.entry.name.as_str()) != Some(name) {
             return Ok(());
         }
-        let exists = Settings::load(&self.inner.settings_path)
-            .map(|s| s.servers.iter().any(|x| x.name == name))
-            .unwrap_or(false);
+        let exists = self.inner.saved.get(name).is_ok();
         self.switch(exists.then_some(name)).await.map(|_| ())
     }
 }

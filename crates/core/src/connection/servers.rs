@@ -2,13 +2,14 @@
 //! `rcmd server add|list|remove`): what a valid entry is, and its token kept in the secret
 //! store, never in the settings file.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::{
+    rc::RcClient,
     secret::Secret,
     secrets::{SecretStore, SecretStoreError},
     settings::{ServerEntry, Settings, SettingsError},
-    types::ServerInfo,
+    types::{ServerForm, ServerInfo},
 };
 
 /// Why a server was not saved or removed.
@@ -73,18 +74,50 @@ pub fn entry(name: &str, url: &str, user: &str, ca_file: Option<&str>) -> Result
     })
 }
 
-/// The servers saved in a settings file, their tokens in a secret store.
-pub struct SavedServers<'a> {
-    pub settings_path: &'a Path,
-    pub secrets: &'a SecretStore,
+/// A server entry and the token typed with it (none: keep the saved one) from the settings
+/// form, or what is wrong with the form.
+pub fn from_form(form: &ServerForm) -> Result<(ServerEntry, Option<Secret>), ServerError> {
+    let entry = entry(&form.name, &form.url, &form.user, form.ca_file.as_deref())?;
+    let token = form
+        .token
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| Secret::new(t.to_owned()));
+    Ok((entry, token))
 }
 
-impl SavedServers<'_> {
+/// The servers saved in a settings file, their tokens in a secret store. Cheap to clone.
+#[derive(Clone)]
+pub struct SavedServers {
+    settings_path: PathBuf,
+    secrets: SecretStore,
+}
+
+impl SavedServers {
+    pub fn new(settings_path: PathBuf, secrets: SecretStore) -> Self {
+        SavedServers { settings_path, secrets }
+    }
+
+    /// Saved server `name`.
+    pub fn get(&self, name: &str) -> Result<ServerEntry, ServerError> {
+        Settings::load(&self.settings_path)?
+            .servers
+            .into_iter()
+            .find(|s| s.name == name)
+            .ok_or_else(|| ServerError::Unknown(name.to_owned()))
+    }
+
+    /// Server `entry`'s RC client, with its saved token.
+    pub fn client(&self, entry: &ServerEntry) -> Result<RcClient, String> {
+        crate::rproxy_client::client(entry, &self.secrets)
+    }
+
     /// Every saved server; of its token only whether it is set (the keyring may be slow:
     /// call off the UI thread).
     pub fn list(&self) -> Vec<ServerInfo> {
         // a damaged settings file is not set aside by a read: the list is just empty
-        Settings::load(self.settings_path)
+        Settings::load(&self.settings_path)
             .unwrap_or_default()
             .servers
             .iter()
@@ -113,7 +146,7 @@ impl SavedServers<'_> {
             None if self.token(entry).is_none() => return Err(ServerError::NoToken),
             None => {}
         }
-        Settings::update(self.settings_path, |s| {
+        Settings::update(&self.settings_path, |s| {
             match s.servers.iter_mut().find(|x| x.name == entry.name) {
                 Some(old) => *old = entry.clone(),
                 None => s.servers.push(entry.clone()),
@@ -126,7 +159,7 @@ impl SavedServers<'_> {
     /// Forgets server `name` and its token.
     pub fn remove(&self, name: &str) -> Result<(), ServerError> {
         let mut key = None;
-        Settings::update(self.settings_path, |s| {
+        Settings::update(&self.settings_path, |s| {
             key = s.servers.iter().find(|x| x.name == name).map(ServerEntry::token_key);
             s.servers.retain(|x| x.name != name);
         })?;
@@ -170,10 +203,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let settings_path = dir.path().join("settings.json");
         let secrets = SecretStore::file_only(dir.path().join("secrets.json"));
-        let saved = SavedServers {
-            settings_path: &settings_path,
-            secrets: &secrets,
-        };
+        let saved = SavedServers::new(settings_path.clone(), secrets.clone());
         assert!(matches!(saved.save(&e, None), Err(ServerError::NoToken)));
         saved.save(&e, Some(&Secret::new("tok-123"))).unwrap();
         // changed without a token: the saved one stays
@@ -186,8 +216,10 @@ mod tests {
         assert_eq!(list.len(), 1);
         assert_eq!((list[0].url.as_str(), list[0].token_set), ("https://nas2:5572/", true));
         assert!(!std::fs::read_to_string(&settings_path).unwrap().contains("tok-123"));
+        assert_eq!(saved.get("nas").unwrap(), moved);
         saved.remove("nas").unwrap();
         assert!(saved.list().is_empty());
+        assert!(matches!(saved.get("nas"), Err(ServerError::Unknown(_))));
         assert_eq!(saved.token(&e), None, "the token outlived its server");
         assert!(matches!(saved.remove("nas"), Err(ServerError::Unknown(_))));
     }

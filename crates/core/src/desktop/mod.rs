@@ -4,3 +4,4 @@
 pub mod autostart;
 pub mod single_instance;
 pub mod tray_model;
+pub mod window_place;

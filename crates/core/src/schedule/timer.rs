@@ -32,6 +32,15 @@ pub fn systemd_units(cli: &Path) -> (String, String) {
     (service, timer)
 }
 
+/// Whether the systemd user timer is installed, and the command a timer must run for the
+/// app or CLI at `exe` (for a crontab written by hand).
+pub fn state(exe: &Path) -> crate::types::TimerState {
+    crate::types::TimerState {
+        systemd: systemd_dir().is_some_and(|d| d.join(format!("{UNIT}.timer")).is_file()),
+        command: format!("{} schedule run-due", exe.display()),
+    }
+}
+
 /// The user's systemd unit folder (`$XDG_CONFIG_HOME/systemd/user`).
 pub fn systemd_dir() -> Option<PathBuf> {
     dirs::config_dir().map(|d| d.join("systemd").join("user"))

@@ -135,6 +135,16 @@ impl Supervisor {
         self.restart();
     }
 
+    /// Checks `password` against the rclone config at `config` with this supervisor's rclone
+    /// (see [`super::config_lock::check_password`]).
+    pub async fn check_config_password(
+        &self,
+        config: &std::path::Path,
+        password: &Secret,
+    ) -> Result<(), super::config_lock::UnlockError> {
+        super::config_lock::check_password(self.inner.launcher.as_ref(), config, password).await
+    }
+
     /// Whether a config password is set.
     pub fn has_config_password(&self) -> bool {
         self.inner

@@ -4,6 +4,8 @@
 //! (IPC, argv, HTTP) and hand the engine a sink for the runner's reports; they do not
 //! assemble services by hand.
 
+mod config_password;
+
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use crate::{
@@ -83,6 +85,8 @@ pub struct Engine {
     sink: Arc<SinkSlot>,
 }
 
+pub use config_password::ConfigUnlockError;
+
 impl Engine {
     /// Opens the batch database, then starts the sidecar (so a locked or corrupt database
     /// fails before any rclone is started), the runner (its reports go to the sink given to
@@ -151,6 +155,16 @@ impl Engine {
         if let Ok(mut s) = self.sink.0.write() {
             *s = Some(sink);
         }
+    }
+
+    /// For a front end that stays up (the app): batches a previous run left interrupted are
+    /// resumed (`auto_resume`) or marked paused, and schedules are ticked every `tick` (a due
+    /// time is at most that late; after a sleep the next tick reports what was missed). Attach
+    /// the sink first. Must run inside a tokio runtime.
+    pub fn keep_running(&self, auto_resume: bool, tick: Duration) {
+        let runner = self.runner.clone();
+        tokio::spawn(async move { runner.recover_interrupted(auto_resume).await });
+        self.scheduler.clone().tick_every(tick);
     }
 
     /// Stops rclone (graceful `core/quit`, then kill).
