@@ -16,9 +16,8 @@ use std::{sync::Arc, time::Duration};
 use rcmd_core::{
     app_dirs,
     desktop::{autostart::MINIMIZED_ARG, single_instance},
-    engine::{Engine, EngineConfig, SecretsAt},
+    engine::{Engine, EngineConfig},
     settings::Settings,
-    sidecar::SidecarConfig,
 };
 use tauri::{Manager, RunEvent, WindowEvent};
 
@@ -122,14 +121,8 @@ pub fn run() {
             // the same file as the command line's (Tauri's app_config_dir is this folder too)
             let settings_path = app_dirs::settings_file();
             let (settings, settings_problem) = Settings::load_or_recover(&settings_path);
-            let sidecar = SidecarConfig {
-                rclone_config: settings.rclone_config.clone(),
-                ..Default::default()
-            };
             // the batch database is shared with `rcmd batch` (same path)
-            let mut cfg = EngineConfig::new(app_dirs::data_dir(), sidecar);
-            cfg.secrets = SecretsAt::Keyring(app_dirs::secrets_file());
-            cfg.notifications = settings.notifications.clone();
+            let mut cfg = EngineConfig::for_user(&settings);
             cfg.remembered_config_password = true;
             let launcher = sidecar::ShellLauncher::new(handle.clone());
             let engine = match tauri::async_runtime::block_on(Engine::start(launcher, cfg)) {
@@ -194,16 +187,11 @@ pub fn run() {
             let Some(state) = app.try_state::<AppState>() else {
                 return drop(log_guard.take());
             };
-            let supervisor = state.engine.supervisor.clone();
-            // core/quit, then kill: no rclone is left behind. The wait is a plain channel with
-            // its own deadline, not a runtime timer: if the runtime were stuck, a tokio timeout
-            // would never fire and the app would never exit.
-            let (done, stopped) = std::sync::mpsc::channel();
-            tauri::async_runtime::spawn(async move {
-                supervisor.shutdown().await;
-                let _ = done.send(());
-            });
-            if stopped.recv_timeout(Duration::from_secs(8)).is_err() {
+            // core/quit, then kill: no rclone is left behind
+            if !state
+                .engine
+                .shutdown_blocking(tauri::async_runtime::handle().inner(), Duration::from_secs(8))
+            {
                 tracing::error!("rclone did not stop within 8 s");
             }
             tracing::info!("RCMD exited");

@@ -12,9 +12,9 @@ use std::{io::IsTerminal, sync::Arc, time::Duration};
 use rcmd_core::{
     app_dirs,
     batch::{as_seen, BatchControl, BatchRequest, Selection, Store, INTERRUPTED},
-    engine::{Engine as CoreEngine, EngineConfig, SecretsAt},
+    engine::{Engine as CoreEngine, EngineConfig},
     settings::Settings,
-    sidecar::{BinaryLauncher, SidecarConfig},
+    sidecar::BinaryLauncher,
     types::{BatchInfo, BatchKind, BatchProgress, BatchStatus},
 };
 
@@ -185,14 +185,8 @@ impl Engine {
         if let Some(p) = problem {
             eprintln!("rcmd: {p}; using default settings");
         }
-        let config = SidecarConfig {
-            rclone_config: settings.rclone_config.clone(),
-            extra_args: rclone_flags,
-            ..SidecarConfig::default()
-        };
-        let mut engine_cfg = EngineConfig::new(app_dirs::data_dir(), config);
-        engine_cfg.secrets = SecretsAt::Keyring(app_dirs::secrets_file());
-        engine_cfg.notifications = settings.notifications.clone();
+        let mut engine_cfg = EngineConfig::for_user(&settings);
+        engine_cfg.sidecar.extra_args = rclone_flags;
         if let Some(secs) = std::env::var("RCMD_LEASE_TIMEOUT")
             .ok()
             .and_then(|s| s.trim().parse::<u64>().ok())

@@ -9,7 +9,7 @@ use axum::{
 };
 use serde_json::Value;
 
-use crate::{error::rc_error, queue, router::AppState};
+use crate::{error::rc_error, queue, state::AppState};
 
 /// `_async` as rcd reads it (a bool, or a string that parses as one).
 pub(crate) fn is_async(params: &serde_json::Map<String, Value>) -> bool {

@@ -12,7 +12,7 @@ use tauri::{
 };
 
 use crate::state::AppState;
-use rcmd_core::desktop::tray_model::{self, Lang, TrayStatus};
+use rcmd_core::desktop::tray_model::{self, Lang, Shown, TrayStatus};
 
 fn icon(s: TrayStatus) -> Image<'static> {
     match s {
@@ -26,14 +26,16 @@ fn icon(s: TrayStatus) -> Image<'static> {
 #[derive(Default)]
 pub struct TrayLang(pub Mutex<Lang>);
 
+fn lang(app: &AppHandle) -> Lang {
+    app.try_state::<TrayLang>()
+        .and_then(|l| l.0.lock().ok().map(|l| *l))
+        .unwrap_or_default()
+}
+
 /// Builds the tray and starts keeping it current. A failure is logged: the app runs on.
 pub fn spawn(app: &AppHandle) {
-    let lang = app
-        .try_state::<TrayLang>()
-        .and_then(|l| l.0.lock().ok().map(|l| *l))
-        .unwrap_or_default();
     let built = (|| -> tauri::Result<(TrayIcon, Vec<MenuItem<tauri::Wry>>)> {
-        let items: Vec<MenuItem<tauri::Wry>> = tray_model::menu(lang, 0, 0)
+        let items: Vec<MenuItem<tauri::Wry>> = tray_model::menu(lang(app), 0, 0)
             .into_iter()
             .map(|i| MenuItem::with_id(app, i.id, i.label, i.enabled, None::<&str>))
             .collect::<tauri::Result<_>>()?;
@@ -49,48 +51,34 @@ pub fn spawn(app: &AppHandle) {
     })();
     let (tray, items) = match built {
         Ok(t) => t,
-        Err(e) => {
-            tracing::warn!(error = %e, "no tray icon");
-            return;
-        }
+        Err(e) => return tracing::warn!(error = %e, "no tray icon"),
     };
     let app = app.clone();
     let items = Arc::new(items);
     tauri::async_runtime::spawn(async move {
-        let mut shown: Option<(TrayStatus, String, Lang, usize, usize)> = None;
+        let mut shown = Shown::default();
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(2)).await;
             let Some(state) = app.try_state::<AppState>() else {
                 continue;
             };
-            let lang = app
-                .try_state::<TrayLang>()
-                .and_then(|l| l.0.lock().ok().map(|l| *l))
-                .unwrap_or_default();
-            let (inputs, running, paused) = tray_model::read(&state.engine, &state.conn.rc()).await;
-            let status = tray_model::status(&inputs);
-            let title = tray_model::title(status, &inputs, lang);
-            let now = (status, title.clone(), lang, running, paused);
-            if shown.as_ref() == Some(&now) {
+            let Some(change) = shown.next(&state.engine, &state.conn.rc(), lang(&app)).await else {
                 continue;
-            }
-            let new_icon = shown.as_ref().is_none_or(|s| s.0 != status);
-            let menu = tray_model::menu(lang, running, paused);
+            };
             let (tray, items) = (tray.clone(), items.clone());
             // not from this worker: see `on_main_thread`
             super::on_main_thread(&app, move || {
-                if new_icon {
-                    let _ = tray.set_icon(Some(icon(status)));
+                if change.new_icon {
+                    let _ = tray.set_icon(Some(icon(change.status)));
                 }
-                let _ = tray.set_tooltip(Some(&title));
-                let _ = tray.set_title(Some(&title));
+                let _ = tray.set_tooltip(Some(&change.title));
+                let _ = tray.set_title(Some(&change.title));
                 // a Linux tray menu cannot be replaced: its items change in place
-                for (item, model) in items.iter().zip(menu) {
+                for (item, model) in items.iter().zip(change.menu) {
                     let _ = item.set_text(model.label);
                     let _ = item.set_enabled(model.enabled);
                 }
             });
-            shown = Some(now);
         }
     });
 }

@@ -124,9 +124,75 @@ pub fn menu(lang: Lang, running: usize, paused: usize) -> Vec<Item> {
     ]
 }
 
+/// What the tray must change to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    pub status: TrayStatus,
+    /// The icon differs from the one drawn (the title or menu may change alone).
+    pub new_icon: bool,
+    pub title: String,
+    pub menu: Vec<Item>,
+}
+
+/// The tray as last drawn: a reading that changes nothing draws nothing.
+#[derive(Default)]
+pub struct Shown(Option<(TrayStatus, String, Lang, usize, usize)>);
+
+impl Shown {
+    /// Reads `engine` (see [`read`]): the change to draw, or `None` when the tray is current.
+    pub async fn next(
+        &mut self,
+        engine: &crate::engine::Engine,
+        rc: &crate::resilience::layer::Resilient,
+        lang: Lang,
+    ) -> Option<Change> {
+        let (inputs, running, paused) = read(engine, rc).await;
+        self.change(&inputs, running, paused, lang)
+    }
+
+    /// The change from what is drawn to what `inputs` (and the counts, the language) make.
+    pub fn change(&mut self, inputs: &Inputs, running: usize, paused: usize, lang: Lang) -> Option<Change> {
+        let status = status(inputs);
+        let title = title(status, inputs, lang);
+        let now = (status, title.clone(), lang, running, paused);
+        if self.0.as_ref() == Some(&now) {
+            return None;
+        }
+        let new_icon = self.0.as_ref().is_none_or(|s| s.0 != status);
+        self.0 = Some(now);
+        Some(Change {
+            status,
+            new_icon,
+            title,
+            menu: menu(lang, running, paused),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_change_is_drawn_and_the_icon_only_when_the_status_changes() {
+        let mut shown = Shown::default();
+        let idle = inputs(ready(), 0, 0);
+        let first = shown.change(&idle, 0, 0, Lang::En).expect("the first reading is drawn");
+        assert!(first.new_icon);
+        assert_eq!(first.status, TrayStatus::Idle);
+        assert_eq!(shown.change(&idle, 0, 0, Lang::En), None, "nothing changed");
+        let ko = shown.change(&idle, 0, 0, Lang::Ko).expect("the language changed");
+        assert!(!ko.new_icon);
+        assert_eq!(ko.menu[0].label, "창 보기");
+        let paused = shown.change(&idle, 0, 2, Lang::Ko).expect("a batch was paused");
+        assert!(!paused.new_icon);
+        assert!(paused.menu[2].enabled, "resume all is offered");
+        let busy = shown
+            .change(&inputs(ready(), 1, 0), 1, 2, Lang::Ko)
+            .expect("a batch runs");
+        assert!(busy.new_icon);
+        assert_eq!(busy.status, TrayStatus::Transferring);
+    }
 
     fn inputs(sidecar: SidecarState, running: usize, open: usize) -> Inputs {
         Inputs {

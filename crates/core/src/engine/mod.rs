@@ -63,6 +63,21 @@ impl EngineConfig {
     }
 }
 
+impl EngineConfig {
+    /// This user's engine, shared by the app and `rcmd` (one batch database, one secret store
+    /// with the keyring, the rclone config and notifications from `settings`).
+    pub fn for_user(settings: &crate::settings::Settings) -> Self {
+        let sidecar = SidecarConfig {
+            rclone_config: settings.rclone_config.clone(),
+            ..SidecarConfig::default()
+        };
+        let mut cfg = EngineConfig::new(crate::app_dirs::data_dir(), sidecar);
+        cfg.secrets = SecretsAt::Keyring(crate::app_dirs::secrets_file());
+        cfg.notifications = settings.notifications.clone();
+        cfg
+    }
+}
+
 /// The running engine. Cheap to clone.
 #[derive(Clone)]
 pub struct Engine {
@@ -170,6 +185,20 @@ impl Engine {
     /// Stops rclone (graceful `core/quit`, then kill).
     pub async fn shutdown(&self) {
         self.supervisor.shutdown().await;
+    }
+
+    /// [`Engine::shutdown`] from a thread outside the runtime (an exit handler), run on
+    /// `runtime`, waited for at most `within`; `false` when the deadline passed. The wait is a
+    /// plain channel with its own deadline, not a runtime timer: if the runtime were stuck, a
+    /// runtime timer would never fire and the process would never exit.
+    pub fn shutdown_blocking(&self, runtime: &tokio::runtime::Handle, within: Duration) -> bool {
+        let (done, stopped) = std::sync::mpsc::channel();
+        let engine = self.clone();
+        runtime.spawn(async move {
+            engine.shutdown().await;
+            let _ = done.send(());
+        });
+        stopped.recv_timeout(within).is_ok()
     }
 }
 

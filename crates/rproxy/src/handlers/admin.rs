@@ -1,18 +1,70 @@
 //! rproxy's admin calls in RC form (`rproxy/users`, `rproxy/token/create`, ...), also under
-//! the REST spelling `/rproxy/admin/<verb>`: admins only (the router checks the role).
+//! the REST spelling `/rproxy/admin/<verb>`: admins only.
+
+use std::sync::Arc;
 
 use axum::{
-    http::StatusCode,
+    extract::State,
+    http::{Method, StatusCode},
     response::{IntoResponse, Response},
 };
 use serde_json::{json, Map, Value};
 
-use crate::{auth::AuthError, db::instances::Registry, error::RcError, policy, reply::json_reply, router::AppState};
+use crate::{
+    auth::AuthError, call::RcBody, db::instances::Registry, error::RcError, forward::not_found, gate::Caller, policy,
+    reply::json_reply, state::AppState,
+};
+
+/// `POST rproxy/<verb>`: the admin calls in RC form; a non-admin is refused by the policy
+/// (which lets no one but admins call `rproxy/` paths other than whoami and batches).
+pub(crate) async fn rc(
+    State(st): State<Arc<AppState>>,
+    Caller { user, path, .. }: Caller,
+    method: Method,
+    body: RcBody,
+) -> Result<Response, RcError> {
+    if method != Method::POST {
+        return Ok(not_found());
+    }
+    let mut params = body.params()?;
+    if user.role != policy::Role::Admin {
+        super::judge(&user, &path, &mut params)?;
+        // nothing under rproxy/ is rcd's: never forwarded, whatever the policy says
+        let msg = format!("couldn't find method {path:?}");
+        return Err(RcError::new(&path, Some(&params.values), StatusCode::NOT_FOUND, msg));
+    }
+    Ok(call(&st, &path, &params.values).await)
+}
+
+/// The admin API's REST spelling: `/rproxy/admin/<verb>` is the RC-style `rproxy/<verb>`;
+/// reads also answer GET (parameters in the query). Admins only.
+pub(crate) async fn rest(
+    State(st): State<Arc<AppState>>,
+    Caller { user, path, .. }: Caller,
+    method: Method,
+    body: RcBody,
+) -> Result<Response, RcError> {
+    let verb = path.strip_prefix("rproxy/admin/").unwrap_or_default();
+    let read = matches!(verb, "users" | "tokens" | "audit" | "queue");
+    if !(method == Method::POST || (method == Method::GET && read)) {
+        return Ok(not_found());
+    }
+    if user.role != policy::Role::Admin {
+        let msg = format!("{path} is not allowed for the {} role", user.role.as_str());
+        return Err(RcError::new(&path, None, StatusCode::FORBIDDEN, msg));
+    }
+    let params = if method == Method::GET {
+        body.query_params()?
+    } else {
+        body.params()?
+    };
+    Ok(call(&st, &format!("rproxy/{verb}"), &params.values).await)
+}
 
 /// `rproxy/audit`, `rproxy/users`, `rproxy/user/add`, `rproxy/user/remove`, `rproxy/tokens`,
 /// `rproxy/token/create`, `rproxy/token/revoke`, `rproxy/instances`, `rproxy/queue`: admin
 /// calls in RC form, so `rclone rc --url ... rproxy/users` works too.
-pub(crate) async fn call(st: &AppState, path: &str, p: &Map<String, Value>) -> Response {
+async fn call(st: &AppState, path: &str, p: &Map<String, Value>) -> Response {
     match run(st, path, p).await {
         Ok(v) => json_reply(&v),
         Err(e) => e.into_response(),

@@ -5,20 +5,38 @@
 use std::sync::Arc;
 
 use axum::{
-    http::{header::HeaderName, HeaderMap, StatusCode, Uri},
+    extract::State,
+    http::{header::HeaderName, HeaderMap, Method, StatusCode, Uri},
     response::Response,
 };
 use serde_json::{json, Value};
 
 use crate::{
     auth::{Credentials, User},
-    error::rc_error,
+    call::RcBody,
+    error::{rc_error, RcError},
+    gate::Caller,
     policy,
-    router::AppState,
+    state::AppState,
 };
 
+/// `GET rproxy/events`; any other method is an RC-style call of `rproxy/events` (refused).
+pub(crate) async fn route(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: RcBody,
+) -> Result<Response, RcError> {
+    if method != Method::GET {
+        return super::admin::rc(State(st), caller, method, body).await;
+    }
+    Ok(stream(&st, &caller.user, caller.creds, caller.ip, &uri, &headers).await)
+}
+
 /// The stream for `user` (who presented `creds` from `client_ip`).
-pub(crate) async fn stream(
+async fn stream(
     st: &AppState,
     user: &User,
     creds: Option<Credentials>,

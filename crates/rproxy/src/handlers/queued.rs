@@ -12,7 +12,7 @@ use crate::{
     error::rc_error,
     params, queue,
     reply::{is_async, json_reply, submit_error},
-    router::AppState,
+    state::AppState,
 };
 
 /// One input of a queueable `job/batch`: its path, its queue request and its parameters.
