@@ -9,7 +9,6 @@ use crate::{
         BreakerPanel, ClosePrompt, Commander, ConnectionPanel, ErrorBanner, Header, Jobs, Logs, NotificationsPanel,
         PasswordPrompt, RemoteList, RemoteSetup, Schedules, SettingsPanel, Transfers,
     },
-    file_actions,
     state::{Ctx, Tab, Theme},
 };
 
@@ -20,7 +19,7 @@ pub fn App() -> impl IntoView {
     ctx.theme.set(load_theme());
     ctx.zoom.set(load_zoom());
     actions::connect(ctx);
-    file_actions::poll_stats(ctx);
+    actions::commander::poll_stats(ctx);
 
     // Each new ready rclone process (first start or restart) reloads what is on screen.
     let ready_pid = Memo::new(move |_| match ctx.sidecar.get() {
@@ -30,15 +29,15 @@ pub fn App() -> impl IntoView {
     Effect::new(move |_| {
         if ready_pid.get().is_some() {
             actions::reload(ctx);
-            file_actions::bwlimit(ctx, None);
+            actions::commander::bwlimit(ctx, None);
             // an encrypted config without its password: ask for it
-            crate::desktop_actions::check_config_lock(ctx);
+            crate::actions::desktop::check_config_lock(ctx);
         }
     });
     Effect::new(move |_| {
         let lang = ctx.lang.get();
         lang.save();
-        crate::desktop_actions::tell_language(lang.code());
+        crate::actions::desktop::tell_language(lang.code());
         if let Some(root) = document().document_element() {
             let _ = root.set_attribute("lang", lang.code());
         }

@@ -3,11 +3,8 @@
 mod actions;
 mod app;
 mod components;
-mod desktop_actions;
-mod file_actions;
 mod format;
 mod i18n;
-mod i18n_more;
 mod ipc;
 mod logic;
 mod state;

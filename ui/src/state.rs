@@ -476,8 +476,8 @@ impl Ctx {
     }
 
     /// The texts of remote setup, schedules, logs and the desktop prompts (reactive).
-    pub fn m(&self) -> &'static crate::i18n_more::More {
-        crate::i18n_more::more(self.lang.get())
+    pub fn m(&self) -> &'static crate::i18n::ViewTexts {
+        crate::i18n::views(self.lang.get())
     }
 }
 

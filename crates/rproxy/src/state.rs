@@ -41,7 +41,6 @@ impl AppState {
         let queue = Queue::start(
             users.pool().clone(),
             engine.processor.clone(),
-            rcd.clone(),
             jobs.clone(),
             events.clone(),
             instance.clone(),

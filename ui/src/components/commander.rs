@@ -10,7 +10,7 @@ use super::{
     pane::{Drag, PaneView},
 };
 use crate::{
-    file_actions,
+    actions,
     logic::keys::Command,
     state::{use_ctx, Dialog, Location},
 };
@@ -50,7 +50,7 @@ pub fn Commander() -> impl IntoView {
     let key_button =
         move |id: &'static str, key: &'static str, cmd: Command, label: fn(&crate::i18n::Texts) -> &'static str| {
             view! {
-                <button id=id class="fkey" on:click=move |_| file_actions::run(ctx, ctx.active_pane(), cmd)>
+                <button id=id class="fkey" on:click=move |_| actions::commander::run(ctx, ctx.active_pane(), cmd)>
                     <kbd>{key}</kbd>" "{move || label(ctx.t())}
                 </button>
             }

@@ -6,7 +6,7 @@ use leptos::{ev, html, prelude::*};
 use rcmd_types::BatchKind;
 
 use crate::{
-    file_actions, format,
+    actions, format,
     state::{use_ctx, Dialog},
 };
 
@@ -44,13 +44,13 @@ fn DialogView(dialog: Dialog) -> impl IntoView {
     });
     let close = move || {
         ctx.dialog.set(None);
-        file_actions::focus_pane(ctx, ctx.active_pane());
+        actions::commander::focus_pane(ctx, ctx.active_pane());
     };
     let d2 = dialog.clone();
     let ok = move || {
-        file_actions::confirm(ctx, d2.clone(), input.get_untracked());
+        actions::commander::confirm(ctx, d2.clone(), input.get_untracked());
         if ctx.dialog.with_untracked(Option::is_none) {
-            file_actions::focus_pane(ctx, ctx.active_pane());
+            actions::commander::focus_pane(ctx, ctx.active_pane());
         }
     };
     let ok2 = ok.clone();

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use rcmd_types::{LinkState, SidecarState};
 
 use crate::{
-    actions, file_actions, format,
+    actions, format,
     state::{use_ctx, Tab},
 };
 
@@ -164,7 +164,7 @@ fn BwLimit() -> impl IntoView {
     let apply = move || {
         let rate = draft.get_untracked();
         let rate = if rate.trim().is_empty() { "off".to_owned() } else { rate };
-        file_actions::bwlimit(ctx, Some(rate));
+        actions::commander::bwlimit(ctx, Some(rate));
         draft.set(String::new());
     };
     view! {

@@ -6,7 +6,7 @@ use rcmd_types::FileEntry;
 use wasm_bindgen::JsCast;
 
 use crate::{
-    actions, file_actions, format,
+    actions, format,
     logic::{
         keys,
         listing::SortKey,
@@ -87,7 +87,7 @@ fn PaneBar(pane: Pane) -> impl IntoView {
             </select>
             <button class="up" title=move || ctx.t().up_hint aria-label=move || ctx.t().up
                 disabled=move || pane.location.with(|l| l.as_ref().and_then(Location::parent).is_none())
-                on:click=move |_| file_actions::go_up(ctx, pane)>"↑"</button>
+                on:click=move |_| actions::commander::go_up(ctx, pane)>"↑"</button>
             <Show when=move || pane.location.with(|l| l.as_ref().is_some_and(|l| l.remote != LOCAL_DISK))>
                 <button class="root-rel" title=move || ctx.t().root_relative_hint
                     on:click=move |_| if let Some(l) = pane.location.get_untracked() { actions::open(ctx, pane, Location::root(&l.remote)) }>
@@ -126,7 +126,7 @@ fn PaneTools(pane: Pane) -> impl IntoView {
             if ev.key() == "Escape" {
                 pane.opts.update(|o| o.filter.clear());
             }
-            file_actions::focus_pane(ctx, pane);
+            actions::commander::focus_pane(ctx, pane);
         }
         _ => {}
     };
@@ -200,7 +200,7 @@ fn List(pane: Pane, drag: RwSignal<Option<Drag>>) -> impl IntoView {
             return;
         };
         ev.prevent_default();
-        file_actions::run(ctx, pane, cmd);
+        actions::commander::run(ctx, pane, cmd);
     };
     let sort_button = move |key: SortKey, label: fn(&crate::i18n::Texts) -> &'static str, class: &'static str| {
         let dir = move || {
@@ -284,7 +284,7 @@ fn Row(pane: Pane, row: usize, entry: FileEntry, drag: RwSignal<Option<Drag>>) -
                 },
             )
         });
-        file_actions::focus_pane(ctx, pane);
+        actions::commander::focus_pane(ctx, pane);
     };
     let n2 = name.clone();
     let open = move || {
@@ -294,7 +294,7 @@ fn Row(pane: Pane, row: usize, entry: FileEntry, drag: RwSignal<Option<Drag>>) -
         if is_dir {
             actions::open(ctx, pane, loc.child(&n2));
         } else {
-            file_actions::ask_properties(ctx, loc, n2.clone());
+            actions::commander::ask_properties(ctx, loc, n2.clone());
         }
     };
     let open2 = open.clone();

@@ -3,7 +3,7 @@
 
 use leptos::{html, prelude::*, task::spawn_local};
 
-use crate::{desktop_actions as da, state::use_ctx};
+use crate::{actions::desktop as da, state::use_ctx};
 
 #[component]
 pub fn ClosePrompt() -> impl IntoView {

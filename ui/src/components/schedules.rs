@@ -7,7 +7,7 @@ use rcmd_types::{BatchKind, Overlap, RunOutcome, ScheduleInfo, ScheduleRun, Sche
 use serde::Serialize;
 
 use crate::{
-    desktop_actions::NoArgs,
+    actions::NoArgs,
     ipc,
     logic::when::{parse_time, When},
     state::use_ctx,

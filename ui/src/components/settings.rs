@@ -14,15 +14,14 @@ pub fn SettingsPanel() -> impl IntoView {
     let autostart = RwSignal::new(rcmd_types::AutostartState::default());
     leptos::task::spawn_local(async move {
         if let Ok(a) =
-            crate::ipc::invoke::<_, rcmd_types::AutostartState>("autostart_state", &crate::desktop_actions::NoArgs {})
-                .await
+            crate::ipc::invoke::<_, rcmd_types::AutostartState>("autostart_state", &crate::actions::NoArgs {}).await
         {
             autostart.set(a);
         }
     });
     let set_autostart = move |enabled: bool, minimized: bool| {
         leptos::task::spawn_local(async move {
-            match crate::desktop_actions::set_autostart(enabled, minimized).await {
+            match crate::actions::desktop::set_autostart(enabled, minimized).await {
                 Ok(a) => autostart.set(a),
                 Err(e) => ctx.error.set(Some(e)),
             }

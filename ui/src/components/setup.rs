@@ -9,7 +9,7 @@ use rcmd_types::{ConfigStep, OAuthStatus, Provider, ProviderOption, RemoteConfig
 
 use crate::{
     actions,
-    desktop_actions::{self as da, NameArgs, NoArgs},
+    actions::{remotes as da, NameArgs, NoArgs},
     ipc,
     state::{use_ctx, Ctx},
 };

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use crate::{
-    file_actions::CHART_WINDOW_MS,
+    actions::commander::CHART_WINDOW_MS,
     format,
     logic::chart::{nice_max, points},
     state::use_ctx,

@@ -1,53 +1,12 @@
-//! Calls of the issue-13 views: remote setup, schedules, logs, the close prompt, the config
-//! password, start at login. Small argument structs, one per command shape.
+//! The desktop: the config password, the close prompt, start at login, the tray's language
+//! (`commands/desktop.rs`).
 
-use std::collections::BTreeMap;
-
-use leptos::{prelude::Set, task::spawn_local};
-use rcmd_types::{AutostartState, ConfigLock, ConfigStep, IpcError};
+use leptos::{prelude::*, task::spawn_local};
+use rcmd_types::{AutostartState, ConfigLock, IpcError};
 use serde::Serialize;
 
+use super::NoArgs;
 use crate::{ipc, state::Ctx};
-
-#[derive(Serialize)]
-pub struct NoArgs {}
-
-#[derive(Serialize)]
-pub struct NameArgs<'a> {
-    pub name: &'a str,
-}
-
-#[derive(Serialize)]
-pub struct CreateArgs<'a> {
-    pub name: &'a str,
-    pub kind: &'a str,
-    pub params: &'a BTreeMap<String, String>,
-}
-
-#[derive(Serialize)]
-pub struct UpdateArgs<'a> {
-    pub name: &'a str,
-    pub params: &'a BTreeMap<String, String>,
-}
-
-#[derive(Serialize)]
-pub struct AnswerArgs<'a> {
-    pub name: &'a str,
-    pub step: &'a str,
-    pub result: &'a str,
-}
-
-/// Creates (`kind` some) or updates a remote: the first configuration step.
-pub async fn save_remote(
-    name: &str,
-    kind: Option<&str>,
-    params: &BTreeMap<String, String>,
-) -> Result<ConfigStep, IpcError> {
-    match kind {
-        Some(kind) => ipc::invoke("remote_create", &CreateArgs { name, kind, params }).await,
-        None => ipc::invoke("remote_update", &UpdateArgs { name, params }).await,
-    }
-}
 
 /// Reads the config lock; when the config waits for its password the prompt opens.
 pub fn check_config_lock(ctx: Ctx) {

@@ -1,0 +1,184 @@
+//! Taking calls in: each call is a `queue` row committed before it is accepted (submissions
+//! arriving together are inserted in one transaction), then its caller waits for its end or
+//! gets a job id; counts for the operator views; stopping a waiting call.
+
+use serde_json::{json, Map, Value};
+use tokio::sync::{mpsc, oneshot};
+
+use super::*;
+use crate::{on_pool, on_tx};
+
+impl Queue {
+    /// Records a call (committed before it returns) and wakes the dispatcher: the item's id,
+    /// and for an `_async` call its new job id. The job, the item and the `job_queued` event
+    /// are one transaction; calls arriving together share it (group commit).
+    pub async fn submit(
+        &self,
+        user_id: i64,
+        path: &str,
+        req: &Request,
+        input: &Map<String, Value>,
+        async_: bool,
+    ) -> Result<(i64, Option<i64>), SubmitError> {
+        let (reply, answer) = oneshot::channel();
+        let s = Submission {
+            user_id,
+            path: path.to_owned(),
+            req: req.clone(),
+            input: Value::Object(input.clone()).to_string(),
+            async_,
+            reply,
+        };
+        self.inner.submissions.send(s).map_err(|_| SubmitError::ShuttingDown)?;
+        answer.await.map_err(|_| SubmitError::ShuttingDown)?
+    }
+
+    /// Writes submissions as they come, all that are waiting in one transaction.
+    pub(super) async fn submit_loop(&self, mut rx: mpsc::UnboundedReceiver<Submission>) {
+        const GROUP_COMMIT: usize = 256;
+        while let Some(first) = rx.recv().await {
+            let mut group = vec![first];
+            while group.len() < GROUP_COMMIT {
+                match rx.try_recv() {
+                    Ok(s) => group.push(s),
+                    Err(_) => break,
+                }
+            }
+            let written = self.insert_all(&group).await;
+            let any_async = group.iter().any(|s| s.async_);
+            match written {
+                Ok(ids) => {
+                    for (s, id) in group.into_iter().zip(ids) {
+                        let _ = s.reply.send(Ok(id));
+                    }
+                }
+                Err(e) => {
+                    let err = if crate::db::health::is_connection_error(&e) {
+                        SubmitError::Unavailable
+                    } else {
+                        SubmitError::Db(e.to_string())
+                    };
+                    for s in group {
+                        let _ = s.reply.send(Err(err.clone()));
+                    }
+                }
+            }
+            self.inner.wake.notify_one();
+            if any_async {
+                self.inner.events.notify();
+            }
+        }
+    }
+
+    pub(super) async fn insert_all(&self, group: &[Submission]) -> Result<Vec<(i64, Option<i64>)>, sqlx::Error> {
+        let mut tx = self.inner.pool.begin().await?;
+        let mut ids = Vec::with_capacity(group.len());
+        for s in group {
+            let job = match s.async_ {
+                true => Some(Jobs::create_queued(&mut tx, s.user_id, &s.path).await?),
+                false => None,
+            };
+            let id: i64 = on_tx!(&mut tx, c => sqlx::query_scalar(
+                "INSERT INTO queue (user_id, job_id, kind, src_root, dst_root, item, input, state, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8) RETURNING id",
+            )
+            .bind(s.user_id)
+            .bind(job)
+            .bind(kind_text(s.req.kind))
+            .bind(&s.req.src_root)
+            .bind(&s.req.dst_root)
+            .bind(&s.req.item)
+            .bind(&s.input)
+            .bind(now_ms())
+            .fetch_one(c)
+            .await?);
+            if let Some(job) = job {
+                Events::insert(
+                    &mut tx,
+                    "job_queued",
+                    Some(s.user_id),
+                    &json!({ "id": job, "path": s.path }),
+                )
+                .await?;
+            }
+            ids.push((id, job));
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    /// `job/stop` of job `job` when it is a queued call's; `None` when it is not.
+    pub async fn stop_job(&self, job: i64) -> Result<Option<Stop>, sqlx::Error> {
+        let row: Option<(i64, String)> = on_pool!(&self.inner.pool, p => sqlx::query_as("SELECT id, state FROM queue WHERE job_id = $1").bind(job).fetch_optional(p).await?);
+        let Some((id, state)) = row else {
+            return Ok(None);
+        };
+        match state.as_str() {
+            "queued" => {
+                // taken out of the waiting calls atomically: the dispatcher takes only `queued`
+                let n = on_pool!(&self.inner.pool, p => sqlx::query("UPDATE queue SET state = 'running' WHERE id = $1 AND state = 'queued'").bind(id).execute(p).await?.rows_affected());
+                if n == 0 {
+                    return Ok(Some(Stop::Running));
+                }
+                self.finish_item(id, Err(Failed::new("context canceled"))).await;
+                Ok(Some(Stop::Stopped))
+            }
+            "running" => Ok(Some(Stop::Running)),
+            _ => Ok(Some(Stop::Finished)),
+        }
+    }
+
+    /// Waits for item `id` to end.
+    pub async fn wait(&self, id: i64) -> Outcome {
+        let (tx, rx) = oneshot::channel();
+        if let Ok(mut w) = self.inner.waiters.lock() {
+            w.entry(id).or_default().push(tx);
+        }
+        // it may have ended before the waiter was there
+        if let Ok(Some(end)) = self.ended(id).await {
+            return end;
+        }
+        rx.await.unwrap_or_else(|_| {
+            Err(Failed::new(
+                "rproxy is shutting down; the file stays queued and completes after the restart",
+            ))
+        })
+    }
+
+    /// The end of item `id`, once it ended.
+    pub(super) async fn ended(&self, id: i64) -> Result<Option<Outcome>, sqlx::Error> {
+        let row: Option<(String, Option<String>, Option<i64>)> = on_pool!(&self.inner.pool, p => sqlx::query_as("SELECT state, error, error_status FROM queue WHERE id = $1").bind(id).fetch_optional(p).await?);
+        Ok(row.and_then(|(state, error, status)| match state.as_str() {
+            "done" => Some(Ok(())),
+            "failed" => Some(Err(Failed {
+                status: status.unwrap_or(500) as u16,
+                error: error.unwrap_or_default(),
+            })),
+            _ => None,
+        }))
+    }
+
+    /// Items still waiting or running (for the queue's own status).
+    pub async fn pending(&self) -> Result<i64, sqlx::Error> {
+        self.pending_of(None).await
+    }
+
+    /// This instance's load: queued calls it is running now (in groups it owns), not the
+    /// whole database's backlog (which every instance shares).
+    pub async fn load(&self) -> Result<i64, sqlx::Error> {
+        on_pool!(&self.inner.pool, p => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM queue q JOIN queue_groups g ON g.id = q.group_id WHERE q.state = 'running' AND g.owner = $1",
+        )
+        .bind(&self.inner.instance)
+        .fetch_one(p)
+        .await)
+    }
+
+    /// Items of user `user_id` (everyone's: `None`) still waiting or running.
+    pub async fn pending_of(&self, user_id: Option<i64>) -> Result<i64, sqlx::Error> {
+        on_pool!(&self.inner.pool, p => sqlx::query_scalar("SELECT COUNT(*) FROM queue WHERE state IN ('queued', 'running') AND ($1 IS NULL OR user_id = $1)")
+            .bind(user_id)
+            .fetch_one(p)
+            .await)
+    }
+}

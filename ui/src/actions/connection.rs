@@ -1,0 +1,105 @@
+//! Settings → Connection: saved servers and the connection in use (`commands/connection.rs`).
+
+use leptos::{prelude::*, task::spawn_local};
+use rcmd_types::{ConnectionView, LinkState, ServerCheckView, ServerForm, ServerInfo};
+use serde::Serialize;
+
+use super::{clear_panes, load_batches, reload, NoArgs};
+use crate::{ipc, state::Ctx};
+
+/// A new connection state. Another generation (a switch) starts the page over: remotes,
+/// listing, jobs and breakers come from the new place. The same server coming back reloads
+/// what is shown, so cached listings give way to fresh ones.
+pub fn connection_changed(ctx: Ctx, v: ConnectionView) {
+    let before = ctx.connection.get_untracked();
+    let switched = before.as_ref().map(|b| b.generation) != Some(v.generation);
+    let back = !switched
+        && v.state == LinkState::Connected
+        && before.as_ref().is_some_and(|b| b.state != LinkState::Connected);
+    let first = before.is_none();
+    ctx.connection.set(Some(v));
+    if first {
+        return;
+    }
+    if switched {
+        clear_panes(ctx);
+        ctx.remotes.set(None);
+        ctx.batches.set(Default::default());
+        ctx.progress.set(Default::default());
+        ctx.breakers.set(Default::default());
+        ctx.report.set(None);
+        ctx.error.set(None);
+        reload(ctx);
+        load_batches(ctx);
+    } else if back {
+        ctx.error.set(None);
+        reload(ctx);
+        load_batches(ctx);
+    }
+}
+
+pub fn load_servers(ctx: Ctx) {
+    spawn_local(async move {
+        match ipc::invoke::<_, Vec<ServerInfo>>("server_list", &NoArgs {}).await {
+            Ok(list) => ctx.servers.set(list),
+            Err(e) => ctx.error.set(Some(e)),
+        }
+    });
+}
+
+#[derive(Serialize)]
+struct FormArgs {
+    form: ServerForm,
+}
+
+#[derive(Serialize)]
+struct ServerNameArgs {
+    name: Option<String>,
+}
+
+pub fn save_server(ctx: Ctx, form: ServerForm) {
+    spawn_local(async move {
+        ctx.server_saved.set(false);
+        match ipc::invoke::<_, ()>("server_save", &FormArgs { form }).await {
+            Ok(()) => {
+                ctx.error.set(None);
+                ctx.server_saved.set(true);
+                load_servers(ctx);
+            }
+            Err(e) => ctx.error.set(Some(e)),
+        }
+    });
+}
+
+pub fn test_server(ctx: Ctx, form: ServerForm) {
+    spawn_local(async move {
+        // the earlier result stays until this one replaces it
+        let run = ctx.server_check.get_untracked().map(|(n, _)| n).unwrap_or(0) + 1;
+        match ipc::invoke::<_, ServerCheckView>("server_test", &FormArgs { form }).await {
+            Ok(c) => ctx.server_check.set(Some((run, c))),
+            Err(e) => ctx.error.set(Some(e)),
+        }
+    });
+}
+
+pub fn remove_server(ctx: Ctx, name: String) {
+    spawn_local(async move {
+        match ipc::invoke::<_, ()>("server_remove", &ServerNameArgs { name: Some(name) }).await {
+            Ok(()) => load_servers(ctx),
+            Err(e) => ctx.error.set(Some(e)),
+        }
+    });
+}
+
+/// Talks to server `name`, or to this computer (`None`).
+pub fn use_connection(ctx: Ctx, name: Option<String>) {
+    spawn_local(async move {
+        match ipc::invoke::<_, ConnectionView>("connection_use", &ServerNameArgs { name }).await {
+            // the state events of this generation may have come first and be newer ("connected"
+            // while this reply still says "connecting"): the reply only starts a generation
+            Ok(v) if ctx.connection.with_untracked(|c| c.as_ref().map(|c| c.generation)) == Some(v.generation) => {}
+            Ok(v) => connection_changed(ctx, v),
+            Err(e) => ctx.error.set(Some(e)),
+        }
+    });
+}

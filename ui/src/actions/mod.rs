@@ -1,0 +1,64 @@
+//! What the page asks of the backend, one file per command file of the app
+//! (`src-tauri/src/commands/`), plus `commander.rs` (what each key or button of the
+//! commander does). Each action updates the shared state; failures land in `ctx.error` as a
+//! readable message. The actions are re-exported here: `actions::open(...)`.
+
+pub mod app;
+pub mod batches;
+pub mod breakers;
+pub mod commander;
+pub mod connection;
+pub mod desktop;
+pub mod files;
+pub mod remotes;
+
+pub use app::*;
+pub use batches::*;
+pub use breakers::*;
+pub use connection::*;
+pub use files::*;
+pub use rcmd_types::ServerForm;
+
+use leptos::prelude::*;
+use serde::Serialize;
+
+use crate::state::{Ctx, Location};
+
+/// Empties both panes (another connection or rclone config: their folders mean nothing now).
+fn clear_panes(ctx: Ctx) {
+    for pane in ctx.panes {
+        pane.location.set(None);
+        pane.entries.set(None);
+        pane.listing_source.set((None, None));
+        pane.sel.set(Default::default());
+    }
+}
+
+#[derive(Serialize)]
+pub(crate) struct NoArgs {}
+
+/// `remote` + `path`: the arguments of every command on one folder or file.
+#[derive(Serialize)]
+pub(crate) struct DirArgs<'a> {
+    pub remote: &'a str,
+    pub path: &'a str,
+}
+
+impl<'a> DirArgs<'a> {
+    pub fn of(loc: &'a Location) -> Self {
+        DirArgs {
+            remote: &loc.remote,
+            path: &loc.path,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct NameArgs<'a> {
+    pub name: &'a str,
+}
+
+#[derive(Serialize)]
+pub(crate) struct RemoteArgs<'a> {
+    pub remote: &'a str,
+}
