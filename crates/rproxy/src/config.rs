@@ -93,44 +93,23 @@ impl Config {
         Ok(config)
     }
 
-    /// The flags of `args` (`--listen`, `--data-dir`, ...) over this config.
-    pub fn with_flags(mut self, args: &[String]) -> Result<Config, ConfigError> {
-        let opt = |name: &str| {
-            args.iter()
-                .position(|a| a == name)
-                .and_then(|i| args.get(i + 1))
-                .cloned()
-        };
-        if let Some(v) = opt("--listen") {
-            self.listen = Some(v);
+    /// These settings with the ones given as flags (a flag wins over the file).
+    pub fn with_flags(mut self, f: &Flags) -> Config {
+        fn set<T: Clone>(slot: &mut Option<T>, flag: &Option<T>) {
+            if flag.is_some() {
+                slot.clone_from(flag);
+            }
         }
-        if let Some(v) = opt("--data-dir") {
-            self.data_dir = Some(v.into());
-        }
-        if let Some(v) = opt("--db") {
-            self.db = Some(v);
-        }
-        if let Some(v) = opt("--rclone-config") {
-            self.rclone_config = Some(v.into());
-        }
-        if let Some(v) = opt("--rclone-password-command") {
-            self.rclone_password_command = Some(v);
-        }
-        if let Some(v) = opt("--rate-limit") {
-            self.rate_limit = Some(v.parse().map_err(|_| {
-                ConfigError::Invalid(format!("--rate-limit: {v:?} is not a number of requests a second"))
-            })?);
-        }
-        if let Some(v) = opt("--tls-cert") {
-            self.tls_cert = Some(v.into());
-        }
-        if let Some(v) = opt("--tls-key") {
-            self.tls_key = Some(v.into());
-        }
-        if args.iter().any(|a| a == "--insecure-listen-without-tls") {
-            self.insecure_listen_without_tls = true;
-        }
-        Ok(self)
+        set(&mut self.listen, &f.listen);
+        set(&mut self.data_dir, &f.data_dir);
+        set(&mut self.db, &f.db);
+        set(&mut self.rclone_config, &f.rclone_config);
+        set(&mut self.rclone_password_command, &f.rclone_password_command);
+        set(&mut self.rate_limit, &f.rate_limit);
+        set(&mut self.tls_cert, &f.tls_cert);
+        set(&mut self.tls_key, &f.tls_key);
+        self.insecure_listen_without_tls |= f.insecure_listen_without_tls;
+        self
     }
 
     /// The address to listen on.
@@ -190,15 +169,26 @@ fn unknown_keys(table: &toml::Table, known: &serde_json::Value, at: &str, out: &
     }
 }
 
-/// The config file to read for `args`: `--config FILE`, `$RPROXY_CONFIG`, or `rproxy.toml`
-/// in `data_dir` when it exists.
-pub fn config_file(args: &[String], data_dir: &Path) -> Option<PathBuf> {
-    let flag = args
-        .iter()
-        .position(|a| a == "--config")
-        .and_then(|i| args.get(i + 1))
-        .map(PathBuf::from);
-    flag.or_else(|| std::env::var_os("RPROXY_CONFIG").map(PathBuf::from))
+/// The settings given on the command line (`rproxy serve --listen ...`); each wins over the
+/// file's.
+#[derive(Clone, Debug, Default)]
+pub struct Flags {
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub db: Option<String>,
+    pub rclone_config: Option<PathBuf>,
+    pub rclone_password_command: Option<String>,
+    pub rate_limit: Option<f64>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub insecure_listen_without_tls: bool,
+}
+
+/// The config file to read: `flag` (`--config FILE`), `$RPROXY_CONFIG`, or `rproxy.toml` in
+/// `data_dir` when it exists.
+pub fn config_file(flag: Option<&Path>, data_dir: &Path) -> Option<PathBuf> {
+    flag.map(Path::to_owned)
+        .or_else(|| std::env::var_os("RPROXY_CONFIG").map(PathBuf::from))
         .or_else(|| {
             let default = data_dir.join("rproxy.toml");
             default.is_file().then_some(default)
@@ -210,10 +200,6 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    fn args(a: &[&str]) -> Vec<String> {
-        a.iter().map(|s| (*s).to_owned()).collect()
-    }
-
     #[test]
     fn file_then_flags() {
         let dir = tempfile::tempdir().unwrap();
@@ -223,17 +209,17 @@ mod tests {
             "listen = \"127.0.0.1:6000\"\nrate_limit = 50\nrclone_password_command = \"cat /run/pw\"\n",
         )
         .unwrap();
-        let c = Config::read(&f)
-            .unwrap()
-            .with_flags(&args(&["serve", "--rate-limit", "7"]))
-            .unwrap();
+        let c = Config::read(&f).unwrap().with_flags(&Flags {
+            rate_limit: Some(7.0),
+            ..Flags::default()
+        });
         assert_eq!(c.listen().unwrap().port(), 6000);
         assert_eq!(c.rate_limit, Some(7.0), "a flag wins over the file");
         assert_eq!(c.rclone_args(), ["--password-command", "cat /run/pw"]);
         c.check().unwrap();
-        assert_eq!(config_file(&args(&["serve"]), dir.path()), Some(f.clone()));
+        assert_eq!(config_file(None, dir.path()), Some(f.clone()));
         assert_eq!(
-            config_file(&args(&["serve", "--config", "/x.toml"]), dir.path()),
+            config_file(Some(Path::new("/x.toml")), dir.path()),
             Some(PathBuf::from("/x.toml"))
         );
     }
@@ -267,7 +253,6 @@ mod tests {
         }
         .check()
         .is_err());
-        assert!(Config::default().with_flags(&args(&["--rate-limit", "fast"])).is_err());
         assert!(Config {
             rate_limit: Some(0.0),
             ..Config::default()

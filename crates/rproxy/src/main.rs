@@ -1,19 +1,11 @@
-//! `rproxy`: serve, and manage users.
-//!
-//!     rproxy serve [--config rproxy.toml] [--listen 127.0.0.1:5572] [--data-dir DIR] [--db postgres://...]
-//!                  [--rclone-config FILE] [--rclone-password-command CMD] [--rate-limit N]
-//!                  [--tls-cert PEM --tls-key PEM] [--insecure-listen-without-tls]
-//!     rproxy user add NAME [--role admin|operator|viewer] [--remotes a,b]
-//!     rproxy user list
-//!     rproxy user remove NAME
-//!     rproxy token create USER [--label TEXT] [--expires-in 30d|12h|90m|45s]
-//!     rproxy token list [USER]
-//!     rproxy token revoke ID
-//!     rproxy secret set KEY | remove KEY | list      (notification secrets; the value on stdin)
-//!     rproxy notify test webhook|telegram|email
+//! `rproxy`: serve, and manage users, tokens and notification secrets (`rproxy --help`; the
+//! command line is in `cli.rs`).
+
+mod cli;
 
 use std::{path::PathBuf, sync::Arc};
 
+use cli::{Cli, Command};
 use rcmd_core::{
     engine::{Engine, EngineConfig, SecretsAt},
     sidecar::{BinaryLauncher, SidecarConfig},
@@ -25,33 +17,15 @@ use rproxy::{
     router, tls, AppState,
 };
 
-const USAGE: &str = "usage:
-  rproxy serve [--config rproxy.toml] [--listen 127.0.0.1:5572] [--data-dir DIR] [--db postgres://...]
-               [--rclone-config FILE]
-               [--rclone-password-command CMD] [--rate-limit N] [--tls-cert PEM --tls-key PEM]
-               [--insecure-listen-without-tls]
-  rproxy user add NAME [--role admin|operator|viewer] [--remotes a,b]
-  rproxy user list
-  rproxy user remove NAME
-  rproxy token create USER [--label TEXT] [--expires-in 30d|12h|90m|45s]
-  rproxy token list [USER]
-  rproxy token revoke ID
-  rproxy secret set KEY        (the value is read from stdin; keys: webhook.url, webhook.header,
-                                telegram.token, email.password)
-  rproxy secret remove KEY | rproxy secret list
-  rproxy notify test webhook|telegram|email   (a test message with [notifications] of rproxy.toml)
-Every serve setting may be in rproxy.toml (--config, $RPROXY_CONFIG, or rproxy.toml in the data folder);
-flags win. The data folder is --data-dir, else data_dir in the file, else $RPROXY_DATA_DIR, else
-~/.local/share/rproxy.";
-
 fn main() {
+    // before anything is opened or created: `--help` and usage errors end here
+    let cli = <cli::Cli as clap::Parser>::parse();
     let _log = rcmd_core::logging::init("info", None);
-    let args: Vec<String> = std::env::args().skip(1).collect();
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => fail(&format!("cannot start: {e}")),
     };
-    if let Err(e) = rt.block_on(run(&args)) {
+    if let Err(e) = rt.block_on(run(cli)) {
         fail(&e);
     }
 }
@@ -62,17 +36,9 @@ fn fail(msg: &str) -> ! {
     std::process::exit(1)
 }
 
-/// The value after `--name`.
-fn opt<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .map(String::as_str)
-}
-
 /// The data folder and the settings: `--data-dir`, else the config file's `data_dir`, else
 /// `$RPROXY_DATA_DIR`, else `~/.local/share/rproxy`.
-fn settings(args: &[String]) -> Result<(PathBuf, Config), String> {
+fn settings(cli: &Cli) -> Result<(PathBuf, Config), String> {
     let env_dir = std::env::var_os("RPROXY_DATA_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
@@ -81,13 +47,27 @@ fn settings(args: &[String]) -> Result<(PathBuf, Config), String> {
                 .unwrap_or_default()
                 .join(".local/share/rproxy")
         });
-    let flag_dir = opt(args, "--data-dir").map(PathBuf::from);
-    let file = config::config_file(args, flag_dir.as_deref().unwrap_or(&env_dir));
+    let file = config::config_file(cli.config.as_deref(), cli.data_dir.as_deref().unwrap_or(&env_dir));
     let from_file = match &file {
         Some(f) => Config::read(f).map_err(|e| e.to_string())?,
         None => Config::default(),
     };
-    let cfg = from_file.with_flags(args).map_err(|e| e.to_string())?;
+    let serve = match &cli.command {
+        Command::Serve(s) => Some(s),
+        _ => None,
+    };
+    let flags = config::Flags {
+        data_dir: cli.data_dir.clone(),
+        db: cli.db.clone(),
+        listen: serve.and_then(|s| s.listen.clone()),
+        rclone_config: serve.and_then(|s| s.rclone_config.clone()),
+        rclone_password_command: serve.and_then(|s| s.rclone_password_command.clone()),
+        rate_limit: serve.and_then(|s| s.rate_limit),
+        tls_cert: serve.and_then(|s| s.tls_cert.clone()),
+        tls_key: serve.and_then(|s| s.tls_key.clone()),
+        insecure_listen_without_tls: serve.is_some_and(|s| s.insecure_listen_without_tls),
+    };
+    let cfg = from_file.with_flags(&flags);
     let dir = cfg.data_dir.clone().unwrap_or(env_dir);
     Ok((dir, cfg))
 }
@@ -98,23 +78,8 @@ fn say(s: &str) {
     println!("{s}");
 }
 
-/// The positional argument `i` (a name or an id): never a flag, so `rproxy user add --help`
-/// cannot create a user named `--help`.
-fn positional(args: &[String], i: usize) -> Result<&str, String> {
-    match args.get(i).map(String::as_str) {
-        Some(a) if !a.starts_with('-') => Ok(a),
-        Some(flag) => Err(format!("expected a name, not the flag {flag:?}\n{USAGE}")),
-        None => Err(USAGE.to_owned()),
-    }
-}
-
-async fn run(args: &[String]) -> Result<(), String> {
-    if args.iter().any(|a| a == "--help" || a == "-h") || args.first().is_some_and(|a| a == "help") {
-        // before anything is opened or created
-        say(USAGE);
-        return Ok(());
-    }
-    let (dir, cfg) = settings(args)?;
+async fn run(cli: Cli) -> Result<(), String> {
+    let (dir, cfg) = settings(&cli)?;
     let db = cfg
         .db
         .clone()
@@ -122,14 +87,13 @@ async fn run(args: &[String]) -> Result<(), String> {
     let users = Users::connect(&db)
         .await
         .map_err(|e| format!("cannot open the database: {e}"))?;
-    match (args.first().map(String::as_str), args.get(1).map(String::as_str)) {
-        (Some("user"), Some("add")) => {
-            let name = positional(args, 2)?;
-            let role: Role = opt(args, "--role").unwrap_or("operator").parse()?;
-            let remotes: Vec<String> = opt(args, "--remotes")
+    match cli.command {
+        Command::User(cli::User::Add { name, role, remotes }) => {
+            let role: Role = role.parse()?;
+            let remotes: Vec<String> = remotes
                 .map(|r| r.split(',').map(str::to_owned).filter(|s| !s.is_empty()).collect())
                 .unwrap_or_default();
-            let (user, token) = users.add(name, role, &remotes).await.map_err(|e| e.to_string())?;
+            let (user, token) = users.add(&name, role, &remotes).await.map_err(|e| e.to_string())?;
             say(&format!(
                 "user {} ({}) added; its token, shown only now:\n{}",
                 user.name,
@@ -138,7 +102,7 @@ async fn run(args: &[String]) -> Result<(), String> {
             ));
             Ok(())
         }
-        (Some("user"), Some("list")) => {
+        Command::User(cli::User::List) => {
             for u in users.list().await.map_err(|e| e.to_string())? {
                 let remotes = if u.remotes.is_empty() {
                     "all remotes".to_owned()
@@ -149,22 +113,22 @@ async fn run(args: &[String]) -> Result<(), String> {
             }
             Ok(())
         }
-        (Some("user"), Some("remove")) => {
-            let name = positional(args, 2)?;
-            if users.remove(name).await.map_err(|e| e.to_string())? {
+        Command::User(cli::User::Remove { name }) => {
+            if users.remove(&name).await.map_err(|e| e.to_string())? {
                 say(&format!("user {name} removed"));
                 Ok(())
             } else {
                 Err(format!("no user {name}"))
             }
         }
-        (Some("token"), Some("create")) => {
-            let name = positional(args, 2)?;
-            let valid_for = opt(args, "--expires-in")
-                .map(rproxy::error::parse_lifetime)
-                .transpose()?;
+        Command::Token(cli::Token::Create {
+            user: name,
+            label,
+            expires_in,
+        }) => {
+            let valid_for = expires_in.as_deref().map(rproxy::error::parse_lifetime).transpose()?;
             let (id, token) = users
-                .create_token(name, opt(args, "--label").unwrap_or(""), valid_for)
+                .create_token(&name, &label, valid_for)
                 .await
                 .map_err(|e| e.to_string())?;
             say(&format!(
@@ -173,13 +137,8 @@ async fn run(args: &[String]) -> Result<(), String> {
             ));
             Ok(())
         }
-        (Some("token"), Some("list")) => {
-            let user = if args.len() > 2 {
-                Some(positional(args, 2)?)
-            } else {
-                None
-            };
-            for t in users.tokens(user).await.map_err(|e| e.to_string())? {
+        Command::Token(cli::Token::List { user }) => {
+            for t in users.tokens(user.as_deref()).await.map_err(|e| e.to_string())? {
                 let expired = t.expires_at.is_some_and(|at| at <= rcmd_core::batch::store::now_ms());
                 let state = if t.revoked_at.is_some() {
                     "revoked"
@@ -192,11 +151,7 @@ async fn run(args: &[String]) -> Result<(), String> {
             }
             Ok(())
         }
-        (Some("token"), Some("revoke")) => {
-            let id: i64 = args
-                .get(2)
-                .and_then(|i| i.parse().ok())
-                .ok_or("rproxy token revoke ID: the token's number, as `rproxy token list` shows it")?;
+        Command::Token(cli::Token::Revoke { id }) => {
             if users.revoke_token(id).await.map_err(|e| e.to_string())? {
                 say(&format!("token {id} revoked"));
                 Ok(())
@@ -204,50 +159,18 @@ async fn run(args: &[String]) -> Result<(), String> {
                 Err(format!("no live token {id}"))
             }
         }
-        (Some("secret"), Some(verb @ ("set" | "remove"))) => {
-            let key = args
-                .get(2)
-                .map(String::as_str)
-                .filter(|k| rproxy::notify::SECRET_KEYS.contains(k));
-            let key = key.ok_or_else(|| {
-                format!(
-                    "rproxy secret {verb} KEY: one of {}",
-                    rproxy::notify::SECRET_KEYS.join(", ")
-                )
-            })?;
-            let value = if verb == "set" {
-                // from stdin, never the command line (where `ps` shows it)
-                let mut line = String::new();
-                std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line)
-                    .map_err(|e| format!("cannot read the value from stdin: {e}"))?;
-                let v = line.trim().to_owned();
-                if v.is_empty() {
-                    return Err("no value on stdin".into());
-                }
-                Some(rcmd_core::secret::Secret::new(v))
-            } else {
-                None
-            };
-            rproxy::notify::secrets(&dir)
-                .set(key, value.as_ref())
-                .map_err(|e| e.to_string())?;
-            say(&format!(
-                "secret {key} {}",
-                if verb == "set" { "saved" } else { "removed" }
-            ));
-            Ok(())
-        }
-        (Some("secret"), Some("list")) => {
+        Command::Secret(cli::Secret::Set { key }) => secret(&dir, "set", &key),
+        Command::Secret(cli::Secret::Remove { key }) => secret(&dir, "remove", &key),
+        Command::Secret(cli::Secret::List) => {
             let store = rproxy::notify::secrets(&dir);
             for key in rproxy::notify::SECRET_KEYS {
                 say(&format!("{key}	{}", if store.get(key).is_some() { "set" } else { "-" }));
             }
             Ok(())
         }
-        (Some("notify"), Some("test")) => {
-            let name = args.get(2).ok_or(USAGE)?;
+        Command::Notify(cli::Notify::Test { channel: name }) => {
             let settings = cfg.notifications.clone().ok_or("no [notifications] in rproxy.toml")?;
-            let channel = settings.channel(name, &rproxy::notify::secrets(&dir)).ok_or_else(|| {
+            let channel = settings.channel(&name, &rproxy::notify::secrets(&dir)).ok_or_else(|| {
                 format!("channel {name:?} is not set up: see [notifications] in rproxy.toml and `rproxy secret list`")
             })?;
             rcmd_core::notify::send_test(channel.as_ref(), settings.lang)
@@ -256,9 +179,40 @@ async fn run(args: &[String]) -> Result<(), String> {
             say(&format!("test message sent through {name}"));
             Ok(())
         }
-        (Some("serve"), _) => serve(cfg, dir, users).await,
-        _ => Err(USAGE.to_owned()),
+        Command::Serve(_) => serve(cfg, dir, users).await,
     }
+}
+
+/// `rproxy secret set|remove KEY`: the value of `set` comes from stdin, never the command
+/// line (where `ps` shows it).
+fn secret(dir: &std::path::Path, verb: &str, key: &str) -> Result<(), String> {
+    let key = Some(key).filter(|k| rproxy::notify::SECRET_KEYS.contains(k));
+    let key = key.ok_or_else(|| {
+        format!(
+            "rproxy secret {verb} KEY: one of {}",
+            rproxy::notify::SECRET_KEYS.join(", ")
+        )
+    })?;
+    let value = if verb == "set" {
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line)
+            .map_err(|e| format!("cannot read the value from stdin: {e}"))?;
+        let v = line.trim().to_owned();
+        if v.is_empty() {
+            return Err("no value on stdin".into());
+        }
+        Some(rcmd_core::secret::Secret::new(v))
+    } else {
+        None
+    };
+    rproxy::notify::secrets(dir)
+        .set(key, value.as_ref())
+        .map_err(|e| e.to_string())?;
+    say(&format!(
+        "secret {key} {}",
+        if verb == "set" { "saved" } else { "removed" }
+    ));
+    Ok(())
 }
 
 async fn serve(cfg: Config, dir: PathBuf, users: Users) -> Result<(), String> {

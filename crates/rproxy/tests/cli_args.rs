@@ -1,6 +1,7 @@
 //! The `rproxy` command line never takes a flag for a name: `rproxy user add --help` prints
-//! the usage and creates nothing (no database, no user named `--help`); a name starting with
-//! `-` is refused with the usage.
+//! the help and creates nothing (no database, no user named `--help`); a flag where a name
+//! belongs, or a name starting with `-`, is refused with the usage (exit 2), before anything is
+//! opened.
 
 #![allow(clippy::unwrap_used)]
 
@@ -26,24 +27,27 @@ fn help_and_flags_are_never_names() {
     ] {
         let out = rproxy(dir.path(), args);
         assert!(out.status.success(), "{args:?}");
-        assert!(String::from_utf8_lossy(&out.stdout).contains("usage:"), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Usage: rproxy"), "{args:?}");
         assert!(
             std::fs::read_dir(dir.path()).unwrap().next().is_none(),
             "{args:?} created something in the data folder"
         );
     }
-    for args in [
-        &["user", "add", "--role", "admin"][..],
-        &["user", "add", "-x"],
-        &["token", "create", "--label", "x"],
-        &["token", "list", "--all"],
+    for (args, says) in [
+        (&["user", "add", "--role", "admin"][..], "<NAME>"),
+        (&["user", "add", "-x"], "unexpected argument '-x'"),
+        (&["user", "add", "--", "-x"], "expected a name"),
+        (&["token", "create", "--label", "x"], "<USER>"),
+        (&["token", "list", "--all"], "unexpected argument '--all'"),
+        (&["token", "revoke", "seven"], "invalid value 'seven'"),
     ] {
         let out = rproxy(dir.path(), args);
-        assert!(!out.status.success(), "{args:?} must fail");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?} must fail as a usage error: {err}");
+        assert!(err.contains(says) && err.contains("try '--help'"), "{args:?}: {err}");
         assert!(
-            String::from_utf8_lossy(&out.stderr).contains("expected a name"),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
+            std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+            "{args:?} created something in the data folder"
         );
     }
     let listed = rproxy(dir.path(), &["user", "list"]);
