@@ -3,19 +3,7 @@
 
 use rcmd_core::app_dirs;
 
-pub const USAGE: &str = "rclone options for copy/move/delete/resume/retry (before or after the command):
-  --bwlimit RATE          bandwidth limit, as rclone takes it (10M, off, \"08:00,512k 18:00,off\")
-  --transfers N           files copied at once (1-64)
-  --checkers N            files checked at once (1-64)
-  --rclone-flag FLAG      any other rclone flag (repeatable), e.g. --rclone-flag=--fast-list
-  RCMD_RCLONE_FLAGS       the same as flags in the environment (both apply; options win)";
-
 const OPTIONS: [&str; 4] = ["--bwlimit", "--transfers", "--checkers", "--rclone-flag"];
-
-/// Whether `args` hold any of the rclone options.
-pub fn given(args: &[String]) -> bool {
-    args.iter().any(|a| OPTIONS.contains(&a.split('=').next().unwrap_or(a)))
-}
 
 /// Removes the rclone options from `args`; returns the flags for the sidecar (the
 /// environment's first, then the options'), or why they are refused.
@@ -35,7 +23,7 @@ pub fn take(args: &mut Vec<String>) -> Result<Vec<String>, String> {
         let value = match inline {
             Some(v) => v,
             None if i < args.len() => args.remove(i),
-            None => return Err(format!("{name} needs a value\n{USAGE}")),
+            None => return Err(format!("{name} needs a value")),
         };
         match name.as_str() {
             "--transfers" | "--checkers" => {

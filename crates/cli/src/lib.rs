@@ -3,6 +3,7 @@
 //! its own supervised rclone sidecar and the app's notification settings. Links no GUI
 //! library. Exit codes: 0 all done, 2 some items failed, 3 paused or cancelled, 1 error.
 
+mod args;
 mod flags;
 pub mod schedule;
 mod server;
@@ -18,19 +19,17 @@ use rcmd_core::{
     types::{BatchInfo, BatchKind, BatchProgress, BatchStatus},
 };
 
-const USAGE: &str = "usage (`rcmd-cli batch ...` or `rcmd batch ...`):
-  rcmd batch copy <src remote:path> <dst remote:path>
-  rcmd batch move <src remote:path> <dst remote:path>
-  rcmd batch delete <remote:path>
-  rcmd batch list [--json]
-  rcmd batch resume <id>
-  rcmd batch retry <id>          (retry the failed items, then run)
-  rcmd batch report <id> [--json]
-Ctrl-C pauses a running batch; `resume` continues it. Exit: 0 done, 2 items failed, 3 paused/cancelled, 1 error.
-On an rproxy server (the batch runs there; Ctrl-C stops following, not the batch):";
-
 /// Runs the command; returns the process exit code.
 pub fn main(args: &[String]) -> i32 {
+    let argv = std::iter::once("rcmd".to_owned()).chain(args::with_batch_word(args));
+    let cli = match <args::Cli as clap::Parser>::try_parse_from(argv) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // not clap's 2: that is "some items failed" here
+            return if e.use_stderr() { 1 } else { 0 };
+        }
+    };
     // stderr only: the batch's own output goes to stdout
     let _log = rcmd_core::logging::init("warn", None);
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -41,7 +40,7 @@ pub fn main(args: &[String]) -> i32 {
         }
     };
     rt.block_on(async {
-        match run(args).await {
+        match run(cli).await {
             Ok(code) => code,
             Err(e) => {
                 eprintln!("rcmd: {e}");
@@ -51,58 +50,22 @@ pub fn main(args: &[String]) -> i32 {
     })
 }
 
-async fn run(args: &[String]) -> Result<i32, String> {
-    // `--server NAME` anywhere: the batch runs on that saved rproxy server
-    let mut args = args.to_vec();
-    let server = match args.iter().position(|a| a == "--server") {
-        Some(i) if i + 1 < args.len() => {
-            let name = args.remove(i + 1);
-            args.remove(i);
-            Some(name)
-        }
-        Some(_) => {
-            return Err(format!(
-                "--server needs a saved server's name\n{USAGE}\n{}",
-                server::USAGE
-            ))
-        }
-        None => None,
+async fn run(cli: args::Cli) -> Result<i32, String> {
+    let batch = match cli.command {
+        args::Command::Server(s) => return server::manage(s).await,
+        args::Command::Schedule(s) => return schedule::manage(s).await,
+        args::Command::Batch(b) => b,
     };
-    if args.first().map(String::as_str) == Some("batch") {
-        args.remove(0);
-    }
-    if args.iter().any(|a| a == "--help" || a == "-h") {
-        return Err(format!(
-            "{USAGE}\n{}\n{}\n{}",
-            server::USAGE,
-            schedule::USAGE,
-            flags::USAGE
-        ));
-    }
-    if args.first().map(String::as_str) == Some("server") {
-        return server::manage(&args[1..]).await;
-    }
-    if args.first().map(String::as_str) == Some("schedule") {
-        return schedule::manage(&args[1..]).await;
-    }
-    if let Some(name) = server {
-        if flags::given(&args) {
+    if let Some(name) = cli.server {
+        if cli.rclone.given() {
             return Err("rclone options (--bwlimit, --transfers, --checkers, --rclone-flag) apply to batches run here; a server's batches use the server's rclone settings".into());
         }
-        return server::batch(&name, &args).await;
+        return server::batch(&name, batch).await;
     }
-    let rclone_flags = flags::take(&mut args)?;
-    let args = &args[..];
-    let arg = |i: usize| args.get(i).map(String::as_str);
-    let json = args.iter().any(|a| a == "--json");
+    let rclone_flags = flags::take(&mut cli.rclone.words())?;
     let store = || async { Store::open(&app_dirs::batch_db()).await.map_err(|e| e.to_string()) };
-    let id_arg = |i: usize| {
-        arg(i)
-            .and_then(|s| s.parse::<i64>().ok())
-            .ok_or_else(|| format!("expected a batch id\n{USAGE}"))
-    };
-    match arg(0) {
-        Some("list") => {
+    match batch {
+        args::Batch::List { json } => {
             let all: Vec<BatchInfo> = store()
                 .await?
                 .list()
@@ -120,52 +83,40 @@ async fn run(args: &[String]) -> Result<i32, String> {
             }
             Ok(0)
         }
-        Some("report") => {
-            let mut report = store().await?.report(id_arg(1)?).await.map_err(|e| e.to_string())?;
+        args::Batch::Report { id, json } => {
+            let mut report = store().await?.report(id).await.map_err(|e| e.to_string())?;
             report.batch = as_seen(report.batch);
             print_report(&report, json)
         }
-        Some(kind @ ("copy" | "move" | "delete")) => {
-            let kind = match kind {
-                "copy" => BatchKind::Copy,
-                "move" => BatchKind::Move,
-                _ => BatchKind::Delete,
-            };
-            let src = arg(1).ok_or(USAGE)?;
-            let dst = match kind {
-                BatchKind::Delete => None,
-                _ => Some(arg(2).ok_or(USAGE)?),
-            };
-            let req = BatchRequest::new(kind, src, dst, Selection::All).map_err(|e| e.to_string())?;
-            let engine = Engine::start(rclone_flags).await?;
-            let created = match engine.core.processor.create(&req).await {
-                Ok(c) => c,
-                Err(e) => {
-                    engine.core.shutdown().await;
-                    return Err(e.to_string());
-                }
-            };
-            let (id, items) = (created.id, created.items);
-            eprintln!("batch {id}: {items} items");
-            engine.run(id).await
-        }
-        Some("resume") => {
-            let id = id_arg(1)?;
-            Engine::start(rclone_flags).await?.run(id).await
-        }
-        Some("retry") => {
-            let id = id_arg(1)?;
+        args::Batch::Copy { src, dst } => start(BatchKind::Copy, &src, Some(&dst), rclone_flags).await,
+        args::Batch::Move { src, dst } => start(BatchKind::Move, &src, Some(&dst), rclone_flags).await,
+        args::Batch::Delete { path } => start(BatchKind::Delete, &path, None, rclone_flags).await,
+        args::Batch::Resume { id } => Engine::start(rclone_flags).await?.run(id).await,
+        args::Batch::Retry { id } => {
             let n = store().await?.retry_failed(id).await.map_err(|e| e.to_string())?;
             eprintln!("batch {id}: {n} failed items queued again");
             Engine::start(rclone_flags).await?.run(id).await
         }
-        _ => Err(format!(
-            "{USAGE}\n{}\n{}\n{}",
-            server::USAGE,
-            schedule::USAGE,
-            flags::USAGE
-        )),
+        args::Batch::Pause { .. } | args::Batch::Cancel { .. } => Err(
+            "pause and cancel steer a batch on a server (--server NAME); here Ctrl-C pauses the running batch".into(),
+        ),
     }
+}
+
+/// Creates the batch (planned through the resilient layer) and runs it in the foreground.
+async fn start(kind: BatchKind, src: &str, dst: Option<&str>, rclone_flags: Vec<String>) -> Result<i32, String> {
+    let req = BatchRequest::new(kind, src, dst, Selection::All).map_err(|e| e.to_string())?;
+    let engine = Engine::start(rclone_flags).await?;
+    let created = match engine.core.processor.create(&req).await {
+        Ok(c) => c,
+        Err(e) => {
+            engine.core.shutdown().await;
+            return Err(e.to_string());
+        }
+    };
+    let (id, items) = (created.id, created.items);
+    eprintln!("batch {id}: {items} items");
+    engine.run(id).await
 }
 
 /// The core engine started like the app does, with the user's notification channels.

@@ -11,14 +11,7 @@ use rcmd_core::{
 };
 use tokio::sync::OnceCell;
 
-pub const USAGE: &str = "Schedules (run by the app while it runs, and by `run-due` from a system timer otherwise):
-  rcmd schedule list [--json]
-  rcmd schedule add <name> <cron> copy|move <src remote:path> <dst remote:path> [--wait] [--no-catch-up]
-  rcmd schedule remove <id>
-  rcmd schedule runs [<id>]      (started, late, missed, skipped, waiting, failed)
-  rcmd schedule run-due          (runs what is due now, waits for it, exits)
-  rcmd schedule install-timer [--cron] | remove-timer [--cron]
-Cron: minute hour day month weekday, local time; e.g. \"0 2 * * *\" = every night at 02:00.";
+use crate::args;
 
 /// Starts the engine (and rclone) only when a run is due: a timer that fires every minute
 /// costs a database read, not an rclone start.
@@ -55,19 +48,19 @@ impl Launch for Lazy {
     }
 }
 
-pub async fn manage(args: &[String]) -> Result<i32, String> {
-    let arg = |i: usize| args.get(i).map(String::as_str);
-    let flag = |f: &str| args.iter().any(|a| a == f);
+/// `rcmd schedule ...`.
+pub(crate) async fn manage(cmd: args::Schedule) -> Result<i32, String> {
     let store = Store::open(&app_dirs::batch_db()).await.map_err(|e| e.to_string())?;
     let lazy = Arc::new(LazyEngine::default());
     let sched = Scheduler::new(ScheduleStore::new(store), clock(), Arc::new(Lazy(lazy.clone())), None);
-    match arg(0) {
-        Some("list") => {
+    match cmd {
+        args::Schedule::List { json } => {
             let all = sched.list().await.map_err(|e| e.to_string())?;
-            if flag("--json") {
+            if json {
                 super::say(&serde_json::to_string_pretty(&all).map_err(|e| e.to_string())?);
+                return Ok(0);
             }
-            for s in all.iter().filter(|_| !flag("--json")) {
+            for s in &all {
                 let next = s.next_ms.map(fmt_ms).unwrap_or_else(|| "off".into());
                 let last = s
                     .last
@@ -86,33 +79,37 @@ pub async fn manage(args: &[String]) -> Result<i32, String> {
             }
             Ok(0)
         }
-        Some("add") => {
-            let kind = match arg(3) {
-                Some("copy") => BatchKind::Copy,
-                Some("move") => BatchKind::Move,
-                _ => return Err(USAGE.into()),
-            };
+        args::Schedule::Add {
+            name,
+            cron,
+            kind,
+            src,
+            dst,
+            wait,
+            no_catch_up,
+        } => {
             let spec = ScheduleSpec {
-                name: arg(1).ok_or(USAGE)?.to_owned(),
-                cron: arg(2).ok_or(USAGE)?.to_owned(),
-                kind,
-                src: arg(4).ok_or(USAGE)?.to_owned(),
-                dst: Some(arg(5).ok_or(USAGE)?.to_owned()),
-                overlap: if flag("--wait") { Overlap::Wait } else { Overlap::Skip },
-                catch_up: !flag("--no-catch-up"),
+                name,
+                cron,
+                kind: match kind {
+                    args::ScheduledKind::Copy => BatchKind::Copy,
+                    args::ScheduledKind::Move => BatchKind::Move,
+                },
+                src,
+                dst: Some(dst),
+                overlap: if wait { Overlap::Wait } else { Overlap::Skip },
+                catch_up: !no_catch_up,
                 enabled: true,
             };
             let id = sched.add(&spec).await?;
             super::say(&format!("schedule {id} added"));
             Ok(0)
         }
-        Some("remove") => {
-            let id = arg(1).and_then(|s| s.parse().ok()).ok_or(USAGE)?;
+        args::Schedule::Remove { id } => {
             sched.store().remove(id).await.map_err(|e| e.to_string())?;
             Ok(0)
         }
-        Some("runs") => {
-            let id = arg(1).and_then(|s| s.parse().ok());
+        args::Schedule::Runs { id } => {
             for r in sched.store().runs(id, 100).await.map_err(|e| e.to_string())? {
                 let batch = r.batch_id.map(|b| format!(" batch {b}")).unwrap_or_default();
                 super::say(&format!(
@@ -125,10 +122,9 @@ pub async fn manage(args: &[String]) -> Result<i32, String> {
             }
             Ok(0)
         }
-        Some("run-due") => run_due(&sched, &lazy).await,
-        Some("install-timer") => install(flag("--cron")).map(|()| 0),
-        Some("remove-timer") => remove(flag("--cron")).map(|()| 0),
-        _ => Err(USAGE.into()),
+        args::Schedule::RunDue => run_due(&sched, &lazy).await,
+        args::Schedule::InstallTimer { cron } => install(cron).map(|()| 0),
+        args::Schedule::RemoveTimer { cron } => remove(cron).map(|()| 0),
     }
 }
 

@@ -19,53 +19,49 @@ use rcmd_core::{
     types::BatchKind,
 };
 
-use super::{exit_code, line, say};
+use super::{args, exit_code, line, say};
 
-pub const USAGE: &str =
-    "  rcmd server add <name> <url> --user <user> [--ca-file ca.pem]   (the token is read from stdin)
-  rcmd server test <name>        (reachable, certificate, credentials, role, rclone version)
-  rcmd server list
-  rcmd server remove <name>
-  rcmd --server <name> batch copy|move|delete|list|report|resume|retry|pause|cancel ...   (runs on the server)";
-
-/// `rcmd server ...`.
-pub async fn manage(args: &[String]) -> Result<i32, String> {
-    if args.first().map(String::as_str) == Some("test") {
-        let name = args.get(1).ok_or(USAGE)?;
-        let check = rcmd_core::rproxy_client::check(&client(name)?).await;
-        let yes = |b: bool| if b { "yes" } else { "no" };
-        say(&format!("reachable: {}", yes(check.reachable)));
-        if let Some(t) = check.tls_trusted {
-            say(&format!("certificate trusted: {}", yes(t)));
-        }
-        say(&format!("authenticated: {}", yes(check.authenticated)));
-        if let (Some(u), Some(r)) = (&check.user, &check.role) {
-            say(&format!("user: {u} ({r})"));
-        }
-        if let Some(v) = &check.rclone_version {
-            say(&format!("rclone: {v}"));
-        }
-        return match &check.problem {
-            Some(p) => Err(p.clone()),
-            None => Ok(0),
-        };
+/// `rcmd server test NAME`: reachable, certificate, credentials, role, rclone version.
+async fn test(name: &str) -> Result<i32, String> {
+    let check = rcmd_core::rproxy_client::check(&client(name)?).await;
+    let yes = |b: bool| if b { "yes" } else { "no" };
+    say(&format!("reachable: {}", yes(check.reachable)));
+    if let Some(t) = check.tls_trusted {
+        say(&format!("certificate trusted: {}", yes(t)));
     }
+    say(&format!("authenticated: {}", yes(check.authenticated)));
+    if let (Some(u), Some(r)) = (&check.user, &check.role) {
+        say(&format!("user: {u} ({r})"));
+    }
+    if let Some(v) = &check.rclone_version {
+        say(&format!("rclone: {v}"));
+    }
+    match &check.problem {
+        Some(p) => Err(p.clone()),
+        None => Ok(0),
+    }
+}
+
+/// The saved servers, with their tokens in the keyring.
+fn saved() -> SavedServers {
     let (secrets, problem) = SecretStore::open(app_dirs::secrets_file());
     if let Some(p) = problem {
         eprintln!("rcmd: {p}");
     }
-    let saved = SavedServers::new(app_dirs::settings_file(), secrets);
-    let opt = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
-    match args.first().map(String::as_str) {
-        Some("add") => {
-            let (name, url) = (args.get(1).ok_or(USAGE)?, args.get(2).ok_or(USAGE)?);
-            let user = opt("--user").ok_or("--user is needed (the rproxy user the token belongs to)")?;
-            let entry = servers::entry(name, url, &user, opt("--ca-file").as_deref()).map_err(|e| e.to_string())?;
+    SavedServers::new(app_dirs::settings_file(), secrets)
+}
+
+/// `rcmd server ...`.
+pub(crate) async fn manage(cmd: args::Server) -> Result<i32, String> {
+    match cmd {
+        args::Server::Test { name } => test(&name).await,
+        args::Server::Add {
+            name,
+            url,
+            user,
+            ca_file,
+        } => {
+            let entry = servers::entry(&name, &url, &user, ca_file.as_deref()).map_err(|e| e.to_string())?;
             // the token comes on stdin, never on the command line (where `ps` shows it)
             let mut token = String::new();
             std::io::stdin()
@@ -76,25 +72,23 @@ pub async fn manage(args: &[String]) -> Result<i32, String> {
             if token.is_empty() {
                 return Err("no token on stdin (echo \"$TOKEN\" | rcmd server add ...)".into());
             }
-            saved
+            saved()
                 .save(&entry, Some(&Secret::new(token)))
                 .map_err(|e| e.to_string())?;
             say(&format!("server {} saved", entry.name));
             Ok(0)
         }
-        Some("list") => {
-            for s in saved.list() {
+        args::Server::List => {
+            for s in saved().list() {
                 say(&format!("{}\t{}\t{}", s.name, s.url, s.user));
             }
             Ok(0)
         }
-        Some("remove") => {
-            let name = args.get(1).ok_or(USAGE)?;
-            saved.remove(name).map_err(|e| e.to_string())?;
+        args::Server::Remove { name } => {
+            saved().remove(&name).map_err(|e| e.to_string())?;
             say(&format!("server {name} removed"));
             Ok(0)
         }
-        _ => Err(format!("usage:\n{USAGE}")),
     }
 }
 
@@ -115,59 +109,50 @@ fn explain(e: &RcError) -> String {
 }
 
 /// `rcmd --server NAME batch ...`.
-pub async fn batch(server: &str, args: &[String]) -> Result<i32, String> {
+pub(crate) async fn batch(server: &str, cmd: args::Batch) -> Result<i32, String> {
     let rc = client(server)?;
-    let json_out = args.iter().any(|a| a == "--json");
-    let arg = |i: usize| args.get(i).map(String::as_str);
-    let id_arg = |i: usize| {
-        arg(i)
-            .and_then(|s| s.parse::<i64>().ok())
-            .ok_or("expected a batch id".to_owned())
-    };
-    match arg(0) {
-        Some(kind @ ("copy" | "move" | "delete")) => {
-            let src = arg(1).ok_or(super::USAGE)?;
-            let (kind, dst) = match kind {
-                "copy" => (BatchKind::Copy, Some(arg(2).ok_or(super::USAGE)?)),
-                "move" => (BatchKind::Move, Some(arg(2).ok_or(super::USAGE)?)),
-                _ => (BatchKind::Delete, None),
-            };
-            let info = batches::create(&rc, kind, src, dst, &[])
-                .await
-                .map_err(|e| explain(&e))?;
-            eprintln!("batch {} on {server}: {} items", info.id, info.counts.total());
-            follow(&rc, server, info.id).await
-        }
-        Some("list") => {
+    let (kind, src, dst) = match cmd {
+        args::Batch::Copy { src, dst } => (BatchKind::Copy, src, Some(dst)),
+        args::Batch::Move { src, dst } => (BatchKind::Move, src, Some(dst)),
+        args::Batch::Delete { path } => (BatchKind::Delete, path, None),
+        args::Batch::List { json } => {
             let all = batches::list(&rc).await.map_err(|e| explain(&e))?;
-            if json_out {
+            if json {
                 say(&serde_json::to_string_pretty(&all).map_err(|e| e.to_string())?);
             } else {
                 all.iter().for_each(|b| say(&line(b)));
             }
-            Ok(0)
+            return Ok(0);
         }
-        Some("report") => {
-            let report = batches::report(&rc, id_arg(1)?).await.map_err(|e| explain(&e))?;
-            super::print_report(&report, json_out)
+        args::Batch::Report { id, json } => {
+            let report = batches::report(&rc, id).await.map_err(|e| explain(&e))?;
+            return super::print_report(&report, json);
         }
-        Some(verb @ ("resume" | "retry")) => {
-            let id = id_arg(1)?;
-            batches::act(&rc, if verb == "resume" { Verb::Resume } else { Verb::Retry }, id)
-                .await
-                .map_err(|e| explain(&e))?;
-            follow(&rc, server, id).await
+        args::Batch::Resume { id } | args::Batch::Retry { id } => {
+            let verb = if matches!(cmd, args::Batch::Resume { .. }) {
+                Verb::Resume
+            } else {
+                Verb::Retry
+            };
+            batches::act(&rc, verb, id).await.map_err(|e| explain(&e))?;
+            return follow(&rc, server, id).await;
         }
-        Some(verb @ ("pause" | "cancel")) => {
-            let id = id_arg(1)?;
-            let info = batches::act(&rc, if verb == "pause" { Verb::Pause } else { Verb::Cancel }, id)
-                .await
-                .map_err(|e| explain(&e))?;
+        args::Batch::Pause { id } | args::Batch::Cancel { id } => {
+            let verb = if matches!(cmd, args::Batch::Pause { .. }) {
+                Verb::Pause
+            } else {
+                Verb::Cancel
+            };
+            let info = batches::act(&rc, verb, id).await.map_err(|e| explain(&e))?;
             say(&line(&info));
-            Ok(0)
+            return Ok(0);
         }
-        _ => Err(super::USAGE.to_owned()),
-    }
+    };
+    let info = batches::create(&rc, kind, &src, dst.as_deref(), &[])
+        .await
+        .map_err(|e| explain(&e))?;
+    eprintln!("batch {} on {server}: {} items", info.id, info.counts.total());
+    follow(&rc, server, info.id).await
 }
 
 /// Follows batch `id` on the server until it stops running, through the server's event

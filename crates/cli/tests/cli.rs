@@ -125,8 +125,10 @@ fn a_killed_run_reads_as_interrupted_and_resume_finishes_it() {
 #[test]
 fn rclone_options_are_options_and_bad_ones_are_refused() {
     let home = Home::new();
-    let usage = text(&home.run(&["batch", "--help"]).stderr);
-    for opt in ["--bwlimit RATE", "--transfers N", "--checkers N", "--rclone-flag FLAG"] {
+    let help = home.run(&["batch", "copy", "--help"]);
+    assert_eq!(help.status.code(), Some(0), "help is not an error");
+    let usage = text(&help.stdout);
+    for opt in ["--bwlimit <RATE>", "--transfers <N>", "--checkers <N>", "--rclone-flag <FLAG>"] {
         assert!(usage.contains(opt), "--help lacks {opt}: {usage}");
     }
     for (args, says) in [
@@ -151,10 +153,11 @@ fn rclone_options_are_options_and_bad_ones_are_refused() {
         ),
         (
             &["batch", "copy", "local:/a", "local:/b", "--checkers"],
-            "needs a value",
+            "a value is required",
         ),
     ] {
         let out = home.run(args);
+        // 1, never clap's 2: that means "some items failed" to a script
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         assert!(text(&out.stderr).contains(says), "{args:?}: {}", text(&out.stderr));
     }

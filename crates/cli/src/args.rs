@@ -1,0 +1,254 @@
+//! The command line (clap): `rcmd batch|server|schedule ...`, the same through `rcmd-cli` and
+//! through the app binary (`rcmd batch ...`). `--server NAME` and the rclone options may stand
+//! anywhere; `batch` may be left out (`rcmd-cli copy a: b:`).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Batches from the command line (scripts, cron, servers), over the same engine and database
+/// as the RCMD app, with its own supervised rclone.
+#[derive(Parser, Debug)]
+#[command(
+    name = "rcmd",
+    version,
+    after_help = "Exit: 0 all done, 2 some items failed, 3 paused or cancelled, 1 error.\n\
+Ctrl-C pauses a running batch (again: exit at once); `rcmd batch resume ID` continues it exactly.\n\
+With --server, the batch runs on the server: Ctrl-C stops following, not the batch.\n\
+RCMD_RCLONE_FLAGS: rclone flags in the environment (both apply; options win)."
+)]
+pub struct Cli {
+    /// Runs on this saved rproxy server (`rcmd server add`); the batch goes on there when
+    /// this command stops
+    #[arg(long, global = true, value_name = "NAME")]
+    pub server: Option<String>,
+    #[command(flatten)]
+    pub rclone: RcloneOptions,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// rclone options for the batches run here (copy, move, delete, resume, retry).
+#[derive(Args, Debug, Default)]
+pub struct RcloneOptions {
+    /// Bandwidth limit, as rclone takes it (10M, off, "08:00,512k 18:00,off")
+    #[arg(long, global = true, value_name = "RATE")]
+    pub bwlimit: Option<String>,
+    /// Files copied at once (1-64)
+    #[arg(long, global = true, value_name = "N")]
+    pub transfers: Option<String>,
+    /// Files checked at once (1-64)
+    #[arg(long, global = true, value_name = "N")]
+    pub checkers: Option<String>,
+    /// Any other rclone flag (repeatable), e.g. --rclone-flag=--fast-list
+    #[arg(long = "rclone-flag", global = true, value_name = "FLAG", allow_hyphen_values = true)]
+    pub rclone_flag: Vec<String>,
+}
+
+impl RcloneOptions {
+    /// Whether any option was given.
+    pub fn given(&self) -> bool {
+        self.bwlimit.is_some() || self.transfers.is_some() || self.checkers.is_some() || !self.rclone_flag.is_empty()
+    }
+
+    /// The options as `--name=value` words, for [`crate::flags::take`] to check.
+    pub fn words(&self) -> Vec<String> {
+        let mut out = vec![];
+        for (name, value) in [
+            ("--bwlimit", &self.bwlimit),
+            ("--transfers", &self.transfers),
+            ("--checkers", &self.checkers),
+        ] {
+            out.extend(value.iter().map(|v| format!("{name}={v}")));
+        }
+        out.extend(self.rclone_flag.iter().map(|f| format!("--rclone-flag={f}")));
+        out
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Batches: copy, move, delete, and steer them
+    #[command(subcommand)]
+    Batch(Batch),
+    /// Saved rproxy servers (their tokens in the keyring)
+    #[command(subcommand)]
+    Server(Server),
+    /// Scheduled batches (run by the app while it runs, by `run-due` from a system timer otherwise)
+    #[command(subcommand)]
+    Schedule(Schedule),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Batch {
+    /// Copies every file under SRC to DST
+    Copy {
+        /// remote:path
+        src: String,
+        /// remote:path
+        dst: String,
+    },
+    /// Moves every file under SRC to DST (the emptied folders are removed)
+    Move { src: String, dst: String },
+    /// Deletes every file under PATH
+    Delete { path: String },
+    /// Lists the batches, newest first
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// A batch's report: its failed items with their reasons
+    Report {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Continues a paused or interrupted batch exactly where it stopped
+    Resume { id: i64 },
+    /// Queues the failed items again, then runs the batch
+    Retry { id: i64 },
+    /// Pauses a batch running on the server (--server)
+    Pause { id: i64 },
+    /// Cancels a batch on the server (--server)
+    Cancel { id: i64 },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Server {
+    /// Saves a server; its token is read from stdin, never the command line
+    Add {
+        name: String,
+        /// http://host:port/ or https://host:port/
+        url: String,
+        /// The rproxy user the token belongs to
+        #[arg(long)]
+        user: String,
+        /// The CA certificate to trust for it (PEM)
+        #[arg(long, value_name = "PEM")]
+        ca_file: Option<String>,
+    },
+    /// Reachable, certificate, credentials, role, rclone version
+    Test { name: String },
+    /// Lists the saved servers
+    List,
+    /// Forgets a server and its token
+    Remove { name: String },
+}
+
+/// A scheduled batch's kind.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum ScheduledKind {
+    Copy,
+    Move,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Schedule {
+    /// Lists the schedules with their next and last runs
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Adds a schedule. Cron: minute hour day month weekday, local time; "0 2 * * *" = every night at 02:00
+    Add {
+        name: String,
+        cron: String,
+        kind: ScheduledKind,
+        src: String,
+        dst: String,
+        /// When the previous run still runs, wait for it (default: skip this one)
+        #[arg(long)]
+        wait: bool,
+        /// A run missed while the computer was off is not made up
+        #[arg(long)]
+        no_catch_up: bool,
+    },
+    /// Removes a schedule
+    Remove { id: i64 },
+    /// The latest runs (of one schedule): started, late, missed, skipped, waiting, failed
+    Runs { id: Option<i64> },
+    /// Runs what is due now, waits for it, exits (for a system timer)
+    RunDue,
+    /// Installs the system timer that runs `run-due` every minute
+    InstallTimer {
+        /// A crontab line instead of systemd user units
+        #[arg(long)]
+        cron: bool,
+    },
+    /// Removes the system timer
+    RemoveTimer {
+        #[arg(long)]
+        cron: bool,
+    },
+}
+
+/// The words of a batch command given without `batch` (`rcmd-cli copy a: b:`), with it.
+pub fn with_batch_word(args: &[String]) -> Vec<String> {
+    const VERBS: [&str; 9] = [
+        "copy", "move", "delete", "list", "report", "resume", "retry", "pause", "cancel",
+    ];
+    const TAKES_VALUE: [&str; 5] = ["--server", "--bwlimit", "--transfers", "--checkers", "--rclone-flag"];
+    let mut out = args.to_vec();
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        if TAKES_VALUE.contains(&a) {
+            i += 2;
+            continue;
+        }
+        if a.starts_with('-') {
+            i += 1;
+            continue;
+        }
+        if VERBS.contains(&a) {
+            out.insert(i, "batch".to_owned());
+        }
+        break;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn batch_may_be_left_out_and_options_stand_anywhere() {
+        assert_eq!(
+            with_batch_word(&words(&["--server", "list", "copy", "a:", "b:"])),
+            words(&["--server", "list", "batch", "copy", "a:", "b:"])
+        );
+        assert_eq!(
+            with_batch_word(&words(&["schedule", "list"])),
+            words(&["schedule", "list"])
+        );
+        let cli = Cli::try_parse_from(words(&[
+            "rcmd",
+            "copy",
+            "a:",
+            "b:",
+            "--transfers",
+            "8",
+            "--server",
+            "s",
+        ]));
+        assert!(cli.is_err(), "without the batch word clap refuses; main adds it");
+        let argv = with_batch_word(&words(&[
+            "--bwlimit",
+            "1M",
+            "copy",
+            "a:",
+            "b:",
+            "--rclone-flag",
+            "--fast-list",
+        ]));
+        let cli = Cli::try_parse_from(std::iter::once("rcmd".to_owned()).chain(argv)).unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(cli.command, Command::Batch(Batch::Copy { .. })));
+        assert_eq!(
+            cli.rclone.words(),
+            words(&["--bwlimit=1M", "--rclone-flag=--fast-list"])
+        );
+    }
+}
