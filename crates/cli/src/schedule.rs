@@ -101,7 +101,7 @@ pub(crate) async fn manage(cmd: args::Schedule) -> Result<i32, String> {
                 catch_up: !no_catch_up,
                 enabled: true,
             };
-            let id = sched.add(&spec).await?;
+            let id = sched.add(&spec).await.map_err(|e| e.to_string())?;
             super::say(&format!("schedule {id} added"));
             Ok(0)
         }

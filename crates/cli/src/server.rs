@@ -97,7 +97,7 @@ fn client(name: &str) -> Result<RcClient, String> {
     let (secrets, _) = SecretStore::open(app_dirs::secrets_file());
     let saved = SavedServers::new(app_dirs::settings_file(), secrets);
     let entry = saved.get(name).map_err(|e| format!("{e} (rcmd server add ...)"))?;
-    saved.client(&entry)
+    saved.client(&entry).map_err(|e| e.to_string())
 }
 
 /// What went wrong, in words for the user.

@@ -128,7 +128,12 @@ fn rclone_options_are_options_and_bad_ones_are_refused() {
     let help = home.run(&["batch", "copy", "--help"]);
     assert_eq!(help.status.code(), Some(0), "help is not an error");
     let usage = text(&help.stdout);
-    for opt in ["--bwlimit <RATE>", "--transfers <N>", "--checkers <N>", "--rclone-flag <FLAG>"] {
+    for opt in [
+        "--bwlimit <RATE>",
+        "--transfers <N>",
+        "--checkers <N>",
+        "--rclone-flag <FLAG>",
+    ] {
         assert!(usage.contains(opt), "--help lacks {opt}: {usage}");
     }
     for (args, says) in [

@@ -368,6 +368,8 @@ async fn bad_schedules_are_refused_with_the_reason() {
     ];
     for (s, why) in cases {
         let err = sched.add(&s).await.unwrap_err();
+        assert!(err.is_bad_input(), "{err} is the schedule's fault");
+        let err = err.to_string();
         assert!(err.contains(why), "{err} should mention {why}");
     }
     assert!(sched.list().await.unwrap().is_empty());
@@ -430,9 +432,9 @@ async fn a_schedule_switched_off_misses_nothing_and_edits_take_effect() {
         .unwrap()
         .iter()
         .all(|r| r.outcome != RunOutcome::Missed));
-    assert!(sched
-        .update(999, &spec("0 2 * * *", "local:x"))
-        .await
-        .unwrap_err()
-        .contains("no schedule 999"));
+    let missing = sched.update(999, &spec("0 2 * * *", "local:x")).await.unwrap_err();
+    assert!(
+        missing.is_bad_input() && missing.to_string().contains("no schedule 999"),
+        "{missing}"
+    );
 }

@@ -20,19 +20,9 @@ use crate::{
     handlers,
     jobs::{jobid_param, JobError},
     params, policy, queue,
-    reply::{db_error, is_async, json_reply},
+    reply::{db_error, is_async, json_reply, not_found},
     state::AppState,
 };
-
-/// rcd's answer to a GET (rcd without `--rc-serve` has nothing to GET).
-pub(crate) fn not_found() -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        "Not Found\n",
-    )
-        .into_response()
-}
 
 /// Every path the route table does not name: rcd's calls, judged by the policy, per-file calls
 /// through the queue, `_async` calls under rproxy's durable job ids, then rcd itself.

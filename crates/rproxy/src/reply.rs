@@ -20,6 +20,16 @@ pub(crate) fn is_async(params: &serde_json::Map<String, Value>) -> bool {
     }
 }
 
+/// rcd's answer to a GET (rcd without `--rc-serve` has nothing to GET).
+pub(crate) fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "Not Found\n",
+    )
+        .into_response()
+}
+
 /// A 200 JSON reply, pretty-printed like rcd's.
 pub(crate) fn json_reply(v: &Value) -> Response {
     let body = serde_json::to_vec_pretty(v).unwrap_or_default();

@@ -27,7 +27,10 @@ fn help_and_flags_are_never_names() {
     ] {
         let out = rproxy(dir.path(), args);
         assert!(out.status.success(), "{args:?}");
-        assert!(String::from_utf8_lossy(&out.stdout).contains("Usage: rproxy"), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Usage: rproxy"),
+            "{args:?}"
+        );
         assert!(
             std::fs::read_dir(dir.path()).unwrap().next().is_none(),
             "{args:?} created something in the data folder"

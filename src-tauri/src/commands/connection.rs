@@ -1,7 +1,10 @@
 //! Settings → Connection: saved servers, "Test connection", and which connection is active.
 
 use rcmd_core::{
-    connection::servers::{self, ServerError},
+    connection::{
+        servers::{self, ServerError},
+        ConnectionError,
+    },
     rproxy_client,
     types::{ConnectionView, ServerCheckView, ServerForm, ServerInfo},
 };
@@ -10,6 +13,10 @@ use tauri::State;
 use crate::{error::CmdResult, state::AppState, CmdError};
 
 fn server_err(e: ServerError) -> CmdError {
+    CmdError::judged(&e, e.is_bad_input())
+}
+
+fn conn_err(e: ConnectionError) -> CmdError {
     CmdError::judged(&e, e.is_bad_input())
 }
 
@@ -29,14 +36,14 @@ pub async fn server_list(state: State<'_, AppState>) -> CmdResult<Vec<ServerInfo
 pub async fn server_save(state: State<'_, AppState>, form: ServerForm) -> CmdResult<()> {
     let (entry, token) = servers::from_form(&form).map_err(server_err)?;
     state.conn.servers().save(&entry, token.as_ref()).map_err(server_err)?;
-    state.conn.server_changed(&entry.name).await.map_err(CmdError::internal)
+    state.conn.server_changed(&entry.name).await.map_err(conn_err)
 }
 
 /// Forgets a server and its token; the app goes back to this computer if it was active.
 #[tauri::command]
 pub async fn server_remove(state: State<'_, AppState>, name: String) -> CmdResult<()> {
     state.conn.servers().remove(&name).map_err(server_err)?;
-    state.conn.server_changed(&name).await.map_err(CmdError::internal)
+    state.conn.server_changed(&name).await.map_err(conn_err)
 }
 
 /// Tries the server in the form (the saved token when none is typed): reachable, TLS trusted,
@@ -47,7 +54,7 @@ pub async fn server_test(state: State<'_, AppState>, form: ServerForm) -> CmdRes
     let token = token
         .or_else(|| state.conn.servers().token(&entry))
         .ok_or_else(|| server_err(ServerError::NoToken))?;
-    let rc = rproxy_client::client_with(&entry, token).map_err(CmdError::invalid)?;
+    let rc = rproxy_client::client_with(&entry, token).map_err(|e| CmdError::invalid(e.to_string()))?;
     let check = rproxy_client::check(&rc).await;
     tracing::info!(server = %entry.name, ok = check.problem.is_none(), "connection tested");
     Ok(check)
@@ -57,7 +64,7 @@ pub async fn server_test(state: State<'_, AppState>, form: ServerForm) -> CmdRes
 #[tauri::command]
 pub async fn connection_use(state: State<'_, AppState>, name: Option<String>) -> CmdResult<ConnectionView> {
     let name = name.as_deref().filter(|n| !n.is_empty());
-    state.conn.switch(name).await.map_err(CmdError::invalid)
+    state.conn.switch(name).await.map_err(conn_err)
 }
 
 #[tauri::command]

@@ -17,16 +17,11 @@ pub async fn schedule_list(state: State<'_, AppState>) -> CmdResult<Vec<Schedule
 /// Adds (`id` none) or changes a schedule; returns its id.
 #[tauri::command]
 pub async fn schedule_save(state: State<'_, AppState>, id: Option<i64>, spec: ScheduleSpec) -> CmdResult<i64> {
-    match id {
-        Some(id) => state
-            .engine
-            .scheduler
-            .update(id, &spec)
-            .await
-            .map(|()| id)
-            .map_err(CmdError::invalid),
-        None => state.engine.scheduler.add(&spec).await.map_err(CmdError::invalid),
-    }
+    let saved = match id {
+        Some(id) => state.engine.scheduler.update(id, &spec).await.map(|()| id),
+        None => state.engine.scheduler.add(&spec).await,
+    };
+    saved.map_err(|e| CmdError::judged(&e, e.is_bad_input()))
 }
 
 #[tauri::command]

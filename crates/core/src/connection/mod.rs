@@ -87,6 +87,31 @@ struct ActiveServer {
     view: Arc<Mutex<ConnectionView>>,
 }
 
+/// Why a switch of connection did not happen (the connection in use stays).
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectionError {
+    /// No such saved server, or the settings file cannot be read.
+    #[error(transparent)]
+    Server(#[from] servers::ServerError),
+    #[error(transparent)]
+    Client(#[from] crate::rproxy_client::ClientError),
+    /// The choice could not be saved.
+    #[error(transparent)]
+    Settings(#[from] crate::settings::SettingsError),
+}
+
+impl ConnectionError {
+    /// Whether the user can act on it (a server to add again, a token to save) rather than a
+    /// failure of this computer.
+    pub fn is_bad_input(&self) -> bool {
+        match self {
+            ConnectionError::Server(e) => e.is_bad_input(),
+            ConnectionError::Client(_) => true,
+            ConnectionError::Settings(_) => false,
+        }
+    }
+}
+
 /// The app's connections. Cheap to clone.
 #[derive(Clone)]
 pub struct Connections {
@@ -190,18 +215,18 @@ impl Connections {
 
     /// Talks to saved server `name`, or to this computer (`None`), from now on; saves the
     /// choice. The page is told through a connection-state event with a new generation.
-    pub async fn switch(&self, name: Option<&str>) -> Result<ConnectionView, String> {
+    pub async fn switch(&self, name: Option<&str>) -> Result<ConnectionView, ConnectionError> {
         let _one_at_a_time = self.inner.switching.lock().await;
         let generation = self.active().generation + 1;
         let server = match name {
             None => None,
             Some(n) => {
-                let entry = self.inner.saved.get(n).map_err(|e| e.to_string())?;
+                let entry = self.inner.saved.get(n)?;
                 Some(self.start_server(entry, generation)?)
             }
         };
         let saved = name.map(str::to_owned);
-        Settings::update(&self.inner.settings_path, |s| s.active_server = saved.clone()).map_err(|e| e.to_string())?;
+        Settings::update(&self.inner.settings_path, |s| s.active_server = saved.clone())?;
         let old = {
             let mut a = self.inner.active.write().unwrap_or_else(|e| e.into_inner());
             self.inner.focus.set(
@@ -220,7 +245,7 @@ impl Connections {
     }
 
     /// Starts following server `entry` as generation `generation`.
-    fn start_server(&self, entry: ServerEntry, generation: u64) -> Result<ActiveServer, String> {
+    fn start_server(&self, entry: ServerEntry, generation: u64) -> Result<ActiveServer, ConnectionError> {
         let client = self.inner.saved.client(&entry)?;
         let start = match self.inner.seen.get(&entry.name, &entry.url) {
             Some(m) => Start::After {
@@ -270,7 +295,7 @@ impl Connections {
     }
 
     /// The saved server `name` changed (or was removed): an active link to it starts over.
-    pub async fn server_changed(&self, name: &str) -> Result<(), String> {
+    pub async fn server_changed(&self, name: &str) -> Result<(), ConnectionError> {
         if self.active().server.as_ref().map(|s| s.entry.name.as_str()) != Some(name) {
             return Ok(());
         }

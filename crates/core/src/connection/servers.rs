@@ -109,7 +109,7 @@ impl SavedServers {
     }
 
     /// Server `entry`'s RC client, with its saved token.
-    pub fn client(&self, entry: &ServerEntry) -> Result<RcClient, String> {
+    pub fn client(&self, entry: &ServerEntry) -> Result<RcClient, crate::rproxy_client::ClientError> {
         crate::rproxy_client::client(entry, &self.secrets)
     }
 

@@ -17,22 +17,35 @@ use crate::{
     settings::ServerEntry,
 };
 
+/// Why a server's client could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("no token saved for server {0:?}; add it again")]
+    NoToken(String),
+    /// Its address, or its CA file, is not usable.
+    #[error("server {name}: {reason}")]
+    Setup { name: String, reason: String },
+}
+
 /// The RC client of saved server `entry`, with its token from `secrets`.
-pub fn client(entry: &ServerEntry, secrets: &SecretStore) -> Result<RcClient, String> {
+pub fn client(entry: &ServerEntry, secrets: &SecretStore) -> Result<RcClient, ClientError> {
     let token = secrets
         .get(&entry.token_key())
-        .ok_or_else(|| format!("no token saved for server {:?}; add it again", entry.name))?;
+        .ok_or_else(|| ClientError::NoToken(entry.name.clone()))?;
     client_with(entry, token)
 }
 
 /// The RC client of server `entry` with `token` (e.g. one typed but not saved yet).
-pub fn client_with(entry: &ServerEntry, token: crate::secret::Secret) -> Result<RcClient, String> {
-    let name = &entry.name;
-    let mut url = url::Url::parse(&entry.url).map_err(|e| format!("server {name}: {e}"))?;
+pub fn client_with(entry: &ServerEntry, token: crate::secret::Secret) -> Result<RcClient, ClientError> {
+    let setup = |reason: String| ClientError::Setup {
+        name: entry.name.clone(),
+        reason,
+    };
+    let mut url = url::Url::parse(&entry.url).map_err(|e| setup(e.to_string()))?;
     if !url.path().ends_with('/') {
         url.set_path(&format!("{}/", url.path()));
     }
-    RcClient::for_server(url, (entry.user.clone(), token), entry.ca_file.as_deref())
+    RcClient::for_server(url, (entry.user.clone(), token), entry.ca_file.as_deref()).map_err(setup)
 }
 
 /// What "Test connection" found.

@@ -16,5 +16,5 @@ pub mod timer;
 pub use chrono::{DateTime, NaiveDateTime};
 pub use clock::{ManualWall, SystemWall, WallClock};
 pub use cron::{Cron, CronError};
-pub use scheduler::{Launch, RunnerLaunch, Scheduler, GRACE_MS};
+pub use scheduler::{Launch, RunnerLaunch, ScheduleError, Scheduler, GRACE_MS};
 pub use store::ScheduleStore;

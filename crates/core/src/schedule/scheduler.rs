@@ -60,6 +60,27 @@ impl Launch for RunnerLaunch {
     }
 }
 
+/// Why a schedule was not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum ScheduleError {
+    #[error("a schedule needs a name")]
+    NoName,
+    #[error(transparent)]
+    Cron(#[from] super::cron::CronError),
+    /// Its batch could never run (a bad path, no destination, the same place).
+    #[error(transparent)]
+    Request(#[from] crate::batch::StartError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ScheduleError {
+    /// Whether the schedule as given is wrong (as opposed to the database failing).
+    pub fn is_bad_input(&self) -> bool {
+        !matches!(self, ScheduleError::Store(e) if !matches!(e, StoreError::NoSchedule(_)))
+    }
+}
+
 /// Turns due times into runs. Cheap to clone.
 #[derive(Clone)]
 pub struct Scheduler {
@@ -89,30 +110,24 @@ impl Scheduler {
     }
 
     /// Checks `spec` (cron, paths) before it is stored.
-    pub fn validate(spec: &ScheduleSpec) -> Result<(), String> {
+    pub fn validate(spec: &ScheduleSpec) -> Result<(), ScheduleError> {
         if spec.name.trim().is_empty() {
-            return Err("a schedule needs a name".into());
+            return Err(ScheduleError::NoName);
         }
-        Cron::parse(&spec.cron).map_err(|e| e.to_string())?;
-        BatchRequest::new(spec.kind, &spec.src, spec.dst.as_deref(), Selection::All).map_err(|e| e.to_string())?;
+        Cron::parse(&spec.cron)?;
+        BatchRequest::new(spec.kind, &spec.src, spec.dst.as_deref(), Selection::All)?;
         Ok(())
     }
 
     /// Adds a schedule; its first run is its first due time from now.
-    pub async fn add(&self, spec: &ScheduleSpec) -> Result<i64, String> {
+    pub async fn add(&self, spec: &ScheduleSpec) -> Result<i64, ScheduleError> {
         Self::validate(spec)?;
-        self.store
-            .add(spec, self.clock.now_ms())
-            .await
-            .map_err(|e| e.to_string())
+        Ok(self.store.add(spec, self.clock.now_ms()).await?)
     }
 
-    pub async fn update(&self, id: i64, spec: &ScheduleSpec) -> Result<(), String> {
+    pub async fn update(&self, id: i64, spec: &ScheduleSpec) -> Result<(), ScheduleError> {
         Self::validate(spec)?;
-        self.store
-            .update(id, spec, self.clock.now_ms())
-            .await
-            .map_err(|e| e.to_string())
+        Ok(self.store.update(id, spec, self.clock.now_ms()).await?)
     }
 
     /// Every schedule with its next time and latest run.

@@ -11,8 +11,14 @@ use axum::{
 use serde_json::{json, Map, Value};
 
 use crate::{
-    auth::AuthError, call::RcBody, db::instances::Registry, error::RcError, forward::not_found, gate::Caller, policy,
-    reply::json_reply, state::AppState,
+    auth::AuthError,
+    call::RcBody,
+    db::instances::Registry,
+    error::RcError,
+    gate::Caller,
+    policy,
+    reply::{json_reply, not_found},
+    state::AppState,
 };
 
 /// `POST rproxy/<verb>`: the admin calls in RC form; a non-admin is refused by the policy

@@ -16,8 +16,14 @@ use serde_json::{json, Value};
 use tracing::info;
 
 use crate::{
-    auth::User, call::RcBody, error::RcError, forward::not_found, gate::Caller, params::Params, policy,
-    reply::json_reply, state::AppState,
+    auth::User,
+    call::RcBody,
+    error::RcError,
+    gate::Caller,
+    params::Params,
+    policy,
+    reply::{json_reply, not_found},
+    state::AppState,
 };
 
 /// The policy's verdict on `user` calling `path` with `params`. A non-admin's `_group` is
