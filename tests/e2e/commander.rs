@@ -195,6 +195,82 @@ async fn navigation_selection_sorting_and_filtering_by_keyboard() -> Result<()> 
     .await
 }
 
+/// Defect: after a click on the sidebar, a breadcrumb or a header button, End, Insert,
+/// Backspace and the F-keys did nothing and Tab wandered into the sidebar. The panes own the
+/// keyboard whenever no dialog or text field has it.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the built app, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
+async fn the_keyboard_stays_with_the_panes_after_a_mouse_click() -> Result<()> {
+    with_fixture_session("commander-focus", commander_fixture(), |c, _dir| async move {
+        wait_ready(&c, None, Duration::from_secs(60)).await?;
+        wait_row_or_remote(&c).await?;
+        let cursor = || async { attr(&c, &format!("{L} .row.cursor"), "data-name").await };
+        let wait_cursor = |want: &'static str| async move {
+            poll(Duration::from_secs(5), &format!("cursor on {want}"), || async {
+                (cursor().await.as_deref() == Some(want)).then_some(())
+            })
+            .await
+        };
+
+        // a click on a remote in the sidebar, then End: the cursor goes to the last row
+        click(&c, "#remotes li[data-remote='e2e']").await?;
+        wait_rows_are(&c, L, &["empty", "photos", "work", "readme.txt"]).await?;
+        type_keys(&c, END).await?;
+        wait_cursor("readme.txt").await?;
+
+        // into work/ by keyboard, then a click on the root breadcrumb, then Insert and F7
+        press(&c, L, &format!("{HOME}{DOWN}{DOWN}{ENTER}")).await?;
+        wait_spec(&c, L, "e2e:work").await?;
+        click(&c, &format!("{L} .crumb")).await?;
+        wait_spec(&c, L, "e2e:").await?;
+        wait_rows_are(&c, L, &["empty", "photos", "work", "readme.txt"]).await?;
+        type_keys(&c, INSERT).await?;
+        poll(Duration::from_secs(5), "Insert selected a row", || async {
+            (attr(&c, &format!("{L} .pane-status"), "data-selected").await.as_deref() == Some("1")).then_some(())
+        })
+        .await?;
+        click(&c, &format!("{L} .crumb")).await?;
+        type_keys(&c, F7).await?;
+        poll(Duration::from_secs(5), "F7 opened the new folder dialog", || async {
+            c.find(Locator::Css("#dialog")).await.ok().map(|_| ())
+        })
+        .await?;
+        c.find(Locator::Css("#dialog-input")).await?.send_keys(ESCAPE).await?;
+        wait_gone(&c, "#dialog").await?;
+
+        // Tab after a click on the sidebar switches panes instead of walking the sidebar
+        click(&c, "#remotes li[data-remote='e2e']").await?;
+        ensure!(active_pane(&c).await.as_deref() == Some("pane-left"));
+        type_keys(&c, TAB).await?;
+        poll(Duration::from_secs(5), "right pane active", || async {
+            (active_pane(&c).await.as_deref() == Some("pane-right")).then_some(())
+        })
+        .await?;
+        let focused = c
+            .execute("return document.activeElement.closest('.pane')?.id", vec![])
+            .await?;
+        ensure!(
+            focused == "pane-right",
+            "the focus is in {focused}, not the right pane's list"
+        );
+
+        // a text field keeps its keys: Home in the filter moves the caret, not the cursor
+        click(&c, &format!("{L} .row[data-name='readme.txt'] .fname")).await?;
+        wait_cursor("readme.txt").await?;
+        let filter = c.find(Locator::Css(&format!("{L} .filter"))).await?;
+        filter.click().await?;
+        filter.send_keys(HOME).await?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        ensure!(
+            cursor().await.as_deref() == Some("readme.txt"),
+            "Home in the filter moved the pane's cursor"
+        );
+        filter.send_keys(ESCAPE).await?;
+        Ok(())
+    })
+    .await
+}
+
 async fn wait_row_or_remote(c: &Client) -> Result<()> {
     poll(Duration::from_secs(15), "remote list", || async {
         c.find(Locator::Css("#remotes li[data-remote='e2e']")).await.ok()

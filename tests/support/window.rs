@@ -223,6 +223,20 @@ pub const F5: &str = "\u{E035}";
 pub const F6: &str = "\u{E036}";
 pub const F7: &str = "\u{E037}";
 pub const F8: &str = "\u{E038}";
+pub const END: &str = "\u{E010}";
+pub const HOME: &str = "\u{E011}";
+pub const INSERT: &str = "\u{E016}";
+
+/// Sends `keys` to whatever has the focus now (the page's active element), as a user typing
+/// after a mouse click would.
+pub async fn type_keys(c: &Client, keys: &str) -> Result<()> {
+    c.active_element()
+        .await?
+        .send_keys(keys)
+        .await
+        .context("keys to the focused element")?;
+    Ok(())
+}
 
 /// Types `keys` into the file list of `pane` (`#pane-left` or `#pane-right`), which gets the
 /// focus first, as a user's keyboard would.

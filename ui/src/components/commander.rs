@@ -11,9 +11,43 @@ use super::{
 };
 use crate::{
     actions,
-    logic::keys::Command,
+    logic::keys::{self, Command},
     state::{use_ctx, Dialog, Location},
 };
+
+/// The element a key event was aimed at.
+fn target(ev: &ev::KeyboardEvent) -> Option<web_sys::Element> {
+    ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+}
+
+/// Whether the key goes to a text field (or a select) or into a modal dialog: never the panes'.
+fn typing_or_modal(ev: &ev::KeyboardEvent) -> bool {
+    let Some(el) = target(ev) else { return false };
+    let editable = el
+        .dyn_ref::<web_sys::HtmlElement>()
+        .is_some_and(|h| h.is_content_editable());
+    let field = matches!(
+        el.tag_name().to_ascii_lowercase().as_str(),
+        "input" | "textarea" | "select"
+    );
+    editable
+        || field
+        || el
+            .closest("[role='dialog'], [aria-modal='true']")
+            .ok()
+            .flatten()
+            .is_some()
+}
+
+/// Whether the key was aimed at a control that Enter or Space presses.
+fn on_control(ev: &ev::KeyboardEvent) -> bool {
+    target(ev).is_some_and(|el| {
+        el.closest("button, a[href], summary, [role='button'], [role='tab'], [role='checkbox']")
+            .ok()
+            .flatten()
+            .is_some()
+    })
+}
 
 /// Pixels the pointer must travel with the button down before a press becomes a drag.
 const DRAG_START_PX: i32 = 6;
@@ -42,10 +76,30 @@ pub fn Commander() -> impl IntoView {
             drop_on(ctx, d, ev.client_x(), ev.client_y(), ev.shift_key());
         }
     });
+    // The panes own the keyboard whenever no dialog or text field has it: a key that reaches
+    // the window unhandled (the focus is on a breadcrumb, a remote in the sidebar, a header
+    // button, or nowhere) goes to the active pane, whose list takes the focus back.
+    let keys = window_event_listener(ev::keydown, move |ev| {
+        if ev.default_prevented() || ctx.dialog.with_untracked(Option::is_some) || typing_or_modal(&ev) {
+            return;
+        }
+        let Some(cmd) = keys::command(&ev.key(), ev.ctrl_key() || ev.meta_key(), ev.shift_key(), ev.alt_key()) else {
+            return;
+        };
+        // a focused button, link or checkbox keeps Enter and Space: they press it
+        if matches!(ev.key().as_str(), "Enter" | " ") && on_control(&ev) {
+            return;
+        }
+        ev.prevent_default();
+        let pane = ctx.active_pane();
+        actions::commander::focus_pane(ctx, pane);
+        actions::commander::run(ctx, pane, cmd);
+    });
     // window listeners outlive the component unless removed (another tab replaces it)
     on_cleanup(move || {
         moved.remove();
         released.remove();
+        keys.remove();
     });
     let key_button =
         move |id: &'static str, key: &'static str, cmd: Command, label: fn(&crate::i18n::Texts) -> &'static str| {
