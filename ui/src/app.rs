@@ -55,6 +55,16 @@ pub fn App() -> impl IntoView {
         save_zoom(zoom);
         actions::set_zoom(ctx, zoom);
     });
+    // Ctrl+= / Ctrl+- / Ctrl+0 change the setting, which zooms the page: the two never disagree
+    // (the webview's own zoom keys are off in tauri.conf.json)
+    let zoom_keys = window_event_listener(leptos::ev::keydown, move |ev| {
+        let now = ctx.zoom.get_untracked();
+        if let Some(z) = crate::logic::zoom::after_key(&ev.key(), ev.ctrl_key() || ev.meta_key(), ev.alt_key(), now) {
+            ev.prevent_default();
+            ctx.zoom.set(z);
+        }
+    });
+    on_cleanup(move || zoom_keys.remove());
     let tab = move |id: &'static str, which: Tab, label: fn(&Ctx) -> String| {
         view! {
             <button id=id role="tab" aria-selected=move || (ctx.tab.get() == which).to_string()

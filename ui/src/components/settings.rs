@@ -49,7 +49,7 @@ pub fn SettingsPanel() -> impl IntoView {
             <label for="zoom-select">{move || ctx.t().zoom}</label>
             <select id="zoom-select" prop:value=move || ctx.zoom.get().to_string()
                 on:change=move |ev| { if let Ok(z) = event_target_value(&ev).parse::<u32>() { ctx.zoom.set(z) } }>
-                {[100u32, 125, 150, 200].map(|z| view! { <option value=z.to_string() selected=move || ctx.zoom.get() == z>{format!("{z} %")}</option> }).collect_view()}
+                {crate::logic::zoom::LEVELS.map(|z| view! { <option value=z.to_string() selected=move || ctx.zoom.get() == z>{format!("{z} %")}</option> }).collect_view()}
             </select>
             <label class="check">
                 <input id="auto-resume" type="checkbox" prop:checked=move || ctx.auto_resume.get()

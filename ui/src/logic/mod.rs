@@ -7,3 +7,4 @@ pub mod listing;
 pub mod selection;
 pub mod when;
 pub mod window;
+pub mod zoom;
