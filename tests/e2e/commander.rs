@@ -109,10 +109,11 @@ async fn navigation_selection_sorting_and_filtering_by_keyboard() -> Result<()> 
         wait_rows_are(&c, L, &["empty", "photos", "work", "readme.txt"]).await?;
         choose(&c, R, "dst").await?;
         wait_spec(&c, R, "dst:").await?;
-        ensure!(
-            c.find(Locator::Css(&format!("{R} .empty-dir"))).await.is_ok(),
-            "the empty right pane says so"
-        );
+        // the folder is chosen before its (empty) listing arrives: wait for it
+        poll(Duration::from_secs(15), "the empty right pane says so", || async {
+            c.find(Locator::Css(&format!("{R} .empty-dir"))).await.ok().map(|_| ())
+        })
+        .await?;
 
         // arrows move the cursor, Enter opens, Backspace goes up with the cursor on the folder left
         press(&c, L, &format!("{DOWN}{DOWN}{ENTER}")).await?;

@@ -55,6 +55,7 @@ pub fn App() -> impl IntoView {
         save_zoom(zoom);
         actions::set_zoom(ctx, zoom);
     });
+    remember_panes(ctx);
     // Ctrl+= / Ctrl+- / Ctrl+0 change the setting, which zooms the page: the two never disagree
     // (the webview's own zoom keys are off in tauri.conf.json)
     let zoom_keys = window_event_listener(leptos::ev::keydown, move |ev| {
@@ -164,4 +165,51 @@ fn save_zoom(zoom: u32) {
     if let Some(s) = storage() {
         let _ = s.set_item("rcmd.zoom", &zoom.to_string());
     }
+}
+
+/// Each pane's folder and sort order are kept (per connection, in the page's storage) and come
+/// back when the remotes of that connection are known: at the next start, or after switching
+/// back to the connection. A folder on a remote that is gone is not reopened.
+fn remember_panes(ctx: Ctx) {
+    use crate::logic::memory::{storage_key, PaneMemory};
+    let server = move || {
+        ctx.connection
+            .with_untracked(|c| c.as_ref().and_then(|c| c.server.clone()))
+    };
+    let storage = || web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+    for pane in ctx.panes {
+        Effect::new(move |_| {
+            let opts = pane.opts.get();
+            let Some(loc) = pane.location.get() else { return };
+            if let Some(s) = storage() {
+                let memory = PaneMemory::of(&loc.remote, &loc.path, &opts);
+                let _ = s.set_item(&storage_key(pane.idx, server().as_deref()), &memory.encode());
+            }
+        });
+    }
+    Effect::new(move |_| {
+        let Some(remotes) = ctx.remotes.get() else { return };
+        let Some(s) = storage() else { return };
+        for pane in ctx.panes {
+            if pane.location.get_untracked().is_some() {
+                continue;
+            }
+            let key = storage_key(pane.idx, server().as_deref());
+            let Some(memory) = s.get_item(&key).ok().flatten().and_then(|t| PaneMemory::decode(&t)) else {
+                continue;
+            };
+            pane.opts.update(|o| memory.apply(o));
+            let local = memory.remote == crate::state::LOCAL_DISK && server().is_none();
+            if local || remotes.contains(&memory.remote) {
+                actions::open(
+                    ctx,
+                    pane,
+                    crate::state::Location {
+                        remote: memory.remote,
+                        path: memory.path,
+                    },
+                );
+            }
+        }
+    });
 }

@@ -379,6 +379,8 @@ pub struct Ctx {
     pub bwlimit: RwSignal<Option<BwLimit>>,
     /// What the app talks to and how that link is.
     pub connection: RwSignal<Option<ConnectionView>>,
+    /// This computer's home folder (the local disk opens there), from the snapshot.
+    pub home: RwSignal<Option<String>>,
     pub servers: RwSignal<Vec<ServerInfo>>,
     /// The last "Test connection" result, numbered (the count of results so far).
     pub server_check: RwSignal<Option<(u32, ServerCheckView)>>,
@@ -428,6 +430,7 @@ impl Ctx {
             stats: RwSignal::new(None),
             speed: RwSignal::new(vec![]),
             bwlimit: RwSignal::new(None),
+            home: RwSignal::new(None),
             connection: RwSignal::new(None),
             servers: RwSignal::new(vec![]),
             server_check: RwSignal::new(None),

@@ -104,6 +104,11 @@ pub fn set_aside(path: &std::path::Path) -> std::io::Result<PathBuf> {
     Ok(kept)
 }
 
+/// The user's home folder (where the app's local disk opens).
+pub fn home_dir() -> Option<PathBuf> {
+    dirs::home_dir()
+}
+
 #[cfg(test)]
 mod tests {
     use super::check_rclone_flags;

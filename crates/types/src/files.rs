@@ -125,6 +125,9 @@ pub struct AppSnapshot {
     /// What the app talks to (`None` only when the engine did not start).
     #[serde(default)]
     pub connection: Option<ConnectionView>,
+    /// This computer's home folder: where the local disk opens.
+    #[serde(default)]
+    pub home_dir: Option<String>,
 }
 
 impl AppSnapshot {
@@ -138,6 +141,7 @@ impl AppSnapshot {
             startup_error: Some(problem),
             settings_problem: None,
             connection: None,
+            home_dir: None,
         }
     }
 }

@@ -30,6 +30,7 @@ pub fn app_snapshot(app: AppHandle) -> AppSnapshot {
         startup_error: None,
         settings_problem: state.settings_problem.clone(),
         connection: Some(state.conn.view()),
+        home_dir: rcmd_core::app_dirs::home_dir().map(|p| p.display().to_string()),
     }
 }
 

@@ -76,6 +76,7 @@ pub fn connect(ctx: Ctx) {
         match ipc::invoke::<_, AppSnapshot>("app_snapshot", &NoArgs {}).await {
             Ok(snap) => {
                 ctx.rclone_config.set(snap.rclone_config);
+                ctx.home.set(snap.home_dir);
                 ctx.auto_resume.set(snap.auto_resume_batches);
                 ctx.sidecar.set(Some(snap.sidecar));
                 if let Some(c) = snap.connection {

@@ -65,9 +65,16 @@ fn PaneBar(pane: Pane) -> impl IntoView {
             return;
         }
         ctx.active.set(pane.idx);
-        // the local disk opens at the filesystem root, a remote at its own root
+        // the local disk opens at the home folder (the filesystem root when it is not known),
+        // a remote at its own root
         let loc = if name == LOCAL_DISK {
-            Location::absolute_root(LOCAL_DISK)
+            match ctx.home.get_untracked() {
+                Some(home) => Location {
+                    remote: LOCAL_DISK.to_owned(),
+                    path: home,
+                },
+                None => Location::absolute_root(LOCAL_DISK),
+            }
         } else {
             Location::root(&name)
         };

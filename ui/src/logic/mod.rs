@@ -4,6 +4,7 @@
 pub mod chart;
 pub mod keys;
 pub mod listing;
+pub mod memory;
 pub mod selection;
 pub mod when;
 pub mod window;
