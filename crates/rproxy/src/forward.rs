@@ -32,11 +32,9 @@ pub(crate) async fn call(
     method: Method,
     body: RcBody,
 ) -> Result<Response, RcError> {
-    if method != Method::POST {
+    let Some(params) = handlers::judged_post(&method, &user, &path, &body)? else {
         return Ok(not_found());
-    }
-    let mut params = body.params()?;
-    handlers::judge(&user, &path, &mut params)?;
+    };
     Ok(forward(&st, &user, &path, params).await)
 }
 

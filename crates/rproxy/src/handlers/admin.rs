@@ -29,12 +29,11 @@ pub(crate) async fn rc(
     method: Method,
     body: RcBody,
 ) -> Result<Response, RcError> {
-    if method != Method::POST {
+    // for an admin the policy allows every rproxy/ call
+    let Some(params) = super::judged_post(&method, &user, &path, &body)? else {
         return Ok(not_found());
-    }
-    let mut params = body.params()?;
+    };
     if user.role != policy::Role::Admin {
-        super::judge(&user, &path, &mut params)?;
         // nothing under rproxy/ is rcd's: never forwarded, whatever the policy says
         let msg = format!("couldn't find method {path:?}");
         return Err(RcError::new(&path, Some(&params.values), StatusCode::NOT_FOUND, msg));

@@ -39,6 +39,17 @@ pub(crate) fn judge(user: &User, path: &str, params: &mut Params) -> Result<(), 
     })
 }
 
+/// The parameters of a POST, judged by the policy; `None` for any other method (rcd answers
+/// those with its 404).
+pub(crate) fn judged_post(method: &Method, user: &User, path: &str, body: &RcBody) -> Result<Option<Params>, RcError> {
+    if method != Method::POST {
+        return Ok(None);
+    }
+    let mut params = body.params()?;
+    judge(user, path, &mut params)?;
+    Ok(Some(params))
+}
+
 /// `POST rproxy/whoami`: who the caller is, its role and remotes, rclone's version, and where
 /// to start following events.
 pub(crate) async fn whoami(
@@ -47,10 +58,9 @@ pub(crate) async fn whoami(
     method: Method,
     body: RcBody,
 ) -> Result<Response, RcError> {
-    if method != Method::POST {
+    if judged_post(&method, &user, &path, &body)?.is_none() {
         return Ok(not_found());
     }
-    judge(&user, &path, &mut body.params()?)?;
     let version: Option<Value> = match st.rcd.client() {
         Ok(rc) => rc.call("core/version", &json!({})).await.ok(),
         Err(_) => None,
@@ -75,11 +85,9 @@ pub(crate) async fn batch(
     method: Method,
     body: RcBody,
 ) -> Result<Response, RcError> {
-    if method != Method::POST {
+    let Some(params) = judged_post(&method, &user, &path, &body)? else {
         return Ok(not_found());
-    }
-    let mut params = body.params()?;
-    judge(&user, &path, &mut params)?;
+    };
     let verb = path.strip_prefix("rproxy/batch/").unwrap_or_default();
     match st.batches.call(&user, verb, &params.values).await {
         Ok(v) => Ok(json_reply(&v)),
