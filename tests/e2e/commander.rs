@@ -617,9 +617,68 @@ async fn a_big_folder_and_the_transfers_view_during_a_batch() -> Result<()> {
     .await
 }
 
+/// Chooses a zoom level in Settings (opened for it and closed again).
+async fn pick_zoom(c: &Client, zoom: u32) -> Result<()> {
+    click(c, "#settings-panel summary").await?;
+    // an option is not scrolled to by itself: bring its select into the sidebar's view
+    in_view(c, "#zoom-select").await;
+    click(c, &format!("#zoom-select option[value='{zoom}']")).await?;
+    click(c, "#settings-panel summary").await
+}
+
+const LONG_DIRS: [&str; 2] = [
+    "2026년 12월 프로젝트 결과 보고서 및 첨부 자료 모음",
+    "A folder whose name is long enough to need more than half a pane",
+];
+const LONG_FILES: [&str; 2] = [
+    "Quarterly financial report for the board meeting - final revision (approved).pdf",
+    "가나다라마바사 아자차카타파하 아주 긴 한국어 파일 이름 시험용 문서.txt",
+];
+
+/// Every row's name in both panes can be read: it is shown whole, or at least a third of its
+/// list's width of it is inside the name cell (the rest behind an ellipsis); the full name is
+/// the row's tooltip.
+/// Returns the smallest share of its list a cut name keeps (1 when no name is cut).
+async fn names_readable(c: &Client, when: &str) -> Result<f64> {
+    let seen = c
+        .execute(
+            "const out = []; for (const list of document.querySelectorAll('.pane .list')) { \
+               for (const row of list.querySelectorAll('.row')) { \
+                 const n = row.querySelector('.name .fname, .name button'), r = n.getBoundingClientRect(); \
+                 const cell = row.querySelector('.name').getBoundingClientRect(); \
+                 const shown = Math.max(0, Math.min(r.right, cell.right) - r.left); \
+                 out.push([row.dataset.name, row.title, shown, Math.max(n.scrollWidth, r.width), list.clientWidth]); } } \
+             return out",
+            vec![],
+        )
+        .await?;
+    let rows = seen.as_array().cloned().unwrap_or_default();
+    ensure!(rows.len() >= 8, "{when}: only {} rows in the panes", rows.len());
+    let mut narrowest = f64::MAX;
+    for r in &rows {
+        let (name, title) = (r[0].as_str().unwrap_or_default(), r[1].as_str().unwrap_or_default());
+        let (shown, whole, list) = (
+            r[2].as_f64().unwrap_or(0.0),
+            r[3].as_f64().unwrap_or(0.0),
+            r[4].as_f64().unwrap_or(0.0),
+        );
+        ensure!(
+            shown + 1.0 >= whole.min(list / 3.0),
+            "{when}: {name:?} gets {shown:.0} px of its {whole:.0} px in a {list:.0} px list"
+        );
+        ensure!(title == name, "{when}: the row {name:?} has the tooltip {title:?}");
+        if shown + 1.0 < whole {
+            narrowest = narrowest.min(shown / list);
+        }
+    }
+    Ok(narrowest.min(1.0))
+}
+
 /// The main screens in a theme: baselines and the accessibility check.
 async fn screens(c: &Client, theme: &str) -> Result<()> {
     click(c, "#tab-files").await?;
+    screenshot(c, &format!("names-{theme}.png")).await?;
+    names_readable(c, theme).await?;
     check_screen(c, &format!("commander-{theme}")).await?;
     check_accessibility(c, &format!("commander-{theme}")).await?;
     press(c, L, F7).await?;
@@ -655,6 +714,14 @@ const DARK_BG: &str = "rgb(11, 17, 32)";
 #[ignore = "needs the built app, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
 async fn themes_screenshots_and_accessibility() -> Result<()> {
     let fixture = commander_fixture();
+    // long names in both languages: the baselines show whether they can be read
+    let work = fixture.path("data/work");
+    for dir in LONG_DIRS {
+        std::fs::create_dir_all(work.join(dir)).unwrap();
+    }
+    for file in LONG_FILES {
+        std::fs::write(work.join(file), b"long name").unwrap();
+    }
     fix_times(&fixture.path("data"));
     fix_times(&fixture.path("dst"));
     with_fixture_session("commander-themes", fixture, |c, _dir| async move {
@@ -680,6 +747,28 @@ async fn themes_screenshots_and_accessibility() -> Result<()> {
         poll(Duration::from_secs(5), "light", || async { (background(&c).await == LIGHT_BG).then_some(()) }).await?;
         click(&c, "#settings-panel summary").await?;
         screens(&c, "light").await?;
+        // names stay readable at every zoom level; baselines at 150 and 200 %
+        for zoom in [125, 150, 175, 200] {
+            pick_zoom(&c, zoom).await?;
+            poll(Duration::from_secs(10), &format!("zoom {zoom}"), || async {
+                let w = c.execute("return document.documentElement.clientWidth", vec![]).await.ok()?.as_f64()?;
+                ((w - 1100.0 * 100.0 / zoom as f64).abs() < 30.0).then_some(())
+            })
+            .await?;
+            // the lists measure themselves on the next frame: give them a moment, then say why
+            let when = format!("{zoom} %");
+            let narrowest = match poll(Duration::from_secs(5), &when, || async { names_readable(&c, &when).await.ok() }).await {
+                Ok(n) => n,
+                Err(_) => names_readable(&c, &when).await?,
+            };
+            eprintln!("zoom {zoom} %: a cut name keeps at least {:.0} % of its list", narrowest * 100.0);
+            if zoom == 150 || zoom == 200 {
+                // the stacked panes are below the sidebar: show the left one's rows
+                in_view(&c, "#pane-left .list").await;
+                check_screen(&c, &format!("commander-zoom-{zoom}")).await?;
+            }
+        }
+        pick_zoom(&c, 100).await?;
         // 200 % zoom: the panes stack, nothing is cut off sideways, the keyboard still works
         click(&c, "#settings-panel summary").await?;
         click(&c, "#zoom-select option[value='200']").await?;
@@ -734,6 +823,113 @@ async fn the_system_theme_follows_a_dark_desktop() -> Result<()> {
         ensure!(attr(&c, "html", "data-theme").await.as_deref() == Some("system"));
         poll(Duration::from_secs(5), "dark from the desktop", || async {
             (background(&c).await == DARK_BG).then_some(())
+        })
+        .await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Drags the border left of the left list's `col` column `dx` pixels sideways.
+async fn drag_grip(c: &Client, col: &str, dx: f64) -> Result<()> {
+    let grip = c
+        .find(Locator::Css(&format!("{L} .head .col-grip[data-col='{col}']")))
+        .await?;
+    let drag = MouseActions::new("mouse".into())
+        .then(PointerAction::MoveToElement {
+            element: grip,
+            duration: None,
+            x: 0.0,
+            y: 0.0,
+        })
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        })
+        .then(PointerAction::MoveBy {
+            duration: Some(Duration::from_millis(200)),
+            x: dx.round(),
+            y: 0.0,
+        })
+        .then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        });
+    c.perform_actions(drag).await?;
+    Ok(())
+}
+
+/// The grid template of the left list's header, as laid out (pixels per column).
+async fn column_widths(c: &Client) -> Vec<f64> {
+    c.execute(
+        "return getComputedStyle(document.querySelector('#pane-left .head')).gridTemplateColumns",
+        vec![],
+    )
+    .await
+    .ok()
+    .and_then(|v| v.as_str().map(str::to_owned))
+    .unwrap_or_default()
+    .split_whitespace()
+    .filter_map(|w| w.trim_end_matches("px").parse().ok())
+    .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the built app, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
+async fn columns_resize_by_dragging_and_are_remembered() -> Result<()> {
+    with_fixture_session("commander-columns", commander_fixture(), |c, _| async move {
+        wait_ready(&c, None, Duration::from_secs(60)).await?;
+        wait_row_or_remote(&c).await?;
+        click(&c, "#remotes li[data-remote='e2e']").await?;
+        wait_row(&c, L, "readme.txt").await?;
+        // the default window shows name, size and time, the name widest
+        let before = column_widths(&c).await;
+        ensure!(before.len() == 4, "columns at the default size: {before:?}");
+        ensure!(before[1] > before[2] + before[3] - 40.0 && before[1] > 150.0, "the name is not the widest: {before:?}");
+        // drag the border left of the size column 30 px right: size is 30 px narrower, the
+        // name 30 px wider; then the one left of time 40 px left: time is 40 px wider
+        drag_grip(&c, "size", 30.0).await?;
+        drag_grip(&c, "time", -40.0).await?;
+        let after = poll(Duration::from_secs(5), "size narrower, time wider", || async {
+            let w = column_widths(&c).await;
+            (w.len() == 4 && (w[2] - (before[2] - 30.0)).abs() <= 2.0 && (w[3] - (before[3] + 40.0)).abs() <= 2.0).then_some(w)
+        })
+        .await?;
+        ensure!((after[1] - (before[1] - 10.0)).abs() <= 2.0, "the name should give 10 px: {before:?} → {after:?}");
+        // dragging further cannot squeeze the name below its share: the column stays
+        drag_grip(&c, "time", -300.0).await?;
+        let most = column_widths(&c).await;
+        ensure!(most.len() == 4 && most[1] >= 0.4 * most.iter().sum::<f64>() - 8.0, "after a long drag {most:?}");
+        ensure!(most[3] > after[3], "the long drag did not widen time: {after:?} → {most:?}");
+        drag_grip(&c, "time", most[3] - after[3]).await?;
+        poll(Duration::from_secs(5), "time dragged back", || async {
+            let w = column_widths(&c).await;
+            (w.len() == 4 && (w[3] - after[3]).abs() <= 1.0).then_some(())
+        })
+        .await?;
+        // the sort order did not change: the press on the border is not a click on the header
+        ensure!(attr(&c, &format!("{L} .head .time"), "aria-sort").await.as_deref() == Some("none"));
+        // both panes use the same widths, and they are kept for the next start
+        let right = c
+            .execute("return getComputedStyle(document.querySelector('#pane-right .head')).gridTemplateColumns", vec![])
+            .await?;
+        ensure!(right.as_str().unwrap_or_default().ends_with(&format!("{}px", after[3])), "right pane {right}");
+        c.execute("location.reload()", vec![]).await?;
+        wait_ready(&c, None, Duration::from_secs(60)).await?;
+        click(&c, "#remotes li[data-remote='e2e']").await?;
+        wait_row(&c, L, "readme.txt").await?;
+        poll(Duration::from_secs(5), "widths kept over a reload", || async {
+            let w = column_widths(&c).await;
+            (w.len() == 4 && (w[3] - after[3]).abs() <= 1.0).then_some(())
+        })
+        .await?;
+        // a double click on the border gives the default width back
+        c.execute(
+            "document.querySelector('#pane-left .head .col-grip[data-col=\"time\"]').dispatchEvent(new MouseEvent('dblclick', {bubbles: true}))",
+            vec![],
+        )
+        .await?;
+        poll(Duration::from_secs(5), "default width back", || async {
+            let w = column_widths(&c).await;
+            (w.len() == 4 && (w[3] - before[3]).abs() <= 1.0).then_some(())
         })
         .await?;
         Ok(())

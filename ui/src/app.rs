@@ -9,6 +9,7 @@ use crate::{
         BreakerPanel, ClosePrompt, Commander, ConnectionPanel, ErrorBanner, Header, Jobs, Logs, NotificationsPanel,
         PasswordPrompt, RemoteList, RemoteSetup, Schedules, SettingsPanel, Transfers,
     },
+    logic::columns::Widths,
     state::{Ctx, Tab, Theme},
 };
 
@@ -18,6 +19,7 @@ pub fn App() -> impl IntoView {
     provide_context(ctx);
     ctx.theme.set(load_theme());
     ctx.zoom.set(load_zoom());
+    ctx.columns.set(load_columns());
     actions::connect(ctx);
     actions::commander::poll_stats(ctx);
 
@@ -55,6 +57,7 @@ pub fn App() -> impl IntoView {
         save_zoom(zoom);
         actions::set_zoom(ctx, zoom);
     });
+    Effect::new(move |_| save_columns(ctx.columns.get()));
     remember_panes(ctx);
     // Ctrl+= / Ctrl+- / Ctrl+0 change the setting, which zooms the page: the two never disagree
     // (the webview's own zoom keys are off in tauri.conf.json)
@@ -164,6 +167,19 @@ fn load_zoom() -> u32 {
 fn save_zoom(zoom: u32) {
     if let Some(s) = storage() {
         let _ = s.set_item("rcmd.zoom", &zoom.to_string());
+    }
+}
+
+fn load_columns() -> Widths {
+    storage()
+        .and_then(|s| s.get_item("rcmd.columns").ok().flatten())
+        .map(|t| Widths::decode(&t))
+        .unwrap_or_default()
+}
+
+fn save_columns(widths: Widths) {
+    if let Some(s) = storage() {
+        let _ = s.set_item("rcmd.columns", &widths.encode());
     }
 }
 

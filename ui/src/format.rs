@@ -28,6 +28,23 @@ pub fn time(rfc3339: &str, lang: &str) -> String {
     String::from(date.to_locale_string(lang, &wasm_bindgen::JsValue::UNDEFINED))
 }
 
+/// An RFC 3339 time as `2026-12-06 17:32` in the user's time zone, the same in every
+/// language (it fits the list's narrow time column); the raw text if it does not parse.
+pub fn time_short(rfc3339: &str) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(rfc3339));
+    if d.get_time().is_nan() {
+        return rfc3339.to_owned();
+    }
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date(),
+        d.get_hours(),
+        d.get_minutes()
+    )
+}
+
 /// `75` → `1 m 15 s`; under a minute `42 s`; from an hour `2 h 5 m`.
 pub fn duration(secs: u64) -> String {
     match secs {

@@ -394,6 +394,8 @@ pub struct Ctx {
     pub close_ask: RwSignal<Option<usize>>,
     /// The rclone config's lock (asked at start and after each rclone start).
     pub config_lock: RwSignal<Option<rcmd_types::ConfigLock>>,
+    /// The file lists' size and time column widths (both panes), kept in the page's storage.
+    pub columns: RwSignal<crate::logic::columns::Widths>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -439,6 +441,7 @@ impl Ctx {
             schedule_rev: RwSignal::new(0),
             close_ask: RwSignal::new(None),
             config_lock: RwSignal::new(None),
+            columns: RwSignal::new(Default::default()),
         }
     }
 

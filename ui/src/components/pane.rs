@@ -8,6 +8,7 @@ use wasm_bindgen::JsCast;
 use crate::{
     actions, format,
     logic::{
+        columns::{Col, Layout, Widths},
         keys,
         listing::SortKey,
         selection::Mods,
@@ -168,10 +169,12 @@ fn List(pane: Pane, drag: RwSignal<Option<Drag>>) -> impl IntoView {
     let ctx = use_ctx();
     let list_ref = NodeRef::<html::Div>::new();
     let view_h = RwSignal::new(600.0);
+    let view_w = RwSignal::new(400.0);
     // also called from a frame callback or a resize after the list is gone: `try_`
     let measure = move || {
         if let Some(el) = list_ref.try_get_untracked().flatten() {
             view_h.try_set(el.client_height() as f64);
+            view_w.try_set(el.client_width() as f64);
         }
     };
     let resize = window_event_listener(ev::resize, move |_| measure());
@@ -181,6 +184,9 @@ fn List(pane: Pane, drag: RwSignal<Option<Drag>>) -> impl IntoView {
         pane.entries.track();
         request_animation_frame(measure);
     });
+    // the columns that fit: the name keeps most of the width at every window size and zoom
+    let layout = Memo::new(move |_| Layout::fit(view_w.get(), ctx.columns.get()));
+    let resizing = column_resizing(ctx, view_w);
     let total = move || pane.rows.with(Vec::len);
     let shown = Memo::new(move |_| {
         range(
@@ -209,13 +215,36 @@ fn List(pane: Pane, drag: RwSignal<Option<Drag>>) -> impl IntoView {
         ev.prevent_default();
         actions::commander::run(ctx, pane, cmd);
     };
+    // the border left of a column: drag it to resize, double-click for the default width
+    let grip = move |col: Col| {
+        view! {
+            <span class="col-grip" role="separator" aria-orientation="vertical" aria-hidden="true"
+                data-col=if col == Col::Size { "size" } else { "time" } title=move || ctx.t().resize_column
+                on:mousedown=move |ev: ev::MouseEvent| {
+                    ev.prevent_default();
+                    ev.stop_propagation();
+                    resizing.set(Some((col, ev.client_x() as f64, ctx.columns.get_untracked())));
+                }
+                on:click=|ev: ev::MouseEvent| ev.stop_propagation()
+                on:dblclick=move |_| ctx.columns.update(|w| match col {
+                    Col::Size => w.size = Widths::default().size,
+                    Col::Time => w.time = Widths::default().time,
+                })></span>
+        }
+    };
     let sort_button = move |key: SortKey, label: fn(&crate::i18n::Texts) -> &'static str, class: &'static str| {
         let dir = move || {
             pane.opts
                 .with(|o| (o.key == key).then_some(if o.ascending { "ascending" } else { "descending" }))
         };
+        let col = match key {
+            SortKey::Size => Some(Col::Size),
+            SortKey::Modified => Some(Col::Time),
+            _ => None,
+        };
         view! {
             <div role="columnheader" class=class aria-sort=move || dir().unwrap_or("none")>
+                {col.map(grip)}
                 <button class="sort" tabindex="-1" data-key=format!("{key:?}").to_lowercase()
                     on:click=move |_| pane.opts.update(|o| o.sort_by(key))>
                     {move || label(ctx.t())}
@@ -228,6 +257,9 @@ fn List(pane: Pane, drag: RwSignal<Option<Drag>>) -> impl IntoView {
         <div class="list" role="grid" tabindex="0" node_ref=list_ref aria-multiselectable="true"
             aria-label=move || pane.location.with(|l| l.as_ref().map(Location::spec).unwrap_or_default())
             aria-rowcount=move || (total() + 1).to_string()
+            style=move || format!("--cols: {}", layout.get().template())
+            data-size=move || if layout.get().size.is_some() { "on" } else { "off" }
+            data-time=move || if layout.get().time.is_some() { "on" } else { "off" }
             aria-activedescendant=move || (total() > 0).then(|| format!("{}-row-{}", pane.dom_id(), pane.sel.with(|s| s.cursor)))
             on:scroll=move |ev| {
                 if let Some(el) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
@@ -264,6 +296,28 @@ fn List(pane: Pane, drag: RwSignal<Option<Drag>>) -> impl IntoView {
             </div>
         </div>
     }
+}
+
+/// A column border being dragged: which column, where the drag started and the widths then.
+/// The window's pointer moves resize; letting go keeps the widths (saved by the app).
+fn column_resizing(ctx: crate::state::Ctx, list_w: RwSignal<f64>) -> RwSignal<Option<(Col, f64, Widths)>> {
+    let resizing = RwSignal::new(None::<(Col, f64, Widths)>);
+    let moved = window_event_listener(ev::mousemove, move |ev| {
+        if let Some((col, x0, from)) = resizing.get_untracked() {
+            let dx = ev.client_x() as f64 - x0;
+            ctx.columns.set(Widths::dragged(from, col, dx, list_w.get_untracked()));
+        }
+    });
+    let up = window_event_listener(ev::mouseup, move |_| {
+        if resizing.get_untracked().is_some() {
+            resizing.set(None);
+        }
+    });
+    on_cleanup(move || {
+        moved.remove();
+        up.remove();
+    });
+    resizing
 }
 
 #[component]
@@ -341,7 +395,7 @@ fn Row(pane: Pane, row: usize, entry: FileEntry, drag: RwSignal<Option<Drag>>) -
         <div role="row" class="row" id=format!("{}-row-{row}", pane.dom_id()) class:dir=is_dir class:selected=selected.clone()
             class:cursor=cursor aria-selected=move || selected().to_string() aria-rowindex=(row + 2).to_string()
             style:top=format!("{}px", row as f64 * ROW_H)
-            data-name=name.clone() data-dir=is_dir.to_string() data-size=size.to_string()
+            data-name=name.clone() data-dir=is_dir.to_string() data-size=size.to_string() title=name.clone()
             on:click=click on:dblclick=move |_| open2() on:mousedown=press>
             <div role="gridcell" class="sel" on:click=|ev| ev.stop_propagation() on:mousedown=|ev| ev.stop_propagation()>
                 <input type="checkbox" class="select" tabindex="-1" aria-label=name.clone()
@@ -350,13 +404,13 @@ fn Row(pane: Pane, row: usize, entry: FileEntry, drag: RwSignal<Option<Drag>>) -
             <div role="gridcell" class="name">
                 <Icon dir=is_dir/>
                 {if is_dir {
-                    view! { <button class="open" tabindex="-1" on:click=move |ev| { ev.stop_propagation(); open() }>{name.clone()}</button> }.into_any()
+                    view! { <button class="open fname" tabindex="-1" on:click=move |ev| { ev.stop_propagation(); open() }>{name.clone()}</button> }.into_any()
                 } else {
                     view! { <span class="fname">{name.clone()}</span> }.into_any()
                 }}
             </div>
             <div role="gridcell" class="num size">{if is_dir { String::new() } else { format::size(size) }}</div>
-            <div role="gridcell" class="time">{move || format::time(&mod_time, ctx.lang.get().code())}</div>
+            <div role="gridcell" class="time" title=move || format::time(&mod_time, ctx.lang.get().code())>{format::time_short(&mod_time)}</div>
         </div>
     }
 }

@@ -9,6 +9,7 @@ pub const TEXTS: Texts = Texts {
     choose_remote_short: "Choose…",
     local_disk: "Local disk",
     up_hint: "Parent folder (Backspace)",
+    resize_column: "Drag to resize the column; double-click for the default width",
     path: "Path",
     filter: "Filter",
     hidden_files: "Hidden files",

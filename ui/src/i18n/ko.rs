@@ -9,6 +9,7 @@ pub const TEXTS: Texts = Texts {
     choose_remote_short: "선택…",
     local_disk: "로컬 디스크",
     up_hint: "상위 폴더 (Backspace)",
+    resize_column: "끌어서 열 너비 조절, 두 번 클릭하면 기본 너비",
     path: "경로",
     filter: "필터",
     hidden_files: "숨김 파일",

@@ -64,6 +64,7 @@ pub struct Texts {
     pub choose_remote_short: &'static str,
     pub local_disk: &'static str,
     pub up_hint: &'static str,
+    pub resize_column: &'static str,
     pub path: &'static str,
     pub filter: &'static str,
     pub hidden_files: &'static str,

@@ -2,6 +2,7 @@
 //! (`cargo test --target x86_64-unknown-linux-gnu` in `ui/`, run by scripts/test.sh).
 
 pub mod chart;
+pub mod columns;
 pub mod keys;
 pub mod listing;
 pub mod memory;
