@@ -77,6 +77,7 @@ pub fn run() {
             commands::breakers::pause_remote,
             commands::batches::batch_list,
             commands::batches::batch_create,
+            commands::batches::batch_conflicts,
             commands::batches::batch_resume,
             commands::batches::batch_pause,
             commands::batches::batch_cancel,

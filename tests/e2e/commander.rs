@@ -936,3 +936,115 @@ async fn columns_resize_by_dragging_and_are_remembered() -> Result<()> {
     })
     .await
 }
+
+fn set_time(path: &Path, unix: u64) {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(std::time::UNIX_EPOCH + Duration::from_secs(unix))
+        .unwrap();
+}
+
+/// Waits for batch `id` to be completed (in the Jobs view), then shows the files again.
+async fn wait_batch_done(c: &Client, id: i64) -> Result<()> {
+    click(c, "#tab-jobs").await?;
+    poll(Duration::from_secs(30), &format!("batch {id} completed"), || async {
+        (job_status(c, id).await.as_deref() == Some("completed")).then_some(())
+    })
+    .await?;
+    click(c, "#tab-files").await
+}
+
+/// The conflict on screen (its path), once it is this one.
+async fn wait_conflict(c: &Client, path: &str) -> Result<()> {
+    poll(Duration::from_secs(15), &format!("conflict about {path}"), || async {
+        (attr(c, "#dialog[data-kind='conflict']", "data-path").await.as_deref() == Some(path)).then_some(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the built app, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
+async fn copy_asks_before_it_replaces_and_never_replaces_a_newer_file_unasked() -> Result<()> {
+    let fixture = commander_fixture();
+    fix_times(&fixture.path("data"));
+    let dst = fixture.path("dst");
+    const JAN_1: u64 = 1_767_225_600;
+    // at the destination: a newer a.txt, an older b.txt, the same file2.txt
+    std::fs::write(dst.join("a.txt"), b"newer at the destination").unwrap();
+    set_time(&dst.join("a.txt"), JAN_1 + 4 * 86_400);
+    std::fs::write(dst.join("b.txt"), b"older at the destination").unwrap();
+    set_time(&dst.join("b.txt"), JAN_1 - 30 * 86_400);
+    std::fs::write(dst.join("file2.txt"), vec![b'x'; 300]).unwrap();
+    set_time(&dst.join("file2.txt"), JAN_1);
+    with_fixture_session("commander-conflicts", fixture, |c, _| async move {
+        wait_ready(&c, None, Duration::from_secs(60)).await?;
+        wait_row_or_remote(&c).await?;
+        click(&c, "#remotes li[data-remote='e2e']").await?;
+        wait_row(&c, L, "work").await?;
+        click(&c, &format!("{L} .row[data-name='work'] button.open")).await?;
+        wait_row(&c, L, "a.txt").await?;
+        choose(&c, R, "dst").await?;
+        wait_row(&c, R, "a.txt").await?;
+
+        // F5 of every file: the two that differ are asked about, one by one, the newer
+        // destination file first with a warning; the identical one is not asked about
+        click(&c, &format!("{L} .row[data-name='a.txt'] .fname")).await?;
+        press(&c, L, &format!("{CTRL}a")).await?;
+        press(&c, L, F5).await?;
+        wait_dialog(&c, "copy").await?;
+        c.find(Locator::Css("#dialog-input")).await?.send_keys(ENTER).await?;
+        wait_conflict(&c, "a.txt").await?;
+        ensure!(attr(&c, "#dialog table.conflict tr.dst", "data-newer").await.as_deref() == Some("true"));
+        ensure!(text(&c, "#dialog .warn").await.is_some_and(|w| !w.is_empty()), "no warning about the newer file");
+        let count = text(&c, "#dialog .conflict-count").await.unwrap_or_default();
+        ensure!(count.starts_with("1 / 2"), "count {count:?}");
+        screenshot(&c, "commander-conflict.png").await?;
+        // Enter takes the safe answer: replace only if older (so a.txt is kept)
+        let focused = c.execute("return document.activeElement.id", vec![]).await?;
+        ensure!(focused == "conflict-update", "focus on {focused}");
+        c.find(Locator::Css("#conflict-update")).await?.send_keys(ENTER).await?;
+        wait_conflict(&c, "b.txt").await?;
+        click(&c, "#conflict-overwrite").await?;
+        wait_gone(&c, "#dialog").await?;
+        wait_file(&dst.join("sub/deep.txt"), true).await?;
+        wait_until(Duration::from_secs(30), "b.txt replaced", || {
+            std::fs::metadata(dst.join("b.txt")).is_ok_and(|m| m.len() == 2000).then_some(())
+        })?;
+        wait_batch_done(&c, 1).await?;
+        ensure!(std::fs::read(dst.join("a.txt"))? == b"newer at the destination", "the newer a.txt was replaced");
+        ensure!(std::fs::metadata(dst.join("file10.txt"))?.len() == 40);
+
+        // again, and this time overwrite for all: the newer a.txt is replaced on purpose
+        wait_row(&c, R, "sub").await?;
+        click(&c, &format!("{L} .row[data-name='a.txt'] .fname")).await?;
+        press(&c, L, F5).await?;
+        wait_dialog(&c, "copy").await?;
+        c.find(Locator::Css("#dialog-input")).await?.send_keys(ENTER).await?;
+        wait_conflict(&c, "a.txt").await?;
+        click(&c, "#conflict-all").await?;
+        click(&c, "#conflict-overwrite").await?;
+        wait_gone(&c, "#dialog").await?;
+        wait_until(Duration::from_secs(30), "a.txt replaced on purpose", || {
+            std::fs::read(dst.join("a.txt")).is_ok_and(|b| b.len() == 10).then_some(())
+        })?;
+
+        // (the batch ends after it verified what it wrote: wait for that before changing a.txt)
+        wait_batch_done(&c, 2).await?;
+        // Escape on the question cancels the copy: nothing changes
+        std::fs::write(dst.join("a.txt"), b"newer again").unwrap();
+        set_time(&dst.join("a.txt"), JAN_1 + 9 * 86_400);
+        press(&c, L, F5).await?;
+        wait_dialog(&c, "copy").await?;
+        c.find(Locator::Css("#dialog-input")).await?.send_keys(ENTER).await?;
+        wait_conflict(&c, "a.txt").await?;
+        c.find(Locator::Css("#conflict-update")).await?.send_keys(ESCAPE).await?;
+        wait_gone(&c, "#dialog").await?;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let now = std::fs::read(dst.join("a.txt"))?;
+        ensure!(now == b"newer again", "Escape still copied: a.txt is {:?}", String::from_utf8_lossy(&now));
+        Ok(())
+    })
+    .await
+}

@@ -338,6 +338,20 @@ pub enum Dialog {
         name: String,
         props: Option<Result<Properties, String>>,
     },
+    /// A copy or move would meet files that exist at `dst`: asked one by one (or once "for
+    /// all") before the batch is created. `at` is the conflict on screen; `choices` the answers
+    /// so far (path → choice).
+    Conflict {
+        kind: BatchKind,
+        src: Location,
+        names: Vec<String>,
+        dst: String,
+        conflicts: Vec<rcmd_types::Conflict>,
+        /// All conflicts, also beyond the listed ones (these follow the default policy).
+        total: u64,
+        at: usize,
+        choices: std::collections::BTreeMap<String, rcmd_types::ConflictPolicy>,
+    },
 }
 
 /// What to do when a batch started here ends: refresh the panes showing its folders.

@@ -85,9 +85,16 @@ pub enum Batch {
         src: String,
         /// remote:path
         dst: String,
+        #[arg(long, value_enum, default_value_t = OnConflict::Update)]
+        on_conflict: OnConflict,
     },
     /// Moves every file under SRC to DST (the emptied folders are removed)
-    Move { src: String, dst: String },
+    Move {
+        src: String,
+        dst: String,
+        #[arg(long, value_enum, default_value_t = OnConflict::Update)]
+        on_conflict: OnConflict,
+    },
     /// Deletes every file under PATH
     Delete { path: String },
     /// Lists the batches, newest first
@@ -131,6 +138,27 @@ pub enum Server {
     List,
     /// Forgets a server and its token
     Remove { name: String },
+}
+
+/// What a copy or move does with a file that exists at the destination.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnConflict {
+    /// Replace it only when it is older than the source; a newer one is kept
+    Update,
+    /// Replace it, even a newer one
+    Overwrite,
+    /// Keep every existing file
+    Skip,
+}
+
+impl From<OnConflict> for rcmd_core::types::ConflictPolicy {
+    fn from(o: OnConflict) -> Self {
+        match o {
+            OnConflict::Update => Self::Update,
+            OnConflict::Overwrite => Self::Overwrite,
+            OnConflict::Skip => Self::Skip,
+        }
+    }
 }
 
 /// A scheduled batch's kind.

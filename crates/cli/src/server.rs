@@ -111,10 +111,10 @@ fn explain(e: &RcError) -> String {
 /// `rcmd --server NAME batch ...`.
 pub(crate) async fn batch(server: &str, cmd: args::Batch) -> Result<i32, String> {
     let rc = client(server)?;
-    let (kind, src, dst) = match cmd {
-        args::Batch::Copy { src, dst } => (BatchKind::Copy, src, Some(dst)),
-        args::Batch::Move { src, dst } => (BatchKind::Move, src, Some(dst)),
-        args::Batch::Delete { path } => (BatchKind::Delete, path, None),
+    let (kind, src, dst, on_conflict) = match cmd {
+        args::Batch::Copy { src, dst, on_conflict } => (BatchKind::Copy, src, Some(dst), on_conflict.into()),
+        args::Batch::Move { src, dst, on_conflict } => (BatchKind::Move, src, Some(dst), on_conflict.into()),
+        args::Batch::Delete { path } => (BatchKind::Delete, path, None, Default::default()),
         args::Batch::List { json } => {
             let all = batches::list(&rc).await.map_err(|e| explain(&e))?;
             if json {
@@ -148,7 +148,7 @@ pub(crate) async fn batch(server: &str, cmd: args::Batch) -> Result<i32, String>
             return Ok(0);
         }
     };
-    let info = batches::create(&rc, kind, &src, dst.as_deref(), &[])
+    let info = batches::create(&rc, kind, &src, dst.as_deref(), &[], on_conflict)
         .await
         .map_err(|e| explain(&e))?;
     eprintln!("batch {} on {server}: {} items", info.id, info.counts.total());

@@ -51,6 +51,7 @@ fn batch_event(id: i64, status: BatchStatus, failed: u64) -> CoreEvent {
             pause_reason: None,
             created_at_ms: 0,
             updated_at_ms: 0,
+            on_conflict: None,
             counts: StateCounts {
                 done: 10 - failed,
                 failed,

@@ -19,7 +19,7 @@ use axum::http::StatusCode;
 use rcmd_core::{
     batch::{BatchRequest, Runner, RunnerSink, Selection, StartError, StoreError},
     engine::Engine,
-    types::{BatchInfo, BatchKind, BatchProgress, BatchReport, BatchStatus},
+    types::{BatchInfo, BatchKind, BatchProgress, BatchReport, BatchStatus, ConflictPolicy},
 };
 use serde_json::{json, Map, Value};
 use tracing::warn;
@@ -350,7 +350,15 @@ impl Batches {
             Some(Value::String(s)) => s.split(',').filter(|n| !n.is_empty()).map(str::to_owned).collect(),
             _ => vec![],
         };
-        let req = BatchRequest::new(kind, src, text("dstFs"), Selection::names(names)).map_err(start_err)?;
+        // existing destination files: replaced only when older unless asked otherwise
+        let on_conflict = match text("onConflict") {
+            None => ConflictPolicy::default(),
+            Some(t) => ConflictPolicy::parse(t)
+                .ok_or_else(|| bad(format!("onConflict {t:?}: use update, overwrite or skip")))?,
+        };
+        let req = BatchRequest::new(kind, src, text("dstFs"), Selection::names(names))
+            .map_err(start_err)?
+            .with_conflicts(on_conflict, Default::default());
         // the policy refuses inline remotes already; the server's own disk is never a batch's end
         if req.touches(rcmd_core::remote_path::LOCAL_DISK) {
             return Err(bad(

@@ -183,6 +183,7 @@ async fn a_link_from_now_sees_a_server_batch_state_and_progress() {
         "local:tree",
         Some("other:copy"),
         &[],
+        Default::default(),
     )
     .await
     .unwrap();

@@ -81,6 +81,10 @@ pub struct BatchInfo {
     /// a `running` batch without one was interrupted.
     #[serde(default)]
     pub runner: Option<String>,
+    /// What a copy or move does with existing destination files (`None`: made before there
+    /// was a choice, or a delete).
+    #[serde(default)]
+    pub on_conflict: Option<ConflictPolicy>,
 }
 
 /// One failed item of a report.
@@ -118,4 +122,77 @@ pub struct BatchProgress {
     /// Bytes per second over the current chunk.
     pub speed: f64,
     pub eta_s: Option<f64>,
+}
+
+/// What a copy or move does with a file that already exists at the destination. Chosen once
+/// for the batch ("for all") and, from the commander's conflict dialog, per file; recorded in
+/// the batch and shown in its report.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictPolicy {
+    /// Replace the destination file only when it is older than the source (or has the same
+    /// time and another size); a newer destination file is kept. rclone's `--update`.
+    #[default]
+    Update,
+    /// Replace it whatever its time, including a newer one.
+    Overwrite,
+    /// Keep every existing destination file.
+    Skip,
+}
+
+impl ConflictPolicy {
+    pub const ALL: [ConflictPolicy; 3] = [ConflictPolicy::Update, ConflictPolicy::Overwrite, ConflictPolicy::Skip];
+
+    /// `update` / `overwrite` / `skip`: how the command line and the database spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConflictPolicy::Update => "update",
+            ConflictPolicy::Overwrite => "overwrite",
+            ConflictPolicy::Skip => "skip",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        ConflictPolicy::ALL.into_iter().find(|p| p.as_str() == text)
+    }
+}
+
+/// A file of a planned copy or move that already exists at the destination, with both sides
+/// as listed (sizes in bytes, times RFC 3339).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conflict {
+    /// Relative to the batch's source (and destination) root.
+    pub path: String,
+    pub src_size: i64,
+    pub src_time: String,
+    pub dst_size: i64,
+    pub dst_time: String,
+    /// How the two compare, at the destination's time precision.
+    pub newer: Newer,
+}
+
+/// Which side of a [`Conflict`] is newer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Newer {
+    Source,
+    Destination,
+    /// Same time; `same_size` tells whether they are likely the same file.
+    Neither { same_size: bool },
+}
+
+/// The conflicts a planned copy or move would meet (the commander asks about them before it
+/// starts the batch).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConflictPlan {
+    /// Files the batch would copy.
+    pub items: u64,
+    /// The first conflicts, sorted by path (at most [`ConflictPlan::SHOWN`]).
+    pub conflicts: Vec<Conflict>,
+    /// All conflicts, also beyond the ones listed.
+    pub total: u64,
+}
+
+impl ConflictPlan {
+    pub const SHOWN: usize = 500;
 }

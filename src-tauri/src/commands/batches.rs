@@ -1,11 +1,13 @@
 //! Batch commands: create from a folder, list, run, pause, cancel, retry, report, on the
 //! connection in use (this computer, or ON the server through `rproxy/batch/*`).
 
+use std::collections::BTreeMap;
+
 use rcmd_core::{
     batch::{BatchRequest, Selection},
     connection::BatchCallError,
     rproxy_client::batches::Verb,
-    types::{BatchInfo, BatchKind, BatchProgress, BatchReport},
+    types::{BatchInfo, BatchKind, BatchProgress, BatchReport, ConflictPlan, ConflictPolicy},
 };
 use tauri::{ipc::Channel, State};
 
@@ -25,19 +27,45 @@ pub async fn batch_list(state: State<'_, AppState>) -> CmdResult<Vec<BatchInfo>>
 
 /// Creates a batch over the `names` selected in folder `src` (folders expanded), or over
 /// every file under `src` when nothing is selected, and starts it.
+///
+/// `on_conflict` (default: replace only older files) and the per-file `choices` (path → choice)
+/// decide what happens to files that exist at the destination.
 #[tauri::command]
+#[allow(clippy::too_many_arguments)]
 pub async fn batch_create(
     state: State<'_, AppState>,
     kind: BatchKind,
     src: String,
     dst: Option<String>,
     names: Option<Vec<String>>,
+    on_conflict: Option<ConflictPolicy>,
+    choices: Option<BTreeMap<String, ConflictPolicy>>,
 ) -> CmdResult<BatchInfo> {
     let req = BatchRequest::new(kind, &src, dst.as_deref(), Selection::names(names.unwrap_or_default()))
-        .map_err(|e| batch_err(e.into()))?;
+        .map_err(|e| batch_err(e.into()))?
+        .with_conflicts(on_conflict.unwrap_or_default(), choices.unwrap_or_default());
     state
         .conn
         .batch_create(&state.engine.runner, &req)
+        .await
+        .map_err(batch_err)
+}
+
+/// The files a copy or move of `names` in `src` to `dst` would find at the destination, before
+/// anything is created (the commander asks about them); `None` when connected to a server.
+#[tauri::command]
+pub async fn batch_conflicts(
+    state: State<'_, AppState>,
+    kind: BatchKind,
+    src: String,
+    dst: String,
+    names: Option<Vec<String>>,
+) -> CmdResult<Option<ConflictPlan>> {
+    let req = BatchRequest::new(kind, &src, Some(&dst), Selection::names(names.unwrap_or_default()))
+        .map_err(|e| batch_err(e.into()))?;
+    state
+        .conn
+        .batch_conflicts(&state.engine.runner, &req)
         .await
         .map_err(batch_err)
 }

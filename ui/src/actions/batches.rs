@@ -1,13 +1,15 @@
 //! Batches: list, create, steer, report (`commands/batches.rs`).
 
 use leptos::{prelude::*, task::spawn_local};
-use rcmd_types::{BatchInfo, BatchKind, BatchReport};
+use std::collections::BTreeMap;
+
+use rcmd_types::{BatchInfo, BatchKind, BatchReport, ConflictPlan, ConflictPolicy, Newer};
 use serde::Serialize;
 
 use super::{refresh_showing, NoArgs};
 use crate::{
     ipc,
-    state::{Ctx, Followup, Location},
+    state::{Ctx, Dialog, Followup, Location},
 };
 
 #[derive(Serialize)]
@@ -16,11 +18,102 @@ struct IdArgs {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct CreateArgs {
     kind: BatchKind,
     src: String,
     dst: Option<String>,
     names: Vec<String>,
+    on_conflict: ConflictPolicy,
+    choices: BTreeMap<String, ConflictPolicy>,
+}
+
+#[derive(Serialize)]
+struct ConflictArgs<'a> {
+    kind: BatchKind,
+    src: String,
+    dst: &'a str,
+    names: &'a [String],
+}
+
+/// A copy or move the user confirmed: the files that exist at the destination are asked
+/// about first (the conflict dialog), unless there are none to ask about (identical files
+/// are left as they are); then the batch is created. On a server the server's batch keeps
+/// newer files by itself.
+pub fn transfer(ctx: Ctx, kind: BatchKind, src: Location, names: Vec<String>, dst: String) {
+    spawn_local(async move {
+        let args = ConflictArgs {
+            kind,
+            src: src.spec(),
+            dst: &dst,
+            names: &names,
+        };
+        match ipc::invoke::<_, Option<ConflictPlan>>("batch_conflicts", &args).await {
+            Ok(plan) => {
+                let mut conflicts = plan.as_ref().map(|p| p.conflicts.clone()).unwrap_or_default();
+                let identical = |c: &rcmd_types::Conflict| c.newer == Newer::Neither { same_size: true };
+                let same = conflicts.iter().filter(|c| identical(c)).count() as u64;
+                conflicts.retain(|c| !identical(c));
+                let total = plan.map(|p| p.total).unwrap_or(0).saturating_sub(same);
+                if conflicts.is_empty() {
+                    create_batch(ctx, kind, src, names, Some(dst), ConflictPolicy::default(), BTreeMap::new());
+                } else {
+                    ctx.dialog.set(Some(Dialog::Conflict {
+                        kind,
+                        src,
+                        names,
+                        dst,
+                        conflicts,
+                        total,
+                        at: 0,
+                        choices: BTreeMap::new(),
+                    }));
+                }
+            }
+            Err(e) => ctx.error.set(Some(e)),
+        }
+    });
+}
+
+/// The user answered the conflict on screen with `choice`, for it alone or for all the
+/// remaining ones: the next conflict is shown, or the batch is created with the answers.
+pub fn answer_conflict(ctx: Ctx, choice: ConflictPolicy, for_all: bool) {
+    let Some(Dialog::Conflict {
+        kind,
+        src,
+        names,
+        dst,
+        conflicts,
+        total,
+        at,
+        mut choices,
+    }) = ctx.dialog.get_untracked()
+    else {
+        return;
+    };
+    let Some(current) = conflicts.get(at) else { return };
+    if for_all {
+        ctx.dialog.set(None);
+        create_batch(ctx, kind, src, names, Some(dst), choice, choices);
+        return;
+    }
+    choices.insert(current.path.clone(), choice);
+    if at + 1 < conflicts.len() {
+        ctx.dialog.set(Some(Dialog::Conflict {
+            kind,
+            src,
+            names,
+            dst,
+            conflicts,
+            total,
+            at: at + 1,
+            choices,
+        }));
+    } else {
+        // every listed conflict answered; any beyond the list keep newer files (the default)
+        ctx.dialog.set(None);
+        create_batch(ctx, kind, src, names, Some(dst), ConflictPolicy::default(), choices);
+    }
 }
 
 /// Reads all batches once (events cover later status changes).
@@ -46,13 +139,23 @@ pub fn load_batches(ctx: Ctx) {
 /// Creates a batch over `names` in `src` (folders expanded) to `dst` (none for a delete).
 /// The panes showing either side are read again when it ends (the engine removes the folders
 /// a clean move or delete emptied, as part of the batch).
-pub fn create_batch(ctx: Ctx, kind: BatchKind, src: Location, names: Vec<String>, dst: Option<String>) {
+pub fn create_batch(
+    ctx: Ctx,
+    kind: BatchKind,
+    src: Location,
+    names: Vec<String>,
+    dst: Option<String>,
+    on_conflict: ConflictPolicy,
+    choices: BTreeMap<String, ConflictPolicy>,
+) {
     spawn_local(async move {
         let args = CreateArgs {
             kind,
             src: src.spec(),
             dst: dst.clone(),
             names,
+            on_conflict,
+            choices,
         };
         match ipc::invoke::<_, BatchInfo>("batch_create", &args).await {
             Ok(b) => {

@@ -161,14 +161,16 @@ pub fn confirm(ctx: Ctx, dialog: Dialog, input: String) {
     match dialog {
         Dialog::Transfer { kind, src, names, .. } => {
             ctx.dialog.set(None);
-            actions::create_batch(ctx, kind, src, names, Some(input));
+            actions::transfer(ctx, kind, src, names, input);
             clear_selection(ctx);
         }
         Dialog::Delete { src, names, .. } => {
             ctx.dialog.set(None);
-            actions::create_batch(ctx, BatchKind::Delete, src, names, None);
+            actions::create_batch(ctx, BatchKind::Delete, src, names, None, Default::default(), Default::default());
             clear_selection(ctx);
         }
+        // answered with its own buttons (actions::answer_conflict)
+        Dialog::Conflict { .. } => {}
         Dialog::NewFolder { at } => {
             let name = input.trim().to_owned();
             if name.is_empty() || name.contains('/') {

@@ -3,7 +3,7 @@
 //! cancels, Enter confirms; focus stays inside while it is open and returns to the pane.
 
 use leptos::{ev, html, prelude::*};
-use rcmd_types::BatchKind;
+use rcmd_types::{BatchKind, ConflictPolicy, Newer};
 
 use crate::{
     actions, format,
@@ -13,7 +13,105 @@ use crate::{
 #[component]
 pub fn DialogHost() -> impl IntoView {
     let ctx = use_ctx();
-    move || ctx.dialog.get().map(|d| view! { <DialogView dialog=d/> })
+    move || {
+        ctx.dialog.get().map(|d| match d {
+            Dialog::Conflict { .. } => view! { <ConflictView dialog=d/> }.into_any(),
+            d => view! { <DialogView dialog=d/> }.into_any(),
+        })
+    }
+}
+
+/// One file that exists at the destination: both sides' size and time, the newer one marked,
+/// and the choices (each for this file or, with the box ticked, for all the remaining ones).
+/// The safe answer (replace only if older) has the focus; Escape cancels the whole copy.
+#[component]
+fn ConflictView(dialog: Dialog) -> impl IntoView {
+    let ctx = use_ctx();
+    let t = ctx.t();
+    let Dialog::Conflict {
+        kind,
+        dst,
+        conflicts,
+        total,
+        at,
+        ..
+    } = dialog
+    else {
+        return ().into_any();
+    };
+    let Some(c) = conflicts.get(at).cloned() else {
+        return ().into_any();
+    };
+    let for_all = RwSignal::new(false);
+    let safe_ref = NodeRef::<html::Button>::new();
+    request_animation_frame(move || {
+        if let Some(b) = safe_ref.try_get_untracked().flatten() {
+            let _ = b.focus();
+        }
+    });
+    let close = move || {
+        ctx.dialog.set(None);
+        actions::commander::focus_pane(ctx, ctx.active_pane());
+    };
+    let answer = move |choice: ConflictPolicy| {
+        actions::answer_conflict(ctx, choice, for_all.get_untracked());
+        if ctx.dialog.with_untracked(Option::is_none) {
+            actions::commander::focus_pane(ctx, ctx.active_pane());
+        }
+    };
+    let on_key = move |ev: ev::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            ev.prevent_default();
+            close();
+        }
+    };
+    let lang = ctx.lang.get_untracked().code();
+    let side = |label: &'static str, size: i64, time: &str, newer: bool, class: &'static str| {
+        view! {
+            <tr class=class data-newer=newer.to_string()>
+                <th scope="row">{label}</th>
+                <td class="num">{format::size(size)}</td>
+                <td>{format::time(time, lang)}</td>
+                <td class="newer">{newer.then_some(t.newer)}</td>
+            </tr>
+        }
+    };
+    let (src_newer, dst_newer) = match c.newer {
+        Newer::Source => (true, false),
+        Newer::Destination => (false, true),
+        Newer::Neither { .. } => (false, false),
+    };
+    let more = total.saturating_sub(conflicts.len() as u64);
+    view! {
+        <div class="overlay" on:click=move |_| close()>
+            <div id="dialog" class="dialog" role="alertdialog" aria-modal="true" aria-labelledby="dialog-title"
+                aria-describedby="conflict-path" data-kind="conflict" data-path=c.path.clone()
+                on:click=|ev| ev.stop_propagation() on:keydown=on_key>
+                <h2 id="dialog-title">{t.conflict_title}</h2>
+                <p class="summary conflict-count">{format!("{} / {} · {}", at + 1, total, if kind == BatchKind::Move { t.move_ } else { t.copy })}</p>
+                <p id="conflict-path"><code>{c.path.clone()}</code>" "<span class="muted">{t.exists_in}" "<code>{dst}</code></span></p>
+                <table class="conflict">
+                    {side(t.conflict_source, c.src_size, &c.src_time, src_newer, "src")}
+                    {side(t.conflict_destination, c.dst_size, &c.dst_time, dst_newer, "dst")}
+                </table>
+                {dst_newer.then(|| view! { <p class="warn">{t.conflict_newer_warning}</p> })}
+                {(more > 0).then(|| view! { <p class="muted">{format!("+{more} {}", t.conflict_more)}</p> })}
+                <label class="check">
+                    <input type="checkbox" id="conflict-all" prop:checked=move || for_all.get()
+                        on:change=move |ev| for_all.set(event_target_checked(&ev))/>
+                    {t.conflict_for_all}
+                </label>
+                <div class="buttons">
+                    <button id="conflict-update" class="primary" node_ref=safe_ref
+                        on:click=move |_| answer(ConflictPolicy::Update)>{t.overwrite_older}</button>
+                    <button id="conflict-overwrite" on:click=move |_| answer(ConflictPolicy::Overwrite)>{t.overwrite}</button>
+                    <button id="conflict-skip" on:click=move |_| answer(ConflictPolicy::Skip)>{t.skip}</button>
+                    <button id="dialog-cancel" on:click=move |_| close()>{t.cancel}</button>
+                </div>
+            </div>
+        </div>
+    }
+    .into_any()
 }
 
 #[component]
@@ -145,6 +243,8 @@ fn DialogView(dialog: Dialog) -> impl IntoView {
             view! { <PropsView spec=at.child(name).spec() props=props.clone()/> }.into_any(),
             t.close,
         ),
+        // shown by ConflictView
+        Dialog::Conflict { .. } => (String::new(), ().into_any(), t.close),
     };
     let is_props = matches!(dialog, Dialog::Properties { .. });
     view! {
@@ -176,6 +276,7 @@ fn kind_code(d: &Dialog) -> &'static str {
         Dialog::NewFolder { .. } => "mkdir",
         Dialog::Rename { .. } => "rename",
         Dialog::Properties { .. } => "properties",
+        Dialog::Conflict { .. } => "conflict",
     }
 }
 

@@ -7,6 +7,7 @@
 //! the destination before anything is redone.
 
 mod collide;
+pub mod conflict;
 mod lease;
 mod pause;
 pub mod plan;

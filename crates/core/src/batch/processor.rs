@@ -82,6 +82,9 @@ impl ProcessorConfig {
 pub struct BatchControl {
     pub pause: CancellationToken,
     pub cancel: CancellationToken,
+    /// The batch's check for existing destination files: set by [`Processor::run`] from the
+    /// batch (callers leave it `None`).
+    pub guard: Option<super::conflict::Guard>,
 }
 
 /// Runs batches from a [`Store`] through a [`Resilient`] layer.
@@ -140,6 +143,7 @@ impl Processor {
         let local = BatchControl {
             pause: control.pause.child_token(),
             cancel: control.cancel.clone(),
+            guard: self.store.guard(id).await.map_err(store_err)?,
         };
         let heartbeat = {
             let (store, owner, stop) = (self.store.clone(), self.owner.clone(), local.pause.clone());
@@ -222,7 +226,7 @@ impl Processor {
                 "verifying items that were in flight"
             );
             let outcomes = self
-                .verify(batch.kind, &src, dst.as_ref(), &in_flight, After::Interrupted)
+                .verify(batch.kind, &src, dst.as_ref(), &in_flight, After::Interrupted, control.guard)
                 .await?;
             self.store.checkpoint(id, &outcomes).await.map_err(store_err)?;
         }
@@ -333,6 +337,9 @@ impl Processor {
             "_filter".into(),
             json!({ "FilesFromRaw": [list.display().to_string()] }),
         );
+        if let Some(guard) = control.guard {
+            params.insert("_config".into(), guard.config());
+        }
         let group = format!("rcmd/batch/{id}/{}", items[0].id);
         // pause or cancel stop the job (the watchdog sends job/stop)
         let stop = CancellationToken::new();
@@ -395,7 +402,7 @@ impl Processor {
                 // --files-from job, and a server that merges two names reports both copied
                 // while one object holds the other's bytes (see `collide`)
                 let job_time = started.elapsed();
-                let mut outcomes = self.verify(kind, src, dst, items, After::Succeeded).await?;
+                let mut outcomes = self.verify(kind, src, dst, items, After::Succeeded, control.guard).await?;
                 debug!(
                     batch = id,
                     items = items.len(),
@@ -447,14 +454,14 @@ impl Processor {
         let crashed = matches!(failure.reason, FailureReason::JobLost | FailureReason::RcloneNotReady);
         if control.pause.is_cancelled() || control.cancel.is_cancelled() || pause.is_some() || crashed {
             // stopped on purpose: settle what is done, queue the rest as it was
-            let outcomes = self.verify(kind, src, dst, items, After::Interrupted).await?;
+            let outcomes = self.verify(kind, src, dst, items, After::Interrupted, control.guard).await?;
             return Ok(ChunkResult {
                 outcomes,
                 pause,
                 samples: vec![],
             });
         }
-        let verified = self.verify(kind, src, dst, items, After::Failed(&failure)).await?;
+        let verified = self.verify(kind, src, dst, items, After::Failed(&failure), control.guard).await?;
         let missing: Vec<&ItemRow> = items
             .iter()
             .zip(&verified)

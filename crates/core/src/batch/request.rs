@@ -3,7 +3,9 @@
 //! then [`Processor::create`] plans it through the resilient layer and records it, and
 //! [`Runner::submit`](super::Runner::submit) also starts it.
 
-use rcmd_types::BatchKind;
+use std::collections::BTreeMap;
+
+use rcmd_types::{BatchKind, Conflict, ConflictPlan, ConflictPolicy};
 use tokio_util::sync::CancellationToken;
 
 use super::{plan::PlannedItem, processor::Processor, store::NewBatch, StoreError};
@@ -38,6 +40,11 @@ pub struct BatchRequest {
     /// The key of another system's request (a schedule's run, a queue group): asking again
     /// with the same origin returns the batch made the first time instead of a second one.
     pub origin: Option<String>,
+    /// What a copy or move does with files that exist at the destination (default: replace
+    /// only older ones, never a newer one).
+    pub on_conflict: ConflictPolicy,
+    /// Per-file choices (path relative to the source → choice) overriding `on_conflict`.
+    pub choices: BTreeMap<String, ConflictPolicy>,
 }
 
 /// Why a batch was not created.
@@ -114,7 +121,16 @@ impl BatchRequest {
             dst,
             selection,
             origin: None,
+            on_conflict: ConflictPolicy::default(),
+            choices: BTreeMap::new(),
         })
+    }
+
+    /// The same request with a conflict policy and per-file choices.
+    pub fn with_conflicts(mut self, policy: ConflictPolicy, choices: BTreeMap<String, ConflictPolicy>) -> Self {
+        self.on_conflict = policy;
+        self.choices = choices;
+        self
     }
 
     /// The same request, known to another system as `origin`.
@@ -162,6 +178,16 @@ impl Processor {
         if items.is_empty() {
             return Err(StartError::NoFiles(req.src.to_string()));
         }
+        let conflicts = self.conflicts_at_destination(req, &items).await?;
+        let (kept, guard) = super::conflict::resolve(&conflicts, req.on_conflict, &req.choices);
+        if !conflicts.is_empty() {
+            tracing::info!(
+                conflicts = conflicts.len(),
+                kept = kept.len(),
+                policy = req.on_conflict.as_str(),
+                "files exist at the destination"
+            );
+        }
         let src = req.src.to_string();
         let dst = req.dst.as_ref().map(|d| d.to_string());
         let cleanup = req.cleanup(folders);
@@ -174,6 +200,9 @@ impl Processor {
                 dst: dst.as_deref(),
                 items: &items,
                 cleanup: &cleanup,
+                on_conflict: req.dst.is_some().then_some(req.on_conflict),
+                guard,
+                kept: &kept,
             })
             .await?;
         Ok(Created {
@@ -181,6 +210,52 @@ impl Processor {
             items: items.len(),
             missing,
         })
+    }
+
+    /// What `req` would meet at its destination, without creating anything: the files it
+    /// would copy and those of them that exist there (the commander asks about these first).
+    #[tracing::instrument(skip_all, fields(kind = ?req.kind, src = %req.src), err(Display))]
+    pub async fn plan_conflicts(&self, req: &BatchRequest) -> Result<ConflictPlan, StartError> {
+        let (items, _, _) = self.plan(req).await?;
+        if items.is_empty() {
+            return Err(StartError::NoFiles(req.src.to_string()));
+        }
+        let mut conflicts = self.conflicts_at_destination(req, &items).await?;
+        let total = conflicts.len() as u64;
+        conflicts.truncate(ConflictPlan::SHOWN);
+        Ok(ConflictPlan {
+            items: items.len() as u64,
+            conflicts,
+            total,
+        })
+    }
+
+    /// The planned `items` of a copy or move that exist at its destination (none for a
+    /// delete): the folders they go to are listed, not the whole destination.
+    async fn conflicts_at_destination(
+        &self,
+        req: &BatchRequest,
+        items: &[PlannedItem],
+    ) -> Result<Vec<Conflict>, StartError> {
+        let Some(dst) = req.dst.clone() else {
+            return Ok(vec![]);
+        };
+        let paths: Vec<String> = items.iter().map(|i| i.path.clone()).collect();
+        let remote = dst.remote.clone();
+        let (listing, precision) = self
+            .rc
+            .call(&[&remote], &CancellationToken::new(), move |rc| {
+                let (dst, paths) = (dst.clone(), paths.clone());
+                async move {
+                    let listing = super::verify::listing_for(&rc, &dst, paths.iter().map(String::as_str)).await?;
+                    let precision = super::verify::mod_time_precision(&rc, &dst).await?;
+                    Ok((listing, precision))
+                }
+            })
+            .await
+            .map_err(|e| StartError::Plan(Box::new(e)))?;
+        let tolerance = precision.map(|p| p.as_secs().max(1) as i64).unwrap_or(1);
+        Ok(super::conflict::find(items, &listing, tolerance))
     }
 
     /// The request's items, the selected folders among its names, and the missing files.

@@ -65,6 +65,14 @@ impl Runner {
         self.processor.create(req).await
     }
 
+    /// What `req` would meet at its destination (see [`Processor::plan_conflicts`]).
+    pub async fn plan_conflicts(
+        &self,
+        req: &super::BatchRequest,
+    ) -> Result<rcmd_types::ConflictPlan, super::StartError> {
+        self.processor.plan_conflicts(req).await
+    }
+
     /// Plans, records and starts `req`: the batch as it is right after the start.
     pub async fn submit(&self, req: &super::BatchRequest) -> Result<BatchInfo, super::StartError> {
         let created = self.processor.create(req).await?;

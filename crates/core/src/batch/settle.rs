@@ -6,6 +6,7 @@ use rcmd_types::BatchKind;
 use tokio_util::sync::CancellationToken;
 
 use super::{
+    conflict::{Guard, PlannedLike},
     processor::Processor,
     store::{ItemOutcome, ItemRow},
     verify,
@@ -24,8 +25,9 @@ impl Processor {
         dst: Option<&RemotePath>,
         items: &[ItemRow],
         after: After<'_>,
+        guard: Option<Guard>,
     ) -> Result<Vec<(i64, ItemOutcome)>, Error> {
-        let evidence = self.evidence(kind, src, dst, items).await?;
+        let evidence = self.evidence(kind, src, dst, items, guard).await?;
         let unconfirmed = Failure::new(
             rcmd_types::FailureReason::Unknown,
             "rclone reported the chunk done, but the item is not at the destination as planned",
@@ -36,6 +38,10 @@ impl Processor {
             .map(|(item, ev)| {
                 let outcome = match (ev, after) {
                     (Evidence::Done, _) => ItemOutcome::Done,
+                    // rclone left the destination file alone, as the batch's policy asks
+                    (Evidence::Kept(reason), _) => ItemOutcome::Skipped {
+                        reason: reason.to_owned(),
+                    },
                     (Evidence::Missing, After::Interrupted) | (Evidence::Vanished, After::Interrupted) => {
                         ItemOutcome::Requeue
                     }
@@ -60,6 +66,7 @@ impl Processor {
         src: &RemotePath,
         dst: Option<&RemotePath>,
         items: &[ItemRow],
+        guard: Option<Guard>,
     ) -> Result<Vec<Evidence>, Error> {
         let cancel = CancellationToken::new();
         let paths: Vec<&str> = items.iter().map(|i| i.path.as_str()).collect();
@@ -128,8 +135,19 @@ impl Processor {
                     BatchKind::Move => at_destination(item) && !at_source(item),
                     BatchKind::Delete => !at_source(item),
                 };
+                let there = at_dst.as_ref().and_then(|m| m.get(&item.path));
+                let tolerance = precision.map(|p| p.as_secs().max(1) as i64).unwrap_or(1);
+                let planned = PlannedLike {
+                    size: item.size,
+                    mod_time: &item.mod_time,
+                };
+                let kept = guard.and_then(|g| g.kept(&planned, there, tolerance));
                 match (done, kind) {
                     (true, _) => Evidence::Done,
+                    // still at the source, a destination file the policy keeps: not a failure
+                    (false, BatchKind::Copy | BatchKind::Move) if kept.is_some() && at_source(item) => {
+                        Evidence::Kept(kept.unwrap_or_default())
+                    }
                     (false, BatchKind::Copy | BatchKind::Move) if !at_source(item) && !at_destination(item) => {
                         Evidence::Vanished
                     }
@@ -155,6 +173,8 @@ pub(super) enum After<'a> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Evidence {
     Done,
+    /// Not copied: the file at the destination is kept by the batch's conflict policy.
+    Kept(&'static str),
     /// Not at the source any more (nor at the destination): nothing to copy or move.
     Vanished,
     Missing,

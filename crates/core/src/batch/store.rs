@@ -83,6 +83,12 @@ pub(crate) struct NewBatch<'a> {
     pub items: &'a [PlannedItem],
     /// Folders to remove once empty after a clean end (relative to `src`; "" = below `src`).
     pub cleanup: &'a [String],
+    /// The conflict policy chosen (copy and move).
+    pub on_conflict: Option<rcmd_types::ConflictPolicy>,
+    /// The check the batch's jobs run with (see [`super::conflict`]).
+    pub guard: Option<super::conflict::Guard>,
+    /// Items recorded as skipped from the start: path and reason (destination files kept).
+    pub kept: &'a [(String, &'a str)],
 }
 
 #[derive(Clone, Debug)]
@@ -239,6 +245,9 @@ impl Store {
             dst,
             items,
             cleanup: &[],
+            on_conflict: None,
+            guard: None,
+            kept: &[],
         })
         .await
     }
@@ -253,12 +262,15 @@ impl Store {
             dst,
             items,
             cleanup,
+            on_conflict,
+            guard,
+            kept,
         } = *new;
         let cleanup = (!cleanup.is_empty()).then(|| serde_json::to_string(cleanup).unwrap_or_default());
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         let id: i64 = sqlx::query(
-            "INSERT INTO batches (kind, src, dst, status, created_at, updated_at, origin, cleanup) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO batches (kind, src, dst, status, created_at, updated_at, origin, cleanup, on_conflict, guard) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(text(kind))
         .bind(src)
@@ -267,6 +279,8 @@ impl Store {
         .bind(now)
         .bind(origin)
         .bind(cleanup)
+        .bind(on_conflict.map(|p| p.as_str()))
+        .bind(guard.map(|g| g.as_str()))
         .fetch_one(&mut *tx)
         .await?
         .get(0);
@@ -283,14 +297,35 @@ impl Store {
             });
             q.build().execute(&mut *tx).await?;
         }
+        for (path, reason) in kept {
+            sqlx::query("UPDATE items SET state = 'skipped', last_error = ? WHERE batch_id = ? AND path = ?")
+                .bind(*reason)
+                .bind(id)
+                .bind(path)
+                .execute(&mut *tx)
+                .await?;
+        }
         sqlx::query("INSERT INTO batch_events (batch_id, at, kind, detail) VALUES (?, ?, 'created', ?)")
             .bind(id)
             .bind(now)
-            .bind(format!("{} items", items.len()))
+            .bind(match (on_conflict, kept.len()) {
+                (Some(p), 0) => format!("{} items; existing files: {}", items.len(), p.as_str()),
+                (Some(p), k) => format!("{} items; existing files: {}, {k} kept", items.len(), p.as_str()),
+                (None, _) => format!("{} items", items.len()),
+            })
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// The check batch `id`'s jobs run with for existing destination files.
+    pub(crate) async fn guard(&self, id: i64) -> Result<Option<super::conflict::Guard>, StoreError> {
+        let g: Option<Option<String>> = sqlx::query_scalar("SELECT guard FROM batches WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(g.ok_or(StoreError::NoBatch(id))?.as_deref().and_then(super::conflict::Guard::parse))
     }
 
     /// Batch `id`'s source and the folders to remove once empty after a clean end.
@@ -309,7 +344,7 @@ impl Store {
     /// One batch with its counts.
     pub async fn batch(&self, id: i64) -> Result<BatchInfo, StoreError> {
         let row = sqlx::query(
-            "SELECT id, kind, src, dst, status, pause_reason, created_at, updated_at, lease_host, lease_pid, lease_heartbeat, lease_timeout FROM batches WHERE id = ?",
+            "SELECT id, kind, src, dst, status, pause_reason, created_at, updated_at, lease_host, lease_pid, lease_heartbeat, lease_timeout, on_conflict FROM batches WHERE id = ?",
         )
             .bind(id)
             .fetch_optional(&self.pool)
@@ -327,6 +362,9 @@ impl Store {
             updated_at_ms: row.get(7),
             counts,
             runner: lease::live_runner(row.get(8), row.get(9), row.get(10), row.get(11)),
+            on_conflict: row
+                .get::<Option<String>, _>(12)
+                .and_then(|p| rcmd_types::ConflictPolicy::parse(&p)),
         })
     }
 

@@ -78,12 +78,27 @@ impl Connections {
             Selection::Names(n) => n.clone(),
             _ => vec![],
         };
-        let kind = req.kind;
+        // the server applies the policy; per-file choices are this computer's only (the
+        // server's batch API takes one policy for the batch)
+        let (kind, on_conflict) = (req.kind, req.on_conflict);
         on_server(&rc, |c| {
             let (src, dst, names) = (src.clone(), dst.clone(), names.clone());
-            async move { remote::create(&c, kind, &src, dst.as_deref(), &names).await }
+            async move { remote::create(&c, kind, &src, dst.as_deref(), &names, on_conflict).await }
         })
         .await
+    }
+
+    /// The files `req` would find at its destination, planned on this computer; `None` on a
+    /// server (its batch then applies `req`'s policy by itself).
+    pub async fn batch_conflicts(
+        &self,
+        local: &Runner,
+        req: &BatchRequest,
+    ) -> Result<Option<rcmd_types::ConflictPlan>, BatchCallError> {
+        if self.server_rc().is_some() {
+            return Ok(None);
+        }
+        Ok(Some(local.plan_conflicts(req).await?))
     }
 
     /// Resumes, pauses, cancels or retries (the failed items) batch `id`.

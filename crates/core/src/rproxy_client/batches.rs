@@ -1,7 +1,7 @@
 //! Batches that run ON an rproxy server (its engine and database), created and steered through
 //! its `rproxy/batch/*` calls. The same calls serve the app and the command line.
 
-use rcmd_types::{BatchInfo, BatchKind, BatchReport};
+use rcmd_types::{BatchInfo, BatchKind, BatchReport, ConflictPolicy};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -36,6 +36,7 @@ pub async fn create(
     src: &str,
     dst: Option<&str>,
     names: &[String],
+    on_conflict: ConflictPolicy,
 ) -> Result<BatchInfo, RcError> {
     let kind = match kind {
         BatchKind::Copy => "copy",
@@ -45,6 +46,7 @@ pub async fn create(
     let mut params = json!({ "kind": kind, "srcFs": src, "names": names });
     if let Some(d) = dst {
         params["dstFs"] = json!(d);
+        params["onConflict"] = json!(on_conflict.as_str());
     }
     rc.call("rproxy/batch/create", &params).await
 }

@@ -224,7 +224,7 @@ pub const ROUTES: &[Route] = &[
         "rproxy/batch/create",
         Operator,
         false,
-        &[("kind", Scalar), ("srcFs", Fs), ("dstFs", Fs), ("names", Paths)],
+        &[("kind", Scalar), ("srcFs", Fs), ("dstFs", Fs), ("names", Paths), ("onConflict", Scalar)],
     ),
     route("rproxy/batch/pause", Operator, false, &[("id", Scalar)]),
     route("rproxy/batch/resume", Operator, false, &[("id", Scalar)]),

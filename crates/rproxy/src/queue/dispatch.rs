@@ -6,7 +6,7 @@ use std::{collections::BTreeSet, time::Duration};
 
 use rcmd_core::{
     batch::{BatchRequest, Selection, StartError},
-    types::BatchKind,
+    types::{BatchKind, ConflictPolicy},
 };
 use tokio::sync::OwnedSemaphorePermit;
 use tracing::{info, warn};
@@ -167,9 +167,12 @@ impl Queue {
                     } else {
                         BatchKind::Copy
                     };
+                    // rclone's copyfile/movefile replace a different destination file: the
+                    // queue keeps the semantics of the calls it was given
                     let req = BatchRequest::new(kind, &src, Some(&dst), Selection::Files(items.clone()))
                         .map_err(|e| e.to_string())?
-                        .with_origin(origin);
+                        .with_origin(origin)
+                        .with_conflicts(ConflictPolicy::Overwrite, Default::default());
                     let created = match runner.create(&req).await {
                         Ok(c) => c,
                         Err(StartError::NoFiles(_)) => {

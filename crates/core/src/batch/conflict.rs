@@ -1,0 +1,236 @@
+//! Files a copy or move would replace: found when the batch is planned (listing the
+//! destination folders the items go to), decided by the batch's [`ConflictPolicy`] and the
+//! user's per-file choices, and guarded again while the batch runs, so a destination file that
+//! became newer after planning is kept too.
+//!
+//! * At planning, a conflict the policy keeps becomes a skipped item with the reason; the rest
+//!   are copied as usual.
+//! * While running, every job gets rclone's own check for the policy (`_config`:
+//!   `UpdateOlder` for [`ConflictPolicy::Update`], `IgnoreExisting` for
+//!   [`ConflictPolicy::Skip`]), and an item rclone left alone because of it is settled as
+//!   skipped ("kept"), not failed. When the user chose to overwrite a file the policy would
+//!   keep, the batch runs without that check (the choice was made knowingly, for the files
+//!   listed then).
+
+use std::collections::BTreeMap;
+
+use rcmd_types::{Conflict, ConflictPolicy, Newer};
+use serde_json::{json, Value};
+
+use super::{plan::PlannedItem, verify::Listing};
+
+/// Reason of an item kept because the destination file is newer.
+pub const KEPT_NEWER: &str = "kept: the file at the destination is newer";
+/// Reason of an item kept because the user chose to skip existing files.
+pub const KEPT_EXISTING: &str = "kept: the file exists at the destination (skip chosen)";
+
+/// The check a batch's jobs run with (stored with the batch as text).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Guard {
+    /// Replace only what is older (rclone `--update`).
+    Update,
+    /// Never replace (rclone `--ignore-existing`).
+    Skip,
+}
+
+impl Guard {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Guard::Update => "update",
+            Guard::Skip => "skip",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Guard> {
+        match text {
+            "update" => Some(Guard::Update),
+            "skip" => Some(Guard::Skip),
+            _ => None,
+        }
+    }
+
+    /// The `_config` a job's parameters get.
+    pub fn config(self) -> Value {
+        match self {
+            Guard::Update => json!({ "UpdateOlder": true }),
+            Guard::Skip => json!({ "IgnoreExisting": true }),
+        }
+    }
+
+    /// Why an item that is not at the destination as planned was left alone by this guard,
+    /// or `None` when the guard does not explain it. `there`: the destination file now.
+    pub fn kept(self, item: &PlannedLike, there: Option<&(i64, String)>, tolerance_s: i64) -> Option<&'static str> {
+        let (size, time) = there?;
+        match self {
+            Guard::Skip => Some(KEPT_EXISTING),
+            Guard::Update => match newer(item.size, &item.mod_time, *size, time, tolerance_s) {
+                Newer::Destination => Some(KEPT_NEWER),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// Size and time of a source file (an item as planned or as stored).
+pub struct PlannedLike<'a> {
+    pub size: i64,
+    pub mod_time: &'a str,
+}
+
+/// Which side is newer, with times equal within `tolerance_s` seconds (the destination's
+/// precision, at least one second).
+pub fn newer(src_size: i64, src_time: &str, dst_size: i64, dst_time: &str, tolerance_s: i64) -> Newer {
+    match (unix_second(src_time), unix_second(dst_time)) {
+        (Some(s), Some(d)) if d - s > tolerance_s => Newer::Destination,
+        (Some(s), Some(d)) if s - d > tolerance_s => Newer::Source,
+        (Some(_), Some(_)) => Newer::Neither {
+            same_size: src_size == dst_size,
+        },
+        // a side without a readable time: treat the destination as newer, so it is never
+        // replaced without an explicit choice
+        _ => Newer::Destination,
+    }
+}
+
+fn unix_second(t: &str) -> Option<i64> {
+    time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(|d| d.unix_timestamp())
+}
+
+/// The planned items that exist at the destination (`at_dst`, listed for their paths), sorted
+/// by path.
+pub fn find(items: &[PlannedItem], at_dst: &Listing, tolerance_s: i64) -> Vec<Conflict> {
+    let mut out: Vec<Conflict> = items
+        .iter()
+        .filter_map(|i| {
+            let (dst_size, dst_time) = at_dst.get(&i.path)?;
+            Some(Conflict {
+                path: i.path.clone(),
+                src_size: i.size,
+                src_time: i.mod_time.clone(),
+                dst_size: *dst_size,
+                dst_time: dst_time.clone(),
+                newer: newer(i.size, &i.mod_time, *dst_size, dst_time, tolerance_s),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+/// What planning does with one conflict under the choice for it: `None` copies it (replacing
+/// the destination file), `Some(reason)` keeps the destination file (the item is skipped).
+pub fn decide(c: &Conflict, choice: ConflictPolicy) -> Option<&'static str> {
+    match (choice, c.newer) {
+        (ConflictPolicy::Skip, _) => Some(KEPT_EXISTING),
+        (ConflictPolicy::Update, Newer::Destination) => Some(KEPT_NEWER),
+        // the same file already there is copied as usual: rclone finds it equal and leaves
+        // it, and the item is done
+        (ConflictPolicy::Update, _) | (ConflictPolicy::Overwrite, _) => None,
+    }
+}
+
+/// The items to keep (path → reason) and the guard the batch's jobs run with, for `policy`
+/// with the per-file `choices` (path → choice, overriding the policy).
+pub fn resolve(
+    conflicts: &[Conflict],
+    policy: ConflictPolicy,
+    choices: &BTreeMap<String, ConflictPolicy>,
+) -> (Vec<(String, &'static str)>, Option<Guard>) {
+    let mut kept = Vec::new();
+    // a file the user chose to overwrite although the policy would keep it: the jobs must
+    // not keep it either
+    let mut forced = false;
+    for c in conflicts {
+        let choice = choices.get(&c.path).copied().unwrap_or(policy);
+        match decide(c, choice) {
+            Some(reason) => kept.push((c.path.clone(), reason)),
+            None => forced |= decide(c, policy).is_some(),
+        }
+    }
+    let guard = match policy {
+        _ if forced => None,
+        ConflictPolicy::Update => Some(Guard::Update),
+        ConflictPolicy::Skip => Some(Guard::Skip),
+        ConflictPolicy::Overwrite => None,
+    };
+    (kept, guard)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: &str = "2026-01-01T00:00:00Z";
+    const T1: &str = "2026-01-02T00:00:00Z";
+
+    fn conflict(path: &str, src: (i64, &str), dst: (i64, &str)) -> Conflict {
+        Conflict {
+            path: path.into(),
+            src_size: src.0,
+            src_time: src.1.into(),
+            dst_size: dst.0,
+            dst_time: dst.1.into(),
+            newer: newer(src.0, src.1, dst.0, dst.1, 1),
+        }
+    }
+
+    #[test]
+    fn which_side_is_newer() {
+        assert_eq!(newer(1, T0, 1, T1, 1), Newer::Destination);
+        assert_eq!(newer(1, T1, 1, T0, 1), Newer::Source);
+        assert_eq!(newer(1, T0, 1, "2026-01-01T00:00:01Z", 1), Newer::Neither { same_size: true });
+        assert_eq!(newer(1, T0, 2, T0, 1), Newer::Neither { same_size: false });
+        // an unreadable time never lets a replace through silently
+        assert_eq!(newer(1, T1, 1, "yesterday", 1), Newer::Destination);
+    }
+
+    #[test]
+    fn a_newer_destination_file_is_kept_unless_overwrite_is_chosen() {
+        let newer_dst = conflict("a", (1, T0), (2, T1));
+        assert_eq!(decide(&newer_dst, ConflictPolicy::Update), Some(KEPT_NEWER));
+        assert_eq!(decide(&newer_dst, ConflictPolicy::Skip), Some(KEPT_EXISTING));
+        assert_eq!(decide(&newer_dst, ConflictPolicy::Overwrite), None);
+        let older_dst = conflict("b", (1, T1), (2, T0));
+        assert_eq!(decide(&older_dst, ConflictPolicy::Update), None);
+        assert_eq!(decide(&older_dst, ConflictPolicy::Skip), Some(KEPT_EXISTING));
+        let same = conflict("c", (3, T0), (3, T0));
+        assert_eq!(decide(&same, ConflictPolicy::Update), None);
+        assert_eq!(decide(&same, ConflictPolicy::Overwrite), None);
+        let same_time_other_size = conflict("d", (3, T0), (4, T0));
+        assert_eq!(decide(&same_time_other_size, ConflictPolicy::Update), None);
+    }
+
+    #[test]
+    fn per_file_choices_override_the_policy_and_set_the_guard() {
+        let cs = vec![conflict("a", (1, T0), (2, T1)), conflict("b", (1, T1), (2, T0))];
+        let none = BTreeMap::new();
+        let (kept, guard) = resolve(&cs, ConflictPolicy::Update, &none);
+        assert_eq!(kept, vec![("a".to_owned(), KEPT_NEWER)]);
+        assert_eq!(guard, Some(Guard::Update));
+        // "a" overwritten on purpose: nothing kept, and the jobs must not keep it either
+        let choices = BTreeMap::from([("a".to_owned(), ConflictPolicy::Overwrite)]);
+        let (kept, guard) = resolve(&cs, ConflictPolicy::Update, &choices);
+        assert!(kept.is_empty());
+        assert_eq!(guard, None);
+        // skip for all but "b" overwritten: "b" is older there, so only "a" is kept
+        let choices = BTreeMap::from([("b".to_owned(), ConflictPolicy::Overwrite)]);
+        let (kept, guard) = resolve(&cs, ConflictPolicy::Skip, &choices);
+        assert_eq!(kept, vec![("a".to_owned(), KEPT_EXISTING)]);
+        assert_eq!(guard, None);
+        assert_eq!(resolve(&cs, ConflictPolicy::Overwrite, &none), (vec![], None));
+        assert_eq!(resolve(&cs, ConflictPolicy::Skip, &none).1, Some(Guard::Skip));
+    }
+
+    #[test]
+    fn the_guard_explains_what_rclone_left_alone() {
+        let item = PlannedLike { size: 1, mod_time: T0 };
+        assert_eq!(Guard::Update.kept(&item, Some(&(5, T1.into())), 1), Some(KEPT_NEWER));
+        assert_eq!(Guard::Update.kept(&item, Some(&(5, "2025-01-01T00:00:00Z".into())), 1), None);
+        assert_eq!(Guard::Update.kept(&item, None, 1), None);
+        assert_eq!(Guard::Skip.kept(&item, Some(&(5, T0.into())), 1), Some(KEPT_EXISTING));
+        assert_eq!(Guard::parse(Guard::Update.as_str()), Some(Guard::Update));
+        assert_eq!(Guard::parse("nope"), None);
+    }
+}
