@@ -997,7 +997,10 @@ async fn copy_asks_before_it_replaces_and_never_replaces_a_newer_file_unasked() 
         c.find(Locator::Css("#dialog-input")).await?.send_keys(ENTER).await?;
         wait_conflict(&c, "a.txt").await?;
         ensure!(attr(&c, "#dialog table.conflict tr.dst", "data-newer").await.as_deref() == Some("true"));
-        ensure!(text(&c, "#dialog .warn").await.is_some_and(|w| !w.is_empty()), "no warning about the newer file");
+        ensure!(
+            text(&c, "#dialog .warn").await.is_some_and(|w| !w.is_empty()),
+            "no warning about the newer file"
+        );
         let count = text(&c, "#dialog .conflict-count").await.unwrap_or_default();
         ensure!(count.starts_with("1 / 2"), "count {count:?}");
         screenshot(&c, "commander-conflict.png").await?;
@@ -1010,10 +1013,22 @@ async fn copy_asks_before_it_replaces_and_never_replaces_a_newer_file_unasked() 
         wait_gone(&c, "#dialog").await?;
         wait_file(&dst.join("sub/deep.txt"), true).await?;
         wait_until(Duration::from_secs(30), "b.txt replaced", || {
-            std::fs::metadata(dst.join("b.txt")).is_ok_and(|m| m.len() == 2000).then_some(())
+            std::fs::metadata(dst.join("b.txt"))
+                .is_ok_and(|m| m.len() == 2000)
+                .then_some(())
         })?;
         wait_batch_done(&c, 1).await?;
-        ensure!(std::fs::read(dst.join("a.txt"))? == b"newer at the destination", "the newer a.txt was replaced");
+        ensure!(
+            std::fs::read(dst.join("a.txt"))? == b"newer at the destination",
+            "the newer a.txt was replaced"
+        );
+        // the report says which files were kept and why, and the policy
+        click(&c, "#tab-jobs").await?;
+        click(&c, "li.job[data-batch='1'] button.details").await?;
+        let kept = wait_text(&c, "#job-report .skipped-items li[data-path='a.txt']", "newer").await?;
+        ensure!(kept.contains("a.txt"), "{kept}");
+        ensure!(attr(&c, "#job-report .on-conflict", "data-policy").await.as_deref() == Some("update"));
+        click(&c, "#tab-files").await?;
         ensure!(std::fs::metadata(dst.join("file10.txt"))?.len() == 40);
 
         // again, and this time overwrite for all: the newer a.txt is replaced on purpose
@@ -1027,7 +1042,9 @@ async fn copy_asks_before_it_replaces_and_never_replaces_a_newer_file_unasked() 
         click(&c, "#conflict-overwrite").await?;
         wait_gone(&c, "#dialog").await?;
         wait_until(Duration::from_secs(30), "a.txt replaced on purpose", || {
-            std::fs::read(dst.join("a.txt")).is_ok_and(|b| b.len() == 10).then_some(())
+            std::fs::read(dst.join("a.txt"))
+                .is_ok_and(|b| b.len() == 10)
+                .then_some(())
         })?;
 
         // (the batch ends after it verified what it wrote: wait for that before changing a.txt)
@@ -1039,11 +1056,85 @@ async fn copy_asks_before_it_replaces_and_never_replaces_a_newer_file_unasked() 
         wait_dialog(&c, "copy").await?;
         c.find(Locator::Css("#dialog-input")).await?.send_keys(ENTER).await?;
         wait_conflict(&c, "a.txt").await?;
-        c.find(Locator::Css("#conflict-update")).await?.send_keys(ESCAPE).await?;
+        c.find(Locator::Css("#conflict-update"))
+            .await?
+            .send_keys(ESCAPE)
+            .await?;
         wait_gone(&c, "#dialog").await?;
         tokio::time::sleep(Duration::from_secs(1)).await;
         let now = std::fs::read(dst.join("a.txt"))?;
-        ensure!(now == b"newer again", "Escape still copied: a.txt is {:?}", String::from_utf8_lossy(&now));
+        ensure!(
+            now == b"newer again",
+            "Escape still copied: a.txt is {:?}",
+            String::from_utf8_lossy(&now)
+        );
+        Ok(())
+    })
+    .await
+}
+
+async fn selected(c: &Client, pane: &str) -> Option<String> {
+    attr(c, &format!("{pane} .pane-status"), "data-selected").await
+}
+
+async fn wait_selected(c: &Client, pane: &str, n: usize) -> Result<()> {
+    poll(Duration::from_secs(10), &format!("{n} selected"), || async {
+        (selected(c, pane).await == Some(n.to_string())).then_some(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the built app, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
+async fn selection_by_pattern_invert_clear_and_what_a_filter_hides() -> Result<()> {
+    with_fixture_session("commander-selection", commander_fixture(), |c, _| async move {
+        wait_ready(&c, None, Duration::from_secs(60)).await?;
+        wait_row_or_remote(&c).await?;
+        click(&c, "#remotes li[data-remote='e2e']").await?;
+        wait_row(&c, L, "work").await?;
+        click(&c, &format!("{L} .row[data-name='work'] button.open")).await?;
+        wait_rows_are(&c, L, &["sub", "a.txt", "b.txt", "file2.txt", "file10.txt"]).await?;
+
+        // Num+: select by pattern; Num*: invert; Escape: nothing selected
+        press(&c, L, "+").await?;
+        wait_dialog(&c, "select").await?;
+        answer(&c, "FILE*.txt").await?;
+        wait_gone(&c, "#dialog").await?;
+        wait_selected(&c, L, 2).await?;
+        press(&c, L, "*").await?;
+        wait_selected(&c, L, 3).await?;
+        press(&c, L, "-").await?;
+        wait_dialog(&c, "deselect").await?;
+        answer(&c, "a.*; sub").await?;
+        wait_gone(&c, "#dialog").await?;
+        wait_selected(&c, L, 1).await?;
+        press(&c, L, ESCAPE).await?;
+        wait_selected(&c, L, 0).await?;
+
+        // a filter that hides the selected file unselects it: the status never counts a row
+        // F8 cannot act on
+        click(&c, &format!("{L} .row[data-name='b.txt'] .fname")).await?;
+        wait_selected(&c, L, 1).await?;
+        fill(&c, &format!("{L} .filter"), "file").await?;
+        wait_rows_are(&c, L, &["file2.txt", "file10.txt"]).await?;
+        wait_selected(&c, L, 0).await?;
+        let status = text(&c, &format!("{L} .pane-status")).await.unwrap_or_default();
+        ensure!(!status.contains("selected") && !status.contains("선택"), "status {status:?}");
+
+        // a file's rename selects its name without the extension
+        c.find(Locator::Css(&format!("{L} .filter"))).await?.send_keys(ENTER).await?;
+        press(&c, L, END).await?;
+        press(&c, L, &format!("{SHIFT}{F6}")).await?;
+        wait_dialog(&c, "rename").await?;
+        let range = poll(Duration::from_secs(5), "the name's stem selected", || async {
+            let r = c
+                .execute("const i = document.querySelector('#dialog-input'); return [i.selectionStart, i.selectionEnd, i.value]", vec![])
+                .await
+                .ok()?;
+            (r[1].as_u64()? > 0).then_some(r)
+        })
+        .await?;
+        ensure!(range == serde_json::json!([0, 6, "file10.txt"]), "selection {range}");
         Ok(())
     })
     .await

@@ -338,6 +338,11 @@ pub enum Dialog {
         name: String,
         props: Option<Result<Properties, String>>,
     },
+    /// Num+ / Num−: a name pattern to select (or deselect) the matching rows of the active
+    /// pane.
+    Pattern {
+        select: bool,
+    },
     /// A copy or move would meet files that exist at `dst`: asked one by one (or once "for
     /// all") before the batch is created. `at` is the conflict on screen; `choices` the answers
     /// so far (path → choice).
@@ -386,6 +391,8 @@ pub struct Ctx {
     pub tab: RwSignal<Tab>,
     pub batches: RwSignal<BTreeMap<i64, BatchInfo>>,
     pub progress: RwSignal<HashMap<i64, BatchProgress>>,
+    /// Per batch: its bytes last seen and since when (a stalled transfer shows no ETA).
+    pub progress_seen: RwSignal<HashMap<i64, crate::logic::stall::Seen>>,
     pub report: RwSignal<Option<BatchReport>>,
     /// The last transfer figures and the total speed over the last minutes.
     pub stats: RwSignal<Option<TransferStats>>,
@@ -442,6 +449,7 @@ impl Ctx {
             tab: RwSignal::new(Tab::Files),
             batches: RwSignal::new(BTreeMap::new()),
             progress: RwSignal::new(HashMap::new()),
+            progress_seen: RwSignal::new(HashMap::new()),
             report: RwSignal::new(None),
             stats: RwSignal::new(None),
             speed: RwSignal::new(vec![]),

@@ -222,6 +222,12 @@ fn print_report(report: &rcmd_core::types::BatchReport, json: bool) -> Result<i3
         say(&serde_json::to_string_pretty(report).map_err(|e| e.to_string())?);
     } else {
         say(&line(&report.batch));
+        if let Some(p) = report.batch.on_conflict {
+            say(&format!("  existing files: {}", p.as_str()));
+        }
+        for k in &report.skipped {
+            say(&format!("  SKIPPED {}: {}", k.path, k.reason));
+        }
         for f in &report.failed {
             say(&format!(
                 "  FAILED {} ({:?}): {}\n    → {}",

@@ -198,3 +198,66 @@ fn a_healthy_run_prints_no_errors_or_warnings() {
         );
     }
 }
+
+fn age(path: &std::path::Path, days_ago: u64) {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(days_ago * 86_400))
+        .unwrap();
+}
+
+#[test]
+fn on_conflict_keeps_newer_files_by_default_and_overwrites_or_skips_when_asked() {
+    let home = Home::new();
+    let (src, dst) = (home.path("src"), home.path("dst"));
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::create_dir_all(&dst).unwrap();
+    let reset = || {
+        std::fs::write(src.join("report.txt"), "source, a week old").unwrap();
+        age(&src.join("report.txt"), 7);
+        std::fs::write(dst.join("report.txt"), "destination, edited yesterday").unwrap();
+        age(&dst.join("report.txt"), 1);
+        std::fs::write(src.join("notes.txt"), "source, new").unwrap();
+        std::fs::write(dst.join("notes.txt"), "destination, a month old").unwrap();
+        age(&dst.join("notes.txt"), 30);
+    };
+    let read = |p: &std::path::Path| std::fs::read_to_string(p).unwrap();
+    let (s, d) = (home.spec("src"), home.spec("dst"));
+
+    // default: the newer report at the destination is kept, the older notes replaced
+    reset();
+    let out = home.run(&["batch", "copy", &s, &d]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(read(&dst.join("report.txt")), "destination, edited yesterday");
+    assert_eq!(read(&dst.join("notes.txt")), "source, new");
+    // the report says why the report was not copied
+    let report = home.run(&["batch", "report", "1", "--json"]);
+    let json = text(&report.stdout);
+    assert!(json.contains("\"on_conflict\": \"update\""), "{json}");
+    assert!(json.contains("\"skipped\": 1"), "{json}");
+
+    // skip: nothing existing changes
+    reset();
+    let out = home.run(&["batch", "copy", &s, &d, "--on-conflict", "skip"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(read(&dst.join("notes.txt")), "destination, a month old");
+
+    // overwrite: the newer destination file is replaced, as asked
+    reset();
+    let out = home.run(&["batch", "copy", &s, &d, "--on-conflict", "overwrite"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(read(&dst.join("report.txt")), "source, a week old");
+
+    // a policy that does not exist is a usage error naming the choices; nothing is copied
+    reset();
+    let out = home.run(&["batch", "copy", &s, &d, "--on-conflict", "newest"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("update") && err.contains("overwrite") && err.contains("skip"),
+        "{err}"
+    );
+    assert_eq!(read(&dst.join("report.txt")), "destination, edited yesterday");
+}

@@ -112,7 +112,10 @@ async fn planning_lists_the_conflicts_with_both_sides() {
     );
     let c = &plan.conflicts[1];
     assert_eq!((c.src_size, c.dst_size), (9, 22));
-    assert!(c.src_time.starts_with("2026-01-01") && c.dst_time.starts_with("2026-01-02"), "{c:?}");
+    assert!(
+        c.src_time.starts_with("2026-01-01") && c.dst_time.starts_with("2026-01-02"),
+        "{c:?}"
+    );
     // nothing was created or written
     assert!(p.store.list().await.unwrap().is_empty());
     assert_eq!(read(&rc.data().join("dst/old-there.txt")), "destination v2 (newer)");
@@ -193,7 +196,11 @@ async fn a_destination_file_that_became_newer_after_planning_is_kept() {
     assert_eq!(read(&dst.join("fresh.txt")), "written meanwhile (newer)");
     assert_eq!(info.status, BatchStatus::Completed, "{info:?}");
     let r = results(&p, created.id).await;
-    assert_eq!(r["fresh.txt"], (ItemState::Skipped, Some(KEPT_NEWER.to_owned())), "{r:?}");
+    assert_eq!(
+        r["fresh.txt"],
+        (ItemState::Skipped, Some(KEPT_NEWER.to_owned())),
+        "{r:?}"
+    );
 }
 
 #[tokio::test]

@@ -102,9 +102,16 @@ async fn a_server_batch_end_is_posted_and_queue_batches_are_not() {
     let rc =
         rcmd_core::rc::RcClient::for_server(p.url.parse().unwrap(), ("oper".into(), p.tokens["oper"].clone()), None)
             .unwrap();
-    let info = batches::create(&rc, BatchKind::Copy, "local:tree", Some("other:copy"), &[], Default::default())
-        .await
-        .unwrap();
+    let info = batches::create(
+        &rc,
+        BatchKind::Copy,
+        "local:tree",
+        Some("other:copy"),
+        &[],
+        Default::default(),
+    )
+    .await
+    .unwrap();
     let end = Instant::now() + Duration::from_secs(60);
     loop {
         let posted = seen.lock().unwrap().clone();

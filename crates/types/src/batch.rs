@@ -108,6 +108,21 @@ pub struct BatchReport {
     pub resumable: bool,
     /// Items handed to rclone more than once (in flight at a crash, or retried).
     pub retried: u64,
+    /// The first skipped items (at most [`BatchReport::SKIPPED_SHOWN`]) with the reason:
+    /// existing destination files kept by the conflict policy, sources that vanished.
+    #[serde(default)]
+    pub skipped: Vec<SkippedItem>,
+}
+
+impl BatchReport {
+    pub const SKIPPED_SHOWN: usize = 1000;
+}
+
+/// One skipped item of a report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedItem {
+    pub path: String,
+    pub reason: String,
 }
 
 /// Live progress of a running batch (sent often, throttled).
@@ -123,6 +138,11 @@ pub struct BatchProgress {
     pub speed: f64,
     pub eta_s: Option<f64>,
 }
+
+/// Reason of an item kept because the destination file is newer (see [`ConflictPolicy`]).
+pub const KEPT_NEWER: &str = "kept: the file at the destination is newer";
+/// Reason of an item kept because the user chose to skip existing files.
+pub const KEPT_EXISTING: &str = "kept: the file exists at the destination (skip chosen)";
 
 /// What a copy or move does with a file that already exists at the destination. Chosen once
 /// for the batch ("for all") and, from the commander's conflict dialog, per file; recorded in
@@ -178,7 +198,9 @@ pub enum Newer {
     Source,
     Destination,
     /// Same time; `same_size` tells whether they are likely the same file.
-    Neither { same_size: bool },
+    Neither {
+        same_size: bool,
+    },
 }
 
 /// The conflicts a planned copy or move would meet (the commander asks about them before it

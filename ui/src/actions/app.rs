@@ -64,6 +64,11 @@ pub fn connect(ctx: Ctx) {
             ctx.error.set(Some(e));
         }
         let progress = ipc::invoke_with_channel("batch_progress", move |p: BatchProgress| {
+            let now = js_sys::Date::now();
+            ctx.progress_seen.update(|m| {
+                let seen = crate::logic::stall::Seen::after(m.get(&p.id).copied(), p.bytes_done, now);
+                m.insert(p.id, seen);
+            });
             ctx.progress.update(|m| {
                 m.insert(p.id, p);
             })

@@ -56,7 +56,15 @@ pub fn transfer(ctx: Ctx, kind: BatchKind, src: Location, names: Vec<String>, ds
                 conflicts.retain(|c| !identical(c));
                 let total = plan.map(|p| p.total).unwrap_or(0).saturating_sub(same);
                 if conflicts.is_empty() {
-                    create_batch(ctx, kind, src, names, Some(dst), ConflictPolicy::default(), BTreeMap::new());
+                    create_batch(
+                        ctx,
+                        kind,
+                        src,
+                        names,
+                        Some(dst),
+                        ConflictPolicy::default(),
+                        BTreeMap::new(),
+                    );
                 } else {
                     ctx.dialog.set(Some(Dialog::Conflict {
                         kind,

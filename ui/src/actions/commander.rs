@@ -84,6 +84,12 @@ pub fn run(ctx: Ctx, pane: Pane, cmd: Command) {
             let rows = rows();
             pane.sel.update(|s| s.select_all(&rows))
         }
+        Command::ClearSelection => pane.sel.update(|s| s.clear()),
+        Command::InvertSelection => {
+            let rows = rows();
+            pane.sel.update(|s| s.invert(&rows))
+        }
+        Command::Pattern { select } => ctx.dialog.set(Some(Dialog::Pattern { select })),
         Command::Filter => focus(&format!("#{} .filter", pane.dom_id())),
     }
 }
@@ -166,11 +172,27 @@ pub fn confirm(ctx: Ctx, dialog: Dialog, input: String) {
         }
         Dialog::Delete { src, names, .. } => {
             ctx.dialog.set(None);
-            actions::create_batch(ctx, BatchKind::Delete, src, names, None, Default::default(), Default::default());
+            actions::create_batch(
+                ctx,
+                BatchKind::Delete,
+                src,
+                names,
+                None,
+                Default::default(),
+                Default::default(),
+            );
             clear_selection(ctx);
         }
         // answered with its own buttons (actions::answer_conflict)
         Dialog::Conflict { .. } => {}
+        Dialog::Pattern { select } => {
+            ctx.dialog.set(None);
+            let pane = ctx.active_pane();
+            let rows = pane.row_names();
+            pane.sel.update(|s| {
+                s.by_pattern(&rows, &input, select);
+            });
+        }
         Dialog::NewFolder { at } => {
             let name = input.trim().to_owned();
             if name.is_empty() || name.contains('/') {

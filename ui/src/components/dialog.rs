@@ -121,21 +121,35 @@ fn DialogView(dialog: Dialog) -> impl IntoView {
     let initial = match &dialog {
         Dialog::Transfer { dst, .. } => dst.clone(),
         Dialog::Rename { name, .. } => name.clone(),
+        Dialog::Pattern { .. } => "*.*".to_owned(),
         _ => String::new(),
+    };
+    // a file's rename selects its name without the extension, as file managers do
+    let stem_len = match &dialog {
+        Dialog::Rename {
+            name, is_dir: false, ..
+        } => crate::logic::listing::stem_len(name),
+        _ => None,
     };
     let input = RwSignal::new(initial);
     let input_ref = NodeRef::<html::Input>::new();
     let ok_ref = NodeRef::<html::Button>::new();
     let has_input = matches!(
         dialog,
-        Dialog::Transfer { .. } | Dialog::NewFolder { .. } | Dialog::Rename { .. }
+        Dialog::Transfer { .. } | Dialog::NewFolder { .. } | Dialog::Rename { .. } | Dialog::Pattern { .. }
     );
     // the field (selected, as in file managers) or OK gets the focus when the dialog opens
     // (`try_`: the dialog may be gone by the next frame)
     request_animation_frame(move || {
         if let Some(i) = input_ref.try_get_untracked().flatten() {
             let _ = i.focus();
-            i.select();
+            match stem_len {
+                // selection offsets count UTF-16 units
+                Some(n) => {
+                    let _ = i.set_selection_range(0, n as u32);
+                }
+                None => i.select(),
+            }
         } else if let Some(b) = ok_ref.try_get_untracked().flatten() {
             let _ = b.focus();
         }
@@ -245,6 +259,15 @@ fn DialogView(dialog: Dialog) -> impl IntoView {
         ),
         // shown by ConflictView
         Dialog::Conflict { .. } => (String::new(), ().into_any(), t.close),
+        Dialog::Pattern { select } => (
+            if *select { t.select_pattern } else { t.deselect_pattern }.to_owned(),
+            view! {
+                <p class="muted">{t.pattern_hint}</p>
+                <label for="dialog-input">{t.pattern}</label>
+            }
+            .into_any(),
+            if *select { t.select } else { t.deselect },
+        ),
     };
     let is_props = matches!(dialog, Dialog::Properties { .. });
     view! {
@@ -277,6 +300,8 @@ fn kind_code(d: &Dialog) -> &'static str {
         Dialog::Rename { .. } => "rename",
         Dialog::Properties { .. } => "properties",
         Dialog::Conflict { .. } => "conflict",
+        Dialog::Pattern { select: true } => "select",
+        Dialog::Pattern { select: false } => "deselect",
     }
 }
 
@@ -287,9 +312,13 @@ fn Items(src: String, names: Vec<String>, dirs: usize) -> impl IntoView {
     const SHOWN: usize = 8;
     let t = use_ctx().t();
     let count = if dirs > 0 {
-        format!("{} {} ({dirs} {})", names.len(), t.items, t.folders_with_contents)
+        format!(
+            "{} ({dirs} {})",
+            t.count_items(names.len() as u64),
+            t.folders_with_contents
+        )
     } else {
-        format!("{} {}", names.len(), t.items)
+        t.count_items(names.len() as u64)
     };
     let more = names.len().saturating_sub(SHOWN);
     view! {

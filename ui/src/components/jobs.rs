@@ -68,13 +68,19 @@ pub fn JobRow(batch: BatchInfo) -> impl IntoView {
         }
     };
     let failed = batch.counts.failed;
-    let title = format!(
-        "#{} {:?} {} → {}",
-        batch.id,
-        batch.kind,
-        batch.src,
-        batch.dst.clone().unwrap_or_default()
-    );
+    // a delete has no destination: no arrow pointing at nothing
+    let (kind, src, dst, created) = (batch.kind, batch.src.clone(), batch.dst.clone(), batch.created_at_ms);
+    let title = move || {
+        let t = ctx.t();
+        match &dst {
+            Some(d) => format!("#{id} {} {src} → {d}", t.batch_kind(kind)),
+            None => format!("#{id} {} {src}", t.batch_kind(kind)),
+        }
+    };
+    let when = move || {
+        let at = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(created as f64));
+        format::time(&String::from(at.to_iso_string()), ctx.lang.get().code())
+    };
     // run by another process (the command line, another app): shown, not controlled here
     let elsewhere = batch.runner.clone().filter(|_| status == BatchStatus::Running);
     let here = elsewhere.is_none();
@@ -89,6 +95,7 @@ pub fn JobRow(batch: BatchInfo) -> impl IntoView {
         <li class="job" data-batch=id.to_string() data-status=state_attr>
             <div class="job-head">
                 <span class="job-title">{title}</span>
+                <time class="job-time muted">{when}</time>
                 <span class="job-status">{
                     let elsewhere = elsewhere.clone();
                     move || match &elsewhere {
@@ -102,12 +109,20 @@ pub fn JobRow(batch: BatchInfo) -> impl IntoView {
                 {move || {
                     let (d, t, b, bt, speed, eta) = live();
                     let tx = ctx.t();
-                    let mut s = format!("{d}/{t} {} · {} / {}", tx.items, format::size(b as i64), format::size(bt as i64));
-                    if speed > 0.0 {
-                        s.push_str(&format!(" · {}/s", format::size(speed as i64)));
-                    }
-                    if let Some(e) = eta {
-                        s.push_str(&format!(" · {:.0} s {}", e, tx.eta));
+                    let mut s = format!("{d}/{} · {} / {}", tx.count_items(t), format::size(b as i64), format::size(bt as i64));
+                    // bytes standing still: no speed and no (climbing) ETA, but for how long
+                    let stalled = (status == BatchStatus::Running)
+                        .then(|| ctx.progress_seen.with(|m| m.get(&id).and_then(|s| s.stalled_for(js_sys::Date::now()))))
+                        .flatten();
+                    if let Some(secs) = stalled {
+                        s.push_str(&format!(" · {} {secs} s", tx.no_progress_for));
+                    } else {
+                        if speed > 0.0 {
+                            s.push_str(&format!(" · {}/s", format::size(speed as i64)));
+                        }
+                        if let Some(e) = eta {
+                            s.push_str(&format!(" · {:.0} s {}", e, tx.eta));
+                        }
                     }
                     if failed > 0 {
                         s.push_str(&format!(" · {failed} ✗"));
@@ -145,7 +160,26 @@ fn Report() -> impl IntoView {
             <div id="job-report" class="report">
                 <h3>{format!("#{} — {}", r.batch.id, t.batch_status(r.batch.status))}
                     <button class="link" on:click=move |_| ctx.report.set(None)>{t.dismiss}</button></h3>
-                <p>{format!("{} / {} {} · {} ✗", r.batch.counts.done, r.batch.counts.total(), t.items, r.batch.counts.failed)}</p>
+                <p>{format!("{} / {} · {} ✗", r.batch.counts.done, t.count_items(r.batch.counts.total()), r.batch.counts.failed)}</p>
+                {r.batch.on_conflict.map(|p| view! {
+                    <p class="on-conflict" data-policy=p.as_str()>{format!("{}: {}", t.existing_files, match p {
+                        rcmd_types::ConflictPolicy::Update => t.overwrite_older,
+                        rcmd_types::ConflictPolicy::Overwrite => t.overwrite,
+                        rcmd_types::ConflictPolicy::Skip => t.skip,
+                    })}</p>
+                })}
+                {(!r.skipped.is_empty()).then(|| view! {
+                    <h4>{format!("{} ({})", t.skipped_items, r.batch.counts.skipped)}</h4>
+                    <ul class="skipped-items">
+                        {r.skipped.iter().map(|k| view! {
+                            <li data-path=k.path.clone()><code>{k.path.clone()}</code>" — "{match k.reason.as_str() {
+                                rcmd_types::KEPT_NEWER => t.kept_newer.to_owned(),
+                                rcmd_types::KEPT_EXISTING => t.kept_existing.to_owned(),
+                                other => other.to_owned(),
+                            }}</li>
+                        }).collect_view()}
+                    </ul>
+                })}
                 {(!r.failed.is_empty()).then(|| view! {
                     <h4>{t.failed_items}</h4>
                     <ul class="failed-items">

@@ -39,6 +39,15 @@ pub fn PaneView(idx: usize, drag: RwSignal<Option<Drag>>) -> impl IntoView {
     let ctx = use_ctx();
     let pane = ctx.panes[idx];
     let active = move || ctx.active.get() == idx;
+    // the selection is what is shown: a filter or the hidden-files switch that hides a
+    // selected row unselects it, so "1 selected" never counts a row F8 cannot act on
+    Effect::new(move |_| {
+        pane.rows.track();
+        let rows = pane.row_names();
+        if pane.sel.with_untracked(|s| s.names.iter().any(|n| !rows.contains(n))) {
+            pane.sel.update(|s| s.retain(&rows));
+        }
+    });
     view! {
         <section class="pane" id=pane.dom_id() data-pane=idx.to_string() class:active=active
             aria-label=move || if idx == 0 { ctx.t().left_pane } else { ctx.t().right_pane }
@@ -438,7 +447,7 @@ fn PaneStatus(pane: Pane) -> impl IntoView {
         let t = ctx.t();
         let shown = pane.rows.with(Vec::len);
         let (count, bytes) = pane.selected_size();
-        let mut s = format!("{shown} {}", t.items);
+        let mut s = t.count_items(shown as u64);
         if count > 0 {
             s.push_str(&format!(" · {count} {} ({})", t.selected, format::size(bytes)));
         }

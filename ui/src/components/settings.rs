@@ -31,6 +31,7 @@ pub fn SettingsPanel() -> impl IntoView {
     view! {
         <details class="settings" id="settings-panel">
             <summary>{move || ctx.t().settings}</summary>
+            <div class="field">
             <label for="rclone-config">{move || ctx.t().rclone_config}</label>
             <input id="rclone-config" type="text" spellcheck="false"
                 placeholder=move || ctx.t().rclone_config_hint
@@ -39,6 +40,8 @@ pub fn SettingsPanel() -> impl IntoView {
             <button id="apply-config" on:click=move |_| actions::set_rclone_config(ctx, draft.get_untracked())>
                 {move || ctx.t().apply}
             </button>
+            </div>
+            <div class="field">
             <label for="theme-select">{move || ctx.t().theme}</label>
             <select id="theme-select" prop:value=move || ctx.theme.get().code()
                 on:change=move |ev| ctx.theme.set(Theme::from_code(&event_target_value(&ev)))>
@@ -46,11 +49,14 @@ pub fn SettingsPanel() -> impl IntoView {
                 <option value="light" selected=move || ctx.theme.get() == Theme::Light>{move || ctx.t().theme_light}</option>
                 <option value="dark" selected=move || ctx.theme.get() == Theme::Dark>{move || ctx.t().theme_dark}</option>
             </select>
+            </div>
+            <div class="field">
             <label for="zoom-select">{move || ctx.t().zoom}</label>
             <select id="zoom-select" prop:value=move || ctx.zoom.get().to_string()
                 on:change=move |ev| { if let Ok(z) = event_target_value(&ev).parse::<u32>() { ctx.zoom.set(z) } }>
                 {crate::logic::zoom::LEVELS.map(|z| view! { <option value=z.to_string() selected=move || ctx.zoom.get() == z>{format!("{z} %")}</option> }).collect_view()}
             </select>
+            </div>
             <label class="check">
                 <input id="auto-resume" type="checkbox" prop:checked=move || ctx.auto_resume.get()
                     on:change=move |ev| actions::set_auto_resume(ctx, event_target_checked(&ev))/>

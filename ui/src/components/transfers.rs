@@ -93,7 +93,7 @@ fn SpeedChart() -> impl IntoView {
                 <line class="grid" x1="0" y1=CHART_H / 2.0 x2=CHART_W y2=CHART_H / 2.0/>
                 <polyline class="speed" points=line fill="none"/>
             </svg>
-            <div class="axis muted"><span>"−5 min"</span><span>{move || format!("{} {}/s", ctx.t().chart_top, format::size(top.get() as i64))}</span><span>{move || ctx.t().now}</span></div>
+            <div class="axis muted"><span>{move || ctx.t().chart_ago}</span><span>{move || format!("{} {}/s", ctx.t().chart_top, format::size(top.get() as i64))}</span><span>{move || ctx.t().now}</span></div>
         </figure>
     }
 }

@@ -75,6 +75,18 @@ pub struct Texts {
     pub delete: &'static str,
     pub properties: &'static str,
     pub copy_title: &'static str,
+    pub no_progress_for: &'static str,
+    pub chart_ago: &'static str,
+    pub select_pattern: &'static str,
+    pub deselect_pattern: &'static str,
+    pub pattern_hint: &'static str,
+    pub pattern: &'static str,
+    pub select: &'static str,
+    pub deselect: &'static str,
+    pub existing_files: &'static str,
+    pub skipped_items: &'static str,
+    pub kept_newer: &'static str,
+    pub kept_existing: &'static str,
     pub conflict_title: &'static str,
     pub exists_in: &'static str,
     pub conflict_source: &'static str,
@@ -294,6 +306,23 @@ impl Texts {
             FailureClass::NotFound => self.c_not_found,
             FailureClass::Cancelled => self.c_cancelled,
             FailureClass::Partial => self.c_partial,
+        }
+    }
+
+    /// `1 item`, `3 items`; `3 항목`.
+    pub fn count_items(&self, n: u64) -> String {
+        match (self.korean, n) {
+            (false, 1) => "1 item".to_owned(),
+            _ => format!("{n} {}", self.items),
+        }
+    }
+
+    /// A batch's kind in this language.
+    pub fn batch_kind(&self, k: rcmd_types::BatchKind) -> &'static str {
+        match k {
+            rcmd_types::BatchKind::Copy => self.copy_title,
+            rcmd_types::BatchKind::Move => self.move_title,
+            rcmd_types::BatchKind::Delete => self.delete_title,
         }
     }
 

@@ -27,6 +27,14 @@ pub enum Command {
     },
     ToggleSelect,
     SelectAll,
+    /// Escape: nothing selected.
+    ClearSelection,
+    /// Num*: the other rows selected.
+    InvertSelection,
+    /// Num+ / Num−: select or deselect by a name pattern (asked in a dialog).
+    Pattern {
+        select: bool,
+    },
     Filter,
 }
 
@@ -70,6 +78,10 @@ pub fn command(key: &str, ctrl: bool, shift: bool, alt: bool) -> Option<Command>
         ("Home", false, false) => Home { extend: shift },
         ("End", false, false) => End { extend: shift },
         ("Insert", false, false) | (" ", false, false) => ToggleSelect,
+        ("Escape", false, false) => ClearSelection,
+        ("*", false, false) => InvertSelection,
+        ("+", false, false) => Pattern { select: true },
+        ("-", false, false) => Pattern { select: false },
         _ => return None,
     })
 }

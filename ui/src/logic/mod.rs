@@ -7,6 +7,7 @@ pub mod keys;
 pub mod listing;
 pub mod memory;
 pub mod selection;
+pub mod stall;
 pub mod when;
 pub mod window;
 pub mod zoom;

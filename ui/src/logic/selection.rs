@@ -78,6 +78,33 @@ impl Selection {
         self.names = rows.iter().cloned().collect();
     }
 
+    /// Escape: nothing selected any more (the cursor stays).
+    pub fn clear(&mut self) {
+        self.names.clear();
+        self.anchor = None;
+    }
+
+    /// Num*: every shown row that was not selected is, and the others are not.
+    pub fn invert(&mut self, rows: &[String]) {
+        let before = std::mem::take(&mut self.names);
+        self.names = rows.iter().filter(|r| !before.contains(*r)).cloned().collect();
+    }
+
+    /// Num+ / Num−: adds (`select`) or removes the shown rows whose names match `pattern`
+    /// (see [`matches_pattern`]); returns how many rows matched.
+    pub fn by_pattern(&mut self, rows: &[String], pattern: &str, select: bool) -> usize {
+        let mut n = 0;
+        for r in rows.iter().filter(|r| matches_pattern(pattern, r)) {
+            n += 1;
+            if select {
+                self.names.insert(r.clone());
+            } else {
+                self.names.remove(r);
+            }
+        }
+        n
+    }
+
     /// Keeps only names still shown (after a refresh or a filter) and the cursor in range.
     pub fn retain(&mut self, rows: &[String]) {
         // a set: the selection and the rows can both be a whole 10,000-entry folder
@@ -98,9 +125,85 @@ impl Selection {
     }
 }
 
+/// Whether `name` matches `pattern`: wildcard masks (`*` any run of characters, `?` one
+/// character), several separated by `;` (`*.jpg; *.png`), case-insensitive as in Total
+/// Commander. A blank pattern matches nothing.
+pub fn matches_pattern(pattern: &str, name: &str) -> bool {
+    let name: Vec<char> = name.to_lowercase().chars().collect();
+    pattern
+        .split(';')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .any(|p| glob(&p.to_lowercase().chars().collect::<Vec<_>>(), &name))
+}
+
+/// Iterative wildcard match with backtracking to the last `*` (linear in practice, no
+/// recursion on long names).
+fn glob(p: &[char], s: &[char]) -> bool {
+    let (mut pi, mut si) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while si < s.len() {
+        match p.get(pi) {
+            Some('*') => {
+                star = Some((pi, si));
+                pi += 1;
+            }
+            Some(&c) if c == '?' || c == s[si] => {
+                pi += 1;
+                si += 1;
+            }
+            _ => match star {
+                Some((sp, ss)) => {
+                    pi = sp + 1;
+                    si = ss + 1;
+                    star = Some((sp, ss + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn patterns_like_total_commander() {
+        assert!(matches_pattern("*.jpg", "cat.JPG"));
+        assert!(matches_pattern("*.jpg; *.png", "dog.png"));
+        assert!(!matches_pattern("*.jpg", "cat.jpeg"));
+        assert!(matches_pattern("file?.txt", "file2.txt"));
+        assert!(!matches_pattern("file?.txt", "file10.txt"));
+        assert!(matches_pattern("*", "anything"));
+        assert!(matches_pattern("보고서*", "보고서_최종.hwp"));
+        assert!(matches_pattern("*a*b*c", "xxaxxbxxc"));
+        assert!(!matches_pattern("*a*b*c", "xxaxxbxx"));
+        assert!(!matches_pattern("", "a"));
+        assert!(!matches_pattern(" ; ", "a"));
+    }
+
+    #[test]
+    fn clear_invert_and_pattern_selection() {
+        let r: Vec<String> = ["a.jpg", "b.png", "c.jpg", "d.txt"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let mut s = Selection::default();
+        assert_eq!(s.by_pattern(&r, "*.jpg", true), 2);
+        assert_eq!(sel(&s), vec!["a.jpg", "c.jpg"]);
+        s.invert(&r);
+        assert_eq!(sel(&s), vec!["b.png", "d.txt"]);
+        assert_eq!(s.by_pattern(&r, "*.txt", false), 1);
+        assert_eq!(sel(&s), vec!["b.png"]);
+        s.cursor = 2;
+        s.clear();
+        assert!(s.names.is_empty());
+        assert_eq!(s.cursor, 2);
+        // nothing selected: an operation acts on the cursor row
+        assert_eq!(s.targets(&r), vec!["c.jpg"]);
+    }
 
     fn rows() -> Vec<String> {
         ["a", "b", "c", "d", "e"].iter().map(|s| s.to_string()).collect()

@@ -7,10 +7,12 @@
 //!   are copied as usual.
 //! * While running, every job gets rclone's own check for the policy (`_config`:
 //!   `UpdateOlder` for [`ConflictPolicy::Update`], `IgnoreExisting` for
-//!   [`ConflictPolicy::Skip`]), and an item rclone left alone because of it is settled as
-//!   skipped ("kept"), not failed. When the user chose to overwrite a file the policy would
-//!   keep, the batch runs without that check (the choice was made knowingly, for the files
-//!   listed then).
+//!   [`ConflictPolicy::Skip`]), and an item a successful job left alone because of it is
+//!   settled as skipped ("kept"), not failed. After a stopped or failed job such a file may
+//!   be the job's own write (a copy whose time was not set yet: seen when a paused job and its
+//!   resumption raced), so the item is retried instead; the per-item retries (one call each)
+//!   replace as before. When the user chose to overwrite a file the policy would keep, the
+//!   batch runs without the check (the choice was made knowingly, for the files listed then).
 
 use std::collections::BTreeMap;
 
@@ -19,10 +21,7 @@ use serde_json::{json, Value};
 
 use super::{plan::PlannedItem, verify::Listing};
 
-/// Reason of an item kept because the destination file is newer.
-pub const KEPT_NEWER: &str = "kept: the file at the destination is newer";
-/// Reason of an item kept because the user chose to skip existing files.
-pub const KEPT_EXISTING: &str = "kept: the file exists at the destination (skip chosen)";
+pub use rcmd_types::{KEPT_EXISTING, KEPT_NEWER};
 
 /// The check a batch's jobs run with (stored with the batch as text).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,7 +62,7 @@ impl Guard {
         let (size, time) = there?;
         match self {
             Guard::Skip => Some(KEPT_EXISTING),
-            Guard::Update => match newer(item.size, &item.mod_time, *size, time, tolerance_s) {
+            Guard::Update => match newer(item.size, item.mod_time, *size, time, tolerance_s) {
                 Newer::Destination => Some(KEPT_NEWER),
                 _ => None,
             },
@@ -180,7 +179,10 @@ mod tests {
     fn which_side_is_newer() {
         assert_eq!(newer(1, T0, 1, T1, 1), Newer::Destination);
         assert_eq!(newer(1, T1, 1, T0, 1), Newer::Source);
-        assert_eq!(newer(1, T0, 1, "2026-01-01T00:00:01Z", 1), Newer::Neither { same_size: true });
+        assert_eq!(
+            newer(1, T0, 1, "2026-01-01T00:00:01Z", 1),
+            Newer::Neither { same_size: true }
+        );
         assert_eq!(newer(1, T0, 2, T0, 1), Newer::Neither { same_size: false });
         // an unreadable time never lets a replace through silently
         assert_eq!(newer(1, T1, 1, "yesterday", 1), Newer::Destination);
@@ -227,7 +229,10 @@ mod tests {
     fn the_guard_explains_what_rclone_left_alone() {
         let item = PlannedLike { size: 1, mod_time: T0 };
         assert_eq!(Guard::Update.kept(&item, Some(&(5, T1.into())), 1), Some(KEPT_NEWER));
-        assert_eq!(Guard::Update.kept(&item, Some(&(5, "2025-01-01T00:00:00Z".into())), 1), None);
+        assert_eq!(
+            Guard::Update.kept(&item, Some(&(5, "2025-01-01T00:00:00Z".into())), 1),
+            None
+        );
         assert_eq!(Guard::Update.kept(&item, None, 1), None);
         assert_eq!(Guard::Skip.kept(&item, Some(&(5, T0.into())), 1), Some(KEPT_EXISTING));
         assert_eq!(Guard::parse(Guard::Update.as_str()), Some(Guard::Update));

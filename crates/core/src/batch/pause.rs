@@ -14,8 +14,37 @@ impl Processor {
     /// or the destination is full ("destination full: 0 B free on dst:path", with the free
     /// space `operations/about` reports for the destination when it can).
     pub(super) async fn pause_reason(&self, e: &Error, dst: Option<&RemotePath>) -> Option<String> {
-        if matches!(e, Error::CircuitOpen { .. }) {
-            return Some(e.to_string());
+        if let Error::CircuitOpen {
+            remote,
+            forced,
+            last_failure,
+            ..
+        } = e
+        {
+            // the cause and what happens next: the batch waits for the user's Resume (the
+            // breaker's own retry is for calls, not for this batch)
+            let down = |f: &crate::resilience::classify::Failure| {
+                matches!(
+                    f.reason,
+                    FailureReason::Network | FailureReason::Timeout | FailureReason::Stalled
+                )
+            };
+            return Some(match (forced, last_failure) {
+                (true, _) => {
+                    format!("waiting: calls to {remote} are paused by the user; reset its breaker, then press Resume")
+                }
+                (false, Some(f)) if down(f) => format!(
+                    "waiting: {remote} unreachable ({}); paused until you press Resume once it is back",
+                    f.message
+                ),
+                (false, Some(f)) => format!(
+                    "waiting: {remote} failed repeatedly ({}); paused until you press Resume once it works again",
+                    f.message
+                ),
+                (false, None) => {
+                    format!("waiting: {remote} failed repeatedly; paused until you press Resume once it works again")
+                }
+            });
         }
         let f = e.failure();
         if f.reason != FailureReason::StorageFull {

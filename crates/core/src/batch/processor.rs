@@ -226,7 +226,14 @@ impl Processor {
                 "verifying items that were in flight"
             );
             let outcomes = self
-                .verify(batch.kind, &src, dst.as_ref(), &in_flight, After::Interrupted, control.guard)
+                .verify(
+                    batch.kind,
+                    &src,
+                    dst.as_ref(),
+                    &in_flight,
+                    After::Interrupted,
+                    control.guard,
+                )
                 .await?;
             self.store.checkpoint(id, &outcomes).await.map_err(store_err)?;
         }
@@ -289,7 +296,10 @@ impl Processor {
             }
             let settled = std::time::Instant::now();
             self.store.checkpoint(id, &chunk.outcomes).await.map_err(store_err)?;
-            self.remember(&items, &chunk.outcomes);
+            // "finished lately" lists transfers: a deleted file was not transferred
+            if batch.kind != BatchKind::Delete {
+                self.remember(&items, &chunk.outcomes);
+            }
             self.report_progress(id, &progress).await;
             debug!(
                 batch = id,
@@ -402,7 +412,9 @@ impl Processor {
                 // --files-from job, and a server that merges two names reports both copied
                 // while one object holds the other's bytes (see `collide`)
                 let job_time = started.elapsed();
-                let mut outcomes = self.verify(kind, src, dst, items, After::Succeeded, control.guard).await?;
+                let mut outcomes = self
+                    .verify(kind, src, dst, items, After::Succeeded, control.guard)
+                    .await?;
                 debug!(
                     batch = id,
                     items = items.len(),
@@ -454,14 +466,18 @@ impl Processor {
         let crashed = matches!(failure.reason, FailureReason::JobLost | FailureReason::RcloneNotReady);
         if control.pause.is_cancelled() || control.cancel.is_cancelled() || pause.is_some() || crashed {
             // stopped on purpose: settle what is done, queue the rest as it was
-            let outcomes = self.verify(kind, src, dst, items, After::Interrupted, control.guard).await?;
+            let outcomes = self
+                .verify(kind, src, dst, items, After::Interrupted, control.guard)
+                .await?;
             return Ok(ChunkResult {
                 outcomes,
                 pause,
                 samples: vec![],
             });
         }
-        let verified = self.verify(kind, src, dst, items, After::Failed(&failure), control.guard).await?;
+        let verified = self
+            .verify(kind, src, dst, items, After::Failed(&failure), control.guard)
+            .await?;
         let missing: Vec<&ItemRow> = items
             .iter()
             .zip(&verified)

@@ -38,10 +38,15 @@ impl Processor {
             .map(|(item, ev)| {
                 let outcome = match (ev, after) {
                     (Evidence::Done, _) => ItemOutcome::Done,
-                    // rclone left the destination file alone, as the batch's policy asks
-                    (Evidence::Kept(reason), _) => ItemOutcome::Skipped {
+                    // rclone finished its job and left the destination file alone, as the
+                    // batch's policy asks
+                    (Evidence::Kept(reason), After::Succeeded) => ItemOutcome::Skipped {
                         reason: reason.to_owned(),
                     },
+                    // after a stopped or failed job the file may be one of its own writes (a
+                    // copy whose time was not set yet): not a kept file, the item is not done
+                    (Evidence::Kept(_), After::Interrupted) => ItemOutcome::Requeue,
+                    (Evidence::Kept(_), After::Failed(f)) => self.settle_failed(item, f),
                     (Evidence::Missing, After::Interrupted) | (Evidence::Vanished, After::Interrupted) => {
                         ItemOutcome::Requeue
                     }

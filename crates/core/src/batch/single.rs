@@ -70,11 +70,6 @@ impl Processor {
         path: &'static str,
         params: Map<String, Value>,
     ) -> Result<JobOutcome, Error> {
-        let mut params = params;
-        if let (Some(guard), Some(_)) = (control.guard, dst) {
-            // the same check for existing destination files as the batch's chunks
-            params.insert("_config".into(), guard.config());
-        }
         let stop = CancellationToken::new();
         let watcher = stop_on_control(&stop, control);
         let (wcfg, group) = (self.cfg.watchdog.clone(), format!("rcmd/item/{}", item.id));

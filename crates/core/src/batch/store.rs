@@ -4,7 +4,8 @@
 use std::{path::Path, str::FromStr, time::Duration};
 
 use rcmd_types::{
-    BatchInfo, BatchKind, BatchReport, BatchStatus, FailedItem, FailureClass, FailureReason, ItemState, StateCounts,
+    BatchInfo, BatchKind, BatchReport, BatchStatus, FailedItem, FailureClass, FailureReason, ItemState, SkippedItem,
+    StateCounts,
 };
 use serde::{de::DeserializeOwned, Serialize};
 use sqlx::{
@@ -325,7 +326,9 @@ impl Store {
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(g.ok_or(StoreError::NoBatch(id))?.as_deref().and_then(super::conflict::Guard::parse))
+        Ok(g.ok_or(StoreError::NoBatch(id))?
+            .as_deref()
+            .and_then(super::conflict::Guard::parse))
     }
 
     /// Batch `id`'s source and the folders to remove once empty after a clean end.
@@ -669,11 +672,24 @@ impl Store {
             .bind(id)
             .fetch_one(&self.pool)
             .await?;
+        // the skipped items with their reasons (existing destination files kept, sources
+        // that vanished), the first ones only: a report stays small
+        let skipped = sqlx::query_as::<_, (String, String)>(
+            "SELECT path, COALESCE(last_error, '') FROM items WHERE batch_id = ? AND state = 'skipped' ORDER BY id LIMIT ?",
+        )
+        .bind(id)
+        .bind(BatchReport::SKIPPED_SHOWN as i64)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|(path, reason)| SkippedItem { path, reason })
+        .collect();
         Ok(BatchReport {
             batch,
             failed,
             resumable,
             retried: retried as u64,
+            skipped,
         })
     }
 }
