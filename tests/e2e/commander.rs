@@ -1147,7 +1147,9 @@ async fn a_webdav_server_dying_mid_copy_shows_in_the_window() -> Result<()> {
     std::fs::write(fixture.path("data/large.bin"), vec![5u8; 24 << 20]).unwrap();
     let (mut dav, port) = fixture.serve_webdav("rcmd", "dav-password")?;
     let rclone = app_binary()?.with_file_name("rcmd-rclone");
-    let obscured = std::process::Command::new(&rclone).args(["obscure", "dav-password"]).output()?;
+    let obscured = std::process::Command::new(&rclone)
+        .args(["obscure", "dav-password"])
+        .output()?;
     let obscured = String::from_utf8(obscured.stdout)?.trim().to_owned();
     let conf = fixture.path("rclone.conf");
     let mut text_conf = std::fs::read_to_string(&conf)?;
@@ -1159,7 +1161,10 @@ async fn a_webdav_server_dying_mid_copy_shows_in_the_window() -> Result<()> {
         wait_ready(&c, None, Duration::from_secs(60)).await?;
         wait_row_or_remote(&c).await?;
         // slow enough that the server dies mid-copy
-        c.find(Locator::Css("#bwlimit-input")).await?.send_keys(&format!("2M{ENTER}")).await?;
+        c.find(Locator::Css("#bwlimit-input"))
+            .await?
+            .send_keys(&format!("2M{ENTER}"))
+            .await?;
         click(&c, "#remotes li[data-remote='e2e']").await?;
         wait_row(&c, L, "large.bin").await?;
         choose(&c, R, "dav").await?;
@@ -1178,27 +1183,41 @@ async fn a_webdav_server_dying_mid_copy_shows_in_the_window() -> Result<()> {
         signal(dav.child.id(), "KILL");
         let _ = dav.child.wait();
         let died = std::time::Instant::now();
-        let reason = poll(Duration::from_secs(120), "the window saying the server is gone", || async {
-            let meta = text(&c, "#running-batches li.job .job-meta").await.unwrap_or_default();
-            let status = attr(&c, "#running-batches li.job", "data-status").await?;
-            let reason = text(&c, "#running-batches li.job .job-reason").await.unwrap_or_default();
-            (status == "paused" || meta.contains("no progress") || meta.contains("진행 없음"))
-                .then_some(format!("{status}: {reason} [{meta}]"))
-        })
+        let reason = poll(
+            Duration::from_secs(120),
+            "the window saying the server is gone",
+            || async {
+                let meta = text(&c, "#running-batches li.job .job-meta").await.unwrap_or_default();
+                let status = attr(&c, "#running-batches li.job", "data-status").await?;
+                let reason = text(&c, "#running-batches li.job .job-reason")
+                    .await
+                    .unwrap_or_default();
+                (status == "paused" || meta.contains("no progress") || meta.contains("진행 없음"))
+                    .then_some(format!("{status}: {reason} [{meta}]"))
+            },
+        )
         .await?;
         let took = died.elapsed();
-        eprintln!("webdav killed -> the window says so after {:.1} s: {reason}", took.as_secs_f64());
-        std::fs::write(artifacts().join("dead-dav-seconds.txt"), format!("{:.1}\n{reason}\n", took.as_secs_f64()))?;
+        eprintln!(
+            "webdav killed -> the window says so after {:.1} s: {reason}",
+            took.as_secs_f64()
+        );
+        std::fs::write(
+            artifacts().join("dead-dav-seconds.txt"),
+            format!("{:.1}\n{reason}\n", took.as_secs_f64()),
+        )?;
         // the goal is 20 s; generous here (a loaded machine), the figure is in the artifacts
         ensure!(took < Duration::from_secs(60), "the window said so only after {took:?}");
         // then the batch pauses with the cause and what happens next
         let paused = poll(Duration::from_secs(90), "paused with the cause", || async {
-            (attr(&c, "#running-batches li.job", "data-status").await.as_deref() == Some("paused"))
-                .then_some(())?;
+            (attr(&c, "#running-batches li.job", "data-status").await.as_deref() == Some("paused")).then_some(())?;
             text(&c, "#running-batches li.job .job-reason").await
         })
         .await?;
-        ensure!(paused.contains("dav"), "the pause reason does not name the remote: {paused}");
+        ensure!(
+            paused.contains("dav"),
+            "the pause reason does not name the remote: {paused}"
+        );
         eprintln!("paused after {:.1} s: {paused}", died.elapsed().as_secs_f64());
         Ok(())
     })

@@ -212,10 +212,22 @@ async fn schedules_are_made_in_the_editor_and_the_log_view_filters() -> Result<(
         click(&c, "#sched-when option[value='weekly']").await?;
         click(&c, "#sched-weekday option[value='1']").await?;
         wait_text(&c, "#sched-preview", "30 2 * * 1").await?;
+        // existing files: "update" (keep newer ones) unless chosen otherwise
+        ensure!(
+            c.execute("return document.querySelector('#sched-conflict').value", vec![]).await? == "update",
+            "the default conflict policy"
+        );
+        click(&c, "#sched-conflict option[value='skip']").await?;
         click(&c, "#sched-save").await?;
         wait_text(&c, row, "Monday")
             .await
             .or(wait_text(&c, row, "월요일").await)?;
+        // kept: the editor opens with it again
+        click(&c, &format!("{row} .edit")).await?;
+        let kept = c.execute("return document.querySelector('#sched-conflict').value", vec![]).await?;
+        ensure!(kept == "skip", "the schedule's conflict policy after saving: {kept}");
+        click(&c, "#sched-cancel").await?;
+        wait_gone(&c, "#schedule-editor").await?;
         ensure!(attr(&c, "#timer-state", "data-installed").await.as_deref() == Some("false"));
 
         // the log view: the app's start is there; a filter narrows; error level hides info lines

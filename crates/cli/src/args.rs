@@ -182,6 +182,9 @@ pub enum Schedule {
         kind: ScheduledKind,
         src: String,
         dst: String,
+        /// What the runs do with files that exist at the destination
+        #[arg(long, value_enum, default_value_t = OnConflict::Update)]
+        on_conflict: OnConflict,
         /// When the previous run still runs, wait for it (default: skip this one)
         #[arg(long)]
         wait: bool,

@@ -87,6 +87,7 @@ pub(crate) async fn manage(cmd: args::Schedule) -> Result<i32, String> {
             dst,
             wait,
             no_catch_up,
+            on_conflict,
         } => {
             let spec = ScheduleSpec {
                 name,
@@ -100,6 +101,7 @@ pub(crate) async fn manage(cmd: args::Schedule) -> Result<i32, String> {
                 overlap: if wait { Overlap::Wait } else { Overlap::Skip },
                 catch_up: !no_catch_up,
                 enabled: true,
+                on_conflict: on_conflict.into(),
             };
             let id = sched.add(&spec).await.map_err(|e| e.to_string())?;
             super::say(&format!("schedule {id} added"));

@@ -15,7 +15,7 @@ use rcmd_core::{
     remote_path::RemotePath,
     resilience::layer::{ResilienceConfig, Resilient},
     schedule::{Launch, ManualWall, RunnerLaunch, ScheduleStore, Scheduler},
-    types::{BatchInfo, BatchKind, BatchProgress, BatchStatus, Overlap, RunOutcome, ScheduleSpec},
+    types::{BatchInfo, BatchKind, BatchProgress, BatchStatus, ConflictPolicy, Overlap, RunOutcome, ScheduleSpec},
 };
 
 fn at(s: &str) -> NaiveDateTime {
@@ -32,6 +32,7 @@ fn spec(cron: &str, dst: &str) -> ScheduleSpec {
         overlap: Overlap::Skip,
         catch_up: true,
         enabled: true,
+        on_conflict: Default::default(),
     }
 }
 
@@ -133,6 +134,12 @@ async fn a_nightly_schedule_runs_at_two_and_copies_the_files() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(store.batch(batch).await.unwrap().status, BatchStatus::Completed);
+    // the safe default for existing destination files is the schedule's and its batch's
+    assert_eq!(listed[0].spec.on_conflict, ConflictPolicy::Update);
+    assert_eq!(
+        store.batch(batch).await.unwrap().on_conflict,
+        Some(ConflictPolicy::Update)
+    );
     assert_eq!(
         std::fs::read(rc.data().join("nightly/inner.bin")).unwrap(),
         vec![7u8; 4096]
@@ -436,5 +443,75 @@ async fn a_schedule_switched_off_misses_nothing_and_edits_take_effect() {
     assert!(
         missing.is_bad_input() && missing.to_string().contains("no schedule 999"),
         "{missing}"
+    );
+}
+
+#[tokio::test]
+async fn a_schedule_keeps_its_conflict_policy_and_its_runs_follow_it() {
+    let rc = common::start().await;
+    // an older file of the user's at the destination: "skip" keeps it
+    std::fs::create_dir_all(rc.data().join("kept")).unwrap();
+    std::fs::write(rc.data().join("kept/inner.bin"), b"the user's own").unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(rc.data().join("kept/inner.bin"))
+        .unwrap()
+        .set_modified(std::time::UNIX_EPOCH + Duration::from_secs(1_000_000_000))
+        .unwrap();
+    let clock = ManualWall::at(at("2026-12-01 01:58:10"));
+    let store = Store::open(&rc.dir.path().join("rcmd.db")).await.unwrap();
+    let layer = Arc::new(Resilient::new(
+        Arc::new(rc.client.clone()),
+        ResilienceConfig::default(),
+        EventBus::default(),
+    ));
+    let runner = Runner::new(
+        Processor::new(store.clone(), layer, ProcessorConfig::new(rc.dir.path().join("work"))),
+        Arc::new(NoSink),
+    );
+    let sched = Scheduler::new(
+        ScheduleStore::new(store.clone()),
+        Arc::new(clock.clone()),
+        Arc::new(RunnerLaunch { runner }),
+        None,
+    );
+    let id = sched
+        .add(&ScheduleSpec {
+            on_conflict: ConflictPolicy::Skip,
+            ..spec("0 2 * * *", "local:kept")
+        })
+        .await
+        .unwrap();
+    assert_eq!(sched.list().await.unwrap()[0].spec.on_conflict, ConflictPolicy::Skip);
+    clock.set(at("2026-12-01 02:00:20"));
+    let runs = sched.tick().await.unwrap();
+    let batch = runs[0].batch_id.expect("a batch was created");
+    for _ in 0..200 {
+        if !store.batch(batch).await.unwrap().status.is_resumable() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let info = store.batch(batch).await.unwrap();
+    assert_eq!(info.status, BatchStatus::Completed, "{info:?}");
+    assert_eq!(info.on_conflict, Some(ConflictPolicy::Skip));
+    assert_eq!(
+        std::fs::read(rc.data().join("kept/inner.bin")).unwrap(),
+        b"the user's own"
+    );
+    // an edit changes it, and it is kept
+    sched
+        .update(
+            id,
+            &ScheduleSpec {
+                on_conflict: ConflictPolicy::Overwrite,
+                ..spec("0 2 * * *", "local:kept")
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        sched.list().await.unwrap()[0].spec.on_conflict,
+        ConflictPolicy::Overwrite
     );
 }

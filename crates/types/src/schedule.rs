@@ -33,6 +33,10 @@ pub struct ScheduleSpec {
     pub catch_up: bool,
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// What the runs do with files that exist at the destination (default: a newer one is
+    /// never replaced).
+    #[serde(default)]
+    pub on_conflict: crate::ConflictPolicy,
 }
 
 fn yes() -> bool {

@@ -3,7 +3,7 @@
 //! that runs them while RCMD is closed.
 
 use leptos::{prelude::*, task::spawn_local};
-use rcmd_types::{BatchKind, Overlap, RunOutcome, ScheduleInfo, ScheduleRun, ScheduleSpec, TimerState};
+use rcmd_types::{BatchKind, ConflictPolicy, Overlap, RunOutcome, ScheduleInfo, ScheduleRun, ScheduleSpec, TimerState};
 use serde::Serialize;
 
 use crate::{
@@ -133,6 +133,7 @@ pub fn Schedules() -> impl IntoView {
         overlap: Overlap::Skip,
         catch_up: true,
         enabled: true,
+        on_conflict: ConflictPolicy::default(),
     };
     view! {
         <section class="schedules" id="schedules-view">
@@ -234,6 +235,7 @@ fn ScheduleEditor(
     let src = RwSignal::new(spec.src.clone());
     let dst = RwSignal::new(spec.dst.clone().unwrap_or_default());
     let overlap = RwSignal::new(spec.overlap);
+    let on_conflict = RwSignal::new(spec.on_conflict);
     let catch_up = RwSignal::new(spec.catch_up);
     let error = RwSignal::new(None::<String>);
     let enabled = spec.enabled;
@@ -276,6 +278,7 @@ fn ScheduleEditor(
             overlap: overlap.get_untracked(),
             catch_up: catch_up.get_untracked(),
             enabled,
+            on_conflict: on_conflict.get_untracked(),
         };
         spawn_local(async move {
             match ipc::invoke::<_, i64>("schedule_save", &SaveArgs { id, spec: &spec }).await {
@@ -334,6 +337,16 @@ fn ScheduleEditor(
                 Ok(w) => format!("{} ({})", w.describe(ctx.t().korean), w.to_cron()),
                 Err(e) => e,
             }}</p>
+            <label for="sched-conflict">{move || ctx.t().existing_files}</label>
+            <select id="sched-conflict" on:change=move |ev| on_conflict.set(ConflictPolicy::parse(&event_target_value(&ev)).unwrap_or_default())>
+                {ConflictPolicy::ALL.map(|p| view! {
+                    <option value=p.as_str() selected=spec.on_conflict == p>{move || match p {
+                        ConflictPolicy::Update => ctx.t().overwrite_older,
+                        ConflictPolicy::Overwrite => ctx.t().overwrite,
+                        ConflictPolicy::Skip => ctx.t().skip,
+                    }}</option>
+                }).collect_view()}
+            </select>
             <label for="sched-overlap">{move || m().overlap}</label>
             <select id="sched-overlap" on:change=move |ev| overlap.set(if event_target_value(&ev) == "wait" { Overlap::Wait } else { Overlap::Skip })>
                 <option value="skip" selected=spec.overlap == Overlap::Skip>{move || m().overlap_skip}</option>
@@ -346,7 +359,7 @@ fn ScheduleEditor(
             {move || error.get().map(|e| view! { <p class="bad" id="sched-error" role="alert">{e}</p> })}
             <div class="buttons">
                 <button id="sched-save" type="submit">{move || m().save}</button>
-                <button type="button" on:click=move |_| editing.set(None)>{move || m().cancel}</button>
+                <button id="sched-cancel" type="button" on:click=move |_| editing.set(None)>{move || m().cancel}</button>
             </div>
         </form>
     }

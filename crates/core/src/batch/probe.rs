@@ -60,7 +60,17 @@ impl SideProbe {
                 return None;
             }
             tracing::info!(side, remote = %path.remote, error = %e, "a side of a stalled chunk is unreachable");
-            return Some(format!("the {side} cannot be reached ({}): {}", path.remote, f.message));
+            // a probe that timed out is rclone waiting on the remote, not rclone unreachable:
+            // say what was seen instead of the transport error of the call to rclone
+            let why = if f.reason == FailureReason::Timeout {
+                format!(
+                    "no answer within {} s, {TIMEOUTS_TO_DOWN} times in a row",
+                    ops::PROBE_TIMEOUT.as_secs()
+                )
+            } else {
+                f.message.clone()
+            };
+            return Some(format!("the {side} cannot be reached ({}): {why}", path.remote));
         }
         self.timeouts.store(0, Ordering::Relaxed);
         None

@@ -91,8 +91,11 @@ pub async fn probe(rc: &RcClient, file: &RemotePath) -> Result<(), RcError> {
         .call_with_timeout(
             "operations/stat",
             &json!({ "fs": file.fs(), "remote": file.path(), "opt": { "filesOnly": true }, "_config": { "LowLevelRetries": 1 } }),
-            Some(Duration::from_secs(10)),
+            Some(PROBE_TIMEOUT),
         )
         .await?;
     Ok(())
 }
+
+/// How long a [`probe`] waits for its answer.
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(10);

@@ -51,7 +51,8 @@ impl Launch for RunnerLaunch {
         Box::pin(async move {
             let req = BatchRequest::new(spec.kind, &spec.src, spec.dst.as_deref(), Selection::All)
                 .map_err(|e| e.to_string())?
-                .with_origin(origin);
+                .with_origin(origin)
+                .with_conflicts(spec.on_conflict, Default::default());
             // a crash after creating the batch: the same origin finds it
             let created = self.runner.create(&req).await.map_err(|e| e.to_string())?;
             self.runner.start(created.id).await.map_err(|e| e.to_string())?;
