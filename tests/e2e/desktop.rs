@@ -214,7 +214,9 @@ async fn schedules_are_made_in_the_editor_and_the_log_view_filters() -> Result<(
         wait_text(&c, "#sched-preview", "30 2 * * 1").await?;
         // existing files: "update" (keep newer ones) unless chosen otherwise
         ensure!(
-            c.execute("return document.querySelector('#sched-conflict').value", vec![]).await? == "update",
+            c.execute("return document.querySelector('#sched-conflict').value", vec![])
+                .await?
+                == "update",
             "the default conflict policy"
         );
         click(&c, "#sched-conflict option[value='skip']").await?;
@@ -224,7 +226,9 @@ async fn schedules_are_made_in_the_editor_and_the_log_view_filters() -> Result<(
             .or(wait_text(&c, row, "월요일").await)?;
         // kept: the editor opens with it again
         click(&c, &format!("{row} .edit")).await?;
-        let kept = c.execute("return document.querySelector('#sched-conflict').value", vec![]).await?;
+        let kept = c
+            .execute("return document.querySelector('#sched-conflict').value", vec![])
+            .await?;
         ensure!(kept == "skip", "the schedule's conflict policy after saving: {kept}");
         click(&c, "#sched-cancel").await?;
         wait_gone(&c, "#schedule-editor").await?;
