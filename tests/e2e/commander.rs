@@ -42,6 +42,16 @@ fn commander_fixture() -> Fixture {
     fixture
 }
 
+/// Waits for the window, then opens `e2e:work` in the left pane from the sidebar (its rows
+/// may still be arriving).
+async fn open_work(c: &Client) -> Result<()> {
+    wait_ready(c, None, Duration::from_secs(60)).await?;
+    wait_row_or_remote(c).await?;
+    click(c, "#remotes li[data-remote='e2e']").await?;
+    wait_row(c, L, "work").await?;
+    click(c, &format!("{L} .row[data-name='work'] button.open")).await
+}
+
 /// Opens `remote` in `pane` through the pane's own chooser.
 async fn choose(c: &Client, pane: &str, remote: &str) -> Result<()> {
     click(c, &format!("{pane} .remote-select option[value='{remote}']")).await
@@ -344,11 +354,7 @@ async fn wait_row_or_remote(c: &Client) -> Result<()> {
 async fn copy_move_rename_new_folder_delete_refresh_and_drag_between_panes() -> Result<()> {
     with_fixture_session("commander-ops", commander_fixture(), |c, dir| async move {
         let (work, dst) = (dir.join("data/work"), dir.join("dst"));
-        wait_ready(&c, None, Duration::from_secs(60)).await?;
-        wait_row_or_remote(&c).await?;
-        click(&c, "#remotes li[data-remote='e2e']").await?;
-        wait_row(&c, L, "work").await?;
-        click(&c, &format!("{L} .row[data-name='work'] button.open")).await?;
+        open_work(&c).await?;
         wait_spec(&c, L, "e2e:work").await?;
         choose(&c, R, "dst").await?;
         wait_spec(&c, R, "dst:").await?;
@@ -725,11 +731,7 @@ async fn themes_screenshots_and_accessibility() -> Result<()> {
     fix_times(&fixture.path("data"));
     fix_times(&fixture.path("dst"));
     with_fixture_session("commander-themes", fixture, |c, _dir| async move {
-        wait_ready(&c, None, Duration::from_secs(60)).await?;
-        wait_row_or_remote(&c).await?;
-        click(&c, "#remotes li[data-remote='e2e']").await?;
-        wait_row(&c, L, "work").await?;
-        click(&c, &format!("{L} .row[data-name='work'] button.open")).await?;
+        open_work(&c).await?;
         wait_row(&c, L, "a.txt").await?;
         choose(&c, R, "e2e").await?;
         wait_row(&c, R, "readme.txt").await?;
@@ -979,11 +981,7 @@ async fn copy_asks_before_it_replaces_and_never_replaces_a_newer_file_unasked() 
     std::fs::write(dst.join("file2.txt"), vec![b'x'; 300]).unwrap();
     set_time(&dst.join("file2.txt"), JAN_1);
     with_fixture_session("commander-conflicts", fixture, |c, _| async move {
-        wait_ready(&c, None, Duration::from_secs(60)).await?;
-        wait_row_or_remote(&c).await?;
-        click(&c, "#remotes li[data-remote='e2e']").await?;
-        wait_row(&c, L, "work").await?;
-        click(&c, &format!("{L} .row[data-name='work'] button.open")).await?;
+        open_work(&c).await?;
         wait_row(&c, L, "a.txt").await?;
         choose(&c, R, "dst").await?;
         wait_row(&c, R, "a.txt").await?;
@@ -1088,11 +1086,7 @@ async fn wait_selected(c: &Client, pane: &str, n: usize) -> Result<()> {
 #[ignore = "needs the built app, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
 async fn selection_by_pattern_invert_clear_and_what_a_filter_hides() -> Result<()> {
     with_fixture_session("commander-selection", commander_fixture(), |c, _| async move {
-        wait_ready(&c, None, Duration::from_secs(60)).await?;
-        wait_row_or_remote(&c).await?;
-        click(&c, "#remotes li[data-remote='e2e']").await?;
-        wait_row(&c, L, "work").await?;
-        click(&c, &format!("{L} .row[data-name='work'] button.open")).await?;
+        open_work(&c).await?;
         wait_rows_are(&c, L, &["sub", "a.txt", "b.txt", "file2.txt", "file10.txt"]).await?;
 
         // Num+: select by pattern; Num*: invert; Escape: nothing selected

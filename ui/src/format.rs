@@ -25,6 +25,15 @@ pub fn time(rfc3339: &str, lang: &str) -> String {
     if date.get_time().is_nan() {
         return rfc3339.to_owned();
     }
+    locale(&date, lang)
+}
+
+/// Unix ms in the user's locale and time zone.
+pub fn time_ms(ms: i64, lang: &str) -> String {
+    locale(&js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64)), lang)
+}
+
+fn locale(date: &js_sys::Date, lang: &str) -> String {
     String::from(date.to_locale_string(lang, &wasm_bindgen::JsValue::UNDEFINED))
 }
 
@@ -35,6 +44,15 @@ pub fn time_short(rfc3339: &str) -> String {
     if d.get_time().is_nan() {
         return rfc3339.to_owned();
     }
+    minutes(&d)
+}
+
+/// Unix ms as `2026-12-01 02:00` in the user's time zone.
+pub fn time_short_ms(ms: i64) -> String {
+    minutes(&js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64)))
+}
+
+fn minutes(d: &js_sys::Date) -> String {
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02}",
         d.get_full_year(),

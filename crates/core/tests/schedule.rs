@@ -86,6 +86,28 @@ async fn create_only(
     )
 }
 
+/// A scheduler on a real database (`rcmd.db` in the rclone's folder) at `clock`, whose due
+/// runs are real batches run by a runner; with that database's store.
+async fn running_scheduler(rc: &common::Rclone, clock: &ManualWall) -> (Store, Scheduler) {
+    let store = Store::open(&rc.dir.path().join("rcmd.db")).await.unwrap();
+    let layer = Arc::new(Resilient::new(
+        Arc::new(rc.client.clone()),
+        ResilienceConfig::default(),
+        EventBus::default(),
+    ));
+    let runner = Runner::new(
+        Processor::new(store.clone(), layer, ProcessorConfig::new(rc.dir.path().join("work"))),
+        Arc::new(NoSink),
+    );
+    let sched = Scheduler::new(
+        ScheduleStore::new(store.clone()),
+        Arc::new(clock.clone()),
+        Arc::new(RunnerLaunch { runner }),
+        None,
+    );
+    (store, sched)
+}
+
 fn outcomes(runs: &[rcmd_core::types::ScheduleRun]) -> Vec<RunOutcome> {
     runs.iter().map(|r| r.outcome).collect()
 }
@@ -94,27 +116,7 @@ fn outcomes(runs: &[rcmd_core::types::ScheduleRun]) -> Vec<RunOutcome> {
 async fn a_nightly_schedule_runs_at_two_and_copies_the_files() {
     let rc = common::start().await;
     let clock = ManualWall::at(at("2026-12-01 01:58:10"));
-    let store = Store::open(&rc.dir.path().join("rcmd.db")).await.unwrap();
-    let layer = Arc::new(Resilient::new(
-        Arc::new(rc.client.clone()),
-        ResilienceConfig::default(),
-        EventBus::default(),
-    ));
-    let runner = Runner::new(
-        Processor::new(
-            store.clone(),
-            layer.clone(),
-            ProcessorConfig::new(rc.dir.path().join("work")),
-        ),
-        Arc::new(NoSink),
-    );
-    let launch = RunnerLaunch { runner: runner.clone() };
-    let sched = Scheduler::new(
-        ScheduleStore::new(store.clone()),
-        Arc::new(clock.clone()),
-        Arc::new(launch),
-        None,
-    );
+    let (store, sched) = running_scheduler(&rc, &clock).await;
     let id = sched.add(&spec("0 2 * * *", "local:nightly")).await.unwrap();
     let listed = sched.list().await.unwrap();
     assert_eq!(
@@ -459,22 +461,7 @@ async fn a_schedule_keeps_its_conflict_policy_and_its_runs_follow_it() {
         .set_modified(std::time::UNIX_EPOCH + Duration::from_secs(1_000_000_000))
         .unwrap();
     let clock = ManualWall::at(at("2026-12-01 01:58:10"));
-    let store = Store::open(&rc.dir.path().join("rcmd.db")).await.unwrap();
-    let layer = Arc::new(Resilient::new(
-        Arc::new(rc.client.clone()),
-        ResilienceConfig::default(),
-        EventBus::default(),
-    ));
-    let runner = Runner::new(
-        Processor::new(store.clone(), layer, ProcessorConfig::new(rc.dir.path().join("work"))),
-        Arc::new(NoSink),
-    );
-    let sched = Scheduler::new(
-        ScheduleStore::new(store.clone()),
-        Arc::new(clock.clone()),
-        Arc::new(RunnerLaunch { runner }),
-        None,
-    );
+    let (store, sched) = running_scheduler(&rc, &clock).await;
     let id = sched
         .add(&ScheduleSpec {
             on_conflict: ConflictPolicy::Skip,

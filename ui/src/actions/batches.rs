@@ -92,36 +92,33 @@ pub fn answer_conflict(ctx: Ctx, choice: ConflictPolicy, for_all: bool) {
         names,
         dst,
         conflicts,
-        total,
         at,
         mut choices,
+        ..
     }) = ctx.dialog.get_untracked()
     else {
         return;
     };
     let Some(current) = conflicts.get(at) else { return };
-    if for_all {
-        ctx.dialog.set(None);
-        create_batch(ctx, kind, src, names, Some(dst), choice, choices);
-        return;
-    }
-    choices.insert(current.path.clone(), choice);
-    if at + 1 < conflicts.len() {
-        ctx.dialog.set(Some(Dialog::Conflict {
-            kind,
-            src,
-            names,
-            dst,
-            conflicts,
-            total,
-            at: at + 1,
-            choices,
-        }));
+    let policy = if for_all {
+        choice
     } else {
+        choices.insert(current.path.clone(), choice);
+        if at + 1 < conflicts.len() {
+            // the next conflict: the same dialog, one further, with this answer
+            ctx.dialog.update(|d| {
+                if let Some(Dialog::Conflict { at, choices: c, .. }) = d {
+                    *at += 1;
+                    *c = choices;
+                }
+            });
+            return;
+        }
         // every listed conflict answered; any beyond the list keep newer files (the default)
-        ctx.dialog.set(None);
-        create_batch(ctx, kind, src, names, Some(dst), ConflictPolicy::default(), choices);
-    }
+        ConflictPolicy::default()
+    };
+    ctx.dialog.set(None);
+    create_batch(ctx, kind, src, names, Some(dst), policy, choices);
 }
 
 /// Reads all batches once (events cover later status changes).

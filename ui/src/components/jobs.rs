@@ -77,10 +77,7 @@ pub fn JobRow(batch: BatchInfo) -> impl IntoView {
             None => format!("#{id} {} {src}", t.batch_kind(kind)),
         }
     };
-    let when = move || {
-        let at = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(created as f64));
-        format::time(&String::from(at.to_iso_string()), ctx.lang.get().code())
-    };
+    let when = move || format::time_ms(created, ctx.lang.get().code());
     // run by another process (the command line, another app): shown, not controlled here
     let elsewhere = batch.runner.clone().filter(|_| status == BatchStatus::Running);
     let here = elsewhere.is_none();

@@ -35,19 +35,6 @@ struct TimerArgs {
     cron: bool,
 }
 
-/// Local date and time of unix ms, "2026-12-01 02:00".
-fn when_ms(ms: i64) -> String {
-    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}",
-        d.get_full_year(),
-        d.get_month() + 1,
-        d.get_date(),
-        d.get_hours(),
-        d.get_minutes()
-    )
-}
-
 fn outcome_code(o: RunOutcome) -> &'static str {
     match o {
         RunOutcome::Started => "started",
@@ -146,8 +133,8 @@ pub fn Schedules() -> impl IntoView {
                 <For each=move || list.get() key=|s| format!("{s:?}") children=move |s| {
                     let korean = ctx.t().korean;
                     let when = When::from_cron(&s.spec.cron).describe(korean);
-                    let next = s.next_ms.map(when_ms).unwrap_or_else(|| m().off.to_owned());
-                    let last = s.last.as_ref().map(|r| format!("{} ({})", when_ms(r.due_ms), m().outcome(r.outcome))).unwrap_or_else(|| m().never.to_owned());
+                    let next = s.next_ms.map(crate::format::time_short_ms).unwrap_or_else(|| m().off.to_owned());
+                    let last = s.last.as_ref().map(|r| format!("{} ({})", crate::format::time_short_ms(r.due_ms), m().outcome(r.outcome))).unwrap_or_else(|| m().never.to_owned());
                     let (s1, s2, s3) = (s.clone(), s.clone(), s.clone());
                     let kind = if s.spec.kind == BatchKind::Move { m().move_ } else { m().copy };
                     view! {
@@ -173,7 +160,7 @@ pub fn Schedules() -> impl IntoView {
                 <For each=move || runs.get() key=|r| (r.schedule_id, r.due_ms, format!("{:?}", r.outcome), r.batch_id) children=move |r| {
                     view! {
                         <li class=format!("run outcome-{}", outcome_code(r.outcome)) data-outcome=outcome_code(r.outcome)>
-                            <span>{when_ms(r.due_ms)}</span>
+                            <span>{crate::format::time_short_ms(r.due_ms)}</span>
                             <span>{r.schedule_name.clone()}</span>
                             <strong>{move || m().outcome(r.outcome)}</strong>
                             {r.batch_id.map(|b| view! { <span>{format!("#{b}")}</span> })}

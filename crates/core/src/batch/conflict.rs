@@ -19,7 +19,10 @@ use std::collections::BTreeMap;
 use rcmd_types::{Conflict, ConflictPolicy, Newer};
 use serde_json::{json, Value};
 
-use super::{plan::PlannedItem, verify::Listing};
+use super::{
+    plan::PlannedItem,
+    verify::{unix_second, Listing},
+};
 
 pub use rcmd_types::{KEPT_EXISTING, KEPT_NEWER};
 
@@ -89,12 +92,6 @@ pub fn newer(src_size: i64, src_time: &str, dst_size: i64, dst_time: &str, toler
         // replaced without an explicit choice
         _ => Newer::Destination,
     }
-}
-
-fn unix_second(t: &str) -> Option<i64> {
-    time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
-        .ok()
-        .map(|d| d.unix_timestamp())
 }
 
 /// The planned items that exist at the destination (`at_dst`, listed for their paths), sorted

@@ -254,8 +254,11 @@ impl Processor {
             })
             .await
             .map_err(|e| StartError::Plan(Box::new(e)))?;
-        let tolerance = precision.map(|p| p.as_secs().max(1) as i64).unwrap_or(1);
-        Ok(super::conflict::find(items, &listing, tolerance))
+        Ok(super::conflict::find(
+            items,
+            &listing,
+            super::verify::tolerance_s(precision),
+        ))
     }
 
     /// The request's items, the selected folders among its names, and the missing files.

@@ -132,6 +132,7 @@ impl Processor {
             };
             verify::matches(&current, Some(there), precision)
         };
+        let tolerance = verify::tolerance_s(precision);
         Ok(items
             .iter()
             .map(|item| {
@@ -141,7 +142,6 @@ impl Processor {
                     BatchKind::Delete => !at_source(item),
                 };
                 let there = at_dst.as_ref().and_then(|m| m.get(&item.path));
-                let tolerance = precision.map(|p| p.as_secs().max(1) as i64).unwrap_or(1);
                 let planned = PlannedLike {
                     size: item.size,
                     mod_time: &item.mod_time,

@@ -285,26 +285,24 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?
         .get(0);
-        // multi-row inserts: one statement per 500 items (4 parameters each, well under
+        // kept destination files are skipped items from the start, with their reason
+        let kept_reason: std::collections::HashMap<&str, &str> =
+            kept.iter().map(|(path, reason)| (path.as_str(), *reason)).collect();
+        // multi-row inserts: one statement per 500 items (6 parameters each, well under
         // SQLite's limit) instead of one per item
         for block in items.chunks(500) {
-            let mut q = sqlx::QueryBuilder::new("INSERT INTO items (batch_id, path, size, mod_time, state) ");
+            let mut q =
+                sqlx::QueryBuilder::new("INSERT INTO items (batch_id, path, size, mod_time, state, last_error) ");
             q.push_values(block, |mut row, item| {
+                let reason = kept_reason.get(item.path.as_str()).copied();
                 row.push_bind(id)
                     .push_bind(&item.path)
                     .push_bind(item.size)
                     .push_bind(&item.mod_time)
-                    .push("'pending'");
+                    .push_bind(if reason.is_some() { "skipped" } else { "pending" })
+                    .push_bind(reason);
             });
             q.build().execute(&mut *tx).await?;
-        }
-        for (path, reason) in kept {
-            sqlx::query("UPDATE items SET state = 'skipped', last_error = ? WHERE batch_id = ? AND path = ?")
-                .bind(*reason)
-                .bind(id)
-                .bind(path)
-                .execute(&mut *tx)
-                .await?;
         }
         sqlx::query("INSERT INTO batch_events (batch_id, at, kind, detail) VALUES (?, ?, 'created', ?)")
             .bind(id)

@@ -106,16 +106,24 @@ pub fn matches(item: &ItemRow, found: Option<&(i64, String)>, precision: Option<
     if item.size >= 0 && *size != item.size {
         return false;
     }
-    let Some(precision) = precision else { return true };
-    let tolerance = precision.as_secs().max(1) as i64;
+    if precision.is_none() {
+        return true;
+    }
+    let tolerance = tolerance_s(precision);
     match (unix_second(mod_time), unix_second(&item.mod_time)) {
         (Some(a), Some(b)) => (a - b).abs() <= tolerance,
         _ => false,
     }
 }
 
+/// How far apart (whole seconds) two modification times at a backend of `precision` may be
+/// and still be the same: the precision, at least a second (also when it is unknown).
+pub(super) fn tolerance_s(precision: Option<std::time::Duration>) -> i64 {
+    precision.map_or(1, |p| p.as_secs().max(1) as i64)
+}
+
 /// An RFC 3339 time as whole unix seconds (backends differ in offset and sub-second digits).
-fn unix_second(t: &str) -> Option<i64> {
+pub(super) fn unix_second(t: &str) -> Option<i64> {
     time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
         .ok()
         .map(|d| d.unix_timestamp())
