@@ -97,6 +97,12 @@ async fn a_webdav_remote_is_set_up_through_the_form_tested_browsed_edited_and_de
         click(&c, "#remote-save").await?;
         let row_bad = "#setup-remotes li[data-setup-remote='dav'] .result.bad";
         wait_for(&c, row_bad).await?;
+        // said in the user's words, not rclone's "HTTP 500 … 401 Unauthorized"
+        let said = inner_text(&c, row_bad).await.unwrap_or_default();
+        ensure!(
+            (said.contains("refused the login") || said.contains("로그인을 거부")) && !said.contains("401"),
+            "a wrong user's test says {said:?}"
+        );
         // and back: the kept password still works
         click(&c, "#setup-remotes li[data-setup-remote='dav'] .edit").await?;
         wait_for(&c, "#opt-user").await?;
@@ -449,6 +455,34 @@ async fn the_panes_come_back_where_they_were() -> Result<()> {
         descending().await.as_deref() == Some("descending"),
         "sorted by size, largest first"
     );
+    // a second tab on the remote's root, the first one active again; the folder bookmarked
+    let tabs = |c: &Client| {
+        let c = c.clone();
+        async move {
+            c.execute(
+                "return [...document.querySelectorAll('#pane-left .pane-tab')].map(b => [b.dataset.spec, b.getAttribute('aria-selected')])",
+                vec![],
+            )
+            .await
+            .unwrap_or_default()
+        }
+    };
+    press(&first, "#pane-left", &format!("{CTRL}t")).await?;
+    press(&first, "#pane-left", BACKSPACE).await?;
+    poll(Duration::from_secs(10), "a second tab at e2e:", || async {
+        (tabs(&first).await == serde_json::json!([["e2e:photos", "false"], ["e2e:", "true"]])).then_some(())
+    })
+    .await?;
+    press(&first, "#pane-left", &format!("{CTRL}{TAB}")).await?;
+    poll(Duration::from_secs(10), "back on the first tab", || async {
+        (spec(&first, "#pane-left").await.as_deref() == Some("e2e:photos")).then_some(())
+    })
+    .await?;
+    press(&first, "#pane-left", &format!("{CTRL}d")).await?;
+    wait_dialog(&first, "hotlist").await?;
+    click(&first, "#hotlist-add").await?;
+    wait_for(&first, "#dialog .place[data-spec='e2e:photos']").await?;
+    click(&first, "#dialog-cancel").await?;
     pick(&first, "#pane-right .remote-select option[value=':local']").await?;
     let at_home = format!(":local:{home}");
     poll(Duration::from_secs(10), "the local disk at home", || async {
@@ -472,6 +506,19 @@ async fn the_panes_come_back_where_they_were() -> Result<()> {
     })
     .await;
     let sorted = attr(&second, "#pane-left [role='columnheader'].num", "aria-sort").await;
+    let tabs_back = tabs(&second).await;
+    let _ = press(&second, "#pane-left", &format!("{CTRL}d")).await;
+    let hotlist = poll(Duration::from_secs(10), "the hotlist", || async {
+        let v = second
+            .execute(
+                "return [...document.querySelectorAll('#dialog .place')].map(b => b.dataset.spec)",
+                vec![],
+            )
+            .await
+            .ok()?;
+        v.as_array().is_some_and(|a| !a.is_empty()).then_some(v)
+    })
+    .await;
     let (left, right) = (spec(&second, "#pane-left").await, spec(&second, "#pane-right").await);
     let _ = second.close().await;
     back.with_context(|| format!("after the restart: left {left:?}, right {right:?}"))?;
@@ -479,6 +526,12 @@ async fn the_panes_come_back_where_they_were() -> Result<()> {
         sorted.as_deref() == Some("descending"),
         "the sort order came back as {sorted:?}"
     );
+    ensure!(
+        tabs_back == serde_json::json!([["e2e:photos", "true"], ["e2e:", "false"]]),
+        "the tabs came back as {tabs_back}"
+    );
+    let hotlist = hotlist.context("the hotlist after the restart")?;
+    ensure!(hotlist == serde_json::json!(["e2e:photos"]), "hotlist {hotlist}");
     Ok(())
 }
 

@@ -226,6 +226,10 @@ pub const F8: &str = "\u{E038}";
 pub const END: &str = "\u{E010}";
 pub const HOME: &str = "\u{E011}";
 pub const INSERT: &str = "\u{E016}";
+pub const LEFT: &str = "\u{E012}";
+pub const RIGHT: &str = "\u{E014}";
+/// Releases the modifiers pressed so far in one `send_keys`.
+pub const RELEASE: &str = "\u{E000}";
 
 /// Sends `keys` to whatever has the focus now (the page's active element), as a user typing
 /// after a mouse click would.

@@ -59,6 +59,12 @@ pub fn App() -> impl IntoView {
     });
     Effect::new(move |_| save_columns(ctx.columns.get()));
     remember_panes(ctx);
+    // each connection has its own hotlist
+    let server = Memo::new(move |_| ctx.connection.with(|c| c.as_ref().and_then(|c| c.server.clone())));
+    Effect::new(move |_| {
+        server.track();
+        actions::places::load_hotlist(ctx);
+    });
     // Ctrl+= / Ctrl+- / Ctrl+0 change the setting, which zooms the page: the two never disagree
     // (the webview's own zoom keys are off in tauri.conf.json)
     let zoom_keys = window_event_listener(leptos::ev::keydown, move |ev| {
@@ -196,9 +202,10 @@ fn remember_panes(ctx: Ctx) {
     for pane in ctx.panes {
         Effect::new(move |_| {
             let opts = pane.opts.get();
+            let tabs = pane.tabs.get();
             let Some(loc) = pane.location.get() else { return };
             if let Some(s) = storage() {
-                let memory = PaneMemory::of(&loc.remote, &loc.path, &opts);
+                let memory = PaneMemory::of(&loc.remote, &loc.path, &opts).with_tabs(&tabs);
                 let _ = s.set_item(&storage_key(pane.idx, server().as_deref()), &memory.encode());
             }
         });
@@ -215,6 +222,7 @@ fn remember_panes(ctx: Ctx) {
                 continue;
             };
             pane.opts.update(|o| memory.apply(o));
+            pane.tabs.set(memory.tabs());
             let local = memory.remote == crate::state::LOCAL_DISK && server().is_none();
             if local || remotes.contains(&memory.remote) {
                 actions::open(

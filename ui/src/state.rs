@@ -194,6 +194,14 @@ pub struct Pane {
     /// A name to put the cursor on when the next listing arrives (the folder just left, a
     /// folder just made, a file just renamed).
     pub point_at: RwSignal<Option<String>>,
+    /// The places this pane showed (Alt+←/→).
+    pub history: RwSignal<crate::logic::nav::History>,
+    /// The pane's tabs (remembered with its folder).
+    pub tabs: RwSignal<crate::logic::nav::Tabs>,
+    /// Letters typed to jump to a name.
+    pub typeahead: RwSignal<crate::logic::nav::TypeAhead>,
+    /// The path field replaces the breadcrumbs (Ctrl+L, or a click beside them).
+    pub editing_path: RwSignal<bool>,
 }
 
 impl Pane {
@@ -215,6 +223,10 @@ impl Pane {
             open_ms: RwSignal::new(None),
             fetch_ms: RwSignal::new(None),
             point_at: RwSignal::new(None),
+            history: RwSignal::new(Default::default()),
+            tabs: RwSignal::new(Default::default()),
+            typeahead: RwSignal::new(Default::default()),
+            editing_path: RwSignal::new(false),
         }
     }
 
@@ -271,6 +283,11 @@ impl Pane {
     /// Whether the pane shows a folder of the same remote and path as `loc`.
     pub fn shows(&self, loc: &Location) -> bool {
         self.location.with_untracked(|l| l.as_ref() == Some(loc))
+    }
+
+    /// The pane's place as a spec (`remote:path`), if it shows one (untracked).
+    pub fn spec(&self) -> Option<String> {
+        self.location.with_untracked(|l| l.as_ref().map(Location::spec))
     }
 
     pub fn dom_id(&self) -> &'static str {
@@ -357,6 +374,12 @@ pub enum Dialog {
         at: usize,
         choices: std::collections::BTreeMap<String, rcmd_types::ConflictPolicy>,
     },
+    /// Ctrl+D: the bookmarked places, to go to one, add the active pane's folder or remove one.
+    Hotlist,
+    /// Alt+↓: the places pane `pane` showed, to go back to one.
+    History {
+        pane: usize,
+    },
 }
 
 /// What to do when a batch started here ends: refresh the panes showing its folders.
@@ -417,6 +440,11 @@ pub struct Ctx {
     pub config_lock: RwSignal<Option<rcmd_types::ConfigLock>>,
     /// The file lists' size and time column widths (both panes), kept in the page's storage.
     pub columns: RwSignal<crate::logic::columns::Widths>,
+    /// Bookmarked places of this connection (Ctrl+D), kept in the page's storage.
+    pub hotlist: RwSignal<crate::logic::nav::Hotlist>,
+    /// Free space per place asked (see `actions::free_space`): bytes (`None`: the remote
+    /// cannot say) and when it was read (page ms); absent while it is being read.
+    pub free: RwSignal<HashMap<String, (Option<i64>, f64)>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -464,6 +492,8 @@ impl Ctx {
             close_ask: RwSignal::new(None),
             config_lock: RwSignal::new(None),
             columns: RwSignal::new(Default::default()),
+            hotlist: RwSignal::new(Default::default()),
+            free: RwSignal::new(HashMap::new()),
         }
     }
 

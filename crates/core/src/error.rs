@@ -70,7 +70,11 @@ impl Classify for Error {
         match self {
             Error::Rc(e) => classify::classify(e),
             Error::Path(e @ PathError::Indistinct { .. }) => Failure::new(FailureReason::InvalidName, e.to_string()),
-            Error::Path(e) => Failure::new(FailureReason::BadRequest, e.to_string()),
+            // the user's input (a name taken, a path that is no path), never "please report"
+            Error::Path(e @ (PathError::Exists { .. } | PathError::RemoteExists { .. })) => {
+                Failure::new(FailureReason::Exists, e.to_string())
+            }
+            Error::Path(e) => Failure::new(FailureReason::InvalidInput, e.to_string()),
             Error::Sidecar(SidecarError::NotReady { .. }) => {
                 Failure::new(FailureReason::RcloneNotReady, self.to_string())
             }

@@ -51,6 +51,10 @@ async fn rename_moves_files_and_folders_but_never_overwrites() {
     let err = l.rename(&hello, "other.txt", false, &cancel).await.unwrap_err();
     assert!(matches!(err, Error::Path(_)), "{err}");
     assert!(err.to_string().contains("already exists"), "{err}");
+    // the user's case, said as such: not "RCMD sent a request rclone did not accept"
+    let failure = rcmd_core::resilience::retry::Classify::failure(&err);
+    assert_eq!(failure.reason, rcmd_core::types::FailureReason::Exists, "{failure:?}");
+    assert!(!failure.info().suggestion_en.contains("report"), "{failure:?}");
     assert_eq!(std::fs::read(data.join("other.txt")).unwrap(), b"keep me");
     assert!(data.join("hello.txt").exists());
     for bad in ["", "a/b", ".."] {

@@ -64,6 +64,11 @@ pub enum FailureReason {
     Undecryptable,
     /// The copy arrived with another size or hash than the source: retried.
     Corrupted,
+    /// The name asked for is taken (a rename or new folder onto an existing entry): the
+    /// user's case, not a fault.
+    Exists,
+    /// A remote name or path the user gave is not valid (checked before rclone is asked).
+    InvalidInput,
 }
 
 /// A classified failure as the UI shows it.

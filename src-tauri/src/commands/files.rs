@@ -30,10 +30,15 @@ pub async fn list_dir(state: State<'_, AppState>, remote: String, path: String) 
     Ok(tauri::ipc::Response::new(json))
 }
 
+/// Space usage of a remote, or where its folder `path` is when given (the pane's free space).
 #[tauri::command]
-pub async fn remote_usage(state: State<'_, AppState>, remote: String) -> CmdResult<RemoteUsage> {
-    let remote = RemoteName::parse(&remote)?;
-    Ok(state.conn.rc().about(&remote, &CancellationToken::new()).await?.value)
+pub async fn remote_usage(state: State<'_, AppState>, remote: String, path: Option<String>) -> CmdResult<RemoteUsage> {
+    let rc = state.conn.rc();
+    let cancel = CancellationToken::new();
+    Ok(match path {
+        Some(path) => rc.about_dir(&RemotePath::new(&remote, &path)?, &cancel).await?.value,
+        None => rc.about(&RemoteName::parse(&remote)?, &cancel).await?.value,
+    })
 }
 
 #[tauri::command]

@@ -6,7 +6,7 @@ use rcmd_types::{BatchKind, BwLimit, Properties, TransferStats};
 use serde::Serialize;
 
 use crate::{
-    actions::{self, DirArgs, NoArgs},
+    actions::{self, places, DirArgs, NoArgs},
     ipc,
     logic::{chart, keys::Command},
     state::{Ctx, Dialog, Location, Pane},
@@ -91,6 +91,15 @@ pub fn run(ctx: Ctx, pane: Pane, cmd: Command) {
         }
         Command::Pattern { select } => ctx.dialog.set(Some(Dialog::Pattern { select })),
         Command::Filter => focus(&format!("#{} .filter", pane.dom_id())),
+        Command::Back => places::step(ctx, pane, false),
+        Command::Forward => places::step(ctx, pane, true),
+        Command::History => ctx.dialog.set(Some(Dialog::History { pane: pane.idx })),
+        Command::PathField => pane.editing_path.set(true),
+        Command::Hotlist => ctx.dialog.set(Some(Dialog::Hotlist)),
+        Command::NewTab => places::new_tab(pane),
+        Command::CloseTab => places::switch_tab(ctx, pane, pane.tabs.try_update(|t| t.close()).flatten()),
+        Command::CycleTab { step } => places::switch_tab(ctx, pane, pane.tabs.try_update(|t| t.cycle(step)).flatten()),
+        Command::Find(ch) => places::type_ahead(pane, ch),
     }
 }
 
@@ -232,7 +241,7 @@ pub fn confirm(ctx: Ctx, dialog: Dialog, input: String) {
                 }
             });
         }
-        Dialog::Properties { .. } => ctx.dialog.set(None),
+        Dialog::Properties { .. } | Dialog::Hotlist | Dialog::History { .. } => ctx.dialog.set(None),
     }
 }
 

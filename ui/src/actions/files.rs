@@ -29,6 +29,10 @@ pub fn open(ctx: Ctx, pane: Pane, loc: Location) {
         pane.opts.update(|o| o.filter.clear());
     }
     pane.location.set(Some(loc.clone()));
+    let spec = loc.spec();
+    pane.history.update(|h| h.visit(&spec));
+    pane.tabs.update(|t| t.show(&spec));
+    super::places::free_space(ctx, loc.clone());
     pane.loading.set(true);
     pane.open_ms.set(None);
     let started = js_sys::Date::now();
@@ -78,6 +82,13 @@ pub fn open_active(ctx: Ctx, loc: Location) {
 /// Reads the pane's folder again.
 pub fn refresh(ctx: Ctx, pane: Pane) {
     if let Some(loc) = pane.location.get_untracked() {
+        // the free space is read again too (a refresh after a copy should show it)
+        let key = super::places::free_key(&loc);
+        ctx.free.update(|f| {
+            if f.get(&key).is_some_and(|(_, at)| *at >= 0.0) {
+                f.remove(&key);
+            }
+        });
         open(ctx, pane, loc);
     }
 }

@@ -10,6 +10,7 @@ pub mod commander;
 pub mod connection;
 pub mod desktop;
 pub mod files;
+pub mod places;
 pub mod remotes;
 
 pub use app::*;
@@ -31,7 +32,10 @@ fn clear_panes(ctx: Ctx) {
         pane.entries.set(None);
         pane.listing_source.set((None, None));
         pane.sel.set(Default::default());
+        pane.history.set(Default::default());
+        pane.tabs.set(Default::default());
     }
+    ctx.free.set(Default::default());
 }
 
 #[derive(Serialize)]

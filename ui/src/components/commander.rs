@@ -80,7 +80,20 @@ pub fn Commander() -> impl IntoView {
     // the window unhandled (the focus is on a breadcrumb, a remote in the sidebar, a header
     // button, or nowhere) goes to the active pane, whose list takes the focus back.
     let keys = window_event_listener(ev::keydown, move |ev| {
-        if ev.default_prevented() || ctx.dialog.with_untracked(Option::is_some) || typing_or_modal(&ev) {
+        if ev.default_prevented() {
+            return;
+        }
+        if ctx.dialog.with_untracked(Option::is_some) {
+            // Escape closes a dialog even when its focused control went away (a bookmark just
+            // removed): the dialogs' own handlers take it first when the focus is inside
+            if ev.key() == "Escape" {
+                ev.prevent_default();
+                ctx.dialog.set(None);
+                actions::commander::focus_pane(ctx, ctx.active_pane());
+            }
+            return;
+        }
+        if typing_or_modal(&ev) {
             return;
         }
         let Some(cmd) = keys::command(&ev.key(), ev.ctrl_key() || ev.meta_key(), ev.shift_key(), ev.alt_key()) else {

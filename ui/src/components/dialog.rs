@@ -16,6 +16,7 @@ pub fn DialogHost() -> impl IntoView {
     move || {
         ctx.dialog.get().map(|d| match d {
             Dialog::Conflict { .. } => view! { <ConflictView dialog=d/> }.into_any(),
+            Dialog::Hotlist | Dialog::History { .. } => view! { <super::places::PlacesDialog dialog=d/> }.into_any(),
             d => view! { <DialogView dialog=d/> }.into_any(),
         })
     }
@@ -257,8 +258,8 @@ fn DialogView(dialog: Dialog) -> impl IntoView {
             view! { <PropsView spec=at.child(name).spec() props=props.clone()/> }.into_any(),
             t.close,
         ),
-        // shown by ConflictView
-        Dialog::Conflict { .. } => (String::new(), ().into_any(), t.close),
+        // shown by ConflictView and PlacesDialog
+        Dialog::Conflict { .. } | Dialog::Hotlist | Dialog::History { .. } => (String::new(), ().into_any(), t.close),
         Dialog::Pattern { select } => (
             if *select { t.select_pattern } else { t.deselect_pattern }.to_owned(),
             view! {
@@ -302,6 +303,8 @@ fn kind_code(d: &Dialog) -> &'static str {
         Dialog::Conflict { .. } => "conflict",
         Dialog::Pattern { select: true } => "select",
         Dialog::Pattern { select: false } => "deselect",
+        Dialog::Hotlist => "hotlist",
+        Dialog::History { .. } => "history",
     }
 }
 

@@ -10,6 +10,7 @@ mod jobs;
 mod logs;
 mod notifications;
 mod pane;
+mod places;
 mod prompts;
 mod remotes;
 mod schedules;

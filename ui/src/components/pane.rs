@@ -52,6 +52,7 @@ pub fn PaneView(idx: usize, drag: RwSignal<Option<Drag>>) -> impl IntoView {
         <section class="pane" id=pane.dom_id() data-pane=idx.to_string() class:active=active
             aria-label=move || if idx == 0 { ctx.t().left_pane } else { ctx.t().right_pane }
             data-drop=move || drag.with(|d| d.as_ref().is_some_and(|d| d.moving && d.from != idx)).to_string()>
+            <super::places::TabBar pane=pane/>
             <PaneBar pane=pane/>
             <PaneTools pane=pane/>
             <SourceNote pane=pane/>
@@ -113,20 +114,31 @@ fn PaneBar(pane: Pane) -> impl IntoView {
                     on:click=move |_| if let Some(l) = pane.location.get_untracked() { actions::open(ctx, pane, Location::absolute_root(&l.remote)) }>
                     "/"</button>
             </Show>
-            <nav class="crumbs" aria-label=move || ctx.t().path>
-                {move || pane.location.get().map(|loc| {
-                    let crumbs = loc.crumbs();
-                    let last = crumbs.len() - 1;
-                    crumbs.into_iter().enumerate().map(|(i, (label, at))| {
-                        let label = if at.remote == LOCAL_DISK && i == 0 { "/".to_owned() } else { label };
-                        view! {
-                            {(i > 1).then_some(view! { <span class="sep" aria-hidden="true">"/"</span> })}
-                            <button class="crumb" aria-current=(i == last).then_some("location")
-                                on:click=move |_| actions::open(ctx, pane, at.clone())>{label}</button>
+            <Show when=move || !pane.editing_path.get() fallback=move || view! { <super::places::PathField pane=pane/> }>
+                <nav class="crumbs" aria-label=move || ctx.t().path title=move || ctx.t().path_field_hint
+                    // a click beside the crumbs (not on one) types a path instead
+                    on:click=move |ev: ev::MouseEvent| {
+                        let on_crumb = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                            .is_some_and(|el| el.closest("button").ok().flatten().is_some());
+                        if !on_crumb {
+                            ctx.active.set(pane.idx);
+                            pane.editing_path.set(true);
                         }
-                    }).collect_view()
-                })}
-            </nav>
+                    }>
+                    {move || pane.location.get().map(|loc| {
+                        let crumbs = loc.crumbs();
+                        let last = crumbs.len() - 1;
+                        crumbs.into_iter().enumerate().map(|(i, (label, at))| {
+                            let label = if at.remote == LOCAL_DISK && i == 0 { "/".to_owned() } else { label };
+                            view! {
+                                {(i > 1).then_some(view! { <span class="sep" aria-hidden="true">"/"</span> })}
+                                <button class="crumb" aria-current=(i == last).then_some("location")
+                                    on:click=move |_| actions::open(ctx, pane, at.clone())>{label}</button>
+                            }
+                        }).collect_view()
+                    })}
+                </nav>
+            </Show>
             <span class="path" data-spec=move || pane.location.with(|l| l.as_ref().map(Location::spec).unwrap_or_default())></span>
         </div>
     }
@@ -453,12 +465,28 @@ fn PaneStatus(pane: Pane) -> impl IntoView {
         }
         s
     };
+    // the free space where the folder is, once known
+    let free = move || {
+        let t = ctx.t();
+        let key = pane.location.with(|l| l.as_ref().map(actions::places::free_key))?;
+        match ctx.free.with(|f| f.get(&key).copied())? {
+            (_, at) if at < 0.0 => None,
+            (Some(bytes), _) => Some(format!("{} {}", format::size(bytes), t.free)),
+            (None, _) => Some(t.free_unknown.to_owned()),
+        }
+    };
+    let typed = move || {
+        pane.typeahead
+            .with(|ta| ta.active(js_sys::Date::now()).then(|| ta.text.clone()))
+    };
     view! {
         <div class="pane-status" aria-live="polite" data-open-ms=move || pane.open_ms.get().map(|ms| format!("{ms:.0}")).unwrap_or_default()
             data-fetch-ms=move || pane.fetch_ms.get().map(|ms| format!("{ms:.0}")).unwrap_or_default()
             data-selected=move || pane.sel.with(|s| s.names.len()).to_string()
             data-cursor=move || pane.sel.with(|s| s.cursor).to_string()>
-            {text}
+            <span class="counts">{text}</span>
+            {move || typed().map(|q| view! { <span class="typeahead" title=ctx.t().find>{format!("🔍 {q}")}</span> })}
+            {move || free().map(|f| view! { <span class="free">{f}</span> })}
         </div>
     }
 }

@@ -24,6 +24,18 @@ struct Form {
     secrets_set: Vec<String>,
 }
 
+/// What a failed remote test says: the common causes in the user's words (a wrong password
+/// is not "HTTP 500 … 401 Unauthorized"), anything else as the engine said it.
+fn test_failure(m: &crate::i18n::ViewTexts, e: &rcmd_types::IpcError) -> String {
+    use rcmd_types::FailureReason::*;
+    match e.failure.as_ref().map(|f| f.reason) {
+        Some(Unauthorized | NeedsReconnect) => m.test_login_refused.to_owned(),
+        Some(Forbidden) => m.test_access_denied.to_owned(),
+        Some(Network | Timeout) => m.test_unreachable.to_owned(),
+        _ => e.message.clone(),
+    }
+}
+
 /// A message under a remote or the form: ok or not, and the text.
 type Note = Option<(bool, String)>;
 
@@ -51,7 +63,7 @@ pub fn RemoteSetup() -> impl IntoView {
             let r = ipc::invoke::<_, usize>("remote_test", &NameArgs { name: &name }).await;
             let text = match r {
                 Ok(n) => (true, format!("{} {n}", m().test_ok)),
-                Err(e) => (false, e.message),
+                Err(e) => (false, test_failure(m(), &e)),
             };
             notes.update(|n| {
                 n.insert(name, text);

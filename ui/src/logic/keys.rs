@@ -36,6 +36,23 @@ pub enum Command {
         select: bool,
     },
     Filter,
+    /// Alt+← / Alt+→: the pane's previous or next place.
+    Back,
+    Forward,
+    /// Alt+↓: the pane's history as a list.
+    History,
+    /// Ctrl+L: the path field.
+    PathField,
+    /// Ctrl+D: the hotlist of bookmarked places.
+    Hotlist,
+    /// Ctrl+T / Ctrl+W / Ctrl+Tab (Ctrl+Shift+Tab backwards).
+    NewTab,
+    CloseTab,
+    CycleTab {
+        step: isize,
+    },
+    /// A printable character without Ctrl or Alt: type-ahead search.
+    Find(char),
 }
 
 /// Rows a Page Up/Down moves.
@@ -47,6 +64,16 @@ pub fn command(key: &str, ctrl: bool, shift: bool, alt: bool) -> Option<Command>
     use Command::*;
     Some(match (key, ctrl, alt) {
         ("Tab", false, false) if !shift => SwitchPane,
+        ("Tab", true, false) => CycleTab {
+            step: if shift { -1 } else { 1 },
+        },
+        ("ArrowLeft", false, true) => Back,
+        ("ArrowRight", false, true) => Forward,
+        ("ArrowDown", false, true) => History,
+        ("l" | "L", true, false) => PathField,
+        ("d" | "D", true, false) => Hotlist,
+        ("t" | "T", true, false) => NewTab,
+        ("w" | "W", true, false) => CloseTab,
         ("Enter", false, true) => Properties,
         ("Enter", false, false) => Open,
         ("Backspace", false, false) => Up,
@@ -82,6 +109,15 @@ pub fn command(key: &str, ctrl: bool, shift: bool, alt: bool) -> Option<Command>
         ("*", false, false) => InvertSelection,
         ("+", false, false) => Pattern { select: true },
         ("-", false, false) => Pattern { select: false },
+        (k, false, false) => {
+            let mut chars = k.chars();
+            match (chars.next(), chars.next()) {
+                // one character: a name's letter, digit or sign ("Dead", "Process" of an input
+                // method and named keys are longer)
+                (Some(ch), None) if !ch.is_whitespace() && !ch.is_control() => Find(ch),
+                _ => return None,
+            }
+        }
         _ => return None,
     })
 }
@@ -117,12 +153,32 @@ mod tests {
     }
 
     #[test]
+    fn places_tabs_and_type_ahead() {
+        assert_eq!(command("ArrowLeft", false, false, true), Some(Back));
+        assert_eq!(command("ArrowRight", false, false, true), Some(Forward));
+        assert_eq!(command("ArrowDown", false, false, true), Some(History));
+        assert_eq!(command("l", true, false, false), Some(PathField));
+        assert_eq!(command("d", true, false, false), Some(Hotlist));
+        assert_eq!(command("t", true, false, false), Some(NewTab));
+        assert_eq!(command("w", true, false, false), Some(CloseTab));
+        assert_eq!(command("Tab", true, false, false), Some(CycleTab { step: 1 }));
+        assert_eq!(command("Tab", true, true, false), Some(CycleTab { step: -1 }));
+        assert_eq!(command("r", false, false, false), Some(Find('r')));
+        assert_eq!(command("R", false, true, false), Some(Find('R')));
+        assert_eq!(command("사", false, false, false), Some(Find('사')));
+        assert_eq!(command("+", false, false, false), Some(Pattern { select: true }));
+    }
+
+    #[test]
     fn other_keys_are_left_to_the_page() {
         assert_eq!(
-            command("r", false, false, false),
+            command("Process", false, false, false),
             None,
-            "typing r does nothing by itself"
+            "an input method composing"
         );
+        assert_eq!(command("Dead", false, false, false), None);
+        assert_eq!(command("F12", false, false, false), None);
+        assert_eq!(command("x", false, false, true), None);
         assert_eq!(
             command("Tab", false, true, false),
             None,

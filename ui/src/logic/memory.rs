@@ -3,7 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::listing::{SortKey, ViewOpts};
+use super::{
+    listing::{SortKey, ViewOpts},
+    nav::Tabs,
+};
 
 /// One pane's memory.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -14,6 +17,11 @@ pub struct PaneMemory {
     pub sort: String,
     pub ascending: bool,
     pub show_hidden: bool,
+    /// The pane's tabs (specs) and which one shows `remote`/`path` (older memories have none).
+    #[serde(default)]
+    pub tabs: Vec<String>,
+    #[serde(default)]
+    pub tab: usize,
 }
 
 impl PaneMemory {
@@ -30,7 +38,24 @@ impl PaneMemory {
             sort: sort.to_owned(),
             ascending: opts.ascending,
             show_hidden: opts.show_hidden,
+            tabs: vec![],
+            tab: 0,
         }
+    }
+
+    /// The same memory with the pane's tabs.
+    pub fn with_tabs(mut self, tabs: &Tabs) -> PaneMemory {
+        self.tabs = tabs.places.clone();
+        self.tab = tabs.active;
+        self
+    }
+
+    /// The kept tabs; the active one is the kept folder (a memory without tabs: one tab).
+    pub fn tabs(&self) -> Tabs {
+        let spec = format!("{}:{}", self.remote, self.path);
+        let mut tabs = Tabs::restored(self.tabs.clone(), self.tab);
+        tabs.show(&spec);
+        tabs
     }
 
     pub fn encode(&self) -> String {
@@ -86,5 +111,23 @@ mod tests {
         assert_eq!(PaneMemory::decode("{broken"), None);
         assert_ne!(storage_key(0, None), storage_key(0, Some("nas")));
         assert_ne!(storage_key(0, None), storage_key(1, None));
+    }
+
+    #[test]
+    fn tabs_are_kept_and_an_old_memory_has_one() {
+        let old = r#"{"remote":"e2e","path":"work","sort":"name","ascending":true,"show_hidden":false}"#;
+        let m = PaneMemory::decode(old).expect("a memory from before tabs");
+        assert_eq!(m.tabs().places, ["e2e:work"]);
+        let mut tabs = Tabs::default();
+        tabs.show("e2e:a");
+        tabs.open();
+        tabs.show("e2e:b");
+        tabs.cycle(1);
+        let m = PaneMemory::of("e2e", "a", &ViewOpts::default()).with_tabs(&tabs);
+        let back = PaneMemory::decode(&m.encode()).unwrap().tabs();
+        assert_eq!(
+            (back.places.as_slice(), back.active),
+            (["e2e:a".to_owned(), "e2e:b".to_owned()].as_slice(), 0)
+        );
     }
 }

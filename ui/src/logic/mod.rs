@@ -3,9 +3,11 @@
 
 pub mod chart;
 pub mod columns;
+pub mod complete;
 pub mod keys;
 pub mod listing;
 pub mod memory;
+pub mod nav;
 pub mod selection;
 pub mod stall;
 pub mod when;

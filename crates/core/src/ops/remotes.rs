@@ -11,7 +11,7 @@ use crate::{
         wire::{Empty, RemotesReply, VersionReply},
         RcClient, RcError,
     },
-    remote_path::RemoteName,
+    remote_path::{RemoteName, RemotePath},
 };
 
 /// Names of the configured remotes, sorted.
@@ -23,9 +23,19 @@ pub async fn list_remotes(rc: &RcClient) -> Result<Vec<String>, RcError> {
 }
 
 /// Space usage of a remote.
-#[instrument(skip_all, fields(remote = %remote), err(Display))]
 pub async fn about(rc: &RcClient, remote: &RemoteName) -> Result<RemoteUsage, RcError> {
-    let v: Value = rc.call("operations/about", &json!({ "fs": remote.fs() })).await?;
+    about_fs(rc, &remote.fs()).await
+}
+
+/// Space usage where the folder `dir` is: on the local disk the filesystem the folder is on
+/// (another disk may be mounted below `/`), elsewhere the remote's.
+pub async fn about_dir(rc: &RcClient, dir: &RemotePath) -> Result<RemoteUsage, RcError> {
+    about_fs(rc, &format!("{}{}", dir.fs(), dir.path())).await
+}
+
+#[instrument(skip(rc), err(Display))]
+async fn about_fs(rc: &RcClient, fs: &str) -> Result<RemoteUsage, RcError> {
+    let v: Value = rc.call("operations/about", &json!({ "fs": fs })).await?;
     let field = |k: &str| v.get(k).and_then(Value::as_i64);
     Ok(RemoteUsage {
         total: field("total"),

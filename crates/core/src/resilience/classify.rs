@@ -60,7 +60,8 @@ impl Failure {
     }
 
     /// Whether this failure says the remote itself is unhealthy (counts for its breaker).
-    /// Not found, bad requests, missing config and cancellations are about the request.
+    /// Not found, bad requests, missing config, names taken and cancellations are about the
+    /// request.
     pub fn counts_against_remote(&self) -> bool {
         use FailureReason::*;
         matches!(
@@ -104,9 +105,8 @@ pub fn class_of(reason: FailureReason) -> FailureClass {
         RateLimited | ServerError | Network | Timeout | Stalled | JobLost | RcloneNotReady | RemotePaused
         | Corrupted | Unknown => FailureClass::Retryable,
         Unauthorized | Forbidden | StorageFull | NeedsReconnect | RemoteNotConfigured | BackendMissing | BadRequest
-        | RcRefused | Certificate | NotRestored | InvalidName | NotEmpty | LimitReached | Undecryptable => {
-            FailureClass::Permanent
-        }
+        | RcRefused | Certificate | NotRestored | InvalidName | NotEmpty | LimitReached | Undecryptable | Exists
+        | InvalidInput => FailureClass::Permanent,
         NotFound => FailureClass::NotFound,
         Cancelled => FailureClass::Cancelled,
         Partial => FailureClass::Partial,
@@ -168,6 +168,10 @@ pub fn suggestion(reason: FailureReason) -> (&'static str, &'static str) {
                           "암호화된 파일을 복호화할 수 없습니다. crypt 리모트의 비밀번호나 솔트가 틀렸거나, 파일이 암호화되지 않았거나 손상되었습니다. crypt 리모트 설정을 확인하세요. 다시 시도해도 해결되지 않습니다."),
         Corrupted => ("The copy arrived with a different size or checksum than the source and was discarded. RCMD retries; if it keeps happening, check the network or the storage.",
                       "복사본의 크기나 체크섬이 원본과 달라 버렸습니다. RCMD가 다시 시도합니다. 계속되면 네트워크나 저장소를 확인하세요."),
+        Exists => ("Something with this name is there already. Choose another name.",
+                   "같은 이름의 항목이 이미 있습니다. 다른 이름을 고르세요."),
+        InvalidInput => ("This remote name or path is not valid. Correct it and try again.",
+                         "리모트 이름이나 경로가 올바르지 않습니다. 고친 뒤 다시 시도하세요."),
         Unknown => ("rclone reported an error RCMD does not recognise. Like rclone, RCMD retries it a few times; if it keeps failing, see the message.",
                     "RCMD가 알 수 없는 rclone 오류입니다. rclone처럼 몇 번 다시 시도합니다. 계속 실패하면 메시지를 확인하세요."),
     }

@@ -407,6 +407,21 @@ impl Resilient {
         .await
     }
 
+    /// Space usage where the folder `dir` is ([`ops::about_dir`]); served from the cache like
+    /// a listing while the remote's breaker is open.
+    pub async fn about_dir(&self, dir: &RemotePath, cancel: &CancellationToken) -> Result<Served<RemoteUsage>> {
+        let key = format!("about:{}{}", dir.fs(), dir.path());
+        self.read(&dir.remote, key, cancel, |rc, remote| async move {
+            // a fallback remote answers for its own root
+            if remote == dir.remote {
+                Ok(ops::about_dir(&rc, dir).await?)
+            } else {
+                Ok(ops::about(&rc, &remote).await?)
+            }
+        })
+        .await
+    }
+
     pub async fn mkdir(&self, dir: &RemotePath, cancel: &CancellationToken) -> Result<()> {
         self.call(
             &[&dir.remote],
