@@ -70,6 +70,12 @@ pub fn run() {
             commands::files::copy_file,
             commands::commander::rename,
             commands::commander::properties,
+            commands::view::quick_view,
+            commands::view::quick_view_bytes,
+            commands::view::quick_view_open,
+            commands::view::edit_file,
+            commands::view::edit_answer,
+            commands::view::edit_stop,
             commands::commander::transfer_stats,
             commands::commander::bwlimit,
             commands::breakers::breaker_states,
@@ -155,6 +161,7 @@ pub fn run() {
                     .or(connection_problem),
                 page,
                 engine,
+                edits: Default::default(),
             });
             if let Some(w) = app.get_webview_window("main") {
                 desktop::window_state::restore(&w, settings.window);

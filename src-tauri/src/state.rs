@@ -17,4 +17,6 @@ pub struct AppState {
     pub settings_problem: Option<String>,
     /// Where the engine's and the connection's reports go.
     pub page: Page,
+    /// The files open in an editor (F4), uploaded back on each save.
+    pub edits: std::sync::Arc<rcmd_core::edit::Edits>,
 }

@@ -1439,3 +1439,208 @@ async fn type_ahead_history_path_field_hotlist_tabs_and_free_space() -> Result<(
     })
     .await
 }
+
+/// A 1×1 PNG.
+const PNG_1X1: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0D, 0x49,
+    0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00,
+    0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
+async fn wait_view(c: &Client, kind: &str) -> Result<()> {
+    let css = format!("#dialog[data-kind='view'][data-view='{kind}']");
+    let got = poll(Duration::from_secs(20), &css, || async {
+        c.find(Locator::Css(&css)).await.ok().map(|_| ())
+    })
+    .await;
+    if got.is_err() {
+        let shown = attr(c, "#dialog", "data-view").await;
+        let said = text(c, "#dialog").await;
+        anyhow::bail!("quick view {shown:?} ({said:?}), wanted {kind}");
+    }
+    Ok(())
+}
+
+/// F3: text (from a copy fetched once, then reused), an image, a PDF handed to the system's
+/// viewer, and a binary file said to have no preview; F3 on a folder does nothing.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the built app, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
+async fn quick_view_shows_text_and_images_and_hands_a_pdf_to_the_system_viewer() -> Result<()> {
+    let mut fixture = commander_fixture();
+    let dir = fixture.path("data/view");
+    std::fs::create_dir_all(dir.join("inner"))?;
+    std::fs::write(dir.join("notes.txt"), "안녕하세요, quick view\nsecond line\n")?;
+    std::fs::write(dir.join("pic.png"), PNG_1X1)?;
+    std::fs::write(dir.join("doc.pdf"), b"%PDF-1.4\n%%EOF\n")?;
+    std::fs::write(dir.join("blob.bin"), b"\x00\x01\x02binary")?;
+    let opened = fixture.path("opened.txt");
+    let script = fixture.path("opener.sh");
+    std::fs::write(&script, format!("#!/bin/sh\necho \"$1\" > '{}'\n", opened.display()))?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))?;
+    }
+    fixture.set_env("RCMD_OPENER", &script.display().to_string());
+    with_fixture_session("commander-view", fixture, |c, dir| async move {
+        wait_ready(&c, None, Duration::from_secs(60)).await?;
+        wait_row_or_remote(&c).await?;
+        click(&c, "#remotes li[data-remote='e2e']").await?;
+        wait_row(&c, L, "view").await?;
+        click(&c, &format!("{L} .row[data-name='view'] button.open")).await?;
+        wait_rows_are(&c, L, &["inner", "blob.bin", "doc.pdf", "notes.txt", "pic.png"]).await?;
+
+        // F3 on a folder: nothing
+        press(&c, L, &format!("{HOME}{F3}")).await?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        ensure!(
+            c.find(Locator::Css("#dialog")).await.is_err(),
+            "F3 on a folder opened something"
+        );
+
+        press(&c, L, "notes").await?;
+        wait_cursor_on(&c, L, "notes.txt").await?;
+        press(&c, L, F3).await?;
+        wait_view(&c, "text").await?;
+        let shown = text(&c, "#dialog .viewer-text").await.unwrap_or_default();
+        ensure!(shown.contains("안녕하세요, quick view"), "{shown:?}");
+        ensure!(
+            !text(&c, "#dialog .view-meta")
+                .await
+                .unwrap_or_default()
+                .contains("earlier"),
+            "the first view fetched the file"
+        );
+        type_keys(&c, ESCAPE).await?;
+        wait_gone(&c, "#dialog").await?;
+        // again: from the copy fetched before; F3 closes too
+        press(&c, L, F3).await?;
+        wait_view(&c, "text").await?;
+        let meta = text(&c, "#dialog .view-meta").await.unwrap_or_default();
+        ensure!(meta.contains("earlier") || meta.contains("앞서"), "{meta:?}");
+        type_keys(&c, F3).await?;
+        wait_gone(&c, "#dialog").await?;
+
+        press(&c, L, DOWN).await?;
+        wait_cursor_on(&c, L, "pic.png").await?;
+        press(&c, L, F3).await?;
+        wait_view(&c, "image").await?;
+        let width = poll(Duration::from_secs(10), "the image decoded", || async {
+            let w = c
+                .execute(
+                    "const i = document.querySelector('#dialog .viewer-image'); return i ? i.naturalWidth : 0",
+                    vec![],
+                )
+                .await
+                .ok()?;
+            (w.as_u64()? > 0).then_some(w)
+        })
+        .await?;
+        ensure!(width == 1, "naturalWidth {width}");
+        type_keys(&c, ESCAPE).await?;
+        wait_gone(&c, "#dialog").await?;
+
+        press(&c, L, "doc").await?;
+        wait_cursor_on(&c, L, "doc.pdf").await?;
+        press(&c, L, F3).await?;
+        wait_view(&c, "pdf").await?;
+        click(&c, "#view-open").await?;
+        let got = poll(Duration::from_secs(10), "the PDF handed to the opener", || async {
+            std::fs::read_to_string(dir.join("opened.txt"))
+                .ok()
+                .filter(|t| !t.is_empty())
+        })
+        .await?;
+        ensure!(
+            got.trim().ends_with("/doc.pdf") && got.contains("xdg-cache"),
+            "the opener got {got:?}, not the cached copy"
+        );
+        type_keys(&c, ESCAPE).await?;
+        wait_gone(&c, "#dialog").await?;
+
+        press(&c, L, "blob").await?;
+        wait_cursor_on(&c, L, "blob.bin").await?;
+        press(&c, L, F3).await?;
+        wait_view(&c, "binary").await?;
+        screenshot(&c, "quick-view-binary.png").await?;
+        type_keys(&c, ESCAPE).await?;
+        wait_gone(&c, "#dialog").await?;
+        Ok(())
+    })
+    .await
+}
+
+async fn wait_edit_state(c: &Client, state: &str) -> Result<()> {
+    let css = format!("#edits li[data-state='{state}']");
+    let got = poll(Duration::from_secs(30), &css, || async {
+        c.find(Locator::Css(&css)).await.ok().map(|_| ())
+    })
+    .await;
+    if got.is_err() {
+        let now = attr(c, "#edits li", "data-state").await;
+        let said = text(c, "#edits").await;
+        anyhow::bail!("edit state {now:?} ({said:?}), wanted {state}");
+    }
+    Ok(())
+}
+
+/// F4: the file opens in the system's editor (here a script that appends a line, as a user
+/// saving would), the save is uploaded; a remote file changed meanwhile is not replaced
+/// unasked, and "keep the remote one" keeps it.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the built app, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
+async fn edit_uploads_each_save_and_asks_before_replacing_a_changed_file() -> Result<()> {
+    let mut fixture = commander_fixture();
+    let notes = fixture.path("data/work/notes.txt");
+    std::fs::write(&notes, "first line\n")?;
+    let script = fixture.path("editor.sh");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\n( sleep 1.5; printf 'saved in the editor\\n' >> \"$1\" ) &\n",
+    )?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))?;
+    }
+    fixture.set_env("RCMD_OPENER", &script.display().to_string());
+    with_fixture_session("commander-edit", fixture, |c, dir| async move {
+        open_work(&c).await?;
+        wait_row(&c, L, "notes.txt").await?;
+        click(&c, &format!("{L} .row[data-name='notes.txt'] .fname")).await?;
+        press(&c, L, F4).await?;
+        wait_edit_state(&c, "opened").await?;
+        wait_edit_state(&c, "uploaded").await?;
+        let notes = dir.join("data/work/notes.txt");
+        let text = std::fs::read_to_string(&notes)?;
+        ensure!(
+            text == "first line\nsaved in the editor\n",
+            "the remote file holds {text:?}"
+        );
+
+        // someone changes the remote file; the next save asks, and the remote one is kept
+        std::fs::write(&notes, "theirs\n")?;
+        let edits = dir.join("xdg-data/dev.rcmd.app/edits");
+        let copy = std::fs::read_dir(&edits)?
+            .next()
+            .context("an edit folder")??
+            .path()
+            .join("notes.txt");
+        std::fs::write(&copy, "mine\n")?;
+        wait_edit_state(&c, "changed").await?;
+        click(&c, "#edits .edit-keep").await?;
+        wait_edit_state(&c, "kept").await?;
+        ensure!(
+            std::fs::read_to_string(&notes)? == "theirs\n",
+            "the changed remote file was replaced"
+        );
+        ensure!(
+            std::fs::read_to_string(&copy)? == "mine\n",
+            "the edit is still on this computer"
+        );
+        screenshot(&c, "commander-edit.png").await?;
+        click(&c, "#edits .edit-stop").await?;
+        wait_gone(&c, "#edits").await?;
+        Ok(())
+    })
+    .await
+}

@@ -45,6 +45,14 @@ pub async fn invoke_json<A: Serialize, R: DeserializeOwned>(cmd: &str, args: &A)
     }
 }
 
+/// Calls a backend command that answers raw bytes (`tauri::ipc::Response`): an image to show.
+pub async fn invoke_bytes<A: Serialize>(cmd: &str, args: &A) -> Result<js_sys::Uint8Array, IpcError> {
+    match tauri_invoke(cmd, encode(cmd, args).map_err(|e| *e)?).await {
+        Ok(v) => Ok(js_sys::Uint8Array::new(&v)),
+        Err(e) => Err(refused(e)),
+    }
+}
+
 /// Calls `handler` with the payload of every `event`. The subscription lasts as long as the page.
 pub async fn listen<T: DeserializeOwned + 'static>(
     event: &str,

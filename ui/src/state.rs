@@ -374,6 +374,14 @@ pub enum Dialog {
         at: usize,
         choices: std::collections::BTreeMap<String, rcmd_types::ConflictPolicy>,
     },
+    /// F3: a file's quick view; `view` once it is fetched, `image` the object URL of an
+    /// image's bytes (revoked when the dialog closes).
+    View {
+        at: Location,
+        name: String,
+        view: Option<Result<rcmd_types::QuickView, String>>,
+        image: Option<String>,
+    },
     /// Ctrl+D: the bookmarked places, to go to one, add the active pane's folder or remove one.
     Hotlist,
     /// Alt+↓: the places pane `pane` showed, to go back to one.
@@ -440,6 +448,8 @@ pub struct Ctx {
     pub config_lock: RwSignal<Option<rcmd_types::ConfigLock>>,
     /// The file lists' size and time column widths (both panes), kept in the page's storage.
     pub columns: RwSignal<crate::logic::columns::Widths>,
+    /// The files open in an editor (F4): each session's last report.
+    pub edits: RwSignal<BTreeMap<u64, rcmd_types::EditEvent>>,
     /// Bookmarked places of this connection (Ctrl+D), kept in the page's storage.
     pub hotlist: RwSignal<crate::logic::nav::Hotlist>,
     /// Free space per place asked (see `actions::free_space`): bytes (`None`: the remote
@@ -493,6 +503,7 @@ impl Ctx {
             config_lock: RwSignal::new(None),
             columns: RwSignal::new(Default::default()),
             hotlist: RwSignal::new(Default::default()),
+            edits: RwSignal::new(BTreeMap::new()),
             free: RwSignal::new(HashMap::new()),
         }
     }

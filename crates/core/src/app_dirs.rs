@@ -42,6 +42,24 @@ pub fn secrets_file() -> PathBuf {
     config_dir().join("secrets.json")
 }
 
+/// Where quick views keep their copies: the platform's cache folder (below the data folder
+/// when `$RCMD_DATA_DIR` moves it, so a test or a portable setup keeps everything together).
+pub fn view_cache() -> PathBuf {
+    match std::env::var_os("RCMD_DATA_DIR") {
+        Some(d) => PathBuf::from(d).join("view-cache"),
+        None => dirs::cache_dir()
+            .unwrap_or_else(std::env::temp_dir)
+            .join(IDENTIFIER)
+            .join("view"),
+    }
+}
+
+/// Where F4 keeps the files being edited (a private folder per session; they stay after
+/// the session, so an edit that could not be uploaded is never lost).
+pub fn edit_dir() -> PathBuf {
+    data_dir().join("edits")
+}
+
 /// The batch database.
 pub fn batch_db() -> PathBuf {
     data_dir().join("rcmd.db")

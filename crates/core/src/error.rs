@@ -46,6 +46,9 @@ pub enum Error {
     /// The batch database failed.
     #[error(transparent)]
     Store(Box<crate::batch::StoreError>),
+    /// A quick view that cannot be (a folder, too big, on a server).
+    #[error(transparent)]
+    View(#[from] crate::view::ViewError),
 }
 
 fn describe_open(remote: &str, retry_in: &Option<Duration>, forced: bool) -> String {
@@ -94,6 +97,13 @@ impl Classify for Error {
             }
             Error::Cancelled => Failure::new(FailureReason::Cancelled, "cancelled"),
             Error::Store(e) => Failure::new(FailureReason::Unknown, e.to_string()),
+            Error::View(e @ crate::view::ViewError::Gone { .. }) => {
+                Failure::new(FailureReason::NotFound, e.to_string())
+            }
+            Error::View(e @ crate::view::ViewError::Cache { .. }) => {
+                Failure::new(FailureReason::Unknown, e.to_string())
+            }
+            Error::View(e) => Failure::new(FailureReason::Unsupported, e.to_string()),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod app_dirs;
 pub mod batch;
 pub mod connection;
 pub mod desktop;
+pub mod edit;
 pub mod engine;
 pub mod error;
 pub mod events;
@@ -31,6 +32,7 @@ pub mod settings;
 pub mod sidecar;
 pub mod stop_signal;
 pub mod units;
+pub mod view;
 
 pub use error::{Error, Result};
 pub use rcmd_types as types;

@@ -145,3 +145,74 @@ impl AppSnapshot {
         }
     }
 }
+
+/// What a quick view (F3) shows of a file: text (at most a bounded start of it), an image
+/// (its bytes are asked for separately), a PDF (opened in the system's viewer), or nothing
+/// for other binary files.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuickView {
+    pub name: String,
+    pub size: i64,
+    pub mod_time: String,
+    /// `text`, `image`, `pdf` or `binary`.
+    pub kind: String,
+    /// The image's MIME type.
+    pub mime: Option<String>,
+    pub text: Option<String>,
+    /// The text is the start of a longer file.
+    pub cut: bool,
+    /// Shown from the copy an earlier view fetched (nothing was transferred).
+    pub reused: bool,
+}
+
+/// The Tauri event carrying each [`EditEvent`].
+pub const EVENT_EDIT: &str = "edit";
+
+/// What an edit session (F4) reports: the file opened in the system's editor, each save
+/// uploaded, a remote copy that changed meanwhile (the upload waits for an answer), a failure,
+/// the end.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EditEvent {
+    Opened {
+        id: u64,
+        spec: String,
+    },
+    Uploaded {
+        id: u64,
+        spec: String,
+        size: i64,
+    },
+    /// The remote file is not the one that was opened: upload anyway, or keep it.
+    RemoteChanged {
+        id: u64,
+        spec: String,
+    },
+    /// This save was not uploaded (the remote copy was kept); the edit stays on this computer.
+    Kept {
+        id: u64,
+        spec: String,
+    },
+    Failed {
+        id: u64,
+        spec: String,
+        message: String,
+    },
+    Stopped {
+        id: u64,
+        spec: String,
+    },
+}
+
+impl EditEvent {
+    pub fn id(&self) -> u64 {
+        match self {
+            EditEvent::Opened { id, .. }
+            | EditEvent::Uploaded { id, .. }
+            | EditEvent::RemoteChanged { id, .. }
+            | EditEvent::Kept { id, .. }
+            | EditEvent::Failed { id, .. }
+            | EditEvent::Stopped { id, .. } => *id,
+        }
+    }
+}

@@ -69,6 +69,9 @@ pub enum FailureReason {
     Exists,
     /// A remote name or path the user gave is not valid (checked before rclone is asked).
     InvalidInput,
+    /// Not possible for this item here (a quick view of a folder or of a file too big); the
+    /// message says what to do instead.
+    Unsupported,
 }
 
 /// A classified failure as the UI shows it.

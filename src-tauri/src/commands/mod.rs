@@ -10,3 +10,4 @@ pub mod files;
 pub mod notify;
 pub mod remotes;
 pub mod schedules;
+pub mod view;

@@ -47,7 +47,11 @@ pub fn connect(ctx: Ctx) {
             ctx.close_ask.set(Some(n))
         })
         .await;
-        if let Err(e) = runs.and(closing) {
+        let edits = ipc::listen(rcmd_types::EVENT_EDIT, move |e: rcmd_types::EditEvent| {
+            crate::actions::view::edit_event(ctx, e)
+        })
+        .await;
+        if let Err(e) = runs.and(closing).and(edits) {
             ctx.error.set(Some(e));
         }
         let batches = ipc::listen(EVENT_BATCH_STATE, move |b: BatchInfo| {

@@ -33,6 +33,10 @@ pub const CHART_WINDOW_MS: f64 = 5.0 * 60_000.0;
 pub fn run(ctx: Ctx, pane: Pane, cmd: Command) {
     // the cursor moves need the shown names; nothing else copies them
     let rows = || pane.row_names();
+    // any other key ends a type-ahead search
+    if !matches!(cmd, Command::Find(_)) && pane.typeahead.with_untracked(|t| !t.text.is_empty()) {
+        pane.typeahead.update(|t| t.reset());
+    }
     match cmd {
         Command::SwitchPane => focus_pane(ctx, ctx.other_pane(pane)),
         Command::Open => match pane.at_cursor() {
@@ -100,6 +104,14 @@ pub fn run(ctx: Ctx, pane: Pane, cmd: Command) {
         Command::CloseTab => places::switch_tab(ctx, pane, pane.tabs.try_update(|t| t.close()).flatten()),
         Command::CycleTab { step } => places::switch_tab(ctx, pane, pane.tabs.try_update(|t| t.cycle(step)).flatten()),
         Command::Find(ch) => places::type_ahead(pane, ch),
+        Command::View => match pane.at_cursor() {
+            Some((loc, e)) if !e.is_dir => super::view::ask_view(ctx, loc, e.name),
+            _ => {}
+        },
+        Command::Edit => match pane.at_cursor() {
+            Some((loc, e)) if !e.is_dir => super::view::edit(ctx, loc, e.name),
+            _ => {}
+        },
     }
 }
 
@@ -241,7 +253,9 @@ pub fn confirm(ctx: Ctx, dialog: Dialog, input: String) {
                 }
             });
         }
-        Dialog::Properties { .. } | Dialog::Hotlist | Dialog::History { .. } => ctx.dialog.set(None),
+        Dialog::Properties { .. } | Dialog::Hotlist | Dialog::History { .. } | Dialog::View { .. } => {
+            ctx.dialog.set(None)
+        }
     }
 }
 

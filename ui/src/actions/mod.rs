@@ -12,6 +12,7 @@ pub mod desktop;
 pub mod files;
 pub mod places;
 pub mod remotes;
+pub mod view;
 
 pub use app::*;
 pub use batches::*;

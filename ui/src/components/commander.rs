@@ -84,9 +84,11 @@ pub fn Commander() -> impl IntoView {
             return;
         }
         if ctx.dialog.with_untracked(Option::is_some) {
-            // Escape closes a dialog even when its focused control went away (a bookmark just
-            // removed): the dialogs' own handlers take it first when the focus is inside
-            if ev.key() == "Escape" {
+            // Escape (and F3 a quick view) closes a dialog even when its focused control went
+            // away (a bookmark just removed, a view re-rendered as its file arrived): the
+            // dialogs' own handlers take it first when the focus is inside
+            let viewing = ctx.dialog.with_untracked(|d| matches!(d, Some(Dialog::View { .. })));
+            if ev.key() == "Escape" || (viewing && ev.key() == "F3") {
                 ev.prevent_default();
                 ctx.dialog.set(None);
                 actions::commander::focus_pane(ctx, ctx.active_pane());
@@ -129,6 +131,8 @@ pub fn Commander() -> impl IntoView {
                 <PaneView idx=1 drag=drag/>
             </div>
             <div class="fkeys" role="toolbar" aria-label=move || ctx.t().commands>
+                {key_button("cmd-view", "F3", Command::View, |t| t.view)}
+                {key_button("cmd-edit", "F4", Command::Edit, |t| t.edit)}
                 {key_button("cmd-rename", "⇧F6", Command::Rename, |t| t.rename)}
                 {key_button("cmd-copy", "F5", Command::Copy, |t| t.copy)}
                 {key_button("cmd-move", "F6", Command::Move, |t| t.move_)}
@@ -142,6 +146,7 @@ pub fn Commander() -> impl IntoView {
                     {format!("{} × {}", d.names.len(), d.names.first().cloned().unwrap_or_default())}
                 </div>
             })}
+            <super::view::EditStrip/>
             <DialogHost/>
         </div>
     }

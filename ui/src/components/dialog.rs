@@ -17,6 +17,7 @@ pub fn DialogHost() -> impl IntoView {
         ctx.dialog.get().map(|d| match d {
             Dialog::Conflict { .. } => view! { <ConflictView dialog=d/> }.into_any(),
             Dialog::Hotlist | Dialog::History { .. } => view! { <super::places::PlacesDialog dialog=d/> }.into_any(),
+            Dialog::View { .. } => view! { <super::view::ViewDialog dialog=d/> }.into_any(),
             d => view! { <DialogView dialog=d/> }.into_any(),
         })
     }
@@ -259,7 +260,9 @@ fn DialogView(dialog: Dialog) -> impl IntoView {
             t.close,
         ),
         // shown by ConflictView and PlacesDialog
-        Dialog::Conflict { .. } | Dialog::Hotlist | Dialog::History { .. } => (String::new(), ().into_any(), t.close),
+        Dialog::Conflict { .. } | Dialog::Hotlist | Dialog::History { .. } | Dialog::View { .. } => {
+            (String::new(), ().into_any(), t.close)
+        }
         Dialog::Pattern { select } => (
             if *select { t.select_pattern } else { t.deselect_pattern }.to_owned(),
             view! {
@@ -305,6 +308,7 @@ fn kind_code(d: &Dialog) -> &'static str {
         Dialog::Pattern { select: false } => "deselect",
         Dialog::Hotlist => "hotlist",
         Dialog::History { .. } => "history",
+        Dialog::View { .. } => "view",
     }
 }
 

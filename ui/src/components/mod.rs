@@ -17,6 +17,7 @@ mod schedules;
 mod settings;
 mod setup;
 mod transfers;
+mod view;
 
 pub use breaker_panel::BreakerPanel;
 pub use commander::Commander;

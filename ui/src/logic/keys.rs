@@ -51,6 +51,10 @@ pub enum Command {
     CycleTab {
         step: isize,
     },
+    /// F3: quick view of the file under the cursor.
+    View,
+    /// F4: edit the file under the cursor in the system's editor.
+    Edit,
     /// A printable character without Ctrl or Alt: type-ahead search.
     Find(char),
 }
@@ -77,6 +81,8 @@ pub fn command(key: &str, ctrl: bool, shift: bool, alt: bool) -> Option<Command>
         ("Enter", false, true) => Properties,
         ("Enter", false, false) => Open,
         ("Backspace", false, false) => Up,
+        ("F3", false, false) => View,
+        ("F4", false, false) => Edit,
         ("F5", false, false) => Copy,
         ("F6", false, false) if shift => Rename,
         ("F6", false, false) => Move,
@@ -132,6 +138,8 @@ mod tests {
         assert_eq!(plain("Tab"), Some(SwitchPane));
         assert_eq!(plain("Enter"), Some(Open));
         assert_eq!(plain("Backspace"), Some(Up));
+        assert_eq!(plain("F3"), Some(View));
+        assert_eq!(plain("F4"), Some(Edit));
         assert_eq!(plain("F5"), Some(Copy));
         assert_eq!(plain("F6"), Some(Move));
         assert_eq!(command("F6", false, true, false), Some(Rename));

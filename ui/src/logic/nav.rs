@@ -224,6 +224,11 @@ impl TypeAhead {
         Some(row)
     }
 
+    /// Ends the search: any other key (an arrow, F3, Enter) does, as in orthodox file managers.
+    pub fn reset(&mut self) {
+        self.text.clear();
+    }
+
     /// Whether a search is under way at `now_ms` (for showing the typed text).
     pub fn active(&self, now_ms: f64) -> bool {
         !self.text.is_empty() && now_ms - self.last_ms <= Self::PAUSE_MS
@@ -348,5 +353,15 @@ mod tests {
         assert_eq!(t.key('A', 20000.0, &rows, 2), Some(1), "case is ignored");
         assert_eq!(t.key('사', 30000.0, &rows, 0), Some(5));
         assert_eq!(TypeAhead::default().key('z', 0.0, &[], 0), None);
+        // another key ends the search at once: "b" right after is a new search from the cursor
+        let mut t = TypeAhead::default();
+        assert_eq!(t.key('b', 0.0, &rows, 0), Some(2));
+        t.reset();
+        assert!(!t.active(1.0));
+        assert_eq!(
+            t.key('b', 2.0, &rows, 2),
+            Some(3),
+            "a new search goes on after the cursor"
+        );
     }
 }

@@ -21,6 +21,26 @@ async fn stat(rc: &RcClient, path: &RemotePath) -> Result<Option<Value>, RcError
     Ok(v.get_mut("item").map(Value::take).filter(|i| !i.is_null()))
 }
 
+/// The entry at `path` (a file or a folder), `None` when nothing is there.
+#[instrument(skip_all, fields(path = %path), err(Display))]
+pub async fn stat_entry(rc: &RcClient, path: &RemotePath) -> Result<Option<rcmd_types::FileEntry>, RcError> {
+    let Some(item) = stat(rc, path).await? else {
+        return Ok(None);
+    };
+    let i: crate::rc::wire::ListItem = serde_json::from_value(item).map_err(|source| RcError::Decode {
+        path: "operations/stat".into(),
+        source,
+    })?;
+    Ok(Some(rcmd_types::FileEntry {
+        name: i.name,
+        path: i.path,
+        size: i.size,
+        mod_time: i.mod_time,
+        is_dir: i.is_dir,
+        mime_type: i.mime_type,
+    }))
+}
+
 /// Whether anything is at `path` (a file or a folder).
 pub async fn exists(rc: &RcClient, path: &RemotePath) -> Result<bool, RcError> {
     Ok(stat(rc, path).await?.is_some())

@@ -106,7 +106,7 @@ pub fn class_of(reason: FailureReason) -> FailureClass {
         | Corrupted | Unknown => FailureClass::Retryable,
         Unauthorized | Forbidden | StorageFull | NeedsReconnect | RemoteNotConfigured | BackendMissing | BadRequest
         | RcRefused | Certificate | NotRestored | InvalidName | NotEmpty | LimitReached | Undecryptable | Exists
-        | InvalidInput => FailureClass::Permanent,
+        | InvalidInput | Unsupported => FailureClass::Permanent,
         NotFound => FailureClass::NotFound,
         Cancelled => FailureClass::Cancelled,
         Partial => FailureClass::Partial,
@@ -172,6 +172,8 @@ pub fn suggestion(reason: FailureReason) -> (&'static str, &'static str) {
                    "같은 이름의 항목이 이미 있습니다. 다른 이름을 고르세요."),
         InvalidInput => ("This remote name or path is not valid. Correct it and try again.",
                          "리모트 이름이나 경로가 올바르지 않습니다. 고친 뒤 다시 시도하세요."),
+        Unsupported => ("This cannot be done with this item here; the message says what to do instead.",
+                        "이 항목으로는 여기서 할 수 없습니다. 대신 할 일은 메시지를 보세요."),
         Unknown => ("rclone reported an error RCMD does not recognise. Like rclone, RCMD retries it a few times; if it keeps failing, see the message.",
                     "RCMD가 알 수 없는 rclone 오류입니다. rclone처럼 몇 번 다시 시도합니다. 계속 실패하면 메시지를 확인하세요."),
     }

@@ -407,6 +407,14 @@ impl Resilient {
         .await
     }
 
+    /// The entry at `path`, `None` when nothing is there.
+    pub async fn stat(&self, path: &RemotePath, cancel: &CancellationToken) -> Result<Option<FileEntry>> {
+        self.call(&[&path.remote], cancel, |rc| async move {
+            Ok(ops::stat_entry(&rc, path).await?)
+        })
+        .await
+    }
+
     /// Space usage where the folder `dir` is ([`ops::about_dir`]); served from the cache like
     /// a listing while the remote's breaker is open.
     pub async fn about_dir(&self, dir: &RemotePath, cancel: &CancellationToken) -> Result<Served<RemoteUsage>> {
