@@ -539,7 +539,9 @@ async fn a_big_folder_and_the_transfers_view_during_a_batch() -> Result<()> {
     let slow = fixture.path("data/slow");
     std::fs::create_dir_all(&slow).unwrap();
     for i in 0..3 {
-        std::fs::write(slow.join(format!("part{i}.bin")), vec![7u8; 2 << 20]).unwrap();
+        // 12 MiB: rclone's token bucket lets its first 4 MiB through at once, the rest takes
+        // 8 s at the 1 MiB/s limit (with 6 MiB the limited part lasted 2 s, too short to see)
+        std::fs::write(slow.join(format!("part{i}.bin")), vec![7u8; 4 << 20]).unwrap();
     }
     with_fixture_session("commander-big", fixture, |c, dir| async move {
         wait_ready(&c, None, Duration::from_secs(60)).await?;
@@ -575,7 +577,7 @@ async fn a_big_folder_and_the_transfers_view_during_a_batch() -> Result<()> {
         std::fs::write(artifacts().join("open-10k.txt"), format!("open 10,000 entries, 3 runs (ms to rows on screen, of which the engine's answer): {times:?}\nrows in the DOM: {in_dom}\n"))?;
         eprintln!("open 10,000 entries: {times:?} ms; {in_dom} rows in the DOM");
 
-        // a limit of 1 MiB/s from the header, then a 6 MiB copy watched in the transfers view
+        // a limit of 1 MiB/s from the header, then a 12 MiB copy watched in the transfers view
         c.find(Locator::Css("#bwlimit-input")).await?.send_keys(&format!("1M{ENTER}")).await?;
         poll(Duration::from_secs(10), "limit set", || async { (attr(&c, "#bwlimit-current", "data-bps").await.as_deref() == Some("1048576")).then_some(()) }).await?;
         press(&c, L, BACKSPACE).await?;
@@ -768,8 +770,17 @@ async fn themes_screenshots_and_accessibility() -> Result<()> {
             };
             eprintln!("zoom {zoom} %: a cut name keeps at least {:.0} % of its list", narrowest * 100.0);
             if zoom == 150 || zoom == 200 {
-                // the stacked panes are below the sidebar: show the left one's rows
-                in_view(&c, "#pane-left .list").await;
+                // the stacked panes are below the sidebar: the left one's filter row at the top of
+                // its scrolling container (scrolled by its own position, so what is above it
+                // does not matter)
+                c.execute(
+                    "const p = document.querySelector('#pane-left .pane-tools'); let s = p.parentElement; \
+                     while (s && !(s.scrollHeight > s.clientHeight && getComputedStyle(s).overflowY !== 'visible')) s = s.parentElement; \
+                     s = s || document.scrollingElement; \
+                     s.scrollTop += p.getBoundingClientRect().top - Math.max(0, s.getBoundingClientRect().top)",
+                    vec![],
+                )
+                .await?;
                 check_screen(&c, &format!("commander-zoom-{zoom}")).await?;
             }
         }
