@@ -361,3 +361,118 @@ async fn the_app_starts_on_the_saved_server_or_says_why_not() -> Result<()> {
     })
     .await
 }
+
+/// The commander's ways of getting around work the same against a server (they use only
+/// listings and `operations/about`, which rproxy allows): path field with completion, history,
+/// hotlist (kept per server), free space; quick view says it needs this computer's rclone.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the built app, rproxy, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
+async fn places_work_the_same_against_a_server() -> Result<()> {
+    let tree = TreeServer::start(8, |i| (format!("d{}/f{i}.txt", i % 2), b"hello".to_vec()))?;
+    let url = format!("http://127.0.0.1:{}/", tree.port);
+    let token = tree.token.clone();
+    with_fixture_session("server-places", Fixture::new(), |c, _| async move {
+        const L: &str = "#pane-left";
+        wait_ready(&c, None, Duration::from_secs(60)).await?;
+        click(&c, "#connection-panel summary").await?;
+        fill_server(&c, "srv", &url, &token, "").await?;
+        click(&c, "#server-save").await?;
+        poll(Duration::from_secs(10), "saved mark", || async {
+            c.find(Locator::Css("#server-saved")).await.ok()
+        })
+        .await?;
+        click(&c, "li[data-connection='srv'] button.use-server").await?;
+        wait_conn(&c, "server", "connected", Duration::from_secs(20)).await?;
+        wait_remotes(&c, &["dst", "src"]).await?;
+        click(&c, "#remotes li[data-remote='src']").await?;
+        wait_row(&c, L, "d1").await?;
+        let spec = || async { attr(&c, &format!("{L} .path"), "data-spec").await.unwrap_or_default() };
+
+        // the path field completes the server's folders
+        press(&c, L, &format!("{CTRL}l")).await?;
+        poll(Duration::from_secs(5), "the path field focused", || async {
+            let v = c
+                .execute("return document.activeElement.classList.contains('path-input')", vec![])
+                .await
+                .ok()?;
+            (v == serde_json::json!(true)).then_some(())
+        })
+        .await?;
+        type_keys(&c, "src:d1").await?;
+        poll(Duration::from_secs(10), "a completion from the server", || async {
+            let v = c
+                .execute(
+                    "const l = document.querySelector('#pane-left .completions'); return l ? l.textContent : ''",
+                    vec![],
+                )
+                .await
+                .ok()?;
+            v.as_str()?.contains("src:d1/").then_some(())
+        })
+        .await?;
+        type_keys(&c, TAB).await?;
+        let _ = type_keys(&c, ENTER).await;
+        poll(Duration::from_secs(10), "at src:d1", || async {
+            (spec().await == "src:d1").then_some(())
+        })
+        .await?;
+        wait_row(&c, L, "f1.txt").await?;
+
+        // free space from the server's operations/about (a number, or "unknown")
+        let free = poll(Duration::from_secs(15), "free space", || async {
+            text(&c, &format!("{L} .pane-status .free"))
+                .await
+                .filter(|t| !t.is_empty())
+        })
+        .await?;
+        ensure!(free.contains("free") || free.contains("unknown"), "{free:?}");
+
+        // history and the hotlist
+        press(&c, L, &format!("{ALT}{LEFT}")).await?;
+        poll(Duration::from_secs(10), "back at src:", || async {
+            (spec().await == "src:").then_some(())
+        })
+        .await?;
+        press(&c, L, &format!("{ALT}{RIGHT}")).await?;
+        poll(Duration::from_secs(10), "forward at src:d1", || async {
+            (spec().await == "src:d1").then_some(())
+        })
+        .await?;
+        press(&c, L, &format!("{CTRL}d")).await?;
+        wait_dialog(&c, "hotlist").await?;
+        type_keys(&c, ENTER).await?;
+        poll(Duration::from_secs(5), "bookmarked", || async {
+            c.find(Locator::Css("#dialog .place[data-spec='src:d1']"))
+                .await
+                .ok()
+                .map(|_| ())
+        })
+        .await?;
+        type_keys(&c, ESCAPE).await?;
+        press(&c, L, BACKSPACE).await?;
+        poll(Duration::from_secs(10), "up at src:", || async {
+            (spec().await == "src:").then_some(())
+        })
+        .await?;
+        press(&c, L, &format!("{CTRL}d")).await?;
+        wait_dialog(&c, "hotlist").await?;
+        type_keys(&c, "1").await?;
+        poll(Duration::from_secs(10), "the bookmark", || async {
+            (spec().await == "src:d1").then_some(())
+        })
+        .await?;
+
+        // F3 says what it needs instead of failing somewhere
+        wait_row(&c, L, "f1.txt").await?;
+        press(&c, L, &format!("{HOME}{F3}")).await?;
+        let said = poll(Duration::from_secs(15), "the quick view's answer", || async {
+            (attr(&c, "#dialog", "data-view").await.as_deref() == Some("error")).then_some(())?;
+            text(&c, "#dialog .error-text").await
+        })
+        .await?;
+        ensure!(said.contains("this computer's rclone"), "{said:?}");
+        type_keys(&c, ESCAPE).await?;
+        Ok(())
+    })
+    .await
+}
