@@ -1154,6 +1154,7 @@ async fn a_webdav_server_dying_mid_copy_shows_in_the_window() -> Result<()> {
     let fixture = commander_fixture();
     std::fs::write(fixture.path("data/large.bin"), vec![5u8; 24 << 20]).unwrap();
     let (mut dav, port) = fixture.serve_webdav("rcmd", "dav-password")?;
+    let served = fixture.path("webdav");
     let rclone = app_binary()?.with_file_name("rcmd-rclone");
     let obscured = std::process::Command::new(&rclone)
         .args(["obscure", "dav-password"])
@@ -1227,7 +1228,47 @@ async fn a_webdav_server_dying_mid_copy_shows_in_the_window() -> Result<()> {
             "the pause reason does not name the remote: {paused}"
         );
         eprintln!("paused after {:.1} s: {paused}", died.elapsed().as_secs_f64());
-        Ok(())
+
+        // dav's calls paused (as the breaker does after repeated failures; here forced, as the
+        // panel's Pause button does, since the batch stopped before the breaker opened), the
+        // right pane read again: a cached copy, said so
+        c.execute(
+            "window.__TAURI_INTERNALS__.invoke('pause_remote', {remote: 'dav'}); return true",
+            vec![],
+        )
+        .await?;
+        press(&c, R, &format!("{CTRL}r")).await?;
+        poll(Duration::from_secs(20), "the stale-listing note", || async {
+            c.find(Locator::Css(&format!("{R} .stale-note"))).await.ok().map(|_| ())
+        })
+        .await?;
+        // dav comes back and its breaker closes (here: Reset in the breaker panel): the note
+        // goes without a Ctrl+R, the listing read again from the server
+        let rclone = app_binary()?.with_file_name("rcmd-rclone");
+        let mut back = std::process::Command::new(&rclone)
+            .args(["serve", "webdav", served.to_str().unwrap_or_default(), "--addr"])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["--user", "rcmd", "--pass", "dav-password", "--config", "/dev/null"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()?;
+        let result = async {
+            wait_until(Duration::from_secs(15), "webdav back", || {
+                std::net::TcpStream::connect(("127.0.0.1", port)).ok()
+            })?;
+            poll(Duration::from_secs(10), "the reset button", || async {
+                let b = c.find(Locator::Css("#breaker-reset")).await.ok()?;
+                (b.attr("disabled").await.ok()?.is_none()).then_some(())
+            })
+            .await?;
+            click(&c, "#breaker-reset").await?;
+            wait_gone(&c, &format!("{R} .stale-note")).await
+        }
+        .await;
+        signal(back.id(), "TERM");
+        let _ = back.wait();
+        result
     })
     .await
 }

@@ -448,6 +448,8 @@ pub struct Ctx {
     pub config_lock: RwSignal<Option<rcmd_types::ConfigLock>>,
     /// The file lists' size and time column widths (both panes), kept in the page's storage.
     pub columns: RwSignal<crate::logic::columns::Widths>,
+    /// The page's clock (ms), moved once a second: what "for N s" texts are read against.
+    pub clock: RwSignal<f64>,
     /// The files open in an editor (F4): each session's last report.
     pub edits: RwSignal<BTreeMap<u64, rcmd_types::EditEvent>>,
     /// Bookmarked places of this connection (Ctrl+D), kept in the page's storage.
@@ -504,6 +506,7 @@ impl Ctx {
             columns: RwSignal::new(Default::default()),
             hotlist: RwSignal::new(Default::default()),
             edits: RwSignal::new(BTreeMap::new()),
+            clock: RwSignal::new(js_sys::Date::now()),
             free: RwSignal::new(HashMap::new()),
         }
     }

@@ -86,6 +86,9 @@ impl Edits {
         let local = dir.join(&entry.name);
         let local_path = RemotePath::new(LOCAL_DISK, &local.to_string_lossy())?;
         rc.copy_file(&file, &local_path, &cancel).await?;
+        // the copy as fetched, read before anyone can save it: a save right after "opened"
+        // (before the watcher's first look) is still a change
+        let fetched = local_state(&local);
         view::open_copy(&local, root)?;
         let (tx, rx) = mpsc::channel(1);
         self.sessions.lock().unwrap_or_else(|p| p.into_inner()).insert(
@@ -105,6 +108,7 @@ impl Edits {
             local,
             local_path,
             opened: version(&entry),
+            fetched,
         };
         tokio::spawn(async move {
             watch.run(rx, &cancel, &sink).await;
@@ -145,11 +149,13 @@ struct Watch {
     local_path: RemotePath,
     /// The remote version the edit is based on (after each upload: the uploaded one).
     opened: (i64, String),
+    /// The local copy's size and time right after the fetch.
+    fetched: Option<(u64, SystemTime)>,
 }
 
 impl Watch {
     async fn run(&self, mut answers: mpsc::Receiver<bool>, cancel: &CancellationToken, sink: &impl Fn(EditEvent)) {
-        let mut seen = local_state(&self.local);
+        let mut seen = self.fetched;
         let mut opened = self.opened.clone();
         loop {
             tokio::select! {

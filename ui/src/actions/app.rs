@@ -34,7 +34,10 @@ pub fn connect(ctx: Ctx) {
         if let Err(e) = conn {
             ctx.error.set(Some(e));
         }
-        let breakers = ipc::listen(EVENT_BREAKER_STATE, move |snap: BreakerSnapshot| ctx.set_breaker(snap)).await;
+        let breakers = ipc::listen(EVENT_BREAKER_STATE, move |snap: BreakerSnapshot| {
+            crate::actions::breaker_changed(ctx, snap)
+        })
+        .await;
         if let Err(e) = breakers {
             ctx.error.set(Some(e));
         }

@@ -293,8 +293,9 @@ pub fn ask_properties(ctx: Ctx, at: Location, name: String) {
 }
 
 /// Reads the transfer figures once a second while the app runs: the header's total speed,
-/// the transfers view and its chart.
+/// the transfers view and its chart; moves the page's clock (`ctx.clock`) on each round.
 pub fn poll_stats(ctx: Ctx) {
+    ctx.clock.set(js_sys::Date::now());
     spawn_local(async move {
         // only while something can answer: a server that is offline would log a failure a second
         let ready = match ctx.connection.get_untracked() {

@@ -107,9 +107,10 @@ pub fn JobRow(batch: BatchInfo) -> impl IntoView {
                     let (d, t, b, bt, speed, eta) = live();
                     let tx = ctx.t();
                     let mut s = format!("{d}/{} · {} / {}", tx.count_items(t), format::size(b as i64), format::size(bt as i64));
-                    // bytes standing still: no speed and no (climbing) ETA, but for how long
+                    // bytes standing still: no speed and no (climbing) ETA, but for how long (read
+                    // against the page's 1 s clock: shown at 10 s even when no frame comes)
                     let stalled = (status == BatchStatus::Running)
-                        .then(|| ctx.progress_seen.with(|m| m.get(&id).and_then(|s| s.stalled_for(js_sys::Date::now()))))
+                        .then(|| ctx.progress_seen.with(|m| m.get(&id).and_then(|s| s.stalled_for(ctx.clock.get()))))
                         .flatten();
                     if let Some(secs) = stalled {
                         s.push_str(&format!(" · {} {secs} s", tx.no_progress_for));
