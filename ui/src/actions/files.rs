@@ -32,7 +32,6 @@ pub fn open(ctx: Ctx, pane: Pane, loc: Location) {
     let spec = loc.spec();
     pane.history.update(|h| h.visit(&spec));
     pane.tabs.update(|t| t.show(&spec));
-    super::places::free_space(ctx, loc.clone());
     pane.loading.set(true);
     pane.open_ms.set(None);
     let started = js_sys::Date::now();
@@ -61,6 +60,9 @@ pub fn open(ctx: Ctx, pane: Pane, loc: Location) {
                     }
                 });
                 pane.listing_source.set((listing.stale_ms, listing.fallback));
+                // the free space only of a folder that could be read: a remote that refuses
+                // the listing would fail this too, and count twice against its breaker
+                super::places::free_space(ctx, loc.clone());
                 ctx.error.set(None);
                 // the rows are in the DOM once this task yields to the next frame
                 request_animation_frame(move || pane.open_ms.set(Some(js_sys::Date::now() - started)));
