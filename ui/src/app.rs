@@ -145,7 +145,8 @@ fn RunningStrip() -> impl IntoView {
     }
 }
 
-fn storage() -> Option<web_sys::Storage> {
+/// The page's storage (settings of the page, pane memories, the hotlist).
+pub fn storage() -> Option<web_sys::Storage> {
     web_sys::window().and_then(|w| w.local_storage().ok().flatten())
 }
 
@@ -198,7 +199,6 @@ fn remember_panes(ctx: Ctx) {
         ctx.connection
             .with_untracked(|c| c.as_ref().and_then(|c| c.server.clone()))
     };
-    let storage = || web_sys::window().and_then(|w| w.local_storage().ok().flatten());
     for pane in ctx.panes {
         Effect::new(move |_| {
             let opts = pane.opts.get();

@@ -65,21 +65,7 @@ impl Edits {
     ) -> Result<u64, Error> {
         let spec = file.to_string();
         let cancel = CancellationToken::new();
-        let entry = rc
-            .stat(&file, &cancel)
-            .await?
-            .ok_or(ViewError::Gone { path: spec.clone() })?;
-        if entry.is_dir {
-            return Err(ViewError::Folder { path: spec }.into());
-        }
-        if entry.size > EDIT_MAX_BYTES {
-            return Err(ViewError::TooBig {
-                path: spec,
-                size: entry.size,
-                max: EDIT_MAX_BYTES,
-            }
-            .into());
-        }
+        let entry = view::file_entry(&rc, &file, EDIT_MAX_BYTES, &cancel).await?;
         let id = self.next.fetch_add(1, Ordering::SeqCst) + 1;
         let dir = root.join(format!("{id}-{:016x}", rand::random::<u64>()));
         view::private_dir(&dir)?;

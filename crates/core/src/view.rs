@@ -59,21 +59,7 @@ pub async fn fetch(
     cancel: &CancellationToken,
 ) -> Result<Fetched, Error> {
     let path = file.to_string();
-    let entry = rc
-        .stat(file, cancel)
-        .await?
-        .ok_or(ViewError::Gone { path: path.clone() })?;
-    if entry.is_dir {
-        return Err(ViewError::Folder { path }.into());
-    }
-    if entry.size > VIEW_MAX_BYTES {
-        return Err(ViewError::TooBig {
-            path,
-            size: entry.size,
-            max: VIEW_MAX_BYTES,
-        }
-        .into());
-    }
+    let entry = file_entry(rc, file, VIEW_MAX_BYTES, cancel).await?;
     let dir = cache.join(key(&path, &entry));
     let local = dir.join(&entry.name);
     let size = u64::try_from(entry.size).unwrap_or(0);
@@ -94,6 +80,33 @@ pub async fn fetch(
         entry,
         reused: false,
     })
+}
+
+/// The entry of `file` when it is a file of at most `max` bytes; a folder, a bigger file or
+/// nothing there is refused (before anything is fetched).
+pub async fn file_entry(
+    rc: &Resilient,
+    file: &RemotePath,
+    max: i64,
+    cancel: &CancellationToken,
+) -> Result<FileEntry, Error> {
+    let path = file.to_string();
+    let entry = rc
+        .stat(file, cancel)
+        .await?
+        .ok_or(ViewError::Gone { path: path.clone() })?;
+    if entry.is_dir {
+        return Err(ViewError::Folder { path }.into());
+    }
+    if entry.size > max {
+        return Err(ViewError::TooBig {
+            path,
+            size: entry.size,
+            max,
+        }
+        .into());
+    }
+    Ok(entry)
 }
 
 /// The text of a fetched file, at most [`TEXT_SHOWN_BYTES`] (cut at a character), with

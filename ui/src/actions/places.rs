@@ -6,6 +6,7 @@ use rcmd_types::RemoteUsage;
 use serde::Serialize;
 
 use crate::{
+    app::storage,
     ipc,
     logic::nav::{Hotlist, TypeAhead},
     state::{Ctx, Location, Pane, LOCAL_DISK},
@@ -80,10 +81,6 @@ fn hotlist_key(ctx: Ctx) -> String {
         .connection
         .with_untracked(|c| c.as_ref().and_then(|c| c.server.clone()));
     Hotlist::storage_key(server.as_deref())
-}
-
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
 }
 
 /// Reads the hotlist of the current connection (at start and after switching connections).

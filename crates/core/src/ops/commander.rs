@@ -31,14 +31,7 @@ pub async fn stat_entry(rc: &RcClient, path: &RemotePath) -> Result<Option<rcmd_
         path: "operations/stat".into(),
         source,
     })?;
-    Ok(Some(rcmd_types::FileEntry {
-        name: i.name,
-        path: i.path,
-        size: i.size,
-        mod_time: i.mod_time,
-        is_dir: i.is_dir,
-        mime_type: i.mime_type,
-    }))
+    Ok(Some(i.into()))
 }
 
 /// Whether anything is at `path` (a file or a folder).

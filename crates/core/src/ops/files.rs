@@ -25,18 +25,7 @@ pub async fn list(rc: &RcClient, dir: &RemotePath) -> Result<Vec<FileEntry>, RcE
             &json!({ "fs": dir.fs(), "remote": dir.path(), "opt": { "noMimeType": true } }),
         )
         .await?;
-    let mut entries: Vec<FileEntry> = reply
-        .list
-        .into_iter()
-        .map(|i| FileEntry {
-            name: i.name,
-            path: i.path,
-            size: i.size,
-            mod_time: i.mod_time,
-            is_dir: i.is_dir,
-            mime_type: i.mime_type,
-        })
-        .collect();
+    let mut entries: Vec<FileEntry> = reply.list.into_iter().map(FileEntry::from).collect();
     entries.sort_by(|a, b| b.is_dir.cmp(&a.is_dir).then_with(|| a.name.cmp(&b.name)));
     Ok(entries)
 }

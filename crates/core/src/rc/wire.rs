@@ -31,6 +31,19 @@ pub struct ListItem {
     pub is_dir: bool,
 }
 
+impl From<ListItem> for rcmd_types::FileEntry {
+    fn from(i: ListItem) -> Self {
+        rcmd_types::FileEntry {
+            name: i.name,
+            path: i.path,
+            size: i.size,
+            mod_time: i.mod_time,
+            is_dir: i.is_dir,
+            mime_type: i.mime_type,
+        }
+    }
+}
+
 /// `operations/list` reply.
 #[derive(Debug, Deserialize)]
 pub struct ListReply {
