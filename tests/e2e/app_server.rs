@@ -371,7 +371,19 @@ async fn places_work_the_same_against_a_server() -> Result<()> {
     let tree = TreeServer::start(8, |i| (format!("d{}/f{i}.txt", i % 2), b"hello".to_vec()))?;
     let url = format!("http://127.0.0.1:{}/", tree.port);
     let token = tree.token.clone();
-    with_fixture_session("server-places", Fixture::new(), |c, _| async move {
+    let (edited, server_dst) = (tree.src.clone(), tree.dst.clone());
+    let mut fixture = Fixture::new();
+    let script = fixture.path("editor.sh");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\n( sleep 1.5; printf 'saved in the editor\\n' >> \"$1\" ) &\n",
+    )?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))?;
+    }
+    fixture.set_env("RCMD_OPENER", &script.display().to_string());
+    with_fixture_session("server-places", fixture, |c, dir| async move {
         const L: &str = "#pane-left";
         wait_ready(&c, None, Duration::from_secs(60)).await?;
         click(&c, "#connection-panel summary").await?;
@@ -462,16 +474,70 @@ async fn places_work_the_same_against_a_server() -> Result<()> {
         })
         .await?;
 
-        // F3 says what it needs instead of failing somewhere
+        // F3 and F4 through the server's rproxy/file route: this computer's rclone never
+        // sees the server's remotes, the bytes come (and go back) over the server connection
         wait_row(&c, L, "f1.txt").await?;
         press(&c, L, &format!("{HOME}{F3}")).await?;
-        let said = poll(Duration::from_secs(15), "the quick view's answer", || async {
-            (attr(&c, "#dialog", "data-view").await.as_deref() == Some("error")).then_some(())?;
-            text(&c, "#dialog .error-text").await
+        wait_view(&c, "text").await?;
+        let shown = text(&c, "#dialog .viewer-text").await.unwrap_or_default();
+        ensure!(shown.contains("hello"), "{shown:?}");
+        type_keys(&c, ESCAPE).await?;
+        wait_gone(&c, "#dialog").await?;
+        press(&c, L, F4).await?;
+        wait_edit_state(&c, "opened").await?;
+        wait_edit_state(&c, "uploaded").await?;
+        let on_server = std::fs::read_to_string(edited.join("d1/f1.txt"))?;
+        ensure!(
+            on_server == "hellosaved in the editor\n",
+            "the server's file holds {on_server:?}"
+        );
+        // someone changes it on the server; the next save asks, and "upload mine" replaces it
+        std::fs::write(edited.join("d1/f1.txt"), "theirs\n")?;
+        let edits = dir.join("xdg-data/dev.rcmd.app/edits");
+        let copy = std::fs::read_dir(&edits)?
+            .next()
+            .context("an edit folder")??
+            .path()
+            .join("f1.txt");
+        std::fs::write(&copy, "mine\n")?;
+        wait_edit_state(&c, "changed").await?;
+        click(&c, "#edits .edit-upload").await?;
+        poll(Duration::from_secs(30), "mine on the server", || async {
+            (std::fs::read_to_string(edited.join("d1/f1.txt")).ok()? == "mine\n").then_some(())
         })
         .await?;
-        ensure!(said.contains("this computer's rclone"), "{said:?}");
-        type_keys(&c, ESCAPE).await?;
+        click(&c, "#edits .edit-stop").await?;
+        wait_gone(&c, "#edits").await?;
+
+        // a copy onto the server's dst, where a newer f1.txt is: the server plans it
+        // (rproxy/batch/plan), the dialog asks, "Rename the copy" keeps that file and the
+        // copy lands beside it
+        let theirs = server_dst.join("f1.txt");
+        std::fs::write(&theirs, "newer on the server\n")?;
+        std::fs::File::options()
+            .write(true)
+            .open(&theirs)?
+            .set_modified(std::time::SystemTime::now() + Duration::from_secs(86_400))?;
+        click(&c, "#pane-right .remote-select option[value='dst']").await?;
+        wait_row(&c, "#pane-right", "f1.txt").await?;
+        press(&c, L, HOME).await?;
+        press(&c, L, F5).await?;
+        wait_dialog(&c, "copy").await?;
+        c.find(Locator::Css("#dialog-input")).await?.send_keys(ENTER).await?;
+        poll(Duration::from_secs(20), "the conflict about f1.txt", || async {
+            (attr(&c, "#dialog[data-kind='conflict']", "data-path").await.as_deref() == Some("f1.txt")).then_some(())
+        })
+        .await?;
+        click(&c, "#conflict-rename").await?;
+        wait_gone(&c, "#dialog").await?;
+        poll(Duration::from_secs(30), "the renamed copy on the server", || async {
+            (std::fs::read_to_string(server_dst.join("f1 (2).txt")).ok()? == "mine\n").then_some(())
+        })
+        .await?;
+        ensure!(
+            std::fs::read_to_string(&theirs)? == "newer on the server\n",
+            "the server's newer file was replaced"
+        );
         Ok(())
     })
     .await

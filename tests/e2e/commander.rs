@@ -82,13 +82,6 @@ async fn wait_rows_are(c: &Client, pane: &str, want: &[&str]) -> Result<()> {
     Ok(())
 }
 
-async fn wait_gone(c: &Client, css: &str) -> Result<()> {
-    poll(Duration::from_secs(15), &format!("{css} gone"), || async {
-        c.find(Locator::Css(css)).await.is_err().then_some(())
-    })
-    .await
-}
-
 async fn active_pane(c: &Client) -> Option<String> {
     attr(c, ".pane.active", "id").await
 }
@@ -1080,6 +1073,25 @@ async fn copy_asks_before_it_replaces_and_never_replaces_a_newer_file_unasked() 
             "Escape still copied: a.txt is {:?}",
             String::from_utf8_lossy(&now)
         );
+
+        // "Rename the copy": the newer a.txt stays, the copy lands beside it as "a (2).txt"
+        press(&c, L, F5).await?;
+        wait_dialog(&c, "copy").await?;
+        c.find(Locator::Css("#dialog-input")).await?.send_keys(ENTER).await?;
+        wait_conflict(&c, "a.txt").await?;
+        click(&c, "#conflict-rename").await?;
+        wait_gone(&c, "#dialog").await?;
+        wait_batch_done(&c, 3).await?;
+        let copy = std::fs::read(dst.join("a (2).txt")).unwrap_or_default();
+        ensure!(copy.len() == 10, "the renamed copy holds {copy:?}");
+        ensure!(
+            std::fs::read(dst.join("a.txt"))? == b"newer again",
+            "the file the copy was renamed for changed"
+        );
+        click(&c, "#tab-jobs").await?;
+        click(&c, "li.job[data-batch='3'] button.details").await?;
+        wait_text(&c, "#job-report .renamed-items li[data-path='a.txt']", "a (2).txt").await?;
+        ensure!(attr(&c, "#job-report .on-conflict", "data-policy").await.as_deref() == Some("update"));
         Ok(())
     })
     .await
@@ -1500,20 +1512,6 @@ const PNG_1X1: &[u8] = &[
     0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
 ];
 
-async fn wait_view(c: &Client, kind: &str) -> Result<()> {
-    let css = format!("#dialog[data-kind='view'][data-view='{kind}']");
-    let got = poll(Duration::from_secs(20), &css, || async {
-        c.find(Locator::Css(&css)).await.ok().map(|_| ())
-    })
-    .await;
-    if got.is_err() {
-        let shown = attr(c, "#dialog", "data-view").await;
-        let said = text(c, "#dialog").await;
-        anyhow::bail!("quick view {shown:?} ({said:?}), wanted {kind}");
-    }
-    Ok(())
-}
-
 /// F3: text (from a copy fetched once, then reused), an image, a PDF handed to the system's
 /// viewer, and a binary file said to have no preview; F3 on a folder does nothing.
 #[tokio::test(flavor = "multi_thread")]
@@ -1620,20 +1618,6 @@ async fn quick_view_shows_text_and_images_and_hands_a_pdf_to_the_system_viewer()
         Ok(())
     })
     .await
-}
-
-async fn wait_edit_state(c: &Client, state: &str) -> Result<()> {
-    let css = format!("#edits li[data-state='{state}']");
-    let got = poll(Duration::from_secs(30), &css, || async {
-        c.find(Locator::Css(&css)).await.ok().map(|_| ())
-    })
-    .await;
-    if got.is_err() {
-        let now = attr(c, "#edits li", "data-state").await;
-        let said = text(c, "#edits").await;
-        anyhow::bail!("edit state {now:?} ({said:?}), wanted {state}");
-    }
-    Ok(())
 }
 
 /// F4: the file opens in the system's editor (here a script that appends a line, as a user

@@ -17,13 +17,6 @@ async fn exists(c: &Client, css: &str) -> bool {
     c.find(Locator::Css(css)).await.is_ok()
 }
 
-async fn wait_gone(c: &Client, css: &str) -> Result<()> {
-    poll(Duration::from_secs(20), &format!("{css} gone"), || async {
-        (!exists(c, css).await).then_some(())
-    })
-    .await
-}
-
 async fn wait_for(c: &Client, css: &str) -> Result<()> {
     poll(Duration::from_secs(20), css, || async {
         exists(c, css).await.then_some(())

@@ -386,3 +386,41 @@ pub fn window_shown(display: &str, title: &str) -> Result<Option<bool>> {
     }
     Ok(found)
 }
+
+/// Waits for the quick view (F3) showing `kind` (`text`, `image`, `pdf`, `binary`, `error`).
+pub async fn wait_view(c: &Client, kind: &str) -> Result<()> {
+    let css = format!("#dialog[data-kind='view'][data-view='{kind}']");
+    let got = poll(Duration::from_secs(20), &css, || async {
+        c.find(Locator::Css(&css)).await.ok().map(|_| ())
+    })
+    .await;
+    if got.is_err() {
+        let shown = attr(c, "#dialog", "data-view").await;
+        let said = text(c, "#dialog").await;
+        anyhow::bail!("quick view {shown:?} ({said:?}), wanted {kind}");
+    }
+    Ok(())
+}
+
+/// Waits for the edit strip (F4) saying `state` (`opened`, `uploaded`, `changed`, `kept`, ...).
+pub async fn wait_edit_state(c: &Client, state: &str) -> Result<()> {
+    let css = format!("#edits li[data-state='{state}']");
+    let got = poll(Duration::from_secs(30), &css, || async {
+        c.find(Locator::Css(&css)).await.ok().map(|_| ())
+    })
+    .await;
+    if got.is_err() {
+        let now = attr(c, "#edits li", "data-state").await;
+        let said = text(c, "#edits").await;
+        anyhow::bail!("edit state {now:?} ({said:?}), wanted {state}");
+    }
+    Ok(())
+}
+
+/// Waits until nothing matches `css` (a dialog closed, a strip gone).
+pub async fn wait_gone(c: &Client, css: &str) -> Result<()> {
+    poll(Duration::from_secs(20), &format!("{css} gone"), || async {
+        c.find(Locator::Css(css)).await.is_err().then_some(())
+    })
+    .await
+}

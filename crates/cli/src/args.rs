@@ -149,6 +149,8 @@ pub enum OnConflict {
     Overwrite,
     /// Keep every existing file
     Skip,
+    /// Keep every existing file and copy beside it as "name (2).ext"
+    Rename,
 }
 
 impl From<OnConflict> for rcmd_core::types::ConflictPolicy {
@@ -157,6 +159,7 @@ impl From<OnConflict> for rcmd_core::types::ConflictPolicy {
             OnConflict::Update => Self::Update,
             OnConflict::Overwrite => Self::Overwrite,
             OnConflict::Skip => Self::Skip,
+            OnConflict::Rename => Self::Rename,
         }
     }
 }

@@ -228,6 +228,9 @@ fn print_report(report: &rcmd_core::types::BatchReport, json: bool) -> Result<i3
         for k in &report.skipped {
             say(&format!("  SKIPPED {}: {}", k.path, k.reason));
         }
+        for r in &report.renamed {
+            say(&format!("  RENAMED {} → {}", r.path, r.to));
+        }
         for f in &report.failed {
             say(&format!(
                 "  FAILED {} ({:?}): {}\n    → {}",

@@ -19,7 +19,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    remote_path::{RemotePath, LOCAL_DISK},
+    remote_path::RemotePath,
     resilience::layer::Resilient,
     view::{self, ViewError},
     Error,
@@ -70,8 +70,7 @@ impl Edits {
         let dir = root.join(format!("{id}-{:016x}", rand::random::<u64>()));
         view::private_dir(&dir)?;
         let local = dir.join(&entry.name);
-        let local_path = RemotePath::new(LOCAL_DISK, &local.to_string_lossy())?;
-        rc.copy_file(&file, &local_path, &cancel).await?;
+        rc.download(&file, &local, &cancel).await?;
         // the copy as fetched, read before anyone can save it: a save right after "opened"
         // (before the watcher's first look) is still a change
         let fetched = local_state(&local);
@@ -92,7 +91,6 @@ impl Edits {
             rc,
             file,
             local,
-            local_path,
             opened: version(&entry),
             fetched,
         };
@@ -132,7 +130,6 @@ struct Watch {
     rc: Arc<Resilient>,
     file: RemotePath,
     local: PathBuf,
-    local_path: RemotePath,
     /// The remote version the edit is based on (after each upload: the uploaded one).
     opened: (i64, String),
     /// The local copy's size and time right after the fetch.
@@ -192,7 +189,7 @@ impl Watch {
                 return Ok(());
             }
         }
-        self.rc.copy_file(&self.local_path, &self.file, cancel).await?;
+        self.rc.upload(&self.local, &self.file, cancel).await?;
         let after = self
             .rc
             .stat(&self.file, cancel)

@@ -1,5 +1,6 @@
 //! Quick view (F3): a remote file fetched once into a private folder of this computer, through
-//! the resilient layer (a copy job with its retries, breakers and stall watchdog), and read
+//! the resilient layer ([`Resilient::download`]: a copy job by this computer's rclone, or a
+//! read through the server's `rproxy/file` route; breakers and a stall limit either way), and read
 //! from there. A file is fetched again only when its size or time changed; files over
 //! [`VIEW_MAX_BYTES`] are refused before anything is fetched, and the folder is kept under
 //! [`CACHE_MAX_BYTES`] (the least recently used copies go first).
@@ -12,11 +13,7 @@ use std::{
 use rcmd_types::FileEntry;
 use tokio_util::sync::CancellationToken;
 
-use crate::{
-    remote_path::{RemotePath, LOCAL_DISK},
-    resilience::layer::Resilient,
-    Error,
-};
+use crate::{remote_path::RemotePath, resilience::layer::Resilient, Error};
 
 /// The largest file a quick view fetches.
 pub const VIEW_MAX_BYTES: i64 = 64 * 1024 * 1024;
@@ -34,10 +31,6 @@ pub enum ViewError {
     TooBig { path: String, size: i64, max: i64 },
     #[error("{path} does not exist (any more); refresh the listing")]
     Gone { path: String },
-    #[error(
-        "quick view needs this computer's rclone: connected to a server, copy the file (F5) to this computer first"
-    )]
-    OnServer,
     #[error("the view cache at {dir} cannot be used: {reason}")]
     Cache { dir: String, reason: String },
 }
@@ -72,8 +65,7 @@ pub async fn fetch(
         });
     }
     private_dir(&dir)?;
-    let dst = RemotePath::new(LOCAL_DISK, &local.to_string_lossy())?;
-    rc.copy_file(file, &dst, cancel).await?;
+    rc.download(file, &local, cancel).await?;
     prune(cache, CACHE_MAX_BYTES, &dir);
     Ok(Fetched {
         local,

@@ -217,3 +217,72 @@ async fn a_move_keeps_the_source_of_a_kept_file() {
     assert_eq!(read(&dst.join("old-there.txt")), "destination v2 (newer)");
     assert!(!src.join("new-here.txt").exists());
 }
+
+/// "Rename the copy": every existing destination file stays as it was and the source file
+/// lands beside it under the first free number (a name the destination already has is
+/// skipped); identical files are not copied twice; the report lists each new name; a move
+/// does the same and empties its source.
+#[tokio::test]
+async fn a_renamed_copy_lands_beside_the_file_it_would_have_replaced() {
+    let rc = common::start().await;
+    fixture(&rc.data());
+    let (src, dst) = (rc.data().join("src"), rc.data().join("dst"));
+    // the first free number for old-there.txt is taken by somebody's file
+    write(&dst.join("old-there (2).txt"), "somebody's", T0);
+    let p = processor(&rc).await;
+    let (id, info) = run(&p, &copy_all(ConflictPolicy::Rename, &[])).await;
+    assert_eq!(info.status, BatchStatus::Completed, "{info:?}");
+    assert_eq!((info.counts.done, info.counts.skipped), (5, 0), "{info:?}");
+    // nothing that was there changed
+    assert_eq!(read(&dst.join("old-there.txt")), "destination v2 (newer)");
+    assert_eq!(read(&dst.join("old-there (2).txt")), "somebody's");
+    assert_eq!(read(&dst.join("new-here.txt")), "destination v1");
+    assert_eq!(read(&dst.join("sub/deep.txt")), "destination deep (newer)");
+    // the copies, beside them
+    assert_eq!(read(&dst.join("old-there (3).txt")), "source v1");
+    assert_eq!(read(&dst.join("new-here (2).txt")), "source v2 (newer)");
+    assert_eq!(read(&dst.join("sub/deep (2).txt")), "source deep");
+    assert_eq!(read(&dst.join("fresh.txt")), "fresh");
+    assert!(!dst.join("same (2).txt").exists(), "an identical file was copied again");
+    let report = p.store.report(id).await.unwrap();
+    let renamed: Vec<(&str, &str)> = report
+        .renamed
+        .iter()
+        .map(|r| (r.path.as_str(), r.to.as_str()))
+        .collect();
+    assert_eq!(
+        renamed.iter().copied().collect::<std::collections::BTreeSet<_>>(),
+        [
+            ("new-here.txt", "new-here (2).txt"),
+            ("old-there.txt", "old-there (3).txt"),
+            ("sub/deep.txt", "sub/deep (2).txt")
+        ]
+        .into_iter()
+        .collect(),
+        "{report:?}"
+    );
+    assert_eq!(report.batch.on_conflict, Some(ConflictPolicy::Rename));
+
+    // one file renamed on purpose, the rest under the default; then a move
+    std::fs::remove_dir_all(rc.data()).unwrap();
+    fixture(&rc.data());
+    let (_, info) = run(
+        &p,
+        &copy_all(ConflictPolicy::Update, &[("sub/deep.txt", ConflictPolicy::Rename)]),
+    )
+    .await;
+    assert_eq!((info.counts.done, info.counts.skipped), (4, 1), "{info:?}");
+    assert_eq!(read(&dst.join("sub/deep (2).txt")), "source deep");
+    assert_eq!(read(&dst.join("old-there.txt")), "destination v2 (newer)");
+    assert!(!dst.join("old-there (2).txt").exists());
+    std::fs::remove_dir_all(rc.data()).unwrap();
+    fixture(&rc.data());
+    let req = BatchRequest::new(BatchKind::Move, "local:src", Some("local:dst"), Selection::All)
+        .unwrap()
+        .with_conflicts(ConflictPolicy::Rename, BTreeMap::new());
+    let (_, info) = run(&p, &req).await;
+    assert_eq!(info.status, BatchStatus::Completed, "{info:?}");
+    assert_eq!(read(&dst.join("old-there (2).txt")), "source v1");
+    assert_eq!(read(&dst.join("old-there.txt")), "destination v2 (newer)");
+    assert!(!src.join("old-there.txt").exists(), "moved away from the source");
+}

@@ -262,6 +262,7 @@ impl Batches {
         };
         match verb {
             "create" => self.create(user, p).await,
+            "plan" => self.plan(p).await,
             "list" => {
                 let db = |e: sqlx::Error| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
                 let rows: Vec<(i64, Option<i64>, Option<String>)> = on_pool!(&self.pool, p => sqlx::query_as(
@@ -325,9 +326,10 @@ impl Batches {
         }
     }
 
-    /// Plans the batch on the server (the selection's folders expanded, or every file under
-    /// `srcFs`), records it as `user`'s and starts it.
-    async fn create(&self, user: &User, p: &Map<String, Value>) -> Result<Value, CallError> {
+    /// The batch `p` asks for: kind, `srcFs`, `dstFs`, `names` (a JSON array or a
+    /// comma-separated string), `onConflict` and the per-file `choices` (path relative to
+    /// `srcFs` → `update` / `overwrite` / `skip`; the policy checked their shape).
+    fn request(p: &Map<String, Value>) -> Result<BatchRequest, CallError> {
         let text = |k: &str| {
             p.get(k)
                 .and_then(Value::as_str)
@@ -354,17 +356,48 @@ impl Batches {
         let on_conflict = match text("onConflict") {
             None => ConflictPolicy::default(),
             Some(t) => ConflictPolicy::parse(t)
-                .ok_or_else(|| bad(format!("onConflict {t:?}: use update, overwrite or skip")))?,
+                .ok_or_else(|| bad(format!("onConflict {t:?}: use update, overwrite, skip or rename")))?,
         };
+        let choices_obj = match p.get("choices") {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(o)) => o.clone(),
+            Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
+                Ok(Value::Object(o)) => o,
+                _ => return Err(bad("choices: an object of path: update | overwrite | skip | rename")),
+            },
+            Some(_) => return Err(bad("choices: an object of path: update | overwrite | skip | rename")),
+        };
+        let mut choices = std::collections::BTreeMap::new();
+        for (path, choice) in choices_obj {
+            let c = choice
+                .as_str()
+                .and_then(ConflictPolicy::parse)
+                .ok_or_else(|| bad(format!("choice for {path:?}: use update, overwrite, skip or rename")))?;
+            choices.insert(path, c);
+        }
         let req = BatchRequest::new(kind, src, text("dstFs"), Selection::names(names))
             .map_err(start_err)?
-            .with_conflicts(on_conflict, Default::default());
+            .with_conflicts(on_conflict, choices);
         // the policy refuses inline remotes already; the server's own disk is never a batch's end
         if req.touches(rcmd_core::remote_path::LOCAL_DISK) {
             return Err(bad(
                 "the server's local disk (:local:) cannot be used; use a configured remote",
             ));
         }
+        Ok(req)
+    }
+
+    /// The files the batch `p` would find at its destination (nothing is recorded).
+    async fn plan(&self, p: &Map<String, Value>) -> Result<Value, CallError> {
+        let req = Self::request(p)?;
+        let plan = self.runner.plan_conflicts(&req).await.map_err(start_err)?;
+        Ok(serde_json::to_value(plan).unwrap_or(Value::Null))
+    }
+
+    /// Plans the batch on the server (the selection's folders expanded, or every file under
+    /// `srcFs`), records it as `user`'s and starts it.
+    async fn create(&self, user: &User, p: &Map<String, Value>) -> Result<Value, CallError> {
+        let req = Self::request(p)?;
         let id = self.runner.create(&req).await.map_err(start_err)?.id;
         on_pool!(&self.pool, p => sqlx::query("INSERT INTO batch_owners (batch_id, user_id, created_at, store) VALUES ($1, $2, $3, $4)")
             .bind(id)

@@ -255,6 +255,8 @@ async fn serve(cfg: Config, dir: PathBuf, users: Users) -> Result<(), String> {
     let sidecar = SidecarConfig {
         rclone_config: cfg.rclone_config.clone(),
         extra_args,
+        // rproxy/file reads files through rcd's `GET /[fs]/path`
+        serve_files: true,
         ..SidecarConfig::default()
     };
     let mut engine_cfg = EngineConfig::new(dir.join("engine"), sidecar);

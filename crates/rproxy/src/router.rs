@@ -22,6 +22,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/rproxy/events", any(handlers::events::route))
         .route("/rproxy/whoami", any(handlers::whoami))
         .route("/rproxy/batch/{*verb}", any(handlers::batch))
+        .route("/rproxy/file", any(handlers::files::route))
         .route("/rproxy/admin/{*verb}", any(handlers::admin::rest))
         .route("/rproxy/{*verb}", any(handlers::admin::rc))
         .fallback(forward::call)

@@ -112,6 +112,18 @@ pub struct BatchReport {
     /// existing destination files kept by the conflict policy, sources that vanished.
     #[serde(default)]
     pub skipped: Vec<SkippedItem>,
+    /// The first items copied under another name because a file of theirs was at the
+    /// destination (at most [`BatchReport::SKIPPED_SHOWN`]).
+    #[serde(default)]
+    pub renamed: Vec<RenamedItem>,
+}
+
+/// An item copied (or moved) under another name: `path` at the source, `to` at the
+/// destination (both relative to the batch's roots).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenamedItem {
+    pub path: String,
+    pub to: String,
 }
 
 impl BatchReport {
@@ -158,10 +170,19 @@ pub enum ConflictPolicy {
     Overwrite,
     /// Keep every existing destination file.
     Skip,
+    /// Keep the existing destination file and copy the source file beside it under a free
+    /// name (`name (2).ext`, `name (3).ext`, ...), recorded in the report. As a batch's policy,
+    /// a file that appears at the destination after planning is kept (never replaced).
+    Rename,
 }
 
 impl ConflictPolicy {
-    pub const ALL: [ConflictPolicy; 3] = [ConflictPolicy::Update, ConflictPolicy::Overwrite, ConflictPolicy::Skip];
+    pub const ALL: [ConflictPolicy; 4] = [
+        ConflictPolicy::Update,
+        ConflictPolicy::Overwrite,
+        ConflictPolicy::Skip,
+        ConflictPolicy::Rename,
+    ];
 
     /// `update` / `overwrite` / `skip`: how the command line and the database spell it.
     pub fn as_str(self) -> &'static str {
@@ -169,6 +190,7 @@ impl ConflictPolicy {
             ConflictPolicy::Update => "update",
             ConflictPolicy::Overwrite => "overwrite",
             ConflictPolicy::Skip => "skip",
+            ConflictPolicy::Rename => "rename",
         }
     }
 

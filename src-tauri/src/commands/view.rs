@@ -5,18 +5,15 @@ use rcmd_core::{
     app_dirs,
     remote_path::RemotePath,
     types::QuickView,
-    view::{self, Fetched, Kind, ViewError},
+    view::{self, Fetched, Kind},
 };
 use tauri::State;
 use tokio_util::sync::CancellationToken;
 
 use crate::{error::CmdResult, state::AppState};
 
-/// Fetches `remote:path` into the view cache (this computer's rclone only).
+/// Fetches `remote:path` into the view cache (through this computer's rclone, or the server's).
 async fn fetch(state: &AppState, remote: &str, path: &str) -> CmdResult<Fetched> {
-    if !state.conn.is_local() {
-        return Err(rcmd_core::Error::from(ViewError::OnServer).into());
-    }
     let file = RemotePath::new(remote, path)?;
     let rc = state.conn.rc();
     Ok(view::fetch(&rc, &file, &app_dirs::view_cache(), &CancellationToken::new()).await?)
@@ -80,9 +77,6 @@ pub async fn edit_file(
     path: String,
 ) -> CmdResult<u64> {
     use tauri::Emitter;
-    if !state.conn.is_local() {
-        return Err(rcmd_core::Error::from(ViewError::OnServer).into());
-    }
     let file = RemotePath::new(&remote, &path)?;
     let sink = move |e: rcmd_core::types::EditEvent| {
         if let Err(err) = app.emit(rcmd_core::types::EVENT_EDIT, &e) {

@@ -38,8 +38,8 @@ struct ConflictArgs<'a> {
 
 /// A copy or move the user confirmed: the files that exist at the destination are asked
 /// about first (the conflict dialog), unless there are none to ask about (identical files
-/// are left as they are); then the batch is created. On a server the server's batch keeps
-/// newer files by itself.
+/// are left as they are); then the batch is created. Planned where the batch runs (this
+/// computer or the server), so the answers apply to the files the batch will meet.
 pub fn transfer(ctx: Ctx, kind: BatchKind, src: Location, names: Vec<String>, dst: String) {
     spawn_local(async move {
         let args = ConflictArgs {

@@ -108,6 +108,7 @@ fn ConflictView(dialog: Dialog) -> impl IntoView {
                         on:click=move |_| answer(ConflictPolicy::Update)>{t.overwrite_older}</button>
                     <button id="conflict-overwrite" on:click=move |_| answer(ConflictPolicy::Overwrite)>{t.overwrite}</button>
                     <button id="conflict-skip" on:click=move |_| answer(ConflictPolicy::Skip)>{t.skip}</button>
+                    <button id="conflict-rename" on:click=move |_| answer(ConflictPolicy::Rename)>{t.rename_copy}</button>
                     <button id="dialog-cancel" on:click=move |_| close()>{t.cancel}</button>
                 </div>
             </div>

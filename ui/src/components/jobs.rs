@@ -160,11 +160,7 @@ fn Report() -> impl IntoView {
                     <button class="link" on:click=move |_| ctx.report.set(None)>{t.dismiss}</button></h3>
                 <p>{format!("{} / {} · {} ✗", r.batch.counts.done, t.count_items(r.batch.counts.total()), r.batch.counts.failed)}</p>
                 {r.batch.on_conflict.map(|p| view! {
-                    <p class="on-conflict" data-policy=p.as_str()>{format!("{}: {}", t.existing_files, match p {
-                        rcmd_types::ConflictPolicy::Update => t.overwrite_older,
-                        rcmd_types::ConflictPolicy::Overwrite => t.overwrite,
-                        rcmd_types::ConflictPolicy::Skip => t.skip,
-                    })}</p>
+                    <p class="on-conflict" data-policy=p.as_str()>{format!("{}: {}", t.existing_files, t.policy(p))}</p>
                 })}
                 {(!r.skipped.is_empty()).then(|| view! {
                     <h4>{format!("{} ({})", t.skipped_items, r.batch.counts.skipped)}</h4>
@@ -175,6 +171,14 @@ fn Report() -> impl IntoView {
                                 rcmd_types::KEPT_EXISTING => t.kept_existing.to_owned(),
                                 other => other.to_owned(),
                             }}</li>
+                        }).collect_view()}
+                    </ul>
+                })}
+                {(!r.renamed.is_empty()).then(|| view! {
+                    <h4>{t.renamed_items}</h4>
+                    <ul class="renamed-items">
+                        {r.renamed.iter().map(|k| view! {
+                            <li data-path=k.path.clone() data-to=k.to.clone()><code>{k.path.clone()}</code>" → "<code>{k.to.clone()}</code></li>
                         }).collect_view()}
                     </ul>
                 })}

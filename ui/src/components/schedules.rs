@@ -327,11 +327,7 @@ fn ScheduleEditor(
             <label for="sched-conflict">{move || ctx.t().existing_files}</label>
             <select id="sched-conflict" on:change=move |ev| on_conflict.set(ConflictPolicy::parse(&event_target_value(&ev)).unwrap_or_default())>
                 {ConflictPolicy::ALL.map(|p| view! {
-                    <option value=p.as_str() selected=spec.on_conflict == p>{move || match p {
-                        ConflictPolicy::Update => ctx.t().overwrite_older,
-                        ConflictPolicy::Overwrite => ctx.t().overwrite,
-                        ConflictPolicy::Skip => ctx.t().skip,
-                    }}</option>
+                    <option value=p.as_str() selected=spec.on_conflict == p>{move || ctx.t().policy(p)}</option>
                 }).collect_view()}
             </select>
             <label for="sched-overlap">{move || m().overlap}</label>

@@ -73,6 +73,8 @@ pub const TEXTS: Texts = Texts {
     overwrite_older: "Overwrite if older",
     overwrite: "Overwrite",
     skip: "Skip",
+    renamed_items: "Copied under another name",
+    rename_copy: "Rename the copy",
     move_title: "Move",
     delete_title: "Delete these items?",
     from: "From",

@@ -73,6 +73,8 @@ pub const TEXTS: Texts = Texts {
     overwrite_older: "오래된 경우만 덮어쓰기",
     overwrite: "덮어쓰기",
     skip: "건너뛰기",
+    renamed_items: "다른 이름으로 복사됨",
+    rename_copy: "이름 바꿔 복사",
     move_title: "이동",
     delete_title: "이 항목을 삭제할까요?",
     from: "원본",

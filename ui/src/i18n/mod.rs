@@ -128,6 +128,10 @@ pub struct Texts {
     pub overwrite_older: &'static str,
     pub overwrite: &'static str,
     pub skip: &'static str,
+    /// Report heading: items copied under another name.
+    pub renamed_items: &'static str,
+    /// Conflict answer: copy beside the existing file as "name (2).ext".
+    pub rename_copy: &'static str,
     pub move_title: &'static str,
     pub delete_title: &'static str,
     pub from: &'static str,
@@ -353,6 +357,16 @@ impl Texts {
             rcmd_types::BatchKind::Copy => self.copy_title,
             rcmd_types::BatchKind::Move => self.move_title,
             rcmd_types::BatchKind::Delete => self.delete_title,
+        }
+    }
+
+    /// What a copy does with existing files, as the conflict dialog's buttons say it.
+    pub fn policy(&self, p: rcmd_types::ConflictPolicy) -> &'static str {
+        match p {
+            rcmd_types::ConflictPolicy::Update => self.overwrite_older,
+            rcmd_types::ConflictPolicy::Overwrite => self.overwrite,
+            rcmd_types::ConflictPolicy::Skip => self.skip,
+            rcmd_types::ConflictPolicy::Rename => self.rename_copy,
         }
     }
 

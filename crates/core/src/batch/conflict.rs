@@ -14,7 +14,7 @@
 //!   replace as before. When the user chose to overwrite a file the policy would keep, the
 //!   batch runs without the check (the choice was made knowingly, for the files listed then).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rcmd_types::{Conflict, ConflictPolicy, Newer};
 use serde_json::{json, Value};
@@ -116,10 +116,12 @@ pub fn find(items: &[PlannedItem], at_dst: &Listing, tolerance_s: i64) -> Vec<Co
 }
 
 /// What planning does with one conflict under the choice for it: `None` copies it (replacing
-/// the destination file), `Some(reason)` keeps the destination file (the item is skipped).
+/// the destination file, or beside it under another name for [`ConflictPolicy::Rename`]),
+/// `Some(reason)` keeps the destination file (the item is skipped).
 pub fn decide(c: &Conflict, choice: ConflictPolicy) -> Option<&'static str> {
     match (choice, c.newer) {
         (ConflictPolicy::Skip, _) => Some(KEPT_EXISTING),
+        (ConflictPolicy::Rename, _) => None,
         (ConflictPolicy::Update, Newer::Destination) => Some(KEPT_NEWER),
         // the same file already there is copied as usual: rclone finds it equal and leaves
         // it, and the item is done
@@ -127,31 +129,81 @@ pub fn decide(c: &Conflict, choice: ConflictPolicy) -> Option<&'static str> {
     }
 }
 
-/// The items to keep (path → reason) and the guard the batch's jobs run with, for `policy`
-/// with the per-file `choices` (path → choice, overriding the policy).
+/// What planning decided for the conflicts of a batch.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Resolved {
+    /// Items not copied (path → reason): their destination file is kept.
+    pub kept: Vec<(String, &'static str)>,
+    /// Items copied beside the destination file under a free name (path → new path).
+    pub renamed: Vec<(String, String)>,
+    /// The check the batch's jobs run with.
+    pub guard: Option<Guard>,
+}
+
+/// The items to keep, the items to copy under another name and the guard the batch's jobs
+/// run with, for `policy` with the per-file `choices` (path → choice, overriding the policy).
+/// `taken`: every path at the destination and every path the batch writes there (a new
+/// name avoids all of them).
 pub fn resolve(
     conflicts: &[Conflict],
     policy: ConflictPolicy,
     choices: &BTreeMap<String, ConflictPolicy>,
-) -> (Vec<(String, &'static str)>, Option<Guard>) {
-    let mut kept = Vec::new();
+    taken: &BTreeSet<String>,
+) -> Resolved {
+    let mut out = Resolved::default();
+    let mut taken = taken.clone();
     // a file the user chose to overwrite although the policy would keep it: the jobs must
     // not keep it either
     let mut forced = false;
     for c in conflicts {
         let choice = choices.get(&c.path).copied().unwrap_or(policy);
+        // the same file already there is not copied again under another name: rclone finds
+        // it equal and leaves it
+        let identical = c.newer == (Newer::Neither { same_size: true });
+        if choice == ConflictPolicy::Rename && !identical {
+            // a name that is not UTF-8 cannot be renamed safely: its file is kept
+            match free_name(&c.path, &taken).filter(|_| !super::raw_names::is_lossy(&c.path)) {
+                Some(to) => {
+                    taken.insert(to.clone());
+                    out.renamed.push((c.path.clone(), to));
+                }
+                None => out.kept.push((c.path.clone(), KEPT_EXISTING)),
+            }
+            continue;
+        }
         match decide(c, choice) {
-            Some(reason) => kept.push((c.path.clone(), reason)),
-            None => forced |= decide(c, policy).is_some(),
+            Some(reason) => out.kept.push((c.path.clone(), reason)),
+            None if identical => {}
+            None => forced |= decide(c, policy).is_some() || policy == ConflictPolicy::Rename,
         }
     }
-    let guard = match policy {
+    out.guard = match policy {
         _ if forced => None,
         ConflictPolicy::Update => Some(Guard::Update),
-        ConflictPolicy::Skip => Some(Guard::Skip),
+        // a file that appears at the destination after planning is never replaced
+        ConflictPolicy::Skip | ConflictPolicy::Rename => Some(Guard::Skip),
         ConflictPolicy::Overwrite => None,
     };
-    (kept, guard)
+    out
+}
+
+/// The most numbered copies tried for one name.
+const MAX_RENAMES: u32 = 10_000;
+
+/// `dir/name (2).ext`, `dir/name (3).ext`, ... : the first that is not `taken` (a leading dot
+/// is part of the name: `.env (2)`); `None` when all are.
+pub fn free_name(path: &str, taken: &BTreeSet<String>) -> Option<String> {
+    let (dir, name) = match path.rsplit_once('/') {
+        Some((d, n)) => (format!("{d}/"), n),
+        None => (String::new(), path),
+    };
+    let (stem, ext) = match name.rfind('.') {
+        Some(i) if i > 0 => name.split_at(i),
+        _ => (name, ""),
+    };
+    (2..=MAX_RENAMES)
+        .map(|n| format!("{dir}{stem} ({n}){ext}"))
+        .find(|candidate| !taken.contains(candidate))
 }
 
 #[cfg(test)]
@@ -205,21 +257,57 @@ mod tests {
     fn per_file_choices_override_the_policy_and_set_the_guard() {
         let cs = vec![conflict("a", (1, T0), (2, T1)), conflict("b", (1, T1), (2, T0))];
         let none = BTreeMap::new();
-        let (kept, guard) = resolve(&cs, ConflictPolicy::Update, &none);
-        assert_eq!(kept, vec![("a".to_owned(), KEPT_NEWER)]);
-        assert_eq!(guard, Some(Guard::Update));
+        let taken = BTreeSet::from(["a".to_owned(), "b".to_owned()]);
+        let r = resolve(&cs, ConflictPolicy::Update, &none, &taken);
+        assert_eq!(r.kept, vec![("a".to_owned(), KEPT_NEWER)]);
+        assert_eq!(r.guard, Some(Guard::Update));
         // "a" overwritten on purpose: nothing kept, and the jobs must not keep it either
         let choices = BTreeMap::from([("a".to_owned(), ConflictPolicy::Overwrite)]);
-        let (kept, guard) = resolve(&cs, ConflictPolicy::Update, &choices);
-        assert!(kept.is_empty());
-        assert_eq!(guard, None);
+        let r = resolve(&cs, ConflictPolicy::Update, &choices, &taken);
+        assert!(r.kept.is_empty());
+        assert_eq!(r.guard, None);
         // skip for all but "b" overwritten: "b" is older there, so only "a" is kept
         let choices = BTreeMap::from([("b".to_owned(), ConflictPolicy::Overwrite)]);
-        let (kept, guard) = resolve(&cs, ConflictPolicy::Skip, &choices);
-        assert_eq!(kept, vec![("a".to_owned(), KEPT_EXISTING)]);
-        assert_eq!(guard, None);
-        assert_eq!(resolve(&cs, ConflictPolicy::Overwrite, &none), (vec![], None));
-        assert_eq!(resolve(&cs, ConflictPolicy::Skip, &none).1, Some(Guard::Skip));
+        let r = resolve(&cs, ConflictPolicy::Skip, &choices, &taken);
+        assert_eq!(r.kept, vec![("a".to_owned(), KEPT_EXISTING)]);
+        assert_eq!(r.guard, None);
+        assert_eq!(
+            resolve(&cs, ConflictPolicy::Overwrite, &none, &taken),
+            Resolved::default()
+        );
+        assert_eq!(
+            resolve(&cs, ConflictPolicy::Skip, &none, &taken).guard,
+            Some(Guard::Skip)
+        );
+    }
+
+    #[test]
+    fn a_renamed_copy_gets_the_first_free_name() {
+        let taken = BTreeSet::from(["d/a.txt".to_owned(), "d/a (2).txt".to_owned(), "b".to_owned()]);
+        assert_eq!(free_name("d/a.txt", &taken).as_deref(), Some("d/a (3).txt"));
+        assert_eq!(free_name("b", &taken).as_deref(), Some("b (2)"));
+        assert_eq!(free_name(".env", &taken).as_deref(), Some(".env (2)"));
+        assert_eq!(free_name("x.tar.gz", &taken).as_deref(), Some("x.tar (2).gz"));
+        // renamed for all: each gets its own name, never one the batch writes too
+        let cs = vec![conflict("d/a.txt", (1, T0), (2, T1)), conflict("b", (1, T1), (2, T0))];
+        let mut taken = taken.clone();
+        taken.insert("b (2)".to_owned()); // another planned item of the batch
+        let r = resolve(&cs, ConflictPolicy::Rename, &BTreeMap::new(), &taken);
+        assert_eq!(
+            r.renamed,
+            vec![
+                ("d/a.txt".to_owned(), "d/a (3).txt".to_owned()),
+                ("b".to_owned(), "b (3)".to_owned())
+            ]
+        );
+        assert!(r.kept.is_empty());
+        assert_eq!(r.guard, Some(Guard::Skip), "nothing that appears later is replaced");
+        // one renamed on purpose under the default: the other stays under the default
+        let choices = BTreeMap::from([("d/a.txt".to_owned(), ConflictPolicy::Rename)]);
+        let r = resolve(&cs, ConflictPolicy::Update, &choices, &taken);
+        assert_eq!(r.renamed, vec![("d/a.txt".to_owned(), "d/a (3).txt".to_owned())]);
+        assert!(r.kept.is_empty(), "b is older at the destination: replaced");
+        assert_eq!(r.guard, Some(Guard::Update));
     }
 
     #[test]

@@ -47,7 +47,8 @@ impl SideProbe {
     /// while both answer (or when rclone itself does not: that is not a remote's fault).
     pub(super) async fn check(self) -> Option<String> {
         for (side, path) in self.sides.iter() {
-            let Err(e) = ops::probe(&self.rc, path).await else {
+            // the batch's rclone is reached directly (this computer's, or the server's own)
+            let Err(e) = ops::probe(&self.rc, path, true).await else {
                 continue;
             };
             let f: Failure = classify::classify(&e);

@@ -320,6 +320,43 @@ impl Processor {
         }
     }
 
+    /// A chunk of one item that goes to another name at the destination: its own
+    /// `copyfile`/`movefile` job, then the same evidence as any chunk.
+    async fn run_renamed(
+        &self,
+        kind: BatchKind,
+        src: &RemotePath,
+        dst: Option<&RemotePath>,
+        item: &ItemRow,
+        control: &BatchControl,
+    ) -> Result<ChunkResult, Error> {
+        let items = std::slice::from_ref(item);
+        let (outcomes, pause) = match self.single(kind, src, dst, item, control).await {
+            Ok(()) => (
+                self.verify(kind, src, dst, items, After::Succeeded, control.guard)
+                    .await?,
+                None,
+            ),
+            Err(Error::Cancelled) => (vec![(item.id, ItemOutcome::Requeue)], None),
+            // the job may still be writing, or a side is down: as for any chunk
+            Err(e) if still_writing(&e) || unreachable(&e) => return Err(e),
+            Err(e) => match self.pause_reason(&e, dst).await {
+                Some(reason) => (vec![(item.id, ItemOutcome::Requeue)], Some(reason)),
+                None => (vec![(item.id, self.settle_failed(item, &e.failure()))], None),
+            },
+        };
+        let samples = outcomes
+            .iter()
+            .filter(|(_, o)| !matches!(o, ItemOutcome::Skipped { .. } | ItemOutcome::Requeue))
+            .map(|(_, o)| matches!(o, ItemOutcome::Done))
+            .collect();
+        Ok(ChunkResult {
+            outcomes,
+            pause,
+            samples,
+        })
+    }
+
     /// One chunk: the job, then the outcome of each item. The second value asks to pause the
     /// batch (a remote's breaker is open).
     #[allow(clippy::too_many_arguments)]
@@ -333,6 +370,11 @@ impl Processor {
         control: &BatchControl,
         progress: &Progress,
     ) -> Result<ChunkResult, Error> {
+        if let [item] = items {
+            if item.dst_path.is_some() {
+                return self.run_renamed(kind, src, dst, item, control).await;
+            }
+        }
         let list = self.cfg.work_dir.join(format!("batch-{id}-{}.list", items[0].id));
         let text: String = items.iter().map(|i| format!("{}\n", i.path)).collect();
         std::fs::write(&list, text).map_err(|e| {

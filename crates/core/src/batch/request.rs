@@ -3,7 +3,7 @@
 //! then [`Processor::create`] plans it through the resilient layer and records it, and
 //! [`Runner::submit`](super::Runner::submit) also starts it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rcmd_types::{BatchKind, Conflict, ConflictPlan, ConflictPolicy};
 use tokio_util::sync::CancellationToken;
@@ -178,12 +178,14 @@ impl Processor {
         if items.is_empty() {
             return Err(StartError::NoFiles(req.src.to_string()));
         }
-        let conflicts = self.conflicts_at_destination(req, &items).await?;
-        let (kept, guard) = super::conflict::resolve(&conflicts, req.on_conflict, &req.choices);
+        let (conflicts, mut taken) = self.conflicts_at_destination(req, &items).await?;
+        taken.extend(items.iter().map(|i| i.path.clone()));
+        let resolved = super::conflict::resolve(&conflicts, req.on_conflict, &req.choices, &taken);
         if !conflicts.is_empty() {
             tracing::info!(
                 conflicts = conflicts.len(),
-                kept = kept.len(),
+                kept = resolved.kept.len(),
+                renamed = resolved.renamed.len(),
                 policy = req.on_conflict.as_str(),
                 "files exist at the destination"
             );
@@ -201,8 +203,9 @@ impl Processor {
                 items: &items,
                 cleanup: &cleanup,
                 on_conflict: req.dst.is_some().then_some(req.on_conflict),
-                guard,
-                kept: &kept,
+                guard: resolved.guard,
+                kept: &resolved.kept,
+                renamed: &resolved.renamed,
             })
             .await?;
         Ok(Created {
@@ -220,7 +223,7 @@ impl Processor {
         if items.is_empty() {
             return Err(StartError::NoFiles(req.src.to_string()));
         }
-        let mut conflicts = self.conflicts_at_destination(req, &items).await?;
+        let (mut conflicts, _) = self.conflicts_at_destination(req, &items).await?;
         let total = conflicts.len() as u64;
         conflicts.truncate(ConflictPlan::SHOWN);
         Ok(ConflictPlan {
@@ -231,14 +234,15 @@ impl Processor {
     }
 
     /// The planned `items` of a copy or move that exist at its destination (none for a
-    /// delete): the folders they go to are listed, not the whole destination.
+    /// delete), and every path listed there: the folders they go to are listed, not the
+    /// whole destination.
     async fn conflicts_at_destination(
         &self,
         req: &BatchRequest,
         items: &[PlannedItem],
-    ) -> Result<Vec<Conflict>, StartError> {
+    ) -> Result<(Vec<Conflict>, BTreeSet<String>), StartError> {
         let Some(dst) = req.dst.clone() else {
-            return Ok(vec![]);
+            return Ok((vec![], BTreeSet::new()));
         };
         let paths: Vec<String> = items.iter().map(|i| i.path.clone()).collect();
         let remote = dst.remote.clone();
@@ -254,11 +258,8 @@ impl Processor {
             })
             .await
             .map_err(|e| StartError::Plan(Box::new(e)))?;
-        Ok(super::conflict::find(
-            items,
-            &listing,
-            super::verify::tolerance_s(precision),
-        ))
+        let conflicts = super::conflict::find(items, &listing, super::verify::tolerance_s(precision));
+        Ok((conflicts, listing.keys().cloned().collect()))
     }
 
     /// The request's items, the selected folders among its names, and the missing files.

@@ -74,21 +74,23 @@ impl Processor {
         guard: Option<Guard>,
     ) -> Result<Vec<Evidence>, Error> {
         let cancel = CancellationToken::new();
-        let paths: Vec<&str> = items.iter().map(|i| i.path.as_str()).collect();
-        let list_of = |root: RemotePath| {
-            let (cancel, paths) = (cancel.clone(), paths.clone());
+        let paths: Vec<String> = items.iter().map(|i| i.path.clone()).collect();
+        // an item copied under another name is looked for under that name
+        let dst_paths: Vec<String> = items.iter().map(|i| i.dst().to_owned()).collect();
+        let list_of = |root: RemotePath, paths: Vec<String>| {
+            let cancel = cancel.clone();
             async move {
                 let root2 = root.clone();
                 self.rc
                     .call(&[&root.remote], &cancel, |rc| {
                         let (root, paths) = (root2.clone(), paths.clone());
-                        async move { Ok(verify::listing_for(&rc, &root, paths).await?) }
+                        async move { Ok(verify::listing_for(&rc, &root, paths.iter().map(String::as_str)).await?) }
                     })
                     .await
             }
         };
         let at_dst = match dst {
-            Some(d) => Some(list_of(d.clone()).await?),
+            Some(d) => Some(list_of(d.clone(), dst_paths.clone()).await?),
             None => None,
         };
         let precision = match dst {
@@ -104,13 +106,13 @@ impl Processor {
             None => None,
         };
         let at_destination =
-            |item: &ItemRow| verify::matches(item, at_dst.as_ref().and_then(|m| m.get(&item.path)), precision);
+            |item: &ItemRow| verify::matches(item, at_dst.as_ref().and_then(|m| m.get(item.dst())), precision);
         let need_src = match kind {
             BatchKind::Copy => items.iter().any(|i| !at_destination(i)),
             BatchKind::Move | BatchKind::Delete => true,
         };
         let at_src = if need_src {
-            Some(list_of(src.clone()).await?)
+            Some(list_of(src.clone(), paths.clone()).await?)
         } else {
             None
         };
@@ -121,7 +123,7 @@ impl Processor {
         let copied_as_changed = |item: &ItemRow| {
             let (Some(now), Some(there)) = (
                 at_src.as_ref().and_then(|m| m.get(&item.path)),
-                at_dst.as_ref().and_then(|m| m.get(&item.path)),
+                at_dst.as_ref().and_then(|m| m.get(item.dst())),
             ) else {
                 return false;
             };
@@ -141,7 +143,7 @@ impl Processor {
                     BatchKind::Move => at_destination(item) && !at_source(item),
                     BatchKind::Delete => !at_source(item),
                 };
-                let there = at_dst.as_ref().and_then(|m| m.get(&item.path));
+                let there = at_dst.as_ref().and_then(|m| m.get(item.dst()));
                 let planned = PlannedLike {
                     size: item.size,
                     mod_time: &item.mod_time,

@@ -31,7 +31,7 @@ impl Processor {
             return self.single_by_rule(kind, src, dst, item, control).await;
         }
         let from = src.join(&item.path)?;
-        let to = dst.map(|d| d.join(&item.path)).transpose()?;
+        let to = dst.map(|d| d.join(item.dst())).transpose()?;
         let mut p = Map::new();
         let path = match (kind, to) {
             (BatchKind::Delete, _) | (_, None) => {
@@ -44,6 +44,10 @@ impl Processor {
                 p.insert("srcRemote".into(), json!(from.path()));
                 p.insert("dstFs".into(), json!(to.fs()));
                 p.insert("dstRemote".into(), json!(to.path()));
+                if item.dst_path.is_some() {
+                    // another name, free when planned: never replace what appeared there since
+                    p.insert("_config".into(), json!({ "IgnoreExisting": true }));
+                }
                 if k == BatchKind::Copy {
                     "operations/copyfile"
                 } else {

@@ -4,8 +4,8 @@
 use std::{path::Path, str::FromStr, time::Duration};
 
 use rcmd_types::{
-    BatchInfo, BatchKind, BatchReport, BatchStatus, FailedItem, FailureClass, FailureReason, ItemState, SkippedItem,
-    StateCounts,
+    BatchInfo, BatchKind, BatchReport, BatchStatus, FailedItem, FailureClass, FailureReason, ItemState, RenamedItem,
+    SkippedItem, StateCounts,
 };
 use serde::{de::DeserializeOwned, Serialize};
 use sqlx::{
@@ -49,6 +49,16 @@ pub struct ItemRow {
     pub size: i64,
     pub mod_time: String,
     pub attempts: i64,
+    /// Its path at the destination when it is copied under another name ("rename the
+    /// copy"); `None`: [`ItemRow::path`].
+    pub dst_path: Option<String>,
+}
+
+impl ItemRow {
+    /// Where the item goes at the destination (relative to its root).
+    pub fn dst(&self) -> &str {
+        self.dst_path.as_deref().unwrap_or(&self.path)
+    }
 }
 
 /// How an item ended up after a chunk.
@@ -90,6 +100,8 @@ pub(crate) struct NewBatch<'a> {
     pub guard: Option<super::conflict::Guard>,
     /// Items recorded as skipped from the start: path and reason (destination files kept).
     pub kept: &'a [(String, &'a str)],
+    /// Items that go to another path at the destination: source path → destination path.
+    pub renamed: &'a [(String, String)],
 }
 
 #[derive(Clone, Debug)]
@@ -249,6 +261,7 @@ impl Store {
             on_conflict: None,
             guard: None,
             kept: &[],
+            renamed: &[],
         })
         .await
     }
@@ -266,6 +279,7 @@ impl Store {
             on_conflict,
             guard,
             kept,
+            renamed,
         } = *new;
         let cleanup = (!cleanup.is_empty()).then(|| serde_json::to_string(cleanup).unwrap_or_default());
         let now = now_ms();
@@ -288,11 +302,14 @@ impl Store {
         // kept destination files are skipped items from the start, with their reason
         let kept_reason: std::collections::HashMap<&str, &str> =
             kept.iter().map(|(path, reason)| (path.as_str(), *reason)).collect();
-        // multi-row inserts: one statement per 500 items (6 parameters each, well under
+        let renamed_to: std::collections::HashMap<&str, &str> =
+            renamed.iter().map(|(path, to)| (path.as_str(), to.as_str())).collect();
+        // multi-row inserts: one statement per 500 items (7 parameters each, well under
         // SQLite's limit) instead of one per item
         for block in items.chunks(500) {
-            let mut q =
-                sqlx::QueryBuilder::new("INSERT INTO items (batch_id, path, size, mod_time, state, last_error) ");
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO items (batch_id, path, size, mod_time, state, last_error, dst_path) ",
+            );
             q.push_values(block, |mut row, item| {
                 let reason = kept_reason.get(item.path.as_str()).copied();
                 row.push_bind(id)
@@ -300,17 +317,22 @@ impl Store {
                     .push_bind(item.size)
                     .push_bind(&item.mod_time)
                     .push_bind(if reason.is_some() { "skipped" } else { "pending" })
-                    .push_bind(reason);
+                    .push_bind(reason)
+                    .push_bind(renamed_to.get(item.path.as_str()).copied());
             });
             q.build().execute(&mut *tx).await?;
         }
         sqlx::query("INSERT INTO batch_events (batch_id, at, kind, detail) VALUES (?, ?, 'created', ?)")
             .bind(id)
             .bind(now)
-            .bind(match (on_conflict, kept.len()) {
-                (Some(p), 0) => format!("{} items; existing files: {}", items.len(), p.as_str()),
-                (Some(p), k) => format!("{} items; existing files: {}, {k} kept", items.len(), p.as_str()),
-                (None, _) => format!("{} items", items.len()),
+            .bind(match (on_conflict, kept.len(), renamed.len()) {
+                (Some(p), 0, 0) => format!("{} items; existing files: {}", items.len(), p.as_str()),
+                (Some(p), k, r) => format!(
+                    "{} items; existing files: {}, {k} kept, {r} copied under another name",
+                    items.len(),
+                    p.as_str()
+                ),
+                (None, _, _) => format!("{} items", items.len()),
             })
             .execute(&mut *tx)
             .await?;
@@ -452,7 +474,7 @@ impl Store {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         let candidates: Vec<ItemRow> = sqlx::query_as(
-            "SELECT id, path, size, mod_time, attempts FROM items WHERE batch_id = ? AND state = 'pending' AND not_before <= ? ORDER BY id LIMIT ?",
+            "SELECT id, path, size, mod_time, attempts, dst_path FROM items WHERE batch_id = ? AND state = 'pending' AND not_before <= ? ORDER BY id LIMIT ?",
         )
         .bind(id)
         .bind(now)
@@ -465,11 +487,20 @@ impl Store {
             if !claimed.is_empty() && bytes + item.size.max(0) > max_bytes {
                 break;
             }
+            // an item with another name at the destination runs alone (its own copyfile: a
+            // file list names the same path on both sides)
+            let renamed = item.dst_path.is_some();
+            if renamed && !claimed.is_empty() {
+                break;
+            }
             bytes += item.size.max(0);
             claimed.push(ItemRow {
                 attempts: item.attempts + 1,
                 ..item
             });
+            if renamed {
+                break;
+            }
         }
         if let (Some(first), Some(last)) = (claimed.first(), claimed.last()) {
             // the claimed items are exactly the ready pending ones in this id range
@@ -560,7 +591,7 @@ impl Store {
     /// Items left `running` by a crash.
     pub async fn running(&self, id: i64) -> Result<Vec<ItemRow>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT id, path, size, mod_time, attempts FROM items WHERE batch_id = ? AND state = 'running' ORDER BY id",
+            "SELECT id, path, size, mod_time, attempts, dst_path FROM items WHERE batch_id = ? AND state = 'running' ORDER BY id",
         )
         .bind(id)
         .fetch_all(&self.pool)
@@ -682,12 +713,23 @@ impl Store {
         .into_iter()
         .map(|(path, reason)| SkippedItem { path, reason })
         .collect();
+        let renamed = sqlx::query_as::<_, (String, String)>(
+            "SELECT path, dst_path FROM items WHERE batch_id = ? AND dst_path IS NOT NULL ORDER BY id LIMIT ?",
+        )
+        .bind(id)
+        .bind(BatchReport::SKIPPED_SHOWN as i64)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|(path, to)| RenamedItem { path, to })
+        .collect();
         Ok(BatchReport {
             batch,
             failed,
             resumable,
             retried: retried as u64,
             skipped,
+            renamed,
         })
     }
 }

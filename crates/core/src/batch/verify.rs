@@ -140,6 +140,7 @@ mod tests {
             size,
             mod_time: t.into(),
             attempts: 1,
+            dst_path: None,
         }
     }
 

@@ -78,27 +78,42 @@ impl Connections {
             Selection::Names(n) => n.clone(),
             _ => vec![],
         };
-        // the server applies the policy; per-file choices are this computer's only (the
-        // server's batch API takes one policy for the batch)
-        let (kind, on_conflict) = (req.kind, req.on_conflict);
+        // the server plans again and applies the policy and the per-file choices
+        let (kind, on_conflict, choices) = (req.kind, req.on_conflict, &req.choices);
         on_server(&rc, |c| {
             let (src, dst, names) = (src.clone(), dst.clone(), names.clone());
-            async move { remote::create(&c, kind, &src, dst.as_deref(), &names, on_conflict).await }
+            async move {
+                remote::create_with_choices(&c, kind, &src, dst.as_deref(), &names, on_conflict, choices).await
+            }
         })
         .await
     }
 
-    /// The files `req` would find at its destination, planned on this computer; `None` on a
-    /// server (its batch then applies `req`'s policy by itself).
+    /// The files `req` would find at its destination, planned where the batch would run
+    /// (this computer, or the active server); `None` for a batch without a destination.
     pub async fn batch_conflicts(
         &self,
         local: &Runner,
         req: &BatchRequest,
     ) -> Result<Option<rcmd_types::ConflictPlan>, BatchCallError> {
-        if self.server_rc().is_some() {
+        let Some(rc) = self.server_rc() else {
+            return Ok(Some(local.plan_conflicts(req).await?));
+        };
+        let Some(dst) = req.dst.as_ref().map(|d| d.to_string()) else {
             return Ok(None);
-        }
-        Ok(Some(local.plan_conflicts(req).await?))
+        };
+        let src = req.src.to_string();
+        let names = match &req.selection {
+            Selection::Names(n) => n.clone(),
+            _ => vec![],
+        };
+        let kind = req.kind;
+        let plan = on_server(&rc, |c| {
+            let (src, dst, names) = (src.clone(), dst.clone(), names.clone());
+            async move { remote::plan(&c, kind, &src, &dst, &names).await }
+        })
+        .await?;
+        Ok(Some(plan))
     }
 
     /// Resumes, pauses, cancels or retries (the failed items) batch `id`.

@@ -53,6 +53,10 @@ struct ServerSlot {
 }
 
 impl RcSource for ServerSlot {
+    fn is_server(&self) -> bool {
+        true
+    }
+
     fn ready_client(&self, wait: Duration) -> ClientFuture<'_> {
         let link = self.link.read().ok().and_then(|l| l.clone());
         Box::pin(async move {

@@ -114,6 +114,15 @@ impl RcClient {
         &self.base
     }
 
+    /// A request of `method` to `url` with this client's credentials (for the file calls).
+    pub(super) fn authed(&self, method: reqwest::Method, url: Url) -> reqwest::RequestBuilder {
+        let req = self.http.request(method, url);
+        match &self.auth {
+            Some((user, pass)) => req.basic_auth(user, Some(pass.expose())),
+            None => req,
+        }
+    }
+
     /// Opens rproxy's event stream (`GET rproxy/events`), resuming after `last_id` when given.
     /// The reply is returned as soon as its headers are in; read it with `chunk()`.
     pub async fn open_events(&self, last_id: Option<i64>) -> Result<reqwest::Response, RcError> {
@@ -251,7 +260,7 @@ impl RcClient {
 }
 
 /// Turns a non-200 reply into the matching error.
-fn error_from_reply(path: &str, reply: &RawReply) -> RcError {
+pub(super) fn error_from_reply(path: &str, reply: &RawReply) -> RcError {
     if reply.status == 401 {
         return RcError::Unauthorized {
             path: path.to_owned(),

@@ -71,6 +71,11 @@ pub enum RcError {
         errors: u64,
         last_error: String,
     },
+    /// A file's bytes stopped coming (or going) over HTTP for `idle` ([`RcClient::server_read`]).
+    ///
+    /// [`RcClient::server_read`]: super::RcClient::server_read
+    #[error("{path}: no bytes moved for {idle:?}; stopped")]
+    BodyStalled { path: String, idle: Duration },
     /// The job made no progress and a probe found one of its remotes unreachable, so it was
     /// stopped; `message` names the side and carries the probe's error.
     #[error("job {jobid} was stopped: {message}")]

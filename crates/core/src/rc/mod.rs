@@ -8,9 +8,11 @@
 
 mod client;
 mod error;
+mod files;
 mod jobs;
 pub mod wire;
 
 pub use client::{RawReply, RcClient, TOKEN_EXPIRED, TOKEN_EXPIRED_HEADER};
 pub use error::RcError;
+pub use files::{FILE_ROUTE, UPLOAD_PATH};
 pub use jobs::{JobHandle, WaitOptions};

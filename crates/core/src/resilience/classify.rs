@@ -273,7 +273,7 @@ pub fn classify(err: &RcError) -> Failure {
         RcError::Encode { .. } | RcError::Decode { .. } => Failure::new(FailureReason::BadRequest, err.to_string()),
         RcError::JobLost { .. } => Failure::new(FailureReason::JobLost, err.to_string()),
         RcError::JobTimeout { .. } => Failure::new(FailureReason::Timeout, err.to_string()),
-        RcError::Stalled { .. } => Failure::new(FailureReason::Stalled, err.to_string()),
+        RcError::Stalled { .. } | RcError::BodyStalled { .. } => Failure::new(FailureReason::Stalled, err.to_string()),
         RcError::Unreachable { message, .. } => {
             let f = classify_text(message);
             let reason = if f.counts_against_remote() {

@@ -40,6 +40,12 @@ pub trait RcSource: Send + Sync + 'static {
     /// A client, waiting up to `wait` while rclone is (re)starting; an error when there is
     /// none to be had (rclone not ready, server offline).
     fn ready_client(&self, wait: Duration) -> ClientFuture<'_>;
+
+    /// The client is an rproxy server's: files reach this computer through its
+    /// `rproxy/file` route, not through a copy by rclone (whose disk is the server's).
+    fn is_server(&self) -> bool {
+        false
+    }
 }
 
 impl RcSource for Supervisor {
@@ -160,6 +166,16 @@ impl Resilient {
             fallbacks: RwLock::new(HashMap::new()),
             clock,
         }
+    }
+
+    /// Whether the calls go to an rproxy server ([`RcSource::is_server`]).
+    pub fn is_server(&self) -> bool {
+        self.source.is_server()
+    }
+
+    /// The stall limit of transfers.
+    pub fn watchdog(&self) -> &WatchdogConfig {
+        &self.watchdog
     }
 
     pub fn breakers(&self) -> &Arc<Breakers> {
@@ -302,7 +318,7 @@ impl Resilient {
                 blamed.push(i);
                 continue;
             };
-            match ops::probe(rc, probe).await {
+            match ops::probe(rc, probe, !self.is_server()).await {
                 Ok(()) => {}
                 Err(e) if classify::classify(&e).counts_against_remote() => blamed.push(i),
                 Err(_) => {}

@@ -4,6 +4,7 @@ pub mod breaker;
 pub mod breakers;
 pub mod classify;
 pub mod clock;
+pub mod files;
 pub mod layer;
 pub mod retry;
 pub mod watchdog;

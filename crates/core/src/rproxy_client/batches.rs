@@ -1,7 +1,9 @@
 //! Batches that run ON an rproxy server (its engine and database), created and steered through
 //! its `rproxy/batch/*` calls. The same calls serve the app and the command line.
 
-use rcmd_types::{BatchInfo, BatchKind, BatchReport, ConflictPolicy};
+use std::collections::BTreeMap;
+
+use rcmd_types::{BatchInfo, BatchKind, BatchReport, ConflictPlan, ConflictPolicy};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -38,6 +40,47 @@ pub async fn create(
     names: &[String],
     on_conflict: ConflictPolicy,
 ) -> Result<BatchInfo, RcError> {
+    create_with_choices(rc, kind, src, dst, names, on_conflict, &BTreeMap::new()).await
+}
+
+/// [`create`] with per-file conflict choices (path relative to `src` → choice), as the
+/// commander's conflict dialog gives them.
+pub async fn create_with_choices(
+    rc: &RcClient,
+    kind: BatchKind,
+    src: &str,
+    dst: Option<&str>,
+    names: &[String],
+    on_conflict: ConflictPolicy,
+    choices: &BTreeMap<String, ConflictPolicy>,
+) -> Result<BatchInfo, RcError> {
+    let mut params = params(kind, src, dst, names);
+    if dst.is_some() {
+        params["onConflict"] = json!(on_conflict.as_str());
+        if !choices.is_empty() {
+            let c: serde_json::Map<String, serde_json::Value> = choices
+                .iter()
+                .map(|(path, choice)| (path.clone(), json!(choice.as_str())))
+                .collect();
+            params["choices"] = serde_json::Value::Object(c);
+        }
+    }
+    rc.call("rproxy/batch/create", &params).await
+}
+
+/// The files a copy or move over `names` in `src` would find at `dst`, planned on the server
+/// (nothing is recorded).
+pub async fn plan(
+    rc: &RcClient,
+    kind: BatchKind,
+    src: &str,
+    dst: &str,
+    names: &[String],
+) -> Result<ConflictPlan, RcError> {
+    rc.call("rproxy/batch/plan", &params(kind, src, Some(dst), names)).await
+}
+
+fn params(kind: BatchKind, src: &str, dst: Option<&str>, names: &[String]) -> serde_json::Value {
     let kind = match kind {
         BatchKind::Copy => "copy",
         BatchKind::Move => "move",
@@ -46,9 +89,8 @@ pub async fn create(
     let mut params = json!({ "kind": kind, "srcFs": src, "names": names });
     if let Some(d) = dst {
         params["dstFs"] = json!(d);
-        params["onConflict"] = json!(on_conflict.as_str());
     }
-    rc.call("rproxy/batch/create", &params).await
+    params
 }
 
 /// The caller's batches on the server (an admin's: all).

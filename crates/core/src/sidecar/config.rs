@@ -43,6 +43,9 @@ pub struct SidecarConfig {
     /// behind by a hard kill of its owner is stopped at the next start. `None`: no records
     /// ([`crate::engine::Engine`] sets `<data dir>/sidecars`).
     pub sidecar_records: Option<PathBuf>,
+    /// Start rcd with `--rc-serve`: files can be read with `GET /[fs]/path` (rproxy's
+    /// `rproxy/file` reads through it; only the holder of the RC password can).
+    pub serve_files: bool,
 }
 
 impl Default for SidecarConfig {
@@ -65,6 +68,7 @@ impl Default for SidecarConfig {
             min_version: super::version::MINIMUM.to_owned(),
             listen_tcp: false,
             sidecar_records: None,
+            serve_files: false,
         }
     }
 }

@@ -316,6 +316,9 @@ async fn launch(inner: &Inner) -> Result<Ended, SidecarError> {
         cmd.arg("--config").arg(path);
     }
     cmd.args(&config.extra_args);
+    if config.serve_files {
+        cmd.arg("--rc-serve");
+    }
     // Credentials through the environment: argv is visible to every local user in `ps`.
     cmd.env("RCLONE_RC_USER", RC_USER).env("RCLONE_RC_PASS", pass.expose());
     // Settings from the user's environment that would open or change the RC server.

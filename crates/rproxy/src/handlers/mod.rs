@@ -3,6 +3,7 @@
 
 pub(crate) mod admin;
 pub(crate) mod events;
+pub(crate) mod files;
 pub(crate) mod queued;
 
 use std::sync::Arc;

@@ -123,6 +123,10 @@ pub enum Denied {
     NotInBatch { path: String, role: &'static str },
     #[error("job/batch nested deeper than {0} levels")]
     TooDeep(usize),
+    #[error("parameter {key} ({value:?}) must name one file: segments joined by single '/', none empty, '.' or '..', no control characters, no ']' in fs")]
+    NotAFile { key: String, value: String },
+    #[error("parameter {key} is missing")]
+    Missing { key: &'static str },
     #[error("{path} with {key} changes a setting of the whole server (every user's transfers); only admins may")]
     ServerWide { path: String, key: &'static str },
 }
@@ -158,6 +162,57 @@ pub fn check(role: Role, remotes: &[String], path: &str, params: &Map<String, Va
         });
     }
     check_object(&ctx, params, route.params, routes::COMMON, route.open)
+}
+
+/// rproxy's own file route (`rproxy/file`, one file's bytes): reading needs the viewer role,
+/// writing the operator role. Its parameters are exactly `fs`, a configured remote the user
+/// may use (for every role, admins too: the route builds rcd's `/[fs]/path` URL from it, so
+/// no `]` either), and `remote`, a file's path (no empty, `.` or `..` segment, no control
+/// character); nothing else (`_config`, `_async`, ... are refused).
+pub fn check_file(role: Role, remotes: &[String], write: bool, params: &Map<String, Value>) -> Result<(), Denied> {
+    let (path, need) = if write {
+        ("rproxy/file (write)", Role::Operator)
+    } else {
+        ("rproxy/file (read)", Role::Viewer)
+    };
+    if role < need {
+        return Err(Denied::Path {
+            path: path.to_owned(),
+            role: role.as_str(),
+        });
+    }
+    // only these two: `_config` and `_filter`, which other calls may carry, are refused too
+    if let Some(key) = params.keys().find(|k| *k != "fs" && *k != "remote") {
+        return Err(Denied::UnknownKey {
+            path: path.to_owned(),
+            key: key.clone(),
+            role: role.as_str(),
+        });
+    }
+    let ctx = Ctx {
+        role,
+        remotes: if role == Role::Admin { &[] } else { remotes },
+        path,
+        depth: 0,
+    };
+    check_object(&ctx, params, routes::FS_REMOTE, &[], false)?;
+    let text = |key: &'static str| match params.get(key) {
+        Some(Value::String(s)) => Ok(s.as_str()),
+        _ => Err(Denied::Missing { key }),
+    };
+    let (fs, remote) = (text("fs")?, text("remote")?);
+    let not_a_file = |key: &str, value: &str| Denied::NotAFile {
+        key: key.to_owned(),
+        value: value.to_owned(),
+    };
+    if fs.contains(']') || fs.chars().any(char::is_control) {
+        return Err(not_a_file("fs", fs));
+    }
+    let bad_segment = |s: &str| s.is_empty() || s == "." || s == "..";
+    if remote.split('/').any(bad_segment) || remote.chars().any(char::is_control) {
+        return Err(not_a_file("remote", remote));
+    }
+    Ok(())
 }
 
 /// One input of a `job/batch` (called from the `inputs` schema): a canonical `_path` the role

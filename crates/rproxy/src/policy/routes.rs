@@ -35,7 +35,7 @@ const LIST_OPT: Kind = Opt(&[
     ("hashTypes", Texts),
 ]);
 const FS: &[(&str, Kind)] = &[("fs", Fs)];
-const FS_REMOTE: &[(&str, Kind)] = &[("fs", Fs), ("remote", Path)];
+pub(crate) const FS_REMOTE: &[(&str, Kind)] = &[("fs", Fs), ("remote", Path)];
 const SRC_DST_FILE: &[(&str, Kind)] = &[("srcFs", Fs), ("srcRemote", Path), ("dstFs", Fs), ("dstRemote", Path)];
 const NONE: &[(&str, Kind)] = &[];
 
@@ -230,7 +230,15 @@ pub const ROUTES: &[Route] = &[
             ("dstFs", Fs),
             ("names", Paths),
             ("onConflict", Scalar),
+            ("choices", Choices),
         ],
+    ),
+    // the files a copy or move would find at its destination (the commander asks first)
+    route(
+        "rproxy/batch/plan",
+        Operator,
+        false,
+        &[("kind", Scalar), ("srcFs", Fs), ("dstFs", Fs), ("names", Paths)],
     ),
     route("rproxy/batch/pause", Operator, false, &[("id", Scalar)]),
     route("rproxy/batch/resume", Operator, false, &[("id", Scalar)]),
@@ -276,7 +284,7 @@ mod tests {
         );
         assert_eq!(
             (count(Viewer), count(Operator)),
-            (19, 45),
+            (19, 46),
             "the manual states these counts"
         );
     }

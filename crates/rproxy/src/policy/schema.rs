@@ -29,6 +29,10 @@ pub enum Kind {
     Opt(&'static [(&'static str, Kind)]),
     /// `job/batch` inputs: each a call of its own, judged by the route table.
     Inputs,
+    /// Per-file conflict choices of a batch: an object (or JSON text of one) of at most
+    /// [`MAX_BATCH_INPUTS`] keys, each a [`Kind::Path`], each value `update`, `overwrite` or
+    /// `skip`.
+    Choices,
     /// Any value: for calls that act on nothing (`rc/noop` echoes its input).
     Any,
 }
@@ -150,6 +154,30 @@ fn check_value(ctx: &Ctx, key: &str, value: &Value, kind: Kind) -> Result<(), De
                     role,
                 },
                 other => other,
+            })
+        }
+        Kind::Choices => {
+            let parsed;
+            let obj = match value {
+                Value::Object(o) => o,
+                Value::String(s) => match serde_json::from_str::<Value>(s) {
+                    Ok(Value::Object(o)) => {
+                        parsed = o;
+                        &parsed
+                    }
+                    _ => return Err(wrong("an object of path: update | overwrite | skip | rename")),
+                },
+                _ => return Err(wrong("an object of path: update | overwrite | skip | rename")),
+            };
+            if obj.len() > MAX_BATCH_INPUTS {
+                return Err(wrong("at most 10,000 choices"));
+            }
+            obj.iter().try_for_each(|(path, choice)| {
+                check_path(key, path)?;
+                match choice.as_str().and_then(rcmd_core::types::ConflictPolicy::parse) {
+                    Some(_) => Ok(()),
+                    None => Err(wrong("choices of update, overwrite, skip or rename")),
+                }
             })
         }
         Kind::Inputs => match value {

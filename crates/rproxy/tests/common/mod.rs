@@ -128,6 +128,7 @@ impl Proxy {
         let sidecar = SidecarConfig {
             rclone_config: Some(conf),
             listen_tcp: tcp,
+            serve_files: true,
             ..SidecarConfig::default()
         };
         let engine = Engine::start(
