@@ -1239,7 +1239,17 @@ async fn a_webdav_server_dying_mid_copy_shows_in_the_window() -> Result<()> {
             paused.contains("dav"),
             "the pause reason does not name the remote: {paused}"
         );
-        eprintln!("paused after {:.1} s: {paused}", died.elapsed().as_secs_f64());
+        let to_pause = died.elapsed();
+        eprintln!("paused after {:.1} s: {paused}", to_pause.as_secs_f64());
+        std::fs::write(
+            artifacts().join("dead-dav-paused-seconds.txt"),
+            format!("{:.1}\n{paused}\n", to_pause.as_secs_f64()),
+        )?;
+        // the cause is known once a probe of its own answers (20 s goal; generous bound here)
+        ensure!(
+            to_pause < Duration::from_secs(60),
+            "paused with the cause only after {to_pause:?}"
+        );
 
         // dav's calls paused (as the breaker does after repeated failures; here forced, as the
         // panel's Pause button does, since the batch stopped before the breaker opened), the

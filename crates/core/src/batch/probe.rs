@@ -69,7 +69,10 @@ impl SideProbe {
                     ops::PROBE_TIMEOUT.as_secs()
                 )
             } else {
-                f.message.clone()
+                // the raw error (URLs, Go wrappers) is in the log line above
+                classify::network_cause(&f.message)
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| f.message.clone())
             };
             return Some(format!("the {side} cannot be reached ({}): {why}", path.remote));
         }

@@ -78,7 +78,7 @@ pub enum RcError {
     BodyStalled { path: String, idle: Duration },
     /// The job made no progress and a probe found one of its remotes unreachable, so it was
     /// stopped; `message` names the side and carries the probe's error.
-    #[error("job {jobid} was stopped: {message}")]
+    #[error("{message} (job {jobid} stopped)")]
     Unreachable { jobid: i64, message: String },
     /// `job/stop` was sent but the job did not end within `waited`: it may still be writing.
     #[error("job {jobid} did not stop within {waited:?} after it was asked to; it may still be running")]

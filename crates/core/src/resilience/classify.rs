@@ -341,6 +341,12 @@ pub fn classify_text(text: &str) -> Failure {
     Failure::new(reason, text).with_retry_after(retry_after_in_text(text))
 }
 
+/// The network cause `text` (a raw rclone error) names, in a few words ("connection
+/// refused", "host name not found"); `None` when it names none.
+pub fn network_cause(text: &str) -> Option<&'static str> {
+    text::network_cause(text)
+}
+
 /// A retry delay written in the text: rclone's `ErrorRetryAfter` prints
 /// `try again after <time> (<duration>)`, its pacer `<err>: trying again in <duration>`
 /// (`lib/pacer/pacer.go`, OneDrive, Dropbox, B2); some backends print `retry after <n>s` or

@@ -485,3 +485,14 @@ fn held_out_texts() {
         wrong.join("\n")
     );
 }
+
+#[test]
+fn a_network_cause_in_a_few_words() {
+    let refused = r#"read metadata failed: Propfind "http://127.0.0.1:34275/large.bin": dial tcp 127.0.0.1:34275: connect: connection refused"#;
+    assert_eq!(network_cause(refused), Some("connection refused"));
+    assert_eq!(
+        network_cause("dial tcp: lookup nas.example: no such host"),
+        Some("host name not found")
+    );
+    assert_eq!(network_cause("object not found"), None);
+}

@@ -534,3 +534,23 @@ pub(super) fn scrub(text: &str) -> String {
     }
     words.join(" ")
 }
+
+/// The network cause a raw error names, in a few words ("connection refused"), for messages
+/// a person reads; `None` when it names none of these.
+pub(super) fn network_cause(text: &str) -> Option<&'static str> {
+    let lc = text.to_ascii_lowercase();
+    [
+        ("connection refused", "connection refused"),
+        ("connection reset by peer", "connection reset"),
+        ("no such host", "host name not found"),
+        ("no route to host", "no route to host"),
+        ("network is unreachable", "network unreachable"),
+        ("host is down", "host is down"),
+        ("i/o timeout", "no answer (timed out)"),
+        ("tls handshake timeout", "no answer (timed out)"),
+        ("broken pipe", "connection broken"),
+    ]
+    .into_iter()
+    .find(|(needle, _)| lc.contains(needle))
+    .map(|(_, cause)| cause)
+}
