@@ -373,16 +373,8 @@ async fn places_work_the_same_against_a_server() -> Result<()> {
     let token = tree.token.clone();
     let (edited, server_dst) = (tree.src.clone(), tree.dst.clone());
     let mut fixture = Fixture::new();
-    let script = fixture.path("editor.sh");
-    std::fs::write(
-        &script,
-        "#!/bin/sh\n( sleep 1.5; printf 'saved in the editor\\n' >> \"$1\" ) &\n",
-    )?;
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))?;
-    }
-    fixture.set_env("RCMD_OPENER", &script.display().to_string());
+    // an editor that saves once, 1.5 s after it opened the file
+    fixture.set_opener("( sleep 1.5; printf 'saved in the editor\\n' >> \"$1\" ) &\n")?;
     with_fixture_session("server-places", fixture, |c, dir| async move {
         const L: &str = "#pane-left";
         wait_ready(&c, None, Duration::from_secs(60)).await?;

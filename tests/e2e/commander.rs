@@ -1535,13 +1535,8 @@ async fn quick_view_shows_text_and_images_and_hands_a_pdf_to_the_system_viewer()
     std::fs::write(dir.join("doc.pdf"), b"%PDF-1.4\n%%EOF\n")?;
     std::fs::write(dir.join("blob.bin"), b"\x00\x01\x02binary")?;
     let opened = fixture.path("opened.txt");
-    let script = fixture.path("opener.sh");
-    std::fs::write(&script, format!("#!/bin/sh\necho \"$1\" > '{}'\n", opened.display()))?;
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))?;
-    }
-    fixture.set_env("RCMD_OPENER", &script.display().to_string());
+    // a viewer that notes what it was asked to open
+    fixture.set_opener(&format!("echo \"$1\" > '{}'\n", opened.display()))?;
     with_fixture_session("commander-view", fixture, |c, dir| async move {
         wait_ready(&c, None, Duration::from_secs(60)).await?;
         wait_row_or_remote(&c).await?;
@@ -1639,16 +1634,8 @@ async fn edit_uploads_each_save_and_asks_before_replacing_a_changed_file() -> Re
     let mut fixture = commander_fixture();
     let notes = fixture.path("data/work/notes.txt");
     std::fs::write(&notes, "first line\n")?;
-    let script = fixture.path("editor.sh");
-    std::fs::write(
-        &script,
-        "#!/bin/sh\n( sleep 1.5; printf 'saved in the editor\\n' >> \"$1\" ) &\n",
-    )?;
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))?;
-    }
-    fixture.set_env("RCMD_OPENER", &script.display().to_string());
+    // an editor that saves once, 1.5 s after it opened the file
+    fixture.set_opener("( sleep 1.5; printf 'saved in the editor\\n' >> \"$1\" ) &\n")?;
     with_fixture_session("commander-edit", fixture, |c, dir| async move {
         open_work(&c).await?;
         wait_row(&c, L, "notes.txt").await?;

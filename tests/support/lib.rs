@@ -228,6 +228,17 @@ impl Fixture {
     pub fn set_env(&mut self, key: &str, value: &str) {
         self.extra.push((key.to_owned(), value.to_owned()));
     }
+
+    /// Makes the shell script `body` the app's "open with the system's program"
+    /// (`$RCMD_OPENER`; the file to open is its `$1`).
+    pub fn set_opener(&mut self, body: &str) -> std::io::Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        let script = self.path("opener.sh");
+        std::fs::write(&script, format!("#!/bin/sh\n{body}"))?;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))?;
+        self.set_env("RCMD_OPENER", &script.display().to_string());
+        Ok(())
+    }
 }
 
 impl Fixture {

@@ -162,3 +162,38 @@ async fn a_failing_source_does_not_open_the_destination_breaker() {
         "{local:?}"
     );
 }
+
+/// A listing of a remote whose server is gone (connection refused) fails within seconds at
+/// the layer's real defaults (four attempts), with the network cause, instead of waiting out
+/// rclone's own ten tries per attempt (18-38 s each on webdav): after 2 s without an answer a
+/// probe on a remote instance of its own asks whether anything answers at all. A listing of
+/// the same remote while it is up is unchanged.
+#[tokio::test]
+async fn a_listing_of_a_dead_server_fails_within_seconds() {
+    let served = tempfile::tempdir().unwrap();
+    std::fs::write(served.path().join("a.txt"), b"a").unwrap();
+    let mut server = fault::WebdavServer::start(served.path());
+    let remote = format!("[wd]\ntype = webdav\nurl = http://{}\nvendor = other\n", server.addr);
+    let rc = common::start_with_remotes(&remote, |_| {}).await;
+    let layer = Resilient::new(
+        Arc::new(rc.client.clone()),
+        ResilienceConfig::default(),
+        EventBus::default(),
+    );
+    let cancel = CancellationToken::new();
+    let dir = RemotePath::new("wd", "").unwrap();
+    let listed = layer.list(&dir, &cancel).await.unwrap();
+    assert_eq!(listed.value.len(), 1, "{:?}", listed.value);
+
+    server.kill();
+    let started = std::time::Instant::now();
+    let err = layer.list(&dir, &cancel).await.unwrap_err();
+    let took = started.elapsed();
+    eprintln!(
+        "listing of a dead webdav server failed after {:.1} s: {err}",
+        took.as_secs_f64()
+    );
+    assert_eq!(err.failure().reason, FailureReason::Network, "{err}");
+    // one attempt alone waits 18-38 s without the probe; four attempts with it take ~9 s
+    assert!(took < Duration::from_secs(30), "the listing failed only after {took:?}");
+}

@@ -30,6 +30,35 @@ pub async fn list(rc: &RcClient, dir: &RemotePath) -> Result<Vec<FileEntry>, RcE
     Ok(entries)
 }
 
+/// [`list`], but a remote that does not take connections fails within about
+/// [`QUICK_VERDICT`]: after that long without an answer a [`probe`] of its own remote
+/// instance runs beside the listing, and a network error from it (connection refused, host
+/// not found, ...) ends the listing with that error, instead of waiting out rclone's ten
+/// tries on the listing's instance (18-38 s on a stopped webdav server). A slow but
+/// answering remote is left to finish. rclone reached directly only (see [`probe`]).
+pub async fn list_quick(rc: &RcClient, dir: &RemotePath) -> Result<Vec<FileEntry>, RcError> {
+    let verdict = async {
+        tokio::time::sleep(QUICK_VERDICT).await;
+        // a name that is not there: a stat of the folder itself may be answered without
+        // asking the server (its root), a missing file's stat always asks
+        let Ok(nothing) = dir.join(".rcmd-probe") else {
+            return std::future::pending().await;
+        };
+        match probe(rc, &nothing, true).await {
+            Err(e) if crate::resilience::classify::classify(&e).reason == rcmd_types::FailureReason::Network => e,
+            // it answered, or timed out (slow is not gone): the listing decides
+            _ => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        listed = list(rc, dir) => listed,
+        down = verdict => Err(down),
+    }
+}
+
+/// How long a listing runs before [`list_quick`] asks whether its remote is there at all.
+pub const QUICK_VERDICT: Duration = Duration::from_secs(2);
+
 /// Creates a directory (and its parents).
 #[instrument(skip_all, fields(dir = %dir), err(Display))]
 pub async fn mkdir(rc: &RcClient, dir: &RemotePath) -> Result<(), RcError> {

@@ -409,9 +409,19 @@ impl Resilient {
     pub async fn list(&self, dir: &RemotePath, cancel: &CancellationToken) -> Result<Served<Vec<FileEntry>>> {
         // the fallback remote is read at the same path, absolute or relative
         let path = dir.spec_path();
+        // a dead remote says so in seconds (rclone reached directly; rproxy refuses the probe's
+        // connection string)
+        let quick = !self.is_server();
         self.read(&dir.remote, format!("list:{dir}"), cancel, |rc, remote| {
             let path = path.clone();
-            async move { Ok(ops::list(&rc, &RemotePath::new(remote.as_str(), &path)?).await?) }
+            async move {
+                let dir = RemotePath::new(remote.as_str(), &path)?;
+                Ok(if quick {
+                    ops::list_quick(&rc, &dir).await?
+                } else {
+                    ops::list(&rc, &dir).await?
+                })
+            }
         })
         .await
     }

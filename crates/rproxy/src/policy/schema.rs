@@ -135,18 +135,8 @@ fn check_value(ctx: &Ctx, key: &str, value: &Value, kind: Kind) -> Result<(), De
             _ => Err(wrong("a list of texts")),
         },
         Kind::Opt(schema) => {
-            let parsed;
-            let obj = match value {
-                Value::Object(o) => o,
-                Value::String(s) => match serde_json::from_str::<Value>(s) {
-                    Ok(Value::Object(o)) => {
-                        parsed = o;
-                        &parsed
-                    }
-                    _ => return Err(wrong("an object of options")),
-                },
-                _ => return Err(wrong("an object of options")),
-            };
+            let obj = object_or_text(value).ok_or_else(|| wrong("an object of options"))?;
+            let obj = obj.as_ref();
             check_object(ctx, obj, schema, &[], false).map_err(|e| match e {
                 Denied::UnknownKey { path, key: inner, role } => Denied::UnknownKey {
                     path,
@@ -157,18 +147,9 @@ fn check_value(ctx: &Ctx, key: &str, value: &Value, kind: Kind) -> Result<(), De
             })
         }
         Kind::Choices => {
-            let parsed;
-            let obj = match value {
-                Value::Object(o) => o,
-                Value::String(s) => match serde_json::from_str::<Value>(s) {
-                    Ok(Value::Object(o)) => {
-                        parsed = o;
-                        &parsed
-                    }
-                    _ => return Err(wrong("an object of path: update | overwrite | skip | rename")),
-                },
-                _ => return Err(wrong("an object of path: update | overwrite | skip | rename")),
-            };
+            let obj =
+                object_or_text(value).ok_or_else(|| wrong("an object of path: update | overwrite | skip | rename"))?;
+            let obj = obj.as_ref();
             if obj.len() > MAX_BATCH_INPUTS {
                 return Err(wrong("at most 10,000 choices"));
             }
@@ -189,6 +170,18 @@ fn check_value(ctx: &Ctx, key: &str, value: &Value, kind: Kind) -> Result<(), De
             _ => Err(wrong("a list of calls (objects with _path)")),
         },
         Kind::Any => Ok(()),
+    }
+}
+
+/// An object given as JSON or as the JSON text of one (rclone reads both); `None` otherwise.
+fn object_or_text(value: &Value) -> Option<std::borrow::Cow<'_, Map<String, Value>>> {
+    match value {
+        Value::Object(o) => Some(std::borrow::Cow::Borrowed(o)),
+        Value::String(s) => match serde_json::from_str::<Value>(s) {
+            Ok(Value::Object(o)) => Some(std::borrow::Cow::Owned(o)),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
