@@ -1458,10 +1458,8 @@ async fn type_ahead_history_path_field_hotlist_tabs_and_free_space() -> Result<(
         press(&c, L, &format!("{CTRL}d")).await?;
         wait_dialog(&c, "hotlist").await?;
         type_keys(&c, ENTER).await?; // the focused "Add this folder"
-        poll(Duration::from_secs(5), "the folder in the hotlist", || async {
-            c.find(Locator::Css("#dialog .place")).await.ok().map(|_| ())
-        })
-        .await?;
+        // the new place takes the focus from the button it disabled
+        wait_focused(&c, "#dialog .place").await?;
         type_keys(&c, ESCAPE).await?;
         wait_gone(&c, "#dialog").await.context("Escape after adding")?;
         press(&c, L, BACKSPACE).await?;

@@ -424,3 +424,16 @@ pub async fn wait_gone(c: &Client, css: &str) -> Result<()> {
     })
     .await
 }
+
+/// Waits until the focused element matches `css` (keys typed next go there).
+pub async fn wait_focused(c: &Client, css: &str) -> Result<()> {
+    let script = format!(
+        "const a = document.activeElement; return !!a && a.matches({})",
+        serde_json::to_string(css)?
+    );
+    poll(Duration::from_secs(10), &format!("focus on {css}"), || async {
+        let v = c.execute(&script, vec![]).await.ok()?;
+        (v == serde_json::json!(true)).then_some(())
+    })
+    .await
+}
