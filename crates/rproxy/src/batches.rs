@@ -359,21 +359,17 @@ impl Batches {
                 .ok_or_else(|| bad(format!("onConflict {t:?}: use update, overwrite, skip or rename")))?,
         };
         let choices_obj = match p.get("choices") {
-            None | Some(Value::Null) => Map::new(),
-            Some(Value::Object(o)) => o.clone(),
-            Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
-                Ok(Value::Object(o)) => o,
-                _ => return Err(bad("choices: an object of path: update | overwrite | skip | rename")),
-            },
-            Some(_) => return Err(bad("choices: an object of path: update | overwrite | skip | rename")),
+            None | Some(Value::Null) => Default::default(),
+            Some(v) => crate::policy::schema::object_or_text(v)
+                .ok_or_else(|| bad("choices: an object of path: update | overwrite | skip | rename"))?,
         };
         let mut choices = std::collections::BTreeMap::new();
-        for (path, choice) in choices_obj {
+        for (path, choice) in choices_obj.iter() {
             let c = choice
                 .as_str()
                 .and_then(ConflictPolicy::parse)
                 .ok_or_else(|| bad(format!("choice for {path:?}: use update, overwrite, skip or rename")))?;
-            choices.insert(path, c);
+            choices.insert(path.clone(), c);
         }
         let req = BatchRequest::new(kind, src, text("dstFs"), Selection::names(names))
             .map_err(start_err)?

@@ -73,11 +73,7 @@ impl Connections {
             return Ok(local.submit(req).await?);
         };
         // planned and run by the server: it keeps going when this front end quits
-        let (src, dst) = (req.src.to_string(), req.dst.as_ref().map(|d| d.to_string()));
-        let names = match &req.selection {
-            Selection::Names(n) => n.clone(),
-            _ => vec![],
-        };
+        let (src, dst, names) = server_args(req);
         // the server plans again and applies the policy and the per-file choices
         let (kind, on_conflict, choices) = (req.kind, req.on_conflict, &req.choices);
         on_server(&rc, |c| {
@@ -99,13 +95,8 @@ impl Connections {
         let Some(rc) = self.server_rc() else {
             return Ok(Some(local.plan_conflicts(req).await?));
         };
-        let Some(dst) = req.dst.as_ref().map(|d| d.to_string()) else {
+        let (src, Some(dst), names) = server_args(req) else {
             return Ok(None);
-        };
-        let src = req.src.to_string();
-        let names = match &req.selection {
-            Selection::Names(n) => n.clone(),
-            _ => vec![],
         };
         let kind = req.kind;
         let plan = on_server(&rc, |c| {
@@ -145,6 +136,16 @@ impl Connections {
 
 /// A server batch call through the server's layer: one attempt (the server runs the batch;
 /// a retried create could make two), failing at once while the server is offline.
+/// `req` as the server's batch calls take it: source, destination, the selected names (none:
+/// everything under the source).
+fn server_args(req: &BatchRequest) -> (String, Option<String>, Vec<String>) {
+    let names = match &req.selection {
+        Selection::Names(n) => n.clone(),
+        _ => vec![],
+    };
+    (req.src.to_string(), req.dst.as_ref().map(|d| d.to_string()), names)
+}
+
 async fn on_server<T, F, Fut>(rc: &Resilient, op: F) -> Result<T, BatchCallError>
 where
     F: Fn(RcClient) -> Fut,

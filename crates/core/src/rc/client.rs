@@ -230,32 +230,27 @@ impl RcClient {
         }
         let resp = req.send().await.map_err(transport)?;
         let status = resp.status().as_u16();
-        let jobid = resp
-            .headers()
-            .get("x-rclone-jobid")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok());
-        let retry_after = resp
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let content_type = resp
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let token_expired = token_expired(resp.headers());
+        // what the headers say, read before the body consumes the reply
+        let reply = RawReply::new(status, resp.headers(), Vec::new());
         let body = resp.bytes().await.map_err(transport)?.to_vec();
-        Ok(RawReply {
+        Ok(RawReply { body, ..reply })
+    }
+}
+
+impl RawReply {
+    /// A reply with `status`, what its `headers` say, and `body`.
+    pub(super) fn new(status: u16, headers: &reqwest::header::HeaderMap, body: Vec<u8>) -> RawReply {
+        let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        RawReply {
             status,
             body,
-            jobid,
-            retry_after,
-            content_type,
-            token_expired,
-        })
+            jobid: text("x-rclone-jobid").and_then(|v| v.parse().ok()),
+            retry_after: text(reqwest::header::RETRY_AFTER.as_str())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs),
+            content_type: text(reqwest::header::CONTENT_TYPE.as_str()).map(str::to_owned),
+            token_expired: token_expired(headers),
+        }
     }
 }
 

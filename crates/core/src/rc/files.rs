@@ -141,18 +141,7 @@ impl RcClient {
         if status == 200 || status == 206 {
             return Ok(resp);
         }
-        let header = |name| {
-            resp.headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        let content_type = header(reqwest::header::CONTENT_TYPE);
-        let retry_after = header(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(std::time::Duration::from_secs);
-        let token_expired = header(reqwest::header::HeaderName::from_static(super::TOKEN_EXPIRED_HEADER))
-            .is_some_and(|v| v == super::TOKEN_EXPIRED);
+        let reply = RawReply::new(status, resp.headers(), Vec::new());
         let mut body = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(transport)? {
             body.extend_from_slice(&chunk);
@@ -160,17 +149,7 @@ impl RcClient {
                 break;
             }
         }
-        Err(error_from_reply(
-            call,
-            &RawReply {
-                status,
-                body,
-                jobid: None,
-                retry_after,
-                content_type,
-                token_expired,
-            },
-        ))
+        Err(error_from_reply(call, &RawReply { body, ..reply }))
     }
 }
 

@@ -174,7 +174,7 @@ fn check_value(ctx: &Ctx, key: &str, value: &Value, kind: Kind) -> Result<(), De
 }
 
 /// An object given as JSON or as the JSON text of one (rclone reads both); `None` otherwise.
-fn object_or_text(value: &Value) -> Option<std::borrow::Cow<'_, Map<String, Value>>> {
+pub(crate) fn object_or_text(value: &Value) -> Option<std::borrow::Cow<'_, Map<String, Value>>> {
     match value {
         Value::Object(o) => Some(std::borrow::Cow::Borrowed(o)),
         Value::String(s) => match serde_json::from_str::<Value>(s) {
