@@ -490,12 +490,7 @@ async fn places_work_the_same_against_a_server() -> Result<()> {
         );
         // someone changes it on the server; the next save asks, and "upload mine" replaces it
         std::fs::write(edited.join("d1/f1.txt"), "theirs\n")?;
-        let edits = dir.join("xdg-data/dev.rcmd.app/edits");
-        let copy = std::fs::read_dir(&edits)?
-            .next()
-            .context("an edit folder")??
-            .path()
-            .join("f1.txt");
+        let copy = edit_copy(&dir, "f1.txt")?;
         std::fs::write(&copy, "mine\n")?;
         wait_edit_state(&c, "changed").await?;
         click(&c, "#edits .edit-upload").await?;

@@ -1650,12 +1650,7 @@ async fn edit_uploads_each_save_and_asks_before_replacing_a_changed_file() -> Re
 
         // someone changes the remote file; the next save asks, and the remote one is kept
         std::fs::write(&notes, "theirs\n")?;
-        let edits = dir.join("xdg-data/dev.rcmd.app/edits");
-        let copy = std::fs::read_dir(&edits)?
-            .next()
-            .context("an edit folder")??
-            .path()
-            .join("notes.txt");
+        let copy = edit_copy(&dir, "notes.txt")?;
         std::fs::write(&copy, "mine\n")?;
         wait_edit_state(&c, "changed").await?;
         click(&c, "#edits .edit-keep").await?;

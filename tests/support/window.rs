@@ -437,3 +437,14 @@ pub async fn wait_focused(c: &Client, css: &str) -> Result<()> {
     })
     .await
 }
+
+/// The local copy F4 opened of `name`, in the app's data folder under the fixture root `dir`
+/// (the first edit session's folder).
+pub fn edit_copy(dir: &std::path::Path, name: &str) -> Result<std::path::PathBuf> {
+    let edits = dir.join("xdg-data/dev.rcmd.app/edits");
+    Ok(std::fs::read_dir(&edits)?
+        .next()
+        .context("an edit folder")??
+        .path()
+        .join(name))
+}
