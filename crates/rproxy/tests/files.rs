@@ -167,6 +167,8 @@ async fn a_viewer_reads_an_operator_writes_and_odd_names_arrive_as_named() {
         StatusCode::FORBIDDEN
     );
     assert_eq!(std::fs::read(data.join("hello.txt")).unwrap(), b"hello");
+    // the tap and its rclone stop by their pids (dropped, the tap's rclone would be left)
+    p.engine.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -194,6 +196,7 @@ async fn a_broken_upload_leaves_the_old_file_whole() {
         left = tree(&data);
     }
     assert_eq!(left, before, "hello.txt unchanged and nothing left beside it");
+    p.engine.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -271,4 +274,5 @@ async fn hostile_parameters_never_reach_rcd() {
     // and the same route works for the plain spelling (the refusals were the inputs' fault)
     let r = get(&p, "view", &query("local:", "hello.txt"), None).await;
     assert_eq!(r.status(), StatusCode::OK);
+    p.engine.shutdown().await;
 }
