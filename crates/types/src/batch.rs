@@ -14,6 +14,9 @@ pub enum BatchKind {
     Copy,
     Move,
     Delete,
+    /// Items of a compare run, each with its own direction (copy either way, delete on
+    /// either side); replaced and deleted files go to the backup place.
+    Sync,
 }
 
 /// Lifecycle of a batch.

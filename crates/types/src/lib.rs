@@ -4,6 +4,7 @@
 //! and the backend agree on one definition of each message.
 
 mod batch;
+mod compare;
 mod connection;
 mod desktop;
 mod error;
@@ -14,6 +15,7 @@ mod schedule;
 mod sidecar;
 
 pub use batch::*;
+pub use compare::*;
 pub use connection::*;
 pub use desktop::*;
 pub use error::*;

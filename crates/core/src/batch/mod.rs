@@ -20,6 +20,7 @@ pub mod runner;
 mod settle;
 mod single;
 pub mod store;
+pub mod sync;
 pub mod verify;
 
 pub use lease::LeaseOwner;
@@ -29,3 +30,4 @@ pub use request::{BatchRequest, Created, Selection, StartError};
 pub use runner::{as_seen, Runner, RunnerSink, INTERRUPTED};
 pub use settle::VANISHED;
 pub use store::{Store, StoreError};
+pub use sync::{SyncError, SyncRequest};

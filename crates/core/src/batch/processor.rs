@@ -85,6 +85,9 @@ pub struct BatchControl {
     /// The batch's check for existing destination files: set by [`Processor::run`] from the
     /// batch (callers leave it `None`).
     pub guard: Option<super::conflict::Guard>,
+    /// More `_config` for the jobs of the chunk at hand (a sync batch's lane): set by the
+    /// processor.
+    pub extra: Option<Map<String, Value>>,
 }
 
 /// Runs batches from a [`Store`] through a [`Resilient`] layer.
@@ -115,6 +118,53 @@ struct ChunkResult {
 }
 
 impl Processor {
+    /// How `item` of a batch runs: its sync direction's lane, or the batch's own kind and
+    /// roots.
+    fn lane_of(
+        &self,
+        sync: Option<&super::sync::SyncMeta>,
+        kind: BatchKind,
+        src: &RemotePath,
+        dst: Option<&RemotePath>,
+        item: &ItemRow,
+    ) -> Result<super::sync::Lane, Error> {
+        match (sync, dst, item.action.as_deref().and_then(rcmd_types::Direction::parse)) {
+            (Some(meta), Some(right), Some(action)) => super::sync::lane(action, src, right, meta),
+            _ => Ok(super::sync::Lane {
+                kind,
+                src: src.clone(),
+                dst: dst.cloned(),
+                config: Map::new(),
+                prune_root: None,
+            }),
+        }
+    }
+
+    /// Removes the folders the done deletes of a chunk may have left empty (see
+    /// `batch::sync`); a folder that still holds files stays. Best effort: a folder left
+    /// behind is empty, never a lost file.
+    async fn prune(&self, root: &RemotePath, items: &[ItemRow], outcomes: &[(i64, ItemOutcome)]) {
+        let mut folders: Vec<&str> = items
+            .iter()
+            .filter(|i| {
+                outcomes
+                    .iter()
+                    .any(|(id, o)| *id == i.id && matches!(o, ItemOutcome::Done))
+            })
+            .filter_map(|i| i.prune.as_deref())
+            .collect();
+        folders.sort_unstable();
+        folders.dedup();
+        for f in folders {
+            let Ok(dir) = root.join(f) else { continue };
+            match self.rc.remove_empty_dirs(&dir, false, &CancellationToken::new()).await {
+                Ok(()) => debug!(folder = %dir, "emptied folder removed"),
+                Err(e) if super::request::is_gone(&e) => {}
+                Err(e) => warn!(folder = %dir, error = %e, "cannot remove an emptied folder"),
+            }
+        }
+    }
+
     pub fn new(store: Store, rc: Arc<Resilient>, cfg: ProcessorConfig) -> Self {
         Processor {
             store,
@@ -144,6 +194,7 @@ impl Processor {
             pause: control.pause.child_token(),
             cancel: control.cancel.clone(),
             guard: self.store.guard(id).await.map_err(store_err)?,
+            extra: None,
         };
         let heartbeat = {
             let (store, owner, stop) = (self.store.clone(), self.owner.clone(), local.pause.clone());
@@ -162,8 +213,11 @@ impl Processor {
                 }
             })
         };
+        // the heartbeat ends with this run, also when the run is dropped mid-way (an
+        // aborted task): a renewing orphan would keep the batch leased to nobody
+        let heartbeat = AbortOnDrop(heartbeat);
         let result = self.run_leased(id, &local, progress).await;
-        heartbeat.abort();
+        drop(heartbeat);
         if let Err(e) = self.store.release_lease(id, &self.owner).await {
             warn!(batch = id, error = %e, "cannot release the batch lease");
         }
@@ -219,23 +273,31 @@ impl Processor {
         }
         // items a crash left in flight: settle them by what is really there
         let in_flight = self.store.running(id).await.map_err(store_err)?;
+        let sync = match batch.kind {
+            BatchKind::Sync => Some(self.store.sync_meta(id).await.map_err(store_err)?.unwrap_or_default()),
+            _ => None,
+        };
         if !in_flight.is_empty() {
             info!(
                 batch = id,
                 items = in_flight.len(),
                 "verifying items that were in flight"
             );
-            let outcomes = self
-                .verify(
-                    batch.kind,
-                    &src,
-                    dst.as_ref(),
-                    &in_flight,
-                    After::Interrupted,
-                    control.guard,
-                )
-                .await?;
-            self.store.checkpoint(id, &outcomes).await.map_err(store_err)?;
+            // a sync batch's items are verified by their direction's lane
+            for group in by_action(&in_flight) {
+                let lane = self.lane_of(sync.as_ref(), batch.kind, &src, dst.as_ref(), &group[0])?;
+                let outcomes = self
+                    .verify(
+                        lane.kind,
+                        &lane.src,
+                        lane.dst.as_ref(),
+                        &group,
+                        After::Interrupted,
+                        control.guard,
+                    )
+                    .await?;
+                self.store.checkpoint(id, &outcomes).await.map_err(store_err)?;
+            }
         }
 
         let mut window: VecDeque<bool> = VecDeque::new();
@@ -269,8 +331,21 @@ impl Processor {
                     None => return self.finish(id, None, None).await,
                 }
             }
+            let lane = self.lane_of(sync.as_ref(), batch.kind, &src, dst.as_ref(), &items[0])?;
+            let lane_control = BatchControl {
+                extra: Some(lane.config.clone()),
+                ..control.clone()
+            };
             let chunk = match self
-                .run_chunk(id, batch.kind, &src, dst.as_ref(), &items, control, &progress)
+                .run_chunk(
+                    id,
+                    lane.kind,
+                    &lane.src,
+                    lane.dst.as_ref(),
+                    &items,
+                    &lane_control,
+                    &progress,
+                )
                 .await
             {
                 Ok(c) => c,
@@ -296,8 +371,11 @@ impl Processor {
             }
             let settled = std::time::Instant::now();
             self.store.checkpoint(id, &chunk.outcomes).await.map_err(store_err)?;
+            if let Some(root) = &lane.prune_root {
+                self.prune(root, &items, &chunk.outcomes).await;
+            }
             // "finished lately" lists transfers: a deleted file was not transferred
-            if batch.kind != BatchKind::Delete {
+            if batch.kind != BatchKind::Delete && lane.prune_root.is_none() {
                 self.remember(&items, &chunk.outcomes);
             }
             self.report_progress(id, &progress).await;
@@ -392,6 +470,7 @@ impl Processor {
         if let Some(guard) = control.guard {
             params.insert("_config".into(), guard.config());
         }
+        add_config(&mut params, control);
         let group = format!("rcmd/batch/{id}/{}", items[0].id);
         // pause or cancel stop the job (the watchdog sends job/stop)
         let stop = CancellationToken::new();
@@ -664,6 +743,38 @@ pub(super) fn stop_on_control(stop: &CancellationToken, control: &BatchControl) 
             _ = stop.cancelled() => {}
         }
     })
+}
+
+/// Aborts its task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Adds the lane's `_config` (see [`BatchControl::extra`]) to a job's parameters.
+pub(super) fn add_config(params: &mut Map<String, Value>, control: &BatchControl) {
+    let Some(extra) = control.extra.as_ref().filter(|e| !e.is_empty()) else {
+        return;
+    };
+    let config = params.entry("_config").or_insert_with(|| Value::Object(Map::new()));
+    if let Value::Object(c) = config {
+        c.extend(extra.clone());
+    }
+}
+
+/// Groups items by their sync direction (one group for other batches), in order.
+fn by_action(items: &[ItemRow]) -> Vec<Vec<ItemRow>> {
+    let mut groups: Vec<Vec<ItemRow>> = Vec::new();
+    for item in items {
+        match groups.iter_mut().find(|g| g[0].action == item.action) {
+            Some(g) => g.push(item.clone()),
+            None => groups.push(vec![item.clone()]),
+        }
+    }
+    groups
 }
 
 /// The rclone call for a chunk of `kind`.

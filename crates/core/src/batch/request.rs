@@ -206,6 +206,7 @@ impl Processor {
                 guard: resolved.guard,
                 kept: &resolved.kept,
                 renamed: &resolved.renamed,
+                sync: None,
             })
             .await?;
         Ok(Created {
@@ -317,7 +318,7 @@ impl Processor {
     }
 }
 
-fn is_gone(e: &crate::Error) -> bool {
+pub(super) fn is_gone(e: &crate::Error) -> bool {
     use crate::resilience::retry::Classify;
     let f: Failure = e.failure();
     f.reason == rcmd_types::FailureReason::NotFound

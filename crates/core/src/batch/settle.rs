@@ -108,7 +108,8 @@ impl Processor {
         let at_destination =
             |item: &ItemRow| verify::matches(item, at_dst.as_ref().and_then(|m| m.get(item.dst())), precision);
         let need_src = match kind {
-            BatchKind::Copy => items.iter().any(|i| !at_destination(i)),
+            // a sync batch is verified lane by lane (copy, move to the backup, delete)
+            BatchKind::Copy | BatchKind::Sync => items.iter().any(|i| !at_destination(i)),
             BatchKind::Move | BatchKind::Delete => true,
         };
         let at_src = if need_src {
@@ -139,7 +140,7 @@ impl Processor {
             .iter()
             .map(|item| {
                 let done = match kind {
-                    BatchKind::Copy => at_destination(item) || copied_as_changed(item),
+                    BatchKind::Copy | BatchKind::Sync => at_destination(item) || copied_as_changed(item),
                     BatchKind::Move => at_destination(item) && !at_source(item),
                     BatchKind::Delete => !at_source(item),
                 };

@@ -72,8 +72,9 @@ impl Processor {
         item: &ItemRow,
         control: &BatchControl,
         path: &'static str,
-        params: Map<String, Value>,
+        mut params: Map<String, Value>,
     ) -> Result<JobOutcome, Error> {
+        super::processor::add_config(&mut params, control);
         let stop = CancellationToken::new();
         let watcher = stop_on_control(&stop, control);
         let (wcfg, group) = (self.cfg.watchdog.clone(), format!("rcmd/item/{}", item.id));

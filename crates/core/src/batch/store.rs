@@ -52,6 +52,10 @@ pub struct ItemRow {
     /// Its path at the destination when it is copied under another name ("rename the
     /// copy"); `None`: [`ItemRow::path`].
     pub dst_path: Option<String>,
+    /// A sync batch's item: its direction (`right`, `left`, `delete_right`, `delete_left`).
+    pub action: Option<String>,
+    /// A sync batch's delete: the folder it may leave empty (see `batch::sync`).
+    pub prune: Option<String>,
 }
 
 impl ItemRow {
@@ -102,7 +106,16 @@ pub(crate) struct NewBatch<'a> {
     pub kept: &'a [(String, &'a str)],
     /// Items that go to another path at the destination: source path → destination path.
     pub renamed: &'a [(String, String)],
+    /// A sync batch: each item's direction and folder to prune, and the batch's settings
+    /// (JSON of [`super::sync::SyncMeta`]).
+    pub sync: Option<SyncInsert<'a>>,
 }
+
+/// See [`NewBatch::sync`].
+pub(crate) type SyncInsert<'a> = (
+    &'a std::collections::HashMap<String, (rcmd_types::Direction, Option<String>)>,
+    &'a str,
+);
 
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -225,6 +238,22 @@ impl Store {
             .await?)
     }
 
+    /// A sync batch's items in the order they run: path (on the side read or deleted from),
+    /// direction and state.
+    pub async fn sync_actions(&self, id: i64) -> Result<Vec<(String, rcmd_types::Direction, ItemState)>, StoreError> {
+        let rows: Vec<(String, Option<String>, String)> =
+            sqlx::query_as("SELECT path, action, state FROM items WHERE batch_id = ? ORDER BY id")
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(path, action, state)| {
+                Some((path, rcmd_types::Direction::parse(action.as_deref()?)?, parse(&state)?))
+            })
+            .collect())
+    }
+
     /// Every item of batch `id`: path, state, and the error or skip reason.
     pub async fn item_results(&self, id: i64) -> Result<Vec<(String, ItemState, Option<String>)>, StoreError> {
         let rows = sqlx::query("SELECT path, state, last_error FROM items WHERE batch_id = ? ORDER BY id")
@@ -262,6 +291,7 @@ impl Store {
             guard: None,
             kept: &[],
             renamed: &[],
+            sync: None,
         })
         .await
     }
@@ -280,12 +310,13 @@ impl Store {
             guard,
             kept,
             renamed,
+            sync,
         } = *new;
         let cleanup = (!cleanup.is_empty()).then(|| serde_json::to_string(cleanup).unwrap_or_default());
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         let id: i64 = sqlx::query(
-            "INSERT INTO batches (kind, src, dst, status, created_at, updated_at, origin, cleanup, on_conflict, guard) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO batches (kind, src, dst, status, created_at, updated_at, origin, cleanup, on_conflict, guard, sync) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(text(kind))
         .bind(src)
@@ -296,6 +327,7 @@ impl Store {
         .bind(cleanup)
         .bind(on_conflict.map(|p| p.as_str()))
         .bind(guard.map(|g| g.as_str()))
+        .bind(sync.map(|(_, meta)| meta))
         .fetch_one(&mut *tx)
         .await?
         .get(0);
@@ -304,21 +336,24 @@ impl Store {
             kept.iter().map(|(path, reason)| (path.as_str(), *reason)).collect();
         let renamed_to: std::collections::HashMap<&str, &str> =
             renamed.iter().map(|(path, to)| (path.as_str(), to.as_str())).collect();
-        // multi-row inserts: one statement per 500 items (7 parameters each, well under
+        // multi-row inserts: one statement per 500 items (9 parameters each, well under
         // SQLite's limit) instead of one per item
         for block in items.chunks(500) {
             let mut q = sqlx::QueryBuilder::new(
-                "INSERT INTO items (batch_id, path, size, mod_time, state, last_error, dst_path) ",
+                "INSERT INTO items (batch_id, path, size, mod_time, state, last_error, dst_path, action, prune) ",
             );
             q.push_values(block, |mut row, item| {
                 let reason = kept_reason.get(item.path.as_str()).copied();
+                let action = sync.and_then(|(a, _)| a.get(&item.path));
                 row.push_bind(id)
                     .push_bind(&item.path)
                     .push_bind(item.size)
                     .push_bind(&item.mod_time)
                     .push_bind(if reason.is_some() { "skipped" } else { "pending" })
                     .push_bind(reason)
-                    .push_bind(renamed_to.get(item.path.as_str()).copied());
+                    .push_bind(renamed_to.get(item.path.as_str()).copied())
+                    .push_bind(action.map(|(d, _)| d.as_str()))
+                    .push_bind(action.and_then(|(_, p)| p.clone()));
             });
             q.build().execute(&mut *tx).await?;
         }
@@ -349,6 +384,17 @@ impl Store {
         Ok(g.ok_or(StoreError::NoBatch(id))?
             .as_deref()
             .and_then(super::conflict::Guard::parse))
+    }
+
+    /// A sync batch's settings (`None` for other batches).
+    pub(crate) async fn sync_meta(&self, id: i64) -> Result<Option<super::sync::SyncMeta>, StoreError> {
+        let m: Option<Option<String>> = sqlx::query_scalar("SELECT sync FROM batches WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(m.ok_or(StoreError::NoBatch(id))?
+            .as_deref()
+            .and_then(|m| serde_json::from_str(m).ok()))
     }
 
     /// Batch `id`'s source and the folders to remove once empty after a clean end.
@@ -474,7 +520,7 @@ impl Store {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         let candidates: Vec<ItemRow> = sqlx::query_as(
-            "SELECT id, path, size, mod_time, attempts, dst_path FROM items WHERE batch_id = ? AND state = 'pending' AND not_before <= ? ORDER BY id LIMIT ?",
+            "SELECT id, path, size, mod_time, attempts, dst_path, action, prune FROM items WHERE batch_id = ? AND state = 'pending' AND not_before <= ? ORDER BY id LIMIT ?",
         )
         .bind(id)
         .bind(now)
@@ -485,6 +531,10 @@ impl Store {
         let mut bytes = 0i64;
         for item in candidates {
             if !claimed.is_empty() && bytes + item.size.max(0) > max_bytes {
+                break;
+            }
+            // a sync batch's chunk holds one direction (one rclone job)
+            if claimed.first().is_some_and(|f: &ItemRow| f.action != item.action) {
                 break;
             }
             // an item with another name at the destination runs alone (its own copyfile: a
@@ -591,7 +641,7 @@ impl Store {
     /// Items left `running` by a crash.
     pub async fn running(&self, id: i64) -> Result<Vec<ItemRow>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT id, path, size, mod_time, attempts, dst_path FROM items WHERE batch_id = ? AND state = 'running' ORDER BY id",
+            "SELECT id, path, size, mod_time, attempts, dst_path, action, prune FROM items WHERE batch_id = ? AND state = 'running' ORDER BY id",
         )
         .bind(id)
         .fetch_all(&self.pool)

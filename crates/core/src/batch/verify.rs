@@ -129,6 +129,13 @@ pub(super) fn unix_second(t: &str) -> Option<i64> {
         .map(|d| d.unix_timestamp())
 }
 
+/// An RFC 3339 time in unix milliseconds.
+pub(crate) fn unix_millis(t: &str) -> Option<i64> {
+    time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(|d| (d.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,6 +148,8 @@ mod tests {
             mod_time: t.into(),
             attempts: 1,
             dst_path: None,
+            action: None,
+            prune: None,
         }
     }
 

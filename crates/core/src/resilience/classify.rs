@@ -433,6 +433,24 @@ pub fn is_echo_of_an_answer(source: &str, msg: &str) -> bool {
     rc_echo || missing_folder
 }
 
+/// rclone's `operations/check` logs every difference it finds at error level (`file not in
+/// ...`, `sizes differ`, `md5 differ`, `3 differences found`): these are the compare's
+/// answer, already in its report, not failures. Read errors during a check stay errors.
+pub fn is_compare_finding(source: &str, msg: &str) -> bool {
+    if !source.starts_with("operations/check") {
+        return false;
+    }
+    let m = msg.to_ascii_lowercase();
+    m.starts_with("file not in ")
+        || m.ends_with(" differ")
+        || m.ends_with("differences found")
+        || m.ends_with("files missing")
+        || m.ends_with("matching files")
+        || m.ends_with("hashes could not be checked")
+        || m.ends_with("identical files")
+        || m.contains("not using a hash for checks")
+}
+
 /// rclone could not decrypt an encrypted config: the password is wrong or missing
 /// (`fs/config/crypt.go`: "unable to decrypt configuration", "Couldn't decrypt configuration").
 pub fn is_config_password_error(text: &str) -> bool {

@@ -218,6 +218,17 @@ impl Resilient {
             .await
     }
 
+    /// A long read-only job (a compare) with retries: its length never counts as slow (the
+    /// stall watchdog judges jobs); `remotes` pass their breakers on each attempt.
+    pub async fn job<T, F, Fut>(&self, remotes: &[&RemoteName], cancel: &CancellationToken, op: F) -> Result<T>
+    where
+        F: Fn(RcClient) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        self.call_using(&self.retrier, &parties(remotes), Timing::Job, cancel, op)
+            .await
+    }
+
     /// A data-moving job from `src` to `dst` (or on `src` alone), one attempt. Its length
     /// never counts as slow (the stall watchdog judges jobs). A failure counts only against
     /// the side that failed: the side rclone's error names, else the side whose probe (a stat

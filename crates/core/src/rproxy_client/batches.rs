@@ -85,6 +85,7 @@ fn params(kind: BatchKind, src: &str, dst: Option<&str>, names: &[String]) -> se
         BatchKind::Copy => "copy",
         BatchKind::Move => "move",
         BatchKind::Delete => "delete",
+        BatchKind::Sync => "sync",
     };
     let mut params = json!({ "kind": kind, "srcFs": src, "names": names });
     if let Some(d) = dst {

@@ -210,6 +210,9 @@ fn log_line(line: &str) {
     // kept in the app's log (info) for diagnosis, but not an error of rclone's
     let level = if crate::resilience::classify::is_echo_of_an_answer(source, msg) {
         "info"
+    } else if crate::resilience::classify::is_compare_finding(source, msg) {
+        // one line per differing file: a big compare would flood the log
+        "debug"
     } else {
         level
     };

@@ -496,3 +496,23 @@ fn a_network_cause_in_a_few_words() {
     );
     assert_eq!(network_cause("object not found"), None);
 }
+
+#[test]
+fn a_compares_findings_are_not_rclone_errors_but_its_read_errors_are() {
+    for msg in [
+        "file not in Local file system at /tmp/r",
+        "sizes differ",
+        "md5 differ",
+        "6 differences found",
+        "2 files missing",
+        "7 matching files",
+        "1 hashes could not be checked",
+    ] {
+        assert!(is_compare_finding("operations/check.go:86", msg), "{msg}");
+    }
+    assert!(!is_compare_finding(
+        "operations/check.go:86",
+        "failed to open source object: permission denied"
+    ));
+    assert!(!is_compare_finding("operations/copy.go:10", "sizes differ"));
+}
