@@ -75,6 +75,102 @@ pub enum Command {
     /// Scheduled batches (run by the app while it runs, by `run-due` from a system timer otherwise)
     #[command(subcommand)]
     Schedule(Schedule),
+    /// Compares two folders (rclone check) and lists what differs; writes nothing.
+    /// Exit: 0 they match, 6 they differ, 1 error
+    Compare {
+        left: String,
+        right: String,
+        /// Every row as JSON (states, sizes and times of both sides, default directions)
+        #[arg(long)]
+        json: bool,
+        /// Only check that LEFT's files are on the right
+        #[arg(long)]
+        one_way: bool,
+        #[command(flatten)]
+        read: CompareRead,
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+    /// Makes DST match SRC (one way): copies what is new or different, deletes what is only
+    /// in DST; replaced and deleted files go to a dated backup folder unless --no-backup.
+    /// Exit: 0 done, 2 some files failed, 3 paused, 5 refused by the delete guard, 1 error
+    Sync {
+        src: String,
+        dst: String,
+        /// Shows what would be copied and deleted; writes nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// With --dry-run: the plan as JSON
+        #[arg(long)]
+        json: bool,
+        /// Where replaced and deleted files go (remote:path on DST's remote; default:
+        /// DST's parent/.rcmd-backup/DATE-TIME/NAME)
+        #[arg(long, value_name = "PATH", conflicts_with = "no_backup")]
+        backup_dir: Option<String>,
+        /// Replaced and deleted files are gone for good
+        #[arg(long)]
+        no_backup: bool,
+        /// Refuse to start when more than N files would be deleted
+        #[arg(long, value_name = "N")]
+        max_delete: Option<u64>,
+        /// Refuse to start when more than P % of DST's files would be deleted (default 50; 100 = no limit)
+        #[arg(long, value_name = "P", default_value_t = 50)]
+        max_delete_percent: u32,
+        #[command(flatten)]
+        read: CompareRead,
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+    /// Finds files below PATH by name, size and age. Exit: 0 found, 6 none found, 1 error
+    Find {
+        path: String,
+        /// Name pattern (rclone glob, repeatable): "*.jpg", "report-202?-*"
+        #[arg(long, value_name = "GLOB")]
+        name: Vec<String>,
+        /// At most this many files
+        #[arg(long, default_value_t = 1000)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+}
+
+/// How a compare reads the files.
+#[derive(Args, Debug, Default)]
+pub struct CompareRead {
+    /// Compare the bytes (both sides read in full): for remotes without a hash in common
+    #[arg(long)]
+    pub download: bool,
+}
+
+/// Which files an operation covers (applied per call; the same for compare, preview and run).
+#[derive(Args, Debug, Default)]
+pub struct FilterArgs {
+    /// rclone include pattern (repeatable)
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// rclone exclude pattern (repeatable; applied before the includes)
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Only files at least this big (100k, 10M, 1G)
+    #[arg(long, value_name = "SIZE")]
+    pub min_size: Option<String>,
+    #[arg(long, value_name = "SIZE")]
+    pub max_size: Option<String>,
+    /// Only files older than this (30m, 2d, 1y)
+    #[arg(long, value_name = "AGE")]
+    pub min_age: Option<String>,
+    /// Only files younger than this
+    #[arg(long, value_name = "AGE")]
+    pub max_age: Option<String>,
+    /// Leave out folders that hold a file of this name (.nosync)
+    #[arg(long, value_name = "NAME")]
+    pub exclude_if_present: Option<String>,
+    /// A filter saved in the app (Settings → filters), with the options above added to it
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

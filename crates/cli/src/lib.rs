@@ -7,6 +7,7 @@ mod args;
 mod flags;
 pub mod schedule;
 mod server;
+mod sync;
 
 use std::{io::IsTerminal, sync::Arc, time::Duration};
 
@@ -55,6 +56,7 @@ async fn run(cli: args::Cli) -> Result<i32, String> {
         args::Command::Server(s) => return server::manage(s).await,
         args::Command::Schedule(s) => return schedule::manage(s).await,
         args::Command::Batch(b) => b,
+        other => return compare_sync_find(cli.server, &cli.rclone, other).await,
     };
     if let Some(name) = cli.server {
         if cli.rclone.given() {
@@ -104,6 +106,75 @@ async fn run(cli: args::Cli) -> Result<i32, String> {
         args::Batch::Pause { .. } | args::Batch::Cancel { .. } => Err(
             "pause and cancel steer a batch on a server (--server NAME); here Ctrl-C pauses the running batch".into(),
         ),
+    }
+}
+
+/// `compare`, `sync`, `find`: here, with this computer's rclone.
+async fn compare_sync_find(
+    server: Option<String>,
+    rclone: &args::RcloneOptions,
+    cmd: args::Command,
+) -> Result<i32, String> {
+    if let Some(name) = server {
+        return Err(format!(
+            "compare, sync and find run with this computer's rclone; on server {name:?} use the app's remote mode"
+        ));
+    }
+    let flags = flags::take(&mut rclone.words())?;
+    match cmd {
+        args::Command::Compare {
+            left,
+            right,
+            json,
+            one_way,
+            read,
+            filter,
+        } => {
+            sync::compare_cmd(
+                &left,
+                &right,
+                json,
+                one_way,
+                &read,
+                sync::filter_of(&filter, &[])?,
+                flags,
+            )
+            .await
+        }
+        args::Command::Sync {
+            src,
+            dst,
+            dry_run,
+            json,
+            backup_dir,
+            no_backup,
+            max_delete,
+            max_delete_percent,
+            read,
+            filter,
+        } => {
+            let a = sync::SyncArgs {
+                src: &src,
+                dst: &dst,
+                dry_run,
+                json,
+                backup_dir,
+                no_backup,
+                max_delete,
+                max_delete_percent,
+                download: read.download,
+                filter: sync::filter_of(&filter, &[])?,
+            };
+            sync::sync_cmd(a, flags).await
+        }
+        args::Command::Find {
+            path,
+            name,
+            limit,
+            json,
+            filter,
+        } => sync::find_cmd(&path, limit, json, sync::filter_of(&filter, &name)?, flags).await,
+        _ => Err("not a compare, sync or find command".into()),
     }
 }
 

@@ -4,73 +4,14 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::{
-    path::{Path, PathBuf},
-    process::{Command, Output, Stdio},
+    process::{Command, Stdio},
     time::{Duration, Instant},
 };
 
-fn rclone() -> PathBuf {
-    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bin");
-    std::fs::read_dir(&bin)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("rcmd-rclone-"))
-        })
-        .expect("no rclone sidecar in bin/: run scripts/setup.sh")
-}
-
-/// A private home for the CLI: data folder, settings, rclone config with a `local` remote.
-struct Home {
-    dir: tempfile::TempDir,
-}
-
-impl Home {
-    fn new() -> Home {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("rclone.conf"), "[local]\ntype = local\n").unwrap();
-        Home { dir }
-    }
-
-    fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-
-    fn cli(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_rcmd-cli"));
-        c.args(args)
-            .env("RCMD_DATA_DIR", self.path("data"))
-            .env("XDG_CONFIG_HOME", self.path("config"))
-            .env("RCLONE_CONFIG", self.path("rclone.conf"))
-            .env("RCMD_RCLONE", rclone())
-            .env_remove("RCMD_RCLONE_FLAGS")
-            .env_remove("RUST_LOG")
-            .stdin(Stdio::null());
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cli(args).output().unwrap()
-    }
-
-    fn files(&self, rel: &str, n: usize, size: usize) {
-        let dir = self.path(rel);
-        std::fs::create_dir_all(&dir).unwrap();
-        for i in 0..n {
-            std::fs::write(dir.join(format!("f{i:03}.bin")), vec![i as u8; size]).unwrap();
-        }
-    }
-
-    fn spec(&self, rel: &str) -> String {
-        format!("local:{}", self.path(rel).display())
-    }
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use common::{text, Home};
 
 #[test]
 fn a_killed_run_reads_as_interrupted_and_resume_finishes_it() {

@@ -40,6 +40,8 @@ pub struct Settings {
     pub window: Option<WindowGeometry>,
     /// Keep the rclone config password in the OS keyring (asked once; off: asked every start).
     pub remember_config_password: bool,
+    /// Saved filters for compares, syncs, searches and copies (by name).
+    pub filter_presets: Vec<rcmd_types::FilterPreset>,
 }
 
 /// A window's outer position and inner size in physical pixels.
@@ -274,6 +276,13 @@ mod tests {
                 maximized: false,
             }),
             remember_config_password: true,
+            filter_presets: vec![rcmd_types::FilterPreset {
+                name: "photos".into(),
+                filter: rcmd_types::FilterSpec {
+                    include: vec!["*.jpg".into()],
+                    ..Default::default()
+                },
+            }],
         };
         s.save(&path).unwrap();
         assert_eq!(Settings::load(&path).unwrap(), s);

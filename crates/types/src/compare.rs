@@ -234,21 +234,16 @@ impl Default for DeleteGuard {
 }
 
 /// Where replaced and deleted files go (on the same remote as the side they leave).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "mode", content = "path")]
 pub enum BackupPlace {
-    /// `<remote>:.rcmd-backup/<date-time>/<folder>`: the default.
+    /// `<parent>/.rcmd-backup/<date-time>/<folder>`: the default.
+    #[default]
     Dated,
     /// This `remote:path` (must be on the same remote as the side it backs up).
     At(String),
     /// Replaced and deleted files are gone for good (the user turned backups off).
     Off,
-}
-
-impl Default for BackupPlace {
-    fn default() -> Self {
-        BackupPlace::Dated
-    }
 }
 
 /// What a sync or a compare run would do, before anything is written: shown by the

@@ -3,6 +3,7 @@
 //! times, merged into rows (see [`merge`]). Nothing is written on either side.
 
 pub mod filter;
+pub mod find;
 pub mod merge;
 
 use std::sync::{
