@@ -288,3 +288,28 @@ pub struct CompareProgress {
     /// Bytes read (hashing or downloading).
     pub bytes: u64,
 }
+
+/// A page of a compare's rows (the view asks for the rows it shows, never all of them).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComparePage {
+    pub compare: u64,
+    pub left: String,
+    pub right: String,
+    /// Rows shown (their states toggled on), in total.
+    pub total: u64,
+    pub offset: u64,
+    pub rows: Vec<PagedRow>,
+    /// Of all rows (whatever is shown).
+    pub counts: CompareCounts,
+    /// Sides told apart by size alone (no common hash, no byte compare).
+    pub by_size_only: bool,
+    pub left_files: u64,
+    pub right_files: u64,
+}
+
+/// A row with its index in the compare (how the view names it back).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PagedRow {
+    pub index: u32,
+    pub row: CompareRow,
+}

@@ -72,6 +72,50 @@ pub fn rows(
     Ok(out)
 }
 
+/// Rows from the two listings alone, as rclone's check compares when the sides have no hash
+/// in common: a file on both sides is the same when the sizes match (rclone cannot tell more
+/// without reading the bytes). Names match as rclone matches them: NFC, and without case when
+/// either side ignores case.
+pub fn rows_by_size(left: Vec<Listed>, right: Vec<Listed>, mode: CompareMode, ignore_case: bool) -> Vec<CompareRow> {
+    let k = |p: &str| if ignore_case { key(p).to_lowercase() } else { key(p) };
+    let mut right: HashMap<String, (String, SideEntry)> = right
+        .into_iter()
+        .map(|(path, size, time)| (k(&path), (path, SideEntry { size, time })))
+        .collect();
+    let mut out = Vec::with_capacity(left.len() + right.len());
+    for (path, size, time) in left {
+        let l = SideEntry { size, time };
+        let r = right.remove(&k(&path));
+        let state = match &r {
+            None => CompareState::OnlyLeft,
+            Some((_, r)) if r.size == l.size => CompareState::Same,
+            Some(_) => CompareState::Differ,
+        };
+        let right_path = r.as_ref().map(|(p, _)| p.clone()).filter(|rp| *rp != path);
+        out.push(CompareRow {
+            path,
+            right_path,
+            state,
+            left: Some(l),
+            right: r.map(|(_, e)| e),
+            direction: Direction::Skip,
+        });
+    }
+    out.extend(right.into_values().map(|(path, e)| CompareRow {
+        path,
+        right_path: None,
+        state: CompareState::OnlyRight,
+        left: None,
+        right: Some(e),
+        direction: Direction::Skip,
+    }));
+    for row in &mut out {
+        row.direction = default_direction(row, mode);
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
 /// The direction a row starts with: in a mirror, the right side follows the left (copies,
 /// deletes of what is only on the right); both ways, each side gets what it lacks and a
 /// differing file goes from the newer side. Same files and errors are skipped.

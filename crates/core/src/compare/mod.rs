@@ -5,6 +5,7 @@
 pub mod filter;
 pub mod find;
 pub mod merge;
+pub mod session;
 
 use std::sync::{
     atomic::{AtomicU64, Ordering},
@@ -137,51 +138,33 @@ pub async fn compare(
     let filter = filter::to_rclone(&req.filter)?;
     let started = std::time::Instant::now();
     let listed = Arc::new(AtomicU64::new(0));
-    let remotes = [&req.left.remote, &req.right.remote];
-    let wcfg = rc.watchdog().clone();
-    let check = {
-        let (req, filter, listed, progress) = (req.clone(), filter.clone(), listed.clone(), progress.clone());
-        rc.job(&remotes, cancel, move |rc| {
-            let (req, filter, listed, progress) = (req.clone(), filter.clone(), listed.clone(), progress.clone());
-            let (cancel, wcfg) = (cancel.clone(), wcfg.clone());
-            async move {
-                let mut p = Map::new();
-                p.insert("srcFs".into(), json!(req.left.to_string()));
-                p.insert("dstFs".into(), json!(req.right.to_string()));
-                p.insert("combined".into(), json!(true));
-                p.insert("oneWay".into(), json!(req.one_way));
-                p.insert("download".into(), json!(req.download));
-                p.insert("_filter".into(), filter);
-                let group = format!("rcmd/compare/{}", crate::batch::store::now_ms());
-                let out = run_job(&rc, "operations/check", p, &group, &wcfg, &cancel, |u| {
-                    progress(CompareProgress {
-                        checks: u.stats.checks,
-                        listed: listed.load(Ordering::Relaxed),
-                        bytes: u.stats.bytes,
-                    })
-                })
-                .await?;
-                let reply: CheckReply =
-                    serde_json::from_value(out.status.output).map_err(|source| RcError::Decode {
-                        path: "operations/check".into(),
-                        source,
-                    })?;
-                Ok(reply)
-            }
-        })
+    let (l_info, r_info) = tokio::try_join!(fs_info(rc, &req.left, cancel), fs_info(rc, &req.right, cancel))?;
+    let common_hash = l_info.hashes.iter().any(|h| r_info.hashes.contains(h));
+    let (rows, left_files, right_files, hash) = if !common_hash && !req.download {
+        // rclone's check would compare sizes only (no hash in common): the same answer from
+        // the two listings the rows need anyway, each side listed once instead of twice
+        let (left, right) = tokio::try_join!(
+            list_side(rc, &req.left, &filter, &listed, cancel),
+            list_side(rc, &req.right, &filter, &listed, cancel)
+        )?;
+        let (l, r) = (left.len() as u64, right.len() as u64);
+        let ignore_case = l_info.case_insensitive || r_info.case_insensitive;
+        (merge::rows_by_size(left, right, req.mode, ignore_case), l, r, None)
+    } else {
+        let (check, left, right) = tokio::try_join!(
+            check(rc, req, &filter, &listed, cancel, progress),
+            list_side(rc, &req.left, &filter, &listed, cancel),
+            list_side(rc, &req.right, &filter, &listed, cancel)
+        )?;
+        let (l, r) = (left.len() as u64, right.len() as u64);
+        let hash = Some(check.hash_type).filter(|h| !h.is_empty() && h != "none");
+        (merge::rows(&check.combined, left, right, req.mode)?, l, r, hash)
     };
-    let (check, left, right) = tokio::try_join!(
-        check,
-        list_side(rc, &req.left, &filter, &listed, cancel),
-        list_side(rc, &req.right, &filter, &listed, cancel)
-    )?;
-    let (left_files, right_files) = (left.len() as u64, right.len() as u64);
-    let rows = merge::rows(&check.combined, left, right, req.mode)?;
     tracing::info!(
         rows = rows.len(),
         left_files,
         right_files,
-        hash = %check.hash_type,
+        hash = hash.as_deref().unwrap_or("none"),
         ms = started.elapsed().as_millis() as u64,
         "compared"
     );
@@ -193,9 +176,82 @@ pub async fn compare(
         rows,
         left_files,
         right_files,
-        hash: Some(check.hash_type).filter(|h| !h.is_empty() && h != "none"),
+        hash,
         download: req.download,
     })
+}
+
+/// rclone's `operations/check` as a watched job: its combined report.
+async fn check(
+    rc: &Resilient,
+    req: &CompareRequest,
+    filter: &Value,
+    listed: &Arc<AtomicU64>,
+    cancel: &CancellationToken,
+    progress: Arc<dyn Fn(CompareProgress) + Send + Sync>,
+) -> Result<CheckReply, crate::Error> {
+    let wcfg = rc.watchdog().clone();
+    let remotes = [&req.left.remote, &req.right.remote];
+    rc.job(&remotes, cancel, |rc| {
+        let (req, filter, listed, progress) = (req.clone(), filter.clone(), listed.clone(), progress.clone());
+        let (cancel, wcfg) = (cancel.clone(), wcfg.clone());
+        async move {
+            let mut p = Map::new();
+            p.insert("srcFs".into(), json!(req.left.to_string()));
+            p.insert("dstFs".into(), json!(req.right.to_string()));
+            p.insert("combined".into(), json!(true));
+            p.insert("oneWay".into(), json!(req.one_way));
+            p.insert("download".into(), json!(req.download));
+            p.insert("_filter".into(), filter);
+            let group = format!("rcmd/compare/{}", crate::batch::store::now_ms());
+            let out = run_job(&rc, "operations/check", p, &group, &wcfg, &cancel, |u| {
+                progress(CompareProgress {
+                    checks: u.stats.checks,
+                    listed: listed.load(Ordering::Relaxed),
+                    bytes: u.stats.bytes,
+                })
+            })
+            .await?;
+            let reply: CheckReply = serde_json::from_value(out.status.output).map_err(|source| RcError::Decode {
+                path: "operations/check".into(),
+                source,
+            })?;
+            Ok(reply)
+        }
+    })
+    .await
+}
+
+/// What a compare needs to know of a side: its hashes, whether it ignores case.
+struct FsInfo {
+    hashes: Vec<String>,
+    case_insensitive: bool,
+}
+
+async fn fs_info(rc: &Resilient, root: &RemotePath, cancel: &CancellationToken) -> Result<FsInfo, crate::Error> {
+    #[derive(Deserialize)]
+    struct Features {
+        #[serde(rename = "CaseInsensitive", default)]
+        case_insensitive: bool,
+    }
+    #[derive(Deserialize)]
+    struct Reply {
+        #[serde(rename = "Hashes", default)]
+        hashes: Vec<String>,
+        #[serde(rename = "Features")]
+        features: Features,
+    }
+    rc.call(&[&root.remote], cancel, |rc| {
+        let fs = root.fs();
+        async move {
+            let r: Reply = rc.call("operations/fsinfo", &json!({ "fs": fs })).await?;
+            Ok(FsInfo {
+                hashes: r.hashes,
+                case_insensitive: r.features.case_insensitive,
+            })
+        }
+    })
+    .await
 }
 
 async fn list_side(
