@@ -90,6 +90,16 @@ pub fn run() {
             commands::batches::batch_retry_failed,
             commands::batches::batch_report,
             commands::batches::batch_progress,
+            commands::compare::compare_start,
+            commands::compare::compare_cancel,
+            commands::compare::compare_page,
+            commands::compare::compare_set,
+            commands::compare::sync_preview,
+            commands::compare::sync_start,
+            commands::compare::find_start,
+            commands::compare::find_cancel,
+            commands::compare::filter_presets,
+            commands::compare::filter_preset_save,
             commands::notify::notify_settings,
             commands::notify::save_notify_settings,
             commands::notify::notify_test,
@@ -152,6 +162,7 @@ pub fn run() {
                 rcmd_core::connection::Connections::new(&engine, settings_path.clone(), focus, Arc::new(page.clone()));
             // the server chosen last time; if it cannot be used the app stays on this computer
             let connection_problem = tauri::async_runtime::block_on(conn.restore(settings.active_server.as_deref()));
+            app.manage(commands::compare::Compares::default());
             app.manage(AppState {
                 conn,
                 settings_path: settings_path.clone(),

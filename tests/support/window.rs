@@ -219,6 +219,7 @@ pub const BACKSPACE: &str = "\u{E003}";
 pub const DELETE: &str = "\u{E017}";
 pub const DOWN: &str = "\u{E015}";
 pub const ESCAPE: &str = "\u{E00C}";
+pub const F2: &str = "\u{E032}";
 pub const F3: &str = "\u{E033}";
 pub const F4: &str = "\u{E034}";
 pub const F5: &str = "\u{E035}";

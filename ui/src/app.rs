@@ -98,6 +98,8 @@ pub fn App() -> impl IntoView {
                 <main class="content">
                     <nav class="tabs" role="tablist">
                         {tab("tab-files", Tab::Files, |c| c.t().tab_files.to_owned())}
+                        {tab("tab-compare", Tab::Compare, |c| c.c().tab_compare.to_owned())}
+                        {tab("tab-find", Tab::Find, |c| c.c().tab_find.to_owned())}
                         {tab("tab-transfers", Tab::Transfers, |c| {
                             let n = c.stats.with(|s| s.as_ref().map(|s| s.transferring.len()).unwrap_or(0));
                             format!("{} ({n})", c.t().tab_transfers)
@@ -109,6 +111,8 @@ pub fn App() -> impl IntoView {
                     </nav>
                     {move || match ctx.tab.get() {
                         Tab::Files => view! { <Commander/><RunningStrip/> }.into_any(),
+                        Tab::Compare => view! { <crate::components::compare::CompareView/> }.into_any(),
+                        Tab::Find => view! { <crate::components::find::FindView/> }.into_any(),
                         Tab::Transfers => view! { <Transfers/> }.into_any(),
                         Tab::Jobs => view! { <Jobs/> }.into_any(),
                         Tab::Setup => view! { <RemoteSetup/> }.into_any(),

@@ -121,3 +121,48 @@ pub async fn invoke_with_channel<T: DeserializeOwned + 'static>(
         .map(|_| ())
         .map_err(|e| internal(js_text(&e)))
 }
+
+/// Calls `cmd` with `args` plus a new IPC channel as argument `channel` (`handler` gets every
+/// message); the reply as a value.
+pub async fn invoke_with_channel_args<A: Serialize, R: DeserializeOwned, T: DeserializeOwned + 'static>(
+    cmd: &str,
+    args: &A,
+    channel: &str,
+    handler: impl FnMut(T) + 'static,
+) -> Result<R, IpcError> {
+    let v = invoke_channel_raw(cmd, args, channel, handler).await?;
+    serde_wasm_bindgen::from_value(v).map_err(|e| internal(format!("unexpected reply from {cmd}: {e}")))
+}
+
+/// Like [`invoke_with_channel_args`] for a command that answers raw JSON bytes.
+pub async fn invoke_json_with_channel<A: Serialize, R: DeserializeOwned, T: DeserializeOwned + 'static>(
+    cmd: &str,
+    args: &A,
+    channel: &str,
+    handler: impl FnMut(T) + 'static,
+) -> Result<R, IpcError> {
+    let v = invoke_channel_raw(cmd, args, channel, handler).await?;
+    let bytes = js_sys::Uint8Array::new(&v).to_vec();
+    serde_json::from_slice(&bytes).map_err(|e| internal(format!("unexpected reply from {cmd}: {e}")))
+}
+
+async fn invoke_channel_raw<A: Serialize, T: DeserializeOwned + 'static>(
+    cmd: &str,
+    args: &A,
+    channel: &str,
+    mut handler: impl FnMut(T) + 'static,
+) -> Result<JsValue, IpcError> {
+    let ch = TauriChannel::new();
+    let closure = Closure::<dyn FnMut(JsValue)>::new(move |msg: JsValue| {
+        if let Ok(v) = serde_wasm_bindgen::from_value(msg) {
+            handler(v);
+        }
+    });
+    ch.set_onmessage(closure.as_ref().unchecked_ref());
+    // one closure per call, alive until the page goes (a channel may still deliver after the
+    // reply)
+    closure.forget();
+    let encoded = encode(cmd, args).map_err(|e| *e)?;
+    js_sys::Reflect::set(&encoded, &JsValue::from_str(channel), &ch).map_err(|e| internal(js_text(&e)))?;
+    tauri_invoke(cmd, encoded).await.map_err(refused)
+}

@@ -457,11 +457,15 @@ pub struct Ctx {
     /// Free space per place asked (see `actions::free_space`): bytes (`None`: the remote
     /// cannot say) and when it was read (page ms); absent while it is being read.
     pub free: RwSignal<HashMap<String, (Option<i64>, f64)>>,
+    /// The compare and search views.
+    pub cmp: crate::actions::compare::CompareCtx,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tab {
     Files,
+    Compare,
+    Find,
     Transfers,
     Jobs,
     Setup,
@@ -508,6 +512,7 @@ impl Ctx {
             edits: RwSignal::new(BTreeMap::new()),
             clock: RwSignal::new(js_sys::Date::now()),
             free: RwSignal::new(HashMap::new()),
+            cmp: crate::actions::compare::CompareCtx::new(),
         }
     }
 
@@ -545,6 +550,11 @@ impl Ctx {
     /// The texts of the current language (reactive).
     pub fn t(&self) -> &'static Texts {
         self.lang.get().texts()
+    }
+
+    /// The texts of compare, sync and search (reactive).
+    pub fn c(&self) -> &'static crate::i18n::compare::CompareTexts {
+        crate::i18n::compare::texts(self.lang.get())
     }
 
     /// The texts of remote setup, schedules, logs and the desktop prompts (reactive).

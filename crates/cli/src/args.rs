@@ -265,6 +265,8 @@ impl From<OnConflict> for rcmd_core::types::ConflictPolicy {
 pub enum ScheduledKind {
     Copy,
     Move,
+    /// Makes DST match SRC (backups, delete guard: a run over the guard fails and notifies)
+    Sync,
 }
 
 #[derive(Subcommand, Debug)]
@@ -290,6 +292,17 @@ pub enum Schedule {
         /// A run missed while the computer was off is not made up
         #[arg(long)]
         no_catch_up: bool,
+        /// sync: refuse a run that would delete more than N files
+        #[arg(long, value_name = "N")]
+        max_delete: Option<u64>,
+        /// sync: refuse a run that would delete more than P % of DST's files (100 = no limit)
+        #[arg(long, value_name = "P", default_value_t = 50)]
+        max_delete_percent: u32,
+        /// sync: replaced and deleted files are gone for good
+        #[arg(long)]
+        no_backup: bool,
+        #[command(flatten)]
+        filter: Box<FilterArgs>,
     },
     /// Removes a schedule
     Remove { id: i64 },

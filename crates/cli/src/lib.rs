@@ -7,7 +7,7 @@ mod args;
 mod flags;
 pub mod schedule;
 mod server;
-mod sync;
+pub(crate) mod sync;
 
 use std::{io::IsTerminal, sync::Arc, time::Duration};
 

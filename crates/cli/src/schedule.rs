@@ -88,13 +88,33 @@ pub(crate) async fn manage(cmd: args::Schedule) -> Result<i32, String> {
             wait,
             no_catch_up,
             on_conflict,
+            max_delete,
+            max_delete_percent,
+            no_backup,
+            filter,
         } => {
+            let sync = matches!(kind, args::ScheduledKind::Sync).then(|| -> Result<_, String> {
+                Ok(rcmd_core::types::ScheduledSync {
+                    filter: crate::sync::filter_of(&filter, &[])?,
+                    guard: rcmd_core::types::DeleteGuard {
+                        max_files: max_delete,
+                        max_percent: (max_delete_percent < 100).then_some(max_delete_percent),
+                    },
+                    backup: if no_backup {
+                        rcmd_core::types::BackupPlace::Off
+                    } else {
+                        rcmd_core::types::BackupPlace::Dated
+                    },
+                })
+            });
+            let sync = sync.transpose()?;
             let spec = ScheduleSpec {
                 name,
                 cron,
                 kind: match kind {
                     args::ScheduledKind::Copy => BatchKind::Copy,
                     args::ScheduledKind::Move => BatchKind::Move,
+                    args::ScheduledKind::Sync => BatchKind::Sync,
                 },
                 src,
                 dst: Some(dst),
@@ -102,6 +122,7 @@ pub(crate) async fn manage(cmd: args::Schedule) -> Result<i32, String> {
                 catch_up: !no_catch_up,
                 enabled: true,
                 on_conflict: on_conflict.into(),
+                sync,
             };
             let id = sched.add(&spec).await.map_err(|e| e.to_string())?;
             super::say(&format!("schedule {id} added"));

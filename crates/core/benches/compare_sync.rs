@@ -60,12 +60,19 @@ fn timed(cmd: &mut Command) -> Duration {
     let t = Instant::now();
     let out = cmd.output().expect("rclone");
     // rclone check exits 1 when it finds differences: that is its answer, not a failure
-    assert!(out.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     t.elapsed()
 }
 
 fn secs(v: &[Duration]) -> String {
-    v.iter().map(|d| format!("{:.2}", d.as_secs_f64())).collect::<Vec<_>>().join(" ")
+    v.iter()
+        .map(|d| format!("{:.2}", d.as_secs_f64()))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[tokio::main(flavor = "multi_thread")]
@@ -75,8 +82,14 @@ async fn main() {
         .with_writer(std::io::stderr)
         .try_init();
     let rounds: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(3);
-    let n_compare: usize = std::env::var("RCMD_BENCH_COMPARE_FILES").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
-    let n_sync: usize = std::env::var("RCMD_BENCH_SYNC_FILES").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    let n_compare: usize = std::env::var("RCMD_BENCH_COMPARE_FILES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let n_sync: usize = std::env::var("RCMD_BENCH_SYNC_FILES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let rclone = locate_rclone(&workspace).expect("no rclone sidecar in bin/: run scripts/setup.sh");
     let dir = tempfile::tempdir().expect("tempdir");
@@ -85,7 +98,11 @@ async fn main() {
     tree(&root.join("cl"), n_compare, 0x5a, 100, 50);
     tree(&root.join("cr"), n_compare, 0x00, 0, 0);
     tree(&served.join("cr"), n_compare, 0x00, 0, 0);
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
     let _webdav = Child(
         Command::new(&rclone)
             .args(["serve", "webdav", "--addr", &format!("127.0.0.1:{port}")])
@@ -130,11 +147,18 @@ async fn main() {
             for run in order {
                 settle();
                 if run == "base" {
-                    base.push(timed(Command::new(&rclone).args(["check", "b:cl", right, "--config"]).arg(&conf)));
+                    base.push(timed(
+                        Command::new(&rclone)
+                            .args(["check", "b:cl", right, "--config"])
+                            .arg(&conf),
+                    ));
                 } else {
                     let t = Instant::now();
-                    let req = CompareRequest::new("b:cl", right, FilterSpec::default(), CompareMode::Mirror).expect("req");
-                    let c = compare(&layer, &req, &CancellationToken::new(), Arc::new(|_| {})).await.expect("compare");
+                    let req =
+                        CompareRequest::new("b:cl", right, FilterSpec::default(), CompareMode::Mirror).expect("req");
+                    let c = compare(&layer, &req, &CancellationToken::new(), Arc::new(|_| {}))
+                        .await
+                        .expect("compare");
                     ours.push(t.elapsed());
                     // the view's first rows: the finished compare kept, its first page read
                     let t = Instant::now();
@@ -146,7 +170,11 @@ async fn main() {
                 }
             }
         }
-        println!("  {name} rounds: rclone check [{}] compare [{}]", secs(&base), secs(&ours));
+        println!(
+            "  {name} rounds: rclone check [{}] compare [{}]",
+            secs(&base),
+            secs(&ours)
+        );
         let (b, o) = (median(base), median(ours));
         println!(
             "  {name}: rclone check {:.2} s, compare {:.2} s, ratio {:.3}; first 100 rows {:.1} ms after the results",
@@ -164,7 +192,12 @@ async fn main() {
         let _ = std::fs::remove_dir_all(root.join("sr"));
         let _ = std::fs::remove_dir_all(root.join("backup"));
         let _ = std::fs::remove_dir_all(root.join(".rcmd-backup"));
-        let ok = Command::new("cp").arg("-a").arg(root.join("template")).arg(root.join("sr")).status().expect("cp");
+        let ok = Command::new("cp")
+            .arg("-a")
+            .arg(root.join("template"))
+            .arg(root.join("sr"))
+            .status()
+            .expect("cp");
         assert!(ok.success());
     };
     println!("sync of {n_sync} changed files, local to local, median of {rounds} rounds:");
@@ -178,7 +211,11 @@ async fn main() {
             reset();
             settle();
             match run {
-                "plain" => plain.push(timed(Command::new(&rclone).args(["sync", "b:sl", "b:sr", "--config"]).arg(&conf))),
+                "plain" => plain.push(timed(
+                    Command::new(&rclone)
+                        .args(["sync", "b:sl", "b:sr", "--config"])
+                        .arg(&conf),
+                )),
                 "backup" => backup.push(timed(
                     Command::new(&rclone)
                         .args(["sync", "b:sl", "b:sr", "--backup-dir", "b:backup", "--config"])
@@ -186,16 +223,24 @@ async fn main() {
                 )),
                 _ => {
                     let t = Instant::now();
-                    let req = CompareRequest::new("b:sl", "b:sr", FilterSpec::default(), CompareMode::Mirror).expect("req");
-                    let c = compare(&layer, &req, &CancellationToken::new(), Arc::new(|_| {})).await.expect("compare");
-                    let store = Store::open(&dir.path().join(format!("db-{r}.sqlite"))).await.expect("db");
+                    let req =
+                        CompareRequest::new("b:sl", "b:sr", FilterSpec::default(), CompareMode::Mirror).expect("req");
+                    let c = compare(&layer, &req, &CancellationToken::new(), Arc::new(|_| {}))
+                        .await
+                        .expect("compare");
+                    let store = Store::open(&dir.path().join(format!("db-{r}.sqlite")))
+                        .await
+                        .expect("db");
                     let p = Processor::new(store, layer.clone(), ProcessorConfig::new(dir.path().join("work")));
                     let mut s = SyncRequest::from_comparison(&c);
                     s.guard = DeleteGuard::default();
                     s.backup = BackupPlace::Dated;
                     let (id, preview) = p.create_sync(&s).await.expect("create");
                     assert_eq!(preview.counts.to_right as usize, n_sync);
-                    let end = p.run(id, &BatchControl::default(), Arc::new(|_| {})).await.expect("run");
+                    let end = p
+                        .run(id, &BatchControl::default(), Arc::new(|_| {}))
+                        .await
+                        .expect("run");
                     assert_eq!(end.status, BatchStatus::Completed, "{end:?}");
                     ours.push(t.elapsed());
                 }

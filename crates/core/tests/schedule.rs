@@ -15,7 +15,10 @@ use rcmd_core::{
     remote_path::RemotePath,
     resilience::layer::{ResilienceConfig, Resilient},
     schedule::{Launch, ManualWall, RunnerLaunch, ScheduleStore, Scheduler},
-    types::{BatchInfo, BatchKind, BatchProgress, BatchStatus, ConflictPolicy, Overlap, RunOutcome, ScheduleSpec},
+    types::{
+        BatchInfo, BatchKind, BatchProgress, BatchStatus, ConflictPolicy, DeleteGuard, Overlap, RunOutcome,
+        ScheduleSpec, ScheduledSync,
+    },
 };
 
 fn at(s: &str) -> NaiveDateTime {
@@ -33,6 +36,7 @@ fn spec(cron: &str, dst: &str) -> ScheduleSpec {
         catch_up: true,
         enabled: true,
         on_conflict: Default::default(),
+        sync: None,
     }
 }
 
@@ -501,4 +505,70 @@ async fn a_schedule_keeps_its_conflict_policy_and_its_runs_follow_it() {
         sched.list().await.unwrap()[0].spec.on_conflict,
         ConflictPolicy::Overwrite
     );
+}
+
+#[tokio::test]
+async fn a_scheduled_sync_runs_and_one_over_its_delete_guard_stops_and_says_why() {
+    let rc = common::start().await;
+    let (src, dst) = (rc.data().join("mirror-src"), rc.data().join("mirror-dst"));
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::create_dir_all(&dst).unwrap();
+    std::fs::write(src.join("a.txt"), b"a").unwrap();
+    for i in 0..3 {
+        std::fs::write(dst.join(format!("old{i}.txt")), b"old").unwrap();
+    }
+    let clock = ManualWall::at(at("2026-12-01 01:58:10"));
+    let (store, sched) = running_scheduler(&rc, &clock).await;
+    let sync_spec = |guard: DeleteGuard| ScheduleSpec {
+        name: "mirror".into(),
+        kind: BatchKind::Sync,
+        src: "local:mirror-src".into(),
+        sync: Some(ScheduledSync {
+            guard,
+            ..Default::default()
+        }),
+        ..spec("0 2 * * *", "local:mirror-dst")
+    };
+    // 3 of 3 files would go: over the default guard (50 %): the run fails with the reason,
+    // nothing is deleted, no batch is made
+    let id = sched.add(&sync_spec(DeleteGuard::default())).await.unwrap();
+    assert_eq!(sched.list().await.unwrap()[0].spec.sync, Some(ScheduledSync::default()));
+    clock.set(at("2026-12-01 02:00:20"));
+    let runs = sched.tick().await.unwrap();
+    assert_eq!(outcomes(&runs), vec![RunOutcome::Failed]);
+    let why = runs[0].detail.clone().unwrap_or_default();
+    assert!(why.contains("delete 3 of 3 files") && why.contains("50 %"), "{why}");
+    assert_eq!(std::fs::read_dir(&dst).unwrap().count(), 3, "nothing deleted");
+    assert!(store.list().await.unwrap().is_empty(), "no batch");
+
+    // allowed to delete: the next night's run makes the destination match
+    sched
+        .update(
+            id,
+            &sync_spec(DeleteGuard {
+                max_files: None,
+                max_percent: None,
+            }),
+        )
+        .await
+        .unwrap();
+    clock.set(at("2026-12-02 02:00:20"));
+    let runs = sched.tick().await.unwrap();
+    assert_eq!(outcomes(&runs), vec![RunOutcome::Started], "{runs:?}");
+    let batch = runs[0].batch_id.unwrap();
+    for _ in 0..200 {
+        if store.batch(batch).await.unwrap().status == BatchStatus::Completed {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let info = store.batch(batch).await.unwrap();
+    assert_eq!((info.kind, info.status), (BatchKind::Sync, BatchStatus::Completed));
+    let names: Vec<_> = std::fs::read_dir(&dst)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, vec!["a.txt"]);
+    let backups = std::fs::read_dir(rc.data().join(".rcmd-backup")).unwrap().count();
+    assert_eq!(backups, 1, "the deleted files are in the dated backup folder");
 }

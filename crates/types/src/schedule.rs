@@ -37,6 +37,20 @@ pub struct ScheduleSpec {
     /// never replaced).
     #[serde(default)]
     pub on_conflict: crate::ConflictPolicy,
+    /// A scheduled sync's filter, delete guard and backups (`None`: no filter, the default
+    /// guard, dated backups).
+    #[serde(default)]
+    pub sync: Option<ScheduledSync>,
+}
+
+/// How a scheduled sync runs: a run the delete guard refuses stops (recorded as failed,
+/// notified) instead of deleting.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ScheduledSync {
+    pub filter: crate::FilterSpec,
+    pub guard: crate::DeleteGuard,
+    pub backup: crate::BackupPlace,
 }
 
 fn yes() -> bool {

@@ -46,6 +46,8 @@ pub fn run(ctx: Ctx, pane: Pane, cmd: Command) {
         },
         Command::Up => go_up(ctx, pane),
         Command::Refresh => actions::refresh(ctx, pane),
+        Command::Compare => super::compare::compare_panes(ctx),
+        Command::Search => super::compare::search_here(ctx),
         Command::Copy => ask_transfer(ctx, pane, BatchKind::Copy),
         Command::Move => ask_transfer(ctx, pane, BatchKind::Move),
         Command::Delete => ask_delete(ctx, pane),

@@ -7,6 +7,7 @@ pub mod app;
 pub mod batches;
 pub mod breakers;
 pub mod commander;
+pub mod compare;
 pub mod connection;
 pub mod desktop;
 pub mod files;

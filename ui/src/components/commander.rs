@@ -140,6 +140,12 @@ pub fn Commander() -> impl IntoView {
                 {key_button("cmd-delete", "F8", Command::Delete, |t| t.delete)}
                 {key_button("cmd-props", "Alt+⏎", Command::Properties, |t| t.properties)}
                 {key_button("cmd-refresh", "Ctrl+R", Command::Refresh, |t| t.refresh)}
+                <button id="cmd-compare" class="fkey" on:click=move |_| actions::compare::compare_panes(ctx)>
+                    <kbd>"⇧F2"</kbd>" "{move || ctx.c().compare}
+                </button>
+                <button id="cmd-find" class="fkey" on:click=move |_| actions::compare::search_here(ctx)>
+                    <kbd>"Alt+F7"</kbd>" "{move || ctx.c().find}
+                </button>
             </div>
             {move || drag.get().filter(|d| d.moving).map(|d| view! {
                 <div class="drag-label" aria-hidden="true" style:left=format!("{}px", d.at.0 + 12) style:top=format!("{}px", d.at.1 + 12)>

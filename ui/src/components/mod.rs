@@ -2,9 +2,11 @@
 
 mod breaker_panel;
 mod commander;
+pub mod compare;
 mod connection;
 mod dialog;
 mod error_banner;
+pub mod find;
 mod header;
 mod jobs;
 mod logs;

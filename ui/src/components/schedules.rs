@@ -121,6 +121,7 @@ pub fn Schedules() -> impl IntoView {
         catch_up: true,
         enabled: true,
         on_conflict: ConflictPolicy::default(),
+        sync: None,
     };
     view! {
         <section class="schedules" id="schedules-view">
@@ -136,7 +137,11 @@ pub fn Schedules() -> impl IntoView {
                     let next = s.next_ms.map(crate::format::time_short_ms).unwrap_or_else(|| m().off.to_owned());
                     let last = s.last.as_ref().map(|r| format!("{} ({})", crate::format::time_short_ms(r.due_ms), m().outcome(r.outcome))).unwrap_or_else(|| m().never.to_owned());
                     let (s1, s2, s3) = (s.clone(), s.clone(), s.clone());
-                    let kind = if s.spec.kind == BatchKind::Move { m().move_ } else { m().copy };
+                    let kind = match s.spec.kind {
+                        BatchKind::Move => m().move_,
+                        BatchKind::Sync => ctx.c().tab_compare,
+                        _ => m().copy,
+                    };
                     view! {
                         <li data-schedule=s.id.to_string()>
                             <label class="check">
@@ -266,6 +271,7 @@ fn ScheduleEditor(
             catch_up: catch_up.get_untracked(),
             enabled,
             on_conflict: on_conflict.get_untracked(),
+            sync: None,
         };
         spawn_local(async move {
             match ipc::invoke::<_, i64>("schedule_save", &SaveArgs { id, spec: &spec }).await {
@@ -282,9 +288,10 @@ fn ScheduleEditor(
             <label for="sched-name">{move || m().name}</label>
             <input id="sched-name" type="text" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
             <label for="sched-kind">{move || m().action}</label>
-            <select id="sched-kind" on:change=move |ev| kind.set(if event_target_value(&ev) == "move" { BatchKind::Move } else { BatchKind::Copy })>
+            <select id="sched-kind" on:change=move |ev| kind.set(match event_target_value(&ev).as_str() { "move" => BatchKind::Move, "sync" => BatchKind::Sync, _ => BatchKind::Copy })>
                 <option value="copy" selected=spec.kind == BatchKind::Copy>{move || m().copy}</option>
                 <option value="move" selected=spec.kind == BatchKind::Move>{move || m().move_}</option>
+                <option value="sync" selected=spec.kind == BatchKind::Sync>{move || ctx.c().mirror}</option>
             </select>
             <label for="sched-src">{move || m().source}</label>
             <input id="sched-src" type="text" spellcheck="false" placeholder="remote:path" prop:value=move || src.get() on:input=move |ev| src.set(event_target_value(&ev))/>

@@ -3,6 +3,7 @@
 //! prompts), so a missing translation is a compile error. The words are in `en.rs` and
 //! `ko.rs`.
 
+pub mod compare;
 mod en;
 mod ko;
 
@@ -357,6 +358,13 @@ impl Texts {
             rcmd_types::BatchKind::Copy => self.copy_title,
             rcmd_types::BatchKind::Move => self.move_title,
             rcmd_types::BatchKind::Delete => self.delete_title,
+            rcmd_types::BatchKind::Sync => {
+                if std::ptr::eq(self, &ko::TEXTS) {
+                    "동기화"
+                } else {
+                    "Sync"
+                }
+            }
         }
     }
 

@@ -5,6 +5,10 @@
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Command {
     SwitchPane,
+    /// Shift+F2: compare the two panes' folders.
+    Compare,
+    /// Alt+F7: find files below the active pane's folder.
+    Search,
     Open,
     Up,
     Copy,
@@ -86,7 +90,9 @@ pub fn command(key: &str, ctrl: bool, shift: bool, alt: bool) -> Option<Command>
         ("F5", false, false) => Copy,
         ("F6", false, false) if shift => Rename,
         ("F6", false, false) => Move,
+        ("F2", false, false) if shift => Compare,
         ("F2", false, false) => Rename,
+        ("F7", false, true) => Search,
         ("F7", false, false) => NewFolder,
         ("F8" | "Delete", false, false) => Delete,
         ("r" | "R", true, false) => Refresh,
@@ -144,6 +150,8 @@ mod tests {
         assert_eq!(plain("F6"), Some(Move));
         assert_eq!(command("F6", false, true, false), Some(Rename));
         assert_eq!(plain("F7"), Some(NewFolder));
+        assert_eq!(command("F2", false, true, false), Some(Compare));
+        assert_eq!(command("F7", false, false, true), Some(Search));
         assert_eq!(plain("F8"), Some(Delete));
         assert_eq!(plain("Delete"), Some(Delete));
         assert_eq!(command("r", true, false, false), Some(Refresh));

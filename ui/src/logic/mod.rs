@@ -3,6 +3,7 @@
 
 pub mod chart;
 pub mod columns;
+pub mod compare;
 pub mod complete;
 pub mod keys;
 pub mod listing;

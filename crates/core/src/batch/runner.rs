@@ -56,6 +56,11 @@ impl Runner {
         }
     }
 
+    /// The resilient layer the batches run through.
+    pub fn rc(&self) -> &crate::resilience::layer::Resilient {
+        &self.processor.rc
+    }
+
     pub fn store(&self) -> &Store {
         &self.processor.store
     }
@@ -78,6 +83,16 @@ impl Runner {
         let created = self.processor.create(req).await?;
         self.start(created.id).await?;
         Ok(self.batch(created.id).await?)
+    }
+
+    /// Plans, records and starts a sync of compare rows (see [`Processor::create_sync`]).
+    pub async fn submit_sync(
+        &self,
+        req: &super::SyncRequest,
+    ) -> Result<(BatchInfo, rcmd_types::SyncPreview), super::SyncError> {
+        let (id, preview) = self.processor.create_sync(req).await?;
+        self.start(id).await.map_err(super::StartError::from)?;
+        Ok((self.batch(id).await.map_err(super::StartError::from)?, preview))
     }
 
     /// The items this process's batches finished last, newest first.

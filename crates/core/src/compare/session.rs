@@ -52,7 +52,13 @@ impl Sessions {
     }
 
     /// Rows `offset..offset + limit` of those whose state is in `states` (all when empty).
-    pub fn page(&self, id: u64, states: &[CompareState], offset: usize, limit: usize) -> Result<ComparePage, SessionError> {
+    pub fn page(
+        &self,
+        id: u64,
+        states: &[CompareState],
+        offset: usize,
+        limit: usize,
+    ) -> Result<ComparePage, SessionError> {
         let open = self.open.lock().unwrap_or_else(|e| e.into_inner());
         let c = open.get(&id).ok_or(SessionError::Gone)?;
         let shown = |s: CompareState| states.is_empty() || states.contains(&s);
@@ -194,7 +200,10 @@ mod tests {
         let err = s.set_direction(id, &[2, 0], Direction::Left).unwrap_err();
         assert!(matches!(err, SessionError::Misfit { .. }), "{err}");
         assert_eq!(s.page(id, &[], 2, 1).unwrap().rows[0].row.direction, Direction::Right);
-        assert!(matches!(s.set_direction(id, &[99], Direction::Skip), Err(SessionError::NoRow(99))));
+        assert!(matches!(
+            s.set_direction(id, &[99], Direction::Skip),
+            Err(SessionError::NoRow(99))
+        ));
         // the oldest compare goes when more are open
         for _ in 0..KEPT {
             s.insert(comparison(1));

@@ -49,6 +49,9 @@ impl Launch for RunnerLaunch {
         origin: &'a str,
     ) -> Pin<Box<dyn Future<Output = Result<i64, String>> + Send + 'a>> {
         Box::pin(async move {
+            if spec.kind == rcmd_types::BatchKind::Sync {
+                return self.launch_sync(spec, origin).await;
+            }
             let req = BatchRequest::new(spec.kind, &spec.src, spec.dst.as_deref(), Selection::All)
                 .map_err(|e| e.to_string())?
                 .with_origin(origin)
@@ -58,6 +61,38 @@ impl Launch for RunnerLaunch {
             self.runner.start(created.id).await.map_err(|e| e.to_string())?;
             Ok(created.id)
         })
+    }
+}
+
+impl RunnerLaunch {
+    /// A scheduled sync: compared now (one way, the schedule's filter), refused by its delete
+    /// guard before anything is written (the run fails with the reason and is notified), else
+    /// started as a sync batch.
+    async fn launch_sync(&self, spec: &ScheduleSpec, origin: &str) -> Result<i64, String> {
+        if let Some(id) = self.runner.store().by_origin(origin).await.map_err(|e| e.to_string())? {
+            return Ok(id);
+        }
+        let sync = spec.sync.clone().unwrap_or_default();
+        let dst = spec.dst.as_deref().unwrap_or_default();
+        let req = crate::compare::CompareRequest::new(&spec.src, dst, sync.filter, rcmd_types::CompareMode::Mirror)
+            .map_err(|e| e.to_string())?;
+        let c = crate::compare::compare(
+            self.runner.rc(),
+            &req,
+            &tokio_util::sync::CancellationToken::new(),
+            Arc::new(|_| {}),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        let mut s = crate::batch::SyncRequest::from_comparison(&c);
+        s.guard = sync.guard;
+        s.backup = sync.backup;
+        s.origin = Some(origin.to_owned());
+        match self.runner.submit_sync(&s).await {
+            Ok((info, _)) => Ok(info.id),
+            Err(crate::batch::SyncError::Nothing) => Err("nothing to do: the folders match".into()),
+            Err(e) => Err(e.to_string()),
+        }
     }
 }
 
@@ -71,6 +106,8 @@ pub enum ScheduleError {
     /// Its batch could never run (a bad path, no destination, the same place).
     #[error(transparent)]
     Request(#[from] crate::batch::StartError),
+    #[error(transparent)]
+    Filter(crate::compare::FilterError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -117,6 +154,9 @@ impl Scheduler {
         }
         Cron::parse(&spec.cron)?;
         BatchRequest::new(spec.kind, &spec.src, spec.dst.as_deref(), Selection::All)?;
+        if let Some(s) = &spec.sync {
+            crate::compare::filter::to_rclone(&s.filter).map_err(ScheduleError::Filter)?;
+        }
         Ok(())
     }
 
