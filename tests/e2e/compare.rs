@@ -89,6 +89,13 @@ async fn compare_two_folders_change_directions_preview_run_and_find() -> Result<
             row_attr(&c, "same.txt", "data-state").await.is_none(),
             "same files are hidden"
         );
+        // the list keeps its height in the view (squeezed to one row it was unusable)
+        let h = c
+            .execute("return document.querySelector('#compare-list').clientHeight", vec![])
+            .await?
+            .as_f64()
+            .unwrap_or_default();
+        ensure!(h >= 10.0 * 26.0, "the list is {h} px high");
         let counts = wait_text(&c, "#compare-counts", "2").await?;
         ensure!(counts.contains("Copy → 2"), "{counts}");
 

@@ -16,8 +16,8 @@ use crate::{
 
 /// Height of a row (px).
 const ROW_H: f64 = 26.0;
-/// Height of the list (px).
-const LIST_H: f64 = 390.0;
+/// Height of the list (px): 12 rows.
+const LIST_H: f64 = 312.0;
 
 #[component]
 pub fn CompareView() -> impl IntoView {
@@ -326,9 +326,9 @@ fn RowList() -> impl IntoView {
     }
 }
 
-fn side(s: &Option<SideEntry>, lang: &str) -> (String, String) {
+fn side(s: &Option<SideEntry>) -> (String, String) {
     match s {
-        Some(s) => (format::size(s.size), format::time(&s.time, lang)),
+        Some(s) => (format::size(s.size), format::time_short(&s.time)),
         None => (String::new(), String::new()),
     }
 }
@@ -338,9 +338,8 @@ fn Row(pos: usize, row: PagedRow) -> impl IntoView {
     let ctx = use_ctx();
     let c = ctx.cmp;
     let index = row.index;
-    let lang = ctx.lang.get_untracked().code();
-    let (ls, lt) = side(&row.row.left, lang);
-    let (rs, rt) = side(&row.row.right, lang);
+    let (ls, lt) = side(&row.row.left);
+    let (rs, rt) = side(&row.row.right);
     let r = row.row.clone();
     let state = r.state;
     let dir = r.direction;
