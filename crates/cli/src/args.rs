@@ -183,6 +183,8 @@ pub enum Batch {
         dst: String,
         #[arg(long, value_enum, default_value_t = OnConflict::Update)]
         on_conflict: OnConflict,
+        #[command(flatten)]
+        filter: Box<FilterArgs>,
     },
     /// Moves every file under SRC to DST (the emptied folders are removed)
     Move {
@@ -190,6 +192,8 @@ pub enum Batch {
         dst: String,
         #[arg(long, value_enum, default_value_t = OnConflict::Update)]
         on_conflict: OnConflict,
+        #[command(flatten)]
+        filter: Box<FilterArgs>,
     },
     /// Deletes every file under PATH
     Delete { path: String },

@@ -90,13 +90,51 @@ async fn run(cli: args::Cli) -> Result<i32, String> {
             report.batch = as_seen(report.batch);
             print_report(&report, json)
         }
-        args::Batch::Copy { src, dst, on_conflict } => {
-            start(BatchKind::Copy, &src, Some(&dst), on_conflict.into(), rclone_flags).await
+        args::Batch::Copy {
+            src,
+            dst,
+            on_conflict,
+            filter,
+        } => {
+            let filter = sync::filter_of(&filter, &[])?;
+            start(
+                BatchKind::Copy,
+                &src,
+                Some(&dst),
+                on_conflict.into(),
+                filter,
+                rclone_flags,
+            )
+            .await
         }
-        args::Batch::Move { src, dst, on_conflict } => {
-            start(BatchKind::Move, &src, Some(&dst), on_conflict.into(), rclone_flags).await
+        args::Batch::Move {
+            src,
+            dst,
+            on_conflict,
+            filter,
+        } => {
+            let filter = sync::filter_of(&filter, &[])?;
+            start(
+                BatchKind::Move,
+                &src,
+                Some(&dst),
+                on_conflict.into(),
+                filter,
+                rclone_flags,
+            )
+            .await
         }
-        args::Batch::Delete { path } => start(BatchKind::Delete, &path, None, Default::default(), rclone_flags).await,
+        args::Batch::Delete { path } => {
+            start(
+                BatchKind::Delete,
+                &path,
+                None,
+                Default::default(),
+                Default::default(),
+                rclone_flags,
+            )
+            .await
+        }
         args::Batch::Resume { id } => Engine::start(rclone_flags).await?.run(id).await,
         args::Batch::Retry { id } => {
             let n = store().await?.retry_failed(id).await.map_err(|e| e.to_string())?;
@@ -184,11 +222,14 @@ async fn start(
     src: &str,
     dst: Option<&str>,
     on_conflict: rcmd_core::types::ConflictPolicy,
+    filter: rcmd_core::types::FilterSpec,
     rclone_flags: Vec<String>,
 ) -> Result<i32, String> {
     let req = BatchRequest::new(kind, src, dst, Selection::All)
         .map_err(|e| e.to_string())?
-        .with_conflicts(on_conflict, Default::default());
+        .with_conflicts(on_conflict, Default::default())
+        .with_filter(filter)
+        .map_err(|e| e.to_string())?;
     let engine = Engine::start(rclone_flags).await?;
     let created = match engine.core.processor.create(&req).await {
         Ok(c) => c,

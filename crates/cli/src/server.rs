@@ -108,12 +108,40 @@ fn explain(e: &RcError) -> String {
     }
 }
 
+/// A server's batches take no filter yet: said, never silently dropped.
+fn no_filter(f: &args::FilterArgs) -> Result<(), String> {
+    if crate::sync::filter_of(f, &[])?.is_empty() {
+        Ok(())
+    } else {
+        Err(
+            "filters (--include, --exclude, sizes, ages) apply to batches run here; a server's batches take none yet"
+                .into(),
+        )
+    }
+}
+
 /// `rcmd --server NAME batch ...`.
 pub(crate) async fn batch(server: &str, cmd: args::Batch) -> Result<i32, String> {
     let rc = client(server)?;
     let (kind, src, dst, on_conflict) = match cmd {
-        args::Batch::Copy { src, dst, on_conflict } => (BatchKind::Copy, src, Some(dst), on_conflict.into()),
-        args::Batch::Move { src, dst, on_conflict } => (BatchKind::Move, src, Some(dst), on_conflict.into()),
+        args::Batch::Copy {
+            src,
+            dst,
+            on_conflict,
+            filter,
+        } => {
+            no_filter(&filter)?;
+            (BatchKind::Copy, src, Some(dst), on_conflict.into())
+        }
+        args::Batch::Move {
+            src,
+            dst,
+            on_conflict,
+            filter,
+        } => {
+            no_filter(&filter)?;
+            (BatchKind::Move, src, Some(dst), on_conflict.into())
+        }
         args::Batch::Delete { path } => (BatchKind::Delete, path, None, Default::default()),
         args::Batch::List { json } => {
             let all = batches::list(&rc).await.map_err(|e| explain(&e))?;

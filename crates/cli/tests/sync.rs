@@ -244,3 +244,31 @@ fn find_lists_matches_with_a_limit_and_says_when_nothing_matched() {
     let none = home.run(&["find", &t, "--name", "*.png"]);
     assert_eq!(none.status.code(), Some(6));
 }
+
+#[test]
+fn a_copy_with_a_filter_copies_only_what_it_covers() {
+    let home = Home::new();
+    write(&home.path("src/a.jpg"), b"jpg");
+    write(&home.path("src/b.txt"), b"txt");
+    write(&home.path("src/tmp/c.jpg"), b"tmp jpg");
+    write(&home.path("src/deep/d.jpg"), &[1u8; 5000]);
+    let (src, dst) = (home.spec("src"), home.spec("dst"));
+    let out = home.run(&[
+        "copy",
+        &src,
+        &dst,
+        "--include",
+        "*.jpg",
+        "--exclude",
+        "tmp/**",
+        "--max-size",
+        "1k",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let got: Vec<String> = tree(&home.path("dst")).into_keys().collect();
+    assert_eq!(got, vec!["a.jpg"]);
+    let bad = home.run(&["move", &src, &dst, "--max-age", "soon"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(text(&bad.stderr).contains("not an age"), "{}", text(&bad.stderr));
+    assert!(home.path("src/b.txt").exists(), "a refused move moves nothing");
+}

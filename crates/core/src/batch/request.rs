@@ -45,6 +45,9 @@ pub struct BatchRequest {
     pub on_conflict: ConflictPolicy,
     /// Per-file choices (path relative to the source → choice) overriding `on_conflict`.
     pub choices: BTreeMap<String, ConflictPolicy>,
+    /// Which files of the selection are covered (empty: all), applied when the batch is
+    /// planned: its jobs then name exactly the planned files.
+    pub filter: rcmd_types::FilterSpec,
 }
 
 /// Why a batch was not created.
@@ -60,6 +63,8 @@ pub enum StartError {
     SamePlace,
     #[error("{0} has no files")]
     NoFiles(String),
+    #[error(transparent)]
+    Filter(crate::compare::FilterError),
     /// Listing the source failed (after the resilient layer's retries).
     #[error(transparent)]
     Plan(Box<crate::Error>),
@@ -77,6 +82,7 @@ impl StartError {
                 | StartError::NoDestination
                 | StartError::SamePlace
                 | StartError::NoFiles(_)
+                | StartError::Filter(_)
         )
     }
 }
@@ -123,7 +129,15 @@ impl BatchRequest {
             origin: None,
             on_conflict: ConflictPolicy::default(),
             choices: BTreeMap::new(),
+            filter: Default::default(),
         })
+    }
+
+    /// The same request covering only the files `filter` passes (checked here).
+    pub fn with_filter(mut self, filter: rcmd_types::FilterSpec) -> Result<Self, StartError> {
+        crate::compare::filter::to_rclone(&filter).map_err(StartError::Filter)?;
+        self.filter = filter;
+        Ok(self)
     }
 
     /// The same request with a conflict policy and per-file choices.
@@ -267,10 +281,14 @@ impl Processor {
     async fn plan(&self, req: &BatchRequest) -> Result<(Vec<PlannedItem>, Vec<String>, Vec<String>), StartError> {
         let src = req.src.clone();
         let selection = req.selection.clone();
+        let filter = req.filter.clone();
         self.rc
             .call(&[&req.src.remote], &CancellationToken::new(), move |rc| {
-                let (src, selection) = (src.clone(), selection.clone());
+                let (src, selection, filter) = (src.clone(), selection.clone(), filter.clone());
                 async move {
+                    if !filter.is_empty() {
+                        return filtered(&rc, &src, &selection, &filter).await;
+                    }
                     Ok(match selection {
                         Selection::All => (super::plan::expand(&rc, &src).await?, vec![], vec![]),
                         Selection::Names(names) => {
@@ -322,6 +340,53 @@ pub(super) fn is_gone(e: &crate::Error) -> bool {
     use crate::resilience::retry::Classify;
     let f: Failure = e.failure();
     f.reason == rcmd_types::FailureReason::NotFound
+}
+
+/// A filtered request's items: the files below `root` the filter passes (the filter's rules
+/// relative to `root`), kept when they are in the selection (a selected file, or below a
+/// selected folder); the selected folders; the selected files the filter left out count as
+/// missing for a [`Selection::Files`].
+async fn filtered(
+    rc: &crate::rc::RcClient,
+    root: &RemotePath,
+    selection: &Selection,
+    filter: &rcmd_types::FilterSpec,
+) -> Result<(Vec<PlannedItem>, Vec<String>, Vec<String>), crate::Error> {
+    let listed = crate::compare::filtered_files(rc, root, filter).await?;
+    let chosen = |path: &str| match selection {
+        Selection::All => true,
+        Selection::Names(names) => names
+            .iter()
+            .any(|n| path == n || path.strip_prefix(n.as_str()).is_some_and(|r| r.starts_with('/'))),
+        Selection::Files(files) => files.iter().any(|f| f == path),
+    };
+    let mut items: Vec<PlannedItem> = listed
+        .into_iter()
+        .filter(|(p, _, _)| chosen(p))
+        .map(|(path, size, mod_time)| PlannedItem { path, size, mod_time })
+        .collect();
+    items.sort_by(|a, b| a.path.cmp(&b.path));
+    let folders = match selection {
+        Selection::Names(names) => {
+            let mut f: Vec<String> = names
+                .iter()
+                .filter(|n| items.iter().any(|i| i.path.starts_with(&format!("{n}/"))))
+                .cloned()
+                .collect();
+            f.sort();
+            f
+        }
+        _ => vec![],
+    };
+    let missing = match selection {
+        Selection::Files(files) => files
+            .iter()
+            .filter(|f| !items.iter().any(|i| &i.path == *f))
+            .cloned()
+            .collect(),
+        _ => vec![],
+    };
+    Ok((items, folders, missing))
 }
 
 /// Items for files given by their path relative to `root` (one listing per folder they are

@@ -268,6 +268,18 @@ async fn list_side(
     .await
 }
 
+/// Every file under `root` that passes `spec` (checked first), relative to `root`: what a
+/// filtered copy or move plans.
+pub(crate) async fn filtered_files(
+    rc: &RcClient,
+    root: &RemotePath,
+    spec: &FilterSpec,
+) -> Result<Vec<merge::Listed>, crate::Error> {
+    let rules =
+        filter::to_rclone(spec).map_err(|e| crate::Error::from(PathError::InvalidName { name: e.to_string() }))?;
+    Ok(list_files(rc, root, rules, &AtomicU64::new(0)).await?)
+}
+
 /// Every file under `root` that passes `filter`, relative to `root` (one recursive listing).
 async fn list_files(
     rc: &RcClient,
