@@ -534,3 +534,58 @@ async fn places_work_the_same_against_a_server() -> Result<()> {
     })
     .await
 }
+
+/// Compare and sync against a server: the rows come from the server's compare, a changed
+/// direction travels with the run, and the sync runs ON the server as its batch.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the built app, rproxy, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
+async fn compare_and_sync_run_on_the_server() -> Result<()> {
+    let tree = TreeServer::start(3, |i| (format!("f{i}.txt"), format!("file {i}").into_bytes()))?;
+    std::fs::write(tree.dst.join("old.txt"), b"only on the server's right")?;
+    let url = format!("http://127.0.0.1:{}/", tree.port);
+    let fixture = Fixture::new();
+    save_and_choose(&fixture, "srv", &url, &tree.token, "srv")?;
+    let dst = tree.dst.clone();
+    with_fixture_session("server-compare", fixture, |c, _| async move {
+        wait_conn(&c, "server", "connected", Duration::from_secs(60)).await?;
+        wait_remotes(&c, &["dst", "src"]).await?;
+        click(&c, "#tab-compare").await?;
+        fill(&c, "#compare-left", "src:").await?;
+        fill(&c, "#compare-right", "dst:").await?;
+        click(&c, "#compare-run").await?;
+        let row = |path: &'static str, name: &'static str| {
+            let c = c.clone();
+            async move { attr(&c, &format!("#compare-list .compare-row[data-path='{path}']"), name).await }
+        };
+        poll(Duration::from_secs(30), "the server's rows", || async {
+            row("old.txt", "data-direction").await.filter(|d| d == "delete_right")
+        })
+        .await?;
+        ensure!(row("f0.txt", "data-state").await.as_deref() == Some("st-only-left"));
+        // keep old.txt: a click makes it come to the left, a second one skips it
+        for want in ["left", "skip"] {
+            click(&c, "#compare-list .compare-row[data-path='old.txt'] button.dir").await?;
+            poll(Duration::from_secs(10), &format!("old.txt → {want}"), || async {
+                row("old.txt", "data-direction").await.filter(|d| d == want)
+            })
+            .await?;
+        }
+        click(&c, "#sync-preview").await?;
+        let panel = wait_text(&c, "#sync-preview-panel", "f2.txt").await?;
+        ensure!(!panel.contains("old.txt"), "{panel}");
+        click(&c, "#sync-run").await?;
+        let started = wait_text(&c, "#sync-started", "#").await?;
+        let id: i64 = started.rsplit('#').next().unwrap_or_default().trim().parse()?;
+        click(&c, "#tab-jobs").await?;
+        poll(Duration::from_secs(60), "the server's sync batch completed", || async {
+            job_status(&c, id).await.filter(|s| s == "completed")
+        })
+        .await?;
+        for i in 0..3 {
+            ensure!(std::fs::read(dst.join(format!("f{i}.txt")))? == format!("file {i}").into_bytes());
+        }
+        ensure!(dst.join("old.txt").exists(), "the skipped file stays");
+        Ok(())
+    })
+    .await
+}

@@ -673,17 +673,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let users = Users::open(&dir.path().join("rproxy.db")).await.unwrap();
         let (carol, _) = users.add("carol", Role::Operator, &[]).await.unwrap();
-        let (_, short) = users
-            .create_token("carol", "short", Some(std::time::Duration::from_millis(1500)))
-            .await
-            .unwrap();
+        // long enough for the first two checks (each an argon2 verification) on a loaded
+        // 2-core machine: with 1.5 s the first check was already late once in a full run
+        let life = std::time::Duration::from_secs(6);
+        let (_, short) = users.create_token("carol", "short", Some(life)).await.unwrap();
+        // after the token was made: it expires at most `life` from here
+        let made = std::time::Instant::now();
         let creds = Credentials::Basic {
             user: "carol".into(),
             secret: short.clone(),
         };
         assert_eq!(users.check(&creds).await, Ok(carol.clone()));
         assert_eq!(users.check(&creds).await, Ok(carol), "cached");
-        tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
+        assert!(made.elapsed() < life, "the checks took longer than the token lives");
+        tokio::time::sleep((life + std::time::Duration::from_millis(200)).saturating_sub(made.elapsed())).await;
         assert_eq!(
             users.check(&creds).await,
             Err(Refusal::Expired),

@@ -263,6 +263,8 @@ impl Batches {
         match verb {
             "create" => self.create(user, p).await,
             "plan" => self.plan(p).await,
+            "compare" => self.compare(p).await,
+            "sync" => self.sync(user, p).await,
             "list" => {
                 let db = |e: sqlx::Error| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
                 let rows: Vec<(i64, Option<i64>, Option<String>)> = on_pool!(&self.pool, p => sqlx::query_as(
@@ -395,6 +397,18 @@ impl Batches {
     async fn create(&self, user: &User, p: &Map<String, Value>) -> Result<Value, CallError> {
         let req = Self::request(p)?;
         let id = self.runner.create(&req).await.map_err(start_err)?.id;
+        let info = self.own_and_start(user, id).await?;
+        Ok(serde_json::to_value(info).unwrap_or(Value::Null))
+    }
+
+    /// The engine's runner (compare and sync use its layer and processor).
+    pub(crate) fn runner(&self) -> &Runner {
+        &self.runner
+    }
+
+    /// Records batch `id` as `user`'s, starts it and keeps its first report: the batch as
+    /// started.
+    pub(crate) async fn own_and_start(&self, user: &User, id: i64) -> Result<BatchInfo, CallError> {
         on_pool!(&self.pool, p => sqlx::query("INSERT INTO batch_owners (batch_id, user_id, created_at, store) VALUES ($1, $2, $3, $4)")
             .bind(id)
             .bind(user.id)
@@ -405,8 +419,7 @@ impl Batches {
             .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
         self.runner.start(id).await.map_err(store_err)?;
         self.keep_report(id).await;
-        let info = self.runner.batch(id).await.map_err(store_err)?;
-        Ok(serde_json::to_value(info).unwrap_or(Value::Null))
+        self.runner.batch(id).await.map_err(store_err)
     }
 
     /// Leaves `verb` for the instance that runs batch `id` and waits (10 s at most) until it

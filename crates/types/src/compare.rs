@@ -313,3 +313,26 @@ pub struct PagedRow {
     pub index: u32,
     pub row: CompareRow,
 }
+
+/// A finished compare as it travels (from rproxy's `rproxy/batch/compare` to the app).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompareResult {
+    pub left: String,
+    pub right: String,
+    pub mode: CompareMode,
+    #[serde(default)]
+    pub filter: FilterSpec,
+    pub hash: Option<String>,
+    pub download: bool,
+    pub left_files: u64,
+    pub right_files: u64,
+    pub rows: Vec<CompareRow>,
+}
+
+/// A sync asked of a server: its preview, and the batch when it was started (not for a dry
+/// run).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SyncStarted {
+    pub batch: Option<crate::BatchInfo>,
+    pub preview: SyncPreview,
+}

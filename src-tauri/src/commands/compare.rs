@@ -1,6 +1,7 @@
 //! Compare, sync and search: the engine's compare kept as a session the view pages through,
 //! its rows' directions, the sync planned from it (preview, then a batch), and a search that
-//! streams its finds. On this computer's rclone.
+//! streams its finds. On a server, compare and sync run there (`rproxy/batch/compare|sync`:
+//! server batches); search runs with this computer's rclone only.
 
 use std::sync::Mutex;
 
@@ -55,8 +56,15 @@ fn local_only(state: &AppState) -> CmdResult<()> {
         Ok(())
     } else {
         Err(CmdError::invalid(
-            "compare, sync and search run with this computer's rclone; switch to \"This computer\" to use them",
+            "search runs with this computer's rclone; switch to \"This computer\" to use it",
         ))
+    }
+}
+
+fn server_err(e: rcmd_core::connection::BatchCallError) -> CmdError {
+    match e.into_engine_error() {
+        Ok(e) => CmdError::from(e),
+        Err(e) => CmdError::judged(&e, e.is_bad_input()),
     }
 }
 
@@ -83,10 +91,15 @@ pub async fn compare_start(
     limit: usize,
     on_progress: Channel<CompareProgress>,
 ) -> CmdResult<tauri::ipc::Response> {
-    local_only(&state)?;
     let mut req = CompareRequest::new(&left, &right, filter, mode).map_err(compare_err)?;
     req.one_way = one_way;
     req.download = download;
+    if state.conn.on_a_server() {
+        // compared on the server (its remotes, its policy); the rows are kept here
+        let c = state.conn.server_compare(&req).await.map_err(server_err)?;
+        let id = compares.sessions.insert(c);
+        return json(&compares.sessions.page(id, &[], 0, limit).map_err(session_err)?);
+    }
     let cancel = replace(&compares.running);
     let progress = std::sync::Arc::new(move |p: CompareProgress| {
         let _ = on_progress.send(p);
@@ -149,13 +162,26 @@ fn sync_request(compares: &Compares, id: u64, guard: DeleteGuard, backup: Backup
 /// What running compare `id` would do, without writing anything (at most `shown` actions
 /// listed).
 #[tauri::command]
-pub fn sync_preview(
+pub async fn sync_preview(
+    state: State<'_, AppState>,
     compares: State<'_, Compares>,
     id: u64,
     guard: DeleteGuard,
     backup: BackupPlace,
     shown: usize,
 ) -> CmdResult<SyncPreview> {
+    if state.conn.on_a_server() {
+        let c = compares.sessions.get(id).map_err(session_err)?;
+        let backup_on = backup != BackupPlace::Off;
+        let mut p = state
+            .conn
+            .server_sync(&c, guard, backup_on, true)
+            .await
+            .map_err(server_err)?
+            .preview;
+        p.actions.truncate(shown);
+        return Ok(p);
+    }
     let req = sync_request(&compares, id, guard, backup)?;
     let mut p = plan(&req, &rcmd_core::batch::sync::stamp_now())
         .map_err(sync_err)?
@@ -173,7 +199,18 @@ pub async fn sync_start(
     guard: DeleteGuard,
     backup: BackupPlace,
 ) -> CmdResult<BatchInfo> {
-    local_only(&state)?;
+    if state.conn.on_a_server() {
+        let c = compares.sessions.get(id).map_err(session_err)?;
+        let backup_on = backup != BackupPlace::Off;
+        let started = state
+            .conn
+            .server_sync(&c, guard, backup_on, false)
+            .await
+            .map_err(server_err)?;
+        return started
+            .batch
+            .ok_or_else(|| CmdError::internal("the server started no batch"));
+    }
     let req = sync_request(&compares, id, guard, backup)?;
     let (info, _) = state.engine.runner.submit_sync(&req).await.map_err(sync_err)?;
     Ok(info)

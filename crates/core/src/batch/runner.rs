@@ -85,6 +85,15 @@ impl Runner {
         Ok(self.batch(created.id).await?)
     }
 
+    /// Plans and records a sync of compare rows without starting it (see
+    /// [`Processor::create_sync`]).
+    pub async fn processor_create_sync(
+        &self,
+        req: &super::SyncRequest,
+    ) -> Result<(i64, rcmd_types::SyncPreview), super::SyncError> {
+        self.processor.create_sync(req).await
+    }
+
     /// Plans, records and starts a sync of compare rows (see [`Processor::create_sync`]).
     pub async fn submit_sync(
         &self,

@@ -106,6 +106,79 @@ pub struct Comparison {
 }
 
 impl Comparison {
+    /// As it travels between rproxy and the app.
+    pub fn to_wire(&self) -> rcmd_types::CompareResult {
+        rcmd_types::CompareResult {
+            left: self.left.to_string(),
+            right: self.right.to_string(),
+            mode: self.mode,
+            filter: self.filter.clone(),
+            hash: self.hash.clone(),
+            download: self.download,
+            left_files: self.left_files,
+            right_files: self.right_files,
+            rows: self.rows.clone(),
+        }
+    }
+
+    /// A compare a server made.
+    pub fn from_wire(w: rcmd_types::CompareResult) -> Result<Self, PathError> {
+        Ok(Comparison {
+            left: RemotePath::parse(&w.left)?,
+            right: RemotePath::parse(&w.right)?,
+            filter: w.filter,
+            mode: w.mode,
+            rows: w.rows,
+            left_files: w.left_files,
+            right_files: w.right_files,
+            hash: w.hash,
+            download: w.download,
+        })
+    }
+
+    /// The rows whose direction is not the one the compare gave them (path → direction):
+    /// what a server, comparing again, is told to do differently.
+    pub fn changed_directions(&self) -> std::collections::BTreeMap<String, rcmd_types::Direction> {
+        self.rows
+            .iter()
+            .filter(|r| r.direction != merge::default_direction(r, self.mode))
+            .map(|r| (r.path.clone(), r.direction))
+            .collect()
+    }
+
+    /// Sets the directions `changes` names (path → direction); all or none: a path not in the
+    /// compare or a direction that does not fit its row is refused with the reason.
+    pub fn apply_directions(
+        &mut self,
+        changes: &std::collections::BTreeMap<String, rcmd_types::Direction>,
+    ) -> Result<(), String> {
+        let mut at = Vec::with_capacity(changes.len());
+        for (path, d) in changes {
+            let i = self
+                .rows
+                .binary_search_by(|r| r.path.as_str().cmp(path))
+                .map_err(|_| format!("{path:?} is not in the compare (compare again)"))?;
+            let r = &self.rows[i];
+            let has_side = match d {
+                rcmd_types::Direction::Right | rcmd_types::Direction::DeleteLeft => r.left.is_some(),
+                rcmd_types::Direction::Left | rcmd_types::Direction::DeleteRight => r.right.is_some(),
+                rcmd_types::Direction::Skip => true,
+            };
+            if !d.fits(r.state) || !has_side {
+                return Err(format!(
+                    "{path:?}: {} is not possible for a file that is {:?}",
+                    d.as_str(),
+                    r.state
+                ));
+            }
+            at.push((i, *d));
+        }
+        for (i, d) in at {
+            self.rows[i].direction = d;
+        }
+        Ok(())
+    }
+
     /// Files on both sides were told apart by their size alone (no hash in common and no
     /// byte compare): a same-size file with other bytes shows as the same.
     pub fn by_size_only(&self) -> bool {

@@ -26,6 +26,9 @@ pub enum BatchCallError {
     /// The server (or its layer: offline, breaker open) failed.
     #[error(transparent)]
     Server(#[from] crate::Error),
+    /// A server call while the app works on this computer.
+    #[error("not connected to a server")]
+    NoServer,
 }
 
 impl BatchCallError {
@@ -46,7 +49,7 @@ impl BatchCallError {
             BatchCallError::Start(StartError::Store(e)) | BatchCallError::Store(e) => {
                 matches!(e, StoreError::Leased { .. })
             }
-            BatchCallError::Start(StartError::Plan(_)) | BatchCallError::Server(_) => false,
+            BatchCallError::Start(StartError::Plan(_)) | BatchCallError::Server(_) | BatchCallError::NoServer => false,
             BatchCallError::Start(_) => true,
         }
     }
@@ -146,7 +149,7 @@ fn server_args(req: &BatchRequest) -> (String, Option<String>, Vec<String>) {
     (req.src.to_string(), req.dst.as_ref().map(|d| d.to_string()), names)
 }
 
-async fn on_server<T, F, Fut>(rc: &Resilient, op: F) -> Result<T, BatchCallError>
+pub(super) async fn on_server<T, F, Fut>(rc: &Resilient, op: F) -> Result<T, BatchCallError>
 where
     F: Fn(RcClient) -> Fut,
     Fut: std::future::Future<Output = Result<T, RcError>>,

@@ -22,6 +22,7 @@ use crate::{
 };
 
 mod batches;
+mod compare;
 mod focus;
 mod follow;
 mod seen;

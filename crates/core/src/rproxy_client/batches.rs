@@ -112,3 +112,49 @@ pub async fn report(rc: &RcClient, id: i64) -> Result<BatchReport, RcError> {
 pub async fn act(rc: &RcClient, verb: Verb, id: i64) -> Result<BatchInfo, RcError> {
     rc.call(verb.path(), &json!({ "id": id })).await
 }
+
+/// A compare made on the server (`rproxy/batch/compare`).
+pub async fn compare(
+    rc: &RcClient,
+    req: &crate::compare::CompareRequest,
+) -> Result<rcmd_types::CompareResult, RcError> {
+    rc.call(
+        "rproxy/batch/compare",
+        &json!({
+            "srcFs": req.left.to_string(),
+            "dstFs": req.right.to_string(),
+            "mode": req.mode,
+            "filter": req.filter,
+            "oneWay": req.one_way,
+            "download": req.download,
+        }),
+    )
+    .await
+}
+
+/// A sync of `c`'s two folders on the server (`rproxy/batch/sync`): compared again there with
+/// `c`'s filter and purpose, the rows whose direction the user changed set as in `c`; a
+/// preview only with `dry_run`.
+pub async fn sync(
+    rc: &RcClient,
+    c: &crate::compare::Comparison,
+    guard: rcmd_types::DeleteGuard,
+    backup_on: bool,
+    dry_run: bool,
+) -> Result<rcmd_types::SyncStarted, RcError> {
+    let mut params = json!({
+        "srcFs": c.left.to_string(),
+        "dstFs": c.right.to_string(),
+        "mode": c.mode,
+        "filter": c.filter,
+        "download": c.download,
+        "maxDeletePercent": guard.max_percent.unwrap_or(100),
+        "backup": if backup_on { "dated" } else { "off" },
+        "dryRun": dry_run,
+        "directions": c.changed_directions(),
+    });
+    if let Some(n) = guard.max_files {
+        params["maxDelete"] = json!(n);
+    }
+    rc.call("rproxy/batch/sync", &params).await
+}

@@ -34,6 +34,16 @@ const LIST_OPT: Kind = Opt(&[
     ("metadata", Scalar),
     ("hashTypes", Texts),
 ]);
+/// A compare's or sync's filter (rclone globs and sizes/ages as text; the marker a file name).
+const FILTER: &[(&str, Kind)] = &[
+    ("include", Texts),
+    ("exclude", Texts),
+    ("min_size", Scalar),
+    ("max_size", Scalar),
+    ("min_age", Scalar),
+    ("max_age", Scalar),
+    ("exclude_if_present", Name),
+];
 const FS: &[(&str, Kind)] = &[("fs", Fs)];
 pub(crate) const FS_REMOTE: &[(&str, Kind)] = &[("fs", Fs), ("remote", Path)];
 const SRC_DST_FILE: &[(&str, Kind)] = &[("srcFs", Fs), ("srcRemote", Path), ("dstFs", Fs), ("dstRemote", Path)];
@@ -239,6 +249,37 @@ pub const ROUTES: &[Route] = &[
         Operator,
         false,
         &[("kind", Scalar), ("srcFs", Fs), ("dstFs", Fs), ("names", Paths)],
+    ),
+    // compare two folders on the server (nothing written) and sync them as a server batch
+    route(
+        "rproxy/batch/compare",
+        Viewer,
+        false,
+        &[
+            ("srcFs", Fs),
+            ("dstFs", Fs),
+            ("mode", Scalar),
+            ("oneWay", Scalar),
+            ("download", Scalar),
+            ("filter", Opt(FILTER)),
+        ],
+    ),
+    route(
+        "rproxy/batch/sync",
+        Operator,
+        false,
+        &[
+            ("srcFs", Fs),
+            ("dstFs", Fs),
+            ("mode", Scalar),
+            ("download", Scalar),
+            ("filter", Opt(FILTER)),
+            ("maxDelete", Int(1 << 40)),
+            ("maxDeletePercent", Int(100)),
+            ("backup", Scalar),
+            ("dryRun", Scalar),
+            ("directions", Directions),
+        ],
     ),
     route("rproxy/batch/pause", Operator, false, &[("id", Scalar)]),
     route("rproxy/batch/resume", Operator, false, &[("id", Scalar)]),

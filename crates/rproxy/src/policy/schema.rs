@@ -33,6 +33,10 @@ pub enum Kind {
     /// [`MAX_BATCH_INPUTS`] keys, each a [`Kind::Path`], each value `update`, `overwrite` or
     /// `skip`.
     Choices,
+    /// A sync's per-file directions: an object (or JSON text of one) of at most
+    /// [`MAX_BATCH_INPUTS`] keys, each a [`Kind::Path`], each value `right`, `left`, `skip`,
+    /// `delete_right` or `delete_left`.
+    Directions,
     /// Any value: for calls that act on nothing (`rc/noop` echoes its input).
     Any,
 }
@@ -158,6 +162,21 @@ fn check_value(ctx: &Ctx, key: &str, value: &Value, kind: Kind) -> Result<(), De
                 match choice.as_str().and_then(rcmd_core::types::ConflictPolicy::parse) {
                     Some(_) => Ok(()),
                     None => Err(wrong("choices of update, overwrite, skip or rename")),
+                }
+            })
+        }
+        Kind::Directions => {
+            let obj = object_or_text(value)
+                .ok_or_else(|| wrong("an object of path: right | left | skip | delete_right | delete_left"))?;
+            let obj = obj.as_ref();
+            if obj.len() > MAX_BATCH_INPUTS {
+                return Err(wrong("at most 10,000 directions"));
+            }
+            obj.iter().try_for_each(|(path, d)| {
+                check_path(key, path)?;
+                match d.as_str().and_then(rcmd_core::types::Direction::parse) {
+                    Some(_) => Ok(()),
+                    None => Err(wrong("directions of right, left, skip, delete_right or delete_left")),
                 }
             })
         }

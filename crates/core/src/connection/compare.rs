@@ -1,0 +1,48 @@
+//! Compare and sync on the active server (`rproxy/batch/compare|sync`): compared and run
+//! there, as server batches; this computer only shows the rows.
+
+use super::{batches::on_server, BatchCallError, Connections};
+use crate::{
+    compare::{CompareRequest, Comparison},
+    rproxy_client::batches as remote,
+    types::{DeleteGuard, SyncStarted},
+};
+
+impl Connections {
+    /// Whether compare and sync go to a server.
+    pub fn on_a_server(&self) -> bool {
+        self.active().server.is_some()
+    }
+
+    /// `req` compared on the active server.
+    pub async fn server_compare(&self, req: &CompareRequest) -> Result<Comparison, BatchCallError> {
+        let rc = self
+            .active()
+            .server
+            .as_ref()
+            .map(|s| s.rc.clone())
+            .ok_or(BatchCallError::NoServer)?;
+        let wire = on_server(&rc, |c| async move { remote::compare(&c, req).await }).await?;
+        Comparison::from_wire(wire).map_err(|e| BatchCallError::Server(e.into()))
+    }
+
+    /// `c` synchronised on the active server (a preview with `dry_run`).
+    pub async fn server_sync(
+        &self,
+        c: &Comparison,
+        guard: DeleteGuard,
+        backup_on: bool,
+        dry_run: bool,
+    ) -> Result<SyncStarted, BatchCallError> {
+        let rc = self
+            .active()
+            .server
+            .as_ref()
+            .map(|s| s.rc.clone())
+            .ok_or(BatchCallError::NoServer)?;
+        on_server(&rc, |rcc| async move {
+            remote::sync(&rcc, c, guard, backup_on, dry_run).await
+        })
+        .await
+    }
+}
