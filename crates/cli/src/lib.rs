@@ -95,35 +95,13 @@ async fn run(cli: args::Cli) -> Result<i32, String> {
             dst,
             on_conflict,
             filter,
-        } => {
-            let filter = sync::filter_of(&filter, &[])?;
-            start(
-                BatchKind::Copy,
-                &src,
-                Some(&dst),
-                on_conflict.into(),
-                filter,
-                rclone_flags,
-            )
-            .await
-        }
+        } => transfer(BatchKind::Copy, &src, &dst, on_conflict, &filter, rclone_flags).await,
         args::Batch::Move {
             src,
             dst,
             on_conflict,
             filter,
-        } => {
-            let filter = sync::filter_of(&filter, &[])?;
-            start(
-                BatchKind::Move,
-                &src,
-                Some(&dst),
-                on_conflict.into(),
-                filter,
-                rclone_flags,
-            )
-            .await
-        }
+        } => transfer(BatchKind::Move, &src, &dst, on_conflict, &filter, rclone_flags).await,
         args::Batch::Delete { path } => {
             start(
                 BatchKind::Delete,
@@ -214,6 +192,19 @@ async fn compare_sync_find(
         } => sync::find_cmd(&path, limit, json, sync::filter_of(&filter, &name)?, flags).await,
         _ => Err("not a compare, sync or find command".into()),
     }
+}
+
+/// A copy or move with its filter options.
+async fn transfer(
+    kind: BatchKind,
+    src: &str,
+    dst: &str,
+    on_conflict: args::OnConflict,
+    filter: &args::FilterArgs,
+    rclone_flags: Vec<String>,
+) -> Result<i32, String> {
+    let filter = sync::filter_of(filter, &[])?;
+    start(kind, src, Some(dst), on_conflict.into(), filter, rclone_flags).await
 }
 
 /// Creates the batch (planned through the resilient layer) and runs it in the foreground.

@@ -159,6 +159,23 @@ fn sync_request(compares: &Compares, id: u64, guard: DeleteGuard, backup: Backup
     Ok(req)
 }
 
+/// Compare `id`'s folders synchronised on the server (a preview with `dry_run`).
+async fn on_server(
+    state: &AppState,
+    compares: &Compares,
+    id: u64,
+    guard: DeleteGuard,
+    backup: &BackupPlace,
+    dry_run: bool,
+) -> CmdResult<rcmd_core::types::SyncStarted> {
+    let c = compares.sessions.get(id).map_err(session_err)?;
+    state
+        .conn
+        .server_sync(&c, guard, *backup != BackupPlace::Off, dry_run)
+        .await
+        .map_err(server_err)
+}
+
 /// What running compare `id` would do, without writing anything (at most `shown` actions
 /// listed).
 #[tauri::command]
@@ -171,14 +188,7 @@ pub async fn sync_preview(
     shown: usize,
 ) -> CmdResult<SyncPreview> {
     if state.conn.on_a_server() {
-        let c = compares.sessions.get(id).map_err(session_err)?;
-        let backup_on = backup != BackupPlace::Off;
-        let mut p = state
-            .conn
-            .server_sync(&c, guard, backup_on, true)
-            .await
-            .map_err(server_err)?
-            .preview;
+        let mut p = on_server(&state, &compares, id, guard, &backup, true).await?.preview;
         p.actions.truncate(shown);
         return Ok(p);
     }
@@ -200,13 +210,7 @@ pub async fn sync_start(
     backup: BackupPlace,
 ) -> CmdResult<BatchInfo> {
     if state.conn.on_a_server() {
-        let c = compares.sessions.get(id).map_err(session_err)?;
-        let backup_on = backup != BackupPlace::Off;
-        let started = state
-            .conn
-            .server_sync(&c, guard, backup_on, false)
-            .await
-            .map_err(server_err)?;
+        let started = on_server(&state, &compares, id, guard, &backup, false).await?;
         return started
             .batch
             .ok_or_else(|| CmdError::internal("the server started no batch"));

@@ -57,7 +57,7 @@ impl BatchCallError {
 
 impl Connections {
     /// The active server's layer, or `None` on this computer.
-    fn server_rc(&self) -> Option<std::sync::Arc<Resilient>> {
+    pub(super) fn server_rc(&self) -> Option<std::sync::Arc<Resilient>> {
         self.active().server.as_ref().map(|s| s.rc.clone())
     }
 

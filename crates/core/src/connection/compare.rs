@@ -11,17 +11,12 @@ use crate::{
 impl Connections {
     /// Whether compare and sync go to a server.
     pub fn on_a_server(&self) -> bool {
-        self.active().server.is_some()
+        self.server_rc().is_some()
     }
 
     /// `req` compared on the active server.
     pub async fn server_compare(&self, req: &CompareRequest) -> Result<Comparison, BatchCallError> {
-        let rc = self
-            .active()
-            .server
-            .as_ref()
-            .map(|s| s.rc.clone())
-            .ok_or(BatchCallError::NoServer)?;
+        let rc = self.server_rc().ok_or(BatchCallError::NoServer)?;
         let wire = on_server(&rc, |c| async move { remote::compare(&c, req).await }).await?;
         Comparison::from_wire(wire).map_err(|e| BatchCallError::Server(e.into()))
     }
@@ -34,12 +29,7 @@ impl Connections {
         backup_on: bool,
         dry_run: bool,
     ) -> Result<SyncStarted, BatchCallError> {
-        let rc = self
-            .active()
-            .server
-            .as_ref()
-            .map(|s| s.rc.clone())
-            .ok_or(BatchCallError::NoServer)?;
+        let rc = self.server_rc().ok_or(BatchCallError::NoServer)?;
         on_server(&rc, |rcc| async move {
             remote::sync(&rcc, c, guard, backup_on, dry_run).await
         })

@@ -325,7 +325,7 @@ mod tests {
         );
         assert_eq!(
             (count(Viewer), count(Operator)),
-            (19, 46),
+            (20, 48),
             "the manual states these counts"
         );
     }
