@@ -3,7 +3,6 @@
 //! every parameter's shape). A sync is a server batch like any other: owned by its user, its
 //! state changes events for that user, resumable.
 
-use axum::http::StatusCode;
 use rcmd_core::{
     batch::{sync::plan, SyncError, SyncRequest},
     compare::{compare, CompareError, CompareRequest, Comparison},
@@ -15,20 +14,11 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     auth::User,
-    batches::{Batches, CallError},
+    batches::{bad, judged, Batches, CallError},
 };
 
-fn bad(msg: impl Into<String>) -> CallError {
-    (StatusCode::BAD_REQUEST, msg.into())
-}
-
 fn compare_err(e: CompareError) -> CallError {
-    let status = if e.is_bad_request() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::INTERNAL_SERVER_ERROR
-    };
-    (status, e.to_string())
+    judged(&e, e.is_bad_request())
 }
 
 fn text<'a>(p: &'a Map<String, Value>, k: &str) -> Option<&'a str> {
@@ -130,14 +120,7 @@ impl Batches {
         let mut s = SyncRequest::from_comparison(&c);
         s.guard = guard;
         s.backup = backup;
-        let sync_err = |e: SyncError| {
-            let status = if e.is_bad_request() {
-                StatusCode::BAD_REQUEST
-            } else {
-                StatusCode::INTERNAL_SERVER_ERROR
-            };
-            (status, e.to_string())
-        };
+        let sync_err = |e: SyncError| judged(&e, e.is_bad_request());
         if flag(p, "dryRun") {
             let preview = plan(&s, &rcmd_core::batch::sync::stamp_now())
                 .map_err(sync_err)?

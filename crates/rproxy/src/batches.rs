@@ -93,13 +93,21 @@ fn store_err(e: StoreError) -> CallError {
 fn start_err(e: StartError) -> CallError {
     match e {
         StartError::Store(e) => store_err(e),
-        e if e.is_bad_request() => bad(e.to_string()),
-        e => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        e => judged(&e, e.is_bad_request()),
     }
 }
 
-fn bad(msg: impl Into<String>) -> CallError {
+pub(crate) fn bad(msg: impl Into<String>) -> CallError {
     (StatusCode::BAD_REQUEST, msg.into())
+}
+
+/// `e` as a refused request (400) when the caller can act on it, else as the server's failure.
+pub(crate) fn judged(e: &impl std::fmt::Display, bad_request: bool) -> CallError {
+    if bad_request {
+        bad(e.to_string())
+    } else {
+        (StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+    }
 }
 
 impl Batches {
