@@ -176,7 +176,13 @@ async fn compare_two_folders_change_directions_preview_run_and_find() -> Result<
         wait_focused(&c, "#find-name").await?;
         fill(&c, "#find-name", "*.txt").await?;
         click(&c, "#find-run").await?;
-        let status = wait_text(&c, "#find-status", "found").await?;
+        // "Searching… 0 found" also says "found": wait for the search to end
+        let status = poll(Duration::from_secs(20), "find finished", || async {
+            inner_text(&c, "#find-status")
+                .await
+                .filter(|t| t.contains("found") && !t.contains("Searching"))
+        })
+        .await?;
         let mut found = vec![];
         for li in c.find_all(Locator::Css("#find-results li")).await? {
             found.push(li.attr("data-path").await?.unwrap_or_default());

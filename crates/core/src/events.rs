@@ -25,6 +25,11 @@ pub enum CoreEvent {
     Batch { info: BatchInfo },
     /// A schedule's due time was started, missed, skipped or is waiting.
     Schedule { run: rcmd_types::ScheduleRun },
+    /// A mount changed state (mounting, mounted, degraded, recovering, failed, ...) or its
+    /// pending uploads changed.
+    Mount { status: rcmd_types::MountStatus },
+    /// A serve changed state.
+    Serve { status: rcmd_types::MountStatus },
 }
 
 /// A cheap-to-clone sender side; receivers that fall behind get `Lagged` and should resync

@@ -18,6 +18,7 @@ pub mod error;
 pub mod events;
 pub mod logging;
 pub mod logs;
+pub mod mount;
 pub mod net;
 pub mod notify;
 pub mod ops;

@@ -82,7 +82,7 @@ pub fn to_rclone(spec: &FilterSpec) -> Result<Value, FilterError> {
 
 /// rclone's SizeSuffix: a number with an optional unit (b, k, M, G, T, P, with an optional
 /// trailing "i" / "iB" / "B").
-fn is_size(v: &str) -> bool {
+pub(crate) fn is_size(v: &str) -> bool {
     let digits = v.trim_end_matches(|c: char| c.is_ascii_alphabetic());
     let unit = &v[digits.len()..];
     let number_ok = !digits.is_empty() && digits.parse::<f64>().map(|n| n >= 0.0).unwrap_or(false);

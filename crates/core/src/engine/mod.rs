@@ -8,9 +8,12 @@ mod config_password;
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
+use rcmd_types::PendingChoice;
+
 use crate::{
     batch::{LeaseOwner, Processor, ProcessorConfig, Runner, RunnerSink, Store, StoreError},
     events::EventBus,
+    mount::{Mounts, MountsConfig},
     notify::{settings::NotifySettings, Notifications},
     resilience::layer::{ResilienceConfig, Resilient},
     schedule::{RunnerLaunch, ScheduleStore, Scheduler, SystemWall},
@@ -45,6 +48,7 @@ pub struct EngineConfig {
     /// When the rclone config is encrypted and no password is given: use the one remembered
     /// in the secret store, if it still opens the config.
     pub remembered_config_password: bool,
+    pub mounts: MountsConfig,
 }
 
 impl EngineConfig {
@@ -59,6 +63,7 @@ impl EngineConfig {
             lease_timeout: Duration::from_secs(30),
             notifications: NotifySettings::none(),
             remembered_config_password: false,
+            mounts: MountsConfig::default(),
         }
     }
 }
@@ -94,6 +99,8 @@ pub struct Engine {
     pub scheduler: Scheduler,
     pub secrets: SecretStore,
     pub notifications: Notifications,
+    /// Supervised mounts and serves (in this engine's sidecar).
+    pub mounts: Mounts,
     /// What was wrong at start and was worked around (a damaged secrets file kept aside), for
     /// the front end to show.
     pub problems: Vec<String>,
@@ -148,7 +155,9 @@ impl Engine {
         );
         let notifications = Notifications::new(secrets.clone(), bus.clone());
         notifications.apply(&cfg.notifications);
+        let mounts = Mounts::new(rc.clone(), bus.clone(), store.clone(), secrets.clone(), cfg.mounts);
         Ok(Engine {
+            mounts,
             bus,
             supervisor,
             rc,
@@ -182,8 +191,15 @@ impl Engine {
         self.scheduler.clone().tick_every(tick);
     }
 
-    /// Stops rclone (graceful `core/quit`, then kill).
+    /// Takes mounts and serves down (waiting up to [`SHUTDOWN_UPLOAD_WAIT`] for pending
+    /// uploads; what is still pending then stays in rclone's cache and is uploaded the next
+    /// time the remote is mounted), then stops rclone (graceful `core/quit`, then kill).
+    /// Front ends that can ask (the app's quit dialog) take mounts down first.
     pub async fn shutdown(&self) {
+        for e in self.mounts.down_all(PendingChoice::Wait, SHUTDOWN_UPLOAD_WAIT).await {
+            tracing::warn!(error = %e, "at exit");
+        }
+        self.mounts.down_all(PendingChoice::Leave, Duration::ZERO).await;
         self.supervisor.shutdown().await;
     }
 
@@ -201,6 +217,9 @@ impl Engine {
         stopped.recv_timeout(within).is_ok()
     }
 }
+
+/// How long [`Engine::shutdown`] waits for a mount's pending uploads.
+pub const SHUTDOWN_UPLOAD_WAIT: Duration = Duration::from_secs(5);
 
 /// The config password remembered in `secrets`, if the config is encrypted and it still opens
 /// it (a wrong one is dropped: the front end asks).

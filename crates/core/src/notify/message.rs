@@ -1,6 +1,6 @@
 //! What a notification says, rendered from core events in English and Korean.
 
-use rcmd_types::{BatchStatus, BreakerState, RunOutcome, SidecarState};
+use rcmd_types::{BatchStatus, BreakerState, MountState, RunOutcome, SidecarState};
 use serde::{Deserialize, Serialize};
 
 use crate::events::CoreEvent;
@@ -18,6 +18,10 @@ pub enum NotifyKind {
     SidecarFailed,
     /// A scheduled run did not happen (missed, skipped by the overlap rule, or failed to start).
     ScheduleMissed,
+    /// A mount or serve was found dead (and is being recovered) or could not be started.
+    MountDown,
+    /// A mount or serve that was recovered works again.
+    MountRecovered,
     /// The "send test" button.
     Test,
 }
@@ -30,6 +34,7 @@ impl NotifyKind {
             NotifyKind::SidecarRestarted | NotifyKind::SidecarFailed => "sidecar",
             NotifyKind::BatchCompleted | NotifyKind::BatchCompletedWithErrors | NotifyKind::BatchFailed => "batch",
             NotifyKind::ScheduleMissed => "schedule",
+            NotifyKind::MountDown | NotifyKind::MountRecovered => "mount",
             NotifyKind::Test => "test",
         }
     }
@@ -193,6 +198,43 @@ impl Notice {
                     format!("{name}: {why}"),
                     format!("{name}: {why}"),
                 ))
+            }
+            CoreEvent::Mount { status } | CoreEvent::Serve { status } => {
+                let what = if matches!(event, CoreEvent::Mount { .. }) { ("Mount", "마운트") } else { ("Serve", "서비스") };
+                let name = &status.name;
+                let why = status.message.clone().unwrap_or_default();
+                let data = serde_json::to_value(status).unwrap_or_default();
+                let subject = format!("{} {name}", what.0.to_lowercase());
+                match status.state {
+                    MountState::Recovering => Some(n(
+                        NotifyKind::MountDown,
+                        subject,
+                        data,
+                        format!("{} lost: {name}", what.0),
+                        format!("{} 끊김: {name}", what.1),
+                        format!("{name}: {why}. RCMD is mounting it again."),
+                        format!("{name}: {why}. RCMD가 다시 연결합니다."),
+                    )),
+                    MountState::Failed => Some(n(
+                        NotifyKind::MountDown,
+                        subject,
+                        data,
+                        format!("{} failed: {name}", what.0),
+                        format!("{} 실패: {name}", what.1),
+                        format!("{name}: {why}"),
+                        format!("{name}: {why}"),
+                    )),
+                    MountState::Mounted if status.recoveries > 0 => Some(n(
+                        NotifyKind::MountRecovered,
+                        subject,
+                        data,
+                        format!("{} back: {name}", what.0),
+                        format!("{} 복구: {name}", what.1),
+                        format!("{name} works again (recovered {} time(s)).", status.recoveries),
+                        format!("{name}이(가) 다시 동작합니다 (복구 {}회).", status.recoveries),
+                    )),
+                    _ => None,
+                }
             }
             CoreEvent::Sidecar { state } => match state {
                 SidecarState::Restarting { attempt, .. } => Some(n(

@@ -142,6 +142,7 @@ pub fn problems() -> HashSet<NotifyKind> {
         NotifyKind::RemoteOffline,
         NotifyKind::SidecarFailed,
         NotifyKind::ScheduleMissed,
+        NotifyKind::MountDown,
     ]
     .into()
 }

@@ -1,0 +1,619 @@
+//! Supervised mounts and serves.
+//!
+//! A mount is rclone's `mount/mount` in the engine's sidecar, watched by a loop of its own
+//! ([`unit`]): a probe of the mount point in a thread with a deadline ([`probe`]), rclone's
+//! `mount/listmounts`, the remote's breaker and the uploads pending in its VFS cache. A mount
+//! found dead or stale (rclone restarted, "Transport endpoint is not connected", a hung FUSE
+//! daemon) is cleared (`fusermount3 -uz`, `diskutil unmount force`) and mounted again with
+//! backoff. Taking a mount down never drops pending uploads silently ([`PendingChoice`]).
+//! Serves (`serve/start`) are supervised the same way, always with a generated password
+//! unless the user chose none on loopback.
+
+pub mod error;
+pub mod mount_unit;
+pub mod os;
+pub mod probe;
+pub mod resume;
+pub mod serve_unit;
+pub mod store;
+pub mod unit;
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use rcmd_types::{MountSpec, MountState, MountStatus, MountView, PendingChoice, ServeCreated, ServeSpec, ServeView};
+use tokio::sync::watch;
+
+pub use error::MountError;
+use mount_unit::MountUnit;
+use serve_unit::ServeUnit;
+use store::Table;
+use unit::{Publisher, StartError, Supervision, Timing, Unit};
+
+use crate::{
+    batch::Store,
+    events::{CoreEvent, EventBus},
+    resilience::layer::Resilient,
+    secret::Secret,
+    secrets::SecretStore,
+};
+
+/// How mounts and serves are watched.
+#[derive(Clone, Copy, Debug)]
+pub struct MountsConfig {
+    /// Between two checks of a running mount.
+    pub probe_every: Duration,
+    /// A probe of the mount point not answered by then means a hung mount.
+    pub probe_deadline: Duration,
+    /// Between two questions to a mount's remote (they feed its breaker).
+    pub remote_every: Duration,
+    /// For `mount/mount` and `serve/start`.
+    pub mount_timeout: Duration,
+    /// For the small calls (`vfs/stats`, `mount/listmounts`, ...).
+    pub call_timeout: Duration,
+    pub backoff_min: Duration,
+    pub backoff_max: Duration,
+}
+
+impl Default for MountsConfig {
+    fn default() -> Self {
+        MountsConfig {
+            probe_every: Duration::from_secs(2),
+            probe_deadline: Duration::from_secs(3),
+            remote_every: Duration::from_secs(3),
+            mount_timeout: Duration::from_secs(60),
+            call_timeout: Duration::from_secs(10),
+            backoff_min: Duration::from_secs(1),
+            backoff_max: Duration::from_secs(60),
+        }
+    }
+}
+
+impl MountsConfig {
+    fn timing(&self) -> Timing {
+        Timing {
+            check_every: self.probe_every,
+            backoff_min: self.backoff_min,
+            backoff_max: self.backoff_max,
+        }
+    }
+}
+
+struct Running<U> {
+    unit: Arc<U>,
+    supervision: Supervision,
+}
+
+#[derive(Default)]
+struct Live {
+    mounts: HashMap<String, Running<MountUnit>>,
+    serves: HashMap<String, Running<ServeUnit>>,
+    /// Last status of what is not running (a failed first start, a stop).
+    idle: HashMap<String, MountStatus>,
+}
+
+/// The engine's mounts and serves. Cheap to clone.
+#[derive(Clone)]
+pub struct Mounts {
+    rc: Arc<Resilient>,
+    bus: EventBus,
+    store: Store,
+    secrets: SecretStore,
+    cfg: MountsConfig,
+    live: Arc<Mutex<Live>>,
+    /// Serialises up/down/remove so two callers never race on one mount.
+    ops: Arc<tokio::sync::Mutex<()>>,
+}
+
+fn mount_event(status: MountStatus) -> CoreEvent {
+    CoreEvent::Mount { status }
+}
+
+fn serve_event(status: MountStatus) -> CoreEvent {
+    CoreEvent::Serve { status }
+}
+
+/// The secret store key of a serve's password.
+fn serve_key(name: &str) -> String {
+    format!("serve:{name}")
+}
+
+impl Mounts {
+    pub fn new(rc: Arc<Resilient>, bus: EventBus, store: Store, secrets: SecretStore, cfg: MountsConfig) -> Self {
+        Mounts {
+            rc,
+            bus,
+            store,
+            secrets,
+            cfg,
+            live: Arc::default(),
+            ops: Arc::default(),
+        }
+    }
+
+    pub fn config(&self) -> MountsConfig {
+        self.cfg
+    }
+
+    // ---- mounts ------------------------------------------------------------------------
+
+    /// The mounts set up, with their state.
+    pub async fn list(&self) -> Result<Vec<MountView>, MountError> {
+        let specs: Vec<MountSpec> = store::list(&self.store, Table::Mounts).await?;
+        Ok(specs
+            .into_iter()
+            .map(|spec| MountView {
+                status: self.status(&spec.name),
+                spec,
+            })
+            .collect())
+    }
+
+    pub async fn get(&self, name: &str) -> Result<MountSpec, MountError> {
+        let specs: Vec<MountSpec> = store::list(&self.store, Table::Mounts).await?;
+        specs
+            .into_iter()
+            .find(|s| s.name == name)
+            .ok_or_else(|| MountError::Unknown(name.to_owned()))
+    }
+
+    /// Adds (or, with `replace`, changes) a mount. A running mount cannot be changed.
+    pub async fn save(&self, spec: MountSpec, replace: bool) -> Result<(), MountError> {
+        validate_mount(&spec)?;
+        let _op = self.ops.lock().await;
+        let exists = self.get(&spec.name).await.is_ok() || self.serve_spec(&spec.name).await.is_ok();
+        if exists && !replace {
+            return Err(MountError::Exists(spec.name));
+        }
+        if self.is_running(&spec.name) {
+            return Err(MountError::Running { name: spec.name });
+        }
+        store::put(&self.store, Table::Mounts, &spec.name, &spec).await?;
+        Ok(())
+    }
+
+    /// Forgets a mount (it must be down).
+    pub async fn remove(&self, name: &str) -> Result<(), MountError> {
+        let _op = self.ops.lock().await;
+        if self.is_running(name) {
+            return Err(MountError::Running { name: name.to_owned() });
+        }
+        if !store::remove(&self.store, Table::Mounts, name).await? {
+            return Err(MountError::Unknown(name.to_owned()));
+        }
+        self.lock().idle.remove(name);
+        Ok(())
+    }
+
+    /// Mounts `name` and supervises it. Returns once mounted, or with why not (the first
+    /// attempt's error: a bad mount point or missing FUSE is said at once, not retried).
+    pub async fn up(&self, name: &str) -> Result<(), MountError> {
+        let spec = self.get(name).await?;
+        let _op = self.ops.lock().await;
+        if self.is_running(name) {
+            return Ok(());
+        }
+        let unit = Arc::new(MountUnit::new(spec, self.rc.clone(), self.cfg));
+        let publisher = self.publisher(name, mount_event);
+        publisher.set(MountState::Mounting, None, Some(0));
+        match unit.start().await {
+            Ok(()) => {
+                publisher.set(MountState::Mounted, None, None);
+                let supervision = unit::spawn(unit.clone(), self.cfg.timing(), publisher, true);
+                self.lock().mounts.insert(name.to_owned(), Running { unit, supervision });
+                Ok(())
+            }
+            Err(e) => {
+                publisher.set(MountState::Failed, Some(e.message().to_owned()), None);
+                self.keep_idle(&publisher);
+                Err(match e {
+                    StartError::Permanent(m) if os::missing_fuse(&unit.spec.mount_type).is_some() => MountError::NoFuse(m),
+                    e => MountError::Failed {
+                        name: name.to_owned(),
+                        message: e.message().to_owned(),
+                    },
+                })
+            }
+        }
+    }
+
+    /// Starts supervising every mount marked auto-mount (and every auto-start serve), each
+    /// with its own retries; returns at once.
+    pub async fn start_auto(&self) -> Result<Vec<String>, MountError> {
+        let mut started = vec![];
+        let specs: Vec<MountSpec> = store::list(&self.store, Table::Mounts).await?;
+        for spec in specs.into_iter().filter(|s| s.auto_mount) {
+            let _op = self.ops.lock().await;
+            if self.is_running(&spec.name) {
+                continue;
+            }
+            let name = spec.name.clone();
+            let unit = Arc::new(MountUnit::new(spec, self.rc.clone(), self.cfg));
+            let publisher = self.publisher(&name, mount_event);
+            let supervision = unit::spawn(unit.clone(), self.cfg.timing(), publisher, false);
+            self.lock().mounts.insert(name.clone(), Running { unit, supervision });
+            started.push(name);
+        }
+        let serves: Vec<ServeSpec> = store::list(&self.store, Table::Serves).await?;
+        for spec in serves.into_iter().filter(|s| s.auto_start) {
+            let name = spec.name.clone();
+            let _op = self.ops.lock().await;
+            if self.is_running(&name) {
+                continue;
+            }
+            let unit = Arc::new(self.serve_unit(spec));
+            let publisher = self.publisher(&name, serve_event);
+            let supervision = unit::spawn(unit.clone(), self.cfg.timing(), publisher, false);
+            self.lock().serves.insert(name.clone(), Running { unit, supervision });
+            started.push(name);
+        }
+        Ok(started)
+    }
+
+    /// Uploads still pending in mount `name`'s cache, and the first file names.
+    pub async fn pending(&self, name: &str) -> Result<(u64, Vec<String>), MountError> {
+        let unit = self.lock().mounts.get(name).map(|r| r.unit.clone());
+        let Some(unit) = unit else { return Ok((0, vec![])) };
+        unit.pending().await.map_err(|e| MountError::Failed {
+            name: name.to_owned(),
+            message: format!("cannot read the pending uploads: {e}"),
+        })
+    }
+
+    /// Unmounts `name`. Pending uploads are refused, waited for (at most `wait`), or left in
+    /// rclone's cache, as `choice` says; never dropped without being asked.
+    pub async fn down(&self, name: &str, choice: PendingChoice, wait: Duration) -> Result<(), MountError> {
+        let _op = self.ops.lock().await;
+        let unit = self.lock().mounts.get(name).map(|r| r.unit.clone());
+        let Some(unit) = unit else {
+            return if self.get(name).await.is_ok() {
+                Ok(())
+            } else {
+                Err(MountError::Unknown(name.to_owned()))
+            };
+        };
+        let publisher = self.publisher(name, mount_event);
+        if choice != PendingChoice::Leave {
+            let deadline = Instant::now() + if choice == PendingChoice::Wait { wait } else { Duration::ZERO };
+            loop {
+                let (count, files) = unit.pending().await.unwrap_or((0, vec![]));
+                if count == 0 {
+                    break;
+                }
+                if Instant::now() >= deadline {
+                    let shown: Vec<&str> = files.iter().take(5).map(String::as_str).collect();
+                    return Err(MountError::Pending {
+                        name: name.to_owned(),
+                        count,
+                        files: if shown.is_empty() { "names unknown".into() } else { shown.join(", ") },
+                    });
+                }
+                publisher.set(
+                    MountState::Unmounting,
+                    Some(format!("waiting for {count} upload(s)")),
+                    Some(count),
+                );
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+        let running = self.lock().mounts.remove(name);
+        if let Some(r) = running {
+            r.supervision.stop().await;
+        }
+        publisher.set(MountState::Unmounting, None, None);
+        let cancel = tokio_util::sync::CancellationToken::new();
+        let mp = unit.spec.mount_point.clone();
+        let r: Result<serde_json::Value, crate::Error> = self
+            .rc
+            .call_once(&[], &cancel, |c| {
+                let mp = mp.clone();
+                async move {
+                    Ok(c.call_with_timeout("mount/unmount", &serde_json::json!({ "mountPoint": mp }), Some(self.cfg.call_timeout))
+                        .await?)
+                }
+            })
+            .await;
+        if let Err(e) = r {
+            // rclone is gone or does not know it (restarted): clear the mount point ourselves
+            tracing::info!(name, error = %e, "mount/unmount failed; clearing the mount point");
+            unit.clear().await;
+        }
+        publisher.set(MountState::Stopped, None, Some(0));
+        self.keep_idle(&publisher);
+        Ok(())
+    }
+
+    /// Every running mount's pending uploads (for the quit dialog): `(name, count)`.
+    pub async fn pending_all(&self) -> Vec<(String, u64)> {
+        let units: Vec<(String, Arc<MountUnit>)> =
+            self.lock().mounts.iter().map(|(n, r)| (n.clone(), r.unit.clone())).collect();
+        let mut out = vec![];
+        for (name, unit) in units {
+            if let Ok((n, _)) = unit.pending().await {
+                if n > 0 {
+                    out.push((name, n));
+                }
+            }
+        }
+        out
+    }
+
+    /// Takes every mount and serve down (the app quits): uploads as `choice` says.
+    pub async fn down_all(&self, choice: PendingChoice, wait: Duration) -> Vec<MountError> {
+        let mounts: Vec<String> = self.lock().mounts.keys().cloned().collect();
+        let serves: Vec<String> = self.lock().serves.keys().cloned().collect();
+        let mut errors = vec![];
+        for m in mounts {
+            if let Err(e) = self.down(&m, choice, wait).await {
+                errors.push(e);
+            }
+        }
+        for s in serves {
+            if let Err(e) = self.serve_down(&s).await {
+                errors.push(e);
+            }
+        }
+        errors
+    }
+
+    /// Checks every mount and serve now (after a resume from sleep).
+    pub fn wake(&self) {
+        let live = self.lock();
+        live.mounts.values().for_each(|r| r.supervision.wake());
+        live.serves.values().for_each(|r| r.supervision.wake());
+    }
+
+    /// The state of mount or serve `name`.
+    pub fn status(&self, name: &str) -> MountStatus {
+        let live = self.lock();
+        live.mounts
+            .get(name)
+            .map(|r| r.supervision.status.borrow().clone())
+            .or_else(|| live.serves.get(name).map(|r| r.supervision.status.borrow().clone()))
+            .or_else(|| live.idle.get(name).cloned())
+            .unwrap_or_else(|| unit::status(name, MountState::Stopped))
+    }
+
+    /// Waits until `name` is in one of `states` (at most `within`); its status then.
+    pub async fn wait_for(&self, name: &str, states: &[MountState], within: Duration) -> MountStatus {
+        let deadline = Instant::now() + within;
+        loop {
+            let s = self.status(name);
+            if states.contains(&s.state) || Instant::now() >= deadline {
+                return s;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn is_running(&self, name: &str) -> bool {
+        let live = self.lock();
+        live.mounts.contains_key(name) || live.serves.contains_key(name)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Live> {
+        self.live.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn publisher(&self, name: &str, event: fn(MountStatus) -> CoreEvent) -> Publisher {
+        let mut start = self.status(name);
+        start.name = name.to_owned();
+        let (tx, _) = watch::channel(start);
+        Publisher {
+            tx,
+            bus: self.bus.clone(),
+            event,
+        }
+    }
+
+    fn keep_idle(&self, p: &Publisher) {
+        let s = p.tx.borrow().clone();
+        self.lock().idle.insert(s.name.clone(), s);
+    }
+
+    // ---- serves ------------------------------------------------------------------------
+
+    pub async fn serves(&self) -> Result<Vec<ServeView>, MountError> {
+        let specs: Vec<ServeSpec> = store::list(&self.store, Table::Serves).await?;
+        Ok(specs
+            .into_iter()
+            .map(|spec| ServeView {
+                status: self.status(&spec.name),
+                spec,
+            })
+            .collect())
+    }
+
+    async fn serve_spec(&self, name: &str) -> Result<ServeSpec, MountError> {
+        let specs: Vec<ServeSpec> = store::list(&self.store, Table::Serves).await?;
+        specs
+            .into_iter()
+            .find(|s| s.name == name)
+            .ok_or_else(|| MountError::Unknown(name.to_owned()))
+    }
+
+    /// Sets up a serve. With `auth` a user and password are generated (the password is
+    /// returned once and kept in the secret store); without, only a loopback address is
+    /// allowed. An address without a port (or port 0) gets a free port, kept from then on.
+    pub async fn serve_add(&self, mut spec: ServeSpec, auth: bool) -> Result<ServeCreated, MountError> {
+        spec.addr = resolve_addr(&spec.addr)?;
+        validate_serve(&spec, auth)?;
+        let _op = self.ops.lock().await;
+        if self.get(&spec.name).await.is_ok() || self.serve_spec(&spec.name).await.is_ok() {
+            return Err(MountError::Exists(spec.name));
+        }
+        let password = if auth {
+            spec.user = "rcmd".into();
+            let p = Secret::random();
+            self.secrets
+                .set(&serve_key(&spec.name), Some(&p))
+                .map_err(|e| MountError::Secret(e.to_string()))?;
+            Some(p.expose().to_owned())
+        } else {
+            spec.user = String::new();
+            None
+        };
+        store::put(&self.store, Table::Serves, &spec.name, &spec).await?;
+        Ok(ServeCreated { spec, password })
+    }
+
+    pub async fn serve_remove(&self, name: &str) -> Result<(), MountError> {
+        let _op = self.ops.lock().await;
+        if self.is_running(name) {
+            return Err(MountError::Running { name: name.to_owned() });
+        }
+        if !store::remove(&self.store, Table::Serves, name).await? {
+            return Err(MountError::Unknown(name.to_owned()));
+        }
+        let _ = self.secrets.set(&serve_key(name), None);
+        self.lock().idle.remove(name);
+        Ok(())
+    }
+
+    fn serve_unit(&self, spec: ServeSpec) -> ServeUnit {
+        let password = if spec.user.is_empty() {
+            None
+        } else {
+            self.secrets.get(&serve_key(&spec.name))
+        };
+        ServeUnit {
+            spec,
+            password,
+            rc: self.rc.clone(),
+            cfg: self.cfg,
+            id: Mutex::new(None),
+        }
+    }
+
+    /// Starts serve `name` and supervises it.
+    pub async fn serve_up(&self, name: &str) -> Result<(), MountError> {
+        let spec = self.serve_spec(name).await?;
+        let _op = self.ops.lock().await;
+        if self.is_running(name) {
+            return Ok(());
+        }
+        let unit = Arc::new(self.serve_unit(spec));
+        if !unit.spec.user.is_empty() && unit.password.is_none() {
+            return Err(MountError::Secret(format!(
+                "the password of serve {name} is missing from the keyring; remove the serve and add it again"
+            )));
+        }
+        let publisher = self.publisher(name, serve_event);
+        publisher.set(MountState::Mounting, None, Some(0));
+        match unit.start().await {
+            Ok(()) => {
+                publisher.set(MountState::Mounted, None, None);
+                let supervision = unit::spawn(unit.clone(), self.cfg.timing(), publisher, true);
+                self.lock().serves.insert(name.to_owned(), Running { unit, supervision });
+                Ok(())
+            }
+            Err(e) => {
+                publisher.set(MountState::Failed, Some(e.message().to_owned()), None);
+                self.keep_idle(&publisher);
+                Err(MountError::Failed {
+                    name: name.to_owned(),
+                    message: e.message().to_owned(),
+                })
+            }
+        }
+    }
+
+    pub async fn serve_down(&self, name: &str) -> Result<(), MountError> {
+        let running = self.lock().serves.remove(name);
+        let Some(r) = running else {
+            return Ok(());
+        };
+        r.supervision.stop().await;
+        let publisher = self.publisher(name, serve_event);
+        let _ = r.unit.stop().await;
+        publisher.set(MountState::Stopped, None, Some(0));
+        self.keep_idle(&publisher);
+        Ok(())
+    }
+}
+
+/// A mount's fields, checked before anything is stored or called.
+pub fn validate_mount(spec: &MountSpec) -> Result<(), MountError> {
+    let bad = |m: String| Err(MountError::Invalid(m));
+    if spec.name.trim().is_empty() || spec.name.len() > 64 || spec.name.chars().any(|c| c.is_control() || c == '/') {
+        return bad(format!("{:?} is not a usable name (1-64 characters, no '/')", spec.name));
+    }
+    if spec.fs.trim().is_empty() {
+        return bad("say what to mount: remote:path or a folder".into());
+    }
+    if spec.fs.contains(':') {
+        if let Some(Err(e)) = spec
+            .fs
+            .split_once(':')
+            .filter(|(h, _)| h.len() > 1)
+            .map(|_| crate::remote_path::RemotePath::parse(&spec.fs))
+        {
+            return bad(format!("{}: {e}", spec.fs));
+        }
+    }
+    let mp = spec.mount_point.trim();
+    if cfg!(windows) {
+        let drive = mp == "*" || (mp.len() == 2 && mp.ends_with(':') && mp.as_bytes()[0].is_ascii_alphabetic());
+        if !drive && !std::path::Path::new(mp).is_absolute() {
+            return bad(format!("{mp:?}: give a drive letter (X:), * for the next free one, or a full path"));
+        }
+    } else if !std::path::Path::new(mp).is_absolute() {
+        return bad(format!("{mp:?}: the mount point must be a full path (/home/me/Drive)"));
+    }
+    if !spec.mount_type.is_empty() && !os::mount_types().contains(&spec.mount_type.as_str()) && spec.mount_type != "cmount" {
+        return bad(format!(
+            "{}: not a mount type here (one of {})",
+            spec.mount_type,
+            os::mount_types().join(", ")
+        ));
+    }
+    if !spec.cache_max_size.is_empty() && !crate::compare::filter::is_size(&spec.cache_max_size) {
+        return bad(format!("{}: not a size (e.g. 10G, 500M)", spec.cache_max_size));
+    }
+    Ok(())
+}
+
+fn validate_serve(spec: &ServeSpec, auth: bool) -> Result<(), MountError> {
+    let bad = |m: String| Err(MountError::Invalid(m));
+    if spec.name.trim().is_empty() || spec.name.len() > 64 || spec.name.chars().any(|c| c.is_control() || c == '/') {
+        return bad(format!("{:?} is not a usable name (1-64 characters, no '/')", spec.name));
+    }
+    if spec.fs.trim().is_empty() {
+        return bad("say what to serve: remote:path or a folder".into());
+    }
+    let addr: std::net::SocketAddr = spec
+        .addr
+        .parse()
+        .map_err(|_| MountError::Invalid(format!("{}: not an address (host:port)", spec.addr)))?;
+    if auth && !spec.protocol.has_auth() {
+        return bad("DLNA has no users or passwords: it can only be served without authentication, on loopback".into());
+    }
+    if !auth && !addr.ip().is_loopback() {
+        return bad(format!(
+            "{addr}: serving without a password is only allowed on loopback (127.0.0.1); anyone on the network could read and change these files"
+        ));
+    }
+    Ok(())
+}
+
+/// `host:port` with a free port when none (or 0) was given; `127.0.0.1` when empty.
+fn resolve_addr(addr: &str) -> Result<String, MountError> {
+    let addr = addr.trim();
+    let addr = if addr.is_empty() { "127.0.0.1:0" } else { addr };
+    let with_port = if addr.parse::<std::net::SocketAddr>().is_ok() {
+        addr.to_owned()
+    } else {
+        format!("{addr}:0")
+    };
+    let mut sa: std::net::SocketAddr = with_port
+        .parse()
+        .map_err(|_| MountError::Invalid(format!("{addr}: not an address (e.g. 127.0.0.1:8080)")))?;
+    if sa.port() == 0 {
+        let l = std::net::TcpListener::bind(sa).map_err(|e| MountError::Invalid(format!("{sa}: {e}")))?;
+        sa.set_port(l.local_addr().map_err(|e| MountError::Invalid(e.to_string()))?.port());
+    }
+    Ok(sa.to_string())
+}

@@ -1,0 +1,268 @@
+//! One mount as the supervision loop drives it: `mount/mount` through the resilient layer,
+//! a probe of the mount point with a deadline, rclone's own list, the remote's health and
+//! the uploads still pending in its VFS cache.
+
+use std::{
+    path::PathBuf,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use rcmd_types::{BreakerState, MountSpec};
+use serde_json::{json, Value};
+use tokio_util::sync::CancellationToken;
+
+use super::{
+    os,
+    probe::{Probe, Prober},
+    unit::{Health, StartError, Unit},
+    MountsConfig,
+};
+use crate::{
+    remote_path::{RemoteName, RemotePath},
+    resilience::layer::Resilient,
+    Error,
+};
+
+pub struct MountUnit {
+    pub spec: MountSpec,
+    pub mount_point: PathBuf,
+    /// The remote whose breaker the mount shares (`None` for a local folder).
+    pub remote: Option<RemotePath>,
+    pub rc: Arc<Resilient>,
+    pub cfg: MountsConfig,
+    prober: Prober,
+    last_remote_check: Mutex<Option<Instant>>,
+}
+
+impl MountUnit {
+    pub fn new(spec: MountSpec, rc: Arc<Resilient>, cfg: MountsConfig) -> Self {
+        MountUnit {
+            mount_point: PathBuf::from(&spec.mount_point),
+            remote: remote_of(&spec.fs),
+            spec,
+            rc,
+            cfg,
+            prober: Prober::default(),
+            last_remote_check: Mutex::new(None),
+        }
+    }
+
+    fn remotes(&self) -> Vec<&RemoteName> {
+        self.remote.iter().map(|r| &r.remote).collect()
+    }
+
+    /// `mount/mount`'s parameters.
+    pub fn params(&self) -> Value {
+        let mut vfs = json!({ "CacheMode": self.spec.cache_mode.rclone_value(), "ReadOnly": self.spec.read_only });
+        if !self.spec.cache_max_size.is_empty() {
+            vfs["CacheMaxSize"] = json!(self.spec.cache_max_size);
+        }
+        let mut p = json!({ "fs": self.spec.fs, "mountPoint": self.spec.mount_point, "vfsOpt": vfs });
+        if !self.spec.mount_type.is_empty() {
+            p["mountType"] = json!(self.spec.mount_type);
+        }
+        p
+    }
+
+    /// Uploads not done yet in the mount's VFS cache (queued or in progress).
+    pub async fn pending(&self) -> Result<(u64, Vec<String>), Error> {
+        let cancel = CancellationToken::new();
+        let fs = self.spec.fs.clone();
+        let stats: Value = self
+            .rc
+            .call_once(&[], &cancel, |c| {
+                let fs = fs.clone();
+                async move { Ok(c.call_with_timeout("vfs/stats", &json!({ "fs": fs }), Some(self.cfg.call_timeout)).await?) }
+            })
+            .await?;
+        let cache = &stats["diskCache"];
+        let count = cache["uploadsInProgress"].as_u64().unwrap_or(0) + cache["uploadsQueued"].as_u64().unwrap_or(0);
+        let mut names = vec![];
+        if count > 0 {
+            let q: Result<Value, Error> = self
+                .rc
+                .call_once(&[], &cancel, |c| {
+                    let fs = fs.clone();
+                    async move { Ok(c.call_with_timeout("vfs/queue", &json!({ "fs": fs }), Some(self.cfg.call_timeout)).await?) }
+                })
+                .await;
+            if let Ok(q) = q {
+                names = q["queue"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(|i| i["name"].as_str().map(str::to_owned)).collect())
+                    .unwrap_or_default();
+            }
+        }
+        Ok((count, names))
+    }
+
+    /// Whether rclone lists this mount point (`None`: rclone did not answer).
+    async fn listed(&self) -> Option<bool> {
+        let cancel = CancellationToken::new();
+        let list: Value = self
+            .rc
+            .call_once(&[], &cancel, |c| async move {
+                Ok(c.call_with_timeout("mount/listmounts", &json!({}), Some(self.cfg.call_timeout)).await?)
+            })
+            .await
+            .ok()?;
+        let want = self.mount_point.as_path();
+        Some(
+            list["mountPoints"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|m| m["MountPoint"].as_str().map(std::path::Path::new) == Some(want))),
+        )
+    }
+
+    /// Asks the remote (a stat of its root, through its breaker) at most every
+    /// `remote_every`; the answer counts for the breaker. `Some(why)` when the breaker is
+    /// not closed.
+    async fn remote_trouble(&self) -> Option<String> {
+        let root = self.remote.as_ref()?;
+        let due = {
+            let mut last = self.last_remote_check.lock().ok()?;
+            let due = last.is_none_or(|t| t.elapsed() >= self.cfg.remote_every);
+            if due {
+                *last = Some(Instant::now());
+            }
+            due
+        };
+        if due {
+            let cancel = CancellationToken::new();
+            // a name that is not there: a stat of the root itself is answered from rclone's
+            // cache without asking the server
+            let probe = root.join(".rcmd-alive-check").ok()?;
+            let _ = self
+                .rc
+                .call_once(&[&root.remote], &cancel, |c| {
+                    let probe = probe.clone();
+                    async move { Ok(crate::ops::probe(&c, &probe, true).await?) }
+                })
+                .await;
+        }
+        let snap = self.rc.breakers().snapshot(root.remote.as_str());
+        (snap.state != BreakerState::Closed).then(|| {
+            let why = snap.last_failure.map(|f| format!(": {}", f.message)).unwrap_or_default();
+            format!("remote {} does not answer{why}; reads and uploads wait until it is back", root.remote)
+        })
+    }
+}
+
+impl Unit for MountUnit {
+    async fn start(&self) -> Result<(), StartError> {
+        if let Some(m) = os::missing_fuse(&self.spec.mount_type) {
+            return Err(StartError::Permanent(m));
+        }
+        if cfg!(unix) {
+            // left over by a daemon that died (ours before a crash, or another program's)
+            if !matches!(self.prober.probe(&self.mount_point, self.cfg.probe_deadline).await, Probe::NotMounted) {
+                match self.listed().await {
+                    Some(true) => return Ok(()),
+                    _ => {
+                        let _ = os::force_unmount(&self.mount_point, self.cfg.call_timeout).await;
+                    }
+                }
+            }
+            // FUSE on Linux mounts over a non-empty folder and hides what is in it
+            if std::fs::read_dir(&self.mount_point).is_ok_and(|mut d| d.next().is_some()) {
+                return Err(StartError::Permanent(format!(
+                    "the mount point {} is not empty: choose an empty or new folder",
+                    self.spec.mount_point
+                )));
+            }
+            std::fs::create_dir_all(&self.mount_point).map_err(|e| {
+                StartError::Permanent(format!("cannot create the mount point {}: {e}", self.spec.mount_point))
+            })?;
+        }
+        let cancel = CancellationToken::new();
+        let params = self.params();
+        let remotes = self.remotes();
+        let r: Result<Value, Error> = self
+            .rc
+            .call_once(&remotes, &cancel, |c| {
+                let params = params.clone();
+                async move { Ok(c.call_with_timeout("mount/mount", &params, Some(self.cfg.mount_timeout)).await?) }
+            })
+            .await;
+        match r {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let msg = mount_error(&e);
+                if is_permanent(&msg) {
+                    Err(StartError::Permanent(msg))
+                } else {
+                    Err(StartError::Transient(msg))
+                }
+            }
+        }
+    }
+
+    async fn check(&self) -> Health {
+        let probe = self.prober.probe(&self.mount_point, self.cfg.probe_deadline).await;
+        if probe != Probe::Alive {
+            return Health::Dead(probe.describe());
+        }
+        if self.listed().await == Some(false) {
+            return Health::Dead("rclone no longer lists the mount (it was restarted or unmounted it)".into());
+        }
+        let degraded = self.remote_trouble().await;
+        let pending = self.pending().await.map(|(n, _)| n).unwrap_or(0);
+        Health::Alive { degraded, pending }
+    }
+
+    async fn clear(&self) {
+        if let Err(e) = os::force_unmount(&self.mount_point, self.cfg.call_timeout).await {
+            tracing::debug!(error = %e, "force unmount");
+        }
+        let cancel = CancellationToken::new();
+        let mp = self.spec.mount_point.clone();
+        let _: Result<Value, Error> = self
+            .rc
+            .call_once(&[], &cancel, |c| {
+                let mp = mp.clone();
+                async move {
+                    Ok(c.call_with_timeout("mount/unmount", &json!({ "mountPoint": mp }), Some(Duration::from_secs(5)))
+                        .await?)
+                }
+            })
+            .await;
+    }
+}
+
+/// The remote part of a mount's `fs` (`remote:path`), `None` for a local folder.
+pub fn remote_of(fs: &str) -> Option<RemotePath> {
+    let (head, _) = fs.split_once(':')?;
+    // a Windows drive (`C:\x`) is a local folder
+    if head.len() == 1 || head.contains(['/', '\\']) {
+        return None;
+    }
+    RemotePath::parse(fs).ok()
+}
+
+/// rclone's message without the HTTP wrapping.
+fn mount_error(e: &Error) -> String {
+    match e {
+        Error::Rc(rc) => match rc.as_ref() {
+            crate::rc::RcError::Api { message, .. } => format!("cannot mount: {message}"),
+            other => format!("cannot mount: {other}"),
+        },
+        other => format!("cannot mount: {other}"),
+    }
+}
+
+/// Errors no retry will fix: the user must change the mount.
+fn is_permanent(msg: &str) -> bool {
+    let m = msg.to_ascii_lowercase();
+    [
+        "not empty",
+        "didn't find section in config",
+        "not a directory",
+        "unknown mount type",
+        "permission denied",
+        "already mounted",
+        "is already in use",
+    ]
+    .iter()
+    .any(|s| m.contains(s))
+}
