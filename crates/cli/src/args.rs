@@ -75,6 +75,12 @@ pub enum Command {
     /// Scheduled batches (run by the app while it runs, by `run-due` from a system timer otherwise)
     #[command(subcommand)]
     Schedule(Schedule),
+    /// Mounts: a remote as a folder (or drive), supervised and recovered
+    #[command(subcommand)]
+    Mount(Mount),
+    /// Serves: a remote over WebDAV, HTTP, SFTP, FTP or DLNA, with a generated password
+    #[command(subcommand)]
+    Serve(Serve),
     /// Compares two folders (rclone check) and lists what differs; writes nothing.
     /// Exit: 0 they match, 6 they differ, 1 error
     Compare {
@@ -398,4 +404,115 @@ mod tests {
             words(&["--bwlimit=1M", "--rclone-flag=--fast-list"])
         );
     }
+}
+
+/// VFS cache modes.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum CacheModeArg {
+    Off,
+    Minimal,
+    Writes,
+    Full,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Mount {
+    /// Lists the mounts with their state (also those the app runs)
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sets up a mount: NAME, what to mount (remote:path or a folder), where (a folder;
+    /// on Windows a drive letter X: or *)
+    Add {
+        name: String,
+        fs: String,
+        mount_point: String,
+        #[arg(long)]
+        read_only: bool,
+        /// VFS cache mode (writes: what most programs need)
+        #[arg(long, value_enum, default_value_t = CacheModeArg::Writes)]
+        cache_mode: CacheModeArg,
+        /// Largest cache (10G, 500M); default no limit
+        #[arg(long, value_name = "SIZE")]
+        cache_max_size: Option<String>,
+        /// mount, mount2 or nfsmount (Linux); default: rclone's choice
+        #[arg(long = "type", value_name = "TYPE")]
+        mount_type: Option<String>,
+        /// Mounted by `mount up --auto` and when the app starts
+        #[arg(long)]
+        auto: bool,
+    },
+    /// Forgets a mount (it must be down)
+    Remove { name: String },
+    /// Mounts NAMEs (or, with --auto, the auto-mounts) and keeps them mounted until Ctrl-C or
+    /// SIGTERM (a systemd user service runs `rcmd-cli mount up --auto`)
+    Up {
+        names: Vec<String>,
+        #[arg(long)]
+        auto: bool,
+        /// At the end, wait this long for pending uploads (then they stay in rclone's cache
+        /// and are uploaded the next time)
+        #[arg(long, value_name = "SECS", default_value_t = 60)]
+        wait: u64,
+    },
+    /// Unmounts NAME, in whichever RCMD process runs it; refuses while uploads are pending
+    /// unless --wait or --force
+    Down {
+        name: String,
+        /// Wait this long for pending uploads
+        #[arg(long, value_name = "SECS")]
+        wait: Option<u64>,
+        /// Unmount even with uploads pending (they stay in rclone's cache)
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// Serve protocols.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum ServeProtocolArg {
+    Webdav,
+    Http,
+    Sftp,
+    Ftp,
+    Dlna,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Serve {
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sets up a serve; prints the generated password once (it is kept in the keyring)
+    Add {
+        name: String,
+        fs: String,
+        protocol: ServeProtocolArg,
+        /// host:port (default 127.0.0.1 and a free port)
+        #[arg(long, value_name = "ADDR", default_value = "")]
+        addr: String,
+        /// No user and password (only on a loopback address)
+        #[arg(long)]
+        no_auth: bool,
+        #[arg(long)]
+        read_only: bool,
+        /// Started by `serve up --auto`, `mount up --auto` and when the app starts
+        #[arg(long)]
+        auto: bool,
+    },
+    Remove {
+        name: String,
+    },
+    /// Starts NAMEs (or the auto-start ones) and keeps them running until Ctrl-C or SIGTERM
+    Up {
+        names: Vec<String>,
+        #[arg(long)]
+        auto: bool,
+    },
+    /// Stops NAME in whichever RCMD process runs it
+    Down {
+        name: String,
+    },
 }

@@ -5,6 +5,7 @@
 
 mod args;
 mod flags;
+mod mount;
 pub mod schedule;
 mod server;
 pub(crate) mod sync;
@@ -55,6 +56,8 @@ async fn run(cli: args::Cli) -> Result<i32, String> {
     let batch = match cli.command {
         args::Command::Server(s) => return server::manage(s).await,
         args::Command::Schedule(s) => return schedule::manage(s).await,
+        args::Command::Mount(m) => return mount::manage(m, flags::take(&mut cli.rclone.words())?).await,
+        args::Command::Serve(s) => return mount::serve(s, flags::take(&mut cli.rclone.words())?).await,
         args::Command::Batch(b) => b,
         other => return compare_sync_find(cli.server, &cli.rclone, other).await,
     };

@@ -66,7 +66,11 @@ impl Drop for Setup {
         // never leave a mount behind, whatever the test did
         if let Ok(entries) = std::fs::read_dir(self.rc.dir.path().join("mnt")) {
             for e in entries.flatten() {
-                let _ = Command::new("fusermount3").arg("-uz").arg(e.path()).stderr(Stdio::null()).status();
+                let _ = Command::new("fusermount3")
+                    .arg("-uz")
+                    .arg(e.path())
+                    .stderr(Stdio::null())
+                    .status();
             }
         }
     }
@@ -126,21 +130,36 @@ async fn a_local_and_a_webdav_remote_mounted_read_written_and_unmounted() {
         assert!(mounted(&s.mp(name)), "{name} is in the mount table");
     }
     // read through the mounts
-    assert_eq!(std::fs::read(s.mp("loc").join("hello.txt")).unwrap(), b"hello, rclone\n");
-    assert_eq!(std::fs::read(s.mp("web").join("on-server.txt")).unwrap(), b"served by webdav");
+    assert_eq!(
+        std::fs::read(s.mp("loc").join("hello.txt")).unwrap(),
+        b"hello, rclone\n"
+    );
+    assert_eq!(
+        std::fs::read(s.mp("web").join("on-server.txt")).unwrap(),
+        b"served by webdav"
+    );
     // write through them: the files arrive
     std::fs::write(s.mp("loc").join("written.txt"), b"through the local mount").unwrap();
     std::fs::write(s.mp("web").join("uploaded.txt"), b"through the webdav mount").unwrap();
     let dav = s.dav_dir.join("uploaded.txt");
     let data = s.rc.data().join("written.txt");
-    wait_until("files arrive", Duration::from_secs(40), || dav.exists() && data.exists()).await;
+    wait_until("files arrive", Duration::from_secs(40), || {
+        dav.exists() && data.exists()
+    })
+    .await;
     assert_eq!(std::fs::read(&dav).unwrap(), b"through the webdav mount");
     assert_eq!(std::fs::read(&data).unwrap(), b"through the local mount");
     // a second mount with the same name is refused; a running one cannot be removed
-    assert!(matches!(s.mounts.save(s.spec("loc", "local:"), false).await, Err(MountError::Exists(_))));
+    assert!(matches!(
+        s.mounts.save(s.spec("loc", "local:"), false).await,
+        Err(MountError::Exists(_))
+    ));
     assert!(matches!(s.mounts.remove("loc").await, Err(MountError::Running { .. })));
     for name in ["loc", "web"] {
-        s.mounts.down(name, PendingChoice::Wait, Duration::from_secs(30)).await.unwrap();
+        s.mounts
+            .down(name, PendingChoice::Wait, Duration::from_secs(30))
+            .await
+            .unwrap();
         assert_eq!(s.mounts.status(name).state, MountState::Stopped);
         assert!(!mounted(&s.mp(name)), "{name} is unmounted");
     }
@@ -159,7 +178,12 @@ async fn bad_mounts_are_refused_with_a_clear_error() {
     size.cache_max_size = "lots".into();
     let e = s.mounts.save(size, false).await.unwrap_err().to_string();
     assert!(e.contains("not a size"), "{e}");
-    let e = s.mounts.save(s.spec("bad", "-bad:x"), false).await.unwrap_err().to_string();
+    let e = s
+        .mounts
+        .save(s.spec("bad", "-bad:x"), false)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("-bad"), "{e}");
     // a mount point that is not empty: rclone refuses, said at once, not retried forever
     let spec = s.spec("full", "local:");
@@ -205,23 +229,38 @@ async fn the_sidecar_killed_under_a_mount_is_found_and_the_mount_recovered() {
     })
     .await
     .expect("the dead mount was not found within 10 s");
-    let back = s.mounts.wait_for("m", &[MountState::Mounted], Duration::from_secs(60)).await;
+    let back = s
+        .mounts
+        .wait_for("m", &[MountState::Mounted], Duration::from_secs(60))
+        .await;
     let recovered = killed.elapsed();
     assert_eq!(back.state, MountState::Mounted, "{back:?}");
     assert_eq!(back.recoveries, 1);
     assert_ne!(s.sidecar_pid(), pid, "a new rclone");
-    assert_eq!(std::fs::read(mp.join("before-kill.txt")).unwrap(), b"flushed before the kill");
+    assert_eq!(
+        std::fs::read(mp.join("before-kill.txt")).unwrap(),
+        b"flushed before the kill"
+    );
     std::fs::write(mp.join("after.txt"), b"written after the recovery").unwrap();
-    assert_eq!(std::fs::read(mp.join("after.txt")).unwrap(), b"written after the recovery");
+    assert_eq!(
+        std::fs::read(mp.join("after.txt")).unwrap(),
+        b"written after the recovery"
+    );
     // the states went out as events
     while let Ok(e) = events.try_recv() {
         if let rcmd_core::events::CoreEvent::Mount { status } = e {
             seen.push(status.state);
         }
     }
-    assert!(seen.contains(&MountState::Recovering) && seen.ends_with(&[MountState::Mounted]), "{seen:?}");
+    assert!(
+        seen.contains(&MountState::Recovering) && seen.ends_with(&[MountState::Mounted]),
+        "{seen:?}"
+    );
     eprintln!("MEASURED sidecar kill: found dead after {found:?}, mounted again after {recovered:?}");
-    s.mounts.down("m", PendingChoice::Wait, Duration::from_secs(30)).await.unwrap();
+    s.mounts
+        .down("m", PendingChoice::Wait, Duration::from_secs(30))
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -232,7 +271,13 @@ async fn a_hung_fuse_daemon_never_hangs_the_probe() {
     std::fs::create_dir_all(&mp).unwrap();
     std::fs::write(src.join("f"), b"f").unwrap();
     let mut child = Command::new(common::rclone_binary())
-        .args(["mount", src.to_str().unwrap(), mp.to_str().unwrap(), "--config", "/dev/null"])
+        .args([
+            "mount",
+            src.to_str().unwrap(),
+            mp.to_str().unwrap(),
+            "--config",
+            "/dev/null",
+        ])
         .args(["--attr-timeout", "0", "--dir-cache-time", "0"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -257,7 +302,9 @@ async fn a_hung_fuse_daemon_never_hangs_the_probe() {
     assert_eq!(prober.probe(&mp, Duration::from_secs(1)).await, Probe::Hung);
     assert!(t.elapsed() < Duration::from_millis(500));
     // a force unmount clears it even while the daemon hangs
-    rcmd_core::mount::os::force_unmount(&mp, Duration::from_secs(10)).await.unwrap();
+    rcmd_core::mount::os::force_unmount(&mp, Duration::from_secs(10))
+        .await
+        .unwrap();
     Command::new("kill").args(["-CONT", &pid.to_string()]).status().unwrap();
     common::kill9(pid);
     let _ = child.wait();
@@ -284,7 +331,10 @@ async fn uploads_pending_while_the_server_is_down_are_shown_kept_and_done_after(
     s._server.as_mut().unwrap().kill();
     std::fs::write(mp.join("while-down.txt"), b"written while the server was down").unwrap();
     // the remote's breaker opens; the mount says it is degraded, and why
-    let degraded = s.mounts.wait_for("web", &[MountState::Degraded], Duration::from_secs(60)).await;
+    let degraded = s
+        .mounts
+        .wait_for("web", &[MountState::Degraded], Duration::from_secs(60))
+        .await;
     assert_eq!(degraded.state, MountState::Degraded, "{degraded:?}");
     let msg = degraded.message.unwrap_or_default();
     assert!(msg.contains("dav") && msg.contains("does not answer"), "{msg}");
@@ -292,15 +342,25 @@ async fn uploads_pending_while_the_server_is_down_are_shown_kept_and_done_after(
     assert!(count >= 1, "pending {count}");
     assert!(files.iter().any(|f| f.contains("while-down.txt")), "{files:?}");
     // unmounting is refused while the upload waits, and says so
-    let e = s.mounts.down("web", PendingChoice::Refuse, Duration::ZERO).await.unwrap_err();
+    let e = s
+        .mounts
+        .down("web", PendingChoice::Refuse, Duration::ZERO)
+        .await
+        .unwrap_err();
     assert!(matches!(e, MountError::Pending { count: 1.., .. }), "{e}");
     assert!(e.to_string().contains("while-down.txt"), "{e}");
     assert!(mounted(&mp), "still mounted after the refusal");
     // the server returns: the mount is fine again, the upload is done, then it unmounts
     s._server.as_mut().unwrap().restart();
-    let back = s.mounts.wait_for("web", &[MountState::Mounted], Duration::from_secs(60)).await;
+    let back = s
+        .mounts
+        .wait_for("web", &[MountState::Mounted], Duration::from_secs(60))
+        .await;
     assert_eq!(back.state, MountState::Mounted, "{back:?}");
-    s.mounts.down("web", PendingChoice::Wait, Duration::from_secs(90)).await.unwrap();
+    s.mounts
+        .down("web", PendingChoice::Wait, Duration::from_secs(90))
+        .await
+        .unwrap();
     assert_eq!(
         std::fs::read(s.dav_dir.join("while-down.txt")).unwrap(),
         b"written while the server was down"
@@ -322,7 +382,10 @@ async fn auto_mounts_start_by_themselves_and_korean_names_keep_their_bytes() {
     std::fs::write(s.rc.data().join(photo_nfd), b"stored decomposed").unwrap();
     let started = s.mounts.start_auto().await.unwrap();
     assert_eq!(started, ["auto"]);
-    let st = s.mounts.wait_for("auto", &[MountState::Mounted], Duration::from_secs(30)).await;
+    let st = s
+        .mounts
+        .wait_for("auto", &[MountState::Mounted], Duration::from_secs(30))
+        .await;
     assert_eq!(st.state, MountState::Mounted, "{st:?}");
     assert_eq!(s.mounts.status("manual").state, MountState::Stopped);
     let mp = s.mp("auto");
@@ -335,10 +398,20 @@ async fn auto_mounts_start_by_themselves_and_korean_names_keep_their_bytes() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert!(names.iter().any(|n| n == nfc), "{names:?}");
-    assert!(names.iter().any(|n| n == photo_nfd), "listed as stored (NFD): {names:?}");
+    assert!(
+        names.iter().any(|n| n == photo_nfd),
+        "listed as stored (NFD): {names:?}"
+    );
     assert_eq!(std::fs::read(mp.join(photo_nfd)).unwrap(), b"stored decomposed");
-    assert_eq!(std::fs::read(mp.join(photo_nfc)).unwrap(), b"stored decomposed", "found when spelled NFC");
-    s.mounts.down("auto", PendingChoice::Wait, Duration::from_secs(30)).await.unwrap();
+    assert_eq!(
+        std::fs::read(mp.join(photo_nfc)).unwrap(),
+        b"stored decomposed",
+        "found when spelled NFC"
+    );
+    s.mounts
+        .down("auto", PendingChoice::Wait, Duration::from_secs(30))
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -366,25 +439,49 @@ async fn a_webdav_serve_always_asks_for_its_generated_password() {
     s.mounts.serve_up("share").await.unwrap();
     let url = format!("http://{}/", created.spec.addr);
     let http = reqwest::Client::new();
-    let anon = http.request(reqwest::Method::from_bytes(b"PROPFIND").unwrap(), &url).send().await.unwrap();
+    let anon = http
+        .request(reqwest::Method::from_bytes(b"PROPFIND").unwrap(), &url)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(anon.status(), 401);
     let wrong = http.get(&url).basic_auth("rcmd", Some("wrong")).send().await.unwrap();
     assert_eq!(wrong.status(), 401);
     // a real client with the credentials lists it
-    let obscured = Command::new(common::rclone_binary()).args(["obscure", &pass]).output().unwrap();
+    let obscured = Command::new(common::rclone_binary())
+        .args(["obscure", &pass])
+        .output()
+        .unwrap();
     let obscured = String::from_utf8(obscured.stdout).unwrap();
     let out = Command::new(common::rclone_binary())
         .args(["lsf", "--config", "/dev/null", ":webdav:"])
-        .args(["--webdav-url", &url, "--webdav-user", "rcmd", "--webdav-pass", obscured.trim()])
+        .args([
+            "--webdav-url",
+            &url,
+            "--webdav-user",
+            "rcmd",
+            "--webdav-pass",
+            obscured.trim(),
+        ])
         .output()
         .unwrap();
     let listed = String::from_utf8_lossy(&out.stdout);
-    assert!(listed.lines().any(|l| l == "hello.txt"), "{listed} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        listed.lines().any(|l| l == "hello.txt"),
+        "{listed} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // the serve survives a restart of rclone: found gone, started again with the same login
     common::kill9(s.sidecar_pid());
     let t0 = Instant::now();
-    wait_until("serve found gone", Duration::from_secs(15), || s.mounts.status("share").recoveries > 0 || s.mounts.status("share").state == MountState::Recovering).await;
-    let back = s.mounts.wait_for("share", &[MountState::Mounted], Duration::from_secs(60)).await;
+    wait_until("serve found gone", Duration::from_secs(15), || {
+        s.mounts.status("share").recoveries > 0 || s.mounts.status("share").state == MountState::Recovering
+    })
+    .await;
+    let back = s
+        .mounts
+        .wait_for("share", &[MountState::Mounted], Duration::from_secs(60))
+        .await;
     assert_eq!(back.state, MountState::Mounted, "{back:?}");
     let again = http.get(&url).basic_auth("rcmd", Some(&pass)).send().await.unwrap();
     assert_eq!(again.status(), 200);

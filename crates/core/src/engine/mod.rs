@@ -155,7 +155,8 @@ impl Engine {
         );
         let notifications = Notifications::new(secrets.clone(), bus.clone());
         notifications.apply(&cfg.notifications);
-        let mounts = Mounts::new(rc.clone(), bus.clone(), store.clone(), secrets.clone(), cfg.mounts);
+        let mounts = Mounts::new(rc.clone(), bus.clone(), store.clone(), secrets.clone(), cfg.mounts)
+            .with_registry(cfg.data_dir.join("mounts"));
         Ok(Engine {
             mounts,
             bus,

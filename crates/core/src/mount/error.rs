@@ -11,6 +11,9 @@ pub enum MountError {
     Exists(String),
     #[error("{name} is running; take it down first")]
     Running { name: String },
+    /// Another RCMD process (the app, `rcmd-cli mount up`) runs it.
+    #[error("{name} is already running in another RCMD process (pid {pid}); take it down there, or with: rcmd-cli mount down {name}")]
+    Elsewhere { name: String, pid: u32 },
     /// FUSE (or its equivalent) is missing: the text says what to install.
     #[error("{0}")]
     NoFuse(String),

@@ -12,6 +12,7 @@
 pub mod error;
 pub mod mount_unit;
 pub mod os;
+pub mod owner;
 pub mod probe;
 pub mod resume;
 pub mod serve_unit;
@@ -85,6 +86,8 @@ impl MountsConfig {
 struct Running<U> {
     unit: Arc<U>,
     supervision: Supervision,
+    /// This process's ownership of the name (released when it is taken down).
+    _claim: Option<owner::Claim>,
 }
 
 #[derive(Default)]
@@ -104,8 +107,23 @@ pub struct Mounts {
     secrets: SecretStore,
     cfg: MountsConfig,
     live: Arc<Mutex<Live>>,
+    /// Coordination with other RCMD processes (`None`: this process only).
+    registry: Option<owner::Registry>,
     /// Serialises up/down/remove so two callers never race on one mount.
     ops: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// The rclone of [`Mounts::offline`]: none.
+struct NoRclone;
+
+impl crate::resilience::layer::RcSource for NoRclone {
+    fn ready_client(&self, _: Duration) -> crate::resilience::layer::ClientFuture<'_> {
+        Box::pin(std::future::ready(Err(crate::Error::Sidecar(
+            crate::sidecar::SidecarError::Launch {
+                message: "this command runs no rclone".into(),
+            },
+        ))))
+    }
 }
 
 fn mount_event(status: MountStatus) -> CoreEvent {
@@ -130,8 +148,74 @@ impl Mounts {
             secrets,
             cfg,
             live: Arc::default(),
+            registry: None,
             ops: Arc::default(),
         }
+    }
+
+    /// For commands that only read and change the list (add, list, remove, down): no rclone
+    /// is started; calls that would need one fail with a clear error.
+    pub fn offline(store: Store, secrets: SecretStore, registry_dir: std::path::PathBuf) -> Self {
+        let rc = Arc::new(Resilient::new(
+            Arc::new(NoRclone),
+            crate::resilience::layer::ResilienceConfig::default(),
+            EventBus::default(),
+        ));
+        Mounts::new(rc, EventBus::default(), store, secrets, MountsConfig::default()).with_registry(registry_dir)
+    }
+
+    /// Coordinates with the other RCMD processes of this user through `dir` (the app and
+    /// `rcmd-cli` share it): one owner per mount, states and down requests across processes.
+    pub fn with_registry(mut self, dir: std::path::PathBuf) -> Self {
+        self.registry = Some(owner::Registry::new(dir));
+        self
+    }
+
+    pub fn registry(&self) -> Option<&owner::Registry> {
+        self.registry.as_ref()
+    }
+
+    /// Takes ownership of `name` for this process.
+    fn claim(&self, name: &str) -> Result<Option<owner::Claim>, MountError> {
+        match &self.registry {
+            None => Ok(None),
+            Some(r) => r.claim(name).map(Some).map_err(|pid| MountError::Elsewhere {
+                name: name.to_owned(),
+                pid,
+            }),
+        }
+    }
+
+    /// Answers other processes' requests to take a mount or serve down (checked every
+    /// second), for as long as the runtime runs. For front ends that stay up.
+    pub fn answer_requests(&self) {
+        let Some(reg) = self.registry.clone() else { return };
+        let me = self.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                let (mounts, serves): (Vec<String>, Vec<String>) = {
+                    let live = me.lock();
+                    (
+                        live.mounts.keys().cloned().collect(),
+                        live.serves.keys().cloned().collect(),
+                    )
+                };
+                for name in mounts.iter().chain(&serves) {
+                    let Some(req) = reg.take_request(name) else { continue };
+                    let (me, reg, name) = (me.clone(), reg.clone(), name.clone());
+                    let is_serve = serves.contains(&name);
+                    tokio::spawn(async move {
+                        let r = if is_serve {
+                            me.serve_down(&name).await
+                        } else {
+                            me.down(&name, req.choice, Duration::from_secs(req.wait_secs)).await
+                        };
+                        reg.write_answer(&name, &r.map(|()| "ok".to_owned()).unwrap_or_else(|e| e.to_string()));
+                    });
+                }
+            }
+        });
     }
 
     pub fn config(&self) -> MountsConfig {
@@ -196,6 +280,7 @@ impl Mounts {
         if self.is_running(name) {
             return Ok(());
         }
+        let claim = self.claim(name)?;
         let unit = Arc::new(MountUnit::new(spec, self.rc.clone(), self.cfg));
         let publisher = self.publisher(name, mount_event);
         publisher.set(MountState::Mounting, None, Some(0));
@@ -203,14 +288,21 @@ impl Mounts {
             Ok(()) => {
                 publisher.set(MountState::Mounted, None, None);
                 let supervision = unit::spawn(unit.clone(), self.cfg.timing(), publisher, true);
-                self.lock().mounts.insert(name.to_owned(), Running { unit, supervision });
+                let running = Running {
+                    unit,
+                    supervision,
+                    _claim: claim,
+                };
+                self.lock().mounts.insert(name.to_owned(), running);
                 Ok(())
             }
             Err(e) => {
                 publisher.set(MountState::Failed, Some(e.message().to_owned()), None);
                 self.keep_idle(&publisher);
                 Err(match e {
-                    StartError::Permanent(m) if os::missing_fuse(&unit.spec.mount_type).is_some() => MountError::NoFuse(m),
+                    StartError::Permanent(m) if os::missing_fuse(&unit.spec.mount_type).is_some() => {
+                        MountError::NoFuse(m)
+                    }
                     e => MountError::Failed {
                         name: name.to_owned(),
                         message: e.message().to_owned(),
@@ -231,10 +323,19 @@ impl Mounts {
                 continue;
             }
             let name = spec.name.clone();
+            let Ok(claim) = self.claim(&name) else {
+                tracing::info!(name, "auto-mount: another RCMD process runs it");
+                continue;
+            };
             let unit = Arc::new(MountUnit::new(spec, self.rc.clone(), self.cfg));
             let publisher = self.publisher(&name, mount_event);
             let supervision = unit::spawn(unit.clone(), self.cfg.timing(), publisher, false);
-            self.lock().mounts.insert(name.clone(), Running { unit, supervision });
+            let running = Running {
+                unit,
+                supervision,
+                _claim: claim,
+            };
+            self.lock().mounts.insert(name.clone(), running);
             started.push(name);
         }
         let serves: Vec<ServeSpec> = store::list(&self.store, Table::Serves).await?;
@@ -244,10 +345,19 @@ impl Mounts {
             if self.is_running(&name) {
                 continue;
             }
+            let Ok(claim) = self.claim(&name) else {
+                tracing::info!(name, "auto-start: another RCMD process runs it");
+                continue;
+            };
             let unit = Arc::new(self.serve_unit(spec));
             let publisher = self.publisher(&name, serve_event);
             let supervision = unit::spawn(unit.clone(), self.cfg.timing(), publisher, false);
-            self.lock().serves.insert(name.clone(), Running { unit, supervision });
+            let running = Running {
+                unit,
+                supervision,
+                _claim: claim,
+            };
+            self.lock().serves.insert(name.clone(), running);
             started.push(name);
         }
         Ok(started)
@@ -269,7 +379,10 @@ impl Mounts {
         let _op = self.ops.lock().await;
         let unit = self.lock().mounts.get(name).map(|r| r.unit.clone());
         let Some(unit) = unit else {
-            return if self.get(name).await.is_ok() {
+            if self.registry.as_ref().is_some_and(|r| r.owner(name).is_some()) {
+                return self.down_elsewhere(name, choice, wait).await;
+            }
+            return if self.get(name).await.is_ok() || self.serve_spec(name).await.is_ok() {
                 Ok(())
             } else {
                 Err(MountError::Unknown(name.to_owned()))
@@ -277,7 +390,12 @@ impl Mounts {
         };
         let publisher = self.publisher(name, mount_event);
         if choice != PendingChoice::Leave {
-            let deadline = Instant::now() + if choice == PendingChoice::Wait { wait } else { Duration::ZERO };
+            let deadline = Instant::now()
+                + if choice == PendingChoice::Wait {
+                    wait
+                } else {
+                    Duration::ZERO
+                };
             loop {
                 let (count, files) = unit.pending().await.unwrap_or((0, vec![]));
                 if count == 0 {
@@ -288,7 +406,11 @@ impl Mounts {
                     return Err(MountError::Pending {
                         name: name.to_owned(),
                         count,
-                        files: if shown.is_empty() { "names unknown".into() } else { shown.join(", ") },
+                        files: if shown.is_empty() {
+                            "names unknown".into()
+                        } else {
+                            shown.join(", ")
+                        },
                     });
                 }
                 publisher.set(
@@ -311,8 +433,12 @@ impl Mounts {
             .call_once(&[], &cancel, |c| {
                 let mp = mp.clone();
                 async move {
-                    Ok(c.call_with_timeout("mount/unmount", &serde_json::json!({ "mountPoint": mp }), Some(self.cfg.call_timeout))
-                        .await?)
+                    Ok(c.call_with_timeout(
+                        "mount/unmount",
+                        &serde_json::json!({ "mountPoint": mp }),
+                        Some(self.cfg.call_timeout),
+                    )
+                    .await?)
                 }
             })
             .await;
@@ -326,10 +452,37 @@ impl Mounts {
         Ok(())
     }
 
+    /// Asks the other RCMD process that runs `name` to take it down, and waits for its answer.
+    async fn down_elsewhere(&self, name: &str, choice: PendingChoice, wait: Duration) -> Result<(), MountError> {
+        let Some(reg) = &self.registry else { return Ok(()) };
+        let failed = |message: String| MountError::Failed {
+            name: name.to_owned(),
+            message,
+        };
+        reg.clear_answer(name);
+        reg.request_down(
+            name,
+            owner::DownRequest {
+                choice,
+                wait_secs: wait.as_secs(),
+            },
+        )
+        .map_err(|e| failed(format!("cannot ask the process that runs it: {e}")))?;
+        match reg.wait_answer(name, wait + Duration::from_secs(20)).await {
+            Some(a) if a == "ok" => Ok(()),
+            Some(a) => Err(failed(a)),
+            None => Err(failed("the RCMD process that runs it did not answer".into())),
+        }
+    }
+
     /// Every running mount's pending uploads (for the quit dialog): `(name, count)`.
     pub async fn pending_all(&self) -> Vec<(String, u64)> {
-        let units: Vec<(String, Arc<MountUnit>)> =
-            self.lock().mounts.iter().map(|(n, r)| (n.clone(), r.unit.clone())).collect();
+        let units: Vec<(String, Arc<MountUnit>)> = self
+            .lock()
+            .mounts
+            .iter()
+            .map(|(n, r)| (n.clone(), r.unit.clone()))
+            .collect();
         let mut out = vec![];
         for (name, unit) in units {
             if let Ok((n, _)) = unit.pending().await {
@@ -366,15 +519,27 @@ impl Mounts {
         live.serves.values().for_each(|r| r.supervision.wake());
     }
 
-    /// The state of mount or serve `name`.
+    /// The state of mount or serve `name`: here, or in the other RCMD process that runs it.
     pub fn status(&self, name: &str) -> MountStatus {
         let live = self.lock();
         live.mounts
             .get(name)
             .map(|r| r.supervision.status.borrow().clone())
             .or_else(|| live.serves.get(name).map(|r| r.supervision.status.borrow().clone()))
+            .or_else(|| self.registry.as_ref().and_then(|r| r.read_state(name)))
             .or_else(|| live.idle.get(name).cloned())
             .unwrap_or_else(|| unit::status(name, MountState::Stopped))
+    }
+
+    /// The mounts and serves this process runs.
+    pub fn running(&self) -> Vec<String> {
+        let live = self.lock();
+        live.mounts.keys().chain(live.serves.keys()).cloned().collect()
+    }
+
+    /// Whether this process runs `name`.
+    pub fn runs_here(&self, name: &str) -> bool {
+        self.is_running(name)
     }
 
     /// Waits until `name` is in one of `states` (at most `within`); its status then.
@@ -406,6 +571,7 @@ impl Mounts {
             tx,
             bus: self.bus.clone(),
             event,
+            registry: self.registry.clone(),
         }
     }
 
@@ -501,13 +667,19 @@ impl Mounts {
                 "the password of serve {name} is missing from the keyring; remove the serve and add it again"
             )));
         }
+        let claim = self.claim(name)?;
         let publisher = self.publisher(name, serve_event);
         publisher.set(MountState::Mounting, None, Some(0));
         match unit.start().await {
             Ok(()) => {
                 publisher.set(MountState::Mounted, None, None);
                 let supervision = unit::spawn(unit.clone(), self.cfg.timing(), publisher, true);
-                self.lock().serves.insert(name.to_owned(), Running { unit, supervision });
+                let running = Running {
+                    unit,
+                    supervision,
+                    _claim: claim,
+                };
+                self.lock().serves.insert(name.to_owned(), running);
                 Ok(())
             }
             Err(e) => {
@@ -539,7 +711,10 @@ impl Mounts {
 pub fn validate_mount(spec: &MountSpec) -> Result<(), MountError> {
     let bad = |m: String| Err(MountError::Invalid(m));
     if spec.name.trim().is_empty() || spec.name.len() > 64 || spec.name.chars().any(|c| c.is_control() || c == '/') {
-        return bad(format!("{:?} is not a usable name (1-64 characters, no '/')", spec.name));
+        return bad(format!(
+            "{:?} is not a usable name (1-64 characters, no '/')",
+            spec.name
+        ));
     }
     if spec.fs.trim().is_empty() {
         return bad("say what to mount: remote:path or a folder".into());
@@ -558,12 +733,17 @@ pub fn validate_mount(spec: &MountSpec) -> Result<(), MountError> {
     if cfg!(windows) {
         let drive = mp == "*" || (mp.len() == 2 && mp.ends_with(':') && mp.as_bytes()[0].is_ascii_alphabetic());
         if !drive && !std::path::Path::new(mp).is_absolute() {
-            return bad(format!("{mp:?}: give a drive letter (X:), * for the next free one, or a full path"));
+            return bad(format!(
+                "{mp:?}: give a drive letter (X:), * for the next free one, or a full path"
+            ));
         }
     } else if !std::path::Path::new(mp).is_absolute() {
         return bad(format!("{mp:?}: the mount point must be a full path (/home/me/Drive)"));
     }
-    if !spec.mount_type.is_empty() && !os::mount_types().contains(&spec.mount_type.as_str()) && spec.mount_type != "cmount" {
+    if !spec.mount_type.is_empty()
+        && !os::mount_types().contains(&spec.mount_type.as_str())
+        && spec.mount_type != "cmount"
+    {
         return bad(format!(
             "{}: not a mount type here (one of {})",
             spec.mount_type,
@@ -579,7 +759,10 @@ pub fn validate_mount(spec: &MountSpec) -> Result<(), MountError> {
 fn validate_serve(spec: &ServeSpec, auth: bool) -> Result<(), MountError> {
     let bad = |m: String| Err(MountError::Invalid(m));
     if spec.name.trim().is_empty() || spec.name.len() > 64 || spec.name.chars().any(|c| c.is_control() || c == '/') {
-        return bad(format!("{:?} is not a usable name (1-64 characters, no '/')", spec.name));
+        return bad(format!(
+            "{:?} is not a usable name (1-64 characters, no '/')",
+            spec.name
+        ));
     }
     if spec.fs.trim().is_empty() {
         return bad("say what to serve: remote:path or a folder".into());

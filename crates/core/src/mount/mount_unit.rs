@@ -73,7 +73,12 @@ impl MountUnit {
             .rc
             .call_once(&[], &cancel, |c| {
                 let fs = fs.clone();
-                async move { Ok(c.call_with_timeout("vfs/stats", &json!({ "fs": fs }), Some(self.cfg.call_timeout)).await?) }
+                async move {
+                    Ok(
+                        c.call_with_timeout("vfs/stats", &json!({ "fs": fs }), Some(self.cfg.call_timeout))
+                            .await?,
+                    )
+                }
             })
             .await?;
         let cache = &stats["diskCache"];
@@ -84,7 +89,12 @@ impl MountUnit {
                 .rc
                 .call_once(&[], &cancel, |c| {
                     let fs = fs.clone();
-                    async move { Ok(c.call_with_timeout("vfs/queue", &json!({ "fs": fs }), Some(self.cfg.call_timeout)).await?) }
+                    async move {
+                        Ok(
+                            c.call_with_timeout("vfs/queue", &json!({ "fs": fs }), Some(self.cfg.call_timeout))
+                                .await?,
+                        )
+                    }
                 })
                 .await;
             if let Ok(q) = q {
@@ -103,16 +113,18 @@ impl MountUnit {
         let list: Value = self
             .rc
             .call_once(&[], &cancel, |c| async move {
-                Ok(c.call_with_timeout("mount/listmounts", &json!({}), Some(self.cfg.call_timeout)).await?)
+                Ok(
+                    c.call_with_timeout("mount/listmounts", &json!({}), Some(self.cfg.call_timeout))
+                        .await?,
+                )
             })
             .await
             .ok()?;
         let want = self.mount_point.as_path();
-        Some(
-            list["mountPoints"]
-                .as_array()
-                .is_some_and(|a| a.iter().any(|m| m["MountPoint"].as_str().map(std::path::Path::new) == Some(want))),
-        )
+        Some(list["mountPoints"].as_array().is_some_and(|a| {
+            a.iter()
+                .any(|m| m["MountPoint"].as_str().map(std::path::Path::new) == Some(want))
+        }))
     }
 
     /// Asks the remote (a stat of its root, through its breaker) at most every
@@ -143,8 +155,14 @@ impl MountUnit {
         }
         let snap = self.rc.breakers().snapshot(root.remote.as_str());
         (snap.state != BreakerState::Closed).then(|| {
-            let why = snap.last_failure.map(|f| format!(": {}", f.message)).unwrap_or_default();
-            format!("remote {} does not answer{why}; reads and uploads wait until it is back", root.remote)
+            let why = snap
+                .last_failure
+                .map(|f| format!(": {}", f.message))
+                .unwrap_or_default();
+            format!(
+                "remote {} does not answer{why}; reads and uploads wait until it is back",
+                root.remote
+            )
         })
     }
 }
@@ -156,7 +174,10 @@ impl Unit for MountUnit {
         }
         if cfg!(unix) {
             // left over by a daemon that died (ours before a crash, or another program's)
-            if !matches!(self.prober.probe(&self.mount_point, self.cfg.probe_deadline).await, Probe::NotMounted) {
+            if !matches!(
+                self.prober.probe(&self.mount_point, self.cfg.probe_deadline).await,
+                Probe::NotMounted
+            ) {
                 match self.listed().await {
                     Some(true) => return Ok(()),
                     _ => {
@@ -182,7 +203,12 @@ impl Unit for MountUnit {
             .rc
             .call_once(&remotes, &cancel, |c| {
                 let params = params.clone();
-                async move { Ok(c.call_with_timeout("mount/mount", &params, Some(self.cfg.mount_timeout)).await?) }
+                async move {
+                    Ok(
+                        c.call_with_timeout("mount/mount", &params, Some(self.cfg.mount_timeout))
+                            .await?,
+                    )
+                }
             })
             .await;
         match r {
@@ -222,8 +248,12 @@ impl Unit for MountUnit {
             .call_once(&[], &cancel, |c| {
                 let mp = mp.clone();
                 async move {
-                    Ok(c.call_with_timeout("mount/unmount", &json!({ "mountPoint": mp }), Some(Duration::from_secs(5)))
-                        .await?)
+                    Ok(c.call_with_timeout(
+                        "mount/unmount",
+                        &json!({ "mountPoint": mp }),
+                        Some(Duration::from_secs(5)),
+                    )
+                    .await?)
                 }
             })
             .await;

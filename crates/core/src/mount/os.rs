@@ -35,9 +35,13 @@ fn missing_fuse_here() -> Option<String> {
 
 #[cfg(target_os = "macos")]
 fn missing_fuse_here() -> Option<String> {
-    let found = ["/Library/Filesystems/macfuse.fs", "/usr/local/lib/libfuse-t.dylib", "/Library/Frameworks/fuse_t.framework"]
-        .iter()
-        .any(|p| Path::new(p).exists());
+    let found = [
+        "/Library/Filesystems/macfuse.fs",
+        "/usr/local/lib/libfuse-t.dylib",
+        "/Library/Frameworks/fuse_t.framework",
+    ]
+    .iter()
+    .any(|p| Path::new(p).exists());
     (!found).then(|| {
         "macFUSE or FUSE-T is not installed: install one (brew install --cask macfuse, or \
          brew install macos-fuse-t/homebrew-cask/fuse-t), or choose the nfsmount type, which \
@@ -64,9 +68,7 @@ fn missing_fuse_here() -> Option<String> {
 /// The first `name` on PATH.
 pub fn which(name: &str) -> Option<std::path::PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
+    std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file())
 }
 
 /// Clears a mount point whose daemon is dead or hung, as the OS needs (a lazy unmount on

@@ -54,7 +54,12 @@ impl ServeUnit {
             .rc
             .call_once(&[], &cancel, |c| {
                 let id = id.clone();
-                async move { Ok(c.call_with_timeout("serve/stop", &json!({ "id": id }), Some(self.cfg.call_timeout)).await?) }
+                async move {
+                    Ok(
+                        c.call_with_timeout("serve/stop", &json!({ "id": id }), Some(self.cfg.call_timeout))
+                            .await?,
+                    )
+                }
             })
             .await?;
         Ok(())
@@ -67,11 +72,18 @@ impl ServeUnit {
         let list: Value = self
             .rc
             .call_once(&[], &cancel, |c| async move {
-                Ok(c.call_with_timeout("serve/list", &json!({}), Some(self.cfg.call_timeout)).await?)
+                Ok(
+                    c.call_with_timeout("serve/list", &json!({}), Some(self.cfg.call_timeout))
+                        .await?,
+                )
             })
             .await
             .ok()?;
-        Some(list["list"].as_array().is_some_and(|a| a.iter().any(|s| s["id"].as_str() == Some(id))))
+        Some(
+            list["list"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|s| s["id"].as_str() == Some(id))),
+        )
     }
 }
 
@@ -85,7 +97,12 @@ impl Unit for ServeUnit {
             .rc
             .call_once(&remotes, &cancel, |c| {
                 let params = params.clone();
-                async move { Ok(c.call_with_timeout("serve/start", &params, Some(self.cfg.mount_timeout)).await?) }
+                async move {
+                    Ok(
+                        c.call_with_timeout("serve/start", &params, Some(self.cfg.mount_timeout))
+                            .await?,
+                    )
+                }
             })
             .await;
         match r {
@@ -130,7 +147,10 @@ impl Unit for ServeUnit {
                 }
             }
         }
-        Health::Alive { degraded: None, pending: 0 }
+        Health::Alive {
+            degraded: None,
+            pending: 0,
+        }
     }
 
     async fn clear(&self) {

@@ -84,6 +84,8 @@ pub struct Publisher {
     pub tx: watch::Sender<MountStatus>,
     pub bus: EventBus,
     pub event: fn(MountStatus) -> CoreEvent,
+    /// Where other processes read the state (`rcmd-cli mount list` while the app runs it).
+    pub registry: Option<super::owner::Registry>,
 }
 
 impl Publisher {
@@ -106,12 +108,20 @@ impl Publisher {
         if changed {
             let status = self.tx.borrow().clone();
             tracing::info!(name = %status.name, state = ?status.state, message = status.message.as_deref().unwrap_or(""), "mount state");
+            if let Some(r) = &self.registry {
+                r.write_state(&status);
+            }
             self.bus.emit((self.event)(status));
         }
     }
 
     fn recovered(&self) {
         self.tx.send_modify(|s| s.recoveries += 1);
+    }
+
+    /// The status now.
+    pub fn current(&self) -> MountStatus {
+        self.tx.borrow().clone()
     }
 }
 
@@ -122,7 +132,12 @@ pub fn spawn<U: Unit>(unit: Arc<U>, timing: Timing, publisher: Publisher, starte
     let wake = Arc::new(Notify::new());
     let status = publisher.tx.subscribe();
     let task = tokio::spawn(run(unit, timing, publisher, started, stop.clone(), wake.clone()));
-    Supervision { status, stop, wake, task }
+    Supervision {
+        status,
+        stop,
+        wake,
+        task,
+    }
 }
 
 async fn run<U: Unit>(
@@ -182,7 +197,10 @@ async fn run<U: Unit>(
                 h = unit.check() => h,
             };
             match health {
-                Health::Alive { degraded: None, pending } => p.set(MountState::Mounted, None, Some(pending)),
+                Health::Alive {
+                    degraded: None,
+                    pending,
+                } => p.set(MountState::Mounted, None, Some(pending)),
                 Health::Alive { degraded, pending } => p.set(MountState::Degraded, degraded, Some(pending)),
                 Health::Dead(why) => {
                     tracing::warn!(name = %p.tx.borrow().name, why = %why, "found dead; recovering");

@@ -200,7 +200,11 @@ impl Notice {
                 ))
             }
             CoreEvent::Mount { status } | CoreEvent::Serve { status } => {
-                let what = if matches!(event, CoreEvent::Mount { .. }) { ("Mount", "마운트") } else { ("Serve", "서비스") };
+                let what = if matches!(event, CoreEvent::Mount { .. }) {
+                    ("Mount", "마운트")
+                } else {
+                    ("Serve", "서비스")
+                };
                 let name = &status.name;
                 let why = status.message.clone().unwrap_or_default();
                 let data = serde_json::to_value(status).unwrap_or_default();
