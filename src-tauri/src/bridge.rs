@@ -13,7 +13,7 @@ use rcmd_core::{
     sidecar::Supervisor,
     types::{
         BatchInfo, BatchProgress, ConnectionView, EVENT_BATCH_STATE, EVENT_BREAKER_STATE, EVENT_CONNECTION_STATE,
-        EVENT_SCHEDULE_RUN, EVENT_SIDECAR_STATE,
+        EVENT_MOUNT_STATE, EVENT_SCHEDULE_RUN, EVENT_SIDECAR_STATE,
     },
 };
 use tauri::{ipc::Channel, AppHandle, Emitter};
@@ -32,6 +32,7 @@ pub fn spawn(app: AppHandle, bus: &EventBus, supervisor: Supervisor, focus: Arc<
                 Ok(CoreEvent::Sidecar { state }) => emit(&app, EVENT_SIDECAR_STATE, &state),
                 Ok(CoreEvent::Breaker { snapshot, .. }) if focus.local() => emit(&app, EVENT_BREAKER_STATE, &snapshot),
                 Ok(CoreEvent::Schedule { run }) => emit(&app, EVENT_SCHEDULE_RUN, &run),
+                Ok(CoreEvent::Mount { status } | CoreEvent::Serve { status }) => emit(&app, EVENT_MOUNT_STATE, &status),
                 // the batch runner emits batch state itself (with its running/paused view)
                 Ok(_) => {}
                 Err(RecvError::Lagged(n)) => {

@@ -119,6 +119,19 @@ pub fn run() {
             commands::remotes::remote_test,
             commands::remotes::remote_oauth_stop,
             commands::remotes::remote_oauth_status,
+            commands::mounts::mount_list,
+            commands::mounts::mount_support,
+            commands::mounts::mount_save,
+            commands::mounts::mount_remove,
+            commands::mounts::mount_up,
+            commands::mounts::mount_down,
+            commands::mounts::mount_pending_all,
+            commands::mounts::serve_list,
+            commands::mounts::serve_add,
+            commands::mounts::serve_remove,
+            commands::mounts::serve_up,
+            commands::mounts::serve_down,
+            commands::mounts::remote_cleanup,
             commands::schedules::schedule_list,
             commands::schedules::schedule_save,
             commands::schedules::schedule_remove,
@@ -156,7 +169,18 @@ pub fn run() {
             let page = bridge::Page::attach(&engine, handle.clone(), focus.clone());
             // after attaching: a resumed batch's first reports reach the window
             tauri::async_runtime::block_on(async {
-                engine.keep_running(settings.auto_resume_batches, Duration::from_secs(15))
+                engine.keep_running(settings.auto_resume_batches, Duration::from_secs(15));
+                // mounts: answer `rcmd-cli mount down`, check all after a resume, auto-mount
+                engine.mounts.answer_requests();
+                rcmd_core::mount::resume::watch(engine.mounts.clone(), Duration::from_secs(5), None);
+                let mounts = engine.mounts.clone();
+                tokio::spawn(async move {
+                    match mounts.start_auto().await {
+                        Ok(started) if !started.is_empty() => tracing::info!(?started, "auto-mount"),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "auto-mount"),
+                    }
+                });
             });
             let conn =
                 rcmd_core::connection::Connections::new(&engine, settings_path.clone(), focus, Arc::new(page.clone()));

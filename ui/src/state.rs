@@ -442,8 +442,10 @@ pub struct Ctx {
     pub log_filter: RwSignal<String>,
     /// Counts schedule-run events: the schedules view reloads when it changes.
     pub schedule_rev: RwSignal<u32>,
-    /// The window was closed while this many batches run: the close prompt is open.
+    /// The window was closed while this many batches (and mounts) run: the close prompt is open.
     pub close_ask: RwSignal<Option<usize>>,
+    /// The latest state of each mount and serve, from the mount-state events.
+    pub mount_states: RwSignal<std::collections::HashMap<String, rcmd_types::MountStatus>>,
     /// The rclone config's lock (asked at start and after each rclone start).
     pub config_lock: RwSignal<Option<rcmd_types::ConfigLock>>,
     /// The file lists' size and time column widths (both panes), kept in the page's storage.
@@ -470,6 +472,7 @@ pub enum Tab {
     Jobs,
     Setup,
     Schedules,
+    Mounts,
     Logs,
 }
 
@@ -506,6 +509,7 @@ impl Ctx {
             log_filter: RwSignal::new(String::new()),
             schedule_rev: RwSignal::new(0),
             close_ask: RwSignal::new(None),
+            mount_states: RwSignal::new(Default::default()),
             config_lock: RwSignal::new(None),
             columns: RwSignal::new(Default::default()),
             hotlist: RwSignal::new(Default::default()),
@@ -555,6 +559,11 @@ impl Ctx {
     /// The texts of compare, sync and search (reactive).
     pub fn c(&self) -> &'static crate::i18n::compare::CompareTexts {
         crate::i18n::compare::texts(self.lang.get())
+    }
+
+    /// The texts of mounts, serves and remote housekeeping (reactive).
+    pub fn mt(&self) -> &'static crate::i18n::mounts::MountTexts {
+        crate::i18n::mounts::texts(self.lang.get())
     }
 
     /// The texts of remote setup, schedules, logs and the desktop prompts (reactive).

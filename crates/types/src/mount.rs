@@ -2,6 +2,29 @@
 
 use serde::{Deserialize, Serialize};
 
+/// A mount's or serve's [`MountStatus`] changed.
+pub const EVENT_MOUNT_STATE: &str = "mount-state";
+
+/// What the Mounts tab needs to know about this computer before the first mount.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct MountSupport {
+    /// The mount types rclone offers here, the default first.
+    pub types: Vec<String>,
+    /// Why mounting cannot work here, with what to install (`None`: it can).
+    pub missing: Option<String>,
+    /// A suggested mount point for a new mount (a folder in the home folder; `*` on Windows).
+    pub suggested_root: String,
+}
+
+/// Uploads not done yet in a mount's cache, when taking it down was refused because of them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PendingUploads {
+    pub name: String,
+    pub count: u64,
+    /// The first file names.
+    pub files: Vec<String>,
+}
+
 /// rclone's VFS cache modes (`--vfs-cache-mode`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

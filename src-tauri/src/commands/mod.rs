@@ -8,6 +8,7 @@ pub mod compare;
 pub mod connection;
 pub mod desktop;
 pub mod files;
+pub mod mounts;
 pub mod notify;
 pub mod remotes;
 pub mod schedules;

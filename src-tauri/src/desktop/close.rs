@@ -1,4 +1,5 @@
-//! Closing the window or quitting from the tray while batches run asks first: keep them
+//! Closing the window or quitting from the tray while batches run (or mounts are up: they
+//! go away with the app, and their pending uploads are shown) asks first: keep them
 //! running in the background (window hidden; the tray or a second launch brings it back),
 //! pause them and quit, or quit now (they resume exactly at the next start). With nothing
 //! running, closing quits at once.
@@ -14,10 +15,11 @@ use crate::state::AppState;
 #[derive(Default)]
 pub struct Quitting(pub AtomicBool);
 
-fn running(app: &AppHandle) -> usize {
+/// Running batches, and running mounts and serves (quitting takes those down).
+fn running(app: &AppHandle) -> (usize, usize) {
     app.try_state::<AppState>()
-        .map(|s| s.engine.runner.running_ids().len())
-        .unwrap_or(0)
+        .map(|s| (s.engine.runner.running_ids().len(), s.engine.mounts.running().len()))
+        .unwrap_or((0, 0))
 }
 
 fn quitting(app: &AppHandle) -> bool {
@@ -29,17 +31,18 @@ pub fn hold_close(app: &AppHandle) -> bool {
     if quitting(app) {
         return false;
     }
-    let n = running(app);
-    if n == 0 {
+    let (batches, mounts) = running(app);
+    if batches + mounts == 0 {
         return false;
     }
-    ask(app, n);
+    ask(app, batches);
     true
 }
 
+/// Shows the prompt; `n` running batches (the page knows the mounts).
 fn ask(app: &AppHandle, n: usize) {
     super::show_main(app);
-    tracing::info!(running = n, "close requested while batches run; asking");
+    tracing::info!(running = n, "close requested while batches or mounts run; asking");
     if let Err(e) = app.emit(EVENT_CLOSE_REQUESTED, n) {
         tracing::warn!(error = %e, "cannot ask about closing");
     }
@@ -48,8 +51,8 @@ fn ask(app: &AppHandle, n: usize) {
 /// Tray "quit": asks while batches run, else quits.
 pub fn request_quit(app: &AppHandle) {
     match running(app) {
-        0 => quit(app),
-        n => ask(app, n),
+        (0, 0) => quit(app),
+        (n, _) => ask(app, n),
     }
 }
 
@@ -81,6 +84,20 @@ pub async fn close_choice(app: AppHandle, choice: String) -> Result<(), crate::C
             quit(&app);
         }
         "quit" => quit(&app),
+        // pending uploads of the mounts first, then quit
+        "uploads" => {
+            if let Some(state) = app.try_state::<AppState>() {
+                for e in state
+                    .engine
+                    .mounts
+                    .down_all(rcmd_core::types::PendingChoice::Wait, std::time::Duration::from_secs(600))
+                    .await
+                {
+                    tracing::warn!(error = %e, "uploads before quitting");
+                }
+            }
+            quit(&app);
+        }
         "cancel" => {}
         other => {
             return Err(crate::CmdError::new(

@@ -54,7 +54,13 @@ pub fn connect(ctx: Ctx) {
             crate::actions::view::edit_event(ctx, e)
         })
         .await;
-        if let Err(e) = runs.and(closing).and(edits) {
+        let mounts = ipc::listen(rcmd_types::EVENT_MOUNT_STATE, move |m: rcmd_types::MountStatus| {
+            ctx.mount_states.update(|s| {
+                s.insert(m.name.clone(), m);
+            })
+        })
+        .await;
+        if let Err(e) = runs.and(closing).and(edits).and(mounts) {
             ctx.error.set(Some(e));
         }
         let batches = ipc::listen(EVENT_BATCH_STATE, move |b: BatchInfo| {

@@ -10,6 +10,7 @@ pub mod find;
 mod header;
 mod jobs;
 mod logs;
+pub mod mounts;
 mod notifications;
 mod pane;
 mod places;

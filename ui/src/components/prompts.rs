@@ -3,21 +3,44 @@
 
 use leptos::{html, prelude::*, task::spawn_local};
 
-use crate::{actions::desktop as da, state::use_ctx};
+use crate::{actions::desktop as da, ipc, state::use_ctx};
 
 #[component]
 pub fn ClosePrompt() -> impl IntoView {
     let ctx = use_ctx();
     let m = move || ctx.m();
+    let mt = move || ctx.mt();
+    // the mounts' pending uploads, read when the prompt opens
+    let uploads = RwSignal::new(0u64);
+    Effect::new(move |_| {
+        if ctx.close_ask.get().is_some() {
+            spawn_local(async move {
+                let all = ipc::invoke::<_, Vec<rcmd_types::PendingUploads>>("mount_pending_all", &crate::actions::NoArgs {})
+                    .await
+                    .unwrap_or_default();
+                let _ = uploads.try_set(all.iter().map(|p| p.count).sum());
+            });
+        }
+    });
+    let mounts_up = move || {
+        ctx.mount_states.with(|s| {
+            s.values()
+                .filter(|m| !matches!(m.state, rcmd_types::MountState::Stopped | rcmd_types::MountState::Failed))
+                .count()
+        })
+    };
     move || {
         ctx.close_ask.get().map(|n| view! {
             <div class="overlay">
                 <div class="dialog" id="close-prompt" role="dialog" aria-modal="true" aria-labelledby="close-title">
                     <h3 id="close-title">{m().close_title}</h3>
-                    <p>{m().close_body.replace("{n}", &n.to_string())}</p>
+                    {(n > 0).then(|| view! { <p>{m().close_body.replace("{n}", &n.to_string())}</p> })}
+                    {move || (mounts_up() > 0).then(|| view! { <p id="close-mounts">{mt().quit_mounts.replace("{n}", &mounts_up().to_string())}</p> })}
+                    {move || (uploads.get() > 0).then(|| view! { <p id="close-uploads-pending" class="warn">{mt().quit_uploads.replace("{n}", &uploads.get().to_string())}</p> })}
                     <div class="column">
                         <button id="close-background" autofocus on:click=move |_| da::close_choice(ctx, "background")>{m().keep_background}</button>
-                        <button id="close-pause" on:click=move |_| da::close_choice(ctx, "pause")>{m().pause_quit}</button>
+                        {(n > 0).then(|| view! { <button id="close-pause" on:click=move |_| da::close_choice(ctx, "pause")>{m().pause_quit}</button> })}
+                        {move || (uploads.get() > 0).then(|| view! { <button id="close-uploads" on:click=move |_| da::close_choice(ctx, "uploads")>{mt().wait_then_quit}</button> })}
                         <button id="close-quit" class="danger" on:click=move |_| da::close_choice(ctx, "quit")>{m().quit_now}</button>
                         <button id="close-cancel" on:click=move |_| da::close_choice(ctx, "cancel")>{m().cancel}</button>
                     </div>

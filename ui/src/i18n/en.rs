@@ -334,7 +334,7 @@ pub static VIEWS: ViewTexts = ViewTexts {
     copied: "Copied",
     no_lines: "No log lines match.",
     log_lines: "Log lines",
-    close_title: "Batches are running",
+    close_title: "RCMD is still working",
     close_body: "Batches still running: {n}. What should happen to them?",
     keep_background: "Keep them running in the background",
     pause_quit: "Pause them and quit",

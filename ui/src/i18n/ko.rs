@@ -323,7 +323,7 @@ pub static VIEWS: ViewTexts = ViewTexts {
     copied: "복사됨",
     no_lines: "일치하는 로그가 없습니다.",
     log_lines: "로그 보기",
-    close_title: "작업이 실행 중입니다",
+    close_title: "RCMD가 아직 작업 중입니다",
     close_body: "실행 중인 작업이 {n}개 있습니다. 어떻게 할까요?",
     keep_background: "백그라운드에서 계속 실행",
     pause_quit: "일시 중지하고 종료",

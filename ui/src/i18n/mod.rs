@@ -4,6 +4,7 @@
 //! `ko.rs`.
 
 pub mod compare;
+pub mod mounts;
 mod en;
 mod ko;
 

@@ -20,6 +20,10 @@ pub struct Inputs {
     pub open_breakers: usize,
     /// The rclone config is encrypted and waits for its password.
     pub config_locked: bool,
+    /// Mounts and serves this app runs.
+    pub mounts: usize,
+    /// Of those, how many are degraded, recovering or failed.
+    pub mounts_in_trouble: usize,
 }
 
 /// What the tray shows now: the inputs from `engine` (breakers from `rc`, the layer of the
@@ -36,13 +40,23 @@ pub async fn read(engine: &crate::engine::Engine, rc: &crate::resilience::layer:
             .filter(|b| b.state == crate::types::BreakerState::Open)
             .count(),
         config_locked: engine.supervisor.config_locked(),
+        mounts: engine.mounts.running().len(),
+        mounts_in_trouble: engine
+            .mounts
+            .running()
+            .iter()
+            .filter(|n| {
+                use crate::types::MountState as S;
+                matches!(engine.mounts.status(n).state, S::Degraded | S::Recovering | S::Failed)
+            })
+            .count(),
     };
     (inputs, running, paused)
 }
 
 pub fn status(i: &Inputs) -> TrayStatus {
     let rclone_trouble = matches!(i.sidecar, SidecarState::Failed { .. } | SidecarState::Restarting { .. });
-    if rclone_trouble || i.open_breakers > 0 || i.config_locked {
+    if rclone_trouble || i.open_breakers > 0 || i.config_locked || i.mounts_in_trouble > 0 {
         TrayStatus::Problem
     } else if i.running_batches > 0 {
         TrayStatus::Transferring
@@ -73,10 +87,18 @@ impl Lang {
 pub fn title(s: TrayStatus, i: &Inputs, lang: Lang) -> String {
     let n = i.running_batches;
     match (s, lang) {
+        (TrayStatus::Idle, Lang::En) if i.mounts > 0 => format!("RCMD: {} mounted", i.mounts),
+        (TrayStatus::Idle, Lang::Ko) if i.mounts > 0 => format!("RCMD: 마운트 {}개", i.mounts),
         (TrayStatus::Idle, Lang::En) => "RCMD: idle".into(),
         (TrayStatus::Idle, Lang::Ko) => "RCMD: 대기 중".into(),
         (TrayStatus::Transferring, Lang::En) => format!("RCMD: {n} batch{} running", if n == 1 { "" } else { "es" }),
         (TrayStatus::Transferring, Lang::Ko) => format!("RCMD: 작업 {n}개 실행 중"),
+        (TrayStatus::Problem, Lang::En) if i.mounts_in_trouble > 0 => {
+            format!("RCMD: {} mount(s) need attention", i.mounts_in_trouble)
+        }
+        (TrayStatus::Problem, Lang::Ko) if i.mounts_in_trouble > 0 => {
+            format!("RCMD: 마운트 {}개 확인 필요", i.mounts_in_trouble)
+        }
         (TrayStatus::Problem, Lang::En) => "RCMD: needs attention".into(),
         (TrayStatus::Problem, Lang::Ko) => "RCMD: 확인 필요".into(),
     }
@@ -200,6 +222,8 @@ mod tests {
             running_batches: running,
             open_breakers: open,
             config_locked: false,
+            mounts: 0,
+            mounts_in_trouble: 0,
         }
     }
 
@@ -241,6 +265,19 @@ mod tests {
             title(TrayStatus::Transferring, &inputs(ready(), 1, 0), Lang::En),
             "RCMD: 1 batch running"
         );
+        // mounts: shown when idle; one in trouble needs attention
+        let up = Inputs {
+            mounts: 2,
+            ..inputs(ready(), 0, 0)
+        };
+        assert_eq!(status(&up), TrayStatus::Idle);
+        assert_eq!(title(TrayStatus::Idle, &up, Lang::En), "RCMD: 2 mounted");
+        let trouble = Inputs {
+            mounts_in_trouble: 1,
+            ..up
+        };
+        assert_eq!(status(&trouble), TrayStatus::Problem);
+        assert_eq!(title(TrayStatus::Problem, &trouble, Lang::Ko), "RCMD: 마운트 1개 확인 필요");
         assert_eq!(
             title(TrayStatus::Transferring, &inputs(ready(), 3, 0), Lang::Ko),
             "RCMD: 작업 3개 실행 중"

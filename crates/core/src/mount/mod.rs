@@ -376,6 +376,9 @@ impl Mounts {
     /// Unmounts `name`. Pending uploads are refused, waited for (at most `wait`), or left in
     /// rclone's cache, as `choice` says; never dropped without being asked.
     pub async fn down(&self, name: &str, choice: PendingChoice, wait: Duration) -> Result<(), MountError> {
+        if self.lock().serves.contains_key(name) {
+            return self.serve_down(name).await;
+        }
         let _op = self.ops.lock().await;
         let unit = self.lock().mounts.get(name).map(|r| r.unit.clone());
         let Some(unit) = unit else {

@@ -444,6 +444,22 @@ impl Resilient {
         .await
     }
 
+    /// Empties the remote's trash (`operations/cleanup`), once: a retry would only redo it.
+    /// Remotes without a trash answer with rclone's "not supported" error.
+    pub async fn cleanup(&self, remote: &RemoteName, cancel: &CancellationToken) -> Result<()> {
+        self.call_once(&[remote], cancel, |rc| async move {
+            let _: serde_json::Value = rc
+                .call_with_timeout(
+                    "operations/cleanup",
+                    &serde_json::json!({ "fs": format!("{remote}:") }),
+                    Some(std::time::Duration::from_secs(300)),
+                )
+                .await?;
+            Ok(())
+        })
+        .await
+    }
+
     /// The entry at `path`, `None` when nothing is there.
     pub async fn stat(&self, path: &RemotePath, cancel: &CancellationToken) -> Result<Option<FileEntry>> {
         self.call(&[&path.remote], cancel, |rc| async move {
