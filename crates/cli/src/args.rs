@@ -456,6 +456,12 @@ pub enum Mount {
         #[arg(long, value_name = "SECS", default_value_t = 60)]
         wait: u64,
     },
+    /// The systemd user service that keeps the auto-mounts up while you are logged in
+    /// (`rcmd-cli mount up --auto`): install, remove, or print it
+    Service {
+        #[arg(value_enum)]
+        action: ServiceAction,
+    },
     /// Unmounts NAME, in whichever RCMD process runs it; refuses while uploads are pending
     /// unless --wait or --force
     Down {
@@ -467,6 +473,13 @@ pub enum Mount {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum ServiceAction {
+    Install,
+    Remove,
+    Print,
 }
 
 /// Serve protocols.

@@ -123,7 +123,37 @@ pub(crate) async fn manage(cmd: args::Mount, rclone_flags: Vec<String>) -> Resul
             Ok(0)
         }
         args::Mount::Up { names, auto, wait } => hold(names, auto, false, wait, rclone_flags).await,
+        args::Mount::Service { action } => service(action),
     }
+}
+
+/// `rcmd mount service install|remove|print`: the systemd user unit of `mount up --auto`.
+fn service(action: args::ServiceAction) -> Result<i32, String> {
+    use crate::schedule::{cli_path, run};
+    let unit = os::systemd_unit(&cli_path()?);
+    let dir = rcmd_core::schedule::timer::systemd_dir().ok_or("no config folder for systemd user units")?;
+    let path = dir.join(os::SYSTEMD_UNIT);
+    match action {
+        args::ServiceAction::Print => say(&unit),
+        args::ServiceAction::Install => {
+            std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            std::fs::write(&path, unit).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            run("systemctl", &["--user", "daemon-reload"], None)?;
+            run("systemctl", &["--user", "enable", "--now", os::SYSTEMD_UNIT], None)?;
+            eprintln!("{} enabled ({}): the auto-mounts are mounted at login", os::SYSTEMD_UNIT, path.display());
+        }
+        args::ServiceAction::Remove => {
+            // stopping it takes the mounts down (waiting for their uploads)
+            let _ = run("systemctl", &["--user", "disable", "--now", os::SYSTEMD_UNIT], None);
+            match std::fs::remove_file(&path) {
+                Ok(()) => eprintln!("{} removed", os::SYSTEMD_UNIT),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => eprintln!("{} was not installed", os::SYSTEMD_UNIT),
+                Err(e) => return Err(format!("cannot remove {}: {e}", path.display())),
+            }
+            let _ = run("systemctl", &["--user", "daemon-reload"], None);
+        }
+    }
+    Ok(0)
 }
 
 /// `rcmd serve ...`.

@@ -201,11 +201,11 @@ fn fmt_ms(ms: i64) -> String {
     SystemWall.local(ms).format("%Y-%m-%d %H:%M").to_string()
 }
 
-fn cli_path() -> Result<std::path::PathBuf, String> {
+pub(crate) fn cli_path() -> Result<std::path::PathBuf, String> {
     std::env::current_exe().map_err(|e| format!("cannot find this program's path: {e}"))
 }
 
-fn run(program: &str, args: &[&str], stdin: Option<&str>) -> Result<String, String> {
+pub(crate) fn run(program: &str, args: &[&str], stdin: Option<&str>) -> Result<String, String> {
     use std::io::Write;
     let mut cmd = std::process::Command::new(program);
     cmd.args(args)

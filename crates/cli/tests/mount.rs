@@ -126,6 +126,10 @@ fn auto_mounts_come_up_and_sigterm_takes_them_down() {
         ],
     );
     assert_eq!(code, 0, "{err}");
+    // the systemd user unit a desktop-less server installs runs exactly this
+    let (code, unit, _) = run(&home, &["mount", "service", "print"]);
+    assert_eq!(code, 0);
+    assert!(unit.contains("rcmd-cli mount up --auto --wait 60"), "{unit}");
     let up = spawn(&home, &["mount", "up", "--auto"]);
     wait_for("auto-mounted", Duration::from_secs(30), || {
         mounted(&mp) && mp.join("f000.bin").exists()

@@ -192,7 +192,9 @@ pub fn Mounts() -> impl IntoView {
                                         }.into_any()
                                     }
                                 }}
-                                <button class="mount-remove danger" disabled=is_busy2 on:click=move |_| act("mount_remove", n3.clone())>{move || mt().remove}</button>
+                                <button class="mount-remove danger"
+                                    disabled=move || is_busy2() || !matches!(st.get().state, MountState::Stopped | MountState::Failed)
+                                    on:click=move |_| act("mount_remove", n3.clone())>{move || mt().remove}</button>
                             </li>
                         }
                     }).collect_view().into_any()
@@ -358,7 +360,9 @@ fn ServeList(
                                     view! { <button class="serve-up" on:click=move |_| act("serve_up", n.clone())>{mt().start}</button> }.into_any()
                                 }
                             }}
-                            <button class="serve-remove danger" on:click=move |_| act("serve_remove", n2.clone())>{move || mt().remove}</button>
+                            <button class="serve-remove danger"
+                                disabled=move || !matches!(st.get().state, MountState::Stopped | MountState::Failed)
+                                on:click=move |_| act("serve_remove", n2.clone())>{move || mt().remove}</button>
                         </li>
                     }
                 }).collect_view().into_any()

@@ -128,3 +128,25 @@ pub fn mount_types() -> &'static [&'static str] {
         &["mount"]
     }
 }
+
+/// The systemd user unit that keeps the auto-mounts mounted while the user is logged in,
+/// without the app (`rcmd-cli mount service install`).
+pub const SYSTEMD_UNIT: &str = "rcmd-mounts.service";
+
+/// [`SYSTEMD_UNIT`]'s text for the command line at `cli`.
+pub fn systemd_unit(cli: &Path) -> String {
+    include_str!("templates/rcmd-mounts.service").replace("{CLI}", &crate::schedule::timer::systemd_quote(cli))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_unit_runs_the_auto_mounts_and_waits_for_uploads_when_stopped() {
+        let unit = systemd_unit(Path::new("/opt/My Apps/rcmd-cli"));
+        assert!(unit.contains("ExecStart=\"/opt/My Apps/rcmd-cli\" mount up --auto --wait 60\n"), "{unit}");
+        assert!(unit.contains("KillSignal=SIGTERM") && unit.contains("TimeoutStopSec=90"));
+        assert!(unit.contains("WantedBy=default.target"));
+    }
+}

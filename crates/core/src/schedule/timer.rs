@@ -11,7 +11,7 @@ pub const UNIT: &str = "rcmd-schedules";
 pub const CRON_MARK: &str = "# rcmd-schedules";
 
 /// `ExecStart=` needs a path without spaces or quotes it; systemd's quoting is C-like.
-fn systemd_quote(p: &Path) -> String {
+pub(crate) fn systemd_quote(p: &Path) -> String {
     let s = p.display().to_string();
     if s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+".contains(c)) {
         s
