@@ -55,13 +55,30 @@ async fn mount_from_the_mounts_tab_kill_rclone_and_see_it_recover() -> Result<()
         let second = wait_ready(&c, Some(first), Duration::from_secs(60)).await?;
         poll(Duration::from_secs(60), "mounted again after one recovery", || async {
             let state = mount_state(&c).await;
-            let note = inner_text(&c, "#mount-list li[data-name='drive'] .mount-note").await.unwrap_or_default();
+            let note = inner_text(&c, "#mount-list li[data-name='drive'] .mount-note")
+                .await
+                .unwrap_or_default();
             (state.as_deref() == Some("mounted") && note.contains("1 recovered")).then_some(())
         })
         .await?;
         let recovered = t0.elapsed();
-        ensure!(std::fs::read(mp.join("2024/trip.png"))? == vec![2u8; 2048], "files there after the recovery");
+        ensure!(
+            std::fs::read(mp.join("2024/trip.png"))? == vec![2u8; 2048],
+            "files there after the recovery"
+        );
         eprintln!("MEASURED in the window: rclone {first} killed, {second} ready, mount back after {recovered:?}");
+
+        // closing the window with a mount up asks first, and says quitting unmounts it
+        let display = app_env(&dir)?
+            .into_iter()
+            .find(|(k, _)| k == "DISPLAY")
+            .map(|(_, v)| v)
+            .unwrap_or_default();
+        ensure!(close_button(&display, "RCMD")? >= 1, "no RCMD window on {display}");
+        let said = wait_text(&c, "#close-mounts", "1").await?;
+        ensure!(said.contains("unmount"), "{said}");
+        click(&c, "#close-cancel").await?;
+        ensure!(mounted(&mp), "still mounted after cancel");
 
         // unmounted from the tab
         click(&c, "#mount-list li[data-name='drive'] .mount-down").await?;
@@ -76,5 +93,8 @@ async fn mount_from_the_mounts_tab_kill_rclone_and_see_it_recover() -> Result<()
 }
 
 async fn wait_for_css(c: &fantoccini::Client, css: &str) -> Result<()> {
-    poll(Duration::from_secs(15), css, || async { attr(c, css, "id").await.map(|_| ()) }).await
+    poll(Duration::from_secs(15), css, || async {
+        attr(c, css, "id").await.map(|_| ())
+    })
+    .await
 }

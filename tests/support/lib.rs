@@ -561,3 +561,27 @@ pub fn app_logs(dir: &std::path::Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// The environment of the running app of the fixture in `dir` (for a second launch).
+pub fn app_env(dir: &std::path::Path) -> anyhow::Result<Vec<(String, String)>> {
+    let marker = format!("XDG_DATA_HOME={}", dir.join("xdg-data").display());
+    for entry in std::fs::read_dir("/proc")?.flatten() {
+        let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+            continue;
+        };
+        let Ok(exe) = std::fs::read_link(entry.path().join("exe")) else {
+            continue;
+        };
+        if exe.file_name().is_some_and(|n| n == "rcmd") && environ.split(|b| *b == 0).any(|v| v == marker.as_bytes()) {
+            return Ok(environ
+                .split(|b| *b == 0)
+                .filter_map(|v| {
+                    String::from_utf8_lossy(v)
+                        .split_once('=')
+                        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                })
+                .collect());
+        }
+    }
+    anyhow::bail!("no running app for {}", dir.display())
+}

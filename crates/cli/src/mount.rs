@@ -140,14 +140,20 @@ fn service(action: args::ServiceAction) -> Result<i32, String> {
             std::fs::write(&path, unit).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             run("systemctl", &["--user", "daemon-reload"], None)?;
             run("systemctl", &["--user", "enable", "--now", os::SYSTEMD_UNIT], None)?;
-            eprintln!("{} enabled ({}): the auto-mounts are mounted at login", os::SYSTEMD_UNIT, path.display());
+            eprintln!(
+                "{} enabled ({}): the auto-mounts are mounted at login",
+                os::SYSTEMD_UNIT,
+                path.display()
+            );
         }
         args::ServiceAction::Remove => {
             // stopping it takes the mounts down (waiting for their uploads)
             let _ = run("systemctl", &["--user", "disable", "--now", os::SYSTEMD_UNIT], None);
             match std::fs::remove_file(&path) {
                 Ok(()) => eprintln!("{} removed", os::SYSTEMD_UNIT),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => eprintln!("{} was not installed", os::SYSTEMD_UNIT),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    eprintln!("{} was not installed", os::SYSTEMD_UNIT)
+                }
                 Err(e) => return Err(format!("cannot remove {}: {e}", path.display())),
             }
             let _ = run("systemctl", &["--user", "daemon-reload"], None);

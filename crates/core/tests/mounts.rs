@@ -329,6 +329,7 @@ async fn uploads_pending_while_the_server_is_down_are_shown_kept_and_done_after(
     let mp = s.mp("web");
     assert!(mp.join("on-server.txt").exists());
     s._server.as_mut().unwrap().kill();
+    let down_at = Instant::now();
     std::fs::write(mp.join("while-down.txt"), b"written while the server was down").unwrap();
     // the remote's breaker opens; the mount says it is degraded, and why
     let degraded = s
@@ -336,6 +337,8 @@ async fn uploads_pending_while_the_server_is_down_are_shown_kept_and_done_after(
         .wait_for("web", &[MountState::Degraded], Duration::from_secs(60))
         .await;
     assert_eq!(degraded.state, MountState::Degraded, "{degraded:?}");
+    let degraded_after = down_at.elapsed();
+    assert!(degraded.cache_bytes > 0, "the cache holds the pending file: {degraded:?}");
     let msg = degraded.message.unwrap_or_default();
     assert!(msg.contains("dav") && msg.contains("does not answer"), "{msg}");
     let (count, files) = s.mounts.pending("web").await.unwrap();
@@ -352,11 +355,16 @@ async fn uploads_pending_while_the_server_is_down_are_shown_kept_and_done_after(
     assert!(mounted(&mp), "still mounted after the refusal");
     // the server returns: the mount is fine again, the upload is done, then it unmounts
     s._server.as_mut().unwrap().restart();
+    let up_at = Instant::now();
     let back = s
         .mounts
         .wait_for("web", &[MountState::Mounted], Duration::from_secs(60))
         .await;
     assert_eq!(back.state, MountState::Mounted, "{back:?}");
+    eprintln!(
+        "MEASURED webdav down: degraded after {degraded_after:?}; server back: mounted after {:?}",
+        up_at.elapsed()
+    );
     s.mounts
         .down("web", PendingChoice::Wait, Duration::from_secs(90))
         .await

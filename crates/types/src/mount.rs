@@ -119,6 +119,9 @@ pub struct MountStatus {
     /// Uploads not yet done (queued or in progress) in the mount's VFS cache.
     #[serde(default)]
     pub pending_uploads: u64,
+    /// Bytes in the mount's VFS cache on disk.
+    #[serde(default)]
+    pub cache_bytes: u64,
     /// Times it was found dead and mounted again since it was started.
     #[serde(default)]
     pub recoveries: u32,

@@ -151,6 +151,10 @@ pub async fn serve_down(state: State<'_, AppState>, name: String) -> CmdResult<(
 #[tauri::command]
 pub async fn remote_cleanup(state: State<'_, AppState>, remote: String) -> CmdResult<()> {
     let remote = rcmd_core::remote_path::RemoteName::parse(&remote).map_err(|e| CmdError::invalid(e.to_string()))?;
-    state.conn.rc().cleanup(&remote, &tokio_util::sync::CancellationToken::new()).await?;
+    state
+        .conn
+        .rc()
+        .cleanup(&remote, &tokio_util::sync::CancellationToken::new())
+        .await?;
     Ok(())
 }

@@ -90,7 +90,10 @@ pub async fn close_choice(app: AppHandle, choice: String) -> Result<(), crate::C
                 for e in state
                     .engine
                     .mounts
-                    .down_all(rcmd_core::types::PendingChoice::Wait, std::time::Duration::from_secs(600))
+                    .down_all(
+                        rcmd_core::types::PendingChoice::Wait,
+                        std::time::Duration::from_secs(600),
+                    )
                     .await
                 {
                     tracing::warn!(error = %e, "uploads before quitting");

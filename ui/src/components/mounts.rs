@@ -5,8 +5,8 @@
 
 use leptos::{prelude::*, task::spawn_local};
 use rcmd_types::{
-    CacheMode, MountSpec, MountState, MountStatus, MountSupport, MountView, PendingChoice, PendingUploads,
-    RemoteUsage, ServeCreated, ServeProtocol, ServeSpec, ServeView,
+    CacheMode, MountSpec, MountState, MountStatus, MountSupport, MountView, PendingChoice, PendingUploads, RemoteUsage,
+    ServeCreated, ServeProtocol, ServeSpec, ServeView,
 };
 use serde::Serialize;
 
@@ -121,8 +121,16 @@ pub fn Mounts() -> impl IntoView {
         busy.set(Some(name.clone()));
         pending.set(None);
         spawn_local(async move {
-            let wait_secs = if choice == PendingChoice::Wait { UPLOAD_WAIT_SECS } else { 0 };
-            let args = DownArgs { name: &name, choice, wait_secs };
+            let wait_secs = if choice == PendingChoice::Wait {
+                UPLOAD_WAIT_SECS
+            } else {
+                0
+            };
+            let args = DownArgs {
+                name: &name,
+                choice,
+                wait_secs,
+            };
             match ipc::invoke::<_, Option<PendingUploads>>("mount_down", &args).await {
                 Ok(Some(p)) => pending.set(Some(p)),
                 Ok(None) => {}
@@ -170,6 +178,9 @@ pub fn Mounts() -> impl IntoView {
                                     let mut extra = vec![];
                                     if s.pending_uploads > 0 {
                                         extra.push(format!("{} {}", s.pending_uploads, mt().pending));
+                                    }
+                                    if s.cache_bytes > 0 {
+                                        extra.push(format!("{} {}", mt().cache_mode, format::size(s.cache_bytes as i64)));
                                     }
                                     if s.recoveries > 0 {
                                         extra.push(format!("{} {}", s.recoveries, mt().recoveries));
@@ -268,7 +279,15 @@ fn MountForm(support: RwSignal<Option<MountSupport>>, on_saved: impl Fn() + Copy
         };
         error.set(None);
         spawn_local(async move {
-            match ipc::invoke::<_, ()>("mount_save", &SaveArgs { spec: &spec, replace: false }).await {
+            match ipc::invoke::<_, ()>(
+                "mount_save",
+                &SaveArgs {
+                    spec: &spec,
+                    replace: false,
+                },
+            )
+            .await
+            {
                 Ok(()) => {
                     name.set(String::new());
                     point_typed.set(false);

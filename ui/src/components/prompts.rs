@@ -15,9 +15,10 @@ pub fn ClosePrompt() -> impl IntoView {
     Effect::new(move |_| {
         if ctx.close_ask.get().is_some() {
             spawn_local(async move {
-                let all = ipc::invoke::<_, Vec<rcmd_types::PendingUploads>>("mount_pending_all", &crate::actions::NoArgs {})
-                    .await
-                    .unwrap_or_default();
+                let all =
+                    ipc::invoke::<_, Vec<rcmd_types::PendingUploads>>("mount_pending_all", &crate::actions::NoArgs {})
+                        .await
+                        .unwrap_or_default();
                 let _ = uploads.try_set(all.iter().map(|p| p.count).sum());
             });
         }
@@ -25,7 +26,12 @@ pub fn ClosePrompt() -> impl IntoView {
     let mounts_up = move || {
         ctx.mount_states.with(|s| {
             s.values()
-                .filter(|m| !matches!(m.state, rcmd_types::MountState::Stopped | rcmd_types::MountState::Failed))
+                .filter(|m| {
+                    !matches!(
+                        m.state,
+                        rcmd_types::MountState::Stopped | rcmd_types::MountState::Failed
+                    )
+                })
                 .count()
         })
     };

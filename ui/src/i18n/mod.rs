@@ -4,9 +4,9 @@
 //! `ko.rs`.
 
 pub mod compare;
-pub mod mounts;
 mod en;
 mod ko;
+pub mod mounts;
 
 use rcmd_types::{
     BatchStatus, BreakerState, FailureClass, FailureInfo, IpcErrorKind, RunOutcome, SidecarProblem, SidecarState,

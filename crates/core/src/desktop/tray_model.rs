@@ -277,7 +277,10 @@ mod tests {
             ..up
         };
         assert_eq!(status(&trouble), TrayStatus::Problem);
-        assert_eq!(title(TrayStatus::Problem, &trouble, Lang::Ko), "RCMD: 마운트 1개 확인 필요");
+        assert_eq!(
+            title(TrayStatus::Problem, &trouble, Lang::Ko),
+            "RCMD: 마운트 1개 확인 필요"
+        );
         assert_eq!(
             title(TrayStatus::Transferring, &inputs(ready(), 3, 0), Lang::Ko),
             "RCMD: 작업 3개 실행 중"

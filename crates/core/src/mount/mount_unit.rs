@@ -67,6 +67,11 @@ impl MountUnit {
 
     /// Uploads not done yet in the mount's VFS cache (queued or in progress).
     pub async fn pending(&self) -> Result<(u64, Vec<String>), Error> {
+        self.cache().await.map(|c| (c.pending, c.names))
+    }
+
+    /// The mount's VFS cache: pending uploads (with their names when there are any) and size.
+    pub async fn cache(&self) -> Result<CacheFigures, Error> {
         let cancel = CancellationToken::new();
         let fs = self.spec.fs.clone();
         let stats: Value = self
@@ -83,6 +88,7 @@ impl MountUnit {
             .await?;
         let cache = &stats["diskCache"];
         let count = cache["uploadsInProgress"].as_u64().unwrap_or(0) + cache["uploadsQueued"].as_u64().unwrap_or(0);
+        let bytes = cache["bytesUsed"].as_u64().unwrap_or(0);
         let mut names = vec![];
         if count > 0 {
             let q: Result<Value, Error> = self
@@ -104,7 +110,11 @@ impl MountUnit {
                     .unwrap_or_default();
             }
         }
-        Ok((count, names))
+        Ok(CacheFigures {
+            pending: count,
+            names,
+            bytes,
+        })
     }
 
     /// Whether rclone lists this mount point (`None`: rclone did not answer).
@@ -233,8 +243,12 @@ impl Unit for MountUnit {
             return Health::Dead("rclone no longer lists the mount (it was restarted or unmounted it)".into());
         }
         let degraded = self.remote_trouble().await;
-        let pending = self.pending().await.map(|(n, _)| n).unwrap_or(0);
-        Health::Alive { degraded, pending }
+        let cache = self.cache().await.unwrap_or_default();
+        Health::Alive {
+            degraded,
+            pending: cache.pending,
+            cache_bytes: cache.bytes,
+        }
     }
 
     async fn clear(&self) {
@@ -258,6 +272,15 @@ impl Unit for MountUnit {
             })
             .await;
     }
+}
+
+/// What `vfs/stats` says about a mount's cache.
+#[derive(Clone, Debug, Default)]
+pub struct CacheFigures {
+    pub pending: u64,
+    /// The pending files' names (asked only when some are pending).
+    pub names: Vec<String>,
+    pub bytes: u64,
 }
 
 /// The remote part of a mount's `fs` (`remote:path`), `None` for a local folder.

@@ -145,7 +145,10 @@ mod tests {
     #[test]
     fn the_unit_runs_the_auto_mounts_and_waits_for_uploads_when_stopped() {
         let unit = systemd_unit(Path::new("/opt/My Apps/rcmd-cli"));
-        assert!(unit.contains("ExecStart=\"/opt/My Apps/rcmd-cli\" mount up --auto --wait 60\n"), "{unit}");
+        assert!(
+            unit.contains("ExecStart=\"/opt/My Apps/rcmd-cli\" mount up --auto --wait 60\n"),
+            "{unit}"
+        );
         assert!(unit.contains("KillSignal=SIGTERM") && unit.contains("TimeoutStopSec=90"));
         assert!(unit.contains("WantedBy=default.target"));
     }

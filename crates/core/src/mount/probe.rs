@@ -117,6 +117,7 @@ fn mount_points(table: &str) -> impl Iterator<Item = String> + '_ {
 }
 
 /// `\040` → space, as the kernel escapes space, tab, newline and backslash.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 fn unescape(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());

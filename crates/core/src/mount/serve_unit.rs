@@ -150,6 +150,7 @@ impl Unit for ServeUnit {
         Health::Alive {
             degraded: None,
             pending: 0,
+            cache_bytes: 0,
         }
     }
 

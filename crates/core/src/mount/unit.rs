@@ -13,8 +13,13 @@ use crate::events::{CoreEvent, EventBus};
 /// What a check found.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Health {
-    /// Working; `degraded` says why it works badly (its remote does not answer).
-    Alive { degraded: Option<String>, pending: u64 },
+    /// Working; `degraded` says why it works badly (its remote does not answer); its VFS
+    /// cache's pending uploads and size.
+    Alive {
+        degraded: Option<String>,
+        pending: u64,
+        cache_bytes: u64,
+    },
     /// Dead or stale: to be cleared and started again.
     Dead(String),
 }
@@ -90,12 +95,19 @@ pub struct Publisher {
 
 impl Publisher {
     pub fn set(&self, state: MountState, message: Option<String>, pending: Option<u64>) {
+        self.set_with_cache(state, message, pending, None)
+    }
+
+    /// [`Publisher::set`] with the cache's size too.
+    pub fn set_with_cache(&self, state: MountState, message: Option<String>, pending: Option<u64>, cache: Option<u64>) {
         let mut changed = false;
         self.tx.send_if_modified(|s| {
             let pending = pending.unwrap_or(s.pending_uploads);
-            if s.state == state && s.message == message && s.pending_uploads == pending {
+            let cache = cache.unwrap_or(s.cache_bytes);
+            if s.state == state && s.message == message && s.pending_uploads == pending && s.cache_bytes == cache {
                 return false;
             }
+            s.cache_bytes = cache;
             if s.state != state {
                 s.since_ms = crate::batch::store::now_ms().max(0) as u64;
             }
@@ -198,10 +210,17 @@ async fn run<U: Unit>(
             };
             match health {
                 Health::Alive {
-                    degraded: None,
+                    degraded,
                     pending,
-                } => p.set(MountState::Mounted, None, Some(pending)),
-                Health::Alive { degraded, pending } => p.set(MountState::Degraded, degraded, Some(pending)),
+                    cache_bytes,
+                } => {
+                    let state = if degraded.is_some() {
+                        MountState::Degraded
+                    } else {
+                        MountState::Mounted
+                    };
+                    p.set_with_cache(state, degraded, Some(pending), Some(cache_bytes));
+                }
                 Health::Dead(why) => {
                     tracing::warn!(name = %p.tx.borrow().name, why = %why, "found dead; recovering");
                     p.set(MountState::Recovering, Some(why), None);
@@ -225,6 +244,7 @@ pub fn status(name: &str, state: MountState) -> MountStatus {
         state,
         message: None,
         pending_uploads: 0,
+        cache_bytes: 0,
         recoveries: 0,
         since_ms: crate::batch::store::now_ms().max(0) as u64,
     }
