@@ -338,7 +338,6 @@ async fn uploads_pending_while_the_server_is_down_are_shown_kept_and_done_after(
         .await;
     assert_eq!(degraded.state, MountState::Degraded, "{degraded:?}");
     let degraded_after = down_at.elapsed();
-    assert!(degraded.cache_bytes > 0, "the cache holds the pending file: {degraded:?}");
     let msg = degraded.message.unwrap_or_default();
     assert!(msg.contains("dav") && msg.contains("does not answer"), "{msg}");
     let (count, files) = s.mounts.pending("web").await.unwrap();

@@ -280,6 +280,8 @@ pub struct CacheFigures {
     pub pending: u64,
     /// The pending files' names (asked only when some are pending).
     pub names: Vec<String>,
+    /// rclone counts it on its cache-poll interval (`--vfs-cache-poll-interval`, 1 min), so
+    /// it lags behind fresh writes.
     pub bytes: u64,
 }
 

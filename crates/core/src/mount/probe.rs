@@ -71,9 +71,9 @@ impl Prober {
 /// The blocking look: first the mount table (never touches the mount), then a read of the
 /// folder (answered by the FUSE daemon).
 fn look(path: &Path) -> Probe {
-    match is_mounted(path) {
-        Some(false) => return Probe::NotMounted,
-        Some(true) | None => {}
+    // `None`: this OS cannot tell without touching the mount; the read below decides
+    if is_mounted(path) == Some(false) {
+        return Probe::NotMounted;
     }
     match std::fs::read_dir(path).and_then(|mut d| d.next().transpose()) {
         Ok(_) => Probe::Alive,
