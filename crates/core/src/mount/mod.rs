@@ -282,33 +282,64 @@ impl Mounts {
         }
         let claim = self.claim(name)?;
         let unit = Arc::new(MountUnit::new(spec, self.rc.clone(), self.cfg));
-        let publisher = self.publisher(name, mount_event);
+        match self.first_start(name, unit.clone(), mount_event, claim).await {
+            Ok(running) => {
+                self.lock().mounts.insert(name.to_owned(), running);
+                Ok(())
+            }
+            Err(StartError::Permanent(m)) if os::missing_fuse(&unit.spec.mount_type).is_some() => {
+                Err(MountError::NoFuse(m))
+            }
+            Err(e) => Err(MountError::Failed {
+                name: name.to_owned(),
+                message: e.message().to_owned(),
+            }),
+        }
+    }
+
+    /// Starts `unit` (its first start's outcome goes to the caller, not into retries) and
+    /// supervises it from then on.
+    async fn first_start<U: Unit>(
+        &self,
+        name: &str,
+        unit: Arc<U>,
+        event: fn(MountStatus) -> CoreEvent,
+        claim: Option<owner::Claim>,
+    ) -> Result<Running<U>, StartError> {
+        let publisher = self.publisher(name, event);
         publisher.set(MountState::Mounting, None, Some(0));
         match unit.start().await {
             Ok(()) => {
                 publisher.set(MountState::Mounted, None, None);
                 let supervision = unit::spawn(unit.clone(), self.cfg.timing(), publisher, true);
-                let running = Running {
+                Ok(Running {
                     unit,
                     supervision,
                     _claim: claim,
-                };
-                self.lock().mounts.insert(name.to_owned(), running);
-                Ok(())
+                })
             }
             Err(e) => {
                 publisher.set(MountState::Failed, Some(e.message().to_owned()), None);
                 self.keep_idle(&publisher);
-                Err(match e {
-                    StartError::Permanent(m) if os::missing_fuse(&unit.spec.mount_type).is_some() => {
-                        MountError::NoFuse(m)
-                    }
-                    e => MountError::Failed {
-                        name: name.to_owned(),
-                        message: e.message().to_owned(),
-                    },
-                })
+                Err(e)
             }
+        }
+    }
+
+    /// Supervises `unit` from its first start on, with the loop's retries (auto-start).
+    fn supervise<U: Unit>(
+        &self,
+        name: &str,
+        unit: Arc<U>,
+        event: fn(MountStatus) -> CoreEvent,
+        claim: Option<owner::Claim>,
+    ) -> Running<U> {
+        let publisher = self.publisher(name, event);
+        let supervision = unit::spawn(unit.clone(), self.cfg.timing(), publisher, false);
+        Running {
+            unit,
+            supervision,
+            _claim: claim,
         }
     }
 
@@ -328,13 +359,7 @@ impl Mounts {
                 continue;
             };
             let unit = Arc::new(MountUnit::new(spec, self.rc.clone(), self.cfg));
-            let publisher = self.publisher(&name, mount_event);
-            let supervision = unit::spawn(unit.clone(), self.cfg.timing(), publisher, false);
-            let running = Running {
-                unit,
-                supervision,
-                _claim: claim,
-            };
+            let running = self.supervise(&name, unit, mount_event, claim);
             self.lock().mounts.insert(name.clone(), running);
             started.push(name);
         }
@@ -349,14 +374,7 @@ impl Mounts {
                 tracing::info!(name, "auto-start: another RCMD process runs it");
                 continue;
             };
-            let unit = Arc::new(self.serve_unit(spec));
-            let publisher = self.publisher(&name, serve_event);
-            let supervision = unit::spawn(unit.clone(), self.cfg.timing(), publisher, false);
-            let running = Running {
-                unit,
-                supervision,
-                _claim: claim,
-            };
+            let running = self.supervise(&name, Arc::new(self.serve_unit(spec)), serve_event, claim);
             self.lock().serves.insert(name.clone(), running);
             started.push(name);
         }
@@ -429,22 +447,7 @@ impl Mounts {
             r.supervision.stop().await;
         }
         publisher.set(MountState::Unmounting, None, None);
-        let cancel = tokio_util::sync::CancellationToken::new();
-        let mp = unit.spec.mount_point.clone();
-        let r: Result<serde_json::Value, crate::Error> = self
-            .rc
-            .call_once(&[], &cancel, |c| {
-                let mp = mp.clone();
-                async move {
-                    Ok(c.call_with_timeout(
-                        "mount/unmount",
-                        &serde_json::json!({ "mountPoint": mp }),
-                        Some(self.cfg.call_timeout),
-                    )
-                    .await?)
-                }
-            })
-            .await;
+        let r = unit.rc_unmount(self.cfg.call_timeout).await;
         if let Err(e) = r {
             // rclone is gone or does not know it (restarted): clear the mount point ourselves
             tracing::info!(name, error = %e, "mount/unmount failed; clearing the mount point");
@@ -671,29 +674,15 @@ impl Mounts {
             )));
         }
         let claim = self.claim(name)?;
-        let publisher = self.publisher(name, serve_event);
-        publisher.set(MountState::Mounting, None, Some(0));
-        match unit.start().await {
-            Ok(()) => {
-                publisher.set(MountState::Mounted, None, None);
-                let supervision = unit::spawn(unit.clone(), self.cfg.timing(), publisher, true);
-                let running = Running {
-                    unit,
-                    supervision,
-                    _claim: claim,
-                };
-                self.lock().serves.insert(name.to_owned(), running);
-                Ok(())
-            }
-            Err(e) => {
-                publisher.set(MountState::Failed, Some(e.message().to_owned()), None);
-                self.keep_idle(&publisher);
-                Err(MountError::Failed {
-                    name: name.to_owned(),
-                    message: e.message().to_owned(),
-                })
-            }
-        }
+        let running = self
+            .first_start(name, unit, serve_event, claim)
+            .await
+            .map_err(|e| MountError::Failed {
+                name: name.to_owned(),
+                message: e.message().to_owned(),
+            })?;
+        self.lock().serves.insert(name.to_owned(), running);
+        Ok(())
     }
 
     pub async fn serve_down(&self, name: &str) -> Result<(), MountError> {

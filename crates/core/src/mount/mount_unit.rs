@@ -72,37 +72,14 @@ impl MountUnit {
 
     /// The mount's VFS cache: pending uploads (with their names when there are any) and size.
     pub async fn cache(&self) -> Result<CacheFigures, Error> {
-        let cancel = CancellationToken::new();
-        let fs = self.spec.fs.clone();
-        let stats: Value = self
-            .rc
-            .call_once(&[], &cancel, |c| {
-                let fs = fs.clone();
-                async move {
-                    Ok(
-                        c.call_with_timeout("vfs/stats", &json!({ "fs": fs }), Some(self.cfg.call_timeout))
-                            .await?,
-                    )
-                }
-            })
-            .await?;
+        let (fs, timeout) = (json!({ "fs": self.spec.fs }), self.cfg.call_timeout);
+        let stats = rc_call(&self.rc, &[], "vfs/stats", fs.clone(), timeout).await?;
         let cache = &stats["diskCache"];
         let count = cache["uploadsInProgress"].as_u64().unwrap_or(0) + cache["uploadsQueued"].as_u64().unwrap_or(0);
         let bytes = cache["bytesUsed"].as_u64().unwrap_or(0);
         let mut names = vec![];
         if count > 0 {
-            let q: Result<Value, Error> = self
-                .rc
-                .call_once(&[], &cancel, |c| {
-                    let fs = fs.clone();
-                    async move {
-                        Ok(
-                            c.call_with_timeout("vfs/queue", &json!({ "fs": fs }), Some(self.cfg.call_timeout))
-                                .await?,
-                        )
-                    }
-                })
-                .await;
+            let q = rc_call(&self.rc, &[], "vfs/queue", fs, timeout).await;
             if let Ok(q) = q {
                 names = q["queue"]
                     .as_array()
@@ -117,17 +94,15 @@ impl MountUnit {
         })
     }
 
+    /// `mount/unmount` of this mount point.
+    pub async fn rc_unmount(&self, timeout: Duration) -> Result<(), Error> {
+        let params = json!({ "mountPoint": self.spec.mount_point });
+        rc_call(&self.rc, &[], "mount/unmount", params, timeout).await.map(drop)
+    }
+
     /// Whether rclone lists this mount point (`None`: rclone did not answer).
     async fn listed(&self) -> Option<bool> {
-        let cancel = CancellationToken::new();
-        let list: Value = self
-            .rc
-            .call_once(&[], &cancel, |c| async move {
-                Ok(
-                    c.call_with_timeout("mount/listmounts", &json!({}), Some(self.cfg.call_timeout))
-                        .await?,
-                )
-            })
+        let list = rc_call(&self.rc, &[], "mount/listmounts", json!({}), self.cfg.call_timeout)
             .await
             .ok()?;
         let want = self.mount_point.as_path();
@@ -206,25 +181,18 @@ impl Unit for MountUnit {
                 StartError::Permanent(format!("cannot create the mount point {}: {e}", self.spec.mount_point))
             })?;
         }
-        let cancel = CancellationToken::new();
-        let params = self.params();
-        let remotes = self.remotes();
-        let r: Result<Value, Error> = self
-            .rc
-            .call_once(&remotes, &cancel, |c| {
-                let params = params.clone();
-                async move {
-                    Ok(
-                        c.call_with_timeout("mount/mount", &params, Some(self.cfg.mount_timeout))
-                            .await?,
-                    )
-                }
-            })
-            .await;
+        let r = rc_call(
+            &self.rc,
+            &self.remotes(),
+            "mount/mount",
+            self.params(),
+            self.cfg.mount_timeout,
+        )
+        .await;
         match r {
             Ok(_) => Ok(()),
             Err(e) => {
-                let msg = mount_error(&e);
+                let msg = format!("cannot mount: {}", rclone_message(&e));
                 if is_permanent(&msg) {
                     Err(StartError::Permanent(msg))
                 } else {
@@ -255,22 +223,7 @@ impl Unit for MountUnit {
         if let Err(e) = os::force_unmount(&self.mount_point, self.cfg.call_timeout).await {
             tracing::debug!(error = %e, "force unmount");
         }
-        let cancel = CancellationToken::new();
-        let mp = self.spec.mount_point.clone();
-        let _: Result<Value, Error> = self
-            .rc
-            .call_once(&[], &cancel, |c| {
-                let mp = mp.clone();
-                async move {
-                    Ok(c.call_with_timeout(
-                        "mount/unmount",
-                        &json!({ "mountPoint": mp }),
-                        Some(Duration::from_secs(5)),
-                    )
-                    .await?)
-                }
-            })
-            .await;
+        let _ = self.rc_unmount(Duration::from_secs(5)).await;
     }
 }
 
@@ -295,14 +248,31 @@ pub fn remote_of(fs: &str) -> Option<RemotePath> {
     RemotePath::parse(fs).ok()
 }
 
-/// rclone's message without the HTTP wrapping.
-fn mount_error(e: &Error) -> String {
+/// One RC call with a deadline, one attempt, through `remotes`' breakers (none: no breaker).
+pub(crate) async fn rc_call(
+    rc: &Resilient,
+    remotes: &[&RemoteName],
+    path: &str,
+    params: Value,
+    timeout: Duration,
+) -> Result<Value, Error> {
+    let cancel = CancellationToken::new();
+    rc.call_once(remotes, &cancel, |c| {
+        let params = params.clone();
+        async move { Ok(c.call_with_timeout(path, &params, Some(timeout)).await?) }
+    })
+    .await
+}
+
+/// rclone's own message (without the HTTP wrapping, and never the echoed input, which may
+/// hold a password), else the error as shown.
+pub(crate) fn rclone_message(e: &Error) -> String {
     match e {
         Error::Rc(rc) => match rc.as_ref() {
-            crate::rc::RcError::Api { message, .. } => format!("cannot mount: {message}"),
-            other => format!("cannot mount: {other}"),
+            crate::rc::RcError::Api { message, .. } => message.clone(),
+            other => other.to_string(),
         },
-        other => format!("cannot mount: {other}"),
+        other => other.to_string(),
     }
 }
 

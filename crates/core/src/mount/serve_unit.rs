@@ -9,10 +9,9 @@ use std::{
 
 use rcmd_types::ServeSpec;
 use serde_json::{json, Value};
-use tokio_util::sync::CancellationToken;
 
 use super::{
-    mount_unit::remote_of,
+    mount_unit::{rc_call, remote_of},
     unit::{Health, StartError, Unit},
     MountsConfig,
 };
@@ -49,34 +48,14 @@ impl ServeUnit {
         let Some(id) = self.id.lock().ok().and_then(|mut i| i.take()) else {
             return Ok(());
         };
-        let cancel = CancellationToken::new();
-        let _: Value = self
-            .rc
-            .call_once(&[], &cancel, |c| {
-                let id = id.clone();
-                async move {
-                    Ok(
-                        c.call_with_timeout("serve/stop", &json!({ "id": id }), Some(self.cfg.call_timeout))
-                            .await?,
-                    )
-                }
-            })
-            .await?;
+        rc_call(&self.rc, &[], "serve/stop", json!({ "id": id }), self.cfg.call_timeout).await?;
         Ok(())
     }
 
     /// Whether rclone still runs our serve (`None`: rclone did not answer). The list is read
     /// for ids only: it also holds every serve's parameters, passwords included.
     async fn listed(&self, id: &str) -> Option<bool> {
-        let cancel = CancellationToken::new();
-        let list: Value = self
-            .rc
-            .call_once(&[], &cancel, |c| async move {
-                Ok(
-                    c.call_with_timeout("serve/list", &json!({}), Some(self.cfg.call_timeout))
-                        .await?,
-                )
-            })
+        let list = rc_call(&self.rc, &[], "serve/list", json!({}), self.cfg.call_timeout)
             .await
             .ok()?;
         Some(
@@ -89,22 +68,9 @@ impl ServeUnit {
 
 impl Unit for ServeUnit {
     async fn start(&self) -> Result<(), StartError> {
-        let cancel = CancellationToken::new();
-        let params = self.params();
         let remote = remote_of(&self.spec.fs);
         let remotes: Vec<_> = remote.iter().map(|r| &r.remote).collect();
-        let r: Result<Value, Error> = self
-            .rc
-            .call_once(&remotes, &cancel, |c| {
-                let params = params.clone();
-                async move {
-                    Ok(
-                        c.call_with_timeout("serve/start", &params, Some(self.cfg.mount_timeout))
-                            .await?,
-                    )
-                }
-            })
-            .await;
+        let r = rc_call(&self.rc, &remotes, "serve/start", self.params(), self.cfg.mount_timeout).await;
         match r {
             Ok(v) => {
                 if let Ok(mut id) = self.id.lock() {
@@ -113,16 +79,7 @@ impl Unit for ServeUnit {
                 Ok(())
             }
             Err(e) => {
-                // rclone echoes the input (with the password) only in the error's `input`,
-                // which Display never shows
-                let msg = match &e {
-                    Error::Rc(rc) => match rc.as_ref() {
-                        crate::rc::RcError::Api { message, .. } => message.clone(),
-                        other => other.to_string(),
-                    },
-                    other => other.to_string(),
-                };
-                let msg = format!("cannot serve: {msg}");
+                let msg = format!("cannot serve: {}", super::mount_unit::rclone_message(&e));
                 if msg.contains("address already in use") || msg.contains("unknown") {
                     Err(StartError::Permanent(msg))
                 } else {
