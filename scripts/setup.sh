@@ -27,7 +27,7 @@ command -v cargo >/dev/null || { echo "cargo not found: install Rust (rustup) fi
 pkgs=(libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev
       libayatana-appindicator3-dev librsvg2-dev pkg-config fonts-noto-cjk fuse3
       rustc-web cargo-web rust-web-src rust-web-llvm)
-[ $want_test = 1 ] && pkgs+=(xvfb xauth x11-utils imagemagick webkit2gtk-driver dbus-x11 at-spi2-core procps
+[ $want_test = 1 ] && pkgs+=(xvfb xauth x11-utils imagemagick webkit2gtk-driver dbus-x11 dbus at-spi2-core procps
                              postgresql)
 [ $want_package = 1 ] && pkgs+=(lintian rpm desktop-file-utils fakeroot)
 # node/npm (for wasm-opt) and pip may come from elsewhere (e.g. nodesource): only install if missing.

@@ -125,6 +125,7 @@ pub fn run() {
             commands::mounts::mount_remove,
             commands::mounts::mount_up,
             commands::mounts::mount_down,
+            commands::mounts::mount_cancel,
             commands::mounts::mount_pending_all,
             commands::mounts::serve_list,
             commands::mounts::serve_add,

@@ -77,6 +77,11 @@ impl Drop for Setup {
 }
 
 async fn setup(with_webdav: bool) -> Setup {
+    setup_with(with_webdav, MountsConfig::default(), "").await
+}
+
+/// `more_remotes`: appended to the rclone config.
+async fn setup_with(with_webdav: bool, cfg: MountsConfig, more_remotes: &str) -> Setup {
     let tmp = tempfile::tempdir().unwrap();
     let dav_dir = tmp.keep().join("dav");
     std::fs::create_dir_all(&dav_dir).unwrap();
@@ -85,7 +90,8 @@ async fn setup(with_webdav: bool) -> Setup {
     let extra = server
         .as_ref()
         .map(|s| format!("[dav]\ntype = webdav\nurl = http://{}\nvendor = other\n\n", s.addr))
-        .unwrap_or_default();
+        .unwrap_or_default()
+        + more_remotes;
     let cache = tempfile::tempdir().unwrap().keep();
     let rc = common::start_with_remotes(&extra, |c| {
         c.extra_args = vec!["--cache-dir".into(), cache.to_string_lossy().into_owned()];
@@ -98,7 +104,7 @@ async fn setup(with_webdav: bool) -> Setup {
     ));
     let store = Store::open(&rc.dir.path().join("rcmd.db")).await.unwrap();
     let secrets = SecretStore::file_only(rc.dir.path().join("secrets.json"));
-    let mounts = Mounts::new(resilient, rc.bus.clone(), store, secrets, MountsConfig::default());
+    let mounts = Mounts::new(resilient, rc.bus.clone(), store, secrets, cfg);
     Setup {
         rc,
         mounts,
@@ -498,4 +504,142 @@ async fn a_webdav_serve_always_asks_for_its_generated_password() {
     assert!(!listed.contains(&pass));
     s.mounts.serve_down("share").await.unwrap();
     assert!(http.get(&url).send().await.is_err(), "stopped");
+}
+
+/// A private D-Bus daemon (`dbus-daemon --session`), stopped by its PID on drop.
+struct Bus {
+    child: std::process::Child,
+    address: String,
+}
+
+impl Bus {
+    fn start() -> Bus {
+        let mut child = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address=1"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dbus-daemon (apt: dbus)");
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
+        Bus {
+            child,
+            address: line.trim().to_owned(),
+        }
+    }
+}
+
+impl Drop for Bus {
+    fn drop(&mut self) {
+        common::kill9(self.child.id());
+        let _ = self.child.wait();
+    }
+}
+
+/// logind's `PrepareForSleep(false)` (sent here on a private bus, as logind sends it on the
+/// system bus) makes every mount be checked at once: with checks a minute apart, a mount whose
+/// rclone was killed is found dead within seconds only through the signal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resume_signal_checks_every_mount_at_once() {
+    let cfg = MountsConfig {
+        probe_every: Duration::from_secs(60),
+        ..MountsConfig::default()
+    };
+    let s = setup_with(false, cfg, "").await;
+    let bus = Bus::start();
+    rcmd_core::mount::resume::watch(s.mounts.clone(), Duration::from_secs(5), Some(bus.address.clone()));
+    s.mounts.save(s.spec("m", "local:"), false).await.unwrap();
+    s.mounts.up("m").await.unwrap();
+    let mut events = s.rc.bus.subscribe();
+    common::kill9(s.sidecar_pid());
+    // the listener connects in the background: the signal is sent until the mount reacts
+    // (at most 10 times, a second apart; logind sends it once, to a listener long connected)
+    let send = || {
+        let ok = Command::new("dbus-send")
+            .args([
+                &format!("--bus={}", bus.address),
+                "--type=signal",
+                "/org/freedesktop/login1",
+            ])
+            .arg("org.freedesktop.login1.Manager.PrepareForSleep")
+            .arg("boolean:false")
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    };
+    let t0 = Instant::now();
+    let mut found = None;
+    for _ in 0..10 {
+        send();
+        let seen = tokio::time::timeout(Duration::from_secs(1), async {
+            loop {
+                if let Ok(rcmd_core::events::CoreEvent::Mount { status }) = events.recv().await {
+                    if status.state == MountState::Recovering {
+                        return;
+                    }
+                }
+            }
+        })
+        .await;
+        if seen.is_ok() {
+            found = Some(t0.elapsed());
+            break;
+        }
+    }
+    let found = found.expect("the resume signal did not make the mount be checked within 10 s");
+    let back = s
+        .mounts
+        .wait_for("m", &[MountState::Mounted], Duration::from_secs(60))
+        .await;
+    assert_eq!(back.state, MountState::Mounted);
+    eprintln!("MEASURED resume signal: the dead mount found {found:?} after the signal");
+    s.mounts.down("m", PendingChoice::Leave, Duration::ZERO).await.unwrap();
+}
+
+/// A mount whose remote never answers (an SSH server that accepts and stays silent: rclone's
+/// `mount/mount` waits for its banner) stays "mounting" until cancelled, and a cancel ends it
+/// at once with nothing left mounted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hanging_mount_can_be_cancelled() {
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let held = tokio::spawn(async move {
+        let mut conns = vec![];
+        while let Ok((c, _)) = silent.accept().await {
+            conns.push(c);
+        }
+    });
+    let pass = Command::new(common::rclone_binary())
+        .args(["obscure", "x"])
+        .output()
+        .unwrap();
+    let remote = format!(
+        "[hang]\ntype = sftp\nhost = 127.0.0.1\nport = {port}\nuser = x\npass = {}\n\n",
+        String::from_utf8_lossy(&pass.stdout).trim()
+    );
+    let s = setup_with(false, MountsConfig::default(), &remote).await;
+    s.mounts.save(s.spec("h", "hang:"), false).await.unwrap();
+    let m = s.mounts.clone();
+    let up = tokio::spawn(async move { m.up("h").await });
+    let mounting = s
+        .mounts
+        .wait_for("h", &[MountState::Mounting], Duration::from_secs(10))
+        .await;
+    assert_eq!(mounting.state, MountState::Mounting);
+    // still mounting a moment later: the remote does not answer
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(s.mounts.status("h").state, MountState::Mounting);
+    let t0 = Instant::now();
+    assert!(s.mounts.cancel_start("h"));
+    let r = tokio::time::timeout(Duration::from_secs(20), up)
+        .await
+        .expect("cancel ends the start")
+        .unwrap();
+    let took = t0.elapsed();
+    assert!(r.unwrap_err().to_string().contains("cancelled"));
+    assert_eq!(s.mounts.status("h").state, MountState::Stopped);
+    assert!(!mounted(&s.mp("h")));
+    assert!(!s.mounts.cancel_start("h"), "nothing is starting any more");
+    held.abort();
+    eprintln!("MEASURED cancel of a hanging mount took {took:?}");
 }

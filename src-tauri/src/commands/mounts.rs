@@ -69,6 +69,12 @@ pub async fn mount_up(state: State<'_, AppState>, name: String) -> CmdResult<()>
     state.engine.mounts.up(&name).await.map_err(err)
 }
 
+/// Cancels a mount or serve that is still starting; `false` when none was.
+#[tauri::command]
+pub fn mount_cancel(state: State<'_, AppState>, name: String) -> bool {
+    state.engine.mounts.cancel_start(&name)
+}
+
 /// Unmounts `name`. With uploads pending and `choice` refuse, nothing is done and the
 /// pending uploads are returned for the page to ask.
 #[tauri::command]

@@ -140,6 +140,11 @@ pub fn Mounts() -> impl IntoView {
             load();
         });
     };
+    let cancel = move |name: String| {
+        spawn_local(async move {
+            let _ = ipc::invoke::<_, bool>("mount_cancel", &NameArgs { name: &name }).await;
+        });
+    };
     let mt = move || ctx.mt();
     view! {
         <section class="mounts" id="mounts-view">
@@ -193,6 +198,12 @@ pub fn Mounts() -> impl IntoView {
                                 {move || {
                                     let up = !matches!(st.get().state, MountState::Stopped | MountState::Failed);
                                     let (a, b) = (n1.clone(), n2.clone());
+                                    if st.get().state == MountState::Mounting {
+                                        // a first start that hangs can be given up
+                                        return view! {
+                                            <button class="mount-cancel" on:click=move |_| cancel(b.clone())>{mt().cancel}</button>
+                                        }.into_any();
+                                    }
                                     if up {
                                         view! {
                                             <button class="mount-down" disabled=is_busy.clone() on:click=move |_| down(a.clone(), PendingChoice::Refuse)>{mt().unmount}</button>
@@ -399,6 +410,8 @@ fn ServeForm(on_saved: impl Fn() + Copy + 'static) -> impl IntoView {
     let protocol = RwSignal::new(ServeProtocol::Webdav);
     let addr = RwSignal::new("127.0.0.1".to_owned());
     let no_auth = RwSignal::new(false);
+    let read_only = RwSignal::new(false);
+    let auto = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let created = RwSignal::new(None::<ServeCreated>);
     let save = move || {
@@ -408,8 +421,8 @@ fn ServeForm(on_saved: impl Fn() + Copy + 'static) -> impl IntoView {
             protocol: protocol.get_untracked(),
             addr: addr.get_untracked().trim().to_owned(),
             user: String::new(),
-            read_only: false,
-            auto_start: false,
+            read_only: read_only.get_untracked(),
+            auto_start: auto.get_untracked(),
         };
         let auth = !no_auth.get_untracked();
         error.set(None);
@@ -439,6 +452,14 @@ fn ServeForm(on_saved: impl Fn() + Copy + 'static) -> impl IntoView {
             <label class="check" title=move || mt().no_auth_hint>
                 <input id="serve-noauth" type="checkbox" prop:checked=move || no_auth.get() on:change=move |ev| no_auth.set(event_target_checked(&ev))/>
                 {move || mt().no_auth}
+            </label>
+            <label class="check">
+                <input id="serve-readonly" type="checkbox" prop:checked=move || read_only.get() on:change=move |ev| read_only.set(event_target_checked(&ev))/>
+                {move || mt().read_only}
+            </label>
+            <label class="check">
+                <input id="serve-auto" type="checkbox" prop:checked=move || auto.get() on:change=move |ev| auto.set(event_target_checked(&ev))/>
+                {move || mt().auto_start}
             </label>
             {move || error.get().map(|e| view! { <p class="bad" id="serve-error" role="alert">{e}</p> })}
             <div class="buttons">

@@ -96,6 +96,8 @@ struct Live {
     serves: HashMap<String, Running<ServeUnit>>,
     /// Last status of what is not running (a failed first start, a stop).
     idle: HashMap<String, MountStatus>,
+    /// First starts in progress, for [`Mounts::cancel_start`].
+    starting: HashMap<String, tokio_util::sync::CancellationToken>,
 }
 
 /// The engine's mounts and serves. Cheap to clone.
@@ -308,7 +310,23 @@ impl Mounts {
     ) -> Result<Running<U>, StartError> {
         let publisher = self.publisher(name, event);
         publisher.set(MountState::Mounting, None, Some(0));
-        match unit.start().await {
+        // seen by `status` and `list` while it starts
+        self.keep_idle(&publisher);
+        let cancel = tokio_util::sync::CancellationToken::new();
+        self.lock().starting.insert(name.to_owned(), cancel.clone());
+        let started = tokio::select! {
+            r = unit.start() => r,
+            _ = cancel.cancelled() => {
+                // the call is dropped; rclone may still be in it (it holds its mount list
+                // meanwhile): leave nothing mounted, in the background so the cancel is
+                // answered at once
+                let unit = unit.clone();
+                tokio::spawn(async move { unit.clear().await });
+                Err(StartError::Permanent("cancelled".into()))
+            }
+        };
+        self.lock().starting.remove(name);
+        match started {
             Ok(()) => {
                 publisher.set(MountState::Mounted, None, None);
                 let supervision = unit::spawn(unit.clone(), self.cfg.timing(), publisher, true);
@@ -319,10 +337,26 @@ impl Mounts {
                 })
             }
             Err(e) => {
-                publisher.set(MountState::Failed, Some(e.message().to_owned()), None);
+                if cancel.is_cancelled() {
+                    publisher.set(MountState::Stopped, None, Some(0));
+                } else {
+                    publisher.set(MountState::Failed, Some(e.message().to_owned()), None);
+                }
                 self.keep_idle(&publisher);
                 Err(e)
             }
+        }
+    }
+
+    /// Cancels the first start of `name` in progress (a mount that hangs in "mounting");
+    /// `false` when none is.
+    pub fn cancel_start(&self, name: &str) -> bool {
+        match self.lock().starting.get(name) {
+            Some(c) => {
+                c.cancel();
+                true
+            }
+            None => false,
         }
     }
 
@@ -418,7 +452,21 @@ impl Mounts {
                     Duration::ZERO
                 };
             loop {
-                let (count, files) = unit.pending().await.unwrap_or((0, vec![]));
+                let (count, files) = match unit.pending().await {
+                    Ok(p) => p,
+                    // rclone is gone (restarted): what it had not uploaded stays in its cache
+                    Err(_) if unit.listed().await != Some(true) => (0, vec![]),
+                    // rclone runs the mount but cannot say: never assume "nothing pending"
+                    Err(e) => {
+                        return Err(MountError::Failed {
+                            name: name.to_owned(),
+                            message: format!(
+                                "cannot tell whether uploads are pending ({}); unmount anyway to leave them in rclone's cache",
+                                mount_unit::rclone_message(&e)
+                            ),
+                        })
+                    }
+                };
                 if count == 0 {
                     break;
                 }

@@ -33,6 +33,8 @@ pub struct MountUnit {
     pub cfg: MountsConfig,
     prober: Prober,
     last_remote_check: Mutex<Option<Instant>>,
+    /// Where rclone mounted it (on Windows `*` becomes the drive letter it chose).
+    actual: Mutex<Option<PathBuf>>,
 }
 
 impl MountUnit {
@@ -45,7 +47,17 @@ impl MountUnit {
             cfg,
             prober: Prober::default(),
             last_remote_check: Mutex::new(None),
+            actual: Mutex::new(None),
         }
+    }
+
+    /// Where it is mounted: what rclone answered, else the spec's mount point.
+    pub fn where_mounted(&self) -> PathBuf {
+        self.actual
+            .lock()
+            .ok()
+            .and_then(|a| a.clone())
+            .unwrap_or_else(|| self.mount_point.clone())
     }
 
     fn remotes(&self) -> Vec<&RemoteName> {
@@ -96,16 +108,17 @@ impl MountUnit {
 
     /// `mount/unmount` of this mount point.
     pub async fn rc_unmount(&self, timeout: Duration) -> Result<(), Error> {
-        let params = json!({ "mountPoint": self.spec.mount_point });
+        let params = json!({ "mountPoint": self.where_mounted() });
         rc_call(&self.rc, &[], "mount/unmount", params, timeout).await.map(drop)
     }
 
     /// Whether rclone lists this mount point (`None`: rclone did not answer).
-    async fn listed(&self) -> Option<bool> {
+    pub async fn listed(&self) -> Option<bool> {
         let list = rc_call(&self.rc, &[], "mount/listmounts", json!({}), self.cfg.call_timeout)
             .await
             .ok()?;
-        let want = self.mount_point.as_path();
+        let want = self.where_mounted();
+        let want = want.as_path();
         Some(list["mountPoints"].as_array().is_some_and(|a| {
             a.iter()
                 .any(|m| m["MountPoint"].as_str().map(std::path::Path::new) == Some(want))
@@ -170,16 +183,23 @@ impl Unit for MountUnit {
                     }
                 }
             }
-            // FUSE on Linux mounts over a non-empty folder and hides what is in it
-            if std::fs::read_dir(&self.mount_point).is_ok_and(|mut d| d.next().is_some()) {
-                return Err(StartError::Permanent(format!(
-                    "the mount point {} is not empty: choose an empty or new folder",
-                    self.spec.mount_point
-                )));
+            // in a thread with a deadline, like the probe: a folder above the mount point may
+            // be another mount that hangs
+            let (mp, shown) = (self.mount_point.clone(), self.spec.mount_point.clone());
+            let prepared = tokio::time::timeout(
+                self.cfg.probe_deadline,
+                tokio::task::spawn_blocking(move || prepare_mount_point(&mp, &shown)),
+            )
+            .await;
+            match prepared {
+                Ok(Ok(r)) => r?,
+                _ => {
+                    return Err(StartError::Transient(format!(
+                        "the mount point {} does not answer (a folder above it hangs)",
+                        self.spec.mount_point
+                    )))
+                }
             }
-            std::fs::create_dir_all(&self.mount_point).map_err(|e| {
-                StartError::Permanent(format!("cannot create the mount point {}: {e}", self.spec.mount_point))
-            })?;
         }
         let r = rc_call(
             &self.rc,
@@ -190,7 +210,12 @@ impl Unit for MountUnit {
         )
         .await;
         match r {
-            Ok(_) => Ok(()),
+            Ok(v) => {
+                if let (Some(mp), Ok(mut a)) = (v["mountPoint"].as_str(), self.actual.lock()) {
+                    *a = Some(PathBuf::from(mp));
+                }
+                Ok(())
+            }
             Err(e) => {
                 let msg = format!("cannot mount: {}", rclone_message(&e));
                 if is_permanent(&msg) {
@@ -203,7 +228,7 @@ impl Unit for MountUnit {
     }
 
     async fn check(&self) -> Health {
-        let probe = self.prober.probe(&self.mount_point, self.cfg.probe_deadline).await;
+        let probe = self.prober.probe(&self.where_mounted(), self.cfg.probe_deadline).await;
         if probe != Probe::Alive {
             return Health::Dead(probe.describe());
         }
@@ -220,11 +245,23 @@ impl Unit for MountUnit {
     }
 
     async fn clear(&self) {
-        if let Err(e) = os::force_unmount(&self.mount_point, self.cfg.call_timeout).await {
+        if let Err(e) = os::force_unmount(&self.where_mounted(), self.cfg.call_timeout).await {
             tracing::debug!(error = %e, "force unmount");
         }
         let _ = self.rc_unmount(Duration::from_secs(5)).await;
     }
+}
+
+/// Checks that `mp` is empty (FUSE on Linux mounts over a non-empty folder and hides what is
+/// in it) and creates it. Blocking.
+fn prepare_mount_point(mp: &std::path::Path, shown: &str) -> Result<(), StartError> {
+    if std::fs::read_dir(mp).is_ok_and(|mut d| d.next().is_some()) {
+        return Err(StartError::Permanent(format!(
+            "the mount point {shown} is not empty: choose an empty or new folder"
+        )));
+    }
+    std::fs::create_dir_all(mp)
+        .map_err(|e| StartError::Permanent(format!("cannot create the mount point {shown}: {e}")))
 }
 
 /// What `vfs/stats` says about a mount's cache.
