@@ -16,8 +16,10 @@ pub mod owner;
 pub mod probe;
 pub mod resume;
 pub mod serve_unit;
+mod serves;
 pub mod store;
 pub mod unit;
+mod validate;
 
 use std::{
     collections::HashMap,
@@ -25,7 +27,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use rcmd_types::{MountSpec, MountState, MountStatus, MountView, PendingChoice, ServeCreated, ServeSpec, ServeView};
+use rcmd_types::{MountSpec, MountState, MountStatus, MountView, PendingChoice, ServeSpec};
 use tokio::sync::watch;
 
 pub use error::MountError;
@@ -33,12 +35,12 @@ use mount_unit::MountUnit;
 use serve_unit::ServeUnit;
 use store::Table;
 use unit::{Publisher, StartError, Supervision, Timing, Unit};
+pub use validate::validate_mount;
 
 use crate::{
     batch::Store,
     events::{CoreEvent, EventBus},
     resilience::layer::Resilient,
-    secret::Secret,
     secrets::SecretStore,
 };
 
@@ -633,210 +635,4 @@ impl Mounts {
         let s = p.tx.borrow().clone();
         self.lock().idle.insert(s.name.clone(), s);
     }
-
-    // ---- serves ------------------------------------------------------------------------
-
-    pub async fn serves(&self) -> Result<Vec<ServeView>, MountError> {
-        let specs: Vec<ServeSpec> = store::list(&self.store, Table::Serves).await?;
-        Ok(specs
-            .into_iter()
-            .map(|spec| ServeView {
-                status: self.status(&spec.name),
-                spec,
-            })
-            .collect())
-    }
-
-    async fn serve_spec(&self, name: &str) -> Result<ServeSpec, MountError> {
-        let specs: Vec<ServeSpec> = store::list(&self.store, Table::Serves).await?;
-        specs
-            .into_iter()
-            .find(|s| s.name == name)
-            .ok_or_else(|| MountError::Unknown(name.to_owned()))
-    }
-
-    /// Sets up a serve. With `auth` a user and password are generated (the password is
-    /// returned once and kept in the secret store); without, only a loopback address is
-    /// allowed. An address without a port (or port 0) gets a free port, kept from then on.
-    pub async fn serve_add(&self, mut spec: ServeSpec, auth: bool) -> Result<ServeCreated, MountError> {
-        spec.addr = resolve_addr(&spec.addr)?;
-        validate_serve(&spec, auth)?;
-        let _op = self.ops.lock().await;
-        if self.get(&spec.name).await.is_ok() || self.serve_spec(&spec.name).await.is_ok() {
-            return Err(MountError::Exists(spec.name));
-        }
-        let password = if auth {
-            spec.user = "rcmd".into();
-            let p = Secret::random();
-            self.secrets
-                .set(&serve_key(&spec.name), Some(&p))
-                .map_err(|e| MountError::Secret(e.to_string()))?;
-            Some(p.expose().to_owned())
-        } else {
-            spec.user = String::new();
-            None
-        };
-        store::put(&self.store, Table::Serves, &spec.name, &spec).await?;
-        Ok(ServeCreated { spec, password })
-    }
-
-    pub async fn serve_remove(&self, name: &str) -> Result<(), MountError> {
-        let _op = self.ops.lock().await;
-        if self.is_running(name) {
-            return Err(MountError::Running { name: name.to_owned() });
-        }
-        if !store::remove(&self.store, Table::Serves, name).await? {
-            return Err(MountError::Unknown(name.to_owned()));
-        }
-        let _ = self.secrets.set(&serve_key(name), None);
-        self.lock().idle.remove(name);
-        Ok(())
-    }
-
-    fn serve_unit(&self, spec: ServeSpec) -> ServeUnit {
-        let password = if spec.user.is_empty() {
-            None
-        } else {
-            self.secrets.get(&serve_key(&spec.name))
-        };
-        ServeUnit {
-            spec,
-            password,
-            rc: self.rc.clone(),
-            cfg: self.cfg,
-            id: Mutex::new(None),
-        }
-    }
-
-    /// Starts serve `name` and supervises it.
-    pub async fn serve_up(&self, name: &str) -> Result<(), MountError> {
-        let spec = self.serve_spec(name).await?;
-        let _op = self.ops.lock().await;
-        if self.is_running(name) {
-            return Ok(());
-        }
-        let unit = Arc::new(self.serve_unit(spec));
-        if !unit.spec.user.is_empty() && unit.password.is_none() {
-            return Err(MountError::Secret(format!(
-                "the password of serve {name} is missing from the keyring; remove the serve and add it again"
-            )));
-        }
-        let claim = self.claim(name)?;
-        let running = self
-            .first_start(name, unit, serve_event, claim)
-            .await
-            .map_err(|e| MountError::Failed {
-                name: name.to_owned(),
-                message: e.message().to_owned(),
-            })?;
-        self.lock().serves.insert(name.to_owned(), running);
-        Ok(())
-    }
-
-    pub async fn serve_down(&self, name: &str) -> Result<(), MountError> {
-        let running = self.lock().serves.remove(name);
-        let Some(r) = running else {
-            return Ok(());
-        };
-        r.supervision.stop().await;
-        let publisher = self.publisher(name, serve_event);
-        let _ = r.unit.stop().await;
-        publisher.set(MountState::Stopped, None, Some(0));
-        self.keep_idle(&publisher);
-        Ok(())
-    }
-}
-
-/// A mount's fields, checked before anything is stored or called.
-pub fn validate_mount(spec: &MountSpec) -> Result<(), MountError> {
-    let bad = |m: String| Err(MountError::Invalid(m));
-    if spec.name.trim().is_empty() || spec.name.len() > 64 || spec.name.chars().any(|c| c.is_control() || c == '/') {
-        return bad(format!(
-            "{:?} is not a usable name (1-64 characters, no '/')",
-            spec.name
-        ));
-    }
-    if spec.fs.trim().is_empty() {
-        return bad("say what to mount: remote:path or a folder".into());
-    }
-    if spec.fs.contains(':') {
-        if let Some(Err(e)) = spec
-            .fs
-            .split_once(':')
-            .filter(|(h, _)| h.len() > 1)
-            .map(|_| crate::remote_path::RemotePath::parse(&spec.fs))
-        {
-            return bad(format!("{}: {e}", spec.fs));
-        }
-    }
-    let mp = spec.mount_point.trim();
-    if cfg!(windows) {
-        let drive = mp == "*" || (mp.len() == 2 && mp.ends_with(':') && mp.as_bytes()[0].is_ascii_alphabetic());
-        if !drive && !std::path::Path::new(mp).is_absolute() {
-            return bad(format!(
-                "{mp:?}: give a drive letter (X:), * for the next free one, or a full path"
-            ));
-        }
-    } else if !std::path::Path::new(mp).is_absolute() {
-        return bad(format!("{mp:?}: the mount point must be a full path (/home/me/Drive)"));
-    }
-    if !spec.mount_type.is_empty()
-        && !os::mount_types().contains(&spec.mount_type.as_str())
-        && spec.mount_type != "cmount"
-    {
-        return bad(format!(
-            "{}: not a mount type here (one of {})",
-            spec.mount_type,
-            os::mount_types().join(", ")
-        ));
-    }
-    if !spec.cache_max_size.is_empty() && !crate::compare::filter::is_size(&spec.cache_max_size) {
-        return bad(format!("{}: not a size (e.g. 10G, 500M)", spec.cache_max_size));
-    }
-    Ok(())
-}
-
-fn validate_serve(spec: &ServeSpec, auth: bool) -> Result<(), MountError> {
-    let bad = |m: String| Err(MountError::Invalid(m));
-    if spec.name.trim().is_empty() || spec.name.len() > 64 || spec.name.chars().any(|c| c.is_control() || c == '/') {
-        return bad(format!(
-            "{:?} is not a usable name (1-64 characters, no '/')",
-            spec.name
-        ));
-    }
-    if spec.fs.trim().is_empty() {
-        return bad("say what to serve: remote:path or a folder".into());
-    }
-    let addr: std::net::SocketAddr = spec
-        .addr
-        .parse()
-        .map_err(|_| MountError::Invalid(format!("{}: not an address (host:port)", spec.addr)))?;
-    if auth && !spec.protocol.has_auth() {
-        return bad("DLNA has no users or passwords: it can only be served without authentication, on loopback".into());
-    }
-    if !auth && !addr.ip().is_loopback() {
-        return bad(format!(
-            "{addr}: serving without a password is only allowed on loopback (127.0.0.1); anyone on the network could read and change these files"
-        ));
-    }
-    Ok(())
-}
-
-/// `host:port` with a free port when none (or 0) was given; `127.0.0.1` when empty.
-fn resolve_addr(addr: &str) -> Result<String, MountError> {
-    let addr = addr.trim();
-    let addr = if addr.is_empty() { "127.0.0.1:0" } else { addr };
-    let with_port = if addr.parse::<std::net::SocketAddr>().is_ok() {
-        addr.to_owned()
-    } else {
-        format!("{addr}:0")
-    };
-    let mut sa: std::net::SocketAddr = with_port
-        .parse()
-        .map_err(|_| MountError::Invalid(format!("{addr}: not an address (e.g. 127.0.0.1:8080)")))?;
-    if sa.port() == 0 {
-        let l = std::net::TcpListener::bind(sa).map_err(|e| MountError::Invalid(format!("{sa}: {e}")))?;
-        sa.set_port(l.local_addr().map_err(|e| MountError::Invalid(e.to_string()))?.port());
-    }
-    Ok(sa.to_string())
 }
