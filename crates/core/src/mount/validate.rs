@@ -4,15 +4,20 @@ use rcmd_types::{MountSpec, ServeSpec};
 
 use super::{os, MountError};
 
+/// A mount's or serve's name: 1-64 characters, no '/' or control characters.
+fn check_name(name: &str) -> Result<(), MountError> {
+    if name.trim().is_empty() || name.len() > 64 || name.chars().any(|c| c.is_control() || c == '/') {
+        return Err(MountError::Invalid(format!(
+            "{name:?} is not a usable name (1-64 characters, no '/')"
+        )));
+    }
+    Ok(())
+}
+
 /// A mount's fields, checked before anything is stored or called.
 pub fn validate_mount(spec: &MountSpec) -> Result<(), MountError> {
     let bad = |m: String| Err(MountError::Invalid(m));
-    if spec.name.trim().is_empty() || spec.name.len() > 64 || spec.name.chars().any(|c| c.is_control() || c == '/') {
-        return bad(format!(
-            "{:?} is not a usable name (1-64 characters, no '/')",
-            spec.name
-        ));
-    }
+    check_name(&spec.name)?;
     if spec.fs.trim().is_empty() {
         return bad("say what to mount: remote:path or a folder".into());
     }
@@ -55,12 +60,7 @@ pub fn validate_mount(spec: &MountSpec) -> Result<(), MountError> {
 
 pub(super) fn validate_serve(spec: &ServeSpec, auth: bool) -> Result<(), MountError> {
     let bad = |m: String| Err(MountError::Invalid(m));
-    if spec.name.trim().is_empty() || spec.name.len() > 64 || spec.name.chars().any(|c| c.is_control() || c == '/') {
-        return bad(format!(
-            "{:?} is not a usable name (1-64 characters, no '/')",
-            spec.name
-        ));
-    }
+    check_name(&spec.name)?;
     if spec.fs.trim().is_empty() {
         return bad("say what to serve: remote:path or a folder".into());
     }
