@@ -28,6 +28,7 @@ impl LazyEngine {
                 // nobody watches: the run is waited for and its result recorded
                 let launch = RunnerLaunch {
                     runner: engine.core.runner.clone(),
+                    pairs: engine.core.pairs.clone(),
                 };
                 Ok((engine, launch))
             })
@@ -123,6 +124,7 @@ pub(crate) async fn manage(cmd: args::Schedule) -> Result<i32, String> {
                 enabled: true,
                 on_conflict: on_conflict.into(),
                 sync,
+                pair: None,
             };
             let id = sched.add(&spec).await.map_err(|e| e.to_string())?;
             super::say(&format!("schedule {id} added"));

@@ -9,6 +9,7 @@
 
 pub mod app_dirs;
 pub mod batch;
+pub mod bisync;
 pub mod compare;
 pub mod connection;
 pub mod desktop;

@@ -37,6 +37,7 @@ fn spec(cron: &str, dst: &str) -> ScheduleSpec {
         enabled: true,
         on_conflict: Default::default(),
         sync: None,
+        pair: None,
     }
 }
 
@@ -106,7 +107,10 @@ async fn running_scheduler(rc: &common::Rclone, clock: &ManualWall) -> (Store, S
     let sched = Scheduler::new(
         ScheduleStore::new(store.clone()),
         Arc::new(clock.clone()),
-        Arc::new(RunnerLaunch { runner }),
+        Arc::new(RunnerLaunch {
+            pairs: rcmd_core::bisync::Pairs::new(runner.clone(), rc.dir.path().join("work")),
+            runner,
+        }),
         None,
     );
     (store, sched)

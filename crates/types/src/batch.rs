@@ -17,6 +17,8 @@ pub enum BatchKind {
     /// Items of a compare run, each with its own direction (copy either way, delete on
     /// either side); replaced and deleted files go to the backup place.
     Sync,
+    /// One run of a two-way sync pair (rclone bisync): no items, a [`crate::BisyncReport`].
+    Bisync,
 }
 
 /// Lifecycle of a batch.
@@ -119,6 +121,9 @@ pub struct BatchReport {
     /// destination (at most [`BatchReport::SKIPPED_SHOWN`]).
     #[serde(default)]
     pub renamed: Vec<RenamedItem>,
+    /// A bisync run's report (`None` for other batches, and while it runs).
+    #[serde(default)]
+    pub bisync: Option<crate::BisyncReport>,
 }
 
 /// An item copied (or moved) under another name: `path` at the source, `to` at the

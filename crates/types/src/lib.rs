@@ -4,6 +4,7 @@
 //! and the backend agree on one definition of each message.
 
 mod batch;
+mod bisync;
 mod compare;
 mod connection;
 mod desktop;
@@ -16,6 +17,7 @@ mod schedule;
 mod sidecar;
 
 pub use batch::*;
+pub use bisync::*;
 pub use compare::*;
 pub use connection::*;
 pub use desktop::*;

@@ -72,6 +72,12 @@ pub enum FailureReason {
     /// Not possible for this item here (a quick view of a folder or of a file too big); the
     /// message says what to do instead.
     Unsupported,
+    /// A two-way sync lost track of its last run (its listings are gone or distrusted): only
+    /// a previewed resync goes on.
+    Lockout,
+    /// A two-way sync's check-access marker is missing on a side (unmounted, emptied, the
+    /// wrong folder): the run stopped before changing anything.
+    AccessCheck,
 }
 
 /// A classified failure as the UI shows it.

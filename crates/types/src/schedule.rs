@@ -41,6 +41,10 @@ pub struct ScheduleSpec {
     /// guard, dated backups).
     #[serde(default)]
     pub sync: Option<ScheduledSync>,
+    /// A schedule of kind bisync runs this pair (its `src`/`dst` are the pair's sides, for
+    /// display).
+    #[serde(default)]
+    pub pair: Option<i64>,
 }
 
 /// How a scheduled sync runs: a run the delete guard refuses stops (recorded as failed,

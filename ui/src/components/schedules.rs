@@ -122,6 +122,7 @@ pub fn Schedules() -> impl IntoView {
         enabled: true,
         on_conflict: ConflictPolicy::default(),
         sync: None,
+        pair: None,
     };
     view! {
         <section class="schedules" id="schedules-view">
@@ -272,6 +273,7 @@ fn ScheduleEditor(
             enabled,
             on_conflict: on_conflict.get_untracked(),
             sync: None,
+            pair: None,
         };
         spawn_local(async move {
             match ipc::invoke::<_, i64>("schedule_save", &SaveArgs { id, spec: &spec }).await {

@@ -104,7 +104,7 @@ pub struct Processor {
     pub recent: super::Recent,
 }
 
-type Progress = Arc<dyn Fn(BatchProgress) + Send + Sync>;
+pub(crate) type Progress = Arc<dyn Fn(BatchProgress) + Send + Sync>;
 
 /// At most this many items of a failed chunk are retried one by one to learn their errors.
 const INDIVIDUAL_RETRY_MAX: usize = 100;
@@ -250,6 +250,9 @@ impl Processor {
         let src = RemotePath::parse(&batch.src)?;
         let dst = batch.dst.as_deref().map(RemotePath::parse).transpose()?;
         self.set_status(id, BatchStatus::Running, None).await?;
+        if batch.kind == BatchKind::Bisync {
+            return self.run_bisync(id, control, &progress).await;
+        }
         std::fs::create_dir_all(&self.cfg.work_dir).map_err(|e| {
             store_err(super::StoreError::Folder {
                 path: self.cfg.work_dir.display().to_string(),
@@ -663,7 +666,12 @@ impl Processor {
         }
     }
 
-    async fn finish(&self, id: i64, status: Option<BatchStatus>, reason: Option<&str>) -> Result<BatchInfo, Error> {
+    pub(crate) async fn finish(
+        &self,
+        id: i64,
+        status: Option<BatchStatus>,
+        reason: Option<&str>,
+    ) -> Result<BatchInfo, Error> {
         let status = match status {
             Some(s) => s,
             None => {
@@ -816,6 +824,6 @@ fn is_lease_lost(e: &Error) -> bool {
     matches!(e, Error::Store(b) if matches!(**b, super::StoreError::LeaseLost { .. }))
 }
 
-pub(super) fn store_err(e: super::StoreError) -> Error {
+pub(crate) fn store_err(e: super::StoreError) -> Error {
     Error::Store(Box::new(e))
 }

@@ -110,7 +110,7 @@ impl Processor {
         let need_src = match kind {
             // a sync batch is verified lane by lane (copy, move to the backup, delete)
             BatchKind::Copy | BatchKind::Sync => items.iter().any(|i| !at_destination(i)),
-            BatchKind::Move | BatchKind::Delete => true,
+            BatchKind::Move | BatchKind::Delete | BatchKind::Bisync => true,
         };
         let at_src = if need_src {
             Some(list_of(src.clone(), paths.clone()).await?)
@@ -142,7 +142,8 @@ impl Processor {
                 let done = match kind {
                     BatchKind::Copy | BatchKind::Sync => at_destination(item) || copied_as_changed(item),
                     BatchKind::Move => at_destination(item) && !at_source(item),
-                    BatchKind::Delete => !at_source(item),
+                    // a bisync batch has no items to settle
+                    BatchKind::Delete | BatchKind::Bisync => !at_source(item),
                 };
                 let there = at_dst.as_ref().and_then(|m| m.get(item.dst()));
                 let planned = PlannedLike {

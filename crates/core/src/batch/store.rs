@@ -773,7 +773,13 @@ impl Store {
         .into_iter()
         .map(|(path, to)| RenamedItem { path, to })
         .collect();
+        let bisync = if batch.kind == rcmd_types::BatchKind::Bisync {
+            crate::bisync::PairStore::new(self.clone()).report(id).await?
+        } else {
+            None
+        };
         Ok(BatchReport {
+            bisync,
             batch,
             failed,
             resumable,

@@ -286,7 +286,12 @@ fn refusal(guard: &DeleteGuard, deletes: u64, files: u64, side: &str) -> Option<
 
 /// The backup place of `root` for `place` (`None` when nothing there needs one or backups
 /// are off).
-fn backup_for(place: &BackupPlace, root: &RemotePath, needed: bool, stamp: &str) -> Result<Option<String>, SyncError> {
+pub(crate) fn backup_for(
+    place: &BackupPlace,
+    root: &RemotePath,
+    needed: bool,
+    stamp: &str,
+) -> Result<Option<String>, SyncError> {
     if !needed {
         return Ok(None);
     }

@@ -101,6 +101,8 @@ pub struct Engine {
     pub notifications: Notifications,
     /// Supervised mounts and serves (in this engine's sidecar).
     pub mounts: Mounts,
+    /// Two-way sync pairs; their runs are batches on [`Engine::runner`].
+    pub pairs: crate::bisync::Pairs,
     /// What was wrong at start and was worked around (a damaged secrets file kept aside), for
     /// the front end to show.
     pub problems: Vec<String>,
@@ -147,10 +149,14 @@ impl Engine {
         processor.owner = LeaseOwner::this_process(cfg.lease_timeout);
         let sink = Arc::new(SinkSlot::default());
         let runner = Runner::new(processor.clone(), sink.clone());
+        let pairs = crate::bisync::Pairs::new(runner.clone(), processor.cfg.work_dir.clone());
         let scheduler = Scheduler::new(
             ScheduleStore::new(store.clone()),
             Arc::new(SystemWall),
-            Arc::new(RunnerLaunch { runner: runner.clone() }),
+            Arc::new(RunnerLaunch {
+                runner: runner.clone(),
+                pairs: pairs.clone(),
+            }),
             Some(bus.clone()),
         );
         let notifications = Notifications::new(secrets.clone(), bus.clone());
@@ -159,6 +165,7 @@ impl Engine {
             .with_registry(cfg.data_dir.join("mounts"));
         Ok(Engine {
             mounts,
+            pairs,
             bus,
             supervisor,
             rc,

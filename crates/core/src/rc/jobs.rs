@@ -119,6 +119,17 @@ impl RcClient {
         }
     }
 
+    /// The finished transfers, checks, deletes and renames of `group` (the last 100).
+    pub async fn transferred(&self, group: &str) -> Result<Vec<super::wire::Transferred>, RcError> {
+        #[derive(serde::Deserialize)]
+        struct Reply {
+            #[serde(default)]
+            transferred: Vec<super::wire::Transferred>,
+        }
+        let r: Reply = self.call("core/transferred", &json!({ "group": group })).await?;
+        Ok(r.transferred)
+    }
+
     /// Drops the stats of a finished job's group so rclone's memory does not grow.
     pub async fn delete_group_stats(&self, group: &str) -> Result<(), RcError> {
         let _: Value = self.call("core/stats-delete", &json!({ "group": group })).await?;

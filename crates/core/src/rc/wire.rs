@@ -174,3 +174,20 @@ impl GroupStats {
         self.transferring.iter().any(Transferring::server_side)
     }
 }
+
+/// One entry of `core/transferred`: a finished transfer, check, delete or rename of a group
+/// (rclone keeps the last 100 per group).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Transferred {
+    pub name: String,
+    pub size: i64,
+    pub bytes: u64,
+    pub checked: bool,
+    /// `transferring`, `deleting`, `checking`, `listing file - Path1`, ...
+    pub what: String,
+    pub error: String,
+    /// Present on transfers (absent on checks and deletes).
+    pub src_fs: String,
+    pub dst_fs: String,
+}

@@ -106,7 +106,7 @@ pub fn class_of(reason: FailureReason) -> FailureClass {
         | Corrupted | Unknown => FailureClass::Retryable,
         Unauthorized | Forbidden | StorageFull | NeedsReconnect | RemoteNotConfigured | BackendMissing | BadRequest
         | RcRefused | Certificate | NotRestored | InvalidName | NotEmpty | LimitReached | Undecryptable | Exists
-        | InvalidInput | Unsupported => FailureClass::Permanent,
+        | InvalidInput | Unsupported | Lockout | AccessCheck => FailureClass::Permanent,
         NotFound => FailureClass::NotFound,
         Cancelled => FailureClass::Cancelled,
         Partial => FailureClass::Partial,
@@ -174,6 +174,10 @@ pub fn suggestion(reason: FailureReason) -> (&'static str, &'static str) {
                          "리모트 이름이나 경로가 올바르지 않습니다. 고친 뒤 다시 시도하세요."),
         Unsupported => ("This cannot be done with this item here; the message says what to do instead.",
                         "이 항목으로는 여기서 할 수 없습니다. 대신 할 일은 메시지를 보세요."),
+        Lockout => ("This two-way sync lost track of its last run (its listings are missing or were left unfinished), so it cannot tell which side changed. Nothing was changed. Run the guided resync: it previews what each side will receive before anything is written.",
+                    "이 양방향 동기화가 지난 실행 기록(목록 파일)을 잃어 어느 쪽이 바뀌었는지 알 수 없습니다. 아무것도 바꾸지 않았습니다. 안내에 따라 재동기화를 실행하세요. 쓰기 전에 각 쪽이 받을 내용을 미리 보여 줍니다."),
+        AccessCheck => ("A side of this two-way sync is missing its check file (.rcmd-bisync-check): it may be unmounted, emptied or the wrong folder. The run stopped before changing anything. Check that side, then run again.",
+                        "양방향 동기화의 한쪽에 확인 파일(.rcmd-bisync-check)이 없습니다. 마운트가 해제되었거나 비었거나 다른 폴더일 수 있습니다. 아무것도 바꾸기 전에 멈췄습니다. 그쪽을 확인한 뒤 다시 실행하세요."),
         Unknown => ("rclone reported an error RCMD does not recognise. Like rclone, RCMD retries it a few times; if it keeps failing, see the message.",
                     "RCMD가 알 수 없는 rclone 오류입니다. rclone처럼 몇 번 다시 시도합니다. 계속 실패하면 메시지를 확인하세요."),
     }
@@ -333,6 +337,69 @@ pub fn classify_job(error: &str, stats: Option<&GroupStats>) -> Failure {
         f.retryable = false;
     }
     f
+}
+
+/// Classifies the end of a `sync/bisync` call. rclone answers most of bisync's own stops
+/// with the bare text "bisync aborted" (the cause goes to rclone's log only), so what is left
+/// in the pair's working folder decides: without both listings bisync must resync (a
+/// lockout); with them the abort was retryable (`--resilient`). Its delete guard answers
+/// "too many deletes"; a lock held by a live run "prior lock file found".
+pub fn classify_bisync(err: &RcError, listings_left: bool) -> Failure {
+    let text = strip_ansi(&err.to_string());
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("too many deletes") {
+        return Failure::new(
+            FailureReason::LimitReached,
+            "too many deletes: this run would delete more than the pair's limit allows on a side; nothing was changed",
+        );
+    }
+    if lower.contains("prior lock file found") {
+        return Failure::new(
+            FailureReason::RcloneNotReady,
+            "another run of this pair holds its lock; try again when it has ended",
+        );
+    }
+    if lower.contains("check file check failed") || lower.contains("access test failed") {
+        return Failure::new(
+            FailureReason::AccessCheck,
+            "check-access failed: a side is missing its check file",
+        );
+    }
+    if lower.contains("bisync aborted") || lower.contains("must run --resync") {
+        return if listings_left {
+            Failure::new(
+                FailureReason::ServerError,
+                "bisync stopped with an error it can retry without a resync (see the log for the file)",
+            )
+        } else {
+            Failure::new(
+                FailureReason::Lockout,
+                "bisync lost track of the last run and needs a resync",
+            )
+        };
+    }
+    let mut f = classify(err);
+    f.message = strip_ansi(&f.message);
+    f
+}
+
+/// `text` without terminal colour codes (bisync colours its messages).
+pub fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            // CSI: parameters up to the final letter
+            for n in chars.by_ref() {
+                if n.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Classifies rclone's error text alone, by its structure (see [`text`]).

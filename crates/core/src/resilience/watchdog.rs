@@ -131,12 +131,32 @@ where
     P: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<String>>,
 {
-    let job = rc.start_job(path, params, group).await?;
-    let result = watch(rc, &job, cfg, cancel, &mut probe, &mut on_update).await;
+    let result = run_job_kept(rc, path, params, group, cfg, cancel, &mut probe, &mut on_update).await;
     if let Err(e) = rc.delete_group_stats(group).await {
         tracing::debug!(error = %e, group, "could not delete stats group");
     }
     result
+}
+
+/// Like [`run_job_probed`], but the group's stats are left for the caller to read (its
+/// `core/transferred`, say) and delete ([`RcClient::delete_group_stats`]).
+#[allow(clippy::too_many_arguments)]
+pub async fn run_job_kept<P, Fut>(
+    rc: &RcClient,
+    path: &str,
+    params: Map<String, Value>,
+    group: &str,
+    cfg: &WatchdogConfig,
+    cancel: &CancellationToken,
+    probe: &mut P,
+    on_update: &mut impl FnMut(&JobUpdate),
+) -> Result<JobOutcome, RcError>
+where
+    P: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<String>>,
+{
+    let job = rc.start_job(path, params, group).await?;
+    watch(rc, &job, cfg, cancel, probe, on_update).await
 }
 
 async fn watch<P, Fut>(

@@ -86,6 +86,7 @@ fn params(kind: BatchKind, src: &str, dst: Option<&str>, names: &[String]) -> se
         BatchKind::Move => "move",
         BatchKind::Delete => "delete",
         BatchKind::Sync => "sync",
+        BatchKind::Bisync => "bisync",
     };
     let mut params = json!({ "kind": kind, "srcFs": src, "names": names });
     if let Some(d) = dst {

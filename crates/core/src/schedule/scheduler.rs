@@ -40,6 +40,8 @@ pub trait Launch: Send + Sync + 'static {
 #[derive(Clone)]
 pub struct RunnerLaunch {
     pub runner: Runner,
+    /// Runs schedules of kind bisync.
+    pub pairs: crate::bisync::Pairs,
 }
 
 impl Launch for RunnerLaunch {
@@ -51,6 +53,17 @@ impl Launch for RunnerLaunch {
         Box::pin(async move {
             if spec.kind == rcmd_types::BatchKind::Sync {
                 return self.launch_sync(spec, origin).await;
+            }
+            if spec.kind == rcmd_types::BatchKind::Bisync {
+                // a pair that needs its resync fails the run with the reason (notified):
+                // a schedule never resynchronises
+                let pair = spec.pair.ok_or("this schedule names no two-way sync pair")?;
+                let b = self
+                    .pairs
+                    .run(&pair.to_string(), Some(origin))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                return Ok(b.id);
             }
             let req = BatchRequest::new(spec.kind, &spec.src, spec.dst.as_deref(), Selection::All)
                 .map_err(|e| e.to_string())?
@@ -101,6 +114,8 @@ impl RunnerLaunch {
 pub enum ScheduleError {
     #[error("a schedule needs a name")]
     NoName,
+    #[error("a two-way sync schedule needs a pair")]
+    NoPair,
     #[error(transparent)]
     Cron(#[from] super::cron::CronError),
     /// Its batch could never run (a bad path, no destination, the same place).
@@ -153,6 +168,12 @@ impl Scheduler {
             return Err(ScheduleError::NoName);
         }
         Cron::parse(&spec.cron)?;
+        if spec.kind == rcmd_types::BatchKind::Bisync {
+            return match spec.pair {
+                Some(_) => Ok(()),
+                None => Err(ScheduleError::NoPair),
+            };
+        }
         BatchRequest::new(spec.kind, &spec.src, spec.dst.as_deref(), Selection::All)?;
         if let Some(s) = &spec.sync {
             crate::compare::filter::to_rclone(&s.filter).map_err(ScheduleError::Filter)?;
