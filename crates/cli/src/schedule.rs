@@ -125,6 +125,7 @@ pub(crate) async fn manage(cmd: args::Schedule) -> Result<i32, String> {
                 on_conflict: on_conflict.into(),
                 sync,
                 pair: None,
+                watch: None,
             };
             let id = sched.add(&spec).await.map_err(|e| e.to_string())?;
             super::say(&format!("schedule {id} added"));

@@ -25,3 +25,5 @@ CREATE INDEX bisync_runs_by_pair ON bisync_runs (pair_id, batch_id DESC);
 
 -- A schedule of kind bisync runs this pair.
 ALTER TABLE schedules ADD COLUMN pair_id INTEGER;
+-- Watch mode (JSON of WatchTrigger; NULL: runs by the clock only).
+ALTER TABLE schedules ADD COLUMN watch TEXT;

@@ -36,6 +36,7 @@ pub mod sidecar;
 pub mod stop_signal;
 pub mod units;
 pub mod view;
+pub mod watch;
 
 pub use error::{Error, Result};
 pub use rcmd_types as types;

@@ -38,6 +38,7 @@ fn spec(cron: &str, dst: &str) -> ScheduleSpec {
         on_conflict: Default::default(),
         sync: None,
         pair: None,
+        watch: None,
     }
 }
 

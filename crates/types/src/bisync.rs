@@ -1,5 +1,5 @@
 //! Two-way sync pairs (rclone's bisync): the pair as the user sets it up, its state, the
-//! preview of a run and the report of one, and watch mode.
+//! preview of a run and the report of one.
 
 use serde::{Deserialize, Serialize};
 
@@ -85,27 +85,6 @@ impl Default for BisyncGuard {
     }
 }
 
-/// Watch mode: a pair whose side is a local folder runs when that folder changes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct WatchSpec {
-    pub enabled: bool,
-    /// A run starts once the folder has been quiet for this long after a change.
-    pub quiet_secs: u32,
-    /// A full run at least this often while watching (events can be missed); 0: never.
-    pub full_every_minutes: u32,
-}
-
-impl Default for WatchSpec {
-    fn default() -> Self {
-        WatchSpec {
-            enabled: false,
-            quiet_secs: 5,
-            full_every_minutes: 60,
-        }
-    }
-}
-
 /// A bisync pair as the user sets it up.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PairSpec {
@@ -128,8 +107,6 @@ pub struct PairSpec {
     /// A run's lock on the pair expires after this long without renewal (a run that died).
     #[serde(default = "lock_minutes")]
     pub lock_minutes: u32,
-    #[serde(default)]
-    pub watch: WatchSpec,
 }
 
 fn yes() -> bool {
@@ -153,7 +130,6 @@ impl PairSpec {
             backups: true,
             check_access: true,
             lock_minutes: lock_minutes(),
-            watch: WatchSpec::default(),
         }
     }
 }

@@ -45,7 +45,48 @@ pub struct ScheduleSpec {
     /// display).
     #[serde(default)]
     pub pair: Option<i64>,
+    /// Watch mode: the schedule also runs when its local folder changes (the cron stays
+    /// as the periodic full run: events can be missed).
+    #[serde(default)]
+    pub watch: Option<WatchTrigger>,
 }
+
+/// How a watched schedule reacts to changes in its local folder: a run starts once the
+/// folder has been quiet for `quiet_secs` after a change (at the latest
+/// [`WatchTrigger::MAX_DELAY_FACTOR`] times that after the first change of a burst that
+/// never pauses). A change while a run is going queues one more run (one waits at most).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WatchTrigger {
+    pub quiet_secs: u32,
+}
+
+impl WatchTrigger {
+    pub const MAX_DELAY_FACTOR: u32 = 12;
+}
+
+impl Default for WatchTrigger {
+    fn default() -> Self {
+        WatchTrigger { quiet_secs: 5 }
+    }
+}
+
+/// Where the watch of one schedule stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WatchStatus {
+    pub schedule_id: i64,
+    pub name: String,
+    /// The local folders watched.
+    pub folders: Vec<String>,
+    /// `None`: watching. Else why not (no local folder, the system's watch limit, ...);
+    /// the schedule's periodic runs go on.
+    pub problem: Option<String>,
+    /// Runs started by changes since the watch began.
+    pub triggered: u64,
+}
+
+/// Event: the watches changed (payload: every [`WatchStatus`]).
+pub const EVENT_WATCH: &str = "watch-status";
 
 /// How a scheduled sync runs: a run the delete guard refuses stops (recorded as failed,
 /// notified) instead of deleting.

@@ -123,6 +123,7 @@ pub fn Schedules() -> impl IntoView {
         on_conflict: ConflictPolicy::default(),
         sync: None,
         pair: None,
+        watch: None,
     };
     view! {
         <section class="schedules" id="schedules-view">
@@ -274,6 +275,7 @@ fn ScheduleEditor(
             on_conflict: on_conflict.get_untracked(),
             sync: None,
             pair: None,
+            watch: None,
         };
         spawn_local(async move {
             match ipc::invoke::<_, i64>("schedule_save", &SaveArgs { id, spec: &spec }).await {

@@ -88,11 +88,6 @@ pub fn validate(spec: &PairSpec) -> Result<(RemotePath, RemotePath), BisyncError
             spec.guard.max_percent
         )));
     }
-    if spec.watch.enabled && spec.watch.quiet_secs == 0 {
-        return Err(BisyncError::Setting(
-            "watch mode needs a quiet time of at least 1 s".into(),
-        ));
-    }
     crate::compare::filter::to_rclone(&spec.filter)?;
     Ok((p1, p2))
 }

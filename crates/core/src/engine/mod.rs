@@ -103,6 +103,8 @@ pub struct Engine {
     pub mounts: Mounts,
     /// Two-way sync pairs; their runs are batches on [`Engine::runner`].
     pub pairs: crate::bisync::Pairs,
+    /// Watch mode of the schedules (started by [`Engine::keep_running`]).
+    pub watches: crate::watch::Watches,
     /// What was wrong at start and was worked around (a damaged secrets file kept aside), for
     /// the front end to show.
     pub problems: Vec<String>,
@@ -163,9 +165,11 @@ impl Engine {
         notifications.apply(&cfg.notifications);
         let mounts = Mounts::new(rc.clone(), bus.clone(), store.clone(), secrets.clone(), cfg.mounts)
             .with_registry(cfg.data_dir.join("mounts"));
+        let watches = crate::watch::Watches::new(scheduler.clone(), rc.clone());
         Ok(Engine {
             mounts,
             pairs,
+            watches,
             bus,
             supervisor,
             rc,
@@ -197,6 +201,7 @@ impl Engine {
         let runner = self.runner.clone();
         tokio::spawn(async move { runner.recover_interrupted(auto_resume).await });
         self.scheduler.clone().tick_every(tick);
+        self.watches.clone().keep_refreshed(WATCH_REFRESH);
     }
 
     /// Takes mounts and serves down (waiting up to [`SHUTDOWN_UPLOAD_WAIT`] for pending
@@ -225,6 +230,10 @@ impl Engine {
         stopped.recv_timeout(within).is_ok()
     }
 }
+
+/// How often the watches are brought in line with the schedules (front ends refresh at
+/// once after a change; this catches changes made by another process, such as the CLI).
+pub const WATCH_REFRESH: Duration = Duration::from_secs(10);
 
 /// How long [`Engine::shutdown`] waits for a mount's pending uploads.
 pub const SHUTDOWN_UPLOAD_WAIT: Duration = Duration::from_secs(5);

@@ -116,6 +116,8 @@ pub enum ScheduleError {
     NoName,
     #[error("a two-way sync schedule needs a pair")]
     NoPair,
+    #[error("watch mode: {0}")]
+    Watch(String),
     #[error(transparent)]
     Cron(#[from] super::cron::CronError),
     /// Its batch could never run (a bad path, no destination, the same place).
@@ -170,13 +172,26 @@ impl Scheduler {
         Cron::parse(&spec.cron)?;
         if spec.kind == rcmd_types::BatchKind::Bisync {
             return match spec.pair {
-                Some(_) => Ok(()),
+                Some(_) => Self::validate_watch(spec),
                 None => Err(ScheduleError::NoPair),
             };
         }
         BatchRequest::new(spec.kind, &spec.src, spec.dst.as_deref(), Selection::All)?;
         if let Some(s) = &spec.sync {
             crate::compare::filter::to_rclone(&s.filter).map_err(ScheduleError::Filter)?;
+        }
+        Self::validate_watch(spec)
+    }
+
+    /// A watched schedule needs a quiet time and a source that can be a local folder (a
+    /// bisync pair's sides are checked when the watch starts).
+    fn validate_watch(spec: &ScheduleSpec) -> Result<(), ScheduleError> {
+        let Some(w) = spec.watch else { return Ok(()) };
+        if w.quiet_secs == 0 || w.quiet_secs > 3600 {
+            return Err(ScheduleError::Watch("the quiet time must be between 1 s and 1 h".into()));
+        }
+        if spec.kind == rcmd_types::BatchKind::Delete {
+            return Err(ScheduleError::Watch("a delete cannot run on change".into()));
         }
         Ok(())
     }
@@ -249,6 +264,32 @@ impl Scheduler {
             }
         }
         Ok(changed)
+    }
+
+    /// A run of schedule `id` now, asked by its watch (`detail`: what changed). The overlap
+    /// rule is always "wait" here: a change during a run queues one run (one waits at most),
+    /// so no change is left for the periodic run to find. Returns the run recorded, if any.
+    pub async fn trigger(&self, id: i64, detail: &str) -> Result<Option<ScheduleRun>, StoreError> {
+        let mut s = self.store.get(id).await?;
+        if !s.spec.enabled {
+            return Ok(None);
+        }
+        s.spec.overlap = crate::types::Overlap::Wait;
+        let mut changed = Vec::new();
+        // a due time of its own (unique per schedule): the next free millisecond
+        let mut due = self.clock.now_ms();
+        while self.store.run(id, due).await?.is_some() {
+            due += 1;
+        }
+        self.run_or_hold(&s, due, RunOutcome::Started, Some(detail), &mut changed)
+            .await?;
+        for run in &changed {
+            info!(schedule = %run.schedule_name, outcome = ?run.outcome, batch = ?run.batch_id, detail, "watch run");
+            if let Some(bus) = &self.bus {
+                bus.emit(CoreEvent::Schedule { run: run.clone() });
+            }
+        }
+        Ok(changed.pop())
     }
 
     async fn handle_due(&self, s: &Stored, changed: &mut Vec<ScheduleRun>) -> Result<(), StoreError> {

@@ -26,7 +26,7 @@ pub struct ScheduleStore {
 }
 
 const COLUMNS: &str =
-    "id, name, cron, kind, src, dst, overlap, catch_up, enabled, on_conflict, sync, pair_id, checked_until";
+    "id, name, cron, kind, src, dst, overlap, catch_up, enabled, on_conflict, sync, pair_id, watch, checked_until";
 
 fn row_to_stored(r: &sqlx::sqlite::SqliteRow) -> Stored {
     Stored {
@@ -45,6 +45,9 @@ fn row_to_stored(r: &sqlx::sqlite::SqliteRow) -> Stored {
                 .get::<Option<String>, _>("sync")
                 .and_then(|s| serde_json::from_str(&s).ok()),
             pair: r.get("pair_id"),
+            watch: r
+                .get::<Option<String>, _>("watch")
+                .and_then(|s| serde_json::from_str(&s).ok()),
         },
         checked_until: r.get("checked_until"),
     }
@@ -62,7 +65,7 @@ fn row_to_run(r: &sqlx::sqlite::SqliteRow) -> ScheduleRun {
     }
 }
 
-/// Binds the eleven columns of a spec, in the order of [`COLUMNS`] after `id`.
+/// Binds the twelve columns of a spec, in the order of [`COLUMNS`] after `id`.
 fn bind_spec<'q>(q: SqliteQuery<'q>, spec: &'q ScheduleSpec) -> SqliteQuery<'q> {
     q.bind(&spec.name)
         .bind(&spec.cron)
@@ -75,6 +78,7 @@ fn bind_spec<'q>(q: SqliteQuery<'q>, spec: &'q ScheduleSpec) -> SqliteQuery<'q> 
         .bind(spec.on_conflict.as_str())
         .bind(spec.sync.as_ref().and_then(|s| serde_json::to_string(s).ok()))
         .bind(spec.pair)
+        .bind(spec.watch.as_ref().and_then(|w| serde_json::to_string(w).ok()))
 }
 
 type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
@@ -94,7 +98,7 @@ impl ScheduleStore {
     /// Adds a schedule whose due times start after `now_ms` (nothing before its creation is
     /// "missed").
     pub async fn add(&self, spec: &ScheduleSpec, now_ms: i64) -> Result<i64, StoreError> {
-        let q = sqlx::query("INSERT INTO schedules (name, cron, kind, src, dst, overlap, catch_up, enabled, on_conflict, sync, pair_id, checked_until, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        let q = sqlx::query("INSERT INTO schedules (name, cron, kind, src, dst, overlap, catch_up, enabled, on_conflict, sync, pair_id, watch, checked_until, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         let r = bind_spec(q, spec)
             .bind(now_ms)
             .bind(now_ms)
@@ -107,7 +111,7 @@ impl ScheduleStore {
     /// `now_ms` (the time it was off is not "missed").
     pub async fn update(&self, id: i64, spec: &ScheduleSpec, now_ms: i64) -> Result<(), StoreError> {
         // the right-hand sides see the row as it was: `enabled` there is the old value
-        let q = sqlx::query("UPDATE schedules SET name = ?, cron = ?, kind = ?, src = ?, dst = ?, overlap = ?, catch_up = ?, enabled = ?, on_conflict = ?, sync = ?, pair_id = ?, checked_until = CASE WHEN enabled = 0 AND ? = 1 THEN ? ELSE checked_until END WHERE id = ?");
+        let q = sqlx::query("UPDATE schedules SET name = ?, cron = ?, kind = ?, src = ?, dst = ?, overlap = ?, catch_up = ?, enabled = ?, on_conflict = ?, sync = ?, pair_id = ?, watch = ?, checked_until = CASE WHEN enabled = 0 AND ? = 1 THEN ? ELSE checked_until END WHERE id = ?");
         let r = bind_spec(q, spec)
             .bind(spec.enabled as i64)
             .bind(now_ms)
