@@ -81,6 +81,15 @@ pub enum Command {
     /// Serves: a remote over WebDAV, HTTP, SFTP, FTP or DLNA, with a generated password
     #[command(subcommand)]
     Serve(Serve),
+    /// Two-way sync pairs (rclone bisync with guard rails): the first run is a previewed
+    /// resync. Exit: 0 done, 3 paused, 4 locked out (preview and run a resync), 5 refused by a
+    /// guard (delete limit, check file missing), 1 error
+    #[command(subcommand)]
+    Bisync(Bisync),
+    /// Watch mode: runs watched schedules when their folders change (and by their clock),
+    /// until Ctrl-C; the app does this while it runs
+    #[command(subcommand)]
+    Watch(WatchCmd),
     /// Compares two folders (rclone check) and lists what differs; writes nothing.
     /// Exit: 0 they match, 6 they differ, 1 error
     Compare {
@@ -277,6 +286,108 @@ pub enum ScheduledKind {
     Move,
     /// Makes DST match SRC (backups, delete guard: a run over the guard fails and notifies)
     Sync,
+    /// Runs the two-way sync pair named SRC (no DST)
+    Bisync,
+}
+
+/// Which side wins a file that differs during a resync.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum ResyncModeArg {
+    Newer,
+    Older,
+    Larger,
+    Smaller,
+    Path1,
+    Path2,
+}
+
+impl From<ResyncModeArg> for rcmd_core::types::ResyncMode {
+    fn from(m: ResyncModeArg) -> Self {
+        use rcmd_core::types::ResyncMode as R;
+        match m {
+            ResyncModeArg::Newer => R::Newer,
+            ResyncModeArg::Older => R::Older,
+            ResyncModeArg::Larger => R::Larger,
+            ResyncModeArg::Smaller => R::Smaller,
+            ResyncModeArg::Path1 => R::Path1,
+            ResyncModeArg::Path2 => R::Path2,
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Bisync {
+    /// Lists the pairs and where they stand
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Adds a pair (its first run is `resync`)
+    Add {
+        name: String,
+        path1: String,
+        path2: String,
+        /// Stop a run that would delete more than P % of a side's files
+        #[arg(long, value_name = "P", default_value_t = 50)]
+        max_delete_percent: u32,
+        /// Stop a run that would delete more than N files (checked by a dry run first)
+        #[arg(long, value_name = "N")]
+        max_delete: Option<u64>,
+        /// A file changed on both sides: the newer keeps its name (default: both are kept
+        /// with a numbered suffix)
+        #[arg(long)]
+        newer_wins: bool,
+        /// Replaced and deleted files are gone for good (default: dated backup folders)
+        #[arg(long)]
+        no_backup: bool,
+        /// Run even when a side lacks the check file (default: such a run stops)
+        #[arg(long)]
+        no_check_access: bool,
+        /// A run's lock expires after this many minutes without renewal (at least 2)
+        #[arg(long, value_name = "MIN", default_value_t = 5)]
+        lock_minutes: u32,
+        #[command(flatten)]
+        filter: Box<FilterArgs>,
+    },
+    /// What a run, or with --resync a resync, would do (rclone's dry run; writes nothing)
+    Preview {
+        pair: String,
+        #[arg(long, value_enum, value_name = "WINNER")]
+        resync: Option<ResyncModeArg>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The guided resync: shows the preview; with --yes runs it
+    Resync {
+        pair: String,
+        /// Which side wins a file that differs
+        #[arg(long, value_enum, default_value_t = ResyncModeArg::Newer)]
+        mode: ResyncModeArg,
+        /// Run it (after reading the preview)
+        #[arg(long)]
+        yes: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Runs the pair in the foreground and prints the run's report
+    Run {
+        pair: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Removes a pair (its files stay)
+    Remove { pair: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum WatchCmd {
+    /// Runs the watched schedules on change (and every schedule by its clock) until Ctrl-C
+    Run,
+    /// The watched schedules
+    List {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -291,8 +402,13 @@ pub enum Schedule {
         name: String,
         cron: String,
         kind: ScheduledKind,
+        /// The source (for bisync: the pair's name)
         src: String,
-        dst: String,
+        dst: Option<String>,
+        /// Also run when SRC (a local folder; for bisync the pair's local sides) changes, once
+        /// it has been quiet this many seconds; the cron stays as the periodic full run
+        #[arg(long, value_name = "SECS")]
+        watch: Option<u32>,
         /// What the runs do with files that exist at the destination
         #[arg(long, value_enum, default_value_t = OnConflict::Update)]
         on_conflict: OnConflict,

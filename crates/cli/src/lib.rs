@@ -4,6 +4,7 @@
 //! library. Exit codes: 0 all done, 2 some items failed, 3 paused or cancelled, 1 error.
 
 mod args;
+mod bisync;
 mod flags;
 mod mount;
 pub mod schedule;
@@ -58,6 +59,8 @@ async fn run(cli: args::Cli) -> Result<i32, String> {
         args::Command::Schedule(s) => return schedule::manage(s).await,
         args::Command::Mount(m) => return mount::manage(m, flags::take(&mut cli.rclone.words())?).await,
         args::Command::Serve(s) => return mount::serve(s, flags::take(&mut cli.rclone.words())?).await,
+        args::Command::Bisync(b) => return bisync::manage(b, flags::take(&mut cli.rclone.words())?).await,
+        args::Command::Watch(w) => return bisync::watch(w, flags::take(&mut cli.rclone.words())?).await,
         args::Command::Batch(b) => b,
         other => return compare_sync_find(cli.server, &cli.rclone, other).await,
     };

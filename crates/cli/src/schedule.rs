@@ -86,6 +86,7 @@ pub(crate) async fn manage(cmd: args::Schedule) -> Result<i32, String> {
             kind,
             src,
             dst,
+            watch,
             wait,
             no_catch_up,
             on_conflict,
@@ -109,6 +110,20 @@ pub(crate) async fn manage(cmd: args::Schedule) -> Result<i32, String> {
                 })
             });
             let sync = sync.transpose()?;
+            // a two-way schedule names its pair; its sides are shown as source and destination
+            let (src, dst, pair) = match kind {
+                args::ScheduledKind::Bisync => {
+                    let store = rcmd_core::bisync::PairStore::new(sched.store().batches().clone());
+                    let p = match src.trim().parse::<i64>() {
+                        Ok(id) => store.get(id).await,
+                        Err(_) => store.by_name(src.trim()).await,
+                    }
+                    .map_err(|e| e.to_string())?
+                    .ok_or_else(|| format!("no two-way pair {src:?} (`rcmd bisync list`)"))?;
+                    (p.spec.path1, Some(p.spec.path2), Some(p.id))
+                }
+                _ => (src, dst, None),
+            };
             let spec = ScheduleSpec {
                 name,
                 cron,
@@ -116,16 +131,17 @@ pub(crate) async fn manage(cmd: args::Schedule) -> Result<i32, String> {
                     args::ScheduledKind::Copy => BatchKind::Copy,
                     args::ScheduledKind::Move => BatchKind::Move,
                     args::ScheduledKind::Sync => BatchKind::Sync,
+                    args::ScheduledKind::Bisync => BatchKind::Bisync,
                 },
                 src,
-                dst: Some(dst),
+                dst,
                 overlap: if wait { Overlap::Wait } else { Overlap::Skip },
                 catch_up: !no_catch_up,
                 enabled: true,
                 on_conflict: on_conflict.into(),
                 sync,
-                pair: None,
-                watch: None,
+                pair,
+                watch: watch.map(|quiet_secs| rcmd_core::types::WatchTrigger { quiet_secs }),
             };
             let id = sched.add(&spec).await.map_err(|e| e.to_string())?;
             super::say(&format!("schedule {id} added"));

@@ -220,8 +220,9 @@ pub struct BisyncReport {
     /// The backup folders of this run (`None`: backups off).
     pub backup1: Option<String>,
     pub backup2: Option<String>,
-    /// Why the run stopped, when it did.
+    /// Why the run stopped, when it did, and the class of it.
     pub error: Option<String>,
+    pub reason: Option<crate::FailureReason>,
     /// The names above are the last ones only (more happened than rclone kept).
     pub names_partial: bool,
 }

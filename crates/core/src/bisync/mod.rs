@@ -194,53 +194,39 @@ impl Pairs {
 
     /// Starts the resync of pair `key` with `mode` (after its preview); returns the batch.
     pub async fn resync(&self, key: &str, mode: ResyncMode, origin: Option<&str>) -> Result<BatchInfo, BisyncError> {
-        let pair = self.find(key).await?;
-        self.start(&pair, Some(mode), origin).await
+        let id = self.create(key, Some(mode), origin).await?;
+        self.runner.start(id).await?;
+        Ok(self.runner.batch(id).await?)
     }
 
-    /// Starts a run of pair `key`; refused until its first resync, and while locked out.
+    /// Starts a run of pair `key`; refused until its first resync, and while locked out. A
+    /// run of it paused by an outage goes on instead of a second one.
     pub async fn run(&self, key: &str, origin: Option<&str>) -> Result<BatchInfo, BisyncError> {
+        let id = self.create(key, None, origin).await?;
+        self.runner.start(id).await?;
+        Ok(self.runner.batch(id).await?)
+    }
+
+    /// The batch of a run (`resync: None`) or resync of pair `key`, not started (for a front
+    /// end that runs it in the foreground): a new one, or the run of the pair an outage
+    /// paused (bisync recovers it).
+    pub async fn create(&self, key: &str, resync: Option<ResyncMode>, origin: Option<&str>) -> Result<i64, BisyncError> {
         let pair = self.find(key).await?;
-        match pair.state {
-            PairState::New => {
-                return Err(BisyncError::NeedsResync(
-                    pair.spec.name,
-                    "it has not been synchronised yet",
-                ))
+        if resync.is_none() {
+            match pair.state {
+                PairState::New => {
+                    return Err(BisyncError::NeedsResync(pair.spec.name, "it has not been synchronised yet"))
+                }
+                PairState::LockedOut => {
+                    return Err(BisyncError::NeedsResync(pair.spec.name, "bisync lost track of its last run"))
+                }
+                PairState::Ready => {}
             }
-            PairState::LockedOut => {
-                return Err(BisyncError::NeedsResync(
-                    pair.spec.name,
-                    "bisync lost track of its last run",
-                ))
-            }
-            PairState::Ready => {}
         }
-        self.start(&pair, None, origin).await
-    }
-
-    /// The unfinished run of `pair`, if any (its latest batch, queued, running or paused).
-    pub async fn unfinished(&self, pair: &PairInfo) -> Result<Option<BatchInfo>, BisyncError> {
-        let Some(id) = pair.last_batch else { return Ok(None) };
-        match self.runner.batch(id).await {
-            Ok(b) if b.status.is_resumable() => Ok(Some(b)),
-            Ok(_) | Err(StoreError::NoBatch(_)) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    async fn start(
-        &self,
-        pair: &PairInfo,
-        resync: Option<ResyncMode>,
-        origin: Option<&str>,
-    ) -> Result<BatchInfo, BisyncError> {
         let (p1, p2) = validate(&pair.spec)?;
-        if let Some(b) = self.unfinished(pair).await? {
-            // a run paused by an outage goes on (bisync recovers it) instead of a second one
+        if let Some(b) = self.unfinished(&pair).await? {
             if b.status == BatchStatus::Paused && resync.is_none() && b.runner.is_none() {
-                self.runner.start(b.id).await?;
-                return Ok(self.runner.batch(b.id).await?);
+                return Ok(b.id);
             }
             return Err(BisyncError::Busy {
                 name: pair.spec.name.clone(),
@@ -262,8 +248,16 @@ impl Pairs {
             backup1: backup(&p1)?,
             backup2: backup(&p2)?,
         };
-        let id = self.store.create_run(&run, origin).await?;
-        self.runner.start(id).await?;
-        Ok(self.runner.batch(id).await?)
+        Ok(self.store.create_run(&run, origin).await?)
+    }
+
+    /// The unfinished run of `pair`, if any (its latest batch, queued, running or paused).
+    pub async fn unfinished(&self, pair: &PairInfo) -> Result<Option<BatchInfo>, BisyncError> {
+        let Some(id) = pair.last_batch else { return Ok(None) };
+        match self.runner.batch(id).await {
+            Ok(b) if b.status.is_resumable() => Ok(Some(b)),
+            Ok(_) | Err(StoreError::NoBatch(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 }

@@ -206,6 +206,7 @@ impl Processor {
                     crate::resilience::classify::suggestion(f.reason).0
                 );
                 report.error = Some(reason.clone());
+                report.reason = Some(f.reason);
                 keep(&report).await;
                 if f.reason == FailureReason::Lockout {
                     set_pair(PairState::LockedOut, Some(f.message.clone())).await;
