@@ -253,7 +253,11 @@ pub(crate) async fn watch(cmd: args::WatchCmd, rclone_flags: Vec<String>) -> Res
                 .all()
                 .await
                 .map_err(|e| e.to_string())?;
-            let watched: Vec<_> = all.into_iter().filter(|s| s.spec.watch.is_some()).map(|s| (s.id, s.spec)).collect();
+            let watched: Vec<_> = all
+                .into_iter()
+                .filter(|s| s.spec.watch.is_some())
+                .map(|s| (s.id, s.spec))
+                .collect();
             if json {
                 say(&serde_json::to_string_pretty(&watched).map_err(|e| e.to_string())?);
                 return Ok(0);

@@ -34,7 +34,10 @@ fn a_pair_from_the_command_line_with_its_exit_codes() {
     let (code, out, err) = run(&home, &["bisync", "add", "docs", &one, &two]);
     assert_eq!(code, 0, "{out}{err}");
     let (_, out, _) = run(&home, &["bisync", "list"]);
-    assert!(out.contains("docs") && out.contains("new: run the guided resync first"), "{out}");
+    assert!(
+        out.contains("docs") && out.contains("new: run the guided resync first"),
+        "{out}"
+    );
 
     // a run before the resync: the lockout code, nothing written
     let (code, _, err) = run(&home, &["bisync", "run", "docs"]);
@@ -45,7 +48,10 @@ fn a_pair_from_the_command_line_with_its_exit_codes() {
     // the guided resync: without --yes it only shows
     let (code, out, err) = run(&home, &["bisync", "resync", "docs"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("→ path2: a.txt") && out.contains("→ path1: b.txt"), "{out}");
+    assert!(
+        out.contains("→ path2: a.txt") && out.contains("→ path1: b.txt"),
+        "{out}"
+    );
     assert!(err.contains("--yes"), "{err}");
     assert!(!home.path("two/a.txt").exists() && !home.path("one/b.txt").exists());
     let (code, out, err) = run(&home, &["bisync", "resync", "docs", "--yes"]);
@@ -109,7 +115,10 @@ fn watch_run_runs_a_watched_pair_on_change_and_stops_on_sigterm() {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        assert!(t1.elapsed() < Duration::from_secs(30), "watch run did not stop on SIGTERM");
+        assert!(
+            t1.elapsed() < Duration::from_secs(30),
+            "watch run did not stop on SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(100));
     };
     let mut err = String::new();

@@ -19,7 +19,9 @@ use rcmd_core::{
     events::EventBus,
     resilience::layer::{ResilienceConfig, Resilient},
     schedule::{RunnerLaunch, ScheduleStore, Scheduler, SystemWall},
-    types::{BatchInfo, BatchKind, BatchProgress, Overlap, PairSpec, ResyncMode, RunOutcome, ScheduleSpec, WatchTrigger},
+    types::{
+        BatchInfo, BatchKind, BatchProgress, Overlap, PairSpec, ResyncMode, RunOutcome, ScheduleSpec, WatchTrigger,
+    },
     watch::{Watch, Watches},
 };
 
@@ -128,7 +130,11 @@ async fn a_new_file_arrives_within_the_quiet_time_plus_the_run() {
     let s = setup(&[]).await;
     let (src, dst) = (s.rc.data().join("w-src"), s.rc.data().join("w-dst"));
     std::fs::create_dir_all(&src).unwrap();
-    let id = s.sched.add(&watched(BatchKind::Copy, &local(&src), &local(&dst), 1)).await.unwrap();
+    let id = s
+        .sched
+        .add(&watched(BatchKind::Copy, &local(&src), &local(&dst), 1))
+        .await
+        .unwrap();
     s.watches.refresh().await;
     let st = s.watches.status();
     assert_eq!(st.len(), 1);
@@ -138,11 +144,17 @@ async fn a_new_file_arrives_within_the_quiet_time_plus_the_run() {
     std::fs::write(src.join("hello.txt"), b"arrives by itself").unwrap();
     let took = wait_for("the copy", Duration::from_secs(30), || dst.join("hello.txt").exists()).await;
     eprintln!("change -> arrival: {} ms (quiet time 1 s)", took.as_millis());
-    assert!(took >= Duration::from_millis(900), "ran before the folder was quiet: {took:?}");
+    assert!(
+        took >= Duration::from_millis(900),
+        "ran before the folder was quiet: {took:?}"
+    );
     assert_eq!(std::fs::read(dst.join("hello.txt")).unwrap(), b"arrives by itself");
     let runs = s.sched.store().runs(Some(id), 10).await.unwrap();
     assert_eq!(runs.len(), 1, "{runs:?}");
-    assert!(runs[0].detail.clone().unwrap_or_default().contains("hello.txt"), "{runs:?}");
+    assert!(
+        runs[0].detail.clone().unwrap_or_default().contains("hello.txt"),
+        "{runs:?}"
+    );
 
     // switched off: no more runs
     let mut off = watched(BatchKind::Copy, &local(&src), &local(&dst), 1);
@@ -161,7 +173,11 @@ async fn a_burst_of_10000_changes_starts_a_bounded_number_of_runs_and_a_change_d
     let s = setup(&["--bwlimit=2M"]).await;
     let (src, dst) = (s.rc.data().join("b-src"), s.rc.data().join("b-dst"));
     std::fs::create_dir_all(&src).unwrap();
-    let id = s.sched.add(&watched(BatchKind::Copy, &local(&src), &local(&dst), 1)).await.unwrap();
+    let id = s
+        .sched
+        .add(&watched(BatchKind::Copy, &local(&src), &local(&dst), 1))
+        .await
+        .unwrap();
     s.watches.refresh().await;
     for i in 0..10_000u32 {
         let d = src.join(format!("d{:02}", i % 50));
@@ -173,7 +189,10 @@ async fn a_burst_of_10000_changes_starts_a_bounded_number_of_runs_and_a_change_d
     // a big file so the run takes a few seconds
     let big: Vec<u8> = (0..4_000_000u32).map(|i| (i % 253) as u8).collect();
     std::fs::write(src.join("big.bin"), &big).unwrap();
-    wait_for("the burst's run", Duration::from_secs(60), || !s.runner.running_ids().is_empty()).await;
+    wait_for("the burst's run", Duration::from_secs(60), || {
+        !s.runner.running_ids().is_empty()
+    })
+    .await;
     // a change while it runs
     std::fs::write(src.join("during.txt"), b"changed during the run").unwrap();
     settled(&s, id).await;
@@ -182,9 +201,15 @@ async fn a_burst_of_10000_changes_starts_a_bounded_number_of_runs_and_a_change_d
         .iter()
         .filter(|r| matches!(r.outcome, RunOutcome::Started | RunOutcome::StartedLate))
         .count();
-    eprintln!("10,000 changes + 1 during the run -> {started} runs: {:?}", runs.iter().map(|r| r.outcome).collect::<Vec<_>>());
+    eprintln!(
+        "10,000 changes + 1 during the run -> {started} runs: {:?}",
+        runs.iter().map(|r| r.outcome).collect::<Vec<_>>()
+    );
     assert!((2..=4).contains(&started), "{runs:?}");
-    assert_eq!(std::fs::read(dst.join("during.txt")).unwrap(), b"changed during the run");
+    assert_eq!(
+        std::fs::read(dst.join("during.txt")).unwrap(),
+        b"changed during the run"
+    );
     assert_eq!(std::fs::read(dst.join("big.bin")).unwrap(), big);
     assert_eq!(std::fs::read(dst.join("d49/f09999.txt")).unwrap(), b"9999");
 }
@@ -195,8 +220,16 @@ async fn a_two_way_pair_runs_when_its_local_side_changes() {
     let (p1, p2) = (s.rc.data().join("pair-1"), s.rc.data().join("pair-2"));
     std::fs::create_dir_all(&p1).unwrap();
     std::fs::create_dir_all(&p2).unwrap();
-    let pair = s.pairs.add(&PairSpec::new("watched pair", &local(&p1), &local(&p2))).await.unwrap();
-    let b = s.pairs.resync(&pair.to_string(), ResyncMode::Newer, None).await.unwrap();
+    let pair = s
+        .pairs
+        .add(&PairSpec::new("watched pair", &local(&p1), &local(&p2)))
+        .await
+        .unwrap();
+    let b = s
+        .pairs
+        .resync(&pair.to_string(), ResyncMode::Newer, None)
+        .await
+        .unwrap();
     wait_for("the resync", Duration::from_secs(60), || !s.runner.is_running(b.id)).await;
     let mut spec = watched(BatchKind::Bisync, &local(&p1), &local(&p2), 1);
     spec.pair = Some(pair);
@@ -205,7 +238,10 @@ async fn a_two_way_pair_runs_when_its_local_side_changes() {
     let st = s.watches.status();
     assert_eq!(st[0].folders.len(), 2, "both sides are local: {st:?}");
     std::fs::write(p2.join("from-2.txt"), b"made on side 2").unwrap();
-    let took = wait_for("the two-way run", Duration::from_secs(30), || p1.join("from-2.txt").exists()).await;
+    let took = wait_for("the two-way run", Duration::from_secs(30), || {
+        p1.join("from-2.txt").exists()
+    })
+    .await;
     eprintln!("pair: change -> arrival on the other side: {} ms", took.as_millis());
 }
 
@@ -226,15 +262,28 @@ async fn a_100000_file_tree_is_watched_without_a_descriptor_storm() {
     }
     let before = open_fds();
     let start = Instant::now();
-    let mut w = Watch::start(&[PathBuf::from(dir.path())], Duration::from_millis(300), Duration::from_secs(3)).unwrap();
+    let mut w = Watch::start(
+        &[PathBuf::from(dir.path())],
+        Duration::from_millis(300),
+        Duration::from_secs(3),
+    )
+    .unwrap();
     eprintln!(
         "watching 100,000 files in 500 folders: set up in {} ms, {} more descriptors",
         start.elapsed().as_millis(),
         open_fds().saturating_sub(before)
     );
-    assert!(open_fds() <= before + 8, "a descriptor per file or folder: {} -> {}", before, open_fds());
+    assert!(
+        open_fds() <= before + 8,
+        "a descriptor per file or folder: {} -> {}",
+        before,
+        open_fds()
+    );
     std::fs::write(dir.path().join("d499/new"), b"x").unwrap();
-    let changed = tokio::time::timeout(Duration::from_secs(10), w.next()).await.unwrap().unwrap();
+    let changed = tokio::time::timeout(Duration::from_secs(10), w.next())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(changed.ends_with("d499/new"), "{changed:?}");
 }
 
@@ -242,5 +291,8 @@ async fn a_100000_file_tree_is_watched_without_a_descriptor_storm() {
 fn the_watch_limit_is_explained() {
     let e = notify::Error::new(notify::ErrorKind::MaxFilesWatch);
     let text = rcmd_core::watch::explain(Path::new("/data/photos"), &e);
-    assert!(text.contains("fs.inotify.max_user_watches") && text.contains("/data/photos"), "{text}");
+    assert!(
+        text.contains("fs.inotify.max_user_watches") && text.contains("/data/photos"),
+        "{text}"
+    );
 }

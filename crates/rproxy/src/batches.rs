@@ -34,6 +34,8 @@ pub type CallError = (StatusCode, String);
 pub struct Batches {
     pool: Pool,
     runner: Runner,
+    /// Two-way pairs run here for a client (their settings come with each call).
+    pairs: rcmd_core::bisync::Pairs,
     /// This instance's engine store number (its batch ids are above `store << 32`).
     store: i64,
 }
@@ -127,6 +129,7 @@ impl Batches {
         let b = Batches {
             pool,
             runner: engine.runner.clone(),
+            pairs: engine.pairs.clone(),
             store,
         };
         let this = b.clone();
@@ -273,6 +276,7 @@ impl Batches {
             "plan" => self.plan(p).await,
             "compare" => self.compare(p).await,
             "sync" => self.sync(user, p).await,
+            "bisync" => self.bisync(user, p).await,
             "list" => {
                 let db = |e: sqlx::Error| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
                 let rows: Vec<(i64, Option<i64>, Option<String>)> = on_pool!(&self.pool, p => sqlx::query_as(
@@ -412,6 +416,18 @@ impl Batches {
     /// The engine's runner (compare and sync use its layer and processor).
     pub(crate) fn runner(&self) -> &Runner {
         &self.runner
+    }
+
+    pub(crate) fn pairs(&self) -> &rcmd_core::bisync::Pairs {
+        &self.pairs
+    }
+
+    pub(crate) fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    pub(crate) fn store_no(&self) -> i64 {
+        self.store
     }
 
     /// Records batch `id` as `user`'s, starts it and keeps its first report: the batch as

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod auth;
+mod batch_bisync;
 mod batch_sync;
 pub mod batches;
 mod call;

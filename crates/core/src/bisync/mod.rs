@@ -210,20 +210,30 @@ impl Pairs {
     /// The batch of a run (`resync: None`) or resync of pair `key`, not started (for a front
     /// end that runs it in the foreground): a new one, or the run of the pair an outage
     /// paused (bisync recovers it).
-    pub async fn create(&self, key: &str, resync: Option<ResyncMode>, origin: Option<&str>) -> Result<i64, BisyncError> {
+    pub async fn create(
+        &self,
+        key: &str,
+        resync: Option<ResyncMode>,
+        origin: Option<&str>,
+    ) -> Result<i64, BisyncError> {
         let pair = self.find(key).await?;
         if resync.is_none() {
             match pair.state {
                 PairState::New => {
-                    return Err(BisyncError::NeedsResync(pair.spec.name, "it has not been synchronised yet"))
+                    return Err(BisyncError::NeedsResync(
+                        pair.spec.name,
+                        "it has not been synchronised yet",
+                    ))
                 }
                 PairState::LockedOut => {
-                    return Err(BisyncError::NeedsResync(pair.spec.name, "bisync lost track of its last run"))
+                    return Err(BisyncError::NeedsResync(
+                        pair.spec.name,
+                        "bisync lost track of its last run",
+                    ))
                 }
                 PairState::Ready => {}
             }
         }
-        let (p1, p2) = validate(&pair.spec)?;
         if let Some(b) = self.unfinished(&pair).await? {
             if b.status == BatchStatus::Paused && resync.is_none() && b.runner.is_none() {
                 return Ok(b.id);
@@ -233,17 +243,40 @@ impl Pairs {
                 batch: b.id,
             });
         }
+        self.new_run(Some(pair.id), &pair.spec, resync, origin).await
+    }
+
+    /// A run of `spec` that no stored pair stands for (a server running a client's pair):
+    /// no pair state is kept; a run without listings ends as a lockout.
+    pub async fn create_for(
+        &self,
+        spec: &PairSpec,
+        resync: Option<ResyncMode>,
+        origin: Option<&str>,
+    ) -> Result<i64, BisyncError> {
+        validate(spec)?;
+        self.new_run(None, spec, resync, origin).await
+    }
+
+    async fn new_run(
+        &self,
+        pair_id: Option<i64>,
+        spec: &PairSpec,
+        resync: Option<ResyncMode>,
+        origin: Option<&str>,
+    ) -> Result<i64, BisyncError> {
+        let (p1, p2) = validate(spec)?;
         let stamp = crate::batch::sync::stamp_now();
         let backup = |root: &RemotePath| -> Result<Option<String>, BisyncError> {
-            if !pair.spec.backups {
+            if !spec.backups {
                 return Ok(None);
             }
             crate::batch::sync::backup_for(&rcmd_types::BackupPlace::Dated, root, true, &stamp)
                 .map_err(|e| BisyncError::Setting(e.to_string()))
         };
         let run = RunSpec {
-            pair_id: Some(pair.id),
-            spec: pair.spec.clone(),
+            pair_id,
+            spec: spec.clone(),
             resync,
             backup1: backup(&p1)?,
             backup2: backup(&p2)?,

@@ -123,9 +123,10 @@ fn conflict_base(name: &str) -> Option<&str> {
 }
 
 /// The report of a run from its group's `transferred` list and final stats; `path1`/`path2`
-/// are the sides as given to rclone.
-pub fn report(path1: &str, path2: &str, transferred: &[Transferred], stats: &GroupStats) -> BisyncReport {
-    let (p1, p2) = (norm(path1), norm(path2));
+/// are the spellings rclone may use for each side.
+pub fn report(path1: &[String], path2: &[String], transferred: &[Transferred], stats: &GroupStats) -> BisyncReport {
+    let p1: Vec<String> = path1.iter().map(|p| norm(p)).collect();
+    let p2: Vec<String> = path2.iter().map(|p| norm(p)).collect();
     let mut r = BisyncReport::default();
     let mut conflicts: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut renames = 0u64;
@@ -139,9 +140,9 @@ pub fn report(path1: &str, path2: &str, transferred: &[Transferred], stats: &Gro
                     conflicts.entry(t.name.clone()).or_default();
                     continue;
                 }
-                let to = if dst == p1 || src == p2 {
+                let to = if p1.contains(&dst) || p2.contains(&src) {
                     Side::One
-                } else if dst == p2 || src == p1 {
+                } else if p2.contains(&dst) || p1.contains(&src) {
                     Side::Two
                 } else {
                     continue;
@@ -261,7 +262,8 @@ mod tests {
             deletes: 1,
             ..GroupStats::default()
         };
-        let r = report(":local:/a", "/b/", &list, &stats);
+        let side = |s: &str| vec![s.to_owned()];
+        let r = report(&side(":local:/a"), &side("/b/"), &list, &stats);
         assert_eq!((r.copied_to_path1, r.copied_to_path2, r.copied), (2, 2, 4));
         assert_eq!(r.files_to_path1, vec!["n2", "s.conflict2"]);
         assert_eq!(r.deleted_files, vec!["f1"]);
@@ -277,6 +279,6 @@ mod tests {
             transfers: 300,
             ..stats
         };
-        assert!(report("/a", "/b", &list, &more).names_partial);
+        assert!(report(&side("/a"), &side("/b"), &list, &more).names_partial);
     }
 }

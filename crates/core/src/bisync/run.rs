@@ -39,6 +39,23 @@ use crate::{
 struct Leftovers {
     transferred: Vec<Transferred>,
     stats: GroupStats,
+    /// How rclone names each side in `transferred` (`srcFs`/`dstFs`).
+    names: [Vec<String>; 2],
+}
+
+/// The spellings rclone may use for side `fs` in a transfer's `srcFs`/`dstFs`: as given, and
+/// as `operations/fsinfo` resolves it (an alias names the folder behind it).
+async fn spellings(client: &RcClient, fs: &str) -> Vec<String> {
+    let mut out = vec![fs.to_owned()];
+    if let Ok(info) = client.call::<_, Value>("operations/fsinfo", &json!({ "fs": fs })).await {
+        let name = info.get("Name").and_then(Value::as_str).unwrap_or_default();
+        let root = info.get("Root").and_then(Value::as_str).unwrap_or_default();
+        out.push(format!("{name}:{root}"));
+        if name == "local" || root.starts_with('/') {
+            out.push(root.to_owned());
+        }
+    }
+    out
 }
 
 /// Runs `sync/bisync` with `params` in `group` on `client`, watched; the group's transfers
@@ -46,6 +63,7 @@ struct Leftovers {
 async fn job(
     client: RcClient,
     params: serde_json::Map<String, Value>,
+    sides: [String; 2],
     group: String,
     cfg: WatchdogConfig,
     cancel: CancellationToken,
@@ -68,8 +86,13 @@ async fn job(
         .call("core/stats", &json!({ "group": group }))
         .await
         .unwrap_or_default();
+    let names = [spellings(&client, &sides[0]).await, spellings(&client, &sides[1]).await];
     if let Ok(mut l) = left.lock() {
-        *l = Leftovers { transferred, stats };
+        *l = Leftovers {
+            transferred,
+            stats,
+            names,
+        };
     }
     if let Err(e) = client.delete_group_stats(&group).await {
         tracing::debug!(error = %e, group, "could not delete stats group");
@@ -94,9 +117,11 @@ pub(super) async fn dry_run(
     let out = rc
         .transfer_once(p1, Some(p2), None, cancel, |client| {
             let group = format!("bisync-preview-{:016x}", rand::random::<u64>());
+            let sides = [p1.to_string(), p2.to_string()];
             job(
                 client,
                 params.clone(),
+                sides,
                 group,
                 cfg.clone(),
                 cancel.clone(),
@@ -282,9 +307,11 @@ impl Processor {
                         eta_s: s.eta,
                     })
                 };
+                let sides = [p1.to_string(), p2.to_string()];
                 job(
                     client,
                     params.clone(),
+                    sides,
                     group.clone(),
                     cfg.clone(),
                     stop.clone(),
@@ -293,11 +320,11 @@ impl Processor {
                 )
             })
             .await;
-        let (transferred, stats) = left
+        let (transferred, stats, names) = left
             .lock()
-            .map(|l| (l.transferred.clone(), l.stats.clone()))
+            .map(|l| (l.transferred.clone(), l.stats.clone(), l.names.clone()))
             .unwrap_or_default();
-        let report = output::report(&p1.to_string(), &p2.to_string(), &transferred, &stats);
+        let report = output::report(&names[0], &names[1], &transferred, &stats);
         match result {
             Ok(_) => {
                 if run.resync.is_some() {

@@ -188,7 +188,9 @@ impl Scheduler {
     fn validate_watch(spec: &ScheduleSpec) -> Result<(), ScheduleError> {
         let Some(w) = spec.watch else { return Ok(()) };
         if w.quiet_secs == 0 || w.quiet_secs > 3600 {
-            return Err(ScheduleError::Watch("the quiet time must be between 1 s and 1 h".into()));
+            return Err(ScheduleError::Watch(
+                "the quiet time must be between 1 s and 1 h".into(),
+            ));
         }
         if spec.kind == rcmd_types::BatchKind::Delete {
             return Err(ScheduleError::Watch("a delete cannot run on change".into()));

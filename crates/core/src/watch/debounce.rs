@@ -67,9 +67,7 @@ impl Watch {
         })
         .map_err(|e| format!("cannot start watching: {e}"))?;
         for f in folders {
-            watcher
-                .watch(f, RecursiveMode::Recursive)
-                .map_err(|e| explain(f, &e))?;
+            watcher.watch(f, RecursiveMode::Recursive).map_err(|e| explain(f, &e))?;
         }
         Ok(Watch {
             _watcher: watcher,

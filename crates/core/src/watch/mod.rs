@@ -67,7 +67,11 @@ impl Watches {
         let mut out: Vec<WatchStatus> = self
             .running
             .lock()
-            .map(|r| r.values().filter_map(|w| w.status.lock().ok().map(|s| s.clone())).collect())
+            .map(|r| {
+                r.values()
+                    .filter_map(|w| w.status.lock().ok().map(|s| s.clone()))
+                    .collect()
+            })
             .unwrap_or_default();
         out.sort_by_key(|s| s.schedule_id);
         out
@@ -107,7 +111,14 @@ impl Watches {
         });
     }
 
-    fn start(&self, id: i64, name: String, trigger: WatchTrigger, folders: Result<Vec<PathBuf>, String>, key: String) -> Running {
+    fn start(
+        &self,
+        id: i64,
+        name: String,
+        trigger: WatchTrigger,
+        folders: Result<Vec<PathBuf>, String>,
+        key: String,
+    ) -> Running {
         let status = Arc::new(Mutex::new(WatchStatus {
             schedule_id: id,
             name: name.clone(),
@@ -127,7 +138,11 @@ impl Watches {
                 if let Ok(mut s) = status.lock() {
                     s.problem = Some(problem);
                 }
-                return Running { key, task: None, status };
+                return Running {
+                    key,
+                    task: None,
+                    status,
+                };
             }
         };
         info!(schedule = %name, quiet_s = quiet.as_secs(), "watching");
@@ -184,7 +199,8 @@ impl Watches {
     /// of local folders).
     async fn local_folder(&self, spec: &str) -> Result<PathBuf, String> {
         let p = RemotePath::parse(spec).map_err(|e| e.to_string())?;
-        let not_local = || format!("{spec} is not a folder on this computer: watch mode needs one (remotes send no change events)");
+        let not_local =
+            || format!("{spec} is not a folder on this computer: watch mode needs one (remotes send no change events)");
         if p.remote.as_str() == LOCAL_DISK {
             return absolute(&p.spec_path()).ok_or_else(not_local);
         }

@@ -281,6 +281,26 @@ pub const ROUTES: &[Route] = &[
             ("directions", Directions),
         ],
     ),
+    // a client's two-way pair run on the server (its settings with each call)
+    route(
+        "rproxy/batch/bisync",
+        Operator,
+        false,
+        &[
+            ("path1", Fs),
+            ("path2", Fs),
+            ("name", Scalar),
+            ("action", Scalar),
+            ("resyncMode", Scalar),
+            ("filter", Opt(FILTER)),
+            ("maxDelete", Int(1 << 40)),
+            ("maxDeletePercent", Int(100)),
+            ("conflicts", Scalar),
+            ("backup", Scalar),
+            ("checkAccess", Scalar),
+            ("lockMinutes", Int(1440)),
+        ],
+    ),
     route("rproxy/batch/pause", Operator, false, &[("id", Scalar)]),
     route("rproxy/batch/resume", Operator, false, &[("id", Scalar)]),
     route("rproxy/batch/cancel", Operator, false, &[("id", Scalar)]),
@@ -325,7 +345,7 @@ mod tests {
         );
         assert_eq!(
             (count(Viewer), count(Operator)),
-            (20, 48),
+            (20, 49),
             "the manual states these counts"
         );
     }
