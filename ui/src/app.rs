@@ -107,6 +107,7 @@ pub fn App() -> impl IntoView {
                         {tab("tab-jobs", Tab::Jobs, |c| format!("{} ({})", c.t().tab_jobs, c.batches.with(|b| b.len())))}
                         {tab("tab-setup", Tab::Setup, |c| c.m().tab_setup.to_owned())}
                         {tab("tab-schedules", Tab::Schedules, |c| c.m().tab_schedules.to_owned())}
+                        {tab("tab-pairs", Tab::Pairs, |c| c.pt().tab_pairs.to_owned())}
                         {tab("tab-mounts", Tab::Mounts, |c| {
                             let trouble = c.mount_states.with(|m| m.values().filter(|s| matches!(s.state, rcmd_types::MountState::Degraded | rcmd_types::MountState::Recovering | rcmd_types::MountState::Failed)).count());
                             if trouble > 0 { format!("{} ⚠{trouble}", c.mt().tab_mounts) } else { c.mt().tab_mounts.to_owned() }
@@ -121,6 +122,7 @@ pub fn App() -> impl IntoView {
                         Tab::Jobs => view! { <Jobs/> }.into_any(),
                         Tab::Setup => view! { <RemoteSetup/> }.into_any(),
                         Tab::Schedules => view! { <Schedules/> }.into_any(),
+                        Tab::Pairs => view! { <crate::components::pairs::Pairs/> }.into_any(),
                         Tab::Mounts => view! { <crate::components::mounts::Mounts/> }.into_any(),
                         Tab::Logs => view! { <Logs/> }.into_any(),
                     }}

@@ -461,6 +461,8 @@ pub struct Ctx {
     pub free: RwSignal<HashMap<String, (Option<i64>, f64)>>,
     /// The compare and search views.
     pub cmp: crate::actions::compare::CompareCtx,
+    /// The two panes' places for a new two-way pair (Ctrl+F2 in the commander).
+    pub pair_prefill: RwSignal<Option<(String, String)>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -472,6 +474,7 @@ pub enum Tab {
     Jobs,
     Setup,
     Schedules,
+    Pairs,
     Mounts,
     Logs,
 }
@@ -517,6 +520,7 @@ impl Ctx {
             clock: RwSignal::new(js_sys::Date::now()),
             free: RwSignal::new(HashMap::new()),
             cmp: crate::actions::compare::CompareCtx::new(),
+            pair_prefill: RwSignal::new(None),
         }
     }
 
@@ -564,6 +568,11 @@ impl Ctx {
     /// The texts of mounts, serves and remote housekeeping (reactive).
     pub fn mt(&self) -> &'static crate::i18n::mounts::MountTexts {
         crate::i18n::mounts::texts(self.lang.get())
+    }
+
+    /// The texts of two-way pairs and watch mode (reactive).
+    pub fn pt(&self) -> &'static crate::i18n::pairs::PairTexts {
+        crate::i18n::pairs::texts(self.lang.get())
     }
 
     /// The texts of remote setup, schedules, logs and the desktop prompts (reactive).

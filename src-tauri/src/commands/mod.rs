@@ -10,6 +10,7 @@ pub mod desktop;
 pub mod files;
 pub mod mounts;
 pub mod notify;
+pub mod pairs;
 pub mod remotes;
 pub mod schedules;
 pub mod view;

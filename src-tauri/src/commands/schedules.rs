@@ -21,7 +21,10 @@ pub async fn schedule_save(state: State<'_, AppState>, id: Option<i64>, spec: Sc
         Some(id) => state.engine.scheduler.update(id, &spec).await.map(|()| id),
         None => state.engine.scheduler.add(&spec).await,
     };
-    saved.map_err(|e| CmdError::judged(&e, e.is_bad_input()))
+    let saved = saved.map_err(|e| CmdError::judged(&e, e.is_bad_input()))?;
+    // a watch switched on, off or changed takes effect now
+    state.engine.watches.refresh().await;
+    Ok(saved)
 }
 
 #[tauri::command]
@@ -32,7 +35,9 @@ pub async fn schedule_remove(state: State<'_, AppState>, id: i64) -> CmdResult<(
         .store()
         .remove(id)
         .await
-        .map_err(CmdError::internal)
+        .map_err(CmdError::internal)?;
+    state.engine.watches.refresh().await;
+    Ok(())
 }
 
 /// The latest runs (of one schedule, or all), newest first.

@@ -47,6 +47,12 @@ pub fn run(ctx: Ctx, pane: Pane, cmd: Command) {
         Command::Up => go_up(ctx, pane),
         Command::Refresh => actions::refresh(ctx, pane),
         Command::Compare => super::compare::compare_panes(ctx),
+        Command::TwoWay => {
+            if let (Some(l), Some(r)) = (ctx.panes[0].spec(), ctx.panes[1].spec()) {
+                ctx.pair_prefill.set(Some((l, r)));
+                ctx.tab.set(crate::state::Tab::Pairs);
+            }
+        }
         Command::Search => super::compare::search_here(ctx),
         Command::Copy => ask_transfer(ctx, pane, BatchKind::Copy),
         Command::Move => ask_transfer(ctx, pane, BatchKind::Move),

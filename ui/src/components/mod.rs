@@ -12,6 +12,7 @@ mod jobs;
 mod logs;
 pub mod mounts;
 mod notifications;
+pub mod pairs;
 mod pane;
 mod places;
 mod prompts;

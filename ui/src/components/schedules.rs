@@ -3,7 +3,10 @@
 //! that runs them while RCMD is closed.
 
 use leptos::{prelude::*, task::spawn_local};
-use rcmd_types::{BatchKind, ConflictPolicy, Overlap, RunOutcome, ScheduleInfo, ScheduleRun, ScheduleSpec, TimerState};
+use rcmd_types::{
+    BatchKind, ConflictPolicy, Overlap, PairInfo, RunOutcome, ScheduleInfo, ScheduleRun, ScheduleSpec, TimerState,
+    WatchStatus, WatchTrigger,
+};
 use serde::Serialize;
 
 use crate::{
@@ -53,6 +56,7 @@ pub fn Schedules() -> impl IntoView {
     let list = RwSignal::new(Vec::<ScheduleInfo>::new());
     let runs = RwSignal::new(Vec::<ScheduleRun>::new());
     let timer = RwSignal::new(None::<TimerState>);
+    let watches = RwSignal::new(Vec::<WatchStatus>::new());
     let editing = RwSignal::new(None::<(Option<i64>, ScheduleSpec)>);
     let load = move || {
         spawn_local(async move {
@@ -67,6 +71,9 @@ pub fn Schedules() -> impl IntoView {
             }
             if let Ok(t) = ipc::invoke::<_, TimerState>("schedule_timer_state", &NoArgs {}).await {
                 let _ = timer.try_set(Some(t));
+            }
+            if let Ok(w) = ipc::invoke::<_, Vec<WatchStatus>>("watch_status", &NoArgs {}).await {
+                let _ = watches.try_set(w);
             }
         });
     };
@@ -142,8 +149,11 @@ pub fn Schedules() -> impl IntoView {
                     let kind = match s.spec.kind {
                         BatchKind::Move => m().move_,
                         BatchKind::Sync => ctx.c().tab_compare,
+                        BatchKind::Bisync => ctx.pt().two_way,
                         _ => m().copy,
                     };
+                    let id = s.id;
+                    let watch = move || watches.with(|w| w.iter().find(|w| w.schedule_id == id).cloned());
                     view! {
                         <li data-schedule=s.id.to_string()>
                             <label class="check">
@@ -155,6 +165,10 @@ pub fn Schedules() -> impl IntoView {
                             <span class="sched-route">{format!("{kind}: {} → {}", s.spec.src, s.spec.dst.clone().unwrap_or_default())}</span>
                             <span class="sched-next">{format!("{} {next}", m().next_run)}</span>
                             <span class="sched-last">{format!("{} {last}", m().last_run)}</span>
+                            {move || watch().map(|w| match w.problem {
+                                None => view! { <span class="sched-watch" data-watching="true">{format!("👁 {} ({})", ctx.pt().watching, w.folders.join(", "))}</span> }.into_any(),
+                                Some(p) => view! { <span class="sched-watch bad" data-watching="false">{format!("{}: {p}", ctx.pt().not_watching)}</span> }.into_any(),
+                            })}
                             <button class="edit" on:click=move |_| editing.set(Some((Some(s2.id), s2.spec.clone())))>{m().edit}</button>
                             <button class="delete danger" on:click=move |_| remove(s3.id)>{m().delete}</button>
                         </li>
@@ -231,8 +245,22 @@ fn ScheduleEditor(
     let overlap = RwSignal::new(spec.overlap);
     let on_conflict = RwSignal::new(spec.on_conflict);
     let catch_up = RwSignal::new(spec.catch_up);
+    let pair = RwSignal::new(spec.pair);
+    let pairs = RwSignal::new(Vec::<PairInfo>::new());
+    let watch_on = RwSignal::new(spec.watch.is_some());
+    let quiet = RwSignal::new(spec.watch.unwrap_or_default().quiet_secs.to_string());
     let error = RwSignal::new(None::<String>);
     let enabled = spec.enabled;
+    // what the editor does not show is kept as it was (a sync's filter and guard)
+    let kept_sync = spec.sync.clone();
+    spawn_local(async move {
+        if let Ok(l) = ipc::invoke::<_, Vec<PairInfo>>("pair_list", &NoArgs {}).await {
+            if pair.get_untracked().is_none() {
+                pair.set(l.first().map(|p| p.id));
+            }
+            let _ = pairs.try_set(l);
+        }
+    });
     // the chosen "when", or why it is not valid
     let when = Memo::new(move |_| -> Result<When, String> {
         let (h, mi) = parse_time(&time.get()).ok_or_else(|| format!("{}: HH:MM", m().at_time))?;
@@ -263,19 +291,53 @@ fn ScheduleEditor(
                 return;
             }
         };
+        let watch = if watch_on.get_untracked() {
+            match quiet.get_untracked().trim().parse::<u32>() {
+                Ok(q) if q > 0 => Some(WatchTrigger { quiet_secs: q }),
+                _ => {
+                    error.set(Some(format!("{}: 1-3600", ctx.pt().watch_quiet)));
+                    return;
+                }
+            }
+        } else {
+            None
+        };
+        let kind_now = kind.get_untracked();
+        // a two-way schedule runs its pair; its sides are shown as source and destination
+        let (src_now, dst_now, pair_now) = if kind_now == BatchKind::Bisync {
+            let chosen = pair.get_untracked();
+            let p = pairs.with_untracked(|l| l.iter().find(|p| Some(p.id) == chosen).cloned());
+            match p {
+                Some(p) => (p.spec.path1, Some(p.spec.path2), Some(p.id)),
+                None => {
+                    error.set(Some(ctx.pt().none.to_owned()));
+                    return;
+                }
+            }
+        } else {
+            (
+                src.get_untracked().trim().to_owned(),
+                Some(dst.get_untracked().trim().to_owned()),
+                None,
+            )
+        };
         let spec = ScheduleSpec {
             name: name.get_untracked().trim().to_owned(),
             cron: w.to_cron(),
-            kind: kind.get_untracked(),
-            src: src.get_untracked().trim().to_owned(),
-            dst: Some(dst.get_untracked().trim().to_owned()),
+            kind: kind_now,
+            src: src_now,
+            dst: dst_now,
             overlap: overlap.get_untracked(),
             catch_up: catch_up.get_untracked(),
             enabled,
             on_conflict: on_conflict.get_untracked(),
-            sync: None,
-            pair: None,
-            watch: None,
+            sync: if kind_now == BatchKind::Sync {
+                kept_sync.clone()
+            } else {
+                None
+            },
+            pair: pair_now,
+            watch,
         };
         spawn_local(async move {
             match ipc::invoke::<_, i64>("schedule_save", &SaveArgs { id, spec: &spec }).await {
@@ -292,15 +354,29 @@ fn ScheduleEditor(
             <label for="sched-name">{move || m().name}</label>
             <input id="sched-name" type="text" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
             <label for="sched-kind">{move || m().action}</label>
-            <select id="sched-kind" on:change=move |ev| kind.set(match event_target_value(&ev).as_str() { "move" => BatchKind::Move, "sync" => BatchKind::Sync, _ => BatchKind::Copy })>
+            <select id="sched-kind" on:change=move |ev| kind.set(match event_target_value(&ev).as_str() { "move" => BatchKind::Move, "sync" => BatchKind::Sync, "bisync" => BatchKind::Bisync, _ => BatchKind::Copy })>
                 <option value="copy" selected=spec.kind == BatchKind::Copy>{move || m().copy}</option>
                 <option value="move" selected=spec.kind == BatchKind::Move>{move || m().move_}</option>
                 <option value="sync" selected=spec.kind == BatchKind::Sync>{move || ctx.c().mirror}</option>
+                <option value="bisync" selected=spec.kind == BatchKind::Bisync>{move || ctx.pt().two_way}</option>
             </select>
-            <label for="sched-src">{move || m().source}</label>
-            <input id="sched-src" type="text" spellcheck="false" placeholder="remote:path" prop:value=move || src.get() on:input=move |ev| src.set(event_target_value(&ev))/>
-            <label for="sched-dst">{move || m().destination}</label>
-            <input id="sched-dst" type="text" spellcheck="false" placeholder="remote:path" prop:value=move || dst.get() on:input=move |ev| dst.set(event_target_value(&ev))/>
+            {move || if kind.get() == BatchKind::Bisync {
+                view! {
+                    <label for="sched-pair">{ctx.pt().pair}</label>
+                    <select id="sched-pair" on:change=move |ev| pair.set(event_target_value(&ev).parse().ok())>
+                        {move || pairs.get().into_iter().map(|p| view! {
+                            <option value=p.id.to_string() selected=pair.get_untracked() == Some(p.id)>{format!("{} ({} ⇄ {})", p.spec.name, p.spec.path1, p.spec.path2)}</option>
+                        }).collect_view()}
+                    </select>
+                }.into_any()
+            } else {
+                view! {
+                    <label for="sched-src">{m().source}</label>
+                    <input id="sched-src" type="text" spellcheck="false" placeholder="remote:path" prop:value=move || src.get() on:input=move |ev| src.set(event_target_value(&ev))/>
+                    <label for="sched-dst">{m().destination}</label>
+                    <input id="sched-dst" type="text" spellcheck="false" placeholder="remote:path" prop:value=move || dst.get() on:input=move |ev| dst.set(event_target_value(&ev))/>
+                }.into_any()
+            }}
             <label for="sched-when">{move || m().when}</label>
             <select id="sched-when" on:change=move |ev| {
                 let v = event_target_value(&ev);
@@ -350,6 +426,15 @@ fn ScheduleEditor(
                 <input id="sched-catchup" type="checkbox" prop:checked=move || catch_up.get() on:change=move |ev| catch_up.set(event_target_checked(&ev))/>
                 {move || m().catch_up}
             </label>
+            <label class="check">
+                <input id="sched-watch" type="checkbox" prop:checked=move || watch_on.get() on:change=move |ev| watch_on.set(event_target_checked(&ev))/>
+                {move || ctx.pt().watch}
+            </label>
+            {move || watch_on.get().then(|| view! {
+                <label for="sched-quiet">{ctx.pt().watch_quiet}</label>
+                <input id="sched-quiet" type="number" min="1" max="3600" prop:value=move || quiet.get() on:input=move |ev| quiet.set(event_target_value(&ev))/>
+                <p class="muted">{ctx.pt().watch_note}</p>
+            })}
             {move || error.get().map(|e| view! { <p class="bad" id="sched-error" role="alert">{e}</p> })}
             <div class="buttons">
                 <button id="sched-save" type="submit">{move || m().save}</button>

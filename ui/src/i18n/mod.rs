@@ -7,6 +7,7 @@ pub mod compare;
 mod en;
 mod ko;
 pub mod mounts;
+pub mod pairs;
 
 use rcmd_types::{
     BatchStatus, BreakerState, FailureClass, FailureInfo, IpcErrorKind, RunOutcome, SidecarProblem, SidecarState,
@@ -364,6 +365,13 @@ impl Texts {
                     "동기화"
                 } else {
                     "Sync"
+                }
+            }
+            rcmd_types::BatchKind::Bisync => {
+                if std::ptr::eq(self, &ko::TEXTS) {
+                    "양방향 동기화"
+                } else {
+                    "Two-way sync"
                 }
             }
         }

@@ -7,6 +7,8 @@ pub enum Command {
     SwitchPane,
     /// Shift+F2: compare the two panes' folders.
     Compare,
+    /// Ctrl+F2: a two-way sync pair of the two panes' folders.
+    TwoWay,
     /// Alt+F7: find files below the active pane's folder.
     Search,
     Open,
@@ -91,6 +93,7 @@ pub fn command(key: &str, ctrl: bool, shift: bool, alt: bool) -> Option<Command>
         ("F6", false, false) if shift => Rename,
         ("F6", false, false) => Move,
         ("F2", false, false) if shift => Compare,
+        ("F2", true, false) => TwoWay,
         ("F2", false, false) => Rename,
         ("F7", false, true) => Search,
         ("F7", false, false) => NewFolder,
@@ -151,6 +154,7 @@ mod tests {
         assert_eq!(command("F6", false, true, false), Some(Rename));
         assert_eq!(plain("F7"), Some(NewFolder));
         assert_eq!(command("F2", false, true, false), Some(Compare));
+        assert_eq!(command("F2", true, false, false), Some(TwoWay));
         assert_eq!(command("F7", false, false, true), Some(Search));
         assert_eq!(plain("F8"), Some(Delete));
         assert_eq!(plain("Delete"), Some(Delete));

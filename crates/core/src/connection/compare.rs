@@ -36,3 +36,26 @@ impl Connections {
         .await
     }
 }
+
+impl Connections {
+    /// What a run (`mode: None`) or a resync of pair `spec` would do on the active server.
+    pub async fn server_bisync_preview(
+        &self,
+        spec: &crate::types::PairSpec,
+        mode: Option<crate::types::ResyncMode>,
+    ) -> Result<crate::types::BisyncPreview, BatchCallError> {
+        let rc = self.server_rc().ok_or(BatchCallError::NoServer)?;
+        on_server(&rc, |c| async move { remote::bisync(&c, spec, "preview", mode).await }).await
+    }
+
+    /// Starts a run (`resync: None`) or a resync of pair `spec` as a server batch.
+    pub async fn server_bisync_start(
+        &self,
+        spec: &crate::types::PairSpec,
+        resync: Option<crate::types::ResyncMode>,
+    ) -> Result<crate::types::BatchInfo, BatchCallError> {
+        let rc = self.server_rc().ok_or(BatchCallError::NoServer)?;
+        let action = if resync.is_some() { "resync" } else { "run" };
+        on_server(&rc, |c| async move { remote::bisync(&c, spec, action, resync).await }).await
+    }
+}

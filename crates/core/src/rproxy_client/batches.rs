@@ -159,3 +159,35 @@ pub async fn sync(
     }
     rc.call("rproxy/batch/sync", &params).await
 }
+
+/// `rproxy/batch/bisync`: pair `spec` on the server; `action` `preview` (the answer is a
+/// [`rcmd_types::BisyncPreview`]), `resync` or `run` (a [`BatchInfo`]).
+pub async fn bisync<T: serde::de::DeserializeOwned>(
+    rc: &RcClient,
+    spec: &rcmd_types::PairSpec,
+    action: &str,
+    mode: Option<rcmd_types::ResyncMode>,
+) -> Result<T, RcError> {
+    let mut p = json!({
+        "path1": spec.path1,
+        "path2": spec.path2,
+        "name": spec.name,
+        "action": action,
+        "filter": spec.filter,
+        "maxDeletePercent": spec.guard.max_percent,
+        "conflicts": match spec.conflicts {
+            rcmd_types::ConflictRule::KeepBoth => "keep_both",
+            rcmd_types::ConflictRule::NewerWins => "newer_wins",
+        },
+        "backup": if spec.backups { "dated" } else { "off" },
+        "checkAccess": spec.check_access,
+        "lockMinutes": spec.lock_minutes,
+    });
+    if let Some(n) = spec.guard.max_files {
+        p["maxDelete"] = json!(n);
+    }
+    if let Some(m) = mode {
+        p["resyncMode"] = json!(m.as_str());
+    }
+    rc.call("rproxy/batch/bisync", &p).await
+}
