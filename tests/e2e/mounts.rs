@@ -92,13 +92,6 @@ async fn mount_from_the_mounts_tab_kill_rclone_and_see_it_recover() -> Result<()
     .await
 }
 
-async fn wait_for_css(c: &fantoccini::Client, css: &str) -> Result<()> {
-    poll(Duration::from_secs(15), css, || async {
-        attr(c, css, "id").await.map(|_| ())
-    })
-    .await
-}
-
 /// A webdav remote mounted from the tab; its server stopped: the mount shows degraded; a file
 /// written meanwhile is pending, and Unmount asks first (count and name), Cancel keeps it
 /// mounted, "unmount now" keeps the file in rclone's cache for the next mount.

@@ -324,6 +324,11 @@ pub async fn fill(c: &Client, css: &str, text: &str) -> Result<()> {
     Ok(())
 }
 
+/// Waits (15 s at most) until an element with an id matches `css`.
+pub async fn wait_for_css(c: &Client, css: &str) -> Result<()> {
+    poll(Duration::from_secs(15), css, || async { attr(c, css, "id").await.map(|_| ()) }).await
+}
+
 /// Waits until the text of `css` contains `part`; returns the whole text.
 pub async fn wait_text(c: &Client, css: &str, part: &str) -> Result<String> {
     let got = poll(Duration::from_secs(20), &format!("{css} showing {part:?}"), || async {
