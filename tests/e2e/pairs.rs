@@ -44,7 +44,10 @@ async fn a_pair_set_up_resynced_and_run_in_the_window() -> Result<()> {
         // the guided resync: nothing runs before the preview, the preview writes nothing
         click(&c, "#pairs li.pair .pair-resync").await?;
         wait_for_css(&c, "#resync-dialog").await?;
-        ensure!(attr(&c, "#resync-run", "disabled").await.is_some(), "run before preview");
+        ensure!(
+            attr(&c, "#resync-run", "disabled").await.is_some(),
+            "run before preview"
+        );
         click(&c, "#resync-preview").await?;
         poll(Duration::from_secs(30), "the preview", || async {
             let to1 = attr(&c, "#resync-preview-result", "data-to1").await;
@@ -54,7 +57,10 @@ async fn a_pair_set_up_resynced_and_run_in_the_window() -> Result<()> {
         .await?;
         let shown = inner_text(&c, "#resync-preview-result").await.unwrap_or_default();
         ensure!(shown.contains("a.txt") && shown.contains("b.txt"), "{shown}");
-        ensure!(!data.join("two/a.txt").exists() && !data.join("one/b.txt").exists(), "the preview wrote");
+        ensure!(
+            !data.join("two/a.txt").exists() && !data.join("one/b.txt").exists(),
+            "the preview wrote"
+        );
         screenshot(&c, "pairs-resync.png").await?;
         check_accessibility(&c, "pairs-resync").await?;
         click(&c, "#resync-run").await?;
@@ -74,7 +80,10 @@ async fn a_pair_set_up_resynced_and_run_in_the_window() -> Result<()> {
             (data.join("two/c.txt").exists() && data.join("one/d.txt").exists()).then_some(())
         })
         .await?;
-        eprintln!("MEASURED in the window: Run now -> both changes on the other side after {:?}", t0.elapsed());
+        eprintln!(
+            "MEASURED in the window: Run now -> both changes on the other side after {:?}",
+            t0.elapsed()
+        );
         ensure!(std::fs::read(data.join("one/d.txt"))? == b"changed on two");
         poll(Duration::from_secs(30), "the run's report", || async {
             let text = inner_text(&c, "#pairs li.pair .pair-counts").await.unwrap_or_default();

@@ -326,7 +326,10 @@ pub async fn fill(c: &Client, css: &str, text: &str) -> Result<()> {
 
 /// Waits (15 s at most) until an element with an id matches `css`.
 pub async fn wait_for_css(c: &Client, css: &str) -> Result<()> {
-    poll(Duration::from_secs(15), css, || async { attr(c, css, "id").await.map(|_| ()) }).await
+    poll(Duration::from_secs(15), css, || async {
+        attr(c, css, "id").await.map(|_| ())
+    })
+    .await
 }
 
 /// Waits until the text of `css` contains `part`; returns the whole text.

@@ -683,3 +683,18 @@ async fn https_receivers_with_a_private_ca() {
     let err = ch.send(&notice, Lang::En).await.unwrap_err();
     assert!(err.to_string().contains("/nonexistent/ca.pem"), "{err}");
 }
+
+#[test]
+fn a_stopped_two_way_run_says_why_instead_of_file_counts() {
+    let mut ev = batch_event(7, BatchStatus::Failed, 0);
+    if let CoreEvent::Batch { info } = &mut ev {
+        info.kind = BatchKind::Bisync;
+        info.pause_reason = Some("too many deletes: this run would delete more than the pair's limit".into());
+    }
+    let n = rcmd_core::notify::message::Notice::from_event(&ev).unwrap();
+    let body = n.body(rcmd_core::notify::message::Lang::En);
+    assert!(body.contains("two-way") && body.contains("too many deletes"), "{body}");
+    assert!(!body.contains("files done"), "{body}");
+    let ko = n.body(rcmd_core::notify::message::Lang::Ko);
+    assert!(ko.contains("양방향") && ko.contains("too many deletes"), "{ko}");
+}

@@ -83,17 +83,17 @@ pub fn Pairs() -> impl IntoView {
         });
     };
     // a pair's run changed state: its state and report are new
-    let runs = Memo::new(move |_| {
-        ctx.batches.with(|b| {
+    Effect::new(move |seen: Option<Vec<(i64, BatchStatus)>>| {
+        let now = ctx.batches.with(|b| {
             b.values()
                 .filter(|b| b.kind == BatchKind::Bisync)
                 .map(|b| (b.id, b.status))
                 .collect::<Vec<_>>()
-        })
-    });
-    Effect::new(move |_| {
-        runs.track();
-        load();
+        });
+        if seen.as_ref() != Some(&now) {
+            load();
+        }
+        now
     });
     // Ctrl+F2 in the commander: a new pair of the two panes
     Effect::new(move |_| {

@@ -130,19 +130,37 @@ impl Notice {
                     NotifyKind::BatchCompletedWithErrors => ("Batch completed with errors", "작업 완료 (일부 오류)"),
                     _ => ("Batch failed", "작업 실패"),
                 };
+                // a two-way run has no items: what ended it is the news
+                let (body_en, body_ko) = if info.kind == rcmd_types::BatchKind::Bisync {
+                    match (&info.pause_reason, kind) {
+                        (Some(why), NotifyKind::BatchFailed) => (
+                            format!("{route} (two-way): stopped, nothing lost: {why}"),
+                            format!("{route} (양방향): 멈춤, 잃은 것 없음: {why}"),
+                        ),
+                        _ => (
+                            format!("{route} (two-way): both sides are in step."),
+                            format!("{route} (양방향): 양쪽이 같아졌습니다."),
+                        ),
+                    }
+                } else {
+                    (
+                        format!("{route}: {} of {} files done, {} failed.", c.done, c.total(), c.failed),
+                        format!(
+                            "{route}: 파일 {}개 중 {}개 완료, {}개 실패.",
+                            c.total(),
+                            c.done,
+                            c.failed
+                        ),
+                    )
+                };
                 Some(n(
                     kind,
                     format!("batch {}", info.id),
                     data,
                     format!("{te}: #{}", info.id),
                     format!("{tk}: #{}", info.id),
-                    format!("{route}: {} of {} files done, {} failed.", c.done, c.total(), c.failed),
-                    format!(
-                        "{route}: 파일 {}개 중 {}개 완료, {}개 실패.",
-                        c.total(),
-                        c.done,
-                        c.failed
-                    ),
+                    body_en,
+                    body_ko,
                 ))
             }
             CoreEvent::Breaker {
