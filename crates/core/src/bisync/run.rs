@@ -58,18 +58,29 @@ async fn spellings(client: &RcClient, fs: &str) -> Vec<String> {
     out
 }
 
-/// Runs `sync/bisync` with `params` in `group` on `client`, watched; the group's transfers
-/// and stats are kept in `left` whatever the end.
-async fn job(
-    client: RcClient,
+/// One `sync/bisync` job: its parameters, the sides as given, its stats group, the watchdog
+/// and where its leftovers go.
+#[derive(Clone)]
+struct Job {
     params: serde_json::Map<String, Value>,
     sides: [String; 2],
     group: String,
     cfg: WatchdogConfig,
     cancel: CancellationToken,
     left: Arc<Mutex<Leftovers>>,
-    mut on_update: impl FnMut(&JobUpdate),
-) -> Result<Value, Error> {
+}
+
+/// Runs `job` on `client`, watched; the group's transfers and stats are kept in its
+/// leftovers whatever the end.
+async fn job(client: RcClient, job: Job, mut on_update: impl FnMut(&JobUpdate)) -> Result<Value, Error> {
+    let Job {
+        params,
+        sides,
+        group,
+        cfg,
+        cancel,
+        left,
+    } = job;
     let result = run_job_kept(
         &client,
         "sync/bisync",
@@ -116,18 +127,15 @@ pub(super) async fn dry_run(
     // one attempt: most of bisync's stops are verdicts, not outages
     let out = rc
         .transfer_once(p1, Some(p2), None, cancel, |client| {
-            let group = format!("bisync-preview-{:016x}", rand::random::<u64>());
-            let sides = [p1.to_string(), p2.to_string()];
-            job(
-                client,
-                params.clone(),
-                sides,
-                group,
-                cfg.clone(),
-                cancel.clone(),
-                left.clone(),
-                |_| {},
-            )
+            let j = Job {
+                params: params.clone(),
+                sides: [p1.to_string(), p2.to_string()],
+                group: format!("bisync-preview-{:016x}", rand::random::<u64>()),
+                cfg: cfg.clone(),
+                cancel: cancel.clone(),
+                left: left.clone(),
+            };
+            job(client, j, |_| {})
         })
         .await
         .map_err(BisyncError::Engine)?;
@@ -307,17 +315,15 @@ impl Processor {
                         eta_s: s.eta,
                     })
                 };
-                let sides = [p1.to_string(), p2.to_string()];
-                job(
-                    client,
-                    params.clone(),
-                    sides,
-                    group.clone(),
-                    cfg.clone(),
-                    stop.clone(),
-                    left.clone(),
-                    on_update,
-                )
+                let j = Job {
+                    params: params.clone(),
+                    sides: [p1.to_string(), p2.to_string()],
+                    group: group.clone(),
+                    cfg: cfg.clone(),
+                    cancel: stop.clone(),
+                    left: left.clone(),
+                };
+                job(client, j, on_update)
             })
             .await;
         let (transferred, stats, names) = left
