@@ -1,7 +1,8 @@
 //! End-to-end test of two-way sync in the real window: a pair set up in the Two-way tab, the
 //! guided resync (run refused until previewed; the preview shows what each side receives and
 //! writes nothing), a file changed on each side and both seen arriving after "Run now", the
-//! run's report in the list. Screenshot and the accessibility check.
+//! run's report in the list, a file changed on both sides listed with both versions kept and
+//! opened with the system's program. Screenshot and the accessibility check.
 
 #![allow(clippy::unwrap_used)]
 
@@ -17,7 +18,10 @@ async fn pair_state(c: &fantoccini::Client) -> Option<String> {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs the built app, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
 async fn a_pair_set_up_resynced_and_run_in_the_window() -> Result<()> {
-    let fx = Fixture::new();
+    let mut fx = Fixture::new();
+    // "Open" of a conflict version hands the file to the system's program: recorded here
+    let opened = fx.path("opened.txt");
+    fx.set_opener(&format!("cat \"$1\" > '{}'\n", opened.display()))?;
     let data = fx.path("data");
     std::fs::create_dir_all(data.join("one"))?;
     std::fs::create_dir_all(data.join("two"))?;
@@ -88,6 +92,25 @@ async fn a_pair_set_up_resynced_and_run_in_the_window() -> Result<()> {
         poll(Duration::from_secs(30), "the run's report", || async {
             let text = inner_text(&c, "#pairs li.pair .pair-counts").await.unwrap_or_default();
             text.contains("→1 1, →2 1").then_some(())
+        })
+        .await?;
+
+        // the same file changed on both sides: both versions kept, each openable
+        std::fs::write(data.join("one/c.txt"), b"edited on one")?;
+        std::fs::write(data.join("two/c.txt"), b"edited on two, longer")?;
+        click(&c, "#pairs li.pair .pair-run").await?;
+        poll(Duration::from_secs(60), "the conflict listed", || async {
+            attr(&c, "#pairs li.pair .conflict[data-path='c.txt']", "data-path").await
+        })
+        .await?;
+        ensure!(std::fs::read(data.join("two/c.txt.conflict1"))? == b"edited on one");
+        ensure!(std::fs::read(data.join("one/c.txt.conflict2"))? == b"edited on two, longer");
+        click(&c, "#pairs li.pair .conflict .open-version").await?;
+        let dir2 = dir.clone();
+        poll(Duration::from_secs(30), "the version opened", || async {
+            std::fs::read(dir2.join("opened.txt"))
+                .ok()
+                .filter(|b| b == b"edited on one")
         })
         .await?;
         screenshot(&c, "pairs.png").await?;

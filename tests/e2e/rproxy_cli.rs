@@ -698,6 +698,72 @@ fn the_command_line_runs_batches_on_a_server() -> Result<()> {
     Ok(())
 }
 
+#[test]
+#[ignore = "needs the built binaries: run scripts/test.sh"]
+fn the_command_line_runs_a_two_way_pair_on_a_server() -> Result<()> {
+    let TreeServer {
+        dir,
+        src,
+        dst,
+        port,
+        server,
+        token,
+        ..
+    } = TreeServer::start(5, |i| (format!("f{i}.txt"), vec![b'a' + i as u8; 10]))?;
+    let home = dir.path().to_owned();
+    let cli = |args: &[&str]| cli_command(&home, args);
+    let out = |o: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    let added = save_server(&home, "srv", &format!("http://127.0.0.1:{port}/"), &token, None)?;
+    ensure!(added.status.success(), "{}", out(&added));
+    // the pair is kept here; its sides are the server's remotes
+    let pair = cli(&["bisync", "add", "docs", "src:", "dst:"]).output()?;
+    ensure!(pair.status.success(), "{}", out(&pair));
+
+    // the server never resynchronised it: a lockout (4), nothing written
+    let run = cli(&["--server", "srv", "bisync", "run", "docs"]).output()?;
+    ensure!(run.status.code() == Some(4), "{:?} {}", run.status, out(&run));
+    ensure!(count_files(&dst) == 0, "the lockout wrote");
+
+    // the guided resync: the preview alone writes nothing; with --yes it runs on the server
+    let shown = cli(&["--server", "srv", "bisync", "resync", "docs"]).output()?;
+    ensure!(
+        shown.status.success() && out(&shown).contains("→ path2: f0.txt"),
+        "{}",
+        out(&shown)
+    );
+    ensure!(count_files(&dst) == 0, "the preview wrote");
+    let done = cli(&["--server", "srv", "bisync", "resync", "docs", "--yes"]).output()?;
+    ensure!(done.status.success(), "{:?} {}", done.status, out(&done));
+    ensure!(
+        count_files(&dst) == 6,
+        "5 files and the check file: {}",
+        count_files(&dst)
+    );
+
+    // a change on the server's second side comes back to the first
+    std::fs::write(dst.join("new.txt"), b"made on dst")?;
+    let run = cli(&["--server", "srv", "bisync", "run", "docs", "--json"]).output()?;
+    ensure!(run.status.success(), "{:?} {}", run.status, out(&run));
+    let report: serde_json::Value = serde_json::from_slice(&run.stdout)?;
+    ensure!(report["copied_to_path1"] == 1, "{report}");
+    ensure!(std::fs::read(src.join("new.txt"))? == b"made on dst");
+    // watch mode is this computer's
+    let watch = cli(&["--server", "srv", "watch", "run"]).output()?;
+    ensure!(
+        watch.status.code() == Some(1) && out(&watch).contains("this computer"),
+        "{}",
+        out(&watch)
+    );
+    drop(server);
+    Ok(())
+}
+
 /// `rcmd-cli` with its own folders under `home` and no keyring (the private file is used).
 fn cli_command(home: &std::path::Path, args: &[&str]) -> Command {
     let mut c = Command::new(cli_binary().unwrap());

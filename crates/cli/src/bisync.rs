@@ -90,8 +90,21 @@ fn print_report(r: &BisyncReport, json: bool) -> Result<(), String> {
     Ok(())
 }
 
-/// `rcmd bisync ...`.
-pub(crate) async fn manage(cmd: args::Bisync, rclone_flags: Vec<String>) -> Result<i32, String> {
+/// `rcmd bisync ...`; with `server`, previews, resyncs and runs happen on that server (the
+/// pairs are kept here).
+pub(crate) async fn manage(
+    cmd: args::Bisync,
+    server: Option<String>,
+    rclone_flags: Vec<String>,
+) -> Result<i32, String> {
+    if let Some(name) = server {
+        if matches!(
+            cmd,
+            args::Bisync::Preview { .. } | args::Bisync::Resync { .. } | args::Bisync::Run { .. }
+        ) {
+            return on_server(&name, cmd).await;
+        }
+    }
     match cmd {
         args::Bisync::List { json } => {
             let all = pairs_store().await?.list().await.map_err(|e| e.to_string())?;
@@ -184,6 +197,57 @@ pub(crate) async fn manage(cmd: args::Bisync, rclone_flags: Vec<String>) -> Resu
             run_foreground(engine, &pair, None, json).await
         }
     }
+}
+
+/// A pair's preview, resync or run on server `name`: the run is a server batch, followed
+/// until it ends, then its report.
+async fn on_server(name: &str, cmd: args::Bisync) -> Result<i32, String> {
+    use rcmd_core::rproxy_client::batches;
+    let rc = crate::server::client(name)?;
+    let store = pairs_store().await?;
+    let (key, resync, yes, json, preview_only) = match cmd {
+        args::Bisync::Preview { pair, resync, json } => (pair, resync.map(Into::into), false, json, true),
+        args::Bisync::Resync { pair, mode, yes, json } => (pair, Some(mode.into()), yes, json, false),
+        args::Bisync::Run { pair, json } => (pair, None, true, json, false),
+        _ => return Err("only preview, resync and run go to a server".into()),
+    };
+    let pair = find(&store, &key).await?;
+    let is_resync = resync.is_some() && !preview_only;
+    if preview_only || is_resync {
+        let p: BisyncPreview = batches::bisync(&rc, &pair.spec, "preview", resync)
+            .await
+            .map_err(|e| crate::server::explain(&e))?;
+        print_preview(&p, json)?;
+        if preview_only {
+            return Ok(0);
+        }
+        if !yes {
+            eprintln!("nothing was written; run again with --yes to resync like this on {name}");
+            return Ok(0);
+        }
+    }
+    let action = if is_resync { "resync" } else { "run" };
+    let b: rcmd_core::types::BatchInfo = batches::bisync(&rc, &pair.spec, action, resync)
+        .await
+        .map_err(|e| crate::server::explain(&e))?;
+    eprintln!("batch {} on {name}", b.id);
+    let code = crate::server::follow(&rc, name, b.id).await?;
+    let report = batches::report(&rc, b.id)
+        .await
+        .map_err(|e| crate::server::explain(&e))?;
+    let Some(r) = &report.bisync else { return Ok(code) };
+    print_report(r, json)?;
+    if report.batch.status == BatchStatus::Completed && is_resync {
+        // the server holds the listings now: the pair may run there
+        let _ = store
+            .set_state(pair.id, PairState::Ready, Some(&format!("resynchronised on {name}")))
+            .await;
+    }
+    Ok(match (report.batch.status, r.reason) {
+        (BatchStatus::Failed, Some(FailureReason::Lockout)) => LOCKED_OUT,
+        (BatchStatus::Failed, Some(FailureReason::LimitReached | FailureReason::AccessCheck)) => REFUSED,
+        _ => code,
+    })
 }
 
 async fn find(store: &PairStore, key: &str) -> Result<rcmd_core::types::PairInfo, String> {

@@ -59,8 +59,17 @@ async fn run(cli: args::Cli) -> Result<i32, String> {
         args::Command::Schedule(s) => return schedule::manage(s).await,
         args::Command::Mount(m) => return mount::manage(m, flags::take(&mut cli.rclone.words())?).await,
         args::Command::Serve(s) => return mount::serve(s, flags::take(&mut cli.rclone.words())?).await,
-        args::Command::Bisync(b) => return bisync::manage(b, flags::take(&mut cli.rclone.words())?).await,
-        args::Command::Watch(w) => return bisync::watch(w, flags::take(&mut cli.rclone.words())?).await,
+        args::Command::Bisync(b) => {
+            return bisync::manage(b, cli.server.clone(), flags::take(&mut cli.rclone.words())?).await
+        }
+        args::Command::Watch(w) => {
+            if let Some(name) = &cli.server {
+                return Err(format!(
+                    "watch mode watches folders of this computer; its runs use this computer's rclone, not server {name:?}"
+                ));
+            }
+            return bisync::watch(w, flags::take(&mut cli.rclone.words())?).await;
+        }
         args::Command::Batch(b) => b,
         other => return compare_sync_find(cli.server, &cli.rclone, other).await,
     };

@@ -93,7 +93,7 @@ pub(crate) async fn manage(cmd: args::Server) -> Result<i32, String> {
 }
 
 /// A saved server's RC client.
-fn client(name: &str) -> Result<RcClient, String> {
+pub(crate) fn client(name: &str) -> Result<RcClient, String> {
     let (secrets, _) = SecretStore::open(app_dirs::secrets_file());
     let saved = SavedServers::new(app_dirs::settings_file(), secrets);
     let entry = saved.get(name).map_err(|e| format!("{e} (rcmd server add ...)"))?;
@@ -101,7 +101,7 @@ fn client(name: &str) -> Result<RcClient, String> {
 }
 
 /// What went wrong, in words for the user.
-fn explain(e: &RcError) -> String {
+pub(crate) fn explain(e: &RcError) -> String {
     match rcmd_core::rproxy_client::refusal_of(e) {
         Some(r) => format!("{r} (rcmd server add ... saves a new token)"),
         None => e.to_string(),
@@ -185,7 +185,7 @@ pub(crate) async fn batch(server: &str, cmd: args::Batch) -> Result<i32, String>
 
 /// Follows batch `id` on the server until it stops running, through the server's event
 /// stream; waits through outages. Ctrl-C stops following only.
-async fn follow(rc: &RcClient, server: &str, id: i64) -> Result<i32, String> {
+pub(crate) async fn follow(rc: &RcClient, server: &str, id: i64) -> Result<i32, String> {
     let mut down_since: Option<std::time::Instant> = None;
     let mut last_line = String::new();
     let followed = rcmd_core::rproxy_client::follow_batch(rc, server, id, |news| match news {

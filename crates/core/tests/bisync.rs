@@ -18,20 +18,13 @@ use std::{
 };
 
 use rcmd_core::{
-    batch::{Processor, ProcessorConfig, Runner, RunnerSink, Store},
+    batch::{Processor, ProcessorConfig, Runner, Store},
     bisync::{params::session_dir, BisyncError, Pairs},
     events::EventBus,
     resilience::layer::{ResilienceConfig, Resilient},
-    types::{BatchInfo, BatchProgress, BatchStatus, PairSpec, PairState, ResyncMode, CHECK_FILE},
+    types::{BatchInfo, BatchStatus, PairSpec, PairState, ResyncMode, CHECK_FILE},
 };
 use tokio_util::sync::CancellationToken;
-
-struct NoSink;
-
-impl RunnerSink for NoSink {
-    fn state(&self, _: &BatchInfo) {}
-    fn progress(&self, _: &BatchProgress) {}
-}
 
 struct Setup {
     rc: common::Rclone,
@@ -62,7 +55,7 @@ impl Setup {
         let work = rc.dir.path().join("work");
         let runner = Runner::new(
             Processor::new(store, layer, ProcessorConfig::new(work.clone())),
-            Arc::new(NoSink),
+            Arc::new(common::NoSink),
         );
         let pairs = Pairs::new(runner.clone(), work.clone());
         Setup {
@@ -340,21 +333,6 @@ async fn the_delete_guard_stops_a_run_that_would_delete_too_much() {
     assert!(backups(s.p1().parent().unwrap()).iter().any(|b| b.ends_with("f0.txt")));
 }
 
-/// SIGKILLs the sidecar and waits for its successor.
-async fn kill_rclone(rc: &common::Rclone) {
-    let pid_of = || match rc.supervisor.state() {
-        rcmd_core::types::SidecarState::Ready { pid, .. } => Some(pid),
-        _ => None,
-    };
-    let pid = pid_of().expect("rclone ready");
-    common::kill9(pid);
-    let start = Instant::now();
-    while pid_of().is_none_or(|p| p == pid) {
-        assert!(start.elapsed() < Duration::from_secs(30), "rclone did not come back");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 #[tokio::test]
 async fn rclone_killed_mid_run_then_the_next_run_recovers_and_a_lockout_needs_a_resync() {
     let s = Setup::start(&["--bwlimit=1M"]).await;
@@ -375,7 +353,7 @@ async fn rclone_killed_mid_run_then_the_next_run_recovers_and_a_lockout_needs_a_
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    kill_rclone(&s.rc).await;
+    common::kill_rclone(&s.rc).await;
     let paused = s.finished(b.id).await;
     assert_eq!(
         paused.status,

@@ -168,12 +168,33 @@ async fn auth_server(log: std::sync::Arc<std::sync::Mutex<AuthServerLog>>) -> st
     .await
 }
 
+/// Holds rclone's fixed OAuth redirect port (53682) until rclone needs it. The port is in the
+/// system's ephemeral range (32768-60999): any outgoing connection of the suite may hold it
+/// for a moment, and rclone's listener then fails with "address already in use" (seen once in
+/// a full run). Waits for it when taken.
+fn reserve_redirect_port() -> std::net::TcpListener {
+    let start = std::time::Instant::now();
+    loop {
+        match std::net::TcpListener::bind("127.0.0.1:53682") {
+            Ok(l) => return l,
+            Err(e) => {
+                assert!(
+                    start.elapsed() < std::time::Duration::from_secs(30),
+                    "port 53682 stays taken: {e}"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+        }
+    }
+}
+
 /// The whole OAuth login of a box remote against a local authorization server: rclone's
 /// question (use a browser?), its redirect listener, the "browser" following the redirects,
 /// the code exchanged for a token, the token stored; then a login cancelled with oauthstop.
 /// rclone's redirect port (53682) is fixed, so this is the only test that uses it.
 #[tokio::test]
 async fn an_oauth_login_completes_against_a_local_authorization_server() {
+    let reserved = reserve_redirect_port();
     let rc = common::start().await;
     let log = std::sync::Arc::new(std::sync::Mutex::new(AuthServerLog::default()));
     let server = auth_server(log.clone()).await;
@@ -192,6 +213,8 @@ async fn an_oauth_login_completes_against_a_local_authorization_server() {
     // "yes, use a browser": rclone waits for the redirect until the browser comes back
     let client = rc.client.clone();
     let state = step.state.clone();
+    // rclone binds the port right after this answer
+    drop(reserved);
     let waiting = tokio::spawn(async move { rconf::answer(&client, "mybox", &state, "true").await });
     let mut auth_url = String::new();
     for _ in 0..100 {
@@ -260,6 +283,7 @@ async fn an_oauth_login_completes_against_a_local_authorization_server() {
     }
     assert_eq!(question, "config_is_local", "{state}");
     let client = rc.client.clone();
+    drop(reserve_redirect_port());
     let waiting = tokio::spawn(async move { rconf::answer(&client, "mybox", &state, "true").await });
     for _ in 0..100 {
         if rconf::oauth_status(&rc.client).await.unwrap().status == "running" {

@@ -10,15 +10,12 @@ use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
 
 use chrono::NaiveDateTime;
 use rcmd_core::{
-    batch::{plan, Processor, ProcessorConfig, Runner, RunnerSink, Store},
+    batch::{plan, Processor, ProcessorConfig, Runner, Store},
     events::{CoreEvent, EventBus},
     remote_path::RemotePath,
     resilience::layer::{ResilienceConfig, Resilient},
     schedule::{Launch, ManualWall, RunnerLaunch, ScheduleStore, Scheduler},
-    types::{
-        BatchInfo, BatchKind, BatchProgress, BatchStatus, ConflictPolicy, DeleteGuard, Overlap, RunOutcome,
-        ScheduleSpec, ScheduledSync,
-    },
+    types::{BatchKind, BatchStatus, ConflictPolicy, DeleteGuard, Overlap, RunOutcome, ScheduleSpec, ScheduledSync},
 };
 
 fn at(s: &str) -> NaiveDateTime {
@@ -40,12 +37,6 @@ fn spec(cron: &str, dst: &str) -> ScheduleSpec {
         pair: None,
         watch: None,
     }
-}
-
-struct NoSink;
-impl RunnerSink for NoSink {
-    fn state(&self, _: &BatchInfo) {}
-    fn progress(&self, _: &BatchProgress) {}
 }
 
 /// Plans and creates the batch for real but does not run it: it stays queued, so the
@@ -103,7 +94,7 @@ async fn running_scheduler(rc: &common::Rclone, clock: &ManualWall) -> (Store, S
     ));
     let runner = Runner::new(
         Processor::new(store.clone(), layer, ProcessorConfig::new(rc.dir.path().join("work"))),
-        Arc::new(NoSink),
+        Arc::new(common::NoSink),
     );
     let sched = Scheduler::new(
         ScheduleStore::new(store.clone()),

@@ -392,21 +392,6 @@ async fn wait_done<T>(store: &Store, id: i64, n: u64, run: &tokio::task::JoinHan
     }
 }
 
-/// SIGKILLs the sidecar and waits for its successor.
-async fn kill_rclone(rc: &common::Rclone) {
-    let pid_of = || match rc.supervisor.state() {
-        rcmd_core::types::SidecarState::Ready { pid, .. } => Some(pid),
-        _ => None,
-    };
-    let pid = pid_of().expect("rclone ready");
-    common::kill9(pid);
-    let start = std::time::Instant::now();
-    while pid_of().is_none_or(|p| p == pid) {
-        assert!(start.elapsed() < Duration::from_secs(30), "rclone did not come back");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 #[tokio::test]
 async fn a_sync_resumes_exactly_after_rclone_is_killed_and_after_the_runner_is_dropped() {
     let rc = common::start_with(|c| c.extra_args = vec!["--bwlimit=2M".into()]).await;
@@ -442,7 +427,7 @@ async fn a_sync_resumes_exactly_after_rclone_is_killed_and_after_the_runner_is_d
     wait_done(&store, id, 8, &run).await;
     run.abort();
     let _ = run.await;
-    kill_rclone(&rc).await;
+    common::kill_rclone(&rc).await;
     assert!(store.batch(id).await.unwrap().counts.done < 46, "stopped mid-sync");
 
     // a new runner on the same database (the lease is its dead self's): in-flight items are
@@ -454,7 +439,7 @@ async fn a_sync_resumes_exactly_after_rclone_is_killed_and_after_the_runner_is_d
         tokio::spawn(async move { p2.run(id, &BatchControl::default(), Arc::new(|_| {})).await })
     };
     if wait_done(&store, id, 24, &run).await {
-        kill_rclone(&rc).await;
+        common::kill_rclone(&rc).await;
     }
     let mut end = run.await.unwrap().unwrap();
     for _ in 0..3 {

@@ -14,22 +14,14 @@ use std::{
 };
 
 use rcmd_core::{
-    batch::{Processor, ProcessorConfig, Runner, RunnerSink, Store},
+    batch::{Processor, ProcessorConfig, Runner, Store},
     bisync::Pairs,
     events::EventBus,
     resilience::layer::{ResilienceConfig, Resilient},
     schedule::{RunnerLaunch, ScheduleStore, Scheduler, SystemWall},
-    types::{
-        BatchInfo, BatchKind, BatchProgress, Overlap, PairSpec, ResyncMode, RunOutcome, ScheduleSpec, WatchTrigger,
-    },
+    types::{BatchKind, Overlap, PairSpec, ResyncMode, RunOutcome, ScheduleSpec, WatchTrigger},
     watch::{Watch, Watches},
 };
-
-struct NoSink;
-impl RunnerSink for NoSink {
-    fn state(&self, _: &BatchInfo) {}
-    fn progress(&self, _: &BatchProgress) {}
-}
 
 struct Setup {
     rc: common::Rclone,
@@ -51,7 +43,7 @@ async fn setup(extra: &[&str]) -> Setup {
     let work = rc.dir.path().join("work");
     let runner = Runner::new(
         Processor::new(store.clone(), layer.clone(), ProcessorConfig::new(work.clone())),
-        Arc::new(NoSink),
+        Arc::new(common::NoSink),
     );
     let pairs = Pairs::new(runner.clone(), work);
     let sched = Scheduler::new(

@@ -213,7 +213,8 @@ fn RunReport(batch: BatchInfo, report: BisyncReport, path1: String) -> impl Into
                 </div>
             })}
             {report.backup1.clone().or(report.backup2.clone()).filter(|_| report.deleted > 0).map(|b| view! { <span class="muted">{format!("{}: {b}", p().backups_at)}</span> })}
-            {report.error.clone().map(|e| view! { <p class="bad pair-error" role="alert">{format!("{}: {e}", p().stopped)}</p> })}
+            {report.reason.and_then(|r| p().why(r, ctx.t().korean)).map(|w| view! { <p class="bad pair-why" role="alert">{w}</p> })}
+            {report.error.clone().map(|e| view! { <p class="muted pair-error">{format!("{}: {e}", p().stopped)}</p> })}
         </div>
     }
 }

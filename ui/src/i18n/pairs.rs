@@ -1,7 +1,7 @@
 //! The texts of two-way sync pairs and watch mode, one field per string like
 //! [`super::Texts`].
 
-use rcmd_types::{PairState, ResyncMode};
+use rcmd_types::{FailureReason, PairState, ResyncMode};
 
 use super::Lang;
 
@@ -189,6 +189,19 @@ impl PairTexts {
             (PairState::LockedOut, false) => "locked out: preview and resync",
             (PairState::LockedOut, true) => "잠김: 미리보기 후 재동기화",
         }
+    }
+
+    /// What a stopped run means, in the user's language (the engine's reason text is English).
+    pub fn why(&self, r: FailureReason, korean: bool) -> Option<&'static str> {
+        Some(match (r, korean) {
+            (FailureReason::Lockout, false) => "bisync lost track of the last run: nothing was changed. Run the guided resync (preview first).",
+            (FailureReason::Lockout, true) => "bisync가 지난 실행 기록을 잃었습니다. 아무것도 바꾸지 않았습니다. 안내에 따라 재동기화하세요 (먼저 미리보기).",
+            (FailureReason::AccessCheck, false) => "A side lacks its check file (unmounted, emptied or the wrong folder): nothing was changed.",
+            (FailureReason::AccessCheck, true) => "한쪽에 확인 파일이 없습니다 (마운트 해제, 빈 폴더 또는 다른 폴더). 아무것도 바꾸지 않았습니다.",
+            (FailureReason::LimitReached, false) => "The run would delete more than the pair's limit: nothing was changed.",
+            (FailureReason::LimitReached, true) => "쌍의 삭제 한도보다 많이 지우게 되어 멈췄습니다. 아무것도 바꾸지 않았습니다.",
+            _ => return None,
+        })
     }
 
     pub fn mode(&self, m: ResyncMode, korean: bool) -> &'static str {

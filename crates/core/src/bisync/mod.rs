@@ -51,8 +51,8 @@ pub enum BisyncError {
     /// The pair has never been synchronised or is locked out: only a resync goes on.
     #[error("pair {0:?} needs a resync first ({1}): preview it, choose which side wins, then run it")]
     NeedsResync(String, &'static str),
-    /// A run of the pair is unfinished.
-    #[error("pair {name:?} is already running (batch {batch})")]
+    /// A run of the pair is unfinished (running, queued, or paused while a resync is asked).
+    #[error("pair {name:?} has an unfinished run (batch {batch}): wait for it, or resume or cancel it first")]
     Busy { name: String, batch: i64 },
     #[error(transparent)]
     Store(#[from] StoreError),

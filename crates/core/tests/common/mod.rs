@@ -159,6 +159,29 @@ where
     .await
 }
 
+/// A runner's reports, dropped (tests read the store instead).
+pub struct NoSink;
+
+impl rcmd_core::batch::RunnerSink for NoSink {
+    fn state(&self, _: &rcmd_core::types::BatchInfo) {}
+    fn progress(&self, _: &rcmd_core::types::BatchProgress) {}
+}
+
+/// SIGKILLs the sidecar of `rc` and waits for its successor.
+pub async fn kill_rclone(rc: &Rclone) {
+    let pid_of = || match rc.supervisor.state() {
+        rcmd_core::types::SidecarState::Ready { pid, .. } => Some(pid),
+        _ => None,
+    };
+    let pid = pid_of().expect("rclone ready");
+    kill9(pid);
+    let start = std::time::Instant::now();
+    while pid_of().is_none_or(|p| p == pid) {
+        assert!(start.elapsed() < Duration::from_secs(30), "rclone did not come back");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 pub fn kill9(pid: u32) {
     let ok = std::process::Command::new("kill")
         .args(["-9", &pid.to_string()])
