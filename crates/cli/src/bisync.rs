@@ -243,19 +243,22 @@ async fn on_server(name: &str, cmd: args::Bisync) -> Result<i32, String> {
             .set_state(pair.id, PairState::Ready, Some(&format!("resynchronised on {name}")))
             .await;
     }
-    Ok(match (report.batch.status, r.reason) {
+    Ok(exit_of(report.batch.status, r, code))
+}
+
+/// A run's exit code: its batch's (`code`), unless it stopped for a lockout or a guard.
+fn exit_of(status: BatchStatus, r: &BisyncReport, code: i32) -> i32 {
+    match (status, r.reason) {
         (BatchStatus::Failed, Some(FailureReason::Lockout)) => LOCKED_OUT,
         (BatchStatus::Failed, Some(FailureReason::LimitReached | FailureReason::AccessCheck)) => REFUSED,
         _ => code,
-    })
+    }
 }
 
 async fn find(store: &PairStore, key: &str) -> Result<rcmd_core::types::PairInfo, String> {
-    let found = match key.trim().parse::<i64>() {
-        Ok(id) => store.get(id).await,
-        Err(_) => store.by_name(key.trim()).await,
-    };
-    found
+    store
+        .find(key)
+        .await
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("no pair {key:?} (`rcmd bisync list`)"))
 }
@@ -299,11 +302,7 @@ async fn run_foreground(
     let report = store.report(id).await.map_err(|e| e.to_string())?;
     if let Some(r) = &report.bisync {
         print_report(r, json)?;
-        return Ok(match (report.batch.status, r.reason) {
-            (BatchStatus::Failed, Some(FailureReason::Lockout)) => LOCKED_OUT,
-            (BatchStatus::Failed, Some(FailureReason::LimitReached | FailureReason::AccessCheck)) => REFUSED,
-            _ => code,
-        });
+        return Ok(exit_of(report.batch.status, r, code));
     }
     Ok(code)
 }

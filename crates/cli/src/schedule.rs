@@ -114,12 +114,11 @@ pub(crate) async fn manage(cmd: args::Schedule) -> Result<i32, String> {
             let (src, dst, pair) = match kind {
                 args::ScheduledKind::Bisync => {
                     let store = rcmd_core::bisync::PairStore::new(sched.store().batches().clone());
-                    let p = match src.trim().parse::<i64>() {
-                        Ok(id) => store.get(id).await,
-                        Err(_) => store.by_name(src.trim()).await,
-                    }
-                    .map_err(|e| e.to_string())?
-                    .ok_or_else(|| format!("no two-way pair {src:?} (`rcmd bisync list`)"))?;
+                    let p = store
+                        .find(&src)
+                        .await
+                        .map_err(|e| e.to_string())?
+                        .ok_or_else(|| format!("no two-way pair {src:?} (`rcmd bisync list`)"))?;
                     (p.spec.path1, Some(p.spec.path2), Some(p.id))
                 }
                 _ => (src, dst, None),

@@ -13,15 +13,12 @@ mod common;
 use std::{
     collections::BTreeMap,
     path::{Path, PathBuf},
-    sync::Arc,
     time::{Duration, Instant},
 };
 
 use rcmd_core::{
-    batch::{Processor, ProcessorConfig, Runner, Store},
+    batch::Runner,
     bisync::{params::session_dir, BisyncError, Pairs},
-    events::EventBus,
-    resilience::layer::{ResilienceConfig, Resilient},
     types::{BatchInfo, BatchStatus, PairSpec, PairState, ResyncMode, CHECK_FILE},
 };
 use tokio_util::sync::CancellationToken;
@@ -46,18 +43,8 @@ impl Setup {
         let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
         let rc = common::start_with_remotes(&remote, |c| c.extra_args = extra).await;
         std::fs::create_dir_all(rc.data().join("p1")).unwrap();
-        let store = Store::open(&rc.dir.path().join("rcmd.db")).await.unwrap();
-        let layer = Arc::new(Resilient::new(
-            Arc::new(rc.supervisor.clone()),
-            ResilienceConfig::default(),
-            EventBus::default(),
-        ));
+        let (runner, pairs, _) = common::pairs_runner(&rc).await;
         let work = rc.dir.path().join("work");
-        let runner = Runner::new(
-            Processor::new(store, layer, ProcessorConfig::new(work.clone())),
-            Arc::new(common::NoSink),
-        );
-        let pairs = Pairs::new(runner.clone(), work.clone());
         Setup {
             rc,
             server,

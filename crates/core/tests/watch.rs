@@ -14,10 +14,8 @@ use std::{
 };
 
 use rcmd_core::{
-    batch::{Processor, ProcessorConfig, Runner, Store},
+    batch::Runner,
     bisync::Pairs,
-    events::EventBus,
-    resilience::layer::{ResilienceConfig, Resilient},
     schedule::{RunnerLaunch, ScheduleStore, Scheduler, SystemWall},
     types::{BatchKind, Overlap, PairSpec, ResyncMode, RunOutcome, ScheduleSpec, WatchTrigger},
     watch::{Watch, Watches},
@@ -34,20 +32,9 @@ struct Setup {
 async fn setup(extra: &[&str]) -> Setup {
     let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
     let rc = common::start_with(|c| c.extra_args = extra).await;
-    let store = Store::open(&rc.dir.path().join("rcmd.db")).await.unwrap();
-    let layer = Arc::new(Resilient::new(
-        Arc::new(rc.supervisor.clone()),
-        ResilienceConfig::default(),
-        EventBus::default(),
-    ));
-    let work = rc.dir.path().join("work");
-    let runner = Runner::new(
-        Processor::new(store.clone(), layer.clone(), ProcessorConfig::new(work.clone())),
-        Arc::new(common::NoSink),
-    );
-    let pairs = Pairs::new(runner.clone(), work);
+    let (runner, pairs, layer) = common::pairs_runner(&rc).await;
     let sched = Scheduler::new(
-        ScheduleStore::new(store),
+        ScheduleStore::new(runner.store().clone()),
         Arc::new(SystemWall),
         Arc::new(RunnerLaunch {
             runner: runner.clone(),

@@ -14,37 +14,17 @@ use axum::http::StatusCode;
 use rcmd_core::{
     bisync::{params::session_dir, BisyncError},
     remote_path::LOCAL_DISK,
-    types::{BatchStatus, ConflictRule, FilterSpec, PairSpec, ResyncMode},
+    types::{ConflictRule, FilterSpec, PairSpec, ResyncMode},
 };
 use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
     auth::User,
+    batch_sync::{flag, number, object, text},
     batches::{bad, judged, Batches, CallError},
     on_pool,
 };
-
-fn text<'a>(p: &'a Map<String, Value>, k: &str) -> Option<&'a str> {
-    p.get(k)
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-}
-
-/// A flag as rclone reads one: `true` or `"true"`; `default` when absent.
-fn flag(p: &Map<String, Value>, k: &str, default: bool) -> bool {
-    match p.get(k) {
-        Some(Value::Bool(b)) => *b,
-        Some(Value::String(s)) => s.trim() == "true",
-        _ => default,
-    }
-}
-
-fn number(p: &Map<String, Value>, k: &str) -> Option<u64> {
-    p.get(k)
-        .and_then(|v| v.as_u64().or_else(|| v.as_str()?.trim().parse().ok()))
-}
 
 fn bisync_err(e: BisyncError) -> CallError {
     match e {
@@ -60,9 +40,8 @@ fn spec(p: &Map<String, Value>) -> Result<PairSpec, CallError> {
     let path1 = text(p, "path1").ok_or_else(|| bad("Didn't find key \"path1\" in input"))?;
     let path2 = text(p, "path2").ok_or_else(|| bad("Didn't find key \"path2\" in input"))?;
     let mut s = PairSpec::new(text(p, "name").unwrap_or("pair"), path1, path2);
-    if let Some(f) = p.get("filter").and_then(crate::policy::schema::object_or_text) {
-        s.filter = serde_json::from_value::<FilterSpec>(Value::Object(f.into_owned()))
-            .map_err(|e| bad(format!("filter: {e}")))?;
+    if let Some(f) = object(p, "filter") {
+        s.filter = serde_json::from_value::<FilterSpec>(Value::Object(f)).map_err(|e| bad(format!("filter: {e}")))?;
     }
     s.guard.max_percent = number(p, "maxDeletePercent").unwrap_or(50).min(100) as u32;
     s.guard.max_files = number(p, "maxDelete");
@@ -76,7 +55,8 @@ fn spec(p: &Map<String, Value>) -> Result<PairSpec, CallError> {
         "off" => false,
         other => return Err(bad(format!("backup {other:?}: use dated or off"))),
     };
-    s.check_access = flag(p, "checkAccess", true);
+    // on unless asked off
+    s.check_access = p.get("checkAccess").is_none() || flag(p, "checkAccess");
     s.lock_minutes = number(p, "lockMinutes").unwrap_or(5).clamp(2, 1440) as u32;
     let (p1, p2) = rcmd_core::bisync::validate(&s).map_err(bisync_err)?;
     // the server's own disk is never a side (the policy refuses inline remotes already)
@@ -143,18 +123,9 @@ impl Batches {
             return b.status.is_resumable();
         }
         // another instance's: its last kept report
-        let snapshot: Option<Option<String>> = on_pool!(self.pool(), p => sqlx::query_scalar("SELECT snapshot FROM batch_owners WHERE batch_id = $1").bind(id).fetch_optional(p).await.ok().flatten());
-        match snapshot
-            .flatten()
-            .and_then(|s| serde_json::from_str::<rcmd_core::types::BatchReport>(&s).ok())
-        {
-            Some(r) => !matches!(
-                r.batch.status,
-                BatchStatus::Completed
-                    | BatchStatus::CompletedWithErrors
-                    | BatchStatus::Failed
-                    | BatchStatus::Cancelled
-            ),
+        let snapshot = self.placement(id).await.and_then(|(_, snapshot)| snapshot);
+        match snapshot.and_then(|s| serde_json::from_str::<rcmd_core::types::BatchReport>(&s).ok()) {
+            Some(r) => r.batch.status.is_resumable(),
             // made, not yet reported: running
             None => true,
         }

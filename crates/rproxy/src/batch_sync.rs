@@ -21,7 +21,7 @@ fn compare_err(e: CompareError) -> CallError {
     judged(&e, e.is_bad_request())
 }
 
-fn text<'a>(p: &'a Map<String, Value>, k: &str) -> Option<&'a str> {
+pub(crate) fn text<'a>(p: &'a Map<String, Value>, k: &str) -> Option<&'a str> {
     p.get(k)
         .and_then(Value::as_str)
         .map(str::trim)
@@ -29,7 +29,7 @@ fn text<'a>(p: &'a Map<String, Value>, k: &str) -> Option<&'a str> {
 }
 
 /// A flag as rclone reads one: `true` or `"true"`.
-fn flag(p: &Map<String, Value>, k: &str) -> bool {
+pub(crate) fn flag(p: &Map<String, Value>, k: &str) -> bool {
     match p.get(k) {
         Some(Value::Bool(b)) => *b,
         Some(Value::String(s)) => s.trim() == "true",
@@ -37,13 +37,13 @@ fn flag(p: &Map<String, Value>, k: &str) -> bool {
     }
 }
 
-fn number(p: &Map<String, Value>, k: &str) -> Option<u64> {
+pub(crate) fn number(p: &Map<String, Value>, k: &str) -> Option<u64> {
     p.get(k)
         .and_then(|v| v.as_u64().or_else(|| v.as_str()?.trim().parse().ok()))
 }
 
 /// An object parameter, or the JSON text of one (as the policy accepted it).
-fn object(p: &Map<String, Value>, k: &str) -> Option<Map<String, Value>> {
+pub(crate) fn object(p: &Map<String, Value>, k: &str) -> Option<Map<String, Value>> {
     crate::policy::schema::object_or_text(p.get(k)?).map(|o| o.into_owned())
 }
 

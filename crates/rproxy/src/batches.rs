@@ -217,7 +217,7 @@ impl Batches {
 
     /// The store that runs batch `id` (`None`: recorded before stores, so this instance's),
     /// and its report as last kept.
-    async fn placement(&self, id: i64) -> Option<(Option<i64>, Option<String>)> {
+    pub(crate) async fn placement(&self, id: i64) -> Option<(Option<i64>, Option<String>)> {
         on_pool!(&self.pool, p => sqlx::query_as("SELECT store, snapshot FROM batch_owners WHERE batch_id = $1").bind(id).fetch_optional(p).await.ok().flatten())
     }
 

@@ -10,7 +10,7 @@ use rcmd_types::{
 use serde::Serialize;
 
 use crate::{
-    actions::{DirArgs, NoArgs},
+    actions::NoArgs,
     ipc,
     state::{use_ctx, Location},
 };
@@ -48,13 +48,9 @@ fn lines(text: &str) -> Vec<String> {
 
 /// Opens `rel` below side `root` (`remote:path`) with the system's app.
 fn open_file(ctx: crate::state::Ctx, root: &str, rel: &str) {
-    let Some(at) = Location::parse(root) else { return };
-    let file = at.child(rel);
-    spawn_local(async move {
-        if let Err(e) = ipc::invoke::<_, ()>("quick_view_open", &DirArgs::of(&file)).await {
-            ctx.error.set(Some(e));
-        }
-    });
+    if let Some(at) = Location::parse(root) {
+        crate::actions::view::open_outside(ctx, at, rel.to_owned());
+    }
 }
 
 #[component]

@@ -119,18 +119,10 @@ impl Pairs {
 
     /// Pair `key`: its id, or its name.
     pub async fn find(&self, key: &str) -> Result<PairInfo, BisyncError> {
-        let found = match key.trim().parse::<i64>() {
-            Ok(id) => self.store.get(id).await?,
-            Err(_) => None,
-        };
-        match found {
-            Some(p) => Ok(p),
-            None => self
-                .store
-                .by_name(key.trim())
-                .await?
-                .ok_or_else(|| BisyncError::NoPair(key.to_owned())),
-        }
+        self.store
+            .find(key)
+            .await?
+            .ok_or_else(|| BisyncError::NoPair(key.to_owned()))
     }
 
     /// Adds a pair (state new: its first run is the guided resync); returns its id.

@@ -63,7 +63,8 @@ async fn spellings(client: &RcClient, fs: &str) -> Vec<String> {
 #[derive(Clone)]
 struct Job {
     params: serde_json::Map<String, Value>,
-    sides: [String; 2],
+    /// The sides, when the run's report needs their spellings (a preview does not).
+    sides: Option<[String; 2]>,
     group: String,
     cfg: WatchdogConfig,
     cancel: CancellationToken,
@@ -97,7 +98,10 @@ async fn job(client: RcClient, job: Job, mut on_update: impl FnMut(&JobUpdate)) 
         .call("core/stats", &json!({ "group": group }))
         .await
         .unwrap_or_default();
-    let names = [spellings(&client, &sides[0]).await, spellings(&client, &sides[1]).await];
+    let names = match &sides {
+        Some([a, b]) => [spellings(&client, a).await, spellings(&client, b).await],
+        None => Default::default(),
+    };
     if let Ok(mut l) = left.lock() {
         *l = Leftovers {
             transferred,
@@ -129,7 +133,7 @@ pub(super) async fn dry_run(
         .transfer_once(p1, Some(p2), None, cancel, |client| {
             let j = Job {
                 params: params.clone(),
-                sides: [p1.to_string(), p2.to_string()],
+                sides: None,
                 group: format!("bisync-preview-{:016x}", rand::random::<u64>()),
                 cfg: cfg.clone(),
                 cancel: cancel.clone(),
@@ -317,7 +321,7 @@ impl Processor {
                 };
                 let j = Job {
                     params: params.clone(),
-                    sides: [p1.to_string(), p2.to_string()],
+                    sides: Some([p1.to_string(), p2.to_string()]),
                     group: group.clone(),
                     cfg: cfg.clone(),
                     cancel: stop.clone(),

@@ -114,6 +114,17 @@ impl PairStore {
         }
     }
 
+    /// Pair `key`: its id, or its name.
+    pub async fn find(&self, key: &str) -> Result<Option<PairInfo>, StoreError> {
+        let key = key.trim();
+        if let Ok(id) = key.parse::<i64>() {
+            if let Some(p) = self.get(id).await? {
+                return Ok(Some(p));
+            }
+        }
+        self.by_name(key).await
+    }
+
     /// Records where pair `id` stands after a run.
     pub async fn set_state(&self, id: i64, state: PairState, detail: Option<&str>) -> Result<(), StoreError> {
         sqlx::query("UPDATE bisync_pairs SET state = ?, detail = ?, updated_ms = ? WHERE id = ?")

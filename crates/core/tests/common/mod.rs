@@ -167,6 +167,37 @@ impl rcmd_core::batch::RunnerSink for NoSink {
     fn progress(&self, _: &rcmd_core::types::BatchProgress) {}
 }
 
+/// A runner over the batch store in `rc`'s folder (work files in `work/`), through a resilient
+/// layer over its sidecar, its reports dropped; the two-way pairs on it, and the layer.
+pub async fn pairs_runner(
+    rc: &Rclone,
+) -> (
+    rcmd_core::batch::Runner,
+    rcmd_core::bisync::Pairs,
+    std::sync::Arc<rcmd_core::resilience::layer::Resilient>,
+) {
+    use std::sync::Arc;
+    let store = rcmd_core::batch::Store::open(&rc.dir.path().join("rcmd.db"))
+        .await
+        .unwrap();
+    let layer = Arc::new(rcmd_core::resilience::layer::Resilient::new(
+        Arc::new(rc.supervisor.clone()),
+        Default::default(),
+        EventBus::default(),
+    ));
+    let work = rc.dir.path().join("work");
+    let runner = rcmd_core::batch::Runner::new(
+        rcmd_core::batch::Processor::new(
+            store,
+            layer.clone(),
+            rcmd_core::batch::ProcessorConfig::new(work.clone()),
+        ),
+        Arc::new(NoSink),
+    );
+    let pairs = rcmd_core::bisync::Pairs::new(runner.clone(), work);
+    (runner, pairs, layer)
+}
+
 /// SIGKILLs the sidecar of `rc` and waits for its successor.
 pub async fn kill_rclone(rc: &Rclone) {
     let pid_of = || match rc.supervisor.state() {
