@@ -189,7 +189,10 @@ where
     let mut stats_at: Option<Instant> = None;
     loop {
         let status = job_status(rc, job).await?;
-        if status.finished || stats_at.is_none_or(|t| t.elapsed() >= cfg.poll) {
+        if status.finished {
+            // the job's totals are its report: a lost answer is asked again, not taken as 0
+            stats = final_stats(rc, &job.group, stats).await;
+        } else if stats_at.is_none_or(|t| t.elapsed() >= cfg.poll) {
             // a failed read says nothing: keep the last stats, it is neither progress nor a stall
             match group_stats(rc, &job.group).await {
                 Ok(s) => stats = s,
@@ -316,6 +319,23 @@ async fn job_status(rc: &RcClient, job: &JobHandle) -> Result<JobStatus, RcError
 
 /// Longest wait between two `job/status` polls.
 const STATUS_POLL_MAX: Duration = Duration::from_millis(100);
+
+/// The group's stats once its job has ended, asked up to three times (a second apart) so
+/// that one lost answer does not report a finished copy as 0 bytes; `last` if all fail.
+async fn final_stats(rc: &RcClient, group: &str, last: GroupStats) -> GroupStats {
+    for attempt in 1..=3 {
+        match group_stats(rc, group).await {
+            Ok(s) => return s,
+            Err(e) => {
+                tracing::warn!(error = %e, attempt, "core/stats of a finished job failed");
+                if attempt < 3 {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    }
+    last
+}
 
 /// `core/stats` of one group.
 pub async fn group_stats(rc: &RcClient, group: &str) -> Result<GroupStats, RcError> {
