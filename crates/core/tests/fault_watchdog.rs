@@ -130,7 +130,10 @@ async fn watchdog_stops_a_job_whose_server_was_killed() {
     )
     .await
     .unwrap();
-    assert!(std::fs::read(&served).unwrap() == source, "the server's copy differs from the source");
+    assert!(
+        std::fs::read(&served).unwrap() == source,
+        "the server's copy differs from the source"
+    );
     let left_whole = left.as_ref().is_some_and(|l| *l == source);
     eprintln!(
         "after the restart: the server held {:?} bytes before the copy; the copy counted {:?}",

@@ -147,6 +147,37 @@ impl Events {
     /// reports is); call [`Events::notify`] after the commit.
     pub async fn insert(tx: &mut Tx, kind: &str, user_id: Option<i64>, data: &Value) -> Result<i64, sqlx::Error> {
         let at = now_ms();
+        Self::lock_append(tx).await?;
+        let id: i64 = on_tx!(tx, c => sqlx::query_scalar("INSERT INTO events (at, kind, user_id, data) VALUES ($1, $2, $3, $4) RETURNING id")
+            .bind(at)
+            .bind(kind)
+            .bind(user_id)
+            .bind(data.to_string())
+            .fetch_one(c)
+            .await?);
+        Ok(id)
+    }
+
+    /// Records many events in one statement inside the caller's transaction (see
+    /// [`Events::insert`]); call [`Events::notify`] after the commit.
+    pub async fn insert_many(tx: &mut Tx, events: &[(&str, Option<i64>, Value)]) -> Result<(), sqlx::Error> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let at = now_ms();
+        Self::lock_append(tx).await?;
+        on_tx!(tx, c => {
+            let mut q = sqlx::QueryBuilder::new("INSERT INTO events (at, kind, user_id, data) ");
+            q.push_values(events, |mut row, (kind, user_id, data)| {
+                row.push_bind(at).push_bind(*kind).push_bind(*user_id).push_bind(data.to_string());
+            });
+            q.build().execute(c).await?;
+        });
+        Ok(())
+    }
+
+    /// On PostgreSQL, the event-append lock and the `NOTIFY`, once per transaction.
+    async fn lock_append(tx: &mut Tx) -> Result<(), sqlx::Error> {
         if let Tx::Pg(t, locked @ false) = tx {
             // ids commit in the order they are given (see db::events): a reader after its last
             // id never skips one committed late. The lock and the NOTIFY (delivered at commit)
@@ -158,14 +189,7 @@ impl Events {
                 .await?;
             *locked = true;
         }
-        let id: i64 = on_tx!(tx, c => sqlx::query_scalar("INSERT INTO events (at, kind, user_id, data) VALUES ($1, $2, $3, $4) RETURNING id")
-            .bind(at)
-            .bind(kind)
-            .bind(user_id)
-            .bind(data.to_string())
-            .fetch_one(c)
-            .await?);
-        Ok(id)
+        Ok(())
     }
 
     /// Deletes events older than `older_than`; remembers the highest id deleted, so a client

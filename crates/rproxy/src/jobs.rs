@@ -90,11 +90,52 @@ impl Jobs {
             .await)
     }
 
+    /// A job for each `(user, path)` of queued calls, in one statement inside the caller's
+    /// transaction: their ids, in the same order.
+    pub async fn create_queued_many(tx: &mut Tx, calls: &[(i64, &str)]) -> Result<Vec<i64>, sqlx::Error> {
+        if calls.is_empty() {
+            return Ok(Vec::new());
+        }
+        let now = now_ms();
+        let mut ids: Vec<i64> = on_tx!(tx, c => {
+            let mut q = sqlx::QueryBuilder::new("INSERT INTO jobs (user_id, path, created_at, queued) ");
+            q.push_values(calls, |mut row, (user_id, path)| {
+                row.push_bind(*user_id).push_bind(*path).push_bind(now).push("TRUE");
+            });
+            q.push(" RETURNING id");
+            q.build_query_scalar().fetch_all(c).await?
+        });
+        // RETURNING's order is unspecified, but one statement numbers its rows in VALUES order
+        // (SQLite's next rowid, PostgreSQL's sequence): ascending ids are the calls' order
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
     /// Stores the final status of queued job `id` inside the caller's transaction; true when
     /// this call stored it.
     pub async fn finish_queued(tx: &mut Tx, id: i64, status: &Value) -> Result<bool, sqlx::Error> {
         let n = on_tx!(tx, c => sqlx::query("UPDATE jobs SET final = $1 WHERE id = $2 AND final IS NULL").bind(status.to_string()).bind(id).execute(c).await?.rows_affected());
         Ok(n == 1)
+    }
+
+    /// [`Jobs::finish_queued`] for many `(job, owner, status)` in one statement: the jobs
+    /// whose status this call stored.
+    pub async fn finish_queued_many(
+        tx: &mut Tx,
+        finals: &[(i64, i64, Value)],
+    ) -> Result<std::collections::HashSet<i64>, sqlx::Error> {
+        if finals.is_empty() {
+            return Ok(Default::default());
+        }
+        let ids: Vec<i64> = on_tx!(tx, c => {
+            let mut q = sqlx::QueryBuilder::new("WITH v (id, final) AS (");
+            q.push_values(finals, |mut row, (id, _, status)| {
+                row.push_bind(*id).push_bind(status.to_string());
+            });
+            q.push(") UPDATE jobs SET final = v.final FROM v WHERE jobs.id = v.id AND jobs.final IS NULL RETURNING jobs.id");
+            q.build_query_scalar().fetch_all(c).await?
+        });
+        Ok(ids.into_iter().collect())
     }
 
     /// rcd accepted job `id` as its `rcd_jobid` in process `execute_id`.

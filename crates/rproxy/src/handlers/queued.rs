@@ -76,9 +76,19 @@ pub(crate) async fn call(
     params: params::Params,
 ) -> Response {
     let input = &params.values;
-    let (item, job) = match st.queue.submit(user.id, path, req, input, is_async(input)).await {
-        Ok(r) => r,
-        Err(e) => return submit_error(st, path, e),
+    let async_ = is_async(input);
+    // a synchronous call runs at once while a direct slot is free: it waits for no dispatcher
+    let now = match async_ {
+        false => st.queue.run_now(user.id, path, req, input).await,
+        true => None,
+    };
+    let (item, job) = match now {
+        Some(Ok(item)) => (item, None),
+        Some(Err(e)) => return submit_error(st, path, e),
+        None => match st.queue.submit(user.id, path, req, input, async_).await {
+            Ok(r) => r,
+            Err(e) => return submit_error(st, path, e),
+        },
     };
     if let Some(job) = job {
         let mut resp = json_reply(&json!({ "jobid": job, "executeId": st.jobs.execute_id }));

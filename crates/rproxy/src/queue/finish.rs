@@ -22,68 +22,118 @@ impl Queue {
         self.finish_items(vec![(id, outcome)]).await;
     }
 
-    /// [`Queue::finish_item`] for many items, 500 to a transaction. An end that cannot be
-    /// written (the database is away) is retried until it lands: a call never stays
-    /// `running` because its end was lost. Writing an end twice is harmless (only a running
-    /// item is ended).
+    /// [`Queue::finish_item`] for many items; returns once they are written. An end that
+    /// cannot be written (the database is away) is retried until it lands: a call never
+    /// stays `running` because its end was lost. Writing an end twice is harmless (only a
+    /// running item is ended).
     pub(super) async fn finish_items(&self, mut ends: Vec<(i64, Outcome)>) {
         if self.closing() {
             // failures while stopping are the stop's (rclone quitting), not the calls': those
             // stay `running` and are done again at the next start
             ends.retain(|(_, o)| o.is_ok());
         }
-        for block in ends.chunks(500) {
-            until_ok("queued calls' ends", || self.record_ends(block)).await;
-            let mut waiting = self.inner.waiters.lock().ok();
-            let woken: Vec<(Vec<oneshot::Sender<Outcome>>, &Outcome)> = block
-                .iter()
-                .filter_map(|(id, o)| Some((waiting.as_mut()?.remove(id)?, o)))
-                .collect();
-            drop(waiting);
-            for (senders, outcome) in woken {
-                for w in senders {
-                    let _ = w.send(outcome.clone());
+        if ends.is_empty() {
+            return;
+        }
+        let (written, answer) = oneshot::channel();
+        if self.inner.ends.send((ends, written)).is_ok() {
+            let _ = answer.await;
+        }
+    }
+
+    /// Writes ends as they come: all that wait (up to 500 a transaction) together, the way
+    /// submissions are (group commit), so that many direct calls ending at once cost one
+    /// transaction instead of one each. Then wakes the calls' waiters and the senders.
+    pub(super) async fn end_loop(&self, mut rx: mpsc::UnboundedReceiver<(Vec<(i64, Outcome)>, oneshot::Sender<()>)>) {
+        const GROUP_COMMIT: usize = 500;
+        while let Some((first, written)) = rx.recv().await {
+            let (mut ends, mut senders) = (first, vec![written]);
+            while ends.len() < GROUP_COMMIT {
+                match rx.try_recv() {
+                    Ok((more, w)) => {
+                        ends.extend(more);
+                        senders.push(w);
+                    }
+                    Err(_) => break,
                 }
+            }
+            for block in ends.chunks(GROUP_COMMIT) {
+                until_ok("queued calls' ends", || self.record_ends(block)).await;
+                let mut waiting = self.inner.waiters.lock().ok();
+                let woken: Vec<(Vec<oneshot::Sender<Outcome>>, &Outcome)> = block
+                    .iter()
+                    .filter_map(|(id, o)| Some((waiting.as_mut()?.remove(id)?, o)))
+                    .collect();
+                drop(waiting);
+                for (waiters, outcome) in woken {
+                    for w in waiters {
+                        let _ = w.send(outcome.clone());
+                    }
+                }
+            }
+            for w in senders {
+                let _ = w.send(());
             }
         }
     }
 
     /// Each item's end, its job's final status and the job's `job_finished` event, in one
     /// transaction: a crash leaves all of them or none (then the items are still `running`
-    /// and end again after the restart).
+    /// and end again after the restart). The successes are one statement, their jobs
+    /// another, the events a third, whatever their number; failures are one each.
     pub(super) async fn record_ends(&self, ends: &[(i64, Outcome)]) -> Result<(), sqlx::Error> {
         let mut tx = self.inner.pool.begin().await?;
-        for (id, outcome) in ends {
-            let err = outcome.as_ref().err();
+        let now = now_ms();
+        // (job, owner, created, error) of each item this transaction ended
+        let mut ended: Vec<(Option<i64>, i64, i64, Option<String>)> = Vec::with_capacity(ends.len());
+        let done: Vec<i64> = ends.iter().filter(|(_, o)| o.is_ok()).map(|(id, _)| *id).collect();
+        if !done.is_empty() {
+            let rows: Vec<(Option<i64>, i64, i64)> = on_tx!(&mut tx, c => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "UPDATE queue SET state = 'done', error = NULL, error_status = NULL, finished_at = ",
+                );
+                q.push_bind(now).push(" WHERE state = 'running' AND id IN (");
+                let mut ids = q.separated(", ");
+                for id in &done {
+                    ids.push_bind(*id);
+                }
+                q.push(") RETURNING job_id, user_id, created_at");
+                q.build_query_as().fetch_all(c).await?
+            });
+            ended.extend(
+                rows.into_iter()
+                    .map(|(job, owner, created)| (job, owner, created, None)),
+            );
+        }
+        for (id, f) in ends.iter().filter_map(|(id, o)| Some((id, o.as_ref().err()?))) {
             let row: Option<(Option<i64>, i64, i64)> = on_tx!(&mut tx, c => sqlx::query_as(
-                "UPDATE queue SET state = $1, error = $2, error_status = $3, finished_at = $4 WHERE id = $5 AND state = 'running' RETURNING job_id, user_id, created_at",
+                "UPDATE queue SET state = 'failed', error = $1, error_status = $2, finished_at = $3 WHERE id = $4 AND state = 'running' RETURNING job_id, user_id, created_at",
             )
-            .bind(if err.is_none() { "done" } else { "failed" })
-            .bind(err.map(|f| f.error.clone()))
-            .bind(err.map(|f| i64::from(f.status)))
-            .bind(now_ms())
+            .bind(&f.error)
+            .bind(i64::from(f.status))
+            .bind(now)
             .bind(id)
             .fetch_optional(c)
             .await?);
-            let Some((job, owner, created)) = row else { continue };
-            if let Some(job) = job {
-                let status = crate::jobs::queued_status(
-                    job,
-                    created,
-                    Some((now_ms(), err.map(|f| f.error.clone()))),
-                    &self.inner.jobs.execute_id,
-                );
-                if Jobs::finish_queued(&mut tx, job, &status).await? {
-                    Events::insert(
-                        &mut tx,
-                        "job_finished",
-                        Some(owner),
-                        &crate::jobs::end_event(job, &status),
-                    )
-                    .await?;
-                }
-            }
+            ended.extend(row.map(|(job, owner, created)| (job, owner, created, Some(f.error.clone()))));
         }
+        // the jobs of `_async` calls: their final status, then an event for each one this
+        // transaction finished (a job finished already keeps its status and gets no event)
+        let finals: Vec<(i64, i64, Value)> = ended
+            .into_iter()
+            .filter_map(|(job, owner, created, error)| {
+                let job = job?;
+                let status = crate::jobs::queued_status(job, created, Some((now, error)), &self.inner.jobs.execute_id);
+                Some((job, owner, status))
+            })
+            .collect();
+        let finished = Jobs::finish_queued_many(&mut tx, &finals).await?;
+        let events: Vec<(&str, Option<i64>, Value)> = finals
+            .iter()
+            .filter(|(job, _, _)| finished.contains(job))
+            .map(|(job, owner, status)| ("job_finished", Some(*owner), crate::jobs::end_event(*job, status)))
+            .collect();
+        Events::insert_many(&mut tx, &events).await?;
         tx.commit().await?;
         self.inner.events.notify();
         Ok(())

@@ -122,6 +122,8 @@ struct Submission {
     req: Request,
     input: String,
     async_: bool,
+    /// Written as running in a direct group of its own, to be run at once (`Queue::run_now`).
+    claim: bool,
     reply: oneshot::Sender<Result<(i64, Option<i64>), SubmitError>>,
 }
 
@@ -142,6 +144,8 @@ struct Inner {
     waiters: Mutex<HashMap<i64, Vec<oneshot::Sender<Outcome>>>>,
     wake: Notify,
     submissions: mpsc::UnboundedSender<Submission>,
+    /// Ends to record, with who waits for them to be written (see `finish::end_loop`).
+    ends: mpsc::UnboundedSender<(Vec<(i64, Outcome)>, oneshot::Sender<()>)>,
     slots: Arc<Semaphore>,
     direct: Arc<Semaphore>,
     /// The slot each running batch holds, and how often it was resumed.
@@ -247,6 +251,7 @@ impl Queue {
     ) -> Queue {
         let (ended_tx, ended_rx) = mpsc::unbounded_channel();
         let (submit_tx, submit_rx) = mpsc::unbounded_channel();
+        let (ends_tx, ends_rx) = mpsc::unbounded_channel();
         let inner = Arc::new(Inner {
             pool,
             store: processor.store.clone(),
@@ -257,6 +262,7 @@ impl Queue {
             waiters: Mutex::default(),
             wake: Notify::new(),
             submissions: submit_tx,
+            ends: ends_tx,
             slots: Arc::new(Semaphore::new(SLOTS)),
             direct: Arc::new(Semaphore::new(DIRECT_CONCURRENCY)),
             running: Mutex::default(),
@@ -273,6 +279,8 @@ impl Queue {
         let (a, b, c) = (q.clone(), q.clone(), q.clone());
         tokio::spawn(async move { a.ended_loop(ended_rx).await });
         tokio::spawn(async move { c.submit_loop(submit_rx).await });
+        let e = q.clone();
+        tokio::spawn(async move { e.end_loop(ends_rx).await });
         tokio::spawn(async move {
             b.recover().await;
             b.dispatch_loop().await;

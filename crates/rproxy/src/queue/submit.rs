@@ -20,13 +20,65 @@ impl Queue {
         input: &Map<String, Value>,
         async_: bool,
     ) -> Result<(i64, Option<i64>), SubmitError> {
+        self.send(
+            user_id,
+            path,
+            req,
+            Value::Object(input.clone()).to_string(),
+            async_,
+            false,
+        )
+        .await
+    }
+
+    /// A synchronous call run at once when a direct slot is free, instead of waiting for the
+    /// dispatcher: its row is committed as running in a direct group of its own (leased like
+    /// any group: if this process dies, another instance or the next start runs it), then a
+    /// task of its own sends it to rcd (a client that hangs up does not cancel it) and records
+    /// its end. The item's id, to [`Queue::wait`] for; `None` when every direct slot is taken
+    /// or the queue is closing (then [`Queue::submit`] it).
+    pub async fn run_now(
+        &self,
+        user_id: i64,
+        path: &str,
+        req: &Request,
+        input: &Map<String, Value>,
+    ) -> Option<Result<i64, SubmitError>> {
+        let permit = self.inner.direct.clone().try_acquire_owned().ok()?;
+        if self.closing() {
+            return None;
+        }
+        let input = Value::Object(input.clone()).to_string();
+        let id = match self.send(user_id, path, req, input.clone(), false, true).await {
+            Ok((id, _)) => id,
+            Err(e) => return Some(Err(e)),
+        };
+        let (q, kind) = (self.clone(), kind_text(req.kind));
+        tokio::spawn(async move {
+            let outcome = q.call_rcd(kind, &input).await;
+            q.finish_item(id, outcome).await;
+            drop(permit);
+        });
+        Some(Ok(id))
+    }
+
+    async fn send(
+        &self,
+        user_id: i64,
+        path: &str,
+        req: &Request,
+        input: String,
+        async_: bool,
+        claim: bool,
+    ) -> Result<(i64, Option<i64>), SubmitError> {
         let (reply, answer) = oneshot::channel();
         let s = Submission {
             user_id,
             path: path.to_owned(),
             req: req.clone(),
-            input: Value::Object(input.clone()).to_string(),
+            input,
             async_,
+            claim,
             reply,
         };
         self.inner.submissions.send(s).map_err(|_| SubmitError::ShuttingDown)?;
@@ -70,41 +122,82 @@ impl Queue {
         }
     }
 
+    /// The group's jobs, queue rows and `job_queued` events: three statements in one
+    /// transaction, whatever the group's size (a statement per row cost a round trip to the
+    /// database each). Each submission's item id and job id, in order.
     pub(super) async fn insert_all(&self, group: &[Submission]) -> Result<Vec<(i64, Option<i64>)>, sqlx::Error> {
         let mut tx = self.inner.pool.begin().await?;
-        let mut ids = Vec::with_capacity(group.len());
-        for s in group {
-            let job = match s.async_ {
-                true => Some(Jobs::create_queued(&mut tx, s.user_id, &s.path).await?),
-                false => None,
-            };
-            let id: i64 = on_tx!(&mut tx, c => sqlx::query_scalar(
-                "INSERT INTO queue (user_id, job_id, kind, src_root, dst_root, item, input, state, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8) RETURNING id",
-            )
-            .bind(s.user_id)
-            .bind(job)
-            .bind(kind_text(s.req.kind))
-            .bind(&s.req.src_root)
-            .bind(&s.req.dst_root)
-            .bind(&s.req.item)
-            .bind(&s.input)
-            .bind(now_ms())
-            .fetch_one(c)
-            .await?);
-            if let Some(job) = job {
-                Events::insert(
-                    &mut tx,
-                    "job_queued",
-                    Some(s.user_id),
-                    &json!({ "id": job, "path": s.path }),
-                )
-                .await?;
-            }
-            ids.push((id, job));
+        let asyncs: Vec<(i64, &str)> = group
+            .iter()
+            .filter(|s| s.async_)
+            .map(|s| (s.user_id, s.path.as_str()))
+            .collect();
+        let mut job_ids = Jobs::create_queued_many(&mut tx, &asyncs).await?.into_iter();
+        let jobs: Vec<Option<i64>> = group
+            .iter()
+            .map(|s| if s.async_ { job_ids.next() } else { None })
+            .collect();
+        let now = now_ms();
+        // a direct group for each call run at once, owned and leased by this instance
+        let claimed = group.iter().filter(|s| s.claim).count();
+        let mut gids = if claimed == 0 {
+            Vec::new()
+        } else {
+            let lease = now + LEASE.as_millis() as i64;
+            let mut gids: Vec<i64> = on_tx!(&mut tx, c => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO queue_groups (kind, src_root, dst_root, direct, created_at, owner, lease_until) ",
+                );
+                q.push_values(group.iter().filter(|s| s.claim), |mut row, s| {
+                    row.push_bind(kind_text(s.req.kind))
+                        .push_bind(&s.req.src_root)
+                        .push_bind(&s.req.dst_root)
+                        .push_bind(true)
+                        .push_bind(now)
+                        .push_bind(&self.inner.instance)
+                        .push_bind(lease);
+                });
+                q.push(" RETURNING id");
+                q.build_query_scalar().fetch_all(c).await?
+            });
+            // one statement numbers its rows in VALUES order (see Jobs::create_queued_many)
+            gids.sort_unstable();
+            gids
         }
+        .into_iter();
+        let rows: Vec<(&Submission, Option<i64>, Option<i64>)> = group
+            .iter()
+            .zip(jobs.iter().copied())
+            .map(|(s, job)| (s, job, if s.claim { gids.next() } else { None }))
+            .collect();
+        let mut ids: Vec<i64> = on_tx!(&mut tx, c => {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO queue (user_id, job_id, kind, src_root, dst_root, item, input, group_id, state, created_at) ",
+            );
+            q.push_values(&rows, |mut row, (s, job, gid)| {
+                row.push_bind(s.user_id)
+                    .push_bind(*job)
+                    .push_bind(kind_text(s.req.kind))
+                    .push_bind(&s.req.src_root)
+                    .push_bind(&s.req.dst_root)
+                    .push_bind(&s.req.item)
+                    .push_bind(&s.input)
+                    .push_bind(*gid)
+                    .push_bind(if gid.is_some() { "running" } else { "queued" })
+                    .push_bind(now);
+            });
+            q.push(" RETURNING id");
+            q.build_query_scalar().fetch_all(c).await?
+        });
+        // one statement numbers its rows in VALUES order (see Jobs::create_queued_many)
+        ids.sort_unstable();
+        let events: Vec<(&str, Option<i64>, Value)> = rows
+            .iter()
+            .filter_map(|(s, job, _)| Some(("job_queued", Some(s.user_id), json!({ "id": (*job)?, "path": s.path }))))
+            .collect();
+        Events::insert_many(&mut tx, &events).await?;
         tx.commit().await?;
-        Ok(ids)
+        Ok(ids.into_iter().zip(jobs).collect())
     }
 
     /// `job/stop` of job `job` when it is a queued call's; `None` when it is not.
