@@ -10,6 +10,8 @@
 //! and the engine's databases stay on disk.
 //!
 //!     cargo bench -p rproxy --bench queue [-- files [rounds]]      (default 10000 3)
+//!
+//! With 0 rounds only the synchronous comparison runs (on all `files`), e.g. for profiling.
 
 // A benchmark program: its report on stdout is its output.
 #![allow(clippy::print_stdout)]
@@ -33,7 +35,7 @@ const CLIENTS: usize = 8;
 fn main() {
     let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let files = args.first().copied().unwrap_or(10_000);
-    let rounds = args.get(1).copied().unwrap_or(3).max(1);
+    let rounds = args.get(1).copied().unwrap_or(3);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -312,7 +314,7 @@ async fn run(files: usize, rounds: usize) {
     }
     let median = |v: &mut Vec<Duration>| {
         v.sort();
-        v[v.len() / 2]
+        v.get(v.len() / 2).copied().unwrap_or_default()
     };
     let (copy, per_call, queued, accepted, batched) = (
         median(&mut copy),
@@ -324,32 +326,42 @@ async fn run(files: usize, rounds: usize) {
     let batches = engine.store.list().await.expect("batches").len();
 
     // synchronous calls through the queue, on a tenth of the files, against direct calls
-    let sync_n = (files / 10).max(1);
+    let sync_n = if rounds == 0 { files } else { (files / 10).max(1) };
     let t = Instant::now();
     calls(&proxy_url, "bench", token.expose(), 0..sync_n, "dst:sync", false).await;
     let sync = t.elapsed();
     assert_eq!(count_files(&dst.join("sync")), sync_n, "sync queued copyfile");
 
+    // the same number of synchronous calls straight to rcd, when the rounds did not time them
+    let per_call = if rounds == 0 {
+        let t = Instant::now();
+        calls(&direct_url, "bench", "bench-pass", 0..files, "dst:sync-direct", false).await;
+        t.elapsed()
+    } else {
+        per_call
+    };
     let s = |d: Duration| d.as_secs_f64();
-    println!("{files} small files, {CLIENTS} clients, median of {rounds} rounds");
-    println!("  rclone copy of the tree (baseline)     {:>8.2} s  1.00x", s(copy));
-    println!(
-        "  copyfile calls straight to rcd         {:>8.2} s  {:.2}x",
-        s(per_call),
-        s(per_call) / s(copy)
-    );
-    println!(
+    if rounds > 0 {
+        println!("{files} small files, {CLIENTS} clients, median of {rounds} rounds");
+        println!("  rclone copy of the tree (baseline)     {:>8.2} s  1.00x", s(copy));
+        println!(
+            "  copyfile calls straight to rcd         {:>8.2} s  {:.2}x",
+            s(per_call),
+            s(per_call) / s(copy)
+        );
+        println!(
         "  copyfile _async through rproxy's queue {:>8.2} s  {:.2}x  (all accepted after {:.2} s; {batches} engine batches in all rounds)",
         s(queued),
         s(queued) / s(copy),
         s(accepted)
     );
-    println!(
-        "  the same calls as job/batch of {BATCH}     {:>8.2} s  {:.2}x",
-        s(batched),
-        s(batched) / s(copy)
-    );
-    let direct_rate = files as f64 / s(per_call);
+        println!(
+            "  the same calls as job/batch of {BATCH}     {:>8.2} s  {:.2}x",
+            s(batched),
+            s(batched) / s(copy)
+        );
+    }
+    let direct_rate = if rounds == 0 { sync_n } else { files } as f64 / s(per_call);
     let sync_rate = sync_n as f64 / s(sync);
     println!(
         "  synchronous copyfile through the queue: {sync_rate:.0} calls/s vs {direct_rate:.0} calls/s direct ({:.2}x)",

@@ -152,7 +152,13 @@ impl Users {
         // one connection: SQLite has one writer, and writers contending on several connections
         // back off with sleeps (SQLITE_BUSY); queued on one connection they do not (the queue's
         // 5,000-call benchmark accepted 1,800 calls/s instead of 1,300). Reads are short.
-        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(opts).await?;
+        // No ping before each use (sqlx's default): an embedded file does not drop connections,
+        // and the ping was a round trip to the connection's thread per query.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .test_before_acquire(false)
+            .connect_with(opts)
+            .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         Users::over(Pool::Sqlite(pool)).await
     }

@@ -83,7 +83,13 @@ pub(crate) async fn call(
         true => None,
     };
     let (item, job) = match now {
-        Some(Ok(item)) => (item, None),
+        Some(Ok(outcome)) => {
+            return answer(
+                path,
+                input,
+                outcome.await.unwrap_or_else(|_| Err(queue::shutting_down())),
+            )
+        }
         Some(Err(e)) => return submit_error(st, path, e),
         None => match st.queue.submit(user.id, path, req, input, async_).await {
             Ok(r) => r,
@@ -104,7 +110,12 @@ pub(crate) async fn call(
         }
         return resp;
     }
-    match st.queue.wait(item).await {
+    answer(path, input, st.queue.wait(item).await)
+}
+
+/// A per-file call's end, answered like rcd (`{}`, or rcd's error shape).
+fn answer(path: &str, input: &serde_json::Map<String, Value>, outcome: queue::Outcome) -> Response {
+    match outcome {
         Ok(()) => json_reply(&json!({})),
         Err(f) => rc_error(
             path,

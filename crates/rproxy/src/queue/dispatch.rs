@@ -25,11 +25,11 @@ impl Queue {
             }
             // the permit first, the group after: calls stay `queued` (and can be stopped)
             // until something can run them
-            let waiting = match self.oldest_waiting().await {
+            let (waiting, oldest_at) = match self.oldest_waiting().await {
                 Ok(n) => n,
                 Err(e) => {
                     warn!(error = %e, "cannot read the queue");
-                    0
+                    (0, 0)
                 }
             };
             if waiting == 0 {
@@ -37,6 +37,12 @@ impl Queue {
                 continue;
             }
             let direct = waiting <= DIRECT_MAX;
+            let age = Duration::from_millis(now_ms().saturating_sub(oldest_at).max(0) as u64);
+            if direct && age < GATHER {
+                // more may be on the way: a few more milliseconds can make them one batch
+                tokio::time::sleep(GATHER - age).await;
+                continue;
+            }
             let semaphore = if direct { &self.inner.direct } else { &self.inner.slots };
             let Ok(permit) = semaphore.clone().acquire_owned().await else {
                 return;
@@ -66,15 +72,17 @@ impl Queue {
     }
 
     /// How many calls wait with the same roots as the oldest waiting call, counted up to
-    /// `DIRECT_MAX + 1` (all the dispatcher needs to know; an index answers it).
-    pub(super) async fn oldest_waiting(&self) -> Result<i64, sqlx::Error> {
-        on_pool!(&self.inner.pool, p => sqlx::query_scalar(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM queue q, (SELECT kind, src_root, dst_root FROM queue WHERE state = 'queued' ORDER BY id LIMIT 1) f \
+    /// `DIRECT_MAX + 1` (all the dispatcher needs to know; an index answers it), and when
+    /// that call arrived (ms).
+    pub(super) async fn oldest_waiting(&self) -> Result<(i64, i64), sqlx::Error> {
+        let (n, at): (i64, Option<i64>) = on_pool!(&self.inner.pool, p => sqlx::query_as(
+            "SELECT COUNT(*), MAX(n.created_at) FROM (SELECT f.created_at FROM queue q, (SELECT kind, src_root, dst_root, created_at FROM queue WHERE state = 'queued' ORDER BY id LIMIT 1) f \
              WHERE q.state = 'queued' AND q.kind = f.kind AND q.src_root = f.src_root AND q.dst_root = f.dst_root LIMIT $1) AS n",
         )
         .bind(DIRECT_MAX + 1)
         .fetch_one(p)
-        .await)
+        .await?);
+        Ok((n, at.unwrap_or(0)))
     }
 
     /// Takes the oldest waiting call and every waiting call with the same roots (up to `max`)

@@ -61,6 +61,12 @@ const GROUP_MAX: i64 = 5000;
 /// A group of at most this many calls runs as direct rcd calls (no batch to set up: a lone
 /// synchronous caller waits as long as it would at rcd); bigger groups become engine batches.
 const DIRECT_MAX: i64 = 16;
+/// A few waiting calls are left to gather this long (from the oldest one's arrival) before
+/// they run as direct calls: a burst of `_async` calls arriving meanwhile becomes one engine
+/// batch (one rclone job for many files) instead of a copyfile each, which cost rclone
+/// several times the CPU and slowed the accepting of the rest. Synchronous calls do not wait
+/// here while a direct slot is free (`Queue::run_now`).
+const GATHER: Duration = Duration::from_millis(100);
 /// Direct calls to rcd at once.
 const DIRECT_CONCURRENCY: usize = 16;
 /// A paused batch (an outage) is resumed after this long, at most `RESUMES` times; then its
@@ -102,6 +108,11 @@ impl Failed {
             error: error.into(),
         }
     }
+}
+
+/// The end a waiting caller gets when rproxy stops before its call ended.
+pub fn shutting_down() -> Failed {
+    Failed::new("rproxy is shutting down; the file stays queued and completes after the restart")
 }
 
 /// What `job/stop` did to a queued call's job.

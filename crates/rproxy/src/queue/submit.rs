@@ -35,15 +35,15 @@ impl Queue {
     /// dispatcher: its row is committed as running in a direct group of its own (leased like
     /// any group: if this process dies, another instance or the next start runs it), then a
     /// task of its own sends it to rcd (a client that hangs up does not cancel it) and records
-    /// its end. The item's id, to [`Queue::wait`] for; `None` when every direct slot is taken
-    /// or the queue is closing (then [`Queue::submit`] it).
+    /// its end. Its outcome once recorded; `None` when every direct slot is taken or the
+    /// queue is closing (then [`Queue::submit`] it).
     pub async fn run_now(
         &self,
         user_id: i64,
         path: &str,
         req: &Request,
         input: &Map<String, Value>,
-    ) -> Option<Result<i64, SubmitError>> {
+    ) -> Option<Result<oneshot::Receiver<Outcome>, SubmitError>> {
         let permit = self.inner.direct.clone().try_acquire_owned().ok()?;
         if self.closing() {
             return None;
@@ -54,12 +54,14 @@ impl Queue {
             Err(e) => return Some(Err(e)),
         };
         let (q, kind) = (self.clone(), kind_text(req.kind));
+        let (tx, rx) = oneshot::channel();
         tokio::spawn(async move {
             let outcome = q.call_rcd(kind, &input).await;
-            q.finish_item(id, outcome).await;
+            q.finish_item(id, outcome.clone()).await;
             drop(permit);
+            let _ = tx.send(outcome);
         });
-        Some(Ok(id))
+        Some(Ok(rx))
     }
 
     async fn send(
@@ -98,6 +100,7 @@ impl Queue {
             }
             let written = self.insert_all(&group).await;
             let any_async = group.iter().any(|s| s.async_);
+            let all_claimed = group.iter().all(|s| s.claim);
             match written {
                 Ok(ids) => {
                     for (s, id) in group.into_iter().zip(ids) {
@@ -115,7 +118,10 @@ impl Queue {
                     }
                 }
             }
-            self.inner.wake.notify_one();
+            // calls run at once (`run_now`) need no dispatcher
+            if !all_claimed {
+                self.inner.wake.notify_one();
+            }
             if any_async {
                 self.inner.events.notify();
             }
@@ -231,11 +237,7 @@ impl Queue {
         if let Ok(Some(end)) = self.ended(id).await {
             return end;
         }
-        rx.await.unwrap_or_else(|_| {
-            Err(Failed::new(
-                "rproxy is shutting down; the file stays queued and completes after the restart",
-            ))
-        })
+        rx.await.unwrap_or_else(|_| Err(shutting_down()))
     }
 
     /// The end of item `id`, once it ended.
