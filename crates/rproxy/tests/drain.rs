@@ -188,3 +188,97 @@ async fn sigterm_drains_and_no_copy_is_failed_by_the_stop() {
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(text.contains("queue drained"), "{text}");
 }
+
+/// A synchronous per-file call runs at once (no dispatcher round) but is still a committed
+/// row of the queue: rproxy killed with SIGKILL while the copy runs leaves it `running` in a
+/// direct group of the dead instance, and the restarted server takes it over and copies the
+/// file, whole; the caller saw its connection cut (as with rcd itself).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_synchronous_call_cut_by_kill_9_is_done_after_the_restart() {
+    if std::env::var("RPROXY_TEST_DB").as_deref() == Ok("postgres") {
+        eprintln!("skipped in the PostgreSQL pass: this test runs the binary on its own SQLite");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (src, dst, conf) = common::fleet::src_dst(dir.path());
+    // 600 KB at 60 KiB/s: about 10 s in flight
+    let body: Vec<u8> = (0..600_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(src.join("slow.bin"), &body).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (data, log) = (dir.path().join("data"), dir.path().join("rproxy.log"));
+    let mut server = serve(&data, &conf, port, &log);
+    let mut lines = std::io::BufReader::new(server.0.stdout.take().unwrap()).lines();
+    assert!(lines.next().unwrap().unwrap().contains("created user admin"));
+    let token = lines.next().unwrap().unwrap();
+    let url = format!("http://127.0.0.1:{port}/");
+    let http = reqwest::Client::new();
+    up(&http, &url, &token).await;
+    let call = {
+        let (http, url, token) = (http.clone(), url.clone(), token.clone());
+        tokio::spawn(async move {
+            let body = json!({ "srcFs": "src:", "srcRemote": "slow.bin", "dstFs": "dst:", "dstRemote": "slow.bin" });
+            http.post(format!("{url}operations/copyfile"))
+                .basic_auth("admin", Some(&token))
+                .json(&body)
+                .send()
+                .await
+        })
+    };
+    // the copy is under way: rclone writes its partial file
+    let t = Instant::now();
+    while std::fs::read_dir(&dst).unwrap().count() == 0 {
+        assert!(t.elapsed() < Duration::from_secs(30), "the copy did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let pid = server.0.id();
+    Command::new("kill").args(["-KILL", &pid.to_string()]).status().unwrap();
+    let _ = server.0.wait();
+    let answer = call.await.unwrap();
+    assert!(
+        answer.is_err() || !answer.as_ref().unwrap().status().is_success(),
+        "the cut call cannot have answered success: {answer:?}"
+    );
+    // it was a committed row, running in a direct group of the dead instance
+    let db = rproxy::auth::Users::connect(data.join("rproxy.db").to_str().unwrap())
+        .await
+        .unwrap();
+    let row: (String, Option<i64>) = sqlx::query_as("SELECT state, group_id FROM queue WHERE item = 'slow.bin'")
+        .fetch_one(db.pool().sqlite().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(row.0, "running", "{row:?}");
+    assert!(row.1.is_some(), "a call run at once belongs to a group: {row:?}");
+    drop(db);
+    // restarted: the call is taken over and done; the file arrives whole
+    let _again = serve(&data, &conf, port, &log);
+    up(&http, &url, &token).await;
+    let end = Instant::now() + Duration::from_secs(90);
+    loop {
+        if std::fs::read(dst.join("slow.bin")).is_ok_and(|b| b == body) {
+            break;
+        }
+        assert!(Instant::now() < end, "the cut call was not done after the restart");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let db = rproxy::auth::Users::connect(data.join("rproxy.db").to_str().unwrap())
+        .await
+        .unwrap();
+    let end = Instant::now() + Duration::from_secs(30);
+    loop {
+        let state: String = sqlx::query_scalar("SELECT state FROM queue WHERE item = 'slow.bin'")
+            .fetch_one(db.pool().sqlite().unwrap())
+            .await
+            .unwrap();
+        if state == "done" {
+            break;
+        }
+        assert!(Instant::now() < end, "the call's row stayed {state}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("queued group taken over"), "{text}");
+}

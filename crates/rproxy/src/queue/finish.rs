@@ -44,7 +44,7 @@ impl Queue {
     /// Writes ends as they come: all that wait (up to 500 a transaction) together, the way
     /// submissions are (group commit), so that many direct calls ending at once cost one
     /// transaction instead of one each. Then wakes the calls' waiters and the senders.
-    pub(super) async fn end_loop(&self, mut rx: mpsc::UnboundedReceiver<(Vec<(i64, Outcome)>, oneshot::Sender<()>)>) {
+    pub(super) async fn end_loop(&self, mut rx: mpsc::UnboundedReceiver<Ends>) {
         const GROUP_COMMIT: usize = 500;
         while let Some((first, written)) = rx.recv().await {
             let (mut ends, mut senders) = (first, vec![written]);

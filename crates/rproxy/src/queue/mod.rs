@@ -126,6 +126,9 @@ pub enum Stop {
     Finished,
 }
 
+/// Items' ends to record, and who waits until they are written.
+type Ends = (Vec<(i64, Outcome)>, oneshot::Sender<()>);
+
 /// A call waiting to be written.
 struct Submission {
     user_id: i64,
@@ -156,7 +159,7 @@ struct Inner {
     wake: Notify,
     submissions: mpsc::UnboundedSender<Submission>,
     /// Ends to record, with who waits for them to be written (see `finish::end_loop`).
-    ends: mpsc::UnboundedSender<(Vec<(i64, Outcome)>, oneshot::Sender<()>)>,
+    ends: mpsc::UnboundedSender<Ends>,
     slots: Arc<Semaphore>,
     direct: Arc<Semaphore>,
     /// The slot each running batch holds, and how often it was resumed.
