@@ -12,7 +12,15 @@
 //! reported once.
 //!
 //! A synchronous caller waits for its own item's end; an `_async` caller gets an rproxy job
-//! id at once, and the job finishes when the item does.
+//! id at once, and the job finishes when the item does. While a direct slot is free, a
+//! synchronous call runs at once: its row is committed as running in a direct group of its
+//! own (leased like any group) and a task of its own sends it to rcd, without a dispatcher
+//! round. A few waiting calls are left to gather for [`GATHER`] before they run as direct
+//! calls, so a burst of `_async` calls becomes an engine batch.
+//!
+//! Writes are group-committed: the calls submitted together are one transaction of three
+//! statements (jobs, queue rows, events) whatever their number, and the ends recorded
+//! together another (successes in one `UPDATE`, their jobs in one, their events in one).
 //!
 //! Several instances on one database: a group belongs to the instance that formed it, under
 //! a lease it renews while the group's items run ([`LEASE`]). Forming a group takes its rows
