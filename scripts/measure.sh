@@ -4,6 +4,7 @@
 # (app, WebKit, rclone) after 5 s idle; finally SIGTERM and an orphan check.
 # With --installed, the installed package's /usr/bin/rcmd instead of a fresh release build.
 #   usage: scripts/measure.sh [--installed] [runs]        (needs scripts/setup.sh --test)
+# With MEASURE_DETAIL=1, also each process's largest mappings by PSS.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -52,6 +53,15 @@ for run in $(seq "$runs"); do
       total=$((total + pss))
     done
     printf '  %-24s %7d KiB\n' total "$total"
+    if [ -n "${MEASURE_DETAIL:-}" ]; then
+      # where each process's PSS is: its largest mappings (anonymous memory as [anon])
+      for p in $(tree $pid); do
+        echo "  $(cat /proc/$p/comm 2>/dev/null) ($p), largest mappings:"
+        awk '/^[0-9a-f]+-[0-9a-f]+ /{name = ($6 == "" ? "[anon]" : $6)} /^Pss:/{pss[name] += $2}
+             END {for (n in pss) printf "%d %s\n", pss[n], n}' /proc/$p/smaps 2>/dev/null |
+          sort -rn | head -8 | awk '{printf "    %7d KiB  %s\n", $1, $2}'
+      done
+    fi
   fi
   rc=$(pgrep -P $pid rcmd-rclone || true)
   kill -TERM $pid; wait $pid || true
