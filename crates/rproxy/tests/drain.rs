@@ -39,6 +39,43 @@ fn serve(data: &std::path::Path, conf: &std::path::Path, port: u16, log: &std::p
     )
 }
 
+/// `rproxy serve` on a free port, data folder and log in `dir`, first started: its admin
+/// token (printed once), answering.
+struct Started {
+    server: Server,
+    data: std::path::PathBuf,
+    log: std::path::PathBuf,
+    port: u16,
+    url: String,
+    token: String,
+    http: reqwest::Client,
+}
+
+async fn first_start(dir: &std::path::Path, conf: &std::path::Path) -> Started {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (data, log) = (dir.join("data"), dir.join("rproxy.log"));
+    let mut server = serve(&data, conf, port, &log);
+    let mut lines = std::io::BufReader::new(server.0.stdout.take().unwrap()).lines();
+    assert!(lines.next().unwrap().unwrap().contains("created user admin"));
+    let token = lines.next().unwrap().unwrap();
+    let url = format!("http://127.0.0.1:{port}/");
+    let http = reqwest::Client::new();
+    up(&http, &url, &token).await;
+    Started {
+        server,
+        data,
+        log,
+        port,
+        url,
+        token,
+        http,
+    }
+}
+
 async fn up(http: &reqwest::Client, url: &str, token: &str) {
     let t = Instant::now();
     loop {
@@ -70,19 +107,15 @@ async fn sigterm_drains_and_no_copy_is_failed_by_the_stop() {
     for i in 0..FILES {
         std::fs::write(src.join(format!("f{i:03}.bin")), format!("{i:03}").repeat(8000)).unwrap();
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let (data, log) = (dir.path().join("data"), dir.path().join("rproxy.log"));
-    let mut server = serve(&data, &conf, port, &log);
-    let mut lines = std::io::BufReader::new(server.0.stdout.take().unwrap()).lines();
-    assert!(lines.next().unwrap().unwrap().contains("created user admin"));
-    let token = lines.next().unwrap().unwrap();
-    let url = format!("http://127.0.0.1:{port}/");
-    let http = reqwest::Client::new();
-    up(&http, &url, &token).await;
+    let Started {
+        mut server,
+        data,
+        log,
+        port,
+        url,
+        token,
+        http,
+    } = first_start(dir.path(), &conf).await;
     let mut jobs = vec![];
     for i in 0..FILES {
         let name = format!("f{i:03}.bin");
@@ -204,19 +237,15 @@ async fn a_synchronous_call_cut_by_kill_9_is_done_after_the_restart() {
     // 600 KB at 60 KiB/s: about 10 s in flight
     let body: Vec<u8> = (0..600_000u32).map(|i| (i % 251) as u8).collect();
     std::fs::write(src.join("slow.bin"), &body).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let (data, log) = (dir.path().join("data"), dir.path().join("rproxy.log"));
-    let mut server = serve(&data, &conf, port, &log);
-    let mut lines = std::io::BufReader::new(server.0.stdout.take().unwrap()).lines();
-    assert!(lines.next().unwrap().unwrap().contains("created user admin"));
-    let token = lines.next().unwrap().unwrap();
-    let url = format!("http://127.0.0.1:{port}/");
-    let http = reqwest::Client::new();
-    up(&http, &url, &token).await;
+    let Started {
+        mut server,
+        data,
+        log,
+        port,
+        url,
+        token,
+        http,
+    } = first_start(dir.path(), &conf).await;
     let call = {
         let (http, url, token) = (http.clone(), url.clone(), token.clone());
         tokio::spawn(async move {

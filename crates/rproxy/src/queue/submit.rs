@@ -145,8 +145,7 @@ impl Queue {
             .collect();
         let now = now_ms();
         // a direct group for each call run at once, owned and leased by this instance
-        let claimed = group.iter().filter(|s| s.claim).count();
-        let mut gids = if claimed == 0 {
+        let mut gids = if !group.iter().any(|s| s.claim) {
             Vec::new()
         } else {
             let lease = now + LEASE.as_millis() as i64;
