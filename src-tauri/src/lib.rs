@@ -7,6 +7,7 @@ mod bridge;
 mod commands;
 mod desktop;
 mod error;
+mod held;
 mod sidecar;
 mod startup_error;
 mod state;
@@ -64,6 +65,8 @@ pub fn run() {
             commands::app::set_auto_resume,
             commands::files::list_remotes,
             commands::files::list_dir,
+            commands::files::open_dir,
+            commands::files::dir_rest,
             commands::files::remote_usage,
             commands::files::make_dir,
             commands::files::delete_file,
@@ -205,6 +208,7 @@ pub fn run() {
                 page,
                 engine,
                 edits: Default::default(),
+                held: Default::default(),
             });
             if let Some(w) = app.get_webview_window("main") {
                 desktop::window_state::restore(&w, settings.window);

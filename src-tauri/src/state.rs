@@ -19,4 +19,6 @@ pub struct AppState {
     pub page: Page,
     /// The files open in an editor (F4), uploaded back on each save.
     pub edits: std::sync::Arc<rcmd_core::edit::Edits>,
+    /// Big folders' listings whose first rows went ahead to the page.
+    pub held: crate::held::HeldListings,
 }

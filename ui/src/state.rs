@@ -182,14 +182,23 @@ pub struct Pane {
     /// Where the shown listing came from when the remote is paused: (cache age ms, fallback).
     pub listing_source: RwSignal<(Option<u64>, Option<String>)>,
     pub loading: RwSignal<bool>,
+    /// While only a big folder's first rows are in (the rest is on its way): how many entries
+    /// the folder has.
+    pub partial: RwSignal<Option<usize>>,
     pub opts: RwSignal<ViewOpts>,
     pub sel: RwSignal<Selection>,
     /// Indices into `entries` in display order (sorted, filtered).
     pub rows: Memo<Vec<usize>>,
     pub scroll_top: RwSignal<f64>,
-    /// How long the last folder took from the request to its rows on screen (ms).
+    /// How long the last folder took from the request to its first rows on screen (ms).
     pub open_ms: RwSignal<Option<f64>>,
-    /// Of which the answer of the engine (rclone's listing, IPC, decoding) took (ms).
+    /// ... and to all its rows being there (ms).
+    pub full_ms: RwSignal<Option<f64>>,
+    /// How many entries the last folder opened showed first (a big folder's first rows, else
+    /// all of it).
+    pub first_shown: RwSignal<usize>,
+    /// Of which the engine's first answer took (rclone's listing, IPC, decoding; of a big
+    /// folder, its first rows) (ms).
     pub fetch_ms: RwSignal<Option<f64>>,
     /// A name to put the cursor on when the next listing arrives (the folder just left, a
     /// folder just made, a file just renamed).
@@ -216,11 +225,14 @@ impl Pane {
             entries,
             listing_source: RwSignal::new((None, None)),
             loading: RwSignal::new(false),
+            partial: RwSignal::new(None),
             opts,
             sel: RwSignal::new(Selection::default()),
             rows,
             scroll_top: RwSignal::new(0.0),
             open_ms: RwSignal::new(None),
+            full_ms: RwSignal::new(None),
+            first_shown: RwSignal::new(0),
             fetch_ms: RwSignal::new(None),
             point_at: RwSignal::new(None),
             history: RwSignal::new(Default::default()),

@@ -15,6 +15,8 @@ pub struct FileEntry {
     /// RFC 3339 modification time as rclone reports it.
     pub mod_time: String,
     pub is_dir: bool,
+    /// Left out of the JSON when unknown (listings never ask for it: 18 bytes an entry).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mime_type: Option<String>,
 }
 
@@ -26,6 +28,26 @@ pub struct DirListing {
     pub stale_ms: Option<u64>,
     /// The fallback remote that answered while the remote's breaker is open.
     pub fallback: Option<String>,
+}
+
+/// The first rows of a folder, in the order and with the filter the pane asked for
+/// ([`crate::listing::visible`]), sent before the whole listing: a big folder's first screen
+/// does not wait for all of it to cross to the page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirPage {
+    pub entries: Vec<FileEntry>,
+    /// How many entries the folder has (shown or not).
+    pub total: usize,
+    /// Where the whole listing waits to be taken (once).
+    pub rest: u64,
+}
+
+/// A folder opened in a pane: all of it, or (a big one) its first rows and where the rest is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DirOpened {
+    Whole(DirListing),
+    First(DirPage),
 }
 
 /// Space usage of a remote (`operations/about`); each field is absent when the backend can't tell.

@@ -1,7 +1,8 @@
 //! Wire types shared by the RCMD core, the Tauri shell and the wasm UI.
 //!
 //! Everything here is plain serde data, so the UI (built for wasm32 with another compiler)
-//! and the backend agree on one definition of each message.
+//! and the backend agree on one definition of each message; [`listing`] is the one rule both
+//! sides apply to a folder's rows (their order and filter).
 
 mod batch;
 mod bisync;
@@ -10,6 +11,7 @@ mod connection;
 mod desktop;
 mod error;
 mod files;
+pub mod listing;
 mod mount;
 mod remotes;
 mod resilience;

@@ -2,7 +2,10 @@
 
 use rcmd_core::{
     remote_path::{RemoteName, RemotePath},
-    types::{DirListing, RemoteUsage},
+    types::{
+        listing::{first_rows, ViewOpts},
+        DirListing, DirOpened, DirPage, RemoteUsage,
+    },
 };
 use tauri::State;
 use tokio_util::sync::CancellationToken;
@@ -19,14 +22,58 @@ pub async fn list_remotes(state: State<'_, AppState>) -> CmdResult<Vec<String>> 
 /// the page decodes much faster from one buffer than from Tauri's parsed JS objects.
 #[tauri::command]
 pub async fn list_dir(state: State<'_, AppState>, remote: String, path: String) -> CmdResult<tauri::ipc::Response> {
-    let dir = RemotePath::new(&remote, &path)?;
+    json_reply(&listing(&state, &remote, &path).await?)
+}
+
+/// A folder opened in a pane ([`DirOpened`] as JSON bytes): a folder of more than `first`
+/// entries answers with its first `first` rows in the pane's order (`view`) and holds the
+/// whole listing for [`dir_rest`]. A 10,000-entry listing takes ~100 ms to cross to the page
+/// and be decoded there; its first screen is there without waiting for that.
+#[tauri::command]
+pub async fn open_dir(
+    state: State<'_, AppState>,
+    remote: String,
+    path: String,
+    view: ViewOpts,
+    first: usize,
+) -> CmdResult<tauri::ipc::Response> {
+    let listing = listing(&state, &remote, &path).await?;
+    if listing.entries.len() <= first {
+        return json_reply(&DirOpened::Whole(listing));
+    }
+    let page = DirPage {
+        entries: first_rows(&listing.entries, &view, first),
+        total: listing.entries.len(),
+        rest: 0,
+    };
+    let rest = state.held.hold(listing);
+    json_reply(&DirOpened::First(DirPage { rest, ..page }))
+}
+
+/// The whole listing held by [`open_dir`] as `rest` (once); an error when it is gone (taken,
+/// or the page waited longer than [`crate::held::HELD_FOR`]): the page lists the folder again.
+#[tauri::command]
+pub fn dir_rest(state: State<'_, AppState>, rest: u64) -> CmdResult<tauri::ipc::Response> {
+    match state.held.take(rest) {
+        Some(listing) => json_reply(&listing),
+        None => Err(crate::CmdError::internal(format!("listing {rest} is no longer held"))),
+    }
+}
+
+async fn listing(state: &AppState, remote: &str, path: &str) -> CmdResult<DirListing> {
+    let dir = RemotePath::new(remote, path)?;
     let served = state.conn.rc().list(&dir, &CancellationToken::new()).await?;
-    let listing = DirListing {
+    Ok(DirListing {
         entries: served.value,
         stale_ms: served.stale_ms,
         fallback: served.fallback,
-    };
-    let json = serde_json::to_vec(&listing).map_err(crate::CmdError::internal)?;
+    })
+}
+
+/// `value` as JSON bytes, which the page decodes in one pass (much faster than from Tauri's
+/// parsed JS objects for a big listing).
+fn json_reply<T: serde::Serialize>(value: &T) -> CmdResult<tauri::ipc::Response> {
+    let json = serde_json::to_vec(value).map_err(crate::CmdError::internal)?;
     Ok(tauri::ipc::Response::new(json))
 }
 

@@ -59,6 +59,22 @@ impl<'a> DirArgs<'a> {
     }
 }
 
+/// A folder opened in a pane (`open_dir`): its first `first` rows in the pane's order come
+/// ahead of the whole listing.
+#[derive(Serialize)]
+pub(crate) struct OpenArgs<'a> {
+    pub remote: &'a str,
+    pub path: &'a str,
+    pub view: rcmd_types::listing::ViewOpts,
+    pub first: usize,
+}
+
+/// The rest of a big folder (`dir_rest`).
+#[derive(Serialize)]
+pub(crate) struct RestArgs {
+    pub rest: u64,
+}
+
 #[derive(Serialize)]
 pub struct NameArgs<'a> {
     pub name: &'a str,

@@ -459,7 +459,11 @@ fn PaneStatus(pane: Pane) -> impl IntoView {
         let t = ctx.t();
         let shown = pane.rows.with(Vec::len);
         let (count, bytes) = pane.selected_size();
-        let mut s = t.count_items(shown as u64);
+        // while only a big folder's first rows are in: how many of how many
+        let mut s = match pane.partial.get() {
+            Some(total) => format!("{shown} / {} …", t.count_items(total as u64)),
+            None => t.count_items(shown as u64),
+        };
         if count > 0 {
             s.push_str(&format!(" · {count} {} ({})", t.selected, format::size(bytes)));
         }
@@ -481,6 +485,8 @@ fn PaneStatus(pane: Pane) -> impl IntoView {
     };
     view! {
         <div class="pane-status" aria-live="polite" data-open-ms=move || pane.open_ms.get().map(|ms| format!("{ms:.0}")).unwrap_or_default()
+            data-first-shown=move || pane.first_shown.get().to_string()
+            data-full-ms=move || pane.full_ms.get().map(|ms| format!("{ms:.0}")).unwrap_or_default()
             data-fetch-ms=move || pane.fetch_ms.get().map(|ms| format!("{ms:.0}")).unwrap_or_default()
             data-selected=move || pane.sel.with(|s| s.names.len()).to_string()
             data-cursor=move || pane.sel.with(|s| s.cursor).to_string()>
