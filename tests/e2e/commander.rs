@@ -826,17 +826,20 @@ async fn themes_screenshots_and_accessibility() -> Result<()> {
             };
             eprintln!("zoom {zoom} %: a cut name keeps at least {:.0} % of its list", narrowest * 100.0);
             if zoom == 150 || zoom == 200 {
-                // the stacked panes are below the sidebar: the left one's filter row at the top of
-                // its scrolling container (scrolled by its own position, so what is above it
-                // does not matter)
-                c.execute(
-                    "const p = document.querySelector('#pane-left .pane-tools'); let s = p.parentElement; \
-                     while (s && !(s.scrollHeight > s.clientHeight && getComputedStyle(s).overflowY !== 'visible')) s = s.parentElement; \
-                     s = s || document.scrollingElement; \
-                     s.scrollTop += p.getBoundingClientRect().top - Math.max(0, s.getBoundingClientRect().top)",
-                    vec![],
-                )
-                .await?;
+                // the stacked panes are below the sidebar: the settings panel at the top of the
+                // sidebar's scrolling container, then the left pane's filter row at the top of
+                // its own (each scrolled by its own position: where an earlier step left a
+                // scroll does not shift the picture; the sidebar's differed by 32 px in a run)
+                for at in ["#settings-panel", "#pane-left .pane-tools"] {
+                    c.execute(
+                        "const p = document.querySelector(arguments[0]); let s = p.parentElement; \
+                         while (s && !(s.scrollHeight > s.clientHeight && getComputedStyle(s).overflowY !== 'visible')) s = s.parentElement; \
+                         s = s || document.scrollingElement; \
+                         s.scrollTop += p.getBoundingClientRect().top - Math.max(0, s.getBoundingClientRect().top)",
+                        vec![serde_json::json!(at)],
+                    )
+                    .await?;
+                }
                 check_screen(&c, &format!("commander-zoom-{zoom}")).await?;
             }
         }
