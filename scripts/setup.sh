@@ -5,7 +5,8 @@
 #     with -Z build-std (no rustup target downloads on these machines)
 #   * wasm-bindgen-cli (pinned to the crate version) and wasm-opt (npm binaryen)
 #   * the rclone sidecar (scripts/fetch-rclone.sh)
-# With --test, also what the tests need: Xvfb, WebKitWebDriver, tauri-driver, ImageMagick, axe-core.
+# With --test, also what the tests need: Xvfb, WebKitWebDriver, tauri-driver, ImageMagick, axe-core,
+# and for the Windows/macOS builds (scripts/cross.sh) MinGW-w64, Wine, clang and llvm-ar.
 # With --package, what scripts/package.sh needs: the Tauri CLI (npm's prebuilt binary), lintian,
 # rpm, desktop-file-utils.
 #   usage: scripts/setup.sh [--test] [--package]
@@ -28,7 +29,8 @@ pkgs=(libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev
       libayatana-appindicator3-dev librsvg2-dev pkg-config fonts-noto-cjk fuse3
       rustc-web cargo-web rust-web-src rust-web-llvm)
 [ $want_test = 1 ] && pkgs+=(xvfb xauth x11-utils imagemagick webkit2gtk-driver dbus-x11 dbus at-spi2-core procps
-                             postgresql)
+                             postgresql
+                             gcc-mingw-w64-x86-64 wine wine64 clang llvm)  # scripts/cross.sh
 [ $want_package = 1 ] && pkgs+=(lintian rpm desktop-file-utils fakeroot)
 # node/npm (for wasm-opt) and pip may come from elsewhere (e.g. nodesource): only install if missing.
 command -v npm >/dev/null || pkgs+=(nodejs npm)

@@ -64,6 +64,10 @@ stamp "rproxy's suite again with its store on PostgreSQL (a throwaway cluster pe
 RPROXY_TEST_DB=postgres guard 900 cargo test -p rproxy --locked
 stamp "end-to-end tests (real app window under Xvfb, WebDriver)"
 guard 1800 cargo test -p rcmd-e2e --locked -- --ignored --test-threads=1
+# Windows (built, its CLI and server tested under Wine, the app linked) and macOS (every crate
+# type-checked for both CPUs): docs/platforms.md
+stamp "Windows and macOS (scripts/cross.sh)"
+guard 2400 "$ROOT/scripts/cross.sh" all
 
 # Everything that goes into a package; a change re-runs the installed-package tests.
 packaging_inputs() {

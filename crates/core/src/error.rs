@@ -72,7 +72,9 @@ impl Classify for Error {
     fn failure(&self) -> Failure {
         match self {
             Error::Rc(e) => classify::classify(e),
-            Error::Path(e @ PathError::Indistinct { .. }) => Failure::new(FailureReason::InvalidName, e.to_string()),
+            Error::Path(e @ (PathError::Indistinct { .. } | PathError::WindowsName { .. })) => {
+                Failure::new(FailureReason::InvalidName, e.to_string())
+            }
             // the user's input (a name taken, a path that is no path), never "please report"
             Error::Path(e @ (PathError::Exists { .. } | PathError::RemoteExists { .. })) => {
                 Failure::new(FailureReason::Exists, e.to_string())

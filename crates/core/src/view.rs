@@ -215,7 +215,36 @@ pub fn prune(cache: &Path, max: u64, keep: &Path) {
     }
 }
 
-/// Opens a fetched copy with the system's viewer for its type (`xdg-open`, `open`, `start`;
+/// Hands `file` to the Windows shell's "open" verb (the program registered for its type).
+#[cfg(windows)]
+#[allow(unsafe_code)]
+fn shell_open(file: &Path) -> Result<(), String> {
+    use std::os::windows::ffi::OsStrExt;
+
+    use windows_sys::Win32::UI::{Shell::ShellExecuteW, WindowsAndMessaging::SW_SHOWNORMAL};
+    let wide = |s: &std::ffi::OsStr| s.encode_wide().chain([0]).collect::<Vec<u16>>();
+    let (verb, path) = (wide("open".as_ref()), wide(file.as_os_str()));
+    // SAFETY: both strings are NUL-terminated UTF-16 that outlive the call; the other
+    // pointers may be null.
+    let code = unsafe {
+        ShellExecuteW(
+            std::ptr::null_mut(),
+            verb.as_ptr(),
+            path.as_ptr(),
+            std::ptr::null(),
+            std::ptr::null(),
+            SW_SHOWNORMAL,
+        )
+    } as isize;
+    // above 32 is success; the rest are the shell's error codes
+    if code > 32 {
+        Ok(())
+    } else {
+        Err(format!("no program to open it (Windows shell error {code})"))
+    }
+}
+
+/// Opens a fetched copy with the system's viewer for its type (`xdg-open`, `open`, the shell;
 /// `$RCMD_OPENER` names another program, as tests do). Only copies inside `cache` are opened:
 /// the page cannot make the app open anything else.
 pub fn open_copy(local: &Path, cache: &Path) -> Result<(), ViewError> {
@@ -230,14 +259,15 @@ pub fn open_copy(local: &Path, cache: &Path) -> Result<(), ViewError> {
     if !real.starts_with(&root) {
         return Err(fail(format!("{} is not a quick-view copy", local.display())));
     }
+    // Windows: the shell's own "open", not `cmd /C start`: cmd would read `&` or `^` in a
+    // file's name (which comes from the remote) as its own syntax
+    #[cfg(windows)]
+    if std::env::var_os("RCMD_OPENER").is_none() {
+        return shell_open(&real).map_err(fail);
+    }
     let mut cmd = match std::env::var_os("RCMD_OPENER") {
         Some(program) => std::process::Command::new(program),
         None if cfg!(target_os = "macos") => std::process::Command::new("open"),
-        None if cfg!(windows) => {
-            let mut c = std::process::Command::new("cmd");
-            c.args(["/C", "start", ""]);
-            c
-        }
         None => std::process::Command::new("xdg-open"),
     };
     cmd.arg(&real)

@@ -36,19 +36,11 @@ fn main() {
 
 /// The rclone in the workspace's `bin/` (where `scripts/fetch-rclone.sh` puts it).
 fn real_rclone() -> std::path::PathBuf {
-    let bin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bin");
-    std::fs::read_dir(&bin)
-        .ok()
-        .and_then(|d| {
-            d.filter_map(|e| e.ok().map(|e| e.path())).find(|p| {
-                p.file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with("rcmd-rclone-"))
-            })
-        })
-        .unwrap_or_else(|| {
-            eprintln!("rcd_tap: no rclone in {}", bin.display());
-            std::process::exit(127)
-        })
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    rcmd_core::sidecar::workspace_rclone(&root).unwrap_or_else(|| {
+        eprintln!("rcd_tap: no rclone in {}/bin", root.display());
+        std::process::exit(127)
+    })
 }
 
 #[cfg(unix)]

@@ -22,6 +22,18 @@ pub struct ConnectionView {
     pub retry_in_ms: Option<u64>,
     /// After an outage: how long the link was down.
     pub down_for_ms: Option<u64>,
+    /// Grows with every change within a generation, so a view read earlier (the page's
+    /// start-up snapshot) never replaces a newer one that an event already brought.
+    #[serde(default)]
+    pub seq: u64,
+}
+
+impl ConnectionView {
+    /// Whether this view should replace `shown`: another generation (a switch), or the same
+    /// one changed since.
+    pub fn replaces(&self, shown: &ConnectionView) -> bool {
+        self.generation != shown.generation || self.seq >= shown.seq
+    }
 }
 
 /// State of the link to the server.
@@ -71,4 +83,37 @@ pub struct ServerCheckView {
     pub rclone_version: Option<String>,
     /// What is wrong, in words (`None`: all is well).
     pub problem: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(generation: u64, seq: u64, state: LinkState) -> ConnectionView {
+        ConnectionView {
+            generation,
+            server: Some("srv".into()),
+            url: None,
+            user: None,
+            state,
+            error: None,
+            retry_in_ms: None,
+            down_for_ms: None,
+            seq,
+        }
+    }
+
+    #[test]
+    fn an_older_view_never_replaces_a_newer_one() {
+        let connected = view(2, 1, LinkState::Connected);
+        // the start-up snapshot, read while connecting, answered after the event
+        assert!(!view(2, 0, LinkState::Connecting).replaces(&connected));
+        assert!(view(2, 2, LinkState::Offline).replaces(&connected));
+        assert!(
+            view(2, 1, LinkState::Connected).replaces(&connected),
+            "the same view again"
+        );
+        // a switch starts over whatever its number
+        assert!(view(3, 0, LinkState::Connecting).replaces(&connected));
+    }
 }

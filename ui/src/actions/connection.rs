@@ -12,6 +12,10 @@ use crate::{ipc, state::Ctx};
 /// what is shown, so cached listings give way to fresh ones.
 pub fn connection_changed(ctx: Ctx, v: ConnectionView) {
     let before = ctx.connection.get_untracked();
+    if before.as_ref().is_some_and(|b| !v.replaces(b)) {
+        // an older view (the start-up snapshot) arriving after an event's newer one
+        return;
+    }
     let switched = before.as_ref().map(|b| b.generation) != Some(v.generation);
     let back = !switched
         && v.state == LinkState::Connected

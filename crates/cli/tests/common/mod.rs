@@ -3,21 +3,17 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+#[cfg(windows)]
+pub mod windows;
+
 use std::{
     path::{Path, PathBuf},
     process::{Command, Output, Stdio},
 };
 
 pub fn rclone() -> PathBuf {
-    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bin");
-    std::fs::read_dir(&bin)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("rcmd-rclone-"))
-        })
-        .expect("no rclone sidecar in bin/: run scripts/setup.sh")
+    rcmd_core::sidecar::workspace_rclone(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+        .expect("no rclone sidecar for this platform in bin/: run scripts/setup.sh")
 }
 
 /// A private home for the CLI: data folder, settings, rclone config with a `local` remote.

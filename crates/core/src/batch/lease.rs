@@ -51,17 +51,22 @@ fn hostname() -> String {
         .unwrap_or_else(|| "unknown host".into())
 }
 
-/// Whether process `pid` of this machine is certainly gone. Only Linux can tell here
-/// (`/proc`); elsewhere the lease timeout decides.
+/// Whether process `pid` of this machine is certainly gone. Linux reads `/proc` (a zombie
+/// has exited too); macOS and Windows ask the OS's process table (sysinfo). A pid reused by
+/// another process reads as alive: then the lease timeout decides.
 fn process_gone(pid: u32) -> bool {
     if cfg!(target_os = "linux") {
         match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-            // a zombie has exited too
             Ok(stat) => stat.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'),
             Err(_) => true,
         }
     } else {
-        false
+        use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System};
+        let mut sys = System::new();
+        let pid = Pid::from_u32(pid);
+        sys.refresh_processes_specifics(ProcessesToUpdate::Some(&[pid]), true, ProcessRefreshKind::nothing());
+        sys.process(pid)
+            .is_none_or(|p| p.status() == sysinfo::ProcessStatus::Zombie)
     }
 }
 

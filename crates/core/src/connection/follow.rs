@@ -37,7 +37,7 @@ impl Connections {
             let active = self.inner.focus.is(generation);
             let changed = {
                 let mut v = view.lock().unwrap_or_else(|e| e.into_inner());
-                match &f {
+                let changed = match &f {
                     Followed::Connected { after } => {
                         v.state = LinkState::Connected;
                         v.error = None;
@@ -72,7 +72,12 @@ impl Connections {
                         None
                     }
                     Followed::Event(_) => None,
-                }
+                };
+                // every change is numbered, so the page can tell an older view from a newer
+                changed.map(|_| {
+                    v.seq += 1;
+                    v.clone()
+                })
             };
             if let Some(v) = changed {
                 if active {

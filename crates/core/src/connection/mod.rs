@@ -287,6 +287,7 @@ impl Connections {
             error: None,
             retry_in_ms: None,
             down_for_ms: None,
+            seq: 0,
         }));
         let this = self.clone();
         // the link's own client (not the link: holding it would keep it following)
@@ -319,5 +320,6 @@ fn local_view(generation: u64) -> ConnectionView {
         error: None,
         retry_in_ms: None,
         down_for_ms: None,
+        seq: 0,
     }
 }

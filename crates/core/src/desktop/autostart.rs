@@ -164,3 +164,41 @@ mod tests {
         set_in(dir.path(), false, false, exe).expect("off twice is fine");
     }
 }
+
+/// The Run value as Windows runs it: written, read back and removed through `reg.exe`. It
+/// changes the user's own Run key, so it runs only in the throwaway Wine prefix of
+/// `scripts/wine-run.sh` (which sets RCMD_WINE_PREFIX), never on a developer's Windows.
+#[cfg(all(test, windows))]
+mod windows_tests {
+    use super::*;
+
+    #[test]
+    fn the_run_value_is_written_quoted_read_and_removed() {
+        if std::env::var_os("RCMD_WINE_PREFIX").is_none() {
+            eprintln!("skipped: not in scripts/wine-run.sh's Wine prefix");
+            return;
+        }
+        let exe = Path::new(r"C:\Program Files\RCMD & Co\rcmd.exe");
+        set(true, true, exe).expect("on");
+        assert_eq!(state(), (true, true));
+        let out = std::process::Command::new("reg")
+            .args([
+                "query",
+                r"HKCU\Software\Microsoft\Windows\CurrentVersion\Run",
+                "/v",
+                "RCMD",
+            ])
+            .output()
+            .expect("reg");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains(r#""C:\Program Files\RCMD & Co\rcmd.exe" --minimized"#),
+            "{text}"
+        );
+        set(true, false, exe).expect("again");
+        assert_eq!(state(), (true, false));
+        set(false, false, exe).expect("off");
+        assert_eq!(state(), (false, false));
+        set(false, false, exe).expect("off twice is fine");
+    }
+}

@@ -486,6 +486,7 @@ impl Resilient {
     }
 
     pub async fn mkdir(&self, dir: &RemotePath, cancel: &CancellationToken) -> Result<()> {
+        dir.check_new_name()?;
         self.call(
             &[&dir.remote],
             cancel,

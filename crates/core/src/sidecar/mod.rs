@@ -65,13 +65,32 @@ pub fn locate_rclone(workspace: &std::path::Path) -> Option<PathBuf> {
     if beside.is_file() {
         return Some(beside);
     }
-    std::fs::read_dir(workspace.join("bin"))
+    workspace_rclone(workspace)
+}
+
+/// `bin/rcmd-rclone-<triple>` in `workspace` for the platform this program was built for
+/// (`bin/` may hold the sidecars of several platforms: the cross builds fetch theirs).
+pub fn workspace_rclone(workspace: &std::path::Path) -> Option<PathBuf> {
+    let os = match std::env::consts::OS {
+        "linux" => "-unknown-linux-",
+        "macos" => "-apple-darwin",
+        "windows" => "-pc-windows-",
+        other => other,
+    };
+    let prefix = format!("rcmd-rclone-{}{os}", std::env::consts::ARCH);
+    let mut found: Vec<PathBuf> = std::fs::read_dir(workspace.join("bin"))
         .ok()?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("rcmd-rclone-"))
+        .filter(|p| {
+            p.file_name().is_some_and(|n| {
+                let n = n.to_string_lossy();
+                n.starts_with(&prefix) && n.ends_with(std::env::consts::EXE_SUFFIX) && !n.ends_with(".sha256")
+            })
         })
+        .collect();
+    // one name per build: the GNU and the MSVC Windows sidecars are the same binary
+    found.sort();
+    found.into_iter().next()
 }
 
 /// Launches rclone from a known path.

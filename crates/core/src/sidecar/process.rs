@@ -71,6 +71,10 @@ fn spawn_here(mut cmd: std::process::Command) -> io::Result<Child> {
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     #[cfg(target_os = "linux")]
     set_parent_death_signal(&mut cmd);
+    // a console program started by the (GUI) app would open a console window of its own:
+    // rclone gets no console at all (its output goes to our pipes)
+    #[cfg(windows)]
+    std::os::windows::process::CommandExt::creation_flags(&mut cmd, DETACHED_PROCESS);
     let mut cmd = tokio::process::Command::from(cmd);
     cmd.kill_on_drop(true);
     let child = cmd.spawn()?;
@@ -80,6 +84,10 @@ fn spawn_here(mut cmd: std::process::Command) -> io::Result<Child> {
     }
     Ok(child)
 }
+
+/// `DETACHED_PROCESS` of `CreateProcessW`'s creation flags.
+#[cfg(windows)]
+const DETACHED_PROCESS: u32 = 0x0000_0008;
 
 #[cfg(windows)]
 #[allow(unsafe_code)]

@@ -459,12 +459,13 @@ const SIGTERM_WAIT: Duration = Duration::from_secs(1);
 async fn stop(child: &mut Child, client: &RcClient, grace: Duration) {
     if !grace.is_zero() {
         let signalled = super::process::terminate(child);
-        if !signalled {
-            // rclone exits while answering, so the reply may be lost: the exit is what counts.
-            let _ = client
+        // rclone exits while answering, so the reply may be lost: the exit is what counts. A
+        // reply means it runs its exit handlers (after core/quit's 1.5 s sleep).
+        let quitting = !signalled
+            && client
                 .call_with_timeout::<_, Value>("core/quit", &Empty {}, Some(grace))
-                .await;
-        }
+                .await
+                .is_ok();
         // after SIGTERM rclone is in its exit handlers at once; the one that can linger is its
         // RC server's shutdown, which waits up to 5 s for a connection that never sent a
         // request (Go's rule for new connections; hyper pools one when a call is dropped while
@@ -474,8 +475,8 @@ async fn stop(child: &mut Child, client: &RcClient, grace: Duration) {
             info!(?status, "rclone stopped");
             return;
         }
-        if signalled {
-            info!(waited = ?wait, "rclone is still closing its RC connections after SIGTERM; stopping it");
+        if signalled || quitting {
+            info!(waited = ?wait, "rclone is still closing its RC connections after being asked to quit; stopping it");
             let _ = child.start_kill();
             let _ = child.wait().await;
             info!("rclone stopped");

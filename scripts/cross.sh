@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Windows and macOS from this Linux machine (docs/platforms.md):
+#   windows  cross-build rcmd-cli.exe and rproxy.exe for x86_64-pc-windows-gnu (MinGW-w64),
+#            run their Windows tests under Wine against the Windows rclone.exe, build the
+#            app (rcmd.exe, WebView2 through wry) and test the single-instance pipe.
+#   macos    cargo check every crate, the app included, for aarch64- and x86_64-apple-darwin.
+# The standard library for these targets is built from Debian's rust-web-src (-Z build-std with
+# Debian's rustc-web, as the wasm UI is); target dirs and the Wine prefix live in the cache.
+#   usage: scripts/cross.sh windows|macos|all
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+what=${1:-all}
+case "$what" in windows|macos|all) ;; *) echo "usage: scripts/cross.sh windows|macos|all" >&2; exit 2 ;; esac
+
+# Debian's cargo and rustc (rustup's cargo has no std for these targets and cannot fetch one)
+export PATH="$SHIM:$PATH" RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc CARGO=/usr/bin/cargo
+export RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$RCMD_CACHE/target-cross
+export CARGO_UNSTABLE_BUILD_STD=std,panic_abort
+unset RUSTFLAGS
+# the UI is embedded in the app: the cross builds use the same ui/dist as the Linux one
+[ -f "$ROOT/ui/dist/index.html" ] || "$ROOT/scripts/build-ui.sh"
+
+windows() {
+  local t=x86_64-pc-windows-gnu t0=$SECONDS
+  "$ROOT/scripts/fetch-rclone.sh" "$t"
+  export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc
+  export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER="$ROOT/scripts/wine-run.sh"
+  export WINEPREFIX=$RCMD_CACHE/wine
+  local tests=(-p rcmd-cli --test windows -p rproxy --test windows -p rcmd-core --lib)
+  # one build for the programs and their tests (a separate `cargo build` would compile the
+  # dependencies a second time, with other features)
+  stamp "Windows: build rcmd-cli.exe, rproxy.exe and their Windows tests ($t)"
+  cargo test --locked --target "$t" --no-run "${tests[@]}"
+  stamp "Windows: tests under Wine ($(/usr/lib/wine/wine64 --version))"
+  "$ROOT/scripts/wine-run.sh" --prepare
+  local rc=0
+  cargo test --locked --target "$t" -p rcmd-cli --test windows -p rproxy --test windows \
+    -- --test-threads=1 || rc=$?
+  # the core's platform code as Windows code: the single-instance pipe, drive-letter paths,
+  # the Run key
+  [ $rc = 0 ] && { cargo test --locked --target "$t" -p rcmd-core --lib -- --test-threads=1 \
+    single_instance remote_path autostart || rc=$?; }
+  wineserver -k 2>/dev/null || true
+  [ $rc = 0 ] || return $rc
+  stamp "Windows: build the app (rcmd.exe)"
+  cargo build --locked --target "$t" -p rcmd
+  stamp "Windows done in $((SECONDS - t0)) s"
+}
+
+macos() {
+  local t0=$SECONDS
+  for t in aarch64-apple-darwin x86_64-apple-darwin; do
+    "$ROOT/scripts/fetch-rclone.sh" "$t"
+    stamp "macOS: cargo check every crate for $t"
+    # C for Apple targets needs Apple's SDK (headers), which is not here: see docs/platforms.md
+    # for what is compiled (ring, with clang and no system headers) and what is skipped.
+    local cc_var="CC_${t//-/_}"
+    env "$cc_var=$ROOT/scripts/apple-cc.sh" "CFLAGS_${t//-/_}=" \
+      cargo check --locked --target "$t" --workspace --all-targets
+  done
+  stamp "macOS done in $((SECONDS - t0)) s"
+}
+
+case "$what" in
+  windows) windows ;;
+  macos) macos ;;
+  all) windows; macos ;;
+esac
