@@ -49,6 +49,44 @@ pub fn socket_path(data_dir: &Path) -> PathBuf {
 /// The message a second launch sends.
 const SHOW: &[u8] = b"show\n";
 
+/// Launches at the same moment take turns from the first look on: without it, two that both
+/// found nobody would both become the first (on Unix each would remove the other's fresh
+/// socket; on Windows, Wine does not honour a pipe's "first instance" flag).
+#[cfg(any(unix, windows))]
+fn lock_path(path: &Path) -> PathBuf {
+    if cfg!(windows) {
+        // a pipe has no folder: the lock lives in the user's temp folder, named like the pipe
+        let name = path.to_string_lossy();
+        let name = name.rsplit('\\').next().unwrap_or("rcmd");
+        return std::env::temp_dir().join(format!("{name}.lock"));
+    }
+    path.with_extension("lock")
+}
+
+/// An exclusive lock on `lock` (released when the file is dropped), waited for without
+/// blocking the runtime; given up after 10 s (a launch holds it for at most ~7 s).
+#[cfg(any(unix, windows))]
+async fn take_turn(lock: &Path) -> std::io::Result<std::fs::File> {
+    let file = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(lock)?;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(std::io::Error::other("another launch of RCMD holds the start lock"))
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(e),
+        }
+    }
+}
+
 #[cfg(unix)]
 mod imp {
     use std::{path::Path, time::Duration};
@@ -58,7 +96,7 @@ mod imp {
         net::{UnixListener, UnixStream},
     };
 
-    use super::{Instance, Primary, SHOW};
+    use super::{lock_path, take_turn, Instance, Primary, SHOW};
 
     async fn ask_to_show(path: &Path) -> bool {
         let Ok(Ok(mut s)) = tokio::time::timeout(Duration::from_secs(2), UnixStream::connect(path)).await else {
@@ -82,9 +120,7 @@ mod imp {
             std::fs::create_dir_all(dir)?;
             std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
         }
-        // Launches at the same moment take turns from here: without the lock, two that both
-        // found a left-behind file would each remove the other's fresh socket.
-        let _turn = take_turn(&path.with_extension("lock")).await?;
+        let _turn = take_turn(&lock_path(path)).await?;
         if ask_to_show(path).await {
             return Ok(Instance::Secondary);
         }
@@ -102,29 +138,6 @@ mod imp {
             listener,
             path: path.to_owned(),
         }))
-    }
-
-    /// An exclusive lock on `lock` (released when the file is dropped), waited for without
-    /// blocking the runtime; given up after 10 s (a launch holds it for at most ~7 s).
-    async fn take_turn(lock: &Path) -> std::io::Result<std::fs::File> {
-        let file = std::fs::File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(lock)?;
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        loop {
-            match file.try_lock() {
-                Ok(()) => return Ok(file),
-                Err(std::fs::TryLockError::WouldBlock) if tokio::time::Instant::now() < deadline => {
-                    tokio::time::sleep(Duration::from_millis(20)).await
-                }
-                Err(std::fs::TryLockError::WouldBlock) => {
-                    return Err(std::io::Error::other("another launch of RCMD holds the start lock"))
-                }
-                Err(std::fs::TryLockError::Error(e)) => return Err(e),
-            }
-        }
     }
 
     impl Primary {
@@ -163,7 +176,7 @@ mod imp {
         net::windows::named_pipe::{ClientOptions, NamedPipeServer, ServerOptions},
     };
 
-    use super::{Instance, Primary, SHOW};
+    use super::{lock_path, take_turn, Instance, Primary, SHOW};
 
     /// ERROR_PIPE_BUSY: every instance of the pipe is talking to another client right now.
     const PIPE_BUSY: i32 = 231;
@@ -206,12 +219,16 @@ mod imp {
         if ask_to_show(path).await {
             return Ok(Instance::Secondary);
         }
+        let _turn = take_turn(&lock_path(path)).await?;
+        if ask_to_show(path).await {
+            return Ok(Instance::Secondary);
+        }
         match first_instance(path) {
             Ok(server) => Ok(Instance::Primary(Primary {
                 server,
                 path: path.to_owned(),
             })),
-            // another launch made the pipe between our question and now: it is the first
+            // another launch (one that took no turn) made the pipe since our question
             Err(e) if e.raw_os_error() == Some(ACCESS_DENIED) && ask_to_show(path).await => Ok(Instance::Secondary),
             Err(e) => Err(e),
         }
