@@ -1,4 +1,4 @@
-//! Remote mode in the real window: the app saved a server through Settings → Connection,
+//! Remote mode in the real window: the app saved a server through the sidebar's Connection section,
 //! talks to a real rproxy process (fronting the bundled rclone), browses it, runs a batch ON
 //! the server and shows its progress live; rproxy is killed mid-batch and restarted, and the
 //! window shows the outage, a cached listing marked as such, the reconnection and the batch's
@@ -133,7 +133,7 @@ async fn the_app_drives_a_server_through_an_outage_and_switches_back_and_forth()
         wait_conn(&c, "local", "local", Duration::from_secs(10)).await?;
         wait_remotes(&c, &["broken", "e2e", "mem"]).await?;
 
-        // Settings → Connection: test, save and use the server
+        // the sidebar's Connection section: test, save and use the server
         click(&c, "#connection-panel summary").await?;
         fill_server(&c, "srv", &url, &token, "").await?;
         let (ok, problem) = test_connection(&c).await?;
@@ -190,6 +190,8 @@ async fn the_app_drives_a_server_through_an_outage_and_switches_back_and_forth()
             text(&c, "#pane-left .stale-note").await
         })
         .await?;
+        // "cached 12 s ago", in words
+        ensure!(stale.contains("was cached") && stale.ends_with(" s ago."), "stale note: {stale:?}");
         wait_rows(&c, &[("d0", true), ("d1", true), ("d2", true), ("d3", true)]).await?;
         screenshot(&c, "server-offline.png").await?;
 
@@ -272,7 +274,7 @@ async fn the_app_drives_a_server_through_an_outage_and_switches_back_and_forth()
         ensure!(refused.contains("refused the credentials"), "header with a wrong token: {refused:?}");
         // the listing's failure is about the connection, not about a remote's credentials
         let banner = poll(Duration::from_secs(10), "error banner", || async { text(&c, "#error-banner").await }).await?;
-        ensure!(banner.contains("Server connection problem") && banner.contains("Settings → Connection") && !banner.contains("rclone config"), "banner: {banner:?}");
+        ensure!(banner.contains("Server connection problem") && banner.contains("the sidebar's Connection section") && !banner.contains("rclone config"), "banner: {banner:?}");
         screenshot(&c, "server-refused.png").await?;
         click(&c, "#use-local").await?;
         wait_conn(&c, "local", "local", Duration::from_secs(10)).await?;
@@ -312,8 +314,13 @@ async fn the_app_drives_a_server_through_an_outage_and_switches_back_and_forth()
 /// Saves server `name` at `url` with `token` in the fixture's settings and secrets (through
 /// `rcmd-cli server add`, as a user would) and makes `active` the connection in use.
 fn save_and_choose(fixture: &Fixture, name: &str, url: &str, token: &str, active: &str) -> Result<()> {
+    save_and_choose_as(fixture, name, url, "admin", token, active)
+}
+
+/// [`save_and_choose`] for user `user`.
+fn save_and_choose_as(fixture: &Fixture, name: &str, url: &str, user: &str, token: &str, active: &str) -> Result<()> {
     let mut child = std::process::Command::new(cli_binary()?)
-        .args(["server", "add", name, url, "--user", "admin"])
+        .args(["server", "add", name, url, "--user", user])
         .env("HOME", fixture.path("home"))
         .env("XDG_CONFIG_HOME", fixture.path("xdg-config"))
         .env("XDG_DATA_HOME", fixture.path("xdg-data"))
@@ -575,7 +582,8 @@ async fn compare_and_sync_run_on_the_server() -> Result<()> {
         ensure!(!panel.contains("old.txt"), "{panel}");
         click(&c, "#sync-run").await?;
         let started = wait_text(&c, "#sync-started", "#").await?;
-        let id: i64 = started.rsplit('#').next().unwrap_or_default().trim().parse()?;
+        let id =
+            rcmd_types::parse_batch_id(started.rsplit('#').next().unwrap_or_default()).map_err(anyhow::Error::msg)?;
         click(&c, "#tab-jobs").await?;
         poll(Duration::from_secs(60), "the server's sync batch completed", || async {
             job_status(&c, id).await.filter(|s| s == "completed")
@@ -585,6 +593,213 @@ async fn compare_and_sync_run_on_the_server() -> Result<()> {
             ensure!(std::fs::read(dst.join(format!("f{i}.txt")))? == format!("file {i}").into_bytes());
         }
         ensure!(dst.join("old.txt").exists(), "the skipped file stays");
+        Ok(())
+    })
+    .await
+}
+
+/// Files completely written under `dir` (rclone writes a `.partial` file first, then renames).
+fn landed(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .filter(|e| !e.file_name().to_string_lossy().ends_with(".partial"))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+/// The "done/total" at the start of batch `id`'s line in the job list.
+async fn shown_done(c: &Client, id: i64) -> Option<usize> {
+    let meta = text(c, &format!("li.job[data-batch='{id}'] .job-meta")).await?;
+    meta.split('/').next()?.trim().parse().ok()
+}
+
+/// An operator in remote mode (issue 30): the admin-only bandwidth limit is shown disabled
+/// with the reason; the header's speed is the operator's own batch's; the batch line counts
+/// files as they land on the server's disk; while rproxy is down (kill -9) the line is marked
+/// stale, with no speed or time left; after the restart it finishes; a token revoked
+/// mid-session turns the header "refused" (pointing to where a new token goes) and the app
+/// stops calling the server with it.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the built app, rproxy, Xvfb, tauri-driver and WebKitWebDriver: run scripts/test.sh"]
+async fn an_operator_sees_honest_progress_an_outage_and_a_revoked_token() -> Result<()> {
+    const FILES: usize = 12;
+    let TreeServer {
+        dir: _dir,
+        dst,
+        data,
+        conf,
+        port,
+        server,
+        token,
+        ..
+    } = TreeServer::start(FILES, |i| (format!("f{i:02}.bin"), vec![i as u8; 96 * 1024]))?;
+    let oper = add_user(&data, "oper", "operator")?;
+    let url = format!("http://127.0.0.1:{port}/");
+    let fixture = Fixture::new();
+    save_and_choose_as(&fixture, "srv", &url, "oper", &oper, "srv")?;
+    let server = std::sync::Mutex::new(Some(server));
+    with_fixture_session("server-operator", fixture, |c, _| async move {
+        wait_conn(&c, "server", "connected", Duration::from_secs(60)).await?;
+        wait_remotes(&c, &["dst", "src"]).await?;
+        // only admins change the server's bandwidth limit: shown, disabled, and why
+        let why = poll(Duration::from_secs(10), "the limit's Apply disabled", || async {
+            attr(&c, "#bwlimit-apply", "disabled").await?;
+            attr(&c, "#bwlimit-apply", "title").await
+        })
+        .await?;
+        ensure!(
+            why.contains("admins") && why.contains("operator"),
+            "Apply's reason: {why:?}"
+        );
+
+        // 12 files of 96 KiB at 64 KiB/s: they land over ~18 s, a few at a time
+        let (status, _) = post(port, &token, "core/bwlimit", &serde_json::json!({ "rate": "64k" }))?;
+        ensure!(status == 200, "bwlimit: {status}");
+        click(&c, "#remotes li[data-remote='src']").await?;
+        wait_row(&c, "#pane-left", "f00.bin").await?;
+        press(&c, "#pane-left", &format!("{CTRL}a")).await?;
+        transfer_to(&c, "dst:copy").await?;
+        let id: i64 = poll(Duration::from_secs(20), "the job in the list", || async {
+            attr(&c, "li.job", "data-batch").await?.parse().ok()
+        })
+        .await?;
+        click(&c, "#tab-jobs").await?;
+
+        // every file counted in the window within 2 s of landing on the server's disk
+        let copy = dst.join("copy");
+        let (mut landed_at, mut shown_at): (Vec<Instant>, Vec<Instant>) = (vec![], vec![]);
+        let mut speed = 0.0f64;
+        let end = Instant::now() + Duration::from_secs(90);
+        while landed_at.len() < FILES / 2 && Instant::now() < end {
+            let on_disk = landed(&copy);
+            while landed_at.len() < on_disk {
+                landed_at.push(Instant::now());
+            }
+            let shown = shown_done(&c, id).await.unwrap_or(0);
+            while shown_at.len() < shown {
+                shown_at.push(Instant::now());
+            }
+            let s: f64 = attr(&c, "#total-speed", "data-speed")
+                .await
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0.0);
+            speed = speed.max(s);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        ensure!(
+            landed_at.len() >= FILES / 2,
+            "only {} files landed in 90 s",
+            landed_at.len()
+        );
+        // the window may count the last of these a moment later
+        let settle = Instant::now() + Duration::from_secs(3);
+        while shown_at.len() < landed_at.len() && Instant::now() < settle {
+            if let Some(shown) = shown_done(&c, id).await {
+                while shown_at.len() < shown {
+                    shown_at.push(Instant::now());
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let lags: Vec<f64> = landed_at
+            .iter()
+            .enumerate()
+            .map(|(k, at)| {
+                shown_at
+                    .get(k)
+                    .map_or(f64::INFINITY, |s| s.saturating_duration_since(*at).as_secs_f64())
+            })
+            .collect();
+        eprintln!("file landed → counted in the window (s): {lags:.2?}; header speed up to {speed:.0} B/s");
+        ensure!(
+            lags.iter().all(|l| *l <= 2.2),
+            "counted later than 2 s after landing: {lags:.2?}"
+        );
+        ensure!(
+            speed > 0.0,
+            "the header's speed stayed 0 while the operator's batch ran"
+        );
+        screenshot(&c, "server-operator-running.png").await?;
+
+        // kill -9 rproxy mid-batch: the line says it is what was seen last
+        let mut srv = server.lock().unwrap().take().unwrap();
+        signal(srv.pid(), "KILL");
+        srv.child.wait()?;
+        drop(srv);
+        wait_conn(&c, "server", "offline", Duration::from_secs(15)).await?;
+        let stale = poll(Duration::from_secs(5), "the batch line marked stale", || async {
+            (attr(&c, &format!("li.job[data-batch='{id}']"), "data-stale")
+                .await
+                .as_deref()
+                == Some("true"))
+            .then_some(())?;
+            text(&c, &format!("li.job[data-batch='{id}'] .job-meta")).await
+        })
+        .await?;
+        ensure!(
+            stale.contains("cannot be reached") && !stale.contains("/s") && !stale.contains(" left"),
+            "stale line: {stale:?}"
+        );
+        let header = text(&c, "#total-speed").await.unwrap_or_default();
+        ensure!(
+            attr(&c, "#total-speed", "data-speed").await.as_deref() == Some("0"),
+            "header speed while offline: {header:?}"
+        );
+        screenshot(&c, "server-operator-outage.png").await?;
+
+        let srv = Proc::new(start_rproxy(&data, &conf, port)?);
+        wait_conn(&c, "server", "connected", Duration::from_secs(60)).await?;
+        poll(Duration::from_secs(120), "the batch completed", || async {
+            (job_status(&c, id).await.as_deref() == Some("completed")).then_some(())
+        })
+        .await?;
+        let meta = text(&c, &format!("li.job[data-batch='{id}'] .job-meta"))
+            .await
+            .unwrap_or_default();
+        ensure!(
+            meta.starts_with(&format!("{FILES}/{FILES}")),
+            "after the outage: {meta:?}"
+        );
+        ensure!(landed(&copy) == FILES);
+
+        // the operator's token revoked from a shell while the app runs
+        let revoked = Instant::now();
+        revoke_newest_token(&data, "oper")?;
+        let label = wait_conn(&c, "server", "refused", Duration::from_secs(15)).await?;
+        let to_refused = revoked.elapsed();
+        ensure!(
+            label.contains("new token") && label.contains("Connection"),
+            "header: {label:?}"
+        );
+        screenshot(&c, "server-operator-refused.png").await?;
+        // nothing polls with the dead token any more
+        let calls = || rproxy_log_lines(port, &["refused: bad credentials", "core/stats"]);
+        let before = calls();
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        let after = calls();
+        eprintln!(
+            "token revoked → header refused in {:.2} s; refused core/stats calls in the 4 s after: {}",
+            to_refused.as_secs_f64(),
+            after - before
+        );
+        ensure!(
+            after - before <= 1,
+            "the app kept polling with the revoked token: {} refused calls in 4 s",
+            after - before
+        );
+        ensure!(
+            to_refused <= Duration::from_secs(5),
+            "the header said refused {to_refused:?} after the revocation"
+        );
+        // the header leads to where a new token goes
+        click(&c, "#connection-status").await?;
+        poll(Duration::from_secs(5), "the Connection section open", || async {
+            attr(&c, "#connection-panel", "open").await
+        })
+        .await?;
+        drop(srv);
         Ok(())
     })
     .await

@@ -154,7 +154,8 @@ async fn compare_two_folders_change_directions_preview_run_and_find() -> Result<
         // the run: exactly that
         click(&c, "#sync-run").await?;
         let started = wait_text(&c, "#sync-started", "#").await?;
-        let id: i64 = started.rsplit('#').next().unwrap_or_default().trim().parse()?;
+        let id =
+            rcmd_types::parse_batch_id(started.rsplit('#').next().unwrap_or_default()).map_err(anyhow::Error::msg)?;
         click(&c, "#tab-jobs").await?;
         poll(Duration::from_secs(60), "sync batch completed", || async {
             job_status(&c, id).await.filter(|s| s == "completed")

@@ -864,6 +864,17 @@ fn the_command_line_checks_a_server_connection() -> Result<()> {
             o.status
         );
         ensure!(!err.contains(&token), "{name}: the token is in the message");
+        // the app's table, line for line, whatever failed
+        let out = String::from_utf8_lossy(&o.stdout);
+        let tls = match (url.starts_with("https"), with_ca) {
+            (false, _) => "certificate trusted: plain HTTP",
+            (true, true) => "certificate trusted: yes",
+            (true, false) => "certificate trusted: no",
+        };
+        ensure!(
+            out.contains(tls) && out.contains("authenticated: ") && out.contains("user: ") && out.contains("rclone: "),
+            "{name}: {out}"
+        );
     }
     // a plain rclone rcd is not rproxy
     let rcd_port = free_port();

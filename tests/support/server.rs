@@ -239,3 +239,51 @@ pub fn expiring_token(data: &std::path::Path, user: &str, lifetime: &str) -> Res
     let text = String::from_utf8(out.stdout)?;
     Ok(text.lines().last().context("no token printed")?.trim().to_owned())
 }
+
+/// `rproxy user add NAME --role ROLE` on the data folder `data`: the new user's token.
+pub fn add_user(data: &std::path::Path, name: &str, role: &str) -> Result<String> {
+    let out = Command::new(rproxy()?)
+        .args(["user", "add", name, "--role", role])
+        .env("RPROXY_DATA_DIR", data)
+        .output()?;
+    ensure!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout)?;
+    Ok(text.lines().last().context("no token printed")?.trim().to_owned())
+}
+
+/// `rproxy token list USER` then `rproxy token revoke ID` of its newest live token, as an
+/// administrator does from a shell while the server runs.
+pub fn revoke_newest_token(data: &std::path::Path, user: &str) -> Result<()> {
+    let run = |args: &[&str]| -> Result<String> {
+        let out = Command::new(rproxy()?)
+            .args(args)
+            .env("RPROXY_DATA_DIR", data)
+            .output()?;
+        ensure!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(String::from_utf8(out.stdout)?)
+    };
+    let listed = run(&["token", "list", user])?;
+    let id = listed
+        .lines()
+        .filter(|l| l.split('\t').nth(2) == Some("live"))
+        .filter_map(|l| l.split('\t').next())
+        .next_back()
+        .with_context(|| format!("no live token of {user}: {listed}"))?
+        .to_owned();
+    run(&["token", "revoke", &id])?;
+    Ok(())
+}
+
+/// Lines of rproxy's log (the one [`start_rproxy`] writes for `port`) that contain all of
+/// `words`.
+pub fn rproxy_log_lines(port: u16, words: &[&str]) -> usize {
+    std::fs::read_to_string(crate::artifacts().join(format!("rproxy-{port}.log")))
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| words.iter().all(|w| l.contains(w)))
+        .count()
+}

@@ -3,6 +3,7 @@
 //! anywhere; `batch` may be left out (`rcmd-cli copy a: b:`).
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use rcmd_core::types::parse_batch_id;
 
 /// Batches from the command line (scripts, cron, servers), over the same engine and database
 /// as the RCMD app, with its own supervised rclone.
@@ -219,18 +220,31 @@ pub enum Batch {
     },
     /// A batch's report: its failed items with their reasons
     Report {
+        #[arg(value_parser = parse_batch_id)]
         id: i64,
         #[arg(long)]
         json: bool,
     },
     /// Continues a paused or interrupted batch exactly where it stopped
-    Resume { id: i64 },
+    Resume {
+        #[arg(value_parser = parse_batch_id)]
+        id: i64,
+    },
     /// Queues the failed items again, then runs the batch
-    Retry { id: i64 },
+    Retry {
+        #[arg(value_parser = parse_batch_id)]
+        id: i64,
+    },
     /// Pauses a batch running on the server (--server)
-    Pause { id: i64 },
+    Pause {
+        #[arg(value_parser = parse_batch_id)]
+        id: i64,
+    },
     /// Cancels a batch on the server (--server)
-    Cancel { id: i64 },
+    Cancel {
+        #[arg(value_parser = parse_batch_id)]
+        id: i64,
+    },
 }
 
 #[derive(Subcommand, Debug)]

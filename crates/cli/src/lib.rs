@@ -380,7 +380,7 @@ fn line(b: &BatchInfo) -> String {
     let c = &b.counts;
     format!(
         "#{} {:?} {} -> {} [{}] {}/{} done, {} failed, {} pending, {}/{} bytes",
-        b.id,
+        rcmd_core::types::batch_id_text(b.id),
         b.kind,
         b.src,
         b.dst.as_deref().unwrap_or("-"),

@@ -26,19 +26,25 @@ async fn test(name: &str) -> Result<i32, String> {
     let check = rcmd_core::rproxy_client::check(&client(name)?).await;
     let yes = |b: bool| if b { "yes" } else { "no" };
     say(&format!("reachable: {}", yes(check.reachable)));
-    if let Some(t) = check.tls_trusted {
-        say(&format!("certificate trusted: {}", yes(t)));
-    }
+    // every line every time, as the app's table shows them ("-" where nothing is known)
+    let tls = match check.tls_trusted {
+        Some(t) => yes(t),
+        None => "plain HTTP, no certificate",
+    };
+    say(&format!("certificate trusted: {tls}"));
     say(&format!("authenticated: {}", yes(check.authenticated)));
-    if let (Some(u), Some(r)) = (&check.user, &check.role) {
-        say(&format!("user: {u} ({r})"));
-    }
-    if let Some(v) = &check.rclone_version {
-        say(&format!("rclone: {v}"));
-    }
+    let who = match (&check.user, &check.role) {
+        (Some(u), Some(r)) => format!("{u} ({r})"),
+        _ => "-".to_owned(),
+    };
+    say(&format!("user: {who}"));
+    say(&format!("rclone: {}", check.rclone_version.as_deref().unwrap_or("-")));
     match &check.problem {
         Some(p) => Err(p.clone()),
-        None => Ok(0),
+        None => {
+            say("all is well");
+            Ok(0)
+        }
     }
 }
 
@@ -179,13 +185,18 @@ pub(crate) async fn batch(server: &str, cmd: args::Batch) -> Result<i32, String>
     let info = batches::create(&rc, kind, &src, dst.as_deref(), &[], on_conflict)
         .await
         .map_err(|e| explain(&e))?;
-    eprintln!("batch {} on {server}: {} items", info.id, info.counts.total());
+    eprintln!(
+        "batch {} on {server}: {} items",
+        rcmd_core::types::batch_id_text(info.id),
+        info.counts.total()
+    );
     follow(&rc, server, info.id).await
 }
 
 /// Follows batch `id` on the server until it stops running, through the server's event
 /// stream; waits through outages. Ctrl-C stops following only.
 pub(crate) async fn follow(rc: &RcClient, server: &str, id: i64) -> Result<i32, String> {
+    let shown = rcmd_core::types::batch_id_text(id);
     let mut down_since: Option<std::time::Instant> = None;
     let mut last_line = String::new();
     let followed = rcmd_core::rproxy_client::follow_batch(rc, server, id, |news| match news {
@@ -213,18 +224,18 @@ pub(crate) async fn follow(rc: &RcClient, server: &str, id: i64) -> Result<i32, 
     let info = tokio::select! {
         r = followed => r.map_err(|e| explain(&e))?,
         _ = tokio::signal::ctrl_c() => {
-            eprintln!("\nstopped following; batch {id} keeps running on {server} (`rcmd --server {server} batch report {id}`)");
+            eprintln!("\nstopped following; batch {shown} keeps running on {server} (`rcmd --server {server} batch report {shown}`)");
             return Ok(3);
         }
     };
     if info.counts.failed > 0 {
         eprintln!(
-            "  {} items failed — see `rcmd --server {server} batch report {id}`",
+            "  {} items failed — see `rcmd --server {server} batch report {shown}`",
             info.counts.failed
         );
     }
     if let Some(r) = &info.pause_reason {
-        eprintln!("  paused: {r} — continue with `rcmd --server {server} batch resume {id}`");
+        eprintln!("  paused: {r} — continue with `rcmd --server {server} batch resume {shown}`");
     }
     Ok(exit_code(info.status))
 }

@@ -255,6 +255,11 @@ impl Batches {
             .await)
     }
 
+    /// Whether server batch `id` is `user`'s own (an admin's view of all is not "own").
+    pub async fn owned_by(&self, user: &User, id: i64) -> bool {
+        Sink::owner(&self.pool, id).await == Some(user.id)
+    }
+
     /// The batch `id` if `user` may see it.
     async fn visible(&self, user: &User, id: i64) -> Result<(), CallError> {
         let owner = Sink::owner(&self.pool, id).await;

@@ -106,6 +106,14 @@ async fn forward(st: &AppState, user: &User, path: &str, mut params: params::Par
                 Some(id) => st.jobs.visible(user, id).await,
                 None => false,
             };
+            if group.is_empty() && path == "core/stats" {
+                // the user's own transfers (the app's header and Transfers view)
+                return match rc.call::<_, Value>("core/stats", &json!({})).await {
+                    Ok(global) => json_reply(&crate::own_stats::own(st, user, &global).await),
+                    Err(e) => RcError::new(&path, Some(&params.values), StatusCode::BAD_GATEWAY, e.to_string())
+                        .into_response(),
+                };
+            }
             if group.is_empty() && path != "job/stopgroup" {
                 let msg =
                     "name one of your jobs (group=job/<id>): the figures of every user's transfers are for admins";

@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod limit;
 pub mod login;
 pub mod notify;
+mod own_stats;
 pub mod params;
 pub mod policy;
 pub mod queue;

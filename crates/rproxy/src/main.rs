@@ -72,6 +72,15 @@ fn settings(cli: &Cli) -> Result<(PathBuf, Config), String> {
     Ok((dir, cfg))
 }
 
+/// Where the database is, for messages: a file's path; a PostgreSQL URL without its user
+/// and password.
+fn shown_db(db: &str) -> String {
+    match db.split_once("://") {
+        Some((scheme, rest)) => format!("{scheme}://{}", rest.rsplit('@').next().unwrap_or(rest)),
+        None => db.to_owned(),
+    }
+}
+
 /// Prints a command's result on stdout (its output, for scripts).
 #[allow(clippy::print_stdout)]
 fn say(s: &str) {
@@ -138,7 +147,16 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Token(cli::Token::List { user }) => {
-            for t in users.tokens(user.as_deref()).await.map_err(|e| e.to_string())? {
+            let tokens = users.tokens(user.as_deref()).await.map_err(|e| e.to_string())?;
+            if tokens.is_empty() {
+                // nothing printed would look like "no tokens anywhere": say where it looked
+                let whose = user.map(|u| format!(" of {u}")).unwrap_or_default();
+                tracing::warn!(
+                    "no tokens{whose} in {} (another data folder? --data-dir, --db)",
+                    shown_db(&db)
+                );
+            }
+            for t in tokens {
                 let expired = t.expires_at.is_some_and(|at| at <= rcmd_core::batch::store::now_ms());
                 let state = if t.revoked_at.is_some() {
                     "revoked"

@@ -221,6 +221,18 @@ async fn a_link_from_now_sees_a_server_batch_state_and_progress() {
         _ => None,
     });
     assert_eq!(progress.map(|p| (p.id, p.items_total)), Some((info.id, 40)));
+    // files are counted as they land, not when their chunk has been verified
+    let done: Vec<u64> = seen
+        .iter()
+        .filter_map(|f| match f {
+            Followed::Event(e) if e.kind == "batch_progress" => e.data["items_done"].as_u64(),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        done.iter().any(|d| *d > 0 && *d < 40),
+        "the progress frames counted no file until the end: {done:?}"
+    );
     link.stop();
 }
 

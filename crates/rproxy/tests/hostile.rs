@@ -348,7 +348,10 @@ async fn other_users_data_and_server_wide_calls_are_refused() {
         ("core/version", json!({ "_config": { "Dump": "headers,auth" } })),
     ];
     for (path, body) in &calls {
-        s.refused("oper", &format!("/{path}"), JSON, &body.to_string()).await;
+        // (directly, a group-less core/stats answers the caller's own transfers: security.rs)
+        if !(*path == "core/stats" && body.as_object().is_some_and(|b| b.is_empty())) {
+            s.refused("oper", &format!("/{path}"), JSON, &body.to_string()).await;
+        }
         let mut input = body.as_object().unwrap().clone();
         input.insert("_path".into(), json!(path));
         s.refused("oper", "/job/batch", JSON, &json!({ "inputs": [ input ] }).to_string())

@@ -178,3 +178,79 @@ async fn remote_setup_through_the_server_is_for_admins() {
     assert!(!conf().contains("[made]"));
     server.shutdown_background();
 }
+
+/// What an operator meets in remote mode: a call only admins may make is "not permitted"
+/// (its own class, never retried, not a temporary error); a token revoked mid-session turns
+/// the link "refused" at the first refused call (the event stream may still be open), and
+/// without any call once the server ends the stream at its re-check.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_only_call_is_not_permitted_and_a_revoked_token_refuses_the_link() {
+    use rcmd_core::{rc::RcClient, resilience::retry::Classify, types::FailureReason};
+    let p = Proxy::start().await;
+    let cancel = CancellationToken::new();
+    let connect = |token| async {
+        let rc = RcClient::for_server(p.url.parse().unwrap(), ("oper".into(), token), None).unwrap();
+        let (link, events) = Link::start("srv", rc, Start::Now);
+        until_health(&link, |h| *h == Health::Connected).await;
+        let layer = Resilient::new(link.clone(), ResilienceConfig::default(), EventBus::default());
+        (link, events, layer)
+    };
+
+    let (_, token) = p.state.users.create_token("oper", "first", None).await.unwrap();
+    let (link, _events, layer) = connect(token).await;
+    let err = layer
+        .call(&[], &cancel, |rc| async move {
+            Ok(rcmd_core::ops::bwlimit(&rc, Some("1M")).await?)
+        })
+        .await
+        .unwrap_err();
+    let f = err.failure();
+    assert_eq!(f.reason, FailureReason::NotPermitted, "{err}");
+    assert!(!f.retryable && f.info().suggestion_en.contains("admin"), "{f:?}");
+    assert_eq!(
+        link.health(),
+        Health::Connected,
+        "a refusal of one call is not the link's"
+    );
+
+    // revoked from another connection to the database (as `rproxy token revoke` does): the
+    // next call is refused, and the link with it at once
+    let (id, token) = p.state.users.create_token("oper", "second", None).await.unwrap();
+    let (link, mut events, layer) = connect(token).await;
+    assert!(p.reopen().await.revoke_token(id).await.unwrap());
+    let err = loop {
+        // the server's verification cache learns of the revocation within its watch (1 s)
+        match layer.list_remotes(&cancel).await {
+            Ok(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(err.failure().reason, FailureReason::RcRefused, "{err}");
+    assert_eq!(
+        link.health(),
+        Health::Refused { expired: false },
+        "the link right after the refused call"
+    );
+    let told = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(f) = events.recv().await {
+            if let rcmd_core::rproxy_client::events::Followed::Refused { expired } = f {
+                return Some(expired);
+            }
+        }
+        None
+    })
+    .await
+    .expect("the connection is told");
+    assert_eq!(told, Some(false));
+
+    // an expired token with no call at all: the server ends the stream, the reconnection is
+    // refused
+    let (_, token) = p
+        .state
+        .users
+        .create_token("oper", "short", Some(Duration::from_secs(2)))
+        .await
+        .unwrap();
+    let (link, _events, _layer) = connect(token).await;
+    until_health(&link, |h| *h == Health::Refused { expired: true }).await;
+}

@@ -495,9 +495,10 @@ async fn an_unknown_user_costs_one_verification_like_a_wrong_token() {
     eprintln!("refusal times: {times:?}");
 }
 
-/// Transfer figures are per job for non-admins: `core/stats` and `core/transferred` without a
-/// group (every user's transfers, file names included) or with someone else's job are
-/// refused; with one of their own jobs they answer; an admin sees everything.
+/// Transfer figures are per job for non-admins: `core/transferred` without a group (every
+/// user's transfers, file names included) and both calls with someone else's job are refused;
+/// `core/stats` without a group answers their own transfers only (below); with one of their
+/// own jobs both answer; an admin sees everything.
 #[tokio::test]
 async fn non_admins_read_the_figures_of_their_own_jobs_only() {
     let p = Proxy::start().await;
@@ -524,14 +525,16 @@ async fn non_admins_read_the_figures_of_their_own_jobs_only() {
         .as_i64()
         .unwrap();
     for path in ["core/stats", "core/transferred"] {
-        refused(
-            &post(&p, "oper", path, "application/json", "{}".into(), "").await,
-            &format!("oper {path} without a group"),
-        );
-        refused(
-            &post(&p, "view", path, "application/json", "{}".into(), "").await,
-            &format!("view {path} without a group"),
-        );
+        if path == "core/transferred" {
+            refused(
+                &post(&p, "oper", path, "application/json", "{}".into(), "").await,
+                &format!("oper {path} without a group"),
+            );
+            refused(
+                &post(&p, "view", path, "application/json", "{}".into(), "").await,
+                &format!("view {path} without a group"),
+            );
+        }
         let other = json!({ "group": format!("job/{theirs}") }).to_string();
         refused(
             &post(&p, "oper", path, "application/json", other, "").await,
@@ -543,4 +546,94 @@ async fn non_admins_read_the_figures_of_their_own_jobs_only() {
         let all = post(&p, "admin", path, "application/json", "{}".into(), "").await;
         assert_eq!(all.status, StatusCode::OK, "admin {path}: {}", all.body);
     }
+}
+
+/// `core/stats` without a group, for a non-admin, is the figures of their own transfers (the
+/// app's header and Transfers view read it): the files in flight of their server batches and
+/// none of another user's (their names would leak); a viewer with nothing running sees
+/// nothing; an admin gets rcd's whole answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn core_stats_without_a_group_is_the_callers_own_transfers() {
+    use rcmd_core::{rc::RcClient, rproxy_client::batches, types::BatchKind};
+    let p = Proxy::start().await;
+    for (dir, prefix) in [("mine", "m"), ("theirs", "t")] {
+        let d = p.dir.path().join("data").join(dir);
+        std::fs::create_dir_all(&d).unwrap();
+        for i in 0..3 {
+            std::fs::write(d.join(format!("{prefix}{i}.bin")), vec![1u8; 256 * 1024]).unwrap();
+        }
+    }
+    assert!(p.rc("admin", &["core/bwlimit", "rate=40k"]).await.status.success());
+    let client = |user: &str| {
+        RcClient::for_server(p.url.parse().unwrap(), (user.to_owned(), p.tokens[user].clone()), None).unwrap()
+    };
+    batches::create(
+        &client("oper"),
+        BatchKind::Copy,
+        "local:mine",
+        Some("other:m"),
+        &[],
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    batches::create(
+        &client("limited"),
+        BatchKind::Copy,
+        "local:theirs",
+        Some("local:t-copy"),
+        &[],
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    let names = |s: &Sent| -> Vec<String> {
+        assert_eq!(s.status, StatusCode::OK, "{}", s.body);
+        s.body["transferring"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let stats = |user: &'static str| post(&p, user, "core/stats", "application/json", "{}".into(), "");
+    // both batches in flight, as the admin sees them
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let all = names(&stats("admin").await);
+        if all.iter().any(|n| n.starts_with('m')) && all.iter().any(|n| n.starts_with('t')) {
+            break;
+        }
+        assert!(std::time::Instant::now() < end, "both batches in flight: {all:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let oper = stats("oper").await;
+    let mine = names(&oper);
+    assert!(
+        !mine.is_empty() && mine.iter().all(|n| n.starts_with('m')),
+        "oper sees {mine:?}"
+    );
+    assert!(
+        oper.body["speed"].as_f64().is_some() && oper.body["bytes"].as_u64().is_some(),
+        "{}",
+        oper.body
+    );
+    for key in ["lastError", "elapsedTime"] {
+        assert!(
+            oper.body.get(key).is_none(),
+            "the server's {key} is not an operator's: {}",
+            oper.body
+        );
+    }
+    let theirs = names(&stats("limited").await);
+    assert!(
+        !theirs.is_empty() && theirs.iter().all(|n| n.starts_with('t')),
+        "limited sees {theirs:?}"
+    );
+    assert_eq!(
+        names(&stats("view").await),
+        Vec::<String>::new(),
+        "the viewer runs nothing"
+    );
+    assert!(p.rc("admin", &["core/bwlimit", "rate=off"]).await.status.success());
 }

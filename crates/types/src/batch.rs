@@ -68,6 +68,26 @@ impl StateCounts {
     pub fn total(&self) -> u64 {
         self.pending + self.running + self.done + self.failed + self.skipped
     }
+
+    /// These counts moved on by a live progress frame of the same batch: items it reports
+    /// done or failed beyond these leave the running, then the pending ones (the total stays);
+    /// nothing goes back.
+    pub fn with_progress(&self, p: &BatchProgress) -> StateCounts {
+        let mut c = self.clone();
+        let moved = |want: u64, have: &mut u64, running: &mut u64, pending: &mut u64| {
+            let more = want.saturating_sub(*have).min(*running + *pending);
+            let from_running = more.min(*running);
+            *running -= from_running;
+            *pending -= more - from_running;
+            *have += more;
+        };
+        let (mut running, mut pending) = (c.running, c.pending);
+        moved(p.items_done, &mut c.done, &mut running, &mut pending);
+        moved(p.items_failed, &mut c.failed, &mut running, &mut pending);
+        (c.running, c.pending) = (running, pending);
+        c.bytes_done = c.bytes_done.max(p.bytes_done);
+        c
+    }
 }
 
 /// A batch as lists show it.
@@ -247,4 +267,79 @@ pub struct ConflictPlan {
 
 impl ConflictPlan {
     pub const SHOWN: usize = 500;
+}
+
+/// A batch id as people read and type it. A server instance numbers its batches above
+/// `store << 32` (ids stay unique when several instances share one database); shown raw
+/// that is `#4294967297`, so such an id reads as `store-n` (`1-1`). Small ids stay as they are.
+pub fn batch_id_text(id: i64) -> String {
+    if id > u32::MAX as i64 {
+        format!("{}-{}", id >> 32, id & 0xffff_ffff)
+    } else {
+        id.to_string()
+    }
+}
+
+/// Reads an id in either form of [`batch_id_text`] (`7`, `1-1`, or the raw `4294967297`).
+pub fn parse_batch_id(s: &str) -> Result<i64, String> {
+    let s = s.trim().trim_start_matches('#');
+    let bad = || format!("{s:?} is not a batch id (a number such as 7, or a server's 1-7)");
+    match s.split_once('-') {
+        Some((store, n)) => {
+            let store: i64 = store.parse().map_err(|_| bad())?;
+            let n: i64 = n.parse().map_err(|_| bad())?;
+            if !(1..=i32::MAX as i64).contains(&store) || !(0..=u32::MAX as i64).contains(&n) {
+                return Err(bad());
+            }
+            Ok((store << 32) + n)
+        }
+        None => s.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(bad),
+    }
+}
+
+#[cfg(test)]
+mod id_tests {
+    use super::*;
+
+    #[test]
+    fn progress_moves_counts_on_and_never_back() {
+        let c = StateCounts {
+            pending: 15,
+            running: 4,
+            done: 1,
+            bytes_done: 10,
+            bytes_total: 200,
+            ..Default::default()
+        };
+        let p = |done, failed, bytes| BatchProgress {
+            id: 1,
+            items_done: done,
+            items_failed: failed,
+            items_total: 20,
+            bytes_done: bytes,
+            bytes_total: 200,
+            ..Default::default()
+        };
+        let moved = c.with_progress(&p(7, 1, 90));
+        assert_eq!((moved.done, moved.failed, moved.running, moved.pending), (7, 1, 0, 12));
+        assert_eq!((moved.total(), moved.bytes_done), (20, 90));
+        assert_eq!(moved.with_progress(&p(3, 0, 5)), moved, "an older frame");
+        let all = c.with_progress(&p(40, 0, 200));
+        assert_eq!((all.done, all.running, all.pending, all.total()), (20, 0, 0, 20));
+    }
+
+    #[test]
+    fn server_batch_ids_read_as_store_and_number() {
+        assert_eq!(batch_id_text(7), "7");
+        assert_eq!(batch_id_text((1 << 32) + 1), "1-1");
+        assert_eq!(batch_id_text((3 << 32) + 250), "3-250");
+        for id in [1, 7, u32::MAX as i64, (1 << 32) + 1, (3 << 32) + 250] {
+            assert_eq!(parse_batch_id(&batch_id_text(id)), Ok(id));
+        }
+        assert_eq!(parse_batch_id("4294967297"), Ok((1 << 32) + 1), "the raw form too");
+        assert_eq!(parse_batch_id("#12"), Ok(12));
+        for bad in ["", "-1", "0", "a", "1-", "-5", "1-x", "0-3", "--help"] {
+            assert!(parse_batch_id(bad).is_err(), "{bad:?}");
+        }
+    }
 }

@@ -26,9 +26,19 @@ pub struct ConnectionView {
     /// start-up snapshot) never replaces a newer one that an event already brought.
     #[serde(default)]
     pub seq: u64,
+    /// The account's role on the server ("admin", "operator", "viewer") once known: the page
+    /// shows what this role may not do as disabled, with the reason.
+    #[serde(default)]
+    pub role: Option<String>,
 }
 
 impl ConnectionView {
+    /// Whether the server lets this account do what only its admins may (change the
+    /// bandwidth limit, set up remotes). Unknown (not connected yet) and this computer: yes.
+    pub fn may_administer(&self) -> bool {
+        self.server.is_none() || self.role.as_deref().is_none_or(|r| r == "admin")
+    }
+
     /// Whether this view should replace `shown`: another generation (a switch), or the same
     /// one changed since.
     pub fn replaces(&self, shown: &ConnectionView) -> bool {
@@ -49,7 +59,7 @@ pub enum LinkState {
     Refused,
 }
 
-/// A server as typed in Settings → Connection. An empty token keeps the saved one.
+/// A server as typed in the sidebar's Connection section. An empty token keeps the saved one.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServerForm {
     pub name: String,
@@ -100,6 +110,7 @@ mod tests {
             retry_in_ms: None,
             down_for_ms: None,
             seq,
+            role: None,
         }
     }
 

@@ -78,6 +78,9 @@ pub enum FailureReason {
     /// A two-way sync's check-access marker is missing on a side (unmounted, emptied, the
     /// wrong folder): the run stopped before changing anything.
     AccessCheck,
+    /// The RC endpoint (an rproxy server) does not let this account do this (HTTP 403: its
+    /// role, or remotes that are not its own): asking again cannot help.
+    NotPermitted,
 }
 
 /// A classified failure as the UI shows it.

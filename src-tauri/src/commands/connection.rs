@@ -1,4 +1,4 @@
-//! Settings → Connection: saved servers, "Test connection", and which connection is active.
+//! The sidebar's Connection section: saved servers, "Test connection", and which connection is active.
 
 use rcmd_core::{
     connection::{
@@ -31,12 +31,14 @@ pub async fn server_list(state: State<'_, AppState>) -> CmdResult<Vec<ServerInfo
 }
 
 /// Saves a server (new or changed); its token goes to the keyring. A change to the active
-/// server reconnects to it.
+/// server reconnects to it; the same form saved again changes nothing.
 #[tauri::command]
 pub async fn server_save(state: State<'_, AppState>, form: ServerForm) -> CmdResult<()> {
     let (entry, token) = servers::from_form(&form).map_err(server_err)?;
-    state.conn.servers().save(&entry, token.as_ref()).map_err(server_err)?;
-    state.conn.server_changed(&entry.name).await.map_err(conn_err)
+    if state.conn.servers().save(&entry, token.as_ref()).map_err(server_err)? {
+        state.conn.server_changed(&entry.name).await.map_err(conn_err)?;
+    }
+    Ok(())
 }
 
 /// Forgets a server and its token; the app goes back to this computer if it was active.

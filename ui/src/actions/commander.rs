@@ -313,6 +313,10 @@ pub fn poll_stats(ctx: Ctx) {
                 Some(rcmd_types::SidecarState::Ready { .. })
             ),
         };
+        if !ready && ctx.stats.with_untracked(Option::is_some) {
+            // nothing answers: a speed from before the outage would be shown as live
+            ctx.stats.set(None);
+        }
         if ready {
             if let Ok(s) = ipc::invoke::<_, TransferStats>("transfer_stats", &NoArgs {}).await {
                 let now = js_sys::Date::now();

@@ -1,4 +1,4 @@
-//! Settings → Connection: saved servers and the connection in use (`commands/connection.rs`).
+//! The sidebar's Connection section: saved servers and the connection in use (`commands/connection.rs`).
 
 use leptos::{prelude::*, task::spawn_local};
 use rcmd_types::{ConnectionView, LinkState, ServerCheckView, ServerForm, ServerInfo};
@@ -64,11 +64,14 @@ struct ServerNameArgs {
 pub fn save_server(ctx: Ctx, form: ServerForm) {
     spawn_local(async move {
         ctx.server_saved.set(false);
-        match ipc::invoke::<_, ()>("server_save", &FormArgs { form }).await {
+        match ipc::invoke::<_, ()>("server_save", &FormArgs { form: form.clone() }).await {
             Ok(()) => {
                 ctx.error.set(None);
                 ctx.server_saved.set(true);
                 load_servers(ctx);
+                // what was saved is tested at once: a refused token is said next to "saved",
+                // and an older result (red for the previous token) gives way
+                test_server(ctx, form);
             }
             Err(e) => ctx.error.set(Some(e)),
         }

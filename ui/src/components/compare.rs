@@ -399,7 +399,7 @@ fn SyncControls() -> impl IntoView {
                 on:click=move |_| act::run(ctx)>{move || ctx.c().run}</button>
         </div>
         {move || c.started.get().map(|id| view! {
-            <p class="ok" id="sync-started" role="status">{move || format!("{} #{id}", ctx.c().started)}</p>
+            <p class="ok" id="sync-started" role="status">{move || format!("{} #{}", ctx.c().started, rcmd_types::batch_id_text(id))}</p>
         })}
         {move || c.preview.get().map(|p| {
             let more = p.counts.actions().saturating_sub(p.actions.len() as u64);

@@ -1,4 +1,4 @@
-//! Settings → Connection: this computer or a saved rproxy server (one active), a form to add
+//! The sidebar's Connection section: this computer or a saved rproxy server (one active), a form to add
 //! or change a server (the token goes to the OS keyring), and "Test connection".
 
 use leptos::prelude::*;

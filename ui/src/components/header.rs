@@ -124,17 +124,46 @@ fn ConnectionStatus() -> impl IntoView {
                 c.retry_in_ms.map(|ms| ms.div_ceil(1000)).unwrap_or(1),
                 c.error.unwrap_or_default()
             ),
-            LinkState::Refused => format!("{} — {}", t.conn_refused, c.error.unwrap_or_default()),
+            LinkState::Refused => format!(
+                "{} — {}; {}",
+                t.conn_refused,
+                c.error.unwrap_or_default(),
+                t.conn_refused_hint
+            ),
         };
         format!("{} {name} — {how}", t.conn_server)
     };
-    let url = move || ctx.connection.get().and_then(|c| c.url).unwrap_or_default();
+    // the whole text and the address on hover: the line itself is cut to the header's width
+    let title = move || {
+        let url = ctx.connection.get().and_then(|c| c.url).unwrap_or_default();
+        format!("{}\n{url}", label())
+    };
+    let refused = move || state() == Some("refused");
+    // a refused token: the click opens where a new one goes
+    let open_connection = move |_| {
+        if refused() {
+            open_connection_panel();
+        }
+    };
     view! {
-        <span id="connection-status" class="status conn" data-kind=kind data-state=state title=url>
+        <span id="connection-status" class="status conn" data-kind=kind data-state=state title=title
+            class:clickable=refused on:click=open_connection>
             <span class="dot"></span>
-            {label}
+            <span class="conn-label">{label}</span>
         </span>
     }
+}
+
+/// Opens the sidebar's Connection section and brings it into view.
+fn open_connection_panel() {
+    let Some(panel) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("connection-panel"))
+    else {
+        return;
+    };
+    let _ = panel.set_attribute("open", "");
+    panel.scroll_into_view();
 }
 
 /// The total speed of every transfer; a click shows the transfers view.
@@ -161,6 +190,12 @@ fn BwLimit() -> impl IntoView {
     let ctx = use_ctx();
     let draft = RwSignal::new(String::new());
     let current = move || ctx.bwlimit.get().map(|b| b.rate).unwrap_or_default();
+    // on a server only its admins change the limit: others see it, disabled, and why
+    let may = move || ctx.connection.with(|c| c.as_ref().is_none_or(|c| c.may_administer()));
+    let role = move || {
+        ctx.connection
+            .with(|c| c.as_ref().and_then(|c| c.role.clone()).unwrap_or_default())
+    };
     let apply = move || {
         let rate = draft.get_untracked();
         let rate = if rate.trim().is_empty() { "off".to_owned() } else { rate };
@@ -171,13 +206,16 @@ fn BwLimit() -> impl IntoView {
         <span class="bwlimit">
             <label for="bwlimit-input">{move || ctx.t().bwlimit}</label>
             <input id="bwlimit-input" type="text" list="bwlimit-presets" size="7" spellcheck="false"
-                placeholder=current prop:value=move || draft.get()
+                disabled=move || !may() placeholder=current prop:value=move || draft.get()
                 on:input=move |ev| draft.set(event_target_value(&ev))
                 on:keydown=move |ev| if ev.key() == "Enter" { apply() }/>
             <datalist id="bwlimit-presets">
                 {["off", "512K", "1M", "5M", "10M", "50M"].map(|v| view! { <option value=v></option> }).collect_view()}
             </datalist>
-            <button id="bwlimit-apply" on:click=move |_| apply()>{move || ctx.t().apply}</button>
+            <button id="bwlimit-apply" on:click=move |_| apply() disabled=move || !may()
+                title=move || (!may()).then(|| format!("{} {}", ctx.t().admins_only, role()))>
+                {move || ctx.t().apply}
+            </button>
             <span id="bwlimit-current" class="muted" data-bps=move || ctx.bwlimit.get().map(|b| b.bytes_per_second.to_string()).unwrap_or_default()>
                 {current}
             </span>

@@ -2,7 +2,7 @@
 //! actions; a detail view with the failed items and their suggestions.
 
 use leptos::prelude::*;
-use rcmd_types::{BatchInfo, BatchStatus};
+use rcmd_types::{batch_id_text, BatchInfo, BatchStatus};
 
 use crate::{actions, format, state::use_ctx};
 
@@ -67,14 +67,25 @@ pub fn JobRow(batch: BatchInfo) -> impl IntoView {
             b as f64 * 100.0 / bt as f64
         }
     };
+    // a server's batch while the server cannot be reached: what was seen last, marked so (no
+    // speed or time left that nothing backs)
+    let stale = move || {
+        matches!(status, BatchStatus::Running | BatchStatus::Queued)
+            && ctx.connection.with(|c| {
+                c.as_ref().is_some_and(|c| {
+                    c.server.is_some()
+                        && matches!(c.state, rcmd_types::LinkState::Offline | rcmd_types::LinkState::Refused)
+                })
+            })
+    };
     let failed = batch.counts.failed;
     // a delete has no destination: no arrow pointing at nothing
     let (kind, src, dst, created) = (batch.kind, batch.src.clone(), batch.dst.clone(), batch.created_at_ms);
     let title = move || {
         let t = ctx.t();
         match &dst {
-            Some(d) => format!("#{id} {} {src} → {d}", t.batch_kind(kind)),
-            None => format!("#{id} {} {src}", t.batch_kind(kind)),
+            Some(d) => format!("#{} {} {src} → {d}", batch_id_text(id), t.batch_kind(kind)),
+            None => format!("#{} {} {src}", batch_id_text(id), t.batch_kind(kind)),
         }
     };
     let when = move || format::time_ms(created, ctx.lang.get().code());
@@ -89,7 +100,8 @@ pub fn JobRow(batch: BatchInfo) -> impl IntoView {
     let reason = batch.pause_reason.clone();
     let can_retry = failed > 0 && !status.is_resumable();
     view! {
-        <li class="job" data-batch=id.to_string() data-status=state_attr>
+        <li class="job" data-batch=id.to_string() data-status=state_attr data-stale=move || stale().to_string()
+            class:stale=stale>
             <div class="job-head">
                 <span class="job-title">{title}</span>
                 <time class="job-time muted">{when}</time>
@@ -112,7 +124,9 @@ pub fn JobRow(batch: BatchInfo) -> impl IntoView {
                     let stalled = (status == BatchStatus::Running)
                         .then(|| ctx.progress_seen.with(|m| m.get(&id).and_then(|s| s.stalled_for(ctx.clock.get()))))
                         .flatten();
-                    if let Some(secs) = stalled {
+                    if stale() {
+                        s.push_str(&format!(" · {}", tx.stale_unreachable));
+                    } else if let Some(secs) = stalled {
                         s.push_str(&format!(" · {} {secs} s", tx.no_progress_for));
                     } else {
                         if speed > 0.0 {
@@ -156,7 +170,7 @@ fn Report() -> impl IntoView {
         let t = ctx.t();
         Some(view! {
             <div id="job-report" class="report">
-                <h3>{format!("#{} — {}", r.batch.id, t.batch_status(r.batch.status))}
+                <h3>{format!("#{} — {}", batch_id_text(r.batch.id), t.batch_status(r.batch.status))}
                     <button class="link" on:click=move |_| ctx.report.set(None)>{t.dismiss}</button></h3>
                 <p>{format!("{} / {} · {} ✗", r.batch.counts.done, t.count_items(r.batch.counts.total()), r.batch.counts.failed)}</p>
                 {r.batch.on_conflict.map(|p| view! {

@@ -370,6 +370,11 @@ fn Row(pane: Pane, row: usize, entry: FileEntry, drag: RwSignal<Option<Drag>>) -
     };
     let n2 = name.clone();
     let open = move || {
+        // one activation opens one thing: the rest of a double-click whose first click
+        // already opened a folder lands on whatever row is under the pointer now
+        if !open_guard::take() {
+            return;
+        }
         let Some(loc) = pane.location.get_untracked() else {
             return;
         };
@@ -433,6 +438,33 @@ fn Row(pane: Pane, row: usize, entry: FileEntry, drag: RwSignal<Option<Drag>>) -
             <div role="gridcell" class="num size">{if is_dir { String::new() } else { format::size(size) }}</div>
             <div role="gridcell" class="time" title=move || format::time(&mod_time, ctx.lang.get().code())>{format::time_short(&mod_time)}</div>
         </div>
+    }
+}
+
+/// Opening by mouse, once per activation: a folder opens on the first click of its name, so
+/// the second click and the `dblclick` of the same double-click reach the next listing's row
+/// under the pointer (a folder inside, a file's Properties). Opens within the system's
+/// double-click time of the last one are the same activation and ignored.
+mod open_guard {
+    use std::cell::Cell;
+
+    /// Longer than any desktop's double-click interval (GNOME 400 ms, Windows 500 ms).
+    const SAME_ACTIVATION_MS: f64 = 600.0;
+
+    thread_local! {
+        static OPENED_AT: Cell<f64> = const { Cell::new(f64::NEG_INFINITY) };
+    }
+
+    /// Whether an open may go ahead now (it then counts as the last one).
+    pub fn take() -> bool {
+        let now = js_sys::Date::now();
+        OPENED_AT.with(|at| {
+            if now - at.get() < SAME_ACTIVATION_MS {
+                return false;
+            }
+            at.set(now);
+            true
+        })
     }
 }
 
@@ -507,7 +539,7 @@ fn SourceNote(pane: Pane) -> impl IntoView {
             (Some(ms), _) => Some(
                 view! {
                     <p class="note stale-note" data-offline=move || ctx.offline().to_string()>
-                        {format!("{} {}", if ctx.offline() { t.stale_offline } else { t.stale_listing }, ms / 1000)}
+                        {if ctx.offline() { t.stale_offline } else { t.stale_listing }.replace("{age}", &crate::format::duration(ms / 1000))}
                     </p>
                 }
                 .into_any(),

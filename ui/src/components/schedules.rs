@@ -184,7 +184,7 @@ pub fn Schedules() -> impl IntoView {
                             <span>{crate::format::time_short_ms(r.due_ms)}</span>
                             <span>{r.schedule_name.clone()}</span>
                             <strong>{move || m().outcome(r.outcome)}</strong>
-                            {r.batch_id.map(|b| view! { <span>{format!("#{b}")}</span> })}
+                            {r.batch_id.map(|b| view! { <span>{format!("#{}", rcmd_types::batch_id_text(b))}</span> })}
                             {r.detail.clone().map(|d| view! { <span class="muted">{d}</span> })}
                         </li>
                     }

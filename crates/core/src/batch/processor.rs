@@ -479,6 +479,7 @@ impl Processor {
         let stop = CancellationToken::new();
         let watcher = stop_on_control(&stop, control);
         let base = self.store.batch(id).await.map_err(store_err)?.counts;
+        let chunk_items = items.len() as u64;
         let chunk_bytes = Arc::new(AtomicU64::new(0));
         let wcfg = self.cfg.watchdog.clone();
         let started = std::time::Instant::now();
@@ -508,9 +509,13 @@ impl Processor {
                             chunk_bytes.store(u.stats.bytes, Ordering::Relaxed);
                             let bytes_done = base.bytes_done + u.stats.bytes;
                             let left = base.bytes_total.saturating_sub(bytes_done) as f64;
+                            // files of this chunk that landed (a move: copied then deleted, one
+                            // each; a delete: deleted) already: shown as they
+                            // happen; the chunk's verification makes them "done" in the store
+                            let landed = u.stats.transfers.max(u.stats.deletes).min(chunk_items);
                             progress(BatchProgress {
                                 id,
-                                items_done: base.done,
+                                items_done: base.done + landed,
                                 items_failed: base.failed,
                                 items_total: base.total(),
                                 bytes_done,

@@ -71,6 +71,11 @@ impl Connections {
                         self.inner.seen.set_store(&entry.name, &entry.url, store, *from);
                         None
                     }
+                    Followed::Role(role) => {
+                        // shown with the next change (the connection that follows at once)
+                        v.role = Some(role.clone());
+                        None
+                    }
                     Followed::Event(_) => None,
                 };
                 // every change is numbered, so the page can tell an older view from a newer

@@ -71,6 +71,12 @@ impl RcSource for ServerSlot {
             }
         })
     }
+
+    fn refused(&self, expired: bool) {
+        if let Some(l) = self.link.read().ok().and_then(|l| l.clone()) {
+            l.refuse(expired);
+        }
+    }
 }
 
 /// A server the app has talked to in this run.
@@ -288,6 +294,7 @@ impl Connections {
             retry_in_ms: None,
             down_for_ms: None,
             seq: 0,
+            role: None,
         }));
         let this = self.clone();
         // the link's own client (not the link: holding it would keep it following)
@@ -321,5 +328,6 @@ fn local_view(generation: u64) -> ConnectionView {
         retry_in_ms: None,
         down_for_ms: None,
         seq: 0,
+        role: None,
     }
 }

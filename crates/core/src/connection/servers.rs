@@ -1,4 +1,4 @@
-//! The saved rproxy servers, for every front end (the app's Settings → Connection and
+//! The saved rproxy servers, for every front end (the app's Connection section in the sidebar and
 //! `rcmd server add|list|remove`): what a valid entry is, and its token kept in the secret
 //! store, never in the settings file.
 
@@ -137,8 +137,14 @@ impl SavedServers {
     }
 
     /// Saves `entry` (new, or replacing the one of its name) with `token`; without a token
-    /// the saved one is kept, and there must be one.
-    pub fn save(&self, entry: &ServerEntry, token: Option<&Secret>) -> Result<(), ServerError> {
+    /// the saved one is kept, and there must be one. Returns whether anything changed (the
+    /// same form saved again changes nothing: a connection to it need not start over).
+    pub fn save(&self, entry: &ServerEntry, token: Option<&Secret>) -> Result<bool, ServerError> {
+        let same_entry = self.get(&entry.name).is_ok_and(|old| old == *entry);
+        let same_token = token.is_none_or(|t| self.token(entry).as_ref() == Some(t));
+        if same_entry && same_token {
+            return Ok(false);
+        }
         match token {
             Some(t) => {
                 self.secrets.set(&entry.token_key(), Some(t))?;
@@ -153,7 +159,7 @@ impl SavedServers {
             }
         })?;
         tracing::info!(server = %entry.name, "server saved");
-        Ok(())
+        Ok(true)
     }
 
     /// Forgets server `name` and its token.
@@ -205,17 +211,21 @@ mod tests {
         let secrets = SecretStore::file_only(dir.path().join("secrets.json"));
         let saved = SavedServers::new(settings_path.clone(), secrets.clone());
         assert!(matches!(saved.save(&e, None), Err(ServerError::NoToken)));
-        saved.save(&e, Some(&Secret::new("tok-123"))).unwrap();
+        assert!(saved.save(&e, Some(&Secret::new("tok-123"))).unwrap());
+        // the same again, with or without its token: nothing changed (no reconnection)
+        assert!(!saved.save(&e, Some(&Secret::new("tok-123"))).unwrap());
+        assert!(!saved.save(&e, None).unwrap());
+        assert!(saved.save(&e, Some(&Secret::new("tok-456"))).unwrap(), "a new token");
         // changed without a token: the saved one stays
         let moved = ServerEntry {
             url: "https://nas2:5572/".into(),
             ..e.clone()
         };
-        saved.save(&moved, None).unwrap();
+        assert!(saved.save(&moved, None).unwrap());
         let list = saved.list();
         assert_eq!(list.len(), 1);
         assert_eq!((list[0].url.as_str(), list[0].token_set), ("https://nas2:5572/", true));
-        assert!(!std::fs::read_to_string(&settings_path).unwrap().contains("tok-123"));
+        assert!(!std::fs::read_to_string(&settings_path).unwrap().contains("tok-"));
         assert_eq!(saved.get("nas").unwrap(), moved);
         saved.remove("nas").unwrap();
         assert!(saved.list().is_empty());

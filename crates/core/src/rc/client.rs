@@ -19,6 +19,8 @@ pub struct RcClient {
     base: Url,
     auth: Option<(String, Secret)>,
     http: reqwest::Client,
+    /// An rproxy server's client ([`RcClient::for_server`]): errors name the server.
+    server: bool,
 }
 
 impl std::fmt::Debug for RcClient {
@@ -64,7 +66,12 @@ impl RcClient {
             .pool_idle_timeout(Duration::from_secs(30))
             .build()
             .unwrap_or_default();
-        RcClient { base, auth, http }
+        RcClient {
+            base,
+            auth,
+            http,
+            server: false,
+        }
     }
 
     /// A client for a remote RC server (rproxy) at `base` over HTTP(S), trusting the platform's
@@ -84,6 +91,7 @@ impl RcClient {
             base,
             auth: Some(auth),
             http,
+            server: true,
         })
     }
 
@@ -97,7 +105,12 @@ impl RcClient {
             .pool_idle_timeout(Duration::from_secs(30))
             .build()
             .unwrap_or_default();
-        RcClient { base, auth, http }
+        RcClient {
+            base,
+            auth,
+            http,
+            server: false,
+        }
     }
 
     /// The same endpoint and transport (TCP or unix socket) with other credentials.
@@ -106,7 +119,13 @@ impl RcClient {
             base: self.base.clone(),
             auth,
             http: self.http.clone(),
+            server: self.server,
         }
+    }
+
+    /// Whether this is an rproxy server's client ([`RcClient::for_server`]).
+    pub fn is_server(&self) -> bool {
+        self.server
     }
 
     /// The endpoint's base URL.
@@ -142,6 +161,7 @@ impl RcClient {
         }
         let resp = req.send().await.map_err(|source| RcError::Transport {
             path: path.to_owned(),
+            server: self.server,
             source,
         })?;
         match resp.status().as_u16() {
@@ -203,6 +223,7 @@ impl RcClient {
     async fn send(&self, path: &str, body: Vec<u8>, timeout: Option<Duration>) -> Result<RawReply, RcError> {
         let transport = |source| RcError::Transport {
             path: path.to_owned(),
+            server: self.server,
             source,
         };
         // segment by segment, so that '?', '#' and '%' in a path stay part of it (rcd decodes

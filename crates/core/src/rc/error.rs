@@ -5,10 +5,13 @@ use std::time::Duration;
 /// A failed RC call. Display texts never include request bodies (they can hold secrets).
 #[derive(Debug, thiserror::Error)]
 pub enum RcError {
-    /// rclone could not be reached or the connection broke.
-    #[error("could not reach rclone for {path}: {source}")]
+    /// rclone (or, for a server's client, the rproxy server) could not be reached or the
+    /// connection broke.
+    #[error("could not reach {} for {path}: {source}", if *.server { "the server" } else { "rclone" })]
     Transport {
         path: String,
+        /// The endpoint is an rproxy server, not this computer's rclone.
+        server: bool,
         #[source]
         source: reqwest::Error,
     },

@@ -134,6 +134,7 @@ impl RcClient {
     async fn file_reply(&self, call: &str, req: reqwest::RequestBuilder) -> Result<reqwest::Response, RcError> {
         let transport = |source| RcError::Transport {
             path: call.to_owned(),
+            server: self.is_server(),
             source,
         };
         let mut resp = req.send().await.map_err(transport)?;

@@ -106,7 +106,7 @@ pub fn class_of(reason: FailureReason) -> FailureClass {
         | Corrupted | Unknown => FailureClass::Retryable,
         Unauthorized | Forbidden | StorageFull | NeedsReconnect | RemoteNotConfigured | BackendMissing | BadRequest
         | RcRefused | Certificate | NotRestored | InvalidName | NotEmpty | LimitReached | Undecryptable | Exists
-        | InvalidInput | Unsupported | Lockout | AccessCheck => FailureClass::Permanent,
+        | InvalidInput | Unsupported | Lockout | AccessCheck | NotPermitted => FailureClass::Permanent,
         NotFound => FailureClass::NotFound,
         Cancelled => FailureClass::Cancelled,
         Partial => FailureClass::Partial,
@@ -152,8 +152,10 @@ pub fn suggestion(reason: FailureReason) -> (&'static str, &'static str) {
         Cancelled => ("The operation was cancelled.", "작업이 취소되었습니다."),
         Partial => ("Some items failed. See the list of failed items; retry them once the cause is fixed.",
                     "일부 항목이 실패했습니다. 실패한 항목 목록을 확인하고 원인을 해결한 뒤 다시 시도하세요."),
-        RcRefused => ("The server refused RCMD's credentials (wrong, revoked or expired token). Save a new token for it in Settings → Connection.",
-                      "서버가 RCMD의 인증 정보를 거부했습니다 (잘못되었거나 취소되었거나 만료된 토큰). 설정 → 연결에서 새 토큰을 저장하세요."),
+        RcRefused => ("The server refused RCMD's credentials (wrong, revoked or expired token). Save a new token for it in the sidebar's Connection section (Edit on the server).",
+                      "서버가 RCMD의 인증 정보를 거부했습니다 (잘못되었거나 취소되었거나 만료된 토큰). 사이드바의 연결 항목에서 서버를 편집해 새 토큰을 저장하세요."),
+        NotPermitted => ("The server does not allow this for your account (its role, or a remote that is not yours). Ask the server's admin; retrying will not help.",
+                         "서버가 이 계정에 이 작업을 허용하지 않습니다 (역할 또는 본인 것이 아닌 리모트). 서버 관리자에게 문의하세요. 다시 시도해도 해결되지 않습니다."),
         Certificate => ("The server's identity could not be verified: its certificate is not trusted, has expired or is for another name, it refused ours, or its SSH host key changed. Check the remote's URL and certificates (or host keys) with `rclone config`; retrying will not help.",
                         "서버의 신원을 확인할 수 없습니다. 인증서를 신뢰할 수 없거나 만료되었거나 다른 이름용이거나, 서버가 우리 인증서를 거부했거나, SSH 호스트 키가 바뀌었습니다. `rclone config`에서 리모트의 URL과 인증서(또는 호스트 키)를 확인하세요. 다시 시도해도 해결되지 않습니다."),
         NotRestored => ("The file is in an archive storage class (e.g. Glacier, Azure archive tier). Restore it with the provider's tools first, then retry.",
@@ -255,6 +257,9 @@ pub fn classify(err: &RcError) -> Failure {
             let f = match (by_text.reason, *status) {
                 (FailureReason::Unknown, 404) => Failure::new(FailureReason::NotFound, message.clone()),
                 (FailureReason::Unknown, 429) => Failure::new(FailureReason::RateLimited, message.clone()),
+                // rclone answers a remote's denial as 500 with the backend's text; a 403 of the
+                // RC endpoint itself is rproxy's policy refusing this account
+                (FailureReason::Unknown, 403) => Failure::new(FailureReason::NotPermitted, message.clone()),
                 (FailureReason::Unknown, 502..=504) => Failure::new(FailureReason::ServerError, message.clone()),
                 _ => by_text,
             };

@@ -68,7 +68,13 @@ impl Resilient {
                             Ok(None) => break,
                             Ok(Some(Err(source))) => {
                                 let path = crate::rc::FILE_ROUTE.to_owned();
-                                return Err(RcError::Transport { path, source }.into());
+                                // the file route is rproxy's: only a server's client reads it
+                                return Err(RcError::Transport {
+                                    path,
+                                    server: true,
+                                    source,
+                                }
+                                .into());
                             }
                             Ok(Some(Ok(chunk))) => out.write_all(&chunk).await.map_err(|e| local_error(&part, e))?,
                         }

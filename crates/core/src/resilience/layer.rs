@@ -25,7 +25,7 @@ use super::{
 use crate::{
     events::EventBus,
     ops,
-    rc::RcClient,
+    rc::{RcClient, RcError},
     remote_path::{RemoteName, RemotePath},
     sidecar::Supervisor,
     Error, Result,
@@ -46,6 +46,11 @@ pub trait RcSource: Send + Sync + 'static {
     fn is_server(&self) -> bool {
         false
     }
+
+    /// The endpoint refused the credentials of a call made with its client (`expired`: the
+    /// token has expired). A server's connection turns "refused" at once, not at its next
+    /// reconnection; the local rclone has nothing to do.
+    fn refused(&self, _expired: bool) {}
 }
 
 impl RcSource for Supervisor {
@@ -292,6 +297,11 @@ impl Resilient {
                 match &out {
                     Ok(_) => permits.into_iter().for_each(|p| p.success()),
                     Err(e) => {
+                        if let Error::Rc(rc_err) = e {
+                            if let RcError::Unauthorized { expired, .. } = **rc_err {
+                                self.source.refused(expired);
+                            }
+                        }
                         let f = e.failure();
                         let blamed = self.blame(&rc, parties, &f).await;
                         for (i, p) in permits.into_iter().enumerate() {

@@ -45,6 +45,9 @@ pub enum Followed {
         store: String,
         from: i64,
     },
+    /// This account's role on the server (`role` of `rproxy/whoami`), told once before the
+    /// first `Connected`.
+    Role(String),
 }
 
 /// Where following starts.
@@ -147,6 +150,9 @@ async fn open(
         let who: Value = rc.call("rproxy/whoami", &serde_json::json!({})).await?;
         let newest = who.get("lastEventId").and_then(Value::as_i64).unwrap_or(0);
         let store = who.get("storeId").and_then(Value::as_str).map(str::to_owned);
+        if let Some(role) = who.get("role").and_then(Value::as_str) {
+            let _ = tx.send(Followed::Role(role.to_owned())).await;
+        }
         let from = match (s, &store) {
             (Start::After { id, store: Some(was) }, Some(now)) if was != now => {
                 tracing::warn!(

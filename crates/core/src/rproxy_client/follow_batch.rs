@@ -37,6 +37,8 @@ pub async fn follow_batch(
 ) -> Result<BatchInfo, RcError> {
     // started before the first read: a change right after it comes as an event
     let (_link, mut stream) = Link::start(server, client.clone(), Start::Now);
+    // the batch as last read; progress frames move its counts on between reads
+    let mut last: Option<BatchInfo> = None;
     while let Some(f) = stream.recv().await {
         let read_again = match f {
             Followed::Connected { after } => {
@@ -55,7 +57,7 @@ pub async fn follow_batch(
                     expired,
                 })
             }
-            Followed::Store { .. } => false,
+            Followed::Store { .. } | Followed::Role(_) => false,
             Followed::Event(ev) => match ev.kind.as_str() {
                 "batch_state" => {
                     match serde_json::from_value::<BatchInfo>(ev.data).ok().filter(|b| b.id == id) {
@@ -63,13 +65,26 @@ pub async fn follow_batch(
                             news(BatchNews::State(info.clone()));
                             return Ok(info);
                         }
-                        Some(info) => news(BatchNews::State(info)),
+                        Some(info) => {
+                            news(BatchNews::State(info.clone()));
+                            last = Some(info);
+                        }
                         None => {}
                     }
                     false
                 }
-                // the counts live in the batch's report
-                "batch_progress" => serde_json::from_value::<BatchProgress>(ev.data).is_ok_and(|p| p.id == id),
+                // files landing one by one (the stored counts move when a chunk is verified)
+                "batch_progress" => match serde_json::from_value::<BatchProgress>(ev.data) {
+                    Ok(p) if p.id == id => match last.as_mut() {
+                        Some(info) => {
+                            info.counts = info.counts.with_progress(&p);
+                            news(BatchNews::State(info.clone()));
+                            false
+                        }
+                        None => true,
+                    },
+                    _ => false,
+                },
                 // the server's event log started over: what changed meanwhile is unknown
                 "reset" => true,
                 _ => false,
@@ -85,6 +100,7 @@ pub async fn follow_batch(
                 if ended(&info) {
                     return Ok(info);
                 }
+                last = Some(info);
             }
             // the stream reports the outage and the return
             Err(e) if is_offline(&e) => {}

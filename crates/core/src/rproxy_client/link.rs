@@ -37,6 +37,9 @@ pub struct Link {
     rc: RcClient,
     health: watch::Sender<Health>,
     stop: CancellationToken,
+    /// The follower's channel, for a refusal found by a call rather than by the follower
+    /// (weak: the link must not keep the connection's reader waiting after following ends).
+    report: mpsc::WeakSender<Followed>,
 }
 
 impl Link {
@@ -45,14 +48,15 @@ impl Link {
     pub fn start(name: &str, rc: RcClient, start: Start) -> (Arc<Link>, mpsc::Receiver<Followed>) {
         let stop = CancellationToken::new();
         let (health, _) = watch::channel(Health::Connecting);
+        let (tx, rx) = mpsc::channel(256);
         let link = Arc::new(Link {
             name: name.to_owned(),
             rc: rc.clone(),
             health,
             stop: stop.clone(),
+            report: tx.downgrade(),
         });
         let mut from_server = follow(rc, start, stop.clone());
-        let (tx, rx) = mpsc::channel(256);
         let health = link.health.clone();
         tokio::spawn(async move {
             while let Some(f) = from_server.recv().await {
@@ -63,7 +67,7 @@ impl Link {
                         retry_at: Instant::now() + *retry_in,
                     }),
                     Followed::Refused { expired } => health.send_replace(Health::Refused { expired: *expired }),
-                    Followed::Event(_) | Followed::Store { .. } => health.borrow().clone(),
+                    Followed::Event(_) | Followed::Store { .. } | Followed::Role(_) => health.borrow().clone(),
                 };
                 if tx.send(f).await.is_err() {
                     // nobody listens any more: stop following
@@ -92,6 +96,21 @@ impl Link {
         self.health.subscribe()
     }
 
+    /// A call was refused (401) although the event stream is still open (a token revoked or
+    /// expired mid-session; the server ends such a stream only at its next re-check): the
+    /// link is refused from now on and stops following, so nothing polls with a dead token.
+    /// A new token makes a new link.
+    pub fn refuse(&self, expired: bool) {
+        let was = self.health.send_replace(Health::Refused { expired });
+        if !matches!(was, Health::Refused { .. }) {
+            tracing::warn!(server = %self.name, expired, "a call was refused: the connection stops until a new token is saved");
+            if let Some(report) = self.report.upgrade() {
+                let _ = report.try_send(Followed::Refused { expired });
+            }
+            self.stop.cancel();
+        }
+    }
+
     /// Stops following (also done on drop).
     pub fn stop(&self) {
         self.stop.cancel();
@@ -116,5 +135,9 @@ impl RcSource for Link {
             _ => Ok(self.rc.clone()),
         };
         Box::pin(std::future::ready(out))
+    }
+
+    fn refused(&self, expired: bool) {
+        self.refuse(expired);
     }
 }
