@@ -57,7 +57,9 @@ pub(crate) async fn own(st: &AppState, user: &User, global: &Value) -> Value {
     }
     let sum = |key: &str| -> f64 { kept.iter().filter_map(|t| t.get(key).and_then(Value::as_f64)).sum() };
     let mut out = Map::new();
-    out.insert("speed".into(), json!(sum("speed")));
+    // each file's average (its current speed jumps while the limiter's burst is spent), as the
+    // app sums the files in flight
+    out.insert("speed".into(), json!(sum("speedAvg")));
     out.insert("bytes".into(), json!(sum("bytes") as u64));
     out.insert("totalBytes".into(), json!(sum("size") as u64));
     out.insert("totalTransfers".into(), json!(kept.len()));

@@ -318,7 +318,13 @@ pub fn poll_stats(ctx: Ctx) {
             ctx.stats.set(None);
         }
         if ready {
-            if let Ok(s) = ipc::invoke::<_, TransferStats>("transfer_stats", &NoArgs {}).await {
+            let answered = ipc::invoke::<_, TransferStats>("transfer_stats", &NoArgs {}).await;
+            // the link may have gone while the call was out: its answer is not live any more
+            let still = ctx.connection.with_untracked(|c| {
+                c.as_ref()
+                    .is_none_or(|c| c.server.is_none() || c.state == rcmd_types::LinkState::Connected)
+            });
+            if let (Ok(s), true) = (answered, still) {
                 let now = js_sys::Date::now();
                 let speed = s.speed;
                 ctx.stats.set(Some(s));

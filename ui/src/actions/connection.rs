@@ -21,6 +21,10 @@ pub fn connection_changed(ctx: Ctx, v: ConnectionView) {
         && v.state == LinkState::Connected
         && before.as_ref().is_some_and(|b| b.state != LinkState::Connected);
     let first = before.is_none();
+    if v.server.is_some() && v.state != LinkState::Connected {
+        // nothing answers now: a speed from before would be shown as live
+        ctx.stats.set(None);
+    }
     ctx.connection.set(Some(v));
     if first {
         return;

@@ -35,6 +35,12 @@ impl Connections {
         let mut seen_saved = Instant::now();
         while let Some(f) = events.recv().await {
             let active = self.inner.focus.is(generation);
+            // refused is final for this link: what the follower reports after it (the stream's
+            // drop, racing the refused call) would hide it
+            let refused = view.lock().unwrap_or_else(|e| e.into_inner()).state == LinkState::Refused;
+            if refused && matches!(f, Followed::Connected { .. } | Followed::Offline { .. }) {
+                continue;
+            }
             let changed = {
                 let mut v = view.lock().unwrap_or_else(|e| e.into_inner());
                 let changed = match &f {

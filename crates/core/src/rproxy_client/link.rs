@@ -60,6 +60,11 @@ impl Link {
         let health = link.health.clone();
         tokio::spawn(async move {
             while let Some(f) = from_server.recv().await {
+                // refused is final for this link (a new token makes a new one): a drop of the
+                // stream reported after a call was refused must not turn it "offline"
+                if matches!(*health.borrow(), Health::Refused { .. }) {
+                    continue;
+                }
                 match &f {
                     Followed::Connected { .. } => health.send_replace(Health::Connected),
                     Followed::Offline { error, retry_in } => health.send_replace(Health::Offline {
