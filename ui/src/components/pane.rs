@@ -370,11 +370,6 @@ fn Row(pane: Pane, row: usize, entry: FileEntry, drag: RwSignal<Option<Drag>>) -
     };
     let n2 = name.clone();
     let open = move || {
-        // one activation opens one thing: the rest of a double-click whose first click
-        // already opened a folder lands on whatever row is under the pointer now
-        if !open_guard::take() {
-            return;
-        }
         let Some(loc) = pane.location.get_untracked() else {
             return;
         };
@@ -384,7 +379,23 @@ fn Row(pane: Pane, row: usize, entry: FileEntry, drag: RwSignal<Option<Drag>>) -
             actions::commander::ask_properties(ctx, loc, n2.clone());
         }
     };
-    let open2 = open.clone();
+    // one activation opens one thing: a folder opens on the first click of its name, and the
+    // rest of that double-click lands on whatever row of the new listing is under the pointer
+    let open_name = open.clone();
+    let open_name = move |ev: ev::MouseEvent| {
+        ev.stop_propagation();
+        if ev.detail() >= 2 {
+            // the second click of a double-click: its first click opened already
+            return;
+        }
+        open_guard::opened_by_click(pane.idx);
+        open_name();
+    };
+    let open2 = move || {
+        if !open_guard::just_opened_by_click(pane.idx) {
+            open();
+        }
+    };
     let n3 = name.clone();
     let press = move |ev: ev::MouseEvent| {
         if ev.button() != 0 {
@@ -430,7 +441,7 @@ fn Row(pane: Pane, row: usize, entry: FileEntry, drag: RwSignal<Option<Drag>>) -
             <div role="gridcell" class="name">
                 <Icon dir=is_dir/>
                 {if is_dir {
-                    view! { <button class="open fname" tabindex="-1" on:click=move |ev| { ev.stop_propagation(); open() }>{name.clone()}</button> }.into_any()
+                    view! { <button class="open fname" tabindex="-1" on:click=open_name.clone()>{name.clone()}</button> }.into_any()
                 } else {
                     view! { <span class="fname">{name.clone()}</span> }.into_any()
                 }}
@@ -442,9 +453,9 @@ fn Row(pane: Pane, row: usize, entry: FileEntry, drag: RwSignal<Option<Drag>>) -
 }
 
 /// Opening by mouse, once per activation: a folder opens on the first click of its name, so
-/// the second click and the `dblclick` of the same double-click reach the next listing's row
-/// under the pointer (a folder inside, a file's Properties). Opens within the system's
-/// double-click time of the last one are the same activation and ignored.
+/// the `dblclick` of the same double-click reaches the next listing's row under the pointer (a
+/// folder inside, a file's Properties). A `dblclick` within the system's double-click time of
+/// an open by click in the same pane belongs to that activation and is ignored.
 mod open_guard {
     use std::cell::Cell;
 
@@ -452,19 +463,22 @@ mod open_guard {
     const SAME_ACTIVATION_MS: f64 = 600.0;
 
     thread_local! {
-        static OPENED_AT: Cell<f64> = const { Cell::new(f64::NEG_INFINITY) };
+        /// Per pane (left, right): when a click on a name last opened something.
+        static OPENED_AT: [Cell<f64>; 2] = const { [Cell::new(f64::NEG_INFINITY), Cell::new(f64::NEG_INFINITY)] };
     }
 
-    /// Whether an open may go ahead now (it then counts as the last one).
-    pub fn take() -> bool {
-        let now = js_sys::Date::now();
+    pub fn opened_by_click(pane: usize) {
         OPENED_AT.with(|at| {
-            if now - at.get() < SAME_ACTIVATION_MS {
-                return false;
+            if let Some(a) = at.get(pane) {
+                a.set(js_sys::Date::now());
             }
-            at.set(now);
-            true
-        })
+        });
+    }
+
+    /// Whether a click on a name in `pane` opened something within the double-click time.
+    pub fn just_opened_by_click(pane: usize) -> bool {
+        let now = js_sys::Date::now();
+        OPENED_AT.with(|at| at.get(pane).is_some_and(|a| now - a.get() < SAME_ACTIVATION_MS))
     }
 }
 
