@@ -25,10 +25,8 @@ use tokio_util::sync::CancellationToken;
 
 async fn until_health(link: &Link, want: impl Fn(&Health) -> bool) {
     let mut w = link.watch();
-    tokio::time::timeout(Duration::from_secs(20), w.wait_for(|h| want(h)))
-        .await
-        .expect("health did not change")
-        .unwrap();
+    let reached = tokio::time::timeout(Duration::from_secs(20), w.wait_for(|h| want(h))).await;
+    assert!(reached.is_ok(), "health did not change: still {:?}", link.health());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -244,11 +242,11 @@ async fn an_admin_only_call_is_not_permitted_and_a_revoked_token_refuses_the_lin
     assert_eq!(told, Some(false));
 
     // an expired token with no call at all: the server ends the stream, the reconnection is
-    // refused
+    // refused (long enough to connect first on a loaded machine's PostgreSQL: 2 s was not)
     let (_, token) = p
         .state
         .users
-        .create_token("oper", "short", Some(Duration::from_secs(2)))
+        .create_token("oper", "short", Some(Duration::from_secs(8)))
         .await
         .unwrap();
     let (link, _events, _layer) = connect(token).await;
