@@ -776,6 +776,21 @@ async fn an_operator_sees_honest_progress_an_outage_and_a_revoked_token() -> Res
             "after the outage: {meta:?}"
         );
         ensure!(landed(&copy) == FILES);
+        // its details: the bytes, how long it took, the outage it ran through
+        click(&c, &format!("li.job[data-batch='{id}'] button.details")).await?;
+        let bytes = poll(Duration::from_secs(10), "the report", || async {
+            attr(&c, "#job-report .report-bytes", "data-bytes").await
+        })
+        .await?;
+        ensure!(bytes == (FILES * 96 * 1024).to_string(), "report bytes {bytes}");
+        let took = text(&c, "#job-report .report-bytes").await.unwrap_or_default();
+        ensure!(took.contains("took"), "{took:?}");
+        let outages = text(&c, "#job-report .report-outages").await.unwrap_or_default();
+        ensure!(
+            outages.contains("outages of") && outages.ends_with(" s"),
+            "report: {outages:?}"
+        );
+        screenshot(&c, "server-operator-details.png").await?;
 
         // the operator's token revoked from a shell while the app runs
         // (timed from the revocation's commit: the two commands before it start processes)

@@ -437,6 +437,8 @@ pub struct Ctx {
     /// Per batch: its bytes last seen and since when (a stalled transfer shows no ETA).
     pub progress_seen: RwSignal<HashMap<i64, crate::logic::stall::Seen>>,
     pub report: RwSignal<Option<BatchReport>>,
+    /// Per server batch: the server outages (ms) it ran through, as this page saw them.
+    pub outages: RwSignal<HashMap<i64, Vec<u64>>>,
     /// The last transfer figures and the total speed over the last minutes.
     pub stats: RwSignal<Option<TransferStats>>,
     pub speed: RwSignal<Vec<Sample>>,
@@ -513,6 +515,7 @@ impl Ctx {
             progress: RwSignal::new(HashMap::new()),
             progress_seen: RwSignal::new(HashMap::new()),
             report: RwSignal::new(None),
+            outages: RwSignal::new(HashMap::new()),
             stats: RwSignal::new(None),
             speed: RwSignal::new(vec![]),
             bwlimit: RwSignal::new(None),

@@ -40,6 +40,25 @@ pub fn connection_changed(ctx: Ctx, v: ConnectionView) {
         reload(ctx);
         load_batches(ctx);
     } else if back {
+        // the batches still running went through this outage: their details say so
+        if let Some(ms) = ctx
+            .connection
+            .with_untracked(|c| c.as_ref().and_then(|c| c.down_for_ms))
+        {
+            let running: Vec<i64> = ctx.batches.with_untracked(|b| {
+                b.values()
+                    .filter(|b| {
+                        matches!(
+                            b.status,
+                            rcmd_types::BatchStatus::Running | rcmd_types::BatchStatus::Queued
+                        )
+                    })
+                    .map(|b| b.id)
+                    .collect()
+            });
+            ctx.outages
+                .update(|o| running.into_iter().for_each(|id| o.entry(id).or_default().push(ms)));
+        }
         ctx.error.set(None);
         reload(ctx);
         load_batches(ctx);

@@ -172,7 +172,23 @@ fn Report() -> impl IntoView {
             <div id="job-report" class="report">
                 <h3>{format!("#{} — {}", batch_id_text(r.batch.id), t.batch_status(r.batch.status))}
                     <button class="link" on:click=move |_| ctx.report.set(None)>{t.dismiss}</button></h3>
-                <p>{format!("{} / {} · {} ✗", r.batch.counts.done, t.count_items(r.batch.counts.total()), r.batch.counts.failed)}</p>
+                <p class="report-counts">{format!("{} / {} · {} ✗", r.batch.counts.done, t.count_items(r.batch.counts.total()), r.batch.counts.failed)}</p>
+                // what it moved, how long it took, and what it went through
+                <p class="report-bytes" data-bytes=r.batch.counts.bytes_done.to_string()>{format!(
+                    "{} / {} · {} {}",
+                    format::size(r.batch.counts.bytes_done as i64),
+                    format::size(r.batch.counts.bytes_total as i64),
+                    t.report_took,
+                    format::duration((r.batch.updated_at_ms - r.batch.created_at_ms).max(0) as u64 / 1000)
+                )}</p>
+                {(r.retried > 0).then(|| view! { <p class="report-retried">{format!("{} {}", t.report_retried, r.retried)}</p> })}
+                {ctx.outages.with(|o| o.get(&r.batch.id).cloned()).map(|downs| view! {
+                    <p class="report-outages" data-count=downs.len().to_string()>{format!(
+                        "{} {}",
+                        t.report_outages,
+                        downs.iter().map(|ms| format!("{:.1} s", *ms as f64 / 1000.0)).collect::<Vec<_>>().join(", ")
+                    )}</p>
+                })}
                 {r.batch.on_conflict.map(|p| view! {
                     <p class="on-conflict" data-policy=p.as_str()>{format!("{}: {}", t.existing_files, t.policy(p))}</p>
                 })}

@@ -253,6 +253,9 @@ pub struct Texts {
     pub rclone_config_hint: &'static str,
     pub apply: &'static str,
     pub dismiss: &'static str,
+    pub report_took: &'static str,
+    pub report_retried: &'static str,
+    pub report_outages: &'static str,
     pub attempt: &'static str,
     pub retry_in: &'static str,
     // error kinds
