@@ -229,44 +229,43 @@ pub fn start_tls_rproxy(dir: &std::path::Path) -> Result<(Proc, u16, String, std
     Ok((server, port, token, ca))
 }
 
-/// `rproxy token create USER --expires-in LIFETIME` on the data folder `data`: the new token.
-pub fn expiring_token(data: &std::path::Path, user: &str, lifetime: &str) -> Result<String> {
+/// `rproxy ARGS` on the data folder `data`, as an administrator runs it from a shell while
+/// the server runs: its standard output.
+fn rproxy_admin(data: &std::path::Path, args: &[&str]) -> Result<String> {
     let out = Command::new(rproxy()?)
-        .args(["token", "create", user, "--expires-in", lifetime])
+        .args(args)
         .env("RPROXY_DATA_DIR", data)
         .output()?;
-    ensure!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let text = String::from_utf8(out.stdout)?;
+    ensure!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(String::from_utf8(out.stdout)?)
+}
+
+/// The token a `rproxy` command printed on its last line.
+fn printed_token(text: &str) -> Result<String> {
     Ok(text.lines().last().context("no token printed")?.trim().to_owned())
+}
+
+/// `rproxy token create USER --expires-in LIFETIME` on the data folder `data`: the new token.
+pub fn expiring_token(data: &std::path::Path, user: &str, lifetime: &str) -> Result<String> {
+    printed_token(&rproxy_admin(
+        data,
+        &["token", "create", user, "--expires-in", lifetime],
+    )?)
 }
 
 /// `rproxy user add NAME --role ROLE` on the data folder `data`: the new user's token.
 pub fn add_user(data: &std::path::Path, name: &str, role: &str) -> Result<String> {
-    let out = Command::new(rproxy()?)
-        .args(["user", "add", name, "--role", role])
-        .env("RPROXY_DATA_DIR", data)
-        .output()?;
-    ensure!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let text = String::from_utf8(out.stdout)?;
-    Ok(text.lines().last().context("no token printed")?.trim().to_owned())
+    printed_token(&rproxy_admin(data, &["user", "add", name, "--role", role])?)
 }
 
 /// `rproxy token list USER` then `rproxy token revoke ID` of its newest live token, as an
 /// administrator does from a shell while the server runs.
 pub fn revoke_newest_token(data: &std::path::Path, user: &str) -> Result<()> {
-    let run = |args: &[&str]| -> Result<String> {
-        let out = Command::new(rproxy()?)
-            .args(args)
-            .env("RPROXY_DATA_DIR", data)
-            .output()?;
-        ensure!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Ok(String::from_utf8(out.stdout)?)
-    };
-    let listed = run(&["token", "list", user])?;
+    let listed = rproxy_admin(data, &["token", "list", user])?;
     let id = listed
         .lines()
         .filter(|l| l.split('\t').nth(2) == Some("live"))
@@ -274,7 +273,7 @@ pub fn revoke_newest_token(data: &std::path::Path, user: &str) -> Result<()> {
         .next_back()
         .with_context(|| format!("no live token of {user}: {listed}"))?
         .to_owned();
-    run(&["token", "revoke", &id])?;
+    rproxy_admin(data, &["token", "revoke", &id])?;
     Ok(())
 }
 
